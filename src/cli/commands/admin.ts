@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { createApiKey } from '../../core/api-keys.service.js';
+import { CLI_PRINCIPAL } from '../../core/auth.js';
+import { createUser, resetPasswordByEmail } from '../../core/users.service.js';
+import { rotateMasterKey } from '../../secrets/rotation.js';
+import { migrateToLatest } from '../../store/migrator.js';
+import { reportFailure, withApp } from '../run.js';
+
+const CLI_ACTOR = { label: CLI_PRINCIPAL.label, ip: null };
+
+export function registerAdminCommands(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(() =>
+      withApp(async (app) => {
+        const applied = await migrateToLatest(app.db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      }, { skipBootstrap: true }).catch(reportFailure),
+    );
+
+  const user = program.command('user').description('manage users');
+  user
+    .command('create')
+    .requiredOption('--email <email>', 'login email')
+    .requiredOption('--password <password>', 'at least 10 characters')
+    .option('--role <role>', 'admin | operator | viewer', 'viewer')
+    .option('--name <name>', 'display name')
+    .action((o: { email: string; password: string; role: string; name?: string }) =>
+      withApp(async (app) => {
+        const u = await createUser(app.ctx, CLI_ACTOR, { email: o.email, password: o.password, role: o.role, ...(o.name ? { name: o.name } : {}) });
+        process.stdout.write(`created ${u.role} ${u.email} (${u.id})\n`);
+      }, { skipBootstrap: true }).catch(reportFailure),
+    );
+  user
+    .command('reset-password')
+    .requiredOption('--email <email>', 'login email')
+    .requiredOption('--password <password>', 'the new password, at least 10 characters')
+    .action((o: { email: string; password: string }) =>
+      withApp(async (app) => {
+        const u = await resetPasswordByEmail(app.ctx, CLI_ACTOR, o.email, o.password);
+        process.stdout.write(`password reset for ${u.email}; their sessions were ended\n`);
+      }, { skipBootstrap: true }).catch(reportFailure),
+    );
+
+  program
+    .command('apikey')
+    .description('manage API keys')
+    .command('create')
+    .requiredOption('--name <name>', 'what the key is for')
+    .requiredOption('--scopes <scopes>', 'comma-separated: send,read,admin')
+    .option('--allow-override', 'the key may choose the sending account per message')
+    .action((o: { name: string; scopes: string; allowOverride?: boolean }) =>
+      withApp(async (app) => {
+        const scopes = o.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+        const { apiKey, key } = await createApiKey(app.ctx, CLI_ACTOR, { name: o.name, scopes, allowOverride: Boolean(o.allowOverride) }, null);
+        process.stdout.write(`${key}\n`);
+        process.stderr.write(`API key ${apiKey.id} (${apiKey.scopes.join(', ')}): shown only this once\n`);
+      }, { skipBootstrap: true }).catch(reportFailure),
+    );
+
+  program
+    .command('rotate-key')
+    .description('re-encrypt every stored secret under a new master key, in one transaction')
+    .action(() =>
+      withApp(async (app) => {
+        const r = await rotateMasterKey(app.db, app.keyring, app.config.dataDir, app.clock.now());
+        process.stdout.write(`re-encrypted ${r.count} secrets: key ${r.oldKeyId} -> ${r.newKeyId}\n`);
+        if (r.newKeyBase64) {
+          process.stdout.write(`MAILROOM_SECRET_KEY is set, so deploy the new key before the next start:\nMAILROOM_SECRET_KEY=${r.newKeyBase64}\n`);
+        } else {
+          process.stdout.write(`the key file ${app.keyring.origin.kind === 'file' ? app.keyring.origin.path : ''} now holds the new key\n`);
+        }
+      }, { skipBootstrap: true }).catch(reportFailure),
+    );
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { apiRoutes, createApp, startBackground } from '../../app.js';
+import { loadConfig } from '../../config.js';
+import { buildServer } from '../../http/server.js';
+import { reportFailure } from '../run.js';
+
+async function start(opts: { workersOnly?: boolean }): Promise<void> {
+  const config = loadConfig(process.env);
+  const app = await createApp(config, { skipBootstrap: opts.workersOnly });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'stopping');
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await startBackground(app);
+  if (opts.workersOnly) {
+    process.stdout.write(`Mailroom worker running (${app.describeStorage})\n`);
+    return;
+  }
+  const server = await buildServer(app, { routes: apiRoutes(app) });
+  app.onClose(() => server.close());
+  const address = await server.listen({ host: config.host, port: config.port });
+  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  const lines = [`Mailroom is running: ${url}/`, `  storage: ${app.describeStorage}`, `  API docs: ${url}/docs`];
+  if (app.firstAdmin) {
+    lines.push(`  first admin: ${app.firstAdmin.email}`);
+    if (app.firstAdmin.generatedPassword) {
+      lines.push(`  password:    ${app.firstAdmin.generatedPassword}   (shown only this once; change it after logging in)`);
+    }
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('start the API, the admin UI and the delivery workers')
+    .action(() => start({}).catch(reportFailure));
+  program
+    .command('worker')
+    .description('run delivery workers only (scale-out with PostgreSQL)')
+    .action(() => start({ workersOnly: true }).catch(reportFailure));
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { ErrorCodes, MailroomError } from './core/errors.js';
+
+export type MailDriver = 'smtp' | 'log';
+
+/** Everything read from the environment, validated once at start and then frozen. */
+export interface MailroomConfig {
+  dataDir: string;
+  databaseUrl?: string;
+  host: string;
+  port: number;
+  secretKey?: string;
+  admin: { email?: string; password?: string };
+  mailDriver: MailDriver;
+  /** Raw MAILROOM_SMTP_* / MAILROOM_MAIL_FROM_* values; the routing layer turns them into a server and account. */
+  deploySmtp: Record<string, string>;
+  allowPrivateHosts: string[];
+  logLevel: string;
+  /** Workers run in this process (false for an API-only process). */
+  runWorkers: boolean;
+}
+
+export const DEPLOY_SMTP_VARS = [
+  'MAILROOM_SMTP_HOST',
+  'MAILROOM_SMTP_PORT',
+  'MAILROOM_SMTP_SECURITY',
+  'MAILROOM_SMTP_USERNAME',
+  'MAILROOM_SMTP_PASSWORD',
+  'MAILROOM_SMTP_TIMEOUT',
+  'MAILROOM_MAIL_FROM_ADDRESS',
+  'MAILROOM_MAIL_FROM_NAME',
+] as const;
+
+function configError(message: string): MailroomError {
+  return new MailroomError(ErrorCodes.CONFIG, message);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<MailroomConfig> = {}): Readonly<MailroomConfig> {
+  const problems: string[] = [];
+  const port = env.MAILROOM_PORT === undefined || env.MAILROOM_PORT === '' ? 8025 : Number(env.MAILROOM_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`MAILROOM_PORT must be a port number (0-65535), got "${env.MAILROOM_PORT}"`);
+  const driver = (env.MAILROOM_MAIL_DRIVER || 'smtp').toLowerCase();
+  if (driver !== 'smtp' && driver !== 'log') problems.push(`MAILROOM_MAIL_DRIVER must be "smtp" or "log", got "${env.MAILROOM_MAIL_DRIVER}"`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
+  if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  const deploySmtp: Record<string, string> = {};
+  for (const name of DEPLOY_SMTP_VARS) {
+    const v = env[name];
+    if (v !== undefined && v !== '') deploySmtp[name] = v;
+  }
+  const config: MailroomConfig = {
+    dataDir: path.resolve(env.MAILROOM_DATA_DIR || './data'),
+    databaseUrl,
+    host: env.MAILROOM_HOST || '127.0.0.1',
+    port,
+    secretKey: env.MAILROOM_SECRET_KEY || undefined,
+    admin: { email: env.MAILROOM_ADMIN_EMAIL || undefined, password: env.MAILROOM_ADMIN_PASSWORD || undefined },
+    mailDriver: driver as MailDriver,
+    deploySmtp,
+    allowPrivateHosts: (env.MAILROOM_ALLOW_PRIVATE_HOSTS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.MAILROOM_LOG_LEVEL || 'info',
+    runWorkers: true,
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

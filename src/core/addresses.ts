@@ -1,0 +1,65 @@
+import emailAddresses from 'email-addresses';
+import { domainToASCII } from 'node:url';
+import { ErrorCodes, MailroomError } from './errors.js';
+import { hasHeaderUnsafeChars } from './header-safety.js';
+
+/** One mailbox, parsed once. The envelope, the headers and every allow-list use this result. */
+export interface Mailbox {
+  /** Display name, if one was given. */
+  name?: string;
+  /** local@domain with the domain in ASCII (punycode): what goes into the SMTP envelope. */
+  address: string;
+  local: string;
+  /** ASCII (punycode) domain, lower-cased. */
+  domain: string;
+}
+
+function refuse(field: string, input: string, why: string): MailroomError {
+  return new MailroomError(ErrorCodes.INVALID_ADDRESS, `${field}: "${input}" is not accepted: ${why}`, {
+    field,
+    input,
+  });
+}
+
+/**
+ * Parses one address strictly: `local@domain` or `Name <local@domain>`. Groups, comments,
+ * quoted local parts, domain literals and non-ASCII local parts are refused, because every
+ * one of them is a way for two parsers to disagree about where mail goes.
+ */
+export function parseMailbox(field: string, input: string): Mailbox {
+  if (typeof input !== 'string' || input.trim() === '') throw refuse(field, String(input), 'it is empty');
+  if (hasHeaderUnsafeChars(input)) {
+    throw new MailroomError(ErrorCodes.HEADER_INJECTION, `${field} contains a line break or NUL character`, {
+      field,
+    });
+  }
+  if (input.length > 320) throw refuse(field, input.slice(0, 40) + '…', 'it is longer than 320 characters');
+  const parsed = emailAddresses.parseOneAddress({ input: input.trim(), rfc6532: true, rejectTLD: true });
+  if (!parsed) throw refuse(field, input, 'it is not a single valid address such as name@example.com');
+  if (parsed.type !== 'mailbox') throw refuse(field, input, 'address groups are not accepted');
+  const mailbox = parsed as emailAddresses.ParsedMailbox;
+  const comments = mailbox.parts.comments?.some((c) => c.semantic?.includes('(') || c.tokens.includes('('));
+  if (comments) throw refuse(field, input, 'comments in parentheses are not accepted');
+  if (mailbox.parts.local.tokens.trim().startsWith('"')) throw refuse(field, input, 'quoted local parts are not accepted');
+  if (mailbox.domain.startsWith('[')) throw refuse(field, input, 'IP address literals are not accepted as domains');
+  if (!/^[\x21-\x7e]+$/.test(mailbox.local)) {
+    throw refuse(field, input, 'the part before @ must be ASCII (internationalised local parts are not supported)');
+  }
+  const domain = domainToASCII(mailbox.domain.toLowerCase());
+  if (!domain || !domain.includes('.')) throw refuse(field, input, 'the domain is not a valid host name');
+  const name = mailbox.name?.trim() || undefined;
+  return { name, local: mailbox.local, domain, address: `${mailbox.local}@${domain}` };
+}
+
+export function parseMailboxes(field: string, inputs: readonly string[]): Mailbox[] {
+  return inputs.map((input, i) => parseMailbox(`${field}[${i}]`, input));
+}
+
+/** The header form of a mailbox; nodemailer encodes the name as needed. */
+export function formatMailbox(m: Mailbox): { name: string; address: string } | string {
+  return m.name ? { name: m.name, address: m.address } : m.address;
+}
+
+export function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

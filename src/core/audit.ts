@@ -1,0 +1,53 @@
+/** One configuration change or notable event, with secrets already redacted. */
+export interface AuditEntry {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  before: unknown;
+  after: unknown;
+  ip: string | null;
+}
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  actor?: string;
+}
+
+/** Who did something: a user, an API key, the CLI or Mailroom itself. */
+export interface Actor {
+  /** Human-readable and stable: "user:admin@example.com", "apikey:ci (key_…)", "cli", "system". */
+  label: string;
+  ip: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { label: 'system', ip: null };
+
+const SECRET_KEY = /pass(word)?|secret|token|private.?key|api.?key|credential/i;
+
+/**
+ * Returns a copy with every secret-looking field replaced by "[redacted]". Applied to every
+ * before/after document the audit log stores, whatever its shape.
+ */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      // passwordSet / passwordRef say whether and where, not what: they stay readable.
+      if (SECRET_KEY.test(k) && k !== 'passwordSet' && k !== 'passwordRef' && k !== 'passwordSecretId' && v !== null && v !== undefined) {
+        out[k] = '[redacted]';
+      } else {
+        out[k] = redact(v);
+      }
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,39 @@
+import type { Actor } from './audit.js';
+import { redact } from './audit.js';
+import type { Clock } from './clock.js';
+import { newId } from './ids.js';
+import type { Repositories, Store } from './ports.js';
+
+/** What every core service needs: the store and the time. Nothing else is global. */
+export interface CoreContext {
+  store: Store;
+  clock: Clock;
+  /**
+   * Why server settings cannot be written right now (e.g. the log driver is active), or
+   * undefined when they can. Set by the wiring from the deploy-time configuration.
+   */
+  serverWritesLockedReason?: string;
+}
+
+/** Appends one audit entry inside the caller's transaction; before/after are redacted here. */
+export async function audit(
+  repos: Repositories,
+  ctx: CoreContext,
+  actor: Actor,
+  action: string,
+  target: { type: string; id: string | null },
+  before?: unknown,
+  after?: unknown,
+): Promise<void> {
+  await repos.audit.append({
+    id: newId('aud'),
+    at: ctx.clock.now(),
+    actor: actor.label,
+    action,
+    targetType: target.type,
+    targetId: target.id,
+    before: before === undefined ? undefined : redact(before),
+    after: after === undefined ? undefined : redact(after),
+    ip: actor.ip,
+  });
+}

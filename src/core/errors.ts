@@ -1,0 +1,78 @@
+/**
+ * The stable error catalogue. Every failure Mailroom reports carries one of these codes;
+ * clients may rely on them. Messages are for people and may improve; codes never change.
+ * HTTP statuses live only in src/http/error-status.ts.
+ */
+export const ErrorCodes = {
+  // Input
+  VALIDATION: 'MAILROOM_E_VALIDATION',
+  MALFORMED_JSON: 'MAILROOM_E_MALFORMED_JSON',
+  UNKNOWN_FIELD: 'MAILROOM_E_UNKNOWN_FIELD',
+  HEADER_INJECTION: 'MAILROOM_E_HEADER_INJECTION',
+  INVALID_ADDRESS: 'MAILROOM_E_INVALID_ADDRESS',
+  PAYLOAD_TOO_LARGE: 'MAILROOM_E_PAYLOAD_TOO_LARGE',
+  // Resources
+  NOT_FOUND: 'MAILROOM_E_NOT_FOUND',
+  DUPLICATE: 'MAILROOM_E_DUPLICATE',
+  VERSION_CONFLICT: 'MAILROOM_E_VERSION_CONFLICT',
+  IN_USE: 'MAILROOM_E_IN_USE',
+  LOCKED: 'MAILROOM_E_LOCKED',
+  INVALID_STATE: 'MAILROOM_E_INVALID_STATE',
+  // Auth
+  UNAUTHENTICATED: 'MAILROOM_E_UNAUTHENTICATED',
+  FORBIDDEN: 'MAILROOM_E_FORBIDDEN',
+  CSRF: 'MAILROOM_E_CSRF',
+  RATE_LIMITED: 'MAILROOM_E_RATE_LIMITED',
+  INVALID_CREDENTIALS: 'MAILROOM_E_INVALID_CREDENTIALS',
+  // Secrets and configuration
+  SECRET_KEY_MISSING: 'MAILROOM_E_SECRET_KEY_MISSING',
+  SECRET_KEY_INVALID: 'MAILROOM_E_SECRET_KEY_INVALID',
+  SECRET_KEY_MISMATCH: 'MAILROOM_E_SECRET_KEY_MISMATCH',
+  SECRET_UNRESOLVED: 'MAILROOM_E_SECRET_UNRESOLVED',
+  SECRET_PROVIDER_UNSUPPORTED: 'MAILROOM_E_SECRET_PROVIDER_UNSUPPORTED',
+  CONFIG: 'MAILROOM_E_CONFIG',
+  // Sending
+  NO_SENDER: 'MAILROOM_E_NO_SENDER',
+  PURPOSE_DISABLED: 'MAILROOM_E_PURPOSE_DISABLED',
+  FROM_NOT_ALLOWED: 'MAILROOM_E_FROM_NOT_ALLOWED',
+  TOO_MANY_RECIPIENTS: 'MAILROOM_E_TOO_MANY_RECIPIENTS',
+  SUBJECT_TOO_LONG: 'MAILROOM_E_SUBJECT_TOO_LONG',
+  MESSAGE_TOO_LARGE: 'MAILROOM_E_MESSAGE_TOO_LARGE',
+  ATTACHMENT_TOO_LARGE: 'MAILROOM_E_ATTACHMENT_TOO_LARGE',
+  HEADER_NOT_ALLOWED: 'MAILROOM_E_HEADER_NOT_ALLOWED',
+  OVERRIDE_NOT_ALLOWED: 'MAILROOM_E_OVERRIDE_NOT_ALLOWED',
+  ACCOUNT_INACTIVE: 'MAILROOM_E_ACCOUNT_INACTIVE',
+  TEMPLATE: 'MAILROOM_E_TEMPLATE',
+  // Diagnostics
+  TARGET_NOT_ALLOWED: 'MAILROOM_E_TARGET_NOT_ALLOWED',
+  // Infrastructure
+  STORE_UNAVAILABLE: 'MAILROOM_E_STORE_UNAVAILABLE',
+  INTERNAL: 'MAILROOM_E_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class MailroomError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'MailroomError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isMailroomError(err: unknown): err is MailroomError {
+  return err instanceof MailroomError;
+}
+
+/** Shorthand for the most common failure: a field whose value cannot be accepted. */
+export function invalid(field: string, message: string): MailroomError {
+  return new MailroomError(ErrorCodes.VALIDATION, `${field}: ${message}`, { field });
+}
+
+export function notFound(kind: string, id: string): MailroomError {
+  return new MailroomError(ErrorCodes.NOT_FOUND, `${kind} ${id} does not exist`, { kind, id });
+}

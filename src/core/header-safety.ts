@@ -1,0 +1,19 @@
+import { ErrorCodes, MailroomError } from './errors.js';
+
+// CR, LF and NUL would let a value break out of its header line or the SMTP envelope.
+const FORBIDDEN = /[\r\n\0]/;
+
+/** Refuses a value that would reach a header or the envelope if it holds CR, LF or NUL. */
+export function assertHeaderSafe(field: string, value: string | undefined | null): void {
+  if (value != null && FORBIDDEN.test(value)) {
+    throw new MailroomError(
+      ErrorCodes.HEADER_INJECTION,
+      `${field} contains a line break or NUL character, which is not allowed in a mail header`,
+      { field },
+    );
+  }
+}
+
+export function hasHeaderUnsafeChars(value: string): boolean {
+  return FORBIDDEN.test(value);
+}

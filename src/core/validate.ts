@@ -1,0 +1,74 @@
+import { invalid, ErrorCodes, MailroomError } from './errors.js';
+
+/**
+ * Small checks the core uses on every input, whatever the entry point (HTTP, CLI, env).
+ * Each throws a MailroomError naming the field and what to fix.
+ */
+export type Doc = Record<string, unknown>;
+
+export function isDoc(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function doc(field: string, v: unknown): Doc {
+  if (!isDoc(v)) throw invalid(field, 'must be an object');
+  return v;
+}
+
+export function onlyKeys(field: string, v: Doc, allowed: readonly string[]): void {
+  const unknown = Object.keys(v).filter((k) => !allowed.includes(k));
+  if (unknown.length) {
+    throw new MailroomError(
+      ErrorCodes.UNKNOWN_FIELD,
+      `${field}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${allowed.join(', ')}`,
+      { field, unknown },
+    );
+  }
+}
+
+export function str(field: string, v: unknown, opts: { min?: number; max?: number } = {}): string {
+  if (typeof v !== 'string') throw invalid(field, 'must be a string');
+  const min = opts.min ?? 1;
+  if (v.length < min) throw invalid(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
+  if (opts.max !== undefined && v.length > opts.max) throw invalid(field, `must be at most ${opts.max} characters`);
+  return v;
+}
+
+export function optStr(field: string, v: unknown, opts: { max?: number } = {}): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return str(field, v, opts);
+}
+
+export function int(field: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(field, `must be a whole number between ${min} and ${max}`);
+  if (v < min || v > max) throw invalid(field, `must be between ${min} and ${max}, got ${v}`);
+  return v;
+}
+
+export function bool(field: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw invalid(field, 'must be true or false');
+  return v;
+}
+
+export function oneOf<T extends string>(field: string, v: unknown, options: readonly T[]): T {
+  if (typeof v !== 'string' || !options.includes(v as T)) {
+    throw invalid(field, `must be one of ${options.map((o) => `"${o}"`).join(', ')}`);
+  }
+  return v as T;
+}
+
+export function arr(field: string, v: unknown, max = 1000): unknown[] {
+  if (!Array.isArray(v)) throw invalid(field, 'must be a list');
+  if (v.length > max) throw invalid(field, `must have at most ${max} entries`);
+  return v;
+}
+
+/** Host names and IP addresses as an admin would type them; nothing that could smuggle a path. */
+export function hostname(field: string, v: unknown): string {
+  const h = str(field, v, { max: 253 }).trim().toLowerCase();
+  const ipv6 = /^\[?[0-9a-f:.]+\]?$/.test(h) && h.includes(':');
+  if (!ipv6 && !/^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/.test(h)) {
+    throw invalid(field, `"${h}" is not a valid host name or IP address`);
+  }
+  return h.replace(/^\[|\]$/g, '');
+}

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../core/audit.js';
+import { requirePermission, type Permission, type Principal } from '../core/auth.js';
+import type { CoreContext } from '../core/context.js';
+import { ErrorCodes, MailroomError } from '../core/errors.js';
+import { apiKeyPrincipal, sessionPrincipal } from '../core/sessions.service.js';
+import type { User } from '../core/users.js';
+
+export const SESSION_COOKIE = 'mailroom_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    session?: { tokenHash: string; csrfToken: string; user: User };
+  }
+  interface FastifyContextConfig {
+    /** The permission a route needs; "public" routes need none. */
+    permission?: Permission | 'public' | 'authenticated';
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The principal of an authenticated request; routes call this, never read the field. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'authentication required');
+  return request.principal;
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  return { label: principalOf(request).label, ip: request.ip };
+}
+
+/**
+ * Every /api/v1 route is authenticated unless it says `permission: "public"`: a bearer API
+ * key, or the session cookie plus the x-csrf-token header on state-changing requests.
+ */
+export function registerAuth(app: FastifyInstance, ctx: CoreContext): void {
+  app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (!request.url.startsWith('/api/')) return;
+    const needed = request.routeOptions.config?.permission;
+    const authz = request.headers.authorization;
+    if (authz) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authz);
+      const principal = m ? await apiKeyPrincipal(ctx, m[1]) : undefined;
+      if (!principal) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'the API key is not valid or has been revoked');
+      request.principal = principal;
+    } else {
+      const token = request.cookies?.[SESSION_COOKIE];
+      const session = token ? await sessionPrincipal(ctx, token) : undefined;
+      if (session) {
+        request.principal = session.principal;
+        request.session = { tokenHash: session.tokenHash, csrfToken: session.csrfToken, user: session.user };
+        if (!SAFE_METHODS.has(request.method) && needed !== 'public' && request.headers['x-csrf-token'] !== session.csrfToken) {
+          throw new MailroomError(ErrorCodes.CSRF, 'missing or wrong x-csrf-token header (it is returned by POST /api/v1/session and GET /api/v1/session)');
+        }
+      }
+    }
+    if (needed === 'public') return;
+    if (!request.principal) {
+      throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'authentication required: send "Authorization: Bearer <api key>" or log in with POST /api/v1/session');
+    }
+    if (needed && needed !== 'authenticated') requirePermission(request.principal, needed);
+    // A route that forgot to declare its permission is treated as admin-only.
+    if (!needed) requirePermission(request.principal, 'admin');
+  });
+}

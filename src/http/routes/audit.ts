@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import { int } from '../../core/validate.js';
+
+type AuditQuery = { Querystring: { limit?: string; cursor?: string; action?: string; targetType?: string; targetId?: string; actor?: string } };
+
+export function auditRoutes(ctx: CoreContext) {
+  return async (app: FastifyInstance) => {
+    app.get<AuditQuery>(
+      '/audit',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['audit'],
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              limit: { type: 'string', pattern: '^[0-9]+$' },
+              cursor: { type: 'string' },
+              action: { type: 'string' },
+              targetType: { type: 'string' },
+              targetId: { type: 'string' },
+              actor: { type: 'string' },
+            },
+          },
+        },
+      },
+      async (req) => {
+        const { limit, ...filters } = req.query;
+        const page = await ctx.store.repos.audit.list({ limit: limit ? int('limit', Number(limit), 1, 500) : 50, ...filters });
+        return { items: page.items.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), nextCursor: page.nextCursor };
+      },
+    );
+  };
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import type { LoginThrottle } from '../../core/login-throttle.js';
+import { login, logout } from '../../core/sessions.service.js';
+import { SESSION_COOKIE, principalOf } from '../auth.js';
+
+export function sessionRoutes(ctx: CoreContext, throttle: LoginThrottle) {
+  return async (app: FastifyInstance) => {
+    app.post(
+      '/session',
+      {
+        config: { permission: 'public' },
+        schema: {
+          tags: ['session'],
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['email', 'password'],
+            properties: { email: { type: 'string', maxLength: 320 }, password: { type: 'string', maxLength: 1000 } },
+          },
+        },
+      },
+      async (req, reply) => {
+        const s = await login(ctx, throttle, req.body, req.ip);
+        reply.setCookie(SESSION_COOKIE, s.token, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: req.protocol === 'https',
+          expires: new Date(s.expiresAt),
+        });
+        return { user: s.user, csrfToken: s.csrfToken, expiresAt: new Date(s.expiresAt).toISOString() };
+      },
+    );
+    app.get('/session', { config: { permission: 'authenticated' }, schema: { tags: ['session'] } }, async (req) => {
+      const p = principalOf(req);
+      return {
+        user: req.session?.user ?? null,
+        csrfToken: req.session?.csrfToken ?? null,
+        principal: { kind: p.kind, label: p.label, role: p.role ?? null, permissions: [...p.permissions] },
+      };
+    });
+    app.delete('/session', { config: { permission: 'authenticated' }, schema: { tags: ['session'] } }, async (req, reply) => {
+      if (req.session) await logout(ctx, req.session.tokenHash);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send();
+    });
+  };
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import { createUser, deleteUser, listUsers, updateUser } from '../../core/users.service.js';
+import { actorOf } from '../auth.js';
+import { idParams } from '../schemas.js';
+
+type IdParams = { Params: { id: string } };
+
+const userBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    email: { type: 'string', maxLength: 320 },
+    name: { type: ['string', 'null'], maxLength: 200 },
+    role: { type: 'string', enum: ['admin', 'operator', 'viewer'] },
+    password: { type: 'string', maxLength: 1000 },
+    disabled: { type: 'boolean' },
+  },
+} as const;
+
+export function usersRoutes(ctx: CoreContext) {
+  return async (app: FastifyInstance) => {
+    app.get('/users', { config: { permission: 'admin' }, schema: { tags: ['users'] } }, async () => ({ items: await listUsers(ctx) }));
+    app.post('/users', { config: { permission: 'admin' }, schema: { tags: ['users'], body: userBody } }, async (req, reply) =>
+      reply.status(201).send(await createUser(ctx, actorOf(req), req.body)),
+    );
+    app.patch<IdParams>('/users/:id', { config: { permission: 'admin' }, schema: { tags: ['users'], params: idParams, body: userBody } }, async (req) =>
+      updateUser(ctx, actorOf(req), req.params.id, req.body),
+    );
+    app.delete<IdParams>('/users/:id', { config: { permission: 'admin' }, schema: { tags: ['users'], params: idParams } }, async (req, reply) => {
+      await deleteUser(ctx, actorOf(req), req.params.id);
+      return reply.status(204).send();
+    });
+  };
+}

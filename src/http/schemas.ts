@@ -1,0 +1,98 @@
+/**
+ * JSON schemas for request bodies: they reject unknown fields and wrong types before the
+ * core sees the request, and they generate the OpenAPI document at /docs. The core checks
+ * the same rules again (it is also reached from the CLI and the environment).
+ */
+const tlsTrust = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    mode: { type: 'string', enum: ['system', 'pinned', 'any'] },
+    certificate: { type: 'string', description: 'PEM certificate to pin' },
+    fingerprint: { type: 'string', description: 'SHA-256 fingerprint to pin (hex, colons optional)' },
+  },
+} as const;
+
+const rateLimit = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { perMinute: { type: 'integer', minimum: 1 }, perHour: { type: 'integer', minimum: 1 }, perDay: { type: 'integer', minimum: 1 } },
+} as const;
+
+export const serverBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    smtp: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1, maxLength: 253 },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        security: { type: 'string', enum: ['starttls', 'tls', 'none'] },
+        requireTls: { type: 'boolean' },
+        tlsTrust,
+        connectTimeoutSec: { type: 'integer', minimum: 1, maximum: 300 },
+        sendTimeoutSec: { type: 'integer', minimum: 1, maximum: 300 },
+        maxConnections: { type: 'integer', minimum: 1, maximum: 100 },
+      },
+    },
+    imap: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1, maxLength: 253 },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        security: { type: 'string', enum: ['tls', 'starttls', 'none'] },
+      },
+    },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        backoffSec: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 20 },
+        intervalSec: { type: 'integer', minimum: 1 },
+        expireAfterSec: { type: 'integer', minimum: 60 },
+      },
+    },
+    rateLimit,
+    version: { type: 'integer', minimum: 1, description: 'required on update: the version you read' },
+  },
+} as const;
+
+export const accountBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    serverId: { type: 'string' },
+    address: { type: 'string', maxLength: 320 },
+    login: { type: ['string', 'null'], maxLength: 320 },
+    fromName: { type: ['string', 'null'], maxLength: 200 },
+    replyTo: { type: ['string', 'null'], maxLength: 320 },
+    aliases: { type: 'array', items: { type: 'string' }, maxItems: 100 },
+    password: { type: ['string', 'null'], maxLength: 1000, description: 'write-only; never returned' },
+    passwordRef: { type: ['string', 'null'], maxLength: 500, description: 'env:NAME, file:/path, vault:…, azure-keyvault:…, cyberark:…' },
+    active: { type: 'boolean' },
+    ownerId: { type: ['string', 'null'] },
+    rateLimit,
+    version: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+export const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 100 } },
+  required: ['id'],
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+      required: ['code', 'message'],
+    },
+  },
+} as const;

@@ -1,0 +1,95 @@
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { App } from '../app.js';
+import { ErrorCodes } from '../core/errors.js';
+import { registerAuth } from './auth.js';
+import { errorBody, registerErrorHandling } from './errors.js';
+import { metricsRoutes } from './metrics.js';
+import { accountsRoutes } from './routes/accounts.js';
+import { apiKeysRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
+import { healthRoutes } from './routes/health.js';
+import { serversRoutes } from './routes/servers.js';
+import { sessionRoutes } from './routes/session.js';
+import { usersRoutes } from './routes/users.js';
+
+/** Route groups other areas add (delivery, routing, diagnostics …), each a Fastify plugin under /api/v1. */
+export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
+
+export interface BuildServerOptions {
+  /** Extra /api/v1 route groups. */
+  routes?: RoutePlugin[];
+  /** Where the built admin UI is; defaults to web/dist next to the package. */
+  webRoot?: string;
+  logger?: boolean;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function defaultWebRoot(): string | undefined {
+  // src/http (tsx) or dist/src/http (built): the package root is two or three levels up.
+  for (const up of ['../../web/dist', '../../../web/dist']) {
+    const p = path.resolve(here, up);
+    if (existsSync(path.join(p, 'index.html'))) return p;
+  }
+  return undefined;
+}
+
+/** Builds the HTTP server without listening, so tests can use inject(). */
+export async function buildServer(app: App, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: (opts.logger === false ? undefined : app.logger.child({ component: 'http' })) as FastifyBaseLogger | undefined,
+    disableRequestLogging: true,
+    bodyLimit: 40 * 1024 * 1024,
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+  registerErrorHandling(server);
+  await server.register(cookie);
+  await server.register(swagger, {
+    openapi: {
+      info: { title: 'Mailroom API', version: '1', description: 'The public contract is API.md; this document is generated from the routes.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key (mrk_…)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'mailroom_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+  });
+  await server.register(swaggerUi, { routePrefix: '/docs' });
+  registerAuth(server, app.ctx);
+
+  await server.register(healthRoutes(app.db));
+  await server.register(metricsRoutes());
+  await server.register(
+    async (api) => {
+      await api.register(sessionRoutes(app.ctx, app.loginThrottle));
+      await api.register(serversRoutes(app.ctx));
+      await api.register(accountsRoutes(app.ctx));
+      await api.register(usersRoutes(app.ctx));
+      await api.register(apiKeysRoutes(app.ctx));
+      await api.register(auditRoutes(app.ctx));
+      for (const plugin of opts.routes ?? []) await api.register(plugin);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  const webRoot = opts.webRoot ?? defaultWebRoot();
+  if (webRoot) await server.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  server.setNotFoundHandler((request, reply) => {
+    // The UI is a single-page app: unknown non-API GETs get index.html and route client-side.
+    if (webRoot && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/docs')) {
+      return reply.sendFile('index.html');
+    }
+    return reply.status(404).send(errorBody(ErrorCodes.NOT_FOUND, `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+  return server;
+}

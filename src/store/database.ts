@@ -1,0 +1,82 @@
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { DB } from './schema.js';
+
+/**
+ * What the store can do, so callers read a flag instead of asking which dialect it is
+ * (the habit Kysely itself keeps).
+ */
+export interface StoreCapabilities {
+  dialect: 'sqlite' | 'postgres';
+  /** `SELECT … FOR UPDATE SKIP LOCKED` is available for claiming outbox batches. */
+  supportsSkipLocked: boolean;
+  /** Several processes may write at once (false: one process owns the database file). */
+  multiWriter: boolean;
+}
+
+export interface StoreDatabase {
+  db: Kysely<DB>;
+  capabilities: StoreCapabilities;
+  /** Where the data lives, for messages to people (never includes a password). */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** SQLite file name inside dataDir; tests may use ':memory:'. */
+  sqliteFile?: string;
+  poolSize?: number;
+}
+
+// int8 (COUNT, BIGINT timestamps) arrives as a string by default; our values fit a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function openDatabase(opts: DatabaseOptions): StoreDatabase {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
+  return openSqlite(opts.dataDir, opts.sqliteFile ?? 'mailroom.db');
+}
+
+function openSqlite(dataDir: string, file: string): StoreDatabase {
+  const inMemory = file === ':memory:';
+  const location = inMemory ? ':memory:' : path.join(dataDir, file);
+  if (!inMemory) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const sqlite = new Database(location);
+  // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit, which is
+  // what makes "202 Accepted means on disk" true.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    capabilities: { dialect: 'sqlite', supportsSkipLocked: false, multiWriter: false },
+    describe: `SQLite at ${location}`,
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, poolSize: number): StoreDatabase {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const safe = new URL(url);
+  safe.password = '';
+  return {
+    db,
+    capabilities: { dialect: 'postgres', supportsSkipLocked: true, multiWriter: true },
+    describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
+    close: () => db.destroy(),
+  };
+}
+
+/** A cheap round trip, for /readyz. */
+export async function ping(db: Kysely<DB>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001_foundation.js';
+
+/**
+ * Migrations live in code (not read from a folder at run time) so the built package and the
+ * test run see exactly the same list. Append only; never edit a shipped migration.
+ */
+const migrations: Record<string, Migration> = {
+  '001_foundation': m001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,7 @@
+import type { FoundationTables } from './schema/foundation.js';
+
+/**
+ * The whole database as Kysely sees it: one interface per area, joined here, so each area
+ * declares its own tables next to its migration.
+ */
+export type DB = FoundationTables;

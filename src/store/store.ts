@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { Repositories, Store } from '../core/ports.js';
+import type { Keyring } from '../secrets/keyring.js';
+import { secretsRepository } from '../secrets/secrets.repository.js';
+import { accountsRepository } from './accounts.repository.js';
+import { apiKeysRepository } from './api-keys.repository.js';
+import { auditRepository } from './audit.repository.js';
+import type { DB } from './schema.js';
+import { serversRepository } from './servers.repository.js';
+import { sessionsRepository } from './sessions.repository.js';
+import { settingsRepository } from './settings.repository.js';
+import { usersRepository } from './users.repository.js';
+
+function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repositories {
+  return {
+    servers: serversRepository(db),
+    accounts: accountsRepository(db),
+    secrets: secretsRepository(db, keyring, now),
+    audit: auditRepository(db),
+    settings: settingsRepository(db, now),
+    users: usersRepository(db),
+    sessions: sessionsRepository(db),
+    apiKeys: apiKeysRepository(db),
+  };
+}
+
+/** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
+export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number): Store {
+  return {
+    repos: repositories(db, keyring, now),
+    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx, keyring, now))),
+  };
+}
