@@ -32,6 +32,12 @@ export async function openKeyring(db: Kysely<DB>, opts: { envKey?: string; dataD
     );
   }
   keyring.decrypt(check.key_id, check.ciphertext);
+  // Every secret must be readable now, not at the first send hours later.
+  const keyIds = await db.selectFrom('secrets').select('key_id').distinct().execute();
+  const unknown = keyIds.map((r) => r.key_id).filter((id) => !keyring.knows(id));
+  if (unknown.length) {
+    throw new MailroomError(ErrorCodes.SECRET_KEY_MISMATCH, `some stored secrets were encrypted with key ${unknown.join(', ')}, which is not available; restore that key`);
+  }
   const next = path.join(opts.dataDir, NEXT_KEY_FILE);
   if (keyring.origin.kind === 'file' && existsSync(next)) {
     // An interrupted rotation: its transaction either committed (promote the new key) or not (drop it).

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'src/cli/main.ts');
+
+/** Runs one `mailroom …` command from source and returns its exit code and output. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface RunningMailroom {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `mailroom start` on a free port and resolves once it prints its URL. */
+export function startCli(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningMailroom> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start'], {
+      cwd: ROOT,
+      env: { ...process.env, MAILROOM_PORT: '0', MAILROOM_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mailroom did not start in ${timeoutMs} ms:\n${out}\n${err}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /Mailroom is running: (http:\/\/\S+?)\/?\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: m[1],
+          stdout: () => out,
+          stop: (signal = 'SIGTERM') =>
+            new Promise((res) => {
+              if (child.exitCode !== null || child.signalCode !== null) return res();
+              child.once('exit', () => res());
+              child.kill(signal);
+            }),
+        });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`mailroom exited with ${code} before it was ready:\n${out}\n${err}`));
+    });
+  });
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+
+describe('mailroom CLI as a new user runs it', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-'));
+    env = { MAILROOM_DATA_DIR: dataDir, MAILROOM_ADMIN_EMAIL: '', MAILROOM_ADMIN_PASSWORD: '', DATABASE_URL: '', MAILROOM_SECRET_KEY: '' };
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('start prints the URL and a generated admin password once, and that login works', async () => {
+    const first = await startCli(env);
+    try {
+      const m = /first admin: (\S+)\n\s+password:\s+(\S+)/.exec(first.stdout());
+      expect(m, first.stdout()).not.toBeNull();
+      const [, email, password] = m!;
+      const login = await fetch(`${first.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      const servers = await fetch(`${first.url}/api/v1/servers`, { headers: { cookie } });
+      expect(servers.status).toBe(200);
+      expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+    const second = await startCli(env);
+    await second.stop();
+    expect(second.stdout()).not.toContain('password:');
+  });
+
+  it('creates users and API keys, rotates the key, and still decrypts after a restart', async () => {
+    const user = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--role', 'operator'], env);
+    expect(user.code, user.stderr).toBe(0);
+    expect(user.stdout).toContain('created operator ops@example.com');
+    const dup = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1'], env);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('MAILROOM_E_DUPLICATE');
+    const short = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password', 'short'], env);
+    expect(short.stderr).toContain('at least 10 characters');
+    const key = await runCli(['apikey', 'create', '--name', 'ci', '--scopes', 'admin'], env);
+    expect(key.code, key.stderr).toBe(0);
+    const apiKey = key.stdout.trim();
+    expect(apiKey).toMatch(/^mrk_/);
+
+    const run = await startCli(env);
+    let accountId: string;
+    try {
+      const h = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+      const server = await (await fetch(`${run.url}/api/v1/servers`, { method: 'POST', headers: h, body: JSON.stringify({ name: 'main', smtp: { host: 'smtp.example.com' } }) })).json();
+      const account = await (await fetch(`${run.url}/api/v1/accounts`, { method: 'POST', headers: h, body: JSON.stringify({ serverId: server.id, address: 'app@example.com', password: 'p4ss-w0rd-xyz' }) })).json();
+      accountId = account.id;
+      expect(account.passwordSet).toBe(true);
+    } finally {
+      await run.stop();
+    }
+    const rotate = await runCli(['rotate-key'], env);
+    expect(rotate.code, rotate.stderr).toBe(0);
+    expect(rotate.stdout).toMatch(/re-encrypted \d+ secrets/);
+    const migrate = await runCli(['migrate'], env);
+    expect(migrate.stdout).toContain('up to date');
+    // After the rotation a restart opens the database and can still decrypt the password.
+    const again = await startCli(env);
+    await again.stop();
+    const check = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password', 'operator-pass-2'], env);
+    expect(check.code, check.stderr).toBe(0);
+    expect(accountId!).toMatch(/^acc_/);
+  });
+
+  it('fails at start with a clear message when the key file is gone', async () => {
+    rmSync(path.join(dataDir, 'secret.key'));
+    const res = await runCli(['start'], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('MAILROOM_E_SECRET_KEY_MISSING');
+  });
+});

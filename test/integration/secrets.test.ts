@@ -1,0 +1,56 @@
+import { chmodSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rotateMasterKey } from '../../src/secrets/rotation.js';
+import { resolveAccountPassword } from '../../src/secrets/references.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+await describeEachDialect('secrets at rest', (dialect) => {
+  let t: TestApp;
+  let accountId: string;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 's', smtp: { host: 'smtp.example.com' } } })).json();
+    accountId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'a@example.com', password: 'pw-before-rotation' } })).json().id;
+  });
+  afterAll(async () => t?.close());
+
+  it('creates the key file with mode 0600 on first start', () => {
+    const file = path.join(t.dataDir, 'secret.key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('rotate-key re-encrypts every secret and a restart still decrypts them', async () => {
+    const before = t.app.keyring.current.id;
+    const r = await rotateMasterKey(t.app.db, t.app.keyring, t.dataDir, Date.now());
+    expect(r.count).toBeGreaterThanOrEqual(2); // the key check and the account password
+    expect(r.newKeyId).not.toBe(before);
+    expect(existsSync(path.join(t.dataDir, 'secret.key.next'))).toBe(false);
+    await t.restart();
+    expect(t.app.keyring.current.id).toBe(r.newKeyId);
+    const account = await t.app.store.repos.accounts.get(accountId);
+    expect(await resolveAccountPassword(t.app.store.repos, account!)).toBe('pw-before-rotation');
+  });
+
+  it('refuses to start with the wrong key, naming both key ids', async () => {
+    const wrong = randomBytes(32).toString('base64');
+    await expect(t.restart({ MAILROOM_SECRET_KEY: wrong })).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_KEY_MISMATCH' });
+    await expect(t.restart({ MAILROOM_SECRET_KEY: 'not base64!' })).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_KEY_INVALID' });
+    await t.restart({ MAILROOM_SECRET_KEY: '' });
+  });
+
+  it('resolves env: and file: references at send time and explains the others', async () => {
+    const file = path.join(t.dataDir, 'smtp-pass');
+    writeFileSync(file, 'from-file\n');
+    chmodSync(file, 0o600);
+    const repos = t.app.store.repos;
+    expect(await resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: `file:${file}` })).toBe('from-file');
+    expect(await resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'env:SMTP_PW' }, { SMTP_PW: 'from-env' })).toBe('from-env');
+    await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'env:MISSING_VAR' }, {})).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_UNRESOLVED' });
+    await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'vault:kv/smtp#password' })).rejects.toMatchObject({
+      code: 'MAILROOM_E_SECRET_PROVIDER_UNSUPPORTED',
+    });
+  });
+});
