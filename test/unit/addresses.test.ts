@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parseMailbox } from '../../src/core/addresses.js';
+
+describe('parseMailbox: one strict parse', () => {
+  it.each([
+    ['a@example.com', { address: 'a@example.com', domain: 'example.com' }],
+    ['Bob Smith <Bob@Example.COM>', { name: 'Bob Smith', address: 'Bob@example.com', local: 'Bob' }],
+    ['"Smith, Bob" <bob@example.com>', { name: 'Smith, Bob', address: 'bob@example.com' }],
+    ['info@bücher.de', { address: 'info@xn--bcher-kva.de', domain: 'xn--bcher-kva.de' }],
+  ])('accepts %s', (input, expected) => {
+    expect(parseMailbox('to', input)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['not an address', 'not a single valid address'],
+    ['a@b.com, c@d.com', 'not a single valid address'],
+    ['friends: a@b.com, c@d.com;', 'groups'],
+    ['bob@example.com (the boss)', 'comments'],
+    ['"evil@attacker.com"@example.com', 'quoted local parts'],
+    ['root@[127.0.0.1]', 'IP address literals'],
+    ['müller@example.com', 'ASCII'],
+    ['a@localhost', 'not a single valid address'],
+  ])('refuses %s', (input, why) => {
+    expect(() => parseMailbox('to', input)).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_INVALID_ADDRESS', message: expect.stringContaining(why) }));
+  });
+
+  it('refuses CR, LF and NUL as header injection', () => {
+    for (const input of ['a@example.com\r\nBcc: x@evil.com', 'a@example.com\n', 'a\0@example.com']) {
+      expect(() => parseMailbox('to', input)).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_HEADER_INJECTION' }));
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeServerConfig, serverChangeClearsPasswords } from '../../src/core/servers.js';
+import { redact } from '../../src/core/audit.js';
+import { decrypt, encrypt, generateMasterKey } from '../../src/secrets/cipher.js';
+import { LoginThrottle } from '../../src/core/login-throttle.js';
+
+describe('server validation', () => {
+  it('derives port from security and security from port', () => {
+    expect(normalizeServerConfig({ name: 'a', smtp: { host: 'h.example.com', security: 'tls' } }).smtp.port).toBe(465);
+    expect(normalizeServerConfig({ name: 'a', smtp: { host: 'h.example.com', security: 'none' } }).smtp).toMatchObject({ port: 25, requireTls: false });
+    expect(normalizeServerConfig({ name: 'a', smtp: { host: 'h.example.com', port: 465 } }).smtp.security).toBe('tls');
+    expect(normalizeServerConfig({ name: 'a', smtp: { host: 'h.example.com' } }).smtp).toMatchObject({ port: 587, security: 'starttls', requireTls: true });
+  });
+
+  it('normalises pinned fingerprints and keeps IMAP defaults', () => {
+    const fp = 'ab'.repeat(32);
+    const s = normalizeServerConfig({ name: 'a', smtp: { host: 'h.example.com', tlsTrust: { mode: 'pinned', fingerprint: fp } }, imap: { host: 'imap.example.com' } });
+    expect(s.smtp.tlsTrust.fingerprint).toBe(Array(32).fill('AB').join(':'));
+    expect(s.imap).toEqual({ host: 'imap.example.com', port: 993, security: 'tls' });
+  });
+
+  it('merges a patch field by field and says when passwords must go', () => {
+    const before = normalizeServerConfig({ name: 'a', smtp: { host: 'h.example.com', connectTimeoutSec: 10 } });
+    const after = normalizeServerConfig({ smtp: { sendTimeoutSec: 60 } }, before);
+    expect(after.smtp).toMatchObject({ host: 'h.example.com', connectTimeoutSec: 10, sendTimeoutSec: 60 });
+    expect(serverChangeClearsPasswords(before.smtp, after.smtp)).toBe(false);
+    const moved = normalizeServerConfig({ smtp: { port: 2525 } }, before);
+    expect(serverChangeClearsPasswords(before.smtp, moved.smtp)).toBe(true);
+  });
+});
+
+describe('audit redaction', () => {
+  it('hides every secret-looking field at any depth but keeps passwordSet', () => {
+    expect(redact({ password: 'x', passwordSet: true, auth: { pass: 'y', user: 'u' }, list: [{ apiKey: 'k' }], dkim: { privateKey: 'pem' } })).toEqual({
+      password: '[redacted]',
+      passwordSet: true,
+      auth: { pass: '[redacted]', user: 'u' },
+      list: [{ apiKey: '[redacted]' }],
+      dkim: { privateKey: '[redacted]' },
+    });
+  });
+});
+
+describe('cipher', () => {
+  it('round-trips and refuses another key', () => {
+    const k1 = generateMasterKey();
+    const k2 = generateMasterKey();
+    const ct = encrypt(k1, 'hunter2');
+    expect(ct).not.toContain('hunter2');
+    expect(decrypt(k1, ct)).toBe('hunter2');
+    expect(() => decrypt(k2, ct)).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_SECRET_KEY_MISMATCH' }));
+    expect(encrypt(k1, 'hunter2')).not.toBe(ct); // fresh IV every time
+  });
+});
+
+describe('login throttle', () => {
+  it('locks after the limit and unlocks when the window passes', () => {
+    let now = 0;
+    const t = new LoginThrottle(3, 1000, () => now);
+    for (let i = 0; i < 3; i++) t.fail('1.1.1.1', 'a@example.com');
+    expect(() => t.check('1.1.1.1', 'b@example.com')).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_RATE_LIMITED' }));
+    expect(() => t.check('2.2.2.2', 'A@example.com')).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_RATE_LIMITED' }));
+    now = 1001;
+    expect(() => t.check('1.1.1.1', 'a@example.com')).not.toThrow();
+  });
+});
