@@ -3,6 +3,7 @@ import type { MailServer, ServerConfig } from './servers.js';
 import type { User, Role } from './users.js';
 import type { ApiKey, Scope } from './auth.js';
 import type { AuditEntry, AuditQuery } from './audit.js';
+import type { Purpose } from './purposes.js';
 
 /**
  * The ports the core talks to. Adapters in src/store and src/secrets implement them; the
@@ -96,6 +97,27 @@ export interface ApiKeyRepository {
   touch(id: string, at: number): Promise<void>;
 }
 
+/** Purposes as stored; built-ins are inserted at start, custom ones by admins. */
+export interface PurposeRepository {
+  list(): Promise<Purpose[]>;
+  get(key: string): Promise<Purpose | undefined>;
+  insert(p: Purpose): Promise<void>;
+  /** Inserts unless a purpose with that key exists (idempotent seeding); true when inserted. */
+  insertIfMissing(p: Purpose): Promise<boolean>;
+  update(next: Purpose, expectedVersion: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+/** Counters behind rate limits; each call is atomic on its own, across processes. */
+export interface SendCounterRepository {
+  /** Adds one to the counter if it is below `limit`; false (nothing changed) when it is not. */
+  bump(scope: string, window: string, windowStart: number, limit: number): Promise<boolean>;
+  /** Takes back one bump (another window refused the send). */
+  release(scope: string, window: string, windowStart: number): Promise<void>;
+  /** Forgets the counters of `scope` whose window started before `before`. */
+  prune(scope: string, before: number): Promise<void>;
+}
+
 export interface Repositories {
   servers: ServerRepository;
   accounts: AccountRepository;
@@ -105,6 +127,8 @@ export interface Repositories {
   users: UserRepository;
   sessions: SessionRepository;
   apiKeys: ApiKeyRepository;
+  purposes: PurposeRepository;
+  sendCounters: SendCounterRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

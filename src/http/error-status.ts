@@ -34,6 +34,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.ATTACHMENT_TOO_LARGE]: 413,
   [ErrorCodes.HEADER_NOT_ALLOWED]: 400,
   [ErrorCodes.OVERRIDE_NOT_ALLOWED]: 403,
+  [ErrorCodes.UNKNOWN_PURPOSE]: 422,
   [ErrorCodes.ACCOUNT_INACTIVE]: 422,
   [ErrorCodes.TEMPLATE]: 422,
   [ErrorCodes.TARGET_NOT_ALLOWED]: 403,

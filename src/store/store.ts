@@ -10,6 +10,8 @@ import { serversRepository } from './servers.repository.js';
 import { sessionsRepository } from './sessions.repository.js';
 import { settingsRepository } from './settings.repository.js';
 import { usersRepository } from './users.repository.js';
+import { purposesRepository } from './purposes.repository.js';
+import { sendCountersRepository } from './send-counters.repository.js';
 
 function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repositories {
   return {
@@ -21,6 +23,8 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repo
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     apiKeys: apiKeysRepository(db),
+    purposes: purposesRepository(db),
+    sendCounters: sendCountersRepository(db),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_foundation.js';
+import * as m003 from './003_routing.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -7,6 +8,7 @@ import * as m001 from './001_foundation.js';
  */
 const migrations: Record<string, Migration> = {
   '001_foundation': m001,
+  '003_routing': m003,
 };
 
 export const migrationProvider: MigrationProvider = {
