@@ -2,13 +2,14 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../app.js';
 import { ErrorCodes } from '../core/errors.js';
 import { registerAuth } from './auth.js';
+import { isoTimestamps } from './timestamps.js';
 import { errorBody, registerErrorHandling } from './errors.js';
 import { metricsRoutes } from './metrics.js';
 import { accountsRoutes } from './routes/accounts.js';
@@ -45,7 +46,8 @@ function defaultWebRoot(): string | undefined {
 export async function buildServer(app: App, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: (opts.logger === false ? undefined : app.logger.child({ component: 'http' })) as FastifyBaseLogger | undefined,
-    disableRequestLogging: true,
+    // Request lines are not logged: bodies and headers may carry credentials.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 40 * 1024 * 1024,
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
@@ -66,6 +68,7 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   });
   await server.register(swaggerUi, { routePrefix: '/docs' });
   registerAuth(server, app.ctx);
+  server.addHook('preSerialization', async (_req, _reply, payload) => isoTimestamps(payload));
 
   await server.register(healthRoutes(app.db));
   await server.register(metricsRoutes());

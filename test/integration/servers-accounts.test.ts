@@ -23,6 +23,7 @@ await describeEachDialect('servers and accounts', (dialect) => {
     expect(s.smtp).toMatchObject({ host: 'smtp.example.com', port: 587, security: 'starttls', requireTls: true, connectTimeoutSec: 30, sendTimeoutSec: 30, tlsTrust: { mode: 'system' } });
     expect(s.retry).toEqual({ backoffSec: [5, 30, 300], intervalSec: 900, expireAfterSec: 259200 });
     expect(s.version).toBe(1);
+    expect(s.createdAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
     const got = await t.request({ method: 'GET', url: `/api/v1/servers/${s.id}` });
     expect(got.json()).toEqual(s);
   });

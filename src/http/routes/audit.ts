@@ -29,7 +29,7 @@ export function auditRoutes(ctx: CoreContext) {
       async (req) => {
         const { limit, ...filters } = req.query;
         const page = await ctx.store.repos.audit.list({ limit: limit ? int('limit', Number(limit), 1, 500) : 50, ...filters });
-        return { items: page.items.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), nextCursor: page.nextCursor };
+        return page;
       },
     );
   };
