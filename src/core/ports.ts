@@ -4,6 +4,7 @@ import type { User, Role } from './users.js';
 import type { ApiKey, Scope } from './auth.js';
 import type { AuditEntry, AuditQuery } from './audit.js';
 import type { Purpose } from './purposes.js';
+import type { MessageRepository } from './outbox-port.js';
 
 /**
  * The ports the core talks to. Adapters in src/store and src/secrets implement them; the
@@ -129,12 +130,18 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   purposes: PurposeRepository;
   sendCounters: SendCounterRepository;
+  messages: MessageRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */
 export interface Store {
   repos: Repositories;
   transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Like transaction(), but concurrent callers share one transaction and one fsync (group
+   * commit). Resolves after the shared COMMIT. `fn` may run twice: it must only use `repos`.
+   */
+  grouped<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
 export type { Role, Scope, ServerConfig, AccountConfig };

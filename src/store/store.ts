@@ -12,6 +12,8 @@ import { settingsRepository } from './settings.repository.js';
 import { usersRepository } from './users.repository.js';
 import { purposesRepository } from './purposes.repository.js';
 import { sendCountersRepository } from './send-counters.repository.js';
+import { messagesRepository } from './messages.repository.js';
+import { GroupCommit } from './group-commit.js';
 
 function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repositories {
   return {
@@ -25,13 +27,17 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repo
     apiKeys: apiKeysRepository(db),
     purposes: purposesRepository(db),
     sendCounters: sendCountersRepository(db),
+    messages: messagesRepository(db),
   };
 }
 
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
 export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number): Store {
+  const transaction: Store['transaction'] = (fn) => db.transaction().execute((trx) => fn(repositories(trx, keyring, now)));
+  const group = new GroupCommit<Repositories>(transaction);
   return {
     repos: repositories(db, keyring, now),
-    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx, keyring, now))),
+    transaction,
+    grouped: (fn) => group.run(fn),
   };
 }

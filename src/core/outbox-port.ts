@@ -1,0 +1,137 @@
+import type { Attachment, MessageStatus, RecipientStatus } from './messages.js';
+
+/** What the message row says about how it was routed (API.md: routing { accountId, reason }). */
+export interface MessageRouting {
+  accountId: string | null;
+  serverId: string | null;
+  reason: string;
+  reasonCode?: string;
+  failoverAccountIds: string[];
+}
+
+/** One message as stored: the queue entry and the log entry. */
+export interface MessageRecord {
+  id: string;
+  direction: 'out' | 'in';
+  status: MessageStatus;
+  purpose: string;
+  priority: number;
+  accountId: string | null;
+  serverId: string | null;
+  routing: MessageRouting;
+  from: { name?: string; address: string };
+  envelopeFrom: string;
+  to: { name?: string; address: string }[];
+  cc: { name?: string; address: string }[];
+  bcc: { name?: string; address: string }[];
+  replyTo: string | null;
+  subject: string;
+  text: string | null;
+  html: string | null;
+  headers: Record<string, string>;
+  attachments: Attachment[];
+  sizeBytes: number;
+  idempotencyScope: string | null;
+  idempotencyKey: string | null;
+  sendAt: number;
+  nextAttemptAt: number;
+  expireAt: number;
+  attemptCount: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  source: string;
+  createdBy: string | null;
+  lastError: string | null;
+  messageIdHeader: string | null;
+  sentAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface RecipientRecord {
+  messageId: string;
+  address: string;
+  kind: 'to' | 'cc' | 'bcc';
+  status: RecipientStatus;
+  code: number | null;
+  enhancedCode: string | null;
+  response: string | null;
+  updatedAt: number;
+}
+
+export interface AttemptRecord {
+  id: string;
+  messageId: string;
+  at: number;
+  durationMs: number;
+  accountId: string | null;
+  serverId: string | null;
+  outcome: 'sent' | 'partial' | 'deferred' | 'failed' | 'logged';
+  code: number | null;
+  enhancedCode: string | null;
+  response: string | null;
+}
+
+export interface MessageFilter {
+  status?: MessageStatus[];
+  purpose?: string;
+  accountId?: string;
+  /** Text in the subject. */
+  q?: string;
+  /** A recipient address (any of to, cc, bcc). */
+  recipient?: string;
+  since?: number;
+  until?: number;
+  direction?: 'out' | 'in';
+}
+
+export interface MessageQuery extends MessageFilter {
+  limit: number;
+  cursor?: string;
+}
+
+/** A claimed message with the recipients still to deliver. */
+export interface ClaimedMessage extends MessageRecord {
+  pending: RecipientRecord[];
+}
+
+/** The outcome of one attempt, written at once (message, recipients, attempt row). */
+export interface AttemptWrite {
+  messageId: string;
+  leaseOwner: string;
+  status: MessageStatus;
+  nextAttemptAt: number;
+  attemptCount: number;
+  lastError: string | null;
+  sentAt: number | null;
+  accountId: string | null;
+  serverId: string | null;
+  recipients: Pick<RecipientRecord, 'address' | 'status' | 'code' | 'enhancedCode' | 'response'>[];
+  attempt: AttemptRecord | null;
+  now: number;
+}
+
+export interface MessageRepository {
+  insert(message: MessageRecord, recipients: RecipientRecord[]): Promise<void>;
+  findByIdempotencyKey(scope: string, key: string): Promise<MessageRecord | undefined>;
+  get(id: string): Promise<MessageRecord | undefined>;
+  recipients(id: string): Promise<RecipientRecord[]>;
+  attempts(id: string): Promise<AttemptRecord[]>;
+  list(query: MessageQuery): Promise<{ items: MessageRecord[]; nextCursor: string | null }>;
+  /** Ids matching a filter (bulk retry/cancel), oldest first, at most `limit`. */
+  ids(filter: MessageFilter, limit: number): Promise<string[]>;
+  /**
+   * Claims up to `limit` due messages for `owner` until `leaseUntil`, most urgent first.
+   * With `skipLocked` (PostgreSQL) concurrent workers never claim the same row.
+   */
+  claim(opts: { owner: string; now: number; leaseUntil: number; limit: number; skipLocked: boolean }): Promise<ClaimedMessage[]>;
+  /** Returns claims whose lease ended (a crashed worker's) to the queue; the count returned. */
+  releaseExpiredLeases(now: number): Promise<number>;
+  /** Writes an attempt's outcome if `leaseOwner` still holds the message; false otherwise. */
+  completeAttempt(w: AttemptWrite): Promise<boolean>;
+  /**
+   * Moves a message to `to` when its status is one of `from` (optimistic: concurrent changes
+   * lose cleanly). `reset` puts non-accepted recipients back to pending (a manual retry).
+   */
+  transition(id: string, from: readonly MessageStatus[], patch: { status: MessageStatus; nextAttemptAt?: number; expireAt?: number; lastError?: string | null; now: number; resetRecipients?: boolean }): Promise<boolean>;
+}

@@ -1,0 +1,88 @@
+/**
+ * Group commit: concurrent callers share one transaction, hence one fsync. A job arriving
+ * while no flush runs is flushed on the next turn of the event loop (together with whatever
+ * else arrived in that turn); jobs arriving during a flush wait for it and form the next
+ * batch. So an idle system commits at once, and a busy one batches as much as it needs to —
+ * no fixed timer adds latency. Each caller's promise settles only after the COMMIT returns.
+ *
+ * Jobs must only touch the store through the repositories they are given (they may run
+ * twice: if one job of a batch fails, the batch rolls back and every job is re-run alone, so
+ * one bad job cannot fail its neighbours).
+ */
+export interface GroupCommitOptions {
+  /** At most this many jobs per transaction. */
+  maxBatch: number;
+}
+
+interface Job<R> {
+  fn: (repos: R) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommit<R> {
+  private queue: Job<R>[] = [];
+  private flushing = false;
+  private scheduled = false;
+  /** Flushes and jobs committed, for metrics and the benchmark. */
+  readonly stats = { batches: 0, jobs: 0 };
+
+  constructor(
+    private readonly transaction: <T>(fn: (repos: R) => Promise<T>) => Promise<T>,
+    private readonly opts: GroupCommitOptions = { maxBatch: 500 },
+  ) {}
+
+  run<T>(fn: (repos: R) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue.splice(0, this.opts.maxBatch);
+    try {
+      const results: unknown[] = [];
+      try {
+        await this.transaction(async (repos) => {
+          results.length = 0;
+          for (const job of batch) results.push(await job.fn(repos));
+        });
+        this.stats.batches++;
+        this.stats.jobs += batch.length;
+        batch.forEach((job, i) => job.resolve(results[i]));
+      } catch {
+        if (batch.length === 1) {
+          // Run it again alone to hand the caller its own error with nothing left half-done.
+          await this.runAlone(batch[0]);
+        } else {
+          for (const job of batch) await this.runAlone(job);
+        }
+      }
+    } finally {
+      this.flushing = false;
+      if (this.queue.length) this.schedule();
+    }
+  }
+
+  private async runAlone(job: Job<R>): Promise<void> {
+    try {
+      job.resolve(await this.transaction((repos) => job.fn(repos)));
+      this.stats.batches++;
+      this.stats.jobs++;
+    } catch (err) {
+      job.reject(err);
+    }
+  }
+}

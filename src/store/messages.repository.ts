@@ -1,0 +1,304 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { CLAIMABLE } from '../core/messages.js';
+import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, RecipientRecord } from '../core/outbox-port.js';
+import { fromJson, toJson } from './json.js';
+import type { DB } from './schema.js';
+import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from './schema/outbox.js';
+
+function toRecord(r: Selectable<MessagesTable>): MessageRecord {
+  return {
+    id: r.id,
+    direction: r.direction as MessageRecord['direction'],
+    status: r.status as MessageRecord['status'],
+    purpose: r.purpose,
+    priority: r.priority,
+    accountId: r.account_id,
+    serverId: r.server_id,
+    routing: fromJson(r.routing, { accountId: null, serverId: null, reason: '', failoverAccountIds: [] }),
+    from: fromJson(r.from_addr, { address: '' }),
+    envelopeFrom: r.envelope_from,
+    to: fromJson(r.to_addrs, []),
+    cc: fromJson(r.cc_addrs, []),
+    bcc: fromJson(r.bcc_addrs, []),
+    replyTo: r.reply_to,
+    subject: r.subject,
+    text: r.text_body,
+    html: r.html_body,
+    headers: fromJson(r.headers, {}),
+    attachments: fromJson(r.attachments, []),
+    sizeBytes: r.size_bytes,
+    idempotencyScope: r.idempotency_scope,
+    idempotencyKey: r.idempotency_key,
+    sendAt: r.send_at,
+    nextAttemptAt: r.next_attempt_at,
+    expireAt: r.expire_at,
+    attemptCount: r.attempt_count,
+    leaseOwner: r.lease_owner,
+    leaseUntil: r.lease_until,
+    source: r.source,
+    createdBy: r.created_by,
+    lastError: r.last_error,
+    messageIdHeader: r.message_id_header,
+    sentAt: r.sent_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toRow(m: MessageRecord): MessagesTable {
+  return {
+    id: m.id,
+    direction: m.direction,
+    status: m.status,
+    purpose: m.purpose,
+    priority: m.priority,
+    account_id: m.accountId,
+    server_id: m.serverId,
+    routing: toJson(m.routing),
+    from_addr: toJson(m.from),
+    envelope_from: m.envelopeFrom,
+    to_addrs: toJson(m.to),
+    cc_addrs: toJson(m.cc),
+    bcc_addrs: toJson(m.bcc),
+    reply_to: m.replyTo,
+    subject: m.subject,
+    text_body: m.text,
+    html_body: m.html,
+    headers: toJson(m.headers),
+    attachments: toJson(m.attachments),
+    size_bytes: m.sizeBytes,
+    idempotency_scope: m.idempotencyScope,
+    idempotency_key: m.idempotencyKey,
+    send_at: m.sendAt,
+    next_attempt_at: m.nextAttemptAt,
+    expire_at: m.expireAt,
+    attempt_count: m.attemptCount,
+    lease_owner: m.leaseOwner,
+    lease_until: m.leaseUntil,
+    source: m.source,
+    created_by: m.createdBy,
+    last_error: m.lastError,
+    message_id_header: m.messageIdHeader,
+    sent_at: m.sentAt,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+  };
+}
+
+function toRecipient(r: Selectable<MessageRecipientsTable>): RecipientRecord {
+  return {
+    messageId: r.message_id,
+    address: r.address,
+    kind: r.kind as RecipientRecord['kind'],
+    status: r.status as RecipientRecord['status'],
+    code: r.code,
+    enhancedCode: r.enhanced_code,
+    response: r.response,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    at: r.at,
+    durationMs: r.duration_ms,
+    accountId: r.account_id,
+    serverId: r.server_id,
+    outcome: r.outcome as AttemptRecord['outcome'],
+    code: r.code,
+    enhancedCode: r.enhanced_code,
+    response: r.response,
+  };
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function messagesRepository(db: Kysely<DB>): MessageRepository {
+  const filtered = (f: MessageFilter) => {
+    let q = db.selectFrom('messages');
+    if (f.status?.length) q = q.where('status', 'in', f.status);
+    if (f.purpose) q = q.where('purpose', '=', f.purpose);
+    if (f.accountId) q = q.where('account_id', '=', f.accountId);
+    if (f.direction) q = q.where('direction', '=', f.direction);
+    if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
+    if (f.until !== undefined) q = q.where('created_at', '<', f.until);
+    // LIKE is case-insensitive on SQLite but not on PostgreSQL: compare lower-cased on both.
+    if (f.q) q = q.where(sql<boolean>`lower(subject) like ${'%' + likeEscape(f.q.toLowerCase()) + '%'} escape '\\'`);
+    if (f.recipient) {
+      const addr = f.recipient.toLowerCase();
+      q = q.where(({ exists, selectFrom }) =>
+        exists(selectFrom('message_recipients as r').select('r.message_id').whereRef('r.message_id', '=', 'messages.id').where(sql<boolean>`lower(r.address) = ${addr}`)),
+      );
+    }
+    return q;
+  };
+
+  return {
+    async insert(m, recipients) {
+      await db.insertInto('messages').values(toRow(m)).execute();
+      if (recipients.length) {
+        await db
+          .insertInto('message_recipients')
+          .values(
+            recipients.map((r) => ({
+              message_id: r.messageId,
+              address: r.address,
+              kind: r.kind,
+              status: r.status,
+              code: r.code,
+              enhanced_code: r.enhancedCode,
+              response: r.response,
+              updated_at: r.updatedAt,
+            })),
+          )
+          .execute();
+      }
+    },
+    async findByIdempotencyKey(scope, key) {
+      const r = await db.selectFrom('messages').selectAll().where('idempotency_scope', '=', scope).where('idempotency_key', '=', key).executeTakeFirst();
+      return r && toRecord(r);
+    },
+    async get(id) {
+      const r = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toRecord(r);
+    },
+    async recipients(id) {
+      const rows = await db.selectFrom('message_recipients').selectAll().where('message_id', '=', id).execute();
+      return rows.map(toRecipient);
+    },
+    async attempts(id) {
+      const rows = await db.selectFrom('attempts').selectAll().where('message_id', '=', id).orderBy('at').orderBy('id').execute();
+      return rows.map(toAttempt);
+    },
+    async list(query) {
+      // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
+      let q = filtered(query).selectAll().orderBy('id', 'desc').limit(query.limit + 1);
+      if (query.cursor) q = q.where('id', '<', query.cursor);
+      const rows = await q.execute();
+      const page = rows.slice(0, query.limit);
+      return { items: page.map(toRecord), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+    },
+    async ids(filter, limit) {
+      const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
+      return rows.map((r) => r.id);
+    },
+    async claim({ owner, now, leaseUntil, limit, skipLocked }) {
+      // Matches the partial index messages_claim_idx (priority desc, next_attempt_at).
+      let due = db
+        .selectFrom('messages')
+        .select('id')
+        .where('status', 'in', CLAIMABLE)
+        .where('next_attempt_at', '<=', now)
+        .orderBy('priority', 'desc')
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (skipLocked) due = due.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('messages')
+        .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })
+        .where('id', 'in', due)
+        .where('status', 'in', CLAIMABLE)
+        .returningAll()
+        .execute();
+      if (!rows.length) return [];
+      const pending = await db
+        .selectFrom('message_recipients')
+        .selectAll()
+        .where(
+          'message_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .where('status', 'in', ['pending', 'deferred'])
+        .execute();
+      const byMessage = new Map<string, RecipientRecord[]>();
+      for (const p of pending) {
+        const list = byMessage.get(p.message_id) ?? [];
+        list.push(toRecipient(p));
+        byMessage.set(p.message_id, list);
+      }
+      return rows
+        .map((r): ClaimedMessage => ({ ...toRecord(r), pending: byMessage.get(r.id) ?? [] }))
+        .sort((a, b) => b.priority - a.priority || a.nextAttemptAt - b.nextAttemptAt);
+    },
+    async releaseExpiredLeases(now) {
+      const res = await db
+        .updateTable('messages')
+        .set((eb) => ({
+          status: eb.case().when('attempt_count', '=', 0).then('queued').else('deferred').end(),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now,
+        }))
+        .where('status', '=', 'sending')
+        .where('lease_until', '<', now)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
+    async completeAttempt(w) {
+      const res = await db
+        .updateTable('messages')
+        .set({
+          status: w.status,
+          next_attempt_at: w.nextAttemptAt,
+          attempt_count: w.attemptCount,
+          last_error: w.lastError,
+          sent_at: w.sentAt,
+          account_id: w.accountId,
+          server_id: w.serverId,
+          lease_owner: null,
+          lease_until: null,
+          updated_at: w.now,
+        })
+        .where('id', '=', w.messageId)
+        .where('lease_owner', '=', w.leaseOwner)
+        .where('status', '=', 'sending')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      for (const r of w.recipients) {
+        await db
+          .updateTable('message_recipients')
+          .set({ status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: w.now })
+          .where('message_id', '=', w.messageId)
+          .where('address', '=', r.address)
+          .execute();
+      }
+      if (w.attempt) {
+        const a = w.attempt;
+        await db
+          .insertInto('attempts')
+          .values({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response })
+          .execute();
+      }
+      return true;
+    },
+    async transition(id, from, patch) {
+      const res = await db
+        .updateTable('messages')
+        .set({
+          status: patch.status,
+          ...(patch.nextAttemptAt !== undefined ? { next_attempt_at: patch.nextAttemptAt } : {}),
+          ...(patch.expireAt !== undefined ? { expire_at: patch.expireAt } : {}),
+          ...(patch.lastError !== undefined ? { last_error: patch.lastError } : {}),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: patch.now,
+        })
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      if (patch.resetRecipients) {
+        await db
+          .updateTable('message_recipients')
+          .set({ status: 'pending', updated_at: patch.now })
+          .where('message_id', '=', id)
+          .where('status', '!=', 'accepted')
+          .execute();
+      }
+      return true;
+    },
+  };
+}

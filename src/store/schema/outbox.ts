@@ -1,0 +1,90 @@
+import type { JsonText, Millis } from './foundation.js';
+
+/**
+ * One row per message: the queue entry AND the email log entry (one source of truth).
+ * Addresses are stored as the strict parser produced them; JSON columns are text.
+ */
+export interface MessagesTable {
+  id: string;
+  /** 'out' (sent by Mailroom) or 'in' (inbound, stored by the IMAP poller). */
+  direction: string;
+  status: string;
+  purpose: string;
+  /** Higher is sooner (two_factor before report). */
+  priority: number;
+  account_id: string | null;
+  server_id: string | null;
+  /** `{ accountId, reason, reasonCode, failoverAccountIds }` as chosen at submission. */
+  routing: JsonText;
+  /** The From header as a mailbox `{ name?, address }`, JSON. */
+  from_addr: JsonText;
+  /** The SMTP envelope sender (MAIL FROM). */
+  envelope_from: string;
+  to_addrs: JsonText;
+  cc_addrs: JsonText;
+  bcc_addrs: JsonText;
+  reply_to: string | null;
+  subject: string;
+  text_body: string | null;
+  html_body: string | null;
+  /** Allow-listed custom headers, `{ name: value }`, JSON. */
+  headers: JsonText;
+  /** `[{ filename, contentType, contentBase64 }]`, JSON. */
+  attachments: JsonText;
+  /** Total size of bodies and attachments in bytes, for the log and limits. */
+  size_bytes: number;
+  /** Whose idempotency key this is (the principal's id); null when no key was given. */
+  idempotency_scope: string | null;
+  idempotency_key: string | null;
+  send_at: Millis;
+  next_attempt_at: Millis;
+  expire_at: Millis;
+  attempt_count: number;
+  lease_owner: string | null;
+  lease_until: Millis | null;
+  /** 'api' | 'cli' | 'test' | 'smtp' | … : which entry point accepted it. */
+  source: string;
+  created_by: string | null;
+  /** The last error in words, shown in the log list. */
+  last_error: string | null;
+  /** The Message-ID header given to the message. */
+  message_id_header: string | null;
+  sent_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */
+export interface MessageRecipientsTable {
+  message_id: string;
+  address: string;
+  /** 'to' | 'cc' | 'bcc' */
+  kind: string;
+  /** 'pending' | 'accepted' | 'deferred' | 'rejected' */
+  status: string;
+  code: number | null;
+  enhanced_code: string | null;
+  response: string | null;
+  updated_at: Millis;
+}
+
+/** Every delivery attempt, with the server's reply. */
+export interface AttemptsTable {
+  id: string;
+  message_id: string;
+  at: Millis;
+  duration_ms: number;
+  account_id: string | null;
+  server_id: string | null;
+  /** 'sent' | 'partial' | 'deferred' | 'failed' | 'logged' */
+  outcome: string;
+  code: number | null;
+  enhanced_code: string | null;
+  response: string | null;
+}
+
+export interface OutboxTables {
+  messages: MessagesTable;
+  message_recipients: MessageRecipientsTable;
+  attempts: AttemptsTable;
+}
