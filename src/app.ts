@@ -14,6 +14,8 @@ import { openDatabase, type StoreCapabilities } from './store/database.js';
 import { migrateToLatest } from './store/migrator.js';
 import type { DB } from './store/schema.js';
 import { createStore } from './store/store.js';
+import { serverWritesLockedReason } from './core/deploy-config.js';
+import { routingRoutes, startRouting } from './wiring/routing.js';
 
 /** Everything a running Mailroom is made of; the one place where ports meet adapters. */
 export interface App {
@@ -54,7 +56,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     if (applied.length) logger.info({ applied }, 'database migrations applied');
     const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
     const store = createStore(database.db, keyring, () => clock.now());
-    const ctx: CoreContext = { store, clock };
+    const ctx: CoreContext = { store, clock, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
     const app: App = {
       config,
       db: database.db,
@@ -69,6 +71,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       onClose: (fn) => closers.push(fn),
       close,
     };
+    if (!opts.skipBootstrap) await startRouting(app);
     if (!opts.skipBootstrap) app.firstAdmin = await ensureFirstAdmin(ctx, config.admin);
     return app;
   } catch (err) {
@@ -81,8 +84,10 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
  * The /api/v1 route groups beyond the foundation's (messages, routing, diagnostics …).
  * Each area adds its plugin here.
  */
-export function apiRoutes(_app: App): RoutePlugin[] {
-  return [];
+export function apiRoutes(app: App): RoutePlugin[] {
+  return [
+    ...routingRoutes(app),
+  ];
 }
 
 /** Starts what runs in the background of `mailroom start` / `mailroom worker` (delivery workers, pollers). */

@@ -117,7 +117,7 @@ export async function resolveRoute(repos: Repositories, req: RouteRequest): Prom
   const active = all.filter((a) => a.active);
 
   let account: StoredAccount | undefined;
-  let reason = '';
+  let reason: string;
   let reasonCode: Route['reasonCode'];
   let failover: string[] | undefined;
   if (req.accountId || req.serverId) {

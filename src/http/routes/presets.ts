@@ -1,0 +1,8 @@
+import type { FastifyInstance } from 'fastify';
+import { PRESETS } from '../../core/presets.js';
+
+export function presetsRoutes() {
+  return async (api: FastifyInstance) => {
+    api.get('/presets', { config: { permission: 'authenticated' }, schema: { tags: ['setup'] } }, async () => ({ items: PRESETS }));
+  };
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import { getSettings, updateSettings, type DeployFacts } from '../../core/settings.service.js';
+import { actorOf } from '../auth.js';
+
+const addressList = { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: 50 } as const;
+
+const settingsBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    defaultAccountId: { type: ['string', 'null'], maxLength: 40, description: 'the system default sender account; null: the first active account' },
+    globalCc: { ...addressList, description: 'added as CC to messages of purposes with globalCopies' },
+    globalBcc: { ...addressList, description: 'added as BCC to messages of purposes with globalCopies' },
+    mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },
+  },
+} as const;
+
+/** The config keeps only the driver's value: "log" can only come from MAILROOM_MAIL_DRIVER, "smtp" is the default. */
+export function deployFacts(app: App): DeployFacts {
+  return { mailDriver: app.config.mailDriver, mailDriverFromEnv: app.config.mailDriver !== 'smtp' };
+}
+
+export function settingsRoutes(app: App) {
+  return async (api: FastifyInstance) => {
+    const tags = ['settings'];
+    api.get('/settings', { config: { permission: 'read' }, schema: { tags } }, async () => getSettings(app.ctx, deployFacts(app)));
+    api.patch('/settings', { config: { permission: 'admin' }, schema: { tags, body: settingsBody } }, async (req) =>
+      updateSettings(app.ctx, actorOf(req), req.body, deployFacts(app)),
+    );
+  };
+}
