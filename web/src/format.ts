@@ -1,0 +1,29 @@
+/** Dates arrive as ISO strings or epoch milliseconds; show them in the reader's locale. */
+export function formatDate(v: string | number | null | undefined): string {
+  if (v === null || v === undefined || v === '') return '—';
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+export function formatDuration(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined) return '—';
+  if (sec % 86_400 === 0) return `${sec / 86_400} d`;
+  if (sec % 3600 === 0) return `${sec / 3600} h`;
+  if (sec % 60 === 0) return `${sec / 60} min`;
+  return `${sec} s`;
+}
+
+/** "a@x, b@y" → ["a@x", "b@y"]: for list fields typed into one input. */
+export function splitList(s: string): string[] {
+  return s
+    .split(/[,;\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+export function pretty(v: unknown): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v, null, 2);
+}

@@ -1,0 +1,122 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../api.js';
+import { Badge, ConfirmButton, Empty, ErrorBox, Field, PageHeader, Spinner } from '../components/ui.js';
+import { formatDate } from '../format.js';
+import { useAction, useResource } from '../hooks.js';
+import { useSession } from '../session.js';
+import type { Page, Role, User } from '../types.js';
+
+const ROLE_HELP: Record<Role, string> = {
+  admin: 'everything',
+  operator: 'send, read logs, retry and cancel',
+  viewer: 'read only',
+};
+
+export function Users() {
+  const { info } = useSession();
+  const users = useResource(() => api.get<Page<User>>('/users'), []);
+  const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
+  const create = useAction();
+  const change = useAction();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const u = await create.run(() => api.post<User>('/users', { email: form.email.trim(), name: form.name.trim() || null, role: form.role, password: form.password }));
+    if (u) {
+      setForm({ email: '', name: '', role: 'viewer', password: '' });
+      users.reload();
+    }
+  };
+  const patch = async (u: User, body: Record<string, unknown>) => {
+    if (await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body }))) users.reload();
+  };
+  const remove = async (u: User) => {
+    if (await change.run(() => api.del(`/users/${u.id}`).then(() => true))) users.reload();
+  };
+
+  return (
+    <>
+      <PageHeader title="Users" subtitle="People who sign in to this admin UI." />
+      <ErrorBox error={users.error} />
+      <ErrorBox error={change.error} title="Not changed" />
+      {users.loading && !users.data ? <Spinner /> : null}
+      {users.data?.items.length === 0 ? <Empty title="No users" /> : null}
+      {users.data && users.data.items.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.data.items.map((u) => {
+                const self = u.id === info.user?.id;
+                return (
+                  <tr key={u.id}>
+                    <td data-label="User">
+                      {u.email} {self ? <Badge kind="info">you</Badge> : null}
+                      {u.name ? <div className="muted small">{u.name}</div> : null}
+                    </td>
+                    <td data-label="Role">
+                      <select aria-label={`Role of ${u.email}`} value={u.role} disabled={self || change.busy} onChange={(e) => void patch(u, { role: e.target.value })}>
+                        <option value="admin">admin</option>
+                        <option value="operator">operator</option>
+                        <option value="viewer">viewer</option>
+                      </select>
+                    </td>
+                    <td data-label="State">{u.disabled ? <Badge kind="bad">disabled</Badge> : <Badge kind="ok">active</Badge>}</td>
+                    <td data-label="Created">{formatDate(u.createdAt)}</td>
+                    <td className="row-actions">
+                      {!self ? (
+                        <>
+                          <button type="button" className="btn btn-small" onClick={() => void patch(u, { disabled: !u.disabled })} disabled={change.busy}>
+                            {u.disabled ? 'Enable' : 'Disable'}
+                          </button>
+                          <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}?`} onConfirm={() => void remove(u)} />
+                        </>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <form className="card form" onSubmit={submit} aria-labelledby="new-user-h">
+        <h2 id="new-user-h">Add a user</h2>
+        <div className="form-grid">
+          <Field label="Email" id="user-email">
+            <input id="user-email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} autoComplete="off" />
+          </Field>
+          <Field label="Name" id="user-name">
+            <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+          </Field>
+          <Field label="Role" id="user-role" hint={ROLE_HELP[form.role]}>
+            <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+              <option value="viewer">viewer</option>
+              <option value="operator">operator</option>
+              <option value="admin">admin</option>
+            </select>
+          </Field>
+          <Field label="Initial password" id="user-password">
+            <input id="user-password" type="password" required value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} autoComplete="new-password" />
+          </Field>
+        </div>
+        <ErrorBox error={create.error} title="Not created" />
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={create.busy}>
+            {create.busy ? 'Adding…' : 'Add user'}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
