@@ -6,10 +6,16 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 
 function notes(r: Raw): string[] {
   const out: string[] = [];
+  const login = str(r.usernamePattern) ?? str(r.username);
+  if (login) out.push(`Login: ${login.replace('{address}', 'the sender address').replace('{domain}', 'your sending domain')}.`);
+  if (str(r.password)) out.push(`Password: ${str(r.password)}.`);
   for (const k of ['guidance', 'notes', 'catch', 'hint', 'hints', 'description']) {
     const v = r[k];
     if (typeof v === 'string' && v) out.push(v);
     else if (Array.isArray(v)) out.push(...v.filter((x): x is string => typeof x === 'string'));
+  }
+  if (Array.isArray(r.alternatives)) {
+    for (const a of r.alternatives as Raw[]) if (a && typeof a.port === 'number') out.push(`Also possible: port ${a.port} (${str(a.note) ?? str(a.security) ?? ''}).`);
   }
   return [...new Set(out)];
 }

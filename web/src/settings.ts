@@ -1,9 +1,7 @@
 import type { SettingView } from './types.js';
 
-const META = new Set(['source', 'locked', 'reason', 'lockedReason', 'value']);
-
-function isView(v: unknown): v is { value: unknown; source?: string; locked?: boolean; reason?: string; lockedReason?: string } {
-  return !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v && Object.keys(v).every((k) => META.has(k) || k === 'description');
+function isView(v: unknown): v is { value: unknown; source?: string; locked?: boolean; reason?: string; lockedReason?: string; updatedAt?: string; updatedBy?: string | null } {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && 'value' in v && 'source' in v;
 }
 
 /**
@@ -28,7 +26,7 @@ export function settingsView(raw: unknown): SettingView[] {
   return Object.entries(r)
     .filter(([k]) => k !== 'sources' && k !== 'locked')
     .map(([key, v]) => {
-      if (isView(v)) return { key, value: v.value, source: v.source ?? 'default', locked: !!v.locked, reason: v.reason ?? v.lockedReason ?? null };
+      if (isView(v)) return { key, value: v.value, source: v.source ?? 'default', locked: !!v.locked, reason: v.reason ?? v.lockedReason ?? null, updatedAt: v.updatedAt, updatedBy: v.updatedBy };
       const lock = locks[key];
       return { key, value: v, source: sources[key] ?? 'default', locked: !!lock, reason: typeof lock === 'string' ? lock : null };
     });

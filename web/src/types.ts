@@ -165,11 +165,13 @@ export interface SettingView {
   source: string;
   locked: boolean;
   reason?: string | null;
+  updatedAt?: string | number;
+  updatedBy?: string | null;
 }
 
 export interface SetupStatus {
   complete: boolean;
-  missing: { code: string; message: string; link?: string }[];
+  missing: { code: string; message: string; fix?: string; link?: string }[];
 }
 
 export interface Preset {

@@ -55,7 +55,7 @@ export function SetupBanner() {
           const fix = fixLink(m.code);
           return (
             <li key={m.code + m.message}>
-              {m.message}{' '}
+              {m.message} {m.fix ? <span className="banner-fix">{m.fix}</span> : null}{' '}
               <Link to={m.link ?? fix.to} className="banner-link">
                 {fix.label} →
               </Link>

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { Badge, Empty, ErrorBox, PageHeader, Spinner } from '../components/ui.js';
-import { pretty } from '../format.js';
+import { formatDate, pretty } from '../format.js';
 import { useResource } from '../hooks.js';
 import { Link } from '../router.js';
 import { settingsView } from '../settings.js';
@@ -60,6 +60,11 @@ export function Settings() {
                   </td>
                   <td data-label="Source">
                     <Badge kind={s.source === 'env' ? 'info' : s.source === 'database' ? 'ok' : 'neutral'}>{s.source}</Badge>
+                    {s.updatedBy && s.source === 'database' ? (
+                      <div className="muted small">
+                        by {s.updatedBy}, {formatDate(s.updatedAt)}
+                      </div>
+                    ) : null}
                   </td>
                   <td data-label="Editable">
                     {s.locked ? (

@@ -69,18 +69,13 @@ export function Setup() {
               account={account ?? undefined}
               servers={servers.data.items}
               serverId={server?.id}
-              defaults={{ login: preset?.username && !preset.username.includes('@') && !preset.username.includes('{') ? preset.username : undefined }}
+              defaults={{ login: preset?.username && /^[^\s{}@]+$/.test(preset.username) ? preset.username : undefined }}
               submitLabel="Save and continue"
               onSaved={(a) => {
                 setAccount(a);
                 go(3);
               }}
             />
-            {preset?.username ? (
-              <p className="muted small">
-                {preset.name} login: <code>{preset.username}</code>
-              </p>
-            ) : null}
           </>
         );
       case 3:
