@@ -1,0 +1,177 @@
+/**
+ * Plain-language advice for connection failures we recognise. Pure: the runner passes what
+ * it saw (error codes, SMTP replies, the settings) and shows whatever comes back.
+ * Every hint says what to change, not just what went wrong.
+ */
+
+export interface HintContext {
+  host: string;
+  port: number;
+  security: 'starttls' | 'tls' | 'none';
+  user?: string;
+}
+
+export interface SmtpReply {
+  code: number;
+  /** RFC 3463 enhanced status code ("5.7.8"), when the server sent one. */
+  enhanced: string | null;
+  /** All lines, joined with newlines, as received. */
+  text: string;
+}
+
+/** Splits a complete (possibly multi-line) SMTP reply into code, enhanced code and text. */
+export function parseReply(text: string): SmtpReply {
+  const lines = text.split(/\r?\n/).filter(Boolean);
+  const last = lines[lines.length - 1] ?? '';
+  const code = Number(last.slice(0, 3)) || 0;
+  const m = /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(last);
+  return { code, enhanced: m ? m[1] : null, text: lines.join('\n') };
+}
+
+const isGmail = (c: HintContext) => /(^|\.)(gmail|googlemail|google)\.com$/.test(c.host);
+const isMicrosoft = (c: HintContext) => /(^|\.)(office365\.com|outlook\.com|office\.com|hotmail\.com|live\.com)$/.test(c.host);
+const isSendGrid = (c: HintContext) => /(^|\.)sendgrid\.net$/.test(c.host);
+
+export function hintForConnectError(code: string | undefined, c: HintContext): string | undefined {
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_NONAME':
+    case 'EAI_NODATA':
+    case 'ENODATA':
+      return `The name ${c.host} does not resolve. Check the spelling of the host (e.g. smtp.gmail.com, smtp.office365.com).`;
+    case 'EAI_AGAIN':
+    case 'ETIMEOUT':
+    case 'ESERVFAIL':
+      return `DNS did not answer for ${c.host}. Check this machine's DNS resolver, or try again.`;
+    case 'ECONNREFUSED':
+      return `Nothing accepts connections on ${c.host}:${c.port}. Check the port: 587 (STARTTLS) and 465 (implicit TLS) are the submission ports; 25 is for server-to-server relay.`;
+    case 'ETIMEDOUT':
+    case 'CONNECT_TIMEOUT':
+      return `The connection to ${c.host}:${c.port} timed out: a firewall drops the packets or the host is down. ` +
+        (c.port === 25 ? 'Many cloud providers block outgoing port 25; use 587 or 465. ' : '') +
+        'Check outbound firewall rules for this port.';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `No route to ${c.host}. Check this machine's network (IPv6 without a route is a common cause) and firewall.`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'The server closed the connection abruptly. This is typical of a wrong TLS mode for the port, or of a server that refuses this client (IP reputation, rate limits).';
+    default:
+      return undefined;
+  }
+}
+
+/** Hints for a certificate that Node refused, by its error code. */
+export function hintForCertificate(code: string | undefined, c: HintContext, fingerprint?: string): string | undefined {
+  const pin = fingerprint
+    ? ` If you trust this server anyway, pin its certificate: set tlsTrust to { "mode": "pinned", "fingerprint": "${fingerprint}" }.`
+    : '';
+  switch (code) {
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return `The server's certificate is self-signed, so no public CA vouches for it. Install a certificate from a public CA (e.g. Let's Encrypt) on the server.${pin}`;
+    case 'CERT_HAS_EXPIRED':
+      return `The server's certificate has expired. Renew it on the server.${pin}`;
+    case 'CERT_NOT_YET_VALID':
+      return `The server's certificate is not valid yet: check the clocks of the server and of this machine.`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'HOSTNAME_MISMATCH':
+      return `The certificate is not issued for ${c.host}. Use the host name the certificate names (see subjectAltNames), not an alias or an IP address.${pin}`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+      return `The certificate chain is incomplete or signed by a private CA: the server must send its intermediate certificates, or pin the certificate.${pin}`;
+    case 'PIN_MISMATCH':
+      return 'The certificate does not match the pinned certificate/fingerprint. If the server renewed its certificate, pin the new one (fingerprint shown above); if not, someone may be intercepting the connection.';
+    default:
+      return code ? `The certificate was refused (${code}).${pin}` : undefined;
+  }
+}
+
+/**
+ * The most common misconfiguration: implicit TLS on a STARTTLS port or the reverse. `probe`
+ * is what the runner saw when it tried the other mode on the same address and port.
+ */
+export function hintForWrongTlsMode(c: HintContext, probe: 'tls-works' | 'plain-works' | 'nothing'): string {
+  if (probe === 'tls-works') {
+    return `Port ${c.port} expects implicit TLS (like 465): a TLS handshake on it succeeded. Set security to "tls".`;
+  }
+  if (probe === 'plain-works') {
+    return `Port ${c.port} speaks plain SMTP first (STARTTLS, like 587): a plain connection got an SMTP greeting. Set security to "starttls".`;
+  }
+  return c.security === 'tls'
+    ? `The TLS handshake failed and a plain connection got no greeting either: check that ${c.host}:${c.port} is an SMTP server at all.`
+    : `The server accepted the connection but never sent its greeting, and a TLS handshake did not work either: ` +
+        'this is not an SMTP server, or a firewall/proxy holds the connection open.';
+}
+
+export function hintNoStarttls(hasCredentials: boolean): string {
+  return hasCredentials
+    ? 'The server does not offer STARTTLS, and Mailroom never sends a password in plain text. ' +
+        'Use the provider\'s submission port (587 with STARTTLS or 465 with security "tls"); if the server offers STARTTLS to others, a middlebox may be stripping it.'
+    : 'The server does not offer STARTTLS. Messages would travel unencrypted: use a port with STARTTLS or implicit TLS, or set security to "none" for an internal relay you trust.';
+}
+
+export function hintNoAuthOffered(c: HintContext, encrypted: boolean): string {
+  return encrypted
+    ? `The server offers no AUTH on port ${c.port}. It may be a relay that authorises by IP address (then remove the credentials), or authentication is on another port (587/465).`
+    : `The server offers AUTH only after TLS, or not on port ${c.port}. Use security "starttls" or "tls".`;
+}
+
+export function hintForSize(limit: number, messageBytes: number): string | undefined {
+  if (limit > 0 && messageBytes > limit) {
+    return `The server accepts messages up to ${limit} bytes; this one is ${messageBytes}. Reduce attachments or ask the provider for a higher limit.`;
+  }
+  return undefined;
+}
+
+/** Hints for an SMTP reply at a given step (auth, send …). */
+export function hintForReply(step: string, r: SmtpReply, c: HintContext): string | undefined {
+  const enh = r.enhanced ?? '';
+  const text = r.text.toLowerCase();
+  if (r.code === 535 || r.code === 534 || (step === 'auth' && r.code >= 500)) {
+    if (enh === '5.7.139' || text.includes('smtpclientauthentication') || (isMicrosoft(c) && text.includes('disabled'))) {
+      return 'Microsoft 365 has SMTP AUTH disabled for this mailbox or tenant (5.7.139). An Exchange admin must enable "Authenticated SMTP" for the mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled $false) and security defaults must allow it.';
+    }
+    if (isGmail(c) || text.includes('application-specific password') || text.includes('support.google.com')) {
+      return 'Google refuses the account password over SMTP. Turn on 2-Step Verification for the account and create an app password (Google Account → Security → App passwords); use it as the password.';
+    }
+    if (isSendGrid(c)) {
+      return c.user === 'apikey'
+        ? 'SendGrid refused the API key: the password must be a valid API key with "Mail Send" permission.'
+        : `SendGrid expects the user name "apikey" (literally) and an API key as the password; the user "${c.user ?? ''}" will not work.`;
+    }
+    if (isMicrosoft(c)) {
+      return 'Microsoft refused the credentials. Check the password; accounts with MFA need an app password, and SMTP AUTH must be enabled for the mailbox.';
+    }
+    if (r.code === 535 || enh === '5.7.8') {
+      return 'The user name or password is wrong. Check both; some providers need the full email address as the user name, or an app-specific password.';
+    }
+    if (r.code === 504 || enh === '5.5.4' || enh === '5.7.4') {
+      return 'The server does not accept this authentication mechanism; Mailroom uses PLAIN or LOGIN.';
+    }
+  }
+  if (r.code === 530 || enh === '5.7.0') {
+    return text.includes('starttls')
+      ? 'The server requires STARTTLS before this command. Set security to "starttls" (or "tls" on port 465).'
+      : 'The server requires authentication before sending. Set a user name and password on the account.';
+  }
+  if (enh === '5.3.4' || r.code === 552) {
+    return 'The message exceeds the server\'s size limit. Reduce attachments, or ask the provider for a higher limit.';
+  }
+  if ((r.code === 550 || r.code === 553 || r.code === 554) && enh.startsWith('5.7.')) {
+    if (text.includes('relay')) {
+      return 'The server refuses to relay to this recipient: authenticate (set credentials), or ask the relay\'s admin to allow this machine\'s address.';
+    }
+    return step === 'send' && text.includes('sender')
+      ? 'The server does not allow this account to send as this sender address. Use the address you log in with, or an alias the provider has verified for it.'
+      : 'The server refused by policy (5.7.x): the sender address is not allowed for this login, or this machine\'s address is blocked. Use the login\'s own address as sender, or ask the provider.';
+  }
+  if (r.code === 421 || (r.code >= 450 && r.code < 460)) {
+    return 'The server refused temporarily (4xx): rate limit, greylisting or overload. Delivery retries automatically; if it persists, check the provider\'s limits.';
+  }
+  if (r.code === 454 && step === 'starttls') {
+    return 'The server offers STARTTLS but cannot start TLS right now (its certificate or TLS setup is broken). Ask the server\'s admin.';
+  }
+  return undefined;
+}

@@ -1,0 +1,203 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+/**
+ * Real SMTP peers for the diagnostics tests, all on 127.0.0.1 and free ports: a private
+ * Postfix instance (smtpd with STARTTLS and a self-signed certificate), nodemailer's
+ * smtp-server, a port that accepts and never greets, and a closed port.
+ */
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A port nothing listens on (taken and released: closed for the test's lifetime in practice). */
+export const closedPort = freePort;
+
+export interface Cert {
+  key: string;
+  cert: string;
+  keyFile: string;
+  certFile: string;
+}
+
+/** A fresh self-signed certificate for `cn` (openssl, at test time). */
+export function selfSignedCert(dir: string, cn = 'mail.test.invalid', days = 2): Cert {
+  const keyFile = path.join(dir, `${cn}.key.pem`);
+  const certFile = path.join(dir, `${cn}.cert.pem`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', String(days), '-subj', `/CN=${cn}`, '-addext', `subjectAltName=DNS:${cn}`], { stdio: 'ignore' });
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), keyFile, certFile };
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function havePostfix(): boolean {
+  return existsSync('/usr/sbin/postfix') && existsSync('/usr/lib/postfix/sbin/smtpd') && process.getuid?.() === 0;
+}
+
+export interface PostfixInstance {
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A private Postfix: its own config, queue and data directories under a temp dir, smtpd on a
+ * free loopback port with STARTTLS, nothing delivered anywhere (every message is discarded),
+ * no DNS lookups.
+ */
+export async function startPostfix(cert: Cert): Promise<PostfixInstance> {
+  const dir = tempDir('mailroom-postfix-');
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  for (const d of ['conf', 'queue', 'data']) mkdirSync(path.join(dir, d));
+  chownSync(path.join(dir, 'data'), Number(execFileSync('id', ['-u', 'postfix']).toString().trim()), 0);
+  const main = `compatibility_level = 3.6
+queue_directory = ${dir}/queue
+data_directory = ${dir}/data
+mail_owner = postfix
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mail.test.invalid
+mydestination =
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+default_transport = discard:
+relay_transport = discard:
+smtpd_tls_cert_file = ${cert.certFile}
+smtpd_tls_key_file = ${cert.keyFile}
+smtpd_tls_security_level = may
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+maillog_file = ${dir}/maillog
+maillog_file_prefixes = ${dir}
+`;
+  writeFileSync(path.join(dir, 'conf/main.cf'), main);
+  const services = [
+    `127.0.0.1:${port} inet n - n - - smtpd`,
+    'pickup unix n - n 60 1 pickup',
+    'cleanup unix n - n - 0 cleanup',
+    'qmgr unix n - n 300 1 qmgr',
+    'rewrite unix - - n - - trivial-rewrite',
+    'bounce unix - - n - 0 bounce',
+    'defer unix - - n - 0 bounce',
+    'trace unix - - n - 0 bounce',
+    'verify unix - - n - 1 verify',
+    'proxymap unix - - n - - proxymap',
+    'discard unix - - n - - discard',
+    'error unix - - n - - error',
+    'retry unix - - n - - error',
+    'anvil unix - - n - 1 anvil',
+    'scache unix - - n - 1 scache',
+    'postlog unix-dgram n - n - 1 postlogd',
+    'tlsmgr unix - - n 1000? 1 tlsmgr',
+    'showq unix n - n - - showq',
+    'flush unix n - n 1000? 0 flush',
+  ];
+  writeFileSync(path.join(dir, 'conf/master.cf'), services.join('\n') + '\n');
+  const r = spawnSync('/usr/sbin/postfix', ['-c', path.join(dir, 'conf'), 'start'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`postfix did not start: ${r.stderr}${existsSync(path.join(dir, 'maillog')) ? readFileSync(path.join(dir, 'maillog'), 'utf8') : ''}`);
+  await waitForPort(port);
+  return {
+    port,
+    dir,
+    async stop() {
+      spawnSync('/usr/sbin/postfix', ['-c', path.join(dir, 'conf'), 'stop'], { encoding: 'utf8' });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface SmtpPeer {
+  port: number;
+  /** Raw messages received, in order. */
+  messages: { from: string; to: string[]; raw: Buffer }[];
+  stop(): Promise<void>;
+}
+
+/** nodemailer's smtp-server with the given options; accepts user/password when `users` is set. */
+export async function startSmtpServer(opts: Partial<SMTPServerOptions> & { users?: Record<string, string> } = {}): Promise<SmtpPeer> {
+  const { users, ...options } = opts;
+  const messages: SmtpPeer['messages'] = [];
+  const server = new SMTPServer({
+    disableReverseLookup: true,
+    logger: false,
+    authOptional: !users,
+    ...(users
+      ? {
+          onAuth(auth, _session, cb) {
+            if (users[auth.username ?? ''] === auth.password) return cb(null, { user: auth.username });
+            const err = new Error('Error: authentication failed') as Error & { responseCode: number };
+            err.responseCode = 535;
+            return cb(err);
+          },
+        }
+      : {}),
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
+        cb();
+      });
+    },
+    ...options,
+  });
+  // Clients that hang up mid-handshake (probes, timeouts) are part of these tests, not errors.
+  server.on('error', () => {});
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, messages, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Accepts TCP connections and never says a word. */
+export async function startSilentServer(): Promise<{ port: number; stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
