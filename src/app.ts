@@ -16,6 +16,9 @@ import type { DB } from './store/schema.js';
 import { createStore } from './store/store.js';
 import { serverWritesLockedReason } from './core/deploy-config.js';
 import { routingRoutes, startRouting } from './wiring/routing.js';
+import { startDelivery } from './delivery/index.js';
+import { messagesRoutes } from './http/routes/messages.js';
+import { registerSend } from './cli/commands/send.js';
 
 /** Everything a running Mailroom is made of; the one place where ports meet adapters. */
 export interface App {
@@ -87,11 +90,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
 export function apiRoutes(app: App): RoutePlugin[] {
   return [
     ...routingRoutes(app),
+    messagesRoutes(app),
   ];
 }
 
 /** Starts what runs in the background of `mailroom start` / `mailroom worker` (delivery workers, pollers). */
-export async function startBackground(_app: App): Promise<void> {}
+export async function startBackground(app: App): Promise<void> {
+  if (app.config.runWorkers) await startDelivery(app);
+}
 
 /** CLI commands contributed by areas beyond the foundation (send, test-smtp …). */
-export const cliCommands: ((program: Command) => void)[] = [];
+export const cliCommands: ((program: Command) => void)[] = [registerSend];

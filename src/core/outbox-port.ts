@@ -93,6 +93,8 @@ export interface MessageQuery extends MessageFilter {
 /** A claimed message with the recipients still to deliver. */
 export interface ClaimedMessage extends MessageRecord {
   pending: RecipientRecord[];
+  /** Recipients an earlier attempt already delivered to (not sent again). */
+  acceptedBefore: number;
 }
 
 /** The outcome of one attempt, written at once (message, recipients, attempt row). */

@@ -211,16 +211,18 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
           'in',
           rows.map((r) => r.id),
         )
-        .where('status', 'in', ['pending', 'deferred'])
         .execute();
       const byMessage = new Map<string, RecipientRecord[]>();
+      const accepted = new Map<string, number>();
       for (const p of pending) {
+        if (p.status === 'accepted') accepted.set(p.message_id, (accepted.get(p.message_id) ?? 0) + 1);
+        if (p.status !== 'pending' && p.status !== 'deferred') continue;
         const list = byMessage.get(p.message_id) ?? [];
         list.push(toRecipient(p));
         byMessage.set(p.message_id, list);
       }
       return rows
-        .map((r): ClaimedMessage => ({ ...toRecord(r), pending: byMessage.get(r.id) ?? [] }))
+        .map((r): ClaimedMessage => ({ ...toRecord(r), pending: byMessage.get(r.id) ?? [], acceptedBefore: accepted.get(r.id) ?? 0 }))
         .sort((a, b) => b.priority - a.priority || a.nextAttemptAt - b.nextAttemptAt);
     },
     async releaseExpiredLeases(now) {

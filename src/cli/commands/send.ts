@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { CLI_PRINCIPAL } from '../../core/auth.js';
+import { submitMessage } from '../../core/messages.service.js';
+import { reportFailure, withApp } from '../run.js';
+
+interface SendOptions {
+  to: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  from?: string;
+  purpose?: string;
+  account?: string;
+  idempotencyKey?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/**
+ * `mailroom send`: puts one message into the outbox (committed before the id is printed);
+ * a running `mailroom start` or `mailroom worker` delivers it.
+ */
+export function registerSend(program: Command): void {
+  program
+    .command('send')
+    .description('queue a message for delivery (a running mailroom start/worker sends it)')
+    .requiredOption('--to <address>', 'recipient (repeat or comma-separate for several)', collect)
+    .option('--cc <address>', 'copy recipient', collect)
+    .option('--bcc <address>', 'blind copy recipient', collect)
+    .requiredOption('--subject <subject>', 'subject line')
+    .option('--text <text>', 'plain-text body')
+    .option('--html <html>', 'HTML body')
+    .option('--from <from>', 'an identity of the sending account')
+    .option('--purpose <key>', 'purpose key (decides the account, priority and expiry)')
+    .option('--account <id>', 'send from this account')
+    .option('--idempotency-key <key>', 'the same key returns the first message instead of sending twice')
+    .action((o: SendOptions) =>
+      withApp(
+        async (app) => {
+          const input: Record<string, unknown> = { to: o.to, subject: o.subject };
+          for (const [k, v] of Object.entries({ cc: o.cc, bcc: o.bcc, text: o.text, html: o.html, from: o.from, purpose: o.purpose, accountId: o.account, idempotencyKey: o.idempotencyKey })) {
+            if (v !== undefined) input[k] = v;
+          }
+          const r = await submitMessage(app.ctx, CLI_PRINCIPAL, input, { source: 'cli' });
+          process.stdout.write(`${r.id} ${r.status}${r.duplicate ? ' (already queued with this idempotency key)' : ''}\n`);
+        },
+        { skipBootstrap: true },
+      ).catch(reportFailure),
+    );
+}

@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { SYSTEM_ACTOR } from '../core/audit.js';
+import { audit, type CoreContext } from '../core/context.js';
+import { isMailroomError } from '../core/errors.js';
+import type { MessageStatus } from '../core/messages.js';
+import { newId } from '../core/ids.js';
+import type { AttemptRecord, AttemptWrite, ClaimedMessage } from '../core/outbox-port.js';
+import { classifyAttempt, statusAfterAttempt, type AttemptReport } from '../core/retry-policy.js';
+import { DEFAULT_RETRY } from '../core/servers.js';
+import type { Logger } from '../logger.js';
+import type { StoreCapabilities } from '../store/database.js';
+import { deliveryMetrics } from './metrics.js';
+import type { OutgoingMessage } from './outgoing.js';
+import { maySendNow, senderForAttempt } from './sender-choice.js';
+import type { SendTarget } from './smtp-transport.js';
+
+/** Sends one attempt; the smtp transports, or the log driver (which needs no target). */
+export interface Deliverer {
+  send(target: SendTarget | null, out: OutgoingMessage): Promise<AttemptReport>;
+  /** True for the log driver: messages end `logged`, and no account needs to be usable. */
+  logOnly: boolean;
+}
+
+export interface DispatcherOptions {
+  ctx: CoreContext;
+  capabilities: StoreCapabilities;
+  logger: Logger;
+  deliverer: Deliverer;
+  /** Messages in flight at once in this process (across all accounts' pools). */
+  maxInFlight?: number;
+  /** Claim at most this many per query. */
+  batchSize?: number;
+  /** How long a claim holds before another worker may take the message over. */
+  leaseMs?: number;
+  /** Idle polling interval. */
+  pollMs?: number;
+}
+
+/**
+ * The outbox worker: claims due messages in batches under a lease (PostgreSQL: FOR UPDATE
+ * SKIP LOCKED, chosen by the capability flag), sends each through its account's pooled
+ * transport, and records the outcome. A crashed worker's claims return to the queue when
+ * their lease ends (with one process per SQLite file, at the next start).
+ */
+export class Dispatcher {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private running = false;
+  private inFlight = new Set<Promise<void>>();
+  private wakeUp: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private lastReap = 0;
+  private readonly o: Required<Omit<DispatcherOptions, 'ctx' | 'capabilities' | 'logger' | 'deliverer'>>;
+
+  constructor(private readonly opts: DispatcherOptions) {
+    this.o = { maxInFlight: opts.maxInFlight ?? 200, batchSize: opts.batchSize ?? 100, leaseMs: opts.leaseMs ?? 5 * 60_000, pollMs: opts.pollMs ?? 100 };
+  }
+
+  private get ctx() {
+    return this.opts.ctx;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    // One process owns a SQLite file: whatever is still "sending" was claimed by a process that died.
+    if (!this.opts.capabilities.multiWriter) await this.ctx.store.repos.messages.releaseExpiredLeases(Number.MAX_SAFE_INTEGER);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, lets in-flight attempts finish and record their outcome. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Checks the queue now instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Claims and delivers until nothing is due (tests with a manual clock call this). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const claimed = await this.claimAndStart();
+      await Promise.allSettled([...this.inFlight]);
+      if (claimed === 0 && this.inFlight.size === 0) return;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.claimAndStart();
+      } catch (err) {
+        this.opts.logger.error({ err }, 'outbox claim failed; retrying shortly');
+      }
+      if (!this.running) break;
+      const full = this.inFlight.size >= this.o.maxInFlight;
+      if (claimed > 0 && !full) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.o.pollMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        // A finished attempt frees a slot: claim again right away when we were full.
+        if (full) void Promise.race([...this.inFlight]).then(() => this.wakeUp?.());
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  private async claimAndStart(): Promise<number> {
+    const repos = this.ctx.store.repos;
+    const now = this.ctx.clock.now();
+    if (now - this.lastReap > 5_000 || now < this.lastReap) {
+      this.lastReap = now;
+      const n = await repos.messages.releaseExpiredLeases(now);
+      if (n) this.opts.logger.warn({ count: n }, 'returned messages whose worker lease ended to the queue');
+    }
+    const room = Math.min(this.o.batchSize, this.o.maxInFlight - this.inFlight.size);
+    if (room <= 0) return 0;
+    const claimed = await repos.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room, skipLocked: this.opts.capabilities.supportsSkipLocked });
+    for (const m of claimed) {
+      const p = this.deliver(m)
+        .catch((err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the lease will return the message to the queue'))
+        .finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+    return claimed.length;
+  }
+
+  private async deliver(m: ClaimedMessage): Promise<void> {
+    const repos = this.ctx.store.repos;
+    const now = this.ctx.clock.now();
+    if (now >= m.expireAt) return this.finish(m, { status: 'expired', lastError: 'expired before it could be delivered', attempt: null, recipients: [] });
+    let target: SendTarget | null = null;
+    if (!this.opts.deliverer.logOnly) {
+      try {
+        target = await senderForAttempt(repos, m);
+        const slot = await maySendNow(repos, target.account.id, now);
+        if (!slot.allowed) {
+          // Over a rate limit is not a failed attempt: wait for the window, count nothing.
+          return this.finish(m, { status: 'deferred', nextAttemptAt: slot.retryAt, attemptCount: m.attemptCount, lastError: slot.reason, attempt: null, recipients: [] });
+        }
+      } catch (err) {
+        if (!isMailroomError(err)) throw err;
+        return this.record(m, null, { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: err.message } }, 0);
+      }
+    }
+    const started = performance.now();
+    const report = await this.opts.deliverer.send(target, { message: m, recipients: m.pending.map((r) => r.address) });
+    return this.record(m, target, report, performance.now() - started);
+  }
+
+  private async record(m: ClaimedMessage, target: SendTarget | null, report: AttemptReport, durationMs: number): Promise<void> {
+    const now = this.ctx.clock.now();
+    const { recipients, outcome } = classifyAttempt(
+      m.pending.map((r) => r.address),
+      report,
+    );
+    const attemptCount = m.attemptCount + 1;
+    const accepted = m.acceptedBefore + recipients.filter((r) => r.status === 'accepted').length;
+    const deferred = recipients.filter((r) => r.status === 'deferred').length;
+    const policy = target?.server.retry ?? DEFAULT_RETRY;
+    const after = statusAfterAttempt({ deferred, accepted }, { policy, attemptCount, now, expireAt: m.expireAt });
+    const logged = this.opts.deliverer.logOnly;
+    const status: MessageStatus = logged ? 'logged' : after.status;
+    const nextAttemptAt = after.nextAttemptAt;
+    const first = report.failure ?? recipients.find((r) => r.status !== 'accepted');
+    const lastError = describe(report, recipients);
+    const attempt: AttemptRecord = {
+      id: newId('att', now),
+      messageId: m.id,
+      at: now - Math.round(durationMs),
+      durationMs: Math.round(durationMs),
+      accountId: target?.account.id ?? m.accountId,
+      serverId: target?.server.id ?? m.serverId,
+      outcome: logged ? 'logged' : outcome,
+      code: report.failure?.code ?? (outcome === 'sent' ? (report.code ?? null) : (first && 'code' in first ? first.code : null)),
+      enhancedCode: report.failure?.enhancedCode ?? (outcome === 'sent' ? (recipients[0]?.enhancedCode ?? null) : (first?.enhancedCode ?? null)),
+      response: report.failure?.message ?? (outcome === 'sent' ? (report.response ?? recipients[0]?.response ?? null) : (first && 'response' in first ? first.response : null)),
+    };
+    deliveryMetrics.attempts.inc({ outcome: attempt.outcome });
+    deliveryMetrics.attemptSeconds.observe(durationMs / 1000);
+    await this.finish(m, { status, nextAttemptAt, attemptCount, lastError, attempt, recipients, accountId: attempt.accountId, serverId: attempt.serverId });
+  }
+
+  private async finish(
+    m: ClaimedMessage,
+    w: Partial<AttemptWrite> & Pick<AttemptWrite, 'status' | 'lastError' | 'attempt' | 'recipients'>,
+  ): Promise<void> {
+    const now = this.ctx.clock.now();
+    const write: AttemptWrite = {
+      messageId: m.id,
+      leaseOwner: this.owner,
+      nextAttemptAt: w.nextAttemptAt ?? now,
+      attemptCount: w.attemptCount ?? m.attemptCount,
+      sentAt: w.status === 'sent' || w.status === 'logged' ? now : null,
+      accountId: w.accountId ?? m.accountId,
+      serverId: w.serverId ?? m.serverId,
+      now,
+      ...w,
+    };
+    const final = write.status === 'failed' || write.status === 'expired';
+    const ok = await this.ctx.store.grouped(async (repos) => {
+      const done = await repos.messages.completeAttempt(write);
+      // Permanent failures and expiries are audited: someone may need to act on them.
+      if (done && final) {
+        await audit(repos, this.ctx, SYSTEM_ACTOR, `message.${write.status}`, { type: 'message', id: m.id }, undefined, { status: write.status, lastError: write.lastError, attempts: write.attemptCount });
+      }
+      return done;
+    });
+    if (!ok) {
+      this.opts.logger.warn({ messageId: m.id }, 'lost the lease on a message before recording its attempt; another worker has it');
+      return;
+    }
+    if (write.status !== 'deferred') deliveryMetrics.finished.inc({ status: write.status });
+    if (final) this.opts.logger.warn({ messageId: m.id, status: write.status, error: write.lastError }, `message ${write.status}`);
+  }
+}
+
+function describe(report: AttemptReport, recipients: { address: string; status: string; code: number | null; response: string | null }[]): string | null {
+  if (report.failure) return report.failure.message;
+  const bad = recipients.filter((r) => r.status !== 'accepted');
+  if (!bad.length) return null;
+  return bad.map((r) => `${r.address}: ${r.response ?? r.code ?? r.status}`).join('; ');
+}

@@ -1,0 +1,51 @@
+import { displayMailbox } from '../../core/messages.js';
+import type { MessageDetail } from '../../core/messages.service.js';
+import type { MessageRecord } from '../../core/outbox-port.js';
+
+/** A message as the log list shows it: no bodies, no lease internals. */
+export function messageSummary(m: MessageRecord) {
+  return {
+    id: m.id,
+    direction: m.direction,
+    status: m.status,
+    purpose: m.purpose || null,
+    priority: m.priority,
+    accountId: m.accountId,
+    serverId: m.serverId,
+    from: displayMailbox(m.from),
+    to: m.to.map(displayMailbox),
+    cc: m.cc.map(displayMailbox),
+    bcc: m.bcc.map(displayMailbox),
+    replyTo: m.replyTo,
+    subject: m.subject,
+    sizeBytes: m.sizeBytes,
+    attemptCount: m.attemptCount,
+    lastError: m.lastError,
+    source: m.source,
+    createdBy: m.createdBy,
+    idempotencyKey: m.idempotencyKey,
+    messageIdHeader: m.messageIdHeader,
+    sendAt: m.sendAt,
+    nextAttemptAt: ['queued', 'deferred'].includes(m.status) ? m.nextAttemptAt : null,
+    expireAt: m.expireAt,
+    sentAt: m.sentAt,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+  };
+}
+
+/** One message in full: bodies, headers, routing, every recipient's outcome and every attempt. */
+export function messageDetail(m: MessageDetail) {
+  return {
+    ...messageSummary(m),
+    envelopeFrom: m.envelopeFrom,
+    text: m.text,
+    html: m.html,
+    headers: m.headers,
+    // Attachment content can be megabytes: the detail names them; the content stays in the store.
+    attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, sizeBytes: Math.floor((a.contentBase64.length * 3) / 4) })),
+    routing: { accountId: m.routing.accountId, serverId: m.routing.serverId, reason: m.routing.reason, reasonCode: m.routing.reasonCode ?? null, failoverAccountIds: m.routing.failoverAccountIds },
+    recipients: m.recipients.map((r) => ({ address: r.address, kind: r.kind, status: r.status, code: r.code, enhancedCode: r.enhancedCode, response: r.response, updatedAt: r.updatedAt })),
+    attempts: m.attempts.map((a) => ({ at: a.at, durationMs: a.durationMs, accountId: a.accountId, serverId: a.serverId, outcome: a.outcome, code: a.code, enhancedCode: a.enhancedCode, response: a.response })),
+  };
+}

@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import { LIMITS, MESSAGE_STATUSES } from '../../core/messages.js';
+import { cancelMessage, cancelMessages, getMessage, listMessages, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/messages.service.js';
+import { int } from '../../core/validate.js';
+import { dispatcherOf } from '../../delivery/index.js';
+import { deliveryMetrics } from '../../delivery/metrics.js';
+import { actorOf, principalOf } from '../auth.js';
+import { idParams } from '../schemas.js';
+import { messageDetail, messageSummary } from './messages-view.js';
+
+const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: LIMITS.recipients + 1 }] };
+const instant = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'integer' }], description: 'ISO 8601 date-time (or epoch milliseconds)' };
+
+export const messageBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['to', 'subject'],
+  properties: {
+    purpose: { type: 'string', maxLength: 64, description: 'the application feature (password_reset, two_factor, report …); decides the account, priority and expiry' },
+    accountId: { type: 'string', maxLength: 40, description: 'send from this account (API keys with allowOverride only)' },
+    serverId: { type: 'string', maxLength: 40, description: 'send through this server (API keys with allowOverride only)' },
+    from: { type: 'string', maxLength: 320, description: 'an identity of the sending account (its address or an alias)' },
+    to: addressList,
+    cc: addressList,
+    bcc: addressList,
+    replyTo: { type: 'string', maxLength: 320 },
+    subject: { type: 'string' },
+    text: { type: 'string' },
+    html: { type: 'string' },
+    attachments: {
+      type: 'array',
+      maxItems: LIMITS.attachments,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['filename', 'contentBase64'],
+        properties: { filename: { type: 'string' }, contentType: { type: 'string' }, contentBase64: { type: 'string' } },
+      },
+    },
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'X-… and a few list/threading headers only' },
+    idempotencyKey: { type: 'string', maxLength: LIMITS.idempotencyKeyChars, description: 'the same key (per API key or user) returns the first message instead of sending twice' },
+    sendAt: instant,
+    expireAt: instant,
+  },
+} as const;
+
+const filterProps = {
+  status: { type: 'string', description: `comma-separated: ${MESSAGE_STATUSES.join(', ')}` },
+  purpose: { type: 'string' },
+  accountId: { type: 'string' },
+  q: { type: 'string', description: 'text in the subject' },
+  recipient: { type: 'string', description: 'a recipient address (to, cc or bcc)' },
+  to: { type: 'string', description: 'alias of recipient' },
+  since: { type: 'string', description: 'created at or after (ISO 8601)' },
+  until: { type: 'string', description: 'created before (ISO 8601)' },
+  direction: { type: 'string', enum: ['in', 'out'] },
+} as const;
+
+const bulkBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['filter'],
+  properties: { filter: { type: 'object', additionalProperties: false, properties: { ...filterProps, status: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } } },
+} as const;
+
+type IdParams = { Params: { id: string } };
+type ListQuery = { Querystring: Record<string, string | undefined> };
+
+export function messagesRoutes(app: App) {
+  const ctx = app.ctx;
+  return async (api: FastifyInstance) => {
+    api.post('/messages', { config: { permission: 'send' }, schema: { tags: ['messages'], body: messageBody } }, async (req, reply) => {
+      const result = await submitMessage(ctx, principalOf(req), req.body, { source: 'api' });
+      if (!result.duplicate) {
+        deliveryMetrics.accepted.inc({ source: 'api' });
+        dispatcherOf(app)?.wake();
+      }
+      // 202 only now: the row is committed (fsync) by the group commit above.
+      return reply.status(202).send({ id: result.id, status: result.status });
+    });
+
+    api.get<ListQuery>(
+      '/messages',
+      {
+        config: { permission: 'read' },
+        schema: { tags: ['messages'], querystring: { type: 'object', additionalProperties: false, properties: { ...filterProps, cursor: { type: 'string' }, limit: { type: 'string', pattern: '^[0-9]+$' } } } },
+      },
+      async (req) => {
+        const { cursor, limit, ...filter } = req.query;
+        const page = await listMessages(ctx, { ...parseFilter(filter), cursor, limit: limit ? int('limit', Number(limit), 1, 500) : 50 });
+        return { items: page.items.map(messageSummary), nextCursor: page.nextCursor };
+      },
+    );
+
+    api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id)));
+
+    api.post<IdParams>('/messages/:id/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams } }, async (req) => {
+      const m = await retryMessage(ctx, actorOf(req), req.params.id);
+      dispatcherOf(app)?.wake();
+      return { id: m.id, status: m.status };
+    });
+    api.post<IdParams>('/messages/:id/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams } }, async (req) => {
+      const m = await cancelMessage(ctx, actorOf(req), req.params.id);
+      return { id: m.id, status: m.status };
+    });
+
+    type Bulk = { Body: { filter: Record<string, unknown> } };
+    api.post<Bulk>('/messages/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => {
+      const r = await retryMessages(ctx, actorOf(req), req.body.filter);
+      dispatcherOf(app)?.wake();
+      return r;
+    });
+    api.post<Bulk>('/messages/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => cancelMessages(ctx, actorOf(req), req.body.filter));
+  };
+}
