@@ -112,6 +112,52 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
   });
 });
 
+await describeEachDialect('routing at the messages API', (dialect) => {
+  let t: TestApp;
+  let sendKey: string;
+  let accountId: string;
+  const postMessage = (payload: object, key = sendKey) => t.request({ method: 'POST', url: '/api/v1/messages', key, payload: { to: ['user@customer.example'], subject: 'Hi', text: 'Hi', ...payload } });
+  const count = async () => (await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length as number;
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    const srv = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 's', smtp: { host: 'smtp.example.com' } } })).json();
+    accountId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: srv.id, address: 'noreply@shop.example', aliases: ['@news.shop.example'] } })).json().id;
+    sendKey = (await t.request({ method: 'POST', url: '/api/v1/api-keys', payload: { name: 'shop', scopes: ['send'] } })).json().key;
+  });
+  afterAll(async () => t?.close());
+
+  it('refuses a From outside the account identities, storing nothing', async () => {
+    const res = await postMessage({ purpose: 'invitation', from: 'CEO <ceo@bank.example>' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('MAILROOM_E_FROM_NOT_ALLOWED');
+    expect(res.json().error.message).toContain('may not send as ceo@bank.example');
+    expect(await count()).toBe(0);
+    const ok = await postMessage({ purpose: 'invitation', from: 'Shop News <weekly@news.shop.example>' });
+    expect(ok.statusCode, ok.body).toBe(202);
+  });
+
+  it('stores the chosen account and the reason on the message', async () => {
+    const res = await postMessage({ purpose: 'alert' });
+    const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${res.json().id}` })).json();
+    expect(m.routing).toMatchObject({ accountId, reason: 'purpose "alert" lists no account and no default account is set → first active account noreply@shop.example' });
+  });
+
+  it('answers switched-off, unknown purposes and forbidden overrides with their codes', async () => {
+    const p = (await t.request({ method: 'GET', url: '/api/v1/purposes/report' })).json();
+    await t.request({ method: 'PATCH', url: '/api/v1/purposes/report', payload: { enabled: false, version: p.version } });
+    const before = await count();
+    const off = await postMessage({ purpose: 'report' });
+    expect([off.statusCode, off.json().error.code]).toEqual([422, 'MAILROOM_E_PURPOSE_DISABLED']);
+    expect(off.json().error.message).toContain('report mail is switched off');
+    const unknown = await postMessage({ purpose: 'nonsense' });
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([422, 'MAILROOM_E_UNKNOWN_PURPOSE']);
+    const override = await postMessage({ purpose: 'alert', accountId });
+    expect([override.statusCode, override.json().error.code]).toEqual([403, 'MAILROOM_E_OVERRIDE_NOT_ALLOWED']);
+    expect(await count()).toBe(before);
+  });
+});
+
 await describeEachDialect('log driver delivery', (dialect) => {
   let t: TestApp;
   let peer: Awaited<ReturnType<typeof smtpPeer>>;
