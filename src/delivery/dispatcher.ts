@@ -13,6 +13,7 @@ import type { StoreCapabilities } from '../store/database.js';
 import { deliveryMetrics } from './metrics.js';
 import type { OutgoingMessage } from './outgoing.js';
 import { maySendNow, senderForAttempt } from './sender-choice.js';
+import { senderOnAccount } from '../core/sender-identity.js';
 import type { SendTarget } from './smtp-transport.js';
 
 /** Sends one attempt; the smtp transports, or the log driver (which needs no target). */
@@ -60,10 +61,12 @@ export class Dispatcher {
     return this.opts.ctx;
   }
 
-  async start(): Promise<void> {
+  /** `loop: false` recovers claims but leaves claiming to drain() (tests driving a manual clock). */
+  async start(opts: { loop?: boolean } = {}): Promise<void> {
     if (this.running) return;
     // One process owns a SQLite file: whatever is still "sending" was claimed by a process that died.
     if (!this.opts.capabilities.multiWriter) await this.ctx.store.repos.messages.releaseExpiredLeases(Number.MAX_SAFE_INTEGER);
+    if (opts.loop === false) return;
     this.running = true;
     this.loop = this.run();
   }
@@ -153,7 +156,7 @@ export class Dispatcher {
       }
     }
     const started = performance.now();
-    const report = await this.opts.deliverer.send(target, { message: m, recipients: m.pending.map((r) => r.address) });
+    const report = await this.opts.deliverer.send(target, { message: target ? senderOnAccount(m, target.account) : m, recipients: m.pending.map((r) => r.address) });
     return this.record(m, target, report, performance.now() - started);
   }
 

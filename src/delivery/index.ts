@@ -15,7 +15,10 @@ export function dispatcherOf(app: App): Dispatcher | undefined {
  * Starts the outbox dispatcher with the driver the configuration names: `smtp` (pooled
  * transports per account) or `log` (nothing leaves the machine). Stopped by app.close().
  */
-export async function startDelivery(app: App, tuning: Partial<Pick<DispatcherOptions, 'maxInFlight' | 'batchSize' | 'leaseMs' | 'pollMs'>> = {}): Promise<Dispatcher> {
+export async function startDelivery(
+  app: App,
+  tuning: Partial<Pick<DispatcherOptions, 'maxInFlight' | 'batchSize' | 'leaseMs' | 'pollMs'>> & { loop?: boolean } = {},
+): Promise<Dispatcher> {
   const existing = running.get(app);
   if (existing) return existing;
   let deliverer: Deliverer;
@@ -41,6 +44,6 @@ export async function startDelivery(app: App, tuning: Partial<Pick<DispatcherOpt
     await transports?.close();
     running.delete(app);
   });
-  await dispatcher.start();
+  await dispatcher.start({ loop: tuning.loop });
   return dispatcher;
 }

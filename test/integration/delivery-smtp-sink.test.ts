@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { startDelivery } from '../../src/delivery/index.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { haveSmtpSink, messageIdOf, rcptsOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * Delivery against Postfix's smtp-sink: 4xx at RCPT (deferred, then sent), 5xx at RCPT
+ * (failed with the server's words), expiry on a manual clock, idempotency, and header
+ * injection that never reaches the sink.
+ */
+const sinkOk = haveSmtpSink();
+
+await describeEachDialect('delivery through smtp-sink', (dialect) => {
+  if (!sinkOk) return;
+  let t: TestApp;
+  let sink: SmtpSink;
+  let dispatcher: Dispatcher;
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+
+  const send = (payload: Record<string, unknown>, key?: string) => t.request({ method: 'POST', url: '/api/v1/messages', payload, key });
+  const get = async (id: string) => (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json();
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    t = await startTestApp(dialect, { clock });
+    const server = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'sink', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false, connectTimeoutSec: 5, sendTimeoutSec: 5 } } });
+    expect(server.statusCode).toBe(201);
+    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'noreply@example.com', fromName: 'Example App' } });
+    expect(account.statusCode).toBe(201);
+    dispatcher = await startDelivery(t.app, { loop: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sink?.stop();
+  });
+
+  it('accepts with 202, delivers, and logs recipients and the attempt with the reply', async () => {
+    const res = await send({ to: ['Ann <ann@example.net>'], cc: 'cc@example.net', bcc: ['hidden@example.net'], subject: 'Hello', text: 'Hi Ann', headers: { 'X-Ticket': 'T-1' } });
+    expect(res.statusCode).toBe(202);
+    const { id, status } = res.json();
+    expect(status).toBe('queued');
+    await dispatcher.drain();
+    const m = await get(id);
+    expect(m.status).toBe('sent');
+    expect(m.from).toBe('Example App <noreply@example.com>');
+    expect(m.routing.accountId).toBe(m.accountId);
+    expect(m.routing.reason).toBeTruthy();
+    expect(m.recipients.map((r: { address: string; status: string; code: number }) => [r.address, r.status, r.code]).sort()).toEqual([
+      ['ann@example.net', 'accepted', 250],
+      ['cc@example.net', 'accepted', 250],
+      ['hidden@example.net', 'accepted', 250],
+    ]);
+    expect(m.attempts).toHaveLength(1);
+    expect(m.attempts[0]).toMatchObject({ outcome: 'sent', code: 250, accountId: m.accountId, serverId: m.serverId });
+    expect(m.attempts[0].response).toContain('250');
+    const dumps = sink.messages().filter((d) => messageIdOf(d) === m.messageIdHeader);
+    expect(dumps).toHaveLength(1);
+    expect(rcptsOf(dumps[0]).sort()).toEqual(['ann@example.net', 'cc@example.net', 'hidden@example.net']);
+    expect(dumps[0]).toMatch(/^X-Ticket: T-1$/m);
+    // Bcc goes in the envelope only, never in a header.
+    expect(dumps[0]).not.toMatch(/^Bcc:/im);
+    const message = dumps[0].slice(dumps[0].indexOf('Received:'));
+    expect(message).not.toContain('hidden@example.net');
+  });
+
+  it('defers on a 4xx reply and sends on a later attempt', async () => {
+    await sink.restart(['-r', 'RCPT']);
+    const { id } = (await send({ to: ['later@example.net'], subject: 'Soft', text: 'x' })).json();
+    await dispatcher.drain();
+    let m = await get(id);
+    expect(m.status).toBe('deferred');
+    expect(m.attempts[0]).toMatchObject({ outcome: 'deferred', code: 450, enhancedCode: '4.3.0' });
+    expect(m.recipients[0]).toMatchObject({ status: 'deferred', code: 450 });
+    expect(new Date(m.nextAttemptAt).getTime()).toBe(clock.now() + 5_000);
+    // Not yet due: nothing happens.
+    await dispatcher.drain();
+    expect((await get(id)).attempts).toHaveLength(1);
+    await sink.restart([]);
+    clock.advance(5_000);
+    await dispatcher.drain();
+    m = await get(id);
+    expect(m.status).toBe('sent');
+    expect(m.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['deferred', 'sent']);
+    expect(sink.messages().filter((d) => messageIdOf(d) === m.messageIdHeader)).toHaveLength(1);
+  });
+
+  it('fails on a 5xx reply with the server text, and audits the failure', async () => {
+    await sink.restart(['-f', 'RCPT', '-B', '550 5.1.1 Recipient address rejected: User unknown']);
+    const { id } = (await send({ to: ['nobody@example.net'], subject: 'Hard', text: 'x' })).json();
+    await dispatcher.drain();
+    const m = await get(id);
+    expect(m.status).toBe('failed');
+    expect(m.recipients[0]).toMatchObject({ status: 'rejected', code: 550, enhancedCode: '5.1.1' });
+    expect(m.recipients[0].response).toContain('User unknown');
+    expect(m.lastError).toContain('User unknown');
+    const audit = (await t.request({ method: 'GET', url: `/api/v1/audit?targetId=${id}` })).json();
+    expect(audit.items.map((e: { action: string }) => e.action)).toContain('message.failed');
+    // Permanent: no further attempt even much later.
+    clock.advance(3_600_000);
+    await dispatcher.drain();
+    expect((await get(id)).attempts).toHaveLength(1);
+    await sink.restart([]);
+  });
+
+  it('expires a message that cannot be delivered before its expireAt (manual clock)', async () => {
+    await sink.restart(['-r', 'RCPT']);
+    const expireAt = new Date(clock.now() + 60_000).toISOString();
+    const { id } = (await send({ to: ['slow@example.net'], subject: 'Expiring', text: 'x', expireAt })).json();
+    await dispatcher.drain();
+    expect((await get(id)).status).toBe('deferred');
+    clock.advance(5_000);
+    await dispatcher.drain();
+    // The next try would be 30 s later, still inside the minute.
+    expect((await get(id)).status).toBe('deferred');
+    clock.advance(30_000);
+    await dispatcher.drain();
+    const m = await get(id);
+    // Third failure: the next try (5 min) would come after expireAt.
+    expect(m.status).toBe('expired');
+    expect(m.attempts).toHaveLength(3);
+    const audit = (await t.request({ method: 'GET', url: `/api/v1/audit?targetId=${id}` })).json();
+    expect(audit.items.map((e: { action: string }) => e.action)).toContain('message.expired');
+    await sink.restart([]);
+  });
+
+  it('expires at claim time when the clock has passed expireAt', async () => {
+    const { id } = (await send({ to: ['late@example.net'], subject: 'Too late', text: 'x', expireAt: new Date(clock.now() + 1_000).toISOString() })).json();
+    clock.advance(2_000);
+    const before = sink.count();
+    await dispatcher.drain();
+    const m = await get(id);
+    expect(m.status).toBe('expired');
+    expect(m.attempts).toHaveLength(0);
+    expect(sink.count()).toBe(before);
+  });
+
+  it('returns the same message for the same idempotency key, and sends it once', async () => {
+    const body = { to: ['once@example.net'], subject: 'Once', text: 'x', idempotencyKey: `order-${dialect}-42` };
+    const a = await send(body);
+    const b = await send(body);
+    expect(a.statusCode).toBe(202);
+    expect(b.statusCode).toBe(202);
+    expect(b.json().id).toBe(a.json().id);
+    await dispatcher.drain();
+    const c = await send(body);
+    expect(c.json()).toEqual({ id: a.json().id, status: 'sent' });
+    const m = await get(a.json().id);
+    expect(sink.messages().filter((d) => messageIdOf(d) === m.messageIdHeader)).toHaveLength(1);
+    const list = (await t.request({ method: 'GET', url: '/api/v1/messages?q=Once' })).json();
+    expect(list.items).toHaveLength(1);
+  });
+
+  it.each([
+    ['subject', { subject: 'Hi\r\nBcc: victim@example.org' }],
+    ['to', { to: ['a@example.net\r\nRCPT TO:<victim@example.org>'] }],
+    ['cc', { cc: ['a@example.net\nBcc: victim@example.org'] }],
+    ['bcc', { bcc: ['a@example.net\0'] }],
+    ['from', { from: 'noreply@example.com\r\nBcc: victim@example.org' }],
+    ['replyTo', { replyTo: 'x@example.net\nBcc: victim@example.org' }],
+    ['header value', { headers: { 'X-Tag': 'a\r\nBcc: victim@example.org' } }],
+    ['header name', { headers: { 'X-Tag\r\nBcc': 'victim@example.org' } }],
+    ['attachment filename', { attachments: [{ filename: 'a.txt\r\nBcc: victim@example.org', contentBase64: 'aGk=' }] }],
+    ['attachment type', { attachments: [{ filename: 'a.txt', contentType: 'text/plain\r\nBcc: victim@example.org', contentBase64: 'aGk=' }] }],
+    ['idempotency key', { idempotencyKey: 'k\r\nX: y' }],
+  ])('refuses header injection in %s with 400 and sends nothing', async (_field, patch) => {
+    const before = sink.count();
+    const listed = (await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
+    const res = await send({ to: ['ok@example.net'], subject: 'ok', text: 'x', ...patch });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
+    await dispatcher.drain();
+    expect(sink.count()).toBe(before);
+    expect((await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(listed);
+    expect(sink.messages().some((d) => d.includes('victim@example.org'))).toBe(false);
+  });
+});
