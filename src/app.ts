@@ -19,6 +19,7 @@ import { routingRoutes, startRouting } from './wiring/routing.js';
 import { startDelivery } from './delivery/index.js';
 import { messagesRoutes } from './http/routes/messages.js';
 import { registerSend } from './cli/commands/send.js';
+import { diagnosticsAreaRoutes } from './wiring/diagnostics.js';
 
 /** Everything a running Mailroom is made of; the one place where ports meet adapters. */
 export interface App {
@@ -91,6 +92,7 @@ export function apiRoutes(app: App): RoutePlugin[] {
   return [
     ...routingRoutes(app),
     messagesRoutes(app),
+    ...diagnosticsAreaRoutes(app),
   ];
 }
 
