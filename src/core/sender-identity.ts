@@ -1,7 +1,6 @@
 import { parseMailbox, sameAddress, type Mailbox } from './addresses.js';
 import { ErrorCodes, MailroomError } from './errors.js';
 import type { MailAccount } from './accounts.js';
-import { assertHeaderSafe } from './header-safety.js';
 
 /**
  * Who an account may send as: its own address and its allow-listed aliases (full addresses
@@ -29,20 +28,20 @@ export function assertFromAllowed(account: Pick<MailAccount, 'address' | 'aliase
   return m;
 }
 
-export interface SenderHeaders {
-  from: { name: string | null; address: string };
-  replyTo: string | null;
+interface SenderFields {
+  from: { name?: string; address: string };
+  envelopeFrom: string;
 }
 
 /**
- * The From and Reply-To a message goes out with: the account's display name and Reply-To,
- * replaced by the message's own when it gives them (a From it gives must be an allowed
- * identity; its display name wins over the account's).
+ * The sender of one attempt through `account` (after a failover it is not the account the
+ * message was routed to): the envelope sender is always the sending account's address (its
+ * bounces come back to its mailbox), and the stored From stays only if that account may use
+ * it — otherwise the attempt goes out as the account itself, never as someone it may not be.
  */
-export function senderHeaders(account: Pick<MailAccount, 'address' | 'aliases' | 'fromName' | 'replyTo'>, message: { from?: string | null; replyTo?: string | null } = {}): SenderHeaders {
-  const m = message.from ? assertFromAllowed(account, message.from) : undefined;
-  const name = m?.name ?? account.fromName ?? null;
-  assertHeaderSafe('from', name);
-  const replyTo = message.replyTo ? parseMailbox('replyTo', message.replyTo).address : account.replyTo;
-  return { from: { name, address: m?.address ?? account.address }, replyTo };
+export function senderOnAccount<M extends SenderFields>(message: M, account: Pick<MailAccount, 'address' | 'aliases' | 'fromName'>): M {
+  const keepFrom = fromAllowed(account, parseMailbox('from', message.from.address));
+  if (keepFrom && message.envelopeFrom === account.address) return message;
+  const name = account.fromName ?? message.from.name;
+  return { ...message, envelopeFrom: account.address, from: keepFrom ? message.from : { ...(name ? { name } : {}), address: account.address } };
 }

@@ -90,6 +90,9 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
     expect(m.attempts[1]).toMatchObject({ serverId: ids.live, outcome: 'sent' });
     expect(peer.received).toHaveLength(1);
     expect(peer.received[0].to).toEqual(['user@customer.example']);
+    // Sent through the backup account, as the backup account: never as an identity it may not use.
+    expect(peer.received[0].from).toBe('alerts@backup.example');
+    expect(peer.received[0].data).toMatch(/^From: alerts@backup\.example\r?$/m);
   });
 
   it('defers a message over the account rate limit to the next minute, then sends it', async () => {
