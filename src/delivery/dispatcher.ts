@@ -14,7 +14,6 @@ import { deliveryMetrics } from './metrics.js';
 import type { OutgoingMessage } from './outgoing.js';
 import { maySendNow, senderForAttempt } from './sender-choice.js';
 import { senderOnAccount } from '../core/sender-identity.js';
-import { senderOnAccount } from '../core/sender-identity.js';
 import type { SendTarget } from './smtp-transport.js';
 
 /** Sends one attempt; the smtp transports, or the log driver (which needs no target). */
