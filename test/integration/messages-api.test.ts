@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApiKey } from '../../src/core/api-keys.service.js';
+import type { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { startDelivery } from '../../src/delivery/index.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * The log API and the log driver: nothing leaves the machine, messages end `logged` and are
+ * readable, filterable and pageable; limits; permissions; cancel and retry, single and bulk.
+ */
+await describeEachDialect('messages API with the log driver', (dialect) => {
+  let t: TestApp;
+  let dispatcher: Dispatcher;
+  let sendKey: string;
+  let readKey: string;
+
+  const send = (payload: Record<string, unknown>, key?: string) => t.request({ method: 'POST', url: '/api/v1/messages', payload, key });
+  const list = async (qs: string) => (await t.request({ method: 'GET', url: `/api/v1/messages?${qs}` })).json();
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com', MAILROOM_MAIL_FROM_NAME: 'App' } });
+    dispatcher = await startDelivery(t.app, { loop: false });
+    sendKey = (await createApiKey(t.app.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send'], allowOverride: false }, null)).key;
+    readKey = (await createApiKey(t.app.ctx, { label: 'test', ip: null }, { name: 'reader', scopes: ['read'], allowOverride: false }, null)).key;
+  });
+  afterAll(async () => t?.close());
+
+  it('logs instead of sending: status logged, message in the application log and the log API', async () => {
+    const res = await send({ purpose: 'invitation', to: ['Bea <bea@example.net>'], subject: 'Welcome aboard', text: 'Join us', html: '<p>Join us</p>' }, sendKey);
+    expect(res.statusCode).toBe(202);
+    await dispatcher.drain();
+    const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${res.json().id}`, key: readKey })).json();
+    expect(m).toMatchObject({ status: 'logged', purpose: 'invitation', subject: 'Welcome aboard', text: 'Join us', html: '<p>Join us</p>', to: ['Bea <bea@example.net>'] });
+    expect(m.attempts[0].outcome).toBe('logged');
+    expect(m.recipients[0].status).toBe('accepted');
+    expect(m.routing.reason).toBeTruthy();
+    const line = t.logLines.find((l) => l.includes('log driver: message logged') && l.includes(res.json().id));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({ subject: 'Welcome aboard', text: 'Join us' });
+  });
+
+  it('enforces permissions: read keys cannot send, send keys cannot read or cancel', async () => {
+    expect((await send({ to: ['x@example.net'], subject: 's', text: 't' }, readKey)).statusCode).toBe(403);
+    expect((await t.request({ method: 'GET', url: '/api/v1/messages', key: sendKey })).statusCode).toBe(403);
+    const { id } = (await send({ to: ['x@example.net'], subject: 's', text: 't' }, sendKey)).json();
+    const cancel = await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel`, key: sendKey });
+    expect(cancel.statusCode).toBe(403);
+    expect((await send({ to: ['x@example.net'], subject: 's', text: 't', accountId: 'acc_x' }, sendKey)).json().error.code).toBe('MAILROOM_E_OVERRIDE_NOT_ALLOWED');
+    await dispatcher.drain();
+  });
+
+  it.each([
+    ['too many recipients', { to: Array.from({ length: 101 }, (_, i) => `r${i}@example.net`) }, 400, 'MAILROOM_E_TOO_MANY_RECIPIENTS'],
+    ['subject too long', { subject: 'x'.repeat(999) }, 400, 'MAILROOM_E_SUBJECT_TOO_LONG'],
+    ['attachment too large', { attachments: [{ filename: 'big.bin', contentBase64: Buffer.alloc(10 * 1024 * 1024 + 3).toString('base64') }] }, 413, 'MAILROOM_E_ATTACHMENT_TOO_LARGE'],
+    ['attachment by path', { attachments: [{ filename: 'passwd', path: '/etc/passwd', contentBase64: '' }] }, 400, 'MAILROOM_E_UNKNOWN_FIELD'],
+    ['attachment not base64', { attachments: [{ filename: 'a', contentBase64: 'not base64!' }] }, 400, 'MAILROOM_E_VALIDATION'],
+    ['header not allowed', { headers: { From: 'ceo@example.com' } }, 400, 'MAILROOM_E_HEADER_NOT_ALLOWED'],
+    ['address group', { to: ['friends: a@example.net, b@example.net;'] }, 400, 'MAILROOM_E_INVALID_ADDRESS'],
+    ['address comment', { to: ['a@example.net (evil@example.org)'] }, 400, 'MAILROOM_E_INVALID_ADDRESS'],
+    ['no body', { text: undefined }, 400, 'MAILROOM_E_VALIDATION'],
+    ['unknown field', { colour: 'red' }, 400, 'MAILROOM_E_UNKNOWN_FIELD'],
+    ['unknown purpose', { purpose: 'nonexistent_feature' }, 422, undefined],
+    ['expireAt in the past', { expireAt: '2000-01-01T00:00:00Z' }, 400, 'MAILROOM_E_VALIDATION'],
+  ])('refuses %s with a precise code and stores nothing', async (_name, patch, status, code) => {
+    const before = (await list('limit=500')).items.length;
+    const res = await send({ to: ['ok@example.net'], subject: 'ok', text: 'x', ...patch });
+    expect(res.statusCode).toBe(status);
+    if (code) expect(res.json().error.code).toBe(code);
+    else expect(res.json().error.code).toMatch(/^MAILROOM_E_/);
+    expect((await list('limit=500')).items.length).toBe(before);
+  });
+
+  it('accepts international domains, storing the envelope in punycode', async () => {
+    const { id } = (await send({ to: ['Jörg <joerg@bücher.example>'], subject: 'IDN', text: 'x' })).json();
+    const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json();
+    expect(m.recipients[0].address).toBe('joerg@xn--bcher-kva.example');
+    await dispatcher.drain();
+  });
+
+  it('filters by status, purpose, subject text, recipient and date, and pages with a cursor', async () => {
+    for (let i = 0; i < 5; i++) await send({ purpose: 'report', to: [`page${i}@example.net`], subject: `Weekly report ${i}`, text: 'x' });
+    const alert = (await send({ purpose: 'alert', to: ['oncall@example.net'], subject: 'Disk FULL on db1', text: 'x', sendAt: new Date(Date.now() + 3_600_000).toISOString() })).json();
+    await dispatcher.drain();
+    expect((await list('q=weekly%20REPORT')).items).toHaveLength(5);
+    expect((await list('purpose=alert')).items.map((m: { id: string }) => m.id)).toEqual([alert.id]);
+    expect((await list('status=queued')).items.map((m: { id: string }) => m.id)).toEqual([alert.id]);
+    expect((await list('recipient=ONCALL@example.net')).items.map((m: { id: string }) => m.id)).toEqual([alert.id]);
+    expect((await list('to=page3@example.net')).items[0].subject).toBe('Weekly report 3');
+    expect((await list(`since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).items).toHaveLength(0);
+    expect((await list(`until=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&purpose=report`)).items).toHaveLength(5);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { id: string }[]; nextCursor: string | null } = await list(`purpose=report&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((m) => m.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect([...seen].sort().reverse()).toEqual(seen);
+    expect((await t.request({ method: 'GET', url: '/api/v1/messages?status=nope' })).json().error.code).toBe('MAILROOM_E_VALIDATION');
+  });
+
+  it('cancels and retries one message, refusing impossible transitions', async () => {
+    const { id } = (await send({ to: ['c@example.net'], subject: 'to cancel', text: 'x', sendAt: new Date(Date.now() + 3_600_000).toISOString() })).json();
+    const c = await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel` });
+    expect(c.json()).toEqual({ id, status: 'cancelled' });
+    expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel` })).json().error.code).toBe('MAILROOM_E_INVALID_STATE');
+    const r = await t.request({ method: 'POST', url: `/api/v1/messages/${id}/retry` });
+    expect(r.json()).toEqual({ id, status: 'queued' });
+    await dispatcher.drain();
+    expect((await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json().status).toBe('logged');
+    expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/retry` })).statusCode).toBe(409);
+    expect((await t.request({ method: 'POST', url: '/api/v1/messages/msg_nope/retry' })).statusCode).toBe(404);
+    const audit = (await t.request({ method: 'GET', url: `/api/v1/audit?targetId=${id}` })).json();
+    expect(audit.items.map((e: { action: string }) => e.action).sort()).toEqual(['message.cancel', 'message.retry']);
+  });
+
+  it('cancels and retries in bulk by filter', async () => {
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    for (let i = 0; i < 3; i++) await send({ purpose: 'access_request', to: [`bulk${i}@example.net`], subject: `bulk ${i}`, text: 'x', sendAt: later });
+    const cancelled = await t.request({ method: 'POST', url: '/api/v1/messages/cancel', payload: { filter: { purpose: 'access_request' } } });
+    expect(cancelled.json()).toEqual({ count: 3, more: false });
+    expect((await list('purpose=access_request&status=cancelled')).items).toHaveLength(3);
+    const retried = await t.request({ method: 'POST', url: '/api/v1/messages/retry', payload: { filter: { purpose: 'access_request', status: 'cancelled' } } });
+    expect(retried.json()).toEqual({ count: 3, more: false });
+    await dispatcher.drain();
+    expect((await list('purpose=access_request&status=logged')).items).toHaveLength(3);
+    const bad = await t.request({ method: 'POST', url: '/api/v1/messages/cancel', payload: { filter: { status: 'sent' } } });
+    expect(bad.json().error.code).toBe('MAILROOM_E_VALIDATION');
+  });
+});
