@@ -11,7 +11,7 @@ export function fixLink(code: string): { to: string; label: string } {
   const c = code.toLowerCase();
   if (c.includes('driver')) return { to: '/settings', label: 'See settings' };
   if (c.includes('key_file') || c.includes('keyfile') || c.includes('secret')) return { to: '/settings', label: 'See settings' };
-  if (c.includes('default')) return { to: '/routing', label: 'Choose a default sender' };
+  if (c.includes('default')) return { to: '/settings', label: 'Choose a default sender' };
   if (c.includes('purpose')) return { to: '/routing', label: 'Fix routing' };
   if (c.includes('server')) return { to: '/setup', label: 'Add a mail server' };
   if (c.includes('account')) return { to: '/accounts', label: 'Add an account' };

@@ -176,6 +176,7 @@ export function Messages() {
                     <Link to={`/messages/${m.id}`} onClick={(e) => e.stopPropagation()}>
                       {m.subject || '(no subject)'}
                     </Link>
+                    {m.lastError && m.status !== 'sent' ? <div className="muted small truncate">{m.lastError}</div> : null}
                   </td>
                   <td data-label="To" className="truncate">
                     {(m.to ?? []).join(', ')}

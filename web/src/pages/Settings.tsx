@@ -1,9 +1,12 @@
 import { api } from '../api.js';
+import { DefaultsCard } from '../components/DefaultsCard.js';
 import { Badge, Empty, ErrorBox, PageHeader, Spinner } from '../components/ui.js';
 import { formatDate, pretty } from '../format.js';
 import { useResource } from '../hooks.js';
 import { Link } from '../router.js';
+import { useSession } from '../session.js';
 import { settingsView } from '../settings.js';
+import type { MailAccount, Page } from '../types.js';
 
 const LABELS: Record<string, string> = {
   defaultAccountId: 'System default account',
@@ -21,7 +24,9 @@ function show(v: unknown): string {
 
 /** Every setting with where its value comes from; values fixed by the environment are locked. */
 export function Settings() {
+  const { can } = useSession();
   const settings = useResource(() => api.get<unknown>('/settings').then(settingsView), []);
+  const accounts = useResource(() => api.get<Page<MailAccount>>('/accounts'), []);
   return (
     <>
       <PageHeader
@@ -80,6 +85,9 @@ export function Settings() {
             </tbody>
           </table>
         </div>
+      ) : null}
+      {settings.data && accounts.data ? (
+        <DefaultsCard key={JSON.stringify(settings.data)} views={settings.data} accounts={accounts.data.items} editable={can('admin')} onSaved={settings.reload} />
       ) : null}
     </>
   );

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import { startBackground } from '../../src/app.js';
+import type { Dialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const SCREENSHOTS = path.join(root, 'test-artifacts', 'screenshots');
+
+/** Whether the browser suite can run here; with CI=true Chromium must be installed, so the suite fails instead of skipping. */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
+  console.warn(`[mailroom e2e] ${CHROMIUM} not found: the browser suite is SKIPPED (apt-get install chromium)`);
+  return false;
+}
+
+function newestMtime(p: string): number {
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newestMtime(path.join(p, f))));
+}
+
+/** Builds web/dist when it is missing or older than its sources (CI's npm ci has built it already). */
+export function ensureWebBuilt(): void {
+  const index = path.join(root, 'web', 'dist', 'index.html');
+  const sources = Math.max(newestMtime(path.join(root, 'web', 'src')), newestMtime(path.join(root, 'web', 'index.html')), newestMtime(path.join(root, 'web', 'vite.config.ts')));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+}
+
+export interface Sink {
+  port: number;
+  messages: { from: string; to: string[]; subject: string; text: string }[];
+  close(): Promise<void>;
+}
+
+/** A real SMTP server on 127.0.0.1 that accepts everything without TLS or AUTH and keeps what it got. */
+export async function startSink(): Promise<Sink> {
+  const messages: Sink['messages'] = [];
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    disableReverseLookup: true,
+    logger: false,
+    onData(stream, session, cb) {
+      simpleParser(stream).then(
+        (mail) => {
+          messages.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+          });
+          cb();
+        },
+        (err: Error) => cb(err),
+      );
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  return { port, messages, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export interface Live {
+  t: TestApp;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A real Mailroom (API, UI and workers) listening on a free loopback port. */
+export async function startMailroom(dialect: Dialect, opts: TestAppOptions = {}): Promise<Live> {
+  const t = await startTestApp(dialect, { ...opts, config: { runWorkers: true, ...(opts.config ?? {}) } });
+  await startBackground(t.app);
+  await t.server.listen({ port: 0, host: '127.0.0.1' });
+  const port = (t.server.server.address() as AddressInfo).port;
+  return { t, baseUrl: `http://127.0.0.1:${port}`, close: () => t.close() };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+  });
+}
+
+export async function newPage(browser: Browser, baseUrl: string, viewport = { width: 1366, height: 900 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  // Uncaught exceptions in the app are test failures; failed API calls are expected in places.
+  page.on('pageerror', (err) => errors.push(err.message));
+  // Belt and braces: the UI may only ever talk to its own origin.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'about:') return route.continue();
+    errors.push(`request to a foreign host blocked: ${url.href}`);
+    return route.abort();
+  });
+  return { context, page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function login(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('main#main').waitFor();
+}
