@@ -144,9 +144,11 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
               <input id={`${id}-tp`} type="password" value={testPassword} onChange={(e) => setTestPassword(e.target.value)} autoComplete="new-password" />
             </Field>
           </div>
-          <button type="button" className="btn" onClick={() => void runTest()} disabled={test.busy || !d.host}>
-            {test.busy ? 'Testing…' : 'Test connection'}
-          </button>
+          <div className="form-actions">
+            <button type="button" className="btn" onClick={() => void runTest()} disabled={test.busy || !d.host}>
+              {test.busy ? 'Testing…' : 'Test connection'}
+            </button>
+          </div>
           <ErrorBox error={test.error} title="Test not run" />
           <DiagnosticSteps result={result} running={test.busy} />
         </section>
