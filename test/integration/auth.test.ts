@@ -19,8 +19,7 @@ await describeEachDialect('auth', (dialect) => {
     t.server.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password }, remoteAddress: ip });
 
   it('answers 401 to every unauthenticated /api/v1 call', async () => {
-    const routes = t.server.printRoutes({ commonPrefix: false });
-    expect(routes).toContain('/api/v1/servers');
+    expect(t.server.hasRoute({ method: 'GET', url: '/api/v1/servers' })).toBe(true);
     for (const [method, url] of [
       ['GET', '/api/v1/servers'],
       ['POST', '/api/v1/servers'],
