@@ -12,9 +12,13 @@ export interface MailroomConfig {
   secretKey?: string;
   admin: { email?: string; password?: string };
   mailDriver: MailDriver;
+  /** Whether MAILROOM_MAIL_DRIVER was set (settings report its source as env, else default). */
+  mailDriverFromEnv: boolean;
   /** Raw MAILROOM_SMTP_* / MAILROOM_MAIL_FROM_* values; the routing layer turns them into a server and account. */
   deploySmtp: Record<string, string>;
   allowPrivateHosts: string[];
+  /** DNS servers for the sender-domain check ("ip" or "ip:port"); empty = the system resolver. */
+  dnsServers: string[];
   logLevel: string;
   /** Workers run in this process (false for an API-only process). */
   runWorkers: boolean;
@@ -57,8 +61,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     secretKey: env.MAILROOM_SECRET_KEY || undefined,
     admin: { email: env.MAILROOM_ADMIN_EMAIL || undefined, password: env.MAILROOM_ADMIN_PASSWORD || undefined },
     mailDriver: driver as MailDriver,
+    mailDriverFromEnv: Boolean(env.MAILROOM_MAIL_DRIVER),
     deploySmtp,
     allowPrivateHosts: (env.MAILROOM_ALLOW_PRIVATE_HOSTS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    dnsServers: (env.MAILROOM_DNS_SERVERS || '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.MAILROOM_LOG_LEVEL || 'info',
     runWorkers: true,
     ...overrides,

@@ -18,7 +18,7 @@ const settingsBody = {
 
 /** The config keeps only the driver's value: "log" can only come from MAILROOM_MAIL_DRIVER, "smtp" is the default. */
 export function deployFacts(app: App): DeployFacts {
-  return { mailDriver: app.config.mailDriver, mailDriverFromEnv: app.config.mailDriver !== 'smtp' };
+  return { mailDriver: app.config.mailDriver, mailDriverFromEnv: app.config.mailDriverFromEnv };
 }
 
 export function settingsRoutes(app: App) {
