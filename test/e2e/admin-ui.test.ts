@@ -146,6 +146,42 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await screenshot(page, '11-message-detail');
   });
 
+  it('renders an HTML part in a sandbox where its script cannot run', async () => {
+    const html = '<p id="hello">Hello from HTML</p><script>window.top.document.title = "pwned"; document.body.innerHTML = "scripted";</script>';
+    const res = await live.t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: [RCPT], subject: 'HTML sample', html, text: 'Hello from text' } });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json() as { id: string };
+    await page.goto(`/messages/${id}`);
+    await page.locator('[data-testid="message-status"] .chip', { hasText: 'sent' }).waitFor({ timeout: 30_000 });
+    const frame = page.frameLocator('iframe[title="HTML part"]');
+    await frame.locator('#hello').waitFor();
+    expect(await page.locator('iframe[title="HTML part"]').getAttribute('sandbox')).toBe('');
+    // Had the script run, it would have replaced the body (and the top page's title).
+    expect(await frame.locator('#hello').count()).toBe(1);
+    expect(await frame.locator('body').innerText()).not.toContain('scripted');
+    expect(await page.title()).toBe('Mailroom');
+    await page.getByRole('tab', { name: 'Text' }).click();
+    await page.getByText('Hello from text').waitFor();
+  });
+
+  it('shows a refused message as failed with the server reply, and retries it', async () => {
+    const res = await live.t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['reject-me@example.net'], subject: 'Will bounce', text: 'x' } });
+    expect(res.statusCode).toBe(202);
+    await page.goto('/messages?status=failed');
+    const row = page.locator('tbody tr').filter({ hasText: 'reject-me@example.net' }).first();
+    // The list does not poll: reload until the worker has recorded the refusal.
+    for (let i = 0; i < 30 && !(await row.isVisible()); i++) {
+      await page.waitForTimeout(500);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    await row.getByRole('link').click();
+    await page.locator('.attempt', { hasText: '550' }).waitFor();
+    expect(await page.locator('.attempt').first().textContent()).toMatch(/No such user/);
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByText('Queued for another attempt.').waitFor();
+    await screenshot(page, '11b-message-failed');
+  });
+
   it('shows routing, settings with sources and locks, and the audit log', async () => {
     await page.getByRole('link', { name: 'Routing' }).click();
     await page.locator('[data-purpose="two_factor"]').waitFor();

@@ -42,7 +42,7 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on 127.0.0.1 that accepts everything without TLS or AUTH and keeps what it got. */
+/** A real SMTP server on 127.0.0.1 without TLS or AUTH that keeps what it got (and refuses reject*@ recipients). */
 export async function startSink(): Promise<Sink> {
   const messages: Sink['messages'] = [];
   const server = new SMTPServer({
@@ -51,6 +51,15 @@ export async function startSink(): Promise<Sink> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     disableReverseLookup: true,
     logger: false,
+    // Any recipient starting with "reject" gets a permanent refusal, for the failed-message views.
+    onRcptTo(address, _session, cb) {
+      if (address.address.startsWith('reject')) {
+        const err = new Error('5.1.1 No such user here') as Error & { responseCode: number };
+        err.responseCode = 550;
+        return cb(err);
+      }
+      cb();
+    },
     onData(stream, session, cb) {
       simpleParser(stream).then(
         (mail) => {

@@ -27,3 +27,10 @@ export function pretty(v: unknown): string {
   if (typeof v === 'string') return v;
   return JSON.stringify(v, null, 2);
 }
+
+/** "550 5.1.1 No such user": the code and enhanced code once, even when the reply text repeats them. */
+export function smtpReply(code: number | string | null | undefined, enhanced: string | null | undefined, response: string | null | undefined): string {
+  const r = (response ?? '').trim();
+  const prefix = [code, enhanced].filter((x) => x !== null && x !== undefined && x !== '' && !r.includes(String(x))).join(' ');
+  return [prefix, r].filter(Boolean).join(' ');
+}

@@ -113,6 +113,7 @@ export interface Recipient {
   kind?: string;
   status: string;
   code?: number | string | null;
+  enhancedCode?: string | null;
   response?: string | null;
 }
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api.js';
 import { Empty, ErrorBox, Notice, PageHeader, Spinner, StatusChip } from '../components/ui.js';
-import { formatDate } from '../format.js';
+import { formatDate, smtpReply } from '../format.js';
 import { useAction, useInterval, useResource } from '../hooks.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
@@ -153,7 +153,7 @@ export function MessageDetail({ id }: { id: string }) {
                       <StatusChip status={r.status} />
                     </td>
                     <td data-label="Reply">
-                      <code className="small">{[r.code, r.response].filter(Boolean).join(' ') || '—'}</code>
+                      <code className="small">{smtpReply(r.code, r.enhancedCode, r.response) || '—'}</code>
                     </td>
                   </tr>
                 ))}
@@ -177,7 +177,7 @@ export function MessageDetail({ id }: { id: string }) {
                   {typeof a.durationMs === 'number' ? <span className="muted small">{a.durationMs} ms</span> : null}
                   <span className="muted small">via {accountLabel(a.accountId)}</span>
                 </div>
-                {a.code || a.response ? <pre className="diag-reply">{[a.code, a.enhancedCode, a.response].filter(Boolean).join(' ')}</pre> : null}
+                {a.code || a.response ? <pre className="diag-reply">{smtpReply(a.code, a.enhancedCode, a.response)}</pre> : null}
               </li>
             ))}
           </ol>
