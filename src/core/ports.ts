@@ -3,6 +3,7 @@ import type { MailServer, ServerConfig } from './servers.js';
 import type { User, Role } from './users.js';
 import type { ApiKey, Scope } from './auth.js';
 import type { AuditEntry, AuditQuery } from './audit.js';
+import type { StoredDkimKey } from './dkim.js';
 import type { Purpose } from './purposes.js';
 import type { MessageRepository } from './outbox-port.js';
 
@@ -131,6 +132,16 @@ export interface Repositories {
   purposes: PurposeRepository;
   sendCounters: SendCounterRepository;
   messages: MessageRepository;
+  dkimKeys: DkimKeyRepository;
+}
+
+/** DKIM keys per sender domain; the private key is a secret id, never the PEM. */
+export interface DkimKeyRepository {
+  list(): Promise<StoredDkimKey[]>;
+  get(domain: string): Promise<StoredDkimKey | undefined>;
+  insert(key: StoredDkimKey): Promise<void>;
+  update(next: StoredDkimKey, expectedVersion: number): Promise<boolean>;
+  delete(domain: string): Promise<void>;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

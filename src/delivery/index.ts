@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { createDkimSigner } from './dkim-signer.js';
 import { resolveAccountPassword } from '../secrets/references.js';
 import { Dispatcher, type Deliverer, type DispatcherOptions } from './dispatcher.js';
 import { logTransport } from './log-transport.js';
@@ -27,7 +28,7 @@ export async function startDelivery(
     const log = logTransport(app.logger);
     deliverer = { logOnly: true, send: (_target, out) => log.send(out) };
   } else {
-    const smtp = new SmtpTransports({ password: (account) => resolveAccountPassword(app.store.repos, account), logger: app.logger.child({ component: 'smtp' }) });
+    const smtp = new SmtpTransports({ password: (account) => resolveAccountPassword(app.store.repos, account), logger: app.logger.child({ component: 'smtp' }), dkim: createDkimSigner(app.store.repos) });
     transports = smtp;
     deliverer = {
       logOnly: false,

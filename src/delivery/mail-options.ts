@@ -6,7 +6,7 @@ import type { OutgoingMessage } from './outgoing.js';
  * added here). The envelope is built from the parsed, stored addresses only; Bcc never
  * appears in a header; attachments are inline base64 content, never a path or URL.
  */
-export function buildMailOptions(out: OutgoingMessage): SendMailOptions {
+export function buildMailOptions(out: OutgoingMessage, dkim?: SendMailOptions['dkim']): SendMailOptions {
   const m = out.message;
   const mailbox = (a: { name?: string; address: string }) => (a.name ? { name: a.name, address: a.address } : a.address);
   return {
@@ -24,5 +24,6 @@ export function buildMailOptions(out: OutgoingMessage): SendMailOptions {
     envelope: { from: m.envelopeFrom, to: out.recipients },
     disableFileAccess: true,
     disableUrlAccess: true,
+    ...(dkim ? { dkim } : {}),
   };
 }

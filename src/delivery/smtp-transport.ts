@@ -9,6 +9,7 @@ import type { AttemptReport } from '../core/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../core/servers.js';
 import type { Logger } from '../logger.js';
 import { buildMailOptions } from './mail-options.js';
+import type { DkimSigner } from './dkim-signer.js';
 import type { OutgoingMessage } from './outgoing.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
 
@@ -96,7 +97,7 @@ interface Entry {
 export class SmtpTransports {
   private entries = new Map<string, Entry>();
 
-  constructor(private readonly deps: { password: PasswordSource; logger: Logger }) {}
+  constructor(private readonly deps: { password: PasswordSource; logger: Logger; dkim?: DkimSigner }) {}
 
   private entryFor(target: SendTarget): Entry {
     const key = `${target.account.id}@${target.account.version}/${target.server.id}@${target.server.version}`;
@@ -135,7 +136,8 @@ export class SmtpTransports {
     entry.inFlight++;
     try {
       const transport = await entry.transport;
-      const info = await transport.sendMail(buildMailOptions(out));
+      const dkim = await this.deps.dkim?.(out.message.from.address.split('@').pop() ?? '');
+      const info = await transport.sendMail(buildMailOptions(out, dkim));
       return reportFromInfo(info as never);
     } catch (err) {
       const e = err as { code?: string; message?: string };

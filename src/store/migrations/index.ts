@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_foundation.js';
 import * as m003 from './003_routing.js';
 import * as m002 from './002_outbox.js';
+import * as m004 from './004_dkim.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '001_foundation': m001,
   '003_routing': m003,
   '002_outbox': m002,
+  '004_dkim': m004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import { checkDomain } from '../../core/domain-check.service.js';
+import type { DnsLookup } from '../../core/spf.js';
+import { createDnsLookup } from '../../delivery/diagnostics/dns-resolver.js';
+import { principalOf } from '../auth.js';
+
+type CheckRequest = { Params: { domain: string }; Querystring: { selector?: string; accountId?: string } };
+
+/** GET /domains/:domain/check: the sender domain's MX, SPF, DKIM and DMARC, each explained (admin). */
+export function domainsRoutes(app: App, dns: DnsLookup = createDnsLookup(app.config.dnsServers)) {
+  return async (api: FastifyInstance) => {
+    api.get<CheckRequest>(
+      '/domains/:domain/check',
+      {
+        config: { permission: 'admin' },
+        schema: {
+          tags: ['diagnostics'],
+          params: { type: 'object', properties: { domain: { type: 'string', maxLength: 253 } }, required: ['domain'] },
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              selector: { type: 'string', maxLength: 63, description: "DKIM selector to check; defaults to the selector of Mailroom's key for the domain" },
+              accountId: { type: 'string', maxLength: 100, description: "check that SPF covers this account's server" },
+            },
+          },
+        },
+      },
+      async (req) => checkDomain(app.ctx, dns, principalOf(req), req.params.domain, req.query),
+    );
+  };
+}

@@ -1,0 +1,41 @@
+import dns2 from 'dns2';
+
+const { Packet } = dns2;
+
+export type ZoneRecord =
+  | { type: 'A'; address: string }
+  | { type: 'AAAA'; address: string }
+  | { type: 'MX'; exchange: string; priority: number }
+  | { type: 'TXT'; data: string | string[] };
+
+export interface DnsServer {
+  port: number;
+  /** name (lower case, no trailing dot) → records; edit it between requests. */
+  zone: Map<string, ZoneRecord[]>;
+  stop(): Promise<void>;
+}
+
+const TYPES: Record<string, number> = { A: Packet.TYPE.A, AAAA: Packet.TYPE.AAAA, MX: Packet.TYPE.MX, TXT: Packet.TYPE.TXT };
+
+/** An authoritative DNS server on 127.0.0.1 (UDP, dns2) answering from an in-memory zone. */
+export async function startDnsServer(zone = new Map<string, ZoneRecord[]>()): Promise<DnsServer> {
+  const server = dns2.createServer({
+    udp: true,
+    handle: (request, send) => {
+      const response = Packet.createResponseFromRequest(request);
+      const [q] = request.questions;
+      const name = q.name.toLowerCase().replace(/\.$/, '');
+      const records = zone.get(name);
+      if (!records) response.header.rcode = 3; // NXDOMAIN
+      for (const r of records ?? []) {
+        if (TYPES[r.type] !== q.type) continue;
+        response.answers.push({ ...(r as object), name: q.name, type: TYPES[r.type], class: Packet.CLASS.IN, ttl: 1 } as never);
+      }
+      send(response);
+    },
+  });
+  server.on('requestError', () => {});
+  const listening = await server.listen({ udp: { port: 0, address: '127.0.0.1' } });
+  const port = (listening as unknown as { udp: { port: number } }).udp.port;
+  return { port, zone, stop: () => server.close() as unknown as Promise<void> };
+}
