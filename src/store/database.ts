@@ -4,6 +4,7 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DB } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 /**
  * What the store can do, so callers read a flag instead of asking which dialect it is
@@ -52,7 +53,7 @@ function openSqlite(dataDir: string, file: string): StoreDatabase {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     capabilities: { dialect: 'sqlite', supportsSkipLocked: false, multiWriter: false },

@@ -10,11 +10,11 @@ import { serversRepository } from './servers.repository.js';
 import { sessionsRepository } from './sessions.repository.js';
 import { settingsRepository } from './settings.repository.js';
 import { usersRepository } from './users.repository.js';
-import { dkimKeysRepository } from './dkim-keys.repository.js';
 import { purposesRepository } from './purposes.repository.js';
 import { sendCountersRepository } from './send-counters.repository.js';
 import { messagesRepository } from './messages.repository.js';
 import { GroupCommit } from './group-commit.js';
+import { ConfigCache } from './config-cache.js';
 
 function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repositories {
   return {
@@ -29,16 +29,24 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repo
     purposes: purposesRepository(db),
     sendCounters: sendCountersRepository(db),
     messages: messagesRepository(db),
-    dkimKeys: dkimKeysRepository(db),
   };
 }
 
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
 export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number): Store {
-  const transaction: Store['transaction'] = (fn) => db.transaction().execute((trx) => fn(repositories(trx, keyring, now)));
+  const cache = new ConfigCache();
+  const transaction: Store['transaction'] = async (fn) => {
+    let wrote = false;
+    try {
+      return await db.transaction().execute((trx) => fn(cache.wrap(repositories(trx, keyring, now), { cacheReads: false, onWrite: () => (wrote = true) })));
+    } finally {
+      // A read between the write and the COMMIT may have cached the old value: drop it again.
+      if (wrote) cache.invalidate();
+    }
+  };
   const group = new GroupCommit<Repositories>(transaction);
   return {
-    repos: repositories(db, keyring, now),
+    repos: cache.wrap(repositories(db, keyring, now), { cacheReads: true }),
     transaction,
     grouped: (fn) => group.run(fn),
   };

@@ -1,0 +1,178 @@
+/**
+ * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline]
+ *
+ * Starts Mailroom (`mailroom start`, its own temp data dir) in front of Postfix's smtp-sink,
+ * sends N messages of ~2 KB through the HTTP API over real HTTP, and prints accept msgs/s,
+ * end-to-end delivered msgs/s, accept latency p50/p99 and Mailroom's peak RSS. In the same run
+ * a bare nodemailer pool (20 connections, nothing stored) sends N messages to the same sink;
+ * the ratio end-to-end / bare is the figure of merit (target ≥ 0.8). "202" still means the
+ * message is committed with fsync (SQLite synchronous=FULL, group commit).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import nodemailer from 'nodemailer';
+import pg from 'pg';
+import { body, freePort, peakRssMiB, percentile, startSink } from './peers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MAIN = path.join(ROOT, 'src/cli/main.ts');
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+};
+const N = Number(arg('messages', '20000'));
+const CONCURRENCY = Number(arg('concurrency', '64'));
+const PG_URL = arg('postgres', '');
+const SKIP_BASELINE = process.argv.includes('--skip-baseline');
+const POOL = 20;
+
+async function baseline(port: number): Promise<number> {
+  const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port, secure: false, ignoreTLS: true, maxConnections: POOL, maxMessages: Infinity });
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < N) {
+      const i = next++;
+      await transport.sendMail({ from: 'Bench <bench@example.com>', to: `rcpt${i % 50}@example.net`, subject: `Bench ${i}`, text: body(i) });
+    }
+  };
+  await Promise.all(Array.from({ length: POOL * 4 }, worker));
+  const secs = (performance.now() - t0) / 1000;
+  transport.close();
+  return N / secs;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+function post(port: number, key: string, url: string, payload: unknown, method = 'POST'): Promise<{ status: number; body: string }> {
+  const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: url, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
+      (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function main() {
+  const sink = await startSink();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
+  let pgDb: string | undefined;
+  try {
+    const bare = SKIP_BASELINE ? NaN : await baseline(sink.port);
+    const port = await freePort();
+    let databaseUrl: string | undefined;
+    if (PG_URL) {
+      pgDb = `mailroom_bench_${Date.now()}`;
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`CREATE DATABASE ${pgDb}`);
+      await c.end();
+      const u = new URL(PG_URL);
+      u.pathname = `/${pgDb}`;
+      databaseUrl = u.toString();
+    }
+    const env = {
+      ...process.env,
+      MAILROOM_DATA_DIR: dataDir,
+      MAILROOM_PORT: String(port),
+      MAILROOM_LOG_LEVEL: 'warn',
+      MAILROOM_ADMIN_EMAIL: 'bench@example.com',
+      MAILROOM_ADMIN_PASSWORD: 'bench-password-123',
+      MAILROOM_SMTP_HOST: '127.0.0.1',
+      MAILROOM_SMTP_PORT: String(sink.port),
+      MAILROOM_SMTP_SECURITY: 'none',
+      MAILROOM_MAIL_FROM_ADDRESS: 'bench@example.com',
+      MAILROOM_MAIL_FROM_NAME: 'Bench',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    };
+    const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
+    if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
+    const key = keyRun.stdout.trim();
+    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the Mailroom process.
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
+      child.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
+    });
+    // The deploy-time server defaults to 5 connections; give Mailroom the same pool as the bare run.
+    const servers = JSON.parse((await post(port, key, '/api/v1/servers', undefined, 'GET')).body).items;
+    const s = servers[0];
+    const patched = await post(port, key, `/api/v1/servers/${s.id}`, { smtp: { maxConnections: POOL }, version: s.version }, 'PATCH');
+    if (patched.status !== 200) throw new Error(`could not set maxConnections: ${patched.body}`);
+
+    const latencies: number[] = [];
+    const t0 = performance.now();
+    let next = 0;
+    let failures = 0;
+    const worker = async () => {
+      while (next < N) {
+        const i = next++;
+        const start = performance.now();
+        const res = await post(port, key, '/api/v1/messages', { to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
+        latencies.push(performance.now() - start);
+        if (res.status !== 202) failures++;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const acceptSecs = (performance.now() - t0) / 1000;
+
+    const count = databaseUrl
+      ? async () => {
+          const c = new pg.Client({ connectionString: databaseUrl });
+          await c.connect();
+          const r = await c.query("select count(*)::int as n from messages where status = 'sent'");
+          await c.end();
+          return r.rows[0].n as number;
+        }
+      : (() => {
+          const db = new Database(path.join(dataDir, 'mailroom.db'), { readonly: true, fileMustExist: true });
+          return async () => (db.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
+        })();
+    let sent = 0;
+    for (;;) {
+      sent = await count();
+      if (sent >= N - failures) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const e2eSecs = (performance.now() - t0) / 1000;
+    const rss = peakRssMiB(child.pid as number);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+
+    latencies.sort((a, b) => a - b);
+    const e2e = N / e2eSecs;
+    const lines = [
+      `messages: ${N} (~2 KB), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, synchronous=FULL)'}, SMTP pool ${POOL}`,
+      `accept:        ${(N / acceptSecs).toFixed(0)} msgs/s  (p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, non-202: ${failures})`,
+      `end-to-end:    ${e2e.toFixed(0)} msgs/s  (${sent} delivered to smtp-sink in ${e2eSecs.toFixed(2)} s)`,
+      `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
+      SKIP_BASELINE ? 'bare nodemailer pool: skipped' : `bare nodemailer pool (${POOL} connections, nothing stored): ${bare.toFixed(0)} msgs/s`,
+      SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ 0.80)`,
+    ];
+    process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
+  } finally {
+    sink.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (pgDb) {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
+      await c.end();
+    }
+    agent.destroy();
+  }
+}
+
+await main();
