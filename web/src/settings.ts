@@ -1,3 +1,5 @@
+import { api } from './api.js';
+import { useResource } from './hooks.js';
 import type { SettingView } from './types.js';
 
 function isView(v: unknown): v is { value: unknown; source?: string; locked?: boolean; reason?: string; lockedReason?: string; updatedAt?: string; updatedBy?: string | null } {
@@ -35,4 +37,10 @@ export function settingsView(raw: unknown): SettingView[] {
 export function settingValue<T>(views: SettingView[], key: string, fallback: T): T {
   const v = views.find((s) => s.key === key);
   return v === undefined || v.value === undefined ? fallback : (v.value as T);
+}
+
+/** The mail driver ("smtp" or "log"); with "log", server settings are read-only. Undefined while loading. */
+export function useMailDriver(): string | undefined {
+  const r = useResource(() => api.get<unknown>('/settings').then((raw) => settingValue<string>(settingsView(raw), 'mailDriver', 'smtp')), []);
+  return r.data;
 }

@@ -1,19 +1,30 @@
 import { api, notifyChanged } from '../api.js';
 import { ServerForm } from '../components/ServerForm.js';
-import { Badge, ConfirmButton, Empty, ErrorBox, PageHeader, Spinner } from '../components/ui.js';
+import { Badge, ConfirmButton, Empty, ErrorBox, Notice, PageHeader, Spinner } from '../components/ui.js';
 import { useAction, useResource } from '../hooks.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
+import { useMailDriver } from '../settings.js';
 import type { MailAccount, MailServer, Page } from '../types.js';
 
 const SECURITY_LABEL = { starttls: 'STARTTLS', tls: 'Implicit TLS', none: 'None' } as const;
+
+export function LogDriverLock() {
+  return (
+    <Notice kind="warning">
+      <strong>Locked:</strong> the log driver is active (<code>MAILROOM_MAIL_DRIVER=log</code>), so server settings are read-only and no mail leaves Mailroom. Set{' '}
+      <code>MAILROOM_MAIL_DRIVER=smtp</code> and restart to edit them.
+    </Notice>
+  );
+}
 
 export function Servers() {
   const { can } = useSession();
   const servers = useResource(() => api.get<Page<MailServer>>('/servers'), []);
   const accounts = useResource(() => api.get<Page<MailAccount>>('/accounts'), []);
   const del = useAction();
-  const isAdmin = can('admin');
+  const locked = useMailDriver() === 'log';
+  const isAdmin = can('admin') && !locked;
 
   const remove = async (s: MailServer) => {
     const ok = await del.run(async () => {
@@ -39,6 +50,7 @@ export function Servers() {
           ) : null
         }
       />
+      {locked ? <LogDriverLock /> : null}
       <ErrorBox error={del.error} title="Not deleted" />
       <ErrorBox error={servers.error} />
       {servers.loading && !servers.data ? <Spinner /> : null}
@@ -113,14 +125,16 @@ export function Servers() {
 export function ServerEdit({ id }: { id: string }) {
   const { can } = useSession();
   const isNew = id === 'new';
+  const locked = useMailDriver() === 'log';
   const server = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
   return (
     <>
       <PageHeader title={isNew ? 'Add mail server' : (server.data?.name ?? 'Mail server')} subtitle={<Link to="/servers">← All servers</Link>} />
+      {locked ? <LogDriverLock /> : null}
       <ErrorBox error={server.error} />
       {server.loading && !isNew ? <Spinner /> : null}
       {isNew || server.data ? (
-        <ServerForm key={server.data?.version ?? 'new'} server={server.data} readOnly={!can('admin')} onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())} onCancel={() => navigate('/servers')} />
+        <ServerForm key={server.data?.version ?? 'new'} server={server.data} readOnly={!can('admin') || locked} onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())} onCancel={() => navigate('/servers')} />
       ) : null}
     </>
   );

@@ -61,7 +61,7 @@ export function Settings() {
                     </div>
                   </td>
                   <td data-label="Value" className="wrap">
-                    {show(s.value)}
+                    {s.key === 'defaultAccountId' && typeof s.value === 'string' ? (accounts.data?.items.find((a) => a.id === s.value)?.address ?? s.value) : show(s.value)}
                   </td>
                   <td data-label="Source">
                     <Badge kind={s.source === 'env' ? 'info' : s.source === 'database' ? 'ok' : 'neutral'}>{s.source}</Badge>
@@ -74,7 +74,8 @@ export function Settings() {
                   <td data-label="Editable">
                     {s.locked ? (
                       <span className="locked">
-                        <span aria-hidden="true">🔒</span> Locked{s.reason ? <span className="muted small"> — {s.reason}</span> : null}
+                        <Badge kind="warn">Locked</Badge>
+                        {s.reason ? <span className="muted small">{s.reason}</span> : null}
                       </span>
                     ) : (
                       'Yes'

@@ -1,0 +1,101 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
+import { chromiumAvailable, ensureWebBuilt, launchBrowser, login, newPage, screenshot, startMailroom, type Live } from './harness.js';
+
+/**
+ * With MAILROOM_MAIL_DRIVER=log nothing is sent: the banner says so, the settings page shows
+ * the driver locked with its reason, server edits show the API's refusal, and logged mail is
+ * read in the email log.
+ */
+const run = chromiumAvailable();
+
+describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
+  let live: Live;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    live = await startMailroom('sqlite', {
+      env: {
+        MAILROOM_MAIL_DRIVER: 'log',
+        MAILROOM_SMTP_HOST: 'smtp.example.com',
+        MAILROOM_SMTP_PORT: '587',
+        MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com',
+        MAILROOM_MAIL_FROM_NAME: 'Example App',
+      },
+    });
+    browser = await launchBrowser();
+    ({ page, errors } = await newPage(browser, live.baseUrl));
+    await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await live?.close();
+  });
+
+  it('says in the banner that the log driver is active and shows the driver locked with its reason', async () => {
+    await page.goto('/settings');
+    const banner = page.getByTestId('setup-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/log driver/i);
+    const driver = page.locator('[data-setting="mailDriver"]');
+    await driver.waitFor();
+    const text = (await driver.textContent()) ?? '';
+    expect(text).toMatch(/log/);
+    expect(text).toMatch(/env/);
+    expect(text).toMatch(/Locked/);
+    expect(text).toMatch(/MAILROOM_MAIL_DRIVER/);
+    await screenshot(page, '20-log-driver-settings');
+  });
+
+  it('shows the deploy-time server as env-sourced and its settings locked', async () => {
+    await page.goto('/servers');
+    const row = page.getByRole('row', { name: /smtp\.example\.com/ });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/env/);
+    await page.getByText('server settings are read-only').first().waitFor();
+    expect(await page.getByRole('link', { name: 'Add server' }).count()).toBe(0);
+    expect(await row.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    await row.getByRole('link', { name: 'View' }).click();
+    await page.getByText('server settings are read-only').first().waitFor();
+    expect(await page.getByLabel('SMTP host').isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
+    await screenshot(page, '21-log-driver-server-locked');
+    // The API refuses anyway, whatever the UI shows.
+    const res = await page.evaluate(async () => {
+      const s = await (await fetch('/api/v1/session')).json();
+      const list = await (await fetch('/api/v1/servers')).json();
+      const r = await fetch(`/api/v1/servers/${list.items[0].id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrfToken },
+        body: JSON.stringify({ name: 'Renamed', version: list.items[0].version }),
+      });
+      return { status: r.status, body: await r.json() };
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.body.error.message).toMatch(/MAILROOM_MAIL_DRIVER=log/);
+  });
+
+  it('lists logged mail in the email log and shows its content', async () => {
+    const res = await live.t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['someone@example.org'], subject: 'Logged only', text: 'Read me in the UI' } });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json() as { id: string };
+    await page.goto('/messages');
+    const row = page.locator('tbody tr').filter({ hasText: 'Logged only' });
+    for (let i = 0; i < 20 && !(await row.locator('.chip', { hasText: 'logged' }).isVisible()); i++) {
+      await page.waitForTimeout(250);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    expect(await row.locator('.chip').textContent()).toBe('logged');
+    await row.getByRole('link').click();
+    await page.waitForURL(`**/messages/${id}`);
+    await page.getByText('Read me in the UI').waitFor();
+    expect(await page.getByTestId('message-status').textContent()).toBe('logged');
+    await screenshot(page, '22-log-driver-message');
+    expect(errors).toEqual([]);
+  });
+});
