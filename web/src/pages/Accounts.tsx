@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, errorMessage, notifyChanged } from '../api.js';
+import { api, notifyChanged } from '../api.js';
 import { AccountForm } from '../components/AccountForm.js';
 import { DiagnosticSteps } from '../components/DiagnosticSteps.js';
 import { MessageWatch } from '../components/MessageWatch.js';
@@ -40,19 +40,21 @@ export function Accounts() {
     setDiag(r ? { account: a, result: r } : null);
   };
 
-  // One request per account, in parallel: each result arrives (and is followed) on its own.
+  // One call for all selected accounts; each result then arrives (and is followed) on its own.
   const sendTests = () =>
     sending.run(async () => {
       const chosen = items.filter((a) => selected.has(a.id));
-      const results = await Promise.all(
-        chosen.map((a) =>
-          api.post<{ messageId: string }>(`/accounts/${a.id}/test`, to.trim() ? { to: to.trim() } : {}).then(
-            (r): TestSent => ({ accountId: a.id, address: a.address, messageId: r.messageId }),
-            (err: unknown): TestSent => ({ accountId: a.id, address: a.address, error: errorMessage(err) }),
-          ),
-        ),
+      const r = await api.post<{ results: ({ accountId: string; messageId: string } | { accountId: string; error: { message: string } })[] }>('/accounts/test', {
+        accountIds: chosen.map((a) => a.id),
+        ...(to.trim() ? { to: to.trim() } : {}),
+      });
+      setSent(
+        r.results.map((x) => ({
+          accountId: x.accountId,
+          address: chosen.find((a) => a.id === x.accountId)?.address ?? x.accountId,
+          ...('messageId' in x ? { messageId: x.messageId } : { error: x.error.message }),
+        })),
       );
-      setSent(results);
     });
 
   const remove = async (a: MailAccount) => {
@@ -87,7 +89,7 @@ export function Accounts() {
       ) : null}
       {items.length > 0 ? (
         <>
-          {can('send') ? (
+          {isAdmin ? (
             <div className="toolbar" role="group" aria-label="Send test email">
               <span className="muted small">{selected.size} selected</span>
               <label className="inline-field">
@@ -103,7 +105,7 @@ export function Accounts() {
             <table>
               <thead>
                 <tr>
-                  {can('send') ? (
+                  {isAdmin ? (
                     <th scope="col">
                       <input
                         type="checkbox"
@@ -125,7 +127,7 @@ export function Accounts() {
               <tbody>
                 {items.map((a) => (
                   <tr key={a.id}>
-                    {can('send') ? (
+                    {isAdmin ? (
                       <td>
                         <input type="checkbox" aria-label={`Select ${a.address}`} checked={selected.has(a.id)} onChange={() => toggle(a.id)} />
                       </td>
