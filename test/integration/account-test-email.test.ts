@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApiKey } from '../../src/core/api-keys.service.js';
+import { startDelivery } from '../../src/delivery/index.js';
+import type { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startSmtpServer, type SmtpPeer } from '../helpers/diagnostics-peers.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+await describeEachDialect('send test email', (dialect) => {
+  let t: TestApp;
+  let peer: SmtpPeer;
+  let dispatcher: Dispatcher;
+  let accountId: string;
+  let otherId: string;
+
+  beforeAll(async () => {
+    peer = await startSmtpServer({ disabledCommands: ['STARTTLS', 'AUTH'] });
+    t = await startTestApp(dialect);
+    dispatcher = await startDelivery(t.app, { loop: false });
+    const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'peer', smtp: { host: '127.0.0.1', port: peer.port, security: 'none', requireTls: false } } })).json();
+    accountId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'alerts@example.com' } })).json().id;
+    otherId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'reports@example.com' } })).json().id;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await peer?.stop();
+  });
+
+  const message = async (id: string) => (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json();
+
+  it('sends a test message from the account to itself through the outbox, followable until sent', async () => {
+    const res = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/test`, payload: {} });
+    expect(res.statusCode).toBe(202);
+    const { messageId } = res.json();
+    expect(messageId).toMatch(/^msg_/);
+    expect((await message(messageId)).status).toBe('queued');
+    await dispatcher.drain();
+    const m = await message(messageId);
+    expect(m).toMatchObject({ status: 'sent', purpose: 'test' });
+    expect(m.routing.accountId).toBe(accountId);
+    const got = peer.messages.at(-1)!;
+    expect(got.from).toBe('alerts@example.com');
+    expect(got.to).toEqual(['alerts@example.com']);
+    expect(got.raw.toString()).toContain('Subject: Mailroom test message from alerts@example.com');
+    const audit = (await t.request({ method: 'GET', url: '/api/v1/audit?action=account.test' })).json();
+    expect(audit.items[0]).toMatchObject({ action: 'account.test' });
+  });
+
+  it('sends to a given address, and tests several accounts in one call', async () => {
+    const one = await t.request({ method: 'POST', url: `/api/v1/accounts/${otherId}/test`, payload: { to: 'ops@example.net' } });
+    expect(one.statusCode).toBe(202);
+    const many = await t.request({ method: 'POST', url: '/api/v1/accounts/test', payload: { accountIds: [accountId, 'acc_missing', otherId], to: 'ops@example.net' } });
+    expect(many.statusCode).toBe(202);
+    const { results } = many.json();
+    expect(results).toHaveLength(3);
+    expect(results[0]).toMatchObject({ accountId, messageId: expect.stringMatching(/^msg_/) });
+    expect(results[1]).toMatchObject({ accountId: 'acc_missing', error: { code: 'MAILROOM_E_NOT_FOUND' } });
+    expect(results[2]).toMatchObject({ accountId: otherId, messageId: expect.stringMatching(/^msg_/) });
+    await dispatcher.drain();
+    for (const id of [one.json().messageId, results[0].messageId, results[2].messageId]) expect((await message(id)).status).toBe('sent');
+    // Delivered concurrently: compare without order.
+    expect(peer.messages.slice(-3).map((m) => `${m.from} -> ${m.to[0]}`).sort()).toEqual([
+      'alerts@example.com -> ops@example.net',
+      'reports@example.com -> ops@example.net',
+      'reports@example.com -> ops@example.net',
+    ]);
+  });
+
+  it('refuses bad input, unknown accounts and non-admins, storing nothing', async () => {
+    const before = (await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length;
+    const bad = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/test`, payload: { to: 'x@y@z' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('MAILROOM_E_INVALID_ADDRESS');
+    const inj = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/test`, payload: { to: 'a@example.com\r\nBcc: b@example.com' } });
+    expect(inj.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
+    expect((await t.request({ method: 'POST', url: '/api/v1/accounts/acc_nope/test', payload: {} })).statusCode).toBe(404);
+    expect((await t.request({ method: 'POST', url: '/api/v1/accounts/test', payload: { accountIds: [] } })).statusCode).toBe(400);
+    const { key } = await createApiKey(t.app.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send'], allowOverride: true }, null);
+    const res = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/test`, payload: {}, key });
+    expect(res.statusCode).toBe(403);
+    expect((await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length).toBe(before);
+  });
+});
