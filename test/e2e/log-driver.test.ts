@@ -96,6 +96,24 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
     await page.getByText('Read me in the UI').waitFor();
     expect(await page.getByTestId('message-status').textContent()).toBe('logged');
     await screenshot(page, '22-log-driver-message');
+  });
+
+  it('searches the log and pages through it with the cursor', async () => {
+    for (let i = 0; i < 55; i++) {
+      const res = await live.t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['someone@example.org'], subject: `Digest ${i}`, text: 'x' } });
+      expect(res.statusCode).toBe(202);
+    }
+    await page.goto('/messages');
+    await page.getByRole('searchbox').fill('Digest');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL('**/messages?q=Digest');
+    const rows = page.locator('tbody tr');
+    await page.getByRole('button', { name: 'Load older messages' }).waitFor();
+    expect(await rows.count()).toBe(50);
+    expect(await rows.filter({ hasText: 'Logged only' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Load older messages' }).click();
+    await page.getByRole('button', { name: 'Load older messages' }).waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(55);
     expect(errors).toEqual([]);
   });
 });
