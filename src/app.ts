@@ -19,6 +19,7 @@ import { routingRoutes, startRouting } from './wiring/routing.js';
 import { startDelivery } from './delivery/index.js';
 import { messagesRoutes } from './http/routes/messages.js';
 import { registerSend } from './cli/commands/send.js';
+import { registerTestSmtp } from './cli/commands/test-smtp.js';
 import { diagnosticsAreaRoutes } from './wiring/diagnostics.js';
 
 /** Everything a running Mailroom is made of; the one place where ports meet adapters. */
@@ -102,4 +103,4 @@ export async function startBackground(app: App): Promise<void> {
 }
 
 /** CLI commands contributed by areas beyond the foundation (send, test-smtp …). */
-export const cliCommands: ((program: Command) => void)[] = [registerSend];
+export const cliCommands: ((program: Command) => void)[] = [registerSend, registerTestSmtp];

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { compileNetworkPolicy } from '../../core/network-policy.js';
+import { isMailroomError } from '../../core/errors.js';
+import { normalizeDiagnosticRequest } from '../../core/diagnostics.js';
+import { normalizeServerConfig } from '../../core/servers.js';
+import { runSmtpDiagnostic } from '../../delivery/diagnostics/smtp-runner.js';
+import { formatDiagnostic, useColor } from '../format-diagnostic.js';
+import { reportFailure } from '../run.js';
+
+interface TestSmtpOptions {
+  host: string;
+  port?: string;
+  security?: string;
+  user?: string;
+  password?: string;
+  passwordEnv?: string;
+  from?: string;
+  sendTo?: string;
+  trust?: string;
+  fingerprint?: string;
+  timeout?: string;
+}
+
+const int = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
+
+/**
+ * `mailroom test-smtp`: the connection diagnostic in a terminal. It runs on the operator's
+ * own machine with the operator's own network access, so the SSRF allow-list (which guards
+ * the HTTP API against remote callers) does not apply; nothing is stored.
+ */
+export function registerTestSmtp(program: Command): void {
+  program
+    .command('test-smtp')
+    .description('test an SMTP server step by step: DNS, TCP, TLS, EHLO, STARTTLS, AUTH, and optionally a real message')
+    .requiredOption('--host <host>', 'SMTP server host name or address')
+    .option('--port <port>', 'port (default 587, or 465 with --security tls)')
+    .option('--security <mode>', 'starttls | tls | none')
+    .option('--user <user>', 'user name for AUTH')
+    .option('--password <password>', 'password for AUTH (prefer --password-env: arguments are visible to other users)')
+    .option('--password-env <name>', 'read the password from this environment variable')
+    .option('--send-to <address>', 'also send a real test message to this address')
+    .option('--from <address>', 'sender of the test message (default: --user when it is an address)')
+    .option('--trust <mode>', 'certificate trust: system | any', 'system')
+    .option('--fingerprint <sha256>', 'trust only the certificate with this SHA-256 fingerprint')
+    .option('--timeout <seconds>', 'connect and command timeout', '15')
+    .action(async (o: TestSmtpOptions) => {
+      try {
+        const password = o.passwordEnv ? process.env[o.passwordEnv] : o.password;
+        if (o.passwordEnv && password === undefined) throw new Error(`--password-env: ${o.passwordEnv} is not set`);
+        const tlsTrust = o.fingerprint ? { mode: 'pinned', fingerprint: o.fingerprint } : { mode: o.trust };
+        const timeout = int(o.timeout);
+        const smtp = normalizeServerConfig({
+          name: 'cli',
+          smtp: { host: o.host, port: int(o.port), security: o.security, tlsTrust, connectTimeoutSec: timeout, sendTimeoutSec: timeout, requireTls: o.security === 'none' ? false : undefined },
+        }).smtp;
+        const from = o.from ?? (o.user?.includes('@') ? o.user : undefined);
+        if (o.sendTo && !from) throw new Error('--send-to needs --from (or a --user that is an email address)');
+        const req = normalizeDiagnosticRequest(
+          { smtp: {}, ...(o.user ? { auth: { user: o.user, ...(password !== undefined ? { password } : {}) } } : {}), ...(o.sendTo ? { send: { from, to: o.sendTo } } : {}) },
+          'smtp',
+        );
+        const auth = req.auth?.password !== undefined ? { user: req.auth.user, password: req.auth.password } : undefined;
+        const everywhere = compileNetworkPolicy(['0.0.0.0/0', '::/0']);
+        const result = await runSmtpDiagnostic({ smtp, ...(auth ? { auth } : { authUnavailable: o.user ? 'no password given' : 'no credentials given' }), ...(req.send ? { send: req.send } : {}) }, everywhere);
+        process.stdout.write(formatDiagnostic(result, { color: useColor(process.stdout) }));
+        process.exitCode = result.ok ? 0 : 1;
+      } catch (err) {
+        if (isMailroomError(err)) reportFailure(err);
+        process.stderr.write(`mailroom: ${(err as Error).message}\n`);
+        process.exit(2);
+      }
+    });
+}

@@ -1,0 +1,52 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { closedPort, selfSignedCert, startSmtpServer, tempDir, type Cert, type SmtpPeer } from '../helpers/diagnostics-peers.js';
+
+const PASSWORD = 'Cli-Secret-Password-5';
+
+describe('mailroom test-smtp', { timeout: 60_000 }, () => {
+  let dir: string;
+  let cert: Cert;
+  let peer: SmtpPeer;
+  beforeAll(async () => {
+    dir = tempDir('mailroom-cli-smtp-');
+    cert = selfSignedCert(dir);
+    peer = await startSmtpServer({ secure: true, key: cert.key, cert: cert.cert, authMethods: ['PLAIN'], users: { 'app@example.com': PASSWORD } });
+  });
+  afterAll(async () => {
+    await peer?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints every step, authenticates, sends, and exits 0 (no colour when not a terminal)', async () => {
+    const r = await runCli(
+      ['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--trust', 'any', '--user', 'app@example.com', '--password-env', 'SMTP_PW', '--send-to', 'ops@example.net', '--timeout', '5'],
+      { SMTP_PW: PASSWORD },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    for (const step of ['dns', 'tcp', 'tls', 'ehlo', 'auth', 'send']) expect(r.stdout).toMatch(new RegExp(`^PASS  ${step}\\s`, 'm'));
+    expect(r.stdout).toMatch(/^SKIP {2}starttls/m);
+    expect(r.stdout).toContain('sha256: ');
+    expect(r.stdout).toContain('all steps passed');
+    expect(r.stdout).not.toContain('\x1b[');
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    expect(peer.messages.at(-1)!.to).toEqual(['ops@example.net']);
+  });
+
+  it('shows the failing step with its hint and exits 1', async () => {
+    const wrongPw = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--trust', 'any', '--user', 'app@example.com', '--password', 'nope-nope', '--timeout', '5'], {});
+    expect(wrongPw.code).toBe(1);
+    expect(wrongPw.stdout).toMatch(/^FAIL {2}auth/m);
+    expect(wrongPw.stdout).toContain('hint: The user name or password is wrong');
+    const selfSigned = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--timeout', '5'], {});
+    expect(selfSigned.stdout).toMatch(/^FAIL {2}tls/m);
+    expect(selfSigned.stdout).toContain('self-signed');
+    const closed = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(await closedPort()), '--timeout', '2'], {});
+    expect(closed.code).toBe(1);
+    expect(closed.stdout).toMatch(/^FAIL {2}tcp/m);
+    const bad = await runCli(['test-smtp', '--host', '127.0.0.1', '--security', 'ssl'], {});
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('MAILROOM_E_VALIDATION');
+  });
+});

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic, useColor } from '../../src/cli/format-diagnostic.js';
+import { checkTarget, classifyIp, compileNetworkPolicy, parseCidr, parseIp } from '../../src/core/network-policy.js';
+import { hintForCertificate, hintForConnectError, hintForReply, hintForWrongTlsMode, parseReply, type HintContext } from '../../src/core/smtp-hints.js';
+import { evaluateSpf, spfAll, type DnsLookup } from '../../src/core/spf.js';
+import { dkimDnsRecord, normalizeDkimInput } from '../../src/core/dkim.js';
+import { dotStuff, parseCapabilities } from '../../src/delivery/diagnostics/smtp-session.js';
+import { RateWindow } from '../../src/core/rate-window.js';
+
+describe('network policy (SSRF guard)', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['::1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.31.255.255', 'private'],
+    ['172.32.0.1', 'public'],
+    ['192.168.0.1', 'private'],
+    ['100.100.100.200', 'private'],
+    ['169.254.169.254', 'metadata'],
+    ['fd00:ec2::254', 'metadata'],
+    ['169.254.1.1', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['fc00::1', 'private'],
+    ['224.0.0.1', 'multicast'],
+    ['ff02::1', 'multicast'],
+    ['0.0.0.0', 'unspecified'],
+    ['::', 'unspecified'],
+    ['255.255.255.255', 'reserved'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['64:ff9b::a9fe:a9fe', 'metadata'],
+    ['2002:7f00:1::', 'loopback'],
+    ['8.8.8.8', 'public'],
+    ['2a00:1450:4001:80b::200e', 'public'],
+  ])('%s is %s', (ip, cls) => {
+    expect(classifyIp(parseIp(ip)!)).toBe(cls);
+  });
+
+  it('rejects address tricks rather than guessing', () => {
+    for (const s of ['0177.0.0.1', '0x7f.0.0.1', '127.1', '2130706433', '1.2.3.4.5', '1::2::3', '12345::', '256.0.0.1']) expect(parseIp(s)).toBeUndefined();
+    expect(checkTarget(compileNetworkPolicy([]), 'x', 'not-an-ip')).toEqual({ allowed: false, class: 'reserved' });
+  });
+
+  it('allows non-public targets only when allow-listed by address, CIDR or host name', () => {
+    const none = compileNetworkPolicy([]);
+    expect(checkTarget(none, 'relay', '10.0.0.5').allowed).toBe(false);
+    expect(checkTarget(none, 'smtp.example.com', '93.184.216.34').allowed).toBe(true);
+    const p = compileNetworkPolicy(['10.0.0.0/24', '127.0.0.1', 'relay.internal.', 'fd12::/16']);
+    expect(checkTarget(p, 'x', '10.0.0.200').allowed).toBe(true);
+    expect(checkTarget(p, 'x', '10.0.1.1').allowed).toBe(false);
+    expect(checkTarget(p, 'x', '127.0.0.1').allowed).toBe(true);
+    expect(checkTarget(p, 'x', '::ffff:127.0.0.1').allowed).toBe(true);
+    expect(checkTarget(p, 'x', '127.0.0.2').allowed).toBe(false);
+    expect(checkTarget(p, 'Relay.Internal', '192.168.9.9').allowed).toBe(true);
+    expect(checkTarget(p, 'x', 'fd12:1::1').allowed).toBe(true);
+    expect(checkTarget(p, 'x', '169.254.169.254')).toEqual({ allowed: false, class: 'metadata' });
+    expect(() => compileNetworkPolicy(['10.0.0.0/33'])).toThrow(/MAILROOM_ALLOW_PRIVATE_HOSTS/);
+    expect(parseCidr('fd00::/8')?.prefix).toBe(8);
+  });
+});
+
+describe('SMTP hints', () => {
+  const c = (host: string, user = 'me@example.com'): HintContext => ({ host, port: 587, security: 'starttls', user });
+  it('recognises provider-specific 535s', () => {
+    const r = parseReply('535-5.7.8 Username and Password not accepted. For more information, go to\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials');
+    expect(r).toMatchObject({ code: 535, enhanced: '5.7.8' });
+    expect(hintForReply('auth', r, c('smtp.gmail.com'))).toContain('app password');
+    const ms = parseReply('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.');
+    expect(hintForReply('auth', ms, c('smtp.office365.com'))).toContain('5.7.139');
+    const sg = parseReply('535 Authentication failed: Bad username / password');
+    expect(hintForReply('auth', sg, c('smtp.sendgrid.net', 'me'))).toContain('"apikey"');
+    expect(hintForReply('auth', sg, c('smtp.sendgrid.net', 'apikey'))).toContain('Mail Send');
+    expect(hintForReply('auth', sg, c('mail.example.org'))).toContain('user name or password is wrong');
+  });
+
+  it('recognises auth-required, sender-refused, relay and size replies', () => {
+    expect(hintForReply('send', parseReply('530 5.7.0 Must issue a STARTTLS command first'), c('x.example'))).toContain('STARTTLS');
+    expect(hintForReply('send', parseReply('530 5.7.0 Authentication required'), c('x.example'))).toContain('requires authentication');
+    expect(hintForReply('send', parseReply('550 5.7.1 Sender address rejected: not owned by user'), c('x.example'))).toContain('sender address');
+    expect(hintForReply('send', parseReply('554 5.7.1 <a@b.example>: Relay access denied'), c('x.example'))).toContain('relay');
+    expect(hintForReply('send', parseReply('552 5.3.4 Message size exceeds fixed limit'), c('x.example'))).toContain('size limit');
+    expect(hintForReply('send', parseReply('421 4.7.0 Try again later'), c('x.example'))).toContain('temporarily');
+    expect(hintForReply('send', parseReply('250 OK'), c('x.example'))).toBeUndefined();
+  });
+
+  it('explains connection, certificate and TLS-mode failures', () => {
+    expect(hintForConnectError('ECONNREFUSED', c('x.example'))).toContain('Nothing accepts connections');
+    expect(hintForConnectError('ETIMEDOUT', { ...c('x.example'), port: 25 })).toContain('block outgoing port 25');
+    expect(hintForConnectError('ENOTFOUND', c('x.example'))).toContain('does not resolve');
+    expect(hintForCertificate('CERT_HAS_EXPIRED', c('x.example'), 'AA:BB')).toContain('expired');
+    expect(hintForCertificate('ERR_TLS_CERT_ALTNAME_INVALID', c('x.example'))).toContain('not issued for x.example');
+    expect(hintForCertificate('DEPTH_ZERO_SELF_SIGNED_CERT', c('x.example'), 'AA:BB')).toContain('"fingerprint": "AA:BB"');
+    expect(hintForWrongTlsMode({ ...c('x.example'), port: 465 }, 'tls-works')).toContain('Set security to "tls"');
+    expect(hintForWrongTlsMode({ ...c('x.example'), security: 'tls' }, 'plain-works')).toContain('Set security to "starttls"');
+  });
+});
+
+describe('SPF evaluation', () => {
+  const zone: Record<string, { txt?: string[]; mx?: { exchange: string; priority: number }[]; a?: string[] }> = {
+    'example.com': { txt: ['v=spf1 mx a:out.example.com/28 include:_spf.example.net ~all'], mx: [{ exchange: 'mx.example.com', priority: 10 }] },
+    'mx.example.com': { a: ['198.51.100.7'] },
+    'out.example.com': { a: ['203.0.113.16'] },
+    '_spf.example.net': { txt: ['v=spf1 ip4:192.0.2.0/25 ip6:2001:db8::/32 -all'] },
+    'redir.example': { txt: ['v=spf1 redirect=example.com'] },
+    'macro.example': { txt: ['v=spf1 exists:%{i}._spf.example -all'] },
+    'loop.example': { txt: ['v=spf1 include:loop.example -all'] },
+  };
+  const dns: DnsLookup = {
+    txt: async (n) => zone[n]?.txt ?? [],
+    mx: async (n) => zone[n]?.mx ?? [],
+    addresses: async (n) => zone[n]?.a ?? [],
+  };
+  it.each([
+    ['198.51.100.7', 'pass'],
+    ['203.0.113.30', 'pass'],
+    ['203.0.113.40', 'softfail'],
+    ['192.0.2.100', 'pass'],
+    ['192.0.2.200', 'softfail'],
+    ['2001:db8::5', 'pass'],
+  ])('example.com for %s is %s', async (ip, result) => {
+    expect(await evaluateSpf(dns, 'example.com', ip)).toBe(result);
+  });
+  it('follows redirect, gives unknown for macros, stops include loops, and reads the all qualifier', async () => {
+    expect(await evaluateSpf(dns, 'redir.example', '198.51.100.7')).toBe('pass');
+    expect(await evaluateSpf(dns, 'macro.example', '198.51.100.7')).toBe('unknown');
+    expect(await evaluateSpf(dns, 'loop.example', '198.51.100.7')).toBe('permerror');
+    expect(await evaluateSpf(dns, 'nothing.example', '198.51.100.7')).toBe('none');
+    expect(spfAll('v=spf1 ip4:1.2.3.4 -all')).toBe('-all');
+    expect(spfAll('v=spf1 all')).toBe('+all');
+  });
+});
+
+describe('SMTP framing and DKIM helpers', () => {
+  it('reads EHLO capabilities, including the old AUTH= form', () => {
+    const caps = parseCapabilities('250-mx.example Hello\n250-SIZE 35882577\n250-AUTH LOGIN PLAIN XOAUTH2\n250-AUTH=LOGIN\n250-8BITMIME\n250-STARTTLS\n250-PIPELINING\n250 SMTPUTF8');
+    expect(caps).toMatchObject({ size: 35882577, auth: ['LOGIN', 'PLAIN', 'XOAUTH2'], starttls: true, pipelining: true, eightBitMime: true, smtpUtf8: true });
+  });
+  it('dot-stuffs and terminates DATA with CRLF.CRLF only', () => {
+    expect(dotStuff(Buffer.from('a\n.b\n..c\nd'))).toBe('a\r\n..b\r\n...c\r\nd\r\n.\r\n');
+  });
+  it('builds the DKIM record and validates the input', () => {
+    const r = dkimDnsRecord({ domain: 'example.com', selector: 's1', publicKey: 'A'.repeat(400) });
+    expect(r.name).toBe('s1._domainkey.example.com');
+    expect(r.chunks.every((x) => x.length <= 255)).toBe(true);
+    expect(r.chunks.join('')).toBe(r.value);
+    expect(normalizeDkimInput({})).toEqual({ selector: 'mailroom', keyBits: 2048 });
+    expect(() => normalizeDkimInput({ keyBits: 512 })).toThrow(/keyBits/);
+    expect(() => normalizeDkimInput({ privateKey: 'x', keyBits: 2048 })).toThrow(/imported key/);
+    expect(() => normalizeDkimInput({ selector: 'a_b' })).toThrow(/selector/);
+  });
+  it('limits per key in a sliding window', () => {
+    let now = 0;
+    const w = new RateWindow(2, 1000, () => now);
+    w.take('a');
+    w.take('a');
+    expect(() => w.take('a')).toThrow(/try again in 1 s/);
+    w.take('b');
+    now = 1001;
+    w.take('a');
+  });
+});
+
+describe('terminal output', () => {
+  const result = {
+    ok: false,
+    steps: [
+      { name: 'dns', status: 'pass' as const, durationMs: 1, detail: 'resolved' },
+      { name: 'auth', status: 'fail' as const, durationMs: 20, detail: 'refused with 535', hint: 'check the password', reply: 'C: AUTH PLAIN [credentials redacted]\nS: 535 no' },
+      { name: 'send', status: 'skip' as const, durationMs: 0, detail: 'not run' },
+    ],
+  };
+  it('colours only when asked, and shows hint and reply of a failure', () => {
+    const plain = formatDiagnostic(result, { color: false });
+    expect(plain).not.toContain('\x1b[');
+    expect(plain).toContain('FAIL  auth  refused with 535 (20 ms)');
+    expect(plain).toContain('hint: check the password');
+    expect(plain).toContain('S: 535 no');
+    expect(formatDiagnostic(result, { color: true })).toContain('\x1b[31mFAIL\x1b[0m');
+    expect(useColor({ isTTY: true }, {})).toBe(true);
+    expect(useColor({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(useColor({ isTTY: false }, {})).toBe(false);
+  });
+});
