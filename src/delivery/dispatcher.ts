@@ -44,6 +44,9 @@ export interface DispatcherOptions {
  * transport, and records the outcome. A crashed worker's claims return to the queue when
  * their lease ends (with one process per SQLite file, at the next start).
  */
+/** After a partial batch, wait this long before claiming again (see run()). */
+const CLAIM_GATHER_MS = 10;
+
 export class Dispatcher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private running = false;
@@ -103,7 +106,14 @@ export class Dispatcher {
       }
       if (!this.running) break;
       const full = this.inFlight.size >= this.o.maxInFlight;
-      if (claimed > 0 && !full) continue;
+      // A full batch means more is waiting: claim again at once. A partial one means the
+      // queue is drained: let new messages gather for a moment, so a busy API does not turn
+      // into one claim (and one commit) per accepted message.
+      if (claimed >= this.o.batchSize && !full) continue;
+      if (claimed > 0 && !full) {
+        await new Promise((r) => setTimeout(r, CLAIM_GATHER_MS));
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.o.pollMs);
         this.wakeUp = () => {
@@ -127,7 +137,10 @@ export class Dispatcher {
     }
     const room = Math.min(this.o.batchSize, this.o.maxInFlight - this.inFlight.size);
     if (room <= 0) return 0;
-    const claimed = await repos.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room, skipLocked: this.opts.capabilities.supportsSkipLocked });
+    // Through the group commit: the claim shares its commit with concurrent accepts and outcomes.
+    const claimed = await this.ctx.store.grouped((r) =>
+      r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room, skipLocked: this.opts.capabilities.supportsSkipLocked }),
+    );
     for (const m of claimed) {
       const p = this.deliver(m)
         .catch((err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the lease will return the message to the queue'))

@@ -1,9 +1,8 @@
 /**
- * Group commit: concurrent callers share one transaction, hence one fsync. A job arriving
- * while no flush runs is flushed on the next turn of the event loop (together with whatever
- * else arrived in that turn); jobs arriving during a flush wait for it and form the next
- * batch. So an idle system commits at once, and a busy one batches as much as it needs to —
- * no fixed timer adds latency. Each caller's promise settles only after the COMMIT returns.
+ * Group commit: concurrent callers share one transaction, hence one fsync. The first job of
+ * a batch waits at most `maxWaitMs` (or until `maxBatch` jobs are queued); jobs arriving
+ * during a flush form the next batch. Each caller's promise settles only after the COMMIT
+ * returns, so "202 Accepted" still means "on disk".
  *
  * Jobs must only touch the store through the repositories they are given (they may run
  * twice: if one job of a batch fails, the batch rolls back and every job is re-run alone, so
@@ -12,6 +11,12 @@
 export interface GroupCommitOptions {
   /** At most this many jobs per transaction. */
   maxBatch: number;
+  /**
+   * How long the first job of a batch waits for company. better-sqlite3 commits synchronously
+   * (the event loop stands still during the fsync), so without a short window a batch would
+   * only ever hold the jobs of one event-loop turn.
+   */
+  maxWaitMs: number;
 }
 
 interface Job<R> {
@@ -29,7 +34,7 @@ export class GroupCommit<R> {
 
   constructor(
     private readonly transaction: <T>(fn: (repos: R) => Promise<T>) => Promise<T>,
-    private readonly opts: GroupCommitOptions = { maxBatch: 500 },
+    private readonly opts: GroupCommitOptions = { maxBatch: 500, maxWaitMs: 2 },
   ) {}
 
   run<T>(fn: (repos: R) => Promise<T>): Promise<T> {
@@ -39,13 +44,24 @@ export class GroupCommit<R> {
     });
   }
 
+  private timer: NodeJS.Timeout | null = null;
+
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
+    if (this.flushing) return;
+    if (this.queue.length >= this.opts.maxBatch) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
       this.scheduled = false;
       void this.flush();
-    });
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.scheduled = false;
+      void this.flush();
+    }, this.opts.maxWaitMs);
   }
 
   private async flush(): Promise<void> {
