@@ -138,6 +138,8 @@ export interface MessageDetail extends MessageSummary {
   recipients?: Recipient[];
   attempts?: Attempt[];
   routing?: { accountId?: string | null; reason?: string | null } | null;
+  messageIdHeader?: string | null;
+  envelopeFrom?: string | null;
   expireAt?: string | number | null;
   nextAttemptAt?: string | number | null;
 }

@@ -46,7 +46,12 @@ export function MessageDetail({ id }: { id: string }) {
 
   if (msg.loading && !m) return <Spinner />;
   if (!m) return <ErrorBox error={msg.error ?? 'Message not found'} />;
-  const headers = headerPairs(m.headers);
+  // The log keeps the caller's own headers; Message-ID and the envelope sender are stored beside them.
+  const headers: [string, string][] = [
+    ...(m.messageIdHeader ? [['Message-ID', m.messageIdHeader] as [string, string]] : []),
+    ...(m.envelopeFrom ? [['Envelope-From (MAIL FROM)', m.envelopeFrom] as [string, string]] : []),
+    ...headerPairs(m.headers),
+  ];
   const html = m.html ?? null;
   const activeTab = tab === 'html' && !html ? 'text' : tab;
 
