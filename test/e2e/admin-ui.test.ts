@@ -182,6 +182,40 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await screenshot(page, '11b-message-failed');
   });
 
+  it('retries every failed message of a filter in bulk', async () => {
+    await page.goto('/messages?status=failed');
+    await page.locator('tbody tr').filter({ hasText: 'reject-me@example.net' }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Retry all' }).click();
+    await page.getByRole('button', { name: 'Yes, retry all' }).click();
+    const notice = page.getByText(/Retry requested for \d+ message/);
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/for [1-9]\d* message/);
+  });
+
+  it('routes a purpose to two accounts in order, reorders them and switches it off', async () => {
+    const servers = (await live.t.request({ method: 'GET', url: '/api/v1/servers' })).json() as { items: { id: string }[] };
+    const second = await live.t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: servers.items[0].id, address: 'reports@example.com' } });
+    expect(second.statusCode).toBe(201);
+    await page.getByRole('link', { name: 'Routing' }).click();
+    const card = page.locator('[data-purpose="report"]');
+    await card.waitFor();
+    const add = card.getByLabel('Add an account to report');
+    await add.selectOption({ label: SENDER });
+    await card.getByRole('button', { name: 'Add', exact: true }).click();
+    await add.selectOption({ label: 'reports@example.com' });
+    await card.getByRole('button', { name: 'Add', exact: true }).click();
+    await card.getByRole('button', { name: 'Move reports@example.com up' }).click();
+    await card.getByRole('switch').uncheck();
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByRole('button', { name: 'Save' }).waitFor({ state: 'detached' });
+    const report = (await live.t.request({ method: 'GET', url: '/api/v1/purposes/report' })).json() as { enabled: boolean; accountIds: string[] };
+    expect(report.enabled).toBe(false);
+    expect(report.accountIds).toEqual([second.json().id, expect.any(String)]);
+    await page.reload();
+    await page.locator('[data-purpose="report"] .order-label').first().waitFor();
+    expect(await page.locator('[data-purpose="report"] .order-label').allTextContents()).toEqual(['reports@example.com', SENDER]);
+  });
+
   it('shows routing, settings with sources and locks, and the audit log', async () => {
     await page.getByRole('link', { name: 'Routing' }).click();
     await page.locator('[data-purpose="two_factor"]').waitFor();

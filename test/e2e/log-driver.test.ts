@@ -37,6 +37,25 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
     await live?.close();
   });
 
+  it('can be used with the keyboard alone: sign in, skip link, menu', async () => {
+    const kb = await newPage(browser, live.baseUrl);
+    try {
+      await kb.page.goto('/');
+      await kb.page.getByLabel('Email', { exact: true }).waitFor();
+      // The email field has focus on arrival; Tab moves to the password, Enter submits.
+      await kb.page.keyboard.type(ADMIN_EMAIL);
+      await kb.page.keyboard.press('Tab');
+      await kb.page.keyboard.type(ADMIN_PASSWORD);
+      await kb.page.keyboard.press('Enter');
+      await kb.page.locator('main#main').waitFor();
+      await kb.page.keyboard.press('Tab');
+      expect(await kb.page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      expect(kb.errors).toEqual([]);
+    } finally {
+      await kb.context.close();
+    }
+  });
+
   it('says in the banner that the log driver is active and shows the driver locked with its reason', async () => {
     await page.goto('/settings');
     const banner = page.getByTestId('setup-banner');

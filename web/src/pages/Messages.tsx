@@ -72,7 +72,8 @@ export function Messages() {
     const r = await bulk.run(() => api.post<unknown>(`/messages/${action}`, { filter }));
     if (r !== undefined) {
       const n = countOf(r);
-      setBulkResult(`${action === 'retry' ? 'Retry' : 'Cancel'} requested${n === null ? '' : ` for ${n} message${n === 1 ? '' : 's'}`}.`);
+      const more = !!(r && typeof r === 'object' && (r as { more?: boolean }).more);
+      setBulkResult(`${action === 'retry' ? 'Retry' : 'Cancel'} requested${n === null ? '' : ` for ${n} message${n === 1 ? '' : 's'}`}.${more ? ' More match: run it again for the rest.' : ''}`);
       page.reload();
     }
   };
