@@ -1,14 +1,16 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresAvailable } from '../helpers/dialects.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
 import { chromiumAvailable, ensureWebBuilt, launchBrowser, login, newPage, screenshot, startMailroom, type Live } from './harness.js';
 
 /**
  * With MAILROOM_MAIL_DRIVER=log nothing is sent: the banner says so, the settings page shows
  * the driver locked with its reason, server edits show the API's refusal, and logged mail is
- * read in the email log.
+ * read in the email log. This suite runs on PostgreSQL (the main walk runs on SQLite), so the
+ * UI is proven against both stores without running every browser test twice.
  */
-const run = chromiumAvailable();
+const run = chromiumAvailable() && (await postgresAvailable());
 
 describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
   let live: Live;
@@ -18,7 +20,7 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     ensureWebBuilt();
-    live = await startMailroom('sqlite', {
+    live = await startMailroom('postgres', {
       env: {
         MAILROOM_MAIL_DRIVER: 'log',
         MAILROOM_SMTP_HOST: 'smtp.example.com',
