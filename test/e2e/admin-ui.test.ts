@@ -116,6 +116,25 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     expect(await page.getByRole('cell', { name: 'Local relay' }).count()).toBe(1);
   });
 
+  it('edits a saved server: IMAP section and retry schedule', async () => {
+    await page.getByRole('link', { name: 'Local relay' }).click();
+    await page.getByText('IMAP (replies and bounces)').click();
+    await page.getByLabel("Read this server's mailboxes over IMAP").check();
+    await page.getByLabel('IMAP host').fill('127.0.0.1');
+    await page.getByLabel('IMAP encryption').selectOption('starttls');
+    expect(await page.getByLabel('IMAP port').inputValue()).toBe('143');
+    await page.getByText('Retries and expiry').click();
+    await page.getByLabel('First retries after (s)').fill('10, 60');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const relay = async () => {
+      const servers = (await live.t.request({ method: 'GET', url: '/api/v1/servers' })).json() as { items: { name: string; imap: unknown; retry: { backoffSec: number[] } }[] };
+      return servers.items.find((x) => x.name === 'Local relay')!;
+    };
+    await expect.poll(async () => (await relay()).imap, { timeout: 10_000 }).toEqual({ host: '127.0.0.1', port: 143, security: 'starttls' });
+    expect((await relay()).retry.backoffSec).toEqual([10, 60]);
+    await page.getByRole('link', { name: 'Mail servers' }).click();
+  });
+
   it('tests an account connection and sends test emails from the accounts page', async () => {
     await page.getByRole('link', { name: 'Accounts' }).click();
     await page.getByRole('link', { name: new RegExp(SENDER) }).waitFor();

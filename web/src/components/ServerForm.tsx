@@ -4,6 +4,7 @@ import { useAction } from '../hooks.js';
 import type { DiagnosticResult, MailServer, SmtpSettings } from '../types.js';
 import { DiagnosticSteps } from './DiagnosticSteps.js';
 import { SecurityFields, type SecurityValue } from './SecurityFields.js';
+import { extrasBody, extrasFrom, ServerExtras } from './ServerExtras.js';
 import { ErrorBox, Field } from './ui.js';
 
 export interface ServerDraft {
@@ -65,6 +66,7 @@ interface Props {
 /** Create or edit a mail server, and test the values before (or after) saving them. */
 export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, onCancel }: Props) {
   const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
+  const [extras, setExtras] = useState(() => extrasFrom(server));
   const [testUser, setTestUser] = useState('');
   const [testPassword, setTestPassword] = useState('');
   const [result, setResult] = useState<DiagnosticResult | null>(null);
@@ -75,7 +77,9 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const body = { name: d.name.trim(), smtp: smtpBody(d) };
+    // Untouched IMAP/retry sections are not sent, so an env-sourced server does not look overridden.
+    const extrasChanged = !server || JSON.stringify(extras) !== JSON.stringify(extrasFrom(server));
+    const body = { name: d.name.trim(), smtp: smtpBody(d), ...(extrasChanged ? extrasBody(extras) : {}) };
     const saved = await save.run(() =>
       server ? api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version }) : api.post<MailServer>('/servers', body),
     );
@@ -117,6 +121,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
               </Field>
             </div>
           </details>
+          <ServerExtras idPrefix={id} value={extras} onChange={setExtras} />
         </div>
       </fieldset>
       <ErrorBox error={save.error} title="Not saved" />
