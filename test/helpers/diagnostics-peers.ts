@@ -201,3 +201,80 @@ export async function startSilentServer(): Promise<{ port: number; stop(): Promi
       }),
   };
 }
+
+export function haveDovecot(): boolean {
+  return existsSync('/usr/sbin/dovecot') && process.getuid?.() === 0;
+}
+
+export interface DovecotInstance {
+  imapPort: number;
+  imapsPort: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A private Dovecot: IMAP with STARTTLS and IMAPS on free loopback ports, one user from a
+ * passwd-file, maildirs and state under a temp dir.
+ */
+export async function startDovecot(cert: Cert, users: Record<string, string>): Promise<DovecotInstance> {
+  const dir = tempDir('mailroom-dovecot-');
+  chmodSync(dir, 0o755);
+  for (const d of ['run', 'state', 'mail']) mkdirSync(path.join(dir, d));
+  const dovecotUid = Number(execFileSync('id', ['-u', 'dovecot']).toString().trim());
+  const dovecotGid = Number(execFileSync('id', ['-g', 'dovecot']).toString().trim());
+  chownSync(path.join(dir, 'mail'), dovecotUid, dovecotGid);
+  writeFileSync(path.join(dir, 'passwd'), Object.entries(users).map(([u, p]) => `${u}:{PLAIN}${p}::::::`).join('\n') + '\n');
+  const [imapPort, imapsPort] = [await freePort(), await freePort()];
+  const conf = `base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <${cert.certFile}
+ssl_key = <${cert.keyFile}
+auth_mechanisms = plain login
+disable_plaintext_auth = yes
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN ${dir}/passwd
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=${dir}/mail/%u
+}
+mail_location = maildir:${dir}/mail/%u
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = 1
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${imapPort}
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = ${imapsPort}
+    ssl = yes
+  }
+}
+`;
+  const confFile = path.join(dir, 'dovecot.conf');
+  writeFileSync(confFile, conf);
+  // Dovecot's daemon keeps inherited pipes open, so spawnSync would wait forever: no pipes.
+  const r = spawnSync('/usr/sbin/dovecot', ['-c', confFile], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`dovecot did not start (exit ${r.status}): ${existsSync(path.join(dir, 'dovecot.log')) ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : ''}`);
+  await waitForPort(imapsPort);
+  return {
+    imapPort,
+    imapsPort,
+    async stop() {
+      spawnSync('/usr/bin/doveadm', ['-c', confFile, 'stop'], { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

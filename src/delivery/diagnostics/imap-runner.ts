@@ -65,8 +65,13 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
     } else {
       if (imap.security === 'starttls') {
         wire!.write('a1 STARTTLS');
-        const ok = await wire!.read(timeoutMs);
-        transcript.push('C: a1 STARTTLS', `S: ${ok}`);
+        transcript.push('C: a1 STARTTLS');
+        // Untagged lines ("* OK Waiting for authentication process…") may come first.
+        let ok = '';
+        for (let i = 0; i < 5 && !/^a1 /i.test(ok); i++) {
+          ok = await wire!.read(timeoutMs);
+          transcript.push(`S: ${ok}`);
+        }
         if (!/^a1 OK/i.test(ok)) {
           rec.fail('tls', 'the server refused STARTTLS', { reply: transcript.join('\n'), hint: 'Use port 993 with security "tls", or check that the server offers STARTTLS on this port.' });
           return rec.finish(ORDER);

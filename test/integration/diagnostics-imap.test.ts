@@ -1,0 +1,83 @@
+import { X509Certificate } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImapDiagnosticTarget } from '../../src/core/diagnostics.js';
+import { compileNetworkPolicy } from '../../src/core/network-policy.js';
+import { runImapDiagnostic } from '../../src/delivery/diagnostics/imap-runner.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { closedPort, haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+const PASSWORD = 'Imap-Secret-Password-3';
+const loopback = compileNetworkPolicy(['127.0.0.1']);
+const missing = !haveDovecot();
+if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
+if (missing) console.warn('[mailroom tests] Dovecot is not available (or not root): the IMAP diagnostics tests are SKIPPED');
+
+let dir: string;
+let cert: Cert;
+let dovecot: DovecotInstance;
+let pinned: ImapDiagnosticTarget['tlsTrust'];
+beforeAll(async () => {
+  if (missing) return;
+  dir = tempDir('mailroom-imap-diag-');
+  cert = selfSignedCert(dir, 'imap.test.invalid');
+  pinned = { mode: 'pinned', fingerprint: new X509Certificate(cert.cert).fingerprint256 };
+  dovecot = await startDovecot(cert, { 'app@example.com': PASSWORD });
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const names = (r: { steps: { name: string; status: string }[] }) => r.steps.map((s) => `${s.name}:${s.status}`);
+
+describe.skipIf(missing)('IMAP diagnostics against Dovecot', () => {
+  it('connects with implicit TLS, logs in and opens INBOX', async () => {
+    const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' }, tlsTrust: pinned, timeoutSec: 5, auth: { user: 'app@example.com', password: PASSWORD } }, loopback);
+    expect(names(r)).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:pass', 'inbox:pass']);
+    expect(r.steps[2].certificate?.subject).toBe('CN=imap.test.invalid');
+    expect(r.steps[4].detail).toContain('0 messages');
+    expect(JSON.stringify(r)).not.toContain(PASSWORD);
+  });
+
+  it('upgrades with STARTTLS and explains a wrong password', async () => {
+    const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'starttls' }, tlsTrust: pinned, timeoutSec: 5, auth: { user: 'app@example.com', password: 'wrong-one' } }, loopback);
+    expect(names(r)).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:fail', 'inbox:skip']);
+    expect(r.steps[2].reply).toContain('C: a1 STARTTLS');
+    expect(r.steps[3].hint).toContain('user name or password is wrong');
+  });
+
+  it('refuses the self-signed certificate under system trust, and reports a closed port', async () => {
+    const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' }, tlsTrust: { mode: 'system' }, timeoutSec: 5 }, loopback);
+    expect(names(r).slice(0, 3)).toEqual(['dns:pass', 'tcp:pass', 'tls:fail']);
+    expect(r.steps[2].hint).toContain('self-signed');
+    const closed = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: await closedPort(), security: 'tls' }, tlsTrust: pinned, timeoutSec: 2 }, loopback);
+    expect(names(closed).slice(0, 2)).toEqual(['dns:pass', 'tcp:fail']);
+  });
+});
+
+await describeEachDialect('IMAP diagnostics API', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+  });
+  afterAll(async () => t?.close());
+
+  it.skipIf(missing)('tests a saved account over IMAP with its stored password', async () => {
+    const server = await t.request({
+      method: 'POST',
+      url: '/api/v1/servers',
+      payload: { name: 'dove', smtp: { host: '127.0.0.1', port: 25, security: 'starttls', tlsTrust: pinned, connectTimeoutSec: 5 }, imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' } },
+    });
+    expect(server.statusCode).toBe(201);
+    const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'app@example.com', password: PASSWORD } })).json();
+    const res = await t.request({ method: 'POST', url: '/api/v1/diagnostics/imap', payload: { accountId: account.id } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().ok).toBe(true);
+    expect(names(res.json())).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:pass', 'inbox:pass']);
+    expect(res.body).not.toContain(PASSWORD);
+    const moved = await t.request({ method: 'POST', url: '/api/v1/diagnostics/imap', payload: { accountId: account.id, imap: { port: dovecot.imapPort, security: 'starttls' } } });
+    expect(moved.json().steps.find((s: { name: string }) => s.name === 'login')).toMatchObject({ status: 'skip' });
+  });
+});
