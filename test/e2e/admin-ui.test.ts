@@ -20,7 +20,7 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
   const RCPT = 'ops@example.net';
 
   beforeAll(async () => {
-    ensureWebBuilt();
+    await ensureWebBuilt();
     sink = await startSink();
     // The SSRF guard refuses loopback unless allow-listed: the sink lives on 127.0.0.1.
     live = await startMailroom('sqlite', { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });

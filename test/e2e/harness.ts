@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +28,35 @@ function newestMtime(p: string): number {
   return Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newestMtime(path.join(p, f))));
 }
 
-/** Builds web/dist when it is missing or older than its sources (CI's npm ci has built it already). */
-export function ensureWebBuilt(): void {
+function webIsFresh(): boolean {
   const index = path.join(root, 'web', 'dist', 'index.html');
   const sources = Math.max(newestMtime(path.join(root, 'web', 'src')), newestMtime(path.join(root, 'web', 'index.html')), newestMtime(path.join(root, 'web', 'vite.config.ts')));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  return existsSync(index) && statSync(index).mtimeMs >= sources;
+}
+
+/**
+ * Builds web/dist when it is missing or older than its sources (CI's npm ci has built it
+ * already). Test files run in parallel processes: a lock directory makes one of them build
+ * while the others wait, so no server starts on a half-emptied dist.
+ */
+export async function ensureWebBuilt(): Promise<void> {
+  if (webIsFresh()) return;
+  const lock = path.join(root, 'web', '.build-lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (remove it if no build is running)`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (!webIsFresh()) execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface Sink {

@@ -19,7 +19,7 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
   let errors: string[];
 
   beforeAll(async () => {
-    ensureWebBuilt();
+    await ensureWebBuilt();
     live = await startMailroom('postgres', {
       env: {
         MAILROOM_MAIL_DRIVER: 'log',
