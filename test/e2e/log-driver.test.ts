@@ -101,6 +101,18 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
     expect(res.body.error.message).toMatch(/MAILROOM_MAIL_DRIVER=log/);
   });
 
+  it('lets the wizard continue with the saved deploy-time server and account', async () => {
+    await page.goto('/setup');
+    await page.getByRole('radio', { name: /Other SMTP server/ }).click();
+    await page.getByLabel('Or use a saved server').selectOption({ label: 'Deploy-time (log driver) (smtp.example.com:587)' });
+    await page.getByRole('button', { name: 'Use it' }).click();
+    await page.getByLabel('Or use a saved account').selectOption({ label: 'app@example.com' });
+    await page.getByRole('button', { name: 'Use it' }).click();
+    // Step 4 is reached with that account (its test would contact smtp.example.com, so it is not run here).
+    await page.getByRole('heading', { name: 'Step 4: Connection test' }).waitFor();
+    await page.getByText('app@example.com').first().waitFor();
+  });
+
   it('lists logged mail in the email log and shows its content', async () => {
     const res = await live.t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['someone@example.org'], subject: 'Logged only', text: 'Read me in the UI' } });
     expect(res.statusCode).toBe(202);

@@ -23,8 +23,9 @@ function Home() {
     const go = (to: string) => live && navigate(to, { replace: true });
     if (!can('admin')) go('/messages');
     else
+      // Only a missing server or account needs the wizard; other gaps are shown by the banner.
       api.get<SetupStatus>('/setup/status').then(
-        (s) => go(s.complete ? '/messages' : '/setup'),
+        (s) => go(s.missing.some((m) => m.code === 'no_server' || m.code === 'no_active_account') ? '/setup' : '/messages'),
         () => go('/messages'),
       );
     return () => {

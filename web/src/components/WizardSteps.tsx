@@ -148,3 +148,25 @@ export function DefaultStep({ account, onDone }: { account: MailAccount; onDone:
     </div>
   );
 }
+
+/** "Or use one that is already saved": lets the wizard continue with a server or account made earlier (or from the environment). */
+export function UseExisting<T extends { id: string }>({ items, label, describe, onUse }: { items: T[]; label: string; describe: (x: T) => string; onUse: (x: T) => void }) {
+  const [id, setId] = useState('');
+  if (items.length === 0) return null;
+  const chosen = items.find((x) => x.id === id);
+  return (
+    <div className="use-existing inline">
+      <select aria-label={label} value={id} onChange={(e) => setId(e.target.value)}>
+        <option value="">{label}…</option>
+        {items.map((x) => (
+          <option key={x.id} value={x.id}>
+            {describe(x)}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="btn btn-small" disabled={!chosen} onClick={() => chosen && onUse(chosen)}>
+        Use it
+      </button>
+    </div>
+  );
+}

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { AccountForm } from '../components/AccountForm.js';
 import { draftFrom, ServerForm } from '../components/ServerForm.js';
 import { PageHeader, Spinner } from '../components/ui.js';
-import { DefaultStep, PresetNotes, PresetStep, SendStep, TestStep } from '../components/WizardSteps.js';
+import { DefaultStep, PresetNotes, PresetStep, SendStep, TestStep, UseExisting } from '../components/WizardSteps.js';
 import { useResource } from '../hooks.js';
 import { Link } from '../router.js';
 import type { MailAccount, MailServer, Page, Preset } from '../types.js';
@@ -23,6 +23,7 @@ export function Setup() {
   const [account, setAccount] = useState<MailAccount | null>(null);
   const [finished, setFinished] = useState(false);
   const servers = useResource(() => api.get<Page<MailServer>>('/servers'), [server?.version]);
+  const accounts = useResource(() => api.get<Page<MailAccount>>('/accounts'), [account?.version]);
 
   const go = (n: number) => {
     setStep(n);
@@ -47,6 +48,17 @@ export function Setup() {
         return (
           <>
             <PresetNotes preset={preset} />
+            {!server ? (
+              <UseExisting
+                items={servers.data?.items ?? []}
+                label="Or use a saved server"
+                describe={(x) => `${x.name} (${x.smtp.host}:${x.smtp.port})`}
+                onUse={(x) => {
+                  setServer(x);
+                  go(2);
+                }}
+              />
+            ) : null}
             <ServerForm
               key={`${preset?.id ?? 'none'}-${server?.version ?? 0}`}
               server={server ?? undefined}
@@ -64,6 +76,17 @@ export function Setup() {
         return (
           <>
             <PresetNotes preset={preset} />
+            {!account ? (
+              <UseExisting
+                items={(accounts.data?.items ?? []).filter((a) => !server || a.serverId === server.id)}
+                label="Or use a saved account"
+                describe={(x) => x.address}
+                onUse={(x) => {
+                  setAccount(x);
+                  go(3);
+                }}
+              />
+            ) : null}
             <AccountForm
               key={account?.version ?? 'new'}
               account={account ?? undefined}
