@@ -287,7 +287,7 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
       await viewer.page.getByRole('link', { name: 'Routing' }).click();
       await viewer.page.locator('[data-purpose="two_factor"]').waitFor();
       expect(await viewer.page.getByRole('button', { name: 'Save defaults' }).count()).toBe(0);
-      await screenshot(viewer.page, '17-viewer-servers');
+      await screenshot(viewer.page, '17-viewer-routing');
       expect(viewer.errors).toEqual([]);
     } finally {
       await viewer.context.close();
