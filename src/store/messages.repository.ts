@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../core/messages.js';
 import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, RecipientRecord } from '../core/outbox-port.js';
 import { fromJson, toJson } from './json.js';
@@ -115,7 +115,11 @@ function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** `('queued', 'deferred')` as SQL literals, the partial index's own condition. */
+const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
+
 export function messagesRepository(db: Kysely<DB>): MessageRepository {
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const filtered = (f: MessageFilter) => {
     let q = db.selectFrom('messages');
     if (f.status?.length) q = q.where('status', 'in', f.status);
@@ -185,16 +189,14 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
       return rows.map((r) => r.id);
     },
     async claim({ owner, now, leaseUntil, limit, skipLocked }) {
-      // Matches the partial index messages_claim_idx (priority desc, next_attempt_at).
-      let due = db
-        .selectFrom('messages')
-        .select('id')
-        .where('status', 'in', CLAIMABLE)
-        .where('next_attempt_at', '<=', now)
-        .orderBy('priority', 'desc')
-        .orderBy('next_attempt_at')
-        .limit(limit);
-      if (skipLocked) due = due.forUpdate().skipLocked();
+      // Walks the partial index messages_claim_idx (priority desc, next_attempt_at) and stops
+      // after `limit` rows. The statuses are literals: a planner can only match a partial
+      // index against constants. SQLite without ANALYZE statistics still prefers
+      // messages_status_idx and sorts every queued row (~6 ms per claim with a few thousand
+      // queued), so there the index is named.
+      const due = sqlite
+        ? sql<string>`(select id from messages indexed by messages_claim_idx where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${now} order by priority desc, next_attempt_at limit ${limit})`
+        : sql<string>`(select id from messages where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${now} order by priority desc, next_attempt_at limit ${limit}${skipLocked ? sql` for update skip locked` : sql``})`;
       const rows = await db
         .updateTable('messages')
         .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })

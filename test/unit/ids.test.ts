@@ -1,0 +1,34 @@
+import { decodeTime } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+
+describe('newId', () => {
+  it('is prefix_ + 26 lower-case Crockford base32 characters, a valid ULID carrying the time', () => {
+    const at = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    const id = newId('msg', at);
+    expect(id).toMatch(/^msg_[0-9a-hjkmnp-tv-z]{26}$/);
+    expect(decodeTime(id.slice(4).toUpperCase())).toBe(at);
+  });
+
+  it('sorts in creation order within one millisecond, across milliseconds and when the clock steps back', () => {
+    const base = Date.now();
+    const times = [base, base, base, base + 1, base + 1, base - 5, base + 2, ...Array.from({ length: 2000 }, () => base + 3)];
+    const ids = times.map((t) => newId('att', t));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('differs between milliseconds in its random part too', () => {
+    const later = Date.now() + 60_000;
+    const a = newId('x', later).slice(12);
+    const b = newId('x', later + 1).slice(12);
+    // A fresh draw, not the previous random part plus one.
+    expect(parseInt(b.slice(-4), 32)).not.toBe(parseInt(a.slice(-4), 32) + 1);
+    expect(a).not.toBe(b);
+  });
+
+  it('refuses a time that does not fit 48 bits', () => {
+    expect(() => newId('x', -1)).toThrow(RangeError);
+    expect(() => newId('x', 2 ** 48)).toThrow(RangeError);
+  });
+});
