@@ -9,12 +9,17 @@ export type DkimSigner = (fromDomain: string) => Promise<DkimSigningOptions | un
  * not read and decrypt the key for every message. A new or rotated key applies within `ttlMs`.
  */
 export function createDkimSigner(repos: Pick<Repositories, 'dkimKeys' | 'secrets'>, ttlMs = 10_000, now: () => number = Date.now): DkimSigner {
+  return cachedSigner((domain) => dkimSigningOptions(repos, domain), ttlMs, now);
+}
+
+/** The cache of createDkimSigner around any lookup (the SMTP thread asks the main thread). */
+export function cachedSigner(lookup: DkimSigner, ttlMs = 10_000, now: () => number = Date.now): DkimSigner {
   const cache = new Map<string, { at: number; value: Promise<DkimSigningOptions | undefined> }>();
   return (fromDomain) => {
     const domain = fromDomain.toLowerCase();
     const hit = cache.get(domain);
     if (hit && now() - hit.at < ttlMs) return hit.value;
-    const value = dkimSigningOptions(repos, domain);
+    const value = lookup(domain);
     cache.set(domain, { at: now(), value });
     // A failed lookup is not remembered: the next message tries again.
     value.catch(() => cache.delete(domain));

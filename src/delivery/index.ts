@@ -4,6 +4,9 @@ import { resolveAccountPassword } from '../secrets/references.js';
 import { Dispatcher, type Deliverer, type DispatcherOptions } from './dispatcher.js';
 import { logTransport } from './log-transport.js';
 import { SmtpTransports } from './smtp-transport.js';
+import { SmtpThread } from './smtp-thread.js';
+import { dkimSigningOptions } from '../core/dkim.service.js';
+import type { StoredAccount } from '../core/ports.js';
 
 const running = new WeakMap<App, Dispatcher>();
 
@@ -18,17 +21,23 @@ export function dispatcherOf(app: App): Dispatcher | undefined {
  */
 export async function startDelivery(
   app: App,
-  tuning: Partial<Pick<DispatcherOptions, 'maxInFlight' | 'batchSize' | 'leaseMs' | 'pollMs'>> & { loop?: boolean } = {},
+  tuning: Partial<Pick<DispatcherOptions, 'maxInFlight' | 'batchSize' | 'leaseMs' | 'pollMs'>> & { loop?: boolean; smtpThread?: boolean } = {},
 ): Promise<Dispatcher> {
   const existing = running.get(app);
   if (existing) return existing;
   let deliverer: Deliverer;
-  let transports: SmtpTransports | undefined;
+  let transports: { close(): Promise<void> } | undefined;
   if (app.config.mailDriver === 'log') {
     const log = logTransport(app.logger);
     deliverer = { logOnly: true, send: (_target, out) => log.send(out) };
   } else {
-    const smtp = new SmtpTransports({ password: (account) => resolveAccountPassword(app.store.repos, account), logger: app.logger.child({ component: 'smtp' }), dkim: createDkimSigner(app.store.repos) });
+    const password = (account: StoredAccount) => resolveAccountPassword(app.store.repos, account);
+    const logger = app.logger.child({ component: 'smtp' });
+    // Default: the pools live in a worker thread (the second core); `smtpThread: false` keeps them here.
+    const smtp =
+      tuning.smtpThread === false
+        ? new SmtpTransports({ password, logger, dkim: createDkimSigner(app.store.repos) })
+        : new SmtpThread({ password, logger, dkim: (domain) => dkimSigningOptions(app.store.repos, domain) });
     transports = smtp;
     deliverer = {
       logOnly: false,
@@ -38,7 +47,8 @@ export async function startDelivery(
       },
     };
   }
-  const dispatcher = new Dispatcher({ ctx: app.ctx, capabilities: app.capabilities, logger: app.logger.child({ component: 'dispatcher' }), deliverer, ...tuning });
+  const { smtpThread: _thread, ...dispatcherTuning } = tuning;
+  const dispatcher = new Dispatcher({ ctx: app.ctx, capabilities: app.capabilities, logger: app.logger.child({ component: 'dispatcher' }), deliverer, ...dispatcherTuning });
   running.set(app, dispatcher);
   app.onClose(async () => {
     await dispatcher.stop();

@@ -7,15 +7,20 @@ import { effectiveLogin } from '../core/accounts.js';
 import type { StoredAccount } from '../core/ports.js';
 import type { AttemptReport } from '../core/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../core/servers.js';
-import type { Logger } from '../logger.js';
 import { buildMailOptions } from './mail-options.js';
 import type { DkimSigner } from './dkim-signer.js';
 import type { OutgoingMessage } from './outgoing.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
+import { targetKey } from './smtp-thread-protocol.js';
 
 export interface SendTarget {
   account: StoredAccount;
   server: MailServer;
+}
+
+/** The one log line the transports write (a pino logger, or the SMTP thread's relay to one). */
+export interface WarnLogger {
+  warn(obj: object, msg: string): void;
 }
 
 /** Resolves the account's SMTP password (stored secret or reference); undefined when it has none. */
@@ -97,10 +102,10 @@ interface Entry {
 export class SmtpTransports {
   private entries = new Map<string, Entry>();
 
-  constructor(private readonly deps: { password: PasswordSource; logger: Logger; dkim?: DkimSigner }) {}
+  constructor(private readonly deps: { password: PasswordSource; logger: WarnLogger; dkim?: DkimSigner }) {}
 
   private entryFor(target: SendTarget): Entry {
-    const key = `${target.account.id}@${target.account.version}/${target.server.id}@${target.server.version}`;
+    const key = targetKey(target);
     const current = this.entries.get(target.account.id);
     if (current && current.key === key) return current;
     if (current) this.retire(current);
