@@ -4,6 +4,7 @@ import { Empty, Spinner } from './components/ui.js';
 import { Accounts, AccountEdit } from './pages/Accounts.js';
 import { ApiKeys } from './pages/ApiKeys.js';
 import { Audit } from './pages/Audit.js';
+import { Domains } from './pages/Domains.js';
 import { MessageDetail } from './pages/MessageDetail.js';
 import { Messages } from './pages/Messages.js';
 import { Routing } from './pages/Routing.js';
@@ -55,6 +56,7 @@ export function Routes() {
   if (match('/accounts', path)) return <Accounts />;
   if ((p = match('/accounts/:id', path))) return <AccountEdit key={p.id} id={p.id} />;
   if (match('/routing', path)) return <Routing />;
+  if (match('/domains', path)) return <Domains />;
   if (match('/settings', path)) return <Settings />;
   if (match('/audit', path)) return <Audit />;
   if (match('/users', path)) return <Users />;

@@ -34,6 +34,12 @@ export interface SmtpSettings {
   maxConnections: number;
 }
 
+export interface RateLimit {
+  perMinute?: number;
+  perHour?: number;
+  perDay?: number;
+}
+
 export interface MailServer {
   id: string;
   name: string;
@@ -58,6 +64,7 @@ export interface MailAccount {
   passwordSet: boolean;
   active: boolean;
   ownerId: string | null;
+  rateLimit?: RateLimit | null;
   source: 'database' | 'env';
   version: number;
 }
@@ -197,4 +204,36 @@ export interface DiagnosticStep {
 export interface DiagnosticResult {
   ok: boolean;
   steps: DiagnosticStep[];
+}
+
+/** A sender domain's DKIM key as GET/PUT /dkim return it: the public half and the record to publish. */
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  publicKey: string;
+  keyBits: number;
+  source: 'generated' | 'imported';
+  createdAt: string | number;
+  updatedAt: string | number;
+  version: number;
+  dnsRecord: { name: string; type: 'TXT'; value: string; chunks: string[] };
+}
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface CheckResult {
+  status: CheckStatus;
+  records: string[];
+  explanation: string;
+  hint?: string;
+}
+
+/** GET /domains/:domain/check */
+export interface DomainCheck {
+  domain: string;
+  ok: boolean;
+  mx: CheckResult;
+  spf: CheckResult & { covers: boolean | null; serverHost: string | null; serverAddresses: string[] };
+  dkim: CheckResult & { selector: string | null; name: string | null; matchesConfiguredKey: boolean | null };
+  dmarc: CheckResult & { policy: string | null; name: string | null };
 }
