@@ -101,3 +101,14 @@ export function errorMessage(err: unknown): string {
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404;
 }
+
+/**
+ * The field an API validation error names ("aliases[1]", "rateLimit.perMinute", "aliases.0"
+ * from the schema check), normalised to dots: "aliases.1". Null when the error names none.
+ */
+export function errorField(err: unknown): string | null {
+  if (!(err instanceof ApiError)) return null;
+  const field = (err.details as { field?: unknown } | undefined)?.field;
+  if (typeof field !== 'string' || !field) return null;
+  return field.replace(/\[(\d+)\]/g, '.$1').replace(/^(body|account)\./, '');
+}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorMessage } from './api.js';
+import { errorField, errorMessage } from './api.js';
 
 export interface Resource<T> {
   data: T | undefined;
@@ -47,17 +47,21 @@ export function useInterval(fn: () => void, ms: number, active: boolean): void {
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The field the API blamed, so forms can show the message beside it.
+  const [field, setField] = useState<string | null>(null);
   const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
     setBusy(true);
     setError(null);
+    setField(null);
     try {
       return await fn();
     } catch (err) {
       setError(errorMessage(err));
+      setField(errorField(err));
       return undefined;
     } finally {
       setBusy(false);
     }
   }, []);
-  return { busy, error, setError, run };
+  return { busy, error, field, setError, run };
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, notifyChanged } from '../api.js';
 import { useAction } from '../hooks.js';
 import type { MailAccount, MailServer } from '../types.js';
+import { AliasesField, rateBody, rateDraft, RateLimitFields } from './AccountExtras.js';
 import { ErrorBox, Field } from './ui.js';
 
 interface Props {
@@ -30,6 +31,8 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
     passwordRef: account?.passwordRef ?? '',
     active: account?.active ?? true,
   });
+  const [aliases, setAliases] = useState<string[]>(account?.aliases ?? []);
+  const [rate, setRate] = useState(() => rateDraft(account?.rateLimit));
   const [changingPassword, setChangingPassword] = useState(!account?.passwordSet);
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
@@ -49,6 +52,10 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
       replyTo: f.replyTo.trim() || null,
       active: f.active,
     };
+    // Aliases and limits go only when changed, so an env-sourced account is not marked overridden.
+    if (JSON.stringify(aliases) !== JSON.stringify(account?.aliases ?? [])) body.aliases = aliases;
+    const limit = rateBody(rate);
+    if (JSON.stringify(limit) !== JSON.stringify(account?.rateLimit ?? null)) body.rateLimit = limit;
     if (f.passwordRef.trim() || account?.passwordRef) body.passwordRef = f.passwordRef.trim() || null;
     if (removePassword) body.password = null;
     else if (changingPassword && password) body.password = password;
@@ -127,6 +134,8 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
               <input type="checkbox" checked={f.active} onChange={(e) => set({ active: e.target.checked })} /> Active (may send)
             </label>
           </div>
+          <AliasesField id={id} value={aliases} onChange={setAliases} field={save.field} error={save.error} />
+          <RateLimitFields id={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
           <details className="field-wide">
             <summary>Password from a secret store</summary>
             <Field label="Password reference" id={`${id}-ref`} hint='Instead of a stored password: "env:SMTP_PASSWORD", "file:/run/secrets/smtp", "vault:…".'>
