@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, notifyChanged } from '../api.js';
 import { AccountForm } from '../components/AccountForm.js';
+import { AccountTools } from '../components/AccountTools.js';
 import { DiagnosticSteps } from '../components/DiagnosticSteps.js';
 import { MessageWatch } from '../components/MessageWatch.js';
 import { Badge, ConfirmButton, Empty, ErrorBox, PageHeader, Spinner } from '../components/ui.js';
@@ -205,6 +206,7 @@ export function AccountEdit({ id }: { id: string }) {
           onCancel={() => navigate('/accounts')}
         />
       ) : null}
+      {can('admin') && account.data && servers.data ? <AccountTools key={account.data.version} account={account.data} server={servers.data.items.find((s) => s.id === account.data?.serverId)} /> : null}
     </>
   );
 }

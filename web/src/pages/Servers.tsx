@@ -1,4 +1,6 @@
 import { api, notifyChanged } from '../api.js';
+import { ImapTest } from '../components/ImapTest.js';
+import { SendTestEmail } from '../components/SendTestEmail.js';
 import { ServerForm } from '../components/ServerForm.js';
 import { Badge, ConfirmButton, Empty, ErrorBox, Notice, PageHeader, Spinner } from '../components/ui.js';
 import { useAction, useResource } from '../hooks.js';
@@ -127,6 +129,8 @@ export function ServerEdit({ id }: { id: string }) {
   const isNew = id === 'new';
   const locked = useMailDriver() === 'log';
   const server = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
+  const accounts = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Page<MailAccount>>('/accounts', { serverId: id })), [id, isNew]);
+  const own = accounts.data?.items ?? [];
   return (
     <>
       <PageHeader title={isNew ? 'Add mail server' : (server.data?.name ?? 'Mail server')} subtitle={<Link to="/servers">← All servers</Link>} />
@@ -136,6 +140,22 @@ export function ServerEdit({ id }: { id: string }) {
       {isNew || server.data ? (
         <ServerForm key={server.data?.version ?? 'new'} server={server.data} readOnly={!can('admin') || locked} onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())} onCancel={() => navigate('/servers')} />
       ) : null}
+      {can('admin') && server.data && accounts.data ? (
+        <>
+          <ImapTest key={`imap-${server.data.version}`} server={server.data} accounts={own} />
+          <section className="card" aria-labelledby="srv-send-h">
+            <h2 id="srv-send-h">Send test email</h2>
+            {own.length ? (
+              <SendTestEmail accounts={own} idPrefix={`srv-${server.data.id}`} />
+            ) : (
+              <p className="muted">
+                No account uses this server yet. <Link to="/accounts/new">Add an account</Link> to send through it.
+              </p>
+            )}
+          </section>
+        </>
+      ) : null}
+      <ErrorBox error={accounts.error} />
     </>
   );
 }
