@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, notifyChanged } from '../api.js';
 import { useAction } from '../hooks.js';
 import type { MailAccount, Purpose } from '../types.js';
-import { Badge, ErrorBox } from './ui.js';
+import { Badge, ConfirmButton, ErrorBox } from './ui.js';
 
 /** Moves item i by delta in a copy of the list (reordering the failover chain). */
 function moved<T>(list: T[], i: number, delta: number): T[] {
@@ -14,10 +14,11 @@ function moved<T>(list: T[], i: number, delta: number): T[] {
 }
 
 /** One purpose: on/off, its ordered accounts (first sends, the next take over), priority, expiry, copies. */
-export function PurposeEditor({ purpose, accounts, editable, onSaved }: { purpose: Purpose; accounts: MailAccount[]; editable: boolean; onSaved: (p: Purpose) => void }) {
+export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted }: { purpose: Purpose; accounts: MailAccount[]; editable: boolean; onSaved: (p: Purpose) => void; onDeleted?: () => void }) {
   const [p, setP] = useState(purpose);
   const [adding, setAdding] = useState('');
   const save = useAction();
+  const del = useAction();
   const dirty = JSON.stringify(p) !== JSON.stringify(purpose);
   const id = `purpose-${purpose.key}`;
   const label = (aid: string) => {
@@ -32,6 +33,14 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved }: { purpos
     if (saved) {
       notifyChanged();
       onSaved(saved);
+    }
+  };
+
+  // Only custom purposes can go; the API refuses built-ins (409) and the button is not offered.
+  const remove = async () => {
+    if (await del.run(() => api.del(`/purposes/${encodeURIComponent(purpose.key)}`).then(() => true))) {
+      notifyChanged();
+      onDeleted?.();
     }
   };
 
@@ -122,6 +131,12 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved }: { purpos
         </div>
       </div>
       <ErrorBox error={save.error} title="Not saved" />
+      <ErrorBox error={del.error} title="Not deleted" />
+      {editable && !purpose.builtin && !dirty ? (
+        <div className="form-actions">
+          <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete purpose “${purpose.key}”? Messages for it will be refused.`} onConfirm={() => void remove()} busy={del.busy} />
+        </div>
+      ) : null}
       {editable && dirty ? (
         <div className="form-actions">
           <button type="button" className="btn btn-primary btn-small" onClick={() => void submit()} disabled={save.busy}>

@@ -1,5 +1,6 @@
 import { api } from '../api.js';
 import { DefaultsCard } from '../components/DefaultsCard.js';
+import { NewPurposeForm } from '../components/NewPurposeForm.js';
 import { PurposeEditor } from '../components/PurposeEditor.js';
 import { Empty, ErrorBox, Notice, PageHeader, Spinner } from '../components/ui.js';
 import { useResource } from '../hooks.js';
@@ -32,9 +33,10 @@ export function Routing() {
       {purposes.data?.items.length === 0 ? <Empty title="No purposes" /> : null}
       <div className="purpose-grid">
         {accounts.data
-          ? purposes.data?.items.map((p) => <PurposeEditor key={`${p.key}-${p.version ?? 0}`} purpose={p} accounts={accountList} editable={editable} onSaved={purposes.reload} />)
+          ? purposes.data?.items.map((p) => <PurposeEditor key={`${p.key}-${p.version ?? 0}`} purpose={p} accounts={accountList} editable={editable} onSaved={purposes.reload} onDeleted={purposes.reload} />)
           : null}
       </div>
+      {editable ? <NewPurposeForm onCreated={purposes.reload} /> : null}
     </>
   );
 }

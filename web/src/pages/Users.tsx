@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.js';
-import { Badge, ConfirmButton, Empty, ErrorBox, Field, PageHeader, Spinner } from '../components/ui.js';
+import { ResetPassword } from '../components/ResetPassword.js';
+import { Badge, ConfirmButton, Empty, ErrorBox, Field, Notice, PageHeader, Spinner } from '../components/ui.js';
 import { formatDate } from '../format.js';
 import { useAction, useResource } from '../hooks.js';
 import { useSession } from '../session.js';
@@ -18,6 +19,7 @@ export function Users() {
   const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
   const create = useAction();
   const change = useAction();
+  const [done, setDone] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -28,7 +30,12 @@ export function Users() {
     }
   };
   const patch = async (u: User, body: Record<string, unknown>) => {
-    if (await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body }))) users.reload();
+    setDone(null);
+    const saved = await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body }));
+    if (saved) {
+      if ('disabled' in body) setDone(saved.disabled ? `${u.email} is disabled and signed out; they cannot sign in until enabled.` : `${u.email} can sign in again.`);
+      users.reload();
+    }
   };
   const remove = async (u: User) => {
     if (await change.run(() => api.del(`/users/${u.id}`).then(() => true))) users.reload();
@@ -39,6 +46,7 @@ export function Users() {
       <PageHeader title="Users" subtitle="People who sign in to this admin UI." />
       <ErrorBox error={users.error} />
       <ErrorBox error={change.error} title="Not changed" />
+      {done ? <Notice kind="success">{done}</Notice> : null}
       {users.loading && !users.data ? <Spinner /> : null}
       {users.data?.items.length === 0 ? <Empty title="No users" /> : null}
       {users.data && users.data.items.length > 0 ? (
@@ -76,8 +84,10 @@ export function Users() {
                     <td className="row-actions">
                       {!self ? (
                         <>
+                          <ResetPassword user={u} onDone={setDone} />
                           <button type="button" className="btn btn-small" onClick={() => void patch(u, { disabled: !u.disabled })} disabled={change.busy}>
                             {u.disabled ? 'Enable' : 'Disable'}
+                            <span className="sr-only"> {u.email}</span>
                           </button>
                           <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}?`} onConfirm={() => void remove(u)} />
                         </>
