@@ -169,8 +169,26 @@ export class Dispatcher {
       }
     }
     const started = performance.now();
-    const report = await this.opts.deliverer.send(target, { message: target ? senderOnAccount(m, target.account) : m, recipients: m.pending.map((r) => r.address) });
+    const report = await this.opts.deliverer.send(target, { message: target ? this.senderOn(m, target) : m, recipients: m.pending.map((r) => r.address) });
     return this.record(m, target, report, performance.now() - started);
+  }
+
+  /**
+   * senderOnAccount for this attempt, remembered per account version and stored sender (it
+   * parses the From address; a busy queue sends thousands of messages with the same one).
+   */
+  private senders = new Map<string, { same: boolean; from: ClaimedMessage['from']; envelopeFrom: string }>();
+  private senderOn(m: ClaimedMessage, target: SendTarget): ClaimedMessage {
+    const key = `${target.account.id}@${target.account.version}\n${m.envelopeFrom}\n${m.from.address}\n${m.from.name ?? ''}`;
+    let s = this.senders.get(key);
+    if (!s) {
+      if (this.senders.size >= 1_000) this.senders.clear();
+      const fields = { from: m.from, envelopeFrom: m.envelopeFrom };
+      const out = senderOnAccount(fields, target.account);
+      s = { same: out === fields, from: out.from, envelopeFrom: out.envelopeFrom };
+      this.senders.set(key, s);
+    }
+    return s.same ? m : { ...m, from: s.from, envelopeFrom: s.envelopeFrom };
   }
 
   private async record(m: ClaimedMessage, target: SendTarget | null, report: AttemptReport, durationMs: number): Promise<void> {

@@ -2,6 +2,7 @@ import { sql, SqliteAdapter, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../core/messages.js';
 import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, RecipientRecord } from '../core/outbox-port.js';
 import { fromJson, toJson } from './json.js';
+import { queryTemplate } from './statement-cache.js';
 import type { DB } from './schema.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from './schema/outbox.js';
 
@@ -118,8 +119,60 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** `('queued', 'deferred')` as SQL literals, the partial index's own condition. */
 const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
 
+// The outbox's hot statements (one each per accepted, claimed or completed message), built
+// and compiled once per dialect: see queryTemplate.
+const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
+const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
+const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
+const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response'] as const;
+const insertMessage = queryTemplate<keyof MessagesTable>((db, slot) => db.insertInto('messages').values(slots(MESSAGE_COLUMNS, slot) as never));
+const insertRecipient = queryTemplate<(typeof RECIPIENT_COLUMNS)[number]>((db, slot) => db.insertInto('message_recipients').values(slots(RECIPIENT_COLUMNS, slot) as never));
+const insertAttempt = queryTemplate<(typeof ATTEMPT_COLUMNS)[number]>((db, slot) => db.insertInto('attempts').values(slots(ATTEMPT_COLUMNS, slot) as never));
+const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 'sent' | 'account' | 'server' | 'now' | 'id' | 'owner'>((db, slot) =>
+  db
+    .updateTable('messages')
+    .set({ status: slot('status'), next_attempt_at: slot('next'), attempt_count: slot('count'), last_error: slot('error'), sent_at: slot('sent'), account_id: slot('account'), server_id: slot('server'), lease_owner: null, lease_until: null, updated_at: slot('now') })
+    .where('id', '=', slot('id'))
+    .where('lease_owner', '=', slot('owner'))
+    .where('status', '=', 'sending'),
+);
+const completeRecipient = queryTemplate<'status' | 'code' | 'enhanced' | 'response' | 'now' | 'id' | 'address'>((db, slot) =>
+  db
+    .updateTable('message_recipients')
+    .set({ status: slot('status'), code: slot('code'), enhanced_code: slot('enhanced'), response: slot('response'), updated_at: slot('now') })
+    .where('message_id', '=', slot('id'))
+    .where('address', '=', slot('address')),
+);
+/**
+ * Walks the partial index messages_claim_idx (priority desc, next_attempt_at) and stops after
+ * `limit` rows. The statuses are literals: a planner can only match a partial index against
+ * constants. SQLite without ANALYZE statistics still prefers messages_status_idx and sorts
+ * every queued row (~6 ms per claim with a few thousand queued), so there the index is named.
+ */
+const claimTemplate = (skipLocked: boolean) =>
+  queryTemplate<'owner' | 'leaseUntil' | 'now' | 'limit'>((db, slot) => {
+    const due =
+      db.getExecutor().adapter instanceof SqliteAdapter
+        ? sql<string>`(select id from messages indexed by messages_claim_idx where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')})`
+        : sql<string>`(select id from messages where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')}${skipLocked ? sql` for update skip locked` : sql``})`;
+    return db
+      .updateTable('messages')
+      .set({ status: 'sending', lease_owner: slot('owner'), lease_until: slot('leaseUntil'), updated_at: slot('now') })
+      .where('id', 'in', due)
+      .where(sql<boolean>`status in ${CLAIMABLE_SQL}`)
+      .returningAll();
+  });
+const claimLocked = claimTemplate(true);
+const claimPlain = claimTemplate(false);
+
+/** Undefined is "no value" to Kysely's builder; bound as a parameter it must be NULL. */
+const row = <T extends object>(o: T): T => {
+  for (const k in o) if (o[k] === undefined) (o as Record<string, unknown>)[k] = null;
+  return o;
+};
+
+
 export function messagesRepository(db: Kysely<DB>): MessageRepository {
-  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const filtered = (f: MessageFilter) => {
     let q = db.selectFrom('messages');
     if (f.status?.length) q = q.where('status', 'in', f.status);
@@ -141,23 +194,9 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
 
   return {
     async insert(m, recipients) {
-      await db.insertInto('messages').values(toRow(m)).execute();
-      if (recipients.length) {
-        await db
-          .insertInto('message_recipients')
-          .values(
-            recipients.map((r) => ({
-              message_id: r.messageId,
-              address: r.address,
-              kind: r.kind,
-              status: r.status,
-              code: r.code,
-              enhanced_code: r.enhancedCode,
-              response: r.response,
-              updated_at: r.updatedAt,
-            })),
-          )
-          .execute();
+      await insertMessage(db, row(toRow(m)));
+      for (const r of recipients) {
+        await insertRecipient(db, row({ message_id: r.messageId, address: r.address, kind: r.kind, status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: r.updatedAt }));
       }
     },
     async findByIdempotencyKey(scope, key) {
@@ -189,21 +228,8 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
       return rows.map((r) => r.id);
     },
     async claim({ owner, now, leaseUntil, limit, skipLocked }) {
-      // Walks the partial index messages_claim_idx (priority desc, next_attempt_at) and stops
-      // after `limit` rows. The statuses are literals: a planner can only match a partial
-      // index against constants. SQLite without ANALYZE statistics still prefers
-      // messages_status_idx and sorts every queued row (~6 ms per claim with a few thousand
-      // queued), so there the index is named.
-      const due = sqlite
-        ? sql<string>`(select id from messages indexed by messages_claim_idx where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${now} order by priority desc, next_attempt_at limit ${limit})`
-        : sql<string>`(select id from messages where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${now} order by priority desc, next_attempt_at limit ${limit}${skipLocked ? sql` for update skip locked` : sql``})`;
-      const rows = await db
-        .updateTable('messages')
-        .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })
-        .where('id', 'in', due)
-        .where('status', 'in', CLAIMABLE)
-        .returningAll()
-        .execute();
+      const claimTemplate = skipLocked ? claimLocked : claimPlain;
+      const rows = (await claimTemplate<Selectable<MessagesTable>>(db, { owner, leaseUntil, now, limit })).rows;
       if (!rows.length) return [];
       const pending = await db
         .selectFrom('message_recipients')
@@ -242,39 +268,17 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
       return Number(res.numUpdatedRows);
     },
     async completeAttempt(w) {
-      const res = await db
-        .updateTable('messages')
-        .set({
-          status: w.status,
-          next_attempt_at: w.nextAttemptAt,
-          attempt_count: w.attemptCount,
-          last_error: w.lastError,
-          sent_at: w.sentAt,
-          account_id: w.accountId,
-          server_id: w.serverId,
-          lease_owner: null,
-          lease_until: null,
-          updated_at: w.now,
-        })
-        .where('id', '=', w.messageId)
-        .where('lease_owner', '=', w.leaseOwner)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return false;
+      const res = await completeMessage(
+        db,
+        row({ status: w.status, next: w.nextAttemptAt, count: w.attemptCount, error: w.lastError, sent: w.sentAt, account: w.accountId, server: w.serverId, now: w.now, id: w.messageId, owner: w.leaseOwner }),
+      );
+      if (Number(res.numAffectedRows ?? 0) === 0) return false;
       for (const r of w.recipients) {
-        await db
-          .updateTable('message_recipients')
-          .set({ status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: w.now })
-          .where('message_id', '=', w.messageId)
-          .where('address', '=', r.address)
-          .execute();
+        await completeRecipient(db, row({ status: r.status, code: r.code, enhanced: r.enhancedCode, response: r.response, now: w.now, id: w.messageId, address: r.address }));
       }
       if (w.attempt) {
         const a = w.attempt;
-        await db
-          .insertInto('attempts')
-          .values({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response })
-          .execute();
+        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response }));
       }
       return true;
     },

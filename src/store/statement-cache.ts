@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type SqliteDatabase } from 'kysely';
+import type { DB } from './schema.js';
 
 /**
  * Kysely's SQLite driver prepares every statement anew; preparing costs as much as running a
@@ -23,5 +24,32 @@ export function withStatementCache(sqlite: Database.Database, max = 500): Sqlite
       cache.set(sql, stmt);
       return stmt as unknown as ReturnType<SqliteDatabase['prepare']>;
     },
+  };
+}
+
+const SLOT = '\u0000mailroom-slot:';
+
+/**
+ * A hot query built and compiled once per dialect, then run with new values: building a
+ * Kysely query (parsing the value object, visiting the tree, compiling) costs more than
+ * executing it on SQLite. `build` marks each varying value with `slot(name)`; the compiled
+ * parameters are matched back to those names (other parameters are constants of the query),
+ * so the template stays Kysely's own SQL (identifier quoting, placeholders per dialect) with
+ * none of the per-call building.
+ */
+export function queryTemplate<K extends string>(build: (db: Kysely<DB>, slot: (name: K) => never) => Compilable<unknown>) {
+  type Param = { slot: K } | { value: unknown };
+  const compiled = new Map<string, { sql: string; params: Param[] }>();
+  return <R = unknown>(db: Kysely<DB>, values: Record<K, unknown>): Promise<QueryResult<R>> => {
+    const dialect = db.getExecutor().adapter.constructor.name;
+    let t = compiled.get(dialect);
+    if (!t) {
+      const c = build(db, (name) => `${SLOT}${name}` as never).compile();
+      const params = c.parameters.map((p): Param => (typeof p === 'string' && p.startsWith(SLOT) ? { slot: p.slice(SLOT.length) as K } : { value: p }));
+      t = { sql: c.sql, params };
+      compiled.set(dialect, t);
+    }
+    const { sql, params } = t;
+    return db.executeQuery<R>(CompiledQuery.raw(sql, params.map((p) => ('slot' in p ? values[p.slot] : p.value))));
   };
 }
