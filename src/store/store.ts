@@ -10,6 +10,7 @@ import { serversRepository } from './servers.repository.js';
 import { sessionsRepository } from './sessions.repository.js';
 import { settingsRepository } from './settings.repository.js';
 import { usersRepository } from './users.repository.js';
+import { dkimKeysRepository } from './dkim-keys.repository.js';
 import { purposesRepository } from './purposes.repository.js';
 import { sendCountersRepository } from './send-counters.repository.js';
 import { messagesRepository } from './messages.repository.js';
@@ -29,6 +30,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repo
     purposes: purposesRepository(db),
     sendCounters: sendCountersRepository(db),
     messages: messagesRepository(db),
+    dkimKeys: dkimKeysRepository(db),
   };
 }
 
