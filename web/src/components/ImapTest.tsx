@@ -32,7 +32,7 @@ export function ImapTest({ server, accounts, fixedAccount }: { server: MailServe
         and, with an account, logs in with its stored password and opens INBOX.
       </p>
       {!fixedAccount ? (
-        <div className="form-grid">
+        <div className="form-grid narrow-form">
           <Field label="Log in as" id={`imap-acc-${server.id}`}>
             <select id={`imap-acc-${server.id}`} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
               <option value="">Nobody: connection and TLS only</option>

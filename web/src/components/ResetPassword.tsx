@@ -8,32 +8,21 @@ import { ErrorBox } from './ui.js';
  * An admin sets a new password for someone else (PATCH /users/:id { password }); the API ends
  * that user's open sessions. The password is typed, sent once and forgotten.
  */
-export function ResetPassword({ user, onDone }: { user: User; onDone: (message: string) => void }) {
-  const [open, setOpen] = useState(false);
+export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: (message: string) => void; onCancel: () => void }) {
   const [password, setPassword] = useState('');
   const save = useAction();
   const id = `reset-${user.id}`;
 
-  if (!open) {
-    return (
-      <button type="button" className="btn btn-small" onClick={() => setOpen(true)}>
-        Reset password
-      </button>
-    );
-  }
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (await save.run(() => api.patch<User>(`/users/${user.id}`, { password }))) {
       setPassword('');
-      setOpen(false);
       onDone(`New password set for ${user.email}; their open sessions were ended.`);
     }
   };
   return (
     <form className="inline-form" onSubmit={submit} aria-label={`Reset the password of ${user.email}`}>
-      <label className="sr-only" htmlFor={id}>
-        New password for {user.email}
-      </label>
+      <label htmlFor={id}>New password for {user.email}</label>
       <input id={id} type="password" required autoFocus autoComplete="new-password" placeholder="New password (10+ characters)" value={password} onChange={(e) => setPassword(e.target.value)} />
       <button type="submit" className="btn btn-small btn-primary" disabled={save.busy}>
         {save.busy ? 'Saving…' : 'Set password'}
@@ -41,15 +30,14 @@ export function ResetPassword({ user, onDone }: { user: User; onDone: (message: 
       <button
         type="button"
         className="btn btn-small"
-        onClick={() => {
-          setOpen(false);
-          setPassword('');
-          save.setError(null);
-        }}
+        onClick={onCancel}
       >
         Cancel
       </button>
-      <ErrorBox error={save.error} title="Password not changed" />
+      <span className="muted small">Their open sessions end.</span>
+      <div className="field-wide">
+        <ErrorBox error={save.error} title="Password not changed" />
+      </div>
     </form>
   );
 }

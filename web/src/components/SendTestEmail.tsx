@@ -22,7 +22,7 @@ export function SendTestEmail({ accounts, idPrefix }: { accounts: MailAccount[];
   };
 
   return (
-    <form onSubmit={submit} aria-label="Send test email">
+    <form onSubmit={submit} aria-label="Send test email" className="narrow-form">
       <div className="form-grid">
         {accounts.length > 1 ? (
           <Field label="From account" id={`${idPrefix}-test-from`}>

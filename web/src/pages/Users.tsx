@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { Fragment, useState, type FormEvent } from 'react';
 import { api } from '../api.js';
 import { ResetPassword } from '../components/ResetPassword.js';
 import { Badge, ConfirmButton, Empty, ErrorBox, Field, Notice, PageHeader, Spinner } from '../components/ui.js';
@@ -20,6 +20,7 @@ export function Users() {
   const create = useAction();
   const change = useAction();
   const [done, setDone] = useState<string | null>(null);
+  const [resetting, setResetting] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -67,33 +68,51 @@ export function Users() {
               {users.data.items.map((u) => {
                 const self = u.id === info.user?.id;
                 return (
-                  <tr key={u.id}>
-                    <td data-label="User">
-                      {u.email} {self ? <Badge kind="info">you</Badge> : null}
-                      {u.name ? <div className="muted small">{u.name}</div> : null}
-                    </td>
-                    <td data-label="Role">
-                      <select aria-label={`Role of ${u.email}`} value={u.role} disabled={self || change.busy} onChange={(e) => void patch(u, { role: e.target.value })}>
-                        <option value="admin">admin</option>
-                        <option value="operator">operator</option>
-                        <option value="viewer">viewer</option>
-                      </select>
-                    </td>
-                    <td data-label="State">{u.disabled ? <Badge kind="bad">disabled</Badge> : <Badge kind="ok">active</Badge>}</td>
-                    <td data-label="Created">{formatDate(u.createdAt)}</td>
-                    <td className="row-actions">
-                      {!self ? (
-                        <>
-                          <ResetPassword user={u} onDone={setDone} />
-                          <button type="button" className="btn btn-small" onClick={() => void patch(u, { disabled: !u.disabled })} disabled={change.busy}>
-                            {u.disabled ? 'Enable' : 'Disable'}
-                            <span className="sr-only"> {u.email}</span>
-                          </button>
-                          <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}?`} onConfirm={() => void remove(u)} />
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
+                  <Fragment key={u.id}>
+                    <tr>
+                      <td data-label="User">
+                        {u.email} {self ? <Badge kind="info">you</Badge> : null}
+                        {u.name ? <div className="muted small">{u.name}</div> : null}
+                      </td>
+                      <td data-label="Role">
+                        <select aria-label={`Role of ${u.email}`} value={u.role} disabled={self || change.busy} onChange={(e) => void patch(u, { role: e.target.value })}>
+                          <option value="admin">admin</option>
+                          <option value="operator">operator</option>
+                          <option value="viewer">viewer</option>
+                        </select>
+                      </td>
+                      <td data-label="State">{u.disabled ? <Badge kind="bad">disabled</Badge> : <Badge kind="ok">active</Badge>}</td>
+                      <td data-label="Created">{formatDate(u.createdAt)}</td>
+                      <td className="row-actions">
+                        {!self ? (
+                          <>
+                            <button type="button" className="btn btn-small" aria-expanded={resetting === u.id} onClick={() => setResetting(resetting === u.id ? null : u.id)}>
+                              Reset password<span className="sr-only"> of {u.email}</span>
+                            </button>
+                            <button type="button" className="btn btn-small" onClick={() => void patch(u, { disabled: !u.disabled })} disabled={change.busy}>
+                              {u.disabled ? 'Enable' : 'Disable'}
+                              <span className="sr-only"> {u.email}</span>
+                            </button>
+                            <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}?`} onConfirm={() => void remove(u)} />
+                          </>
+                        ) : null}
+                      </td>
+                    </tr>
+                    {resetting === u.id ? (
+                      <tr className="subrow">
+                        <td colSpan={5}>
+                          <ResetPassword
+                            user={u}
+                            onCancel={() => setResetting(null)}
+                            onDone={(m) => {
+                              setResetting(null);
+                              setDone(m);
+                            }}
+                          />
+                        </td>
+                      </tr>
+                    ) : null}
+                  </Fragment>
                 );
               })}
             </tbody>
