@@ -7,6 +7,10 @@
  * a bare nodemailer pool (20 connections, nothing stored) sends N messages to the same sink;
  * the ratio end-to-end / bare is the figure of merit (target ≥ 0.8). "202" still means the
  * message is committed with fsync (SQLite synchronous=FULL, group commit).
+ *
+ * The bare pool runs before AND after Mailroom and the ratio uses their mean, so a machine
+ * whose load changes during the run skews it less. CPU per message (user + system, all
+ * threads) is printed for both: unlike msgs/s it hardly depends on what else the machine runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
-import { body, freePort, peakRssMiB, percentile, startSink } from './peers.js';
+import { body, cpuMs, freePort, peakRssMiB, percentile, startSink } from './peers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
@@ -31,8 +35,9 @@ const PG_URL = arg('postgres', '');
 const SKIP_BASELINE = process.argv.includes('--skip-baseline');
 const POOL = 20;
 
-async function baseline(port: number): Promise<number> {
+async function baseline(port: number): Promise<{ rate: number; cpuPerMsg: number }> {
   const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port, secure: false, ignoreTLS: true, maxConnections: POOL, maxMessages: Infinity });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
@@ -43,8 +48,9 @@ async function baseline(port: number): Promise<number> {
   };
   await Promise.all(Array.from({ length: POOL * 4 }, worker));
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   transport.close();
-  return N / secs;
+  return { rate: N / secs, cpuPerMsg: (cpu.user + cpu.system) / 1000 / N };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -69,7 +75,7 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
   let pgDb: string | undefined;
   try {
-    const bare = SKIP_BASELINE ? NaN : await baseline(sink.port);
+    const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port);
     const port = await freePort();
     let databaseUrl: string | undefined;
     if (PG_URL) {
@@ -118,6 +124,7 @@ async function main() {
       await Promise.all(Array.from({ length: 30 }, (_, j) => post(port, key, '/api/v1/messages', { to: ['warm@example.net'], subject: `Warm-up ${i + j}`, text: body(i + j) })));
     }
     const latencies: number[] = [];
+    const childCpu0 = cpuMs(child.pid as number);
     const t0 = performance.now();
     let next = 0;
     let failures = 0;
@@ -152,9 +159,13 @@ async function main() {
       await new Promise((r) => setTimeout(r, 20));
     }
     const e2eSecs = (performance.now() - t0) / 1000;
+    const childCpu1 = cpuMs(child.pid as number);
     const rss = peakRssMiB(child.pid as number);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+    const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port);
+    const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
+    const mailroomCpu = childCpu0 !== undefined && childCpu1 !== undefined ? (childCpu1 - childCpu0) / N : undefined;
 
     latencies.sort((a, b) => a - b);
     const e2e = N / e2eSecs;
@@ -163,7 +174,10 @@ async function main() {
       `accept:        ${(N / acceptSecs).toFixed(0)} msgs/s  (p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, non-202: ${failures})`,
       `end-to-end:    ${e2e.toFixed(0)} msgs/s  (${sent - WARMUP} delivered to smtp-sink in ${e2eSecs.toFixed(2)} s, after ${WARMUP} untimed warm-up messages)`,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
-      SKIP_BASELINE ? 'bare nodemailer pool: skipped' : `bare nodemailer pool (${POOL} connections, nothing stored): ${bare.toFixed(0)} msgs/s`,
+      `Mailroom CPU:  ${mailroomCpu === undefined ? 'n/a' : `${mailroomCpu.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
+      !bareBefore || !bareAfter
+        ? 'bare nodemailer pool: skipped'
+        : `bare nodemailer pool (${POOL} connections, nothing stored): ${bareBefore.rate.toFixed(0)} msgs/s before, ${bareAfter.rate.toFixed(0)} after (mean ${bare.toFixed(0)}); CPU ${((bareBefore.cpuPerMsg + bareAfter.cpuPerMsg) / 2).toFixed(2)} ms per message`,
       SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ 0.80)`,
     ];
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
