@@ -272,7 +272,7 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await page.getByLabel('Role', { exact: true }).selectOption('viewer');
     await page.getByLabel('Initial password').fill('viewer-password-123');
     await page.getByRole('button', { name: 'Add user' }).click();
-    await page.getByRole('cell', { name: /viewer@example.com/ }).waitFor();
+    await page.getByRole('cell', { name: /^viewer@example.com/ }).waitFor();
     await screenshot(page, '16-users');
 
     const viewer = await newPage(browser, live.baseUrl);
