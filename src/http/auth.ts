@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../core/audit.js';
 import { requirePermission, type Permission, type Principal } from '../core/auth.js';
@@ -21,6 +22,13 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+function sameToken(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** The principal of an authenticated request; routes call this, never read the field. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'authentication required');
@@ -36,8 +44,11 @@ export function actorOf(request: FastifyRequest): Actor {
  * key, or the session cookie plus the x-csrf-token header on state-changing requests.
  */
 export function registerAuth(app: FastifyInstance, ctx: CoreContext): void {
-  app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => {
-    if (!request.url.startsWith('/api/')) return;
+  // onRequest: before the body is parsed or validated, so strangers learn nothing from schema errors.
+  app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
+    // The matched route's path, never the raw URL: the router decodes "/%61pi/v1/users" to the
+    // same route as "/api/v1/users", so a check on request.url could be walked around.
+    if (!request.routeOptions.url?.startsWith('/api/')) return;
     const needed = request.routeOptions.config?.permission;
     const authz = request.headers.authorization;
     if (authz) {
@@ -51,7 +62,7 @@ export function registerAuth(app: FastifyInstance, ctx: CoreContext): void {
       if (session) {
         request.principal = session.principal;
         request.session = { tokenHash: session.tokenHash, csrfToken: session.csrfToken, user: session.user };
-        if (!SAFE_METHODS.has(request.method) && needed !== 'public' && request.headers['x-csrf-token'] !== session.csrfToken) {
+        if (!SAFE_METHODS.has(request.method) && needed !== 'public' && !sameToken(request.headers['x-csrf-token'], session.csrfToken)) {
           throw new MailroomError(ErrorCodes.CSRF, 'missing or wrong x-csrf-token header (it is returned by POST /api/v1/session and GET /api/v1/session)');
         }
       }
