@@ -70,11 +70,16 @@ function mailboxes(field: string, v: unknown): Mailbox[] {
   return list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
 }
 
-/** ISO 8601 text or epoch milliseconds. */
+/** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
+const LAST_INSTANT = 253_402_300_799_999;
+
+/** ISO 8601 text or epoch milliseconds, between 1970 and the year 9999. */
 function instant(field: string, v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   const t = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : NaN;
   if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time such as 2026-01-31T09:00:00Z (or epoch milliseconds)');
+  // Out of range, the value would break every later answer that shows it (or overflow the column).
+  if (!Number.isInteger(t) || t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999 (epoch milliseconds are whole numbers)');
   return t;
 }
 

@@ -1,3 +1,6 @@
+/** The largest epoch-ms value a Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
 /**
  * The store and the core keep time as epoch milliseconds; the API speaks ISO 8601. One rule
  * converts every response: a numeric field named `at` or ending in `At` is a timestamp.
@@ -7,7 +10,8 @@ export function isoTimestamps(value: unknown): unknown {
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = typeof v === 'number' && (k === 'at' || /[a-z]At$/.test(k)) && Number.isFinite(v) ? new Date(v).toISOString() : isoTimestamps(v);
+      // A number Date cannot show (a row stored before the input check) stays a number rather than failing the whole answer.
+      out[k] = typeof v === 'number' && (k === 'at' || /[a-z]At$/.test(k)) && Math.abs(v) <= MAX_DATE_MS ? new Date(v).toISOString() : isoTimestamps(v);
     }
     return out;
   }
