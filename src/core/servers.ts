@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { invalid } from './errors.js';
 import { arr, bool, doc, hostname, int, oneOf, onlyKeys, optStr, str, type Doc } from './validate.js';
 
@@ -76,6 +77,15 @@ function defaultSecurity(port: number | undefined): SmtpSecurity {
   return port === 465 ? 'tls' : 'starttls';
 }
 
+function parsesAsCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const FINGERPRINT = /^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i;
 
 export function normalizeFingerprint(fp: string): string {
@@ -97,6 +107,8 @@ function tlsTrust(field: string, v: unknown): TlsTrust {
   if (certificate && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(certificate)) {
     throw invalid(`${field}.certificate`, 'must be a PEM certificate (-----BEGIN CERTIFICATE----- …)');
   }
+  // The markers alone are not a certificate: one that cannot be parsed would only fail at send time.
+  if (certificate && !parsesAsCertificate(certificate)) throw invalid(`${field}.certificate`, 'is not a readable X.509 certificate (PEM); paste the whole certificate');
   if (fingerprint && !FINGERPRINT.test(fingerprint.trim())) {
     throw invalid(`${field}.fingerprint`, 'must be a SHA-256 fingerprint: 64 hex digits, colons optional');
   }

@@ -53,6 +53,13 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   registerErrorHandling(server);
+  // The admin UI must not be framed by another site (clickjacking a "delete" or "send" button).
+  server.addHook('onSend', async (_req, reply) => {
+    reply.header('x-frame-options', 'DENY');
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
   await server.register(cookie);
   await server.register(swagger, {
     openapi: {
