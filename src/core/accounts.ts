@@ -47,6 +47,8 @@ export interface AccountInput {
 
 export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'active', 'ownerId', 'rateLimit'] as const;
 
+const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD'];
+
 const REF_KINDS = ['env', 'file', 'vault', 'azure-keyvault', 'cyberark', 'stored'] as const;
 
 export function validatePasswordRef(v: unknown): string | null {
@@ -58,6 +60,9 @@ export function validatePasswordRef(v: unknown): string | null {
   }
   if (ref.length === kind.length + 1) throw invalid('passwordRef', `names no ${kind} secret after "${kind}:"`);
   if (kind === 'env' && !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref)) throw invalid('passwordRef', 'env: must be followed by a variable name');
+  // The password goes to whatever server the account names: a reference to Mailroom's own
+  // secrets would let an admin send the master key or the database password there.
+  if (kind === 'env' && MAILROOM_OWN_SECRETS.includes(ref.slice(4).toUpperCase())) throw invalid('passwordRef', `${ref.slice(4)} is Mailroom's own secret, not an SMTP password`);
   if (kind === 'file' && !ref.startsWith('file:/')) throw invalid('passwordRef', 'file: must be followed by an absolute path');
   return ref;
 }

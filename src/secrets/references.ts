@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { ErrorCodes, MailroomError } from '../core/errors.js';
 import type { Repositories, StoredAccount } from '../core/ports.js';
+
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 /**
  * Resolves an account's SMTP password at send time: the stored (encrypted) secret, or a
@@ -31,9 +33,15 @@ export async function resolveSecretRef(ref: string, env: NodeJS.ProcessEnv = pro
     }
     case 'file': {
       try {
+        // A secret is a small regular file: never a device (/dev/zero would be read forever) or a huge file.
+        const info = await stat(target);
+        if (!info.isFile() || info.size > MAX_SECRET_FILE_BYTES) {
+          throw new MailroomError(ErrorCodes.SECRET_UNRESOLVED, `secret reference ${ref}: not a regular file of at most ${MAX_SECRET_FILE_BYTES} bytes`, { ref });
+        }
         // Secret files (Docker/Kubernetes secrets) usually end with a newline that is not part of the password.
         return (await readFile(target, 'utf8')).replace(/\r?\n$/, '');
       } catch (err) {
+        if (err instanceof MailroomError) throw err;
         throw new MailroomError(ErrorCodes.SECRET_UNRESOLVED, `secret reference ${ref}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { ref });
       }
     }

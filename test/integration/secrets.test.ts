@@ -52,5 +52,18 @@ await describeEachDialect('secrets at rest', (dialect) => {
     await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'vault:kv/smtp#password' })).rejects.toMatchObject({
       code: 'MAILROOM_E_SECRET_PROVIDER_UNSUPPORTED',
     });
+    // A device or a directory is not a secret file: /dev/zero would otherwise be read forever.
+    for (const ref of ['file:/dev/zero', `file:${t.dataDir}`]) {
+      await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: ref })).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_UNRESOLVED' });
+    }
+  });
+
+  it("refuses a passwordRef naming Mailroom's own secrets (it would go to the account's server)", async () => {
+    const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'ref', smtp: { host: 'ref.example.com' } } })).json();
+    for (const name of ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD']) {
+      const res = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'ref@example.com', passwordRef: `env:${name}` } });
+      expect(res.statusCode, name).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
+    }
   });
 });
