@@ -1,7 +1,5 @@
-import { useState } from 'react';
-import { api } from '../api.js';
-import { useAction } from '../hooks.js';
-import type { DiagnosticResult, MailAccount, MailServer } from '../types.js';
+import { useAccountSmtpTest } from '../account-test.js';
+import type { MailAccount, MailServer } from '../types.js';
 import { DiagnosticSteps } from './DiagnosticSteps.js';
 import { ImapTest } from './ImapTest.js';
 import { SendTestEmail } from './SendTestEmail.js';
@@ -9,14 +7,7 @@ import { ErrorBox } from './ui.js';
 
 /** On a saved account's page: test its connection with the stored password, send it a test email, test IMAP. */
 export function AccountTools({ account, server }: { account: MailAccount; server: MailServer | undefined }) {
-  const [result, setResult] = useState<DiagnosticResult | null>(null);
-  const test = useAction();
-
-  const run = async () => {
-    setResult(null);
-    const r = await test.run(() => api.post<DiagnosticResult>('/diagnostics/smtp', { accountId: account.id }));
-    if (r) setResult(r);
-  };
+  const { result, test, run } = useAccountSmtpTest(account.id);
 
   return (
     <>

@@ -1,8 +1,9 @@
 import { useState } from 'react';
+import { useAccountSmtpTest } from '../account-test.js';
 import { api, errorMessage, notifyChanged } from '../api.js';
 import { useAction, useResource } from '../hooks.js';
 import { normalizePresets } from '../presets.js';
-import type { DiagnosticResult, MailAccount, Preset } from '../types.js';
+import type { MailAccount, Preset } from '../types.js';
 import { DiagnosticSteps } from './DiagnosticSteps.js';
 import { MessageWatch } from './MessageWatch.js';
 import { ErrorBox, Field, Notice, Spinner } from './ui.js';
@@ -48,13 +49,7 @@ export function PresetNotes({ preset }: { preset: Preset | null }) {
 }
 
 export function TestStep({ account, onPassed }: { account: MailAccount; onPassed: () => void }) {
-  const [result, setResult] = useState<DiagnosticResult | null>(null);
-  const test = useAction();
-  const run = async () => {
-    setResult(null);
-    const r = await test.run(() => api.post<DiagnosticResult>('/diagnostics/smtp', { accountId: account.id }));
-    if (r) setResult(r);
-  };
+  const { result, test, run } = useAccountSmtpTest(account.id);
   return (
     <div>
       <p className="muted">
