@@ -60,7 +60,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const applied = await migrateToLatest(database.db);
     if (applied.length) logger.info({ applied }, 'database migrations applied');
     const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
-    const store = createStore(database.db, keyring, () => clock.now());
+    const store = createStore(database.db, keyring, () => clock.now(), { groupTransaction: database.groupTransaction });
     const ctx: CoreContext = { store, clock, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
     const app: App = {
       config,

@@ -5,6 +5,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
+import type { TransactionRunner } from './store.js';
+import { walSyncedTransaction } from './wal-sync.js';
+import { startCheckpointer } from './checkpointer.js';
 
 /**
  * What the store can do, so callers read a flag instead of asking which dialect it is
@@ -24,6 +27,8 @@ export interface StoreDatabase {
   /** Where the data lives, for messages to people (never includes a password). */
   describe: string;
   close(): Promise<void>;
+  /** A transaction runner for the group commit whose fsync leaves the event loop free (SQLite file only). */
+  groupTransaction?: TransactionRunner;
 }
 
 export interface DatabaseOptions {
@@ -53,12 +58,21 @@ function openSqlite(dataDir: string, file: string): StoreDatabase {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Checkpoints run in their own thread (checkpointer.ts), not inside this connection's commits.
+  const checkpointer = inMemory ? undefined : startCheckpointer(location, { onError: (m) => process.emitWarning(`SQLite checkpoint failed: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const walSync = inMemory ? undefined : walSyncedTransaction(db, `${location}-wal`);
   return {
     db,
     capabilities: { dialect: 'sqlite', supportsSkipLocked: false, multiWriter: false },
     describe: `SQLite at ${location}`,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.close();
+      await walSync?.close();
+      await db.destroy();
+    },
+    ...(walSync ? { groupTransaction: walSync.run } : {}),
   };
 }
 

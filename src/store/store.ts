@@ -17,6 +17,9 @@ import { messagesRepository } from './messages.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 
+/** Runs `fn` in one transaction and settles after its COMMIT is durable. */
+export type TransactionRunner = <T>(fn: (trx: Kysely<DB>) => Promise<T>) => Promise<T>;
+
 function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repositories {
   return {
     servers: serversRepository(db),
@@ -35,18 +38,22 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repo
 }
 
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
-export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number): Store {
+export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number, opts: { groupTransaction?: TransactionRunner } = {}): Store {
   const cache = new ConfigCache();
-  const transaction: Store['transaction'] = async (fn) => {
-    let wrote = false;
-    try {
-      return await db.transaction().execute((trx) => fn(cache.wrap(repositories(trx, keyring, now), { cacheReads: false, onWrite: () => (wrote = true) })));
-    } finally {
-      // A read between the write and the COMMIT may have cached the old value: drop it again.
-      if (wrote) cache.invalidate();
-    }
-  };
-  const group = new GroupCommit<Repositories>(transaction);
+  const inTransaction =
+    (runner: TransactionRunner): Store['transaction'] =>
+    async (fn) => {
+      let wrote = false;
+      try {
+        return await runner((trx) => fn(cache.wrap(repositories(trx, keyring, now), { cacheReads: false, onWrite: () => (wrote = true) })));
+      } finally {
+        // A read between the write and the COMMIT may have cached the old value: drop it again.
+        if (wrote) cache.invalidate();
+      }
+    };
+  const transaction = inTransaction((fn) => db.transaction().execute(fn));
+  // The group commit may run on a runner whose fsync leaves the event loop free (SQLite: wal-sync.ts).
+  const group = new GroupCommit<Repositories>(opts.groupTransaction ? inTransaction(opts.groupTransaction) : transaction);
   return {
     repos: cache.wrap(repositories(db, keyring, now), { cacheReads: true }),
     transaction,
