@@ -27,6 +27,25 @@ function refuse(field: string, input: string, why: string): MailroomError {
  * one of them is a way for two parsers to disagree about where mail goes.
  */
 export function parseMailbox(field: string, input: string): Mailbox {
+  const hit = typeof input === 'string' ? memo.get(input) : undefined;
+  // A copy: callers own their result, the memo keeps its own.
+  if (hit) return { ...hit };
+  const mailbox = parseUncached(field, input);
+  // Map order is insertion order: the first key is the oldest entry.
+  if (memo.size >= PARSED_MAX) memo.delete(memo.keys().next().value as string);
+  memo.set(input, mailbox);
+  return { ...mailbox };
+}
+
+/**
+ * Parsing is a pure function of the input and costs ~50 µs (the RFC 5322 grammar); the same
+ * few addresses come back with every message, so successful results are remembered (bounded).
+ * Refusals are not remembered: their message names the field.
+ */
+const PARSED_MAX = 2_000;
+const memo = new Map<string, Mailbox>();
+
+function parseUncached(field: string, input: string): Mailbox {
   if (typeof input !== 'string' || input.trim() === '') throw refuse(field, String(input), 'it is empty');
   if (hasHeaderUnsafeChars(input)) {
     throw new MailroomError(ErrorCodes.HEADER_INJECTION, `${field} contains a line break or NUL character`, {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Actor } from './audit.js';
+import { apiKeyCache } from './api-key-cache.js';
 import { SCOPES, type ApiKey, type Scope } from './auth.js';
 import { audit, type CoreContext } from './context.js';
 import { ErrorCodes, MailroomError, notFound } from './errors.js';
@@ -60,4 +61,6 @@ export async function revokeApiKey(ctx: CoreContext, actor: Actor, id: string): 
     await repos.apiKeys.revoke(id, ctx.clock.now());
     await audit(repos, ctx, actor, 'apikey.revoke', { type: 'apikey', id }, publicApiKey(prev), undefined);
   });
+  // After the commit: a lookup racing with the revocation cannot cache the key again.
+  apiKeyCache(ctx.store).invalidate();
 }

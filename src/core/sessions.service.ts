@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { apiKeyCache } from './api-key-cache.js';
 import { hashApiKey } from './api-keys.service.js';
 import { audit, type CoreContext } from './context.js';
 import { ROLE_PERMISSIONS, permissionsForScopes, type Principal } from './auth.js';
@@ -64,16 +65,33 @@ export async function logout(ctx: CoreContext, tokenHash: string): Promise<void>
 }
 
 export async function apiKeyPrincipal(ctx: CoreContext, key: string): Promise<Principal | undefined> {
-  const record = await ctx.store.repos.apiKeys.findByHash(hashApiKey(key));
-  if (!record || record.revokedAt) return undefined;
+  const hash = hashApiKey(key);
+  const cache = apiKeyCache(ctx.store);
   const now = ctx.clock.now();
+  const hit = cache.get(hash);
+  if (hit) {
+    if (!hit.lastUsedAt || now - hit.lastUsedAt > 60_000) {
+      hit.lastUsedAt = now;
+      await ctx.store.repos.apiKeys.touch(hit.principal.id, now);
+    }
+    return hit.principal;
+  }
+  const generation = cache.begin();
+  const record = await ctx.store.repos.apiKeys.findByHash(hash);
+  if (!record || record.revokedAt) return undefined;
   // Recording every use would add a write per request; a minute's precision is enough.
-  if (!record.lastUsedAt || now - record.lastUsedAt > 60_000) await ctx.store.repos.apiKeys.touch(record.id, now);
-  return {
+  let lastUsedAt = record.lastUsedAt;
+  if (!lastUsedAt || now - lastUsedAt > 60_000) {
+    await ctx.store.repos.apiKeys.touch(record.id, now);
+    lastUsedAt = now;
+  }
+  const principal: Principal = {
     kind: 'apikey',
     id: record.id,
     label: `apikey:${record.name} (${record.id})`,
     permissions: permissionsForScopes(record.scopes),
     allowOverride: record.allowOverride,
   };
+  cache.set(generation, hash, principal, lastUsedAt);
+  return principal;
 }
