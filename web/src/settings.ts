@@ -42,5 +42,6 @@ export function settingValue<T>(views: SettingView[], key: string, fallback: T):
 /** The mail driver ("smtp" or "log"); with "log", server settings are read-only. Undefined while loading. */
 export function useMailDriver(): string | undefined {
   const r = useResource(() => api.get<unknown>('/settings').then((raw) => settingValue<string>(settingsView(raw), 'mailDriver', 'smtp')), []);
-  return r.data;
+  // Unknown while loading; if the settings cannot be read, edit as usual (the API enforces locks anyway).
+  return r.error ? 'smtp' : r.data;
 }

@@ -127,7 +127,8 @@ export function Servers() {
 export function ServerEdit({ id }: { id: string }) {
   const { can } = useSession();
   const isNew = id === 'new';
-  const locked = useMailDriver() === 'log';
+  const driver = useMailDriver();
+  const locked = driver === 'log';
   const server = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
   const accounts = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Page<MailAccount>>('/accounts', { serverId: id })), [id, isNew]);
   const own = accounts.data?.items ?? [];
@@ -137,7 +138,8 @@ export function ServerEdit({ id }: { id: string }) {
       {locked ? <LogDriverLock /> : null}
       <ErrorBox error={server.error} />
       {server.loading && !isNew ? <Spinner /> : null}
-      {isNew || server.data ? (
+      {/* The form waits for the driver, so it never shows editable fields that are about to lock. */}
+      {driver !== undefined && (isNew || server.data) ? (
         <ServerForm key={server.data?.version ?? 'new'} server={server.data} readOnly={!can('admin') || locked} onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())} onCancel={() => navigate('/servers')} />
       ) : null}
       {can('admin') && server.data && accounts.data ? (
