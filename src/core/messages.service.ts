@@ -4,7 +4,7 @@ import { requirePermission, type Principal } from './auth.js';
 import { audit, type CoreContext } from './context.js';
 import { ErrorCodes, invalid, MailroomError, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, type MessageStatus } from './messages.js';
+import { CANCELLABLE, envelopeRecipients, LAST_INSTANT, MESSAGE_STATUSES, RETRYABLE, validateSubmission, type MessageStatus } from './messages.js';
 import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './outbox-port.js';
 import { resolveRoute } from './routing.js';
 import { doc, onlyKeys, optStr } from './validate.js';
@@ -133,6 +133,7 @@ export function parseFilter(input: unknown): MessageFilter {
     if (v === undefined || v === '') return undefined;
     const t = typeof v === 'number' ? v : /^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
     if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time or epoch milliseconds');
+    if (t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999');
     return t;
   };
   const direction = optStr('direction', d.direction);

@@ -71,7 +71,7 @@ function mailboxes(field: string, v: unknown): Mailbox[] {
 }
 
 /** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
-const LAST_INSTANT = 253_402_300_799_999;
+export const LAST_INSTANT = 253_402_300_799_999;
 
 /** ISO 8601 text or epoch milliseconds, between 1970 and the year 9999. */
 function instant(field: string, v: unknown): number | undefined {

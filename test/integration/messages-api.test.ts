@@ -101,6 +101,9 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     expect(seen).toHaveLength(5);
     expect([...seen].sort().reverse()).toEqual(seen);
     expect((await t.request({ method: 'GET', url: '/api/v1/messages?status=nope' })).json().error.code).toBe('MAILROOM_E_VALIDATION');
+    const far = await t.request({ method: 'GET', url: '/api/v1/messages?since=99999999999999999999' });
+    expect(far.statusCode).toBe(400);
+    expect(far.json().error.message).toContain('between 1970 and 9999');
   });
 
   it('cancels and retries one message, refusing impossible transitions', async () => {
