@@ -4,7 +4,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { CertificateInfo } from '../../core/diagnostics.js';
 import { targetRefused } from '../../core/diagnostics.js';
+import { isMailroomError } from '../../core/errors.js';
 import { checkTarget, parseIp, type NetworkPolicy } from '../../core/network-policy.js';
+import { hintForConnectError, type HintContext } from '../../core/smtp-hints.js';
+import { errorCode, errorMessage, type StepRecorder } from './steps.js';
 import { normalizeFingerprint, type TlsTrust } from '../../core/servers.js';
 
 /**
@@ -21,6 +24,23 @@ export async function resolveTarget(host: string, policy: NetworkPolicy): Promis
   const verdict = checkTarget(policy, host, address);
   if (!verdict.allowed) throw targetRefused(host, address, verdict.class);
   return { address, looked: !literal };
+}
+
+/**
+ * The "dns" step of every diagnostic: resolve once and apply the policy (a refusal is thrown,
+ * not recorded: the caller answers 403). Returns the address, or undefined after recording a
+ * failed lookup with its hint.
+ */
+export async function dnsStep(rec: StepRecorder<'dns' | string>, host: string, policy: NetworkPolicy, hc: HintContext): Promise<string | undefined> {
+  try {
+    const r = await resolveTarget(host, policy);
+    rec.pass('dns', r.looked ? `${host} resolves to ${r.address}` : `${host} is an address; no lookup needed`, { address: r.address });
+    return r.address;
+  } catch (err) {
+    if (isMailroomError(err)) throw err;
+    rec.fail('dns', `cannot resolve ${host}: ${errorMessage(err)}`, { hint: hintForConnectError(errorCode(err) ?? 'ENOTFOUND', hc) });
+    return undefined;
+  }
 }
 
 export class ConnectTimeout extends Error {

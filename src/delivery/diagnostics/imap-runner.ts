@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import type { CertificateInfo, DiagnosticResult, ImapDiagnosticTarget, ImapStepName } from '../../core/diagnostics.js';
-import { isMailroomError } from '../../core/errors.js';
 import type { NetworkPolicy } from '../../core/network-policy.js';
 import { hintForCertificate, hintForConnectError, type HintContext } from '../../core/smtp-hints.js';
-import { resolveTarget, tcpConnect, tlsHandshake } from './connect.js';
+import { dnsStep, tcpConnect, tlsHandshake } from './connect.js';
 import { SmtpWire } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
 
@@ -33,16 +32,8 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
   const timeoutMs = target.timeoutSec * 1000;
   if (target.auth) rec.redactAlso(target.auth.password);
 
-  let address: string;
-  try {
-    const r = await resolveTarget(imap.host, policy);
-    address = r.address;
-    rec.pass('dns', r.looked ? `${imap.host} resolves to ${address}` : `${imap.host} is an address; no lookup needed`, { address });
-  } catch (err) {
-    if (isMailroomError(err)) throw err;
-    rec.fail('dns', `cannot resolve ${imap.host}: ${errorMessage(err)}`, { hint: hintForConnectError(errorCode(err) ?? 'ENOTFOUND', hc) });
-    return rec.finish(ORDER);
-  }
+  const address = await dnsStep(rec, imap.host, policy, hc);
+  if (address === undefined) return rec.finish(ORDER);
 
   let socket: Socket | undefined;
   let wire: SmtpWire | undefined;

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import type { DiagnosticResult, SmtpCapabilities, SmtpDiagnosticTarget, SmtpStepName } from '../../core/diagnostics.js';
-import { isMailroomError } from '../../core/errors.js';
 import type { NetworkPolicy } from '../../core/network-policy.js';
 import {
   hintForCertificate,
@@ -12,7 +11,7 @@ import {
   hintNoStarttls,
   type HintContext,
 } from '../../core/smtp-hints.js';
-import { probeTls, resolveTarget, tcpConnect, tlsHandshake, TlsHandshakeError } from './connect.js';
+import { dnsStep, probeTls, tcpConnect, tlsHandshake, TlsHandshakeError } from './connect.js';
 import { authenticate, command, describeCapabilities, dotStuff, ehloName, parseCapabilities, serverLines, testMessage } from './smtp-session.js';
 import { SmtpWire, WireClosed, WireTimeout } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
@@ -52,16 +51,8 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
   }
 
   // DNS: once. The policy check happens here, before any connection.
-  let address: string;
-  try {
-    const r = await resolveTarget(smtp.host, policy);
-    address = r.address;
-    rec.pass('dns', r.looked ? `${smtp.host} resolves to ${address}` : `${smtp.host} is an address; no lookup needed`, { address });
-  } catch (err) {
-    if (isMailroomError(err)) throw err;
-    rec.fail('dns', `cannot resolve ${smtp.host}: ${errorMessage(err)}`, { hint: hintForConnectError(errorCode(err) ?? 'ENOTFOUND', hc) });
-    return rec.finish(ORDER);
-  }
+  const address = await dnsStep(rec, smtp.host, policy, hc);
+  if (address === undefined) return rec.finish(ORDER);
 
   let socket: Socket | undefined;
   let wire: SmtpWire | undefined;
