@@ -226,7 +226,8 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await card.getByRole('button', { name: 'Move reports@example.com up' }).click();
     await card.getByRole('switch').uncheck();
     await card.getByRole('button', { name: 'Save' }).click();
-    await card.getByRole('button', { name: 'Save' }).waitFor({ state: 'detached' });
+    // The button reads "Saving…" while the request runs; it goes only once the save is done.
+    await card.getByRole('button', { name: /^(Save|Saving…)$/ }).waitFor({ state: 'detached' });
     const report = (await live.t.request({ method: 'GET', url: '/api/v1/purposes/report' })).json() as { enabled: boolean; accountIds: string[] };
     expect(report.enabled).toBe(false);
     expect(report.accountIds).toEqual([second.json().id, expect.any(String)]);

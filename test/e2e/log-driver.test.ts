@@ -146,8 +146,9 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
     expect(await rows.count()).toBe(50);
     expect(await rows.filter({ hasText: 'Logged only' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Load older messages' }).click();
-    await page.getByRole('button', { name: 'Load older messages' }).waitFor({ state: 'detached' });
-    expect(await rows.count()).toBe(55);
+    // While loading, the button reads "Loading…": wait for the rows themselves, then for the button to go for good.
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(55);
+    await page.getByRole('button', { name: /Load older messages|Loading/ }).waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   });
 });
