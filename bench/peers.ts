@@ -1,42 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 /** Helpers for the benchmark: free ports, Postfix's smtp-sink, peak RSS of a child. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, waitForPort };
 
-export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** smtp-sink accepting everything (no dump files: the sink must not be the bottleneck). */
 export async function startSink(): Promise<{ port: number; child: ChildProcess; stop(): void }> {
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
   const child = spawn('/usr/sbin/smtp-sink', [...(asRoot ? ['-u', 'nobody'] : []), '-m', '1000', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
-  await waitForPort(port);
+  await waitForPort(port, 15_000);
   return { port, child, stop: () => child.kill('SIGTERM') };
 }
 

@@ -6,7 +6,7 @@
  * end-to-end delivered msgs/s, accept latency p50/p99 and Mailroom's peak RSS. In the same run
  * a bare nodemailer pool (20 connections, nothing stored) sends N messages to the same sink;
  * the ratio end-to-end / bare is the figure of merit (target ≥ 0.8). "202" still means the
- * message is committed with fsync (SQLite synchronous=FULL, group commit).
+ * message is committed with fsync (SQLite WAL fsynced by the group commit before the 202).
  *
  * The bare pool runs before AND after Mailroom and the ratio uses their mean, so a machine
  * whose load changes during the run skews it less. CPU per message (user + system, all
@@ -170,7 +170,7 @@ async function main() {
     latencies.sort((a, b) => a - b);
     const e2e = N / e2eSecs;
     const lines = [
-      `messages: ${N} (~2 KB), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, synchronous=FULL)'}, SMTP pool ${POOL}`,
+      `messages: ${N} (~2 KB), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}`,
       `accept:        ${(N / acceptSecs).toFixed(0)} msgs/s  (p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, non-202: ${failures})`,
       `end-to-end:    ${e2e.toFixed(0)} msgs/s  (${sent - WARMUP} delivered to smtp-sink in ${e2eSecs.toFixed(2)} s, after ${WARMUP} untimed warm-up messages)`,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,

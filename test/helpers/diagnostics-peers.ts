@@ -11,16 +11,8 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
  * smtp-server, a port that accepts and never greets, and a closed port.
  */
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, waitForPort } from './ports.js';
+import { freePort, waitForPort } from './ports.js';
 
 /** A port nothing listens on (taken and released: closed for the test's lifetime in practice). */
 export const closedPort = freePort;
@@ -123,22 +115,6 @@ maillog_file_prefixes = ${dir}
   };
 }
 
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 export interface SmtpPeer {
   port: number;
