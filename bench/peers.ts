@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 /** Helpers for the benchmark: free ports, Postfix's smtp-sink, peak RSS of a child. */
@@ -32,6 +32,39 @@ export function cpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time per thread of a process, in ms, keyed "main" (the thread whose id is the pid) or
+ * "thread <tid>": Node 20 leaves every thread named "node", so the ids are what tells the
+ * SMTP worker thread, V8's platform threads and libuv's pool apart (in creation order).
+ */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const byThread = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+        byThread.set(Number(tid) === pid ? 'main' : `thread ${tid}`, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return byThread;
+}
+
+/** The difference of two threadCpuMs readings in ms per message, largest first, as one line. */
+export function threadCpuLine(before: Map<string, number>, after: Map<string, number>, messages: number): string {
+  return [...after]
+    .map(([name, ms]) => [name, (ms - (before.get(name) ?? 0)) / messages] as const)
+    .filter(([, perMsg]) => perMsg >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, perMsg]) => `${name} ${perMsg.toFixed(2)}`)
+    .join(', ');
 }
 
 export function percentile(sorted: number[], p: number): number {

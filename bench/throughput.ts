@@ -13,7 +13,7 @@
  * threads) is printed for both: unlike msgs/s it hardly depends on what else the machine runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
-import { body, cpuMs, freePort, peakRssMiB, percentile, startSink } from './peers.js';
+import { body, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs } from './peers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
@@ -35,9 +35,10 @@ const PG_URL = arg('postgres', '');
 const SKIP_BASELINE = process.argv.includes('--skip-baseline');
 const POOL = 20;
 
-async function baseline(port: number): Promise<{ rate: number; cpuPerMsg: number }> {
+async function baseline(port: number, sinkPid: number): Promise<{ rate: number; cpuPerMsg: number; sinkCpuPerMsg: number }> {
   const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port, secure: false, ignoreTLS: true, maxConnections: POOL, maxMessages: Infinity });
   const cpu0 = process.cpuUsage();
+  const sink0 = cpuMs(sinkPid) ?? 0;
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
@@ -49,8 +50,9 @@ async function baseline(port: number): Promise<{ rate: number; cpuPerMsg: number
   await Promise.all(Array.from({ length: POOL * 4 }, worker));
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const sinkCpu = (cpuMs(sinkPid) ?? 0) - sink0;
   transport.close();
-  return { rate: N / secs, cpuPerMsg: (cpu.user + cpu.system) / 1000 / N };
+  return { rate: N / secs, cpuPerMsg: (cpu.user + cpu.system) / 1000 / N, sinkCpuPerMsg: sinkCpu / N };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -75,7 +77,7 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
   let pgDb: string | undefined;
   try {
-    const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port);
+    const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const port = await freePort();
     let databaseUrl: string | undefined;
     if (PG_URL) {
@@ -108,6 +110,8 @@ async function main() {
     // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the Mailroom process.
     const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // BENCH_CHILD_STDOUT=file keeps what Mailroom printed (V8 traces from BENCH_NODE_ARGS, say).
+    if (process.env.BENCH_CHILD_STDOUT) child.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
       child.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
@@ -125,6 +129,9 @@ async function main() {
     }
     const latencies: number[] = [];
     const childCpu0 = cpuMs(child.pid as number);
+    const threads0 = threadCpuMs(child.pid as number);
+    const sinkCpu0 = cpuMs(sink.child.pid as number) ?? 0;
+    const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
     let failures = 0;
@@ -160,10 +167,14 @@ async function main() {
     }
     const e2eSecs = (performance.now() - t0) / 1000;
     const childCpu1 = cpuMs(child.pid as number);
+    const threads1 = threadCpuMs(child.pid as number);
+    const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / N;
+    const clientUsage = process.cpuUsage(clientCpu0);
+    const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / N;
     const rss = peakRssMiB(child.pid as number);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port);
+    const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
     const mailroomCpu = childCpu0 !== undefined && childCpu1 !== undefined ? (childCpu1 - childCpu0) / N : undefined;
 
@@ -175,9 +186,11 @@ async function main() {
       `end-to-end:    ${e2e.toFixed(0)} msgs/s  (${sent - WARMUP} delivered to smtp-sink in ${e2eSecs.toFixed(2)} s, after ${WARMUP} untimed warm-up messages)`,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
       `Mailroom CPU:  ${mailroomCpu === undefined ? 'n/a' : `${mailroomCpu.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
+      `  by thread (ms per message): ${threadCpuLine(threads0, threads1, N) || 'n/a'}`,
+      `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
       !bareBefore || !bareAfter
         ? 'bare nodemailer pool: skipped'
-        : `bare nodemailer pool (${POOL} connections, nothing stored): ${bareBefore.rate.toFixed(0)} msgs/s before, ${bareAfter.rate.toFixed(0)} after (mean ${bare.toFixed(0)}); CPU ${((bareBefore.cpuPerMsg + bareAfter.cpuPerMsg) / 2).toFixed(2)} ms per message`,
+        : `bare nodemailer pool (${POOL} connections, nothing stored): ${bareBefore.rate.toFixed(0)} msgs/s before, ${bareAfter.rate.toFixed(0)} after (mean ${bare.toFixed(0)}); CPU ${((bareBefore.cpuPerMsg + bareAfter.cpuPerMsg) / 2).toFixed(2)} ms per message, smtp-sink ${((bareBefore.sinkCpuPerMsg + bareAfter.sinkCpuPerMsg) / 2).toFixed(2)} ms`,
       SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ 0.80)`,
     ];
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
