@@ -22,6 +22,9 @@ import { registerSend } from './cli/commands/send.js';
 import { registerTestSmtp } from './cli/commands/test-smtp.js';
 import { diagnosticsAreaRoutes } from './wiring/diagnostics.js';
 
+/** Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections). */
+const GROUP_COMMIT_LANES_PG = 4;
+
 /** Everything a running Mailroom is made of; the one place where ports meet adapters. */
 export interface App {
   config: Readonly<MailroomConfig>;
@@ -60,7 +63,11 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const applied = await migrateToLatest(database.db);
     if (applied.length) logger.info({ applied }, 'database migrations applied');
     const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
-    const store = createStore(database.db, keyring, () => clock.now(), { groupTransaction: database.groupTransaction });
+    const store = createStore(database.db, keyring, () => clock.now(), {
+      groupTransaction: database.groupTransaction,
+      // PostgreSQL: a few batches commit in parallel (each is mostly round trips); SQLite has one writer.
+      groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : 1,
+    });
     const ctx: CoreContext = { store, clock, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
     const app: App = {
       config,

@@ -17,6 +17,12 @@ export interface GroupCommitOptions {
    * only ever hold the jobs of one event-loop turn.
    */
   maxWaitMs: number;
+  /**
+   * How many batches may commit at once. SQLite has one writer: 1. PostgreSQL commits
+   * concurrent transactions in parallel (and shares their WAL flushes itself), while one
+   * batch spends most of its time waiting on round trips: several lanes keep it busy.
+   */
+  lanes?: number;
 }
 
 interface Job<R> {
@@ -27,7 +33,8 @@ interface Job<R> {
 
 export class GroupCommit<R> {
   private queue: Job<R>[] = [];
-  private flushing = false;
+  /** Batches committing right now (at most opts.lanes). */
+  private active = 0;
   private scheduled = false;
   /** Flushes and jobs committed, for metrics and the benchmark. */
   readonly stats = { batches: 0, jobs: 0 };
@@ -46,8 +53,12 @@ export class GroupCommit<R> {
 
   private timer: NodeJS.Timeout | null = null;
 
+  private get lanes(): number {
+    return this.opts.lanes ?? 1;
+  }
+
   private schedule(): void {
-    if (this.flushing) return;
+    if (this.active >= this.lanes) return;
     if (this.queue.length >= this.opts.maxBatch) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -65,8 +76,8 @@ export class GroupCommit<R> {
   }
 
   private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
+    if (this.active >= this.lanes || this.queue.length === 0) return;
+    this.active++;
     const batch = this.queue.splice(0, this.opts.maxBatch);
     try {
       const results: unknown[] = [];
@@ -87,7 +98,7 @@ export class GroupCommit<R> {
         }
       }
     } finally {
-      this.flushing = false;
+      this.active--;
       if (this.queue.length) this.schedule();
     }
   }

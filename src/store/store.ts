@@ -38,7 +38,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repo
 }
 
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
-export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number, opts: { groupTransaction?: TransactionRunner } = {}): Store {
+export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number, opts: { groupTransaction?: TransactionRunner; groupLanes?: number } = {}): Store {
   const cache = new ConfigCache();
   const inTransaction =
     (runner: TransactionRunner): Store['transaction'] =>
@@ -53,7 +53,7 @@ export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number,
     };
   const transaction = inTransaction((fn) => db.transaction().execute(fn));
   // The group commit may run on a runner whose fsync leaves the event loop free (SQLite: wal-sync.ts).
-  const group = new GroupCommit<Repositories>(opts.groupTransaction ? inTransaction(opts.groupTransaction) : transaction);
+  const group = new GroupCommit<Repositories>(opts.groupTransaction ? inTransaction(opts.groupTransaction) : transaction, { maxBatch: 500, maxWaitMs: 2, lanes: opts.groupLanes ?? 1 });
   return {
     repos: cache.wrap(repositories(db, keyring, now), { cacheReads: true }),
     transaction,
