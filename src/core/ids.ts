@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { invalid } from './errors.js';
 
 /**
  * Identifiers are ULIDs with a short type prefix: time-ordered (so cursor pagination and
@@ -53,4 +54,17 @@ export function newId(prefix: string, now = Date.now()): string {
     if (++hi === TWO40) throw new RangeError('newId: random part exhausted within one millisecond');
   }
   return `${prefix}_${encode(lastTime, 10)}${encode(hi, 8)}${encode(lo, 8)}`;
+}
+
+/** True for an id newId(prefix) could have made. */
+export function isId(prefix: string, value: string): boolean {
+  return value.length === prefix.length + 27 && value.startsWith(`${prefix}_`) && /^[0-9a-hjkmnp-tv-z]{26}$/.test(value.slice(prefix.length + 1));
+}
+
+/**
+ * A list cursor is the id of the last item of the previous page. Anything else is refused,
+ * rather than silently starting again at page one (or comparing garbage against ids).
+ */
+export function assertCursor(prefix: string, cursor: string | undefined): void {
+  if (cursor !== undefined && !isId(prefix, cursor)) throw invalid('cursor', 'is not a cursor this list returned (use the nextCursor of the previous page, or leave it out for the first page)');
 }

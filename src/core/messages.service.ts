@@ -3,7 +3,7 @@ import type { Actor } from './audit.js';
 import { requirePermission, type Principal } from './auth.js';
 import { audit, type CoreContext } from './context.js';
 import { ErrorCodes, invalid, MailroomError, notFound } from './errors.js';
-import { newId } from './ids.js';
+import { assertCursor, newId } from './ids.js';
 import { CANCELLABLE, envelopeRecipients, LAST_INSTANT, MESSAGE_STATUSES, RETRYABLE, validateSubmission, type MessageStatus } from './messages.js';
 import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './outbox-port.js';
 import { resolveRoute } from './routing.js';
@@ -151,6 +151,7 @@ export function parseFilter(input: unknown): MessageFilter {
 }
 
 export async function listMessages(ctx: CoreContext, query: MessageQuery) {
+  assertCursor('msg', query.cursor);
   return ctx.store.repos.messages.list(query);
 }
 

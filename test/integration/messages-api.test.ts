@@ -104,6 +104,15 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     const far = await t.request({ method: 'GET', url: '/api/v1/messages?since=99999999999999999999' });
     expect(far.statusCode).toBe(400);
     expect(far.json().error.message).toContain('between 1970 and 9999');
+    // A cursor that no page returned is refused, not read as "start again".
+    for (const bad of ['garbage', "msg_' or 1=1 --", 'aud_01jz0000000000000000000000', seen[0].toUpperCase()]) {
+      const res = await t.request({ method: 'GET', url: `/api/v1/messages?cursor=${encodeURIComponent(bad)}` });
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'cursor' } });
+    }
+    const audit = await t.request({ method: 'GET', url: '/api/v1/audit?cursor=nope' });
+    expect(audit.statusCode).toBe(400);
+    expect(audit.json().error.message).toContain('nextCursor');
   });
 
   it('cancels and retries one message, refusing impossible transitions', async () => {

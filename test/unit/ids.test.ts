@@ -1,6 +1,6 @@
 import { decodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
+import { assertCursor, isId, newId } from '../../src/core/ids.js';
 
 describe('newId', () => {
   it('is prefix_ + 26 lower-case Crockford base32 characters, a valid ULID carrying the time', () => {
@@ -30,5 +30,14 @@ describe('newId', () => {
   it('refuses a time that does not fit 48 bits', () => {
     expect(() => newId('x', -1)).toThrow(RangeError);
     expect(() => newId('x', 2 ** 48)).toThrow(RangeError);
+  });
+
+  it('tells its own ids from anything else (cursors are checked with it)', () => {
+    const id = newId('msg');
+    expect(isId('msg', id)).toBe(true);
+    for (const bad of [id.toUpperCase(), `${id}x`, id.slice(0, -1), id.replace('msg_', 'aud_'), `msg_${'u'.repeat(26)}`, '']) expect(isId('msg', bad), bad).toBe(false);
+    expect(() => assertCursor('msg', undefined)).not.toThrow();
+    expect(() => assertCursor('msg', id)).not.toThrow();
+    expect(() => assertCursor('msg', 'garbage')).toThrow(/cursor: is not a cursor this list returned/);
   });
 });

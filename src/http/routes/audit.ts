@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
+import { assertCursor } from '../../core/ids.js';
 import { int } from '../../core/validate.js';
 
 type AuditQuery = { Querystring: { limit?: string; cursor?: string; action?: string; targetType?: string; targetId?: string; actor?: string } };
@@ -28,6 +29,7 @@ export function auditRoutes(ctx: CoreContext) {
       },
       async (req) => {
         const { limit, ...filters } = req.query;
+        assertCursor('aud', filters.cursor);
         const page = await ctx.store.repos.audit.list({ limit: limit ? int('limit', Number(limit), 1, 500) : 50, ...filters });
         return page;
       },
