@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 /** Helpers for the benchmark: free ports, Postfix's smtp-sink, peak RSS of a child. */
@@ -32,6 +32,39 @@ export function cpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (user + system) used so far by every process of a user (default: postgres), in ms;
+ * undefined off Linux or when there is no such user. Each process adds its children's time
+ * (cutime + cstime) too: the postmaster reaps its backends, so a backend that ended between
+ * two readings still counts. `only` narrows it to processes whose command line holds that text
+ * (a PostgreSQL backend's title names its database), e.g. to split one database's backends off
+ * from everything else the server does for other users of a shared machine.
+ */
+export function userCpuMs(user = 'postgres', only?: string): number | undefined {
+  let uid: number | undefined;
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+    uid = line === undefined ? undefined : Number(line.split(':')[2]);
+  } catch {
+    return undefined;
+  }
+  if (uid === undefined) return undefined;
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (statSync(`/proc/${pid}`).uid !== uid) continue;
+      if (only !== undefined && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(only)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // utime, stime, cutime, cstime: the 12th to 15th fields after the command name.
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      total += ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /**

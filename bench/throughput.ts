@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
-import { body, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs } from './peers.js';
+import { body, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs, userCpuMs } from './peers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
@@ -131,6 +131,8 @@ async function main() {
     const childCpu0 = cpuMs(child.pid as number);
     const threads0 = threadCpuMs(child.pid as number);
     const sinkCpu0 = cpuMs(sink.child.pid as number) ?? 0;
+    const pgCpu0 = databaseUrl ? userCpuMs('postgres') : undefined;
+    const pgDbCpu0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
     const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
@@ -147,14 +149,12 @@ async function main() {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const acceptSecs = (performance.now() - t0) / 1000;
 
-    const count = databaseUrl
-      ? async () => {
-          const c = new pg.Client({ connectionString: databaseUrl });
-          await c.connect();
-          const r = await c.query("select count(*)::int as n from messages where status = 'sent'");
-          await c.end();
-          return r.rows[0].n as number;
-        }
+    // One connection for all polls: a new one every 20 ms would fork a backend each time, and
+    // that CPU would land in the PostgreSQL figure below.
+    const counter = databaseUrl ? new pg.Client({ connectionString: databaseUrl }) : undefined;
+    await counter?.connect();
+    const count = counter
+      ? async () => (await counter.query("select count(*)::int as n from messages where status = 'sent'")).rows[0].n as number
       : (() => {
           const db = new Database(path.join(dataDir, 'mailroom.db'), { readonly: true, fileMustExist: true });
           return async () => (db.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
@@ -169,6 +169,9 @@ async function main() {
     const childCpu1 = cpuMs(child.pid as number);
     const threads1 = threadCpuMs(child.pid as number);
     const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / N;
+    const pgCpu1 = databaseUrl ? userCpuMs('postgres') : undefined;
+    const pgDbCpu1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
+    await counter?.end();
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / N;
     const rss = peakRssMiB(child.pid as number);
@@ -188,6 +191,9 @@ async function main() {
       `Mailroom CPU:  ${mailroomCpu === undefined ? 'n/a' : `${mailroomCpu.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
       `  by thread (ms per message): ${threadCpuLine(threads0, threads1, N) || 'n/a'}`,
       `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
+      pgCpu0 === undefined || pgCpu1 === undefined
+        ? ''
+        : `PostgreSQL CPU: ${((pgCpu1 - pgCpu0) / N).toFixed(2)} ms per message (all processes of user postgres, so anything else the server runs meanwhile too; this database's backends alone ${pgDbCpu0 === undefined || pgDbCpu1 === undefined ? 'n/a' : ((pgDbCpu1 - pgDbCpu0) / N).toFixed(2)} ms)`,
       !bareBefore || !bareAfter
         ? 'bare nodemailer pool: skipped'
         : `bare nodemailer pool (${POOL} connections, nothing stored): ${bareBefore.rate.toFixed(0)} msgs/s before, ${bareAfter.rate.toFixed(0)} after (mean ${bare.toFixed(0)}); CPU ${((bareBefore.cpuPerMsg + bareAfter.cpuPerMsg) / 2).toFixed(2)} ms per message, smtp-sink ${((bareBefore.sinkCpuPerMsg + bareAfter.sinkCpuPerMsg) / 2).toFixed(2)} ms`,
