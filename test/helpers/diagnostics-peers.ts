@@ -13,6 +13,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 export { freePort, waitForPort } from './ports.js';
 import { freePort, waitForPort } from './ports.js';
+import { startPrivatePostfix } from './postfix.js';
 
 /** A port nothing listens on (taken and released: closed for the test's lifetime in practice). */
 export const closedPort = freePort;
@@ -36,9 +37,7 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export function havePostfix(): boolean {
-  return existsSync('/usr/sbin/postfix') && existsSync('/usr/lib/postfix/sbin/smtpd') && process.getuid?.() === 0;
-}
+export { havePostfix } from './postfix.js';
 
 export interface PostfixInstance {
   port: number;
@@ -47,74 +46,21 @@ export interface PostfixInstance {
 }
 
 /**
- * A private Postfix: its own config, queue and data directories under a temp dir, smtpd on a
- * free loopback port with STARTTLS, nothing delivered anywhere (every message is discarded),
- * no DNS lookups.
+ * A private Postfix (test/helpers/postfix.ts) whose smtpd offers STARTTLS with `cert` and
+ * discards every message it accepts: nothing is delivered anywhere.
  */
 export async function startPostfix(cert: Cert): Promise<PostfixInstance> {
-  const dir = tempDir('mailroom-postfix-');
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  for (const d of ['conf', 'queue', 'data']) mkdirSync(path.join(dir, d));
-  chownSync(path.join(dir, 'data'), Number(execFileSync('id', ['-u', 'postfix']).toString().trim()), 0);
-  const main = `compatibility_level = 3.6
-queue_directory = ${dir}/queue
-data_directory = ${dir}/data
-mail_owner = postfix
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.test.invalid
-mydestination =
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-default_transport = discard:
-relay_transport = discard:
-smtpd_tls_cert_file = ${cert.certFile}
-smtpd_tls_key_file = ${cert.keyFile}
-smtpd_tls_security_level = may
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-maillog_file = ${dir}/maillog
-maillog_file_prefixes = ${dir}
-`;
-  writeFileSync(path.join(dir, 'conf/main.cf'), main);
-  const services = [
-    `127.0.0.1:${port} inet n - n - - smtpd`,
-    'pickup unix n - n 60 1 pickup',
-    'cleanup unix n - n - 0 cleanup',
-    'qmgr unix n - n 300 1 qmgr',
-    'rewrite unix - - n - - trivial-rewrite',
-    'bounce unix - - n - 0 bounce',
-    'defer unix - - n - 0 bounce',
-    'trace unix - - n - 0 bounce',
-    'verify unix - - n - 1 verify',
-    'proxymap unix - - n - - proxymap',
-    'discard unix - - n - - discard',
-    'error unix - - n - - error',
-    'retry unix - - n - - error',
-    'anvil unix - - n - 1 anvil',
-    'scache unix - - n - 1 scache',
-    'postlog unix-dgram n - n - 1 postlogd',
-    'tlsmgr unix - - n 1000? 1 tlsmgr',
-    'showq unix n - n - - showq',
-    'flush unix n - n 1000? 0 flush',
-  ];
-  writeFileSync(path.join(dir, 'conf/master.cf'), services.join('\n') + '\n');
-  const r = spawnSync('/usr/sbin/postfix', ['-c', path.join(dir, 'conf'), 'start'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`postfix did not start: ${r.stderr}${existsSync(path.join(dir, 'maillog')) ? readFileSync(path.join(dir, 'maillog'), 'utf8') : ''}`);
-  await waitForPort(port);
-  return {
-    port,
-    dir,
-    async stop() {
-      spawnSync('/usr/sbin/postfix', ['-c', path.join(dir, 'conf'), 'stop'], { encoding: 'utf8' });
-      rmSync(dir, { recursive: true, force: true });
+  return startPrivatePostfix({
+    main: {
+      default_transport: 'discard:',
+      relay_transport: 'discard:',
+      smtpd_tls_cert_file: cert.certFile,
+      smtpd_tls_key_file: cert.keyFile,
+      smtpd_tls_security_level: 'may',
     },
-  };
+    services: ['discard unix - - n - - discard', 'tlsmgr unix - - n 1000? 1 tlsmgr'],
+  });
 }
-
 
 export interface SmtpPeer {
   port: number;
