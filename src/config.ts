@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from './core/errors.js';
 
@@ -20,6 +21,12 @@ export interface MailroomConfig {
   /** DNS servers for the sender-domain check ("ip" or "ip:port"); empty = the system resolver. */
   dnsServers: string[];
   logLevel: string;
+  /**
+   * Which peers may speak for the client through X-Forwarded-For / -Proto / -Host (a reverse
+   * proxy terminating TLS): false (nobody), a hop count, or addresses/CIDRs. Decides the
+   * client IP in audit entries and the login throttle, and the session cookie's Secure flag.
+   */
+  trustProxy: false | number | string[];
   /** Workers run in this process (false for an API-only process). */
   runWorkers: boolean;
 }
@@ -35,6 +42,35 @@ export const DEPLOY_SMTP_VARS = [
   'MAILROOM_MAIL_FROM_NAME',
 ] as const;
 
+/**
+ * MAILROOM_TRUST_PROXY: unset or "false" → trust nobody; a number → that many proxy hops;
+ * otherwise a comma-separated list of proxy addresses or CIDRs ("127.0.0.1,10.0.0.0/8").
+ * "true" (trust anybody) is refused on purpose: anyone reaching the port could then choose
+ * the IP the audit log records and step around the login throttle.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): MailroomConfig['trustProxy'] {
+  const v = (raw ?? '').trim();
+  if (v === '' || v.toLowerCase() === 'false') return false;
+  if (v.toLowerCase() === 'true') {
+    problems.push('MAILROOM_TRUST_PROXY=true would let any client choose the IP the audit log records and step around the login throttle: give the proxy\'s address or CIDR (e.g. "127.0.0.1") or a hop count');
+    return false;
+  }
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops >= 1 && hops <= 10) return hops;
+  }
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((entry) => {
+    const [ip, bits, extra] = entry.split('/');
+    if (extra !== undefined || !isIP(ip)) return true;
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128));
+  });
+  if (!list.length || bad.length) {
+    problems.push(`MAILROOM_TRUST_PROXY must be the proxy's addresses or CIDRs (e.g. "127.0.0.1,10.0.0.0/8") or a hop count 1-10, got "${v}"${bad.length && list.length ? ` (not an address or CIDR: ${bad.join(', ')})` : ''}`);
+  }
+  return list;
+}
+
 function configError(message: string): MailroomError {
   return new MailroomError(ErrorCodes.CONFIG, message);
 }
@@ -45,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`MAILROOM_PORT must be a port number (0-65535), got "${env.MAILROOM_PORT}"`);
   const driver = (env.MAILROOM_MAIL_DRIVER || 'smtp').toLowerCase();
   if (driver !== 'smtp' && driver !== 'log') problems.push(`MAILROOM_MAIL_DRIVER must be "smtp" or "log", got "${env.MAILROOM_MAIL_DRIVER}"`);
+  const trustProxy = parseTrustProxy(env.MAILROOM_TRUST_PROXY, problems);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
   if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -66,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     allowPrivateHosts: (env.MAILROOM_ALLOW_PRIVATE_HOSTS || '').split(',').map((s) => s.trim()).filter(Boolean),
     dnsServers: (env.MAILROOM_DNS_SERVERS || '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.MAILROOM_LOG_LEVEL || 'info',
+    trustProxy,
     runWorkers: true,
     ...overrides,
   };

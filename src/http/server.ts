@@ -42,6 +42,11 @@ function defaultWebRoot(): string | undefined {
   return undefined;
 }
 
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
+
 /** Builds the HTTP server without listening, so tests can use inject(). */
 export async function buildServer(app: App, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
@@ -49,7 +54,9 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     // Request lines are not logged: bodies and headers may carry credentials.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 40 * 1024 * 1024,
-    trustProxy: false,
+    // Only the configured proxies may set the client IP and scheme (MAILROOM_TRUST_PROXY).
+    // A hop count becomes proxy-addr's "trust the first n hops" (Fastify's types only take the function form).
+    trustProxy: typeof app.config.trustProxy === 'number' ? trustHops(app.config.trustProxy) : app.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   registerErrorHandling(server);
