@@ -33,6 +33,7 @@ export const LIMITS = {
  */
 const ALLOWED_HEADER = /^(x-[a-z0-9-]+|list-unsubscribe|list-unsubscribe-post|list-id|in-reply-to|references|auto-submitted|precedence|importance)$/i;
 const FORBIDDEN_X = /^x-(mailroom-|originating-ip$)/i;
+const ASCII_ONLY_HEADER = /^(in-reply-to|references|list-unsubscribe|list-unsubscribe-post)$/i;
 
 export interface Attachment {
   filename: string;
@@ -98,6 +99,8 @@ function attachments(v: unknown): Attachment[] {
     const contentType = optStr(`${f}.contentType`, d.contentType, { max: 255 }) ?? 'application/octet-stream';
     assertHeaderSafe(`${f}.contentType`, contentType);
     if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(contentType)) throw invalid(`${f}.contentType`, 'must be a media type such as application/pdf');
+    // A multipart needs a boundary parameter (none can be given) and may not be base64 (RFC 2045 6.4).
+    if (/^multipart\//i.test(contentType)) throw invalid(`${f}.contentType`, 'must not be multipart/*: attach each part on its own, or send the file as application/octet-stream');
     const contentBase64 = str(`${f}.contentBase64`, d.contentBase64, { min: 0 }).replace(/\s+/g, '');
     if (contentBase64.length % 4 !== 0 || !BASE64.test(contentBase64)) throw invalid(`${f}.contentBase64`, 'must be base64-encoded content');
     const bytes = (contentBase64.length / 4) * 3 - (contentBase64.endsWith('==') ? 2 : contentBase64.endsWith('=') ? 1 : 0);
@@ -114,8 +117,12 @@ function headers(v: unknown): Record<string, string> {
   const names = Object.keys(d);
   if (names.length > LIMITS.headers) throw invalid('headers', `at most ${LIMITS.headers} custom headers`);
   const out: Record<string, string> = {};
+  const seen = new Set<string>();
   for (const name of names) {
     assertHeaderSafe(`headers name "${name.replace(/[\r\n\0]/g, '?')}"`, name);
+    // Header names are case-insensitive: "In-Reply-To" and "in-reply-to" would be two headers.
+    if (seen.has(name.toLowerCase())) throw invalid(`headers.${name}`, 'is given more than once (header names ignore case)');
+    seen.add(name.toLowerCase());
     if (!/^[A-Za-z0-9-]{1,76}$/.test(name) || !ALLOWED_HEADER.test(name) || FORBIDDEN_X.test(name)) {
       throw new MailroomError(
         ErrorCodes.HEADER_NOT_ALLOWED,
@@ -125,6 +132,9 @@ function headers(v: unknown): Record<string, string> {
     }
     const value = str(`headers.${name}`, d[name], { max: 998 });
     assertHeaderSafe(`headers.${name}`, value);
+    // Message ids and URIs cannot be RFC 2047-encoded (a client would read the encoded word
+    // literally), and raw 8-bit bytes are not allowed in a header: ASCII only.
+    if (ASCII_ONLY_HEADER.test(name) && !/^[\x20-\x7e\t]*$/.test(value)) throw invalid(`headers.${name}`, 'must be printable ASCII (percent-encode non-ASCII in URLs)');
     out[name] = value;
   }
   return out;

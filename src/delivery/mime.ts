@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as base64 from 'nodemailer/lib/base64';
-import { buildHeaderValue, foldLines, hasLongerLines, isPlainText } from 'nodemailer/lib/mime-funcs';
+import { buildHeaderValue, encodeWord, foldLines, hasLongerLines, isPlainText } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
 import type { Attachment } from '../core/messages.js';
@@ -28,7 +28,34 @@ const LINE = 76;
  * its constructor draws random bytes we do not need per message.
  */
 const headerEncoder = new MimeNode(false);
-const header = (key: string, value: string | { name?: string; address: string }[]) => foldLines(`${key}: ${headerEncoder.encodeHeaderValue(key, value as never)}`, LINE);
+function header(key: string, value: string): string {
+  // Text that already looks like an RFC 2047 word is passed through by the encoder (so callers
+  // can pre-encode), and a client decodes it: "=?utf-8?q?=0D=0A?=" became a line break in
+  // the Subject that validation refused as such. Encoding it makes the reader see what the
+  // caller wrote. Message ids and URLs are structured: an encoded word there would be read
+  // literally, so they are left alone here (below is their last resort).
+  if (value.includes('=?') && !STRUCTURED.test(key)) return foldLines(`${key}: ${encodeWord(value, 'Q', 52)}`, LINE);
+  const line = foldLines(`${key}: ${headerEncoder.encodeHeaderValue(key, value)}`, LINE);
+  if (fitsTheWire(line)) return line;
+  // Two cases the encoder leaves unsafe (MailComposer writes them the same way): a word of
+  // 997+ characters without a space, which no fold can split ("Subject:" + " <998 x>" is a
+  // 999-octet line, over SMTP's limit), and non-ASCII in In-Reply-To/References, which it
+  // copies as 8-bit bytes. RFC 2047 words split anywhere and are 7-bit. Clients decode them
+  // in Subject and X- headers; a message id that long or non-ASCII is not a real one anyway
+  // (validation refuses the non-ASCII ones now; this covers rows stored before).
+  return foldLines(`${key}: ${encodeWord(value, 'Q', 52)}`, LINE);
+}
+const STRUCTURED = /^(message-id|in-reply-to|references|list-unsubscribe|list-unsubscribe-post)$/i;
+const fitsTheWire = (folded: string) => !/[^\t\x20-\x7e\r\n]/.test(folded) && folded.split('\r\n').every((l) => l.length <= 998);
+
+/** From, To, Cc, Reply-To: a display name that looks like RFC 2047 words is encoded for the same reason. */
+function addressHeader(key: string, list: { name?: string; address: string }[]): string {
+  if (!list.some((a) => a.name?.includes('=?'))) return foldLines(`${key}: ${headerEncoder.encodeHeaderValue(key, list as never)}`, LINE);
+  // One mailbox at a time through the encoder (punycode, quoting); the look-alike names as Q
+  // words, which RFC 2047 5(3) allows in a phrase. Addresses are validated ASCII.
+  const mailboxes = list.map((a) => (a.name?.includes('=?') ? `${encodeWord(a.name, 'Q', 52)} <${a.address}>` : headerEncoder.encodeHeaderValue(key, [a] as never)));
+  return foldLines(`${key}: ${mailboxes.join(', ')}`, LINE);
+}
 
 /**
  * Composes the message in one synchronous pass: headers, then a single part, a
@@ -40,9 +67,9 @@ const header = (key: string, value: string | { name?: string; address: string }[
  * addresses, not from these headers.
  */
 export function composeMime(m: MimeInput): string {
-  const lines = [header('From', [m.from]), header('To', m.to)];
-  if (m.cc.length) lines.push(header('Cc', m.cc));
-  if (m.replyTo) lines.push(header('Reply-To', [{ address: m.replyTo }]));
+  const lines = [addressHeader('From', [m.from]), addressHeader('To', m.to)];
+  if (m.cc.length) lines.push(addressHeader('Cc', m.cc));
+  if (m.replyTo) lines.push(addressHeader('Reply-To', [{ address: m.replyTo }]));
   lines.push(header('Subject', m.subject));
   for (const [key, value] of Object.entries(m.headers)) lines.push(header(key, value));
   lines.push(
@@ -97,6 +124,9 @@ function preferQuotedPrintable(value: string): boolean {
 
 function attachmentPart(a: Attachment): Part {
   // Validated base64 may carry line breaks or other widths: decode and re-wrap at 76.
+  // Every type goes as base64, message/rfc822 too: RFC 2046 5.2.1 wants 7bit/8bit there, but
+  // the caller's bytes are unchecked (8-bit, bare LF, long lines), clients read base64 fine,
+  // and MailComposer's 8bit + inline makes readers merge the attached mail into the text.
   const content = base64.wrap(Buffer.from(a.contentBase64, 'base64').toString('base64'), LINE);
   return {
     headers: [
