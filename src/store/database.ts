@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
+import { prepareTemplatesOnConnect } from './pg-prepared.js';
 import type { TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './wal-sync.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -80,6 +81,8 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // The outbox's hot statements are parsed and planned once per connection, not per call.
+  prepareTemplatesOnConnect(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';

@@ -148,6 +148,9 @@ const completeRecipient = queryTemplate<'status' | 'code' | 'enhanced' | 'respon
  * `limit` rows. The statuses are literals: a planner can only match a partial index against
  * constants. SQLite without ANALYZE statistics still prefers messages_status_idx and sorts
  * every queued row (~6 ms per claim with a few thousand queued), so there the index is named.
+ * Not a prepared statement on PostgreSQL: a generic plan (which a prepared statement may
+ * switch to after five runs) cannot see how small `limit` and how far `now` are, and the
+ * claim runs once per batch of messages, so planning it each time costs little.
  */
 const claimTemplate = (skipLocked: boolean) =>
   queryTemplate<'owner' | 'leaseUntil' | 'now' | 'limit'>((db, slot) => {
@@ -161,7 +164,7 @@ const claimTemplate = (skipLocked: boolean) =>
       .where('id', 'in', due)
       .where(sql<boolean>`status in ${CLAIMABLE_SQL}`)
       .returningAll();
-  });
+  }, { prepare: false });
 const claimLocked = claimTemplate(true);
 const claimPlain = claimTemplate(false);
 

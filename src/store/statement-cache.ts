@@ -30,14 +30,30 @@ export function withStatementCache(sqlite: Database.Database, max = 500): Sqlite
 const SLOT = '\u0000mailroom-slot:';
 
 /**
+ * SQL text of every template that PostgreSQL should keep prepared, with the statement name
+ * to prepare it under (see pg-prepared.ts). One name per text for the life of the process,
+ * so a connection that has parsed a name always holds this very text under it.
+ */
+const preparedNames = new Map<string, string>();
+
+/** The prepared-statement name of a template's SQL text, or undefined for any other SQL. */
+export function preparedStatementName(sql: string): string | undefined {
+  return preparedNames.get(sql);
+}
+
+/**
  * A hot query built and compiled once per dialect, then run with new values: building a
  * Kysely query (parsing the value object, visiting the tree, compiling) costs more than
  * executing it on SQLite. `build` marks each varying value with `slot(name)`; the compiled
  * parameters are matched back to those names (other parameters are constants of the query),
  * so the template stays Kysely's own SQL (identifier quoting, placeholders per dialect) with
  * none of the per-call building.
+ *
+ * On PostgreSQL a template is also a named prepared statement per connection (parsed and
+ * planned once, not on every call) unless `prepare: false`: for a query whose best plan
+ * depends on its values, where a generic plan chosen after five runs could be a bad one.
  */
-export function queryTemplate<K extends string>(build: (db: Kysely<DB>, slot: (name: K) => never) => Compilable<unknown>) {
+export function queryTemplate<K extends string>(build: (db: Kysely<DB>, slot: (name: K) => never) => Compilable<unknown>, opts: { prepare?: boolean } = {}) {
   type Param = { slot: K } | { value: unknown };
   const compiled = new Map<string, { sql: string; params: Param[] }>();
   return <R = unknown>(db: Kysely<DB>, values: Record<K, unknown>): Promise<QueryResult<R>> => {
@@ -47,6 +63,7 @@ export function queryTemplate<K extends string>(build: (db: Kysely<DB>, slot: (n
       const c = build(db, (name) => `${SLOT}${name}` as never).compile();
       const params = c.parameters.map((p): Param => (typeof p === 'string' && p.startsWith(SLOT) ? { slot: p.slice(SLOT.length) as K } : { value: p }));
       t = { sql: c.sql, params };
+      if (opts.prepare !== false && !preparedNames.has(c.sql)) preparedNames.set(c.sql, `mailroom_${preparedNames.size + 1}`);
       compiled.set(dialect, t);
     }
     const { sql, params } = t;

@@ -1,0 +1,245 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageRecord, RecipientRecord } from '../../src/core/outbox-port.js';
+import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
+import { messagesRepository } from '../../src/store/messages.repository.js';
+import { migrateToLatest } from '../../src/store/migrator.js';
+import { prepareTemplatesOnConnect } from '../../src/store/pg-prepared.js';
+import { createPostgresDatabase, describeEachDialect, postgresAvailable } from '../helpers/dialects.js';
+
+/**
+ * The outbox's hot statements (both dialects) and, on
+ * PostgreSQL, named prepared statements for the templates (src/store/pg-prepared.ts).
+ * PostgreSQL runs with a pool of one connection, so every statement shares the connection
+ * whose prepared statements are being checked.
+ */
+
+const NOW = 1_700_000_000_000;
+
+function message(id: string, overrides: Partial<MessageRecord> = {}): MessageRecord {
+  return {
+    id,
+    direction: 'out',
+    status: 'queued',
+    purpose: 'default',
+    priority: 50,
+    accountId: null,
+    serverId: null,
+    routing: { accountId: null, serverId: null, reason: 'test', failoverAccountIds: [] },
+    from: { address: 'from@example.com' },
+    envelopeFrom: 'from@example.com',
+    to: [{ address: 'to@example.net' }],
+    cc: [],
+    bcc: [],
+    replyTo: null,
+    subject: `Subject ${id}`,
+    text: 'Hello',
+    html: null,
+    headers: {},
+    attachments: [],
+    sizeBytes: 5,
+    idempotencyScope: null,
+    idempotencyKey: null,
+    sendAt: NOW,
+    nextAttemptAt: NOW,
+    expireAt: NOW + 86_400_000,
+    attemptCount: 0,
+    leaseOwner: null,
+    leaseUntil: null,
+    source: 'api',
+    createdBy: null,
+    lastError: null,
+    messageIdHeader: null,
+    sentAt: null,
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...overrides,
+  };
+}
+
+function recipients(messageId: string, n: number): RecipientRecord[] {
+  const kinds = ['to', 'cc', 'bcc'] as const;
+  return Array.from({ length: n }, (_, i) => ({
+    messageId,
+    address: `r${i}@example.net`,
+    kind: kinds[i % 3],
+    status: i % 5 === 4 ? 'accepted' : 'pending',
+    code: i % 5 === 4 ? 250 : null,
+    enhancedCode: i % 5 === 4 ? '2.0.0' : null,
+    response: i % 5 === 4 ? `250 ok ${i}` : null,
+    updatedAt: NOW + i,
+  }));
+}
+
+const byAddress = (a: { address: string }, b: { address: string }) => a.address.localeCompare(b.address);
+
+await describeEachDialect('outbox hot statements', (dialect) => {
+  let database: StoreDatabase;
+  let dataDir: string;
+  let dropPg: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-prepared-'));
+    let databaseUrl: string | undefined;
+    if (dialect === 'postgres') {
+      const created = await createPostgresDatabase();
+      databaseUrl = created.url;
+      dropPg = created.drop;
+    }
+    database = openDatabase({ databaseUrl, dataDir, sqliteFile: ':memory:', poolSize: 1 });
+    await migrateToLatest(database.db);
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    await dropPg?.();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores every recipient of a message', async () => {
+    const repo = messagesRepository(database.db);
+    for (const n of [0, 1, 2, 3, 7, 13, 64, 100]) {
+      const id = `m-count-${n}`;
+      const want = recipients(id, n);
+      await repo.insert(message(id), want);
+      expect((await repo.recipients(id)).sort(byAddress)).toEqual([...want].sort(byAddress));
+    }
+  });
+
+  it('claims and completes messages the same way on every run (past the point where PostgreSQL may switch to a generic plan)', async () => {
+    const repo = messagesRepository(database.db);
+    for (let round = 0; round < 8; round++) {
+      const ids = [0, 1, 2].map((i) => `m-round-${round}-${i}`);
+      // Above the other tests' queued messages (priority 50), so exactly these three are claimed.
+      for (const [i, id] of ids.entries()) await repo.insert(message(id, { priority: 90 + i }), recipients(id, 2));
+      const claimed = await repo.claim({ owner: `w${round}`, now: NOW, leaseUntil: NOW + 60_000, limit: 3, skipLocked: dialect === 'postgres' });
+      expect(claimed.map((m) => m.id)).toEqual([...ids].reverse());
+      for (const m of claimed) {
+        expect(m.pending.sort(byAddress).map((r) => r.address)).toEqual(['r0@example.net', 'r1@example.net']);
+        const done = await repo.completeAttempt({
+          messageId: m.id,
+          leaseOwner: `w${round}`,
+          status: 'sent',
+          nextAttemptAt: NOW,
+          attemptCount: 1,
+          lastError: null,
+          sentAt: NOW + 1,
+          accountId: null,
+          serverId: null,
+          recipients: m.pending.map((r) => ({ address: r.address, status: 'accepted', code: 250, enhancedCode: '2.0.0', response: `250 queued ${m.id}` })),
+          attempt: { id: `a-${m.id}`, messageId: m.id, at: NOW + 1, durationMs: 7, accountId: null, serverId: null, outcome: 'sent', code: 250, enhancedCode: '2.0.0', response: '250 ok' },
+          now: NOW + 1,
+        });
+        expect(done).toBe(true);
+        // A lease the worker no longer holds writes nothing.
+        expect(await repo.completeAttempt({ messageId: m.id, leaseOwner: 'someone-else', status: 'failed', nextAttemptAt: NOW, attemptCount: 9, lastError: 'x', sentAt: null, accountId: null, serverId: null, recipients: [], attempt: null, now: NOW + 2 })).toBe(false);
+        const stored = await repo.get(m.id);
+        expect(stored).toMatchObject({ status: 'sent', attemptCount: 1, sentAt: NOW + 1, leaseOwner: null, leaseUntil: null, updatedAt: NOW + 1 });
+        expect((await repo.recipients(m.id)).map((r) => [r.status, r.code, r.response])).toEqual([
+          ['accepted', 250, `250 queued ${m.id}`],
+          ['accepted', 250, `250 queued ${m.id}`],
+        ]);
+        expect(await repo.attempts(m.id)).toEqual([{ id: `a-${m.id}`, messageId: m.id, at: NOW + 1, durationMs: 7, accountId: null, serverId: null, outcome: 'sent', code: 250, enhancedCode: '2.0.0', response: '250 ok' }]);
+      }
+    }
+  });
+
+  it('a hot statement that fails reports the database error and leaves the connection usable, in and out of a transaction', async () => {
+    const repo = messagesRepository(database.db);
+    await repo.insert(message('m-dup'), recipients('m-dup', 1));
+    // Twice each: the second failure is on a statement the connection has already prepared.
+    for (let i = 0; i < 2; i++) {
+      await expect(repo.insert(message('m-dup'), [])).rejects.toThrow(/unique|duplicate/i);
+      await expect(database.db.transaction().execute((trx) => messagesRepository(trx).insert(message('m-dup'), []))).rejects.toThrow(/unique|duplicate/i);
+    }
+    await repo.insert(message('m-after-failures'), recipients('m-after-failures', 3));
+    expect(await repo.recipients('m-after-failures')).toHaveLength(3);
+    await database.db.transaction().execute((trx) => messagesRepository(trx).insert(message('m-after-failures-trx'), recipients('m-after-failures-trx', 1)));
+    expect(await repo.get('m-after-failures-trx')).toMatchObject({ id: 'm-after-failures-trx', subject: 'Subject m-after-failures-trx' });
+  });
+
+  it.runIf(dialect === 'postgres')('PostgreSQL keeps the per-message templates prepared on the connection, and nothing else', async () => {
+    const repo = messagesRepository(database.db);
+    await repo.insert(message('m-listed', { priority: 99 }), recipients('m-listed', 1));
+    await repo.list({ limit: 5, status: ['queued'] });
+    const [claimed] = await repo.claim({ owner: 'lister', now: NOW, leaseUntil: NOW + 60_000, limit: 1, skipLocked: true });
+    expect(claimed.id).toBe('m-listed');
+    const attempt = { id: 'a-listed', messageId: 'm-listed', at: NOW, durationMs: 1, accountId: null, serverId: null, outcome: 'sent' as const, code: 250, enhancedCode: null, response: '250 ok' };
+    const recipient = { address: 'r0@example.net', status: 'accepted' as const, code: 250, enhancedCode: null, response: '250 ok' };
+    expect(await repo.completeAttempt({ messageId: 'm-listed', leaseOwner: 'lister', status: 'sent', nextAttemptAt: NOW, attemptCount: 1, lastError: null, sentAt: NOW, accountId: null, serverId: null, recipients: [recipient], attempt, now: NOW })).toBe(true);
+    const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(database.db);
+    const statements = rows.map((r) => r.statement);
+    expect(rows.every((r) => /^mailroom_\d+$/.test(r.name))).toBe(true);
+    expect(statements.some((s) => s.startsWith('insert into "messages"'))).toBe(true);
+    expect(statements.some((s) => s.startsWith('insert into "message_recipients"'))).toBe(true);
+    expect(statements.some((s) => s.startsWith('update "messages" set "status" = $1, "next_attempt_at"'))).toBe(true);
+    expect(statements.some((s) => s.startsWith('update "message_recipients"'))).toBe(true);
+    expect(statements.some((s) => s.startsWith('insert into "attempts"'))).toBe(true);
+    // The claim (prepare: false) and the ordinary Kysely queries stay unnamed.
+    expect(statements.some((s) => s.includes('skip locked') || s.startsWith('select'))).toBe(false);
+  });
+});
+
+describe.skipIf(!(await postgresAvailable()))('prepareTemplatesOnConnect on a pg.Pool', () => {
+  let url: string;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ url, drop } = await createPostgresDatabase());
+  });
+  afterAll(async () => drop?.());
+
+  const PROBE = 'select $1::int8 as n, $2::text as t, $3::text as missing, $4::bool as b, $5::numeric as d';
+
+  it('returns the same rows as the unnamed statement and prepares only the listed SQL', async () => {
+    const plain = new pg.Pool({ connectionString: url, max: 1 });
+    const named = new pg.Pool({ connectionString: url, max: 1 });
+    prepareTemplatesOnConnect(named, (text) => (text === PROBE ? 'probe' : undefined));
+    try {
+      for (const values of [
+        [1, 'a', null, true, '1.5'],
+        [9007199254740991, 'ü\u00e9', null, false, '-0.25'],
+        [0, '', null, null, null],
+      ]) {
+        const want = await plain.query(PROBE, values);
+        // Several runs: the sixth onwards may use PostgreSQL's generic plan.
+        for (let i = 0; i < 7; i++) {
+          const got = await named.query(PROBE, values);
+          expect(got.rows).toEqual(want.rows);
+          expect(got.fields.map((f) => [f.name, f.dataTypeID])).toEqual(want.fields.map((f) => [f.name, f.dataTypeID]));
+        }
+      }
+      expect((await named.query('select name, statement from pg_prepared_statements')).rows).toEqual([{ name: 'probe', statement: PROBE }]);
+    } finally {
+      await plain.end();
+      await named.end();
+    }
+  });
+
+  it('a value node-postgres cannot serialise fails that call only: the prepared statement keeps working', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    prepareTemplatesOnConnect(pool, (text) => (text === PROBE ? 'probe' : undefined));
+    // One checked-out client, as Kysely uses it: pg.Pool#query would drop a client after any
+    // error and hide what happens to the connection.
+    const client = await pool.connect();
+    try {
+      expect((await client.query(PROBE, [1, 'x', null, true, '1'])).rows[0].t).toBe('x');
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      // Unguarded, node-postgres would close "probe" on the server while still counting it
+      // as prepared, and every later call on this connection would fail.
+      await expect(client.query(PROBE, [1, circular, null, true, '1'])).rejects.toThrow(/circular/i);
+      expect((await client.query(PROBE, [2, 'y', null, false, '2'])).rows[0]).toMatchObject({ t: 'y', b: false });
+      // A database error (not an int8) on the prepared statement, then the same statement again.
+      await expect(client.query(PROBE, ['not a number', 'z', null, true, '1'])).rejects.toMatchObject({ code: '22P02' });
+      expect((await client.query(PROBE, [3, 'z', null, true, '3'])).rows[0]).toMatchObject({ t: 'z' });
+      expect((await client.query('select name from pg_prepared_statements')).rows).toEqual([{ name: 'probe' }]);
+    } finally {
+      client.release();
+      await pool.end();
+    }
+  });
+});
