@@ -12,7 +12,7 @@ import { prepareTemplatesOnConnect } from '../../src/store/pg-prepared.js';
 import { createPostgresDatabase, describeEachDialect, postgresAvailable } from '../helpers/dialects.js';
 
 /**
- * The outbox's hot statements (both dialects) and, on
+ * The outbox's hot statements: multi-row recipient inserts (both dialects) and, on
  * PostgreSQL, named prepared statements for the templates (src/store/pg-prepared.ts).
  * PostgreSQL runs with a pool of one connection, so every statement shares the connection
  * whose prepared statements are being checked.
@@ -100,7 +100,7 @@ await describeEachDialect('outbox hot statements', (dialect) => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('stores every recipient of a message', async () => {
+  it('stores every recipient of a message whatever the count (multi-row inserts of 64, 32 … 1)', async () => {
     const repo = messagesRepository(database.db);
     for (const n of [0, 1, 2, 3, 7, 13, 64, 100]) {
       const id = `m-count-${n}`;
@@ -155,6 +155,11 @@ await describeEachDialect('outbox hot statements', (dialect) => {
     for (let i = 0; i < 2; i++) {
       await expect(repo.insert(message('m-dup'), [])).rejects.toThrow(/unique|duplicate/i);
       await expect(database.db.transaction().execute((trx) => messagesRepository(trx).insert(message('m-dup'), []))).rejects.toThrow(/unique|duplicate/i);
+      // A recipient twice in one multi-row insert fails as a whole: no half-inserted message.
+      await expect(database.db.transaction().execute((trx) => messagesRepository(trx).insert(message(`m-twice-${i}`), [...recipients(`m-twice-${i}`, 1), ...recipients(`m-twice-${i}`, 1)]))).rejects.toThrow(
+        /unique|duplicate/i,
+      );
+      expect(await repo.get(`m-twice-${i}`)).toBeUndefined();
     }
     await repo.insert(message('m-after-failures'), recipients('m-after-failures', 3));
     expect(await repo.recipients('m-after-failures')).toHaveLength(3);
