@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline]
+ * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline] [--postfix]
  *
  * Starts Mailroom (`mailroom start`, its own temp data dir) in front of Postfix's smtp-sink,
  * sends N messages of ~2 KB through the HTTP API over real HTTP, and prints accept msgs/s,
@@ -11,6 +11,12 @@
  * The bare pool runs before AND after Mailroom and the ratio uses their mean, so a machine
  * whose load changes during the run skews it less. CPU per message (user + system, all
  * threads) is printed for both: unlike msgs/s it hardly depends on what else the machine runs.
+ *
+ * --postfix also measures Postfix as a relay in the same run, after the bare pool, against the
+ * same sink (bench/postfix-relay.ts): a private Postfix instance (own config, queue and data
+ * dirs under a temp dir; root only) takes the same N messages from a 20-connection nodemailer
+ * pool and relays them with 20 parallel deliveries; its rate is N / time until its queue is
+ * empty, and "Mailroom end-to-end / Postfix relay" compares the two.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +28,7 @@ import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { body, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs, userCpuMs } from './peers.js';
+import { measurePostfixRelay } from './postfix-relay.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
@@ -33,6 +40,7 @@ const N = Number(arg('messages', '20000'));
 const CONCURRENCY = Number(arg('concurrency', '64'));
 const PG_URL = arg('postgres', '');
 const SKIP_BASELINE = process.argv.includes('--skip-baseline');
+const POSTFIX = process.argv.includes('--postfix');
 const POOL = 20;
 
 async function baseline(port: number, sinkPid: number): Promise<{ rate: number; cpuPerMsg: number; sinkCpuPerMsg: number }> {
@@ -179,6 +187,7 @@ async function main() {
     await new Promise((r) => child.once('exit', r));
     const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
+    const postfix = POSTFIX ? await measurePostfixRelay({ sinkPort: sink.port, sinkPid: sink.child.pid as number, messages: N, pool: POOL }) : undefined;
     const mailroomCpu = childCpu0 !== undefined && childCpu1 !== undefined ? (childCpu1 - childCpu0) / N : undefined;
 
     latencies.sort((a, b) => a - b);
@@ -198,6 +207,10 @@ async function main() {
         ? 'bare nodemailer pool: skipped'
         : `bare nodemailer pool (${POOL} connections, nothing stored): ${bareBefore.rate.toFixed(0)} msgs/s before, ${bareAfter.rate.toFixed(0)} after (mean ${bare.toFixed(0)}); CPU ${((bareBefore.cpuPerMsg + bareAfter.cpuPerMsg) / 2).toFixed(2)} ms per message, smtp-sink ${((bareBefore.sinkCpuPerMsg + bareAfter.sinkCpuPerMsg) / 2).toFixed(2)} ms`,
       SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ 0.80)`,
+      postfix
+        ? `Postfix relay: ${postfix.rate.toFixed(0)} msgs/s (CPU ${postfix.cpuPerMsg.toFixed(2)} ms per message, all Postfix processes); Mailroom end-to-end / Postfix relay: ${(e2e / postfix.rate).toFixed(2)}×\n` +
+          `  beside it: all ${N} accepted by its smtpd in ${postfix.acceptSecs.toFixed(2)} s, delivered in ${postfix.secs.toFixed(2)} s; the submitting pool ${postfix.clientCpuPerMsg.toFixed(2)} ms, smtp-sink ${postfix.sinkCpuPerMsg.toFixed(2)} ms per message; ${(postfix.reusedShare * 100).toFixed(0)}% of its deliveries reused a cached connection`
+        : '',
     ];
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
   } finally {
