@@ -148,6 +148,44 @@ await describeEachDialect('outbox hot statements', (dialect) => {
     }
   });
 
+  it('an outcome is written only while the worker holds the lease, for any number of recipients, with or without an attempt row', async () => {
+    const repo = messagesRepository(database.db);
+    for (const n of [0, 1, 8, 10]) {
+      for (const withAttempt of [true, false]) {
+        const id = `m-outcome-${n}-${withAttempt}`;
+        await repo.insert(message(id, { priority: 95 }), recipients(id, n));
+        const [claimed] = await repo.claim({ owner: 'holder', now: NOW, leaseUntil: NOW + 60_000, limit: 1, skipLocked: dialect === 'postgres' });
+        expect(claimed.id).toBe(id);
+        const outcome = (owner: string, code: number) => ({
+          messageId: id,
+          leaseOwner: owner,
+          status: 'deferred' as const,
+          nextAttemptAt: NOW + 1000,
+          attemptCount: 1,
+          lastError: `4xx from ${owner}`,
+          sentAt: null,
+          accountId: null,
+          serverId: null,
+          recipients: recipients(id, n).map((r) => ({ address: r.address, status: 'deferred' as const, code, enhancedCode: '4.0.0', response: `${code} from ${owner}` })),
+          attempt: withAttempt ? { id: `a-${id}-${owner}`, messageId: id, at: NOW, durationMs: 3, accountId: null, serverId: null, outcome: 'deferred' as const, code, enhancedCode: '4.0.0', response: `${code} from ${owner}` } : null,
+          now: NOW + 5,
+        });
+        expect(await repo.completeAttempt(outcome('intruder', 451))).toBe(false);
+        expect((await repo.get(id))?.status).toBe('sending');
+        expect((await repo.recipients(id)).map((r) => r.response)).toEqual(recipients(id, n).map((r) => r.response));
+        expect(await repo.attempts(id)).toEqual([]);
+        expect(await repo.completeAttempt(outcome('holder', 421))).toBe(true);
+        expect(await repo.get(id)).toMatchObject({ status: 'deferred', lastError: '4xx from holder', nextAttemptAt: NOW + 1000, leaseOwner: null });
+        expect((await repo.recipients(id)).sort(byAddress)).toEqual(
+          recipients(id, n)
+            .map((r) => ({ ...r, status: 'deferred', code: 421, enhancedCode: '4.0.0', response: '421 from holder', updatedAt: NOW + 5 }))
+            .sort(byAddress),
+        );
+        expect((await repo.attempts(id)).map((a) => [a.id, a.code, a.durationMs, a.at])).toEqual(withAttempt ? [[`a-${id}-holder`, 421, 3, NOW]] : []);
+      }
+    }
+  });
+
   it('a hot statement that fails reports the database error and leaves the connection usable, in and out of a transaction', async () => {
     const repo = messagesRepository(database.db);
     await repo.insert(message('m-dup'), recipients('m-dup', 1));
