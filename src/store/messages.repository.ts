@@ -200,10 +200,10 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
     // LIKE is case-insensitive on SQLite but not on PostgreSQL: compare lower-cased on both.
     if (f.q) q = q.where(sql<boolean>`lower(subject) like ${'%' + likeEscape(f.q.toLowerCase()) + '%'} escape '\\'`);
     if (f.recipient) {
+      // "Messages among those this address received": the subquery walks the index on
+      // lower(address) (migration 005); a correlated EXISTS would probe every message instead.
       const addr = f.recipient.toLowerCase();
-      q = q.where(({ exists, selectFrom }) =>
-        exists(selectFrom('message_recipients as r').select('r.message_id').whereRef('r.message_id', '=', 'messages.id').where(sql<boolean>`lower(r.address) = ${addr}`)),
-      );
+      q = q.where('messages.id', 'in', db.selectFrom('message_recipients').select('message_id').where(sql<boolean>`lower(address) = ${addr}`));
     }
     return q;
   };

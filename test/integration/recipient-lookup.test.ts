@@ -1,0 +1,44 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+await describeEachDialect('email log: search by recipient', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('finds the messages an address received as to, cc or bcc, whatever the case, newest first', async () => {
+    const send = (body: object) => t.request({ method: 'POST', url: '/api/v1/messages', payload: { subject: 's', text: 'x', ...body } });
+    const ids: string[] = [];
+    for (const body of [{ to: ['Ann@Example.net'] }, { to: ['bob@example.net'], cc: ['ann@example.net'] }, { to: ['carol@example.net'] }, { to: ['dave@example.net'], bcc: ['ANN@example.NET'] }]) {
+      const res = await send(body);
+      expect(res.statusCode).toBe(202);
+      ids.push(res.json().id);
+    }
+    const found = (await t.request({ method: 'GET', url: '/api/v1/messages?recipient=aNN@example.net' })).json();
+    expect(found.items.map((m: { id: string }) => m.id)).toEqual([ids[3], ids[1], ids[0]]);
+    const paged = (await t.request({ method: 'GET', url: `/api/v1/messages?recipient=ann@example.net&limit=1&cursor=${ids[3]}` })).json();
+    expect(paged.items.map((m: { id: string }) => m.id)).toEqual([ids[1]]);
+    expect((await t.request({ method: 'GET', url: '/api/v1/messages?recipient=nobody@example.net' })).json().items).toEqual([]);
+  });
+
+  it('answers that search from the index on lower(address), not by reading every recipient', async () => {
+    const db = t.app.db;
+    if (dialect === 'sqlite') {
+      const plan = await sql<{ detail: string }>`explain query plan select message_id from message_recipients where lower(address) = ${'ann@example.net'}`.execute(db);
+      expect(plan.rows.map((r) => r.detail).join('\n')).toMatch(/USING (COVERING )?INDEX message_recipients_lower_address_idx/);
+    } else {
+      // The table is tiny here, so forbid the sequential scan: the plan shows whether the index can serve the expression.
+      const plan = await db.connection().execute(async (c) => {
+        await sql`set enable_seqscan = off`.execute(c);
+        const rows = (await sql<{ 'QUERY PLAN': string }>`explain select message_id from message_recipients where lower(address) = ${'ann@example.net'}`.execute(c)).rows;
+        await sql`reset enable_seqscan`.execute(c);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toMatch(/message_recipients_lower_address_idx/);
+    }
+  });
+});
