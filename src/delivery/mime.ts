@@ -4,22 +4,10 @@ import { buildHeaderValue, encodeWord, foldLines, hasLongerLines, isPlainText } 
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
 import type { Attachment } from '../core/messages.js';
+import type { MessageRecord } from '../core/outbox-port.js';
 
-/** What a message needs to become an RFC 5322 / MIME document (a subset of the stored row). */
-export interface MimeInput {
-  id: string;
-  from: { name?: string; address: string };
-  to: { name?: string; address: string }[];
-  cc: { name?: string; address: string }[];
-  replyTo: string | null;
-  subject: string;
-  text: string | null;
-  html: string | null;
-  headers: Record<string, string>;
-  attachments: Attachment[];
-  messageIdHeader: string | null;
-  createdAt: number;
-}
+/** What a message needs to become an RFC 5322 / MIME document: part of the stored row. */
+export type MimeInput = Pick<MessageRecord, 'id' | 'from' | 'to' | 'cc' | 'replyTo' | 'subject' | 'text' | 'html' | 'headers' | 'attachments' | 'messageIdHeader' | 'createdAt'>;
 
 const LINE = 76;
 /**

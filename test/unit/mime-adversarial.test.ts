@@ -6,6 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { envelopeRecipients, validateSubmission, type Submission } from '../../src/core/messages.js';
 import { composeMime, type MimeInput } from '../../src/delivery/mime.js';
+import { orderMessage } from '../helpers/mime-message.js';
 
 /*
  * An adversarial review of composeMime: the same input through nodemailer's MailComposer (what
@@ -14,20 +15,7 @@ import { composeMime, type MimeInput } from '../../src/delivery/mime.js';
  * add a header, a MIME part or a recipient.
  */
 
-const base: MimeInput = {
-  id: 'msg_01TEST',
-  from: { name: 'Shop', address: 'noreply@shop.example' },
-  to: [{ address: 'ann@example.net' }],
-  cc: [],
-  replyTo: null,
-  subject: 'Your order',
-  text: 'Hello Ann,\nyour order has shipped.\n',
-  html: null,
-  headers: {},
-  attachments: [],
-  messageIdHeader: '<01TEST@shop.example>',
-  createdAt: Date.UTC(2026, 10, 22, 8, 30, 0),
-};
+const base: MimeInput = orderMessage;
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 const file = (filename: string, content: string | Buffer = 'x', contentType = 'text/plain') => ({ filename, contentType, contentBase64: b64(content) });
 

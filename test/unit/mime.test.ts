@@ -1,21 +1,9 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeMime, type MimeInput } from '../../src/delivery/mime.js';
+import { orderMessage } from '../helpers/mime-message.js';
 
-const base: MimeInput = {
-  id: 'msg_01TEST',
-  from: { name: 'Shop', address: 'noreply@shop.example' },
-  to: [{ address: 'ann@example.net' }],
-  cc: [],
-  replyTo: null,
-  subject: 'Your order',
-  text: 'Hello Ann,\nyour order has shipped.\n',
-  html: null,
-  headers: {},
-  attachments: [],
-  messageIdHeader: '<01TEST@shop.example>',
-  createdAt: Date.UTC(2026, 10, 22, 8, 30, 0),
-};
+const base: MimeInput = orderMessage;
 
 const compose = (patch: Partial<MimeInput>) => composeMime({ ...base, ...patch });
 const parse = (raw: string) => simpleParser(Buffer.from(raw));
