@@ -219,6 +219,122 @@ describe.runIf(run)('admin UI in Chromium: domains, IMAP, aliases, purposes, use
     expect(sent.status).toBe(202);
   });
 
+  it('servers: sending limits set in the folded section, the API validation error at the field, shown in the list, cleared again', async () => {
+    // The PATCH the form sends, and the API's answer to it.
+    const savedPatch = () => page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/servers/${serverId}`));
+    await page.goto(`/servers/${serverId}`);
+    const limits = page.getByTestId('server-rate-limits');
+    expect(await limits.locator('summary').textContent()).toBe('Sending limits (none)');
+    expect(await limits.getAttribute('open')).toBeNull();
+    await limits.locator('summary').click();
+    expect(await limits.textContent()).toContain("on top of each account's own limits; a message over either waits for the next window, it does not fail");
+    const perMinute = limits.getByLabel('Per minute');
+    await perMinute.fill('0');
+    await limits.getByLabel('Per day').fill('5000');
+    // Folded again before saving: the rejected value has to unfold it, or its message is hidden.
+    await limits.locator('summary').click();
+    expect(await limits.getAttribute('open')).toBeNull();
+    let answer = savedPatch();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    expect((await answer).status()).toBe(400);
+    expect((await answer).request().postDataJSON().rateLimit).toEqual({ perMinute: 0, perDay: 5000 });
+    const limitError = limits.locator('.field-error');
+    await limitError.waitFor();
+    expect(await limits.getAttribute('open')).toBe('');
+    // The field name is stripped: beside the field only the rule is left (the API says "must be >= 1").
+    expect(await limitError.textContent()).toMatch(/^must be\b.*\b1\b/);
+    expect(await perMinute.getAttribute('aria-invalid')).toBe('true');
+    expect(await perMinute.getAttribute('aria-describedby')).toBe(await limitError.getAttribute('id'));
+    expect(await limits.getByLabel('Per day').getAttribute('aria-invalid')).toBeNull();
+    expect(await page.getByRole('alert').first().textContent()).toContain('rateLimit.perMinute');
+    await screenshot(page, '32-server-rate-limit-error');
+
+    await perMinute.fill('100');
+    answer = savedPatch();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    expect((await answer).status()).toBe(200);
+    const stored = (await api<{ rateLimit: unknown; source: string }>('GET', `/servers/${serverId}`)).body;
+    expect(stored.rateLimit).toEqual({ perMinute: 100, perDay: 5000 });
+
+    await page.getByRole('link', { name: 'Mail servers' }).click();
+    const row = page.getByRole('row', { name: /Local relay/ });
+    await row.getByText('≤ 100/min · 5,000/day').waitFor();
+    await screenshot(page, '33-servers-rate-limits');
+
+    // A server with limits opens with its section unfolded and the stored values in the boxes.
+    await row.getByRole('link', { name: 'Local relay' }).click();
+    await limits.locator('summary').getByText('(≤ 100/min · 5,000/day)').waitFor();
+    expect(await limits.getAttribute('open')).toBe('');
+    expect([await perMinute.inputValue(), await limits.getByLabel('Per hour').inputValue(), await limits.getByLabel('Per day').inputValue()]).toEqual(['100', '', '5000']);
+    await perMinute.fill('');
+    await limits.getByLabel('Per day').fill('');
+    answer = savedPatch();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    expect((await answer).status()).toBe(200);
+    expect((await answer).request().postDataJSON()).toHaveProperty('rateLimit', null);
+    expect((await api<{ rateLimit: unknown }>('GET', `/servers/${serverId}`)).body.rateLimit).toBeNull();
+    await page.getByRole('link', { name: 'Mail servers' }).click();
+    await row.getByText('none', { exact: true }).waitFor();
+  });
+
+  it('servers: saving a MAILROOM_SMTP_* server with the limits untouched sends no rateLimit, so it is not overridden; phone width', async () => {
+    // Its own Mailroom: the env-sourced server and account would otherwise change the other tests' lists.
+    const envLive = await startMailroom('sqlite', {
+      env: { MAILROOM_SMTP_HOST: 'smtp.example.com', MAILROOM_SMTP_PORT: '587', MAILROOM_MAIL_FROM_ADDRESS: 'deploy@example.net', MAILROOM_MAIL_FROM_NAME: 'Deploy' },
+      config: { runWorkers: false },
+    });
+    const desk = await newPage(browser, envLive.baseUrl);
+    const phone = await newPage(browser, envLive.baseUrl, { width: 390, height: 844 });
+    try {
+      const get = async () => {
+        const res = await envLive.t.request({ method: 'GET', url: '/api/v1/servers' });
+        const s = (res.json() as { items: { id: string; source: string; overridden: string[]; rateLimit: unknown }[] }).items;
+        expect(s).toHaveLength(1);
+        return s[0]!;
+      };
+      const envServer = await get();
+      expect(envServer.source).toBe('env');
+      const savedPatch = () => desk.page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/servers/${envServer.id}`));
+      await login(desk.page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await desk.page.goto(`/servers/${envServer.id}`);
+      const limits = desk.page.getByTestId('server-rate-limits');
+      await limits.locator('summary').click();
+      // Looked at but left as it was: nothing of it goes to the API.
+      let answer = savedPatch();
+      await desk.page.getByRole('button', { name: 'Save changes' }).click();
+      expect((await answer).status()).toBe(200);
+      const untouched = (await answer).request().postDataJSON() as Record<string, unknown>;
+      expect(Object.keys(untouched).sort()).toEqual(['name', 'smtp', 'version']);
+      expect((await get()).overridden).toEqual([]);
+
+      await desk.page.goto(`/servers/${envServer.id}`);
+      await limits.locator('summary').click();
+      await limits.getByLabel('Per hour').fill('50');
+      answer = savedPatch();
+      await desk.page.getByRole('button', { name: 'Save changes' }).click();
+      expect((await answer).status()).toBe(200);
+      expect((await answer).request().postDataJSON().rateLimit).toEqual({ perHour: 50 });
+      const after = await get();
+      expect(after.rateLimit).toEqual({ perHour: 50 });
+      expect(after.overridden).toEqual(['rateLimit']);
+      expect(after.source).toBe('env');
+
+      await login(phone.page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await phone.page.goto('/servers');
+      await phone.page.getByText('≤ 50/h').waitFor();
+      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.page.goto(`/servers/${envServer.id}`);
+      await phone.page.getByTestId('server-rate-limits').getByLabel('Per hour').waitFor();
+      await screenshot(phone.page, '34-phone-server-rate-limits');
+      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect([...desk.errors, ...phone.errors]).toEqual([]);
+    } finally {
+      await desk.context.close();
+      await phone.context.close();
+      await envLive.close();
+    }
+  });
+
   it('account and server pages: Test connection and Send test email on the single view', async () => {
     await page.goto(`/accounts/${accountId}`);
     const tools = page.getByRole('region', { name: 'Try this account' });

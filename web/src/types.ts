@@ -46,7 +46,7 @@ export interface MailServer {
   smtp: SmtpSettings;
   imap: { host: string; port: number; security: 'tls' | 'starttls' | 'none' } | null;
   retry: { backoffSec: number[]; intervalSec: number; expireAfterSec: number };
-  rateLimit: { perMinute?: number; perHour?: number; perDay?: number } | null;
+  rateLimit: RateLimit | null;
   source: 'database' | 'env';
   overridden?: string[];
   version: number;

@@ -1,22 +1,9 @@
 import { useState, type KeyboardEvent } from 'react';
-import type { RateLimit } from '../types.js';
-import { Field } from './ui.js';
+import { errorFor, FieldError } from './FieldError.js';
 
-/** The API's validation message beside the field it names (the summary box above says it too). */
-export function FieldError({ id, message }: { id: string; message: string | null }) {
-  if (!message) return null;
-  return (
-    <span className="field-error" id={id}>
-      {message}
-    </span>
-  );
-}
-
-/** "aliases.1: …" → the part after the field name, which is what reads well beside the field. */
-export function errorFor(field: string | null, error: string | null, prefix: string): string | null {
-  if (!field || !error || !(field === prefix || field.startsWith(`${prefix}.`))) return null;
-  return error.replace(/^[\w.[\]]+:\s*/, '');
-}
+// The rate-limit fields live in their own module, shared with the server form; re-exported here
+// so the account form's import keeps working.
+export { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
 
 /**
  * Extra From identities: full addresses or "@domain" (any address at that domain). Added one by
@@ -75,49 +62,5 @@ export function AliasesField({ id, value, onChange, field, error }: { id: string
         Messages may use these as From instead of the sender address; “@example.com” allows any address at that domain.
       </small>
     </div>
-  );
-}
-
-export type RateDraft = { perMinute: string; perHour: string; perDay: string };
-
-export function rateDraft(r: RateLimit | null | undefined): RateDraft {
-  return { perMinute: r?.perMinute?.toString() ?? '', perHour: r?.perHour?.toString() ?? '', perDay: r?.perDay?.toString() ?? '' };
-}
-
-/** Empty boxes mean "no limit"; all empty is null. Values go as typed numbers so the API judges them. */
-export function rateBody(d: RateDraft): RateLimit | null {
-  const out: RateLimit = {};
-  for (const k of ['perMinute', 'perHour', 'perDay'] as const) if (d[k].trim() !== '') out[k] = Number(d[k]);
-  return Object.keys(out).length ? out : null;
-}
-
-const RATE_LABELS = { perMinute: 'Per minute', perHour: 'Per hour', perDay: 'Per day' } as const;
-
-export function RateLimitFields({ id, value, onChange, field, error }: { id: string; value: RateDraft; onChange: (v: RateDraft) => void; field: string | null; error: string | null }) {
-  return (
-    <fieldset className="field-wide" data-testid="rate-limits">
-      <legend>Sending limits of this account</legend>
-      <p className="hint">Messages over a limit wait for the next window (they are not lost). Empty: no limit of its own; the server's limits still apply.</p>
-      <div className="form-grid">
-        {(['perMinute', 'perHour', 'perDay'] as const).map((k) => {
-          const message = errorFor(field, error, `rateLimit.${k}`) ?? (field === 'rateLimit' ? errorFor(field, error, 'rateLimit') : null);
-          return (
-            <Field key={k} label={RATE_LABELS[k]} id={`${id}-rate-${k}`}>
-              <input
-                id={`${id}-rate-${k}`}
-                type="number"
-                inputMode="numeric"
-                value={value[k]}
-                onChange={(e) => onChange({ ...value, [k]: e.target.value })}
-                placeholder="no limit"
-                aria-invalid={message ? true : undefined}
-                aria-describedby={message ? `${id}-rate-${k}-error` : undefined}
-              />
-              <FieldError id={`${id}-rate-${k}-error`} message={message} />
-            </Field>
-          );
-        })}
-      </div>
-    </fieldset>
   );
 }

@@ -4,7 +4,8 @@ import { useAction } from '../hooks.js';
 import type { DiagnosticResult, MailServer, SmtpSettings } from '../types.js';
 import { DiagnosticSteps } from './DiagnosticSteps.js';
 import { SecurityFields, type SecurityValue } from './SecurityFields.js';
-import { extrasBody, extrasFrom, ServerExtras } from './ServerExtras.js';
+import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
+import { extrasBody, extrasFrom, ServerExtras, ServerRateLimits } from './ServerExtras.js';
 import { ErrorBox, Field } from './ui.js';
 
 export interface ServerDraft {
@@ -67,6 +68,7 @@ interface Props {
 export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, onCancel }: Props) {
   const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
   const [extras, setExtras] = useState(() => extrasFrom(server));
+  const [rate, setRate] = useState(() => rateDraft(server?.rateLimit));
   const [testUser, setTestUser] = useState('');
   const [testPassword, setTestPassword] = useState('');
   const [result, setResult] = useState<DiagnosticResult | null>(null);
@@ -77,9 +79,14 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    // Untouched IMAP/retry sections are not sent, so an env-sourced server does not look overridden.
+    // Untouched IMAP/retry and limits sections are not sent, so an env-sourced server does not look overridden.
     const extrasChanged = !server || JSON.stringify(extras) !== JSON.stringify(extrasFrom(server));
-    const body = { name: d.name.trim(), smtp: smtpBody(d), ...(extrasChanged ? extrasBody(extras) : {}) };
+    const body = {
+      name: d.name.trim(),
+      smtp: smtpBody(d),
+      ...(extrasChanged ? extrasBody(extras) : {}),
+      ...(rateChanged(rate, server?.rateLimit) ? { rateLimit: rateBody(rate) } : {}),
+    };
     const saved = await save.run(() =>
       server ? api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version }) : api.post<MailServer>('/servers', body),
     );
@@ -121,6 +128,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
               </Field>
             </div>
           </details>
+          <ServerRateLimits idPrefix={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
           <ServerExtras idPrefix={id} value={extras} onChange={setExtras} />
         </div>
       </fieldset>

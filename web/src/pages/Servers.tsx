@@ -1,5 +1,6 @@
 import { api, notifyChanged } from '../api.js';
 import { ImapTest } from '../components/ImapTest.js';
+import { rateSummary } from '../components/RateLimitFields.js';
 import { SendTestEmail } from '../components/SendTestEmail.js';
 import { ServerForm } from '../components/ServerForm.js';
 import { Badge, ConfirmButton, Empty, ErrorBox, Notice, PageHeader, Spinner } from '../components/ui.js';
@@ -76,6 +77,7 @@ export function Servers() {
                 <th scope="col">Host</th>
                 <th scope="col">Encryption</th>
                 <th scope="col">Accounts</th>
+                <th scope="col">Limits</th>
                 <th scope="col">Source</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
@@ -104,6 +106,7 @@ export function Servers() {
                       ) : null}
                     </td>
                     <td data-label="Accounts">{n ?? '…'}</td>
+                    <td data-label="Limits">{rateSummary(s.rateLimit) ?? <span className="muted">none</span>}</td>
                     <td data-label="Source">
                       <Badge kind={s.source === 'env' ? 'info' : 'neutral'}>{s.source}</Badge>
                     </td>
