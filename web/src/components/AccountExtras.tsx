@@ -1,10 +1,6 @@
 import { useState, type KeyboardEvent } from 'react';
 import { errorFor, FieldError } from './FieldError.js';
 
-// The rate-limit fields live in their own module, shared with the server form; re-exported here
-// so the account form's import keeps working.
-export { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
-
 /**
  * Extra From identities: full addresses or "@domain" (any address at that domain). Added one by
  * one (Enter or the Add button), removed with their ✕; the list is checked by the API on save.

@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { api, notifyChanged } from '../api.js';
 import { useAction } from '../hooks.js';
 import type { MailAccount, MailServer } from '../types.js';
-import { AliasesField, rateBody, rateDraft, RateLimitFields } from './AccountExtras.js';
+import { AliasesField } from './AccountExtras.js';
+import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
 import { ErrorBox, Field } from './ui.js';
 
 interface Props {
