@@ -113,6 +113,13 @@ export interface AttemptWrite {
   now: number;
 }
 
+export interface QueueStats {
+  queued: number;
+  deferred: number;
+  sending: number;
+  oldestDueAt: number | null;
+}
+
 export interface MessageRepository {
   insert(message: MessageRecord, recipients: RecipientRecord[]): Promise<void>;
   findByIdempotencyKey(scope: string, key: string): Promise<MessageRecord | undefined>;
@@ -131,6 +138,8 @@ export interface MessageRepository {
   releaseExpiredLeases(now: number): Promise<number>;
   /** Writes an attempt's outcome if `leaseOwner` still holds the message; false otherwise. */
   completeAttempt(w: AttemptWrite): Promise<boolean>;
+  /** Messages not yet final, by status, and when the longest-waiting due one became due (null: none is due). */
+  queueStats(now: number): Promise<QueueStats>;
   /**
    * Moves a message to `to` when its status is one of `from` (optimistic: concurrent changes
    * lose cleanly). `reset` puts non-accepted recipients back to pending (a manual retry).

@@ -1,18 +1,54 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, register } from 'prom-client';
+import { collectDefaultMetrics, Gauge, register, Registry } from 'prom-client';
+import type { App } from '../app.js';
 
 let defaultsCollected = false;
 
-/** Prometheus metrics: process defaults plus whatever the delivery and relay areas register. */
-export function metricsRoutes() {
-  return async (app: FastifyInstance) => {
+/**
+ * The outbox as an operator alerts on it: how many messages wait, by status, and how long the
+ * longest-waiting due one has waited (a stuck worker or a dead server shows here first).
+ * Read from the store at scrape time, so every process reports the shared queue. The gauges
+ * live in a registry of this app (tests run several apps in one process); the counters and
+ * process metrics stay on prom-client's global one.
+ */
+function outboxRegistry(app: App): Registry {
+  const registry = new Registry();
+  let stats: Promise<Awaited<ReturnType<App['store']['repos']['messages']['queueStats']>>> | null = null;
+  // One query per scrape, shared by both gauges.
+  const current = () => (stats ??= app.store.repos.messages.queueStats(app.clock.now()).finally(() => setImmediate(() => (stats = null))));
+  new Gauge({
+    name: 'mailroom_outbox_messages',
+    help: 'Messages not yet delivered, by status (queued, deferred, sending)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const s = await current();
+      for (const status of ['queued', 'deferred', 'sending'] as const) this.set({ status }, s[status]);
+    },
+  });
+  new Gauge({
+    name: 'mailroom_outbox_oldest_due_seconds',
+    help: 'How long the longest-waiting due message (queued or deferred) has been due; 0 when none is',
+    registers: [registry],
+    async collect() {
+      const s = await current();
+      this.set(s.oldestDueAt === null ? 0 : Math.max(0, (app.clock.now() - s.oldestDueAt) / 1000));
+    },
+  });
+  return registry;
+}
+
+/** Prometheus metrics: process defaults, the delivery counters, and the outbox gauges. */
+export function metricsRoutes(app: App) {
+  return async (server: FastifyInstance) => {
     if (!defaultsCollected) {
       collectDefaultMetrics({ prefix: 'mailroom_' });
       defaultsCollected = true;
     }
-    app.get('/metrics', { config: { permission: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    const outbox = outboxRegistry(app);
+    server.get('/metrics', { config: { permission: 'public' }, schema: { hide: true } }, async (_req, reply) => {
       reply.header('content-type', register.contentType);
-      return register.metrics();
+      return (await register.metrics()) + (await outbox.metrics());
     });
   };
 }

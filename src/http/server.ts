@@ -85,7 +85,7 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   server.addHook('preSerialization', async (_req, _reply, payload) => isoTimestamps(payload));
 
   await server.register(healthRoutes(app.db));
-  await server.register(metricsRoutes());
+  await server.register(metricsRoutes(app));
   await server.register(
     async (api) => {
       await api.register(sessionRoutes(app.ctx, app.loginThrottle));

@@ -1,6 +1,6 @@
 import { sql, SqliteAdapter, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../core/messages.js';
-import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, RecipientRecord } from '../core/outbox-port.js';
+import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../core/outbox-port.js';
 import { fromJson, toJson } from './json.js';
 import { queryTemplate } from './statement-cache.js';
 import type { DB } from './schema.js';
@@ -306,6 +306,22 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
         await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response }));
       }
       return true;
+    },
+    async queueStats(now) {
+      // One pass over the partial claim index's statuses plus "sending"; the status index serves it.
+      const rows = await db
+        .selectFrom('messages')
+        .select(['status', sql<number>`count(*)`.as('n'), sql<number | null>`min(case when next_attempt_at <= ${now} then next_attempt_at end)`.as('due')])
+        .where('status', 'in', ['queued', 'deferred', 'sending'])
+        .groupBy('status')
+        .execute();
+      const stats: QueueStats = { queued: 0, deferred: 0, sending: 0, oldestDueAt: null };
+      for (const r of rows) {
+        stats[r.status as 'queued' | 'deferred' | 'sending'] = Number(r.n);
+        // A message being sent is not waiting: only queued and deferred ones count as due.
+        if (r.status !== 'sending' && r.due !== null) stats.oldestDueAt = Math.min(stats.oldestDueAt ?? Infinity, Number(r.due));
+      }
+      return stats;
     },
     async transition(id, from, patch) {
       const res = await db

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/** The value of one sample line of the Prometheus text format, e.g. `name{status="queued"}`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+await describeEachDialect('outbox gauges on /metrics', (dialect) => {
+  const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
+  let t: TestApp;
+  beforeAll(async () => {
+    // No workers: the queue stays as the test leaves it.
+    t = await startTestApp(dialect, { clock, env: { MAILROOM_MAIL_DRIVER: 'log' } });
+  });
+  afterAll(async () => t?.close());
+
+  const scrape = async () => {
+    const res = await t.server.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    return res.body;
+  };
+
+  it('counts waiting messages by status and says how long the oldest due one has waited', async () => {
+    let text = await scrape();
+    expect(sample(text, 'mailroom_outbox_messages{status="queued"}')).toBe(0);
+    expect(sample(text, 'mailroom_outbox_oldest_due_seconds')).toBe(0);
+
+    const send = (body: object) => t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ops@example.net'], subject: 's', text: 'x', ...body } });
+    expect((await send({})).statusCode).toBe(202);
+    clock.advance(30_000);
+    expect((await send({})).statusCode).toBe(202);
+    // Scheduled for later: waiting, but not due, so it does not age the queue.
+    expect((await send({ sendAt: new Date(clock.now() + 3_600_000).toISOString() })).statusCode).toBe(202);
+    clock.advance(60_000);
+
+    text = await scrape();
+    expect(sample(text, 'mailroom_outbox_messages{status="queued"}')).toBe(3);
+    expect(sample(text, 'mailroom_outbox_messages{status="deferred"}')).toBe(0);
+    expect(sample(text, 'mailroom_outbox_messages{status="sending"}')).toBe(0);
+    expect(sample(text, 'mailroom_outbox_oldest_due_seconds')).toBe(90);
+    // The delivery counters and process metrics are still there beside them.
+    expect(text).toContain('mailroom_messages_accepted_total');
+    expect(text).toContain('mailroom_process_cpu_seconds_total');
+  });
+});
