@@ -155,6 +155,40 @@ export async function listMessages(ctx: CoreContext, query: MessageQuery) {
   return ctx.store.repos.messages.list(query);
 }
 
+/** How far back the outbox status counts messages that ended failed or expired. */
+export const ENDED_WINDOW_MS = 24 * 3600 * 1000;
+
+export interface OutboxStatus {
+  /** The server's clock when counted: ages below are measured from it, not the reader's clock. */
+  at: number;
+  queued: number;
+  deferred: number;
+  sending: number;
+  /** When the longest-waiting due message (queued or deferred) became due; null when none is due. */
+  oldestDueAt: number | null;
+  /** How long that message has waited, in whole seconds; 0 when none is due. */
+  oldestDueSeconds: number;
+  failedLast24h: number;
+  expiredLast24h: number;
+}
+
+/** The outbox at a glance (the email log's status strip): what waits, how long, what gave up lately. */
+export async function outboxStatus(ctx: CoreContext): Promise<OutboxStatus> {
+  const repos = ctx.store.repos;
+  const now = ctx.clock.now();
+  const [queue, ended] = await Promise.all([repos.messages.queueStats(now), repos.messages.endedSince(now - ENDED_WINDOW_MS)]);
+  return {
+    at: now,
+    queued: queue.queued,
+    deferred: queue.deferred,
+    sending: queue.sending,
+    oldestDueAt: queue.oldestDueAt,
+    oldestDueSeconds: queue.oldestDueAt === null ? 0 : Math.max(0, Math.floor((now - queue.oldestDueAt) / 1000)),
+    failedLast24h: ended.failed,
+    expiredLast24h: ended.expired,
+  };
+}
+
 function stateError(m: MessageRecord, action: string, allowed: readonly MessageStatus[]): MailroomError {
   return new MailroomError(ErrorCodes.INVALID_STATE, `message ${m.id} is ${m.status}; only ${allowed.join(', ')} messages can be ${action}`, { status: m.status });
 }

@@ -140,6 +140,8 @@ export interface MessageRepository {
   completeAttempt(w: AttemptWrite): Promise<boolean>;
   /** Messages not yet final, by status, and when the longest-waiting due one became due (null: none is due). */
   queueStats(now: number): Promise<QueueStats>;
+  /** Messages now failed or expired whose row last changed at or after `since` (when they ended, for a final status). */
+  endedSince(since: number): Promise<{ failed: number; expired: number }>;
   /**
    * Moves a message to `to` when its status is one of `from` (optimistic: concurrent changes
    * lose cleanly). `reset` puts non-accepted recipients back to pending (a manual retry).

@@ -323,6 +323,21 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
       }
       return stats;
     },
+    async endedSince(since) {
+      // A final row changes again only when someone retries it (then it is no longer failed or
+      // expired), so updated_at is when it ended. The status index finds the rows; updated_at
+      // has no index and is checked on each failed/expired row.
+      const rows = await db
+        .selectFrom('messages')
+        .select(['status', sql<number>`count(*)`.as('n')])
+        .where('status', 'in', ['failed', 'expired'])
+        .where('updated_at', '>=', since)
+        .groupBy('status')
+        .execute();
+      const ended = { failed: 0, expired: 0 };
+      for (const r of rows) ended[r.status as 'failed' | 'expired'] = Number(r.n);
+      return ended;
+    },
     async transition(id, from, patch) {
       const res = await db
         .updateTable('messages')

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { LIMITS, MESSAGE_STATUSES } from '../../core/messages.js';
-import { cancelMessage, cancelMessages, getMessage, listMessages, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/messages.service.js';
+import { cancelMessage, cancelMessages, getMessage, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/messages.service.js';
 import { int } from '../../core/validate.js';
 import { dispatcherOf } from '../../delivery/index.js';
 import { deliveryMetrics } from '../../delivery/metrics.js';
@@ -92,6 +92,9 @@ export function messagesRoutes(app: App) {
         return { items: page.items.map(messageSummary), nextCursor: page.nextCursor };
       },
     );
+
+    // A static segment: Fastify's router prefers it to /messages/:id whatever the order here.
+    api.get('/messages/stats', { config: { permission: 'read' }, schema: { tags: ['messages'] } }, async () => outboxStatus(ctx));
 
     api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id)));
 
