@@ -63,7 +63,8 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): MailroomC
   const bad = list.filter((entry) => {
     const [ip, bits, extra] = entry.split('/');
     if (extra !== undefined || !isIP(ip)) return true;
-    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128));
+    // A /0 trusts every address, as "true" would (and Fastify's proxy-addr refuses it at start).
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (isIP(ip) === 4 ? 32 : 128));
   });
   if (!list.length || bad.length) {
     problems.push(`MAILROOM_TRUST_PROXY must be the proxy's addresses or CIDRs (e.g. "127.0.0.1,10.0.0.0/8") or a hop count 1-10, got "${v}"${bad.length && list.length ? ` (not an address or CIDR: ${bad.join(', ')})` : ''}`);

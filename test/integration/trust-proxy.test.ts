@@ -1,3 +1,4 @@
+import Fastify from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -61,4 +62,14 @@ it('refuses a trust setting that would let anybody choose their IP, or that is n
   expect(loadConfig({ MAILROOM_TRUST_PROXY: '2' }).trustProxy).toBe(2);
   expect(loadConfig({ MAILROOM_TRUST_PROXY: ' 127.0.0.1, ::1 ,10.0.0.0/8' }).trustProxy).toEqual(['127.0.0.1', '::1', '10.0.0.0/8']);
   expect(loadConfig({}).trustProxy).toBe(false);
+});
+
+it('refuses a /0 range: it trusts every address (like "true"), and the proxy matcher would throw at start', () => {
+  for (const v of ['0.0.0.0/0', '::/0', '127.0.0.1,10.0.0.0/0']) {
+    expect(() => loadConfig({ MAILROOM_TRUST_PROXY: v }), v).toThrow(/MAILROOM_TRUST_PROXY/);
+  }
+  // The widest and narrowest ranges that still name a network are fine, and Fastify takes them.
+  const { trustProxy } = loadConfig({ MAILROOM_TRUST_PROXY: '10.0.0.0/1,::1/128,fd00::/8,::ffff:10.0.0.0/104' });
+  expect(trustProxy).toEqual(['10.0.0.0/1', '::1/128', 'fd00::/8', '::ffff:10.0.0.0/104']);
+  expect(() => Fastify({ trustProxy: trustProxy as string[] })).not.toThrow();
 });
