@@ -38,8 +38,29 @@ function outboxRegistry(app: App): Registry {
   return registry;
 }
 
+/**
+ * The outbox gauges' text, or '' when the store fails or has not answered by the deadline:
+ * the process metrics and delivery counters must stay scrapeable while the database is down
+ * or stuck, which is when an operator needs them. A read still running keeps going, and the
+ * next scrapes share it instead of queueing more (see `current` above).
+ */
+async function outboxText(app: App, outbox: Registry, deadlineMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${deadlineMs} ms`)), deadlineMs);
+  });
+  try {
+    return await Promise.race([outbox.metrics(), deadline]);
+  } catch (err) {
+    app.logger.warn({ err }, 'outbox gauges left out of this scrape: reading the queue from the store failed');
+    return '';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Prometheus metrics: process defaults, the delivery counters, and the outbox gauges. */
-export function metricsRoutes(app: App) {
+export function metricsRoutes(app: App, opts: { outboxDeadlineMs?: number } = {}) {
   return async (server: FastifyInstance) => {
     if (!defaultsCollected) {
       collectDefaultMetrics({ prefix: 'mailroom_' });
@@ -48,7 +69,9 @@ export function metricsRoutes(app: App) {
     const outbox = outboxRegistry(app);
     server.get('/metrics', { config: { permission: 'public' }, schema: { hide: true } }, async (_req, reply) => {
       reply.header('content-type', register.contentType);
-      return (await register.metrics()) + (await outbox.metrics());
+      // Below Prometheus's default 10 s scrape timeout, so the rest of the scrape still arrives.
+      const [global, gauges] = await Promise.all([register.metrics(), outboxText(app, outbox, opts.outboxDeadlineMs ?? 5_000)]);
+      return global + gauges;
     });
   };
 }

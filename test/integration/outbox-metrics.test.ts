@@ -1,5 +1,9 @@
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
+import { metricsRoutes } from '../../src/http/metrics.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -45,5 +49,55 @@ await describeEachDialect('outbox gauges on /metrics', (dialect) => {
     // The delivery counters and process metrics are still there beside them.
     expect(text).toContain('mailroom_messages_accepted_total');
     expect(text).toContain('mailroom_process_cpu_seconds_total');
+  });
+});
+
+await describeEachDialect('/metrics while the store fails or hangs', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log' } });
+  });
+  afterAll(async () => t?.close());
+
+  const outboxShown = (body: string) => body.includes('mailroom_outbox_messages{status="queued"}');
+
+  it('a store error drops the outbox gauges from that scrape, not the whole endpoint', async () => {
+    // A real error from the database: the table the gauges read is gone for a moment.
+    await sql`alter table messages rename to messages_away`.execute(t.app.db);
+    try {
+      const res = await t.server.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('mailroom_process_cpu_seconds_total');
+      expect(outboxShown(res.body)).toBe(false);
+      expect(t.logLines.some((l) => l.includes('outbox gauges'))).toBe(true);
+    } finally {
+      await sql`alter table messages_away rename to messages`.execute(t.app.db);
+    }
+    // The next scrape reads the store again (the failure is not remembered).
+    await new Promise((r) => setImmediate(r));
+    const res = await t.server.inject({ method: 'GET', url: '/metrics' });
+    expect(outboxShown(res.body)).toBe(true);
+  });
+
+  // Only PostgreSQL can make the read wait (a lock held by another session); SQLite's WAL readers never wait.
+  if (dialect === 'postgres') it('a store that does not answer delays the scrape only until the deadline', async () => {
+    const server = Fastify();
+    await server.register(metricsRoutes(t.app, { outboxDeadlineMs: 200 }));
+    const locker = new pg.Client({ connectionString: t.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table messages in access exclusive mode');
+      const res = await server.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('mailroom_process_cpu_seconds_total');
+      expect(outboxShown(res.body)).toBe(false);
+      await locker.query('commit');
+      // Once the lock is gone the read that was waiting finishes, and scrapes show the gauges again.
+      await expect.poll(async () => outboxShown((await server.inject({ method: 'GET', url: '/metrics' })).body), { timeout: 10_000 }).toBe(true);
+    } finally {
+      await locker.end();
+      await server.close();
+    }
   });
 });
