@@ -22,8 +22,10 @@ describe('newId', () => {
     const later = Date.now() + 60_000;
     const a = newId('x', later).slice(12);
     const b = newId('x', later + 1).slice(12);
-    // A fresh draw, not the previous random part plus one.
-    expect(parseInt(b.slice(-4), 32)).not.toBe(parseInt(a.slice(-4), 32) + 1);
+    // A fresh draw, not the previous random part plus one. Decoded with the Crockford alphabet:
+    // parseInt(…, 32) stops at w–z (NaN when the first is one), which made this fail ~1 run in 60.
+    const value = (s: string) => [...s].reduce((n, c) => n * 32n + BigInt('0123456789abcdefghjkmnpqrstvwxyz'.indexOf(c)), 0n);
+    expect(value(b)).not.toBe(value(a) + 1n);
     expect(a).not.toBe(b);
   });
 
