@@ -151,6 +151,20 @@ export interface MessageDetail extends MessageSummary {
   nextAttemptAt?: string | number | null;
 }
 
+/** GET /messages/stats: the outbox at a glance, counted by the server at `at`. */
+export interface OutboxStatus {
+  at: string;
+  queued: number;
+  deferred: number;
+  sending: number;
+  /** When the longest-waiting due message became due; null when none is due. */
+  oldestDueAt: string | null;
+  /** How long it has waited by the server's clock (0 when none is due). */
+  oldestDueSeconds: number;
+  failedLast24h: number;
+  expiredLast24h: number;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor?: string | null;

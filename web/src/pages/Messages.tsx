@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorMessage, withQuery } from '../api.js';
+import { QueueStatus, useOutboxStatus } from '../components/QueueStatus.js';
 import { ConfirmButton, Empty, ErrorBox, Notice, PageHeader, Spinner, StatusChip } from '../components/ui.js';
 import { formatDate } from '../format.js';
 import { useAction, useResource } from '../hooks.js';
@@ -39,6 +40,12 @@ export function Messages() {
   const page = useResource(() => api.get<Page<MessageSummary>>('/messages', apiFilter), [key]);
   const accounts = useResource(() => api.get<Page<MailAccount>>('/accounts'), []);
   const purposes = useResource(() => api.get<Page<Purpose>>('/purposes').catch(() => ({ items: [] as Purpose[] })), []);
+  // The strip counts the whole outbox (not the filter), but is fetched again whenever the list is.
+  const outbox = useOutboxStatus([key]);
+  const refresh = () => {
+    page.reload();
+    outbox.reload();
+  };
 
   useEffect(() => {
     setExtra({ items: [], nextCursor: null });
@@ -74,7 +81,7 @@ export function Messages() {
       const n = countOf(r);
       const more = !!(r && typeof r === 'object' && (r as { more?: boolean }).more);
       setBulkResult(`${action === 'retry' ? 'Retry' : 'Cancel'} requested${n === null ? '' : ` for ${n} message${n === 1 ? '' : 's'}`}.${more ? ' More match: run it again for the rest.' : ''}`);
-      page.reload();
+      refresh();
     }
   };
   const set = (k: keyof Filters, v: string) => setDraft((d) => ({ ...d, [k]: v }));
@@ -83,6 +90,7 @@ export function Messages() {
   return (
     <>
       <PageHeader title="Email log" subtitle="Every message Mailroom accepted, with its status and each delivery attempt." />
+      <QueueStatus status={outbox} />
       <form className="card filters" onSubmit={apply} aria-label="Filter messages" role="search">
         <label>
           <span>Search</span>
@@ -134,7 +142,7 @@ export function Messages() {
               Clear
             </button>
           ) : null}
-          <button type="button" className="btn" onClick={page.reload} aria-label="Refresh">
+          <button type="button" className="btn" onClick={refresh} aria-label="Refresh">
             ↻
           </button>
         </div>
