@@ -3,7 +3,7 @@ import * as m001 from './001_foundation.js';
 import * as m003 from './003_routing.js';
 import * as m002 from './002_outbox.js';
 import * as m004 from './004_dkim.js';
-import * as m005 from './005_recipient_lookup.js';
+import * as m005 from './005_log_indexes.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -14,7 +14,7 @@ const migrations: Record<string, Migration> = {
   '003_routing': m003,
   '002_outbox': m002,
   '004_dkim': m004,
-  '005_recipient_lookup': m005,
+  '005_log_indexes': m005,
 };
 
 export const migrationProvider: MigrationProvider = {
