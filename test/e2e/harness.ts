@@ -8,7 +8,7 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { startBackground } from '../../src/app.js';
 import type { Dialect } from '../helpers/dialects.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -158,6 +158,35 @@ export async function newPage(browser: Browser, baseUrl: string, viewport = { wi
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A running Mailroom, a browser and a page signed in as the first admin: where most UI suites start. */
+export interface AdminSession {
+  live: Live;
+  browser: Browser;
+  page: Page;
+  /** Uncaught page errors and blocked foreign requests (see newPage); a suite expects it empty. */
+  errors: string[];
+  /** Closes the browser, then Mailroom. */
+  close(): Promise<void>;
+}
+
+export async function openAdminSession(dialect: Dialect, opts: TestAppOptions = {}): Promise<AdminSession> {
+  await ensureWebBuilt();
+  const live = await startMailroom(dialect, opts);
+  const browser = await launchBrowser();
+  const { page, errors } = await newPage(browser, live.baseUrl);
+  await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  return {
+    live,
+    browser,
+    page,
+    errors,
+    close: async () => {
+      await browser.close();
+      await live.close();
+    },
+  };
 }
 
 export async function login(page: Page, email: string, password: string): Promise<void> {

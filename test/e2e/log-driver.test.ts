@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../helpers/dialects.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
-import { chromiumAvailable, ensureWebBuilt, launchBrowser, login, newPage, screenshot, startMailroom, type Live } from './harness.js';
+import { chromiumAvailable, newPage, openAdminSession, screenshot, type AdminSession, type Live } from './harness.js';
 
 /**
  * With MAILROOM_MAIL_DRIVER=log nothing is sent: the banner says so, the settings page shows
@@ -18,9 +18,10 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
   let page: Page;
   let errors: string[];
 
+  let session: AdminSession | undefined;
+
   beforeAll(async () => {
-    await ensureWebBuilt();
-    live = await startMailroom('postgres', {
+    session = await openAdminSession('postgres', {
       env: {
         MAILROOM_MAIL_DRIVER: 'log',
         MAILROOM_SMTP_HOST: 'smtp.example.com',
@@ -29,15 +30,10 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
         MAILROOM_MAIL_FROM_NAME: 'Example App',
       },
     });
-    browser = await launchBrowser();
-    ({ page, errors } = await newPage(browser, live.baseUrl));
-    await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    ({ live, browser, page, errors } = session);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await live?.close();
-  });
+  afterAll(async () => session?.close());
 
   it('can be used with the keyboard alone: sign in, skip link, menu', async () => {
     const kb = await newPage(browser, live.baseUrl);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { postgresAvailable } from '../helpers/dialects.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
-import { chromiumAvailable, closedPort, ensureWebBuilt, launchBrowser, login, newPage, screenshot, startMailroom, startSink, type Live, type Sink } from './harness.js';
+import { chromiumAvailable, closedPort, ensureWebBuilt, launchBrowser, login, newPage, openAdminSession, screenshot, startMailroom, startSink, type AdminSession, type Live, type Sink } from './harness.js';
 
 /**
  * The email log's status strip against a real outbox: workers delivering to a real SMTP server
@@ -170,19 +170,15 @@ describe.runIf(run && (await postgresAvailable()))('email log status strip when 
   let page: Page;
   let errors: string[];
 
+  let session: AdminSession | undefined;
+
   beforeAll(async () => {
-    await ensureWebBuilt();
     // No workers: what is due stays due, as when every worker has stopped.
-    live = await startMailroom('postgres', { clock, config: { runWorkers: false }, env: { MAILROOM_MAIL_DRIVER: 'log' } });
-    browser = await launchBrowser();
-    ({ page, errors } = await newPage(browser, live.baseUrl));
-    await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    session = await openAdminSession('postgres', { clock, config: { runWorkers: false }, env: { MAILROOM_MAIL_DRIVER: 'log' } });
+    ({ live, browser, page, errors } = session);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await live?.close();
-  });
+  afterAll(async () => session?.close());
 
   /** Clicks Refresh and waits until the strip shows `state` (the answer is rendered, not just received). */
   const refreshUntil = async (state: string) => {
