@@ -23,12 +23,23 @@ export function peakRssMiB(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU ms in a /proc stat file (a process's or a thread's): user + system, plus the children it
+ * has reaped (cutime + cstime) when asked. Fields are counted after the command name, which
+ * may itself hold spaces and parentheses; the clock tick is 100 Hz on Linux. Throws when the
+ * file is gone (the process or thread ended): callers decide what that means.
+ */
+export function statCpuMs(statPath: string, withChildren = false): number {
+  const stat = readFileSync(statPath, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+  return (ticks * 1000) / 100;
+}
+
 /** CPU time (user + system, all threads) a process has used so far, in ms; undefined off Linux. */
 export function cpuMs(pid: number): number | undefined {
   try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    return statCpuMs(`/proc/${pid}/stat`);
   } catch {
     return undefined;
   }
@@ -56,10 +67,7 @@ export function userCpuMs(user = 'postgres', only?: string): number | undefined 
     try {
       if (statSync(`/proc/${pid}`).uid !== uid) continue;
       if (only !== undefined && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(only)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // utime, stime, cutime, cstime: the 12th to 15th fields after the command name.
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      total += ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
+      total += statCpuMs(`/proc/${pid}/stat`, true);
     } catch {
       // the process ended between the listing and the read
     }
@@ -77,9 +85,7 @@ export function threadCpuMs(pid: number): Map<string, number> {
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-        byThread.set(Number(tid) === pid ? 'main' : `thread ${tid}`, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+        byThread.set(Number(tid) === pid ? 'main' : `thread ${tid}`, statCpuMs(`/proc/${pid}/task/${tid}/stat`));
       } catch {
         // the thread ended between the listing and the read
       }

@@ -1,8 +1,8 @@
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { havePostfix, startPrivatePostfix, type PrivatePostfix } from '../test/helpers/postfix.js';
-import { body, cpuMs } from './peers.js';
+import { body, cpuMs, statCpuMs } from './peers.js';
 
 /**
  * Postfix as a relay, measured the way bench/throughput.ts measures Mailroom: a nodemailer pool
@@ -66,11 +66,8 @@ function postfixCpuMs(pf: PrivatePostfix): number {
   let total = 0;
   for (const pid of pf.processes()) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      // utime, stime, cutime, cstime: the c- fields hold the processes a parent has waited for
-      // (the smtp and cleanup processes that max_use retired, for the master).
-      total += ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
+      // With the reaped children: the smtp and cleanup processes that max_use retired, for the master.
+      total += statCpuMs(`/proc/${pid}/stat`, true);
     } catch {
       // exited between the listing and the read: its CPU is in the master's cutime now
     }
