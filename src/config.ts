@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { ErrorCodes, MailroomError } from './core/errors.js';
+import { ErrorCodes, MailroomError } from './core/kernel/errors.js';
 
 export type MailDriver = 'smtp' | 'log';
 

@@ -1,4 +1,4 @@
-import type { DiagnosticResult } from '../core/diagnostics.js';
+import type { DiagnosticResult } from '../core/probes/diagnostics.js';
 
 const ANSI = { green: '\x1b[32m', red: '\x1b[31m', grey: '\x1b[90m', yellow: '\x1b[33m', bold: '\x1b[1m', reset: '\x1b[0m' };
 

@@ -1,4 +1,4 @@
-import { isMailroomError } from '../core/errors.js';
+import { isMailroomError } from '../core/kernel/errors.js';
 import { createApp, type App, type AppOptions } from '../app.js';
 import { loadConfig, type MailroomConfig } from '../config.js';
 import { createLogger } from '../logger.js';

@@ -1,7 +1,7 @@
-import type { Actor } from './audit.js';
-import { redact } from './audit.js';
-import type { Clock } from './clock.js';
-import { newId } from './ids.js';
+import type { Actor } from './kernel/audit.js';
+import { redact } from './kernel/audit.js';
+import type { Clock } from './kernel/clock.js';
+import { newId } from './kernel/ids.js';
 import type { Repositories, Store } from './ports.js';
 
 /** What every core service needs: the store and the time. Nothing else is global. */

@@ -1,11 +1,11 @@
-import type { MailAccount, AccountConfig } from './accounts.js';
-import type { MailServer, ServerConfig } from './servers.js';
-import type { User, Role } from './users.js';
-import type { ApiKey, Scope } from './auth.js';
-import type { AuditEntry, AuditQuery } from './audit.js';
-import type { StoredDkimKey } from './dkim.js';
-import type { Purpose } from './purposes.js';
-import type { MessageRepository } from './outbox-port.js';
+import type { MailAccount, AccountConfig } from './senders/accounts.js';
+import type { MailServer, ServerConfig } from './senders/servers.js';
+import type { User, Role } from './access/users.js';
+import type { ApiKey, Scope } from './access/auth.js';
+import type { AuditEntry, AuditQuery } from './kernel/audit.js';
+import type { StoredDkimKey } from './senders/dkim.js';
+import type { Purpose } from './routing/purposes.js';
+import type { MessageRepository } from './outbox/ports.js';
 
 /**
  * The ports the core talks to. Adapters in src/store and src/secrets implement them; the

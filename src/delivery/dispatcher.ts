@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { SYSTEM_ACTOR } from '../core/audit.js';
+import { SYSTEM_ACTOR } from '../core/kernel/audit.js';
 import { audit, type CoreContext } from '../core/context.js';
-import { isMailroomError } from '../core/errors.js';
-import type { MessageStatus } from '../core/messages.js';
-import { newId } from '../core/ids.js';
-import type { AttemptRecord, AttemptWrite, ClaimedMessage } from '../core/outbox-port.js';
-import { classifyAttempt, statusAfterAttempt, type AttemptReport } from '../core/retry-policy.js';
-import { DEFAULT_RETRY } from '../core/servers.js';
+import { isMailroomError } from '../core/kernel/errors.js';
+import type { MessageStatus } from '../core/outbox/messages.js';
+import { newId } from '../core/kernel/ids.js';
+import type { AttemptRecord, AttemptWrite, ClaimedMessage } from '../core/outbox/ports.js';
+import { classifyAttempt, statusAfterAttempt, type AttemptReport } from '../core/outbox/retry-policy.js';
+import { DEFAULT_RETRY } from '../core/senders/servers.js';
 import type { Logger } from '../logger.js';
 import type { StoreCapabilities } from '../store/database.js';
 import { deliveryMetrics } from './metrics.js';
 import type { OutgoingMessage } from './outgoing.js';
 import { maySendNow, senderForAttempt } from './sender-choice.js';
-import { senderOnAccount } from '../core/sender-identity.js';
-import type { SendTarget } from './smtp-transport.js';
+import { senderOnAccount } from '../core/routing/sender-identity.js';
+import type { SendTarget } from './smtp/transport.js';
 
 /** Sends one attempt; the smtp transports, or the log driver (which needs no target). */
 export interface Deliverer {

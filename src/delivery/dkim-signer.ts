@@ -1,5 +1,5 @@
-import type { DkimSigningOptions } from '../core/dkim.service.js';
-import { dkimSigningOptions } from '../core/dkim.service.js';
+import type { DkimSigningOptions } from '../core/senders/dkim.service.js';
+import { dkimSigningOptions } from '../core/senders/dkim.service.js';
 import type { Repositories } from '../core/ports.js';
 
 export type DkimSigner = (fromDomain: string) => Promise<DkimSigningOptions | undefined>;

@@ -3,9 +3,9 @@ import { createDkimSigner } from './dkim-signer.js';
 import { resolveAccountPassword } from '../secrets/references.js';
 import { Dispatcher, type Deliverer, type DispatcherOptions } from './dispatcher.js';
 import { logTransport } from './log-transport.js';
-import { SmtpTransports } from './smtp-transport.js';
-import { SmtpThread } from './smtp-thread.js';
-import { dkimSigningOptions } from '../core/dkim.service.js';
+import { SmtpTransports } from './smtp/transport.js';
+import { SmtpThread } from './smtp/thread.js';
+import { dkimSigningOptions } from '../core/senders/dkim.service.js';
 import type { StoredAccount } from '../core/ports.js';
 
 const running = new WeakMap<App, Dispatcher>();

@@ -1,4 +1,4 @@
-import type { AttemptReport } from '../core/retry-policy.js';
+import type { AttemptReport } from '../core/outbox/retry-policy.js';
 import type { Logger } from '../logger.js';
 import type { OutgoingMessage } from './outgoing.js';
 

@@ -3,8 +3,8 @@ import * as base64 from 'nodemailer/lib/base64';
 import { buildHeaderValue, encodeWord, foldLines, hasLongerLines, isPlainText } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
-import type { Attachment } from '../core/messages.js';
-import type { MessageRecord } from '../core/outbox-port.js';
+import type { Attachment } from '../core/outbox/messages.js';
+import type { MessageRecord } from '../core/outbox/ports.js';
 
 /** What a message needs to become an RFC 5322 / MIME document: part of the stored row. */
 export type MimeInput = Pick<MessageRecord, 'id' | 'from' | 'to' | 'cc' | 'replyTo' | 'subject' | 'text' | 'html' | 'headers' | 'attachments' | 'messageIdHeader' | 'createdAt'>;

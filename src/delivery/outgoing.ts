@@ -1,4 +1,4 @@
-import type { ClaimedMessage } from '../core/outbox-port.js';
+import type { ClaimedMessage } from '../core/outbox/ports.js';
 
 /** One attempt's message as a transport needs it: the stored row plus the recipients still to reach. */
 export interface OutgoingMessage {

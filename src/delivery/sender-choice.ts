@@ -1,7 +1,7 @@
-import type { ClaimedMessage } from '../core/outbox-port.js';
+import type { ClaimedMessage } from '../core/outbox/ports.js';
 import type { Repositories } from '../core/ports.js';
-import { chooseAttemptAccount, reserveSendSlot, type SendSlot } from '../core/routing.js';
-import type { SendTarget } from './smtp-transport.js';
+import { chooseAttemptAccount, reserveSendSlot, type SendSlot } from '../core/routing/routing.js';
+import type { SendTarget } from './smtp/transport.js';
 
 /**
  * "Which account sends this attempt": the routed account first, then along the purpose's

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../core/audit.js';
-import { requirePermission, type Permission, type Principal } from '../core/auth.js';
+import type { Actor } from '../core/kernel/audit.js';
+import { requirePermission, type Permission, type Principal } from '../core/access/auth.js';
 import type { CoreContext } from '../core/context.js';
-import { ErrorCodes, MailroomError } from '../core/errors.js';
-import { apiKeyPrincipal, sessionPrincipal } from '../core/sessions.service.js';
-import type { User } from '../core/users.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
+import { apiKeyPrincipal, sessionPrincipal } from '../core/access/sessions.service.js';
+import type { User } from '../core/access/users.js';
 
 export const SESSION_COOKIE = 'mailroom_session';
 

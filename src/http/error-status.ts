@@ -1,4 +1,4 @@
-import { ErrorCodes, type ErrorCode } from '../core/errors.js';
+import { ErrorCodes, type ErrorCode } from '../core/kernel/errors.js';
 
 /** The single map from error codes to HTTP statuses. Nothing else in Mailroom knows statuses. */
 const STATUS: Record<ErrorCode, number> = {

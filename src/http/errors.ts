@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ErrorCodes, MailroomError, isMailroomError, type ErrorCode } from '../core/errors.js';
+import { ErrorCodes, MailroomError, isMailroomError, type ErrorCode } from '../core/kernel/errors.js';
 import { statusFor } from './error-status.js';
 
 export interface ErrorBody {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../app.js';
-import { ErrorCodes } from '../core/errors.js';
+import { ErrorCodes } from '../core/kernel/errors.js';
 import { registerAuth } from './auth.js';
 import { isoTimestamps } from './timestamps.js';
 import { errorBody, registerErrorHandling } from './errors.js';

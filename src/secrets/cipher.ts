@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { ErrorCodes, MailroomError } from '../core/errors.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 
 /** A 32-byte AES-256 key and the short id stored beside every ciphertext it made. */
 export interface MasterKey {

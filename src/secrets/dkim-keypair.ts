@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { DkimKeyTool } from '../core/dkim.js';
-import { invalid } from '../core/errors.js';
+import type { DkimKeyTool } from '../core/senders/dkim.js';
+import { invalid } from '../core/kernel/errors.js';
 
 function publicBase64(key: KeyObject): string {
   return createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('base64');

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, MailroomError } from '../core/errors.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { decrypt, encrypt, generateMasterKey, masterKeyFrom, type MasterKey } from './cipher.js';
 
 export const KEY_FILE = 'secret.key';

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { ErrorCodes, MailroomError } from '../core/errors.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import type { Repositories, StoredAccount } from '../core/ports.js';
 
 const MAX_SECRET_FILE_BYTES = 64 * 1024;

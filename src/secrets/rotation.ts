@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { existsSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, MailroomError } from '../core/errors.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import type { DB } from '../store/schema.js';
 import { encrypt, generateMasterKey, type MasterKey } from './cipher.js';
 import { Keyring, NEXT_KEY_FILE, loadKeyring, promoteNextKeyFile, writeNextKeyFile, encodeKey } from './keyring.js';

@@ -5,10 +5,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
-import { prepareTemplatesOnConnect } from './pg-prepared.js';
+import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
 import type { TransactionRunner } from './store.js';
-import { walSyncedTransaction } from './wal-sync.js';
-import { startCheckpointer } from './checkpointer.js';
+import { walSyncedTransaction } from './sqlite/wal-sync.js';
+import { startCheckpointer } from './sqlite/checkpointer.js';
 
 /**
  * What the store can do, so callers read a flag instead of asking which dialect it is

@@ -1,5 +1,5 @@
 import { Migrator, type Kysely } from 'kysely';
-import { ErrorCodes, MailroomError } from '../core/errors.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DB } from './schema.js';
 

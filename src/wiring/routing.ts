@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
-import { applyDeployConfig } from '../core/deploy-config.js';
-import { ensureBuiltinPurposes } from '../core/purposes.service.js';
+import { applyDeployConfig } from '../core/senders/deploy-config.js';
+import { ensureBuiltinPurposes } from '../core/routing/purposes.service.js';
 import type { RoutePlugin } from '../http/server.js';
 import { purposesRoutes } from '../http/routes/purposes.js';
 import { presetsRoutes } from '../http/routes/presets.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/core/kernel/clock.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { startDelivery } from '../../src/delivery/index.js';
 import { runCli, startCli, type RunningMailroom } from '../helpers/cli.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/core/kernel/clock.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { startDelivery } from '../../src/delivery/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';

@@ -1,9 +1,9 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/core/kernel/clock.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { startDelivery } from '../../src/delivery/index.js';
-import { fingerprintOfPem } from '../../src/delivery/smtp-transport.js';
+import { fingerprintOfPem } from '../../src/delivery/smtp/transport.js';
 import { freePort, havePostfix, selfSignedCert, startPostfix, startSilentServer, tempDir, type Cert, type PostfixInstance } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

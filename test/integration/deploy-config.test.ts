@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { MailroomError } from '../../src/core/errors.js';
+import type { MailroomError } from '../../src/core/kernel/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createPostgresDatabase, describeEachDialect, type Dialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApiKey } from '../../src/core/api-keys.service.js';
+import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { closedPort, selfSignedCert, startSmtpServer, tempDir, type Cert, type SmtpPeer } from '../helpers/diagnostics-peers.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

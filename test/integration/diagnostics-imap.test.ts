@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImapDiagnosticTarget } from '../../src/core/diagnostics.js';
-import { compileNetworkPolicy } from '../../src/core/network-policy.js';
-import { runImapDiagnostic } from '../../src/delivery/diagnostics/imap-runner.js';
+import type { ImapDiagnosticTarget } from '../../src/core/probes/diagnostics.js';
+import { compileNetworkPolicy } from '../../src/core/probes/network-policy.js';
+import { runImapDiagnostic } from '../../src/probes/imap-runner.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { closedPort, haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

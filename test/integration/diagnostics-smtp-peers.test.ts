@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiagnosticResult, SmtpDiagnosticTarget } from '../../src/core/diagnostics.js';
-import { compileNetworkPolicy } from '../../src/core/network-policy.js';
-import type { SmtpSettings } from '../../src/core/servers.js';
-import { runSmtpDiagnostic } from '../../src/delivery/diagnostics/smtp-runner.js';
+import type { DiagnosticResult, SmtpDiagnosticTarget } from '../../src/core/probes/diagnostics.js';
+import { compileNetworkPolicy } from '../../src/core/probes/network-policy.js';
+import type { SmtpSettings } from '../../src/core/senders/servers.js';
+import { runSmtpDiagnostic } from '../../src/probes/smtp-runner.js';
 import {
   closedPort,
   havePostfix,

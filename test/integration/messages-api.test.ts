@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApiKey } from '../../src/core/api-keys.service.js';
+import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { startDelivery } from '../../src/delivery/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';

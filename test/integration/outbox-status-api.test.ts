@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApiKey } from '../../src/core/api-keys.service.js';
-import { ManualClock } from '../../src/core/clock.js';
+import { createApiKey } from '../../src/core/access/api-keys.service.js';
+import { ManualClock } from '../../src/core/kernel/clock.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 

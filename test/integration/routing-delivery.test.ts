@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CLI_PRINCIPAL } from '../../src/core/auth.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { getMessage, submitMessage } from '../../src/core/messages.service.js';
+import { CLI_PRINCIPAL } from '../../src/core/access/auth.js';
+import { ManualClock } from '../../src/core/kernel/clock.js';
+import { getMessage, submitMessage } from '../../src/core/outbox/messages.service.js';
 import { startDelivery } from '../../src/delivery/index.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { describeEachDialect } from '../helpers/dialects.js';

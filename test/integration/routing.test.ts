@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Permission, Principal } from '../../src/core/auth.js';
-import { chooseAttemptAccount, reserveSendSlot, resolveRoute, type RouteRequest } from '../../src/core/routing.js';
+import type { Permission, Principal } from '../../src/core/access/auth.js';
+import { chooseAttemptAccount, reserveSendSlot, resolveRoute, type RouteRequest } from '../../src/core/routing/routing.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 

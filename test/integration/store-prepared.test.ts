@@ -4,11 +4,11 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageRecord, RecipientRecord } from '../../src/core/outbox-port.js';
+import type { MessageRecord, RecipientRecord } from '../../src/core/outbox/ports.js';
 import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
-import { messagesRepository } from '../../src/store/messages.repository.js';
+import { messagesRepository } from '../../src/store/repositories/messages.repository.js';
 import { migrateToLatest } from '../../src/store/migrator.js';
-import { prepareTemplatesOnConnect } from '../../src/store/pg-prepared.js';
+import { prepareTemplatesOnConnect } from '../../src/store/postgres/pg-prepared.js';
 import { createPostgresDatabase, describeEachDialect, postgresAvailable } from '../helpers/dialects.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMailbox } from '../../src/core/addresses.js';
+import { parseMailbox } from '../../src/core/kernel/addresses.js';
 
 describe('parseMailbox: one strict parse', () => {
   it.each([

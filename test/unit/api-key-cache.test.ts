@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiKeyCache } from '../../src/core/api-key-cache.js';
-import type { Principal } from '../../src/core/auth.js';
+import { ApiKeyCache } from '../../src/core/access/api-key-cache.js';
+import type { Principal } from '../../src/core/access/auth.js';
 
 const principal: Principal = { kind: 'apikey', id: 'key_1', label: 'apikey:test (key_1)', permissions: new Set(['send']), allowOverride: false };
 

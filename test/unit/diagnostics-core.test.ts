@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, useColor } from '../../src/cli/format-diagnostic.js';
-import { checkTarget, classifyIp, compileNetworkPolicy, parseCidr, parseIp } from '../../src/core/network-policy.js';
-import { hintForCertificate, hintForConnectError, hintForReply, hintForWrongTlsMode, parseReply, type HintContext } from '../../src/core/smtp-hints.js';
-import { evaluateSpf, spfAll, type DnsLookup } from '../../src/core/spf.js';
-import { dkimDnsRecord, normalizeDkimInput } from '../../src/core/dkim.js';
-import { dotStuff, parseCapabilities } from '../../src/delivery/diagnostics/smtp-session.js';
-import { RateWindow } from '../../src/core/rate-window.js';
+import { checkTarget, classifyIp, compileNetworkPolicy, parseCidr, parseIp } from '../../src/core/probes/network-policy.js';
+import { hintForCertificate, hintForConnectError, hintForReply, hintForWrongTlsMode, parseReply, type HintContext } from '../../src/core/probes/smtp-hints.js';
+import { evaluateSpf, spfAll, type DnsLookup } from '../../src/core/probes/spf.js';
+import { dkimDnsRecord, normalizeDkimInput } from '../../src/core/senders/dkim.js';
+import { dotStuff, parseCapabilities } from '../../src/probes/smtp-session.js';
+import { RateWindow } from '../../src/core/kernel/rate-window.js';
 
 describe('network policy (SSRF guard)', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { decodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { assertCursor, isId, newId } from '../../src/core/ids.js';
+import { assertCursor, isId, newId } from '../../src/core/kernel/ids.js';
 
 describe('newId', () => {
   it('is prefix_ + 26 lower-case Crockford base32 characters, a valid ULID carrying the time', () => {

@@ -4,7 +4,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
-import { envelopeRecipients, validateSubmission, type Submission } from '../../src/core/messages.js';
+import { envelopeRecipients, validateSubmission, type Submission } from '../../src/core/outbox/messages.js';
 import { composeMime, type MimeInput } from '../../src/delivery/mime.js';
 import { orderMessage } from '../helpers/mime-message.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAttempt, enhancedCodeOf, nextRetryAt, statusAfterAttempt } from '../../src/core/retry-policy.js';
-import { DEFAULT_RETRY } from '../../src/core/servers.js';
+import { classifyAttempt, enhancedCodeOf, nextRetryAt, statusAfterAttempt } from '../../src/core/outbox/retry-policy.js';
+import { DEFAULT_RETRY } from '../../src/core/senders/servers.js';
 
 const r = (address: string, code: number, response = `${code} x`) => ({ address, code, enhancedCode: enhancedCodeOf(response), response });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertFromAllowed, fromAllowed, senderOnAccount } from '../../src/core/sender-identity.js';
-import { parseMailbox } from '../../src/core/addresses.js';
+import { assertFromAllowed, fromAllowed, senderOnAccount } from '../../src/core/routing/sender-identity.js';
+import { parseMailbox } from '../../src/core/kernel/addresses.js';
 
 const account = { address: 'noreply@shop.example', aliases: ['billing@shop.example', '@news.shop.example'], fromName: 'Shop' };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeServerConfig, serverChangeClearsPasswords } from '../../src/core/servers.js';
-import { redact } from '../../src/core/audit.js';
+import { normalizeServerConfig, serverChangeClearsPasswords } from '../../src/core/senders/servers.js';
+import { redact } from '../../src/core/kernel/audit.js';
 import { decrypt, encrypt, generateMasterKey } from '../../src/secrets/cipher.js';
-import { LoginThrottle } from '../../src/core/login-throttle.js';
+import { LoginThrottle } from '../../src/core/access/login-throttle.js';
 
 describe('server validation', () => {
   it('derives port from security and security from port', () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { createApiKey } from '../../core/api-keys.service.js';
-import { CLI_PRINCIPAL } from '../../core/auth.js';
-import { createUser, resetPasswordByEmail } from '../../core/users.service.js';
+import { createApiKey } from '../../core/access/api-keys.service.js';
+import { CLI_PRINCIPAL } from '../../core/access/auth.js';
+import { createUser, resetPasswordByEmail } from '../../core/access/users.service.js';
 import { rotateMasterKey } from '../../secrets/rotation.js';
 import { migrateToLatest } from '../../store/migrator.js';
 import { reportFailure, withApp } from '../run.js';

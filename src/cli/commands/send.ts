@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CLI_PRINCIPAL } from '../../core/auth.js';
-import { submitMessage } from '../../core/messages.service.js';
+import { CLI_PRINCIPAL } from '../../core/access/auth.js';
+import { submitMessage } from '../../core/outbox/messages.service.js';
 import { reportFailure, withApp } from '../run.js';
 
 interface SendOptions {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { compileNetworkPolicy } from '../../core/network-policy.js';
-import { isMailroomError } from '../../core/errors.js';
-import { normalizeDiagnosticRequest } from '../../core/diagnostics.js';
-import { normalizeServerConfig } from '../../core/servers.js';
-import { runSmtpDiagnostic } from '../../delivery/diagnostics/smtp-runner.js';
+import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
+import { isMailroomError } from '../../core/kernel/errors.js';
+import { normalizeDiagnosticRequest } from '../../core/probes/diagnostics.js';
+import { normalizeServerConfig } from '../../core/senders/servers.js';
+import { runSmtpDiagnostic } from '../../probes/smtp-runner.js';
 import { formatDiagnostic, useColor } from '../format-diagnostic.js';
 import { reportFailure } from '../run.js';
 

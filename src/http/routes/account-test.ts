@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { RateWindow } from '../../core/rate-window.js';
-import { sendTestEmail, sendTestEmails } from '../../core/test-email.service.js';
+import { RateWindow } from '../../core/kernel/rate-window.js';
+import { sendTestEmail, sendTestEmails } from '../../core/outbox/test-email.service.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams } from '../schemas.js';
 

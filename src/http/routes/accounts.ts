@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createAccount, deleteAccount, getAccount, listAccounts, publicAccount, updateAccount } from '../../core/accounts.service.js';
+import { createAccount, deleteAccount, getAccount, listAccounts, publicAccount, updateAccount } from '../../core/senders/accounts.service.js';
 import type { CoreContext } from '../../core/context.js';
 import { actorOf } from '../auth.js';
 import { accountBody, idParams } from '../schemas.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createApiKey, listApiKeys, revokeApiKey } from '../../core/api-keys.service.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../core/access/api-keys.service.js';
 import type { CoreContext } from '../../core/context.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams } from '../schemas.js';

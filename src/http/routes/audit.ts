@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
-import { assertCursor } from '../../core/ids.js';
-import { int } from '../../core/validate.js';
+import { assertCursor } from '../../core/kernel/ids.js';
+import { int } from '../../core/kernel/validate.js';
 
 type AuditQuery = { Querystring: { limit?: string; cursor?: string; action?: string; targetType?: string; targetId?: string; actor?: string } };
 

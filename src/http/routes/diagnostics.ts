@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { diagnoseImap, diagnoseSmtp, type DiagnosticsDeps } from '../../core/diagnostics.service.js';
-import { compileNetworkPolicy } from '../../core/network-policy.js';
-import { RateWindow } from '../../core/rate-window.js';
-import { socketDiagnosticsRunner } from '../../delivery/diagnostics/runner.js';
+import { diagnoseImap, diagnoseSmtp, type DiagnosticsDeps } from '../../core/probes/diagnostics.service.js';
+import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
+import { RateWindow } from '../../core/kernel/rate-window.js';
+import { socketDiagnosticsRunner } from '../../probes/runner.js';
 import { resolveAccountPassword } from '../../secrets/references.js';
 import { actorOf, principalOf } from '../auth.js';
 import { serverBody } from '../schemas.js';

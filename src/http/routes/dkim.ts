@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { deleteDkimKey, getDkimKey, listDkimKeys, putDkimKey } from '../../core/dkim.service.js';
+import { deleteDkimKey, getDkimKey, listDkimKeys, putDkimKey } from '../../core/senders/dkim.service.js';
 import { dkimKeyTool } from '../../secrets/dkim-keypair.js';
 import { actorOf } from '../auth.js';
 

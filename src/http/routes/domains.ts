@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { checkDomain } from '../../core/domain-check.service.js';
-import type { DnsLookup } from '../../core/spf.js';
-import { createDnsLookup } from '../../delivery/diagnostics/dns-resolver.js';
+import { checkDomain } from '../../core/probes/domain-check.service.js';
+import type { DnsLookup } from '../../core/probes/spf.js';
+import { createDnsLookup } from '../../probes/dns-resolver.js';
 import { principalOf } from '../auth.js';
 
 type CheckRequest = { Params: { domain: string }; Querystring: { selector?: string; accountId?: string } };

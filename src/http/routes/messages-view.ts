@@ -1,6 +1,6 @@
-import { displayMailbox } from '../../core/messages.js';
-import type { MessageDetail } from '../../core/messages.service.js';
-import type { MessageRecord } from '../../core/outbox-port.js';
+import { displayMailbox } from '../../core/outbox/messages.js';
+import type { MessageDetail } from '../../core/outbox/messages.service.js';
+import type { MessageRecord } from '../../core/outbox/ports.js';
 
 /** A message as the log list shows it: no bodies, no lease internals. */
 export function messageSummary(m: MessageRecord) {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { LIMITS, MESSAGE_STATUSES } from '../../core/messages.js';
-import { cancelMessage, cancelMessages, getMessage, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/messages.service.js';
-import { int } from '../../core/validate.js';
+import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
+import { cancelMessage, cancelMessages, getMessage, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
+import { int } from '../../core/kernel/validate.js';
 import { dispatcherOf } from '../../delivery/index.js';
 import { deliveryMetrics } from '../../delivery/metrics.js';
 import { actorOf, principalOf } from '../auth.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { PRESETS } from '../../core/presets.js';
+import { PRESETS } from '../../core/senders/presets.js';
 
 export function presetsRoutes() {
   return async (api: FastifyInstance) => {

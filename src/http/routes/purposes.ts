@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
-import { createPurpose, deletePurpose, getPurpose, listPurposes, updatePurpose } from '../../core/purposes.service.js';
+import { createPurpose, deletePurpose, getPurpose, listPurposes, updatePurpose } from '../../core/routing/purposes.service.js';
 import { actorOf } from '../auth.js';
 
 type KeyParams = { Params: { key: string } };

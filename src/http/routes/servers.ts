@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
-import { createServer, deleteServer, getServer, listServers, updateServer } from '../../core/servers.service.js';
+import { createServer, deleteServer, getServer, listServers, updateServer } from '../../core/senders/servers.service.js';
 import { actorOf } from '../auth.js';
 import { idParams, serverBody } from '../schemas.js';
 

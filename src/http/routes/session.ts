@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
-import type { LoginThrottle } from '../../core/login-throttle.js';
-import { login, logout } from '../../core/sessions.service.js';
+import type { LoginThrottle } from '../../core/access/login-throttle.js';
+import { login, logout } from '../../core/access/sessions.service.js';
 import { SESSION_COOKIE, principalOf } from '../auth.js';
 
 export function sessionRoutes(ctx: CoreContext, throttle: LoginThrottle) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { getSettings, updateSettings, type DeployFacts } from '../../core/settings.service.js';
+import { getSettings, updateSettings, type DeployFacts } from '../../core/routing/settings.service.js';
 import { actorOf } from '../auth.js';
 
 const addressList = { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: 50 } as const;

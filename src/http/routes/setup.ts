@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { getSetupStatus } from '../../core/setup-status.js';
+import { getSetupStatus } from '../../core/probes/setup-status.js';
 import { keyFileTooOpen } from '../../secrets/keyring.js';
 
 export function setupRoutes(app: App) {

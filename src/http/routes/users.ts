@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
-import { createUser, deleteUser, listUsers, updateUser } from '../../core/users.service.js';
+import { createUser, deleteUser, listUsers, updateUser } from '../../core/access/users.service.js';
 import { actorOf } from '../auth.js';
 import { idParams } from '../schemas.js';
 

@@ -1,0 +1,21 @@
+import { SYSTEM_ACTOR } from '../kernel/audit.js';
+import type { CoreContext } from '../context.js';
+import { generatePassword } from './passwords.js';
+import { createUser } from './users.service.js';
+
+export const DEFAULT_ADMIN_EMAIL = 'admin@mailroom.local';
+
+/**
+ * Creates the first admin when no user exists: from MAILROOM_ADMIN_EMAIL/PASSWORD, or with a
+ * generated password that is returned once so the CLI can print it. Never runs again.
+ */
+export async function ensureFirstAdmin(
+  ctx: CoreContext,
+  admin: { email?: string; password?: string },
+): Promise<{ email: string; generatedPassword?: string } | undefined> {
+  if ((await ctx.store.repos.users.count()) > 0) return undefined;
+  const email = admin.email ?? DEFAULT_ADMIN_EMAIL;
+  const password = admin.password ?? generatePassword();
+  await createUser(ctx, SYSTEM_ACTOR, { email, password, role: 'admin', name: 'Administrator' });
+  return { email, ...(admin.password ? {} : { generatedPassword: password }) };
+}

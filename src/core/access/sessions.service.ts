@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { apiKeyCache } from './api-key-cache.js';
+import { hashApiKey } from './api-keys.service.js';
+import { audit, type CoreContext } from '../context.js';
+import { ROLE_PERMISSIONS, permissionsForScopes, type Principal } from './auth.js';
+import { ErrorCodes, MailroomError } from '../kernel/errors.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { verifyPassword } from './passwords.js';
+import type { UserRecord } from '../ports.js';
+import { publicUser } from './users.service.js';
+import type { User } from './users.js';
+import { doc, onlyKeys, str } from '../kernel/validate.js';
+
+export const SESSION_TTL_MS = 12 * 60 * 60_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function userPrincipal(u: UserRecord | User): Principal {
+  return { kind: 'user', id: u.id, label: `user:${u.email}`, role: u.role, permissions: new Set(ROLE_PERMISSIONS[u.role]), allowOverride: u.role === 'admin' };
+}
+
+// A hash to compare against when the email is unknown, so both paths take the same time.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export async function login(
+  ctx: CoreContext,
+  throttle: LoginThrottle,
+  input: unknown,
+  ip: string,
+): Promise<{ token: string; csrfToken: string; user: User; expiresAt: number }> {
+  const d = doc('session', input);
+  onlyKeys('session', d, ['email', 'password']);
+  const email = str('email', d.email, { max: 320 }).trim().toLowerCase();
+  const password = str('password', d.password, { max: 1000 });
+  throttle.check(ip, email);
+  const user = await ctx.store.repos.users.findByEmail(email);
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user || !ok || user.disabled) {
+    throttle.fail(ip, email);
+    await audit(ctx.store.repos, ctx, { label: `login:${email}`, ip }, 'session.login_failed', { type: 'user', id: user?.id ?? null });
+    throw new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'email or password is wrong');
+  }
+  throttle.succeed(ip, email);
+  const token = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(24).toString('base64url');
+  const now = ctx.clock.now();
+  const expiresAt = now + SESSION_TTL_MS;
+  await ctx.store.repos.sessions.deleteExpired(now);
+  await ctx.store.repos.sessions.insert({ tokenHash: sha256(token), userId: user.id, csrfToken, createdAt: now, expiresAt, ip });
+  await audit(ctx.store.repos, ctx, { label: `user:${user.email}`, ip }, 'session.login', { type: 'user', id: user.id });
+  return { token, csrfToken, user: publicUser(user), expiresAt };
+}
+
+export async function sessionPrincipal(ctx: CoreContext, token: string): Promise<{ principal: Principal; csrfToken: string; user: User; tokenHash: string } | undefined> {
+  const tokenHash = sha256(token);
+  const s = await ctx.store.repos.sessions.get(tokenHash);
+  if (!s || s.expiresAt < ctx.clock.now()) return undefined;
+  const user = await ctx.store.repos.users.get(s.userId);
+  if (!user || user.disabled) return undefined;
+  return { principal: userPrincipal(user), csrfToken: s.csrfToken, user: publicUser(user), tokenHash };
+}
+
+export async function logout(ctx: CoreContext, tokenHash: string): Promise<void> {
+  await ctx.store.repos.sessions.delete(tokenHash);
+}
+
+export async function apiKeyPrincipal(ctx: CoreContext, key: string): Promise<Principal | undefined> {
+  const hash = hashApiKey(key);
+  const cache = apiKeyCache(ctx.store);
+  const now = ctx.clock.now();
+  const hit = cache.get(hash);
+  if (hit) {
+    if (!hit.lastUsedAt || now - hit.lastUsedAt > 60_000) {
+      hit.lastUsedAt = now;
+      await ctx.store.repos.apiKeys.touch(hit.principal.id, now);
+    }
+    return hit.principal;
+  }
+  const generation = cache.begin();
+  const record = await ctx.store.repos.apiKeys.findByHash(hash);
+  if (!record || record.revokedAt) return undefined;
+  // Recording every use would add a write per request; a minute's precision is enough.
+  let lastUsedAt = record.lastUsedAt;
+  if (!lastUsedAt || now - lastUsedAt > 60_000) {
+    await ctx.store.repos.apiKeys.touch(record.id, now);
+    lastUsedAt = now;
+  }
+  const principal: Principal = {
+    kind: 'apikey',
+    id: record.id,
+    label: `apikey:${record.name} (${record.id})`,
+    permissions: permissionsForScopes(record.scopes),
+    allowOverride: record.allowOverride,
+  };
+  cache.set(generation, hash, principal, lastUsedAt);
+  return principal;
+}

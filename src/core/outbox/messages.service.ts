@@ -1,0 +1,250 @@
+import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import type { Actor } from '../kernel/audit.js';
+import { requirePermission, type Principal } from '../access/auth.js';
+import { audit, type CoreContext } from '../context.js';
+import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
+import { assertCursor, newId } from '../kernel/ids.js';
+import { CANCELLABLE, envelopeRecipients, LAST_INSTANT, MESSAGE_STATUSES, RETRYABLE, validateSubmission, type MessageStatus } from './messages.js';
+import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
+import { resolveRoute } from '../routing/routing.js';
+import { doc, onlyKeys, optStr } from '../kernel/validate.js';
+
+export type SubmitSource = 'api' | 'cli' | 'test' | 'smtp' | 'notify';
+
+export interface SubmitResult {
+  id: string;
+  status: MessageStatus;
+  /** True when the idempotency key matched an earlier message (nothing new was stored). */
+  duplicate: boolean;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return /unique|duplicate key/i.test((err as Error)?.message ?? '');
+}
+
+/**
+ * Accepts a message into the outbox. Resolves only after the row is committed (group commit:
+ * concurrent submissions share one fsync). The same idempotency key from the same principal
+ * returns the first message, never a second one.
+ */
+export async function submitMessage(ctx: CoreContext, principal: Principal, input: unknown, opts: { source?: SubmitSource } = {}): Promise<SubmitResult> {
+  requirePermission(principal, 'send');
+  const sub = validateSubmission(input);
+  const repos = ctx.store.repos;
+  const scope = principal.id;
+  if (sub.idempotencyKey) {
+    const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
+    if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
+  }
+  const rawFrom = (input as { from?: unknown }).from;
+  const route = await resolveRoute(repos, {
+    purpose: sub.purpose ?? '',
+    accountId: sub.accountId,
+    serverId: sub.serverId,
+    from: typeof rawFrom === 'string' ? rawFrom : undefined,
+    principal,
+  });
+  const now = ctx.clock.now();
+  const sendAt = Math.max(sub.sendAt ?? now, now);
+  if (sub.expireAt !== undefined && sub.expireAt <= now) throw invalid('expireAt', 'is in the past');
+  const expireAt = sub.expireAt ?? sendAt + (route.expireAfterSec ?? route.server.retry.expireAfterSec) * 1000;
+  const from: Mailbox = sub.from ?? { address: route.account.address, local: '', domain: route.account.address.split('@')[1], ...(route.account.fromName ? { name: route.account.fromName } : {}) };
+  const cc = [...sub.cc, ...route.globalCc.map((a, i) => parseMailbox(`settings.globalCc[${i}]`, a))];
+  const bcc = [...sub.bcc, ...route.globalBcc.map((a, i) => parseMailbox(`settings.globalBcc[${i}]`, a))];
+  const id = newId('msg', now);
+  const replyTo = sub.replyTo?.address ?? route.account.replyTo;
+  const mb = (m: Mailbox) => (m.name ? { name: m.name, address: m.address } : { address: m.address });
+  const message: MessageRecord = {
+    id,
+    direction: 'out',
+    status: 'queued',
+    purpose: sub.purpose ?? '',
+    priority: route.priority,
+    accountId: route.account.id,
+    serverId: route.server.id,
+    routing: { accountId: route.account.id, serverId: route.server.id, reason: route.reason, reasonCode: route.reasonCode, failoverAccountIds: route.failoverAccountIds },
+    from: mb(from),
+    // Bounces come back to the account's own mailbox, where the IMAP poller reads them.
+    envelopeFrom: route.account.address,
+    to: sub.to.map(mb),
+    cc: cc.map(mb),
+    bcc: bcc.map(mb),
+    replyTo,
+    subject: sub.subject,
+    text: sub.text ?? null,
+    html: sub.html ?? null,
+    headers: sub.headers,
+    attachments: sub.attachments,
+    sizeBytes: sub.sizeBytes,
+    idempotencyScope: sub.idempotencyKey ? scope : null,
+    idempotencyKey: sub.idempotencyKey ?? null,
+    sendAt,
+    nextAttemptAt: sendAt,
+    expireAt,
+    attemptCount: 0,
+    leaseOwner: null,
+    leaseUntil: null,
+    source: opts.source ?? 'api',
+    createdBy: principal.label,
+    lastError: null,
+    messageIdHeader: `<${id.slice(4)}@${from.domain}>`,
+    sentAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const recipients: RecipientRecord[] = envelopeRecipients([
+    { kind: 'to', list: sub.to },
+    { kind: 'cc', list: cc },
+    { kind: 'bcc', list: bcc },
+  ]).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
+  try {
+    await ctx.store.grouped((r) => r.messages.insert(message, recipients));
+  } catch (err) {
+    // Two concurrent submissions with one key: the first commit wins, the second gets it back.
+    if (sub.idempotencyKey && isUniqueViolation(err)) {
+      const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
+      if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
+    }
+    throw err;
+  }
+  return { id, status: 'queued', duplicate: false };
+}
+
+export interface MessageDetail extends MessageRecord {
+  recipients: RecipientRecord[];
+  attempts: AttemptRecord[];
+}
+
+export async function getMessage(ctx: CoreContext, id: string): Promise<MessageDetail> {
+  const repos = ctx.store.repos;
+  const m = await repos.messages.get(id);
+  if (!m) throw notFound('message', id);
+  const [recipients, attempts] = await Promise.all([repos.messages.recipients(id), repos.messages.attempts(id)]);
+  return { ...m, recipients, attempts };
+}
+
+/** Parses a filter as the API and the CLI give it (strings; statuses comma-separated). */
+export function parseFilter(input: unknown): MessageFilter {
+  const d = doc('filter', input ?? {});
+  onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction']);
+  const statuses = d.status === undefined ? undefined : (Array.isArray(d.status) ? d.status : String(d.status).split(',')).map((s) => String(s).trim()).filter(Boolean);
+  for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
+  const time = (field: string, v: unknown) => {
+    if (v === undefined || v === '') return undefined;
+    const t = typeof v === 'number' ? v : /^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
+    if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time or epoch milliseconds');
+    if (t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999');
+    return t;
+  };
+  const direction = optStr('direction', d.direction);
+  if (direction && direction !== 'in' && direction !== 'out') throw invalid('direction', 'must be "in" or "out"');
+  return {
+    status: statuses as MessageStatus[] | undefined,
+    purpose: optStr('purpose', d.purpose, { max: 64 }),
+    accountId: optStr('accountId', d.accountId, { max: 40 }),
+    q: optStr('q', d.q, { max: 200 }),
+    recipient: optStr('recipient', d.recipient ?? d.to, { max: 320 }),
+    since: time('since', d.since),
+    until: time('until', d.until),
+    direction: direction as MessageFilter['direction'],
+  };
+}
+
+export async function listMessages(ctx: CoreContext, query: MessageQuery) {
+  assertCursor('msg', query.cursor);
+  return ctx.store.repos.messages.list(query);
+}
+
+/** How far back the outbox status counts messages that ended failed or expired. */
+export const ENDED_WINDOW_MS = 24 * 3600 * 1000;
+
+export interface OutboxStatus {
+  /** The server's clock when counted: ages below are measured from it, not the reader's clock. */
+  at: number;
+  queued: number;
+  deferred: number;
+  sending: number;
+  /** When the longest-waiting due message (queued or deferred) became due; null when none is due. */
+  oldestDueAt: number | null;
+  /** How long that message has waited, in whole seconds; 0 when none is due. */
+  oldestDueSeconds: number;
+  failedLast24h: number;
+  expiredLast24h: number;
+}
+
+/** The outbox at a glance (the email log's status strip): what waits, how long, what gave up lately. */
+export async function outboxStatus(ctx: CoreContext): Promise<OutboxStatus> {
+  const repos = ctx.store.repos;
+  const now = ctx.clock.now();
+  const [queue, ended] = await Promise.all([repos.messages.queueStats(now), repos.messages.endedSince(now - ENDED_WINDOW_MS)]);
+  return {
+    at: now,
+    queued: queue.queued,
+    deferred: queue.deferred,
+    sending: queue.sending,
+    oldestDueAt: queue.oldestDueAt,
+    oldestDueSeconds: queue.oldestDueAt === null ? 0 : Math.max(0, Math.floor((now - queue.oldestDueAt) / 1000)),
+    failedLast24h: ended.failed,
+    expiredLast24h: ended.expired,
+  };
+}
+
+function stateError(m: MessageRecord, action: string, allowed: readonly MessageStatus[]): MailroomError {
+  return new MailroomError(ErrorCodes.INVALID_STATE, `message ${m.id} is ${m.status}; only ${allowed.join(', ')} messages can be ${action}`, { status: m.status });
+}
+
+async function retryOne(ctx: CoreContext, id: string): Promise<boolean> {
+  const repos = ctx.store.repos;
+  const m = await repos.messages.get(id);
+  if (!m || !RETRYABLE.includes(m.status)) return false;
+  const now = ctx.clock.now();
+  // A retried message gets its original lifetime again, counted from now.
+  const lifetime = Math.max(m.expireAt - m.sendAt, 60_000);
+  return ctx.store.transaction((r) =>
+    r.messages.transition(id, RETRYABLE, { status: 'queued', nextAttemptAt: now, expireAt: Math.max(m.expireAt, now + lifetime), lastError: null, now, resetRecipients: true }),
+  );
+}
+
+export async function retryMessage(ctx: CoreContext, actor: Actor, id: string): Promise<MessageRecord> {
+  const m = await ctx.store.repos.messages.get(id);
+  if (!m) throw notFound('message', id);
+  if (!(await retryOne(ctx, id))) throw stateError((await ctx.store.repos.messages.get(id)) ?? m, 'retried', RETRYABLE);
+  await audit(ctx.store.repos, ctx, actor, 'message.retry', { type: 'message', id }, { status: m.status }, { status: 'queued' });
+  return (await ctx.store.repos.messages.get(id)) as MessageRecord;
+}
+
+export async function cancelMessage(ctx: CoreContext, actor: Actor, id: string): Promise<MessageRecord> {
+  const m = await ctx.store.repos.messages.get(id);
+  if (!m) throw notFound('message', id);
+  const now = ctx.clock.now();
+  const ok = await ctx.store.transaction((r) => r.messages.transition(id, CANCELLABLE, { status: 'cancelled', now, lastError: `cancelled by ${actor.label}` }));
+  if (!ok) throw stateError((await ctx.store.repos.messages.get(id)) ?? m, 'cancelled', CANCELLABLE);
+  await audit(ctx.store.repos, ctx, actor, 'message.cancel', { type: 'message', id }, { status: m.status }, { status: 'cancelled' });
+  return (await ctx.store.repos.messages.get(id)) as MessageRecord;
+}
+
+/** Bulk actions touch at most this many messages per call; the answer says if more matched. */
+export const BULK_LIMIT = 10_000;
+
+async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action: 'retry' | 'cancel'): Promise<{ count: number; more: boolean }> {
+  const filter = parseFilter(filterInput);
+  const allowed = action === 'retry' ? RETRYABLE : CANCELLABLE;
+  const statuses = filter.status ? filter.status.filter((s) => allowed.includes(s)) : [...allowed];
+  if (!statuses.length) throw invalid('filter.status', `only ${allowed.join(', ')} messages can be ${action === 'retry' ? 'retried' : 'cancelled'}`);
+  const ids = await ctx.store.repos.messages.ids({ ...filter, status: statuses }, BULK_LIMIT + 1);
+  const more = ids.length > BULK_LIMIT;
+  let count = 0;
+  const now = ctx.clock.now();
+  for (const id of ids.slice(0, BULK_LIMIT)) {
+    const ok =
+      action === 'retry'
+        ? await retryOne(ctx, id)
+        : await ctx.store.transaction((r) => r.messages.transition(id, CANCELLABLE, { status: 'cancelled', now, lastError: `cancelled by ${actor.label}` }));
+    if (ok) count++;
+  }
+  await audit(ctx.store.repos, ctx, actor, `message.bulk_${action}`, { type: 'message', id: null }, undefined, { filter: filterInput ?? {}, count, more });
+  return { count, more };
+}
+
+export const retryMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'retry');
+export const cancelMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'cancel');

@@ -1,0 +1,229 @@
+import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
+import { assertHeaderSafe } from '../kernel/header-safety.js';
+import { arr, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+
+/** Every status a message can have (API.md). */
+export const MESSAGE_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** Waiting for the dispatcher: the statuses a worker may claim. */
+export const CLAIMABLE: readonly MessageStatus[] = ['queued', 'deferred'];
+/** Not yet on the wire: cancel stops them. A message being sent right now cannot be recalled. */
+export const CANCELLABLE: readonly MessageStatus[] = ['queued', 'deferred'];
+/** Over, but worth another go when an operator says so (after fixing the account, say). */
+export const RETRYABLE: readonly MessageStatus[] = ['deferred', 'failed', 'expired', 'cancelled'];
+
+export type RecipientStatus = 'pending' | 'accepted' | 'deferred' | 'rejected';
+
+/** Limits on one submission; each breach has its own error code. */
+export const LIMITS = {
+  recipients: 100,
+  subjectChars: 998,
+  attachments: 20,
+  attachmentBytes: 10 * 1024 * 1024,
+  messageBytes: 25 * 1024 * 1024,
+  headers: 20,
+  idempotencyKeyChars: 200,
+} as const;
+
+/**
+ * Custom headers an application may set. Everything else (From, To, Content-Type, Received,
+ * DKIM-Signature …) is Mailroom's to write: letting callers set them would forge or break mail.
+ */
+const ALLOWED_HEADER = /^(x-[a-z0-9-]+|list-unsubscribe|list-unsubscribe-post|list-id|in-reply-to|references|auto-submitted|precedence|importance)$/i;
+const FORBIDDEN_X = /^x-(mailroom-|originating-ip$)/i;
+const ASCII_ONLY_HEADER = /^(in-reply-to|references|list-unsubscribe|list-unsubscribe-post)$/i;
+
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  contentBase64: string;
+}
+
+/** A validated submission: addresses parsed once, every header-bound value checked. */
+export interface Submission {
+  purpose?: string;
+  accountId?: string;
+  serverId?: string;
+  from?: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  replyTo?: Mailbox;
+  subject: string;
+  text?: string;
+  html?: string;
+  attachments: Attachment[];
+  headers: Record<string, string>;
+  idempotencyKey?: string;
+  sendAt?: number;
+  expireAt?: number;
+  /** Bytes of bodies plus decoded attachments. */
+  sizeBytes: number;
+}
+
+export const SUBMISSION_FIELDS = ['purpose', 'accountId', 'serverId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'attachments', 'headers', 'idempotencyKey', 'sendAt', 'expireAt'] as const;
+
+function mailboxes(field: string, v: unknown): Mailbox[] {
+  if (v === undefined || v === null) return [];
+  const list = typeof v === 'string' ? [v] : arr(field, v, LIMITS.recipients + 1);
+  return list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
+}
+
+/** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
+export const LAST_INSTANT = 253_402_300_799_999;
+
+/** ISO 8601 text or epoch milliseconds, between 1970 and the year 9999. */
+function instant(field: string, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const t = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time such as 2026-01-31T09:00:00Z (or epoch milliseconds)');
+  // Out of range, the value would break every later answer that shows it (or overflow the column).
+  if (!Number.isInteger(t) || t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999 (epoch milliseconds are whole numbers)');
+  return t;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function attachments(v: unknown): Attachment[] {
+  if (v === undefined || v === null) return [];
+  const list = arr('attachments', v, LIMITS.attachments);
+  return list.map((a, i) => {
+    const f = `attachments[${i}]`;
+    const d = doc(f, a);
+    // Content only: a path or URL field would let a caller read files or fetch URLs through us.
+    onlyKeys(f, d, ['filename', 'contentType', 'contentBase64']);
+    const filename = str(`${f}.filename`, d.filename, { max: 255 });
+    assertHeaderSafe(`${f}.filename`, filename);
+    const contentType = optStr(`${f}.contentType`, d.contentType, { max: 255 }) ?? 'application/octet-stream';
+    assertHeaderSafe(`${f}.contentType`, contentType);
+    if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(contentType)) throw invalid(`${f}.contentType`, 'must be a media type such as application/pdf');
+    // A multipart needs a boundary parameter (none can be given) and may not be base64 (RFC 2045 6.4).
+    if (/^multipart\//i.test(contentType)) throw invalid(`${f}.contentType`, 'must not be multipart/*: attach each part on its own, or send the file as application/octet-stream');
+    const contentBase64 = str(`${f}.contentBase64`, d.contentBase64, { min: 0 }).replace(/\s+/g, '');
+    if (contentBase64.length % 4 !== 0 || !BASE64.test(contentBase64)) throw invalid(`${f}.contentBase64`, 'must be base64-encoded content');
+    const bytes = (contentBase64.length / 4) * 3 - (contentBase64.endsWith('==') ? 2 : contentBase64.endsWith('=') ? 1 : 0);
+    if (bytes > LIMITS.attachmentBytes) {
+      throw new MailroomError(ErrorCodes.ATTACHMENT_TOO_LARGE, `${f} is ${bytes} bytes; the limit is ${LIMITS.attachmentBytes} bytes per attachment`, { field: f, limit: LIMITS.attachmentBytes });
+    }
+    return { filename, contentType, contentBase64 };
+  });
+}
+
+function headers(v: unknown): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  const d = doc('headers', v);
+  const names = Object.keys(d);
+  if (names.length > LIMITS.headers) throw invalid('headers', `at most ${LIMITS.headers} custom headers`);
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const name of names) {
+    assertHeaderSafe(`headers name "${name.replace(/[\r\n\0]/g, '?')}"`, name);
+    // Header names are case-insensitive: "In-Reply-To" and "in-reply-to" would be two headers.
+    if (seen.has(name.toLowerCase())) throw invalid(`headers.${name}`, 'is given more than once (header names ignore case)');
+    seen.add(name.toLowerCase());
+    if (!/^[A-Za-z0-9-]{1,76}$/.test(name) || !ALLOWED_HEADER.test(name) || FORBIDDEN_X.test(name)) {
+      throw new MailroomError(
+        ErrorCodes.HEADER_NOT_ALLOWED,
+        `headers: "${name}" may not be set by the caller; allowed are X-… headers, List-Unsubscribe, List-Unsubscribe-Post, List-Id, In-Reply-To, References, Auto-Submitted, Precedence and Importance`,
+        { field: `headers.${name}` },
+      );
+    }
+    const value = str(`headers.${name}`, d[name], { max: 998 });
+    assertHeaderSafe(`headers.${name}`, value);
+    // Message ids and URIs cannot be RFC 2047-encoded (a client would read the encoded word
+    // literally), and raw 8-bit bytes are not allowed in a header: ASCII only.
+    if (ASCII_ONLY_HEADER.test(name) && !/^[\x20-\x7e\t]*$/.test(value)) throw invalid(`headers.${name}`, 'must be printable ASCII (percent-encode non-ASCII in URLs)');
+    out[name] = value;
+  }
+  return out;
+}
+
+function body(field: string, v: unknown): string | undefined {
+  const s = optStr(field, v, { max: LIMITS.messageBytes });
+  // NUL has no place in a mail body and breaks SMTP DATA.
+  if (s !== undefined && s.includes('\0')) throw invalid(field, 'must not contain NUL characters');
+  return s;
+}
+
+/**
+ * Validates a submission from any entry point (HTTP, CLI, relay, diagnostics). Addresses are
+ * parsed here, once; the envelope and the headers are built from this result only.
+ */
+export function validateSubmission(input: unknown): Submission {
+  const d = doc('message', input);
+  onlyKeys('message', d, SUBMISSION_FIELDS);
+  const purpose = optStr('purpose', d.purpose, { max: 64 });
+  if (purpose !== undefined && !/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid('purpose', 'must be a purpose key such as "password_reset"');
+  const to = mailboxes('to', d.to);
+  const cc = mailboxes('cc', d.cc);
+  const bcc = mailboxes('bcc', d.bcc);
+  if (to.length + cc.length + bcc.length === 0) throw invalid('to', 'give at least one recipient');
+  if (to.length + cc.length + bcc.length > LIMITS.recipients) {
+    throw new MailroomError(ErrorCodes.TOO_MANY_RECIPIENTS, `at most ${LIMITS.recipients} recipients (to, cc and bcc together) per message`, { limit: LIMITS.recipients });
+  }
+  const subject = str('subject', d.subject, { min: 0 });
+  assertHeaderSafe('subject', subject);
+  if (subject.length > LIMITS.subjectChars) {
+    throw new MailroomError(ErrorCodes.SUBJECT_TOO_LONG, `subject is ${subject.length} characters; the limit is ${LIMITS.subjectChars}`, { field: 'subject', limit: LIMITS.subjectChars });
+  }
+  const text = body('text', d.text);
+  const html = body('html', d.html);
+  if (text === undefined && html === undefined) throw invalid('text', 'give text or html (or both)');
+  const atts = attachments(d.attachments);
+  const sizeBytes =
+    Buffer.byteLength(text ?? '') + Buffer.byteLength(html ?? '') + atts.reduce((n, a) => n + Math.floor((a.contentBase64.length * 3) / 4), 0);
+  if (sizeBytes > LIMITS.messageBytes) {
+    throw new MailroomError(ErrorCodes.MESSAGE_TOO_LARGE, `the message is ${sizeBytes} bytes; the limit is ${LIMITS.messageBytes} bytes`, { limit: LIMITS.messageBytes });
+  }
+  const idempotencyKey = optStr('idempotencyKey', d.idempotencyKey, { max: LIMITS.idempotencyKeyChars });
+  assertHeaderSafe('idempotencyKey', idempotencyKey);
+  const sendAt = instant('sendAt', d.sendAt);
+  const expireAt = instant('expireAt', d.expireAt);
+  if (sendAt !== undefined && expireAt !== undefined && expireAt <= sendAt) throw invalid('expireAt', 'must be after sendAt');
+  const from = d.from === undefined || d.from === null ? undefined : parseMailbox('from', str('from', d.from, { max: 320 }));
+  const replyTo = d.replyTo === undefined || d.replyTo === null ? undefined : parseMailbox('replyTo', str('replyTo', d.replyTo, { max: 320 }));
+  return {
+    purpose,
+    accountId: optStr('accountId', d.accountId, { max: 40 }),
+    serverId: optStr('serverId', d.serverId, { max: 40 }),
+    from,
+    to,
+    cc,
+    bcc,
+    replyTo,
+    subject,
+    text,
+    html,
+    attachments: atts,
+    headers: headers(d.headers),
+    idempotencyKey,
+    sendAt,
+    expireAt,
+    sizeBytes,
+  };
+}
+
+/** "Name <a@b>" or "a@b": how the log shows a mailbox. */
+export function displayMailbox(m: { name?: string; address: string }): string {
+  return m.name ? `${m.name} <${m.address}>` : m.address;
+}
+
+/**
+ * The envelope: each address once (case-insensitively), from the parsed mailboxes only.
+ * Returns the recipients with the header field they came from.
+ */
+export function envelopeRecipients(groups: { kind: 'to' | 'cc' | 'bcc'; list: Mailbox[] }[]): { address: string; kind: 'to' | 'cc' | 'bcc' }[] {
+  const seen = new Set<string>();
+  const out: { address: string; kind: 'to' | 'cc' | 'bcc' }[] = [];
+  for (const g of groups) {
+    for (const m of g.list) {
+      const key = m.address.toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ address: m.address, kind: g.kind });
+    }
+  }
+  return out;
+}

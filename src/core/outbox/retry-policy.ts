@@ -1,0 +1,96 @@
+import type { RecipientStatus } from './messages.js';
+import type { RetryPolicy } from '../senders/servers.js';
+
+/**
+ * How one attempt's replies turn into per-recipient outcomes and a schedule. The rule
+ * (DESIGN.md): network errors, timeouts, TLS failures and 4xx replies are transient; 5xx
+ * replies are permanent — per recipient, so a 550 recipient is not retried while a 451 one is.
+ */
+export type FailureKind = 'network' | 'timeout' | 'tls' | 'auth' | 'protocol' | 'smtp' | 'config';
+
+export interface RecipientReply {
+  address: string;
+  code: number | null;
+  enhancedCode: string | null;
+  response: string | null;
+}
+
+/** What a transport reports about one attempt, in words the core understands. */
+export interface AttemptReport {
+  /** Recipients the server took the message for (DATA accepted). */
+  accepted: RecipientReply[];
+  /** Recipients refused one by one (RCPT TO), each with its own reply. */
+  rejected: RecipientReply[];
+  /** Something that stopped the attempt for every recipient not listed above. */
+  failure?: { kind: FailureKind; code: number | null; enhancedCode: string | null; message: string };
+  /** The final reply on success (e.g. "250 2.0.0 Ok: queued as …"). */
+  response?: string;
+  code?: number;
+}
+
+export interface RecipientOutcome extends RecipientReply {
+  status: RecipientStatus;
+}
+
+export type AttemptOutcome = 'sent' | 'partial' | 'deferred' | 'failed';
+
+export function isPermanentCode(code: number | null | undefined): boolean {
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** "550 5.1.1 <x>: Recipient address rejected" → "5.1.1". */
+export function enhancedCodeOf(response: string | null | undefined): string | null {
+  const m = response ? /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(response.trim()) : null;
+  return m ? m[1] : null;
+}
+
+/** A failure with a 5xx reply is permanent; everything else (4xx, network, timeout, TLS, config) is worth another try. */
+export function isPermanentFailure(f: NonNullable<AttemptReport['failure']>): boolean {
+  return f.kind !== 'network' && f.kind !== 'timeout' && f.kind !== 'tls' && f.kind !== 'config' && isPermanentCode(f.code);
+}
+
+/** Classifies every pending recipient of one attempt. */
+export function classifyAttempt(pending: readonly string[], report: AttemptReport): { recipients: RecipientOutcome[]; outcome: AttemptOutcome } {
+  const key = (a: string) => a.toLowerCase();
+  const accepted = new Map(report.accepted.map((r) => [key(r.address), r]));
+  const rejected = new Map(report.rejected.map((r) => [key(r.address), r]));
+  const recipients = pending.map((address): RecipientOutcome => {
+    const ok = accepted.get(key(address));
+    if (ok && !report.failure) return { ...ok, address, status: 'accepted' };
+    const no = rejected.get(key(address));
+    if (no) return { ...no, address, status: isPermanentCode(no.code) ? 'rejected' : 'deferred' };
+    const f = report.failure;
+    if (!f) return { address, code: null, enhancedCode: null, response: 'the server neither accepted nor refused this recipient', status: 'deferred' };
+    return { address, code: f.code, enhancedCode: f.enhancedCode, response: f.message, status: isPermanentFailure(f) ? 'rejected' : 'deferred' };
+  });
+  const n = (s: RecipientStatus) => recipients.filter((r) => r.status === s).length;
+  const outcome: AttemptOutcome =
+    n('accepted') === recipients.length ? 'sent' : n('accepted') > 0 ? 'partial' : n('deferred') > 0 ? 'deferred' : 'failed';
+  return { recipients, outcome };
+}
+
+/**
+ * When to try again after `attemptCount` attempts (1 after the first): the backoff list,
+ * then the steady interval (default 5 s, 30 s, 5 min, then every 15 min).
+ */
+export function nextRetryAt(policy: RetryPolicy, attemptCount: number, now: number): number {
+  const delaySec = policy.backoffSec[attemptCount - 1] ?? policy.intervalSec;
+  return now + delaySec * 1000;
+}
+
+/**
+ * The message's status after an attempt, from all its recipients' states: anyone still
+ * deferred → another attempt (or expiry, when the next one would come too late); otherwise
+ * sent if anyone got it, failed if nobody did.
+ */
+export function statusAfterAttempt(
+  states: { deferred: number; accepted: number },
+  schedule: { policy: RetryPolicy; attemptCount: number; now: number; expireAt: number },
+): { status: 'sent' | 'deferred' | 'failed' | 'expired'; nextAttemptAt: number } {
+  if (states.deferred > 0) {
+    const next = nextRetryAt(schedule.policy, schedule.attemptCount, schedule.now);
+    if (next >= schedule.expireAt) return { status: 'expired', nextAttemptAt: schedule.now };
+    return { status: 'deferred', nextAttemptAt: next };
+  }
+  return { status: states.accepted > 0 ? 'sent' : 'failed', nextAttemptAt: schedule.now };
+}

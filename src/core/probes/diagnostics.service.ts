@@ -1,0 +1,133 @@
+import { effectiveLogin } from '../senders/accounts.js';
+import { requirePermission, type Principal } from '../access/auth.js';
+import type { Actor } from '../kernel/audit.js';
+import { audit, type CoreContext } from '../context.js';
+import {
+  normalizeDiagnosticRequest,
+  type DiagnosticRequest,
+  type DiagnosticResult,
+  type DiagnosticsRunner,
+  type ImapStepName,
+  type SmtpStepName,
+} from './diagnostics.js';
+import { invalid, isMailroomError, notFound } from '../kernel/errors.js';
+import type { NetworkPolicy } from './network-policy.js';
+import type { Repositories, StoredAccount } from '../ports.js';
+import type { RateWindow } from '../kernel/rate-window.js';
+import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type SmtpSettings } from '../senders/servers.js';
+
+export interface DiagnosticsDeps {
+  runner: DiagnosticsRunner;
+  policy: NetworkPolicy;
+  /** Per-principal limit on diagnostics. */
+  limiter: RateWindow;
+  /** The account's password (stored secret or reference), undefined when it has none. */
+  resolvePassword(repos: Repositories, account: StoredAccount): Promise<string | undefined>;
+}
+
+interface Resolved {
+  server?: MailServer;
+  account?: StoredAccount;
+}
+
+async function loadSaved(ctx: CoreContext, req: DiagnosticRequest): Promise<Resolved> {
+  const repos = ctx.store.repos;
+  const account = req.accountId ? await repos.accounts.get(req.accountId) : undefined;
+  if (req.accountId && !account) throw notFound('account', req.accountId);
+  const serverId = req.serverId ?? account?.serverId;
+  const server = serverId ? await repos.servers.get(serverId) : undefined;
+  if (serverId && !server) throw notFound('server', serverId);
+  return { server, account };
+}
+
+/** The same rule that clears a stored password when a server is re-pointed. */
+function endpointChanged(a: { host: string; port: number; security: string }, b: { host: string; port: number; security: string }): boolean {
+  return serverChangeClearsPasswords(a as SmtpSettings, b as SmtpSettings);
+}
+
+/**
+ * Which credentials a diagnostic may use. Typed ones always; the saved password only when
+ * the test goes to the very server (host, port, security) and login it was saved for, so a
+ * diagnostic cannot be used to send a stored password somewhere new.
+ */
+async function credentials(
+  ctx: CoreContext,
+  deps: DiagnosticsDeps,
+  req: DiagnosticRequest,
+  saved: Resolved,
+  endpoint: { host: string; port: number; security: string },
+  savedEndpoint: { host: string; port: number; security: string } | undefined,
+): Promise<{ auth?: { user: string; password: string }; authUnavailable?: string }> {
+  if (req.auth?.password !== undefined) return { auth: { user: req.auth.user, password: req.auth.password } };
+  const account = saved.account;
+  if (!account) return req.auth ? { authUnavailable: 'a user name was given without a password' } : {};
+  const user = req.auth?.user ?? effectiveLogin(account);
+  if (!account.passwordSet) return { authUnavailable: `account ${account.address} has no password set` };
+  const sameServer = saved.server?.id === account.serverId && savedEndpoint !== undefined && !endpointChanged(savedEndpoint, endpoint);
+  if (!sameServer || user !== effectiveLogin(account)) {
+    return { authUnavailable: 'the saved password is only sent to the server and login it was saved for; type the password to test other values' };
+  }
+  try {
+    const password = await deps.resolvePassword(ctx.store.repos, account);
+    return password ? { auth: { user, password } } : { authUnavailable: `account ${account.address} has no password set` };
+  } catch (err) {
+    if (isMailroomError(err)) return { authUnavailable: `the account's password cannot be read: ${err.message}` };
+    throw err;
+  }
+}
+
+function failedStep(r: DiagnosticResult): string | null {
+  return r.steps.find((s) => s.status === 'fail')?.name ?? null;
+}
+
+/** Runs `fn`, auditing the attempt whether it ran, failed a step or was refused by policy. */
+async function audited<T extends DiagnosticResult>(
+  ctx: CoreContext,
+  actor: Actor,
+  action: string,
+  saved: Resolved,
+  about: Record<string, unknown>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const target = saved.account ? { type: 'account', id: saved.account.id } : saved.server ? { type: 'server', id: saved.server.id } : { type: 'diagnostic', id: null };
+  try {
+    const result = await fn();
+    await audit(ctx.store.repos, ctx, actor, action, target, undefined, { ...about, ok: result.ok, failedStep: failedStep(result) });
+    return result;
+  } catch (err) {
+    const code = isMailroomError(err) ? err.code : 'error';
+    await audit(ctx.store.repos, ctx, actor, action, target, undefined, { ...about, ok: false, refused: code });
+    throw err;
+  }
+}
+
+export async function diagnoseSmtp(ctx: CoreContext, deps: DiagnosticsDeps, principal: Principal, actor: Actor, body: unknown): Promise<DiagnosticResult<SmtpStepName>> {
+  requirePermission(principal, 'admin');
+  deps.limiter.take(principal.id);
+  const req = normalizeDiagnosticRequest(body, 'smtp');
+  const saved = await loadSaved(ctx, req);
+  const smtp: SmtpSettings = req.smtp
+    ? normalizeServerConfig({ smtp: req.smtp, ...(saved.server ? {} : { name: 'diagnostic' }) }, saved.server).smtp
+    : saved.server!.smtp;
+  const creds = await credentials(ctx, deps, req, saved, smtp, saved.server?.smtp);
+  const about = { host: smtp.host, port: smtp.port, security: smtp.security, user: creds.auth?.user ?? null, send: req.send ?? null };
+  return audited(ctx, actor, 'diagnostics.smtp', saved, about, () => deps.runner.smtp({ smtp, ...creds, ...(req.send ? { send: req.send } : {}) }, deps.policy));
+}
+
+export async function diagnoseImap(ctx: CoreContext, deps: DiagnosticsDeps, principal: Principal, actor: Actor, body: unknown): Promise<DiagnosticResult<ImapStepName>> {
+  requirePermission(principal, 'admin');
+  deps.limiter.take(principal.id);
+  const req = normalizeDiagnosticRequest(body, 'imap');
+  const saved = await loadSaved(ctx, req);
+  const server = saved.server;
+  const imap = req.imap
+    ? normalizeServerConfig({ name: 'diagnostic', smtp: server?.smtp ?? { host: 'localhost' }, imap: { ...(server?.imap ?? {}), ...(req.imap as object) } }).imap
+    : server?.imap;
+  if (!imap) throw invalid('imap', server ? `server "${server.name}" has no IMAP section; give the imap settings to test` : 'give the imap settings to test');
+  const savedEndpoint = server?.imap ?? undefined;
+  const creds = await credentials(ctx, deps, req, saved, imap, savedEndpoint);
+  const about = { host: imap.host, port: imap.port, security: imap.security, user: creds.auth?.user ?? null };
+  const tlsTrust = server?.smtp.tlsTrust ?? { mode: 'system' as const };
+  const timeoutSec = server?.smtp.connectTimeoutSec ?? 30;
+  return audited(ctx, actor, 'diagnostics.imap', saved, about, () => deps.runner.imap({ imap, tlsTrust, timeoutSec, ...creds }, deps.policy));
+}

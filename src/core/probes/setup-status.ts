@@ -1,0 +1,85 @@
+import type { CoreContext } from '../context.js';
+import type { MailDriver } from '../senders/deploy-vars.js';
+import { listPurposes } from '../routing/purposes.service.js';
+import { readRoutingSettings } from '../routing/settings.js';
+
+/** One thing that keeps mail from working, worded for an admin, with where to fix it. */
+export interface SetupGap {
+  code: 'no_server' | 'no_active_account' | 'no_default_sender' | 'purpose_without_sender' | 'log_driver' | 'key_file_readable';
+  message: string;
+  fix?: string;
+  /** Purpose keys, for purpose_without_sender. */
+  purposes?: string[];
+}
+
+export interface SetupStatus {
+  complete: boolean;
+  missing: SetupGap[];
+}
+
+export interface SetupFacts {
+  mailDriver: MailDriver;
+  /** The master key file, when the key comes from one and group/others can read it. */
+  keyFileTooOpen?: string;
+}
+
+/** What an admin still has to do before mail works; the UI shows it as a banner until complete. */
+export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promise<SetupStatus> {
+  const repos = ctx.store.repos;
+  const [servers, accounts, settings, purposes] = await Promise.all([repos.servers.list(), repos.accounts.list(), readRoutingSettings(repos), listPurposes(ctx)]);
+  const active = accounts.filter((a) => a.active);
+  const missing: SetupGap[] = [];
+  if (facts.mailDriver === 'log') {
+    missing.push({
+      code: 'log_driver',
+      message: 'The log driver is active (MAILROOM_MAIL_DRIVER=log): no mail leaves Mailroom; every message is only written to the log, and server settings are read-only.',
+      fix: 'Set MAILROOM_MAIL_DRIVER=smtp (and the MAILROOM_SMTP_* variables, or configure a server here) and restart.',
+    });
+  }
+  if (!servers.length) {
+    missing.push({
+      code: 'no_server',
+      message: 'No mail server is configured, so Mailroom has nowhere to send mail through.',
+      fix: 'Add a server under Servers (a provider preset fills in the details), or set MAILROOM_SMTP_HOST, MAILROOM_SMTP_PORT, MAILROOM_MAIL_FROM_ADDRESS and MAILROOM_MAIL_FROM_NAME and restart.',
+    });
+  }
+  if (!active.length) {
+    missing.push({
+      code: 'no_active_account',
+      message: accounts.length
+        ? `All ${accounts.length} sender account${accounts.length > 1 ? 's are' : ' is'} switched off, so no message can be sent.`
+        : 'No sender account exists: a server alone cannot send; an account gives the From address and the login.',
+      fix: accounts.length ? 'Activate an account under Accounts.' : 'Add an account under Accounts (sender address, and the password if the server needs a login).',
+    });
+  }
+  const dflt = settings.defaultAccountId ? accounts.find((a) => a.id === settings.defaultAccountId) : undefined;
+  if (!dflt?.active) {
+    missing.push({
+      code: 'no_default_sender',
+      message: !settings.defaultAccountId
+        ? 'No default sender account is set: mail of purposes without an account of their own goes out from whichever active account is oldest.'
+        : dflt
+          ? `The default sender account ${dflt.address} is switched off.`
+          : 'The default sender account was deleted.',
+      fix: 'Choose a default account under Settings (defaultAccountId).',
+    });
+  }
+  // A purpose whose own list names accounts none of which can send any more is a silent misroute.
+  const stranded = purposes.filter((p) => p.enabled && p.accountIds.length > 0 && !p.accountIds.some((id) => active.some((a) => a.id === id)));
+  if (stranded.length) {
+    missing.push({
+      code: 'purpose_without_sender',
+      message: `${stranded.length === 1 ? 'Purpose' : 'Purposes'} ${stranded.map((p) => `"${p.key}"`).join(', ')} ${stranded.length === 1 ? 'lists' : 'list'} only accounts that are switched off or deleted; ${dflt?.active ? `their mail falls back to the default account ${dflt.address}` : active.length ? 'their mail falls back to another account' : 'their mail cannot be sent'}.`,
+      fix: 'Under Purposes, list an active account for each, or activate one of the accounts listed.',
+      purposes: stranded.map((p) => p.key),
+    });
+  }
+  if (facts.keyFileTooOpen) {
+    missing.push({
+      code: 'key_file_readable',
+      message: `The master key file ${facts.keyFileTooOpen} can be read by other users of this machine; with it they can decrypt every stored password.`,
+      fix: `Run: chmod 600 ${facts.keyFileTooOpen}`,
+    });
+  }
+  return { complete: missing.length === 0, missing };
+}

@@ -1,0 +1,192 @@
+import type { Principal } from '../access/auth.js';
+import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
+import type { Repositories, StoredAccount } from '../ports.js';
+import { BUILTIN_PURPOSES, builtinPurpose, DEFAULT_PRIORITY, isBuiltinPurpose, purposeDisabled, unknownPurpose, type Purpose } from './purposes.js';
+import { assertFromAllowed, fromAllowed } from './sender-identity.js';
+import type { MailServer } from '../senders/servers.js';
+import { readRoutingSettings } from './settings.js';
+import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+
+export { reserveSendSlot, type SendSlot } from './send-slots.js';
+
+/**
+ * Routing decides which account every message leaves from. Order: the message's own
+ * account/server override (when its caller may override) → the purpose's first active account
+ * → the system default account → the first active account → MAILROOM_E_NO_SENDER.
+ *
+ * `purpose: ''` means "no purpose given": the purpose step is skipped, nothing is copied, the
+ * priority is the middle one and the expiry is the server's.
+ */
+export interface RouteRequest {
+  purpose: string;
+  accountId?: string;
+  serverId?: string;
+  /** The message's From, if it sets one: "a@b" or "Name <a@b>"; must be an identity of the account. */
+  from?: string;
+  principal: Principal;
+}
+
+export interface Route {
+  account: StoredAccount;
+  server: MailServer;
+  /** Human readable, stored on the message as routing.reason. */
+  reason: string;
+  reasonCode: 'override' | 'purpose' | 'default' | 'first_active';
+  /** Ordered, starting with account.id; later attempts after transient failures move along it. */
+  failoverAccountIds: string[];
+  /** Higher is sooner (two_factor, password_reset high; report low). */
+  priority: number;
+  /** The purpose's default expiry (two_factor: 600), else null (the server's retry policy). */
+  expireAfterSec: number | null;
+  globalCc: string[];
+  globalBcc: string[];
+}
+
+/** The purpose as stored, or a built-in's defaults when it was never stored; unknown keys are refused. */
+export async function loadPurpose(repos: Repositories, key: string, now = Date.now()): Promise<Purpose> {
+  const stored = await repos.purposes.get(key);
+  if (stored) return stored;
+  if (isBuiltinPurpose(key)) return builtinPurpose(key, now);
+  throw unknownPurpose(key);
+}
+
+async function serverOf(repos: Repositories, account: StoredAccount): Promise<MailServer> {
+  const server = await repos.servers.get(account.serverId);
+  // The foreign key makes this impossible short of a corrupted store; say so plainly.
+  if (!server) throw new MailroomError(ErrorCodes.INTERNAL, `account ${account.address} points at server ${account.serverId}, which does not exist`);
+  return server;
+}
+
+function byAge(a: StoredAccount, b: StoredAccount): number {
+  return a.createdAt - b.createdAt || a.id.localeCompare(b.id);
+}
+
+function fromRefused(account: StoredAccount, from: Mailbox | undefined): boolean {
+  return from !== undefined && !fromAllowed(account, from);
+}
+
+async function overrideRoute(repos: Repositories, req: RouteRequest, purpose: Purpose | undefined, all: StoredAccount[]): Promise<{ account: StoredAccount; reason: string }> {
+  if (!req.principal.allowOverride) {
+    throw new MailroomError(
+      ErrorCodes.OVERRIDE_NOT_ALLOWED,
+      `${req.principal.label} may not choose the sending ${req.accountId ? 'account' : 'server'}: an admin must allow overrides on this API key, or leave accountId/serverId out and let the purpose decide`,
+      { field: req.accountId ? 'accountId' : 'serverId' },
+    );
+  }
+  if (req.accountId) {
+    const account = all.find((a) => a.id === req.accountId);
+    if (!account) throw invalid('accountId', `account ${req.accountId} does not exist`);
+    if (req.serverId && account.serverId !== req.serverId) throw invalid('serverId', `account ${account.address} does not send through server ${req.serverId}`);
+    if (!account.active) {
+      throw new MailroomError(ErrorCodes.ACCOUNT_INACTIVE, `account ${account.address} is switched off; activate it or send without accountId`, { accountId: account.id });
+    }
+    return { account, reason: `account ${account.address} chosen by the message (accountId override)` };
+  }
+  const server = await repos.servers.get(req.serverId as string);
+  if (!server) throw invalid('serverId', `server ${req.serverId} does not exist`);
+  const onServer = all.filter((a) => a.serverId === server.id && a.active);
+  const listed = purpose?.accountIds.map((id) => onServer.find((a) => a.id === id)).find((a) => a !== undefined);
+  const account = listed ?? onServer.sort(byAge)[0];
+  if (!account) {
+    throw new MailroomError(ErrorCodes.NO_SENDER, `server "${server.name}" has no active account: add or activate an account on it (POST /api/v1/accounts with serverId ${server.id})`, {
+      serverId: server.id,
+    });
+  }
+  return { account, reason: `server "${server.name}" chosen by the message (serverId override); its account ${account.address}` };
+}
+
+function noSender(purposeKey: string, all: StoredAccount[], purpose: Purpose | undefined, hasServer: boolean): MailroomError {
+  const what = purposeKey ? `${purposeKey.replace(/_/g, ' ')} mail` : 'this message';
+  let fix: string;
+  if (!hasServer) fix = 'create a mail server (POST /api/v1/servers, or set MAILROOM_SMTP_HOST and the other MAILROOM_* variables) and an account on it (POST /api/v1/accounts)';
+  else if (all.length === 0) fix = 'create an account on your mail server (POST /api/v1/accounts)';
+  else fix = `activate one of the ${all.length} account${all.length > 1 ? 's' : ''} (PATCH /api/v1/accounts/:id {"active": true})`;
+  const purposeHint = purpose ? `, then list it on purpose "${purpose.key}" (PATCH /api/v1/purposes/${purpose.key}) or make it the default (PATCH /api/v1/settings {"defaultAccountId": …})` : '';
+  return new MailroomError(ErrorCodes.NO_SENDER, `no account can send ${what}: ${fix}${purposeHint}`, { purpose: purposeKey || null });
+}
+
+/**
+ * Resolves the account a message leaves from. Throws MAILROOM_E_UNKNOWN_PURPOSE,
+ * PURPOSE_DISABLED, OVERRIDE_NOT_ALLOWED, ACCOUNT_INACTIVE, FROM_NOT_ALLOWED or NO_SENDER.
+ */
+export async function resolveRoute(repos: Repositories, req: RouteRequest): Promise<Route> {
+  const purpose = req.purpose ? await loadPurpose(repos, req.purpose) : undefined;
+  if (purpose && !purpose.enabled) throw purposeDisabled(purpose.key);
+  const from = req.from ? parseMailbox('from', req.from) : undefined;
+  const [all, settings] = await Promise.all([repos.accounts.list(), readRoutingSettings(repos)]);
+  const active = all.filter((a) => a.active);
+
+  let account: StoredAccount | undefined;
+  let reason: string;
+  let reasonCode: Route['reasonCode'];
+  let failover: string[] | undefined;
+  if (req.accountId || req.serverId) {
+    ({ account, reason } = await overrideRoute(repos, req, purpose, all));
+    reasonCode = 'override';
+    failover = [account.id];
+  } else {
+    const listed = purpose ? purpose.accountIds.map((id) => all.find((a) => a.id === id)).filter((a): a is StoredAccount => a !== undefined) : [];
+    const firstActive = listed.findIndex((a) => a.active);
+    const dflt = settings.defaultAccountId ? active.find((a) => a.id === settings.defaultAccountId) : undefined;
+    const why = !purpose ? 'the message names no purpose' : listed.length ? `purpose "${purpose.key}" lists no active account` : `purpose "${purpose.key}" lists no account`;
+    if (purpose && firstActive >= 0) {
+      account = listed[firstActive];
+      reasonCode = 'purpose';
+      reason = `purpose "${purpose.key}" → account ${account.address}${firstActive > 0 ? ` (the ${firstActive} listed before it ${firstActive > 1 ? 'are' : 'is'} inactive)` : ''}`;
+      // Later accounts of the list stay in, even when inactive now: they are checked again at each attempt.
+      failover = listed.slice(firstActive).filter((a) => !fromRefused(a, from)).map((a) => a.id);
+    } else if (dflt) {
+      account = dflt;
+      reasonCode = 'default';
+      reason = `${why} → system default account ${account.address}`;
+    } else {
+      account = [...active].sort(byAge)[0];
+      reasonCode = 'first_active';
+      reason = `${why} and no default account is set → first active account ${account?.address}`;
+    }
+    if (!account) throw noSender(req.purpose, all, purpose, (await repos.servers.list()).length > 0);
+  }
+  if (req.from) assertFromAllowed(account, req.from);
+  const server = await serverOf(repos, account);
+  const copies = purpose?.globalCopies === true;
+  return {
+    account,
+    server,
+    reason,
+    reasonCode,
+    failoverAccountIds: failover && failover[0] === account.id ? failover : [account.id],
+    priority: purpose?.priority ?? DEFAULT_PRIORITY,
+    expireAfterSec: purpose ? purpose.expireAfterSec : null,
+    globalCc: copies ? settings.globalCc : [],
+    globalBcc: copies ? settings.globalBcc : [],
+  };
+}
+
+export interface AttemptSender {
+  account: StoredAccount;
+  server: MailServer;
+}
+
+/**
+ * The account for an attempt after `failedAttempts` transient failures (0 for the first
+ * try): the next active account along the failover list, wrapping around to the first once
+ * the list is exhausted (retries go on until the message expires). Inactive or deleted
+ * accounts are skipped. Throws NO_SENDER when none of the list is active any more.
+ */
+export async function chooseAttemptAccount(repos: Repositories, failoverAccountIds: readonly string[], failedAttempts: number): Promise<AttemptSender> {
+  const usable: StoredAccount[] = [];
+  for (const id of failoverAccountIds) {
+    const a = await repos.accounts.get(id);
+    if (a?.active) usable.push(a);
+  }
+  if (!usable.length) {
+    throw new MailroomError(ErrorCodes.NO_SENDER, `none of the accounts this message may use (${failoverAccountIds.join(', ')}) is active any more: activate one and retry the message`, {
+      accountIds: failoverAccountIds,
+    });
+  }
+  const account = usable[Math.max(0, Math.floor(failedAttempts)) % usable.length];
+  return { account, server: await serverOf(repos, account) };
+}
+
+/** Built-in purpose keys, for callers that list them (the UI, docs). */
+export const BUILTIN_PURPOSE_KEYS = Object.keys(BUILTIN_PURPOSES);

@@ -1,0 +1,84 @@
+import type { Actor } from '../kernel/audit.js';
+import { audit, type CoreContext } from '../context.js';
+import type { MailDriver } from '../senders/deploy-vars.js';
+import { ErrorCodes, MailroomError } from '../kernel/errors.js';
+import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
+
+export type SettingSource = 'env' | 'database' | 'default';
+
+export interface SettingView<T> {
+  value: T;
+  /** Where the value comes from: the environment, an admin's change, or the built-in default. */
+  source: SettingSource;
+  /** True when the API cannot change it (set only by the environment). */
+  locked: boolean;
+  lockedReason?: string;
+  updatedAt?: number;
+  updatedBy?: string | null;
+}
+
+export interface SettingsView {
+  mailDriver: SettingView<MailDriver>;
+  defaultAccountId: SettingView<string | null>;
+  globalCc: SettingView<string[]>;
+  globalBcc: SettingView<string[]>;
+}
+
+/** What the wiring knows about the environment and hands to the settings view. */
+export interface DeployFacts {
+  mailDriver: MailDriver;
+  /** MAILROOM_MAIL_DRIVER was set explicitly. */
+  mailDriverFromEnv: boolean;
+}
+
+export async function getSettings(ctx: CoreContext, facts: DeployFacts): Promise<SettingsView> {
+  const rows = await ctx.store.repos.settings.all();
+  const view = <K extends EditableSetting>(k: K): SettingView<SettingsView[K]['value']> => {
+    const row = rows[k];
+    if (!row) return { value: SETTING_DEFAULTS[k] as SettingsView[K]['value'], source: 'default', locked: false };
+    return {
+      value: row.value as SettingsView[K]['value'],
+      // The deploy-time configuration writes the default account as "env"; an admin's write makes it "database".
+      source: row.updatedBy === ENV_WRITER ? 'env' : 'database',
+      locked: false,
+      updatedAt: row.updatedAt,
+      updatedBy: row.updatedBy,
+    };
+  };
+  return {
+    mailDriver: {
+      value: facts.mailDriver,
+      source: facts.mailDriverFromEnv ? 'env' : 'default',
+      locked: true,
+      lockedReason: 'the mail driver is chosen at deploy time with MAILROOM_MAIL_DRIVER (smtp or log) and cannot be changed through the API',
+    },
+    defaultAccountId: view('defaultAccountId'),
+    globalCc: view('globalCc'),
+    globalBcc: view('globalBcc'),
+  };
+}
+
+export async function updateSettings(ctx: CoreContext, actor: Actor, input: unknown, facts: DeployFacts): Promise<SettingsView> {
+  if (input && typeof input === 'object' && 'mailDriver' in input) {
+    throw new MailroomError(ErrorCodes.LOCKED, 'mailDriver is set at deploy time with MAILROOM_MAIL_DRIVER and cannot be changed through the API', { field: 'mailDriver' });
+  }
+  const patch = normalizeSettingsPatch(input);
+  await ctx.store.transaction(async (repos) => {
+    if (patch.defaultAccountId) {
+      const account = await repos.accounts.get(patch.defaultAccountId);
+      if (!account) throw new MailroomError(ErrorCodes.VALIDATION, `defaultAccountId: account ${patch.defaultAccountId} does not exist`, { field: 'defaultAccountId' });
+      if (!account.active) throw new MailroomError(ErrorCodes.ACCOUNT_INACTIVE, `defaultAccountId: account ${account.address} is switched off; activate it first`, { field: 'defaultAccountId' });
+    }
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    for (const k of EDITABLE_SETTINGS) {
+      if (patch[k] === undefined) continue;
+      before[k] = (await repos.settings.get(k)) ?? SETTING_DEFAULTS[k];
+      after[k] = patch[k];
+      // An admin's value, even null, overrides the environment's from now on (source "database").
+      await repos.settings.set(k, patch[k], actor.label);
+    }
+    if (Object.keys(after).length) await audit(repos, ctx, actor, 'settings.update', { type: 'settings', id: null }, before, after);
+  });
+  return getSettings(ctx, facts);
+}

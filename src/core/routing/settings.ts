@@ -1,0 +1,61 @@
+import { parseMailbox } from '../kernel/addresses.js';
+import { invalid } from '../kernel/errors.js';
+import type { Repositories } from '../ports.js';
+import { arr, doc, onlyKeys, optStr } from '../kernel/validate.js';
+
+/**
+ * Settings an admin may change through the API (stored in the `settings` table). Values that
+ * come from the environment (the mail driver) are reported beside them but never stored.
+ */
+export interface RoutingSettings {
+  /** The system default sender; null: resolution falls through to the first active account. */
+  defaultAccountId: string | null;
+  /** Copies added to the messages of purposes with `globalCopies` on. */
+  globalCc: string[];
+  globalBcc: string[];
+}
+
+export const SETTING_DEFAULTS: Readonly<RoutingSettings> = Object.freeze({ defaultAccountId: null, globalCc: [], globalBcc: [] });
+
+export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc'] as const;
+export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
+
+/**
+ * Marks a stored setting as written by the deploy-time configuration rather than an admin,
+ * so it can be re-applied at each start without overwriting the admin's choice.
+ */
+export const ENV_WRITER = 'env';
+
+export async function readRoutingSettings(repos: Repositories): Promise<RoutingSettings> {
+  const [defaultAccountId, globalCc, globalBcc] = await Promise.all([
+    repos.settings.get<string | null>('defaultAccountId'),
+    repos.settings.get<string[]>('globalCc'),
+    repos.settings.get<string[]>('globalBcc'),
+  ]);
+  return {
+    defaultAccountId: defaultAccountId ?? SETTING_DEFAULTS.defaultAccountId,
+    globalCc: globalCc ?? [],
+    globalBcc: globalBcc ?? [],
+  };
+}
+
+function addressList(field: string, v: unknown): string[] {
+  const list = arr(field, v, 50).map((x, i) => {
+    if (typeof x !== 'string') throw invalid(`${field}[${i}]`, 'must be a string');
+    const m = parseMailbox(`${field}[${i}]`, x);
+    if (m.name) throw invalid(`${field}[${i}]`, 'must be a bare address (no display name)');
+    return m.address;
+  });
+  return [...new Set(list)];
+}
+
+/** Validates a PATCH of the settings; only the given keys are returned. */
+export function normalizeSettingsPatch(input: unknown): Partial<RoutingSettings> {
+  const d = doc('settings', input);
+  onlyKeys('settings', d, EDITABLE_SETTINGS);
+  const out: Partial<RoutingSettings> = {};
+  if (d.defaultAccountId !== undefined) out.defaultAccountId = optStr('defaultAccountId', d.defaultAccountId, { max: 40 }) ?? null;
+  if (d.globalCc !== undefined) out.globalCc = addressList('globalCc', d.globalCc);
+  if (d.globalBcc !== undefined) out.globalBcc = addressList('globalBcc', d.globalBcc);
+  return out;
+}

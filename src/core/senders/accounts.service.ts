@@ -1,0 +1,128 @@
+import { accountChangeClearsPassword, normalizeAccountInput, type AccountConfig, type MailAccount } from './accounts.js';
+import type { Actor } from '../kernel/audit.js';
+import { audit, type CoreContext } from '../context.js';
+import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import type { Repositories, StoredAccount } from '../ports.js';
+import { requireVersion, versionConflict } from './servers.service.js';
+
+/** The account as the API shows it: whether a password is set, never the password or its storage id. */
+export function publicAccount(a: StoredAccount): MailAccount {
+  const { passwordSecretId: _hidden, ...rest } = a;
+  return rest;
+}
+
+export async function listAccounts(ctx: CoreContext, filter?: { serverId?: string }): Promise<MailAccount[]> {
+  return (await ctx.store.repos.accounts.list(filter)).map(publicAccount);
+}
+
+export async function getAccount(ctx: CoreContext, id: string): Promise<StoredAccount> {
+  const a = await ctx.store.repos.accounts.get(id);
+  if (!a) throw notFound('account', id);
+  return a;
+}
+
+async function checkServer(repos: Repositories, config: AccountConfig, hasCredentials: boolean): Promise<void> {
+  const server = await repos.servers.get(config.serverId);
+  if (!server) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `serverId: server ${config.serverId} does not exist; create the server first`, { field: 'serverId' });
+  }
+  if (hasCredentials && server.smtp.security === 'none') {
+    throw new MailroomError(
+      ErrorCodes.VALIDATION,
+      `server "${server.name}" uses security "none": a password would cross the network in plain text; set its security to "starttls" or "tls" first`,
+      { field: 'password' },
+    );
+  }
+}
+
+/** Removes an account's stored password and reference, inside the caller's transaction. */
+export async function clearAccountPassword(repos: Repositories, ctx: CoreContext, actor: Actor, account: StoredAccount, why: string): Promise<StoredAccount> {
+  if (!account.passwordSecretId && !account.passwordRef) return account;
+  const next: StoredAccount = { ...account, passwordSecretId: null, passwordRef: null, passwordSet: false, updatedAt: ctx.clock.now(), version: account.version + 1 };
+  await repos.accounts.update(next, account.version);
+  // The row no longer points at the secret, so it can go.
+  if (account.passwordSecretId) await repos.secrets.delete(account.passwordSecretId);
+  await audit(repos, ctx, actor, 'account.password_cleared', { type: 'account', id: account.id }, undefined, { reason: why });
+  return next;
+}
+
+export async function createAccount(ctx: CoreContext, actor: Actor, input: unknown, source: MailAccount['source'] = 'database'): Promise<MailAccount> {
+  const { config, password } = normalizeAccountInput(input);
+  return ctx.store.transaction(async (repos) => {
+    await checkServer(repos, config, Boolean(password || config.passwordRef));
+    const now = ctx.clock.now();
+    const passwordSecretId = password ? await repos.secrets.put(password) : null;
+    const account: StoredAccount = {
+      id: newId('acc'),
+      ...config,
+      passwordSecretId,
+      passwordSet: Boolean(passwordSecretId || config.passwordRef),
+      source,
+      overridden: [],
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    await repos.accounts.insert(account);
+    const shown = publicAccount(account);
+    await audit(repos, ctx, actor, 'account.create', { type: 'account', id: account.id }, undefined, { ...shown, ...(password ? { password: 'set' } : {}) });
+    return shown;
+  });
+}
+
+export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, input: unknown): Promise<MailAccount> {
+  const version = requireVersion(input);
+  return ctx.store.transaction(async (repos) => {
+    const prev = await repos.accounts.get(id);
+    if (!prev) throw notFound('account', id);
+    if (prev.version !== version) throw versionConflict('account', id, prev.version, version);
+    const { config, password } = normalizeAccountInput(input, prev);
+    const refGiven = (input as { passwordRef?: unknown }).passwordRef !== undefined;
+    // Re-pointed without a fresh credential: drop the old one (and an old reference too).
+    const mustClear = accountChangeClearsPassword(prev, config) && password === undefined && !refGiven;
+    let passwordSecretId = prev.passwordSecretId;
+    let passwordRef = mustClear ? null : config.passwordRef;
+    let orphanedSecret: string | null = null;
+    if (mustClear || password === null || (password === undefined && refGiven && config.passwordRef)) {
+      orphanedSecret = passwordSecretId;
+      passwordSecretId = null;
+    }
+    if (password) {
+      passwordRef = null;
+      if (passwordSecretId) await repos.secrets.replace(passwordSecretId, password);
+      else passwordSecretId = await repos.secrets.put(password);
+    }
+    await checkServer(repos, config, Boolean(passwordSecretId || passwordRef));
+    const changed = (Object.keys(config) as (keyof AccountConfig)[]).filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(config[k]));
+    if (password !== undefined) changed.push('passwordRef');
+    const next: StoredAccount = {
+      ...prev,
+      ...config,
+      passwordRef,
+      passwordSecretId,
+      passwordSet: Boolean(passwordSecretId || passwordRef),
+      overridden: prev.source === 'env' ? [...new Set([...prev.overridden, ...changed])] : prev.overridden,
+      updatedAt: ctx.clock.now(),
+      version: prev.version + 1,
+    };
+    if (!(await repos.accounts.update(next, version))) throw versionConflict('account', id, prev.version + 1, version);
+    if (orphanedSecret) await repos.secrets.delete(orphanedSecret);
+    const after = { ...publicAccount(next), ...(password ? { password: 'changed' } : password === null ? { password: 'removed' } : {}) };
+    await audit(repos, ctx, actor, 'account.update', { type: 'account', id }, publicAccount(prev), after);
+    if (mustClear && (prev.passwordSecretId || prev.passwordRef)) {
+      await audit(repos, ctx, actor, 'account.password_cleared', { type: 'account', id }, undefined, { reason: 'server or login changed without a new password' });
+    }
+    return publicAccount(next);
+  });
+}
+
+export async function deleteAccount(ctx: CoreContext, actor: Actor, id: string): Promise<void> {
+  await ctx.store.transaction(async (repos) => {
+    const prev = await repos.accounts.get(id);
+    if (!prev) throw notFound('account', id);
+    await repos.accounts.delete(id);
+    if (prev.passwordSecretId) await repos.secrets.delete(prev.passwordSecretId);
+    await audit(repos, ctx, actor, 'account.delete', { type: 'account', id }, publicAccount(prev), undefined);
+  });
+}

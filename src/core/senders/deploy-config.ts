@@ -1,0 +1,175 @@
+import { clearAccountPassword, publicAccount } from './accounts.service.js';
+import type { Actor } from '../kernel/audit.js';
+import { audit, type CoreContext } from '../context.js';
+import { parseDeployVars, type DeployVars, type MailDriver } from './deploy-vars.js';
+import { newId } from '../kernel/ids.js';
+import type { Repositories, StoredAccount } from '../ports.js';
+import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type ServerConfig } from './servers.js';
+import { ENV_WRITER } from '../routing/settings.js';
+
+/**
+ * Deploy-time configuration: the MAILROOM_* variables become one server and one account
+ * marked `source: "env"`, the system default sender. Re-applied at every start: the same rows
+ * are updated (never duplicated), and every field the admin changed through the API (listed
+ * in `overridden`) keeps the admin's value.
+ */
+export const ENV_ACTOR: Actor = { label: ENV_WRITER, ip: null };
+
+export interface DeployConfigInput {
+  mailDriver: MailDriver;
+  deploySmtp: Readonly<Record<string, string>>;
+}
+
+export interface DeployOutcome {
+  serverId: string | null;
+  accountId: string | null;
+  /** What this start changed, e.g. ["server.create", "account.smtp.host"]; empty when nothing did. */
+  changes: string[];
+}
+
+/** Why server settings are read-only, or undefined when they are not. */
+export function serverWritesLockedReason(driver: MailDriver): string | undefined {
+  return driver === 'log'
+    ? 'server settings are read-only while MAILROOM_MAIL_DRIVER=log: Mailroom sends nothing and logs every message instead; set MAILROOM_MAIL_DRIVER=smtp and restart to edit servers'
+    : undefined;
+}
+
+const SERVER_PATHS = ['name', 'smtp.host', 'smtp.port', 'smtp.security', 'smtp.requireTls', 'smtp.connectTimeoutSec', 'smtp.sendTimeoutSec'] as const;
+
+function desiredServer(driver: MailDriver, v: DeployVars): ServerConfig {
+  return normalizeServerConfig({
+    name: driver === 'log' ? 'Deploy-time (log driver)' : 'Deploy-time (MAILROOM_SMTP_HOST)',
+    smtp: {
+      host: v.host,
+      port: v.port,
+      ...(v.security ? { security: v.security } : {}),
+      ...(v.timeoutSec ? { connectTimeoutSec: v.timeoutSec, sendTimeoutSec: v.timeoutSec } : {}),
+    },
+  });
+}
+
+function getPath(o: ServerConfig, p: string): unknown {
+  return p.startsWith('smtp.') ? o.smtp[p.slice(5) as keyof ServerConfig['smtp']] : o[p as keyof ServerConfig];
+}
+
+/** prev with every env-managed field the admin has not overridden taken from the environment. */
+function mergeServer(prev: MailServer, want: ServerConfig): { next: ServerConfig; changed: string[] } {
+  const next: ServerConfig = { ...prev, smtp: { ...prev.smtp } };
+  const changed: string[] = [];
+  for (const p of SERVER_PATHS) {
+    if (prev.overridden.includes(p) || JSON.stringify(getPath(prev, p)) === JSON.stringify(getPath(want, p))) continue;
+    if (p === 'name') next.name = want.name;
+    else (next.smtp as unknown as Record<string, unknown>)[p.slice(5)] = getPath(want, p);
+    changed.push(p);
+  }
+  return { next, changed };
+}
+
+async function applyServer(repos: Repositories, ctx: CoreContext, driver: MailDriver, v: DeployVars, changes: string[]): Promise<MailServer> {
+  const want = desiredServer(driver, v);
+  const now = ctx.clock.now();
+  const prev = (await repos.servers.list()).find((s) => s.source === 'env');
+  if (!prev) {
+    const server: MailServer = { id: newId('srv'), ...want, source: 'env', overridden: [], createdAt: now, updatedAt: now, version: 1 };
+    await repos.servers.insert(server);
+    await audit(repos, ctx, ENV_ACTOR, 'server.create', { type: 'server', id: server.id }, undefined, server);
+    changes.push('server.create');
+    return server;
+  }
+  const { next: config, changed } = mergeServer(prev, want);
+  if (!changed.length) return prev;
+  const next: MailServer = { ...prev, ...config, updatedAt: now, version: prev.version + 1 };
+  await repos.servers.update(next, prev.version);
+  if (serverChangeClearsPasswords(prev.smtp, next.smtp)) {
+    // Admin-made accounts on this server must not carry their password to the new host.
+    for (const a of await repos.accounts.list({ serverId: prev.id })) {
+      if (a.source !== 'env') await clearAccountPassword(repos, ctx, ENV_ACTOR, a, 'the deploy-time server host, port or security changed');
+    }
+  }
+  await audit(repos, ctx, ENV_ACTOR, 'server.update', { type: 'server', id: prev.id }, prev, next);
+  changes.push(...changed.map((c) => `server.${c}`));
+  return next;
+}
+
+async function applyPassword(repos: Repositories, prev: StoredAccount | undefined, password: string | undefined): Promise<{ secretId: string | null; changed: boolean }> {
+  const secretId = prev?.passwordSecretId ?? null;
+  if (!password) {
+    if (secretId) await repos.secrets.delete(secretId);
+    return { secretId: null, changed: secretId !== null };
+  }
+  if (!secretId) return { secretId: await repos.secrets.put(password), changed: true };
+  if ((await repos.secrets.reveal(secretId)) === password) return { secretId, changed: false };
+  await repos.secrets.replace(secretId, password);
+  return { secretId, changed: true };
+}
+
+async function applyAccount(repos: Repositories, ctx: CoreContext, server: MailServer, v: DeployVars, changes: string[]): Promise<StoredAccount> {
+  const now = ctx.clock.now();
+  const prev = (await repos.accounts.list()).find((a) => a.source === 'env');
+  const want = { serverId: server.id, address: v.fromAddress, fromName: v.fromName ?? null, login: v.username ?? null };
+  const keep = (k: string) => prev !== undefined && prev.overridden.includes(k);
+  const next: StoredAccount = prev
+    ? { ...prev }
+    : { id: newId('acc'), ...want, replyTo: null, aliases: [], passwordRef: null, passwordSecretId: null, passwordSet: false, active: true, ownerId: null, rateLimit: null, source: 'env', overridden: [], createdAt: now, updatedAt: now, version: 1 };
+  const changed: string[] = [];
+  for (const k of ['serverId', 'address', 'fromName', 'login'] as const) {
+    if (keep(k) || next[k] === want[k]) continue;
+    (next as unknown as Record<string, unknown>)[k] = want[k];
+    changed.push(k);
+  }
+  // A password (or reference) the admin set through the API wins over the environment's.
+  if (!keep('passwordRef')) {
+    const pw = await applyPassword(repos, prev, v.password);
+    if (pw.changed) changed.push('password');
+    next.passwordSecretId = pw.secretId;
+    next.passwordRef = null;
+    next.passwordSet = pw.secretId !== null;
+  }
+  if (!prev) {
+    await repos.accounts.insert(next);
+    await audit(repos, ctx, ENV_ACTOR, 'account.create', { type: 'account', id: next.id }, undefined, { ...publicAccount(next), ...(v.password ? { password: 'set' } : {}) });
+    changes.push('account.create');
+    return next;
+  }
+  if (!changed.length) return prev;
+  const updated: StoredAccount = { ...next, updatedAt: now, version: prev.version + 1 };
+  await repos.accounts.update(updated, prev.version);
+  const after = { ...publicAccount(updated), ...(changed.includes('password') ? { password: 'changed' } : {}) };
+  await audit(repos, ctx, ENV_ACTOR, 'account.update', { type: 'account', id: prev.id }, publicAccount(prev), after);
+  changes.push(...changed.map((c) => `account.${c}`));
+  return updated;
+}
+
+/** Makes the env account the system default unless an admin chose another one. */
+async function applyDefault(repos: Repositories, ctx: CoreContext, accountId: string, changes: string[]): Promise<void> {
+  const row = (await repos.settings.all()).defaultAccountId;
+  if (row && (row.updatedBy !== ENV_WRITER || row.value === accountId)) return;
+  await repos.settings.set('defaultAccountId', accountId, ENV_WRITER);
+  await audit(repos, ctx, ENV_ACTOR, 'settings.update', { type: 'settings', id: 'defaultAccountId' }, row ? { defaultAccountId: row.value } : undefined, { defaultAccountId: accountId });
+  changes.push('settings.defaultAccountId');
+}
+
+/**
+ * Validates the variables (throws MAILROOM_E_CONFIG naming every problem) and applies them.
+ * With the log driver a server and account always exist, so routing has a sender even
+ * though nothing is sent.
+ */
+export async function applyDeployConfig(ctx: CoreContext, input: DeployConfigInput): Promise<DeployOutcome> {
+  const vars = parseDeployVars(input.mailDriver, input.deploySmtp);
+  if (!vars) return { serverId: null, accountId: null, changes: [] };
+  const run = () =>
+    ctx.store.transaction(async (repos) => {
+      const changes: string[] = [];
+      const server = await applyServer(repos, ctx, input.mailDriver, vars, changes);
+      const account = await applyAccount(repos, ctx, server, vars, changes);
+      await applyDefault(repos, ctx, account.id, changes);
+      return { serverId: server.id, accountId: account.id, changes };
+    });
+  try {
+    return await run();
+  } catch (err) {
+    // Two processes starting together on PostgreSQL: one inserted first; apply again on top of it.
+    if (/unique|duplicate/i.test((err as Error).message)) return run();
+    throw err;
+  }
+}

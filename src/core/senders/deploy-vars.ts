@@ -1,0 +1,106 @@
+import { parseMailbox } from '../kernel/addresses.js';
+import { ErrorCodes, MailroomError } from '../kernel/errors.js';
+import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
+import { SMTP_SECURITY, type SmtpSecurity } from './servers.js';
+import { hostname } from '../kernel/validate.js';
+
+/**
+ * The deploy-time mail configuration (MAILROOM_SMTP_*, MAILROOM_MAIL_FROM_*), checked as a
+ * whole so a failed start names every problem at once instead of one per restart.
+ */
+export interface DeployVars {
+  host: string;
+  port: number;
+  security?: SmtpSecurity;
+  timeoutSec?: number;
+  username?: string;
+  password?: string;
+  fromAddress: string;
+  fromName?: string;
+}
+
+export type MailDriver = 'smtp' | 'log';
+
+export const REQUIRED_SMTP_VARS = ['MAILROOM_SMTP_HOST', 'MAILROOM_SMTP_PORT', 'MAILROOM_MAIL_FROM_ADDRESS', 'MAILROOM_MAIL_FROM_NAME'] as const;
+
+/** What the log driver uses when the environment names no server or sender: nothing is sent. */
+export const LOG_DRIVER_DEFAULTS = { host: 'localhost', port: 25, fromAddress: 'mailroom@mailroom.invalid', fromName: 'Mailroom' } as const;
+
+/**
+ * Returns the parsed variables, or null when none is set (and the driver is smtp). With the
+ * smtp driver, setting any variable makes host, port, from address and from name required.
+ */
+export function parseDeployVars(driver: MailDriver, vars: Readonly<Record<string, string>>): DeployVars | null {
+  const set = Object.keys(vars).filter((k) => vars[k] !== undefined && vars[k] !== '');
+  if (driver === 'smtp' && set.length === 0) return null;
+  const problems: string[] = [];
+  if (driver === 'smtp') {
+    const missing = REQUIRED_SMTP_VARS.filter((k) => !set.includes(k));
+    if (missing.length) {
+      problems.push(`missing ${missing.join(', ')} (with MAILROOM_MAIL_DRIVER=smtp, setting ${set.join(', ')} makes ${REQUIRED_SMTP_VARS.join(', ')} required)`);
+    }
+  }
+  const v = (k: string): string | undefined => (vars[k] === undefined || vars[k] === '' ? undefined : vars[k].trim());
+  const out: DeployVars = {
+    host: LOG_DRIVER_DEFAULTS.host,
+    port: LOG_DRIVER_DEFAULTS.port,
+    fromAddress: LOG_DRIVER_DEFAULTS.fromAddress,
+    fromName: driver === 'log' ? LOG_DRIVER_DEFAULTS.fromName : undefined,
+  };
+  const host = v('MAILROOM_SMTP_HOST');
+  if (host !== undefined) {
+    try {
+      out.host = hostname('MAILROOM_SMTP_HOST', host);
+    } catch {
+      problems.push(`MAILROOM_SMTP_HOST "${host}" is not a host name or IP address`);
+    }
+  }
+  const port = v('MAILROOM_SMTP_PORT');
+  if (port !== undefined) {
+    if (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535) out.port = Number(port);
+    else problems.push(`MAILROOM_SMTP_PORT must be a port number 1-65535 (587 for STARTTLS, 465 for implicit TLS), got "${port}"`);
+  }
+  const security = v('MAILROOM_SMTP_SECURITY')?.toLowerCase();
+  if (security !== undefined) {
+    if ((SMTP_SECURITY as readonly string[]).includes(security)) out.security = security as SmtpSecurity;
+    else problems.push(`MAILROOM_SMTP_SECURITY must be one of ${SMTP_SECURITY.join(', ')}, got "${security}"`);
+  }
+  const timeout = v('MAILROOM_SMTP_TIMEOUT');
+  if (timeout !== undefined) {
+    if (/^\d{1,3}$/.test(timeout) && Number(timeout) >= 1 && Number(timeout) <= 300) out.timeoutSec = Number(timeout);
+    else problems.push(`MAILROOM_SMTP_TIMEOUT must be a number of seconds 1-300, got "${timeout}"`);
+  }
+  const username = vars.MAILROOM_SMTP_USERNAME || undefined;
+  if (username !== undefined) {
+    if (hasHeaderUnsafeChars(username) || username.length > 320) problems.push('MAILROOM_SMTP_USERNAME must be one line of at most 320 characters');
+    else out.username = username;
+  }
+  // The password is taken byte for byte: spaces may be part of it. It is never echoed.
+  if (vars.MAILROOM_SMTP_PASSWORD) out.password = vars.MAILROOM_SMTP_PASSWORD;
+  const from = v('MAILROOM_MAIL_FROM_ADDRESS');
+  if (from !== undefined) {
+    try {
+      const m = parseMailbox('MAILROOM_MAIL_FROM_ADDRESS', from);
+      if (m.name) problems.push('MAILROOM_MAIL_FROM_ADDRESS must be a bare address; put the name in MAILROOM_MAIL_FROM_NAME');
+      out.fromAddress = m.address;
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const name = v('MAILROOM_MAIL_FROM_NAME');
+  if (name !== undefined) {
+    if (hasHeaderUnsafeChars(name) || name.length > 200) problems.push('MAILROOM_MAIL_FROM_NAME must be one line of at most 200 characters');
+    else out.fromName = name;
+  }
+  const effectiveSecurity = out.security ?? (out.port === 465 ? 'tls' : 'starttls');
+  if (out.password && effectiveSecurity === 'none') {
+    problems.push('MAILROOM_SMTP_PASSWORD is set but MAILROOM_SMTP_SECURITY=none would send it in plain text; use starttls or tls');
+  }
+  if (driver === 'log' && !out.security && !host) out.security = 'none';
+  if (problems.length) {
+    throw new MailroomError(ErrorCodes.CONFIG, `the deploy-time mail configuration cannot be used:\n  - ${problems.join('\n  - ')}`, {
+      problems,
+    });
+  }
+  return out;
+}

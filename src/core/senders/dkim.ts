@@ -1,0 +1,69 @@
+import { invalid } from '../kernel/errors.js';
+import { doc, hostname, int, onlyKeys, optStr } from '../kernel/validate.js';
+
+/** A sender domain's DKIM key as the API shows it: public parts only. */
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  /** Base64 SubjectPublicKeyInfo (the p= of the DNS record). */
+  publicKey: string;
+  keyBits: number;
+  source: 'generated' | 'imported';
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export interface StoredDkimKey extends DkimKey {
+  privateKeySecretId: string;
+}
+
+/** Key generation and PEM inspection live outside the core (node:crypto); the core asks through this. */
+export interface DkimKeyTool {
+  generate(bits: number): { privateKeyPem: string; publicKey: string; bits: number };
+  /** Throws a VALIDATION error when the PEM is not an RSA private key Mailroom can sign with. */
+  inspect(privateKeyPem: string): { privateKeyPem: string; publicKey: string; bits: number };
+}
+
+export interface DkimInput {
+  selector: string;
+  privateKey?: string;
+  keyBits: number;
+}
+
+export const DEFAULT_SELECTOR = 'mailroom';
+export const KEY_BITS = [1024, 2048, 3072, 4096] as const;
+
+/** RFC 6376 §3.1: a selector is one or more DNS labels. */
+const SELECTOR = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function normalizeDkimDomain(v: unknown): string {
+  const d = hostname('domain', v).replace(/\.$/, '');
+  if (!d.includes('.') || /^[0-9.]+$/.test(d) || d.includes(':')) throw invalid('domain', `"${d}" is not a mail domain`);
+  return d;
+}
+
+export function normalizeDkimInput(input: unknown): DkimInput {
+  const d = doc('body', input ?? {});
+  onlyKeys('body', d, ['selector', 'privateKey', 'keyBits']);
+  const selector = (optStr('selector', d.selector, { max: 63 }) ?? DEFAULT_SELECTOR).trim().toLowerCase();
+  if (!SELECTOR.test(selector)) throw invalid('selector', 'must be DNS labels: letters, digits and hyphens, e.g. "mailroom" or "s2025"');
+  const privateKey = optStr('privateKey', d.privateKey, { max: 20_000 });
+  if (privateKey && d.keyBits !== undefined) throw invalid('keyBits', 'applies only to a generated key; an imported key keeps its size');
+  const keyBits = d.keyBits === undefined ? 2048 : int('keyBits', d.keyBits, 1024, 4096);
+  if (!(KEY_BITS as readonly number[]).includes(keyBits)) throw invalid('keyBits', `must be one of ${KEY_BITS.join(', ')}`);
+  return { selector, keyBits, ...(privateKey ? { privateKey } : {}) };
+}
+
+/** The TXT record to publish, whole and split in 255-byte strings for DNS panels that need it. */
+export function dkimDnsRecord(key: Pick<DkimKey, 'domain' | 'selector' | 'publicKey'>): { name: string; type: 'TXT'; value: string; chunks: string[] } {
+  const value = `v=DKIM1; k=rsa; p=${key.publicKey}`;
+  const chunks: string[] = [];
+  for (let i = 0; i < value.length; i += 255) chunks.push(value.slice(i, i + 255));
+  return { name: `${key.selector}._domainkey.${key.domain}`, type: 'TXT', value, chunks };
+}
+
+export function publicDkimKey(k: StoredDkimKey): DkimKey & { dnsRecord: ReturnType<typeof dkimDnsRecord> } {
+  const { privateKeySecretId: _hidden, ...rest } = k;
+  return { ...rest, dnsRecord: dkimDnsRecord(k) };
+}

@@ -1,0 +1,59 @@
+import { enhancedCodeOf, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
+
+/** nodemailer's error as far as classification needs it. */
+interface SmtpError extends Error {
+  code?: string;
+  originalCode?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+  rejectedErrors?: SmtpError[];
+  recipient?: string;
+}
+
+const TLS_WORDS = /certificate|self[- ]signed|ssl|tls|handshake|CERT_|ERR_TLS|unable to verify|wrong version number/i;
+
+function kindOf(err: SmtpError): FailureKind {
+  const codes = `${err.code ?? ''} ${err.originalCode ?? ''}`;
+  if (/ETLS/.test(codes) || TLS_WORDS.test(codes) || (err.code === 'ESOCKET' && TLS_WORDS.test(err.message))) return 'tls';
+  if (/ETIMEDOUT|ETIMEOUT/.test(codes) || /timeout|timed out/i.test(err.message)) return 'timeout';
+  if (/EAUTH|ENOAUTH/.test(codes)) return 'auth';
+  if (/EENVELOPE|EMESSAGE/.test(codes) && err.responseCode) return 'smtp';
+  if (/ECONNECTION|ESOCKET|EDNS|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE/.test(codes)) return 'network';
+  return err.responseCode ? 'smtp' : 'protocol';
+}
+
+function reply(address: string, e: { responseCode?: number; response?: string; message?: string }): RecipientReply {
+  const response = e.response ?? e.message ?? null;
+  return { address, code: e.responseCode ?? null, enhancedCode: enhancedCodeOf(e.response), response };
+}
+
+/** Turns nodemailer's success info into the core's report. */
+export function reportFromInfo(info: { accepted?: unknown[]; rejected?: unknown[]; rejectedErrors?: SmtpError[]; response?: string }): AttemptReport {
+  const response = info.response ?? '';
+  const code = Number(/^\d{3}/.exec(response)?.[0]) || undefined;
+  const rejected = (info.rejectedErrors ?? []).map((e) => reply(String(e.recipient ?? ''), e));
+  return {
+    accepted: (info.accepted ?? []).map((a) => ({ address: String(a), code: code ?? null, enhancedCode: enhancedCodeOf(response), response })),
+    rejected,
+    response,
+    code,
+  };
+}
+
+/**
+ * Turns a failed send into the core's report. `hint` explains TLS failures in the admin's
+ * terms (e.g. which certificate was pinned), so the log says why, not just "handshake failed".
+ */
+export function reportFromError(raw: unknown, hint?: string): AttemptReport {
+  const err = (raw instanceof Error ? raw : new Error(String(raw))) as SmtpError;
+  // "All recipients were rejected": each has its own reply, and that decides each one's fate.
+  if (err.code === 'EENVELOPE' && err.rejectedErrors?.length && err.command === 'RCPT TO') {
+    return { accepted: [], rejected: err.rejectedErrors.map((e) => reply(String(e.recipient ?? ''), e)) };
+  }
+  const kind = kindOf(err);
+  let message = err.response ? `${err.command ? `${err.command}: ` : ''}${err.response}` : err.message;
+  if (kind === 'tls' && hint) message = `${hint}: ${message}`;
+  if (kind === 'timeout') message = `timed out: ${err.message}`;
+  return { accepted: [], rejected: [], failure: { kind, code: err.responseCode ?? null, enhancedCode: enhancedCodeOf(err.response), message } };
+}

@@ -1,0 +1,48 @@
+import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
+import type { StoredAccount } from '../../core/ports.js';
+import type { AttemptReport } from '../../core/outbox/retry-policy.js';
+import type { OutgoingMessage } from '../outgoing.js';
+import type { SendTarget } from './transport.js';
+
+/**
+ * Messages between the main thread (HTTP, store, dispatcher) and the SMTP thread (the pooled
+ * nodemailer transports). Sends and results travel in batches: one postMessage per event-loop
+ * turn, not one per message. The target (account and server rows) travels once per version.
+ */
+export interface SendJob {
+  id: number;
+  /** Account and server ids and versions: the transports' cache key. */
+  key: string;
+  /** Present the first time this key is sent (the thread remembers it). */
+  target?: SendTarget;
+  out: OutgoingMessage;
+}
+
+export interface WireError {
+  message: string;
+  code?: string;
+}
+
+export type ToSmtpThread =
+  | { t: 'send'; jobs: SendJob[] }
+  | { t: 'password'; req: number; value?: string; error?: WireError }
+  | { t: 'dkim'; req: number; value?: DkimSigningOptions; error?: WireError }
+  | { t: 'close' };
+
+export type FromSmtpThread =
+  | { t: 'done'; results: { id: number; report: AttemptReport }[] }
+  | { t: 'password?'; req: number; account: StoredAccount }
+  | { t: 'dkim?'; req: number; domain: string }
+  | { t: 'warn'; obj: object; msg: string }
+  | { t: 'closed' };
+
+export const targetKey = (target: SendTarget) => `${target.account.id}@${target.account.version}/${target.server.id}@${target.server.version}`;
+
+export function toWire(err: unknown): WireError {
+  const e = err as { message?: unknown; code?: unknown };
+  return { message: typeof e?.message === 'string' ? e.message : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
+}
+
+export function fromWire(w: WireError): Error {
+  return Object.assign(new Error(w.message), w.code ? { code: w.code } : {});
+}

@@ -1,0 +1,174 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { isIP } from 'node:net';
+import { createHash, X509Certificate } from 'node:crypto';
+import { rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { effectiveLogin } from '../../core/senders/accounts.js';
+import type { StoredAccount } from '../../core/ports.js';
+import type { AttemptReport } from '../../core/outbox/retry-policy.js';
+import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../../core/senders/servers.js';
+import { buildMailOptions } from './mail-options.js';
+import type { DkimSigner } from '../dkim-signer.js';
+import type { OutgoingMessage } from '../outgoing.js';
+import { reportFromError, reportFromInfo } from './smtp-errors.js';
+import { targetKey } from './thread-protocol.js';
+
+export interface SendTarget {
+  account: StoredAccount;
+  server: MailServer;
+}
+
+/** The one log line the transports write (a pino logger, or the SMTP thread's relay to one). */
+export interface WarnLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** Resolves the account's SMTP password (stored secret or reference); undefined when it has none. */
+export type PasswordSource = (account: StoredAccount) => Promise<string | undefined>;
+
+function pinnedFingerprint(smtp: SmtpSettings): string | undefined {
+  const t = smtp.tlsTrust;
+  if (t.fingerprint) return normalizeFingerprint(t.fingerprint);
+  if (t.certificate) return new X509Certificate(t.certificate).fingerprint256;
+  return undefined;
+}
+
+/**
+ * TLS settings from the server's trust mode. "pinned": the peer's certificate must be the
+ * pinned one, checked in checkServerIdentity against its SHA-256 fingerprint; a pinned PEM
+ * is also added as a trust anchor so a self-signed certificate can pass the chain check
+ * (only to be compared byte for byte right after). A pinned fingerprint alone needs a
+ * certificate that chains to a system CA.
+ */
+export function tlsOptions(smtp: SmtpSettings): ConnectionOptions {
+  const base: ConnectionOptions = { minVersion: 'TLSv1.2', ...(isIP(smtp.host) ? {} : { servername: smtp.host }) };
+  const t = smtp.tlsTrust;
+  if (t.mode === 'any') return { ...base, rejectUnauthorized: false };
+  if (t.mode === 'system') return { ...base, rejectUnauthorized: true };
+  const pinned = pinnedFingerprint(smtp);
+  return {
+    ...base,
+    rejectUnauthorized: true,
+    ...(t.certificate ? { ca: [...rootCertificates, t.certificate] } : {}),
+    checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+      cert.fingerprint256 === pinned ? undefined : new Error(`the server's certificate (SHA-256 ${cert.fingerprint256}) is not the pinned one (${pinned})`),
+  };
+}
+
+/** nodemailer pool options for one account on one server. Exported for tests and diagnostics. */
+export function poolOptions(target: SendTarget, password: string | undefined): SMTPPool.Options {
+  const smtp = target.server.smtp;
+  const credentials = password !== undefined && password !== '';
+  if (credentials && smtp.security === 'none') {
+    // Never AUTH in plain text: the account validation refuses this too; this is the backstop.
+    throw Object.assign(new Error(`server "${target.server.name}" has security "none" but the account has a password: refusing to send credentials unencrypted`), { code: 'ETLS' });
+  }
+  return {
+    pool: true,
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.security === 'tls',
+    ignoreTLS: smtp.security === 'none',
+    // With credentials, TLS before AUTH or no session at all (no STARTTLS-stripping fallback).
+    requireTLS: smtp.security === 'starttls' && (credentials || smtp.requireTls),
+    ...(credentials ? { auth: { user: effectiveLogin(target.account), pass: password } } : {}),
+    maxConnections: smtp.maxConnections,
+    maxMessages: Infinity,
+    connectionTimeout: smtp.connectTimeoutSec * 1000,
+    greetingTimeout: smtp.connectTimeoutSec * 1000,
+    socketTimeout: smtp.sendTimeoutSec * 1000,
+    dnsTimeout: smtp.connectTimeoutSec * 1000,
+    tls: tlsOptions(smtp),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    logger: false,
+    debug: false,
+  };
+}
+
+interface Entry {
+  key: string;
+  transport: Promise<Transporter>;
+  inFlight: number;
+  retired: boolean;
+  hint?: string;
+}
+
+/**
+ * One pooled nodemailer transport per account, reused across messages, rebuilt when the
+ * account or its server changes (their versions are the cache key). A replaced pool is
+ * closed once its in-flight messages are done.
+ */
+export class SmtpTransports {
+  private entries = new Map<string, Entry>();
+
+  constructor(private readonly deps: { password: PasswordSource; logger: WarnLogger; dkim?: DkimSigner }) {}
+
+  private entryFor(target: SendTarget): Entry {
+    const key = targetKey(target);
+    const current = this.entries.get(target.account.id);
+    if (current && current.key === key) return current;
+    if (current) this.retire(current);
+    const smtp = target.server.smtp;
+    const entry: Entry = {
+      key,
+      inFlight: 0,
+      retired: false,
+      hint: smtp.tlsTrust.mode === 'pinned' ? `TLS certificate check failed (pinned SHA-256 ${pinnedFingerprint(smtp)})` : `TLS failed (trust: ${smtp.tlsTrust.mode})`,
+      transport: (async () => {
+        if (smtp.tlsTrust.mode === 'any') {
+          this.deps.logger.warn({ serverId: target.server.id, host: smtp.host }, `server "${target.server.name}" trusts ANY TLS certificate: its identity is not verified`);
+        }
+        const password = await this.deps.password(target.account);
+        return nodemailer.createTransport(poolOptions(target, password));
+      })(),
+    };
+    // A failed build (unresolvable secret) is retried at the next attempt, not cached.
+    entry.transport.catch(() => {
+      if (this.entries.get(target.account.id) === entry) this.entries.delete(target.account.id);
+    });
+    this.entries.set(target.account.id, entry);
+    return entry;
+  }
+
+  private retire(entry: Entry): void {
+    entry.retired = true;
+    if (entry.inFlight === 0) void entry.transport.then((t) => t.close(), () => undefined);
+  }
+
+  async send(target: SendTarget, out: OutgoingMessage): Promise<AttemptReport> {
+    const entry = this.entryFor(target);
+    entry.inFlight++;
+    try {
+      const transport = await entry.transport;
+      const dkim = await this.deps.dkim?.(out.message.from.address.split('@').pop() ?? '');
+      const info = await transport.sendMail(buildMailOptions(out, dkim));
+      return reportFromInfo(info as never);
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      if (typeof e?.code === 'string' && e.code.startsWith('MAILROOM_E_')) {
+        return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: e.message ?? String(err) } };
+      }
+      return reportFromError(err, entry.hint);
+    } finally {
+      entry.inFlight--;
+      if (entry.retired && entry.inFlight === 0) void entry.transport.then((t) => t.close(), () => undefined);
+    }
+  }
+
+  /** How many pools are open (for tests: one per account, not one per message). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((e) => e.transport.then((t) => t.close(), () => undefined)));
+  }
+}
+
+/** SHA-256 fingerprint of a PEM certificate, in the form servers store ("AB:CD:…"). */
+export function fingerprintOfPem(pem: string): string {
+  return normalizeFingerprint(createHash('sha256').update(new X509Certificate(pem).raw).digest('hex'));
+}

@@ -1,0 +1,153 @@
+import type { Socket } from 'node:net';
+import { ImapFlow } from 'imapflow';
+import type { CertificateInfo, DiagnosticResult, ImapDiagnosticTarget, ImapStepName } from '../core/probes/diagnostics.js';
+import type { NetworkPolicy } from '../core/probes/network-policy.js';
+import { hintForCertificate, hintForConnectError, type HintContext } from '../core/probes/smtp-hints.js';
+import { dnsStep, tcpConnect, tlsHandshake } from './connect.js';
+import { SmtpWire } from './smtp-wire.js';
+import { errorCode, errorMessage, StepRecorder } from './steps.js';
+
+const ORDER: readonly ImapStepName[] = ['dns', 'tcp', 'tls', 'login', 'inbox'];
+
+/** Advice for an IMAP login refusal; providers fail the same ways as over SMTP. */
+function loginHint(host: string, text: string): string {
+  if (/(^|\.)(gmail|googlemail|google)\.com$/.test(host) || /application-specific|support\.google/i.test(text)) {
+    return 'Google refuses the account password over IMAP: create an app password (2-Step Verification must be on) and use it.';
+  }
+  if (/(^|\.)(office365|outlook)\.com$/.test(host)) {
+    return 'Microsoft 365 refused the login: basic authentication for IMAP is disabled in most tenants; IMAP must be enabled for the mailbox and an app password or OAuth2 used.';
+  }
+  return 'The user name or password is wrong, or IMAP access is disabled for this mailbox. Check both; some providers need the full email address as the user name.';
+}
+
+/**
+ * DNS → TCP → TLS (implicit, or STARTTLS) → LOGIN → open INBOX. The TCP/TLS steps run on a
+ * raw socket so the certificate can be shown; LOGIN and INBOX go through imapflow on a second
+ * connection to the same address, pinned to the certificate the TLS step saw.
+ */
+export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: NetworkPolicy): Promise<DiagnosticResult<ImapStepName>> {
+  const { imap } = target;
+  const rec = new StepRecorder<ImapStepName>();
+  const hc: HintContext = { host: imap.host, port: imap.port, security: imap.security === 'none' ? 'none' : imap.security === 'tls' ? 'tls' : 'starttls' };
+  const timeoutMs = target.timeoutSec * 1000;
+  if (target.auth) rec.redactAlso(target.auth.password);
+
+  const address = await dnsStep(rec, imap.host, policy, hc);
+  if (address === undefined) return rec.finish(ORDER);
+
+  let socket: Socket | undefined;
+  let wire: SmtpWire | undefined;
+  let certificate: CertificateInfo | undefined;
+  try {
+    try {
+      socket = await tcpConnect(address, imap.port, timeoutMs);
+      rec.pass('tcp', `connected to ${address} port ${imap.port}`);
+    } catch (err) {
+      rec.fail('tcp', `cannot connect to ${address} port ${imap.port}: ${errorMessage(err)}`, { hint: hintForConnectError(errorCode(err), hc) });
+      return rec.finish(ORDER);
+    }
+    const transcript: string[] = [];
+    if (imap.security !== 'tls') {
+      wire = new SmtpWire(socket);
+      transcript.push(`S: ${await wire.read(timeoutMs)}`);
+    }
+    if (imap.security === 'none') {
+      rec.skip('tls', 'security is "none": the connection is not encrypted', { reply: transcript.join('\n') });
+    } else {
+      if (imap.security === 'starttls') {
+        wire!.write('a1 STARTTLS');
+        transcript.push('C: a1 STARTTLS');
+        // Untagged lines ("* OK Waiting for authentication process…") may come first.
+        let ok = '';
+        for (let i = 0; i < 5 && !/^a1 /i.test(ok); i++) {
+          ok = await wire!.read(timeoutMs);
+          transcript.push(`S: ${ok}`);
+        }
+        if (!/^a1 OK/i.test(ok)) {
+          rec.fail('tls', 'the server refused STARTTLS', { reply: transcript.join('\n'), hint: 'Use port 993 with security "tls", or check that the server offers STARTTLS on this port.' });
+          return rec.finish(ORDER);
+        }
+        wire!.detach();
+      }
+      try {
+        const out = await tlsHandshake(socket, imap.host, target.tlsTrust, timeoutMs);
+        socket = out.socket;
+        certificate = out.certificate;
+      } catch (err) {
+        rec.fail('tls', `TLS handshake failed: ${errorMessage(err)}`, {
+          reply: transcript.join('\n') || undefined,
+          hint: imap.security === 'tls' ? `Port ${imap.port} may not speak implicit TLS (143 uses STARTTLS; 993 implicit TLS).` : hintForConnectError(errorCode(err), hc),
+        });
+        return rec.finish(ORDER);
+      }
+      if (!certificate.trusted) {
+        rec.fail('tls', `the certificate is not trusted (${certificate.trustError}) under trust mode "${certificate.trustMode}"`, {
+          certificate,
+          hint: hintForCertificate(certificate.trustError, hc, certificate.fingerprint256),
+        });
+        return rec.finish(ORDER);
+      }
+      wire = new SmtpWire(socket);
+      if (imap.security === 'tls') transcript.push(`S: ${await wire.read(timeoutMs)}`);
+      rec.pass('tls', `${certificate.protocol} ${certificate.cipher}; certificate ${certificate.subject} issued by ${certificate.issuer}`, {
+        certificate,
+        reply: transcript.join('\n') || undefined,
+      });
+    }
+    wire?.write('a9 LOGOUT');
+  } catch (err) {
+    const name = rec.steps.some((s) => s.name === 'tcp') ? 'tls' : 'tcp';
+    rec.fail(name, `no greeting: ${errorMessage(err)}`, { hint: hintForConnectError(errorCode(err), hc) ?? 'The server accepted the connection but never greeted: wrong port or TLS mode (993 is implicit TLS, 143 plain/STARTTLS).' });
+    return rec.finish(ORDER);
+  } finally {
+    socket?.destroy();
+    wire?.destroy();
+  }
+
+  if (!target.auth) {
+    rec.skip('login', target.authUnavailable ?? 'no credentials given');
+    return rec.finish(ORDER);
+  }
+  if (imap.security === 'none') {
+    rec.fail('login', 'not attempted: Mailroom never sends credentials over an unencrypted connection', { hint: 'Use port 993 with security "tls" or 143 with "starttls".' });
+    return rec.finish(ORDER);
+  }
+  const seen = certificate?.fingerprint256;
+  const client = new ImapFlow({
+    host: address,
+    port: imap.port,
+    secure: imap.security === 'tls',
+    doSTARTTLS: imap.security === 'starttls',
+    servername: address === imap.host ? undefined : imap.host,
+    auth: { user: target.auth.user, pass: target.auth.password },
+    logger: false,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    disableAutoIdle: true,
+    // The second connection must present the certificate the TLS step judged.
+    tls: { rejectUnauthorized: false, checkServerIdentity: (_h: string, cert: { fingerprint256?: string }) => (cert.fingerprint256 === seen ? undefined : new Error('certificate changed between connections')) },
+  });
+  client.on('error', () => {});
+  try {
+    rec.start();
+    try {
+      await client.connect();
+    } catch (err) {
+      const e = err as { authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string };
+      const text = e.responseText ?? errorMessage(err);
+      rec.fail('login', `login as ${target.auth.user} refused: ${text}`, { reply: text, hint: e.authenticationFailed ? loginHint(imap.host, text) : hintForConnectError(errorCode(err), hc) });
+      return rec.finish(ORDER);
+    }
+    rec.pass('login', `logged in as ${target.auth.user}`);
+    try {
+      const box = await client.mailboxOpen('INBOX', { readOnly: true });
+      rec.pass('inbox', `INBOX opened read-only: ${box.exists} messages`);
+    } catch (err) {
+      rec.fail('inbox', `cannot open INBOX: ${errorMessage(err)}`, { hint: 'The login works but INBOX cannot be opened: check the mailbox exists and the user may read it.' });
+    }
+    return rec.finish(ORDER);
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}

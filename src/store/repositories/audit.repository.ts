@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { AuditRepository } from '../../core/ports.js';
+import type { DB } from '../schema.js';
+import { fromJson, toJson } from '../json.js';
+
+export function auditRepository(db: Kysely<DB>): AuditRepository {
+  return {
+    async append(e) {
+      await db
+        .insertInto('audit')
+        .values({
+          id: e.id,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          target_type: e.targetType,
+          target_id: e.targetId,
+          before: e.before === undefined ? null : toJson(e.before),
+          after: e.after === undefined ? null : toJson(e.after),
+          ip: e.ip,
+        })
+        .execute();
+    },
+    async list(q) {
+      // ids are time-ordered, so "older than the cursor" is "id below the cursor".
+      let sel = db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
+      if (q.cursor) sel = sel.where('id', '<', q.cursor);
+      if (q.action) sel = sel.where('action', '=', q.action);
+      if (q.targetType) sel = sel.where('target_type', '=', q.targetType);
+      if (q.targetId) sel = sel.where('target_id', '=', q.targetId);
+      if (q.actor) sel = sel.where('actor', '=', q.actor);
+      const rows = await sel.execute();
+      const page = rows.slice(0, q.limit);
+      return {
+        items: page.map((r) => ({
+          id: r.id,
+          at: r.at,
+          actor: r.actor,
+          action: r.action,
+          targetType: r.target_type,
+          targetId: r.target_id,
+          before: fromJson(r.before, undefined),
+          after: fromJson(r.after, undefined),
+          ip: r.ip,
+        })),
+        nextCursor: rows.length > q.limit ? page[page.length - 1].id : null,
+      };
+    },
+  };
+}

@@ -1,0 +1,368 @@
+import { sql, SqliteAdapter, type Kysely, type Selectable } from 'kysely';
+import { CLAIMABLE } from '../../core/outbox/messages.js';
+import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
+import { fromJson, toJson } from '../json.js';
+import { queryTemplate } from '../statement-cache.js';
+import type { DB } from '../schema.js';
+import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
+
+function toRecord(r: Selectable<MessagesTable>): MessageRecord {
+  return {
+    id: r.id,
+    direction: r.direction as MessageRecord['direction'],
+    status: r.status as MessageRecord['status'],
+    purpose: r.purpose,
+    priority: r.priority,
+    accountId: r.account_id,
+    serverId: r.server_id,
+    routing: fromJson(r.routing, { accountId: null, serverId: null, reason: '', failoverAccountIds: [] }),
+    from: fromJson(r.from_addr, { address: '' }),
+    envelopeFrom: r.envelope_from,
+    to: fromJson(r.to_addrs, []),
+    cc: fromJson(r.cc_addrs, []),
+    bcc: fromJson(r.bcc_addrs, []),
+    replyTo: r.reply_to,
+    subject: r.subject,
+    text: r.text_body,
+    html: r.html_body,
+    headers: fromJson(r.headers, {}),
+    attachments: fromJson(r.attachments, []),
+    sizeBytes: r.size_bytes,
+    idempotencyScope: r.idempotency_scope,
+    idempotencyKey: r.idempotency_key,
+    sendAt: r.send_at,
+    nextAttemptAt: r.next_attempt_at,
+    expireAt: r.expire_at,
+    attemptCount: r.attempt_count,
+    leaseOwner: r.lease_owner,
+    leaseUntil: r.lease_until,
+    source: r.source,
+    createdBy: r.created_by,
+    lastError: r.last_error,
+    messageIdHeader: r.message_id_header,
+    sentAt: r.sent_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toRow(m: MessageRecord): MessagesTable {
+  return {
+    id: m.id,
+    direction: m.direction,
+    status: m.status,
+    purpose: m.purpose,
+    priority: m.priority,
+    account_id: m.accountId,
+    server_id: m.serverId,
+    routing: toJson(m.routing),
+    from_addr: toJson(m.from),
+    envelope_from: m.envelopeFrom,
+    to_addrs: toJson(m.to),
+    cc_addrs: toJson(m.cc),
+    bcc_addrs: toJson(m.bcc),
+    reply_to: m.replyTo,
+    subject: m.subject,
+    text_body: m.text,
+    html_body: m.html,
+    headers: toJson(m.headers),
+    attachments: toJson(m.attachments),
+    size_bytes: m.sizeBytes,
+    idempotency_scope: m.idempotencyScope,
+    idempotency_key: m.idempotencyKey,
+    send_at: m.sendAt,
+    next_attempt_at: m.nextAttemptAt,
+    expire_at: m.expireAt,
+    attempt_count: m.attemptCount,
+    lease_owner: m.leaseOwner,
+    lease_until: m.leaseUntil,
+    source: m.source,
+    created_by: m.createdBy,
+    last_error: m.lastError,
+    message_id_header: m.messageIdHeader,
+    sent_at: m.sentAt,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+  };
+}
+
+function toRecipient(r: Selectable<MessageRecipientsTable>): RecipientRecord {
+  return {
+    messageId: r.message_id,
+    address: r.address,
+    kind: r.kind as RecipientRecord['kind'],
+    status: r.status as RecipientRecord['status'],
+    code: r.code,
+    enhancedCode: r.enhanced_code,
+    response: r.response,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    at: r.at,
+    durationMs: r.duration_ms,
+    accountId: r.account_id,
+    serverId: r.server_id,
+    outcome: r.outcome as AttemptRecord['outcome'],
+    code: r.code,
+    enhancedCode: r.enhanced_code,
+    response: r.response,
+  };
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** `('queued', 'deferred')` as SQL literals, the partial index's own condition. */
+const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
+
+// The outbox's hot statements (one each per accepted, claimed or completed message), built
+// and compiled once per dialect: see queryTemplate.
+const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
+const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
+const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
+const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response'] as const;
+const insertMessage = queryTemplate<keyof MessagesTable>((db, slot) => db.insertInto('messages').values(slots(MESSAGE_COLUMNS, slot) as never));
+/**
+ * A message's recipients go in with multi-row INSERTs of 64, 32 … 1 rows (13 recipients: 8 + 4
+ * + 1), so one statement per set bit of the count instead of one per recipient, from seven
+ * templates (each one prepared statement per PostgreSQL connection) whatever the counts are.
+ */
+const RECIPIENT_CHUNKS = [64, 32, 16, 8, 4, 2, 1];
+const recipientSlotNames = (rows: number) => Array.from({ length: rows }, (_, i) => RECIPIENT_COLUMNS.map((c) => `${c}_${i}`));
+const insertRecipients = new Map(
+  RECIPIENT_CHUNKS.map((rows) => {
+    const names = recipientSlotNames(rows);
+    const template = queryTemplate<string>((db, slot) => db.insertInto('message_recipients').values(names.map((row) => Object.fromEntries(row.map((name, j) => [RECIPIENT_COLUMNS[j], slot(name)]))) as never));
+    return [rows, { names, template }] as const;
+  }),
+);
+const insertAttempt = queryTemplate<(typeof ATTEMPT_COLUMNS)[number]>((db, slot) => db.insertInto('attempts').values(slots(ATTEMPT_COLUMNS, slot) as never));
+const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 'sent' | 'account' | 'server' | 'now' | 'id' | 'owner'>((db, slot) =>
+  db
+    .updateTable('messages')
+    .set({ status: slot('status'), next_attempt_at: slot('next'), attempt_count: slot('count'), last_error: slot('error'), sent_at: slot('sent'), account_id: slot('account'), server_id: slot('server'), lease_owner: null, lease_until: null, updated_at: slot('now') })
+    .where('id', '=', slot('id'))
+    .where('lease_owner', '=', slot('owner'))
+    .where('status', '=', 'sending'),
+);
+const completeRecipient = queryTemplate<'status' | 'code' | 'enhanced' | 'response' | 'now' | 'id' | 'address'>((db, slot) =>
+  db
+    .updateTable('message_recipients')
+    .set({ status: slot('status'), code: slot('code'), enhanced_code: slot('enhanced'), response: slot('response'), updated_at: slot('now') })
+    .where('message_id', '=', slot('id'))
+    .where('address', '=', slot('address')),
+);
+/**
+ * Walks the partial index messages_claim_idx (priority desc, next_attempt_at) and stops after
+ * `limit` rows. The statuses are literals: a planner can only match a partial index against
+ * constants. SQLite without ANALYZE statistics still prefers messages_status_idx and sorts
+ * every queued row (~6 ms per claim with a few thousand queued), so there the index is named.
+ * Not a prepared statement on PostgreSQL: a generic plan (which a prepared statement may
+ * switch to after five runs) cannot see how small `limit` and how far `now` are, and the
+ * claim runs once per batch of messages, so planning it each time costs little.
+ */
+const claimTemplate = (skipLocked: boolean) =>
+  queryTemplate<'owner' | 'leaseUntil' | 'now' | 'limit'>((db, slot) => {
+    const due =
+      db.getExecutor().adapter instanceof SqliteAdapter
+        ? sql<string>`(select id from messages indexed by messages_claim_idx where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')})`
+        : sql<string>`(select id from messages where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')}${skipLocked ? sql` for update skip locked` : sql``})`;
+    return db
+      .updateTable('messages')
+      .set({ status: 'sending', lease_owner: slot('owner'), lease_until: slot('leaseUntil'), updated_at: slot('now') })
+      .where('id', 'in', due)
+      .where(sql<boolean>`status in ${CLAIMABLE_SQL}`)
+      .returningAll();
+  }, { prepare: false });
+const claimLocked = claimTemplate(true);
+const claimPlain = claimTemplate(false);
+
+/** Undefined is "no value" to Kysely's builder; bound as a parameter it must be NULL. */
+const row = <T extends object>(o: T): T => {
+  for (const k in o) if (o[k] === undefined) (o as Record<string, unknown>)[k] = null;
+  return o;
+};
+
+
+export function messagesRepository(db: Kysely<DB>): MessageRepository {
+  const filtered = (f: MessageFilter) => {
+    let q = db.selectFrom('messages');
+    if (f.status?.length) q = q.where('status', 'in', f.status);
+    if (f.purpose) q = q.where('purpose', '=', f.purpose);
+    if (f.accountId) q = q.where('account_id', '=', f.accountId);
+    if (f.direction) q = q.where('direction', '=', f.direction);
+    if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
+    if (f.until !== undefined) q = q.where('created_at', '<', f.until);
+    // LIKE is case-insensitive on SQLite but not on PostgreSQL: compare lower-cased on both.
+    if (f.q) q = q.where(sql<boolean>`lower(subject) like ${'%' + likeEscape(f.q.toLowerCase()) + '%'} escape '\\'`);
+    if (f.recipient) {
+      // "Messages among those this address received": the subquery walks the index on
+      // lower(address) (migration 005); a correlated EXISTS would probe every message instead.
+      const addr = f.recipient.toLowerCase();
+      q = q.where('messages.id', 'in', db.selectFrom('message_recipients').select('message_id').where(sql<boolean>`lower(address) = ${addr}`));
+    }
+    return q;
+  };
+
+  return {
+    async insert(m, recipients) {
+      await insertMessage(db, row(toRow(m)));
+      for (let done = 0; done < recipients.length; ) {
+        const rows = RECIPIENT_CHUNKS.find((n) => n <= recipients.length - done) as number;
+        const { names, template } = insertRecipients.get(rows)!;
+        const values: Record<string, unknown> = {};
+        for (let i = 0; i < rows; i++) {
+          const r = recipients[done + i];
+          const v = row({ message_id: r.messageId, address: r.address, kind: r.kind, status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: r.updatedAt });
+          RECIPIENT_COLUMNS.forEach((c, j) => (values[names[i][j]] = v[c]));
+        }
+        await template(db, values);
+        done += rows;
+      }
+    },
+    async findByIdempotencyKey(scope, key) {
+      const r = await db.selectFrom('messages').selectAll().where('idempotency_scope', '=', scope).where('idempotency_key', '=', key).executeTakeFirst();
+      return r && toRecord(r);
+    },
+    async get(id) {
+      const r = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toRecord(r);
+    },
+    async recipients(id) {
+      const rows = await db.selectFrom('message_recipients').selectAll().where('message_id', '=', id).execute();
+      return rows.map(toRecipient);
+    },
+    async attempts(id) {
+      const rows = await db.selectFrom('attempts').selectAll().where('message_id', '=', id).orderBy('at').orderBy('id').execute();
+      return rows.map(toAttempt);
+    },
+    async list(query) {
+      // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
+      let q = filtered(query).selectAll().orderBy('id', 'desc').limit(query.limit + 1);
+      if (query.cursor) q = q.where('id', '<', query.cursor);
+      const rows = await q.execute();
+      const page = rows.slice(0, query.limit);
+      return { items: page.map(toRecord), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+    },
+    async ids(filter, limit) {
+      const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
+      return rows.map((r) => r.id);
+    },
+    async claim({ owner, now, leaseUntil, limit, skipLocked }) {
+      const claimTemplate = skipLocked ? claimLocked : claimPlain;
+      const rows = (await claimTemplate<Selectable<MessagesTable>>(db, { owner, leaseUntil, now, limit })).rows;
+      if (!rows.length) return [];
+      const pending = await db
+        .selectFrom('message_recipients')
+        .selectAll()
+        .where(
+          'message_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      const byMessage = new Map<string, RecipientRecord[]>();
+      const accepted = new Map<string, number>();
+      for (const p of pending) {
+        if (p.status === 'accepted') accepted.set(p.message_id, (accepted.get(p.message_id) ?? 0) + 1);
+        if (p.status !== 'pending' && p.status !== 'deferred') continue;
+        const list = byMessage.get(p.message_id) ?? [];
+        list.push(toRecipient(p));
+        byMessage.set(p.message_id, list);
+      }
+      return rows
+        .map((r): ClaimedMessage => ({ ...toRecord(r), pending: byMessage.get(r.id) ?? [], acceptedBefore: accepted.get(r.id) ?? 0 }))
+        .sort((a, b) => b.priority - a.priority || a.nextAttemptAt - b.nextAttemptAt);
+    },
+    async releaseExpiredLeases(now) {
+      const res = await db
+        .updateTable('messages')
+        .set((eb) => ({
+          status: eb.case().when('attempt_count', '=', 0).then('queued').else('deferred').end(),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now,
+        }))
+        .where('status', '=', 'sending')
+        .where('lease_until', '<', now)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
+    async completeAttempt(w) {
+      const res = await completeMessage(
+        db,
+        row({ status: w.status, next: w.nextAttemptAt, count: w.attemptCount, error: w.lastError, sent: w.sentAt, account: w.accountId, server: w.serverId, now: w.now, id: w.messageId, owner: w.leaseOwner }),
+      );
+      if (Number(res.numAffectedRows ?? 0) === 0) return false;
+      for (const r of w.recipients) {
+        await completeRecipient(db, row({ status: r.status, code: r.code, enhanced: r.enhancedCode, response: r.response, now: w.now, id: w.messageId, address: r.address }));
+      }
+      if (w.attempt) {
+        const a = w.attempt;
+        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response }));
+      }
+      return true;
+    },
+    async queueStats(now) {
+      // One pass over the partial claim index's statuses plus "sending"; the status index serves it.
+      const rows = await db
+        .selectFrom('messages')
+        .select(['status', sql<number>`count(*)`.as('n'), sql<number | null>`min(case when next_attempt_at <= ${now} then next_attempt_at end)`.as('due')])
+        .where('status', 'in', ['queued', 'deferred', 'sending'])
+        .groupBy('status')
+        .execute();
+      const stats: QueueStats = { queued: 0, deferred: 0, sending: 0, oldestDueAt: null };
+      for (const r of rows) {
+        stats[r.status as 'queued' | 'deferred' | 'sending'] = Number(r.n);
+        // A message being sent is not waiting: only queued and deferred ones count as due.
+        if (r.status !== 'sending' && r.due !== null) stats.oldestDueAt = Math.min(stats.oldestDueAt ?? Infinity, Number(r.due));
+      }
+      return stats;
+    },
+    async endedSince(since) {
+      // A final row changes again only when someone retries it (then it is no longer failed or
+      // expired), so updated_at is when it ended. The statuses are literals so the partial index
+      // messages_ended_idx (migration 005) matches: a planner cannot match it against parameters.
+      const rows = await db
+        .selectFrom('messages')
+        .select(['status', sql<number>`count(*)`.as('n')])
+        .where(sql<boolean>`status in ('failed', 'expired')`)
+        .where('updated_at', '>=', since)
+        .groupBy('status')
+        .execute();
+      const ended = { failed: 0, expired: 0 };
+      for (const r of rows) ended[r.status as 'failed' | 'expired'] = Number(r.n);
+      return ended;
+    },
+    async transition(id, from, patch) {
+      const res = await db
+        .updateTable('messages')
+        .set({
+          status: patch.status,
+          ...(patch.nextAttemptAt !== undefined ? { next_attempt_at: patch.nextAttemptAt } : {}),
+          ...(patch.expireAt !== undefined ? { expire_at: patch.expireAt } : {}),
+          ...(patch.lastError !== undefined ? { last_error: patch.lastError } : {}),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: patch.now,
+        })
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      if (patch.resetRecipients) {
+        await db
+          .updateTable('message_recipients')
+          .set({ status: 'pending', updated_at: patch.now })
+          .where('message_id', '=', id)
+          .where('status', '!=', 'accepted')
+          .execute();
+      }
+      return true;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { SettingsRepository } from '../../core/ports.js';
+import type { DB } from '../schema.js';
+import { fromJson, toJson } from '../json.js';
+
+export function settingsRepository(db: Kysely<DB>, now: () => number): SettingsRepository {
+  return {
+    async get<T>(key: string) {
+      const r = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+      return r ? fromJson<T>(r.value, undefined as T) : undefined;
+    },
+    async all() {
+      const rows = await db.selectFrom('settings').selectAll().execute();
+      return Object.fromEntries(rows.map((r) => [r.key, { value: fromJson(r.value, null), updatedAt: r.updated_at, updatedBy: r.updated_by }]));
+    },
+    async set(key, value, by) {
+      const row = { key, value: toJson(value), updated_at: now(), updated_by: by };
+      await db
+        .insertInto('settings')
+        .values(row)
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: row.value, updated_at: row.updated_at, updated_by: row.updated_by }))
+        .execute();
+    },
+    async delete(key) {
+      await db.deleteFrom('settings').where('key', '=', key).execute();
+    },
+  };
+}
