@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock } from '../../src/core/kernel/clock.js';
 import { postgresAvailable } from '../helpers/dialects.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
 import { chromiumAvailable, closedPort, ensureWebBuilt, launchBrowser, login, newPage, openAdminSession, screenshot, startMailroom, startSink, type AdminSession, type Live, type Sink } from './harness.js';
