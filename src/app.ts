@@ -1,54 +1,81 @@
-import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import type { RoutePlugin } from './http/server.js';
-import { systemClock, type Clock } from './core/kernel/clock.js';
-import type { CoreContext } from './core/context.js';
-import { LoginThrottle } from './core/access/login-throttle.js';
-import { ensureFirstAdmin } from './core/access/bootstrap.js';
-import type { Store } from './core/ports.js';
 import type { MailroomConfig } from './config.js';
+import { ApiKeyCache } from './core/access/api-key-cache.js';
+import { ensureFirstAdmin } from './core/access/bootstrap.js';
+import { LoginThrottle } from './core/access/login-throttle.js';
+import type { CoreContext } from './core/context.js';
+import { systemClock, type Clock } from './core/kernel/clock.js';
+import { createMessageEvents } from './core/kernel/message-events.js';
+import { RateWindow } from './core/kernel/rate-window.js';
+import type { StoreCapabilities } from './core/ports.js';
+import { compileNetworkPolicy } from './core/probes/network-policy.js';
+import { ensureBuiltinPurposes } from './core/routing/purposes.service.js';
+import { applyDeployConfig, serverWritesLockedReason } from './core/senders/deploy-config.js';
+import { dkimSigningOptions } from './core/senders/dkim.service.js';
+import type { StoredAccount } from './core/senders/ports.js';
+import { deliveryWorker, type DeliveryTuning, type DeliveryWorker } from './delivery/delivery-worker.js';
+import type { Deliverer } from './delivery/dispatcher.js';
+import { createDkimSigner } from './delivery/dkim-signer.js';
+import { logTransport } from './delivery/log-transport.js';
+import { SmtpThread } from './delivery/smtp/thread.js';
+import { SmtpTransports } from './delivery/smtp/transport.js';
+import { apiRoutes, type MountedRoutes } from './http/routes/index.js';
 import { createLogger, type Logger } from './logger.js';
-import { openKeyring } from './secrets/rotation.js';
-import type { Keyring } from './secrets/keyring.js';
-import { openDatabase, type StoreCapabilities } from './store/database.js';
-import { migrateToLatest } from './store/migrator.js';
+import { prometheusMetrics } from './metrics/prometheus.js';
+import type { Ports, Worker } from './ports.js';
+import { createDnsLookup } from './probes/dns-resolver.js';
+import { socketDiagnosticsRunner } from './probes/runner.js';
+import { dkimKeyTool } from './secrets/dkim-keypair.js';
+import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
+import { resolveAccountPassword } from './secrets/references.js';
+import { openKeyring, rotateMasterKey } from './secrets/rotation.js';
+import { openDatabase, ping } from './store/database.js';
+import { migrateToLatest, migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
 import { createStore } from './store/store.js';
-import { serverWritesLockedReason } from './core/senders/deploy-config.js';
-import { routingRoutes, startRouting } from './wiring/routing.js';
-import { startDelivery } from './delivery/index.js';
-import { messagesRoutes } from './http/routes/messages.js';
-import { registerSend } from './cli/commands/send.js';
-import { registerTestSmtp } from './cli/commands/test-smtp.js';
-import { diagnosticsAreaRoutes } from './wiring/diagnostics.js';
 
 /** Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections). */
 const GROUP_COMMIT_LANES_PG = 4;
+/** Diagnostics per principal: enough to iterate on a form, too few to scan a network. */
+export const DIAGNOSTICS_PER_MINUTE = 10;
+/** Test messages per principal and minute: enough to test every account, not a spam cannon. */
+export const TEST_EMAILS_PER_MINUTE = 30;
 
-/** Everything a running Mailroom is made of; the one place where ports meet adapters. */
+/**
+ * A running Mailroom: the one place where ports meet adapters. Entry points receive `ports`
+ * (each route group and worker the part it needs); `infra` is for maintenance commands and
+ * tests, never handed to a route or a worker.
+ */
 export interface App {
   config: Readonly<MailroomConfig>;
-  db: Kysely<DB>;
-  capabilities: StoreCapabilities;
-  store: Store;
-  ctx: CoreContext;
-  keyring: Keyring;
   logger: Logger;
-  clock: Clock;
-  loginThrottle: LoginThrottle;
+  ports: Ports;
+  /** The HTTP route table bound to the ports (src/http/routes/index.ts). */
+  routes: MountedRoutes;
+  /** Background workers, started in order by startWorkers() and stopped in reverse by close(). */
+  workers: Worker[];
+  infra: { db: Kysely<DB>; keyring: Keyring; capabilities: StoreCapabilities };
   /** Set on the very first start when Mailroom generated the admin password. */
   firstAdmin?: { email: string; generatedPassword?: string };
+  /** Migrations this start applied. */
+  migrationsApplied: string[];
+  /** Where the data lives, for people (never includes a password). */
   describeStorage: string;
-  /** Registers work to undo on close (workers, pools, listeners); run in reverse order. */
-  onClose(fn: () => Promise<void>): void;
+  startWorkers(): Promise<void>;
+  /** Adds and starts the delivery worker with this tuning (tests and the bench drive it). */
+  startDelivery(tuning?: DeliveryTuning): Promise<DeliveryWorker['dispatcher']>;
+  /** Re-encrypts every stored secret under a new master key (`mailroom rotate-key`). */
+  rotateMasterKey(): ReturnType<typeof rotateMasterKey>;
   close(): Promise<void>;
 }
 
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
-  /** Skip creating the first admin (CLI commands that only migrate or rotate). */
+  /** Skip creating the first admin and applying deploy config (CLI commands that only read or rotate). */
   skipBootstrap?: boolean;
+  /** Keep the SMTP pools on the main thread instead of a worker thread (the bench compares both). */
+  smtpThread?: boolean;
 }
 
 export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptions = {}): Promise<App> {
@@ -56,58 +83,126 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
   const logger = opts.logger ?? createLogger(config.logLevel);
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const closers: (() => Promise<void>)[] = [() => database.close()];
-  const close = async () => {
-    for (const c of closers.reverse()) await c().catch((err) => logger.warn({ err }, 'error while closing'));
+  const runClosers = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch((err) => logger.warn({ err }, 'error while closing'));
   };
   try {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length) logger.info({ applied }, 'database migrations applied');
+    const migrationsApplied = await migrateToLatest(database.db);
+    if (migrationsApplied.length) logger.info({ applied: migrationsApplied }, 'database migrations applied');
     const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
-    const store = createStore(database.db, keyring, () => clock.now(), {
+    const store = createStore(database.db, keyring, () => clock.now(), database.capabilities, {
       groupTransaction: database.groupTransaction,
       // PostgreSQL: a few batches commit in parallel (each is mostly round trips); SQLite has one writer.
       groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : 1,
     });
-    const ctx: CoreContext = { store, clock, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
+    const events = createMessageEvents((err, event) => logger.error({ err, event: event.type, messageId: event.messageId }, 'a message-event subscriber failed; the message is unaffected'));
+    const ctx: CoreContext = { store, clock, events, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
+    const metrics = prometheusMetrics({ ctx, logger });
+    closers.push(async () => metrics.close());
+    const now = () => clock.now();
+    const ports: Ports = {
+      config,
+      logger,
+      ctx,
+      health: { ping: () => ping(database.db), migrationsComplete: () => migrationsComplete(database.db) },
+      metrics,
+      loginThrottle: new LoginThrottle(10, 15 * 60_000, now),
+      apiKeyCache: new ApiKeyCache(now),
+      diagnostics: {
+        runner: socketDiagnosticsRunner,
+        policy: compileNetworkPolicy(config.allowPrivateHosts),
+        limiter: new RateWindow(DIAGNOSTICS_PER_MINUTE, 60_000, now, 'diagnostics'),
+        resolvePassword: (repos, account) => resolveAccountPassword(repos, account),
+      },
+      dns: createDnsLookup(config.dnsServers),
+      dkimKeyTool,
+      testEmailLimiter: new RateWindow(TEST_EMAILS_PER_MINUTE, 60_000, now, 'test messages'),
+      keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
+    };
+
+    const workers: Worker[] = [];
+    const started = new Set<Worker>();
+    const startWorker = async (w: Worker) => {
+      if (started.has(w)) return;
+      await w.start();
+      started.add(w);
+    };
+    // Workers stop before the infrastructure closes, in reverse order of starting.
+    closers.push(async () => {
+      for (const w of [...started].reverse()) await w.stop().catch((err) => logger.warn({ err, worker: w.name }, 'error while stopping a worker'));
+    });
+    const newDelivery = (tuning: DeliveryTuning = {}) =>
+      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false) }, tuning);
+    let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
+    if (delivery) workers.push(delivery);
+
     const app: App = {
       config,
-      db: database.db,
-      capabilities: database.capabilities,
-      store,
-      ctx,
-      keyring,
       logger,
-      clock,
-      loginThrottle: new LoginThrottle(10, 15 * 60_000, () => clock.now()),
+      ports,
+      routes: apiRoutes(ports),
+      workers,
+      infra: { db: database.db, keyring, capabilities: database.capabilities },
+      migrationsApplied,
       describeStorage: database.describe,
-      onClose: (fn) => closers.push(fn),
-      close,
+      async startWorkers() {
+        for (const w of workers) await startWorker(w);
+      },
+      async startDelivery(tuning) {
+        if (!delivery) {
+          delivery = newDelivery(tuning);
+          workers.push(delivery);
+        }
+        await startWorker(delivery);
+        return delivery.dispatcher;
+      },
+      rotateMasterKey: () => rotateMasterKey(database.db, keyring, config.dataDir, clock.now()),
+      close: runClosers,
     };
-    if (!opts.skipBootstrap) await startRouting(app);
-    if (!opts.skipBootstrap) app.firstAdmin = await ensureFirstAdmin(ctx, config.admin);
+    if (!opts.skipBootstrap) await bootstrap(app);
     return app;
   } catch (err) {
-    await close();
+    await runClosers();
     throw err;
   }
 }
 
 /**
- * The /api/v1 route groups beyond the foundation's (messages, routing, diagnostics …).
- * Each area adds its plugin here.
+ * The driver the configuration names: `log` (nothing leaves the machine) or `smtp` (pooled
+ * transports per account, by default in a worker thread: the second core).
  */
-export function apiRoutes(app: App): RoutePlugin[] {
-  return [
-    ...routingRoutes(app),
-    messagesRoutes(app),
-    ...diagnosticsAreaRoutes(app),
-  ];
+function chooseDeliverer(config: Readonly<MailroomConfig>, ctx: CoreContext, logger: Logger, smtpThread: boolean): Deliverer & { close?(): Promise<void> } {
+  if (config.mailDriver === 'log') {
+    const log = logTransport(logger);
+    return { logOnly: true, send: (_target, out) => log.send(out) };
+  }
+  const repos = ctx.store.repos;
+  const password = (account: StoredAccount) => resolveAccountPassword(repos, account);
+  const smtpLogger = logger.child({ component: 'smtp' });
+  const smtp = smtpThread
+    ? new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain) })
+    : new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
+  return {
+    logOnly: false,
+    send: (target, out) => {
+      if (!target) throw new Error('smtp delivery needs a sending account');
+      return smtp.send(target, out);
+    },
+    close: () => smtp.close(),
+  };
 }
 
-/** Starts what runs in the background of `mailroom start` / `mailroom worker` (delivery workers, pollers). */
-export async function startBackground(app: App): Promise<void> {
-  if (app.config.runWorkers) await startDelivery(app);
+/**
+ * What a start puts in place before anyone is served: the built-in purposes, the MAILROOM_*
+ * variables turned into the env server and account (MAILROOM_E_CONFIG naming every missing or
+ * bad one), and the first admin.
+ */
+async function bootstrap(app: App): Promise<void> {
+  const { ctx } = app.ports;
+  const added = await ensureBuiltinPurposes(ctx);
+  if (added.length) app.logger.info({ purposes: added }, 'built-in purposes stored');
+  const outcome = await applyDeployConfig(ctx, { mailDriver: app.config.mailDriver, deploySmtp: app.config.deploySmtp });
+  if (outcome.changes.length) app.logger.info({ serverId: outcome.serverId, accountId: outcome.accountId, changes: outcome.changes }, 'deploy-time mail configuration applied');
+  if (app.config.mailDriver === 'log') app.logger.warn('MAILROOM_MAIL_DRIVER=log: no mail is sent; messages are only logged, and server settings are read-only');
+  app.firstAdmin = await ensureFirstAdmin(ctx, app.config.admin);
 }
-
-/** CLI commands contributed by areas beyond the foundation (send, test-smtp …). */
-export const cliCommands: ((program: Command) => void)[] = [registerSend, registerTestSmtp];

@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerStart } from './commands/start.js';
-import { cliCommands } from '../app.js';
+import { registerSend } from './commands/send.js';
+import { registerTestSmtp } from './commands/test-smtp.js';
 
 const program = new Command();
 program.name('mailroom').description('Mailroom: the mail subsystem for business applications').showHelpAfterError();
-registerStart(program);
-registerAdminCommands(program);
-for (const register of cliCommands) register(program);
+// Every command of the CLI, registered here and nowhere else.
+for (const register of [registerStart, registerAdminCommands, registerSend, registerTestSmtp]) register(program);
 await program.parseAsync(process.argv);

@@ -2,12 +2,15 @@ import type { Actor } from './kernel/audit.js';
 import { redact } from './kernel/audit.js';
 import type { Clock } from './kernel/clock.js';
 import { newId } from './kernel/ids.js';
+import type { MessageEvents } from './kernel/message-events.js';
 import type { Repositories, Store } from './ports.js';
 
-/** What every core service needs: the store and the time. Nothing else is global. */
+/** What every core service needs: the store, the time, and where to say what happened. Nothing else is global. */
 export interface CoreContext {
   store: Store;
   clock: Clock;
+  /** Committed changes to messages are published here (after the commit, never before). */
+  events: MessageEvents;
   /**
    * Why server settings cannot be written right now (e.g. the log driver is active), or
    * undefined when they can. Set by the wiring from the deploy-time configuration.

@@ -4,13 +4,13 @@ import { SYSTEM_ACTOR } from '../core/kernel/audit.js';
 import { audit, type CoreContext } from '../core/context.js';
 import { isMailroomError } from '../core/kernel/errors.js';
 import type { MessageStatus } from '../core/outbox/messages.js';
+import type { MessageEvent, MessageStatusChanged } from '../core/kernel/message-events.js';
 import { newId } from '../core/kernel/ids.js';
 import type { AttemptRecord, AttemptWrite, ClaimedMessage } from '../core/outbox/ports.js';
 import { classifyAttempt, statusAfterAttempt, type AttemptReport } from '../core/outbox/retry-policy.js';
 import { DEFAULT_RETRY } from '../core/senders/servers.js';
 import type { Logger } from '../logger.js';
-import type { StoreCapabilities } from '../store/database.js';
-import { deliveryMetrics } from './metrics.js';
+import type { StoreCapabilities } from '../core/ports.js';
 import type { OutgoingMessage } from './outgoing.js';
 import { maySendNow, senderForAttempt } from './sender-choice.js';
 import { senderOnAccount } from '../core/routing/sender-identity.js';
@@ -139,8 +139,9 @@ export class Dispatcher {
     if (room <= 0) return 0;
     // Through the group commit: the claim shares its commit with concurrent accepts and outcomes.
     const claimed = await this.ctx.store.grouped((r) =>
-      r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room, skipLocked: this.opts.capabilities.supportsSkipLocked }),
+      r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room }),
     );
+    if (claimed.length) this.ctx.events.publish(...claimed.map((m) => ({ type: 'message.claimed' as const, messageId: m.id, at: now, owner: this.owner })));
     for (const m of claimed) {
       const p = this.deliver(m)
         .catch((err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the lease will return the message to the queue'))
@@ -219,8 +220,6 @@ export class Dispatcher {
       enhancedCode: report.failure?.enhancedCode ?? (outcome === 'sent' ? (recipients[0]?.enhancedCode ?? null) : (first?.enhancedCode ?? null)),
       response: report.failure?.message ?? (outcome === 'sent' ? (report.response ?? recipients[0]?.response ?? null) : (first && 'response' in first ? first.response : null)),
     };
-    deliveryMetrics.attempts.inc({ outcome: attempt.outcome });
-    deliveryMetrics.attemptSeconds.observe(durationMs / 1000);
     await this.finish(m, { status, nextAttemptAt, attemptCount, lastError, attempt, recipients, accountId: attempt.accountId, serverId: attempt.serverId });
   }
 
@@ -253,10 +252,30 @@ export class Dispatcher {
       this.opts.logger.warn({ messageId: m.id }, 'lost the lease on a message before recording its attempt; another worker has it');
       return;
     }
-    if (write.status !== 'deferred') deliveryMetrics.finished.inc({ status: write.status });
+    this.publishOutcome(m.id, write);
     if (final) this.opts.logger.warn({ messageId: m.id, status: write.status, error: write.lastError }, `message ${write.status}`);
   }
+
+  /** After the commit: the attempt (when there was one) and the message's new status. */
+  private publishOutcome(messageId: string, write: AttemptWrite): void {
+    const events: MessageEvent[] = [];
+    if (write.attempt) {
+      events.push({ type: 'message.attempted', messageId, at: write.now, outcome: write.attempt.outcome, durationMs: write.attempt.durationMs, accountId: write.attempt.accountId });
+    }
+    const type = STATUS_EVENTS[write.status];
+    if (type) events.push({ type, messageId, at: write.now, reason: write.lastError, ...(write.status === 'deferred' ? { nextAttemptAt: write.nextAttemptAt } : {}) });
+    this.ctx.events.publish(...events);
+  }
 }
+
+/** The event each status an attempt can end in publishes. */
+const STATUS_EVENTS: Partial<Record<MessageStatus, MessageStatusChanged['type']>> = {
+  sent: 'message.sent',
+  deferred: 'message.deferred',
+  failed: 'message.failed',
+  expired: 'message.expired',
+  logged: 'message.logged',
+};
 
 function describe(report: AttemptReport, recipients: { address: string; status: string; code: number | null; response: string | null }[]): string | null {
   if (report.failure) return report.failure.message;

@@ -2,10 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../core/kernel/audit.js';
 import { requirePermission, type Permission, type Principal } from '../core/access/auth.js';
-import type { CoreContext } from '../core/context.js';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { apiKeyPrincipal, sessionPrincipal } from '../core/access/sessions.service.js';
 import type { User } from '../core/access/users.js';
+import type { Ports } from '../ports.js';
 
 export const SESSION_COOKIE = 'mailroom_session';
 
@@ -43,7 +43,7 @@ export function actorOf(request: FastifyRequest): Actor {
  * Every /api/v1 route is authenticated unless it says `permission: "public"`: a bearer API
  * key, or the session cookie plus the x-csrf-token header on state-changing requests.
  */
-export function registerAuth(app: FastifyInstance, ctx: CoreContext): void {
+export function registerAuth(app: FastifyInstance, { ctx, apiKeyCache }: Pick<Ports, 'ctx' | 'apiKeyCache'>): void {
   // onRequest: before the body is parsed or validated, so strangers learn nothing from schema errors.
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
     // The matched route's path, never the raw URL: the router decodes "/%61pi/v1/users" to the
@@ -53,7 +53,7 @@ export function registerAuth(app: FastifyInstance, ctx: CoreContext): void {
     const authz = request.headers.authorization;
     if (authz) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
-      const principal = m ? await apiKeyPrincipal(ctx, m[1]) : undefined;
+      const principal = m ? await apiKeyPrincipal(ctx, apiKeyCache, m[1]) : undefined;
       if (!principal) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'the API key is not valid or has been revoked');
       request.principal = principal;
     } else {

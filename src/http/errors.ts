@@ -67,6 +67,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 }
 
-export function errorBody(code: ErrorCode, message: string, details?: unknown): ErrorBody {
-  return body(code, message, details);
+/** The body of a 404 for a path no route serves (the not-found handler is outside the error handler). */
+export function notFoundBody(message: string): ErrorBody {
+  return body(ErrorCodes.NOT_FOUND, message);
 }

@@ -85,14 +85,3 @@ export const idParams = {
   properties: { id: { type: 'string', maxLength: 100 } },
   required: ['id'],
 } as const;
-
-export const errorResponse = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-      required: ['code', 'message'],
-    },
-  },
-} as const;

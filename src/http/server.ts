@@ -6,26 +6,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { App } from '../app.js';
-import { ErrorCodes } from '../core/kernel/errors.js';
+import type { Ports } from '../ports.js';
 import { registerAuth } from './auth.js';
 import { isoTimestamps } from './timestamps.js';
-import { errorBody, registerErrorHandling } from './errors.js';
-import { metricsRoutes } from './metrics.js';
-import { accountsRoutes } from './routes/accounts.js';
-import { apiKeysRoutes } from './routes/api-keys.js';
-import { auditRoutes } from './routes/audit.js';
-import { healthRoutes } from './routes/health.js';
-import { serversRoutes } from './routes/servers.js';
-import { sessionRoutes } from './routes/session.js';
-import { usersRoutes } from './routes/users.js';
-
-/** Route groups other areas add (delivery, routing, diagnostics …), each a Fastify plugin under /api/v1. */
-export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
+import { notFoundBody, registerErrorHandling } from './errors.js';
+import type { MountedRoutes } from './routes/index.js';
 
 export interface BuildServerOptions {
-  /** Extra /api/v1 route groups. */
-  routes?: RoutePlugin[];
   /** Where the built admin UI is; defaults to web/dist next to the package. */
   webRoot?: string;
   logger?: boolean;
@@ -47,16 +34,16 @@ const trustHops =
   (_address: string, hop: number): boolean =>
     hop < hops;
 
-/** Builds the HTTP server without listening, so tests can use inject(). */
-export async function buildServer(app: App, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+/** Builds the HTTP server for a route table without listening, so tests can use inject(). */
+export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger' | 'apiKeyCache'>, routes: MountedRoutes, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
-    loggerInstance: (opts.logger === false ? undefined : app.logger.child({ component: 'http' })) as FastifyBaseLogger | undefined,
+    loggerInstance: (opts.logger === false ? undefined : ports.logger.child({ component: 'http' })) as FastifyBaseLogger | undefined,
     // Request lines are not logged: bodies and headers may carry credentials.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 40 * 1024 * 1024,
     // Only the configured proxies may set the client IP and scheme (MAILROOM_TRUST_PROXY).
     // A hop count becomes proxy-addr's "trust the first n hops" (Fastify's types only take the function form).
-    trustProxy: typeof app.config.trustProxy === 'number' ? trustHops(app.config.trustProxy) : app.config.trustProxy,
+    trustProxy: typeof ports.config.trustProxy === 'number' ? trustHops(ports.config.trustProxy) : ports.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   registerErrorHandling(server);
@@ -81,20 +68,13 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     },
   });
   await server.register(swaggerUi, { routePrefix: '/docs' });
-  registerAuth(server, app.ctx);
+  registerAuth(server, ports);
   server.addHook('preSerialization', async (_req, _reply, payload) => isoTimestamps(payload));
 
-  await server.register(healthRoutes(app.db));
-  await server.register(metricsRoutes(app));
+  for (const plugin of routes.root) await server.register(plugin);
   await server.register(
     async (api) => {
-      await api.register(sessionRoutes(app.ctx, app.loginThrottle));
-      await api.register(serversRoutes(app.ctx));
-      await api.register(accountsRoutes(app.ctx));
-      await api.register(usersRoutes(app.ctx));
-      await api.register(apiKeysRoutes(app.ctx));
-      await api.register(auditRoutes(app.ctx));
-      for (const plugin of opts.routes ?? []) await api.register(plugin);
+      for (const plugin of routes.api) await api.register(plugin);
     },
     { prefix: '/api/v1' },
   );
@@ -106,7 +86,7 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     if (webRoot && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/docs')) {
       return reply.sendFile('index.html');
     }
-    return reply.status(404).send(errorBody(ErrorCodes.NOT_FOUND, `no route for ${request.method} ${request.url.split('?')[0]}`));
+    return reply.status(404).send(notFoundBody(`no route for ${request.method} ${request.url.split('?')[0]}`));
   });
   return server;
 }

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
-import type { Repositories, StoredAccount } from '../core/ports.js';
+import type { Repositories } from '../core/ports.js';
+import type { StoredAccount } from '../core/senders/ports.js';
 
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
 

@@ -3,24 +3,13 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { StoreCapabilities } from '../core/ports.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
 import type { TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
 import { startCheckpointer } from './sqlite/checkpointer.js';
-
-/**
- * What the store can do, so callers read a flag instead of asking which dialect it is
- * (the habit Kysely itself keeps).
- */
-export interface StoreCapabilities {
-  dialect: 'sqlite' | 'postgres';
-  /** `SELECT … FOR UPDATE SKIP LOCKED` is available for claiming outbox batches. */
-  supportsSkipLocked: boolean;
-  /** Several processes may write at once (false: one process owns the database file). */
-  multiWriter: boolean;
-}
 
 export interface StoreDatabase {
   db: Kysely<DB>;
@@ -66,7 +55,7 @@ function openSqlite(dataDir: string, file: string): StoreDatabase {
   const walSync = inMemory ? undefined : walSyncedTransaction(db, `${location}-wal`);
   return {
     db,
-    capabilities: { dialect: 'sqlite', supportsSkipLocked: false, multiWriter: false },
+    capabilities: { supportsSkipLocked: false, multiWriter: false, indexHints: true },
     describe: `SQLite at ${location}`,
     close: async () => {
       await checkpointer?.close();
@@ -88,7 +77,7 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
   safe.password = '';
   return {
     db,
-    capabilities: { dialect: 'postgres', supportsSkipLocked: true, multiWriter: true },
+    capabilities: { supportsSkipLocked: true, multiWriter: true, indexHints: false },
     describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
     close: () => db.destroy(),
   };

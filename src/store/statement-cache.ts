@@ -55,16 +55,18 @@ export function preparedStatementName(sql: string): string | undefined {
  */
 export function queryTemplate<K extends string>(build: (db: Kysely<DB>, slot: (name: K) => never) => Compilable<unknown>, opts: { prepare?: boolean } = {}) {
   type Param = { slot: K } | { value: unknown };
-  const compiled = new Map<string, { sql: string; params: Param[] }>();
+  // Compiled once per dialect adapter (each Kysely instance and its transactions share one):
+  // the SQL differs per dialect, and the adapter object says which without naming it.
+  const compiled = new WeakMap<object, { sql: string; params: Param[] }>();
   return <R = unknown>(db: Kysely<DB>, values: Record<K, unknown>): Promise<QueryResult<R>> => {
-    const dialect = db.getExecutor().adapter.constructor.name;
-    let t = compiled.get(dialect);
+    const adapter = db.getExecutor().adapter;
+    let t = compiled.get(adapter);
     if (!t) {
       const c = build(db, (name) => `${SLOT}${name}` as never).compile();
       const params = c.parameters.map((p): Param => (typeof p === 'string' && p.startsWith(SLOT) ? { slot: p.slice(SLOT.length) as K } : { value: p }));
       t = { sql: c.sql, params };
       if (opts.prepare !== false && !preparedNames.has(c.sql)) preparedNames.set(c.sql, `mailroom_${preparedNames.size + 1}`);
-      compiled.set(dialect, t);
+      compiled.set(adapter, t);
     }
     const { sql, params } = t;
     return db.executeQuery<R>(CompiledQuery.raw(sql, params.map((p) => ('slot' in p ? values[p.slot] : p.value))));

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Repositories, Store } from '../core/ports.js';
+import type { Repositories, Store, StoreCapabilities } from '../core/ports.js';
 import type { Keyring } from '../secrets/keyring.js';
 import { secretsRepository } from './repositories/secrets.repository.js';
 import { accountsRepository } from './repositories/accounts.repository.js';
@@ -16,11 +16,12 @@ import { sendCountersRepository } from './repositories/send-counters.repository.
 import { messagesRepository } from './repositories/messages.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
+import { translateDriverError, translatingRepositories } from './driver-errors.js';
 
 /** Runs `fn` in one transaction and settles after its COMMIT is durable. */
 export type TransactionRunner = <T>(fn: (trx: Kysely<DB>) => Promise<T>) => Promise<T>;
 
-function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repositories {
+function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreCapabilities): Repositories {
   return {
     servers: serversRepository(db),
     accounts: accountsRepository(db),
@@ -32,31 +33,42 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number): Repo
     apiKeys: apiKeysRepository(db),
     purposes: purposesRepository(db),
     sendCounters: sendCountersRepository(db),
-    messages: messagesRepository(db),
+    messages: messagesRepository(db, caps),
     dkimKeys: dkimKeysRepository(db),
   };
 }
 
+/** A transaction runner whose failures reach the core as its typed errors (driver-errors.ts). */
+function translating(run: Store['transaction']): Store['transaction'] {
+  return async (fn) => {
+    try {
+      return await run(fn);
+    } catch (err) {
+      throw translateDriverError(err);
+    }
+  };
+}
+
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
-export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number, opts: { groupTransaction?: TransactionRunner; groupLanes?: number } = {}): Store {
+export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreCapabilities, opts: { groupTransaction?: TransactionRunner; groupLanes?: number } = {}): Store {
   const cache = new ConfigCache();
   const inTransaction =
     (runner: TransactionRunner): Store['transaction'] =>
     async (fn) => {
       let wrote = false;
       try {
-        return await runner((trx) => fn(cache.wrap(repositories(trx, keyring, now), { cacheReads: false, onWrite: () => (wrote = true) })));
+        return await runner((trx) => fn(cache.wrap(repositories(trx, keyring, now, caps), { cacheReads: false, onWrite: () => (wrote = true) })));
       } finally {
         // A read between the write and the COMMIT may have cached the old value: drop it again.
         if (wrote) cache.invalidate();
       }
     };
-  const transaction = inTransaction((fn) => db.transaction().execute(fn));
+  const transaction = translating(inTransaction((fn) => db.transaction().execute(fn)));
   // The group commit may run on a runner whose fsync leaves the event loop free (SQLite: wal-sync.ts).
   const group = new GroupCommit<Repositories>(opts.groupTransaction ? inTransaction(opts.groupTransaction) : transaction, { maxBatch: 500, maxWaitMs: 2, lanes: opts.groupLanes ?? 1 });
   return {
-    repos: cache.wrap(repositories(db, keyring, now), { cacheReads: true }),
+    repos: cache.wrap(translatingRepositories(repositories(db, keyring, now, caps)), { cacheReads: true }),
     transaction,
-    grouped: (fn) => group.run(fn),
+    grouped: translating((fn) => group.run(fn)),
   };
 }

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
-import { startBackground } from '../../src/app.js';
 import type { Dialect } from '../helpers/dialects.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
@@ -125,7 +124,7 @@ export interface Live {
 /** A real Mailroom (API, UI and workers) listening on a free loopback port. */
 export async function startMailroom(dialect: Dialect, opts: TestAppOptions = {}): Promise<Live> {
   const t = await startTestApp(dialect, { ...opts, config: { runWorkers: true, ...(opts.config ?? {}) } });
-  await startBackground(t.app);
+  await t.app.startWorkers();
   await t.server.listen({ port: 0, host: '127.0.0.1' });
   const port = (t.server.server.address() as AddressInfo).port;
   return { t, baseUrl: `http://127.0.0.1:${port}`, close: () => t.close() };

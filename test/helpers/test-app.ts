@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { apiRoutes, createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type MailroomConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import type { Clock } from '../../src/core/kernel/clock.js';
@@ -56,12 +56,12 @@ export async function startTestApp(dialect: Dialect, opts: TestAppOptions = {}):
   const open = async () => {
     const config = loadConfig(env, { runWorkers: false, ...(opts.config ?? {}) });
     const app = await createApp(config, { clock: opts.clock, logger: createLogger('debug', sink) });
-    const server = await buildServer(app, { routes: opts.routes === false ? [] : apiRoutes(app) });
+    const server = await buildServer(app.ports, opts.routes === false ? { root: [], api: [] } : app.routes);
     await server.ready();
     return { app, server };
   };
   let { app, server } = await open();
-  const { key: adminKey } = await createApiKey(app.ctx, { label: 'test', ip: null }, { name: 'test-admin', scopes: ['admin'], allowOverride: true }, null);
+  const { key: adminKey } = await createApiKey(app.ports.ctx, { label: 'test', ip: null }, { name: 'test-admin', scopes: ['admin'], allowOverride: true }, null);
 
   const t: TestApp = {
     app,

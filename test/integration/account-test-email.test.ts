@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/access/api-keys.service.js';
-import { startDelivery } from '../../src/delivery/index.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startSmtpServer, type SmtpPeer } from '../helpers/diagnostics-peers.js';
@@ -16,7 +15,7 @@ await describeEachDialect('send test email', (dialect) => {
   beforeAll(async () => {
     peer = await startSmtpServer({ disabledCommands: ['STARTTLS', 'AUTH'] });
     t = await startTestApp(dialect);
-    dispatcher = await startDelivery(t.app, { loop: false });
+    dispatcher = await t.app.startDelivery({ loop: false });
     const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'peer', smtp: { host: '127.0.0.1', port: peer.port, security: 'none', requireTls: false } } })).json();
     accountId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'alerts@example.com' } })).json().id;
     otherId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'reports@example.com' } })).json().id;
@@ -75,7 +74,7 @@ await describeEachDialect('send test email', (dialect) => {
     expect(inj.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
     expect((await t.request({ method: 'POST', url: '/api/v1/accounts/acc_nope/test', payload: {} })).statusCode).toBe(404);
     expect((await t.request({ method: 'POST', url: '/api/v1/accounts/test', payload: { accountIds: [] } })).statusCode).toBe(400);
-    const { key } = await createApiKey(t.app.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send'], allowOverride: true }, null);
+    const { key } = await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send'], allowOverride: true }, null);
     const res = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/test`, payload: {}, key });
     expect(res.statusCode).toBe(403);
     expect((await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length).toBe(before);

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { startDelivery } from '../../src/delivery/index.js';
 import { runCli, startCli, type RunningMailroom } from '../helpers/cli.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { haveSmtpSink, messageIdOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -38,13 +37,13 @@ await describeEachDialect('lease takeover after a worker dies', (dialect) => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: [`l${i}@example.net`], subject: `lease ${i}`, text: 'x' } })).json().id);
     // A worker claims them and dies before sending (nothing recorded, nothing sent).
-    const dead = await t.app.store.repos.messages.claim({ owner: 'dead-worker', now: clock.now(), leaseUntil: clock.now() + 60_000, limit: 10, skipLocked: t.app.capabilities.supportsSkipLocked });
+    const dead = await t.app.ports.ctx.store.repos.messages.claim({ owner: 'dead-worker', now: clock.now(), leaseUntil: clock.now() + 60_000, limit: 10 });
     expect(dead.map((m) => m.id).sort()).toEqual([...ids].sort());
-    const live = new Dispatcher({ ctx: t.app.ctx, capabilities: { ...t.app.capabilities, multiWriter: true }, logger: t.app.logger, deliverer: { logOnly: false, send: async () => ({ accepted: [], rejected: [] }) } });
+    const live = new Dispatcher({ ctx: t.app.ports.ctx, capabilities: { ...t.app.infra.capabilities, multiWriter: true }, logger: t.app.logger, deliverer: { logOnly: false, send: async () => ({ accepted: [], rejected: [] }) } });
     await live.drain();
     expect((await t.request({ method: 'GET', url: `/api/v1/messages/${ids[0]}` })).json().status).toBe('sending');
     clock.advance(61_000);
-    const dispatcher = await startDelivery(t.app, { loop: false });
+    const dispatcher = await t.app.startDelivery({ loop: false });
     await dispatcher.drain();
     for (const id of ids) expect((await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json().status).toBe('sent');
     expect(sink.count()).toBe(3);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { startDelivery } from '../../src/delivery/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { haveSmtpSink, messageIdOf, rcptsOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -30,7 +29,7 @@ await describeEachDialect('delivery through smtp-sink', (dialect) => {
     expect(server.statusCode).toBe(201);
     const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'noreply@example.com', fromName: 'Example App' } });
     expect(account.statusCode).toBe(201);
-    dispatcher = await startDelivery(t.app, { loop: false });
+    dispatcher = await t.app.startDelivery({ loop: false });
   });
   afterAll(async () => {
     await t?.close();

@@ -2,7 +2,6 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { startDelivery } from '../../src/delivery/index.js';
 import { fingerprintOfPem } from '../../src/delivery/smtp/transport.js';
 import { freePort, havePostfix, selfSignedCert, startPostfix, startSilentServer, tempDir, type Cert, type PostfixInstance } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -78,7 +77,7 @@ await describeEachDialect('delivery over TLS, AUTH and timeouts (smtp-server)', 
     certA = selfSignedCert(dir, 'a.mail.test');
     certB = selfSignedCert(dir, 'b.mail.test');
     t = await startTestApp(dialect, { clock });
-    dispatcher = await startDelivery(t.app, { loop: false });
+    dispatcher = await t.app.startDelivery({ loop: false });
   });
   afterAll(async () => {
     await t?.close();
@@ -232,7 +231,7 @@ await describeEachDialect('delivery with STARTTLS to a private Postfix smtpd', (
   it('upgrades with STARTTLS (certificate pinned) and Postfix accepts the message', async () => {
     const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'postfix', smtp: { host: '127.0.0.1', port: postfix.port, security: 'starttls', requireTls: true, tlsTrust: { mode: 'pinned', certificate: cert.cert } } } })).json();
     const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'app@example.com' } })).json();
-    const dispatcher = await startDelivery(t.app, { loop: false });
+    const dispatcher = await t.app.startDelivery({ loop: false });
     const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: account.id, to: ['someone@example.net'], subject: 'via postfix', text: 'hello' } });
     expect(res.statusCode).toBe(202);
     await dispatcher.drain();

@@ -59,9 +59,9 @@ await describeEachDialect('deploy-time configuration', (dialect) => {
     expect(settings.defaultAccountId).toEqual(expect.objectContaining({ value: account.id, source: 'env', locked: false }));
     expect(settings.mailDriver).toMatchObject({ value: 'smtp', locked: true });
     // Stored encrypted like any other password, and never shown.
-    const stored = await t.app.store.repos.accounts.get(account.id);
-    expect(await t.app.store.repos.secrets.reveal(stored!.passwordSecretId!)).toBe(PASSWORD);
-    const secretRows = await t.app.db.selectFrom('secrets').select('ciphertext').execute();
+    const stored = await t.app.ports.ctx.store.repos.accounts.get(account.id);
+    expect(await t.app.ports.ctx.store.repos.secrets.reveal(stored!.passwordSecretId!)).toBe(PASSWORD);
+    const secretRows = await t.app.infra.db.selectFrom('secrets').select('ciphertext').execute();
     expect(JSON.stringify(secretRows)).not.toContain(PASSWORD);
     expect(JSON.stringify(await get('audit'))).not.toContain(PASSWORD);
     expect(t.logLines.join('')).not.toContain(PASSWORD);
@@ -94,8 +94,8 @@ await describeEachDialect('deploy-time configuration', (dialect) => {
     const a2 = await envAccount();
     expect(a2.fromName).toBe('Our Shop');
     expect(a2.passwordSet).toBe(true);
-    const stored = await t.app.store.repos.accounts.get(a2.id);
-    expect(await t.app.store.repos.secrets.reveal(stored!.passwordSecretId!)).toBe('a-new-env-password');
+    const stored = await t.app.ports.ctx.store.repos.accounts.get(a2.id);
+    expect(await t.app.ports.ctx.store.repos.secrets.reveal(stored!.passwordSecretId!)).toBe('a-new-env-password');
     const envAudit = (await get('audit?actor=env')).items;
     expect(envAudit.map((e: { action: string }) => e.action)).toContain('server.update');
   });

@@ -92,7 +92,7 @@ await describeEachDialect('diagnostics API', (dialect) => {
   });
 
   it('is admin-only', async () => {
-    const { key } = await createApiKey(t.app.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send', 'read'], allowOverride: false }, null);
+    const { key } = await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send', 'read'], allowOverride: false }, null);
     const res = await diag({ smtp: { host: '127.0.0.1', port: peer.port } }, key);
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('MAILROOM_E_FORBIDDEN');

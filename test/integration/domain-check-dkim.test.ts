@@ -2,7 +2,6 @@ import { Resolver } from 'node:dns/promises';
 import { generateKeyPairSync } from 'node:crypto';
 import { authenticate } from 'mailauth';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startDelivery } from '../../src/delivery/index.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startSmtpServer, type SmtpPeer } from '../helpers/diagnostics-peers.js';
@@ -21,7 +20,7 @@ await describeEachDialect('sender-domain check and DKIM', (dialect) => {
     dns = await startDnsServer();
     peer = await startSmtpServer({ disabledCommands: ['STARTTLS', 'AUTH'] });
     t = await startTestApp(dialect, { env: { MAILROOM_DNS_SERVERS: `127.0.0.1:${dns.port}` } });
-    dispatcher = await startDelivery(t.app, { loop: false });
+    dispatcher = await t.app.startDelivery({ loop: false });
     // The account's server is a name in our loopback DNS: 192.0.2.10 (never contacted by the check).
     const s = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'relay', smtp: { host: 'smtp.good.example', security: 'none', requireTls: false } } });
     expect(s.statusCode).toBe(201);
@@ -44,8 +43,8 @@ await describeEachDialect('sender-domain check and DKIM', (dialect) => {
     expect(k.dnsRecord.value).toBe(`v=DKIM1; k=rsa; p=${k.publicKey}`);
     expect(k.dnsRecord.chunks.join('')).toBe(k.dnsRecord.value);
     expect(res.body).not.toContain('PRIVATE KEY');
-    const stored = await t.app.store.repos.dkimKeys.get('good.example');
-    expect(await t.app.store.repos.secrets.reveal(stored!.privateKeySecretId)).toContain('BEGIN PRIVATE KEY');
+    const stored = await t.app.ports.ctx.store.repos.dkimKeys.get('good.example');
+    expect(await t.app.ports.ctx.store.repos.secrets.reveal(stored!.privateKeySecretId)).toContain('BEGIN PRIVATE KEY');
     const list = await t.request({ method: 'GET', url: '/api/v1/dkim' });
     expect(list.json().items.map((i: { domain: string }) => i.domain)).toEqual(['good.example']);
     expect((await t.request({ method: 'GET', url: '/api/v1/audit?action=dkim.create' })).body).not.toContain('PRIVATE KEY');
@@ -140,10 +139,10 @@ await describeEachDialect('sender-domain check and DKIM', (dialect) => {
   });
 
   it('deletes a key and its secret', async () => {
-    const stored = await t.app.store.repos.dkimKeys.get('broken.example');
+    const stored = await t.app.ports.ctx.store.repos.dkimKeys.get('broken.example');
     const res = await t.request({ method: 'DELETE', url: '/api/v1/dkim/broken.example' });
     expect(res.statusCode).toBe(204);
-    await expect(t.app.store.repos.secrets.reveal(stored!.privateKeySecretId)).rejects.toThrow();
+    await expect(t.app.ports.ctx.store.repos.secrets.reveal(stored!.privateKeySecretId)).rejects.toThrow();
     expect((await t.request({ method: 'DELETE', url: '/api/v1/dkim/broken.example' })).statusCode).toBe(404);
   });
 });

@@ -28,8 +28,8 @@ await describeEachDialect('email log: searches and counts served by indexes', (d
   /** The plan of a query: SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN with sequential scans off (the tables are tiny here). */
   const planOf = (query: ReturnType<typeof sql>) =>
     dialect === 'sqlite'
-      ? sql<{ detail: string }>`explain query plan ${query}`.execute(t.app.db).then((r) => r.rows.map((row) => row.detail).join('\n'))
-      : t.app.db.connection().execute(async (c) => {
+      ? sql<{ detail: string }>`explain query plan ${query}`.execute(t.app.infra.db).then((r) => r.rows.map((row) => row.detail).join('\n'))
+      : t.app.infra.db.connection().execute(async (c) => {
           await sql`set enable_seqscan = off`.execute(c);
           const rows = (await sql<{ 'QUERY PLAN': string }>`explain ${query}`.execute(c)).rows;
           await sql`reset enable_seqscan`.execute(c);

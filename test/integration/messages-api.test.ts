@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { startDelivery } from '../../src/delivery/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -20,9 +19,9 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com', MAILROOM_MAIL_FROM_NAME: 'App' } });
-    dispatcher = await startDelivery(t.app, { loop: false });
-    sendKey = (await createApiKey(t.app.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send'], allowOverride: false }, null)).key;
-    readKey = (await createApiKey(t.app.ctx, { label: 'test', ip: null }, { name: 'reader', scopes: ['read'], allowOverride: false }, null)).key;
+    dispatcher = await t.app.startDelivery({ loop: false });
+    sendKey = (await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'sender', scopes: ['send'], allowOverride: false }, null)).key;
+    readKey = (await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'reader', scopes: ['read'], allowOverride: false }, null)).key;
   });
   afterAll(async () => t?.close());
 

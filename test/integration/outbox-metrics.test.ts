@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
-import { metricsRoutes } from '../../src/http/metrics.js';
+import { metricsRoutes } from '../../src/http/routes/metrics.js';
+import { prometheusMetrics } from '../../src/metrics/prometheus.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -63,7 +64,7 @@ await describeEachDialect('/metrics while the store fails or hangs', (dialect) =
 
   it('a store error drops the outbox gauges from that scrape, not the whole endpoint', async () => {
     // A real error from the database: the table the gauges read is gone for a moment.
-    await sql`alter table messages rename to messages_away`.execute(t.app.db);
+    await sql`alter table messages rename to messages_away`.execute(t.app.infra.db);
     try {
       const res = await t.server.inject({ method: 'GET', url: '/metrics' });
       expect(res.statusCode).toBe(200);
@@ -71,7 +72,7 @@ await describeEachDialect('/metrics while the store fails or hangs', (dialect) =
       expect(outboxShown(res.body)).toBe(false);
       expect(t.logLines.some((l) => l.includes('outbox gauges'))).toBe(true);
     } finally {
-      await sql`alter table messages_away rename to messages`.execute(t.app.db);
+      await sql`alter table messages_away rename to messages`.execute(t.app.infra.db);
     }
     // The next scrape reads the store again (the failure is not remembered).
     await new Promise((r) => setImmediate(r));
@@ -82,7 +83,8 @@ await describeEachDialect('/metrics while the store fails or hangs', (dialect) =
   // Only PostgreSQL can make the read wait (a lock held by another session); SQLite's WAL readers never wait.
   if (dialect === 'postgres') it('a store that does not answer delays the scrape only until the deadline', async () => {
     const server = Fastify();
-    await server.register(metricsRoutes(t.app, { outboxDeadlineMs: 200 }));
+    const metrics = prometheusMetrics({ ctx: t.app.ports.ctx, logger: t.app.logger, outboxDeadlineMs: 200 });
+    await server.register(metricsRoutes({ metrics }));
     const locker = new pg.Client({ connectionString: t.databaseUrl });
     await locker.connect();
     try {
@@ -98,6 +100,7 @@ await describeEachDialect('/metrics while the store fails or hangs', (dialect) =
     } finally {
       await locker.end();
       await server.close();
+      metrics.close();
     }
   });
 });

@@ -15,8 +15,8 @@ await describeEachDialect('GET /api/v1/messages/stats', (dialect) => {
     // No workers: the queue stays exactly as the test arranges it.
     t = await startTestApp(dialect, { clock, env: { MAILROOM_MAIL_DRIVER: 'log' } });
     const actor = { label: 'test', ip: null };
-    readKey = (await createApiKey(t.app.ctx, actor, { name: 'reader', scopes: ['read'], allowOverride: false }, null)).key;
-    sendKey = (await createApiKey(t.app.ctx, actor, { name: 'sender', scopes: ['send'], allowOverride: false }, null)).key;
+    readKey = (await createApiKey(t.app.ports.ctx, actor, { name: 'reader', scopes: ['read'], allowOverride: false }, null)).key;
+    sendKey = (await createApiKey(t.app.ports.ctx, actor, { name: 'sender', scopes: ['send'], allowOverride: false }, null)).key;
   });
   afterAll(async () => t?.close());
 
@@ -31,7 +31,7 @@ await describeEachDialect('GET /api/v1/messages/stats', (dialect) => {
     return (res.json() as { id: string }).id;
   };
   const end = async (id: string, status: 'failed' | 'expired' | 'deferred', nextAttemptAt?: number) => {
-    expect(await t.app.store.repos.messages.transition(id, ['queued'], { status, now: clock.now(), nextAttemptAt, lastError: status === 'deferred' ? null : `test: ${status}` })).toBe(true);
+    expect(await t.app.ports.ctx.store.repos.messages.transition(id, ['queued'], { status, now: clock.now(), nextAttemptAt, lastError: status === 'deferred' ? null : `test: ${status}` })).toBe(true);
   };
 
   it('is its own route, not /messages/:id with the id "stats"', async () => {
@@ -56,7 +56,7 @@ await describeEachDialect('GET /api/v1/messages/stats', (dialect) => {
     for (let i = 0; i < 6; i++) ids.push(await submit());
     // Scheduled for later: waiting, but not due, so it does not age the queue.
     await submit({ sendAt: new Date(t1 + HOUR).toISOString() });
-    const claimed = await t.app.store.repos.messages.claim({ owner: 'test-worker', now: t1, leaseUntil: t1 + 60_000, limit: 1, skipLocked: dialect === 'postgres' });
+    const claimed = await t.app.ports.ctx.store.repos.messages.claim({ owner: 'test-worker', now: t1, leaseUntil: t1 + 60_000, limit: 1 });
     expect(claimed).toHaveLength(1);
     const rest = ids.filter((id) => id !== claimed[0].id);
     await end(rest[0], 'failed');

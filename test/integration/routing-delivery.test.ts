@@ -4,7 +4,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLI_PRINCIPAL } from '../../src/core/access/auth.js';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import { getMessage, submitMessage } from '../../src/core/outbox/messages.service.js';
-import { startDelivery } from '../../src/delivery/index.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -51,7 +50,7 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
     expect(res.statusCode, res.body).toBe(201);
     return res.json().id as string;
   };
-  const send = (body: object) => submitMessage(t.app.ctx, CLI_PRINCIPAL, { to: ['user@customer.example'], subject: 'Hello', text: 'Hi', ...body });
+  const send = (body: object) => submitMessage(t.app.ports.ctx, CLI_PRINCIPAL, { to: ['user@customer.example'], subject: 'Hello', text: 'Hi', ...body });
 
   beforeAll(async () => {
     peer = await smtpPeer();
@@ -65,7 +64,7 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
     const res = await t.request({ method: 'PATCH', url: '/api/v1/purposes/alert', payload: { accountIds: [ids.a, ids.b], version: p.version } });
     expect(res.statusCode, res.body).toBe(200);
     // A long poll: the test drives the dispatcher with drain() and the manual clock.
-    dispatcher = await startDelivery(t.app, { pollMs: 600_000 });
+    dispatcher = await t.app.startDelivery({ pollMs: 600_000 });
   });
   afterAll(async () => {
     await t?.close();
@@ -75,7 +74,7 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
   it('moves to the next account of the purpose when the first server refuses connections', async () => {
     const { id } = await send({ purpose: 'alert' });
     await dispatcher.drain();
-    let m = await getMessage(t.app.ctx, id);
+    let m = await getMessage(t.app.ports.ctx, id);
     expect(m.status).toBe('deferred');
     expect(m.routing).toMatchObject({ accountId: ids.a, reasonCode: 'purpose', failoverAccountIds: [ids.a, ids.b] });
     expect(m.attempts).toHaveLength(1);
@@ -84,7 +83,7 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
 
     clock.advance(5_000);
     await dispatcher.drain();
-    m = await getMessage(t.app.ctx, id);
+    m = await getMessage(t.app.ports.ctx, id);
     expect(m.status).toBe('sent');
     expect(m.attempts.map((a) => a.accountId)).toEqual([ids.a, ids.b]);
     expect(m.attempts[1]).toMatchObject({ serverId: ids.live, outcome: 'sent' });
@@ -99,7 +98,7 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
     // The failover send above used account b's one message for this minute.
     const { id } = await send({ accountId: ids.b });
     await dispatcher.drain();
-    let m = await getMessage(t.app.ctx, id);
+    let m = await getMessage(t.app.ports.ctx, id);
     expect(m.status).toBe('deferred');
     expect(m.attempts).toHaveLength(0);
     expect(m.lastError).toContain('1 per minute');
@@ -108,7 +107,7 @@ await describeEachDialect('failover and rate limits through real SMTP peers', (d
 
     clock.set(Date.UTC(2026, 2, 1, 8, 1, 0));
     await dispatcher.drain();
-    m = await getMessage(t.app.ctx, id);
+    m = await getMessage(t.app.ports.ctx, id);
     expect(m.status).toBe('sent');
     expect(m.attempts.map((a) => a.accountId)).toEqual([ids.b]);
     expect(peer.received).toHaveLength(2);
@@ -185,10 +184,10 @@ await describeEachDialect('log driver delivery', (dialect) => {
   });
 
   it('sends nothing, logs the message and marks it logged', async () => {
-    const dispatcher = await startDelivery(t.app, { pollMs: 600_000 });
-    const { id } = await submitMessage(t.app.ctx, CLI_PRINCIPAL, { purpose: 'invitation', to: ['new.user@customer.example'], subject: 'Welcome aboard', text: 'Join us' });
+    const dispatcher = await t.app.startDelivery({ pollMs: 600_000 });
+    const { id } = await submitMessage(t.app.ports.ctx, CLI_PRINCIPAL, { purpose: 'invitation', to: ['new.user@customer.example'], subject: 'Welcome aboard', text: 'Join us' });
     await dispatcher.drain();
-    const m = await getMessage(t.app.ctx, id);
+    const m = await getMessage(t.app.ports.ctx, id);
     expect(m.status).toBe('logged');
     expect(m.routing.reasonCode).toBe('default');
     expect(peer.received).toHaveLength(0);

@@ -20,7 +20,7 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 await describeEachDialect('routing resolution', (dialect) => {
   let t: TestApp;
   const ids: Record<string, string> = {};
-  const route = (req: Partial<RouteRequest>) => resolveRoute(t.app.store.repos, { purpose: 'invitation', principal: plain, ...req });
+  const route = (req: Partial<RouteRequest>) => resolveRoute(t.app.ports.ctx.store.repos, { purpose: 'invitation', principal: plain, ...req });
   const post = async (url: string, payload: unknown) => {
     const res = await t.request({ method: 'POST', url: `/api/v1/${url}`, payload: payload as object });
     expect(res.statusCode, res.body).toBe(201);
@@ -162,10 +162,10 @@ await describeEachDialect('routing resolution', (dialect) => {
 
   it('chooses the next active account of the list after each transient failure', async () => {
     const list = [ids.c, ids.off, ids.a];
-    const pick = async (n: number) => (await chooseAttemptAccount(t.app.store.repos, list, n)).account.id;
+    const pick = async (n: number) => (await chooseAttemptAccount(t.app.ports.ctx.store.repos, list, n)).account.id;
     expect([await pick(0), await pick(1), await pick(2), await pick(3)]).toEqual([ids.c, ids.a, ids.c, ids.a]);
-    expect((await chooseAttemptAccount(t.app.store.repos, list, 1)).server.id).toBe(ids.srv1);
-    const err = await refusal(chooseAttemptAccount(t.app.store.repos, [ids.off, 'acc_deleted'], 0));
+    expect((await chooseAttemptAccount(t.app.ports.ctx.store.repos, list, 1)).server.id).toBe(ids.srv1);
+    const err = await refusal(chooseAttemptAccount(t.app.ports.ctx.store.repos, [ids.off, 'acc_deleted'], 0));
     expect(err.code).toBe('MAILROOM_E_NO_SENDER');
   });
 
@@ -173,7 +173,7 @@ await describeEachDialect('routing resolution', (dialect) => {
     const acc = (await t.request({ method: 'GET', url: `/api/v1/accounts/${ids.b}` })).json();
     await patch(`accounts/${ids.b}`, { rateLimit: { perMinute: 2, perHour: 3 }, version: acc.version });
     const t0 = Date.UTC(2026, 0, 1, 10, 0, 5);
-    const slot = (at: number) => reserveSendSlot(t.app.store.repos, ids.b, at);
+    const slot = (at: number) => reserveSendSlot(t.app.ports.ctx.store.repos, ids.b, at);
     expect(await slot(t0)).toEqual({ allowed: true });
     expect(await slot(t0 + 1000)).toEqual({ allowed: true });
     const full = await slot(t0 + 2000);
@@ -183,7 +183,7 @@ await describeEachDialect('routing resolution', (dialect) => {
     const hourFull = await slot(Date.UTC(2026, 0, 1, 10, 1, 30));
     expect(hourFull).toMatchObject({ allowed: false, retryAt: Date.UTC(2026, 0, 1, 11, 0, 0) });
     // The minute already taken by the refused send was given back.
-    const minute = await t.app.db.selectFrom('send_counters').select('count').where('scope', '=', ids.b).where('window', '=', 'minute').where('window_start', '=', Date.UTC(2026, 0, 1, 10, 1, 0)).executeTakeFirst();
+    const minute = await t.app.infra.db.selectFrom('send_counters').select('count').where('scope', '=', ids.b).where('window', '=', 'minute').where('window_start', '=', Date.UTC(2026, 0, 1, 10, 1, 0)).executeTakeFirst();
     expect(minute?.count).toBe(1);
     expect(await slot(Date.UTC(2026, 0, 1, 11, 0, 0))).toEqual({ allowed: true });
   });
@@ -193,7 +193,7 @@ await describeEachDialect('routing resolution', (dialect) => {
     expect((await patch(`servers/${ids.srv2}`, { rateLimit: { perMinute: 5 }, version: srv.version })).statusCode).toBe(200);
     ids.d = (await post('accounts', { serverId: ids.srv2, address: 'd@two.example' })).id;
     const at = Date.UTC(2026, 0, 2, 9, 30, 0);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => reserveSendSlot(t.app.store.repos, i % 2 ? ids.c : ids.d, at)));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => reserveSendSlot(t.app.ports.ctx.store.repos, i % 2 ? ids.c : ids.d, at)));
     expect(results.filter((r) => r.allowed)).toHaveLength(5);
     const refused = results.find((r) => !r.allowed);
     expect(refused).toMatchObject({ allowed: false, retryAt: at + 60_000 });

@@ -23,15 +23,15 @@ await describeEachDialect('secrets at rest', (dialect) => {
   });
 
   it('rotate-key re-encrypts every secret and a restart still decrypts them', async () => {
-    const before = t.app.keyring.current.id;
-    const r = await rotateMasterKey(t.app.db, t.app.keyring, t.dataDir, Date.now());
+    const before = t.app.infra.keyring.current.id;
+    const r = await rotateMasterKey(t.app.infra.db, t.app.infra.keyring, t.dataDir, Date.now());
     expect(r.count).toBeGreaterThanOrEqual(2); // the key check and the account password
     expect(r.newKeyId).not.toBe(before);
     expect(existsSync(path.join(t.dataDir, 'secret.key.next'))).toBe(false);
     await t.restart();
-    expect(t.app.keyring.current.id).toBe(r.newKeyId);
-    const account = await t.app.store.repos.accounts.get(accountId);
-    expect(await resolveAccountPassword(t.app.store.repos, account!)).toBe('pw-before-rotation');
+    expect(t.app.infra.keyring.current.id).toBe(r.newKeyId);
+    const account = await t.app.ports.ctx.store.repos.accounts.get(accountId);
+    expect(await resolveAccountPassword(t.app.ports.ctx.store.repos, account!)).toBe('pw-before-rotation');
   });
 
   it('refuses to start with the wrong key, naming both key ids', async () => {
@@ -45,7 +45,7 @@ await describeEachDialect('secrets at rest', (dialect) => {
     const file = path.join(t.dataDir, 'smtp-pass');
     writeFileSync(file, 'from-file\n');
     chmodSync(file, 0o600);
-    const repos = t.app.store.repos;
+    const repos = t.app.ports.ctx.store.repos;
     expect(await resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: `file:${file}` })).toBe('from-file');
     expect(await resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'env:SMTP_PW' }, { SMTP_PW: 'from-env' })).toBe('from-env');
     await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'env:MISSING_VAR' }, {})).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_UNRESOLVED' });

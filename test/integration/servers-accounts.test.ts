@@ -77,14 +77,14 @@ await describeEachDialect('servers and accounts', (dialect) => {
     expect(audit.json().items.some((e: { action: string }) => e.action === 'account.create')).toBe(true);
     expect(t.logLines.join('')).not.toContain(PASSWORD);
     // The stored ciphertext decrypts back to the password.
-    const stored = await t.app.store.repos.accounts.get(account.id);
-    expect(await t.app.store.repos.secrets.reveal(stored!.passwordSecretId!)).toBe(PASSWORD);
+    const stored = await t.app.ports.ctx.store.repos.accounts.get(account.id);
+    expect(await t.app.ports.ctx.store.repos.secrets.reveal(stored!.passwordSecretId!)).toBe(PASSWORD);
     if (dialect === 'sqlite') {
       for (const f of readdirSync(t.dataDir)) {
         expect(readFileSync(path.join(t.dataDir, f)).includes(Buffer.from(PASSWORD)), f).toBe(false);
       }
     } else {
-      const { rows } = await sql<{ dump: string }>`SELECT string_agg(ciphertext, ',') AS dump FROM secrets`.execute(t.app.db);
+      const { rows } = await sql<{ dump: string }>`SELECT string_agg(ciphertext, ',') AS dump FROM secrets`.execute(t.app.infra.db);
       expect(rows[0].dump).not.toContain(PASSWORD);
       expect(rows[0].dump).toContain('v1.');
     }

@@ -101,7 +101,7 @@ await describeEachDialect('outbox hot statements', (dialect) => {
   });
 
   it('stores every recipient of a message whatever the count (multi-row inserts of 64, 32 … 1)', async () => {
-    const repo = messagesRepository(database.db);
+    const repo = messagesRepository(database.db, database.capabilities);
     for (const n of [0, 1, 2, 3, 7, 13, 64, 100]) {
       const id = `m-count-${n}`;
       const want = recipients(id, n);
@@ -111,12 +111,12 @@ await describeEachDialect('outbox hot statements', (dialect) => {
   });
 
   it('claims and completes messages the same way on every run (past the point where PostgreSQL may switch to a generic plan)', async () => {
-    const repo = messagesRepository(database.db);
+    const repo = messagesRepository(database.db, database.capabilities);
     for (let round = 0; round < 8; round++) {
       const ids = [0, 1, 2].map((i) => `m-round-${round}-${i}`);
       // Above the other tests' queued messages (priority 50), so exactly these three are claimed.
       for (const [i, id] of ids.entries()) await repo.insert(message(id, { priority: 90 + i }), recipients(id, 2));
-      const claimed = await repo.claim({ owner: `w${round}`, now: NOW, leaseUntil: NOW + 60_000, limit: 3, skipLocked: dialect === 'postgres' });
+      const claimed = await repo.claim({ owner: `w${round}`, now: NOW, leaseUntil: NOW + 60_000, limit: 3 });
       expect(claimed.map((m) => m.id)).toEqual([...ids].reverse());
       for (const m of claimed) {
         expect(m.pending.sort(byAddress).map((r) => r.address)).toEqual(['r0@example.net', 'r1@example.net']);
@@ -149,12 +149,12 @@ await describeEachDialect('outbox hot statements', (dialect) => {
   });
 
   it('an outcome is written only while the worker holds the lease, for any number of recipients, with or without an attempt row', async () => {
-    const repo = messagesRepository(database.db);
+    const repo = messagesRepository(database.db, database.capabilities);
     for (const n of [0, 1, 8, 10]) {
       for (const withAttempt of [true, false]) {
         const id = `m-outcome-${n}-${withAttempt}`;
         await repo.insert(message(id, { priority: 95 }), recipients(id, n));
-        const [claimed] = await repo.claim({ owner: 'holder', now: NOW, leaseUntil: NOW + 60_000, limit: 1, skipLocked: dialect === 'postgres' });
+        const [claimed] = await repo.claim({ owner: 'holder', now: NOW, leaseUntil: NOW + 60_000, limit: 1 });
         expect(claimed.id).toBe(id);
         const outcome = (owner: string, code: number) => ({
           messageId: id,
@@ -187,30 +187,30 @@ await describeEachDialect('outbox hot statements', (dialect) => {
   });
 
   it('a hot statement that fails reports the database error and leaves the connection usable, in and out of a transaction', async () => {
-    const repo = messagesRepository(database.db);
+    const repo = messagesRepository(database.db, database.capabilities);
     await repo.insert(message('m-dup'), recipients('m-dup', 1));
     // Twice each: the second failure is on a statement the connection has already prepared.
     for (let i = 0; i < 2; i++) {
       await expect(repo.insert(message('m-dup'), [])).rejects.toThrow(/unique|duplicate/i);
-      await expect(database.db.transaction().execute((trx) => messagesRepository(trx).insert(message('m-dup'), []))).rejects.toThrow(/unique|duplicate/i);
+      await expect(database.db.transaction().execute((trx) => messagesRepository(trx, database.capabilities).insert(message('m-dup'), []))).rejects.toThrow(/unique|duplicate/i);
       // A recipient twice in one multi-row insert fails as a whole: no half-inserted message.
-      await expect(database.db.transaction().execute((trx) => messagesRepository(trx).insert(message(`m-twice-${i}`), [...recipients(`m-twice-${i}`, 1), ...recipients(`m-twice-${i}`, 1)]))).rejects.toThrow(
+      await expect(database.db.transaction().execute((trx) => messagesRepository(trx, database.capabilities).insert(message(`m-twice-${i}`), [...recipients(`m-twice-${i}`, 1), ...recipients(`m-twice-${i}`, 1)]))).rejects.toThrow(
         /unique|duplicate/i,
       );
       expect(await repo.get(`m-twice-${i}`)).toBeUndefined();
     }
     await repo.insert(message('m-after-failures'), recipients('m-after-failures', 3));
     expect(await repo.recipients('m-after-failures')).toHaveLength(3);
-    await database.db.transaction().execute((trx) => messagesRepository(trx).insert(message('m-after-failures-trx'), recipients('m-after-failures-trx', 1)));
+    await database.db.transaction().execute((trx) => messagesRepository(trx, database.capabilities).insert(message('m-after-failures-trx'), recipients('m-after-failures-trx', 1)));
     expect(await repo.get('m-after-failures-trx')).toMatchObject({ id: 'm-after-failures-trx', subject: 'Subject m-after-failures-trx' });
   });
 
   // Only PostgreSQL has named statements: the test exists on that dialect only (no skipped entry under SQLite).
   if (dialect === 'postgres') it('PostgreSQL keeps the per-message templates prepared on the connection, and nothing else', async () => {
-    const repo = messagesRepository(database.db);
+    const repo = messagesRepository(database.db, database.capabilities);
     await repo.insert(message('m-listed', { priority: 99 }), recipients('m-listed', 1));
     await repo.list({ limit: 5, status: ['queued'] });
-    const [claimed] = await repo.claim({ owner: 'lister', now: NOW, leaseUntil: NOW + 60_000, limit: 1, skipLocked: true });
+    const [claimed] = await repo.claim({ owner: 'lister', now: NOW, leaseUntil: NOW + 60_000, limit: 1 });
     expect(claimed.id).toBe('m-listed');
     const attempt = { id: 'a-listed', messageId: 'm-listed', at: NOW, durationMs: 1, accountId: null, serverId: null, outcome: 'sent' as const, code: 250, enhancedCode: null, response: '250 ok' };
     const recipient = { address: 'r0@example.net', status: 'accepted' as const, code: 250, enhancedCode: null, response: '250 ok' };

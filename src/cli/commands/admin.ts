@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { createApiKey } from '../../core/access/api-keys.service.js';
 import { CLI_PRINCIPAL } from '../../core/access/auth.js';
 import { createUser, resetPasswordByEmail } from '../../core/access/users.service.js';
-import { rotateMasterKey } from '../../secrets/rotation.js';
-import { migrateToLatest } from '../../store/migrator.js';
 import { reportFailure, withApp } from '../run.js';
 
 const CLI_ACTOR = { label: CLI_PRINCIPAL.label, ip: null };
@@ -13,8 +11,9 @@ export function registerAdminCommands(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations')
     .action(() =>
+      // Opening the app applies pending migrations; this reports what it applied.
       withApp(async (app) => {
-        const applied = await migrateToLatest(app.db);
+        const applied = app.migrationsApplied;
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
       }, { skipBootstrap: true }).catch(reportFailure),
     );
@@ -28,7 +27,7 @@ export function registerAdminCommands(program: Command): void {
     .option('--name <name>', 'display name')
     .action((o: { email: string; password: string; role: string; name?: string }) =>
       withApp(async (app) => {
-        const u = await createUser(app.ctx, CLI_ACTOR, { email: o.email, password: o.password, role: o.role, ...(o.name ? { name: o.name } : {}) });
+        const u = await createUser(app.ports.ctx, CLI_ACTOR, { email: o.email, password: o.password, role: o.role, ...(o.name ? { name: o.name } : {}) });
         process.stdout.write(`created ${u.role} ${u.email} (${u.id})\n`);
       }, { skipBootstrap: true }).catch(reportFailure),
     );
@@ -38,7 +37,7 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--password <password>', 'the new password, at least 10 characters')
     .action((o: { email: string; password: string }) =>
       withApp(async (app) => {
-        const u = await resetPasswordByEmail(app.ctx, CLI_ACTOR, o.email, o.password);
+        const u = await resetPasswordByEmail(app.ports.ctx, CLI_ACTOR, o.email, o.password);
         process.stdout.write(`password reset for ${u.email}; their sessions were ended\n`);
       }, { skipBootstrap: true }).catch(reportFailure),
     );
@@ -53,7 +52,7 @@ export function registerAdminCommands(program: Command): void {
     .action((o: { name: string; scopes: string; allowOverride?: boolean }) =>
       withApp(async (app) => {
         const scopes = o.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const { apiKey, key } = await createApiKey(app.ctx, CLI_ACTOR, { name: o.name, scopes, allowOverride: Boolean(o.allowOverride) }, null);
+        const { apiKey, key } = await createApiKey(app.ports.ctx, CLI_ACTOR, { name: o.name, scopes, allowOverride: Boolean(o.allowOverride) }, null);
         process.stdout.write(`${key}\n`);
         process.stderr.write(`API key ${apiKey.id} (${apiKey.scopes.join(', ')}): shown only this once\n`);
       }, { skipBootstrap: true }).catch(reportFailure),
@@ -64,12 +63,12 @@ export function registerAdminCommands(program: Command): void {
     .description('re-encrypt every stored secret under a new master key, in one transaction')
     .action(() =>
       withApp(async (app) => {
-        const r = await rotateMasterKey(app.db, app.keyring, app.config.dataDir, app.clock.now());
+        const r = await app.rotateMasterKey();
         process.stdout.write(`re-encrypted ${r.count} secrets: key ${r.oldKeyId} -> ${r.newKeyId}\n`);
         if (r.newKeyBase64) {
           process.stdout.write(`MAILROOM_SECRET_KEY is set, so deploy the new key before the next start:\nMAILROOM_SECRET_KEY=${r.newKeyBase64}\n`);
         } else {
-          process.stdout.write(`the key file ${app.keyring.origin.kind === 'file' ? app.keyring.origin.path : ''} now holds the new key\n`);
+          process.stdout.write(`the key file ${app.infra.keyring.origin.kind === 'file' ? app.infra.keyring.origin.path : ''} now holds the new key\n`);
         }
       }, { skipBootstrap: true }).catch(reportFailure),
     );

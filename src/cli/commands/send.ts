@@ -43,7 +43,7 @@ export function registerSend(program: Command): void {
           for (const [k, v] of Object.entries({ cc: o.cc, bcc: o.bcc, text: o.text, html: o.html, from: o.from, purpose: o.purpose, accountId: o.account, idempotencyKey: o.idempotencyKey })) {
             if (v !== undefined) input[k] = v;
           }
-          const r = await submitMessage(app.ctx, CLI_PRINCIPAL, input, { source: 'cli' });
+          const r = await submitMessage(app.ports.ctx, CLI_PRINCIPAL, input, { source: 'cli' });
           process.stdout.write(`${r.id} ${r.status}${r.duplicate ? ' (already queued with this idempotency key)' : ''}\n`);
         },
         { skipBootstrap: true },

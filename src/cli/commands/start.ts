@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { apiRoutes, createApp, startBackground } from '../../app.js';
+import { createApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { buildServer } from '../../http/server.js';
 import { reportFailure } from '../run.js';
@@ -8,22 +8,23 @@ async function start(opts: { workersOnly?: boolean }): Promise<void> {
   const config = loadConfig(process.env);
   const app = await createApp(config, { skipBootstrap: opts.workersOnly });
   let stopping = false;
+  const server = opts.workersOnly ? undefined : await buildServer(app.ports, app.routes);
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.logger.info({ signal }, 'stopping');
+    // The server stops taking requests before the workers and the store close.
+    await server?.close();
     await app.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  await startBackground(app);
-  if (opts.workersOnly) {
+  await app.startWorkers();
+  if (!server) {
     process.stdout.write(`Mailroom worker running (${app.describeStorage})\n`);
     return;
   }
-  const server = await buildServer(app, { routes: apiRoutes(app) });
-  app.onClose(() => server.close());
   const address = await server.listen({ host: config.host, port: config.port });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [`Mailroom is running: ${url}/`, `  storage: ${app.describeStorage}`, `  API docs: ${url}/docs`];

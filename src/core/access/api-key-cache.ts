@@ -23,12 +23,16 @@ export class ApiKeyCache {
   private entries = new Map<string, Entry>();
   private generation = 0;
 
-  constructor(private readonly ttlMs = API_KEY_CACHE_TTL_MS) {}
+  /** `now` is the app's clock: entries expire on the same time the rest of Mailroom reads. */
+  constructor(
+    private readonly now: () => number,
+    private readonly ttlMs = API_KEY_CACHE_TTL_MS,
+  ) {}
 
   get(hash: string): Entry | undefined {
     const e = this.entries.get(hash);
     if (!e) return undefined;
-    if (performance.now() >= e.until) {
+    if (this.now() >= e.until) {
       this.entries.delete(hash);
       return undefined;
     }
@@ -44,20 +48,11 @@ export class ApiKeyCache {
     if (generation !== this.generation) return;
     // Map order is insertion order: the first key is the oldest entry.
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(hash, { principal, lastUsedAt, until: performance.now() + this.ttlMs });
+    this.entries.set(hash, { principal, lastUsedAt, until: this.now() + this.ttlMs });
   }
 
   invalidate(): void {
     this.generation++;
     this.entries.clear();
   }
-}
-
-// One cache per store: tests run several apps (several stores) in one process.
-const caches = new WeakMap<object, ApiKeyCache>();
-
-export function apiKeyCache(store: object): ApiKeyCache {
-  let c = caches.get(store);
-  if (!c) caches.set(store, (c = new ApiKeyCache()));
-  return c;
 }

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Actor } from '../kernel/audit.js';
-import { apiKeyCache } from './api-key-cache.js';
+import type { ApiKeyCache } from './api-key-cache.js';
 import { SCOPES, type ApiKey, type Scope } from './auth.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import type { ApiKeyRecord } from '../ports.js';
+import type { ApiKeyRecord } from './ports.js';
 import { arr, bool, doc, oneOf, onlyKeys, str } from '../kernel/validate.js';
 
 export const API_KEY_PREFIX = 'mrk_';
@@ -53,7 +53,7 @@ export async function createApiKey(ctx: CoreContext, actor: Actor, input: unknow
   return { apiKey: publicApiKey(record), key };
 }
 
-export async function revokeApiKey(ctx: CoreContext, actor: Actor, id: string): Promise<void> {
+export async function revokeApiKey(ctx: CoreContext, cache: ApiKeyCache, actor: Actor, id: string): Promise<void> {
   await ctx.store.transaction(async (repos) => {
     const prev = await repos.apiKeys.get(id);
     if (!prev) throw notFound('API key', id);
@@ -62,5 +62,5 @@ export async function revokeApiKey(ctx: CoreContext, actor: Actor, id: string): 
     await audit(repos, ctx, actor, 'apikey.revoke', { type: 'apikey', id }, publicApiKey(prev), undefined);
   });
   // After the commit: a lookup racing with the revocation cannot cache the key again.
-  apiKeyCache(ctx.store).invalidate();
+  cache.invalidate();
 }

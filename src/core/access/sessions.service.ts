@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { apiKeyCache } from './api-key-cache.js';
+import type { ApiKeyCache } from './api-key-cache.js';
 import { hashApiKey } from './api-keys.service.js';
 import { audit, type CoreContext } from '../context.js';
 import { ROLE_PERMISSIONS, permissionsForScopes, type Principal } from './auth.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
-import type { UserRecord } from '../ports.js';
+import type { UserRecord } from './ports.js';
 import { publicUser } from './users.service.js';
 import type { User } from './users.js';
 import { doc, onlyKeys, str } from '../kernel/validate.js';
@@ -64,9 +64,8 @@ export async function logout(ctx: CoreContext, tokenHash: string): Promise<void>
   await ctx.store.repos.sessions.delete(tokenHash);
 }
 
-export async function apiKeyPrincipal(ctx: CoreContext, key: string): Promise<Principal | undefined> {
+export async function apiKeyPrincipal(ctx: CoreContext, cache: ApiKeyCache, key: string): Promise<Principal | undefined> {
   const hash = hashApiKey(key);
-  const cache = apiKeyCache(ctx.store);
   const now = ctx.clock.now();
   const hit = cache.get(hash);
   if (hit) {

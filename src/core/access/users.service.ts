@@ -3,7 +3,7 @@ import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { hashPassword } from './passwords.js';
-import type { UserRecord } from '../ports.js';
+import type { UserRecord } from './ports.js';
 import { parseMailbox } from '../kernel/addresses.js';
 import { ROLES, type User } from './users.js';
 import { bool, doc, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';

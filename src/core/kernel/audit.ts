@@ -51,3 +51,8 @@ export function redact(value: unknown): unknown {
   }
   return value;
 }
+
+export interface AuditRepository {
+  append(entry: AuditEntry): Promise<void>;
+  list(query: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
+}

@@ -77,3 +77,20 @@ export function invalid(field: string, message: string): MailroomError {
 export function notFound(kind: string, id: string): MailroomError {
   return new MailroomError(ErrorCodes.NOT_FOUND, `${kind} ${id} does not exist`, { kind, id });
 }
+
+/**
+ * A write the store refused because a row with the same unique key exists. Repositories
+ * raise it from the driver's code (SQLSTATE 23505, SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY),
+ * never from its message text, which PostgreSQL translates (lc_messages). Unhandled, it is
+ * a 409 like any other duplicate.
+ */
+export class DuplicateKeyError extends MailroomError {
+  constructor() {
+    super(ErrorCodes.DUPLICATE, 'a record with the same key already exists; reload and try again');
+    this.name = 'DuplicateKeyError';
+  }
+}
+
+export function isDuplicateKey(err: unknown): err is DuplicateKeyError {
+  return err instanceof DuplicateKeyError;
+}

@@ -2,7 +2,7 @@ import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import type { Actor } from '../kernel/audit.js';
 import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import { CANCELLABLE, envelopeRecipients, LAST_INSTANT, MESSAGE_STATUSES, RETRYABLE, validateSubmission, type MessageStatus } from './messages.js';
 import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
@@ -16,10 +16,6 @@ export interface SubmitResult {
   status: MessageStatus;
   /** True when the idempotency key matched an earlier message (nothing new was stored). */
   duplicate: boolean;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return /unique|duplicate key/i.test((err as Error)?.message ?? '');
 }
 
 /**
@@ -101,12 +97,13 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     await ctx.store.grouped((r) => r.messages.insert(message, recipients));
   } catch (err) {
     // Two concurrent submissions with one key: the first commit wins, the second gets it back.
-    if (sub.idempotencyKey && isUniqueViolation(err)) {
+    if (sub.idempotencyKey && isDuplicateKey(err)) {
       const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
       if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
     }
     throw err;
   }
+  ctx.events.publish({ type: 'message.accepted', messageId: id, at: now, source: message.source, purpose: message.purpose });
   return { id, status: 'queued', duplicate: false };
 }
 
@@ -200,9 +197,19 @@ async function retryOne(ctx: CoreContext, id: string): Promise<boolean> {
   const now = ctx.clock.now();
   // A retried message gets its original lifetime again, counted from now.
   const lifetime = Math.max(m.expireAt - m.sendAt, 60_000);
-  return ctx.store.transaction((r) =>
+  const ok = await ctx.store.transaction((r) =>
     r.messages.transition(id, RETRYABLE, { status: 'queued', nextAttemptAt: now, expireAt: Math.max(m.expireAt, now + lifetime), lastError: null, now, resetRecipients: true }),
   );
+  if (ok) ctx.events.publish({ type: 'message.retried', messageId: id, at: now });
+  return ok;
+}
+
+async function cancelOne(ctx: CoreContext, actor: Actor, id: string): Promise<boolean> {
+  const now = ctx.clock.now();
+  const reason = `cancelled by ${actor.label}`;
+  const ok = await ctx.store.transaction((r) => r.messages.transition(id, CANCELLABLE, { status: 'cancelled', now, lastError: reason }));
+  if (ok) ctx.events.publish({ type: 'message.cancelled', messageId: id, at: now, reason });
+  return ok;
 }
 
 export async function retryMessage(ctx: CoreContext, actor: Actor, id: string): Promise<MessageRecord> {
@@ -216,8 +223,7 @@ export async function retryMessage(ctx: CoreContext, actor: Actor, id: string): 
 export async function cancelMessage(ctx: CoreContext, actor: Actor, id: string): Promise<MessageRecord> {
   const m = await ctx.store.repos.messages.get(id);
   if (!m) throw notFound('message', id);
-  const now = ctx.clock.now();
-  const ok = await ctx.store.transaction((r) => r.messages.transition(id, CANCELLABLE, { status: 'cancelled', now, lastError: `cancelled by ${actor.label}` }));
+  const ok = await cancelOne(ctx, actor, id);
   if (!ok) throw stateError((await ctx.store.repos.messages.get(id)) ?? m, 'cancelled', CANCELLABLE);
   await audit(ctx.store.repos, ctx, actor, 'message.cancel', { type: 'message', id }, { status: m.status }, { status: 'cancelled' });
   return (await ctx.store.repos.messages.get(id)) as MessageRecord;
@@ -234,12 +240,8 @@ async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action
   const ids = await ctx.store.repos.messages.ids({ ...filter, status: statuses }, BULK_LIMIT + 1);
   const more = ids.length > BULK_LIMIT;
   let count = 0;
-  const now = ctx.clock.now();
   for (const id of ids.slice(0, BULK_LIMIT)) {
-    const ok =
-      action === 'retry'
-        ? await retryOne(ctx, id)
-        : await ctx.store.transaction((r) => r.messages.transition(id, CANCELLABLE, { status: 'cancelled', now, lastError: `cancelled by ${actor.label}` }));
+    const ok = action === 'retry' ? await retryOne(ctx, id) : await cancelOne(ctx, actor, id);
     if (ok) count++;
   }
   await audit(ctx.store.repos, ctx, actor, `message.bulk_${action}`, { type: 'message', id: null }, undefined, { filter: filterInput ?? {}, count, more });

@@ -131,9 +131,9 @@ export interface MessageRepository {
   ids(filter: MessageFilter, limit: number): Promise<string[]>;
   /**
    * Claims up to `limit` due messages for `owner` until `leaseUntil`, most urgent first.
-   * With `skipLocked` (PostgreSQL) concurrent workers never claim the same row.
+   * Concurrent workers never claim the same row (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
-  claim(opts: { owner: string; now: number; leaseUntil: number; limit: number; skipLocked: boolean }): Promise<ClaimedMessage[]>;
+  claim(opts: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<ClaimedMessage[]>;
   /** Returns claims whose lease ended (a crashed worker's) to the queue; the count returned. */
   releaseExpiredLeases(now: number): Promise<number>;
   /** Writes an attempt's outcome if `leaseOwner` still holds the message; false otherwise. */

@@ -12,7 +12,8 @@ import {
 } from './diagnostics.js';
 import { invalid, isMailroomError, notFound } from '../kernel/errors.js';
 import type { NetworkPolicy } from './network-policy.js';
-import type { Repositories, StoredAccount } from '../ports.js';
+import type { Repositories } from '../ports.js';
+import type { StoredAccount } from '../senders/ports.js';
 import type { RateWindow } from '../kernel/rate-window.js';
 import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type SmtpSettings } from '../senders/servers.js';
 

@@ -11,7 +11,7 @@ import {
   type Purpose,
   type PurposeConfig,
 } from './purposes.js';
-import { requireVersion, versionConflict } from '../senders/servers.service.js';
+import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import { int } from '../kernel/validate.js';
 
 /** Inserts the built-in purposes that are not stored yet; run at every start (idempotent). */

@@ -1,6 +1,7 @@
 import type { Principal } from '../access/auth.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import type { Repositories, StoredAccount } from '../ports.js';
+import type { Repositories } from '../ports.js';
+import type { StoredAccount } from '../senders/ports.js';
 import { BUILTIN_PURPOSES, builtinPurpose, DEFAULT_PRIORITY, isBuiltinPurpose, purposeDisabled, unknownPurpose, type Purpose } from './purposes.js';
 import { assertFromAllowed, fromAllowed } from './sender-identity.js';
 import type { MailServer } from '../senders/servers.js';

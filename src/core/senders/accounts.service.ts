@@ -3,8 +3,9 @@ import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import type { Repositories, StoredAccount } from '../ports.js';
-import { requireVersion, versionConflict } from './servers.service.js';
+import type { Repositories } from '../ports.js';
+import type { StoredAccount } from './ports.js';
+import { requireVersion, versionConflict } from '../kernel/versioning.js';
 
 /** The account as the API shows it: whether a password is set, never the password or its storage id. */
 export function publicAccount(a: StoredAccount): MailAccount {

@@ -2,8 +2,10 @@ import { clearAccountPassword, publicAccount } from './accounts.service.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { parseDeployVars, type DeployVars, type MailDriver } from './deploy-vars.js';
+import { isDuplicateKey } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import type { Repositories, StoredAccount } from '../ports.js';
+import type { Repositories } from '../ports.js';
+import type { StoredAccount } from './ports.js';
 import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type ServerConfig } from './servers.js';
 import { ENV_WRITER } from '../routing/settings.js';
 
@@ -169,7 +171,7 @@ export async function applyDeployConfig(ctx: CoreContext, input: DeployConfigInp
     return await run();
   } catch (err) {
     // Two processes starting together on PostgreSQL: one inserted first; apply again on top of it.
-    if (/unique|duplicate/i.test((err as Error).message)) return run();
+    if (isDuplicateKey(err)) return run();
     throw err;
   }
 }

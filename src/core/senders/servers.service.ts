@@ -4,7 +4,7 @@ import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Repositories } from '../ports.js';
 import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type ServerConfig } from './servers.js';
-import { int } from '../kernel/validate.js';
+import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import { clearAccountPassword } from './accounts.service.js';
 
 export async function listServers(ctx: CoreContext): Promise<MailServer[]> {
@@ -28,17 +28,6 @@ async function assertNameFree(repos: Repositories, name: string, exceptId?: stri
   }
 }
 
-export function requireVersion(input: unknown): number {
-  const v = (input as { version?: unknown } | null)?.version;
-  if (v === undefined) throw new MailroomError(ErrorCodes.VALIDATION, 'version: is required on update (send the version you read, to avoid overwriting a newer change)', { field: 'version' });
-  return int('version', v, 1, Number.MAX_SAFE_INTEGER);
-}
-
-export function versionConflict(kind: string, id: string, current: number, sent: number): MailroomError {
-  return new MailroomError(ErrorCodes.VERSION_CONFLICT, `${kind} ${id} was changed by someone else (version ${current}, you sent ${sent}); reload and apply your change again`, {
-    currentVersion: current,
-  });
-}
 
 export async function createServer(ctx: CoreContext, actor: Actor, input: unknown, source: MailServer['source'] = 'database'): Promise<MailServer> {
   if (source === 'database') assertWritable(ctx);

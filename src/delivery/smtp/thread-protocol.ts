@@ -1,5 +1,5 @@
 import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
-import type { StoredAccount } from '../../core/ports.js';
+import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import type { SendTarget } from './transport.js';

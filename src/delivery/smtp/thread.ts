@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
-import type { StoredAccount } from '../../core/ports.js';
+import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import type { Logger } from '../../logger.js';
 import type { OutgoingMessage } from '../outgoing.js';

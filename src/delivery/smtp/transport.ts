@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
 import { rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { effectiveLogin } from '../../core/senders/accounts.js';
-import type { StoredAccount } from '../../core/ports.js';
+import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../../core/senders/servers.js';
 import { buildMailOptions } from './mail-options.js';

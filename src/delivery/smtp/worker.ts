@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
-import type { StoredAccount } from '../../core/ports.js';
+import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { cachedSigner } from '../dkim-signer.js';
 import { SmtpTransports, type SendTarget } from './transport.js';

@@ -1,22 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
-import { RateWindow } from '../../core/kernel/rate-window.js';
 import { sendTestEmail, sendTestEmails } from '../../core/outbox/test-email.service.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams } from '../schemas.js';
-
-/** Test messages per principal and minute: enough to test every account, not a spam cannon. */
-export const TEST_EMAILS_PER_MINUTE = 30;
+import type { Ports } from '../../ports.js';
 
 const to = { type: 'string', maxLength: 320, description: 'recipient; the account itself by default' } as const;
 
 /** POST /accounts/:id/test and /accounts/test: "send test email" through the outbox (purpose test). */
-export function accountTestRoutes(app: App, limiter = new RateWindow(TEST_EMAILS_PER_MINUTE, 60_000, () => app.clock.now(), 'test messages')) {
+export function accountTestRoutes({ ctx, testEmailLimiter: limiter }: Pick<Ports, 'ctx' | 'testEmailLimiter'>) {
   return async (api: FastifyInstance) => {
     api.post<{ Params: { id: string } }>(
       '/accounts/:id/test',
       { config: { permission: 'admin' }, schema: { tags: ['accounts'], params: idParams, body: { type: 'object', additionalProperties: false, properties: { to } } } },
-      async (req, reply) => reply.status(202).send(await sendTestEmail(app.ctx, limiter, principalOf(req), actorOf(req), req.params.id, req.body)),
+      async (req, reply) => reply.status(202).send(await sendTestEmail(ctx, limiter, principalOf(req), actorOf(req), req.params.id, req.body)),
     );
     api.post(
       '/accounts/test',
@@ -32,7 +28,7 @@ export function accountTestRoutes(app: App, limiter = new RateWindow(TEST_EMAILS
           },
         },
       },
-      async (req, reply) => reply.status(202).send(await sendTestEmails(app.ctx, limiter, principalOf(req), actorOf(req), req.body)),
+      async (req, reply) => reply.status(202).send(await sendTestEmails(ctx, limiter, principalOf(req), actorOf(req), req.body)),
     );
   };
 }

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { createAccount, deleteAccount, getAccount, listAccounts, publicAccount, updateAccount } from '../../core/senders/accounts.service.js';
-import type { CoreContext } from '../../core/context.js';
+import type { Ports } from '../../ports.js';
 import { actorOf } from '../auth.js';
 import { accountBody, idParams } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
 
-export function accountsRoutes(ctx: CoreContext) {
+export function accountsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (app: FastifyInstance) => {
     app.get<{ Querystring: { serverId?: string } }>(
       '/accounts',

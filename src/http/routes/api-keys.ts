@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../core/access/api-keys.service.js';
-import type { CoreContext } from '../../core/context.js';
+import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams } from '../schemas.js';
 
-export function apiKeysRoutes(ctx: CoreContext) {
+export function apiKeysRoutes({ ctx, apiKeyCache }: Pick<Ports, 'ctx' | 'apiKeyCache'>) {
   return async (app: FastifyInstance) => {
     app.get('/api-keys', { config: { permission: 'admin' }, schema: { tags: ['api-keys'] } }, async () => ({ items: await listApiKeys(ctx) }));
     app.post(
@@ -32,7 +32,7 @@ export function apiKeysRoutes(ctx: CoreContext) {
       },
     );
     app.delete<{ Params: { id: string } }>('/api-keys/:id', { config: { permission: 'admin' }, schema: { tags: ['api-keys'], params: idParams } }, async (req, reply) => {
-      await revokeApiKey(ctx, actorOf(req), req.params.id);
+      await revokeApiKey(ctx, apiKeyCache, actorOf(req), req.params.id);
       return reply.status(204).send();
     });
   };

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { CoreContext } from '../../core/context.js';
+import type { Ports } from '../../ports.js';
 import { assertCursor } from '../../core/kernel/ids.js';
 import { int } from '../../core/kernel/validate.js';
 
 type AuditQuery = { Querystring: { limit?: string; cursor?: string; action?: string; targetType?: string; targetId?: string; actor?: string } };
 
-export function auditRoutes(ctx: CoreContext) {
+export function auditRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (app: FastifyInstance) => {
     app.get<AuditQuery>(
       '/audit',

@@ -1,15 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
-import { diagnoseImap, diagnoseSmtp, type DiagnosticsDeps } from '../../core/probes/diagnostics.service.js';
-import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
-import { RateWindow } from '../../core/kernel/rate-window.js';
-import { socketDiagnosticsRunner } from '../../probes/runner.js';
-import { resolveAccountPassword } from '../../secrets/references.js';
+import { diagnoseImap, diagnoseSmtp } from '../../core/probes/diagnostics.service.js';
+import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
 import { serverBody } from '../schemas.js';
-
-/** Diagnostics per principal: enough to iterate on a form, too few to scan a network. */
-export const DIAGNOSTICS_PER_MINUTE = 10;
 
 const auth = {
   type: 'object',
@@ -49,27 +42,18 @@ const imapDiagnosticBody = {
   },
 } as const;
 
-export function diagnosticsDeps(app: App): DiagnosticsDeps {
-  return {
-    runner: socketDiagnosticsRunner,
-    policy: compileNetworkPolicy(app.config.allowPrivateHosts),
-    limiter: new RateWindow(DIAGNOSTICS_PER_MINUTE, 60_000, () => app.clock.now(), 'diagnostics'),
-    resolvePassword: (repos, account) => resolveAccountPassword(repos, account),
-  };
-}
-
 /** POST /diagnostics/smtp and /diagnostics/imap: admin-only, rate-limited per principal, audited. */
-export function diagnosticsRoutes(app: App, deps: DiagnosticsDeps = diagnosticsDeps(app)) {
+export function diagnosticsRoutes({ ctx, diagnostics: deps }: Pick<Ports, 'ctx' | 'diagnostics'>) {
   return async (api: FastifyInstance) => {
     api.post(
       '/diagnostics/smtp',
       { config: { permission: 'admin' }, schema: { tags: ['diagnostics'], body: smtpDiagnosticBody } },
-      async (req) => diagnoseSmtp(app.ctx, deps, principalOf(req), actorOf(req), req.body),
+      async (req) => diagnoseSmtp(ctx, deps, principalOf(req), actorOf(req), req.body),
     );
     api.post(
       '/diagnostics/imap',
       { config: { permission: 'admin' }, schema: { tags: ['diagnostics'], body: imapDiagnosticBody } },
-      async (req) => diagnoseImap(app.ctx, deps, principalOf(req), actorOf(req), req.body),
+      async (req) => diagnoseImap(ctx, deps, principalOf(req), actorOf(req), req.body),
     );
   };
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
 import { deleteDkimKey, getDkimKey, listDkimKeys, putDkimKey } from '../../core/senders/dkim.service.js';
-import { dkimKeyTool } from '../../secrets/dkim-keypair.js';
+import type { Ports } from '../../ports.js';
 import { actorOf } from '../auth.js';
 
 type DomainParams = { Params: { domain: string } };
@@ -18,15 +17,15 @@ const dkimBody = {
 } as const;
 
 /** DKIM keys per sender domain. Responses carry the public key and the TXT record to publish, never the private key. */
-export function dkimRoutes(app: App) {
+export function dkimRoutes({ ctx, dkimKeyTool }: Pick<Ports, 'ctx' | 'dkimKeyTool'>) {
   return async (api: FastifyInstance) => {
-    api.get('/dkim', { config: { permission: 'read' }, schema: { tags: ['dkim'] } }, async () => ({ items: await listDkimKeys(app.ctx) }));
-    api.get<DomainParams>('/dkim/:domain', { config: { permission: 'read' }, schema: { tags: ['dkim'], params } }, async (req) => getDkimKey(app.ctx, req.params.domain));
+    api.get('/dkim', { config: { permission: 'read' }, schema: { tags: ['dkim'] } }, async () => ({ items: await listDkimKeys(ctx) }));
+    api.get<DomainParams>('/dkim/:domain', { config: { permission: 'read' }, schema: { tags: ['dkim'], params } }, async (req) => getDkimKey(ctx, req.params.domain));
     api.put<DomainParams>('/dkim/:domain', { config: { permission: 'admin' }, schema: { tags: ['dkim'], params, body: dkimBody } }, async (req) =>
-      putDkimKey(app.ctx, actorOf(req), dkimKeyTool, req.params.domain, req.body),
+      putDkimKey(ctx, actorOf(req), dkimKeyTool, req.params.domain, req.body),
     );
     api.delete<DomainParams>('/dkim/:domain', { config: { permission: 'admin' }, schema: { tags: ['dkim'], params } }, async (req, reply) => {
-      await deleteDkimKey(app.ctx, actorOf(req), req.params.domain);
+      await deleteDkimKey(ctx, actorOf(req), req.params.domain);
       return reply.status(204).send();
     });
   };

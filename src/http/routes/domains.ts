@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
 import { checkDomain } from '../../core/probes/domain-check.service.js';
-import type { DnsLookup } from '../../core/probes/spf.js';
-import { createDnsLookup } from '../../probes/dns-resolver.js';
+import type { Ports } from '../../ports.js';
 import { principalOf } from '../auth.js';
 
 type CheckRequest = { Params: { domain: string }; Querystring: { selector?: string; accountId?: string } };
 
 /** GET /domains/:domain/check: the sender domain's MX, SPF, DKIM and DMARC, each explained (admin). */
-export function domainsRoutes(app: App, dns: DnsLookup = createDnsLookup(app.config.dnsServers)) {
+export function domainsRoutes({ ctx, dns }: Pick<Ports, 'ctx' | 'dns'>) {
   return async (api: FastifyInstance) => {
     api.get<CheckRequest>(
       '/domains/:domain/check',
@@ -27,7 +25,7 @@ export function domainsRoutes(app: App, dns: DnsLookup = createDnsLookup(app.con
           },
         },
       },
-      async (req) => checkDomain(app.ctx, dns, principalOf(req), req.params.domain, req.query),
+      async (req) => checkDomain(ctx, dns, principalOf(req), req.params.domain, req.query),
     );
   };
 }

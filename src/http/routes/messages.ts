@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
 import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
 import { cancelMessage, cancelMessages, getMessage, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
 import { int } from '../../core/kernel/validate.js';
-import { dispatcherOf } from '../../delivery/index.js';
-import { deliveryMetrics } from '../../delivery/metrics.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams } from '../schemas.js';
 import { messageDetail, messageSummary } from './messages-view.js';
+import type { Ports } from '../../ports.js';
 
 const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: LIMITS.recipients + 1 }] };
 const instant = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'integer' }], description: 'ISO 8601 date-time (or epoch milliseconds)' };
@@ -67,15 +65,10 @@ const bulkBody = {
 type IdParams = { Params: { id: string } };
 type ListQuery = { Querystring: Record<string, string | undefined> };
 
-export function messagesRoutes(app: App) {
-  const ctx = app.ctx;
+export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (api: FastifyInstance) => {
     api.post('/messages', { config: { permission: 'send' }, schema: { tags: ['messages'], body: messageBody } }, async (req, reply) => {
       const result = await submitMessage(ctx, principalOf(req), req.body, { source: 'api' });
-      if (!result.duplicate) {
-        deliveryMetrics.accepted.inc({ source: 'api' });
-        dispatcherOf(app)?.wake();
-      }
       // 202 only now: the row is committed (fsync) by the group commit above.
       return reply.status(202).send({ id: result.id, status: result.status });
     });
@@ -100,7 +93,6 @@ export function messagesRoutes(app: App) {
 
     api.post<IdParams>('/messages/:id/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams } }, async (req) => {
       const m = await retryMessage(ctx, actorOf(req), req.params.id);
-      dispatcherOf(app)?.wake();
       return { id: m.id, status: m.status };
     });
     api.post<IdParams>('/messages/:id/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams } }, async (req) => {
@@ -110,9 +102,7 @@ export function messagesRoutes(app: App) {
 
     type Bulk = { Body: { filter: Record<string, unknown> } };
     api.post<Bulk>('/messages/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => {
-      const r = await retryMessages(ctx, actorOf(req), req.body.filter);
-      dispatcherOf(app)?.wake();
-      return r;
+      return retryMessages(ctx, actorOf(req), req.body.filter);
     });
     api.post<Bulk>('/messages/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => cancelMessages(ctx, actorOf(req), req.body.filter));
   };

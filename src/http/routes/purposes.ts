@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { CoreContext } from '../../core/context.js';
+import type { Ports } from '../../ports.js';
 import { createPurpose, deletePurpose, getPurpose, listPurposes, updatePurpose } from '../../core/routing/purposes.service.js';
 import { actorOf } from '../auth.js';
 
@@ -25,7 +25,7 @@ const newPurposeBody = {
   properties: { key: { type: 'string', minLength: 2, maxLength: 64, description: 'lower-case letters, digits, "_"' }, ...purposeFields },
 } as const;
 
-export function purposesRoutes(ctx: CoreContext) {
+export function purposesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (app: FastifyInstance) => {
     const tags = ['purposes'];
     app.get('/purposes', { config: { permission: 'read' }, schema: { tags } }, async () => ({ items: await listPurposes(ctx) }));

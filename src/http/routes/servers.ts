@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { CoreContext } from '../../core/context.js';
+import type { Ports } from '../../ports.js';
 import { createServer, deleteServer, getServer, listServers, updateServer } from '../../core/senders/servers.service.js';
 import { actorOf } from '../auth.js';
 import { idParams, serverBody } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
 
-export function serversRoutes(ctx: CoreContext) {
+export function serversRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (app: FastifyInstance) => {
     app.get('/servers', { config: { permission: 'read' }, schema: { tags: ['servers'] } }, async () => ({ items: await listServers(ctx) }));
     app.get<IdParams>('/servers/:id', { config: { permission: 'read' }, schema: { tags: ['servers'], params: idParams } }, async (req) => getServer(ctx, req.params.id));

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { CoreContext } from '../../core/context.js';
-import type { LoginThrottle } from '../../core/access/login-throttle.js';
+import type { Ports } from '../../ports.js';
 import { login, logout } from '../../core/access/sessions.service.js';
 import { SESSION_COOKIE, principalOf } from '../auth.js';
 
-export function sessionRoutes(ctx: CoreContext, throttle: LoginThrottle) {
+export function sessionRoutes({ ctx, loginThrottle: throttle }: Pick<Ports, 'ctx' | 'loginThrottle'>) {
   return async (app: FastifyInstance) => {
     app.post(
       '/session',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
 import { getSettings, updateSettings, type DeployFacts } from '../../core/routing/settings.service.js';
 import { actorOf } from '../auth.js';
+import type { Ports } from '../../ports.js';
 
 const addressList = { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: 50 } as const;
 
@@ -17,16 +17,16 @@ const settingsBody = {
 } as const;
 
 /** The config keeps only the driver's value: "log" can only come from MAILROOM_MAIL_DRIVER, "smtp" is the default. */
-export function deployFacts(app: App): DeployFacts {
-  return { mailDriver: app.config.mailDriver, mailDriverFromEnv: app.config.mailDriverFromEnv };
+function deployFacts(config: Ports['config']): DeployFacts {
+  return { mailDriver: config.mailDriver, mailDriverFromEnv: config.mailDriverFromEnv };
 }
 
-export function settingsRoutes(app: App) {
+export function settingsRoutes({ ctx, config }: Pick<Ports, 'ctx' | 'config'>) {
   return async (api: FastifyInstance) => {
     const tags = ['settings'];
-    api.get('/settings', { config: { permission: 'read' }, schema: { tags } }, async () => getSettings(app.ctx, deployFacts(app)));
+    api.get('/settings', { config: { permission: 'read' }, schema: { tags } }, async () => getSettings(ctx, deployFacts(config)));
     api.patch('/settings', { config: { permission: 'admin' }, schema: { tags, body: settingsBody } }, async (req) =>
-      updateSettings(app.ctx, actorOf(req), req.body, deployFacts(app)),
+      updateSettings(ctx, actorOf(req), req.body, deployFacts(config)),
     );
   };
 }

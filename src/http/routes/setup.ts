@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../../app.js';
 import { getSetupStatus } from '../../core/probes/setup-status.js';
-import { keyFileTooOpen } from '../../secrets/keyring.js';
+import type { Ports } from '../../ports.js';
 
-export function setupRoutes(app: App) {
+export function setupRoutes({ ctx, config, keyFileTooOpen }: Pick<Ports, 'ctx' | 'config' | 'keyFileTooOpen'>) {
   return async (api: FastifyInstance) => {
     // Any signed-in user sees the banner; what is missing reveals no secret.
     api.get('/setup/status', { config: { permission: 'authenticated' }, schema: { tags: ['setup'] } }, async () => {
-      const origin = app.keyring.origin;
-      const tooOpen = origin.kind === 'file' && keyFileTooOpen(origin.path) ? origin.path : undefined;
-      return getSetupStatus(app.ctx, { mailDriver: app.config.mailDriver, keyFileTooOpen: tooOpen });
+      return getSetupStatus(ctx, { mailDriver: config.mailDriver, keyFileTooOpen: keyFileTooOpen() });
     });
   };
 }

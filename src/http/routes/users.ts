@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { CoreContext } from '../../core/context.js';
+import type { Ports } from '../../ports.js';
 import { createUser, deleteUser, listUsers, updateUser } from '../../core/access/users.service.js';
 import { actorOf } from '../auth.js';
 import { idParams } from '../schemas.js';
@@ -18,7 +18,7 @@ const userBody = {
   },
 } as const;
 
-export function usersRoutes(ctx: CoreContext) {
+export function usersRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (app: FastifyInstance) => {
     app.get('/users', { config: { permission: 'admin' }, schema: { tags: ['users'] } }, async () => ({ items: await listUsers(ctx) }));
     app.post('/users', { config: { permission: 'admin' }, schema: { tags: ['users'], body: userBody } }, async (req, reply) =>

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AccountRepository, StoredAccount } from '../../core/ports.js';
+import type { AccountRepository, StoredAccount } from '../../core/senders/ports.js';
 import type { RateLimit } from '../../core/senders/servers.js';
 import type { DB } from '../schema.js';
 import type { AccountsTable } from '../schema/foundation.js';

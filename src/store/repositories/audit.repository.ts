@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AuditRepository } from '../../core/ports.js';
+import type { AuditRepository } from '../../core/kernel/audit.js';
 import type { DB } from '../schema.js';
 import { fromJson, toJson } from '../json.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { StoredDkimKey } from '../../core/senders/dkim.js';
-import type { DkimKeyRepository } from '../../core/ports.js';
+import type { DkimKeyRepository } from '../../core/senders/ports.js';
 import type { DB } from '../schema.js';
 import type { DkimKeysTable } from '../schema/dkim.js';
 

@@ -1,4 +1,5 @@
-import { sql, SqliteAdapter, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { StoreCapabilities } from '../../core/ports.js';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
 import { fromJson, toJson } from '../json.js';
@@ -165,10 +166,10 @@ const completeRecipient = queryTemplate<'status' | 'code' | 'enhanced' | 'respon
  * switch to after five runs) cannot see how small `limit` and how far `now` are, and the
  * claim runs once per batch of messages, so planning it each time costs little.
  */
-const claimTemplate = (skipLocked: boolean) =>
+const claimTemplate = ({ supportsSkipLocked: skipLocked, indexHints }: StoreCapabilities) =>
   queryTemplate<'owner' | 'leaseUntil' | 'now' | 'limit'>((db, slot) => {
     const due =
-      db.getExecutor().adapter instanceof SqliteAdapter
+      indexHints
         ? sql<string>`(select id from messages indexed by messages_claim_idx where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')})`
         : sql<string>`(select id from messages where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')}${skipLocked ? sql` for update skip locked` : sql``})`;
     return db
@@ -178,8 +179,13 @@ const claimTemplate = (skipLocked: boolean) =>
       .where(sql<boolean>`status in ${CLAIMABLE_SQL}`)
       .returningAll();
   }, { prepare: false });
-const claimLocked = claimTemplate(true);
-const claimPlain = claimTemplate(false);
+const claimTemplates = new Map<string, ReturnType<typeof claimTemplate>>();
+const claimFor = (caps: StoreCapabilities) => {
+  const key = `${caps.supportsSkipLocked}:${caps.indexHints}`;
+  let t = claimTemplates.get(key);
+  if (!t) claimTemplates.set(key, (t = claimTemplate(caps)));
+  return t;
+};
 
 /** Undefined is "no value" to Kysely's builder; bound as a parameter it must be NULL. */
 const row = <T extends object>(o: T): T => {
@@ -188,7 +194,8 @@ const row = <T extends object>(o: T): T => {
 };
 
 
-export function messagesRepository(db: Kysely<DB>): MessageRepository {
+export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): MessageRepository {
+  const claimTemplate = claimFor(caps);
   const filtered = (f: MessageFilter) => {
     let q = db.selectFrom('messages');
     if (f.status?.length) q = q.where('status', 'in', f.status);
@@ -252,8 +259,7 @@ export function messagesRepository(db: Kysely<DB>): MessageRepository {
       const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
       return rows.map((r) => r.id);
     },
-    async claim({ owner, now, leaseUntil, limit, skipLocked }) {
-      const claimTemplate = skipLocked ? claimLocked : claimPlain;
+    async claim({ owner, now, leaseUntil, limit }) {
       const rows = (await claimTemplate<Selectable<MessagesTable>>(db, { owner, leaseUntil, now, limit })).rows;
       if (!rows.length) return [];
       const pending = await db

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { PurposeRepository } from '../../core/ports.js';
+import type { PurposeRepository } from '../../core/routing/ports.js';
 import type { Purpose } from '../../core/routing/purposes.js';
 import type { DB } from '../schema.js';
 import type { PurposesTable } from '../schema/routing.js';

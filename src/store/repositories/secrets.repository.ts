@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { notFound } from '../../core/kernel/errors.js';
 import { newId } from '../../core/kernel/ids.js';
-import type { SecretRepository } from '../../core/ports.js';
+import type { SecretRepository } from '../../core/senders/ports.js';
 import type { DB } from '../schema.js';
 import type { Keyring } from '../../secrets/keyring.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SendCounterRepository } from '../../core/ports.js';
+import type { SendCounterRepository } from '../../core/routing/ports.js';
 import type { DB } from '../schema.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ServerRepository } from '../../core/ports.js';
+import type { ServerRepository } from '../../core/senders/ports.js';
 import type { MailServer, ServerConfig } from '../../core/senders/servers.js';
 import type { DB } from '../schema.js';
 import type { ServersTable } from '../schema/foundation.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SessionRepository } from '../../core/ports.js';
+import type { SessionRepository } from '../../core/access/ports.js';
 import type { DB } from '../schema.js';
 
 export function sessionsRepository(db: Kysely<DB>): SessionRepository {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SettingsRepository } from '../../core/ports.js';
+import type { SettingsRepository } from '../../core/routing/ports.js';
 import type { DB } from '../schema.js';
 import { fromJson, toJson } from '../json.js';
 

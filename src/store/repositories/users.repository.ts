@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { UserRecord, UserRepository } from '../../core/ports.js';
+import type { UserRecord, UserRepository } from '../../core/access/ports.js';
 import type { Role } from '../../core/access/users.js';
 import type { DB } from '../schema.js';
 import type { UsersTable } from '../schema/foundation.js';

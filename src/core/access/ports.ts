@@ -1,0 +1,48 @@
+import type { ApiKey } from './auth.js';
+import type { User } from './users.js';
+
+/** What access control needs from storage: users, sessions, API keys. */
+export interface UserRecord extends User {
+  passwordHash: string;
+}
+
+export interface UserRepository {
+  list(): Promise<UserRecord[]>;
+  get(id: string): Promise<UserRecord | undefined>;
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  count(): Promise<number>;
+  insert(user: UserRecord): Promise<void>;
+  update(next: UserRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+  countAdmins(): Promise<number>;
+}
+
+export interface SessionRecord {
+  tokenHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+  ip: string | null;
+}
+
+export interface SessionRepository {
+  insert(s: SessionRecord): Promise<void>;
+  get(tokenHash: string): Promise<SessionRecord | undefined>;
+  delete(tokenHash: string): Promise<void>;
+  deleteForUser(userId: string): Promise<void>;
+  deleteExpired(now: number): Promise<void>;
+}
+
+export interface ApiKeyRecord extends ApiKey {
+  keyHash: string;
+}
+
+export interface ApiKeyRepository {
+  list(): Promise<ApiKeyRecord[]>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  insert(k: ApiKeyRecord): Promise<void>;
+  revoke(id: string, at: number): Promise<void>;
+  touch(id: string, at: number): Promise<void>;
+}

@@ -1,0 +1,90 @@
+/**
+ * The message-events port: everything that happens to a message is published here once its
+ * row is committed. The dispatcher wakes on it, metrics count from it, and webhooks, rules,
+ * the relay and the inbound reader plug into it, so no entry point reaches into a worker.
+ *
+ * Delivery to subscribers is in-process and best effort: an event is a signal, the database
+ * stays the record. A subscriber that throws (or whose promise rejects) is reported through
+ * `onError` and never reaches the publisher, so it cannot lose or block a message.
+ */
+
+/** What happened; `message.attempted` is one delivery attempt, whatever its outcome. */
+export type MessageEventType =
+  | 'message.accepted'
+  | 'message.claimed'
+  | 'message.attempted'
+  | 'message.sent'
+  | 'message.deferred'
+  | 'message.failed'
+  | 'message.expired'
+  | 'message.logged'
+  | 'message.cancelled'
+  | 'message.retried';
+
+interface EventBase {
+  messageId: string;
+  /** When it happened (the clock of the process that committed it). */
+  at: number;
+}
+
+export interface MessageAccepted extends EventBase {
+  type: 'message.accepted';
+  /** Where it came from: api, cli, test, smtp, notify … */
+  source: string;
+  purpose: string;
+}
+
+export interface MessageClaimed extends EventBase {
+  type: 'message.claimed';
+  owner: string;
+}
+
+export interface MessageAttempted extends EventBase {
+  type: 'message.attempted';
+  outcome: 'sent' | 'partial' | 'deferred' | 'failed' | 'logged';
+  durationMs: number;
+  accountId: string | null;
+}
+
+/** The message's status changed after an attempt, an expiry, or an operator's action. */
+export interface MessageStatusChanged extends EventBase {
+  type: 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.logged' | 'message.cancelled' | 'message.retried';
+  /** The last error or the reason given, when there is one. */
+  reason?: string | null;
+  /** For message.deferred: when the next attempt is due. */
+  nextAttemptAt?: number;
+}
+
+export type MessageEvent = MessageAccepted | MessageClaimed | MessageAttempted | MessageStatusChanged;
+
+export type MessageEventListener = (event: MessageEvent) => void | Promise<void>;
+
+export interface MessageEvents {
+  /** Publishes events that are already committed; returns at once. */
+  publish(...events: MessageEvent[]): void;
+  /** Subscribes to every event (or only the types listed); the returned function unsubscribes. */
+  subscribe(listener: MessageEventListener, types?: readonly MessageEventType[]): () => void;
+}
+
+/** The in-process implementation; one per app (tests run several apps in one process). */
+export function createMessageEvents(onError: (err: unknown, event: MessageEvent) => void): MessageEvents {
+  const listeners = new Set<{ fn: MessageEventListener; types: ReadonlySet<MessageEventType> | null }>();
+  const deliver = (fn: MessageEventListener, event: MessageEvent) => {
+    try {
+      const r = fn(event);
+      if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((err) => onError(err, event));
+    } catch (err) {
+      onError(err, event);
+    }
+  };
+  return {
+    publish(...events) {
+      for (const event of events) for (const l of listeners) if (!l.types || l.types.has(event.type)) deliver(l.fn, event);
+    },
+    subscribe(fn, types) {
+      const entry = { fn, types: types ? new Set(types) : null };
+      listeners.add(entry);
+      return () => listeners.delete(entry);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { ErrorCodes, MailroomError } from './errors.js';
+import { int } from './validate.js';
+
+/**
+ * Optimistic concurrency for every versioned resource (servers, accounts, purposes, and the
+ * templates and rules to come): an update names the version it read, and loses cleanly when
+ * someone else wrote in between.
+ */
+export function requireVersion(input: unknown): number {
+  const v = (input as { version?: unknown } | null)?.version;
+  if (v === undefined) throw new MailroomError(ErrorCodes.VALIDATION, 'version: is required on update (send the version you read, to avoid overwriting a newer change)', { field: 'version' });
+  return int('version', v, 1, Number.MAX_SAFE_INTEGER);
+}
+
+export function versionConflict(kind: string, id: string, current: number, sent: number): MailroomError {
+  return new MailroomError(ErrorCodes.VERSION_CONFLICT, `${kind} ${id} was changed by someone else (version ${current}, you sent ${sent}); reload and apply your change again`, {
+    currentVersion: current,
+  });
+}

@@ -1,0 +1,30 @@
+import type { Purpose } from './purposes.js';
+
+/** What routing needs from storage: purposes, settings, rate-limit counters. */
+export interface SettingsRepository {
+  get<T>(key: string): Promise<T | undefined>;
+  all(): Promise<Record<string, { value: unknown; updatedAt: number; updatedBy: string | null }>>;
+  set(key: string, value: unknown, by: string | null): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Purposes as stored; built-ins are inserted at start, custom ones by admins. */
+export interface PurposeRepository {
+  list(): Promise<Purpose[]>;
+  get(key: string): Promise<Purpose | undefined>;
+  insert(p: Purpose): Promise<void>;
+  /** Inserts unless a purpose with that key exists (idempotent seeding); true when inserted. */
+  insertIfMissing(p: Purpose): Promise<boolean>;
+  update(next: Purpose, expectedVersion: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+/** Counters behind rate limits; each call is atomic on its own, across processes. */
+export interface SendCounterRepository {
+  /** Adds one to the counter if it is below `limit`; false (nothing changed) when it is not. */
+  bump(scope: string, window: string, windowStart: number, limit: number): Promise<boolean>;
+  /** Takes back one bump (another window refused the send). */
+  release(scope: string, window: string, windowStart: number): Promise<void>;
+  /** Forgets the counters of `scope` whose window started before `before`. */
+  prune(scope: string, before: number): Promise<void>;
+}

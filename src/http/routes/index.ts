@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { Ports } from '../../ports.js';
+import { accountTestRoutes } from './account-test.js';
+import { accountsRoutes } from './accounts.js';
+import { apiKeysRoutes } from './api-keys.js';
+import { auditRoutes } from './audit.js';
+import { diagnosticsRoutes } from './diagnostics.js';
+import { dkimRoutes } from './dkim.js';
+import { domainsRoutes } from './domains.js';
+import { healthRoutes } from './health.js';
+import { messagesRoutes } from './messages.js';
+import { metricsRoutes } from './metrics.js';
+import { presetsRoutes } from './presets.js';
+import { purposesRoutes } from './purposes.js';
+import { serversRoutes } from './servers.js';
+import { sessionRoutes } from './session.js';
+import { settingsRoutes } from './settings.js';
+import { setupRoutes } from './setup.js';
+import { usersRoutes } from './users.js';
+
+/** A group of routes as Fastify registers it. */
+export type RoutePlugin = (server: FastifyInstance) => Promise<void>;
+
+/** Every route group takes the narrow part of the ports it uses and returns its plugin. */
+type RouteGroup = (ports: Ports) => RoutePlugin;
+
+/**
+ * Every route of Mailroom, in one table. Outside /api/v1: health and metrics (the OpenAPI
+ * document and the admin UI are mounted by the server itself).
+ */
+const ROOT: RouteGroup[] = [healthRoutes, metricsRoutes];
+
+const API_V1: RouteGroup[] = [
+  // access
+  sessionRoutes,
+  usersRoutes,
+  apiKeysRoutes,
+  auditRoutes,
+  // senders
+  serversRoutes,
+  accountsRoutes,
+  dkimRoutes,
+  presetsRoutes,
+  // routing
+  purposesRoutes,
+  settingsRoutes,
+  // outbox
+  messagesRoutes,
+  accountTestRoutes,
+  // probes
+  diagnosticsRoutes,
+  domainsRoutes,
+  setupRoutes,
+];
+
+export interface MountedRoutes {
+  root: RoutePlugin[];
+  api: RoutePlugin[];
+}
+
+/** The route table bound to one app's ports. */
+export function apiRoutes(ports: Ports): MountedRoutes {
+  return { root: ROOT.map((g) => g(ports)), api: API_V1.map((g) => g(ports)) };
+}

@@ -1,0 +1,120 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
+import type { CoreContext } from '../core/context.js';
+import type { QueueStats } from '../core/outbox/ports.js';
+import type { Logger } from '../logger.js';
+import type { MetricsExposition } from '../ports.js';
+
+let defaultsCollected = false;
+
+/**
+ * This app's Prometheus metrics. The counters are counted from the message-events port, so
+ * every source (API, CLI, test email, relay …) and every worker in this process counts, and
+ * nothing else has to remember to. They live in a registry of this app (tests run several
+ * apps in one process); only the process metrics (CPU, memory, event loop) are process-wide.
+ */
+export function prometheusMetrics(deps: { ctx: CoreContext; logger: Logger; outboxDeadlineMs?: number }): MetricsExposition & { close(): void } {
+  if (!defaultsCollected) {
+    collectDefaultMetrics({ prefix: 'mailroom_' });
+    defaultsCollected = true;
+  }
+  const registry = new Registry();
+  const accepted = new Counter({ name: 'mailroom_messages_accepted_total', help: 'Messages accepted into the outbox, by source', labelNames: ['source'], registers: [registry] });
+  const attempts = new Counter({ name: 'mailroom_delivery_attempts_total', help: 'Delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
+  const finished = new Counter({ name: 'mailroom_messages_finished_total', help: 'Messages that reached a final status', labelNames: ['status'], registers: [registry] });
+  const attemptSeconds = new Histogram({
+    name: 'mailroom_delivery_attempt_seconds',
+    help: 'Duration of one delivery attempt',
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [registry],
+  });
+  const unsubscribe = deps.ctx.events.subscribe((e) => {
+    switch (e.type) {
+      case 'message.accepted':
+        accepted.inc({ source: e.source });
+        return;
+      case 'message.attempted':
+        attempts.inc({ outcome: e.outcome });
+        attemptSeconds.observe(e.durationMs / 1000);
+        return;
+      case 'message.sent':
+      case 'message.failed':
+      case 'message.expired':
+      case 'message.logged':
+      case 'message.cancelled':
+        finished.inc({ status: e.type.slice('message.'.length) });
+        return;
+    }
+  });
+  outboxGauges(registry, deps.ctx);
+  const deadlineMs = deps.outboxDeadlineMs ?? 5_000;
+  return {
+    contentType: register.contentType,
+    async text() {
+      // Below Prometheus's default 10 s scrape timeout, so the rest of the scrape still arrives.
+      const [global, own] = await Promise.all([register.metrics(), withDeadline(registry, deadlineMs, deps.logger)]);
+      return global + own;
+    },
+    close: unsubscribe,
+  };
+}
+
+/**
+ * The outbox as an operator alerts on it: how many messages wait, by status, and how long the
+ * longest-waiting due one has waited (a stuck worker or a dead server shows here first).
+ * Read from the store at scrape time, so every process reports the shared queue.
+ */
+function outboxGauges(registry: Registry, ctx: CoreContext): void {
+  let stats: Promise<QueueStats> | null = null;
+  // One query per scrape, shared by both gauges.
+  const current = () => (stats ??= ctx.store.repos.messages.queueStats(ctx.clock.now()).finally(() => setImmediate(() => (stats = null))));
+  new Gauge({
+    name: 'mailroom_outbox_messages',
+    help: 'Messages not yet delivered, by status (queued, deferred, sending)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const s = await current();
+      for (const status of ['queued', 'deferred', 'sending'] as const) this.set({ status }, s[status]);
+    },
+  });
+  new Gauge({
+    name: 'mailroom_outbox_oldest_due_seconds',
+    help: 'How long the longest-waiting due message (queued or deferred) has been due; 0 when none is',
+    registers: [registry],
+    async collect() {
+      const s = await current();
+      this.set(s.oldestDueAt === null ? 0 : Math.max(0, (ctx.clock.now() - s.oldestDueAt) / 1000));
+    },
+  });
+}
+
+/**
+ * This app's metrics text; without the outbox gauges when the store fails or has not answered
+ * by the deadline: the process metrics and counters must stay scrapeable while the database is
+ * down or stuck, which is when an operator needs them. The counters are read from memory, so
+ * on failure the scrape falls back to them alone.
+ */
+async function withDeadline(registry: Registry, deadlineMs: number, logger: Logger): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${deadlineMs} ms`)), deadlineMs);
+  });
+  try {
+    return await Promise.race([registry.metrics(), deadline]);
+  } catch (err) {
+    logger.warn({ err }, 'outbox gauges left out of this scrape: reading the queue from the store failed');
+    return countersOnly(registry);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function countersOnly(registry: Registry): Promise<string> {
+  const texts = await Promise.all(
+    registry
+      .getMetricsAsArray()
+      .filter((m) => !m.name.startsWith('mailroom_outbox_'))
+      .map((m) => registry.getSingleMetricAsString(m.name)),
+  );
+  return texts.length ? texts.join('\n') + '\n' : '';
+}

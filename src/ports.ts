@@ -1,0 +1,52 @@
+import type { MailroomConfig } from './config.js';
+import type { ApiKeyCache } from './core/access/api-key-cache.js';
+import type { LoginThrottle } from './core/access/login-throttle.js';
+import type { CoreContext } from './core/context.js';
+import type { RateWindow } from './core/kernel/rate-window.js';
+import type { DiagnosticsDeps } from './core/probes/diagnostics.service.js';
+import type { DnsLookup } from './core/probes/spf.js';
+import type { DkimKeyTool } from './core/senders/dkim.js';
+import type { Logger } from './logger.js';
+
+/** Whether the store answers and its schema is current (/readyz). */
+export interface StoreHealth {
+  ping(): Promise<void>;
+  migrationsComplete(): Promise<boolean>;
+}
+
+/** The Prometheus text of this app: process metrics, message counters, outbox gauges. */
+export interface MetricsExposition {
+  contentType: string;
+  text(): Promise<string>;
+}
+
+/**
+ * Everything the entry points and workers may use, built once by src/app.ts (the one place
+ * that chooses adapters). Each route group and worker takes the narrow part it needs
+ * (`Pick<Ports, …>`), never the whole app.
+ */
+export interface Ports {
+  config: Readonly<MailroomConfig>;
+  logger: Logger;
+  /** Store, clock and message events: what every core service takes. */
+  ctx: CoreContext;
+  health: StoreHealth;
+  metrics: MetricsExposition;
+  loginThrottle: LoginThrottle;
+  apiKeyCache: ApiKeyCache;
+  diagnostics: DiagnosticsDeps;
+  dns: DnsLookup;
+  dkimKeyTool: DkimKeyTool;
+  /** Test emails per principal and minute. */
+  testEmailLimiter: RateWindow;
+  /** The key file's path when its permissions let others read it (the setup banner says so). */
+  keyFileTooOpen(): string | undefined;
+}
+
+/** Something that runs in the background of `mailroom start` / `mailroom worker`. */
+export interface Worker {
+  name: string;
+  start(): Promise<void>;
+  /** Stops taking work and lets work in progress finish; workers stop in reverse order. */
+  stop(): Promise<void>;
+}
