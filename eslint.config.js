@@ -2,6 +2,12 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+/** Libraries that are adapters: only their adapter folders (chosen by src/app.ts) import them. */
+const ADAPTER_LIBRARIES = ['kysely', 'pg', 'better-sqlite3', 'fastify', 'nodemailer', 'imapflow', 'smtp-server', 'mailparser', 'liquidjs', 'prom-client', 'pino', 'undici'].map((name) => ({
+  name,
+  message: `${name} is an adapter's library: keep it out of the core and the routes.`,
+}));
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'test-artifacts/**', '.tmp/**'] },
   js.configs.recommended,
@@ -11,6 +17,29 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
+    },
+  },
+  // Boundaries (docs/architecture.md): the core holds the rules and imports nothing outside
+  // src/core, nor any adapter library; HTTP routes reach the core, never a store, delivery,
+  // secrets or probe adapter (src/app.ts hands them what they need through the ports).
+  {
+    files: ['src/core/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'src/core imports nothing outside src/core: define a port and let src/app.ts plug an adapter in.' }], paths: ADAPTER_LIBRARIES }] },
+  },
+  {
+    files: ['src/core/*/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./\\.\\./', message: 'src/core imports nothing outside src/core: define a port and let src/app.ts plug an adapter in.' }], paths: ADAPTER_LIBRARIES }] },
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^(\\.\\./)+(app|store|delivery|secrets|probes|metrics|templates|inbound|relay|webhooks)(/|\\.js$)', message: 'HTTP routes take their dependencies from the ports (src/ports.ts), never from an adapter.' }],
+          paths: ADAPTER_LIBRARIES.filter((p) => p.name !== 'fastify'),
+        },
+      ],
     },
   },
   {

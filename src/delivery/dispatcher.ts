@@ -52,6 +52,8 @@ export class Dispatcher {
   private running = false;
   private inFlight = new Set<Promise<void>>();
   private wakeUp: (() => void) | null = null;
+  /** A wake-up that arrived while the loop was claiming: the next wait must not sleep through it. */
+  private wakeRequested = false;
   private loop: Promise<void> | null = null;
   private lastReap = 0;
   private readonly o: Required<Omit<DispatcherOptions, 'ctx' | 'capabilities' | 'logger' | 'deliverer'>>;
@@ -84,6 +86,7 @@ export class Dispatcher {
 
   /** Checks the queue now instead of at the next poll. */
   wake(): void {
+    this.wakeRequested = true;
     this.wakeUp?.();
   }
 
@@ -99,6 +102,8 @@ export class Dispatcher {
   private async run(): Promise<void> {
     while (this.running) {
       let claimed = 0;
+      // Whatever is committed from here on is seen by this claim or wakes the wait below.
+      this.wakeRequested = false;
       try {
         claimed = await this.claimAndStart();
       } catch (err) {
@@ -115,6 +120,7 @@ export class Dispatcher {
         continue;
       }
       await new Promise<void>((resolve) => {
+        if (this.wakeRequested) return resolve();
         const timer = setTimeout(resolve, this.o.pollMs);
         this.wakeUp = () => {
           clearTimeout(timer);

@@ -36,7 +36,6 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.OVERRIDE_NOT_ALLOWED]: 403,
   [ErrorCodes.UNKNOWN_PURPOSE]: 422,
   [ErrorCodes.ACCOUNT_INACTIVE]: 422,
-  [ErrorCodes.TEMPLATE]: 422,
   [ErrorCodes.TARGET_NOT_ALLOWED]: 403,
   [ErrorCodes.STORE_UNAVAILABLE]: 503,
   [ErrorCodes.INTERNAL]: 500,

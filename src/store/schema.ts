@@ -1,10 +1,12 @@
-import type { FoundationTables } from './schema/foundation.js';
-import type { RoutingTables } from './schema/routing.js';
+import type { AccessTables } from './schema/access.js';
+import type { AuditTables } from './schema/audit.js';
 import type { OutboxTables } from './schema/outbox.js';
-import type { DkimTables } from './schema/dkim.js';
+import type { RoutingTables } from './schema/routing.js';
+import type { SendersTables } from './schema/senders.js';
 
 /**
- * The whole database as Kysely sees it: one interface per area, joined here, so each area
- * declares its own tables next to its migration.
+ * The whole database as Kysely sees it: one interface per capability (schema/<capability>.ts),
+ * joined here. Migration files keep their historical names (001_foundation …): the names are
+ * recorded in each database's kysely_migration table and must never change.
  */
-export type DB = FoundationTables & RoutingTables & OutboxTables & DkimTables;
+export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables;

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { CLI_PRINCIPAL } from '../../core/access/auth.js';
-import { submitMessage } from '../../core/outbox/messages.service.js';
+import type { CoreContext } from '../../core/context.js';
+import { submitMessage, type SubmitResult } from '../../core/outbox/messages.service.js';
 import { reportFailure, withApp } from '../run.js';
 
-interface SendOptions {
+export interface SendOptions {
   to: string[];
   cc?: string[];
   bcc?: string[];
@@ -14,6 +15,15 @@ interface SendOptions {
   purpose?: string;
   account?: string;
   idempotencyKey?: string;
+}
+
+/** What `mailroom send` does once storage is open: one submission with source "cli". */
+export function queueFromCli(ctx: CoreContext, o: SendOptions): Promise<SubmitResult> {
+  const input: Record<string, unknown> = { to: o.to, subject: o.subject };
+  for (const [k, v] of Object.entries({ cc: o.cc, bcc: o.bcc, text: o.text, html: o.html, from: o.from, purpose: o.purpose, accountId: o.account, idempotencyKey: o.idempotencyKey })) {
+    if (v !== undefined) input[k] = v;
+  }
+  return submitMessage(ctx, CLI_PRINCIPAL, input, { source: 'cli' });
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -39,11 +49,7 @@ export function registerSend(program: Command): void {
     .action((o: SendOptions) =>
       withApp(
         async (app) => {
-          const input: Record<string, unknown> = { to: o.to, subject: o.subject };
-          for (const [k, v] of Object.entries({ cc: o.cc, bcc: o.bcc, text: o.text, html: o.html, from: o.from, purpose: o.purpose, accountId: o.account, idempotencyKey: o.idempotencyKey })) {
-            if (v !== undefined) input[k] = v;
-          }
-          const r = await submitMessage(app.ports.ctx, CLI_PRINCIPAL, input, { source: 'cli' });
+          const r = await queueFromCli(app.ports.ctx, o);
           process.stdout.write(`${r.id} ${r.status}${r.duplicate ? ' (already queued with this idempotency key)' : ''}\n`);
         },
         { skipBootstrap: true },

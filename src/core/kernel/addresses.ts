@@ -70,15 +70,6 @@ function parseUncached(field: string, input: string): Mailbox {
   return { name, local: mailbox.local, domain, address: `${mailbox.local}@${domain}` };
 }
 
-export function parseMailboxes(field: string, inputs: readonly string[]): Mailbox[] {
-  return inputs.map((input, i) => parseMailbox(`${field}[${i}]`, input));
-}
-
-/** The header form of a mailbox; nodemailer encodes the name as needed. */
-export function formatMailbox(m: Mailbox): { name: string; address: string } | string {
-  return m.name ? { name: m.name, address: m.address } : m.address;
-}
-
 export function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }

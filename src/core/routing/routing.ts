@@ -2,7 +2,7 @@ import type { Principal } from '../access/auth.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from '../senders/ports.js';
-import { BUILTIN_PURPOSES, builtinPurpose, DEFAULT_PRIORITY, isBuiltinPurpose, purposeDisabled, unknownPurpose, type Purpose } from './purposes.js';
+import { builtinPurpose, DEFAULT_PRIORITY, isBuiltinPurpose, purposeDisabled, unknownPurpose, type Purpose } from './purposes.js';
 import { assertFromAllowed, fromAllowed } from './sender-identity.js';
 import type { MailServer } from '../senders/servers.js';
 import { readRoutingSettings } from './settings.js';
@@ -188,6 +188,3 @@ export async function chooseAttemptAccount(repos: Repositories, failoverAccountI
   const account = usable[Math.max(0, Math.floor(failedAttempts)) % usable.length];
   return { account, server: await serverOf(repos, account) };
 }
-
-/** Built-in purpose keys, for callers that list them (the UI, docs). */
-export const BUILTIN_PURPOSE_KEYS = Object.keys(BUILTIN_PURPOSES);

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AccountRepository, StoredAccount } from '../../core/senders/ports.js';
 import type { RateLimit } from '../../core/senders/servers.js';
 import type { DB } from '../schema.js';
-import type { AccountsTable } from '../schema/foundation.js';
+import type { AccountsTable } from '../schema/senders.js';
 import { flag, fromJson, toJson } from '../json.js';
 
 function toAccount(r: Selectable<AccountsTable>): StoredAccount {

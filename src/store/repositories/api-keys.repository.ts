@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Scope } from '../../core/access/auth.js';
 import type { ApiKeyRecord, ApiKeyRepository } from '../../core/access/ports.js';
 import type { DB } from '../schema.js';
-import type { ApiKeysTable } from '../schema/foundation.js';
+import type { ApiKeysTable } from '../schema/access.js';
 import { flag, fromJson, toJson } from '../json.js';
 
 function toKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {

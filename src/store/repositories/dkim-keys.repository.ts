@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { StoredDkimKey } from '../../core/senders/dkim.js';
 import type { DkimKeyRepository } from '../../core/senders/ports.js';
 import type { DB } from '../schema.js';
-import type { DkimKeysTable } from '../schema/dkim.js';
+import type { DkimKeysTable } from '../schema/senders.js';
 
 function toKey(r: Selectable<DkimKeysTable>): StoredDkimKey {
   return {

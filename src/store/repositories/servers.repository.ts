@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ServerRepository } from '../../core/senders/ports.js';
 import type { MailServer, ServerConfig } from '../../core/senders/servers.js';
 import type { DB } from '../schema.js';
-import type { ServersTable } from '../schema/foundation.js';
+import type { ServersTable } from '../schema/senders.js';
 import { fromJson, toJson } from '../json.js';
 
 function toServer(r: Selectable<ServersTable>): MailServer {

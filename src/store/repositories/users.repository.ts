@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { UserRecord, UserRepository } from '../../core/access/ports.js';
 import type { Role } from '../../core/access/users.js';
 import type { DB } from '../schema.js';
-import type { UsersTable } from '../schema/foundation.js';
+import type { UsersTable } from '../schema/access.js';
 import { flag } from '../json.js';
 
 function toUser(r: Selectable<UsersTable>): UserRecord {

@@ -1,4 +1,4 @@
-import type { JsonText, Millis } from './foundation.js';
+import type { JsonText, Millis } from './columns.js';
 
 /**
  * One row per message: the queue entry AND the email log entry (one source of truth).

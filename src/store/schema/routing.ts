@@ -1,4 +1,4 @@
-import type { Flag, JsonText, Millis } from './foundation.js';
+import type { Flag, JsonText, Millis } from './columns.js';
 
 export interface PurposesTable {
   key: string;
@@ -23,7 +23,15 @@ export interface SendCountersTable {
   count: number;
 }
 
+export interface SettingsTable {
+  key: string;
+  value: JsonText;
+  updated_at: Millis;
+  updated_by: string | null;
+}
+
 export interface RoutingTables {
+  settings: SettingsTable;
   purposes: PurposesTable;
   send_counters: SendCountersTable;
 }

@@ -1,0 +1,41 @@
+import type { Flag, Millis, JsonText } from './columns.js';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  role: string;
+  password_hash: string;
+  disabled: Flag;
+  created_at: Millis;
+  updated_at: Millis;
+  version: number;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Millis;
+  expires_at: Millis;
+  ip: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  scopes: JsonText;
+  allow_override: Flag;
+  created_by: string | null;
+  created_at: Millis;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+export interface AccessTables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+}
