@@ -32,6 +32,7 @@ import { openKeyring, rotateMasterKey } from './secrets/rotation.js';
 import { openDatabase, ping } from './store/database.js';
 import { migrateToLatest, migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
+import { createErrorTranslator } from './store/driver-errors.js';
 import { createStore } from './store/store.js';
 
 /** Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections). */
@@ -90,7 +91,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const migrationsApplied = await migrateToLatest(database.db);
     if (migrationsApplied.length) logger.info({ applied: migrationsApplied }, 'database migrations applied');
     const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
+    const translate = createErrorTranslator({
+      probe: () => database.probe(),
+      isConnectionLoss: (err) => database.isConnectionLoss(err),
+      onOutage: (err, kind) =>
+        logger.error({ err }, kind === 'full' ? 'the disk under the database is full: requests are refused with 507 until space is freed' : 'the database is unavailable: requests are refused with 503 until it answers again'),
+    });
     const store = createStore(database.db, keyring, () => clock.now(), database.capabilities, {
+      translate,
       groupTransaction: database.groupTransaction,
       // PostgreSQL: a few batches commit in parallel (each is mostly round trips); SQLite has one writer.
       groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : 1,

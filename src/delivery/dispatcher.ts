@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SYSTEM_ACTOR } from '../core/kernel/audit.js';
 import { audit, type CoreContext } from '../core/context.js';
-import { isMailroomError } from '../core/kernel/errors.js';
+import { isMailroomError, isStoreUnavailable } from '../core/kernel/errors.js';
 import type { MessageStatus } from '../core/outbox/messages.js';
 import type { MessageEvent, MessageStatusChanged } from '../core/kernel/message-events.js';
 import { newId } from '../core/kernel/ids.js';
@@ -46,11 +46,19 @@ export interface DispatcherOptions {
  */
 /** After a partial batch, wait this long before claiming again (see run()). */
 const CLAIM_GATHER_MS = 10;
+/** While the store is unavailable, claim again after this pause. */
+const STORE_AWAY_PAUSE_MS = 1_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Dispatcher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private running = false;
   private inFlight = new Set<Promise<void>>();
+  /** Ids of the messages in flight (their leases are this worker's to keep). */
+  private inFlightIds = new Set<string>();
+  /** A claim failed with the store away: its commit may have gone through unanswered. */
+  private claimsInDoubt = false;
   private wakeUp: (() => void) | null = null;
   /** A wake-up that arrived while the loop was claiming: the next wait must not sleep through it. */
   private wakeRequested = false;
@@ -107,7 +115,11 @@ export class Dispatcher {
       try {
         claimed = await this.claimAndStart();
       } catch (err) {
-        this.opts.logger.error({ err }, 'outbox claim failed; retrying shortly');
+        // The store logs its outages once; here only wait for it instead of polling a dead database.
+        if (isStoreUnavailable(err)) {
+          this.claimsInDoubt = true;
+          await sleep(STORE_AWAY_PAUSE_MS);
+        } else this.opts.logger.error({ err }, 'outbox claim failed; retrying shortly');
       }
       if (!this.running) break;
       const full = this.inFlight.size >= this.o.maxInFlight;
@@ -141,6 +153,11 @@ export class Dispatcher {
       const n = await repos.messages.releaseExpiredLeases(now);
       if (n) this.opts.logger.warn({ count: n }, 'returned messages whose worker lease ended to the queue');
     }
+    if (this.claimsInDoubt) {
+      const n = await repos.messages.releaseLeasesOf(this.owner, [...this.inFlightIds], now);
+      this.claimsInDoubt = false;
+      if (n) this.opts.logger.warn({ count: n }, 'returned messages claimed while the store was unreachable (the claim committed, its answer was lost) to the queue');
+    }
     const room = Math.min(this.o.batchSize, this.o.maxInFlight - this.inFlight.size);
     if (room <= 0) return 0;
     // Through the group commit: the claim shares its commit with concurrent accepts and outcomes.
@@ -149,9 +166,17 @@ export class Dispatcher {
     );
     if (claimed.length) this.ctx.events.publish(...claimed.map((m) => ({ type: 'message.claimed' as const, messageId: m.id, at: now, owner: this.owner })));
     for (const m of claimed) {
+      this.inFlightIds.add(m.id);
       const p = this.deliver(m)
-        .catch((err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the lease will return the message to the queue'))
-        .finally(() => this.inFlight.delete(p));
+        .catch((err) => {
+          // Back to the queue once the store answers again (see claimAndStart), not only when the lease ends.
+          if (isStoreUnavailable(err)) this.claimsInDoubt = true;
+          this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue');
+        })
+        .finally(() => {
+          this.inFlight.delete(p);
+          this.inFlightIds.delete(m.id);
+        });
       this.inFlight.add(p);
     }
     return claimed.length;
@@ -164,20 +189,41 @@ export class Dispatcher {
     let target: SendTarget | null = null;
     if (!this.opts.deliverer.logOnly) {
       try {
-        target = await senderForAttempt(repos, m);
-        const slot = await maySendNow(repos, target.account.id, now);
+        target = await this.untilStoreAnswers(m, () => senderForAttempt(repos, m));
+        const account = target.account;
+        const slot = await this.untilStoreAnswers(m, () => maySendNow(repos, account.id, now));
         if (!slot.allowed) {
           // Over a rate limit is not a failed attempt: wait for the window, count nothing.
           return this.finish(m, { status: 'deferred', nextAttemptAt: slot.retryAt, attemptCount: m.attemptCount, lastError: slot.reason, attempt: null, recipients: [] });
         }
       } catch (err) {
-        if (!isMailroomError(err)) throw err;
+        // Nothing was sent; the lease returns the message to the queue once the store is back.
+        if (!isMailroomError(err) || isStoreUnavailable(err)) throw err;
         return this.record(m, null, { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: err.message } }, 0);
       }
     }
     const started = performance.now();
     const report = await this.opts.deliverer.send(target, { message: target ? this.senderOn(m, target) : m, recipients: m.pending.map((r) => r.address) });
     return this.record(m, target, report, performance.now() - started);
+  }
+
+  /**
+   * Runs a store operation for a claimed message again while the store is unavailable, as long
+   * as this worker runs and the message's lease lasts (past it, another worker may take the
+   * message over, so the lease decides, not this loop).
+   */
+  private async untilStoreAnswers<T>(m: ClaimedMessage, fn: () => Promise<T>): Promise<T> {
+    let pause = 250;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        const leaseLeft = (m.leaseUntil ?? 0) - this.ctx.clock.now();
+        if (!isStoreUnavailable(err) || !this.running || leaseLeft <= pause) throw err;
+        await sleep(pause);
+        pause = Math.min(pause * 2, STORE_AWAY_PAUSE_MS * 5);
+      }
+    }
   }
 
   /**
@@ -246,14 +292,15 @@ export class Dispatcher {
       ...w,
     };
     const final = write.status === 'failed' || write.status === 'expired';
-    const ok = await this.ctx.store.grouped(async (repos) => {
+    // The attempt happened: keep its outcome until the store takes it (else a retry sends it again).
+    const ok = await this.untilStoreAnswers(m, () => this.ctx.store.grouped(async (repos) => {
       const done = await repos.messages.completeAttempt(write);
       // Permanent failures and expiries are audited: someone may need to act on them.
       if (done && final) {
         await audit(repos, this.ctx, SYSTEM_ACTOR, `message.${write.status}`, { type: 'message', id: m.id }, undefined, { status: write.status, lastError: write.lastError, attempts: write.attemptCount });
       }
       return done;
-    });
+    }));
     if (!ok) {
       this.opts.logger.warn({ messageId: m.id }, 'lost the lease on a message before recording its attempt; another worker has it');
       return;

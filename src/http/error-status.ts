@@ -38,6 +38,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.ACCOUNT_INACTIVE]: 422,
   [ErrorCodes.TARGET_NOT_ALLOWED]: 403,
   [ErrorCodes.STORE_UNAVAILABLE]: 503,
+  [ErrorCodes.STORE_FULL]: 507,
   [ErrorCodes.INTERNAL]: 500,
 };
 

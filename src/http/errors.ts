@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ErrorCodes, MailroomError, isMailroomError, type ErrorCode } from '../core/kernel/errors.js';
+import { ErrorCodes, MailroomError, isMailroomError, isStoreUnavailable, type ErrorCode } from '../core/kernel/errors.js';
 import { statusFor } from './error-status.js';
 
 export interface ErrorBody {
@@ -34,27 +34,13 @@ function fromFastify(err: FastifyError): MailroomError | undefined {
   return undefined;
 }
 
-/**
- * Input the database itself refuses (PostgreSQL cannot store NUL in text; a number beyond
- * bigint) is the caller's mistake, not an internal error: 400, and the statement changed nothing.
- */
-function fromDatabase(err: { code?: unknown }): MailroomError | undefined {
-  switch (err.code) {
-    case '22021': // character_not_in_repertoire: a NUL (\u0000) in a text value
-    case '22P05': // untranslatable_character
-      return new MailroomError(ErrorCodes.VALIDATION, 'a text value contains a NUL character (\\u0000), which cannot be stored; remove it');
-    case '22003': // numeric_value_out_of_range
-      return new MailroomError(ErrorCodes.VALIDATION, 'a number is out of the range that can be stored');
-  }
-  return undefined;
-}
-
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = isMailroomError(err) ? err : (fromFastify(err) ?? fromDatabase(err));
+    const known = isMailroomError(err) ? err : fromFastify(err);
     if (known) {
       const status = statusFor(known.code);
-      if (status >= 500) request.log.error({ err: known }, known.message);
+      // The store's outages are logged once by the store (not once per refused request).
+      if (status >= 500 && !isStoreUnavailable(known)) request.log.error({ err: known }, known.message);
       const retryAfter = (known.details as { retryAfterSec?: number } | undefined)?.retryAfterSec;
       if (retryAfter) reply.header('retry-after', String(retryAfter));
       return reply.status(status).send(body(known.code, known.message, known.details));

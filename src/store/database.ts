@@ -19,6 +19,10 @@ export interface StoreDatabase {
   close(): Promise<void>;
   /** A transaction runner for the group commit whose fsync leaves the event loop free (SQLite file only). */
   groupTransaction?: TransactionRunner;
+  /** A cheap round trip that fails when the database is away (driver-errors.ts asks it about errors without a code). */
+  probe(): Promise<void>;
+  /** Whether an error is the end of a connection the driver reported (it carries no code). */
+  isConnectionLoss(err: unknown): boolean;
 }
 
 export interface DatabaseOptions {
@@ -51,12 +55,14 @@ function openSqlite(dataDir: string, file: string): StoreDatabase {
   // Checkpoints run in their own thread (checkpointer.ts), not inside this connection's commits.
   const checkpointer = inMemory ? undefined : startCheckpointer(location, { onError: (m) => process.emitWarning(`SQLite checkpoint failed: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite, { database: withStatementCache(sqlite) }) });
   const walSync = inMemory ? undefined : walSyncedTransaction(db, `${location}-wal`);
   return {
     db,
     capabilities: { supportsSkipLocked: false, multiWriter: false, indexHints: true },
     describe: `SQLite at ${location}`,
+    probe: async () => void sqlite.prepare('select 1').get(),
+    isConnectionLoss: () => false,
     close: async () => {
       await checkpointer?.close();
       await walSync?.close();
@@ -66,10 +72,45 @@ function openSqlite(dataDir: string, file: string): StoreDatabase {
   };
 }
 
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, …);
+ * Kysely's ROLLBACK then fails with "no transaction is active" and that error replaces the
+ * real one. Only roll back what is still open, so the caller sees SQLITE_FULL.
+ */
+class RollbackSafeSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly sqlite: Database.Database,
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+  ) {
+    super(config);
+  }
+
+  override createDriver() {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.sqlite.inTransaction) await rollback(connection);
+    };
+    return driver;
+  }
+}
+
+/** How long a new PostgreSQL connection may take before the request fails as unavailable. */
+const PG_CONNECT_TIMEOUT_MS = 5_000;
+
 function openPostgres(url: string, poolSize: number): StoreDatabase {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client's network error must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true });
+  // A network error must never crash the process. The pool listens on idle clients only; a
+  // client checked out by a query emits 'error' too when its connection is cut (the query
+  // itself then fails and is reported as MAILROOM_E_STORE_UNAVAILABLE), so every client gets
+  // a listener of its own.
+  // pg rejects the running query with the very Error object it then emits ('Connection
+  // terminated unexpectedly', no code): remembering those objects tells a lost connection from
+  // a bug without reading the message.
+  const lost = new WeakSet<object>();
+  const remember = (err: unknown) => void (typeof err === 'object' && err !== null && lost.add(err));
+  pool.on('error', remember);
+  pool.on('connect', (client) => client.on('error', remember));
   // The outbox's hot statements are parsed and planned once per connection, not per call.
   prepareTemplatesOnConnect(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -79,6 +120,8 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
     db,
     capabilities: { supportsSkipLocked: true, multiWriter: true, indexHints: false },
     describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
+    probe: async () => void (await pool.query('select 1')),
+    isConnectionLoss: (err) => typeof err === 'object' && err !== null && lost.has(err),
     close: () => db.destroy(),
   };
 }

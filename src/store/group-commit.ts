@@ -23,6 +23,11 @@ export interface GroupCommitOptions {
    * batch spends most of its time waiting on round trips: several lanes keep it busy.
    */
   lanes?: number;
+  /**
+   * A batch failure that would fail every job alone as well (the database is away): the jobs
+   * get that error at once instead of being re-run one by one.
+   */
+  failsEveryJob?: (err: unknown) => boolean;
 }
 
 interface Job<R> {
@@ -89,8 +94,10 @@ export class GroupCommit<R> {
         this.stats.batches++;
         this.stats.jobs += batch.length;
         batch.forEach((job, i) => job.resolve(results[i]));
-      } catch {
-        if (batch.length === 1) {
+      } catch (err) {
+        if (this.opts.failsEveryJob?.(err)) {
+          for (const job of batch) job.reject(err);
+        } else if (batch.length === 1) {
           // Run it again alone to hand the caller its own error with nothing left half-done.
           await this.runAlone(batch[0]);
         } else {

@@ -16,7 +16,8 @@ import { sendCountersRepository } from './repositories/send-counters.repository.
 import { messagesRepository } from './repositories/messages.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
-import { translateDriverError, translatingRepositories } from './driver-errors.js';
+import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
+import { isStoreUnavailable } from '../core/kernel/errors.js';
 
 /** Runs `fn` in one transaction and settles after its COMMIT is durable. */
 export type TransactionRunner = <T>(fn: (trx: Kysely<DB>) => Promise<T>) => Promise<T>;
@@ -38,37 +39,42 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
   };
 }
 
-/** A transaction runner whose failures reach the core as its typed errors (driver-errors.ts). */
-function translating(run: Store['transaction']): Store['transaction'] {
-  return async (fn) => {
-    try {
-      return await run(fn);
-    } catch (err) {
-      throw translateDriverError(err);
-    }
-  };
-}
-
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
-export function createStore(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreCapabilities, opts: { groupTransaction?: TransactionRunner; groupLanes?: number } = {}): Store {
+export function createStore(
+  db: Kysely<DB>,
+  keyring: Keyring,
+  now: () => number,
+  caps: StoreCapabilities,
+  opts: { groupTransaction?: TransactionRunner; groupLanes?: number; translate?: ErrorTranslator } = {},
+): Store {
   const cache = new ConfigCache();
+  // Failures reach the core as its typed errors (driver-errors.ts): duplicate key, store unavailable or full.
+  const translate = opts.translate ?? createErrorTranslator();
   const inTransaction =
     (runner: TransactionRunner): Store['transaction'] =>
     async (fn) => {
       let wrote = false;
       try {
         return await runner((trx) => fn(cache.wrap(repositories(trx, keyring, now, caps), { cacheReads: false, onWrite: () => (wrote = true) })));
+      } catch (err) {
+        throw await translate(err);
       } finally {
         // A read between the write and the COMMIT may have cached the old value: drop it again.
         if (wrote) cache.invalidate();
       }
     };
-  const transaction = translating(inTransaction((fn) => db.transaction().execute(fn)));
+  const transaction = inTransaction((fn) => db.transaction().execute(fn));
   // The group commit may run on a runner whose fsync leaves the event loop free (SQLite: wal-sync.ts).
-  const group = new GroupCommit<Repositories>(opts.groupTransaction ? inTransaction(opts.groupTransaction) : transaction, { maxBatch: 500, maxWaitMs: 2, lanes: opts.groupLanes ?? 1 });
+  const group = new GroupCommit<Repositories>(opts.groupTransaction ? inTransaction(opts.groupTransaction) : transaction, {
+    maxBatch: 500,
+    maxWaitMs: 2,
+    lanes: opts.groupLanes ?? 1,
+    // With the database away, re-running each job alone only multiplies the failures.
+    failsEveryJob: isStoreUnavailable,
+  });
   return {
-    repos: cache.wrap(translatingRepositories(repositories(db, keyring, now, caps)), { cacheReads: true }),
+    repos: cache.wrap(translatingRepositories(repositories(db, keyring, now, caps), translate), { cacheReads: true }),
     transaction,
-    grouped: translating((fn) => group.run(fn)),
+    grouped: (fn) => group.run(fn),
   };
 }

@@ -34,6 +34,8 @@ export interface TestAppOptions {
   config?: Partial<MailroomConfig>;
   clock?: Clock;
   routes?: boolean;
+  /** PostgreSQL only: the URL Mailroom connects with, from the throw-away database's (e.g. through a proxy). */
+  databaseUrl?: (url: string) => string;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function startTestApp(dialect: Dialect, opts: TestAppOptions = {}):
     },
   });
   let env: Record<string, string> = { MAILROOM_DATA_DIR: dataDir, MAILROOM_ADMIN_EMAIL: ADMIN_EMAIL, MAILROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, MAILROOM_LOG_LEVEL: 'debug', ...(opts.env ?? {}) };
-  if (pgDb) env.DATABASE_URL = pgDb.url;
+  if (pgDb) env.DATABASE_URL = opts.databaseUrl ? opts.databaseUrl(pgDb.url) : pgDb.url;
 
   const open = async () => {
     const config = loadConfig(env, { runWorkers: false, ...(opts.config ?? {}) });

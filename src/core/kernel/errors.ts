@@ -47,6 +47,7 @@ export const ErrorCodes = {
   TARGET_NOT_ALLOWED: 'MAILROOM_E_TARGET_NOT_ALLOWED',
   // Infrastructure
   STORE_UNAVAILABLE: 'MAILROOM_E_STORE_UNAVAILABLE',
+  STORE_FULL: 'MAILROOM_E_STORE_FULL',
   INTERNAL: 'MAILROOM_E_INTERNAL',
 } as const;
 
@@ -92,4 +93,33 @@ export class DuplicateKeyError extends MailroomError {
 
 export function isDuplicateKey(err: unknown): err is DuplicateKeyError {
   return err instanceof DuplicateKeyError;
+}
+
+/** Seconds a caller should wait before trying again while the store is away or full. */
+export const STORE_RETRY_AFTER_SEC = 5;
+
+/**
+ * The store cannot take the request right now (the database is unreachable, a connection was
+ * cut, the disk is full). Nothing was changed; the same request may succeed later. Callers
+ * (HTTP clients, the relay, the workers) retry; nobody is told "done" for work not on disk.
+ */
+export class StoreUnavailableError extends MailroomError {
+  constructor(
+    readonly kind: 'unavailable' | 'full',
+    cause: string,
+  ) {
+    super(
+      kind === 'full' ? ErrorCodes.STORE_FULL : ErrorCodes.STORE_UNAVAILABLE,
+      kind === 'full'
+        ? 'the database cannot grow: the disk is full; nothing was stored; try again once space is freed'
+        : `the database is not reachable right now (${cause}); nothing was stored; try again shortly`,
+      { retryAfterSec: STORE_RETRY_AFTER_SEC },
+    );
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Whether a failure is the store being away or full (transient: retry later, nothing changed). */
+export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
+  return err instanceof StoreUnavailableError;
 }

@@ -136,6 +136,12 @@ export interface MessageRepository {
   claim(opts: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<ClaimedMessage[]>;
   /** Returns claims whose lease ended (a crashed worker's) to the queue; the count returned. */
   releaseExpiredLeases(now: number): Promise<number>;
+  /**
+   * Returns `owner`'s claims except `keep` to the queue: a claim whose commit went through
+   * while its answer was lost (a cut connection) leaves rows leased to a worker that does not
+   * know it has them.
+   */
+  releaseLeasesOf(owner: string, keep: readonly string[], now: number): Promise<number>;
   /** Writes an attempt's outcome if `leaseOwner` still holds the message; false otherwise. */
   completeAttempt(w: AttemptWrite): Promise<boolean>;
   /** Messages not yet final, by status, and when the longest-waiting due one became due (null: none is due). */

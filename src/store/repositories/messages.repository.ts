@@ -194,6 +194,18 @@ const row = <T extends object>(o: T): T => {
 };
 
 
+/** Messages being sent go back to the queue (deferred when an attempt was already made). */
+const releaseLeases = (db: Kysely<DB>, now: number) =>
+  db
+    .updateTable('messages')
+    .set((eb) => ({
+      status: eb.case().when('attempt_count', '=', 0).then('queued').else('deferred').end(),
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+    }))
+    .where('status', '=', 'sending');
+
 export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): MessageRepository {
   const claimTemplate = claimFor(caps);
   const filtered = (f: MessageFilter) => {
@@ -285,18 +297,13 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
         .sort((a, b) => b.priority - a.priority || a.nextAttemptAt - b.nextAttemptAt);
     },
     async releaseExpiredLeases(now) {
-      const res = await db
-        .updateTable('messages')
-        .set((eb) => ({
-          status: eb.case().when('attempt_count', '=', 0).then('queued').else('deferred').end(),
-          lease_owner: null,
-          lease_until: null,
-          updated_at: now,
-        }))
-        .where('status', '=', 'sending')
-        .where('lease_until', '<', now)
-        .executeTakeFirst();
+      const res = await releaseLeases(db, now).where('lease_until', '<', now).executeTakeFirst();
       return Number(res.numUpdatedRows);
+    },
+    async releaseLeasesOf(owner, keep, now) {
+      let q = releaseLeases(db, now).where('lease_owner', '=', owner);
+      if (keep.length) q = q.where('id', 'not in', keep);
+      return Number((await q.executeTakeFirst()).numUpdatedRows);
     },
     async completeAttempt(w) {
       const res = await completeMessage(
