@@ -26,6 +26,13 @@ export interface AttemptReport {
   /** The final reply on success (e.g. "250 2.0.0 Ok: queued as …"). */
   response?: string;
   code?: number;
+  /**
+   * The server may already have accepted the message although the attempt did not end with
+   * its acceptance: the whole message went out (the final dot) and then the connection ended,
+   * the send timeout passed, or the reply did not fit. `reason` says which, in plain words.
+   * Another attempt may deliver a second copy (see stopsRetrying).
+   */
+  possibleDuplicate?: { reason: string };
 }
 
 export interface RecipientOutcome extends RecipientReply {
@@ -44,9 +51,23 @@ export function enhancedCodeOf(response: string | null | undefined): string | nu
   return m ? m[1] : null;
 }
 
-/** A failure with a 5xx reply is permanent; everything else (4xx, network, timeout, TLS, config) is worth another try. */
+/**
+ * A failure with a 5xx reply is permanent; everything else (4xx, network, timeout, TLS, config,
+ * a protocol violation — whose code is whatever the peer sent out of turn) is worth another try.
+ */
 export function isPermanentFailure(f: NonNullable<AttemptReport['failure']>): boolean {
-  return f.kind !== 'network' && f.kind !== 'timeout' && f.kind !== 'tls' && f.kind !== 'config' && isPermanentCode(f.code);
+  return f.kind !== 'network' && f.kind !== 'timeout' && f.kind !== 'tls' && f.kind !== 'config' && f.kind !== 'protocol' && isPermanentCode(f.code);
+}
+
+/**
+ * Whether an attempt ends the message's automatic retries although no server refused it: the
+ * peer received the whole message and then broke the protocol (a 354 to the final dot, say).
+ * Such a peer has most likely kept the message and will answer the same way next time, so
+ * every retry would deliver another copy (about 290 in three days on the default schedule).
+ * A connection lost or a timeout after the dot is still retried: the copy is flagged, not held.
+ */
+export function stopsRetrying(report: AttemptReport): boolean {
+  return Boolean(report.possibleDuplicate) && report.failure?.kind === 'protocol';
 }
 
 /** Classifies every pending recipient of one attempt. */
@@ -61,7 +82,7 @@ export function classifyAttempt(pending: readonly string[], report: AttemptRepor
     if (no) return { ...no, address, status: isPermanentCode(no.code) ? 'rejected' : 'deferred' };
     const f = report.failure;
     if (!f) return { address, code: null, enhancedCode: null, response: 'the server neither accepted nor refused this recipient', status: 'deferred' };
-    return { address, code: f.code, enhancedCode: f.enhancedCode, response: f.message, status: isPermanentFailure(f) ? 'rejected' : 'deferred' };
+    return { address, code: f.code, enhancedCode: f.enhancedCode, response: f.message, status: isPermanentFailure(f) || stopsRetrying(report) ? 'rejected' : 'deferred' };
   });
   const n = (s: RecipientStatus) => recipients.filter((r) => r.status === s).length;
   const outcome: AttemptOutcome =

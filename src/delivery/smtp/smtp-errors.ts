@@ -1,12 +1,8 @@
 import { enhancedCodeOf, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
+import type { SmtpFailure } from './guarded-connection.js';
 
-/** nodemailer's error as far as classification needs it. */
-interface SmtpError extends Error {
-  code?: string;
-  originalCode?: string;
-  responseCode?: number;
-  response?: string;
-  command?: string;
+/** nodemailer's error as far as classification needs it, with what the guarded pool adds. */
+interface SmtpError extends SmtpFailure {
   rejectedErrors?: SmtpError[];
   recipient?: string;
 }
@@ -14,6 +10,7 @@ interface SmtpError extends Error {
 const TLS_WORDS = /certificate|self[- ]signed|ssl|tls|handshake|CERT_|ERR_TLS|unable to verify|wrong version number/i;
 
 function kindOf(err: SmtpError): FailureKind {
+  if (err.protocolViolation) return 'protocol';
   const codes = `${err.code ?? ''} ${err.originalCode ?? ''}`;
   if (/ETLS/.test(codes) || TLS_WORDS.test(codes) || (err.code === 'ESOCKET' && TLS_WORDS.test(err.message))) return 'tls';
   if (/ETIMEDOUT|ETIMEOUT/.test(codes) || /timeout|timed out/i.test(err.message)) return 'timeout';
@@ -52,8 +49,16 @@ export function reportFromError(raw: unknown, hint?: string): AttemptReport {
     return { accepted: [], rejected: err.rejectedErrors.map((e) => reply(String(e.recipient ?? ''), e)) };
   }
   const kind = kindOf(err);
-  let message = err.response ? `${err.command ? `${err.command}: ` : ''}${err.response}` : err.message;
-  if (kind === 'tls' && hint) message = `${hint}: ${message}`;
+  let message = err.response && !err.protocolViolation ? `${err.command ? `${err.command}: ` : ''}${err.response}` : err.message;
+  // An explanation in plain words (e.g. "the server does not offer STARTTLS") replaces the trust hint.
+  if (err.explanation) message = `${err.explanation} (the server said: ${message})`;
+  else if (kind === 'tls' && hint) message = `${hint}: ${message}`;
   if (kind === 'timeout') message = `timed out: ${err.message}`;
-  return { accepted: [], rejected: [], failure: { kind, code: err.responseCode ?? null, enhancedCode: enhancedCodeOf(err.response), message } };
+  const report: AttemptReport = { accepted: [], rejected: [], failure: { kind, code: err.responseCode ?? null, enhancedCode: enhancedCodeOf(err.response), message } };
+  if (err.possibleDuplicate && report.failure) {
+    // Said in the message too, so the log and the UI show it wherever they show the error.
+    report.failure.message += ` — possible duplicate: ${err.possibleDuplicate}`;
+    report.possibleDuplicate = { reason: err.possibleDuplicate };
+  }
+  return report;
 }

@@ -1,5 +1,4 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
 import { rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
@@ -8,6 +7,7 @@ import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../../core/senders/servers.js';
 import { buildMailOptions } from './mail-options.js';
+import { GuardedPool, type GuardedPoolOptions } from './pool.js';
 import type { DkimSigner } from '../dkim-signer.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
@@ -55,34 +55,42 @@ export function tlsOptions(smtp: SmtpSettings): ConnectionOptions {
   };
 }
 
-/** nodemailer pool options for one account on one server. Exported for tests and diagnostics. */
-export function poolOptions(target: SendTarget, password: string | undefined): SMTPPool.Options {
+/**
+ * Pool options for one account on one server. Exported for tests and diagnostics. The connect
+ * and send timeouts bound each phase's total time (GuardedConnection): 30 s to connect + 30 s
+ * to send = at most 60 s for an attempt on a new connection, however slowly the server trickles.
+ */
+export function poolOptions(target: SendTarget, password: string | undefined): GuardedPoolOptions {
   const smtp = target.server.smtp;
   const credentials = password !== undefined && password !== '';
   if (credentials && smtp.security === 'none') {
     // Never AUTH in plain text: the account validation refuses this too; this is the backstop.
     throw Object.assign(new Error(`server "${target.server.name}" has security "none" but the account has a password: refusing to send credentials unencrypted`), { code: 'ETLS' });
   }
+  const connectMs = smtp.connectTimeoutSec * 1000;
+  const sendMs = smtp.sendTimeoutSec * 1000;
   return {
-    pool: true,
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.security === 'tls',
-    ignoreTLS: smtp.security === 'none',
-    // With credentials, TLS before AUTH or no session at all (no STARTTLS-stripping fallback).
-    requireTLS: smtp.security === 'starttls' && (credentials || smtp.requireTls),
+    connection: {
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.security === 'tls',
+      ignoreTLS: smtp.security === 'none',
+      // With credentials, TLS before AUTH or no session at all (no STARTTLS-stripping fallback).
+      requireTLS: smtp.security === 'starttls' && (credentials || smtp.requireTls),
+      // nodemailer's own bounds for DNS, TCP, the greeting and the TLS handshake; the guard bounds the rest.
+      connectionTimeout: connectMs,
+      greetingTimeout: connectMs,
+      dnsTimeout: connectMs,
+      // Per-byte inactivity only as a backstop: the phases have total deadlines, idle connections QUIT first.
+      socketTimeout: Math.max(connectMs, sendMs) + 120_000,
+      tls: tlsOptions(smtp),
+      logger: false,
+      debug: false,
+    },
     ...(credentials ? { auth: { user: effectiveLogin(target.account), pass: password } } : {}),
     maxConnections: smtp.maxConnections,
-    maxMessages: Infinity,
-    connectionTimeout: smtp.connectTimeoutSec * 1000,
-    greetingTimeout: smtp.connectTimeoutSec * 1000,
-    socketTimeout: smtp.sendTimeoutSec * 1000,
-    dnsTimeout: smtp.connectTimeoutSec * 1000,
-    tls: tlsOptions(smtp),
-    disableFileAccess: true,
-    disableUrlAccess: true,
-    logger: false,
-    debug: false,
+    connectTimeoutMs: connectMs,
+    sendTimeoutMs: sendMs,
   };
 }
 
@@ -120,7 +128,8 @@ export class SmtpTransports {
           this.deps.logger.warn({ serverId: target.server.id, host: smtp.host }, `server "${target.server.name}" trusts ANY TLS certificate: its identity is not verified`);
         }
         const password = await this.deps.password(target.account);
-        return nodemailer.createTransport(poolOptions(target, password));
+        // For a transport object, `defaults` is where nodemailer takes the file/URL sandbox from.
+        return nodemailer.createTransport(new GuardedPool(poolOptions(target, password)), { disableFileAccess: true, disableUrlAccess: true });
       })(),
     };
     // A failed build (unresolvable secret) is retried at the next attempt, not cached.
