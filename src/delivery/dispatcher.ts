@@ -64,6 +64,7 @@ export class Dispatcher {
   private wakeRequested = false;
   private loop: Promise<void> | null = null;
   private lastReap = 0;
+  private lastRenewal = 0;
   private readonly o: Required<Omit<DispatcherOptions, 'ctx' | 'capabilities' | 'logger' | 'deliverer'>>;
 
   constructor(private readonly opts: DispatcherOptions) {
@@ -79,6 +80,7 @@ export class Dispatcher {
     if (this.running) return;
     // One process owns a SQLite file: whatever is still "sending" was claimed by a process that died.
     if (!this.opts.capabilities.multiWriter) await this.ctx.store.repos.messages.releaseExpiredLeases(Number.MAX_SAFE_INTEGER);
+    this.lastRenewal = this.ctx.clock.now();
     if (opts.loop === false) return;
     this.running = true;
     this.loop = this.run();
@@ -152,6 +154,13 @@ export class Dispatcher {
       this.lastReap = now;
       const n = await repos.messages.releaseExpiredLeases(now);
       if (n) this.opts.logger.warn({ count: n }, 'returned messages whose worker lease ended to the queue');
+    }
+    // An attempt may outlast a lease (connect + send timeouts up to 600 s, plus waiting for a pooled
+    // connection): keep the leases of what is still in flight, so no worker takes a message over
+    // while this one is still sending it.
+    if (this.inFlightIds.size && now - this.lastRenewal >= this.o.leaseMs / 3) {
+      this.lastRenewal = now;
+      await this.ctx.store.grouped((r) => r.messages.renewLeases(this.owner, [...this.inFlightIds], now + this.o.leaseMs));
     }
     if (this.claimsInDoubt) {
       const n = await repos.messages.releaseLeasesOf(this.owner, [...this.inFlightIds], now);
@@ -271,7 +280,11 @@ export class Dispatcher {
       code: report.failure?.code ?? (outcome === 'sent' ? (report.code ?? null) : (first && 'code' in first ? first.code : null)),
       enhancedCode: report.failure?.enhancedCode ?? (outcome === 'sent' ? (recipients[0]?.enhancedCode ?? null) : (first?.enhancedCode ?? null)),
       response: report.failure?.message ?? (outcome === 'sent' ? (report.response ?? recipients[0]?.response ?? null) : (first && 'response' in first ? first.response : null)),
+      possibleDuplicate: report.possibleDuplicate?.reason ?? null,
     };
+    if (attempt.possibleDuplicate) {
+      this.opts.logger.warn({ messageId: m.id, reason: attempt.possibleDuplicate, retried: status === 'deferred' }, 'possible duplicate: the server may already have this message');
+    }
     await this.finish(m, { status, nextAttemptAt, attemptCount, lastError, attempt, recipients, accountId: attempt.accountId, serverId: attempt.serverId });
   }
 
@@ -313,7 +326,8 @@ export class Dispatcher {
   private publishOutcome(messageId: string, write: AttemptWrite): void {
     const events: MessageEvent[] = [];
     if (write.attempt) {
-      events.push({ type: 'message.attempted', messageId, at: write.now, outcome: write.attempt.outcome, durationMs: write.attempt.durationMs, accountId: write.attempt.accountId });
+      const a = write.attempt;
+      events.push({ type: 'message.attempted', messageId, at: write.now, outcome: a.outcome, durationMs: a.durationMs, accountId: a.accountId, possibleDuplicate: a.possibleDuplicate !== null });
     }
     const type = STATUS_EVENTS[write.status];
     if (type) events.push({ type, messageId, at: write.now, reason: write.lastError, ...(write.status === 'deferred' ? { nextAttemptAt: write.nextAttemptAt } : {}) });

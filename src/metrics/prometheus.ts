@@ -20,6 +20,7 @@ export function prometheusMetrics(deps: { ctx: CoreContext; logger: Logger; outb
   const registry = new Registry();
   const accepted = new Counter({ name: 'mailroom_messages_accepted_total', help: 'Messages accepted into the outbox, by source', labelNames: ['source'], registers: [registry] });
   const attempts = new Counter({ name: 'mailroom_delivery_attempts_total', help: 'Delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
+  const duplicates = new Counter({ name: 'mailroom_delivery_possible_duplicates_total', help: 'Attempts after which the server may already hold the message (a retry may deliver a second copy)', registers: [registry] });
   const finished = new Counter({ name: 'mailroom_messages_finished_total', help: 'Messages that reached a final status', labelNames: ['status'], registers: [registry] });
   const attemptSeconds = new Histogram({
     name: 'mailroom_delivery_attempt_seconds',
@@ -35,6 +36,7 @@ export function prometheusMetrics(deps: { ctx: CoreContext; logger: Logger; outb
       case 'message.attempted':
         attempts.inc({ outcome: e.outcome });
         attemptSeconds.observe(e.durationMs / 1000);
+        if (e.possibleDuplicate) duplicates.inc();
         return;
       case 'message.sent':
       case 'message.failed':

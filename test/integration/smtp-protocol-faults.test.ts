@@ -97,6 +97,7 @@ function outgoing(t: SendTarget, subject: string, to = 'rcpt@example.net'): Outg
     lastError: null,
     messageIdHeader: `<${id}@example.com>`,
     sentAt: null,
+    possibleDuplicate: false,
     createdAt: T0,
     updatedAt: T0,
     pending: [],

@@ -44,6 +44,8 @@ export interface MessageAttempted extends EventBase {
   outcome: 'sent' | 'partial' | 'deferred' | 'failed' | 'logged';
   durationMs: number;
   accountId: string | null;
+  /** The server may already hold the message although the attempt did not end in its acceptance. */
+  possibleDuplicate: boolean;
 }
 
 /** The message's status changed after an attempt, an expiry, or an operator's action. */

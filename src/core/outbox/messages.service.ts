@@ -87,6 +87,7 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     sentAt: null,
     createdAt: now,
     updatedAt: now,
+    possibleDuplicate: false,
   };
   const recipients: RecipientRecord[] = envelopeRecipients([
     { kind: 'to', list: sub.to },

@@ -46,6 +46,11 @@ export interface MessageRecord {
   sentAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * An attempt may have delivered the message although it did not end with the server's
+   * acceptance (see the attempts' possibleDuplicate): a retry may deliver a second copy.
+   */
+  possibleDuplicate: boolean;
 }
 
 export interface RecipientRecord {
@@ -70,6 +75,8 @@ export interface AttemptRecord {
   code: number | null;
   enhancedCode: string | null;
   response: string | null;
+  /** Why the server may already hold the message after this attempt; null when it cannot. */
+  possibleDuplicate: string | null;
 }
 
 export interface MessageFilter {
@@ -142,6 +149,8 @@ export interface MessageRepository {
    * know it has them.
    */
   releaseLeasesOf(owner: string, keep: readonly string[], now: number): Promise<number>;
+  /** Extends `owner`'s leases on `ids` (attempts still running) to `leaseUntil`. */
+  renewLeases(owner: string, ids: readonly string[], leaseUntil: number): Promise<number>;
   /** Writes an attempt's outcome if `leaseOwner` still holds the message; false otherwise. */
   completeAttempt(w: AttemptWrite): Promise<boolean>;
   /** Messages not yet final, by status, and when the longest-waiting due one became due (null: none is due). */

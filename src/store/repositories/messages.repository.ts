@@ -44,6 +44,7 @@ function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     sentAt: r.sent_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    possibleDuplicate: r.possible_duplicate === 1,
   };
 }
 
@@ -84,6 +85,7 @@ function toRow(m: MessageRecord): MessagesTable {
     sent_at: m.sentAt,
     created_at: m.createdAt,
     updated_at: m.updatedAt,
+    possible_duplicate: m.possibleDuplicate ? 1 : 0,
   };
 }
 
@@ -112,6 +114,7 @@ function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
     code: r.code,
     enhancedCode: r.enhanced_code,
     response: r.response,
+    possibleDuplicate: r.possible_duplicate,
   };
 }
 
@@ -125,7 +128,7 @@ const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
 const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
 const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
 const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
-const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response'] as const;
+const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate'] as const;
 const insertMessage = queryTemplate<keyof MessagesTable>((db, slot) => db.insertInto('messages').values(slots(MESSAGE_COLUMNS, slot) as never));
 /**
  * A message's recipients go in with multi-row INSERTs of 64, 32 … 1 rows (13 recipients: 8 + 4
@@ -142,10 +145,23 @@ const insertRecipients = new Map(
   }),
 );
 const insertAttempt = queryTemplate<(typeof ATTEMPT_COLUMNS)[number]>((db, slot) => db.insertInto('attempts').values(slots(ATTEMPT_COLUMNS, slot) as never));
-const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 'sent' | 'account' | 'server' | 'now' | 'id' | 'owner'>((db, slot) =>
+const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 'sent' | 'account' | 'server' | 'now' | 'id' | 'owner' | 'dup'>((db, slot) =>
   db
     .updateTable('messages')
-    .set({ status: slot('status'), next_attempt_at: slot('next'), attempt_count: slot('count'), last_error: slot('error'), sent_at: slot('sent'), account_id: slot('account'), server_id: slot('server'), lease_owner: null, lease_until: null, updated_at: slot('now') })
+    .set({
+      status: slot('status'),
+      next_attempt_at: slot('next'),
+      attempt_count: slot('count'),
+      last_error: slot('error'),
+      sent_at: slot('sent'),
+      account_id: slot('account'),
+      server_id: slot('server'),
+      lease_owner: null,
+      lease_until: null,
+      updated_at: slot('now'),
+      // Sticky: a later success does not clear it (two copies may have arrived).
+      possible_duplicate: sql<number>`case when ${slot('dup')} = 1 then 1 else possible_duplicate end`,
+    })
     .where('id', '=', slot('id'))
     .where('lease_owner', '=', slot('owner'))
     .where('status', '=', 'sending'),
@@ -300,6 +316,11 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
       const res = await releaseLeases(db, now).where('lease_until', '<', now).executeTakeFirst();
       return Number(res.numUpdatedRows);
     },
+    async renewLeases(owner, ids, leaseUntil) {
+      if (!ids.length) return 0;
+      const res = await db.updateTable('messages').set({ lease_until: leaseUntil }).where('lease_owner', '=', owner).where('status', '=', 'sending').where('id', 'in', ids).executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
     async releaseLeasesOf(owner, keep, now) {
       let q = releaseLeases(db, now).where('lease_owner', '=', owner);
       if (keep.length) q = q.where('id', 'not in', keep);
@@ -308,7 +329,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
     async completeAttempt(w) {
       const res = await completeMessage(
         db,
-        row({ status: w.status, next: w.nextAttemptAt, count: w.attemptCount, error: w.lastError, sent: w.sentAt, account: w.accountId, server: w.serverId, now: w.now, id: w.messageId, owner: w.leaseOwner }),
+        row({ status: w.status, next: w.nextAttemptAt, count: w.attemptCount, error: w.lastError, sent: w.sentAt, account: w.accountId, server: w.serverId, now: w.now, id: w.messageId, owner: w.leaseOwner, dup: w.attempt?.possibleDuplicate ? 1 : 0 }),
       );
       if (Number(res.numAffectedRows ?? 0) === 0) return false;
       for (const r of w.recipients) {
@@ -316,7 +337,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
       }
       if (w.attempt) {
         const a = w.attempt;
-        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response }));
+        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response, possible_duplicate: a.possibleDuplicate }));
       }
       return true;
     },

@@ -1,4 +1,4 @@
-import type { JsonText, Millis } from './columns.js';
+import type { Flag, JsonText, Millis } from './columns.js';
 
 /**
  * One row per message: the queue entry AND the email log entry (one source of truth).
@@ -52,6 +52,8 @@ export interface MessagesTable {
   sent_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
+  /** 1 once an attempt may have delivered the message without Mailroom knowing (sticky). */
+  possible_duplicate: Flag;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */
@@ -81,6 +83,8 @@ export interface AttemptsTable {
   code: number | null;
   enhanced_code: string | null;
   response: string | null;
+  /** Why the server may already hold the message after this attempt; null when it cannot. */
+  possible_duplicate: string | null;
 }
 
 export interface OutboxTables {
