@@ -3,6 +3,10 @@
  * CSRF header on writes. Every failure becomes an ApiError whose message is the API's own
  * message, so pages show people what the server said rather than "request failed".
  */
+import type { ErrorResponse } from '../../src/http/api-types.js';
+
+/** The shapes of the API's answers: declared once, beside the server that sends them. */
+export type * from '../../src/http/api-types.js';
 
 export class ApiError extends Error {
   readonly code: string;
@@ -35,7 +39,7 @@ export function notifyChanged(): void {
   window.dispatchEvent(new Event('mailroom:changed'));
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+export type Query = Record<string, string | number | boolean | null | undefined>;
 
 export function withQuery(path: string, query?: Query): string {
   if (!query) return path;
@@ -45,10 +49,8 @@ export function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-interface ErrorBody {
-  error?: { code?: string; message?: string; details?: unknown };
-  message?: string;
-}
+/** Mailroom's error body, or whatever a proxy in front of it answered. */
+type ErrorBody = Partial<ErrorResponse> & { message?: string };
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };

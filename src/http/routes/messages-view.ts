@@ -1,9 +1,10 @@
 import { displayMailbox } from '../../core/outbox/messages.js';
 import type { MessageDetail } from '../../core/outbox/messages.service.js';
 import type { MessageRecord } from '../../core/outbox/ports.js';
+import type { MessageDetail as MessageDetailView, MessageSummary, OnServer } from '../api-types.js';
 
 /** A message as the log list shows it: no bodies, no lease internals. */
-export function messageSummary(m: MessageRecord) {
+export function messageSummary(m: MessageRecord): OnServer<MessageSummary> {
   return {
     id: m.id,
     direction: m.direction,
@@ -36,7 +37,7 @@ export function messageSummary(m: MessageRecord) {
 }
 
 /** One message in full: bodies, headers, routing, every recipient's outcome and every attempt. */
-export function messageDetail(m: MessageDetail) {
+export function messageDetail(m: MessageDetail): OnServer<MessageDetailView> {
   return {
     ...messageSummary(m),
     envelopeFrom: m.envelopeFrom,

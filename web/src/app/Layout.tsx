@@ -1,0 +1,80 @@
+import { useState, type ReactNode } from 'react';
+import type { Permission } from '../api.js';
+import { useSession } from '../features/access/session.js';
+import { SetupBanner } from '../features/setup/SetupBanner.js';
+import { Link, useLocation } from '../router.js';
+
+interface NavItem {
+  to: string;
+  label: string;
+  needs?: Permission;
+}
+
+const NAV: NavItem[] = [
+  { to: '/messages', label: 'Email log' },
+  { to: '/servers', label: 'Mail servers' },
+  { to: '/accounts', label: 'Accounts' },
+  { to: '/routing', label: 'Routing' },
+  { to: '/domains', label: 'Domains' },
+  { to: '/settings', label: 'Settings' },
+  { to: '/setup', label: 'Setup wizard', needs: 'admin' },
+  { to: '/audit', label: 'Audit log' },
+  { to: '/users', label: 'Users', needs: 'admin' },
+  { to: '/api-keys', label: 'API keys', needs: 'admin' },
+];
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { path } = useLocation();
+  const session = useSession();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const who = session.info.user?.email ?? session.info.principal.label;
+  const role = session.info.user?.role ?? session.info.principal.role;
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className={menuOpen ? 'sidebar open' : 'sidebar'}>
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ✉
+          </span>
+          <span>Mailroom</span>
+          <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>
+            Menu
+          </button>
+        </div>
+        <nav id="main-nav" aria-label="Main">
+          <ul>
+            {NAV.filter((n) => !n.needs || session.can(n.needs)).map((n) => {
+              const active = path === n.to || path.startsWith(`${n.to}/`);
+              return (
+                <li key={n.to}>
+                  <Link to={n.to} aria-current={active ? 'page' : undefined} className={active ? 'active' : undefined} onClick={() => setMenuOpen(false)}>
+                    {n.label}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+        <div className="whoami">
+          <span className="whoami-name" title={who}>
+            {who}
+          </span>
+          {role ? <span className="badge badge-neutral">{role}</span> : null}
+          <button type="button" className="btn btn-small" onClick={() => void session.logout()}>
+            Log out
+          </button>
+        </div>
+      </aside>
+      <div className="content">
+        <SetupBanner />
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import { useEffect } from 'react';
+import { api, type SetupStatus } from '../api.js';
+import { ApiKeys } from '../features/access/ApiKeys.js';
+import { useSession } from '../features/access/session.js';
+import { Users } from '../features/access/Users.js';
+import { Audit } from '../features/audit/Audit.js';
+import { MessageDetail } from '../features/outbox/MessageDetail.js';
+import { Messages } from '../features/outbox/Messages.js';
+import { Routing } from '../features/routing/Routing.js';
+import { Settings } from '../features/routing/Settings.js';
+import { AccountEdit } from '../features/senders/AccountEdit.js';
+import { Accounts } from '../features/senders/Accounts.js';
+import { Domains } from '../features/senders/Domains.js';
+import { ServerEdit } from '../features/senders/ServerEdit.js';
+import { Servers } from '../features/senders/Servers.js';
+import { Setup } from '../features/setup/Setup.js';
+import { Link, match, navigate, useLocation } from '../router.js';
+import { Empty, Spinner } from '../ui/index.js';
+
+/** "/" sends an admin to the wizard while setup is incomplete, everyone else to the log. */
+function Home() {
+  const { can } = useSession();
+  useEffect(() => {
+    let live = true;
+    const go = (to: string) => live && navigate(to, { replace: true });
+    if (!can('admin')) go('/messages');
+    else
+      // Only a missing server or account needs the wizard; other gaps are shown by the banner.
+      api.get<SetupStatus>('/setup/status').then(
+        (s) => go(s.missing.some((m) => m.code === 'no_server' || m.code === 'no_active_account') ? '/setup' : '/messages'),
+        () => go('/messages'),
+      );
+    return () => {
+      live = false;
+    };
+  }, [can]);
+  return <Spinner />;
+}
+
+function NotFound() {
+  return (
+    <Empty title="There is no such page">
+      <Link to="/messages">Go to the email log</Link>
+    </Empty>
+  );
+}
+
+export function Routes() {
+  const { path } = useLocation();
+  let p: Record<string, string> | null;
+  if (path === '/' || path === '') return <Home />;
+  if (match('/setup', path)) return <Setup />;
+  if (match('/messages', path)) return <Messages />;
+  if ((p = match('/messages/:id', path))) return <MessageDetail key={p.id} id={p.id} />;
+  if (match('/servers', path)) return <Servers />;
+  if ((p = match('/servers/:id', path))) return <ServerEdit key={p.id} id={p.id} />;
+  if (match('/accounts', path)) return <Accounts />;
+  if ((p = match('/accounts/:id', path))) return <AccountEdit key={p.id} id={p.id} />;
+  if (match('/routing', path)) return <Routing />;
+  if (match('/domains', path)) return <Domains />;
+  if (match('/settings', path)) return <Settings />;
+  if (match('/audit', path)) return <Audit />;
+  if (match('/users', path)) return <Users />;
+  if (match('/api-keys', path)) return <ApiKeys />;
+  return <NotFound />;
+}

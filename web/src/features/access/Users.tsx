@@ -1,0 +1,139 @@
+import { useState, type FormEvent } from 'react';
+import { api, type Role, type User } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useAction } from '../../hooks.js';
+import { useList } from '../../lists.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, Field, ListState, Notice, PageHeader } from '../../ui/index.js';
+import { ResetPassword } from './ResetPassword.js';
+import { useSession } from './session.js';
+
+const ROLE_HELP: Record<Role, string> = {
+  admin: 'everything',
+  operator: 'send, read logs, retry and cancel',
+  viewer: 'read only',
+};
+
+export function Users() {
+  const { info } = useSession();
+  const users = useList<User>('/users');
+  const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
+  const create = useAction();
+  const change = useAction();
+  const [done, setDone] = useState<string | null>(null);
+  const [resetting, setResetting] = useState<string | null>(null);
+  const isSelf = (u: User) => u.id === info.user?.id;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const u = await create.run(() => api.post<User>('/users', { email: form.email.trim(), name: form.name.trim() || null, role: form.role, password: form.password }));
+    if (u) {
+      setForm({ email: '', name: '', role: 'viewer', password: '' });
+      users.reload();
+    }
+  };
+  const patch = async (u: User, body: Record<string, unknown>) => {
+    setDone(null);
+    const saved = await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body }));
+    if (saved) {
+      if ('disabled' in body) setDone(saved.disabled ? `${u.email} is disabled and signed out; they cannot sign in until enabled.` : `${u.email} can sign in again.`);
+      users.reload();
+    }
+  };
+  const remove = async (u: User) => {
+    if (await change.run(() => api.del(`/users/${u.id}`).then(() => true))) users.reload();
+  };
+
+  return (
+    <>
+      <PageHeader title="Users" subtitle="People who sign in to this admin UI." />
+      <ErrorBox error={change.error} title="Not changed" />
+      {done ? <Notice kind="success">{done}</Notice> : null}
+      <ListState list={users} empty={<Empty title="No users" />}>
+        <DataTable
+          rows={users.items}
+          rowKey={(u) => u.id}
+          columns={[
+            {
+              header: 'User',
+              cell: (u) => (
+                <>
+                  {u.email} {isSelf(u) ? <Badge kind="info">you</Badge> : null}
+                  {u.name ? <div className="muted small">{u.name}</div> : null}
+                </>
+              ),
+            },
+            {
+              header: 'Role',
+              cell: (u) => (
+                <select aria-label={`Role of ${u.email}`} value={u.role} disabled={isSelf(u) || change.busy} onChange={(e) => void patch(u, { role: e.target.value })}>
+                  <option value="admin">admin</option>
+                  <option value="operator">operator</option>
+                  <option value="viewer">viewer</option>
+                </select>
+              ),
+            },
+            { header: 'State', cell: (u) => (u.disabled ? <Badge kind="bad">disabled</Badge> : <Badge kind="ok">active</Badge>) },
+            { header: 'Created', cell: (u) => formatDate(u.createdAt) },
+          ]}
+          actions={(u) =>
+            !isSelf(u) ? (
+              <>
+                <button type="button" className="btn btn-small" aria-expanded={resetting === u.id} onClick={() => setResetting(resetting === u.id ? null : u.id)}>
+                  Reset password<span className="sr-only"> of {u.email}</span>
+                </button>
+                <button type="button" className="btn btn-small" onClick={() => void patch(u, { disabled: !u.disabled })} disabled={change.busy}>
+                  {u.disabled ? 'Enable' : 'Disable'}
+                  <span className="sr-only"> {u.email}</span>
+                </button>
+                <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}?`} onConfirm={() => void remove(u)} />
+              </>
+            ) : null
+          }
+          below={(u) =>
+            resetting === u.id ? (
+              <tr className="subrow">
+                <td colSpan={5}>
+                  <ResetPassword
+                    user={u}
+                    onCancel={() => setResetting(null)}
+                    onDone={(m) => {
+                      setResetting(null);
+                      setDone(m);
+                    }}
+                  />
+                </td>
+              </tr>
+            ) : null
+          }
+        />
+      </ListState>
+      <form className="card form" onSubmit={submit} aria-labelledby="new-user-h">
+        <h2 id="new-user-h">Add a user</h2>
+        <div className="form-grid">
+          <Field label="Email" id="user-email">
+            <input id="user-email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} autoComplete="off" />
+          </Field>
+          <Field label="Name" id="user-name">
+            <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+          </Field>
+          <Field label="Role" id="user-role" hint={ROLE_HELP[form.role]}>
+            <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+              <option value="viewer">viewer</option>
+              <option value="operator">operator</option>
+              <option value="admin">admin</option>
+            </select>
+          </Field>
+          <Field label="Initial password" id="user-password">
+            <input id="user-password" type="password" required value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} autoComplete="new-password" />
+          </Field>
+        </div>
+        <ErrorBox error={create.error} title="Not created" />
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={create.busy}>
+            {create.busy ? 'Adding…' : 'Add user'}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}

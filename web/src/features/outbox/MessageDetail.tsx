@@ -1,0 +1,175 @@
+import { useState } from 'react';
+import { api, type MailAccount, type MessageDetail as Message } from '../../api.js';
+import { formatDate, smtpReply } from '../../format.js';
+import { useAction, useInterval, useResource } from '../../hooks.js';
+import { useList } from '../../lists.js';
+import { Link } from '../../router.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Notice, PageHeader, Spinner, StatusChip } from '../../ui/index.js';
+import { PossibleDuplicateBadge, PossibleDuplicateNotice } from './PossibleDuplicate.js';
+import { useSession } from '../access/session.js';
+import { MessageContent } from './MessageContent.js';
+import { CANCELLABLE, isFinal, RETRYABLE } from './statuses.js';
+
+/** One message: status, routing, every recipient's outcome, every attempt, and its content. */
+export function MessageDetail({ id }: { id: string }) {
+  const { can } = useSession();
+  const msg = useResource(() => api.get<Message>(`/messages/${encodeURIComponent(id)}`), [id]);
+  const accounts = useList<MailAccount>('/accounts');
+  const [done, setDone] = useState<string | null>(null);
+  const action = useAction();
+  const m = msg.data;
+  // While the message is still on its way, keep the page current.
+  useInterval(msg.reload, 2000, !!m && !isFinal(m.status));
+
+  const act = async (what: 'retry' | 'cancel') => {
+    setDone(null);
+    const r = await action.run(async () => {
+      await api.post(`/messages/${encodeURIComponent(id)}/${what}`, {});
+      return true;
+    });
+    if (r) {
+      setDone(what === 'retry' ? 'Queued for another attempt.' : 'Cancelled.');
+      msg.reload();
+    }
+  };
+  const accountLabel = (aid: string | null) => (aid ? (accounts.items.find((a) => a.id === aid)?.address ?? aid) : '—');
+
+  if (msg.loading && !m) return <Spinner />;
+  if (!m) return <ErrorBox error={msg.error ?? 'Message not found'} />;
+
+  return (
+    <>
+      <PageHeader
+        title={m.subject || '(no subject)'}
+        subtitle={<Link to="/messages">← Email log</Link>}
+        actions={
+          can('operate') ? (
+            <>
+              {RETRYABLE.includes(m.status) ? (
+                m.possibleDuplicate ? (
+                  <ConfirmButton label="Retry" question="The server may already have this message. Send it again?" onConfirm={() => void act('retry')} busy={action.busy} className="btn" />
+                ) : (
+                  <button type="button" className="btn" onClick={() => void act('retry')} disabled={action.busy}>
+                    Retry
+                  </button>
+                )
+              ) : null}
+              {CANCELLABLE.includes(m.status) ? (
+                <button type="button" className="btn btn-danger" onClick={() => void act('cancel')} disabled={action.busy}>
+                  Cancel
+                </button>
+              ) : null}
+            </>
+          ) : null
+        }
+      />
+      <ErrorBox error={action.error} />
+      {done ? <Notice kind="success">{done}</Notice> : null}
+      <ErrorBox error={msg.error} />
+      {m.possibleDuplicate ? <PossibleDuplicateNotice message={m} /> : null}
+      <section className="card">
+        <dl className="facts">
+          <dt>Status</dt>
+          <dd data-testid="message-status">
+            <StatusChip status={m.status} />
+          </dd>
+          <dt>From</dt>
+          <dd>{m.from ?? '—'}</dd>
+          <dt>To</dt>
+          <dd>{m.to.join(', ') || '—'}</dd>
+          {m.cc.length ? (
+            <>
+              <dt>Cc</dt>
+              <dd>{m.cc.join(', ')}</dd>
+            </>
+          ) : null}
+          {m.bcc.length ? (
+            <>
+              <dt>Bcc</dt>
+              <dd>{m.bcc.join(', ')}</dd>
+            </>
+          ) : null}
+          <dt>Purpose</dt>
+          <dd>{m.purpose ?? '—'}</dd>
+          <dt>Account</dt>
+          <dd>
+            {accountLabel(m.routing.accountId ?? m.accountId)}
+            {m.routing.reason ? <span className="muted small"> — {m.routing.reason}</span> : null}
+          </dd>
+          <dt>Created</dt>
+          <dd>{formatDate(m.createdAt)}</dd>
+          {m.sentAt ? (
+            <>
+              <dt>Sent</dt>
+              <dd>{formatDate(m.sentAt)}</dd>
+            </>
+          ) : null}
+          {m.nextAttemptAt && !isFinal(m.status) ? (
+            <>
+              <dt>Next attempt</dt>
+              <dd>{formatDate(m.nextAttemptAt)}</dd>
+            </>
+          ) : null}
+          {m.expireAt ? (
+            <>
+              <dt>Expires</dt>
+              <dd>{formatDate(m.expireAt)}</dd>
+            </>
+          ) : null}
+          <dt>ID</dt>
+          <dd>
+            <code>{m.id}</code>
+          </dd>
+        </dl>
+      </section>
+
+      <section className="card" aria-labelledby="rcpt-h">
+        <h2 id="rcpt-h">Recipients</h2>
+        {m.recipients.length ? (
+          <DataTable
+            rows={m.recipients}
+            rowKey={(r) => `${r.address}-${r.kind}`}
+            columns={[
+              {
+                header: 'Address',
+                cell: (r) => (
+                  <>
+                    {r.address} {r.kind !== 'to' ? <span className="muted small">({r.kind})</span> : null}
+                  </>
+                ),
+              },
+              { header: 'Status', cell: (r) => <StatusChip status={r.status} /> },
+              { header: 'Server reply', label: 'Reply', cell: (r) => <code className="small">{smtpReply(r.code, r.enhancedCode, r.response) || '—'}</code> },
+            ]}
+          />
+        ) : (
+          <p className="muted">No per-recipient outcome yet.</p>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="att-h">
+        <h2 id="att-h">Attempts</h2>
+        {m.attempts.length ? (
+          <ol className="attempts">
+            {m.attempts.map((a, i) => (
+              <li key={i} className={`attempt attempt-${a.outcome}`}>
+                <div className="attempt-head">
+                  <StatusChip status={a.outcome} />
+                  <span>{formatDate(a.at)}</span>
+                  {typeof a.durationMs === 'number' ? <span className="muted small">{a.durationMs} ms</span> : null}
+                  <span className="muted small">via {accountLabel(a.accountId)}</span>
+                  {a.possibleDuplicate ? <PossibleDuplicateBadge /> : null}
+                </div>
+                {a.code || a.response ? <pre className="diag-reply">{smtpReply(a.code, a.enhancedCode, a.response)}</pre> : null}
+              </li>
+            ))}
+          </ol>
+        ) : (
+          <Empty title="No attempt yet">{m.status === 'logged' ? <p>The log driver is active: this message was stored, not sent.</p> : null}</Empty>
+        )}
+      </section>
+
+      <MessageContent message={m} />
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+import { useState } from 'react';
+import { api, errorMessage, type MessageDetail } from '../../api.js';
+import { useInterval } from '../../hooks.js';
+import { Link } from '../../router.js';
+import { StatusChip } from '../../ui/index.js';
+import { isFinal } from './statuses.js';
+
+/**
+ * Follows one message (a test email) by polling GET /messages/:id until it reaches a final
+ * status, so the result "arrives live" without a page reload.
+ */
+export function MessageWatch({ messageId, label }: { messageId: string; label?: string }) {
+  const [msg, setMsg] = useState<MessageDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const done = msg !== null && isFinal(msg.status);
+  useInterval(
+    () => {
+      api.get<MessageDetail>(`/messages/${encodeURIComponent(messageId)}`).then(
+        (m) => {
+          setMsg(m);
+          setError(null);
+        },
+        (err: unknown) => setError(errorMessage(err)),
+      );
+    },
+    1000,
+    !done,
+  );
+  const last = msg?.attempts?.[msg.attempts.length - 1];
+  return (
+    <div className="watch" data-testid="message-watch" data-status={msg?.status ?? 'pending'}>
+      {label ? <span className="watch-label">{label}</span> : null}
+      <StatusChip status={msg?.status ?? 'queued'} />
+      {!done ? <span className="muted small">waiting for the result…</span> : null}
+      {last?.response && msg?.status !== 'sent' ? <code className="small">{last.response}</code> : null}
+      {error ? <span className="text-error small">{error}</span> : null}
+      <Link to={`/messages/${encodeURIComponent(messageId)}`} className="small">
+        Open in the log
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import { useState } from 'react';
+import { api, type BulkOutcome, type MailAccount, type MessageSummary } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useAction } from '../../hooks.js';
+import { useList, usePagedList } from '../../lists.js';
+import { Link, navigate, useLocation } from '../../router.js';
+import { PossibleDuplicateBadge } from './PossibleDuplicate.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader, StatusChip } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { apiFilter, filtersFrom, MessageFilters } from './MessageFilters.js';
+import { QueueStatus, useOutboxStatus } from './QueueStatus.js';
+
+/** The email log: the outbox's status strip, filters, bulk retry/cancel and the messages, newest first. */
+export function Messages() {
+  const { can } = useSession();
+  const { query } = useLocation();
+  const filters = filtersFrom(query);
+  const filtered = Object.keys(filters).length > 0;
+  const forApi = apiFilter(filters);
+  const log = usePagedList<MessageSummary>('/messages', forApi);
+  const accounts = useList<MailAccount>('/accounts');
+  // The strip counts the whole outbox (not the filter), but is fetched again whenever the list is.
+  const outbox = useOutboxStatus([JSON.stringify(filters)]);
+  const [bulkResult, setBulkResult] = useState<string | null>(null);
+  const bulk = useAction();
+  const refresh = () => {
+    log.reload();
+    outbox.reload();
+  };
+  const accountLabel = (id: string | null) => (id ? (accounts.items.find((a) => a.id === id)?.address ?? id) : '—');
+
+  const bulkAction = async (action: 'retry' | 'cancel') => {
+    setBulkResult(null);
+    const filter = Object.fromEntries(Object.entries(forApi).filter(([, v]) => v));
+    const r = await bulk.run(() => api.post<BulkOutcome>(`/messages/${action}`, { filter }));
+    if (r) {
+      setBulkResult(`${action === 'retry' ? 'Retry' : 'Cancel'} requested for ${r.count} message${r.count === 1 ? '' : 's'}.${r.more ? ' More match: run it again for the rest.' : ''}`);
+      refresh();
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Email log" subtitle="Every message Mailroom accepted, with its status and each delivery attempt." />
+      <QueueStatus status={outbox} />
+      <MessageFilters filters={filters} accounts={accounts.items} onRefresh={refresh} />
+      {can('operate') ? (
+        <div className="toolbar" role="group" aria-label="Bulk actions">
+          <span className="muted small">{filtered ? 'For every message matching these filters:' : 'For every message in the log (filter first to narrow it):'}</span>
+          <ConfirmButton label="Retry all" className="btn btn-small" question="Retry every failed or deferred message that matches?" onConfirm={() => void bulkAction('retry')} busy={bulk.busy} />
+          <ConfirmButton label="Cancel all" className="btn btn-small btn-danger" question="Cancel every pending message that matches?" onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} />
+        </div>
+      ) : null}
+      <ErrorBox error={bulk.error} />
+      {bulkResult ? <Notice kind="success">{bulkResult}</Notice> : null}
+      <ListState list={log} empty={<Empty title={filtered ? 'No message matches these filters' : 'No messages yet'}>{filtered ? null : <p>Send a test email from the Accounts page to see one here.</p>}</Empty>}>
+        <DataTable
+          className="log-table"
+          rows={log.items}
+          rowKey={(m) => m.id}
+          rowProps={(m) => ({ className: 'clickable', onClick: () => navigate(`/messages/${m.id}`) })}
+          columns={[
+            { header: 'Date', className: 'nowrap', cell: (m) => formatDate(m.createdAt) },
+            {
+              header: 'Status',
+              cell: (m) => (
+                <>
+                  <StatusChip status={m.status} />
+                  {m.possibleDuplicate ? <PossibleDuplicateBadge /> : null}
+                </>
+              ),
+            },
+            {
+              header: 'Subject',
+              cell: (m) => (
+                <>
+                  <Link to={`/messages/${m.id}`} onClick={(e) => e.stopPropagation()}>
+                    {m.subject || '(no subject)'}
+                  </Link>
+                  {m.lastError && m.status !== 'sent' ? <div className="muted small truncate">{m.lastError}</div> : null}
+                </>
+              ),
+            },
+            { header: 'To', className: 'truncate', cell: (m) => m.to.join(', ') },
+            { header: 'Purpose', cell: (m) => m.purpose ?? '—' },
+            { header: 'Account', className: 'truncate', cell: (m) => accountLabel(m.accountId) },
+          ]}
+        />
+      </ListState>
+      <LoadMore list={log} label="Load older messages" />
+    </>
+  );
+}

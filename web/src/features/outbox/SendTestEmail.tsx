@@ -1,0 +1,47 @@
+import { useState, type FormEvent } from 'react';
+import { api, type MailAccount, type TestEmailQueued } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { ErrorBox, Field } from '../../ui/index.js';
+import { AccountOptions } from '../senders/AccountOptions.js';
+import { MessageWatch } from './MessageWatch.js';
+
+/** POST /accounts/:id/test from one saved account, then follow the message until it is sent or failed. */
+export function SendTestEmail({ accounts, idPrefix }: { accounts: MailAccount[]; idPrefix: string }) {
+  const [accountId, setAccountId] = useState(accounts[0]?.id ?? '');
+  const [to, setTo] = useState('');
+  const [sent, setSent] = useState<{ messageId: string; address: string } | null>(null);
+  const send = useAction();
+  const account = accounts.find((a) => a.id === accountId);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!account) return;
+    setSent(null);
+    const r = await send.run(() => api.post<TestEmailQueued>(`/accounts/${encodeURIComponent(account.id)}/test`, to.trim() ? { to: to.trim() } : {}));
+    if (r) setSent({ messageId: r.messageId, address: account.address });
+  };
+
+  return (
+    <form onSubmit={submit} aria-label="Send test email" className="narrow-form">
+      <div className="form-grid">
+        {accounts.length > 1 ? (
+          <Field label="From account" id={`${idPrefix}-test-from`}>
+            <select id={`${idPrefix}-test-from`} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
+              <AccountOptions accounts={accounts} />
+            </select>
+          </Field>
+        ) : null}
+        <Field label="Send to" id={`${idPrefix}-test-to`} hint="Empty: the account sends to itself.">
+          <input id={`${idPrefix}-test-to`} type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder={account?.address ?? 'you@example.com'} />
+        </Field>
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn" disabled={send.busy || !account}>
+          {send.busy ? 'Sending…' : 'Send test email'}
+        </button>
+      </div>
+      <ErrorBox error={send.error} title="Not sent" />
+      {sent ? <MessageWatch key={sent.messageId} messageId={sent.messageId} label={sent.address} /> : null}
+    </form>
+  );
+}

@@ -1,0 +1,46 @@
+import type { DiagnosticResult } from '../../api.js';
+import { Spinner } from '../../ui/index.js';
+import { ProbeStep, ProbeSteps } from './ProbeSteps.js';
+
+const STEP_LABELS: Record<string, string> = {
+  dns: 'DNS lookup',
+  tcp: 'TCP connect',
+  tls: 'TLS handshake',
+  ehlo: 'EHLO (capabilities)',
+  starttls: 'STARTTLS',
+  auth: 'Login (AUTH)',
+  send: 'Test message',
+  login: 'Login',
+  inbox: 'Open INBOX',
+};
+
+const ICON: Record<string, string> = { pass: '✓', fail: '✕', skip: '–' };
+
+/** Each step of a connection test, green or red, with the server's reply and our hint. */
+export function DiagnosticSteps({ result, running }: { result: DiagnosticResult | null; running: boolean }) {
+  if (running && !result) return <Spinner label="Testing the connection…" />;
+  if (!result) return null;
+  return (
+    <ProbeSteps ok={result.ok} summary={result.ok ? 'Connection test passed.' : 'Connection test failed.'} testId="diagnostics">
+      {result.steps.map((step, i) => (
+        <ProbeStep
+          key={`${step.name}-${i}`}
+          status={step.status}
+          icon={ICON[step.status] ?? '•'}
+          title={STEP_LABELS[step.name] ?? step.name}
+          head={
+            <>
+              <span className="sr-only"> {step.status === 'pass' ? 'passed' : step.status === 'fail' ? 'failed' : 'skipped'}</span>
+              {typeof step.durationMs === 'number' ? <span className="muted small">{step.durationMs} ms</span> : null}
+            </>
+          }
+          detail={step.detail}
+          reply={step.reply}
+          replyLabel="Server reply"
+          hint={step.hint}
+          attrs={{ 'data-step': step.name }}
+        />
+      ))}
+    </ProbeSteps>
+  );
+}

@@ -1,0 +1,43 @@
+import { useState, type FormEvent } from 'react';
+import { api, notifyChanged, type Purpose } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { ErrorBox, Field } from '../../ui/index.js';
+
+/** POST /purposes: a custom purpose, routed like the built-ins once created. */
+export function NewPurposeForm({ onCreated }: { onCreated: (p: Purpose) => void }) {
+  const [key, setKey] = useState('');
+  const [description, setDescription] = useState('');
+  const create = useAction();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const p = await create.run(() => api.post<Purpose>('/purposes', { key: key.trim(), ...(description.trim() ? { description: description.trim() } : {}) }));
+    if (p) {
+      setKey('');
+      setDescription('');
+      notifyChanged();
+      onCreated(p);
+    }
+  };
+
+  return (
+    <form className="card form" onSubmit={submit} aria-labelledby="new-purpose-h">
+      <h3 id="new-purpose-h">Add a custom purpose</h3>
+      <p className="muted small">For a feature of your application the built-ins do not cover; callers send with <code>{'{ "purpose": "…" }'}</code>.</p>
+      <div className="form-grid">
+        <Field label="Purpose key" id="purpose-key" hint="Lower-case letters, digits and “_”, e.g. “invoice”.">
+          <input id="purpose-key" required minLength={2} maxLength={64} value={key} onChange={(e) => setKey(e.target.value)} spellCheck={false} autoCapitalize="off" placeholder="invoice" />
+        </Field>
+        <Field label="Description" id="purpose-description">
+          <input id="purpose-description" maxLength={500} value={description} onChange={(e) => setDescription(e.target.value)} placeholder="Monthly invoices" />
+        </Field>
+      </div>
+      <ErrorBox error={create.error} title="Not created" />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={create.busy || !key.trim()}>
+          {create.busy ? 'Adding…' : 'Add purpose'}
+        </button>
+      </div>
+    </form>
+  );
+}

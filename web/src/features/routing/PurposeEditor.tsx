@@ -1,0 +1,146 @@
+import { useState } from 'react';
+import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { Badge, ConfirmButton, ErrorBox } from '../../ui/index.js';
+import { AccountOptions } from '../senders/AccountOptions.js';
+
+/** Moves item i by delta in a copy of the list (reordering the failover chain). */
+function moved<T>(list: T[], i: number, delta: number): T[] {
+  const j = i + delta;
+  if (j < 0 || j >= list.length) return list;
+  const next = [...list];
+  [next[i], next[j]] = [next[j], next[i]];
+  return next;
+}
+
+/** One purpose: on/off, its ordered accounts (first sends, the next take over), priority, expiry, copies. */
+export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted }: { purpose: Purpose; accounts: MailAccount[]; editable: boolean; onSaved: (p: Purpose) => void; onDeleted?: () => void }) {
+  const [p, setP] = useState(purpose);
+  const [adding, setAdding] = useState('');
+  const save = useAction();
+  const del = useAction();
+  const dirty = JSON.stringify(p) !== JSON.stringify(purpose);
+  const id = `purpose-${purpose.key}`;
+  const label = (aid: string) => {
+    const a = accounts.find((x) => x.id === aid);
+    return a ? `${a.address}${a.active ? '' : ' (inactive)'}` : `${aid} (deleted)`;
+  };
+  const set = (patch: Partial<Purpose>) => setP((x) => ({ ...x, ...patch }));
+
+  const submit = async () => {
+    const body = { enabled: p.enabled, accountIds: p.accountIds, priority: p.priority, expireAfterSec: p.expireAfterSec, globalCopies: p.globalCopies, version: purpose.version };
+    const saved = await save.run(() => api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body));
+    if (saved) {
+      notifyChanged();
+      onSaved(saved);
+    }
+  };
+
+  // Only custom purposes can go; the API refuses built-ins (409) and the button is not offered.
+  const remove = async () => {
+    if (await del.run(() => api.del(`/purposes/${encodeURIComponent(purpose.key)}`).then(() => true))) {
+      notifyChanged();
+      onDeleted?.();
+    }
+  };
+
+  return (
+    <article className={p.enabled ? 'card purpose' : 'card purpose purpose-off'} aria-labelledby={`${id}-title`} data-purpose={purpose.key}>
+      <header className="purpose-head">
+        <div>
+          <h3 id={`${id}-title`}>
+            <code>{p.key}</code> {purpose.builtin ? null : <Badge kind="info">custom</Badge>}
+          </h3>
+          {p.description ? <p className="muted small">{p.description}</p> : null}
+        </div>
+        <label className="switch">
+          <input type="checkbox" role="switch" checked={p.enabled} disabled={!editable} onChange={(e) => set({ enabled: e.target.checked })} aria-label={`${p.key} enabled`} />
+          <span>{p.enabled ? 'On' : 'Off'}</span>
+        </label>
+      </header>
+      <div className="purpose-body">
+        <div>
+          <span className="label">Accounts, in order</span>
+          {p.accountIds.length === 0 ? <p className="muted small">None: the system default account sends.</p> : null}
+          <ol className="order-list">
+            {p.accountIds.map((aid, i) => (
+              <li key={aid}>
+                <span className="order-n">{i + 1}</span>
+                <span className="order-label">{label(aid)}</span>
+                {editable ? (
+                  <span className="order-actions">
+                    <button type="button" className="btn btn-icon" aria-label={`Move ${label(aid)} up`} disabled={i === 0} onClick={() => set({ accountIds: moved(p.accountIds, i, -1) })}>
+                      ↑
+                    </button>
+                    <button type="button" className="btn btn-icon" aria-label={`Move ${label(aid)} down`} disabled={i === p.accountIds.length - 1} onClick={() => set({ accountIds: moved(p.accountIds, i, 1) })}>
+                      ↓
+                    </button>
+                    <button type="button" className="btn btn-icon" aria-label={`Remove ${label(aid)}`} onClick={() => set({ accountIds: p.accountIds.filter((x) => x !== aid) })}>
+                      ✕
+                    </button>
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ol>
+          {editable ? (
+            <div className="inline">
+              <select aria-label={`Add an account to ${p.key}`} value={adding} onChange={(e) => setAdding(e.target.value)}>
+                <option value="">Add an account…</option>
+                <AccountOptions accounts={accounts.filter((a) => !p.accountIds.includes(a.id))} />
+              </select>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!adding}
+                onClick={() => {
+                  set({ accountIds: [...p.accountIds, adding] });
+                  setAdding('');
+                }}
+              >
+                Add
+              </button>
+            </div>
+          ) : null}
+        </div>
+        <div className="purpose-fields">
+          <label>
+            <span>Priority (0–100)</span>
+            <input type="number" min={0} max={100} value={p.priority} disabled={!editable} onChange={(e) => set({ priority: Number(e.target.value) })} />
+          </label>
+          <label>
+            <span>Expires after (s)</span>
+            <input
+              type="number"
+              min={60}
+              value={p.expireAfterSec ?? ''}
+              placeholder="server default"
+              disabled={!editable}
+              onChange={(e) => set({ expireAfterSec: e.target.value === '' ? null : Number(e.target.value) })}
+            />
+          </label>
+          <label className="checkbox-inline">
+            <input type="checkbox" checked={p.globalCopies} disabled={!editable} onChange={(e) => set({ globalCopies: e.target.checked })} /> Global CC/BCC
+          </label>
+        </div>
+      </div>
+      <ErrorBox error={save.error} title="Not saved" />
+      <ErrorBox error={del.error} title="Not deleted" />
+      {editable && !purpose.builtin && !dirty ? (
+        <div className="form-actions">
+          <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete purpose “${purpose.key}”? Messages for it will be refused.`} onConfirm={() => void remove()} busy={del.busy} />
+        </div>
+      ) : null}
+      {editable && dirty ? (
+        <div className="form-actions">
+          <button type="button" className="btn btn-primary btn-small" onClick={() => void submit()} disabled={save.busy}>
+            {save.busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => setP(purpose)}>
+            Undo
+          </button>
+        </div>
+      ) : null}
+    </article>
+  );
+}

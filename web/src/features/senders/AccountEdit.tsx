@@ -1,0 +1,34 @@
+import { api, type MailAccount, type MailServer } from '../../api.js';
+import { useResource } from '../../hooks.js';
+import { useList } from '../../lists.js';
+import { Link, navigate } from '../../router.js';
+import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { AccountForm } from './AccountForm.js';
+import { AccountTools } from './AccountTools.js';
+
+/** One account ("new": a form to add one), and for admins the tools that try it. */
+export function AccountEdit({ id }: { id: string }) {
+  const { can } = useSession();
+  const isNew = id === 'new';
+  const account = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailAccount>(`/accounts/${id}`)), [id, isNew]);
+  const servers = useList<MailServer>('/servers');
+  return (
+    <>
+      <PageHeader title={isNew ? 'Add account' : (account.data?.address ?? 'Account')} subtitle={<Link to="/accounts">← All accounts</Link>} />
+      <ErrorBox error={account.error ?? servers.error} />
+      {(account.loading && !isNew) || servers.loading ? <Spinner /> : null}
+      {servers.data && (isNew || account.data) ? (
+        <AccountForm
+          key={account.data?.version ?? 'new'}
+          account={account.data}
+          servers={servers.items}
+          readOnly={!can('admin')}
+          onSaved={(a) => (isNew ? navigate(`/accounts/${a.id}`, { replace: true }) : account.reload())}
+          onCancel={() => navigate('/accounts')}
+        />
+      ) : null}
+      {can('admin') && account.data && servers.data ? <AccountTools key={`tools-${account.data.version}`} account={account.data} server={servers.items.find((s) => s.id === account.data?.serverId)} /> : null}
+    </>
+  );
+}

@@ -1,0 +1,159 @@
+import { useState, type FormEvent } from 'react';
+import { api, notifyChanged, type MailAccount, type MailServer } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { ErrorBox, Field, FormActions } from '../../ui/index.js';
+import { AliasesField } from './AliasesField.js';
+import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
+
+interface Props {
+  account?: MailAccount;
+  servers: MailServer[];
+  /** Preselected server (the wizard passes the one it just created). */
+  serverId?: string;
+  defaults?: { login?: string };
+  readOnly?: boolean;
+  submitLabel?: string;
+  onSaved(account: MailAccount): void;
+  onCancel?: () => void;
+}
+
+/**
+ * Create or edit a sender account. The password is write-only: the form never shows it, only
+ * whether one is set, and sends a password only when the admin typed a new one.
+ */
+export function AccountForm({ account, servers, serverId, defaults, readOnly, submitLabel, onSaved, onCancel }: Props) {
+  const [f, setF] = useState({
+    serverId: account?.serverId ?? serverId ?? servers[0]?.id ?? '',
+    address: account?.address ?? '',
+    fromName: account?.fromName ?? '',
+    login: account?.login ?? defaults?.login ?? '',
+    replyTo: account?.replyTo ?? '',
+    passwordRef: account?.passwordRef ?? '',
+    active: account?.active ?? true,
+  });
+  const [aliases, setAliases] = useState<string[]>(account?.aliases ?? []);
+  const [rate, setRate] = useState(() => rateDraft(account?.rateLimit));
+  const [changingPassword, setChangingPassword] = useState(!account?.passwordSet);
+  const [password, setPassword] = useState('');
+  const [removePassword, setRemovePassword] = useState(false);
+  const save = useAction();
+  const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
+  const id = account ? `acc-${account.id}` : 'acc-new';
+  const server = servers.find((s) => s.id === f.serverId);
+  const movesAway = account && (account.serverId !== f.serverId || (account.login ?? account.address) !== (f.login.trim() || f.address.trim()));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = {
+      serverId: f.serverId,
+      address: f.address.trim(),
+      fromName: f.fromName.trim() || null,
+      login: f.login.trim() || null,
+      replyTo: f.replyTo.trim() || null,
+      active: f.active,
+    };
+    // Aliases and limits go only when changed, so an env-sourced account is not marked overridden.
+    if (JSON.stringify(aliases) !== JSON.stringify(account?.aliases ?? [])) body.aliases = aliases;
+    const limit = rateBody(rate);
+    if (JSON.stringify(limit) !== JSON.stringify(account?.rateLimit ?? null)) body.rateLimit = limit;
+    if (f.passwordRef.trim() || account?.passwordRef) body.passwordRef = f.passwordRef.trim() || null;
+    if (removePassword) body.password = null;
+    else if (changingPassword && password) body.password = password;
+    const saved = await save.run(() =>
+      account ? api.patch<MailAccount>(`/accounts/${account.id}`, { ...body, version: account.version }) : api.post<MailAccount>('/accounts', body),
+    );
+    if (saved) {
+      setPassword('');
+      notifyChanged();
+      onSaved(saved);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="card form" aria-label={account ? `Edit account ${account.address}` : 'New account'}>
+      <fieldset disabled={readOnly} className="plain">
+        <div className="form-grid">
+          <Field label="Mail server" id={`${id}-server`}>
+            <select id={`${id}-server`} required value={f.serverId} onChange={(e) => set({ serverId: e.target.value })}>
+              {servers.length === 0 ? <option value="">Add a server first</option> : null}
+              {servers.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name} ({s.smtp.host}:{s.smtp.port})
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Sender address" id={`${id}-address`}>
+            <input id={`${id}-address`} type="email" required value={f.address} onChange={(e) => set({ address: e.target.value })} placeholder="noreply@example.com" autoComplete="off" />
+          </Field>
+          <Field label="Display name" id={`${id}-name`}>
+            <input id={`${id}-name`} maxLength={200} value={f.fromName} onChange={(e) => set({ fromName: e.target.value })} placeholder="Example App" />
+          </Field>
+          <Field label="Login" id={`${id}-login`} hint="Leave empty to log in with the sender address.">
+            <input id={`${id}-login`} value={f.login} onChange={(e) => set({ login: e.target.value })} autoComplete="off" spellCheck={false} />
+          </Field>
+          <Field label="Reply-To" id={`${id}-replyto`}>
+            <input id={`${id}-replyto`} type="email" value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} />
+          </Field>
+          <div className="field">
+            <span className="label" id={`${id}-pw-label`}>
+              Password
+            </span>
+            {account?.passwordSet && !changingPassword && !removePassword ? (
+              <div className="inline">
+                <span className="badge badge-ok">set</span>
+                <button type="button" className="btn btn-small" onClick={() => setChangingPassword(true)}>
+                  Change
+                </button>
+                <button type="button" className="btn btn-small" onClick={() => setRemovePassword(true)}>
+                  Remove
+                </button>
+              </div>
+            ) : removePassword ? (
+              <div className="inline">
+                <span className="badge badge-warn">will be removed</span>
+                <button type="button" className="btn btn-small" onClick={() => setRemovePassword(false)}>
+                  Keep it
+                </button>
+              </div>
+            ) : (
+              <input
+                id={`${id}-password`}
+                aria-labelledby={`${id}-pw-label`}
+                type="password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                autoComplete="new-password"
+                placeholder={account?.passwordSet ? 'New password' : 'Not set'}
+              />
+            )}
+            <small className="hint">Write-only: stored encrypted, never shown again.</small>
+          </div>
+          <div className="field checkbox-field">
+            <label>
+              <input type="checkbox" checked={f.active} onChange={(e) => set({ active: e.target.checked })} /> Active (may send)
+            </label>
+          </div>
+          <AliasesField id={id} value={aliases} onChange={setAliases} field={save.field} error={save.error} />
+          <RateLimitFields id={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
+          <details className="field-wide">
+            <summary>Password from a secret store</summary>
+            <Field label="Password reference" id={`${id}-ref`} hint='Instead of a stored password: "env:SMTP_PASSWORD", "file:/run/secrets/smtp", "vault:…".'>
+              <input id={`${id}-ref`} value={f.passwordRef} onChange={(e) => set({ passwordRef: e.target.value })} spellCheck={false} />
+            </Field>
+          </details>
+        </div>
+        {server?.smtp.security === 'none' && (password || account?.passwordSet) ? (
+          <div className="alert alert-warning">This server is not encrypted: Mailroom will refuse to send a password to it.</div>
+        ) : null}
+        {movesAway && account?.passwordSet && !password ? (
+          <div className="alert alert-info">Changing the server or login clears the stored password, so it is never sent somewhere it was not meant for. Type it again.</div>
+        ) : null}
+      </fieldset>
+      <ErrorBox error={save.error} title="Not saved" />
+      {!readOnly ? (
+        <FormActions submit={{ label: submitLabel ?? (account ? 'Save changes' : 'Create account'), busy: save.busy, disabled: servers.length === 0 }} onCancel={onCancel} />
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,32 @@
+import type { MailAccount, MailServer } from '../../api.js';
+import { ErrorBox } from '../../ui/index.js';
+import { SendTestEmail } from '../outbox/SendTestEmail.js';
+import { useAccountSmtpTest } from '../probes/account-test.js';
+import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
+import { ImapTest } from '../probes/ImapTest.js';
+
+/** On a saved account's page: test its connection with the stored password, send it a test email, test IMAP. */
+export function AccountTools({ account, server }: { account: MailAccount; server: MailServer | undefined }) {
+  const { result, test, run } = useAccountSmtpTest(account.id);
+
+  return (
+    <>
+      <section className="card" aria-labelledby="acc-tools-h">
+        <h2 id="acc-tools-h">Try this account</h2>
+        <p className="muted small">Uses the saved settings and stored password; save your changes first.</p>
+        <div className="form-actions">
+          <button type="button" className="btn" onClick={() => void run()} disabled={test.busy}>
+            {test.busy ? 'Testing…' : 'Test connection'}
+          </button>
+        </div>
+        <ErrorBox error={test.error} title="Test not run" />
+        <DiagnosticSteps result={result} running={test.busy} />
+        <div className="subsection">
+          <h3>Send test email</h3>
+          <SendTestEmail accounts={[account]} idPrefix={`acc-${account.id}`} />
+        </div>
+      </section>
+      {server?.imap ? <ImapTest server={server} accounts={[account]} fixedAccount={account} /> : null}
+    </>
+  );
+}

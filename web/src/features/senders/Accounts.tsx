@@ -1,0 +1,149 @@
+import { useState } from 'react';
+import { api, type DiagnosticResult, type MailAccount, type MailServer, type TestEmailResults } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { useList, useRemove } from '../../lists.js';
+import { Link } from '../../router.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader, useSelection } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { MessageWatch } from '../outbox/MessageWatch.js';
+import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
+
+type TestSent = { accountId: string; address: string; messageId?: string; error?: string };
+
+export function Accounts() {
+  const { can } = useSession();
+  const isAdmin = can('admin');
+  const accounts = useList<MailAccount>('/accounts');
+  const servers = useList<MailServer>('/servers');
+  const selection = useSelection();
+  const { selected } = selection;
+  const [to, setTo] = useState('');
+  const [sent, setSent] = useState<TestSent[]>([]);
+  const [diag, setDiag] = useState<{ account: MailAccount; result: DiagnosticResult | null } | null>(null);
+  const del = useRemove(accounts, (a: MailAccount) => `/accounts/${a.id}`);
+  const test = useAction();
+  const sending = useAction();
+  const serverName = (id: string) => servers.items.find((s) => s.id === id)?.name ?? id;
+  const items = accounts.items;
+
+  const testConnection = async (a: MailAccount) => {
+    setDiag({ account: a, result: null });
+    const r = await test.run(() => api.post<DiagnosticResult>('/diagnostics/smtp', { accountId: a.id }));
+    setDiag(r ? { account: a, result: r } : null);
+  };
+
+  // One call for all selected accounts; each result then arrives (and is followed) on its own.
+  const sendTests = () =>
+    sending.run(async () => {
+      const chosen = items.filter((a) => selected.has(a.id));
+      const r = await api.post<TestEmailResults>('/accounts/test', {
+        accountIds: chosen.map((a) => a.id),
+        ...(to.trim() ? { to: to.trim() } : {}),
+      });
+      setSent(
+        r.results.map((x) => ({
+          accountId: x.accountId,
+          address: chosen.find((a) => a.id === x.accountId)?.address ?? x.accountId,
+          ...('messageId' in x ? { messageId: x.messageId } : { error: x.error.message }),
+        })),
+      );
+    });
+
+  return (
+    <>
+      <PageHeader
+        title="Accounts"
+        subtitle="Sender identities: the From address, the login and the password Mailroom uses on a server."
+        actions={
+          isAdmin ? (
+            <Link to="/accounts/new" className="btn btn-primary">
+              Add account
+            </Link>
+          ) : null
+        }
+      />
+      <ErrorBox error={del.error} title="Not deleted" />
+      <ListState
+        list={accounts}
+        empty={<Empty title="No account yet">{isAdmin ? <p>Add a server first, then an account that sends through it.</p> : <p>An admin has to add one.</p>}</Empty>}
+      >
+        {isAdmin ? (
+          <div className="toolbar" role="group" aria-label="Send test email">
+            <span className="muted small">{selected.size} selected</span>
+            <label className="inline-field">
+              <span>To</span>
+              <input type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder="the account itself" aria-label="Test email recipient" />
+            </label>
+            <button type="button" className="btn" disabled={selected.size === 0 || sending.busy} onClick={() => void sendTests()}>
+              {sending.busy ? 'Sending…' : 'Send test email'}
+            </button>
+          </div>
+        ) : null}
+        <DataTable
+          rows={items}
+          rowKey={(a) => a.id}
+          selection={isAdmin ? { ...selection, allLabel: 'Select all accounts', rowLabel: (a) => `Select ${a.address}` } : undefined}
+          columns={[
+            {
+              header: 'Sender',
+              cell: (a) => (
+                <>
+                  <Link to={`/accounts/${a.id}`}>{a.fromName ? `${a.fromName} <${a.address}>` : a.address}</Link>
+                  {a.login ? <div className="muted small">login {a.login}</div> : null}
+                </>
+              ),
+            },
+            { header: 'Server', cell: (a) => serverName(a.serverId) },
+            {
+              header: 'Password',
+              cell: (a) => (a.passwordSet ? <Badge kind="ok">set</Badge> : a.passwordRef ? <Badge kind="info">{a.passwordRef.split(':')[0]} reference</Badge> : <Badge>not set</Badge>),
+            },
+            {
+              header: 'State',
+              cell: (a) => (
+                <>
+                  {a.active ? <Badge kind="ok">active</Badge> : <Badge>inactive</Badge>} {a.source === 'env' ? <Badge kind="info">env</Badge> : null}
+                </>
+              ),
+            },
+          ]}
+          actions={(a) => (
+            <>
+              {isAdmin ? (
+                <button type="button" className="btn btn-small" onClick={() => void testConnection(a)} disabled={test.busy}>
+                  Test connection
+                </button>
+              ) : null}
+              <Link to={`/accounts/${a.id}`} className="btn btn-small">
+                {isAdmin ? 'Edit' : 'View'}
+              </Link>
+              {isAdmin ? <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${a.address}?`} onConfirm={() => void del.remove(a)} /> : null}
+            </>
+          )}
+        />
+      </ListState>
+      <ErrorBox error={sending.error} />
+      {sent.length > 0 ? (
+        <section className="card" aria-label="Test emails">
+          <h2>Test emails</h2>
+          <ul className="plain-list">
+            {sent.map((s) => (
+              <li key={s.accountId}>
+                {s.messageId ? <MessageWatch messageId={s.messageId} label={s.address} /> : <ErrorBox title={s.address} error={s.error} />}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {diag ? (
+        <section className="card" aria-label={`Connection test for ${diag.account.address}`}>
+          <h2>Connection test: {diag.account.address}</h2>
+          <ErrorBox error={test.error} />
+          <DiagnosticSteps result={diag.result} running={test.busy} />
+        </section>
+      ) : test.error ? (
+        <ErrorBox error={test.error} title="Test not run" />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,96 @@
+import type { MailServer } from '../../api.js';
+import { Field } from '../../ui/index.js';
+
+/** IMAP (for replies and bounces) and the retry schedule: the parts of a server most admins leave alone. */
+export interface ImapRetryDraft {
+  imapOn: boolean;
+  imapHost: string;
+  imapPort: string;
+  imapSecurity: 'tls' | 'starttls' | 'none';
+  backoff: string;
+  intervalSec: string;
+  expireAfterSec: string;
+}
+
+export function imapRetryDraft(s?: Partial<Pick<MailServer, 'imap' | 'retry'>>): ImapRetryDraft {
+  return {
+    imapOn: !!s?.imap,
+    imapHost: s?.imap?.host ?? '',
+    imapPort: String(s?.imap?.port ?? 993),
+    imapSecurity: s?.imap?.security ?? 'tls',
+    backoff: (s?.retry?.backoffSec ?? [5, 30, 300]).join(', '),
+    intervalSec: String(s?.retry?.intervalSec ?? 900),
+    expireAfterSec: String(s?.retry?.expireAfterSec ?? 259_200),
+  };
+}
+
+export function imapRetryBody(x: ImapRetryDraft): Pick<MailServer, 'imap' | 'retry'> {
+  return {
+    imap: x.imapOn ? { host: x.imapHost.trim(), port: Number(x.imapPort), security: x.imapSecurity } : null,
+    retry: {
+      backoffSec: x.backoff
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(Number),
+      intervalSec: Number(x.intervalSec),
+      expireAfterSec: Number(x.expireAfterSec),
+    },
+  };
+}
+
+export function ImapRetryFields({ value, onChange, idPrefix }: { value: ImapRetryDraft; onChange: (x: ImapRetryDraft) => void; idPrefix: string }) {
+  const set = (patch: Partial<ImapRetryDraft>) => onChange({ ...value, ...patch });
+  const id = idPrefix;
+  return (
+    <>
+      <details className="field-wide">
+        <summary>IMAP (replies and bounces)</summary>
+        <div className="field checkbox-field">
+          <label>
+            <input type="checkbox" checked={value.imapOn} onChange={(e) => set({ imapOn: e.target.checked })} /> Read this server's mailboxes over IMAP
+          </label>
+        </div>
+        {value.imapOn ? (
+          <div className="form-grid">
+            <Field label="IMAP host" id={`${id}-imap-host`}>
+              <input id={`${id}-imap-host`} required value={value.imapHost} onChange={(e) => set({ imapHost: e.target.value })} spellCheck={false} autoCapitalize="off" />
+            </Field>
+            <Field label="IMAP encryption" id={`${id}-imap-sec`}>
+              <select
+                id={`${id}-imap-sec`}
+                value={value.imapSecurity}
+                onChange={(e) => {
+                  const security = e.target.value as ImapRetryDraft['imapSecurity'];
+                  // Keep the port in step with the mode when it is still a standard one.
+                  const port = ['993', '143', ''].includes(value.imapPort) ? (security === 'tls' ? '993' : '143') : value.imapPort;
+                  set({ imapSecurity: security, imapPort: port });
+                }}
+              >
+                <option value="tls">Implicit TLS (993)</option>
+                <option value="starttls">STARTTLS (143)</option>
+                <option value="none">No encryption (internal only)</option>
+              </select>
+            </Field>
+            <Field label="IMAP port" id={`${id}-imap-port`}>
+              <input id={`${id}-imap-port`} type="number" min={1} max={65535} value={value.imapPort} onChange={(e) => set({ imapPort: e.target.value })} />
+            </Field>
+          </div>
+        ) : null}
+      </details>
+      <details className="field-wide">
+        <summary>Retries and expiry</summary>
+        <div className="form-grid">
+          <Field label="First retries after (s)" id={`${id}-backoff`} hint="Comma-separated, e.g. 5, 30, 300.">
+            <input id={`${id}-backoff`} value={value.backoff} onChange={(e) => set({ backoff: e.target.value })} />
+          </Field>
+          <Field label="Then every (s)" id={`${id}-interval`}>
+            <input id={`${id}-interval`} type="number" min={1} value={value.intervalSec} onChange={(e) => set({ intervalSec: e.target.value })} />
+          </Field>
+          <Field label="Give up after (s)" id={`${id}-expire`} hint="259200 s = 3 days.">
+            <input id={`${id}-expire`} type="number" min={60} value={value.expireAfterSec} onChange={(e) => set({ expireAfterSec: e.target.value })} />
+          </Field>
+        </div>
+      </details>
+    </>
+  );
+}

@@ -1,0 +1,49 @@
+import { api, type MailAccount, type MailServer, type Page } from '../../api.js';
+import { useResource } from '../../hooks.js';
+import { Link, navigate } from '../../router.js';
+import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { SendTestEmail } from '../outbox/SendTestEmail.js';
+import { ImapTest } from '../probes/ImapTest.js';
+import { useMailDriver } from '../routing/settings.js';
+import { LogDriverLock } from './LogDriverLock.js';
+import { ServerForm } from './ServerForm.js';
+
+/** One server ("new": a form to add one), and for admins its IMAP test and a test email from one of its accounts. */
+export function ServerEdit({ id }: { id: string }) {
+  const { can } = useSession();
+  const isNew = id === 'new';
+  const driver = useMailDriver();
+  const locked = driver === 'log';
+  const server = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
+  const accounts = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Page<MailAccount>>('/accounts', { serverId: id })), [id, isNew]);
+  const own = accounts.data?.items ?? [];
+  return (
+    <>
+      <PageHeader title={isNew ? 'Add mail server' : (server.data?.name ?? 'Mail server')} subtitle={<Link to="/servers">← All servers</Link>} />
+      {locked ? <LogDriverLock /> : null}
+      <ErrorBox error={server.error} />
+      {server.loading && !isNew ? <Spinner /> : null}
+      {/* The form waits for the driver, so it never shows editable fields that are about to lock. */}
+      {driver !== undefined && (isNew || server.data) ? (
+        <ServerForm key={server.data?.version ?? 'new'} server={server.data} readOnly={!can('admin') || locked} onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())} onCancel={() => navigate('/servers')} />
+      ) : null}
+      {can('admin') && server.data && accounts.data ? (
+        <>
+          <ImapTest key={`imap-${server.data.version}`} server={server.data} accounts={own} />
+          <section className="card" aria-labelledby="srv-send-h">
+            <h2 id="srv-send-h">Send test email</h2>
+            {own.length ? (
+              <SendTestEmail accounts={own} idPrefix={`srv-${server.data.id}`} />
+            ) : (
+              <p className="muted">
+                No account uses this server yet. <Link to="/accounts/new">Add an account</Link> to send through it.
+              </p>
+            )}
+          </section>
+        </>
+      ) : null}
+      <ErrorBox error={accounts.error} />
+    </>
+  );
+}

@@ -1,0 +1,160 @@
+import { useState, type FormEvent } from 'react';
+import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { ErrorBox, Field, FormActions } from '../../ui/index.js';
+import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
+import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
+import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
+import { SecurityFields, type SecurityValue } from './SecurityFields.js';
+import { ServerRateLimits } from './ServerRateLimits.js';
+
+export interface ServerDraft {
+  name: string;
+  host: string;
+  sec: SecurityValue;
+  connectTimeoutSec: string;
+  sendTimeoutSec: string;
+  maxConnections: string;
+}
+
+export function draftFrom(s?: { name?: string; smtp?: Partial<SmtpSettings> }): ServerDraft {
+  const smtp: Partial<SmtpSettings> = s?.smtp ?? {};
+  return {
+    name: s?.name ?? '',
+    host: smtp.host ?? '',
+    sec: {
+      port: String(smtp.port ?? 587),
+      security: smtp.security ?? 'starttls',
+      requireTls: smtp.requireTls ?? smtp.security !== 'none',
+      trustMode: smtp.tlsTrust?.mode ?? 'system',
+      fingerprint: smtp.tlsTrust?.fingerprint ?? '',
+      certificate: smtp.tlsTrust?.certificate ?? '',
+    },
+    connectTimeoutSec: String(smtp.connectTimeoutSec ?? 30),
+    sendTimeoutSec: String(smtp.sendTimeoutSec ?? 30),
+    maxConnections: String(smtp.maxConnections ?? 5),
+  };
+}
+
+/** The smtp section exactly as the API takes it; fields that do not apply are left out. */
+export function smtpBody(d: ServerDraft): SmtpSettings {
+  const { sec } = d;
+  const tlsTrust: SmtpSettings['tlsTrust'] =
+    sec.security === 'none' || sec.trustMode !== 'pinned'
+      ? { mode: sec.security === 'none' ? 'system' : sec.trustMode }
+      : { mode: 'pinned', ...(sec.fingerprint.trim() ? { fingerprint: sec.fingerprint.trim() } : {}), ...(sec.certificate.trim() ? { certificate: sec.certificate.trim() } : {}) };
+  return {
+    host: d.host.trim(),
+    port: Number(sec.port),
+    security: sec.security,
+    requireTls: sec.security === 'tls' ? true : sec.security === 'none' ? false : sec.requireTls,
+    tlsTrust,
+    connectTimeoutSec: Number(d.connectTimeoutSec),
+    sendTimeoutSec: Number(d.sendTimeoutSec),
+    maxConnections: Number(d.maxConnections),
+  };
+}
+
+interface Props {
+  server?: MailServer;
+  initial?: ServerDraft;
+  submitLabel?: string;
+  readOnly?: boolean;
+  onSaved(server: MailServer): void;
+  onCancel?: () => void;
+}
+
+/** Create or edit a mail server, and test the values before (or after) saving them. */
+export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, onCancel }: Props) {
+  const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
+  const [imapRetry, setImapRetry] = useState(() => imapRetryDraft(server));
+  const [rate, setRate] = useState(() => rateDraft(server?.rateLimit));
+  const [testUser, setTestUser] = useState('');
+  const [testPassword, setTestPassword] = useState('');
+  const [result, setResult] = useState<DiagnosticResult | null>(null);
+  const save = useAction();
+  const test = useAction();
+  const set = (patch: Partial<ServerDraft>) => setD((x) => ({ ...x, ...patch }));
+  const id = server ? `srv-${server.id}` : 'srv-new';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    // Untouched IMAP/retry and limits sections are not sent, so an env-sourced server does not look overridden.
+    const imapRetryChanged = !server || JSON.stringify(imapRetry) !== JSON.stringify(imapRetryDraft(server));
+    const body = {
+      name: d.name.trim(),
+      smtp: smtpBody(d),
+      ...(imapRetryChanged ? imapRetryBody(imapRetry) : {}),
+      ...(rateChanged(rate, server?.rateLimit) ? { rateLimit: rateBody(rate) } : {}),
+    };
+    const saved = await save.run(() =>
+      server ? api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version }) : api.post<MailServer>('/servers', body),
+    );
+    if (saved) {
+      notifyChanged();
+      onSaved(saved);
+    }
+  };
+
+  const runTest = async () => {
+    setResult(null);
+    const auth = testUser ? { auth: { user: testUser, password: testPassword } } : {};
+    const r = await test.run(() => api.post<DiagnosticResult>('/diagnostics/smtp', { smtp: smtpBody(d), ...auth }));
+    if (r) setResult(r);
+  };
+
+  return (
+    <form onSubmit={submit} className="card form" aria-label={server ? `Edit server ${server.name}` : 'New mail server'}>
+      <fieldset disabled={readOnly} className="plain">
+        <div className="form-grid">
+          <Field label="Name" id={`${id}-name`} hint="For you: e.g. “Company Microsoft 365”.">
+            <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} />
+          </Field>
+          <Field label="SMTP host" id={`${id}-host`}>
+            <input id={`${id}-host`} required maxLength={253} value={d.host} onChange={(e) => set({ host: e.target.value })} placeholder="smtp.example.com" spellCheck={false} autoCapitalize="off" />
+          </Field>
+          <SecurityFields idPrefix={id} value={d.sec} onChange={(sec) => set({ sec })} />
+          <details className="field-wide">
+            <summary>Timeouts and connections</summary>
+            <div className="form-grid">
+              <Field label="Connect timeout (s)" id={`${id}-ct`} hint="1–300 seconds">
+                <input id={`${id}-ct`} type="number" min={1} max={300} value={d.connectTimeoutSec} onChange={(e) => set({ connectTimeoutSec: e.target.value })} />
+              </Field>
+              <Field label="Send timeout (s)" id={`${id}-st`} hint="1–300 seconds">
+                <input id={`${id}-st`} type="number" min={1} max={300} value={d.sendTimeoutSec} onChange={(e) => set({ sendTimeoutSec: e.target.value })} />
+              </Field>
+              <Field label="Pooled connections" id={`${id}-mc`}>
+                <input id={`${id}-mc`} type="number" min={1} max={100} value={d.maxConnections} onChange={(e) => set({ maxConnections: e.target.value })} />
+              </Field>
+            </div>
+          </details>
+          <ServerRateLimits idPrefix={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
+          <ImapRetryFields idPrefix={id} value={imapRetry} onChange={setImapRetry} />
+        </div>
+      </fieldset>
+      <ErrorBox error={save.error} title="Not saved" />
+      <FormActions submit={readOnly ? undefined : { label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />
+      {!readOnly ? (
+        <section className="subsection" aria-label="Test these settings">
+          <h3>Test these settings</h3>
+          <p className="muted small">Runs DNS, TCP, TLS, EHLO and, with a login, AUTH against the values above — saved or not.</p>
+          <div className="form-grid">
+            <Field label="Login (optional)" id={`${id}-tu`}>
+              <input id={`${id}-tu`} value={testUser} onChange={(e) => setTestUser(e.target.value)} autoComplete="off" spellCheck={false} />
+            </Field>
+            <Field label="Password (optional)" id={`${id}-tp`}>
+              <input id={`${id}-tp`} type="password" value={testPassword} onChange={(e) => setTestPassword(e.target.value)} autoComplete="new-password" />
+            </Field>
+          </div>
+          <div className="form-actions">
+            <button type="button" className="btn" onClick={() => void runTest()} disabled={test.busy || !d.host}>
+              {test.busy ? 'Testing…' : 'Test connection'}
+            </button>
+          </div>
+          <ErrorBox error={test.error} title="Test not run" />
+          <DiagnosticSteps result={result} running={test.busy} />
+        </section>
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,149 @@
+import { useState } from 'react';
+import { api, type List, type MailAccount, type MailServer } from '../../api.js';
+import { useResource } from '../../hooks.js';
+import { Link } from '../../router.js';
+import { PageHeader, Spinner } from '../../ui/index.js';
+import { AccountForm } from '../senders/AccountForm.js';
+import type { Preset } from '../senders/presets.js';
+import { draftFrom, ServerForm } from '../senders/ServerForm.js';
+import { DefaultStep, PresetNotes, PresetStep, SendStep, TestStep, UseExisting } from './WizardSteps.js';
+
+const STEPS = ['Provider', 'Server', 'Account', 'Connection test', 'Test email', 'Default sender'] as const;
+
+/**
+ * First-run wizard: preset → server → account → live connection test → test email → default
+ * sender. Each step saves through the same API as the normal pages, so any of them can be
+ * redone later from Servers, Accounts or Routing.
+ */
+export function Setup() {
+  const [step, setStep] = useState(0);
+  const [reached, setReached] = useState(0);
+  const [preset, setPreset] = useState<Preset | null>(null);
+  const [server, setServer] = useState<MailServer | null>(null);
+  const [account, setAccount] = useState<MailAccount | null>(null);
+  const [finished, setFinished] = useState(false);
+  const servers = useResource(() => api.get<List<MailServer>>('/servers'), [server?.version]);
+  const accounts = useResource(() => api.get<List<MailAccount>>('/accounts'), [account?.version]);
+
+  const go = (n: number) => {
+    setStep(n);
+    setReached((r) => Math.max(r, n));
+  };
+
+  const body = () => {
+    switch (step) {
+      case 0:
+        return (
+          <>
+            <PresetStep
+              chosen={preset}
+              onChoose={(p) => {
+                setPreset(p);
+                go(1);
+              }}
+            />
+          </>
+        );
+      case 1:
+        return (
+          <>
+            <PresetNotes preset={preset} />
+            {!server ? (
+              <UseExisting
+                items={servers.data?.items ?? []}
+                label="Or use a saved server"
+                describe={(x) => `${x.name} (${x.smtp.host}:${x.smtp.port})`}
+                onUse={(x) => {
+                  setServer(x);
+                  go(2);
+                }}
+              />
+            ) : null}
+            <ServerForm
+              key={`${preset?.id ?? 'none'}-${server?.version ?? 0}`}
+              server={server ?? undefined}
+              initial={server ? undefined : draftFrom({ name: preset && preset.id !== 'custom' ? preset.name : '', smtp: preset?.smtp })}
+              submitLabel="Save and continue"
+              onSaved={(s) => {
+                setServer(s);
+                go(2);
+              }}
+            />
+          </>
+        );
+      case 2:
+        if (!servers.data) return <Spinner />;
+        return (
+          <>
+            <PresetNotes preset={preset} />
+            {!account ? (
+              <UseExisting
+                items={(accounts.data?.items ?? []).filter((a) => !server || a.serverId === server.id)}
+                label="Or use a saved account"
+                describe={(x) => x.address}
+                onUse={(x) => {
+                  setAccount(x);
+                  go(3);
+                }}
+              />
+            ) : null}
+            <AccountForm
+              key={account?.version ?? 'new'}
+              account={account ?? undefined}
+              servers={servers.data.items}
+              serverId={server?.id}
+              defaults={{ login: preset?.username && /^[^\s{}@]+$/.test(preset.username) ? preset.username : undefined }}
+              submitLabel="Save and continue"
+              onSaved={(a) => {
+                setAccount(a);
+                go(3);
+              }}
+            />
+          </>
+        );
+      case 3:
+        return account ? <TestStep account={account} onPassed={() => go(4)} /> : null;
+      case 4:
+        return account ? <SendStep account={account} onSent={() => go(5)} /> : null;
+      case 5:
+        return account ? <DefaultStep account={account} onDone={() => setFinished(true)} /> : null;
+      default:
+        return null;
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Set up mail" subtitle="Six short steps from nothing to a working sender. Everything here can be changed later on the normal pages." />
+      <ol className="stepper" aria-label="Setup steps">
+        {STEPS.map((label, i) => {
+          const state = i === step ? 'current' : i < reached || (i === reached && i < step) ? 'done' : i <= reached ? 'open' : 'todo';
+          return (
+            <li key={label} className={`step step-${state}`}>
+              <button type="button" onClick={() => setStep(i)} disabled={i > reached} aria-current={i === step ? 'step' : undefined}>
+                <span className="step-n">{i + 1}</span>
+                <span className="step-label">{label}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ol>
+      <section className="card wizard-body" aria-labelledby="wizard-step-h">
+        <h2 id="wizard-step-h">
+          Step {step + 1}: {STEPS[step]}
+        </h2>
+        {body()}
+      </section>
+      {finished ? (
+        <div className="form-actions">
+          <Link to="/messages" className="btn btn-primary">
+            Go to the email log
+          </Link>
+          <Link to="/routing" className="btn">
+            Route purposes
+          </Link>
+        </div>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+import { useEffect, useState } from 'react';
+import { api, isNotFound, type SetupStatus } from '../../api.js';
+import { Link, useLocation } from '../../router.js';
+
+/**
+ * Where each missing piece is fixed. Codes come from GET /setup/status; an unknown code
+ * still shows its message and links to the wizard.
+ */
+export function fixLink(code: string): { to: string; label: string } {
+  const c = code.toLowerCase();
+  if (c.includes('driver')) return { to: '/settings', label: 'See settings' };
+  if (c.includes('key_file') || c.includes('keyfile') || c.includes('secret')) return { to: '/settings', label: 'See settings' };
+  if (c.includes('default')) return { to: '/settings', label: 'Choose a default sender' };
+  if (c.includes('purpose')) return { to: '/routing', label: 'Fix routing' };
+  if (c.includes('server')) return { to: '/setup', label: 'Add a mail server' };
+  if (c.includes('account')) return { to: '/accounts', label: 'Add an account' };
+  return { to: '/setup', label: 'Open the setup wizard' };
+}
+
+/** Shown on every page while Mailroom cannot send mail yet, saying what is missing. */
+export function SetupBanner() {
+  const { path } = useLocation();
+  const [status, setStatus] = useState<SetupStatus | null>(null);
+  const [unavailable, setUnavailable] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      api.get<SetupStatus>('/setup/status').then(
+        (s) => live && setStatus(s),
+        (err: unknown) => live && isNotFound(err) && setUnavailable(true),
+      );
+    load();
+    window.addEventListener('mailroom:changed', load);
+    return () => {
+      live = false;
+      window.removeEventListener('mailroom:changed', load);
+    };
+  }, [path]);
+
+  if (unavailable || !status || status.complete || status.missing.length === 0) return null;
+  return (
+    <section className="banner" aria-label="Setup is not complete" data-testid="setup-banner">
+      <div className="banner-title">
+        <strong>Mailroom cannot send mail yet.</strong>
+        {path !== '/setup' ? (
+          <Link to="/setup" className="btn btn-small">
+            Open the setup wizard
+          </Link>
+        ) : null}
+      </div>
+      <ul>
+        {status.missing.map((m) => {
+          const fix = fixLink(m.code);
+          return (
+            <li key={m.code + m.message}>
+              {m.message} {m.fix ? <span className="banner-fix">{m.fix}</span> : null}{' '}
+              <Link to={fix.to} className="banner-link">
+                {fix.label} →
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,166 @@
+import { useState } from 'react';
+import { api, errorMessage, notifyChanged, type List, type MailAccount, type ProviderPreset, type TestEmailQueued } from '../../api.js';
+import { useAction, useResource } from '../../hooks.js';
+import { ErrorBox, Field, Notice, Spinner } from '../../ui/index.js';
+import { MessageWatch } from '../outbox/MessageWatch.js';
+import { useAccountSmtpTest } from '../probes/account-test.js';
+import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
+import { presetView, type Preset } from '../senders/presets.js';
+
+export const CUSTOM: Preset = { id: 'custom', name: 'Other SMTP server', smtp: {}, notes: ['Enter the host, port and encryption your provider documents.'] };
+
+export function PresetStep({ chosen, onChoose }: { chosen: Preset | null; onChoose: (p: Preset) => void }) {
+  const presets = useResource(() => api.get<List<ProviderPreset>>('/presets').then((r) => r.items.map(presetView)), []);
+  const list = [...(presets.data ?? []), CUSTOM];
+  return (
+    <div>
+      <p className="muted">Pick your mail provider: Mailroom fills in the host, port and encryption and tells you its catch.</p>
+      {presets.loading ? <Spinner /> : null}
+      {presets.error ? <Notice kind="info">Presets are not available ({presets.error}); enter your server by hand.</Notice> : null}
+      <div className="preset-grid" role="radiogroup" aria-label="Provider">
+        {list.map((p) => (
+          <button key={p.id} type="button" role="radio" aria-checked={chosen?.id === p.id} className={chosen?.id === p.id ? 'preset selected' : 'preset'} onClick={() => onChoose(p)}>
+            <span className="preset-name">{p.name}</span>
+            {p.smtp.host ? (
+              <span className="muted small">
+                {p.smtp.host}:{p.smtp.port}
+              </span>
+            ) : null}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export function PresetNotes({ preset }: { preset: Preset | null }) {
+  if (!preset || preset.notes.length === 0) return null;
+  return (
+    <Notice kind="info">
+      <strong>{preset.name}:</strong>
+      <ul className="tight">
+        {preset.notes.map((n) => (
+          <li key={n}>{n}</li>
+        ))}
+      </ul>
+    </Notice>
+  );
+}
+
+export function TestStep({ account, onPassed }: { account: MailAccount; onPassed: () => void }) {
+  const { result, test, run } = useAccountSmtpTest(account.id);
+  return (
+    <div>
+      <p className="muted">
+        Connects to the server as <strong>{account.login ?? account.address}</strong> and checks every step: DNS, TCP, TLS, EHLO and login. Nothing is sent.
+      </p>
+      <div className="form-actions">
+        <button type="button" className="btn btn-primary" onClick={() => void run()} disabled={test.busy}>
+          {test.busy ? 'Testing…' : result ? 'Test again' : 'Test connection'}
+        </button>
+        {result ? (
+          <button type="button" className={result.ok ? 'btn btn-primary' : 'btn'} onClick={onPassed}>
+            {result.ok ? 'Continue' : 'Continue anyway'}
+          </button>
+        ) : null}
+      </div>
+      <ErrorBox error={test.error} title="Test not run" />
+      <DiagnosticSteps result={result} running={test.busy} />
+      {result && !result.ok ? <p className="muted small">Fix the server or the account (steps 2 and 3), then test again.</p> : null}
+    </div>
+  );
+}
+
+export function SendStep({ account, onSent }: { account: MailAccount; onSent: () => void }) {
+  const [to, setTo] = useState('');
+  const [messageId, setMessageId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    setMessageId(null);
+    try {
+      const r = await api.post<TestEmailQueued>(`/accounts/${account.id}/test`, to.trim() ? { to: to.trim() } : {});
+      setMessageId(r.messageId);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div>
+      <p className="muted">Sends a real message through the outbox, so it also appears in the email log.</p>
+      <div className="form-grid">
+        <Field label="Send to" id="wizard-test-to" hint={`Leave empty to send to ${account.address} itself.`}>
+          <input id="wizard-test-to" type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder={account.address} />
+        </Field>
+      </div>
+      <div className="form-actions">
+        <button type="button" className="btn btn-primary" onClick={() => void send()} disabled={busy}>
+          {busy ? 'Sending…' : messageId ? 'Send another' : 'Send test email'}
+        </button>
+        {messageId ? (
+          <button type="button" className="btn" onClick={onSent}>
+            Continue
+          </button>
+        ) : null}
+      </div>
+      <ErrorBox error={error} title="Not sent" />
+      {messageId ? <MessageWatch key={messageId} messageId={messageId} label="Test email" /> : null}
+    </div>
+  );
+}
+
+export function DefaultStep({ account, onDone }: { account: MailAccount; onDone: () => void }) {
+  const save = useAction();
+  const [done, setDone] = useState(false);
+  const makeDefault = async () => {
+    const ok = await save.run(() => api.patch('/settings', { defaultAccountId: account.id }).then(() => true));
+    if (ok) {
+      setDone(true);
+      notifyChanged();
+      onDone();
+    }
+  };
+  return (
+    <div>
+      <p className="muted">
+        The default account sends every message whose purpose names no account of its own. You can change it, and route each purpose to its own accounts, on the Routing page.
+      </p>
+      {done ? (
+        <Notice kind="success">
+          <strong>{account.address}</strong> is now the default sender. Mailroom is ready to send mail.
+        </Notice>
+      ) : (
+        <button type="button" className="btn btn-primary" onClick={() => void makeDefault()} disabled={save.busy}>
+          {save.busy ? 'Saving…' : `Make ${account.address} the default sender`}
+        </button>
+      )}
+      <ErrorBox error={save.error} title="Not saved" />
+    </div>
+  );
+}
+
+/** "Or use one that is already saved": lets the wizard continue with a server or account made earlier (or from the environment). */
+export function UseExisting<T extends { id: string }>({ items, label, describe, onUse }: { items: T[]; label: string; describe: (x: T) => string; onUse: (x: T) => void }) {
+  const [id, setId] = useState('');
+  if (items.length === 0) return null;
+  const chosen = items.find((x) => x.id === id);
+  return (
+    <div className="use-existing inline">
+      <select aria-label={label} value={id} onChange={(e) => setId(e.target.value)}>
+        <option value="">{label}…</option>
+        {items.map((x) => (
+          <option key={x.id} value={x.id}>
+            {describe(x)}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="btn btn-small" disabled={!chosen} onClick={() => chosen && onUse(chosen)}>
+        Use it
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+/** A form's buttons: submit (saying "Saving…" while busy) and, when there is somewhere to go back to, Cancel. */
+export function FormActions({ submit, onCancel }: { submit?: { label: string; busy: boolean; disabled?: boolean }; onCancel?: () => void }) {
+  return (
+    <div className="form-actions">
+      {submit ? (
+        <button type="submit" className="btn btn-primary" disabled={submit.busy || submit.disabled}>
+          {submit.busy ? 'Saving…' : submit.label}
+        </button>
+      ) : null}
+      {onCancel ? (
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+const CHIP_KIND: Record<string, string> = {
+  sent: 'ok',
+  logged: 'ok',
+  pass: 'ok',
+  accepted: 'ok',
+  queued: 'neutral',
+  sending: 'info',
+  deferred: 'warn',
+  skip: 'neutral',
+  failed: 'bad',
+  fail: 'bad',
+  rejected: 'bad',
+  bounced: 'bad',
+  expired: 'bad',
+  cancelled: 'neutral',
+  suppressed: 'warn',
+};
+
+/** A message's, recipient's, attempt's or probe step's status, coloured by what it means. */
+export function StatusChip({ status }: { status: string }) {
+  return <span className={`chip chip-${CHIP_KIND[status] ?? 'neutral'}`}>{status}</span>;
+}
