@@ -57,7 +57,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   await server.register(cookie);
   await server.register(swagger, {
     openapi: {
-      info: { title: 'Mailroom API', version: '1', description: 'The public contract is API.md; this document is generated from the routes.' },
+      info: { title: 'Mailroom API', version: '1', description: 'Generated from the routes. The reference with every field, rule and error code is docs/api.md in the Mailroom repository.' },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API key (mrk_…)' },

@@ -3,7 +3,7 @@ import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { arr, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 
-/** Every status a message can have (API.md). */
+/** Every status a message can have (docs/api.md). */
 export const MESSAGE_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

@@ -1,6 +1,6 @@
 import type { Attachment, MessageStatus, RecipientStatus } from './messages.js';
 
-/** What the message row says about how it was routed (API.md: routing { accountId, reason }). */
+/** What the message row says about how it was routed (docs/api.md: routing { accountId, reason }). */
 export interface MessageRouting {
   accountId: string | null;
   serverId: string | null;

@@ -7,7 +7,7 @@ import { SmtpTransports, type SendTarget } from './transport.js';
 import { fromWire, type FromSmtpThread, type ToSmtpThread, type WireError } from './thread-protocol.js';
 
 /**
- * The SMTP thread (see smtp-thread.ts): runs the pooled transports, so building, signing and
+ * The SMTP thread (see thread.ts): runs the pooled transports, so building, signing and
  * writing messages uses the second core while the main thread serves HTTP and the store.
  * Passwords and DKIM keys stay in the store: the thread asks the main thread for them when a
  * pool is built or a domain's signing key is (re)read.
