@@ -4,8 +4,8 @@ import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { rateLimit, type RateLimit } from './servers.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 
-export interface MailAccount {
-  id: string;
+/** What an admin edits; the password travels beside it, never inside a stored document. */
+export interface AccountConfig {
   serverId: string;
   address: string;
   login: string | null;
@@ -14,29 +14,19 @@ export interface MailAccount {
   /** Further From identities this account may use: full addresses or "@domain". */
   aliases: string[];
   passwordRef: string | null;
-  passwordSet: boolean;
   active: boolean;
   ownerId: string | null;
   rateLimit: RateLimit | null;
+}
+
+export interface MailAccount extends AccountConfig {
+  id: string;
+  passwordSet: boolean;
   source: 'database' | 'env';
   overridden: string[];
   createdAt: number;
   updatedAt: number;
   version: number;
-}
-
-/** What an admin edits; the password travels beside it, never inside a stored document. */
-export interface AccountConfig {
-  serverId: string;
-  address: string;
-  login: string | null;
-  fromName: string | null;
-  replyTo: string | null;
-  aliases: string[];
-  passwordRef: string | null;
-  active: boolean;
-  ownerId: string | null;
-  rateLimit: RateLimit | null;
 }
 
 export interface AccountInput {

@@ -1,10 +1,9 @@
 import { displayMailbox } from '../../core/outbox/messages.js';
 import type { MessageDetail } from '../../core/outbox/messages.service.js';
 import type { MessageRecord } from '../../core/outbox/ports.js';
-import type { MessageDetail as MessageDetailView, MessageSummary, OnServer } from '../api-types.js';
 
 /** A message as the log list shows it: no bodies, no lease internals. */
-export function messageSummary(m: MessageRecord): OnServer<MessageSummary> {
+export function messageSummary(m: MessageRecord) {
   return {
     id: m.id,
     direction: m.direction,
@@ -37,7 +36,7 @@ export function messageSummary(m: MessageRecord): OnServer<MessageSummary> {
 }
 
 /** One message in full: bodies, headers, routing, every recipient's outcome and every attempt. */
-export function messageDetail(m: MessageDetail): OnServer<MessageDetailView> {
+export function messageDetail(m: MessageDetail) {
   return {
     ...messageSummary(m),
     envelopeFrom: m.envelopeFrom,
