@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import type { CertificateInfo } from '../core/probes/diagnostics.js';
 import { targetRefused } from '../core/probes/diagnostics.js';
 import { isMailroomError } from '../core/kernel/errors.js';
-import { checkTarget, parseIp, type NetworkPolicy } from '../core/probes/network-policy.js';
+import { checkTarget, parseIp, type DiagnosticTarget, type NetworkPolicy } from '../core/probes/network-policy.js';
 import { hintForConnectError, type HintContext } from '../core/probes/smtp-hints.js';
 import { errorCode, errorMessage, type StepRecorder } from './steps.js';
 import { normalizeFingerprint, type TlsTrust } from '../core/senders/servers.js';
@@ -16,13 +16,14 @@ import { normalizeFingerprint, type TlsTrust } from '../core/senders/servers.js'
  * and connect (rebinding) cannot redirect it. Throws TARGET_NOT_ALLOWED before any
  * connection is attempted, so the refusal is the same whether a port is open or closed.
  */
-export async function resolveTarget(host: string, policy: NetworkPolicy): Promise<{ address: string; looked: boolean }> {
+export async function resolveTarget(target: DiagnosticTarget, policy: NetworkPolicy): Promise<{ address: string; looked: boolean }> {
+  const host = target.host;
   const literal = parseIp(host);
   let address: string;
   if (literal) address = host.replace(/^\[|\]$/g, '');
   else address = (await lookup(host, { verbatim: true })).address;
-  const verdict = checkTarget(policy, host, address);
-  if (!verdict.allowed) throw targetRefused(host, address, verdict.class);
+  const verdict = checkTarget(policy, target, address);
+  if (!verdict.allowed) throw targetRefused(target, address, verdict.class);
   return { address, looked: !literal };
 }
 
@@ -31,9 +32,10 @@ export async function resolveTarget(host: string, policy: NetworkPolicy): Promis
  * not recorded: the caller answers 403). Returns the address, or undefined after recording a
  * failed lookup with its hint.
  */
-export async function dnsStep(rec: StepRecorder<'dns' | string>, host: string, policy: NetworkPolicy, hc: HintContext): Promise<string | undefined> {
+export async function dnsStep(rec: StepRecorder<'dns' | string>, target: DiagnosticTarget, policy: NetworkPolicy, hc: HintContext): Promise<string | undefined> {
+  const host = target.host;
   try {
-    const r = await resolveTarget(host, policy);
+    const r = await resolveTarget(target, policy);
     rec.pass('dns', r.looked ? `${host} resolves to ${r.address}` : `${host} is an address; no lookup needed`, { address: r.address });
     return r.address;
   } catch (err) {

@@ -32,7 +32,7 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
   const timeoutMs = target.timeoutSec * 1000;
   if (target.auth) rec.redactAlso(target.auth.password);
 
-  const address = await dnsStep(rec, imap.host, policy, hc);
+  const address = await dnsStep(rec, { host: imap.host, port: imap.port, protocol: 'imap', saved: target.saved ?? false }, policy, hc);
   if (address === undefined) return rec.finish(ORDER);
 
   let socket: Socket | undefined;

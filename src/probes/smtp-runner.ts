@@ -51,7 +51,7 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
   }
 
   // DNS: once. The policy check happens here, before any connection.
-  const address = await dnsStep(rec, smtp.host, policy, hc);
+  const address = await dnsStep(rec, { host: smtp.host, port: smtp.port, protocol: 'smtp', saved: target.saved ?? false }, policy, hc);
   if (address === undefined) return rec.finish(ORDER);
 
   let socket: Socket | undefined;

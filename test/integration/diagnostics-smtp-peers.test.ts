@@ -205,8 +205,8 @@ describe('diagnostics against broken endpoints', () => {
       const errOpen = await runSmtpDiagnostic({ smtp: smtp(peer.port) }, none).catch((e) => e);
       const errClosed = await runSmtpDiagnostic({ smtp: smtp(closed) }, none).catch((e) => e);
       expect(errOpen.code).toBe('MAILROOM_E_TARGET_NOT_ALLOWED');
-      expect(errOpen.message).toBe(errClosed.message);
-      expect(errOpen.message).toContain('127.0.0.1 (loopback)');
+      expect(errOpen.message.replace(String(peer.port), 'PORT')).toBe(errClosed.message.replace(String(closed), 'PORT'));
+      expect(errOpen.message).toContain('127.0.0.1 is a loopback address');
       const viaName = await runSmtpDiagnostic({ smtp: { ...smtp(peer.port), host: 'localhost' } }, none).catch((e) => e);
       expect(viaName.code).toBe('MAILROOM_E_TARGET_NOT_ALLOWED');
     } finally {

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, useColor } from '../../src/cli/format-diagnostic.js';
-import { checkTarget, classifyIp, compileNetworkPolicy, parseCidr, parseIp } from '../../src/core/probes/network-policy.js';
+import { targetRefused } from '../../src/core/probes/diagnostics.js';
+import { checkTarget, classifyIp, compileNetworkPolicy, parseCidr, parseIp, type DiagnosticTarget } from '../../src/core/probes/network-policy.js';
 import { hintForCertificate, hintForConnectError, hintForReply, hintForWrongTlsMode, parseReply, type HintContext } from '../../src/core/probes/smtp-hints.js';
 import { evaluateSpf, spfAll, type DnsLookup } from '../../src/core/probes/spf.js';
 import { dkimDnsRecord, normalizeDkimInput } from '../../src/core/senders/dkim.js';
 import { dotStuff, parseCapabilities } from '../../src/probes/smtp-session.js';
 import { RateWindow } from '../../src/core/kernel/rate-window.js';
+
+/** A diagnostic of `host` on a port that is no mail port unless given. */
+const at = (host: string, port = 9999, protocol: DiagnosticTarget['protocol'] = 'smtp', saved = false): DiagnosticTarget => ({ host, port, protocol, saved });
 
 describe('network policy (SSRF guard)', () => {
   it.each([
@@ -40,24 +44,56 @@ describe('network policy (SSRF guard)', () => {
 
   it('rejects address tricks rather than guessing', () => {
     for (const s of ['0177.0.0.1', '0x7f.0.0.1', '127.1', '2130706433', '1.2.3.4.5', '1::2::3', '12345::', '256.0.0.1']) expect(parseIp(s)).toBeUndefined();
-    expect(checkTarget(compileNetworkPolicy([]), 'x', 'not-an-ip')).toEqual({ allowed: false, class: 'reserved' });
+    expect(checkTarget(compileNetworkPolicy([]), at('x'), 'not-an-ip')).toEqual({ allowed: false, class: 'reserved' });
   });
 
-  it('allows non-public targets only when allow-listed by address, CIDR or host name', () => {
+  it('allows other non-public targets only when allow-listed by address, CIDR or host name', () => {
     const none = compileNetworkPolicy([]);
-    expect(checkTarget(none, 'relay', '10.0.0.5').allowed).toBe(false);
-    expect(checkTarget(none, 'smtp.example.com', '93.184.216.34').allowed).toBe(true);
+    expect(checkTarget(none, at('relay'), '10.0.0.5').allowed).toBe(false);
+    expect(checkTarget(none, at('smtp.example.com'), '93.184.216.34').allowed).toBe(true);
     const p = compileNetworkPolicy(['10.0.0.0/24', '127.0.0.1', 'relay.internal.', 'fd12::/16']);
-    expect(checkTarget(p, 'x', '10.0.0.200').allowed).toBe(true);
-    expect(checkTarget(p, 'x', '10.0.1.1').allowed).toBe(false);
-    expect(checkTarget(p, 'x', '127.0.0.1').allowed).toBe(true);
-    expect(checkTarget(p, 'x', '::ffff:127.0.0.1').allowed).toBe(true);
-    expect(checkTarget(p, 'x', '127.0.0.2').allowed).toBe(false);
-    expect(checkTarget(p, 'Relay.Internal', '192.168.9.9').allowed).toBe(true);
-    expect(checkTarget(p, 'x', 'fd12:1::1').allowed).toBe(true);
-    expect(checkTarget(p, 'x', '169.254.169.254')).toEqual({ allowed: false, class: 'metadata' });
+    expect(checkTarget(p, at('x'), '10.0.0.200').allowed).toBe(true);
+    expect(checkTarget(p, at('x'), '10.0.1.1').allowed).toBe(false);
+    expect(checkTarget(p, at('x'), '127.0.0.1').allowed).toBe(true);
+    expect(checkTarget(p, at('x'), '::ffff:127.0.0.1').allowed).toBe(true);
+    expect(checkTarget(p, at('x'), '127.0.0.2').allowed).toBe(false);
+    expect(checkTarget(p, at('Relay.Internal'), '192.168.9.9').allowed).toBe(true);
+    expect(checkTarget(p, at('x'), 'fd12:1::1').allowed).toBe(true);
+    expect(checkTarget(p, at('x'), '169.254.169.254')).toEqual({ allowed: false, class: 'metadata' });
     expect(() => compileNetworkPolicy(['10.0.0.0/33'])).toThrow(/MAILROOM_ALLOW_PRIVATE_HOSTS/);
     expect(parseCidr('fd00::/8')?.prefix).toBe(8);
+  });
+
+  it('lets a relay on this machine or the local network be tested on a mail port, or as a saved server, without configuration', () => {
+    const none = compileNetworkPolicy([]);
+    for (const port of [25, 465, 587, 2525]) {
+      expect(checkTarget(none, at('localhost', port), '127.0.0.1').allowed, `smtp ${port}`).toBe(true);
+      expect(checkTarget(none, at('relay.lan', port), '192.168.1.10').allowed).toBe(true);
+      expect(checkTarget(none, at('relay.lan', port), 'fd00::25').allowed).toBe(true);
+    }
+    for (const port of [143, 993]) {
+      expect(checkTarget(none, at('mail.lan', port, 'imap'), '10.1.2.3').allowed).toBe(true);
+      // IMAP ports are not SMTP ports and the other way round.
+      expect(checkTarget(none, at('mail.lan', port, 'smtp'), '10.1.2.3').allowed).toBe(false);
+    }
+    expect(checkTarget(none, at('mail.lan', 587, 'imap'), '10.1.2.3').allowed).toBe(false);
+    // Anything else stays out: a database, an admin console, a metadata service even on port 25.
+    expect(checkTarget(none, at('localhost', 6379), '127.0.0.1')).toEqual({ allowed: false, class: 'loopback' });
+    expect(checkTarget(none, at('metadata', 25), '169.254.169.254')).toEqual({ allowed: false, class: 'metadata' });
+    expect(checkTarget(none, at('link', 25), '169.254.10.1').allowed).toBe(false);
+    expect(checkTarget(none, at('multicast', 25), '224.0.0.1').allowed).toBe(false);
+    // A saved server's own host and port, whatever the port; never a metadata address.
+    expect(checkTarget(none, at('localhost', 10025, 'smtp', true), '127.0.0.1').allowed).toBe(true);
+    expect(checkTarget(none, at('metadata', 80, 'smtp', true), '169.254.169.254').allowed).toBe(false);
+  });
+
+  it('says exactly what to do when it refuses', () => {
+    const err = targetRefused(at('localhost', 6379), '127.0.0.1', 'loopback');
+    expect(err.message).toContain('localhost (127.0.0.1) is a loopback address and 6379 is not a mail port');
+    expect(err.message).toContain('mail ports (25, 465, 587, 2525)');
+    expect(err.message).toContain('set the environment variable MAILROOM_ALLOW_PRIVATE_HOSTS=127.0.0.1');
+    expect(err.message).toContain('restart it');
+    expect(targetRefused(at('169.254.169.254', 25), '169.254.169.254', 'metadata').message).toMatch(/^169\.254\.169\.254 is a metadata address/);
   });
 });
 

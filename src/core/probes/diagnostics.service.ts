@@ -77,6 +77,11 @@ async function credentials(
   }
 }
 
+/** The diagnostic goes to the saved server's own host and port (the network policy lets it reach an internal address). */
+function isSavedEndpoint(endpoint: { host: string; port: number }, savedEndpoint: { host: string; port: number } | undefined): boolean {
+  return savedEndpoint !== undefined && savedEndpoint.host.toLowerCase() === endpoint.host.toLowerCase() && savedEndpoint.port === endpoint.port;
+}
+
 function failedStep(r: DiagnosticResult): string | null {
   return r.steps.find((s) => s.status === 'fail')?.name ?? null;
 }
@@ -112,7 +117,8 @@ export async function diagnoseSmtp(ctx: CoreContext, deps: DiagnosticsDeps, prin
     : saved.server!.smtp;
   const creds = await credentials(ctx, deps, req, saved, smtp, saved.server?.smtp);
   const about = { host: smtp.host, port: smtp.port, security: smtp.security, user: creds.auth?.user ?? null, send: req.send ?? null };
-  return audited(ctx, actor, 'diagnostics.smtp', saved, about, () => deps.runner.smtp({ smtp, ...creds, ...(req.send ? { send: req.send } : {}) }, deps.policy));
+  const own = isSavedEndpoint(smtp, saved.server?.smtp);
+  return audited(ctx, actor, 'diagnostics.smtp', saved, about, () => deps.runner.smtp({ smtp, saved: own, ...creds, ...(req.send ? { send: req.send } : {}) }, deps.policy));
 }
 
 export async function diagnoseImap(ctx: CoreContext, deps: DiagnosticsDeps, principal: Principal, actor: Actor, body: unknown): Promise<DiagnosticResult<ImapStepName>> {
@@ -130,5 +136,6 @@ export async function diagnoseImap(ctx: CoreContext, deps: DiagnosticsDeps, prin
   const about = { host: imap.host, port: imap.port, security: imap.security, user: creds.auth?.user ?? null };
   const tlsTrust = server?.smtp.tlsTrust ?? { mode: 'system' as const };
   const timeoutSec = server?.smtp.connectTimeoutSec ?? 30;
-  return audited(ctx, actor, 'diagnostics.imap', saved, about, () => deps.runner.imap({ imap, tlsTrust, timeoutSec, ...creds }, deps.policy));
+  const own = isSavedEndpoint(imap, savedEndpoint);
+  return audited(ctx, actor, 'diagnostics.imap', saved, about, () => deps.runner.imap({ imap, saved: own, tlsTrust, timeoutSec, ...creds }, deps.policy));
 }

@@ -1,7 +1,7 @@
 import { parseMailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
-import type { NetworkPolicy } from './network-policy.js';
+import { MAIL_PORTS, type DiagnosticTarget, type NetworkPolicy } from './network-policy.js';
 import type { ImapSettings, SmtpSettings } from '../senders/servers.js';
 import { doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 
@@ -64,6 +64,8 @@ export interface DiagnosticResult<N extends string = string> {
 
 export interface SmtpDiagnosticTarget {
   smtp: SmtpSettings;
+  /** The host and port are a saved server's own (the network policy lets it reach an internal address). */
+  saved?: boolean;
   auth?: { user: string; password: string };
   /** Why there is no password although an account was named (shown on the auth step). */
   authUnavailable?: string;
@@ -72,6 +74,8 @@ export interface SmtpDiagnosticTarget {
 
 export interface ImapDiagnosticTarget {
   imap: ImapSettings;
+  /** The host and port are a saved server's own IMAP section. */
+  saved?: boolean;
   /** Certificate trust and timeouts come from the server's SMTP section (one trust setting per server). */
   tlsTrust: SmtpSettings['tlsTrust'];
   timeoutSec: number;
@@ -133,13 +137,18 @@ export function normalizeDiagnosticRequest(input: unknown, kind: 'smtp' | 'imap'
   return out;
 }
 
-export function targetRefused(host: string, address: string, cls: string): MailroomError {
+export function targetRefused(target: DiagnosticTarget, address: string, cls: string): MailroomError {
   // One message whatever is (or is not) listening there: the refusal happens before any
   // connection, so it says nothing about open or closed ports.
+  const where = target.host === address ? address : `${target.host} (${address})`;
+  const internal = cls === 'loopback' || cls === 'private';
+  const ports = MAIL_PORTS[target.protocol].join(', ');
+  const why = internal
+    ? `${where} is a ${cls} address and ${target.port} is not a mail port: diagnostics reach loopback and private addresses only on mail ports (${ports}) or at a saved server's own host and port.`
+    : `${where} is a ${cls} address, which diagnostics never reach on their own (it could be a cloud metadata service or another machine's internals).`;
   return new MailroomError(
     ErrorCodes.TARGET_NOT_ALLOWED,
-    `${host} resolves to ${address} (${cls}); diagnostics may not connect there. ` +
-      'If this is an internal relay, add it to MAILROOM_ALLOW_PRIVATE_HOSTS (an address, CIDR range or host name).',
-    { host, address, class: cls },
+    `${why} If this really is your mail server, use its mail port, or allow it: set the environment variable MAILROOM_ALLOW_PRIVATE_HOSTS=${address} (an address, CIDR range or host name; several comma-separated) for the Mailroom process and restart it.`,
+    { host: target.host, address, class: cls, port: target.port },
   );
 }

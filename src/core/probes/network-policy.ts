@@ -178,17 +178,40 @@ export function compileNetworkPolicy(entries: readonly string[]): NetworkPolicy 
 export type TargetVerdict = { allowed: true; class: AddressClass } | { allowed: false; class: AddressClass };
 
 /**
- * May a diagnostic connect to `address` (the resolved IP) for the host the admin typed?
- * Public addresses always; any other class only when the address or the host is allow-listed.
+ * The ports a mail server listens on. A relay on the same machine or network is the normal
+ * case (many products default their SMTP server to localhost), so diagnostics may reach a
+ * loopback or private address on these ports without any configuration; what the guard keeps
+ * out is the rest of an internal network (databases, admin consoles) and metadata services.
  */
-export function checkTarget(policy: NetworkPolicy, host: string, address: string): TargetVerdict {
+export const MAIL_PORTS = { smtp: [25, 465, 587, 2525], imap: [143, 993] } as const;
+
+/** What a diagnostic wants to reach. */
+export interface DiagnosticTarget {
+  host: string;
+  port: number;
+  protocol: 'smtp' | 'imap';
+  /** The host and port are a saved server's own (the admin configured them; delivery goes there anyway). */
+  saved: boolean;
+}
+
+/** Address classes a mail port or a saved server may reach without an allow-list entry. */
+const INTERNAL: readonly AddressClass[] = ['loopback', 'private'];
+
+/**
+ * May a diagnostic connect to `address` (the resolved IP) for what the admin asked?
+ * Public addresses always; loopback and private addresses on a mail port or as a saved
+ * server's own host and port; anything else (other ports, link-local, metadata, multicast)
+ * only when the address or the host is allow-listed (MAILROOM_ALLOW_PRIVATE_HOSTS).
+ */
+export function checkTarget(policy: NetworkPolicy, target: DiagnosticTarget, address: string): TargetVerdict {
   const ip = parseIp(address);
   // Something that is not an address cannot be checked, so it is never connected to.
   if (!ip) return { allowed: false, class: 'reserved' };
   const cls = classifyIp(ip);
   if (cls === 'public') return { allowed: true, class: cls };
-  const name = host.trim().toLowerCase().replace(/\.$/, '');
+  const name = target.host.trim().toLowerCase().replace(/\.$/, '');
   if (policy.hosts.includes(name)) return { allowed: true, class: cls };
   if (policy.cidrs.some((c) => inCidr(ip, c) || (embeddedIpv4(ip) && inCidr(embeddedIpv4(ip)!, c)))) return { allowed: true, class: cls };
+  if (INTERNAL.includes(cls) && (target.saved || (MAIL_PORTS[target.protocol] as readonly number[]).includes(target.port))) return { allowed: true, class: cls };
   return { allowed: false, class: cls };
 }
