@@ -16,6 +16,7 @@ export async function ensureFirstAdmin(
   if ((await ctx.store.repos.users.count()) > 0) return undefined;
   const email = admin.email ?? DEFAULT_ADMIN_EMAIL;
   const password = admin.password ?? generatePassword();
-  await createUser(ctx, SYSTEM_ACTOR, { email, password, role: 'admin', name: 'Administrator' });
+  // A generated password was printed once on a terminal: its user is asked to choose their own.
+  await createUser(ctx, SYSTEM_ACTOR, { email, password, role: 'admin', name: 'Administrator' }, { passwordChangeRequired: !admin.password });
   return { email, ...(admin.password ? {} : { generatedPassword: password }) };
 }

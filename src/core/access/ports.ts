@@ -31,6 +31,8 @@ export interface SessionRepository {
   get(tokenHash: string): Promise<SessionRecord | undefined>;
   delete(tokenHash: string): Promise<void>;
   deleteForUser(userId: string): Promise<void>;
+  /** Ends every session of the user but this one (a password changed by the user themself). */
+  deleteForUserExcept(userId: string, keepTokenHash: string): Promise<void>;
   deleteExpired(now: number): Promise<void>;
 }
 

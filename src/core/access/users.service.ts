@@ -25,7 +25,7 @@ export async function listUsers(ctx: CoreContext): Promise<User[]> {
   return (await ctx.store.repos.users.list()).map(publicUser);
 }
 
-export async function createUser(ctx: CoreContext, actor: Actor, input: unknown): Promise<User> {
+export async function createUser(ctx: CoreContext, actor: Actor, input: unknown, opts: { passwordChangeRequired?: boolean } = {}): Promise<User> {
   const d = doc('user', input);
   onlyKeys('user', d, ['email', 'name', 'role', 'password']);
   const email = parseMailbox('email', str('email', d.email, { max: 320 })).address.toLowerCase();
@@ -35,14 +35,18 @@ export async function createUser(ctx: CoreContext, actor: Actor, input: unknown)
   return ctx.store.transaction(async (repos) => {
     if (await repos.users.findByEmail(email)) throw new MailroomError(ErrorCodes.DUPLICATE, `a user with email ${email} already exists`, { field: 'email' });
     const now = ctx.clock.now();
-    const user: UserRecord = { id: newId('usr'), email, name, role, disabled: false, passwordHash, createdAt: now, updatedAt: now, version: 1 };
+    const user: UserRecord = { id: newId('usr'), email, name, role, disabled: false, passwordHash, passwordChangeRequired: opts.passwordChangeRequired ?? false, createdAt: now, updatedAt: now, version: 1 };
     await repos.users.insert(user);
     await audit(repos, ctx, actor, 'user.create', { type: 'user', id: user.id }, undefined, publicUser(user));
     return publicUser(user);
   });
 }
 
-export async function updateUser(ctx: CoreContext, actor: Actor, id: string, input: unknown): Promise<User> {
+/**
+ * An admin's change to a user. A password set here is one the user did not choose, so the UI
+ * asks them to change it (unless `passwordChosenByUser`: the CLI's reset, typed by the operator).
+ */
+export async function updateUser(ctx: CoreContext, actor: Actor, id: string, input: unknown, opts: { passwordChosenByUser?: boolean } = {}): Promise<User> {
   const d = doc('user', input);
   onlyKeys('user', d, ['name', 'role', 'password', 'disabled']);
   const newHash = d.password === undefined ? undefined : await hashPassword(password(d.password));
@@ -55,6 +59,7 @@ export async function updateUser(ctx: CoreContext, actor: Actor, id: string, inp
       role: d.role === undefined ? prev.role : oneOf('role', d.role, ROLES),
       disabled: d.disabled === undefined ? prev.disabled : bool('disabled', d.disabled),
       passwordHash: newHash ?? prev.passwordHash,
+      passwordChangeRequired: newHash ? !opts.passwordChosenByUser : prev.passwordChangeRequired,
       updatedAt: ctx.clock.now(),
       version: prev.version + 1,
     };
@@ -85,5 +90,5 @@ export async function deleteUser(ctx: CoreContext, actor: Actor, id: string): Pr
 export async function resetPasswordByEmail(ctx: CoreContext, actor: Actor, email: string, newPassword: string): Promise<User> {
   const user = await ctx.store.repos.users.findByEmail(email.toLowerCase());
   if (!user) throw notFound('user', email);
-  return updateUser(ctx, actor, user.id, { password: newPassword });
+  return updateUser(ctx, actor, user.id, { password: newPassword }, { passwordChosenByUser: true });
 }

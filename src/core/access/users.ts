@@ -7,6 +7,8 @@ export interface User {
   name: string | null;
   role: Role;
   disabled: boolean;
+  /** The password is one someone else chose (generated at the first start, or reset by an admin): the UI asks to change it. */
+  passwordChangeRequired: boolean;
   createdAt: number;
   updatedAt: number;
   version: number;

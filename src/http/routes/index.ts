@@ -11,6 +11,7 @@ import { healthRoutes } from './health.js';
 import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
 import { presetsRoutes } from './presets.js';
+import { profileRoutes } from './profile.js';
 import { purposesRoutes } from './purposes.js';
 import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
@@ -33,6 +34,7 @@ const ROOT: RouteGroup[] = [healthRoutes, metricsRoutes];
 const API_V1: RouteGroup[] = [
   // access
   sessionRoutes,
+  profileRoutes,
   usersRoutes,
   apiKeysRoutes,
   auditRoutes,

@@ -20,6 +20,9 @@ export function sessionsRepository(db: Kysely<DB>): SessionRepository {
     async deleteForUser(userId) {
       await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
     },
+    async deleteForUserExcept(userId, keepTokenHash) {
+      await db.deleteFrom('sessions').where('user_id', '=', userId).where('token_hash', '!=', keepTokenHash).execute();
+    },
     async deleteExpired(now) {
       await db.deleteFrom('sessions').where('expires_at', '<', now).execute();
     },

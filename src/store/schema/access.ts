@@ -10,6 +10,8 @@ export interface UsersTable {
   created_at: Millis;
   updated_at: Millis;
   version: number;
+  /** 1 while the password is one someone else chose (generated or reset by an admin). */
+  password_change_required: Flag;
 }
 
 export interface SessionsTable {

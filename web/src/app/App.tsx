@@ -43,7 +43,7 @@ export function App() {
     }
   }, []);
 
-  const session = useMemo(() => (phase.kind === 'in' ? sessionState(phase.info, logout) : null), [phase, logout]);
+  const session = useMemo(() => (phase.kind === 'in' ? sessionState(phase.info, logout, load) : null), [phase, logout, load]);
 
   if (phase.kind === 'loading') {
     return (

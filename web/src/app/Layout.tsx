@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import type { Permission } from '../api.js';
 import { useSession } from '../features/access/session.js';
+import { PasswordChangePrompt } from '../features/access/PasswordChangePrompt.js';
 import { SetupBanner } from '../features/setup/SetupBanner.js';
 import { Link, useLocation } from '../router.js';
 
@@ -60,9 +61,15 @@ export function Layout({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <div className="whoami">
-          <span className="whoami-name" title={who}>
-            {who}
-          </span>
+          {session.info.user ? (
+            <Link to="/profile" className="whoami-name" title={`${who}: your profile`} onClick={() => setMenuOpen(false)}>
+              {who}
+            </Link>
+          ) : (
+            <span className="whoami-name" title={who}>
+              {who}
+            </span>
+          )}
           {role ? <span className="badge badge-neutral">{role}</span> : null}
           <button type="button" className="btn btn-small" onClick={() => void session.logout()}>
             Log out
@@ -70,6 +77,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </aside>
       <div className="content">
+        {session.info.user?.passwordChangeRequired && path !== '/profile' ? <PasswordChangePrompt /> : null}
         <SetupBanner />
         <main id="main" tabIndex={-1}>
           {children}

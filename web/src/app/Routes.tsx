@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { api, type SetupStatus } from '../api.js';
 import { ApiKeys } from '../features/access/ApiKeys.js';
 import { useSession } from '../features/access/session.js';
+import { Profile } from '../features/access/Profile.js';
 import { Users } from '../features/access/Users.js';
 import { Audit } from '../features/audit/Audit.js';
 import { MessageDetail } from '../features/outbox/MessageDetail.js';
@@ -60,6 +61,7 @@ export function Routes() {
   if (match('/domains', path)) return <Domains />;
   if (match('/settings', path)) return <Settings />;
   if (match('/audit', path)) return <Audit />;
+  if (match('/profile', path)) return <Profile />;
   if (match('/users', path)) return <Users />;
   if (match('/api-keys', path)) return <ApiKeys />;
   return <NotFound />;

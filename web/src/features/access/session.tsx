@@ -6,6 +6,8 @@ export interface SessionState {
   /** Whether the logged-in user may do this; the API enforces it anyway. */
   can(p: Permission): boolean;
   logout(): Promise<void>;
+  /** Reads the session again (after one's own email or password changed). */
+  reload(): Promise<void>;
 }
 
 export const SessionContext = createContext<SessionState | null>(null);
@@ -16,7 +18,7 @@ export function useSession(): SessionState {
   return s;
 }
 
-export function sessionState(info: SessionInfo, logout: () => Promise<void>): SessionState {
+export function sessionState(info: SessionInfo, logout: () => Promise<void>, reload: () => Promise<void>): SessionState {
   const perms = new Set(info.principal.permissions);
-  return { info, can: (p) => perms.has(p), logout };
+  return { info, can: (p) => perms.has(p), logout, reload };
 }

@@ -1,0 +1,67 @@
+import type { Actor } from '../kernel/audit.js';
+import { audit, type CoreContext } from '../context.js';
+import { parseMailbox } from '../kernel/addresses.js';
+import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
+import { doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { MIN_PASSWORD_LENGTH, publicUser } from './users.service.js';
+import type { User } from './users.js';
+
+/** The signed-in user changing their own account: who they are and which session asks. */
+export interface Self {
+  userId: string;
+  tokenHash: string;
+  ip: string;
+}
+
+/**
+ * A user changes their own email, name or password. The current password is required (a
+ * session left open on someone's screen must not be enough to take the account over), wrong
+ * guesses count against the login throttle, and a new password ends every other session.
+ */
+export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, self: Self, input: unknown): Promise<User> {
+  const d = doc('profile', input);
+  onlyKeys('profile', d, ['email', 'name', 'currentPassword', 'newPassword']);
+  const current = str('currentPassword', d.currentPassword, { max: 1000 });
+  const email = d.email === undefined ? undefined : parseMailbox('email', str('email', d.email, { max: 320 })).address.toLowerCase();
+  const name = d.name === undefined ? undefined : (optStr('name', d.name, { max: 200 }) ?? null);
+  const newPassword = d.newPassword === undefined ? undefined : str('newPassword', d.newPassword, { max: 1000 });
+  if (newPassword !== undefined && newPassword.length < MIN_PASSWORD_LENGTH) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `newPassword: must be at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'newPassword' });
+  }
+  const me = await ctx.store.repos.users.get(self.userId);
+  if (!me) throw notFound('user', self.userId);
+  if (newPassword !== undefined && (await verifyPassword(newPassword, me.passwordHash))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, 'newPassword: is the password you have now; choose a new one', { field: 'newPassword' });
+  }
+  throttle.check(self.ip, me.email);
+  if (!(await verifyPassword(current, me.passwordHash))) {
+    throttle.fail(self.ip, me.email);
+    throw new MailroomError(ErrorCodes.VALIDATION, 'currentPassword: is not your current password', { field: 'currentPassword' });
+  }
+  const newHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
+  const actor: Actor = { label: `user:${me.email}`, ip: self.ip };
+  return ctx.store.transaction(async (repos) => {
+    const prev = await repos.users.get(self.userId);
+    if (!prev) throw notFound('user', self.userId);
+    if (email !== undefined && email !== prev.email) {
+      const other = await repos.users.findByEmail(email);
+      if (other && other.id !== prev.id) throw new MailroomError(ErrorCodes.DUPLICATE, `a user with email ${email} already exists`, { field: 'email' });
+    }
+    const next = {
+      ...prev,
+      email: email ?? prev.email,
+      name: name === undefined ? prev.name : name,
+      passwordHash: newHash ?? prev.passwordHash,
+      passwordChangeRequired: newHash ? false : prev.passwordChangeRequired,
+      updatedAt: ctx.clock.now(),
+      version: prev.version + 1,
+    };
+    await repos.users.update(next);
+    // Signed in elsewhere with the old password? Those sessions end; this one stays.
+    if (newHash) await repos.sessions.deleteForUserExcept(prev.id, self.tokenHash);
+    await audit(repos, ctx, actor, newHash ? 'user.password_change' : 'user.profile_update', { type: 'user', id: prev.id }, publicUser(prev), publicUser(next));
+    return publicUser(next);
+  });
+}

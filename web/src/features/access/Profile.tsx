@@ -1,0 +1,77 @@
+import { useState, type FormEvent } from 'react';
+import { api, type User } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader } from '../../ui/index.js';
+import { useSession } from './session.js';
+
+/**
+ * The signed-in user's own email, name and password (PATCH /profile). Every change needs the
+ * current password; a new password ends the user's other sessions and keeps this one.
+ */
+export function Profile() {
+  const session = useSession();
+  const user = session.info.user;
+  const [email, setEmail] = useState(user?.email ?? '');
+  const [name, setName] = useState(user?.name ?? '');
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const save = useAction();
+
+  if (!user) return <Notice>An API key has no profile: sign in as a user to change an email or password.</Notice>;
+
+  const mismatch = next !== '' && confirm !== '' && next !== confirm;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setDone(null);
+    if (mismatch) return;
+    const body: Record<string, unknown> = { currentPassword: current };
+    if (email.trim() !== user.email) body.email = email.trim();
+    if ((name.trim() || null) !== user.name) body.name = name.trim() || null;
+    if (next) body.newPassword = next;
+    const updated = await save.run(() => api.patch<User>('/profile', body));
+    if (!updated) return;
+    setCurrent('');
+    setNext('');
+    setConfirm('');
+    setDone(next ? 'Saved. Your new password is in use; your other sessions were signed out.' : 'Saved.');
+    await session.reload();
+  };
+  const err = (field: string) => errorFor(save.field, save.error, field);
+
+  return (
+    <>
+      <PageHeader title="Your profile" subtitle={`Signed in as ${user.email} (${user.role})`} />
+      {user.passwordChangeRequired ? (
+        <Notice kind="warning">Your password was chosen by someone else (generated at the first start, or set by an admin). Choose your own below.</Notice>
+      ) : null}
+      {done ? <Notice kind="success">{done}</Notice> : null}
+      <form className="card form-grid" onSubmit={submit} aria-label="Your profile">
+        <Field label="Email (your login)" id="profile-email">
+          <input id="profile-email" type="email" required autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} aria-invalid={!!err('email')} />
+          <FieldError id="profile-email-error" message={err('email')} />
+        </Field>
+        <Field label="Name" id="profile-name">
+          <input id="profile-name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="New password" id="profile-new" hint="At least 10 characters. Leave empty to keep your password.">
+          <input id="profile-new" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={!!err('newPassword')} />
+          <FieldError id="profile-new-error" message={err('newPassword')} />
+        </Field>
+        <Field label="New password, again" id="profile-confirm">
+          <input id="profile-confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} aria-invalid={mismatch} required={next !== ''} />
+          <FieldError id="profile-confirm-error" message={mismatch ? 'The two new passwords differ.' : null} />
+        </Field>
+        <Field label="Current password" id="profile-current" hint="Needed for every change, so a session left open is not enough to take the account." wide>
+          <input id="profile-current" type="password" required autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} aria-invalid={!!err('currentPassword')} />
+          <FieldError id="profile-current-error" message={err('currentPassword')} />
+        </Field>
+        <div className="field-wide">
+          <ErrorBox error={save.field ? null : save.error} title="Not saved" />
+          <FormActions submit={{ label: 'Save', busy: save.busy, disabled: mismatch }} />
+        </div>
+      </form>
+    </>
+  );
+}
