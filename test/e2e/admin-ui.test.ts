@@ -118,8 +118,8 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
 
   it('edits a saved server: IMAP section and retry schedule', async () => {
     await page.getByRole('link', { name: 'Local relay' }).click();
-    await page.getByText('IMAP (replies and bounces)').click();
-    await page.getByLabel("Read this server's mailboxes over IMAP").check();
+    await page.getByText('IMAP', { exact: true }).click();
+    await page.getByLabel('This server also offers IMAP (its connection can be tested with Test IMAP)').check();
     await page.getByLabel('IMAP host').fill('127.0.0.1');
     await page.getByLabel('IMAP encryption').selectOption('starttls');
     expect(await page.getByLabel('IMAP port').inputValue()).toBe('143');

@@ -66,4 +66,17 @@ await describeEachDialect('secrets at rest', (dialect) => {
       expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
     }
   });
+
+  it('refuses, when saved, a reference to a secret store this version cannot read (never accepted, then deferred for days)', async () => {
+    const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'stores', smtp: { host: 'stores.example.com' } } })).json();
+    for (const ref of ['vault:kv/smtp#password', 'azure-keyvault:prov/smtp', 'cyberark:prov/safe/object', 'internal:smtp']) {
+      const res = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'store@example.com', passwordRef: ref } });
+      expect(res.statusCode, ref).toBe(422);
+      expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_SECRET_PROVIDER_UNSUPPORTED', details: { field: 'passwordRef' } });
+      expect(res.json().error.message).toContain('use "env:NAME" or "file:/path"');
+    }
+    expect((await t.request({ method: 'GET', url: '/api/v1/accounts' })).json().items.some((a: { address: string }) => a.address === 'store@example.com')).toBe(false);
+    const unknown = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'store@example.com', passwordRef: 'stored:smtp' } });
+    expect(unknown.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
+  });
 });

@@ -98,6 +98,8 @@ function outgoing(t: SendTarget, subject: string, to = 'rcpt@example.net'): Outg
     messageIdHeader: `<${id}@example.com>`,
     sentAt: null,
     possibleDuplicate: false,
+    rejectedCount: 0,
+    lastHint: null,
     createdAt: T0,
     updatedAt: T0,
     pending: [],

@@ -58,6 +58,8 @@ function message(id: string, overrides: Partial<MessageRecord> = {}): MessageRec
     createdAt: NOW,
     updatedAt: NOW,
     possibleDuplicate: false,
+    rejectedCount: 0,
+    lastHint: null,
     ...overrides,
   };
 }
@@ -132,7 +134,7 @@ await describeEachDialect('outbox hot statements', (dialect) => {
           accountId: null,
           serverId: null,
           recipients: m.pending.map((r) => ({ address: r.address, status: 'accepted', code: 250, enhancedCode: '2.0.0', response: `250 queued ${m.id}` })),
-          attempt: { id: `a-${m.id}`, messageId: m.id, at: NOW + 1, durationMs: 7, accountId: null, serverId: null, outcome: 'sent', code: 250, enhancedCode: '2.0.0', response: '250 ok', possibleDuplicate: null },
+          attempt: { id: `a-${m.id}`, messageId: m.id, at: NOW + 1, durationMs: 7, accountId: null, serverId: null, outcome: 'sent', code: 250, enhancedCode: '2.0.0', response: '250 ok', possibleDuplicate: null, hint: null },
           now: NOW + 1,
         });
         expect(done).toBe(true);
@@ -144,7 +146,7 @@ await describeEachDialect('outbox hot statements', (dialect) => {
           ['accepted', 250, `250 queued ${m.id}`],
           ['accepted', 250, `250 queued ${m.id}`],
         ]);
-        expect(await repo.attempts(m.id)).toEqual([{ id: `a-${m.id}`, messageId: m.id, at: NOW + 1, durationMs: 7, accountId: null, serverId: null, outcome: 'sent', code: 250, enhancedCode: '2.0.0', response: '250 ok', possibleDuplicate: null }]);
+        expect(await repo.attempts(m.id)).toEqual([{ id: `a-${m.id}`, messageId: m.id, at: NOW + 1, durationMs: 7, accountId: null, serverId: null, outcome: 'sent', code: 250, enhancedCode: '2.0.0', response: '250 ok', possibleDuplicate: null, hint: null }]);
       }
     }
   });
@@ -168,7 +170,7 @@ await describeEachDialect('outbox hot statements', (dialect) => {
           accountId: null,
           serverId: null,
           recipients: recipients(id, n).map((r) => ({ address: r.address, status: 'deferred' as const, code, enhancedCode: '4.0.0', response: `${code} from ${owner}` })),
-          attempt: withAttempt ? { id: `a-${id}-${owner}`, messageId: id, at: NOW, durationMs: 3, accountId: null, serverId: null, outcome: 'deferred' as const, code, enhancedCode: '4.0.0', response: `${code} from ${owner}`, possibleDuplicate: null } : null,
+          attempt: withAttempt ? { id: `a-${id}-${owner}`, messageId: id, at: NOW, durationMs: 3, accountId: null, serverId: null, outcome: 'deferred' as const, code, enhancedCode: '4.0.0', response: `${code} from ${owner}`, possibleDuplicate: null, hint: null } : null,
           now: NOW + 5,
         });
         expect(await repo.completeAttempt(outcome('intruder', 451))).toBe(false);
@@ -213,8 +215,8 @@ await describeEachDialect('outbox hot statements', (dialect) => {
     await repo.list({ limit: 5, status: ['queued'] });
     const [claimed] = await repo.claim({ owner: 'lister', now: NOW, leaseUntil: NOW + 60_000, limit: 1 });
     expect(claimed.id).toBe('m-listed');
-    const attempt = { id: 'a-listed', messageId: 'm-listed', at: NOW, durationMs: 1, accountId: null, serverId: null, outcome: 'sent' as const, code: 250, enhancedCode: null, response: '250 ok', possibleDuplicate: null };
-    const recipient = { address: 'r0@example.net', status: 'accepted' as const, code: 250, enhancedCode: null, response: '250 ok', possibleDuplicate: null };
+    const attempt = { id: 'a-listed', messageId: 'm-listed', at: NOW, durationMs: 1, accountId: null, serverId: null, outcome: 'sent' as const, code: 250, enhancedCode: null, response: '250 ok', possibleDuplicate: null, hint: null };
+    const recipient = { address: 'r0@example.net', status: 'accepted' as const, code: 250, enhancedCode: null, response: '250 ok', possibleDuplicate: null, hint: null };
     expect(await repo.completeAttempt({ messageId: 'm-listed', leaseOwner: 'lister', status: 'sent', nextAttemptAt: NOW, attemptCount: 1, lastError: null, sentAt: NOW, accountId: null, serverId: null, recipients: [recipient], attempt, now: NOW })).toBe(true);
     const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(database.db);
     const statements = rows.map((r) => r.statement);

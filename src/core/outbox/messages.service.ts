@@ -88,6 +88,8 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     createdAt: now,
     updatedAt: now,
     possibleDuplicate: false,
+    rejectedCount: 0,
+    lastHint: null,
   };
   const recipients: RecipientRecord[] = envelopeRecipients([
     { kind: 'to', list: sub.to },
@@ -213,12 +215,18 @@ async function cancelOne(ctx: CoreContext, actor: Actor, id: string): Promise<bo
   return ok;
 }
 
-export async function retryMessage(ctx: CoreContext, actor: Actor, id: string): Promise<MessageRecord> {
+/**
+ * A manual retry. The message gets its original lifetime again, counted from now (an expired
+ * message would otherwise expire at once); the answer says when it expires now and whether
+ * that is later than before, so nobody is surprised by a message that keeps trying.
+ */
+export async function retryMessage(ctx: CoreContext, actor: Actor, id: string): Promise<{ message: MessageRecord; expiryExtended: boolean }> {
   const m = await ctx.store.repos.messages.get(id);
   if (!m) throw notFound('message', id);
   if (!(await retryOne(ctx, id))) throw stateError((await ctx.store.repos.messages.get(id)) ?? m, 'retried', RETRYABLE);
-  await audit(ctx.store.repos, ctx, actor, 'message.retry', { type: 'message', id }, { status: m.status }, { status: 'queued' });
-  return (await ctx.store.repos.messages.get(id)) as MessageRecord;
+  const after = (await ctx.store.repos.messages.get(id)) as MessageRecord;
+  await audit(ctx.store.repos, ctx, actor, 'message.retry', { type: 'message', id }, { status: m.status, expireAt: m.expireAt }, { status: 'queued', expireAt: after.expireAt });
+  return { message: after, expiryExtended: after.expireAt > m.expireAt };
 }
 
 export async function cancelMessage(ctx: CoreContext, actor: Actor, id: string): Promise<MessageRecord> {

@@ -51,6 +51,10 @@ export interface MessageRecord {
    * acceptance (see the attempts' possibleDuplicate): a retry may deliver a second copy.
    */
   possibleDuplicate: boolean;
+  /** Recipients refused for good; with status "sent" the message was partly delivered. */
+  rejectedCount: number;
+  /** What to change about the last attempt's failure, in plain words (connection refused, TLS not offered …). */
+  lastHint: string | null;
 }
 
 export interface RecipientRecord {
@@ -77,6 +81,8 @@ export interface AttemptRecord {
   response: string | null;
   /** Why the server may already hold the message after this attempt; null when it cannot. */
   possibleDuplicate: string | null;
+  /** What to change, in plain words, for what stopped this attempt. */
+  hint: string | null;
 }
 
 export interface MessageFilter {

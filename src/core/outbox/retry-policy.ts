@@ -22,7 +22,14 @@ export interface AttemptReport {
   /** Recipients refused one by one (RCPT TO), each with its own reply. */
   rejected: RecipientReply[];
   /** Something that stopped the attempt for every recipient not listed above. */
-  failure?: { kind: FailureKind; code: number | null; enhancedCode: string | null; message: string };
+  failure?: {
+    kind: FailureKind;
+    code: number | null;
+    enhancedCode: string | null;
+    message: string;
+    /** What to change, in plain words, for the usual causes (connection refused, TLS not offered, login refused, timeout …). */
+    hint?: string;
+  };
   /** The final reply on success (e.g. "250 2.0.0 Ok: queued as …"). */
   response?: string;
   code?: number;

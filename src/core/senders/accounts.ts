@@ -39,14 +39,24 @@ export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'repl
 
 const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD'];
 
-const REF_KINDS = ['env', 'file', 'vault', 'azure-keyvault', 'cyberark', 'stored'] as const;
+/** The kinds of reference this version can read. */
+const REF_KINDS = ['env', 'file'] as const;
+/** Kinds people expect (secret stores) that this version cannot read yet: refused when saved, never deferred at send time. */
+const REF_KINDS_NOT_YET = ['vault', 'azure-keyvault', 'cyberark', 'internal'] as const;
 
 export function validatePasswordRef(v: unknown): string | null {
   const ref = optStr('passwordRef', v, { max: 500 });
   if (!ref) return null;
   const kind = ref.slice(0, ref.indexOf(':'));
+  if (ref.includes(':') && (REF_KINDS_NOT_YET as readonly string[]).includes(kind)) {
+    throw new MailroomError(
+      ErrorCodes.SECRET_PROVIDER_UNSUPPORTED,
+      `passwordRef: this version of Mailroom cannot read "${kind}:" references; use "env:NAME" or "file:/path", or store the password in Mailroom (it is encrypted at rest)`,
+      { field: 'passwordRef', provider: kind },
+    );
+  }
   if (!ref.includes(':') || !(REF_KINDS as readonly string[]).includes(kind)) {
-    throw invalid('passwordRef', `must start with one of ${REF_KINDS.map((k) => `"${k}:"`).join(', ')} (e.g. "env:SMTP_PASSWORD" or "file:/run/secrets/smtp")`);
+    throw invalid('passwordRef', `must start with ${REF_KINDS.map((k) => `"${k}:"`).join(' or ')} (e.g. "env:SMTP_PASSWORD" or "file:/run/secrets/smtp")`);
   }
   if (ref.length === kind.length + 1) throw invalid('passwordRef', `names no ${kind} secret after "${kind}:"`);
   if (kind === 'env' && !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref)) throw invalid('passwordRef', 'env: must be followed by a variable name');

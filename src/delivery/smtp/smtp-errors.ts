@@ -1,4 +1,5 @@
 import { enhancedCodeOf, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
+import { hintForConnectError, hintForReply, parseReply, type HintContext } from '../../core/probes/smtp-hints.js';
 import type { SmtpFailure } from './guarded-connection.js';
 
 /** nodemailer's error as far as classification needs it, with what the guarded pool adds. */
@@ -39,10 +40,32 @@ export function reportFromInfo(info: { accepted?: unknown[]; rejected?: unknown[
 }
 
 /**
+ * The diagnostics' plain-language advice for what stopped an attempt (the same words the
+ * "Test connection" steps show), so a deferred message explains itself in the log.
+ */
+function adviceFor(err: SmtpError, kind: FailureKind, where: HintContext): string | undefined {
+  if (err.explanation) return err.explanation;
+  switch (kind) {
+    case 'network':
+      return hintForConnectError(err.originalCode ?? err.code, where);
+    case 'timeout':
+      // Still connecting (TCP, greeting, EHLO, STARTTLS, AUTH) or already in the transaction?
+      return err.command === 'CONN' || err.command === 'EHLO' || err.command === 'STARTTLS' || err.command?.startsWith('AUTH')
+        ? hintForConnectError('ETIMEDOUT', where)
+        : `The server stopped answering in the middle of the transaction (it may be overloaded, or something on the way stalls large messages). Delivery retries automatically; if it lasts, raise the server's send timeout or check the relay.`;
+    case 'auth':
+    case 'smtp':
+      return err.response ? hintForReply(kind === 'auth' ? 'auth' : 'send', parseReply(err.response), where) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Turns a failed send into the core's report. `hint` explains TLS failures in the admin's
  * terms (e.g. which certificate was pinned), so the log says why, not just "handshake failed".
  */
-export function reportFromError(raw: unknown, hint?: string): AttemptReport {
+export function reportFromError(raw: unknown, hint?: string, where?: HintContext): AttemptReport {
   const err = (raw instanceof Error ? raw : new Error(String(raw))) as SmtpError;
   // "All recipients were rejected": each has its own reply, and that decides each one's fate.
   if (err.code === 'EENVELOPE' && err.rejectedErrors?.length && err.command === 'RCPT TO') {
@@ -54,7 +77,8 @@ export function reportFromError(raw: unknown, hint?: string): AttemptReport {
   if (err.explanation) message = `${err.explanation} (the server said: ${message})`;
   else if (kind === 'tls' && hint) message = `${hint}: ${message}`;
   if (kind === 'timeout') message = `timed out: ${err.message}`;
-  const report: AttemptReport = { accepted: [], rejected: [], failure: { kind, code: err.responseCode ?? null, enhancedCode: enhancedCodeOf(err.response), message } };
+  const advice = where ? adviceFor(err, kind, where) : undefined;
+  const report: AttemptReport = { accepted: [], rejected: [], failure: { kind, code: err.responseCode ?? null, enhancedCode: enhancedCodeOf(err.response), message, ...(advice ? { hint: advice } : {}) } };
   if (err.possibleDuplicate && report.failure) {
     // Said in the message too, so the log and the UI show it wherever they show the error.
     report.failure.message += ` — possible duplicate: ${err.possibleDuplicate}`;

@@ -158,7 +158,8 @@ export class SmtpTransports {
       if (typeof e?.code === 'string' && e.code.startsWith('MAILROOM_E_')) {
         return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: e.message ?? String(err) } };
       }
-      return reportFromError(err, entry.hint);
+      const smtp = target.server.smtp;
+      return reportFromError(err, entry.hint, { host: smtp.host, port: smtp.port, security: smtp.security, user: effectiveLogin(target.account) });
     } finally {
       entry.inFlight--;
       if (entry.retired && entry.inFlight === 0) void entry.transport.then((t) => t.close(), () => undefined);

@@ -92,8 +92,8 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
     api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id)));
 
     api.post<IdParams>('/messages/:id/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams } }, async (req) => {
-      const m = await retryMessage(ctx, actorOf(req), req.params.id);
-      return { id: m.id, status: m.status };
+      const { message: m, expiryExtended } = await retryMessage(ctx, actorOf(req), req.params.id);
+      return { id: m.id, status: m.status, expireAt: m.expireAt, expiryExtended };
     });
     api.post<IdParams>('/messages/:id/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams } }, async (req) => {
       const m = await cancelMessage(ctx, actorOf(req), req.params.id);

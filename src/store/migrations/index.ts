@@ -6,6 +6,7 @@ import * as m004 from './004_dkim.js';
 import * as m005 from './005_log_indexes.js';
 import * as m006 from './006_possible_duplicates.js';
 import * as m011 from './011_password_change.js';
+import * as m012 from './012_delivery_outcome.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '005_log_indexes': m005,
   '006_possible_duplicates': m006,
   '011_password_change': m011,
+  '012_delivery_outcome': m012,
 };
 
 export const migrationProvider: MigrationProvider = {

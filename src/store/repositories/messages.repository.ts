@@ -45,6 +45,8 @@ function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     possibleDuplicate: r.possible_duplicate === 1,
+    rejectedCount: r.rejected_count,
+    lastHint: r.last_hint,
   };
 }
 
@@ -86,6 +88,8 @@ function toRow(m: MessageRecord): MessagesTable {
     created_at: m.createdAt,
     updated_at: m.updatedAt,
     possible_duplicate: m.possibleDuplicate ? 1 : 0,
+    rejected_count: m.rejectedCount,
+    last_hint: m.lastHint,
   };
 }
 
@@ -115,6 +119,7 @@ function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
     enhancedCode: r.enhanced_code,
     response: r.response,
     possibleDuplicate: r.possible_duplicate,
+    hint: r.hint,
   };
 }
 
@@ -128,7 +133,7 @@ const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
 const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
 const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
 const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
-const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate'] as const;
+const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate', 'hint'] as const;
 const insertMessage = queryTemplate<keyof MessagesTable>((db, slot) => db.insertInto('messages').values(slots(MESSAGE_COLUMNS, slot) as never));
 /**
  * A message's recipients go in with multi-row INSERTs of 64, 32 … 1 rows (13 recipients: 8 + 4
@@ -145,7 +150,7 @@ const insertRecipients = new Map(
   }),
 );
 const insertAttempt = queryTemplate<(typeof ATTEMPT_COLUMNS)[number]>((db, slot) => db.insertInto('attempts').values(slots(ATTEMPT_COLUMNS, slot) as never));
-const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 'sent' | 'account' | 'server' | 'now' | 'id' | 'owner' | 'dup'>((db, slot) =>
+const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 'hint' | 'sent' | 'account' | 'server' | 'now' | 'id' | 'owner' | 'dup'>((db, slot) =>
   db
     .updateTable('messages')
     .set({
@@ -153,6 +158,7 @@ const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 's
       next_attempt_at: slot('next'),
       attempt_count: slot('count'),
       last_error: slot('error'),
+      last_hint: slot('hint'),
       sent_at: slot('sent'),
       account_id: slot('account'),
       server_id: slot('server'),
@@ -165,6 +171,12 @@ const completeMessage = queryTemplate<'status' | 'next' | 'count' | 'error' | 's
     .where('id', '=', slot('id'))
     .where('lease_owner', '=', slot('owner'))
     .where('status', '=', 'sending'),
+);
+const countRejected = queryTemplate<'id'>((db, slot) =>
+  db
+    .updateTable('messages')
+    .set({ rejected_count: sql<number>`(select count(*) from message_recipients r where r.message_id = messages.id and r.status = 'rejected')` })
+    .where('id', '=', slot('id')),
 );
 const completeRecipient = queryTemplate<'status' | 'code' | 'enhanced' | 'response' | 'now' | 'id' | 'address'>((db, slot) =>
   db
@@ -329,15 +341,17 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
     async completeAttempt(w) {
       const res = await completeMessage(
         db,
-        row({ status: w.status, next: w.nextAttemptAt, count: w.attemptCount, error: w.lastError, sent: w.sentAt, account: w.accountId, server: w.serverId, now: w.now, id: w.messageId, owner: w.leaseOwner, dup: w.attempt?.possibleDuplicate ? 1 : 0 }),
+        row({ status: w.status, next: w.nextAttemptAt, count: w.attemptCount, error: w.lastError, hint: w.attempt?.hint ?? null, sent: w.sentAt, account: w.accountId, server: w.serverId, now: w.now, id: w.messageId, owner: w.leaseOwner, dup: w.attempt?.possibleDuplicate ? 1 : 0 }),
       );
       if (Number(res.numAffectedRows ?? 0) === 0) return false;
       for (const r of w.recipients) {
         await completeRecipient(db, row({ status: r.status, code: r.code, enhanced: r.enhancedCode, response: r.response, now: w.now, id: w.messageId, address: r.address }));
       }
+      // Only when this attempt refused someone (rare): count every refusal of the message so far.
+      if (w.recipients.some((r) => r.status === 'rejected')) await countRejected(db, row({ id: w.messageId }));
       if (w.attempt) {
         const a = w.attempt;
-        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response, possible_duplicate: a.possibleDuplicate }));
+        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response, possible_duplicate: a.possibleDuplicate, hint: a.hint }));
       }
       return true;
     },

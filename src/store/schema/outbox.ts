@@ -54,6 +54,10 @@ export interface MessagesTable {
   updated_at: Millis;
   /** 1 once an attempt may have delivered the message without Mailroom knowing (sticky). */
   possible_duplicate: Flag;
+  /** Recipients refused for good (5xx); with status sent, the message was partly delivered. */
+  rejected_count: number;
+  /** What to change about the last attempt's failure, in plain words; null when none applies. */
+  last_hint: string | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */
@@ -85,6 +89,8 @@ export interface AttemptsTable {
   response: string | null;
   /** Why the server may already hold the message after this attempt; null when it cannot. */
   possible_duplicate: string | null;
+  /** What to change, in plain words, for what stopped this attempt; null when none applies. */
+  hint: string | null;
 }
 
 export interface OutboxTables {

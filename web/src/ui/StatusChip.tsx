@@ -5,6 +5,7 @@ const CHIP_KIND: Record<string, string> = {
   accepted: 'ok',
   queued: 'neutral',
   sending: 'info',
+  partial: 'warn',
   deferred: 'warn',
   skip: 'neutral',
   failed: 'bad',

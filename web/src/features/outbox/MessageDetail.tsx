@@ -5,6 +5,7 @@ import { useAction, useInterval, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
 import { ConfirmButton, DataTable, Empty, ErrorBox, Notice, PageHeader, Spinner, StatusChip } from '../../ui/index.js';
+import { MessageStatus } from './MessageStatus.js';
 import { PossibleDuplicateBadge, PossibleDuplicateNotice } from './PossibleDuplicate.js';
 import { useSession } from '../access/session.js';
 import { MessageContent } from './MessageContent.js';
@@ -23,12 +24,15 @@ export function MessageDetail({ id }: { id: string }) {
 
   const act = async (what: 'retry' | 'cancel') => {
     setDone(null);
-    const r = await action.run(async () => {
-      await api.post(`/messages/${encodeURIComponent(id)}/${what}`, {});
-      return true;
-    });
+    const r = await action.run(() => api.post<{ expireAt?: string; expiryExtended?: boolean }>(`/messages/${encodeURIComponent(id)}/${what}`, {}));
     if (r) {
-      setDone(what === 'retry' ? 'Queued for another attempt.' : 'Cancelled.');
+      setDone(
+        what === 'cancel'
+          ? 'Cancelled.'
+          : r.expiryExtended
+            ? `Queued for another attempt. It now expires ${formatDate(r.expireAt)}: a retry gives the message its original lifetime again, counted from now.`
+            : 'Queued for another attempt.',
+      );
       msg.reload();
     }
   };
@@ -71,7 +75,7 @@ export function MessageDetail({ id }: { id: string }) {
         <dl className="facts">
           <dt>Status</dt>
           <dd data-testid="message-status">
-            <StatusChip status={m.status} />
+            <MessageStatus message={m} />
           </dd>
           <dt>From</dt>
           <dd>{m.from ?? '—'}</dd>
@@ -161,6 +165,7 @@ export function MessageDetail({ id }: { id: string }) {
                   {a.possibleDuplicate ? <PossibleDuplicateBadge /> : null}
                 </div>
                 {a.code || a.response ? <pre className="diag-reply">{smtpReply(a.code, a.enhancedCode, a.response)}</pre> : null}
+                {a.hint ? <p className="hint attempt-hint">{a.hint}</p> : null}
               </li>
             ))}
           </ol>

@@ -4,8 +4,9 @@ import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList, usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
+import { DeliveryNote, MessageStatus } from './MessageStatus.js';
 import { PossibleDuplicateBadge } from './PossibleDuplicate.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader, StatusChip } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { apiFilter, filtersFrom, MessageFilters } from './MessageFilters.js';
 import { QueueStatus, useOutboxStatus } from './QueueStatus.js';
@@ -44,12 +45,14 @@ export function Messages() {
       <PageHeader title="Email log" subtitle="Every message Mailroom accepted, with its status and each delivery attempt." />
       <QueueStatus status={outbox} />
       <MessageFilters filters={filters} accounts={accounts.items} onRefresh={refresh} />
-      {can('operate') ? (
+      {can('operate') && filtered && log.items.length > 0 ? (
         <div className="toolbar" role="group" aria-label="Bulk actions">
-          <span className="muted small">{filtered ? 'For every message matching these filters:' : 'For every message in the log (filter first to narrow it):'}</span>
+          <span className="muted small">For every message matching these filters:</span>
           <ConfirmButton label="Retry all" className="btn btn-small" question="Retry every failed or deferred message that matches?" onConfirm={() => void bulkAction('retry')} busy={bulk.busy} />
           <ConfirmButton label="Cancel all" className="btn btn-small btn-danger" question="Cancel every pending message that matches?" onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} />
         </div>
+      ) : can('operate') && !filtered && log.items.length > 0 ? (
+        <p className="muted small">To retry or cancel many messages at once, filter the log first (for example by status).</p>
       ) : null}
       <ErrorBox error={bulk.error} />
       {bulkResult ? <Notice kind="success">{bulkResult}</Notice> : null}
@@ -65,7 +68,7 @@ export function Messages() {
               header: 'Status',
               cell: (m) => (
                 <>
-                  <StatusChip status={m.status} />
+                  <MessageStatus message={m} />
                   {m.possibleDuplicate ? <PossibleDuplicateBadge /> : null}
                 </>
               ),
@@ -77,7 +80,7 @@ export function Messages() {
                   <Link to={`/messages/${m.id}`} onClick={(e) => e.stopPropagation()}>
                     {m.subject || '(no subject)'}
                   </Link>
-                  {m.lastError && m.status !== 'sent' ? <div className="muted small truncate">{m.lastError}</div> : null}
+                  <DeliveryNote message={m} />
                 </>
               ),
             },

@@ -14,11 +14,16 @@ const FINAL: Record<MessageStatus, boolean> = {
   suppressed: true,
 };
 
-/** In the order the log's filter offers them. */
-export const MESSAGE_STATUSES = Object.keys(FINAL) as MessageStatus[];
+/**
+ * In the order the log's filter offers them. "bounced" and "suppressed" come with reading
+ * inbound mail (bounce reports and the suppression list); until then no message can have
+ * them, so the filter does not offer them.
+ */
+const NOT_YET: readonly MessageStatus[] = ['bounced', 'suppressed'];
+export const MESSAGE_STATUSES = (Object.keys(FINAL) as MessageStatus[]).filter((s) => !NOT_YET.includes(s));
 
 export const isFinal = (status: MessageStatus): boolean => FINAL[status];
 
 /** When a message's page offers Retry, and when Cancel (the API decides in the end). */
-export const RETRYABLE: readonly MessageStatus[] = ['failed', 'deferred', 'expired', 'cancelled', 'bounced'];
+export const RETRYABLE: readonly MessageStatus[] = ['failed', 'deferred', 'expired', 'cancelled'];
 export const CANCELLABLE: readonly MessageStatus[] = ['queued', 'deferred'];

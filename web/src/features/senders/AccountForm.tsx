@@ -138,7 +138,7 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
           <RateLimitFields id={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
           <details className="field-wide">
             <summary>Password from a secret store</summary>
-            <Field label="Password reference" id={`${id}-ref`} hint='Instead of a stored password: "env:SMTP_PASSWORD", "file:/run/secrets/smtp", "vault:…".'>
+            <Field label="Password reference" id={`${id}-ref`} hint='Instead of a stored password: "env:SMTP_PASSWORD" (a variable of the Mailroom process) or "file:/run/secrets/smtp" (read at each send).'>
               <input id={`${id}-ref`} value={f.passwordRef} onChange={(e) => set({ passwordRef: e.target.value })} spellCheck={false} />
             </Field>
           </details>

@@ -44,10 +44,10 @@ export function ImapRetryFields({ value, onChange, idPrefix }: { value: ImapRetr
   return (
     <>
       <details className="field-wide">
-        <summary>IMAP (replies and bounces)</summary>
+        <summary>IMAP</summary>
         <div className="field checkbox-field">
           <label>
-            <input type="checkbox" checked={value.imapOn} onChange={(e) => set({ imapOn: e.target.checked })} /> Read this server's mailboxes over IMAP
+            <input type="checkbox" checked={value.imapOn} onChange={(e) => set({ imapOn: e.target.checked })} /> This server also offers IMAP (its connection can be tested with Test IMAP)
           </label>
         </div>
         {value.imapOn ? (
