@@ -112,7 +112,7 @@ async function main() {
       MAILROOM_MAIL_FROM_NAME: 'Bench',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     };
-    const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
+    const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
     if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
     const key = keyRun.stdout.trim();
     // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the Mailroom process.

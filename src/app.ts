@@ -77,12 +77,14 @@ export interface AppOptions {
   skipBootstrap?: boolean;
   /** Keep the SMTP pools on the main thread instead of a worker thread (the bench compares both). */
   smtpThread?: boolean;
+  /** false: refuse to create an empty store where none exists (one-shot CLI commands). */
+  createStore?: boolean;
 }
 
 export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptions = {}): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, create: opts.createStore });
   const closers: (() => Promise<void>)[] = [() => database.close()];
   const runClosers = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch((err) => logger.warn({ err }, 'error while closing'));

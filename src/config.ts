@@ -84,6 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (driver !== 'smtp' && driver !== 'log') problems.push(`MAILROOM_MAIL_DRIVER must be "smtp" or "log", got "${env.MAILROOM_MAIL_DRIVER}"`);
   const trustProxy = parseTrustProxy(env.MAILROOM_TRUST_PROXY, problems);
   const databaseUrl = env.DATABASE_URL || undefined;
+  const logFormat = env.MAILROOM_LOG_FORMAT || undefined;
+  if (logFormat && logFormat !== 'json' && logFormat !== 'pretty') problems.push(`MAILROOM_LOG_FORMAT must be "json" or "pretty" (unset: readable lines on a terminal, JSON otherwise), got "${logFormat}"`);
+  const logLevel = env.MAILROOM_LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
   if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   const deploySmtp: Record<string, string> = {};
@@ -103,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     deploySmtp,
     allowPrivateHosts: (env.MAILROOM_ALLOW_PRIVATE_HOSTS || '').split(',').map((s) => s.trim()).filter(Boolean),
     dnsServers: (env.MAILROOM_DNS_SERVERS || '').split(',').map((s) => s.trim()).filter(Boolean),
-    logLevel: env.MAILROOM_LOG_LEVEL || 'info',
+    logLevel,
     trustProxy,
     runWorkers: true,
     ...overrides,

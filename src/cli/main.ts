@@ -4,9 +4,17 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerStart } from './commands/start.js';
 import { registerSend } from './commands/send.js';
 import { registerTestSmtp } from './commands/test-smtp.js';
+import { cliFlags } from './run.js';
 
 const program = new Command();
-program.name('mailroom').description('Mailroom: the mail subsystem for business applications').showHelpAfterError();
+program
+  .name('mailroom')
+  .description('Mailroom: the mail subsystem for business applications')
+  .option('--create-store', 'let a one-shot command (user, apikey, send, rotate-key) create a new, empty store where none exists')
+  .showHelpAfterError()
+  .hook('preAction', (_program, action) => {
+    cliFlags.createStore = Boolean(action.optsWithGlobals().createStore);
+  });
 // Every command of the CLI, registered here and nowhere else.
 for (const register of [registerStart, registerAdminCommands, registerSend, registerTestSmtp]) register(program);
 await program.parseAsync(process.argv);

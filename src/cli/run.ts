@@ -13,10 +13,19 @@ export function reportFailure(err: unknown): never {
   process.exit(1);
 }
 
-/** Opens the app for a one-shot command and closes it afterwards, whatever happens. */
-export async function withApp<T>(fn: (app: App) => Promise<T>, opts: AppOptions & { config?: Partial<MailroomConfig> } = {}): Promise<T> {
-  const config = loadConfig(process.env, { runWorkers: false, ...(opts.config ?? {}) });
-  const app = await createApp(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), ...opts });
+/** Whether the command line said --create-store (set by src/cli/main.ts before an action runs). */
+export const cliFlags = { createStore: false };
+
+/**
+ * Opens the app for a one-shot command and closes it afterwards, whatever happens. It says on
+ * stderr which store it uses (stdout stays the command's answer, e.g. an API key), and refuses
+ * to create a new, empty store unless the command may (`migrate`) or --create-store says so.
+ */
+export async function withApp<T>(fn: (app: App) => Promise<T>, opts: AppOptions & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean } = {}): Promise<T> {
+  const { mayCreateStore, config: overrides, ...appOpts } = opts;
+  const config = loadConfig(process.env, { runWorkers: false, ...(overrides ?? {}) });
+  const app = await createApp(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: Boolean(mayCreateStore || cliFlags.createStore), ...appOpts });
+  process.stderr.write(`mailroom: using ${app.describeStorage}\n`);
   try {
     return await fn(app);
   } finally {

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import path from 'node:path';
 import type { StoreCapabilities } from '../core/ports.js';
 import type { DB } from './schema.js';
@@ -31,6 +32,11 @@ export interface DatabaseOptions {
   /** SQLite file name inside dataDir; tests may use ':memory:'. */
   sqliteFile?: string;
   poolSize?: number;
+  /**
+   * false: refuse to start an empty store where none exists (a one-shot command run from the
+   * wrong directory would otherwise create a second, empty ./data with a new key).
+   */
+  create?: boolean;
 }
 
 // int8 (COUNT, BIGINT timestamps) arrives as a string by default; our values fit a double.
@@ -38,12 +44,19 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export function openDatabase(opts: DatabaseOptions): StoreDatabase {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
-  return openSqlite(opts.dataDir, opts.sqliteFile ?? 'mailroom.db');
+  return openSqlite(opts.dataDir, opts.sqliteFile ?? 'mailroom.db', opts.create ?? true);
 }
 
-function openSqlite(dataDir: string, file: string): StoreDatabase {
+function openSqlite(dataDir: string, file: string, create: boolean): StoreDatabase {
   const inMemory = file === ':memory:';
   const location = inMemory ? ':memory:' : path.join(dataDir, file);
+  if (!inMemory && !create && !existsSync(location)) {
+    throw new MailroomError(
+      ErrorCodes.CONFIG,
+      `there is no Mailroom data in ${dataDir} (no ${file}): run this command where \`mailroom start\` runs, set MAILROOM_DATA_DIR to its data directory` +
+        ' (or DATABASE_URL to its PostgreSQL database), or add --create-store to start a new, empty store here',
+    );
+  }
   if (!inMemory) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const sqlite = new Database(location);
   // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit, which is

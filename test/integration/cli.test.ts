@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,8 @@ describe('mailroom CLI as a new user runs it', { timeout: 120_000 }, () => {
     const user = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--role', 'operator'], env);
     expect(user.code, user.stderr).toBe(0);
     expect(user.stdout).toContain('created operator ops@example.com');
+    // Which store a command uses is said on stderr; stdout stays the command's answer.
+    expect(user.stderr).toContain(`mailroom: using SQLite at ${path.join(dataDir, 'mailroom.db')}`);
     const dup = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1'], env);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('MAILROOM_E_DUPLICATE');
@@ -69,6 +71,20 @@ describe('mailroom CLI as a new user runs it', { timeout: 120_000 }, () => {
     const check = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password', 'operator-pass-2'], env);
     expect(check.code, check.stderr).toBe(0);
     expect(accountId!).toMatch(/^acc_/);
+  });
+
+  it('a one-shot command run where there is no store says so and creates nothing, unless --create-store', async () => {
+    const elsewhere = path.join(dataDir, '..', `elsewhere-${Date.now()}`);
+    const send = await runCli(['send', '--to', 'ops@example.net', '--subject', 'lost?', '--text', 'x'], { ...env, MAILROOM_DATA_DIR: elsewhere });
+    expect(send.code).toBe(1);
+    expect(send.stderr).toContain(`there is no Mailroom data in ${elsewhere}`);
+    expect(send.stderr).toContain('--create-store');
+    expect(send.stderr).toContain('MAILROOM_E_CONFIG');
+    expect(existsSync(elsewhere)).toBe(false);
+    const created = await runCli(['--create-store', 'apikey', 'create', '--name', 'fresh', '--scopes', 'read'], { ...env, MAILROOM_DATA_DIR: elsewhere });
+    expect(created.code, created.stderr).toBe(0);
+    expect(existsSync(path.join(elsewhere, 'mailroom.db'))).toBe(true);
+    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   it('fails at start with a clear message when the key file is gone', async () => {

@@ -45,7 +45,7 @@ describe('kill -9 while a peer trickles its replies', () => {
       MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com',
       MAILROOM_MAIL_FROM_NAME: 'App',
     };
-    const key = (await runCli(['apikey', 'create', '--name', 'trickle', '--scopes', 'send,read', '--allow-override'], env)).stdout.trim();
+    const key = (await runCli(['--create-store', 'apikey', 'create', '--name', 'trickle', '--scopes', 'send,read', '--allow-override'], env)).stdout.trim();
     const call = async (url: string, method = 'GET', body?: object) => {
       const res = await fetch(`${running!.url}/api/v1${url}`, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
       return (await res.json()) as Record<string, unknown>;

@@ -96,7 +96,7 @@ describe('SIGKILL in the middle of a 5,000-message run (mailroom start, SQLite)'
     });
 
   it('delivers every acknowledged message after a restart; duplicates are counted', async () => {
-    const key = (await runCli(['apikey', 'create', '--name', 'crash', '--scopes', 'send,read,admin'], env())).stdout.trim();
+    const key = (await runCli(['--create-store', 'apikey', 'create', '--name', 'crash', '--scopes', 'send,read,admin'], env())).stdout.trim();
     running = await startCli(env());
     const first = running;
     const accepted = new Map<string, string>(); // id -> subject

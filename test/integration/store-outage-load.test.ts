@@ -68,7 +68,7 @@ describe.skipIf(!(await postgresAvailable()) || !haveSmtpSink())('PostgreSQL out
       MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com',
       MAILROOM_MAIL_FROM_NAME: 'App',
     };
-    const key = (await runCli(['apikey', 'create', '--name', 'outage', '--scopes', 'send,read,admin'], env)).stdout.trim();
+    const key = (await runCli(['--create-store', 'apikey', 'create', '--name', 'outage', '--scopes', 'send,read,admin'], env)).stdout.trim();
     running = await startCli(env);
     const url = running.url;
     const statuses = new Map<number, number>();

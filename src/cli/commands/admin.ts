@@ -15,7 +15,7 @@ export function registerAdminCommands(program: Command): void {
       withApp(async (app) => {
         const applied = app.migrationsApplied;
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-      }, { skipBootstrap: true }).catch(reportFailure),
+      }, { skipBootstrap: true, mayCreateStore: true }).catch(reportFailure),
     );
 
   const user = program.command('user').description('manage users');
