@@ -14,7 +14,11 @@ function body(code: ErrorCode, message: string, details?: unknown): ErrorBody {
 function fromFastify(err: FastifyError): MailroomError | undefined {
   if (err.validation) {
     const first = err.validation[0];
-    const where = (first?.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || err.validationContext || 'body';
+    const path = (first?.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
+    // A missing property is named by the property, not by the object that lacks it ("subject", not "body").
+    const missing = first?.keyword === 'required' ? (first.params as { missingProperty?: string }).missingProperty : undefined;
+    if (missing) return new MailroomError(ErrorCodes.VALIDATION, `${path ? `${path}.` : ''}${missing}: is required`, { field: path ? `${path}.${missing}` : missing });
+    const where = path || err.validationContext || 'body';
     if (first?.keyword === 'additionalProperties') {
       const extra = (first.params as { additionalProperty?: string }).additionalProperty;
       return new MailroomError(ErrorCodes.UNKNOWN_FIELD, `${where}: unknown field "${extra}"`, { field: where, unknown: [extra] });
