@@ -58,7 +58,7 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
     await page.goto('/settings');
     const banner = page.getByTestId('setup-banner');
     await banner.waitFor();
-    expect(await banner.textContent()).toMatch(/log driver/i);
+    expect(await banner.textContent()).toMatch(/Log-only mode.*MAILROOM_MAIL_DRIVER=log/);
     const driver = page.locator('[data-setting="mailDriver"]');
     await driver.waitFor();
     const text = (await driver.textContent()) ?? '';
@@ -98,16 +98,16 @@ describe.runIf(run)('admin UI with the log driver', { timeout: 60_000 }, () => {
     expect(res.body.error.message).toMatch(/MAILROOM_MAIL_DRIVER=log/);
   });
 
-  it('lets the wizard continue with the saved deploy-time server and account', async () => {
+  it('offers no server setup in log-only mode: the banner and the wizard say what it means and where the mail is read', async () => {
     await page.goto('/setup');
-    await page.getByRole('radio', { name: /Other SMTP server/ }).click();
-    await page.getByLabel('Or use a saved server').selectOption({ label: 'Deploy-time (log driver) (smtp.example.com:587)' });
-    await page.getByRole('button', { name: 'Use it' }).click();
-    await page.getByLabel('Or use a saved account').selectOption({ label: 'app@example.com' });
-    await page.getByRole('button', { name: 'Use it' }).click();
-    // Step 4 is reached with that account (its test would contact smtp.example.com, so it is not run here).
-    await page.getByRole('heading', { name: 'Step 4: Connection test' }).waitFor();
-    await page.getByText('app@example.com').first().waitFor();
+    await page.getByText('Mailroom was started with the environment variable').waitFor();
+    expect(await page.getByRole('radio', { name: /Other SMTP server/ }).count()).toBe(0);
+    const banner = page.getByTestId('setup-banner');
+    expect(await banner.textContent()).toContain('Log-only mode: Mailroom sends no mail.');
+    expect(await banner.getByRole('link', { name: 'Open the setup wizard' }).count()).toBe(0);
+    await screenshot(page, '23-log-driver-setup');
+    await banner.getByRole('link', { name: 'Read the logged mail →' }).click();
+    await page.waitForURL('**/messages');
   });
 
   it('lists logged mail in the email log and shows its content', async () => {

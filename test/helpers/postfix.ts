@@ -22,6 +22,8 @@ export interface PrivatePostfixOptions {
   services?: string[];
   /** Prefix of the temp dir's name. */
   prefix?: string;
+  /** smtpd's port on 127.0.0.1 (a free one when not given). */
+  port?: number;
 }
 
 export interface PrivatePostfix {
@@ -84,7 +86,7 @@ export async function startPrivatePostfix(opts: PrivatePostfixOptions = {}): Pro
   const maillog = path.join(dir, 'maillog');
   for (const d of ['conf', 'queue', 'data']) mkdirSync(path.join(dir, d));
   chownSync(path.join(dir, 'data'), Number(execFileSync('id', ['-u', 'postfix']).toString().trim()), 0);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const main: Record<string, string> = {
     compatibility_level: '3.6',
     queue_directory: queueDir,

@@ -32,8 +32,8 @@ export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promi
   if (facts.mailDriver === 'log') {
     missing.push({
       code: 'log_driver',
-      message: 'The log driver is active (MAILROOM_MAIL_DRIVER=log): no mail leaves Mailroom; every message is only written to the log, and server settings are read-only.',
-      fix: 'Set MAILROOM_MAIL_DRIVER=smtp (and the MAILROOM_SMTP_* variables, or configure a server here) and restart.',
+      message: 'Log-only mode (the environment variable MAILROOM_MAIL_DRIVER=log): no mail leaves Mailroom. Every message is stored with the status "logged" and can be read, with its content, in the email log.',
+      fix: 'To send real mail, restart Mailroom with MAILROOM_MAIL_DRIVER=smtp (and the MAILROOM_SMTP_* variables, or add a server here after the restart). Until then server settings are read-only.',
     });
   }
   if (!servers.length) {
@@ -61,7 +61,7 @@ export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promi
         : dflt
           ? `The default sender account ${dflt.address} is switched off.`
           : 'The default sender account was deleted.',
-      fix: 'Choose a default account under Settings (defaultAccountId).',
+      fix: 'Choose the default sender account under Settings.',
     });
   }
   // A purpose whose own list names accounts none of which can send any more is a silent misroute.

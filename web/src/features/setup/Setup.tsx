@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, type List, type MailAccount, type MailServer } from '../../api.js';
+import { api, type List, type MailAccount, type MailServer, type Settings } from '../../api.js';
 import { useResource } from '../../hooks.js';
 import { Link } from '../../router.js';
 import { PageHeader, Spinner } from '../../ui/index.js';
@@ -16,6 +16,42 @@ const STEPS = ['Provider', 'Server', 'Account', 'Connection test', 'Test email',
  * redone later from Servers, Accounts or Routing.
  */
 export function Setup() {
+  const settings = useResource(() => api.get<Settings>('/settings'), []);
+  if (settings.data?.mailDriver.value === 'log') return <LogOnlySetup />;
+  return <Wizard />;
+}
+
+/**
+ * With the log driver nothing the wizard configures would make mail leave, and server settings
+ * are locked: say what the mode is, where the mail is read, and how to leave it.
+ */
+function LogOnlySetup() {
+  return (
+    <>
+      <PageHeader title="Set up mail" subtitle="Mailroom runs in log-only mode." />
+      <section className="card">
+        <p>
+          Mailroom was started with the environment variable <code>MAILROOM_MAIL_DRIVER=log</code>: it accepts, routes and logs every message like a real outbox,
+          but no mail leaves it. Each message gets the status <strong>logged</strong>, and you read it, content and headers included, in the email log.
+        </p>
+        <p>
+          To send real mail, restart Mailroom with <code>MAILROOM_MAIL_DRIVER=smtp</code>, and either the <code>MAILROOM_SMTP_*</code> variables or a server you add
+          here after the restart. Until then server and account settings are read-only.
+        </p>
+        <div className="form-actions">
+          <Link to="/messages" className="btn btn-primary">
+            Read the logged mail
+          </Link>
+          <Link to="/accounts" className="btn">
+            Send a test message (it is logged)
+          </Link>
+        </div>
+      </section>
+    </>
+  );
+}
+
+function Wizard() {
   const [step, setStep] = useState(0);
   const [reached, setReached] = useState(0);
   const [preset, setPreset] = useState<Preset | null>(null);

@@ -8,7 +8,7 @@ import { Link, useLocation } from '../../router.js';
  */
 export function fixLink(code: string): { to: string; label: string } {
   const c = code.toLowerCase();
-  if (c.includes('driver')) return { to: '/settings', label: 'See settings' };
+  if (c.includes('driver')) return { to: '/messages', label: 'Read the logged mail' };
   if (c.includes('key_file') || c.includes('keyfile') || c.includes('secret')) return { to: '/settings', label: 'See settings' };
   if (c.includes('default')) return { to: '/settings', label: 'Choose a default sender' };
   if (c.includes('purpose')) return { to: '/routing', label: 'Fix routing' };
@@ -39,11 +39,13 @@ export function SetupBanner() {
   }, [path]);
 
   if (unavailable || !status || status.complete || status.missing.length === 0) return null;
+  // With the log driver, nothing here can make mail leave: the banner says what the mode means, not how to configure servers.
+  const logOnly = status.missing.some((m) => m.code === 'log_driver');
   return (
-    <section className="banner" aria-label="Setup is not complete" data-testid="setup-banner">
+    <section className="banner" aria-label={logOnly ? 'Log-only mode' : 'Setup is not complete'} data-testid="setup-banner">
       <div className="banner-title">
-        <strong>Mailroom cannot send mail yet.</strong>
-        {path !== '/setup' ? (
+        <strong>{logOnly ? 'Log-only mode: Mailroom sends no mail.' : 'Mailroom cannot send mail yet.'}</strong>
+        {path !== '/setup' && !logOnly ? (
           <Link to="/setup" className="btn btn-small">
             Open the setup wizard
           </Link>

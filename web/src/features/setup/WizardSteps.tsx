@@ -58,11 +58,15 @@ export function TestStep({ account, onPassed }: { account: MailAccount; onPassed
         <button type="button" className="btn btn-primary" onClick={() => void run()} disabled={test.busy}>
           {test.busy ? 'Testing…' : result ? 'Test again' : 'Test connection'}
         </button>
-        {result ? (
-          <button type="button" className={result.ok ? 'btn btn-primary' : 'btn'} onClick={onPassed}>
-            {result.ok ? 'Continue' : 'Continue anyway'}
+        {result || test.error ? (
+          <button type="button" className={result?.ok ? 'btn btn-primary' : 'btn'} onClick={onPassed}>
+            {result?.ok ? 'Continue' : 'Continue anyway'}
           </button>
-        ) : null}
+        ) : (
+          <button type="button" className="btn btn-link" onClick={onPassed}>
+            Skip the test
+          </button>
+        )}
       </div>
       <ErrorBox error={test.error} title="Test not run" />
       <DiagnosticSteps result={result} running={test.busy} />
@@ -101,11 +105,9 @@ export function SendStep({ account, onSent }: { account: MailAccount; onSent: ()
         <button type="button" className="btn btn-primary" onClick={() => void send()} disabled={busy}>
           {busy ? 'Sending…' : messageId ? 'Send another' : 'Send test email'}
         </button>
-        {messageId ? (
-          <button type="button" className="btn" onClick={onSent}>
-            Continue
-          </button>
-        ) : null}
+        <button type="button" className={messageId ? 'btn' : 'btn btn-link'} onClick={onSent}>
+          {messageId ? 'Continue' : 'Skip the test email'}
+        </button>
       </div>
       <ErrorBox error={error} title="Not sent" />
       {messageId ? <MessageWatch key={messageId} messageId={messageId} label="Test email" /> : null}
