@@ -6,6 +6,20 @@ export function formatDate(v: string | number | null | undefined): string {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/**
+ * A date for a table cell: the time today, month and day this year, the date before that
+ * (the full date and time go in the cell's title).
+ */
+export function formatShortDate(v: string | number | null | undefined, now = new Date()): string {
+  if (v === null || v === undefined || v === '') return '—';
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  const time = { hour: '2-digit', minute: '2-digit' } as const;
+  if (d.toDateString() === now.toDateString()) return d.toLocaleTimeString(undefined, time);
+  if (d.getFullYear() === now.getFullYear()) return d.toLocaleString(undefined, { month: 'short', day: 'numeric', ...time });
+  return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
 export function formatDuration(sec: number | null | undefined): string {
   if (sec === null || sec === undefined) return '—';
   if (sec % 86_400 === 0) return `${sec / 86_400} d`;

@@ -1,5 +1,5 @@
 import type { MessageSummary } from '../../api.js';
-import { formatDate } from '../../format.js';
+import { formatShortDate } from '../../format.js';
 import { StatusChip } from '../../ui/index.js';
 
 /**
@@ -11,7 +11,7 @@ export function MessageStatus({ message }: { message: Pick<MessageSummary, 'stat
   if (message.status === 'sent' && message.rejectedCount > 0) {
     return (
       <span className="status-partial" title={`${message.rejectedCount} of ${total} recipients refused the message for good; the others have it`}>
-        <span className="chip chip-warn">partly delivered</span> <span className="muted small">{message.rejectedCount} rejected</span>
+        <span className="chip chip-warn">partly delivered</span> <span className="muted small status-note">{message.rejectedCount} rejected</span>
       </span>
     );
   }
@@ -25,11 +25,22 @@ export function MessageStatus({ message }: { message: Pick<MessageSummary, 'stat
 export function DeliveryNote({ message: m }: { message: Pick<MessageSummary, 'status' | 'lastError' | 'hint' | 'nextAttemptAt'> }) {
   if (!m.lastError || m.status === 'sent' || m.status === 'logged') return null;
   return (
-    <div className="muted small delivery-note">
-      <span className="truncate" title={m.lastError}>
-        {m.hint ?? m.lastError}
-      </span>
-      {m.status === 'deferred' && m.nextAttemptAt ? <span className="nowrap"> · next try {formatDate(m.nextAttemptAt)}</span> : null}
+    <div className="muted small delivery-note" title={m.hint ? `${m.hint}\n\nThe server said: ${m.lastError}` : m.lastError}>
+      {m.status === 'deferred' && m.nextAttemptAt ? <span className="nowrap">Next try {formatShortDate(m.nextAttemptAt)}. </span> : null}
+      {m.hint ?? m.lastError}
     </div>
+  );
+}
+
+/** An address that may wrap after its @ (then anywhere, see .address-cell) rather than overflow a narrow column. */
+export function BreakableAddress({ text }: { text: string }) {
+  const at = text.indexOf('@');
+  if (at < 0) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, at + 1)}
+      <wbr />
+      {text.slice(at + 1)}
+    </>
   );
 }

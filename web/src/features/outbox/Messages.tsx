@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { api, type BulkOutcome, type MailAccount, type MessageSummary } from '../../api.js';
-import { formatDate } from '../../format.js';
+import { formatDate, formatShortDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList, usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
-import { DeliveryNote, MessageStatus } from './MessageStatus.js';
+import { BreakableAddress, DeliveryNote, MessageStatus } from './MessageStatus.js';
 import { PossibleDuplicateBadge } from './PossibleDuplicate.js';
 import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
@@ -63,7 +63,7 @@ export function Messages() {
           rowKey={(m) => m.id}
           rowProps={(m) => ({ className: 'clickable', onClick: () => navigate(`/messages/${m.id}`) })}
           columns={[
-            { header: 'Date', className: 'nowrap', cell: (m) => formatDate(m.createdAt) },
+            { header: 'Date', className: 'nowrap', cell: (m) => <span title={formatDate(m.createdAt)}>{formatShortDate(m.createdAt)}</span> },
             {
               header: 'Status',
               cell: (m) => (
@@ -86,7 +86,7 @@ export function Messages() {
             },
             { header: 'To', className: 'truncate', cell: (m) => m.to.join(', ') },
             { header: 'Purpose', cell: (m) => m.purpose ?? '—' },
-            { header: 'Account', className: 'truncate', cell: (m) => accountLabel(m.accountId) },
+            { header: 'Account', className: 'address-cell', cell: (m) => <BreakableAddress text={accountLabel(m.accountId)} /> },
           ]}
         />
       </ListState>
