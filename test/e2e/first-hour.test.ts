@@ -61,6 +61,10 @@ describe.runIf(chromiumAvailable() && postfixHere)('first hour: a relay on this 
     // The server form's own test, on the unsaved values: a local relay on a mail port is allowed.
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection test passed.').waitFor();
+    // A result is about the values it tested: changing the encryption takes it away.
+    await page.getByRole('radio', { name: /STARTTLS/ }).check();
+    expect(await page.getByText('Connection test passed.').count()).toBe(0);
+    await page.getByRole('radio', { name: /No encryption/ }).check();
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.getByLabel('Sender address').fill('app@example.com');
     await page.getByRole('button', { name: 'Save and continue' }).click();
@@ -77,6 +81,14 @@ describe.runIf(chromiumAvailable() && postfixHere)('first hour: a relay on this 
     await page.getByText('is now the default sender').waitFor();
     await page.getByTestId('setup-banner').waitFor({ state: 'detached' });
     await screenshot(page, 'first-hour-06-done');
+  });
+
+  it('shows expiries in minutes, hours or days, not seconds', async () => {
+    await page.goto('/routing');
+    const twoFactor = page.locator('#purpose-two_factor-expire');
+    await twoFactor.waitFor();
+    expect(await twoFactor.inputValue()).toBe('10');
+    expect(await page.locator('#purpose-two_factor-expire + select').inputValue()).toBe('60');
   });
 
   it('still refuses a probe of 127.0.0.1:6379, saying what the variable is and that a restart is needed', async () => {

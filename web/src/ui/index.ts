@@ -3,6 +3,7 @@ export { Badge } from './Badge.js';
 export { ConfirmButton } from './ConfirmButton.js';
 export { CopyButton } from './CopyButton.js';
 export { DataTable, type Column } from './DataTable.js';
+export { DurationInput } from './DurationInput.js';
 export { Empty } from './Empty.js';
 export { ErrorBox } from './ErrorBox.js';
 export { Field } from './Field.js';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { Badge, ConfirmButton, ErrorBox } from '../../ui/index.js';
+import { Badge, ConfirmButton, DurationInput, ErrorBox } from '../../ui/index.js';
 import { AccountOptions } from '../senders/AccountOptions.js';
 
 /** Moves item i by delta in a copy of the list (reordering the failover chain). */
@@ -108,15 +108,16 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
             <span>Priority (0–100)</span>
             <input type="number" min={0} max={100} value={p.priority} disabled={!editable} onChange={(e) => set({ priority: Number(e.target.value) })} />
           </label>
-          <label>
-            <span>Expires after (s)</span>
-            <input
-              type="number"
-              min={60}
-              value={p.expireAfterSec ?? ''}
+          <label htmlFor={`purpose-${purpose.key}-expire`}>
+            <span>Expires after</span>
+            <DurationInput
+              id={`purpose-${purpose.key}-expire`}
+              seconds={p.expireAfterSec}
+              minSeconds={60}
+              allowEmpty
               placeholder="server default"
               disabled={!editable}
-              onChange={(e) => set({ expireAfterSec: e.target.value === '' ? null : Number(e.target.value) })}
+              onChange={(expireAfterSec) => set({ expireAfterSec })}
             />
           </label>
           <label className="checkbox-inline">

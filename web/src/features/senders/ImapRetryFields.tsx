@@ -1,5 +1,5 @@
 import type { MailServer } from '../../api.js';
-import { Field } from '../../ui/index.js';
+import { DurationInput, Field } from '../../ui/index.js';
 
 /** IMAP (for replies and bounces) and the retry schedule: the parts of a server most admins leave alone. */
 export interface ImapRetryDraft {
@@ -83,11 +83,11 @@ export function ImapRetryFields({ value, onChange, idPrefix }: { value: ImapRetr
           <Field label="First retries after (s)" id={`${id}-backoff`} hint="Comma-separated, e.g. 5, 30, 300.">
             <input id={`${id}-backoff`} value={value.backoff} onChange={(e) => set({ backoff: e.target.value })} />
           </Field>
-          <Field label="Then every (s)" id={`${id}-interval`}>
-            <input id={`${id}-interval`} type="number" min={1} value={value.intervalSec} onChange={(e) => set({ intervalSec: e.target.value })} />
+          <Field label="Then every" id={`${id}-interval`}>
+            <DurationInput id={`${id}-interval`} seconds={value.intervalSec === '' ? null : Number(value.intervalSec)} onChange={(s) => set({ intervalSec: s === null ? '' : String(s) })} />
           </Field>
-          <Field label="Give up after (s)" id={`${id}-expire`} hint="259200 s = 3 days.">
-            <input id={`${id}-expire`} type="number" min={60} value={value.expireAfterSec} onChange={(e) => set({ expireAfterSec: e.target.value })} />
+          <Field label="Give up after" id={`${id}-expire`} hint="The message expires this long after it was accepted (default 3 days).">
+            <DurationInput id={`${id}-expire`} seconds={value.expireAfterSec === '' ? null : Number(value.expireAfterSec)} minSeconds={60} onChange={(s) => set({ expireAfterSec: s === null ? '' : String(s) })} />
           </Field>
         </div>
       </details>

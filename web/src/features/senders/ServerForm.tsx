@@ -74,7 +74,11 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
   const [result, setResult] = useState<DiagnosticResult | null>(null);
   const save = useAction();
   const test = useAction();
-  const set = (patch: Partial<ServerDraft>) => setD((x) => ({ ...x, ...patch }));
+  const set = (patch: Partial<ServerDraft>) => {
+    setD((x) => ({ ...x, ...patch }));
+    // A result is about the values it tested: once the host, port, encryption or trust change it would mislead.
+    if (Object.keys(patch).some((k) => k !== 'name')) setResult(null);
+  };
   const id = server ? `srv-${server.id}` : 'srv-new';
 
   const submit = async (e: FormEvent) => {
