@@ -46,3 +46,19 @@ export interface ApiKeyRepository {
   revoke(id: string, at: number): Promise<void>;
   touch(id: string, at: number): Promise<void>;
 }
+
+/**
+ * Failed-login times per key ("ip:…", "email:…"), shared by every process on the database.
+ * The core decides what counts; this only keeps the lists.
+ */
+export interface LoginThrottleRepository {
+  /**
+   * The key's failure times (oldest first; empty for a new key). Inside a transaction the
+   * key's row stays locked until it ends, so two processes never count the same key at once.
+   */
+  lock(key: string, now: number): Promise<number[]>;
+  save(key: string, failures: number[], now: number): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Drops every key not written since `before`; returns how many. */
+  prune(before: number): Promise<number>;
+}

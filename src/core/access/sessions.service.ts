@@ -32,15 +32,15 @@ export async function login(
   onlyKeys('session', d, ['email', 'password']);
   const email = str('email', d.email, { max: 320 }).trim().toLowerCase();
   const password = str('password', d.password, { max: 1000 });
-  throttle.check(ip, email);
+  // Counted as a failure before the password is checked; a right password takes it back.
+  const attempt = await throttle.begin(ip, email);
   const user = await ctx.store.repos.users.findByEmail(email);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok || user.disabled) {
-    throttle.fail(ip, email);
     await audit(ctx.store.repos, ctx, { label: `login:${email}`, ip }, 'session.login_failed', { type: 'user', id: user?.id ?? null });
     throw new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'email or password is wrong');
   }
-  throttle.succeed(ip, email);
+  await throttle.succeeded(attempt);
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
   const now = ctx.clock.now();
