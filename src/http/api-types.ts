@@ -70,6 +70,19 @@ export interface SessionInfo {
   principal: { kind: 'user' | 'apikey' | 'cli'; label: string; role: Role | null; permissions: Permission[] };
 }
 
+/** Whether a key works now, and if not why (docs/security.md, "API keys and their creators"). */
+export type ApiKeyState = 'active' | 'revoked' | 'expired' | 'creator_disabled' | 'creator_deleted';
+
+/** The user a key answers to, as they are now. */
+export interface ApiKeyCreator {
+  id: string;
+  /** For a deleted user, the email they had when they made the key. */
+  email: string | null;
+  /** Their role now (null once deleted): the key never does more than this role may. */
+  role: Role | null;
+  status: 'active' | 'disabled' | 'deleted';
+}
+
 /** An API key as listed: never the key itself, only its prefix. */
 export interface ApiKey {
   id: string;
@@ -78,10 +91,14 @@ export interface ApiKey {
   scopes: Scope[];
   /** May choose the sending account or server per message. */
   allowOverride: boolean;
+  /** The user the key answers to; null for keys made by the CLI. */
   createdBy: string | null;
+  creator: ApiKeyCreator | null;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  expiresAt: string | null;
+  state: ApiKeyState;
 }
 
 /** POST /api-keys: the only answer that ever carries the key. */

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApiKeyCache } from './api-key-cache.js';
-import { hashApiKey } from './api-keys.service.js';
 import { audit, type CoreContext } from '../context.js';
-import { ROLE_PERMISSIONS, permissionsForScopes, type Principal } from './auth.js';
+import { ROLE_PERMISSIONS, type Principal } from './auth.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
@@ -62,35 +60,4 @@ export async function sessionPrincipal(ctx: CoreContext, token: string): Promise
 
 export async function logout(ctx: CoreContext, tokenHash: string): Promise<void> {
   await ctx.store.repos.sessions.delete(tokenHash);
-}
-
-export async function apiKeyPrincipal(ctx: CoreContext, cache: ApiKeyCache, key: string): Promise<Principal | undefined> {
-  const hash = hashApiKey(key);
-  const now = ctx.clock.now();
-  const hit = cache.get(hash);
-  if (hit) {
-    if (!hit.lastUsedAt || now - hit.lastUsedAt > 60_000) {
-      hit.lastUsedAt = now;
-      await ctx.store.repos.apiKeys.touch(hit.principal.id, now);
-    }
-    return hit.principal;
-  }
-  const generation = cache.begin();
-  const record = await ctx.store.repos.apiKeys.findByHash(hash);
-  if (!record || record.revokedAt) return undefined;
-  // Recording every use would add a write per request; a minute's precision is enough.
-  let lastUsedAt = record.lastUsedAt;
-  if (!lastUsedAt || now - lastUsedAt > 60_000) {
-    await ctx.store.repos.apiKeys.touch(record.id, now);
-    lastUsedAt = now;
-  }
-  const principal: Principal = {
-    kind: 'apikey',
-    id: record.id,
-    label: `apikey:${record.name} (${record.id})`,
-    permissions: permissionsForScopes(record.scopes),
-    allowOverride: record.allowOverride,
-  };
-  cache.set(generation, hash, principal, lastUsedAt);
-  return principal;
 }
