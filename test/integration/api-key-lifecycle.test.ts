@@ -180,6 +180,9 @@ await describeEachDialect('API key lifecycle', (dialect) => {
     expect(neverUsed).toContain(never.id);
     for (const used of [stale.id, recent.id, revoked.id]) expect(neverUsed).not.toContain(used);
     expect(ids(await listed('?unused=92'))).not.toContain(stale.id);
+    // Keys that open nothing any more are not "unused": Dave's (deleted) is in the full list only.
+    expect((await listed()).some((k) => k.state === 'creator_deleted')).toBe(true);
+    for (const k of [...(await listed('?unused=90')), ...(await listed('?unused=never'))]) expect(['active', 'creator_disabled']).toContain(k.state);
 
     for (const bad of ['?unused=soon', '?unused=0', '?unused=3651', '?unused=', '?unsued=90']) {
       const res = await t.request({ method: 'GET', url: `/api/v1/api-keys${bad}` });

@@ -15,8 +15,9 @@ export const MAX_UNUSED_DAYS = 3650;
 
 /**
  * `unused`: "never" (keys never used) or a number of days N (never used, or last used more
- * than N days ago). Either way only keys that still open the door: revoked and expired keys
- * are left out (a key whose creator is disabled is listed: enabling them revives it).
+ * than N days ago). Either way only keys that may still open the door: revoked and expired
+ * keys and those of deleted users are left out (a key whose creator is disabled is listed:
+ * enabling them revives it).
  */
 export interface ApiKeyQuery {
   unused?: 'never' | number;
@@ -40,7 +41,7 @@ export async function listApiKeys(ctx: CoreContext, query: ApiKeyQuery = {}): Pr
   if (unused !== undefined) {
     keys = keys.filter((k) => {
       const state = apiKeyState(k, now);
-      if (state === 'revoked' || state === 'expired') return false;
+      if (state === 'revoked' || state === 'expired' || state === 'creator_deleted') return false;
       if (unused === 'never') return k.lastUsedAt === null;
       return k.lastUsedAt === null || k.lastUsedAt < now - unused * DAY_MS;
     });
