@@ -116,7 +116,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       ctx,
       health: { ping: () => ping(database.db), migrationsComplete: () => migrationsComplete(database.db) },
       metrics,
-      loginThrottle: new LoginThrottle(10, 15 * 60_000, now),
+      loginThrottle: new LoginThrottle(store, now),
       apiKeyCache: new ApiKeyCache(now),
       diagnostics: {
         runner: socketDiagnosticsRunner,

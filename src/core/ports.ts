@@ -1,4 +1,4 @@
-import type { ApiKeyRepository, SessionRepository, UserRepository } from './access/ports.js';
+import type { ApiKeyRepository, LoginThrottleRepository, SessionRepository, UserRepository } from './access/ports.js';
 import type { AuditRepository } from './kernel/audit.js';
 import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
@@ -18,6 +18,7 @@ export interface Repositories {
   users: UserRepository;
   sessions: SessionRepository;
   apiKeys: ApiKeyRepository;
+  loginThrottle: LoginThrottleRepository;
   purposes: PurposeRepository;
   sendCounters: SendCounterRepository;
   messages: MessageRepository;

@@ -8,7 +8,7 @@
  * numeric field named `at` or ending in `At` into an ISO 8601 string on the way out; Wire<T>
  * says the same in types.
  */
-import type { ApiKey as CoreApiKey, Permission, Scope } from '../core/access/auth.js';
+import type { ApiKey as CoreApiKey, ApiKeyCreator as CoreApiKeyCreator, ApiKeyState, Permission, Scope } from '../core/access/auth.js';
 import type { Role, User as CoreUser } from '../core/access/users.js';
 import type { AuditEntry as CoreAuditEntry } from '../core/kernel/audit.js';
 import type { MessageStatus } from '../core/outbox/messages.js';
@@ -65,6 +65,10 @@ export type { Permission, Role, Scope };
 export type User = Wire<CoreUser>;
 /** An API key as listed: never the key itself, only its prefix. */
 export type ApiKey = Wire<CoreApiKey>;
+/** Whether a key works now, and if not why (docs/security.md, "API keys and their creators"). */
+export type { ApiKeyState };
+/** The user a key answers to, as they are now. */
+export type ApiKeyCreator = Wire<CoreApiKeyCreator>;
 /** POST /api-keys: the only answer that ever carries the key. */
 export type NewApiKey = ApiKey & { key: string };
 /** GET /audit: one change or permanent failure; `before` and `after` with secrets redacted. */

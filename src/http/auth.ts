@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../core/kernel/audit.js';
 import { requirePermission, type Permission, type Principal } from '../core/access/auth.js';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
-import { apiKeyPrincipal, sessionPrincipal } from '../core/access/sessions.service.js';
+import { apiKeyPrincipal } from '../core/access/api-key-auth.js';
+import { sessionPrincipal } from '../core/access/sessions.service.js';
 import type { User } from '../core/access/users.js';
 import type { Ports } from '../ports.js';
 

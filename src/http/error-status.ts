@@ -19,6 +19,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.CSRF]: 403,
   [ErrorCodes.RATE_LIMITED]: 429,
   [ErrorCodes.INVALID_CREDENTIALS]: 401,
+  [ErrorCodes.API_KEY_EXPIRED]: 401,
+  [ErrorCodes.API_KEY_CREATOR_INACTIVE]: 401,
   [ErrorCodes.SECRET_KEY_MISSING]: 500,
   [ErrorCodes.SECRET_KEY_INVALID]: 500,
   [ErrorCodes.SECRET_KEY_MISMATCH]: 500,

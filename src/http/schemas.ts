@@ -85,3 +85,6 @@ export const idParams = {
   properties: { id: { type: 'string', maxLength: 100 } },
   required: ['id'],
 } as const;
+
+/** A point in time as the API takes it (the core checks the range and the calendar). */
+export const instantSchema = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'integer' }], description: 'ISO 8601 date-time (or epoch milliseconds)' } as const;

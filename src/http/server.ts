@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ports } from '../ports.js';
 import { registerAuth } from './auth.js';
+import { registerSecurityHeaders } from './content-security.js';
 import { isoTimestamps } from './timestamps.js';
 import { notFoundBody, registerErrorHandling } from './errors.js';
 import type { MountedRoutes } from './routes/index.js';
@@ -47,13 +48,8 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   registerErrorHandling(server);
-  // The admin UI must not be framed by another site (clickjacking a "delete" or "send" button).
-  server.addHook('onSend', async (_req, reply) => {
-    reply.header('x-frame-options', 'DENY');
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "frame-ancestors 'none'");
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-  });
+  // A strict CSP per kind of answer; no framing by another site (clickjacking a "delete" or "send" button).
+  registerSecurityHeaders(server);
   await server.register(cookie);
   await server.register(swagger, {
     openapi: {

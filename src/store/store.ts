@@ -4,6 +4,7 @@ import type { Keyring } from '../secrets/keyring.js';
 import { secretsRepository } from './repositories/secrets.repository.js';
 import { accountsRepository } from './repositories/accounts.repository.js';
 import { apiKeysRepository } from './repositories/api-keys.repository.js';
+import { loginThrottleRepository } from './repositories/login-throttle.repository.js';
 import { auditRepository } from './repositories/audit.repository.js';
 import type { DB } from './schema.js';
 import { serversRepository } from './repositories/servers.repository.js';
@@ -32,6 +33,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     apiKeys: apiKeysRepository(db),
+    loginThrottle: loginThrottleRepository(db),
     purposes: purposesRepository(db),
     sendCounters: sendCountersRepository(db),
     messages: messagesRepository(db, caps),

@@ -195,3 +195,23 @@ export async function login(page: Page, email: string, password: string): Promis
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('main#main').waitFor();
 }
+
+/**
+ * Collects what the Content-Security-Policy refused on this page, in every frame: the
+ * `securitypolicyviolation` events of the page and Chromium's console reports ("Refused to …",
+ * Trusted Types). Normal use must leave the list empty (test/e2e/content-security.test.ts).
+ */
+export async function watchContentSecurity(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  await page.exposeBinding('__mailroomCspViolation', (_source, v: string) => void violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __mailroomCspViolation?: (v: string) => void }).__mailroomCspViolation;
+      report?.(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} on ${e.documentURI}`);
+    });
+  });
+  page.on('console', (m) => {
+    if (/Content Security Policy|Trusted Type/i.test(m.text())) violations.push(`console ${m.type()}: ${m.text()}`);
+  });
+  return violations;
+}

@@ -48,6 +48,12 @@ describe('mailroom CLI as a new user runs it', { timeout: 120_000 }, () => {
     expect(key.code, key.stderr).toBe(0);
     const apiKey = key.stdout.trim();
     expect(apiKey).toMatch(/^mrk_/);
+    const expiring = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', '2099-01-31T00:00:00Z'], env);
+    expect(expiring.code, expiring.stderr).toBe(0);
+    expect(expiring.stderr).toContain('expires 2099-01-31T00:00:00.000Z');
+    const past = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', '2001-01-31T00:00:00Z'], env);
+    expect(past.code).toBe(1);
+    expect(past.stderr).toContain('MAILROOM_E_VALIDATION');
 
     const run = await startCli(env);
     let accountId: string;

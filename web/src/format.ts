@@ -48,3 +48,21 @@ export function smtpReply(code: number | string | null | undefined, enhanced: st
   const prefix = [code, enhanced].filter((x) => x !== null && x !== undefined && x !== '' && !r.includes(String(x))).join(' ');
   return [prefix, r].filter(Boolean).join(' ');
 }
+
+/** "45 s", "2 min", "1 h 5 min", "3 d": how long, in the largest units that still say something. */
+export function formatAge(sec: number): string {
+  if (sec < 60) return `${sec} s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)} min`;
+  if (sec < 86_400) {
+    const min = Math.floor((sec % 3600) / 60);
+    return `${Math.floor(sec / 3600)} h${min ? ` ${min} min` : ''}`;
+  }
+  return `${Math.floor(sec / 86_400)} d`;
+}
+
+/** "3 d ago", "in 2 h", "just now": a moment relative to `now` (epoch ms). */
+export function formatRelative(v: string | number, now: number): string {
+  const sec = Math.round((new Date(v).getTime() - now) / 1000);
+  if (Math.abs(sec) < 60) return 'just now';
+  return sec < 0 ? `${formatAge(-sec)} ago` : `in ${formatAge(sec)}`;
+}

@@ -37,7 +37,7 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--password <password>', 'the new password, at least 10 characters')
     .action((o: { email: string; password: string }) =>
       withApp(async (app) => {
-        const u = await resetPasswordByEmail(app.ports.ctx, CLI_ACTOR, o.email, o.password);
+        const u = await resetPasswordByEmail(app.ports.ctx, app.ports.apiKeyCache, CLI_ACTOR, o.email, o.password);
         process.stdout.write(`password reset for ${u.email}; their sessions were ended\n`);
       }, { skipBootstrap: true }).catch(reportFailure),
     );
@@ -49,12 +49,16 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--name <name>', 'what the key is for')
     .requiredOption('--scopes <scopes>', 'comma-separated: send,read,admin')
     .option('--allow-override', 'the key may choose the sending account per message')
-    .action((o: { name: string; scopes: string; allowOverride?: boolean }) =>
+    .option('--expires-at <date>', 'refuse the key from this ISO 8601 date-time on (e.g. 2027-01-31T00:00:00Z)')
+    .action((o: { name: string; scopes: string; allowOverride?: boolean; expiresAt?: string }) =>
       withApp(async (app) => {
         const scopes = o.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const { apiKey, key } = await createApiKey(app.ports.ctx, CLI_ACTOR, { name: o.name, scopes, allowOverride: Boolean(o.allowOverride) }, null);
+        // Made by the CLI, the key answers to no user: disabling or deleting users leaves it working.
+        const input = { name: o.name, scopes, allowOverride: Boolean(o.allowOverride), ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}) };
+        const { apiKey, key } = await createApiKey(app.ports.ctx, CLI_ACTOR, input, null);
         process.stdout.write(`${key}\n`);
-        process.stderr.write(`API key ${apiKey.id} (${apiKey.scopes.join(', ')}): shown only this once\n`);
+        const expiry = apiKey.expiresAt === null ? '' : `, expires ${new Date(apiKey.expiresAt).toISOString()}`;
+        process.stderr.write(`API key ${apiKey.id} (${apiKey.scopes.join(', ')}${expiry}): shown only this once\n`);
       }, { skipBootstrap: true }).catch(reportFailure),
     );
 

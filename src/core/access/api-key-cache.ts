@@ -4,9 +4,10 @@ import type { Principal } from './auth.js';
  * Every API request names its key; looking it up costs a query (~100 µs on SQLite, a round
  * trip on PostgreSQL). Recently seen keys are remembered, by hash, for `ttlMs`.
  *
- * Revoking a key in this process empties the cache at once, and a lookup that started before
- * the revocation does not put its (stale) answer back. Another process (PostgreSQL
- * scale-out) may honour a revoked key until its entry expires: docs/operations.md says so.
+ * Revoking a key, or changing or deleting a user (their keys answer to them), in this
+ * process empties the cache at once, and a lookup that started before does not put its
+ * (stale) answer back. An entry never outlives its key's expiry. Another process (PostgreSQL
+ * scale-out) may honour such a key until its entry expires: docs/operations.md says so.
  * Unknown and revoked keys are never cached, so guessing cannot fill it.
  */
 export const API_KEY_CACHE_TTL_MS = 5_000;
@@ -44,11 +45,12 @@ export class ApiKeyCache {
     return this.generation;
   }
 
-  set(generation: number, hash: string, principal: Principal, lastUsedAt: number | null): void {
+  /** `expiresAt`: the key's own expiry; the entry never outlives it. */
+  set(generation: number, hash: string, principal: Principal, lastUsedAt: number | null, expiresAt: number | null = null): void {
     if (generation !== this.generation) return;
     // Map order is insertion order: the first key is the oldest entry.
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(hash, { principal, lastUsedAt, until: this.now() + this.ttlMs });
+    this.entries.set(hash, { principal, lastUsedAt, until: Math.min(this.now() + this.ttlMs, expiresAt ?? Infinity) });
   }
 
   invalidate(): void {

@@ -1,56 +1,95 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Actor } from '../kernel/audit.js';
 import type { ApiKeyCache } from './api-key-cache.js';
-import { SCOPES, type ApiKey, type Scope } from './auth.js';
+import { API_KEY_PREFIX, apiKeyState, hashApiKey, publicApiKey } from './api-keys.js';
+import { SCOPES, type ApiKey, type Principal, type Scope } from './auth.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, MailroomError, invalid, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { ApiKeyRecord } from './ports.js';
-import { arr, bool, doc, oneOf, onlyKeys, str } from '../kernel/validate.js';
+import { arr, bool, doc, instant, oneOf, onlyKeys, str } from '../kernel/validate.js';
 
-export const API_KEY_PREFIX = 'mrk_';
+const DAY_MS = 86_400_000;
+/** The longest "not used for N days" the list filter takes (ten years). */
+export const MAX_UNUSED_DAYS = 3650;
 
-export function hashApiKey(key: string): string {
-  // Keys carry 256 random bits, so a fast hash is enough (no password stretching needed).
-  return createHash('sha256').update(key).digest('hex');
+/**
+ * `unused`: "never" (keys never used) or a number of days N (never used, or last used more
+ * than N days ago). Either way only keys that may still open the door: revoked and expired
+ * keys and those of deleted users are left out (a key whose creator is disabled is listed:
+ * enabling them revives it).
+ */
+export interface ApiKeyQuery {
+  unused?: 'never' | number;
 }
 
-export function publicApiKey(k: ApiKeyRecord): ApiKey {
-  const { keyHash: _hidden, ...rest } = k;
-  return rest;
+export function parseApiKeyQuery(input: unknown): ApiKeyQuery {
+  const d = doc('query', input ?? {});
+  onlyKeys('query', d, ['unused']);
+  if (d.unused === undefined) return {};
+  const v = String(d.unused);
+  if (v === 'never') return { unused: 'never' };
+  const days = /^[0-9]{1,4}$/.test(v) ? Number(v) : NaN;
+  if (!(days >= 1 && days <= MAX_UNUSED_DAYS)) throw invalid('unused', `must be "never" or a number of days from 1 to ${MAX_UNUSED_DAYS} (e.g. 90), got "${v}"`);
+  return { unused: days };
 }
 
-export async function listApiKeys(ctx: CoreContext): Promise<ApiKey[]> {
-  return (await ctx.store.repos.apiKeys.list()).map(publicApiKey);
+export async function listApiKeys(ctx: CoreContext, query: ApiKeyQuery = {}): Promise<ApiKey[]> {
+  const now = ctx.clock.now();
+  let keys = await ctx.store.repos.apiKeys.list();
+  const { unused } = query;
+  if (unused !== undefined) {
+    keys = keys.filter((k) => {
+      const state = apiKeyState(k, now);
+      if (state === 'revoked' || state === 'expired' || state === 'creator_deleted') return false;
+      if (unused === 'never') return k.lastUsedAt === null;
+      return k.lastUsedAt === null || k.lastUsedAt < now - unused * DAY_MS;
+    });
+  }
+  return keys.map((k) => publicApiKey(k, now));
+}
+
+/** The user a new key answers to: the user making it, or the user behind the key making it (none for the CLI). */
+export function keyCreatorOf(principal: Principal): string | null {
+  if (principal.kind === 'user') return principal.id;
+  if (principal.kind === 'apikey') return principal.creatorId ?? null;
+  return null;
 }
 
 /** Creates a key; the returned `key` is the only time it is ever shown. */
 export async function createApiKey(ctx: CoreContext, actor: Actor, input: unknown, createdBy: string | null): Promise<{ apiKey: ApiKey; key: string }> {
   const d = doc('apiKey', input);
-  onlyKeys('apiKey', d, ['name', 'scopes', 'allowOverride']);
+  onlyKeys('apiKey', d, ['name', 'scopes', 'allowOverride', 'expiresAt']);
   const name = str('name', d.name, { max: 200 }).trim();
   const scopes = [...new Set(arr('scopes', d.scopes, 3).map((s, i) => oneOf(`scopes[${i}]`, s, SCOPES)))] as Scope[];
   if (!scopes.length) throw new MailroomError(ErrorCodes.VALIDATION, `scopes: give at least one of ${SCOPES.join(', ')}`, { field: 'scopes' });
   const allowOverride = d.allowOverride === undefined ? false : bool('allowOverride', d.allowOverride);
+  const now = ctx.clock.now();
+  const expiresAt = instant('expiresAt', d.expiresAt) ?? null;
+  if (expiresAt !== null && expiresAt <= now) throw invalid('expiresAt', `must lie in the future (it is now ${new Date(now).toISOString()})`);
   const secret = randomBytes(32).toString('base64url');
   const key = `${API_KEY_PREFIX}${secret}`;
-  const record: ApiKeyRecord = {
-    id: newId('key'),
-    name,
-    prefix: key.slice(0, API_KEY_PREFIX.length + 6),
-    keyHash: hashApiKey(key),
-    scopes,
-    allowOverride,
-    createdBy,
-    createdAt: ctx.clock.now(),
-    lastUsedAt: null,
-    revokedAt: null,
-  };
-  await ctx.store.transaction(async (repos) => {
+  return ctx.store.transaction(async (repos) => {
+    const creator = createdBy === null ? undefined : await repos.users.get(createdBy);
+    const record: ApiKeyRecord = {
+      id: newId('key'),
+      name,
+      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+      keyHash: hashApiKey(key),
+      scopes,
+      allowOverride,
+      createdBy,
+      createdByLabel: creator?.email ?? null,
+      createdAt: now,
+      lastUsedAt: null,
+      revokedAt: null,
+      expiresAt,
+    };
     await repos.apiKeys.insert(record);
-    await audit(repos, ctx, actor, 'apikey.create', { type: 'apikey', id: record.id }, undefined, publicApiKey(record));
+    const apiKey = publicApiKey({ ...record, creatorUser: creator }, now);
+    await audit(repos, ctx, actor, 'apikey.create', { type: 'apikey', id: record.id }, undefined, apiKey);
+    return { apiKey, key };
   });
-  return { apiKey: publicApiKey(record), key };
 }
 
 export async function revokeApiKey(ctx: CoreContext, cache: ApiKeyCache, actor: Actor, id: string): Promise<void> {
@@ -59,7 +98,7 @@ export async function revokeApiKey(ctx: CoreContext, cache: ApiKeyCache, actor: 
     if (!prev) throw notFound('API key', id);
     if (prev.revokedAt) return;
     await repos.apiKeys.revoke(id, ctx.clock.now());
-    await audit(repos, ctx, actor, 'apikey.revoke', { type: 'apikey', id }, publicApiKey(prev), undefined);
+    await audit(repos, ctx, actor, 'apikey.revoke', { type: 'apikey', id }, publicApiKey(prev, ctx.clock.now()), undefined);
   });
   // After the commit: a lookup racing with the revocation cannot cache the key again.
   cache.invalidate();

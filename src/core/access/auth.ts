@@ -10,6 +10,23 @@ export type Scope = (typeof SCOPES)[number];
  */
 export type Permission = Scope | 'operate';
 
+/**
+ * Whether a key opens the door now, and if not why: revoked (for good), expired, or its
+ * creator is disabled (until they are enabled again) or deleted (for good).
+ */
+export const API_KEY_STATES = ['active', 'revoked', 'expired', 'creator_disabled', 'creator_deleted'] as const;
+export type ApiKeyState = (typeof API_KEY_STATES)[number];
+
+/** The user a key answers to, as they are now. */
+export interface ApiKeyCreator {
+  id: string;
+  /** Their email; for a deleted user, the one they had when they made the key. */
+  email: string | null;
+  /** Their role now (null once deleted): the key never does more than this role may. */
+  role: Role | null;
+  status: 'active' | 'disabled' | 'deleted';
+}
+
 export interface ApiKey {
   id: string;
   name: string;
@@ -17,10 +34,14 @@ export interface ApiKey {
   scopes: Scope[];
   /** May choose the sending account or server per message (e.g. a report with its own account). */
   allowOverride: boolean;
+  /** The user the key answers to; null for keys made by the CLI (or by a key the CLI made). */
   createdBy: string | null;
+  creator: ApiKeyCreator | null;
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  expiresAt: number | null;
+  state: ApiKeyState;
 }
 
 /** Who is calling, after authentication. */
@@ -31,6 +52,10 @@ export interface Principal {
   role?: Role;
   permissions: ReadonlySet<Permission>;
   allowOverride: boolean;
+  /** An API key's creator (the user it answers to); null for the CLI's keys. */
+  creatorId?: string | null;
+  /** Why the permissions are narrower than the key's scopes, for the 403 message. */
+  limitedBy?: string;
 }
 
 export const ROLE_PERMISSIONS: Record<Role, Permission[]> = {
@@ -50,7 +75,7 @@ export function requirePermission(principal: Principal, permission: Permission):
   if (!principal.permissions.has(permission)) {
     throw new MailroomError(
       ErrorCodes.FORBIDDEN,
-      `${principal.label} may not do this: it needs the "${permission}" ${principal.kind === 'apikey' ? 'scope' : 'permission'}`,
+      `${principal.label} may not do this: it needs the "${permission}" ${principal.kind === 'apikey' ? 'scope' : 'permission'}${principal.limitedBy ? ` (${principal.limitedBy})` : ''}`,
       { needs: permission },
     );
   }

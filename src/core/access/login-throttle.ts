@@ -1,72 +1,103 @@
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
+import type { Store } from '../ports.js';
+import { parseIp } from '../probes/network-policy.js';
 
-/** Keys remembered at most; past it the oldest go first (an attacker chooses the emails). */
-const MAX_KEYS = 10_000;
+export const LOGIN_FAILURE_LIMIT = 10;
+export const LOGIN_WINDOW_MS = 15 * 60_000;
+/** How often a process drops rows whose failures have all left the window. */
+const PRUNE_EVERY_MS = 60_000;
+
+/** An attempt counted by `begin`, to hand back to `succeeded` when the password was right. */
+export interface LoginAttempt {
+  clientKey: string;
+  emailKey: string;
+  at: number;
+}
 
 /**
- * Counts failed logins per client address and per email in a sliding window; past the limit
- * further attempts are refused without checking the password, so guessing is slow.
- * In memory, per process: with several API processes each enforces its own limit.
+ * The client a login comes from. An IPv6 client usually holds a whole /64 (one address per
+ * device, privacy addresses that change daily), so it is counted by its /64; an IPv4-mapped
+ * address is the IPv4 client it maps.
+ */
+export function loginClientKey(ip: string): string {
+  const parsed = parseIp(ip);
+  if (!parsed) return `ip:${ip.slice(0, 64)}`;
+  const b = parsed.bytes;
+  if (parsed.version === 4) return `ip:${b.join('.')}`;
+  if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `ip:${b.slice(12).join('.')}`;
+  const groups = [0, 2, 4, 6].map((i) => ((b[i] << 8) | b[i + 1]).toString(16));
+  return `ip:${groups.join(':')}::/64`;
+}
+
+/**
+ * Counts failed logins per client and per email in a sliding window; past the limit further
+ * attempts are refused (429) before the password is looked at, so guessing is slow.
  *
- * Memory is bounded: keys whose failures all left the window are swept once per window, and
- * at most MAX_KEYS keys are kept (a flood of made-up emails evicts the oldest, never grows
- * the map without end).
+ * The counts live in the store, shared by every process on the database: N processes do not
+ * give N times the attempts. An attempt is counted as a failure *before* the password is
+ * checked, in one transaction that locks both rows, so parallel guesses cannot all pass the
+ * check first; a right password then takes its own count back from the client and clears
+ * the email's failures. It never clears the client's: one valid account must not buy a
+ * client more guesses at other accounts.
+ *
+ * Bounded: a row holds at most `limit` times, a refused attempt writes nothing, and rows
+ * whose failures have all left the window are deleted (once a minute, by the next attempt).
  */
 export class LoginThrottle {
-  private failures = new Map<string, number[]>();
-  private lastSweep: number;
+  private lastPrune = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly limit = 10,
-    private readonly windowMs = 15 * 60_000,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.lastSweep = now();
-  }
+    private readonly store: Store,
+    private readonly now: () => number,
+    readonly limit = LOGIN_FAILURE_LIMIT,
+    readonly windowMs = LOGIN_WINDOW_MS,
+  ) {}
 
-  /** How many keys are remembered (tests check the bound). */
-  get size(): number {
-    return this.failures.size;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    if (now - this.lastSweep < this.windowMs && now >= this.lastSweep) return;
-    this.lastSweep = now;
-    for (const key of [...this.failures.keys()]) this.recent(key);
-  }
-
-  private recent(key: string): number[] {
-    const cutoff = this.now() - this.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > cutoff);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
-    return list;
-  }
-
-  check(ip: string, email: string): void {
-    this.sweep();
-    for (const key of [`ip:${ip}`, `email:${email.toLowerCase()}`]) {
-      const list = this.recent(key);
-      if (list.length >= this.limit) {
-        const retryAfterSec = Math.ceil((list[0] + this.windowMs - this.now()) / 1000);
-        throw new MailroomError(ErrorCodes.RATE_LIMITED, `too many failed logins; try again in ${retryAfterSec} s`, { retryAfterSec });
+  /** Counts this attempt against the client and the email, or throws RATE_LIMITED. */
+  async begin(ip: string, email: string): Promise<LoginAttempt> {
+    const at = this.now();
+    await this.prune(at);
+    const attempt: LoginAttempt = { clientKey: loginClientKey(ip), emailKey: `email:${email.toLowerCase()}`, at };
+    // Always the same order (email:… before ip:…), so two attempts never wait on each other crosswise.
+    const keys = [attempt.clientKey, attempt.emailKey].sort();
+    return this.store.transaction(async (repos) => {
+      const lists = new Map<string, number[]>();
+      for (const key of keys) lists.set(key, this.inWindow(await repos.loginThrottle.lock(key, at), at));
+      for (const list of lists.values()) {
+        // Refusing rolls the transaction back: a 429 records nothing and extends nothing.
+        if (list.length >= this.limit) throw this.refusal(list[0], at);
       }
-    }
+      for (const [key, list] of lists) await repos.loginThrottle.save(key, [...list, at].sort((a, b) => a - b), at);
+      return attempt;
+    });
   }
 
-  fail(ip: string, email: string): void {
-    for (const key of [`ip:${ip}`, `email:${email.toLowerCase()}`]) {
-      const list = [...this.recent(key), this.now()];
-      // Re-inserted at the end: Map order is then "least recently failed first".
-      this.failures.delete(key);
-      this.failures.set(key, list);
-    }
-    while (this.failures.size > MAX_KEYS) this.failures.delete(this.failures.keys().next().value as string);
+  /** The password was right: the email's failures go, and the client gets this attempt back. */
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    await this.store.transaction(async (repos) => {
+      await repos.loginThrottle.remove(attempt.emailKey);
+      const now = this.now();
+      const list = this.inWindow(await repos.loginThrottle.lock(attempt.clientKey, now), now);
+      const mine = list.indexOf(attempt.at);
+      if (mine >= 0) list.splice(mine, 1);
+      if (list.length) await repos.loginThrottle.save(attempt.clientKey, list, now);
+      else await repos.loginThrottle.remove(attempt.clientKey);
+    });
   }
 
-  succeed(ip: string, email: string): void {
-    this.failures.delete(`ip:${ip}`);
-    this.failures.delete(`email:${email.toLowerCase()}`);
+  private inWindow(list: number[], now: number): number[] {
+    return list.filter((t) => t > now - this.windowMs);
+  }
+
+  private refusal(oldest: number, now: number): MailroomError {
+    const retryAfterSec = Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000));
+    return new MailroomError(ErrorCodes.RATE_LIMITED, `too many failed logins; try again in ${retryAfterSec} s`, { retryAfterSec });
+  }
+
+  private async prune(now: number): Promise<void> {
+    // A clock that stepped back prunes too (as on the first attempt of a process).
+    if (now - this.lastPrune < PRUNE_EVERY_MS && now >= this.lastPrune) return;
+    this.lastPrune = now;
+    await this.store.repos.loginThrottle.prune(now - this.windowMs);
   }
 }

@@ -36,15 +36,39 @@ export interface SessionRepository {
   deleteExpired(now: number): Promise<void>;
 }
 
-export interface ApiKeyRecord extends ApiKey {
+/** A key as stored: the API's fields but what is worked out when it is read (creator, state). */
+export interface ApiKeyRecord extends Omit<ApiKey, 'creator' | 'state'> {
   keyHash: string;
+  /** The creator's email when the key was made (the user may be deleted later). */
+  createdByLabel: string | null;
+}
+
+/** A key as read: with its creator's user row as it is now (undefined when that user is gone). */
+export interface StoredApiKey extends ApiKeyRecord {
+  creatorUser: Pick<User, 'email' | 'role' | 'disabled'> | undefined;
 }
 
 export interface ApiKeyRepository {
-  list(): Promise<ApiKeyRecord[]>;
-  get(id: string): Promise<ApiKeyRecord | undefined>;
-  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<StoredApiKey[]>;
+  get(id: string): Promise<StoredApiKey | undefined>;
+  findByHash(hash: string): Promise<StoredApiKey | undefined>;
   insert(k: ApiKeyRecord): Promise<void>;
   revoke(id: string, at: number): Promise<void>;
   touch(id: string, at: number): Promise<void>;
+}
+
+/**
+ * Failed-login times per key ("ip:…", "email:…"), shared by every process on the database.
+ * The core decides what counts; this only keeps the lists.
+ */
+export interface LoginThrottleRepository {
+  /**
+   * The key's failure times (oldest first; empty for a new key). Inside a transaction the
+   * key's row stays locked until it ends, so two processes never count the same key at once.
+   */
+  lock(key: string, now: number): Promise<number[]>;
+  save(key: string, failures: number[], now: number): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Drops every key not written since `before`; returns how many. */
+  prune(before: number): Promise<number>;
 }

@@ -35,11 +35,12 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   if (newPassword !== undefined && (await verifyPassword(newPassword, me.passwordHash))) {
     throw new MailroomError(ErrorCodes.VALIDATION, 'newPassword: is the password you have now; choose a new one', { field: 'newPassword' });
   }
-  throttle.check(self.ip, me.email);
+  // Counted like a login (before the check, so parallel guesses share the limit); a right password takes its count back.
+  const attempt = await throttle.begin(self.ip, me.email);
   if (!(await verifyPassword(current, me.passwordHash))) {
-    throttle.fail(self.ip, me.email);
     throw new MailroomError(ErrorCodes.VALIDATION, 'currentPassword: is not your current password', { field: 'currentPassword' });
   }
+  await throttle.succeeded(attempt);
   const newHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
   const actor: Actor = { label: `user:${me.email}`, ip: self.ip };
   return ctx.store.transaction(async (repos) => {

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApiKeyCache } from './api-key-cache.js';
-import { hashApiKey } from './api-keys.service.js';
 import { audit, type CoreContext } from '../context.js';
-import { ROLE_PERMISSIONS, permissionsForScopes, type Principal } from './auth.js';
+import { ROLE_PERMISSIONS, type Principal } from './auth.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
@@ -32,15 +30,15 @@ export async function login(
   onlyKeys('session', d, ['email', 'password']);
   const email = str('email', d.email, { max: 320 }).trim().toLowerCase();
   const password = str('password', d.password, { max: 1000 });
-  throttle.check(ip, email);
+  // Counted as a failure before the password is checked; a right password takes it back.
+  const attempt = await throttle.begin(ip, email);
   const user = await ctx.store.repos.users.findByEmail(email);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok || user.disabled) {
-    throttle.fail(ip, email);
     await audit(ctx.store.repos, ctx, { label: `login:${email}`, ip }, 'session.login_failed', { type: 'user', id: user?.id ?? null });
     throw new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'email or password is wrong');
   }
-  throttle.succeed(ip, email);
+  await throttle.succeeded(attempt);
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
   const now = ctx.clock.now();
@@ -62,35 +60,4 @@ export async function sessionPrincipal(ctx: CoreContext, token: string): Promise
 
 export async function logout(ctx: CoreContext, tokenHash: string): Promise<void> {
   await ctx.store.repos.sessions.delete(tokenHash);
-}
-
-export async function apiKeyPrincipal(ctx: CoreContext, cache: ApiKeyCache, key: string): Promise<Principal | undefined> {
-  const hash = hashApiKey(key);
-  const now = ctx.clock.now();
-  const hit = cache.get(hash);
-  if (hit) {
-    if (!hit.lastUsedAt || now - hit.lastUsedAt > 60_000) {
-      hit.lastUsedAt = now;
-      await ctx.store.repos.apiKeys.touch(hit.principal.id, now);
-    }
-    return hit.principal;
-  }
-  const generation = cache.begin();
-  const record = await ctx.store.repos.apiKeys.findByHash(hash);
-  if (!record || record.revokedAt) return undefined;
-  // Recording every use would add a write per request; a minute's precision is enough.
-  let lastUsedAt = record.lastUsedAt;
-  if (!lastUsedAt || now - lastUsedAt > 60_000) {
-    await ctx.store.repos.apiKeys.touch(record.id, now);
-    lastUsedAt = now;
-  }
-  const principal: Principal = {
-    kind: 'apikey',
-    id: record.id,
-    label: `apikey:${record.name} (${record.id})`,
-    permissions: permissionsForScopes(record.scopes),
-    allowOverride: record.allowOverride,
-  };
-  cache.set(generation, hash, principal, lastUsedAt);
-  return principal;
 }

@@ -1,4 +1,5 @@
 import type { Actor } from '../kernel/audit.js';
+import type { ApiKeyCache } from './api-key-cache.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -45,12 +46,14 @@ export async function createUser(ctx: CoreContext, actor: Actor, input: unknown,
 /**
  * An admin's change to a user. A password set here is one the user did not choose, so the UI
  * asks them to change it (unless `passwordChosenByUser`: the CLI's reset, typed by the operator).
+ * `keys`: this process's API key cache. A user's keys answer to them (api-keys.ts): once their
+ * role, status or existence changes, no key of theirs may be honoured from the cache.
  */
-export async function updateUser(ctx: CoreContext, actor: Actor, id: string, input: unknown, opts: { passwordChosenByUser?: boolean } = {}): Promise<User> {
+export async function updateUser(ctx: CoreContext, keys: ApiKeyCache, actor: Actor, id: string, input: unknown, opts: { passwordChosenByUser?: boolean } = {}): Promise<User> {
   const d = doc('user', input);
   onlyKeys('user', d, ['name', 'role', 'password', 'disabled']);
   const newHash = d.password === undefined ? undefined : await hashPassword(password(d.password));
-  return ctx.store.transaction(async (repos) => {
+  const updated = await ctx.store.transaction(async (repos) => {
     const prev = await repos.users.get(id);
     if (!prev) throw notFound('user', id);
     const next: UserRecord = {
@@ -73,9 +76,12 @@ export async function updateUser(ctx: CoreContext, actor: Actor, id: string, inp
     await audit(repos, ctx, actor, newHash ? 'user.password_reset' : 'user.update', { type: 'user', id }, publicUser(prev), publicUser(next));
     return publicUser(next);
   });
+  // After the commit, as for a revocation: a lookup racing with it cannot cache the old answer.
+  keys.invalidate();
+  return updated;
 }
 
-export async function deleteUser(ctx: CoreContext, actor: Actor, id: string): Promise<void> {
+export async function deleteUser(ctx: CoreContext, keys: ApiKeyCache, actor: Actor, id: string): Promise<void> {
   await ctx.store.transaction(async (repos) => {
     const prev = await repos.users.get(id);
     if (!prev) throw notFound('user', id);
@@ -85,10 +91,11 @@ export async function deleteUser(ctx: CoreContext, actor: Actor, id: string): Pr
     await repos.users.delete(id);
     await audit(repos, ctx, actor, 'user.delete', { type: 'user', id }, publicUser(prev), undefined);
   });
+  keys.invalidate();
 }
 
-export async function resetPasswordByEmail(ctx: CoreContext, actor: Actor, email: string, newPassword: string): Promise<User> {
+export async function resetPasswordByEmail(ctx: CoreContext, keys: ApiKeyCache, actor: Actor, email: string, newPassword: string): Promise<User> {
   const user = await ctx.store.repos.users.findByEmail(email.toLowerCase());
   if (!user) throw notFound('user', email);
-  return updateUser(ctx, actor, user.id, { password: newPassword }, { passwordChosenByUser: true });
+  return updateUser(ctx, keys, actor, user.id, { password: newPassword }, { passwordChosenByUser: true });
 }

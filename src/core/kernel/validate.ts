@@ -72,3 +72,21 @@ export function hostname(field: string, v: unknown): string {
   }
   return h.replace(/^\[|\]$/g, '');
 }
+
+/** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
+export const LAST_INSTANT = 253_402_300_799_999;
+
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/** ISO 8601 text or epoch milliseconds, between 1970 and the year 9999. */
+export function instant(field: string, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const date = typeof v === 'string' ? /^(\d{4})-(\d{2})-(\d{2})T/.exec(v) : null;
+  // Date.parse rolls "2026-02-30" over into March: a day the month does not have is refused instead.
+  const realDay = date !== null && Number(date[2]) >= 1 && Number(date[2]) <= 12 && Number(date[3]) >= 1 && Number(date[3]) <= daysIn(Number(date[1]), Number(date[2]));
+  const t = typeof v === 'number' ? v : realDay ? Date.parse(v as string) : NaN;
+  if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time such as 2026-01-31T09:00:00Z (or epoch milliseconds)');
+  // Out of range, the value would break every later answer that shows it (or overflow the column).
+  if (!Number.isInteger(t) || t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999 (epoch milliseconds are whole numbers)');
+  return t;
+}

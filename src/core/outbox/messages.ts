@@ -1,7 +1,9 @@
 import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
-import { arr, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
+
+export { LAST_INSTANT } from '../kernel/validate.js';
 
 /** Every status a message can have (docs/api.md). */
 export const MESSAGE_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed'] as const;
@@ -69,19 +71,6 @@ function mailboxes(field: string, v: unknown): Mailbox[] {
   if (v === undefined || v === null) return [];
   const list = typeof v === 'string' ? [v] : arr(field, v, LIMITS.recipients + 1);
   return list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
-}
-
-/** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
-export const LAST_INSTANT = 253_402_300_799_999;
-
-/** ISO 8601 text or epoch milliseconds, between 1970 and the year 9999. */
-function instant(field: string, v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  const t = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time such as 2026-01-31T09:00:00Z (or epoch milliseconds)');
-  // Out of range, the value would break every later answer that shows it (or overflow the column).
-  if (!Number.isInteger(t) || t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999 (epoch milliseconds are whole numbers)');
-  return t;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

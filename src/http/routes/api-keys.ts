@@ -1,12 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import { createApiKey, listApiKeys, revokeApiKey } from '../../core/access/api-keys.service.js';
+import { createApiKey, keyCreatorOf, listApiKeys, parseApiKeyQuery, revokeApiKey } from '../../core/access/api-keys.service.js';
 import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
-import { idParams } from '../schemas.js';
+import { idParams, instantSchema } from '../schemas.js';
 
 export function apiKeysRoutes({ ctx, apiKeyCache }: Pick<Ports, 'ctx' | 'apiKeyCache'>) {
   return async (app: FastifyInstance) => {
-    app.get('/api-keys', { config: { permission: 'admin' }, schema: { tags: ['api-keys'] } }, async () => ({ items: await listApiKeys(ctx) }));
+    app.get(
+      '/api-keys',
+      {
+        config: { permission: 'admin' },
+        schema: {
+          tags: ['api-keys'],
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { unused: { type: 'string', description: '"never" (never used) or a number of days N (never used, or not used for N days); revoked and expired keys are left out' } },
+          },
+        },
+      },
+      async (req) => ({ items: await listApiKeys(ctx, parseApiKeyQuery(req.query)) }),
+    );
     app.post(
       '/api-keys',
       {
@@ -21,12 +35,14 @@ export function apiKeysRoutes({ ctx, apiKeyCache }: Pick<Ports, 'ctx' | 'apiKeyC
               name: { type: 'string', maxLength: 200 },
               scopes: { type: 'array', items: { type: 'string', enum: ['send', 'read', 'admin'] }, maxItems: 3 },
               allowOverride: { type: 'boolean' },
+              expiresAt: { ...instantSchema, description: 'ISO 8601 date-time (or epoch milliseconds) from which the key is refused; none by default' },
             },
           },
         },
       },
       async (req, reply) => {
-        const { apiKey, key } = await createApiKey(ctx, actorOf(req), req.body, principalOf(req).id);
+        const principal = principalOf(req);
+        const { apiKey, key } = await createApiKey(ctx, actorOf(req), req.body, keyCreatorOf(principal));
         // The only response that ever carries the key.
         return reply.status(201).send({ ...apiKey, key });
       },

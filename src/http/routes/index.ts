@@ -8,6 +8,7 @@ import { diagnosticsRoutes } from './diagnostics.js';
 import { dkimRoutes } from './dkim.js';
 import { domainsRoutes } from './domains.js';
 import { healthRoutes } from './health.js';
+import { messageContentRoutes } from './message-content.js';
 import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
 import { presetsRoutes } from './presets.js';
@@ -48,6 +49,7 @@ const API_V1: RouteGroup[] = [
   settingsRoutes,
   // outbox
   messagesRoutes,
+  messageContentRoutes,
   accountTestRoutes,
   // probes
   diagnosticsRoutes,

@@ -3,12 +3,11 @@ import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
 import { cancelMessage, cancelMessages, getMessage, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
 import { int } from '../../core/kernel/validate.js';
 import { actorOf, principalOf } from '../auth.js';
-import { idParams } from '../schemas.js';
+import { idParams, instantSchema as instant } from '../schemas.js';
 import { messageDetail, messageSummary } from './messages-view.js';
 import type { Ports } from '../../ports.js';
 
 const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: LIMITS.recipients + 1 }] };
-const instant = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'integer' }], description: 'ISO 8601 date-time (or epoch milliseconds)' };
 
 export const messageBody = {
   type: 'object',

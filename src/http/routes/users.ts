@@ -18,17 +18,17 @@ const userBody = {
   },
 } as const;
 
-export function usersRoutes({ ctx }: Pick<Ports, 'ctx'>) {
+export function usersRoutes({ ctx, apiKeyCache }: Pick<Ports, 'ctx' | 'apiKeyCache'>) {
   return async (app: FastifyInstance) => {
     app.get('/users', { config: { permission: 'admin' }, schema: { tags: ['users'] } }, async () => ({ items: await listUsers(ctx) }));
     app.post('/users', { config: { permission: 'admin' }, schema: { tags: ['users'], body: userBody } }, async (req, reply) =>
       reply.status(201).send(await createUser(ctx, actorOf(req), req.body)),
     );
     app.patch<IdParams>('/users/:id', { config: { permission: 'admin' }, schema: { tags: ['users'], params: idParams, body: userBody } }, async (req) =>
-      updateUser(ctx, actorOf(req), req.params.id, req.body),
+      updateUser(ctx, apiKeyCache, actorOf(req), req.params.id, req.body),
     );
     app.delete<IdParams>('/users/:id', { config: { permission: 'admin' }, schema: { tags: ['users'], params: idParams } }, async (req, reply) => {
-      await deleteUser(ctx, actorOf(req), req.params.id);
+      await deleteUser(ctx, apiKeyCache, actorOf(req), req.params.id);
       return reply.status(204).send();
     });
   };

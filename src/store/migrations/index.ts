@@ -5,6 +5,7 @@ import * as m002 from './002_outbox.js';
 import * as m004 from './004_dkim.js';
 import * as m005 from './005_log_indexes.js';
 import * as m006 from './006_possible_duplicates.js';
+import * as m010 from './010_login_throttle_and_key_expiry.js';
 import * as m011 from './011_password_change.js';
 import * as m012 from './012_delivery_outcome.js';
 
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '004_dkim': m004,
   '005_log_indexes': m005,
   '006_possible_duplicates': m006,
+  '010_login_throttle_and_key_expiry': m010,
   '011_password_change': m011,
   '012_delivery_outcome': m012,
 };

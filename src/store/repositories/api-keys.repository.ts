@@ -1,11 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Scope } from '../../core/access/auth.js';
-import type { ApiKeyRecord, ApiKeyRepository } from '../../core/access/ports.js';
+import type { ApiKeyRepository, StoredApiKey } from '../../core/access/ports.js';
+import type { Role } from '../../core/access/users.js';
 import type { DB } from '../schema.js';
 import type { ApiKeysTable } from '../schema/access.js';
 import { flag, fromJson, toJson } from '../json.js';
 
-function toKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
+type Row = Selectable<ApiKeysTable> & { creator_email: string | null; creator_role: string | null; creator_disabled: number | null };
+
+function toKey(r: Row): StoredApiKey {
   return {
     id: r.id,
     name: r.name,
@@ -14,23 +17,36 @@ function toKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
     scopes: fromJson<Scope[]>(r.scopes, []),
     allowOverride: r.allow_override === 1,
     createdBy: r.created_by,
+    createdByLabel: r.created_by_label,
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    expiresAt: r.expires_at,
+    // The joined user row: absent when the key has no creator or the creator was deleted.
+    creatorUser: r.creator_email === null ? undefined : { email: r.creator_email, role: r.creator_role as Role, disabled: r.creator_disabled === 1 },
   };
+}
+
+/** Every read joins the creator's user row as it is now: one query decides whether the key still works. */
+function selectKeys(db: Kysely<DB>) {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('users', 'users.id', 'api_keys.created_by')
+    .selectAll('api_keys')
+    .select(['users.email as creator_email', 'users.role as creator_role', 'users.disabled as creator_disabled']);
 }
 
 export function apiKeysRepository(db: Kysely<DB>): ApiKeyRepository {
   return {
     async list() {
-      return (await db.selectFrom('api_keys').selectAll().orderBy('created_at', 'desc').execute()).map(toKey);
+      return (await selectKeys(db).orderBy('api_keys.created_at', 'desc').execute()).map(toKey);
     },
     async get(id) {
-      const r = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = await selectKeys(db).where('api_keys.id', '=', id).executeTakeFirst();
       return r && toKey(r);
     },
     async findByHash(hash) {
-      const r = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+      const r = await selectKeys(db).where('api_keys.key_hash', '=', hash).executeTakeFirst();
       return r && toKey(r);
     },
     async insert(k) {
@@ -44,9 +60,11 @@ export function apiKeysRepository(db: Kysely<DB>): ApiKeyRepository {
           scopes: toJson(k.scopes),
           allow_override: flag(k.allowOverride),
           created_by: k.createdBy,
+          created_by_label: k.createdByLabel,
           created_at: k.createdAt,
           last_used_at: k.lastUsedAt,
           revoked_at: k.revokedAt,
+          expires_at: k.expiresAt,
         })
         .execute();
     },

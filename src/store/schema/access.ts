@@ -34,10 +34,22 @@ export interface ApiKeysTable {
   created_at: Millis;
   last_used_at: Millis | null;
   revoked_at: Millis | null;
+  expires_at: Millis | null;
+  /** The creator's email when the key was made: still shown after the user is deleted. */
+  created_by_label: string | null;
+}
+
+/** Failed logins of one client ("ip:…") or email ("email:…") inside the window. */
+export interface LoginThrottleTable {
+  key: string;
+  /** JSON list of epoch milliseconds, oldest first, at most the limit. */
+  failures: JsonText;
+  updated_at: Millis;
 }
 
 export interface AccessTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
+  login_throttle: LoginThrottleTable;
 }

@@ -1,126 +1,129 @@
-import { useState, type FormEvent } from 'react';
-import { api, type ApiKey, type NewApiKey } from '../../api.js';
-import { formatDate } from '../../format.js';
+import { api, type ApiKey, type ApiKeyState, type Role, type Scope } from '../../api.js';
+import { formatDate, formatRelative } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, Field, ListState, PageHeader, useSelection } from '../../ui/index.js';
+import { navigate, useLocation } from '../../router.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { NewApiKey } from './NewApiKey.js';
 
-const SCOPES = [
-  ['send', 'send mail and events'],
-  ['read', 'read the logs'],
-  ['admin', 'everything'],
+/** The filter of `GET /api-keys?unused=`, kept in the address bar so a filtered view can be bookmarked. */
+const SHOW = [
+  ['', 'All keys'],
+  ['90', 'Not used for 90 days (or never)'],
+  ['never', 'Never used'],
 ] as const;
+type Show = (typeof SHOW)[number][0];
+
+const STATE: Record<ApiKeyState, { label: string; kind: string; why: string }> = {
+  active: { label: 'active', kind: 'ok', why: 'The key works.' },
+  revoked: { label: 'revoked', kind: 'bad', why: 'Revoked for good.' },
+  expired: { label: 'expired', kind: 'bad', why: 'Past its expiry date: refused.' },
+  creator_disabled: { label: 'creator disabled', kind: 'warn', why: 'Refused while the user who made it is disabled; enabling them brings it back.' },
+  creator_deleted: { label: 'creator deleted', kind: 'bad', why: 'The user who made it was deleted: refused for good.' },
+};
+
+/** What each scope needs of the creator's role: a key never does more than its creator may. */
+const SCOPE_NEEDS: Record<Scope, Role[]> = { read: ['viewer', 'operator', 'admin'], send: ['operator', 'admin'], admin: ['admin'] };
+
+function Creator({ k }: { k: ApiKey }) {
+  if (!k.creator) return <span className="muted" title="Made with the command line: it answers to no user">CLI</span>;
+  const c = k.creator;
+  return (
+    <>
+      <span>{c.email ?? c.id}</span>
+      {c.status === 'active' ? <span className="muted small"> {c.role}</span> : <Badge kind={c.status === 'deleted' ? 'bad' : 'warn'}>{c.status}</Badge>}
+    </>
+  );
+}
+
+function Scopes({ k }: { k: ApiKey }) {
+  const role = k.creator?.role;
+  const beyond = role ? k.scopes.filter((s) => !SCOPE_NEEDS[s].includes(role)) : [];
+  return (
+    <>
+      {k.scopes.map((s) => (
+        <Badge key={s}>{s}</Badge>
+      ))}
+      {k.allowOverride ? <Badge kind="info">override</Badge> : null}
+      {beyond.length ? (
+        <Badge kind="warn" title={`Its creator is now ${role === 'operator' ? 'an' : 'a'} ${role}: ${beyond.join(', ')} does not apply.`}>
+          limited to {role}
+        </Badge>
+      ) : null}
+    </>
+  );
+}
+
+const ago = (v: string | null, now: number, none: string) => (v ? <span title={formatDate(v)}>{formatRelative(v, now)}</span> : <span className="muted">{none}</span>);
 
 export function ApiKeys() {
-  const keys = useList<ApiKey>('/api-keys');
-  const [name, setName] = useState('');
-  const scopes = useSelection(['send']);
-  const [allowOverride, setAllowOverride] = useState(false);
-  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const [copied, setCopied] = useState(false);
-  const create = useAction();
+  const { query } = useLocation();
+  const show = (SHOW.find(([v]) => v === query.get('unused'))?.[0] ?? '') as Show;
+  const keys = useList<ApiKey>('/api-keys', show ? { unused: show } : undefined);
   const revoke = useAction();
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const r = await create.run(() => api.post<NewApiKey>('/api-keys', { name: name.trim(), scopes: [...scopes.selected], allowOverride }));
-    if (r) {
-      setCreated({ name: r.name, key: r.key });
-      setCopied(false);
-      setName('');
-      keys.reload();
-    }
-  };
-  const copy = async () => {
-    if (!created) return;
-    try {
-      await navigator.clipboard.writeText(created.key);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  };
+  const now = Date.now();
 
   return (
     <>
-      <PageHeader title="API keys" subtitle="Keys for applications: send with “send”, read logs with “read”." />
-      {created ? (
-        <section className="card key-once" aria-labelledby="key-once-h" data-testid="new-api-key">
-          <h2 id="key-once-h">New key “{created.name}”</h2>
-          <p>
-            <strong>Copy it now: it is shown this once and never again.</strong> Mailroom stores only a hash.
-          </p>
-          <div className="inline">
-            <code className="secret" aria-label="The new API key">
-              {created.key}
-            </code>
-            <button type="button" className="btn btn-small" onClick={() => void copy()}>
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-            <button type="button" className="btn btn-small" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
-        </section>
-      ) : null}
+      <PageHeader title="API keys" subtitle="Keys for applications: send with “send”, read logs with “read”. Each key answers to the user who made it." />
+      <div className="inline key-filter">
+        <label htmlFor="key-show">Show</label>
+        <select id="key-show" value={show} onChange={(e) => navigate(e.target.value ? `/api-keys?unused=${e.target.value}` : '/api-keys')}>
+          {SHOW.map(([v, label]) => (
+            <option key={v} value={v}>
+              {label}
+            </option>
+          ))}
+        </select>
+        {show ? <span className="muted small">Revoked and expired keys, and keys of deleted users, are left out: they open nothing any more.</span> : null}
+      </div>
       <ErrorBox error={revoke.error} title="Not revoked" />
-      <ListState list={keys} empty={<Empty title="No API keys yet">Create one below for each application that sends mail.</Empty>}>
+      <ListState
+        list={keys}
+        empty={
+          show ? (
+            <Empty title={show === 'never' ? 'Every key has been used' : 'Every key was used in the last 90 days'} />
+          ) : (
+            <Empty title="No API keys yet">Create one below for each application that sends mail.</Empty>
+          )
+        }
+      >
         <DataTable
           rows={keys.items}
           rowKey={(k) => k.id}
-          rowProps={(k) => ({ className: k.revokedAt ? 'revoked' : undefined })}
+          rowProps={(k) => ({ className: k.state === 'active' ? '' : 'revoked', 'data-key-state': k.state })}
           columns={[
-            { header: 'Name', cell: (k) => k.name },
-            { header: 'Key', cell: (k) => <code>{k.prefix}…</code> },
             {
-              header: 'Scopes',
+              header: 'Name',
               cell: (k) => (
                 <>
-                  {k.scopes.map((s) => (
-                    <Badge key={s}>{s}</Badge>
-                  ))}
-                  {k.allowOverride ? <Badge kind="info">override</Badge> : null}
+                  <span className="key-name">{k.name}</span>
+                  <code className="muted small key-prefix">{k.prefix}…</code>
                 </>
               ),
             },
-            { header: 'Last used', cell: (k) => (k.lastUsedAt ? formatDate(k.lastUsedAt) : 'never') },
+            { header: 'Scopes', cell: (k) => <Scopes k={k} /> },
+            { header: 'Creator', cell: (k) => <Creator k={k} /> },
+            { header: 'Created', cell: (k) => ago(k.createdAt, now, '') },
+            { header: 'Last used', cell: (k) => ago(k.lastUsedAt, now, 'never') },
+            { header: 'Expires', cell: (k) => ago(k.expiresAt, now, 'never') },
+            {
+              header: 'State',
+              cell: (k) => (
+                <Badge kind={STATE[k.state].kind} title={k.revokedAt ? `Revoked ${formatDate(k.revokedAt)}.` : STATE[k.state].why}>
+                  {STATE[k.state].label}
+                </Badge>
+              ),
+            },
           ]}
           actions={(k) =>
-            k.revokedAt ? (
-              <Badge kind="bad">revoked {formatDate(k.revokedAt)}</Badge>
-            ) : (
+            k.state === 'revoked' ? null : (
               <ConfirmButton label="Revoke" className="btn btn-small btn-danger" question={`Revoke “${k.name}”? Applications using it stop working.`} onConfirm={() => void revoke.run(() => api.del(`/api-keys/${k.id}`).then(keys.reload))} />
             )
           }
         />
       </ListState>
-      <form className="card form" onSubmit={submit} aria-labelledby="new-key-h">
-        <h2 id="new-key-h">Create a key</h2>
-        <div className="form-grid">
-          <Field label="Name" id="key-name" hint="Which application uses it.">
-            <input id="key-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
-          </Field>
-          <fieldset className="field">
-            <legend>Scopes</legend>
-            {SCOPES.map(([s, help]) => (
-              <label key={s} className="checkbox-inline">
-                <input type="checkbox" checked={scopes.selected.has(s)} onChange={() => scopes.toggle(s)} /> {s} <span className="muted small">— {help}</span>
-              </label>
-            ))}
-          </fieldset>
-          <div className="field checkbox-field">
-            <label>
-              <input type="checkbox" checked={allowOverride} onChange={(e) => setAllowOverride(e.target.checked)} /> May choose the account per message
-            </label>
-          </div>
-        </div>
-        <ErrorBox error={create.error} title="Not created" />
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={create.busy || scopes.selected.size === 0}>
-            {create.busy ? 'Creating…' : 'Create key'}
-          </button>
-        </div>
-      </form>
+      <NewApiKey onCreated={keys.reload} />
     </>
   );
 }

@@ -35,7 +35,7 @@ export function Users() {
     setDone(null);
     const saved = await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body }));
     if (saved) {
-      if ('disabled' in body) setDone(saved.disabled ? `${u.email} is disabled and signed out; they cannot sign in until enabled.` : `${u.email} can sign in again.`);
+      if ('disabled' in body) setDone(saved.disabled ? `${u.email} is disabled and signed out; they cannot sign in, and the API keys they made do not work, until enabled.` : `${u.email} can sign in again, and their API keys work again.`);
       users.reload();
     }
   };
@@ -85,7 +85,7 @@ export function Users() {
                   {u.disabled ? 'Enable' : 'Disable'}
                   <span className="sr-only"> {u.email}</span>
                 </button>
-                <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}?`} onConfirm={() => void remove(u)} />
+                <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}? The API keys they made stop working for good.`} onConfirm={() => void remove(u)} />
               </>
             ) : null
           }

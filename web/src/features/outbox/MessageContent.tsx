@@ -1,8 +1,48 @@
 import { useState } from 'react';
 import type { MessageDetail } from '../../api.js';
+import { hasRemoteContent } from './remote-content.js';
 
-/** Also blocks remote images and fonts (tracking pixels) inside the sandboxed preview. */
-const CSP = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'">`;
+/**
+ * The HTML part comes from Mailroom as a document of its own (GET /api/v1/messages/:id/html)
+ * under a CSP that keeps scripts off and remote content out (tracking pixels) until the admin
+ * chooses to load it, per view, as mail clients do. The frame's sandbox="" adds: no scripts,
+ * no forms, no popups, no same-origin access, no navigation of this page.
+ */
+function HtmlPart({ id, html }: { id: string; html: string }) {
+  const [remote, setRemote] = useState(false);
+  const asks = hasRemoteContent(html);
+  return (
+    <>
+      {asks ? (
+        <div className={remote ? 'alert alert-info remote-bar' : 'alert alert-warning remote-bar'} data-testid="remote-content">
+          {remote ? (
+            <>
+              <span>Remote content is shown: its senders can see that and when this message was opened.</span>
+              <button type="button" className="btn btn-small" onClick={() => setRemote(false)}>
+                Block remote content
+              </button>
+            </>
+          ) : (
+            <>
+              <span>Remote images and styles are blocked: loading them tells the sender that and when this message was opened.</span>
+              <button type="button" className="btn btn-small" onClick={() => setRemote(true)}>
+                Load remote content
+              </button>
+            </>
+          )}
+        </div>
+      ) : null}
+      <iframe
+        key={remote ? 'remote' : 'blocked'}
+        title="HTML part"
+        className="html-frame"
+        sandbox=""
+        src={`/api/v1/messages/${encodeURIComponent(id)}/html${remote ? '?remote=true' : ''}`}
+        referrerPolicy="no-referrer"
+      />
+    </>
+  );
+}
 
 /** A message's content in tabs: the HTML part (sandboxed), the text part and the headers. */
 export function MessageContent({ message: m }: { message: MessageDetail }) {
@@ -26,10 +66,7 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
         ))}
       </div>
       <div role="tabpanel">
-        {activeTab === 'html' && html ? (
-          // sandbox="" : no scripts, no forms, no same-origin access: untrusted HTML (replies, bounces) cannot act.
-          <iframe title="HTML part" className="html-frame" sandbox="" srcDoc={CSP + html} referrerPolicy="no-referrer" />
-        ) : null}
+        {activeTab === 'html' && html ? <HtmlPart id={m.id} html={html} /> : null}
         {activeTab === 'text' ? <pre className="body-text">{m.text ?? '(no text part)'}</pre> : null}
         {activeTab === 'headers' ? (
           headers.length ? (

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { api, withQuery, type OutboxStatus } from '../../api.js';
+import { formatAge } from '../../format.js';
 import { useInterval, useResource, type Resource } from '../../hooks.js';
 import { Link } from '../../router.js';
 
@@ -34,17 +35,6 @@ export function useOutboxStatus(deps: unknown[]): Resource<OutboxStatus> {
     wasVisible.current = visible;
   }, [visible, reload]);
   return status;
-}
-
-/** "45 s", "2 min", "1 h 5 min", "3 d": how long, in the largest units that still say something. */
-export function formatAge(sec: number): string {
-  if (sec < 60) return `${sec} s`;
-  if (sec < 3600) return `${Math.floor(sec / 60)} min`;
-  if (sec < 86_400) {
-    const min = Math.floor((sec % 3600) / 60);
-    return `${Math.floor(sec / 3600)} h${min ? ` ${min} min` : ''}`;
-  }
-  return `${Math.floor(sec / 86_400)} d`;
 }
 
 /** " · " that stays with the item before it, so a narrow screen wraps between items, never before a dot. */

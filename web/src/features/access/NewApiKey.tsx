@@ -1,0 +1,104 @@
+import { useState, type FormEvent } from 'react';
+import { api, type NewApiKey as Created } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useAction } from '../../hooks.js';
+import { CopyButton, ErrorBox, Field, useSelection } from '../../ui/index.js';
+
+const SCOPES = [
+  ['send', 'send mail and events'],
+  ['read', 'read the logs'],
+  ['admin', 'everything'],
+] as const;
+
+/** YYYY-MM-DD of the day after `d`, in the reader's time zone (the earliest expiry a date input offers). */
+function tomorrow(d = new Date()): string {
+  const t = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1);
+  return `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`;
+}
+
+/** "Expires on 2027-01-31" means usable all that day: refused from the next midnight (the reader's time zone). */
+function endOfDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(y, m - 1, d + 1).toISOString();
+}
+
+/** The key shown once, right after it was made. */
+function ShownOnce({ created, onDone }: { created: Created; onDone(): void }) {
+  return (
+    <section className="card key-once" aria-labelledby="key-once-h" data-testid="new-api-key">
+      <h2 id="key-once-h">New key “{created.name}”</h2>
+      <p>
+        <strong>Copy it now: it is shown this once and never again.</strong> Mailroom stores only a hash.
+        {created.expiresAt ? ` It is refused from ${formatDate(created.expiresAt)} on.` : ''}
+      </p>
+      <div className="inline">
+        <code className="secret" aria-label="The new API key">
+          {created.key}
+        </code>
+        <CopyButton text={created.key} label="Copy it" />
+        <button type="button" className="btn btn-small" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Creating a key: name, scopes, override, an optional expiry; the key itself is shown once. */
+export function NewApiKey({ onCreated }: { onCreated(): void }) {
+  const [name, setName] = useState('');
+  const scopes = useSelection(['send']);
+  const [allowOverride, setAllowOverride] = useState(false);
+  const [expires, setExpires] = useState('');
+  const [created, setCreated] = useState<Created | null>(null);
+  const create = useAction();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const body = { name: name.trim(), scopes: [...scopes.selected], allowOverride, ...(expires ? { expiresAt: endOfDay(expires) } : {}) };
+    const r = await create.run(() => api.post<Created>('/api-keys', body));
+    if (r) {
+      setCreated(r);
+      setName('');
+      setExpires('');
+      onCreated();
+    }
+  };
+
+  return (
+    <>
+      {created ? <ShownOnce created={created} onDone={() => setCreated(null)} /> : null}
+      <form className="card form" onSubmit={submit} aria-labelledby="new-key-h">
+        <h2 id="new-key-h">Create a key</h2>
+        <p className="muted small">The key answers to you: it stops working while your user is disabled, and never does more than your role allows.</p>
+        <div className="form-grid">
+          <Field label="Name" id="key-name" hint="Which application uses it.">
+            <input id="key-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+          </Field>
+          <Field label="Expires on" id="key-expires" hint="Optional. Usable through that day (your time zone); refused from then on.">
+            <input id="key-expires" type="date" min={tomorrow()} value={expires} onChange={(e) => setExpires(e.target.value)} aria-describedby="key-expires-hint" />
+          </Field>
+          <fieldset className="field">
+            <legend>Scopes</legend>
+            {SCOPES.map(([s, help]) => (
+              <label key={s} className="checkbox-inline">
+                <input type="checkbox" checked={scopes.selected.has(s)} onChange={() => scopes.toggle(s)} /> {s} <span className="muted small">— {help}</span>
+              </label>
+            ))}
+          </fieldset>
+          <div className="field checkbox-field">
+            <label>
+              <input type="checkbox" checked={allowOverride} onChange={(e) => setAllowOverride(e.target.checked)} /> May choose the account per message
+            </label>
+          </div>
+        </div>
+        <ErrorBox error={create.error} title="Not created" />
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={create.busy || scopes.selected.size === 0}>
+            {create.busy ? 'Creating…' : 'Create key'}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
