@@ -256,6 +256,17 @@ export interface Settings {
   defaultAccountId: Setting<string | null>;
   globalCc: Setting<string[]>;
   globalBcc: Setting<string[]>;
+  branding: Setting<Branding>;
+  defaultLocale: Setting<string>;
+}
+
+/** `settings.branding`: what layouts show as `brand.*`. */
+export interface Branding {
+  name: string;
+  logoUrl: string | null;
+  /** #rrggbb */
+  color: string;
+  footer: string;
 }
 
 // ---- Outbox: messages, queue, test emails -------------------------------------------------
@@ -329,6 +340,8 @@ export interface MessageDetail extends MessageSummary {
   html: string | null;
   /** The caller's own headers; Message-ID and the envelope sender are the fields above. */
   headers: Record<string, string>;
+  /** The template version and locale that rendered it at accept time; null when the sender wrote subject and bodies. */
+  template: { key: string; version: number; locale: string } | null;
   attachments: { filename: string; contentType: string; sizeBytes: number }[];
   routing: { accountId: string | null; serverId: string | null; reason: string; reasonCode: string | null; failoverAccountIds: string[] };
   recipients: Recipient[];
@@ -363,6 +376,78 @@ export interface TestEmailQueued {
 /** POST /accounts/test: one result per account, in the order asked. */
 export interface TestEmailResults {
   results: ({ accountId: string; messageId: string } | { accountId: string; error: { code: string; message: string } })[];
+}
+
+// ---- Templates: templates, layouts, previews ---------------------------------------------
+
+/** One locale of a template: LiquidJS sources (at least one of html and text). */
+export interface LocaleContent {
+  subject: string;
+  html: string | null;
+  text: string | null;
+}
+
+/** GET /templates/:key. */
+export interface Template {
+  key: string;
+  name: string;
+  purpose: string | null;
+  /** A layout key; null: no layout. */
+  layout: string | null;
+  locales: Record<string, LocaleContent>;
+  sampleData: Record<string, unknown>;
+  builtIn: boolean;
+  /** A built-in that differs from what Mailroom ships (reset brings the shipped text back). */
+  modified: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string | null;
+}
+
+/** GET /templates/:key/versions: the history, newest first. */
+export interface TemplateVersionSummary {
+  key: string;
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+/** GET /layouts/:key. */
+export interface Layout {
+  key: string;
+  name: string;
+  html: string;
+  text: string | null;
+  builtIn: boolean;
+  modified: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string | null;
+}
+
+/** POST /templates/:key/preview: what would be sent; nothing is stored. */
+export interface TemplatePreview {
+  subject: string;
+  html: string | null;
+  text: string | null;
+  locale: string;
+  /** The saved version rendered; null for unsaved content. */
+  version: number | null;
+}
+
+/** `details` of a MAILROOM_E_TEMPLATE_* error: where it happened. */
+export interface TemplateErrorDetails {
+  /** subject, html, text, layout.html, layout.text */
+  part?: string;
+  locale?: string;
+  line?: number;
+  column?: number;
+  variable?: string;
+  filter?: string;
+  tag?: string;
+  limit?: 'deadline' | 'output' | 'memory' | 'time' | 'parse';
 }
 
 // ---- Probes: diagnostics, domain check, setup status -------------------------------------

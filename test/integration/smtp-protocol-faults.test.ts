@@ -98,6 +98,7 @@ function outgoing(t: SendTarget, subject: string, to = 'rcpt@example.net'): Outg
     messageIdHeader: `<${id}@example.com>`,
     sentAt: null,
     possibleDuplicate: false,
+    template: null,
     createdAt: T0,
     updatedAt: T0,
     pending: [],

@@ -58,6 +58,7 @@ function message(id: string, overrides: Partial<MessageRecord> = {}): MessageRec
     createdAt: NOW,
     updatedAt: NOW,
     possibleDuplicate: false,
+    template: null,
     ...overrides,
   };
 }

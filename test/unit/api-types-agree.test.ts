@@ -11,6 +11,9 @@ import type { MailAccount as CoreMailAccount } from '../../src/core/senders/acco
 import type { publicDkimKey } from '../../src/core/senders/dkim.js';
 import type { PRESETS } from '../../src/core/senders/presets.js';
 import type { MailServer as CoreMailServer } from '../../src/core/senders/servers.js';
+import type { LayoutView as CoreLayout } from '../../src/core/templates/layouts.service.js';
+import type { Preview as CorePreview } from '../../src/core/templates/preview.service.js';
+import type { TemplateView as CoreTemplate } from '../../src/core/templates/templates.service.js';
 import type * as Api from '../../src/http/api-types.js';
 
 /**
@@ -34,6 +37,9 @@ export const checks = [
   agree<Agrees<CoreDiagnosticResult<SmtpStepName>, Api.DiagnosticResult>>(true),
   agree<Agrees<CoreDomainCheck, Api.DomainCheck>>(true),
   agree<Agrees<CoreSetupStatus, Api.SetupStatus>>(true),
+  agree<Agrees<CoreTemplate, Api.Template>>(true),
+  agree<Agrees<CoreLayout, Api.Layout>>(true),
+  agree<Agrees<CorePreview, Api.TemplatePreview>>(true),
 ];
 
 it('the shared API types agree with what the core returns (checked by tsc)', () => {

@@ -51,6 +51,8 @@ export interface MessageRecord {
    * acceptance (see the attempts' possibleDuplicate): a retry may deliver a second copy.
    */
   possibleDuplicate: boolean;
+  /** The template version and locale that rendered subject and bodies at accept time; null when the caller wrote them. */
+  template: { key: string; version: number; locale: string } | null;
 }
 
 export interface RecipientRecord {

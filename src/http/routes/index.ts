@@ -8,6 +8,7 @@ import { diagnosticsRoutes } from './diagnostics.js';
 import { dkimRoutes } from './dkim.js';
 import { domainsRoutes } from './domains.js';
 import { healthRoutes } from './health.js';
+import { layoutsRoutes } from './layouts.js';
 import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
 import { presetsRoutes } from './presets.js';
@@ -16,6 +17,7 @@ import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
+import { templatesRoutes } from './templates.js';
 import { usersRoutes } from './users.js';
 
 /** A group of routes as Fastify registers it. */
@@ -47,6 +49,9 @@ const API_V1: RouteGroup[] = [
   // outbox
   messagesRoutes,
   accountTestRoutes,
+  // templates
+  templatesRoutes,
+  layoutsRoutes,
   // probes
   diagnosticsRoutes,
   domainsRoutes,

@@ -45,6 +45,7 @@ function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     possibleDuplicate: r.possible_duplicate === 1,
+    template: r.template_key === null || r.template_version === null || r.template_locale === null ? null : { key: r.template_key, version: r.template_version, locale: r.template_locale },
   };
 }
 
@@ -86,6 +87,9 @@ function toRow(m: MessageRecord): MessagesTable {
     created_at: m.createdAt,
     updated_at: m.updatedAt,
     possible_duplicate: m.possibleDuplicate ? 1 : 0,
+    template_key: m.template?.key ?? null,
+    template_version: m.template?.version ?? null,
+    template_locale: m.template?.locale ?? null,
   };
 }
 

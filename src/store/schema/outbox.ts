@@ -54,6 +54,10 @@ export interface MessagesTable {
   updated_at: Millis;
   /** 1 once an attempt may have delivered the message without Mailroom knowing (sticky). */
   possible_duplicate: Flag;
+  /** The template that rendered subject and bodies at accept time (key, version, locale); null when the caller wrote them. */
+  template_key: string | null;
+  template_version: number | null;
+  template_locale: string | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */
