@@ -1,8 +1,11 @@
+import { requirePermission, type Principal } from '../access/auth.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { versionOf } from '../kernel/versioning.js';
-import { FALLBACK_LOCALE } from './locales.js';
+import { doc, onlyKeys } from '../kernel/validate.js';
+import { FALLBACK_LOCALE, localeTag } from './locales.js';
+import type { RenderedParts } from './ports.js';
 import { renderUnsaved } from './render.js';
 import { normalizeLayout, templateKey, type Layout, type LayoutDraft } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
@@ -61,6 +64,25 @@ export async function saveLayout(ctx: CoreContext, actor: Actor, key: string, in
   const draft = normalizeLayout(input, prev);
   await renderUnsaved(ctx, { content: SAMPLE_BODY, locale: FALLBACK_LOCALE, layout: draft, data: {} });
   return store(ctx, actor, key, draft, expected, 'layout.update');
+}
+
+/**
+ * POST /layouts/:key/preview: the built-in test message rendered in the saved layout or — for
+ * the editor's live preview, admins only — in unsaved `html` / `text`. Nothing is stored.
+ */
+export async function previewLayout(ctx: CoreContext, principal: Principal, key: string, input: unknown): Promise<RenderedParts & { locale: string }> {
+  const d = doc('body', input ?? {});
+  onlyKeys('body', d, ['name', 'html', 'text', 'locale']);
+  const locale = d.locale === undefined || d.locale === null ? FALLBACK_LOCALE : localeTag('locale', d.locale);
+  const saved = await ctx.store.repos.layouts.get(key);
+  const unsaved = d.html !== undefined || d.text !== undefined;
+  if (!unsaved && !saved) throw notFound('layout', key);
+  if (unsaved) requirePermission(principal, 'admin');
+  const draft = Object.fromEntries(Object.entries(d).filter(([k]) => k === 'html' || k === 'text'));
+  const layout = unsaved ? normalizeLayout({ name: saved?.name ?? 'preview', ...draft }, saved) : (saved as Layout);
+  const sample = ctx.templates.builtins.templates.test;
+  const content = sample?.locales[locale] ?? sample?.locales[FALLBACK_LOCALE] ?? SAMPLE_BODY;
+  return { ...(await renderUnsaved(ctx, { content, locale, layout, data: sample?.sampleData ?? {} })), locale };
 }
 
 export async function resetLayout(ctx: CoreContext, actor: Actor, key: string): Promise<LayoutView> {

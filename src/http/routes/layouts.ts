@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { deleteLayout, getLayout, listLayouts, resetLayout, saveLayout } from '../../core/templates/layouts.service.js';
+import { deleteLayout, getLayout, listLayouts, previewLayout, resetLayout, saveLayout } from '../../core/templates/layouts.service.js';
 import type { Ports } from '../../ports.js';
-import { actorOf } from '../auth.js';
+import { actorOf, principalOf } from '../auth.js';
 import { keyParams } from './template-schemas.js';
 
 type KeyParams = { Params: { key: string } };
@@ -30,5 +30,21 @@ export function layoutsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       return reply.status(204).send();
     });
     api.post<KeyParams>('/layouts/:key/reset', admin, async (req) => resetLayout(ctx, actorOf(req), req.params.key));
+    api.post<KeyParams>(
+      '/layouts/:key/preview',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags,
+          params: keyParams,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { html: layoutBody.properties.html, text: layoutBody.properties.text, locale: { type: 'string', maxLength: 35, description: 'the locale of the sample body (default en)' } },
+          },
+        },
+      },
+      async (req) => previewLayout(ctx, principalOf(req), req.params.key, req.body),
+    );
   };
 }

@@ -1,8 +1,6 @@
 import { useState } from 'react';
 import type { MessageDetail } from '../../api.js';
-
-/** Also blocks remote images and fonts (tracking pixels) inside the sandboxed preview. */
-const CSP = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'">`;
+import { HtmlFrame } from '../../ui/index.js';
 
 /** A message's content in tabs: the HTML part (sandboxed), the text part and the headers. */
 export function MessageContent({ message: m }: { message: MessageDetail }) {
@@ -27,8 +25,8 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
       </div>
       <div role="tabpanel">
         {activeTab === 'html' && html ? (
-          // sandbox="" : no scripts, no forms, no same-origin access: untrusted HTML (replies, bounces) cannot act.
-          <iframe title="HTML part" className="html-frame" sandbox="" srcDoc={CSP + html} referrerPolicy="no-referrer" />
+          // Untrusted HTML (replies, bounces) cannot act: no scripts, forms or same-origin access.
+          <HtmlFrame title="HTML part" html={html} />
         ) : null}
         {activeTab === 'text' ? <pre className="body-text">{m.text ?? '(no text part)'}</pre> : null}
         {activeTab === 'headers' ? (
