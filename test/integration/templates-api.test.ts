@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { queueFromCli } from '../../src/cli/commands/send.js';
 import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -121,6 +122,12 @@ await describeEachDialect('templates API', (dialect) => {
     const res = await req('POST', 'messages', { to: ['ann@example.net'], template: 'password_reset', locale: 'de', data: { reset_url: 'https://app.example.com/r?t=1', expires_in_minutes: 30 } });
     expect(res.statusCode, res.body).toBe(202);
     expect(await message(res.json().id)).toMatchObject({ purpose: 'password_reset', template: { key: 'password_reset', locale: 'de' } });
+  });
+
+  it('mailroom send --template renders the same way (data as JSON text)', async () => {
+    const r = await queueFromCli(t.app.ports.ctx, { to: ['ann@example.net'], template: 'password_reset', locale: 'de-AT', data: '{"reset_url":"https://app.example.com/r?t=2","expires_in_minutes":5}' });
+    expect(await message(r.id)).toMatchObject({ source: 'cli', purpose: 'password_reset', template: { key: 'password_reset', locale: 'de' } });
+    await expect(queueFromCli(t.app.ports.ctx, { to: ['ann@example.net'], template: 'password_reset', data: '{nope' })).rejects.toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'data' } });
   });
 
   it('gives an HTML-only message a text part derived from the HTML', async () => {
