@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline] [--postfix]
+ * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline] [--postfix] [--template]
  *
  * Starts Mailroom (`mailroom start`, its own temp data dir) in front of Postfix's smtp-sink,
  * sends N messages of ~2 KB through the HTTP API over real HTTP, and prints accept msgs/s,
@@ -17,17 +17,25 @@
  * dirs under a temp dir; root only) takes the same N messages from a 20-connection nodemailer
  * pool and relays them with 20 parallel deliveries; its rate is N / time until its queue is
  * empty, and "Mailroom end-to-end / Postfix relay" compares the two.
+ *
+ * --template measures what rendering costs: three phases of N messages each against the same
+ * Mailroom, untemplated / templated / untemplated. The templated phase sends
+ * `{ template: "password_reset", locale, data }` (English and German alternately, a different
+ * name and link per message), so every message is rendered at accept time in a render thread
+ * (the parse is reused per template version). The untemplated phases send the very subject,
+ * HTML and text such a render produces, as plain fields: same size, same MIME, no rendering.
+ * The ratio templated / untemplated (their mean) is the cost of rendering.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
-import { body, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs, userCpuMs } from './peers.js';
+import { body, cpuMs, freePort, peakRssMiB, startSink, userCpuMs } from './peers.js';
+import { poster, runPhase, type PhaseResult } from './phase.js';
 import { measurePostfixRelay } from './postfix-relay.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +49,16 @@ const CONCURRENCY = Number(arg('concurrency', '64'));
 const PG_URL = arg('postgres', '');
 const SKIP_BASELINE = process.argv.includes('--skip-baseline');
 const POSTFIX = process.argv.includes('--postfix');
+const TEMPLATE = process.argv.includes('--template');
 const POOL = 20;
+
+/** The templated message of --template: a password reset, English and German alternately. */
+const templated = (i: number) => ({
+  to: [`rcpt${i % 50}@example.net`],
+  template: 'password_reset',
+  locale: i % 2 ? 'de' : 'en',
+  data: { user: { name: `User ${i}` }, reset_url: `https://app.example.com/reset?token=${i.toString(36)}-bench`, expires_in_minutes: 60 },
+});
 
 async function baseline(port: number, sinkPid: number): Promise<{ rate: number; cpuPerMsg: number; sinkCpuPerMsg: number }> {
   const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port, secure: false, ignoreTLS: true, maxConnections: POOL, maxMessages: Infinity });
@@ -63,25 +80,35 @@ async function baseline(port: number, sinkPid: number): Promise<{ rate: number; 
   return { rate: N / secs, cpuPerMsg: (cpu.user + cpu.system) / 1000 / N, sinkCpuPerMsg: sinkCpu / N };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-function post(port: number, key: string, url: string, payload: unknown, method = 'POST'): Promise<{ status: number; body: string }> {
-  const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: url, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+type RenderedPair = { subject: string; html: string; text: string }[];
+
+/** The parts the templated message renders to (English and German), from the preview API. */
+async function renderedLike(post: Parameters<typeof runPhase>[0]['post']): Promise<RenderedPair> {
+  return Promise.all(
+    [templated(0), templated(1)].map(async (m) => {
+      const res = await post('/api/v1/templates/password_reset/preview', { locale: m.locale, data: m.data });
+      if (res.status !== 200) throw new Error(`preview failed: ${res.body}`);
+      return JSON.parse(res.body) as RenderedPair[number];
+    }),
+  );
+}
+
+/** Templated against untemplated end-to-end (the mean of the two untemplated phases), and CPU. */
+function templateRatio(phases: [string, PhaseResult][]): string {
+  const plain = phases.filter(([n]) => n === 'untemplated').map(([, r]) => r);
+  const tpl = phases.find(([n]) => n === 'templated')?.[1] as PhaseResult;
+  const e2e = plain.reduce((a, r) => a + r.e2eRate, 0) / plain.length;
+  const cpu = plain.reduce((a, r) => a + (r.cpuPerMsg ?? NaN), 0) / plain.length;
+  return (
+    `templated / untemplated end-to-end: ${(tpl.e2eRate / e2e).toFixed(2)}  (${tpl.e2eRate.toFixed(0)} vs ${e2e.toFixed(0)} msgs/s, the mean of ${plain.map((r) => r.e2eRate.toFixed(0)).join(' and ')}; aim ≥ 0.80)
+` +
+    `  rendering costs ${((tpl.cpuPerMsg ?? NaN) - cpu).toFixed(2)} ms CPU per message (${(tpl.cpuPerMsg ?? NaN).toFixed(2)} vs ${cpu.toFixed(2)} ms, all threads)`
+  );
 }
 
 async function main() {
   const sink = await startSink();
+  let closeHttp = () => {};
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
   let pgDb: string | undefined;
   try {
@@ -124,38 +151,30 @@ async function main() {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
       child.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
     });
+    const http = poster(port, key, CONCURRENCY);
+    closeHttp = http.close;
+    const post = http.post;
     // The deploy-time server defaults to 5 connections; give Mailroom the same pool as the bare run.
-    const servers = JSON.parse((await post(port, key, '/api/v1/servers', undefined, 'GET')).body).items;
+    const servers = JSON.parse((await post('/api/v1/servers', undefined, 'GET')).body).items;
     const s = servers[0];
-    const patched = await post(port, key, `/api/v1/servers/${s.id}`, { smtp: { maxConnections: POOL }, version: s.version }, 'PATCH');
+    const patched = await post(`/api/v1/servers/${s.id}`, { smtp: { maxConnections: POOL }, version: s.version }, 'PATCH');
     if (patched.status !== 200) throw new Error(`could not set maxConnections: ${patched.body}`);
 
-    // Warm-up (JIT, lazily loaded modules, first pool connections): not timed.
-    const WARMUP = 300;
-    for (let i = 0; i < WARMUP; i += 30) {
-      await Promise.all(Array.from({ length: 30 }, (_, j) => post(port, key, '/api/v1/messages', { to: ['warm@example.net'], subject: `Warm-up ${i + j}`, text: body(i + j) })));
-    }
-    const latencies: number[] = [];
-    const childCpu0 = cpuMs(child.pid as number);
-    const threads0 = threadCpuMs(child.pid as number);
-    const sinkCpu0 = cpuMs(sink.child.pid as number) ?? 0;
-    const pgCpu0 = databaseUrl ? userCpuMs('postgres') : undefined;
-    const pgDbCpu0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
-    const clientCpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    let next = 0;
-    let failures = 0;
-    const worker = async () => {
-      while (next < N) {
-        const i = next++;
-        const start = performance.now();
-        const res = await post(port, key, '/api/v1/messages', { to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
-        latencies.push(performance.now() - start);
-        if (res.status !== 202) failures++;
-      }
+    // What --template's untemplated phases send: the very parts a render of the templated message makes.
+    const rendered = TEMPLATE ? await renderedLike(post) : undefined;
+    const plain = (i: number) => ({ to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
+    const untemplated = (i: number) => {
+      const r = (rendered as RenderedPair)[i % 2];
+      return { to: [`rcpt${i % 50}@example.net`], subject: r.subject, html: r.html, text: r.text };
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    const acceptSecs = (performance.now() - t0) / 1000;
+
+    // Warm-up (JIT, lazily loaded modules, first pool connections, the render threads): not timed.
+    const WARMUP = 300;
+    const warmups = TEMPLATE ? [untemplated, templated] : [plain];
+    for (const make of warmups) {
+      for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', { ...make(i + j), to: ['warm@example.net'] })));
+    }
+    const warm = WARMUP * warmups.length;
 
     // One connection for all polls: a new one every 20 ms would fork a backend each time, and
     // that CPU would land in the PostgreSQL figure below.
@@ -167,46 +186,50 @@ async function main() {
           const db = new Database(path.join(dataDir, 'mailroom.db'), { readonly: true, fileMustExist: true });
           return async () => (db.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
         })();
-    let sent = 0;
-    for (;;) {
-      sent = await count();
-      if (sent >= WARMUP + N - failures) break;
-      await new Promise((r) => setTimeout(r, 20));
+    while ((await count()) < warm) await new Promise((r) => setTimeout(r, 20));
+
+    const sinkCpu0 = cpuMs(sink.child.pid as number) ?? 0;
+    const pgCpu0 = databaseUrl ? userCpuMs('postgres') : undefined;
+    const pgDbCpu0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
+    const clientCpu0 = process.cpuUsage();
+    const phases: [string, PhaseResult][] = [];
+    for (const [name, payload] of TEMPLATE ? ([['untemplated', untemplated], ['templated', templated], ['untemplated', untemplated]] as const) : ([['plain', plain]] as const)) {
+      phases.push([name, await runPhase({ post, pid: child.pid as number, n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count() })]);
     }
-    const e2eSecs = (performance.now() - t0) / 1000;
-    const childCpu1 = cpuMs(child.pid as number);
-    const threads1 = threadCpuMs(child.pid as number);
-    const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / N;
+    const M = N * phases.length;
+    const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / M;
     const pgCpu1 = databaseUrl ? userCpuMs('postgres') : undefined;
     const pgDbCpu1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
     await counter?.end();
     const clientUsage = process.cpuUsage(clientCpu0);
-    const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / N;
+    const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / M;
     const rss = peakRssMiB(child.pid as number);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
     const postfix = POSTFIX ? await measurePostfixRelay({ sinkPort: sink.port, sinkPid: sink.child.pid as number, messages: N, pool: POOL }) : undefined;
-    const mailroomCpu = childCpu0 !== undefined && childCpu1 !== undefined ? (childCpu1 - childCpu0) / N : undefined;
 
-    latencies.sort((a, b) => a - b);
-    const e2e = N / e2eSecs;
+    const phaseLines = (name: string, r: PhaseResult) => [
+      `${TEMPLATE ? `[${name}] ` : ''}accept:        ${r.acceptRate.toFixed(0)} msgs/s  (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}${r.firstFailure ? `, first: ${r.firstFailure}` : ''})`,
+      `${TEMPLATE ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s)`,
+      `${TEMPLATE ? `[${name}] ` : ''}Mailroom CPU:  ${r.cpuPerMsg === undefined ? 'n/a' : `${r.cpuPerMsg.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
+      `  by thread (ms per message): ${r.threads || 'n/a'}`,
+    ];
+    const e2e = phases.reduce((sum, [, r]) => sum + r.e2eRate, 0) / phases.length;
     const lines = [
-      `messages: ${N} (~2 KB), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}`,
-      `accept:        ${(N / acceptSecs).toFixed(0)} msgs/s  (p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, non-202: ${failures})`,
-      `end-to-end:    ${e2e.toFixed(0)} msgs/s  (${sent - WARMUP} delivered to smtp-sink in ${e2eSecs.toFixed(2)} s, after ${WARMUP} untimed warm-up messages)`,
+      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
+      ...phases.flatMap(([name, r]) => phaseLines(name, r)),
+      TEMPLATE ? templateRatio(phases) : '',
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
-      `Mailroom CPU:  ${mailroomCpu === undefined ? 'n/a' : `${mailroomCpu.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
-      `  by thread (ms per message): ${threadCpuLine(threads0, threads1, N) || 'n/a'}`,
       `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
       pgCpu0 === undefined || pgCpu1 === undefined
         ? ''
-        : `PostgreSQL CPU: ${((pgCpu1 - pgCpu0) / N).toFixed(2)} ms per message (all processes of user postgres, so anything else the server runs meanwhile too; this database's backends alone ${pgDbCpu0 === undefined || pgDbCpu1 === undefined ? 'n/a' : ((pgDbCpu1 - pgDbCpu0) / N).toFixed(2)} ms)`,
+        : `PostgreSQL CPU: ${((pgCpu1 - pgCpu0) / M).toFixed(2)} ms per message (all processes of user postgres, so anything else the server runs meanwhile too; this database's backends alone ${pgDbCpu0 === undefined || pgDbCpu1 === undefined ? 'n/a' : ((pgDbCpu1 - pgDbCpu0) / M).toFixed(2)} ms)`,
       !bareBefore || !bareAfter
         ? 'bare nodemailer pool: skipped'
         : `bare nodemailer pool (${POOL} connections, nothing stored): ${bareBefore.rate.toFixed(0)} msgs/s before, ${bareAfter.rate.toFixed(0)} after (mean ${bare.toFixed(0)}); CPU ${((bareBefore.cpuPerMsg + bareAfter.cpuPerMsg) / 2).toFixed(2)} ms per message, smtp-sink ${((bareBefore.sinkCpuPerMsg + bareAfter.sinkCpuPerMsg) / 2).toFixed(2)} ms`,
-      SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ 0.80)`,
+      SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ 0.80${TEMPLATE ? '; mean of the phases, whose messages are larger than the bare pool’s 2 KB' : ''})`,
       postfix
         ? `Postfix relay: ${postfix.rate.toFixed(0)} msgs/s (CPU ${postfix.cpuPerMsg.toFixed(2)} ms per message, all Postfix processes); Mailroom end-to-end / Postfix relay: ${(e2e / postfix.rate).toFixed(2)}×\n` +
           `  beside it: all ${N} accepted by its smtpd in ${postfix.acceptSecs.toFixed(2)} s, delivered in ${postfix.secs.toFixed(2)} s; the submitting pool ${postfix.clientCpuPerMsg.toFixed(2)} ms, smtp-sink ${postfix.sinkCpuPerMsg.toFixed(2)} ms per message; ${(postfix.reusedShare * 100).toFixed(0)}% of its deliveries reused a cached connection`
@@ -222,7 +245,7 @@ async function main() {
       await c.query(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
       await c.end();
     }
-    agent.destroy();
+    closeHttp();
   }
 }
 

@@ -10,6 +10,7 @@ import { RateWindow } from './core/kernel/rate-window.js';
 import type { StoreCapabilities } from './core/ports.js';
 import { compileNetworkPolicy } from './core/probes/network-policy.js';
 import { ensureBuiltinPurposes } from './core/routing/purposes.service.js';
+import { ensureBuiltinTemplates } from './core/templates/templates.service.js';
 import { applyDeployConfig, serverWritesLockedReason } from './core/senders/deploy-config.js';
 import { dkimSigningOptions } from './core/senders/dkim.service.js';
 import type { StoredAccount } from './core/senders/ports.js';
@@ -19,6 +20,7 @@ import { createDkimSigner } from './delivery/dkim-signer.js';
 import { logTransport } from './delivery/log-transport.js';
 import { SmtpThread } from './delivery/smtp/thread.js';
 import { SmtpTransports } from './delivery/smtp/transport.js';
+import { PreviewPages } from './http/preview-pages.js';
 import { apiRoutes, type MountedRoutes } from './http/routes/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { prometheusMetrics } from './metrics/prometheus.js';
@@ -34,6 +36,8 @@ import { migrateToLatest, migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
 import { createErrorTranslator } from './store/driver-errors.js';
 import { createStore } from './store/store.js';
+import { BUILTIN_TEMPLATES } from './templates/builtin/index.js';
+import { liquidTemplateEngine } from './templates/engine.js';
 
 /** Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections). */
 const GROUP_COMMIT_LANES_PG = 4;
@@ -106,7 +110,11 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : 1,
     });
     const events = createMessageEvents((err, event) => logger.error({ err, event: event.type, messageId: event.messageId }, 'a message-event subscriber failed; the message is unaffected'));
-    const ctx: CoreContext = { store, clock, events, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
+    // Templates render in threads of their own (started on the first render) under hard limits.
+    const templateEngine = liquidTemplateEngine({ onThreadError: (err) => logger.error({ err }, 'a template render thread failed; its renders were answered with an error') });
+    closers.push(() => templateEngine.close());
+    const templates = { engine: templateEngine, builtins: BUILTIN_TEMPLATES };
+    const ctx: CoreContext = { store, clock, events, templates, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
     const metrics = prometheusMetrics({ ctx, logger });
     closers.push(async () => metrics.close());
     const now = () => clock.now();
@@ -127,6 +135,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       dns: createDnsLookup(config.dnsServers),
       dkimKeyTool,
       testEmailLimiter: new RateWindow(TEST_EMAILS_PER_MINUTE, 60_000, now, 'test messages'),
+      previewPages: new PreviewPages(),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
     };
 
@@ -211,6 +220,8 @@ async function bootstrap(app: App): Promise<void> {
   const { ctx } = app.ports;
   const added = await ensureBuiltinPurposes(ctx);
   if (added.length) app.logger.info({ purposes: added }, 'built-in purposes stored');
+  const templates = await ensureBuiltinTemplates(ctx);
+  if (templates.length) app.logger.info({ templates }, 'built-in templates stored');
   const outcome = await applyDeployConfig(ctx, { mailDriver: app.config.mailDriver, deploySmtp: app.config.deploySmtp });
   if (outcome.changes.length) app.logger.info({ serverId: outcome.serverId, accountId: outcome.accountId, changes: outcome.changes }, 'deploy-time mail configuration applied');
   if (app.config.mailDriver === 'log') app.logger.warn('MAILROOM_MAIL_DRIVER=log: no mail is sent; messages are only logged, and server settings are read-only');

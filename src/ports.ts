@@ -6,6 +6,7 @@ import type { RateWindow } from './core/kernel/rate-window.js';
 import type { DiagnosticsDeps } from './core/probes/diagnostics.service.js';
 import type { DnsLookup } from './core/probes/spf.js';
 import type { DkimKeyTool } from './core/senders/dkim.js';
+import type { PreviewPages } from './http/preview-pages.js';
 import type { Logger } from './logger.js';
 
 /** Whether the store answers and its schema is current (/readyz). */
@@ -39,6 +40,8 @@ export interface Ports {
   dkimKeyTool: DkimKeyTool;
   /** Test emails per principal and minute. */
   testEmailLimiter: RateWindow;
+  /** Unsaved template and layout previews, kept a minute for the editor's frame. */
+  previewPages: PreviewPages;
   /** The key file's path when its permissions let others read it (the setup banner says so). */
   keyFileTooOpen(): string | undefined;
 }

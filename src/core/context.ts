@@ -4,6 +4,7 @@ import type { Clock } from './kernel/clock.js';
 import { newId } from './kernel/ids.js';
 import type { MessageEvents } from './kernel/message-events.js';
 import type { Repositories, Store } from './ports.js';
+import type { TemplatePorts } from './templates/ports.js';
 
 /** What every core service needs: the store, the time, and where to say what happened. Nothing else is global. */
 export interface CoreContext {
@@ -11,6 +12,8 @@ export interface CoreContext {
   clock: Clock;
   /** Committed changes to messages are published here (after the commit, never before). */
   events: MessageEvents;
+  /** The template engine and the built-in templates: rendering is part of accepting a message. */
+  templates: TemplatePorts;
   /**
    * Why server settings cannot be written right now (e.g. the log driver is active), or
    * undefined when they can. Set by the wiring from the deploy-time configuration.

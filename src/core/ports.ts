@@ -3,6 +3,7 @@ import type { AuditRepository } from './kernel/audit.js';
 import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
+import type { LayoutRepository, TemplateRepository } from './templates/ports.js';
 
 /**
  * The ports the core talks to, one repository per concept, each declared by the capability
@@ -23,6 +24,8 @@ export interface Repositories {
   sendCounters: SendCounterRepository;
   messages: MessageRepository;
   dkimKeys: DkimKeyRepository;
+  templates: TemplateRepository;
+  layouts: LayoutRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

@@ -23,6 +23,11 @@ import type { MailAccount as CoreMailAccount } from '../core/senders/accounts.js
 import type { dkimDnsRecord, publicDkimKey } from '../core/senders/dkim.js';
 import type { ProviderPreset } from '../core/senders/presets.js';
 import type { ImapSettings, MailServer as CoreMailServer, RateLimit, RetryPolicy, SmtpSecurity, SmtpSettings, TlsTrustMode } from '../core/senders/servers.js';
+import type { Branding } from '../core/templates/branding.js';
+import type { LayoutView } from '../core/templates/layouts.service.js';
+import type { Preview } from '../core/templates/preview.service.js';
+import type { TemplateView } from '../core/templates/templates.service.js';
+import type { LocaleContent, TemplateVersion } from '../core/templates/templates.js';
 import type { messageDetail, messageSummary } from './routes/messages-view.js';
 
 /** A server-side shape as it travels: `at` / `…At` numbers become ISO 8601 strings. */
@@ -133,6 +138,36 @@ export interface TestEmailQueued {
 /** POST /accounts/test: one result per account, in the order asked. */
 export interface TestEmailResults {
   results: TestEmailResult[];
+}
+
+// ---- Templates: templates, layouts, previews ---------------------------------------------
+
+export type { LocaleContent };
+/** GET /templates/:key (`modified`: a built-in that differs from what Mailroom ships). */
+export type Template = Wire<TemplateView>;
+/** GET /templates/:key/versions: the history, newest first. */
+export type TemplateVersionSummary = Wire<Pick<TemplateVersion, 'key' | 'version' | 'createdAt' | 'createdBy'>>;
+/** GET /layouts/:key. */
+export type Layout = Wire<LayoutView>;
+/** POST /templates/:key/preview: what would be sent; nothing is stored. */
+export type TemplatePreview = Wire<Preview> & {
+  /** Where the editor's sandboxed frame loads the HTML part (GET /previews/:id, for a minute); null without one. */
+  htmlUrl: string | null;
+};
+/** `settings.branding`: what layouts show as `brand.*`. */
+export type { Branding };
+
+/** `details` of a MAILROOM_E_TEMPLATE_* error: where it happened. */
+export interface TemplateErrorDetails {
+  /** subject, html, text, layout.html, layout.text */
+  part?: string;
+  locale?: string;
+  line?: number;
+  column?: number;
+  variable?: string;
+  filter?: string;
+  tag?: string;
+  limit?: 'deadline' | 'output' | 'memory' | 'time' | 'parse';
 }
 
 // ---- Probes: diagnostics, domain check, setup status -------------------------------------

@@ -23,7 +23,8 @@ export const UI_POLICY = policy({
   'img-src': "'self' data:",
   'font-src': "'self'",
   'connect-src': "'self'",
-  // The HTML part of a message is a frame of Mailroom's own (/api/v1/messages/:id/html).
+  // The HTML part of a message, and a template preview, are frames of Mailroom's own
+  // (/api/v1/messages/:id/html, /api/v1/previews/:id) under their own sandboxed policy.
   'frame-src': "'self'",
   'worker-src': "'none'",
   'object-src': "'none'",

@@ -1,7 +1,7 @@
 import type { Repositories } from '../core/ports.js';
 
 /**
- * Configuration (servers, accounts, settings, purposes, DKIM keys) is read for every message
+ * Configuration (servers, accounts, settings, purposes, DKIM keys, templates, layouts) is read for every message
  * (routing, the sending account, rate limits, signing) and written rarely. Reads outside a
  * transaction are served from memory; any write through this store empties the cache at
  * once and again when its transaction ends, so a change is seen by the next message. A
@@ -15,6 +15,9 @@ const READS: Record<string, readonly string[]> = {
   settings: ['get', 'all'],
   purposes: ['list', 'get'],
   dkimKeys: ['list', 'get'],
+  // Read for every templated message; a saved change is seen by the next one.
+  templates: ['list', 'get'],
+  layouts: ['list', 'get'],
 };
 
 type AnyRepo = Record<string, unknown>;

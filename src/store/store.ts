@@ -15,6 +15,8 @@ import { dkimKeysRepository } from './repositories/dkim-keys.repository.js';
 import { purposesRepository } from './repositories/purposes.repository.js';
 import { sendCountersRepository } from './repositories/send-counters.repository.js';
 import { messagesRepository } from './repositories/messages.repository.js';
+import { layoutsRepository } from './repositories/layouts.repository.js';
+import { templatesRepository } from './repositories/templates.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -38,6 +40,8 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     sendCounters: sendCountersRepository(db),
     messages: messagesRepository(db, caps),
     dkimKeys: dkimKeysRepository(db),
+    templates: templatesRepository(db),
+    layouts: layoutsRepository(db),
   };
 }
 

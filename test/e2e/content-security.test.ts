@@ -98,6 +98,9 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
       '/users',
       '/api-keys',
       '/profile',
+      '/templates',
+      '/templates/password_reset',
+      '/templates/layouts/default',
       '/no-such-page',
     ];
     for (const path of pages) {

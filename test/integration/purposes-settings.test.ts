@@ -74,6 +74,8 @@ await describeEachDialect('purposes and settings API', (dialect) => {
       defaultAccountId: { value: null, source: 'default', locked: false },
       globalCc: { value: [], source: 'default', locked: false },
       globalBcc: { value: [], source: 'default', locked: false },
+      branding: { value: { name: 'Mailroom', logoUrl: null, color: '#2563eb', footer: '' }, source: 'default', locked: false },
+      defaultLocale: { value: 'en', source: 'default', locked: false },
     });
     for (const [body, code] of [
       [{ globalCc: ['not an address'] }, 'MAILROOM_E_INVALID_ADDRESS'],

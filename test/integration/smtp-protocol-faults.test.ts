@@ -100,6 +100,7 @@ function outgoing(t: SendTarget, subject: string, to = 'rcpt@example.net'): Outg
     possibleDuplicate: false,
     rejectedCount: 0,
     lastHint: null,
+    template: null,
     createdAt: T0,
     updatedAt: T0,
     pending: [],

@@ -60,6 +60,7 @@ function message(id: string, overrides: Partial<MessageRecord> = {}): MessageRec
     possibleDuplicate: false,
     rejectedCount: 0,
     lastHint: null,
+    template: null,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CLI_PRINCIPAL } from '../../core/access/auth.js';
 import type { CoreContext } from '../../core/context.js';
+import { invalid } from '../../core/kernel/errors.js';
 import { submitMessage, type SubmitResult } from '../../core/outbox/messages.service.js';
 import { reportFailure, withApp } from '../run.js';
 
@@ -8,22 +9,35 @@ export interface SendOptions {
   to: string[];
   cc?: string[];
   bcc?: string[];
-  subject: string;
+  subject?: string;
   text?: string;
   html?: string;
   from?: string;
   purpose?: string;
   account?: string;
   idempotencyKey?: string;
+  template?: string;
+  /** JSON text: the template's data. */
+  data?: string;
+  locale?: string;
 }
 
 /** What `mailroom send` does once storage is open: one submission with source "cli". */
-export function queueFromCli(ctx: CoreContext, o: SendOptions): Promise<SubmitResult> {
-  const input: Record<string, unknown> = { to: o.to, subject: o.subject };
-  for (const [k, v] of Object.entries({ cc: o.cc, bcc: o.bcc, text: o.text, html: o.html, from: o.from, purpose: o.purpose, accountId: o.account, idempotencyKey: o.idempotencyKey })) {
+export async function queueFromCli(ctx: CoreContext, o: SendOptions): Promise<SubmitResult> {
+  const input: Record<string, unknown> = { to: o.to };
+  for (const [k, v] of Object.entries({ subject: o.subject, cc: o.cc, bcc: o.bcc, text: o.text, html: o.html, from: o.from, purpose: o.purpose, accountId: o.account, idempotencyKey: o.idempotencyKey, template: o.template, locale: o.locale })) {
     if (v !== undefined) input[k] = v;
   }
+  if (o.data !== undefined) input.data = parseData(o.data);
   return submitMessage(ctx, CLI_PRINCIPAL, input, { source: 'cli' });
+}
+
+function parseData(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (err) {
+    throw invalid('data', `--data is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -39,13 +53,16 @@ export function registerSend(program: Command): void {
     .requiredOption('--to <address>', 'recipient (repeat or comma-separate for several)', collect)
     .option('--cc <address>', 'copy recipient', collect)
     .option('--bcc <address>', 'blind copy recipient', collect)
-    .requiredOption('--subject <subject>', 'subject line')
+    .option('--subject <subject>', 'subject line (required unless --template)')
     .option('--text <text>', 'plain-text body')
     .option('--html <html>', 'HTML body')
     .option('--from <from>', 'an identity of the sending account')
     .option('--purpose <key>', 'purpose key (decides the account, priority and expiry)')
     .option('--account <id>', 'send from this account')
     .option('--idempotency-key <key>', 'the same key returns the first message instead of sending twice')
+    .option('--template <key>', 'render subject, HTML and text from this template (then no --subject, --text or --html)')
+    .option('--data <json>', 'the template\'s data as JSON, e.g. \'{"user":{"name":"Ann"}}\'')
+    .option('--locale <tag>', 'e.g. de-AT: falls back to de, the default locale, then en')
     .action((o: SendOptions) =>
       withApp(
         async (app) => {

@@ -17,3 +17,13 @@ export function versionConflict(kind: string, id: string, current: number, sent:
     currentVersion: current,
   });
 }
+
+/**
+ * The version a write names: required on PATCH; on PUT (create or replace) given only when
+ * replacing what the caller read, undefined when creating.
+ */
+export function versionOf(input: unknown, mode: 'put' | 'patch'): number | undefined {
+  if (mode === 'patch') return requireVersion(input);
+  const sent = (input as { version?: unknown } | null)?.version;
+  return sent === undefined ? undefined : int('version', sent, 1, Number.MAX_SAFE_INTEGER);
+}

@@ -4,10 +4,11 @@ import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
 import { assertCursor, newId } from '../kernel/ids.js';
-import { CANCELLABLE, envelopeRecipients, LAST_INSTANT, MESSAGE_STATUSES, RETRYABLE, validateSubmission, type MessageStatus } from './messages.js';
+import { CANCELLABLE, envelopeRecipients, LAST_INSTANT, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type Submission } from './messages.js';
 import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
 import { resolveRoute } from '../routing/routing.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
+import { renderTemplate, templateRequest } from '../templates/render.js';
 
 export type SubmitSource = 'api' | 'cli' | 'test' | 'smtp' | 'notify';
 
@@ -25,13 +26,15 @@ export interface SubmitResult {
  */
 export async function submitMessage(ctx: CoreContext, principal: Principal, input: unknown, opts: { source?: SubmitSource } = {}): Promise<SubmitResult> {
   requirePermission(principal, 'send');
-  const sub = validateSubmission(input);
   const repos = ctx.store.repos;
   const scope = principal.id;
-  if (sub.idempotencyKey) {
-    const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
+  // Asked again with the same key: the first message, without rendering anything anew.
+  const key = doc('message', input).idempotencyKey;
+  if (typeof key === 'string' && key) {
+    const earlier = await repos.messages.findByIdempotencyKey(scope, key);
     if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
   }
+  const sub = await withText(ctx, await submission(ctx, input));
   const rawFrom = (input as { from?: unknown }).from;
   const route = await resolveRoute(repos, {
     purpose: sub.purpose ?? '',
@@ -90,6 +93,7 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     possibleDuplicate: false,
     rejectedCount: 0,
     lastHint: null,
+    template: sub.template,
   };
   const recipients: RecipientRecord[] = envelopeRecipients([
     { kind: 'to', list: sub.to },
@@ -108,6 +112,31 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
   }
   ctx.events.publish({ type: 'message.accepted', messageId: id, at: now, source: message.source, purpose: message.purpose });
   return { id, status: 'queued', duplicate: false };
+}
+
+/**
+ * The submission as it will be stored and sent: a template named in it is rendered now (at
+ * accept time), so the stored message is exactly what goes out; any template error is a 4xx
+ * and nothing is queued.
+ */
+async function submission(ctx: CoreContext, input: unknown): Promise<Submission> {
+  const req = templateRequest(input);
+  return validateSubmission(input, req ? await renderTemplate(ctx, req) : undefined);
+}
+
+/**
+ * HTML without a text part gets one derived from it: mail with HTML only is what spam filters
+ * and text-only readers hold against a sender. If the HTML is too big to convert within the
+ * engine's limits, the message goes out as it was given.
+ */
+async function withText(ctx: CoreContext, sub: Submission): Promise<Submission> {
+  if (sub.html === undefined || sub.text !== undefined) return sub;
+  try {
+    return withDerivedText(sub, await ctx.templates.engine.textFromHtml(sub.html));
+  } catch (err) {
+    if (err instanceof MailroomError && err.code === ErrorCodes.TEMPLATE_LIMIT) return sub;
+    throw err;
+  }
 }
 
 export interface MessageDetail extends MessageRecord {

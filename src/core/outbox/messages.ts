@@ -2,6 +2,7 @@ import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { arr, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
+import type { RenderedTemplate } from '../templates/render.js';
 
 export { LAST_INSTANT } from '../kernel/validate.js';
 
@@ -63,9 +64,11 @@ export interface Submission {
   expireAt?: number;
   /** Bytes of bodies plus decoded attachments. */
   sizeBytes: number;
+  /** The template version and locale that rendered subject and bodies; null when the caller wrote them. */
+  template: { key: string; version: number; locale: string } | null;
 }
 
-export const SUBMISSION_FIELDS = ['purpose', 'accountId', 'serverId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'attachments', 'headers', 'idempotencyKey', 'sendAt', 'expireAt'] as const;
+export const SUBMISSION_FIELDS = ['purpose', 'accountId', 'serverId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'attachments', 'headers', 'idempotencyKey', 'sendAt', 'expireAt', 'template', 'data', 'locale'] as const;
 
 function mailboxes(field: string, v: unknown): Mailbox[] {
   if (v === undefined || v === null) return [];
@@ -136,14 +139,24 @@ function body(field: string, v: unknown): string | undefined {
   return s;
 }
 
+/** Subject and bodies: the caller's own, or those a template rendered (templateRequest made sure the caller gave none). */
+function content(d: Record<string, unknown>, rendered: RenderedTemplate | undefined): { subject: unknown; text: unknown; html: unknown } {
+  if (rendered) return { subject: rendered.subject, text: rendered.text ?? undefined, html: rendered.html ?? undefined };
+  if (d.data !== undefined || d.locale !== undefined) throw invalid(d.data !== undefined ? 'data' : 'locale', 'is only used with template');
+  return { subject: d.subject, text: d.text, html: d.html };
+}
+
 /**
  * Validates a submission from any entry point (HTTP, CLI, relay, diagnostics). Addresses are
- * parsed here, once; the envelope and the headers are built from this result only.
+ * parsed here, once; the envelope and the headers are built from this result only. A
+ * templated submission comes with what its template rendered, checked like written content.
  */
-export function validateSubmission(input: unknown): Submission {
+export function validateSubmission(input: unknown, rendered?: RenderedTemplate): Submission {
   const d = doc('message', input);
   onlyKeys('message', d, SUBMISSION_FIELDS);
-  const purpose = optStr('purpose', d.purpose, { max: 64 });
+  const c = content(d, rendered);
+  // A templated message without a purpose takes its template's.
+  const purpose = optStr('purpose', d.purpose, { max: 64 }) ?? rendered?.purpose ?? undefined;
   if (purpose !== undefined && !/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid('purpose', 'must be a purpose key such as "password_reset"');
   const to = mailboxes('to', d.to);
   const cc = mailboxes('cc', d.cc);
@@ -152,13 +165,14 @@ export function validateSubmission(input: unknown): Submission {
   if (to.length + cc.length + bcc.length > LIMITS.recipients) {
     throw new MailroomError(ErrorCodes.TOO_MANY_RECIPIENTS, `at most ${LIMITS.recipients} recipients (to, cc and bcc together) per message`, { limit: LIMITS.recipients });
   }
-  const subject = str('subject', d.subject, { min: 0 });
+  if (c.subject === undefined) throw invalid('subject', 'is required (or name a template, which writes it)');
+  const subject = str('subject', c.subject, { min: 0 });
   assertHeaderSafe('subject', subject);
   if (subject.length > LIMITS.subjectChars) {
     throw new MailroomError(ErrorCodes.SUBJECT_TOO_LONG, `subject is ${subject.length} characters; the limit is ${LIMITS.subjectChars}`, { field: 'subject', limit: LIMITS.subjectChars });
   }
-  const text = body('text', d.text);
-  const html = body('html', d.html);
+  const text = body('text', c.text);
+  const html = body('html', c.html);
   if (text === undefined && html === undefined) throw invalid('text', 'give text or html (or both)');
   const atts = attachments(d.attachments);
   const sizeBytes =
@@ -191,7 +205,15 @@ export function validateSubmission(input: unknown): Submission {
     sendAt,
     expireAt,
     sizeBytes,
+    template: rendered ? { key: rendered.key, version: rendered.version, locale: rendered.locale } : null,
   };
+}
+
+/** The submission with a text part derived from its HTML (checked against the size limit again). */
+export function withDerivedText(sub: Submission, text: string): Submission {
+  const sizeBytes = sub.sizeBytes + Buffer.byteLength(text);
+  if (sizeBytes > LIMITS.messageBytes) return sub;
+  return { ...sub, text, sizeBytes };
 }
 
 /** "Name <a@b>" or "a@b": how the log shows a mailbox. */

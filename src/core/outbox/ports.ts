@@ -55,6 +55,8 @@ export interface MessageRecord {
   rejectedCount: number;
   /** What to change about the last attempt's failure, in plain words (connection refused, TLS not offered …). */
   lastHint: string | null;
+  /** The template version and locale that rendered subject and bodies at accept time; null when the caller wrote them. */
+  template: { key: string; version: number; locale: string } | null;
 }
 
 export interface RecipientRecord {

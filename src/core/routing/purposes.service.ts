@@ -11,8 +11,7 @@ import {
   type Purpose,
   type PurposeConfig,
 } from './purposes.js';
-import { requireVersion, versionConflict } from '../kernel/versioning.js';
-import { int } from '../kernel/validate.js';
+import { versionConflict, versionOf } from '../kernel/versioning.js';
 
 /** Inserts the built-in purposes that are not stored yet; run at every start (idempotent). */
 export async function ensureBuiltinPurposes(ctx: CoreContext): Promise<string[]> {
@@ -84,8 +83,7 @@ function baseline(p: Purpose): PurposeConfig | undefined {
  * the given fields. PATCH needs the version read; PUT checks it when given.
  */
 export async function updatePurpose(ctx: CoreContext, actor: Actor, key: string, input: unknown, mode: 'put' | 'patch'): Promise<Purpose> {
-  const sent = (input as { version?: unknown } | null)?.version;
-  const version = mode === 'patch' ? requireVersion(input) : sent === undefined ? undefined : int('version', sent, 1, Number.MAX_SAFE_INTEGER);
+  const version = versionOf(input, mode);
   return ctx.store.transaction(async (repos) => {
     const prev = await stored(repos, ctx, key);
     if (version !== undefined && prev.version !== version) throw versionConflict('purpose', key, prev.version, version);

@@ -2,6 +2,7 @@ import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import type { MailDriver } from '../senders/deploy-vars.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
+import type { Branding } from '../templates/branding.js';
 import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
 
 export type SettingSource = 'env' | 'database' | 'default';
@@ -22,6 +23,8 @@ export interface SettingsView {
   defaultAccountId: SettingView<string | null>;
   globalCc: SettingView<string[]>;
   globalBcc: SettingView<string[]>;
+  branding: SettingView<Branding>;
+  defaultLocale: SettingView<string>;
 }
 
 /** What the wiring knows about the environment and hands to the settings view. */
@@ -55,6 +58,8 @@ export async function getSettings(ctx: CoreContext, facts: DeployFacts): Promise
     defaultAccountId: view('defaultAccountId'),
     globalCc: view('globalCc'),
     globalBcc: view('globalBcc'),
+    branding: view('branding'),
+    defaultLocale: view('defaultLocale'),
   };
 }
 

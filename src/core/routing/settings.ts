@@ -2,6 +2,8 @@ import { parseMailbox } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
 import type { Repositories } from '../ports.js';
 import { arr, doc, onlyKeys, optStr } from '../kernel/validate.js';
+import { DEFAULT_BRANDING, normalizeBranding, type Branding } from '../templates/branding.js';
+import { FALLBACK_LOCALE, localeTag } from '../templates/locales.js';
 
 /**
  * Settings an admin may change through the API (stored in the `settings` table). Values that
@@ -15,9 +17,15 @@ export interface RoutingSettings {
   globalBcc: string[];
 }
 
-export const SETTING_DEFAULTS: Readonly<RoutingSettings> = Object.freeze({ defaultAccountId: null, globalCc: [], globalBcc: [] });
+/** Settings of the templates: the brand every layout shows, and the locale the fallback chain tries before English. */
+export interface TemplateSettings {
+  branding: Branding;
+  defaultLocale: string;
+}
 
-export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc'] as const;
+export const SETTING_DEFAULTS: Readonly<RoutingSettings & TemplateSettings> = Object.freeze({ defaultAccountId: null, globalCc: [], globalBcc: [], branding: DEFAULT_BRANDING, defaultLocale: FALLBACK_LOCALE });
+
+export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /**
@@ -50,12 +58,14 @@ function addressList(field: string, v: unknown): string[] {
 }
 
 /** Validates a PATCH of the settings; only the given keys are returned. */
-export function normalizeSettingsPatch(input: unknown): Partial<RoutingSettings> {
+export function normalizeSettingsPatch(input: unknown): Partial<RoutingSettings & TemplateSettings> {
   const d = doc('settings', input);
   onlyKeys('settings', d, EDITABLE_SETTINGS);
-  const out: Partial<RoutingSettings> = {};
+  const out: Partial<RoutingSettings & TemplateSettings> = {};
   if (d.defaultAccountId !== undefined) out.defaultAccountId = optStr('defaultAccountId', d.defaultAccountId, { max: 40 }) ?? null;
   if (d.globalCc !== undefined) out.globalCc = addressList('globalCc', d.globalCc);
   if (d.globalBcc !== undefined) out.globalBcc = addressList('globalBcc', d.globalBcc);
+  if (d.branding !== undefined) out.branding = normalizeBranding(d.branding);
+  if (d.defaultLocale !== undefined) out.defaultLocale = localeTag('defaultLocale', d.defaultLocale);
   return out;
 }

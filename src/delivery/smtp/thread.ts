@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import type { Logger } from '../../logger.js';
+import { startWorkerThread } from '../../worker-thread.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import type { SendTarget } from './transport.js';
 import { targetKey, toWire, type FromSmtpThread, type SendJob, type ToSmtpThread } from './thread-protocol.js';
@@ -94,13 +93,7 @@ export class SmtpThread {
   }
 
   private spawn(): Worker {
-    const worker = import.meta.url.endsWith('.ts')
-      ? // From source (tsx, vitest): the thread registers tsx's loader before importing the .ts entry.
-        new Worker(
-          `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); });`,
-          { eval: true },
-        )
-      : new Worker(new URL('./worker.js', import.meta.url));
+    const worker = startWorkerThread(import.meta.url, './worker');
     this.worker = worker;
     this.known = new Set();
     worker.on('message', (m: FromSmtpThread) => this.onMessage(worker, m));
@@ -137,11 +130,6 @@ export class SmtpThread {
         return;
     }
   }
-}
-
-/** tsx's ESM API module (a dev dependency, only needed when running from source). */
-function tsxApi(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
 }
 
 /** A transient failure: the message is deferred and retried on its schedule. */

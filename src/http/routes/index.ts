@@ -9,15 +9,18 @@ import { dkimRoutes } from './dkim.js';
 import { domainsRoutes } from './domains.js';
 import { healthRoutes } from './health.js';
 import { messageContentRoutes } from './message-content.js';
+import { layoutsRoutes } from './layouts.js';
 import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
 import { presetsRoutes } from './presets.js';
+import { previewPagesRoutes } from './preview-pages.js';
 import { profileRoutes } from './profile.js';
 import { purposesRoutes } from './purposes.js';
 import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
+import { templatesRoutes } from './templates.js';
 import { usersRoutes } from './users.js';
 
 /** A group of routes as Fastify registers it. */
@@ -51,6 +54,10 @@ const API_V1: RouteGroup[] = [
   messagesRoutes,
   messageContentRoutes,
   accountTestRoutes,
+  // templates
+  templatesRoutes,
+  layoutsRoutes,
+  previewPagesRoutes,
   // probes
   diagnosticsRoutes,
   domainsRoutes,

@@ -12,7 +12,7 @@ const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array
 export const messageBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['to', 'subject'],
+  required: ['to'],
   properties: {
     purpose: { type: 'string', maxLength: 64, description: 'the application feature (password_reset, two_factor, report …); decides the account, priority and expiry' },
     accountId: { type: 'string', maxLength: 40, description: 'send from this account (API keys with allowOverride only)' },
@@ -22,7 +22,7 @@ export const messageBody = {
     cc: addressList,
     bcc: addressList,
     replyTo: { type: 'string', maxLength: 320 },
-    subject: { type: 'string' },
+    subject: { type: 'string', description: 'required unless template is given' },
     text: { type: 'string' },
     html: { type: 'string' },
     attachments: {
@@ -39,6 +39,9 @@ export const messageBody = {
     idempotencyKey: { type: 'string', maxLength: LIMITS.idempotencyKeyChars, description: 'the same key (per API key or user) returns the first message instead of sending twice' },
     sendAt: instant,
     expireAt: instant,
+    template: { type: 'string', maxLength: 64, description: 'render subject, html and text from this template at accept time (then give none of them)' },
+    data: { type: 'object', description: 'plain JSON for the template' },
+    locale: { type: 'string', maxLength: 35, description: 'e.g. "de-AT": falls back to "de", the default locale, then "en"' },
   },
 } as const;
 

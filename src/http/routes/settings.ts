@@ -12,6 +12,13 @@ const settingsBody = {
     defaultAccountId: { type: ['string', 'null'], maxLength: 40, description: 'the system default sender account; null: the first active account' },
     globalCc: { ...addressList, description: 'added as CC to messages of purposes with globalCopies' },
     globalBcc: { ...addressList, description: 'added as BCC to messages of purposes with globalCopies' },
+    branding: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'what layouts show as brand.*',
+      properties: { name: { type: 'string', maxLength: 100 }, logoUrl: { type: ['string', 'null'], maxLength: 2000 }, color: { type: 'string', maxLength: 7 }, footer: { type: ['string', 'null'], maxLength: 2000 } },
+    },
+    defaultLocale: { type: 'string', maxLength: 35, description: 'tried before "en" when a template lacks the locale asked for' },
     mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },
   },
 } as const;

@@ -47,6 +47,7 @@ function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     possibleDuplicate: r.possible_duplicate === 1,
     rejectedCount: r.rejected_count,
     lastHint: r.last_hint,
+    template: r.template_key === null || r.template_version === null || r.template_locale === null ? null : { key: r.template_key, version: r.template_version, locale: r.template_locale },
   };
 }
 
@@ -90,6 +91,9 @@ function toRow(m: MessageRecord): MessagesTable {
     possible_duplicate: m.possibleDuplicate ? 1 : 0,
     rejected_count: m.rejectedCount,
     last_hint: m.lastHint,
+    template_key: m.template?.key ?? null,
+    template_version: m.template?.version ?? null,
+    template_locale: m.template?.locale ?? null,
   };
 }
 

@@ -58,6 +58,10 @@ export interface MessagesTable {
   rejected_count: number;
   /** What to change about the last attempt's failure, in plain words; null when none applies. */
   last_hint: string | null;
+  /** The template that rendered subject and bodies at accept time (key, version, locale); null when the caller wrote them. */
+  template_key: string | null;
+  template_version: number | null;
+  template_locale: string | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */

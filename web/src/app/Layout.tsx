@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { to: '/servers', label: 'Mail servers' },
   { to: '/accounts', label: 'Accounts' },
   { to: '/routing', label: 'Routing' },
+  { to: '/templates', label: 'Templates' },
   { to: '/domains', label: 'Domains' },
   { to: '/settings', label: 'Settings' },
   { to: '/setup', label: 'Setup wizard', needs: 'admin' },

@@ -15,6 +15,9 @@ import { Domains } from '../features/senders/Domains.js';
 import { ServerEdit } from '../features/senders/ServerEdit.js';
 import { Servers } from '../features/senders/Servers.js';
 import { Setup } from '../features/setup/Setup.js';
+import { LayoutEditor } from '../features/templates/LayoutEditor.js';
+import { TemplateEditor } from '../features/templates/TemplateEditor.js';
+import { Templates } from '../features/templates/Templates.js';
 import { Link, match, navigate, useLocation } from '../router.js';
 import { Empty, Spinner } from '../ui/index.js';
 
@@ -58,6 +61,9 @@ export function Routes() {
   if (match('/accounts', path)) return <Accounts />;
   if ((p = match('/accounts/:id', path))) return <AccountEdit key={p.id} id={p.id} />;
   if (match('/routing', path)) return <Routing />;
+  if (match('/templates', path)) return <Templates />;
+  if ((p = match('/templates/layouts/:key', path))) return <LayoutEditor key={p.key} layoutKey={p.key} />;
+  if ((p = match('/templates/:key', path))) return <TemplateEditor key={p.key} templateKey={p.key} />;
   if (match('/domains', path)) return <Domains />;
   if (match('/settings', path)) return <Settings />;
   if (match('/audit', path)) return <Audit />;

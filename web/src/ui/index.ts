@@ -1,5 +1,6 @@
 // The admin UI's shared primitives, one concept a file; pages import them from here.
 export { Badge } from './Badge.js';
+export { CodeEditor, showLine } from './CodeEditor.js';
 export { ConfirmButton } from './ConfirmButton.js';
 export { CopyButton } from './CopyButton.js';
 export { DataTable, type Column } from './DataTable.js';
@@ -8,6 +9,7 @@ export { Empty } from './Empty.js';
 export { ErrorBox } from './ErrorBox.js';
 export { Field } from './Field.js';
 export { FormActions } from './FormActions.js';
+export { HtmlFrame } from './HtmlFrame.js';
 export { errorFor, FieldError } from './FieldError.js';
 export { ListState } from './ListState.js';
 export { LoadMore } from './LoadMore.js';

@@ -95,6 +95,14 @@ export function MessageDetail({ id }: { id: string }) {
           ) : null}
           <dt>Purpose</dt>
           <dd>{m.purpose ?? '—'}</dd>
+          {m.template ? (
+            <>
+              <dt>Template</dt>
+              <dd data-testid="message-template">
+                <Link to={`/templates/${encodeURIComponent(m.template.key)}`}>{m.template.key}</Link> version {m.template.version}, locale {m.template.locale}
+              </dd>
+            </>
+          ) : null}
           <dt>Account</dt>
           <dd>
             {accountLabel(m.routing.accountId ?? m.accountId)}

@@ -12,6 +12,8 @@ const LABELS: Record<string, string> = {
   globalCc: 'Global CC',
   globalBcc: 'Global BCC',
   mailDriver: 'Mail driver',
+  branding: 'Branding (Templates page)',
+  defaultLocale: 'Default locale of templates',
   driver: 'Mail driver',
 };
 

@@ -1,0 +1,88 @@
+import http from 'node:http';
+import { cpuMs, percentile, threadCpuLine, threadCpuMs } from './peers.js';
+
+/** One HTTP request to Mailroom over the bench's keep-alive agent. */
+export type Post = (url: string, payload: unknown, method?: string) => Promise<{ status: number; body: string }>;
+
+export function poster(port: number, key: string, concurrency: number): { post: Post; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const post: Post = (url, payload, method = 'POST') => {
+    const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, path: url, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
+        (res) => {
+          let b = '';
+          res.on('data', (c) => (b += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
+  };
+  return { post, close: () => agent.destroy() };
+}
+
+export interface PhaseResult {
+  messages: number;
+  failures: number;
+  acceptRate: number;
+  e2eRate: number;
+  e2eSecs: number;
+  p50: number;
+  p99: number;
+  /** Mailroom's CPU (all threads) per message, ms. */
+  cpuPerMsg: number | undefined;
+  threads: string;
+  /** What the phase's first refused request answered, to say why. */
+  firstFailure?: string;
+}
+
+/**
+ * Sends `n` messages made by `payload(i)` through POST /api/v1/messages with `concurrency`
+ * requests in flight, then waits until `sentCount()` reaches `sentBefore + n - failures`:
+ * accept and end-to-end rates of this phase alone, with Mailroom's CPU over it.
+ */
+export async function runPhase(o: { post: Post; pid: number; n: number; concurrency: number; payload: (i: number) => unknown; sentCount: () => Promise<number>; sentBefore: number }): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  const cpu0 = cpuMs(o.pid);
+  const threads0 = threadCpuMs(o.pid);
+  const t0 = performance.now();
+  let next = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const worker = async () => {
+    while (next < o.n) {
+      const i = next++;
+      const start = performance.now();
+      const res = await o.post('/api/v1/messages', o.payload(i));
+      latencies.push(performance.now() - start);
+      if (res.status !== 202) {
+        failures++;
+        firstFailure ??= `${res.status} ${res.body.slice(0, 300)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  const acceptSecs = (performance.now() - t0) / 1000;
+  for (;;) {
+    if ((await o.sentCount()) >= o.sentBefore + o.n - failures) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const e2eSecs = (performance.now() - t0) / 1000;
+  const cpu1 = cpuMs(o.pid);
+  latencies.sort((a, b) => a - b);
+  return {
+    messages: o.n,
+    failures,
+    acceptRate: o.n / acceptSecs,
+    e2eRate: o.n / e2eSecs,
+    e2eSecs,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPerMsg: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / o.n : undefined,
+    threads: threadCpuLine(threads0, threadCpuMs(o.pid), o.n),
+    firstFailure,
+  };
+}

@@ -1,0 +1,107 @@
+import type { CoreContext } from '../context.js';
+import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
+import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
+import { isDoc } from '../kernel/validate.js';
+import { readTemplateSettings, type Branding } from './branding.js';
+import { localeTag, pickLocale } from './locales.js';
+import type { RenderedParts, RenderJob } from './ports.js';
+import { templateData, templateKey, type Layout, type LayoutDraft, type LocaleContent, type Template } from './templates.js';
+
+/** What a caller asks for: a template, a locale (optional) and the data. */
+export interface TemplateRequest {
+  key: string;
+  locale?: string;
+  data: Record<string, unknown>;
+}
+
+/** `template`, `locale` and `data` of a submission (POST /messages and every other entry point); undefined without a template. */
+export function templateRequest(input: unknown): TemplateRequest | undefined {
+  if (!isDoc(input) || input.template === undefined || input.template === null) return undefined;
+  // Checked before anything renders: the template writes these.
+  for (const f of ['subject', 'text', 'html'] as const) {
+    if (input[f] !== undefined) throw invalid(f, `comes from the template: leave subject, text and html out when you name a template`);
+  }
+  return {
+    key: templateKey('template', input.template),
+    locale: input.locale === undefined || input.locale === null ? undefined : localeTag('locale', input.locale),
+    data: templateData('data', input.data),
+  };
+}
+
+/** A rendered message: the parts, and which template version and locale made them (for the log). */
+export interface RenderedTemplate extends RenderedParts {
+  key: string;
+  version: number;
+  locale: string;
+  /** The template's purpose, for a message that names none. */
+  purpose: string | null;
+}
+
+/** Builds the engine's job: the parts (with cache keys when they are a saved version), the layout, the scope. */
+function job(content: LocaleContent, locale: string, layout: Layout | LayoutDraft | null, branding: Branding, data: Record<string, unknown>, cachePrefix: string | null): RenderJob {
+  const ref = (prefix: string | null, part: string, source: string) => (prefix ? { source, cacheKey: `${prefix}:${part}` } : { source });
+  // Only a saved layout version names its text for good; a draft is parsed afresh.
+  const lp = layout && 'version' in layout ? `l:${layout.key}:${layout.version}` : null;
+  return {
+    locale,
+    subject: ref(cachePrefix, 'subject', content.subject),
+    html: content.html === null ? null : ref(cachePrefix, 'html', content.html),
+    text: content.text === null ? null : ref(cachePrefix, 'text', content.text),
+    layout: layout ? { html: ref(lp, 'html', layout.html), text: layout.text === null ? null : ref(lp, 'text', layout.text) } : null,
+    // `brand` and `locale` are Mailroom's: they win over data of the same name.
+    scope: { ...data, brand: branding, locale },
+  };
+}
+
+async function layoutOf(ctx: CoreContext, key: string | null): Promise<Layout | null> {
+  if (key === null) return null;
+  const layout = await ctx.store.repos.layouts.get(key);
+  // Layouts in use cannot be deleted; one missing anyway (a race) renders the body alone.
+  return layout ?? null;
+}
+
+function checkSubject(parts: RenderedParts, where: string, locale: string): RenderedParts {
+  if (hasHeaderUnsafeChars(parts.subject)) {
+    throw new MailroomError(ErrorCodes.HEADER_INJECTION, `the subject rendered from ${where} (${locale}) contains a line break or NUL character: check the data given for it`, { field: 'subject', locale });
+  }
+  return { ...parts, subject: parts.subject.trim() };
+}
+
+/**
+ * Renders a saved template: the locale by the fallback chain (asked → its language → the
+ * default locale → en), its layout, `settings.branding` as `brand`. Parses are reused per
+ * template version. The one entry point for messages, previews, test sends and, later, rules.
+ */
+export async function renderTemplate(ctx: CoreContext, req: TemplateRequest): Promise<RenderedTemplate> {
+  const repos = ctx.store.repos;
+  const [template, settings] = await Promise.all([repos.templates.get(req.key), readTemplateSettings(repos)]);
+  if (!template) throw new MailroomError(ErrorCodes.VALIDATION, `template: "${req.key}" does not exist (GET /api/v1/templates lists them)`, { field: 'template' });
+  return renderSaved(ctx, template, req, settings);
+}
+
+export async function renderSaved(ctx: CoreContext, template: Template, req: Omit<TemplateRequest, 'key'>, settings: { branding: Branding; defaultLocale: string }): Promise<RenderedTemplate> {
+  const locale = pickLocale(Object.keys(template.locales), req.locale, settings.defaultLocale);
+  const layout = await layoutOf(ctx, template.layout);
+  const parts = await ctx.templates.engine.render(job(template.locales[locale], locale, layout, settings.branding, req.data, `t:${template.key}:${template.version}:${locale}`));
+  return { ...checkSubject(parts, `template "${template.key}"`, locale), key: template.key, version: template.version, locale, purpose: template.purpose };
+}
+
+/**
+ * Renders sources that are not saved (the editor's live preview, the checks before a save):
+ * the layout by key, or a layout draft itself.
+ */
+export async function renderUnsaved(ctx: CoreContext, input: { content: LocaleContent; locale: string; layout: string | LayoutDraft | null; data: Record<string, unknown> }): Promise<RenderedParts> {
+  const [layout, settings] = await Promise.all([typeof input.layout === 'string' || input.layout === null ? layoutOf(ctx, input.layout) : input.layout, readTemplateSettings(ctx.store.repos)]);
+  const parts = await ctx.templates.engine.render(job(input.content, input.locale, layout, settings.branding, input.data, null));
+  return checkSubject(parts, 'the template', input.locale);
+}
+
+/**
+ * A template is checked before it is saved: every locale must parse and render with its
+ * sample data, within the limits. So a broken template is a 4xx at save time, never at send.
+ */
+export async function checkTemplate(ctx: CoreContext, draft: { layout: string | null; locales: Record<string, LocaleContent>; sampleData: Record<string, unknown> }): Promise<void> {
+  if (draft.layout !== null && !(await ctx.store.repos.layouts.get(draft.layout))) throw invalid('layout', `"${draft.layout}" is not a layout (GET /api/v1/layouts lists them)`);
+  // One locale after the other: the first error reported is the same on every try.
+  for (const [locale, content] of Object.entries(draft.locales)) await renderUnsaved(ctx, { content, locale, layout: draft.layout, data: draft.sampleData });
+}

@@ -1,0 +1,172 @@
+import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
+import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
+import { doc, isDoc, onlyKeys, str } from '../kernel/validate.js';
+import { localeTag } from './locales.js';
+
+/** One locale of a template: LiquidJS sources. At least one of html and text. */
+export interface LocaleContent {
+  subject: string;
+  html: string | null;
+  text: string | null;
+}
+
+/**
+ * A template: what an application names in `POST /messages { template }`. Its locales hold the
+ * sources; the layout wraps the HTML (and text) of every locale; sampleData feeds the preview
+ * and the check at save time. Every saved change is a new version, kept for the log.
+ */
+export interface Template {
+  key: string;
+  name: string;
+  /** The purpose its messages get when the sender names none. */
+  purpose: string | null;
+  /** The layout key; null: the body is the whole message. */
+  layout: string | null;
+  locales: Record<string, LocaleContent>;
+  sampleData: Record<string, unknown>;
+  /** Shipped with Mailroom: reset (not deleted) restores the shipped text. */
+  builtIn: boolean;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+export type TemplateDraft = Pick<Template, 'name' | 'purpose' | 'layout' | 'locales' | 'sampleData'>;
+
+/** An older (or the current) version of a template, as it rendered the messages of its time. */
+export interface TemplateVersion extends TemplateDraft {
+  key: string;
+  version: number;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+/** A layout: HTML (and text) around a template's body, which it places at `{{ content }}`. */
+export interface Layout {
+  key: string;
+  name: string;
+  html: string;
+  text: string | null;
+  builtIn: boolean;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+export type LayoutDraft = Pick<Layout, 'name' | 'html' | 'text'>;
+
+/** The layout a template gets when its author names none. */
+export const DEFAULT_LAYOUT = 'default';
+
+export const TEMPLATE_LIMITS = {
+  /** Characters of one source (subject excepted); templates are short, their data is not. */
+  sourceChars: 512 * 1024,
+  locales: 20,
+  /** JSON characters of sampleData and of a message's data. */
+  dataChars: 1024 * 1024,
+  dataDepth: 32,
+} as const;
+
+const KEY = /^[a-z][a-z0-9_.-]{1,63}$/;
+
+export function templateKey(field: string, v: unknown): string {
+  const key = str(field, v, { max: 64 });
+  if (!KEY.test(key)) throw invalid(field, 'must be 2–64 characters: lower-case letters, digits, "_", "." and "-", starting with a letter (e.g. "weekly_digest")');
+  return key;
+}
+
+function source(field: string, v: unknown, optional: boolean): string | null {
+  if (optional && (v === undefined || v === null || v === '')) return null;
+  const s = str(field, v, { max: TEMPLATE_LIMITS.sourceChars });
+  if (s.includes('\0')) throw invalid(field, 'must not contain NUL characters');
+  return s;
+}
+
+/** A subject template is one line: a line break there would end the Subject header. */
+function subjectSource(field: string, v: unknown): string {
+  const s = str(field, v, { min: 0, max: 998 });
+  if (hasHeaderUnsafeChars(s)) throw new MailroomError(ErrorCodes.HEADER_INJECTION, `${field} contains a line break or NUL character; a subject is one line`, { field });
+  return s;
+}
+
+export function localeContent(field: string, v: unknown): LocaleContent {
+  const d = doc(field, v);
+  onlyKeys(field, d, ['subject', 'html', 'text']);
+  if (d.subject === undefined) throw invalid(`${field}.subject`, 'is required');
+  const content = { subject: subjectSource(`${field}.subject`, d.subject), html: source(`${field}.html`, d.html, true), text: source(`${field}.text`, d.text, true) };
+  if (content.html === null && content.text === null) throw invalid(`${field}.html`, 'give html or text (or both): a template needs a body');
+  return content;
+}
+
+function locales(v: unknown): Record<string, LocaleContent> {
+  const d = doc('locales', v);
+  const tags = Object.keys(d);
+  if (!tags.length) throw invalid('locales', 'give at least one locale, e.g. { "en": { "subject": "…", "html": "…" } }');
+  if (tags.length > TEMPLATE_LIMITS.locales) throw invalid('locales', `at most ${TEMPLATE_LIMITS.locales} locales`);
+  const out: Record<string, LocaleContent> = {};
+  for (const tag of tags) {
+    const locale = localeTag(`locales.${tag}`, tag);
+    if (out[locale]) throw invalid(`locales.${tag}`, `is given twice (as ${locale})`);
+    out[locale] = localeContent(`locales.${tag}`, d[tag]);
+  }
+  return out;
+}
+
+/**
+ * Data for a template: a JSON object (what the API parsed), bounded in size and depth so a
+ * render cannot be made expensive by the data alone.
+ */
+export function templateData(field: string, v: unknown): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (!isDoc(v)) throw invalid(field, 'must be an object of values for the template, e.g. { "user": { "name": "Ann" } }');
+  let json: string;
+  try {
+    json = JSON.stringify(v);
+  } catch {
+    throw invalid(field, 'must be plain JSON');
+  }
+  if (json.length > TEMPLATE_LIMITS.dataChars) throw invalid(field, `is ${json.length} characters as JSON; the limit is ${TEMPLATE_LIMITS.dataChars}`);
+  if (depth(v) > TEMPLATE_LIMITS.dataDepth) throw invalid(field, `nests deeper than ${TEMPLATE_LIMITS.dataDepth} levels`);
+  return v;
+}
+
+function depth(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let max = 0;
+  for (const x of Object.values(v)) max = Math.max(max, depth(x));
+  return max + 1;
+}
+
+export const TEMPLATE_FIELDS = ['name', 'purpose', 'layout', 'locales', 'sampleData'] as const;
+
+/** Validates a template as created or replaced (all fields) or patched (given fields replace prev's). */
+export function normalizeTemplate(input: unknown, prev?: TemplateDraft): TemplateDraft {
+  const d = doc('template', input);
+  onlyKeys('template', d, [...TEMPLATE_FIELDS, 'version', 'key']);
+  const pick = <K extends keyof TemplateDraft>(k: K, fn: (v: unknown) => TemplateDraft[K], dflt?: TemplateDraft[K]): TemplateDraft[K] => {
+    if (d[k] !== undefined) return fn(d[k]);
+    if (prev) return prev[k];
+    if (dflt === undefined) throw invalid(k, 'is required');
+    return dflt;
+  };
+  return {
+    name: pick('name', (v) => str('name', v, { max: 200 }).trim()),
+    purpose: pick('purpose', (v) => (v === null || v === '' ? null : templateKey('purpose', v)), null),
+    layout: pick('layout', (v) => (v === null || v === '' ? null : templateKey('layout', v)), DEFAULT_LAYOUT),
+    locales: pick('locales', locales),
+    sampleData: pick('sampleData', (v) => templateData('sampleData', v), {}),
+  };
+}
+
+export function normalizeLayout(input: unknown, prev?: LayoutDraft): LayoutDraft {
+  const d = doc('layout', input);
+  onlyKeys('layout', d, ['name', 'html', 'text', 'version', 'key']);
+  const name = d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim();
+  const html = d.html === undefined && prev ? prev.html : (source('html', d.html, false) as string);
+  const text = d.text === undefined && prev ? prev.text : source('text', d.text, true);
+  if (!html.includes('content')) throw invalid('html', 'must place the body with {{ content }}');
+  if (text !== null && !text.includes('content')) throw invalid('text', 'must place the body with {{ content }}');
+  return { name, html, text };
+}

@@ -1,0 +1,24 @@
+/** JSON schemas shared by the template and layout routes (they generate /docs; the core checks the same again). */
+export const keyParams = { type: 'object', properties: { key: { type: 'string', maxLength: 64 } }, required: ['key'] } as const;
+
+export const localeContent = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['subject'],
+  properties: {
+    subject: { type: 'string', maxLength: 998, description: 'one line of Liquid' },
+    html: { type: ['string', 'null'], description: 'Liquid; output is HTML-escaped unless | raw' },
+    text: { type: ['string', 'null'], description: 'Liquid; empty: derived from the HTML' },
+  },
+} as const;
+
+export const layoutKey = { type: ['string', 'null'], maxLength: 64 } as const;
+export const templateData = { type: 'object', description: 'plain JSON' } as const;
+
+/**
+ * An author's JSON (sample data) shielded from the API's timestamp rule, which turns numeric
+ * `…At` fields of plain objects into ISO text: a prototype-less copy is left as it is.
+ */
+export function opaque(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, data);
+}

@@ -1,0 +1,165 @@
+import { AssignTag, Liquid, type Context, type Template } from 'liquidjs';
+import type { RenderedParts, RenderJob, Source } from '../core/templates/ports.js';
+import type { RenderLimits } from './limits.js';
+import { PARTS, type EngineFailure, type Part } from './render-protocol.js';
+import { textFromHtml } from './text-from-html.js';
+import { registerFilters, Markup } from './filters.js';
+
+/** A failure of one part, thrown inside the renderer and answered as an EngineFailure. */
+export class PartFailure extends Error {
+  constructor(readonly failure: EngineFailure) {
+    super(failure.message);
+  }
+}
+
+/**
+ * LiquidJS as Mailroom runs it, inside a render thread: templates only from the sources given
+ * (an empty in-memory map, and no include, render or layout tag at all, so nothing names a
+ * file), own-property lookups, strict variables and filters, `{% if %}` lenient about missing
+ * values, HTML output escaped unless `| raw`, its own limits on, dates in UTC.
+ */
+function engine(limits: RenderLimits, escapeHtml: boolean): Liquid {
+  let escape: (this: unknown, v: unknown) => string = String;
+  const liquid: Liquid = new Liquid({
+    templates: {},
+    ownPropertyOnly: true,
+    strictFilters: true,
+    strictVariables: true,
+    lenientIf: true,
+    timezoneOffset: 0,
+    parseLimit: limits.engineParseChars,
+    renderLimit: limits.engineRenderMs,
+    memoryLimit: limits.engineMemory,
+    ...(escapeHtml
+      ? {
+          // Markup (a layout's `content`, a `button`) is HTML Mailroom built; anything else is escaped.
+          outputEscape(this: unknown, v: unknown): string {
+            return v instanceof Markup ? v.html : escape.call(this, v);
+          },
+        }
+      : {}),
+  });
+  // LiquidJS's own escape filter (it counts towards the memory limit, like every filter).
+  escape = liquid.filters.escape as typeof escape;
+  for (const tag of ['include', 'render', 'layout']) delete liquid.tags[tag];
+  liquid.registerTag('assign', StrictAssign);
+  registerFilters(liquid);
+  return liquid;
+}
+
+/**
+ * `assign` evaluates its value as leniently as `if` does when lenientIf is on, so
+ * `{% assign p = x.__proto__ %}` quietly assigned nothing instead of failing like `{{ x.__proto__ }}`.
+ * Here it is as strict as output: a missing variable is an error (`| default:` still works).
+ */
+class StrictAssign extends AssignTag {
+  override *render(ctx: Context): Generator<unknown, void, unknown> {
+    // key and value are private in LiquidJS's typings; the tag is theirs, only the leniency changes.
+    const self = this as unknown as { key: string; value: { value(ctx: Context, lenient: boolean): unknown } };
+    ctx.bottom()[self.key] = yield self.value.value(ctx, false);
+  }
+}
+
+export class LiquidRenderer {
+  private readonly html: Liquid;
+  private readonly plain: Liquid;
+  /** Parsed sources by cache key, least recently used first. */
+  private readonly parsed = new Map<string, Template[]>();
+
+  /** `progress[0]` says which part is rendering, so a thread stopped at its deadline can be blamed precisely. */
+  constructor(
+    private readonly limits: RenderLimits,
+    private readonly progress?: Int32Array,
+  ) {
+    this.html = engine(limits, true);
+    this.plain = engine(limits, false);
+  }
+
+  render(job: RenderJob): RenderedParts {
+    const subject = this.part('subject', this.plain, job.subject, job.scope);
+    const bodyHtml = job.html ? this.part('html', this.html, job.html, job.scope) : null;
+    const bodyText = job.text ? this.part('text', this.plain, job.text, job.scope) : bodyHtml === null ? '' : this.text(bodyHtml);
+    let html = bodyHtml;
+    let text = bodyText;
+    if (job.layout) {
+      const scope = { ...job.scope, subject };
+      if (bodyHtml !== null) html = this.part('layout.html', this.html, job.layout.html, { ...scope, content: new Markup(bodyHtml) });
+      if (job.layout.text) text = this.part('layout.text', this.plain, job.layout.text, { ...scope, content: bodyText });
+    }
+    this.cap(subject.length + (html?.length ?? 0) + text.length, 'layout.html');
+    return { subject, html, text };
+  }
+
+  text(html: string): string {
+    this.at('text from html');
+    try {
+      const text = textFromHtml(html);
+      return this.cap(text.length, 'text from html', text);
+    } finally {
+      this.at('');
+    }
+  }
+
+  private part(part: Part, liquid: Liquid, src: Source, scope: Record<string, unknown>): string {
+    this.at(part);
+    try {
+      const out = liquid.renderSync(this.parse(liquid, src), scope) as string;
+      return this.cap(out.length, part, out);
+    } catch (err) {
+      if (err instanceof PartFailure) throw err;
+      throw new PartFailure(describe(err, part));
+    } finally {
+      this.at('');
+    }
+  }
+
+  private parse(liquid: Liquid, src: Source): Template[] {
+    if (!src.cacheKey) return liquid.parse(src.source);
+    // The length guards against a key reused for other text (it never should be).
+    const key = `${src.cacheKey}#${src.source.length}`;
+    const hit = this.parsed.get(key);
+    if (hit) {
+      this.parsed.delete(key);
+      this.parsed.set(key, hit);
+      return hit;
+    }
+    const tpl = liquid.parse(src.source);
+    this.parsed.set(key, tpl);
+    if (this.parsed.size > this.limits.cacheEntries) this.parsed.delete(this.parsed.keys().next().value as string);
+    return tpl;
+  }
+
+  private cap<T = number>(chars: number, part: Part, value?: T): T {
+    if (chars > this.limits.outputChars) {
+      throw new PartFailure({ kind: 'limit', limit: 'output', part, message: `the output is over ${this.limits.outputChars} characters, the limit of one message` });
+    }
+    return (value === undefined ? chars : value) as T;
+  }
+
+  private at(part: Part | ''): void {
+    if (this.progress) Atomics.store(this.progress, 0, PARTS.indexOf(part));
+  }
+}
+
+const POSITION = /, line:(\d+), col:(\d+)$/;
+
+/** A LiquidJS error as Mailroom reports it: the kind, the part, the line and column, and the name it is about. */
+export function describe(err: unknown, part: Part): EngineFailure {
+  const e = err as { name?: string; message?: string; token?: { getPosition?: () => [number, number] }; originalError?: { message?: string } };
+  const position = e.token?.getPosition?.();
+  const raw = String(e.message ?? err).replace(POSITION, '');
+  const where = position ? { line: position[0], column: position[1] } : {};
+  const cause = `${raw} ${e.originalError?.message ?? ''}`;
+  if (/limit exceeded/.test(cause) || err instanceof RangeError) {
+    const limit = /memory/.test(cause) || err instanceof RangeError ? 'memory' : /parse/.test(cause) ? 'parse' : 'time';
+    return { kind: 'limit', limit, part, ...where, message: `${raw}: the template needs more ${limit === 'time' ? 'time' : limit === 'parse' ? 'text' : 'memory'} than one message may use` };
+  }
+  if (e.name === 'TokenizationError' || e.name === 'ParseError') {
+    const filter = /undefined filter: (\S+)/.exec(raw)?.[1];
+    const tag = /tag "?([^"\s]+)"? not found/.exec(raw)?.[1];
+    const hint = tag === 'include' || tag === 'render' || tag === 'layout' ? ' (templates cannot include other files; a layout is chosen per template)' : '';
+    return { kind: 'syntax', part, ...where, ...(filter ? { filter } : {}), ...(tag ? { tag } : {}), message: `${raw}${hint}` };
+  }
+  const variable = /undefined variable: (\S+)/.exec(raw)?.[1];
+  return { kind: 'render', part, ...where, ...(variable ? { variable } : {}), message: raw };
+}

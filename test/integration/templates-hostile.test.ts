@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * Hostile templates, each answered with a 4xx and no harm: no code runs, no file is read, the
+ * process keeps answering other requests meanwhile, and nothing is queued. (The engine is
+ * the same on both dialects; the store is not involved beyond the save, so SQLite suffices.)
+ */
+/** `slow`: it keeps a render thread busy until a limit stops it (the others must be answered meanwhile). */
+const HOSTILE: { name: string; html: string; data?: Record<string, unknown>; status: number; code: string; mentions?: RegExp; slow?: boolean; line?: number }[] = [
+  { name: 'constructor access', html: '{{ name.constructor }}', status: 422, code: 'MAILROOM_E_TEMPLATE_RENDER', mentions: /constructor/ },
+  { name: 'prototype access', html: '{% assign p = name.__proto__ %}{{ p.toString }}', status: 422, code: 'MAILROOM_E_TEMPLATE_RENDER', mentions: /__proto__/ },
+  { name: 'a constructor as a filter', html: '{{ name | constructor }}', status: 400, code: 'MAILROOM_E_TEMPLATE_SYNTAX', mentions: /constructor/ },
+  { name: 'an endless loop', html: '{% for i in (1..1000000000) %}{% for j in (1..1000000000) %}{% endfor %}{% endfor %}', status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT' },
+  { name: 'a huge loop with an empty body', html: '{% for i in (1..100000) %}{% for j in (1..100000) %}{% endfor %}{% endfor %}', status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT', slow: true },
+  { name: 'date with a huge width', html: "{{ 'now' | date: '%5000000d' }}", status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT' },
+  { name: 'include of a path', html: "{% include '/etc/passwd' %}", status: 400, code: 'MAILROOM_E_TEMPLATE_SYNTAX', mentions: /include/ },
+  { name: 'render of a relative path', html: "{% render '../../../../etc/passwd' %}", status: 400, code: 'MAILROOM_E_TEMPLATE_SYNTAX', mentions: /render/ },
+  { name: 'layout of a path', html: "{% layout '/etc/hosts' %}x", status: 400, code: 'MAILROOM_E_TEMPLATE_SYNTAX', mentions: /layout/ },
+  { name: 'include inside a liquid tag', html: "{% liquid\n  include '/etc/passwd'\n%}", status: 400, code: 'MAILROOM_E_TEMPLATE_SYNTAX', mentions: /include/, line: 2 },
+  { name: 'a 10 MB output', html: '{% for i in (1..1000000) %}0123456789{% endfor %}', status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT', slow: true },
+  { name: 'a 10 MB output by doubling', html: '{% assign s = "0123456789" %}{% for i in (1..20) %}{% assign s = s | append: s %}{% endfor %}{{ s }}', status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT' },
+];
+
+describe('hostile templates', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });
+  });
+  afterAll(async () => t?.close());
+
+  const locales = (html: string) => ({ en: { subject: 'Hello', html } });
+  /** Benign requests issued while `pending` runs; each must be answered, and before `pending` when it is slow. */
+  const meanwhile = async (pending: Promise<unknown>) => {
+    let settled = false;
+    void pending.finally(() => (settled = true));
+    const answered: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [preview, list] = await Promise.all([
+        t.request({ method: 'POST', url: '/api/v1/templates/password_reset/preview', payload: { locale: 'de' } }),
+        t.request({ method: 'GET', url: '/api/v1/messages?limit=1' }),
+      ]);
+      expect(preview.statusCode, preview.body).toBe(200);
+      expect(preview.json().subject).toBeTruthy();
+      expect(list.statusCode).toBe(200);
+      answered.push(!settled);
+    }
+    return answered;
+  };
+
+  for (const h of HOSTILE) {
+    it(`${h.name}: ${h.status} ${h.code} at save, at preview and at send; others answered meanwhile`, async () => {
+      const key = `hostile_${HOSTILE.indexOf(h)}`;
+      const data = h.data ?? { name: 'Ann' };
+      const save = t.request({ method: 'PUT', url: `/api/v1/templates/${key}`, payload: { name: h.name, locales: locales(h.html), sampleData: data } });
+      const answered = await meanwhile(save);
+      const saved = await save;
+      expect(saved.statusCode, saved.body).toBe(h.status);
+      expect(saved.json().error.code).toBe(h.code);
+      if (h.mentions) expect(saved.json().error.message).toMatch(h.mentions);
+      // A slow one: the benign requests were answered while it was still running.
+      if (h.slow) expect(answered[0]).toBe(true);
+      expect(saved.json().error.details).toMatchObject({ part: 'html', locale: 'en' });
+      if (h.code !== 'MAILROOM_E_TEMPLATE_LIMIT') expect(saved.json().error.details).toMatchObject({ line: h.line ?? 1 });
+      // Nothing was saved.
+      expect((await t.request({ method: 'GET', url: `/api/v1/templates/${key}` })).statusCode).toBe(404);
+
+      // The unsaved draft in the editor's live preview: the same answer.
+      const preview = await t.request({ method: 'POST', url: `/api/v1/templates/${key}/preview`, payload: { locale: 'en', data, content: { subject: 'Hello', html: h.html } } });
+      expect(preview.statusCode, preview.body).toBe(h.status);
+      expect(preview.json().error.code).toBe(h.code);
+    });
+  }
+
+  it('a template that is fine with its sample data but explodes with the data of a send: 422, nothing queued', async () => {
+    const html = '{% for a in items %}{% for b in items %}{% for c in items %}{{ a }}{{ b }}{{ c }}{% endfor %}{% endfor %}{% endfor %}';
+    const saved = await t.request({ method: 'PUT', url: '/api/v1/templates/cube', payload: { name: 'Cube', locales: locales(html), sampleData: { items: [1, 2] } } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const before = (await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
+    const items = Array.from({ length: 2000 }, (_, i) => i);
+    const send = t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ann@example.net'], template: 'cube', data: { items } } });
+    await meanwhile(send);
+    const res = await send;
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json().error.code).toBe('MAILROOM_E_TEMPLATE_LIMIT');
+    expect((await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
+  });
+
+  it('a __proto__ key in the data is refused at the door; the prototype stays clean', async () => {
+    const payload = `{"to":["ann@example.net"],"template":"password_reset","data":{"__proto__":{"polluted":"yes"}}}`;
+    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload, headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a line break put into the subject by the data is refused, never sent', async () => {
+    const saved = await t.request({ method: 'PUT', url: '/api/v1/templates/greeting', payload: { name: 'Greeting', locales: { en: { subject: 'Hello {{ name }}', text: 'Hi {{ name }}' } }, sampleData: { name: 'Ann' } } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ann@example.net'], template: 'greeting', data: { name: 'Ann\r\nBcc: victim@example.org' } } });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
+    // A subject template with a line break of its own is refused at save.
+    const multi = await t.request({ method: 'PUT', url: '/api/v1/templates/greeting2', payload: { name: 'x', locales: { en: { subject: 'Hello\n{{ name }}', text: 'x' } }, sampleData: { name: 'Ann' } } });
+    expect(multi.statusCode).toBe(400);
+    expect(multi.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
+  });
+});

@@ -1,0 +1,69 @@
+import { useState } from 'react';
+import { api, type Branding, type Settings } from '../../api.js';
+import { useAction, useResource } from '../../hooks.js';
+import { errorFor, ErrorBox, Field, FieldError, Notice, Spinner } from '../../ui/index.js';
+
+/** settings.branding (what every layout shows as brand.*) and settings.defaultLocale. */
+export function BrandingCard({ editable }: { editable: boolean }) {
+  const settings = useResource(() => api.get<Settings>('/settings'), []);
+  if (!settings.data) return settings.error ? <ErrorBox error={settings.error} /> : <Spinner />;
+  return <BrandingForm key={JSON.stringify([settings.data.branding, settings.data.defaultLocale])} settings={settings.data} editable={editable} onSaved={settings.reload} />;
+}
+
+function BrandingForm({ settings, editable, onSaved }: { settings: Settings; editable: boolean; onSaved(): void }) {
+  const [brand, setBrand] = useState<Branding>(settings.branding.value);
+  const [locale, setLocale] = useState(settings.defaultLocale.value);
+  const [saved, setSaved] = useState(false);
+  const save = useAction();
+  const set = (patch: Partial<Branding>) => setBrand((b) => ({ ...b, ...patch }));
+  const err = (field: string) => errorFor(save.field, save.error, field);
+  const submit = async () => {
+    setSaved(false);
+    const ok = await save.run(() => api.patch('/settings', { branding: { ...brand, logoUrl: brand.logoUrl?.trim() || null }, defaultLocale: locale.trim() }).then(() => true));
+    if (ok) {
+      setSaved(true);
+      onSaved();
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="branding-h">
+      <h2 id="branding-h">Branding and default locale</h2>
+      <p className="muted small">
+        Every layout can show these as <code>brand.name</code>, <code>brand.logoUrl</code>, <code>brand.color</code> and <code>brand.footer</code>. The default locale is tried before English when a template
+        lacks the locale a message asks for.
+      </p>
+      <fieldset className="plain form-grid" disabled={!editable}>
+        <Field label="Brand name" id="brand-name">
+          <input id="brand-name" value={brand.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={err('branding.name') ? true : undefined} />
+          <FieldError id="brand-name-error" message={err('branding.name')} />
+        </Field>
+        <Field label="Logo URL" id="brand-logo" hint="An https:// image, about 40 px high. Empty: the name is shown instead.">
+          <input id="brand-logo" type="url" value={brand.logoUrl ?? ''} onChange={(e) => set({ logoUrl: e.target.value })} aria-invalid={err('branding.logoUrl') ? true : undefined} />
+          <FieldError id="brand-logo-error" message={err('branding.logoUrl')} />
+        </Field>
+        <Field label="Colour" id="brand-color" hint="Buttons and the bar on top; white text must stay readable on it.">
+          <span className="inline">
+            <input id="brand-color" type="color" className="color-input" value={brand.color} onChange={(e) => set({ color: e.target.value })} />
+            <code>{brand.color}</code>
+          </span>
+        </Field>
+        <Field label="Default locale" id="default-locale" hint="e.g. de or de-AT">
+          <input id="default-locale" value={locale} onChange={(e) => setLocale(e.target.value)} aria-invalid={err('defaultLocale') ? true : undefined} />
+          <FieldError id="default-locale-error" message={err('defaultLocale')} />
+        </Field>
+        <Field label="Footer" id="brand-footer" hint="Under every message: your address, a legal line." wide>
+          <textarea id="brand-footer" rows={3} value={brand.footer} onChange={(e) => set({ footer: e.target.value })} />
+        </Field>
+      </fieldset>
+      <ErrorBox error={save.error} title="Not saved" />
+      {saved ? <Notice kind="success">Saved. Messages accepted from now on use it.</Notice> : null}
+      {editable ? (
+        <div className="form-actions">
+          <button type="button" className="btn btn-primary" onClick={() => void submit()} disabled={save.busy}>
+            Save branding
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}

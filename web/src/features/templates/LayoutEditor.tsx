@@ -1,0 +1,90 @@
+import { useState } from 'react';
+import { api, type Layout } from '../../api.js';
+import { useAction, useResource } from '../../hooks.js';
+import { Link } from '../../router.js';
+import { Badge, ConfirmButton, ErrorBox, Field, Notice, PageHeader, Spinner } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { issueAt, templateIssue, type TemplateIssue } from './issues.js';
+import { PreviewPane } from './PreviewPane.js';
+import { SourceField } from './SourceField.js';
+import { useLivePreview } from './useLivePreview.js';
+
+/** /templates/layouts/:key — a layout's HTML and text around `{{ content }}`, previewed with the built-in test message. */
+export function LayoutEditor({ layoutKey }: { layoutKey: string }) {
+  const { can } = useSession();
+  const loaded = useResource(() => api.get<Layout>(`/layouts/${encodeURIComponent(layoutKey)}`), [layoutKey]);
+  const [saved, setSaved] = useState<{ layout: Layout; what: string } | null>(null);
+  const l = saved?.layout ?? loaded.data;
+  if (loaded.loading && !l) return <Spinner />;
+  if (!l) return <ErrorBox error={loaded.error ?? 'Layout not found'} />;
+  return (
+    <>
+      <PageHeader
+        title={l.name}
+        subtitle={
+          <>
+            <Link to="/templates">← Templates</Link> · layout <code>{l.key}</code> · version {l.version} {l.builtIn ? <Badge kind="info">built-in</Badge> : null}
+            {l.modified ? <Badge kind="warn">modified</Badge> : null}
+          </>
+        }
+      />
+      {saved ? <Notice kind="success">{saved.what}</Notice> : null}
+      <LayoutForm key={`${l.key}@${l.version}`} layout={l} editable={can('admin')} onSaved={(layout, what) => setSaved({ layout, what })} />
+    </>
+  );
+}
+
+function LayoutForm({ layout: l, editable, onSaved }: { layout: Layout; editable: boolean; onSaved(l: Layout, what: string): void }) {
+  const [name, setName] = useState(l.name);
+  const [html, setHtml] = useState(l.html);
+  const [text, setText] = useState(l.text ?? '');
+  const [locale, setLocale] = useState('en');
+  const [saveIssue, setSaveIssue] = useState<TemplateIssue | null>(null);
+  const action = useAction();
+  const path = `/layouts/${encodeURIComponent(l.key)}`;
+  const dirty = name !== l.name || html !== l.html || text !== (l.text ?? '');
+  const live = useLivePreview(`${path}/preview`, editable ? { html, text: text || null, locale } : { locale });
+  const issue = saveIssue ?? live.issue;
+  const save = async () => {
+    setSaveIssue(null);
+    try {
+      onSaved(await api.put<Layout>(path, { name, html, text: text || null, version: l.version }), `Saved as version ${l.version + 1}.`);
+    } catch (err) {
+      setSaveIssue(templateIssue(err));
+    }
+  };
+  const reset = () => action.run(async () => onSaved(await api.post<Layout>(`${path}/reset`), 'Reset to the layout Mailroom ships.'));
+  // The layout's own parts are "layout.html" / "layout.text" in the engine's words, or html/text as fields.
+  const at = (part: 'html' | 'text') => issueAt(issue, `layout.${part}`, null) ?? issueAt(issue, part, null);
+  return (
+    <div className="editor-grid">
+      <div className="editor-main">
+        <section className="card">
+          <fieldset className="plain form-grid" disabled={!editable}>
+            <Field label="Name" id="layout-name">
+              <input id="layout-name" value={name} onChange={(e) => setName(e.target.value)} />
+            </Field>
+            <Field label="Preview locale" id="layout-locale" hint="The built-in test message in this locale fills {{ content }}.">
+              <select id="layout-locale" value={locale} onChange={(e) => setLocale(e.target.value)}>
+                <option value="en">en</option>
+                <option value="de">de</option>
+              </select>
+            </Field>
+            <SourceField id="layout-html" label="HTML" hint="Place the body with {{ content }}; brand.*, subject and locale are in scope." value={html} onChange={setHtml} issue={at('html')} rows={22} readOnly={!editable} />
+            <SourceField id="layout-text" label="Text" hint="Around the text part, {{ content }} again. Empty: the text part alone." value={text} onChange={setText} issue={at('text')} rows={8} readOnly={!editable} />
+          </fieldset>
+        </section>
+        {editable ? (
+          <div className="form-actions">
+            <button type="button" className="btn btn-primary" onClick={() => void save()} disabled={!dirty}>
+              Save layout
+            </button>
+            {l.builtIn ? <ConfirmButton label="Reset to built-in" question="Replace this layout with the one Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" /> : null}
+          </div>
+        ) : null}
+        <ErrorBox error={saveIssue?.message ?? action.error} title="Not saved" />
+      </div>
+      <PreviewPane preview={live.preview} issue={live.issue} loading={live.loading} />
+    </div>
+  );
+}

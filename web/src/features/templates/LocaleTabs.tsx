@@ -1,0 +1,68 @@
+import { useState, type FormEvent } from 'react';
+import type { LocaleContent } from '../../api.js';
+
+type Locales = Record<string, LocaleContent>;
+
+/** "de-at" → "de-AT", as the API stores it; null when it is not a locale tag. */
+function tag(input: string): string | null {
+  const m = /^([a-z]{2,3})((?:-[a-z0-9]{2,8})*)$/i.exec(input.trim());
+  if (!m) return null;
+  const rest = m[2].split('-').filter(Boolean).map((p) => (p.length === 2 ? p.toUpperCase() : p.toLowerCase()));
+  return [m[1].toLowerCase(), ...rest].join('-');
+}
+
+/**
+ * One tab per locale, and (for admins) adding a locale — started as a copy of the one shown, to
+ * translate — or removing the one shown. `onChange` gets a function from the old locales to the new.
+ */
+export function LocaleTabs({ locales, current, editable, onSelect, onChange }: { locales: string[]; current: string; editable: boolean; onSelect(l: string): void; onChange(f: (old: Locales) => Locales): void }) {
+  const [adding, setAdding] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    const t = tag(adding);
+    if (!t) return setError(`"${adding}" is not a locale tag such as fr, de-AT or pt-BR`);
+    if (locales.includes(t)) return setError(`${t} is there already`);
+    onChange((old) => ({ ...old, [t]: { ...old[current] } }));
+    onSelect(t);
+    setAdding('');
+    setError(null);
+  };
+  return (
+    <div className="locale-bar">
+      <div className="tabs" role="tablist" aria-label="Locales">
+        {locales.map((l) => (
+          <button key={l} type="button" role="tab" aria-selected={l === current} className={l === current ? 'tab active' : 'tab'} onClick={() => onSelect(l)}>
+            {l}
+          </button>
+        ))}
+      </div>
+      {editable ? (
+        <div className="locale-actions">
+          <form className="inline-form" onSubmit={add} aria-label="Add a locale">
+            <label className="sr-only" htmlFor="tpl-new-locale">
+              New locale
+            </label>
+            <input id="tpl-new-locale" className="locale-input" value={adding} placeholder="fr, de-AT …" onChange={(e) => setAdding(e.target.value)} aria-invalid={error ? true : undefined} />
+            <button type="submit" className="btn btn-small" disabled={!adding.trim()}>
+              Add locale
+            </button>
+          </form>
+          {locales.length > 1 ? (
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              onClick={() => {
+                onChange((old) => Object.fromEntries(Object.entries(old).filter(([k]) => k !== current)));
+                onSelect(locales.find((l) => l !== current) as string);
+              }}
+            >
+              Remove {current}
+            </button>
+          ) : null}
+          {error ? <span className="field-error">{error}</span> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

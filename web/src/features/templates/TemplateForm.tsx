@@ -1,0 +1,120 @@
+import { useMemo, useState } from 'react';
+import { api, type Layout, type LocaleContent, type Purpose, type Template } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { useList } from '../../lists.js';
+import { Link, navigate } from '../../router.js';
+import { ConfirmButton, ErrorBox, Field } from '../../ui/index.js';
+import { templateIssue, type TemplateIssue } from './issues.js';
+import { LocaleEditor } from './LocaleEditor.js';
+import { LocaleTabs } from './LocaleTabs.js';
+import { PreviewPane } from './PreviewPane.js';
+import { SampleData, parseSample } from './SampleData.js';
+import { TemplateTest } from './TemplateTest.js';
+import { useLivePreview } from './useLivePreview.js';
+import { VersionHistory } from './VersionHistory.js';
+
+interface Draft {
+  name: string;
+  purpose: string | null;
+  layout: string | null;
+  locales: Record<string, LocaleContent>;
+  sample: string;
+}
+
+const draftOf = (t: Template): Draft => ({ name: t.name, purpose: t.purpose, layout: t.layout, locales: t.locales, sample: JSON.stringify(t.sampleData, null, 2) });
+
+export function TemplateForm({ template: t, editable, locale, onLocale, onSaved }: { template: Template; editable: boolean; locale: string; onLocale(l: string): void; onSaved(t: Template, what: string): void }) {
+  const original = useMemo(() => draftOf(t), [t]);
+  const [draft, setDraft] = useState<Draft>(original);
+  const [saveIssue, setSaveIssue] = useState<TemplateIssue | null>(null);
+  const purposes = useList<Purpose>('/purposes');
+  const layouts = useList<Layout>('/layouts');
+  const action = useAction();
+  const sample = parseSample(draft.sample);
+  const dirty = JSON.stringify(draft) !== JSON.stringify(original);
+  const path = `/templates/${encodeURIComponent(t.key)}`;
+  const content = draft.locales[locale] ?? Object.values(draft.locales)[0];
+  // Admins preview the draft as typed; others see the saved version with the sample data.
+  const live = useLivePreview(`${path}/preview`, sample.ok ? (editable ? { locale, content, layout: draft.layout, data: sample.value } : { locale, data: sample.value }) : null);
+  const issue = saveIssue ?? (live.issue && (live.issue.locale === null || live.issue.locale === locale) ? live.issue : null);
+  const set = (patch: Partial<Draft>) => {
+    setDraft((d) => ({ ...d, ...patch }));
+    setSaveIssue(null);
+  };
+
+  const save = async () => {
+    if (!sample.ok) return;
+    setSaveIssue(null);
+    const body = { name: draft.name, purpose: draft.purpose, layout: draft.layout, locales: draft.locales, sampleData: sample.value, version: t.version };
+    try {
+      onSaved(await api.put<Template>(path, body), `Saved as version ${t.version + 1}.`);
+    } catch (err) {
+      const found = templateIssue(err);
+      setSaveIssue(found);
+      if (found.locale && draft.locales[found.locale]) onLocale(found.locale);
+    }
+  };
+  const reset = () => action.run(async () => onSaved(await api.post<Template>(`${path}/reset`), 'Reset to the text Mailroom ships (a new version).'));
+  const remove = () =>
+    action.run(async () => {
+      await api.del(path);
+      navigate('/templates');
+    });
+
+  return (
+    <div className="editor-grid">
+      <div className="editor-main">
+        <section className="card" aria-labelledby="tpl-settings-h">
+          <h2 id="tpl-settings-h">Template</h2>
+          <fieldset className="plain form-grid" disabled={!editable}>
+            <Field label="Name" id="tpl-name">
+              <input id="tpl-name" value={draft.name} onChange={(e) => set({ name: e.target.value })} />
+            </Field>
+            <Field label="Purpose" id="tpl-purpose" hint="Messages from this template get it when the sender names none.">
+              <select id="tpl-purpose" value={draft.purpose ?? ''} onChange={(e) => set({ purpose: e.target.value || null })}>
+                <option value="">None</option>
+                {purposes.items.map((p) => (
+                  <option key={p.key} value={p.key}>
+                    {p.key}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Layout" id="tpl-layout" hint={draft.layout ? <Link to={`/templates/layouts/${encodeURIComponent(draft.layout)}`}>Edit this layout</Link> : 'The body is the whole message.'}>
+              <select id="tpl-layout" value={draft.layout ?? ''} onChange={(e) => set({ layout: e.target.value || null })}>
+                <option value="">No layout</option>
+                {layouts.items.map((l) => (
+                  <option key={l.key} value={l.key}>
+                    {l.name} ({l.key})
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </fieldset>
+        </section>
+        <section className="card" aria-label="Content per locale">
+          <LocaleTabs locales={Object.keys(draft.locales)} current={locale} editable={editable} onSelect={onLocale} onChange={(locales) => set({ locales: locales(draft.locales) })} />
+          {content ? <LocaleEditor locale={locale} content={content} issue={issue} readOnly={!editable} onChange={(c) => set({ locales: { ...draft.locales, [locale]: c } })} /> : null}
+        </section>
+        <SampleData value={draft.sample} error={sample.ok ? null : sample.error} readOnly={!editable} onChange={(v) => set({ sample: v })} />
+        {editable ? (
+          <div className="form-actions">
+            <button type="button" className="btn btn-primary" onClick={() => void save()} disabled={!dirty || !sample.ok}>
+              Save
+            </button>
+            {dirty ? <span className="muted small">Unsaved changes</span> : null}
+            {t.builtIn ? (
+              <ConfirmButton label="Reset to built-in" question="Replace this template with the text Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" />
+            ) : (
+              <ConfirmButton label="Delete" question={`Delete template ${t.key}? Its history stays for the log.`} onConfirm={() => void remove()} busy={action.busy} />
+            )}
+          </div>
+        ) : null}
+        <ErrorBox error={saveIssue ? saveIssue.message : action.error} title="Not saved" />
+        {editable ? <TemplateTest templateKey={t.key} locale={locale} dirty={dirty} /> : null}
+        <VersionHistory templateKey={t.key} version={t.version} />
+      </div>
+      <PreviewPane preview={live.preview} issue={live.issue} loading={live.loading} title={`Preview (${locale})`} />
+    </div>
+  );
+}
