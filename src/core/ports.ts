@@ -1,8 +1,10 @@
 import type { ApiKeyRepository, SessionRepository, UserRepository } from './access/ports.js';
 import type { AuditRepository } from './kernel/audit.js';
+import type { EventJournalRepository } from './kernel/event-journal.js';
 import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
+import type { WebhookDeliveryRepository, WebhookEndpointRepository } from './webhooks/ports.js';
 
 /**
  * The ports the core talks to, one repository per concept, each declared by the capability
@@ -22,6 +24,9 @@ export interface Repositories {
   sendCounters: SendCounterRepository;
   messages: MessageRepository;
   dkimKeys: DkimKeyRepository;
+  eventJournal: EventJournalRepository;
+  webhookEndpoints: WebhookEndpointRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

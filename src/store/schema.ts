@@ -3,10 +3,11 @@ import type { AuditTables } from './schema/audit.js';
 import type { OutboxTables } from './schema/outbox.js';
 import type { RoutingTables } from './schema/routing.js';
 import type { SendersTables } from './schema/senders.js';
+import type { WebhooksTables } from './schema/webhooks.js';
 
 /**
  * The whole database as Kysely sees it: one interface per capability (schema/<capability>.ts),
  * joined here. Migration files keep their historical names (001_foundation …): the names are
  * recorded in each database's kysely_migration table and must never change.
  */
-export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables;
+export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & WebhooksTables;

@@ -14,6 +14,9 @@ import { dkimKeysRepository } from './repositories/dkim-keys.repository.js';
 import { purposesRepository } from './repositories/purposes.repository.js';
 import { sendCountersRepository } from './repositories/send-counters.repository.js';
 import { messagesRepository } from './repositories/messages.repository.js';
+import { eventJournalRepository } from './repositories/event-journal.repository.js';
+import { webhookDeliveriesRepository } from './repositories/webhook-deliveries.repository.js';
+import { webhookEndpointsRepository } from './repositories/webhook-endpoints.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -36,6 +39,9 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     sendCounters: sendCountersRepository(db),
     messages: messagesRepository(db, caps),
     dkimKeys: dkimKeysRepository(db),
+    eventJournal: eventJournalRepository(db, caps),
+    webhookEndpoints: webhookEndpointsRepository(db),
+    webhookDeliveries: webhookDeliveriesRepository(db, caps),
   };
 }
 

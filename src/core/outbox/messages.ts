@@ -1,6 +1,7 @@
 import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
+import { LAST_INSTANT } from '../kernel/instants.js';
 import { arr, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 
 /** Every status a message can have (docs/api.md). */
@@ -70,9 +71,6 @@ function mailboxes(field: string, v: unknown): Mailbox[] {
   const list = typeof v === 'string' ? [v] : arr(field, v, LIMITS.recipients + 1);
   return list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
 }
-
-/** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
-export const LAST_INSTANT = 253_402_300_799_999;
 
 /** ISO 8601 text or epoch milliseconds, between 1970 and the year 9999. */
 function instant(field: string, v: unknown): number | undefined {

@@ -17,6 +17,8 @@ import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
 import { usersRoutes } from './users.js';
+import { webhookDeliveriesRoutes } from './webhook-deliveries.js';
+import { webhooksRoutes } from './webhooks.js';
 
 /** A group of routes as Fastify registers it. */
 export type RoutePlugin = (server: FastifyInstance) => Promise<void>;
@@ -51,6 +53,9 @@ const API_V1: RouteGroup[] = [
   diagnosticsRoutes,
   domainsRoutes,
   setupRoutes,
+  // webhooks
+  webhooksRoutes,
+  webhookDeliveriesRoutes,
 ];
 
 export interface MountedRoutes {

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { CoreContext } from '../core/context.js';
+import { ClaimLoop } from '../core/kernel/claim-loop.js';
+import type { StoreCapabilities } from '../core/ports.js';
+import { FAN_OUT_BATCH, fanOut, recordAttempt } from '../core/webhooks/delivery-queue.js';
+import { signingSecrets } from '../core/webhooks/endpoints.service.js';
+import { webhookBody } from '../core/webhooks/payload.js';
+import type { ClaimedDelivery, StoredEndpoint } from '../core/webhooks/ports.js';
+import type { Logger } from '../logger.js';
+import type { WebhookTransport } from './http-transport.js';
+import { signingKey, webhookHeaders } from './signer.js';
+
+export interface WebhookRunnerOptions {
+  ctx: CoreContext;
+  capabilities: StoreCapabilities;
+  logger: Logger;
+  transport: WebhookTransport;
+  /** Requests in flight at once in this process, all endpoints together. */
+  maxInFlight?: number;
+  /** Requests in flight at once to one endpoint. */
+  perEndpoint?: number;
+  /** How long a claim holds before another worker may take the delivery over (well above one attempt's 20 s; default 45 s). */
+  leaseMs?: number;
+  /** Idle polling interval (other processes' events, retries coming due). */
+  pollMs?: number;
+}
+
+const REAP_EVERY_MS = 10_000;
+
+/** Signing keys of one endpoint version (decrypting them once, not per request). */
+interface EndpointKeys {
+  version: number;
+  url: string;
+  current: Buffer;
+  previous: Buffer | null;
+  rotationEndsAt: number | null;
+}
+
+/**
+ * The webhook worker: fans the event journal out into deliveries, claims due deliveries per
+ * endpoint under a lease (PostgreSQL: SKIP LOCKED, so any number of processes share the
+ * queue), signs and POSTs them, and records every attempt. A crashed worker's claims return
+ * to the queue when the lease ends (SQLite: at the next start).
+ */
+export class WebhookRunner extends ClaimLoop {
+  readonly owner = `${hostname()}:${process.pid}:wh:${randomBytes(3).toString('hex')}`;
+  private readonly o: Required<Pick<WebhookRunnerOptions, 'maxInFlight' | 'perEndpoint' | 'leaseMs' | 'pollMs'>>;
+  private perEndpoint = new Map<string, number>();
+  private keys = new Map<string, EndpointKeys>();
+  private lastReap = 0;
+
+  constructor(private readonly opts: WebhookRunnerOptions) {
+    const o = { maxInFlight: opts.maxInFlight ?? 64, perEndpoint: opts.perEndpoint ?? 16, leaseMs: opts.leaseMs ?? 45_000, pollMs: opts.pollMs ?? 1_000 };
+    super(opts.ctx.clock, () => o.pollMs, (err) => opts.logger.error({ err }, 'webhook queue round failed; trying again shortly'));
+    this.o = o;
+  }
+
+  private get ctx(): CoreContext {
+    return this.opts.ctx;
+  }
+
+  protected async recover(): Promise<void> {
+    // One process owns a SQLite file: whatever is still "sending" belonged to a process that died.
+    if (!this.opts.capabilities.multiWriter) await this.ctx.store.repos.webhookDeliveries.releaseExpiredLeases(Number.MAX_SAFE_INTEGER);
+  }
+
+  protected next(started: number) {
+    // Something started: a backlog may be waiting behind the per-endpoint limit, so claim again
+    // as soon as a request finishes; otherwise wait for a wake-up or the next poll.
+    return { idle: true as const, untilSlotFrees: started > 0 || this.inFlight.size >= this.o.maxInFlight };
+  }
+
+  /** Fans out the journal, then claims and starts what is due per endpoint. Returns the entries read and requests started. */
+  protected async round(): Promise<number> {
+    const repos = this.ctx.store.repos;
+    const now = this.ctx.clock.now();
+    if (this.opts.capabilities.multiWriter && (now - this.lastReap > REAP_EVERY_MS || now < this.lastReap)) {
+      this.lastReap = now;
+      const n = await repos.webhookDeliveries.releaseExpiredLeases(now);
+      if (n) this.opts.logger.warn({ count: n }, 'returned webhook deliveries whose worker lease ended to the queue');
+    }
+    if (this.claimsInDoubt) {
+      await repos.webhookDeliveries.releaseLeasesOf(this.owner, [...this.inFlightIds], now);
+      this.claimsInDoubt = false;
+    }
+    let work = 0;
+    for (let read = FAN_OUT_BATCH; read === FAN_OUT_BATCH; ) {
+      read = await fanOut(this.ctx);
+      work += read;
+    }
+    if (this.inFlight.size >= this.o.maxInFlight) return work;
+    for (const endpointId of await repos.webhookDeliveries.dueEndpoints(now)) {
+      const room = Math.min(this.o.perEndpoint - (this.perEndpoint.get(endpointId) ?? 0), this.o.maxInFlight - this.inFlight.size);
+      if (room <= 0) continue;
+      const claimed = await this.ctx.store.grouped((r) => r.webhookDeliveries.claim({ endpointId, owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room }));
+      if (!claimed.length) continue;
+      const endpoint = await repos.webhookEndpoints.get(endpointId);
+      for (const d of claimed) this.startDelivery(d, endpoint);
+      work += claimed.length;
+    }
+    return work;
+  }
+
+  private startDelivery(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined): void {
+    this.perEndpoint.set(d.endpointId, (this.perEndpoint.get(d.endpointId) ?? 0) + 1);
+    const done = () => {
+      const left = (this.perEndpoint.get(d.endpointId) ?? 1) - 1;
+      if (left > 0) this.perEndpoint.set(d.endpointId, left);
+      else this.perEndpoint.delete(d.endpointId);
+    };
+    this.track(
+      d.id,
+      () => this.deliver(d, endpoint).finally(done),
+      (err) => this.opts.logger.error({ err, deliveryId: d.id, endpointId: d.endpointId }, 'webhook delivery bookkeeping failed; the delivery goes back to the queue'),
+    );
+  }
+
+  private async deliver(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined): Promise<void> {
+    // Deleted since the claim: its deliveries went with it.
+    if (!endpoint) return;
+    const keys = await this.keysOf(endpoint);
+    const now = this.ctx.clock.now();
+    const signing = keys.previous && keys.rotationEndsAt !== null && keys.rotationEndsAt > now ? [keys.current, keys.previous] : [keys.current];
+    const body = webhookBody(d.event);
+    const answer = await this.opts.transport.send(keys.url, webhookHeaders(signing, d.eventId, now, body), body);
+    const recorded = await this.untilStoreAnswers(d.leaseUntil, () => recordAttempt(this.ctx, this.owner, d, answer));
+    if (!recorded.recorded) this.opts.logger.warn({ deliveryId: d.id }, 'lost the lease on a webhook delivery before recording its attempt; another worker has it');
+    if (recorded.disabled) this.opts.logger.warn({ endpointId: d.endpointId, reason: recorded.disabled }, 'webhook endpoint switched off');
+    else if (answer.kind !== 'response' || answer.status >= 300) {
+      // The endpoint id and the origin only: a URL's path or query may carry a receiver's token.
+      const origin = new URL(keys.url).origin;
+      this.opts.logger.info({ endpointId: d.endpointId, origin, deliveryId: d.id, status: answer.kind === 'response' ? answer.status : answer.kind, next: recorded.status }, 'webhook attempt failed');
+    }
+  }
+
+  /** The endpoint's signing keys, decrypted once per endpoint version (a rotation bumps it). */
+  private async keysOf(e: StoredEndpoint): Promise<EndpointKeys> {
+    const cached = this.keys.get(e.id);
+    if (cached && cached.version === e.version) return cached;
+    const secrets = await signingSecrets(this.ctx.store.repos, e, this.ctx.clock.now());
+    const keys: EndpointKeys = { version: e.version, url: e.url, current: signingKey(secrets[0]), previous: secrets[1] ? signingKey(secrets[1]) : null, rotationEndsAt: e.rotationEndsAt };
+    if (this.keys.size > 1_000) this.keys.clear();
+    this.keys.set(e.id, keys);
+    return keys;
+  }
+}
