@@ -11,6 +11,9 @@ import type { MailAccount as CoreMailAccount } from '../../src/core/senders/acco
 import type { publicDkimKey } from '../../src/core/senders/dkim.js';
 import type { PRESETS } from '../../src/core/senders/presets.js';
 import type { MailServer as CoreMailServer } from '../../src/core/senders/servers.js';
+import type { WebhookDelivery as CoreWebhookDelivery, WebhookDeliveryDetail as CoreWebhookDeliveryDetail } from '../../src/core/webhooks/deliveries.service.js';
+import type { WebhookEndpoint as CoreWebhookEndpoint } from '../../src/core/webhooks/endpoints.js';
+import type { WebhookEventType as CoreWebhookEventType } from '../../src/core/webhooks/event-types.js';
 import type * as Api from '../../src/http/api-types.js';
 
 /**
@@ -20,6 +23,8 @@ import type * as Api from '../../src/http/api-types.js';
  */
 type Agrees<Server, Wire> = Server extends Api.OnServer<Wire> ? true : never;
 const agree = <T extends true>(v: T) => v;
+/** Both ways: the UI offers exactly the events the server accepts. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 
 export const checks = [
   agree<Agrees<CoreUser, Api.User>>(true),
@@ -34,6 +39,10 @@ export const checks = [
   agree<Agrees<CoreDiagnosticResult<SmtpStepName>, Api.DiagnosticResult>>(true),
   agree<Agrees<CoreDomainCheck, Api.DomainCheck>>(true),
   agree<Agrees<CoreSetupStatus, Api.SetupStatus>>(true),
+  agree<Same<CoreWebhookEventType, Api.WebhookEventType>>(true),
+  agree<Agrees<CoreWebhookEndpoint, Api.WebhookEndpoint>>(true),
+  agree<Agrees<CoreWebhookDelivery, Api.WebhookDelivery>>(true),
+  agree<Agrees<CoreWebhookDeliveryDetail, Api.WebhookDeliveryDetail>>(true),
 ];
 
 it('the shared API types agree with what the core returns (checked by tsc)', () => {

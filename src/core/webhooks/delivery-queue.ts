@@ -50,7 +50,7 @@ export async function fanOut(ctx: CoreContext): Promise<number> {
     const keep: string[] = [];
     const drop: string[] = [];
     for (const entry of entries) {
-      const targets = endpoints.filter((e) => e.events.includes(entry.type));
+      const targets = endpoints.filter((e) => (e.events as readonly string[]).includes(entry.type));
       (targets.length ? keep : drop).push(entry.id);
       for (const e of targets) deliveries.push(newDelivery(e.id, entry, now));
     }

@@ -38,7 +38,7 @@ export interface WebhookEndpoint {
   id: string;
   url: string;
   description: string | null;
-  events: string[];
+  events: WebhookEventType[];
   enabled: boolean;
   /** Why Mailroom switched it off (410 Gone, a long failing streak); null when on, or an admin switched it off. */
   disabledReason: string | null;

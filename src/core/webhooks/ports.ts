@@ -1,11 +1,12 @@
 import type { JournalEntry } from '../kernel/event-journal.js';
+import type { WebhookEventType } from './event-types.js';
 
 /** An endpoint as stored: the public fields plus where its secrets are and its failure streak. */
 export interface StoredEndpoint {
   id: string;
   url: string;
   description: string | null;
-  events: string[];
+  events: WebhookEventType[];
   enabled: boolean;
   secretId: string;
   previousSecretId: string | null;

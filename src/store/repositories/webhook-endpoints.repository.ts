@@ -12,7 +12,7 @@ function toEndpoint(r: Selectable<WebhookEndpointsTable>): StoredEndpoint {
     id: r.id,
     url: r.url,
     description: r.description,
-    events: fromJson<string[]>(r.events, []),
+    events: fromJson<StoredEndpoint['events']>(r.events, []),
     enabled: r.enabled === 1,
     secretId: r.secret_id,
     previousSecretId: r.previous_secret_id,

@@ -14,6 +14,8 @@ import { Domains } from '../features/senders/Domains.js';
 import { ServerEdit } from '../features/senders/ServerEdit.js';
 import { Servers } from '../features/senders/Servers.js';
 import { Setup } from '../features/setup/Setup.js';
+import { WebhookDetail } from '../features/webhooks/WebhookDetail.js';
+import { Webhooks } from '../features/webhooks/Webhooks.js';
 import { Link, match, navigate, useLocation } from '../router.js';
 import { Empty, Spinner } from '../ui/index.js';
 
@@ -59,6 +61,8 @@ export function Routes() {
   if (match('/routing', path)) return <Routing />;
   if (match('/domains', path)) return <Domains />;
   if (match('/settings', path)) return <Settings />;
+  if (match('/webhooks', path)) return <Webhooks />;
+  if ((p = match('/webhooks/:id', path))) return <WebhookDetail key={p.id} id={p.id} />;
   if (match('/audit', path)) return <Audit />;
   if (match('/users', path)) return <Users />;
   if (match('/api-keys', path)) return <ApiKeys />;

@@ -3,7 +3,7 @@ import { api, type ApiKey, type NewApiKey } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, Field, ListState, PageHeader, useSelection } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, Field, ListState, PageHeader, ShownOnce, useSelection } from '../../ui/index.js';
 
 const SCOPES = [
   ['send', 'send mail and events'],
@@ -17,7 +17,6 @@ export function ApiKeys() {
   const scopes = useSelection(['send']);
   const [allowOverride, setAllowOverride] = useState(false);
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const [copied, setCopied] = useState(false);
   const create = useAction();
   const revoke = useAction();
 
@@ -26,42 +25,15 @@ export function ApiKeys() {
     const r = await create.run(() => api.post<NewApiKey>('/api-keys', { name: name.trim(), scopes: [...scopes.selected], allowOverride }));
     if (r) {
       setCreated({ name: r.name, key: r.key });
-      setCopied(false);
       setName('');
       keys.reload();
     }
   };
-  const copy = async () => {
-    if (!created) return;
-    try {
-      await navigator.clipboard.writeText(created.key);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  };
-
   return (
     <>
       <PageHeader title="API keys" subtitle="Keys for applications: send with “send”, read logs with “read”." />
       {created ? (
-        <section className="card key-once" aria-labelledby="key-once-h" data-testid="new-api-key">
-          <h2 id="key-once-h">New key “{created.name}”</h2>
-          <p>
-            <strong>Copy it now: it is shown this once and never again.</strong> Mailroom stores only a hash.
-          </p>
-          <div className="inline">
-            <code className="secret" aria-label="The new API key">
-              {created.key}
-            </code>
-            <button type="button" className="btn btn-small" onClick={() => void copy()}>
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-            <button type="button" className="btn btn-small" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
-        </section>
+        <ShownOnce title={`New key “${created.name}”`} value={created.key} label="The new API key" note="Mailroom stores only a hash." onDone={() => setCreated(null)} testId="new-api-key" />
       ) : null}
       <ErrorBox error={revoke.error} title="Not revoked" />
       <ListState list={keys} empty={<Empty title="No API keys yet">Create one below for each application that sends mail.</Empty>}>
