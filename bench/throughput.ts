@@ -12,6 +12,11 @@
  * whose load changes during the run skews it less. CPU per message (user + system, all
  * threads) is printed for both: unlike msgs/s it hardly depends on what else the machine runs.
  *
+ * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
+ * signature with the standardwebhooks library) to message.sent, and prints how many webhook
+ * events reached it per second while the outbox was sending, beside the send rate, and when the
+ * last one arrived.
+ *
  * --postfix also measures Postfix as a relay in the same run, after the bare pool, against the
  * same sink (bench/postfix-relay.ts): a private Postfix instance (own config, queue and data
  * dirs under a temp dir; root only) takes the same N messages from a 20-connection nodemailer
@@ -29,6 +34,7 @@ import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { body, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs, userCpuMs } from './peers.js';
 import { measurePostfixRelay } from './postfix-relay.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhook-receiver.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
@@ -41,6 +47,7 @@ const CONCURRENCY = Number(arg('concurrency', '64'));
 const PG_URL = arg('postgres', '');
 const SKIP_BASELINE = process.argv.includes('--skip-baseline');
 const POSTFIX = process.argv.includes('--postfix');
+const WEBHOOKS = process.argv.includes('--webhooks');
 const POOL = 20;
 
 async function baseline(port: number, sinkPid: number): Promise<{ rate: number; cpuPerMsg: number; sinkCpuPerMsg: number }> {
@@ -84,6 +91,7 @@ async function main() {
   const sink = await startSink();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
   let pgDb: string | undefined;
+  let receiver: WebhookReceiver | undefined;
   try {
     const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const port = await freePort();
@@ -111,6 +119,8 @@ async function main() {
       MAILROOM_MAIL_FROM_ADDRESS: 'bench@example.com',
       MAILROOM_MAIL_FROM_NAME: 'Bench',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      // The webhook receiver listens on loopback: allow it (the network policy refuses loopback otherwise).
+      ...(WEBHOOKS ? { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } : {}),
     };
     const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
     if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
@@ -129,6 +139,12 @@ async function main() {
     const s = servers[0];
     const patched = await post(port, key, `/api/v1/servers/${s.id}`, { smtp: { maxConnections: POOL }, version: s.version }, 'PATCH');
     if (patched.status !== 200) throw new Error(`could not set maxConnections: ${patched.body}`);
+    if (WEBHOOKS) {
+      receiver = await startWebhookReceiver();
+      const endpoint = await post(port, key, '/api/v1/webhooks', { url: receiver.url, events: ['message.sent'] });
+      if (endpoint.status !== 201) throw new Error(`could not create the webhook endpoint: ${endpoint.body}`);
+      receiver.secrets = [JSON.parse(endpoint.body).secret];
+    }
 
     // Warm-up (JIT, lazily loaded modules, first pool connections): not timed.
     const WARMUP = 300;
@@ -142,7 +158,9 @@ async function main() {
     const pgCpu0 = databaseUrl ? userCpuMs('postgres') : undefined;
     const pgDbCpu0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
     const clientCpu0 = process.cpuUsage();
+    const hooks0 = receiver?.received.length ?? 0;
     const t0 = performance.now();
+    const t0Wall = Date.now();
     let next = 0;
     let failures = 0;
     const worker = async () => {
@@ -174,6 +192,8 @@ async function main() {
       await new Promise((r) => setTimeout(r, 20));
     }
     const e2eSecs = (performance.now() - t0) / 1000;
+    const e2eEndWall = Date.now();
+    const hooksDuring = (receiver?.received.length ?? 0) - hooks0;
     const childCpu1 = cpuMs(child.pid as number);
     const threads1 = threadCpuMs(child.pid as number);
     const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / N;
@@ -182,6 +202,22 @@ async function main() {
     await counter?.end();
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / N;
+    // Every event of the timed messages must arrive; then the receiver's clock says how fast.
+    let hooksLine = '';
+    if (receiver) {
+      const r = receiver;
+      const deadline = Date.now() + 300_000;
+      while (r.received.length < WARMUP + N - failures && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+      const timed = r.received.slice(hooks0);
+      const lastAt = timed.length ? timed[timed.length - 1].receivedAt : t0Wall;
+      const allSecs = (lastAt - t0Wall) / 1000;
+      const unverified = r.received.filter((w) => w.verifiedWith.length !== 1).length;
+      const dup = r.received.length - new Set(r.received.map((w) => w.id)).size;
+      hooksLine =
+        `webhooks:      ${(hooksDuring / e2eSecs).toFixed(0)} events/s delivered while the outbox sent ${(N / e2eSecs).toFixed(0)} msgs/s (${hooksDuring} of ${N} events within those ${e2eSecs.toFixed(2)} s); ` +
+        `all ${timed.length} delivered ${allSecs.toFixed(2)} s after the first accept (${(timed.length / allSecs).toFixed(0)} events/s), the last ${((lastAt - e2eEndWall) / 1000).toFixed(2)} s after the last message was sent; ` +
+        `signatures not verified: ${unverified}, repeated webhook-ids: ${dup}`;
+    }
     const rss = peakRssMiB(child.pid as number);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -196,6 +232,7 @@ async function main() {
       `messages: ${N} (~2 KB), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}`,
       `accept:        ${(N / acceptSecs).toFixed(0)} msgs/s  (p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, non-202: ${failures})`,
       `end-to-end:    ${e2e.toFixed(0)} msgs/s  (${sent - WARMUP} delivered to smtp-sink in ${e2eSecs.toFixed(2)} s, after ${WARMUP} untimed warm-up messages)`,
+      hooksLine,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
       `Mailroom CPU:  ${mailroomCpu === undefined ? 'n/a' : `${mailroomCpu.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
       `  by thread (ms per message): ${threadCpuLine(threads0, threads1, N) || 'n/a'}`,
@@ -223,6 +260,7 @@ async function main() {
       await c.end();
     }
     agent.destroy();
+    await receiver?.stop();
   }
 }
 

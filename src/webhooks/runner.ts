@@ -27,6 +27,11 @@ export interface WebhookRunnerOptions {
 }
 
 const REAP_EVERY_MS = 10_000;
+/**
+ * After a wake-up (an event committed, a request finished), let more of the same gather this
+ * long: one fan-out and one claim for a burst, not one transaction (and one fsync) each.
+ */
+const GATHER_MS = 10;
 
 /** Signing keys of one endpoint version (decrypting them once, not per request). */
 interface EndpointKeys {
@@ -49,6 +54,10 @@ export class WebhookRunner extends ClaimLoop {
   private perEndpoint = new Map<string, number>();
   private keys = new Map<string, EndpointKeys>();
   private lastReap = 0;
+  /** The journal may hold unread entries (an event was journaled here, or a poll came: other processes'). */
+  private journalUnread = true;
+  /** The last round filled an endpoint's room: more is due behind it. */
+  private backlog = false;
 
   constructor(private readonly opts: WebhookRunnerOptions) {
     const o = { maxInFlight: opts.maxInFlight ?? 64, perEndpoint: opts.perEndpoint ?? 16, leaseMs: opts.leaseMs ?? 45_000, pollMs: opts.pollMs ?? 1_000 };
@@ -65,10 +74,18 @@ export class WebhookRunner extends ClaimLoop {
     if (!this.opts.capabilities.multiWriter) await this.ctx.store.repos.webhookDeliveries.releaseExpiredLeases(Number.MAX_SAFE_INTEGER);
   }
 
-  protected next(started: number) {
-    // Something started: a backlog may be waiting behind the per-endpoint limit, so claim again
-    // as soon as a request finishes; otherwise wait for a wake-up or the next poll.
-    return { idle: true as const, untilSlotFrees: started > 0 || this.inFlight.size >= this.o.maxInFlight };
+  /** This process journaled an event: fan it out soon (other processes' events are found by the poll). */
+  override wake(): void {
+    this.journalUnread = true;
+    super.wake();
+  }
+
+  protected next() {
+    // A backlog waits behind the per-endpoint limit: claim again as requests finish, a few at a
+    // time; otherwise wait for a wake-up or the next poll (which also looks at the journal).
+    const untilSlotFrees = this.backlog || this.inFlight.size >= this.o.maxInFlight;
+    if (!untilSlotFrees) this.journalUnread = true;
+    return { idle: true as const, untilSlotFrees, gatherMs: GATHER_MS };
   }
 
   /** Fans out the journal, then claims and starts what is due per endpoint. Returns the entries read and requests started. */
@@ -85,15 +102,28 @@ export class WebhookRunner extends ClaimLoop {
       this.claimsInDoubt = false;
     }
     let work = 0;
-    for (let read = FAN_OUT_BATCH; read === FAN_OUT_BATCH; ) {
-      read = await fanOut(this.ctx);
-      work += read;
+    // Only when something may be unread: an empty look is still a transaction (and an fsync).
+    if (this.journalUnread) {
+      // Cleared first: an event journaled during the fan-out sets it again for the next round.
+      this.journalUnread = false;
+      for (let read = FAN_OUT_BATCH; read === FAN_OUT_BATCH; ) {
+        read = await fanOut(this.ctx);
+        work += read;
+      }
     }
-    if (this.inFlight.size >= this.o.maxInFlight) return work;
+    this.backlog = false;
+    if (this.inFlight.size >= this.o.maxInFlight) {
+      this.backlog = true;
+      return work;
+    }
     for (const endpointId of await repos.webhookDeliveries.dueEndpoints(now)) {
       const room = Math.min(this.o.perEndpoint - (this.perEndpoint.get(endpointId) ?? 0), this.o.maxInFlight - this.inFlight.size);
-      if (room <= 0) continue;
+      if (room <= 0) {
+        this.backlog = true;
+        continue;
+      }
       const claimed = await this.ctx.store.grouped((r) => r.webhookDeliveries.claim({ endpointId, owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room }));
+      if (claimed.length === room) this.backlog = true;
       if (!claimed.length) continue;
       const endpoint = await repos.webhookEndpoints.get(endpointId);
       for (const d of claimed) this.startDelivery(d, endpoint);
@@ -104,19 +134,25 @@ export class WebhookRunner extends ClaimLoop {
 
   private startDelivery(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined): void {
     this.perEndpoint.set(d.endpointId, (this.perEndpoint.get(d.endpointId) ?? 0) + 1);
-    const done = () => {
+    let released = false;
+    // The receiver's slot frees as soon as it has answered; recording the answer (a group
+    // commit) goes on beside the next requests, within the process-wide limit.
+    const release = () => {
+      if (released) return;
+      released = true;
       const left = (this.perEndpoint.get(d.endpointId) ?? 1) - 1;
       if (left > 0) this.perEndpoint.set(d.endpointId, left);
       else this.perEndpoint.delete(d.endpointId);
+      if (this.backlog) super.wake();
     };
     this.track(
       d.id,
-      () => this.deliver(d, endpoint).finally(done),
+      () => this.deliver(d, endpoint, release).finally(release),
       (err) => this.opts.logger.error({ err, deliveryId: d.id, endpointId: d.endpointId }, 'webhook delivery bookkeeping failed; the delivery goes back to the queue'),
     );
   }
 
-  private async deliver(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined): Promise<void> {
+  private async deliver(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined, answered: () => void): Promise<void> {
     // Deleted since the claim: its deliveries went with it.
     if (!endpoint) return;
     const keys = await this.keysOf(endpoint);
@@ -124,6 +160,7 @@ export class WebhookRunner extends ClaimLoop {
     const signing = keys.previous && keys.rotationEndsAt !== null && keys.rotationEndsAt > now ? [keys.current, keys.previous] : [keys.current];
     const body = webhookBody(d.event);
     const answer = await this.opts.transport.send(keys.url, webhookHeaders(signing, d.eventId, now, body), body);
+    answered();
     const recorded = await this.untilStoreAnswers(d.leaseUntil, () => recordAttempt(this.ctx, this.owner, d, answer));
     if (!recorded.recorded) this.opts.logger.warn({ deliveryId: d.id }, 'lost the lease on a webhook delivery before recording its attempt; another worker has it');
     if (recorded.disabled) this.opts.logger.warn({ endpointId: d.endpointId, reason: recorded.disabled }, 'webhook endpoint switched off');

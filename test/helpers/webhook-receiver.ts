@@ -15,6 +15,8 @@ export interface ReceivedWebhook {
   verifiedWith: number[];
   /** The status the receiver answered. */
   status: number;
+  /** When it arrived (Date.now()). */
+  receivedAt: number;
 }
 
 export interface ReceiverReply {
@@ -83,7 +85,7 @@ export async function startWebhookReceiver(port0 = 0): Promise<WebhookReceiver> 
           } catch {
             // recorded as is
           }
-          const w: ReceivedWebhook = { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body, type: parsed.type ?? '', data: parsed.data, verifiedWith, status: 0 };
+          const w: ReceivedWebhook = { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body, type: parsed.type ?? '', data: parsed.data, verifiedWith, status: 0, receivedAt: Date.now() };
           const answer = r.reply(w);
           w.status = answer.status;
           r.received.push(w);

@@ -81,7 +81,9 @@ await describeEachDialect('webhooks: signed events from real deliveries', (diale
     // Nothing unsigned or badly signed ever reached the receiver.
     expect(receiver.received.every((w) => w.verifiedWith.length === 1)).toBe(true);
 
-    // The log says the same: one successful attempt each, with the receiver's status.
+    // The log says the same: one successful attempt each, with the receiver's status (recorded
+    // just after the receiver answered).
+    await expect.poll(async () => (await api('GET', `/webhooks/${endpoint.id}/deliveries?status=succeeded`)).json().items.length, { timeout: 10_000 }).toBe(3);
     const log = (await api('GET', `/webhooks/${endpoint.id}/deliveries`)).json();
     expect(log.items.map((i: { eventType: string }) => i.eventType).sort()).toEqual(['message.deferred', 'message.failed', 'message.sent']);
     for (const item of log.items) expect(item).toMatchObject({ status: 'succeeded', attemptCount: 1, lastStatusCode: 204 });

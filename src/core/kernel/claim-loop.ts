@@ -6,8 +6,11 @@ export const STORE_AWAY_PAUSE_MS = 1_000;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** What the loop does after a round: go again after `pauseMs` (0: at once), or idle until woken, polled or (if asked) a slot frees. */
-export type NextRound = { pauseMs: number } | { idle: true; untilSlotFrees: boolean };
+/**
+ * What the loop does after a round: go again after `pauseMs` (0: at once), or idle until woken,
+ * polled or (if asked) a slot frees, then let more work gather for `gatherMs`.
+ */
+export type NextRound = { pauseMs: number } | { idle: true; untilSlotFrees: boolean; gatherMs?: number };
 
 /**
  * The loop the queue workers share (the outbox dispatcher, the webhook runner): a round claims
@@ -140,6 +143,7 @@ export abstract class ClaimLoop {
         if (next.untilSlotFrees && this.inFlight.size) void Promise.race([...this.inFlight]).then(() => this.wakeUp?.());
       });
       this.wakeUp = null;
+      if (next.gatherMs && this.running) await sleep(next.gatherMs);
     }
   }
 }

@@ -1,11 +1,24 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DeliveryCounts, StoredEndpoint, WebhookEndpointRepository } from '../../core/webhooks/ports.js';
 import { flag, fromJson, toJson } from '../json.js';
+import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import type { WebhookEndpointsTable } from '../schema/webhooks.js';
 
 /** While successes stream in, last_success_at is rewritten at most this often (one row every delivery would share). */
 const SUCCESS_TIME_RESOLUTION_MS = 10_000;
+
+// Once per successful delivery: compiled once, prepared on PostgreSQL.
+const endStreak = queryTemplate<'now' | 'id'>((db, slot) =>
+  db.updateTable('webhook_endpoints').set({ consecutive_failures: 0, first_failure_at: null, last_success_at: slot('now') }).where('id', '=', slot('id')).where('consecutive_failures', '>', 0),
+);
+const noteSuccess = queryTemplate<'now' | 'id' | 'before'>((db, slot) =>
+  db
+    .updateTable('webhook_endpoints')
+    .set({ last_success_at: slot('now') })
+    .where('id', '=', slot('id'))
+    .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', slot('before'))])),
+);
 
 function toEndpoint(r: Selectable<WebhookEndpointsTable>): StoredEndpoint {
   return {
@@ -104,14 +117,8 @@ export function webhookEndpointsRepository(db: Kysely<DB>): WebhookEndpointRepos
       return r && toEndpoint(r);
     },
     async recordSuccess(id, now) {
-      const ended = await db.updateTable('webhook_endpoints').set({ consecutive_failures: 0, first_failure_at: null, last_success_at: now }).where('id', '=', id).where('consecutive_failures', '>', 0).executeTakeFirst();
-      if (Number(ended.numUpdatedRows) > 0) return true;
-      await db
-        .updateTable('webhook_endpoints')
-        .set({ last_success_at: now })
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', now - SUCCESS_TIME_RESOLUTION_MS)]))
-        .execute();
+      if (Number((await endStreak(db, { now, id })).numAffectedRows ?? 0) > 0) return true;
+      await noteSuccess(db, { now, id, before: now - SUCCESS_TIME_RESOLUTION_MS });
       return false;
     },
     async disable(id, reason, now) {
