@@ -16,7 +16,7 @@ export function ShownOnce({ title, value, label, note, onDone, testId }: { title
         <code className="secret" aria-label={label}>
           {value}
         </code>
-        <CopyButton text={value} label={`Copy ${label.toLowerCase()}`} />
+        <CopyButton text={value} label={`Copy: ${title}`} />
         <button type="button" className="btn btn-small" onClick={onDone}>
           Done
         </button>
