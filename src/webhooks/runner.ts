@@ -32,6 +32,8 @@ const REAP_EVERY_MS = 10_000;
  * long: one fan-out and one claim for a burst, not one transaction (and one fsync) each.
  */
 const GATHER_MS = 10;
+/** Deliveries claimed ahead, all endpoints together, per request slot of the process. */
+const MAX_HELD_PER_SLOT = 4;
 
 /** Signing keys of one endpoint version (decrypting them once, not per request). */
 interface EndpointKeys {
@@ -58,6 +60,11 @@ export class WebhookRunner extends ClaimLoop {
   private journalUnread = true;
   /** The last round filled an endpoint's room: more is due behind it. */
   private backlog = false;
+  /** Deliveries claimed ahead per endpoint, started as its slots free (no database round trip between two requests). */
+  private waiting = new Map<string, { d: ClaimedDelivery; endpoint: StoredEndpoint | undefined }[]>();
+  /** How long each endpoint has been taking to answer (moving average, ms): how far ahead it is safe to claim. */
+  private answerMs = new Map<string, number>();
+  private stopping = false;
 
   constructor(private readonly opts: WebhookRunnerOptions) {
     const o = { maxInFlight: opts.maxInFlight ?? 64, perEndpoint: opts.perEndpoint ?? 16, leaseMs: opts.leaseMs ?? 45_000, pollMs: opts.pollMs ?? 1_000 };
@@ -80,10 +87,20 @@ export class WebhookRunner extends ClaimLoop {
     super.wake();
   }
 
+  /** Stops, then gives back what was claimed ahead and never started (another worker may send it at once). */
+  override async stop(): Promise<void> {
+    this.stopping = true;
+    await super.stop();
+    const held = [...this.waiting.values()].reduce((n, q) => n + q.length, 0);
+    this.waiting.clear();
+    if (!held) return;
+    await this.ctx.store.repos.webhookDeliveries.releaseLeasesOf(this.owner, [], this.ctx.clock.now()).catch((err) => this.opts.logger.warn({ err }, 'could not return claimed webhook deliveries at stop; their lease returns them'));
+  }
+
   protected next() {
     // A backlog waits behind the per-endpoint limit: claim again as requests finish, a few at a
     // time; otherwise wait for a wake-up or the next poll (which also looks at the journal).
-    const untilSlotFrees = this.backlog || this.inFlight.size >= this.o.maxInFlight;
+    const untilSlotFrees = this.backlog || this.waiting.size > 0 || this.inFlight.size >= this.o.maxInFlight;
     if (!untilSlotFrees) this.journalUnread = true;
     return { idle: true as const, untilSlotFrees, gatherMs: GATHER_MS };
   }
@@ -98,6 +115,8 @@ export class WebhookRunner extends ClaimLoop {
       if (n) this.opts.logger.warn({ count: n }, 'returned webhook deliveries whose worker lease ended to the queue');
     }
     if (this.claimsInDoubt) {
+      // What was claimed ahead goes back with them: none of it has been sent.
+      this.waiting.clear();
       await repos.webhookDeliveries.releaseLeasesOf(this.owner, [...this.inFlightIds], now);
       this.claimsInDoubt = false;
     }
@@ -112,24 +131,50 @@ export class WebhookRunner extends ClaimLoop {
       }
     }
     this.backlog = false;
-    if (this.inFlight.size >= this.o.maxInFlight) {
-      this.backlog = true;
-      return work;
-    }
+    for (const endpointId of [...this.waiting.keys()]) work += this.pump(endpointId);
+    const heldAll = () => [...this.waiting.values()].reduce((n, q) => n + q.length, 0);
     for (const endpointId of await repos.webhookDeliveries.dueEndpoints(now)) {
-      const room = Math.min(this.o.perEndpoint - (this.perEndpoint.get(endpointId) ?? 0), this.o.maxInFlight - this.inFlight.size);
-      if (room <= 0) {
+      const active = this.perEndpoint.get(endpointId) ?? 0;
+      const held = this.waiting.get(endpointId)?.length ?? 0;
+      const want = Math.min(this.o.perEndpoint + this.claimAhead(endpointId) - active - held, MAX_HELD_PER_SLOT * this.o.maxInFlight - heldAll(), this.o.maxInFlight - this.inFlight.size + this.claimAhead(endpointId));
+      if (want <= 0) {
         this.backlog = true;
         continue;
       }
-      const claimed = await this.ctx.store.grouped((r) => r.webhookDeliveries.claim({ endpointId, owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room }));
-      if (claimed.length === room) this.backlog = true;
+      const claimed = await this.ctx.store.grouped((r) => r.webhookDeliveries.claim({ endpointId, owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: want }));
+      if (claimed.length === want) this.backlog = true;
       if (!claimed.length) continue;
       const endpoint = await repos.webhookEndpoints.get(endpointId);
-      for (const d of claimed) this.startDelivery(d, endpoint);
-      work += claimed.length;
+      const queue = this.waiting.get(endpointId) ?? [];
+      for (const d of claimed) queue.push({ d, endpoint });
+      this.waiting.set(endpointId, queue);
+      work += claimed.length + this.pump(endpointId);
     }
     return work;
+  }
+
+  /**
+   * How many deliveries beyond its free slots to claim for an endpoint: none until it has
+   * answered once, then as many as it works off in a third of the lease at its recent pace
+   * (at most three rounds of its slots), so nothing claimed waits here past its lease.
+   */
+  private claimAhead(endpointId: string): number {
+    const ms = this.answerMs.get(endpointId);
+    if (ms === undefined) return 0;
+    return Math.min(3 * this.o.perEndpoint, Math.floor(((this.o.leaseMs / 3) * this.o.perEndpoint) / Math.max(ms, 1)));
+  }
+
+  /** Starts the endpoint's claimed deliveries while it has free slots; returns how many. */
+  private pump(endpointId: string): number {
+    const queue = this.waiting.get(endpointId);
+    let started = 0;
+    while (!this.stopping && queue?.length && (this.perEndpoint.get(endpointId) ?? 0) < this.o.perEndpoint && this.inFlight.size < this.o.maxInFlight) {
+      const { d, endpoint } = queue.shift()!;
+      this.startDelivery(d, endpoint);
+      started++;
+    }
+    if (queue && !queue.length) this.waiting.delete(endpointId);
+    return started;
   }
 
   private startDelivery(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined): void {
@@ -143,7 +188,9 @@ export class WebhookRunner extends ClaimLoop {
       const left = (this.perEndpoint.get(d.endpointId) ?? 1) - 1;
       if (left > 0) this.perEndpoint.set(d.endpointId, left);
       else this.perEndpoint.delete(d.endpointId);
-      if (this.backlog) super.wake();
+      this.pump(d.endpointId);
+      // Claim more before what was claimed ahead runs out.
+      if (this.backlog && (this.waiting.get(d.endpointId)?.length ?? 0) < this.o.perEndpoint) super.wake();
     };
     this.track(
       d.id,
@@ -160,6 +207,8 @@ export class WebhookRunner extends ClaimLoop {
     const signing = keys.previous && keys.rotationEndsAt !== null && keys.rotationEndsAt > now ? [keys.current, keys.previous] : [keys.current];
     const body = webhookBody(d.event);
     const answer = await this.opts.transport.send(keys.url, webhookHeaders(signing, d.eventId, now, body), body);
+    const pace = this.answerMs.get(d.endpointId);
+    this.answerMs.set(d.endpointId, pace === undefined ? answer.durationMs : pace * 0.8 + answer.durationMs * 0.2);
     answered();
     const recorded = await this.untilStoreAnswers(d.leaseUntil, () => recordAttempt(this.ctx, this.owner, d, answer));
     if (!recorded.recorded) this.opts.logger.warn({ deliveryId: d.id }, 'lost the lease on a webhook delivery before recording its attempt; another worker has it');
