@@ -99,6 +99,10 @@ await describeEachDialect('webhook endpoints', (dialect) => {
     await t.restart({ MAILROOM_ALLOW_PRIVATE_HOSTS: '10.9.9.9' });
     runner = await t.app.startWebhooks({ loop: false });
     expect((await create({ url: `http://localhost:${port}/hook`, events: EVENTS })).statusCode).toBe(403);
+    // 127.0.0.1 itself, once it is not allow-listed: refused at save with the class named.
+    const loopback = (await create({ url: `http://127.0.0.1:${port}/hook`, events: EVENTS })).json().error;
+    expect(loopback).toMatchObject({ code: 'MAILROOM_E_TARGET_NOT_ALLOWED', details: { address: '127.0.0.1', class: 'loopback' } });
+    expect(loopback.message).toBe('127.0.0.1 resolves to 127.0.0.1 (loopback): webhooks may not be sent there. If the receiver is an internal service, add it to MAILROOM_ALLOW_PRIVATE_HOSTS (an address, CIDR range or host name).');
     const before = receiver.received.length;
     const { deliveryId } = (await api('POST', `/webhooks/${e.id}/test`)).json();
     await runner.drain();
