@@ -25,6 +25,11 @@
  * (the parse is reused per template version). The untemplated phases send the very subject,
  * HTML and text such a render produces, as plain fields: same size, same MIME, no rendering.
  * The ratio templated / untemplated (their mean) is the cost of rendering.
+ *
+ * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
+ * signature with the standardwebhooks library) to message.sent, and prints how many webhook
+ * events reached it per second while the outbox was sending, beside the send rate, and when the
+ * last one arrived.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +40,7 @@ import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { body, cpuMs, freePort, peakRssMiB, startSink, userCpuMs } from './peers.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhook-receiver.js';
 import { poster, runPhase, type PhaseResult } from './phase.js';
 import { measurePostfixRelay } from './postfix-relay.js';
 
@@ -50,6 +56,7 @@ const PG_URL = arg('postgres', '');
 const SKIP_BASELINE = process.argv.includes('--skip-baseline');
 const POSTFIX = process.argv.includes('--postfix');
 const TEMPLATE = process.argv.includes('--template');
+const WEBHOOKS = process.argv.includes('--webhooks');
 const POOL = 20;
 
 /** The templated message of --template: a password reset, English and German alternately. */
@@ -111,6 +118,7 @@ async function main() {
   let closeHttp = () => {};
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
   let pgDb: string | undefined;
+  let receiver: WebhookReceiver | undefined;
   try {
     const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const port = await freePort();
@@ -138,6 +146,8 @@ async function main() {
       MAILROOM_MAIL_FROM_ADDRESS: 'bench@example.com',
       MAILROOM_MAIL_FROM_NAME: 'Bench',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      // The webhook receiver listens on loopback: allow it (the network policy refuses loopback otherwise).
+      ...(WEBHOOKS ? { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } : {}),
     };
     const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
     if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
@@ -159,6 +169,12 @@ async function main() {
     const s = servers[0];
     const patched = await post(`/api/v1/servers/${s.id}`, { smtp: { maxConnections: POOL }, version: s.version }, 'PATCH');
     if (patched.status !== 200) throw new Error(`could not set maxConnections: ${patched.body}`);
+    if (WEBHOOKS) {
+      receiver = await startWebhookReceiver();
+      const endpoint = await post('/api/v1/webhooks', { url: receiver.url, events: ['message.sent'] });
+      if (endpoint.status !== 201) throw new Error(`could not create the webhook endpoint: ${endpoint.body}`);
+      receiver.secrets = [JSON.parse(endpoint.body).secret];
+    }
 
     // What --template's untemplated phases send: the very parts a render of the templated message makes.
     const rendered = TEMPLATE ? await renderedLike(post) : undefined;
@@ -192,11 +208,33 @@ async function main() {
     const pgCpu0 = databaseUrl ? userCpuMs('postgres') : undefined;
     const pgDbCpu0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
     const clientCpu0 = process.cpuUsage();
+    const hooks0 = receiver?.received.length ?? 0;
+    const t0Wall = Date.now();
     const phases: [string, PhaseResult][] = [];
     for (const [name, payload] of TEMPLATE ? ([['untemplated', untemplated], ['templated', templated], ['untemplated', untemplated]] as const) : ([['plain', plain]] as const)) {
       phases.push([name, await runPhase({ post, pid: child.pid as number, n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count() })]);
     }
     const M = N * phases.length;
+    const e2eEndWall = Date.now();
+    const hooksDuring = (receiver?.received.length ?? 0) - hooks0;
+    const failures = phases.reduce((sum, [, r]) => sum + r.failures, 0);
+    // Every event of the timed messages must arrive; then the receiver's clock says how fast.
+    let hooksLine = '';
+    if (receiver) {
+      const r = receiver;
+      const e2eSecs = (e2eEndWall - t0Wall) / 1000;
+      const deadline = Date.now() + 300_000;
+      while (r.received.length < warm + M - failures && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+      const timed = r.received.slice(hooks0);
+      const lastAt = timed.length ? timed[timed.length - 1].receivedAt : t0Wall;
+      const allSecs = (lastAt - t0Wall) / 1000;
+      const unverified = r.received.filter((w) => w.verifiedWith.length !== 1).length;
+      const dup = r.received.length - new Set(r.received.map((w) => w.id)).size;
+      hooksLine =
+        `webhooks:      ${(hooksDuring / e2eSecs).toFixed(0)} events/s delivered while the outbox sent ${(M / e2eSecs).toFixed(0)} msgs/s (${hooksDuring} of ${M} events within those ${e2eSecs.toFixed(2)} s); ` +
+        `all ${timed.length} delivered ${allSecs.toFixed(2)} s after the first accept (${(timed.length / allSecs).toFixed(0)} events/s), the last ${((lastAt - e2eEndWall) / 1000).toFixed(2)} s after the last message was sent; ` +
+        `signatures not verified: ${unverified}, repeated webhook-ids: ${dup}`;
+    }
     const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / M;
     const pgCpu1 = databaseUrl ? userCpuMs('postgres') : undefined;
     const pgDbCpu1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
@@ -221,6 +259,7 @@ async function main() {
       `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
       ...phases.flatMap(([name, r]) => phaseLines(name, r)),
       TEMPLATE ? templateRatio(phases) : '',
+      hooksLine,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
       `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
       pgCpu0 === undefined || pgCpu1 === undefined
@@ -237,6 +276,7 @@ async function main() {
     ];
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
   } finally {
+    await receiver?.stop();
     sink.stop();
     rmSync(dataDir, { recursive: true, force: true });
     if (pgDb) {

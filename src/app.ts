@@ -38,6 +38,9 @@ import { createErrorTranslator } from './store/driver-errors.js';
 import { createStore } from './store/store.js';
 import { BUILTIN_TEMPLATES } from './templates/builtin/index.js';
 import { liquidTemplateEngine } from './templates/engine.js';
+import { httpTransport } from './webhooks/http-transport.js';
+import { webhookTargetGuard } from './webhooks/target-guard.js';
+import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhooks/worker.js';
 
 /** Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections). */
 const GROUP_COMMIT_LANES_PG = 4;
@@ -45,6 +48,8 @@ const GROUP_COMMIT_LANES_PG = 4;
 export const DIAGNOSTICS_PER_MINUTE = 10;
 /** Test messages per principal and minute: enough to test every account, not a spam cannon. */
 export const TEST_EMAILS_PER_MINUTE = 30;
+/** Webhook test events per principal and minute. */
+export const WEBHOOK_TESTS_PER_MINUTE = 30;
 
 /**
  * A running Mailroom: the one place where ports meet adapters. Entry points receive `ports`
@@ -69,6 +74,8 @@ export interface App {
   startWorkers(): Promise<void>;
   /** Adds and starts the delivery worker with this tuning (tests and the bench drive it). */
   startDelivery(tuning?: DeliveryTuning): Promise<DeliveryWorker['dispatcher']>;
+  /** Adds and starts the webhook worker with this tuning (tests and the bench drive it). */
+  startWebhooks(tuning?: WebhookTuning): Promise<WebhookWorker['runner']>;
   /** Re-encrypts every stored secret under a new master key (`mailroom rotate-key`). */
   rotateMasterKey(): ReturnType<typeof rotateMasterKey>;
   close(): Promise<void>;
@@ -118,6 +125,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const metrics = prometheusMetrics({ ctx, logger });
     closers.push(async () => metrics.close());
     const now = () => clock.now();
+    // Diagnostics and webhooks connect where admins point them: one policy says where they may.
+    const networkPolicy = compileNetworkPolicy(config.allowPrivateHosts);
     const ports: Ports = {
       config,
       logger,
@@ -128,7 +137,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       apiKeyCache: new ApiKeyCache(now),
       diagnostics: {
         runner: socketDiagnosticsRunner,
-        policy: compileNetworkPolicy(config.allowPrivateHosts),
+        policy: networkPolicy,
         limiter: new RateWindow(DIAGNOSTICS_PER_MINUTE, 60_000, now, 'diagnostics'),
         resolvePassword: (repos, account) => resolveAccountPassword(repos, account),
       },
@@ -137,6 +146,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       testEmailLimiter: new RateWindow(TEST_EMAILS_PER_MINUTE, 60_000, now, 'test messages'),
       previewPages: new PreviewPages(),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
+      webhooks: { guard: webhookTargetGuard(networkPolicy), testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events') },
     };
 
     const workers: Worker[] = [];
@@ -154,6 +164,9 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false) }, tuning);
     let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
     if (delivery) workers.push(delivery);
+    const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
+    let webhooks: WebhookWorker | undefined = config.runWorkers ? newWebhooks() : undefined;
+    if (webhooks) workers.push(webhooks);
 
     const app: App = {
       config,
@@ -174,6 +187,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         }
         await startWorker(delivery);
         return delivery.dispatcher;
+      },
+      async startWebhooks(tuning) {
+        if (!webhooks) {
+          webhooks = newWebhooks(tuning);
+          workers.push(webhooks);
+        }
+        await startWorker(webhooks);
+        return webhooks.runner;
       },
       rotateMasterKey: () => rotateMasterKey(database.db, keyring, config.dataDir, clock.now()),
       close: runClosers,

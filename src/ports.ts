@@ -7,6 +7,7 @@ import type { DiagnosticsDeps } from './core/probes/diagnostics.service.js';
 import type { DnsLookup } from './core/probes/spf.js';
 import type { DkimKeyTool } from './core/senders/dkim.js';
 import type { PreviewPages } from './http/preview-pages.js';
+import type { WebhookTargetGuard } from './core/webhooks/ports.js';
 import type { Logger } from './logger.js';
 
 /** Whether the store answers and its schema is current (/readyz). */
@@ -44,6 +45,8 @@ export interface Ports {
   previewPages: PreviewPages;
   /** The key file's path when its permissions let others read it (the setup banner says so). */
   keyFileTooOpen(): string | undefined;
+  /** Where webhook URLs may lead (the network policy), and test events per principal and minute. */
+  webhooks: { guard: WebhookTargetGuard; testLimiter: RateWindow };
 }
 
 /** Something that runs in the background of `mailroom start` / `mailroom worker`. */

@@ -1,9 +1,11 @@
 import type { ApiKeyRepository, LoginThrottleRepository, SessionRepository, UserRepository } from './access/ports.js';
 import type { AuditRepository } from './kernel/audit.js';
+import type { EventJournalRepository } from './kernel/event-journal.js';
 import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
 import type { LayoutRepository, TemplateRepository } from './templates/ports.js';
+import type { WebhookDeliveryRepository, WebhookEndpointRepository } from './webhooks/ports.js';
 
 /**
  * The ports the core talks to, one repository per concept, each declared by the capability
@@ -26,6 +28,9 @@ export interface Repositories {
   dkimKeys: DkimKeyRepository;
   templates: TemplateRepository;
   layouts: LayoutRepository;
+  eventJournal: EventJournalRepository;
+  webhookEndpoints: WebhookEndpointRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SYSTEM_ACTOR } from '../core/kernel/audit.js';
 import { audit, type CoreContext } from '../core/context.js';
+import { ClaimLoop } from '../core/kernel/claim-loop.js';
 import { isMailroomError, isStoreUnavailable } from '../core/kernel/errors.js';
 import type { MessageStatus } from '../core/outbox/messages.js';
+import { journal } from '../core/kernel/event-journal.js';
 import type { MessageEvent, MessageStatusChanged } from '../core/kernel/message-events.js';
 import { newId } from '../core/kernel/ids.js';
 import type { AttemptRecord, AttemptWrite, ClaimedMessage } from '../core/outbox/ports.js';
@@ -38,116 +40,48 @@ export interface DispatcherOptions {
   pollMs?: number;
 }
 
+/** After a partial batch, wait this long before claiming again (see next()). */
+const CLAIM_GATHER_MS = 10;
+
 /**
  * The outbox worker: claims due messages in batches under a lease (PostgreSQL: FOR UPDATE
  * SKIP LOCKED, chosen by the capability flag), sends each through its account's pooled
  * transport, and records the outcome. A crashed worker's claims return to the queue when
  * their lease ends (with one process per SQLite file, at the next start).
  */
-/** After a partial batch, wait this long before claiming again (see run()). */
-const CLAIM_GATHER_MS = 10;
-/** While the store is unavailable, claim again after this pause. */
-const STORE_AWAY_PAUSE_MS = 1_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export class Dispatcher {
+export class Dispatcher extends ClaimLoop {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private running = false;
-  private inFlight = new Set<Promise<void>>();
-  /** Ids of the messages in flight (their leases are this worker's to keep). */
-  private inFlightIds = new Set<string>();
-  /** A claim failed with the store away: its commit may have gone through unanswered. */
-  private claimsInDoubt = false;
-  private wakeUp: (() => void) | null = null;
-  /** A wake-up that arrived while the loop was claiming: the next wait must not sleep through it. */
-  private wakeRequested = false;
-  private loop: Promise<void> | null = null;
   private lastReap = 0;
   private lastRenewal = 0;
   private readonly o: Required<Omit<DispatcherOptions, 'ctx' | 'capabilities' | 'logger' | 'deliverer'>>;
 
   constructor(private readonly opts: DispatcherOptions) {
-    this.o = { maxInFlight: opts.maxInFlight ?? 200, batchSize: opts.batchSize ?? 100, leaseMs: opts.leaseMs ?? 5 * 60_000, pollMs: opts.pollMs ?? 100 };
+    const o = { maxInFlight: opts.maxInFlight ?? 200, batchSize: opts.batchSize ?? 100, leaseMs: opts.leaseMs ?? 5 * 60_000, pollMs: opts.pollMs ?? 100 };
+    super(opts.ctx.clock, () => o.pollMs, (err) => opts.logger.error({ err }, 'outbox claim failed; retrying shortly'));
+    this.o = o;
   }
 
   private get ctx() {
     return this.opts.ctx;
   }
 
-  /** `loop: false` recovers claims but leaves claiming to drain() (tests driving a manual clock). */
-  async start(opts: { loop?: boolean } = {}): Promise<void> {
-    if (this.running) return;
+  protected async recover(): Promise<void> {
     // One process owns a SQLite file: whatever is still "sending" was claimed by a process that died.
     if (!this.opts.capabilities.multiWriter) await this.ctx.store.repos.messages.releaseExpiredLeases(Number.MAX_SAFE_INTEGER);
     this.lastRenewal = this.ctx.clock.now();
-    if (opts.loop === false) return;
-    this.running = true;
-    this.loop = this.run();
   }
 
-  /** Stops claiming, lets in-flight attempts finish and record their outcome. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+  protected next(claimed: number) {
+    const full = this.inFlight.size >= this.o.maxInFlight;
+    // A full batch means more is waiting: claim again at once. A partial one means the queue is
+    // drained: let new messages gather for a moment, so a busy API does not turn into one claim
+    // (and one commit) per accepted message. Full: wait for a finished attempt to free a slot.
+    if (claimed >= this.o.batchSize && !full) return { pauseMs: 0 };
+    if (claimed > 0 && !full) return { pauseMs: CLAIM_GATHER_MS };
+    return { idle: true as const, untilSlotFrees: full };
   }
 
-  /** Checks the queue now instead of at the next poll. */
-  wake(): void {
-    this.wakeRequested = true;
-    this.wakeUp?.();
-  }
-
-  /** Claims and delivers until nothing is due (tests with a manual clock call this). */
-  async drain(): Promise<void> {
-    for (;;) {
-      const claimed = await this.claimAndStart();
-      await Promise.allSettled([...this.inFlight]);
-      if (claimed === 0 && this.inFlight.size === 0) return;
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      // Whatever is committed from here on is seen by this claim or wakes the wait below.
-      this.wakeRequested = false;
-      try {
-        claimed = await this.claimAndStart();
-      } catch (err) {
-        // The store logs its outages once; here only wait for it instead of polling a dead database.
-        if (isStoreUnavailable(err)) {
-          this.claimsInDoubt = true;
-          await sleep(STORE_AWAY_PAUSE_MS);
-        } else this.opts.logger.error({ err }, 'outbox claim failed; retrying shortly');
-      }
-      if (!this.running) break;
-      const full = this.inFlight.size >= this.o.maxInFlight;
-      // A full batch means more is waiting: claim again at once. A partial one means the
-      // queue is drained: let new messages gather for a moment, so a busy API does not turn
-      // into one claim (and one commit) per accepted message.
-      if (claimed >= this.o.batchSize && !full) continue;
-      if (claimed > 0 && !full) {
-        await new Promise((r) => setTimeout(r, CLAIM_GATHER_MS));
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        if (this.wakeRequested) return resolve();
-        const timer = setTimeout(resolve, this.o.pollMs);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        // A finished attempt frees a slot: claim again right away when we were full.
-        if (full) void Promise.race([...this.inFlight]).then(() => this.wakeUp?.());
-      });
-      this.wakeUp = null;
-    }
-  }
-
-  private async claimAndStart(): Promise<number> {
+  protected async round(): Promise<number> {
     const repos = this.ctx.store.repos;
     const now = this.ctx.clock.now();
     if (now - this.lastReap > 5_000 || now < this.lastReap) {
@@ -175,18 +109,7 @@ export class Dispatcher {
     );
     if (claimed.length) this.ctx.events.publish(...claimed.map((m) => ({ type: 'message.claimed' as const, messageId: m.id, at: now, owner: this.owner })));
     for (const m of claimed) {
-      this.inFlightIds.add(m.id);
-      const p = this.deliver(m)
-        .catch((err) => {
-          // Back to the queue once the store answers again (see claimAndStart), not only when the lease ends.
-          if (isStoreUnavailable(err)) this.claimsInDoubt = true;
-          this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue');
-        })
-        .finally(() => {
-          this.inFlight.delete(p);
-          this.inFlightIds.delete(m.id);
-        });
-      this.inFlight.add(p);
+      this.track(m.id, () => this.deliver(m), (err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue'));
     }
     return claimed.length;
   }
@@ -198,9 +121,9 @@ export class Dispatcher {
     let target: SendTarget | null = null;
     if (!this.opts.deliverer.logOnly) {
       try {
-        target = await this.untilStoreAnswers(m, () => senderForAttempt(repos, m));
+        target = await this.untilStoreAnswers(m.leaseUntil, () => senderForAttempt(repos, m));
         const account = target.account;
-        const slot = await this.untilStoreAnswers(m, () => maySendNow(repos, account.id, now));
+        const slot = await this.untilStoreAnswers(m.leaseUntil, () => maySendNow(repos, account.id, now));
         if (!slot.allowed) {
           // Over a rate limit is not a failed attempt: wait for the window, count nothing.
           return this.finish(m, { status: 'deferred', nextAttemptAt: slot.retryAt, attemptCount: m.attemptCount, lastError: slot.reason, attempt: null, recipients: [] });
@@ -214,25 +137,6 @@ export class Dispatcher {
     const started = performance.now();
     const report = await this.opts.deliverer.send(target, { message: target ? this.senderOn(m, target) : m, recipients: m.pending.map((r) => r.address) });
     return this.record(m, target, report, performance.now() - started);
-  }
-
-  /**
-   * Runs a store operation for a claimed message again while the store is unavailable, as long
-   * as this worker runs and the message's lease lasts (past it, another worker may take the
-   * message over, so the lease decides, not this loop).
-   */
-  private async untilStoreAnswers<T>(m: ClaimedMessage, fn: () => Promise<T>): Promise<T> {
-    let pause = 250;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (err) {
-        const leaseLeft = (m.leaseUntil ?? 0) - this.ctx.clock.now();
-        if (!isStoreUnavailable(err) || !this.running || leaseLeft <= pause) throw err;
-        await sleep(pause);
-        pause = Math.min(pause * 2, STORE_AWAY_PAUSE_MS * 5);
-      }
-    }
   }
 
   /**
@@ -306,34 +210,49 @@ export class Dispatcher {
       ...w,
     };
     const final = write.status === 'failed' || write.status === 'expired';
+    const events = outcomeEvents(m, write);
     // The attempt happened: keep its outcome until the store takes it (else a retry sends it again).
-    const ok = await this.untilStoreAnswers(m, () => this.ctx.store.grouped(async (repos) => {
+    const ok = await this.untilStoreAnswers(m.leaseUntil, () => this.ctx.store.grouped(async (repos) => {
       const done = await repos.messages.completeAttempt(write);
+      if (!done) return false;
+      // In the same commit as the outcome: webhooks can never miss it, even after a crash.
+      await journal(repos.eventJournal, events);
       // Permanent failures and expiries are audited: someone may need to act on them.
-      if (done && final) {
+      if (final) {
         await audit(repos, this.ctx, SYSTEM_ACTOR, `message.${write.status}`, { type: 'message', id: m.id }, undefined, { status: write.status, lastError: write.lastError, attempts: write.attemptCount });
       }
-      return done;
+      return true;
     }));
     if (!ok) {
       this.opts.logger.warn({ messageId: m.id }, 'lost the lease on a message before recording its attempt; another worker has it');
       return;
     }
-    this.publishOutcome(m.id, write);
+    this.ctx.events.publish(...events);
     if (final) this.opts.logger.warn({ messageId: m.id, status: write.status, error: write.lastError }, `message ${write.status}`);
   }
+}
 
-  /** After the commit: the attempt (when there was one) and the message's new status. */
-  private publishOutcome(messageId: string, write: AttemptWrite): void {
-    const events: MessageEvent[] = [];
-    if (write.attempt) {
-      const a = write.attempt;
-      events.push({ type: 'message.attempted', messageId, at: write.now, outcome: a.outcome, durationMs: a.durationMs, accountId: a.accountId, possibleDuplicate: a.possibleDuplicate !== null });
-    }
-    const type = STATUS_EVENTS[write.status];
-    if (type) events.push({ type, messageId, at: write.now, reason: write.lastError, ...(write.status === 'deferred' ? { nextAttemptAt: write.nextAttemptAt } : {}) });
-    this.ctx.events.publish(...events);
+/** What an attempt's outcome tells: the attempt (when there was one) and the message's new status. */
+function outcomeEvents(m: ClaimedMessage, write: AttemptWrite): MessageEvent[] {
+  const events: MessageEvent[] = [];
+  const messageId = m.id;
+  if (write.attempt) {
+    const a = write.attempt;
+    events.push({ type: 'message.attempted', messageId, at: write.now, outcome: a.outcome, durationMs: a.durationMs, accountId: a.accountId, possibleDuplicate: a.possibleDuplicate !== null });
   }
+  const type = STATUS_EVENTS[write.status];
+  if (type) {
+    const recipients = write.recipients.map((r) => ({ address: r.address, status: r.status, code: r.code, enhancedCode: r.enhancedCode }));
+    events.push({
+      type,
+      messageId,
+      at: write.now,
+      reason: write.lastError,
+      ...(write.status === 'deferred' ? { nextAttemptAt: write.nextAttemptAt } : {}),
+      facts: { purpose: m.purpose, idempotencyKey: m.idempotencyKey, attemptCount: write.attemptCount, recipients },
+    });
+  }
+  return events;
 }
 
 /** The event each status an attempt can end in publishes. */

@@ -178,3 +178,92 @@ export type DiagnosticResult = Wire<CoreDiagnosticResult>;
 export type { CheckResult, CheckStatus, SetupGap, SetupStatus };
 /** GET /domains/:domain/check: MX, SPF, DKIM and DMARC as receivers see them. */
 export type DomainCheck = Wire<CoreDomainCheck>;
+
+// ---- Webhooks ----------------------------------------------------------------------------
+
+/** The events an endpoint may subscribe to in this version (docs/webhooks.md). */
+export type WebhookEventType = 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.cancelled';
+
+/** How an endpoint is doing: `failing` while attempts fail, `disabled` once switched off. */
+export interface WebhookHealth {
+  state: 'idle' | 'healthy' | 'failing' | 'disabled';
+  consecutiveFailures: number;
+  firstFailureAt: string | null;
+  lastFailureAt: string | null;
+  lastSuccessAt: string | null;
+  /** When Mailroom switches the endpoint off if every attempt keeps failing until then. */
+  autoDisableAt: string | null;
+  pending: number;
+  succeededLast24h: number;
+  failedLast24h: number;
+}
+
+/** GET /webhooks, /webhooks/:id: never the secret. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  events: WebhookEventType[];
+  enabled: boolean;
+  /** Why Mailroom switched it off (410 Gone, a long failing streak); null when an admin did, or it is on. */
+  disabledReason: string | null;
+  disabledAt: string | null;
+  /** Until then the previous secret signs too. */
+  rotationEndsAt: string | null;
+  health: WebhookHealth;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** POST /webhooks and /webhooks/:id/rotate-secret: the only answers that carry the secret. */
+export interface NewWebhookSecret extends WebhookEndpoint {
+  secret: string;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'failed';
+
+/** GET /webhooks/:id/deliveries: one event for this endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  status: WebhookDeliveryStatus;
+  attemptCount: number;
+  /** When the next attempt is due (pending deliveries). */
+  nextAttemptAt: string;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  replayOf: string | null;
+  replayedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export interface WebhookAttempt {
+  id: string;
+  deliveryId: string;
+  at: string;
+  durationMs: number;
+  outcome: 'succeeded' | 'failed';
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+/** GET /webhooks/:id/deliveries/:deliveryId: the delivery with what was sent and every attempt. */
+export interface WebhookDeliveryDetail extends WebhookDelivery {
+  /** The webhook-id header: the same on every attempt and replay. */
+  webhookId: string;
+  payload: unknown;
+  attempts: WebhookAttempt[];
+}
+
+/** POST /webhooks/:id/test. */
+export interface WebhookTestQueued {
+  eventId: string;
+  deliveryId: string;
+}

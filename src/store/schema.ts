@@ -4,10 +4,11 @@ import type { OutboxTables } from './schema/outbox.js';
 import type { RoutingTables } from './schema/routing.js';
 import type { SendersTables } from './schema/senders.js';
 import type { TemplateTables } from './schema/templates.js';
+import type { WebhooksTables } from './schema/webhooks.js';
 
 /**
  * The whole database as Kysely sees it: one interface per capability (schema/<capability>.ts),
  * joined here. Migration files keep their historical names (001_foundation …): the names are
  * recorded in each database's kysely_migration table and must never change.
  */
-export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & TemplateTables;
+export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & TemplateTables & WebhooksTables;

@@ -17,6 +17,9 @@ import { sendCountersRepository } from './repositories/send-counters.repository.
 import { messagesRepository } from './repositories/messages.repository.js';
 import { layoutsRepository } from './repositories/layouts.repository.js';
 import { templatesRepository } from './repositories/templates.repository.js';
+import { eventJournalRepository } from './repositories/event-journal.repository.js';
+import { webhookDeliveriesRepository } from './repositories/webhook-deliveries.repository.js';
+import { webhookEndpointsRepository } from './repositories/webhook-endpoints.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -42,6 +45,9 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     dkimKeys: dkimKeysRepository(db),
     templates: templatesRepository(db),
     layouts: layoutsRepository(db),
+    eventJournal: eventJournalRepository(db, caps),
+    webhookEndpoints: webhookEndpointsRepository(db),
+    webhookDeliveries: webhookDeliveriesRepository(db, caps),
   };
 }
 

@@ -101,6 +101,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
       '/templates',
       '/templates/password_reset',
       '/templates/layouts/default',
+      '/webhooks',
       '/no-such-page',
     ];
     for (const path of pages) {

@@ -17,3 +17,11 @@ export function assertHeaderSafe(field: string, value: string | undefined | null
 export function hasHeaderUnsafeChars(value: string): boolean {
   return FORBIDDEN.test(value);
 }
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/** Any C0 control character or DEL: nothing a one-line value (a URL, a description) may hold. */
+export function hasControlChars(value: string): boolean {
+  return CONTROL.test(value);
+}

@@ -55,6 +55,18 @@ export interface MessageStatusChanged extends EventBase {
   reason?: string | null;
   /** For message.deferred: when the next attempt is due. */
   nextAttemptAt?: number;
+  /** What applications are told about the message (the journal and webhooks carry it). */
+  facts?: MessageFacts;
+}
+
+/** The message as an application knows it, and what this change did to its recipients. */
+export interface MessageFacts {
+  purpose: string;
+  /** The application's own key for the message, when it gave one. */
+  idempotencyKey: string | null;
+  attemptCount: number;
+  /** The recipients this attempt tried and how each fared; empty when no attempt was made. */
+  recipients: { address: string; status: string; code: number | null; enhancedCode: string | null }[];
 }
 
 export type MessageEvent = MessageAccepted | MessageClaimed | MessageAttempted | MessageStatusChanged;

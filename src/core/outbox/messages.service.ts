@@ -3,8 +3,11 @@ import type { Actor } from '../kernel/audit.js';
 import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
+import { journal } from '../kernel/event-journal.js';
+import { parseInstant } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
-import { CANCELLABLE, envelopeRecipients, LAST_INSTANT, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type Submission } from './messages.js';
+import type { MessageEvent } from '../kernel/message-events.js';
+import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type Submission } from './messages.js';
 import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
 import { resolveRoute } from '../routing/routing.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
@@ -158,13 +161,6 @@ export function parseFilter(input: unknown): MessageFilter {
   onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction']);
   const statuses = d.status === undefined ? undefined : (Array.isArray(d.status) ? d.status : String(d.status).split(',')).map((s) => String(s).trim()).filter(Boolean);
   for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
-  const time = (field: string, v: unknown) => {
-    if (v === undefined || v === '') return undefined;
-    const t = typeof v === 'number' ? v : /^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
-    if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time or epoch milliseconds');
-    if (t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999');
-    return t;
-  };
   const direction = optStr('direction', d.direction);
   if (direction && direction !== 'in' && direction !== 'out') throw invalid('direction', 'must be "in" or "out"');
   return {
@@ -173,8 +169,8 @@ export function parseFilter(input: unknown): MessageFilter {
     accountId: optStr('accountId', d.accountId, { max: 40 }),
     q: optStr('q', d.q, { max: 200 }),
     recipient: optStr('recipient', d.recipient ?? d.to, { max: 320 }),
-    since: time('since', d.since),
-    until: time('until', d.until),
+    since: parseInstant('since', d.since),
+    until: parseInstant('until', d.until),
     direction: direction as MessageFilter['direction'],
   };
 }
@@ -239,9 +235,15 @@ async function retryOne(ctx: CoreContext, id: string): Promise<boolean> {
 async function cancelOne(ctx: CoreContext, actor: Actor, id: string): Promise<boolean> {
   const now = ctx.clock.now();
   const reason = `cancelled by ${actor.label}`;
-  const ok = await ctx.store.transaction((r) => r.messages.transition(id, CANCELLABLE, { status: 'cancelled', now, lastError: reason }));
-  if (ok) ctx.events.publish({ type: 'message.cancelled', messageId: id, at: now, reason });
-  return ok;
+  const event = await ctx.store.transaction(async (r) => {
+    if (!(await r.messages.transition(id, CANCELLABLE, { status: 'cancelled', now, lastError: reason }))) return null;
+    const m = (await r.messages.get(id)) as MessageRecord;
+    const cancelled: MessageEvent = { type: 'message.cancelled', messageId: id, at: now, reason, facts: { purpose: m.purpose, idempotencyKey: m.idempotencyKey, attemptCount: m.attemptCount, recipients: [] } };
+    await journal(r.eventJournal, [cancelled]);
+    return cancelled;
+  });
+  if (event) ctx.events.publish(event);
+  return event !== null;
 }
 
 /**

@@ -4,7 +4,6 @@ import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { arr, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
 import type { RenderedTemplate } from '../templates/render.js';
 
-export { LAST_INSTANT } from '../kernel/validate.js';
 
 /** Every status a message can have (docs/api.md). */
 export const MESSAGE_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed'] as const;

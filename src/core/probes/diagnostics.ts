@@ -142,7 +142,7 @@ export function targetRefused(target: DiagnosticTarget, address: string, cls: st
   // connection, so it says nothing about open or closed ports.
   const where = target.host === address ? address : `${target.host} (${address})`;
   const internal = cls === 'loopback' || cls === 'private';
-  const ports = MAIL_PORTS[target.protocol].join(', ');
+  const ports = target.protocol === 'http' ? '' : MAIL_PORTS[target.protocol].join(', ');
   const why = internal
     ? `${where} is a ${cls} address and ${target.port} is not a mail port: diagnostics reach loopback and private addresses only on mail ports (${ports}) or at a saved server's own host and port.`
     : `${where} is a ${cls} address, which diagnostics never reach on their own (it could be a cloud metadata service or another machine's internals).`;

@@ -185,11 +185,12 @@ export type TargetVerdict = { allowed: true; class: AddressClass } | { allowed: 
  */
 export const MAIL_PORTS = { smtp: [25, 465, 587, 2525], imap: [143, 993] } as const;
 
-/** What a diagnostic wants to reach. */
+/** What a diagnostic (or a webhook) wants to reach. */
 export interface DiagnosticTarget {
   host: string;
   port: number;
-  protocol: 'smtp' | 'imap';
+  /** Mail ports of `smtp` and `imap` reach internal addresses; `http` (webhooks) has none. */
+  protocol: 'smtp' | 'imap' | 'http';
   /** The host and port are a saved server's own (the admin configured them; delivery goes there anyway). */
   saved: boolean;
 }
@@ -212,6 +213,6 @@ export function checkTarget(policy: NetworkPolicy, target: DiagnosticTarget, add
   const name = target.host.trim().toLowerCase().replace(/\.$/, '');
   if (policy.hosts.includes(name)) return { allowed: true, class: cls };
   if (policy.cidrs.some((c) => inCidr(ip, c) || (embeddedIpv4(ip) && inCidr(embeddedIpv4(ip)!, c)))) return { allowed: true, class: cls };
-  if (INTERNAL.includes(cls) && (target.saved || (MAIL_PORTS[target.protocol] as readonly number[]).includes(target.port))) return { allowed: true, class: cls };
+  if (INTERNAL.includes(cls) && (target.saved || (target.protocol !== 'http' && (MAIL_PORTS[target.protocol] as readonly number[]).includes(target.port)))) return { allowed: true, class: cls };
   return { allowed: false, class: cls };
 }

@@ -22,6 +22,8 @@ import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
 import { templatesRoutes } from './templates.js';
 import { usersRoutes } from './users.js';
+import { webhookDeliveriesRoutes } from './webhook-deliveries.js';
+import { webhooksRoutes } from './webhooks.js';
 
 /** A group of routes as Fastify registers it. */
 export type RoutePlugin = (server: FastifyInstance) => Promise<void>;
@@ -62,6 +64,9 @@ const API_V1: RouteGroup[] = [
   diagnosticsRoutes,
   domainsRoutes,
   setupRoutes,
+  // webhooks
+  webhooksRoutes,
+  webhookDeliveriesRoutes,
 ];
 
 export interface MountedRoutes {

@@ -9,6 +9,7 @@ import * as m010 from './010_login_throttle_and_key_expiry.js';
 import * as m011 from './011_password_change.js';
 import * as m012 from './012_delivery_outcome.js';
 import * as m007 from './007_templates.js';
+import * as m008 from './008_webhooks.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '011_password_change': m011,
   '012_delivery_outcome': m012,
   '007_templates': m007,
+  '008_webhooks': m008,
 };
 
 export const migrationProvider: MigrationProvider = {

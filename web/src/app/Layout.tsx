@@ -19,6 +19,7 @@ const NAV: NavItem[] = [
   { to: '/templates', label: 'Templates' },
   { to: '/domains', label: 'Domains' },
   { to: '/settings', label: 'Settings' },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/setup', label: 'Setup wizard', needs: 'admin' },
   { to: '/audit', label: 'Audit log' },
   { to: '/users', label: 'Users', needs: 'admin' },

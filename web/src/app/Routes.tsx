@@ -18,6 +18,8 @@ import { Setup } from '../features/setup/Setup.js';
 import { LayoutEditor } from '../features/templates/LayoutEditor.js';
 import { TemplateEditor } from '../features/templates/TemplateEditor.js';
 import { Templates } from '../features/templates/Templates.js';
+import { WebhookDetail } from '../features/webhooks/WebhookDetail.js';
+import { Webhooks } from '../features/webhooks/Webhooks.js';
 import { Link, match, navigate, useLocation } from '../router.js';
 import { Empty, Spinner } from '../ui/index.js';
 
@@ -66,6 +68,8 @@ export function Routes() {
   if ((p = match('/templates/:key', path))) return <TemplateEditor key={p.key} templateKey={p.key} />;
   if (match('/domains', path)) return <Domains />;
   if (match('/settings', path)) return <Settings />;
+  if (match('/webhooks', path)) return <Webhooks />;
+  if ((p = match('/webhooks/:id', path))) return <WebhookDetail key={p.id} id={p.id} />;
   if (match('/audit', path)) return <Audit />;
   if (match('/profile', path)) return <Profile />;
   if (match('/users', path)) return <Users />;

@@ -15,9 +15,16 @@ const CHIP_KIND: Record<string, string> = {
   expired: 'bad',
   cancelled: 'neutral',
   suppressed: 'warn',
+  // webhook deliveries and endpoints
+  succeeded: 'ok',
+  pending: 'neutral',
+  healthy: 'ok',
+  idle: 'neutral',
+  failing: 'warn',
+  disabled: 'bad',
 };
 
-/** A message's, recipient's, attempt's or probe step's status, coloured by what it means. */
+/** A message's, recipient's, attempt's, probe step's or webhook's status, coloured by what it means. */
 export function StatusChip({ status }: { status: string }) {
   return <span className={`chip chip-${CHIP_KIND[status] ?? 'neutral'}`}>{status}</span>;
 }

@@ -15,6 +15,7 @@ export { ListState } from './ListState.js';
 export { LoadMore } from './LoadMore.js';
 export { Notice } from './Notice.js';
 export { PageHeader } from './PageHeader.js';
+export { ShownOnce } from './ShownOnce.js';
 export { Spinner } from './Spinner.js';
 export { StatusChip } from './StatusChip.js';
 export { useSelection, type Selection } from './useSelection.js';

@@ -1,0 +1,149 @@
+import type { Clock } from './clock.js';
+import { isStoreUnavailable } from './errors.js';
+
+/** While the store is unavailable, a round is tried again after this pause. */
+export const STORE_AWAY_PAUSE_MS = 1_000;
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * What the loop does after a round: go again after `pauseMs` (0: at once), or idle until woken,
+ * polled or (if asked) a slot frees, then let more work gather for `gatherMs`.
+ */
+export type NextRound = { pauseMs: number } | { idle: true; untilSlotFrees: boolean; gatherMs?: number };
+
+/**
+ * The loop the queue workers share (the outbox dispatcher, the webhook runner): a round claims
+ * due work under a lease and starts it in flight; between rounds the loop sleeps until it is
+ * woken (work committed in this process), polled (other processes' work, retries coming due)
+ * or a slot frees. A round that fails with the store away marks the claims in doubt (a claim
+ * may have committed while its answer was lost) and waits for the store instead of polling a
+ * dead database. Subclasses say how to recover, what a round is and what comes next.
+ */
+export abstract class ClaimLoop {
+  protected running = false;
+  private loop: Promise<void> | null = null;
+  protected readonly inFlight = new Set<Promise<void>>();
+  /** Ids of the work in flight (their leases are this worker's to keep). */
+  protected readonly inFlightIds = new Set<string>();
+  /** A claim failed with the store away: its commit may have gone through unanswered. */
+  protected claimsInDoubt = false;
+  private wakeUp: (() => void) | null = null;
+  /** A wake-up that arrived during a round: the next wait must not sleep through it. */
+  private wakeRequested = false;
+
+  constructor(
+    protected readonly clock: Clock,
+    private readonly pollMs: () => number,
+    private readonly onRoundError: (err: unknown) => void,
+  ) {}
+
+  /** Before the first round: take back what a dead process left claimed (SQLite: everything). */
+  protected abstract recover(): Promise<void>;
+  /** Claims and starts what is due; returns how much it started. */
+  protected abstract round(): Promise<number>;
+  /** What follows a round that started `started`. */
+  protected abstract next(started: number): NextRound;
+
+  /** `loop: false` recovers claims but leaves the rounds to drain() (tests driving a manual clock). */
+  async start(opts: { loop?: boolean } = {}): Promise<void> {
+    if (this.running) return;
+    await this.recover();
+    if (opts.loop === false) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops claiming and lets the work in flight finish and record its outcome. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Looks for work now instead of at the next poll. */
+  wake(): void {
+    this.wakeRequested = true;
+    this.wakeUp?.();
+  }
+
+  /** Runs rounds until nothing is due and nothing is in flight (tests with a manual clock). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const started = await this.round();
+      await Promise.allSettled([...this.inFlight]);
+      if (started === 0 && this.inFlight.size === 0) return;
+    }
+  }
+
+  /** Runs `work` for the claimed item `id` in flight; a failure is reported, and a store outage puts the claims in doubt. */
+  protected track(id: string, work: () => Promise<void>, onFailure: (err: unknown) => void): void {
+    this.inFlightIds.add(id);
+    const p = work()
+      .catch((err) => {
+        // Back to the queue once the store answers again (the next round), not only when the lease ends.
+        if (isStoreUnavailable(err)) this.claimsInDoubt = true;
+        onFailure(err);
+      })
+      .finally(() => {
+        this.inFlight.delete(p);
+        this.inFlightIds.delete(id);
+      });
+    this.inFlight.add(p);
+  }
+
+  /**
+   * Runs a store operation for a claimed item again while the store is unavailable, as long as
+   * this worker runs and the item's lease lasts (past it another worker may take it over, so
+   * the lease decides, not this loop).
+   */
+  protected async untilStoreAnswers<T>(leaseUntil: number | null, fn: () => Promise<T>): Promise<T> {
+    let pause = 250;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        const leaseLeft = (leaseUntil ?? 0) - this.clock.now();
+        if (!isStoreUnavailable(err) || !this.running || leaseLeft <= pause) throw err;
+        await sleep(pause);
+        pause = Math.min(pause * 2, STORE_AWAY_PAUSE_MS * 5);
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let started = 0;
+      // Whatever is committed from here on is seen by this round or wakes the wait below.
+      this.wakeRequested = false;
+      try {
+        started = await this.round();
+      } catch (err) {
+        // The store logs its outages once; here only wait for it instead of polling a dead database.
+        if (isStoreUnavailable(err)) {
+          this.claimsInDoubt = true;
+          await sleep(STORE_AWAY_PAUSE_MS);
+        } else this.onRoundError(err);
+      }
+      if (!this.running) break;
+      const next = this.next(started);
+      if ('pauseMs' in next) {
+        if (next.pauseMs > 0) await sleep(next.pauseMs);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        if (this.wakeRequested) return resolve();
+        const timer = setTimeout(resolve, this.pollMs());
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        // A finished item frees a slot: claim again right away.
+        if (next.untilSlotFrees && this.inFlight.size) void Promise.race([...this.inFlight]).then(() => this.wakeUp?.());
+      });
+      this.wakeUp = null;
+      if (next.gatherMs && this.running) await sleep(next.gatherMs);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The worker's side of the webhook queue: the fan-out (journal → one delivery per matching
+ * endpoint) and the bookkeeping of each attempt. Rules only; src/webhooks sends the requests.
+ */
+import { SYSTEM_ACTOR } from '../kernel/audit.js';
+import { audit, type CoreContext } from '../context.js';
+import { newId } from '../kernel/ids.js';
+import { autoDisableReason, judgeAnswer, type ReceiverAnswer } from './attempt-outcome.js';
+import type { ClaimedDelivery, DeliveryOutcomeWrite, DeliveryRecord, WebhookAttemptRecord } from './ports.js';
+import { retryDelayMs } from './retry-schedule.js';
+
+/** Journal entries read per fan-out transaction. */
+export const FAN_OUT_BATCH = 500;
+
+/** A new delivery of `eventId` to `endpointId`, due now. */
+export function newDelivery(endpointId: string, event: { id: string; type: string }, now: number, replayOf: string | null = null): DeliveryRecord {
+  return {
+    id: newId('whd', now),
+    endpointId,
+    eventId: event.id,
+    eventType: event.type,
+    status: 'pending',
+    attemptCount: 0,
+    nextAttemptAt: now,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastStatusCode: null,
+    lastError: null,
+    replayOf,
+    replayedBy: null,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+  };
+}
+
+/**
+ * Reads up to FAN_OUT_BATCH unread journal entries and queues a delivery for every enabled
+ * endpoint subscribed to each, in one transaction with marking them read: an entry is queued
+ * once, or (after a crash) not yet. Entries no endpoint wants are dropped. Returns how many
+ * entries were read (FAN_OUT_BATCH: there may be more).
+ */
+export async function fanOut(ctx: CoreContext): Promise<number> {
+  return ctx.store.grouped(async (repos) => {
+    const entries = await repos.eventJournal.unread(FAN_OUT_BATCH);
+    if (!entries.length) return 0;
+    const endpoints = (await repos.webhookEndpoints.list()).filter((e) => e.enabled);
+    const now = ctx.clock.now();
+    const deliveries: DeliveryRecord[] = [];
+    const keep: string[] = [];
+    const drop: string[] = [];
+    for (const entry of entries) {
+      const targets = endpoints.filter((e) => (e.events as readonly string[]).includes(entry.type));
+      (targets.length ? keep : drop).push(entry.id);
+      for (const e of targets) deliveries.push(newDelivery(e.id, entry, now));
+    }
+    await repos.webhookDeliveries.insert(deliveries);
+    await repos.eventJournal.markRead(keep, drop);
+    return entries.length;
+  });
+}
+
+export interface RecordedAttempt {
+  /** False when the lease was lost (another worker has the delivery): nothing was written. */
+  recorded: boolean;
+  status?: DeliveryRecord['status'];
+  /** Set when this attempt made Mailroom switch the endpoint off, with the reason. */
+  disabled?: string;
+}
+
+/**
+ * Writes one attempt and what follows from it, in one commit: the delivery's new state (done,
+ * retried on the schedule or failed for good), the endpoint's streak, and the consequences — a
+ * success that ends a failing streak makes the endpoint's waiting retries due now (the
+ * receiver is back: every event arrives without waiting out its own backoff); 410 Gone or a
+ * long failing streak switches the endpoint off, audited.
+ */
+export async function recordAttempt(ctx: CoreContext, owner: string, d: ClaimedDelivery, answer: ReceiverAnswer, random: () => number = Math.random): Promise<RecordedAttempt> {
+  const now = ctx.clock.now();
+  const j = judgeAnswer(answer, now);
+  const attemptCount = d.attemptCount + 1;
+  const delay = j.succeeded ? null : retryDelayMs(attemptCount, random, j.retryAfterMs);
+  const status: DeliveryRecord['status'] = j.succeeded ? 'succeeded' : delay === null ? 'failed' : 'pending';
+  const attempt: WebhookAttemptRecord = {
+    id: newId('wha', now),
+    deliveryId: d.id,
+    at: now - answer.durationMs,
+    durationMs: answer.durationMs,
+    outcome: j.succeeded ? 'succeeded' : 'failed',
+    statusCode: j.statusCode,
+    error: j.error,
+    responseExcerpt: answer.kind === 'response' ? answer.excerpt : null,
+  };
+  const write: DeliveryOutcomeWrite = {
+    deliveryId: d.id,
+    leaseOwner: owner,
+    status,
+    attemptCount,
+    nextAttemptAt: delay === null ? now : now + delay,
+    lastStatusCode: j.statusCode,
+    lastError: j.error,
+    completedAt: status === 'pending' ? null : now,
+    now,
+    attempt,
+  };
+  return ctx.store.grouped(async (repos): Promise<RecordedAttempt> => {
+    if (!(await repos.webhookDeliveries.complete(write))) return { recorded: false };
+    if (j.succeeded) {
+      if (await repos.webhookEndpoints.recordSuccess(d.endpointId, now)) await repos.webhookDeliveries.pullForward(d.endpointId, now);
+      return { recorded: true, status };
+    }
+    const streak = await repos.webhookEndpoints.recordFailure(d.endpointId, now);
+    const reason = j.gone ? j.error! : streak ? autoDisableReason(streak, now) : null;
+    if (reason && (await repos.webhookEndpoints.disable(d.endpointId, reason, now))) {
+      await audit(repos, ctx, SYSTEM_ACTOR, 'webhook.auto_disable', { type: 'webhook', id: d.endpointId }, { enabled: true }, { enabled: false, disabledReason: reason, deliveryId: d.id });
+      return { recorded: true, status, disabled: reason };
+    }
+    return { recorded: true, status };
+  });
+}

@@ -1,0 +1,188 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { StoreCapabilities } from '../../core/ports.js';
+import type { ClaimedDelivery, DeliveryRecord, WebhookAttemptRecord, WebhookDeliveryRepository } from '../../core/webhooks/ports.js';
+import { queryTemplate } from '../statement-cache.js';
+import type { DB } from '../schema.js';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable } from '../schema/webhooks.js';
+
+function toDelivery(r: Selectable<WebhookDeliveriesTable>): DeliveryRecord {
+  return {
+    id: r.id,
+    endpointId: r.endpoint_id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    status: r.status as DeliveryRecord['status'],
+    attemptCount: r.attempt_count,
+    nextAttemptAt: r.next_attempt_at,
+    leaseOwner: r.lease_owner,
+    leaseUntil: r.lease_until,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    replayOf: r.replay_of,
+    replayedBy: r.replayed_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+  };
+}
+
+function toRow(d: DeliveryRecord): WebhookDeliveriesTable {
+  return {
+    id: d.id,
+    endpoint_id: d.endpointId,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    status: d.status,
+    attempt_count: d.attemptCount,
+    next_attempt_at: d.nextAttemptAt,
+    lease_owner: d.leaseOwner,
+    lease_until: d.leaseUntil,
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    replay_of: d.replayOf,
+    replayed_by: d.replayedBy,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+    completed_at: d.completedAt,
+  };
+}
+
+function toAttempt(r: Selectable<WebhookAttemptsTable>): WebhookAttemptRecord {
+  return {
+    id: r.id,
+    deliveryId: r.delivery_id,
+    at: r.at,
+    durationMs: r.duration_ms,
+    outcome: r.outcome as WebhookAttemptRecord['outcome'],
+    statusCode: r.status_code,
+    error: r.error,
+    responseExcerpt: r.response_excerpt,
+  };
+}
+
+/** Rows per INSERT when the fan-out queues many deliveries (far below both dialects' parameter limits). */
+const INSERT_CHUNK = 200;
+
+// Once per attempt while a queue drains: compiled once, prepared on PostgreSQL.
+const completeDelivery = queryTemplate<'status' | 'count' | 'next' | 'code' | 'error' | 'completed' | 'now' | 'id' | 'owner'>((db, slot) =>
+  db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: slot('status'),
+      attempt_count: slot('count'),
+      next_attempt_at: slot('next'),
+      last_status_code: slot('code'),
+      last_error: slot('error'),
+      completed_at: slot('completed'),
+      lease_owner: null,
+      lease_until: null,
+      updated_at: slot('now'),
+    })
+    .where('id', '=', slot('id'))
+    .where('lease_owner', '=', slot('owner'))
+    .where('status', '=', 'sending'),
+);
+const ATTEMPT_COLUMNS = ['id', 'delivery_id', 'at', 'duration_ms', 'outcome', 'status_code', 'error', 'response_excerpt'] as const;
+const insertAttempt = queryTemplate<(typeof ATTEMPT_COLUMNS)[number]>((db, slot) => db.insertInto('webhook_attempts').values(Object.fromEntries(ATTEMPT_COLUMNS.map((c) => [c, slot(c)])) as never));
+
+/** Literal statuses: a planner matches a partial index against constants only. */
+const PENDING = sql<boolean>`status = 'pending'`;
+
+export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilities): WebhookDeliveryRepository {
+  const release = (now: number) => db.updateTable('webhook_deliveries').set({ status: 'pending', lease_owner: null, lease_until: null, updated_at: now }).where('status', '=', 'sending');
+  return {
+    async insert(rows) {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto('webhook_deliveries').values(rows.slice(i, i + INSERT_CHUNK).map(toRow)).execute();
+    },
+    async dueEndpoints(now) {
+      const rows = await db
+        .selectFrom('webhook_endpoints as e')
+        .select('e.id')
+        .where('e.enabled', '=', 1)
+        .where(({ exists, selectFrom }) => exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.endpoint_id', '=', 'e.id').where(sql<boolean>`d.status = 'pending'`).where('d.next_attempt_at', '<=', now)))
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    async claim({ endpointId, owner, now, leaseUntil, limit }) {
+      const lock = caps.supportsSkipLocked ? sql` for update skip locked` : sql``;
+      const due = sql<string>`(select id from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending' and next_attempt_at <= ${now} order by next_attempt_at limit ${limit}${lock})`;
+      const rows = await db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })
+        .where('id', 'in', due)
+        .where(PENDING)
+        .returningAll()
+        .execute();
+      if (!rows.length) return [];
+      const events = await db.selectFrom('event_journal').select(['id', 'type', 'message_id', 'at', 'data']).where('id', 'in', [...new Set(rows.map((r) => r.event_id))]).execute();
+      const byId = new Map(events.map((e) => [e.id, { id: e.id, type: e.type, messageId: e.message_id, at: Number(e.at), data: e.data }]));
+      return rows.map((r): ClaimedDelivery => ({ ...toDelivery(r), event: byId.get(r.event_id)! })).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+    },
+    async complete(w) {
+      const res = await completeDelivery(db, {
+        status: w.status,
+        count: w.attemptCount,
+        next: w.nextAttemptAt,
+        code: w.lastStatusCode,
+        error: w.lastError,
+        completed: w.completedAt,
+        now: w.now,
+        id: w.deliveryId,
+        owner: w.leaseOwner,
+      });
+      if (Number(res.numAffectedRows ?? 0) === 0) return false;
+      const a = w.attempt;
+      await insertAttempt(db, { id: a.id, delivery_id: a.deliveryId, at: a.at, duration_ms: a.durationMs, outcome: a.outcome, status_code: a.statusCode, error: a.error, response_excerpt: a.responseExcerpt });
+      return true;
+    },
+    async pullForward(endpointId, now) {
+      const res = await db.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('endpoint_id', '=', endpointId).where(PENDING).where('next_attempt_at', '>', now).executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
+    async releaseExpiredLeases(now) {
+      return Number((await release(now).where('lease_until', '<', now).executeTakeFirst()).numUpdatedRows);
+    },
+    async releaseLeasesOf(owner, keep, now) {
+      let q = release(now).where('lease_owner', '=', owner);
+      if (keep.length) q = q.where('id', 'not in', keep);
+      return Number((await q.executeTakeFirst()).numUpdatedRows);
+    },
+    async list(query) {
+      // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
+      let q = db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', query.endpointId).orderBy('id', 'desc').limit(query.limit + 1);
+      if (query.status?.length) q = q.where('status', 'in', query.status);
+      if (query.eventType) q = q.where('event_type', '=', query.eventType);
+      if (query.since !== undefined) q = q.where('created_at', '>=', query.since);
+      if (query.until !== undefined) q = q.where('created_at', '<', query.until);
+      if (query.cursor) q = q.where('id', '<', query.cursor);
+      const rows = await q.execute();
+      const page = rows.slice(0, query.limit);
+      return { items: page.map(toDelivery), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+    },
+    async get(id) {
+      const r = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toDelivery(r);
+    },
+    async attempts(deliveryId) {
+      return (await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('at').orderBy('id').execute()).map(toAttempt);
+    },
+    async failedIds(endpointId, since, until, limit) {
+      const rows = await db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('endpoint_id', '=', endpointId)
+        .where('status', '=', 'failed')
+        .where('created_at', '>=', since)
+        .where('created_at', '<', until)
+        .where('replayed_by', 'is', null)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    async markReplayed(id, by, now) {
+      const res = await db.updateTable('webhook_deliveries').set({ replayed_by: by, updated_at: now }).where('id', '=', id).where('replayed_by', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DeliveryCounts, StoredEndpoint, WebhookEndpointRepository } from '../../core/webhooks/ports.js';
+import { flag, fromJson, toJson } from '../json.js';
+import { queryTemplate } from '../statement-cache.js';
+import type { DB } from '../schema.js';
+import type { WebhookEndpointsTable } from '../schema/webhooks.js';
+
+/** While successes stream in, last_success_at is rewritten at most this often (one row every delivery would share). */
+const SUCCESS_TIME_RESOLUTION_MS = 10_000;
+
+// Once per successful delivery: compiled once, prepared on PostgreSQL.
+const endStreak = queryTemplate<'now' | 'id'>((db, slot) =>
+  db.updateTable('webhook_endpoints').set({ consecutive_failures: 0, first_failure_at: null, last_success_at: slot('now') }).where('id', '=', slot('id')).where('consecutive_failures', '>', 0),
+);
+const noteSuccess = queryTemplate<'now' | 'id' | 'before'>((db, slot) =>
+  db
+    .updateTable('webhook_endpoints')
+    .set({ last_success_at: slot('now') })
+    .where('id', '=', slot('id'))
+    .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', slot('before'))])),
+);
+
+function toEndpoint(r: Selectable<WebhookEndpointsTable>): StoredEndpoint {
+  return {
+    id: r.id,
+    url: r.url,
+    description: r.description,
+    events: fromJson<StoredEndpoint['events']>(r.events, []),
+    enabled: r.enabled === 1,
+    secretId: r.secret_id,
+    previousSecretId: r.previous_secret_id,
+    rotationEndsAt: r.rotation_ends_at,
+    lastSuccessAt: r.last_success_at,
+    consecutiveFailures: r.consecutive_failures,
+    firstFailureAt: r.first_failure_at,
+    lastFailureAt: r.last_failure_at,
+    disabledReason: r.disabled_reason,
+    disabledAt: r.disabled_at,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    version: r.version,
+  };
+}
+
+function toRow(e: StoredEndpoint): WebhookEndpointsTable {
+  return {
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    events: toJson(e.events),
+    enabled: flag(e.enabled),
+    secret_id: e.secretId,
+    previous_secret_id: e.previousSecretId,
+    rotation_ends_at: e.rotationEndsAt,
+    last_success_at: e.lastSuccessAt,
+    consecutive_failures: e.consecutiveFailures,
+    first_failure_at: e.firstFailureAt,
+    last_failure_at: e.lastFailureAt,
+    disabled_reason: e.disabledReason,
+    disabled_at: e.disabledAt,
+    created_by: e.createdBy,
+    created_at: e.createdAt,
+    updated_at: e.updatedAt,
+    version: e.version,
+  };
+}
+
+export function webhookEndpointsRepository(db: Kysely<DB>): WebhookEndpointRepository {
+  return {
+    async insert(e) {
+      await db.insertInto('webhook_endpoints').values(toRow(e)).execute();
+    },
+    async update(e, expectedVersion) {
+      const res = await db.updateTable('webhook_endpoints').set(toRow(e)).where('id', '=', e.id).where('version', '=', expectedVersion).executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+    async get(id) {
+      const r = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toEndpoint(r);
+    },
+    async list() {
+      return (await db.selectFrom('webhook_endpoints').selectAll().orderBy('id').execute()).map(toEndpoint);
+    },
+    async delete(id) {
+      await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+    },
+    async counts(ids, since) {
+      const out = new Map<string, DeliveryCounts>(ids.map((id) => [id, { pending: 0, succeeded: 0, failed: 0 }]));
+      if (!ids.length) return out;
+      const waiting = await db
+        .selectFrom('webhook_deliveries')
+        .select(['endpoint_id', sql<number>`count(*)`.as('n')])
+        .where('endpoint_id', 'in', ids)
+        .where('status', 'in', ['pending', 'sending'])
+        .groupBy('endpoint_id')
+        .execute();
+      for (const r of waiting) out.get(r.endpoint_id)!.pending = Number(r.n);
+      const ended = await db
+        .selectFrom('webhook_deliveries')
+        .select(['endpoint_id', 'status', sql<number>`count(*)`.as('n')])
+        .where('endpoint_id', 'in', ids)
+        .where('status', 'in', ['succeeded', 'failed'])
+        .where('created_at', '>=', since)
+        .groupBy(['endpoint_id', 'status'])
+        .execute();
+      for (const r of ended) out.get(r.endpoint_id)![r.status as 'succeeded' | 'failed'] = Number(r.n);
+      return out;
+    },
+    async recordFailure(id, now) {
+      const r = await db
+        .updateTable('webhook_endpoints')
+        .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), first_failure_at: sql<number>`coalesce(first_failure_at, ${now})`, last_failure_at: now }))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return r && toEndpoint(r);
+    },
+    async recordSuccess(id, now) {
+      if (Number((await endStreak(db, { now, id })).numAffectedRows ?? 0) > 0) return true;
+      await noteSuccess(db, { now, id, before: now - SUCCESS_TIME_RESOLUTION_MS });
+      return false;
+    },
+    async disable(id, reason, now) {
+      const res = await db
+        .updateTable('webhook_endpoints')
+        .set((eb) => ({ enabled: 0, disabled_reason: reason, disabled_at: now, updated_at: now, version: eb('version', '+', 1) }))
+        .where('id', '=', id)
+        .where('enabled', '=', 1)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+  };
+}

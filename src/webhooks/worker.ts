@@ -1,0 +1,40 @@
+import type { CoreContext } from '../core/context.js';
+import { JOURNALED_EVENT_TYPES } from '../core/kernel/event-journal.js';
+import type { StoreCapabilities } from '../core/ports.js';
+import type { Logger } from '../logger.js';
+import type { Worker } from '../ports.js';
+import type { WebhookTransport } from './http-transport.js';
+import { WebhookRunner, type WebhookRunnerOptions } from './runner.js';
+
+export type WebhookTuning = Partial<Pick<WebhookRunnerOptions, 'maxInFlight' | 'perEndpoint' | 'leaseMs' | 'pollMs'>> & {
+  /** false: recover claims but leave the work to drain() (tests driving a manual clock). */
+  loop?: boolean;
+};
+
+export interface WebhookWorker extends Worker {
+  runner: WebhookRunner;
+}
+
+/**
+ * Webhooks in the background: the runner wakes when this process journals an event (the
+ * message-events port, after the commit) and polls for other processes' events and for
+ * retries coming due.
+ */
+export function webhookWorker(deps: { ctx: CoreContext; capabilities: StoreCapabilities; logger: Logger; transport: WebhookTransport }, tuning: WebhookTuning = {}): WebhookWorker {
+  const { loop, ...runnerTuning } = tuning;
+  const runner = new WebhookRunner({ ...deps, logger: deps.logger.child({ component: 'webhooks' }), ...runnerTuning });
+  let unsubscribe: (() => void) | undefined;
+  return {
+    name: 'webhooks',
+    runner,
+    async start() {
+      unsubscribe = deps.ctx.events.subscribe(() => runner.wake(), JOURNALED_EVENT_TYPES);
+      await runner.start({ loop });
+    },
+    async stop() {
+      unsubscribe?.();
+      await runner.stop();
+      await deps.transport.close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { chromiumAvailable, newPage, openAdminSession, screenshot, type AdminSession } from './harness.js';
+
+/**
+ * The Webhooks page in Chromium against a real Mailroom and a receiver that verifies every
+ * request with the standardwebhooks library: create an endpoint (the secret shown once), send a
+ * test event, see the attempt with the receiver's answer, replay it (same webhook-id), and see a
+ * failing endpoint's warning. Screenshots: webhooks-*.png.
+ */
+describe.runIf(chromiumAvailable())('webhooks in the admin UI', { timeout: 120_000 }, () => {
+  let s: AdminSession;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    s = await openAdminSession('sqlite', { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+    await receiver?.stop();
+  });
+
+  it('creates an endpoint, sends a test event, shows the attempt and replays it', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No webhook endpoint yet').waitFor();
+    await screenshot(page, 'webhooks-01-empty');
+
+    // The network policy's refusal appears at the URL field.
+    await page.getByLabel('URL').fill('http://169.254.169.254/latest/meta-data/');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.locator('.field-error').getByText(/169\.254\.169\.254 \(metadata\): webhooks may not be sent there/).waitFor();
+    await screenshot(page, 'webhooks-02-refused-url');
+
+    await page.getByLabel('URL').fill(receiver.url);
+    await page.getByLabel('Description').fill('Orders service');
+    await page.getByRole('checkbox', { name: /message\.deferred/ }).check();
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    const secretBox = page.getByLabel('The webhook signing secret', { exact: true });
+    await secretBox.waitFor();
+    const secret = ((await secretBox.textContent()) ?? '').trim();
+    expect(secret).toMatch(/^whsec_/);
+    receiver.secrets = [secret];
+    await screenshot(page, 'webhooks-03-created-secret-once');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.reload();
+    await page.getByRole('link', { name: 'Orders service' }).waitFor();
+    expect(await page.content()).not.toContain(secret.slice(6));
+
+    await page.getByRole('link', { name: 'Orders service' }).click();
+    await page.getByRole('heading', { name: 'Orders service' }).waitFor();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByText('Test event queued').waitFor();
+    const row = page.getByRole('row', { name: /webhook\.test/ });
+    await row.getByText('succeeded', { exact: true }).waitFor({ timeout: 20_000 });
+    await row.getByRole('button', { name: 'Attempts' }).click();
+    const attempt = page.locator('.delivery-detail .attempt').first();
+    await attempt.getByText('HTTP 204').waitFor();
+    await expect.poll(() => receiver.delivered().length).toBe(1);
+    await screenshot(page, 'webhooks-04-test-event-attempt');
+
+    await row.getByRole('button', { name: 'Replay' }).click();
+    await page.getByText(/Replay of webhook\.test queued/).waitFor();
+    await expect.poll(() => page.getByRole('row', { name: /webhook\.test/ }).getByText('succeeded', { exact: true }).count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => receiver.delivered().length).toBe(2);
+    const [first, again] = receiver.delivered();
+    expect(again.id).toBe(first.id);
+    expect(again.body).toBe(first.body);
+    await screenshot(page, 'webhooks-05-replayed');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('shows a failing endpoint with a warning, the receiver\'s answer and the health in the list', async () => {
+    const { page } = s;
+    receiver.reply = () => ({ status: 503, headers: { 'retry-after': '600' }, body: '{"error":"down for maintenance"}' });
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByText(/Warning:.*every attempt since/).waitFor({ timeout: 20_000 });
+    const row = page.getByRole('row', { name: /HTTP 503; Retry-After 600 s/ });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Attempts' }).click();
+    await page.locator('.delivery-detail').getByText('down for maintenance').waitFor();
+    await screenshot(page, 'webhooks-06-failing-detail');
+    await page.getByRole('link', { name: '← All webhooks' }).click();
+    await page.getByText(/Warning:.*needs attention/).waitFor();
+    await page.getByRole('row', { name: /Orders service/ }).getByText('failing', { exact: true }).waitFor();
+    await screenshot(page, 'webhooks-07-list-failing');
+
+    const phone = await newPage(s.browser, s.live.baseUrl, { width: 390, height: 844 });
+    await phone.page.goto('/');
+    await phone.page.getByLabel('Email', { exact: true }).fill('admin@example.com');
+    await phone.page.getByLabel('Password', { exact: true }).fill('correct-horse-battery');
+    await phone.page.getByRole('button', { name: 'Sign in' }).click();
+    await phone.page.locator('main#main').waitFor();
+    await phone.page.goto('/webhooks');
+    await phone.page.getByRole('row', { name: /Orders service/ }).getByRole('link', { name: 'Orders service' }).click();
+    await phone.page.getByText(/Warning:/).waitFor();
+    await screenshot(phone.page, 'webhooks-08-phone-detail');
+    await phone.context.close();
+    expect(s.errors).toEqual([]);
+    expect(phone.errors).toEqual([]);
+  });
+});

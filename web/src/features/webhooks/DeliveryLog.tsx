@@ -1,0 +1,140 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, type BulkOutcome, type WebhookDelivery, type WebhookEndpoint } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useAction, useInterval } from '../../hooks.js';
+import { usePagedList } from '../../lists.js';
+import { DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, StatusChip } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { DeliveryDetail } from './DeliveryDetail.js';
+
+const STATUSES = ['pending', 'sending', 'succeeded', 'failed'] as const;
+const waiting = (d: WebhookDelivery) => d.status === 'pending' || d.status === 'sending';
+
+/** The last answer in a few words: the status code, or why none came. */
+function lastAnswer(d: WebhookDelivery): string {
+  if (d.attemptCount === 0) return '—';
+  if (d.lastError) return d.lastError;
+  return d.lastStatusCode === null ? '—' : `HTTP ${d.lastStatusCode}`;
+}
+
+/**
+ * An endpoint's deliveries, newest first, filtered by status; each opens to its attempts and
+ * payload. Operators replay one delivery, or every failed one of a time range. While anything
+ * waits, the log refreshes every 2 seconds.
+ */
+export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint; tick: number; onChanged(): void }) {
+  const { can } = useSession();
+  const [status, setStatus] = useState('');
+  const [open, setOpen] = useState<string | null>(null);
+  const log = usePagedList<WebhookDelivery>(`/webhooks/${endpoint.id}/deliveries`, { status });
+  const replay = useAction();
+  const [replayed, setReplayed] = useState<string | null>(null);
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const { restart } = log;
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => restart(), [tick]);
+  useInterval(onChanged, 2_000, log.items.some(waiting) && document.visibilityState === 'visible');
+
+  const replayOne = async (d: WebhookDelivery) => {
+    setReplayed(null);
+    const r = await replay.run(() => api.post<WebhookDelivery>(`/webhooks/${endpoint.id}/deliveries/${d.id}/replay`));
+    if (r) {
+      setReplayed(`Replay of ${d.eventType} queued (same webhook-id, new delivery).`);
+      onChanged();
+    }
+  };
+  const replayRange = async (e: FormEvent) => {
+    e.preventDefault();
+    setReplayed(null);
+    const body = { since: new Date(since).toISOString(), ...(until ? { until: new Date(until).toISOString() } : {}) };
+    const r = await replay.run(() => api.post<BulkOutcome>(`/webhooks/${endpoint.id}/deliveries/replay`, body));
+    if (r) {
+      setReplayed(`${r.count} failed deliver${r.count === 1 ? 'y' : 'ies'} queued again.${r.more ? ' More match: run it again for the rest.' : ''}`);
+      onChanged();
+    }
+  };
+
+  return (
+    <section aria-labelledby="wh-log-h">
+      <h2 id="wh-log-h" className="section-title">
+        Delivery log
+      </h2>
+      <div className="toolbar">
+        <label className="inline-field" htmlFor="wh-status">
+          Status
+        </label>
+        <select id="wh-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">all</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="btn btn-small" onClick={onChanged} aria-label="Refresh the delivery log">
+          ↻
+        </button>
+      </div>
+      <ErrorBox error={replay.error} title="Not replayed" />
+      {replayed ? <Notice kind="success">{replayed}</Notice> : null}
+      <ListState list={log} empty={<Empty title={status ? `No ${status} delivery` : 'No delivery yet'}>{status ? null : <p>Send a test event, or wait for the first message event.</p>}</Empty>}>
+        <DataTable
+          rows={log.items}
+          rowKey={(d) => d.id}
+          columns={[
+            { header: 'Created', cell: (d) => <span className="nowrap">{formatDate(d.createdAt)}</span> },
+            { header: 'Event', cell: (d) => <code>{d.eventType}</code> },
+            { header: 'Status', cell: (d) => <StatusChip status={d.status} /> },
+            { header: 'Attempts', cell: (d) => d.attemptCount },
+            { header: 'Last answer', label: 'Answer', cell: (d) => <span className="small">{lastAnswer(d)}</span> },
+            { header: 'Next attempt', label: 'Next', cell: (d) => (d.status === 'pending' ? formatDate(d.nextAttemptAt) : '—') },
+          ]}
+          actions={(d) => (
+            <>
+              <button type="button" className="btn btn-small" aria-expanded={open === d.id} onClick={() => setOpen(open === d.id ? null : d.id)}>
+                {open === d.id ? 'Hide' : 'Attempts'}
+              </button>
+              {can('operate') && !waiting(d) ? (
+                <button type="button" className="btn btn-small" disabled={replay.busy || !endpoint.enabled} onClick={() => void replayOne(d)}>
+                  Replay
+                </button>
+              ) : null}
+            </>
+          )}
+          below={(d) =>
+            open === d.id ? (
+              <tr className="expanded">
+                <td colSpan={7}>
+                  <DeliveryDetail key={`${d.id}-${d.attemptCount}-${d.status}`} endpointId={endpoint.id} deliveryId={d.id} />
+                </td>
+              </tr>
+            ) : null
+          }
+        />
+        <LoadMore list={log} label="Load older deliveries" />
+      </ListState>
+      {can('operate') ? (
+        <form className="card form" onSubmit={replayRange} aria-labelledby="wh-replay-h">
+          <h3 id="wh-replay-h">Replay failed deliveries</h3>
+          <p className="muted small">Queues again every delivery that failed for good and was created in this range (each once; the receiver sees the same webhook-id).</p>
+          <div className="form-grid">
+            <label className="field" htmlFor="wh-since">
+              From
+              <input id="wh-since" type="datetime-local" required value={since} onChange={(e) => setSince(e.target.value)} />
+            </label>
+            <label className="field" htmlFor="wh-until">
+              Until (empty: now)
+              <input id="wh-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
+            </label>
+          </div>
+          <div className="form-actions">
+            <button type="submit" className="btn" disabled={replay.busy || !endpoint.enabled}>
+              Replay failed deliveries
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import { api, type NewWebhookSecret, type WebhookEndpoint, type WebhookTestQueued } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { navigate } from '../../router.js';
+import { ConfirmButton, ErrorBox, Notice, ShownOnce } from '../../ui/index.js';
+
+const GRACE = [
+  [0, 'none: the old secret stops now'],
+  [3_600, '1 hour'],
+  [86_400, '24 hours'],
+  [604_800, '7 days'],
+] as const;
+
+/**
+ * An admin's buttons for one endpoint: a test event (through the same queue, signature and log
+ * as real ones), switching it off and on, rotating the secret with a grace period during which
+ * both secrets sign, and deleting it.
+ */
+export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookEndpoint; onChanged(): void }) {
+  const action = useAction();
+  const [done, setDone] = useState<string | null>(null);
+  const [grace, setGrace] = useState(86_400);
+  const [secret, setSecret] = useState<string | null>(null);
+  const run = async (fn: () => Promise<unknown>, message: string) => {
+    setDone(null);
+    if ((await action.run(async () => (await fn(), true))) === true) {
+      setDone(message);
+      onChanged();
+    }
+  };
+  const rotate = async () => {
+    setDone(null);
+    const r = await action.run(() => api.post<NewWebhookSecret>(`/webhooks/${e.id}/rotate-secret`, { graceSec: grace }));
+    if (r) {
+      setSecret(r.secret);
+      onChanged();
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="wh-actions-h">
+      <h2 id="wh-actions-h">Actions</h2>
+      <div className="toolbar">
+        <button type="button" className="btn btn-primary" disabled={action.busy || !e.enabled} title={e.enabled ? undefined : 'Switch the endpoint on first'} onClick={() => void run(() => api.post<WebhookTestQueued>(`/webhooks/${e.id}/test`), 'Test event queued: it appears in the delivery log below.')}>
+          Send test event
+        </button>
+        <button type="button" className="btn" disabled={action.busy} onClick={() => void run(() => api.patch(`/webhooks/${e.id}`, { enabled: !e.enabled, version: e.version }), e.enabled ? 'Switched off.' : 'Switched on: waiting deliveries are sent.')}>
+          {e.enabled ? 'Switch off' : 'Switch on'}
+        </button>
+        <ConfirmButton label="Delete" question="Delete this endpoint and its delivery log? Waiting deliveries are dropped." onConfirm={() => void action.run(() => api.del(`/webhooks/${e.id}`).then(() => navigate('/webhooks')))} busy={action.busy} />
+      </div>
+      <div className="subsection">
+        <h3>Rotate the signing secret</h3>
+        <p className="muted small">A new secret is shown once. During the grace period each request carries two signatures, so the receiver can switch secrets without losing a request.</p>
+        <div className="inline">
+          <label className="inline-field" htmlFor="wh-grace">
+            Old secret keeps signing for
+          </label>
+          <select id="wh-grace" value={grace} onChange={(ev) => setGrace(Number(ev.target.value))}>
+            {GRACE.map(([sec, label]) => (
+              <option key={sec} value={sec}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <button type="button" className="btn" disabled={action.busy} onClick={() => void rotate()}>
+            Rotate secret
+          </button>
+        </div>
+      </div>
+      {secret ? <ShownOnce title="New signing secret" value={secret} label="The new webhook signing secret" note="Give it to the receiver; the old one stops at the end of the grace period." onDone={() => setSecret(null)} testId="rotated-webhook-secret" /> : null}
+      <ErrorBox error={action.error} />
+      {done ? <Notice kind="success">{done}</Notice> : null}
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import { api, type WebhookEndpoint } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useResource } from '../../hooks.js';
+import { Link } from '../../router.js';
+import { Badge, ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { DeliveryLog } from './DeliveryLog.js';
+import { EndpointActions } from './EndpointActions.js';
+import { EndpointForm } from './EndpointForm.js';
+import { deliveryCounts, HealthChip, HealthWarning } from './EndpointHealth.js';
+
+/** One endpoint: its health, an admin's actions and settings, and its delivery log. */
+export function WebhookDetail({ id }: { id: string }) {
+  const { can } = useSession();
+  const endpoint = useResource(() => api.get<WebhookEndpoint>(`/webhooks/${id}`), [id]);
+  const e = endpoint.data;
+  // Every change (an action, a replay, the log's own polling) reloads the endpoint and the log.
+  const [tick, setTick] = useState(0);
+  const changed = () => {
+    endpoint.reload();
+    setTick((t) => t + 1);
+  };
+  return (
+    <>
+      <PageHeader title={e?.description ?? 'Webhook endpoint'} subtitle={<Link to="/webhooks">← All webhooks</Link>} />
+      <ErrorBox error={endpoint.error} />
+      {endpoint.loading && !e ? <Spinner /> : null}
+      {e ? (
+        <>
+          <HealthWarning endpoint={e} />
+          <section className="card" aria-labelledby="wh-h">
+            <h2 id="wh-h">Endpoint</h2>
+            <dl className="facts">
+              <dt>URL</dt>
+              <dd>
+                <code>{e.url}</code>
+              </dd>
+              <dt>Events</dt>
+              <dd>
+                {e.events.map((n) => (
+                  <Badge key={n}>{n}</Badge>
+                ))}
+              </dd>
+              <dt>Health</dt>
+              <dd>
+                <HealthChip endpoint={e} /> <span className="muted small">{deliveryCounts(e)} (last 24 h)</span>
+              </dd>
+              <dt>Last success</dt>
+              <dd>{formatDate(e.health.lastSuccessAt)}</dd>
+              <dt>Last failure</dt>
+              <dd>{formatDate(e.health.lastFailureAt)}</dd>
+              {e.rotationEndsAt ? (
+                <>
+                  <dt>Secret rotation</dt>
+                  <dd>the previous secret signs too until {formatDate(e.rotationEndsAt)}</dd>
+                </>
+              ) : null}
+              <dt>Created</dt>
+              <dd>
+                {formatDate(e.createdAt)} <span className="muted small">by {e.createdBy ?? '—'}</span>
+              </dd>
+              <dt>ID</dt>
+              <dd>
+                <code>{e.id}</code>
+              </dd>
+            </dl>
+          </section>
+          {can('admin') ? (
+            <>
+              <EndpointActions endpoint={e} onChanged={changed} />
+              <EndpointForm key={e.version} endpoint={e} onSaved={endpoint.reload} />
+            </>
+          ) : null}
+          <DeliveryLog endpoint={e} tick={tick} onChanged={changed} />
+        </>
+      ) : null}
+    </>
+  );
+}

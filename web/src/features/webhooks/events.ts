@@ -1,0 +1,15 @@
+import type { WebhookEventType } from '../../api.js';
+
+/**
+ * The events an endpoint can receive in this version, in the order the form lists them. Keyed
+ * by the API's own type, so the compiler fails here when the server adds or drops one.
+ */
+export const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
+  'message.sent': 'the receiving server accepted the message',
+  'message.deferred': 'a transient failure or a sending limit: Mailroom tries again later',
+  'message.failed': 'refused for good (5xx), or no usable account',
+  'message.expired': 'it could not be delivered before it expired',
+  'message.cancelled': 'an operator cancelled it before it was sent',
+};
+
+export const EVENT_NAMES = Object.keys(WEBHOOK_EVENTS) as WebhookEventType[];
