@@ -24,6 +24,10 @@ import { createLogger, type Logger } from './logger.js';
 import { prometheusMetrics } from './metrics/prometheus.js';
 import type { Ports, Worker } from './ports.js';
 import { createDnsLookup } from './probes/dns-resolver.js';
+import { AUTH_FAILURE_LIMIT, THROTTLE_WINDOW_MS } from './core/relay/authentication.js';
+import { RejectionLog } from './core/relay/rejections.js';
+import { mailparserHeaderReader } from './relay/header-reader.js';
+import { relayWorker } from './relay/listener.js';
 import { socketDiagnosticsRunner } from './probes/runner.js';
 import { dkimKeyTool } from './secrets/dkim-keypair.js';
 import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
@@ -108,6 +112,16 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const metrics = prometheusMetrics({ ctx, logger });
     closers.push(async () => metrics.close());
     const now = () => clock.now();
+    // The SMTP relay (MAILROOM_RELAY_PORT): an entry point that runs as a worker.
+    const relay = config.relay
+      ? relayWorker(config.relay, config.dataDir, {
+          ctx,
+          logger: logger.child({ component: 'relay' }),
+          throttle: new LoginThrottle(AUTH_FAILURE_LIMIT, THROTTLE_WINDOW_MS, now),
+          rejections: new RejectionLog(ctx),
+          headers: mailparserHeaderReader,
+        })
+      : undefined;
     const ports: Ports = {
       config,
       logger,
@@ -126,6 +140,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       dkimKeyTool,
       testEmailLimiter: new RateWindow(TEST_EMAILS_PER_MINUTE, 60_000, now, 'test messages'),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
+      relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }) },
     };
 
     const workers: Worker[] = [];
@@ -143,6 +158,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false) }, tuning);
     let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
     if (delivery) workers.push(delivery);
+    // After delivery: it starts accepting once messages can leave, and stops first.
+    if (relay) workers.push(relay);
 
     const app: App = {
       config,

@@ -20,6 +20,17 @@ export interface MetricsExposition {
   text(): Promise<string>;
 }
 
+/** The SMTP relay as the admin UI sees it (GET /relay/status). */
+export interface RelayStatus {
+  /** False when MAILROOM_RELAY_PORT is unset (or in `mailroom worker`). */
+  enabled: boolean;
+  /** The address it listens on. */
+  host: string | null;
+  listeners: { port: number; tls: 'starttls' | 'implicit'; listening: boolean }[];
+  certificate: { source: 'configured' | 'self-signed'; file: string; fingerprint256: string; subject: string; validFromAt: number; expiresAt: number } | null;
+  startedAt: number | null;
+}
+
 /**
  * Everything the entry points and workers may use, built once by src/app.ts (the one place
  * that chooses adapters). Each route group and worker takes the narrow part it needs
@@ -41,6 +52,8 @@ export interface Ports {
   testEmailLimiter: RateWindow;
   /** The key file's path when its permissions let others read it (the setup banner says so). */
   keyFileTooOpen(): string | undefined;
+  /** The SMTP submission relay's state. */
+  relay: { status(): RelayStatus };
 }
 
 /** Something that runs in the background of `mailroom start` / `mailroom worker`. */

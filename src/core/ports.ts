@@ -2,6 +2,7 @@ import type { ApiKeyRepository, SessionRepository, UserRepository } from './acce
 import type { AuditRepository } from './kernel/audit.js';
 import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
+import type { RelayRejectionRepository, SmtpCredentialRepository } from './relay/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
 
 /**
@@ -22,6 +23,8 @@ export interface Repositories {
   sendCounters: SendCounterRepository;
   messages: MessageRepository;
   dkimKeys: DkimKeyRepository;
+  smtpCredentials: SmtpCredentialRepository;
+  relayRejections: RelayRejectionRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

@@ -15,6 +15,8 @@ const READS: Record<string, readonly string[]> = {
   settings: ['get', 'all'],
   purposes: ['list', 'get'],
   dkimKeys: ['list', 'get'],
+  // Read for every relay session and message; written by admins.
+  smtpCredentials: ['list', 'get', 'findByUsername'],
 };
 
 type AnyRepo = Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { AccessTables } from './schema/access.js';
 import type { AuditTables } from './schema/audit.js';
 import type { OutboxTables } from './schema/outbox.js';
+import type { RelayTables } from './schema/relay.js';
 import type { RoutingTables } from './schema/routing.js';
 import type { SendersTables } from './schema/senders.js';
 
@@ -9,4 +10,4 @@ import type { SendersTables } from './schema/senders.js';
  * joined here. Migration files keep their historical names (001_foundation …): the names are
  * recorded in each database's kysely_migration table and must never change.
  */
-export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables;
+export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & RelayTables;

@@ -14,6 +14,7 @@ import { dkimKeysRepository } from './repositories/dkim-keys.repository.js';
 import { purposesRepository } from './repositories/purposes.repository.js';
 import { sendCountersRepository } from './repositories/send-counters.repository.js';
 import { messagesRepository } from './repositories/messages.repository.js';
+import { relayRejectionsRepository, smtpCredentialsRepository } from './repositories/relay.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -36,6 +37,8 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     sendCounters: sendCountersRepository(db),
     messages: messagesRepository(db, caps),
     dkimKeys: dkimKeysRepository(db),
+    smtpCredentials: smtpCredentialsRepository(db),
+    relayRejections: relayRejectionsRepository(db),
   };
 }
 

@@ -55,14 +55,18 @@ export class LoginThrottle {
     }
   }
 
-  fail(ip: string, email: string): void {
+  /** Records a failure; returns the most failures either key now has in the window. */
+  fail(ip: string, email: string): number {
+    let most = 0;
     for (const key of [`ip:${ip}`, `email:${email.toLowerCase()}`]) {
       const list = [...this.recent(key), this.now()];
       // Re-inserted at the end: Map order is then "least recently failed first".
       this.failures.delete(key);
       this.failures.set(key, list);
+      most = Math.max(most, list.length);
     }
     while (this.failures.size > MAX_KEYS) this.failures.delete(this.failures.keys().next().value as string);
+    return most;
   }
 
   succeed(ip: string, email: string): void {

@@ -59,8 +59,23 @@ export interface Submission {
   idempotencyKey?: string;
   sendAt?: number;
   expireAt?: number;
-  /** Bytes of bodies plus decoded attachments. */
+  /** Bytes of bodies plus decoded attachments (of the raw message, for one). */
   sizeBytes: number;
+  /** Set for a message an application composed itself (the SMTP relay); see RawPart. */
+  raw?: RawPart;
+}
+
+/**
+ * A message as an application composed it (the SMTP relay). The fields of the submission
+ * around it are what the log shows (from the message's own headers); this is what is sent.
+ */
+export interface RawPart {
+  /** The message as received (Bcc header fields removed), CRLF line endings. */
+  bytes: Uint8Array;
+  /** The SMTP envelope's recipients (RCPT TO), each parsed once: who the message goes to. */
+  envelope: Mailbox[];
+  /** The message's own Message-ID, or null when it has none (Mailroom adds one: see headers). */
+  messageId: string | null;
 }
 
 export const SUBMISSION_FIELDS = ['purpose', 'accountId', 'serverId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'attachments', 'headers', 'idempotencyKey', 'sendAt', 'expireAt'] as const;
@@ -203,6 +218,11 @@ export function validateSubmission(input: unknown): Submission {
     expireAt,
     sizeBytes,
   };
+}
+
+/** RFC 5322 date-time in UTC, as Mailroom writes Date headers. */
+export function rfc5322Date(at: number): string {
+  return new Date(at).toUTCString().replace(/GMT$/, '+0000');
 }
 
 /** "Name <a@b>" or "a@b": how the log shows a mailbox. */

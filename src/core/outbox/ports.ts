@@ -51,6 +51,12 @@ export interface MessageRecord {
    * acceptance (see the attempts' possibleDuplicate): a retry may deliver a second copy.
    */
   possibleDuplicate: boolean;
+  /**
+   * The message exactly as an application sent it over SMTP (the relay): sent as it is, with
+   * Mailroom's own headers (`headers`) in front and DKIM. Null (or absent) when Mailroom
+   * composes the message from the fields above.
+   */
+  raw?: Uint8Array | null;
 }
 
 export interface RecipientRecord {

@@ -12,10 +12,12 @@ import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
 import { presetsRoutes } from './presets.js';
 import { purposesRoutes } from './purposes.js';
+import { relayRoutes } from './relay.js';
 import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
+import { smtpCredentialsRoutes } from './smtp-credentials.js';
 import { usersRoutes } from './users.js';
 
 /** A group of routes as Fastify registers it. */
@@ -51,6 +53,9 @@ const API_V1: RouteGroup[] = [
   diagnosticsRoutes,
   domainsRoutes,
   setupRoutes,
+  // relay
+  smtpCredentialsRoutes,
+  relayRoutes,
 ];
 
 export interface MountedRoutes {

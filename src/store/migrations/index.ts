@@ -5,6 +5,7 @@ import * as m002 from './002_outbox.js';
 import * as m004 from './004_dkim.js';
 import * as m005 from './005_log_indexes.js';
 import * as m006 from './006_possible_duplicates.js';
+import * as m009 from './009_relay.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '004_dkim': m004,
   '005_log_indexes': m005,
   '006_possible_duplicates': m006,
+  '009_relay': m009,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -54,6 +54,8 @@ export interface MessagesTable {
   updated_at: Millis;
   /** 1 once an attempt may have delivered the message without Mailroom knowing (sticky). */
   possible_duplicate: Flag;
+  /** The message as an application sent it over SMTP (the relay); null when Mailroom composes it. */
+  raw_mime: Uint8Array | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */

@@ -1,0 +1,127 @@
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { RelayConfig } from '../config.js';
+import { LIMITS } from '../core/outbox/messages.js';
+import { pruneRejections } from '../core/relay/rejections.js';
+import type { RelayStatus, Worker } from '../ports.js';
+import { relayCertificate, type CertificateInfo } from './certificate.js';
+import { relaySessionHandlers, type SessionDeps } from './session.js';
+
+export interface RelayWorker extends Worker {
+  status(): RelayStatus;
+}
+
+const HOUSEKEEPING_MS = 3_600_000;
+/** An enhanced status code at the start of a reply's text (RFC 3463). */
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+type Connection = { send(code: number, data?: unknown, context?: unknown): void };
+
+/**
+ * smtp-server picks the enhanced status code of a reply from its number alone (a 550 is always
+ * "5.1.1 mailbox unavailable", a successful DATA "2.6.0"). The relay's replies carry their own
+ * ("550 5.7.1 sender not allowed", "250 2.0.0 queued as …"): a reply whose text starts with one
+ * is sent as written, every other reply keeps smtp-server's. Each connection is adapted as the
+ * server adds it to its set (smtp-server is pinned: this relies on send(code, data, context)).
+ */
+class OwnEnhancedCodes extends Set<Connection> {
+  override add(conn: Connection): this {
+    const send = conn.send.bind(conn);
+    conn.send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    return super.add(conn);
+  }
+}
+
+/**
+ * The SMTP submission relay: STARTTLS on MAILROOM_RELAY_PORT, implicit TLS on
+ * MAILROOM_RELAY_TLS_PORT, AUTH PLAIN/LOGIN only inside TLS, never an open relay (every
+ * transaction belongs to a credential). A worker of `mailroom start`.
+ */
+export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<SessionDeps, 'serverName'>): RelayWorker {
+  const servers: { server: SMTPServer; tls: 'starttls' | 'implicit'; port: number; listening: boolean }[] = [];
+  let certificate: CertificateInfo | null = null;
+  let startedAt: number | null = null;
+  let housekeeping: NodeJS.Timeout | undefined;
+  const serverName = hostname();
+
+  const listen = (server: SMTPServer, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(port, config.host, () => {
+        server.server.off('error', reject);
+        resolve((server.server.address() as AddressInfo).port);
+      });
+    });
+
+  const tidy = async () => {
+    const dropped = deps.rejections.takeDropped();
+    if (dropped) deps.logger.warn({ dropped }, 'SMTP relay: refusals beyond the per-minute bound were not recorded (the client may be hammering the port)');
+    const pruned = await pruneRejections(deps.ctx).catch((err) => deps.logger.warn({ err }, 'SMTP relay: could not prune old refusals'));
+    if (pruned) deps.logger.info({ pruned }, 'SMTP relay: old refusals pruned');
+  };
+
+  return {
+    name: 'smtp-relay',
+    async start() {
+      const cert = await relayCertificate(config, dataDir, deps.ctx.clock.now());
+      if (cert.created) deps.logger.info({ fingerprint256: cert.fingerprint256, file: cert.file }, 'SMTP relay: a self-signed certificate was made');
+      if (cert.renewed) deps.logger.warn({ fingerprint256: cert.fingerprint256 }, 'SMTP relay: the self-signed certificate had expired and was replaced: clients that pin it need the new fingerprint');
+      const { cert: pem, key, renewed: _r, created: _c, ...info } = cert;
+      certificate = info;
+      const handlers = relaySessionHandlers({ ...deps, serverName });
+      const options: SMTPServerOptions = {
+        name: serverName,
+        banner: 'Mailroom submission service',
+        key,
+        cert: pem,
+        authMethods: ['PLAIN', 'LOGIN'],
+        // Optional for smtp-server only: MAIL FROM without a login answers 530 unless the client's
+        // address belongs to a client-ip credential (session.ts). AUTH itself stays TLS-only (538).
+        authOptional: true,
+        allowInsecureAuth: false,
+        disableReverseLookup: true,
+        size: LIMITS.messageBytes,
+        // Not offered, because the relay would not honour them: DSN requests, REQUIRETLS, SMTPUTF8 addresses.
+        hideDSN: true,
+        hideREQUIRETLS: true,
+        hideSMTPUTF8: true,
+        maxClients: 500,
+        closeTimeout: 5_000,
+        logger: false,
+        ...handlers,
+      } as SMTPServerOptions;
+      const add = async (tls: 'starttls' | 'implicit', port: number) => {
+        const server = new SMTPServer({ ...options, secure: tls === 'implicit' });
+        (server as unknown as { connections: Set<Connection> }).connections = new OwnEnhancedCodes();
+        server.on('error', (err) => deps.logger.warn({ err }, 'SMTP relay: connection error'));
+        const entry = { server, tls, port, listening: false };
+        servers.push(entry);
+        entry.port = await listen(server, port);
+        entry.listening = true;
+        server.server.on('close', () => (entry.listening = false));
+      };
+      await add('starttls', config.port);
+      if (config.tlsPort !== undefined) await add('implicit', config.tlsPort);
+      startedAt = deps.ctx.clock.now();
+      housekeeping = setInterval(() => void tidy(), HOUSEKEEPING_MS).unref();
+      deps.logger.info({ host: config.host, ports: servers.map((s) => `${s.port} (${s.tls})`), fingerprint256: certificate.fingerprint256, expiresAt: new Date(certificate.expiresAt).toISOString() }, 'SMTP relay listening');
+    },
+    async stop() {
+      clearInterval(housekeeping);
+      // smtp-server stops accepting at once and gives open sessions closeTimeout to finish.
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))));
+      servers.length = 0;
+      startedAt = null;
+    },
+    status() {
+      return {
+        enabled: true,
+        host: config.host,
+        listeners: servers.map((s) => ({ port: s.port, tls: s.tls, listening: s.listening })),
+        certificate,
+        startedAt,
+      };
+    },
+  };
+}
