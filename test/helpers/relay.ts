@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Dialect } from './dialects.js';
 import { freePort } from './ports.js';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 /** The independent SMTP clients the relay is tested with; with CI=true each must be installed. */
@@ -77,4 +78,21 @@ export async function startRelayApp(dialect: Dialect, sinkPort: number, opts: Te
     message: async (id) => (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json(),
     close: () => t.close(),
   };
+}
+
+/**
+ * A suite's Postfix smtp-sink and relay app, started before its tests and stopped after them;
+ * read `suite.r` and `suite.sink` inside the tests.
+ */
+export function relaySuite(dialect: Dialect, opts: TestAppOptions & { delivery?: boolean } = {}): { r: RelayApp; sink: SmtpSink } {
+  const suite = {} as { r: RelayApp; sink: SmtpSink };
+  beforeAll(async () => {
+    suite.sink = await startSmtpSink();
+    suite.r = await startRelayApp(dialect, suite.sink.port, opts);
+  }, 60_000);
+  afterAll(async () => {
+    await suite.r?.close();
+    await suite.sink?.stop();
+  });
+  return suite;
 }

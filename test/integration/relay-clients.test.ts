@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { queuedId, requireProgram, startRelayApp, type RelayApp } from '../helpers/relay.js';
-import { haveSmtpSink, rcptsOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { queuedId, relaySuite, requireProgram } from '../helpers/relay.js';
+import { haveSmtpSink, rcptsOf } from '../helpers/smtp-sink.js';
 
 /**
  * Independent SMTP clients submit through the relay and Mailroom delivers to Postfix's
@@ -26,31 +26,22 @@ function run(file: string, args: string[], input?: string): Promise<{ code: numb
 
 await describeEachDialect('SMTP relay: independent clients deliver through Mailroom', (dialect) => {
   if (!ready) return;
-  let sink: SmtpSink;
-  let r: RelayApp;
-  const delivered = (id: string) => expect.poll(async () => (await r.message(id)).status, { timeout: 30_000 }).toBe('sent');
-  const dumpOf = (subject: string) => sink.messages().filter((d) => d.includes(`Subject: ${subject}`));
+  const suite = relaySuite(dialect);
+  const delivered = (id: string) => expect.poll(async () => (await suite.r.message(id)).status, { timeout: 30_000 }).toBe('sent');
+  const dumpOf = (subject: string) => suite.sink.messages().filter((d) => d.includes(`Subject: ${subject}`));
 
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    r = await startRelayApp(dialect, sink.port);
-  }, 60_000);
-  afterAll(async () => {
-    await r?.close();
-    await sink?.stop();
-  });
 
   const swaks = (subject: string, extra: string[]) =>
-    run(SWAKS, ['--server', `127.0.0.1:${r.port}`, '--ehlo', 'swaks.test', '--from', 'billing@example.com', '--to', 'customer@example.net', '--header', `Subject: ${subject}`, '--body', `Sent by swaks: ${subject}`, ...extra]);
+    run(SWAKS, ['--server', `127.0.0.1:${suite.r.port}`, '--ehlo', 'swaks.test', '--from', 'billing@example.com', '--to', 'customer@example.net', '--header', `Subject: ${subject}`, '--body', `Sent by swaks: ${subject}`, ...extra]);
 
   it('swaks: STARTTLS + AUTH PLAIN', async () => {
-    const res = await swaks('swaks plain', ['--tls', '--auth', 'PLAIN', '--auth-user', r.credential.username, '--auth-password', r.credential.password!]);
+    const res = await swaks('swaks plain', ['--tls', '--auth', 'PLAIN', '--auth-user', suite.r.credential.username, '--auth-password', suite.r.credential.password!]);
     expect(res.code, res.out).toBe(0);
     expect(res.out).toMatch(/<~ +250 2\.0\.0 queued as msg_/);
     const id = queuedId(res.out);
     await delivered(id);
-    const m = await r.message(id);
-    expect(m).toMatchObject({ source: 'smtp', createdBy: 'smtp:Billing app', subject: 'swaks plain', from: 'billing@example.com', accountId: r.accountId });
+    const m = await suite.r.message(id);
+    expect(m).toMatchObject({ source: 'smtp', createdBy: 'smtp:Billing app', subject: 'swaks plain', from: 'billing@example.com', accountId: suite.r.accountId });
     const dumps = dumpOf('swaks plain');
     expect(dumps).toHaveLength(1);
     expect(rcptsOf(dumps[0])).toEqual(['customer@example.net']);
@@ -60,9 +51,9 @@ await describeEachDialect('SMTP relay: independent clients deliver through Mailr
   });
 
   it('swaks: STARTTLS + AUTH LOGIN, and a pipelined session', async () => {
-    const login = await swaks('swaks login', ['--tls', '--auth', 'LOGIN', '--auth-user', r.credential.username, '--auth-password', r.credential.password!]);
+    const login = await swaks('swaks login', ['--tls', '--auth', 'LOGIN', '--auth-user', suite.r.credential.username, '--auth-password', suite.r.credential.password!]);
     expect(login.code, login.out).toBe(0);
-    const piped = await swaks('swaks pipelined', ['--tls', '--auth', 'PLAIN', '--auth-user', r.credential.username, '--auth-password', r.credential.password!, '--pipeline']);
+    const piped = await swaks('swaks pipelined', ['--tls', '--auth', 'PLAIN', '--auth-user', suite.r.credential.username, '--auth-password', suite.r.credential.password!, '--pipeline']);
     expect(piped.code, piped.out).toBe(0);
     // swaks sends MAIL, RCPT and DATA in one write once the server offers PIPELINING.
     // (swaks marks lines inside TLS with ~> and <~.)
@@ -73,8 +64,8 @@ await describeEachDialect('SMTP relay: independent clients deliver through Mailr
   });
 
   it("Python's smtplib: STARTTLS verifying the relay's certificate, and implicit TLS", async () => {
-    const status = (await r.t.request({ method: 'GET', url: '/api/v1/relay/status' })).json();
-    const ca = path.join(r.t.dataDir, 'relay-ca.pem');
+    const status = (await suite.r.t.request({ method: 'GET', url: '/api/v1/relay/status' })).json();
+    const ca = path.join(suite.r.t.dataDir, 'relay-ca.pem');
     writeFileSync(ca, readFileSync(status.certificate.file));
     const script = `
 import smtplib, ssl, sys
@@ -98,27 +89,27 @@ with smtplib.SMTP_SSL('127.0.0.1', tls_port, context=ctx, local_hostname='python
     s.send_message(message('python implicit tls'))
     print(s.noop())
 `;
-    const res = await run('/usr/bin/python3', ['-c', script, String(r.port), String(r.tlsPort), r.credential.username, r.credential.password!, ca]);
+    const res = await run('/usr/bin/python3', ['-c', script, String(suite.r.port), String(suite.r.tlsPort), suite.r.credential.username, suite.r.credential.password!, ca]);
     expect(res.code, res.out).toBe(0);
     await expect.poll(() => dumpOf('python starttls').length + dumpOf('python implicit tls').length, { timeout: 30_000 }).toBe(2);
     const [starttls] = dumpOf('python starttls');
     expect(rcptsOf(starttls).sort()).toEqual(['boss@example.net', 'hidden@example.net', 'team@example.net']);
     expect(starttls).toMatch(/^Received: from python\.test .* with ESMTPSA;/m);
     expect(starttls).not.toMatch(/^Bcc:/im);
-    const list = (await r.t.request({ method: 'GET', url: '/api/v1/messages?q=python starttls' })).json().items;
+    const list = (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?q=python starttls' })).json().items;
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ source: 'smtp', from: 'Reports <reports@example.com>', to: ['boss@example.net'], cc: ['team@example.net'], bcc: ['hidden@example.net'] });
-    const detail = await r.message(list[0].id);
+    const detail = await suite.r.message(list[0].id);
     expect((detail.recipients as { address: string; kind: string }[]).map((x) => `${x.kind}:${x.address}`).sort()).toEqual(['bcc:hidden@example.net', 'cc:team@example.net', 'to:boss@example.net']);
   });
 
   it("Postfix's smtp-source: 20 sessions, logging in by client address", async () => {
-    const device = await r.createCredential({ name: 'Load generator', authentication: 'client-ip', allowedIps: ['127.0.0.1'], allowedFrom: ['load@example.com'] });
+    const device = await suite.r.createCredential({ name: 'Load generator', authentication: 'client-ip', allowedIps: ['127.0.0.1'], allowedFrom: ['load@example.com'] });
     expect(device.password).toBeUndefined();
-    const res = await run(SMTP_SOURCE, ['-s', '20', '-m', '60', '-f', 'load@example.com', '-t', 'sink@example.net', '-S', 'smtp-source load', '-M', 'source.test', `127.0.0.1:${r.port}`]);
+    const res = await run(SMTP_SOURCE, ['-s', '20', '-m', '60', '-f', 'load@example.com', '-t', 'sink@example.net', '-S', 'smtp-source load', '-M', 'source.test', `127.0.0.1:${suite.r.port}`]);
     expect(res.code, res.out).toBe(0);
     await expect.poll(() => dumpOf('smtp-source load').length, { timeout: 60_000 }).toBe(60);
-    const page = async () => (await r.t.request({ method: 'GET', url: '/api/v1/messages?q=smtp-source load&limit=100' })).json().items as { status: string; source: string; createdBy: string }[];
+    const page = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?q=smtp-source load&limit=100' })).json().items as { status: string; source: string; createdBy: string }[];
     expect(await page()).toHaveLength(60);
     // The sink has them all; the last outcomes are being recorded.
     await expect.poll(async () => [...new Set((await page()).map((m) => `${m.status} ${m.source} ${m.createdBy}`))], { timeout: 20_000 }).toEqual(['sent smtp smtp:Load generator']);

@@ -69,6 +69,16 @@ export class LoginThrottle {
     return most;
   }
 
+  /** Takes back the latest failure of both keys: an attempt counted before it was checked turned out right. */
+  forgive(ip: string, email: string): void {
+    for (const key of [`ip:${ip}`, `email:${email.toLowerCase()}`]) {
+      const list = this.recent(key);
+      list.pop();
+      if (list.length) this.failures.set(key, list);
+      else this.failures.delete(key);
+    }
+  }
+
   succeed(ip: string, email: string): void {
     this.failures.delete(`ip:${ip}`);
     this.failures.delete(`email:${email.toLowerCase()}`);

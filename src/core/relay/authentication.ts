@@ -51,8 +51,18 @@ export async function authenticate(
   a: AuthAttempt,
 ): Promise<{ ok: true; credential: StoredSmtpCredential } | { ok: false; failures: number; error: MailroomError }> {
   const username = a.username.trim().toLowerCase();
+  // Counted before it is checked: however many connections try at once, no more than
+  // AUTH_FAILURE_LIMIT attempts get past this line in a window. A good password is forgiven.
   throttle.check(a.clientIp, username);
-  const c = username ? await ctx.store.repos.smtpCredentials.findByUsername(username) : undefined;
+  const failures = throttle.fail(a.clientIp, username);
+  let c: StoredSmtpCredential | undefined;
+  try {
+    c = username ? await ctx.store.repos.smtpCredentials.findByUsername(username) : undefined;
+  } catch (err) {
+    // Not checked (the store did not answer): not counted either.
+    throttle.forgive(a.clientIp, username);
+    throw err;
+  }
   // The hash is computed and compared whatever was found, so a wrong username answers as fast as a wrong password.
   const given = Buffer.from(hashRelayPassword(a.password), 'hex');
   const stored = Buffer.from(c?.passwordHash ?? '0'.repeat(64), 'hex');
@@ -70,10 +80,10 @@ export async function authenticate(
             : null;
   const now = ctx.clock.now();
   if (reason === null && c) {
+    throttle.forgive(a.clientIp, username);
     if (now - (c.lastUsedAt ?? 0) >= TOUCH_EVERY_MS) await ctx.store.repos.smtpCredentials.touch(c.id, now);
     return { ok: true, credential: c };
   }
-  const failures = throttle.fail(a.clientIp, username);
   const actor = { label: `smtp:${cleanUsername(username)}`, ip: a.clientIp };
   await audit(ctx.store.repos, ctx, actor, 'relay.auth_failed', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: cleanUsername(username), mechanism: a.mechanism, reason, failures });
   if (failures === AUTH_FAILURE_LIMIT) {

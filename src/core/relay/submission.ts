@@ -108,7 +108,11 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
   if (raw.byteLength > c.maxMessageBytes) throw messageTooLarge(c, raw.byteLength);
   const bad = findBadLineEnding(raw);
   if (bad) {
-    throw invalid('DATA', `${bad.kind} at byte ${bad.offset}: every line must end in CRLF and NUL is not allowed (a bare LF or CR could end the message early at another server: SMTP smuggling)`);
+    throw new MailroomError(
+      ErrorCodes.VALIDATION,
+      `${bad.kind} at byte ${bad.offset}: every line must end in CRLF and NUL is not allowed (a bare LF or CR could end the message early at another server: SMTP smuggling); nothing was queued`,
+      { field: 'DATA', offset: bad.offset },
+    );
   }
   const headerEnd = headerBlockEnd(raw);
   const h = await reader.read(raw.subarray(0, headerEnd));
