@@ -62,6 +62,8 @@ export function usernameFromName(name: string): string {
   const slug = name
     .toLowerCase()
     .normalize('NFKD')
+    // Letters with accents become the letter ("é" is "e" and a combining mark).
+    .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^a-z0-9.-]+/g, '-')
     .replace(/^[-.]+|[-.]+$/g, '')
     .slice(0, 64);

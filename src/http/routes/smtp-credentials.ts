@@ -39,7 +39,7 @@ export function smtpCredentialsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       '/smtp-credentials/:id',
       {
         config: { permission: 'admin' },
-        schema: { tags, params: idParams, body: { type: 'object', additionalProperties: false, required: ['version'], properties: { ...credentialProps, version: { type: 'integer', minimum: 1 } } } },
+        schema: { tags, params: idParams, body: { type: 'object', additionalProperties: false, properties: { ...credentialProps, version: { type: 'integer', minimum: 1 } } } },
       },
       async (req) => updateCredential(ctx, actorOf(req), req.params.id, req.body),
     );
