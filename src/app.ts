@@ -140,7 +140,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       dkimKeyTool,
       testEmailLimiter: new RateWindow(TEST_EMAILS_PER_MINUTE, 60_000, now, 'test messages'),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
-      relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }) },
+      relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },
     };
 
     const workers: Worker[] = [];

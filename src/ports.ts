@@ -52,8 +52,8 @@ export interface Ports {
   testEmailLimiter: RateWindow;
   /** The key file's path when its permissions let others read it (the setup banner says so). */
   keyFileTooOpen(): string | undefined;
-  /** The SMTP submission relay's state. */
-  relay: { status(): RelayStatus };
+  /** The SMTP submission relay's state, and its certificate (PEM) for clients to trust or pin. */
+  relay: { status(): RelayStatus; certificatePem(): string | null };
 }
 
 /** Something that runs in the background of `mailroom start` / `mailroom worker`. */

@@ -10,6 +10,7 @@ import { relaySessionHandlers, type SessionDeps } from './session.js';
 
 export interface RelayWorker extends Worker {
   status(): RelayStatus;
+  certificatePem(): string | null;
 }
 
 const HOUSEKEEPING_MS = 3_600_000;
@@ -41,6 +42,7 @@ class OwnEnhancedCodes extends Set<Connection> {
 export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<SessionDeps, 'serverName'>): RelayWorker {
   const servers: { server: SMTPServer; tls: 'starttls' | 'implicit'; port: number; listening: boolean }[] = [];
   let certificate: CertificateInfo | null = null;
+  let certificatePem: string | null = null;
   let startedAt: number | null = null;
   let housekeeping: NodeJS.Timeout | undefined;
   const serverName = hostname();
@@ -69,6 +71,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
       if (cert.renewed) deps.logger.warn({ fingerprint256: cert.fingerprint256 }, 'SMTP relay: the self-signed certificate had expired and was replaced: clients that pin it need the new fingerprint');
       const { cert: pem, key, renewed: _r, created: _c, ...info } = cert;
       certificate = info;
+      certificatePem = pem;
       const handlers = relaySessionHandlers({ ...deps, serverName });
       const options: SMTPServerOptions = {
         name: serverName,
@@ -114,6 +117,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
       servers.length = 0;
       startedAt = null;
     },
+    certificatePem: () => certificatePem,
     status() {
       return {
         enabled: true,

@@ -24,8 +24,9 @@ export interface SessionDeps {
 /** What the relay remembers about one connection beside smtp-server's own session. */
 interface State {
   credential?: StoredSmtpCredential;
-  /** The username of the last AUTH, for the rejections list. */
+  /** The username of the last AUTH, and the credential it named, for the rejections list. */
   username?: string;
+  triedCredentialId?: string | null;
   recipients: Mailbox[];
   /** The last refusal recorded, so onClose does not record it twice. */
   recorded?: string;
@@ -55,7 +56,7 @@ export function relaySessionHandlers(deps: SessionDeps) {
     const st = stateOf(s);
     st.recorded = reply;
     deps.rejections
-      .record({ clientIp: clientIp(s), credentialId: st.credential?.id ?? null, username: st.username ?? null, stage, code, reply })
+      .record({ clientIp: clientIp(s), credentialId: st.credential?.id ?? st.triedCredentialId ?? null, username: st.username ?? null, stage, code, reply })
       .catch((err) => logger.warn({ err }, 'could not record a refused SMTP command'));
   };
 
@@ -80,6 +81,7 @@ export function relaySessionHandlers(deps: SessionDeps) {
             st.credential = r.credential;
             return done(null, { user: r.credential.id });
           }
+          st.triedCredentialId = r.credentialId;
           // Slowed, so guessing a password costs time even from many connections.
           setTimeout(() => refuse(s, 'auth', r.error, done), authFailureDelayMs(r.failures)).unref();
         },

@@ -60,6 +60,14 @@ await describeEachDialect('SMTP relay: the message as sent', (dialect) => {
     const verdict = await dkimVerify(Buffer.from(sent.replace(/\r?\n/g, '\r\n'), 'utf8'), { resolver: resolver as never });
     expect(verdict.results[0]).toMatchObject({ signingDomain: 'example.com', status: { result: 'pass' } });
     expect(m.headers).toMatchObject({ 'Message-ID': m.messageIdHeader });
+    // The stored message is the application's, as received (dot-unstuffed, its Bcc field removed).
+    const stored = await suite.r.t.request({ method: 'GET', url: `/api/v1/messages/${id}/raw` });
+    expect(stored.headers['content-type']).toContain('message/rfc822');
+    const expected = `${appMessage('as written').replace('\r\n..a line', '\r\n.a line')}\r\n`;
+    expect(stored.rawPayload.toString('utf8')).toBe(expected);
+    expect(m.rawBytes).toBe(Buffer.byteLength(expected));
+    const composed = await suite.r.t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['x@example.net'], subject: 'composed', text: 'x' } });
+    expect((await suite.r.t.request({ method: 'GET', url: `/api/v1/messages/${composed.json().id}/raw` })).statusCode).toBe(404);
     expect(String((m.headers as Record<string, string>).Received)).toMatch(/^from client\.test \(\[127\.0\.0\.1\]\) by \S+ \(Mailroom\) with ESMTPSA; /);
   });
 

@@ -121,6 +121,9 @@ await describeEachDialect('SMTP credentials API', (dialect) => {
     expect(s.certificate).toMatchObject({ source: 'self-signed', fingerprint256: x509.fingerprint256 });
     expect(Date.parse(s.certificate.expiresAt)).toBe(Date.parse(x509.validTo));
     expect(Date.parse(s.startedAt)).toBeGreaterThan(0);
+    const pem = await api('GET', '/relay/certificate');
+    expect(pem.headers['content-type']).toContain('application/x-pem-file');
+    expect(new X509Certificate(pem.body).fingerprint256).toBe(s.certificate.fingerprint256);
   });
 
   it('lists refused commands newest first, page by page', async () => {
@@ -150,6 +153,7 @@ await describeEachDialect('relay off', (dialect) => {
 
   it('says so in its status; credentials can be prepared before it is switched on', async () => {
     expect((await t.request({ method: 'GET', url: '/api/v1/relay/status' })).json()).toEqual({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null });
+    expect((await t.request({ method: 'GET', url: '/api/v1/relay/certificate' })).json().error.code).toBe('MAILROOM_E_NOT_FOUND');
     expect((await t.request({ method: 'POST', url: '/api/v1/smtp-credentials', payload: { name: 'Later', allowedFrom: ['@example.com'] } })).statusCode).toBe(201);
   });
 });

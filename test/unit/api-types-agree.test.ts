@@ -12,6 +12,9 @@ import type { publicDkimKey } from '../../src/core/senders/dkim.js';
 import type { PRESETS } from '../../src/core/senders/presets.js';
 import type { MailServer as CoreMailServer } from '../../src/core/senders/servers.js';
 import type * as Api from '../../src/http/api-types.js';
+import type { SmtpCredential as CoreSmtpCredential } from '../../src/core/relay/credentials.js';
+import type { RelayRejection as CoreRelayRejection } from '../../src/core/relay/ports.js';
+import type { RelayStatus as PortsRelayStatus } from '../../src/ports.js';
 
 /**
  * src/http/api-types.ts is what clients (the admin UI) read; the core's shapes are what the
@@ -34,6 +37,9 @@ export const checks = [
   agree<Agrees<CoreDiagnosticResult<SmtpStepName>, Api.DiagnosticResult>>(true),
   agree<Agrees<CoreDomainCheck, Api.DomainCheck>>(true),
   agree<Agrees<CoreSetupStatus, Api.SetupStatus>>(true),
+  agree<Agrees<CoreSmtpCredential, Api.SmtpCredential>>(true),
+  agree<Agrees<CoreRelayRejection, Api.RelayRejection>>(true),
+  agree<Agrees<PortsRelayStatus, Api.RelayStatus>>(true),
 ];
 
 it('the shared API types agree with what the core returns (checked by tsc)', () => {

@@ -43,13 +43,14 @@ export interface AuthAttempt {
  * and the username, and past AUTH_FAILURE_LIMIT in the window further attempts are refused
  * without being checked (RATE_LIMITED with retryAfterSec). Every checked failure is audited
  * (`relay.auth_failed`); so is the moment the throttle engages (`relay.auth_throttled`).
- * Returns the failures so far on a failure, for the caller's growing delay.
+ * A failure returns the failures so far (for the caller's growing delay) and the credential the
+ * username named, if any (for the list of refusals).
  */
 export async function authenticate(
   ctx: CoreContext,
   throttle: LoginThrottle,
   a: AuthAttempt,
-): Promise<{ ok: true; credential: StoredSmtpCredential } | { ok: false; failures: number; error: MailroomError }> {
+): Promise<{ ok: true; credential: StoredSmtpCredential } | { ok: false; failures: number; credentialId: string | null; error: MailroomError }> {
   const username = a.username.trim().toLowerCase();
   // Counted before it is checked: however many connections try at once, no more than
   // AUTH_FAILURE_LIMIT attempts get past this line in a window. A good password is forgiven.
@@ -89,7 +90,7 @@ export async function authenticate(
   if (failures === AUTH_FAILURE_LIMIT) {
     await audit(ctx.store.repos, ctx, actor, 'relay.auth_throttled', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: cleanUsername(username), failures, windowSec: THROTTLE_WINDOW_MS / 1000 });
   }
-  return { ok: false, failures, error: new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'authentication failed') };
+  return { ok: false, failures, credentialId: c?.id ?? null, error: new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'authentication failed') };
 }
 
 /**

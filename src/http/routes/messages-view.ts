@@ -44,6 +44,7 @@ export function messageDetail(m: MessageDetail): OnServer<MessageDetailView> {
     text: m.text,
     html: m.html,
     headers: m.headers,
+    rawBytes: m.raw ? m.raw.byteLength : null,
     // Attachment content can be megabytes: the detail names them; the content stays in the store.
     attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, sizeBytes: Math.floor((a.contentBase64.length * 3) / 4) })),
     routing: { accountId: m.routing.accountId, serverId: m.routing.serverId, reason: m.routing.reason, reasonCode: m.routing.reasonCode ?? null, failoverAccountIds: m.routing.failoverAccountIds },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { int } from '../../core/kernel/validate.js';
 import { listRejections } from '../../core/relay/rejections.js';
 import type { Ports } from '../../ports.js';
@@ -10,6 +11,12 @@ export function relayRoutes({ ctx, relay }: Pick<Ports, 'ctx' | 'relay'>) {
   return async (app: FastifyInstance) => {
     const tags = ['relay'];
     app.get('/relay/status', { config: { permission: 'read' }, schema: { tags } }, async () => relay.status());
+    // The certificate is public (every client receives it in the handshake): downloaded to trust or pin it.
+    app.get('/relay/certificate', { config: { permission: 'read' }, schema: { tags } }, async (_req, reply) => {
+      const pem = relay.certificatePem();
+      if (!pem) throw new MailroomError(ErrorCodes.NOT_FOUND, 'the SMTP relay is off (MAILROOM_RELAY_PORT is not set), so it has no certificate');
+      return reply.type('application/x-pem-file').header('content-disposition', 'attachment; filename="mailroom-relay.pem"').send(pem);
+    });
     app.get<RejectionsQuery>(
       '/relay/rejections',
       {

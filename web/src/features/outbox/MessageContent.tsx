@@ -30,7 +30,16 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
           // sandbox="" : no scripts, no forms, no same-origin access: untrusted HTML (replies, bounces) cannot act.
           <iframe title="HTML part" className="html-frame" sandbox="" srcDoc={CSP + html} referrerPolicy="no-referrer" />
         ) : null}
-        {activeTab === 'text' ? <pre className="body-text">{m.text ?? '(no text part)'}</pre> : null}
+        {activeTab === 'text' && m.rawBytes !== null && m.text === null ? (
+          <p>
+            Sent as the application composed it ({m.rawBytes.toLocaleString('en')} bytes of MIME), with Mailroom's own header fields in front (see Headers).{' '}
+            <a href={`/api/v1/messages/${encodeURIComponent(m.id)}/raw`} download>
+              Download the message (.eml)
+            </a>
+          </p>
+        ) : activeTab === 'text' ? (
+          <pre className="body-text">{m.text ?? '(no text part)'}</pre>
+        ) : null}
         {activeTab === 'headers' ? (
           headers.length ? (
             <table className="headers-table">
