@@ -18,24 +18,11 @@
  * pool and relays them with 20 parallel deliveries; its rate is N / time until its queue is
  * empty, and "Mailroom end-to-end / Postfix relay" compares the two.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
-import { body, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs, userCpuMs } from './peers.js';
+import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
+import { arg, body, cpuMs, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs, userCpuMs } from './peers.js';
 import { measurePostfixRelay } from './postfix-relay.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-};
 const N = Number(arg('messages', '20000'));
 const CONCURRENCY = Number(arg('concurrency', '64'));
 const PG_URL = arg('postgres', '');
@@ -63,77 +50,20 @@ async function baseline(port: number, sinkPid: number): Promise<{ rate: number; 
   return { rate: N / secs, cpuPerMsg: (cpu.user + cpu.system) / 1000 / N, sinkCpuPerMsg: sinkCpu / N };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-function post(port: number, key: string, url: string, payload: unknown, method = 'POST'): Promise<{ status: number; body: string }> {
-  const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: url, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
 async function main() {
   const sink = await startSink();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
-  let pgDb: string | undefined;
+  let mr: MailroomProcess | undefined;
   try {
     const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
-    const port = await freePort();
-    let databaseUrl: string | undefined;
-    if (PG_URL) {
-      pgDb = `mailroom_bench_${Date.now()}`;
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${pgDb}`);
-      await c.end();
-      const u = new URL(PG_URL);
-      u.pathname = `/${pgDb}`;
-      databaseUrl = u.toString();
-    }
-    const env = {
-      ...process.env,
-      MAILROOM_DATA_DIR: dataDir,
-      MAILROOM_PORT: String(port),
-      MAILROOM_LOG_LEVEL: 'warn',
-      MAILROOM_ADMIN_EMAIL: 'bench@example.com',
-      MAILROOM_ADMIN_PASSWORD: 'bench-password-123',
-      MAILROOM_SMTP_HOST: '127.0.0.1',
-      MAILROOM_SMTP_PORT: String(sink.port),
-      MAILROOM_SMTP_SECURITY: 'none',
-      MAILROOM_MAIL_FROM_ADDRESS: 'bench@example.com',
-      MAILROOM_MAIL_FROM_NAME: 'Bench',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    };
-    const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
-    if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
-    const key = keyRun.stdout.trim();
-    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the Mailroom process.
-    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    // BENCH_CHILD_STDOUT=file keeps what Mailroom printed (V8 traces from BENCH_NODE_ARGS, say).
-    if (process.env.BENCH_CHILD_STDOUT) child.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
-      child.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
-    });
-    // The deploy-time server defaults to 5 connections; give Mailroom the same pool as the bare run.
-    const servers = JSON.parse((await post(port, key, '/api/v1/servers', undefined, 'GET')).body).items;
-    const s = servers[0];
-    const patched = await post(port, key, `/api/v1/servers/${s.id}`, { smtp: { maxConnections: POOL }, version: s.version }, 'PATCH');
-    if (patched.status !== 200) throw new Error(`could not set maxConnections: ${patched.body}`);
+    mr = await startMailroomProcess({ sinkPort: sink.port, pool: POOL, pgUrl: PG_URL || undefined, concurrency: CONCURRENCY });
+    const { child, databaseUrl } = mr;
+    const pgDb = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : undefined;
+    const post = (url: string, payload: unknown) => mr!.api('POST', url, payload);
 
     // Warm-up (JIT, lazily loaded modules, first pool connections): not timed.
     const WARMUP = 300;
     for (let i = 0; i < WARMUP; i += 30) {
-      await Promise.all(Array.from({ length: 30 }, (_, j) => post(port, key, '/api/v1/messages', { to: ['warm@example.net'], subject: `Warm-up ${i + j}`, text: body(i + j) })));
+      await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', { to: ['warm@example.net'], subject: `Warm-up ${i + j}`, text: body(i + j) })));
     }
     const latencies: number[] = [];
     const childCpu0 = cpuMs(child.pid as number);
@@ -149,7 +79,7 @@ async function main() {
       while (next < N) {
         const i = next++;
         const start = performance.now();
-        const res = await post(port, key, '/api/v1/messages', { to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
+        const res = await post('/api/v1/messages', { to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
         latencies.push(performance.now() - start);
         if (res.status !== 202) failures++;
       }
@@ -157,16 +87,7 @@ async function main() {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const acceptSecs = (performance.now() - t0) / 1000;
 
-    // One connection for all polls: a new one every 20 ms would fork a backend each time, and
-    // that CPU would land in the PostgreSQL figure below.
-    const counter = databaseUrl ? new pg.Client({ connectionString: databaseUrl }) : undefined;
-    await counter?.connect();
-    const count = counter
-      ? async () => (await counter.query("select count(*)::int as n from messages where status = 'sent'")).rows[0].n as number
-      : (() => {
-          const db = new Database(path.join(dataDir, 'mailroom.db'), { readonly: true, fileMustExist: true });
-          return async () => (db.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
-        })();
+    const count = mr.countSent;
     let sent = 0;
     for (;;) {
       sent = await count();
@@ -179,12 +100,10 @@ async function main() {
     const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / N;
     const pgCpu1 = databaseUrl ? userCpuMs('postgres') : undefined;
     const pgDbCpu1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
-    await counter?.end();
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / N;
     const rss = peakRssMiB(child.pid as number);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await mr.stop();
     const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
     const postfix = POSTFIX ? await measurePostfixRelay({ sinkPort: sink.port, sinkPid: sink.child.pid as number, messages: N, pool: POOL }) : undefined;
@@ -215,14 +134,7 @@ async function main() {
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
   } finally {
     sink.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (pgDb) {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
-      await c.end();
-    }
-    agent.destroy();
+    await mr?.stop();
   }
 }
 

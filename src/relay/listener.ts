@@ -17,7 +17,7 @@ const HOUSEKEEPING_MS = 3_600_000;
 /** An enhanced status code at the start of a reply's text (RFC 3463). */
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
-type Connection = { send(code: number, data?: unknown, context?: unknown): void };
+type Connection = { send(code: number, data?: unknown, context?: unknown): void; connectionReady?: () => void; _closing?: boolean };
 
 /**
  * smtp-server picks the enhanced status code of a reply from its number alone (a 550 is always
@@ -27,11 +27,37 @@ type Connection = { send(code: number, data?: unknown, context?: unknown): void 
  * server adds it to its set (smtp-server is pinned: this relies on send(code, data, context)).
  */
 class OwnEnhancedCodes extends Set<Connection> {
+  /** The connection added last: the one SMTPServer.connect() has just set up. */
+  newest: Connection | undefined;
   override add(conn: Connection): this {
     const send = conn.send.bind(conn);
     conn.send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    this.newest = conn;
     return super.add(conn);
   }
+}
+
+/**
+ * smtp-server greets 100 ms after a client connects, to catch spam bots that talk before the
+ * greeting (a port-25 defence, like Postfix's postscreen, which Postfix does not run on its
+ * submission port either). On a submission port it only costs: every message of a client that
+ * opens a connection per message (Django's send_mail does) waits 100 ms more, and 20 such
+ * clients can never pass 200 messages a second. The relay greets at once: the connection's own
+ * start is run right after SMTPServer.connect() and the delayed one does nothing. If a later
+ * smtp-server lacks connectionReady, its own timing stays.
+ */
+function greetAtOnce(server: SMTPServer, connections: OwnEnhancedCodes): void {
+  const s = server as unknown as { connect(socket: unknown, opts: unknown): void };
+  const connect = s.connect.bind(server);
+  s.connect = (socket, opts) => {
+    connections.newest = undefined;
+    connect(socket, opts);
+    const conn = connections.newest as Connection | undefined;
+    if (!conn || conn._closing || typeof conn.connectionReady !== 'function') return;
+    const ready = conn.connectionReady.bind(conn);
+    conn.connectionReady = () => undefined;
+    ready();
+  };
 }
 
 /**
@@ -96,7 +122,9 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
       } as SMTPServerOptions;
       const add = async (tls: 'starttls' | 'implicit', port: number) => {
         const server = new SMTPServer({ ...options, secure: tls === 'implicit' });
-        (server as unknown as { connections: Set<Connection> }).connections = new OwnEnhancedCodes();
+        const connections = new OwnEnhancedCodes();
+        (server as unknown as { connections: Set<Connection> }).connections = connections;
+        greetAtOnce(server, connections);
         server.on('error', (err) => deps.logger.warn({ err }, 'SMTP relay: connection error'));
         const entry = { server, tls, port, listening: false };
         servers.push(entry);
