@@ -113,5 +113,8 @@ with smtplib.SMTP_SSL('127.0.0.1', tls_port, context=ctx, local_hostname='python
     expect(await page()).toHaveLength(60);
     // The sink has them all; the last outcomes are being recorded.
     await expect.poll(async () => [...new Set((await page()).map((m) => `${m.status} ${m.source} ${m.createdBy}`))], { timeout: 20_000 }).toEqual(['sent smtp smtp:Load generator']);
+    // Counted like every other source (the message-events port).
+    const metrics = (await suite.r.t.server.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(Number(/^mailroom_messages_accepted_total\{source="smtp"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(60);
   });
 });
