@@ -94,6 +94,8 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     const c = await RawSmtp.connect(relayPort);
     await expect(c.login('invoices', 'guessed-password')).rejects.toThrow(/535/);
     c.close();
+    // The refusal is recorded beside the session: the page shows it once it is stored.
+    await expect.poll(async () => (await s.live.t.request({ method: 'GET', url: '/api/v1/relay/rejections' })).json().items.length, { timeout: 10_000 }).toBeGreaterThan(0);
     await page.goto('/smtp-relay');
     const row = page.getByRole('row', { name: /535 5\.7\.8 authentication failed/ });
     await row.waitFor();

@@ -134,6 +134,8 @@ await describeEachDialect('SMTP credentials API', (dialect) => {
       await c.command(`MAIL FROM:<nobody${i}@example.com>`);
       c.close();
     }
+    // Refusals are written beside the session (group commit), not before the reply: wait for them.
+    await expect.poll(async () => (await api('GET', '/relay/rejections?limit=3')).json().items.filter((x: { code: number }) => x.code === 530).length, { timeout: 10_000 }).toBe(3);
     const first = (await api('GET', '/relay/rejections?limit=2')).json();
     expect(first.items).toHaveLength(2);
     expect(first.items[0]).toMatchObject({ stage: 'mail', code: 530, clientIp: '127.0.0.1', credentialId: null });
