@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { RelayConfig } from '../config.js';
 import { LIMITS } from '../core/outbox/messages.js';
-import { pruneRejections } from '../core/relay/rejections.js';
+import { pruneRelayRecords } from '../core/relay/rejections.js';
 import type { RelayStatus, Worker } from '../ports.js';
 import { relayCertificate, type CertificateInfo } from './certificate.js';
 import { relaySessionHandlers, type SessionDeps } from './session.js';
@@ -85,7 +85,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
   const tidy = async () => {
     const dropped = deps.rejections.takeDropped();
     if (dropped) deps.logger.warn({ dropped }, 'SMTP relay: refusals beyond the per-minute bound were not recorded (the client may be hammering the port)');
-    const pruned = await pruneRejections(deps.ctx).catch((err) => deps.logger.warn({ err }, 'SMTP relay: could not prune old refusals'));
+    const pruned = await pruneRelayRecords(deps.ctx).catch((err) => deps.logger.warn({ err }, 'SMTP relay: could not prune old refusals and rate counters'));
     if (pruned) deps.logger.info({ pruned }, 'SMTP relay: old refusals pruned');
   };
 

@@ -1,6 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { newId } from '../../src/core/kernel/ids.js';
+import { pruneRelayRecords, REJECTIONS_KEPT_MS } from '../../src/core/relay/rejections.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { relaySuite } from '../helpers/relay.js';
 import { RawSmtp } from '../helpers/smtp-client.js';
@@ -143,6 +145,20 @@ await describeEachDialect('SMTP credentials API', (dialect) => {
     const second = (await api('GET', `/relay/rejections?limit=2&cursor=${first.nextCursor}`)).json();
     expect(second.items[0].id < first.items[1].id).toBe(true);
     expect((await api('GET', '/relay/rejections?cursor=nonsense')).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'cursor' } });
+  });
+
+  it('forgets refusals after 30 days and rate counters after a day (the hourly housekeeping)', async () => {
+    const { ctx } = suite.r.t.app.ports;
+    const now = Date.now();
+    const old = now - REJECTIONS_KEPT_MS - 1000;
+    await ctx.store.repos.relayRejections.insert({ id: newId('rej', old), at: old, clientIp: '10.0.0.1', credentialId: null, username: null, stage: 'mail', code: 530, reply: '530 old' });
+    const c = (await api('GET', '/smtp-credentials')).json().items[0];
+    await ctx.store.repos.sendCounters.bump(c.id, 'minute', now - 2 * 86_400_000, 10);
+    const before = (await api('GET', '/relay/rejections?limit=500')).json().items.length;
+    expect(await pruneRelayRecords(ctx)).toBe(1);
+    expect((await api('GET', '/relay/rejections?limit=500')).json().items.length).toBe(before - 1);
+    // The old window's counter is gone: a bump starts again from 1 (it would refuse at 1 of 1 otherwise).
+    expect(await ctx.store.repos.sendCounters.bump(c.id, 'minute', now - 2 * 86_400_000, 1)).toBe(true);
   });
 });
 

@@ -47,7 +47,13 @@ export async function listRejections(ctx: CoreContext, query: { limit: number; c
   return ctx.store.repos.relayRejections.list(query);
 }
 
-/** Housekeeping: refusals older than REJECTIONS_KEPT_MS go. */
-export function pruneRejections(ctx: CoreContext): Promise<number> {
-  return ctx.store.repos.relayRejections.prune(ctx.clock.now() - REJECTIONS_KEPT_MS);
+/**
+ * Housekeeping: refusals older than REJECTIONS_KEPT_MS go, and so do the per-minute counters of
+ * the credentials' rate limits older than a day (they only ever count the current minute).
+ */
+export async function pruneRelayRecords(ctx: CoreContext): Promise<number> {
+  const now = ctx.clock.now();
+  const repos = ctx.store.repos;
+  for (const c of await repos.smtpCredentials.list()) await repos.sendCounters.prune(c.id, now - 86_400_000);
+  return repos.relayRejections.prune(now - REJECTIONS_KEPT_MS);
 }
