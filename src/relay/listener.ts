@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { RelayConfig } from '../config.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { LIMITS } from '../core/outbox/messages.js';
 import { pruneRelayRecords } from '../core/relay/rejections.js';
 import type { RelayStatus, Worker } from '../ports.js';
@@ -73,11 +74,15 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
   let housekeeping: NodeJS.Timeout | undefined;
   const serverName = hostname();
 
-  const listen = (server: SMTPServer, port: number) =>
+  const listen = (server: SMTPServer, port: number, variable: string) =>
     new Promise<number>((resolve, reject) => {
-      server.server.once('error', reject);
+      const failed = (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? ': another program uses the port' : err.code === 'EACCES' ? ': ports below 1024 need privileges (CAP_NET_BIND_SERVICE), or use 2587' : '';
+        reject(new MailroomError(ErrorCodes.CONFIG, `${variable}=${port}: the SMTP relay cannot listen on ${config.host}:${port} (${err.code ?? err.message}${why})`));
+      };
+      server.server.once('error', failed);
       server.listen(port, config.host, () => {
-        server.server.off('error', reject);
+        server.server.off('error', failed);
         resolve((server.server.address() as AddressInfo).port);
       });
     });
@@ -128,7 +133,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
         server.on('error', (err) => deps.logger.warn({ err }, 'SMTP relay: connection error'));
         const entry = { server, tls, port, listening: false };
         servers.push(entry);
-        entry.port = await listen(server, port);
+        entry.port = await listen(server, port, tls === 'starttls' ? 'MAILROOM_RELAY_PORT' : 'MAILROOM_RELAY_TLS_PORT');
         entry.listening = true;
         server.server.on('close', () => (entry.listening = false));
       };

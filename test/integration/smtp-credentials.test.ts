@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../../src/core/kernel/ids.js';
 import { pruneRelayRecords, REJECTIONS_KEPT_MS } from '../../src/core/relay/rejections.js';
@@ -173,5 +174,18 @@ await describeEachDialect('relay off', (dialect) => {
     expect((await t.request({ method: 'GET', url: '/api/v1/relay/status' })).json()).toEqual({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null });
     expect((await t.request({ method: 'GET', url: '/api/v1/relay/certificate' })).json().error.code).toBe('MAILROOM_E_NOT_FOUND');
     expect((await t.request({ method: 'POST', url: '/api/v1/smtp-credentials', payload: { name: 'Later', allowedFrom: ['@example.com'] } })).statusCode).toBe(201);
+  });
+
+  it('a relay port another program holds stops the start with a message that says so', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const other = await startTestApp(dialect, { env: { MAILROOM_RELAY_PORT: String(port) } });
+    try {
+      await expect(other.app.startWorkers()).rejects.toMatchObject({ code: 'MAILROOM_E_CONFIG', message: `MAILROOM_RELAY_PORT=${port}: the SMTP relay cannot listen on 127.0.0.1:${port} (EADDRINUSE: another program uses the port)` });
+    } finally {
+      await other.close();
+      blocker.close();
+    }
   });
 });
