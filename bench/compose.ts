@@ -9,12 +9,8 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { composeMime, type MimeInput } from '../src/delivery/mime.js';
-import { body, startSink } from './peers.js';
+import { arg, body, startSink } from './peers.js';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-};
 const N = Number(arg('messages', '20000'));
 const sink = await startSink();
 

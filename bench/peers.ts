@@ -5,6 +5,12 @@ import { freePort, waitForPort } from '../test/helpers/ports.js';
 /** Helpers for the benchmark: free ports, Postfix's smtp-sink, peak RSS of a child. */
 export { freePort, waitForPort };
 
+/** A `--name value` option of the bench's command line, or `dflt`. */
+export function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
+
 export async function startSink(): Promise<{ port: number; child: ChildProcess; stop(): void }> {
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;

@@ -1,28 +1,7 @@
-import http from 'node:http';
 import { cpuMs, percentile, threadCpuLine, threadCpuMs } from './peers.js';
 
 /** One HTTP request to Mailroom over the bench's keep-alive agent. */
 export type Post = (url: string, payload: unknown, method?: string) => Promise<{ status: number; body: string }>;
-
-export function poster(port: number, key: string, concurrency: number): { post: Post; close(): void } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const post: Post = (url, payload, method = 'POST') => {
-    const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        { host: '127.0.0.1', port, path: url, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
-        (res) => {
-          let b = '';
-          res.on('data', (c) => (b += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    });
-  };
-  return { post, close: () => agent.destroy() };
-}
 
 export interface PhaseResult {
   messages: number;

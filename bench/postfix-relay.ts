@@ -13,6 +13,8 @@ import { body, cpuMs, statCpuMs } from './peers.js';
  */
 
 export interface PostfixRelayResult {
+  /** Messages of the timed run (what `submit` said it sent). */
+  messages: number;
   rate: number;
   secs: number;
   /** Seconds until smtpd had taken the last message (in_flow_delay ties this to delivery). */
@@ -136,7 +138,13 @@ async function waitFor(what: string, done: () => boolean, timeoutMs: number, exp
   }
 }
 
-export async function measurePostfixRelay(opts: { sinkPort: number; sinkPid: number; messages: number; pool: number }): Promise<PostfixRelayResult> {
+/**
+ * Puts `count` messages (numbered from `first`) into the SMTP server on `port`; resolves with
+ * how many it put in (a latency probe running beside the load adds its own).
+ */
+export type Submitter = (port: number, first: number, count: number) => Promise<number>;
+
+export async function measurePostfixRelay(opts: { sinkPort: number; sinkPid: number; messages: number; pool: number; submit?: Submitter }): Promise<PostfixRelayResult> {
   const { sinkPort, sinkPid, messages: n, pool } = opts;
   if (!havePostfix()) throw new Error('--postfix needs Postfix installed (/usr/sbin/postfix, smtpd) and root, which its master requires');
   const pf = await startPrivatePostfix({ prefix: 'mailroom-bench-postfix-', main: relayConfig(sinkPort, pool), services: ['smtp unix - - n - - smtp'] });
@@ -157,40 +165,45 @@ export async function measurePostfixRelay(opts: { sinkPort: number; sinkPid: num
     await waitFor(`${expected} status=sent log lines`, () => log.update().sent >= expected, 10_000, explain);
     if (log.other.length || log.sent !== expected) throw new Error(`Postfix relay: expected ${expected} status=sent lines, log has ${log.sent}\n${explain()}`);
   };
-  const send = async (from: number, count: number) => {
-    let next = from;
-    const worker = async () => {
-      while (next < from + count) {
-        const i = next++;
-        await transport.sendMail({ from: 'Bench <bench@example.com>', to: `rcpt${i % 50}@example.net`, subject: `Bench ${i}`, text: body(i) });
-      }
-    };
-    await Promise.all(Array.from({ length: pool * 4 }, worker));
-  };
+  // By default a nodemailer pool of `pool` connections submits (bench/throughput.ts).
+  const send = opts.submit
+    ? (from: number, count: number) => opts.submit!(pf.port, from, count)
+    : async (from: number, count: number) => {
+        let next = from;
+        const worker = async () => {
+          while (next < from + count) {
+            const i = next++;
+            await transport.sendMail({ from: 'Bench <bench@example.com>', to: `rcpt${i % 50}@example.net`, subject: `Bench ${i}`, text: body(i) });
+          }
+        };
+        await Promise.all(Array.from({ length: pool * 4 }, worker));
+        return count;
+      };
   try {
     // Warm-up, untimed as Mailroom's is: the pool's connections, smtpd/cleanup/smtp processes
     // forked, the scache filled.
-    await send(0, WARMUP);
-    await drained(WARMUP, 60_000);
+    const warm = await send(0, WARMUP);
+    await drained(warm, 60_000);
     const cpu0 = postfixCpuMs(pf);
     const sink0 = cpuMs(sinkPid) ?? 0;
     const client0 = process.cpuUsage();
     const t0 = performance.now();
-    await send(WARMUP, n);
+    const submitted = await send(WARMUP, n);
     const acceptSecs = (performance.now() - t0) / 1000;
     await waitFor('an empty queue', queueEmpty, Math.max(120_000, n * 20), explain);
     const secs = (performance.now() - t0) / 1000;
     const cpu = postfixCpuMs(pf) - cpu0;
     const sinkCpu = (cpuMs(sinkPid) ?? 0) - sink0;
     const client = process.cpuUsage(client0);
-    await drained(WARMUP + n, 0);
+    await drained(warm + submitted, 0);
     return {
-      rate: n / secs,
+      messages: submitted,
+      rate: submitted / secs,
       secs,
       acceptSecs,
-      cpuPerMsg: cpu / n,
-      clientCpuPerMsg: (client.user + client.system) / 1000 / n,
-      sinkCpuPerMsg: sinkCpu / n,
+      cpuPerMsg: cpu / submitted,
+      clientCpuPerMsg: (client.user + client.system) / 1000 / submitted,
+      sinkCpuPerMsg: sinkCpu / submitted,
       reusedShare: log.reused / log.sent,
     };
   } finally {

@@ -31,25 +31,13 @@
  * events reached it per second while the outbox was sending, beside the send rate, and when the
  * last one arrived.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
-import { body, cpuMs, freePort, peakRssMiB, startSink, userCpuMs } from './peers.js';
+import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
+import { arg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhook-receiver.js';
-import { poster, runPhase, type PhaseResult } from './phase.js';
+import { runPhase, type Post, type PhaseResult } from './phase.js';
 import { measurePostfixRelay } from './postfix-relay.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-};
 const N = Number(arg('messages', '20000'));
 const CONCURRENCY = Number(arg('concurrency', '64'));
 const PG_URL = arg('postgres', '');
@@ -115,60 +103,22 @@ function templateRatio(phases: [string, PhaseResult][]): string {
 
 async function main() {
   const sink = await startSink();
-  let closeHttp = () => {};
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
-  let pgDb: string | undefined;
+  let mr: MailroomProcess | undefined;
   let receiver: WebhookReceiver | undefined;
   try {
     const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
-    const port = await freePort();
-    let databaseUrl: string | undefined;
-    if (PG_URL) {
-      pgDb = `mailroom_bench_${Date.now()}`;
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${pgDb}`);
-      await c.end();
-      const u = new URL(PG_URL);
-      u.pathname = `/${pgDb}`;
-      databaseUrl = u.toString();
-    }
-    const env = {
-      ...process.env,
-      MAILROOM_DATA_DIR: dataDir,
-      MAILROOM_PORT: String(port),
-      MAILROOM_LOG_LEVEL: 'warn',
-      MAILROOM_ADMIN_EMAIL: 'bench@example.com',
-      MAILROOM_ADMIN_PASSWORD: 'bench-password-123',
-      MAILROOM_SMTP_HOST: '127.0.0.1',
-      MAILROOM_SMTP_PORT: String(sink.port),
-      MAILROOM_SMTP_SECURITY: 'none',
-      MAILROOM_MAIL_FROM_ADDRESS: 'bench@example.com',
-      MAILROOM_MAIL_FROM_NAME: 'Bench',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    mr = await startMailroomProcess({
+      sinkPort: sink.port,
+      pool: POOL,
+      pgUrl: PG_URL || undefined,
+      concurrency: CONCURRENCY,
       // The webhook receiver listens on loopback: allow it (the network policy refuses loopback otherwise).
-      ...(WEBHOOKS ? { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } : {}),
-    };
-    const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
-    if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
-    const key = keyRun.stdout.trim();
-    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the Mailroom process.
-    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    // BENCH_CHILD_STDOUT=file keeps what Mailroom printed (V8 traces from BENCH_NODE_ARGS, say).
-    if (process.env.BENCH_CHILD_STDOUT) child.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
-      child.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
+      env: WEBHOOKS ? { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } : {},
     });
-    const http = poster(port, key, CONCURRENCY);
-    closeHttp = http.close;
-    const post = http.post;
-    // The deploy-time server defaults to 5 connections; give Mailroom the same pool as the bare run.
-    const servers = JSON.parse((await post('/api/v1/servers', undefined, 'GET')).body).items;
-    const s = servers[0];
-    const patched = await post(`/api/v1/servers/${s.id}`, { smtp: { maxConnections: POOL }, version: s.version }, 'PATCH');
-    if (patched.status !== 200) throw new Error(`could not set maxConnections: ${patched.body}`);
+    const { child, databaseUrl } = mr;
+    const pgDb = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : undefined;
+    const api = mr.api;
+    const post: Post = (url, payload, method = 'POST') => api(method, url, payload);
     if (WEBHOOKS) {
       receiver = await startWebhookReceiver();
       const endpoint = await post('/api/v1/webhooks', { url: receiver.url, events: ['message.sent'] });
@@ -192,16 +142,7 @@ async function main() {
     }
     const warm = WARMUP * warmups.length;
 
-    // One connection for all polls: a new one every 20 ms would fork a backend each time, and
-    // that CPU would land in the PostgreSQL figure below.
-    const counter = databaseUrl ? new pg.Client({ connectionString: databaseUrl }) : undefined;
-    await counter?.connect();
-    const count = counter
-      ? async () => (await counter.query("select count(*)::int as n from messages where status = 'sent'")).rows[0].n as number
-      : (() => {
-          const db = new Database(path.join(dataDir, 'mailroom.db'), { readonly: true, fileMustExist: true });
-          return async () => (db.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
-        })();
+    const count = mr.countSent;
     while ((await count()) < warm) await new Promise((r) => setTimeout(r, 20));
 
     const sinkCpu0 = cpuMs(sink.child.pid as number) ?? 0;
@@ -238,12 +179,10 @@ async function main() {
     const sinkCpu = ((cpuMs(sink.child.pid as number) ?? 0) - sinkCpu0) / M;
     const pgCpu1 = databaseUrl ? userCpuMs('postgres') : undefined;
     const pgDbCpu1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
-    await counter?.end();
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / M;
     const rss = peakRssMiB(child.pid as number);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await mr.stop();
     const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
     const postfix = POSTFIX ? await measurePostfixRelay({ sinkPort: sink.port, sinkPid: sink.child.pid as number, messages: N, pool: POOL }) : undefined;
@@ -278,14 +217,7 @@ async function main() {
   } finally {
     await receiver?.stop();
     sink.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (pgDb) {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
-      await c.end();
-    }
-    closeHttp();
+    await mr?.stop();
   }
 }
 

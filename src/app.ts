@@ -26,6 +26,10 @@ import { createLogger, type Logger } from './logger.js';
 import { prometheusMetrics } from './metrics/prometheus.js';
 import type { Ports, Worker } from './ports.js';
 import { createDnsLookup } from './probes/dns-resolver.js';
+import { AUTH_FAILURE_LIMIT, RELAY_THROTTLE_SCOPE, THROTTLE_WINDOW_MS } from './core/relay/authentication.js';
+import { RejectionLog } from './core/relay/rejections.js';
+import { mailparserHeaderReader } from './relay/header-reader.js';
+import { relayWorker } from './relay/listener.js';
 import { socketDiagnosticsRunner } from './probes/runner.js';
 import { dkimKeyTool } from './secrets/dkim-keypair.js';
 import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
@@ -127,6 +131,16 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const now = () => clock.now();
     // Diagnostics and webhooks connect where admins point them: one policy says where they may.
     const networkPolicy = compileNetworkPolicy(config.allowPrivateHosts);
+    // The SMTP relay (MAILROOM_RELAY_PORT): an entry point that runs as a worker.
+    const relay = config.relay
+      ? relayWorker(config.relay, config.dataDir, {
+          ctx,
+          logger: logger.child({ component: 'relay' }),
+          throttle: new LoginThrottle(store, now, AUTH_FAILURE_LIMIT, THROTTLE_WINDOW_MS, RELAY_THROTTLE_SCOPE),
+          rejections: new RejectionLog(ctx),
+          headers: mailparserHeaderReader,
+        })
+      : undefined;
     const ports: Ports = {
       config,
       logger,
@@ -147,6 +161,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       previewPages: new PreviewPages(),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
       webhooks: { guard: webhookTargetGuard(networkPolicy), testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events') },
+      relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },
     };
 
     const workers: Worker[] = [];
@@ -167,6 +182,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
     let webhooks: WebhookWorker | undefined = config.runWorkers ? newWebhooks() : undefined;
     if (webhooks) workers.push(webhooks);
+    // After delivery: it starts accepting once messages can leave, and stops first.
+    if (relay) workers.push(relay);
 
     const app: App = {
       config,

@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from './core/kernel/errors.js';
@@ -29,6 +31,18 @@ export interface MailroomConfig {
   trustProxy: false | number | string[];
   /** Workers run in this process (false for an API-only process). */
   runWorkers: boolean;
+  /** The SMTP submission relay (MAILROOM_RELAY_*); undefined when MAILROOM_RELAY_PORT is unset. */
+  relay?: RelayConfig;
+}
+
+export interface RelayConfig {
+  host: string;
+  /** STARTTLS port (0: any free port, for tests). */
+  port: number;
+  /** Implicit-TLS port (RFC 8314 "submissions"), when set. */
+  tlsPort?: number;
+  /** A certificate and key from PEM files (validated at start); else a self-signed one in the data dir. */
+  tls?: { certFile: string; keyFile: string; cert: string; key: string };
 }
 
 export const DEPLOY_SMTP_VARS = [
@@ -72,6 +86,64 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): MailroomC
   return list;
 }
 
+const RELAY_VARS = ['MAILROOM_RELAY_HOST', 'MAILROOM_RELAY_TLS_PORT', 'MAILROOM_RELAY_TLS_CERT', 'MAILROOM_RELAY_TLS_KEY'] as const;
+
+function portNumber(name: string, raw: string, problems: string[]): number {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) problems.push(`${name} must be a port number (1-65535; 0 picks a free port), got "${raw}"`);
+  return n;
+}
+
+/** The PEM file a variable names, read now so a wrong path fails the start, not the first client. */
+function pemFile(name: string, file: string, problems: string[]): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`${name}=${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return '';
+  }
+}
+
+/**
+ * MAILROOM_RELAY_*: off unless MAILROOM_RELAY_PORT is set. A certificate comes with its key
+ * (both PEM files, the key matching the certificate), or neither (a self-signed one is made).
+ */
+function parseRelay(env: NodeJS.ProcessEnv, httpPort: number, problems: string[]): RelayConfig | undefined {
+  const set = (name: string) => (env[name] ?? '').trim() || undefined;
+  if (!set('MAILROOM_RELAY_PORT')) {
+    const stray = RELAY_VARS.filter((n) => set(n));
+    if (stray.length) problems.push(`${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but MAILROOM_RELAY_PORT is not: set it to turn the SMTP relay on (587 or 2587 are usual), or unset ${stray.length > 1 ? 'them' : 'it'}`);
+    return undefined;
+  }
+  const port = portNumber('MAILROOM_RELAY_PORT', set('MAILROOM_RELAY_PORT')!, problems);
+  const tlsRaw = set('MAILROOM_RELAY_TLS_PORT');
+  const tlsPort = tlsRaw === undefined ? undefined : portNumber('MAILROOM_RELAY_TLS_PORT', tlsRaw, problems);
+  const host = set('MAILROOM_RELAY_HOST') ?? '127.0.0.1';
+  if (!isIP(host) && !/^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*$/i.test(host)) problems.push(`MAILROOM_RELAY_HOST must be an IP address or host name to listen on, got "${host}"`);
+  for (const [name, p] of [['MAILROOM_RELAY_PORT', port], ['MAILROOM_RELAY_TLS_PORT', tlsPort]] as const) {
+    if (p && p === httpPort) problems.push(`${name}=${p} is also MAILROOM_PORT (the HTTP API): give the relay a port of its own`);
+  }
+  if (port && tlsPort && port === tlsPort) problems.push(`MAILROOM_RELAY_TLS_PORT must differ from MAILROOM_RELAY_PORT (one speaks STARTTLS, the other implicit TLS), both are ${port}`);
+  const certFile = set('MAILROOM_RELAY_TLS_CERT');
+  const keyFile = set('MAILROOM_RELAY_TLS_KEY');
+  if (!certFile !== !keyFile) {
+    problems.push(`MAILROOM_RELAY_TLS_CERT and MAILROOM_RELAY_TLS_KEY go together (PEM files of the certificate and its key); only ${certFile ? 'the certificate' : 'the key'} is set`);
+    return { host, port, tlsPort };
+  }
+  if (!certFile || !keyFile) return { host, port, tlsPort };
+  const cert = pemFile('MAILROOM_RELAY_TLS_CERT', certFile, problems);
+  const key = pemFile('MAILROOM_RELAY_TLS_KEY', keyFile, problems);
+  if (cert && key) {
+    try {
+      const x509 = new X509Certificate(cert);
+      if (!x509.checkPrivateKey(createPrivateKey(key))) problems.push(`MAILROOM_RELAY_TLS_KEY=${keyFile} is not the key of the certificate in MAILROOM_RELAY_TLS_CERT=${certFile}`);
+    } catch (err) {
+      problems.push(`MAILROOM_RELAY_TLS_CERT / _KEY must be PEM files of a certificate and its private key: ${(err as Error).message}`);
+    }
+  }
+  return { host, port, tlsPort, tls: { certFile, keyFile, cert, key } };
+}
+
 function configError(message: string): MailroomError {
   return new MailroomError(ErrorCodes.CONFIG, message);
 }
@@ -89,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const logLevel = env.MAILROOM_LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
+  const relay = parseRelay(env, port, problems);
   if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   const deploySmtp: Record<string, string> = {};
   for (const name of DEPLOY_SMTP_VARS) {
@@ -110,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel,
     trustProxy,
     runWorkers: true,
+    relay,
     ...overrides,
   };
   return Object.freeze(config);

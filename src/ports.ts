@@ -22,6 +22,17 @@ export interface MetricsExposition {
   text(): Promise<string>;
 }
 
+/** The SMTP relay as the admin UI sees it (GET /relay/status). */
+export interface RelayStatus {
+  /** False when MAILROOM_RELAY_PORT is unset (or in `mailroom worker`). */
+  enabled: boolean;
+  /** The address it listens on. */
+  host: string | null;
+  listeners: { port: number; tls: 'starttls' | 'implicit'; listening: boolean }[];
+  certificate: { source: 'configured' | 'self-signed'; file: string; fingerprint256: string; subject: string; validFromAt: number; expiresAt: number } | null;
+  startedAt: number | null;
+}
+
 /**
  * Everything the entry points and workers may use, built once by src/app.ts (the one place
  * that chooses adapters). Each route group and worker takes the narrow part it needs
@@ -47,6 +58,8 @@ export interface Ports {
   keyFileTooOpen(): string | undefined;
   /** Where webhook URLs may lead (the network policy), and test events per principal and minute. */
   webhooks: { guard: WebhookTargetGuard; testLimiter: RateWindow };
+  /** The SMTP submission relay's state, and its certificate (PEM) for clients to trust or pin. */
+  relay: { status(): RelayStatus; certificatePem(): string | null };
 }
 
 /** Something that runs in the background of `mailroom start` / `mailroom worker`. */

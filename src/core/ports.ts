@@ -3,6 +3,7 @@ import type { AuditRepository } from './kernel/audit.js';
 import type { EventJournalRepository } from './kernel/event-journal.js';
 import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
+import type { RelayRejectionRepository, SmtpCredentialRepository } from './relay/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
 import type { LayoutRepository, TemplateRepository } from './templates/ports.js';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from './webhooks/ports.js';
@@ -31,6 +32,8 @@ export interface Repositories {
   eventJournal: EventJournalRepository;
   webhookEndpoints: WebhookEndpointRepository;
   webhookDeliveries: WebhookDeliveryRepository;
+  smtpCredentials: SmtpCredentialRepository;
+  relayRejections: RelayRejectionRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

@@ -27,6 +27,7 @@ export function logTransport(logger: Logger) {
           text: cut(m.text),
           html: cut(m.html),
           attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType })),
+          mimeBytes: m.raw ? m.raw.byteLength : undefined,
         },
         'log driver: message logged, not sent',
       );

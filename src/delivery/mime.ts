@@ -3,7 +3,7 @@ import * as base64 from 'nodemailer/lib/base64';
 import { buildHeaderValue, encodeWord, foldLines, hasLongerLines, isPlainText } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
-import type { Attachment } from '../core/outbox/messages.js';
+import { rfc5322Date, type Attachment } from '../core/outbox/messages.js';
 import type { MessageRecord } from '../core/outbox/ports.js';
 
 /** What a message needs to become an RFC 5322 / MIME document: part of the stored row. */
@@ -62,11 +62,22 @@ export function composeMime(m: MimeInput): string {
   for (const [key, value] of Object.entries(m.headers)) lines.push(header(key, value));
   lines.push(
     header('Message-ID', m.messageIdHeader ?? `<${m.id}@mailroom.invalid>`),
-    `Date: ${new Date(m.createdAt).toUTCString().replace(/GMT/, '+0000')}`,
+    `Date: ${rfc5322Date(m.createdAt)}`,
     'MIME-Version: 1.0',
   );
   const body = withAttachments(alternatives(m), m.attachments);
   return `${lines.join('\r\n')}\r\n${body.headers.join('\r\n')}\r\n\r\n${body.content}`;
+}
+
+/**
+ * An application's own message (the SMTP relay) as it goes out: the header fields Mailroom
+ * writes (Received, and Message-ID or Date when the message had none) in front of the bytes
+ * the application sent, which stay as they were (its MIME, its encodings, its line lengths).
+ */
+export function composeRaw(m: Pick<MessageRecord, 'headers'> & { raw: Uint8Array }): Buffer {
+  const own = Object.entries(m.headers).map(([key, value]) => `${header(key, value)}\r\n`).join('');
+  const raw = Buffer.isBuffer(m.raw) ? m.raw : Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength);
+  return Buffer.concat([Buffer.from(own, 'latin1'), raw]);
 }
 
 /** A MIME entity: its own header lines and its encoded content. */

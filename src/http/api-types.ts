@@ -267,3 +267,61 @@ export interface WebhookTestQueued {
   eventId: string;
   deliveryId: string;
 }
+
+// ---- Relay: SMTP credentials, the listener, refusals -------------------------------------
+
+/** How an application logs in to the relay: AUTH with a password (inside TLS), or its client address. */
+export type RelayAuthentication = 'password' | 'client-ip';
+
+/** GET /smtp-credentials: an application's login to the SMTP relay. Never the password. */
+export interface SmtpCredential {
+  id: string;
+  name: string;
+  username: string;
+  authentication: RelayAuthentication;
+  /** "app@example.com" or "@example.com": the envelope senders and From addresses it may use. */
+  allowedFrom: string[];
+  purpose: string | null;
+  accountId: string | null;
+  maxMessageBytes: number;
+  maxRecipients: number;
+  perMinute: number | null;
+  /** Addresses or CIDRs its clients may connect from; empty: any (password credentials). */
+  allowedIps: string[];
+  enabled: boolean;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
+  passwordRotatedAt: string | null;
+  version: number;
+}
+
+/** POST /smtp-credentials and POST /smtp-credentials/:id/rotate: the only answers with the password. */
+export interface NewSmtpCredential extends SmtpCredential {
+  /** Absent for a client-ip credential. */
+  password?: string;
+}
+
+/** GET /relay/status. */
+export interface RelayStatus {
+  /** False when MAILROOM_RELAY_PORT is not set. */
+  enabled: boolean;
+  host: string | null;
+  listeners: { port: number; tls: 'starttls' | 'implicit'; listening: boolean }[];
+  certificate: { source: 'configured' | 'self-signed'; file: string; fingerprint256: string; subject: string; validFromAt: string; expiresAt: string } | null;
+  startedAt: string | null;
+}
+
+/** GET /relay/rejections: a command or session the relay refused, with the reply the client got. */
+export interface RelayRejection {
+  id: string;
+  at: string;
+  clientIp: string | null;
+  credentialId: string | null;
+  /** The username a client tried to log in with. */
+  username: string | null;
+  stage: 'connect' | 'auth' | 'mail' | 'rcpt' | 'data' | 'protocol';
+  code: number;
+  reply: string;
+}

@@ -18,6 +18,8 @@ const READS: Record<string, readonly string[]> = {
   // Read for every templated message; a saved change is seen by the next one.
   templates: ['list', 'get'],
   layouts: ['list', 'get'],
+  // Read for every relay session and message; written by admins.
+  smtpCredentials: ['list', 'get', 'findByUsername'],
 };
 
 type AnyRepo = Record<string, unknown>;

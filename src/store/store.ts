@@ -20,6 +20,7 @@ import { templatesRepository } from './repositories/templates.repository.js';
 import { eventJournalRepository } from './repositories/event-journal.repository.js';
 import { webhookDeliveriesRepository } from './repositories/webhook-deliveries.repository.js';
 import { webhookEndpointsRepository } from './repositories/webhook-endpoints.repository.js';
+import { relayRejectionsRepository, smtpCredentialsRepository } from './repositories/relay.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -48,6 +49,8 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     eventJournal: eventJournalRepository(db, caps),
     webhookEndpoints: webhookEndpointsRepository(db),
     webhookDeliveries: webhookDeliveriesRepository(db, caps),
+    smtpCredentials: smtpCredentialsRepository(db),
+    relayRejections: relayRejectionsRepository(db),
   };
 }
 

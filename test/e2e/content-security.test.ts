@@ -102,6 +102,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
       '/templates/password_reset',
       '/templates/layouts/default',
       '/webhooks',
+      '/smtp-relay',
       '/no-such-page',
     ];
     for (const path of pages) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { runCli, startCli, type RunningMailroom } from '../helpers/cli.js';
+import { apiRequest } from '../helpers/http.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { haveSmtpSink, messageIdOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -79,21 +80,7 @@ describe('SIGKILL in the middle of a 5,000-message run (mailroom start, SQLite)'
     MAILROOM_MAIL_FROM_NAME: 'App',
   });
 
-  const request = (url: string, key: string, method: string, payload?: unknown) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
-      const u = new URL(url);
-      const req = http.request(
-        { host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
-        (res) => {
-          let b = '';
-          res.on('data', (c) => (b += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    });
+  const request = (url: string, key: string, method: string, payload?: unknown) => apiRequest(url, key, method, payload, agent);
 
   it('delivers every acknowledged message after a restart; duplicates are counted', async () => {
     const key = (await runCli(['--create-store', 'apikey', 'create', '--name', 'crash', '--scopes', 'send,read,admin'], env())).stdout.trim();

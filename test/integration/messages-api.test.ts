@@ -74,7 +74,7 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
   it('names the missing field itself when a required one is absent (not "body")', async () => {
     const noSubject = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['a@example.net'], text: 'x' } });
     expect(noSubject.statusCode).toBe(400);
-    expect(noSubject.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: 'subject: is required', details: { field: 'subject' } });
+    expect(noSubject.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: 'subject: is required (or name a template, which writes it)', details: { field: 'subject' } });
     const noTo = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { subject: 's', text: 'x' } });
     expect(noTo.json().error.details.field).toBe('to');
     const nested = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['a@example.net'], subject: 's', text: 'x', attachments: [{ filename: 'a.txt' }] } });

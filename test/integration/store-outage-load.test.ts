@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { apiRequest } from '../helpers/http.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,22 +12,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 const N = 5_000;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
-function request(url: string, key: string, method: string, payload?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
-    const u = new URL(url);
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
-      (res) => {
-        let b = '';
-        res.on('data', (c) => (b += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const request = (url: string, key: string, method: string, payload?: unknown) => apiRequest(url, key, method, payload, agent);
 
 /**
  * `mailroom start` on PostgreSQL (through a TCP proxy) while 5,000 messages are accepted and

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiRequest } from '../helpers/http.js';
 import { runCli, startCli, type RunningMailroom } from '../helpers/cli.js';
 import { createPostgresDatabase, describeEachDialect } from '../helpers/dialects.js';
 import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -57,24 +58,10 @@ await describeEachDialect('webhooks survive kill -9 of Mailroom', (dialect) => {
     ...(pg ? { DATABASE_URL: pg.url } : {}),
   });
 
-  const call = (base: string, key: string, method: string, url: string, payload?: unknown) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const data = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
-      const u = new URL(url, base);
-      const req = http.request(
-        { host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
-        (res) => {
-          let b = '';
-          res.on('data', (c) => (b += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    });
+  const call = (base: string, key: string, method: string, url: string, payload?: unknown) => apiRequest(new URL(url, base).toString(), key, method, payload, agent);
 
   it('loses no event: each sent message\'s event arrives once after the restart', async () => {
-    const key = (await runCli(['apikey', 'create', '--name', 'crash', '--scopes', 'send,read,admin'], env())).stdout.trim();
+    const key = (await runCli(['--create-store', 'apikey', 'create', '--name', 'crash', '--scopes', 'send,read,admin'], env())).stdout.trim();
     running = await startCli(env());
     const first = running;
     const created = await call(first.url, key, 'POST', '/api/v1/webhooks', { url: receiver.url, events: ['message.sent'] });

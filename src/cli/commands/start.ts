@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { createApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { buildServer } from '../../http/server.js';
+import type { RelayStatus } from '../../ports.js';
 import { reportFailure } from '../run.js';
 
 async function start(opts: { workersOnly?: boolean }): Promise<void> {
-  const config = loadConfig(process.env);
+  // The relay is an entry point like the API: it listens in `mailroom start`, not in `mailroom worker`.
+  const config = loadConfig(process.env, opts.workersOnly ? { relay: undefined } : {});
   const app = await createApp(config, { skipBootstrap: opts.workersOnly });
   let stopping = false;
   const server = opts.workersOnly ? undefined : await buildServer(app.ports, app.routes);
@@ -27,7 +29,7 @@ async function start(opts: { workersOnly?: boolean }): Promise<void> {
   }
   const address = await server.listen({ host: config.host, port: config.port });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-  const lines = [`Mailroom is running: ${url}/`, `  storage: ${app.describeStorage}`, `  API docs: ${url}/docs`];
+  const lines = [`Mailroom is running: ${url}/`, `  storage: ${app.describeStorage}`, `  API docs: ${url}/docs`, ...relayLines(app.ports.relay.status())];
   if (app.firstAdmin) {
     lines.push(`  first admin: ${app.firstAdmin.email}`);
     if (app.firstAdmin.generatedPassword) {
@@ -35,6 +37,17 @@ async function start(opts: { workersOnly?: boolean }): Promise<void> {
     }
   }
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Where applications submit mail, and the certificate fingerprint to pin or compare. */
+function relayLines(relay: RelayStatus): string[] {
+  if (!relay.enabled) return [];
+  const at = relay.listeners.map((l) => `${relay.host}:${l.port} (${l.tls === 'starttls' ? 'STARTTLS' : 'implicit TLS'})`).join(', ');
+  const c = relay.certificate;
+  return [
+    `  SMTP relay: ${at}`,
+    ...(c ? [`  relay certificate: ${c.source}, SHA-256 ${c.fingerprint256}, valid until ${new Date(c.expiresAt).toISOString().slice(0, 10)}`] : []),
+  ];
 }
 
 export function registerStart(program: Command): void {

@@ -46,7 +46,8 @@ export interface ApiKey {
 
 /** Who is calling, after authentication. */
 export interface Principal {
-  kind: 'user' | 'apikey' | 'cli';
+  /** smtp: an SMTP relay credential (core/relay). */
+  kind: 'user' | 'apikey' | 'cli' | 'smtp';
   id: string;
   label: string;
   role?: Role;

@@ -12,6 +12,8 @@ export interface LoginAttempt {
   clientKey: string;
   emailKey: string;
   at: number;
+  /** Failures in the window counting this one (the larger of the client's and the name's). */
+  failures: number;
 }
 
 /**
@@ -51,13 +53,15 @@ export class LoginThrottle {
     private readonly now: () => number,
     readonly limit = LOGIN_FAILURE_LIMIT,
     readonly windowMs = LOGIN_WINDOW_MS,
+    /** Keeps separate counts for separate doors (admin logins, relay AUTH) in the same table. */
+    private readonly scope = '',
   ) {}
 
-  /** Counts this attempt against the client and the email, or throws RATE_LIMITED. */
+  /** Counts this attempt against the client and the email (or username), or throws RATE_LIMITED. */
   async begin(ip: string, email: string): Promise<LoginAttempt> {
     const at = this.now();
     await this.prune(at);
-    const attempt: LoginAttempt = { clientKey: loginClientKey(ip), emailKey: `email:${email.toLowerCase()}`, at };
+    const attempt: LoginAttempt = { clientKey: this.scope + loginClientKey(ip), emailKey: `${this.scope}email:${email.toLowerCase()}`, at, failures: 1 };
     // Always the same order (email:… before ip:…), so two attempts never wait on each other crosswise.
     const keys = [attempt.clientKey, attempt.emailKey].sort();
     return this.store.transaction(async (repos) => {
@@ -68,6 +72,7 @@ export class LoginThrottle {
         if (list.length >= this.limit) throw this.refusal(list[0], at);
       }
       for (const [key, list] of lists) await repos.loginThrottle.save(key, [...list, at].sort((a, b) => a - b), at);
+      attempt.failures = 1 + Math.max(...[...lists.values()].map((l) => l.length));
       return attempt;
     });
   }

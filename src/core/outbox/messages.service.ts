@@ -7,7 +7,7 @@ import { journal } from '../kernel/event-journal.js';
 import { parseInstant } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
-import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type Submission } from './messages.js';
+import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
 import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
 import { resolveRoute } from '../routing/routing.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
@@ -29,21 +29,40 @@ export interface SubmitResult {
  */
 export async function submitMessage(ctx: CoreContext, principal: Principal, input: unknown, opts: { source?: SubmitSource } = {}): Promise<SubmitResult> {
   requirePermission(principal, 'send');
-  const repos = ctx.store.repos;
-  const scope = principal.id;
   // Asked again with the same key: the first message, without rendering anything anew.
   const key = doc('message', input).idempotencyKey;
   if (typeof key === 'string' && key) {
-    const earlier = await repos.messages.findByIdempotencyKey(scope, key);
+    const earlier = await ctx.store.repos.messages.findByIdempotencyKey(principal.id, key);
     if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
   }
   const sub = await withText(ctx, await submission(ctx, input));
   const rawFrom = (input as { from?: unknown }).from;
+  return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined });
+}
+
+/**
+ * Accepts a message an application composed itself (the SMTP relay): stored and sent as it
+ * is, through the same routing, copies, commit and events as every other message. The
+ * caller (core/relay) has checked the sender, the line endings and the size.
+ */
+export async function submitRawMessage(ctx: CoreContext, principal: Principal, sub: Submission & { raw: RawPart }, opts: { source: SubmitSource }): Promise<SubmitResult> {
+  requirePermission(principal, 'send');
+  return enqueue(ctx, principal, sub, { source: opts.source, from: sub.from?.address });
+}
+
+/** The one path every message takes into the outbox: route, copies, the row, the commit, the event. */
+async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, opts: { source: SubmitSource; from?: string }): Promise<SubmitResult> {
+  const repos = ctx.store.repos;
+  const scope = principal.id;
+  if (sub.idempotencyKey) {
+    const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
+    if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
+  }
   const route = await resolveRoute(repos, {
     purpose: sub.purpose ?? '',
     accountId: sub.accountId,
     serverId: sub.serverId,
-    from: typeof rawFrom === 'string' ? rawFrom : undefined,
+    from: opts.from,
     principal,
   });
   const now = ctx.clock.now();
@@ -51,10 +70,17 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
   if (sub.expireAt !== undefined && sub.expireAt <= now) throw invalid('expireAt', 'is in the past');
   const expireAt = sub.expireAt ?? sendAt + (route.expireAfterSec ?? route.server.retry.expireAfterSec) * 1000;
   const from: Mailbox = sub.from ?? { address: route.account.address, local: '', domain: route.account.address.split('@')[1], ...(route.account.fromName ? { name: route.account.fromName } : {}) };
-  const cc = [...sub.cc, ...route.globalCc.map((a, i) => parseMailbox(`settings.globalCc[${i}]`, a))];
-  const bcc = [...sub.bcc, ...route.globalBcc.map((a, i) => parseMailbox(`settings.globalBcc[${i}]`, a))];
+  const copies = {
+    cc: route.globalCc.map((a, i) => parseMailbox(`settings.globalCc[${i}]`, a)),
+    bcc: route.globalBcc.map((a, i) => parseMailbox(`settings.globalBcc[${i}]`, a)),
+  };
+  // A composed message shows its copies in the Cc header; an application's own MIME is sent as
+  // it is, so there the copies go to the envelope only.
+  const cc = sub.raw ? sub.cc : [...sub.cc, ...copies.cc];
+  const bcc = sub.raw ? [...sub.bcc, ...copies.cc, ...copies.bcc] : [...sub.bcc, ...copies.bcc];
   const id = newId('msg', now);
-  const replyTo = sub.replyTo?.address ?? route.account.replyTo;
+  const ownMessageId = `<${id.slice(4)}@${from.domain}>`;
+  const replyTo = sub.replyTo?.address ?? (sub.raw ? null : route.account.replyTo);
   const mb = (m: Mailbox) => (m.name ? { name: m.name, address: m.address } : { address: m.address });
   const message: MessageRecord = {
     id,
@@ -75,7 +101,8 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     subject: sub.subject,
     text: sub.text ?? null,
     html: sub.html ?? null,
-    headers: sub.headers,
+    // An application's message without a Message-ID gets Mailroom's, in front of its own headers.
+    headers: sub.raw && !sub.raw.messageId ? { ...sub.headers, 'Message-ID': ownMessageId } : sub.headers,
     attachments: sub.attachments,
     sizeBytes: sub.sizeBytes,
     idempotencyScope: sub.idempotencyKey ? scope : null,
@@ -86,10 +113,10 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     attemptCount: 0,
     leaseOwner: null,
     leaseUntil: null,
-    source: opts.source ?? 'api',
+    source: opts.source,
     createdBy: principal.label,
     lastError: null,
-    messageIdHeader: `<${id.slice(4)}@${from.domain}>`,
+    messageIdHeader: sub.raw?.messageId || ownMessageId,
     sentAt: null,
     createdAt: now,
     updatedAt: now,
@@ -97,12 +124,14 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     rejectedCount: 0,
     lastHint: null,
     template: sub.template,
+    raw: sub.raw?.bytes ?? null,
   };
-  const recipients: RecipientRecord[] = envelopeRecipients([
-    { kind: 'to', list: sub.to },
-    { kind: 'cc', list: cc },
-    { kind: 'bcc', list: bcc },
-  ]).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
+  const groups = sub.raw ? rawEnvelope(sub, bcc) : [
+    { kind: 'to' as const, list: sub.to },
+    { kind: 'cc' as const, list: cc },
+    { kind: 'bcc' as const, list: bcc },
+  ];
+  const recipients: RecipientRecord[] = envelopeRecipients(groups).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
   try {
     await ctx.store.grouped((r) => r.messages.insert(message, recipients));
   } catch (err) {
@@ -116,6 +145,24 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
   ctx.events.publish({ type: 'message.accepted', messageId: id, at: now, source: message.source, purpose: message.purpose });
   return { id, status: 'queued', duplicate: false };
 }
+
+/**
+ * An application's own message goes to its SMTP envelope (RCPT TO) only, each recipient with
+ * the header it appears in (else Bcc), plus the global copies. Addresses in its To or Cc that
+ * it did not give as RCPT TO are not sent to: the envelope is the application's decision.
+ */
+function rawEnvelope(sub: Submission & { raw?: RawPart }, copies: Mailbox[]): { kind: 'to' | 'cc' | 'bcc'; list: Mailbox[] }[] {
+  const inHeader = (list: Mailbox[]) => new Set(list.map((m) => m.address.toLowerCase()));
+  const to = inHeader(sub.to);
+  const cc = inHeader(sub.cc);
+  const envelope = sub.raw?.envelope ?? [];
+  return [
+    { kind: 'to', list: envelope.filter((m) => to.has(m.address.toLowerCase())) },
+    { kind: 'cc', list: envelope.filter((m) => cc.has(m.address.toLowerCase())) },
+    { kind: 'bcc', list: [...envelope, ...copies] },
+  ];
+}
+
 
 /**
  * The submission as it will be stored and sent: a template named in it is rendered now (at

@@ -61,10 +61,25 @@ export interface Submission {
   idempotencyKey?: string;
   sendAt?: number;
   expireAt?: number;
-  /** Bytes of bodies plus decoded attachments. */
+  /** Bytes of bodies plus decoded attachments (of the raw message, for one). */
   sizeBytes: number;
   /** The template version and locale that rendered subject and bodies; null when the caller wrote them. */
   template: { key: string; version: number; locale: string } | null;
+  /** Set for a message an application composed itself (the SMTP relay); see RawPart. */
+  raw?: RawPart;
+}
+
+/**
+ * A message as an application composed it (the SMTP relay). The fields of the submission
+ * around it are what the log shows (from the message's own headers); this is what is sent.
+ */
+export interface RawPart {
+  /** The message as received (Bcc header fields removed), CRLF line endings. */
+  bytes: Uint8Array;
+  /** The SMTP envelope's recipients (RCPT TO), each parsed once: who the message goes to. */
+  envelope: Mailbox[];
+  /** The message's own Message-ID, or null when it has none (Mailroom adds one: see headers). */
+  messageId: string | null;
 }
 
 export const SUBMISSION_FIELDS = ['purpose', 'accountId', 'serverId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'attachments', 'headers', 'idempotencyKey', 'sendAt', 'expireAt', 'template', 'data', 'locale'] as const;
@@ -213,6 +228,11 @@ export function withDerivedText(sub: Submission, text: string): Submission {
   const sizeBytes = sub.sizeBytes + Buffer.byteLength(text);
   if (sizeBytes > LIMITS.messageBytes) return sub;
   return { ...sub, text, sizeBytes };
+}
+
+/** RFC 5322 date-time in UTC, as Mailroom writes Date headers. */
+export function rfc5322Date(at: number): string {
+  return new Date(at).toUTCString().replace(/GMT$/, '+0000');
 }
 
 /** "Name <a@b>" or "a@b": how the log shows a mailbox. */

@@ -57,6 +57,12 @@ export interface MessageRecord {
   lastHint: string | null;
   /** The template version and locale that rendered subject and bodies at accept time; null when the caller wrote them. */
   template: { key: string; version: number; locale: string } | null;
+  /**
+   * The message exactly as an application sent it over SMTP (the relay): sent as it is, with
+   * Mailroom's own headers (`headers`) in front and DKIM. Null (or absent) when Mailroom
+   * composes the message from the fields above.
+   */
+  raw?: Uint8Array | null;
 }
 
 export interface RecipientRecord {

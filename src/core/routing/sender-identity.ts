@@ -11,8 +11,12 @@ export function identitiesOf(account: Pick<MailAccount, 'address' | 'aliases'>):
 }
 
 export function fromAllowed(account: Pick<MailAccount, 'address' | 'aliases'>, m: Mailbox): boolean {
-  if (sameAddress(m.address, account.address)) return true;
-  return account.aliases.some((a) => (a.startsWith('@') ? m.domain === a.slice(1).toLowerCase() : sameAddress(a, m.address)));
+  return sameAddress(m.address, account.address) || matchesIdentity(account.aliases, m);
+}
+
+/** Whether `m` is one of `identities`: full addresses (any case) or "@domain" for a whole domain. */
+export function matchesIdentity(identities: readonly string[], m: Mailbox): boolean {
+  return identities.some((a) => (a.startsWith('@') ? m.domain === a.slice(1).toLowerCase() : sameAddress(a, m.address)));
 }
 
 /** Parses the message's From once and refuses it unless the account may use it. */

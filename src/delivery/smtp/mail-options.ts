@@ -1,16 +1,17 @@
 import type { SendMailOptions } from 'nodemailer';
-import { composeMime } from '../mime.js';
+import { composeMime, composeRaw } from '../mime.js';
 import type { OutgoingMessage } from '../outgoing.js';
 
 /**
  * The ONE place a stored message becomes nodemailer's message options (DKIM signing is
- * added here). The MIME document is composed by composeMime (Bcc never appears in it;
+ * added here). The MIME document is the application's own (composeRaw: a relay message) or
+ * composed by composeMime (Bcc never appears in it;
  * attachments are inline base64 content, never a path or URL); the envelope is built from
  * the parsed, stored addresses only. nodemailer's pooled transport signs and sends it.
  */
 export function buildMailOptions(out: OutgoingMessage, dkim?: SendMailOptions['dkim']): SendMailOptions {
   return {
-    raw: composeMime(out.message),
+    raw: out.message.raw ? composeRaw({ headers: out.message.headers, raw: out.message.raw }) : composeMime(out.message),
     envelope: { from: out.message.envelopeFrom, to: out.recipients },
     disableFileAccess: true,
     disableUrlAccess: true,

@@ -16,11 +16,13 @@ import { presetsRoutes } from './presets.js';
 import { previewPagesRoutes } from './preview-pages.js';
 import { profileRoutes } from './profile.js';
 import { purposesRoutes } from './purposes.js';
+import { relayRoutes } from './relay.js';
 import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
 import { templatesRoutes } from './templates.js';
+import { smtpCredentialsRoutes } from './smtp-credentials.js';
 import { usersRoutes } from './users.js';
 import { webhookDeliveriesRoutes } from './webhook-deliveries.js';
 import { webhooksRoutes } from './webhooks.js';
@@ -67,6 +69,9 @@ const API_V1: RouteGroup[] = [
   // webhooks
   webhooksRoutes,
   webhookDeliveriesRoutes,
+  // relay
+  smtpCredentialsRoutes,
+  relayRoutes,
 ];
 
 export interface MountedRoutes {

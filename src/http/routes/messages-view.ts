@@ -47,6 +47,7 @@ export function messageDetail(m: MessageDetail) {
     text: m.text,
     html: m.html,
     headers: m.headers,
+    rawBytes: m.raw ? m.raw.byteLength : null,
     // Attachment content can be megabytes: the detail names them; the content stays in the store.
     template: m.template,
     attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, sizeBytes: Math.floor((a.contentBase64.length * 3) / 4) })),

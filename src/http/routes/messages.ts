@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
 import { cancelMessage, cancelMessages, getMessage, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
+import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { int } from '../../core/kernel/validate.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
@@ -92,6 +93,13 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
     api.get('/messages/stats', { config: { permission: 'read' }, schema: { tags: ['messages'] } }, async () => outboxStatus(ctx));
 
     api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id)));
+
+    // The message an application sent over SMTP, as stored (its Bcc fields removed), for "view source".
+    api.get<IdParams>('/messages/:id/raw', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req, reply) => {
+      const m = await getMessage(ctx, req.params.id);
+      if (!m.raw) throw new MailroomError(ErrorCodes.NOT_FOUND, `message ${m.id} was composed by Mailroom from its fields; only messages from the SMTP relay keep their own MIME`, { id: m.id });
+      return reply.type('message/rfc822').header('content-disposition', `attachment; filename="${m.id}.eml"`).send(Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength));
+    });
 
     api.post<IdParams>('/messages/:id/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams } }, async (req) => {
       const { message: m, expiryExtended } = await retryMessage(ctx, actorOf(req), req.params.id);

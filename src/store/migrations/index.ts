@@ -10,6 +10,7 @@ import * as m011 from './011_password_change.js';
 import * as m012 from './012_delivery_outcome.js';
 import * as m007 from './007_templates.js';
 import * as m008 from './008_webhooks.js';
+import * as m009 from './009_relay.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '012_delivery_outcome': m012,
   '007_templates': m007,
   '008_webhooks': m008,
+  '009_relay': m009,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditRepository } from '../../core/kernel/audit.js';
 import type { DB } from '../schema.js';
+import { keysetPage } from '../pages.js';
 import { fromJson, toJson } from '../json.js';
 
 export function auditRepository(db: Kysely<DB>): AuditRepository {
@@ -29,22 +30,17 @@ export function auditRepository(db: Kysely<DB>): AuditRepository {
       if (q.targetType) sel = sel.where('target_type', '=', q.targetType);
       if (q.targetId) sel = sel.where('target_id', '=', q.targetId);
       if (q.actor) sel = sel.where('actor', '=', q.actor);
-      const rows = await sel.execute();
-      const page = rows.slice(0, q.limit);
-      return {
-        items: page.map((r) => ({
-          id: r.id,
-          at: r.at,
-          actor: r.actor,
-          action: r.action,
-          targetType: r.target_type,
-          targetId: r.target_id,
-          before: fromJson(r.before, undefined),
-          after: fromJson(r.after, undefined),
-          ip: r.ip,
-        })),
-        nextCursor: rows.length > q.limit ? page[page.length - 1].id : null,
-      };
+      return keysetPage(await sel.execute(), q.limit, (r) => ({
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        targetType: r.target_type,
+        targetId: r.target_id,
+        before: fromJson(r.before, undefined),
+        after: fromJson(r.after, undefined),
+        ip: r.ip,
+      }));
     },
   };
 }

@@ -5,6 +5,7 @@ import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, Messa
 import { fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
+import { keysetPage } from '../pages.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 
 function toRecord(r: Selectable<MessagesTable>): MessageRecord {
@@ -48,6 +49,7 @@ function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     rejectedCount: r.rejected_count,
     lastHint: r.last_hint,
     template: r.template_key === null || r.template_version === null || r.template_locale === null ? null : { key: r.template_key, version: r.template_version, locale: r.template_locale },
+    raw: r.raw_mime,
   };
 }
 
@@ -94,6 +96,8 @@ function toRow(m: MessageRecord): MessagesTable {
     template_key: m.template?.key ?? null,
     template_version: m.template?.version ?? null,
     template_locale: m.template?.locale ?? null,
+    // Both drivers bind a Buffer as binary (bytea, blob); a plain Uint8Array is wrapped, not copied.
+    raw_mime: m.raw ? (Buffer.isBuffer(m.raw) ? m.raw : Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength)) : null,
   };
 }
 
@@ -135,6 +139,8 @@ const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
 // The outbox's hot statements (one each per accepted, claimed or completed message), built
 // and compiled once per dialect: see queryTemplate.
 const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
+/** What a page of the log reads: everything but the raw message, which can be megabytes a row. */
+const LIST_COLUMNS = MESSAGE_COLUMNS.filter((c) => c !== 'raw_mime');
 const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
 const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
 const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate', 'hint'] as const;
@@ -293,11 +299,9 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
     },
     async list(query) {
       // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
-      let q = filtered(query).selectAll().orderBy('id', 'desc').limit(query.limit + 1);
+      let q = filtered(query).select(LIST_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1);
       if (query.cursor) q = q.where('id', '<', query.cursor);
-      const rows = await q.execute();
-      const page = rows.slice(0, query.limit);
-      return { items: page.map(toRecord), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+      return keysetPage(await q.execute(), query.limit, (r) => toRecord({ ...r, raw_mime: null }));
     },
     async ids(filter, limit) {
       const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();

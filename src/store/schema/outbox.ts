@@ -62,6 +62,8 @@ export interface MessagesTable {
   template_key: string | null;
   template_version: number | null;
   template_locale: string | null;
+  /** The message as an application sent it over SMTP (the relay); null when Mailroom composes it. */
+  raw_mime: Uint8Array | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */

@@ -24,6 +24,7 @@ const NAV: NavItem[] = [
   { to: '/audit', label: 'Audit log' },
   { to: '/users', label: 'Users', needs: 'admin' },
   { to: '/api-keys', label: 'API keys', needs: 'admin' },
+  { to: '/smtp-relay', label: 'SMTP relay' },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {

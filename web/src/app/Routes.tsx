@@ -8,6 +8,7 @@ import { Audit } from '../features/audit/Audit.js';
 import { MessageDetail } from '../features/outbox/MessageDetail.js';
 import { Messages } from '../features/outbox/Messages.js';
 import { Routing } from '../features/routing/Routing.js';
+import { SmtpRelay } from '../features/relay/SmtpRelay.js';
 import { Settings } from '../features/routing/Settings.js';
 import { AccountEdit } from '../features/senders/AccountEdit.js';
 import { Accounts } from '../features/senders/Accounts.js';
@@ -74,5 +75,6 @@ export function Routes() {
   if (match('/profile', path)) return <Profile />;
   if (match('/users', path)) return <Users />;
   if (match('/api-keys', path)) return <ApiKeys />;
+  if (match('/smtp-relay', path)) return <SmtpRelay />;
   return <NotFound />;
 }

@@ -67,7 +67,16 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
       </div>
       <div role="tabpanel">
         {activeTab === 'html' && html ? <HtmlPart id={m.id} html={html} /> : null}
-        {activeTab === 'text' ? <pre className="body-text">{m.text ?? '(no text part)'}</pre> : null}
+        {activeTab === 'text' && m.rawBytes !== null && m.text === null ? (
+          <p>
+            Sent as the application composed it ({m.rawBytes.toLocaleString('en')} bytes of MIME), with Mailroom's own header fields in front (see Headers).{' '}
+            <a href={`/api/v1/messages/${encodeURIComponent(m.id)}/raw`} download>
+              Download the message (.eml)
+            </a>
+          </p>
+        ) : activeTab === 'text' ? (
+          <pre className="body-text">{m.text ?? '(no text part)'}</pre>
+        ) : null}
         {activeTab === 'headers' ? (
           headers.length ? (
             <table className="headers-table">

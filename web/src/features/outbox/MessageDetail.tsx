@@ -12,6 +12,9 @@ import { MessageContent } from './MessageContent.js';
 import { CANCELLABLE, isFinal, RETRYABLE } from './statuses.js';
 
 /** One message: status, routing, every recipient's outcome, every attempt, and its content. */
+/** Where a message came from, in words (the `source` field). */
+const SOURCES: Record<string, string> = { api: 'through the API', cli: 'from the command line', test: 'as a test email', smtp: 'over SMTP (the relay)' };
+
 export function MessageDetail({ id }: { id: string }) {
   const { can } = useSession();
   const msg = useResource(() => api.get<Message>(`/messages/${encodeURIComponent(id)}`), [id]);
@@ -93,6 +96,11 @@ export function MessageDetail({ id }: { id: string }) {
               <dd>{m.bcc.join(', ')}</dd>
             </>
           ) : null}
+          <dt>Submitted</dt>
+          <dd>
+            {SOURCES[m.source] ?? m.source}
+            {m.createdBy ? <span className="muted small"> — {m.createdBy}</span> : null}
+          </dd>
           <dt>Purpose</dt>
           <dd>{m.purpose ?? '—'}</dd>
           {m.template ? (

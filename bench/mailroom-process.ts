@@ -1,0 +1,123 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { apiRequest } from '../test/helpers/http.js';
+import { freePort } from './peers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MAIN = path.join(ROOT, 'src/cli/main.ts');
+
+export interface MailroomProcess {
+  child: ChildProcess;
+  /** HTTP port of the API. */
+  port: number;
+  /** An API key with send, read and admin. */
+  key: string;
+  databaseUrl?: string;
+  /** GET/POST/PATCH on the API with the key (keep-alive). */
+  api(method: string, url: string, payload?: unknown): Promise<{ status: number; body: string }>;
+  /** Messages now `sent` (read straight from the database, not through the API being measured). */
+  countSent(): Promise<number>;
+  /** SIGTERM, then the temp data directory and the PostgreSQL database go. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `mailroom start` for a benchmark: its own temp data directory (or a fresh PostgreSQL
+ * database), the deploy-time server and account pointing at the bench's smtp-sink with a pool
+ * of `pool` connections, and an API key. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * profiles it; BENCH_CHILD_STDOUT=file keeps what it printed.
+ */
+export async function startMailroomProcess(opts: { sinkPort: number; pool: number; pgUrl?: string; env?: Record<string, string>; concurrency?: number }): Promise<MailroomProcess> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
+  const port = await freePort();
+  let pgDb: string | undefined;
+  let databaseUrl: string | undefined;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: opts.pgUrl });
+    await c.connect();
+    await c.query(sql);
+    await c.end();
+  };
+  if (opts.pgUrl) {
+    pgDb = `mailroom_bench_${Date.now()}`;
+    await admin(`CREATE DATABASE ${pgDb}`);
+    const u = new URL(opts.pgUrl);
+    u.pathname = `/${pgDb}`;
+    databaseUrl = u.toString();
+  }
+  const env = {
+    ...process.env,
+    MAILROOM_DATA_DIR: dataDir,
+    MAILROOM_PORT: String(port),
+    MAILROOM_LOG_LEVEL: 'warn',
+    MAILROOM_ADMIN_EMAIL: 'bench@example.com',
+    MAILROOM_ADMIN_PASSWORD: 'bench-password-123',
+    MAILROOM_SMTP_HOST: '127.0.0.1',
+    MAILROOM_SMTP_PORT: String(opts.sinkPort),
+    MAILROOM_SMTP_SECURITY: 'none',
+    MAILROOM_MAIL_FROM_ADDRESS: 'bench@example.com',
+    MAILROOM_MAIL_FROM_NAME: 'Bench',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(opts.env ?? {}),
+  };
+  const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
+  if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
+  const key = keyRun.stdout.trim();
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (process.env.BENCH_CHILD_STDOUT) child.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
+    child.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 64 });
+  const api = (method: string, url: string, payload?: unknown) => apiRequest(`http://127.0.0.1:${port}${url}`, key, method, payload, agent);
+  // The deploy-time server defaults to 5 connections; give Mailroom the pool the comparison uses.
+  const s = JSON.parse((await api('GET', '/api/v1/servers')).body).items[0];
+  const patched = await api('PATCH', `/api/v1/servers/${s.id}`, { smtp: { maxConnections: opts.pool }, version: s.version });
+  if (patched.status !== 200) throw new Error(`could not set maxConnections: ${patched.body}`);
+
+  // One connection for all polls: a new one every 20 ms would fork a PostgreSQL backend each
+  // time, and that CPU would land in the database's figure.
+  let counter: pg.Client | undefined;
+  let sqlite: Database.Database | undefined;
+  const countSent = async () => {
+    if (databaseUrl) {
+      if (!counter) {
+        counter = new pg.Client({ connectionString: databaseUrl });
+        await counter.connect();
+      }
+      return (await counter.query("select count(*)::int as n from messages where status = 'sent'")).rows[0].n as number;
+    }
+    sqlite ??= new Database(path.join(dataDir, 'mailroom.db'), { readonly: true, fileMustExist: true });
+    return (sqlite.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
+  };
+  let stopped = false;
+  return {
+    child,
+    port,
+    key,
+    databaseUrl,
+    api,
+    countSent,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await counter?.end();
+      sqlite?.close();
+      agent.destroy();
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+      if (pgDb) await admin(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Principal } from '../access/auth.js';
+import type { LoginThrottle } from '../access/login-throttle.js';
+import { audit, type CoreContext } from '../context.js';
+import { ErrorCodes, MailroomError } from '../kernel/errors.js';
+import { inCidr, parseCidr, parseIp } from '../probes/network-policy.js';
+import type { StoredSmtpCredential } from './credentials.js';
+import { hashRelayPassword } from './credentials.service.js';
+
+/** Failed AUTHs per client address or username in THROTTLE_WINDOW_MS before AUTH is refused outright. */
+export const AUTH_FAILURE_LIMIT = 10;
+export const THROTTLE_WINDOW_MS = 15 * 60_000;
+/** Relay AUTH is counted apart from admin logins (same store table, own keys). */
+export const RELAY_THROTTLE_SCOPE = 'relay:';
+/** lastUsedAt is written at most this often per credential (it is shown in minutes). */
+const TOUCH_EVERY_MS = 60_000;
+
+/** Whether a client address may use the credential: any when its list is empty. */
+export function clientAllowed(c: Pick<StoredSmtpCredential, 'allowedIps'>, clientIp: string): boolean {
+  if (!c.allowedIps.length) return true;
+  const ip = parseIp(clientIp);
+  return ip !== undefined && c.allowedIps.some((entry) => inCidr(ip, parseCidr(entry)!));
+}
+
+/** Who a relay session acts as once logged in: the credential, with the send permission only. */
+export function relayPrincipal(c: StoredSmtpCredential): Principal {
+  return { kind: 'smtp', id: c.id, label: `smtp:${c.name}`, permissions: new Set(['send']), allowOverride: c.accountId !== null };
+}
+
+/** A username as it may appear in the audit log and the rejections list: short and printable. */
+export function cleanUsername(u: string): string {
+  return u.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
+}
+
+export interface AuthAttempt {
+  username: string;
+  password: string;
+  clientIp: string;
+  mechanism: string;
+}
+
+/**
+ * AUTH PLAIN / LOGIN. A failure says only that the login failed (which of username, password,
+ * address or switched-off credential is for the audit log), counts against the client address
+ * and the username, and past AUTH_FAILURE_LIMIT in the window further attempts are refused
+ * without being checked (RATE_LIMITED with retryAfterSec). Every checked failure is audited
+ * (`relay.auth_failed`); so is the moment the throttle engages (`relay.auth_throttled`).
+ * A failure returns the failures so far (for the caller's growing delay) and the credential the
+ * username named, if any (for the list of refusals).
+ */
+export async function authenticate(
+  ctx: CoreContext,
+  throttle: LoginThrottle,
+  a: AuthAttempt,
+): Promise<{ ok: true; credential: StoredSmtpCredential } | { ok: false; failures: number; credentialId: string | null; error: MailroomError }> {
+  const username = a.username.trim().toLowerCase();
+  // Counted before it is checked, in the store shared by every process: however many
+  // connections try at once, no more than AUTH_FAILURE_LIMIT attempts get past this line in a
+  // window. A good password takes its own count back.
+  const attempt = await throttle.begin(a.clientIp, username);
+  const failures = attempt.failures;
+  const c = username ? await ctx.store.repos.smtpCredentials.findByUsername(username) : undefined;
+  // The hash is computed and compared whatever was found, so a wrong username answers as fast as a wrong password.
+  const given = Buffer.from(hashRelayPassword(a.password), 'hex');
+  const stored = Buffer.from(c?.passwordHash ?? '0'.repeat(64), 'hex');
+  const passwordOk = timingSafeEqual(given, stored) && c?.passwordHash != null;
+  const reason = !c
+    ? 'unknown username'
+    : c.authentication !== 'password'
+      ? 'the credential logs in by client address, not with a password'
+      : !passwordOk
+        ? 'wrong password'
+        : !c.enabled
+          ? 'the credential is switched off'
+          : !clientAllowed(c, a.clientIp)
+            ? `client address ${a.clientIp} is not in the credential's allowedIps`
+            : null;
+  const now = ctx.clock.now();
+  if (reason === null && c) {
+    await throttle.succeeded(attempt);
+    if (now - (c.lastUsedAt ?? 0) >= TOUCH_EVERY_MS) await ctx.store.repos.smtpCredentials.touch(c.id, now);
+    return { ok: true, credential: c };
+  }
+  const actor = { label: `smtp:${cleanUsername(username)}`, ip: a.clientIp };
+  await audit(ctx.store.repos, ctx, actor, 'relay.auth_failed', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: cleanUsername(username), mechanism: a.mechanism, reason, failures });
+  if (failures === AUTH_FAILURE_LIMIT) {
+    await audit(ctx.store.repos, ctx, actor, 'relay.auth_throttled', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: cleanUsername(username), failures, windowSec: THROTTLE_WINDOW_MS / 1000 });
+  }
+  return { ok: false, failures, credentialId: c?.id ?? null, error: new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'authentication failed') };
+}
+
+/**
+ * The client-ip credential a session without AUTH acts as: the enabled one whose allowedIps
+ * hold the client's address (creating them refuses overlaps, so there is one at most).
+ */
+export async function credentialForClient(ctx: CoreContext, clientIp: string): Promise<StoredSmtpCredential | undefined> {
+  const all = await ctx.store.repos.smtpCredentials.list();
+  return all.find((c) => c.authentication === 'client-ip' && c.enabled && clientAllowed(c, clientIp));
+}

@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { audit, type CoreContext } from '../context.js';
+import type { Actor } from '../kernel/audit.js';
+import { ErrorCodes, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import type { Repositories } from '../ports.js';
+import { loadPurpose } from '../routing/routing.js';
+import { assertNoOverlap, normalizeCredential, publicCredential, type CredentialConfig, type SmtpCredential, type StoredSmtpCredential } from './credentials.js';
+
+/**
+ * Relay passwords are generated (~190 random bits), never chosen, so a fast hash is enough:
+ * nothing can be guessed from it, and AUTH costs microseconds rather than a password stretch per
+ * session (the failed-AUTH throttle is what slows guessing).
+ */
+export function hashRelayPassword(password: string): string {
+  return createHash('sha256').update(password).digest('hex');
+}
+
+/** 32 characters a person can copy and any SMTP client can send (no quotes, no spaces). */
+function generatePassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export async function listCredentials(ctx: CoreContext): Promise<SmtpCredential[]> {
+  return (await ctx.store.repos.smtpCredentials.list()).map(publicCredential);
+}
+
+export async function getCredential(ctx: CoreContext, id: string): Promise<SmtpCredential> {
+  const c = await ctx.store.repos.smtpCredentials.get(id);
+  if (!c) throw notFound('SMTP credential', id);
+  return publicCredential(c);
+}
+
+/** The routing a credential names must exist now (it may still be switched off later: the relay then says so). */
+async function checkRouting(repos: Repositories, config: CredentialConfig): Promise<void> {
+  if (config.purpose) await loadPurpose(repos, config.purpose);
+  if (config.accountId && !(await repos.accounts.get(config.accountId))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `accountId: account ${config.accountId} does not exist`, { field: 'accountId' });
+  }
+}
+
+function duplicate(config: CredentialConfig): MailroomError {
+  return new MailroomError(ErrorCodes.DUPLICATE, `an SMTP credential named "${config.name}" or with username "${config.username}" exists already; choose another name or username`, { field: 'name' });
+}
+
+/** Creates a credential; the returned password (password credentials only) is shown this once. */
+export async function createCredential(ctx: CoreContext, actor: Actor, input: unknown): Promise<{ credential: SmtpCredential; password?: string }> {
+  const config = normalizeCredential(input);
+  const password = config.authentication === 'password' ? generatePassword() : undefined;
+  const now = ctx.clock.now();
+  const record: StoredSmtpCredential = {
+    id: newId('smc', now),
+    ...config,
+    passwordHash: password ? hashRelayPassword(password) : null,
+    createdBy: actor.label,
+    createdAt: now,
+    updatedAt: now,
+    lastUsedAt: null,
+    passwordRotatedAt: null,
+    version: 1,
+  };
+  try {
+    await ctx.store.transaction(async (repos) => {
+      await checkRouting(repos, config);
+      assertNoOverlap(config, await repos.smtpCredentials.list());
+      await repos.smtpCredentials.insert(record);
+      await audit(repos, ctx, actor, 'smtp_credential.create', { type: 'smtp_credential', id: record.id }, undefined, publicCredential(record));
+    });
+  } catch (err) {
+    throw isDuplicateKey(err) ? duplicate(config) : err;
+  }
+  return { credential: publicCredential(record), ...(password ? { password } : {}) };
+}
+
+export async function updateCredential(ctx: CoreContext, actor: Actor, id: string, input: unknown): Promise<SmtpCredential> {
+  const version = requireVersion(input);
+  try {
+    return await ctx.store.transaction(async (repos) => {
+      const prev = await repos.smtpCredentials.get(id);
+      if (!prev) throw notFound('SMTP credential', id);
+      if (prev.version !== version) throw versionConflict('SMTP credential', id, prev.version, version);
+      const config = normalizeCredential(input, prev);
+      await checkRouting(repos, config);
+      assertNoOverlap(config, (await repos.smtpCredentials.list()).filter((c) => c.id !== id));
+      const next: StoredSmtpCredential = { ...prev, ...config, updatedAt: ctx.clock.now(), version: prev.version + 1 };
+      if (!(await repos.smtpCredentials.update(next, prev.version))) throw versionConflict('SMTP credential', id, prev.version + 1, prev.version);
+      await audit(repos, ctx, actor, 'smtp_credential.update', { type: 'smtp_credential', id }, publicCredential(prev), publicCredential(next));
+      return publicCredential(next);
+    });
+  } catch (err) {
+    throw isDuplicateKey(err) ? new MailroomError(ErrorCodes.DUPLICATE, 'another SMTP credential has that name; choose another', { field: 'name' }) : err;
+  }
+}
+
+/**
+ * A new password, shown this once; the old one stops working at once (sessions already logged
+ * in finish their current connection). Client-ip credentials have no password to rotate.
+ */
+export async function rotateCredentialPassword(ctx: CoreContext, actor: Actor, id: string): Promise<{ credential: SmtpCredential; password: string }> {
+  const password = generatePassword();
+  const credential = await ctx.store.transaction(async (repos) => {
+    const prev = await repos.smtpCredentials.get(id);
+    if (!prev) throw notFound('SMTP credential', id);
+    if (prev.authentication !== 'password') {
+      throw new MailroomError(ErrorCodes.INVALID_STATE, `SMTP credential "${prev.name}" logs in by client address and has no password to rotate`, { authentication: prev.authentication });
+    }
+    const now = ctx.clock.now();
+    const next: StoredSmtpCredential = { ...prev, passwordHash: hashRelayPassword(password), passwordRotatedAt: now, updatedAt: now, version: prev.version + 1 };
+    if (!(await repos.smtpCredentials.update(next, prev.version))) throw versionConflict('SMTP credential', id, prev.version + 1, prev.version);
+    await audit(repos, ctx, actor, 'smtp_credential.rotate', { type: 'smtp_credential', id }, { rotatedAt: prev.passwordRotatedAt }, { rotatedAt: now });
+    return publicCredential(next);
+  });
+  return { credential, password };
+}
+
+export async function deleteCredential(ctx: CoreContext, actor: Actor, id: string): Promise<void> {
+  await ctx.store.transaction(async (repos) => {
+    const prev = await repos.smtpCredentials.get(id);
+    if (!prev) throw notFound('SMTP credential', id);
+    await repos.smtpCredentials.delete(id);
+    await audit(repos, ctx, actor, 'smtp_credential.delete', { type: 'smtp_credential', id }, publicCredential(prev), undefined);
+  });
+}

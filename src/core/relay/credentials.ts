@@ -1,0 +1,170 @@
+import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
+import { parseMailbox } from '../kernel/addresses.js';
+import { assertHeaderSafe } from '../kernel/header-safety.js';
+import { arr, bool, doc, int, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { LIMITS } from '../outbox/messages.js';
+import { inCidr, parseCidr, type Cidr } from '../probes/network-policy.js';
+
+/**
+ * An SMTP credential: how one application logs in to the relay and what it may send. Either a
+ * generated password (AUTH PLAIN or LOGIN, only inside TLS), or the client's own address
+ * ("client-ip", for devices and programs that cannot log in, like a printer or Postfix's
+ * smtp-source), which then must come from a listed address.
+ */
+export const AUTHENTICATIONS = ['password', 'client-ip'] as const;
+export type Authentication = (typeof AUTHENTICATIONS)[number];
+
+export interface SmtpCredential {
+  id: string;
+  name: string;
+  username: string;
+  authentication: Authentication;
+  /** Envelope senders and From addresses it may use: "app@example.com" or "@example.com". */
+  allowedFrom: string[];
+  /** Its messages' purpose (routing, priority, expiry, global copies), or null for none. */
+  purpose: string | null;
+  /** Pins the sending account (otherwise the purpose or the default account decides). */
+  accountId: string | null;
+  maxMessageBytes: number;
+  maxRecipients: number;
+  /** Messages (MAIL FROM commands) per minute, across every process; null: no limit. */
+  perMinute: number | null;
+  /** Client addresses or CIDRs it may connect from; empty: any (password credentials only). */
+  allowedIps: string[];
+  enabled: boolean;
+  createdBy: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+  passwordRotatedAt: number | null;
+  version: number;
+}
+
+/** As stored: with the password's hash (never leaves the store and the core). */
+export interface StoredSmtpCredential extends SmtpCredential {
+  passwordHash: string | null;
+}
+
+export const CREDENTIAL_DEFAULTS = { maxMessageBytes: 10 * 1024 * 1024, maxRecipients: 50 } as const;
+export const CREDENTIAL_LIMITS = {
+  /** The relay's own ceiling is the outbox's: 25 MiB, 100 recipients. */
+  maxMessageBytes: { min: 1024, max: LIMITS.messageBytes },
+  maxRecipients: { min: 1, max: LIMITS.recipients },
+  perMinute: { min: 1, max: 100_000 },
+  allowedFrom: 100,
+  allowedIps: 100,
+} as const;
+
+const USERNAME = /^[a-z0-9][a-z0-9._@-]{2,63}$/;
+
+/** The default username: the name in lower case, anything but letters, digits, dot, dash as "-". */
+export function usernameFromName(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    // Letters with accents become the letter ("é" is "e" and a combining mark).
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 64);
+  return slug.length >= 3 ? slug : `smtp-${slug || 'app'}`;
+}
+
+export function publicCredential(c: StoredSmtpCredential): SmtpCredential {
+  const { passwordHash: _hidden, ...rest } = c;
+  return rest;
+}
+
+function allowedFromEntry(field: string, v: unknown): string {
+  const s = str(field, v, { max: 320 }).trim();
+  assertHeaderSafe(field, s);
+  if (s.startsWith('@')) {
+    // A domain: checked by parsing a mailbox at it, so the rules are the address parser's own.
+    const domain = parseMailbox(field, `x${s}`).domain;
+    return `@${domain}`;
+  }
+  const m = parseMailbox(field, s);
+  if (m.name) throw invalid(field, 'give the address alone ("app@example.com"), without a display name');
+  return m.address.toLowerCase();
+}
+
+/**
+ * "10.1.2.3", "10.1.2.0/24", "2001:db8::/64". A /0 is refused: it would let any address in,
+ * which for a client-ip credential is an open relay and for a password credential says
+ * nothing an empty list does not.
+ */
+export function allowedIpEntry(field: string, v: unknown): { text: string; cidr: Cidr } {
+  const s = str(field, v, { max: 64 }).trim().toLowerCase();
+  const cidr = parseCidr(s);
+  if (!cidr) throw invalid(field, `"${s}" is not an IP address or CIDR range such as 10.0.0.5 or 10.0.0.0/24`);
+  if (cidr.prefix === 0) throw invalid(field, `"${s}" would allow every address: list the addresses or networks the application connects from`);
+  return { text: s, cidr };
+}
+
+export type CredentialConfig = Pick<SmtpCredential, 'name' | 'username' | 'authentication' | 'allowedFrom' | 'purpose' | 'accountId' | 'maxMessageBytes' | 'maxRecipients' | 'perMinute' | 'allowedIps' | 'enabled'>;
+
+const FIELDS = ['name', 'username', 'authentication', 'allowedFrom', 'purpose', 'accountId', 'maxMessageBytes', 'maxRecipients', 'perMinute', 'allowedIps', 'enabled'] as const;
+
+/**
+ * Validates a create (no `prev`) or an update (fields given replace `prev`'s). The username
+ * and the way of logging in are fixed once created: applications are configured with them.
+ */
+export function normalizeCredential(input: unknown, prev?: SmtpCredential): CredentialConfig {
+  const d = doc('credential', input);
+  onlyKeys('credential', d, prev ? [...FIELDS, 'version'] : FIELDS);
+  if (prev && d.username !== undefined && d.username !== prev.username) throw invalid('username', 'cannot be changed (applications log in with it); create a new credential instead');
+  if (prev && d.authentication !== undefined && d.authentication !== prev.authentication) throw invalid('authentication', 'cannot be changed; create a new credential instead');
+  const name = d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim();
+  if (!name) throw invalid('name', 'must not be empty');
+  const authentication = prev ? prev.authentication : d.authentication === undefined ? 'password' : oneOf('authentication', d.authentication, AUTHENTICATIONS);
+  let username = prev?.username ?? usernameFromName(name);
+  if (!prev && d.username !== undefined) {
+    username = str('username', d.username, { max: 64 }).trim().toLowerCase();
+    if (!USERNAME.test(username)) throw invalid('username', 'must be 3-64 characters: lower-case letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
+  }
+  const allowedFrom =
+    d.allowedFrom === undefined && prev ? prev.allowedFrom : [...new Set(arr('allowedFrom', d.allowedFrom, CREDENTIAL_LIMITS.allowedFrom).map((v, i) => allowedFromEntry(`allowedFrom[${i}]`, v)))];
+  // Never an open relay: every credential names who it may send as.
+  if (!allowedFrom.length) throw invalid('allowedFrom', 'give at least one address ("app@example.com") or domain ("@example.com") the application sends as');
+  const purpose = d.purpose === undefined && prev ? prev.purpose : (optStr('purpose', d.purpose, { max: 64 }) ?? null);
+  if (purpose !== null && !/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid('purpose', 'must be a purpose key such as "report"');
+  const accountId = d.accountId === undefined && prev ? prev.accountId : (optStr('accountId', d.accountId, { max: 40 }) ?? null);
+  const number = <K extends 'maxMessageBytes' | 'maxRecipients'>(key: K) =>
+    d[key] === undefined ? (prev ? prev[key] : CREDENTIAL_DEFAULTS[key]) : int(key, d[key], CREDENTIAL_LIMITS[key].min, CREDENTIAL_LIMITS[key].max);
+  const perMinute = d.perMinute === undefined ? (prev?.perMinute ?? null) : d.perMinute === null ? null : int('perMinute', d.perMinute, CREDENTIAL_LIMITS.perMinute.min, CREDENTIAL_LIMITS.perMinute.max);
+  const allowedIps =
+    d.allowedIps === undefined && prev ? prev.allowedIps : [...new Set(arr('allowedIps', d.allowedIps ?? [], CREDENTIAL_LIMITS.allowedIps).map((v, i) => allowedIpEntry(`allowedIps[${i}]`, v).text))];
+  if (authentication === 'client-ip' && !allowedIps.length) {
+    throw invalid('allowedIps', 'a client-ip credential needs the addresses its clients connect from (it has no password: the address is the login)');
+  }
+  const enabled = d.enabled === undefined ? (prev?.enabled ?? true) : bool('enabled', d.enabled);
+  return { name, username, authentication, allowedFrom, purpose, accountId, maxMessageBytes: number('maxMessageBytes'), maxRecipients: number('maxRecipients'), perMinute, allowedIps, enabled };
+}
+
+/** Two CIDR ranges share an address when the wider one holds the other's network address. */
+export function rangesOverlap(a: Cidr, b: Cidr): boolean {
+  const [wide, narrow] = a.prefix <= b.prefix ? [a, b] : [b, a];
+  return inCidr(narrow.ip, wide);
+}
+
+/**
+ * A client address must name one client-ip credential at most: otherwise which application's
+ * rules apply would depend on the order of a list. Throws DUPLICATE naming the other one.
+ */
+export function assertNoOverlap(config: CredentialConfig, others: readonly SmtpCredential[]): void {
+  if (config.authentication !== 'client-ip') return;
+  const mine = config.allowedIps.map((t) => parseCidr(t)!);
+  for (const other of others) {
+    if (other.authentication !== 'client-ip' || !other.enabled) continue;
+    for (const theirs of other.allowedIps) {
+      const hit = mine.findIndex((m) => rangesOverlap(m, parseCidr(theirs)!));
+      if (hit >= 0) {
+        throw new MailroomError(
+          ErrorCodes.DUPLICATE,
+          `allowedIps: ${config.allowedIps[hit]} overlaps ${theirs} of client-ip credential "${other.name}"; a client address may belong to one client-ip credential only`,
+          { field: `allowedIps[${hit}]`, credentialId: other.id },
+        );
+      }
+    }
+  }
+}

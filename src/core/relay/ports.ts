@@ -1,0 +1,56 @@
+import type { StoredSmtpCredential } from './credentials.js';
+
+/** What the relay needs from storage: the credentials and the sessions it refused. */
+export interface SmtpCredentialRepository {
+  list(): Promise<StoredSmtpCredential[]>;
+  get(id: string): Promise<StoredSmtpCredential | undefined>;
+  findByUsername(username: string): Promise<StoredSmtpCredential | undefined>;
+  insert(c: StoredSmtpCredential): Promise<void>;
+  /** Writes `next` if the stored version is still `expectedVersion`; false otherwise. */
+  update(next: StoredSmtpCredential, expectedVersion: number): Promise<boolean>;
+  delete(id: string): Promise<void>;
+  touch(id: string, at: number): Promise<void>;
+}
+
+/** Where a refusal happened in the SMTP session. */
+export type RejectionStage = 'connect' | 'auth' | 'mail' | 'rcpt' | 'data' | 'protocol';
+
+export interface RelayRejection {
+  id: string;
+  at: number;
+  clientIp: string | null;
+  credentialId: string | null;
+  /** The username a client tried (cut and cleaned), never a password. */
+  username: string | null;
+  stage: RejectionStage;
+  code: number;
+  /** The reply the client got. */
+  reply: string;
+}
+
+export interface RelayRejectionRepository {
+  insert(r: RelayRejection): Promise<void>;
+  /** Newest first; the cursor is the id of the last item of the previous page. */
+  list(query: { limit: number; cursor?: string; credentialId?: string }): Promise<{ items: RelayRejection[]; nextCursor: string | null }>;
+  /** Forgets refusals older than `before`; returns how many. */
+  prune(before: number): Promise<number>;
+}
+
+/** The headers of a message, as the relay's header reader (mailparser) decoded them. */
+export interface MessageHeaders {
+  subject: string | null;
+  /** Every mailbox of every From field; an entry without a usable address has address ''. */
+  from: { name?: string; address: string }[];
+  sender: { name?: string; address: string }[];
+  to: { name?: string; address: string }[];
+  cc: { name?: string; address: string }[];
+  /** The Message-ID as written ("<id@host>"), or null when there is none. */
+  messageId: string | null;
+  hasDate: boolean;
+  hasBcc: boolean;
+}
+
+/** Reads a message's header block (the adapter uses mailparser: no hand-written MIME parser). */
+export interface MimeHeaderReader {
+  read(headerBlock: Uint8Array): Promise<MessageHeaders>;
+}

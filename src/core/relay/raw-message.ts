@@ -1,0 +1,74 @@
+import { rfc5322Date } from '../outbox/messages.js';
+
+/**
+ * Byte-level rules for a message received over SMTP, before anything reads it. smtp-server ends
+ * DATA only on CRLF.CRLF but hands bare LF and bare CR through untouched; another server along
+ * the way may read them as line ends, so "<LF>.<CR><LF>" or "<CR>.<CR>" could end the message
+ * there and smuggle a second one (CVE-2023-51764 and its kin). Like Postfix's
+ * smtpd_forbid_bare_newline, the relay refuses such a message whole. NUL has no place in mail
+ * that is not sent as BINARYMIME (which the relay does not offer).
+ */
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+export interface LineEndingProblem {
+  kind: 'bare LF' | 'bare CR' | 'NUL';
+  /** Byte offset in the message (after dot-unstuffing). */
+  offset: number;
+}
+
+/** The first bare CR, bare LF or NUL in `raw`, or null when every line ends in CRLF. */
+export function findBadLineEnding(raw: Uint8Array): LineEndingProblem | null {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  // indexOf is native: even a 25 MiB message is scanned in milliseconds.
+  const firstWhere = (byte: number, bad: (i: number) => boolean) => {
+    for (let i = buf.indexOf(byte); i >= 0; i = buf.indexOf(byte, i + 1)) if (bad(i)) return i;
+    return -1;
+  };
+  const found: LineEndingProblem[] = [
+    { kind: 'bare LF' as const, offset: firstWhere(LF, (i) => i === 0 || buf[i - 1] !== CR) },
+    { kind: 'bare CR' as const, offset: firstWhere(CR, (i) => buf[i + 1] !== LF) },
+    { kind: 'NUL' as const, offset: buf.indexOf(0) },
+  ].filter((p) => p.offset >= 0);
+  return found.length ? found.reduce((a, b) => (b.offset < a.offset ? b : a)) : null;
+}
+
+/**
+ * Where the header block ends: the offset just past the CRLF of its last field (the empty line
+ * that separates the body follows). A message of headers only has no empty line: all of it.
+ * Only called on messages whose lines all end in CRLF (see findBadLineEnding).
+ */
+export function headerBlockEnd(raw: Uint8Array): number {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (buf[0] === CR && buf[1] === LF) return 0;
+  const gap = buf.indexOf('\r\n\r\n');
+  return gap < 0 ? buf.length : gap + 2;
+}
+
+/**
+ * The message without its Bcc fields. An application may write who it blind-copied into its
+ * own headers; sent on, every recipient would read the list (Postfix's cleanup removes them
+ * for the same reason). A field is its first line and every folded line after it.
+ */
+export function withoutBcc(raw: Uint8Array, headerEnd: number): Uint8Array {
+  const text = Buffer.from(raw.buffer, raw.byteOffset, headerEnd).toString('latin1');
+  const fields = text.split(/\r\n(?![ \t])/);
+  const kept = fields.filter((f) => f !== '' && !/^bcc[ \t]*:/i.test(f));
+  if (kept.length === fields.filter((f) => f !== '').length) return raw;
+  const head = Buffer.from(kept.length ? `${kept.join('\r\n')}\r\n` : '', 'latin1');
+  return Buffer.concat([head, Buffer.from(raw.buffer, raw.byteOffset + headerEnd, raw.byteLength - headerEnd)]);
+}
+
+/** Printable ASCII only, for values Mailroom writes into a trace header (HELO names are the client's). */
+export function traceText(s: string, max = 200): string {
+  return s.replace(/[^\x21-\x7e]/g, '?').slice(0, max);
+}
+
+/**
+ * The Received field a submission server adds (RFC 5321 4.4): who handed the message over
+ * (its HELO name and address), to whom, how (RFC 3848 ESMTP[S][A]) and when.
+ */
+export function receivedHeader(t: { helo: string; clientIp: string; serverName: string; protocol: string; at: number }): string {
+  return `from ${traceText(t.helo || 'unknown')} ([${traceText(t.clientIp, 64)}]) by ${traceText(t.serverName)} (Mailroom) with ${traceText(t.protocol, 16)}; ${rfc5322Date(t.at)}`;
+}

@@ -1,0 +1,144 @@
+import type { CoreContext } from '../context.js';
+import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
+import { rfc5322Date, type RawPart, type Submission } from '../outbox/messages.js';
+import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.js';
+import { matchesIdentity } from '../routing/sender-identity.js';
+import { relayPrincipal } from './authentication.js';
+import type { StoredSmtpCredential } from './credentials.js';
+import type { MessageHeaders, MimeHeaderReader } from './ports.js';
+import { findBadLineEnding, headerBlockEnd, receivedHeader, withoutBcc } from './raw-message.js';
+
+/**
+ * The rules of one relay transaction, in the order the SMTP commands arrive: MAIL FROM (who
+ * sends, how big, how often), RCPT TO (to whom, how many), then the message itself. Each
+ * refusal is a MailroomError; the listener (src/relay) turns its code into an SMTP reply.
+ */
+
+function senderRefused(c: StoredSmtpCredential, what: string, address: string): MailroomError {
+  return new MailroomError(ErrorCodes.FROM_NOT_ALLOWED, `${what} ${address} is not allowed for SMTP credential "${c.name}"; it may send as ${c.allowedFrom.join(', ')}`, {
+    field: what,
+    allowed: c.allowedFrom,
+  });
+}
+
+/** MAIL FROM: the envelope sender must be one the credential may use; the null sender is not. */
+export function checkEnvelopeSender(c: StoredSmtpCredential, address: string): Mailbox {
+  if (!address) throw senderRefused(c, 'sender', '<> (the null sender)');
+  const m = parseMailbox('MAIL FROM', address);
+  if (!matchesIdentity(c.allowedFrom, m)) throw senderRefused(c, 'sender', m.address);
+  return m;
+}
+
+/** MAIL FROM SIZE=: refuses at once what would be refused after the whole transfer. */
+export function checkDeclaredSize(c: StoredSmtpCredential, declared: number | undefined): void {
+  if (declared !== undefined && declared > c.maxMessageBytes) throw messageTooLarge(c, declared);
+}
+
+export function messageTooLarge(c: StoredSmtpCredential, bytes: number): MailroomError {
+  return new MailroomError(ErrorCodes.MESSAGE_TOO_LARGE, `the message is ${bytes} bytes; SMTP credential "${c.name}" allows ${c.maxMessageBytes}`, { limit: c.maxMessageBytes });
+}
+
+/**
+ * One more transaction of this credential this minute, counted in the store so every process
+ * shares it; RATE_LIMITED with the seconds until the window turns when it is used up.
+ */
+export async function takeTransaction(ctx: CoreContext, c: StoredSmtpCredential): Promise<void> {
+  if (c.perMinute === null) return;
+  const now = ctx.clock.now();
+  const start = Math.floor(now / 60_000) * 60_000;
+  if (await ctx.store.repos.sendCounters.bump(c.id, 'minute', start, c.perMinute)) return;
+  const retryAfterSec = Math.max(1, Math.ceil((start + 60_000 - now) / 1000));
+  throw new MailroomError(ErrorCodes.RATE_LIMITED, `SMTP credential "${c.name}" may send ${c.perMinute} messages per minute; try again in ${retryAfterSec} s`, { retryAfterSec });
+}
+
+/** RCPT TO: parsed once, strictly (the envelope is built from this result), within the credential's limit. */
+export function checkRecipient(c: StoredSmtpCredential, address: string, sofar: readonly Mailbox[]): Mailbox {
+  const m = parseMailbox('RCPT TO', address);
+  if (!sofar.some((r) => r.address.toLowerCase() === m.address.toLowerCase()) && sofar.length >= c.maxRecipients) {
+    throw new MailroomError(ErrorCodes.TOO_MANY_RECIPIENTS, `SMTP credential "${c.name}" allows ${c.maxRecipients} recipients per message; send the others in another message`, { limit: c.maxRecipients });
+  }
+  return m;
+}
+
+/** What the listener knows about the transaction when the message has arrived. */
+export interface RelayTransaction {
+  clientIp: string;
+  /** The client's HELO/EHLO name. */
+  helo: string;
+  /** RFC 3848: ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
+  protocol: string;
+  /** The name the relay greets with. */
+  serverName: string;
+  recipients: Mailbox[];
+}
+
+/** Each From (and Sender) mailbox, parsed strictly, must be one the credential may send as. */
+function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders): Mailbox {
+  if (!h.from.length) throw invalid('From', 'the message has no From header; every message needs one (RFC 5322)');
+  const authors = [...h.from.map((m) => ({ field: 'From', m })), ...h.sender.map((m) => ({ field: 'Sender', m }))].map(({ field, m }) => {
+    const parsed = parseMailbox(field, m.address);
+    if (!matchesIdentity(c.allowedFrom, parsed)) throw senderRefused(c, field, parsed.address);
+    return { ...parsed, ...(m.name ? { name: m.name } : {}) };
+  });
+  return authors[0];
+}
+
+/** Header addresses for the log: parsed when they parse, shown as written when they do not. */
+function forTheLog(list: MessageHeaders['to']): Mailbox[] {
+  return list
+    .filter((m) => m.address)
+    .map((m) => {
+      const clean = { ...(m.name ? { name: m.name.replace(/[\r\n\0]/g, ' ') } : {}), address: m.address.replace(/[\r\n\0]/g, '') };
+      try {
+        return { ...parseMailbox('address', clean.address), ...(clean.name ? { name: clean.name } : {}) };
+      } catch {
+        return { ...clean, local: '', domain: '' };
+      }
+    });
+}
+
+/**
+ * The message has arrived: it is checked (size, line endings, authors), its Bcc fields are
+ * removed, and it enters the outbox through the same path as every other message, with the
+ * Received field (and a Date when it has none) Mailroom writes in front of it at send time.
+ * Resolves after the commit: only then may the listener answer 250.
+ */
+export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderReader, c: StoredSmtpCredential, t: RelayTransaction, raw: Uint8Array): Promise<SubmitResult> {
+  if (raw.byteLength > c.maxMessageBytes) throw messageTooLarge(c, raw.byteLength);
+  const bad = findBadLineEnding(raw);
+  if (bad) {
+    throw new MailroomError(
+      ErrorCodes.VALIDATION,
+      `${bad.kind} at byte ${bad.offset}: every line must end in CRLF and NUL is not allowed (a bare LF or CR could end the message early at another server: SMTP smuggling); nothing was queued`,
+      { field: 'DATA', offset: bad.offset },
+    );
+  }
+  const headerEnd = headerBlockEnd(raw);
+  const h = await reader.read(raw.subarray(0, headerEnd));
+  const from = checkAuthors(c, h);
+  const bytes = h.hasBcc ? withoutBcc(raw, headerEnd) : raw;
+  const now = ctx.clock.now();
+  const headers: Record<string, string> = { Received: receivedHeader({ helo: t.helo, clientIp: t.clientIp, serverName: t.serverName, protocol: t.protocol, at: now }) };
+  if (!h.hasDate) headers.Date = rfc5322Date(now);
+  const to = forTheLog(h.to);
+  const cc = forTheLog(h.cc);
+  const inHeaders = new Set([...to, ...cc].map((m) => m.address.toLowerCase()));
+  const sub: Submission & { raw: RawPart } = {
+    purpose: c.purpose ?? undefined,
+    accountId: c.accountId ?? undefined,
+    from,
+    to,
+    cc,
+    // The log shows who got a blind copy: the envelope recipients its headers do not name.
+    bcc: t.recipients.filter((m) => !inHeaders.has(m.address.toLowerCase())),
+    subject: (h.subject ?? '').replace(/[\r\n\0]+/g, ' ').slice(0, 998),
+    attachments: [],
+    headers,
+    template: null,
+    sizeBytes: bytes.byteLength,
+    // The log keeps the application's own Message-ID (the column holds 400 characters).
+    raw: { bytes, envelope: t.recipients, messageId: h.messageId ? h.messageId.replace(/[\r\n\0]/g, '').slice(0, 400) : null },
+  };
+  return submitRawMessage(ctx, relayPrincipal(c), sub, { source: 'smtp' });
+}

@@ -1,0 +1,82 @@
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { generate } from 'selfsigned';
+import type { RelayConfig } from '../config.js';
+
+/** The relay's TLS certificate as the status page shows it (never the key). */
+export interface CertificateInfo {
+  source: 'configured' | 'self-signed';
+  /** The PEM file it was read from. */
+  file: string;
+  /** SHA-256 of the DER certificate, "AB:CD:…": what a client pins. */
+  fingerprint256: string;
+  subject: string;
+  validFromAt: number;
+  expiresAt: number;
+}
+
+export interface RelayCertificate extends CertificateInfo {
+  cert: string;
+  key: string;
+}
+
+/** A self-signed certificate lives this long; the status page shows when it ends. */
+const SELF_SIGNED_DAYS = 5 * 365;
+
+function describe(cert: string, key: string, source: CertificateInfo['source'], file: string): RelayCertificate {
+  const x = new X509Certificate(cert);
+  return { cert, key, source, file, fingerprint256: x.fingerprint256, subject: x.subject.replace(/\n/g, ', '), validFromAt: Date.parse(x.validFrom), expiresAt: Date.parse(x.validTo) };
+}
+
+/** Names a client may reach the relay by: this machine's name, localhost, loopback and the listen address. */
+function altNames(listenHost: string): { type: 2 | 7; value?: string; ip?: string }[] {
+  const names: { type: 2 | 7; value?: string; ip?: string }[] = [
+    { type: 2, value: hostname() },
+    { type: 2, value: 'localhost' },
+    { type: 7, ip: '127.0.0.1' },
+    { type: 7, ip: '::1' },
+  ];
+  if (isIP(listenHost) && !['0.0.0.0', '::', '127.0.0.1', '::1'].includes(listenHost)) names.push({ type: 7, ip: listenHost });
+  if (!isIP(listenHost) && listenHost !== hostname() && listenHost !== 'localhost') names.push({ type: 2, value: listenHost });
+  return names;
+}
+
+/**
+ * The certificate of MAILROOM_RELAY_TLS_CERT / _KEY (read and checked by the configuration),
+ * or a self-signed one made on the first start and kept in the data directory (relay-tls/, the
+ * key 0600), so its fingerprint stays the same across restarts and clients can pin it. One that
+ * has expired is replaced (`renewed` says so, for the start-up log).
+ */
+export async function relayCertificate(relay: RelayConfig, dataDir: string, now = Date.now()): Promise<RelayCertificate & { renewed: boolean; created: boolean }> {
+  if (relay.tls) return { ...describe(relay.tls.cert, relay.tls.key, 'configured', relay.tls.certFile), renewed: false, created: false };
+  const dir = path.join(dataDir, 'relay-tls');
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  let expired = false;
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    const kept = describe(readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8'), 'self-signed', certFile);
+    if (kept.expiresAt > now) return { ...kept, renewed: false, created: false };
+    expired = true;
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const notBeforeDate = new Date(now - 60_000);
+  const pems = await generate([{ name: 'commonName', value: hostname() }, { name: 'organizationName', value: 'Mailroom SMTP relay (self-signed)' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    notBeforeDate,
+    notAfterDate: new Date(notBeforeDate.getTime() + SELF_SIGNED_DAYS * 86_400_000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: altNames(relay.host) },
+    ],
+  });
+  writeFileSync(keyFile, pems.private, { mode: 0o600 });
+  chmodSync(keyFile, 0o600);
+  writeFileSync(certFile, pems.cert, { mode: 0o644 });
+  return { ...describe(pems.cert, pems.private, 'self-signed', certFile), renewed: expired, created: !expired };
+}

@@ -1,0 +1,60 @@
+import { MailParser, type AddressObject, type EmailAddress } from 'mailparser';
+import type { MessageHeaders, MimeHeaderReader } from '../core/relay/ports.js';
+
+type Mailbox = { name?: string; address: string };
+
+/** Every mailbox of an address header; a group's members count, a group name alone is ''. */
+function mailboxes(v: unknown, flattenGroups: boolean): Mailbox[] {
+  const objects = (Array.isArray(v) ? v : v ? [v] : []) as AddressObject[];
+  const out: Mailbox[] = [];
+  const add = (e: EmailAddress) => {
+    if (e.group) {
+      // In From or Sender a group names no author: it is refused as an address that does not parse.
+      if (flattenGroups) e.group.forEach(add);
+      else out.push({ ...(e.name ? { name: e.name } : {}), address: '' });
+      return;
+    }
+    out.push({ ...(e.name ? { name: e.name } : {}), address: e.address ?? '' });
+  };
+  for (const o of objects) (o?.value ?? []).forEach(add);
+  return out;
+}
+
+function summary(h: Map<string, unknown>, lines: { key: string }[]): MessageHeaders {
+  const count = (key: string) => lines.filter((l) => l.key === key).length;
+  const text = (key: string) => (typeof h.get(key) === 'string' ? (h.get(key) as string) : null);
+  return {
+    subject: text('subject'),
+    // RFC 5322 allows one From and one Sender field: a second one is reported as an author
+    // without an address, so the message is refused rather than judged on one of them.
+    from: [...mailboxes(h.get('from'), false), ...(count('from') > 1 ? [{ address: '' }] : [])],
+    sender: [...mailboxes(h.get('sender'), false), ...(count('sender') > 1 ? [{ address: '' }] : [])],
+    to: mailboxes(h.get('to'), true),
+    cc: mailboxes(h.get('cc'), true),
+    messageId: text('message-id'),
+    hasDate: count('date') > 0 || h.has('date'),
+    hasBcc: count('bcc') > 0 || h.has('bcc'),
+  };
+}
+
+/**
+ * The relay's header reader: mailparser decodes the header block (RFC 2047 words, folding,
+ * address lists) and the relay never parses MIME by hand. Only the header block is given to
+ * it: the body is sent on as it is and needs no reading.
+ */
+export const mailparserHeaderReader: MimeHeaderReader = {
+  read(headerBlock) {
+    return new Promise((resolve, reject) => {
+      const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+      let headers = new Map<string, unknown>();
+      // mailparser emits the decoded headers, then the raw lines (which count repeated fields).
+      parser.on('headers', (h: Map<string, unknown>) => (headers = h));
+      parser.on('headerLines', (lines: { key: string }[]) => resolve(summary(headers, lines)));
+      parser.on('error', reject);
+      // Nothing but the header node comes out; reading keeps the stream flowing to its end.
+      parser.on('data', (d: { release?: () => void }) => d.release?.());
+      parser.on('end', () => resolve(summary(headers, [])));
+      parser.end(Buffer.concat([Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength), Buffer.from('\r\n')]));
+    });
+  },
+};

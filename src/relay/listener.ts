@@ -1,0 +1,164 @@
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { RelayConfig } from '../config.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
+import { LIMITS } from '../core/outbox/messages.js';
+import { pruneRelayRecords } from '../core/relay/rejections.js';
+import type { RelayStatus, Worker } from '../ports.js';
+import { relayCertificate, type CertificateInfo } from './certificate.js';
+import { relaySessionHandlers, type SessionDeps } from './session.js';
+
+export interface RelayWorker extends Worker {
+  status(): RelayStatus;
+  certificatePem(): string | null;
+}
+
+const HOUSEKEEPING_MS = 3_600_000;
+/** An enhanced status code at the start of a reply's text (RFC 3463). */
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+type Connection = { send(code: number, data?: unknown, context?: unknown): void; connectionReady?: () => void; _closing?: boolean };
+
+/**
+ * smtp-server picks the enhanced status code of a reply from its number alone (a 550 is always
+ * "5.1.1 mailbox unavailable", a successful DATA "2.6.0"). The relay's replies carry their own
+ * ("550 5.7.1 sender not allowed", "250 2.0.0 queued as …"): a reply whose text starts with one
+ * is sent as written, every other reply keeps smtp-server's. Each connection is adapted as the
+ * server adds it to its set (smtp-server is pinned: this relies on send(code, data, context)).
+ */
+class OwnEnhancedCodes extends Set<Connection> {
+  /** The connection added last: the one SMTPServer.connect() has just set up. */
+  newest: Connection | undefined;
+  override add(conn: Connection): this {
+    const send = conn.send.bind(conn);
+    conn.send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    this.newest = conn;
+    return super.add(conn);
+  }
+}
+
+/**
+ * smtp-server greets 100 ms after a client connects, to catch spam bots that talk before the
+ * greeting (a port-25 defence, like Postfix's postscreen, which Postfix does not run on its
+ * submission port either). On a submission port it only costs: every message of a client that
+ * opens a connection per message (Django's send_mail does) waits 100 ms more, and 20 such
+ * clients can never pass 200 messages a second. The relay greets at once: the connection's own
+ * start is run right after SMTPServer.connect() and the delayed one does nothing. If a later
+ * smtp-server lacks connectionReady, its own timing stays.
+ */
+function greetAtOnce(server: SMTPServer, connections: OwnEnhancedCodes): void {
+  const s = server as unknown as { connect(socket: unknown, opts: unknown): void };
+  const connect = s.connect.bind(server);
+  s.connect = (socket, opts) => {
+    connections.newest = undefined;
+    connect(socket, opts);
+    const conn = connections.newest as Connection | undefined;
+    if (!conn || conn._closing || typeof conn.connectionReady !== 'function') return;
+    const ready = conn.connectionReady.bind(conn);
+    conn.connectionReady = () => undefined;
+    ready();
+  };
+}
+
+/**
+ * The SMTP submission relay: STARTTLS on MAILROOM_RELAY_PORT, implicit TLS on
+ * MAILROOM_RELAY_TLS_PORT, AUTH PLAIN/LOGIN only inside TLS, never an open relay (every
+ * transaction belongs to a credential). A worker of `mailroom start`.
+ */
+export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<SessionDeps, 'serverName'>): RelayWorker {
+  const servers: { server: SMTPServer; tls: 'starttls' | 'implicit'; port: number; listening: boolean }[] = [];
+  let certificate: CertificateInfo | null = null;
+  let certificatePem: string | null = null;
+  let startedAt: number | null = null;
+  let housekeeping: NodeJS.Timeout | undefined;
+  const serverName = hostname();
+
+  const listen = (server: SMTPServer, port: number, variable: string) =>
+    new Promise<number>((resolve, reject) => {
+      const failed = (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? ': another program uses the port' : err.code === 'EACCES' ? ': ports below 1024 need privileges (CAP_NET_BIND_SERVICE), or use 2587' : '';
+        reject(new MailroomError(ErrorCodes.CONFIG, `${variable}=${port}: the SMTP relay cannot listen on ${config.host}:${port} (${err.code ?? err.message}${why})`));
+      };
+      server.server.once('error', failed);
+      server.listen(port, config.host, () => {
+        server.server.off('error', failed);
+        resolve((server.server.address() as AddressInfo).port);
+      });
+    });
+
+  const tidy = async () => {
+    const dropped = deps.rejections.takeDropped();
+    if (dropped) deps.logger.warn({ dropped }, 'SMTP relay: refusals beyond the per-minute bound were not recorded (the client may be hammering the port)');
+    const pruned = await pruneRelayRecords(deps.ctx).catch((err) => deps.logger.warn({ err }, 'SMTP relay: could not prune old refusals and rate counters'));
+    if (pruned) deps.logger.info({ pruned }, 'SMTP relay: old refusals pruned');
+  };
+
+  return {
+    name: 'smtp-relay',
+    async start() {
+      const cert = await relayCertificate(config, dataDir, deps.ctx.clock.now());
+      if (cert.created) deps.logger.info({ fingerprint256: cert.fingerprint256, file: cert.file }, 'SMTP relay: a self-signed certificate was made');
+      if (cert.renewed) deps.logger.warn({ fingerprint256: cert.fingerprint256 }, 'SMTP relay: the self-signed certificate had expired and was replaced: clients that pin it need the new fingerprint');
+      const { cert: pem, key, renewed: _r, created: _c, ...info } = cert;
+      certificate = info;
+      certificatePem = pem;
+      const handlers = relaySessionHandlers({ ...deps, serverName });
+      const options: SMTPServerOptions = {
+        name: serverName,
+        banner: 'Mailroom submission service',
+        key,
+        cert: pem,
+        authMethods: ['PLAIN', 'LOGIN'],
+        // Optional for smtp-server only: MAIL FROM without a login answers 530 unless the client's
+        // address belongs to a client-ip credential (session.ts). AUTH itself stays TLS-only (538).
+        authOptional: true,
+        allowInsecureAuth: false,
+        disableReverseLookup: true,
+        size: LIMITS.messageBytes,
+        // Not offered, because the relay would not honour them: DSN requests, REQUIRETLS, SMTPUTF8 addresses.
+        hideDSN: true,
+        hideREQUIRETLS: true,
+        hideSMTPUTF8: true,
+        maxClients: 500,
+        closeTimeout: 5_000,
+        logger: false,
+        ...handlers,
+      } as SMTPServerOptions;
+      const add = async (tls: 'starttls' | 'implicit', port: number) => {
+        const server = new SMTPServer({ ...options, secure: tls === 'implicit' });
+        const connections = new OwnEnhancedCodes();
+        (server as unknown as { connections: Set<Connection> }).connections = connections;
+        greetAtOnce(server, connections);
+        server.on('error', (err) => deps.logger.warn({ err }, 'SMTP relay: connection error'));
+        const entry = { server, tls, port, listening: false };
+        servers.push(entry);
+        entry.port = await listen(server, port, tls === 'starttls' ? 'MAILROOM_RELAY_PORT' : 'MAILROOM_RELAY_TLS_PORT');
+        entry.listening = true;
+        server.server.on('close', () => (entry.listening = false));
+      };
+      await add('starttls', config.port);
+      if (config.tlsPort !== undefined) await add('implicit', config.tlsPort);
+      startedAt = deps.ctx.clock.now();
+      housekeeping = setInterval(() => void tidy(), HOUSEKEEPING_MS).unref();
+      deps.logger.info({ host: config.host, ports: servers.map((s) => `${s.port} (${s.tls})`), fingerprint256: certificate.fingerprint256, expiresAt: new Date(certificate.expiresAt).toISOString() }, 'SMTP relay listening');
+    },
+    async stop() {
+      clearInterval(housekeeping);
+      // smtp-server stops accepting at once and gives open sessions closeTimeout to finish.
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))));
+      servers.length = 0;
+      startedAt = null;
+    },
+    certificatePem: () => certificatePem,
+    status() {
+      return {
+        enabled: true,
+        host: config.host,
+        listeners: servers.map((s) => ({ port: s.port, tls: s.tls, listening: s.listening })),
+        certificate,
+        startedAt,
+      };
+    },
+  };
+}

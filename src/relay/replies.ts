@@ -1,0 +1,58 @@
+import { ErrorCodes, isMailroomError, type ErrorCode } from '../core/kernel/errors.js';
+import type { RejectionStage } from '../core/relay/ports.js';
+
+/**
+ * The SMTP reply for each refusal, by its catalogue code: what HTTP's error-status.ts is for
+ * the API. Permanent (5xx) when the same message would be refused again; temporary (4xx) when
+ * it may pass later (the store away, a limit, an admin fixing the routing), so the application
+ * keeps it and retries instead of losing it.
+ */
+export interface SmtpReply {
+  code: number;
+  /** "5.7.1 …": the enhanced status code first (RFC 3463), then the text. */
+  text: string;
+}
+
+const BY_CODE: Partial<Record<ErrorCode, (stage: RejectionStage) => [number, string]>> = {
+  [ErrorCodes.INVALID_CREDENTIALS]: () => [535, '5.7.8'],
+  [ErrorCodes.UNAUTHENTICATED]: () => [530, '5.7.0'],
+  [ErrorCodes.FORBIDDEN]: () => [550, '5.7.1'],
+  [ErrorCodes.FROM_NOT_ALLOWED]: () => [550, '5.7.1'],
+  [ErrorCodes.PURPOSE_DISABLED]: () => [550, '5.7.1'],
+  [ErrorCodes.INVALID_ADDRESS]: (stage) => (stage === 'mail' ? [553, '5.1.7'] : stage === 'rcpt' ? [553, '5.1.3'] : [550, '5.6.0']),
+  [ErrorCodes.HEADER_INJECTION]: (stage) => (stage === 'mail' ? [553, '5.1.7'] : stage === 'rcpt' ? [553, '5.1.3'] : [550, '5.6.0']),
+  [ErrorCodes.VALIDATION]: (stage) => (stage === 'data' ? [550, '5.6.0'] : [501, '5.5.4']),
+  [ErrorCodes.TOO_MANY_RECIPIENTS]: () => [452, '4.5.3'],
+  [ErrorCodes.MESSAGE_TOO_LARGE]: () => [552, '5.3.4'],
+  // A login throttle closes the session (421); a transaction rate asks to come back (451).
+  [ErrorCodes.RATE_LIMITED]: (stage) => (stage === 'auth' ? [421, '4.7.0'] : [451, '4.7.1']),
+  [ErrorCodes.STORE_UNAVAILABLE]: () => [451, '4.3.0'],
+  [ErrorCodes.STORE_FULL]: () => [452, '4.3.1'],
+  // The routing the credential names cannot send right now: an admin can fix it, the application retries.
+  [ErrorCodes.NO_SENDER]: () => [451, '4.3.5'],
+  [ErrorCodes.UNKNOWN_PURPOSE]: () => [451, '4.3.5'],
+  [ErrorCodes.ACCOUNT_INACTIVE]: () => [451, '4.3.5'],
+  [ErrorCodes.OVERRIDE_NOT_ALLOWED]: () => [451, '4.3.5'],
+};
+
+/** SMTP reply lines stay well under RFC 5321's 512 octets. */
+const MAX_TEXT = 400;
+
+export function smtpReply(err: unknown, stage: RejectionStage): SmtpReply {
+  if (isMailroomError(err)) {
+    const map = BY_CODE[err.code];
+    if (map) {
+      const [code, enhanced] = map(stage);
+      const extra = err.code === ErrorCodes.STORE_UNAVAILABLE || err.code === ErrorCodes.STORE_FULL ? ' (nothing was queued; try again)' : '';
+      return { code, text: `${enhanced} ${err.message}${extra}`.slice(0, MAX_TEXT) };
+    }
+  }
+  // Anything unexpected is temporary: the application keeps the message and tries again, and
+  // the server log has the details. Never a 250 for a message that is not on disk.
+  return { code: 451, text: '4.3.0 local error while processing the command; nothing was queued; try again later' };
+}
+
+/** Whether smtpReply() had no rule for the error (the listener logs those). */
+export function unexpected(err: unknown): boolean {
+  return !isMailroomError(err) || BY_CODE[err.code] === undefined;
+}

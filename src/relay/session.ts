@@ -1,0 +1,160 @@
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { LoginThrottle } from '../core/access/login-throttle.js';
+import type { CoreContext } from '../core/context.js';
+import type { Mailbox } from '../core/kernel/addresses.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
+import { authenticate, cleanUsername, clientAllowed, credentialForClient } from '../core/relay/authentication.js';
+import type { StoredSmtpCredential } from '../core/relay/credentials.js';
+import type { MimeHeaderReader, RejectionStage } from '../core/relay/ports.js';
+import type { RejectionLog } from '../core/relay/rejections.js';
+import { acceptRelayMessage, checkDeclaredSize, checkEnvelopeSender, checkRecipient, messageTooLarge, takeTransaction } from '../core/relay/submission.js';
+import type { Logger } from '../logger.js';
+import { smtpReply, unexpected } from './replies.js';
+
+export interface SessionDeps {
+  ctx: CoreContext;
+  logger: Logger;
+  throttle: LoginThrottle;
+  rejections: RejectionLog;
+  headers: MimeHeaderReader;
+  /** The name the relay greets with and writes into Received fields. */
+  serverName: string;
+}
+
+/** What the relay remembers about one connection beside smtp-server's own session. */
+interface State {
+  credential?: StoredSmtpCredential;
+  /** The username of the last AUTH, and the credential it named, for the rejections list. */
+  username?: string;
+  triedCredentialId?: string | null;
+  recipients: Mailbox[];
+  /** The last refusal recorded, so onClose does not record it twice. */
+  recorded?: string;
+}
+
+type Done = (err?: Error | null, message?: string) => void;
+
+/** A failed AUTH waits 0.5 s per failure so far from that address or for that username, at most 5 s. */
+export const authFailureDelayMs = (failures: number) => Math.min(500 * failures, 5_000);
+
+/**
+ * smtp-server's handlers for the relay: each asks the core (core/relay) and answers with the
+ * reply of src/relay/replies.ts. A refusal is recorded for the admin UI; a message gets
+ * `250 2.0.0 queued as msg_…` only once the core has committed it.
+ */
+export function relaySessionHandlers(deps: SessionDeps) {
+  const { ctx, logger } = deps;
+  const states = new WeakMap<SMTPServerSession, State>();
+  const stateOf = (s: SMTPServerSession) => {
+    let st = states.get(s);
+    if (!st) states.set(s, (st = { recipients: [] }));
+    return st;
+  };
+  const clientIp = (s: SMTPServerSession) => s.remoteAddress || null;
+
+  const record = (s: SMTPServerSession, stage: RejectionStage, code: number, reply: string) => {
+    const st = stateOf(s);
+    st.recorded = reply;
+    deps.rejections
+      .record({ clientIp: clientIp(s), credentialId: st.credential?.id ?? st.triedCredentialId ?? null, username: st.username ?? null, stage, code, reply })
+      .catch((err) => logger.warn({ err }, 'could not record a refused SMTP command'));
+  };
+
+  const refuse = (s: SMTPServerSession, stage: RejectionStage, err: unknown, done: (err: Error) => void) => {
+    const r = smtpReply(err, stage);
+    if (unexpected(err)) logger.error({ err, stage, session: s.id }, 'the SMTP relay failed on a command; the client was told to try again');
+    record(s, stage, r.code, `${r.code} ${r.text}`);
+    done(Object.assign(new Error(r.text), { responseCode: r.code }));
+  };
+
+  /** ESMTP, ESMTPS, ESMTPA or ESMTPSA (RFC 3848), for the Received field. */
+  const protocol = (s: SMTPServerSession) => `${s.openingCommand === 'HELO' ? 'SMTP' : 'ESMTP'}${s.secure ? 'S' : ''}${s.user ? 'A' : ''}`;
+
+  return {
+    onAuth(auth: SMTPServerAuthentication, s: SMTPServerSession, done: (err: Error | null | undefined, response?: { user?: string }) => void): void {
+      const st = stateOf(s);
+      st.username = cleanUsername(auth.username ?? '');
+      const ip = clientIp(s) ?? '';
+      authenticate(ctx, deps.throttle, { username: auth.username ?? '', password: auth.password ?? '', clientIp: ip, mechanism: auth.method }).then(
+        (r) => {
+          if (r.ok) {
+            st.credential = r.credential;
+            return done(null, { user: r.credential.id });
+          }
+          st.triedCredentialId = r.credentialId;
+          // Slowed, so guessing a password costs time even from many connections.
+          setTimeout(() => refuse(s, 'auth', r.error, done), authFailureDelayMs(r.failures)).unref();
+        },
+        (err: unknown) => refuse(s, 'auth', err, done),
+      );
+    },
+
+    onMailFrom(address: SMTPServerAddress, s: SMTPServerSession, done: Done): void {
+      const st = stateOf(s);
+      st.recipients = [];
+      (async () => {
+        const c = s.user ? await ctx.store.repos.smtpCredentials.get(s.user) : await credentialForClient(ctx, clientIp(s) ?? '');
+        if (!c) {
+          throw new MailroomError(
+            ErrorCodes.UNAUTHENTICATED,
+            s.user ? 'this SMTP credential was deleted; log in again with a valid one' : 'authentication required: log in with AUTH PLAIN or LOGIN after STARTTLS (or on the implicit-TLS port)',
+          );
+        }
+        if (!c.enabled) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, `SMTP credential "${c.name}" is switched off`);
+        if (!clientAllowed(c, clientIp(s) ?? '')) throw new MailroomError(ErrorCodes.FORBIDDEN, `client address ${clientIp(s)} may not use SMTP credential "${c.name}"`);
+        st.credential = c;
+        const size = (address.args as { SIZE?: string }).SIZE;
+        checkDeclaredSize(c, size === undefined ? undefined : Number(size));
+        checkEnvelopeSender(c, address.address);
+        await takeTransaction(ctx, c);
+      })().then(
+        () => done(),
+        (err: unknown) => refuse(s, 'mail', err, done),
+      );
+    },
+
+    onRcptTo(address: SMTPServerAddress, s: SMTPServerSession, done: Done): void {
+      const st = stateOf(s);
+      try {
+        if (!st.credential) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'authentication required');
+        const m = checkRecipient(st.credential, address.address, st.recipients);
+        if (!st.recipients.some((r) => r.address.toLowerCase() === m.address.toLowerCase())) st.recipients.push(m);
+        done();
+      } catch (err) {
+        refuse(s, 'rcpt', err, done);
+      }
+    },
+
+    onData(stream: SMTPServerDataStream, s: SMTPServerSession, done: Done): void {
+      const st = stateOf(s);
+      const c = st.credential;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      // Past the credential's limit nothing more is kept; the rest is read and dropped.
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (c && size <= c.maxMessageBytes) chunks.push(chunk);
+      });
+      stream.on('end', () => {
+        if (!c) return refuse(s, 'data', new MailroomError(ErrorCodes.UNAUTHENTICATED, 'authentication required'), done);
+        if (size > c.maxMessageBytes) return refuse(s, 'data', messageTooLarge(c, size), done);
+        const transaction = { clientIp: clientIp(s) ?? '', helo: s.hostNameAppearsAs ?? '', protocol: protocol(s), serverName: deps.serverName, recipients: st.recipients };
+        acceptRelayMessage(ctx, deps.headers, c, transaction, Buffer.concat(chunks, size)).then(
+          (r) => {
+            logger.debug({ messageId: r.id, credential: c.name, recipients: st.recipients.length, bytes: size }, 'relay: message queued');
+            done(null, `2.0.0 queued as ${r.id}`);
+          },
+          (err: unknown) => refuse(s, 'data', err, done),
+        );
+      });
+    },
+
+    onClose(s: SMTPServerSession): void {
+      // A refusal smtp-server made itself (AUTH before TLS, an HTTP request, a command out of
+      // order, a timeout) is the session's last error unless the relay recorded one after it.
+      const last = (s as SMTPServerSession & { error?: string }).error;
+      const st = states.get(s);
+      if (last && last !== st?.recorded) record(s, 'protocol', Number(last.slice(0, 3)) || 0, last);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Dialect } from './dialects.js';
+import { freePort } from './ports.js';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
+
+/** The independent SMTP clients the relay is tested with; with CI=true each must be installed. */
+export function requireProgram(file: string, pkg: string): boolean {
+  if (existsSync(file)) return true;
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${file} is missing: install ${pkg}`);
+  console.warn(`[mailroom tests] ${file} not found: the tests that use it are SKIPPED (install ${pkg})`);
+  return false;
+}
+
+export interface RelayCredential {
+  id: string;
+  name: string;
+  username: string;
+  password?: string;
+}
+
+export interface RelayApp {
+  t: TestApp;
+  /** STARTTLS port. */
+  port: number;
+  /** Implicit-TLS port. */
+  tlsPort: number;
+  accountId: string;
+  serverId: string;
+  /** A password credential that may send as anyone @example.com. */
+  credential: RelayCredential;
+  createCredential(body: Record<string, unknown>): Promise<RelayCredential>;
+  /** The message the log shows for an id from a "250 2.0.0 queued as msg_…" reply. */
+  message(id: string): Promise<Record<string, unknown> & { status: string; source: string; createdBy: string }>;
+  close(): Promise<void>;
+}
+
+/** The id in "250 2.0.0 queued as msg_…". */
+export function queuedId(reply: string | null): string {
+  const m = /queued as (msg_[0-9a-z]{26})/.exec(reply ?? '');
+  if (!m) throw new Error(`no "queued as msg_…" in ${JSON.stringify(reply)}`);
+  return m[1];
+}
+
+/**
+ * Mailroom with its SMTP relay on two free loopback ports (STARTTLS and implicit TLS), its
+ * workers running (relay and delivery), a server pointing at `sinkPort` and an account
+ * app@example.com that may send as anyone @example.com.
+ */
+export async function startRelayApp(dialect: Dialect, sinkPort: number, opts: TestAppOptions & { delivery?: boolean } = {}): Promise<RelayApp> {
+  const port = await freePort();
+  const tlsPort = await freePort();
+  const t = await startTestApp(dialect, {
+    ...opts,
+    env: { MAILROOM_RELAY_PORT: String(port), MAILROOM_RELAY_TLS_PORT: String(tlsPort), ...(opts.env ?? {}) },
+    config: { runWorkers: opts.delivery !== false, ...(opts.config ?? {}) },
+  });
+  await t.app.startWorkers();
+  const server = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'sink', smtp: { host: '127.0.0.1', port: sinkPort, security: 'none', requireTls: false, connectTimeoutSec: 5, sendTimeoutSec: 10 } } });
+  expect(server.statusCode).toBe(201);
+  const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'app@example.com', aliases: ['@example.com'] } });
+  expect(account.statusCode).toBe(201);
+  const createCredential = async (body: Record<string, unknown>) => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/smtp-credentials', payload: body });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as RelayCredential;
+  };
+  const credential = await createCredential({ name: 'Billing app', allowedFrom: ['@example.com'] });
+  return {
+    t,
+    port,
+    tlsPort,
+    accountId: account.json().id,
+    serverId: server.json().id,
+    credential,
+    createCredential,
+    message: async (id) => (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json(),
+    close: () => t.close(),
+  };
+}
+
+/**
+ * A suite's Postfix smtp-sink and relay app, started before its tests and stopped after them;
+ * read `suite.r` and `suite.sink` inside the tests.
+ */
+export function relaySuite(dialect: Dialect, opts: TestAppOptions & { delivery?: boolean } = {}): { r: RelayApp; sink: SmtpSink } {
+  const suite = {} as { r: RelayApp; sink: SmtpSink };
+  beforeAll(async () => {
+    suite.sink = await startSmtpSink();
+    suite.r = await startRelayApp(dialect, suite.sink.port, opts);
+  }, 60_000);
+  afterAll(async () => {
+    await suite.r?.close();
+    await suite.sink?.stop();
+  });
+  return suite;
+}

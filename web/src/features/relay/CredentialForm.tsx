@@ -1,0 +1,141 @@
+import { useState, type FormEvent } from 'react';
+import { api, notifyChanged, type MailAccount, type NewSmtpCredential, type Purpose, type RelayAuthentication, type SmtpCredential } from '../../api.js';
+import { splitList } from '../../format.js';
+import { useAction } from '../../hooks.js';
+import { useList } from '../../lists.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions } from '../../ui/index.js';
+
+const MIB = 1024 * 1024;
+
+interface Draft {
+  name: string;
+  authentication: RelayAuthentication;
+  allowedFrom: string;
+  purpose: string;
+  accountId: string;
+  maxMiB: string;
+  maxRecipients: string;
+  perMinute: string;
+  allowedIps: string;
+}
+
+function draftOf(c?: SmtpCredential): Draft {
+  return {
+    name: c?.name ?? '',
+    authentication: c?.authentication ?? 'password',
+    allowedFrom: c?.allowedFrom.join(', ') ?? '',
+    purpose: c?.purpose ?? '',
+    accountId: c?.accountId ?? '',
+    maxMiB: String((c?.maxMessageBytes ?? 10 * MIB) / MIB),
+    maxRecipients: String(c?.maxRecipients ?? 50),
+    perMinute: c?.perMinute?.toString() ?? '',
+    allowedIps: c?.allowedIps.join(', ') ?? '',
+  };
+}
+
+/**
+ * Creates a credential (then `onCreated` shows its password once) or edits one (`editing`).
+ * Values go to the API as typed; its message says what to fix, beside the field it names.
+ */
+export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { editing?: SmtpCredential; onCreated?(c: NewSmtpCredential): void; onSaved?(): void; onCancel?(): void }) {
+  const [d, setD] = useState<Draft>(() => draftOf(editing));
+  const purposes = useList<Purpose>('/purposes');
+  const accounts = useList<MailAccount>('/accounts');
+  const save = useAction();
+  const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
+  const id = editing ? `cred-${editing.id}` : 'cred-new';
+  const err = (field: string) => errorFor(save.field, save.error, field);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const body = {
+      name: d.name.trim(),
+      allowedFrom: splitList(d.allowedFrom),
+      purpose: d.purpose || null,
+      accountId: d.accountId || null,
+      maxMessageBytes: Math.round(Number(d.maxMiB) * MIB),
+      maxRecipients: Number(d.maxRecipients),
+      perMinute: d.perMinute.trim() === '' ? null : Number(d.perMinute),
+      allowedIps: splitList(d.allowedIps),
+    };
+    const r = await save.run(() =>
+      editing ? api.patch<SmtpCredential>(`/smtp-credentials/${editing.id}`, { ...body, version: editing.version }) : api.post<NewSmtpCredential>('/smtp-credentials', { ...body, authentication: d.authentication }),
+    );
+    if (!r) return;
+    notifyChanged();
+    if (editing) onSaved?.();
+    else {
+      setD(draftOf());
+      onCreated?.(r as NewSmtpCredential);
+    }
+  };
+
+  return (
+    <form className="card form" onSubmit={submit} aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{editing ? `Edit “${editing.name}”` : 'New SMTP credential'}</h2>
+      <div className="form-grid">
+        <Field label="Name" id={`${id}-name`} hint="Which application uses it; the username is made from it.">
+          <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} />
+        </Field>
+        {editing ? null : (
+          <fieldset className="field">
+            <legend>Login</legend>
+            <label className="checkbox-inline">
+              <input type="radio" name={`${id}-auth`} checked={d.authentication === 'password'} onChange={() => set({ authentication: 'password' })} /> Username and password <span className="muted small">— AUTH after STARTTLS</span>
+            </label>
+            <label className="checkbox-inline">
+              <input type="radio" name={`${id}-auth`} checked={d.authentication === 'client-ip'} onChange={() => set({ authentication: 'client-ip' })} /> Client address <span className="muted small">— for devices that cannot log in</span>
+            </label>
+          </fieldset>
+        )}
+        <Field label="May send as" id={`${id}-from`} hint={'Addresses or whole domains, comma-separated: "billing@example.com, @example.com". Envelope sender and From must match one.'} wide>
+          <input id={`${id}-from`} required value={d.allowedFrom} onChange={(e) => set({ allowedFrom: e.target.value })} aria-describedby={`${id}-from-err`} />
+          <FieldError id={`${id}-from-err`} message={err('allowedFrom')} />
+        </Field>
+        <Field label="Purpose" id={`${id}-purpose`} hint="Decides the sending account, priority, expiry and global copies of its messages.">
+          <select id={`${id}-purpose`} value={d.purpose} onChange={(e) => set({ purpose: e.target.value })}>
+            <option value="">none (the default account)</option>
+            {purposes.items.map((p) => (
+              <option key={p.key} value={p.key}>
+                {p.key}
+                {p.enabled ? '' : ' (switched off)'}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Account" id={`${id}-account`} hint="Pins the sending account; otherwise the purpose or the default decides.">
+          <select id={`${id}-account`} value={d.accountId} onChange={(e) => set({ accountId: e.target.value })}>
+            <option value="">chosen by routing</option>
+            {accounts.items.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.address}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Largest message (MiB)" id={`${id}-size`} hint="At most 25 MiB; bigger ones are refused with 552.">
+          <input id={`${id}-size`} type="number" min="0.001" max="25" step="any" required value={d.maxMiB} onChange={(e) => set({ maxMiB: e.target.value })} aria-describedby={`${id}-size-err`} />
+          <FieldError id={`${id}-size-err`} message={err('maxMessageBytes')} />
+        </Field>
+        <Field label="Recipients per message" id={`${id}-rcpt`} hint="1–100; more get 452 and go in another message.">
+          <input id={`${id}-rcpt`} type="number" min="1" max="100" required value={d.maxRecipients} onChange={(e) => set({ maxRecipients: e.target.value })} />
+        </Field>
+        <Field label="Messages per minute" id={`${id}-rate`} hint="Empty: no limit. Over it, 451: the application tries again later.">
+          <input id={`${id}-rate`} type="number" min="1" value={d.perMinute} onChange={(e) => set({ perMinute: e.target.value })} aria-describedby={`${id}-rate-err`} />
+          <FieldError id={`${id}-rate-err`} message={err('perMinute')} />
+        </Field>
+        <Field
+          label="Client addresses"
+          id={`${id}-ips`}
+          hint={d.authentication === 'client-ip' ? 'Required: the addresses or networks (10.0.0.5, 10.0.0.0/24) whose sessions act as this credential.' : 'Optional: only these addresses or networks may log in with it. Empty: any.'}
+          wide
+        >
+          <input id={`${id}-ips`} value={d.allowedIps} required={d.authentication === 'client-ip'} onChange={(e) => set({ allowedIps: e.target.value })} aria-describedby={`${id}-ips-err`} />
+          <FieldError id={`${id}-ips-err`} message={err('allowedIps')} />
+        </Field>
+      </div>
+      <ErrorBox error={save.error} title={editing ? 'Not saved' : 'Not created'} />
+      <FormActions submit={{ label: editing ? 'Save' : 'Create credential', busy: save.busy }} onCancel={onCancel} />
+    </form>
+  );
+}

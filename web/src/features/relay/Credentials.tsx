@@ -1,0 +1,100 @@
+import { useState } from 'react';
+import { api, type NewSmtpCredential, type SmtpCredential } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useAction } from '../../hooks.js';
+import { useRemove, type ListResource } from '../../lists.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState } from '../../ui/index.js';
+import { CredentialForm } from './CredentialForm.js';
+
+const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`);
+
+/** The credentials: who may submit, as whom, with which limits; rotate, switch off, edit, delete. */
+export function Credentials({ list, onRotated }: { list: ListResource<SmtpCredential>; onRotated(c: NewSmtpCredential): void }) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const del = useRemove(list, (c: SmtpCredential) => `/smtp-credentials/${c.id}`);
+  const act = useAction();
+  const rotate = async (c: SmtpCredential) => {
+    const r = await act.run(() => api.post<NewSmtpCredential>(`/smtp-credentials/${c.id}/rotate`));
+    if (r) {
+      list.reload();
+      onRotated(r);
+    }
+  };
+  const toggle = async (c: SmtpCredential) => {
+    if (await act.run(() => api.patch(`/smtp-credentials/${c.id}`, { enabled: !c.enabled, version: c.version }))) list.reload();
+  };
+  return (
+    <>
+      <ErrorBox error={del.error ?? act.error} />
+      <ListState list={list} empty={<Empty title="No SMTP credential yet">Create one below for each application that sends mail over SMTP.</Empty>}>
+        <DataTable
+          rows={list.items}
+          rowKey={(c) => c.id}
+          rowProps={(c) => ({ className: c.enabled ? undefined : 'revoked' })}
+          columns={[
+            {
+              header: 'Application',
+              cell: (c) => (
+                <>
+                  <strong>{c.name}</strong>
+                  <div className="muted small">
+                    {c.authentication === 'password' ? (
+                      <>
+                        username <code>{c.username}</code>
+                      </>
+                    ) : (
+                      <>logs in by client address</>
+                    )}
+                  </div>
+                </>
+              ),
+            },
+            { header: 'May send as', cell: (c) => c.allowedFrom.join(', ') },
+            { header: 'Routing', cell: (c) => [c.purpose ? `purpose ${c.purpose}` : null, c.accountId ? 'pinned account' : null].filter(Boolean).join(', ') || 'default' },
+            {
+              header: 'Limits',
+              cell: (c) => (
+                <span className="small">
+                  ≤ {size(c.maxMessageBytes)} · {c.maxRecipients} recipients{c.perMinute ? ` · ${c.perMinute}/min` : ''}
+                  {c.allowedIps.length ? <div className="muted">from {c.allowedIps.join(', ')}</div> : null}
+                </span>
+              ),
+            },
+            { header: 'State', cell: (c) => (c.enabled ? <Badge kind="ok">on</Badge> : <Badge>off</Badge>) },
+            { header: 'Last used', cell: (c) => (c.lastUsedAt ? formatDate(c.lastUsedAt) : 'never') },
+          ]}
+          actions={(c) => (
+            <>
+              <button type="button" className="btn btn-small" onClick={() => setEditing(editing === c.id ? null : c.id)} aria-expanded={editing === c.id}>
+                Edit
+              </button>
+              <button type="button" className="btn btn-small" onClick={() => void toggle(c)} disabled={act.busy}>
+                {c.enabled ? 'Switch off' : 'Switch on'}
+              </button>
+              {c.authentication === 'password' ? (
+                <ConfirmButton label="Rotate password" className="btn btn-small" question={`New password for “${c.name}”? The current one stops working at once.`} onConfirm={() => void rotate(c)} />
+              ) : null}
+              <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete “${c.name}”? The application can no longer send.`} onConfirm={() => void del.remove(c)} />
+            </>
+          )}
+          below={(c) =>
+            editing === c.id ? (
+              <tr>
+                <td colSpan={7}>
+                  <CredentialForm
+                    editing={c}
+                    onCancel={() => setEditing(null)}
+                    onSaved={() => {
+                      setEditing(null);
+                      list.reload();
+                    }}
+                  />
+                </td>
+              </tr>
+            ) : null
+          }
+        />
+      </ListState>
+    </>
+  );
+}

@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import type { NewSmtpCredential, RelayStatus } from '../../api.js';
+import { CopyButton } from '../../ui/index.js';
+import { exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
+
+/**
+ * A credential just made (or its password just rotated): where to connect, the username and the
+ * password, shown this once, each with a copy button, and the settings for common frameworks.
+ */
+export function NewCredentialSecret({ credential: c, status, onDone }: { credential: NewSmtpCredential; status: RelayStatus | undefined; onDone(): void }) {
+  const [framework, setFramework] = useState<Framework>('Django');
+  const starttls = status?.listeners.find((l) => l.tls === 'starttls');
+  const implicit = status?.listeners.find((l) => l.tls === 'implicit');
+  const host = relayHost(status?.host ?? null, window.location.hostname);
+  const connection = starttls
+    ? { host, port: starttls.port, from: exampleFrom(c.allowedFrom), selfSigned: status?.certificate?.source === 'self-signed', ...(c.password ? { username: c.username, password: c.password } : {}) }
+    : null;
+  const rows: [string, string][] = [
+    ...(starttls ? ([['Host', host], ['Port (STARTTLS)', String(starttls.port)]] as [string, string][]) : []),
+    ...(implicit ? ([['Port (implicit TLS)', String(implicit.port)]] as [string, string][]) : []),
+    ...(c.password ? ([['Username', c.username], ['Password', c.password]] as [string, string][]) : []),
+  ];
+  const code = connection ? snippet(framework, connection) : '';
+  return (
+    <section className="card key-once" aria-labelledby="smtp-once-h" data-testid="new-smtp-credential">
+      <h2 id="smtp-once-h">{c.password ? `SMTP login for “${c.name}”` : `“${c.name}” logs in by client address`}</h2>
+      {c.password ? (
+        <p>
+          <strong>Copy the password now: it is shown this once and never again.</strong> Mailroom stores only a hash; if it is lost, rotate it.
+        </p>
+      ) : (
+        <p>
+          No password: sessions from {c.allowedIps.join(', ')} act as this credential without AUTH. Applications only need the host and port.
+        </p>
+      )}
+      {!starttls ? <p className="muted">The relay is off, so there is no host and port to show yet (set MAILROOM_RELAY_PORT).</p> : null}
+      <table className="headers-table">
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row">{k}</th>
+              <td>
+                <code className={k === 'Password' ? 'secret' : undefined} aria-label={k}>
+                  {v}
+                </code>{' '}
+                <CopyButton text={v} label={`Copy the ${k.toLowerCase()}`} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {connection ? (
+        <>
+          <h3>Settings for your application</h3>
+          <div className="tabs" role="tablist" aria-label="Framework">
+            {FRAMEWORKS.map((f) => (
+              <button key={f} type="button" role="tab" aria-selected={framework === f} className={framework === f ? 'tab active' : 'tab'} onClick={() => setFramework(f)}>
+                {f}
+              </button>
+            ))}
+          </div>
+          <div role="tabpanel" aria-label={`${framework} settings`}>
+            <pre className="body-text" data-testid="smtp-snippet">
+              {code}
+            </pre>
+            <CopyButton text={code} label={`Copy the ${framework} settings`} />
+          </div>
+        </>
+      ) : null}
+      <div className="form-actions">
+        <button type="button" className="btn" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * Ready-to-paste settings for pointing a framework's mail at the relay. Every framework here
+ * speaks STARTTLS and AUTH; the certificate note matters when the relay uses its self-signed
+ * certificate (download it from the status card and let the application trust it).
+ */
+export interface Connection {
+  host: string;
+  /** The STARTTLS port. */
+  port: number;
+  username?: string;
+  password?: string;
+  from: string;
+  selfSigned: boolean;
+}
+
+export const FRAMEWORKS = ['Django', 'Laravel', 'Spring Boot', 'Node (nodemailer)'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+const quote = (s: string) => JSON.stringify(s);
+
+export function snippet(framework: Framework, c: Connection): string {
+  const auth = c.username !== undefined;
+  switch (framework) {
+    case 'Django':
+      return [
+        '# settings.py',
+        'EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"',
+        `EMAIL_HOST = ${quote(c.host)}`,
+        `EMAIL_PORT = ${c.port}`,
+        'EMAIL_USE_TLS = True  # STARTTLS',
+        ...(auth ? [`EMAIL_HOST_USER = ${quote(c.username!)}`, `EMAIL_HOST_PASSWORD = ${quote(c.password ?? '')}`] : []),
+        `DEFAULT_FROM_EMAIL = ${quote(c.from)}`,
+        ...(c.selfSigned ? ['# Self-signed relay certificate: export SSL_CERT_FILE=/path/to/mailroom-relay.pem before starting Django.'] : []),
+      ].join('\n');
+    case 'Laravel':
+      return [
+        '# .env',
+        'MAIL_MAILER=smtp',
+        `MAIL_HOST=${c.host}`,
+        `MAIL_PORT=${c.port}`,
+        ...(auth ? [`MAIL_USERNAME=${c.username}`, `MAIL_PASSWORD=${c.password ?? ''}`] : []),
+        'MAIL_ENCRYPTION=tls',
+        `MAIL_FROM_ADDRESS=${c.from}`,
+        ...(c.selfSigned ? ['# Self-signed relay certificate: add mailroom-relay.pem to the system CA store (update-ca-certificates).'] : []),
+      ].join('\n');
+    case 'Spring Boot':
+      return [
+        '# application.properties',
+        `spring.mail.host=${c.host}`,
+        `spring.mail.port=${c.port}`,
+        ...(auth ? [`spring.mail.username=${c.username}`, `spring.mail.password=${c.password ?? ''}`, 'spring.mail.properties.mail.smtp.auth=true'] : []),
+        'spring.mail.properties.mail.smtp.starttls.enable=true',
+        'spring.mail.properties.mail.smtp.starttls.required=true',
+        ...(c.selfSigned ? ['# Self-signed relay certificate: keytool -importcert -alias mailroom-relay -file mailroom-relay.pem -keystore <your truststore>'] : []),
+      ].join('\n');
+    case 'Node (nodemailer)':
+      return [
+        "import nodemailer from 'nodemailer';",
+        ...(c.selfSigned ? ["import { readFileSync } from 'node:fs';"] : []),
+        '',
+        'const transport = nodemailer.createTransport({',
+        `  host: ${quote(c.host)},`,
+        `  port: ${c.port},`,
+        '  secure: false, // STARTTLS',
+        '  requireTLS: true,',
+        ...(auth ? [`  auth: { user: ${quote(c.username!)}, pass: ${quote(c.password ?? '')} },`] : []),
+        ...(c.selfSigned ? ["  tls: { ca: readFileSync('mailroom-relay.pem') }, // the relay's self-signed certificate"] : []),
+        '});',
+        `await transport.sendMail({ from: ${quote(c.from)}, to: 'someone@example.com', subject: 'Hello', text: 'Sent through Mailroom' });`,
+      ].join('\n');
+  }
+}
+
+/** A From address for the examples: the first allowed address, or one at the first allowed domain. */
+export function exampleFrom(allowedFrom: readonly string[]): string {
+  const first = allowedFrom[0] ?? 'app@example.com';
+  return first.startsWith('@') ? `app${first}` : first;
+}
+
+/** Where applications should connect: the listen address, unless it is every interface (then the host the admin UI is on). */
+export function relayHost(listen: string | null, uiHost: string): string {
+  if (!listen || listen === '0.0.0.0' || listen === '::') return uiHost;
+  return listen;
+}
