@@ -11,6 +11,7 @@ import { registerAuth } from './auth.js';
 import { registerSecurityHeaders } from './content-security.js';
 import { isoTimestamps } from './timestamps.js';
 import { notFoundBody, registerErrorHandling } from './errors.js';
+import { contractOf, responseSchemas } from './route-contracts.js';
 import type { MountedRoutes } from './routes/index.js';
 
 export interface BuildServerOptions {
@@ -51,8 +52,21 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   // A strict CSP per kind of answer; no framing by another site (clickjacking a "delete" or "send" button).
   registerSecurityHeaders(server);
   await server.register(cookie);
+  // Response schemas document each route (OpenAPI at /docs); they must never rewrite an answer
+  // (Fastify's compiled serialiser drops fields a schema does not name and turns null into ""),
+  // so answers are serialised as they are.
+  server.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Before swagger's own onRoute hook: each route's answers and error codes, read from its handler
+  // by `npm run contracts` (src/http/route-contracts.generated.ts).
+  server.addHook('onRoute', (route) => {
+    const schema = (route.schema ?? {}) as { hide?: boolean; response?: unknown };
+    if (route.method === 'HEAD' || schema.hide || schema.response || typeof route.method !== 'string') return;
+    const contract = contractOf(route.method, route.url, route.prefix);
+    if (contract) route.schema = { ...schema, response: responseSchemas(route, contract) };
+  });
   await server.register(swagger, {
     openapi: {
+      openapi: '3.1.0',
       info: { title: 'Mailroom API', version: '1', description: 'Generated from the routes. The reference with every field, rule and error code is docs/api.md in the Mailroom repository.' },
       components: {
         securitySchemes: {
