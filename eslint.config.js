@@ -9,7 +9,7 @@ const ADAPTER_LIBRARIES = ['kysely', 'pg', 'better-sqlite3', 'fastify', 'nodemai
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'test-artifacts/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'test-artifacts/**', '.tmp/**', 'sdk/dist/**', 'sdk/src/generated/**', 'sdk/.builds/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -41,6 +41,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  // The examples are scripts users run with plain Node.
+  {
+    files: ['examples/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
     files: ['web/**/*.{ts,tsx}'],

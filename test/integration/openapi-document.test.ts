@@ -105,7 +105,7 @@ await describeEachDialect('real answers match the OpenAPI document', (dialect) =
     const server = (await call('POST', '/api/v1/servers', { name: 'sink', smtp: { host: '127.0.0.1', port: 2525, security: 'starttls' } })).json();
     const account = (await call('POST', '/api/v1/accounts', { serverId: server.id, address: 'app@example.com', fromName: 'App', password: 'secret-1' })).json();
     const sent = (await call('POST', '/api/v1/messages', { to: ['Ann <ann@example.net>'], subject: 'Hi', html: '<p>Hi</p>', attachments: [{ filename: 'a.txt', contentBase64: 'aGk=' }], idempotencyKey: 'k1' })).json();
-    await call('POST', '/api/v1/messages', { template: 'password_reset', to: 'bob@example.net', data: { name: 'Bob', url: 'https://example.com/r' } });
+    await call('POST', '/api/v1/messages', { template: 'password_reset', to: 'bob@example.net', data: { user: { name: 'Bob' }, reset_url: 'https://example.com/r', expires_in_minutes: 30 } });
     await call('POST', '/api/v1/webhooks', { url: 'https://hooks.example.com/mailroom', events: ['message.sent'] });
     const key = (await call('POST', '/api/v1/api-keys', { name: 'reader', scopes: ['read'] })).json();
     await call('POST', '/api/v1/smtp-credentials', { name: 'legacy app', allowedFrom: ['@example.com'] });
@@ -143,7 +143,7 @@ await describeEachDialect('real answers match the OpenAPI document', (dialect) =
       const res = await call('GET', url);
       expect(res.statusCode, url).toBe(200);
     }
-    await call('POST', '/api/v1/templates/password_reset/preview', { locale: 'de', data: { name: 'Ann', url: 'https://example.com/r' } });
+    await call('POST', '/api/v1/templates/password_reset/preview', { locale: 'de' });
     await call('POST', `/api/v1/messages/${sent.id}/cancel`);
     await call('PATCH', '/api/v1/settings', { globalCc: [] });
     // Refusals: each must be a code the document lists for that route and status.

@@ -1,0 +1,42 @@
+import { Http } from './http.js';
+import { Messages } from './messages.js';
+import type { RetryOptions } from './retry.js';
+import { Templates } from './templates.js';
+import { Webhooks } from './webhooks.js';
+
+export interface MailroomOptions {
+  /** Where Mailroom listens, e.g. "https://mail.example.com" (without /api/v1). */
+  url: string;
+  /** An API key (mrk_…) with the scopes the calls need: send, read or admin. */
+  apiKey: string;
+  /** Retries of safe calls on 429/503 (default 3 tries, Retry-After honoured); false: none. */
+  retry?: RetryOptions | false;
+  /** The secret (whsec_…) `webhooks.verify` uses when none is passed. */
+  webhookSecret?: string;
+  /** Another fetch (proxies, tests); it receives a Request. */
+  fetch?: (request: Request) => Promise<Response>;
+  userAgent?: string;
+}
+
+/** The Mailroom API: `new Mailroom({ url, apiKey })`. */
+export class Mailroom {
+  readonly messages: Messages;
+  readonly templates: Templates;
+  readonly webhooks: Webhooks;
+  /** Every route, typed from the OpenAPI document: `mailroom.api.GET('/api/v1/servers')`. Errors come back as `{ error }`, not thrown. */
+  readonly api: Http['api'];
+
+  constructor(options: MailroomOptions) {
+    const http = new Http(options);
+    this.api = http.api;
+    this.messages = new Messages(http);
+    this.templates = new Templates(http);
+    this.webhooks = new Webhooks(options.webhookSecret);
+  }
+}
+
+export { MailroomError, UNEXPECTED_RESPONSE, isMailroomError, type MailroomErrorCode } from './errors.js';
+export { retryAfterMs, type RetryOptions } from './retry.js';
+export type { WaitOptions } from './messages.js';
+export { verifyWebhook, type MessageEventData, type WebhookEvent } from './webhooks.js';
+export type * from './types.js';

@@ -1,0 +1,43 @@
+/** How calls that are safe to repeat are retried when Mailroom says "not now" (429, 503). */
+export interface RetryOptions {
+  /** Tries in all, the first included (default 3; 1 turns retrying off). */
+  attempts?: number;
+  /** Wait before the second try when the answer has no Retry-After; doubles each time (default 500 ms). */
+  baseDelayMs?: number;
+  /** A Retry-After longer than this is not waited for: the error is thrown at once (default 30 s). */
+  maxDelayMs?: number;
+}
+
+const RETRYABLE = new Set([429, 503]);
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A fetch that repeats a request answered 429 or 503, waiting as Retry-After says (else a
+ * doubling delay). Only for safe calls: reads, and sends that carry an idempotency key (the
+ * server answers a repeated key with the first message, so nothing is sent twice).
+ */
+export function retryingFetch(base: (request: Request) => Promise<Response>, options: RetryOptions = {}, wait: (ms: number) => Promise<void> = sleep): (request: Request) => Promise<Response> {
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const baseDelay = options.baseDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 30_000;
+  return async (request) => {
+    for (let attempt = 1; ; attempt++) {
+      // A Request's body can be read once: each try sends a copy.
+      const response = await base(attempt < attempts ? request.clone() : request);
+      if (!RETRYABLE.has(response.status) || attempt >= attempts) return response;
+      const delay = retryAfterMs(response.headers.get('retry-after')) ?? baseDelay * 2 ** (attempt - 1);
+      if (delay > maxDelay) return response;
+      await response.body?.cancel();
+      await wait(delay);
+    }
+  };
+}
