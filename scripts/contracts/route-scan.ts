@@ -103,3 +103,14 @@ function contentTypeSetIn(body: ts.Node): string | undefined {
   visit(body);
   return found;
 }
+
+/** The parts of the request a handler reads (`req.body`, `req.query`): each needs a schema. */
+export function inputsOf(handler: ts.FunctionLikeDeclaration): string[] {
+  const found = new Set<string>();
+  const visit = (node: ts.Node) => {
+    if (ts.isPropertyAccessExpression(node) && (node.name.text === 'body' || node.name.text === 'query') && ts.isIdentifier(node.expression) && /^(req|request)$/.test(node.expression.text)) found.add(node.name.text);
+    ts.forEachChild(node, visit);
+  };
+  if (handler.body) visit(handler.body);
+  return [...found].sort();
+}

@@ -5,15 +5,27 @@ import { ROUTE_CONTRACTS } from './route-contracts.generated.js';
 
 /**
  * What a route answers, as `npm run contracts` (scripts/contracts) read it from the route's
- * handler: per status, the content type and the JSON schema of the body (null: no body), and
- * the catalogue codes (without the MAILROOM_E_ prefix) the handler's code can reach.
+ * handler: per status, the content type and the JSON schema of the body (null: no body), the
+ * catalogue codes (without the MAILROOM_E_ prefix) the handler's code can reach, and the parts
+ * of the request it reads.
  */
 export interface RouteContract {
   responses: Record<string, { contentType: string; schema: Record<string, unknown> | null }>;
   errors: string[];
+  /** The parts of the request the handler reads ("body", "query"): each must have a schema. */
+  reads: string[];
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** What each success status means in Mailroom's API (the document's response descriptions). */
+const STATUS_TEXT: Record<string, string> = {
+  '200': 'OK',
+  '201': 'Created',
+  '202': 'Accepted: stored durably, to be done by the workers',
+  '204': 'No Content',
+  '503': 'Not ready',
+};
 
 /** The contract of a route by method and path as its route file wrote it (the /api/v1 prefix removed). */
 export function contractOf(method: string, url: string, prefix: string): RouteContract | undefined {
@@ -79,9 +91,10 @@ function errorSchema(codes: ErrorCode[]): Record<string, unknown> {
 export function responseSchemas(route: Pick<RouteOptions, 'method' | 'url' | 'schema' | 'config'>, contract: RouteContract): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(contract.responses)) {
-    if (answer.schema === null) out[status] = { description: 'No body', type: 'null' };
-    else if (answer.contentType === 'application/json') out[status] = answer.schema;
-    else out[status] = { description: answer.contentType, content: { [answer.contentType]: { schema: answer.schema } } };
+    const description = STATUS_TEXT[status] ?? `HTTP ${status}`;
+    if (answer.schema === null) out[status] = { description, type: 'null' };
+    else if (answer.contentType === 'application/json') out[status] = { ...answer.schema, description };
+    else out[status] = { description, content: { [answer.contentType]: { schema: answer.schema } } };
   }
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of routeErrorCodes(route, contract)) byStatus.set(statusFor(code), [...(byStatus.get(statusFor(code)) ?? []), code]);

@@ -50,6 +50,18 @@ describe('the OpenAPI document', () => {
     expect(without).toEqual([]);
   });
 
+  it('gives every operation whose handler reads a body or a query string a schema for it', () => {
+    const without: string[] = [];
+    for (const { key, op } of operations()) {
+      const contract = ROUTE_CONTRACTS[key.replace(/\{([^}]+)\}/g, ':$1').replace(' /api/v1', ' ')];
+      const o = op as { requestBody?: { content?: Record<string, { schema?: unknown }> }; parameters?: { in: string }[] };
+      if (contract.reads.includes('body') && !o.requestBody?.content?.['application/json']?.schema) without.push(`${key}: body`);
+      if (contract.reads.includes('query') && !o.parameters?.some((p) => p.in === 'query')) without.push(`${key}: query`);
+    }
+    expect(without).toEqual([]);
+    expect(Object.values(ROUTE_CONTRACTS).filter((c) => c.reads.includes('body')).length).toBeGreaterThan(30);
+  });
+
   it('lists every code under the status the API answers it with, and only codes of the catalogue', () => {
     const wrong: string[] = [];
     let listed = 0;
