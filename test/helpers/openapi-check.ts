@@ -51,7 +51,7 @@ export class DocumentChecker {
     const schema = media.schema;
     let validate = this.compiled.get(schema);
     if (!validate) {
-      validate = this.ajv.compile(schema);
+      validate = this.ajv.compile(closed(schema));
       this.compiled.set(schema, validate);
     }
     const data = JSON.parse(body) as unknown;
@@ -65,4 +65,18 @@ function valueAt(data: unknown, pointer: string): unknown {
     .split('/')
     .slice(1)
     .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
+}
+
+/**
+ * The schema with every object closed (additionalProperties: false where it names its
+ * properties and says nothing else): a field the server sends that the document does not
+ * describe is a problem too.
+ */
+function closed(schema: unknown): object {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== 'object') return schema as object;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = k === 'enum' || k === 'required' ? v : closed(v);
+  if (out.properties && !('additionalProperties' in out) && !out.anyOf) out.additionalProperties = false;
+  return out;
 }
