@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startMailroom, type Live } from '../e2e/harness.js';
+import { DocumentChecker } from '../helpers/openapi-check.js';
 import { buildSdkFrom, type SdkBuild } from '../helpers/sdk-build.js';
 import { haveSmtpSink, messageIdOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -26,6 +27,8 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
   let build: SdkBuild;
   let sdk: Built;
   let mailroom: Built;
+  // Every answer the SDK receives, checked against the document it was built from.
+  const problems: string[] = [];
 
   beforeAll(async () => {
     sink = await startSmtpSink();
@@ -35,7 +38,14 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     build = await buildSdkFrom(document);
     expect(build.problems).toBe('');
     sdk = await build.load<Built>();
-    mailroom = new sdk.Mailroom({ url: live.baseUrl, apiKey: live.t.adminKey });
+    const check = new DocumentChecker(document);
+    const checked = async (request: Request) => {
+      const response = await fetch(request);
+      const url = new URL(request.url);
+      problems.push(...check.problems(request.method, url.pathname + url.search, response.status, response.headers.get('content-type') ?? undefined, await response.clone().text()));
+      return response;
+    };
+    mailroom = new sdk.Mailroom({ url: live.baseUrl, apiKey: live.t.adminKey, fetch: checked });
   }, 180_000);
   afterAll(async () => {
     await live?.close();
@@ -120,5 +130,9 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     expect(preview.locale).toBe('de');
     expect(preview.subject.length).toBeGreaterThan(0);
     expect(preview.html).toContain('https://example.com/reset/1');
+  });
+
+  it('received only answers the OpenAPI document describes, field for field', () => {
+    expect(problems).toEqual([]);
   });
 });
