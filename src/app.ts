@@ -14,11 +14,16 @@ import { ensureBuiltinTemplates } from './core/templates/templates.service.js';
 import { applyDeployConfig, serverWritesLockedReason } from './core/senders/deploy-config.js';
 import { dkimSigningOptions } from './core/senders/dkim.service.js';
 import type { StoredAccount } from './core/senders/ports.js';
+import { isDirect } from './core/senders/servers.js';
 import { deliveryWorker, type DeliveryTuning, type DeliveryWorker } from './delivery/delivery-worker.js';
 import type { Deliverer } from './delivery/dispatcher.js';
 import { createDkimSigner } from './delivery/dkim-signer.js';
 import { logTransport } from './delivery/log-transport.js';
 import { SmtpThread } from './delivery/smtp/thread.js';
+import { DirectTransports } from './delivery/direct/direct-transport.js';
+import { createExchangerLookup } from './delivery/direct/exchanger-lookup.js';
+import { httpsMtaStsSource } from './delivery/direct/mta-sts-fetch.js';
+import type { NetworkPolicy } from './core/probes/network-policy.js';
 import { SmtpTransports } from './delivery/smtp/transport.js';
 import { PreviewPages } from './http/preview-pages.js';
 import { apiRoutes, type MountedRoutes } from './http/routes/index.js';
@@ -94,6 +99,11 @@ export interface AppOptions {
   smtpThread?: boolean;
   /** false: refuse to create an empty store where none exists (one-shot CLI commands). */
   createStore?: boolean;
+  /**
+   * Direct delivery's TLS trust beside the system CAs (PEM) and the MTA-STS policy port (443):
+   * tests serve policies and exchangers with a CA of their own on loopback.
+   */
+  direct?: { extraCa?: string[]; mtaStsPort?: number };
 }
 
 export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptions = {}): Promise<App> {
@@ -176,7 +186,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       for (const w of [...started].reverse()) await w.stop().catch((err) => logger.warn({ err, worker: w.name }, 'error while stopping a worker'));
     });
     const newDelivery = (tuning: DeliveryTuning = {}) =>
-      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false) }, tuning);
+      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false, networkPolicy, opts.direct) }, tuning);
     let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
     if (delivery) workers.push(delivery);
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
@@ -228,7 +238,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
  * The driver the configuration names: `log` (nothing leaves the machine) or `smtp` (pooled
  * transports per account, by default in a worker thread: the second core).
  */
-function chooseDeliverer(config: Readonly<MailroomConfig>, ctx: CoreContext, logger: Logger, smtpThread: boolean): Deliverer & { close?(): Promise<void> } {
+function chooseDeliverer(
+  config: Readonly<MailroomConfig>,
+  ctx: CoreContext,
+  logger: Logger,
+  smtpThread: boolean,
+  policy: NetworkPolicy,
+  directOpts: AppOptions['direct'] = {},
+): Deliverer & { close?(): Promise<void> } {
   if (config.mailDriver === 'log') {
     const log = logTransport(logger);
     return { logOnly: true, send: (_target, out) => log.send(out) };
@@ -239,13 +256,26 @@ function chooseDeliverer(config: Readonly<MailroomConfig>, ctx: CoreContext, log
   const smtp = smtpThread
     ? new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain) })
     : new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
+  // Direct servers (no relay): each recipient domain's exchanger, on this thread.
+  const lookup = createExchangerLookup(config.dnsServers);
+  const direct = new DirectTransports({
+    lookup,
+    policy,
+    logger: logger.child({ component: 'direct' }),
+    dkim: createDkimSigner(repos),
+    mtaSts: httpsMtaStsSource({ lookup, policy, extraCa: directOpts.extraCa, port: directOpts.mtaStsPort }),
+    extraCa: directOpts.extraCa,
+  });
   return {
     logOnly: false,
     send: (target, out) => {
       if (!target) throw new Error('smtp delivery needs a sending account');
-      return smtp.send(target, out);
+      return isDirect(target.server.smtp) ? direct.send(target, out) : smtp.send(target, out);
     },
-    close: () => smtp.close(),
+    close: async () => {
+      await direct.close();
+      await smtp.close();
+    },
   };
 }
 
