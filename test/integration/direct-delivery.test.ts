@@ -47,7 +47,7 @@ async function peer(address: string, port: number, opts: Partial<SMTPServerOptio
   return p;
 }
 
-const ALLOWED = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.9'];
+const ALLOWED = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
 
 await describeEachDialect('direct delivery to each domain\'s exchanger', (dialect) => {
   let t: TestApp;
@@ -88,6 +88,12 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     peers.c = await peer('127.0.0.4', port, { key: otherCert.key, cert: otherCert.cert });
     peers.sts = await peer('127.0.0.6', port, { key: otherCert.key, cert: otherCert.cert });
     peers.good = await peer('127.0.0.7', port, { key: goodMxCert.key, cert: goodMxCert.cert });
+    // Greylists every recipient: 451 to RCPT TO.
+    peers.grey = await peer('127.0.0.8', port, {
+      onRcptTo(_a, _s, cb) {
+        cb(Object.assign(new Error('4.7.1 greylisted, try again later'), { responseCode: 451 }));
+      },
+    });
     const stsPort = await freePort();
     const good = tls.createSecureContext({ key: stsGoodCert.key, cert: stsGoodCert.cert });
     // One policy server for both domains: each name gets its own certificate (SNI).
@@ -108,6 +114,8 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     zone('b.test', { type: 'A', address: '127.0.0.3' });
     zone('c.test', { type: 'MX', exchange: 'mx.c.test', priority: 5 });
     zone('mx.c.test', { type: 'A', address: '127.0.0.4' });
+    zone('grey.test', { type: 'MX', exchange: 'mx.grey.test', priority: 10 });
+    zone('mx.grey.test', { type: 'A', address: '127.0.0.8' });
     zone('null.test', { type: 'MX', exchange: '', priority: 0 });
     zone('servfail.test', { type: 'SERVFAIL' });
     zone('meta.test', { type: 'MX', exchange: 'mx.meta.test', priority: 10 });
@@ -239,5 +247,47 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     expect(m.status).toBe('deferred');
     expect(m.attempts[0].routes[0].tlsPolicy).toBe('required');
     expect(peers.b.received).toHaveLength(before);
+  });
+
+  it('reuses the pooled connection to a domain\'s exchanger for the next message', async () => {
+    const before = { connections: peers.c.connections, received: peers.c.received.length };
+    await send(['r1@c.test']);
+    await send(['r2@c.test']);
+    expect(peers.c.received.slice(before.received).map((r) => r.to)).toEqual([['r1@c.test'], ['r2@c.test']]);
+    // Without reuse: two new connections. An idle one from an earlier test may even serve both.
+    expect(peers.c.connections - before.connections).toBeLessThanOrEqual(1);
+  });
+
+  it('holds back a domain that deferred three times in a row, without connecting', async () => {
+    for (let i = 0; i < 3; i++) {
+      const m = await send([`u${i}@grey.test`]);
+      expect(m.status).toBe('deferred');
+      expect(m.recipients[0]).toMatchObject({ status: 'deferred', code: 451 });
+    }
+    const connections = peers.grey.connections;
+    const held = await send(['u4@grey.test']);
+    expect(held.status).toBe('deferred');
+    expect(held.recipients[0].response).toMatch(/grey\.test deferred 3 attempts in a row: Mailroom holds back until/);
+    expect(peers.grey.connections).toBe(connections);
+  });
+
+  it('keeps a per-domain limit of messages per minute: over it, the recipients wait', async () => {
+    const srv = (await t.request({ method: 'GET', url: '/api/v1/servers' })).json().items.find((s: { name: string }) => s.name === 'direct');
+    const res = await t.request({ method: 'PATCH', url: `/api/v1/servers/${srv.id}`, payload: { version: srv.version, smtp: { direct: { perDomainPerMinute: 1 } } } });
+    expect(res.statusCode).toBe(200);
+    expect((await send(['p1@c.test'])).status).toBe('sent');
+    const over = await send(['p2@c.test', 'p3@b.test']);
+    const by = Object.fromEntries(over.recipients.map((r: { address: string }) => [r.address, r]));
+    expect(by['p2@c.test']).toMatchObject({ status: 'deferred' });
+    expect(by['p2@c.test'].response).toMatch(/c\.test reached this server's limit of 1 messages per minute/);
+    expect(by['p3@b.test']).toMatchObject({ status: 'accepted' });
+  });
+
+  it('warns in the setup status while a sender domain of a direct server has no DKIM key', async () => {
+    const gaps = async () => (await t.request({ method: 'GET', url: '/api/v1/setup/status' })).json().missing as { code: string; domains?: string[] }[];
+    expect((await gaps()).find((g) => g.code === 'direct_without_dkim')).toMatchObject({ domains: ['sender.test'] });
+    const key = await t.request({ method: 'PUT', url: '/api/v1/dkim/sender.test', payload: { selector: 'mr1', keyBits: 1024 } });
+    expect(key.statusCode).toBeLessThan(300);
+    expect((await gaps()).find((g) => g.code === 'direct_without_dkim')).toBeUndefined();
   });
 });
