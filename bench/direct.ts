@@ -74,7 +74,7 @@ async function main() {
         `[${name}] end-to-end:  ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered in ${r.e2eSecs.toFixed(2)} s)`,
         `[${name}] Mailroom CPU: ${r.cpuPerMsg === undefined ? 'n/a' : `${r.cpuPerMsg.toFixed(2)} ms per message`}; by thread: ${r.threads || 'n/a'}`,
       ]),
-      `direct / relay end-to-end: ${(direct.e2eRate / relay.e2eRate).toFixed(2)}  (relay: one server, ${POOL} connections, in the SMTP thread; direct: MX per domain, 2 connections per domain, ${POOL} in all, on the main thread)`,
+      `direct / relay end-to-end: ${(direct.e2eRate / relay.e2eRate).toFixed(2)}  (relay: one server, ${POOL} connections, in the SMTP thread; direct: MX per domain, 2 connections per domain, ${POOL} in all, in the SMTP thread too)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

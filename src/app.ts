@@ -20,11 +20,9 @@ import type { Deliverer } from './delivery/dispatcher.js';
 import { createDkimSigner } from './delivery/dkim-signer.js';
 import { logTransport } from './delivery/log-transport.js';
 import { SmtpThread } from './delivery/smtp/thread.js';
-import { DirectTransports } from './delivery/direct/direct-transport.js';
-import { createExchangerLookup } from './delivery/direct/exchanger-lookup.js';
-import { httpsMtaStsSource } from './delivery/direct/mta-sts-fetch.js';
+import { directTransports } from './delivery/direct/direct-setup.js';
 import type { NetworkPolicy } from './core/probes/network-policy.js';
-import { SmtpTransports } from './delivery/smtp/transport.js';
+import { SmtpTransports, type SendTarget } from './delivery/smtp/transport.js';
 import { PreviewPages } from './http/preview-pages.js';
 import { apiRoutes, type MountedRoutes } from './http/routes/index.js';
 import { createLogger, type Logger } from './logger.js';
@@ -253,30 +251,27 @@ function chooseDeliverer(
   const repos = ctx.store.repos;
   const password = (account: StoredAccount) => resolveAccountPassword(repos, account);
   const smtpLogger = logger.child({ component: 'smtp' });
-  const smtp = smtpThread
-    ? new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain) })
-    : new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
-  // Direct servers (no relay): each recipient domain's exchanger, on this thread.
-  const lookup = createExchangerLookup(config.dnsServers);
-  const direct = new DirectTransports({
-    lookup,
-    policy,
-    logger: logger.child({ component: 'direct' }),
-    dkim: createDkimSigner(repos),
-    mtaSts: httpsMtaStsSource({ lookup, policy, extraCa: directOpts.extraCa, port: directOpts.mtaStsPort }),
-    extraCa: directOpts.extraCa,
-  });
+  if (smtpThread) {
+    // Relays and direct servers alike: the thread chooses by the server's mode.
+    const direct = { dnsServers: [...config.dnsServers], allowPrivateHosts: [...config.allowPrivateHosts], extraCa: directOpts.extraCa, mtaStsPort: directOpts.mtaStsPort };
+    const thread = new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain), direct });
+    return { logOnly: false, send: (target, out) => sendWith(target, (t) => thread.send(t, out)), close: () => thread.close() };
+  }
+  const smtp = new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
+  const direct = directTransports({ dnsServers: config.dnsServers, policy, logger: logger.child({ component: 'direct' }), dkim: createDkimSigner(repos), ...directOpts });
   return {
     logOnly: false,
-    send: (target, out) => {
-      if (!target) throw new Error('smtp delivery needs a sending account');
-      return isDirect(target.server.smtp) ? direct.send(target, out) : smtp.send(target, out);
-    },
+    send: (target, out) => sendWith(target, (t) => (isDirect(t.server.smtp) ? direct.send(t, out) : smtp.send(t, out))),
     close: async () => {
       await direct.close();
       await smtp.close();
     },
   };
+}
+
+function sendWith<T>(target: SendTarget | null, send: (target: SendTarget) => T): T {
+  if (!target) throw new Error('smtp delivery needs a sending account');
+  return send(target);
 }
 
 /**
