@@ -45,6 +45,8 @@ interface Exchanger {
   tlsPolicy: TlsPolicy;
 }
 
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/;
+
 /** A failure that says nothing about the message, only about this exchanger: try the next one. */
 function exchangerUnusable(report: AttemptReport): boolean {
   const f = report.failure;
@@ -110,6 +112,11 @@ export class DirectTransports {
     let tried = 0;
     let last: AttemptReport | undefined;
     for (const host of dest.value.hosts) {
+      // The name is the domain's to choose: one that is not a plain host name goes nowhere (not into TLS, not into the log as is).
+      if (!HOST_NAME.test(host)) {
+        route.skipped.push(`an exchanger whose name is not a valid host name (${JSON.stringify(host.slice(0, 100))})`);
+        continue;
+      }
       if (enforced && !mxAllowedByPolicy(enforced, host)) {
         route.skipped.push(`${host}: not named by ${domain}'s MTA-STS policy (mx: ${enforced.mx.join(', ')})`);
         continue;
@@ -172,7 +179,8 @@ export class DirectTransports {
   /** One pool per exchanger address, port and TLS rule (connections are reused across messages). */
   private pool(x: Exchanger, smtp: SmtpSettings): Transporter {
     const verify = x.tlsPolicy !== 'opportunistic';
-    const key = `${x.address}|${x.port}|${x.host}|${verify}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}`;
+    const perDomain = (smtp.direct ?? DEFAULT_DIRECT_POLICY).maxConnectionsPerDomain;
+    const key = `${x.address}|${x.port}|${x.host}|${verify}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}|${perDomain}`;
     let pool = this.pools.get(key);
     if (pool) return pool;
     const connectMs = smtp.connectTimeoutSec * 1000;
@@ -199,7 +207,7 @@ export class DirectTransports {
         logger: false,
         debug: false,
       },
-      maxConnections: (smtp.direct ?? DEFAULT_DIRECT_POLICY).maxConnectionsPerDomain,
+      maxConnections: perDomain,
       connectTimeoutMs: connectMs,
       sendTimeoutMs: sendMs,
     });
