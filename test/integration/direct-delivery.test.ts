@@ -116,6 +116,7 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     zone('mx.c.test', { type: 'A', address: '127.0.0.4' });
     zone('grey.test', { type: 'MX', exchange: 'mx.grey.test', priority: 10 });
     zone('mx.grey.test', { type: 'A', address: '127.0.0.8' });
+    zone('weird.test', { type: 'MX', exchange: 'mx!evil.test', priority: 10 });
     zone('null.test', { type: 'MX', exchange: '', priority: 0 });
     zone('servfail.test', { type: 'SERVFAIL' });
     zone('meta.test', { type: 'MX', exchange: 'mx.meta.test', priority: 10 });
@@ -220,6 +221,13 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
       expect(m.attempts[0].routes[0].skipped[0]).toMatch(domain === 'meta.test' ? /169\.254\.169\.254\): a metadata address/ : /127\.0\.0\.1\): a loopback address/);
     }
     expect(t.logLines.join('')).toContain('direct delivery refused an exchanger address');
+  });
+
+  it('passes over an exchanger whose name is not a host name', async () => {
+    const m = await send(['x@weird.test']);
+    expect(m.status).toBe('deferred');
+    expect(m.attempts[0].routes[0]).toMatchObject({ exchanger: null });
+    expect(m.attempts[0].routes[0].skipped[0]).toMatch(/not a valid host name/);
   });
 
   it('defers under an MTA-STS enforce policy when the exchanger\'s certificate does not match, instead of sending in clear', async () => {
