@@ -36,6 +36,8 @@ export interface TestAppOptions {
   routes?: boolean;
   /** Direct delivery's test trust anchors and MTA-STS port (AppOptions.direct). */
   direct?: AppOptions['direct'];
+  /** false: the SMTP pools (relay and direct) on the main thread (AppOptions.smtpThread). */
+  smtpThread?: boolean;
   /** PostgreSQL only: the URL Mailroom connects with, from the throw-away database's (e.g. through a proxy). */
   databaseUrl?: (url: string) => string;
 }
@@ -59,7 +61,7 @@ export async function startTestApp(dialect: Dialect, opts: TestAppOptions = {}):
 
   const open = async () => {
     const config = loadConfig(env, { runWorkers: false, ...(opts.config ?? {}) });
-    const app = await createApp(config, { clock: opts.clock, logger: createLogger('debug', sink), direct: opts.direct });
+    const app = await createApp(config, { clock: opts.clock, logger: createLogger('debug', sink), direct: opts.direct, smtpThread: opts.smtpThread });
     const server = await buildServer(app.ports, opts.routes === false ? { root: [], api: [] } : app.routes);
     await server.ready();
     return { app, server };

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { freePort, selfSignedCert, tempDir, type Cert } from '../helpers/diagnostics-peers.js';
@@ -297,5 +297,45 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     const key = await t.request({ method: 'PUT', url: '/api/v1/dkim/sender.test', payload: { selector: 'mr1', keyBits: 1024 } });
     expect(key.statusCode).toBeLessThan(300);
     expect((await gaps()).find((g) => g.code === 'direct_without_dkim')).toBeUndefined();
+  });
+});
+
+/** The same engine on the main thread (AppOptions.smtpThread false: the bench compares both). */
+describe('direct delivery with the SMTP pools on the main thread [sqlite]', () => {
+  let t: TestApp;
+  let dns: DnsServer;
+  let exchanger: Peer;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    exchanger = await peer('127.0.0.2', port);
+    dns = await startDnsServer();
+    dns.zone.set('a.test', [{ type: 'MX', exchange: 'mx1.a.test', priority: 10 }, { type: 'MX', exchange: 'mx2.a.test', priority: 20 }]);
+    dns.zone.set('mx1.a.test', [{ type: 'A', address: '127.0.0.9' }]);
+    dns.zone.set('mx2.a.test', [{ type: 'A', address: '127.0.0.2' }]);
+    dns.zone.set('meta.test', [{ type: 'MX', exchange: 'mx.meta.test', priority: 10 }]);
+    dns.zone.set('mx.meta.test', [{ type: 'A', address: '169.254.169.254' }]);
+    t = await startTestApp('sqlite', { smtpThread: false, env: { MAILROOM_DNS_SERVERS: `127.0.0.1:${dns.port}`, MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.2,127.0.0.9' } });
+    const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'direct', smtp: { mode: 'direct', port, connectTimeoutSec: 3 } } })).json();
+    const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'a@sender.test' } })).json();
+    const dispatcher = await t.app.startDelivery({ loop: false });
+    await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: account.id, to: ['x@a.test', 'y@meta.test'], subject: 's', text: 't' } });
+    await dispatcher.drain();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await dns?.stop();
+    await exchanger?.stop();
+  });
+
+  it('falls back to the next exchanger and refuses a metadata address, as in the thread', async () => {
+    const [row] = (await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items;
+    const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${row.id}` })).json();
+    const by = Object.fromEntries(m.recipients.map((r: { address: string }) => [r.address, r]));
+    expect(by['x@a.test']).toMatchObject({ status: 'accepted' });
+    expect(by['y@meta.test']).toMatchObject({ status: 'rejected' });
+    expect(exchanger.received.map((r) => r.to)).toEqual([['x@a.test']]);
+    expect(m.attempts[0].routes.map((r: { domain: string; exchanger: string | null }) => [r.domain, r.exchanger])).toEqual([['a.test', 'mx2.a.test'], ['meta.test', null]]);
   });
 });
