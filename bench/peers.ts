@@ -11,11 +11,13 @@ export function arg(name: string, dflt: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
 }
 
-export async function startSink(): Promise<{ port: number; child: ChildProcess; stop(): void }> {
-  const port = await freePort();
+/** smtp-sink on `address` (a loopback address; direct delivery's exchangers share one port on several). */
+export async function startSink(at: { address?: string; port?: number } = {}): Promise<{ port: number; child: ChildProcess; stop(): void }> {
+  const port = at.port ?? (await freePort());
+  const address = at.address ?? '127.0.0.1';
   const asRoot = process.getuid?.() === 0;
-  const child = spawn('/usr/sbin/smtp-sink', [...(asRoot ? ['-u', 'nobody'] : []), '-m', '1000', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
-  await waitForPort(port, 15_000);
+  const child = spawn('/usr/sbin/smtp-sink', [...(asRoot ? ['-u', 'nobody'] : []), '-m', '1000', `${address}:${port}`, '1000'], { stdio: 'ignore' });
+  await waitForPort(port, 15_000, address);
   return { port, child, stop: () => child.kill('SIGTERM') };
 }
 

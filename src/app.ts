@@ -14,12 +14,15 @@ import { ensureBuiltinTemplates } from './core/templates/templates.service.js';
 import { applyDeployConfig, serverWritesLockedReason } from './core/senders/deploy-config.js';
 import { dkimSigningOptions } from './core/senders/dkim.service.js';
 import type { StoredAccount } from './core/senders/ports.js';
+import { isDirect } from './core/senders/servers.js';
 import { deliveryWorker, type DeliveryTuning, type DeliveryWorker } from './delivery/delivery-worker.js';
 import type { Deliverer } from './delivery/dispatcher.js';
 import { createDkimSigner } from './delivery/dkim-signer.js';
 import { logTransport } from './delivery/log-transport.js';
 import { SmtpThread } from './delivery/smtp/thread.js';
-import { SmtpTransports } from './delivery/smtp/transport.js';
+import { directTransports } from './delivery/direct/direct-setup.js';
+import type { NetworkPolicy } from './core/probes/network-policy.js';
+import { SmtpTransports, type SendTarget } from './delivery/smtp/transport.js';
 import { PreviewPages } from './http/preview-pages.js';
 import { apiRoutes, type MountedRoutes } from './http/routes/index.js';
 import { createLogger, type Logger } from './logger.js';
@@ -94,6 +97,11 @@ export interface AppOptions {
   smtpThread?: boolean;
   /** false: refuse to create an empty store where none exists (one-shot CLI commands). */
   createStore?: boolean;
+  /**
+   * Direct delivery's TLS trust beside the system CAs (PEM) and the MTA-STS policy port (443):
+   * tests serve policies and exchangers with a CA of their own on loopback.
+   */
+  direct?: { extraCa?: string[]; mtaStsPort?: number };
 }
 
 export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptions = {}): Promise<App> {
@@ -176,7 +184,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       for (const w of [...started].reverse()) await w.stop().catch((err) => logger.warn({ err, worker: w.name }, 'error while stopping a worker'));
     });
     const newDelivery = (tuning: DeliveryTuning = {}) =>
-      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false) }, tuning);
+      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false, networkPolicy, opts.direct) }, tuning);
     let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
     if (delivery) workers.push(delivery);
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
@@ -228,7 +236,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
  * The driver the configuration names: `log` (nothing leaves the machine) or `smtp` (pooled
  * transports per account, by default in a worker thread: the second core).
  */
-function chooseDeliverer(config: Readonly<MailroomConfig>, ctx: CoreContext, logger: Logger, smtpThread: boolean): Deliverer & { close?(): Promise<void> } {
+function chooseDeliverer(
+  config: Readonly<MailroomConfig>,
+  ctx: CoreContext,
+  logger: Logger,
+  smtpThread: boolean,
+  policy: NetworkPolicy,
+  directOpts: AppOptions['direct'] = {},
+): Deliverer & { close?(): Promise<void> } {
   if (config.mailDriver === 'log') {
     const log = logTransport(logger);
     return { logOnly: true, send: (_target, out) => log.send(out) };
@@ -236,17 +251,27 @@ function chooseDeliverer(config: Readonly<MailroomConfig>, ctx: CoreContext, log
   const repos = ctx.store.repos;
   const password = (account: StoredAccount) => resolveAccountPassword(repos, account);
   const smtpLogger = logger.child({ component: 'smtp' });
-  const smtp = smtpThread
-    ? new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain) })
-    : new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
+  if (smtpThread) {
+    // Relays and direct servers alike: the thread chooses by the server's mode.
+    const direct = { dnsServers: [...config.dnsServers], allowPrivateHosts: [...config.allowPrivateHosts], extraCa: directOpts.extraCa, mtaStsPort: directOpts.mtaStsPort };
+    const thread = new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain), direct });
+    return { logOnly: false, send: (target, out) => sendWith(target, (t) => thread.send(t, out)), close: () => thread.close() };
+  }
+  const smtp = new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
+  const direct = directTransports({ dnsServers: config.dnsServers, policy, logger: logger.child({ component: 'direct' }), dkim: createDkimSigner(repos), ...directOpts });
   return {
     logOnly: false,
-    send: (target, out) => {
-      if (!target) throw new Error('smtp delivery needs a sending account');
-      return smtp.send(target, out);
+    send: (target, out) => sendWith(target, (t) => (isDirect(t.server.smtp) ? direct.send(t, out) : smtp.send(t, out))),
+    close: async () => {
+      await direct.close();
+      await smtp.close();
     },
-    close: () => smtp.close(),
   };
+}
+
+function sendWith<T>(target: SendTarget | null, send: (target: SendTarget) => T): T {
+  if (!target) throw new Error('smtp delivery needs a sending account');
+  return send(target);
 }
 
 /**

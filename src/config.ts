@@ -46,6 +46,7 @@ export interface RelayConfig {
 }
 
 export const DEPLOY_SMTP_VARS = [
+  'MAILROOM_SMTP_MODE',
   'MAILROOM_SMTP_HOST',
   'MAILROOM_SMTP_PORT',
   'MAILROOM_SMTP_SECURITY',

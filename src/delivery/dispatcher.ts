@@ -186,6 +186,7 @@ export class Dispatcher extends ClaimLoop {
       response: report.failure?.message ?? (outcome === 'sent' ? (report.response ?? recipients[0]?.response ?? null) : (first && 'response' in first ? first.response : null)),
       possibleDuplicate: report.possibleDuplicate?.reason ?? null,
       hint: outcome === 'sent' ? null : (report.failure?.hint ?? null),
+      routes: report.routes ?? null,
     };
     if (attempt.possibleDuplicate) {
       this.opts.logger.warn({ messageId: m.id, reason: attempt.possibleDuplicate, retried: status === 'deferred' }, 'possible duplicate: the server may already have this message');

@@ -28,7 +28,8 @@ export const serverBody = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        host: { type: 'string', minLength: 1, maxLength: 253 },
+        mode: { type: 'string', enum: ['relay', 'direct'], description: 'relay (default): one SMTP server takes every message; direct: each recipient domain\'s MX, no host' },
+        host: { type: 'string', minLength: 1, maxLength: 253, description: 'relay only' },
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         security: { type: 'string', enum: ['starttls', 'tls', 'none'] },
         requireTls: { type: 'boolean' },
@@ -36,6 +37,16 @@ export const serverBody = {
         connectTimeoutSec: { type: 'integer', minimum: 1, maximum: 300 },
         sendTimeoutSec: { type: 'integer', minimum: 1, maximum: 300 },
         maxConnections: { type: 'integer', minimum: 1, maximum: 100 },
+        direct: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'mode "direct" only: per-destination-domain rules',
+          properties: {
+            requireTlsDomains: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 253 }, maxItems: 500 },
+            maxConnectionsPerDomain: { type: 'integer', minimum: 1, maximum: 50 },
+            perDomainPerMinute: { type: ['integer', 'null'], minimum: 1, maximum: 100000 },
+          },
+        },
       },
     },
     imap: {

@@ -60,6 +60,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
     // Something on every page: a server, an account as default sender, a DKIM key, a user, a key, mail.
     ids.server = (await api('POST', '/servers', { name: 'Local relay', smtp: { host: '127.0.0.1', port: sink.port, security: 'none' } })).id;
     ids.account = (await api('POST', '/accounts', { serverId: ids.server, address: 'robot@example.com', fromName: 'Robot' })).id;
+    ids.direct = (await api('POST', '/servers', { name: 'Direct', smtp: { mode: 'direct' } })).id;
     await api('PATCH', '/settings', { defaultAccountId: ids.account });
     await api('PUT', '/dkim/example.com', { selector: 'mr1', keyBits: 1024 });
     await api('POST', '/users', { email: 'viewer@example.com', password: 'viewer-password-1', role: 'viewer' });
@@ -87,6 +88,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
       `/messages/${ids.benign}`,
       '/servers',
       `/servers/${ids.server}`,
+      `/servers/${ids.direct}`,
       '/servers/new',
       '/accounts',
       `/accounts/${ids.account}`,

@@ -6,7 +6,9 @@ export type ZoneRecord =
   | { type: 'A'; address: string }
   | { type: 'AAAA'; address: string }
   | { type: 'MX'; exchange: string; priority: number }
-  | { type: 'TXT'; data: string | string[] };
+  | { type: 'TXT'; data: string | string[] }
+  /** The server fails every question about this name (SERVFAIL). */
+  | { type: 'SERVFAIL' };
 
 export interface DnsServer {
   port: number;
@@ -27,6 +29,10 @@ export async function startDnsServer(zone = new Map<string, ZoneRecord[]>()): Pr
       const name = q.name.toLowerCase().replace(/\.$/, '');
       const records = zone.get(name);
       if (!records) response.header.rcode = 3; // NXDOMAIN
+      if (records?.some((r) => r.type === 'SERVFAIL')) {
+        response.header.rcode = 2;
+        return send(response);
+      }
       for (const r of records ?? []) {
         if (TYPES[r.type] !== q.type) continue;
         response.answers.push({ ...(r as object), name: q.name, type: TYPES[r.type], class: Packet.CLASS.IN, ttl: 1 } as never);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig, type MailroomConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import type { Clock } from '../../src/core/kernel/clock.js';
@@ -34,6 +34,10 @@ export interface TestAppOptions {
   config?: Partial<MailroomConfig>;
   clock?: Clock;
   routes?: boolean;
+  /** Direct delivery's test trust anchors and MTA-STS port (AppOptions.direct). */
+  direct?: AppOptions['direct'];
+  /** false: the SMTP pools (relay and direct) on the main thread (AppOptions.smtpThread). */
+  smtpThread?: boolean;
   /** PostgreSQL only: the URL Mailroom connects with, from the throw-away database's (e.g. through a proxy). */
   databaseUrl?: (url: string) => string;
 }
@@ -57,7 +61,7 @@ export async function startTestApp(dialect: Dialect, opts: TestAppOptions = {}):
 
   const open = async () => {
     const config = loadConfig(env, { runWorkers: false, ...(opts.config ?? {}) });
-    const app = await createApp(config, { clock: opts.clock, logger: createLogger('debug', sink) });
+    const app = await createApp(config, { clock: opts.clock, logger: createLogger('debug', sink), direct: opts.direct, smtpThread: opts.smtpThread });
     const server = await buildServer(app.ports, opts.routes === false ? { root: [], api: [] } : app.routes);
     await server.ready();
     return { app, server };

@@ -1,3 +1,4 @@
+import type { AttemptRoute } from './attempt-route.js';
 import type { Attachment, MessageStatus, RecipientStatus } from './messages.js';
 
 /** What the message row says about how it was routed (docs/api.md: routing { accountId, reason }). */
@@ -91,6 +92,8 @@ export interface AttemptRecord {
   possibleDuplicate: string | null;
   /** What to change, in plain words, for what stopped this attempt. */
   hint: string | null;
+  /** Direct delivery: per recipient domain, the exchanger that answered and the TLS negotiated; null for a relay. */
+  routes?: AttemptRoute[] | null;
 }
 
 export interface MessageFilter {

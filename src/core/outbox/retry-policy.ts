@@ -1,5 +1,6 @@
 import type { RecipientStatus } from './messages.js';
 import type { RetryPolicy } from '../senders/servers.js';
+import type { AttemptRoute } from './attempt-route.js';
 
 /**
  * How one attempt's replies turn into per-recipient outcomes and a schedule. The rule
@@ -13,6 +14,12 @@ export interface RecipientReply {
   code: number | null;
   enhancedCode: string | null;
   response: string | null;
+  /**
+   * Mailroom itself decided this recipient's fate without a server's reply (direct delivery: the
+   * domain does not exist, takes no mail, or points at an address the network policy refuses):
+   * true ends it for good, false retries it. Absent: the reply code decides.
+   */
+  permanent?: boolean;
 }
 
 /** What a transport reports about one attempt, in words the core understands. */
@@ -40,6 +47,8 @@ export interface AttemptReport {
    * Another attempt may deliver a second copy (see stopsRetrying).
    */
   possibleDuplicate?: { reason: string };
+  /** Direct delivery: each recipient domain's transaction (exchanger, TLS, reply). */
+  routes?: AttemptRoute[];
 }
 
 export interface RecipientOutcome extends RecipientReply {
@@ -86,7 +95,10 @@ export function classifyAttempt(pending: readonly string[], report: AttemptRepor
     const ok = accepted.get(key(address));
     if (ok && !report.failure) return { ...ok, address, status: 'accepted' };
     const no = rejected.get(key(address));
-    if (no) return { ...no, address, status: isPermanentCode(no.code) ? 'rejected' : 'deferred' };
+    if (no) {
+      const { permanent, ...reply } = no;
+      return { ...reply, address, status: (permanent ?? isPermanentCode(no.code)) ? 'rejected' : 'deferred' };
+    }
     const f = report.failure;
     if (!f) return { address, code: null, enhancedCode: null, response: 'the server neither accepted nor refused this recipient', status: 'deferred' };
     return { address, code: f.code, enhancedCode: f.enhancedCode, response: f.message, status: isPermanentFailure(f) || stopsRetrying(report) ? 'rejected' : 'deferred' };

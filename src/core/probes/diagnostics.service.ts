@@ -12,6 +12,7 @@ import {
 } from './diagnostics.js';
 import { invalid, isMailroomError, notFound } from '../kernel/errors.js';
 import type { NetworkPolicy } from './network-policy.js';
+import { isDirect } from '../senders/servers.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from '../senders/ports.js';
 import type { RateWindow } from '../kernel/rate-window.js';
@@ -115,6 +116,9 @@ export async function diagnoseSmtp(ctx: CoreContext, deps: DiagnosticsDeps, prin
   const smtp: SmtpSettings = req.smtp
     ? normalizeServerConfig({ smtp: req.smtp, ...(saved.server ? {} : { name: 'diagnostic' }) }, saved.server).smtp
     : saved.server!.smtp;
+  if (isDirect(smtp)) {
+    throw invalid('smtp.mode', 'a direct server has no host to test: each recipient domain\'s exchanger is looked up at send time. Check a sender domain with the domain check and send a test message instead');
+  }
   const creds = await credentials(ctx, deps, req, saved, smtp, saved.server?.smtp);
   const about = { host: smtp.host, port: smtp.port, security: smtp.security, user: creds.auth?.user ?? null, send: req.send ?? null };
   const own = isSavedEndpoint(smtp, saved.server?.smtp);

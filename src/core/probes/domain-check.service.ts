@@ -153,7 +153,8 @@ export async function checkDomain(ctx: CoreContext, dns: DnsLookup, principal: P
   if (accountId) {
     const account = await repos.accounts.get(accountId);
     if (!account) throw notFound('account', accountId);
-    serverHost = (await repos.servers.get(account.serverId))?.smtp.host ?? null;
+    // A direct server has no relay host: SPF must cover this machine's own address, which only the admin knows.
+    serverHost = (await repos.servers.get(account.serverId))?.smtp.host || null;
   }
   const key = await repos.dkimKeys.get(domain);
   const selector = given ?? key?.selector ?? null;

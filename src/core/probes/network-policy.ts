@@ -216,3 +216,20 @@ export function checkTarget(policy: NetworkPolicy, target: DiagnosticTarget, add
   if (INTERNAL.includes(cls) && (target.saved || (target.protocol !== 'http' && (MAIL_PORTS[target.protocol] as readonly number[]).includes(target.port)))) return { allowed: true, class: cls };
   return { allowed: false, class: cls };
 }
+
+/**
+ * May direct delivery connect to `address`, an exchanger's resolved address? Public addresses
+ * only, unless the address (or its range) is allow-listed: the MX records are the recipient
+ * domain's to choose, so without this a hostile domain could point Mailroom's SMTP client at
+ * a loopback service, the internal network or a cloud metadata endpoint. Host names in the
+ * allow-list do not count here: the name is the hostile domain's choice, the address is not.
+ */
+export function checkExchanger(policy: NetworkPolicy, address: string): TargetVerdict {
+  const ip = parseIp(address);
+  if (!ip) return { allowed: false, class: 'reserved' };
+  const cls = classifyIp(ip);
+  if (cls === 'public') return { allowed: true, class: cls };
+  const v4 = embeddedIpv4(ip);
+  if (policy.cidrs.some((c) => inCidr(ip, c) || (v4 !== undefined && inCidr(v4, c)))) return { allowed: true, class: cls };
+  return { allowed: false, class: cls };
+}

@@ -2,14 +2,17 @@ import type { CoreContext } from '../context.js';
 import type { MailDriver } from '../senders/deploy-vars.js';
 import { listPurposes } from '../routing/purposes.service.js';
 import { readRoutingSettings } from '../routing/settings.js';
+import { isDirect, type SmtpSettings } from '../senders/servers.js';
 
 /** One thing that keeps mail from working, worded for an admin, with where to fix it. */
 export interface SetupGap {
-  code: 'no_server' | 'no_active_account' | 'no_default_sender' | 'purpose_without_sender' | 'log_driver' | 'key_file_readable';
+  code: 'no_server' | 'no_active_account' | 'no_default_sender' | 'purpose_without_sender' | 'log_driver' | 'key_file_readable' | 'direct_without_dkim';
   message: string;
   fix?: string;
   /** Purpose keys, for purpose_without_sender. */
   purposes?: string[];
+  /** Sender domains, for direct_without_dkim. */
+  domains?: string[];
 }
 
 export interface SetupStatus {
@@ -81,5 +84,22 @@ export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promi
       fix: `Run: chmod 600 ${facts.keyFileTooOpen}`,
     });
   }
+  const unsigned = await directWithoutDkim(ctx, servers, active);
+  if (unsigned.length) {
+    missing.push({
+      code: 'direct_without_dkim',
+      message: `Mail from ${unsigned.join(', ')} goes out through a direct server unsigned: with no relay vouching for it, receivers judge it by DKIM and by SPF covering this machine's address, and most mailbox providers refuse or file unsigned direct mail as spam.`,
+      fix: `Create a DKIM key for ${unsigned.length === 1 ? 'the domain' : 'each domain'} under Domains and publish its DNS record; check there that SPF covers this machine's public address.`,
+      domains: unsigned,
+    });
+  }
   return { complete: missing.length === 0, missing };
+}
+
+/** Sender domains of active accounts on direct servers that have no DKIM key. */
+async function directWithoutDkim(ctx: CoreContext, servers: { id: string; smtp: Pick<SmtpSettings, 'mode'> }[], active: { serverId: string; address: string }[]): Promise<string[]> {
+  const direct = new Set(servers.filter((s) => isDirect(s.smtp)).map((s) => s.id));
+  const domains = [...new Set(active.filter((a) => direct.has(a.serverId)).map((a) => a.address.slice(a.address.lastIndexOf('@') + 1).toLowerCase()))];
+  const keys = await Promise.all(domains.map((d) => ctx.store.repos.dkimKeys.get(d)));
+  return domains.filter((_, i) => !keys[i]);
 }

@@ -1,3 +1,4 @@
+import { isDirect } from './servers.js';
 import { accountChangeClearsPassword, normalizeAccountInput, type AccountConfig, type MailAccount } from './accounts.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
@@ -27,6 +28,10 @@ async function checkServer(repos: Repositories, config: AccountConfig, hasCreden
   const server = await repos.servers.get(config.serverId);
   if (!server) {
     throw new MailroomError(ErrorCodes.VALIDATION, `serverId: server ${config.serverId} does not exist; create the server first`, { field: 'serverId' });
+  }
+  if (hasCredentials && isDirect(server.smtp)) {
+    // Exchangers take mail for their own domain without a login: a password would never be used.
+    throw new MailroomError(ErrorCodes.VALIDATION, `server "${server.name}" delivers directly to each recipient domain's exchanger, which takes no login: an account on it has no password`, { field: 'password' });
   }
   if (hasCredentials && server.smtp.security === 'none') {
     throw new MailroomError(

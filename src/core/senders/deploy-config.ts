@@ -39,6 +39,12 @@ export function serverWritesLockedReason(driver: MailDriver): string | undefined
 const SERVER_PATHS = ['name', 'smtp.host', 'smtp.port', 'smtp.security', 'smtp.requireTls', 'smtp.connectTimeoutSec', 'smtp.sendTimeoutSec'] as const;
 
 function desiredServer(driver: MailDriver, v: DeployVars): ServerConfig {
+  if (v.mode === 'direct' && driver === 'smtp') {
+    return normalizeServerConfig({
+      name: 'Deploy-time (direct delivery)',
+      smtp: { mode: 'direct', port: v.port, ...(v.timeoutSec ? { connectTimeoutSec: v.timeoutSec, sendTimeoutSec: v.timeoutSec } : {}) },
+    });
+  }
   return normalizeServerConfig({
     name: driver === 'log' ? 'Deploy-time (log driver)' : 'Deploy-time (MAILROOM_SMTP_HOST)',
     smtp: {
@@ -56,6 +62,10 @@ function getPath(o: ServerConfig, p: string): unknown {
 
 /** prev with every env-managed field the admin has not overridden taken from the environment. */
 function mergeServer(prev: MailServer, want: ServerConfig): { next: ServerConfig; changed: string[] } {
+  // A change of mode (relay ↔ direct) replaces the whole SMTP section: the two share no host.
+  if ((prev.smtp.mode ?? 'relay') !== want.smtp.mode && !prev.overridden.includes('smtp.mode')) {
+    return { next: { ...prev, name: prev.overridden.includes('name') ? prev.name : want.name, smtp: want.smtp }, changed: ['smtp.mode'] };
+  }
   const next: ServerConfig = { ...prev, smtp: { ...prev.smtp } };
   const changed: string[] = [];
   for (const p of SERVER_PATHS) {

@@ -1,7 +1,7 @@
 import { parseMailbox } from '../kernel/addresses.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
-import { SMTP_SECURITY, type SmtpSecurity } from './servers.js';
+import { SMTP_MODES, SMTP_SECURITY, type SmtpMode, type SmtpSecurity } from './servers.js';
 import { hostname } from '../kernel/validate.js';
 
 /**
@@ -9,6 +9,8 @@ import { hostname } from '../kernel/validate.js';
  * whole so a failed start names every problem at once instead of one per restart.
  */
 export interface DeployVars {
+  /** MAILROOM_SMTP_MODE: "relay" (default) or "direct" (no host: each recipient domain's MX). */
+  mode: SmtpMode;
   host: string;
   port: number;
   security?: SmtpSecurity;
@@ -22,6 +24,10 @@ export interface DeployVars {
 export type MailDriver = 'smtp' | 'log';
 
 export const REQUIRED_SMTP_VARS = ['MAILROOM_SMTP_HOST', 'MAILROOM_SMTP_PORT', 'MAILROOM_MAIL_FROM_ADDRESS', 'MAILROOM_MAIL_FROM_NAME'] as const;
+/** A direct server has no host, and its port defaults to 25. */
+export const REQUIRED_DIRECT_VARS = ['MAILROOM_MAIL_FROM_ADDRESS', 'MAILROOM_MAIL_FROM_NAME'] as const;
+/** What a direct server cannot use: it logs in nowhere, and its host is each domain's MX. */
+const NOT_FOR_DIRECT = ['MAILROOM_SMTP_HOST', 'MAILROOM_SMTP_USERNAME', 'MAILROOM_SMTP_PASSWORD'] as const;
 
 /** What the log driver uses when the environment names no server or sender: nothing is sent. */
 export const LOG_DRIVER_DEFAULTS = { host: 'localhost', port: 25, fromAddress: 'mailroom@mailroom.invalid', fromName: 'Mailroom' } as const;
@@ -34,14 +40,28 @@ export function parseDeployVars(driver: MailDriver, vars: Readonly<Record<string
   const set = Object.keys(vars).filter((k) => vars[k] !== undefined && vars[k] !== '');
   if (driver === 'smtp' && set.length === 0) return null;
   const problems: string[] = [];
+  const v = (k: string): string | undefined => (vars[k] === undefined || vars[k] === '' ? undefined : vars[k].trim());
+  const modeRaw = v('MAILROOM_SMTP_MODE')?.toLowerCase();
+  let mode: SmtpMode = 'relay';
+  if (modeRaw !== undefined) {
+    if ((SMTP_MODES as readonly string[]).includes(modeRaw)) mode = modeRaw as SmtpMode;
+    else problems.push(`MAILROOM_SMTP_MODE must be "relay" (through MAILROOM_SMTP_HOST) or "direct" (to each recipient domain's mail exchanger), got "${modeRaw}"`);
+  }
+  if (mode === 'direct') {
+    const stray = NOT_FOR_DIRECT.filter((k) => set.includes(k));
+    if (stray.length) problems.push(`MAILROOM_SMTP_MODE=direct delivers to each recipient domain's mail exchanger, without a host or a login: unset ${stray.join(', ')}`);
+    const security = v('MAILROOM_SMTP_SECURITY')?.toLowerCase();
+    if (security !== undefined && security !== 'starttls') problems.push(`MAILROOM_SMTP_MODE=direct always uses STARTTLS when the exchanger offers it: unset MAILROOM_SMTP_SECURITY or set it to starttls, got "${security}"`);
+  }
+  const required = mode === 'direct' ? REQUIRED_DIRECT_VARS : REQUIRED_SMTP_VARS;
   if (driver === 'smtp') {
-    const missing = REQUIRED_SMTP_VARS.filter((k) => !set.includes(k));
+    const missing = required.filter((k) => !set.includes(k));
     if (missing.length) {
-      problems.push(`missing ${missing.join(', ')} (with MAILROOM_MAIL_DRIVER=smtp, setting ${set.join(', ')} makes ${REQUIRED_SMTP_VARS.join(', ')} required)`);
+      problems.push(`missing ${missing.join(', ')} (with MAILROOM_MAIL_DRIVER=smtp, setting ${set.join(', ')} makes ${required.join(', ')} required)`);
     }
   }
-  const v = (k: string): string | undefined => (vars[k] === undefined || vars[k] === '' ? undefined : vars[k].trim());
   const out: DeployVars = {
+    mode,
     host: LOG_DRIVER_DEFAULTS.host,
     port: LOG_DRIVER_DEFAULTS.port,
     fromAddress: LOG_DRIVER_DEFAULTS.fromAddress,

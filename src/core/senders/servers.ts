@@ -2,6 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { invalid } from '../kernel/errors.js';
 import { arr, bool, doc, hostname, int, oneOf, onlyKeys, optStr, str, type Doc } from '../kernel/validate.js';
 
+export const SMTP_MODES = ['relay', 'direct'] as const;
+/** relay: one configured SMTP server takes every message; direct: each recipient domain's MX. */
+export type SmtpMode = (typeof SMTP_MODES)[number];
 export const SMTP_SECURITY = ['starttls', 'tls', 'none'] as const;
 export type SmtpSecurity = (typeof SMTP_SECURITY)[number];
 export const TLS_TRUST = ['system', 'pinned', 'any'] as const;
@@ -18,6 +21,9 @@ export interface TlsTrust {
 }
 
 export interface SmtpSettings {
+  /** Absent on rows stored before direct delivery existed: read as "relay". */
+  mode?: SmtpMode;
+  /** The relay's host; empty for a direct server (each recipient domain's exchanger is looked up). */
   host: string;
   port: number;
   security: SmtpSecurity;
@@ -27,6 +33,25 @@ export interface SmtpSettings {
   connectTimeoutSec: number;
   sendTimeoutSec: number;
   maxConnections: number;
+  /** Direct servers only: how each destination domain is treated. */
+  direct?: DirectPolicy;
+}
+
+/** The per-destination rules of a direct server (the big mailbox providers throttle per sender). */
+export interface DirectPolicy {
+  /** Recipient domains whose exchangers must offer STARTTLS with a certificate valid for their name. */
+  requireTlsDomains: string[];
+  /** SMTP connections open at once to one destination domain. */
+  maxConnectionsPerDomain: number;
+  /** Messages per minute to one destination domain; null for no limit. */
+  perDomainPerMinute: number | null;
+}
+
+export const DIRECT_PORT = 25;
+export const DEFAULT_DIRECT_POLICY: DirectPolicy = { requireTlsDomains: [], maxConnectionsPerDomain: 2, perDomainPerMinute: null };
+
+export function isDirect(smtp: Pick<SmtpSettings, 'mode'>): boolean {
+  return smtp.mode === 'direct';
 }
 
 export interface ImapSettings {
@@ -115,10 +140,60 @@ function tlsTrust(field: string, v: unknown): TlsTrust {
   return { mode, ...(certificate ? { certificate } : {}), ...(fingerprint ? { fingerprint: normalizeFingerprint(fingerprint.trim()) } : {}) };
 }
 
+const timeouts = (merged: Doc) => ({
+  connectTimeoutSec: merged.connectTimeoutSec === undefined ? DEFAULT_TIMEOUT_SEC : int('smtp.connectTimeoutSec', merged.connectTimeoutSec, 1, 300),
+  sendTimeoutSec: merged.sendTimeoutSec === undefined ? DEFAULT_TIMEOUT_SEC : int('smtp.sendTimeoutSec', merged.sendTimeoutSec, 1, 300),
+});
+
+function directPolicy(v: unknown): DirectPolicy {
+  if (v === undefined || v === null) return { ...DEFAULT_DIRECT_POLICY, requireTlsDomains: [] };
+  const d = doc('smtp.direct', v);
+  onlyKeys('smtp.direct', d, ['requireTlsDomains', 'maxConnectionsPerDomain', 'perDomainPerMinute']);
+  const domains = d.requireTlsDomains === undefined ? [] : arr('smtp.direct.requireTlsDomains', d.requireTlsDomains, 500).map((x, i) => hostname(`smtp.direct.requireTlsDomains[${i}]`, x).replace(/\.$/, ''));
+  return {
+    requireTlsDomains: [...new Set(domains)],
+    maxConnectionsPerDomain: d.maxConnectionsPerDomain === undefined ? DEFAULT_DIRECT_POLICY.maxConnectionsPerDomain : int('smtp.direct.maxConnectionsPerDomain', d.maxConnectionsPerDomain, 1, 50),
+    perDomainPerMinute: d.perDomainPerMinute === undefined || d.perDomainPerMinute === null ? null : int('smtp.direct.perDomainPerMinute', d.perDomainPerMinute, 1, 100_000),
+  };
+}
+
+/**
+ * A direct server: no host (every recipient domain's MX is looked up), port 25 unless the
+ * network redirects it, STARTTLS whenever the exchanger offers it. What a relay needs and a
+ * direct server cannot use (a host, implicit TLS, a pinned certificate) is refused, not ignored.
+ */
+function directSettings(merged: Doc): SmtpSettings {
+  if (merged.host !== undefined && merged.host !== null && merged.host !== '') {
+    throw invalid('smtp.host', 'a direct server has no host: each recipient domain\'s mail exchanger (MX) is looked up; remove the host or use mode "relay"');
+  }
+  if (merged.security !== undefined && merged.security !== 'starttls') {
+    throw invalid('smtp.security', 'a direct server always uses STARTTLS when the exchanger offers it ("starttls"); require TLS with smtp.requireTls or smtp.direct.requireTlsDomains');
+  }
+  if (merged.tlsTrust !== undefined && (doc('smtp.tlsTrust', merged.tlsTrust).mode ?? 'system') !== 'system') {
+    throw invalid('smtp.tlsTrust', 'a direct server checks certificates against the system CAs (when TLS is required or an MTA-STS policy enforces it); a pinned or "any" trust applies to one relay only');
+  }
+  return {
+    mode: 'direct',
+    host: '',
+    port: merged.port === undefined ? DIRECT_PORT : int('smtp.port', merged.port, 1, 65535),
+    security: 'starttls',
+    requireTls: merged.requireTls === undefined ? false : bool('smtp.requireTls', merged.requireTls),
+    tlsTrust: { mode: 'system' },
+    ...timeouts(merged),
+    maxConnections: merged.maxConnections === undefined ? 20 : int('smtp.maxConnections', merged.maxConnections, 1, 100),
+    direct: directPolicy(merged.direct),
+  };
+}
+
 function smtpSettings(v: unknown, prev?: SmtpSettings): SmtpSettings {
   const d = doc('smtp', v);
-  onlyKeys('smtp', d, ['host', 'port', 'security', 'requireTls', 'tlsTrust', 'connectTimeoutSec', 'sendTimeoutSec', 'maxConnections']);
-  const merged: Doc = { ...(prev ?? {}), ...d };
+  onlyKeys('smtp', d, ['mode', 'host', 'port', 'security', 'requireTls', 'tlsTrust', 'connectTimeoutSec', 'sendTimeoutSec', 'maxConnections', 'direct']);
+  const mode = d.mode === undefined ? (prev?.mode ?? 'relay') : oneOf('smtp.mode', d.mode, SMTP_MODES);
+  // A change of mode starts from the given fields: a relay's host or pin means nothing to a direct server.
+  const base = prev && (prev.mode ?? 'relay') === mode ? prev : {};
+  const merged: Doc = { ...base, ...d };
+  if (mode === 'direct') return directSettings(merged);
+  if (merged.direct !== undefined) throw invalid('smtp.direct', 'applies to mode "direct" only');
   const host = hostname('smtp.host', merged.host);
   const port0 = merged.port === undefined ? undefined : int('smtp.port', merged.port, 1, 65535);
   const security = merged.security === undefined ? defaultSecurity(port0) : oneOf('smtp.security', merged.security, SMTP_SECURITY);
@@ -126,13 +201,13 @@ function smtpSettings(v: unknown, prev?: SmtpSettings): SmtpSettings {
   const requireTls = merged.requireTls === undefined ? security !== 'none' : bool('smtp.requireTls', merged.requireTls);
   if (security === 'none' && requireTls) throw invalid('smtp.requireTls', 'cannot be true with security "none"; choose "starttls" or "tls"');
   return {
+    mode: 'relay',
     host,
     port,
     security,
     requireTls,
     tlsTrust: tlsTrust('smtp.tlsTrust', merged.tlsTrust),
-    connectTimeoutSec: merged.connectTimeoutSec === undefined ? DEFAULT_TIMEOUT_SEC : int('smtp.connectTimeoutSec', merged.connectTimeoutSec, 1, 300),
-    sendTimeoutSec: merged.sendTimeoutSec === undefined ? DEFAULT_TIMEOUT_SEC : int('smtp.sendTimeoutSec', merged.sendTimeoutSec, 1, 300),
+    ...timeouts(merged),
     maxConnections: merged.maxConnections === undefined ? 5 : int('smtp.maxConnections', merged.maxConnections, 1, 100),
   };
 }
@@ -178,7 +253,7 @@ export const SERVER_FIELDS = ['name', 'smtp', 'imap', 'retry', 'rateLimit'] as c
 export function normalizeServerConfig(input: unknown, prev?: ServerConfig): ServerConfig {
   const d = doc('server', input);
   onlyKeys('server', d, [...SERVER_FIELDS, 'version']);
-  if (!prev && d.smtp === undefined) throw invalid('smtp', 'is required (at least smtp.host)');
+  if (!prev && d.smtp === undefined) throw invalid('smtp', 'is required (at least smtp.host, or smtp.mode "direct")');
   return {
     name: d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim(),
     smtp: d.smtp === undefined && prev ? prev.smtp : smtpSettings(d.smtp, prev?.smtp),
@@ -193,6 +268,6 @@ export function normalizeServerConfig(input: unknown, prev?: ServerConfig): Serv
  * harvesting): a change of host, port or security clears the passwords of its accounts.
  */
 export function serverChangeClearsPasswords(before: SmtpSettings, after: SmtpSettings): boolean {
-  return before.host !== after.host || before.port !== after.port || before.security !== after.security;
+  return (before.mode ?? 'relay') !== (after.mode ?? 'relay') || before.host !== after.host || before.port !== after.port || before.security !== after.security;
 }
 

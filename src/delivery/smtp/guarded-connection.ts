@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { NegotiatedTls } from '../../core/outbox/attempt-route.js';
 import SMTPConnection, { type SMTPConnectionOptions, type SMTPConnectionSendInfo, type SMTPEnvelope } from 'nodemailer/lib/smtp-connection';
 import { hintNoStarttls } from '../../core/probes/smtp-hints.js';
 import { COMMAND, LABEL, ReplyGuard } from './reply-guard.js';
@@ -111,6 +113,13 @@ export class GuardedConnection {
   /** RSET after a refused message, so the session can carry the next one. */
   reset(ms: number): Promise<void> {
     return this.run<void>(ms, `RSET took longer than ${ms / 1000} s`, (done) => this.conn.reset((e) => done(e)));
+  }
+
+  /** The TLS this session negotiated (STARTTLS or implicit), or null in plain text. */
+  negotiatedTls(): NegotiatedTls | null {
+    const c = this.conn as unknown as { secure: boolean; _socket: TLSSocket | false | null };
+    if (!c.secure || !c._socket || typeof c._socket.getProtocol !== 'function') return null;
+    return { protocol: c._socket.getProtocol() ?? 'TLS', cipher: c._socket.getCipher()?.name ?? '', verified: c._socket.authorized };
   }
 
   /** Says QUIT and closes the session shortly after, answered or not. */

@@ -100,7 +100,8 @@ export class GuardedPool implements Transport {
       const message = job.mail.message;
       const envelope = message.getEnvelope();
       const sent = await conn.transact(envelope, message.createReadStream(), this.o.sendTimeoutMs);
-      info = { ...sent, envelope: { from: envelope.from, to: envelope.to }, messageId: message.messageId() };
+      // The TLS in use travels with the result: direct delivery records it per attempt.
+      info = { ...sent, envelope: { from: envelope.from, to: envelope.to }, messageId: message.messageId(), tls: conn.negotiatedTls() };
     } catch (raw) {
       const err = raw as SmtpFailure & NodemailerError;
       job.callback(err);

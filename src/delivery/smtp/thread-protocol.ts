@@ -34,7 +34,16 @@ export type FromSmtpThread =
   | { t: 'password?'; req: number; account: StoredAccount }
   | { t: 'dkim?'; req: number; domain: string }
   | { t: 'warn'; obj: object; msg: string }
+  | { t: 'info'; obj: object; msg: string }
   | { t: 'closed' };
+
+/** What the thread needs for direct delivery (workerData): the resolver, the address policy, test trust. */
+export interface DirectThreadConfig {
+  dnsServers: string[];
+  allowPrivateHosts: string[];
+  extraCa?: string[];
+  mtaStsPort?: number;
+}
 
 export const targetKey = (target: SendTarget) => `${target.account.id}@${target.account.version}/${target.server.id}@${target.server.version}`;
 

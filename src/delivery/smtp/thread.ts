@@ -6,12 +6,14 @@ import type { Logger } from '../../logger.js';
 import { startWorkerThread } from '../../worker-thread.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import type { SendTarget } from './transport.js';
-import { targetKey, toWire, type FromSmtpThread, type SendJob, type ToSmtpThread } from './thread-protocol.js';
+import { targetKey, toWire, type DirectThreadConfig, type FromSmtpThread, type SendJob, type ToSmtpThread } from './thread-protocol.js';
 
 export interface SmtpThreadDeps {
   password: (account: StoredAccount) => Promise<string | undefined>;
   dkim: (fromDomain: string) => Promise<DkimSigningOptions | undefined>;
   logger: Logger;
+  /** Direct servers' settings: the thread delivers their messages too (default: system resolver, no allow-list). */
+  direct?: DirectThreadConfig;
 }
 
 /**
@@ -93,7 +95,7 @@ export class SmtpThread {
   }
 
   private spawn(): Worker {
-    const worker = startWorkerThread(import.meta.url, './worker');
+    const worker = startWorkerThread(import.meta.url, './worker', { workerData: { direct: this.deps.direct ?? { dnsServers: [], allowPrivateHosts: [] } } });
     this.worker = worker;
     this.known = new Set();
     worker.on('message', (m: FromSmtpThread) => this.onMessage(worker, m));
@@ -125,6 +127,9 @@ export class SmtpThread {
         return;
       case 'warn':
         this.deps.logger.warn(m.obj, m.msg);
+        return;
+      case 'info':
+        this.deps.logger.info(m.obj, m.msg);
         return;
       case 'closed':
         return;

@@ -1,10 +1,13 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
+import { isDirect } from '../../core/senders/servers.js';
+import { directTransports } from '../direct/direct-setup.js';
 import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { cachedSigner } from '../dkim-signer.js';
 import { SmtpTransports, type SendTarget } from './transport.js';
-import { fromWire, type FromSmtpThread, type ToSmtpThread, type WireError } from './thread-protocol.js';
+import { fromWire, type DirectThreadConfig, type FromSmtpThread, type ToSmtpThread, type WireError } from './thread-protocol.js';
 
 /**
  * The SMTP thread (see thread.ts): runs the pooled transports, so building, signing and
@@ -33,12 +36,17 @@ function answer(req: number, value: unknown, error?: WireError): void {
   else w.resolve(value);
 }
 
+// The main thread reads the key from the store each time; the cache lives here.
+const dkim = cachedSigner((domain) => ask<DkimSigningOptions | undefined>((req) => ({ t: 'dkim?', req, domain })));
+const logger = { warn: (obj: object, msg: string) => post({ t: 'warn', obj, msg }), info: (obj: object, msg: string) => post({ t: 'info', obj, msg }) };
 const transports = new SmtpTransports({
   password: (account: StoredAccount) => ask<string | undefined>((req) => ({ t: 'password?', req, account })),
-  logger: { warn: (obj, msg) => post({ t: 'warn', obj, msg }) },
-  // The main thread reads the key from the store each time; the cache lives here.
-  dkim: cachedSigner((domain) => ask<DkimSigningOptions | undefined>((req) => ({ t: 'dkim?', req, domain }))),
+  logger,
+  dkim,
 });
+// Direct servers' messages: each recipient domain's exchanger, from this thread too.
+const directConfig = (workerData as { direct: DirectThreadConfig }).direct;
+const direct = directTransports({ ...directConfig, policy: compileNetworkPolicy(directConfig.allowPrivateHosts), logger, dkim });
 
 const targets = new Map<string, SendTarget>();
 let results: { id: number; report: AttemptReport }[] = [];
@@ -69,7 +77,7 @@ port.on('message', (m: ToSmtpThread) => {
           finished(job.id, { accepted: [], rejected: [], failure: { kind: 'protocol', code: null, enhancedCode: null, message: 'SMTP thread: unknown sending account version' } });
           continue;
         }
-        transports.send(target, job.out).then(
+        (isDirect(target.server.smtp) ? direct.send(target, job.out) : transports.send(target, job.out)).then(
           (report) => finished(job.id, report),
           (err: unknown) => finished(job.id, { accepted: [], rejected: [], failure: { kind: 'protocol', code: null, enhancedCode: null, message: String((err as Error)?.message ?? err) } }),
         );
@@ -79,7 +87,7 @@ port.on('message', (m: ToSmtpThread) => {
     case 'dkim':
       return answer(m.req, m.value, m.error);
     case 'close':
-      void transports.close().finally(() => post({ t: 'closed' }));
+      void Promise.all([transports.close(), direct.close()]).finally(() => post({ t: 'closed' }));
       return;
   }
 });

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { StoreCapabilities } from '../../core/ports.js';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
+import type { AttemptRoute } from '../../core/outbox/attempt-route.js';
 import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
 import { fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
@@ -128,6 +129,8 @@ function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
     response: r.response,
     possibleDuplicate: r.possible_duplicate,
     hint: r.hint,
+    // Only direct delivery records routes; a relay's attempt has none.
+    ...(r.routes ? { routes: fromJson<AttemptRoute[] | null>(r.routes, null) } : {}),
   };
 }
 
@@ -143,7 +146,7 @@ const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], c
 const LIST_COLUMNS = MESSAGE_COLUMNS.filter((c) => c !== 'raw_mime');
 const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
 const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
-const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate', 'hint'] as const;
+const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate', 'hint', 'routes'] as const;
 const insertMessage = queryTemplate<keyof MessagesTable>((db, slot) => db.insertInto('messages').values(slots(MESSAGE_COLUMNS, slot) as never));
 /**
  * A message's recipients go in with multi-row INSERTs of 64, 32 … 1 rows (13 recipients: 8 + 4
@@ -359,7 +362,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
       if (w.recipients.some((r) => r.status === 'rejected')) await countRejected(db, row({ id: w.messageId }));
       if (w.attempt) {
         const a = w.attempt;
-        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response, possible_duplicate: a.possibleDuplicate, hint: a.hint }));
+        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response, possible_duplicate: a.possibleDuplicate, hint: a.hint, routes: a.routes ? toJson(a.routes) : null }));
       }
       return true;
     },

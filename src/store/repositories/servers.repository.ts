@@ -10,7 +10,8 @@ function toServer(r: Selectable<ServersTable>): MailServer {
   return {
     id: r.id,
     name: r.name,
-    smtp: c.smtp,
+    // Rows from before direct delivery carry no mode: they are relays.
+    smtp: { mode: 'relay', ...c.smtp },
     imap: c.imap ?? null,
     retry: c.retry,
     rateLimit: c.rateLimit ?? null,

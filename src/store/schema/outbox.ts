@@ -97,6 +97,8 @@ export interface AttemptsTable {
   possible_duplicate: string | null;
   /** What to change, in plain words, for what stopped this attempt; null when none applies. */
   hint: string | null;
+  /** Direct delivery: JSON list of AttemptRoute (per domain: exchanger, address, TLS, reply); null for a relay. */
+  routes: JsonText | null;
 }
 
 export interface OutboxTables {

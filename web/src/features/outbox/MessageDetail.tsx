@@ -6,6 +6,7 @@ import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
 import { ConfirmButton, DataTable, Empty, ErrorBox, Notice, PageHeader, Spinner, StatusChip } from '../../ui/index.js';
 import { MessageStatus } from './MessageStatus.js';
+import { AttemptRoutes } from './AttemptRoutes.js';
 import { PossibleDuplicateBadge, PossibleDuplicateNotice } from './PossibleDuplicate.js';
 import { useSession } from '../access/session.js';
 import { MessageContent } from './MessageContent.js';
@@ -182,6 +183,7 @@ export function MessageDetail({ id }: { id: string }) {
                 </div>
                 {a.code || a.response ? <pre className="diag-reply">{smtpReply(a.code, a.enhancedCode, a.response)}</pre> : null}
                 {a.hint ? <p className="hint attempt-hint">{a.hint}</p> : null}
+                {a.routes?.length ? <AttemptRoutes routes={a.routes} /> : null}
               </li>
             ))}
           </ol>

@@ -5,11 +5,15 @@ import { ErrorBox, Field, FormActions } from '../../ui/index.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
 import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
 import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
+import { DIRECT_DEFAULTS, DirectFields, domainLines, type DirectValue } from './DirectFields.js';
 import { SecurityFields, type SecurityValue } from './SecurityFields.js';
 import { ServerRateLimits } from './ServerRateLimits.js';
 
 export interface ServerDraft {
   name: string;
+  /** relay: through one SMTP server; direct: to each recipient domain's exchanger. */
+  mode: 'relay' | 'direct';
+  direct: DirectValue;
   host: string;
   sec: SecurityValue;
   connectTimeoutSec: string;
@@ -19,9 +23,20 @@ export interface ServerDraft {
 
 export function draftFrom(s?: { name?: string; smtp?: Partial<SmtpSettings> }): ServerDraft {
   const smtp: Partial<SmtpSettings> = s?.smtp ?? {};
+  const direct = smtp.mode === 'direct';
   return {
     name: s?.name ?? '',
-    host: smtp.host ?? '',
+    mode: direct ? 'direct' : 'relay',
+    direct: direct
+      ? {
+          port: String(smtp.port ?? 25),
+          requireTls: smtp.requireTls ?? false,
+          requireTlsDomains: (smtp.direct?.requireTlsDomains ?? []).join('\n'),
+          maxConnectionsPerDomain: String(smtp.direct?.maxConnectionsPerDomain ?? 2),
+          perDomainPerMinute: smtp.direct?.perDomainPerMinute ? String(smtp.direct.perDomainPerMinute) : '',
+        }
+      : DIRECT_DEFAULTS,
+    host: direct ? '' : (smtp.host ?? ''),
     sec: {
       port: String(smtp.port ?? 587),
       security: smtp.security ?? 'starttls',
@@ -37,13 +52,30 @@ export function draftFrom(s?: { name?: string; smtp?: Partial<SmtpSettings> }): 
 }
 
 /** The smtp section exactly as the API takes it; fields that do not apply are left out. */
-export function smtpBody(d: ServerDraft): SmtpSettings {
+export function smtpBody(d: ServerDraft): Partial<SmtpSettings> {
+  if (d.mode === 'direct') {
+    const x = d.direct;
+    return {
+      mode: 'direct',
+      port: Number(x.port),
+      requireTls: x.requireTls,
+      connectTimeoutSec: Number(d.connectTimeoutSec),
+      sendTimeoutSec: Number(d.sendTimeoutSec),
+      maxConnections: Number(d.maxConnections),
+      direct: {
+        requireTlsDomains: x.requireTls ? [] : domainLines(x.requireTlsDomains),
+        maxConnectionsPerDomain: Number(x.maxConnectionsPerDomain),
+        perDomainPerMinute: x.perDomainPerMinute.trim() ? Number(x.perDomainPerMinute) : null,
+      },
+    };
+  }
   const { sec } = d;
   const tlsTrust: SmtpSettings['tlsTrust'] =
     sec.security === 'none' || sec.trustMode !== 'pinned'
       ? { mode: sec.security === 'none' ? 'system' : sec.trustMode }
       : { mode: 'pinned', ...(sec.fingerprint.trim() ? { fingerprint: sec.fingerprint.trim() } : {}), ...(sec.certificate.trim() ? { certificate: sec.certificate.trim() } : {}) };
   return {
+    mode: 'relay',
     host: d.host.trim(),
     port: Number(sec.port),
     security: sec.security,
@@ -114,10 +146,26 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
           <Field label="Name" id={`${id}-name`} hint="For you: e.g. “Company Microsoft 365”.">
             <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} />
           </Field>
-          <Field label="SMTP host" id={`${id}-host`}>
-            <input id={`${id}-host`} required maxLength={253} value={d.host} onChange={(e) => set({ host: e.target.value })} placeholder="smtp.example.com" spellCheck={false} autoCapitalize="off" />
+          <Field label="Delivery" id={`${id}-mode`} hint={d.mode === 'direct' ? 'No relay: Mailroom looks up each recipient domain\'s mail exchanger (MX) and delivers to it.' : 'Every message goes to one SMTP server (your provider or your own relay).'}>
+            <select
+              id={`${id}-mode`}
+              value={d.mode}
+              onChange={(e) => set({ mode: e.target.value as ServerDraft['mode'], ...(e.target.value === 'direct' && d.maxConnections === '5' ? { maxConnections: '20' } : {}) })}
+            >
+              <option value="relay">Through an SMTP relay</option>
+              <option value="direct">Direct to each domain's MX</option>
+            </select>
           </Field>
-          <SecurityFields idPrefix={id} value={d.sec} onChange={(sec) => set({ sec })} />
+          {d.mode === 'direct' ? (
+            <DirectFields idPrefix={id} value={d.direct} onChange={(direct) => set({ direct })} />
+          ) : (
+            <>
+              <Field label="SMTP host" id={`${id}-host`}>
+                <input id={`${id}-host`} required maxLength={253} value={d.host} onChange={(e) => set({ host: e.target.value })} placeholder="smtp.example.com" spellCheck={false} autoCapitalize="off" />
+              </Field>
+              <SecurityFields idPrefix={id} value={d.sec} onChange={(sec) => set({ sec })} />
+            </>
+          )}
           <details className="field-wide">
             <summary>Timeouts and connections</summary>
             <div className="form-grid">
@@ -127,7 +175,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
               <Field label="Send timeout (s)" id={`${id}-st`} hint="1–300 seconds">
                 <input id={`${id}-st`} type="number" min={1} max={300} value={d.sendTimeoutSec} onChange={(e) => set({ sendTimeoutSec: e.target.value })} />
               </Field>
-              <Field label="Pooled connections" id={`${id}-mc`}>
+              <Field label={d.mode === 'direct' ? 'Connections in all' : 'Pooled connections'} id={`${id}-mc`}>
                 <input id={`${id}-mc`} type="number" min={1} max={100} value={d.maxConnections} onChange={(e) => set({ maxConnections: e.target.value })} />
               </Field>
             </div>
@@ -138,7 +186,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
       </fieldset>
       <ErrorBox error={save.error} title="Not saved" />
       <FormActions submit={readOnly ? undefined : { label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />
-      {!readOnly ? (
+      {!readOnly && d.mode === 'relay' ? (
         <section className="subsection" aria-label="Test these settings">
           <h3>Test these settings</h3>
           <p className="muted small">Runs DNS, TCP, TLS, EHLO and, with a login, AUTH against the values above — saved or not.</p>

@@ -53,17 +53,22 @@ export function Servers() {
             { header: 'Name', cell: (s) => <Link to={`/servers/${s.id}`}>{s.name}</Link> },
             {
               header: 'Host',
-              cell: (s) => (
-                <code>
-                  {s.smtp.host}:{s.smtp.port}
-                </code>
-              ),
+              cell: (s) =>
+                s.smtp.mode === 'direct' ? (
+                  <>
+                    <Badge kind="info" title="No relay: each recipient domain's mail exchanger (MX)">direct</Badge> <code>MX:{s.smtp.port}</code>
+                  </>
+                ) : (
+                  <code>
+                    {s.smtp.host}:{s.smtp.port}
+                  </code>
+                ),
             },
             {
               header: 'Encryption',
               cell: (s) => (
                 <>
-                  {SECURITY_LABEL[s.smtp.security]}
+                  {s.smtp.mode === 'direct' ? (s.smtp.requireTls ? 'TLS required' : 'STARTTLS when offered') : SECURITY_LABEL[s.smtp.security]}
                   {s.smtp.tlsTrust.mode === 'any' ? (
                     <Badge kind="bad" title="Certificates are not checked">
                       trusts any certificate

@@ -1,0 +1,229 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import { rootCertificates } from 'node:tls';
+import { groupByDomain } from '../../core/direct/destinations.js';
+import { DomainPacing } from '../../core/direct/domain-pacing.js';
+import { mxAllowedByPolicy } from '../../core/direct/mta-sts.js';
+import type { AttemptRoute, NegotiatedTls } from '../../core/outbox/attempt-route.js';
+import type { AttemptReport } from '../../core/outbox/retry-policy.js';
+import { checkExchanger, type NetworkPolicy } from '../../core/probes/network-policy.js';
+import { DEFAULT_DIRECT_POLICY, type SmtpSettings } from '../../core/senders/servers.js';
+import type { DkimSigner } from '../dkim-signer.js';
+import type { OutgoingMessage } from '../outgoing.js';
+import { buildMailOptions } from '../smtp/mail-options.js';
+import { GuardedPool } from '../smtp/pool.js';
+import { reportFromError, reportFromInfo } from '../smtp/smtp-errors.js';
+import type { SendTarget } from '../smtp/transport.js';
+import { decided, mergeDomainResults, type DomainResult } from './domain-report.js';
+import type { ExchangerLookup } from './exchanger-lookup.js';
+import type { MtaStsSource } from './mta-sts-source.js';
+import { Slots } from './slots.js';
+
+export interface DirectLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface DirectDeps {
+  lookup: ExchangerLookup;
+  /** Which exchanger addresses may be connected to (public ones, and the allow-list). */
+  policy: NetworkPolicy;
+  logger: DirectLogger;
+  dkim?: DkimSigner;
+  /** MTA-STS policies of recipient domains; absent: none are looked up. */
+  mtaSts?: MtaStsSource;
+  /** Extra trust anchors (PEM) beside the system CAs, for exchangers whose TLS is verified. */
+  extraCa?: string[];
+  now?: () => number;
+}
+
+type TlsPolicy = AttemptRoute['tlsPolicy'];
+
+interface Exchanger {
+  host: string;
+  address: string;
+  port: number;
+  tlsPolicy: TlsPolicy;
+}
+
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/;
+
+/** A failure that says nothing about the message, only about this exchanger: try the next one. */
+function exchangerUnusable(report: AttemptReport): boolean {
+  const f = report.failure;
+  if (!f || report.accepted.length || report.rejected.length || report.possibleDuplicate) return false;
+  return f.kind === 'network' || f.kind === 'timeout' || f.kind === 'tls' || f.code === 421;
+}
+
+/**
+ * Direct delivery: Mailroom's own SMTP client delivers each recipient domain's part of a message
+ * to that domain's exchanger (MX, else A/AAAA), one transaction per domain, through the same
+ * guarded pooled connections (and MIME, DKIM, reply guard) as a relay. Each exchanger address has
+ * its own pool, so a busy destination reuses its connections; slots bound the connections per
+ * domain and in all. Exchangers are tried in preference order until one answers; a refused
+ * connection, a timeout or a failed TLS handshake passes to the next.
+ */
+export class DirectTransports {
+  private pools = new Map<string, Transporter>();
+  private readonly pacing: DomainPacing;
+  private readonly slots: Slots;
+  private maxTotal = 20;
+
+  constructor(private readonly deps: DirectDeps) {
+    this.pacing = new DomainPacing(deps.now ?? Date.now);
+    this.slots = new Slots(() => this.maxTotal);
+  }
+
+  async send(target: SendTarget, out: OutgoingMessage): Promise<AttemptReport> {
+    const smtp = target.server.smtp;
+    this.maxTotal = smtp.maxConnections;
+    const groups = groupByDomain(out.recipients);
+    const dkim = await this.deps.dkim?.(out.message.from.address.split('@').pop() ?? '');
+    const results = await Promise.all(groups.map((g) => this.sendDomain(smtp, out, g.domain, g.recipients, dkim)));
+    const byRoute = new Map(results.map((r, i) => [r, groups[i].recipients]));
+    return mergeDomainResults(results, (r) => byRoute.get(r) ?? []);
+  }
+
+  private async sendDomain(smtp: SmtpSettings, out: OutgoingMessage, domain: string, recipients: string[], dkim: Parameters<typeof buildMailOptions>[1]): Promise<DomainResult> {
+    const direct = smtp.direct ?? DEFAULT_DIRECT_POLICY;
+    const route: AttemptRoute = { domain, recipients, exchanger: null, address: null, port: smtp.port, tls: null, tlsPolicy: 'opportunistic', response: null, skipped: [] };
+    const done = (report: AttemptReport, response: string | null): DomainResult => {
+      route.response = response;
+      const deferred = report.accepted.length === 0 && (report.failure ? true : report.rejected.some((r) => r.permanent === false || (r.code !== null && r.code < 500)));
+      this.pacing.record(domain, deferred);
+      return { report, route };
+    };
+    const pace = this.pacing.take(domain, direct.perDomainPerMinute);
+    if (!pace.allowed) return { report: decided(recipients, false, pace.reason ?? 'held back'), route: { ...route, response: pace.reason ?? null } };
+
+    const dest = await this.deps.lookup.destination(domain);
+    if (!dest.ok) return done(decided(recipients, dest.permanent, dest.reason), dest.reason);
+    if (dest.value.kind === 'null-mx') {
+      const why = `${domain} publishes a null MX (RFC 7505): it accepts no mail`;
+      return done(decided(recipients, true, why), why);
+    }
+    let tlsPolicy: TlsPolicy = smtp.requireTls || direct.requireTlsDomains.includes(domain) ? 'required' : 'opportunistic';
+    const sts = await this.deps.mtaSts?.policyFor(domain);
+    if (sts && !sts.ok) return done(decided(recipients, false, sts.reason), sts.reason);
+    const enforced = sts?.ok && sts.value?.mode === 'enforce' ? sts.value : undefined;
+    if (enforced) tlsPolicy = 'mta-sts';
+    route.tlsPolicy = tlsPolicy;
+
+    let refused = 0;
+    let tried = 0;
+    let last: AttemptReport | undefined;
+    for (const host of dest.value.hosts) {
+      // The name is the domain's to choose: one that is not a plain host name goes nowhere (not into TLS, not into the log as is).
+      if (!HOST_NAME.test(host)) {
+        route.skipped.push(`an exchanger whose name is not a valid host name (${JSON.stringify(host.slice(0, 100))})`);
+        continue;
+      }
+      if (enforced && !mxAllowedByPolicy(enforced, host)) {
+        route.skipped.push(`${host}: not named by ${domain}'s MTA-STS policy (mx: ${enforced.mx.join(', ')})`);
+        continue;
+      }
+      const addresses = await this.deps.lookup.addresses(host);
+      if (!addresses.ok) {
+        route.skipped.push(`${host}: ${addresses.reason}`);
+        continue;
+      }
+      for (const address of addresses.value) {
+        const verdict = checkExchanger(this.deps.policy, address);
+        if (!verdict.allowed) {
+          refused++;
+          route.skipped.push(`${host} (${address}): a ${verdict.class} address; direct delivery connects to public addresses only unless MAILROOM_ALLOW_PRIVATE_HOSTS lists it`);
+          this.deps.logger.warn({ domain, exchanger: host, address, class: verdict.class }, 'direct delivery refused an exchanger address (network policy)');
+          continue;
+        }
+        tried++;
+        const release = await this.slots.take(domain, direct.maxConnectionsPerDomain);
+        let result: { report: AttemptReport; tls: NegotiatedTls | null };
+        try {
+          result = await this.transact({ host, address, port: smtp.port, tlsPolicy }, smtp, out, recipients, dkim);
+        } finally {
+          release();
+        }
+        const { report, tls } = result;
+        if (exchangerUnusable(report)) {
+          route.skipped.push(`${host} (${address}): ${report.failure?.message ?? 'unusable'}`);
+          last = report;
+          continue;
+        }
+        Object.assign(route, { exchanger: host, address, tls });
+        this.deps.logger.info(
+          { domain, exchanger: host, address, port: smtp.port, tls: tls ? `${tls.protocol} ${tls.cipher}${tls.verified ? ' verified' : ' unverified'}` : 'none', tlsPolicy, messageId: out.message.id },
+          'direct delivery transaction',
+        );
+        return done(report, report.failure?.message ?? report.response ?? report.rejected[0]?.response ?? null);
+      }
+    }
+    if (tried === 0 && refused > 0) {
+      const why = `every exchanger of ${domain} resolves to an address direct delivery may not reach (${route.skipped.join('; ')})`;
+      return done(decided(recipients, true, why), why);
+    }
+    if (last) return done(last, route.skipped.join('; '));
+    const why = `no exchanger of ${domain} could be reached: ${route.skipped.join('; ') || 'none listed'}`;
+    return done(decided(recipients, false, why), why);
+  }
+
+  private async transact(x: Exchanger, smtp: SmtpSettings, out: OutgoingMessage, recipients: string[], dkim: Parameters<typeof buildMailOptions>[1]): Promise<{ report: AttemptReport; tls: NegotiatedTls | null }> {
+    const pool = this.pool(x, smtp);
+    try {
+      const info = (await pool.sendMail(buildMailOptions({ message: out.message, recipients }, dkim))) as { tls?: NegotiatedTls | null };
+      return { report: reportFromInfo(info as never), tls: info.tls ?? null };
+    } catch (err) {
+      const hint = x.tlsPolicy === 'opportunistic' ? undefined : `TLS is required for this domain (${x.tlsPolicy === 'mta-sts' ? 'its MTA-STS policy enforces it' : 'the server\'s policy'}) and ${x.host} did not provide it with a valid certificate`;
+      return { report: reportFromError(err, hint, { host: x.host, port: x.port, security: 'starttls' }), tls: null };
+    }
+  }
+
+  /** One pool per exchanger address, port and TLS rule (connections are reused across messages). */
+  private pool(x: Exchanger, smtp: SmtpSettings): Transporter {
+    const verify = x.tlsPolicy !== 'opportunistic';
+    const perDomain = (smtp.direct ?? DEFAULT_DIRECT_POLICY).maxConnectionsPerDomain;
+    const key = `${x.address}|${x.port}|${x.host}|${verify}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}|${perDomain}`;
+    let pool = this.pools.get(key);
+    if (pool) return pool;
+    const connectMs = smtp.connectTimeoutSec * 1000;
+    const sendMs = smtp.sendTimeoutSec * 1000;
+    const guarded = new GuardedPool({
+      connection: {
+        host: x.address,
+        port: x.port,
+        secure: false,
+        // Opportunistic: STARTTLS whenever offered, any certificate (RFC 7435); a failed upgrade goes on in plain text.
+        // Required (admin policy or MTA-STS enforce): STARTTLS with a certificate valid for the exchanger's name, or no session.
+        requireTLS: verify,
+        opportunisticTLS: !verify,
+        servername: x.host,
+        connectionTimeout: connectMs,
+        greetingTimeout: connectMs,
+        socketTimeout: Math.max(connectMs, sendMs) + 120_000,
+        tls: {
+          servername: x.host,
+          rejectUnauthorized: verify,
+          ...(verify ? { minVersion: 'TLSv1.2' as const } : {}),
+          ...(this.deps.extraCa?.length ? { ca: [...rootCertificates, ...this.deps.extraCa] } : {}),
+        },
+        logger: false,
+        debug: false,
+      },
+      maxConnections: perDomain,
+      connectTimeoutMs: connectMs,
+      sendTimeoutMs: sendMs,
+    });
+    pool = nodemailer.createTransport(guarded, { disableFileAccess: true, disableUrlAccess: true });
+    if (this.pools.size >= 5_000) void this.closeAll();
+    this.pools.set(key, pool);
+    return pool;
+  }
+
+  private async closeAll(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    for (const p of all) p.close();
+  }
+
+  close(): Promise<void> {
+    return this.closeAll();
+  }
+}

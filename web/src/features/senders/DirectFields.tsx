@@ -1,0 +1,64 @@
+import { Link } from '../../router.js';
+import { Field, Notice } from '../../ui/index.js';
+
+/** The form's view of a direct server: port, TLS rules and per-domain limits, as text inputs. */
+export interface DirectValue {
+  port: string;
+  requireTls: boolean;
+  /** One domain per line. */
+  requireTlsDomains: string;
+  maxConnectionsPerDomain: string;
+  perDomainPerMinute: string;
+}
+
+export const DIRECT_DEFAULTS: DirectValue = { port: '25', requireTls: false, requireTlsDomains: '', maxConnectionsPerDomain: '2', perDomainPerMinute: '' };
+
+export function domainLines(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+/**
+ * A direct server has no host and no login: Mailroom looks up each recipient domain's mail
+ * exchanger. What matters then is said up front: receivers judge this machine by its own
+ * address (SPF, reverse DNS) and by DKIM, and port 25 must be reachable outbound.
+ */
+export function DirectFields({ value, onChange, idPrefix }: { value: DirectValue; onChange: (v: DirectValue) => void; idPrefix: string }) {
+  const set = (patch: Partial<DirectValue>) => onChange({ ...value, ...patch });
+  return (
+    <>
+      <div className="field-wide">
+        <Notice kind="warning">
+          <strong>Direct delivery sends from this machine's own address.</strong> Receivers will check it: publish an SPF record that covers this machine's public address, sign with{' '}
+          <Link to="/domains">DKIM</Link> for every sender domain (check them under Domains), give the address a reverse DNS name, and make sure outbound port 25 is open (many clouds and home
+          connections block it). Without these, most mailbox providers file the mail as spam or refuse it.
+        </Notice>
+      </div>
+      <Field label="Port" id={`${idPrefix}-dport`} hint="25 for every exchanger; change it only where the network redirects port 25.">
+        <input id={`${idPrefix}-dport`} type="number" min={1} max={65535} required value={value.port} onChange={(e) => set({ port: e.target.value })} />
+      </Field>
+      <Field label="Connections per domain" id={`${idPrefix}-dconn`} hint="1–50 at once to one recipient domain (big providers throttle senders that open many).">
+        <input id={`${idPrefix}-dconn`} type="number" min={1} max={50} required value={value.maxConnectionsPerDomain} onChange={(e) => set({ maxConnectionsPerDomain: e.target.value })} />
+      </Field>
+      <Field label="Messages per minute per domain" id={`${idPrefix}-drate`} hint="Empty for no limit. Over it, a domain's recipients wait for the next attempt.">
+        <input id={`${idPrefix}-drate`} type="number" min={1} max={100000} value={value.perDomainPerMinute} onChange={(e) => set({ perDomainPerMinute: e.target.value })} />
+      </Field>
+      <div className="field checkbox-field field-wide">
+        <label>
+          <input type="checkbox" checked={value.requireTls} onChange={(e) => set({ requireTls: e.target.checked })} /> Require TLS with a valid certificate for every domain
+        </label>
+        <small className="hint">
+          Off: STARTTLS whenever the exchanger offers it (any certificate), plain text otherwise, as mail servers do; domains that publish an MTA-STS policy in enforce mode get verified TLS or
+          nothing either way.
+        </small>
+      </div>
+      {!value.requireTls ? (
+        <Field label="Domains that require TLS" id={`${idPrefix}-ddomains`} hint="One per line: mail to these domains goes only over STARTTLS with a certificate valid for the exchanger's name.">
+          <textarea id={`${idPrefix}-ddomains`} rows={3} value={value.requireTlsDomains} onChange={(e) => set({ requireTlsDomains: e.target.value })} placeholder="partner.example" spellCheck={false} autoCapitalize="off" />
+        </Field>
+      ) : null}
+    </>
+  );
+}
