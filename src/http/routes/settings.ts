@@ -19,6 +19,17 @@ const settingsBody = {
       properties: { name: { type: 'string', maxLength: 100 }, logoUrl: { type: ['string', 'null'], maxLength: 2000 }, color: { type: 'string', maxLength: 7 }, footer: { type: ['string', 'null'], maxLength: 2000 } },
     },
     defaultLocale: { type: 'string', maxLength: 35, description: 'tried before "en" when a template lacks the locale asked for' },
+    contactAutoReply: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'the answer to contact.submitted events; {name} and {subject} are filled in as plain text; fields left out keep their value',
+      properties: {
+        enabled: { type: 'boolean' },
+        accountId: { type: ['string', 'null'], maxLength: 40, description: 'send from this account; null: the contact_autoreply purpose decides' },
+        subject: { type: 'string', maxLength: 200 },
+        body: { type: 'string', maxLength: 20000, description: 'plain text' },
+      },
+    },
     mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },
   },
 } as const;
