@@ -1,4 +1,4 @@
-import type { Mailbox } from '../kernel/addresses.js';
+import type { NotifyEvent } from './events.js';
 import type { Rule } from './rules.js';
 
 export interface RuleRepository {
@@ -19,14 +19,9 @@ export interface EventMatch {
   skipped?: { code: string; message: string };
 }
 
-export interface StoredEvent {
-  id: string;
-  type: string;
-  occurredAt: number;
+/** An event as stored: as raised, with who raised it, when, and what the rules made of it. */
+export interface StoredEvent extends NotifyEvent {
   receivedAt: number;
-  data: Record<string, unknown>;
-  recipients: Record<string, Mailbox[]>;
-  locale: string | null;
   createdBy: string | null;
   matches: EventMatch[];
   messageCount: number;
