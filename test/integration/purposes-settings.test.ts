@@ -77,6 +77,7 @@ await describeEachDialect('purposes and settings API', (dialect) => {
       branding: { value: { name: 'Mailroom', logoUrl: null, color: '#2563eb', footer: '' }, source: 'default', locked: false },
       defaultLocale: { value: 'en', source: 'default', locked: false },
       contactAutoReply: { value: expect.objectContaining({ enabled: false, accountId: null }), source: 'default', locked: false },
+      reports: { value: expect.objectContaining({ enabled: false, useDefault: true }), source: 'default', locked: false },
     });
     for (const [body, code] of [
       [{ globalCc: ['not an address'] }, 'MAILROOM_E_INVALID_ADDRESS'],

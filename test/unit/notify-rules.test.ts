@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { boundedTest, compilePattern, INPUT_MAX_CHARS, MATCH_DEADLINE_MS } from '../../src/core/notify/bounded-regex.js';
 import { meets, parseConditions, valueAt } from '../../src/core/notify/conditions.js';
-import { automatedSender, fillPlaceholders } from '../../src/core/notify/contact-auto-reply.js';
+import { fillPlaceholders } from '../../src/core/notify/builtin-mail.js';
+import { automatedSender } from '../../src/core/notify/contact-auto-reply.js';
 import { eventPattern, typeMatches } from '../../src/core/notify/event-types.js';
 import { conditionView, parseEvent } from '../../src/core/notify/events.js';
 import { ruleRecipients } from '../../src/core/notify/recipients.js';

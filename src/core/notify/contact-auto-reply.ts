@@ -1,7 +1,6 @@
 import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
-import { invalid } from '../kernel/errors.js';
-import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
-import { bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { bool, doc, onlyKeys, optStr } from '../kernel/validate.js';
+import { fillPlaceholders, subjectAndBody, textOf, type BuiltinPlan } from './builtin-mail.js';
 import type { NotifyEvent } from './events.js';
 
 /**
@@ -24,7 +23,6 @@ export const AUTO_REPLY_RULE_ID = 'contact-auto-reply';
 export const AUTO_REPLY_PURPOSE = 'contact_autoreply';
 /** One answer per address and this window. */
 export const AUTO_REPLY_WINDOW_MS = 24 * 3600 * 1000;
-const PLACEHOLDER_VALUE_MAX = 200;
 
 export const DEFAULT_CONTACT_AUTO_REPLY: Readonly<ContactAutoReplySettings> = Object.freeze({
   enabled: false,
@@ -36,30 +34,13 @@ export const DEFAULT_CONTACT_AUTO_REPLY: Readonly<ContactAutoReplySettings> = Ob
 export function parseContactAutoReply(v: unknown, prev: ContactAutoReplySettings = DEFAULT_CONTACT_AUTO_REPLY): ContactAutoReplySettings {
   const d = doc('contactAutoReply', v);
   onlyKeys('contactAutoReply', d, ['enabled', 'accountId', 'subject', 'body']);
-  const subject = d.subject === undefined ? prev.subject : str('contactAutoReply.subject', d.subject, { max: 200 });
-  if (hasHeaderUnsafeChars(subject)) throw invalid('contactAutoReply.subject', 'must be one line (no line breaks or NUL characters)');
-  const body = d.body === undefined ? prev.body : str('contactAutoReply.body', d.body, { max: 20_000 });
-  if (body.includes('\0')) throw invalid('contactAutoReply.body', 'must not contain NUL characters');
+  const { subject, body } = subjectAndBody('contactAutoReply', d, prev);
   return {
     enabled: d.enabled === undefined ? prev.enabled : bool('contactAutoReply.enabled', d.enabled),
     accountId: d.accountId === undefined ? prev.accountId : (optStr('contactAutoReply.accountId', d.accountId, { max: 40 }) ?? null),
     subject,
     body,
   };
-}
-
-/**
- * `{name}` and `{subject}` replaced by the sender's text, literally (nothing in it is read as
- * a placeholder or template code). In a header line, line breaks, NUL and other control
- * characters become spaces.
- */
-export function fillPlaceholders(text: string, values: { name: string; subject: string }, opts: { headerLine: boolean }): string {
-  const clean = (s: string) => {
-    const cut = s.slice(0, PLACEHOLDER_VALUE_MAX).replace(/\0/g, '');
-    // eslint-disable-next-line no-control-regex
-    return opts.headerLine ? cut.replace(/[\x00-\x1f\x7f]+/g, ' ').trim() : cut;
-  };
-  return text.replace(/\{(name|subject)\}/g, (_m, k: 'name' | 'subject') => clean(values[k]));
 }
 
 /** Local parts that are machines, never people (RFC 3834 section 2 and common practice). */
@@ -79,13 +60,8 @@ export function automatedSender(data: Record<string, unknown>, sender: Mailbox |
   return undefined;
 }
 
-export type AutoReplyPlan =
-  | { kind: 'none' }
-  | { kind: 'skip'; code: string; message: string }
-  | { kind: 'reply'; to: Mailbox; subject: string; text: string; accountId: string | null };
-
 /** What the auto-reply makes of an event: nothing (not a contact event, switched off), a reason not to answer, or the answer. */
-export function planAutoReply(settings: ContactAutoReplySettings, event: NotifyEvent): AutoReplyPlan {
+export function planAutoReply(settings: ContactAutoReplySettings, event: NotifyEvent): BuiltinPlan {
   if (!settings.enabled || event.type !== CONTACT_EVENT) return { kind: 'none' };
   const raw = event.data.email;
   let sender: Mailbox | undefined;
@@ -98,13 +74,21 @@ export function planAutoReply(settings: ContactAutoReplySettings, event: NotifyE
   }
   const automated = automatedSender(event.data, sender);
   if (automated) return { kind: 'skip', code: 'automated_sender', message: `${automated}; auto-replies never answer machines` };
-  const values = { name: typeof event.data.name === 'string' ? event.data.name : '', subject: typeof event.data.subject === 'string' ? event.data.subject : '' };
+  const values = { name: textOf(event.data.name), subject: textOf(event.data.subject) };
   return {
-    kind: 'reply',
-    // The address only: the sender's name never reaches a header we write.
-    to: { address: sender!.address, local: sender!.local, domain: sender!.domain },
-    subject: fillPlaceholders(settings.subject, values, { headerLine: true }),
-    text: fillPlaceholders(settings.body, values, { headerLine: false }),
-    accountId: settings.accountId,
+    kind: 'send',
+    mail: {
+      // The address only: the sender's name never reaches a header we write.
+      to: [{ address: sender!.address, local: sender!.local, domain: sender!.domain }],
+      subject: fillPlaceholders(settings.subject, values, { headerLine: true }),
+      text: fillPlaceholders(settings.body, values, { headerLine: false }),
+      purpose: AUTO_REPLY_PURPOSE,
+      accountId: settings.accountId,
+      serverId: null,
+      // RFC 3834: an automatic answer says so, and other auto-responders do not answer it.
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      adminChoseAccount: true,
+      claim: sender!.address.toLowerCase(),
+    },
   };
 }

@@ -5,8 +5,10 @@ import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
 import { acceptedEvent, composeOutbound, prepareSubmission, type Outbound } from '../outbox/messages.service.js';
 import type { Repositories } from '../ports.js';
-import { readContactAutoReply } from '../routing/settings.js';
-import { AUTO_REPLY_PURPOSE, AUTO_REPLY_RULE_ID, AUTO_REPLY_WINDOW_MS, planAutoReply } from './contact-auto-reply.js';
+import { readContactAutoReply, readReportMail } from '../routing/settings.js';
+import type { BuiltinPlan } from './builtin-mail.js';
+import { AUTO_REPLY_RULE_ID, AUTO_REPLY_WINDOW_MS, planAutoReply } from './contact-auto-reply.js';
+import { planReportMail, REPORT_RULE_ID } from './report-mail.js';
 import { eventType } from './event-types.js';
 import { conditionView, parseEvent, type NotifyEvent } from './events.js';
 import type { EventMatch, StoredEvent } from './ports.js';
@@ -24,6 +26,7 @@ interface PlannedMatch {
 }
 
 const AUTO_REPLY_NAME = 'Contact auto-reply (built in)';
+const REPORT_NAME = 'Report mail (built in)';
 
 /** What a template sees: the event's data at the top, `event` and `recipient` beside it (Mailroom's names win). */
 function templateScope(event: NotifyEvent, r: Recipient): Record<string, unknown> {
@@ -69,34 +72,39 @@ async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEve
   }
 }
 
-async function planAuto(ctx: CoreContext, principal: Principal, event: NotifyEvent): Promise<PlannedMatch | undefined> {
-  const plan = planAutoReply(await readContactAutoReply(ctx.store.repos), event);
-  const base = { ruleId: AUTO_REPLY_RULE_ID, ruleName: AUTO_REPLY_NAME };
+/** A built-in rule's plan turned into messages (one per person), or the reason it sends none. */
+async function planBuiltin(ctx: CoreContext, principal: Principal, base: { ruleId: string; ruleName: string }, plan: BuiltinPlan): Promise<PlannedMatch | undefined> {
   if (plan.kind === 'none') return undefined;
   if (plan.kind === 'skip') return { ...base, out: [], skipped: { code: plan.code, message: plan.message } };
+  const m = plan.mail;
+  const routing = m.adminChoseAccount && (m.accountId || m.serverId) ? { ...principal, allowOverride: true } : principal;
   try {
-    const sub = await prepareSubmission(ctx, {
-      to: [plan.to.address],
-      subject: plan.subject,
-      text: plan.text,
-      purpose: AUTO_REPLY_PURPOSE,
-      accountId: plan.accountId ?? undefined,
-      // RFC 3834: an automatic answer says so, and other auto-responders do not answer it.
-      headers: { 'Auto-Submitted': 'auto-replied' },
-    });
-    const routing = plan.accountId ? { ...principal, allowOverride: true } : principal;
-    return { ...base, out: [await composeOutbound(ctx, routing, sub, { source: 'notify' })], claim: plan.to.address.toLowerCase() };
+    const out: Outbound[] = [];
+    for (const to of m.to) {
+      const sub = await prepareSubmission(ctx, { to: [to.address], subject: m.subject, text: m.text, purpose: m.purpose, accountId: m.accountId ?? undefined, serverId: m.serverId ?? undefined, headers: m.headers });
+      out.push(await composeOutbound(ctx, routing, { ...sub, to: [to] }, { source: 'notify' }));
+    }
+    return { ...base, out, ...(m.claim ? { claim: m.claim } : {}) };
   } catch (err) {
     return { ...base, out: [], skipped: skippedBy(err) };
   }
 }
 
+/** The built-in rules (contact auto-reply, report mail) that apply to this event. */
+async function planBuiltins(ctx: CoreContext, principal: Principal, event: NotifyEvent): Promise<PlannedMatch[]> {
+  const repos = ctx.store.repos;
+  const [contact, reports] = await Promise.all([readContactAutoReply(repos), readReportMail(repos)]);
+  const planned = [
+    await planBuiltin(ctx, principal, { ruleId: AUTO_REPLY_RULE_ID, ruleName: AUTO_REPLY_NAME }, planAutoReply(contact, event)),
+    await planBuiltin(ctx, principal, { ruleId: REPORT_RULE_ID, ruleName: REPORT_NAME }, planReportMail(reports, event)),
+  ];
+  return planned.filter((p): p is PlannedMatch => p !== undefined);
+}
+
 /** Judges the rules and plans every message, storing nothing. */
 async function plan(ctx: CoreContext, principal: Principal, event: NotifyEvent, rules: Rule[]): Promise<{ verdicts: RuleVerdict[]; planned: PlannedMatch[] }> {
   const verdicts = judge(rules, event.type, conditionView(event));
-  const planned: PlannedMatch[] = [];
-  const auto = await planAuto(ctx, principal, event);
-  if (auto) planned.push(auto);
+  const planned = await planBuiltins(ctx, principal, event);
   for (const v of verdicts) if (v.matched) planned.push(await planRule(ctx, principal, event, v.rule));
   return { verdicts, planned };
 }
@@ -184,11 +192,11 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
     rules = await ctx.store.repos.rules.list();
   }
   const { verdicts, planned } = await plan(ctx, principal, event, rules);
-  const auto = planned.find((p) => p.ruleId === AUTO_REPLY_RULE_ID);
+  const builtins = planned.filter((p) => p.ruleId === AUTO_REPLY_RULE_ID || p.ruleId === REPORT_RULE_ID);
   return {
     event: { id: event.id, type: event.type },
     rules: [
-      ...(auto ? [{ ruleId: auto.ruleId, ruleName: auto.ruleName, matched: true }] : []),
+      ...builtins.map((b) => ({ ruleId: b.ruleId, ruleName: b.ruleName, matched: true })),
       ...verdicts.map((v) => ({ ruleId: v.rule.id, ruleName: v.rule.name, matched: v.matched, ...(v.reason ? { reason: v.reason } : {}) })),
     ],
     messages: planned.flatMap((p) =>

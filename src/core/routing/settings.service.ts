@@ -4,7 +4,8 @@ import type { MailDriver } from '../senders/deploy-vars.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { Branding } from '../templates/branding.js';
 import type { ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
-import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, readContactAutoReply, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
+import type { ReportMailSettings } from '../notify/report-mail.js';
+import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, readContactAutoReply, readReportMail, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
 
 export type SettingSource = 'env' | 'database' | 'default';
 
@@ -27,6 +28,7 @@ export interface SettingsView {
   branding: SettingView<Branding>;
   defaultLocale: SettingView<string>;
   contactAutoReply: SettingView<ContactAutoReplySettings>;
+  reports: SettingView<ReportMailSettings>;
 }
 
 /** What the wiring knows about the environment and hands to the settings view. */
@@ -63,6 +65,7 @@ export async function getSettings(ctx: CoreContext, facts: DeployFacts): Promise
     branding: view('branding'),
     defaultLocale: view('defaultLocale'),
     contactAutoReply: view('contactAutoReply'),
+    reports: view('reports'),
   };
 }
 
@@ -71,9 +74,15 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
     throw new MailroomError(ErrorCodes.LOCKED, 'mailDriver is set at deploy time with MAILROOM_MAIL_DRIVER and cannot be changed through the API', { field: 'mailDriver' });
   }
   await ctx.store.transaction(async (repos) => {
-    const patch = normalizeSettingsPatch(input, { contactAutoReply: await readContactAutoReply(repos) });
-    for (const [field, id] of [['contactAutoReply.accountId', patch.contactAutoReply?.accountId]] as const) {
+    const patch = normalizeSettingsPatch(input, { contactAutoReply: await readContactAutoReply(repos), reports: await readReportMail(repos) });
+    for (const [field, id] of [['contactAutoReply.accountId', patch.contactAutoReply?.accountId], ['reports.accountId', patch.reports?.accountId]] as const) {
       if (id && !(await repos.accounts.get(id))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: account ${id} does not exist`, { field });
+    }
+    const reportServer = patch.reports?.serverId;
+    if (reportServer) {
+      if (!(await repos.servers.get(reportServer))) throw new MailroomError(ErrorCodes.VALIDATION, `reports.serverId: server ${reportServer} does not exist`, { field: 'reports.serverId' });
+      const account = patch.reports?.accountId ? await repos.accounts.get(patch.reports.accountId) : undefined;
+      if (account && account.serverId !== reportServer) throw new MailroomError(ErrorCodes.VALIDATION, `reports.accountId: account ${account.address} does not send through server ${reportServer}`, { field: 'reports.accountId' });
     }
     if (patch.defaultAccountId) {
       const account = await repos.accounts.get(patch.defaultAccountId);

@@ -5,6 +5,7 @@ import { arr, doc, onlyKeys, optStr } from '../kernel/validate.js';
 import { DEFAULT_BRANDING, normalizeBranding, type Branding } from '../templates/branding.js';
 import { FALLBACK_LOCALE, localeTag } from '../templates/locales.js';
 import { DEFAULT_CONTACT_AUTO_REPLY, parseContactAutoReply, type ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
+import { DEFAULT_REPORT_MAIL, parseReportMail, type ReportMailSettings } from '../notify/report-mail.js';
 
 /**
  * Settings an admin may change through the API (stored in the `settings` table). Values that
@@ -27,6 +28,7 @@ export interface TemplateSettings {
 /** Settings of the notification rules' built-ins (core/notify). */
 export interface NotifySettings {
   contactAutoReply: ContactAutoReplySettings;
+  reports: ReportMailSettings;
 }
 
 type AllSettings = RoutingSettings & TemplateSettings & NotifySettings;
@@ -38,9 +40,10 @@ export const SETTING_DEFAULTS: Readonly<AllSettings> = Object.freeze({
   branding: DEFAULT_BRANDING,
   defaultLocale: FALLBACK_LOCALE,
   contactAutoReply: DEFAULT_CONTACT_AUTO_REPLY,
+  reports: DEFAULT_REPORT_MAIL,
 });
 
-export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale', 'contactAutoReply'] as const;
+export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale', 'contactAutoReply', 'reports'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /**
@@ -77,9 +80,14 @@ export async function readContactAutoReply(repos: Repositories): Promise<Contact
   return (await repos.settings.get<ContactAutoReplySettings>('contactAutoReply')) ?? SETTING_DEFAULTS.contactAutoReply;
 }
 
+/** Report mail as stored, or its defaults (switched off, the default sender). */
+export async function readReportMail(repos: Repositories): Promise<ReportMailSettings> {
+  return (await repos.settings.get<ReportMailSettings>('reports')) ?? SETTING_DEFAULTS.reports;
+}
+
 /**
  * Validates a PATCH of the settings; only the given keys are returned. Object settings given
- * in part (contactAutoReply) are completed from `prev`, their current values.
+ * in part (contactAutoReply, reports) are completed from `prev`, their current values.
  */
 export function normalizeSettingsPatch(input: unknown, prev: Partial<NotifySettings> = {}): Partial<AllSettings> {
   const d = doc('settings', input);
@@ -91,5 +99,6 @@ export function normalizeSettingsPatch(input: unknown, prev: Partial<NotifySetti
   if (d.branding !== undefined) out.branding = normalizeBranding(d.branding);
   if (d.defaultLocale !== undefined) out.defaultLocale = localeTag('defaultLocale', d.defaultLocale);
   if (d.contactAutoReply !== undefined) out.contactAutoReply = parseContactAutoReply(d.contactAutoReply, prev.contactAutoReply);
+  if (d.reports !== undefined) out.reports = parseReportMail(d.reports, prev.reports);
   return out;
 }
