@@ -108,20 +108,3 @@ export function meets(c: Condition, event: Record<string, unknown>): { ok: boole
     }
   }
 }
-
-/** A condition as people read it, for the dry run and the events page ("data.company = Acme"). */
-export function describeCondition(c: Condition): string {
-  const shown = (v: unknown) => JSON.stringify(v);
-  switch (c.op) {
-    case 'eq':
-      return `${c.path} = ${shown(c.value)}`;
-    case 'neq':
-      return `${c.path} ≠ ${shown(c.value)}`;
-    case 'in':
-      return `${c.path} in ${shown(c.value)}`;
-    case 'exists':
-      return c.value === false ? `${c.path} is absent` : `${c.path} is present`;
-    case 'matches':
-      return `${c.path} matches /${String(c.value)}/`;
-  }
-}

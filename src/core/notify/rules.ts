@@ -4,7 +4,8 @@ import { hasControlChars } from '../kernel/header-safety.js';
 import { arr, bool, doc, int, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { requireVersion } from '../kernel/versioning.js';
 import { templateKey } from '../templates/templates.js';
-import { describeCondition, meets, parseConditions, type Condition } from './conditions.js';
+import { describeCondition } from './condition-text.js';
+import { meets, parseConditions, type Condition } from './conditions.js';
 import { eventPattern, typeMatches } from './event-types.js';
 import { roleName } from './events.js';
 
