@@ -147,4 +147,16 @@ await describeEachDialect('events: the access-request flow', (dialect) => {
     expect(badAddress.statusCode).toBe(400);
     expect((await t.request({ method: 'GET', url: '/api/v1/events/x2' })).statusCode).toBe(404);
   });
+
+  it("global copies follow the purpose's setting: with access_request's globalCopies on, the archive gets a BCC", async () => {
+    const settings = await t.request({ method: 'PATCH', url: '/api/v1/settings', payload: { globalBcc: ['archive@example.com'] } });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const purpose = (await t.request({ method: 'GET', url: '/api/v1/purposes/access_request' })).json();
+    const on = await t.request({ method: 'PATCH', url: '/api/v1/purposes/access_request', payload: { globalCopies: true, version: purpose.version } });
+    expect(on.statusCode, on.body).toBe(200);
+    const before = new Set(sink.messages());
+    await post('/events', { ...acmeEvent, id: 'access-request-44:created', recipients: { requester: ['rita@acme.test'] } }, 202);
+    await dispatcher.drain();
+    expect(newDumps(before).map((d) => rcptsOf(d).sort())).toEqual([['archive@example.com', 'rita@acme.test']]);
+  });
 });
