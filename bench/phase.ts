@@ -19,11 +19,13 @@ export interface PhaseResult {
 }
 
 /**
- * Sends `n` messages made by `payload(i)` through POST /api/v1/messages with `concurrency`
+ * Sends `n` requests made by `payload(i)` to `url` (POST /api/v1/messages, or /events whose
+ * rule makes one message each) with `concurrency`
  * requests in flight, then waits until `sentCount()` reaches `sentBefore + n - failures`:
  * accept and end-to-end rates of this phase alone, with Mailroom's CPU over it.
  */
-export async function runPhase(o: { post: Post; pid: number; n: number; concurrency: number; payload: (i: number) => unknown; sentCount: () => Promise<number>; sentBefore: number }): Promise<PhaseResult> {
+export async function runPhase(o: { post: Post; pid: number; n: number; concurrency: number; payload: (i: number) => unknown; sentCount: () => Promise<number>; sentBefore: number; url?: string }): Promise<PhaseResult> {
+  const url = o.url ?? '/api/v1/messages';
   const latencies: number[] = [];
   const cpu0 = cpuMs(o.pid);
   const threads0 = threadCpuMs(o.pid);
@@ -35,7 +37,7 @@ export async function runPhase(o: { post: Post; pid: number; n: number; concurre
     while (next < o.n) {
       const i = next++;
       const start = performance.now();
-      const res = await o.post('/api/v1/messages', o.payload(i));
+      const res = await o.post(url, o.payload(i));
       latencies.push(performance.now() - start);
       if (res.status !== 202) {
         failures++;

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline] [--postfix] [--template]
+ * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline] [--postfix] [--template] [--events]
  *
  * Starts Mailroom (`mailroom start`, its own temp data dir) in front of Postfix's smtp-sink,
  * sends N messages of ~2 KB through the HTTP API over real HTTP, and prints accept msgs/s,
@@ -26,6 +26,12 @@
  * HTML and text such a render produces, as plain fields: same size, same MIME, no rendering.
  * The ratio templated / untemplated (their mean) is the cost of rendering.
  *
+ * --events measures POST /events beside POST /messages in one run: three phases of N each,
+ * messages / events / messages. A rule sends every `bench.event` to the holder of its `to`
+ * role with the template `bench_event` (subject and text from the event's data); the message
+ * phases send the same template and data through POST /messages. So the ratio events /
+ * messages (their mean) is what storing the event, judging the rules and linking cost.
+ *
  * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
  * events reached it per second while the outbox was sending, beside the send rate, and when the
@@ -45,6 +51,7 @@ const SKIP_BASELINE = process.argv.includes('--skip-baseline');
 const POSTFIX = process.argv.includes('--postfix');
 const TEMPLATE = process.argv.includes('--template');
 const WEBHOOKS = process.argv.includes('--webhooks');
+const EVENTS = process.argv.includes('--events');
 const POOL = 20;
 
 /** The templated message of --template: a password reset, English and German alternately. */
@@ -88,6 +95,30 @@ async function renderedLike(post: Parameters<typeof runPhase>[0]['post']): Promi
   );
 }
 
+/** --events: the template and rule the events phase goes through; what both kinds of phase send. */
+async function setUpEvents(post: Post): Promise<void> {
+  const tpl = await post('/api/v1/templates/bench_event', { name: 'Bench event', layout: null, sampleData: { subject: 's', text: 't' }, locales: { en: { subject: '{{ subject }}', text: '{{ text }}' } } }, 'PUT');
+  if (tpl.status !== 200) throw new Error(`could not create the bench template: ${tpl.body}`);
+  const rule = await post('/api/v1/rules', { name: 'Bench', events: ['bench.event'], recipients: { roles: ['to'] }, template: 'bench_event' });
+  if (rule.status !== 201) throw new Error(`could not create the bench rule: ${rule.body}`);
+}
+let eventSeq = 0;
+const viaMessages = (i: number) => ({ to: [`rcpt${i % 50}@example.net`], template: 'bench_event', data: { subject: `Bench ${i}`, text: body(i) } });
+const viaEvents = (i: number) => ({ type: 'bench.event', id: `bench-${++eventSeq}`, data: { subject: `Bench ${i}`, text: body(i) }, recipients: { to: [`rcpt${i % 50}@example.net`] } });
+
+/** POST /events against POST /messages end-to-end (the mean of the two message phases), and CPU. */
+function eventsRatio(phases: [string, PhaseResult][]): string {
+  const msgs = phases.filter(([n]) => n === 'messages').map(([, r]) => r);
+  const ev = phases.find(([n]) => n === 'events')?.[1] as PhaseResult;
+  const e2e = msgs.reduce((s, r) => s + r.e2eRate, 0) / msgs.length;
+  const accept = msgs.reduce((s, r) => s + r.acceptRate, 0) / msgs.length;
+  const cpu = msgs.reduce((s, r) => s + (r.cpuPerMsg ?? NaN), 0) / msgs.length;
+  return (
+    `events / messages end-to-end: ${(ev.e2eRate / e2e).toFixed(2)}  (${ev.e2eRate.toFixed(0)} vs ${e2e.toFixed(0)} msgs/s, the mean of ${msgs.map((r) => r.e2eRate.toFixed(0)).join(' and ')}; aim ≥ 0.80); accept ${(ev.acceptRate / accept).toFixed(2)}\n` +
+    `  an event costs ${((ev.cpuPerMsg ?? NaN) - cpu).toFixed(2)} ms CPU more than its message alone (${(ev.cpuPerMsg ?? NaN).toFixed(2)} vs ${cpu.toFixed(2)} ms, all threads)`
+  );
+}
+
 /** Templated against untemplated end-to-end (the mean of the two untemplated phases), and CPU. */
 function templateRatio(phases: [string, PhaseResult][]): string {
   const plain = phases.filter(([n]) => n === 'untemplated').map(([, r]) => r);
@@ -126,6 +157,7 @@ async function main() {
       receiver.secrets = [JSON.parse(endpoint.body).secret];
     }
 
+    if (EVENTS) await setUpEvents(post);
     // What --template's untemplated phases send: the very parts a render of the templated message makes.
     const rendered = TEMPLATE ? await renderedLike(post) : undefined;
     const plain = (i: number) => ({ to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
@@ -136,9 +168,9 @@ async function main() {
 
     // Warm-up (JIT, lazily loaded modules, first pool connections, the render threads): not timed.
     const WARMUP = 300;
-    const warmups = TEMPLATE ? [untemplated, templated] : [plain];
-    for (const make of warmups) {
-      for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', { ...make(i + j), to: ['warm@example.net'] })));
+    const warmups: [string, (i: number) => object][] = TEMPLATE ? [['/api/v1/messages', untemplated], ['/api/v1/messages', templated]] : EVENTS ? [['/api/v1/messages', viaMessages], ['/api/v1/events', viaEvents]] : [['/api/v1/messages', plain]];
+    for (const [url, make] of warmups) {
+      for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post(url, make(i + j))));
     }
     const warm = WARMUP * warmups.length;
 
@@ -152,8 +184,13 @@ async function main() {
     const hooks0 = receiver?.received.length ?? 0;
     const t0Wall = Date.now();
     const phases: [string, PhaseResult][] = [];
-    for (const [name, payload] of TEMPLATE ? ([['untemplated', untemplated], ['templated', templated], ['untemplated', untemplated]] as const) : ([['plain', plain]] as const)) {
-      phases.push([name, await runPhase({ post, pid: child.pid as number, n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count() })]);
+    const plan: [string, (i: number) => object][] = TEMPLATE
+      ? [['untemplated', untemplated], ['templated', templated], ['untemplated', untemplated]]
+      : EVENTS
+        ? [['messages', viaMessages], ['events', viaEvents], ['messages', viaMessages]]
+        : [['plain', plain]];
+    for (const [name, payload] of plan) {
+      phases.push([name, await runPhase({ post, pid: child.pid as number, n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
     }
     const M = N * phases.length;
     const e2eEndWall = Date.now();
@@ -187,10 +224,11 @@ async function main() {
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
     const postfix = POSTFIX ? await measurePostfixRelay({ sinkPort: sink.port, sinkPid: sink.child.pid as number, messages: N, pool: POOL }) : undefined;
 
+    const tag = TEMPLATE || EVENTS;
     const phaseLines = (name: string, r: PhaseResult) => [
-      `${TEMPLATE ? `[${name}] ` : ''}accept:        ${r.acceptRate.toFixed(0)} msgs/s  (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}${r.firstFailure ? `, first: ${r.firstFailure}` : ''})`,
-      `${TEMPLATE ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s)`,
-      `${TEMPLATE ? `[${name}] ` : ''}Mailroom CPU:  ${r.cpuPerMsg === undefined ? 'n/a' : `${r.cpuPerMsg.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
+      `${tag ? `[${name}] ` : ''}accept:        ${r.acceptRate.toFixed(0)} msgs/s  (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}${r.firstFailure ? `, first: ${r.firstFailure}` : ''})`,
+      `${tag ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s)`,
+      `${tag ? `[${name}] ` : ''}Mailroom CPU:  ${r.cpuPerMsg === undefined ? 'n/a' : `${r.cpuPerMsg.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
       `  by thread (ms per message): ${r.threads || 'n/a'}`,
     ];
     const e2e = phases.reduce((sum, [, r]) => sum + r.e2eRate, 0) / phases.length;
@@ -198,6 +236,7 @@ async function main() {
       `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
       ...phases.flatMap(([name, r]) => phaseLines(name, r)),
       TEMPLATE ? templateRatio(phases) : '',
+      EVENTS ? eventsRatio(phases) : '',
       hooksLine,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
       `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,

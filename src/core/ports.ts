@@ -1,6 +1,7 @@
 import type { ApiKeyRepository, LoginThrottleRepository, SessionRepository, UserRepository } from './access/ports.js';
 import type { AuditRepository } from './kernel/audit.js';
 import type { EventJournalRepository } from './kernel/event-journal.js';
+import type { AutoReplyRepository, NotifyEventRepository, RuleRepository } from './notify/ports.js';
 import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
 import type { RelayRejectionRepository, SmtpCredentialRepository } from './relay/ports.js';
@@ -34,6 +35,9 @@ export interface Repositories {
   webhookDeliveries: WebhookDeliveryRepository;
   smtpCredentials: SmtpCredentialRepository;
   relayRejections: RelayRejectionRepository;
+  rules: RuleRepository;
+  notifyEvents: NotifyEventRepository;
+  autoReplies: AutoReplyRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

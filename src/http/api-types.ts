@@ -29,6 +29,10 @@ import type { Preview } from '../core/templates/preview.service.js';
 import type { TemplateView } from '../core/templates/templates.service.js';
 import type { LocaleContent, TemplateVersion } from '../core/templates/templates.js';
 import type { messageDetail, messageSummary } from './routes/messages-view.js';
+import type { Condition, ConditionOp } from '../core/notify/conditions.js';
+import type { DryRun as CoreDryRun, EventAnswer, EventDetail as CoreEventDetail } from '../core/notify/events.service.js';
+import type { EventMatch, StoredEvent } from '../core/notify/ports.js';
+import type { Rule as CoreRule } from '../core/notify/rules.js';
 
 /** A server-side shape as it travels: `at` / `…At` numbers become ISO 8601 strings. */
 export type Wire<T> = unknown extends T
@@ -178,6 +182,18 @@ export type DiagnosticResult = Wire<CoreDiagnosticResult>;
 export type { CheckResult, CheckStatus, SetupGap, SetupStatus };
 /** GET /domains/:domain/check: MX, SPF, DKIM and DMARC as receivers see them. */
 export type DomainCheck = Wire<CoreDomainCheck>;
+
+// ---- Events and notification rules -------------------------------------------------------
+
+export type { Condition, ConditionOp, EventAnswer, EventMatch };
+/** GET /rules/:id; GET /rules lists them in priority order. */
+export type Rule = Wire<CoreRule>;
+/** An item of GET /events. */
+export type NotifyEventItem = Wire<StoredEvent>;
+/** GET /events/:id: the event, what matched and the messages with their status. */
+export type EventDetail = Wire<CoreEventDetail>;
+/** POST /rules/test: verdicts and the rendered mail, nothing sent. */
+export type DryRun = Wire<CoreDryRun>;
 
 // ---- Webhooks ----------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ const READS: Record<string, readonly string[]> = {
   layouts: ['list', 'get'],
   // Read for every relay session and message; written by admins.
   smtpCredentials: ['list', 'get', 'findByUsername'],
+  // Read for every event; written by admins.
+  rules: ['list', 'get'],
 };
 
 type AnyRepo = Record<string, unknown>;

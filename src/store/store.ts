@@ -21,6 +21,7 @@ import { eventJournalRepository } from './repositories/event-journal.repository.
 import { webhookDeliveriesRepository } from './repositories/webhook-deliveries.repository.js';
 import { webhookEndpointsRepository } from './repositories/webhook-endpoints.repository.js';
 import { relayRejectionsRepository, smtpCredentialsRepository } from './repositories/relay.repository.js';
+import { autoRepliesRepository, notifyEventsRepository, rulesRepository } from './repositories/notify.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -51,6 +52,9 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     webhookDeliveries: webhookDeliveriesRepository(db, caps),
     smtpCredentials: smtpCredentialsRepository(db),
     relayRejections: relayRejectionsRepository(db),
+    rules: rulesRepository(db),
+    notifyEvents: notifyEventsRepository(db),
+    autoReplies: autoRepliesRepository(db),
   };
 }
 

@@ -76,6 +76,8 @@ await describeEachDialect('purposes and settings API', (dialect) => {
       globalBcc: { value: [], source: 'default', locked: false },
       branding: { value: { name: 'Mailroom', logoUrl: null, color: '#2563eb', footer: '' }, source: 'default', locked: false },
       defaultLocale: { value: 'en', source: 'default', locked: false },
+      contactAutoReply: { value: expect.objectContaining({ enabled: false, accountId: null }), source: 'default', locked: false },
+      reports: { value: expect.objectContaining({ enabled: false, useDefault: true }), source: 'default', locked: false },
     });
     for (const [body, code] of [
       [{ globalCc: ['not an address'] }, 'MAILROOM_E_INVALID_ADDRESS'],

@@ -35,7 +35,7 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
     const earlier = await ctx.store.repos.messages.findByIdempotencyKey(principal.id, key);
     if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
   }
-  const sub = await withText(ctx, await submission(ctx, input));
+  const sub = await prepareSubmission(ctx, input);
   const rawFrom = (input as { from?: unknown }).from;
   return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined });
 }
@@ -58,7 +58,39 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
     if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
   }
-  const route = await resolveRoute(repos, {
+  const { message, recipients } = await composeOutbound(ctx, principal, sub, opts);
+  const id = message.id;
+  try {
+    await ctx.store.grouped((r) => r.messages.insert(message, recipients));
+  } catch (err) {
+    // Two concurrent submissions with one key: the first commit wins, the second gets it back.
+    if (sub.idempotencyKey && isDuplicateKey(err)) {
+      const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
+      if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
+    }
+    throw err;
+  }
+  ctx.events.publish(acceptedEvent(message));
+  return { id, status: 'queued', duplicate: false };
+}
+
+/** A message ready to be committed: its row and its envelope. */
+export interface Outbound {
+  message: MessageRecord;
+  recipients: RecipientRecord[];
+}
+
+/** What is published once an outbound message is committed. */
+export const acceptedEvent = (m: MessageRecord): MessageEvent => ({ type: 'message.accepted', messageId: m.id, at: m.createdAt, source: m.source, purpose: m.purpose });
+
+/**
+ * Routes a validated submission and builds its row and envelope (global copies included),
+ * without storing anything: the caller commits it, alone (enqueue) or with other rows in
+ * one transaction (an event and the messages its rules made).
+ */
+export async function composeOutbound(ctx: CoreContext, principal: Principal, sub: Submission, opts: { source: SubmitSource; from?: string }): Promise<Outbound> {
+  const scope = principal.id;
+  const route = await resolveRoute(ctx.store.repos, {
     purpose: sub.purpose ?? '',
     accountId: sub.accountId,
     serverId: sub.serverId,
@@ -132,18 +164,7 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     { kind: 'bcc' as const, list: bcc },
   ];
   const recipients: RecipientRecord[] = envelopeRecipients(groups).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
-  try {
-    await ctx.store.grouped((r) => r.messages.insert(message, recipients));
-  } catch (err) {
-    // Two concurrent submissions with one key: the first commit wins, the second gets it back.
-    if (sub.idempotencyKey && isDuplicateKey(err)) {
-      const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
-      if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
-    }
-    throw err;
-  }
-  ctx.events.publish({ type: 'message.accepted', messageId: id, at: now, source: message.source, purpose: message.purpose });
-  return { id, status: 'queued', duplicate: false };
+  return { message, recipients };
 }
 
 /**
@@ -174,6 +195,11 @@ async function submission(ctx: CoreContext, input: unknown): Promise<Submission>
   return validateSubmission(input, req ? await renderTemplate(ctx, req) : undefined);
 }
 
+/** A submission (as POST /messages takes it) validated, rendered and with its text part: what composeOutbound takes. */
+export async function prepareSubmission(ctx: CoreContext, input: unknown): Promise<Submission> {
+  return withText(ctx, await submission(ctx, input));
+}
+
 /**
  * HTML without a text part gets one derived from it: mail with HTML only is what spam filters
  * and text-only readers hold against a sender. If the HTML is too big to convert within the
@@ -192,14 +218,16 @@ async function withText(ctx: CoreContext, sub: Submission): Promise<Submission> 
 export interface MessageDetail extends MessageRecord {
   recipients: RecipientRecord[];
   attempts: AttemptRecord[];
+  /** The event (and the rule) this message was made for; null when an application sent it itself. */
+  event: { eventId: string; ruleId: string } | null;
 }
 
 export async function getMessage(ctx: CoreContext, id: string): Promise<MessageDetail> {
   const repos = ctx.store.repos;
   const m = await repos.messages.get(id);
   if (!m) throw notFound('message', id);
-  const [recipients, attempts] = await Promise.all([repos.messages.recipients(id), repos.messages.attempts(id)]);
-  return { ...m, recipients, attempts };
+  const [recipients, attempts, event] = await Promise.all([repos.messages.recipients(id), repos.messages.attempts(id), m.source === 'notify' ? repos.notifyEvents.eventOfMessage(id) : undefined]);
+  return { ...m, recipients, attempts, event: event ?? null };
 }
 
 /** Parses a filter as the API and the CLI give it (strings; statuses comma-separated). */

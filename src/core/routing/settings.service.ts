@@ -3,7 +3,9 @@ import { audit, type CoreContext } from '../context.js';
 import type { MailDriver } from '../senders/deploy-vars.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { Branding } from '../templates/branding.js';
-import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
+import type { ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
+import type { ReportMailSettings } from '../notify/report-mail.js';
+import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, readContactAutoReply, readReportMail, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
 
 export type SettingSource = 'env' | 'database' | 'default';
 
@@ -25,6 +27,8 @@ export interface SettingsView {
   globalBcc: SettingView<string[]>;
   branding: SettingView<Branding>;
   defaultLocale: SettingView<string>;
+  contactAutoReply: SettingView<ContactAutoReplySettings>;
+  reports: SettingView<ReportMailSettings>;
 }
 
 /** What the wiring knows about the environment and hands to the settings view. */
@@ -60,6 +64,8 @@ export async function getSettings(ctx: CoreContext, facts: DeployFacts): Promise
     globalBcc: view('globalBcc'),
     branding: view('branding'),
     defaultLocale: view('defaultLocale'),
+    contactAutoReply: view('contactAutoReply'),
+    reports: view('reports'),
   };
 }
 
@@ -67,8 +73,17 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
   if (input && typeof input === 'object' && 'mailDriver' in input) {
     throw new MailroomError(ErrorCodes.LOCKED, 'mailDriver is set at deploy time with MAILROOM_MAIL_DRIVER and cannot be changed through the API', { field: 'mailDriver' });
   }
-  const patch = normalizeSettingsPatch(input);
   await ctx.store.transaction(async (repos) => {
+    const patch = normalizeSettingsPatch(input, { contactAutoReply: await readContactAutoReply(repos), reports: await readReportMail(repos) });
+    for (const [field, id] of [['contactAutoReply.accountId', patch.contactAutoReply?.accountId], ['reports.accountId', patch.reports?.accountId]] as const) {
+      if (id && !(await repos.accounts.get(id))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: account ${id} does not exist`, { field });
+    }
+    const reportServer = patch.reports?.serverId;
+    if (reportServer) {
+      if (!(await repos.servers.get(reportServer))) throw new MailroomError(ErrorCodes.VALIDATION, `reports.serverId: server ${reportServer} does not exist`, { field: 'reports.serverId' });
+      const account = patch.reports?.accountId ? await repos.accounts.get(patch.reports.accountId) : undefined;
+      if (account && account.serverId !== reportServer) throw new MailroomError(ErrorCodes.VALIDATION, `reports.accountId: account ${account.address} does not send through server ${reportServer}`, { field: 'reports.accountId' });
+    }
     if (patch.defaultAccountId) {
       const account = await repos.accounts.get(patch.defaultAccountId);
       if (!account) throw new MailroomError(ErrorCodes.VALIDATION, `defaultAccountId: account ${patch.defaultAccountId} does not exist`, { field: 'defaultAccountId' });

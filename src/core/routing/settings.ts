@@ -4,6 +4,8 @@ import type { Repositories } from '../ports.js';
 import { arr, doc, onlyKeys, optStr } from '../kernel/validate.js';
 import { DEFAULT_BRANDING, normalizeBranding, type Branding } from '../templates/branding.js';
 import { FALLBACK_LOCALE, localeTag } from '../templates/locales.js';
+import { DEFAULT_CONTACT_AUTO_REPLY, parseContactAutoReply, type ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
+import { DEFAULT_REPORT_MAIL, parseReportMail, type ReportMailSettings } from '../notify/report-mail.js';
 
 /**
  * Settings an admin may change through the API (stored in the `settings` table). Values that
@@ -23,9 +25,25 @@ export interface TemplateSettings {
   defaultLocale: string;
 }
 
-export const SETTING_DEFAULTS: Readonly<RoutingSettings & TemplateSettings> = Object.freeze({ defaultAccountId: null, globalCc: [], globalBcc: [], branding: DEFAULT_BRANDING, defaultLocale: FALLBACK_LOCALE });
+/** Settings of the notification rules' built-ins (core/notify). */
+export interface NotifySettings {
+  contactAutoReply: ContactAutoReplySettings;
+  reports: ReportMailSettings;
+}
 
-export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale'] as const;
+type AllSettings = RoutingSettings & TemplateSettings & NotifySettings;
+
+export const SETTING_DEFAULTS: Readonly<AllSettings> = Object.freeze({
+  defaultAccountId: null,
+  globalCc: [],
+  globalBcc: [],
+  branding: DEFAULT_BRANDING,
+  defaultLocale: FALLBACK_LOCALE,
+  contactAutoReply: DEFAULT_CONTACT_AUTO_REPLY,
+  reports: DEFAULT_REPORT_MAIL,
+});
+
+export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale', 'contactAutoReply', 'reports'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /**
@@ -57,15 +75,30 @@ function addressList(field: string, v: unknown): string[] {
   return [...new Set(list)];
 }
 
-/** Validates a PATCH of the settings; only the given keys are returned. */
-export function normalizeSettingsPatch(input: unknown): Partial<RoutingSettings & TemplateSettings> {
+/** The contact auto-reply as stored, or its defaults (switched off). */
+export async function readContactAutoReply(repos: Repositories): Promise<ContactAutoReplySettings> {
+  return (await repos.settings.get<ContactAutoReplySettings>('contactAutoReply')) ?? SETTING_DEFAULTS.contactAutoReply;
+}
+
+/** Report mail as stored, or its defaults (switched off, the default sender). */
+export async function readReportMail(repos: Repositories): Promise<ReportMailSettings> {
+  return (await repos.settings.get<ReportMailSettings>('reports')) ?? SETTING_DEFAULTS.reports;
+}
+
+/**
+ * Validates a PATCH of the settings; only the given keys are returned. Object settings given
+ * in part (contactAutoReply, reports) are completed from `prev`, their current values.
+ */
+export function normalizeSettingsPatch(input: unknown, prev: Partial<NotifySettings> = {}): Partial<AllSettings> {
   const d = doc('settings', input);
   onlyKeys('settings', d, EDITABLE_SETTINGS);
-  const out: Partial<RoutingSettings & TemplateSettings> = {};
+  const out: Partial<AllSettings> = {};
   if (d.defaultAccountId !== undefined) out.defaultAccountId = optStr('defaultAccountId', d.defaultAccountId, { max: 40 }) ?? null;
   if (d.globalCc !== undefined) out.globalCc = addressList('globalCc', d.globalCc);
   if (d.globalBcc !== undefined) out.globalBcc = addressList('globalBcc', d.globalBcc);
   if (d.branding !== undefined) out.branding = normalizeBranding(d.branding);
   if (d.defaultLocale !== undefined) out.defaultLocale = localeTag('defaultLocale', d.defaultLocale);
+  if (d.contactAutoReply !== undefined) out.contactAutoReply = parseContactAutoReply(d.contactAutoReply, prev.contactAutoReply);
+  if (d.reports !== undefined) out.reports = parseReportMail(d.reports, prev.reports);
   return out;
 }

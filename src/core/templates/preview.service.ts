@@ -68,7 +68,8 @@ export async function sendTemplateTest(ctx: CoreContext, limiter: RateWindow, pr
   return { messageId: id };
 }
 
-async function callerAddress(ctx: CoreContext, principal: Principal): Promise<string> {
+/** The signed-in user's own address, where tests go when no `to` is given (an API key has none). */
+export async function callerAddress(ctx: CoreContext, principal: Principal): Promise<string> {
   const user = principal.kind === 'user' ? await ctx.store.repos.users.get(principal.id) : undefined;
   if (!user) throw invalid('to', 'is required: an API key has no mailbox of its own (signed-in users get the test at their own address)');
   return user.email;

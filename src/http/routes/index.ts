@@ -7,6 +7,7 @@ import { auditRoutes } from './audit.js';
 import { diagnosticsRoutes } from './diagnostics.js';
 import { dkimRoutes } from './dkim.js';
 import { domainsRoutes } from './domains.js';
+import { eventsRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { messageContentRoutes } from './message-content.js';
 import { layoutsRoutes } from './layouts.js';
@@ -17,6 +18,7 @@ import { previewPagesRoutes } from './preview-pages.js';
 import { profileRoutes } from './profile.js';
 import { purposesRoutes } from './purposes.js';
 import { relayRoutes } from './relay.js';
+import { rulesRoutes } from './rules.js';
 import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
@@ -62,6 +64,9 @@ const API_V1: RouteGroup[] = [
   templatesRoutes,
   layoutsRoutes,
   previewPagesRoutes,
+  // notify
+  eventsRoutes,
+  rulesRoutes,
   // probes
   diagnosticsRoutes,
   domainsRoutes,

@@ -53,6 +53,7 @@ export function messageDetail(m: MessageDetail) {
     attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, sizeBytes: Math.floor((a.contentBase64.length * 3) / 4) })),
     routing: { accountId: m.routing.accountId, serverId: m.routing.serverId, reason: m.routing.reason, reasonCode: m.routing.reasonCode ?? null, failoverAccountIds: m.routing.failoverAccountIds },
     recipients: m.recipients.map((r) => ({ address: r.address, kind: r.kind, status: r.status, code: r.code, enhancedCode: r.enhancedCode, response: r.response, updatedAt: r.updatedAt })),
+    event: m.event,
     attempts: m.attempts.map((a) => ({ at: a.at, durationMs: a.durationMs, accountId: a.accountId, serverId: a.serverId, outcome: a.outcome, code: a.code, enhancedCode: a.enhancedCode, response: a.response, possibleDuplicate: a.possibleDuplicate !== null, possibleDuplicateReason: a.possibleDuplicate, hint: a.hint, routes: a.routes ?? null })),
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getSettings, updateSettings, type DeployFacts } from '../../core/routing/settings.service.js';
-import { actorOf } from '../auth.js';
+import { sendReportTest } from '../../core/notify/report-mail.service.js';
+import { actorOf, principalOf } from '../auth.js';
 import type { Ports } from '../../ports.js';
 
 const addressList = { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: 50 } as const;
@@ -19,6 +20,30 @@ const settingsBody = {
       properties: { name: { type: 'string', maxLength: 100 }, logoUrl: { type: ['string', 'null'], maxLength: 2000 }, color: { type: 'string', maxLength: 7 }, footer: { type: ['string', 'null'], maxLength: 2000 } },
     },
     defaultLocale: { type: 'string', maxLength: 35, description: 'tried before "en" when a template lacks the locale asked for' },
+    contactAutoReply: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'the answer to contact.submitted events; {name} and {subject} are filled in as plain text; fields left out keep their value',
+      properties: {
+        enabled: { type: 'boolean' },
+        accountId: { type: ['string', 'null'], maxLength: 40, description: 'send from this account; null: the contact_autoreply purpose decides' },
+        subject: { type: 'string', maxLength: 200 },
+        body: { type: 'string', maxLength: 20000, description: 'plain text' },
+      },
+    },
+    reports: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'report mail for report.ready events; {name}, {period} and {url} are filled in as plain text; fields left out keep their value',
+      properties: {
+        enabled: { type: 'boolean' },
+        useDefault: { type: 'boolean', description: 'true: the report purpose decides the account' },
+        serverId: { type: ['string', 'null'], maxLength: 40 },
+        accountId: { type: ['string', 'null'], maxLength: 40, description: 'required unless useDefault' },
+        subject: { type: 'string', maxLength: 200 },
+        body: { type: 'string', maxLength: 20000, description: 'plain text' },
+      },
+    },
     mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },
   },
 } as const;
@@ -28,12 +53,16 @@ function deployFacts(config: Ports['config']): DeployFacts {
   return { mailDriver: config.mailDriver, mailDriverFromEnv: config.mailDriverFromEnv };
 }
 
-export function settingsRoutes({ ctx, config }: Pick<Ports, 'ctx' | 'config'>) {
+export function settingsRoutes({ ctx, config, testEmailLimiter }: Pick<Ports, 'ctx' | 'config' | 'testEmailLimiter'>) {
   return async (api: FastifyInstance) => {
     const tags = ['settings'];
     api.get('/settings', { config: { permission: 'read' }, schema: { tags } }, async () => getSettings(ctx, deployFacts(config)));
     api.patch('/settings', { config: { permission: 'admin' }, schema: { tags, body: settingsBody } }, async (req) =>
       updateSettings(ctx, actorOf(req), req.body, deployFacts(config)),
+    );
+    const testBody = { type: 'object', additionalProperties: false, properties: { to: { type: 'string', maxLength: 320, description: "default: the signed-in user's own address" } } } as const;
+    api.post('/settings/reports/test', { config: { permission: 'admin' }, schema: { tags, body: testBody } }, async (req, reply) =>
+      reply.status(202).send(await sendReportTest(ctx, testEmailLimiter, principalOf(req), actorOf(req), req.body)),
     );
   };
 }

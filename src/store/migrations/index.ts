@@ -12,6 +12,7 @@ import * as m007 from './007_templates.js';
 import * as m008 from './008_webhooks.js';
 import * as m009 from './009_relay.js';
 import * as m016 from './016_attempt_routes.js';
+import * as m014 from './014_notify.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '008_webhooks': m008,
   '009_relay': m009,
   '016_attempt_routes': m016,
+  '014_notify': m014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -14,7 +14,7 @@ import { CANCELLABLE, isFinal, RETRYABLE } from './statuses.js';
 
 /** One message: status, routing, every recipient's outcome, every attempt, and its content. */
 /** Where a message came from, in words (the `source` field). */
-const SOURCES: Record<string, string> = { api: 'through the API', cli: 'from the command line', test: 'as a test email', smtp: 'over SMTP (the relay)' };
+const SOURCES: Record<string, string> = { api: 'through the API', cli: 'from the command line', test: 'as a test email', smtp: 'over SMTP (the relay)', notify: 'by a notification rule' };
 
 export function MessageDetail({ id }: { id: string }) {
   const { can } = useSession();
@@ -104,6 +104,15 @@ export function MessageDetail({ id }: { id: string }) {
           </dd>
           <dt>Purpose</dt>
           <dd>{m.purpose ?? '—'}</dd>
+          {m.event ? (
+            <>
+              <dt>Event</dt>
+              <dd data-testid="message-event">
+                <Link to={`/events/${encodeURIComponent(m.event.eventId)}`}>{m.event.eventId}</Link>
+                <span className="muted small"> — rule {m.event.ruleId}</span>
+              </dd>
+            </>
+          ) : null}
           {m.template ? (
             <>
               <dt>Template</dt>

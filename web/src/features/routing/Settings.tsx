@@ -14,6 +14,8 @@ const LABELS: Record<string, string> = {
   mailDriver: 'Mail driver',
   branding: 'Branding (Templates page)',
   defaultLocale: 'Default locale of templates',
+  contactAutoReply: 'Contact auto-reply (its own page)',
+  reports: 'Report mail (Reports page)',
   driver: 'Mail driver',
 };
 

@@ -1,0 +1,56 @@
+import type { Mailbox } from '../kernel/addresses.js';
+import { invalid } from '../kernel/errors.js';
+import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
+import { str, type Doc } from '../kernel/validate.js';
+
+/**
+ * The built-in rules (the contact auto-reply, report mail) are plain text with `{placeholder}`
+ * values filled in from the event, never template code: admins write them in a form field, and
+ * what fills them is whatever an application (or a stranger on a contact form) sent.
+ */
+export interface BuiltinMail {
+  /** One message per person. */
+  to: Mailbox[];
+  subject: string;
+  text: string;
+  purpose: string;
+  accountId: string | null;
+  serverId: string | null;
+  headers: Record<string, string>;
+  /** An admin chose the account in the settings: the event's caller need not be allowed to. */
+  adminChoseAccount: boolean;
+  /** Send only if this address got no answer within the auto-reply window (checked in the commit). */
+  claim?: string;
+}
+
+export type BuiltinPlan = { kind: 'none' } | { kind: 'skip'; code: string; message: string } | { kind: 'send'; mail: BuiltinMail };
+
+const PLACEHOLDER_VALUE_MAX = 200;
+
+/**
+ * `{name}`-style placeholders replaced by the given values, literally (nothing in a value is
+ * read as a placeholder or template code; unknown placeholders stay as written). In a header
+ * line, line breaks, NUL and other control characters become spaces.
+ */
+export function fillPlaceholders(text: string, values: Record<string, string>, opts: { headerLine: boolean }): string {
+  const clean = (s: string) => {
+    const cut = s.slice(0, PLACEHOLDER_VALUE_MAX).replace(/\0/g, '');
+    // eslint-disable-next-line no-control-regex
+    return opts.headerLine ? cut.replace(/[\x00-\x1f\x7f]+/g, ' ').trim() : cut;
+  };
+  return text.replace(/\{([a-z]+)\}/g, (m, k: string) => (Object.hasOwn(values, k) ? clean(values[k]) : m));
+}
+
+/** A text value of the event's data (a number as its text), or ''. */
+export function textOf(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
+}
+
+/** The subject (one line, ≤ 200) and plain-text body (≤ 20,000) of a built-in rule's settings; those left out keep `prev`'s. */
+export function subjectAndBody(field: string, d: Doc, prev: { subject: string; body: string }): { subject: string; body: string } {
+  const subject = d.subject === undefined ? prev.subject : str(`${field}.subject`, d.subject, { max: 200 });
+  if (hasHeaderUnsafeChars(subject)) throw invalid(`${field}.subject`, 'must be one line (no line breaks or NUL characters)');
+  const body = d.body === undefined ? prev.body : str(`${field}.body`, d.body, { max: 20_000 });
+  if (body.includes('\0')) throw invalid(`${field}.body`, 'must not contain NUL characters');
+  return { subject, body };
+}

@@ -1,0 +1,245 @@
+import { requirePermission, type Principal } from '../access/auth.js';
+import type { CoreContext } from '../context.js';
+import { ErrorCodes, invalid, isDuplicateKey, isStoreUnavailable, MailroomError, notFound } from '../kernel/errors.js';
+import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
+import { LIMITS } from '../outbox/messages.js';
+import { acceptedEvent, composeOutbound, prepareSubmission, type Outbound } from '../outbox/messages.service.js';
+import type { Repositories } from '../ports.js';
+import { readContactAutoReply, readReportMail } from '../routing/settings.js';
+import type { BuiltinPlan } from './builtin-mail.js';
+import { AUTO_REPLY_RULE_ID, AUTO_REPLY_WINDOW_MS, planAutoReply } from './contact-auto-reply.js';
+import { planReportMail, REPORT_RULE_ID } from './report-mail.js';
+import { eventType } from './event-types.js';
+import { conditionView, parseEvent, type NotifyEvent } from './events.js';
+import type { EventMatch, StoredEvent } from './ports.js';
+import { ruleRecipients, type Recipient } from './recipients.js';
+import { judge, parseRuleInput, type Rule, type RuleVerdict } from './rules.js';
+
+/** What one matching rule (or the auto-reply) will send, before anything is stored. */
+interface PlannedMatch {
+  ruleId: string;
+  ruleName: string;
+  out: Outbound[];
+  skipped?: { code: string; message: string };
+  /** The auto-reply's address: it sends only if no answer went there within the window (checked in the commit). */
+  claim?: string;
+}
+
+const AUTO_REPLY_NAME = 'Contact auto-reply (built in)';
+const REPORT_NAME = 'Report mail (built in)';
+
+/** What a template sees: the event's data at the top, `event` and `recipient` beside it (Mailroom's names win). */
+function templateScope(event: NotifyEvent, r: Recipient): Record<string, unknown> {
+  return {
+    ...event.data,
+    event: { id: event.id, type: event.type, occurredAt: new Date(event.occurredAt).toISOString(), locale: event.locale },
+    recipient: { address: r.mailbox.address, name: r.mailbox.name ?? null, roles: r.roles },
+  };
+}
+
+/** A rule's own mistakes (its template fails on this data, its purpose is off …) skip that rule; the store being away fails the event. */
+function skippedBy(err: unknown): { code: string; message: string } {
+  if (err instanceof MailroomError && !isStoreUnavailable(err)) return { code: err.code, message: err.message };
+  throw err;
+}
+
+async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEvent, rule: Rule, id = rule.id): Promise<PlannedMatch> {
+  const base = { ruleId: id, ruleName: rule.name };
+  const people = ruleRecipients(rule, event);
+  if (!people.length) return { ...base, out: [], skipped: { code: 'no_recipients', message: `the event names nobody for the roles ${rule.recipients.roles.join(', ')}` } };
+  if (people.length > LIMITS.recipients) {
+    return { ...base, out: [], skipped: { code: ErrorCodes.TOO_MANY_RECIPIENTS, message: `the rule would mail ${people.length} people; at most ${LIMITS.recipients} per rule and event` } };
+  }
+  // The account a rule names was chosen by an admin: the event's sender need not be allowed to choose one.
+  const routing = rule.accountId ? { ...principal, allowOverride: true } : principal;
+  try {
+    const out: Outbound[] = [];
+    // One message per person: recipients never see each other's addresses, and templates can greet each by name.
+    for (const person of people) {
+      const sub = await prepareSubmission(ctx, {
+        to: [person.mailbox.address],
+        template: rule.template,
+        data: templateScope(event, person),
+        locale: event.locale ?? undefined,
+        purpose: rule.purpose ?? undefined,
+        accountId: rule.accountId ?? undefined,
+      });
+      out.push(await composeOutbound(ctx, routing, { ...sub, to: [person.mailbox] }, { source: 'notify' }));
+    }
+    return { ...base, out };
+  } catch (err) {
+    return { ...base, out: [], skipped: skippedBy(err) };
+  }
+}
+
+/** A built-in rule's plan turned into messages (one per person), or the reason it sends none. */
+async function planBuiltin(ctx: CoreContext, principal: Principal, base: { ruleId: string; ruleName: string }, plan: BuiltinPlan): Promise<PlannedMatch | undefined> {
+  if (plan.kind === 'none') return undefined;
+  if (plan.kind === 'skip') return { ...base, out: [], skipped: { code: plan.code, message: plan.message } };
+  const m = plan.mail;
+  const routing = m.adminChoseAccount && (m.accountId || m.serverId) ? { ...principal, allowOverride: true } : principal;
+  try {
+    const out: Outbound[] = [];
+    for (const to of m.to) {
+      const sub = await prepareSubmission(ctx, { to: [to.address], subject: m.subject, text: m.text, purpose: m.purpose, accountId: m.accountId ?? undefined, serverId: m.serverId ?? undefined, headers: m.headers });
+      out.push(await composeOutbound(ctx, routing, { ...sub, to: [to] }, { source: 'notify' }));
+    }
+    return { ...base, out, ...(m.claim ? { claim: m.claim } : {}) };
+  } catch (err) {
+    return { ...base, out: [], skipped: skippedBy(err) };
+  }
+}
+
+/** The built-in rules (contact auto-reply, report mail) that apply to this event. */
+async function planBuiltins(ctx: CoreContext, principal: Principal, event: NotifyEvent): Promise<PlannedMatch[]> {
+  const repos = ctx.store.repos;
+  const [contact, reports] = await Promise.all([readContactAutoReply(repos), readReportMail(repos)]);
+  const planned = [
+    await planBuiltin(ctx, principal, { ruleId: AUTO_REPLY_RULE_ID, ruleName: AUTO_REPLY_NAME }, planAutoReply(contact, event)),
+    await planBuiltin(ctx, principal, { ruleId: REPORT_RULE_ID, ruleName: REPORT_NAME }, planReportMail(reports, event)),
+  ];
+  return planned.filter((p): p is PlannedMatch => p !== undefined);
+}
+
+/** Judges the rules and plans every message, storing nothing. */
+async function plan(ctx: CoreContext, principal: Principal, event: NotifyEvent, rules: Rule[]): Promise<{ verdicts: RuleVerdict[]; planned: PlannedMatch[] }> {
+  const verdicts = judge(rules, event.type, conditionView(event));
+  const planned = await planBuiltins(ctx, principal, event);
+  for (const v of verdicts) if (v.matched) planned.push(await planRule(ctx, principal, event, v.rule));
+  return { verdicts, planned };
+}
+
+export interface EventAnswer {
+  id: string;
+  type: string;
+  matches: EventMatch[];
+  /** True when the id was seen before: this is the first answer, and nothing new was sent. */
+  duplicate: boolean;
+}
+
+const answer = (e: StoredEvent, duplicate: boolean): EventAnswer => ({ id: e.id, type: e.type, matches: e.matches, duplicate });
+
+/** The commit: the event, its links and its messages in one transaction (an auto-reply only if none went to that address today). */
+async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
+  const matches: EventMatch[] = [];
+  const sent: Outbound[] = [];
+  for (const p of planned) {
+    const base = { ruleId: p.ruleId, ruleName: p.ruleName };
+    if (p.claim !== undefined && p.out.length && !(await repos.autoReplies.claim(p.claim, now, now - AUTO_REPLY_WINDOW_MS))) {
+      matches.push({ ...base, messageIds: [], skipped: { code: 'answered_today', message: `${p.claim} got an auto-reply within the last 24 hours` } });
+      continue;
+    }
+    matches.push({ ...base, messageIds: p.out.map((o) => o.message.id), ...(p.skipped ? { skipped: p.skipped } : {}) });
+    sent.push(...p.out);
+  }
+  const stored: StoredEvent = { ...event, receivedAt: now, createdBy: principal.label, matches, messageCount: sent.length };
+  await repos.notifyEvents.insert(stored);
+  for (const o of sent) await repos.messages.insert(o.message, o.recipients);
+  return { stored, sent };
+}
+
+/**
+ * `POST /events`: the event and every message its rules made are committed together (so 202
+ * means both are on disk), then the messages are announced to the dispatcher. The same event
+ * id again returns the first answer and sends nothing.
+ */
+export async function raiseEvent(ctx: CoreContext, principal: Principal, input: unknown): Promise<EventAnswer> {
+  requirePermission(principal, 'send');
+  const repos = ctx.store.repos;
+  const event = parseEvent(input, ctx.clock.now());
+  const earlier = await repos.notifyEvents.get(event.id);
+  if (earlier) return answer(earlier, true);
+  const { planned } = await plan(ctx, principal, event, await repos.rules.list());
+  const now = ctx.clock.now();
+  let done: { stored: StoredEvent; sent: Outbound[] };
+  try {
+    done = await ctx.store.grouped((r) => commit(r, event, planned, principal, now));
+  } catch (err) {
+    // The same id raised twice at once: the first commit wins, the second gets its answer.
+    if (isDuplicateKey(err)) {
+      const first = await repos.notifyEvents.get(event.id);
+      if (first) return answer(first, true);
+    }
+    throw err;
+  }
+  for (const o of done.sent) ctx.events.publish(acceptedEvent(o.message));
+  return answer(done.stored, false);
+}
+
+export interface DryRun {
+  event: { id: string; type: string };
+  rules: { ruleId: string; ruleName: string; matched: boolean; reason?: string }[];
+  messages: { ruleId: string; to: string[]; from: { name?: string; address: string }; accountId: string | null; purpose: string; subject: string; text: string | null; html: string | null; template: { key: string; version: number; locale: string } | null; headers: Record<string, string> }[];
+  skipped: { ruleId: string; ruleName: string; code: string; message: string }[];
+}
+
+/**
+ * `POST /rules/test { event, rule? }`: which rules match the event and the mail they would
+ * send, rendered, with nothing stored or sent. With `rule` (an unsaved draft, as the editor
+ * holds it) only that rule is judged.
+ */
+export async function testRules(ctx: CoreContext, principal: Principal, input: unknown): Promise<DryRun> {
+  requirePermission(principal, 'admin');
+  const d = doc('test', input);
+  onlyKeys('test', d, ['event', 'rule']);
+  const now = ctx.clock.now();
+  const event = parseEvent(d.event, now);
+  let rules: Rule[];
+  if (d.rule !== undefined) {
+    const v = parseRuleInput(d.rule, { partial: false });
+    rules = [{ id: 'draft', name: v.name!, enabled: true, priority: 0, events: v.events!, conditions: v.conditions ?? [], recipients: v.recipients!, template: v.template!, accountId: v.accountId ?? null, purpose: v.purpose ?? null, continue: false, createdBy: null, createdAt: now, updatedAt: now, version: 0 }];
+  } else {
+    rules = await ctx.store.repos.rules.list();
+  }
+  const { verdicts, planned } = await plan(ctx, principal, event, rules);
+  const builtins = planned.filter((p) => p.ruleId === AUTO_REPLY_RULE_ID || p.ruleId === REPORT_RULE_ID);
+  return {
+    event: { id: event.id, type: event.type },
+    rules: [
+      ...builtins.map((b) => ({ ruleId: b.ruleId, ruleName: b.ruleName, matched: true })),
+      ...verdicts.map((v) => ({ ruleId: v.rule.id, ruleName: v.rule.name, matched: v.matched, ...(v.reason ? { reason: v.reason } : {}) })),
+    ],
+    messages: planned.flatMap((p) =>
+      p.out.map(({ message: m }) => ({ ruleId: p.ruleId, to: m.to.map((t) => t.address), from: m.from, accountId: m.accountId, purpose: m.purpose, subject: m.subject, text: m.text, html: m.html, template: m.template, headers: m.headers })),
+    ),
+    skipped: planned.filter((p) => p.skipped).map((p) => ({ ruleId: p.ruleId, ruleName: p.ruleName, ...p.skipped! })),
+  };
+}
+
+export const EVENTS_PAGE_MAX = 200;
+
+/** `GET /events?type=&cursor=&limit=`: newest first; the cursor is the nextCursor of the previous page. */
+export async function listEvents(ctx: CoreContext, query: { type?: string; cursor?: string; limit?: string }): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
+  const type = optStr('type', query.type, { max: 100 });
+  if (type) eventType('type', type);
+  const limit = query.limit === undefined ? 50 : int('limit', Number(query.limit), 1, EVENTS_PAGE_MAX);
+  let before: { receivedAt: number; id: string } | undefined;
+  if (query.cursor !== undefined) {
+    const m = /^(\d{1,16})~(.+)$/.exec(query.cursor);
+    if (!m) throw invalid('cursor', 'is not a cursor this list returned (use the nextCursor of the previous page, or leave it out for the first page)');
+    before = { receivedAt: Number(m[1]), id: m[2] };
+  }
+  const items = await ctx.store.repos.notifyEvents.list({ type, before, limit: limit + 1 });
+  const page = items.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: items.length > limit && last ? `${last.receivedAt}~${last.id}` : null };
+}
+
+export interface EventDetail extends StoredEvent {
+  /** The messages the event made, with their current status. */
+  messages: { id: string; ruleId: string; status: string; to: string[]; subject: string; accountId: string | null }[];
+}
+
+export async function getEvent(ctx: CoreContext, id: string): Promise<EventDetail> {
+  const repos = ctx.store.repos;
+  const e = await repos.notifyEvents.get(id);
+  if (!e) throw notFound('event', id);
+  const messages: EventDetail['messages'] = [];
+  for (const m of e.matches) {
+    for (const messageId of m.messageIds) {
+      const msg = await repos.messages.get(messageId);
+      if (msg) messages.push({ id: msg.id, ruleId: m.ruleId, status: msg.status, to: msg.to.map((t) => t.address), subject: msg.subject, accountId: msg.accountId });
+    }
+  }
+  return { ...e, messages };
+}

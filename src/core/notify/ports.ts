@@ -1,0 +1,53 @@
+import type { NotifyEvent } from './events.js';
+import type { Rule } from './rules.js';
+
+export interface RuleRepository {
+  list(): Promise<Rule[]>;
+  get(id: string): Promise<Rule | undefined>;
+  insert(rule: Rule): Promise<void>;
+  /** Replaces the rule if it still has `expectedVersion`; false otherwise. */
+  update(rule: Rule, expectedVersion: number): Promise<boolean>;
+  delete(id: string): Promise<void>;
+}
+
+/** What one rule (or the built-in auto-reply) made of an event. */
+export interface EventMatch {
+  ruleId: string;
+  ruleName: string;
+  messageIds: string[];
+  /** Why the rule made no message although it matched (an answer already sent today, a template error …). */
+  skipped?: { code: string; message: string };
+}
+
+/** An event as stored: as raised, with who raised it, when, and what the rules made of it. */
+export interface StoredEvent extends NotifyEvent {
+  receivedAt: number;
+  createdBy: string | null;
+  matches: EventMatch[];
+  messageCount: number;
+}
+
+export interface EventQuery {
+  type?: string;
+  /** The last item of the previous page. */
+  before?: { receivedAt: number; id: string };
+  limit: number;
+}
+
+export interface NotifyEventRepository {
+  get(id: string): Promise<StoredEvent | undefined>;
+  /** Inserts the event and links its messages; DuplicateKeyError when the id exists. */
+  insert(event: StoredEvent): Promise<void>;
+  /** Newest first. */
+  list(q: EventQuery): Promise<StoredEvent[]>;
+  /** The event (and rule) a message was made for, if any. */
+  eventOfMessage(messageId: string): Promise<{ eventId: string; ruleId: string } | undefined>;
+}
+
+export interface AutoReplyRepository {
+  /**
+   * Records an auto-reply to `address` now unless one was recorded after `since`: true when
+   * this call may answer. Atomic, so two submissions at once cannot both answer.
+   */
+  claim(address: string, now: number, since: number): Promise<boolean>;
+}

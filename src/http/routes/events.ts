@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { EVENT_LIMITS } from '../../core/notify/events.js';
+import { getEvent, listEvents, raiseEvent } from '../../core/notify/events.service.js';
+import type { Ports } from '../../ports.js';
+import { principalOf } from '../auth.js';
+import { instantSchema } from '../schemas.js';
+
+export const eventBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { type: 'string', maxLength: 100, description: 'what happened, e.g. "access.request.created"' },
+    id: { type: 'string', maxLength: EVENT_LIMITS.idChars, description: 'your id for this event: the same id again returns the first answer and sends nothing' },
+    occurredAt: instantSchema,
+    data: { type: 'object', description: 'plain JSON: what rules test and templates show' },
+    recipients: {
+      type: 'object',
+      description: 'who holds each role: { "approver": ["Ann <ann@example.com>"] }',
+      additionalProperties: { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', maxItems: EVENT_LIMITS.perRole, items: { type: 'string', maxLength: 320 } }] },
+    },
+    locale: { type: 'string', maxLength: 35, description: 'the locale the templates render in (falls back like every template)' },
+  },
+} as const;
+
+const eventParams = { type: 'object', properties: { id: { type: 'string', maxLength: EVENT_LIMITS.idChars } }, required: ['id'] } as const;
+
+/** Events in (send permission), and what they produced (read). */
+export function eventsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
+  return async (api: FastifyInstance) => {
+    const tags = ['events'];
+    api.post('/events', { config: { permission: 'send' }, schema: { tags, body: eventBody } }, async (req, reply) => {
+      const a = await raiseEvent(ctx, principalOf(req), req.body);
+      // 202 only now: the event and its messages are committed together.
+      return reply.status(202).send({ id: a.id, type: a.type, matches: a.matches, duplicate: a.duplicate });
+    });
+    api.get<{ Querystring: { type?: string; cursor?: string; limit?: string } }>(
+      '/events',
+      { config: { permission: 'read' }, schema: { tags, querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string' }, cursor: { type: 'string' }, limit: { type: 'string' } } } } },
+      async (req) => listEvents(ctx, req.query),
+    );
+    api.get<{ Params: { id: string } }>('/events/:id', { config: { permission: 'read' }, schema: { tags, params: eventParams } }, async (req) => getEvent(ctx, req.params.id));
+  };
+}

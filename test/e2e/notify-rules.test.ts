@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, openAdminSession, screenshot, startSink, type AdminSession, type Sink } from './harness.js';
+
+/**
+ * Rules, events, the contact auto-reply and report pages in Chromium against a real Mailroom
+ * and a real SMTP peer: create a rule with a condition, dry-run it, raise the event with curl,
+ * see the mail arrive and find it in the log linked to the event. Screenshots: rules-*.png.
+ */
+// Asynchronously: Mailroom answers curl from this very process, so a blocking call would wait for itself.
+const curl = async (args: string[]) => (await promisify(execFile)('curl', args, { encoding: 'utf8' })).stdout;
+
+describe.runIf(chromiumAvailable())('notification rules in the admin UI', { timeout: 120_000 }, () => {
+  let s: AdminSession;
+  let sink: Sink;
+
+  beforeAll(async () => {
+    sink = await startSink();
+    s = await openAdminSession('sqlite');
+    const post = async (url: string, payload: object) => {
+      const res = await s.live.t.request({ method: 'POST', url: `/api/v1${url}`, payload });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json() as { id: string };
+    };
+    const server = await post('/servers', { name: 'peer', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false } });
+    await post('/accounts', { serverId: server.id, address: 'access@acme.example', fromName: 'Acme Access' });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+    await sink?.close();
+  });
+
+  const event = {
+    type: 'access.request.created',
+    id: 'ar-77:created',
+    data: { company: 'Acme', requester: { name: 'Rita Requester', email: 'rita@acme.example' }, resource: { name: 'Payroll share' }, reason: 'Quarter close', review_url: 'https://app.example.com/ar/77' },
+    recipients: { approver: ['Abe Approver <abe@acme.example>'] },
+  };
+
+  it('creates a rule with a condition, dry-runs it, and the event raised with curl ends in the log linked to the event', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Rules', exact: true }).click();
+    await page.getByText('No rule yet').waitFor();
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByLabel('Name').fill('Acme approvers');
+    await page.getByLabel('Event types').fill('access.request.*');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    await page.getByLabel('Condition 1 field').fill('data.company');
+    await page.getByLabel('Condition 1 value').fill('Acme');
+    await page.getByLabel('Roles').fill('approver');
+    await page.getByLabel('Template', { exact: true }).selectOption('access_request');
+    await page.getByTestId('template-pick-preview').getByText('Carla Contractor requests access').waitFor();
+
+    // The dry run of the unsaved rule: the pasted event matches, the mail is rendered.
+    await page.getByLabel('Event (JSON)').fill(JSON.stringify(event, null, 2));
+    await page.getByRole('button', { name: 'Run dry run' }).click();
+    await page.getByTestId('dry-run-subject').getByText('Rita Requester requests access to Payroll share').waitFor();
+    await page.getByTestId('dry-run-result').getByText('To abe@acme.example from access@acme.example').waitFor();
+    await screenshot(page, 'rules-01-editor-dry-run');
+    // Another company: no match, with the reason.
+    await page.getByLabel('Event (JSON)').fill(JSON.stringify({ ...event, data: { ...event.data, company: 'Globex' } }));
+    await page.getByRole('button', { name: 'Run dry run' }).click();
+    await page.getByText('condition not met: data.company = "Acme"').waitFor();
+    expect(sink.messages).toHaveLength(0);
+
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.getByRole('heading', { name: 'Acme approvers' }).waitFor();
+    await page.getByRole('link', { name: 'All rules' }).click();
+    await page.getByRole('row', { name: /Acme approvers/ }).getByText('data.company = "Acme"').waitFor();
+    await screenshot(page, 'rules-02-list');
+
+    // The application raises the event with curl.
+    const out = await curl(['-s', '-H', `Authorization: Bearer ${s.live.t.adminKey}`, '-H', 'content-type: application/json', '-d', JSON.stringify(event), `${s.live.baseUrl}/api/v1/events`]);
+    const answer = JSON.parse(out) as { id: string; matches: { messageIds: string[] }[] };
+    expect(answer.id).toBe(event.id);
+    expect(answer.matches[0].messageIds).toHaveLength(1);
+    await expect.poll(() => sink.messages.length, { timeout: 20_000 }).toBe(1);
+    expect(sink.messages[0]).toMatchObject({ from: 'access@acme.example', to: ['abe@acme.example'], subject: 'Rita Requester requests access to Payroll share' });
+
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    await page.getByRole('link', { name: event.id }).click();
+    await page.getByRole('heading', { name: 'access.request.created' }).waitFor();
+    await page.getByRole('link', { name: 'Acme approvers' }).waitFor();
+    await page.getByRole('row', { name: /abe@acme\.example/ }).getByText('sent').waitFor({ timeout: 20_000 });
+    await screenshot(page, 'rules-03-event');
+    await page.getByRole('link', { name: 'Rita Requester requests access to Payroll share' }).click();
+    await page.getByTestId('message-event').getByRole('link', { name: event.id }).waitFor();
+    await page.getByText('by a notification rule').waitFor();
+    await screenshot(page, 'rules-04-message-linked-to-event');
+    await page.getByTestId('message-event').getByRole('link', { name: event.id }).click();
+    await page.getByRole('heading', { name: 'access.request.created' }).waitFor();
+    expect(s.errors).toEqual([]);
+  });
+
+  it('moves rules up and down', async () => {
+    const { page } = s;
+    const res = await s.live.t.request({ method: 'POST', url: '/api/v1/rules', payload: { name: 'Everything to audit', events: ['*'], recipients: { addresses: ['audit@acme.example'] }, template: 'alert' } });
+    expect(res.statusCode).toBe(201);
+    await page.getByRole('link', { name: 'Rules', exact: true }).click();
+    const names = () => page.locator('tbody tr td:nth-child(2) a').allTextContents();
+    await expect.poll(names).toEqual(['Acme approvers', 'Everything to audit']);
+    await page.getByRole('button', { name: 'Move Everything to audit up' }).click();
+    await expect.poll(names).toEqual(['Everything to audit', 'Acme approvers']);
+    await screenshot(page, 'rules-05-reordered');
+  });
+
+  it('contact auto-reply and reports: switch on, save, send a report test to me', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Contact auto-reply' }).click();
+    await page.getByLabel('Answer contact form submissions').check();
+    await page.getByLabel('Subject').fill('Thanks, {name}: {subject}');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await screenshot(page, 'rules-06-contact-auto-reply');
+    const before = sink.messages.length;
+    await curl(['-s', '-H', `Authorization: Bearer ${s.live.t.adminKey}`, '-H', 'content-type: application/json', '-d', JSON.stringify({ type: 'contact.submitted', data: { name: 'Ann {{ 7*7 }}', email: 'ann@example.net', subject: 'Pricing' } }), `${s.live.baseUrl}/api/v1/events`]);
+    await expect.poll(() => sink.messages.length, { timeout: 20_000 }).toBe(before + 1);
+    expect(sink.messages.at(-1)).toMatchObject({ to: ['ann@example.net'], subject: 'Thanks, Ann {{ 7*7 }}: Pricing' });
+
+    await page.getByRole('link', { name: 'Reports', exact: true }).click();
+    await page.getByLabel('Send report mail').check();
+    await page.getByLabel('Use the default sender (the report purpose’s account)').uncheck();
+    await page.getByLabel('Account', { exact: true }).selectOption({ label: 'access@acme.example' });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByRole('button', { name: 'Send a test email to me' }).click();
+    await page.getByText(/Test email to admin@example\.com queued/).waitFor();
+    await expect.poll(() => sink.messages.some((m) => m.to[0] === 'admin@example.com' && m.subject === 'Report ready: Weekly security summary'), { timeout: 20_000 }).toBe(true);
+    await screenshot(page, 'rules-07-reports');
+    expect(s.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,99 @@
+import { useState } from 'react';
+import { api, type DryRun, type NotifyEventItem, type Page } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { useResource } from '../../hooks.js';
+import { Badge, ErrorBox, Field } from '../../ui/index.js';
+
+/** An event as POST /events takes it, from a stored one (roles back to "Name <addr>"). */
+function asInput(e: NotifyEventItem) {
+  const recipients = Object.fromEntries(Object.entries(e.recipients).map(([role, list]) => [role, list.map((m) => (m.name ? `${m.name} <${m.address}>` : m.address))]));
+  return { type: e.type, data: e.data, recipients, ...(e.locale ? { locale: e.locale } : {}) };
+}
+
+/**
+ * The dry run: an event pasted (or taken from the recent ones) is judged by the rules — or by
+ * the draft `rule` alone — and the mail they would send is rendered. Nothing is stored or sent.
+ */
+export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; sample: unknown }) {
+  const [text, setText] = useState(() => JSON.stringify(sample, null, 2));
+  const recent = useResource(() => api.get<Page<NotifyEventItem>>('/events', { limit: 20 }), []);
+  const run = useAction();
+  const [result, setResult] = useState<DryRun | null>(null);
+  const [parseError, setParseError] = useState<string | null>(null);
+
+  const go = async () => {
+    let event: unknown;
+    try {
+      event = JSON.parse(text);
+      setParseError(null);
+    } catch (err) {
+      setParseError(`The event is not JSON: ${(err as Error).message}`);
+      return;
+    }
+    const r = await run.run(() => api.post<DryRun>('/rules/test', rule ? { event, rule } : { event }));
+    if (r) setResult(r);
+  };
+
+  return (
+    <section className="card" aria-labelledby="dry-h">
+      <h2 id="dry-h">Dry run</h2>
+      <p className="muted small">{rule ? 'Tries this rule as it is in the form (unsaved changes included)' : 'Tries every saved rule'} against the event below and renders the mail. Nothing is stored or sent.</p>
+      {recent.data?.items.length ? (
+        <Field label="Start from a recent event" id="dry-recent">
+          <select id="dry-recent" defaultValue="" onChange={(e) => {
+            const ev = recent.data?.items.find((x) => x.id === e.target.value);
+            if (ev) setText(JSON.stringify(asInput(ev), null, 2));
+          }}>
+            <option value="">—</option>
+            {recent.data.items.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.type} · {e.id}
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : null}
+      <Field label="Event (JSON)" id="dry-event" wide hint="As an application sends it to POST /api/v1/events: type, data, recipients by role, locale.">
+        <textarea id="dry-event" className="mono" rows={10} spellCheck={false} value={text} onChange={(e) => setText(e.target.value)} />
+      </Field>
+      <div className="form-actions">
+        <button type="button" className="btn" onClick={go} disabled={run.busy}>
+          {run.busy ? 'Running…' : 'Run dry run'}
+        </button>
+      </div>
+      <ErrorBox error={parseError ?? run.error} title="Cannot run" />
+      {result ? (
+        <div data-testid="dry-run-result">
+          <h3>Rules</h3>
+          <ul className="plain-list">
+            {result.rules.map((r) => (
+              <li key={r.ruleId}>
+                <Badge kind={r.matched ? 'success' : 'muted'}>{r.matched ? 'matches' : 'no match'}</Badge> <strong>{r.ruleName}</strong>
+                {r.reason ? <span className="muted small"> — {r.reason}</span> : null}
+              </li>
+            ))}
+          </ul>
+          {result.skipped.map((s) => (
+            <p key={s.ruleId} className="alert alert-error">
+              <strong>{s.ruleName}</strong> would send nothing: {s.message} <code>{s.code}</code>
+            </p>
+          ))}
+          <h3>{result.messages.length === 1 ? '1 message' : `${result.messages.length} messages`}</h3>
+          {result.messages.map((m, i) => (
+            <article key={i} className="dry-message">
+              <p className="small">
+                To <strong>{m.to.join(', ')}</strong> from <strong>{m.from.address}</strong> · purpose {m.purpose || '—'}
+                {m.template ? ` · template ${m.template.key} v${m.template.version} (${m.template.locale})` : ''}
+              </p>
+              <p>
+                <span className="muted small">Subject </span>
+                <strong data-testid="dry-run-subject">{m.subject}</strong>
+              </p>
+              <pre className="body-text">{m.text ?? '(no text part)'}</pre>
+            </article>
+          ))}
+        </div>
+      ) : null}
+    </section>
+  );
+}

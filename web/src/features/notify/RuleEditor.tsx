@@ -1,0 +1,135 @@
+import { useState, type FormEvent } from 'react';
+import { api, notifyChanged, type MailAccount, type Purpose, type Rule, type Template } from '../../api.js';
+import { splitList } from '../../format.js';
+import { useAction, useResource } from '../../hooks.js';
+import { useList } from '../../lists.js';
+import { Link, navigate } from '../../router.js';
+import { ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, PageHeader, Spinner } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+import { ConditionRows } from './ConditionRows.js';
+import { fromDraft, toDraft, type ConditionDraft } from './conditions.js';
+import { DryRunPanel } from './DryRunPanel.js';
+import { TemplatePick } from './TemplatePick.js';
+
+/** A rule's page: its form (new or saved) and the dry run beside it. */
+export function RuleEditor({ id }: { id: string }) {
+  const isNew = id === 'new';
+  const rule = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Rule>(`/rules/${encodeURIComponent(id)}`)), [id]);
+  if (rule.loading && !rule.data) return <Spinner />;
+  if (rule.error) return <ErrorBox error={rule.error} title="Cannot load the rule" />;
+  return <RuleForm key={rule.data?.version ?? 'new'} rule={rule.data} onSaved={(r) => (isNew ? navigate(`/rules/${r.id}`, { replace: true }) : rule.reload())} />;
+}
+
+function RuleForm({ rule, onSaved }: { rule?: Rule; onSaved(r: Rule): void }) {
+  const { can } = useSession();
+  const templates = useList<Template>('/templates');
+  const accounts = useList<MailAccount>('/accounts');
+  const purposes = useList<Purpose>('/purposes');
+  const [name, setName] = useState(rule?.name ?? '');
+  const [enabled, setEnabled] = useState(rule?.enabled ?? true);
+  const [events, setEvents] = useState(rule?.events.join(', ') ?? '');
+  const [conditions, setConditions] = useState<ConditionDraft[]>(rule?.conditions.map(toDraft) ?? []);
+  const [roles, setRoles] = useState(rule?.recipients.roles.join(', ') ?? '');
+  const [addresses, setAddresses] = useState(rule?.recipients.addresses.join(', ') ?? '');
+  const [template, setTemplate] = useState(rule?.template ?? '');
+  const [accountId, setAccountId] = useState(rule?.accountId ?? '');
+  const [purpose, setPurpose] = useState(rule?.purpose ?? '');
+  const [cont, setCont] = useState(rule?.continue ?? false);
+  const save = useAction();
+  const remove = useAction();
+
+  const body = {
+    name: name.trim(),
+    enabled,
+    events: splitList(events),
+    conditions: conditions.map(fromDraft),
+    recipients: { roles: splitList(roles), addresses: splitList(addresses) },
+    template,
+    accountId: accountId || null,
+    purpose: purpose || null,
+    continue: cont,
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const r = await save.run(() => (rule ? api.patch<Rule>(`/rules/${rule.id}`, { ...body, version: rule.version }) : api.post<Rule>('/rules', body)));
+    if (r) {
+      notifyChanged();
+      onSaved(r);
+    }
+  };
+  const err = (f: string) => errorFor(save.field, save.error, f);
+  const firstType = (body.events[0] ?? 'access.request.created').replace(/\*/g, 'example');
+  const sample = { type: firstType, id: 'dry-run-1', data: {}, recipients: Object.fromEntries(body.recipients.roles.map((r) => [r, [`${r}@example.com`]])) };
+  const readOnly = !can('admin');
+
+  return (
+    <>
+      <PageHeader title={rule ? rule.name : 'New rule'} subtitle={<Link to="/rules">All rules</Link>} />
+      <div className="editor-grid">
+        <form className="card form" onSubmit={submit} aria-labelledby="rule-h">
+          <h2 id="rule-h">Rule</h2>
+          <fieldset disabled={readOnly} className="form-grid">
+            <Field label="Name" id="rule-name" wide>
+              <input id="rule-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+            </Field>
+            <Field label="Event types" id="rule-events" wide hint={<>Comma-separated; <code>*</code> stands for any run of characters: <code>access.request.*</code>, <code>*</code> for every event.</>}>
+              <input id="rule-events" required value={events} onChange={(e) => setEvents(e.target.value)} placeholder="access.request.created" aria-invalid={err('events') ? true : undefined} />
+              <FieldError id="rule-events-err" message={err('events')} />
+            </Field>
+            <ConditionRows rows={conditions} onChange={setConditions} />
+            <Field label="Roles" id="rule-roles" hint="Comma-separated: the event says who holds each (owner, approver, requester …).">
+              <input id="rule-roles" value={roles} onChange={(e) => setRoles(e.target.value)} placeholder="owner, approver" />
+            </Field>
+            <Field label="Fixed addresses" id="rule-addresses" hint="Comma-separated; everyone once, each in a message of their own.">
+              <input id="rule-addresses" value={addresses} onChange={(e) => setAddresses(e.target.value)} placeholder="audit@example.com" />
+              <FieldError id="rule-addresses-err" message={err('recipients') ?? err('recipients.addresses[0]')} />
+            </Field>
+            <TemplatePick templates={templates.items} value={template} onChange={setTemplate} error={err('template')} />
+            <Field label="Send from" id="rule-account" hint="An account, or let the purpose decide (its accounts, failover and copies).">
+              <select id="rule-account" value={accountId} onChange={(e) => setAccountId(e.target.value)}>
+                <option value="">the purpose’s account</option>
+                {accounts.items.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.address}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Purpose" id="rule-purpose" hint="Routing, priority, expiry and global copies; empty: the template’s.">
+              <select id="rule-purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)}>
+                <option value="">the template’s purpose</option>
+                {purposes.items.map((p) => (
+                  <option key={p.key} value={p.key}>
+                    {p.key}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <label className="checkbox-inline">
+              <input type="checkbox" checked={cont} onChange={(e) => setCont(e.target.checked)} /> Continue: later matching rules mail too
+            </label>
+            <label className="checkbox-inline">
+              <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
+            </label>
+          </fieldset>
+          <ErrorBox error={save.error} title="Not saved" />
+          {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}
+          {rule && !readOnly ? (
+            <div className="form-actions">
+              <ConfirmButton
+                label="Delete rule"
+                question={`Delete “${rule.name}”? Events already raised keep their record.`}
+                busy={remove.busy}
+                onConfirm={async () => {
+                  if (await remove.run(() => api.del(`/rules/${rule.id}`).then(() => true))) navigate('/rules');
+                }}
+              />
+              <ErrorBox error={remove.error} title="Not deleted" />
+            </div>
+          ) : null}
+        </form>
+        {readOnly ? null : <DryRunPanel rule={body} sample={sample} />}
+      </div>
+    </>
+  );
+}
