@@ -1,3 +1,4 @@
+import { Events } from './events.js';
 import { Http } from './http.js';
 import { Messages } from './messages.js';
 import type { RetryOptions } from './retry.js';
@@ -21,6 +22,7 @@ export interface MailroomOptions {
 /** The Mailroom API: `new Mailroom({ url, apiKey })`. */
 export class Mailroom {
   readonly messages: Messages;
+  readonly events: Events;
   readonly templates: Templates;
   readonly webhooks: Webhooks;
   /** Every route, typed from the OpenAPI document: `mailroom.api.GET('/api/v1/servers')`. Errors come back as `{ error }`, not thrown. */
@@ -30,6 +32,7 @@ export class Mailroom {
     const http = new Http(options);
     this.api = http.api;
     this.messages = new Messages(http);
+    this.events = new Events(http);
     this.templates = new Templates(http);
     this.webhooks = new Webhooks(options.webhookSecret);
   }

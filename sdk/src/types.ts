@@ -31,4 +31,18 @@ export type CancelledMessage = Answer<paths['/api/v1/messages/{id}/cancel']['pos
 export type TemplatePreviewRequest = Body<PreviewOp>;
 export type TemplatePreview = Answer<PreviewOp, 200>;
 
+type EmitOp = paths['/api/v1/events']['post'];
+type EventListOp = paths['/api/v1/events']['get'];
+/** POST /events: what happened, the data rules test, and who holds each role. */
+export type EmitEvent = Body<EmitOp>;
+/** POST /events → 202: the event and its messages are on disk. */
+export type EventAccepted = Answer<EmitOp, 202>;
+/** GET /events/:id: the event, the rules that matched and the messages they made. */
+export type StoredEvent = Answer<paths['/api/v1/events/{id}']['get'], 200>;
+/** GET /events: one page. */
+export type EventPage = Answer<EventListOp, 200>;
+export type EventSummary = EventPage['items'][number];
+/** Filters of GET /events (cursor is the iterator's business). */
+export type EventFilter = Omit<NonNullable<EventListOp['parameters']['query']>, 'cursor'>;
+
 export type { paths };

@@ -125,6 +125,28 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     expect(await refused(stranger.messages.get(queued.id))).toMatchObject({ code: 'MAILROOM_E_UNAUTHENTICATED', status: 401 });
   });
 
+  it('raises an event that a rule turns into mail, once, and reads what it produced', async () => {
+    const rule = await mailroom.api.POST('/api/v1/rules', { body: { name: 'Critical alerts to on-call', events: ['alert.*'], conditions: [{ path: 'data.alert.status', op: 'eq', value: 'CRIT' }], recipients: { roles: ['oncall'] }, template: 'alert' } });
+    expect(rule.response.status, JSON.stringify(rule.error)).toBe(201);
+    const alert = { status: 'CRIT', is_recovery: false, host: { name: 'db-01' }, service: { display_name: 'Disk /var' }, message: '96 % used', host_url: 'https://monitor.example.com/db-01', acknowledged_by: null };
+    const raised = await mailroom.events.emit({ type: 'alert.triggered', data: { alert }, recipients: { oncall: ['Olga <olga@example.net>'] } });
+    expect(raised.id).toMatch(/^sdk-[0-9a-f-]{36}$/);
+    expect(raised.duplicate).toBe(false);
+    expect(raised.matches).toEqual([expect.objectContaining({ ruleId: rule.data!.id, messageIds: [expect.stringMatching(/^msg_/)] })]);
+    const sent = await mailroom.messages.waitFor(raised.matches[0].messageIds[0], { until: ['sent', 'failed'], timeoutMs: 20_000, intervalMs: 200 });
+    expect(sent.status).toBe('sent');
+    expect(sent.recipients).toEqual([expect.objectContaining({ address: 'olga@example.net', status: 'accepted' })]);
+    // The same id again: the first answer, no second mail.
+    const again = await mailroom.events.emit({ type: 'alert.triggered', id: raised.id, data: { alert }, recipients: { oncall: ['olga@example.net'] } });
+    expect(again).toMatchObject({ id: raised.id, duplicate: true, matches: raised.matches });
+    expect((await mailroom.events.get(raised.id)).id).toBe(raised.id);
+    const ids: string[] = [];
+    for await (const e of mailroom.events.list({ type: 'alert.triggered' }) as AsyncIterable<{ id: string }>) ids.push(e.id);
+    expect(ids).toEqual([raised.id]);
+    const refused = await mailroom.events.emit({ type: 'alert.triggered', data: { alert }, recipients: { oncall: 'not an address' } }).then(() => undefined, (e: unknown) => e);
+    expect(sdk.isMailroomError(refused), String(refused)).toBe(true);
+  });
+
   it('previews a template in a locale', async () => {
     const preview = await mailroom.templates.preview('password_reset', { locale: 'de', data: { user: { name: 'Ann' }, reset_url: 'https://example.com/reset/1', expires_in_minutes: 30 } });
     expect(preview.locale).toBe('de');
