@@ -33,7 +33,8 @@ import { relayWorker } from './relay/listener.js';
 import { socketDiagnosticsRunner } from './probes/runner.js';
 import { dkimKeyTool } from './secrets/dkim-keypair.js';
 import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
-import { resolveAccountPassword } from './secrets/references.js';
+import { secretProviderAdapters } from './secrets/providers/index.js';
+import { SecretResolver } from './secrets/resolver.js';
 import { openKeyring, rotateMasterKey } from './secrets/rotation.js';
 import { openDatabase, ping } from './store/database.js';
 import { migrateToLatest, migrationsComplete } from './store/migrator.js';
@@ -129,6 +130,9 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const metrics = prometheusMetrics({ ctx, logger });
     closers.push(async () => metrics.close());
     const now = () => clock.now();
+    // Secret references (internal, Vault, Key Vault, CyberArk) resolve through one cache for sending, diagnostics and tests.
+    const secrets = new SecretResolver({ repos: store.repos, factories: secretProviderAdapters, logger: logger.child({ component: 'secrets' }) });
+    closers.push(() => secrets.close());
     // Diagnostics and webhooks connect where admins point them: one policy says where they may.
     const networkPolicy = compileNetworkPolicy(config.allowPrivateHosts);
     // The SMTP relay (MAILROOM_RELAY_PORT): an entry point that runs as a worker.
@@ -153,7 +157,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         runner: socketDiagnosticsRunner,
         policy: networkPolicy,
         limiter: new RateWindow(DIAGNOSTICS_PER_MINUTE, 60_000, now, 'diagnostics'),
-        resolvePassword: (repos, account) => resolveAccountPassword(repos, account),
+        resolvePassword: async (_repos, account) => (await secrets.password(account))?.value,
       },
       dns: createDnsLookup(config.dnsServers),
       dkimKeyTool,
@@ -161,6 +165,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       previewPages: new PreviewPages(),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
       webhooks: { guard: webhookTargetGuard(networkPolicy), testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events') },
+      secrets,
       relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },
     };
 
@@ -176,7 +181,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       for (const w of [...started].reverse()) await w.stop().catch((err) => logger.warn({ err, worker: w.name }, 'error while stopping a worker'));
     });
     const newDelivery = (tuning: DeliveryTuning = {}) =>
-      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false) }, tuning);
+      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, secrets, opts.smtpThread !== false) }, tuning);
     let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
     if (delivery) workers.push(delivery);
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
@@ -228,13 +233,13 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
  * The driver the configuration names: `log` (nothing leaves the machine) or `smtp` (pooled
  * transports per account, by default in a worker thread: the second core).
  */
-function chooseDeliverer(config: Readonly<MailroomConfig>, ctx: CoreContext, logger: Logger, smtpThread: boolean): Deliverer & { close?(): Promise<void> } {
+function chooseDeliverer(config: Readonly<MailroomConfig>, ctx: CoreContext, logger: Logger, secrets: SecretResolver, smtpThread: boolean): Deliverer & { close?(): Promise<void> } {
   if (config.mailDriver === 'log') {
     const log = logTransport(logger);
     return { logOnly: true, send: (_target, out) => log.send(out) };
   }
   const repos = ctx.store.repos;
-  const password = (account: StoredAccount) => resolveAccountPassword(repos, account);
+  const password = (account: StoredAccount, o?: { fresh?: boolean }) => secrets.password(account, o);
   const smtpLogger = logger.child({ component: 'smtp' });
   const smtp = smtpThread
     ? new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain) })

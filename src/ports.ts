@@ -9,6 +9,7 @@ import type { DkimKeyTool } from './core/senders/dkim.js';
 import type { PreviewPages } from './http/preview-pages.js';
 import type { WebhookTargetGuard } from './core/webhooks/ports.js';
 import type { Logger } from './logger.js';
+import type { SecretProviderClient } from './core/secrets/ports.js';
 
 /** Whether the store answers and its schema is current (/readyz). */
 export interface StoreHealth {
@@ -58,6 +59,8 @@ export interface Ports {
   keyFileTooOpen(): string | undefined;
   /** Where webhook URLs may lead (the network policy), and test events per principal and minute. */
   webhooks: { guard: WebhookTargetGuard; testLimiter: RateWindow };
+  /** Reads secret providers for their test button and the account form's picker (the same cache sending uses). */
+  secrets: SecretProviderClient;
   /** The SMTP submission relay's state, and its certificate (PEM) for clients to trust or pin. */
   relay: { status(): RelayStatus; certificatePem(): string | null };
 }

@@ -20,6 +20,9 @@ const READS: Record<string, readonly string[]> = {
   layouts: ['list', 'get'],
   // Read for every relay session and message; written by admins.
   smtpCredentials: ['list', 'get', 'findByUsername'],
+  // Read when a pool is built or its password re-checked; written by admins.
+  secretProviders: ['list', 'get'],
+  namedSecrets: ['list', 'get'],
 };
 
 type AnyRepo = Record<string, unknown>;

@@ -118,7 +118,10 @@ interface Sender {
 }
 
 const passwords = new Map<string, string>();
-const password = async (account: StoredAccount) => passwords.get(account.id);
+const password = async (account: StoredAccount) => {
+  const value = passwords.get(account.id);
+  return value === undefined ? undefined : { value, checkAfter: null };
+};
 const senders: Record<string, () => Sender> = {
   SmtpTransports: () => new SmtpTransports({ password, logger: { warn: () => undefined } }),
   SmtpThread: () => new SmtpThread({ password, dkim: async () => undefined, logger: pino({ level: 'silent' }) }),

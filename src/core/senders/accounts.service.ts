@@ -6,6 +6,7 @@ import { newId } from '../kernel/ids.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from './ports.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import { parseSecretRef, providerIdOf } from '../secrets/references.js';
 
 /** The account as the API shows it: whether a password is set, never the password or its storage id. */
 export function publicAccount(a: StoredAccount): MailAccount {
@@ -23,7 +24,23 @@ export async function getAccount(ctx: CoreContext, id: string): Promise<StoredAc
   return a;
 }
 
+/** A reference must name something that exists now: never accepted, then deferred for days at send time. */
+async function checkReference(repos: Repositories, ref: string | null): Promise<void> {
+  if (!ref) return;
+  const parsed = parseSecretRef('passwordRef', ref);
+  if (parsed.kind === 'internal' && !(await repos.namedSecrets.get(parsed.name))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: there is no internal secret "${parsed.name}"; create it first (PUT /api/v1/secrets/${parsed.name})`, { field: 'passwordRef' });
+  }
+  const providerId = providerIdOf(parsed);
+  if (providerId) {
+    const p = await repos.secretProviders.get(providerId);
+    if (!p) throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: there is no secret provider ${providerId}; create it first (POST /api/v1/secret-providers)`, { field: 'passwordRef' });
+    if (p.kind !== parsed.kind) throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: provider ${providerId} ("${p.name}") is ${p.kind}, not ${parsed.kind}`, { field: 'passwordRef' });
+  }
+}
+
 async function checkServer(repos: Repositories, config: AccountConfig, hasCredentials: boolean): Promise<void> {
+  await checkReference(repos, config.passwordRef);
   const server = await repos.servers.get(config.serverId);
   if (!server) {
     throw new MailroomError(ErrorCodes.VALIDATION, `serverId: server ${config.serverId} does not exist; create the server first`, { field: 'serverId' });

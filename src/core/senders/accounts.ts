@@ -3,6 +3,7 @@ import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { rateLimit, type RateLimit } from './servers.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { formatSecretRef, parseSecretRef } from '../secrets/references.js';
 
 /** What an admin edits; the password travels beside it, never inside a stored document. */
 export interface AccountConfig {
@@ -39,32 +40,18 @@ export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'repl
 
 const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD'];
 
-/** The kinds of reference this version can read. */
-const REF_KINDS = ['env', 'file'] as const;
-/** Kinds people expect (secret stores) that this version cannot read yet: refused when saved, never deferred at send time. */
-const REF_KINDS_NOT_YET = ['vault', 'azure-keyvault', 'cyberark', 'internal'] as const;
-
+/**
+ * Checks a reference's syntax (src/core/secrets/references.ts); whether the provider or the
+ * internal secret it names exists is checked by the service, inside the save's transaction.
+ */
 export function validatePasswordRef(v: unknown): string | null {
   const ref = optStr('passwordRef', v, { max: 500 });
   if (!ref) return null;
-  const kind = ref.slice(0, ref.indexOf(':'));
-  if (ref.includes(':') && (REF_KINDS_NOT_YET as readonly string[]).includes(kind)) {
-    throw new MailroomError(
-      ErrorCodes.SECRET_PROVIDER_UNSUPPORTED,
-      `passwordRef: this version of Mailroom cannot read "${kind}:" references; use "env:NAME" or "file:/path", or store the password in Mailroom (it is encrypted at rest)`,
-      { field: 'passwordRef', provider: kind },
-    );
-  }
-  if (!ref.includes(':') || !(REF_KINDS as readonly string[]).includes(kind)) {
-    throw invalid('passwordRef', `must start with ${REF_KINDS.map((k) => `"${k}:"`).join(' or ')} (e.g. "env:SMTP_PASSWORD" or "file:/run/secrets/smtp")`);
-  }
-  if (ref.length === kind.length + 1) throw invalid('passwordRef', `names no ${kind} secret after "${kind}:"`);
-  if (kind === 'env' && !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref)) throw invalid('passwordRef', 'env: must be followed by a variable name');
+  const parsed = parseSecretRef('passwordRef', ref);
   // The password goes to whatever server the account names: a reference to Mailroom's own
   // secrets would let an admin send the master key or the database password there.
-  if (kind === 'env' && MAILROOM_OWN_SECRETS.includes(ref.slice(4).toUpperCase())) throw invalid('passwordRef', `${ref.slice(4)} is Mailroom's own secret, not an SMTP password`);
-  if (kind === 'file' && !ref.startsWith('file:/')) throw invalid('passwordRef', 'file: must be followed by an absolute path');
-  return ref;
+  if (parsed.kind === 'env' && MAILROOM_OWN_SECRETS.includes(parsed.name.toUpperCase())) throw invalid('passwordRef', `${parsed.name} is Mailroom's own secret, not an SMTP password`);
+  return formatSecretRef(parsed);
 }
 
 function alias(i: number, v: unknown): string {

@@ -3,6 +3,7 @@ import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { cachedSigner } from '../dkim-signer.js';
+import type { SecretLease } from '../../secrets/resolver.js';
 import { SmtpTransports, type SendTarget } from './transport.js';
 import { fromWire, type FromSmtpThread, type ToSmtpThread, type WireError } from './thread-protocol.js';
 
@@ -34,7 +35,7 @@ function answer(req: number, value: unknown, error?: WireError): void {
 }
 
 const transports = new SmtpTransports({
-  password: (account: StoredAccount) => ask<string | undefined>((req) => ({ t: 'password?', req, account })),
+  password: (account: StoredAccount, opts) => ask<SecretLease | undefined>((req) => ({ t: 'password?', req, account, ...(opts?.fresh ? { fresh: true } : {}) })),
   logger: { warn: (obj, msg) => post({ t: 'warn', obj, msg }) },
   // The main thread reads the key from the store each time; the cache lives here.
   dkim: cachedSigner((domain) => ask<DkimSigningOptions | undefined>((req) => ({ t: 'dkim?', req, domain }))),

@@ -17,6 +17,8 @@ import { previewPagesRoutes } from './preview-pages.js';
 import { profileRoutes } from './profile.js';
 import { purposesRoutes } from './purposes.js';
 import { relayRoutes } from './relay.js';
+import { secretProvidersRoutes } from './secret-providers.js';
+import { secretsRoutes } from './secrets.js';
 import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
@@ -51,6 +53,8 @@ const API_V1: RouteGroup[] = [
   accountsRoutes,
   dkimRoutes,
   presetsRoutes,
+  secretProvidersRoutes,
+  secretsRoutes,
   // routing
   purposesRoutes,
   settingsRoutes,
