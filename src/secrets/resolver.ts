@@ -5,6 +5,7 @@ import { parseSecretRef, unresolved, type ProviderKind } from '../core/secrets/r
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { AdapterFactory, ProviderAdapter } from './providers/adapter.js';
 import { readEnvRef, readFileRef } from './references.js';
+import { AccountTokens, type OAuth2Account } from './oauth2/account-tokens.js';
 
 /** env:, file: and internal: values are read again after this long (a rotation there is seen without an edit). */
 export const LOCAL_RECHECK_MS = 60_000;
@@ -43,14 +44,23 @@ export class SecretResolver implements SecretProviderClient {
       now?: () => number;
       env?: NodeJS.ProcessEnv;
     },
-  ) {}
+  ) {
+    this.tokens = new AccountTokens({ repos: deps.repos, resolveRef: async (ref) => (await this.resolve(ref)).value, now: () => this.now() });
+  }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
 
-  /** The account's password: its stored secret, or its reference resolved; `fresh` bypasses the cache (after a 535). */
-  readonly password = async (account: Pick<StoredAccount, 'passwordSecretId' | 'passwordRef'>, opts: { fresh?: boolean } = {}): Promise<SecretLease | undefined> => {
+  /** OAuth2 access tokens of accounts that log in with XOAUTH2. */
+  readonly tokens: AccountTokens;
+
+  /**
+   * The account's password (its stored secret, or its reference resolved) or, for an OAuth2
+   * account, its access token; `fresh` bypasses the caches (the server refused the last one).
+   */
+  readonly password = async (account: Pick<StoredAccount, 'passwordSecretId' | 'passwordRef'> & Partial<OAuth2Account>, opts: { fresh?: boolean } = {}): Promise<SecretLease | undefined> => {
+    if (account.auth?.type === 'oauth2') return this.tokens.token(account as OAuth2Account, opts);
     if (account.passwordSecretId) return { value: await this.deps.repos.secrets.reveal(account.passwordSecretId), checkAfter: null };
     if (!account.passwordRef) return undefined;
     return this.resolve(account.passwordRef, opts);
@@ -132,6 +142,7 @@ export class SecretResolver implements SecretProviderClient {
   }
 
   async close(): Promise<void> {
+    await this.tokens.close();
     const all = [...this.adapters.values()];
     this.adapters.clear();
     this.cache.clear();

@@ -46,14 +46,15 @@ export interface MockProvider {
   stop(): Promise<void>;
 }
 
-type Handler = (req: RecordedRequest, res: ServerResponse, socket: TLSSocket) => void;
+export type Handler = (req: RecordedRequest, res: ServerResponse, socket: TLSSocket) => void;
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 
-async function serve(handler: Handler, tls: { requestCert?: boolean; ca?: string } = {}): Promise<MockProvider> {
+/** An HTTPS server on a free loopback port with a fresh certificate, recording requests, that can be taken down. */
+export async function serve(handler: Handler, tls: { requestCert?: boolean; ca?: string } = {}): Promise<MockProvider> {
   const cert = loopbackCert();
   const port = await freePort();
   const m: MockProvider = { url: `https://127.0.0.1:${port}`, port, cert, requests: [], down: false, stop: async () => undefined };

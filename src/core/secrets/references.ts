@@ -125,5 +125,15 @@ export function providerIdOf(ref: SecretRef): string | null {
 
 /** A reference the store could not read: what failed, never the value. */
 export function unresolved(ref: string, message: string, details: Record<string, unknown> = {}): MailroomError {
-  return new MailroomError(ErrorCodes.SECRET_UNRESOLVED, `secret reference ${ref}: ${message}`, { ref, ...details });
+  return new MailroomError(ErrorCodes.SECRET_UNRESOLVED, `${subjectOf(ref)}: ${message}`, { ref, ...details });
 }
+
+/**
+ * What an error is about: "secret reference <ref>", or an OAuth2 token's own subject
+ * ("OAuth2 token for a@example.com"), which the token code passes as the ref.
+ */
+function subjectOf(ref: string): string {
+  return ref.startsWith(OAUTH2_SUBJECT) ? ref : `secret reference ${ref}`;
+}
+
+export const OAUTH2_SUBJECT = 'OAuth2 token for ';

@@ -4,6 +4,7 @@ import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { rateLimit, type RateLimit } from './servers.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { formatSecretRef, parseSecretRef } from '../secrets/references.js';
+import { normalizeAccountAuth, oauth2SecretsOf, PASSWORD_AUTH, type AccountAuth, type OAuth2SecretsInput } from './account-auth.js';
 
 /** What an admin edits; the password travels beside it, never inside a stored document. */
 export interface AccountConfig {
@@ -15,12 +16,16 @@ export interface AccountConfig {
   /** Further From identities this account may use: full addresses or "@domain". */
   aliases: string[];
   passwordRef: string | null;
+  /** Password (the default) or OAuth2 (XOAUTH2 with a token Mailroom fetches). */
+  auth: AccountAuth;
   active: boolean;
   ownerId: string | null;
   rateLimit: RateLimit | null;
 }
 
 export interface MailAccount extends AccountConfig {
+  /** OAuth2 settings say whether their write-only parts are stored, never what they are. */
+  auth: AccountAuth & { clientSecretSet?: boolean; refreshTokenSet?: boolean };
   id: string;
   passwordSet: boolean;
   source: 'database' | 'env';
@@ -34,9 +39,11 @@ export interface AccountInput {
   config: AccountConfig;
   /** undefined: not given; null or "": remove; string: set. */
   password: string | null | undefined;
+  /** OAuth2's client secret and refresh token, when `auth` gave them. */
+  oauth2: OAuth2SecretsInput;
 }
 
-export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'active', 'ownerId', 'rateLimit'] as const;
+export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'auth', 'active', 'ownerId', 'rateLimit'] as const;
 
 const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD'];
 
@@ -94,6 +101,7 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
     }, null),
     aliases: pick('aliases', (v) => [...new Set(arr('aliases', v, 100).map((a, i) => alias(i, a)))], []),
     passwordRef: pick('passwordRef', validatePasswordRef, null),
+    auth: pick('auth', normalizeAccountAuth, PASSWORD_AUTH),
     active: pick('active', (v) => bool('active', v), true),
     ownerId: pick('ownerId', (v) => optStr('ownerId', v, { max: 100 }) ?? null, null),
     rateLimit: pick('rateLimit', (v) => rateLimit('rateLimit', v), null),
@@ -105,7 +113,14 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
   if (password && config.passwordRef) {
     throw new MailroomError(ErrorCodes.VALIDATION, 'password and passwordRef are mutually exclusive: give one', { field: 'password' });
   }
-  return { config, password };
+  const oauth2 = oauth2SecretsOf(d.auth);
+  // Choosing a password drops OAuth2; choosing OAuth2 drops the password.
+  if ((password || (d.passwordRef !== undefined && config.passwordRef)) && d.auth === undefined) config.auth = PASSWORD_AUTH;
+  if (config.auth.type === 'oauth2' && (password || (d.passwordRef !== undefined && config.passwordRef))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, 'an OAuth2 account has no password: give auth or a password, not both', { field: 'password' });
+  }
+  if (config.auth.type === 'oauth2') config.passwordRef = null;
+  return { config, password, oauth2 };
 }
 
 /** The SMTP login: the explicit login, else the sender address. */

@@ -88,7 +88,8 @@ export function poolOptions(target: SendTarget, password: string | undefined): G
       logger: false,
       debug: false,
     },
-    ...(credentials ? { auth: { user: effectiveLogin(target.account), pass: password } } : {}),
+    // OAuth2 accounts log in with SASL XOAUTH2 and the access token Mailroom fetched (nodemailer never fetches it itself here).
+    ...(credentials ? { auth: target.account.auth?.type === 'oauth2' ? { user: effectiveLogin(target.account), accessToken: password } : { user: effectiveLogin(target.account), pass: password } } : {}),
     maxConnections: smtp.maxConnections,
     connectTimeoutMs: connectMs,
     sendTimeoutMs: sendMs,
@@ -170,12 +171,20 @@ export class SmtpTransports {
 
   async send(target: SendTarget, out: OutgoingMessage): Promise<AttemptReport> {
     const report = await this.attempt(target, out, () => this.currentEntry(target));
-    if (report.failure?.kind !== 'auth' || !target.account.passwordRef) return report;
-    // The server refused the password (535): the secret may have been rotated at its source.
-    // Read the reference once more, bypassing the cache, and try again only if it changed.
+    if (report.failure?.kind !== 'auth' || (!target.account.passwordRef && target.account.auth?.type !== 'oauth2')) return report;
+    // The server refused the password (535): the secret may have been rotated at its source, or
+    // the token revoked. Read it once more, bypassing the cache, and try again only if it changed.
     const stale = this.entries.get(target.account.id);
     const fresh = this.deps.password(target.account, { fresh: true });
-    const renewed = await fresh.catch(() => undefined);
+    let renewed: SecretLease | undefined;
+    try {
+      renewed = await fresh;
+    } catch (err) {
+      // The source itself now refuses (a revoked refresh token, a deleted secret): that is the cause to fix, and
+      // it is transient (deferred), since the admin fixing it should let the message go.
+      const why = (err as Error).message;
+      return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: `${why} (after the server refused the login: ${report.failure.message})` } };
+    }
     const previous = await stale?.lease.catch(() => undefined);
     if (!renewed || renewed.value === previous?.value) return report;
     return this.attempt(target, out, async () => this.entryFor(target, fresh));

@@ -32,12 +32,12 @@ export interface TokenSource {
 export function tokenEndpointSource(opts: {
   agent: Agent;
   tokenUrl: string;
-  form: () => Record<string, string>;
+  form: () => Promise<Record<string, string>> | Record<string, string>;
   timeoutSec: number;
   what: string;
   now?: () => number;
   /** A new refresh token in an answer (rotation): handed over to be stored. */
-  onRefreshToken?: (token: string) => void;
+  onRefreshToken?: (token: string) => Promise<void> | void;
 }): TokenSource {
   const now = opts.now ?? Date.now;
   let cached: { value: string; expiresAt: number } | null = null;
@@ -51,7 +51,7 @@ export function tokenEndpointSource(opts: {
             method: 'POST',
             url: opts.tokenUrl,
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams(opts.form()).toString(),
+            body: new URLSearchParams(await opts.form()).toString(),
             timeoutSec: opts.timeoutSec,
           });
           const body = res.json as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown; refresh_token?: unknown } | undefined;
@@ -62,7 +62,7 @@ export function tokenEndpointSource(opts: {
           }
           const seconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600;
           cached = { value: body.access_token, expiresAt: now() + seconds * 1000 };
-          if (typeof body.refresh_token === 'string' && body.refresh_token) opts.onRefreshToken?.(body.refresh_token);
+          if (typeof body.refresh_token === 'string' && body.refresh_token) await opts.onRefreshToken?.(body.refresh_token);
           return cached.value;
         } finally {
           pending = null;

@@ -30,9 +30,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rotated_at', 'bigint', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .execute();
+
+  // OAuth2 (XOAUTH2) on accounts: settings as JSON, the client secret and refresh token as secret ids.
+  await db.schema.alterTable('accounts').addColumn('auth', 'text').execute();
+  await db.schema.alterTable('accounts').addColumn('auth_client_secret_id', 'varchar(40)').execute();
+  await db.schema.alterTable('accounts').addColumn('auth_refresh_token_id', 'varchar(40)').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  for (const c of ['auth_refresh_token_id', 'auth_client_secret_id', 'auth']) await db.schema.alterTable('accounts').dropColumn(c).execute();
   await db.schema.dropTable('named_secrets').execute();
   await db.schema.dropTable('secret_providers').execute();
 }
