@@ -35,6 +35,7 @@ import { dkimKeyTool } from './secrets/dkim-keypair.js';
 import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
 import { secretProviderAdapters } from './secrets/providers/index.js';
 import { SecretResolver } from './secrets/resolver.js';
+import { oauth2Port } from './secrets/oauth2/port.js';
 import { openKeyring, rotateMasterKey } from './secrets/rotation.js';
 import { openDatabase, ping } from './store/database.js';
 import { migrateToLatest, migrationsComplete } from './store/migrator.js';
@@ -166,6 +167,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
       webhooks: { guard: webhookTargetGuard(networkPolicy), testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events') },
       secrets,
+      oauth2: oauth2Port(secrets),
       relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },
     };
 

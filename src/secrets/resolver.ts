@@ -66,6 +66,11 @@ export class SecretResolver implements SecretProviderClient {
     return this.resolve(account.passwordRef, opts);
   };
 
+  /** A secret stored in Mailroom (an OAuth2 client secret). */
+  revealStored(secretId: string): Promise<string> {
+    return this.deps.repos.secrets.reveal(secretId);
+  }
+
   async resolve(text: string, opts: { fresh?: boolean } = {}): Promise<SecretLease> {
     const ref = parseSecretRef('passwordRef', text);
     const now = this.now();

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import https from 'node:https';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { SMTPServer } from 'smtp-server';
@@ -22,7 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
   let t: TestApp;
   let dispatcher: Dispatcher;
-  let idp: MockProvider & { tokenUrl: string };
+  let idp: MockProvider & { tokenUrl: string; authorizeUrl: string };
   let peer: { port: number; auths: { user: string; method: string; ok: boolean }[]; drop(): void; stop(): Promise<void> };
   let serverId: string;
   const clock = new ManualClock(Date.now());
@@ -170,6 +171,54 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     const m = await sendFrom(acc.id);
     expect(m.status).toBe('deferred');
     expect(m.lastError).toMatch(/OAuth2 token for generic@example.com: the token endpoint answered 400: invalid_grant/);
+  });
+
+  it('Connect with Microsoft: authorization code with PKCE stores the refresh token; the account then sends as the signed-in mailbox', async () => {
+    const acc = await oauthAccount('connect@example.com', { provider: 'microsoft', tenantId: TENANT, clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'ms-client-secret~Zx1', authorizeUrl: idp.authorizeUrl });
+    state.signedInUser = 'connect@example.com';
+    const started = await ok('POST', `accounts/${acc.id}/oauth2/connect`);
+    expect(started.redirectUri).toMatch(/\/api\/v1\/oauth2\/callback$/);
+    const authorize = new URL(started.authorizeUrl);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ client_id: '11111111-2222-3333-4444-555555555555', response_type: 'code', code_challenge_method: 'S256', login_hint: 'connect@example.com', redirect_uri: started.redirectUri });
+    expect(authorize.searchParams.get('scope')).toContain('offline_access');
+    // The browser's trip: the provider signs the user in and redirects back with a code.
+    const location = await new Promise<string>((resolve, reject) => {
+      https.get(started.authorizeUrl, { ca: idp.cert.cert }, (res) => {
+        res.resume();
+        resolve(String(res.headers.location));
+      }).on('error', reject);
+    });
+    const back = new URL(location);
+    const forged = await t.request({ method: 'GET', url: `/api/v1/oauth2/callback?state=forged&code=${back.searchParams.get('code')}` });
+    expect(forged.headers.location).toBe('/accounts?oauth2=failed&reason=expired');
+    const done = await t.request({ method: 'GET', url: `${back.pathname}${back.search}` });
+    expect(done.statusCode).toBe(302);
+    expect(done.headers.location).toBe(`/accounts/${acc.id}?oauth2=connected`);
+    expect(state.requests.at(-1)).toMatchObject({ grant_type: 'authorization_code', code_verifier: expect.stringMatching(/^[A-Za-z0-9_-]{43,128}$/), redirect_uri: started.redirectUri });
+    SECRET_VALUES.push(...state.refreshTokens.keys());
+    const replay = await t.request({ method: 'GET', url: `${back.pathname}${back.search}` });
+    expect(replay.headers.location).toBe('/accounts?oauth2=failed&reason=expired');
+    const shown = await ok('GET', `accounts/${acc.id}`);
+    expect(shown.auth).toMatchObject({ refreshTokenSet: true });
+    expect((await sendFrom(acc.id)).status).toBe('sent');
+    expect(state.requests.at(-1)).toMatchObject({ grant_type: 'refresh_token', scope: expect.stringContaining('SMTP.Send') });
+    expect(peer.auths.at(-1)).toEqual({ user: 'connect@example.com', method: 'XOAUTH2', ok: true });
+    const health = await ok('GET', `accounts/${acc.id}/oauth2`);
+    expect(health.health).toMatchObject({ status: 'ok', grant: 'refresh_token' });
+    expect(Date.parse(health.health.expiresAt)).toBeGreaterThan(Date.now());
+    const audit = await ok('GET', `audit?targetId=${acc.id}`);
+    expect(audit.items.map((e: { action: string }) => e.action)).toContain('account.oauth2_connected');
+  });
+
+  it('checks a token on demand and explains a wrong client secret', async () => {
+    const acc = await oauthAccount('check@example.com', { provider: 'microsoft', tenantId: TENANT, clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'wrong-secret' });
+    const checked = await ok('POST', `accounts/${acc.id}/oauth2/check`);
+    expect(checked).toMatchObject({ ok: false, error: { code: 'MAILROOM_E_SECRET_UNRESOLVED' } });
+    expect(checked.error.message).toContain('AADSTS7000215');
+    expect(checked.error.hint).toMatch(/client secret is wrong or expired/);
+    expect((await ok('GET', `accounts/${acc.id}/oauth2`)).health).toMatchObject({ status: 'error', grant: 'client_credentials' });
+    const password = ((await ok('GET', 'accounts')).items as { id: string; auth: { type: string } }[]).find((a) => a.auth.type === 'password');
+    if (password) expect((await call('POST', `accounts/${password.id}/oauth2/connect`)).json().error.code).toBe('MAILROOM_E_INVALID_STATE');
   });
 
   it('refuses what cannot work, and never carries tokens to a re-pointed server', async () => {

@@ -22,6 +22,8 @@ export interface OAuth2Settings {
   clientSecretRef: string | null;
   /** The token endpoint; by default the provider's own. */
   tokenUrl: string | null;
+  /** The authorization endpoint "Connect" sends the admin's browser to; by default the provider's own. */
+  authorizeUrl: string | null;
   /** Space-separated scopes; by default what SMTP and IMAP need at the provider. */
   scope: string | null;
   /** A PEM trusted besides the system CAs for the token endpoint (a private identity provider). */
@@ -79,7 +81,7 @@ export function normalizeAccountAuth(v: unknown): AccountAuth {
     onlyKeys('auth', d, ['type']);
     return PASSWORD_AUTH;
   }
-  onlyKeys('auth', d, ['type', 'provider', 'tenantId', 'clientId', 'clientSecret', 'clientSecretRef', 'refreshToken', 'tokenUrl', 'scope', 'caCertificate']);
+  onlyKeys('auth', d, ['type', 'provider', 'tenantId', 'clientId', 'clientSecret', 'clientSecretRef', 'refreshToken', 'tokenUrl', 'authorizeUrl', 'scope', 'caCertificate']);
   const provider = oneOf('auth.provider', d.provider, OAUTH2_PROVIDERS);
   const tenantId = optStr('auth.tenantId', d.tenantId, { max: 253 }) ?? null;
   if (provider === 'microsoft' && !tenantId) throw invalid('auth.tenantId', 'is required for Microsoft: the directory (tenant) id of the app registration');
@@ -97,6 +99,7 @@ export function normalizeAccountAuth(v: unknown): AccountAuth {
     clientId: oneLine('auth.clientId', d.clientId, 200),
     clientSecretRef: ref ? formatSecretRef(parseSecretRef('auth.clientSecretRef', ref)) : null,
     tokenUrl,
+    authorizeUrl: d.authorizeUrl === undefined || d.authorizeUrl === null || d.authorizeUrl === '' ? null : httpsUrl('auth.authorizeUrl', d.authorizeUrl),
     scope: scope ? oneLine('auth.scope', scope, 1000) : null,
     caCertificate: caCertificate ? caCertificate.trim() + '\n' : null,
   };
@@ -124,6 +127,18 @@ export function tokenUrlOf(a: OAuth2Settings): string {
   return ENDPOINTS[a.provider](a.tenantId ?? 'common');
 }
 
+const AUTHORIZE: Record<Exclude<OAuth2Provider, 'generic'>, (tenant: string) => string> = {
+  microsoft: (tenant) => `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0/authorize`,
+  google: () => 'https://accounts.google.com/o/oauth2/v2/auth',
+};
+
+/** Where "Connect" sends the browser (authorization code with PKCE). */
+export function authorizeUrlOf(a: OAuth2Settings): string {
+  if (a.authorizeUrl) return a.authorizeUrl;
+  if (a.provider === 'generic') throw invalid('auth.authorizeUrl', 'is required to connect a generic provider: its authorization endpoint');
+  return AUTHORIZE[a.provider](a.tenantId ?? 'common');
+}
+
 /** The grant: a refresh token when one is stored, else the app's own token (client credentials). */
 export function grantOf(hasRefreshToken: boolean): 'refresh_token' | 'client_credentials' {
   return hasRefreshToken ? 'refresh_token' : 'client_credentials';
@@ -134,6 +149,15 @@ export function scopeOf(a: OAuth2Settings, grant: 'refresh_token' | 'client_cred
   if (a.provider === 'google') return GOOGLE_SCOPE;
   if (a.provider === 'microsoft') return grant === 'client_credentials' ? MICROSOFT_APP_SCOPE : MICROSOFT_DELEGATED_SCOPE;
   return '';
+}
+
+/** How an OAuth2 account's token is doing, for the account page: never the token. */
+export interface TokenHealth {
+  status: 'ok' | 'error' | 'unknown';
+  grant: 'refresh_token' | 'client_credentials';
+  expiresAt: number | null;
+  checkedAt: number | null;
+  error: { message: string; hint?: string } | null;
 }
 
 /** Changing one of these sends the stored client secret and refresh token somewhere new: they must be typed again. */

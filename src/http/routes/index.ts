@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ports } from '../../ports.js';
+import { accountOAuth2Routes } from './account-oauth2.js';
 import { accountTestRoutes } from './account-test.js';
 import { accountsRoutes } from './accounts.js';
 import { apiKeysRoutes } from './api-keys.js';
@@ -51,6 +52,7 @@ const API_V1: RouteGroup[] = [
   // senders
   serversRoutes,
   accountsRoutes,
+  accountOAuth2Routes,
   dkimRoutes,
   presetsRoutes,
   secretProvidersRoutes,

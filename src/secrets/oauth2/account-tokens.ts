@@ -1,6 +1,6 @@
 import type { Agent } from 'undici';
 import type { Repositories } from '../../core/ports.js';
-import { grantOf, scopeOf, tokenUrlOf, type OAuth2Settings } from '../../core/senders/account-auth.js';
+import { grantOf, scopeOf, tokenUrlOf, type OAuth2Settings, type TokenHealth } from '../../core/senders/account-auth.js';
 import { OAUTH2_SUBJECT, unresolved } from '../../core/secrets/references.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import { providerAgent } from '../providers/http.js';
@@ -13,14 +13,6 @@ export const TOKEN_EARLY_MS = 60_000;
 
 export type OAuth2Account = Pick<StoredAccount, 'id' | 'version' | 'address' | 'login' | 'auth' | 'clientSecretId' | 'refreshTokenId'>;
 
-/** How the account's token is doing, for the account page: never the token. */
-export interface TokenHealth {
-  status: 'ok' | 'error' | 'unknown';
-  grant: 'refresh_token' | 'client_credentials';
-  expiresAt: number | null;
-  checkedAt: number | null;
-  error: { message: string; hint?: string } | null;
-}
 
 interface Entry {
   key: string;
