@@ -9,6 +9,7 @@ import { MessageDetail } from '../features/outbox/MessageDetail.js';
 import { Messages } from '../features/outbox/Messages.js';
 import { Routing } from '../features/routing/Routing.js';
 import { SmtpRelay } from '../features/relay/SmtpRelay.js';
+import { SecretProviders } from '../features/secrets/SecretProviders.js';
 import { Settings } from '../features/routing/Settings.js';
 import { AccountEdit } from '../features/senders/AccountEdit.js';
 import { Accounts } from '../features/senders/Accounts.js';
@@ -76,5 +77,6 @@ export function Routes() {
   if (match('/users', path)) return <Users />;
   if (match('/api-keys', path)) return <ApiKeys />;
   if (match('/smtp-relay', path)) return <SmtpRelay />;
+  if (match('/secrets', path)) return <SecretProviders />;
   return <NotFound />;
 }
