@@ -221,6 +221,22 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     if (password) expect((await call('POST', `accounts/${password.id}/oauth2/connect`)).json().error.code).toBe('MAILROOM_E_INVALID_STATE');
   });
 
+  it('diagnostics: the AUTH step logs in with XOAUTH2, and a refused token shows the server\'s answer and the usual causes', async () => {
+    const accounts = (await ok('GET', 'accounts')).items as { id: string; address: string }[];
+    const m365 = accounts.find((a) => a.address === 'm365@example.com')!;
+    const good = await ok('POST', 'diagnostics/smtp', { accountId: m365.id });
+    const auth = good.steps.find((st: { name: string }) => st.name === 'auth');
+    expect(auth).toMatchObject({ status: 'pass', detail: 'authenticated as m365@example.com with XOAUTH2' });
+    // A token the mail server refuses: issued for another mailbox than the login.
+    const other = await oauthAccount('other365@example.com', { provider: 'microsoft', tenantId: TENANT, clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'ms-client-secret~Zx1' });
+    const bad = await ok('POST', 'diagnostics/smtp', { accountId: other.id });
+    const refused = bad.steps.find((st: { name: string }) => st.name === 'auth');
+    expect(refused.status).toBe('fail');
+    expect(refused.detail).toMatch(/XOAUTH2 authentication as other365@example.com refused with 535.*"status":"401"/);
+    expect(refused.hint).toMatch(/lacks permission on this mailbox/);
+    expect(JSON.stringify(bad)).not.toMatch(/at-[0-9a-f]{24}/);
+  });
+
   it('refuses what cannot work, and never carries tokens to a re-pointed server', async () => {
     const both = await call('POST', 'accounts', { serverId, address: 'both@example.com', password: 'pw', auth: { type: 'oauth2', provider: 'google', clientId: 'x', clientSecret: 'y' } });
     expect(both.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'password' } });

@@ -66,7 +66,8 @@ export interface SmtpDiagnosticTarget {
   smtp: SmtpSettings;
   /** The host and port are a saved server's own (the network policy lets it reach an internal address). */
   saved?: boolean;
-  auth?: { user: string; password: string };
+  /** `mechanism: "XOAUTH2"`: `password` is an OAuth2 access token (an OAuth2 account's). */
+  auth?: { user: string; password: string; mechanism?: 'XOAUTH2' };
   /** Why there is no password although an account was named (shown on the auth step). */
   authUnavailable?: string;
   send?: { from: string; to: string };
