@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert, startSmtpServer, tempDir, type SmtpPeer } from '../helpers/diagnostics-peers.js';
 import { startMockAzure, type AzureState, type MockProvider } from '../helpers/secret-provider-servers.js';
-import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
+import { newOAuth2State, startOAuth2Server } from '../helpers/oauth2-server.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
+import { chromiumAvailable, login, openAdminSession, screenshot, type AdminSession } from './harness.js';
 
 /**
  * The Secrets page and the account form's password input type in Chromium: an Azure Key Vault
@@ -98,5 +100,55 @@ describe.runIf(chromiumAvailable())('Secrets page and the password input type', 
     expect(smtp.messages[0]!.to).toEqual(['kv@example.com']);
     await screenshot(page, 'secrets-03-account-sent');
     expect(s.errors).toEqual([]);
+  });
+});
+
+describe.runIf(chromiumAvailable())('OAuth2 section of an account', { timeout: 150_000 }, () => {
+  let s: AdminSession;
+  let idp: MockProvider & { tokenUrl: string; authorizeUrl: string };
+  let accountId = '';
+  const state = newOAuth2State({ clients: new Map([['22222222-3333-4444-5555-666666666666', 'e2e-oauth-secret~R4']]), signedInUser: 'ops@example.com' });
+
+  beforeAll(async () => {
+    idp = await startOAuth2Server(state);
+    s = await openAdminSession('sqlite');
+    const post = async (url: string, payload: object) => (await s.live.t.request({ method: 'POST', url: `/api/v1${url}`, payload })).json();
+    const server = await post('/servers', { name: 'Microsoft 365', smtp: { host: 'smtp.office365.com', port: 587 } });
+    accountId = (
+      await post('/accounts', {
+        serverId: server.id,
+        address: 'ops@example.com',
+        auth: { type: 'oauth2', provider: 'microsoft', tenantId: state.tenant, clientId: '22222222-3333-4444-5555-666666666666', clientSecret: 'e2e-oauth-secret~R4', tokenUrl: idp.tokenUrl, authorizeUrl: idp.authorizeUrl, caCertificate: idp.cert.cert },
+      })
+    ).id;
+  }, 180_000);
+
+  afterAll(async () => {
+    await s?.close();
+    await idp?.stop();
+  });
+
+  it('checks the token, then Connect with Microsoft signs in at the provider and comes back connected', async () => {
+    // The sign-in page is the provider's (here a local HTTPS server with its own certificate).
+    const context = await s.browser.newContext({ baseURL: s.live.baseUrl, ignoreHTTPSErrors: true, viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await page.goto(`/accounts/${accountId}`);
+    const card = page.getByRole('region', { name: 'OAuth2 (Microsoft)' });
+    await card.getByText('not fetched yet').waitFor();
+    expect(await card.getByText(/Redirect URI to register at the provider/).textContent()).toContain('/api/v1/oauth2/callback');
+    await card.getByRole('button', { name: 'Check token' }).click();
+    await card.getByTestId('oauth2-health').getByText(/valid until/).waitFor();
+    await screenshot(page, 'oauth2-01-token-checked');
+    await card.getByRole('button', { name: 'Connect with Microsoft' }).click();
+    await page.waitForURL(/oauth2=connected/);
+    await page.getByText('Connected: the refresh token is stored (never shown).').waitFor();
+    const account = (await s.live.t.request({ method: 'GET', url: `/api/v1/accounts/${accountId}` })).json();
+    expect(account.auth).toMatchObject({ refreshTokenSet: true, clientSecretSet: true });
+    expect(state.requests.at(-1)).toMatchObject({ grant_type: 'authorization_code' });
+    expect(await page.content()).not.toContain('e2e-oauth-secret');
+    await screenshot(page, 'oauth2-02-connected');
+    await context.close();
   });
 });

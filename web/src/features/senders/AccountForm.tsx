@@ -4,7 +4,7 @@ import { useAction } from '../../hooks.js';
 import { ErrorBox, Field, FormActions } from '../../ui/index.js';
 import { AliasesField } from './AliasesField.js';
 import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
-import { buildRef, InputTypeSelect, parseRef, ReferencePicker, type InputType } from './PasswordSource.js';
+import { buildRef, InputTypeSelect, OAuth2Fields, oauth2Body, parseRef, ReferencePicker, type InputType, type OAuth2Draft } from './PasswordSource.js';
 
 interface Props {
   account?: MailAccount;
@@ -40,6 +40,7 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
   const [source, setSource] = useState(() => parseRef(account?.passwordRef));
   const ref = buildRef(source.type, source.providerId, source.target);
   const oauth2 = account?.auth.type === 'oauth2';
+  const [oauth2Draft, setOAuth2Draft] = useState<OAuth2Draft>({ provider: 'microsoft', tenantId: '', clientId: '', clientSecret: '', tokenUrl: '' });
   const save = useAction();
   const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
   const id = account ? `acc-${account.id}` : 'acc-new';
@@ -62,6 +63,8 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
     if (JSON.stringify(limit) !== JSON.stringify(account?.rateLimit ?? null)) body.rateLimit = limit;
     if (oauth2) {
       // The OAuth2 settings are kept as they are (API or docs/oauth2.md); the form edits the rest.
+    } else if (source.type === 'oauth2') {
+      body.auth = oauth2Body(oauth2Draft);
     } else if (source.type !== 'plain') {
       body.passwordRef = ref;
     } else {
@@ -110,13 +113,14 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
               <span className="label">Login</span>
               <span>
                 <span className="badge badge-ok">OAuth2 ({account?.auth.type === 'oauth2' ? account.auth.provider : ''})</span>{' '}
-                <small className="hint">XOAUTH2 with a token Mailroom fetches and renews; set up through the API (see the OAuth2 guide).</small>
+                <small className="hint">XOAUTH2 with a token Mailroom fetches and renews: token health, Check token and Connect are in the OAuth2 section below.</small>
               </span>
             </div>
           ) : (
             <InputTypeSelect id={id} value={source.type} onChange={(type: InputType) => setSource({ type, providerId: '', target: '' })} />
           )}
-          {!oauth2 && source.type !== 'plain' ? (
+          {!oauth2 && source.type === 'oauth2' ? <OAuth2Fields id={id} value={oauth2Draft} onChange={setOAuth2Draft} /> : null}
+          {!oauth2 && source.type !== 'plain' && source.type !== 'oauth2' ? (
             <ReferencePicker id={id} type={source.type} providerId={source.providerId} target={source.target} onChange={(p) => setSource((s) => ({ ...s, ...p }))} />
           ) : null}
           {!oauth2 && source.type === 'plain' ? (

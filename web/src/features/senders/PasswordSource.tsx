@@ -7,7 +7,7 @@ import { KINDS } from '../secrets/kinds.js';
 import { TestOutcome, useProviderTest } from '../secrets/ProviderTest.js';
 
 /** Where an account's password comes from: typed in (stored encrypted), or one of the references. */
-export type InputType = 'plain' | 'internal' | ProviderKind | 'reference';
+export type InputType = 'plain' | 'internal' | ProviderKind | 'reference' | 'oauth2';
 
 const TYPES: { value: InputType; label: string }[] = [
   { value: 'plain', label: 'Plain text (stored encrypted)' },
@@ -16,6 +16,7 @@ const TYPES: { value: InputType; label: string }[] = [
   { value: 'cyberark', label: 'CyberArk' },
   { value: 'vault', label: 'HashiCorp Vault' },
   { value: 'reference', label: 'Environment variable or file' },
+  { value: 'oauth2', label: 'OAuth2 (Microsoft 365, Google)' },
 ];
 
 /** Splits a stored reference into the form's parts. */
@@ -34,7 +35,7 @@ export function parseRef(ref: string | null | undefined): { type: InputType; pro
 /** The reference the parts make, or null for a typed password. */
 export function buildRef(type: InputType, providerId: string, target: string): string | null {
   const t = target.trim();
-  if (type === 'plain') return null;
+  if (type === 'plain' || type === 'oauth2') return null;
   if (type === 'reference') return t || null;
   if (type === 'internal') return t ? `internal:${t}` : null;
   return providerId && t ? `${type}:${providerId}/${t}` : null;
@@ -59,7 +60,7 @@ export function InputTypeSelect({ id, value, onChange }: { id: string; value: In
  * kind and the secret in it (picked from what the provider lists, where its API can list), with a
  * Test that says "found, N characters, version X" or the provider's error.
  */
-export function ReferencePicker({ id, type, providerId, target, onChange }: { id: string; type: Exclude<InputType, 'plain'>; providerId: string; target: string; onChange(p: { providerId?: string; target?: string }): void }) {
+export function ReferencePicker({ id, type, providerId, target, onChange }: { id: string; type: Exclude<InputType, 'plain' | 'oauth2'>; providerId: string; target: string; onChange(p: { providerId?: string; target?: string }): void }) {
   if (type === 'reference') {
     return (
       <Field label="Reference" id={`${id}-ref`} hint='"env:SMTP_PASSWORD" (a variable of the Mailroom process) or "file:/run/secrets/smtp" (read when a connection opens).' wide>
@@ -150,6 +151,59 @@ function ProviderPicker({ id, kind, providerId, target, onChange }: { id: string
         <ErrorBox error={browse.error ?? test.error} />
         <TestOutcome result={test.result} />
       </div>
+    </>
+  );
+}
+
+/** What the OAuth2 part of the form holds; the client secret is write-only and sent only when typed. */
+export interface OAuth2Draft {
+  provider: 'microsoft' | 'google' | 'generic';
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+}
+
+export function oauth2Body(d: OAuth2Draft): Record<string, unknown> {
+  return {
+    type: 'oauth2',
+    provider: d.provider,
+    clientId: d.clientId.trim(),
+    ...(d.provider === 'microsoft' ? { tenantId: d.tenantId.trim() } : {}),
+    ...(d.clientSecret ? { clientSecret: d.clientSecret } : {}),
+    ...(d.tokenUrl.trim() ? { tokenUrl: d.tokenUrl.trim() } : {}),
+  };
+}
+
+/** OAuth2 settings for a new account: the rest (Connect, token health) is on the account's page. */
+export function OAuth2Fields({ id, value, onChange }: { id: string; value: OAuth2Draft; onChange(d: OAuth2Draft): void }) {
+  const set = (p: Partial<OAuth2Draft>) => onChange({ ...value, ...p });
+  return (
+    <>
+      <Field label="OAuth2 provider" id={`${id}-oa-provider`}>
+        <select id={`${id}-oa-provider`} value={value.provider} onChange={(e) => set({ provider: e.target.value as OAuth2Draft['provider'] })}>
+          <option value="microsoft">Microsoft 365</option>
+          <option value="google">Google</option>
+          <option value="generic">Other (token URL)</option>
+        </select>
+      </Field>
+      {value.provider === 'microsoft' ? (
+        <Field label="Directory (tenant) ID" id={`${id}-oa-tenant`}>
+          <input id={`${id}-oa-tenant`} value={value.tenantId} onChange={(e) => set({ tenantId: e.target.value })} spellCheck={false} />
+        </Field>
+      ) : null}
+      <Field label="Application (client) ID" id={`${id}-oa-client`}>
+        <input id={`${id}-oa-client`} value={value.clientId} onChange={(e) => set({ clientId: e.target.value })} spellCheck={false} />
+      </Field>
+      <Field label="Client secret" id={`${id}-oa-secret`} hint="Write-only: stored encrypted, never shown again.">
+        <input id={`${id}-oa-secret`} type="password" value={value.clientSecret} onChange={(e) => set({ clientSecret: e.target.value })} autoComplete="new-password" />
+      </Field>
+      <Field label="Token URL" id={`${id}-oa-token`} hint={value.provider === 'generic' ? 'Required: the provider\'s OAuth2 token endpoint.' : 'Empty: the provider\'s own.'}>
+        <input id={`${id}-oa-token`} value={value.tokenUrl} onChange={(e) => set({ tokenUrl: e.target.value })} spellCheck={false} />
+      </Field>
+      <small className="hint field-wide">
+        Microsoft without a refresh token uses app access (client credentials); Google needs <em>Connect with Google</em> on the account's page after saving.
+      </small>
     </>
   );
 }
