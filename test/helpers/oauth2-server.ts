@@ -61,7 +61,7 @@ export function validToken(state: OAuth2State, user: string, token: string): boo
   return Boolean(t && t.user === user && t.expiresAt > Date.now());
 }
 
-export async function startOAuth2Server(state: OAuth2State): Promise<MockProvider & { tokenUrl: string; authorizeUrl: string }> {
+export async function startOAuth2Server(state: OAuth2State): Promise<MockProvider & { tokenUrl: string; authorizeUrl: string; introspectionUrl: string }> {
   const issue = (res: ServerResponse, user: string, clientId: string, scope: string, refresh: boolean) => {
     const access = `at-${randomBytes(12).toString('hex')}`;
     state.tokens.set(access, { user, clientId, scope, expiresAt: Date.now() + state.lifetimeSec * 1000 });
@@ -86,6 +86,12 @@ export async function startOAuth2Server(state: OAuth2State): Promise<MockProvide
       back.searchParams.set('state', q.get('state') ?? '');
       res.writeHead(302, { location: back.toString() });
       return void res.end();
+    }
+    if (req.method === 'POST' && u.pathname === '/introspect') {
+      // RFC 7662 token introspection, as an IMAP server (Dovecot's oauth2 passdb) asks it.
+      const token = new URLSearchParams(req.body).get('token') ?? '';
+      const t = state.tokens.get(token);
+      return json(res, 200, t && t.expiresAt > Date.now() ? { active: 'true', username: t.user, scope: t.scope } : { active: 'false' });
     }
     if (req.method !== 'POST' || u.pathname !== `/${state.tenant}/oauth2/v2.0/token`) return json(res, 404, { error: 'not_found' });
     const form = Object.fromEntries(new URLSearchParams(req.body));
@@ -117,5 +123,5 @@ export async function startOAuth2Server(state: OAuth2State): Promise<MockProvide
     }
   });
   // The same object (its `down` flag is what the server reads), with the endpoints' URLs.
-  return Object.assign(m, { tokenUrl: `${m.url}/${state.tenant}/oauth2/v2.0/token`, authorizeUrl: `${m.url}/${state.tenant}/oauth2/v2.0/authorize` });
+  return Object.assign(m, { tokenUrl: `${m.url}/${state.tenant}/oauth2/v2.0/token`, authorizeUrl: `${m.url}/${state.tenant}/oauth2/v2.0/authorize`, introspectionUrl: `${m.url}/introspect` });
 }

@@ -6,7 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { freePort, selfSignedCert, tempDir } from '../helpers/diagnostics-peers.js';
+import { freePort, haveDovecot, selfSignedCert, startDovecot, tempDir } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { newOAuth2State, startOAuth2Server, validToken } from '../helpers/oauth2-server.js';
 import type { MockProvider } from '../helpers/secret-provider-servers.js';
@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
   let t: TestApp;
   let dispatcher: Dispatcher;
-  let idp: MockProvider & { tokenUrl: string; authorizeUrl: string };
+  let idp: MockProvider & { tokenUrl: string; authorizeUrl: string; introspectionUrl: string };
   let peer: { port: number; auths: { user: string; method: string; ok: boolean }[]; drop(): void; stop(): Promise<void> };
   let serverId: string;
   const clock = new ManualClock(Date.now());
@@ -235,6 +235,26 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     expect(refused.detail).toMatch(/XOAUTH2 authentication as other365@example.com refused with 535.*"status":"401"/);
     expect(refused.hint).toMatch(/lacks permission on this mailbox/);
     expect(JSON.stringify(bad)).not.toMatch(/at-[0-9a-f]{24}/);
+  });
+
+  it.runIf(haveDovecot() || process.env.CI === 'true')('IMAP: the diagnostic logs in to Dovecot with XOAUTH2 (its oauth2 passdb introspects the token at the authorization server)', async () => {
+    const cert = selfSignedCert(tempDir('mailroom-imap-oauth2-'), 'imap.oauth.test');
+    const dovecot = await startDovecot(cert, {}, { introspectionUrl: idp.introspectionUrl, caCertificate: idp.cert.cert });
+    try {
+      const server = await ok('POST', 'servers', { name: 'imap-oauth2', smtp: { host: '127.0.0.1', port: peer.port, security: 'starttls', tlsTrust: { mode: 'pinned', certificate: cert.cert } }, imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' } });
+      state.appUser = 'imap365@example.com';
+      const acc = await ok('POST', 'accounts', { serverId: server.id, address: 'imap365@example.com', auth: { type: 'oauth2', provider: 'microsoft', tenantId: TENANT, clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'ms-client-secret~Zx1', tokenUrl: idp.tokenUrl, caCertificate: idp.cert.cert } });
+      const r = await ok('POST', 'diagnostics/imap', { accountId: acc.id });
+      expect(r.steps.find((st: { name: string }) => st.name === 'login')).toMatchObject({ status: 'pass' });
+      expect(r.ok).toBe(true);
+      // A token the authorization server no longer vouches for is refused by Dovecot.
+      state.tokens.clear();
+      const refused = await ok('POST', 'diagnostics/imap', { accountId: acc.id });
+      expect(refused.steps.find((st: { name: string }) => st.name === 'login')).toMatchObject({ status: 'fail' });
+    } finally {
+      state.appUser = 'm365@example.com';
+      await dovecot.stop();
+    }
   });
 
   it('refuses what cannot work, and never carries tokens to a re-pointed server', async () => {

@@ -80,7 +80,8 @@ export interface ImapDiagnosticTarget {
   /** Certificate trust and timeouts come from the server's SMTP section (one trust setting per server). */
   tlsTrust: SmtpSettings['tlsTrust'];
   timeoutSec: number;
-  auth?: { user: string; password: string };
+  /** `mechanism: "XOAUTH2"`: `password` is an OAuth2 access token. */
+  auth?: { user: string; password: string; mechanism?: 'XOAUTH2' };
   authUnavailable?: string;
 }
 
