@@ -36,7 +36,9 @@ import { relayWorker } from './relay/listener.js';
 import { socketDiagnosticsRunner } from './probes/runner.js';
 import { dkimKeyTool } from './secrets/dkim-keypair.js';
 import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
-import { resolveAccountPassword } from './secrets/references.js';
+import { secretProviderAdapters } from './secrets/providers/index.js';
+import { SecretResolver } from './secrets/resolver.js';
+import { oauth2Port } from './secrets/oauth2/port.js';
 import { openKeyring, rotateMasterKey } from './secrets/rotation.js';
 import { openDatabase, ping } from './store/database.js';
 import { migrateToLatest, migrationsComplete } from './store/migrator.js';
@@ -137,6 +139,9 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const metrics = prometheusMetrics({ ctx, logger });
     closers.push(async () => metrics.close());
     const now = () => clock.now();
+    // Secret references (internal, Vault, Key Vault, CyberArk) resolve through one cache for sending, diagnostics and tests.
+    const secrets = new SecretResolver({ repos: store.repos, factories: secretProviderAdapters, logger: logger.child({ component: 'secrets' }) });
+    closers.push(() => secrets.close());
     // Diagnostics and webhooks connect where admins point them: one policy says where they may.
     const networkPolicy = compileNetworkPolicy(config.allowPrivateHosts);
     // The SMTP relay (MAILROOM_RELAY_PORT): an entry point that runs as a worker.
@@ -161,7 +166,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         runner: socketDiagnosticsRunner,
         policy: networkPolicy,
         limiter: new RateWindow(DIAGNOSTICS_PER_MINUTE, 60_000, now, 'diagnostics'),
-        resolvePassword: (repos, account) => resolveAccountPassword(repos, account),
+        resolvePassword: async (_repos, account) => (await secrets.password(account))?.value,
       },
       dns: createDnsLookup(config.dnsServers),
       dkimKeyTool,
@@ -169,6 +174,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       previewPages: new PreviewPages(),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
       webhooks: { guard: webhookTargetGuard(networkPolicy), testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events') },
+      secrets,
+      oauth2: oauth2Port(secrets),
       relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },
     };
 
@@ -184,7 +191,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       for (const w of [...started].reverse()) await w.stop().catch((err) => logger.warn({ err, worker: w.name }, 'error while stopping a worker'));
     });
     const newDelivery = (tuning: DeliveryTuning = {}) =>
-      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, opts.smtpThread !== false, networkPolicy, opts.direct) }, tuning);
+      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, secrets, opts.smtpThread !== false, networkPolicy, opts.direct) }, tuning);
     let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
     if (delivery) workers.push(delivery);
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
@@ -240,6 +247,7 @@ function chooseDeliverer(
   config: Readonly<MailroomConfig>,
   ctx: CoreContext,
   logger: Logger,
+  secrets: SecretResolver,
   smtpThread: boolean,
   policy: NetworkPolicy,
   directOpts: AppOptions['direct'] = {},
@@ -249,7 +257,7 @@ function chooseDeliverer(
     return { logOnly: true, send: (_target, out) => log.send(out) };
   }
   const repos = ctx.store.repos;
-  const password = (account: StoredAccount) => resolveAccountPassword(repos, account);
+  const password = (account: StoredAccount, o?: { fresh?: boolean }) => secrets.password(account, o);
   const smtpLogger = logger.child({ component: 'smtp' });
   if (smtpThread) {
     // Relays and direct servers alike: the thread chooses by the server's mode.

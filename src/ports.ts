@@ -9,6 +9,9 @@ import type { DkimKeyTool } from './core/senders/dkim.js';
 import type { PreviewPages } from './http/preview-pages.js';
 import type { WebhookTargetGuard } from './core/webhooks/ports.js';
 import type { Logger } from './logger.js';
+import type { SecretProviderClient } from './core/secrets/ports.js';
+import type { TokenHealth } from './core/senders/account-auth.js';
+import type { StoredAccount } from './core/senders/ports.js';
 
 /** Whether the store answers and its schema is current (/readyz). */
 export interface StoreHealth {
@@ -58,8 +61,21 @@ export interface Ports {
   keyFileTooOpen(): string | undefined;
   /** Where webhook URLs may lead (the network policy), and test events per principal and minute. */
   webhooks: { guard: WebhookTargetGuard; testLimiter: RateWindow };
+  /** Reads secret providers for their test button and the account form's picker (the same cache sending uses). */
+  secrets: SecretProviderClient;
+  oauth2: OAuth2Port;
   /** The SMTP submission relay's state, and its certificate (PEM) for clients to trust or pin. */
   relay: { status(): RelayStatus; certificatePem(): string | null };
+}
+
+/** OAuth2 accounts: their token's health, a check now, and "Connect" (authorization code with PKCE). */
+export interface OAuth2Port {
+  health(account: StoredAccount): TokenHealth | null;
+  /** Fetches (or reuses) a token now; never returns it. */
+  check(account: StoredAccount): Promise<{ ok: true; expiresAt: number } | { ok: false; error: { code: string; message: string; hint?: string } }>;
+  start(account: StoredAccount, redirectUri: string): { authorizeUrl: string; state: string; expiresAt: number };
+  pending(state: string): { accountId: string } | undefined;
+  finish(account: StoredAccount, state: string, code: string): Promise<{ accountId: string; version: number; refreshToken: string }>;
 }
 
 /** Something that runs in the background of `mailroom start` / `mailroom worker`. */

@@ -33,6 +33,11 @@ import type { Condition, ConditionOp } from '../core/notify/conditions.js';
 import type { DryRun as CoreDryRun, EventAnswer, EventDetail as CoreEventDetail } from '../core/notify/events.service.js';
 import type { EventMatch, StoredEvent } from '../core/notify/ports.js';
 import type { Rule as CoreRule } from '../core/notify/rules.js';
+import type { SecretProvider as CoreSecretProvider } from '../core/secrets/providers.js';
+import type { ProviderTestResult as ProviderTest } from '../core/secrets/providers.service.js';
+import type { NamedSecretView } from '../core/secrets/named-secrets.service.js';
+import type { ListedSecret } from '../core/secrets/ports.js';
+import type { ProviderKind } from '../core/secrets/references.js';
 
 /** A server-side shape as it travels: `at` / `…At` numbers become ISO 8601 strings. */
 export type Wire<T> = unknown extends T
@@ -341,3 +346,16 @@ export interface RelayRejection {
   code: number;
   reply: string;
 }
+
+/** GET /secret-providers: a vault Mailroom reads passwords from; credentials are never shown. */
+export type SecretProvider = Wire<CoreSecretProvider>;
+export type { ProviderKind };
+
+/** GET /secrets: an internal named secret; the value is never shown. */
+export type NamedSecret = Wire<NamedSecretView>;
+
+/** POST /secret-providers/:id/test: found (length, version) or the provider's error with a hint; never the value. */
+export type ProviderTestResult = ProviderTest;
+
+/** GET /secret-providers/:id/secrets: what the account form's picker offers. */
+export type { ListedSecret };

@@ -83,7 +83,11 @@ export const accountBody = {
     replyTo: { type: ['string', 'null'], maxLength: 320 },
     aliases: { type: 'array', items: { type: 'string' }, maxItems: 100 },
     password: { type: ['string', 'null'], maxLength: 1000, description: 'write-only; never returned' },
-    passwordRef: { type: ['string', 'null'], maxLength: 500, description: 'env:NAME, file:/path, vault:…, azure-keyvault:…, cyberark:…' },
+    passwordRef: { type: ['string', 'null'], maxLength: 500, description: 'env:NAME, file:/path, internal:NAME, vault:<providerId>/<path>#<field>, azure-keyvault:<providerId>/<name>[/<version>], cyberark:<providerId>/<safe>/<object>' },
+    auth: {
+      type: ['object', 'null'],
+      description: '{ type: "password" } (default) or { type: "oauth2", provider: microsoft|google|generic, tenantId?, clientId, clientSecret? (write-only) | clientSecretRef?, refreshToken? (write-only), tokenUrl?, scope?, caCertificate? }',
+    },
     active: { type: 'boolean' },
     ownerId: { type: ['string', 'null'] },
     rateLimit,

@@ -119,7 +119,8 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
     secure: imap.security === 'tls',
     doSTARTTLS: imap.security === 'starttls',
     servername: address === imap.host ? undefined : imap.host,
-    auth: { user: target.auth.user, pass: target.auth.password },
+    // imapflow logs in with XOAUTH2 when given an access token (an OAuth2 account's).
+    auth: target.auth.mechanism === 'XOAUTH2' ? { user: target.auth.user, accessToken: target.auth.password } : { user: target.auth.user, pass: target.auth.password },
     logger: false,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,

@@ -15,6 +15,8 @@ import { dnsStep, probeTls, tcpConnect, tlsHandshake, TlsHandshakeError } from '
 import { authenticate, command, describeCapabilities, dotStuff, ehloName, parseCapabilities, serverLines, testMessage } from './smtp-session.js';
 import { SmtpWire, WireClosed, WireTimeout } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
+import { xoauth2Response } from '../delivery/smtp/guarded-connection.js';
+import { hintForXoauth2 } from '../core/probes/smtp-hints.js';
 
 const ORDER: readonly SmtpStepName[] = ['dns', 'tcp', 'tls', 'ehlo', 'starttls', 'auth', 'send'];
 
@@ -47,7 +49,7 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
   if (target.auth) {
     const { user, password } = target.auth;
     const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-    rec.redactAlso(password, b64(password), b64(`\0${user}\0${password}`));
+    rec.redactAlso(password, b64(password), b64(`\0${user}\0${password}`), xoauth2Response(user, password));
   }
 
   // DNS: once. The policy check happens here, before any connection.
@@ -189,7 +191,12 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
       rec.fail('auth', 'the server offers no AUTH mechanism', { hint: hintNoAuthOffered(hc, encrypted) });
       return rec.finish(ORDER);
     } else {
-      const r = await authenticate(wire, caps.auth, target.auth.user, target.auth.password, commandMs);
+      const xoauth2 = target.auth.mechanism === 'XOAUTH2';
+      const r = await authenticate(wire, caps.auth, target.auth.user, target.auth.password, commandMs, xoauth2);
+      if ('unsupported' in r && xoauth2) {
+        rec.fail('auth', `the server offers only ${caps.auth.join(', ')}, not XOAUTH2`, { hint: 'This account logs in with OAuth2: use the provider\'s endpoint that accepts it (smtp.office365.com or smtp.gmail.com, port 587).' });
+        return rec.finish(ORDER);
+      }
       if ('unsupported' in r) {
         rec.fail('auth', `the server offers only ${caps.auth.join(', ')}; Mailroom uses PLAIN or LOGIN`, {
           hint: 'Enable AUTH PLAIN or LOGIN on the server (over TLS), or use the provider\'s SMTP submission endpoint.',
@@ -197,9 +204,9 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
         return rec.finish(ORDER);
       }
       if (r.reply.code !== 235) {
-        rec.fail('auth', `${r.mechanism} authentication as ${target.auth.user} refused with ${r.reply.code}${r.reply.enhanced ? ` ${r.reply.enhanced}` : ''}`, {
+        rec.fail('auth', `${r.mechanism} authentication as ${target.auth.user} refused with ${r.reply.code}${r.reply.enhanced ? ` ${r.reply.enhanced}` : ''}${r.challenge ? ` (the server said ${r.challenge})` : ''}`, {
           reply: r.transcript,
-          hint: hintForReply('auth', r.reply, hc),
+          hint: xoauth2 ? hintForXoauth2(r.reply, r.challenge) : hintForReply('auth', r.reply, hc),
         });
         return rec.finish(ORDER);
       }

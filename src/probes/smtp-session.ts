@@ -3,6 +3,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { SmtpCapabilities } from '../core/probes/diagnostics.js';
 import { parseReply, type SmtpReply } from '../core/probes/smtp-hints.js';
 import type { SmtpWire } from './smtp-wire.js';
+import { xoauth2Response } from '../delivery/smtp/guarded-connection.js';
 
 /** One command and its reply, as a transcript line pair the diagnostic can show. */
 export interface Exchange {
@@ -84,8 +85,18 @@ export async function authenticate(
   user: string,
   password: string,
   timeoutMs: number,
-): Promise<{ reply: SmtpReply; transcript: string; mechanism: string } | { unsupported: true }> {
+  xoauth2 = false,
+): Promise<{ reply: SmtpReply; transcript: string; mechanism: string; challenge?: string } | { unsupported: true }> {
   const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  if (xoauth2) {
+    if (!mechanisms.includes('XOAUTH2')) return { unsupported: true };
+    const first = await command(wire, `AUTH XOAUTH2 ${xoauth2Response(user, password)}`, timeoutMs, 'AUTH XOAUTH2 [token redacted]');
+    if (first.reply.code !== 334) return { ...first, mechanism: 'XOAUTH2' };
+    // RFC 7628: a failure is a 334 with a base64 JSON error ({"status":"401","schemes":"bearer","scope":…}); an empty line ends it.
+    const challenge = Buffer.from(first.reply.text.trim().split(/\s+/).pop() ?? '', 'base64').toString('utf8');
+    const end = await command(wire, '', timeoutMs);
+    return { reply: end.reply, transcript: `${first.transcript}\n${end.transcript}`, mechanism: 'XOAUTH2', challenge };
+  }
   if (mechanisms.includes('PLAIN')) {
     const ex = await command(wire, `AUTH PLAIN ${b64(`\0${user}\0${password}`)}`, timeoutMs, 'AUTH PLAIN [credentials redacted]');
     return { ...ex, mechanism: 'PLAIN' };

@@ -22,6 +22,9 @@ const READS: Record<string, readonly string[]> = {
   smtpCredentials: ['list', 'get', 'findByUsername'],
   // Read for every event; written by admins.
   rules: ['list', 'get'],
+  // Read when a pool is built or its password re-checked; written by admins.
+  secretProviders: ['list', 'get'],
+  namedSecrets: ['list', 'get'],
 };
 
 type AnyRepo = Record<string, unknown>;

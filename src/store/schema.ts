@@ -4,6 +4,7 @@ import type { NotifyTables } from './schema/notify.js';
 import type { OutboxTables } from './schema/outbox.js';
 import type { RelayTables } from './schema/relay.js';
 import type { RoutingTables } from './schema/routing.js';
+import type { SecretsTables } from './schema/secrets.js';
 import type { SendersTables } from './schema/senders.js';
 import type { TemplateTables } from './schema/templates.js';
 import type { WebhooksTables } from './schema/webhooks.js';
@@ -13,4 +14,4 @@ import type { WebhooksTables } from './schema/webhooks.js';
  * joined here. Migration files keep their historical names (001_foundation …): the names are
  * recorded in each database's kysely_migration table and must never change.
  */
-export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & TemplateTables & WebhooksTables & RelayTables & NotifyTables;
+export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & TemplateTables & WebhooksTables & RelayTables & NotifyTables & SecretsTables;

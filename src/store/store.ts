@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Repositories, Store, StoreCapabilities } from '../core/ports.js';
 import type { Keyring } from '../secrets/keyring.js';
 import { secretsRepository } from './repositories/secrets.repository.js';
+import { namedSecretsRepository, secretProvidersRepository } from './repositories/secret-providers.repository.js';
 import { accountsRepository } from './repositories/accounts.repository.js';
 import { apiKeysRepository } from './repositories/api-keys.repository.js';
 import { loginThrottleRepository } from './repositories/login-throttle.repository.js';
@@ -35,6 +36,8 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     servers: serversRepository(db),
     accounts: accountsRepository(db),
     secrets: secretsRepository(db, keyring, now),
+    secretProviders: secretProvidersRepository(db),
+    namedSecrets: namedSecretsRepository(db),
     audit: auditRepository(db),
     settings: settingsRepository(db, now),
     users: usersRepository(db),

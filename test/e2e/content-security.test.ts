@@ -110,6 +110,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
       '/contact-auto-reply',
       '/reports',
       '/smtp-relay',
+      '/secrets',
       '/no-such-page',
     ];
     for (const path of pages) {

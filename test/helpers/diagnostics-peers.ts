@@ -138,7 +138,7 @@ export interface DovecotInstance {
  * A private Dovecot: IMAP with STARTTLS and IMAPS on free loopback ports, one user from a
  * passwd-file, maildirs and state under a temp dir.
  */
-export async function startDovecot(cert: Cert, users: Record<string, string>): Promise<DovecotInstance> {
+export async function startDovecot(cert: Cert, users: Record<string, string>, oauth2?: { introspectionUrl: string; caCertificate: string }): Promise<DovecotInstance> {
   const dir = tempDir('mailroom-dovecot-');
   chmodSync(dir, 0o755);
   for (const d of ['run', 'state', 'mail']) mkdirSync(path.join(dir, d));
@@ -147,6 +147,16 @@ export async function startDovecot(cert: Cert, users: Record<string, string>): P
   chownSync(path.join(dir, 'mail'), dovecotUid, dovecotGid);
   writeFileSync(path.join(dir, 'passwd'), Object.entries(users).map(([u, p]) => `${u}:{PLAIN}${p}::::::`).join('\n') + '\n');
   const [imapPort, imapsPort] = [await freePort(), await freePort()];
+  // OAuth2: Dovecot asks the authorization server about each bearer token (RFC 7662 introspection).
+  if (oauth2) {
+    writeFileSync(path.join(dir, 'oauth2-ca.pem'), oauth2.caCertificate, { mode: 0o644 });
+    writeFileSync(
+      path.join(dir, 'dovecot-oauth2.conf.ext'),
+      `introspection_mode = post\nintrospection_url = ${oauth2.introspectionUrl}\ntls_ca_cert_file = ${dir}/oauth2-ca.pem\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n`,
+      { mode: 0o644 },
+    );
+  }
+  const oauth2Passdb = oauth2 ? `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/dovecot-oauth2.conf.ext\n}\n` : '';
   const conf = `base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
@@ -155,9 +165,9 @@ listen = 127.0.0.1
 ssl = yes
 ssl_cert = <${cert.certFile}
 ssl_key = <${cert.keyFile}
-auth_mechanisms = plain login
+auth_mechanisms = plain login${oauth2 ? ' xoauth2 oauthbearer' : ''}
 disable_plaintext_auth = yes
-passdb {
+${oauth2Passdb}passdb {
   driver = passwd-file
   args = scheme=PLAIN ${dir}/passwd
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rotateMasterKey } from '../../src/secrets/rotation.js';
-import { resolveAccountPassword } from '../../src/secrets/references.js';
+import type { StoredAccount } from '../../src/core/senders/ports.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -16,6 +16,9 @@ await describeEachDialect('secrets at rest', (dialect) => {
     accountId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'a@example.com', password: 'pw-before-rotation' } })).json().id;
   });
   afterAll(async () => t?.close());
+  /** The password sending would use for this account (the diagnostics' reader: the same resolver). */
+  const resolveAccountPassword = (account: Pick<StoredAccount, 'id' | 'passwordSecretId' | 'passwordRef'>) =>
+    t.app.ports.diagnostics.resolvePassword(t.app.ports.ctx.store.repos, account as StoredAccount);
 
   it('creates the key file with mode 0600 on first start', () => {
     const file = path.join(t.dataDir, 'secret.key');
@@ -31,7 +34,7 @@ await describeEachDialect('secrets at rest', (dialect) => {
     await t.restart();
     expect(t.app.infra.keyring.current.id).toBe(r.newKeyId);
     const account = await t.app.ports.ctx.store.repos.accounts.get(accountId);
-    expect(await resolveAccountPassword(t.app.ports.ctx.store.repos, account!)).toBe('pw-before-rotation');
+    expect(await resolveAccountPassword(account!)).toBe('pw-before-rotation');
   });
 
   it('refuses to start with the wrong key, naming both key ids', async () => {
@@ -41,21 +44,20 @@ await describeEachDialect('secrets at rest', (dialect) => {
     await t.restart({ MAILROOM_SECRET_KEY: '' });
   });
 
-  it('resolves env: and file: references at send time and explains the others', async () => {
+  it('resolves env: and file: references at send time', async () => {
     const file = path.join(t.dataDir, 'smtp-pass');
     writeFileSync(file, 'from-file\n');
     chmodSync(file, 0o600);
-    const repos = t.app.ports.ctx.store.repos;
-    expect(await resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: `file:${file}` })).toBe('from-file');
-    expect(await resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'env:SMTP_PW' }, { SMTP_PW: 'from-env' })).toBe('from-env');
-    await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'env:MISSING_VAR' }, {})).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_UNRESOLVED' });
-    await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: 'vault:kv/smtp#password' })).rejects.toMatchObject({
-      code: 'MAILROOM_E_SECRET_PROVIDER_UNSUPPORTED',
-    });
+    process.env.MAILROOM_TEST_SMTP_PW = 'from-env';
+    delete process.env.MAILROOM_TEST_MISSING_VAR;
+    expect(await resolveAccountPassword({ id: 'a', passwordSecretId: null, passwordRef: `file:${file}` })).toBe('from-file');
+    expect(await resolveAccountPassword({ id: 'a', passwordSecretId: null, passwordRef: 'env:MAILROOM_TEST_SMTP_PW' })).toBe('from-env');
+    await expect(resolveAccountPassword({ id: 'a', passwordSecretId: null, passwordRef: 'env:MAILROOM_TEST_MISSING_VAR' })).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_UNRESOLVED' });
     // A device or a directory is not a secret file: /dev/zero would otherwise be read forever.
     for (const ref of ['file:/dev/zero', `file:${t.dataDir}`]) {
-      await expect(resolveAccountPassword(repos, { id: 'a', passwordSecretId: null, passwordRef: ref })).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_UNRESOLVED' });
+      await expect(resolveAccountPassword({ id: 'a', passwordSecretId: null, passwordRef: ref })).rejects.toMatchObject({ code: 'MAILROOM_E_SECRET_UNRESOLVED' });
     }
+    delete process.env.MAILROOM_TEST_SMTP_PW;
   });
 
   it("refuses a passwordRef naming Mailroom's own secrets (it would go to the account's server)", async () => {
@@ -67,16 +69,18 @@ await describeEachDialect('secrets at rest', (dialect) => {
     }
   });
 
-  it('refuses, when saved, a reference to a secret store this version cannot read (never accepted, then deferred for days)', async () => {
+  it('refuses, when saved, a reference to a provider or internal secret that does not exist (never accepted, then deferred for days)', async () => {
     const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'stores', smtp: { host: 'stores.example.com' } } })).json();
-    for (const ref of ['vault:kv/smtp#password', 'azure-keyvault:prov/smtp', 'cyberark:prov/safe/object', 'internal:smtp']) {
+    for (const ref of ['vault:spv_missing/kv/smtp#password', 'azure-keyvault:spv_missing/smtp', 'cyberark:spv_missing/safe/object', 'internal:smtp']) {
       const res = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'store@example.com', passwordRef: ref } });
-      expect(res.statusCode, ref).toBe(422);
-      expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_SECRET_PROVIDER_UNSUPPORTED', details: { field: 'passwordRef' } });
-      expect(res.json().error.message).toContain('use "env:NAME" or "file:/path"');
+      expect(res.statusCode, ref).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
+      expect(res.json().error.message).toMatch(/create it first/);
     }
     expect((await t.request({ method: 'GET', url: '/api/v1/accounts' })).json().items.some((a: { address: string }) => a.address === 'store@example.com')).toBe(false);
-    const unknown = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'store@example.com', passwordRef: 'stored:smtp' } });
-    expect(unknown.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
+    for (const ref of ['stored:smtp', 'vault:kv/smtp#password', 'vault:spv_x/../etc#f', 'azure-keyvault:spv_x/bad_name!', 'cyberark:spv_x/only-safe', 'internal:has space', 'vault:spv_x/smtp']) {
+      const res = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'store@example.com', passwordRef: ref } });
+      expect(res.json().error, ref).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
+    }
   });
 });

@@ -49,6 +49,9 @@ function target(port: number, smtp: Partial<SmtpSettings> = {}): SendTarget {
     passwordRef: null,
     passwordSet: false,
     passwordSecretId: null,
+    auth: { type: 'password' },
+    clientSecretId: null,
+    refreshTokenId: null,
     active: true,
     ownerId: null,
     rateLimit: null,
@@ -118,7 +121,10 @@ interface Sender {
 }
 
 const passwords = new Map<string, string>();
-const password = async (account: StoredAccount) => passwords.get(account.id);
+const password = async (account: StoredAccount) => {
+  const value = passwords.get(account.id);
+  return value === undefined ? undefined : { value, checkAfter: null };
+};
 const senders: Record<string, () => Sender> = {
   SmtpTransports: () => new SmtpTransports({ password, logger: { warn: () => undefined } }),
   SmtpThread: () => new SmtpThread({ password, dkim: async () => undefined, logger: pino({ level: 'silent' }) }),

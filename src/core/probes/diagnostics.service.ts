@@ -59,21 +59,23 @@ async function credentials(
   saved: Resolved,
   endpoint: { host: string; port: number; security: string },
   savedEndpoint: { host: string; port: number; security: string } | undefined,
-): Promise<{ auth?: { user: string; password: string }; authUnavailable?: string }> {
+): Promise<{ auth?: { user: string; password: string; mechanism?: 'XOAUTH2' }; authUnavailable?: string }> {
   if (req.auth?.password !== undefined) return { auth: { user: req.auth.user, password: req.auth.password } };
   const account = saved.account;
   if (!account) return req.auth ? { authUnavailable: 'a user name was given without a password' } : {};
   const user = req.auth?.user ?? effectiveLogin(account);
-  if (!account.passwordSet) return { authUnavailable: `account ${account.address} has no password set` };
+  const oauth2 = account.auth.type === 'oauth2';
+  if (!account.passwordSet && !oauth2) return { authUnavailable: `account ${account.address} has no password set` };
   const sameServer = saved.server?.id === account.serverId && savedEndpoint !== undefined && !endpointChanged(savedEndpoint, endpoint);
   if (!sameServer || user !== effectiveLogin(account)) {
     return { authUnavailable: 'the saved password is only sent to the server and login it was saved for; type the password to test other values' };
   }
   try {
     const password = await deps.resolvePassword(ctx.store.repos, account);
-    return password ? { auth: { user, password } } : { authUnavailable: `account ${account.address} has no password set` };
+    // An OAuth2 account's "password" is its access token: the auth step logs in with XOAUTH2.
+    return password ? { auth: { user, password, ...(oauth2 ? { mechanism: 'XOAUTH2' as const } : {}) } } : { authUnavailable: `account ${account.address} has no password set` };
   } catch (err) {
-    if (isMailroomError(err)) return { authUnavailable: `the account's password cannot be read: ${err.message}` };
+    if (isMailroomError(err)) return { authUnavailable: oauth2 ? `no OAuth2 token: ${err.message}` : `the account's password cannot be read: ${err.message}` };
     throw err;
   }
 }

@@ -66,7 +66,8 @@ export interface SmtpDiagnosticTarget {
   smtp: SmtpSettings;
   /** The host and port are a saved server's own (the network policy lets it reach an internal address). */
   saved?: boolean;
-  auth?: { user: string; password: string };
+  /** `mechanism: "XOAUTH2"`: `password` is an OAuth2 access token (an OAuth2 account's). */
+  auth?: { user: string; password: string; mechanism?: 'XOAUTH2' };
   /** Why there is no password although an account was named (shown on the auth step). */
   authUnavailable?: string;
   send?: { from: string; to: string };
@@ -79,7 +80,8 @@ export interface ImapDiagnosticTarget {
   /** Certificate trust and timeouts come from the server's SMTP section (one trust setting per server). */
   tlsTrust: SmtpSettings['tlsTrust'];
   timeoutSec: number;
-  auth?: { user: string; password: string };
+  /** `mechanism: "XOAUTH2"`: `password` is an OAuth2 access token. */
+  auth?: { user: string; password: string; mechanism?: 'XOAUTH2' };
   authUnavailable?: string;
 }
 

@@ -175,3 +175,15 @@ export function hintForReply(step: string, r: SmtpReply, c: HintContext): string
   }
   return undefined;
 }
+
+/** Why a server refused an XOAUTH2 login, in the admin's terms: the usual causes at Microsoft 365 and Google. */
+export function hintForXoauth2(r: SmtpReply, challenge?: string): string {
+  const enh = r.enhanced ?? '';
+  if (enh === '5.7.139' || /smtpclientauthentication|disabled/i.test(r.text)) {
+    return 'SMTP AUTH is disabled for this mailbox or tenant: an Exchange admin runs Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false (and security defaults must allow it).';
+  }
+  if (enh === '5.7.3' || enh === '5.7.8' || /"status":"40[13]"/.test(challenge ?? '')) {
+    return 'The token was refused: the app lacks permission on this mailbox (Microsoft: SMTP.SendAsApp with admin consent, New-ServicePrincipal and Add-MailboxPermission; Google: the https://mail.google.com/ scope), or the token belongs to another user than the login.';
+  }
+  return 'The server refused the OAuth2 token: check the account\'s OAuth2 settings (tenant, client id, scope) and that the token is for this mailbox.';
+}

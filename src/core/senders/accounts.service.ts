@@ -7,11 +7,13 @@ import { newId } from '../kernel/ids.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from './ports.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import { parseSecretRef, providerIdOf } from '../secrets/references.js';
+import { applyOAuth2Secrets } from './account-auth.service.js';
 
 /** The account as the API shows it: whether a password is set, never the password or its storage id. */
 export function publicAccount(a: StoredAccount): MailAccount {
-  const { passwordSecretId: _hidden, ...rest } = a;
-  return rest;
+  const { passwordSecretId: _hidden, clientSecretId, refreshTokenId, ...rest } = a;
+  return a.auth.type === 'oauth2' ? { ...rest, auth: { ...a.auth, clientSecretSet: clientSecretId !== null, refreshTokenSet: refreshTokenId !== null } } : rest;
 }
 
 export async function listAccounts(ctx: CoreContext, filter?: { serverId?: string }): Promise<MailAccount[]> {
@@ -24,7 +26,24 @@ export async function getAccount(ctx: CoreContext, id: string): Promise<StoredAc
   return a;
 }
 
+/** A reference must name something that exists now: never accepted, then deferred for days at send time. */
+async function checkReference(repos: Repositories, ref: string | null): Promise<void> {
+  if (!ref) return;
+  const parsed = parseSecretRef('passwordRef', ref);
+  if (parsed.kind === 'internal' && !(await repos.namedSecrets.get(parsed.name))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: there is no internal secret "${parsed.name}"; create it first (PUT /api/v1/secrets/${parsed.name})`, { field: 'passwordRef' });
+  }
+  const providerId = providerIdOf(parsed);
+  if (providerId) {
+    const p = await repos.secretProviders.get(providerId);
+    if (!p) throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: there is no secret provider ${providerId}; create it first (POST /api/v1/secret-providers)`, { field: 'passwordRef' });
+    if (p.kind !== parsed.kind) throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: provider ${providerId} ("${p.name}") is ${p.kind}, not ${parsed.kind}`, { field: 'passwordRef' });
+  }
+}
+
 async function checkServer(repos: Repositories, config: AccountConfig, hasCredentials: boolean): Promise<void> {
+  await checkReference(repos, config.passwordRef);
+  if (config.auth.type === 'oauth2') await checkReference(repos, config.auth.clientSecretRef);
   const server = await repos.servers.get(config.serverId);
   if (!server) {
     throw new MailroomError(ErrorCodes.VALIDATION, `serverId: server ${config.serverId} does not exist; create the server first`, { field: 'serverId' });
@@ -44,25 +63,28 @@ async function checkServer(repos: Repositories, config: AccountConfig, hasCreden
 
 /** Removes an account's stored password and reference, inside the caller's transaction. */
 export async function clearAccountPassword(repos: Repositories, ctx: CoreContext, actor: Actor, account: StoredAccount, why: string): Promise<StoredAccount> {
-  if (!account.passwordSecretId && !account.passwordRef) return account;
-  const next: StoredAccount = { ...account, passwordSecretId: null, passwordRef: null, passwordSet: false, updatedAt: ctx.clock.now(), version: account.version + 1 };
+  if (!account.passwordSecretId && !account.passwordRef && !account.clientSecretId && !account.refreshTokenId) return account;
+  const next: StoredAccount = { ...account, passwordSecretId: null, passwordRef: null, passwordSet: false, clientSecretId: null, refreshTokenId: null, updatedAt: ctx.clock.now(), version: account.version + 1 };
   await repos.accounts.update(next, account.version);
-  // The row no longer points at the secret, so it can go.
-  if (account.passwordSecretId) await repos.secrets.delete(account.passwordSecretId);
+  // The row no longer points at the secrets, so they can go (OAuth2's too: a token must not follow a re-pointed server).
+  for (const id of [account.passwordSecretId, account.clientSecretId, account.refreshTokenId]) if (id) await repos.secrets.delete(id);
   await audit(repos, ctx, actor, 'account.password_cleared', { type: 'account', id: account.id }, undefined, { reason: why });
   return next;
 }
 
 export async function createAccount(ctx: CoreContext, actor: Actor, input: unknown, source: MailAccount['source'] = 'database'): Promise<MailAccount> {
-  const { config, password } = normalizeAccountInput(input);
+  const { config, password, oauth2 } = normalizeAccountInput(input);
   return ctx.store.transaction(async (repos) => {
-    await checkServer(repos, config, Boolean(password || config.passwordRef));
+    await checkServer(repos, config, Boolean(password || config.passwordRef || config.auth.type === 'oauth2'));
     const now = ctx.clock.now();
     const passwordSecretId = password ? await repos.secrets.put(password) : null;
+    const { clientSecretId, refreshTokenId } = await applyOAuth2Secrets(repos, undefined, config.auth, oauth2, false);
     const account: StoredAccount = {
       id: newId('acc'),
       ...config,
       passwordSecretId,
+      clientSecretId,
+      refreshTokenId,
       passwordSet: Boolean(passwordSecretId || config.passwordRef),
       source,
       overridden: [],
@@ -83,14 +105,14 @@ export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, 
     const prev = await repos.accounts.get(id);
     if (!prev) throw notFound('account', id);
     if (prev.version !== version) throw versionConflict('account', id, prev.version, version);
-    const { config, password } = normalizeAccountInput(input, prev);
+    const { config, password, oauth2 } = normalizeAccountInput(input, prev);
     const refGiven = (input as { passwordRef?: unknown }).passwordRef !== undefined;
     // Re-pointed without a fresh credential: drop the old one (and an old reference too).
     const mustClear = accountChangeClearsPassword(prev, config) && password === undefined && !refGiven;
     let passwordSecretId = prev.passwordSecretId;
     let passwordRef = mustClear ? null : config.passwordRef;
     let orphanedSecret: string | null = null;
-    if (mustClear || password === null || (password === undefined && refGiven && config.passwordRef)) {
+    if (mustClear || password === null || (password === undefined && refGiven && config.passwordRef) || config.auth.type === 'oauth2') {
       orphanedSecret = passwordSecretId;
       passwordSecretId = null;
     }
@@ -99,14 +121,18 @@ export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, 
       if (passwordSecretId) await repos.secrets.replace(passwordSecretId, password);
       else passwordSecretId = await repos.secrets.put(password);
     }
-    await checkServer(repos, config, Boolean(passwordSecretId || passwordRef));
+    await checkServer(repos, config, Boolean(passwordSecretId || passwordRef || config.auth.type === 'oauth2'));
+    const tokens = await applyOAuth2Secrets(repos, prev, config.auth, oauth2, accountChangeClearsPassword(prev, config));
     const changed = (Object.keys(config) as (keyof AccountConfig)[]).filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(config[k]));
     if (password !== undefined) changed.push('passwordRef');
+    if (tokens.changed.length) changed.push('auth');
     const next: StoredAccount = {
       ...prev,
       ...config,
       passwordRef,
       passwordSecretId,
+      clientSecretId: tokens.clientSecretId,
+      refreshTokenId: tokens.refreshTokenId,
       passwordSet: Boolean(passwordSecretId || passwordRef),
       overridden: prev.source === 'env' ? [...new Set([...prev.overridden, ...changed])] : prev.overridden,
       updatedAt: ctx.clock.now(),
@@ -114,7 +140,7 @@ export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, 
     };
     if (!(await repos.accounts.update(next, version))) throw versionConflict('account', id, prev.version + 1, version);
     if (orphanedSecret) await repos.secrets.delete(orphanedSecret);
-    const after = { ...publicAccount(next), ...(password ? { password: 'changed' } : password === null ? { password: 'removed' } : {}) };
+    const after = { ...publicAccount(next), ...(password ? { password: 'changed' } : password === null ? { password: 'removed' } : {}), ...(tokens.changed.length ? { oauth2Changed: tokens.changed } : {}) };
     await audit(repos, ctx, actor, 'account.update', { type: 'account', id }, publicAccount(prev), after);
     if (mustClear && (prev.passwordSecretId || prev.passwordRef)) {
       await audit(repos, ctx, actor, 'account.password_cleared', { type: 'account', id }, undefined, { reason: 'server or login changed without a new password' });
@@ -128,7 +154,7 @@ export async function deleteAccount(ctx: CoreContext, actor: Actor, id: string):
     const prev = await repos.accounts.get(id);
     if (!prev) throw notFound('account', id);
     await repos.accounts.delete(id);
-    if (prev.passwordSecretId) await repos.secrets.delete(prev.passwordSecretId);
+    for (const s of [prev.passwordSecretId, prev.clientSecretId, prev.refreshTokenId]) if (s) await repos.secrets.delete(s);
     await audit(repos, ctx, actor, 'account.delete', { type: 'account', id }, publicAccount(prev), undefined);
   });
 }

@@ -3,6 +3,8 @@ import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { rateLimit, type RateLimit } from './servers.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { formatSecretRef, parseSecretRef } from '../secrets/references.js';
+import { normalizeAccountAuth, oauth2SecretsOf, PASSWORD_AUTH, type AccountAuth, type OAuth2SecretsInput } from './account-auth.js';
 
 /** What an admin edits; the password travels beside it, never inside a stored document. */
 export interface AccountConfig {
@@ -14,12 +16,16 @@ export interface AccountConfig {
   /** Further From identities this account may use: full addresses or "@domain". */
   aliases: string[];
   passwordRef: string | null;
+  /** Password (the default) or OAuth2 (XOAUTH2 with a token Mailroom fetches). */
+  auth: AccountAuth;
   active: boolean;
   ownerId: string | null;
   rateLimit: RateLimit | null;
 }
 
 export interface MailAccount extends AccountConfig {
+  /** OAuth2 settings say whether their write-only parts are stored, never what they are. */
+  auth: AccountAuth & { clientSecretSet?: boolean; refreshTokenSet?: boolean };
   id: string;
   passwordSet: boolean;
   source: 'database' | 'env';
@@ -33,38 +39,26 @@ export interface AccountInput {
   config: AccountConfig;
   /** undefined: not given; null or "": remove; string: set. */
   password: string | null | undefined;
+  /** OAuth2's client secret and refresh token, when `auth` gave them. */
+  oauth2: OAuth2SecretsInput;
 }
 
-export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'active', 'ownerId', 'rateLimit'] as const;
+export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'auth', 'active', 'ownerId', 'rateLimit'] as const;
 
 const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD'];
 
-/** The kinds of reference this version can read. */
-const REF_KINDS = ['env', 'file'] as const;
-/** Kinds people expect (secret stores) that this version cannot read yet: refused when saved, never deferred at send time. */
-const REF_KINDS_NOT_YET = ['vault', 'azure-keyvault', 'cyberark', 'internal'] as const;
-
+/**
+ * Checks a reference's syntax (src/core/secrets/references.ts); whether the provider or the
+ * internal secret it names exists is checked by the service, inside the save's transaction.
+ */
 export function validatePasswordRef(v: unknown): string | null {
   const ref = optStr('passwordRef', v, { max: 500 });
   if (!ref) return null;
-  const kind = ref.slice(0, ref.indexOf(':'));
-  if (ref.includes(':') && (REF_KINDS_NOT_YET as readonly string[]).includes(kind)) {
-    throw new MailroomError(
-      ErrorCodes.SECRET_PROVIDER_UNSUPPORTED,
-      `passwordRef: this version of Mailroom cannot read "${kind}:" references; use "env:NAME" or "file:/path", or store the password in Mailroom (it is encrypted at rest)`,
-      { field: 'passwordRef', provider: kind },
-    );
-  }
-  if (!ref.includes(':') || !(REF_KINDS as readonly string[]).includes(kind)) {
-    throw invalid('passwordRef', `must start with ${REF_KINDS.map((k) => `"${k}:"`).join(' or ')} (e.g. "env:SMTP_PASSWORD" or "file:/run/secrets/smtp")`);
-  }
-  if (ref.length === kind.length + 1) throw invalid('passwordRef', `names no ${kind} secret after "${kind}:"`);
-  if (kind === 'env' && !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref)) throw invalid('passwordRef', 'env: must be followed by a variable name');
+  const parsed = parseSecretRef('passwordRef', ref);
   // The password goes to whatever server the account names: a reference to Mailroom's own
   // secrets would let an admin send the master key or the database password there.
-  if (kind === 'env' && MAILROOM_OWN_SECRETS.includes(ref.slice(4).toUpperCase())) throw invalid('passwordRef', `${ref.slice(4)} is Mailroom's own secret, not an SMTP password`);
-  if (kind === 'file' && !ref.startsWith('file:/')) throw invalid('passwordRef', 'file: must be followed by an absolute path');
-  return ref;
+  if (parsed.kind === 'env' && MAILROOM_OWN_SECRETS.includes(parsed.name.toUpperCase())) throw invalid('passwordRef', `${parsed.name} is Mailroom's own secret, not an SMTP password`);
+  return formatSecretRef(parsed);
 }
 
 function alias(i: number, v: unknown): string {
@@ -107,6 +101,7 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
     }, null),
     aliases: pick('aliases', (v) => [...new Set(arr('aliases', v, 100).map((a, i) => alias(i, a)))], []),
     passwordRef: pick('passwordRef', validatePasswordRef, null),
+    auth: pick('auth', normalizeAccountAuth, PASSWORD_AUTH),
     active: pick('active', (v) => bool('active', v), true),
     ownerId: pick('ownerId', (v) => optStr('ownerId', v, { max: 100 }) ?? null, null),
     rateLimit: pick('rateLimit', (v) => rateLimit('rateLimit', v), null),
@@ -118,7 +113,14 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
   if (password && config.passwordRef) {
     throw new MailroomError(ErrorCodes.VALIDATION, 'password and passwordRef are mutually exclusive: give one', { field: 'password' });
   }
-  return { config, password };
+  const oauth2 = oauth2SecretsOf(d.auth);
+  // Choosing a password drops OAuth2; choosing OAuth2 drops the password.
+  if ((password || (d.passwordRef !== undefined && config.passwordRef)) && d.auth === undefined) config.auth = PASSWORD_AUTH;
+  if (config.auth.type === 'oauth2' && (password || (d.passwordRef !== undefined && config.passwordRef))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, 'an OAuth2 account has no password: give auth or a password, not both', { field: 'password' });
+  }
+  if (config.auth.type === 'oauth2') config.passwordRef = null;
+  return { config, password, oauth2 };
 }
 
 /** The SMTP login: the explicit login, else the sender address. */

@@ -19,6 +19,9 @@ export interface ServerRepository {
 
 export interface StoredAccount extends MailAccount {
   passwordSecretId: string | null;
+  /** OAuth2's client secret and refresh token, as secret ids (encrypted in SecretRepository). */
+  clientSecretId: string | null;
+  refreshTokenId: string | null;
 }
 
 export interface AccountRepository {

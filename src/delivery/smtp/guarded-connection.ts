@@ -5,6 +5,23 @@ import SMTPConnection, { type SMTPConnectionOptions, type SMTPConnectionSendInfo
 import { hintNoStarttls } from '../../core/probes/smtp-hints.js';
 import { COMMAND, LABEL, ReplyGuard } from './reply-guard.js';
 
+/** A password login (PLAIN/LOGIN), or SASL XOAUTH2 with an access token Mailroom fetched and renews itself. */
+export type SmtpLogin = { user: string; pass: string } | { user: string; accessToken: string };
+
+/** XOAUTH2's initial response (Google's and Microsoft's documented format): user, bearer token, two ^A. */
+export function xoauth2Response(user: string, token: string): string {
+  return Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+}
+
+function loginData(auth: SmtpLogin): Parameters<SMTPConnection['login']>[0] {
+  if ('accessToken' in auth) {
+    // A token source that only hands over the token: fetching and renewing is Mailroom's (src/secrets/oauth2).
+    const oauth2 = { getToken: (_renew: boolean, cb: (err: Error | null, token?: string) => void) => cb(null, auth.accessToken), buildXOAuth2Token: (t: string) => xoauth2Response(auth.user, t) };
+    return { user: auth.user, oauth2 } as unknown as Parameters<SMTPConnection['login']>[0];
+  }
+  return { user: auth.user, pass: auth.pass, credentials: { user: auth.user, pass: auth.pass } };
+}
+
 /** nodemailer's error, with what the guard adds for the report (see smtp-errors.ts). */
 export interface SmtpFailure extends Error {
   code?: string;
@@ -91,13 +108,13 @@ export class GuardedConnection {
   }
 
   /** Connects, says EHLO, upgrades with STARTTLS and logs in, all within `ms`. */
-  open(auth: { user: string; pass: string } | undefined, ms: number): Promise<void> {
+  open(auth: SmtpLogin | undefined, ms: number): Promise<void> {
     return this.run<void>(ms, `connecting took longer than the connect timeout (${ms / 1000} s) for TCP, TLS, greeting, EHLO, STARTTLS and AUTH together`, (done) => {
       this.conn.connect((err) => {
         if (err) return done(err);
         // As nodemailer's pool does: a server that offers no AUTH gets the message without it.
         if (!auth || !this.conn.allowsAuth) return done(null);
-        this.conn.login({ user: auth.user, pass: auth.pass, credentials: { user: auth.user, pass: auth.pass } }, (e) => done(e));
+        this.conn.login(loginData(auth), (e) => done(e));
       });
     }).catch((err: SmtpFailure) => {
       if (err.code === 'ETLS' && err.command === 'STARTTLS' && this.guard.offersStarttls === false) err.explanation = hintNoStarttls(Boolean(auth));

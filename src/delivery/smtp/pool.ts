@@ -1,10 +1,11 @@
 import type { MailMessage, NodemailerError, SentMessageInfo, SMTPConnectionOptions, Transport } from 'nodemailer';
 import { GuardedConnection, type SmtpFailure } from './guarded-connection.js';
+import type { SmtpLogin } from './guarded-connection.js';
 
 export interface GuardedPoolOptions {
   /** nodemailer's connection options: host, port, TLS mode and options, its own timeouts. */
   connection: SMTPConnectionOptions;
-  auth?: { user: string; pass: string };
+  auth?: SmtpLogin;
   maxConnections: number;
   /** Total time to connect, greet, EHLO, STARTTLS and log in. */
   connectTimeoutMs: number;

@@ -3,6 +3,7 @@ import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import type { SendTarget } from './transport.js';
+import type { SecretLease } from '../../secrets/resolver.js';
 
 /**
  * Messages between the main thread (HTTP, store, dispatcher) and the SMTP thread (the pooled
@@ -25,13 +26,13 @@ export interface WireError {
 
 export type ToSmtpThread =
   | { t: 'send'; jobs: SendJob[] }
-  | { t: 'password'; req: number; value?: string; error?: WireError }
+  | { t: 'password'; req: number; value?: SecretLease; error?: WireError }
   | { t: 'dkim'; req: number; value?: DkimSigningOptions; error?: WireError }
   | { t: 'close' };
 
 export type FromSmtpThread =
   | { t: 'done'; results: { id: number; report: AttemptReport }[] }
-  | { t: 'password?'; req: number; account: StoredAccount }
+  | { t: 'password?'; req: number; account: StoredAccount; fresh?: boolean }
   | { t: 'dkim?'; req: number; domain: string }
   | { t: 'warn'; obj: object; msg: string }
   | { t: 'info'; obj: object; msg: string }

@@ -1,15 +1,14 @@
 import type { Worker } from 'node:worker_threads';
 import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
-import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import type { Logger } from '../../logger.js';
 import { startWorkerThread } from '../../worker-thread.js';
 import type { OutgoingMessage } from '../outgoing.js';
-import type { SendTarget } from './transport.js';
+import type { PasswordSource, SendTarget } from './transport.js';
 import { targetKey, toWire, type DirectThreadConfig, type FromSmtpThread, type SendJob, type ToSmtpThread } from './thread-protocol.js';
 
 export interface SmtpThreadDeps {
-  password: (account: StoredAccount) => Promise<string | undefined>;
+  password: PasswordSource;
   dkim: (fromDomain: string) => Promise<DkimSigningOptions | undefined>;
   logger: Logger;
   /** Direct servers' settings: the thread delivers their messages too (default: system resolver, no allow-list). */
@@ -114,7 +113,7 @@ export class SmtpThread {
         for (const r of m.results) this.settle(r.id, r.report);
         return;
       case 'password?':
-        this.deps.password(m.account).then(
+        this.deps.password(m.account, { fresh: m.fresh === true }).then(
           (value) => worker.postMessage({ t: 'password', req: m.req, value } satisfies ToSmtpThread),
           (err: unknown) => worker.postMessage({ t: 'password', req: m.req, error: toWire(err) } satisfies ToSmtpThread),
         );

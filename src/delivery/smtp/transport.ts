@@ -12,6 +12,7 @@ import type { DkimSigner } from '../dkim-signer.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
 import { targetKey } from './thread-protocol.js';
+import type { SecretLease } from '../../secrets/resolver.js';
 
 export interface SendTarget {
   account: StoredAccount;
@@ -23,8 +24,8 @@ export interface WarnLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** Resolves the account's SMTP password (stored secret or reference); undefined when it has none. */
-export type PasswordSource = (account: StoredAccount) => Promise<string | undefined>;
+/** Resolves the account's SMTP password (stored secret or reference) with when to ask again; undefined when it has none. */
+export type PasswordSource = (account: StoredAccount, opts?: { fresh?: boolean }) => Promise<SecretLease | undefined>;
 
 function pinnedFingerprint(smtp: SmtpSettings): string | undefined {
   const t = smtp.tlsTrust;
@@ -87,7 +88,8 @@ export function poolOptions(target: SendTarget, password: string | undefined): G
       logger: false,
       debug: false,
     },
-    ...(credentials ? { auth: { user: effectiveLogin(target.account), pass: password } } : {}),
+    // OAuth2 accounts log in with SASL XOAUTH2 and the access token Mailroom fetched (nodemailer never fetches it itself here).
+    ...(credentials ? { auth: target.account.auth?.type === 'oauth2' ? { user: effectiveLogin(target.account), accessToken: password } : { user: effectiveLogin(target.account), pass: password } } : {}),
     maxConnections: smtp.maxConnections,
     connectTimeoutMs: connectMs,
     sendTimeoutMs: sendMs,
@@ -97,6 +99,8 @@ export function poolOptions(target: SendTarget, password: string | undefined): G
 interface Entry {
   key: string;
   transport: Promise<Transporter>;
+  /** The password the pool logs in with and when its reference should be read again. */
+  lease: Promise<SecretLease | undefined>;
   inFlight: number;
   retired: boolean;
   hint?: string;
@@ -112,22 +116,24 @@ export class SmtpTransports {
 
   constructor(private readonly deps: { password: PasswordSource; logger: WarnLogger; dkim?: DkimSigner }) {}
 
-  private entryFor(target: SendTarget): Entry {
+  private entryFor(target: SendTarget, given?: Promise<SecretLease | undefined>): Entry {
     const key = targetKey(target);
     const current = this.entries.get(target.account.id);
-    if (current && current.key === key) return current;
+    if (current && current.key === key && !given) return current;
     if (current) this.retire(current);
     const smtp = target.server.smtp;
+    const lease = given ?? this.deps.password(target.account);
     const entry: Entry = {
       key,
       inFlight: 0,
       retired: false,
+      lease,
       hint: smtp.tlsTrust.mode === 'pinned' ? `TLS certificate check failed (pinned SHA-256 ${pinnedFingerprint(smtp)})` : `TLS failed (trust: ${smtp.tlsTrust.mode})`,
       transport: (async () => {
         if (smtp.tlsTrust.mode === 'any') {
           this.deps.logger.warn({ serverId: target.server.id, host: smtp.host }, `server "${target.server.name}" trusts ANY TLS certificate: its identity is not verified`);
         }
-        const password = await this.deps.password(target.account);
+        const password = (await lease)?.value;
         // For a transport object, `defaults` is where nodemailer takes the file/URL sandbox from.
         return nodemailer.createTransport(new GuardedPool(poolOptions(target, password)), { disableFileAccess: true, disableUrlAccess: true });
       })(),
@@ -140,15 +146,55 @@ export class SmtpTransports {
     return entry;
   }
 
+  /**
+   * The pool for this target, its password re-read when the reference's lease ran out: the
+   * same value keeps the pool, a rotated one replaces it, a failure (provider down and the
+   * cached value expired) fails the attempt with the reference's error.
+   */
+  private async currentEntry(target: SendTarget): Promise<Entry> {
+    const entry = this.entryFor(target);
+    const lease = await entry.lease.catch(() => undefined);
+    if (!lease || lease.checkAfter === null || Date.now() < lease.checkAfter) return entry;
+    const next = this.deps.password(target.account);
+    const renewed = await next;
+    if (renewed?.value === lease.value) {
+      entry.lease = next;
+      return entry;
+    }
+    return this.entryFor(target, next);
+  }
+
   private retire(entry: Entry): void {
     entry.retired = true;
     if (entry.inFlight === 0) void entry.transport.then((t) => t.close(), () => undefined);
   }
 
   async send(target: SendTarget, out: OutgoingMessage): Promise<AttemptReport> {
-    const entry = this.entryFor(target);
-    entry.inFlight++;
+    const report = await this.attempt(target, out, () => this.currentEntry(target));
+    if (report.failure?.kind !== 'auth' || (!target.account.passwordRef && target.account.auth?.type !== 'oauth2')) return report;
+    // The server refused the password (535): the secret may have been rotated at its source, or
+    // the token revoked. Read it once more, bypassing the cache, and try again only if it changed.
+    const stale = this.entries.get(target.account.id);
+    const fresh = this.deps.password(target.account, { fresh: true });
+    let renewed: SecretLease | undefined;
     try {
+      renewed = await fresh;
+    } catch (err) {
+      // The source itself now refuses (a revoked refresh token, a deleted secret): that is the cause to fix, and
+      // it is transient (deferred), since the admin fixing it should let the message go.
+      const why = (err as Error).message;
+      return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: `${why} (after the server refused the login: ${report.failure.message})` } };
+    }
+    const previous = await stale?.lease.catch(() => undefined);
+    if (!renewed || renewed.value === previous?.value) return report;
+    return this.attempt(target, out, async () => this.entryFor(target, fresh));
+  }
+
+  private async attempt(target: SendTarget, out: OutgoingMessage, pick: () => Promise<Entry>): Promise<AttemptReport> {
+    let entry: Entry | undefined;
+    try {
+      entry = await pick();
+      entry.inFlight++;
       const transport = await entry.transport;
       const dkim = await this.deps.dkim?.(out.message.from.address.split('@').pop() ?? '');
       const info = await transport.sendMail(buildMailOptions(out, dkim));
@@ -159,10 +205,13 @@ export class SmtpTransports {
         return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: e.message ?? String(err) } };
       }
       const smtp = target.server.smtp;
-      return reportFromError(err, entry.hint, { host: smtp.host, port: smtp.port, security: smtp.security, user: effectiveLogin(target.account) });
+      return reportFromError(err, entry?.hint, { host: smtp.host, port: smtp.port, security: smtp.security, user: effectiveLogin(target.account) });
     } finally {
-      entry.inFlight--;
-      if (entry.retired && entry.inFlight === 0) void entry.transport.then((t) => t.close(), () => undefined);
+      if (entry) {
+        entry.inFlight--;
+        const done = entry;
+        if (done.retired && done.inFlight === 0) void done.transport.then((t) => t.close(), () => undefined);
+      }
     }
   }
 

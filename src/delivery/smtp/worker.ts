@@ -6,6 +6,7 @@ import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { cachedSigner } from '../dkim-signer.js';
+import type { SecretLease } from '../../secrets/resolver.js';
 import { SmtpTransports, type SendTarget } from './transport.js';
 import { fromWire, type DirectThreadConfig, type FromSmtpThread, type ToSmtpThread, type WireError } from './thread-protocol.js';
 
@@ -40,7 +41,7 @@ function answer(req: number, value: unknown, error?: WireError): void {
 const dkim = cachedSigner((domain) => ask<DkimSigningOptions | undefined>((req) => ({ t: 'dkim?', req, domain })));
 const logger = { warn: (obj: object, msg: string) => post({ t: 'warn', obj, msg }), info: (obj: object, msg: string) => post({ t: 'info', obj, msg }) };
 const transports = new SmtpTransports({
-  password: (account: StoredAccount) => ask<string | undefined>((req) => ({ t: 'password?', req, account })),
+  password: (account: StoredAccount, opts) => ask<SecretLease | undefined>((req) => ({ t: 'password?', req, account, ...(opts?.fresh ? { fresh: true } : {}) })),
   logger,
   dkim,
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ports } from '../../ports.js';
+import { accountOAuth2Routes } from './account-oauth2.js';
 import { accountTestRoutes } from './account-test.js';
 import { accountsRoutes } from './accounts.js';
 import { apiKeysRoutes } from './api-keys.js';
@@ -19,6 +20,8 @@ import { profileRoutes } from './profile.js';
 import { purposesRoutes } from './purposes.js';
 import { relayRoutes } from './relay.js';
 import { rulesRoutes } from './rules.js';
+import { secretProvidersRoutes } from './secret-providers.js';
+import { secretsRoutes } from './secrets.js';
 import { serversRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
@@ -51,8 +54,11 @@ const API_V1: RouteGroup[] = [
   // senders
   serversRoutes,
   accountsRoutes,
+  accountOAuth2Routes,
   dkimRoutes,
   presetsRoutes,
+  secretProvidersRoutes,
+  secretsRoutes,
   // routing
   purposesRoutes,
   settingsRoutes,

@@ -13,6 +13,7 @@ import * as m008 from './008_webhooks.js';
 import * as m009 from './009_relay.js';
 import * as m016 from './016_attempt_routes.js';
 import * as m014 from './014_notify.js';
+import * as m013 from './013_secret_providers.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '009_relay': m009,
   '016_attempt_routes': m016,
   '014_notify': m014,
+  '013_secret_providers': m013,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountRepository, StoredAccount } from '../../core/senders/ports.js';
 import type { RateLimit } from '../../core/senders/servers.js';
+import type { AccountAuth } from '../../core/senders/account-auth.js';
 import type { DB } from '../schema.js';
 import type { AccountsTable } from '../schema/senders.js';
 import { flag, fromJson, toJson } from '../json.js';
@@ -16,6 +17,9 @@ function toAccount(r: Selectable<AccountsTable>): StoredAccount {
     aliases: fromJson<string[]>(r.aliases, []),
     passwordRef: r.password_ref,
     passwordSecretId: r.password_secret_id,
+    auth: fromJson<AccountAuth>(r.auth, { type: 'password' }),
+    clientSecretId: r.auth_client_secret_id,
+    refreshTokenId: r.auth_refresh_token_id,
     passwordSet: r.password_secret_id !== null || r.password_ref !== null,
     active: r.active === 1,
     ownerId: r.owner_id,
@@ -39,6 +43,9 @@ function toRow(a: StoredAccount): Selectable<AccountsTable> {
     aliases: toJson(a.aliases),
     password_secret_id: a.passwordSecretId,
     password_ref: a.passwordRef,
+    auth: a.auth.type === 'password' ? null : toJson(a.auth),
+    auth_client_secret_id: a.clientSecretId,
+    auth_refresh_token_id: a.refreshTokenId,
     active: flag(a.active),
     owner_id: a.ownerId,
     source: a.source,

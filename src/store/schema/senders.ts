@@ -32,6 +32,10 @@ export interface AccountsTable {
   aliases: JsonText;
   password_secret_id: string | null;
   password_ref: string | null;
+  /** OAuth2 settings (JSON, no secret); null: password. */
+  auth: JsonText | null;
+  auth_client_secret_id: string | null;
+  auth_refresh_token_id: string | null;
   active: Flag;
   owner_id: string | null;
   source: string;

@@ -29,6 +29,7 @@ const NAV: NavItem[] = [
   { to: '/users', label: 'Users', needs: 'admin' },
   { to: '/api-keys', label: 'API keys', needs: 'admin' },
   { to: '/smtp-relay', label: 'SMTP relay' },
+  { to: '/secrets', label: 'Secrets', needs: 'admin' },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {

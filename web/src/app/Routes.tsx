@@ -15,6 +15,7 @@ import { RuleEditor } from '../features/notify/RuleEditor.js';
 import { Rules } from '../features/notify/Rules.js';
 import { Routing } from '../features/routing/Routing.js';
 import { SmtpRelay } from '../features/relay/SmtpRelay.js';
+import { SecretProviders } from '../features/secrets/SecretProviders.js';
 import { Settings } from '../features/routing/Settings.js';
 import { AccountEdit } from '../features/senders/AccountEdit.js';
 import { Accounts } from '../features/senders/Accounts.js';
@@ -88,5 +89,6 @@ export function Routes() {
   if (match('/users', path)) return <Users />;
   if (match('/api-keys', path)) return <ApiKeys />;
   if (match('/smtp-relay', path)) return <SmtpRelay />;
+  if (match('/secrets', path)) return <SecretProviders />;
   return <NotFound />;
 }

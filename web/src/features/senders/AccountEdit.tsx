@@ -6,6 +6,7 @@ import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { AccountForm } from './AccountForm.js';
 import { AccountTools } from './AccountTools.js';
+import { OAuth2Card } from './OAuth2Card.js';
 
 /** One account ("new": a form to add one), and for admins the tools that try it. */
 export function AccountEdit({ id }: { id: string }) {
@@ -28,6 +29,7 @@ export function AccountEdit({ id }: { id: string }) {
           onCancel={() => navigate('/accounts')}
         />
       ) : null}
+      {can('admin') && account.data?.auth.type === 'oauth2' ? <OAuth2Card key={`oauth2-${account.data.version}`} account={account.data} /> : null}
       {can('admin') && account.data && servers.data ? <AccountTools key={`tools-${account.data.version}`} account={account.data} server={servers.items.find((s) => s.id === account.data?.serverId)} /> : null}
     </>
   );

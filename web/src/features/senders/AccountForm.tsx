@@ -4,6 +4,7 @@ import { useAction } from '../../hooks.js';
 import { ErrorBox, Field, FormActions } from '../../ui/index.js';
 import { AliasesField } from './AliasesField.js';
 import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
+import { buildRef, InputTypeSelect, OAuth2Fields, oauth2Body, parseRef, ReferencePicker, type InputType, type OAuth2Draft } from './PasswordSource.js';
 
 interface Props {
   account?: MailAccount;
@@ -28,7 +29,6 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
     fromName: account?.fromName ?? '',
     login: account?.login ?? defaults?.login ?? '',
     replyTo: account?.replyTo ?? '',
-    passwordRef: account?.passwordRef ?? '',
     active: account?.active ?? true,
   });
   const [aliases, setAliases] = useState<string[]>(account?.aliases ?? []);
@@ -36,6 +36,11 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
   const [changingPassword, setChangingPassword] = useState(!account?.passwordSet);
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
+  // Where the password comes from: typed in, or a reference (internal secret, a vault, env/file).
+  const [source, setSource] = useState(() => parseRef(account?.passwordRef));
+  const ref = buildRef(source.type, source.providerId, source.target);
+  const oauth2 = account?.auth.type === 'oauth2';
+  const [oauth2Draft, setOAuth2Draft] = useState<OAuth2Draft>({ provider: 'microsoft', tenantId: '', clientId: '', clientSecret: '', tokenUrl: '' });
   const save = useAction();
   const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
   const id = account ? `acc-${account.id}` : 'acc-new';
@@ -56,9 +61,17 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
     if (JSON.stringify(aliases) !== JSON.stringify(account?.aliases ?? [])) body.aliases = aliases;
     const limit = rateBody(rate);
     if (JSON.stringify(limit) !== JSON.stringify(account?.rateLimit ?? null)) body.rateLimit = limit;
-    if (f.passwordRef.trim() || account?.passwordRef) body.passwordRef = f.passwordRef.trim() || null;
-    if (removePassword) body.password = null;
-    else if (changingPassword && password) body.password = password;
+    if (oauth2) {
+      // The OAuth2 settings are kept as they are (API or docs/oauth2.md); the form edits the rest.
+    } else if (source.type === 'oauth2') {
+      body.auth = oauth2Body(oauth2Draft);
+    } else if (source.type !== 'plain') {
+      body.passwordRef = ref;
+    } else {
+      if (account?.passwordRef) body.passwordRef = null;
+      if (removePassword) body.password = null;
+      else if (changingPassword && password) body.password = password;
+    }
     const saved = await save.run(() =>
       account ? api.patch<MailAccount>(`/accounts/${account.id}`, { ...body, version: account.version }) : api.post<MailAccount>('/accounts', body),
     );
@@ -95,11 +108,27 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
           <Field label="Reply-To" id={`${id}-replyto`}>
             <input id={`${id}-replyto`} type="email" value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} />
           </Field>
+          {oauth2 ? (
+            <div className="field">
+              <span className="label">Login</span>
+              <span>
+                <span className="badge badge-ok">OAuth2 ({account?.auth.type === 'oauth2' ? account.auth.provider : ''})</span>{' '}
+                <small className="hint">XOAUTH2 with a token Mailroom fetches and renews: token health, Check token and Connect are in the OAuth2 section below.</small>
+              </span>
+            </div>
+          ) : (
+            <InputTypeSelect id={id} value={source.type} onChange={(type: InputType) => setSource({ type, providerId: '', target: '' })} />
+          )}
+          {!oauth2 && source.type === 'oauth2' ? <OAuth2Fields id={id} value={oauth2Draft} onChange={setOAuth2Draft} /> : null}
+          {!oauth2 && source.type !== 'plain' && source.type !== 'oauth2' ? (
+            <ReferencePicker id={id} type={source.type} providerId={source.providerId} target={source.target} onChange={(p) => setSource((s) => ({ ...s, ...p }))} />
+          ) : null}
+          {!oauth2 && source.type === 'plain' ? (
           <div className="field">
             <span className="label" id={`${id}-pw-label`}>
               Password
             </span>
-            {account?.passwordSet && !changingPassword && !removePassword ? (
+            {account?.passwordSet && !account.passwordRef && !changingPassword && !removePassword ? (
               <div className="inline">
                 <span className="badge badge-ok">set</span>
                 <button type="button" className="btn btn-small" onClick={() => setChangingPassword(true)}>
@@ -129,6 +158,7 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
             )}
             <small className="hint">Write-only: stored encrypted, never shown again.</small>
           </div>
+          ) : null}
           <div className="field checkbox-field">
             <label>
               <input type="checkbox" checked={f.active} onChange={(e) => set({ active: e.target.checked })} /> Active (may send)
@@ -136,12 +166,6 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
           </div>
           <AliasesField id={id} value={aliases} onChange={setAliases} field={save.field} error={save.error} />
           <RateLimitFields id={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
-          <details className="field-wide">
-            <summary>Password from a secret store</summary>
-            <Field label="Password reference" id={`${id}-ref`} hint='Instead of a stored password: "env:SMTP_PASSWORD" (a variable of the Mailroom process) or "file:/run/secrets/smtp" (read at each send).'>
-              <input id={`${id}-ref`} value={f.passwordRef} onChange={(e) => set({ passwordRef: e.target.value })} spellCheck={false} />
-            </Field>
-          </details>
         </div>
         {server?.smtp.security === 'none' && (password || account?.passwordSet) ? (
           <div className="alert alert-warning">This server is not encrypted: Mailroom will refuse to send a password to it.</div>

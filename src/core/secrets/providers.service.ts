@@ -1,0 +1,139 @@
+import { audit, type CoreContext } from '../context.js';
+import type { Actor } from '../kernel/audit.js';
+import { ErrorCodes, isDuplicateKey, isMailroomError, MailroomError, notFound } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import type { Repositories } from '../ports.js';
+import { accountsUsing } from './usage.js';
+import type { ListedSecret, SecretProviderClient } from './ports.js';
+import { LISTABLE_KINDS, normalizeProviderInput, publicProvider, type SecretProvider, type StoredSecretProvider } from './providers.js';
+import { formatSecretRef, parseProviderTarget, parseSecretRef, type SecretRef } from './references.js';
+
+export async function listProviders(ctx: CoreContext): Promise<SecretProvider[]> {
+  return (await ctx.store.repos.secretProviders.list()).map(publicProvider);
+}
+
+export async function loadProvider(repos: Repositories, id: string): Promise<StoredSecretProvider> {
+  const p = await repos.secretProviders.get(id);
+  if (!p) throw notFound('secret provider', id);
+  return p;
+}
+
+function duplicateName(name: string): MailroomError {
+  return new MailroomError(ErrorCodes.DUPLICATE, `a secret provider named "${name}" exists already; choose another name`, { field: 'name' });
+}
+
+export async function createProvider(ctx: CoreContext, actor: Actor, input: unknown): Promise<SecretProvider> {
+  const { name, kind, config, credentials } = normalizeProviderInput(input);
+  const now = ctx.clock.now();
+  try {
+    return await ctx.store.transaction(async (repos) => {
+      const credentialsSecretId = await repos.secrets.put(JSON.stringify(credentials));
+      const p: StoredSecretProvider = { id: newId('spv', now), name, kind, config, credentialsSet: Object.keys(credentials ?? {}), credentialsSecretId, createdAt: now, updatedAt: now, version: 1 };
+      await repos.secretProviders.insert(p);
+      await audit(repos, ctx, actor, 'secret_provider.create', { type: 'secret_provider', id: p.id }, undefined, publicProvider(p));
+      return publicProvider(p);
+    });
+  } catch (err) {
+    throw isDuplicateKey(err) ? duplicateName(name) : err;
+  }
+}
+
+export async function updateProvider(ctx: CoreContext, client: SecretProviderClient, actor: Actor, id: string, input: unknown): Promise<SecretProvider> {
+  const version = requireVersion(input);
+  try {
+    const shown = await ctx.store.transaction(async (repos) => {
+      const prev = await loadProvider(repos, id);
+      if (prev.version !== version) throw versionConflict('secret provider', id, prev.version, version);
+      const { name, config, credentials } = normalizeProviderInput(input, prev);
+      let credentialsSecretId = prev.credentialsSecretId;
+      if (credentials) {
+        if (credentialsSecretId) await repos.secrets.replace(credentialsSecretId, JSON.stringify(credentials));
+        else credentialsSecretId = await repos.secrets.put(JSON.stringify(credentials));
+      }
+      const next: StoredSecretProvider = {
+        ...prev,
+        name,
+        config,
+        credentialsSecretId,
+        credentialsSet: credentials ? Object.keys(credentials) : prev.credentialsSet,
+        updatedAt: ctx.clock.now(),
+        version: prev.version + 1,
+      };
+      if (!(await repos.secretProviders.update(next, version))) throw versionConflict('secret provider', id, prev.version + 1, version);
+      await audit(repos, ctx, actor, 'secret_provider.update', { type: 'secret_provider', id }, publicProvider(prev), { ...publicProvider(next), ...(credentials ? { credentialsChanged: true } : {}) });
+      return publicProvider(next);
+    });
+    // Cached values and tokens belong to the old settings.
+    client.forget(id);
+    return shown;
+  } catch (err) {
+    throw isDuplicateKey(err) ? duplicateName((input as { name?: string }).name ?? '') : err;
+  }
+}
+
+export async function deleteProvider(ctx: CoreContext, client: SecretProviderClient, actor: Actor, id: string): Promise<void> {
+  await ctx.store.transaction(async (repos) => {
+    const prev = await loadProvider(repos, id);
+    const users = await accountsUsing(repos, (ref) => 'providerId' in ref && ref.providerId === id);
+    if (users.length) {
+      throw new MailroomError(ErrorCodes.IN_USE, `secret provider "${prev.name}" is used by ${users.length} account(s): point them elsewhere first`, { accountIds: users });
+    }
+    await repos.secretProviders.delete(id);
+    if (prev.credentialsSecretId) await repos.secrets.delete(prev.credentialsSecretId);
+    await audit(repos, ctx, actor, 'secret_provider.delete', { type: 'secret_provider', id }, publicProvider(prev), undefined);
+  });
+  client.forget(id);
+}
+
+/**
+ * The reference a test or a listing names: a full reference of this provider
+ * ("vault:spv_…/smtp#password") or only the part after the provider id ("smtp#password").
+ */
+function referenceFor(p: StoredSecretProvider, reference: unknown): SecretRef {
+  if (typeof reference !== 'string' || reference === '') {
+    throw new MailroomError(ErrorCodes.VALIDATION, 'reference: name the secret to read, e.g. "smtp#password" (Vault), "smtp-password" (Key Vault) or "Safe/Object" (CyberArk)', { field: 'reference' });
+  }
+  if (reference.startsWith(`${p.kind}:`)) {
+    const ref = parseSecretRef('reference', reference);
+    if (!('providerId' in ref) || ref.providerId !== p.id) throw new MailroomError(ErrorCodes.VALIDATION, `reference: names another provider than ${p.id}`, { field: 'reference' });
+    return ref;
+  }
+  return parseProviderTarget('reference', p.kind, p.id, reference);
+}
+
+/** What the test button shows: found with a length and a version, or the provider's error with a hint. Never the value. */
+export type ProviderTestResult =
+  | { ok: true; reference: string; length: number; version: string | null; durationMs: number }
+  | { ok: false; reference: string | null; error: { code: string; message: string; hint?: string; status?: number }; durationMs: number };
+
+export async function testProvider(ctx: CoreContext, client: SecretProviderClient, actor: Actor, id: string, reference: unknown): Promise<ProviderTestResult> {
+  const p = await loadProvider(ctx.store.repos, id);
+  const ref = referenceFor(p, reference);
+  const text = formatSecretRef(ref);
+  const started = ctx.clock.now();
+  let result: ProviderTestResult;
+  try {
+    const found = await client.fetch(p, text);
+    result = { ok: true, reference: text, length: found.value.length, version: found.version, durationMs: ctx.clock.now() - started };
+  } catch (err) {
+    if (!isMailroomError(err)) throw err;
+    const d = (err.details ?? {}) as { hint?: string; status?: number };
+    result = { ok: false, reference: text, error: { code: err.code, message: err.message, ...(d.hint ? { hint: d.hint } : {}), ...(d.status ? { status: d.status } : {}) }, durationMs: ctx.clock.now() - started };
+  }
+  await ctx.store.transaction((repos) =>
+    audit(repos, ctx, actor, 'secret_provider.test', { type: 'secret_provider', id }, undefined, result.ok ? { reference: text, ok: true, version: result.version } : { reference: text, ok: false, code: result.error.code }),
+  );
+  return result;
+}
+
+/** What the provider offers under `prefix`, for the account form's picker; CyberArk's CCP cannot list. */
+export async function listProviderSecrets(ctx: CoreContext, client: SecretProviderClient, id: string, prefix: unknown): Promise<ListedSecret[]> {
+  const p = await loadProvider(ctx.store.repos, id);
+  if (!LISTABLE_KINDS.includes(p.kind)) {
+    throw new MailroomError(ErrorCodes.SECRET_PROVIDER_UNSUPPORTED, `${p.kind} cannot list what it holds (its API reads one named object at a time): type the reference`, { provider: p.kind });
+  }
+  const s = typeof prefix === 'string' ? prefix.replace(/^\/+|\/+$/g, '') : '';
+  if (s && !/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/.test(s)) throw new MailroomError(ErrorCodes.VALIDATION, 'path: segments of letters, digits, "_", "-", "." or "@"', { field: 'path' });
+  return client.list(p, s);
+}

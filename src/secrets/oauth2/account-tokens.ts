@@ -1,0 +1,115 @@
+import type { Agent } from 'undici';
+import type { Repositories } from '../../core/ports.js';
+import { grantOf, scopeOf, tokenUrlOf, type OAuth2Settings, type TokenHealth } from '../../core/senders/account-auth.js';
+import { OAUTH2_SUBJECT, unresolved } from '../../core/secrets/references.js';
+import type { StoredAccount } from '../../core/senders/ports.js';
+import { providerAgent } from '../providers/http.js';
+import { tokenEndpointSource, type TokenSource } from './token-endpoint.js';
+
+/** Seconds a token endpoint may take. */
+const TOKEN_TIMEOUT_SEC = 15;
+/** A token is replaced this long before it expires (the token source renews at the same point). */
+export const TOKEN_EARLY_MS = 60_000;
+
+export type OAuth2Account = Pick<StoredAccount, 'id' | 'version' | 'address' | 'login' | 'auth' | 'clientSecretId' | 'refreshTokenId'>;
+
+
+interface Entry {
+  key: string;
+  agent: Agent;
+  source: TokenSource;
+  health: TokenHealth;
+}
+
+/**
+ * Access tokens for OAuth2 accounts (XOAUTH2 on SMTP and IMAP): one token source per account
+ * version, fetching with the client-credentials grant (Microsoft 365 app access) or the
+ * refresh-token grant (Google, delegated Microsoft, others), renewed before it expires. A
+ * rotated refresh token in an answer replaces the stored one.
+ */
+export class AccountTokens {
+  private entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly deps: {
+      repos: Repositories;
+      /** Resolves `clientSecretRef` (internal:, vault: …) through the secret resolver. */
+      resolveRef: (ref: string) => Promise<string>;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private entryFor(account: OAuth2Account): Entry {
+    const auth = account.auth as OAuth2Settings;
+    const key = `${account.version}`;
+    const have = this.entries.get(account.id);
+    if (have && have.key === key) return have;
+    if (have) void have.agent.close().catch(() => undefined);
+    const grant = grantOf(account.refreshTokenId !== null);
+    const agent = providerAgent({ caCertificate: auth.caCertificate, timeoutSec: TOKEN_TIMEOUT_SEC });
+    const { repos } = this.deps;
+    const source = tokenEndpointSource({
+      agent,
+      tokenUrl: tokenUrlOf(auth),
+      timeoutSec: TOKEN_TIMEOUT_SEC,
+      what: auth.provider === 'microsoft' ? 'Microsoft identity platform' : auth.provider === 'google' ? "Google's token endpoint" : 'the token endpoint',
+      now: () => this.now(),
+      form: async () => {
+        const secret = account.clientSecretId ? await repos.secrets.reveal(account.clientSecretId) : auth.clientSecretRef ? await this.deps.resolveRef(auth.clientSecretRef) : null;
+        const scope = scopeOf(auth, grant);
+        return {
+          grant_type: grant,
+          client_id: auth.clientId,
+          ...(secret ? { client_secret: secret } : {}),
+          ...(grant === 'refresh_token' ? { refresh_token: await repos.secrets.reveal(account.refreshTokenId!) } : {}),
+          ...(scope ? { scope } : {}),
+        };
+      },
+      // Microsoft and others may rotate the refresh token with each use: keep the newest.
+      onRefreshToken: async (token) => {
+        if (account.refreshTokenId) await repos.secrets.replace(account.refreshTokenId, token);
+      },
+    });
+    const entry: Entry = { key, agent, source, health: { status: 'unknown', grant, expiresAt: null, checkedAt: null, error: null } };
+    this.entries.set(account.id, entry);
+    return entry;
+  }
+
+  /** A valid access token and when to ask again; `fresh` drops the cached one first (the server refused it). */
+  async token(account: OAuth2Account, opts: { fresh?: boolean } = {}): Promise<{ value: string; checkAfter: number }> {
+    const auth = account.auth;
+    const subject = `${OAUTH2_SUBJECT}${account.login ?? account.address}`;
+    if (auth.type !== 'oauth2') throw unresolved(subject, 'the account does not use OAuth2');
+    if (auth.provider === 'google' && !account.refreshTokenId) {
+      throw unresolved(subject, 'no refresh token is stored', { hint: 'Google has no client-credentials grant for Gmail: connect the account (Connect with Google) or paste a refresh token.' });
+    }
+    const entry = this.entryFor(account);
+    if (opts.fresh) entry.source.forget();
+    try {
+      const value = await entry.source.get(subject);
+      const expiresAt = entry.source.expiresAt() ?? this.now();
+      entry.health = { ...entry.health, status: 'ok', expiresAt, checkedAt: this.now(), error: null };
+      return { value, checkAfter: expiresAt - TOKEN_EARLY_MS };
+    } catch (err) {
+      const e = err as Error & { details?: { hint?: string } };
+      entry.health = { ...entry.health, status: 'error', checkedAt: this.now(), error: { message: e.message, ...(e.details?.hint ? { hint: e.details.hint } : {}) } };
+      throw err;
+    }
+  }
+
+  health(account: OAuth2Account): TokenHealth | null {
+    if (account.auth.type !== 'oauth2') return null;
+    const have = this.entries.get(account.id);
+    return have && have.key === `${account.version}` ? have.health : { status: 'unknown', grant: grantOf(account.refreshTokenId !== null), expiresAt: null, checkedAt: null, error: null };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((e) => e.agent.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,33 @@
+import { isMailroomError } from '../../core/kernel/errors.js';
+import type { OAuth2Port } from '../../ports.js';
+import type { SecretResolver } from '../resolver.js';
+import { OAuth2Connect } from './connect.js';
+import { TOKEN_EARLY_MS } from './account-tokens.js';
+
+/** The OAuth2 port over the resolver's account tokens and the Connect flows. */
+export function oauth2Port(secrets: SecretResolver): OAuth2Port {
+  const connect = new OAuth2Connect({
+    revealClientSecret: async (account) => {
+      const auth = account.auth;
+      if (auth.type !== 'oauth2') return null;
+      if (account.clientSecretId) return secrets.revealStored(account.clientSecretId);
+      return auth.clientSecretRef ? (await secrets.resolve(auth.clientSecretRef)).value : null;
+    },
+  });
+  return {
+    health: (account) => secrets.tokens.health(account),
+    async check(account) {
+      try {
+        const lease = await secrets.tokens.token(account);
+        return { ok: true, expiresAt: lease.checkAfter + TOKEN_EARLY_MS };
+      } catch (err) {
+        if (!isMailroomError(err)) throw err;
+        const hint = (err.details as { hint?: string } | undefined)?.hint;
+        return { ok: false, error: { code: err.code, message: err.message, ...(hint ? { hint } : {}) } };
+      }
+    },
+    start: (account, redirectUri) => connect.start(account, redirectUri),
+    pending: (state) => connect.pending(state),
+    finish: (account, state, code) => connect.finish(account, state, code),
+  };
+}

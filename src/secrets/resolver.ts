@@ -1,0 +1,156 @@
+import type { Repositories } from '../core/ports.js';
+import type { FetchedSecret, ListedSecret, SecretProviderClient } from '../core/secrets/ports.js';
+import type { ProviderCredentials, StoredSecretProvider } from '../core/secrets/providers.js';
+import { parseSecretRef, unresolved, type ProviderKind } from '../core/secrets/references.js';
+import type { StoredAccount } from '../core/senders/ports.js';
+import type { AdapterFactory, ProviderAdapter } from './providers/adapter.js';
+import { readEnvRef, readFileRef } from './references.js';
+import { AccountTokens, type OAuth2Account } from './oauth2/account-tokens.js';
+
+/** env:, file: and internal: values are read again after this long (a rotation there is seen without an edit). */
+export const LOCAL_RECHECK_MS = 60_000;
+
+/** A secret value and when the holder should ask again (null: never, it is stored with the account). */
+export interface SecretLease {
+  value: string;
+  checkAfter: number | null;
+}
+
+
+interface Cached {
+  value: string;
+  version: string | null;
+  fetchedAt: number;
+}
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Reads secret references: env and file now, internal secrets from the store, provider
+ * references through one adapter per provider with a cache (TTL, then stale-if-error while
+ * the provider fails). Values never reach a log line: only references, ages and errors.
+ */
+export class SecretResolver implements SecretProviderClient {
+  private adapters = new Map<string, { version: number; adapter: ProviderAdapter }>();
+  private cache = new Map<string, Cached>();
+
+  constructor(
+    private readonly deps: {
+      repos: Repositories;
+      factories: Record<ProviderKind, AdapterFactory>;
+      logger: Logger;
+      now?: () => number;
+      env?: NodeJS.ProcessEnv;
+    },
+  ) {
+    this.tokens = new AccountTokens({ repos: deps.repos, resolveRef: async (ref) => (await this.resolve(ref)).value, now: () => this.now() });
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** OAuth2 access tokens of accounts that log in with XOAUTH2. */
+  readonly tokens: AccountTokens;
+
+  /**
+   * The account's password (its stored secret, or its reference resolved) or, for an OAuth2
+   * account, its access token; `fresh` bypasses the caches (the server refused the last one).
+   */
+  readonly password = async (account: Pick<StoredAccount, 'passwordSecretId' | 'passwordRef'> & Partial<OAuth2Account>, opts: { fresh?: boolean } = {}): Promise<SecretLease | undefined> => {
+    if (account.auth?.type === 'oauth2') return this.tokens.token(account as OAuth2Account, opts);
+    if (account.passwordSecretId) return { value: await this.deps.repos.secrets.reveal(account.passwordSecretId), checkAfter: null };
+    if (!account.passwordRef) return undefined;
+    return this.resolve(account.passwordRef, opts);
+  };
+
+  /** A secret stored in Mailroom (an OAuth2 client secret). */
+  revealStored(secretId: string): Promise<string> {
+    return this.deps.repos.secrets.reveal(secretId);
+  }
+
+  async resolve(text: string, opts: { fresh?: boolean } = {}): Promise<SecretLease> {
+    const ref = parseSecretRef('passwordRef', text);
+    const now = this.now();
+    switch (ref.kind) {
+      case 'env':
+        return { value: readEnvRef(text, ref.name, this.deps.env ?? process.env), checkAfter: now + LOCAL_RECHECK_MS };
+      case 'file':
+        return { value: await readFileRef(text, ref.path), checkAfter: now + LOCAL_RECHECK_MS };
+      case 'internal': {
+        const s = await this.deps.repos.namedSecrets.get(ref.name);
+        if (!s) throw unresolved(text, `there is no internal secret "${ref.name}"`, { hint: 'Create it under Secrets, or point the account at another one.' });
+        return { value: await this.deps.repos.secrets.reveal(s.secretId), checkAfter: now + LOCAL_RECHECK_MS };
+      }
+      default:
+        return this.resolveAtProvider(text, ref.providerId, opts.fresh === true);
+    }
+  }
+
+  private async resolveAtProvider(text: string, providerId: string, fresh: boolean): Promise<SecretLease> {
+    const provider = await this.deps.repos.secretProviders.get(providerId);
+    if (!provider) throw unresolved(text, `there is no secret provider ${providerId}`, { hint: 'The provider was deleted: point the account at another one.' });
+    const { cacheTtlSec, staleIfErrorSec } = provider.config;
+    const ttl = cacheTtlSec * 1000;
+    const key = `${provider.id}@${provider.version} ${text}`;
+    const hit = this.cache.get(key);
+    const now = this.now();
+    if (hit && !fresh && now - hit.fetchedAt < ttl) return { value: hit.value, checkAfter: hit.fetchedAt + ttl };
+    try {
+      const got = await this.fetch(provider, text);
+      this.cache.set(key, { value: got.value, version: got.version, fetchedAt: this.now() });
+      return { value: got.value, checkAfter: this.now() + ttl };
+    } catch (err) {
+      const age = hit ? now - hit.fetchedAt : 0;
+      // Stale-if-error: the provider being down does not stop mail while the value is young enough.
+      if (hit && !fresh && age < staleIfErrorSec * 1000) {
+        this.deps.logger.warn({ ref: text, providerId, ageSec: Math.round(age / 1000), staleIfErrorSec, err: (err as Error).message }, 'secret provider failed: using the cached value until it expires');
+        return { value: hit.value, checkAfter: Math.min(hit.fetchedAt + staleIfErrorSec * 1000, now + ttl) };
+      }
+      if (hit && !fresh) {
+        this.cache.delete(key);
+        const e = err as Error & { details?: Record<string, unknown> };
+        e.message += ` (the cached value, read ${Math.round(age / 1000)} s ago, expired: staleIfErrorSec is ${staleIfErrorSec})`;
+      }
+      throw err;
+    }
+  }
+
+  private async adapterFor(provider: StoredSecretProvider): Promise<ProviderAdapter> {
+    const have = this.adapters.get(provider.id);
+    if (have && have.version === provider.version) return have.adapter;
+    if (have) void have.adapter.close().catch(() => undefined);
+    if (!provider.credentialsSecretId) throw unresolved(`${provider.kind}:${provider.id}`, 'the provider has no credentials', { hint: 'Save its credentials again.' });
+    const credentials = JSON.parse(await this.deps.repos.secrets.reveal(provider.credentialsSecretId)) as ProviderCredentials;
+    const adapter = this.deps.factories[provider.kind](provider, credentials);
+    this.adapters.set(provider.id, { version: provider.version, adapter });
+    return adapter;
+  }
+
+  async fetch(provider: StoredSecretProvider, text: string): Promise<FetchedSecret> {
+    const ref = parseSecretRef('reference', text);
+    return (await this.adapterFor(provider)).fetch(ref, text);
+  }
+
+  async list(provider: StoredSecretProvider, prefix: string): Promise<ListedSecret[]> {
+    const adapter = await this.adapterFor(provider);
+    return adapter.list ? adapter.list(prefix) : [];
+  }
+
+  forget(providerId: string): void {
+    const have = this.adapters.get(providerId);
+    if (have) void have.adapter.close().catch(() => undefined);
+    this.adapters.delete(providerId);
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${providerId}@`)) this.cache.delete(k);
+  }
+
+  async close(): Promise<void> {
+    await this.tokens.close();
+    const all = [...this.adapters.values()];
+    this.adapters.clear();
+    this.cache.clear();
+    await Promise.all(all.map((a) => a.adapter.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,85 @@
+import { useState, type FormEvent } from 'react';
+import { api, type NamedSecret } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useAction } from '../../hooks.js';
+import { useList, useRemove } from '../../lists.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FormActions, ListState } from '../../ui/index.js';
+
+/** Mailroom's own named secrets (`internal:<name>`): one value for several accounts, rotated here. */
+export function NamedSecrets() {
+  const list = useList<NamedSecret>('/secrets');
+  const del = useRemove(list, (s: NamedSecret) => `/secrets/${encodeURIComponent(s.name)}`);
+  const [rotating, setRotating] = useState<NamedSecret | null>(null);
+  return (
+    <>
+      <h2 className="section-title">Internal secrets</h2>
+      <ErrorBox error={del.error} />
+      <ListState list={list} empty={<Empty title="No internal secret yet">Store a password once below and point several accounts at it.</Empty>}>
+        <DataTable
+          rows={list.items}
+          rowKey={(s) => s.name}
+          columns={[
+            {
+              header: 'Name',
+              cell: (s) => (
+                <>
+                  <code>internal:{s.name}</code>
+                  {s.description ? <div className="muted small">{s.description}</div> : null}
+                </>
+              ),
+            },
+            { header: 'Used by', cell: (s) => `${s.usedBy.length} account${s.usedBy.length === 1 ? '' : 's'}` },
+            { header: 'Last rotated', cell: (s) => <span className="small">{formatDate(s.rotatedAt)}</span> },
+            {
+              header: '',
+              cell: (s) => (
+                <span className="inline">
+                  <button type="button" className="btn btn-small" onClick={() => setRotating(s)}>
+                    Rotate
+                  </button>
+                  <ConfirmButton label="Delete" question={`Delete secret ${s.name}?`} onConfirm={() => void del.remove(s)} busy={del.busy} />
+                </span>
+              ),
+            },
+          ]}
+        />
+      </ListState>
+      <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} onDone={() => (setRotating(null), list.reload())} />
+    </>
+  );
+}
+
+function SecretForm({ rotating, onDone }: { rotating: NamedSecret | null; onDone(): void }) {
+  const [name, setName] = useState(rotating?.name ?? '');
+  const [value, setValue] = useState('');
+  const [description, setDescription] = useState(rotating?.description ?? '');
+  const save = useAction();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const body = rotating ? { value, description: description.trim() || null, version: rotating.version } : { value, description: description.trim() || null };
+    if (await save.run(() => api.put<NamedSecret>(`/secrets/${encodeURIComponent(name.trim())}`, body))) {
+      setName('');
+      setValue('');
+      setDescription('');
+      onDone();
+    }
+  };
+  return (
+    <form onSubmit={submit} className="card form" aria-label={rotating ? `Rotate secret ${rotating.name}` : 'New internal secret'}>
+      <h3>{rotating ? `Rotate ${rotating.name}` : 'Add an internal secret'}</h3>
+      <div className="form-grid">
+        <Field label="Name" id="sec-name" hint="Accounts refer to it as internal:<name>.">
+          <input id="sec-name" required readOnly={Boolean(rotating)} value={name} onChange={(e) => setName(e.target.value)} pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}" spellCheck={false} />
+        </Field>
+        <Field label={rotating ? 'New value' : 'Value'} id="sec-value" hint="Write-only: stored encrypted, never shown again.">
+          <input id="sec-value" type="password" required value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" />
+        </Field>
+        <Field label="Description" id="sec-desc">
+          <input id="sec-desc" maxLength={500} value={description} onChange={(e) => setDescription(e.target.value)} />
+        </Field>
+      </div>
+      <ErrorBox error={save.error} title="Not saved" />
+      <FormActions submit={{ label: rotating ? 'Rotate' : 'Add secret', busy: save.busy }} onCancel={rotating ? onDone : undefined} />
+    </form>
+  );
+}

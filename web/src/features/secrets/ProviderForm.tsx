@@ -1,0 +1,107 @@
+import { useState, type FormEvent } from 'react';
+import { api, type ProviderKind, type SecretProvider } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { ErrorBox, Field, FormActions } from '../../ui/index.js';
+import { KIND_ORDER, KINDS } from './kinds.js';
+
+type Draft = Record<string, string>;
+
+/** The settings each kind asks for: [field, label, hint, multiline]. Credentials are separate and write-only. */
+const CONFIG: Record<ProviderKind, [string, string, string, boolean?][]> = {
+  vault: [
+    ['address', 'Address', 'https://vault.example.com:8200'],
+    ['mount', 'KV v2 mount', 'secret (default)'],
+    ['namespace', 'Namespace', 'Vault Enterprise only'],
+  ],
+  'azure-keyvault': [
+    ['vaultUrl', 'Vault URI', 'https://my-vault.vault.azure.net'],
+    ['tenantId', 'Directory (tenant) ID', 'GUID of the app registration’s tenant'],
+    ['clientId', 'Application (client) ID', 'GUID'],
+    ['authorityHost', 'Authority host', 'https://login.microsoftonline.com (default)'],
+  ],
+  cyberark: [
+    ['baseUrl', 'CCP URL', 'https://ccp.example.com'],
+    ['appId', 'AppID', 'the application defined in CyberArk'],
+    ['clientCertificate', 'Client certificate (PEM)', '-----BEGIN CERTIFICATE-----', true],
+  ],
+};
+
+function credentialFields(kind: ProviderKind, auth: string): [string, string][] {
+  if (kind === 'vault') return auth === 'approle' ? [['roleId', 'Role ID'], ['secretId', 'Secret ID']] : [['token', 'Token']];
+  return kind === 'azure-keyvault' ? [['clientSecret', 'Client secret']] : [['clientKey', 'Client private key (PEM)']];
+}
+
+/** Adds a secret provider; its credentials go in once and are never shown again. */
+export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void }) {
+  const [kind, setKind] = useState<ProviderKind>('azure-keyvault');
+  const [name, setName] = useState('');
+  const [auth, setAuth] = useState('token');
+  const [config, setConfig] = useState<Draft>({});
+  const [credentials, setCredentials] = useState<Draft>({});
+  const save = useAction();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const cfg: Record<string, unknown> = Object.fromEntries(Object.entries(config).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+    if (kind === 'vault') cfg.auth = auth;
+    const creds = Object.fromEntries(credentialFields(kind, auth).map(([k]) => [k, credentials[k] ?? '']));
+    const created = await save.run(() => api.post<SecretProvider>('/secret-providers', { name: name.trim(), kind, config: cfg, credentials: creds }));
+    if (created) {
+      setName('');
+      setConfig({});
+      setCredentials({});
+      onCreated(created);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="card form" aria-label="New secret provider">
+      <h3>Add a provider</h3>
+      <div className="form-grid">
+        <Field label="Kind" id="spv-kind">
+          <select id="spv-kind" value={kind} onChange={(e) => setKind(e.target.value as ProviderKind)}>
+            {KIND_ORDER.map((k) => (
+              <option key={k} value={k}>
+                {KINDS[k].label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Name" id="spv-name">
+          <input id="spv-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} placeholder="Key Vault prod" />
+        </Field>
+        {kind === 'vault' ? (
+          <Field label="Log in with" id="spv-auth">
+            <select id="spv-auth" value={auth} onChange={(e) => setAuth(e.target.value)}>
+              <option value="token">Token</option>
+              <option value="approle">AppRole</option>
+            </select>
+          </Field>
+        ) : null}
+        {CONFIG[kind].map(([k, label, hint, multi]) => (
+          <Field key={`${kind}-${k}`} label={label} id={`spv-${k}`} hint={multi ? undefined : hint} wide={multi}>
+            {multi ? (
+              <textarea id={`spv-${k}`} rows={4} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} />
+            ) : (
+              <input id={`spv-${k}`} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} />
+            )}
+          </Field>
+        ))}
+        <Field label="CA certificate (PEM, optional)" id="spv-ca" hint="Only for a private CA or a self-signed certificate; the system CAs are always trusted." wide>
+          <textarea id="spv-ca" rows={3} value={config.caCertificate ?? ''} onChange={(e) => setConfig({ ...config, caCertificate: e.target.value })} spellCheck={false} />
+        </Field>
+        {credentialFields(kind, auth).map(([k, label]) =>
+          k === 'clientKey' ? (
+            <Field key={k} label={label} id={`spv-cred-${k}`} hint="Write-only: stored encrypted, never shown again." wide>
+              <textarea id={`spv-cred-${k}`} rows={4} value={credentials[k] ?? ''} onChange={(e) => setCredentials({ ...credentials, [k]: e.target.value })} spellCheck={false} autoComplete="off" />
+            </Field>
+          ) : (
+            <Field key={k} label={label} id={`spv-cred-${k}`} hint="Write-only: stored encrypted, never shown again.">
+              <input id={`spv-cred-${k}`} type="password" value={credentials[k] ?? ''} onChange={(e) => setCredentials({ ...credentials, [k]: e.target.value })} autoComplete="new-password" />
+            </Field>
+          ),
+        )}
+      </div>
+      <ErrorBox error={save.error} title="Not saved" />
+      <FormActions submit={{ label: 'Add provider', busy: save.busy }} />
+    </form>
+  );
+}

@@ -1,0 +1,209 @@
+import { useState } from 'react';
+import { api, type ListedSecret, type NamedSecret, type ProviderKind, type SecretProvider } from '../../api.js';
+import { useAction } from '../../hooks.js';
+import { useList } from '../../lists.js';
+import { ErrorBox, Field } from '../../ui/index.js';
+import { KINDS } from '../secrets/kinds.js';
+import { TestOutcome, useProviderTest } from '../secrets/ProviderTest.js';
+
+/** Where an account's password comes from: typed in (stored encrypted), or one of the references. */
+export type InputType = 'plain' | 'internal' | ProviderKind | 'reference' | 'oauth2';
+
+const TYPES: { value: InputType; label: string }[] = [
+  { value: 'plain', label: 'Plain text (stored encrypted)' },
+  { value: 'internal', label: 'Internal secret' },
+  { value: 'azure-keyvault', label: 'Azure Key Vault' },
+  { value: 'cyberark', label: 'CyberArk' },
+  { value: 'vault', label: 'HashiCorp Vault' },
+  { value: 'reference', label: 'Environment variable or file' },
+  { value: 'oauth2', label: 'OAuth2 (Microsoft 365, Google)' },
+];
+
+/** Splits a stored reference into the form's parts. */
+export function parseRef(ref: string | null | undefined): { type: InputType; providerId: string; target: string } {
+  if (!ref) return { type: 'plain', providerId: '', target: '' };
+  const kind = ref.slice(0, ref.indexOf(':'));
+  const rest = ref.slice(ref.indexOf(':') + 1);
+  if (kind === 'internal') return { type: 'internal', providerId: '', target: rest };
+  if (kind === 'azure-keyvault' || kind === 'cyberark' || kind === 'vault') {
+    const slash = rest.indexOf('/');
+    return { type: kind, providerId: rest.slice(0, slash), target: rest.slice(slash + 1) };
+  }
+  return { type: 'reference', providerId: '', target: ref };
+}
+
+/** The reference the parts make, or null for a typed password. */
+export function buildRef(type: InputType, providerId: string, target: string): string | null {
+  const t = target.trim();
+  if (type === 'plain' || type === 'oauth2') return null;
+  if (type === 'reference') return t || null;
+  if (type === 'internal') return t ? `internal:${t}` : null;
+  return providerId && t ? `${type}:${providerId}/${t}` : null;
+}
+
+export function InputTypeSelect({ id, value, onChange }: { id: string; value: InputType; onChange(v: InputType): void }) {
+  return (
+    <Field label="Password input type" id={`${id}-pwtype`}>
+      <select id={`${id}-pwtype`} value={value} onChange={(e) => onChange(e.target.value as InputType)}>
+        {TYPES.map((t) => (
+          <option key={t.value} value={t.value}>
+            {t.label}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+/**
+ * The reference part of the password field: a named internal secret, or a provider of the chosen
+ * kind and the secret in it (picked from what the provider lists, where its API can list), with a
+ * Test that says "found, N characters, version X" or the provider's error.
+ */
+export function ReferencePicker({ id, type, providerId, target, onChange }: { id: string; type: Exclude<InputType, 'plain' | 'oauth2'>; providerId: string; target: string; onChange(p: { providerId?: string; target?: string }): void }) {
+  if (type === 'reference') {
+    return (
+      <Field label="Reference" id={`${id}-ref`} hint='"env:SMTP_PASSWORD" (a variable of the Mailroom process) or "file:/run/secrets/smtp" (read when a connection opens).' wide>
+        <input id={`${id}-ref`} value={target} onChange={(e) => onChange({ target: e.target.value })} spellCheck={false} />
+      </Field>
+    );
+  }
+  if (type === 'internal') return <InternalPicker id={id} target={target} onChange={(t) => onChange({ target: t })} />;
+  return <ProviderPicker id={id} kind={type} providerId={providerId} target={target} onChange={onChange} />;
+}
+
+function InternalPicker({ id, target, onChange }: { id: string; target: string; onChange(t: string): void }) {
+  const secrets = useList<NamedSecret>('/secrets');
+  return (
+    <Field label="Internal secret" id={`${id}-internal`} hint={secrets.items.length ? 'Rotate it under Secrets: every account using it follows.' : 'None yet: add one under Secrets.'}>
+      <select id={`${id}-internal`} value={target} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Choose…</option>
+        {secrets.items.map((s) => (
+          <option key={s.name} value={s.name}>
+            {s.name}
+            {s.description ? ` — ${s.description}` : ''}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+function ProviderPicker({ id, kind, providerId, target, onChange }: { id: string; kind: ProviderKind; providerId: string; target: string; onChange(p: { providerId?: string; target?: string }): void }) {
+  const providers = useList<SecretProvider>('/secret-providers');
+  const ofKind = providers.items.filter((p) => p.kind === kind);
+  const info = KINDS[kind];
+  const browse = useAction();
+  const [listed, setListed] = useState<ListedSecret[] | null>(null);
+  const test = useProviderTest();
+  const load = async (path = '') => {
+    const r = await browse.run(() => api.get<{ items: ListedSecret[] }>(`/secret-providers/${providerId}/secrets${path ? `?path=${encodeURIComponent(path)}` : ''}`));
+    if (r) setListed(r.items);
+  };
+  return (
+    <>
+      <Field label={`${info.label} provider`} id={`${id}-provider`} hint={ofKind.length ? undefined : `No ${info.label} provider yet: add one under Secrets.`}>
+        <select
+          id={`${id}-provider`}
+          value={providerId}
+          onChange={(e) => {
+            setListed(null);
+            onChange({ providerId: e.target.value });
+          }}
+        >
+          <option value="">Choose…</option>
+          {ofKind.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div className="field field-wide">
+        <label htmlFor={`${id}-secret`}>Secret ({info.refHint})</label>
+        <div className="inline">
+          <input id={`${id}-secret`} value={target} onChange={(e) => onChange({ target: e.target.value })} placeholder={info.placeholder} spellCheck={false} />
+          {info.canList ? (
+            <button type="button" className="btn btn-small" disabled={!providerId || browse.busy} onClick={() => void load()}>
+              Browse
+            </button>
+          ) : null}
+          <button type="button" className="btn btn-small" disabled={!providerId || !target.trim() || test.busy} onClick={() => void test.run(providerId, target.trim())}>
+            {test.busy ? 'Testing…' : 'Test'}
+          </button>
+        </div>
+        {!info.canList ? <small className="hint">CyberArk's Credential Provider cannot list a safe: type the safe and object.</small> : null}
+        {listed ? (
+          <select aria-label="Secrets the provider offers" size={Math.min(6, Math.max(2, listed.length))} value="" onChange={(e) => {
+            const item = listed.find((l) => l.name === e.target.value);
+            if (!item) return;
+            if (item.folder) void load(item.name.replace(/\/$/, ''));
+            else onChange({ target: item.reference!.slice(item.reference!.indexOf('/') + 1) });
+          }}>
+            {listed.length === 0 ? <option disabled>Nothing here</option> : null}
+            {listed.map((l) => (
+              <option key={l.name} value={l.name}>
+                {l.folder ? `${l.name} (folder)` : l.name}
+              </option>
+            ))}
+          </select>
+        ) : null}
+        <ErrorBox error={browse.error ?? test.error} />
+        <TestOutcome result={test.result} />
+      </div>
+    </>
+  );
+}
+
+/** What the OAuth2 part of the form holds; the client secret is write-only and sent only when typed. */
+export interface OAuth2Draft {
+  provider: 'microsoft' | 'google' | 'generic';
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+}
+
+export function oauth2Body(d: OAuth2Draft): Record<string, unknown> {
+  return {
+    type: 'oauth2',
+    provider: d.provider,
+    clientId: d.clientId.trim(),
+    ...(d.provider === 'microsoft' ? { tenantId: d.tenantId.trim() } : {}),
+    ...(d.clientSecret ? { clientSecret: d.clientSecret } : {}),
+    ...(d.tokenUrl.trim() ? { tokenUrl: d.tokenUrl.trim() } : {}),
+  };
+}
+
+/** OAuth2 settings for a new account: the rest (Connect, token health) is on the account's page. */
+export function OAuth2Fields({ id, value, onChange }: { id: string; value: OAuth2Draft; onChange(d: OAuth2Draft): void }) {
+  const set = (p: Partial<OAuth2Draft>) => onChange({ ...value, ...p });
+  return (
+    <>
+      <Field label="OAuth2 provider" id={`${id}-oa-provider`}>
+        <select id={`${id}-oa-provider`} value={value.provider} onChange={(e) => set({ provider: e.target.value as OAuth2Draft['provider'] })}>
+          <option value="microsoft">Microsoft 365</option>
+          <option value="google">Google</option>
+          <option value="generic">Other (token URL)</option>
+        </select>
+      </Field>
+      {value.provider === 'microsoft' ? (
+        <Field label="Directory (tenant) ID" id={`${id}-oa-tenant`}>
+          <input id={`${id}-oa-tenant`} value={value.tenantId} onChange={(e) => set({ tenantId: e.target.value })} spellCheck={false} />
+        </Field>
+      ) : null}
+      <Field label="Application (client) ID" id={`${id}-oa-client`}>
+        <input id={`${id}-oa-client`} value={value.clientId} onChange={(e) => set({ clientId: e.target.value })} spellCheck={false} />
+      </Field>
+      <Field label="Client secret" id={`${id}-oa-secret`} hint="Write-only: stored encrypted, never shown again.">
+        <input id={`${id}-oa-secret`} type="password" value={value.clientSecret} onChange={(e) => set({ clientSecret: e.target.value })} autoComplete="new-password" />
+      </Field>
+      <Field label="Token URL" id={`${id}-oa-token`} hint={value.provider === 'generic' ? 'Required: the provider\'s OAuth2 token endpoint.' : 'Empty: the provider\'s own.'}>
+        <input id={`${id}-oa-token`} value={value.tokenUrl} onChange={(e) => set({ tokenUrl: e.target.value })} spellCheck={false} />
+      </Field>
+      <small className="hint field-wide">
+        Microsoft without a refresh token uses app access (client credentials); Google needs <em>Connect with Google</em> on the account's page after saving.
+      </small>
+    </>
+  );
+}
