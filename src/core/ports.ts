@@ -1,4 +1,5 @@
 import type { ApiKeyRepository, LoginThrottleRepository, SessionRepository, UserRepository } from './access/ports.js';
+import type { InboundMessageRepository, MailboxRepository, SuppressionRepository } from './inbound/ports.js';
 import type { AuditRepository } from './kernel/audit.js';
 import type { EventJournalRepository } from './kernel/event-journal.js';
 import type { MessageRepository } from './outbox/ports.js';
@@ -34,6 +35,9 @@ export interface Repositories {
   webhookDeliveries: WebhookDeliveryRepository;
   smtpCredentials: SmtpCredentialRepository;
   relayRejections: RelayRejectionRepository;
+  suppressions: SuppressionRepository;
+  mailboxes: MailboxRepository;
+  inbound: InboundMessageRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

@@ -1,5 +1,6 @@
 import type { AccessTables } from './schema/access.js';
 import type { AuditTables } from './schema/audit.js';
+import type { InboundTables } from './schema/inbound.js';
 import type { OutboxTables } from './schema/outbox.js';
 import type { RelayTables } from './schema/relay.js';
 import type { RoutingTables } from './schema/routing.js';
@@ -12,4 +13,4 @@ import type { WebhooksTables } from './schema/webhooks.js';
  * joined here. Migration files keep their historical names (001_foundation …): the names are
  * recorded in each database's kysely_migration table and must never change.
  */
-export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & TemplateTables & WebhooksTables & RelayTables;
+export type DB = AccessTables & SendersTables & RoutingTables & OutboxTables & AuditTables & TemplateTables & WebhooksTables & RelayTables & InboundTables;

@@ -21,6 +21,9 @@ import { eventJournalRepository } from './repositories/event-journal.repository.
 import { webhookDeliveriesRepository } from './repositories/webhook-deliveries.repository.js';
 import { webhookEndpointsRepository } from './repositories/webhook-endpoints.repository.js';
 import { relayRejectionsRepository, smtpCredentialsRepository } from './repositories/relay.repository.js';
+import { inboundMessagesRepository } from './repositories/inbound-messages.repository.js';
+import { mailboxesRepository } from './repositories/mailboxes.repository.js';
+import { suppressionsRepository } from './repositories/suppressions.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -51,6 +54,9 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     webhookDeliveries: webhookDeliveriesRepository(db, caps),
     smtpCredentials: smtpCredentialsRepository(db),
     relayRejections: relayRejectionsRepository(db),
+    suppressions: suppressionsRepository(db),
+    mailboxes: mailboxesRepository(db),
+    inbound: inboundMessagesRepository(db),
   };
 }
 

@@ -199,6 +199,6 @@ await describeEachDialect('webhook endpoints', (dialect) => {
 describe('webhook event filter', () => {
   it('names the events this version emits', async () => {
     const { WEBHOOK_EVENT_TYPES } = await import('../../src/core/webhooks/event-types.js');
-    expect(WEBHOOK_EVENT_TYPES).toEqual(['message.sent', 'message.deferred', 'message.failed', 'message.expired', 'message.cancelled']);
+    expect(WEBHOOK_EVENT_TYPES).toEqual(['message.sent', 'message.deferred', 'message.failed', 'message.expired', 'message.cancelled', 'message.suppressed']);
   });
 });

@@ -10,6 +10,8 @@ import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
 import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
 import { resolveRoute } from '../routing/routing.js';
+import { applySuppressions } from '../inbound/suppressions.js';
+import { suppressedAmong } from '../inbound/suppressions.service.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
 import { renderTemplate, templateRequest } from '../templates/render.js';
 
@@ -125,6 +127,9 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     lastHint: null,
     template: sub.template,
     raw: sub.raw?.bytes ?? null,
+    read: false,
+    kind: null,
+    inReplyTo: null,
   };
   const groups = sub.raw ? rawEnvelope(sub, bcc) : [
     { kind: 'to' as const, list: sub.to },
@@ -132,8 +137,20 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     { kind: 'bcc' as const, list: bcc },
   ];
   const recipients: RecipientRecord[] = envelopeRecipients(groups).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
+  // The suppression list, per recipient: a listed one is skipped with the reason; when none is left, nothing is sent.
+  const skipped = applySuppressions(recipients, await suppressedAmong(repos, recipients.map((r) => r.address), now));
+  if (skipped.length && skipped.length === recipients.length) {
+    message.status = 'suppressed';
+    message.lastError = `every recipient is on the suppression list: ${skipped.map((r) => r.response).join('; ')}`;
+  }
+  const suppressed: MessageEvent[] = skipped.length
+    ? [{ type: 'message.suppressed', messageId: id, at: now, reason: skipped.map((r) => r.response).join('; '), facts: { purpose: message.purpose, idempotencyKey: message.idempotencyKey, attemptCount: 0, recipients: skipped.map((r) => ({ address: r.address, status: r.status, code: null, enhancedCode: null })) } }]
+    : [];
   try {
-    await ctx.store.grouped((r) => r.messages.insert(message, recipients));
+    await ctx.store.grouped(async (r) => {
+      await r.messages.insert(message, recipients);
+      await journal(r.eventJournal, suppressed);
+    });
   } catch (err) {
     // Two concurrent submissions with one key: the first commit wins, the second gets it back.
     if (sub.idempotencyKey && isDuplicateKey(err)) {
@@ -142,8 +159,8 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     }
     throw err;
   }
-  ctx.events.publish({ type: 'message.accepted', messageId: id, at: now, source: message.source, purpose: message.purpose });
-  return { id, status: 'queued', duplicate: false };
+  ctx.events.publish({ type: 'message.accepted', messageId: id, at: now, source: message.source, purpose: message.purpose }, ...suppressed);
+  return { id, status: message.status, duplicate: false };
 }
 
 /**

@@ -63,7 +63,17 @@ export interface MessageRecord {
    * composes the message from the fields above.
    */
   raw?: Uint8Array | null;
+  /** Inbound mail: whether an admin marked it read (bounces Mailroom acted on start read). */
+  read: boolean;
+  /** Inbound mail: what it is (mail, reply, bounce, auto_reply, complaint); null for outbound. */
+  kind: InboundKind | null;
+  /** Inbound mail: the outbound message it answers or bounces; null when none matched. */
+  inReplyTo: string | null;
+  /** Inbound replies: the new text, quoted message and signature removed; null otherwise. */
+  replyText?: string | null;
 }
+
+export type InboundKind = 'mail' | 'reply' | 'bounce' | 'auto_reply' | 'complaint';
 
 export interface RecipientRecord {
   messageId: string;
@@ -104,6 +114,9 @@ export interface MessageFilter {
   since?: number;
   until?: number;
   direction?: 'out' | 'in';
+  /** Inbound mail read (true) or not (false). */
+  read?: boolean;
+  kind?: InboundKind;
 }
 
 export interface MessageQuery extends MessageFilter {

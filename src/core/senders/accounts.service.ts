@@ -28,6 +28,9 @@ async function checkServer(repos: Repositories, config: AccountConfig, hasCreden
   if (!server) {
     throw new MailroomError(ErrorCodes.VALIDATION, `serverId: server ${config.serverId} does not exist; create the server first`, { field: 'serverId' });
   }
+  if (config.inbound?.enabled && !server.imap) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `inbound: server "${server.name}" has no IMAP section; add its IMAP host first, then enable reading`, { field: 'inbound' });
+  }
   if (hasCredentials && server.smtp.security === 'none') {
     throw new MailroomError(
       ErrorCodes.VALIDATION,

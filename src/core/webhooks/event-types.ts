@@ -16,7 +16,6 @@ export const TEST_EVENT_TYPE = 'webhook.test';
  */
 const NOT_EMITTED_YET: Record<string, string> = {
   'message.bounced': 'bounces are read from the accounts\' mailboxes (IMAP), which this version does not do yet',
-  'message.suppressed': 'the suppression list comes with inbound mail (IMAP), which this version does not read yet',
   'message.received': 'receiving mail (IMAP) is not part of this version yet',
   'message.replied': 'matching replies (IMAP) is not part of this version yet',
 };

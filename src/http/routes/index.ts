@@ -22,6 +22,7 @@ import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
 import { templatesRoutes } from './templates.js';
+import { suppressionsRoutes } from './suppressions.js';
 import { smtpCredentialsRoutes } from './smtp-credentials.js';
 import { usersRoutes } from './users.js';
 import { webhookDeliveriesRoutes } from './webhook-deliveries.js';
@@ -58,6 +59,8 @@ const API_V1: RouteGroup[] = [
   messagesRoutes,
   messageContentRoutes,
   accountTestRoutes,
+  // inbound
+  suppressionsRoutes,
   // templates
   templatesRoutes,
   layoutsRoutes,

@@ -11,6 +11,7 @@ import * as m012 from './012_delivery_outcome.js';
 import * as m007 from './007_templates.js';
 import * as m008 from './008_webhooks.js';
 import * as m009 from './009_relay.js';
+import * as m015 from './015_inbound.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '007_templates': m007,
   '008_webhooks': m008,
   '009_relay': m009,
+  '015_inbound': m015,
 };
 
 export const migrationProvider: MigrationProvider = {
