@@ -71,8 +71,8 @@ export interface InboundFacts {
   id: string;
   kind: string;
   accountId: string | null;
+  /** The sender's address (the subject and body stay in the log, never in a payload). */
   from: string;
-  subject: string;
   /** The outbound message it answers or bounces, when one matched. */
   inReplyTo: string | null;
 }

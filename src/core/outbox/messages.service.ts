@@ -8,11 +8,11 @@ import { parseInstant } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
-import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
+import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuery, type MessageRecord, type RecipientRecord } from './ports.js';
 import { resolveRoute } from '../routing/routing.js';
 import { applySuppressions } from '../inbound/suppressions.js';
 import { suppressedAmong } from '../inbound/suppressions.service.js';
-import { doc, onlyKeys, optStr } from '../kernel/validate.js';
+import { doc, oneOf, onlyKeys, optStr } from '../kernel/validate.js';
 import { renderTemplate, templateRequest } from '../templates/render.js';
 
 export type SubmitSource = 'api' | 'cli' | 'test' | 'smtp' | 'notify';
@@ -209,20 +209,22 @@ async function withText(ctx: CoreContext, sub: Submission): Promise<Submission> 
 export interface MessageDetail extends MessageRecord {
   recipients: RecipientRecord[];
   attempts: AttemptRecord[];
+  /** Inbound messages linked to this one (replies, bounces, auto-replies, complaints), oldest first. */
+  linked: MessageRecord[];
 }
 
 export async function getMessage(ctx: CoreContext, id: string): Promise<MessageDetail> {
   const repos = ctx.store.repos;
   const m = await repos.messages.get(id);
   if (!m) throw notFound('message', id);
-  const [recipients, attempts] = await Promise.all([repos.messages.recipients(id), repos.messages.attempts(id)]);
-  return { ...m, recipients, attempts };
+  const [recipients, attempts, linked] = await Promise.all([repos.messages.recipients(id), repos.messages.attempts(id), m.direction === 'out' ? repos.inbound.linked(id) : Promise.resolve([])]);
+  return { ...m, recipients, attempts, linked };
 }
 
 /** Parses a filter as the API and the CLI give it (strings; statuses comma-separated). */
 export function parseFilter(input: unknown): MessageFilter {
   const d = doc('filter', input ?? {});
-  onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction']);
+  onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction', 'read', 'kind']);
   const statuses = d.status === undefined ? undefined : (Array.isArray(d.status) ? d.status : String(d.status).split(',')).map((s) => String(s).trim()).filter(Boolean);
   for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
   const direction = optStr('direction', d.direction);
@@ -236,7 +238,17 @@ export function parseFilter(input: unknown): MessageFilter {
     since: parseInstant('since', d.since),
     until: parseInstant('until', d.until),
     direction: direction as MessageFilter['direction'],
+    read: flagText('read', d.read),
+    kind: d.kind === undefined || d.kind === '' ? undefined : oneOf('kind', d.kind, INBOUND_KINDS),
   };
+}
+
+/** A yes/no filter as a query string gives it ("true" / "false"); undefined when absent. */
+function flagText(field: string, v: unknown): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw invalid(field, 'must be "true" or "false"');
 }
 
 export async function listMessages(ctx: CoreContext, query: MessageQuery) {
@@ -354,3 +366,12 @@ async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action
 
 export const retryMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'retry');
 export const cancelMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'cancel');
+
+/** An admin marks a received message read or unread (the inbox's unread count follows). */
+export async function markRead(ctx: CoreContext, id: string, read: boolean): Promise<MessageRecord> {
+  const m = await ctx.store.repos.messages.get(id);
+  if (!m) throw notFound('message', id);
+  if (m.direction !== 'in') throw new MailroomError(ErrorCodes.INVALID_STATE, `message ${id} was sent by Mailroom; only received messages have a read status`, { direction: m.direction });
+  await ctx.store.repos.inbound.setRead(id, read, ctx.clock.now());
+  return (await ctx.store.repos.messages.get(id)) as MessageRecord;
+}

@@ -73,7 +73,8 @@ export interface MessageRecord {
   replyText?: string | null;
 }
 
-export type InboundKind = 'mail' | 'reply' | 'bounce' | 'auto_reply' | 'complaint';
+export const INBOUND_KINDS = ['mail', 'reply', 'bounce', 'auto_reply', 'complaint'] as const;
+export type InboundKind = (typeof INBOUND_KINDS)[number];
 
 export interface RecipientRecord {
   messageId: string;

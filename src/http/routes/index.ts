@@ -23,6 +23,7 @@ import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
 import { templatesRoutes } from './templates.js';
 import { suppressionsRoutes } from './suppressions.js';
+import { inboundRoutes } from './inbound.js';
 import { smtpCredentialsRoutes } from './smtp-credentials.js';
 import { usersRoutes } from './users.js';
 import { webhookDeliveriesRoutes } from './webhook-deliveries.js';
@@ -60,6 +61,7 @@ const API_V1: RouteGroup[] = [
   messageContentRoutes,
   accountTestRoutes,
   // inbound
+  inboundRoutes,
   suppressionsRoutes,
   // templates
   templatesRoutes,
