@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CoreContext } from '../core/context.js';
+import type { StoreCapabilities } from '../core/ports.js';
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { Logger } from '../logger.js';
 import type { Worker } from '../ports.js';
@@ -23,10 +24,12 @@ export interface InboundWorker extends Worker {
  * `inbound.enabled` is set and whose server has an IMAP section. With several processes on one
  * PostgreSQL database each folder is read by whichever holds its lease; the others wait.
  */
-export function inboundWorker(deps: { ctx: CoreContext; logger: Logger; password(account: StoredAccount): Promise<string | undefined> }, tuning: InboundTuning = {}): InboundWorker {
+export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapabilities; logger: Logger; password(account: StoredAccount): Promise<string | undefined> }, tuning: InboundTuning = {}): InboundWorker {
   const { refreshMs = 30_000, ...readerTuning } = tuning;
   const logger = deps.logger.child({ component: 'inbound' });
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  // Where only one process can write (SQLite), a restarted process is the same reader and takes
+  // its leases back at once; where several can (PostgreSQL), a dead process's lease must run out.
+  const owner = deps.capabilities.multiWriter ? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` : 'the-only-process';
   const readers = new Map<string, MailboxReader>();
   let timer: NodeJS.Timeout | undefined;
   let refreshing: Promise<void> | undefined;
