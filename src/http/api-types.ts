@@ -182,7 +182,7 @@ export type DomainCheck = Wire<CoreDomainCheck>;
 // ---- Webhooks ----------------------------------------------------------------------------
 
 /** The events an endpoint may subscribe to in this version (docs/webhooks.md). */
-export type WebhookEventType = 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.cancelled';
+export type WebhookEventType = 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.cancelled' | 'message.suppressed' | 'message.bounced' | 'message.received' | 'message.replied';
 
 /** How an endpoint is doing: `failing` while attempts fail, `disabled` once switched off. */
 export interface WebhookHealth {
