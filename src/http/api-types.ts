@@ -325,3 +325,10 @@ export interface RelayRejection {
   code: number;
   reply: string;
 }
+
+// ---- Inbound -----------------------------------------------------------------------------
+
+/** An address later sends skip (docs/api.md#suppressions). */
+export type Suppression = Wire<import('../core/inbound/suppressions.js').Suppression>;
+/** The unread count and each IMAP reader's state (GET /inbound/status). */
+export type InboundStatus = Wire<import('../core/inbound/status.service.js').InboundStatus>;

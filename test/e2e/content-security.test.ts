@@ -103,6 +103,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
       '/templates/layouts/default',
       '/webhooks',
       '/smtp-relay',
+      '/suppressions',
       '/no-such-page',
     ];
     for (const path of pages) {

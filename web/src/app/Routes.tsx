@@ -21,6 +21,7 @@ import { TemplateEditor } from '../features/templates/TemplateEditor.js';
 import { Templates } from '../features/templates/Templates.js';
 import { WebhookDetail } from '../features/webhooks/WebhookDetail.js';
 import { Webhooks } from '../features/webhooks/Webhooks.js';
+import { Suppressions } from '../features/inbound/Suppressions.js';
 import { Link, match, navigate, useLocation } from '../router.js';
 import { Empty, Spinner } from '../ui/index.js';
 
@@ -76,5 +77,6 @@ export function Routes() {
   if (match('/users', path)) return <Users />;
   if (match('/api-keys', path)) return <ApiKeys />;
   if (match('/smtp-relay', path)) return <SmtpRelay />;
+  if (match('/suppressions', path)) return <Suppressions />;
   return <NotFound />;
 }
