@@ -73,6 +73,21 @@ describe.runIf(run)('inbox and thread in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Mark unread' }).waitFor();
     await screenshot(page, 'reply');
     expect((await api('GET', '/messages?direction=in&read=false')).items).toHaveLength(1);
+  });
+
+  it("shows the reader's state on the account", async () => {
+    const { page } = s;
+    const sent = await api('GET', `/messages/${sentId}`);
+    const ctx = s.live.t.app.ports.ctx;
+    await ctx.store.repos.mailboxes.report(sent.accountId, 'INBOX', { state: 'failing', lastError: 'Authentication failed.', failures: 3, nextAttemptAt: ctx.clock.now() + 40_000 }, ctx.clock.now());
+    await page.goto(`/accounts/${sent.accountId}`);
+    const card = page.locator('section', { has: page.getByRole('heading', { name: 'Reading the mailbox' }) });
+    await expect.poll(() => card.innerText()).toContain('Authentication failed.');
+    const text = await card.innerText();
+    expect(text).toContain('INBOX');
+    expect(text).toContain('failing');
+    expect(text).toContain('next try');
+    await screenshot(page, 'reader-state');
     expect(violations).toEqual([]);
     expect(s.errors).toEqual([]);
   });
