@@ -195,6 +195,8 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     await imapSession(dovecot, user, PASSWORD, async (c) => {
       await c.mailboxCreate('Bounces');
       for (const m of copies) await c.append('Bounces', m);
+    }).catch((err) => {
+      throw new Error(`could not fill the recreated folder: ${err.responseText ?? err.message}`);
     });
     expect(copies.length).toBe(appended.Bounces);
     await until('the reader to read the new folder', async () => {
@@ -204,7 +206,9 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     expect((await received()).map((m) => m.id).sort()).toEqual(before.map((m) => m.id).sort());
     // Nothing deleted; every message flagged \Seen as configured.
     for (const folder of ['INBOX', 'Bounces'] as const) {
-      const s = await folderState(dovecot, user, PASSWORD, folder);
+      const s = await folderState(dovecot, user, PASSWORD, folder).catch((err) => {
+        throw new Error(`could not read ${folder}: ${err.responseText ?? err.message}`);
+      });
       expect([folder, s.count, s.seen]).toEqual([folder, appended[folder], appended[folder]]);
     }
   });
