@@ -33,6 +33,7 @@ import { AUTH_FAILURE_LIMIT, RELAY_THROTTLE_SCOPE, THROTTLE_WINDOW_MS } from './
 import { RejectionLog } from './core/relay/rejections.js';
 import { mailparserHeaderReader } from './relay/header-reader.js';
 import { relayWorker } from './relay/listener.js';
+import { inboundWorker, type InboundTuning, type InboundWorker } from './inbound/worker.js';
 import { socketDiagnosticsRunner } from './probes/runner.js';
 import { dkimKeyTool } from './secrets/dkim-keypair.js';
 import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
@@ -85,6 +86,8 @@ export interface App {
   startDelivery(tuning?: DeliveryTuning): Promise<DeliveryWorker['dispatcher']>;
   /** Adds and starts the webhook worker with this tuning (tests and the bench drive it). */
   startWebhooks(tuning?: WebhookTuning): Promise<WebhookWorker['runner']>;
+  /** Adds and starts the IMAP readers with this tuning (tests and the bench drive it). */
+  startInbound(tuning?: InboundTuning): Promise<InboundWorker>;
   /** Re-encrypts every stored secret under a new master key (`mailroom rotate-key`). */
   rotateMasterKey(): ReturnType<typeof rotateMasterKey>;
   close(): Promise<void>;
@@ -197,6 +200,10 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
     let webhooks: WebhookWorker | undefined = config.runWorkers ? newWebhooks() : undefined;
     if (webhooks) workers.push(webhooks);
+    // The IMAP readers: every account with inbound reading switched on.
+    const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: (account) => resolveAccountPassword(store.repos, account) }, tuning);
+    let inbound: InboundWorker | undefined = config.runWorkers ? newInbound() : undefined;
+    if (inbound) workers.push(inbound);
     // After delivery: it starts accepting once messages can leave, and stops first.
     if (relay) workers.push(relay);
 
@@ -227,6 +234,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         }
         await startWorker(webhooks);
         return webhooks.runner;
+      },
+      async startInbound(tuning) {
+        if (!inbound) {
+          inbound = newInbound(tuning);
+          workers.push(inbound);
+        }
+        await startWorker(inbound);
+        return inbound;
       },
       rotateMasterKey: () => rotateMasterKey(database.db, keyring, config.dataDir, clock.now()),
       close: runClosers,

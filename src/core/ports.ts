@@ -1,4 +1,5 @@
 import type { ApiKeyRepository, LoginThrottleRepository, SessionRepository, UserRepository } from './access/ports.js';
+import type { InboundMessageRepository, MailboxRepository, SuppressionRepository } from './inbound/ports.js';
 import type { AuditRepository } from './kernel/audit.js';
 import type { EventJournalRepository } from './kernel/event-journal.js';
 import type { AutoReplyRepository, NotifyEventRepository, RuleRepository } from './notify/ports.js';
@@ -41,6 +42,9 @@ export interface Repositories {
   rules: RuleRepository;
   notifyEvents: NotifyEventRepository;
   autoReplies: AutoReplyRepository;
+  suppressions: SuppressionRepository;
+  mailboxes: MailboxRepository;
+  inbound: InboundMessageRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

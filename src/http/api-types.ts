@@ -203,7 +203,7 @@ export type DryRun = Wire<CoreDryRun>;
 // ---- Webhooks ----------------------------------------------------------------------------
 
 /** The events an endpoint may subscribe to in this version (docs/webhooks.md). */
-export type WebhookEventType = 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.cancelled';
+export type WebhookEventType = 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.cancelled' | 'message.suppressed' | 'message.bounced' | 'message.received' | 'message.replied';
 
 /** How an endpoint is doing: `failing` while attempts fail, `disabled` once switched off. */
 export interface WebhookHealth {
@@ -359,3 +359,10 @@ export type ProviderTestResult = ProviderTest;
 
 /** GET /secret-providers/:id/secrets: what the account form's picker offers. */
 export type { ListedSecret };
+
+// ---- Inbound -----------------------------------------------------------------------------
+
+/** An address later sends skip (docs/api.md#suppressions). */
+export type Suppression = Wire<import('../core/inbound/suppressions.js').Suppression>;
+/** The unread count and each IMAP reader's state (GET /inbound/status). */
+export type InboundStatus = Wire<import('../core/inbound/status.service.js').InboundStatus>;

@@ -91,6 +91,17 @@ export const accountBody = {
     active: { type: 'boolean' },
     ownerId: { type: ['string', 'null'] },
     rateLimit,
+    inbound: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      description: 'read this account\'s mailbox over IMAP (its server needs an IMAP section); null: not read',
+      properties: {
+        enabled: { type: 'boolean' },
+        folders: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, minItems: 1, maxItems: 10, description: 'default ["INBOX"]' },
+        afterProcessing: { type: 'string', enum: ['none', 'flag', 'move'], description: 'none (default): leave the message as it is; flag: mark it \\Seen; move: move it to moveTo. Mail is never deleted' },
+        moveTo: { type: ['string', 'null'], maxLength: 200 },
+      },
+    },
     version: { type: 'integer', minimum: 1 },
   },
 } as const;

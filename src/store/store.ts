@@ -23,6 +23,9 @@ import { webhookDeliveriesRepository } from './repositories/webhook-deliveries.r
 import { webhookEndpointsRepository } from './repositories/webhook-endpoints.repository.js';
 import { relayRejectionsRepository, smtpCredentialsRepository } from './repositories/relay.repository.js';
 import { autoRepliesRepository, notifyEventsRepository, rulesRepository } from './repositories/notify.repository.js';
+import { inboundMessagesRepository } from './repositories/inbound-messages.repository.js';
+import { mailboxesRepository } from './repositories/mailboxes.repository.js';
+import { suppressionsRepository } from './repositories/suppressions.repository.js';
 import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -58,6 +61,9 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     rules: rulesRepository(db),
     notifyEvents: notifyEventsRepository(db),
     autoReplies: autoRepliesRepository(db),
+    suppressions: suppressionsRepository(db),
+    mailboxes: mailboxesRepository(db),
+    inbound: inboundMessagesRepository(db),
   };
 }
 

@@ -111,6 +111,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
       '/reports',
       '/smtp-relay',
       '/secrets',
+      '/suppressions',
       '/no-such-page',
     ];
     for (const path of pages) {

@@ -12,7 +12,7 @@ import { newId } from './ids.js';
 import type { MessageEvent, MessageStatusChanged } from './message-events.js';
 
 /** The events journaled today. Adding one: publish it, list it here, document its payload. */
-export const JOURNALED_EVENT_TYPES = ['message.sent', 'message.deferred', 'message.failed', 'message.expired', 'message.cancelled'] as const;
+export const JOURNALED_EVENT_TYPES = ['message.sent', 'message.deferred', 'message.failed', 'message.expired', 'message.cancelled', 'message.suppressed', 'message.bounced', 'message.received', 'message.replied'] as const;
 export type JournaledEventType = (typeof JOURNALED_EVENT_TYPES)[number];
 
 export interface JournalEntry {
@@ -52,6 +52,7 @@ export function messageEventData(e: MessageStatusChanged): Record<string, unknow
     reason: reason && reason.length > REASON_MAX_CHARS ? `${reason.slice(0, REASON_MAX_CHARS - 1)}…` : reason,
     ...(e.nextAttemptAt !== undefined ? { nextAttemptAt: new Date(e.nextAttemptAt).toISOString() } : {}),
     recipients: f?.recipients ?? [],
+    ...(e.inbound ? { inbound: e.inbound } : {}),
   };
 }
 

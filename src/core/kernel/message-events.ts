@@ -19,7 +19,11 @@ export type MessageEventType =
   | 'message.expired'
   | 'message.logged'
   | 'message.cancelled'
-  | 'message.retried';
+  | 'message.retried'
+  | 'message.suppressed'
+  | 'message.bounced'
+  | 'message.received'
+  | 'message.replied';
 
 interface EventBase {
   messageId: string;
@@ -50,13 +54,27 @@ export interface MessageAttempted extends EventBase {
 
 /** The message's status changed after an attempt, an expiry, or an operator's action. */
 export interface MessageStatusChanged extends EventBase {
-  type: 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.logged' | 'message.cancelled' | 'message.retried';
+  type: 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.logged' | 'message.cancelled' | 'message.retried' | 'message.suppressed' | 'message.bounced' | 'message.received' | 'message.replied';
   /** The last error or the reason given, when there is one. */
   reason?: string | null;
   /** For message.deferred: when the next attempt is due. */
   nextAttemptAt?: number;
   /** What applications are told about the message (the journal and webhooks carry it). */
   facts?: MessageFacts;
+  /** For received, replied and bounced: the inbound message that said so. */
+  inbound?: InboundFacts;
+}
+
+/** The message Mailroom read (message.received, message.replied, message.bounced). */
+export interface InboundFacts {
+  /** The inbound message in the log. */
+  id: string;
+  kind: string;
+  accountId: string | null;
+  /** The sender's address (the subject and body stay in the log, never in a payload). */
+  from: string;
+  /** The outbound message it answers or bounces, when one matched. */
+  inReplyTo: string | null;
 }
 
 /** The message as an application knows it, and what this change did to its recipients. */

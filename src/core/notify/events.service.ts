@@ -3,6 +3,7 @@ import type { CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, isStoreUnavailable, MailroomError, notFound } from '../kernel/errors.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
+import { journal } from '../kernel/event-journal.js';
 import { acceptedEvent, composeOutbound, prepareSubmission, type Outbound } from '../outbox/messages.service.js';
 import type { Repositories } from '../ports.js';
 import { readContactAutoReply, readReportMail } from '../routing/settings.js';
@@ -134,7 +135,10 @@ async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedM
   }
   const stored: StoredEvent = { ...event, receivedAt: now, createdBy: principal.label, matches, messageCount: sent.length };
   await repos.notifyEvents.insert(stored);
-  for (const o of sent) await repos.messages.insert(o.message, o.recipients);
+  for (const o of sent) {
+    await repos.messages.insert(o.message, o.recipients);
+    await journal(repos.eventJournal, o.suppressed);
+  }
   return { stored, sent };
 }
 
@@ -162,7 +166,7 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
     }
     throw err;
   }
-  for (const o of done.sent) ctx.events.publish(acceptedEvent(o.message));
+  for (const o of done.sent) ctx.events.publish(acceptedEvent(o.message), ...o.suppressed);
   return answer(done.stored, false);
 }
 

@@ -8,9 +8,11 @@ import { parseInstant } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
-import type { AttemptRecord, MessageFilter, MessageQuery, MessageRecord, RecipientRecord } from './ports.js';
+import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuery, type MessageRecord, type RecipientRecord } from './ports.js';
 import { resolveRoute } from '../routing/routing.js';
-import { doc, onlyKeys, optStr } from '../kernel/validate.js';
+import { applySuppressions } from '../inbound/suppressions.js';
+import { suppressedAmong } from '../inbound/suppressions.service.js';
+import { doc, oneOf, onlyKeys, optStr } from '../kernel/validate.js';
 import { renderTemplate, templateRequest } from '../templates/render.js';
 
 export type SubmitSource = 'api' | 'cli' | 'test' | 'smtp' | 'notify';
@@ -58,10 +60,13 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
     if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
   }
-  const { message, recipients } = await composeOutbound(ctx, principal, sub, opts);
+  const { message, recipients, suppressed } = await composeOutbound(ctx, principal, sub, opts);
   const id = message.id;
   try {
-    await ctx.store.grouped((r) => r.messages.insert(message, recipients));
+    await ctx.store.grouped(async (r) => {
+      await r.messages.insert(message, recipients);
+      await journal(r.eventJournal, suppressed);
+    });
   } catch (err) {
     // Two concurrent submissions with one key: the first commit wins, the second gets it back.
     if (sub.idempotencyKey && isDuplicateKey(err)) {
@@ -70,14 +75,16 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     }
     throw err;
   }
-  ctx.events.publish(acceptedEvent(message));
-  return { id, status: 'queued', duplicate: false };
+  ctx.events.publish(acceptedEvent(message), ...suppressed);
+  return { id, status: message.status, duplicate: false };
 }
 
 /** A message ready to be committed: its row and its envelope. */
 export interface Outbound {
   message: MessageRecord;
   recipients: RecipientRecord[];
+  /** message.suppressed for recipients on the suppression list: journaled in the message's commit, published after it. */
+  suppressed: MessageEvent[];
 }
 
 /** What is published once an outbound message is committed. */
@@ -157,6 +164,9 @@ export async function composeOutbound(ctx: CoreContext, principal: Principal, su
     lastHint: null,
     template: sub.template,
     raw: sub.raw?.bytes ?? null,
+    read: false,
+    kind: null,
+    inReplyTo: null,
   };
   const groups = sub.raw ? rawEnvelope(sub, bcc) : [
     { kind: 'to' as const, list: sub.to },
@@ -164,7 +174,16 @@ export async function composeOutbound(ctx: CoreContext, principal: Principal, su
     { kind: 'bcc' as const, list: bcc },
   ];
   const recipients: RecipientRecord[] = envelopeRecipients(groups).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
-  return { message, recipients };
+  // The suppression list, per recipient: a listed one is skipped with the reason; when none is left, nothing is sent.
+  const skipped = applySuppressions(recipients, await suppressedAmong(ctx.store.repos, recipients.map((r) => r.address), now));
+  if (skipped.length && skipped.length === recipients.length) {
+    message.status = 'suppressed';
+    message.lastError = `every recipient is on the suppression list: ${skipped.map((r) => r.response).join('; ')}`;
+  }
+  const suppressed: MessageEvent[] = skipped.length
+    ? [{ type: 'message.suppressed', messageId: id, at: now, reason: skipped.map((r) => r.response).join('; '), facts: { purpose: message.purpose, idempotencyKey: message.idempotencyKey, attemptCount: 0, recipients: skipped.map((r) => ({ address: r.address, status: r.status, code: null, enhancedCode: null })) } }]
+    : [];
+  return { message, recipients, suppressed };
 }
 
 /**
@@ -220,20 +239,27 @@ export interface MessageDetail extends MessageRecord {
   attempts: AttemptRecord[];
   /** The event (and the rule) this message was made for; null when an application sent it itself. */
   event: { eventId: string; ruleId: string } | null;
+  /** Inbound messages linked to this one (replies, bounces, auto-replies, complaints), oldest first. */
+  linked: MessageRecord[];
 }
 
 export async function getMessage(ctx: CoreContext, id: string): Promise<MessageDetail> {
   const repos = ctx.store.repos;
   const m = await repos.messages.get(id);
   if (!m) throw notFound('message', id);
-  const [recipients, attempts, event] = await Promise.all([repos.messages.recipients(id), repos.messages.attempts(id), m.source === 'notify' ? repos.notifyEvents.eventOfMessage(id) : undefined]);
-  return { ...m, recipients, attempts, event: event ?? null };
+  const [recipients, attempts, event, linked] = await Promise.all([
+    repos.messages.recipients(id),
+    repos.messages.attempts(id),
+    m.source === 'notify' ? repos.notifyEvents.eventOfMessage(id) : undefined,
+    m.direction === 'out' ? repos.inbound.linked(id) : Promise.resolve([]),
+  ]);
+  return { ...m, recipients, attempts, event: event ?? null, linked };
 }
 
 /** Parses a filter as the API and the CLI give it (strings; statuses comma-separated). */
 export function parseFilter(input: unknown): MessageFilter {
   const d = doc('filter', input ?? {});
-  onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction']);
+  onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction', 'read', 'kind']);
   const statuses = d.status === undefined ? undefined : (Array.isArray(d.status) ? d.status : String(d.status).split(',')).map((s) => String(s).trim()).filter(Boolean);
   for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
   const direction = optStr('direction', d.direction);
@@ -247,7 +273,17 @@ export function parseFilter(input: unknown): MessageFilter {
     since: parseInstant('since', d.since),
     until: parseInstant('until', d.until),
     direction: direction as MessageFilter['direction'],
+    read: flagText('read', d.read),
+    kind: d.kind === undefined || d.kind === '' ? undefined : oneOf('kind', d.kind, INBOUND_KINDS),
   };
+}
+
+/** A yes/no filter as a query string gives it ("true" / "false"); undefined when absent. */
+function flagText(field: string, v: unknown): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw invalid(field, 'must be "true" or "false"');
 }
 
 export async function listMessages(ctx: CoreContext, query: MessageQuery) {
@@ -365,3 +401,12 @@ async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action
 
 export const retryMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'retry');
 export const cancelMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'cancel');
+
+/** An admin marks a received message read or unread (the inbox's unread count follows). */
+export async function markRead(ctx: CoreContext, id: string, read: boolean): Promise<MessageRecord> {
+  const m = await ctx.store.repos.messages.get(id);
+  if (!m) throw notFound('message', id);
+  if (m.direction !== 'in') throw new MailroomError(ErrorCodes.INVALID_STATE, `message ${id} was sent by Mailroom; only received messages have a read status`, { direction: m.direction });
+  await ctx.store.repos.inbound.setRead(id, read, ctx.clock.now());
+  return (await ctx.store.repos.messages.get(id)) as MessageRecord;
+}

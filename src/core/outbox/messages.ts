@@ -6,7 +6,7 @@ import type { RenderedTemplate } from '../templates/render.js';
 
 
 /** Every status a message can have (docs/api.md). */
-export const MESSAGE_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed'] as const;
+export const MESSAGE_STATUSES = ['queued', 'sending', 'deferred', 'sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed', 'received', 'quarantined'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** Waiting for the dispatcher: the statuses a worker may claim. */
@@ -16,7 +16,8 @@ export const CANCELLABLE: readonly MessageStatus[] = ['queued', 'deferred'];
 /** Over, but worth another go when an operator says so (after fixing the account, say). */
 export const RETRYABLE: readonly MessageStatus[] = ['deferred', 'failed', 'expired', 'cancelled'];
 
-export type RecipientStatus = 'pending' | 'accepted' | 'deferred' | 'rejected';
+/** `suppressed`: skipped at accept time (the suppression list); `bounced`: a DSN said it did not arrive after all. */
+export type RecipientStatus = 'pending' | 'accepted' | 'deferred' | 'rejected' | 'suppressed' | 'bounced';
 
 /** Limits on one submission; each breach has its own error code. */
 export const LIMITS = {

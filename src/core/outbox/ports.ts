@@ -64,7 +64,18 @@ export interface MessageRecord {
    * composes the message from the fields above.
    */
   raw?: Uint8Array | null;
+  /** Inbound mail: whether an admin marked it read (bounces Mailroom acted on start read). */
+  read: boolean;
+  /** Inbound mail: what it is (mail, reply, bounce, auto_reply, complaint); null for outbound. */
+  kind: InboundKind | null;
+  /** Inbound mail: the outbound message it answers or bounces; null when none matched. */
+  inReplyTo: string | null;
+  /** Inbound replies: the new text, quoted message and signature removed; null otherwise. */
+  replyText?: string | null;
 }
+
+export const INBOUND_KINDS = ['mail', 'reply', 'bounce', 'auto_reply', 'complaint'] as const;
+export type InboundKind = (typeof INBOUND_KINDS)[number];
 
 export interface RecipientRecord {
   messageId: string;
@@ -107,6 +118,9 @@ export interface MessageFilter {
   since?: number;
   until?: number;
   direction?: 'out' | 'in';
+  /** Inbound mail read (true) or not (false). */
+  read?: boolean;
+  kind?: InboundKind;
 }
 
 export interface MessageQuery extends MessageFilter {

@@ -52,10 +52,14 @@ async function checkServer(repos: Repositories, config: AccountConfig, hasCreden
     // Exchangers take mail for their own domain without a login: a password would never be used.
     throw new MailroomError(ErrorCodes.VALIDATION, `server "${server.name}" delivers directly to each recipient domain's exchanger, which takes no login: an account on it has no password`, { field: 'password' });
   }
-  if (hasCredentials && server.smtp.security === 'none') {
+  if (config.inbound?.enabled && !server.imap) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `inbound: server "${server.name}" has no IMAP section; add its IMAP host first, then enable reading`, { field: 'inbound' });
+  }
+  // On a plain internal relay the password can only be the IMAP login's, and only where TLS protects it.
+  if (hasCredentials && server.smtp.security === 'none' && !(server.imap && server.imap.security !== 'none')) {
     throw new MailroomError(
       ErrorCodes.VALIDATION,
-      `server "${server.name}" uses security "none": a password would cross the network in plain text; set its security to "starttls" or "tls" first`,
+      `server "${server.name}" uses security "none": a password would cross the network in plain text; set its security to "starttls" or "tls" first (or, for reading mail, give the server an IMAP section with TLS: the password is then used for IMAP only)`,
       { field: 'password' },
     );
   }

@@ -1,6 +1,7 @@
 import { parseMailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
+import { inboundSettings, type InboundSettings } from './inbound-settings.js';
 import { rateLimit, type RateLimit } from './servers.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { formatSecretRef, parseSecretRef } from '../secrets/references.js';
@@ -21,6 +22,8 @@ export interface AccountConfig {
   active: boolean;
   ownerId: string | null;
   rateLimit: RateLimit | null;
+  /** Reading the account's mailbox over IMAP (its server's IMAP section); null: not read. */
+  inbound: InboundSettings | null;
 }
 
 export interface MailAccount extends AccountConfig {
@@ -43,7 +46,7 @@ export interface AccountInput {
   oauth2: OAuth2SecretsInput;
 }
 
-export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'auth', 'active', 'ownerId', 'rateLimit'] as const;
+export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'auth', 'active', 'ownerId', 'rateLimit', 'inbound'] as const;
 
 const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD'];
 
@@ -105,6 +108,7 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
     active: pick('active', (v) => bool('active', v), true),
     ownerId: pick('ownerId', (v) => optStr('ownerId', v, { max: 100 }) ?? null, null),
     rateLimit: pick('rateLimit', (v) => rateLimit('rateLimit', v), null),
+    inbound: pick('inbound', inboundSettings, null),
   };
   let password: string | null | undefined;
   if (d.password === undefined) password = undefined;

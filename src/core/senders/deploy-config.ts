@@ -122,7 +122,7 @@ async function applyAccount(repos: Repositories, ctx: CoreContext, server: MailS
   const keep = (k: string) => prev !== undefined && prev.overridden.includes(k);
   const next: StoredAccount = prev
     ? { ...prev }
-    : { id: newId('acc'), ...want, replyTo: null, aliases: [], passwordRef: null, passwordSecretId: null, auth: { type: 'password' }, clientSecretId: null, refreshTokenId: null, passwordSet: false, active: true, ownerId: null, rateLimit: null, source: 'env', overridden: [], createdAt: now, updatedAt: now, version: 1 };
+    : { id: newId('acc'), ...want, replyTo: null, aliases: [], passwordRef: null, passwordSecretId: null, auth: { type: 'password' }, clientSecretId: null, refreshTokenId: null, passwordSet: false, active: true, ownerId: null, rateLimit: null, inbound: null, source: 'env', overridden: [], createdAt: now, updatedAt: now, version: 1 };
   const changed: string[] = [];
   for (const k of ['serverId', 'address', 'fromName', 'login'] as const) {
     if (keep(k) || next[k] === want[k]) continue;

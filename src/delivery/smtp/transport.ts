@@ -63,11 +63,10 @@ export function tlsOptions(smtp: SmtpSettings): ConnectionOptions {
  */
 export function poolOptions(target: SendTarget, password: string | undefined): GuardedPoolOptions {
   const smtp = target.server.smtp;
-  const credentials = password !== undefined && password !== '';
-  if (credentials && smtp.security === 'none') {
-    // Never AUTH in plain text: the account validation refuses this too; this is the backstop.
-    throw Object.assign(new Error(`server "${target.server.name}" has security "none" but the account has a password: refusing to send credentials unencrypted`), { code: 'ETLS' });
-  }
+  // Never AUTH in plain text. On a plain internal relay (security "none") an account's password
+  // is its IMAP login only (allowed when the server's IMAP section is encrypted): SMTP sends
+  // without AUTH, as such relays expect.
+  const credentials = password !== undefined && password !== '' && smtp.security !== 'none';
   const connectMs = smtp.connectTimeoutSec * 1000;
   const sendMs = smtp.sendTimeoutSec * 1000;
   return {

@@ -27,6 +27,8 @@ import { sessionRoutes } from './session.js';
 import { settingsRoutes } from './settings.js';
 import { setupRoutes } from './setup.js';
 import { templatesRoutes } from './templates.js';
+import { suppressionsRoutes } from './suppressions.js';
+import { inboundRoutes } from './inbound.js';
 import { smtpCredentialsRoutes } from './smtp-credentials.js';
 import { usersRoutes } from './users.js';
 import { webhookDeliveriesRoutes } from './webhook-deliveries.js';
@@ -66,6 +68,9 @@ const API_V1: RouteGroup[] = [
   messagesRoutes,
   messageContentRoutes,
   accountTestRoutes,
+  // inbound
+  inboundRoutes,
+  suppressionsRoutes,
   // templates
   templatesRoutes,
   layoutsRoutes,

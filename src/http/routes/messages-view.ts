@@ -36,6 +36,10 @@ export function messageSummary(m: MessageRecord) {
     rejectedCount: m.rejectedCount,
     /** What to change about the last attempt's failure, in plain words; null when none applies. */
     hint: m.lastHint,
+    /** Received mail: read by an admin; what it is; the outbound message it answers or bounces. */
+    read: m.direction === 'in' ? m.read : null,
+    kind: m.kind,
+    inReplyTo: m.inReplyTo,
   };
 }
 
@@ -54,6 +58,9 @@ export function messageDetail(m: MessageDetail) {
     routing: { accountId: m.routing.accountId, serverId: m.routing.serverId, reason: m.routing.reason, reasonCode: m.routing.reasonCode ?? null, failoverAccountIds: m.routing.failoverAccountIds },
     recipients: m.recipients.map((r) => ({ address: r.address, kind: r.kind, status: r.status, code: r.code, enhancedCode: r.enhancedCode, response: r.response, updatedAt: r.updatedAt })),
     event: m.event,
+    replyText: m.replyText ?? null,
+    replies: m.linked.filter((l) => l.kind !== 'bounce').map(messageSummary),
+    bounces: m.linked.filter((l) => l.kind === 'bounce').map(messageSummary),
     attempts: m.attempts.map((a) => ({ at: a.at, durationMs: a.durationMs, accountId: a.accountId, serverId: a.serverId, outcome: a.outcome, code: a.code, enhancedCode: a.enhancedCode, response: a.response, possibleDuplicate: a.possibleDuplicate !== null, possibleDuplicateReason: a.possibleDuplicate, hint: a.hint, routes: a.routes ?? null })),
   };
 }

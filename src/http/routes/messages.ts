@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
-import { cancelMessage, cancelMessages, getMessage, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
+import { cancelMessage, cancelMessages, getMessage, markRead, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { int } from '../../core/kernel/validate.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
 import { messageDetail, messageSummary } from './messages-view.js';
 import type { Ports } from '../../ports.js';
+import { INBOUND_KINDS } from '../../core/outbox/ports.js';
 
 const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: LIMITS.recipients + 1 }] };
 
@@ -56,6 +57,8 @@ const filterProps = {
   since: { type: 'string', description: 'created at or after (ISO 8601)' },
   until: { type: 'string', description: 'created before (ISO 8601)' },
   direction: { type: 'string', enum: ['in', 'out'] },
+  read: { type: 'string', enum: ['true', 'false'], description: 'received mail read or not' },
+  kind: { type: 'string', enum: [...INBOUND_KINDS], description: 'received mail: what it is' },
 } as const;
 
 const bulkBody = {
@@ -94,10 +97,17 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
 
     api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id)));
 
+    // Received mail only: the inbox's read status.
+    api.patch<IdParams & { Body: { read: boolean } }>(
+      '/messages/:id',
+      { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams, body: { type: 'object', additionalProperties: false, required: ['read'], properties: { read: { type: 'boolean' } } } } },
+      async (req) => messageSummary(await markRead(ctx, req.params.id, req.body.read)),
+    );
+
     // The message an application sent over SMTP, as stored (its Bcc fields removed), for "view source".
     api.get<IdParams>('/messages/:id/raw', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req, reply) => {
       const m = await getMessage(ctx, req.params.id);
-      if (!m.raw) throw new MailroomError(ErrorCodes.NOT_FOUND, `message ${m.id} was composed by Mailroom from its fields; only messages from the SMTP relay keep their own MIME`, { id: m.id });
+      if (!m.raw) throw new MailroomError(ErrorCodes.NOT_FOUND, `message ${m.id} was composed by Mailroom from its fields; only messages from the SMTP relay (and received messages that could not be read) keep their own MIME`, { id: m.id });
       return reply.type('message/rfc822').header('content-disposition', `attachment; filename="${m.id}.eml"`).send(Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength));
     });
 

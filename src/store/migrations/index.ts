@@ -14,6 +14,7 @@ import * as m009 from './009_relay.js';
 import * as m016 from './016_attempt_routes.js';
 import * as m014 from './014_notify.js';
 import * as m013 from './013_secret_providers.js';
+import * as m015 from './015_inbound.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '016_attempt_routes': m016,
   '014_notify': m014,
   '013_secret_providers': m013,
+  '015_inbound': m015,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountRepository, StoredAccount } from '../../core/senders/ports.js';
+import type { InboundSettings } from '../../core/senders/inbound-settings.js';
 import type { RateLimit } from '../../core/senders/servers.js';
 import type { AccountAuth } from '../../core/senders/account-auth.js';
 import type { DB } from '../schema.js';
@@ -24,6 +25,7 @@ function toAccount(r: Selectable<AccountsTable>): StoredAccount {
     active: r.active === 1,
     ownerId: r.owner_id,
     rateLimit: fromJson<RateLimit | null>(r.rate_limit, null),
+    inbound: fromJson<InboundSettings | null>(r.inbound, null),
     source: r.source as StoredAccount['source'],
     overridden: fromJson<string[]>(r.overridden, []),
     createdAt: r.created_at,
@@ -51,6 +53,7 @@ function toRow(a: StoredAccount): Selectable<AccountsTable> {
     source: a.source,
     overridden: toJson(a.overridden),
     rate_limit: a.rateLimit ? toJson(a.rateLimit) : null,
+    inbound: a.inbound ? toJson(a.inbound) : null,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
     version: a.version,

@@ -9,7 +9,7 @@ import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 
-function toRecord(r: Selectable<MessagesTable>): MessageRecord {
+export function toRecord(r: Selectable<MessagesTable>): MessageRecord {
   return {
     id: r.id,
     direction: r.direction as MessageRecord['direction'],
@@ -51,10 +51,14 @@ function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     lastHint: r.last_hint,
     template: r.template_key === null || r.template_version === null || r.template_locale === null ? null : { key: r.template_key, version: r.template_version, locale: r.template_locale },
     raw: r.raw_mime,
+    read: r.is_read === 1,
+    kind: r.kind as MessageRecord['kind'],
+    inReplyTo: r.in_reply_to,
+    replyText: r.reply_text,
   };
 }
 
-function toRow(m: MessageRecord): MessagesTable {
+export function toRow(m: MessageRecord): MessagesTable {
   return {
     id: m.id,
     direction: m.direction,
@@ -99,6 +103,10 @@ function toRow(m: MessageRecord): MessagesTable {
     template_locale: m.template?.locale ?? null,
     // Both drivers bind a Buffer as binary (bytea, blob); a plain Uint8Array is wrapped, not copied.
     raw_mime: m.raw ? (Buffer.isBuffer(m.raw) ? m.raw : Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength)) : null,
+    is_read: m.read ? 1 : 0,
+    kind: m.kind,
+    in_reply_to: m.inReplyTo,
+    reply_text: m.replyText ?? null,
   };
 }
 
@@ -255,6 +263,8 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
     if (f.purpose) q = q.where('purpose', '=', f.purpose);
     if (f.accountId) q = q.where('account_id', '=', f.accountId);
     if (f.direction) q = q.where('direction', '=', f.direction);
+    if (f.read !== undefined) q = q.where('is_read', '=', f.read ? 1 : 0);
+    if (f.kind) q = q.where('kind', '=', f.kind);
     if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
     if (f.until !== undefined) q = q.where('created_at', '<', f.until);
     // LIKE is case-insensitive on SQLite but not on PostgreSQL: compare lower-cased on both.
@@ -418,7 +428,8 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
           .updateTable('message_recipients')
           .set({ status: 'pending', updated_at: patch.now })
           .where('message_id', '=', id)
-          .where('status', '!=', 'accepted')
+          // Delivered ones stay delivered; suppressed ones stay skipped (a retry is no way around the list).
+          .where('status', 'not in', ['accepted', 'suppressed'])
           .execute();
       }
       return true;

@@ -64,6 +64,14 @@ export interface MessagesTable {
   template_locale: string | null;
   /** The message as an application sent it over SMTP (the relay); null when Mailroom composes it. */
   raw_mime: Uint8Array | null;
+  /** Inbound mail: 1 once an admin (or the reader, for bounces it handled) marked it read. */
+  is_read: Flag;
+  /** Inbound mail: 'mail' | 'reply' | 'bounce' | 'auto_reply' | 'complaint'; null for outbound. */
+  kind: string | null;
+  /** Inbound mail: the id of the outbound message it answers or bounces; null when none matched. */
+  in_reply_to: string | null;
+  /** Inbound replies: the new text, without the quoted message and signature. */
+  reply_text: string | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */

@@ -41,6 +41,8 @@ export interface AccountsTable {
   source: string;
   overridden: JsonText;
   rate_limit: JsonText | null;
+  /** `{ enabled, folders, afterProcessing, moveTo? }`, JSON; null when the account is not read. */
+  inbound: JsonText | null;
   created_at: Millis;
   updated_at: Millis;
   version: number;

@@ -24,6 +24,7 @@ const NAV: NavItem[] = [
   { to: '/domains', label: 'Domains' },
   { to: '/settings', label: 'Settings' },
   { to: '/webhooks', label: 'Webhooks' },
+  { to: '/suppressions', label: 'Suppressions' },
   { to: '/setup', label: 'Setup wizard', needs: 'admin' },
   { to: '/audit', label: 'Audit log' },
   { to: '/users', label: 'Users', needs: 'admin' },

@@ -28,6 +28,7 @@ import { TemplateEditor } from '../features/templates/TemplateEditor.js';
 import { Templates } from '../features/templates/Templates.js';
 import { WebhookDetail } from '../features/webhooks/WebhookDetail.js';
 import { Webhooks } from '../features/webhooks/Webhooks.js';
+import { Suppressions } from '../features/inbound/Suppressions.js';
 import { Link, match, navigate, useLocation } from '../router.js';
 import { Empty, Spinner } from '../ui/index.js';
 
@@ -90,5 +91,6 @@ export function Routes() {
   if (match('/api-keys', path)) return <ApiKeys />;
   if (match('/smtp-relay', path)) return <SmtpRelay />;
   if (match('/secrets', path)) return <SecretProviders />;
+  if (match('/suppressions', path)) return <Suppressions />;
   return <NotFound />;
 }

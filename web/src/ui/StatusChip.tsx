@@ -15,6 +15,10 @@ const CHIP_KIND: Record<string, string> = {
   expired: 'bad',
   cancelled: 'neutral',
   suppressed: 'warn',
+  received: 'info',
+  quarantined: 'bad',
+  watching: 'ok',
+  syncing: 'info',
   // webhook deliveries and endpoints
   succeeded: 'ok',
   pending: 'neutral',

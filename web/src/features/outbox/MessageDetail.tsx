@@ -1,3 +1,4 @@
+import { Thread } from './Thread.js';
 import { useState } from 'react';
 import { api, type MailAccount, type MessageDetail as Message } from '../../api.js';
 import { formatDate, smtpReply } from '../../format.js';
@@ -176,6 +177,8 @@ export function MessageDetail({ id }: { id: string }) {
           <p className="muted">No per-recipient outcome yet.</p>
         )}
       </section>
+
+      <Thread m={m} onChanged={msg.reload} />
 
       <section className="card" aria-labelledby="att-h">
         <h2 id="att-h">Attempts</h2>

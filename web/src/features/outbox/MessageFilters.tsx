@@ -5,7 +5,7 @@ import { navigate } from '../../router.js';
 import { AccountOptions } from '../senders/AccountOptions.js';
 import { MESSAGE_STATUSES } from './statuses.js';
 
-const FILTER_KEYS = ['status', 'purpose', 'accountId', 'q', 'since', 'until'] as const;
+const FILTER_KEYS = ['direction', 'read', 'status', 'purpose', 'accountId', 'q', 'since', 'until'] as const;
 /** The email log's filters as the address bar holds them (dates as the datetime inputs give them). */
 export type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
 
@@ -39,6 +39,22 @@ export function MessageFilters({ filters, accounts, onRefresh }: { filters: Filt
       <label>
         <span>Search</span>
         <input type="search" value={draft.q ?? ''} onChange={(e) => set('q', e.target.value)} placeholder="subject or recipient" />
+      </label>
+      <label>
+        <span>Direction</span>
+        <select value={draft.direction ?? ''} onChange={(e) => set('direction', e.target.value)}>
+          <option value="">sent and received</option>
+          <option value="out">sent</option>
+          <option value="in">received (inbox)</option>
+        </select>
+      </label>
+      <label>
+        <span>Read</span>
+        <select value={draft.read ?? ''} onChange={(e) => set('read', e.target.value)}>
+          <option value="">any</option>
+          <option value="false">unread</option>
+          <option value="true">read</option>
+        </select>
       </label>
       <label>
         <span>Status</span>

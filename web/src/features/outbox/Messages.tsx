@@ -45,7 +45,8 @@ export function Messages() {
       <PageHeader title="Email log" subtitle="Every message Mailroom accepted, with its status and each delivery attempt." />
       <QueueStatus status={outbox} />
       <MessageFilters filters={filters} accounts={accounts.items} onRefresh={refresh} />
-      {can('operate') && filtered && log.items.length > 0 ? (
+      {/* Received mail is never sent: retry and cancel do not apply to the inbox. */}
+      {filters.direction === 'in' ? null : can('operate') && filtered && log.items.length > 0 ? (
         <div className="toolbar" role="group" aria-label="Bulk actions">
           <span className="muted small">For every message matching these filters:</span>
           <ConfirmButton label="Retry all" className="btn btn-small" question="Retry every failed or deferred message that matches?" onConfirm={() => void bulkAction('retry')} busy={bulk.busy} />
@@ -78,8 +79,9 @@ export function Messages() {
               cell: (m) => (
                 <>
                   <Link to={`/messages/${m.id}`} onClick={(e) => e.stopPropagation()}>
-                    {m.subject || '(no subject)'}
+                    {m.read === false ? <strong>{m.subject || '(no subject)'}</strong> : m.subject || '(no subject)'}
                   </Link>
+                  {m.direction === 'in' ? <span className="muted small"> · {m.kind?.replace('_', ' ')} from {m.from}</span> : null}
                   <DeliveryNote message={m} />
                 </>
               ),

@@ -12,15 +12,13 @@ const FINAL: Record<MessageStatus, boolean> = {
   logged: true,
   bounced: true,
   suppressed: true,
+  // Received mail (the IMAP reader): nothing is ever sent for it.
+  received: true,
+  quarantined: true,
 };
 
-/**
- * In the order the log's filter offers them. "bounced" and "suppressed" come with reading
- * inbound mail (bounce reports and the suppression list); until then no message can have
- * them, so the filter does not offer them.
- */
-const NOT_YET: readonly MessageStatus[] = ['bounced', 'suppressed'];
-export const MESSAGE_STATUSES = (Object.keys(FINAL) as MessageStatus[]).filter((s) => !NOT_YET.includes(s));
+/** In the order the log's filter offers them. */
+export const MESSAGE_STATUSES = Object.keys(FINAL) as MessageStatus[];
 
 export const isFinal = (status: MessageStatus): boolean => FINAL[status];
 

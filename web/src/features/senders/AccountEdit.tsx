@@ -1,3 +1,4 @@
+import { ReaderState } from '../inbound/ReaderState.js';
 import { api, type MailAccount, type MailServer } from '../../api.js';
 import { useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
@@ -30,6 +31,7 @@ export function AccountEdit({ id }: { id: string }) {
         />
       ) : null}
       {can('admin') && account.data?.auth.type === 'oauth2' ? <OAuth2Card key={`oauth2-${account.data.version}`} account={account.data} /> : null}
+      <ReaderState accountId={id} />
       {can('admin') && account.data && servers.data ? <AccountTools key={`tools-${account.data.version}`} account={account.data} server={servers.items.find((s) => s.id === account.data?.serverId)} /> : null}
     </>
   );

@@ -10,6 +10,10 @@ export const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
   'message.failed': 'refused for good (5xx), or no usable account',
   'message.expired': 'it could not be delivered before it expired',
   'message.cancelled': 'an operator cancelled it before it was sent',
+  'message.suppressed': 'recipients on the suppression list were skipped at accept time',
+  'message.bounced': 'a bounce (delivery status notification) said recipients did not get it',
+  'message.received': 'a message arrived in a mailbox Mailroom reads',
+  'message.replied': 'a reply to the message arrived',
 };
 
 export const EVENT_NAMES = Object.keys(WEBHOOK_EVENTS) as WebhookEventType[];

@@ -1,0 +1,43 @@
+import type { InboundKind } from '../outbox/ports.js';
+import type { DsnRecipient, InboundMail } from './inbound-mail.js';
+
+/**
+ * What a received message is, from its headers and report parts, in this order:
+ * - a delivery status notification (multipart/report; report-type=delivery-status, RFC 3464)
+ *   with at least one failed recipient is a `bounce`;
+ * - an abuse report (report-type=feedback-report, RFC 5965) is a `complaint`;
+ * - anything a machine sent on its own (Auto-Submitted other than "no" (RFC 3834), the
+ *   X-Autoreply family, Precedence auto_reply, a read receipt, or any other report such as a
+ *   "delayed" DSN) is an `auto_reply`: an out-of-office is never a bounce;
+ * - a message that names one of Mailroom's messages in In-Reply-To or References is a `reply`;
+ * - the rest is `mail`.
+ */
+export function classify(mail: InboundMail, answersOwnMessage: boolean): InboundKind {
+  if (mail.reportType === 'delivery-status' && failedRecipients(mail.deliveryStatus).length) return 'bounce';
+  if (mail.reportType === 'feedback-report') return 'complaint';
+  if (mail.reportType || isAutomatic(mail.markers)) return 'auto_reply';
+  return answersOwnMessage ? 'reply' : 'mail';
+}
+
+/** RFC 3834 and the headers vacation responders actually send. */
+export function isAutomatic(markers: Readonly<Record<string, string>>): boolean {
+  const auto = markers['auto-submitted']?.trim().toLowerCase();
+  if (auto && auto !== 'no') return true;
+  if (markers['x-autoreply'] || markers['x-autorespond'] || markers['x-autoresponder']) return true;
+  if (/^(auto_reply|auto-reply)$/i.test(markers['precedence']?.trim() ?? '')) return true;
+  // Exchange's out-of-office carries this one (with value "All" or "OOF, AutoReply").
+  if (/\b(oof|autoreply)\b/i.test(markers['x-auto-response-suppress'] ?? '') && markers['x-ms-exchange-inbox-rules-loop']) return true;
+  return false;
+}
+
+/** The recipients a DSN says did not get the message (Action: failed), with an address. */
+export function failedRecipients(list: readonly DsnRecipient[]): (DsnRecipient & { finalRecipient: string })[] {
+  return list.filter((r): r is DsnRecipient & { finalRecipient: string } => r.action?.toLowerCase() === 'failed' && Boolean(r.finalRecipient || r.originalRecipient)).map((r) => ({ ...r, finalRecipient: (r.finalRecipient || r.originalRecipient) as string }));
+}
+
+/** 5.x.x is permanent (a hard bounce); 4.x.x temporary (soft); anything else says nothing. */
+export function bounceClass(status: string | null): 'hard' | 'soft' | null {
+  const m = /^([245])\.\d{1,3}\.\d{1,3}$/.exec(status?.trim() ?? '');
+  if (!m) return null;
+  return m[1] === '5' ? 'hard' : m[1] === '4' ? 'soft' : null;
+}

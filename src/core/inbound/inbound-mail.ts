@@ -1,0 +1,53 @@
+/**
+ * A received message as the core sees it, once an adapter (src/inbound, mailparser) has read
+ * the MIME: the few facts that decide what it is and what it answers. The core never parses
+ * MIME itself.
+ */
+export interface InboundMail {
+  /** The Message-ID header with its angle brackets; null when the message has none. */
+  messageId: string | null;
+  /** Message-IDs from In-Reply-To, then References (newest last), angle brackets kept. */
+  inReplyTo: string[];
+  references: string[];
+  from: { name?: string; address: string } | null;
+  to: { name?: string; address: string }[];
+  cc: { name?: string; address: string }[];
+  replyTo: string | null;
+  /** The Return-Path (envelope sender) the server recorded; "" for the null sender `<>`. */
+  returnPath: string | null;
+  subject: string;
+  /** The Date header, epoch ms; null when absent or unreadable. */
+  date: number | null;
+  text: string | null;
+  html: string | null;
+  /** The reply's own words, quoted text and signature removed (email-reply-parser); null when no text part. */
+  newText: string | null;
+  /** Header fields that say what the message is (lower-case names): auto-submitted, precedence, x-autoreply … */
+  markers: Record<string, string>;
+  /** multipart/report's report-type (delivery-status, feedback-report, disposition-notification), lower-case. */
+  reportType: string | null;
+  /** The per-recipient fields of a message/delivery-status part (RFC 3464); empty when none. */
+  deliveryStatus: DsnRecipient[];
+  /** The Message-ID of the message a report returns (its message/rfc822 or text/rfc822-headers part). */
+  returnedMessageId: string | null;
+  /** The recipient an abuse report (ARF) is about. */
+  feedback: { type: string; recipient: string | null } | null;
+  /** Names, types and sizes only: attachment content is not kept in the log. */
+  attachments: { filename: string; contentType: string; sizeBytes: number }[];
+  sizeBytes: number;
+  /** True when only the headers were read (the message is larger than the body cap). */
+  headersOnly: boolean;
+}
+
+/** One recipient block of a delivery status notification. */
+export interface DsnRecipient {
+  /** Final-Recipient without its address type ("rfc822;"). */
+  finalRecipient: string | null;
+  originalRecipient: string | null;
+  /** failed | delayed | delivered | relayed | expanded */
+  action: string | null;
+  /** The enhanced status code, e.g. 5.1.1 */
+  status: string | null;
+  /** Diagnostic-Code without its type ("smtp;"). */
+  diagnostic: string | null;
+}

@@ -1,0 +1,74 @@
+import type { MessageRecord } from '../outbox/ports.js';
+import type { Suppression } from './suppressions.js';
+
+/** The suppression list as the core needs it. */
+export interface SuppressionRepository {
+  list(query: { limit: number; cursor?: string; q?: string }): Promise<{ items: Suppression[]; nextCursor: string | null }>;
+  get(address: string): Promise<Suppression | undefined>;
+  /** Adds the entry unless the address is listed already (the first reason stays); true when it added. */
+  add(s: Suppression): Promise<boolean>;
+  /** Replaces an entry (an expired one being renewed). */
+  replace(s: Suppression): Promise<void>;
+  remove(address: string): Promise<boolean>;
+  /** The entries among `addresses` (lower-cased) that apply at `now`. */
+  active(addresses: readonly string[], now: number): Promise<Suppression[]>;
+}
+
+/** The cursor and state of one account's folder, as stored. */
+export interface MailboxState {
+  accountId: string;
+  folder: string;
+  uidValidity: string | null;
+  lastUid: number;
+  storedCount: number;
+  quarantinedCount: number;
+  state: 'idle' | 'syncing' | 'watching' | 'failing';
+  lastSyncAt: number | null;
+  lastError: string | null;
+  failures: number;
+  nextAttemptAt: number | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  updatedAt: number;
+}
+
+export interface MailboxRepository {
+  list(accountId?: string): Promise<MailboxState[]>;
+  get(accountId: string, folder: string): Promise<MailboxState | undefined>;
+  /**
+   * Takes (or renews) the reader's lease on a folder for `owner` until `leaseUntil` when nobody
+   * else holds a live one; creates the row on first use. True when `owner` holds it now.
+   */
+  acquire(accountId: string, folder: string, owner: string, now: number, leaseUntil: number): Promise<boolean>;
+  release(accountId: string, folder: string, owner: string): Promise<void>;
+  /**
+   * Moves the cursor to `uid` under `uidValidity` (a new UIDVALIDITY starts over from `uid`),
+   * counting the message, if `owner` still holds the lease. False when the lease was lost.
+   */
+  advance(accountId: string, folder: string, owner: string, cursor: { uidValidity: string; uid: number; stored: number; quarantined: number }, now: number): Promise<boolean>;
+  /** The reader's state for the UI: last sync, error, backoff. */
+  report(accountId: string, folder: string, patch: Pick<MailboxState, 'state' | 'lastError' | 'failures' | 'nextAttemptAt'> & { lastSyncAt?: number }, now: number): Promise<void>;
+  /** Forgets folders an account no longer reads (or a deleted account's). */
+  prune(accountId: string, keepFolders: readonly string[]): Promise<void>;
+}
+
+/** What the inbound side needs from the email log beyond the outbox's own port. */
+export interface InboundMessageRepository {
+  /** Stores a received message unless one with its Message-ID is stored for the account (false then). */
+  insertInbound(message: MessageRecord): Promise<boolean>;
+  /** Outbound messages by their Message-ID header (with the angle brackets). */
+  findOutboundByMessageIds(messageIds: readonly string[]): Promise<MessageRecord[]>;
+  /** Inbound messages linked to an outbound one, oldest first. */
+  linked(outboundId: string): Promise<MessageRecord[]>;
+  setRead(id: string, read: boolean, now: number): Promise<boolean>;
+  /** Inbound messages not yet read. */
+  unreadCount(): Promise<number>;
+  /**
+   * Marks one recipient of an outbound message bounced with its status and diagnostic; the
+   * message becomes `bounced` once no recipient is left that was delivered and not bounced.
+   * False when the message has no such recipient.
+   */
+  markBounced(messageId: string, address: string, status: { enhancedCode: string | null; code: number | null; response: string }, now: number): Promise<boolean>;
+  /** Soft (4.x.x) bounces recorded for an address since `since`. */
+  softBouncesSince(address: string, since: number): Promise<number>;
+}

@@ -1,0 +1,222 @@
+import type { CoreContext } from '../context.js';
+import { journal } from '../kernel/event-journal.js';
+import { newId } from '../kernel/ids.js';
+import type { InboundFacts, MessageEvent } from '../kernel/message-events.js';
+import type { MessageRecord } from '../outbox/ports.js';
+import type { Repositories } from '../ports.js';
+import { bounceClass, classify, failedRecipients } from './classify.js';
+import type { InboundMail } from './inbound-mail.js';
+import { candidateIds, ownMessageIdToken } from './reply-matching.js';
+import { suppressFromMail } from './suppressions.service.js';
+
+/** Soft bounces (4.x.x, Action: failed) an address may collect within the window before it is suppressed. */
+export interface SoftBouncePolicy {
+  limit: number;
+  windowMs: number;
+}
+export const DEFAULT_SOFT_BOUNCES: SoftBouncePolicy = { limit: 3, windowMs: 7 * 24 * 3600 * 1000 };
+
+/** Where a message was read: the reader's lease and the cursor the message moves. */
+export interface MailboxPosition {
+  accountId: string;
+  folder: string;
+  /** The reader's lease (inbound_mailboxes.lease_owner): a reader that lost it stores nothing. */
+  owner: string;
+  uidValidity: string;
+  uid: number;
+}
+
+/** One message the reader fetched: parsed, or not parseable (then quarantined with its raw bytes). */
+export type Received =
+  | { mail: InboundMail; fallbackId: string }
+  | { unparseable: string; raw: Uint8Array; sizeBytes: number; fallbackId: string };
+
+export interface ReceiveOutcome {
+  /** The message's id in the log; null when it was stored before (same Message-ID) or the lease was lost. */
+  id: string | null;
+  stored: boolean;
+  kind: MessageRecord['kind'];
+  leaseLost: boolean;
+}
+
+class LeaseLost extends Error {}
+
+/**
+ * Stores one received message and moves the folder's cursor past it, in ONE transaction: a
+ * crash before the commit leaves both as they were (the message is read again), after it both
+ * are done (it is not). A message with a Message-ID the account already has (a resync after a
+ * UIDVALIDITY change, a copy in a second folder) is skipped, the cursor still moves. In the same
+ * commit: the reply or bounce is linked to the outbound message, a bounced recipient is marked,
+ * a hard bounce or complaint suppresses the address, and the webhook events are journaled.
+ */
+export async function receiveMessage(ctx: CoreContext, at: MailboxPosition, received: Received, policy: SoftBouncePolicy = DEFAULT_SOFT_BOUNCES): Promise<ReceiveOutcome> {
+  const now = ctx.clock.now();
+  try {
+    const result = await ctx.store.transaction(async (repos) => {
+      const record = 'mail' in received ? await understand(repos, at, received.mail, received.fallbackId, now) : quarantined(at, received, now);
+      const stored = await repos.inbound.insertInbound(record);
+      if (!(await repos.mailboxes.advance(at.accountId, at.folder, at.owner, { uidValidity: at.uidValidity, uid: at.uid, stored: stored && record.status === 'received' ? 1 : 0, quarantined: stored && record.status === 'quarantined' ? 1 : 0 }, now))) {
+        throw new LeaseLost();
+      }
+      if (!stored) return { record, stored, events: [] as MessageEvent[] };
+      const all = [...(await actOn(repos, ctx, record, 'mail' in received ? received.mail : null, now, policy))];
+      await journal(repos.eventJournal, all);
+      return { record, stored, events: all };
+    });
+    ctx.events.publish(...result.events);
+    return { id: result.stored ? result.record.id : null, stored: result.stored, kind: result.record.kind, leaseLost: false };
+  } catch (err) {
+    if (err instanceof LeaseLost) return { id: null, stored: false, kind: null, leaseLost: true };
+    throw err;
+  }
+}
+
+function baseRecord(at: MailboxPosition, now: number): Omit<MessageRecord, 'from' | 'envelopeFrom' | 'to' | 'cc' | 'replyTo' | 'subject' | 'text' | 'html' | 'sizeBytes' | 'messageIdHeader' | 'sentAt' | 'status' | 'kind' | 'inReplyTo' | 'lastError' | 'headers' | 'attachments'> {
+  return {
+    id: newId('msg', now),
+    direction: 'in',
+    purpose: '',
+    priority: 0,
+    accountId: at.accountId,
+    serverId: null,
+    routing: { accountId: at.accountId, serverId: null, reason: `read from ${at.folder}`, failoverAccountIds: [] },
+    bcc: [],
+    idempotencyScope: null,
+    idempotencyKey: null,
+    sendAt: now,
+    nextAttemptAt: now,
+    expireAt: now,
+    attemptCount: 0,
+    leaseOwner: null,
+    leaseUntil: null,
+    source: 'imap',
+    createdBy: `imap:${at.folder}`,
+    createdAt: now,
+    updatedAt: now,
+    possibleDuplicate: false,
+    rejectedCount: 0,
+    lastHint: null,
+    template: null,
+    raw: null,
+    read: false,
+  };
+}
+
+/** A message mailparser could not read: kept (raw, for "view source") and reported; the reader goes on. */
+function quarantined(at: MailboxPosition, r: Extract<Received, { unparseable: string }>, now: number): MessageRecord {
+  return {
+    ...baseRecord(at, now),
+    status: 'quarantined',
+    kind: 'mail',
+    inReplyTo: null,
+    from: { address: '' },
+    envelopeFrom: '',
+    to: [],
+    cc: [],
+    replyTo: null,
+    subject: `(unreadable message, UID ${at.uid} in ${at.folder})`,
+    text: null,
+    html: null,
+    headers: {},
+    attachments: [],
+    sizeBytes: r.sizeBytes,
+    messageIdHeader: r.fallbackId,
+    sentAt: null,
+    lastError: `quarantined: ${r.unparseable}`.slice(0, 1000),
+    raw: r.raw,
+  };
+}
+
+/** The received message as a log row, with its kind and the outbound message it answers. */
+async function understand(repos: Repositories, at: MailboxPosition, mail: InboundMail, fallbackId: string, now: number): Promise<MessageRecord> {
+  const original = await findOriginal(repos, mail);
+  const kind = classify(mail, original !== null);
+  const headers: Record<string, string> = { ...mail.markers };
+  if (mail.returnPath !== null) headers['return-path'] = mail.returnPath;
+  const record: MessageRecord = {
+    ...baseRecord(at, now),
+    status: 'received',
+    kind,
+    inReplyTo: original?.id ?? null,
+    from: mail.from ?? { address: '' },
+    envelopeFrom: mail.returnPath ?? '',
+    to: mail.to,
+    cc: mail.cc,
+    replyTo: mail.replyTo,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    headers,
+    attachments: [],
+    sizeBytes: mail.sizeBytes,
+    messageIdHeader: mail.messageId ?? fallbackId,
+    sentAt: mail.date,
+    replyText: kind === 'reply' ? mail.newText : null,
+    lastError: mail.headersOnly ? `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit` : null,
+  };
+  return record;
+}
+
+/** The outbound message named by the report's returned headers, In-Reply-To or References. */
+async function findOriginal(repos: Repositories, mail: InboundMail): Promise<MessageRecord | null> {
+  const ids = candidateIds(mail.inReplyTo, mail.references, mail.returnedMessageId);
+  if (!ids.length) return null;
+  const found = await repos.inbound.findOutboundByMessageIds(ids);
+  for (const id of ids) {
+    const hit = found.find((m) => m.messageIdHeader === id);
+    if (hit) return hit;
+    // Mailroom's own form carries the log id: matched even if the stored header differs.
+    const token = ownMessageIdToken(id);
+    const own = token ? await repos.messages.get(token) : undefined;
+    if (own && own.direction === 'out') return own;
+  }
+  return null;
+}
+
+function facts(r: MessageRecord): InboundFacts {
+  return { id: r.id, kind: r.kind ?? 'mail', accountId: r.accountId, from: r.from.address, inReplyTo: r.inReplyTo };
+}
+
+/**
+ * What a stored message changes: a reply is announced on the message it answers; a bounce marks
+ * each failed recipient of the original `bounced` and suppresses it (5.x.x at once, 4.x.x after
+ * the policy's count); a complaint suppresses the complaining recipient. Mailroom never answers
+ * or bounces what it reads.
+ */
+async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, mail: InboundMail | null, now: number, policy: SoftBouncePolicy): Promise<MessageEvent[]> {
+  const inbound = facts(r);
+  const events: MessageEvent[] = [{ type: 'message.received', messageId: r.id, at: now, inbound }];
+  if (!mail) return events;
+  const original = r.inReplyTo ? await repos.messages.get(r.inReplyTo) : undefined;
+  const originalFacts = (recipients: { address: string; status: string; code: number | null; enhancedCode: string | null }[]) => ({
+    purpose: original?.purpose ?? '',
+    idempotencyKey: original?.idempotencyKey ?? null,
+    attemptCount: original?.attemptCount ?? 0,
+    recipients,
+  });
+  if (r.kind === 'reply' && original) events.push({ type: 'message.replied', messageId: original.id, at: now, inbound, facts: originalFacts([]) });
+  if (r.kind === 'bounce') {
+    const bounced: { address: string; status: string; code: number | null; enhancedCode: string | null }[] = [];
+    const reasons: string[] = [];
+    for (const rcpt of failedRecipients(mail.deliveryStatus)) {
+      const response = [rcpt.status, rcpt.diagnostic].filter(Boolean).join(' ') || 'bounced (no status given)';
+      const cls = bounceClass(rcpt.status);
+      const code = /^\s*(\d{3})\b/.exec(rcpt.diagnostic ?? '')?.[1];
+      if (original && (await repos.inbound.markBounced(original.id, rcpt.finalRecipient, { enhancedCode: rcpt.status, code: code ? Number(code) : null, response }, now))) {
+        bounced.push({ address: rcpt.finalRecipient, status: 'bounced', code: code ? Number(code) : null, enhancedCode: rcpt.status });
+        reasons.push(`${rcpt.finalRecipient}: ${response}`);
+      }
+      const suppress =
+        cls === 'hard' ? 'hard_bounce' : cls === 'soft' && original && (await repos.inbound.softBouncesSince(rcpt.finalRecipient, now - policy.windowMs)) >= policy.limit ? 'soft_bounce' : null;
+      // Only a bounce Mailroom can tie to a message it sent may suppress: a forged DSN for a
+      // stranger's address cannot silence it.
+      if (suppress && original) await suppressFromMail(repos, ctx, { address: rcpt.finalRecipient, reason: suppress, detail: response.slice(0, 500), sourceMessageId: r.id });
+    }
+    if (bounced.length && original) events.push({ type: 'message.bounced', messageId: original.id, at: now, reason: reasons.join('; '), inbound, facts: originalFacts(bounced) });
+  }
+  if (r.kind === 'complaint' && original && mail.feedback) {
+    const who = mail.feedback.recipient ?? (original.to.length === 1 ? original.to[0].address : null);
+    if (who) await suppressFromMail(repos, ctx, { address: who, reason: 'complaint', detail: `abuse report (${mail.feedback.type})`, sourceMessageId: r.id });
+  }
+  return events;
+}

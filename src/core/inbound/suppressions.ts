@@ -1,0 +1,73 @@
+import { parseMailbox } from '../kernel/addresses.js';
+import { invalid } from '../kernel/errors.js';
+import { parseInstant } from '../kernel/instants.js';
+import { doc, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
+
+/**
+ * Why an address is on the suppression list. `hard_bounce`: a 5.x.x delivery status
+ * notification; `soft_bounce`: too many 4.x.x ones within the window; `complaint`: the
+ * recipient reported the mail as abuse (ARF); `manual`: an admin put it there.
+ */
+export const SUPPRESSION_REASONS = ['hard_bounce', 'soft_bounce', 'complaint', 'manual'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+export interface Suppression {
+  /** Lower-cased: the list matches an address whatever case a later send writes it in. */
+  address: string;
+  reason: SuppressionReason;
+  /** The bounce's status and diagnostic, or the admin's note. */
+  detail: string | null;
+  /** The inbound message (bounce, complaint) that put it there. */
+  sourceMessageId: string | null;
+  createdBy: string;
+  createdAt: number;
+  /** After this instant the address is sent to again; null: until removed. */
+  expiresAt: number | null;
+}
+
+export const DETAIL_MAX_CHARS = 500;
+
+/** The one spelling the list keys on. */
+export function suppressionKey(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** Whether a suppression still applies at `now`. */
+export function isActive(s: Pick<Suppression, 'expiresAt'>, now: number): boolean {
+  return s.expiresAt === null || s.expiresAt > now;
+}
+
+/**
+ * What an admin may add through the API: an address (strictly parsed, no display name), an
+ * optional note and expiry. The reason is always `manual`: bounce and complaint entries come
+ * only from mail Mailroom read, so the list never claims a bounce nobody saw.
+ */
+export function normalizeSuppressionInput(input: unknown, now: number): Pick<Suppression, 'address' | 'reason' | 'detail' | 'expiresAt'> {
+  const d = doc('suppression', input);
+  onlyKeys('suppression', d, ['address', 'reason', 'detail', 'expiresAt']);
+  const m = parseMailbox('address', str('address', d.address, { max: 320 }));
+  if (m.name) throw invalid('address', 'must be a bare address without a display name');
+  if (d.reason !== undefined && oneOf('reason', d.reason, SUPPRESSION_REASONS) !== 'manual') {
+    throw invalid('reason', 'only "manual" suppressions can be added; bounces and complaints are added when Mailroom reads them');
+  }
+  const detail = optStr('detail', d.detail, { max: DETAIL_MAX_CHARS })?.trim() || null;
+  const expiresAt = parseInstant('expiresAt', d.expiresAt) ?? null;
+  if (expiresAt !== null && expiresAt <= now) throw invalid('expiresAt', 'is in the past');
+  return { address: suppressionKey(m.address), reason: 'manual', detail, expiresAt };
+}
+
+/**
+ * Marks the recipients on the list `suppressed`, with the reason in their response, and
+ * returns them. The dispatcher only sends to pending recipients, so these are never tried.
+ */
+export function applySuppressions<R extends { address: string; status: string; response: string | null }>(recipients: R[], listed: ReadonlyMap<string, Suppression>): R[] {
+  const skipped: R[] = [];
+  for (const r of recipients) {
+    const s = listed.get(suppressionKey(r.address));
+    if (!s) continue;
+    r.status = 'suppressed';
+    r.response = `${r.address} is suppressed (${s.reason}${s.detail ? `: ${s.detail}` : ''})`;
+    skipped.push(r);
+  }
+  return skipped;
+}

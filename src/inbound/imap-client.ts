@@ -1,0 +1,44 @@
+import { isIP } from 'node:net';
+import { ImapFlow } from 'imapflow';
+import type { StoredAccount } from '../core/senders/ports.js';
+import { effectiveLogin } from '../core/senders/accounts.js';
+import type { MailServer } from '../core/senders/servers.js';
+import { tlsOptions } from '../delivery/smtp/transport.js';
+
+/** A reader that hears nothing for this long takes the connection for dead and starts a new one. */
+const SOCKET_TIMEOUT_MS = 5 * 60_000;
+
+/** Whether a host is this machine (a password may cross a loopback connection unencrypted). */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * A fresh imapflow client for an account's mailbox (imapflow clients are single-use: after a
+ * close or a dropped connection, make a new one). TLS follows the server's trust choice, the
+ * same as for SMTP (system CAs, a pinned certificate, or "any"). The password never crosses an
+ * unencrypted connection except to this machine.
+ */
+export function imapClient(server: MailServer, account: StoredAccount, password: string | undefined, opts: { timeoutMs: number; maxIdleMs: number }): ImapFlow {
+  const imap = server.imap;
+  if (!imap) throw new Error(`server "${server.name}" has no IMAP section`);
+  if (password === undefined || password === '') throw new Error(`account ${account.address} has no password: the IMAP login needs one`);
+  if (imap.security === 'none' && !isLoopback(imap.host)) {
+    throw new Error(`IMAP security is "none" on ${imap.host}: Mailroom never sends the password unencrypted; use port 993 with "tls" or 143 with "starttls"`);
+  }
+  return new ImapFlow({
+    host: imap.host,
+    port: imap.port,
+    secure: imap.security === 'tls',
+    doSTARTTLS: imap.security === 'starttls' ? true : imap.security === 'none' ? false : undefined,
+    auth: { user: effectiveLogin(account), pass: password },
+    tls: tlsOptions({ ...server.smtp, host: imap.host }),
+    logger: false,
+    connectionTimeout: opts.timeoutMs,
+    greetingTimeout: opts.timeoutMs,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    // IDLE is restarted this often, so a silently dead IDLE is noticed (the next command fails).
+    maxIdleTime: opts.maxIdleMs,
+    missingIdleCommand: 'NOOP',
+  });
+}

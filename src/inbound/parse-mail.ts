@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import EmailReplyParser from 'email-reply-parser';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { DsnRecipient, InboundMail } from '../core/inbound/inbound-mail.js';
+
+/**
+ * Reads a received message with mailparser (never a MIME parser of our own) into the facts
+ * the core decides on. Report parts (RFC 3464 delivery-status, RFC 5965 feedback-report, the
+ * returned message or its headers) are field blocks: each is read by mailparser too, as a
+ * message consisting of headers only.
+ */
+
+/** A header block larger than this is refused by the parser: the message is quarantined. */
+export const MAX_HEAD_BYTES = 256 * 1024;
+/** Text and HTML kept per message (a reply's body; the log is not an archive). */
+const MAX_BODY_CHARS = 1_000_000;
+
+/** Header fields that say a machine sent the message. */
+const MARKERS = ['auto-submitted', 'precedence', 'x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-auto-response-suppress', 'x-ms-exchange-inbox-rules-loop', 'x-failed-recipients'];
+
+const parserOptions = { keepDeliveryStatus: true, maxHeadSize: MAX_HEAD_BYTES, skipImageLinks: true, skipTextToHtml: true } as const;
+
+export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boolean): Promise<InboundMail> {
+  const p = await simpleParser(raw, parserOptions);
+  const contentType = p.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const reportType = contentType?.value?.toLowerCase() === 'multipart/report' ? (contentType.params?.['report-type'] ?? '').toLowerCase() || null : null;
+  const parts = p.attachments ?? [];
+  const part = (...types: string[]) => parts.find((a) => types.includes(a.contentType.toLowerCase()));
+  const deliveryStatus = reportType === 'delivery-status' ? await dsnRecipients(part('message/delivery-status', 'message/global-delivery-status')?.content) : [];
+  const returned = part('message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers');
+  const feedbackPart = reportType === 'feedback-report' ? part('message/feedback-report') : undefined;
+  const text = p.text ? p.text.slice(0, MAX_BODY_CHARS) : null;
+  return {
+    messageId: p.messageId ? bracketed(p.messageId) : null,
+    inReplyTo: ids(p.inReplyTo),
+    references: ids(p.references),
+    from: first(p.from),
+    to: all(p.to),
+    cc: all(p.cc),
+    replyTo: first(p.replyTo)?.address ?? null,
+    returnPath: returnPath(p),
+    subject: (p.subject ?? '').slice(0, 998),
+    date: p.date && Number.isFinite(p.date.getTime()) ? p.date.getTime() : null,
+    text,
+    html: typeof p.html === 'string' ? p.html.slice(0, MAX_BODY_CHARS) : null,
+    newText: text === null ? null : visibleText(text),
+    markers: Object.fromEntries(MARKERS.flatMap((k) => (p.headers.has(k) ? [[k, headerText(p.headers.get(k))]] : []))),
+    reportType,
+    deliveryStatus,
+    returnedMessageId: returned ? await returnedMessageId(returned.content) : null,
+    feedback: feedbackPart ? await feedback(feedbackPart.content) : null,
+    attachments: parts.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, sizeBytes: a.size })),
+    sizeBytes,
+    headersOnly,
+  };
+}
+
+/** What identifies a message without a Message-ID across a resync: a hash of its bytes. */
+export function fallbackMessageId(raw: Buffer): string {
+  return `<${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@no-message-id.mailroom.invalid>`;
+}
+
+/** The reply's own words: email-reply-parser drops quoted text and signatures. */
+function visibleText(text: string): string {
+  try {
+    return new EmailReplyParser().read(text).getVisibleText().trim();
+  } catch {
+    return text;
+  }
+}
+
+/** The per-recipient blocks of a delivery-status part (the first block is about the reporting MTA). */
+async function dsnRecipients(content: Buffer | undefined): Promise<DsnRecipient[]> {
+  if (!content) return [];
+  const blocks = await fieldBlocks(content);
+  return blocks
+    .filter((h) => h.has('final-recipient') || h.has('original-recipient') || h.has('action'))
+    .map((h) => ({
+      finalRecipient: typed(field(h, 'final-recipient')),
+      originalRecipient: typed(field(h, 'original-recipient')),
+      action: field(h, 'action')?.toLowerCase() ?? null,
+      status: /\d\.\d{1,3}\.\d{1,3}/.exec(field(h, 'status') ?? '')?.[0] ?? null,
+      diagnostic: typed(field(h, 'diagnostic-code'), false),
+    }));
+}
+
+async function returnedMessageId(content: Buffer): Promise<string | null> {
+  const [h] = await fieldBlocks(content, 1);
+  const id = h ? field(h, 'message-id') : null;
+  return id ? bracketed(id) : null;
+}
+
+async function feedback(content: Buffer): Promise<InboundMail['feedback']> {
+  const [h] = await fieldBlocks(content, 1);
+  if (!h) return null;
+  const recipient = typed(field(h, 'original-rcpt-to') ?? field(h, 'removal-recipient'));
+  return { type: field(h, 'feedback-type')?.toLowerCase() ?? 'abuse', recipient: recipient?.toLowerCase() ?? null };
+}
+
+/** Blank-line separated blocks of header fields, each read by mailparser (folding, encodings). */
+async function fieldBlocks(content: Buffer, max = 100): Promise<Map<string, unknown>[]> {
+  const text = content.toString('utf8').replace(/\r\n/g, '\n');
+  const out: Map<string, unknown>[] = [];
+  for (const block of text.split(/\n[ \t]*\n/).slice(0, max)) {
+    if (!block.trim()) continue;
+    const parsed = await simpleParser(Buffer.from(`${block.trim()}\r\n\r\n`), parserOptions);
+    out.push(parsed.headers as Map<string, unknown>);
+  }
+  return out;
+}
+
+function field(h: Map<string, unknown>, name: string): string | null {
+  return h.has(name) ? headerText(h.get(name)) : null;
+}
+
+function headerText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && 'text' in v) return String((v as { text: unknown }).text);
+  if (v && typeof v === 'object' && 'value' in v) return String((v as { value: unknown }).value);
+  return String(v ?? '');
+}
+
+/** "rfc822; a@b" → "a@b" (the address type is always there in a DSN); "smtp; 550 …" → "550 …". */
+function typed(v: string | null, isAddress = true): string | null {
+  if (!v) return null;
+  const i = v.indexOf(';');
+  const rest = (i >= 0 ? v.slice(i + 1) : v).replace(/\s+/g, ' ').trim();
+  if (!isAddress) return rest.slice(0, 1000) || null;
+  return rest.replace(/^<|>$/g, '').slice(0, 320) || null;
+}
+
+function bracketed(id: string): string {
+  const t = id.trim();
+  return t.startsWith('<') ? t : `<${t}>`;
+}
+
+function ids(v: string | string[] | undefined): string[] {
+  const list = Array.isArray(v) ? v : v ? v.split(/\s+/) : [];
+  return list.filter(Boolean).map(bracketed);
+}
+
+function all(v: AddressObject | AddressObject[] | undefined): { name?: string; address: string }[] {
+  const groups = Array.isArray(v) ? v : v ? [v] : [];
+  return groups
+    .flatMap((g) => g.value)
+    .filter((a) => a.address)
+    .slice(0, 200)
+    .map((a) => (a.name ? { name: a.name, address: a.address as string } : { address: a.address as string }));
+}
+
+function first(v: AddressObject | AddressObject[] | undefined): { name?: string; address: string } | null {
+  return all(v)[0] ?? null;
+}
+
+function returnPath(p: ParsedMail): string | null {
+  if (!p.headers.has('return-path')) return null;
+  const v = p.headers.get('return-path') as AddressObject | undefined;
+  return v?.value?.[0]?.address ?? '';
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { CoreContext } from '../core/context.js';
+import type { StoreCapabilities } from '../core/ports.js';
+import type { StoredAccount } from '../core/senders/ports.js';
+import type { Logger } from '../logger.js';
+import type { Worker } from '../ports.js';
+import { DEFAULT_READER_TUNING, MailboxReader, type ReaderTuning } from './mailbox-reader.js';
+
+export type InboundTuning = Partial<ReaderTuning> & {
+  /** How often the worker looks for accounts whose reading was switched on or off. */
+  refreshMs?: number;
+};
+
+export interface InboundWorker extends Worker {
+  /** The folders this process reads now, as `accountId/folder`. */
+  reading(): string[];
+  /** Looks at the accounts again now (tests; the worker also does it every refreshMs). */
+  refresh(): Promise<void>;
+}
+
+/**
+ * The IMAP readers of this process: one MailboxReader per folder of every active account whose
+ * `inbound.enabled` is set and whose server has an IMAP section. With several processes on one
+ * PostgreSQL database each folder is read by whichever holds its lease; the others wait.
+ */
+export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapabilities; logger: Logger; password(account: StoredAccount): Promise<string | undefined> }, tuning: InboundTuning = {}): InboundWorker {
+  const { refreshMs = 30_000, ...readerTuning } = tuning;
+  const logger = deps.logger.child({ component: 'inbound' });
+  // Where only one process can write (SQLite), a restarted process is the same reader and takes
+  // its leases back at once; where several can (PostgreSQL), a dead process's lease must run out.
+  const owner = deps.capabilities.multiWriter ? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` : 'the-only-process';
+  const readers = new Map<string, MailboxReader>();
+  let timer: NodeJS.Timeout | undefined;
+  let refreshing: Promise<void> | undefined;
+
+  const wanted = async (): Promise<Map<string, { accountId: string; folder: string }>> => {
+    const out = new Map<string, { accountId: string; folder: string }>();
+    const repos = deps.ctx.store.repos;
+    for (const a of await repos.accounts.list()) {
+      if (!a.active || !a.inbound?.enabled) continue;
+      const server = await repos.servers.get(a.serverId);
+      if (!server?.imap) continue;
+      for (const folder of a.inbound.folders) out.set(`${a.id}/${folder}`, { accountId: a.id, folder });
+    }
+    return out;
+  };
+
+  const doRefresh = async () => {
+    let want: Map<string, { accountId: string; folder: string }>;
+    try {
+      want = await wanted();
+    } catch (err) {
+      logger.warn({ err }, 'could not list the accounts to read; trying again later');
+      return;
+    }
+    for (const [key, reader] of readers) {
+      if (want.has(key)) continue;
+      readers.delete(key);
+      await reader.stop();
+    }
+    for (const [key, w] of want) {
+      if (readers.has(key)) continue;
+      const reader = new MailboxReader({ ctx: deps.ctx, logger, owner, password: deps.password, tuning: { ...DEFAULT_READER_TUNING, ...readerTuning } }, w.accountId, w.folder);
+      readers.set(key, reader);
+      reader.start();
+    }
+  };
+  const refresh = () => (refreshing ??= doRefresh().finally(() => (refreshing = undefined)));
+
+  return {
+    name: 'inbound',
+    reading: () => [...readers.keys()],
+    refresh,
+    async start() {
+      await refresh();
+      timer = setInterval(() => void refresh(), refreshMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await refreshing;
+      await Promise.all([...readers.values()].map((r) => r.stop()));
+      readers.clear();
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { InboundWorker } from '../../src/inbound/worker.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { append, arfComplaint, composeReply, exchangeDsn, folderState, imapSession, outOfOffice, postfixDsn, unparseable } from '../helpers/inbound-mail.js';
+import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * Reading an account's mailbox from a private Dovecot, end to end: a reply written by a real
+ * client is stored and linked to the message it answers (its own words apart from the quote);
+ * a DSN built like Postfix's and one like Exchange's (headers only) bounce the right recipient
+ * and suppress it, so a later send to it is `suppressed`; an out-of-office is no bounce; an ARF
+ * complaint suppresses; an unreadable message is quarantined and the next one still arrives; a
+ * new UIDVALIDITY stores nothing twice; nothing is ever deleted from the mailbox.
+ */
+const PASSWORD = 'Inbound-Secret-9';
+const missing = !haveDovecot();
+if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
+if (missing) console.warn('[mailroom tests] Dovecot is not available (or not root): the inbound IMAP tests are SKIPPED');
+const sinkOk = haveSmtpSink();
+
+let dir: string;
+let cert: Cert;
+let dovecot: DovecotInstance;
+let sink: SmtpSink;
+beforeAll(async () => {
+  if (missing || !sinkOk) return;
+  dir = tempDir('mailroom-inbound-');
+  cert = selfSignedCert(dir, 'imap.test.invalid');
+  dovecot = await startDovecot(cert, { 'app-sqlite@example.com': PASSWORD, 'app-postgres@example.com': PASSWORD });
+  sink = await startSmtpSink();
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+  await sink?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+let diagnose: (() => Promise<string>) | undefined;
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${diagnose ? `: ${await diagnose()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Summary = { id: string; kind: string; status: string; inReplyTo: string | null; subject: string; read: boolean; lastError: string | null };
+
+await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
+  if (missing || !sinkOk) return;
+  const user = `app-${dialect}@example.com`;
+  let t: TestApp;
+  let inbound: InboundWorker;
+  let accountId: string;
+  const appended = { INBOX: 0, Bounces: 0 };
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const received = async (): Promise<Summary[]> => (await api('GET', '/messages?direction=in&limit=500')).json().items;
+  const put = async (folder: 'INBOX' | 'Bounces', ...m: Buffer[]) => {
+    await append(dovecot, user, PASSWORD, folder, ...m);
+    appended[folder] += m.length;
+  };
+  const send = async (to: string[], subject = 'Your invitation') => {
+    const res = await api('POST', '/messages', { to, subject, text: 'Hello' });
+    expect(res.statusCode).toBe(202);
+    const id = res.json().id as string;
+    const m = await until('the message to be sent', async () => {
+      const d = (await api('GET', `/messages/${id}`)).json();
+      return d.status === 'sent' && d;
+    });
+    return m as { id: string; messageIdHeader: string };
+  };
+  const journal = async (messageId: string) => (await t.app.infra.db.selectFrom('event_journal').selectAll().where('message_id', '=', messageId).orderBy('id').execute()).map((j) => ({ type: j.type, data: JSON.parse(j.data) }));
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    diagnose = async () => JSON.stringify({ status: (await api('GET', '/inbound/status')).json(), log: t.logLines.filter((l) => l.includes('inbound') || l.includes('IMAP')).slice(-5) });
+    await imapSession(dovecot, user, PASSWORD, (c) => c.mailboxCreate('Bounces'));
+    const server = await api('POST', '/servers', {
+      name: 'internal relay',
+      smtp: { host: '127.0.0.1', port: sink.port, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
+      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+    });
+    expect(server.statusCode).toBe(201);
+    // A plain internal relay without AUTH, and a password for IMAP over TLS: accepted.
+    const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX', 'Bounces'], afterProcessing: 'flag' } });
+    expect(account.statusCode).toBe(201);
+    expect(account.json().inbound).toEqual({ enabled: true, folders: ['INBOX', 'Bounces'], afterProcessing: 'flag', moveTo: null });
+    accountId = account.json().id;
+    await t.app.startDelivery();
+    inbound = await t.app.startInbound({ pollMs: 300, refreshMs: 200, backoffBaseMs: 200, leaseMs: 10_000 });
+    expect(inbound.reading().sort()).toEqual([`${accountId}/Bounces`, `${accountId}/INBOX`]);
+  }, 60_000);
+  afterAll(async () => t?.close());
+
+  it('stores a reply written by a real client, links it, and separates its own words from the quote', async () => {
+    const out = await send(['bea@example.net']);
+    await put('INBOX', await composeReply({ from: 'Bea <bea@example.net>', to: user, subject: 'Re: Your invitation', inReplyTo: out.messageIdHeader, text: "Thanks, I'll be there.\n\nOn Monday App wrote:\n> Hello\n" }));
+    const reply = await until('the reply', async () => (await received()).find((m) => m.kind === 'reply'));
+    expect(reply).toMatchObject({ status: 'received', inReplyTo: out.id, subject: 'Re: Your invitation', read: false });
+    const detail = (await api('GET', `/messages/${reply.id}`)).json();
+    expect(detail.replyText).toBe("Thanks, I'll be there.");
+    expect(detail.text).toContain('> Hello');
+    expect(detail.from).toBe('Bea <bea@example.net>');
+    const original = (await api('GET', `/messages/${out.id}`)).json();
+    expect(original.replies.map((r: Summary) => r.id)).toEqual([reply.id]);
+    expect(original.bounces).toEqual([]);
+    expect((await journal(out.id)).map((j) => j.type)).toContain('message.replied');
+    expect((await journal(reply.id)).map((j) => j.type)).toEqual(['message.received']);
+    // The inbox's read status.
+    expect((await api('GET', '/inbound/status')).json().unread).toBe(1);
+    expect((await api('PATCH', `/messages/${reply.id}`, { read: true })).json().read).toBe(true);
+    expect((await api('GET', '/inbound/status')).json().unread).toBe(0);
+    expect((await api('GET', '/messages?direction=in&read=false')).json().items).toEqual([]);
+    expect((await api('PATCH', `/messages/${out.id}`, { read: true })).json().error.code).toBe('MAILROOM_E_INVALID_STATE');
+  });
+
+  it('bounces the right recipient on a Postfix DSN, suppresses it, and a later send to it is suppressed', async () => {
+    const out = await send(['ok@example.net', 'gone@example.net']);
+    await put('Bounces', postfixDsn({ to: user, recipient: 'gone@example.net', status: '5.1.1', diagnostic: '550 5.1.1 <gone@example.net>: Recipient address rejected: User unknown', originalMessageId: out.messageIdHeader, id: `pf-${dialect}` }));
+    const bounce = await until('the bounce', async () => (await received()).find((m) => m.kind === 'bounce'));
+    expect(bounce.inReplyTo).toBe(out.id);
+    const m = (await api('GET', `/messages/${out.id}`)).json();
+    const rcpt = Object.fromEntries(m.recipients.map((r: { address: string }) => [r.address, r]));
+    expect(rcpt['gone@example.net']).toMatchObject({ status: 'bounced', code: 550, enhancedCode: '5.1.1' });
+    expect(rcpt['gone@example.net'].response).toContain('User unknown');
+    expect(rcpt['ok@example.net'].status).toBe('accepted');
+    expect(m.status).toBe('sent');
+    expect(m.bounces.map((b: Summary) => b.id)).toEqual([bounce.id]);
+    const list = (await api('GET', '/suppressions')).json().items;
+    expect(list).toContainEqual(expect.objectContaining({ address: 'gone@example.net', reason: 'hard_bounce', sourceMessageId: bounce.id, createdBy: 'system' }));
+    const bounced = (await journal(out.id)).find((j) => j.type === 'message.bounced');
+    expect(bounced?.data).toMatchObject({ status: 'bounced', recipients: [{ address: 'gone@example.net', status: 'bounced', enhancedCode: '5.1.1' }], inbound: { id: bounce.id, kind: 'bounce' } });
+    const later = await api('POST', '/messages', { to: ['gone@example.net'], subject: 'Again', text: 'x' });
+    expect(later.json().status).toBe('suppressed');
+  });
+
+  it('bounces on an Exchange DSN whose returned part holds the headers only: the message is bounced as a whole', async () => {
+    const out = await send(['nobody@contoso.example']);
+    await put('Bounces', exchangeDsn({ to: user, recipient: 'nobody@contoso.example', originalMessageId: out.messageIdHeader, id: `ex-${dialect}` }));
+    await until('the message to be bounced', async () => (await api('GET', `/messages/${out.id}`)).json().status === 'bounced');
+    const m = (await api('GET', `/messages/${out.id}`)).json();
+    expect(m.recipients[0]).toMatchObject({ status: 'bounced', enhancedCode: '5.1.10', code: 550 });
+    expect((await api('GET', '/suppressions?q=contoso')).json().items[0]).toMatchObject({ address: 'nobody@contoso.example', reason: 'hard_bounce' });
+  });
+
+  it('links an out-of-office without bouncing anyone, and suppresses on an ARF complaint', async () => {
+    const out = await send(['away@example.net']);
+    await put('INBOX', outOfOffice({ from: 'away@example.net', to: user, inReplyTo: out.messageIdHeader, id: `ooo-${dialect}` }));
+    const ooo = await until('the out-of-office', async () => (await received()).find((m) => m.kind === 'auto_reply'));
+    expect(ooo.inReplyTo).toBe(out.id);
+    const m = (await api('GET', `/messages/${out.id}`)).json();
+    expect([m.status, m.recipients[0].status]).toEqual(['sent', 'accepted']);
+    expect((await api('GET', '/suppressions?q=away')).json().items).toEqual([]);
+
+    await put('INBOX', arfComplaint({ to: user, recipient: 'away@example.net', originalMessageId: out.messageIdHeader, id: `arf-${dialect}` }));
+    const complaint = await until('the complaint', async () => (await received()).find((x) => x.kind === 'complaint'));
+    expect(complaint.inReplyTo).toBe(out.id);
+    expect((await api('GET', '/suppressions?q=away')).json().items[0]).toMatchObject({ reason: 'complaint', sourceMessageId: complaint.id });
+  });
+
+  it('quarantines a message it cannot read and goes on with the next', async () => {
+    await put('INBOX', unparseable(`broken-${dialect}`), await composeReply({ from: 'carl@example.net', to: user, subject: 'After the broken one', inReplyTo: '<unrelated@example.net>', text: 'still here' }));
+    const next = await until('the message after the broken one', async () => (await received()).find((m) => m.subject === 'After the broken one'));
+    expect(next).toMatchObject({ kind: 'mail', status: 'received', inReplyTo: null });
+    const broken = (await received()).find((m) => m.status === 'quarantined');
+    expect(broken?.lastError).toContain('quarantined: Max header size');
+    expect((await t.request({ method: 'GET', url: `/api/v1/messages/${broken?.id}/raw` })).body).toContain('Subject: broken');
+    const state = await until('the reader to be watching', async () => {
+      const b = (await api('GET', '/inbound/status')).json().mailboxes.find((x: { folder: string }) => x.folder === 'INBOX');
+      return b.state === 'watching' && b;
+    });
+    expect(state).toMatchObject({ accountId, lastError: null, quarantinedCount: 1, storedCount: appended.INBOX - 1, lastUid: appended.INBOX });
+  });
+
+  it('stores nothing twice when UIDVALIDITY changes, and never deletes a message', async () => {
+    const before = await received();
+    const old = (await api('GET', '/inbound/status')).json().mailboxes.find((b: { folder: string }) => b.folder === 'Bounces');
+    // The folder is recreated (restored from a backup, say): same messages, a new UIDVALIDITY.
+    const copies = await imapSession(dovecot, user, PASSWORD, async (c) => {
+      await c.mailboxOpen('Bounces');
+      const all: Buffer[] = [];
+      for await (const m of c.fetch('1:*', { source: true })) if (m.source) all.push(m.source);
+      await c.mailboxClose();
+      await c.mailboxDelete('Bounces');
+      return all;
+    }).catch((err) => {
+      throw new Error(`could not recreate the folder: ${err.responseText ?? err.message}`);
+    });
+    // The reader notices the folder is gone (and may fail on it meanwhile); then it is back.
+    await imapSession(dovecot, user, PASSWORD, async (c) => {
+      await c.mailboxCreate('Bounces');
+      for (const m of copies) await c.append('Bounces', m);
+    }).catch((err) => {
+      throw new Error(`could not fill the recreated folder: ${err.responseText ?? err.message}`);
+    });
+    expect(copies.length).toBe(appended.Bounces);
+    await until('the reader to read the new folder', async () => {
+      const b = (await api('GET', '/inbound/status')).json().mailboxes.find((x: { folder: string }) => x.folder === 'Bounces');
+      return b.uidValidity !== old.uidValidity && b.lastUid === copies.length && b.state === 'watching';
+    });
+    expect((await received()).map((m) => m.id).sort()).toEqual(before.map((m) => m.id).sort());
+    // Nothing deleted; every message flagged \Seen as configured.
+    for (const folder of ['INBOX', 'Bounces'] as const) {
+      const s = await folderState(dovecot, user, PASSWORD, folder).catch((err) => {
+        throw new Error(`could not read ${folder}: ${err.responseText ?? err.message}`);
+      });
+      expect([folder, s.count, s.seen]).toEqual([folder, appended[folder], appended[folder]]);
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import { useState, type FormEvent } from 'react';
+import { api, type Suppression } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useAction } from '../../hooks.js';
+import { usePagedList } from '../../lists.js';
+import { Link } from '../../router.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, PageHeader } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
+
+const REASONS: Record<Suppression['reason'], string> = {
+  hard_bounce: 'hard bounce',
+  soft_bounce: 'repeated soft bounces',
+  complaint: 'abuse complaint',
+  manual: 'added by hand',
+};
+
+/** Addresses later sends skip: why, since when, from which bounce; admins add and remove. */
+export function Suppressions() {
+  const { can } = useSession();
+  const isAdmin = can('admin');
+  const [q, setQ] = useState('');
+  const [search, setSearch] = useState('');
+  const list = usePagedList<Suppression>('/suppressions', { q: search || undefined, limit: 100 });
+  const [address, setAddress] = useState('');
+  const [detail, setDetail] = useState('');
+  const act = useAction();
+
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await act.run(() => api.post('/suppressions', { address, ...(detail ? { detail } : {}) }))) {
+      setAddress('');
+      setDetail('');
+      list.restart();
+    }
+  };
+  const remove = async (s: Suppression) => {
+    if ((await act.run(() => api.del(`/suppressions/${encodeURIComponent(s.address)}`))) !== undefined) list.restart();
+  };
+
+  return (
+    <>
+      <PageHeader title="Suppressions" subtitle="Addresses Mailroom no longer sends to: hard bounces, repeated soft bounces and complaints it read, and addresses added by hand." />
+      <form
+        className="card filters"
+        role="search"
+        aria-label="Search the suppression list"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSearch(q.trim());
+        }}
+      >
+        <label>
+          <span>Address contains</span>
+          <input value={q} onChange={(e) => setQ(e.target.value)} placeholder="example.net" />
+        </label>
+        <div className="filter-actions">
+          <button type="submit" className="btn btn-primary">
+            Search
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={act.error} />
+      <ListState list={list} empty={<Empty title="No suppressed address">Bounces and complaints Mailroom reads put addresses here.</Empty>}>
+        <DataTable
+          rows={list.items}
+          rowKey={(s) => s.address}
+          columns={[
+            { header: 'Address', cell: (s) => <code>{s.address}</code> },
+            {
+              header: 'Why',
+              cell: (s) => (
+                <>
+                  {REASONS[s.reason]}
+                  {s.detail ? <div className="muted small">{s.detail}</div> : null}
+                </>
+              ),
+            },
+            {
+              header: 'From',
+              cell: (s) => (s.sourceMessageId ? <Link to={`/messages/${s.sourceMessageId}`}>the received message</Link> : <span className="muted">{s.createdBy}</span>),
+            },
+            { header: 'Since', cell: (s) => formatDate(s.createdAt) },
+            { header: 'Until', cell: (s) => (s.expiresAt ? formatDate(s.expiresAt) : 'until removed') },
+            ...(isAdmin ? [{ header: '', cell: (s: Suppression) => <ConfirmButton label="Remove" question={`Send to ${s.address} again?`} onConfirm={() => void remove(s)} busy={act.busy} /> }] : []),
+          ]}
+        />
+      </ListState>
+      <LoadMore list={list} label="Load more" />
+      {isAdmin ? (
+        <form className="card" onSubmit={add} aria-label="Suppress an address">
+          <h2>Suppress an address</h2>
+          <label>
+            <span>Address</span>
+            <input value={address} onChange={(e) => setAddress(e.target.value)} placeholder="former@example.net" required />
+          </label>
+          <label>
+            <span>Note (optional)</span>
+            <input value={detail} onChange={(e) => setDetail(e.target.value)} placeholder="left the company" maxLength={500} />
+          </label>
+          <button type="submit" className="btn btn-primary" disabled={act.busy}>
+            Suppress
+          </button>
+        </form>
+      ) : null}
+    </>
+  );
+}
