@@ -201,7 +201,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     let webhooks: WebhookWorker | undefined = config.runWorkers ? newWebhooks() : undefined;
     if (webhooks) workers.push(webhooks);
     // The IMAP readers: every account with inbound reading switched on.
-    const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: (account) => resolveAccountPassword(store.repos, account) }, tuning);
+    const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: async (account) => (await secrets.password(account))?.value }, tuning);
     let inbound: InboundWorker | undefined = config.runWorkers ? newInbound() : undefined;
     if (inbound) workers.push(inbound);
     // After delivery: it starts accepting once messages can leave, and stops first.
