@@ -86,7 +86,7 @@ describe('bounded regular expressions', () => {
     const r = boundedTest(compilePattern('p', '^(a+)+$'), `${'a'.repeat(40)}b`);
     expect(r.matched).toBe(false);
     expect(r.note).toMatch(/stopped/);
-    expect(Date.now() - started).toBeLessThan(MATCH_DEADLINE_MS + 500);
+    expect(Date.now() - started).toBeLessThan(2 * MATCH_DEADLINE_MS + 1000);
   });
   it('does not try a pattern on overlong text', () => {
     expect(boundedTest(/a/u, 'a'.repeat(INPUT_MAX_CHARS + 1))).toEqual({ matched: false, note: expect.stringMatching(/longer than/) });
