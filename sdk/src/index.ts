@@ -2,6 +2,7 @@ import { Events } from './events.js';
 import { Http } from './http.js';
 import { Messages } from './messages.js';
 import type { RetryOptions } from './retry.js';
+import { Suppressions } from './suppressions.js';
 import { Templates } from './templates.js';
 import { Webhooks } from './webhooks.js';
 
@@ -24,6 +25,7 @@ export class Mailroom {
   readonly messages: Messages;
   readonly events: Events;
   readonly templates: Templates;
+  readonly suppressions: Suppressions;
   readonly webhooks: Webhooks;
   /** Every route, typed from the OpenAPI document: `mailroom.api.GET('/api/v1/servers')`. Errors come back as `{ error }`, not thrown. */
   readonly api: Http['api'];
@@ -34,6 +36,7 @@ export class Mailroom {
     this.messages = new Messages(http);
     this.events = new Events(http);
     this.templates = new Templates(http);
+    this.suppressions = new Suppressions(http);
     this.webhooks = new Webhooks(options.webhookSecret);
   }
 }

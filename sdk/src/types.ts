@@ -45,4 +45,13 @@ export type EventSummary = EventPage['items'][number];
 /** Filters of GET /events (cursor is the iterator's business). */
 export type EventFilter = Omit<NonNullable<EventListOp['parameters']['query']>, 'cursor'>;
 
+type SuppressionListOp = paths['/api/v1/suppressions']['get'];
+/** GET /suppressions: one page. */
+export type SuppressionPage = Answer<SuppressionListOp, 200>;
+export type Suppression = SuppressionPage['items'][number];
+/** Filters of GET /suppressions (cursor is the iterator's business). */
+export type SuppressionFilter = Omit<NonNullable<SuppressionListOp['parameters']['query']>, 'cursor'>;
+/** POST /suppressions: an address added by hand. */
+export type NewSuppression = Body<paths['/api/v1/suppressions']['post']>;
+
 export type { paths };

@@ -147,6 +147,21 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     expect(sdk.isMailroomError(refused), String(refused)).toBe(true);
   });
 
+  it('keeps the suppression list: add, list, a send to a listed address is suppressed, remove', async () => {
+    const entry = await mailroom.suppressions.add({ address: 'Gone@Example.net', detail: 'left the company' });
+    expect(entry).toMatchObject({ address: 'gone@example.net', reason: 'manual', detail: 'left the company' });
+    const listed: string[] = [];
+    for await (const s of mailroom.suppressions.list({ q: 'example.net' }) as AsyncIterable<{ address: string }>) listed.push(s.address);
+    expect(listed).toEqual(['gone@example.net']);
+    const twice = await mailroom.suppressions.add({ address: 'gone@example.net' }).then(() => undefined, (e: unknown) => e);
+    expect(twice).toMatchObject({ code: 'MAILROOM_E_DUPLICATE', status: 409 });
+    const skipped = await mailroom.messages.send({ to: 'gone@example.net', subject: 'Still there?', text: 'x' });
+    expect(skipped.status).toBe('suppressed');
+    await mailroom.suppressions.remove('gone@example.net');
+    const missing = await mailroom.suppressions.remove('gone@example.net').then(() => undefined, (e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'MAILROOM_E_NOT_FOUND', status: 404 });
+  });
+
   it('previews a template in a locale', async () => {
     const preview = await mailroom.templates.preview('password_reset', { locale: 'de', data: { user: { name: 'Ann' }, reset_url: 'https://example.com/reset/1', expires_in_minutes: 30 } });
     expect(preview.locale).toBe('de');
