@@ -1,4 +1,5 @@
 import type { Http } from './http.js';
+import { everyItem } from './pages.js';
 import type { EmitEvent, EventAccepted, EventFilter, EventPage, EventSummary, StoredEvent } from './types.js';
 
 /** Events in (notification rules decide who is told), and what each produced. */
@@ -27,11 +28,6 @@ export class Events {
 
   /** Every event that matches, fetching pages as the loop goes. */
   async *list(filter: EventFilter = {}): AsyncGenerator<EventSummary, void, undefined> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.page({ ...filter, ...(cursor ? { cursor } : {}) });
-      yield* page.items;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    yield* everyItem((f) => this.page(f), filter);
   }
 }

@@ -1,4 +1,5 @@
 import type { Http } from './http.js';
+import { everyItem } from './pages.js';
 import type { CancelledMessage, Message, MessageAccepted, MessageFilter, MessagePage, MessageStatus, MessageSummary, RetriedMessage, SendMessage } from './types.js';
 
 /** Statuses after which a message changes no more on its own. */
@@ -35,12 +36,7 @@ export class Messages {
 
   /** Every message that matches, newest first, fetching pages as the loop goes: `for await (const m of mailroom.messages.list({ status: 'failed' }))`. */
   async *list(filter: MessageFilter = {}): AsyncGenerator<MessageSummary, void, undefined> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.page({ ...filter, ...(cursor ? { cursor } : {}) });
-      yield* page.items;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    yield* everyItem((f) => this.page(f), filter);
   }
 
   /** Delivers a deferred, failed, expired or cancelled message again (not retried on 429/503: it is not idempotent). */

@@ -1,4 +1,5 @@
 import type { Http } from './http.js';
+import { everyItem } from './pages.js';
 import type { NewSuppression, Suppression, SuppressionFilter, SuppressionPage } from './types.js';
 
 /** The suppression list: addresses later sends skip (from bounces, complaints or an admin). */
@@ -12,12 +13,7 @@ export class Suppressions {
 
   /** Every entry that matches (`q`: part of the address), fetching pages as the loop goes. */
   async *list(filter: SuppressionFilter = {}): AsyncGenerator<Suppression, void, undefined> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.page({ ...filter, ...(cursor ? { cursor } : {}) });
-      yield* page.items;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    yield* everyItem((f) => this.page(f), filter);
   }
 
   /** Adds an address by hand (admin scope); an address listed already is a MailroomError MAILROOM_E_DUPLICATE. */
