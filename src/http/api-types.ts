@@ -142,6 +142,8 @@ export type OutboxStatus = Wire<CoreOutboxStatus>;
 /** POST /accounts/:id/test: the test message is in the outbox. */
 export interface TestEmailQueued {
   messageId: string;
+  /** Only when asked to confirm: "pending" until the account's own mailbox receives it (MessageDetail.confirmation). */
+  confirmation?: 'pending';
 }
 
 /** POST /accounts/test: one result per account, in the order asked. */

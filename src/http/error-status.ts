@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.IN_USE]: 409,
   [ErrorCodes.LOCKED]: 423,
   [ErrorCodes.INVALID_STATE]: 409,
+  [ErrorCodes.INBOUND_NOT_READ]: 409,
   [ErrorCodes.UNAUTHENTICATED]: 401,
   [ErrorCodes.FORBIDDEN]: 403,
   [ErrorCodes.CSRF]: 403,

@@ -4,7 +4,7 @@ import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
 import { append, arfComplaint, composeReply, exchangeDsn, folderState, imapSession, outOfOffice, postfixDsn, unparseable } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { haveSmtpSink, messageIdOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -13,7 +13,9 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * a DSN built like Postfix's and one like Exchange's (headers only) bounce the right recipient
  * and suppress it, so a later send to it is `suppressed`; an out-of-office is no bounce; an ARF
  * complaint suppresses; an unreadable message is quarantined and the next one still arrives; a
- * new UIDVALIDITY stores nothing twice; nothing is ever deleted from the mailbox.
+ * new UIDVALIDITY stores nothing twice; nothing is ever deleted from the mailbox. A confirmed
+ * test email is confirmed when the account's own mailbox receives it, bounced on its bounce, and
+ * reads as timeout after ten minutes (the app's clock moved ahead).
  */
 const PASSWORD = 'Inbound-Secret-9';
 const missing = !haveDovecot();
@@ -76,8 +78,12 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
   };
   const journal = async (messageId: string) => (await t.app.infra.db.selectFrom('event_journal').selectAll().where('message_id', '=', messageId).orderBy('id').execute()).map((j) => ({ type: j.type, data: JSON.parse(j.data) }));
 
+  // Real time, plus a jump the timeout test makes (and takes back).
+  let ahead = 0;
+  const clock = { now: () => Date.now() + ahead };
+
   beforeAll(async () => {
-    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    t = await startTestApp(dialect, { clock, env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     diagnose = async () => JSON.stringify({ status: (await api('GET', '/inbound/status')).json(), log: t.logLines.filter((l) => l.includes('inbound') || l.includes('IMAP')).slice(-5) });
     await imapSession(dovecot, user, PASSWORD, (c) => c.mailboxCreate('Bounces'));
     const server = await api('POST', '/servers', {
@@ -146,6 +152,66 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     const m = (await api('GET', `/messages/${out.id}`)).json();
     expect(m.recipients[0]).toMatchObject({ status: 'bounced', enhancedCode: '5.1.10', code: 550 });
     expect((await api('GET', '/suppressions?q=contoso')).json().items[0]).toMatchObject({ address: 'nobody@contoso.example', reason: 'hard_bounce' });
+  });
+
+  /** Sends a confirmed test email and waits until the relay has it: its bytes as delivered. */
+  const confirmedTest = async () => {
+    const res = await api('POST', `/accounts/${accountId}/test`, { confirm: true });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ messageId: expect.any(String), confirmation: 'pending' });
+    const id = res.json().messageId as string;
+    const m = await until('the test email to be sent', async () => {
+      const d = (await api('GET', `/messages/${id}`)).json();
+      return d.status === 'sent' && d;
+    });
+    expect(m).toMatchObject({ purpose: 'test', to: [user], confirmation: 'pending' });
+    const dump = sink.messages().find((d) => messageIdOf(d) === m.messageIdHeader);
+    if (!dump) throw new Error(`the relay has no message ${m.messageIdHeader}`);
+    // smtp-sink writes its X-*-Args lines first; the message follows.
+    return { id, messageIdHeader: m.messageIdHeader as string, bytes: Buffer.from(dump.replace(/^(X-[A-Za-z-]+-Args:[^\n]*\n)+/, '').replace(/\r?\n/g, '\r\n')) };
+  };
+  const confirmation = async (id: string) => (await api('GET', `/messages/${id}`)).json().confirmation as string;
+
+  it('confirms a test email once the account\'s own mailbox receives it', async () => {
+    const test = await confirmedTest();
+    await put('INBOX', test.bytes);
+    await until('the test email to be confirmed', async () => (await confirmation(test.id)) === 'confirmed');
+    const copy = (await received()).find((m) => m.subject.startsWith('Mailroom test message from'));
+    expect(copy).toMatchObject({ kind: 'mail', status: 'received' });
+    // A message sent without confirm has none.
+    expect(await confirmation((await send(['plain@example.net'])).id)).toBeNull();
+  });
+
+  it('records a bounced test email, and a pending one reads as timeout after ten minutes', async () => {
+    const test = await confirmedTest();
+    await put('Bounces', postfixDsn({ to: user, recipient: user, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full', originalMessageId: test.messageIdHeader, id: `full-${dialect}` }));
+    await until('the test email to be bounced', async () => (await confirmation(test.id)) === 'bounced');
+
+    const late = await confirmedTest();
+    ahead = 10 * 60_000 - 5_000;
+    expect(await confirmation(late.id)).toBe('pending');
+    ahead = 10 * 60_000 + 5_000;
+    try {
+      expect(await confirmation(late.id)).toBe('timeout');
+    } finally {
+      ahead = 0;
+    }
+    // It arrives after all: a late arrival still confirms it.
+    await put('INBOX', late.bytes);
+    await until('the late test email to be confirmed', async () => (await confirmation(late.id)) === 'confirmed');
+  });
+
+  it('refuses a confirmed test email for an account that does not read its mailbox, or with another recipient', async () => {
+    const other = await api('POST', '/accounts', { serverId: (await api('GET', `/accounts/${accountId}`)).json().serverId, address: `quiet-${dialect}@example.com`, password: PASSWORD });
+    expect(other.statusCode).toBe(201);
+    const refused = await api('POST', `/accounts/${other.json().id}/test`, { confirm: true });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({ code: 'MAILROOM_E_INBOUND_NOT_READ', details: { field: 'confirm' } });
+    expect(refused.json().error.message).toContain('does not read its mailbox');
+    const elsewhere = await api('POST', `/accounts/${accountId}/test`, { confirm: true, to: 'someone@example.net' });
+    expect(elsewhere.statusCode).toBe(400);
+    expect(elsewhere.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'to' } });
+    expect((await api('POST', `/accounts/${accountId}/test`, { confirm: 'yes' })).statusCode).toBe(400);
   });
 
   it('links an out-of-office without bouncing anyone, and suppresses on an ARF complaint', async () => {

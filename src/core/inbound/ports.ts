@@ -1,4 +1,4 @@
-import type { MessageRecord } from '../outbox/ports.js';
+import type { MessageRecord, StoredConfirmation } from '../outbox/ports.js';
 import type { Suppression } from './suppressions.js';
 
 /** The suppression list as the core needs it. */
@@ -69,6 +69,11 @@ export interface InboundMessageRepository {
    * False when the message has no such recipient.
    */
   markBounced(messageId: string, address: string, status: { enhancedCode: string | null; code: number | null; response: string }, now: number): Promise<boolean>;
+  /**
+   * Settles a test email's confirmation ('confirmed' or 'bounced') if it is still pending (a
+   * confirmed one stays confirmed; a message sent without one is left alone). True when it changed.
+   */
+  settleConfirmation(messageId: string, outcome: Exclude<StoredConfirmation, 'pending'>, now: number): Promise<boolean>;
   /** Soft (4.x.x) bounces recorded for an address since `since`. */
   softBouncesSince(address: string, since: number): Promise<number>;
 }

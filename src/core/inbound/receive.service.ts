@@ -129,7 +129,7 @@ function quarantined(at: MailboxPosition, r: Extract<Received, { unparseable: st
 
 /** The received message as a log row, with its kind and the outbound message it answers. */
 async function understand(repos: Repositories, at: MailboxPosition, mail: InboundMail, fallbackId: string, now: number): Promise<MessageRecord> {
-  const original = await findOriginal(repos, mail);
+  const original = await findOutbound(repos, candidateIds(mail.inReplyTo, mail.references, mail.returnedMessageId));
   const kind = classify(mail, original !== null);
   const headers: Record<string, string> = { ...mail.markers };
   if (mail.returnPath !== null) headers['return-path'] = mail.returnPath;
@@ -157,9 +157,8 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
   return record;
 }
 
-/** The outbound message named by the report's returned headers, In-Reply-To or References. */
-async function findOriginal(repos: Repositories, mail: InboundMail): Promise<MessageRecord | null> {
-  const ids = candidateIds(mail.inReplyTo, mail.references, mail.returnedMessageId);
+/** The outbound message named by one of `ids` (a report's returned headers, In-Reply-To, References, or the Message-ID itself). */
+async function findOutbound(repos: Repositories, ids: readonly string[]): Promise<MessageRecord | null> {
   if (!ids.length) return null;
   const found = await repos.inbound.findOutboundByMessageIds(ids);
   for (const id of ids) {
@@ -171,6 +170,20 @@ async function findOriginal(repos: Repositories, mail: InboundMail): Promise<Mes
     if (own && own.direction === 'out') return own;
   }
   return null;
+}
+
+/**
+ * A confirmed test email is settled by what its account's own mailbox receives: the message
+ * itself (the same Message-ID, read by that account) confirms it; a bounce of it says it bounced.
+ */
+async function settleConfirmation(repos: Repositories, r: MessageRecord, mail: InboundMail, original: MessageRecord | undefined, now: number): Promise<void> {
+  if (r.kind === 'bounce' && original?.confirmation === 'pending') {
+    await repos.inbound.settleConfirmation(original.id, 'bounced', now);
+    return;
+  }
+  if (!mail.messageId) return;
+  const sent = await findOutbound(repos, [mail.messageId]);
+  if (sent?.confirmation === 'pending' && sent.accountId === r.accountId) await repos.inbound.settleConfirmation(sent.id, 'confirmed', now);
 }
 
 function facts(r: MessageRecord): InboundFacts {
@@ -194,6 +207,7 @@ async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, ma
     attemptCount: original?.attemptCount ?? 0,
     recipients,
   });
+  await settleConfirmation(repos, r, mail, original, now);
   if (r.kind === 'reply' && original) events.push({ type: 'message.replied', messageId: original.id, at: now, inbound, facts: originalFacts([]) });
   if (r.kind === 'bounce') {
     const bounced: { address: string; status: string; code: number | null; enhancedCode: string | null }[] = [];

@@ -1,4 +1,5 @@
 import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import { confirmationAt, type Confirmation } from '../inbound/confirmation.js';
 import type { Actor } from '../kernel/audit.js';
 import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
@@ -29,7 +30,7 @@ export interface SubmitResult {
  * concurrent submissions share one fsync). The same idempotency key from the same principal
  * returns the first message, never a second one.
  */
-export async function submitMessage(ctx: CoreContext, principal: Principal, input: unknown, opts: { source?: SubmitSource } = {}): Promise<SubmitResult> {
+export async function submitMessage(ctx: CoreContext, principal: Principal, input: unknown, opts: { source?: SubmitSource; confirm?: boolean } = {}): Promise<SubmitResult> {
   requirePermission(principal, 'send');
   // Asked again with the same key: the first message, without rendering anything anew.
   const key = doc('message', input).idempotencyKey;
@@ -39,7 +40,7 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
   }
   const sub = await prepareSubmission(ctx, input);
   const rawFrom = (input as { from?: unknown }).from;
-  return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined });
+  return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined, confirm: opts.confirm });
 }
 
 /**
@@ -53,7 +54,7 @@ export async function submitRawMessage(ctx: CoreContext, principal: Principal, s
 }
 
 /** The one path every message takes into the outbox: route, copies, the row, the commit, the event. */
-async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, opts: { source: SubmitSource; from?: string }): Promise<SubmitResult> {
+async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, opts: ComposeOptions): Promise<SubmitResult> {
   const repos = ctx.store.repos;
   const scope = principal.id;
   if (sub.idempotencyKey) {
@@ -95,7 +96,14 @@ export const acceptedEvent = (m: MessageRecord): MessageEvent => ({ type: 'messa
  * without storing anything: the caller commits it, alone (enqueue) or with other rows in
  * one transaction (an event and the messages its rules made).
  */
-export async function composeOutbound(ctx: CoreContext, principal: Principal, sub: Submission, opts: { source: SubmitSource; from?: string }): Promise<Outbound> {
+/** How a message came in; `confirm` marks a test email whose arrival in its own mailbox is awaited (pending from the start, so no arrival can beat it). */
+interface ComposeOptions {
+  source: SubmitSource;
+  from?: string;
+  confirm?: boolean;
+}
+
+export async function composeOutbound(ctx: CoreContext, principal: Principal, sub: Submission, opts: ComposeOptions): Promise<Outbound> {
   const scope = principal.id;
   const route = await resolveRoute(ctx.store.repos, {
     purpose: sub.purpose ?? '',
@@ -167,6 +175,7 @@ export async function composeOutbound(ctx: CoreContext, principal: Principal, su
     read: false,
     kind: null,
     inReplyTo: null,
+    confirmation: opts.confirm ? 'pending' : null,
   };
   const groups = sub.raw ? rawEnvelope(sub, bcc) : [
     { kind: 'to' as const, list: sub.to },
@@ -241,6 +250,8 @@ export interface MessageDetail extends MessageRecord {
   event: { eventId: string; ruleId: string } | null;
   /** Inbound messages linked to this one (replies, bounces, auto-replies, complaints), oldest first. */
   linked: MessageRecord[];
+  /** A confirmed test email as it reads now ("timeout" once pending for too long); null for other messages. */
+  confirmationNow: Confirmation | null;
 }
 
 export async function getMessage(ctx: CoreContext, id: string): Promise<MessageDetail> {
@@ -253,7 +264,7 @@ export async function getMessage(ctx: CoreContext, id: string): Promise<MessageD
     m.source === 'notify' ? repos.notifyEvents.eventOfMessage(id) : undefined,
     m.direction === 'out' ? repos.inbound.linked(id) : Promise.resolve([]),
   ]);
-  return { ...m, recipients, attempts, event: event ?? null, linked };
+  return { ...m, recipients, attempts, event: event ?? null, linked, confirmationNow: confirmationAt(m, ctx.clock.now()) };
 }
 
 /** Parses a filter as the API and the CLI give it (strings; statuses comma-separated). */

@@ -72,7 +72,12 @@ export interface MessageRecord {
   inReplyTo: string | null;
   /** Inbound replies: the new text, quoted message and signature removed; null otherwise. */
   replyText?: string | null;
+  /** A confirmed test email: whether the account's own mailbox received it; null (or absent) otherwise. */
+  confirmation?: StoredConfirmation | null;
 }
+
+/** What the store keeps of a test email's confirmation; "timeout" is derived (core/inbound/confirmation.ts). */
+export type StoredConfirmation = 'pending' | 'confirmed' | 'bounced';
 
 export const INBOUND_KINDS = ['mail', 'reply', 'bounce', 'auto_reply', 'complaint'] as const;
 export type InboundKind = (typeof INBOUND_KINDS)[number];

@@ -2,10 +2,11 @@ import { parseMailbox } from '../kernel/addresses.js';
 import type { Actor } from '../kernel/audit.js';
 import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
-import { invalid, isMailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, isMailroomError, MailroomError, notFound } from '../kernel/errors.js';
 import { submitMessage } from './messages.service.js';
 import type { RateWindow } from '../kernel/rate-window.js';
-import { arr, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import type { StoredConfirmation } from './ports.js';
 
 function recipient(v: unknown): string | undefined {
   const to = optStr('to', v, { max: 320 });
@@ -15,11 +16,20 @@ function recipient(v: unknown): string | undefined {
 /**
  * "Send test email": a plain-text message from the account, to itself unless `to` is given,
  * through the normal outbox (purpose "test"), so it is logged, retried and followed like
- * any other message (GET /messages/:id).
+ * any other message (GET /messages/:id). With `confirm`, it goes to the account's own mailbox
+ * and waits there: the IMAP reader settles its `confirmation` (core/inbound/confirmation.ts).
  */
-async function sendOne(ctx: CoreContext, principal: Principal, actor: Actor, accountId: string, to: string | undefined): Promise<{ messageId: string }> {
+async function sendOne(ctx: CoreContext, principal: Principal, actor: Actor, accountId: string, to: string | undefined, confirm = false): Promise<{ messageId: string; confirmation?: StoredConfirmation }> {
   const account = await ctx.store.repos.accounts.get(accountId);
   if (!account) throw notFound('account', accountId);
+  // Nobody would ever see it arrive: refused rather than left "pending" until it times out.
+  if (confirm && !(account.active && account.inbound?.enabled)) {
+    throw new MailroomError(
+      ErrorCodes.INBOUND_NOT_READ,
+      `account ${account.address} does not read its mailbox, so Mailroom cannot see the test email arrive; switch reading on (inbound.enabled, on a server with an IMAP section) or send without confirm`,
+      { field: 'confirm', accountId },
+    );
+  }
   const rcpt = to ?? account.address;
   const at = new Date(ctx.clock.now()).toISOString();
   // The admin chose the account explicitly; that is an override whatever the key's own flag.
@@ -34,19 +44,21 @@ async function sendOne(ctx: CoreContext, principal: Principal, actor: Actor, acc
       subject: `Mailroom test message from ${account.address}`,
       text: `This is a test message sent by Mailroom at ${at} from the account ${account.address}, at the request of ${actor.label}.\n\nIf you can read it, this account can send mail.\n`,
     },
-    { source: 'test' },
+    { source: 'test', confirm },
   );
-  await audit(ctx.store.repos, ctx, actor, 'account.test', { type: 'account', id: accountId }, undefined, { messageId: id, to: rcpt });
-  return { messageId: id };
+  await audit(ctx.store.repos, ctx, actor, 'account.test', { type: 'account', id: accountId }, undefined, { messageId: id, to: rcpt, ...(confirm ? { confirm } : {}) });
+  return confirm ? { messageId: id, confirmation: 'pending' } : { messageId: id };
 }
 
-export async function sendTestEmail(ctx: CoreContext, limiter: RateWindow, principal: Principal, actor: Actor, accountId: string, body: unknown): Promise<{ messageId: string }> {
+export async function sendTestEmail(ctx: CoreContext, limiter: RateWindow, principal: Principal, actor: Actor, accountId: string, body: unknown): Promise<{ messageId: string; confirmation?: StoredConfirmation }> {
   requirePermission(principal, 'admin');
   const d = doc('body', body ?? {});
-  onlyKeys('body', d, ['to']);
+  onlyKeys('body', d, ['to', 'confirm']);
   const to = recipient(d.to);
+  const confirm = d.confirm === undefined ? false : bool('confirm', d.confirm);
+  if (confirm && to !== undefined) throw invalid('to', 'a confirmed test email goes to the account\'s own mailbox; leave "to" out');
   limiter.take(principal.id);
-  return sendOne(ctx, principal, actor, accountId, to);
+  return sendOne(ctx, principal, actor, accountId, to, confirm);
 }
 
 export type TestEmailResult = { accountId: string; messageId: string } | { accountId: string; error: { code: string; message: string } };

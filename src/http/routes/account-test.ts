@@ -11,7 +11,18 @@ export function accountTestRoutes({ ctx, testEmailLimiter: limiter }: Pick<Ports
   return async (api: FastifyInstance) => {
     api.post<{ Params: { id: string } }>(
       '/accounts/:id/test',
-      { config: { permission: 'admin' }, schema: { tags: ['accounts'], params: idParams, body: { type: 'object', additionalProperties: false, properties: { to } } } },
+      {
+        config: { permission: 'admin' },
+        schema: {
+          tags: ['accounts'],
+          params: idParams,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { to, confirm: { type: 'boolean', description: "send to the account's own mailbox and record whether its IMAP reader receives it (message.confirmation)" } },
+          },
+        },
+      },
       async (req, reply) => reply.status(202).send(await sendTestEmail(ctx, limiter, principalOf(req), actorOf(req), req.params.id, req.body)),
     );
     api.post(

@@ -59,6 +59,8 @@ export function messageDetail(m: MessageDetail) {
     recipients: m.recipients.map((r) => ({ address: r.address, kind: r.kind, status: r.status, code: r.code, enhancedCode: r.enhancedCode, response: r.response, updatedAt: r.updatedAt })),
     event: m.event,
     replyText: m.replyText ?? null,
+    /** A confirmed test email: pending, confirmed, bounced or timeout; null for every other message. */
+    confirmation: m.confirmationNow,
     replies: m.linked.filter((l) => l.kind !== 'bounce').map(messageSummary),
     bounces: m.linked.filter((l) => l.kind === 'bounce').map(messageSummary),
     attempts: m.attempts.map((a) => ({ at: a.at, durationMs: a.durationMs, accountId: a.accountId, serverId: a.serverId, outcome: a.outcome, code: a.code, enhancedCode: a.enhancedCode, response: a.response, possibleDuplicate: a.possibleDuplicate !== null, possibleDuplicateReason: a.possibleDuplicate, hint: a.hint, routes: a.routes ?? null })),

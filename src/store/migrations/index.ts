@@ -15,6 +15,7 @@ import * as m016 from './016_attempt_routes.js';
 import * as m014 from './014_notify.js';
 import * as m013 from './013_secret_providers.js';
 import * as m015 from './015_inbound.js';
+import * as m017 from './017_test_confirmation.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '014_notify': m014,
   '013_secret_providers': m013,
   '015_inbound': m015,
+  '017_test_confirmation': m017,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -53,6 +53,10 @@ export function inboundMessagesRepository(db: Kysely<DB>): InboundMessageReposit
         .execute();
       return true;
     },
+    async settleConfirmation(messageId, outcome, now) {
+      const res = await db.updateTable('messages').set({ confirmation: outcome, updated_at: now }).where('id', '=', messageId).where('direction', '=', 'out').where('confirmation', '=', 'pending').executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
     async softBouncesSince(address, since) {
       const r = await db
         .selectFrom('message_recipients')

@@ -55,6 +55,7 @@ export function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     kind: r.kind as MessageRecord['kind'],
     inReplyTo: r.in_reply_to,
     replyText: r.reply_text,
+    confirmation: (r.confirmation as MessageRecord['confirmation']) ?? null,
   };
 }
 
@@ -107,6 +108,7 @@ export function toRow(m: MessageRecord): MessagesTable {
     kind: m.kind,
     in_reply_to: m.inReplyTo,
     reply_text: m.replyText ?? null,
+    confirmation: m.confirmation ?? null,
   };
 }
 

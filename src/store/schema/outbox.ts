@@ -72,6 +72,8 @@ export interface MessagesTable {
   in_reply_to: string | null;
   /** Inbound replies: the new text, without the quoted message and signature. */
   reply_text: string | null;
+  /** A confirmed test email: 'pending' | 'confirmed' | 'bounced'; null for every other message. */
+  confirmation: string | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */

@@ -26,6 +26,9 @@ const CHIP_KIND: Record<string, string> = {
   idle: 'neutral',
   failing: 'warn',
   disabled: 'bad',
+  // confirmed test emails
+  confirmed: 'ok',
+  timeout: 'warn',
 };
 
 /** A message's, recipient's, attempt's, probe step's or webhook's status, coloured by what it means. */

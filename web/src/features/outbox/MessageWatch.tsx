@@ -5,14 +5,23 @@ import { Link } from '../../router.js';
 import { StatusChip } from '../../ui/index.js';
 import { isFinal } from './statuses.js';
 
+/** What a confirmed test email's state means, in words. */
+const CONFIRMATION_TEXT: Record<string, string> = {
+  pending: 'waiting for the account\'s mailbox to receive it…',
+  confirmed: 'received in the account\'s own mailbox',
+  bounced: 'bounced: see the bounce in the log',
+  timeout: 'not received within 10 minutes',
+};
+
 /**
  * Follows one message (a test email) by polling GET /messages/:id until it reaches a final
- * status, so the result "arrives live" without a page reload.
+ * status (and, for a confirmed test email, until its confirmation is settled), so the result
+ * "arrives live" without a page reload.
  */
 export function MessageWatch({ messageId, label }: { messageId: string; label?: string }) {
   const [msg, setMsg] = useState<MessageDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const done = msg !== null && isFinal(msg.status);
+  const done = msg !== null && isFinal(msg.status) && msg.confirmation !== 'pending';
   useInterval(
     () => {
       api.get<MessageDetail>(`/messages/${encodeURIComponent(messageId)}`).then(
@@ -31,7 +40,12 @@ export function MessageWatch({ messageId, label }: { messageId: string; label?: 
     <div className="watch" data-testid="message-watch" data-status={msg?.status ?? 'pending'}>
       {label ? <span className="watch-label">{label}</span> : null}
       <StatusChip status={msg?.status ?? 'queued'} />
-      {!done ? <span className="muted small">waiting for the result…</span> : null}
+      {!done && !msg?.confirmation ? <span className="muted small">waiting for the result…</span> : null}
+      {msg?.confirmation ? (
+        <span data-testid="confirmation" data-confirmation={msg.confirmation}>
+          <StatusChip status={msg.confirmation} /> <span className="muted small">{CONFIRMATION_TEXT[msg.confirmation]}</span>
+        </span>
+      ) : null}
       {last?.response && msg?.status !== 'sent' ? <code className="small">{last.response}</code> : null}
       {error ? <span className="text-error small">{error}</span> : null}
       <Link to={`/messages/${encodeURIComponent(messageId)}`} className="small">

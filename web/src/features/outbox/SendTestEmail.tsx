@@ -5,10 +5,15 @@ import { ErrorBox, Field } from '../../ui/index.js';
 import { AccountOptions } from '../senders/AccountOptions.js';
 import { MessageWatch } from './MessageWatch.js';
 
-/** POST /accounts/:id/test from one saved account, then follow the message until it is sent or failed. */
-export function SendTestEmail({ accounts, idPrefix }: { accounts: MailAccount[]; idPrefix: string }) {
+/**
+ * POST /accounts/:id/test from one saved account, then follow the message until it is sent or
+ * failed. `confirmable` (an account that reads its own mailbox) offers to wait for the message
+ * to arrive there; it is not offered otherwise, since nothing could ever confirm it.
+ */
+export function SendTestEmail({ accounts, idPrefix, confirmable = false }: { accounts: MailAccount[]; idPrefix: string; confirmable?: boolean }) {
   const [accountId, setAccountId] = useState(accounts[0]?.id ?? '');
   const [to, setTo] = useState('');
+  const [confirm, setConfirm] = useState(false);
   const [sent, setSent] = useState<{ messageId: string; address: string } | null>(null);
   const send = useAction();
   const account = accounts.find((a) => a.id === accountId);
@@ -17,7 +22,8 @@ export function SendTestEmail({ accounts, idPrefix }: { accounts: MailAccount[];
     e.preventDefault();
     if (!account) return;
     setSent(null);
-    const r = await send.run(() => api.post<TestEmailQueued>(`/accounts/${encodeURIComponent(account.id)}/test`, to.trim() ? { to: to.trim() } : {}));
+    const body = confirmable && confirm ? { confirm: true } : to.trim() ? { to: to.trim() } : {};
+    const r = await send.run(() => api.post<TestEmailQueued>(`/accounts/${encodeURIComponent(account.id)}/test`, body));
     if (r) setSent({ messageId: r.messageId, address: account.address });
   };
 
@@ -31,9 +37,18 @@ export function SendTestEmail({ accounts, idPrefix }: { accounts: MailAccount[];
             </select>
           </Field>
         ) : null}
-        <Field label="Send to" id={`${idPrefix}-test-to`} hint="Empty: the account sends to itself.">
-          <input id={`${idPrefix}-test-to`} type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder={account?.address ?? 'you@example.com'} />
-        </Field>
+        {confirmable && confirm ? null : (
+          <Field label="Send to" id={`${idPrefix}-test-to`} hint="Empty: the account sends to itself.">
+            <input id={`${idPrefix}-test-to`} type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder={account?.address ?? 'you@example.com'} />
+          </Field>
+        )}
+        {confirmable ? (
+          <div className="field checkbox-field">
+            <label>
+              <input type="checkbox" checked={confirm} onChange={(e) => setConfirm(e.target.checked)} /> Confirm it arrives (send to the account itself and wait for its mailbox to receive it)
+            </label>
+          </div>
+        ) : null}
       </div>
       <div className="form-actions">
         <button type="submit" className="btn" disabled={send.busy || !account}>

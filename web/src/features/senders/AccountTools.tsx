@@ -23,7 +23,7 @@ export function AccountTools({ account, server }: { account: MailAccount; server
         <DiagnosticSteps result={result} running={test.busy} />
         <div className="subsection">
           <h3>Send test email</h3>
-          <SendTestEmail accounts={[account]} idPrefix={`acc-${account.id}`} />
+          <SendTestEmail accounts={[account]} idPrefix={`acc-${account.id}`} confirmable={account.active && account.inbound?.enabled === true} />
         </div>
       </section>
       {server?.imap ? <ImapTest server={server} accounts={[account]} fixedAccount={account} /> : null}
