@@ -78,6 +78,7 @@ await describeEachDialect('purposes and settings API', (dialect) => {
       defaultLocale: { value: 'en', source: 'default', locked: false },
       contactAutoReply: { value: expect.objectContaining({ enabled: false, accountId: null }), source: 'default', locked: false },
       reports: { value: expect.objectContaining({ enabled: false, useDefault: true }), source: 'default', locked: false },
+      softBounces: { value: { count: 3, windowDays: 7 }, source: 'default', locked: false },
     });
     for (const [body, code] of [
       [{ globalCc: ['not an address'] }, 'MAILROOM_E_INVALID_ADDRESS'],

@@ -8,13 +8,8 @@ import { bounceClass, classify, failedRecipients } from './classify.js';
 import type { InboundMail } from './inbound-mail.js';
 import { candidateIds, ownMessageIdToken } from './reply-matching.js';
 import { suppressFromMail } from './suppressions.service.js';
-
-/** Soft bounces (4.x.x, Action: failed) an address may collect within the window before it is suppressed. */
-export interface SoftBouncePolicy {
-  limit: number;
-  windowMs: number;
-}
-export const DEFAULT_SOFT_BOUNCES: SoftBouncePolicy = { limit: 3, windowMs: 7 * 24 * 3600 * 1000 };
+import { softBounceWindowMs } from './soft-bounces.js';
+import { readSoftBounces } from '../routing/settings.js';
 
 /** Where a message was read: the reader's lease and the cursor the message moves. */
 export interface MailboxPosition {
@@ -49,7 +44,7 @@ class LeaseLost extends Error {}
  * commit: the reply or bounce is linked to the outbound message, a bounced recipient is marked,
  * a hard bounce or complaint suppresses the address, and the webhook events are journaled.
  */
-export async function receiveMessage(ctx: CoreContext, at: MailboxPosition, received: Received, policy: SoftBouncePolicy = DEFAULT_SOFT_BOUNCES): Promise<ReceiveOutcome> {
+export async function receiveMessage(ctx: CoreContext, at: MailboxPosition, received: Received): Promise<ReceiveOutcome> {
   const now = ctx.clock.now();
   try {
     const result = await ctx.store.transaction(async (repos) => {
@@ -59,7 +54,7 @@ export async function receiveMessage(ctx: CoreContext, at: MailboxPosition, rece
         throw new LeaseLost();
       }
       if (!stored) return { record, stored, events: [] as MessageEvent[] };
-      const all = [...(await actOn(repos, ctx, record, 'mail' in received ? received.mail : null, now, policy))];
+      const all = [...(await actOn(repos, ctx, record, 'mail' in received ? received.mail : null, now))];
       await journal(repos.eventJournal, all);
       return { record, stored, events: all };
     });
@@ -186,17 +181,23 @@ async function settleConfirmation(repos: Repositories, r: MessageRecord, mail: I
   if (sent?.confirmation === 'pending' && sent.accountId === r.accountId) await repos.inbound.settleConfirmation(sent.id, 'confirmed', now);
 }
 
+/** The soft-bounce policy (settings.softBounces), read in the commit that counts: an admin's change applies to the next bounce. */
+async function softBouncedTooOften(repos: Repositories, address: string, now: number): Promise<boolean> {
+  const policy = await readSoftBounces(repos);
+  return (await repos.inbound.softBouncesSince(address, now - softBounceWindowMs(policy))) >= policy.count;
+}
+
 function facts(r: MessageRecord): InboundFacts {
   return { id: r.id, kind: r.kind ?? 'mail', accountId: r.accountId, from: r.from.address, inReplyTo: r.inReplyTo };
 }
 
 /**
  * What a stored message changes: a reply is announced on the message it answers; a bounce marks
- * each failed recipient of the original `bounced` and suppresses it (5.x.x at once, 4.x.x after
- * the policy's count); a complaint suppresses the complaining recipient. Mailroom never answers
+ * each failed recipient of the original `bounced` and suppresses it (5.x.x at once, 4.x.x at
+ * the count of the `softBounces` setting within its window); a complaint suppresses the complaining recipient. Mailroom never answers
  * or bounces what it reads.
  */
-async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, mail: InboundMail | null, now: number, policy: SoftBouncePolicy): Promise<MessageEvent[]> {
+async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, mail: InboundMail | null, now: number): Promise<MessageEvent[]> {
   const inbound = facts(r);
   const events: MessageEvent[] = [{ type: 'message.received', messageId: r.id, at: now, inbound }];
   if (!mail) return events;
@@ -220,8 +221,7 @@ async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, ma
         bounced.push({ address: rcpt.finalRecipient, status: 'bounced', code: code ? Number(code) : null, enhancedCode: rcpt.status });
         reasons.push(`${rcpt.finalRecipient}: ${response}`);
       }
-      const suppress =
-        cls === 'hard' ? 'hard_bounce' : cls === 'soft' && original && (await repos.inbound.softBouncesSince(rcpt.finalRecipient, now - policy.windowMs)) >= policy.limit ? 'soft_bounce' : null;
+      const suppress = cls === 'hard' ? 'hard_bounce' : cls === 'soft' && original && (await softBouncedTooOften(repos, rcpt.finalRecipient, now)) ? 'soft_bounce' : null;
       // Only a bounce Mailroom can tie to a message it sent may suppress: a forged DSN for a
       // stranger's address cannot silence it.
       if (suppress && original) await suppressFromMail(repos, ctx, { address: rcpt.finalRecipient, reason: suppress, detail: response.slice(0, 500), sourceMessageId: r.id });

@@ -5,7 +5,8 @@ import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { Branding } from '../templates/branding.js';
 import type { ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
 import type { ReportMailSettings } from '../notify/report-mail.js';
-import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, readContactAutoReply, readReportMail, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
+import type { SoftBounceSettings } from '../inbound/soft-bounces.js';
+import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, readContactAutoReply, readReportMail, readSoftBounces, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
 
 export type SettingSource = 'env' | 'database' | 'default';
 
@@ -29,6 +30,7 @@ export interface SettingsView {
   defaultLocale: SettingView<string>;
   contactAutoReply: SettingView<ContactAutoReplySettings>;
   reports: SettingView<ReportMailSettings>;
+  softBounces: SettingView<SoftBounceSettings>;
 }
 
 /** What the wiring knows about the environment and hands to the settings view. */
@@ -66,6 +68,7 @@ export async function getSettings(ctx: CoreContext, facts: DeployFacts): Promise
     defaultLocale: view('defaultLocale'),
     contactAutoReply: view('contactAutoReply'),
     reports: view('reports'),
+    softBounces: view('softBounces'),
   };
 }
 
@@ -74,7 +77,7 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
     throw new MailroomError(ErrorCodes.LOCKED, 'mailDriver is set at deploy time with MAILROOM_MAIL_DRIVER and cannot be changed through the API', { field: 'mailDriver' });
   }
   await ctx.store.transaction(async (repos) => {
-    const patch = normalizeSettingsPatch(input, { contactAutoReply: await readContactAutoReply(repos), reports: await readReportMail(repos) });
+    const patch = normalizeSettingsPatch(input, { contactAutoReply: await readContactAutoReply(repos), reports: await readReportMail(repos), softBounces: await readSoftBounces(repos) });
     for (const [field, id] of [['contactAutoReply.accountId', patch.contactAutoReply?.accountId], ['reports.accountId', patch.reports?.accountId]] as const) {
       if (id && !(await repos.accounts.get(id))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: account ${id} does not exist`, { field });
     }

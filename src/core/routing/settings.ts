@@ -6,6 +6,7 @@ import { DEFAULT_BRANDING, normalizeBranding, type Branding } from '../templates
 import { FALLBACK_LOCALE, localeTag } from '../templates/locales.js';
 import { DEFAULT_CONTACT_AUTO_REPLY, parseContactAutoReply, type ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
 import { DEFAULT_REPORT_MAIL, parseReportMail, type ReportMailSettings } from '../notify/report-mail.js';
+import { DEFAULT_SOFT_BOUNCES, parseSoftBounces, type SoftBounceSettings } from '../inbound/soft-bounces.js';
 
 /**
  * Settings an admin may change through the API (stored in the `settings` table). Values that
@@ -31,7 +32,12 @@ export interface NotifySettings {
   reports: ReportMailSettings;
 }
 
-type AllSettings = RoutingSettings & TemplateSettings & NotifySettings;
+/** Settings of the inbound side (core/inbound): when soft bounces suppress an address. */
+export interface InboundPolicySettings {
+  softBounces: SoftBounceSettings;
+}
+
+type AllSettings = RoutingSettings & TemplateSettings & NotifySettings & InboundPolicySettings;
 
 export const SETTING_DEFAULTS: Readonly<AllSettings> = Object.freeze({
   defaultAccountId: null,
@@ -41,9 +47,10 @@ export const SETTING_DEFAULTS: Readonly<AllSettings> = Object.freeze({
   defaultLocale: FALLBACK_LOCALE,
   contactAutoReply: DEFAULT_CONTACT_AUTO_REPLY,
   reports: DEFAULT_REPORT_MAIL,
+  softBounces: DEFAULT_SOFT_BOUNCES,
 });
 
-export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale', 'contactAutoReply', 'reports'] as const;
+export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale', 'contactAutoReply', 'reports', 'softBounces'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /**
@@ -85,11 +92,16 @@ export async function readReportMail(repos: Repositories): Promise<ReportMailSet
   return (await repos.settings.get<ReportMailSettings>('reports')) ?? SETTING_DEFAULTS.reports;
 }
 
+/** The soft-bounce policy as stored, or its defaults (3 within 7 days). */
+export async function readSoftBounces(repos: Repositories): Promise<SoftBounceSettings> {
+  return (await repos.settings.get<SoftBounceSettings>('softBounces')) ?? SETTING_DEFAULTS.softBounces;
+}
+
 /**
  * Validates a PATCH of the settings; only the given keys are returned. Object settings given
- * in part (contactAutoReply, reports) are completed from `prev`, their current values.
+ * in part (contactAutoReply, reports, softBounces) are completed from `prev`, their current values.
  */
-export function normalizeSettingsPatch(input: unknown, prev: Partial<NotifySettings> = {}): Partial<AllSettings> {
+export function normalizeSettingsPatch(input: unknown, prev: Partial<NotifySettings & InboundPolicySettings> = {}): Partial<AllSettings> {
   const d = doc('settings', input);
   onlyKeys('settings', d, EDITABLE_SETTINGS);
   const out: Partial<AllSettings> = {};
@@ -100,5 +112,6 @@ export function normalizeSettingsPatch(input: unknown, prev: Partial<NotifySetti
   if (d.defaultLocale !== undefined) out.defaultLocale = localeTag('defaultLocale', d.defaultLocale);
   if (d.contactAutoReply !== undefined) out.contactAutoReply = parseContactAutoReply(d.contactAutoReply, prev.contactAutoReply);
   if (d.reports !== undefined) out.reports = parseReportMail(d.reports, prev.reports);
+  if (d.softBounces !== undefined) out.softBounces = parseSoftBounces(d.softBounces, prev.softBounces);
   return out;
 }

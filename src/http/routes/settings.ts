@@ -44,6 +44,12 @@ const settingsBody = {
         body: { type: 'string', maxLength: 20000, description: 'plain text' },
       },
     },
+    softBounces: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'an address is suppressed at the count-th soft bounce (4.x.x) within windowDays; fields left out keep their value',
+      properties: { count: { type: 'integer', minimum: 1, maximum: 100 }, windowDays: { type: 'integer', minimum: 1, maximum: 365 } },
+    },
     mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },
   },
 } as const;
