@@ -350,9 +350,17 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     zone('out.sender.test', { type: 'A', address: '192.0.2.10' });
     zone('_spf.sender.test', { type: 'TXT', data: 'v=spf1 ip6:2001:db8::/64 -all' });
     expect(await spfGap()).toBeUndefined();
-    // A hard fail for one address is reported as such.
+    const spfCheck = async () => (await t.request({ method: 'GET', url: `/api/v1/domains/sender.test/check?accountId=${accountId}` })).json().spf;
+    expect(await spfCheck()).toMatchObject({ status: 'pass', covers: true, serverHost: null, serverAddresses: ['192.0.2.10', '2001:db8::10'], results: { '192.0.2.10': 'pass', '2001:db8::10': 'pass' } });
+    // A hard fail for one address is reported as such, in the banner and in the domain check.
     zone('_spf.sender.test', { type: 'TXT', data: 'v=spf1 ip6:2001:db8:1::/64 -all' });
     expect((await spfGap())?.message).toContain('sender.test (2001:db8::10: fail)');
+    const failed = await spfCheck();
+    expect(failed).toMatchObject({ status: 'fail', covers: false, results: { '192.0.2.10': 'pass', '2001:db8::10': 'fail' } });
+    expect(failed.hint).toBe('Add "ip6:2001:db8::10" before the "all" of the record.');
+    // Without public addresses the domain check says SPF cannot be checked against this machine.
+    expect((await patchDirect({})).statusCode).toBe(200);
+    expect(await spfCheck()).toMatchObject({ status: 'warn', covers: null, explanation: expect.stringContaining('without its public addresses (smtp.direct.publicAddresses) SPF cannot be checked') });
   });
 });
 
