@@ -45,6 +45,8 @@ export const serverBody = {
             requireTlsDomains: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 253 }, maxItems: 500 },
             maxConnectionsPerDomain: { type: 'integer', minimum: 1, maximum: 50 },
             perDomainPerMinute: { type: ['integer', 'null'], minimum: 1, maximum: 100000 },
+            ehloName: { type: ['string', 'null'], maxLength: 253, description: 'the fully qualified name to greet exchangers with (EHLO); null or absent: the host name of this machine' },
+            publicAddresses: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 45 }, maxItems: 50, description: 'IPv4/IPv6 addresses exchangers see Mailroom connect from; the setup status checks SPF covers them' },
           },
         },
       },

@@ -57,11 +57,18 @@ describe.runIf(chromiumAvailable())('direct delivery in the admin UI', { timeout
     await page.getByLabel('Port', { exact: true }).fill(String(port));
     await page.getByLabel('Messages per minute per domain').fill('120');
     await page.getByLabel('Domains that require TLS').fill('bank.test\nPartner-Secure.test');
+    // Without the public addresses the form says SPF cannot be checked; with them it does not.
+    const noSpf = page.getByText('SPF cannot be checked without the public addresses');
+    await noSpf.waitFor();
+    await screenshot(page, 'direct-server-form-no-addresses');
+    await page.getByLabel('EHLO name').fill('mail.example.com');
+    await page.getByLabel('Public addresses').fill('192.0.2.7');
+    await noSpf.waitFor({ state: 'detached' });
     await screenshot(page, 'direct-server-form');
     await page.getByRole('button', { name: 'Create server' }).click();
     await expect.poll(async () => (await s.live.t.request({ method: 'GET', url: '/api/v1/servers' })).json().items.length).toBe(1);
     const [server] = (await s.live.t.request({ method: 'GET', url: '/api/v1/servers' })).json().items;
-    expect(server.smtp).toMatchObject({ mode: 'direct', host: '', port, requireTls: false, direct: { requireTlsDomains: ['bank.test', 'partner-secure.test'], maxConnectionsPerDomain: 2, perDomainPerMinute: 120 } });
+    expect(server.smtp).toMatchObject({ mode: 'direct', host: '', port, requireTls: false, direct: { requireTlsDomains: ['bank.test', 'partner-secure.test'], maxConnectionsPerDomain: 2, perDomainPerMinute: 120, ehloName: 'mail.example.com', publicAddresses: ['192.0.2.7'] } });
     await page.goto('/servers');
     const row = page.getByRole('row', { name: /Direct to MX/ });
     await row.getByText('direct', { exact: true }).waitFor();
@@ -86,6 +93,21 @@ describe.runIf(chromiumAvailable())('direct delivery in the admin UI', { timeout
     expect(await table.getByText(/TLSv1\.[23] .*certificate not verified/).count()).toBe(1);
     expect(await table.getByText('opportunistic').count()).toBe(1);
     await screenshot(page, 'direct-message-routes');
+    expect(violations).toEqual([]);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('warns in the banner that the sender domain\'s SPF does not cover the public address, and the form shows what was saved', async () => {
+    dns.zone.set('example.com', [{ type: 'TXT', data: 'v=spf1 ip4:198.51.100.1 ~all' }]);
+    const { page } = s;
+    const [server] = (await s.live.t.request({ method: 'GET', url: '/api/v1/servers' })).json().items;
+    await page.goto(`/servers/${server.id}`);
+    await page.getByText(/The SPF of example\.com does not authorise this machine's public address 192\.0\.2\.7/).waitFor();
+    expect(await page.getByText('add "ip4:192.0.2.7" to the SPF record of example.com', { exact: false }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'Check SPF →' }).getAttribute('href')).toBe('/domains');
+    expect(await page.getByLabel('EHLO name').inputValue()).toBe('mail.example.com');
+    expect(await page.getByLabel('Public addresses').inputValue()).toBe('192.0.2.7');
+    await screenshot(page, 'direct-spf-banner');
     expect(violations).toEqual([]);
     expect(s.errors).toEqual([]);
   });

@@ -16,7 +16,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  */
 interface Peer {
   address: string;
-  received: { to: string[]; raw: string; secure: boolean }[];
+  received: { to: string[]; raw: string; secure: boolean; ehlo: string }[];
   connections: number;
   stop(): Promise<void>;
 }
@@ -35,7 +35,7 @@ async function peer(address: string, port: number, opts: Partial<SMTPServerOptio
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        p.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString(), secure: session.secure });
+        p.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString(), secure: session.secure, ehlo: session.hostNameAppearsAs });
         cb();
       });
     },
@@ -297,6 +297,70 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     const key = await t.request({ method: 'PUT', url: '/api/v1/dkim/sender.test', payload: { selector: 'mr1', keyBits: 1024 } });
     expect(key.statusCode).toBeLessThan(300);
     expect((await gaps()).find((g) => g.code === 'direct_without_dkim')).toBeUndefined();
+  });
+
+  const directServer = async () => (await t.request({ method: 'GET', url: '/api/v1/servers' })).json().items.find((s: { name: string }) => s.name === 'direct');
+  const patchDirect = async (direct: object) => {
+    const srv = await directServer();
+    return t.request({ method: 'PATCH', url: `/api/v1/servers/${srv.id}`, payload: { version: srv.version, smtp: { direct } } });
+  };
+
+  it('greets exchangers with the EHLO name the server gives, and refuses one that is not a qualified host name', async () => {
+    // smtp.direct is replaced whole: this lifts the earlier test's limit of 1 message per minute.
+    expect((await patchDirect({})).statusCode).toBe(200);
+    const before = await send(['e1@b.test']);
+    expect(before.status).toBe('sent');
+    expect(peers.b.received.at(-1)?.ehlo).not.toBe('mail.sender.test');
+    for (const bad of ['localhost', '192.0.2.1', 'mail_x.sender.test', 'bad\r\nname.test']) {
+      const res = await patchDirect({ ehloName: bad });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: 'MAILROOM_E_VALIDATION', details: { field: 'smtp.direct.ehloName' } } });
+    }
+    const ok = await patchDirect({ ehloName: 'Mail.Sender.test.' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().smtp.direct).toMatchObject({ ehloName: 'mail.sender.test', publicAddresses: [] });
+    const m = await send(['e2@b.test']);
+    expect(m.status).toBe('sent');
+    expect(peers.b.received.at(-1)).toMatchObject({ to: ['e2@b.test'], ehlo: 'mail.sender.test' });
+  });
+
+  it('warns in the setup status when the SPF of a direct sender domain does not cover the public addresses given', async () => {
+    const spfGap = async () => ((await t.request({ method: 'GET', url: '/api/v1/setup/status' })).json().missing as { code: string; domains?: string[]; addresses?: string[]; message: string; fix?: string }[]).find((g) => g.code === 'direct_spf_not_covering');
+    zone('sender.test', { type: 'TXT', data: 'v=spf1 ip4:192.0.2.10 ~all' });
+    // Without public addresses there is nothing to check SPF against: no claim either way.
+    expect(await spfGap()).toBeUndefined();
+    const bad = await patchDirect({ publicAddresses: ['192.0.2.10', 'not-an-ip'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'MAILROOM_E_VALIDATION', details: { field: 'smtp.direct.publicAddresses[1]' } } });
+    expect((await patchDirect({ publicAddresses: ['192.0.2.10', '2001:DB8::10'] })).statusCode).toBe(200);
+    const other = await post('accounts', { serverId: (await directServer()).id, address: 'news@nospf.test' });
+    let gap = await spfGap();
+    expect(gap).toMatchObject({ domains: ['sender.test', 'nospf.test'], addresses: ['2001:db8::10', '192.0.2.10'] });
+    expect(gap?.message).toContain('sender.test (2001:db8::10: softfail)');
+    expect(gap?.message).toContain('nospf.test (192.0.2.10: none, 2001:db8::10: none)');
+    expect(gap?.fix).toContain('add "ip6:2001:db8::10" to the SPF record of sender.test');
+    expect(gap?.fix).toContain('publish a TXT record at nospf.test: "v=spf1 ip4:192.0.2.10 ip6:2001:db8::10 ~all"');
+    // A switched-off account sends nothing: its domain is not reported.
+    const acct = (await t.request({ method: 'GET', url: `/api/v1/accounts/${other.id}` })).json();
+    expect((await t.request({ method: 'PATCH', url: `/api/v1/accounts/${other.id}`, payload: { version: acct.version, active: false } })).statusCode).toBe(200);
+    gap = await spfGap();
+    expect(gap).toMatchObject({ domains: ['sender.test'], addresses: ['2001:db8::10'] });
+    // Covered through an include and an a: mechanism: the gap is gone.
+    zone('sender.test', { type: 'TXT', data: 'v=spf1 a:out.sender.test include:_spf.sender.test -all' });
+    zone('out.sender.test', { type: 'A', address: '192.0.2.10' });
+    zone('_spf.sender.test', { type: 'TXT', data: 'v=spf1 ip6:2001:db8::/64 -all' });
+    expect(await spfGap()).toBeUndefined();
+    const spfCheck = async () => (await t.request({ method: 'GET', url: `/api/v1/domains/sender.test/check?accountId=${accountId}` })).json().spf;
+    expect(await spfCheck()).toMatchObject({ status: 'pass', covers: true, serverHost: null, serverAddresses: ['192.0.2.10', '2001:db8::10'], results: { '192.0.2.10': 'pass', '2001:db8::10': 'pass' } });
+    // A hard fail for one address is reported as such, in the banner and in the domain check.
+    zone('_spf.sender.test', { type: 'TXT', data: 'v=spf1 ip6:2001:db8:1::/64 -all' });
+    expect((await spfGap())?.message).toContain('sender.test (2001:db8::10: fail)');
+    const failed = await spfCheck();
+    expect(failed).toMatchObject({ status: 'fail', covers: false, results: { '192.0.2.10': 'pass', '2001:db8::10': 'fail' } });
+    expect(failed.hint).toBe('Add "ip6:2001:db8::10" before the "all" of the record.');
+    // Without public addresses the domain check says SPF cannot be checked against this machine.
+    expect((await patchDirect({})).statusCode).toBe(200);
+    expect(await spfCheck()).toMatchObject({ status: 'warn', covers: null, explanation: expect.stringContaining('without its public addresses (smtp.direct.publicAddresses) SPF cannot be checked') });
   });
 });
 

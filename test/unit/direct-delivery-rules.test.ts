@@ -103,7 +103,20 @@ describe('exchanger address policy', () => {
 describe('direct server settings', () => {
   it('defaults port 25, opportunistic TLS and per-domain limits, with no host', () => {
     const s = normalizeServerConfig({ name: 'd', smtp: { mode: 'direct' } });
-    expect(s.smtp).toMatchObject({ mode: 'direct', host: '', port: 25, security: 'starttls', requireTls: false, tlsTrust: { mode: 'system' }, direct: { requireTlsDomains: [], maxConnectionsPerDomain: 2, perDomainPerMinute: null } });
+    expect(s.smtp).toMatchObject({ mode: 'direct', host: '', port: 25, security: 'starttls', requireTls: false, tlsTrust: { mode: 'system' }, direct: { requireTlsDomains: [], maxConnectionsPerDomain: 2, perDomainPerMinute: null, ehloName: null, publicAddresses: [] } });
+  });
+  it('takes a fully qualified EHLO name and public IPv4/IPv6 addresses, normalised', () => {
+    const s = normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', direct: { ehloName: ' Mail.Example.COM. ', publicAddresses: ['203.0.113.7', '2001:DB8::7', '203.0.113.7'] } } });
+    expect(s.smtp.direct).toMatchObject({ ehloName: 'mail.example.com', publicAddresses: ['203.0.113.7', '2001:db8::7'] });
+    expect(normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', direct: { ehloName: '' } } }).smtp.direct?.ehloName).toBeNull();
+  });
+  it('refuses an EHLO name that is not a qualified host name, and anything but an address among the public ones', () => {
+    for (const bad of ['localhost', '203.0.113.7', '[203.0.113.7]', 'a..example.com', '-a.example.com', 'mail.example.com\r\nX', 'x'.repeat(64) + '.example.com']) {
+      expect(() => normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', direct: { ehloName: bad } } }), bad).toThrow(/smtp\.direct\.ehloName/);
+    }
+    for (const bad of ['mail.example.com', '203.0.113.0/24', '[2001:db8::7]', 'fe80::1%eth0', '0177.0.0.1']) {
+      expect(() => normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', direct: { publicAddresses: [bad] } } }), bad).toThrow(/smtp\.direct\.publicAddresses\[0\]/);
+    }
   });
   it('refuses what a direct server cannot use, naming the field', () => {
     expect(() => normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', host: 'smtp.example.com' } })).toThrow(/smtp.host.*no host/);

@@ -5,6 +5,8 @@ import { invalid, notFound } from '../kernel/errors.js';
 import { parseIp } from './network-policy.js';
 import { evaluateSpf, PROVIDER_SPF, spfAll, spfRecords, type DnsLookup, type SpfResult } from './spf.js';
 import { optStr } from '../kernel/validate.js';
+import { isDirect } from '../senders/servers.js';
+import { spfMechanisms } from './direct-spf.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -53,8 +55,12 @@ async function checkMx(dns: DnsLookup, domain: string): Promise<CheckResult> {
   return { status: 'pass', records, explanation: `Mail for ${domain} goes to ${mx.map((m) => m.exchange).join(', ')} (lowest priority number first).` };
 }
 
-async function checkSpf(dns: DnsLookup, domain: string, serverHost: string | null): Promise<DomainCheck['spf']> {
+/** Whom SPF must cover: a relay (by host name), or a direct server (by the public addresses the admin gave). */
+type SpfTarget = { relayHost: string } | { direct: string[] } | null;
+
+async function checkSpf(dns: DnsLookup, domain: string, target: SpfTarget): Promise<DomainCheck['spf']> {
   const records = spfRecords(await dns.txt(domain));
+  const serverHost = target && 'relayHost' in target ? target.relayHost : null;
   const base = { records, serverHost, serverAddresses: [] as string[], results: {} as Record<string, SpfResult>, covers: null as boolean | null };
   if (!records.length) {
     return { ...base, status: 'fail', explanation: `${domain} publishes no SPF record: receivers cannot tell which servers may send for it, and mail is more likely to land in spam.`, hint: `Publish a TXT record at ${domain}: "v=spf1 ${serverHost ? `a:${serverHost} ` : 'mx '}~all" (add your provider's include:…).` };
@@ -66,6 +72,7 @@ async function checkSpf(dns: DnsLookup, domain: string, serverHost: string | nul
   if (all === '+all') {
     return { ...base, status: 'fail', explanation: 'The record ends in "+all": it authorises every server on the internet to send as this domain.', hint: 'End the record with "~all" or "-all".' };
   }
+  if (target && 'direct' in target) return checkDirectSpf(dns, domain, base, target.direct, all);
   if (!serverHost) {
     return { ...base, status: 'pass', explanation: `SPF record found; servers not listed get "${all ?? 'neutral'}". Give accountId to check it covers that account's server.` };
   }
@@ -87,6 +94,27 @@ async function checkSpf(dns: DnsLookup, domain: string, serverHost: string | nul
       ? `The record uses mechanisms this check cannot evaluate (macros, ptr or exists); whether it covers ${serverHost} is unknown.`
       : `The SPF record does not authorise ${serverHost} (${addresses.join(', ') || 'no address'}): the result is ${Object.values(results).join('/') || 'none'}, so receivers may reject or spam-folder the mail.`,
     hint: provider ? `Add "include:${provider.include}" to the record.` : `Add "a:${serverHost}" or "ip4:${addresses.find((a) => !a.includes(':')) ?? '…'}" before the "all" of the record.`,
+  };
+}
+
+/** A direct server sends from this machine: SPF must cover the public addresses its settings give. */
+async function checkDirectSpf(dns: DnsLookup, domain: string, base: Omit<DomainCheck['spf'], 'status' | 'explanation' | 'hint'>, addresses: string[], all: string | null): Promise<DomainCheck['spf']> {
+  if (!addresses.length) {
+    return { ...base, status: 'warn', explanation: `SPF record found; servers not listed get "${all ?? 'neutral'}". The account's server delivers directly, and without its public addresses (smtp.direct.publicAddresses) SPF cannot be checked against this machine.`, hint: 'Give the server the addresses exchangers see Mailroom connect from (Mail servers → EHLO name and public addresses).' };
+  }
+  const results: Record<string, SpfResult> = {};
+  for (const ip of addresses) results[ip] = await evaluateSpf(dns, domain, ip);
+  const missing = addresses.filter((ip) => results[ip] !== 'pass');
+  const out = { ...base, serverAddresses: addresses, results, covers: missing.length === 0 };
+  if (!missing.length) return { ...out, status: 'pass', explanation: `The SPF record authorises this machine's public address${addresses.length > 1 ? 'es' : ''} ${addresses.join(', ')}.` };
+  const unknown = missing.some((ip) => results[ip] === 'unknown');
+  return {
+    ...out,
+    status: unknown ? 'warn' : 'fail',
+    explanation: unknown
+      ? 'The record uses mechanisms this check cannot evaluate (macros, ptr or exists); whether it covers this machine is unknown.'
+      : `The SPF record does not authorise this machine's public address${missing.length > 1 ? 'es' : ''} ${missing.map((ip) => `${ip} (${results[ip]})`).join(', ')}: receivers may reject or spam-folder its direct mail.`,
+    hint: `Add "${spfMechanisms(missing)}" before the "all" of the record.`,
   };
 }
 
@@ -149,19 +177,21 @@ export async function checkDomain(ctx: CoreContext, dns: DnsLookup, principal: P
   if (given && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(given)) throw invalid('selector', 'must be DNS labels, e.g. "google" or "s1"');
   const accountId = optStr('accountId', query.accountId, { max: 100 });
   const repos = ctx.store.repos;
-  let serverHost: string | null = null;
+  let target: SpfTarget = null;
   if (accountId) {
     const account = await repos.accounts.get(accountId);
     if (!account) throw notFound('account', accountId);
-    // A direct server has no relay host: SPF must cover this machine's own address, which only the admin knows.
-    serverHost = (await repos.servers.get(account.serverId))?.smtp.host || null;
+    const smtp = (await repos.servers.get(account.serverId))?.smtp;
+    // A direct server has no relay host: SPF must cover this machine's own addresses, which only the admin knows.
+    if (smtp) target = isDirect(smtp) ? { direct: smtp.direct?.publicAddresses ?? [] } : smtp.host ? { relayHost: smtp.host } : null;
   }
+  const serverHost = target && 'relayHost' in target ? target.relayHost : null;
   const key = await repos.dkimKeys.get(domain);
   const selector = given ?? key?.selector ?? null;
   const configured = key && key.selector === selector ? key.publicKey : null;
   const [mx, spf, dkim, dmarc] = await Promise.all([
     guarded(() => checkMx(dns, domain), {}),
-    guarded(() => checkSpf(dns, domain, serverHost), { covers: null, serverHost, serverAddresses: [], results: {} }),
+    guarded(() => checkSpf(dns, domain, target), { covers: null, serverHost, serverAddresses: [], results: {} }),
     guarded(() => checkDkim(dns, domain, selector, configured), { selector, name: null, matchesConfiguredKey: null }),
     guarded(() => checkDmarc(dns, domain), { policy: null, name: null }),
   ]);

@@ -3,16 +3,20 @@ import type { MailDriver } from '../senders/deploy-vars.js';
 import { listPurposes } from '../routing/purposes.service.js';
 import { readRoutingSettings } from '../routing/settings.js';
 import { isDirect, type SmtpSettings } from '../senders/servers.js';
+import { spfGaps, spfMechanisms } from './direct-spf.js';
+import type { DnsLookup } from './spf.js';
 
 /** One thing that keeps mail from working, worded for an admin, with where to fix it. */
 export interface SetupGap {
-  code: 'no_server' | 'no_active_account' | 'no_default_sender' | 'purpose_without_sender' | 'log_driver' | 'key_file_readable' | 'direct_without_dkim';
+  code: 'no_server' | 'no_active_account' | 'no_default_sender' | 'purpose_without_sender' | 'log_driver' | 'key_file_readable' | 'direct_without_dkim' | 'direct_spf_not_covering';
   message: string;
   fix?: string;
   /** Purpose keys, for purpose_without_sender. */
   purposes?: string[];
-  /** Sender domains, for direct_without_dkim. */
+  /** Sender domains, for direct_without_dkim and direct_spf_not_covering. */
   domains?: string[];
+  /** The direct servers' public addresses some domain's SPF does not cover, for direct_spf_not_covering. */
+  addresses?: string[];
 }
 
 export interface SetupStatus {
@@ -24,6 +28,8 @@ export interface SetupFacts {
   mailDriver: MailDriver;
   /** The master key file, when the key comes from one and group/others can read it. */
   keyFileTooOpen?: string;
+  /** The resolver of MAILROOM_DNS_SERVERS, to read the sender domains' SPF. */
+  dns: DnsLookup;
 }
 
 /** What an admin still has to do before mail works; the UI shows it as a banner until complete. */
@@ -84,7 +90,8 @@ export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promi
       fix: `Run: chmod 600 ${facts.keyFileTooOpen}`,
     });
   }
-  const unsigned = await directWithoutDkim(ctx, servers, active);
+  const senders = directSenders(servers, active);
+  const unsigned = await directWithoutDkim(ctx, senders);
   if (unsigned.length) {
     missing.push({
       code: 'direct_without_dkim',
@@ -93,13 +100,55 @@ export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promi
       domains: unsigned,
     });
   }
+  const uncovered = await directSpfNotCovering(facts.dns, senders);
+  if (uncovered) missing.push(uncovered);
   return { complete: missing.length === 0, missing };
 }
 
+interface DirectSenders {
+  /** The public addresses the direct server gives (none: SPF cannot be checked). */
+  addresses: string[];
+  /** Sender domains of its active accounts. */
+  domains: string[];
+}
+
+/** Each direct server with the sender domains of its active accounts. */
+function directSenders(servers: { id: string; smtp: Pick<SmtpSettings, 'mode' | 'direct'> }[], active: { serverId: string; address: string }[]): DirectSenders[] {
+  return servers
+    .filter((s) => isDirect(s.smtp))
+    .map((s) => ({
+      addresses: s.smtp.direct?.publicAddresses ?? [],
+      domains: [...new Set(active.filter((a) => a.serverId === s.id).map((a) => a.address.slice(a.address.lastIndexOf('@') + 1).toLowerCase()))],
+    }))
+    .filter((s) => s.domains.length > 0);
+}
+
 /** Sender domains of active accounts on direct servers that have no DKIM key. */
-async function directWithoutDkim(ctx: CoreContext, servers: { id: string; smtp: Pick<SmtpSettings, 'mode'> }[], active: { serverId: string; address: string }[]): Promise<string[]> {
-  const direct = new Set(servers.filter((s) => isDirect(s.smtp)).map((s) => s.id));
-  const domains = [...new Set(active.filter((a) => direct.has(a.serverId)).map((a) => a.address.slice(a.address.lastIndexOf('@') + 1).toLowerCase()))];
+async function directWithoutDkim(ctx: CoreContext, senders: DirectSenders[]): Promise<string[]> {
+  const domains = [...new Set(senders.flatMap((s) => s.domains))];
   const keys = await Promise.all(domains.map((d) => ctx.store.repos.dkimKeys.get(d)));
   return domains.filter((_, i) => !keys[i]);
+}
+
+/**
+ * Direct mail is judged by the address it comes from, so each sender domain's SPF must cover
+ * the public addresses the admin gave for its server (only they know them: NAT hides them).
+ */
+async function directSpfNotCovering(dns: DnsLookup, senders: DirectSenders[]): Promise<SetupGap | undefined> {
+  const gaps = (await Promise.all(senders.filter((s) => s.addresses.length > 0).map((s) => spfGaps(dns, s.domains, s.addresses)))).flat();
+  if (!gaps.length) return undefined;
+  const domains = [...new Set(gaps.map((g) => g.domain))];
+  const addresses = [...new Set(gaps.flatMap((g) => Object.keys(g.results)))];
+  const detail = gaps.map((g) => `${g.domain} (${Object.entries(g.results).map(([ip, r]) => `${ip}: ${r}`).join(', ')})`).join('; ');
+  const add = (g: (typeof gaps)[number]) =>
+    Object.values(g.results).includes('none')
+      ? `publish a TXT record at ${g.domain}: "v=spf1 ${spfMechanisms(Object.keys(g.results))} ~all"`
+      : `add "${spfMechanisms(Object.keys(g.results))}" to the SPF record of ${g.domain}, before its "all"`;
+  return {
+    code: 'direct_spf_not_covering',
+    message: `The SPF of ${domains.join(', ')} does not authorise this machine's public address${addresses.length > 1 ? 'es' : ''} ${addresses.join(', ')}: ${detail}. Receivers reject or file as spam direct mail that SPF does not cover.`,
+    fix: `In DNS, ${gaps.map(add).join('; ')}. Check the result under Domains.`,
+    domains,
+    addresses,
+  };
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { invalid } from '../kernel/errors.js';
+import { parseIp } from '../probes/network-policy.js';
 import { arr, bool, doc, hostname, int, oneOf, onlyKeys, optStr, str, type Doc } from '../kernel/validate.js';
 
 export const SMTP_MODES = ['relay', 'direct'] as const;
@@ -45,10 +46,17 @@ export interface DirectPolicy {
   maxConnectionsPerDomain: number;
   /** Messages per minute to one destination domain; null for no limit. */
   perDomainPerMinute: number | null;
+  /** The name Mailroom greets exchangers with (EHLO); null: this machine's host name (os.hostname()). */
+  ehloName: string | null;
+  /**
+   * The IPv4/IPv6 addresses exchangers see Mailroom connect from (NAT hides them from Mailroom).
+   * Only the setup status reads them, to check each sender domain's SPF covers them.
+   */
+  publicAddresses: string[];
 }
 
 export const DIRECT_PORT = 25;
-export const DEFAULT_DIRECT_POLICY: DirectPolicy = { requireTlsDomains: [], maxConnectionsPerDomain: 2, perDomainPerMinute: null };
+export const DEFAULT_DIRECT_POLICY: DirectPolicy = { requireTlsDomains: [], maxConnectionsPerDomain: 2, perDomainPerMinute: null, ehloName: null, publicAddresses: [] };
 
 export function isDirect(smtp: Pick<SmtpSettings, 'mode'>): boolean {
   return smtp.mode === 'direct';
@@ -146,15 +154,38 @@ const timeouts = (merged: Doc) => ({
 });
 
 function directPolicy(v: unknown): DirectPolicy {
-  if (v === undefined || v === null) return { ...DEFAULT_DIRECT_POLICY, requireTlsDomains: [] };
+  if (v === undefined || v === null) return { ...DEFAULT_DIRECT_POLICY, requireTlsDomains: [], publicAddresses: [] };
   const d = doc('smtp.direct', v);
-  onlyKeys('smtp.direct', d, ['requireTlsDomains', 'maxConnectionsPerDomain', 'perDomainPerMinute']);
+  onlyKeys('smtp.direct', d, ['requireTlsDomains', 'maxConnectionsPerDomain', 'perDomainPerMinute', 'ehloName', 'publicAddresses']);
   const domains = d.requireTlsDomains === undefined ? [] : arr('smtp.direct.requireTlsDomains', d.requireTlsDomains, 500).map((x, i) => hostname(`smtp.direct.requireTlsDomains[${i}]`, x).replace(/\.$/, ''));
   return {
     requireTlsDomains: [...new Set(domains)],
     maxConnectionsPerDomain: d.maxConnectionsPerDomain === undefined ? DEFAULT_DIRECT_POLICY.maxConnectionsPerDomain : int('smtp.direct.maxConnectionsPerDomain', d.maxConnectionsPerDomain, 1, 50),
     perDomainPerMinute: d.perDomainPerMinute === undefined || d.perDomainPerMinute === null ? null : int('smtp.direct.perDomainPerMinute', d.perDomainPerMinute, 1, 100_000),
+    ehloName: d.ehloName === undefined || d.ehloName === null || d.ehloName === '' ? null : ehloName('smtp.direct.ehloName', d.ehloName),
+    publicAddresses: d.publicAddresses === undefined ? [] : publicAddresses('smtp.direct.publicAddresses', d.publicAddresses),
   };
+}
+
+/**
+ * RFC 5321 §4.1.1.1: EHLO gives the client's fully qualified domain name. Exchangers compare
+ * it with the reverse DNS of the connecting address, so a bare label or an address is refused.
+ */
+function ehloName(field: string, v: unknown): string {
+  const h = str(field, v, { max: 253 }).trim().toLowerCase().replace(/\.$/, '');
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(h)) {
+    throw invalid(field, `"${h}" is not a fully qualified host name (letters, digits and hyphens in dot-separated labels, e.g. "mail.example.com")`);
+  }
+  return h;
+}
+
+function publicAddresses(field: string, v: unknown): string[] {
+  const out = arr(field, v, 50).map((x, i) => {
+    const ip = str(`${field}[${i}]`, x, { max: 45 }).trim().toLowerCase();
+    if (!/^[0-9a-f:.]+$/.test(ip) || !parseIp(ip)) throw invalid(`${field}[${i}]`, `"${ip}" is not an IPv4 or IPv6 address`);
+    return ip;
+  });
+  return [...new Set(out)];
 }
 
 /**

@@ -179,8 +179,8 @@ export class DirectTransports {
   /** One pool per exchanger address, port and TLS rule (connections are reused across messages). */
   private pool(x: Exchanger, smtp: SmtpSettings): Transporter {
     const verify = x.tlsPolicy !== 'opportunistic';
-    const perDomain = (smtp.direct ?? DEFAULT_DIRECT_POLICY).maxConnectionsPerDomain;
-    const key = `${x.address}|${x.port}|${x.host}|${verify}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}|${perDomain}`;
+    const { maxConnectionsPerDomain: perDomain, ehloName } = { ...DEFAULT_DIRECT_POLICY, ...smtp.direct };
+    const key = `${x.address}|${x.port}|${x.host}|${verify}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}|${perDomain}|${ehloName ?? ''}`;
     let pool = this.pools.get(key);
     if (pool) return pool;
     const connectMs = smtp.connectTimeoutSec * 1000;
@@ -195,6 +195,8 @@ export class DirectTransports {
         requireTLS: verify,
         opportunisticTLS: !verify,
         servername: x.host,
+        // Absent: nodemailer greets with os.hostname() (or an address literal when that is not qualified).
+        ...(ehloName ? { name: ehloName } : {}),
         connectionTimeout: connectMs,
         greetingTimeout: connectMs,
         socketTimeout: Math.max(connectMs, sendMs) + 120_000,

@@ -9,10 +9,15 @@ export interface DirectValue {
   requireTlsDomains: string;
   maxConnectionsPerDomain: string;
   perDomainPerMinute: string;
+  /** Empty: the machine's host name. */
+  ehloName: string;
+  /** One address per line. */
+  publicAddresses: string;
 }
 
-export const DIRECT_DEFAULTS: DirectValue = { port: '25', requireTls: false, requireTlsDomains: '', maxConnectionsPerDomain: '2', perDomainPerMinute: '' };
+export const DIRECT_DEFAULTS: DirectValue = { port: '25', requireTls: false, requireTlsDomains: '', maxConnectionsPerDomain: '2', perDomainPerMinute: '', ehloName: '', publicAddresses: '' };
 
+/** One entry per line (or separated by spaces or commas), lower-cased: domains, addresses. */
 export function domainLines(text: string): string[] {
   return text
     .split(/[\s,]+/)
@@ -36,6 +41,21 @@ export function DirectFields({ value, onChange, idPrefix }: { value: DirectValue
           connections block it). Without these, most mailbox providers file the mail as spam or refuse it.
         </Notice>
       </div>
+      <Field label="EHLO name" id={`${idPrefix}-dehlo`} hint="The fully qualified name Mailroom greets exchangers with; make it the reverse DNS name of the public address. Empty: this machine's host name.">
+        <input id={`${idPrefix}-dehlo`} value={value.ehloName} onChange={(e) => set({ ehloName: e.target.value })} placeholder="mail.example.com" spellCheck={false} autoCapitalize="off" />
+      </Field>
+      <Field
+        label="Public addresses"
+        id={`${idPrefix}-daddr`}
+        hint="One per line: the IPv4/IPv6 addresses exchangers see this machine connect from. The setup banner then warns when a sender domain's SPF does not cover them."
+      >
+        <textarea id={`${idPrefix}-daddr`} rows={2} value={value.publicAddresses} onChange={(e) => set({ publicAddresses: e.target.value })} placeholder="203.0.113.7" spellCheck={false} autoCapitalize="off" />
+      </Field>
+      {!value.publicAddresses.trim() ? (
+        <div className="field-wide">
+          <Notice kind="info">SPF cannot be checked without the public addresses: Mailroom cannot see the address exchangers see it connect from (a NAT or firewall hides it).</Notice>
+        </div>
+      ) : null}
       <Field label="Port" id={`${idPrefix}-dport`} hint="25 for every exchanger; change it only where the network redirects port 25.">
         <input id={`${idPrefix}-dport`} type="number" min={1} max={65535} required value={value.port} onChange={(e) => set({ port: e.target.value })} />
       </Field>

@@ -34,6 +34,8 @@ export function draftFrom(s?: { name?: string; smtp?: Partial<SmtpSettings> }): 
           requireTlsDomains: (smtp.direct?.requireTlsDomains ?? []).join('\n'),
           maxConnectionsPerDomain: String(smtp.direct?.maxConnectionsPerDomain ?? 2),
           perDomainPerMinute: smtp.direct?.perDomainPerMinute ? String(smtp.direct.perDomainPerMinute) : '',
+          ehloName: smtp.direct?.ehloName ?? '',
+          publicAddresses: (smtp.direct?.publicAddresses ?? []).join('\n'),
         }
       : DIRECT_DEFAULTS,
     host: direct ? '' : (smtp.host ?? ''),
@@ -66,6 +68,8 @@ export function smtpBody(d: ServerDraft): Partial<SmtpSettings> {
         requireTlsDomains: x.requireTls ? [] : domainLines(x.requireTlsDomains),
         maxConnectionsPerDomain: Number(x.maxConnectionsPerDomain),
         perDomainPerMinute: x.perDomainPerMinute.trim() ? Number(x.perDomainPerMinute) : null,
+        ehloName: x.ehloName.trim() || null,
+        publicAddresses: domainLines(x.publicAddresses),
       },
     };
   }
