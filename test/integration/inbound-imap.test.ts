@@ -257,10 +257,13 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     }).catch((err) => {
       throw new Error(`could not recreate the folder: ${err.responseText ?? err.message}`);
     });
-    // The reader notices the folder is gone (and may fail on it meanwhile); then it is back.
+    // The reader notices the folder is gone (and may fail on it meanwhile); then it is back, whole:
+    // filled under another name and renamed, as a restore would (appending into 'Bounces' itself
+    // raced the reader's own look at the folder: Dovecot answered "Mailbox was deleted under us").
     await imapSession(dovecot, user, PASSWORD, async (c) => {
-      await c.mailboxCreate('Bounces');
-      for (const m of copies) await c.append('Bounces', m);
+      await c.mailboxCreate('Restored');
+      for (const m of copies) await c.append('Restored', m);
+      await c.mailboxRename('Restored', 'Bounces');
     }).catch((err) => {
       throw new Error(`could not fill the recreated folder: ${err.responseText ?? err.message}`);
     });
