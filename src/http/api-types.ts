@@ -29,6 +29,7 @@ import type { Preview } from '../core/templates/preview.service.js';
 import type { TemplateView } from '../core/templates/templates.service.js';
 import type { LocaleContent, TemplateVersion } from '../core/templates/templates.js';
 import type { messageDetail, messageSummary } from './routes/messages-view.js';
+import type { Authentication, SmtpCredential as CoreSmtpCredential } from '../core/relay/credentials.js';
 import type { Condition, ConditionOp } from '../core/notify/conditions.js';
 import type { DryRun as CoreDryRun, EventAnswer, EventDetail as CoreEventDetail } from '../core/notify/events.service.js';
 import type { EventMatch, StoredEvent } from '../core/notify/ports.js';
@@ -294,31 +295,10 @@ export interface WebhookTestQueued {
 // ---- Relay: SMTP credentials, the listener, refusals -------------------------------------
 
 /** How an application logs in to the relay: AUTH with a password (inside TLS), or its client address. */
-export type RelayAuthentication = 'password' | 'client-ip';
+export type RelayAuthentication = Authentication;
 
 /** GET /smtp-credentials: an application's login to the SMTP relay. Never the password. */
-export interface SmtpCredential {
-  id: string;
-  name: string;
-  username: string;
-  authentication: RelayAuthentication;
-  /** "app@example.com" or "@example.com": the envelope senders and From addresses it may use. */
-  allowedFrom: string[];
-  purpose: string | null;
-  accountId: string | null;
-  maxMessageBytes: number;
-  maxRecipients: number;
-  perMinute: number | null;
-  /** Addresses or CIDRs its clients may connect from; empty: any (password credentials). */
-  allowedIps: string[];
-  enabled: boolean;
-  createdBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lastUsedAt: string | null;
-  passwordRotatedAt: string | null;
-  version: number;
-}
+export type SmtpCredential = Wire<CoreSmtpCredential>;
 
 /** POST /smtp-credentials and POST /smtp-credentials/:id/rotate: the only answers with the password. */
 export interface NewSmtpCredential extends SmtpCredential {
