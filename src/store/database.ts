@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { StoreCapabilities } from '../core/ports.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
+import { trackConnectionLoss } from './postgres/pg-connection-loss.js';
 import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
 import type { TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
@@ -113,17 +114,7 @@ const PG_CONNECT_TIMEOUT_MS = 5_000;
 
 function openPostgres(url: string, poolSize: number): StoreDatabase {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true });
-  // A network error must never crash the process. The pool listens on idle clients only; a
-  // client checked out by a query emits 'error' too when its connection is cut (the query
-  // itself then fails and is reported as MAILROOM_E_STORE_UNAVAILABLE), so every client gets
-  // a listener of its own.
-  // pg rejects the running query with the very Error object it then emits ('Connection
-  // terminated unexpectedly', no code): remembering those objects tells a lost connection from
-  // a bug without reading the message.
-  const lost = new WeakSet<object>();
-  const remember = (err: unknown) => void (typeof err === 'object' && err !== null && lost.add(err));
-  pool.on('error', remember);
-  pool.on('connect', (client) => client.on('error', remember));
+  const isConnectionLoss = trackConnectionLoss(pool);
   // The outbox's hot statements are parsed and planned once per connection, not per call.
   prepareTemplatesOnConnect(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -134,7 +125,7 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
     capabilities: { supportsSkipLocked: true, multiWriter: true, indexHints: false },
     describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
     probe: async () => void (await pool.query('select 1')),
-    isConnectionLoss: (err) => typeof err === 'object' && err !== null && lost.has(err),
+    isConnectionLoss,
     close: () => db.destroy(),
   };
 }
