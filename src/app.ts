@@ -130,6 +130,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const store = createStore(database.db, keyring, () => clock.now(), database.capabilities, {
       translate,
       groupTransaction: database.groupTransaction,
+      batching: database.batching,
       // PostgreSQL: a few batches commit in parallel (each is mostly round trips); SQLite has one writer.
       groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : 1,
     });

@@ -8,8 +8,9 @@ import type { StoreCapabilities } from '../core/ports.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 import { trackConnectionLoss } from './postgres/pg-connection-loss.js';
+import { batchedOutboxWrites, batchedSuppressionLookups } from './postgres/pg-batched-writes.js';
 import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
-import type { TransactionRunner } from './store.js';
+import type { StoreBatching, TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
 import { startCheckpointer } from './sqlite/checkpointer.js';
 
@@ -25,6 +26,8 @@ export interface StoreDatabase {
   probe(): Promise<void>;
   /** Whether an error is the end of a connection the driver reported (it carries no code). */
   isConnectionLoss(err: unknown): boolean;
+  /** Merges concurrent callers' statements into multi-row ones where round trips cost (PostgreSQL). */
+  batching?: StoreBatching;
 }
 
 export interface DatabaseOptions {
@@ -126,6 +129,7 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
     describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
     probe: async () => void (await pool.query('select 1')),
     isConnectionLoss,
+    batching: { group: batchedOutboxWrites, shared: batchedSuppressionLookups },
     close: () => db.destroy(),
   };
 }

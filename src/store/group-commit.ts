@@ -28,6 +28,13 @@ export interface GroupCommitOptions {
    * get that error at once instead of being re-run one by one.
    */
   failsEveryJob?: (err: unknown) => boolean;
+  /**
+   * Run a batch's jobs concurrently on its transaction instead of one after the other, so that
+   * repositories can merge their statements (PostgreSQL: pg-batched-writes.ts). The batch
+   * fails with the first error that occurred (later ones are usually its consequences, such
+   * as PostgreSQL's "current transaction is aborted"), after every job has settled.
+   */
+  concurrent?: boolean;
 }
 
 interface Job<R> {
@@ -89,7 +96,23 @@ export class GroupCommit<R> {
       try {
         await this.transaction(async (repos) => {
           results.length = 0;
-          for (const job of batch) results.push(await job.fn(repos));
+          if (!this.opts.concurrent) {
+            for (const job of batch) results.push(await job.fn(repos));
+            return;
+          }
+          const failures: unknown[] = [];
+          const settled = await Promise.allSettled(
+            batch.map(async (job) => {
+              try {
+                return await job.fn(repos);
+              } catch (err) {
+                failures.push(err);
+                throw err;
+              }
+            }),
+          );
+          if (failures.length) throw failures[0];
+          for (const s of settled) results.push((s as PromiseFulfilledResult<unknown>).value);
         });
         this.stats.batches++;
         this.stats.jobs += batch.length;

@@ -34,6 +34,16 @@ import { isStoreUnavailable } from '../core/kernel/errors.js';
 /** Runs `fn` in one transaction and settles after its COMMIT is durable. */
 export type TransactionRunner = <T>(fn: (trx: Kysely<DB>) => Promise<T>) => Promise<T>;
 
+/**
+ * Repositories whose concurrent callers' statements are merged (pg-batched-writes.ts): `group`
+ * for the jobs of one group-commit batch (which then run concurrently), `shared` for reads
+ * outside transactions.
+ */
+export interface StoreBatching {
+  group(trx: Kysely<DB>, repos: Repositories): Repositories;
+  shared(repos: Repositories): Repositories;
+}
+
 function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreCapabilities): Repositories {
   return {
     servers: serversRepository(db),
@@ -73,17 +83,20 @@ export function createStore(
   keyring: Keyring,
   now: () => number,
   caps: StoreCapabilities,
-  opts: { groupTransaction?: TransactionRunner; groupLanes?: number; translate?: ErrorTranslator } = {},
+  opts: { groupTransaction?: TransactionRunner; groupLanes?: number; translate?: ErrorTranslator; batching?: StoreBatching } = {},
 ): Store {
   const cache = new ConfigCache();
   // Failures reach the core as its typed errors (driver-errors.ts): duplicate key, store unavailable or full.
   const translate = opts.translate ?? createErrorTranslator();
   const inTransaction =
-    (runner: TransactionRunner): Store['transaction'] =>
+    (runner: TransactionRunner, batched?: StoreBatching['group']): Store['transaction'] =>
     async (fn) => {
       let wrote = false;
       try {
-        return await runner((trx) => fn(cache.wrap(repositories(trx, keyring, now, caps), { cacheReads: false, onWrite: () => (wrote = true) })));
+        return await runner((trx) => {
+          const repos = repositories(trx, keyring, now, caps);
+          return fn(cache.wrap(batched ? batched(trx, repos) : repos, { cacheReads: false, onWrite: () => (wrote = true) }));
+        });
       } catch (err) {
         throw await translate(err);
       } finally {
@@ -92,16 +105,20 @@ export function createStore(
       }
     };
   const transaction = inTransaction((fn) => db.transaction().execute(fn));
+  const shared = opts.batching?.shared ?? ((repos: Repositories) => repos);
   // The group commit may run on a runner whose fsync leaves the event loop free (SQLite: wal-sync.ts).
-  const group = new GroupCommit<Repositories>(opts.groupTransaction ? inTransaction(opts.groupTransaction) : transaction, {
+  const groupRunner: TransactionRunner = opts.groupTransaction ?? ((fn) => db.transaction().execute(fn));
+  const group = new GroupCommit<Repositories>(inTransaction(groupRunner, opts.batching?.group), {
     maxBatch: 500,
     maxWaitMs: 2,
     lanes: opts.groupLanes ?? 1,
+    // Merged statements need the batch's jobs to reach them together.
+    concurrent: opts.batching !== undefined,
     // With the database away, re-running each job alone only multiplies the failures.
     failsEveryJob: isStoreUnavailable,
   });
   return {
-    repos: cache.wrap(translatingRepositories(repositories(db, keyring, now, caps), translate), { cacheReads: true }),
+    repos: cache.wrap(translatingRepositories(shared(repositories(db, keyring, now, caps)), translate), { cacheReads: true }),
     transaction,
     grouped: (fn) => group.run(fn),
   };

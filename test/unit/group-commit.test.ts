@@ -53,4 +53,28 @@ describe('GroupCommit', () => {
     );
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([0, 1, 2, 'job 3 is bad', 4, 5]);
   });
+
+  it('concurrent: runs a batch\'s jobs side by side, and a failure fails only its own job', async () => {
+    const { seen, transaction } = runner(1);
+    const group = new GroupCommit(transaction, { maxBatch: 100, maxWaitMs: 2, concurrent: true });
+    let running = 0;
+    let maxRunning = 0;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        group.run(async (held) => {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await new Promise((r) => setImmediate(r));
+          running--;
+          if (i === 5) throw new Error('job 5 is bad');
+          held.push(i);
+          return i;
+        }),
+      ),
+    );
+    // All eight were in the first transaction at once; it failed, so each ran again alone.
+    expect(maxRunning).toBe(8);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([0, 1, 2, 3, 4, 'job 5 is bad', 6, 7]);
+    expect(seen.transactions.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7]);
+  });
 });

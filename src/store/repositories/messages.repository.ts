@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { StoreCapabilities } from '../../core/ports.js';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { AttemptRoute } from '../../core/outbox/attempt-route.js';
-import type { AttemptRecord, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
+import type { AttemptRecord, AttemptWrite, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
 import { fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
@@ -151,12 +151,12 @@ const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
 
 // The outbox's hot statements (one each per accepted, claimed or completed message), built
 // and compiled once per dialect: see queryTemplate.
-const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
+export const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
 /** What a page of the log reads: everything but the raw message, which can be megabytes a row. */
 const LIST_COLUMNS = MESSAGE_COLUMNS.filter((c) => c !== 'raw_mime');
 const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
-const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
-const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate', 'hint', 'routes'] as const;
+export const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
+export const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate', 'hint', 'routes'] as const;
 const insertMessage = queryTemplate<keyof MessagesTable>((db, slot) => db.insertInto('messages').values(slots(MESSAGE_COLUMNS, slot) as never));
 /**
  * A message's recipients go in with multi-row INSERTs of 64, 32 … 1 rows (13 recipients: 8 + 4
@@ -245,6 +245,21 @@ const row = <T extends object>(o: T): T => {
 };
 
 
+/** A recipient's row as stored. */
+export function recipientRow(r: RecipientRecord): MessageRecipientsTable {
+  return row({ message_id: r.messageId, address: r.address, kind: r.kind, status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: r.updatedAt });
+}
+
+/** An attempt's row as stored. */
+export function attemptRow(a: AttemptRecord): AttemptsTable {
+  return row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response, possible_duplicate: a.possibleDuplicate, hint: a.hint, routes: a.routes ? toJson(a.routes) : null });
+}
+
+/** What an attempt's outcome changes in one recipient's row. */
+export function completedRecipientRow(w: AttemptWrite, r: AttemptWrite['recipients'][number]) {
+  return row({ message_id: w.messageId, address: r.address, status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: w.now });
+}
+
 /** Messages being sent go back to the queue (deferred when an attempt was already made). */
 const releaseLeases = (db: Kysely<DB>, now: number) =>
   db
@@ -289,7 +304,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
         const values: Record<string, unknown> = {};
         for (let i = 0; i < rows; i++) {
           const r = recipients[done + i];
-          const v = row({ message_id: r.messageId, address: r.address, kind: r.kind, status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: r.updatedAt });
+          const v = recipientRow(r);
           RECIPIENT_COLUMNS.forEach((c, j) => (values[names[i][j]] = v[c]));
         }
         await template(db, values);
@@ -368,13 +383,14 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
       );
       if (Number(res.numAffectedRows ?? 0) === 0) return false;
       for (const r of w.recipients) {
-        await completeRecipient(db, row({ status: r.status, code: r.code, enhanced: r.enhancedCode, response: r.response, now: w.now, id: w.messageId, address: r.address }));
+        const v = completedRecipientRow(w, r);
+        await completeRecipient(db, { status: v.status, code: v.code, enhanced: v.enhanced_code, response: v.response, now: v.updated_at, id: v.message_id, address: v.address });
       }
       // Only when this attempt refused someone (rare): count every refusal of the message so far.
       if (w.recipients.some((r) => r.status === 'rejected')) await countRejected(db, row({ id: w.messageId }));
       if (w.attempt) {
         const a = w.attempt;
-        await insertAttempt(db, row({ id: a.id, message_id: a.messageId, at: a.at, duration_ms: a.durationMs, account_id: a.accountId, server_id: a.serverId, outcome: a.outcome, code: a.code, enhanced_code: a.enhancedCode, response: a.response, possible_duplicate: a.possibleDuplicate, hint: a.hint, routes: a.routes ? toJson(a.routes) : null }));
+        await insertAttempt(db, attemptRow(a));
       }
       return true;
     },
