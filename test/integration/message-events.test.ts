@@ -63,7 +63,10 @@ await describeEachDialect('message events: every source counts and wakes the dis
     expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel` })).statusCode).toBe(200);
     expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/retry` })).statusCode).toBe(200);
     await deliveredSoon(id);
-    expect(seen.filter((e) => e.messageId === id).map((e) => e.type)).toEqual(['message.accepted', 'message.cancelled', 'message.retried', 'message.claimed', 'message.attempted', 'message.logged']);
+    // Published just after the commit that the status poll can already read.
+    await expect
+      .poll(() => seen.filter((e) => e.messageId === id).map((e) => e.type), { timeout: 5_000, interval: 20 })
+      .toEqual(['message.accepted', 'message.cancelled', 'message.retried', 'message.claimed', 'message.attempted', 'message.logged']);
     const text = (await t.server.inject({ method: 'GET', url: '/metrics' })).body;
     // api, the idempotent one, cli, test, and this one.
     expect(sample(text, 'mailroom_delivery_attempts_total{outcome="logged"}')).toBe(5);
