@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { SuppressionRepository } from '../../core/inbound/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import type { DB } from '../schema.js';
@@ -59,13 +59,14 @@ export function suppressionsRepository(db: Kysely<DB>): SuppressionRepository {
     },
     async active(addresses, now) {
       if (!addresses.length) return [];
-      const rows = await db
-        .selectFrom('suppressions')
-        .selectAll()
-        .where('address', 'in', addresses)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .execute();
+      // Asked for every message accepted, often for many addresses at once (PostgreSQL merges
+      // concurrent look-ups): one statement text whatever the count, the list as one JSON value.
+      const text = db.getExecutor().adapter instanceof PostgresAdapter ? ACTIVE_PG : ACTIVE_SQLITE;
+      const rows = (await db.executeQuery<Selectable<SuppressionsTable>>(CompiledQuery.raw(text, [JSON.stringify(addresses), now]))).rows;
       return rows.map(toSuppression);
     },
   };
 }
+
+const ACTIVE_PG = `select * from "suppressions" where "address" in (select jsonb_array_elements_text($1::jsonb)) and ("expires_at" is null or "expires_at" > $2)`;
+const ACTIVE_SQLITE = `select * from "suppressions" where "address" in (select value from json_each(?)) and ("expires_at" is null or "expires_at" > ?)`;
