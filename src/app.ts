@@ -131,8 +131,10 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       translate,
       groupTransaction: database.groupTransaction,
       batching: database.batching,
-      // PostgreSQL: a few batches commit in parallel (each is mostly round trips); SQLite has one writer.
-      groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : 1,
+      // PostgreSQL: a few batches commit in parallel (each is mostly round trips). SQLite has one
+      // writer, but its WAL fsync runs off the event loop (wal-sync.ts): the next batch writes
+      // while the previous one's fsync is in flight.
+      groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : database.groupTransaction ? 2 : 1,
     });
     const events = createMessageEvents((err, event) => logger.error({ err, event: event.type, messageId: event.messageId }, 'a message-event subscriber failed; the message is unaffected'));
     // Templates render in threads of their own (started on the first render) under hard limits.

@@ -35,6 +35,13 @@ export interface GroupCommitOptions {
    * as PostgreSQL's "current transaction is aborted"), after every job has settled.
    */
   concurrent?: boolean;
+  /**
+   * With no batch committing, start one at once (after the current turn of the event loop)
+   * instead of waiting `maxWaitMs` for company. Meant for a runner whose commit leaves the
+   * event loop free (PostgreSQL; SQLite with wal-sync.ts) and several lanes, so that the next
+   * batch gathers while this one commits.
+   */
+  commitAtOnceWhenIdle?: boolean;
 }
 
 interface Job<R> {
@@ -80,11 +87,16 @@ export class GroupCommit<R> {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    this.timer = setTimeout(() => {
+    const go = () => {
       this.timer = null;
       this.scheduled = false;
       void this.flush();
-    }, this.opts.maxWaitMs);
+    };
+    // Nothing committing: commit what this turn of the event loop brought, at once (a lone
+    // request, or lock-step SMTP sessions, must not wait for company that is not coming).
+    // Another batch committing: company is arriving meanwhile; let it gather a moment.
+    if (this.active === 0 && this.opts.commitAtOnceWhenIdle) setImmediate(go);
+    else this.timer = setTimeout(go, this.opts.maxWaitMs);
   }
 
   private async flush(): Promise<void> {

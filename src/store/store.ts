@@ -114,6 +114,7 @@ export function createStore(
     lanes: opts.groupLanes ?? 1,
     // Merged statements need the batch's jobs to reach them together.
     concurrent: opts.batching !== undefined,
+    commitAtOnceWhenIdle: true,
     // With the database away, re-running each job alone only multiplies the failures.
     failsEveryJob: isStoreUnavailable,
   });
