@@ -9,8 +9,15 @@ import type { OutgoingMessage } from '../outgoing.js';
  * attachments are inline base64 content, never a path or URL); the envelope is built from
  * the parsed, stored addresses only. nodemailer's pooled transport signs and sends it.
  */
-export function buildMailOptions(out: OutgoingMessage, dkim?: SendMailOptions['dkim']): SendMailOptions {
+/** nodemailer passes unknown options through to the transport: the pool orders by this one. */
+export interface MailroomMailOptions extends SendMailOptions {
+  /** The message's priority (from its purpose): higher is sent first from the pool's queue. */
+  mailroomPriority?: number;
+}
+
+export function buildMailOptions(out: OutgoingMessage, dkim?: SendMailOptions['dkim']): MailroomMailOptions {
   return {
+    mailroomPriority: out.message.priority,
     raw: out.message.raw ? composeRaw({ headers: out.message.headers, raw: out.message.raw }) : composeMime(out.message),
     envelope: { from: out.message.envelopeFrom, to: out.recipients },
     disableFileAccess: true,

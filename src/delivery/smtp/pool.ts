@@ -1,6 +1,7 @@
 import type { MailMessage, NodemailerError, SentMessageInfo, SMTPConnectionOptions, Transport } from 'nodemailer';
 import { GuardedConnection, type SmtpFailure } from './guarded-connection.js';
 import type { SmtpLogin } from './guarded-connection.js';
+import type { MailroomMailOptions } from './mail-options.js';
 
 export interface GuardedPoolOptions {
   /** nodemailer's connection options: host, port, TLS mode and options, its own timeouts. */
@@ -20,6 +21,7 @@ type Callback = (err: NodemailerError | null, info?: SentMessageInfo) => void;
 interface Job {
   mail: MailMessage;
   callback: Callback;
+  priority: number;
 }
 
 const IDLE_MS = 60_000;
@@ -48,7 +50,12 @@ export class GuardedPool implements Transport {
       setImmediate(() => callback(Object.assign(new Error('the SMTP pool is closed'), { code: 'ECONNECTION' })));
       return;
     }
-    this.queue.push({ mail, callback });
+    // Urgent mail first: a two-factor code overtakes the bulk messages already waiting for a
+    // connection (the outbox claims by priority too; this is the last queue it passes).
+    const priority = (mail.data as MailroomMailOptions).mailroomPriority ?? 0;
+    let at = this.queue.length;
+    while (at > 0 && this.queue[at - 1].priority < priority) at--;
+    this.queue.splice(at, 0, { mail, callback, priority });
     this.pump();
   }
 
