@@ -23,6 +23,10 @@ export interface MailroomProcess {
   api(method: string, url: string, payload?: unknown): Promise<{ status: number; body: string }>;
   /** Messages now `sent` (read straight from the database, not through the API being measured). */
   countSent(): Promise<number>;
+  /** Starts one more process on the same database (PostgreSQL): `mailroom worker`, delivery only. */
+  startWorker(): Promise<ChildProcess>;
+  /** The worker processes started so far. */
+  workers: ChildProcess[];
   /** SIGTERM, then the temp data directory and the PostgreSQL database go. */
   stop(): Promise<void>;
 }
@@ -99,8 +103,20 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
     return (sqlite.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
   };
   let stopped = false;
+  const workers: ChildProcess[] = [];
   return {
     child,
+    workers,
+    async startWorker() {
+      if (!databaseUrl) throw new Error('more processes need PostgreSQL (--postgres URL)');
+      const worker = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        worker.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom worker running') && resolve());
+        worker.once('exit', (code) => reject(new Error(`mailroom worker exited with ${code}`)));
+      });
+      workers.push(worker);
+      return worker;
+    },
     port,
     key,
     databaseUrl,
@@ -112,9 +128,10 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
       await counter?.end();
       sqlite?.close();
       agent.destroy();
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+      for (const p of [...workers, child]) {
+        if (p.exitCode !== null) continue;
+        p.kill('SIGTERM');
+        await new Promise((r) => p.once('exit', r));
       }
       rmSync(dataDir, { recursive: true, force: true });
       if (pgDb) await admin(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);

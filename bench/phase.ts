@@ -24,10 +24,13 @@ export interface PhaseResult {
  * requests in flight, then waits until `sentCount()` reaches `sentBefore + n - failures`:
  * accept and end-to-end rates of this phase alone, with Mailroom's CPU over it.
  */
-export async function runPhase(o: { post: Post; pid: number; n: number; concurrency: number; payload: (i: number) => unknown; sentCount: () => Promise<number>; sentBefore: number; url?: string }): Promise<PhaseResult> {
+export async function runPhase(o: { post: Post; pid: number; otherPids?: number[]; n: number; concurrency: number; payload: (i: number) => unknown; sentCount: () => Promise<number>; sentBefore: number; url?: string }): Promise<PhaseResult> {
   const url = o.url ?? '/api/v1/messages';
   const latencies: number[] = [];
-  const cpu0 = cpuMs(o.pid);
+  // Every Mailroom process of the run (with --workers, the API process and the workers).
+  const pids = [o.pid, ...(o.otherPids ?? [])];
+  const allCpu = () => pids.reduce<number | undefined>((sum, pid) => (sum === undefined ? undefined : ((v) => (v === undefined ? undefined : sum + v))(cpuMs(pid))), 0);
+  const cpu0 = allCpu();
   const threads0 = threadCpuMs(o.pid);
   const t0 = performance.now();
   let next = 0;
@@ -52,7 +55,7 @@ export async function runPhase(o: { post: Post; pid: number; n: number; concurre
     await new Promise((r) => setTimeout(r, 20));
   }
   const e2eSecs = (performance.now() - t0) / 1000;
-  const cpu1 = cpuMs(o.pid);
+  const cpu1 = allCpu();
   latencies.sort((a, b) => a - b);
   return {
     messages: o.n,

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL] [--skip-baseline] [--postfix] [--template] [--events]
+ * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL [--workers N]] [--skip-baseline] [--postfix] [--template] [--events]
  *
  * Starts Mailroom (`mailroom start`, its own temp data dir) in front of Postfix's smtp-sink,
  * sends N messages of ~2 KB through the HTTP API over real HTTP, and prints accept msgs/s,
@@ -32,6 +32,10 @@
  * phases send the same template and data through POST /messages. So the ratio events /
  * messages (their mean) is what storing the event, judging the rules and linking cost.
  *
+ * --workers N (PostgreSQL) starts N `mailroom worker` processes beside `mailroom start` on the
+ * same database: all of them claim and deliver (each with its own SMTP pool of the account's
+ * maxConnections), the API process alone accepts. CPU per message sums every process.
+ *
  * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
  * events reached it per second while the outbox was sending, beside the send rate, and when the
@@ -53,6 +57,8 @@ const TEMPLATE = process.argv.includes('--template');
 const WEBHOOKS = process.argv.includes('--webhooks');
 const EVENTS = process.argv.includes('--events');
 const POOL = 20;
+/** --workers N: N `mailroom worker` processes beside `mailroom start` on the same PostgreSQL. */
+const WORKERS = Number(arg('workers', '0'));
 
 /** The templated message of --template: a password reset, English and German alternately. */
 const templated = (i: number) => ({
@@ -147,6 +153,8 @@ async function main() {
       env: WEBHOOKS ? { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } : {},
     });
     const { child, databaseUrl } = mr;
+    for (let i = 0; i < WORKERS; i++) await mr.startWorker();
+    const workerPids = mr.workers.map((w) => w.pid as number);
     const pgDb = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : undefined;
     const api = mr.api;
     const post: Post = (url, payload, method = 'POST') => api(method, url, payload);
@@ -190,7 +198,7 @@ async function main() {
         ? [['messages', viaMessages], ['events', viaEvents], ['messages', viaMessages]]
         : [['plain', plain]];
     for (const [name, payload] of plan) {
-      phases.push([name, await runPhase({ post, pid: child.pid as number, n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
+      phases.push([name, await runPhase({ post, pid: child.pid as number, otherPids: workerPids, n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
     }
     const M = N * phases.length;
     const e2eEndWall = Date.now();
@@ -233,7 +241,7 @@ async function main() {
     ];
     const e2e = phases.reduce((sum, [, r]) => sum + r.e2eRate, 0) / phases.length;
     const lines = [
-      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
+      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? `PostgreSQL, ${1 + WORKERS} process${WORKERS ? 'es (mailroom start + ' + WORKERS + ' mailroom worker)' : ''}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
       ...phases.flatMap(([name, r]) => phaseLines(name, r)),
       TEMPLATE ? templateRatio(phases) : '',
       EVENTS ? eventsRatio(phases) : '',
