@@ -26,7 +26,8 @@ export interface RunningMailroom {
 }
 
 /** Starts `mailroom start` on a free port and resolves once it prints its URL. */
-export function startCli(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningMailroom> {
+// Generous: a start compiles the TypeScript sources (tsx), which takes long on a busy machine.
+export function startCli(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningMailroom> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start'], {
       cwd: ROOT,
