@@ -46,6 +46,8 @@ import { migrateToLatest, migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
 import { createErrorTranslator } from './store/driver-errors.js';
 import { createStore } from './store/store.js';
+import { notifyThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
+import { JOURNALED_EVENT_TYPES } from './core/kernel/event-journal.js';
 import { BUILTIN_TEMPLATES } from './templates/builtin/index.js';
 import { liquidTemplateEngine } from './templates/engine.js';
 import { httpTransport } from './webhooks/http-transport.js';
@@ -137,6 +139,12 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : database.groupTransaction ? 2 : 1,
     });
     const events = createMessageEvents((err, event) => logger.error({ err, event: event.type, messageId: event.messageId }, 'a message-event subscriber failed; the message is unaffected'));
+    // PostgreSQL: the processes sharing the database wake each other (LISTEN/NOTIFY). SQLite has
+    // one process, which its events port wakes. Closed before the database, after the workers.
+    const signals = database.capabilities.multiWriter
+      ? pgWorkSignals({ listenUrl: config.listenUrl, notify: notifyThrough(database.db), logger: logger.child({ component: 'wake' }) })
+      : undefined;
+    if (signals) closers.push(() => signals.close());
     // Templates render in threads of their own (started on the first render) under hard limits.
     const templateEngine = liquidTemplateEngine({ onThreadError: (err) => logger.error({ err }, 'a template render thread failed; its renders were answered with an error') });
     closers.push(() => templateEngine.close());
@@ -197,12 +205,23 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       for (const w of [...started].reverse()) await w.stop().catch((err) => logger.warn({ err, worker: w.name }, 'error while stopping a worker'));
     });
     const newDelivery = (tuning: DeliveryTuning = {}) =>
-      deliveryWorker({ ctx, capabilities: database.capabilities, logger, deliverer: chooseDeliverer(config, ctx, logger, secrets, opts.smtpThread !== false, networkPolicy, opts.direct) }, tuning);
+      deliveryWorker(
+        { ctx, capabilities: database.capabilities, logger, signals, deliverer: chooseDeliverer(config, ctx, logger, secrets, opts.smtpThread !== false, networkPolicy, opts.direct) },
+        { ...definedOnly(config.outbox), ...tuning },
+      );
     let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
     if (delivery) workers.push(delivery);
-    const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, transport: httpTransport(networkPolicy) }, tuning);
+    const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, signals, transport: httpTransport(networkPolicy) }, tuning);
     let webhooks: WebhookWorker | undefined = config.runWorkers ? newWebhooks() : undefined;
     if (webhooks) workers.push(webhooks);
+    if (signals) {
+      // Once per commit batch, not per message (the adapter merges one event-loop turn's worth).
+      events.subscribe(() => signals.announce('outbox'), ['message.accepted', 'message.retried']);
+      // A process with a webhook worker fans out its own journal; one without (a CLI command) tells the others.
+      events.subscribe(() => {
+        if (!webhooks || !started.has(webhooks)) signals.announce('webhooks');
+      }, JOURNALED_EVENT_TYPES);
+    }
     // The IMAP readers: every account with inbound reading switched on.
     const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: async (account) => (await secrets.password(account))?.value }, tuning);
     let inbound: InboundWorker | undefined = config.runWorkers ? newInbound() : undefined;
@@ -293,6 +312,11 @@ function chooseDeliverer(
       await smtp.close();
     },
   };
+}
+
+/** The settings that are set (an unset one leaves the worker's default in place). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function sendWith<T>(target: SendTarget | null, send: (target: SendTarget) => T): T {

@@ -29,6 +29,13 @@ export interface MailroomConfig {
    * client IP in audit entries and the login throttle, and the session cookie's Secure flag.
    */
   trustProxy: false | number | string[];
+  /**
+   * PostgreSQL only: where this process LISTENs for other processes' wake-ups (MAILROOM_LISTEN_URL,
+   * default DATABASE_URL); null: it does not listen and finds their work by polling.
+   */
+  listenUrl: string | null;
+  /** The outbox dispatcher's idle poll and claim lease (MAILROOM_OUTBOX_POLL_MS, _LEASE_MS); unset: its defaults. */
+  outbox: { pollMs?: number; leaseMs?: number };
   /** Workers run in this process (false for an API-only process). */
   runWorkers: boolean;
   /** The SMTP submission relay (MAILROOM_RELAY_*); undefined when MAILROOM_RELAY_PORT is unset. */
@@ -145,6 +152,33 @@ function parseRelay(env: NodeJS.ProcessEnv, httpPort: number, problems: string[]
   return { host, port, tlsPort, tls: { certFile, keyFile, cert, key } };
 }
 
+/** A whole number of milliseconds within [min, max], or undefined when unset. */
+function millis(name: string, raw: string | undefined, min: number, max: number, problems: string[]): number | undefined {
+  const v = (raw ?? '').trim();
+  if (v === '') return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) problems.push(`${name} must be a whole number of milliseconds from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+/**
+ * MAILROOM_LISTEN_URL: unset listens where DATABASE_URL points; a postgres:// URL listens there
+ * instead (PostgreSQL itself when DATABASE_URL goes through a transaction-pooling PgBouncer,
+ * which does not deliver LISTEN); "off" does not listen (work from other processes is found by
+ * polling, MAILROOM_OUTBOX_POLL_MS).
+ */
+function parseListenUrl(raw: string | undefined, databaseUrl: string | undefined, problems: string[]): string | null {
+  const v = (raw ?? '').trim();
+  if (!databaseUrl) {
+    if (v) problems.push('MAILROOM_LISTEN_URL is set but DATABASE_URL is not: wake-ups between processes need PostgreSQL (SQLite has one process)');
+    return null;
+  }
+  if (v === '') return databaseUrl;
+  if (v.toLowerCase() === 'off') return null;
+  if (!/^postgres(ql)?:\/\//.test(v)) problems.push('MAILROOM_LISTEN_URL must be a postgres:// URL or "off"');
+  return v;
+}
+
 function configError(message: string): MailroomError {
   return new MailroomError(ErrorCodes.CONFIG, message);
 }
@@ -163,6 +197,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
   const relay = parseRelay(env, port, problems);
+  const listenUrl = parseListenUrl(env.MAILROOM_LISTEN_URL, databaseUrl, problems);
+  const outboxPollMs = millis('MAILROOM_OUTBOX_POLL_MS', env.MAILROOM_OUTBOX_POLL_MS, 10, 3_600_000, problems);
+  const outboxLeaseMs = millis('MAILROOM_OUTBOX_LEASE_MS', env.MAILROOM_OUTBOX_LEASE_MS, 3_000, 86_400_000, problems);
   if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   const deploySmtp: Record<string, string> = {};
   for (const name of DEPLOY_SMTP_VARS) {
@@ -183,6 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dnsServers: (env.MAILROOM_DNS_SERVERS || '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel,
     trustProxy,
+    listenUrl,
+    outbox: { pollMs: outboxPollMs, leaseMs: outboxLeaseMs },
     runWorkers: true,
     relay,
     ...overrides,

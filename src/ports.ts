@@ -78,6 +78,27 @@ export interface OAuth2Port {
   finish(account: StoredAccount, state: string, code: string): Promise<{ accountId: string; version: number; refreshToken: string }>;
 }
 
+/** The queues whose new work other processes sharing the database are told about. */
+export type WorkKind = 'outbox' | 'webhooks';
+
+/**
+ * Wake-ups across the processes that share one PostgreSQL database (LISTEN/NOTIFY). Each
+ * worker polls anyway; a signal only shortens the wait, so a lost one costs latency, never
+ * a message. SQLite has none: one process owns the file, and the events port wakes it.
+ */
+export interface WorkSignals {
+  /** Tells the other processes that work of this kind was committed here (coalesced: one signal per event-loop turn). */
+  announce(kind: WorkKind): void;
+  /**
+   * Calls `fn` when another process announces work of this kind, and once after the listening
+   * connection comes back (signals sent while it was away are lost). Resolves once listening
+   * (or once the first attempt failed: the worker polls meanwhile); returns the unsubscriber.
+   */
+  subscribe(kind: WorkKind, fn: () => void): Promise<() => void>;
+  /** Sends what is announced and not yet sent, then stops listening. */
+  close(): Promise<void>;
+}
+
 /** Something that runs in the background of `mailroom start` / `mailroom worker`. */
 export interface Worker {
   name: string;

@@ -71,6 +71,15 @@ export class Dispatcher extends ClaimLoop {
     this.lastRenewal = this.ctx.clock.now();
   }
 
+  /**
+   * Leases of messages in flight are renewed by rounds: with a poll interval longer than a third
+   * of the lease (MAILROOM_OUTBOX_POLL_MS set high because LISTEN/NOTIFY wakes the workers), an
+   * idle loop would otherwise let a slow attempt's lease run out and another worker send it too.
+   */
+  protected override idleWaitMs(): number {
+    return this.inFlightIds.size ? Math.min(this.o.pollMs, this.o.leaseMs / 3) : this.o.pollMs;
+  }
+
   protected next(claimed: number) {
     const full = this.inFlight.size >= this.o.maxInFlight;
     // A full batch means more is waiting: claim again at once. A partial one means the queue is

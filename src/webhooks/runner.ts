@@ -108,7 +108,7 @@ export class WebhookRunner extends ClaimLoop {
   /** Fans out the journal, then claims and starts what is due per endpoint. Returns the entries read and requests started. */
   protected async round(): Promise<number> {
     const repos = this.ctx.store.repos;
-    const now = this.ctx.clock.now();
+    let now = this.ctx.clock.now();
     if (this.opts.capabilities.multiWriter && (now - this.lastReap > REAP_EVERY_MS || now < this.lastReap)) {
       this.lastReap = now;
       const n = await repos.webhookDeliveries.releaseExpiredLeases(now);
@@ -129,6 +129,10 @@ export class WebhookRunner extends ClaimLoop {
         read = await fanOut(this.ctx);
         work += read;
       }
+      // What the fan-out just queued is due from its own clock reading, later than the round's
+      // start: claimed with the earlier time it would wait for the next poll (up to a minute
+      // when LISTEN/NOTIFY wakes the workers and the poll interval is long).
+      now = this.ctx.clock.now();
     }
     this.backlog = false;
     for (const endpointId of [...this.waiting.keys()]) work += this.pump(endpointId);

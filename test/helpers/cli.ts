@@ -25,11 +25,14 @@ export interface RunningMailroom {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `mailroom start` on a free port and resolves once it prints its URL. */
-// Generous: a start compiles the TypeScript sources (tsx), which takes long on a busy machine.
-export function startCli(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningMailroom> {
+/**
+ * Starts `mailroom start` on a free port and resolves once it prints its URL; or `mailroom
+ * worker`, resolved once its workers run (its `url` is empty: it serves no HTTP). Generous
+ * timeout: a start compiles the TypeScript sources (tsx), which takes long on a busy machine.
+ */
+export function startCli(env: Record<string, string>, timeoutMs = 90_000, command: 'start' | 'worker' = 'start'): Promise<RunningMailroom> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command], {
       cwd: ROOT,
       env: { ...process.env, MAILROOM_PORT: '0', MAILROOM_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,7 +46,7 @@ export function startCli(env: Record<string, string>, timeoutMs = 90_000): Promi
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /Mailroom is running: (http:\/\/\S+?)\/?\n/.exec(out);
+      const m = command === 'start' ? /Mailroom is running: (http:\/\/\S+?)\/?\n/.exec(out) : /Mailroom worker running .*\n/.exec(out) && ['', ''];
       if (m) {
         clearTimeout(timer);
         resolve({

@@ -62,7 +62,7 @@ await describeEachDialect('secrets at rest', (dialect) => {
 
   it("refuses a passwordRef naming Mailroom's own secrets (it would go to the account's server)", async () => {
     const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'ref', smtp: { host: 'ref.example.com' } } })).json();
-    for (const name of ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD']) {
+    for (const name of ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD']) {
       const res = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'ref@example.com', passwordRef: `env:${name}` } });
       expect(res.statusCode, name).toBe(400);
       expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });

@@ -62,6 +62,11 @@ export abstract class ClaimLoop {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /** How long an idle wait lasts at most (the poll interval, unless a subclass must look sooner). */
+  protected idleWaitMs(): number {
+    return this.pollMs();
+  }
+
   /** Looks for work now instead of at the next poll. */
   wake(): void {
     this.wakeRequested = true;
@@ -134,7 +139,7 @@ export abstract class ClaimLoop {
       }
       await new Promise<void>((resolve) => {
         if (this.wakeRequested) return resolve();
-        const timer = setTimeout(resolve, this.pollMs());
+        const timer = setTimeout(resolve, this.idleWaitMs());
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve();

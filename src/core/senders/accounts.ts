@@ -48,7 +48,7 @@ export interface AccountInput {
 
 export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'auth', 'active', 'ownerId', 'rateLimit', 'inbound'] as const;
 
-const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_ADMIN_PASSWORD'];
+const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD'];
 
 /**
  * Checks a reference's syntax (src/core/secrets/references.ts); whether the provider or the

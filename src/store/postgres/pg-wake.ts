@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../../logger.js';
+import type { WorkKind, WorkSignals } from '../../ports.js';
+import type { DB } from '../schema.js';
+
+/** The NOTIFY channel of each kind of work. */
+export const WAKE_CHANNELS: Readonly<Record<WorkKind, string>> = { outbox: 'mailroom_outbox', webhooks: 'mailroom_webhooks' };
+/** How the listening connection shows in pg_stat_activity (operators and tests find it by this). */
+export const LISTENER_APPLICATION_NAME = 'mailroom-listener';
+
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * A listener only reads, so a connection that died without a word (a dropped NAT entry, a
+ * failed-over server) would look idle forever: it is asked a question this often, and counts
+ * as lost when the answer takes longer than HEARTBEAT_TIMEOUT_MS.
+ */
+const HEARTBEAT_MS = 30_000;
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+
+export interface PgWakeOptions {
+  /** Where to LISTEN: PostgreSQL itself or a session-pooling PgBouncer; null: no listening, workers rely on polling. */
+  listenUrl: string | null;
+  /** Sends one NOTIFY; the store's pool, so a process that only announces (a CLI command) opens no extra connection. */
+  notify(channel: string, payload: string): Promise<void>;
+  logger: Logger;
+}
+
+/**
+ * Cross-process wake-ups over PostgreSQL LISTEN/NOTIFY. Announcing is cheap and bounded: all
+ * announcements of one event-loop turn become one NOTIFY per kind (a group commit resolves its
+ * whole batch in one turn, so that is one per batch), and while one is on its way the next
+ * ones wait and merge, so a busy process sends at most one NOTIFY per round trip. Listening
+ * takes one dedicated connection (not from the pool: a pooled connection is handed to other
+ * queries and LISTEN belongs to a session). When it drops, it reconnects with backoff, logging
+ * once per outage, and then wakes every subscriber once for the signals it may have missed.
+ */
+export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
+  // The payload says who sent it: a process skips its own (its events port woke it already).
+  const self = randomBytes(8).toString('hex');
+  const subscribers = new Map<WorkKind, Set<() => void>>();
+  const kindOf = new Map(Object.entries(WAKE_CHANNELS).map(([kind, channel]) => [channel, kind as WorkKind]));
+  let closed = false;
+
+  // --- announcing ---
+  const pending = new Set<WorkKind>();
+  let turnScheduled = false;
+  let sending: Promise<void> | null = null;
+  let notifyFailing = false;
+  const sendPending = async () => {
+    while (pending.size) {
+      const kinds = [...pending];
+      pending.clear();
+      for (const kind of kinds) {
+        try {
+          await o.notify(WAKE_CHANNELS[kind], self);
+          notifyFailing = false;
+        } catch (err) {
+          // The other processes poll; a store outage is logged by the store itself.
+          if (!notifyFailing) o.logger.warn({ err }, 'could not notify the other processes of new work; they find it by polling');
+          notifyFailing = true;
+        }
+      }
+    }
+  };
+  const startSending = () => {
+    if (sending || !pending.size) return;
+    sending = sendPending().finally(() => {
+      sending = null;
+      startSending();
+    });
+  };
+
+  // --- listening ---
+  let client: pg.Client | null = null;
+  let firstListen: Promise<void> | null = null;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let retryMs = RECONNECT_FIRST_MS;
+  let outage = false;
+
+  const wake = (kinds: Iterable<WorkKind>) => {
+    for (const kind of kinds) {
+      for (const fn of subscribers.get(kind) ?? []) {
+        try {
+          fn();
+        } catch (err) {
+          o.logger.error({ err, kind }, 'a wake-up subscriber failed');
+        }
+      }
+    }
+  };
+
+  const scheduleReconnect = () => {
+    if (closed || reconnectTimer) return;
+    // Jitter: processes that lost the server together do not all come back in the same instant.
+    const delay = retryMs * (0.8 + Math.random() * 0.4);
+    retryMs = Math.min(retryMs * 2, RECONNECT_MAX_MS);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      void listen();
+    }, delay);
+  };
+
+  const listen = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: o.listenUrl!, application_name: LISTENER_APPLICATION_NAME, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    let lost = false;
+    const onLost = (err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = null;
+      c.end().catch(() => undefined);
+      if (closed) return;
+      if (!outage) {
+        outage = true;
+        o.logger.warn({ err }, 'the LISTEN connection to PostgreSQL is gone: work from other processes is found by polling until it is back (reconnecting)');
+      }
+      scheduleReconnect();
+    };
+    // Without an 'error' listener a dropped connection would crash the process.
+    c.on('error', onLost);
+    c.on('end', () => onLost(new Error('the LISTEN connection ended')));
+    c.on('notification', (n) => {
+      const kind = kindOf.get(n.channel);
+      if (kind && n.payload !== self) wake([kind]);
+    });
+    try {
+      await c.connect();
+      await c.query(Object.values(WAKE_CHANNELS).map((channel) => `LISTEN ${channel}`).join('; '));
+    } catch (err) {
+      onLost(err);
+      return;
+    }
+    if (lost) return;
+    if (closed) {
+      await c.end().catch(() => undefined);
+      return;
+    }
+    client = c;
+    retryMs = RECONNECT_FIRST_MS;
+    heartbeat ??= setInterval(() => void checkAlive(), HEARTBEAT_MS).unref();
+    if (outage) {
+      outage = false;
+      o.logger.info('the LISTEN connection to PostgreSQL is back');
+      // Whatever was announced while nobody listened is unknown: look once.
+      wake(subscribers.keys());
+    }
+  };
+
+  const checkAlive = async () => {
+    const c = client;
+    if (!c) return;
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the LISTEN connection did not answer within ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([c.query('select 1'), silent]);
+    } catch (err) {
+      // An error on the client also reaches its 'error' listener; emitting here covers the silent case.
+      if (client === c) c.emit('error', err);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    announce(kind) {
+      if (closed) return;
+      pending.add(kind);
+      if (turnScheduled) return;
+      turnScheduled = true;
+      setImmediate(() => {
+        turnScheduled = false;
+        startSending();
+      });
+    },
+    async subscribe(kind, fn) {
+      let set = subscribers.get(kind);
+      if (!set) subscribers.set(kind, (set = new Set()));
+      set.add(fn);
+      if (o.listenUrl && !closed) await (firstListen ??= listen());
+      return () => void set.delete(fn);
+    },
+    async close() {
+      closed = true;
+      // What this process announced still goes out (a `mailroom send` exits right after its commit).
+      startSending();
+      while (sending) await sending;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      if (heartbeat) clearInterval(heartbeat);
+      reconnectTimer = heartbeat = null;
+      await firstListen;
+      const c = client;
+      client = null;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}
+
+/** NOTIFY through the store's pool (pg_notify binds the channel and payload as values). */
+export function notifyThrough(db: Kysely<DB>): PgWakeOptions['notify'] {
+  return async (channel, payload) => void (await sql`select pg_notify(${channel}, ${payload})`.execute(db));
+}

@@ -1,0 +1,174 @@
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import type { WorkSignals } from '../../src/ports.js';
+import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
+import { LISTENER_APPLICATION_NAME, WAKE_CHANNELS, notifyThrough, pgWorkSignals } from '../../src/store/postgres/pg-wake.js';
+import { createPostgresDatabase, postgresAvailable } from '../helpers/dialects.js';
+
+/**
+ * The LISTEN/NOTIFY adapter against a real PostgreSQL (the feature exists only there): one
+ * NOTIFY per event-loop turn, a process never woken by its own signal, the listening
+ * connection cut and refused and coming back (one warning per outage, one wake-up after it),
+ * and what a one-shot command announced still sent when it closes.
+ */
+const pgOk = await postgresAvailable();
+
+/** A logger whose lines the test reads. */
+function capturingLogger() {
+  const lines: { level: number; msg: string }[] = [];
+  const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, warnings: () => lines.filter((l) => l.level === 40).map((l) => l.msg), infos: () => lines.filter((l) => l.level === 30).map((l) => l.msg) };
+}
+
+/** A loopback relay to PostgreSQL that can cut its connections and then turn new ones away (counting them). */
+async function startGate(target: number) {
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  let refused = 0;
+  const server: Server = createServer((client) => {
+    client.on('error', () => undefined);
+    if (refusing) {
+      refused++;
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target, '127.0.0.1');
+    upstream.on('error', () => undefined);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    refused: () => refused,
+    refuse() {
+      refusing = true;
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    admit: () => void (refusing = false),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', () => {
+  let pgdb: { url: string; drop(): Promise<void> };
+  let database: StoreDatabase;
+  let observer: pg.Client;
+  /** Payloads seen on the outbox channel by a plain client of the test. */
+  const seen: string[] = [];
+  const open: WorkSignals[] = [];
+  const signals = (listenUrl: string | null, logger = capturingLogger().logger) => {
+    const s = pgWorkSignals({ listenUrl, notify: notifyThrough(database.db), logger });
+    open.push(s);
+    return s;
+  };
+  const listenerPids = async () =>
+    (await observer.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1 and datname = current_database()', [LISTENER_APPLICATION_NAME])).rows.map((r) => r.pid);
+
+  beforeAll(async () => {
+    pgdb = await createPostgresDatabase();
+    database = openDatabase({ databaseUrl: pgdb.url, dataDir: '/nonexistent' });
+    observer = new pg.Client({ connectionString: pgdb.url });
+    await observer.connect();
+    observer.on('notification', (n) => n.channel === WAKE_CHANNELS.outbox && seen.push(n.payload ?? ''));
+    await observer.query(`LISTEN ${WAKE_CHANNELS.outbox}`);
+  });
+  afterAll(async () => {
+    for (const s of open) await s.close();
+    await observer?.end();
+    await database?.close();
+    await pgdb?.drop();
+  });
+
+  it('sends one NOTIFY for a turn of announcements and wakes the other process, never itself', async () => {
+    const a = signals(pgdb.url);
+    const b = signals(pgdb.url);
+    let wokeA = 0;
+    let wokeB = 0;
+    await a.subscribe('outbox', () => wokeA++);
+    await b.subscribe('outbox', () => wokeB++);
+    seen.length = 0;
+    for (let i = 0; i < 100; i++) a.announce('outbox');
+    await expect.poll(() => wokeB, { timeout: 10_000 }).toBe(1);
+    // Everything A sent precedes the test's own NOTIFY: once that arrives, A's count is final.
+    await observer.query(`NOTIFY ${WAKE_CHANNELS.outbox}, 'end'`);
+    await expect.poll(() => seen.includes('end'), { timeout: 10_000 }).toBe(true);
+    expect(seen.filter((p) => p !== 'end')).toHaveLength(1);
+    expect(wokeA).toBe(0);
+    expect(wokeB).toBe(1);
+    await a.close();
+    await b.close();
+  });
+
+  it('listens again after its connection is terminated, wakes once for what it may have missed, and warns once', async () => {
+    const log = capturingLogger();
+    const b = signals(pgdb.url, log.logger);
+    const a = signals(null);
+    let woke = 0;
+    await b.subscribe('outbox', () => woke++);
+    const [before] = await listenerPids();
+    expect(before).toBeGreaterThan(0);
+    await observer.query('select pg_terminate_backend($1)', [before]);
+    // Back: a new backend listens, and the subscriber was woken once without any NOTIFY.
+    await expect.poll(async () => (await listenerPids()).filter((pid) => pid !== before).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => woke, { timeout: 10_000 }).toBe(1);
+    a.announce('outbox');
+    await expect.poll(() => woke, { timeout: 10_000 }).toBe(2);
+    expect(log.warnings().filter((m) => m.includes('LISTEN connection'))).toHaveLength(1);
+    expect(log.infos().filter((m) => m.includes('LISTEN connection to PostgreSQL is back'))).toHaveLength(1);
+    await b.close();
+    await a.close();
+  });
+
+  it('keeps retrying with one warning through an outage, and never crashes', async () => {
+    const gate = await startGate(Number(new URL(pgdb.url).port || 5432));
+    const through = new URL(pgdb.url);
+    through.host = `127.0.0.1:${gate.port}`;
+    const log = capturingLogger();
+    const b = signals(through.toString(), log.logger);
+    const a = signals(null);
+    let woke = 0;
+    await b.subscribe('outbox', () => woke++);
+    gate.refuse();
+    // Several reconnects turned away: still one warning, nobody woken, the process alive.
+    await expect.poll(() => gate.refused(), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+    expect(log.warnings()).toHaveLength(1);
+    expect(woke).toBe(0);
+    gate.admit();
+    await expect.poll(() => woke, { timeout: 20_000 }).toBe(1);
+    a.announce('outbox');
+    await expect.poll(() => woke, { timeout: 10_000 }).toBe(2);
+    expect(log.warnings()).toHaveLength(1);
+    await b.close();
+    await a.close();
+    await gate.close();
+  });
+
+  it('does not hold a start up when it cannot listen at all', async () => {
+    const log = capturingLogger();
+    const nowhere = new URL(pgdb.url);
+    nowhere.host = '127.0.0.1:1';
+    const b = signals(nowhere.toString(), log.logger);
+    const unsubscribe = await b.subscribe('outbox', () => undefined);
+    expect(typeof unsubscribe).toBe('function');
+    expect(log.warnings()).toHaveLength(1);
+    await b.close();
+  });
+
+  it('sends what was announced when it closes right after (a one-shot `mailroom send`)', async () => {
+    seen.length = 0;
+    const a = signals(null);
+    a.announce('outbox');
+    await a.close();
+    await observer.query(`NOTIFY ${WAKE_CHANNELS.outbox}, 'end'`);
+    await expect.poll(() => seen.includes('end'), { timeout: 10_000 }).toBe(true);
+    expect(seen.filter((p) => p !== 'end')).toHaveLength(1);
+  });
+});
