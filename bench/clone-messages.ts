@@ -71,8 +71,8 @@ function cloneSqlite(file: string, { templateId: tpl, templateAddress: tplAddr, 
     const mCols = cols('messages');
     const rCols = cols('message_recipients');
     // json_each over the chunk's ids: `key` is the position, `value` the id.
-    const insM = db.prepare(`insert into messages (${mCols.join(', ')}) select ${selectList(mCols, 'messages', tplAddr, 't.value', '(@base + t.key)', dueAt)} from messages m, json_each(@ids) t where m.id = @tpl`);
-    const insR = db.prepare(`insert into message_recipients (${rCols.join(', ')}) select ${selectList(rCols, 'message_recipients', tplAddr, 't.value', '(@base + t.key)')} from message_recipients m, json_each(@ids) t where m.message_id = @tpl`);
+    const insM = db.prepare(`insert into messages (${mCols.join(', ')}) select ${selectList(mCols, 'messages', tplAddr, 't.value', '(cast(@base as integer) + t.key)', dueAt)} from messages m, json_each(@ids) t where m.id = @tpl`);
+    const insR = db.prepare(`insert into message_recipients (${rCols.join(', ')}) select ${selectList(rCols, 'message_recipients', tplAddr, 't.value', '(cast(@base as integer) + t.key)')} from message_recipients m, json_each(@ids) t where m.message_id = @tpl`);
     const chunk = db.transaction((base: number, list: string[]) => {
       const p = { base, ids: JSON.stringify(list), tpl };
       insM.run(p);
