@@ -10,7 +10,11 @@ import { apiRequest } from '../test/helpers/http.js';
 import { freePort } from './peers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
+// BENCH_FROM_DIST=1 runs the build (`npx tsc -p tsconfig.build.json` first) as users do, without
+// tsx compiling TypeScript in the process: what RSS figures should be read from.
+const FROM_DIST = process.env.BENCH_FROM_DIST === '1';
+const MAIN = FROM_DIST ? path.join(ROOT, 'dist/src/cli/main.js') : path.join(ROOT, 'src/cli/main.ts');
+const ENTRY = FROM_DIST ? [MAIN] : ['--import', 'tsx', MAIN];
 
 export interface MailroomProcess {
   /** The running `mailroom start` (a new one after restart()). */
@@ -39,7 +43,7 @@ export interface MailroomProcess {
  * `mailroom start` for a benchmark: its own temp data directory (or a fresh PostgreSQL
  * database), the deploy-time server and account pointing at the bench's smtp-sink with a pool
  * of `pool` connections, and an API key. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
- * profiles it; BENCH_CHILD_STDOUT=file keeps what it printed.
+ * profiles it; BENCH_CHILD_STDOUT=file keeps what it printed; BENCH_FROM_DIST=1 runs dist/.
  */
 export async function startMailroomProcess(opts: { sinkPort: number; pool: number; pgUrl?: string; env?: Record<string, string>; concurrency?: number }): Promise<MailroomProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
@@ -75,12 +79,12 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...(opts.env ?? {}),
   };
-  const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
+  const keyRun = spawnSync(process.execPath, [...ENTRY, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
   if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
   const key = keyRun.stdout.trim();
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const launch = async () => {
-    const c = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [...extra, ...ENTRY, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     if (process.env.BENCH_CHILD_STDOUT) c.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT, { flags: 'a' }));
     await new Promise<void>((resolve, reject) => {
       c.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());

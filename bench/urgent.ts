@@ -113,6 +113,7 @@ async function main() {
       VIA === 'api'
         ? `bulk accepted: ${accepted.n} in ${bulk.secs.toFixed(1)} s (${(accepted.n / bulk.secs).toFixed(0)} msgs/s${bulk.failures ? `, non-202: ${bulk.failures}, first: ${bulk.firstFailure}` : ''}); ${depthAtStart} not yet at the sink when the first urgent message went`
         : `bulk copied and Mailroom restarted in ${bulk.secs.toFixed(1)} s; ${depthAtStart} not yet at the sink when the first urgent message went`,
+      ...(depthAtStart < accepted.n / 10 ? [`NOTE: delivery kept up with accepting, so the queue was shallow when the urgent messages went; --bulk-via sql queues the whole bulk at once`] : []),
       `bulk ahead of each urgent message at its 202: min ${depth.n ? Math.min(...rows.map((r) => r.ahead)) : 'n/a'}, median ${depth.p50}, max ${depth.max}; after the last arrived: ${depthAfter}`,
       `urgent 202 → arrival at the SMTP peer: ${summaryLine(fromAck)}  (target p99 ≤ 200 ms: ${p99 <= 200 ? 'met' : 'MISSED'})`,
       `urgent request sent → arrival:        ${summaryLine(fromSend)}`,
