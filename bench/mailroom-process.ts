@@ -10,15 +10,22 @@ import { apiRequest } from '../test/helpers/http.js';
 import { freePort } from './peers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
+// BENCH_FROM_DIST=1 runs the build (`npx tsc -p tsconfig.build.json` first) as users do, without
+// tsx compiling TypeScript in the process: what RSS figures should be read from.
+const FROM_DIST = process.env.BENCH_FROM_DIST === '1';
+const MAIN = FROM_DIST ? path.join(ROOT, 'dist/src/cli/main.js') : path.join(ROOT, 'src/cli/main.ts');
+const ENTRY = FROM_DIST ? [MAIN] : ['--import', 'tsx', MAIN];
 
 export interface MailroomProcess {
+  /** The running `mailroom start` (a new one after restart()). */
   child: ChildProcess;
   /** HTTP port of the API. */
   port: number;
   /** An API key with send, read and admin. */
   key: string;
   databaseUrl?: string;
+  /** The SQLite file (when there is no databaseUrl). */
+  sqlitePath: string;
   /** GET/POST/PATCH on the API with the key (keep-alive). */
   api(method: string, url: string, payload?: unknown): Promise<{ status: number; body: string }>;
   /** Messages now `sent` (read straight from the database, not through the API being measured). */
@@ -27,6 +34,11 @@ export interface MailroomProcess {
   startWorker(): Promise<ChildProcess>;
   /** The worker processes started so far. */
   workers: ChildProcess[];
+  /**
+   * SIGTERM, `between()` with the process gone (e.g. rows written straight into its database),
+   * then `mailroom start` again on the same data: what an operator's restart does.
+   */
+  restart(between?: () => Promise<void>): Promise<void>;
   /** SIGTERM, then the temp data directory and the PostgreSQL database go. */
   stop(): Promise<void>;
 }
@@ -35,10 +47,11 @@ export interface MailroomProcess {
  * `mailroom start` for a benchmark: its own temp data directory (or a fresh PostgreSQL
  * database), the deploy-time server and account pointing at the bench's smtp-sink with a pool
  * of `pool` connections, and an API key. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
- * profiles it; BENCH_CHILD_STDOUT=file keeps what it printed.
+ * profiles it; BENCH_CHILD_STDOUT=file keeps what it printed; BENCH_FROM_DIST=1 runs dist/.
  */
 export async function startMailroomProcess(opts: { sinkPort: number; pool: number; pgUrl?: string; env?: Record<string, string>; concurrency?: number }): Promise<MailroomProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-'));
+  const sqlitePath = path.join(dataDir, 'mailroom.db');
   const port = await freePort();
   let pgDb: string | undefined;
   let databaseUrl: string | undefined;
@@ -70,17 +83,28 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...(opts.env ?? {}),
   };
-  const keyRun = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
+  const keyRun = spawnSync(process.execPath, [...ENTRY, '--create-store', 'apikey', 'create', '--name', 'bench', '--scopes', 'send,read,admin'], { cwd: ROOT, env, encoding: 'utf8' });
   if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
   const key = keyRun.stdout.trim();
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (process.env.BENCH_CHILD_STDOUT) child.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
-    child.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
-  });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 64 });
+  const launch = async () => {
+    const c = spawn(process.execPath, [...extra, ...ENTRY, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    if (process.env.BENCH_CHILD_STDOUT) c.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT, { flags: 'a' }));
+    await new Promise<void>((resolve, reject) => {
+      c.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
+      c.once('exit', (code) => reject(new Error(`mailroom exited with ${code}`)));
+    });
+    return c;
+  };
+  const terminate = async (c: ChildProcess) => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    await exited;
+  };
+  let child = await launch();
+  const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 64 });
+  let agent = newAgent();
   const api = (method: string, url: string, payload?: unknown) => apiRequest(`http://127.0.0.1:${port}${url}`, key, method, payload, agent);
   // The deploy-time server defaults to 5 connections; give Mailroom the pool the comparison uses.
   const s = JSON.parse((await api('GET', '/api/v1/servers')).body).items[0];
@@ -99,17 +123,19 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
       }
       return (await counter.query("select count(*)::int as n from messages where status = 'sent'")).rows[0].n as number;
     }
-    sqlite ??= new Database(path.join(dataDir, 'mailroom.db'), { readonly: true, fileMustExist: true });
+    sqlite ??= new Database(sqlitePath, { readonly: true, fileMustExist: true });
     return (sqlite.prepare("select count(*) as n from messages where status = 'sent'").get() as { n: number }).n;
   };
   let stopped = false;
   const workers: ChildProcess[] = [];
   return {
-    child,
+    get child() {
+      return child;
+    },
     workers,
     async startWorker() {
       if (!databaseUrl) throw new Error('more processes need PostgreSQL (--postgres URL)');
-      const worker = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const worker = spawn(process.execPath, [...extra, ...ENTRY, 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve, reject) => {
         worker.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom worker running') && resolve());
         worker.once('exit', (code) => reject(new Error(`mailroom worker exited with ${code}`)));
@@ -120,19 +146,25 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
     port,
     key,
     databaseUrl,
+    sqlitePath,
     api,
     countSent,
+    async restart(between) {
+      await terminate(child);
+      // Keep-alive sockets to the old process are dead now.
+      agent.destroy();
+      agent = newAgent();
+      await between?.();
+      child = await launch();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       await counter?.end();
       sqlite?.close();
       agent.destroy();
-      for (const p of [...workers, child]) {
-        if (p.exitCode !== null) continue;
-        p.kill('SIGTERM');
-        await new Promise((r) => p.once('exit', r));
-      }
+      for (const w of workers) await terminate(w);
+      await terminate(child);
       rmSync(dataDir, { recursive: true, force: true });
       if (pgDb) await admin(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
     },

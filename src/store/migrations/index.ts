@@ -16,6 +16,7 @@ import * as m014 from './014_notify.js';
 import * as m013 from './013_secret_providers.js';
 import * as m015 from './015_inbound.js';
 import * as m017 from './017_test_confirmation.js';
+import * as m018 from './018_queue_count_index.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '013_secret_providers': m013,
   '015_inbound': m015,
   '017_test_confirmation': m017,
+  '018_queue_count_index': m018,
 };
 
 export const migrationProvider: MigrationProvider = {

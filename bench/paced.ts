@@ -1,0 +1,117 @@
+/**
+ * npm run bench:paced -- [--rate 500] [--seconds 20] [--postgres URL] [--no-closed] [--closed-concurrency 64]
+ *
+ * Paced load: POST /api/v1/messages at a fixed rate (open loop: request i starts at
+ * t0 + i / rate whatever the earlier ones are doing, as independent clients would), for
+ * `--seconds` (default 500/s × 20 s = 10,000 messages of ~2 KB) against `mailroom start` in
+ * front of Postfix's smtp-sink, delivery running. Accept latency is measured from each
+ * request's scheduled start, so a client that fell behind schedule (this process busy) counts
+ * against the figure instead of hiding it; the lag of actual starts is printed beside it.
+ * Target (issue 17): p99 under 20 ms on SQLite.
+ *
+ * Then, unless --no-closed, the same number of messages closed loop (`--closed-concurrency`
+ * requests in flight, the next one when one answers, like `npm run bench`): its rate is what
+ * the API can take at most, its latency what a saturated API answers.
+ */
+import { arg, body, cpuMs, peakRssMiB, startSink } from './peers.js';
+import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
+import { runPhase } from './phase.js';
+import { loadLine, sleep, summaryLine } from './latency.js';
+
+const RATE = Number(arg('rate', '500'));
+const SECONDS = Number(arg('seconds', '20'));
+const PG_URL = arg('postgres', '');
+const CLOSED = !process.argv.includes('--no-closed');
+const CLOSED_CONCURRENCY = Number(arg('closed-concurrency', '64'));
+const N = Math.round(RATE * SECONDS);
+const POOL = 20;
+const WARMUP = 300;
+
+const message = (i: number) => ({ to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
+
+async function paced(mr: MailroomProcess, first: number) {
+  const fromSchedule: number[] = [];
+  const fromStart: number[] = [];
+  const lags: number[] = [];
+  let failures = 0;
+  let firstFailure: string | undefined;
+  let maxInFlight = 0;
+  let inFlight = 0;
+  const interval = 1000 / RATE;
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now() + 50;
+  for (let i = 0; i < N; ) {
+    const t = performance.now();
+    // Every request whose time has come starts now (several when this loop woke late).
+    while (i < N && t0 + i * interval <= t) {
+      const due = t0 + i * interval;
+      const started = performance.now();
+      lags.push(started - due);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      pending.push(
+        mr.api('POST', '/api/v1/messages', message(first + i)).then((res) => {
+          const done = performance.now();
+          inFlight--;
+          fromSchedule.push(done - due);
+          fromStart.push(done - started);
+          if (res.status !== 202) {
+            failures++;
+            firstFailure ??= `${res.status} ${res.body.slice(0, 200)}`;
+          }
+        }),
+      );
+      i++;
+    }
+    if (i < N) await sleep(Math.max(0, t0 + i * interval - performance.now()));
+  }
+  const sentSecs = (performance.now() - t0) / 1000;
+  await Promise.all(pending);
+  return { fromSchedule, fromStart, lags, failures, firstFailure, maxInFlight, sentSecs };
+}
+
+async function main() {
+  const sink = await startSink();
+  let mr: MailroomProcess | undefined;
+  try {
+    // Sockets enough for the open loop: a slow answer must not hold the next request back.
+    mr = await startMailroomProcess({ sinkPort: sink.port, pool: POOL, pgUrl: PG_URL || undefined, concurrency: 1024 });
+    const m = mr;
+    const pid = m.child.pid as number;
+    for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => m.api('POST', '/api/v1/messages', message(i + j))));
+    while ((await m.countSent()) < WARMUP) await sleep(20);
+    const load0 = loadLine();
+
+    const cpu0 = cpuMs(pid) ?? 0;
+    const t0 = performance.now();
+    const p = await paced(m, WARMUP);
+    const acceptSecs = (performance.now() - t0) / 1000;
+    while ((await m.countSent()) < WARMUP + N - p.failures) await sleep(20);
+    const e2eSecs = (performance.now() - t0) / 1000;
+    const cpu = ((cpuMs(pid) ?? 0) - cpu0) / N;
+    const p99 = [...p.fromSchedule].sort((a, b) => a - b)[Math.min(N - 1, Math.floor(0.99 * N))];
+
+    const lines = [
+      `paced load: ${N} messages (~2 KB) at ${RATE} requests/s for ${SECONDS} s, open loop; storage ${m.databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${WARMUP} untimed warm-up messages`,
+      `accept latency from the scheduled start: ${summaryLine(p.fromSchedule)}  (target p99 < 20 ms${m.databaseUrl ? ', set for SQLite' : ''}: ${p99 < 20 ? 'met' : 'MISSED'})`,
+      `accept latency from the actual start:    ${summaryLine(p.fromStart)}`,
+      `client start lag behind schedule:         ${summaryLine(p.lags)}; at most ${p.maxInFlight} requests in flight`,
+      `requests started over ${p.sentSecs.toFixed(2)} s (${(N / p.sentSecs).toFixed(0)}/s), all answered after ${acceptSecs.toFixed(2)} s; non-202: ${p.failures}${p.firstFailure ? `, first: ${p.firstFailure}` : ''}`,
+      `delivered to smtp-sink: all ${N - p.failures} ${e2eSecs.toFixed(2)} s after the first request (${((N - p.failures) / e2eSecs).toFixed(0)} msgs/s); Mailroom CPU ${cpu.toFixed(2)} ms per message (all threads, accept + delivery)`,
+    ];
+    if (CLOSED) {
+      const r = await runPhase({ post: (url, payload) => m.api('POST', url, payload), pid, n: N, concurrency: CLOSED_CONCURRENCY, payload: (i) => message(WARMUP + N + i), sentCount: m.countSent, sentBefore: await m.countSent() });
+      lines.push(
+        `closed loop, same ${N} messages, ${CLOSED_CONCURRENCY} in flight: accept ${r.acceptRate.toFixed(0)} msgs/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}), end-to-end ${r.e2eRate.toFixed(0)} msgs/s, CPU ${r.cpuPerMsg?.toFixed(2) ?? 'n/a'} ms per message`,
+      );
+    }
+    const rss = peakRssMiB(pid);
+    lines.push(`peak RSS: ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`, `${load0} before the paced phase; ${loadLine()} at the end`);
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    sink.stop();
+    await mr?.stop();
+  }
+}
+
+await main();
