@@ -122,7 +122,25 @@ describe.runIf(run && haveDovecot())('inbound settings in Chromium', { timeout: 
     await expect.poll(() => page.getByRole('region', { name: 'Reading the mailbox' }).innerText(), { timeout: 15_000 }).toContain('INBOX');
     await screenshot(page, 'inbound-account-reading');
 
+    // Several accounts at once, confirmed: the reading account's test waits for its mailbox; one
+    // that does not read its own gets the API's refusal, on its own line.
+    await api('POST', '/accounts', { serverId, address: 'quiet@example.com' });
+    await page.goto('/accounts');
+    await page.getByLabel(`Select ${USER}`).check();
+    await page.getByLabel('Select quiet@example.com').check();
+    const toolbar = page.getByRole('group', { name: 'Send test email' });
+    await toolbar.getByLabel(/Confirm each arrives/).check();
+    expect(await toolbar.getByLabel('Test email recipient').count()).toBe(0);
+    await toolbar.getByRole('button', { name: 'Send test email' }).click();
+    const results = page.getByRole('region', { name: 'Test emails' });
+    await expect.poll(() => results.getByTestId('confirmation').getAttribute('data-confirmation')).toBe('pending');
+    expect(await results.innerText()).toContain('quiet@example.com does not read its mailbox');
+    const tests = (await api('GET', '/messages?purpose=test')).items;
+    expect(tests.map((m: { accountId: string; confirmation: string | null }) => [m.accountId, m.confirmation])).toEqual([[account.id, 'pending']]);
+    await screenshot(page, 'inbound-accounts-confirm-several');
+
     // Switching reading off keeps the folder settings (enabled: false, not null).
+    await page.goto(`/accounts/${account.id}`);
     await saved.getByLabel("Read this account's mailbox").uncheck();
     await saved.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(async () => (await api('GET', `/accounts/${account.id}`)).inbound).toEqual({ enabled: false, folders: ['INBOX'], afterProcessing: 'flag', moveTo: null });
