@@ -138,6 +138,10 @@ describe.runIf(run && haveDovecot())('inbound settings in Chromium', { timeout: 
     const tests = (await api('GET', '/messages?purpose=test')).items;
     expect(tests.map((m: { accountId: string; confirmation: string | null }) => [m.accountId, m.confirmation])).toEqual([[account.id, 'pending']]);
     await screenshot(page, 'inbound-accounts-confirm-several');
+    // The email log's row says so too (GET /messages items carry the confirmation).
+    await page.goto('/messages?purpose=test');
+    await expect.poll(() => page.locator('table tbody tr [data-confirmation]').getAttribute('data-confirmation')).toBe('pending');
+    await screenshot(page, 'inbound-log-confirmation');
 
     // Switching reading off keeps the folder settings (enabled: false, not null).
     await page.goto(`/accounts/${account.id}`);
