@@ -150,6 +150,11 @@ export class MailboxReader {
         await this.sync(client, account);
         this.failures = 0;
         await this.report({ state: 'watching', lastError: null, failures: 0, nextAttemptAt: null, lastSyncAt: this.now() });
+        // IDLE while waiting. The session holds the folder's lock throughout, and imapflow's
+        // auto-IDLE never starts while a lock is held: without this call new mail waited for
+        // the poll. The server's EXISTS wakes the reader; the next command (sync's NOOP) ends
+        // IDLE; a server without IDLE gets imapflow's NOOP polling instead.
+        client.idle().catch((err: unknown) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP IDLE ended with an error'));
         await this.sleep(tuning.pollMs);
         if (this.stopped) break;
         if (closed || !client.usable) throw new Error('the IMAP connection was closed by the server');

@@ -26,7 +26,9 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
   const reportType = contentType?.value?.toLowerCase() === 'multipart/report' ? (contentType.params?.['report-type'] ?? '').toLowerCase() || null : null;
   const parts = p.attachments ?? [];
   const part = (...types: string[]) => parts.find((a) => types.includes(a.contentType.toLowerCase()));
-  const deliveryStatus = reportType === 'delivery-status' ? await dsnRecipients(part('message/delivery-status', 'message/global-delivery-status')?.content) : [];
+  const statusPart = reportType === 'delivery-status' ? part('message/delivery-status', 'message/global-delivery-status')?.content : undefined;
+  const statusBlocks = statusPart ? await fieldBlocks(statusPart) : [];
+  const deliveryStatus = dsnRecipients(statusBlocks);
   const returned = part('message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers');
   const feedbackPart = reportType === 'feedback-report' ? part('message/feedback-report') : undefined;
   const text = p.text ? p.text.slice(0, MAX_BODY_CHARS) : null;
@@ -48,6 +50,7 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     reportType,
     deliveryStatus,
     returnedMessageId: returned ? await returnedMessageId(returned.content) : null,
+    envelopeId: envelopeId(statusBlocks),
     feedback: feedbackPart ? await feedback(feedbackPart.content) : null,
     attachments: parts.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, sizeBytes: a.size })),
     sizeBytes,
@@ -70,9 +73,7 @@ function visibleText(text: string): string {
 }
 
 /** The per-recipient blocks of a delivery-status part (the first block is about the reporting MTA). */
-async function dsnRecipients(content: Buffer | undefined): Promise<DsnRecipient[]> {
-  if (!content) return [];
-  const blocks = await fieldBlocks(content);
+function dsnRecipients(blocks: Map<string, unknown>[]): DsnRecipient[] {
   return blocks
     .filter((h) => h.has('final-recipient') || h.has('original-recipient') || h.has('action'))
     .map((h) => ({
@@ -82,6 +83,17 @@ async function dsnRecipients(content: Buffer | undefined): Promise<DsnRecipient[
       status: /\d\.\d{1,3}\.\d{1,3}/.exec(field(h, 'status') ?? '')?.[0] ?? null,
       diagnostic: typed(field(h, 'diagnostic-code'), false),
     }));
+}
+
+/**
+ * The per-message block's Original-Envelope-Id (RFC 3464 §2.2.1), xtext decoded (RFC 3461 §4:
+ * "+XX" is a hex byte). Only the first block is about the message; recipient blocks never carry it.
+ */
+function envelopeId(blocks: Map<string, unknown>[]): string | null {
+  const raw = blocks[0] ? field(blocks[0], 'original-envelope-id')?.trim() : null;
+  if (!raw) return null;
+  const decoded = raw.replace(/\+([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return decoded.slice(0, 100) || null;
 }
 
 async function returnedMessageId(content: Buffer): Promise<string | null> {

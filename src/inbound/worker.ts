@@ -8,7 +8,7 @@ import type { Worker } from '../ports.js';
 import { DEFAULT_READER_TUNING, MailboxReader, type ReaderTuning } from './mailbox-reader.js';
 
 export type InboundTuning = Partial<ReaderTuning> & {
-  /** How often the worker looks for accounts whose reading was switched on or off. */
+  /** How often the worker looks for accounts whose reading was switched on or off, or that changed. */
   refreshMs?: number;
 };
 
@@ -30,39 +30,47 @@ export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapab
   // Where only one process can write (SQLite), a restarted process is the same reader and takes
   // its leases back at once; where several can (PostgreSQL), a dead process's lease must run out.
   const owner = deps.capabilities.multiWriter ? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}` : 'the-only-process';
-  const readers = new Map<string, MailboxReader>();
+  // Each reader with the account and server versions it was started for (see doRefresh).
+  const readers = new Map<string, { reader: MailboxReader; stamp: string }>();
   let timer: NodeJS.Timeout | undefined;
   let refreshing: Promise<void> | undefined;
 
-  const wanted = async (): Promise<Map<string, { accountId: string; folder: string }>> => {
-    const out = new Map<string, { accountId: string; folder: string }>();
+  type Wanted = { accountId: string; folder: string; stamp: string };
+  const wanted = async (): Promise<Map<string, Wanted>> => {
+    const out = new Map<string, Wanted>();
     const repos = deps.ctx.store.repos;
     for (const a of await repos.accounts.list()) {
       if (!a.active || !a.inbound?.enabled) continue;
       const server = await repos.servers.get(a.serverId);
       if (!server?.imap) continue;
-      for (const folder of a.inbound.folders) out.set(`${a.id}/${folder}`, { accountId: a.id, folder });
+      const stamp = `${a.version}/${server.version}`;
+      for (const folder of a.inbound.folders) out.set(`${a.id}/${folder}`, { accountId: a.id, folder, stamp });
     }
     return out;
   };
 
   const doRefresh = async () => {
-    let want: Map<string, { accountId: string; folder: string }>;
+    let want: Map<string, Wanted>;
     try {
       want = await wanted();
     } catch (err) {
       logger.warn({ err }, 'could not list the accounts to read; trying again later');
       return;
     }
-    for (const [key, reader] of readers) {
-      if (want.has(key)) continue;
+    for (const [key, { reader, stamp }] of readers) {
+      const w = want.get(key);
+      if (w && w.stamp === stamp) continue;
+      // A reader keeps its connection (and the account as it was when it connected) for as long
+      // as the connection lives: a changed account or server (new password, login, IMAP host,
+      // trust, afterProcessing) would otherwise apply only after a drop. Restart it now instead.
+      if (w) logger.info({ accountId: w.accountId, folder: w.folder }, 'the account or its server changed; restarting its IMAP reader');
       readers.delete(key);
       await reader.stop();
     }
     for (const [key, w] of want) {
       if (readers.has(key)) continue;
       const reader = new MailboxReader({ ctx: deps.ctx, logger, owner, password: deps.password, tuning: { ...DEFAULT_READER_TUNING, ...readerTuning } }, w.accountId, w.folder);
-      readers.set(key, reader);
+      readers.set(key, { reader, stamp: w.stamp });
       reader.start();
     }
   };
@@ -80,7 +88,7 @@ export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapab
     async stop() {
       if (timer) clearInterval(timer);
       await refreshing;
-      await Promise.all([...readers.values()].map((r) => r.stop()));
+      await Promise.all([...readers.values()].map(({ reader }) => reader.stop()));
       readers.clear();
     },
   };

@@ -58,7 +58,8 @@ describe.runIf(run && haveSmtpSink())('confirmed test email in Chromium', { time
 
     // The account's mailbox receives it (stored as the IMAP reader stores it).
     const test = (await api('GET', `/messages?purpose=test&accountId=${accountId}`)).items[0];
-    await expect.poll(async () => (await api('GET', `/messages/${test.id}`)).status).toBe('sent');
+    // A real SMTP send: on a loaded machine it takes longer than expect.poll's default second.
+    await expect.poll(async () => (await api('GET', `/messages/${test.id}`)).status, { timeout: 15_000 }).toBe('sent');
     const detail = await api('GET', `/messages/${test.id}`);
     const ctx = s.live.t.app.ports.ctx;
     const now = ctx.clock.now();

@@ -83,6 +83,45 @@ export function postfixDsn(o: { to: string; recipient: string; status: string; d
   ]);
 }
 
+/**
+ * A DSN that returns nothing of the message (neither message/rfc822 nor text/rfc822-headers),
+ * as appliances and some MTAs send when asked RET=HDRS and a header budget runs out: only the
+ * report, whose per-message block carries Original-Envelope-Id (RFC 3464), in xtext as sent.
+ */
+export function reportOnlyDsn(o: { to: string; recipient: string; status: string; diagnostic: string; envelopeId: string; id: string }): Buffer {
+  return crlf([
+    'Return-Path: <>',
+    `Message-ID: <${o.id}@gw.example.org>`,
+    'Date: Mon, 30 Nov 2026 10:10:00 +0000',
+    'From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.org>',
+    `To: ${o.to}`,
+    'Subject: Delivery Status Notification (Failure)',
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn-boundary-1"',
+    '',
+    '--dsn-boundary-1',
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    `Your message could not be delivered to ${o.recipient}.`,
+    '',
+    '--dsn-boundary-1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; gw.example.org',
+    `Original-Envelope-Id: ${o.envelopeId}`,
+    'Arrival-Date: Mon, 30 Nov 2026 10:09:58 +0000',
+    '',
+    `Final-Recipient: rfc822; ${o.recipient}`,
+    'Action: failed',
+    `Status: ${o.status}`,
+    `Diagnostic-Code: smtp; ${o.diagnostic}`,
+    '',
+    '--dsn-boundary-1--',
+    '',
+  ]);
+}
+
 /** Exchange's NDR: the returned part is text/rfc822-headers (headers only), no Return-Path in the message. */
 export function exchangeDsn(o: { to: string; recipient: string; originalMessageId: string; id: string }): Buffer {
   return crlf([

@@ -11,10 +11,13 @@ await describeEachDialect('send test email', (dialect) => {
   let dispatcher: Dispatcher;
   let accountId: string;
   let otherId: string;
+  // Real time, plus a jump the confirmation test makes (and takes back).
+  let ahead = 0;
+  const clock = { now: () => Date.now() + ahead };
 
   beforeAll(async () => {
     peer = await startSmtpServer({ disabledCommands: ['STARTTLS', 'AUTH'] });
-    t = await startTestApp(dialect);
+    t = await startTestApp(dialect, { clock });
     dispatcher = await t.app.startDelivery({ loop: false });
     const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'peer', smtp: { host: '127.0.0.1', port: peer.port, security: 'none', requireTls: false } } })).json();
     accountId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'alerts@example.com' } })).json().id;
@@ -78,5 +81,45 @@ await describeEachDialect('send test email', (dialect) => {
     const res = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/test`, payload: {}, key });
     expect(res.statusCode).toBe(403);
     expect((await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length).toBe(before);
+  });
+
+  it('confirms several accounts in one call, and the email log lists each one\'s confirmation', async () => {
+    // An account that reads its mailbox (the reader is not started: nothing here connects to IMAP).
+    const imapServer = (
+      await t.request({
+        method: 'POST',
+        url: '/api/v1/servers',
+        payload: { name: 'with imap', smtp: { host: '127.0.0.1', port: peer.port, security: 'none', requireTls: false }, imap: { host: '127.0.0.1', port: 993, security: 'tls' } },
+      })
+    ).json();
+    const readerId = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: imapServer.id, address: 'inbox@example.com', inbound: { folders: ['INBOX'] } } })).json().id;
+
+    const many = await t.request({ method: 'POST', url: '/api/v1/accounts/test', payload: { accountIds: [readerId, accountId], confirm: true } });
+    expect(many.statusCode).toBe(202);
+    const { results } = many.json();
+    expect(results[0]).toEqual({ accountId: readerId, messageId: expect.stringMatching(/^msg_/), confirmation: 'pending' });
+    // The account that does not read its mailbox gets its own refusal; the other was sent.
+    expect(results[1]).toMatchObject({ accountId, error: { code: 'MAILROOM_E_INBOUND_NOT_READ' } });
+    const withTo = await t.request({ method: 'POST', url: '/api/v1/accounts/test', payload: { accountIds: [readerId], confirm: true, to: 'ops@example.net' } });
+    expect(withTo.statusCode).toBe(400);
+    expect(withTo.json().error.message).toContain("goes to each account's own mailbox");
+    expect((await message(results[0].messageId)).to).toEqual(['inbox@example.com']);
+
+    // The list carries each message's confirmation: pending for the confirmed one, null elsewhere.
+    const list = async () => (await t.request({ method: 'GET', url: '/api/v1/messages?purpose=test&limit=100' })).json().items as { id: string; confirmation: string | null }[];
+    const byId = (items: { id: string; confirmation: string | null }[]) => Object.fromEntries(items.map((m) => [m.id, m.confirmation]));
+    const items = await list();
+    expect(byId(items)[results[0].messageId]).toBe('pending');
+    const others = items.filter((m) => m.id !== results[0].messageId);
+    expect(others.length).toBeGreaterThan(0);
+    expect(new Set(others.map((m) => m.confirmation))).toEqual(new Set([null]));
+    // Ten minutes later, unconfirmed: the list says timeout, as the detail does.
+    ahead = 11 * 60_000;
+    try {
+      expect(byId(await list())[results[0].messageId]).toBe('timeout');
+      expect((await message(results[0].messageId)).confirmation).toBe('timeout');
+    } finally {
+      ahead = 0;
+    }
   });
 });

@@ -30,6 +30,11 @@ export interface InboundMail {
   deliveryStatus: DsnRecipient[];
   /** The Message-ID of the message a report returns (its message/rfc822 or text/rfc822-headers part). */
   returnedMessageId: string | null;
+  /**
+   * A delivery status notification's Original-Envelope-Id (RFC 3461 ENVID, xtext decoded): the
+   * id Mailroom gave the transaction (the message's log id), echoed by MTAs that support DSN.
+   */
+  envelopeId: string | null;
   /** The recipient an abuse report (ARF) is about. */
   feedback: { type: string; recipient: string | null } | null;
   /** Names, types and sizes only: attachment content is not kept in the log. */

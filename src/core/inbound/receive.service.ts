@@ -6,7 +6,7 @@ import type { MessageRecord } from '../outbox/ports.js';
 import type { Repositories } from '../ports.js';
 import { bounceClass, classify, failedRecipients } from './classify.js';
 import type { InboundMail } from './inbound-mail.js';
-import { candidateIds, ownMessageIdToken } from './reply-matching.js';
+import { candidateIds, ownEnvelopeId, ownMessageIdToken } from './reply-matching.js';
 import { suppressFromMail } from './suppressions.service.js';
 import { softBounceWindowMs } from './soft-bounces.js';
 import { readSoftBounces } from '../routing/settings.js';
@@ -124,7 +124,7 @@ function quarantined(at: MailboxPosition, r: Extract<Received, { unparseable: st
 
 /** The received message as a log row, with its kind and the outbound message it answers. */
 async function understand(repos: Repositories, at: MailboxPosition, mail: InboundMail, fallbackId: string, now: number): Promise<MessageRecord> {
-  const original = await findOutbound(repos, candidateIds(mail.inReplyTo, mail.references, mail.returnedMessageId));
+  const original = (await byEnvelopeId(repos, mail)) ?? (await findOutbound(repos, candidateIds(mail.inReplyTo, mail.references, mail.returnedMessageId)));
   const kind = classify(mail, original !== null);
   const headers: Record<string, string> = { ...mail.markers };
   if (mail.returnPath !== null) headers['return-path'] = mail.returnPath;
@@ -150,6 +150,17 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
     lastError: mail.headersOnly ? `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit` : null,
   };
   return record;
+}
+
+/**
+ * The outbound message a delivery status notification names by its envelope id (the ENVID
+ * Mailroom sent): tried first, as it is the transaction's own id, and the only one left when
+ * the report returns no headers. Only a DSN carries it.
+ */
+async function byEnvelopeId(repos: Repositories, mail: InboundMail): Promise<MessageRecord | null> {
+  const id = mail.reportType === 'delivery-status' ? ownEnvelopeId(mail.envelopeId) : null;
+  const m = id ? await repos.messages.get(id) : undefined;
+  return m && m.direction === 'out' ? m : null;
 }
 
 /** The outbound message named by one of `ids` (a report's returned headers, In-Reply-To, References, or the Message-ID itself). */

@@ -23,3 +23,15 @@ export function ownMessageIdToken(messageId: string): string | null {
   const m = OWN_TOKEN.exec(messageId.trim());
   return m ? `msg_${m[1].toLowerCase()}` : null;
 }
+
+const OWN_ENVID = /^msg_[0-9a-z]{26}$/;
+
+/**
+ * The log id a DSN's Original-Envelope-Id names, else null. Mailroom sends each message with
+ * its log id as the RFC 3461 ENVID, so a bounce that returns neither the message nor its
+ * headers (only the report) still names it; anything else in that field is another sender's.
+ */
+export function ownEnvelopeId(envelopeId: string | null): string | null {
+  const id = envelopeId?.trim().toLowerCase() ?? '';
+  return OWN_ENVID.test(id) ? id : null;
+}

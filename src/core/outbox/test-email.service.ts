@@ -61,22 +61,28 @@ export async function sendTestEmail(ctx: CoreContext, limiter: RateWindow, princ
   return sendOne(ctx, principal, actor, accountId, to, confirm);
 }
 
-export type TestEmailResult = { accountId: string; messageId: string } | { accountId: string; error: { code: string; message: string } };
+export type TestEmailResult = { accountId: string; messageId: string; confirmation?: StoredConfirmation } | { accountId: string; error: { code: string; message: string } };
 
-/** Several accounts at once; each succeeds or fails on its own. */
+/**
+ * Several accounts at once; each succeeds or fails on its own. With `confirm`, each goes to its
+ * own account's mailbox as the single test does; an account that does not read its mailbox gets
+ * its own MAILROOM_E_INBOUND_NOT_READ result while the others are sent.
+ */
 export async function sendTestEmails(ctx: CoreContext, limiter: RateWindow, principal: Principal, actor: Actor, body: unknown): Promise<{ results: TestEmailResult[] }> {
   requirePermission(principal, 'admin');
   const d = doc('body', body);
-  onlyKeys('body', d, ['accountIds', 'to']);
+  onlyKeys('body', d, ['accountIds', 'to', 'confirm']);
   if (d.accountIds === undefined) throw invalid('accountIds', 'is required: the accounts to test');
   const ids = [...new Set(arr('accountIds', d.accountIds, 50).map((v, i) => str(`accountIds[${i}]`, v, { max: 100 })))];
   if (!ids.length) throw invalid('accountIds', 'must name at least one account');
   const to = recipient(d.to);
+  const confirm = d.confirm === undefined ? false : bool('confirm', d.confirm);
+  if (confirm && to !== undefined) throw invalid('to', 'a confirmed test email goes to each account\'s own mailbox; leave "to" out');
   const results: TestEmailResult[] = [];
   for (const accountId of ids) {
     try {
       limiter.take(principal.id);
-      results.push({ accountId, ...(await sendOne(ctx, principal, actor, accountId, to)) });
+      results.push({ accountId, ...(await sendOne(ctx, principal, actor, accountId, to, confirm)) });
     } catch (err) {
       if (!isMailroomError(err)) throw err;
       results.push({ accountId, error: { code: err.code, message: err.message } });

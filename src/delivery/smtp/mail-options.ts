@@ -7,7 +7,8 @@ import type { OutgoingMessage } from '../outgoing.js';
  * added here). The MIME document is the application's own (composeRaw: a relay message) or
  * composed by composeMime (Bcc never appears in it;
  * attachments are inline base64 content, never a path or URL); the envelope is built from
- * the parsed, stored addresses only. nodemailer's pooled transport signs and sends it.
+ * the parsed, stored addresses only, with the message's log id as its DSN envelope id.
+ * nodemailer's pooled transport signs and sends it.
  */
 /** nodemailer passes unknown options through to the transport: the pool orders by this one. */
 export interface MailroomMailOptions extends SendMailOptions {
@@ -20,6 +21,9 @@ export function buildMailOptions(out: OutgoingMessage, dkim?: SendMailOptions['d
     mailroomPriority: out.message.priority,
     raw: out.message.raw ? composeRaw({ headers: out.message.headers, raw: out.message.raw }) : composeMime(out.message),
     envelope: { from: out.message.envelopeFrom, to: out.recipients },
+    // RFC 3461 ENVID: where the server offers DSN, its bounces name the message by its log id
+    // (Original-Envelope-Id), so a bounce that returns no headers still finds its message.
+    dsn: { id: out.message.id },
     disableFileAccess: true,
     disableUrlAccess: true,
     ...(dkim ? { dkim } : {}),

@@ -106,7 +106,9 @@ export class GuardedPool implements Transport {
         await conn.open(this.o.auth, this.o.connectTimeoutMs);
       }
       const message = job.mail.message;
-      const envelope = message.getEnvelope();
+      // The DSN parameters (ENVID) ride on the envelope; nodemailer sends them only to a server that offers DSN.
+      const dsn = job.mail.data.dsn;
+      const envelope = { ...message.getEnvelope(), ...(dsn ? { dsn } : {}) };
       const sent = await conn.transact(envelope, message.createReadStream(), this.o.sendTimeoutMs);
       // The TLS in use travels with the result: direct delivery records it per attempt.
       info = { ...sent, envelope: { from: envelope.from, to: envelope.to }, messageId: message.messageId(), tls: conn.negotiatedTls() };

@@ -5,6 +5,7 @@ import { idParams } from '../schemas.js';
 import type { Ports } from '../../ports.js';
 
 const to = { type: 'string', maxLength: 320, description: 'recipient; the account itself by default' } as const;
+const confirm = { type: 'boolean', description: "send to the account's own mailbox and record whether its IMAP reader receives it (message.confirmation); not with to" } as const;
 
 /** POST /accounts/:id/test and /accounts/test: "send test email" through the outbox (purpose test). */
 export function accountTestRoutes({ ctx, testEmailLimiter: limiter }: Pick<Ports, 'ctx' | 'testEmailLimiter'>) {
@@ -19,7 +20,7 @@ export function accountTestRoutes({ ctx, testEmailLimiter: limiter }: Pick<Ports
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { to, confirm: { type: 'boolean', description: "send to the account's own mailbox and record whether its IMAP reader receives it (message.confirmation)" } },
+            properties: { to, confirm },
           },
         },
       },
@@ -35,7 +36,7 @@ export function accountTestRoutes({ ctx, testEmailLimiter: limiter }: Pick<Ports
             type: 'object',
             additionalProperties: false,
             required: ['accountIds'],
-            properties: { accountIds: { type: 'array', items: { type: 'string', maxLength: 100 }, minItems: 1, maxItems: 50 }, to },
+            properties: { accountIds: { type: 'array', items: { type: 'string', maxLength: 100 }, minItems: 1, maxItems: 50 }, to, confirm },
           },
         },
       },

@@ -1,9 +1,13 @@
+import { confirmationAt } from '../../core/inbound/confirmation.js';
 import { displayMailbox } from '../../core/outbox/messages.js';
 import type { MessageDetail } from '../../core/outbox/messages.service.js';
 import type { MessageRecord } from '../../core/outbox/ports.js';
 
-/** A message as the log list shows it: no bodies, no lease internals. */
-export function messageSummary(m: MessageRecord) {
+/**
+ * A message as the log list shows it: no bodies, no lease internals. `now` decides whether a
+ * pending confirmation has timed out (the store keeps only pending/confirmed/bounced).
+ */
+export function messageSummary(m: MessageRecord, now: number) {
   return {
     id: m.id,
     direction: m.direction,
@@ -40,13 +44,15 @@ export function messageSummary(m: MessageRecord) {
     read: m.direction === 'in' ? m.read : null,
     kind: m.kind,
     inReplyTo: m.inReplyTo,
+    /** A confirmed test email: pending, confirmed, bounced or timeout; null for every other message. */
+    confirmation: confirmationAt(m, now),
   };
 }
 
 /** One message in full: bodies, headers, routing, every recipient's outcome and every attempt. */
-export function messageDetail(m: MessageDetail) {
+export function messageDetail(m: MessageDetail, now: number) {
   return {
-    ...messageSummary(m),
+    ...messageSummary(m, now),
     envelopeFrom: m.envelopeFrom,
     text: m.text,
     html: m.html,
@@ -59,10 +65,9 @@ export function messageDetail(m: MessageDetail) {
     recipients: m.recipients.map((r) => ({ address: r.address, kind: r.kind, status: r.status, code: r.code, enhancedCode: r.enhancedCode, response: r.response, updatedAt: r.updatedAt })),
     event: m.event,
     replyText: m.replyText ?? null,
-    /** A confirmed test email: pending, confirmed, bounced or timeout; null for every other message. */
     confirmation: m.confirmationNow,
-    replies: m.linked.filter((l) => l.kind !== 'bounce').map(messageSummary),
-    bounces: m.linked.filter((l) => l.kind === 'bounce').map(messageSummary),
+    replies: m.linked.filter((l) => l.kind !== 'bounce').map((l) => messageSummary(l, now)),
+    bounces: m.linked.filter((l) => l.kind === 'bounce').map((l) => messageSummary(l, now)),
     attempts: m.attempts.map((a) => ({ at: a.at, durationMs: a.durationMs, accountId: a.accountId, serverId: a.serverId, outcome: a.outcome, code: a.code, enhancedCode: a.enhancedCode, response: a.response, possibleDuplicate: a.possibleDuplicate !== null, possibleDuplicateReason: a.possibleDuplicate, hint: a.hint, routes: a.routes ?? null })),
   };
 }

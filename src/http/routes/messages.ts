@@ -88,20 +88,21 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       async (req) => {
         const { cursor, limit, ...filter } = req.query;
         const page = await listMessages(ctx, { ...parseFilter(filter), cursor, limit: limit ? int('limit', Number(limit), 1, 500) : 50 });
-        return { items: page.items.map(messageSummary), nextCursor: page.nextCursor };
+        const now = ctx.clock.now();
+        return { items: page.items.map((m) => messageSummary(m, now)), nextCursor: page.nextCursor };
       },
     );
 
     // A static segment: Fastify's router prefers it to /messages/:id whatever the order here.
     api.get('/messages/stats', { config: { permission: 'read' }, schema: { tags: ['messages'] } }, async () => outboxStatus(ctx));
 
-    api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id)));
+    api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id), ctx.clock.now()));
 
     // Received mail only: the inbox's read status.
     api.patch<IdParams & { Body: { read: boolean } }>(
       '/messages/:id',
       { config: { permission: 'operate' }, schema: { tags: ['messages'], params: idParams, body: { type: 'object', additionalProperties: false, required: ['read'], properties: { read: { type: 'boolean' } } } } },
-      async (req) => messageSummary(await markRead(ctx, req.params.id, req.body.read)),
+      async (req) => messageSummary(await markRead(ctx, req.params.id, req.body.read), ctx.clock.now()),
     );
 
     // The message an application sent over SMTP, as stored (its Bcc fields removed), for "view source".

@@ -6,7 +6,7 @@ import { useList, usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
 import { BreakableAddress, DeliveryNote, MessageStatus } from './MessageStatus.js';
 import { PossibleDuplicateBadge } from './PossibleDuplicate.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader, StatusChip } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { apiFilter, filtersFrom, MessageFilters } from './MessageFilters.js';
 import { QueueStatus, useOutboxStatus } from './QueueStatus.js';
@@ -71,6 +71,12 @@ export function Messages() {
                 <>
                   <MessageStatus message={m} />
                   {m.possibleDuplicate ? <PossibleDuplicateBadge /> : null}
+                  {/* A confirmed test email: whether the account's own mailbox received it. */}
+                  {m.confirmation ? (
+                    <div className="small" data-confirmation={m.confirmation} title="Confirmed test email: whether the account's own mailbox received it">
+                      <StatusChip status={m.confirmation} />
+                    </div>
+                  ) : null}
                 </>
               ),
             },

@@ -5,6 +5,7 @@ import { Link } from '../../router.js';
 import { Badge, DataTable, Empty, ListState, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { DefaultsCard } from './DefaultsCard.js';
+import { SoftBouncesCard } from './SoftBouncesCard.js';
 import { useSettings } from './settings.js';
 
 const LABELS: Record<string, string> = {
@@ -17,6 +18,7 @@ const LABELS: Record<string, string> = {
   contactAutoReply: 'Contact auto-reply (its own page)',
   reports: 'Report mail (Reports page)',
   driver: 'Mail driver',
+  softBounces: 'Soft bounces before suppression',
 };
 
 function show(v: unknown): string {
@@ -94,6 +96,7 @@ export function Settings() {
       {settings.data && accounts.data ? (
         <DefaultsCard key={JSON.stringify(settings.data)} views={settings.data} accounts={accounts.items} editable={can('admin')} onSaved={settings.reload} />
       ) : null}
+      {settings.data ? <SoftBouncesCard key={`soft-${JSON.stringify(settings.data.find((s) => s.key === 'softBounces'))}`} views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
     </>
   );
 }

@@ -3,6 +3,7 @@ import { api, notifyChanged, type MailAccount, type MailServer } from '../../api
 import { useAction } from '../../hooks.js';
 import { ErrorBox, Field, FormActions } from '../../ui/index.js';
 import { AliasesField } from './AliasesField.js';
+import { inboundBody, inboundDraft, InboundFields } from './InboundFields.js';
 import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
 import { buildRef, InputTypeSelect, OAuth2Fields, oauth2Body, parseRef, ReferencePicker, type InputType, type OAuth2Draft } from './PasswordSource.js';
 
@@ -33,6 +34,7 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
   });
   const [aliases, setAliases] = useState<string[]>(account?.aliases ?? []);
   const [rate, setRate] = useState(() => rateDraft(account?.rateLimit));
+  const [inbound, setInbound] = useState(() => inboundDraft(account?.inbound));
   const [changingPassword, setChangingPassword] = useState(!account?.passwordSet);
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
@@ -61,6 +63,8 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
     if (JSON.stringify(aliases) !== JSON.stringify(account?.aliases ?? [])) body.aliases = aliases;
     const limit = rateBody(rate);
     if (JSON.stringify(limit) !== JSON.stringify(account?.rateLimit ?? null)) body.rateLimit = limit;
+    const reading = inboundBody(inbound, account?.inbound);
+    if (reading) body.inbound = reading;
     if (oauth2) {
       // The OAuth2 settings are kept as they are (API or docs/oauth2.md); the form edits the rest.
     } else if (source.type === 'oauth2') {
@@ -166,9 +170,15 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
           </div>
           <AliasesField id={id} value={aliases} onChange={setAliases} field={save.field} error={save.error} />
           <RateLimitFields id={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
+          <InboundFields id={id} value={inbound} onChange={setInbound} server={server} login={f.login.trim() || f.address.trim()} field={save.field} error={save.error} />
         </div>
         {server?.smtp.security === 'none' && (password || account?.passwordSet) ? (
-          <div className="alert alert-warning">This server is not encrypted: Mailroom will refuse to send a password to it.</div>
+          // The API takes a password for such a server only when IMAP over TLS can use it.
+          server.imap && server.imap.security !== 'none' ? (
+            <div className="alert alert-info">This server sends without encryption: the password is used for IMAP only (over TLS), and mail is sent without logging in.</div>
+          ) : (
+            <div className="alert alert-warning">This server is not encrypted: Mailroom will refuse to send a password to it.</div>
+          )
         ) : null}
         {movesAway && account?.passwordSet && !password ? (
           <div className="alert alert-info">Changing the server or login clears the stored password, so it is never sent somewhere it was not meant for. Type it again.</div>

@@ -18,6 +18,7 @@ export function Accounts() {
   const selection = useSelection();
   const { selected } = selection;
   const [to, setTo] = useState('');
+  const [confirm, setConfirm] = useState(false);
   const [sent, setSent] = useState<TestSent[]>([]);
   const [diag, setDiag] = useState<{ account: MailAccount; result: DiagnosticResult | null } | null>(null);
   const del = useRemove(accounts, (a: MailAccount) => `/accounts/${a.id}`);
@@ -25,6 +26,8 @@ export function Accounts() {
   const sending = useAction();
   const serverName = (id: string) => servers.items.find((s) => s.id === id)?.name ?? id;
   const items = accounts.items;
+  // Offered once any account reads its mailbox; one that does not gets its own refusal in the results.
+  const confirmable = items.some((a) => a.active && a.inbound?.enabled === true);
 
   const testConnection = async (a: MailAccount) => {
     setDiag({ account: a, result: null });
@@ -38,7 +41,7 @@ export function Accounts() {
       const chosen = items.filter((a) => selected.has(a.id));
       const r = await api.post<TestEmailResults>('/accounts/test', {
         accountIds: chosen.map((a) => a.id),
-        ...(to.trim() ? { to: to.trim() } : {}),
+        ...(confirmable && confirm ? { confirm: true } : to.trim() ? { to: to.trim() } : {}),
       });
       setSent(
         r.results.map((x) => ({
@@ -70,10 +73,17 @@ export function Accounts() {
         {isAdmin ? (
           <div className="toolbar" role="group" aria-label="Send test email">
             <span className="muted small">{selected.size} selected</span>
-            <label className="inline-field">
-              <span>To</span>
-              <input type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder="the account itself" aria-label="Test email recipient" />
-            </label>
+            {confirmable && confirm ? null : (
+              <label className="inline-field">
+                <span>To</span>
+                <input type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder="the account itself" aria-label="Test email recipient" />
+              </label>
+            )}
+            {confirmable ? (
+              <label className="checkbox-inline">
+                <input type="checkbox" checked={confirm} onChange={(e) => setConfirm(e.target.checked)} /> Confirm each arrives (in the account&apos;s own mailbox)
+              </label>
+            ) : null}
             <button type="button" className="btn" disabled={selected.size === 0 || sending.busy} onClick={() => void sendTests()}>
               {sending.busy ? 'Sending…' : 'Send test email'}
             </button>

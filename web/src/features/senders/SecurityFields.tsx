@@ -24,7 +24,7 @@ const DEFAULT_PORTS = new Set(['', '25', '465', '587']);
  * STARTTLS (implicit TLS is always encrypted, "none" never is), and picking a mode moves a
  * standard port along with it.
  */
-export function SecurityFields({ value, onChange, idPrefix }: { value: SecurityValue; onChange: (v: SecurityValue) => void; idPrefix: string }) {
+export function SecurityFields({ value, onChange, idPrefix, imapEncrypted = false }: { value: SecurityValue; onChange: (v: SecurityValue) => void; idPrefix: string; imapEncrypted?: boolean }) {
   const set = (patch: Partial<SecurityValue>) => onChange({ ...value, ...patch });
   const pick = (security: SmtpSecurity) => {
     const opt = OPTIONS.find((o) => o.value === security)!;
@@ -65,9 +65,10 @@ export function SecurityFields({ value, onChange, idPrefix }: { value: SecurityV
           <small className="hint">Recommended. With credentials configured, Mailroom never logs in without TLS anyway.</small>
         </div>
       ) : null}
-      {value.security !== 'none' ? (
+      {/* IMAP checks certificates with the same trust: a plain SMTP relay still needs it for IMAP over TLS. */}
+      {value.security !== 'none' || imapEncrypted ? (
         <fieldset className="field field-wide">
-          <legend>Certificate check</legend>
+          <legend>Certificate check{imapEncrypted ? (value.security === 'none' ? ' (IMAP)' : ' (SMTP and IMAP)') : ''}</legend>
           <div className="radio-row">
             {(
               [

@@ -54,7 +54,11 @@ export function draftFrom(s?: { name?: string; smtp?: Partial<SmtpSettings> }): 
 }
 
 /** The smtp section exactly as the API takes it; fields that do not apply are left out. */
-export function smtpBody(d: ServerDraft): Partial<SmtpSettings> {
+/**
+ * `imapEncrypted`: the server's IMAP section uses TLS. IMAP checks certificates with the same
+ * trust as SMTP, so a plain SMTP relay keeps its trust choice for IMAP's sake.
+ */
+export function smtpBody(d: ServerDraft, imapEncrypted = false): Partial<SmtpSettings> {
   if (d.mode === 'direct') {
     const x = d.direct;
     return {
@@ -74,9 +78,10 @@ export function smtpBody(d: ServerDraft): Partial<SmtpSettings> {
     };
   }
   const { sec } = d;
+  const trustUsed = sec.security !== 'none' || imapEncrypted;
   const tlsTrust: SmtpSettings['tlsTrust'] =
-    sec.security === 'none' || sec.trustMode !== 'pinned'
-      ? { mode: sec.security === 'none' ? 'system' : sec.trustMode }
+    !trustUsed || sec.trustMode !== 'pinned'
+      ? { mode: trustUsed ? sec.trustMode : 'system' }
       : { mode: 'pinned', ...(sec.fingerprint.trim() ? { fingerprint: sec.fingerprint.trim() } : {}), ...(sec.certificate.trim() ? { certificate: sec.certificate.trim() } : {}) };
   return {
     mode: 'relay',
@@ -116,6 +121,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
     if (Object.keys(patch).some((k) => k !== 'name')) setResult(null);
   };
   const id = server ? `srv-${server.id}` : 'srv-new';
+  const imapEncrypted = imapRetry.imapOn && imapRetry.imapSecurity !== 'none';
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -123,7 +129,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
     const imapRetryChanged = !server || JSON.stringify(imapRetry) !== JSON.stringify(imapRetryDraft(server));
     const body = {
       name: d.name.trim(),
-      smtp: smtpBody(d),
+      smtp: smtpBody(d, imapEncrypted),
       ...(imapRetryChanged ? imapRetryBody(imapRetry) : {}),
       ...(rateChanged(rate, server?.rateLimit) ? { rateLimit: rateBody(rate) } : {}),
     };
@@ -167,7 +173,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
               <Field label="SMTP host" id={`${id}-host`}>
                 <input id={`${id}-host`} required maxLength={253} value={d.host} onChange={(e) => set({ host: e.target.value })} placeholder="smtp.example.com" spellCheck={false} autoCapitalize="off" />
               </Field>
-              <SecurityFields idPrefix={id} value={d.sec} onChange={(sec) => set({ sec })} />
+              <SecurityFields idPrefix={id} value={d.sec} onChange={(sec) => set({ sec })} imapEncrypted={imapEncrypted} />
             </>
           )}
           <details className="field-wide">

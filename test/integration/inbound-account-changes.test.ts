@@ -1,0 +1,110 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { InboundWorker } from '../../src/inbound/worker.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { append, composeReply, folderState } from '../helpers/inbound-mail.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * A reader follows its account's changes without waiting for its connection to drop: against a
+ * private Dovecot, a reader connected with "leave it as it is" marks the next message \Seen once
+ * the account says "flag"; a wrong new password makes it fail at once (the old connection would
+ * have gone on reading), and the right one brings it back. The worker's refresh is called
+ * directly (it also runs every 30 s).
+ */
+const PASSWORD = 'Changes-Secret-9';
+const missing = !haveDovecot();
+if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
+
+let dir: string;
+let cert: Cert;
+let dovecot: DovecotInstance;
+beforeAll(async () => {
+  if (missing) return;
+  dir = tempDir('mailroom-changes-');
+  cert = selfSignedCert(dir, 'imap.test.invalid');
+  dovecot = await startDovecot(cert, { 'changes-sqlite@example.com': PASSWORD, 'changes-postgres@example.com': PASSWORD });
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Mailbox = { accountId: string; folder: string; state: string; lastError: string | null };
+
+await describeEachDialect('the IMAP reader follows account changes', (dialect) => {
+  if (missing) return;
+  const user = `changes-${dialect}@example.com`;
+  let t: TestApp;
+  let inbound: InboundWorker;
+  let accountId: string;
+  let version: number;
+  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const stored = async (): Promise<string[]> => (await api('GET', '/messages?direction=in&limit=100')).json().items.map((m: { subject: string }) => m.subject);
+  const reader = async (): Promise<Mailbox | undefined> => (await api('GET', '/inbound/status')).json().mailboxes.find((b: Mailbox) => b.accountId === accountId);
+  const patch = async (body: Record<string, unknown>) => {
+    const res = await api('PATCH', `/accounts/${accountId}`, { ...body, version });
+    expect(res.statusCode, res.body).toBe(200);
+    version = res.json().version;
+    await inbound.refresh();
+  };
+  const mail = (subject: string) => composeReply({ from: 'pat@example.net', to: user, subject, text: 'Hello', inReplyTo: '<none@example.net>' });
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    const server = await api('POST', '/servers', {
+      name: 'internal relay',
+      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
+      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+    });
+    expect(server.statusCode).toBe(201);
+    const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'], afterProcessing: 'none' } });
+    expect(account.statusCode).toBe(201);
+    accountId = account.json().id;
+    version = account.json().version;
+    // A quick poll but no periodic refresh: a connected reader syncs every 300 ms with the account
+    // as it was when it connected, so only a restart by the explicit refresh applies a change.
+    inbound = await t.app.startInbound({ pollMs: 300, refreshMs: 600_000, backoffBaseMs: 200, leaseMs: 10_000 });
+  }, 60_000);
+  afterAll(async () => t?.close());
+
+  it('applies a new "after processing" to the next message without waiting for a reconnect', async () => {
+    await append(dovecot, user, PASSWORD, 'INBOX', await mail('first'));
+    await until('the first message', async () => (await stored()).includes('first'));
+    expect((await folderState(dovecot, user, PASSWORD, 'INBOX')).seen).toBe(0);
+
+    await patch({ inbound: { folders: ['INBOX'], afterProcessing: 'flag' } });
+    await until('the restarted reader to watch', async () => (await reader())?.state === 'watching');
+    await append(dovecot, user, PASSWORD, 'INBOX', await mail('second'));
+    await until('the second message', async () => (await stored()).includes('second'));
+    // Only the message stored after the change is marked: the first was processed under "none".
+    await until('the second message to be marked \\Seen', async () => (await folderState(dovecot, user, PASSWORD, 'INBOX')).seen === 1);
+    expect((await stored()).sort()).toEqual(['first', 'second']);
+  });
+
+  it('logs in again with new credentials: a wrong password fails now, the right one reads again', async () => {
+    await patch({ password: 'not-the-password' });
+    const failing = await until('the reader to fail with the new password', async () => {
+      const r = await reader();
+      return r?.state === 'failing' && r;
+    });
+    expect(failing.lastError).toMatch(/auth|login|credentials/i);
+
+    await patch({ password: PASSWORD });
+    await until('the reader to watch again', async () => (await reader())?.state === 'watching');
+    await append(dovecot, user, PASSWORD, 'INBOX', await mail('third'));
+    await until('the third message', async () => (await stored()).includes('third'));
+    expect((await stored()).sort()).toEqual(['first', 'second', 'third']);
+  });
+});

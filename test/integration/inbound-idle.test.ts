@@ -1,0 +1,72 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { append, composeReply } from '../helpers/inbound-mail.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * New mail arrives through IDLE, not the poll: against a private Dovecot, a reader whose poll
+ * interval is ten minutes still stores each message appended while it waits, one after the
+ * other (IDLE is entered again after every sync). Only the server's EXISTS during IDLE can wake
+ * it that early.
+ */
+const PASSWORD = 'Idle-Secret-9';
+const missing = !haveDovecot();
+if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
+
+let dir: string;
+let cert: Cert;
+let dovecot: DovecotInstance;
+beforeAll(async () => {
+  if (missing) return;
+  dir = tempDir('mailroom-idle-');
+  cert = selfSignedCert(dir, 'imap.test.invalid');
+  dovecot = await startDovecot(cert, { 'idle-sqlite@example.com': PASSWORD, 'idle-postgres@example.com': PASSWORD });
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+await describeEachDialect('the IMAP reader waits in IDLE', (dialect) => {
+  if (missing) return;
+  const user = `idle-${dialect}@example.com`;
+  let t: TestApp;
+  const api = (method: 'GET' | 'POST', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const stored = async (): Promise<string[]> => (await api('GET', '/messages?direction=in&limit=100')).json().items.map((m: { subject: string }) => m.subject);
+  const mail = (subject: string) => composeReply({ from: 'pat@example.net', to: user, subject, text: 'Hello', inReplyTo: '<none@example.net>' });
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    const server = await api('POST', '/servers', {
+      name: 'internal relay',
+      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
+      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+    });
+    expect(server.statusCode).toBe(201);
+    const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'] } });
+    expect(account.statusCode).toBe(201);
+    await t.app.startInbound({ pollMs: 600_000, refreshMs: 600_000, backoffBaseMs: 200, leaseMs: 1_200_000 });
+    await until('the reader to watch', async () => (await api('GET', '/inbound/status')).json().mailboxes[0]?.state === 'watching');
+  }, 60_000);
+  afterAll(async () => t?.close());
+
+  it('stores each message appended while it waits, long before the next poll', async () => {
+    await append(dovecot, user, PASSWORD, 'INBOX', await mail('first'));
+    await until('the first message', async () => (await stored()).includes('first'));
+    await append(dovecot, user, PASSWORD, 'INBOX', await mail('second'));
+    await until('the second message', async () => (await stored()).includes('second'));
+    expect((await stored()).sort()).toEqual(['first', 'second']);
+  });
+});

@@ -1,0 +1,141 @@
+import { useState } from 'react';
+import type { MailAccount, MailServer } from '../../api.js';
+import { Link } from '../../router.js';
+import { errorFor, Field, FieldError } from '../../ui/index.js';
+
+type Inbound = NonNullable<MailAccount['inbound']>;
+type AfterProcessing = Inbound['afterProcessing'];
+
+/**
+ * Reading the account's mailbox over IMAP (replies, bounces, confirmed test emails): exactly the
+ * account's `inbound` object of the API. Where IMAP is (host, port, encryption, certificate
+ * check) belongs to the server and is only shown here; the login is the account's own.
+ */
+export interface InboundDraft {
+  enabled: boolean;
+  /** One folder per line: IMAP folder names may hold commas and spaces. */
+  folders: string;
+  afterProcessing: AfterProcessing;
+  moveTo: string;
+}
+
+export function inboundDraft(s: Inbound | null | undefined): InboundDraft {
+  return { enabled: s?.enabled ?? false, folders: (s?.folders ?? ['INBOX']).join('\n'), afterProcessing: s?.afterProcessing ?? 'none', moveTo: s?.moveTo ?? '' };
+}
+
+/**
+ * The `inbound` object to send, or undefined when the draft is what is stored (so an untouched
+ * section never marks an env-sourced account overridden). No folder typed: the API's default
+ * (INBOX). Everything else goes as typed, and the API judges it.
+ */
+export function inboundBody(d: InboundDraft, stored: Inbound | null | undefined): Partial<Inbound> | undefined {
+  if (JSON.stringify(d) === JSON.stringify(inboundDraft(stored))) return undefined;
+  const folders = d.folders
+    .split('\n')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  return {
+    enabled: d.enabled,
+    ...(folders.length ? { folders } : {}),
+    afterProcessing: d.afterProcessing,
+    moveTo: d.afterProcessing === 'move' ? d.moveTo.trim() || null : null,
+  };
+}
+
+const AFTER: { value: AfterProcessing; label: string }[] = [
+  { value: 'none', label: 'Leave it as it is' },
+  { value: 'flag', label: 'Mark it read (\\Seen)' },
+  { value: 'move', label: 'Move it to a folder' },
+];
+
+const TRUST = { system: 'trusted certificate authorities', pinned: 'a pinned certificate', any: 'any certificate (not checked)' } as const;
+
+interface Props {
+  id: string;
+  value: InboundDraft;
+  onChange: (v: InboundDraft) => void;
+  server: MailServer | undefined;
+  /** The IMAP user name: the login, or the sender address. */
+  login: string;
+  field: string | null;
+  error: string | null;
+}
+
+export function InboundFields({ id, value, onChange, server, login, field, error }: Props) {
+  const set = (patch: Partial<InboundDraft>) => onChange({ ...value, ...patch });
+  const imap = server?.imap;
+  const message = (k: string) => errorFor(field, error, k);
+  // Only the exact field "inbound" (no IMAP on the server, say); its sub-fields have their own place.
+  const sectionError = field === 'inbound' ? errorFor(field, error, 'inbound') : null;
+  // Open at first when reading is on; afterwards the admin folds it (React must not fight the toggle).
+  const [openAtFirst] = useState(value.enabled);
+  return (
+    <details className="field-wide" open={openAtFirst || undefined} data-testid="inbound">
+      <summary>Reading the mailbox (IMAP){value.enabled ? ' · on' : ''}</summary>
+      <p className="hint">
+        Mailroom reads the folders below for replies, bounces and confirmed test emails, and keeps each message in the email log. It never deletes mail.
+      </p>
+      <div className="field checkbox-field">
+        <label>
+          <input type="checkbox" checked={value.enabled} onChange={(e) => set({ enabled: e.target.checked })} aria-describedby={`${id}-inbound-server`} /> Read this
+          account&apos;s mailbox
+        </label>
+        <small className="hint" id={`${id}-inbound-server`}>
+          {imap ? (
+            <>
+              IMAP on the server: <code>{imap.host}:{imap.port}</code> ({imap.security === 'tls' ? 'implicit TLS' : imap.security === 'starttls' ? 'STARTTLS' : 'no encryption: this machine only'}),
+              certificates checked against {TRUST[server.smtp.tlsTrust.mode]}. Logs in as <code>{login || 'the sender address'}</code> with the password above.{' '}
+              <Link to={`/servers/${server.id}`}>Change on the server</Link>
+            </>
+          ) : server ? (
+            <>
+              The server has no IMAP section, so reading cannot be switched on: <Link to={`/servers/${server.id}`}>add its IMAP host on the server</Link> first.
+            </>
+          ) : (
+            'Choose a server first.'
+          )}
+        </small>
+        <FieldError id={`${id}-inbound-error`} message={sectionError} />
+      </div>
+      <div className="form-grid">
+        <Field label="Folders to read" id={`${id}-inbound-folders`} hint="One per line, up to 10; each is read by its own reader. Empty: INBOX.">
+          <textarea
+            id={`${id}-inbound-folders`}
+            rows={3}
+            value={value.folders}
+            onChange={(e) => set({ folders: e.target.value })}
+            placeholder="INBOX"
+            spellCheck={false}
+            aria-invalid={message('inbound.folders') ? true : undefined}
+          />
+          <FieldError id={`${id}-inbound-folders-error`} message={message('inbound.folders')} />
+        </Field>
+        <Field label="After storing a message" id={`${id}-inbound-after`}>
+          <select id={`${id}-inbound-after`} value={value.afterProcessing} onChange={(e) => set({ afterProcessing: e.target.value as AfterProcessing })}>
+            {AFTER.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {value.afterProcessing === 'move' ? (
+          <Field label="Move to folder" id={`${id}-inbound-moveto`} hint="Must not be one of the folders read.">
+            <input
+              id={`${id}-inbound-moveto`}
+              required
+              maxLength={200}
+              value={value.moveTo}
+              onChange={(e) => set({ moveTo: e.target.value })}
+              placeholder="Processed"
+              spellCheck={false}
+              autoCapitalize="off"
+              aria-invalid={message('inbound.moveTo') ? true : undefined}
+            />
+            <FieldError id={`${id}-inbound-moveto-error`} message={message('inbound.moveTo')} />
+          </Field>
+        ) : null}
+      </div>
+    </details>
+  );
+}
