@@ -1,12 +1,12 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { StoreCapabilities } from '../../core/ports.js';
-import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { AttemptRoute } from '../../core/outbox/attempt-route.js';
 import type { AttemptRecord, AttemptWrite, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
 import { fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
+import { claimDue } from './claim-queries.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 
 export function toRecord(r: Selectable<MessagesTable>): MessageRecord {
@@ -146,8 +146,6 @@ function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** `('queued', 'deferred')` as SQL literals, the partial index's own condition. */
-const CLAIMABLE_SQL = sql.raw(`(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`);
 
 // The outbox's hot statements (one each per accepted, claimed or completed message), built
 // and compiled once per dialect: see queryTemplate.
@@ -208,36 +206,6 @@ const completeRecipient = queryTemplate<'status' | 'code' | 'enhanced' | 'respon
     .where('message_id', '=', slot('id'))
     .where('address', '=', slot('address')),
 );
-/**
- * Walks the partial index messages_claim_idx (priority desc, next_attempt_at) and stops after
- * `limit` rows. The statuses are literals: a planner can only match a partial index against
- * constants. SQLite without ANALYZE statistics still prefers messages_status_idx and sorts
- * every queued row (~6 ms per claim with a few thousand queued), so there the index is named.
- * Not a prepared statement on PostgreSQL: a generic plan (which a prepared statement may
- * switch to after five runs) cannot see how small `limit` and how far `now` are, and the
- * claim runs once per batch of messages, so planning it each time costs little.
- */
-const claimTemplate = ({ supportsSkipLocked: skipLocked, indexHints }: StoreCapabilities) =>
-  queryTemplate<'owner' | 'leaseUntil' | 'now' | 'limit'>((db, slot) => {
-    const due =
-      indexHints
-        ? sql<string>`(select id from messages indexed by messages_claim_idx where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')})`
-        : sql<string>`(select id from messages where status in ${CLAIMABLE_SQL} and next_attempt_at <= ${slot('now')} order by priority desc, next_attempt_at limit ${slot('limit')}${skipLocked ? sql` for update skip locked` : sql``})`;
-    return db
-      .updateTable('messages')
-      .set({ status: 'sending', lease_owner: slot('owner'), lease_until: slot('leaseUntil'), updated_at: slot('now') })
-      .where('id', 'in', due)
-      .where(sql<boolean>`status in ${CLAIMABLE_SQL}`)
-      .returningAll();
-  }, { prepare: false });
-const claimTemplates = new Map<string, ReturnType<typeof claimTemplate>>();
-const claimFor = (caps: StoreCapabilities) => {
-  const key = `${caps.supportsSkipLocked}:${caps.indexHints}`;
-  let t = claimTemplates.get(key);
-  if (!t) claimTemplates.set(key, (t = claimTemplate(caps)));
-  return t;
-};
-
 /** Undefined is "no value" to Kysely's builder; bound as a parameter it must be NULL. */
 const row = <T extends object>(o: T): T => {
   for (const k in o) if (o[k] === undefined) (o as Record<string, unknown>)[k] = null;
@@ -273,7 +241,6 @@ const releaseLeases = (db: Kysely<DB>, now: number) =>
     .where('status', '=', 'sending');
 
 export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): MessageRepository {
-  const claimTemplate = claimFor(caps);
   const filtered = (f: MessageFilter) => {
     let q = db.selectFrom('messages');
     if (f.status?.length) q = q.where('status', 'in', f.status);
@@ -338,7 +305,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
       return rows.map((r) => r.id);
     },
     async claim({ owner, now, leaseUntil, limit }) {
-      const rows = (await claimTemplate<Selectable<MessagesTable>>(db, { owner, leaseUntil, now, limit })).rows;
+      const rows = await claimDue(db, caps, { owner, now, leaseUntil, limit });
       if (!rows.length) return [];
       const pending = await db
         .selectFrom('message_recipients')
