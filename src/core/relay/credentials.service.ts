@@ -17,9 +17,15 @@ export function hashRelayPassword(password: string): string {
   return createHash('sha256').update(password).digest('hex');
 }
 
-/** 32 characters a person can copy and any SMTP client can send (no quotes, no spaces). */
-function generatePassword(): string {
-  return randomBytes(24).toString('base64url');
+/**
+ * 32 characters a person can copy and any SMTP client can send (no quotes, no spaces). Never
+ * starting with "-": command-line clients (swaks --auth-password -x…) would take it for an option.
+ */
+export function generateRelayPassword(): string {
+  for (;;) {
+    const password = randomBytes(24).toString('base64url');
+    if (!password.startsWith('-')) return password;
+  }
 }
 
 export async function listCredentials(ctx: CoreContext): Promise<SmtpCredential[]> {
@@ -47,7 +53,7 @@ function duplicate(config: CredentialConfig): MailroomError {
 /** Creates a credential; the returned password (password credentials only) is shown this once. */
 export async function createCredential(ctx: CoreContext, actor: Actor, input: unknown): Promise<{ credential: SmtpCredential; password?: string }> {
   const config = normalizeCredential(input);
-  const password = config.authentication === 'password' ? generatePassword() : undefined;
+  const password = config.authentication === 'password' ? generateRelayPassword() : undefined;
   const now = ctx.clock.now();
   const record: StoredSmtpCredential = {
     id: newId('smc', now),
@@ -98,7 +104,7 @@ export async function updateCredential(ctx: CoreContext, actor: Actor, id: strin
  * in finish their current connection). Client-ip credentials have no password to rotate.
  */
 export async function rotateCredentialPassword(ctx: CoreContext, actor: Actor, id: string): Promise<{ credential: SmtpCredential; password: string }> {
-  const password = generatePassword();
+  const password = generateRelayPassword();
   const credential = await ctx.store.transaction(async (repos) => {
     const prev = await repos.smtpCredentials.get(id);
     if (!prev) throw notFound('SMTP credential', id);

@@ -12,14 +12,16 @@ export const LISTENER_APPLICATION_NAME = 'mailroom-listener';
 
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
-const CONNECT_TIMEOUT_MS = 5_000;
+// Generous: a busy database server can take seconds to start a backend, and a listener that
+// gave up too soon would log an outage and wake every worker for nothing.
+const CONNECT_TIMEOUT_MS = 30_000;
 /**
  * A listener only reads, so a connection that died without a word (a dropped NAT entry, a
  * failed-over server) would look idle forever: it is asked a question this often, and counts
  * as lost when the answer takes longer than HEARTBEAT_TIMEOUT_MS.
  */
 const HEARTBEAT_MS = 30_000;
-const HEARTBEAT_TIMEOUT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 30_000;
 
 export interface PgWakeOptions {
   /** Where to LISTEN: PostgreSQL itself or a session-pooling PgBouncer; null: no listening, workers rely on polling. */
