@@ -29,7 +29,15 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
   const latencies: number[] = [];
   // Every Mailroom process of the run (with --workers, the API process and the workers).
   const pids = [o.pid, ...(o.otherPids ?? [])];
-  const allCpu = () => pids.reduce<number | undefined>((sum, pid) => (sum === undefined ? undefined : ((v) => (v === undefined ? undefined : sum + v))(cpuMs(pid))), 0);
+  const allCpu = () => {
+    let sum = 0;
+    for (const pid of pids) {
+      const ms = cpuMs(pid);
+      if (ms === undefined) return undefined;
+      sum += ms;
+    }
+    return sum;
+  };
   const cpu0 = allCpu();
   const threads0 = threadCpuMs(o.pid);
   const t0 = performance.now();

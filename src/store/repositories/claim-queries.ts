@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { StoreCapabilities } from '../../core/ports.js';
 import type { DB } from '../schema.js';
+import { jsonListSql } from '../json-list.js';
 import type { MessagesTable } from '../schema/outbox.js';
 
 /**
@@ -37,7 +38,7 @@ export async function claimDue(db: Kysely<DB>, caps: StoreCapabilities, o: { own
 
 const CLAIMABLE_SQL = `(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`;
 
-function statements(hint: string, skipLocked: boolean, p: (n: number) => string, idList: string) {
+function statements(postgres: boolean, hint: string, p: (n: number) => string) {
   const claimable = `"status" in ${CLAIMABLE_SQL}`;
   return {
     levels: `with recursive levels(p) as (
@@ -45,11 +46,11 @@ function statements(hint: string, skipLocked: boolean, p: (n: number) => string,
       union all
       select (select max("priority") from "messages"${hint} where ${claimable} and "priority" < levels.p) from levels where levels.p is not null
     ) select p from levels where p is not null`,
-    due: `select "id" from "messages"${hint} where ${claimable} and "priority" = ${p(1)} and "next_attempt_at" <= ${p(2)} order by "next_attempt_at" limit ${p(3)}${skipLocked ? ' for update skip locked' : ''}`,
+    due: `select "id" from "messages"${hint} where ${claimable} and "priority" = ${p(1)} and "next_attempt_at" <= ${p(2)} order by "next_attempt_at" limit ${p(3)}${postgres ? ' for update skip locked' : ''}`,
     claim: `update "messages" set "status" = ${p(1)}, "lease_owner" = ${p(2)}, "lease_until" = ${p(3)}, "updated_at" = ${p(4)}
-      where "id" in (${idList.replace('$LIST', p(5))}) and ${claimable} returning *`,
+      where "id" in (${jsonListSql(postgres, p(5))}) and ${claimable} returning *`,
   };
 }
 
-const SQLITE = statements(' indexed by "messages_claim_idx"', false, () => '?', 'select value from json_each($LIST)');
-const POSTGRES = statements('', true, (n) => `$${n}`, 'select jsonb_array_elements_text($LIST::jsonb)');
+const SQLITE = statements(false, ' indexed by "messages_claim_idx"', () => '?');
+const POSTGRES = statements(true, '', (n) => `$${n}`);

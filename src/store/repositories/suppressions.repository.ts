@@ -2,6 +2,7 @@ import { CompiledQuery, PostgresAdapter, sql, type Kysely, type Selectable } fro
 import type { SuppressionRepository } from '../../core/inbound/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import type { DB } from '../schema.js';
+import { jsonListSql } from '../json-list.js';
 import type { SuppressionsTable } from '../schema/inbound.js';
 
 function toSuppression(r: Selectable<SuppressionsTable>): Suppression {
@@ -68,5 +69,5 @@ export function suppressionsRepository(db: Kysely<DB>): SuppressionRepository {
   };
 }
 
-const ACTIVE_PG = `select * from "suppressions" where "address" in (select jsonb_array_elements_text($1::jsonb)) and ("expires_at" is null or "expires_at" > $2)`;
-const ACTIVE_SQLITE = `select * from "suppressions" where "address" in (select value from json_each(?)) and ("expires_at" is null or "expires_at" > ?)`;
+const ACTIVE_PG = `select * from "suppressions" where "address" in (${jsonListSql(true, '$1')}) and ("expires_at" is null or "expires_at" > $2)`;
+const ACTIVE_SQLITE = `select * from "suppressions" where "address" in (${jsonListSql(false, '?')}) and ("expires_at" is null or "expires_at" > ?)`;
