@@ -147,6 +147,18 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     await page.getByText(/Test email to admin@example\.com queued/).waitFor();
     await expect.poll(() => sink.messages.some((m) => m.to[0] === 'admin@example.com' && m.subject === 'Report ready: Weekly security summary'), { timeout: 20_000 }).toBe(true);
     await screenshot(page, 'rules-07-reports');
+
+    // An individual report with its own account, kept by the settings.
+    await page.getByRole('button', { name: 'Add a report' }).click();
+    await page.getByLabel('Report 1', { exact: true }).fill('weekly-security');
+    await page.getByLabel('Report 1 account').selectOption({ label: 'access@acme.example' });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    const saved = (await s.live.t.request({ method: 'GET', url: '/api/v1/settings' })).json().reports.value;
+    expect(saved.overrides).toEqual([{ report: 'weekly-security', serverId: null, accountId: expect.stringMatching(/^acc_/) }]);
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Report 1', { exact: true }).inputValue()).toBe('weekly-security');
+    await screenshot(page, 'rules-08-reports-override');
     expect(s.errors).toEqual([]);
   });
 });
