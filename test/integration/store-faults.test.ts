@@ -127,6 +127,39 @@ describe.skipIf(!(await postgresAvailable()))('store faults [postgres]', () => {
   });
 });
 
+/**
+ * A full disk on PostgreSQL. The shared server's disk cannot be filled from a test, so PostgreSQL
+ * itself raises what it raises when a write finds no space (SQLSTATE 53100 disk_full) from a
+ * trigger on the table POST /messages writes: the real driver, the real error, the real path.
+ */
+describe.skipIf(!(await postgresAvailable()))('store faults [postgres, disk full]', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('postgres', { env: { MAILROOM_MAIL_DRIVER: 'log' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('a full disk is 507 MAILROOM_E_STORE_FULL, stores nothing half, logs the cause once, and recovers', async () => {
+    expect((await send(t, 'fits')).statusCode).toBe(202);
+    const before = await count(t);
+    await sql`create function mailroom_test_disk_full() returns trigger language plpgsql as $$ begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(t.app.infra.db);
+    await sql`create trigger mailroom_test_disk_full before insert on messages for each row execute function mailroom_test_disk_full()`.execute(t.app.infra.db);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await send(t, `no space ${i}`));
+    expect(answers.map((r) => r.statusCode)).toEqual([507, 507, 507, 507]);
+    expect(answers[0].json().error.code).toBe('MAILROOM_E_STORE_FULL');
+    expect(answers[0].json().error.message).toMatch(/disk is full/);
+    expect(answers[0].headers['retry-after']).toBe('5');
+    expect(await count(t)).toBe(before);
+    expect(t.logLines.filter((l) => l.includes('the disk under the database is full')).length).toBe(1);
+    expect(t.logLines.some((l) => l.includes('MAILROOM_E_INTERNAL'))).toBe(false);
+    await sql`drop trigger mailroom_test_disk_full on messages`.execute(t.app.infra.db);
+    await sql`drop function mailroom_test_disk_full()`.execute(t.app.infra.db);
+    expect((await send(t, 'space again')).statusCode).toBe(202);
+    expect(await count(t)).toBe(before + 1);
+  });
+});
+
 /** Served outside /api/v1 (src/http/routes/index.ts, ROOT). */
 const ROOT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 /** Path parameters that pass the routes' format checks, so the request reaches the store. */
