@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_CONTRACTS } from '../../src/http/route-contracts.generated.js';
 import { postgresAvailable } from '../helpers/dialects.js';
@@ -197,4 +199,21 @@ describe('store faults [sqlite]', () => {
     await sql.raw('pragma max_page_count = 1073741823').execute(t.app.infra.db);
     expect((await send(t, 'space again', big)).statusCode).toBe(202);
   });
+
+  it('the database file locked by another process past busy_timeout is 503 MAILROOM_E_STORE_UNAVAILABLE with Retry-After, not 500, and recovers', async () => {
+    // Another program (a backup tool, a sqlite3 shell) holds the write lock for longer than the 5 s Mailroom waits.
+    const other = new Database(path.join(t.dataDir, 'mailroom.db'));
+    try {
+      other.exec('begin exclusive');
+      const res = await send(t, 'while locked');
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json().error.code).toBe('MAILROOM_E_STORE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('5');
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
+    expect((await send(t, 'unlocked')).statusCode).toBe(202);
+    expect(t.logLines.some((l) => l.includes('MAILROOM_E_INTERNAL'))).toBe(false);
+  }, 30_000);
 });
