@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExchangerLookup, type ExchangerLookup } from '../../src/delivery/direct/exchanger-lookup.js';
+import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
+
+/**
+ * Direct delivery's DNS answers against a real DNS server on loopback (dns2), with a clock the
+ * test moves: answers are kept for their TTL and asked again after it, NXDOMAIN for 60 s, and
+ * a SERVFAIL is never kept (the next attempt asks again).
+ */
+describe('direct delivery\'s MX and address cache', () => {
+  let dns: DnsServer;
+  let lookup: ExchangerLookup;
+  let now = Date.UTC(2026, 0, 5, 9, 0, 0);
+  const asked = (q: string) => dns.asked.filter((a) => a === q).length;
+  const hosts = async (domain: string) => {
+    const d = await lookup.destination(domain);
+    if (!d.ok) return d.reason;
+    return d.value.kind === 'exchangers' ? d.value.hosts : d.value.kind;
+  };
+
+  beforeAll(async () => {
+    dns = await startDnsServer();
+    lookup = createExchangerLookup([`127.0.0.1:${dns.port}`], { now: () => now, timeoutMs: 2000 });
+  });
+  afterAll(async () => dns?.stop());
+
+  it('keeps an MX answer as long as its first exchanger\'s address record (its TTL), then asks again', async () => {
+    dns.zone.set('ttl.test', [{ type: 'MX', exchange: 'mx1.ttl.test', priority: 10, ttl: 300 }]);
+    dns.zone.set('mx1.ttl.test', [{ type: 'A', address: '192.0.2.1', ttl: 30 }]);
+    dns.zone.set('mx2.ttl.test', [{ type: 'A', address: '192.0.2.2', ttl: 30 }]);
+    expect(await hosts('ttl.test')).toEqual(['mx1.ttl.test']);
+    expect(await lookup.addresses('mx1.ttl.test')).toEqual({ ok: true, value: ['192.0.2.1'] });
+    // The domain moves its mail to mx2: within the TTL the cached answer is used, without asking.
+    dns.zone.set('ttl.test', [{ type: 'MX', exchange: 'mx2.ttl.test', priority: 10, ttl: 300 }]);
+    dns.zone.set('mx1.ttl.test', [{ type: 'A', address: '192.0.2.9', ttl: 30 }]);
+    now += 29_000;
+    expect(await hosts('ttl.test')).toEqual(['mx1.ttl.test']);
+    expect(await lookup.addresses('mx1.ttl.test')).toEqual({ ok: true, value: ['192.0.2.1'] });
+    expect(asked('ttl.test MX')).toBe(1);
+    expect(asked('mx1.ttl.test A')).toBe(1);
+    // After the TTL: asked again, the new answer is used.
+    now += 2_000;
+    expect(await hosts('ttl.test')).toEqual(['mx2.ttl.test']);
+    expect(await lookup.addresses('mx1.ttl.test')).toEqual({ ok: true, value: ['192.0.2.9'] });
+    expect(asked('ttl.test MX')).toBe(2);
+  });
+
+  it('keeps a long address TTL at most an hour', async () => {
+    dns.zone.set('long.test', [{ type: 'A', address: '192.0.2.3', ttl: 86_400 }]);
+    expect(await lookup.addresses('long.test')).toEqual({ ok: true, value: ['192.0.2.3'] });
+    dns.zone.set('long.test', [{ type: 'A', address: '192.0.2.4', ttl: 86_400 }]);
+    now += 3_599_000;
+    expect(await lookup.addresses('long.test')).toEqual({ ok: true, value: ['192.0.2.3'] });
+    now += 2_000;
+    expect(await lookup.addresses('long.test')).toEqual({ ok: true, value: ['192.0.2.4'] });
+  });
+
+  it('keeps NXDOMAIN for 60 s and never keeps a SERVFAIL', async () => {
+    const nx = await lookup.destination('gone.test');
+    expect(nx).toMatchObject({ ok: false, permanent: true, reason: expect.stringMatching(/gone\.test does not exist \(NXDOMAIN\)/) });
+    dns.zone.set('gone.test', [{ type: 'MX', exchange: 'mx2.ttl.test', priority: 10 }]);
+    now += 59_000;
+    expect((await lookup.destination('gone.test')).ok).toBe(false);
+    now += 2_000;
+    expect(await hosts('gone.test')).toEqual(['mx2.ttl.test']);
+
+    dns.zone.set('flaky.test', [{ type: 'SERVFAIL' }]);
+    expect(await lookup.destination('flaky.test')).toMatchObject({ ok: false, permanent: false, reason: expect.stringMatching(/SERVFAIL/) });
+    dns.zone.set('flaky.test', [{ type: 'MX', exchange: 'mx2.ttl.test', priority: 10 }]);
+    // No time passes: the failure was not remembered, the server is asked again.
+    expect(await hosts('flaky.test')).toEqual(['mx2.ttl.test']);
+  });
+});
