@@ -4,8 +4,8 @@ import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 
 /**
  * Direct delivery's DNS answers against a real DNS server on loopback (dns2), with a clock the
- * test moves: answers are kept for their TTL and asked again after it, NXDOMAIN for 60 s, and
- * a SERVFAIL is never kept (the next attempt asks again).
+ * test moves: MX and address answers are kept for their own TTL and asked again after it,
+ * NXDOMAIN for 60 s, and a SERVFAIL is never kept (the next attempt asks again).
  */
 describe('direct delivery\'s MX and address cache', () => {
   let dns: DnsServer;
@@ -24,13 +24,13 @@ describe('direct delivery\'s MX and address cache', () => {
   });
   afterAll(async () => dns?.stop());
 
-  it('keeps an MX answer as long as its first exchanger\'s address record (its TTL), then asks again', async () => {
+  it('keeps an MX answer for the MX records\' TTL and the exchangers\' addresses for theirs, then asks again', async () => {
     dns.zone.set('ttl.test', [{ type: 'MX', exchange: 'mx1.ttl.test', priority: 10, ttl: 300 }]);
     dns.zone.set('mx1.ttl.test', [{ type: 'A', address: '192.0.2.1', ttl: 30 }]);
     dns.zone.set('mx2.ttl.test', [{ type: 'A', address: '192.0.2.2', ttl: 30 }]);
     expect(await hosts('ttl.test')).toEqual(['mx1.ttl.test']);
     expect(await lookup.addresses('mx1.ttl.test')).toEqual({ ok: true, value: ['192.0.2.1'] });
-    // The domain moves its mail to mx2: within the TTL the cached answer is used, without asking.
+    // The domain moves its mail to mx2 and mx1 to another address: within both TTLs nothing is asked.
     dns.zone.set('ttl.test', [{ type: 'MX', exchange: 'mx2.ttl.test', priority: 10, ttl: 300 }]);
     dns.zone.set('mx1.ttl.test', [{ type: 'A', address: '192.0.2.9', ttl: 30 }]);
     now += 29_000;
@@ -38,11 +38,27 @@ describe('direct delivery\'s MX and address cache', () => {
     expect(await lookup.addresses('mx1.ttl.test')).toEqual({ ok: true, value: ['192.0.2.1'] });
     expect(asked('ttl.test MX')).toBe(1);
     expect(asked('mx1.ttl.test A')).toBe(1);
-    // After the TTL: asked again, the new answer is used.
+    // After the address TTL (30 s) the address is asked again; the MX answer (300 s) still holds.
     now += 2_000;
-    expect(await hosts('ttl.test')).toEqual(['mx2.ttl.test']);
     expect(await lookup.addresses('mx1.ttl.test')).toEqual({ ok: true, value: ['192.0.2.9'] });
+    expect(await hosts('ttl.test')).toEqual(['mx1.ttl.test']);
+    expect(asked('ttl.test MX')).toBe(1);
+    // After the MX TTL: asked again, the new exchanger is used.
+    now += 270_000;
+    expect(await hosts('ttl.test')).toEqual(['mx2.ttl.test']);
     expect(asked('ttl.test MX')).toBe(2);
+  });
+
+  it('asks again after a short MX TTL even when the exchanger\'s address lives longer', async () => {
+    dns.zone.set('short.test', [{ type: 'MX', exchange: 'mx1.ttl.test', priority: 10, ttl: 10 }]);
+    dns.zone.set('mx.short.test', [{ type: 'A', address: '192.0.2.5', ttl: 3600 }]);
+    expect(await hosts('short.test')).toEqual(['mx1.ttl.test']);
+    dns.zone.set('short.test', [{ type: 'MX', exchange: 'mx.short.test', priority: 10, ttl: 10 }]);
+    now += 9_000;
+    expect(await hosts('short.test')).toEqual(['mx1.ttl.test']);
+    now += 2_000;
+    expect(await hosts('short.test')).toEqual(['mx.short.test']);
+    expect(asked('short.test MX')).toBe(2);
   });
 
   it('keeps a long address TTL at most an hour', async () => {
