@@ -50,7 +50,9 @@ export function createExchangerLookup(servers: readonly string[], opts: { timeou
     }
   }
   // MX questions go out on their own (mx-query.ts) to learn the records' TTL, to the same servers.
-  const mxServers = resolver.getServers().map(parseServer);
+  // No server known (an empty resolv.conf): c-ares then asks 127.0.0.1, and so does this.
+  const listed = resolver.getServers();
+  const mxServers = (listed.length ? listed : ['127.0.0.1']).map(parseServer);
   const now = opts.now ?? Date.now;
   const cache = new Map<string, Cached<unknown>>();
   async function cached<T>(key: string, look: () => Promise<{ answer: Answer<T>; ttlSec: number }>): Promise<Answer<T>> {
