@@ -71,6 +71,17 @@ describe('direct delivery\'s MX and address cache', () => {
     expect(await lookup.addresses('long.test')).toEqual({ ok: true, value: ['192.0.2.4'] });
   });
 
+  it('gives an exchanger\'s IPv4 addresses first, then IPv6, and an IPv6-only one its AAAA records', async () => {
+    dns.zone.set('both.test', [{ type: 'AAAA', address: '2001:db8::7' }, { type: 'A', address: '192.0.2.7' }]);
+    dns.zone.set('six.test', [{ type: 'AAAA', address: '2001:db8::6' }]);
+    expect(await lookup.addresses('both.test')).toEqual({ ok: true, value: ['192.0.2.7', '2001:db8::7'] });
+    expect(await lookup.addresses('six.test')).toEqual({ ok: true, value: ['2001:db8::6'] });
+    // No MX: the domain's own AAAA record is its exchanger (RFC 5321 §5.1).
+    expect(await hosts('six.test')).toEqual(['six.test']);
+    dns.zone.set('none.test', [{ type: 'TXT', data: 'v=spf1 -all' }]);
+    expect(await lookup.addresses('none.test')).toMatchObject({ ok: false, permanent: true, reason: 'none.test has no A or AAAA record' });
+  });
+
   it('keeps NXDOMAIN for 60 s and never keeps a SERVFAIL', async () => {
     const nx = await lookup.destination('gone.test');
     expect(nx).toMatchObject({ ok: false, permanent: true, reason: expect.stringMatching(/gone\.test does not exist \(NXDOMAIN\)/) });
