@@ -121,8 +121,10 @@ describe('MX question with TTL', () => {
     loop.writeUInt16BE(1, 6);
     loop.writeUInt8(loop.length - 2, loop.length - 1);
     expect(() => parseMxResponse(loop, 0x1234, 'a.test')).toThrow(/compression pointers/);
-    // Another question's answer is refused.
+    // Another question's answer is refused: another id, or another name with the same id.
     expect(() => parseMxResponse(res, 0x4321, 'a.test')).toThrow(/not the answer/);
+    expect(() => parseMxResponse(res, 0x1234, 'b.test')).toThrow(/another question/);
+    expect(parseMxResponse(res, 0x1234, 'A.test.')).toMatchObject({ ttlSec: 120 });
   });
 
   it('reads the servers as the resolver lists them', () => {

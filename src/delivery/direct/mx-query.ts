@@ -85,7 +85,12 @@ export function parseMxResponse(buf: Buffer, id: number, name: string): MxAnswer
   const qd = buf.readUInt16BE(4);
   const an = buf.readUInt16BE(6);
   let pos = 12;
-  for (let i = 0; i < qd; i++) pos = readName(buf, pos).next + 4;
+  for (let i = 0; i < qd; i++) {
+    const q = readName(buf, pos);
+    // An answer to another question (a spoofed or stray packet with a matching id) is not this one's.
+    if (i === 0 && q.name.toLowerCase() !== name.toLowerCase().replace(/\.$/, '')) throw new Error('the answer is to another question');
+    pos = q.next + 4;
+  }
   const records: MxAnswer['records'] = [];
   let ttl = Infinity;
   for (let i = 0; i < an; i++) {
@@ -123,7 +128,7 @@ function overUdp(server: DnsServerAddress, query: Buffer, timeoutMs: number): Pr
     socket.on('error', (err) => done(err));
     // Anything that is not the answer to this question (another id, another sender) is ignored.
     socket.on('message', (msg, rinfo) => {
-      if (rinfo.port === server.port && msg.length >= 2 && msg.readUInt16BE(0) === id) done(null, msg);
+      if (rinfo.port === server.port && rinfo.address.toLowerCase() === server.host.toLowerCase() && msg.length >= 2 && msg.readUInt16BE(0) === id) done(null, msg);
     });
     socket.send(query, server.port, server.host, (err) => {
       if (err) done(err);
