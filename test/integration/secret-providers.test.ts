@@ -190,7 +190,7 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     expect(peer.auths.length - before).toBe(1);
   });
 
-  it('logs in with AppRole, renews nothing it need not, logs in again when the token is revoked', async () => {
+  it('logs in with AppRole, logs in again when the token is revoked, and an account reading its password through it delivers', async () => {
     const p = await vaultProvider('vault-approle', { auth: 'approle' }, { roleId: 'role-id-7f3a', secretId: 'secret-id-9b2c' });
     const first = await ok('POST', `secret-providers/${p.id}/test`, { reference: 'mail/smtp#password' });
     expect(first).toMatchObject({ ok: true, length: 'vault-pw-v2-Rr9'.length, version: '2', reference: `vault:${p.id}/mail/smtp#password` });
@@ -211,6 +211,12 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     const refused = await ok('POST', `secret-providers/${badRole.id}/test`, { reference: 'mail/smtp#password' });
     expect(refused).toMatchObject({ ok: false, error: { status: 400 } });
     expect(refused.error.hint).toMatch(/role id and secret id/);
+    // An account whose password is read through the AppRole login delivers to the peer requiring AUTH.
+    const acc = await account('approle', `vault:${p.id}/mail/smtp#password`);
+    peer.passwords.set('approle@example.com', 'vault-pw-v2-Rr9');
+    const m = await sendFrom(acc);
+    expect(m.status).toBe('sent');
+    expect(peer.auths.at(-1)).toEqual({ user: 'approle@example.com', ok: true });
   });
 
   it('delivers with an Azure Key Vault secret: one client-credentials token, reused', async () => {
