@@ -229,6 +229,14 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     expect(azureState.tokensIssued).toBe(1);
     const token = azure.requests.find((r) => r.path.endsWith('/oauth2/v2.0/token'))!;
     expect(Object.fromEntries(new URLSearchParams(token.body))).toMatchObject({ grant_type: 'client_credentials', client_id: CLIENT, scope: 'https://vault.azure.net/.default' });
+    // A new version set in Key Vault and at the mail server: picked up after one 535, in the same attempt.
+    azureState.secrets.get('smtp-password')!.push({ version: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b', value: secret('azure-pw-v2-Jn3') });
+    peer.passwords.set('azure@example.com', 'azure-pw-v2-Jn3');
+    peer.dropSessions();
+    const rotated = await sendFrom(acc);
+    expect(rotated.status).toBe('sent');
+    expect(rotated.attempts).toHaveLength(1);
+    expect(peer.auths.slice(-2)).toEqual([{ user: 'azure@example.com', ok: false }, { user: 'azure@example.com', ok: true }]);
     const notFound = await ok('POST', `secret-providers/${p.id}/test`, { reference: 'other' });
     expect(notFound).toMatchObject({ ok: false, error: { status: 404 } });
     expect(notFound.error.message).toContain('SecretNotFound');
@@ -251,6 +259,14 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     expect((await sendFrom(acc)).status).toBe('sent');
     const q = new URL(cyberark.requests.at(-1)!.path, 'https://x').searchParams;
     expect(Object.fromEntries(q)).toEqual({ AppID: 'Mailroom', Safe: 'MailSafe', Object: 'smtp-relay' });
+    // The password changed in the vault (CPM rotation) and at the mail server: picked up after one 535.
+    cyberState.accounts.set('MailSafe/smtp-relay', secret('cyberark-pw-v2-Wd6'));
+    peer.passwords.set('cyberark@example.com', 'cyberark-pw-v2-Wd6');
+    peer.dropSessions();
+    const rotated = await sendFrom(acc);
+    expect(rotated.status).toBe('sent');
+    expect(rotated.attempts).toHaveLength(1);
+    expect(peer.auths.slice(-2)).toEqual([{ user: 'cyberark@example.com', ok: false }, { user: 'cyberark@example.com', ok: true }]);
     const other = loopbackCert('someone-else');
     const stranger = await ok('POST', 'secret-providers', { name: 'ccp-stranger', kind: 'cyberark', config: { baseUrl: cyberark.url, appId: 'Mailroom', clientCertificate: other.cert, caCertificate: cyberark.cert.cert }, credentials: { clientKey: other.key } });
     const refused = await ok('POST', `secret-providers/${stranger.id}/test`, { reference: 'MailSafe/smtp-relay' });
