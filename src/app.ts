@@ -225,7 +225,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       }, JOURNALED_EVENT_TYPES);
     }
     // The IMAP readers: every account with inbound reading switched on.
-    const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: async (account) => (await secrets.password(account))?.value }, tuning);
+    const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: async (account, o) => (await secrets.password(account, o))?.value }, tuning);
     let inbound: InboundWorker | undefined = config.runWorkers ? newInbound() : undefined;
     if (inbound) workers.push(inbound);
     // After delivery: it starts accepting once messages can leave, and stops first.

@@ -18,20 +18,25 @@ function isLoopback(host: string): boolean {
  * close or a dropped connection, make a new one). TLS follows the server's trust choice, the
  * same as for SMTP (system CAs, a pinned certificate, or "any"). The password never crosses an
  * unencrypted connection except to this machine.
+ *
+ * `secret` is the account's password, or for an OAuth2 account the access token Mailroom
+ * fetched (src/secrets/oauth2): imapflow then logs in with SASL XOAUTH2 (OAUTHBEARER where the
+ * server offers it) instead of LOGIN/PLAIN.
  */
-export function imapClient(server: MailServer, account: StoredAccount, password: string | undefined, opts: { timeoutMs: number; maxIdleMs: number }): ImapFlow {
+export function imapClient(server: MailServer, account: StoredAccount, secret: string | undefined, opts: { timeoutMs: number; maxIdleMs: number }): ImapFlow {
   const imap = server.imap;
   if (!imap) throw new Error(`server "${server.name}" has no IMAP section`);
-  if (password === undefined || password === '') throw new Error(`account ${account.address} has no password: the IMAP login needs one`);
+  const oauth2 = account.auth.type === 'oauth2';
+  if (secret === undefined || secret === '') throw new Error(oauth2 ? `account ${account.address} has no OAuth2 access token: the IMAP login needs one` : `account ${account.address} has no password: the IMAP login needs one`);
   if (imap.security === 'none' && !isLoopback(imap.host)) {
-    throw new Error(`IMAP security is "none" on ${imap.host}: Mailroom never sends the password unencrypted; use port 993 with "tls" or 143 with "starttls"`);
+    throw new Error(`IMAP security is "none" on ${imap.host}: Mailroom never sends the ${oauth2 ? 'access token' : 'password'} unencrypted; use port 993 with "tls" or 143 with "starttls"`);
   }
   return new ImapFlow({
     host: imap.host,
     port: imap.port,
     secure: imap.security === 'tls',
     doSTARTTLS: imap.security === 'starttls' ? true : imap.security === 'none' ? false : undefined,
-    auth: { user: effectiveLogin(account), pass: password },
+    auth: oauth2 ? { user: effectiveLogin(account), accessToken: secret } : { user: effectiveLogin(account), pass: secret },
     tls: tlsOptions({ ...server.smtp, host: imap.host }),
     logger: false,
     connectionTimeout: opts.timeoutMs,

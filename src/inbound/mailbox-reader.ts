@@ -40,7 +40,8 @@ export interface ReaderDeps {
   logger: Logger;
   /** This process's name on the lease. */
   owner: string;
-  password(account: StoredAccount): Promise<string | undefined>;
+  /** The password, or an OAuth2 account's access token; `fresh` bypasses the caches (the server refused the last one). */
+  password(account: StoredAccount, opts?: { fresh?: boolean }): Promise<string | undefined>;
   tuning: ReaderTuning;
 }
 
@@ -128,22 +129,49 @@ export class MailboxReader {
     await this.repos.mailboxes.release(this.accountId, this.folder, this.deps.owner).catch(() => undefined);
   }
 
+  /**
+   * A connected, logged-in client, the current one. An OAuth2 account's access token the server
+   * refuses (revoked, or replaced at the provider) is fetched anew once and the login tried again
+   * on a new connection before the session counts as failed, as SMTP does after a 535.
+   */
+  private async connect(account: StoredAccount, server: NonNullable<Awaited<ReturnType<CoreContext['store']['repos']['servers']['get']>>>): Promise<{ client: ImapFlow; closed: () => boolean }> {
+    const open = async (fresh: boolean) => {
+      const { tuning } = this.deps;
+      const client = imapClient(server, account, await this.deps.password(account, { fresh }), { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000) });
+      this.client = client;
+      let closed = false;
+      client.on('error', (err: Error) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP connection error'));
+      // Only the current client may wake the reader: a dead one's close must not cut a backoff short.
+      client.on('close', () => {
+        closed = true;
+        if (this.client === client) this.wakeUp?.();
+      });
+      client.on('exists', () => {
+        if (this.client === client) this.wakeUp?.();
+      });
+      await client.connect();
+      return { client, closed: () => closed };
+    };
+    try {
+      return await open(false);
+    } catch (err) {
+      if (account.auth.type !== 'oauth2' || !isLoginRefused(err) || this.stopped) throw err;
+      this.deps.logger.info({ accountId: this.accountId, folder: this.folder, error: errorText(err) }, 'the IMAP server refused the OAuth2 access token; fetching a new one and logging in again');
+      this.drop();
+      try {
+        return await open(true);
+      } catch (again) {
+        if (!isLoginRefused(again)) throw again;
+        const hint = 'the mailbox must allow IMAP, and the app needs IMAP permission on it (Microsoft: IMAP.AccessAsUser.All delegated, or IMAP.AccessAsApp with Add-MailboxPermission; Google: the https://mail.google.com/ scope)';
+        throw new Error(`the IMAP server refused the OAuth2 login as ${account.login ?? account.address} with a fresh token: ${errorText(again)} (${hint})`, { cause: again });
+      }
+    }
+  }
+
   /** One connection: sync, then wait for news (IDLE's EXISTS or the poll timer), until it fails or stops. */
   private async session(account: StoredAccount, server: NonNullable<Awaited<ReturnType<CoreContext['store']['repos']['servers']['get']>>>): Promise<void> {
     const { tuning } = this.deps;
-    const client = imapClient(server, account, await this.deps.password(account), { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000) });
-    this.client = client;
-    let closed = false;
-    client.on('error', (err: Error) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP connection error'));
-    // Only the current client may wake the reader: a dead one's close must not cut a backoff short.
-    client.on('close', () => {
-      closed = true;
-      if (this.client === client) this.wakeUp?.();
-    });
-    client.on('exists', () => {
-      if (this.client === client) this.wakeUp?.();
-    });
-    await client.connect();
+    const { client, closed: isClosed } = await this.connect(account, server);
     const lock = await client.getMailboxLock(this.folder);
     try {
       while (!this.stopped) {
@@ -157,12 +185,12 @@ export class MailboxReader {
         client.idle().catch((err: unknown) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP IDLE ended with an error'));
         await this.sleep(tuning.pollMs);
         if (this.stopped) break;
-        if (closed || !client.usable) throw new Error('the IMAP connection was closed by the server');
+        if (isClosed() || !client.usable) throw new Error('the IMAP connection was closed by the server');
         if (!(await this.repos.mailboxes.acquire(this.accountId, this.folder, this.deps.owner, this.now(), this.now() + tuning.leaseMs))) throw new LeaseLostError('another process holds this mailbox now');
       }
     } finally {
       lock.release();
-      if (!closed) await client.logout().catch(() => undefined);
+      if (!isClosed()) await client.logout().catch(() => undefined);
     }
   }
 
@@ -282,6 +310,11 @@ function batches(uids: number[], sizes: Map<number, number>, maxBytes: number): 
   }
   if (cur.length) out.push(cur);
   return out;
+}
+
+/** The server refused the credentials (a tagged NO to LOGIN/AUTHENTICATE), not a network failure. */
+function isLoginRefused(err: unknown): boolean {
+  return (err as { authenticationFailed?: boolean } | undefined)?.authenticationFailed === true;
 }
 
 function errorText(err: unknown): string {

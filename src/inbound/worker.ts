@@ -24,7 +24,7 @@ export interface InboundWorker extends Worker {
  * `inbound.enabled` is set and whose server has an IMAP section. With several processes on one
  * PostgreSQL database each folder is read by whichever holds its lease; the others wait.
  */
-export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapabilities; logger: Logger; password(account: StoredAccount): Promise<string | undefined> }, tuning: InboundTuning = {}): InboundWorker {
+export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapabilities; logger: Logger; password(account: StoredAccount, opts?: { fresh?: boolean }): Promise<string | undefined> }, tuning: InboundTuning = {}): InboundWorker {
   const { refreshMs = 30_000, ...readerTuning } = tuning;
   const logger = deps.logger.child({ component: 'inbound' });
   // Where only one process can write (SQLite), a restarted process is the same reader and takes

@@ -138,7 +138,7 @@ export interface DovecotInstance {
  * A private Dovecot: IMAP with STARTTLS and IMAPS on free loopback ports, one user from a
  * passwd-file, maildirs and state under a temp dir.
  */
-export async function startDovecot(cert: Cert, users: Record<string, string>, oauth2?: { introspectionUrl: string; caCertificate: string }): Promise<DovecotInstance> {
+export async function startDovecot(cert: Cert, users: Record<string, string>, oauth2?: { introspectionUrl: string; caCertificate: string; /** SASL mechanisms offered for tokens (default both; Microsoft 365 offers XOAUTH2 only). */ mechanisms?: ('xoauth2' | 'oauthbearer')[] }): Promise<DovecotInstance> {
   const dir = tempDir('mailroom-dovecot-');
   chmodSync(dir, 0o755);
   for (const d of ['run', 'state', 'mail']) mkdirSync(path.join(dir, d));
@@ -156,7 +156,8 @@ export async function startDovecot(cert: Cert, users: Record<string, string>, oa
       { mode: 0o644 },
     );
   }
-  const oauth2Passdb = oauth2 ? `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/dovecot-oauth2.conf.ext\n}\n` : '';
+  const tokenMechanisms = (oauth2?.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ');
+  const oauth2Passdb = oauth2 ? `passdb {\n  driver = oauth2\n  mechanisms = ${tokenMechanisms}\n  args = ${dir}/dovecot-oauth2.conf.ext\n}\n` : '';
   const conf = `base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
@@ -165,7 +166,7 @@ listen = 127.0.0.1
 ssl = yes
 ssl_cert = <${cert.certFile}
 ssl_key = <${cert.keyFile}
-auth_mechanisms = plain login${oauth2 ? ' xoauth2 oauthbearer' : ''}
+auth_mechanisms = plain login${oauth2 ? ` ${tokenMechanisms}` : ''}
 disable_plaintext_auth = yes
 ${oauth2Passdb}passdb {
   driver = passwd-file

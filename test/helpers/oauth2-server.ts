@@ -31,6 +31,8 @@ export interface OAuth2State {
   rotateRefreshTokens: boolean;
   tokens: Map<string, IssuedToken>;
   requests: Record<string, string>[];
+  /** Each token a mail server asked about at the introspection endpoint, and the answer. */
+  introspections: { token: string; active: boolean }[];
   /** Authorization codes issued, with their PKCE challenge and redirect URI. */
   codes: Map<string, { clientId: string; challenge: string; redirectUri: string; scope: string }>;
 }
@@ -45,6 +47,7 @@ export function newOAuth2State(partial: Partial<OAuth2State> & Pick<OAuth2State,
     rotateRefreshTokens: false,
     tokens: new Map(),
     requests: [],
+    introspections: [],
     codes: new Map(),
     ...partial,
   };
@@ -91,7 +94,9 @@ export async function startOAuth2Server(state: OAuth2State): Promise<MockProvide
       // RFC 7662 token introspection, as an IMAP server (Dovecot's oauth2 passdb) asks it.
       const token = new URLSearchParams(req.body).get('token') ?? '';
       const t = state.tokens.get(token);
-      return json(res, 200, t && t.expiresAt > Date.now() ? { active: 'true', username: t.user, scope: t.scope } : { active: 'false' });
+      const active = !!t && t.expiresAt > Date.now();
+      state.introspections.push({ token, active });
+      return json(res, 200, active ? { active: 'true', username: t.user, scope: t.scope } : { active: 'false' });
     }
     if (req.method !== 'POST' || u.pathname !== `/${state.tenant}/oauth2/v2.0/token`) return json(res, 404, { error: 'not_found' });
     const form = Object.fromEntries(new URLSearchParams(req.body));

@@ -190,7 +190,7 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     expect(peer.auths.length - before).toBe(1);
   });
 
-  it('logs in with AppRole, renews nothing it need not, logs in again when the token is revoked', async () => {
+  it('logs in with AppRole, logs in again when the token is revoked, and an account reading its password through it delivers', async () => {
     const p = await vaultProvider('vault-approle', { auth: 'approle' }, { roleId: 'role-id-7f3a', secretId: 'secret-id-9b2c' });
     const first = await ok('POST', `secret-providers/${p.id}/test`, { reference: 'mail/smtp#password' });
     expect(first).toMatchObject({ ok: true, length: 'vault-pw-v2-Rr9'.length, version: '2', reference: `vault:${p.id}/mail/smtp#password` });
@@ -211,6 +211,12 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     const refused = await ok('POST', `secret-providers/${badRole.id}/test`, { reference: 'mail/smtp#password' });
     expect(refused).toMatchObject({ ok: false, error: { status: 400 } });
     expect(refused.error.hint).toMatch(/role id and secret id/);
+    // An account whose password is read through the AppRole login delivers to the peer requiring AUTH.
+    const acc = await account('approle', `vault:${p.id}/mail/smtp#password`);
+    peer.passwords.set('approle@example.com', 'vault-pw-v2-Rr9');
+    const m = await sendFrom(acc);
+    expect(m.status).toBe('sent');
+    expect(peer.auths.at(-1)).toEqual({ user: 'approle@example.com', ok: true });
   });
 
   it('delivers with an Azure Key Vault secret: one client-credentials token, reused', async () => {
@@ -223,6 +229,14 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     expect(azureState.tokensIssued).toBe(1);
     const token = azure.requests.find((r) => r.path.endsWith('/oauth2/v2.0/token'))!;
     expect(Object.fromEntries(new URLSearchParams(token.body))).toMatchObject({ grant_type: 'client_credentials', client_id: CLIENT, scope: 'https://vault.azure.net/.default' });
+    // A new version set in Key Vault and at the mail server: picked up after one 535, in the same attempt.
+    azureState.secrets.get('smtp-password')!.push({ version: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b', value: secret('azure-pw-v2-Jn3') });
+    peer.passwords.set('azure@example.com', 'azure-pw-v2-Jn3');
+    peer.dropSessions();
+    const rotated = await sendFrom(acc);
+    expect(rotated.status).toBe('sent');
+    expect(rotated.attempts).toHaveLength(1);
+    expect(peer.auths.slice(-2)).toEqual([{ user: 'azure@example.com', ok: false }, { user: 'azure@example.com', ok: true }]);
     const notFound = await ok('POST', `secret-providers/${p.id}/test`, { reference: 'other' });
     expect(notFound).toMatchObject({ ok: false, error: { status: 404 } });
     expect(notFound.error.message).toContain('SecretNotFound');
@@ -245,6 +259,14 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     expect((await sendFrom(acc)).status).toBe('sent');
     const q = new URL(cyberark.requests.at(-1)!.path, 'https://x').searchParams;
     expect(Object.fromEntries(q)).toEqual({ AppID: 'Mailroom', Safe: 'MailSafe', Object: 'smtp-relay' });
+    // The password changed in the vault (CPM rotation) and at the mail server: picked up after one 535.
+    cyberState.accounts.set('MailSafe/smtp-relay', secret('cyberark-pw-v2-Wd6'));
+    peer.passwords.set('cyberark@example.com', 'cyberark-pw-v2-Wd6');
+    peer.dropSessions();
+    const rotated = await sendFrom(acc);
+    expect(rotated.status).toBe('sent');
+    expect(rotated.attempts).toHaveLength(1);
+    expect(peer.auths.slice(-2)).toEqual([{ user: 'cyberark@example.com', ok: false }, { user: 'cyberark@example.com', ok: true }]);
     const other = loopbackCert('someone-else');
     const stranger = await ok('POST', 'secret-providers', { name: 'ccp-stranger', kind: 'cyberark', config: { baseUrl: cyberark.url, appId: 'Mailroom', clientCertificate: other.cert, caCertificate: cyberark.cert.cert }, credentials: { clientKey: other.key } });
     const refused = await ok('POST', `secret-providers/${stranger.id}/test`, { reference: 'MailSafe/smtp-relay' });
