@@ -1,4 +1,5 @@
-import { isMailroomError } from '../core/kernel/errors.js';
+import pg from 'pg';
+import { ErrorCodes, isMailroomError, MailroomError } from '../core/kernel/errors.js';
 import { createApp, type App, type AppOptions } from '../app.js';
 import { loadConfig, type MailroomConfig } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -24,11 +25,42 @@ export const cliFlags = { createStore: false };
 export async function withApp<T>(fn: (app: App) => Promise<T>, opts: AppOptions & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean } = {}): Promise<T> {
   const { mayCreateStore, config: overrides, ...appOpts } = opts;
   const config = loadConfig(process.env, { runWorkers: false, ...(overrides ?? {}) });
-  const app = await createApp(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: Boolean(mayCreateStore || cliFlags.createStore), ...appOpts });
+  const mayCreate = Boolean(mayCreateStore || cliFlags.createStore);
+  if (config.databaseUrl && !mayCreate) await assertPostgresStore(config.databaseUrl);
+  const app = await createApp(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: mayCreate, ...appOpts });
   process.stderr.write(`mailroom: using ${app.describeStorage}\n`);
   try {
     return await fn(app);
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The PostgreSQL side of "no new store unless asked": an empty database (no Mailroom tables)
+ * is not migrated into a new store by a one-shot command; a DATABASE_URL pointing at the wrong
+ * database would otherwise get a fresh schema and a new secret key. Said like the SQLite case,
+ * with the database named by host and name only (never its password).
+ */
+async function assertPostgresStore(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch {
+    // Unreachable: opening the app reports that in its own words.
+    await client.end().catch(() => undefined);
+    return;
+  }
+  try {
+    const { rows } = await client.query<{ present: boolean }>("select to_regclass('mailroom_migrations') is not null as present");
+    if (rows[0]?.present) return;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const where = new URL(url);
+  throw new MailroomError(
+    ErrorCodes.CONFIG,
+    `there is no Mailroom data in PostgreSQL at ${where.host}${where.pathname} (no Mailroom tables): set DATABASE_URL to the database \`mailroom start\` uses,` +
+      ' run `mailroom migrate` to create the store there, or add --create-store',
+  );
 }

@@ -70,14 +70,31 @@ describe.runIf(chromiumAvailable())('email log: what each row says', { timeout: 
     expect(fits).toBe(true);
     // No bulk action on the whole, unfiltered log.
     expect(await page.getByRole('button', { name: 'Retry all' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Cancel all' }).count()).toBe(0);
     await page.getByText('filter the log first').waitFor();
     await screenshot(page, '46-email-log-explained');
+    // Nor on a filter nothing matches.
+    await page.goto('/messages?status=cancelled');
+    await page.getByText('No message matches these filters').waitFor();
+    expect(await page.getByRole('button', { name: 'Retry all' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Cancel all' }).count()).toBe(0);
+    expect(await page.getByText('filter the log first').count()).toBe(0);
+    await screenshot(page, '46-email-log-filtered-empty');
+    // A filter that matches: both, for what it matches.
+    await page.goto('/messages?status=deferred');
+    await row('Going nowhere').waitFor();
+    await page.getByRole('button', { name: 'Retry all' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel all' }).waitFor();
+    await page.goto('/messages');
 
     await nowhere.getByRole('link').click();
     await page.locator('.attempt-hint').first().waitFor();
     expect(await page.locator('.attempt-hint').first().textContent()).toMatch(/Nothing accepts connections/);
     await page.getByRole('button', { name: 'Retry' }).click();
-    await page.getByText(/Queued for another attempt\./).waitFor();
+    // The retry gave the message its lifetime again, counted from now: the notice says so and when it now expires.
+    const notice = page.getByText(/Queued for another attempt\./);
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/It now expires .+: a retry gives the message its original lifetime again, counted from now\./);
     expect(errors).toEqual([]);
   });
 });

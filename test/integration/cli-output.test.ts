@@ -43,4 +43,37 @@ describe.skipIf(!haveScript())('start output on a terminal', () => {
     expect(lines[start + 1]).toMatch(/^ {2}storage: SQLite at /);
     expect(lines[start + 2]).toMatch(/^ {2}API docs: /);
   }, 60_000);
+
+  it('without a terminal, writes the log as JSON lines for collectors, the banner as plain lines', async () => {
+    const main = path.join(ROOT, 'src/cli/main.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'mailroom-notty-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'start'], {
+      cwd: ROOT,
+      env: { ...process.env, MAILROOM_DATA_DIR: dir, MAILROOM_PORT: '0', MAILROOM_LOG_LEVEL: 'info', MAILROOM_LOG_FORMAT: '', MAILROOM_MAIL_DRIVER: 'log' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/API docs:[^\n]*\n/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const lines = out.split('\n').filter(Boolean);
+    const json = lines.filter((l) => l.startsWith('{'));
+    // The same warning as on a terminal, as one JSON object per line.
+    const warning = json.map((l) => JSON.parse(l) as { level: number; msg: string }).find((e) => e.msg.startsWith('MAILROOM_MAIL_DRIVER=log'));
+    expect(warning, out + err).toMatchObject({ level: 40 });
+    expect(lines.some((l) => /^\d\d:\d\d:\d\d WARN/.test(l))).toBe(false);
+    // The banner's lines are whole lines between them, none split by a log line.
+    const start = lines.findIndex((l) => l.startsWith('Mailroom is running:'));
+    expect(start, out).toBeGreaterThanOrEqual(0);
+    expect(lines[start + 1]).toMatch(/^ {2}storage: SQLite at /);
+    expect(lines[start + 2]).toMatch(/^ {2}API docs: /);
+  }, 90_000);
 });

@@ -1,8 +1,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
+import { createPostgresDatabase, postgresAvailable } from '../helpers/dialects.js';
 
 describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
   let dataDir: string;
@@ -98,5 +100,50 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     const res = await runCli(['start'], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('MAILROOM_E_SECRET_KEY_MISSING');
+  });
+});
+
+describe.runIf(await postgresAvailable())('mailroom CLI on PostgreSQL', { timeout: 240_000 }, () => {
+  it('refuses to turn an empty database into a store unless asked, and names the store by host and database, never with the password of DATABASE_URL', async () => {
+    const db = await createPostgresDatabase();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-pg-'));
+    try {
+      const url = new URL(db.url);
+      url.username = 'postgres';
+      url.password = 'pw-never-printed-3141';
+      const env = { MAILROOM_DATA_DIR: dataDir, DATABASE_URL: url.toString(), MAILROOM_ADMIN_EMAIL: '', MAILROOM_ADMIN_PASSWORD: '', MAILROOM_SECRET_KEY: '' };
+      const where = `mailroom: using PostgreSQL at ${url.host}${url.pathname}\n`;
+      // An empty database is not a store yet: a one-shot command says so and creates nothing.
+      const early = await runCli(['apikey', 'create', '--name', 'early', '--scopes', 'read'], env);
+      expect(early.code, early.stderr).toBe(1);
+      expect(early.stderr).toContain(`there is no Mailroom data in PostgreSQL at ${url.host}${url.pathname}`);
+      expect(early.stderr).toContain('--create-store');
+      expect(early.stderr).toContain('MAILROOM_E_CONFIG');
+      expect(early.stdout).toBe('');
+      const tables = async () => {
+        const c = new pg.Client({ connectionString: db.url });
+        await c.connect();
+        try {
+          return (await c.query<{ n: number }>("select count(*)::int as n from information_schema.tables where table_schema = 'public'")).rows[0].n;
+        } finally {
+          await c.end();
+        }
+      };
+      expect(await tables()).toBe(0);
+      const migrate = await runCli(['migrate'], env);
+      expect(migrate.code, migrate.stderr).toBe(0);
+      expect(await tables()).toBeGreaterThan(10);
+      const user = await runCli(['user', 'create', '--email', 'pg@example.com', '--password', 'operator-pass-1', '--role', 'operator'], env);
+      expect(user.code, user.stderr).toBe(0);
+      expect(user.stdout).toContain('created operator pg@example.com');
+      for (const run of [migrate, user]) expect(run.stderr).toContain(where);
+      for (const run of [early, migrate, user]) {
+        expect(run.stdout + run.stderr).not.toContain('pw-never-printed-3141');
+        expect(run.stdout + run.stderr).not.toContain('postgres@');
+      }
+    } finally {
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

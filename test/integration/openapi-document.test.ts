@@ -12,7 +12,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * response schema for each of its answers and lists every error code it can return under the
  * status that code has; real answers of a live server match it, field for field.
  */
-type Doc = OpenApiDocument & { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }> }> }>> };
+type Doc = OpenApiDocument & { info: { description: string }; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }> }> }>> };
 
 const catalogue = new Set<string>(Object.values(ErrorCodes));
 
@@ -101,6 +101,15 @@ describe('the OpenAPI document', () => {
     await server.close();
     // Fastify's compiled serialiser would answer {"name":""}: no extra, null turned into "".
     expect(res.json()).toEqual({ name: null, extra: 1, createdAt: '1970-01-01T00:00:00.000Z' });
+  });
+
+  it('is self-contained: no link to a folder a clone does not have, only public https sites', () => {
+    const text = JSON.stringify(doc);
+    expect(text).not.toMatch(/\.\.\/shared|shared\/API\.md|shared\/DESIGN\.md/);
+    const urls = [...text.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'()<>\\]+/gi)].map((m) => m[0]);
+    for (const url of urls) expect(url, url).toMatch(/^https:\/\/(?!localhost|127\.|10\.|192\.168\.)/);
+    // What the document points to for the full reference is in the repository.
+    expect(doc.info.description).toContain('docs/api.md');
   });
 
   it('names the codes each route reaches in its own code (what the handler and the services it calls throw)', () => {

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * A user's clone is all they have: README.md and docs/ link only to files of the repository
+ * A user's clone is all they have: README.md, docs/, sdk/README.md and examples/README.md link only to files of the repository
  * (that exist) or to public https sites; never to a folder outside the repository.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const pages = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = ['README.md', 'sdk/README.md', 'examples/README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 describe('documentation links', () => {
   it.each(pages)('%s links inside the repository or to public sites only', (page) => {
