@@ -99,8 +99,6 @@ export interface SessionInfo {
 // ---- Senders: servers, accounts, presets, DKIM ------------------------------------------
 
 export type { ImapSettings, ProviderPreset, RateLimit, RetryPolicy, SmtpSecurity, SmtpSettings, TlsTrustMode };
-/** Where a server or account comes from: an admin, or the deploy-time MAILROOM_SMTP_* variables. */
-export type ConfigSource = CoreMailServer['source'];
 export type MailServer = Wire<CoreMailServer>;
 /** A sender account: whether a password is set, never the password. */
 export type MailAccount = Wire<CoreMailAccount>;
