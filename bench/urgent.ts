@@ -69,6 +69,27 @@ async function bulkViaSql(mr: MailroomProcess, accepted: { n: number }): Promise
   return { secs: (performance.now() - t0) / 1000, failures: 0, sendingSince: performance.now() };
 }
 
+/**
+ * Each urgent message's stages as Mailroom logged them: from its creation (the accept) to its
+ * attempt's start (commit, claim round, sender choice), then the attempt itself (waiting for a
+ * pooled connection and the SMTP transaction). Tells which of them holds a slow tail.
+ */
+async function urgentStages(mr: MailroomProcess, ids: string[]) {
+  const toAttempt: number[] = [];
+  const attempt: number[] = [];
+  for (const id of ids) {
+    const res = await mr.api('GET', `/api/v1/messages/${id}`);
+    if (res.status !== 200) continue;
+    // Times are ISO strings in the API.
+    const m = JSON.parse(res.body) as { createdAt: string; attempts: { at: string; durationMs: number }[] };
+    const first = m.attempts[0];
+    if (!first) continue;
+    toAttempt.push(Date.parse(first.at) - Date.parse(m.createdAt));
+    attempt.push(first.durationMs);
+  }
+  return { toAttempt, attempt };
+}
+
 async function main() {
   const sink = await startTimingSink(URGENT_PREFIX);
   let mr: MailroomProcess | undefined;
@@ -82,19 +103,20 @@ async function main() {
     const ahead = () => accepted.n - sink.counted();
     const depthAtStart = ahead();
 
-    const rows: { i: number; sent: number; acked: number; ahead: number }[] = [];
+    const rows: { i: number; id: string; sent: number; acked: number; ahead: number }[] = [];
     let failures = 0;
     for (let i = 0; i < URGENT; i++) {
       const sent = now();
       const res = await mr.api('POST', '/api/v1/messages', { purpose: 'two_factor', to: [`${URGENT_PREFIX}${i}@example.net`], subject: `Your sign-in code ${i}`, text: `Your code is ${100000 + i}. It expires in 10 minutes.` });
       const acked = now();
       if (res.status !== 202) failures++;
-      else rows.push({ i, sent, acked, ahead: ahead() });
+      else rows.push({ i, id: (JSON.parse(res.body) as { id: string }).id, sent, acked, ahead: ahead() });
       await sleep(Math.max(0, sent + SPACING - now()));
     }
     const waitUntil = Date.now() + 120_000;
     while (sink.arrivals.size < rows.length && Date.now() < waitUntil) await sleep(20);
     const depthAfter = ahead();
+    const stages = await urgentStages(mr, rows.map((r) => r.id));
     // Then the rest of the bulk: how fast the queue drained around the urgent mail.
     const drainUntil = Date.now() + 15 * 60_000;
     while (sink.counted() < accepted.n && Date.now() < drainUntil) await sleep(100);
@@ -118,6 +140,7 @@ async function main() {
       `urgent 202 → arrival at the SMTP peer: ${summaryLine(fromAck)}  (target p99 ≤ 200 ms: ${p99 <= 200 ? 'met' : 'MISSED'})`,
       `urgent request sent → arrival:        ${summaryLine(fromSend)}`,
       `urgent accept latency (request → 202): ${summaryLine(acceptMs)}`,
+      `where the time went (Mailroom's clock, from its log): created → attempt started (commit, claim, sender choice): ${summaryLine(stages.toAttempt)}; attempt (pool queue + SMTP): ${summaryLine(stages.attempt)}`,
       `urgent messages: ${URGENT} sent, ${rows.length} accepted (non-202: ${failures}), ${arrived.length} arrived within 120 s`,
       `bulk delivered: ${sink.counted()} of ${accepted.n} in ${drainSecs.toFixed(1)} s since ${VIA === 'api' ? 'the first was posted' : 'Mailroom started'} (${(sink.counted() / drainSecs).toFixed(0)} msgs/s, urgent mail included in the time)${sink.counted() < accepted.n ? ' (gave up waiting after 15 min)' : ''}; Mailroom CPU ${cpu.toFixed(2)} ms per delivered message${VIA === 'sql' ? ' (since the restart)' : ''}, peak RSS ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
       `${load0} at the start; ${loadLine()} at the end`,

@@ -54,6 +54,7 @@ import { liquidTemplateEngine } from './templates/engine.js';
 import { httpTransport } from './webhooks/http-transport.js';
 import { webhookTargetGuard } from './webhooks/target-guard.js';
 import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhooks/worker.js';
+import { QueueCounts } from './core/outbox/queue-counts.js';
 
 /** Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections). */
 const GROUP_COMMIT_LANES_PG = 4;
@@ -157,7 +158,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const templateEngine = liquidTemplateEngine({ onThreadError: (err) => logger.error({ err }, 'a template render thread failed; its renders were answered with an error') });
     closers.push(() => templateEngine.close());
     const templates = { engine: templateEngine, builtins: BUILTIN_TEMPLATES };
-    const ctx: CoreContext = { store, clock, events, templates, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
+    const queueCounts = new QueueCounts((now) => store.repos.messages.queueStats(now), clock);
+    const ctx: CoreContext = { store, clock, events, templates, queueCounts, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
     const metrics = prometheusMetrics({ ctx, logger });
     closers.push(async () => metrics.close());
     const now = () => clock.now();

@@ -7,6 +7,8 @@ import type { Repositories, Store } from './ports.js';
 import type { TemplatePorts } from './templates/ports.js';
 
 /** What every core service needs: the store, the time, and where to say what happened. Nothing else is global. */
+import type { QueueCounts } from './outbox/queue-counts.js';
+
 export interface CoreContext {
   store: Store;
   clock: Clock;
@@ -14,6 +16,8 @@ export interface CoreContext {
   events: MessageEvents;
   /** The template engine and the built-in templates: rendering is part of accepting a message. */
   templates: TemplatePorts;
+  /** The outbox's counts, shared by the status strip and the metrics once the queue is deep. */
+  queueCounts: QueueCounts;
   /**
    * Why server settings cannot be written right now (e.g. the log driver is active), or
    * undefined when they can. Set by the wiring from the deploy-time configuration.

@@ -67,8 +67,8 @@ export function prometheusMetrics(deps: { ctx: CoreContext; logger: Logger; outb
  */
 function outboxGauges(registry: Registry, ctx: CoreContext): void {
   let stats: Promise<QueueStats> | null = null;
-  // One query per scrape, shared by both gauges.
-  const current = () => (stats ??= ctx.store.repos.messages.queueStats(ctx.clock.now()).finally(() => setImmediate(() => (stats = null))));
+  // One count per scrape, shared by both gauges (and with other readers once the queue is deep).
+  const current = () => (stats ??= ctx.queueCounts.get().then((c) => c.stats).finally(() => setImmediate(() => (stats = null))));
   new Gauge({
     name: 'mailroom_outbox_messages',
     help: 'Messages not yet delivered, by status (queued, deferred, sending)',

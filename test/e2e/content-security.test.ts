@@ -65,6 +65,8 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 240_000 },
     await api('PUT', '/dkim/example.com', { selector: 'mr1', keyBits: 1024 });
     await api('POST', '/users', { email: 'viewer@example.com', password: 'viewer-password-1', role: 'viewer' });
     await api('POST', '/api-keys', { name: 'billing-app', scopes: ['send'] });
+    ids.webhook = (await api('POST', '/webhooks', { url: 'http://127.0.0.1:9/hooks/mailroom', events: ['message.sent'] })).id;
+    ids.event = (await api('POST', '/events', { type: 'csp.check', data: { note: 'an event to show' } })).id;
     ids.benign = await sentMessage({ subject: 'Monthly report', html: BENIGN, text: 'Your report is ready.' });
     ids.hostile = await sentMessage({ subject: 'Invoice', html: HOSTILE, text: 'Invoice attached' });
     browser = await launchBrowser();
@@ -104,9 +106,11 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 240_000 },
       '/templates/password_reset',
       '/templates/layouts/default',
       '/webhooks',
+      `/webhooks/${ids.webhook}`,
       '/rules',
       '/rules/new',
       '/events',
+      `/events/${ids.event}`,
       '/contact-auto-reply',
       '/reports',
       '/smtp-relay',
@@ -139,7 +143,7 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 240_000 },
     expect(docs?.headers()['content-security-policy']).toContain("script-src 'self'");
     // Swagger UI renders the whole document (every route with its codes) before the first block: give it time on a busy machine.
     await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 90_000 });
-    await page.locator('.swagger-ui .opblock-summary').first().click();
+    await page.locator('.swagger-ui .opblock-summary').first().click({ timeout: 60_000 });
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'csp-docs');
     expect(violations).toEqual([]);

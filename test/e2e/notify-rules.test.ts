@@ -93,6 +93,25 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     expect(s.errors).toEqual([]);
   });
 
+  it('dry-runs a saved rule against a recent event picked from the list', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Rules', exact: true }).click();
+    await page.getByRole('row', { name: /Acme approvers/ }).getByRole('link', { name: 'Acme approvers' }).click();
+    await page.getByRole('heading', { name: 'Acme approvers' }).waitFor();
+    // The event raised with curl in the test above is offered; picking it fills the JSON.
+    await page.getByLabel('Start from a recent event').selectOption({ label: `access.request.created · ${event.id}` });
+    await expect.poll(() => page.getByLabel('Event (JSON)').inputValue()).toContain('Payroll share');
+    const sent = sink.messages.length;
+    await page.getByRole('button', { name: 'Run dry run' }).click();
+    await page.getByTestId('dry-run-subject').getByText('Rita Requester requests access to Payroll share').waitFor();
+    await page.getByTestId('dry-run-result').getByText('To abe@acme.example from access@acme.example').waitFor();
+    await screenshot(page, 'rules-04b-dry-run-recent-event');
+    // A dry run sends nothing.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.messages.length).toBe(sent);
+    expect(s.errors).toEqual([]);
+  });
+
   it('moves rules up and down', async () => {
     const { page } = s;
     const res = await s.live.t.request({ method: 'POST', url: '/api/v1/rules', payload: { name: 'Everything to audit', events: ['*'], recipients: { addresses: ['audit@acme.example'] }, template: 'alert' } });
@@ -128,6 +147,18 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     await page.getByText(/Test email to admin@example\.com queued/).waitFor();
     await expect.poll(() => sink.messages.some((m) => m.to[0] === 'admin@example.com' && m.subject === 'Report ready: Weekly security summary'), { timeout: 20_000 }).toBe(true);
     await screenshot(page, 'rules-07-reports');
+
+    // An individual report with its own account, kept by the settings.
+    await page.getByRole('button', { name: 'Add a report' }).click();
+    await page.getByLabel('Report 1', { exact: true }).fill('weekly-security');
+    await page.getByLabel('Report 1 account').selectOption({ label: 'access@acme.example' });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    const saved = (await s.live.t.request({ method: 'GET', url: '/api/v1/settings' })).json().reports.value;
+    expect(saved.overrides).toEqual([{ report: 'weekly-security', serverId: null, accountId: expect.stringMatching(/^acc_/) }]);
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Report 1', { exact: true }).inputValue()).toBe('weekly-security');
+    await screenshot(page, 'rules-08-reports-override');
     expect(s.errors).toEqual([]);
   });
 });

@@ -2,11 +2,12 @@ import dns2 from 'dns2';
 
 const { Packet } = dns2;
 
+/** `ttl`: seconds the answer may be cached (1 when absent). */
 export type ZoneRecord =
-  | { type: 'A'; address: string }
-  | { type: 'AAAA'; address: string }
-  | { type: 'MX'; exchange: string; priority: number }
-  | { type: 'TXT'; data: string | string[] }
+  | { type: 'A'; address: string; ttl?: number }
+  | { type: 'AAAA'; address: string; ttl?: number }
+  | { type: 'MX'; exchange: string; priority: number; ttl?: number }
+  | { type: 'TXT'; data: string | string[]; ttl?: number }
   /** The server fails every question about this name (SERVFAIL). */
   | { type: 'SERVFAIL' };
 
@@ -14,6 +15,8 @@ export interface DnsServer {
   port: number;
   /** name (lower case, no trailing dot) → records; edit it between requests. */
   zone: Map<string, ZoneRecord[]>;
+  /** Every question asked, as "name TYPE" (e.g. "a.test MX"), in order. */
+  asked: string[];
   stop(): Promise<void>;
 }
 
@@ -21,12 +24,14 @@ const TYPES: Record<string, number> = { A: Packet.TYPE.A, AAAA: Packet.TYPE.AAAA
 
 /** An authoritative DNS server on 127.0.0.1 (UDP, dns2) answering from an in-memory zone. */
 export async function startDnsServer(zone = new Map<string, ZoneRecord[]>()): Promise<DnsServer> {
+  const asked: string[] = [];
   const server = dns2.createServer({
     udp: true,
     handle: (request, send) => {
       const response = Packet.createResponseFromRequest(request);
       const [q] = request.questions;
       const name = q.name.toLowerCase().replace(/\.$/, '');
+      asked.push(`${name} ${Object.keys(TYPES).find((k) => TYPES[k] === q.type) ?? q.type}`);
       const records = zone.get(name);
       if (!records) response.header.rcode = 3; // NXDOMAIN
       if (records?.some((r) => r.type === 'SERVFAIL')) {
@@ -35,7 +40,7 @@ export async function startDnsServer(zone = new Map<string, ZoneRecord[]>()): Pr
       }
       for (const r of records ?? []) {
         if (TYPES[r.type] !== q.type) continue;
-        response.answers.push({ ...(r as object), name: q.name, type: TYPES[r.type], class: Packet.CLASS.IN, ttl: 1 } as never);
+        response.answers.push({ ...(r as object), name: q.name, type: TYPES[r.type], class: Packet.CLASS.IN, ttl: 'ttl' in r && r.ttl !== undefined ? r.ttl : 1 } as never);
       }
       send(response);
     },
@@ -43,5 +48,5 @@ export async function startDnsServer(zone = new Map<string, ZoneRecord[]>()): Pr
   server.on('requestError', () => {});
   const listening = await server.listen({ udp: { port: 0, address: '127.0.0.1' } });
   const port = (listening as unknown as { udp: { port: number } }).udp.port;
-  return { port, zone, stop: () => server.close() as unknown as Promise<void> };
+  return { port, zone, asked, stop: () => server.close() as unknown as Promise<void> };
 }

@@ -162,6 +162,10 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     expect(route.tls).toMatchObject({ verified: false });
     expect(route.tls.protocol).toMatch(/^TLSv1\.[23]$/);
     expect(peers.a2.received.at(-1)?.secure).toBe(true);
+    // The log says the same per transaction: exchanger, address and the TLS negotiated.
+    const line = t.logLines.find((l) => l.includes('direct delivery transaction') && l.includes(m.id));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({ domain: 'a.test', exchanger: 'mx2.a.test', address: '127.0.0.2', port, tlsPolicy: 'opportunistic', tls: expect.stringMatching(/^TLSv1\.[23] \S+ unverified$/) });
   });
 
   it('falls back to the A record when a domain has no MX, and stays in plain text when no STARTTLS is offered', async () => {

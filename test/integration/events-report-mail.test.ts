@@ -83,6 +83,40 @@ await describeEachDialect('events: report mail', (dialect) => {
     await dispatcher.drain();
   });
 
+  it("an admin's per-report override: that report from its own account (found by id or name, any case), the others from the settings; the event's own choice still wins", async () => {
+    const thirdAccount: string = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId, address: 'finance@example.com', fromName: 'Finance' } })).json().id;
+    const s = await settings({ overrides: [{ report: 'Weekly summary', accountId: otherAccount }, { report: 'q4-finance', serverId, accountId: thirdAccount }] });
+    expect(s.statusCode, s.body).toBe(200);
+    expect(s.json().reports.value).toMatchObject({ useDefault: false, accountId: reportsAccount, overrides: [{ report: 'Weekly summary', serverId: null, accountId: otherAccount }, { report: 'q4-finance', serverId, accountId: thirdAccount }] });
+    // A send-only key: the admin chose these accounts, the key need not be allowed to override.
+    const { key } = await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'reporting-app-2', scopes: ['send'] }, null);
+    const from = async (data: Record<string, unknown>, k?: string) => {
+      const before = dumps();
+      const res = await t.request({ method: 'POST', url: '/api/v1/events', key: k, payload: { type: 'report.ready', id: `report-${++n}`, data, recipients: { subscriber: ['ann@example.net'] } } });
+      expect(res.statusCode, res.body).toBe(202);
+      expect(res.json().matches[0].messageIds, res.body).toHaveLength(1);
+      await dispatcher.drain();
+      return (await arrived(before)).map((m) => m.mail.from?.value[0].address);
+    };
+    expect(await from({ report: { name: 'WEEKLY SUMMARY', period: 'W49', url: 'https://app.example.com/r/49' } }, key)).toEqual(['default@example.com']);
+    expect(await from({ report: { id: 'Q4-Finance', name: 'Quarterly figures', period: 'Q4', url: 'https://app.example.com/r/q4' } }, key)).toEqual(['finance@example.com']);
+    expect(await from({ report: { name: 'Something else', period: 'W49', url: 'https://app.example.com/r/x' } }, key)).toEqual(['reports@example.com']);
+    // The event's own account (an override the admin key may make) wins over the list.
+    expect(await from({ report: { id: 'q4-finance', name: 'Quarterly figures' }, accountId: reportsAccount })).toEqual(['reports@example.com']);
+    // An override must name an account that exists, on its server, once per report.
+    for (const overrides of [
+      [{ report: 'x', accountId: 'acc_missing' }],
+      [{ report: 'x', serverId: 'srv_missing', accountId: otherAccount }],
+      [{ report: 'x', accountId: otherAccount }, { report: 'X', accountId: otherAccount }],
+      [{ report: ' ', accountId: otherAccount }],
+    ]) {
+      const bad = await settings({ overrides });
+      expect(bad.statusCode, JSON.stringify(overrides)).toBe(400);
+      expect(bad.json().error.code).toBe('MAILROOM_E_VALIDATION');
+    }
+    expect((await settings({ overrides: [] })).json().reports.value.overrides).toEqual([]);
+  });
+
   it('useDefault: the report purpose decides (here the first active account)', async () => {
     await settings({ useDefault: true });
     const before = dumps();

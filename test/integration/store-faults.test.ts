@@ -1,5 +1,8 @@
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_CONTRACTS } from '../../src/http/route-contracts.generated.js';
 import { postgresAvailable } from '../helpers/dialects.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -78,7 +81,91 @@ describe.skipIf(!(await postgresAvailable()))('store faults [postgres]', () => {
     expect(outageLines.length).toBeLessThan(statuses.get(503)! / 4);
     expect(t.logLines.some((l) => l.includes('MAILROOM_E_INTERNAL'))).toBe(false);
   });
+
+  it('every route of the table, while the database is away: 503 with Retry-After (never 500), and each recovers', async () => {
+    const routes = Object.keys(ROUTE_CONTRACTS).map((k) => {
+      const [method, pattern] = k.split(' ');
+      const url = (ROOT_PATHS.has(pattern) ? '' : '/api/v1') + pattern.replace(/:(\w+)/g, (_m, p: string) => SAMPLE_PARAMS[p] ?? 'x');
+      return { method: method as 'GET', url };
+    });
+    expect(routes.length).toBeGreaterThan(100);
+    const call = (r: { method: 'GET'; url: string }) => t.request({ method: r.method, url: r.url, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { payload: {} }) });
+    // Up: no route answers 5xx to these requests (so what follows is the outage's doing).
+    const whenUp = new Map<string, number>();
+    for (const r of routes) {
+      const status = (await call(r)).statusCode;
+      expect(status, `${r.method} ${r.url} with the database up`).toBeLessThan(500);
+      whenUp.set(`${r.method} ${r.url}`, status);
+    }
+
+    await proxy.down();
+    try {
+      const answers: { route: string; status: number; code?: string; retryAfter?: string }[] = [];
+      for (const r of routes) {
+        const res = await call(r);
+        if (r.url === '/metrics') expect(res.body).not.toContain('mailroom_outbox_messages');
+        answers.push({ route: `${r.method} ${r.url}`, status: res.statusCode, code: res.statusCode >= 400 && res.headers['content-type']?.toString().includes('json') ? res.json().error?.code : undefined, retryAfter: res.headers['retry-after']?.toString() });
+      }
+      // Every route answers 503 with Retry-After, the API's with the store's code (/readyz with its
+      // probe body: not ready, and why); never a 500. A route may answer as it did with the
+      // database up only when it needed no database for it: liveness; /metrics, which drops the
+      // outbox gauges and keeps the counters (docs/operations.md); the session, presets and relay
+      // status read from memory (the key from its cache); a body refused by validation or an
+      // env-locked server before any look-up.
+      const expected = (a: (typeof answers)[number]) =>
+        (a.status === 503 && a.retryAfter === '5' && (a.route === 'GET /readyz' || a.code === 'MAILROOM_E_STORE_UNAVAILABLE')) ||
+        (a.status < 500 && a.status === whenUp.get(a.route) && a.route !== 'GET /readyz');
+      expect(answers.filter((a) => !expected(a))).toEqual([]);
+      // What cannot be answered without the database is a 503, cached key or not.
+      const needsStore = ['GET /api/v1/messages', 'GET /api/v1/messages/x', 'GET /api/v1/messages/stats', 'GET /api/v1/users', 'GET /api/v1/api-keys', 'GET /api/v1/audit', 'GET /api/v1/events', 'GET /api/v1/webhooks', 'GET /api/v1/suppressions', 'GET /api/v1/smtp-credentials'];
+      expect(answers.filter((a) => needsStore.includes(a.route)).map((a) => `${a.route} ${a.status}`).sort()).toEqual(needsStore.map((r) => `${r} 503`).sort());
+      const valid = await send(t, 'while away');
+      expect([valid.statusCode, valid.headers['retry-after'], valid.json().error.code]).toEqual([503, '5', 'MAILROOM_E_STORE_UNAVAILABLE']);
+    } finally {
+      await proxy.up();
+    }
+    await expect.poll(async () => (await t.server.inject({ method: 'GET', url: '/readyz' })).statusCode, { timeout: 10_000 }).toBe(200);
+    for (const r of routes) expect((await call(r)).statusCode, `${r.method} ${r.url} after the database returned`).toBeLessThan(500);
+  });
 });
+
+/**
+ * A full disk on PostgreSQL. The shared server's disk cannot be filled from a test, so PostgreSQL
+ * itself raises what it raises when a write finds no space (SQLSTATE 53100 disk_full) from a
+ * trigger on the table POST /messages writes: the real driver, the real error, the real path.
+ */
+describe.skipIf(!(await postgresAvailable()))('store faults [postgres, disk full]', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('postgres', { env: { MAILROOM_MAIL_DRIVER: 'log' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('a full disk is 507 MAILROOM_E_STORE_FULL, stores nothing half, logs the cause once, and recovers', async () => {
+    expect((await send(t, 'fits')).statusCode).toBe(202);
+    const before = await count(t);
+    await sql`create function mailroom_test_disk_full() returns trigger language plpgsql as $$ begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(t.app.infra.db);
+    await sql`create trigger mailroom_test_disk_full before insert on messages for each row execute function mailroom_test_disk_full()`.execute(t.app.infra.db);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await send(t, `no space ${i}`));
+    expect(answers.map((r) => r.statusCode)).toEqual([507, 507, 507, 507]);
+    expect(answers[0].json().error.code).toBe('MAILROOM_E_STORE_FULL');
+    expect(answers[0].json().error.message).toMatch(/disk is full/);
+    expect(answers[0].headers['retry-after']).toBe('5');
+    expect(await count(t)).toBe(before);
+    expect(t.logLines.filter((l) => l.includes('the disk under the database is full')).length).toBe(1);
+    expect(t.logLines.some((l) => l.includes('MAILROOM_E_INTERNAL'))).toBe(false);
+    await sql`drop trigger mailroom_test_disk_full on messages`.execute(t.app.infra.db);
+    await sql`drop function mailroom_test_disk_full()`.execute(t.app.infra.db);
+    expect((await send(t, 'space again')).statusCode).toBe(202);
+    expect(await count(t)).toBe(before + 1);
+  });
+});
+
+/** Served outside /api/v1 (src/http/routes/index.ts, ROOT). */
+const ROOT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/** Path parameters that pass the routes' format checks, so the request reaches the store. */
+const SAMPLE_PARAMS: Record<string, string> = { domain: 'example.com', address: 'nobody%40example.net', name: 'sample_secret', key: 'password_reset', version: '1' };
 
 /**
  * A full disk on SQLite (the database may not grow: max_page_count, which SQLite answers with
@@ -112,4 +199,21 @@ describe('store faults [sqlite]', () => {
     await sql.raw('pragma max_page_count = 1073741823').execute(t.app.infra.db);
     expect((await send(t, 'space again', big)).statusCode).toBe(202);
   });
+
+  it('the database file locked by another process past busy_timeout is 503 MAILROOM_E_STORE_UNAVAILABLE with Retry-After, not 500, and recovers', async () => {
+    // Another program (a backup tool, a sqlite3 shell) holds the write lock for longer than the 5 s Mailroom waits.
+    const other = new Database(path.join(t.dataDir, 'mailroom.db'));
+    try {
+      other.exec('begin exclusive');
+      const res = await send(t, 'while locked');
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json().error.code).toBe('MAILROOM_E_STORE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('5');
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
+    expect((await send(t, 'unlocked')).statusCode).toBe(202);
+    expect(t.logLines.some((l) => l.includes('MAILROOM_E_INTERNAL'))).toBe(false);
+  }, 30_000);
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../src/templates/limits.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -30,6 +31,16 @@ describe('hostile templates', () => {
   afterAll(async () => t?.close());
 
   const locales = (html: string) => ({ en: { subject: 'Hello', html } });
+  /**
+   * "Within the deadline": a render thread is stopped at DEFAULT_LIMITS.deadlineMs; the answer
+   * may take a little longer (a thread starting, the HTTP round trip, a machine shared with other
+   * tests), never much longer.
+   */
+  const ANSWER_WITHIN_MS = DEFAULT_LIMITS.deadlineMs + 3_000;
+  const timed = <T>(p: Promise<T>): Promise<{ res: T; ms: number }> => {
+    const t0 = performance.now();
+    return p.then((res) => ({ res, ms: performance.now() - t0 }));
+  };
   /** Benign requests issued while `pending` runs; each must be answered, and before `pending` when it is slow. */
   const meanwhile = async (pending: Promise<unknown>) => {
     let settled = false;
@@ -49,12 +60,13 @@ describe('hostile templates', () => {
   };
 
   for (const h of HOSTILE) {
-    it(`${h.name}: ${h.status} ${h.code} at save, at preview and at send; others answered meanwhile`, async () => {
+    it(`${h.name}: ${h.status} ${h.code} at save and at preview; others answered meanwhile`, async () => {
       const key = `hostile_${HOSTILE.indexOf(h)}`;
       const data = h.data ?? { name: 'Ann' };
-      const save = t.request({ method: 'PUT', url: `/api/v1/templates/${key}`, payload: { name: h.name, locales: locales(h.html), sampleData: data } });
+      const save = timed(t.request({ method: 'PUT', url: `/api/v1/templates/${key}`, payload: { name: h.name, locales: locales(h.html), sampleData: data } }));
       const answered = await meanwhile(save);
-      const saved = await save;
+      const { res: saved, ms: saveMs } = await save;
+      expect(saveMs).toBeLessThan(ANSWER_WITHIN_MS);
       expect(saved.statusCode, saved.body).toBe(h.status);
       expect(saved.json().error.code).toBe(h.code);
       if (h.mentions) expect(saved.json().error.message).toMatch(h.mentions);
@@ -66,8 +78,9 @@ describe('hostile templates', () => {
       expect((await t.request({ method: 'GET', url: `/api/v1/templates/${key}` })).statusCode).toBe(404);
 
       // The unsaved draft in the editor's live preview: the same answer.
-      const preview = await t.request({ method: 'POST', url: `/api/v1/templates/${key}/preview`, payload: { locale: 'en', data, content: { subject: 'Hello', html: h.html } } });
+      const { res: preview, ms: previewMs } = await timed(t.request({ method: 'POST', url: `/api/v1/templates/${key}/preview`, payload: { locale: 'en', data, content: { subject: 'Hello', html: h.html } } }));
       expect(preview.statusCode, preview.body).toBe(h.status);
+      expect(previewMs).toBeLessThan(ANSWER_WITHIN_MS);
       expect(preview.json().error.code).toBe(h.code);
     });
   }
@@ -78,13 +91,41 @@ describe('hostile templates', () => {
     expect(saved.statusCode, saved.body).toBe(200);
     const before = (await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
     const items = Array.from({ length: 2000 }, (_, i) => i);
-    const send = t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ann@example.net'], template: 'cube', data: { items } } });
+    const send = timed(t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ann@example.net'], template: 'cube', data: { items } } }));
     await meanwhile(send);
-    const res = await send;
+    const { res, ms } = await send;
+    expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
     expect(res.statusCode, res.body).toBe(422);
     expect(res.json().error.code).toBe('MAILROOM_E_TEMPLATE_LIMIT');
     expect((await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
   });
+
+  /** Saved with harmless sample data; the data of a send makes them hostile. */
+  const AT_SEND: { name: string; text: string; sample: Record<string, unknown>; hostile: Record<string, unknown>; status: number; code: string; mentions?: RegExp }[] = [
+    { name: 'constructor named by the data', text: '{{ name[prop] }}', sample: { name: { first: 'Ann' }, prop: 'first' }, hostile: { name: { first: 'Ann' }, prop: 'constructor' }, status: 422, code: 'MAILROOM_E_TEMPLATE_RENDER', mentions: /constructor/ },
+    { name: 'a huge loop bound from the data', text: '{% for i in (1..n) %}{% for j in (1..n) %}{% endfor %}{% endfor %}x', sample: { n: 2 }, hostile: { n: 100000 }, status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT' },
+    { name: 'a date width from the data', text: "{{ 'now' | date: fmt }}", sample: { fmt: '%Y' }, hostile: { fmt: '%5000000d' }, status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT' },
+    { name: 'a 10 MB output from the data', text: '{% for i in (1..n) %}0123456789{% endfor %}', sample: { n: 3 }, hostile: { n: 1000000 }, status: 422, code: 'MAILROOM_E_TEMPLATE_LIMIT' },
+  ];
+  for (const h of AT_SEND) {
+    it(`at send, ${h.name}: ${h.status} ${h.code} within the deadline, nothing queued; others answered meanwhile`, async () => {
+      const key = `send_${AT_SEND.indexOf(h)}`;
+      const saved = await t.request({ method: 'PUT', url: `/api/v1/templates/${key}`, payload: { name: h.name, locales: { en: { subject: 'Hello', text: h.text } }, sampleData: h.sample } });
+      expect(saved.statusCode, saved.body).toBe(200);
+      const before = (await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
+      const send = timed(t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ann@example.net'], template: key, data: h.hostile } }));
+      await meanwhile(send);
+      const { res, ms } = await send;
+      expect(res.statusCode, res.body).toBe(h.status);
+      expect(res.json().error.code).toBe(h.code);
+      if (h.mentions) expect(res.json().error.message).toMatch(h.mentions);
+      expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
+      expect((await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
+      // The harmless data still renders: the template was never the problem.
+      const ok = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ann@example.net'], template: key, data: h.sample } });
+      expect(ok.statusCode, ok.body).toBe(202);
+    });
+  }
 
   it('a __proto__ key in the data is refused at the door; the prototype stays clean', async () => {
     const payload = `{"to":["ann@example.net"],"template":"password_reset","data":{"__proto__":{"polluted":"yes"}}}`;

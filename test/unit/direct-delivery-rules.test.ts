@@ -142,6 +142,24 @@ describe('deploy variables for direct delivery', () => {
     expect(() => parseDeployVars('smtp', { MAILROOM_SMTP_MODE: 'direct', MAILROOM_SMTP_HOST: 'x.test', MAILROOM_SMTP_PASSWORD: 'p', MAILROOM_MAIL_FROM_ADDRESS: 'a@b.test', MAILROOM_MAIL_FROM_NAME: 'A' })).toThrow(/unset MAILROOM_SMTP_HOST, MAILROOM_SMTP_PASSWORD/);
     expect(() => parseDeployVars('smtp', { MAILROOM_SMTP_MODE: 'postal' })).toThrow(/MAILROOM_SMTP_MODE must be/);
   });
+  it('takes the EHLO name and the public addresses for a direct server, checked as the API checks them', () => {
+    const base = { MAILROOM_SMTP_MODE: 'direct', MAILROOM_MAIL_FROM_ADDRESS: 'a@b.test', MAILROOM_MAIL_FROM_NAME: 'A' };
+    expect(parseDeployVars('smtp', { ...base, MAILROOM_SMTP_EHLO_NAME: ' Mail.B.test. ', MAILROOM_SMTP_PUBLIC_ADDRESSES: '203.0.113.7, 2001:DB8::7,203.0.113.7' })).toMatchObject({
+      mode: 'direct',
+      ehloName: 'mail.b.test',
+      publicAddresses: ['203.0.113.7', '2001:db8::7'],
+    });
+    expect(parseDeployVars('smtp', base)).not.toHaveProperty('ehloName');
+    expect(() => parseDeployVars('smtp', { ...base, MAILROOM_SMTP_EHLO_NAME: 'localhost', MAILROOM_SMTP_PUBLIC_ADDRESSES: '203.0.113.7,mail.b.test' })).toThrow(
+      /MAILROOM_SMTP_EHLO_NAME: "localhost" is not a fully qualified host name[\s\S]*MAILROOM_SMTP_PUBLIC_ADDRESSES\[1\]: "mail.b.test" is not an IPv4 or IPv6 address/,
+    );
+  });
+  it('refuses the direct-only variables on a relay', () => {
+    const relay = { MAILROOM_SMTP_HOST: 'smtp.b.test', MAILROOM_SMTP_PORT: '587', MAILROOM_MAIL_FROM_ADDRESS: 'a@b.test', MAILROOM_MAIL_FROM_NAME: 'A' };
+    expect(() => parseDeployVars('smtp', { ...relay, MAILROOM_SMTP_EHLO_NAME: 'mail.b.test', MAILROOM_SMTP_PUBLIC_ADDRESSES: '203.0.113.7' })).toThrow(
+      /MAILROOM_SMTP_EHLO_NAME, MAILROOM_SMTP_PUBLIC_ADDRESSES apply only with MAILROOM_SMTP_MODE=direct/,
+    );
+  });
 });
 
 describe('recipients Mailroom decides itself', () => {

@@ -1,15 +1,24 @@
 import { invalid } from '../kernel/errors.js';
-import { bool, doc, onlyKeys, optStr } from '../kernel/validate.js';
+import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { fillPlaceholders, subjectAndBody, textOf, type BuiltinPlan } from './builtin-mail.js';
 import type { NotifyEvent } from './events.js';
 
 /**
  * Report mail: a built-in rule for `report.ready` events with its own settings — a global
  * switch, the default sender (the `report` purpose) or a specific server and account, a
- * default subject and body with `{name}`, `{period}` and `{url}` filled in as plain text. A
- * report may name its own account (`data.accountId`, `data.serverId`); choosing one needs an
- * API key allowed to override, as for any message.
+ * default subject and body with `{name}`, `{period}` and `{url}` filled in as plain text.
+ * Individual reports may override the server and account: an admin lists them in `overrides`
+ * (matched by the report's id or name), or a report event names its own account
+ * (`data.accountId`, `data.serverId`), which needs an API key allowed to override, as for any
+ * message, and wins over the admin's list.
  */
+export interface ReportOverride {
+  /** The report it applies to: `data.report.id` or `data.report.name` of the event, compared without case. */
+  report: string;
+  serverId: string | null;
+  accountId: string;
+}
+
 export interface ReportMailSettings {
   enabled: boolean;
   /** true: the `report` purpose decides the account (its accounts, then the default sender). */
@@ -18,7 +27,11 @@ export interface ReportMailSettings {
   accountId: string | null;
   subject: string;
   body: string;
+  /** Per-report senders chosen by an admin (at most 100). */
+  overrides: ReportOverride[];
 }
+
+export const REPORT_OVERRIDES_MAX = 100;
 
 export const REPORT_EVENT = 'report.ready';
 export const REPORT_RULE_ID = 'report-mail';
@@ -31,6 +44,7 @@ export const DEFAULT_REPORT_MAIL: Readonly<ReportMailSettings> = Object.freeze({
   accountId: null,
   subject: 'Report ready: {name}',
   body: 'Hello,\n\nthe report "{name}" ({period}) is ready:\n{url}\n',
+  overrides: [],
 });
 
 /** Sample values for the test mail (send-test-email-to-me). */
@@ -38,7 +52,7 @@ export const SAMPLE_REPORT = { name: 'Weekly security summary', period: '2026-W4
 
 export function parseReportMail(v: unknown, prev: ReportMailSettings = DEFAULT_REPORT_MAIL): ReportMailSettings {
   const d = doc('reports', v);
-  onlyKeys('reports', d, ['enabled', 'useDefault', 'serverId', 'accountId', 'subject', 'body']);
+  onlyKeys('reports', d, ['enabled', 'useDefault', 'serverId', 'accountId', 'subject', 'body', 'overrides']);
   const { subject, body } = subjectAndBody('reports', d, prev);
   const out: ReportMailSettings = {
     enabled: d.enabled === undefined ? prev.enabled : bool('reports.enabled', d.enabled),
@@ -47,9 +61,31 @@ export function parseReportMail(v: unknown, prev: ReportMailSettings = DEFAULT_R
     accountId: d.accountId === undefined ? prev.accountId : (optStr('reports.accountId', d.accountId, { max: 40 }) ?? null),
     subject,
     body,
+    overrides: d.overrides === undefined ? (prev.overrides ?? []) : parseOverrides(d.overrides),
   };
   if (!out.useDefault && !out.accountId) throw invalid('reports.accountId', 'is required unless useDefault is true (choose the account reports are sent from)');
   return out;
+}
+
+function parseOverrides(v: unknown): ReportOverride[] {
+  const seen = new Set<string>();
+  return arr('reports.overrides', v, REPORT_OVERRIDES_MAX).map((item, i) => {
+    const field = `reports.overrides[${i}]`;
+    const d = doc(field, item);
+    onlyKeys(field, d, ['report', 'serverId', 'accountId']);
+    const report = str(`${field}.report`, d.report, { min: 1, max: 200 }).trim();
+    if (!report) throw invalid(`${field}.report`, 'must name a report (its id or name)');
+    if (seen.has(report.toLowerCase())) throw invalid(`${field}.report`, `names ${report} a second time`);
+    seen.add(report.toLowerCase());
+    return { report, serverId: optStr(`${field}.serverId`, d.serverId, { max: 40 }) ?? null, accountId: str(`${field}.accountId`, d.accountId, { min: 1, max: 40 }) };
+  });
+}
+
+/** The admin's override for the report of this event (by its id, else its name), if any. */
+export function reportOverride(settings: ReportMailSettings, data: Record<string, unknown>): ReportOverride | undefined {
+  const report = data.report && typeof data.report === 'object' && !Array.isArray(data.report) ? (data.report as Record<string, unknown>) : {};
+  const keys = [textOf(report.id), textOf(report.name ?? data.name)].map((k) => k.trim().toLowerCase()).filter(Boolean);
+  return (settings.overrides ?? []).find((o) => keys.includes(o.report.toLowerCase()));
 }
 
 const reportValues = (data: Record<string, unknown>) => {
@@ -73,16 +109,17 @@ export function planReportMail(settings: ReportMailSettings, event: NotifyEvent)
   const ownAccount = textOf(event.data.accountId) || null;
   const ownServer = textOf(event.data.serverId) || null;
   const own = ownAccount !== null || ownServer !== null;
+  const admin = own ? undefined : reportOverride(settings, event.data);
   return {
     kind: 'send',
     mail: {
       to,
       ...reportText(settings, reportValues(event.data)),
       purpose: REPORT_PURPOSE,
-      accountId: own ? ownAccount : settings.useDefault ? null : settings.accountId,
-      serverId: own ? ownServer : settings.useDefault ? null : settings.serverId,
+      accountId: own ? ownAccount : admin ? admin.accountId : settings.useDefault ? null : settings.accountId,
+      serverId: own ? ownServer : admin ? admin.serverId : settings.useDefault ? null : settings.serverId,
       headers: {},
-      // A report's own choice is the caller's (an override); the settings' is the admin's.
+      // A report's own choice is the caller's (an override); the settings' (and their per-report list) the admin's.
       adminChoseAccount: !own,
     },
   };

@@ -321,9 +321,8 @@ export interface OutboxStatus {
 
 /** The outbox at a glance (the email log's status strip): what waits, how long, what gave up lately. */
 export async function outboxStatus(ctx: CoreContext): Promise<OutboxStatus> {
-  const repos = ctx.store.repos;
-  const now = ctx.clock.now();
-  const [queue, ended] = await Promise.all([repos.messages.queueStats(now), repos.messages.endedSince(now - ENDED_WINDOW_MS)]);
+  const [counted, ended] = await Promise.all([ctx.queueCounts.get(), ctx.store.repos.messages.endedSince(ctx.clock.now() - ENDED_WINDOW_MS)]);
+  const { at: now, stats: queue } = counted;
   return {
     at: now,
     queued: queue.queued,

@@ -163,13 +163,18 @@ export interface QueueStats {
   oldestDueAt: number | null;
 }
 
+/** The content a log page never shows: bodies, headers, attachments and the raw message (kilobytes to megabytes a row). */
+export type MessageContentField = 'text' | 'html' | 'headers' | 'attachments' | 'raw' | 'replyText';
+/** A message as a page of the log reads it: everything but its content. */
+export type MessageListRecord = Omit<MessageRecord, MessageContentField>;
+
 export interface MessageRepository {
   insert(message: MessageRecord, recipients: RecipientRecord[]): Promise<void>;
   findByIdempotencyKey(scope: string, key: string): Promise<MessageRecord | undefined>;
   get(id: string): Promise<MessageRecord | undefined>;
   recipients(id: string): Promise<RecipientRecord[]>;
   attempts(id: string): Promise<AttemptRecord[]>;
-  list(query: MessageQuery): Promise<{ items: MessageRecord[]; nextCursor: string | null }>;
+  list(query: MessageQuery): Promise<{ items: MessageListRecord[]; nextCursor: string | null }>;
   /** Ids matching a filter (bulk retry/cancel), oldest first, at most `limit`. */
   ids(filter: MessageFilter, limit: number): Promise<string[]>;
   /**

@@ -67,7 +67,7 @@ export async function getSettings(ctx: CoreContext, facts: DeployFacts): Promise
     branding: view('branding'),
     defaultLocale: view('defaultLocale'),
     contactAutoReply: view('contactAutoReply'),
-    reports: view('reports'),
+    reports: ((v) => ({ ...v, value: { ...SETTING_DEFAULTS.reports, ...v.value } }))(view('reports')),
     softBounces: view('softBounces'),
   };
 }
@@ -80,6 +80,14 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
     const patch = normalizeSettingsPatch(input, { contactAutoReply: await readContactAutoReply(repos), reports: await readReportMail(repos), softBounces: await readSoftBounces(repos) });
     for (const [field, id] of [['contactAutoReply.accountId', patch.contactAutoReply?.accountId], ['reports.accountId', patch.reports?.accountId]] as const) {
       if (id && !(await repos.accounts.get(id))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: account ${id} does not exist`, { field });
+    }
+    // Each per-report override names an account that exists (on its server, when it names one).
+    for (const [i, o] of (patch.reports?.overrides ?? []).entries()) {
+      const field = `reports.overrides[${i}]`;
+      const account = await repos.accounts.get(o.accountId);
+      if (!account) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.accountId: account ${o.accountId} does not exist`, { field: `${field}.accountId` });
+      if (o.serverId && !(await repos.servers.get(o.serverId))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.serverId: server ${o.serverId} does not exist`, { field: `${field}.serverId` });
+      if (o.serverId && account.serverId !== o.serverId) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.accountId: account ${account.address} does not send through server ${o.serverId}`, { field: `${field}.accountId` });
     }
     const reportServer = patch.reports?.serverId;
     if (reportServer) {

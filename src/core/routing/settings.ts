@@ -89,7 +89,9 @@ export async function readContactAutoReply(repos: Repositories): Promise<Contact
 
 /** Report mail as stored, or its defaults (switched off, the default sender). */
 export async function readReportMail(repos: Repositories): Promise<ReportMailSettings> {
-  return (await repos.settings.get<ReportMailSettings>('reports')) ?? SETTING_DEFAULTS.reports;
+  const stored = await repos.settings.get<ReportMailSettings>('reports');
+  // Stored before `overrides` existed: the fields it lacks take their defaults.
+  return stored ? { ...SETTING_DEFAULTS.reports, ...stored } : SETTING_DEFAULTS.reports;
 }
 
 /** The soft-bounce policy as stored, or its defaults (3 within 7 days). */

@@ -36,13 +36,19 @@ export function serverWritesLockedReason(driver: MailDriver): string | undefined
     : undefined;
 }
 
-const SERVER_PATHS = ['name', 'smtp.host', 'smtp.port', 'smtp.security', 'smtp.requireTls', 'smtp.connectTimeoutSec', 'smtp.sendTimeoutSec'] as const;
+// smtp.direct is one path: the API replaces it whole, so an admin's edit of any of its fields keeps all of them.
+const SERVER_PATHS = ['name', 'smtp.host', 'smtp.port', 'smtp.security', 'smtp.requireTls', 'smtp.connectTimeoutSec', 'smtp.sendTimeoutSec', 'smtp.direct'] as const;
 
 function desiredServer(driver: MailDriver, v: DeployVars): ServerConfig {
   if (v.mode === 'direct' && driver === 'smtp') {
     return normalizeServerConfig({
       name: 'Deploy-time (direct delivery)',
-      smtp: { mode: 'direct', port: v.port, ...(v.timeoutSec ? { connectTimeoutSec: v.timeoutSec, sendTimeoutSec: v.timeoutSec } : {}) },
+      smtp: {
+        mode: 'direct',
+        port: v.port,
+        ...(v.timeoutSec ? { connectTimeoutSec: v.timeoutSec, sendTimeoutSec: v.timeoutSec } : {}),
+        ...(v.ehloName || v.publicAddresses ? { direct: { ehloName: v.ehloName ?? null, publicAddresses: v.publicAddresses ?? [] } } : {}),
+      },
     });
   }
   return normalizeServerConfig({

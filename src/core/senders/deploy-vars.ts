@@ -1,7 +1,7 @@
 import { parseMailbox } from '../kernel/addresses.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
-import { SMTP_MODES, SMTP_SECURITY, type SmtpMode, type SmtpSecurity } from './servers.js';
+import { ehloName, publicAddresses, SMTP_MODES, SMTP_SECURITY, type SmtpMode, type SmtpSecurity } from './servers.js';
 import { hostname } from '../kernel/validate.js';
 
 /**
@@ -19,6 +19,10 @@ export interface DeployVars {
   password?: string;
   fromAddress: string;
   fromName?: string;
+  /** MAILROOM_SMTP_EHLO_NAME (direct only): the fully qualified name to greet exchangers with. */
+  ehloName?: string;
+  /** MAILROOM_SMTP_PUBLIC_ADDRESSES (direct only, comma-separated): the addresses exchangers see; SPF is checked against them. */
+  publicAddresses?: string[];
 }
 
 export type MailDriver = 'smtp' | 'log';
@@ -28,6 +32,8 @@ export const REQUIRED_SMTP_VARS = ['MAILROOM_SMTP_HOST', 'MAILROOM_SMTP_PORT', '
 export const REQUIRED_DIRECT_VARS = ['MAILROOM_MAIL_FROM_ADDRESS', 'MAILROOM_MAIL_FROM_NAME'] as const;
 /** What a direct server cannot use: it logs in nowhere, and its host is each domain's MX. */
 const NOT_FOR_DIRECT = ['MAILROOM_SMTP_HOST', 'MAILROOM_SMTP_USERNAME', 'MAILROOM_SMTP_PASSWORD'] as const;
+/** What only a direct server uses: a relay greets and is seen as its own host. */
+const DIRECT_ONLY = ['MAILROOM_SMTP_EHLO_NAME', 'MAILROOM_SMTP_PUBLIC_ADDRESSES'] as const;
 
 /** What the log driver uses when the environment names no server or sender: nothing is sent. */
 export const LOG_DRIVER_DEFAULTS = { host: 'localhost', port: 25, fromAddress: 'mailroom@mailroom.invalid', fromName: 'Mailroom' } as const;
@@ -52,6 +58,9 @@ export function parseDeployVars(driver: MailDriver, vars: Readonly<Record<string
     if (stray.length) problems.push(`MAILROOM_SMTP_MODE=direct delivers to each recipient domain's mail exchanger, without a host or a login: unset ${stray.join(', ')}`);
     const security = v('MAILROOM_SMTP_SECURITY')?.toLowerCase();
     if (security !== undefined && security !== 'starttls') problems.push(`MAILROOM_SMTP_MODE=direct always uses STARTTLS when the exchanger offers it: unset MAILROOM_SMTP_SECURITY or set it to starttls, got "${security}"`);
+  } else {
+    const stray = DIRECT_ONLY.filter((k) => set.includes(k));
+    if (stray.length) problems.push(`${stray.join(', ')} apply only with MAILROOM_SMTP_MODE=direct (a relay is greeted and seen from its own host): unset them or set MAILROOM_SMTP_MODE=direct`);
   }
   const required = mode === 'direct' ? REQUIRED_DIRECT_VARS : REQUIRED_SMTP_VARS;
   if (driver === 'smtp') {
@@ -111,6 +120,22 @@ export function parseDeployVars(driver: MailDriver, vars: Readonly<Record<string
   if (name !== undefined) {
     if (hasHeaderUnsafeChars(name) || name.length > 200) problems.push('MAILROOM_MAIL_FROM_NAME must be one line of at most 200 characters');
     else out.fromName = name;
+  }
+  const ehlo = v('MAILROOM_SMTP_EHLO_NAME');
+  if (ehlo !== undefined && mode === 'direct') {
+    try {
+      out.ehloName = ehloName('MAILROOM_SMTP_EHLO_NAME', ehlo);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const publicList = v('MAILROOM_SMTP_PUBLIC_ADDRESSES');
+  if (publicList !== undefined && mode === 'direct') {
+    try {
+      out.publicAddresses = publicAddresses('MAILROOM_SMTP_PUBLIC_ADDRESSES', publicList.split(',').map((a) => a.trim()).filter(Boolean));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
   }
   const effectiveSecurity = out.security ?? (out.port === 465 ? 'tls' : 'starttls');
   if (out.password && effectiveSecurity === 'none') {

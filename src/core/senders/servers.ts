@@ -171,7 +171,7 @@ function directPolicy(v: unknown): DirectPolicy {
  * RFC 5321 §4.1.1.1: EHLO gives the client's fully qualified domain name. Exchangers compare
  * it with the reverse DNS of the connecting address, so a bare label or an address is refused.
  */
-function ehloName(field: string, v: unknown): string {
+export function ehloName(field: string, v: unknown): string {
   const h = str(field, v, { max: 253 }).trim().toLowerCase().replace(/\.$/, '');
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(h)) {
     throw invalid(field, `"${h}" is not a fully qualified host name (letters, digits and hyphens in dot-separated labels, e.g. "mail.example.com")`);
@@ -179,7 +179,7 @@ function ehloName(field: string, v: unknown): string {
   return h;
 }
 
-function publicAddresses(field: string, v: unknown): string[] {
+export function publicAddresses(field: string, v: unknown): string[] {
   const out = arr(field, v, 50).map((x, i) => {
     const ip = str(`${field}[${i}]`, x, { max: 45 }).trim().toLowerCase();
     if (!/^[0-9a-f:.]+$/.test(ip) || !parseIp(ip)) throw invalid(`${field}[${i}]`, `"${ip}" is not an IPv4 or IPv6 address`);

@@ -1,6 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { destinationOf, type Destination } from '../../core/direct/destinations.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
+import { parseServer, queryMx } from './mx-query.js';
 
 /**
  * DNS for direct delivery, through MAILROOM_DNS_SERVERS (or the system's resolvers), with the
@@ -39,7 +40,8 @@ interface Cached<T> {
 }
 
 export function createExchangerLookup(servers: readonly string[], opts: { timeoutMs?: number; now?: () => number; random?: () => number } = {}): ExchangerLookup {
-  const resolver = new Resolver({ timeout: opts.timeoutMs ?? 5000, tries: 2 });
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
   if (servers.length) {
     try {
       resolver.setServers([...servers]);
@@ -47,6 +49,10 @@ export function createExchangerLookup(servers: readonly string[], opts: { timeou
       throw new MailroomError(ErrorCodes.CONFIG, `MAILROOM_DNS_SERVERS: ${(err as Error).message}`);
     }
   }
+  // MX questions go out on their own (mx-query.ts) to learn the records' TTL, to the same servers.
+  // No server known (an empty resolv.conf): c-ares then asks 127.0.0.1, and so does this.
+  const listed = resolver.getServers();
+  const mxServers = (listed.length ? listed : ['127.0.0.1']).map(parseServer);
   const now = opts.now ?? Date.now;
   const cache = new Map<string, Cached<unknown>>();
   async function cached<T>(key: string, look: () => Promise<{ answer: Answer<T>; ttlSec: number }>): Promise<Answer<T>> {
@@ -92,22 +98,18 @@ export function createExchangerLookup(servers: readonly string[], opts: { timeou
     destination: (domain) =>
       cached(`mx:${domain}`, async () => {
         let records: { exchange: string; priority: number }[];
+        let ttlSec: number;
         try {
-          records = await resolver.resolveMx(domain);
+          ({ records, ttlSec } = await queryMx(mxServers, domain, { timeoutMs, tries: 2 }));
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? '';
           if (!NO_RECORDS.has(code)) return { answer: failure(err, domain, 'mail exchangers (MX)'), ttlSec: NEGATIVE_TTL_SEC };
+          // No MX records: the domain is its own exchanger (implicit MX), asked again after the negative TTL.
           records = [];
+          ttlSec = NEGATIVE_TTL_SEC;
         }
-        const destination = destinationOf(domain, records, opts.random);
-        // Node's resolver gives no TTL for MX records: the answer lives as long as its exchangers' addresses do.
-        let ttlSec = MAX_TTL_SEC;
-        if (destination.kind === 'exchangers') {
-          const first = await lookup.addresses(destination.hosts[0]);
-          const hit = cache.get(`addr:${destination.hosts[0]}`);
-          ttlSec = first.ok && hit ? Math.max(1, Math.round((hit.until - now()) / 1000)) : NEGATIVE_TTL_SEC;
-        }
-        return { answer: { ok: true, value: destination }, ttlSec };
+        // The MX records' own TTL (at most an hour); the exchangers' addresses are kept for theirs.
+        return { answer: { ok: true, value: destinationOf(domain, records, opts.random) }, ttlSec };
       }),
     txt: (name) =>
       cached(`txt:${name}`, async () => {

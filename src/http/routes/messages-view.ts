@@ -1,13 +1,13 @@
 import { confirmationAt } from '../../core/inbound/confirmation.js';
 import { displayMailbox } from '../../core/outbox/messages.js';
 import type { MessageDetail } from '../../core/outbox/messages.service.js';
-import type { MessageRecord } from '../../core/outbox/ports.js';
+import type { MessageListRecord } from '../../core/outbox/ports.js';
 
 /**
  * A message as the log list shows it: no bodies, no lease internals. `now` decides whether a
  * pending confirmation has timed out (the store keeps only pending/confirmed/bounced).
  */
-export function messageSummary(m: MessageRecord, now: number) {
+export function messageSummary(m: MessageListRecord, now: number) {
   return {
     id: m.id,
     direction: m.direction,

@@ -42,6 +42,17 @@ const settingsBody = {
         accountId: { type: ['string', 'null'], maxLength: 40, description: 'required unless useDefault' },
         subject: { type: 'string', maxLength: 200 },
         body: { type: 'string', maxLength: 20000, description: 'plain text' },
+        overrides: {
+          type: 'array',
+          maxItems: 100,
+          description: 'individual reports sent from their own account: matched by the event\'s data.report.id or data.report.name (any case); the whole list is replaced',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['report', 'accountId'],
+            properties: { report: { type: 'string', minLength: 1, maxLength: 200 }, serverId: { type: ['string', 'null'], maxLength: 40 }, accountId: { type: 'string', minLength: 1, maxLength: 40 } },
+          },
+        },
       },
     },
     softBounces: {

@@ -83,6 +83,7 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
   let heartbeat: NodeJS.Timeout | null = null;
   let retryMs = RECONNECT_FIRST_MS;
   let outage = false;
+  let everListened = false;
 
   const wake = (kinds: Iterable<WorkKind>) => {
     for (const kind of kinds) {
@@ -118,7 +119,9 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       if (closed) return;
       if (!outage) {
         outage = true;
-        o.logger.warn({ err }, 'the LISTEN connection to PostgreSQL is gone: work from other processes is found by polling until it is back (reconnecting)');
+        // A first connection refused (a server at max_connections, still starting) is not "gone".
+        const what = everListened ? 'the LISTEN connection to PostgreSQL is gone' : 'could not open the LISTEN connection to PostgreSQL';
+        o.logger.warn({ err }, `${what}: work from other processes is found by polling until it is back (reconnecting)`);
       }
       scheduleReconnect();
     };
@@ -142,6 +145,7 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       return;
     }
     client = c;
+    everListened = true;
     retryMs = RECONNECT_FIRST_MS;
     heartbeat ??= setInterval(() => void checkAlive(), HEARTBEAT_MS).unref();
     if (outage) {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { StoreCapabilities } from '../../core/ports.js';
 import type { AttemptRoute } from '../../core/outbox/attempt-route.js';
-import type { AttemptRecord, AttemptWrite, ClaimedMessage, MessageFilter, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
+import type { AttemptRecord, AttemptWrite, ClaimedMessage, MessageFilter, MessageListRecord, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
 import { fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
@@ -150,8 +150,15 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 // The outbox's hot statements (one each per accepted, claimed or completed message), built
 // and compiled once per dialect: see queryTemplate.
 export const MESSAGE_COLUMNS = Object.keys(toRow({ routing: null, from: null, to: [], cc: [], bcc: [], headers: {}, attachments: [] } as unknown as MessageRecord)) as (keyof MessagesTable)[];
-/** What a page of the log reads: everything but the raw message, which can be megabytes a row. */
-const LIST_COLUMNS = MESSAGE_COLUMNS.filter((c) => c !== 'raw_mime');
+/** The columns of a message's content (MessageContentField): a page of the log does not read them. */
+const CONTENT_COLUMNS = { text_body: null, html_body: null, headers: '{}', attachments: '[]', raw_mime: null, reply_text: null } as const;
+const LIST_COLUMNS = MESSAGE_COLUMNS.filter((c) => !(c in CONTENT_COLUMNS));
+/** A row of the log's page as a record without content. */
+function toListRecord(r: Omit<Selectable<MessagesTable>, keyof typeof CONTENT_COLUMNS>): MessageListRecord {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { text, html, headers, attachments, raw, replyText, ...summary } = toRecord({ ...r, ...CONTENT_COLUMNS });
+  return summary;
+}
 const slots = <K extends string>(keys: readonly K[], slot: (k: K) => never) => Object.fromEntries(keys.map((k) => [k, slot(k)]));
 export const RECIPIENT_COLUMNS = ['message_id', 'address', 'kind', 'status', 'code', 'enhanced_code', 'response', 'updated_at'] as const;
 export const ATTEMPT_COLUMNS = ['id', 'message_id', 'at', 'duration_ms', 'account_id', 'server_id', 'outcome', 'code', 'enhanced_code', 'response', 'possible_duplicate', 'hint', 'routes'] as const;
@@ -298,7 +305,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
       // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
       let q = filtered(query).select(LIST_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1);
       if (query.cursor) q = q.where('id', '<', query.cursor);
-      return keysetPage(await q.execute(), query.limit, (r) => toRecord({ ...r, raw_mime: null }));
+      return keysetPage(await q.execute(), query.limit, toListRecord);
     },
     async ids(filter, limit) {
       const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();

@@ -25,6 +25,8 @@ function ReportsForm({ value }: { value: ReportMail }) {
   const test = useAction();
   const [note, setNote] = useState<string | null>(null);
   const onServer = accounts.items.filter((a) => !v.serverId || a.serverId === v.serverId);
+  const overrides = v.overrides ?? [];
+  const setOverride = (i: number, patch: Partial<ReportMail['overrides'][number]>) => setV({ ...v, overrides: overrides.map((o, j) => (j === i ? { ...o, ...patch } : o)) });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -42,7 +44,7 @@ function ReportsForm({ value }: { value: ReportMail }) {
 
   return (
     <>
-      <PageHeader title="Reports" subtitle="Report mail for report.ready events: everyone the event names gets the report’s name, period and link. A report may name its own account (an API key allowed to override)." />
+      <PageHeader title="Reports" subtitle="Report mail for report.ready events: everyone the event names gets the report’s name, period and link. Individual reports may be sent from their own account (listed below, or named by the event with an API key allowed to override)." />
       {note ? <Notice kind="success">{note} {note.startsWith('Test') ? <Link to="/messages?purpose=report">Email log</Link> : null}</Notice> : null}
       <form className="card form" onSubmit={submit} aria-label="Report mail">
         <fieldset disabled={!can('admin')} className="form-grid">
@@ -76,6 +78,38 @@ function ReportsForm({ value }: { value: ReportMail }) {
               </Field>
             </>
           )}
+          <div className="field-wide" role="group" aria-labelledby="rep-ovr-h">
+            <h3 id="rep-ovr-h">Individual reports</h3>
+            <p className="muted small">
+              A report listed here is sent from its own account, whatever is chosen above. It is found by the event’s <code>data.report.id</code> or <code>data.report.name</code> (any case). A report
+              event that names its own account still wins.
+            </p>
+            {overrides.map((o, i) => (
+              <div key={i} className="form-grid">
+                <Field label={`Report ${i + 1}`} id={`rep-ovr-${i}-report`} hint="its id or name">
+                  <input id={`rep-ovr-${i}-report`} required value={o.report} onChange={(e) => setOverride(i, { report: e.target.value })} />
+                </Field>
+                <Field label={`Report ${i + 1} account`} id={`rep-ovr-${i}-account`}>
+                  <select id={`rep-ovr-${i}-account`} required value={o.accountId} onChange={(e) => setOverride(i, { accountId: e.target.value, serverId: null })}>
+                    <option value="">choose an account</option>
+                    {accounts.items.map((a) => (
+                      <option key={a.id} value={a.id}>
+                        {a.address}
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+                <div className="form-actions">
+                  <button type="button" className="btn" onClick={() => setV({ ...v, overrides: overrides.filter((_, j) => j !== i) })}>
+                    Remove report {i + 1}
+                  </button>
+                </div>
+              </div>
+            ))}
+            <button type="button" className="btn" onClick={() => setV({ ...v, overrides: [...overrides, { report: '', serverId: null, accountId: '' }] })}>
+              Add a report
+            </button>
+          </div>
           <BuiltinTextFields id="rep" subject={v.subject} body={v.body} placeholders={['name', 'period', 'url']} onSubject={(subject) => setV({ ...v, subject })} onBody={(body) => setV({ ...v, body })} />
         </fieldset>
         <ErrorBox error={save.error ?? test.error} title={test.error ? 'Test not sent' : 'Not saved'} />

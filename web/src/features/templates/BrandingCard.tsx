@@ -6,14 +6,24 @@ import { errorFor, ErrorBox, Field, FieldError, Notice, Spinner } from '../../ui
 /** settings.branding (what every layout shows as brand.*) and settings.defaultLocale. */
 export function BrandingCard({ editable }: { editable: boolean }) {
   const settings = useResource(() => api.get<Settings>('/settings'), []);
+  // Held here, not in the form: the reload after a save remounts the form (its key is the saved values), and the notice must outlive that.
+  const [saved, setSaved] = useState(false);
   if (!settings.data) return settings.error ? <ErrorBox error={settings.error} /> : <Spinner />;
-  return <BrandingForm key={JSON.stringify([settings.data.branding, settings.data.defaultLocale])} settings={settings.data} editable={editable} onSaved={settings.reload} />;
+  return (
+    <BrandingForm
+      key={JSON.stringify([settings.data.branding, settings.data.defaultLocale])}
+      settings={settings.data}
+      editable={editable}
+      saved={saved}
+      setSaved={setSaved}
+      onSaved={settings.reload}
+    />
+  );
 }
 
-function BrandingForm({ settings, editable, onSaved }: { settings: Settings; editable: boolean; onSaved(): void }) {
+function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settings: Settings; editable: boolean; saved: boolean; setSaved(saved: boolean): void; onSaved(): void }) {
   const [brand, setBrand] = useState<Branding>(settings.branding.value);
   const [locale, setLocale] = useState(settings.defaultLocale.value);
-  const [saved, setSaved] = useState(false);
   const save = useAction();
   const set = (patch: Partial<Branding>) => setBrand((b) => ({ ...b, ...patch }));
   const err = (field: string) => errorFor(save.field, save.error, field);

@@ -1,0 +1,58 @@
+import type { Clock } from '../kernel/clock.js';
+import type { QueueStats } from './ports.js';
+
+/** A count slower than this means a deep queue: from then on readers share counts. */
+const SLOW_COUNT_MS = 50;
+/** A slow count is reused for this many times its own duration (so counting costs the database at most 1/20 of a connection)… */
+const REUSE_FACTOR = 20;
+/** …and never for longer than this. */
+const MAX_REUSE_MS = 30_000;
+
+export interface QueueCount {
+  /** When the count started (the server's clock): what it shows was true then. */
+  at: number;
+  stats: QueueStats;
+  /** How long counting took. */
+  tookMs: number;
+}
+
+/**
+ * The outbox's counts for the log's status strip and the metrics gauges. Counting is a pass over
+ * the queue's index: about a millisecond at a few thousand messages, close to a second at a
+ * million. While counts are fast every reader gets a fresh one. Once a count is slow, readers
+ * share it: those arriving while one runs wait for it, and a finished one is reused for twenty
+ * times its duration (at most 30 s), so browsers polling the strip and Prometheus scrapes cost
+ * the database a bounded share of one connection however many there are. `at` says when the
+ * reused count was taken.
+ */
+export class QueueCounts {
+  private last: QueueCount | null = null;
+  private counting: Promise<QueueCount> | null = null;
+
+  constructor(
+    private readonly count: (now: number) => Promise<QueueStats>,
+    private readonly clock: Clock,
+  ) {}
+
+  get(): Promise<QueueCount> {
+    const now = this.clock.now();
+    const last = this.last;
+    if (!last || last.tookMs < SLOW_COUNT_MS) return this.fresh(now);
+    if (now >= last.at && now - last.at < Math.min(MAX_REUSE_MS, last.tookMs * REUSE_FACTOR)) return Promise.resolve(last);
+    if (this.counting) return this.counting;
+    const counting = this.fresh(now);
+    this.counting = counting;
+    const done = () => {
+      if (this.counting === counting) this.counting = null;
+    };
+    counting.then(done, done);
+    return counting;
+  }
+
+  private async fresh(now: number): Promise<QueueCount> {
+    const stats = await this.count(now);
+    const counted: QueueCount = { at: now, stats, tookMs: Math.max(0, this.clock.now() - now) };
+    if (!this.last || this.last.at <= now) this.last = counted;
+    return counted;
+  }
+}
