@@ -8,6 +8,10 @@ const ADAPTER_LIBRARIES = ['kysely', 'pg', 'better-sqlite3', 'fastify', 'nodemai
   message: `${name} is an adapter's library: keep it out of the core and the routes.`,
 }));
 
+/** The adapter folders of src/: only src/app.ts (the composition root) and other adapters import them. */
+const ADAPTER_FOLDERS = 'store|delivery|secrets|probes|metrics|templates|inbound|relay|webhooks';
+const ONLY_APP_CHOOSES = 'src/app.ts alone chooses adapters: take what you need from it (or from the ports), never import an adapter.';
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'test-artifacts/**', '.tmp/**', 'sdk/dist/**', 'sdk/src/generated/**', 'sdk/.builds/**'] },
   js.configs.recommended,
@@ -41,6 +45,16 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  // CLI commands and the other top-level modules get adapters from src/app.ts, like the routes.
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\./)+(${ADAPTER_FOLDERS})(/|\\.js$)`, message: ONLY_APP_CHOOSES }] }] },
+  },
+  {
+    files: ['src/*.ts'],
+    ignores: ['src/app.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: `^\\./(${ADAPTER_FOLDERS})(/|\\.js$)`, message: ONLY_APP_CHOOSES }] }] },
   },
   // The examples are scripts users run with plain Node.
   {

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './core/kernel/clock.js';
 import { createMessageEvents } from './core/kernel/message-events.js';
 import { RateWindow } from './core/kernel/rate-window.js';
 import type { StoreCapabilities } from './core/ports.js';
+import type { DiagnosticsRunner } from './core/probes/diagnostics.js';
 import { compileNetworkPolicy } from './core/probes/network-policy.js';
 import { ensureBuiltinPurposes } from './core/routing/purposes.service.js';
 import { ensureBuiltinTemplates } from './core/templates/templates.service.js';
@@ -111,6 +112,13 @@ export interface AppOptions {
    */
   direct?: { extraCa?: string[]; mtaStsPort?: number };
 }
+
+/**
+ * The connection diagnostics on their own, without a store: `mailroom test-smtp` runs them on
+ * the operator's machine. The same adapter the app plugs into its ports, chosen here like
+ * every other, so no CLI command imports an adapter.
+ */
+export const standaloneDiagnostics: DiagnosticsRunner = socketDiagnosticsRunner;
 
 export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptions = {}): Promise<App> {
   const clock = opts.clock ?? systemClock;

@@ -39,6 +39,8 @@ import type { ProviderTestResult as ProviderTest } from '../core/secrets/provide
 import type { NamedSecretView } from '../core/secrets/named-secrets.service.js';
 import type { ListedSecret } from '../core/secrets/ports.js';
 import type { ProviderKind } from '../core/secrets/references.js';
+import type { EndpointHealth, WebhookEndpoint as CoreWebhookEndpoint } from '../core/webhooks/endpoints.js';
+import type { WebhookEventType } from '../core/webhooks/event-types.js';
 
 /** A server-side shape as it travels: `at` / `…At` numbers become ISO 8601 strings. */
 export type Wire<T> = unknown extends T
@@ -99,8 +101,6 @@ export interface SessionInfo {
 // ---- Senders: servers, accounts, presets, DKIM ------------------------------------------
 
 export type { ImapSettings, ProviderPreset, RateLimit, RetryPolicy, SmtpSecurity, SmtpSettings, TlsTrustMode };
-/** Where a server or account comes from: an admin, or the deploy-time MAILROOM_SMTP_* variables. */
-export type ConfigSource = CoreMailServer['source'];
 export type MailServer = Wire<CoreMailServer>;
 /** A sender account: whether a password is set, never the password. */
 export type MailAccount = Wire<CoreMailAccount>;
@@ -206,40 +206,11 @@ export type DryRun = Wire<CoreDryRun>;
 // ---- Webhooks ----------------------------------------------------------------------------
 
 /** The events an endpoint may subscribe to in this version (docs/webhooks.md). */
-export type WebhookEventType = 'message.sent' | 'message.deferred' | 'message.failed' | 'message.expired' | 'message.cancelled' | 'message.suppressed' | 'message.bounced' | 'message.received' | 'message.replied';
-
+export type { WebhookEventType };
 /** How an endpoint is doing: `failing` while attempts fail, `disabled` once switched off. */
-export interface WebhookHealth {
-  state: 'idle' | 'healthy' | 'failing' | 'disabled';
-  consecutiveFailures: number;
-  firstFailureAt: string | null;
-  lastFailureAt: string | null;
-  lastSuccessAt: string | null;
-  /** When Mailroom switches the endpoint off if every attempt keeps failing until then. */
-  autoDisableAt: string | null;
-  pending: number;
-  succeededLast24h: number;
-  failedLast24h: number;
-}
-
+export type WebhookHealth = Wire<EndpointHealth>;
 /** GET /webhooks, /webhooks/:id: never the secret. */
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  description: string | null;
-  events: WebhookEventType[];
-  enabled: boolean;
-  /** Why Mailroom switched it off (410 Gone, a long failing streak); null when an admin did, or it is on. */
-  disabledReason: string | null;
-  disabledAt: string | null;
-  /** Until then the previous secret signs too. */
-  rotationEndsAt: string | null;
-  health: WebhookHealth;
-  createdBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type WebhookEndpoint = Wire<CoreWebhookEndpoint>;
 
 /** POST /webhooks and /webhooks/:id/rotate-secret: the only answers that carry the secret. */
 export interface NewWebhookSecret extends WebhookEndpoint {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/core/kernel/errors.js';
 import { statusFor } from '../../src/http/error-status.js';
@@ -21,5 +21,18 @@ describe('error catalogue in docs/api.md', () => {
     const known = new Set<string>(Object.values(ErrorCodes));
     const named = [...doc.matchAll(/MAILROOM_E_[A-Z_]+/g)].map((m) => m[0]).filter((c) => c !== 'MAILROOM_E_');
     expect(named.filter((c) => !known.has(c))).toEqual([]);
+  });
+
+  it('no other page (docs/, README, the SDK README) names a code that does not exist', () => {
+    const known = new Set<string>(Object.values(ErrorCodes));
+    const pages = [...readdirSync(new URL('../../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'README.md', 'sdk/README.md'];
+    expect(pages.length).toBeGreaterThan(10);
+    const unknown: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(new URL(`../../${page}`, import.meta.url), 'utf8');
+      // A family written with a wildcard (MAILROOM_E_TEMPLATE_*) is not a code.
+      for (const [code] of text.matchAll(/MAILROOM_E_[A-Z_]*[A-Z](?![A-Z_]*\*)/g)) if (!known.has(code)) unknown.push(`${page}: ${code}`);
+    }
+    expect(unknown).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { standaloneDiagnostics } from '../../app.js';
 import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
 import { isMailroomError } from '../../core/kernel/errors.js';
 import { normalizeDiagnosticRequest } from '../../core/probes/diagnostics.js';
 import { normalizeServerConfig } from '../../core/senders/servers.js';
-import { runSmtpDiagnostic } from '../../probes/smtp-runner.js';
 import { formatDiagnostic, useColor } from '../format-diagnostic.js';
 import { reportFailure } from '../run.js';
 
@@ -61,7 +61,7 @@ export function registerTestSmtp(program: Command): void {
         );
         const auth = req.auth?.password !== undefined ? { user: req.auth.user, password: req.auth.password } : undefined;
         const everywhere = compileNetworkPolicy(['0.0.0.0/0', '::/0']);
-        const result = await runSmtpDiagnostic({ smtp, ...(auth ? { auth } : { authUnavailable: o.user ? 'no password given' : 'no credentials given' }), ...(req.send ? { send: req.send } : {}) }, everywhere);
+        const result = await standaloneDiagnostics.smtp({ smtp, ...(auth ? { auth } : { authUnavailable: o.user ? 'no password given' : 'no credentials given' }), ...(req.send ? { send: req.send } : {}) }, everywhere);
         process.stdout.write(formatDiagnostic(result, { color: useColor(process.stdout) }));
         process.exitCode = result.ok ? 0 : 1;
       } catch (err) {
