@@ -9,7 +9,7 @@ import type { DkimKeyTool } from './core/senders/dkim.js';
 import type { PreviewPages } from './http/preview-pages.js';
 import type { WebhookTargetGuard } from './core/webhooks/ports.js';
 import type { Logger } from './logger.js';
-import type { SecretProviderClient } from './core/secrets/ports.js';
+import type { SecretProviderClient } from './core/credentials/ports.js';
 import type { TokenHealth } from './core/senders/account-auth.js';
 import type { StoredAccount } from './core/senders/ports.js';
 

@@ -7,7 +7,7 @@ import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
 import type { RelayRejectionRepository, SmtpCredentialRepository } from './relay/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
-import type { NamedSecretRepository, SecretProviderRepository } from './secrets/ports.js';
+import type { NamedSecretRepository, SecretProviderRepository } from './credentials/ports.js';
 import type { LayoutRepository, TemplateRepository } from './templates/ports.js';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from './webhooks/ports.js';
 

@@ -34,11 +34,11 @@ import type { Condition, ConditionOp } from '../core/notify/conditions.js';
 import type { DryRun as CoreDryRun, EventAnswer, EventDetail as CoreEventDetail } from '../core/notify/events.service.js';
 import type { EventMatch, StoredEvent } from '../core/notify/ports.js';
 import type { Rule as CoreRule } from '../core/notify/rules.js';
-import type { SecretProvider as CoreSecretProvider } from '../core/secrets/providers.js';
-import type { ProviderTestResult as ProviderTest } from '../core/secrets/providers.service.js';
-import type { NamedSecretView } from '../core/secrets/named-secrets.service.js';
-import type { ListedSecret } from '../core/secrets/ports.js';
-import type { ProviderKind } from '../core/secrets/references.js';
+import type { SecretProvider as CoreSecretProvider } from '../core/credentials/providers.js';
+import type { ProviderTestResult as ProviderTest } from '../core/credentials/providers.service.js';
+import type { NamedSecretView } from '../core/credentials/named-secrets.service.js';
+import type { ListedSecret } from '../core/credentials/ports.js';
+import type { ProviderKind } from '../core/credentials/references.js';
 import type { EndpointHealth, WebhookEndpoint as CoreWebhookEndpoint } from '../core/webhooks/endpoints.js';
 import type { WebhookEventType } from '../core/webhooks/event-types.js';
 

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { unresolved } from '../core/secrets/references.js';
+import { unresolved } from '../core/credentials/references.js';
 
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
 

@@ -1,7 +1,7 @@
 import type { Repositories } from '../core/ports.js';
-import type { FetchedSecret, ListedSecret, SecretProviderClient } from '../core/secrets/ports.js';
-import type { ProviderCredentials, StoredSecretProvider } from '../core/secrets/providers.js';
-import { parseSecretRef, unresolved, type ProviderKind } from '../core/secrets/references.js';
+import type { FetchedSecret, ListedSecret, SecretProviderClient } from '../core/credentials/ports.js';
+import type { ProviderCredentials, StoredSecretProvider } from '../core/credentials/providers.js';
+import { parseSecretRef, unresolved, type ProviderKind } from '../core/credentials/references.js';
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { AdapterFactory, ProviderAdapter } from './providers/adapter.js';
 import { readEnvRef, readFileRef } from './references.js';

@@ -4,7 +4,6 @@ import pg from 'pg';
 import { existsSync, mkdirSync } from 'node:fs';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import path from 'node:path';
-import type { StoreCapabilities } from '../core/ports.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 import { trackConnectionLoss } from './postgres/pg-connection-loss.js';
@@ -13,10 +12,12 @@ import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
 import type { StoreBatching, TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
 import { startCheckpointer } from './sqlite/checkpointer.js';
+import type { StoreTraits } from './sql-dialect.js';
 
 export interface StoreDatabase {
   db: Kysely<DB>;
-  capabilities: StoreCapabilities;
+  /** The core's capability flags, and the SQL dialect for the store's own repositories. */
+  capabilities: StoreTraits;
   /** Where the data lives, for messages to people (never includes a password). */
   describe: string;
   close(): Promise<void>;
@@ -76,7 +77,7 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
   const walSync = inMemory ? undefined : walSyncedTransaction(db, `${location}-wal`);
   return {
     db,
-    capabilities: { supportsSkipLocked: false, multiWriter: false, indexHints: true },
+    capabilities: { supportsSkipLocked: false, multiWriter: false, indexHints: true, dialect: 'sqlite' },
     describe: `SQLite at ${location}`,
     probe: async () => void sqlite.prepare('select 1').get(),
     isConnectionLoss: () => false,
@@ -125,7 +126,7 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
   safe.password = '';
   return {
     db,
-    capabilities: { supportsSkipLocked: true, multiWriter: true, indexHints: false },
+    capabilities: { supportsSkipLocked: true, multiWriter: true, indexHints: false, dialect: 'postgres' },
     describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
     probe: async () => void (await pool.query('select 1')),
     isConnectionLoss,

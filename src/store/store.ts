@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Repositories, Store, StoreCapabilities } from '../core/ports.js';
+import type { Repositories, Store } from '../core/ports.js';
 import type { Keyring } from '../secrets/keyring.js';
 import { secretsRepository } from './repositories/secrets.repository.js';
 import { namedSecretsRepository, secretProvidersRepository } from './repositories/secret-providers.repository.js';
@@ -30,6 +30,7 @@ import { GroupCommit } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
 import { isStoreUnavailable } from '../core/kernel/errors.js';
+import type { StoreTraits } from './sql-dialect.js';
 
 /** Runs `fn` in one transaction and settles after its COMMIT is durable. */
 export type TransactionRunner = <T>(fn: (trx: Kysely<DB>) => Promise<T>) => Promise<T>;
@@ -44,7 +45,7 @@ export interface StoreBatching {
   shared(repos: Repositories): Repositories;
 }
 
-function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreCapabilities): Repositories {
+function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreTraits): Repositories {
   return {
     servers: serversRepository(db),
     accounts: accountsRepository(db),
@@ -71,7 +72,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     rules: rulesRepository(db),
     notifyEvents: notifyEventsRepository(db),
     autoReplies: autoRepliesRepository(db),
-    suppressions: suppressionsRepository(db),
+    suppressions: suppressionsRepository(db, caps.dialect),
     mailboxes: mailboxesRepository(db),
     inbound: inboundMessagesRepository(db),
   };
@@ -82,7 +83,7 @@ export function createStore(
   db: Kysely<DB>,
   keyring: Keyring,
   now: () => number,
-  caps: StoreCapabilities,
+  caps: StoreTraits,
   opts: { groupTransaction?: TransactionRunner; groupLanes?: number; translate?: ErrorTranslator; batching?: StoreBatching } = {},
 ): Store {
   const cache = new ConfigCache();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeProviderConfig, type StoredSecretProvider } from '../../src/core/secrets/providers.js';
-import { parseSecretRef } from '../../src/core/secrets/references.js';
+import { normalizeProviderConfig, type StoredSecretProvider } from '../../src/core/credentials/providers.js';
+import { parseSecretRef } from '../../src/core/credentials/references.js';
 import { vaultAdapter } from '../../src/secrets/providers/vault.js';
 import { startMockVault, type MockProvider, type VaultState } from '../helpers/secret-provider-servers.js';
 

@@ -1,7 +1,7 @@
 import { invalid } from '../kernel/errors.js';
 import { hasControlChars } from '../kernel/header-safety.js';
 import { doc, onlyKeys, oneOf, optStr, str } from '../kernel/validate.js';
-import { formatSecretRef, parseSecretRef } from '../secrets/references.js';
+import { formatSecretRef, parseSecretRef } from '../credentials/references.js';
 
 /**
  * How an account logs in to its SMTP (and IMAP) server: a password (or a reference to one), or

@@ -7,7 +7,7 @@ import { newId } from '../kernel/ids.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from './ports.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
-import { parseSecretRef, providerIdOf } from '../secrets/references.js';
+import { parseSecretRef, providerIdOf } from '../credentials/references.js';
 import { applyOAuth2Secrets } from './account-auth.service.js';
 
 /** The account as the API shows it: whether a password is set, never the password or its storage id. */

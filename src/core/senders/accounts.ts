@@ -4,7 +4,7 @@ import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { inboundSettings, type InboundSettings } from './inbound-settings.js';
 import { rateLimit, type RateLimit } from './servers.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
-import { formatSecretRef, parseSecretRef } from '../secrets/references.js';
+import { formatSecretRef, parseSecretRef } from '../credentials/references.js';
 import { normalizeAccountAuth, oauth2SecretsOf, PASSWORD_AUTH, type AccountAuth, type OAuth2SecretsInput } from './account-auth.js';
 
 /** What an admin edits; the password travels beside it, never inside a stored document. */
@@ -51,7 +51,7 @@ export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'repl
 const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD'];
 
 /**
- * Checks a reference's syntax (src/core/secrets/references.ts); whether the provider or the
+ * Checks a reference's syntax (src/core/credentials/references.ts); whether the provider or the
  * internal secret it names exists is checked by the service, inside the save's transaction.
  */
 export function validatePasswordRef(v: unknown): string | null {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { createProvider, deleteProvider, listProviderSecrets, listProviders, loadProvider, testProvider, updateProvider } from '../../core/secrets/providers.service.js';
-import { publicProvider } from '../../core/secrets/providers.js';
-import { PROVIDER_KINDS } from '../../core/secrets/references.js';
+import { createProvider, deleteProvider, listProviderSecrets, listProviders, loadProvider, testProvider, updateProvider } from '../../core/credentials/providers.service.js';
+import { publicProvider } from '../../core/credentials/providers.js';
+import { PROVIDER_KINDS } from '../../core/credentials/references.js';
 import type { Ports } from '../../ports.js';
 import { actorOf } from '../auth.js';
 import { idParams } from '../schemas.js';

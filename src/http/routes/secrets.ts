@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { deleteNamedSecret, getNamedSecret, listNamedSecrets, putNamedSecret } from '../../core/secrets/named-secrets.service.js';
+import { deleteNamedSecret, getNamedSecret, listNamedSecrets, putNamedSecret } from '../../core/credentials/named-secrets.service.js';
 import type { Ports } from '../../ports.js';
 import { actorOf } from '../auth.js';
 

@@ -1,7 +1,7 @@
 import type { Agent } from 'undici';
 import type { Repositories } from '../../core/ports.js';
 import { grantOf, scopeOf, tokenUrlOf, type OAuth2Settings, type TokenHealth } from '../../core/senders/account-auth.js';
-import { OAUTH2_SUBJECT, unresolved } from '../../core/secrets/references.js';
+import { OAUTH2_SUBJECT, unresolved } from '../../core/credentials/references.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import { providerAgent } from '../providers/http.js';
 import { tokenEndpointSource, type TokenSource } from './token-endpoint.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { authorizeUrlOf, scopeOf, tokenUrlOf, type OAuth2Settings } from '../../core/senders/account-auth.js';
-import { OAUTH2_SUBJECT, unresolved } from '../../core/secrets/references.js';
+import { OAUTH2_SUBJECT, unresolved } from '../../core/credentials/references.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import { call, excerpt, providerAgent } from '../providers/http.js';
 import { tokenHint } from './token-endpoint.js';

@@ -1,5 +1,5 @@
 import type { Agent } from 'undici';
-import { unresolved } from '../../core/secrets/references.js';
+import { unresolved } from '../../core/credentials/references.js';
 import { call, excerpt } from '../providers/http.js';
 
 /** A token is renewed this long before the endpoint said it expires (clock skew, request time). */

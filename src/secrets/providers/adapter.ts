@@ -1,7 +1,7 @@
-import type { FetchedSecret, ListedSecret } from '../../core/secrets/ports.js';
-import type { ProviderCredentials, StoredSecretProvider } from '../../core/secrets/providers.js';
-import type { SecretRef } from '../../core/secrets/references.js';
-import { unresolved } from '../../core/secrets/references.js';
+import type { FetchedSecret, ListedSecret } from '../../core/credentials/ports.js';
+import type { ProviderCredentials, StoredSecretProvider } from '../../core/credentials/providers.js';
+import type { SecretRef } from '../../core/credentials/references.js';
+import { unresolved } from '../../core/credentials/references.js';
 
 /**
  * One configured provider, talking its service's REST protocol: holds its connection pool

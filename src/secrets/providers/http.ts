@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { rootCertificates } from 'node:tls';
-import { unresolved } from '../../core/secrets/references.js';
+import { unresolved } from '../../core/credentials/references.js';
 
 /** Answers larger than this are not a secret: reading stops there. */
 const MAX_BODY_BYTES = 1024 * 1024;

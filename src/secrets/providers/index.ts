@@ -1,4 +1,4 @@
-import type { ProviderKind } from '../../core/secrets/references.js';
+import type { ProviderKind } from '../../core/credentials/references.js';
 import type { AdapterFactory } from './adapter.js';
 import { azureKeyVaultAdapter } from './azure-keyvault.js';
 import { cyberArkAdapter } from './cyberark.js';

@@ -1,6 +1,6 @@
-import type { ProviderCredentials, StoredSecretProvider, VaultConfig } from '../../core/secrets/providers.js';
-import type { SecretRef } from '../../core/secrets/references.js';
-import { unresolved } from '../../core/secrets/references.js';
+import type { ProviderCredentials, StoredSecretProvider, VaultConfig } from '../../core/credentials/providers.js';
+import type { SecretRef } from '../../core/credentials/references.js';
+import { unresolved } from '../../core/credentials/references.js';
 import type { ProviderAdapter } from './adapter.js';
 import { refused, stringAt } from './adapter.js';
 import { call, excerpt, providerAgent } from './http.js';

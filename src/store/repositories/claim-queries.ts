@@ -1,9 +1,9 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
-import type { StoreCapabilities } from '../../core/ports.js';
 import type { DB } from '../schema.js';
 import { jsonListSql } from '../json-list.js';
 import type { MessagesTable } from '../schema/outbox.js';
+import type { SqlDialect } from '../sql-dialect.js';
 
 /**
  * The outbox claim: the most urgent due messages, at most `limit`, marked `sending` under this
@@ -22,8 +22,8 @@ import type { MessagesTable } from '../schema/outbox.js';
  * without ANALYZE statistics, is told the index by name. PostgreSQL locks what it picks with
  * FOR UPDATE SKIP LOCKED, so concurrent workers take different messages.
  */
-export async function claimDue(db: Kysely<DB>, caps: StoreCapabilities, o: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<Selectable<MessagesTable>[]> {
-  const q = caps.indexHints ? SQLITE : POSTGRES;
+export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<Selectable<MessagesTable>[]> {
+  const q = dialect === 'sqlite' ? SQLITE : POSTGRES;
   const levels = (await db.executeQuery<{ p: number }>(CompiledQuery.raw(q.levels, []))).rows.map((r) => Number(r.p));
   const ids: string[] = [];
   for (const level of levels) {

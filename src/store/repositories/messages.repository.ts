@@ -1,5 +1,4 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { StoreCapabilities } from '../../core/ports.js';
 import type { AttemptRoute } from '../../core/outbox/attempt-route.js';
 import type { AttemptRecord, AttemptWrite, ClaimedMessage, MessageFilter, MessageListRecord, MessageRecord, MessageRepository, QueueStats, RecipientRecord } from '../../core/outbox/ports.js';
 import { fromJson, toJson } from '../json.js';
@@ -8,6 +7,7 @@ import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
 import { claimDue } from './claim-queries.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
+import type { StoreTraits } from '../sql-dialect.js';
 
 export function toRecord(r: Selectable<MessagesTable>): MessageRecord {
   return {
@@ -247,7 +247,7 @@ const releaseLeases = (db: Kysely<DB>, now: number) =>
     }))
     .where('status', '=', 'sending');
 
-export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): MessageRepository {
+export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRepository {
   const filtered = (f: MessageFilter) => {
     let q = db.selectFrom('messages');
     if (f.status?.length) q = q.where('status', 'in', f.status);
@@ -312,7 +312,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreCapabilities): Mes
       return rows.map((r) => r.id);
     },
     async claim({ owner, now, leaseUntil, limit }) {
-      const rows = await claimDue(db, caps, { owner, now, leaseUntil, limit });
+      const rows = await claimDue(db, caps.dialect, { owner, now, leaseUntil, limit });
       if (!rows.length) return [];
       const pending = await db
         .selectFrom('message_recipients')

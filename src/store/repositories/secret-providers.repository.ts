@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { StoredNamedSecret } from '../../core/secrets/named-secrets.js';
-import type { NamedSecretRepository, SecretProviderRepository } from '../../core/secrets/ports.js';
-import type { ProviderConfig, StoredSecretProvider } from '../../core/secrets/providers.js';
-import type { ProviderKind } from '../../core/secrets/references.js';
+import type { StoredNamedSecret } from '../../core/credentials/named-secrets.js';
+import type { NamedSecretRepository, SecretProviderRepository } from '../../core/credentials/ports.js';
+import type { ProviderConfig, StoredSecretProvider } from '../../core/credentials/providers.js';
+import type { ProviderKind } from '../../core/credentials/references.js';
 import { fromJson, toJson } from '../json.js';
 import type { DB } from '../schema.js';
 import type { NamedSecretsTable, SecretProvidersTable } from '../schema/secrets.js';

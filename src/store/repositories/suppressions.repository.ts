@@ -1,4 +1,5 @@
-import { CompiledQuery, PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
+import type { SqlDialect } from '../sql-dialect.js';
 import type { SuppressionRepository } from '../../core/inbound/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import type { DB } from '../schema.js';
@@ -31,7 +32,7 @@ function toRow(s: Suppression): SuppressionsTable {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function suppressionsRepository(db: Kysely<DB>): SuppressionRepository {
+export function suppressionsRepository(db: Kysely<DB>, dialect: SqlDialect): SuppressionRepository {
   return {
     // In address order: the cursor is the last address of the page.
     async list({ limit, cursor, q }) {
@@ -62,7 +63,7 @@ export function suppressionsRepository(db: Kysely<DB>): SuppressionRepository {
       if (!addresses.length) return [];
       // Asked for every message accepted, often for many addresses at once (PostgreSQL merges
       // concurrent look-ups): one statement text whatever the count, the list as one JSON value.
-      const text = db.getExecutor().adapter instanceof PostgresAdapter ? ACTIVE_PG : ACTIVE_SQLITE;
+      const text = dialect === 'postgres' ? ACTIVE_PG : ACTIVE_SQLITE;
       const rows = (await db.executeQuery<Selectable<SuppressionsTable>>(CompiledQuery.raw(text, [JSON.stringify(addresses), now]))).rows;
       return rows.map(toSuppression);
     },
