@@ -147,13 +147,18 @@ await describeEachDialect('deferred and partly delivered mail explain themselves
     expect(entry.action).toBe('message.retry');
     expect(new Date(entry.before.expireAt).toISOString()).toBe(before.expireAt);
     expect(new Date(entry.after.expireAt).toISOString()).toBe(retried.expireAt);
-    // Retried again: whatever the expiry does, the answer says whether it moved.
+    // Retried again a day later: the original lifetime again, counted from this retry (not the
+    // lifetime the first retry stretched, which would grow by a day with every retry).
     await dispatcher.drain();
     expect((await detail(id)).status).toBe('deferred');
-    clock.advance(60_000);
+    clock.advance(86_400_000);
     const again = await post(`messages/${id}/retry`, {});
-    expect(again).toMatchObject({ id, status: 'queued' });
-    expect(again.expiryExtended).toBe(Date.parse(again.expireAt) > Date.parse(retried.expireAt));
+    expect(again).toMatchObject({ id, status: 'queued', expiryExtended: true });
+    expect(again.expireAt).toBe(new Date(clock.now() + lifetime).toISOString());
     expect((await detail(id)).expireAt).toBe(again.expireAt);
+    // At once again: nothing to extend, and the answer says so.
+    await dispatcher.drain();
+    const third = await post(`messages/${id}/retry`, {});
+    expect(third).toMatchObject({ id, status: 'queued', expiryExtended: false, expireAt: again.expireAt });
   });
 });

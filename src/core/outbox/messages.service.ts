@@ -344,8 +344,9 @@ async function retryOne(ctx: CoreContext, id: string): Promise<boolean> {
   const m = await repos.messages.get(id);
   if (!m || !RETRYABLE.includes(m.status)) return false;
   const now = ctx.clock.now();
-  // A retried message gets its original lifetime again, counted from now.
-  const lifetime = Math.max(m.expireAt - m.sendAt, 60_000);
+  // A retried message gets its original lifetime again, counted from now (not expireAt − sendAt:
+  // an earlier retry moved expireAt, and each retry would stretch the lifetime further).
+  const lifetime = Math.max(m.lifetimeMs ?? m.expireAt - m.sendAt, 60_000);
   const ok = await ctx.store.transaction((r) =>
     r.messages.transition(id, RETRYABLE, { status: 'queued', nextAttemptAt: now, expireAt: Math.max(m.expireAt, now + lifetime), lastError: null, now, resetRecipients: true }),
   );

@@ -37,6 +37,8 @@ export interface MessageRecord {
   sendAt: number;
   nextAttemptAt: number;
   expireAt: number;
+  /** How long the message was accepted to live (expireAt − sendAt then); a retry grants it again. Null for messages older than this field. */
+  lifetimeMs?: number | null;
   attemptCount: number;
   leaseOwner: string | null;
   leaseUntil: number | null;

@@ -17,6 +17,7 @@ import * as m013 from './013_secret_providers.js';
 import * as m015 from './015_inbound.js';
 import * as m017 from './017_test_confirmation.js';
 import * as m018 from './018_queue_count_index.js';
+import * as m019 from './019_message_lifetime.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '015_inbound': m015,
   '017_test_confirmation': m017,
   '018_queue_count_index': m018,
+  '019_message_lifetime': m019,
 };
 
 export const migrationProvider: MigrationProvider = {

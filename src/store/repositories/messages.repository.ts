@@ -56,6 +56,7 @@ export function toRecord(r: Selectable<MessagesTable>): MessageRecord {
     inReplyTo: r.in_reply_to,
     replyText: r.reply_text,
     confirmation: (r.confirmation as MessageRecord['confirmation']) ?? null,
+    lifetimeMs: r.lifetime_ms,
   };
 }
 
@@ -108,6 +109,8 @@ export function toRow(m: MessageRecord): MessagesTable {
     kind: m.kind,
     in_reply_to: m.inReplyTo,
     reply_text: m.replyText ?? null,
+    // Written once, at insert: what the message was accepted with, whatever retries do to expire_at later.
+    lifetime_ms: m.lifetimeMs ?? m.expireAt - m.sendAt,
     confirmation: m.confirmation ?? null,
   };
 }

@@ -74,6 +74,8 @@ export interface MessagesTable {
   reply_text: string | null;
   /** A confirmed test email: 'pending' | 'confirmed' | 'bounced'; null for every other message. */
   confirmation: string | null;
+  /** expire_at − send_at when accepted (a retry's lifetime); null for messages accepted before migration 019. */
+  lifetime_ms: Millis | null;
 }
 
 /** Each envelope recipient's own outcome (a 550 one is not retried while a 451 one is). */
