@@ -24,6 +24,7 @@ import type { dkimDnsRecord, publicDkimKey } from '../core/senders/dkim.js';
 import type { ProviderPreset } from '../core/senders/presets.js';
 import type { ImapSettings, MailServer as CoreMailServer, RateLimit, RetryPolicy, SmtpSecurity, SmtpSettings, TlsTrustMode } from '../core/senders/servers.js';
 import type { Branding } from '../core/templates/branding.js';
+import type { TemplateErrorDetails } from '../core/templates/ports.js';
 import type { LayoutView } from '../core/templates/layouts.service.js';
 import type { Preview } from '../core/templates/preview.service.js';
 import type { TemplateView } from '../core/templates/templates.service.js';
@@ -170,17 +171,7 @@ export type TemplatePreview = Wire<Preview> & {
 export type { Branding };
 
 /** `details` of a MAILROOM_E_TEMPLATE_* error: where it happened. */
-export interface TemplateErrorDetails {
-  /** subject, html, text, layout.html, layout.text */
-  part?: string;
-  locale?: string;
-  line?: number;
-  column?: number;
-  variable?: string;
-  filter?: string;
-  tag?: string;
-  limit?: 'deadline' | 'output' | 'memory' | 'time' | 'parse';
-}
+export type { TemplateErrorDetails };
 
 // ---- Probes: diagnostics, domain check, setup status -------------------------------------
 

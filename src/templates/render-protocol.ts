@@ -1,4 +1,4 @@
-import type { RenderedParts, RenderJob } from '../core/templates/ports.js';
+import type { RenderedParts, RenderJob, TemplateErrorDetails } from '../core/templates/ports.js';
 
 /** What the main thread asks a render thread. */
 export type EngineRequest = { op: 'render'; job: RenderJob } | { op: 'text'; html: string };
@@ -11,18 +11,10 @@ export type Part = Exclude<(typeof PARTS)[number], ''>;
  * Why a render failed. `syntax`: a source does not parse; `render`: a variable, filter or
  * tag failed while rendering; `limit`: a limit stopped it; `internal`: the thread failed.
  */
-export interface EngineFailure {
+export interface EngineFailure extends Omit<TemplateErrorDetails, 'part' | 'locale'> {
   kind: 'syntax' | 'render' | 'limit' | 'internal';
   message: string;
   part?: Part;
-  line?: number;
-  column?: number;
-  /** The undefined variable, unknown filter or tag the message names. */
-  variable?: string;
-  filter?: string;
-  tag?: string;
-  /** For `limit`: which one. */
-  limit?: 'deadline' | 'output' | 'memory' | 'time' | 'parse';
 }
 
 export type EngineResponse = { ok: true; value: RenderedParts | string } | { ok: false; failure: EngineFailure };

@@ -55,6 +55,21 @@ export interface RenderedParts {
   text: string | null;
 }
 
+/** `details` of a MAILROOM_E_TEMPLATE_* error: where in the template it happened, and what. */
+export interface TemplateErrorDetails {
+  /** subject, html, text, layout.html, layout.text */
+  part?: string;
+  locale?: string;
+  line?: number;
+  column?: number;
+  /** The undefined variable, unknown filter or tag the message names. */
+  variable?: string;
+  filter?: string;
+  tag?: string;
+  /** For a limit: which one. */
+  limit?: 'deadline' | 'output' | 'memory' | 'time' | 'parse';
+}
+
 /**
  * The template engine (an adapter: LiquidJS in threads). It renders with templates held in
  * memory only, own-property lookups, strict variables and filters, HTML escaped by default,
