@@ -11,7 +11,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * What the email log's API says about mail that did not simply go out, as stored by each
  * dialect: a partly rejected message is "sent" with its rejected count, never a plain "sent";
  * a deferred message carries a plain-language hint for the usual causes (connection refused,
- * TLS required but not offered, login refused, timeout) and its next attempt's time, on the
+ * TLS required but not offered, a certificate nobody vouches for, login refused, timeout) and its next attempt's time, on the
  * list row and on the attempt (a refused login fails the message: the hint stays, no next
  * try); a manual retry of a message whose lifetime was running out says that it moved the
  * expiry, and when the message now expires.
@@ -118,6 +118,16 @@ await describeEachDialect('deferred and partly delivered mail explain themselves
     expect(m.hint).toContain('The user name or password is wrong');
     expect(m.attempts[0].hint).toBe(m.hint);
     expect(await row(id)).toMatchObject({ status: 'failed', hint: m.hint, nextAttemptAt: null });
+    expect(peer.messages).toHaveLength(0);
+  });
+
+  it('explains a certificate no public CA vouches for', async () => {
+    // Implicit TLS with the default trust (the system's CAs): the self-signed certificate is refused.
+    const peer = await startSmtpServer({ secure: true, key: cert.key, cert: cert.cert });
+    stops.push(peer.stop);
+    const id = await send(await account('selfsigned', { port: peer.port, security: 'tls' }));
+    await dispatcher.drain();
+    await expectDeferredWith(id, "The server's certificate is self-signed");
     expect(peer.messages).toHaveLength(0);
   });
 

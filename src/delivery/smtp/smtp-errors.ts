@@ -1,5 +1,5 @@
 import { enhancedCodeOf, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
-import { hintForConnectError, hintForReply, parseReply, type HintContext } from '../../core/probes/smtp-hints.js';
+import { hintForCertificate, hintForConnectError, hintForReply, parseReply, type HintContext } from '../../core/probes/smtp-hints.js';
 import type { SmtpFailure } from './guarded-connection.js';
 
 /** nodemailer's error as far as classification needs it, with what the guarded pool adds. */
@@ -53,6 +53,9 @@ function adviceFor(err: SmtpError, kind: FailureKind, where: HintContext): strin
       return err.command === 'CONN' || err.command === 'EHLO' || err.command === 'STARTTLS' || err.command?.startsWith('AUTH')
         ? hintForConnectError('ETIMEDOUT', where)
         : `The server stopped answering in the middle of the transaction (it may be overloaded, or something on the way stalls large messages). Delivery retries automatically; if it lasts, raise the server's send timeout or check the relay.`;
+    case 'tls':
+      // Node's reason (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …) is kept as originalCode under nodemailer's ETLS.
+      return hintForCertificate(err.originalCode, where);
     case 'auth':
     case 'smtp':
       return err.response ? hintForReply(kind === 'auth' ? 'auth' : 'send', parseReply(err.response), where) : undefined;
