@@ -3,8 +3,9 @@ import type { StoreCapabilities } from '../core/ports.js';
 import type { Logger } from '../logger.js';
 import type { Worker, WorkSignals } from '../ports.js';
 import { Dispatcher, type Deliverer, type DispatcherOptions } from './dispatcher.js';
+import { URGENT_PRIORITY } from '../core/routing/purposes.js';
 
-export type DeliveryTuning = Partial<Pick<DispatcherOptions, 'maxInFlight' | 'batchSize' | 'leaseMs' | 'pollMs'>> & {
+export type DeliveryTuning = Partial<Pick<DispatcherOptions, 'maxInFlight' | 'batchSize' | 'urgentReserve' | 'leaseMs' | 'pollMs'>> & {
   /** false: recover claims but leave claiming to drain() (tests driving a manual clock). */
   loop?: boolean;
 };
@@ -31,7 +32,8 @@ export function deliveryWorker(
     name: 'delivery',
     dispatcher,
     async start() {
-      unsubscribe = deps.ctx.events.subscribe(() => dispatcher.wake(), ['message.accepted', 'message.retried']);
+      // A bulk message accepted needs a free slot anyway; anything else may be urgent (a retried one, another process's work).
+      unsubscribe = deps.ctx.events.subscribe((e) => dispatcher.wake(!(e.type === 'message.accepted' && e.priority < URGENT_PRIORITY)), ['message.accepted', 'message.retried']);
       // Listening before the first round: a message committed elsewhere from here on wakes it.
       unlisten = await deps.signals?.subscribe('outbox', () => dispatcher.wake());
       await dispatcher.start({ loop });

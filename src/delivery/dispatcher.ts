@@ -16,6 +16,7 @@ import type { StoreCapabilities } from '../core/ports.js';
 import type { OutgoingMessage } from './outgoing.js';
 import { maySendNow, senderForAttempt } from './sender-choice.js';
 import { senderOnAccount } from '../core/routing/sender-identity.js';
+import { URGENT_PRIORITY } from '../core/routing/purposes.js';
 import type { SendTarget } from './smtp/transport.js';
 
 /** Sends one attempt; the smtp transports, or the log driver (which needs no target). */
@@ -34,6 +35,13 @@ export interface DispatcherOptions {
   maxInFlight?: number;
   /** Claim at most this many per query. */
   batchSize?: number;
+  /**
+   * Slots beyond maxInFlight that only urgent messages (priority ≥ URGENT_PRIORITY) may take:
+   * with every slot held by bulk mail waiting for a connection (a deep queue, a slow server, the
+   * first second after a start), a two-factor code is still claimed at once and overtakes the
+   * bulk at the pool's priority queue, instead of waiting for a bulk message to finish.
+   */
+  urgentReserve?: number;
   /** How long a claim holds before another worker may take the message over. */
   leaseMs?: number;
   /** Idle polling interval. */
@@ -52,11 +60,14 @@ const CLAIM_GATHER_MS = 10;
 export class Dispatcher extends ClaimLoop {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private lastReap = 0;
+  /** An urgent message may be waiting while every slot is taken: look into the reserve (see wake). */
+  private urgentMayWait = true;
+  private lastUrgentLook = 0;
   private lastRenewal = 0;
   private readonly o: Required<Omit<DispatcherOptions, 'ctx' | 'capabilities' | 'logger' | 'deliverer'>>;
 
   constructor(private readonly opts: DispatcherOptions) {
-    const o = { maxInFlight: opts.maxInFlight ?? 200, batchSize: opts.batchSize ?? 100, leaseMs: opts.leaseMs ?? 5 * 60_000, pollMs: opts.pollMs ?? 100 };
+    const o = { maxInFlight: opts.maxInFlight ?? 200, batchSize: opts.batchSize ?? 100, urgentReserve: opts.urgentReserve ?? 20, leaseMs: opts.leaseMs ?? 5 * 60_000, pollMs: opts.pollMs ?? 100 };
     super(opts.ctx.clock, () => o.pollMs, (err) => opts.logger.error({ err }, 'outbox claim failed; retrying shortly'));
     this.o = o;
   }
@@ -78,6 +89,16 @@ export class Dispatcher extends ClaimLoop {
    */
   protected override idleWaitMs(): number {
     return this.inFlightIds.size ? Math.min(this.o.pollMs, this.o.leaseMs / 3) : this.o.pollMs;
+  }
+
+  /**
+   * Looks for work now. `urgent: false` says the new work is a bulk message: a dispatcher whose
+   * slots are all taken has nothing to claim for it, so it does not query its urgent reserve
+   * (at a busy API that would be a claim query per wake-up).
+   */
+  override wake(urgent = true): void {
+    if (urgent) this.urgentMayWait = true;
+    super.wake();
   }
 
   protected next(claimed: number) {
@@ -111,11 +132,19 @@ export class Dispatcher extends ClaimLoop {
       if (n) this.opts.logger.warn({ count: n }, 'returned messages claimed while the store was unreachable (the claim committed, its answer was lost) to the queue');
     }
     const room = Math.min(this.o.batchSize, this.o.maxInFlight - this.inFlight.size);
-    if (room <= 0) return 0;
+    // Every slot taken: only urgent messages, into the reserve (a wake-up by an accepted
+    // message lands here too, so an urgent one is claimed as soon as it is committed).
+    const urgentRoom = Math.min(this.o.batchSize, this.o.maxInFlight + this.o.urgentReserve - this.inFlight.size);
+    if (room <= 0) {
+      // Into the reserve only when something urgent may wait: woken for it, or a poll's time
+      // has passed (an urgent retry coming due, another process's message).
+      if (urgentRoom <= 0 || !(this.urgentMayWait || now - this.lastUrgentLook >= this.o.pollMs || now < this.lastUrgentLook)) return 0;
+      this.urgentMayWait = false;
+      this.lastUrgentLook = now;
+    }
+    const want = room > 0 ? { limit: room } : { limit: urgentRoom, minPriority: URGENT_PRIORITY };
     // Through the group commit: the claim shares its commit with concurrent accepts and outcomes.
-    const claimed = await this.ctx.store.grouped((r) =>
-      r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: room }),
-    );
+    const claimed = await this.ctx.store.grouped((r) => r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, ...want }));
     if (claimed.length) this.ctx.events.publish(...claimed.map((m) => ({ type: 'message.claimed' as const, messageId: m.id, at: now, owner: this.owner })));
     for (const m of claimed) {
       this.track(m.id, () => this.deliver(m), (err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue'));

@@ -36,6 +36,8 @@ export interface MessageAccepted extends EventBase {
   /** Where it came from: api, cli, test, smtp, notify … */
   source: string;
   purpose: string;
+  /** The purpose's priority (a full dispatcher looks into its urgent reserve only for urgent ones). */
+  priority: number;
 }
 
 export interface MessageClaimed extends EventBase {

@@ -89,7 +89,7 @@ export interface Outbound {
 }
 
 /** What is published once an outbound message is committed. */
-export const acceptedEvent = (m: MessageRecord): MessageEvent => ({ type: 'message.accepted', messageId: m.id, at: m.createdAt, source: m.source, purpose: m.purpose });
+export const acceptedEvent = (m: MessageRecord): MessageEvent => ({ type: 'message.accepted', messageId: m.id, at: m.createdAt, source: m.source, purpose: m.purpose, priority: m.priority });
 
 /**
  * Routes a validated submission and builds its row and envelope (global copies included),

@@ -183,7 +183,7 @@ export interface MessageRepository {
    * Claims up to `limit` due messages for `owner` until `leaseUntil`, most urgent first.
    * Concurrent workers never claim the same row (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
-  claim(opts: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<ClaimedMessage[]>;
+  claim(opts: { owner: string; now: number; leaseUntil: number; limit: number; /** Only messages of at least this priority (the dispatcher's urgent reserve). */ minPriority?: number }): Promise<ClaimedMessage[]>;
   /** Returns claims whose lease ended (a crashed worker's) to the queue; the count returned. */
   releaseExpiredLeases(now: number): Promise<number>;
   /**

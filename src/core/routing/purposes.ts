@@ -42,6 +42,11 @@ export const BUILTIN_PURPOSES: Readonly<Record<string, Builtin>> = {
 };
 
 export const DEFAULT_PRIORITY = 50;
+/**
+ * From this priority a message is urgent (two_factor, password_reset, magic_link as built): a
+ * dispatcher whose every slot is taken still claims it, into a small reserve of slots.
+ */
+export const URGENT_PRIORITY = 90;
 
 export function isBuiltinPurpose(key: string): boolean {
   return Object.prototype.hasOwnProperty.call(BUILTIN_PURPOSES, key);

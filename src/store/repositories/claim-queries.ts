@@ -22,11 +22,13 @@ import type { SqlDialect } from '../sql-dialect.js';
  * without ANALYZE statistics, is told the index by name. PostgreSQL locks what it picks with
  * FOR UPDATE SKIP LOCKED, so concurrent workers take different messages.
  */
-export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<Selectable<MessagesTable>[]> {
+export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number; minPriority?: number }): Promise<Selectable<MessagesTable>[]> {
   const q = dialect === 'sqlite' ? SQLITE : POSTGRES;
   const levels = (await db.executeQuery<{ p: number }>(CompiledQuery.raw(q.levels, []))).rows.map((r) => Number(r.p));
   const ids: string[] = [];
   for (const level of levels) {
+    // Levels come most urgent first: below the floor, nothing more is wanted.
+    if (o.minPriority !== undefined && level < o.minPriority) break;
     const left = o.limit - ids.length;
     if (left <= 0) break;
     const due = await db.executeQuery<{ id: string }>(CompiledQuery.raw(q.due, [level, o.now, left]));

@@ -314,8 +314,8 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
       const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
       return rows.map((r) => r.id);
     },
-    async claim({ owner, now, leaseUntil, limit }) {
-      const rows = await claimDue(db, caps.dialect, { owner, now, leaseUntil, limit });
+    async claim({ owner, now, leaseUntil, limit, minPriority }) {
+      const rows = await claimDue(db, caps.dialect, { owner, now, leaseUntil, limit, minPriority });
       if (!rows.length) return [];
       const pending = await db
         .selectFrom('message_recipients')
