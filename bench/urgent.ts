@@ -1,5 +1,5 @@
 /**
- * npm run bench:urgent -- [--bulk 100000] [--bulk-via api|sql] [--urgent 100] [--spacing 50] [--postgres URL]
+ * npm run bench:urgent -- [--bulk 100000] [--bulk-via api|sql] [--urgent 100] [--spacing 50] [--warm 1000] [--postgres URL]
  *
  * Urgent behind bulk: does a two-factor code overtake a deep bulk queue that is sending?
  *
@@ -11,7 +11,8 @@
  * - `--bulk-via sql`: one report accepted by the API, copied B times straight into the
  *   database while Mailroom is stopped (bench/clone-messages.ts), then Mailroom starts: the
  *   whole bulk is queued and due at once, the deepest queue B can make.
- * Then, while the bulk is sending, `--urgent` two_factor messages go one at a time, each
+ * Then, while the bulk is sending (once `--warm` bulk messages reached the sink; 0: at once,
+ * which measures the first second after a start too), `--urgent` two_factor messages go one at a time, each
  * `--spacing` ms after the previous one started (or at its 202 when that is later). For each:
  * the time from its 202 (and from sending the request) to its arrival at the SMTP peer, and
  * how many bulk messages were ahead of it at its 202 (bulk accepted minus bulk arrived at the
@@ -29,6 +30,9 @@ const VIA = arg('bulk-via', 'api');
 const URGENT = Number(arg('urgent', '100'));
 const SPACING = Number(arg('spacing', '50'));
 const PG_URL = arg('postgres', '');
+// The urgent messages start once this many bulk messages reached the sink: "while the bulk is
+// sending" (the issue's case). 0 starts them right after `mailroom start`, cold start included.
+const WARM = Number(arg('warm', '1000'));
 const CONCURRENCY = 64;
 const POOL = 20;
 const URGENT_PREFIX = 'urgent-';
@@ -101,6 +105,8 @@ async function main() {
     const bulk = VIA === 'api' ? await bulkViaApi(mr, accepted) : await bulkViaSql(mr, accepted);
     const pid = mr.child.pid as number;
     const ahead = () => accepted.n - sink.counted();
+    const warmUntil = Date.now() + 120_000;
+    while (sink.counted() < Math.min(WARM, accepted.n) && Date.now() < warmUntil) await sleep(5);
     const depthAtStart = ahead();
 
     const rows: { i: number; id: string; sent: number; acked: number; ahead: number }[] = [];
@@ -136,6 +142,7 @@ async function main() {
         ? `bulk accepted: ${accepted.n} in ${bulk.secs.toFixed(1)} s (${(accepted.n / bulk.secs).toFixed(0)} msgs/s${bulk.failures ? `, non-202: ${bulk.failures}, first: ${bulk.firstFailure}` : ''}); ${depthAtStart} not yet at the sink when the first urgent message went`
         : `bulk copied and Mailroom restarted in ${bulk.secs.toFixed(1)} s; ${depthAtStart} not yet at the sink when the first urgent message went`,
       ...(depthAtStart < accepted.n / 10 ? [`NOTE: delivery kept up with accepting, so the queue was shallow when the urgent messages went; --bulk-via sql queues the whole bulk at once`] : []),
+      `urgent messages started ${WARM ? `once ${WARM} bulk messages had reached the sink (sending under way; --warm 0 starts them at once, cold start included)` : 'right after the start (--warm 0: cold start included)'}`,
       `bulk ahead of each urgent message at its 202: min ${depth.n ? Math.min(...rows.map((r) => r.ahead)) : 'n/a'}, median ${depth.p50}, max ${depth.max}; after the last arrived: ${depthAfter}`,
       `urgent 202 → arrival at the SMTP peer: ${summaryLine(fromAck)}  (target p99 ≤ 200 ms: ${p99 <= 200 ? 'met' : 'MISSED'})`,
       `urgent request sent → arrival:        ${summaryLine(fromSend)}`,
