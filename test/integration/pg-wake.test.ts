@@ -88,8 +88,9 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
     database = openDatabase({ databaseUrl: pgdb.url, dataDir: '/nonexistent' });
     observer = new pg.Client({ connectionString: pgdb.url });
     await observer.connect();
-    observer.on('notification', (n) => n.channel === WAKE_CHANNELS.outbox && seen.push(n.payload ?? ''));
-    await observer.query(`LISTEN ${WAKE_CHANNELS.outbox}`);
+    // Payloads on the outbox channel, and the test's end marker (sent on the webhooks channel).
+    observer.on('notification', (n) => (n.channel === WAKE_CHANNELS.outbox || n.payload === 'end') && seen.push(n.payload ?? ''));
+    await observer.query(`LISTEN ${WAKE_CHANNELS.outbox}; LISTEN ${WAKE_CHANNELS.webhooks}`);
   });
   afterAll(async () => {
     for (const s of open) await s.close();
@@ -105,22 +106,33 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
     const b = signals(pgdb.url, logB.logger);
     let wokeA = 0;
     let wokeB = 0;
-    await a.subscribe('outbox', () => wokeA++);
-    await b.subscribe('outbox', () => wokeB++);
-    await listening(logA);
-    await listening(logB);
-    wokeA = wokeB = 0;
-    seen.length = 0;
-    for (let i = 0; i < 100; i++) a.announce('outbox');
-    await expect.poll(() => wokeB, { timeout: 10_000 }).toBe(1);
-    // Everything A sent precedes the test's own NOTIFY: once that arrives, A's count is final.
-    await observer.query(`NOTIFY ${WAKE_CHANNELS.outbox}, 'end'`);
-    await expect.poll(() => seen.includes('end'), { timeout: 10_000 }).toBe(true);
-    expect(seen.filter((p) => p !== 'end')).toHaveLength(1);
-    expect(wokeA).toBe(0);
-    expect(wokeB).toBe(1);
-    await a.close();
-    await b.close();
+    // The end marker goes on the other channel: on the outbox channel it would wake A and B
+    // themselves (a foreign payload), and whether it did before the assertions was a race.
+    let markedA = 0;
+    let markedB = 0;
+    try {
+      await a.subscribe('outbox', () => wokeA++);
+      await b.subscribe('outbox', () => wokeB++);
+      await a.subscribe('webhooks', () => markedA++);
+      await b.subscribe('webhooks', () => markedB++);
+      await listening(logA);
+      await listening(logB);
+      wokeA = wokeB = markedA = markedB = 0;
+      seen.length = 0;
+      for (let i = 0; i < 100; i++) a.announce('outbox');
+      await expect.poll(() => wokeB, { timeout: 10_000 }).toBe(1);
+      // Notifications reach each listener in commit order: once a listener has the marker,
+      // everything A sent before it has reached that listener too, and its count is final.
+      await observer.query(`NOTIFY ${WAKE_CHANNELS.webhooks}, 'end'`);
+      await expect.poll(() => [markedA, markedB, seen.includes('end')], { timeout: 10_000 }).toEqual([1, 1, true]);
+      expect(seen.filter((p) => p !== 'end')).toHaveLength(1);
+      expect(wokeA).toBe(0);
+      expect(wokeB).toBe(1);
+    } finally {
+      // Closed even when an assertion failed: a listener left behind would be taken for the next test's.
+      await a.close();
+      await b.close();
+    }
   });
 
   it('listens again after its connection is terminated, wakes once for what it may have missed, and warns once', async () => {
