@@ -23,10 +23,10 @@ function capturingLogger() {
 }
 
 /**
- * Resolves when a subscribed listener is really listening. Under a whole suite's load the
- * server can be at max_connections, so the first LISTEN connection may be refused: the
- * listener then warns, retries and wakes its subscribers once when it is up ("back", logged
- * just before that wake-up). The counts a test asserts start after that.
+ * Resolves when a subscribed listener is really listening. Should its first LISTEN connection
+ * be refused (a server at max_connections, or still starting), the listener warns, retries and
+ * wakes its subscribers once when it is up ("back", logged just before that wake-up): the
+ * counts a test asserts start after that.
  */
 async function listening(log: ReturnType<typeof capturingLogger>): Promise<void> {
   if (!log.warnings().some((m) => m.includes('could not open the LISTEN connection'))) return;
