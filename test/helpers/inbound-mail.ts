@@ -255,3 +255,14 @@ export async function folderState(dovecot: DovecotInstance, user: string, passwo
     return { uidValidity: String(mb.uidValidity), count: mb.exists, seen };
   });
 }
+
+/** Polls `fn` every 100 ms until it gives something truthy; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

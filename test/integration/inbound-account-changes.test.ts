@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
-import { append, composeReply, folderState } from '../helpers/inbound-mail.js';
+import { append, composeReply, folderState, until } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -30,16 +30,6 @@ afterAll(async () => {
   await dovecot?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 type Mailbox = { accountId: string; folder: string; state: string; lastError: string | null };
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
-import { append, composeReply } from '../helpers/inbound-mail.js';
+import { append, composeReply, until } from '../helpers/inbound-mail.js';
 import { newOAuth2State, startOAuth2Server } from '../helpers/oauth2-server.js';
 import type { MockProvider } from '../helpers/secret-provider-servers.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -44,16 +44,6 @@ afterAll(async () => {
   await idp?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 type Mailbox = { accountId: string; folder: string; state: string; lastError: string | null; failures: number };
 
