@@ -56,6 +56,13 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
       }
     }
   };
+  // BENCH_TIMELINE=1: accepted and sent every 250 ms, to see where a slow run stalls.
+  const timeline: string[] = [];
+  const sampler = process.env.BENCH_TIMELINE
+    ? setInterval(() => {
+        void o.sentCount().then((sent) => timeline.push(`${((performance.now() - t0) / 1000).toFixed(2)}s a${latencies.length} s${sent - o.sentBefore}`));
+      }, 250)
+    : undefined;
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   const acceptSecs = (performance.now() - t0) / 1000;
   for (;;) {
@@ -63,6 +70,10 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
     await new Promise((r) => setTimeout(r, 20));
   }
   const e2eSecs = (performance.now() - t0) / 1000;
+  if (sampler) {
+    clearInterval(sampler);
+    console.log(`timeline: ${timeline.join(' | ')}`);
+  }
   const cpu1 = allCpu();
   latencies.sort((a, b) => a - b);
   return {

@@ -55,6 +55,7 @@ import { httpTransport } from './webhooks/http-transport.js';
 import { webhookTargetGuard } from './webhooks/target-guard.js';
 import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhooks/worker.js';
 import { QueueCounts } from './core/outbox/queue-counts.js';
+import { searchIndexWorker } from './store/search-index-worker.js';
 
 /** Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections). */
 const GROUP_COMMIT_LANES_PG = 4;
@@ -236,6 +237,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: async (account, o) => (await secrets.password(account, o))?.value }, tuning);
     let inbound: InboundWorker | undefined = config.runWorkers ? newInbound() : undefined;
     if (inbound) workers.push(inbound);
+    // SQLite's subject search index is filled in batches (PostgreSQL's is kept by the database).
+    if (config.runWorkers && database.capabilities.dialect === 'sqlite') workers.push(searchIndexWorker(store, logger.child({ component: 'search-index' })));
     // After delivery: it starts accepting once messages can leave, and stops first.
     if (relay) workers.push(relay);
 

@@ -177,6 +177,12 @@ export interface MessageRepository {
   recipients(id: string): Promise<RecipientRecord[]>;
   attempts(id: string): Promise<AttemptRecord[]>;
   list(query: MessageQuery): Promise<{ items: MessageListRecord[]; nextCursor: string | null }>;
+  /**
+   * Brings the subject search index up to date by at most `limit` messages; returns how many it
+   * indexed (0: up to date, or the database keeps its index itself). A search never depends on
+   * it: what is not indexed yet is read directly.
+   */
+  catchUpSearchIndex(limit: number): Promise<number>;
   /** Ids matching a filter (bulk retry/cancel), oldest first, at most `limit`. */
   ids(filter: MessageFilter, limit: number): Promise<string[]>;
   /**

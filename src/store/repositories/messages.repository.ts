@@ -6,6 +6,7 @@ import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
 import { claimDue } from './claim-queries.js';
+import { catchUpSubjectIndex, searchBySubject, subjectContains } from './subject-search.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 import type { StoreTraits } from '../sql-dialect.js';
 
@@ -147,7 +148,6 @@ function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
   };
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 
 // The outbox's hot statements (one each per accepted, claimed or completed message), built
@@ -262,7 +262,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
     if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
     if (f.until !== undefined) q = q.where('created_at', '<', f.until);
     // LIKE is case-insensitive on SQLite but not on PostgreSQL: compare lower-cased on both.
-    if (f.q) q = q.where(sql<boolean>`lower(subject) like ${'%' + likeEscape(f.q.toLowerCase()) + '%'} escape '\\'`);
+    if (f.q) q = q.where(subjectContains(f.q));
     if (f.recipient) {
       // "Messages among those this address received": the subquery walks the index on
       // lower(address) (migration 005); a correlated EXISTS would probe every message instead.
@@ -305,10 +305,19 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
       return rows.map(toAttempt);
     },
     async list(query) {
+      if (query.q) {
+        const { q: text, cursor, limit, ...others } = query;
+        const rows = await searchBySubject(db, caps.dialect, () => filtered(others), { q: text, cursor, want: limit + 1 }, (b) => b.select(LIST_COLUMNS));
+        return keysetPage(rows, limit, toListRecord);
+      }
       // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
       let q = filtered(query).select(LIST_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1);
       if (query.cursor) q = q.where('id', '<', query.cursor);
       return keysetPage(await q.execute(), query.limit, toListRecord);
+    },
+    async catchUpSearchIndex(limit) {
+      // PostgreSQL's index (pg_trgm) is kept by the database itself at every insert.
+      return caps.dialect === 'sqlite' ? catchUpSubjectIndex(db, limit) : 0;
     },
     async ids(filter, limit) {
       const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();

@@ -113,8 +113,18 @@ export interface AttemptsTable {
   routes: JsonText | null;
 }
 
+/**
+ * SQLite only (migration 020): how far the subject search index has come. `upto` is the last
+ * messages rowid indexed into message_subject_search (FTS5; reached through raw SQL).
+ */
+export interface SearchProgressTable {
+  name: string;
+  upto: number;
+}
+
 export interface OutboxTables {
   messages: MessagesTable;
   message_recipients: MessageRecipientsTable;
   attempts: AttemptsTable;
+  search_progress: SearchProgressTable;
 }
