@@ -56,11 +56,18 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
       }
     }
   };
-  // BENCH_TIMELINE=1: accepted and sent every 250 ms, to see where a slow run stalls.
+  // BENCH_TIMELINE=1: every 250 ms, accepted and sent so far and Mailroom's CPU over the
+  // interval (100% = one core): where a slow run stalls, and whether it was short of CPU then.
   const timeline: string[] = [];
+  let lastCpu = allCpu();
+  let lastAt = performance.now();
   const sampler = process.env.BENCH_TIMELINE
     ? setInterval(() => {
-        void o.sentCount().then((sent) => timeline.push(`${((performance.now() - t0) / 1000).toFixed(2)}s a${latencies.length} s${sent - o.sentBefore}`));
+        const cpu = allCpu();
+        const at = performance.now();
+        const share = cpu !== undefined && lastCpu !== undefined ? `${Math.round(((cpu - lastCpu) / (at - lastAt)) * 100)}%` : '?';
+        [lastCpu, lastAt] = [cpu, at];
+        void o.sentCount().then((sent) => timeline.push(`${((at - t0) / 1000).toFixed(2)}s a${latencies.length} s${sent - o.sentBefore} cpu${share}`));
       }, 250)
     : undefined;
   await Promise.all(Array.from({ length: o.concurrency }, worker));

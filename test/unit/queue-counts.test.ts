@@ -39,7 +39,7 @@ describe('the outbox counts (status strip and metrics)', () => {
     expect(s.counts()).toBe(3);
   });
 
-  it('shares a slow count: readers during it wait for it, readers after it reuse it for 20 times its duration', async () => {
+  it('shares a slow count: reused for 20 times its duration, then answered at once while one new count runs', async () => {
     const s = fakeStore(900);
     const first = s.queue.get();
     s.finishAll();
@@ -49,29 +49,37 @@ describe('the outbox counts (status strip and metrics)', () => {
     s.advance(10_000);
     expect(await s.queue.get()).toBe(counted);
     expect(s.counts()).toBe(1);
-    // Past it: one new count for every reader that arrives while it runs.
+    // Past it: one new count starts, and every reader meanwhile gets the last one at once.
     s.advance(10_000);
-    const a = s.queue.get();
-    const b = s.queue.get();
+    expect(await s.queue.get()).toBe(counted);
+    expect(await s.queue.get()).toBe(counted);
     expect(s.counts()).toBe(2);
     s.finishAll();
-    expect((await a).stats.queued).toBe(2);
-    expect(await b).toBe(await a);
+    await new Promise((r) => setImmediate(r));
+    const next = await s.queue.get();
+    expect(next.stats.queued).toBe(2);
+    expect(s.counts()).toBe(2);
   });
 
-  it('never reuses a slow count for more than 30 s', async () => {
+  it('never reuses a slow count for more than 30 s without counting again, nor answers with one older than twice that', async () => {
     const s = fakeStore(5_000);
     const first = s.queue.get();
     s.finishAll();
-    await first;
+    const counted = await first;
     s.advance(31_000);
-    const next = s.queue.get();
+    expect(await s.queue.get()).toBe(counted);
     expect(s.counts()).toBe(2);
     s.finishAll();
-    expect((await next).stats.queued).toBe(2);
+    await new Promise((r) => setImmediate(r));
+    // A long quiet spell: the last count is too old to show, the reader waits for a new one.
+    s.advance(70_000);
+    const late = s.queue.get();
+    expect(s.counts()).toBe(3);
+    s.finishAll();
+    expect((await late).stats.queued).toBe(3);
   });
 
-  it('a failed count is not kept: the next reader counts again', async () => {
+  it('a failed count is not kept: a reader waiting for it is told, the next reader counts again', async () => {
     let t = 0;
     let calls = 0;
     const q = new QueueCounts(async () => {
@@ -81,8 +89,28 @@ describe('the outbox counts (status strip and metrics)', () => {
       return { queued: calls, deferred: 0, sending: 0, oldestDueAt: null };
     }, { now: () => t });
     await q.get();
-    t += 25_000;
+    t += 45_000;
     await expect(q.get()).rejects.toThrow('store unavailable');
+    expect((await q.get()).stats.queued).toBe(3);
+  });
+
+  it('a failed count in the background leaves the last one answering, and the next reader past it counts again', async () => {
+    let t = 0;
+    let calls = 0;
+    const q = new QueueCounts(async () => {
+      calls++;
+      t += 1_000;
+      if (calls === 2) throw new Error('store unavailable');
+      return { queued: calls, deferred: 0, sending: 0, oldestDueAt: null };
+    }, { now: () => t });
+    const first = await q.get();
+    t += 25_000;
+    expect(await q.get()).toBe(first);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(2);
+    expect(await q.get()).toBe(first);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(3);
     expect((await q.get()).stats.queued).toBe(3);
   });
 });

@@ -20,10 +20,12 @@ export interface QueueCount {
  * The outbox's counts for the log's status strip and the metrics gauges. Counting is a pass over
  * the queue's index: about a millisecond at a few thousand messages, close to a second at a
  * million. While counts are fast every reader gets a fresh one. Once a count is slow, readers
- * share it: those arriving while one runs wait for it, and a finished one is reused for twenty
- * times its duration (at most 30 s), so browsers polling the strip and Prometheus scrapes cost
- * the database a bounded share of one connection however many there are. `at` says when the
- * reused count was taken.
+ * share it: a finished one is reused for twenty times its duration (at most 30 s), so browsers
+ * polling the strip and Prometheus scrapes cost the database a bounded share of one connection
+ * however many there are. The first reader after that starts a new count and, like everyone
+ * until it is done, is answered at once with the one before, as long as that is not older than
+ * twice its reuse time: a reader polling a deep queue never waits for a count (the first reader
+ * ever, and one after a long quiet spell, does). `at` says when the count answered was taken.
  */
 export class QueueCounts {
   private last: QueueCount | null = null;
@@ -38,8 +40,15 @@ export class QueueCounts {
     const now = this.clock.now();
     const last = this.last;
     if (!last || last.tookMs < SLOW_COUNT_MS) return this.fresh(now);
-    if (now >= last.at && now - last.at < Math.min(MAX_REUSE_MS, last.tookMs * REUSE_FACTOR)) return Promise.resolve(last);
-    if (this.counting) return this.counting;
+    const reuseMs = Math.min(MAX_REUSE_MS, last.tookMs * REUSE_FACTOR);
+    const age = now - last.at;
+    if (age >= 0 && age < reuseMs) return Promise.resolve(last);
+    const counting = this.counting ?? this.recount(now);
+    return age >= 0 && age < 2 * reuseMs ? Promise.resolve(last) : counting;
+  }
+
+  /** One shared count; a failure reaches the readers waiting for it, and the next reader counts again. */
+  private recount(now: number): Promise<QueueCount> {
     const counting = this.fresh(now);
     this.counting = counting;
     const done = () => {
