@@ -3,6 +3,7 @@ import type { StoredDkimKey } from '../../core/senders/dkim.js';
 import type { DkimKeyRepository } from '../../core/senders/ports.js';
 import type { DB } from '../schema.js';
 import type { DkimKeysTable } from '../schema/senders.js';
+import { updatedAtVersion } from './versioned.js';
 
 function toKey(r: Selectable<DkimKeysTable>): StoredDkimKey {
   return {
@@ -46,8 +47,7 @@ export function dkimKeysRepository(db: Kysely<DB>): DkimKeyRepository {
     },
     async update(next, expectedVersion) {
       const { domain: _d, created_at: _c, ...row } = toRow(next);
-      const res = await db.updateTable('dkim_keys').set(row).where('domain', '=', next.domain).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('dkim_keys').set(row).where('domain', '=', next.domain), expectedVersion);
     },
     async delete(domain) {
       await db.deleteFrom('dkim_keys').where('domain', '=', domain).execute();

@@ -4,6 +4,7 @@ import type { Layout } from '../../core/templates/templates.js';
 import { flag } from '../json.js';
 import type { DB } from '../schema.js';
 import type { LayoutsTable } from '../schema/templates.js';
+import { updatedAtVersion } from './versioned.js';
 
 function toLayout(r: Selectable<LayoutsTable>): Layout {
   return { key: r.key, name: r.name, html: r.html, text: r.text, builtIn: r.built_in === 1, version: r.version, createdAt: r.created_at, updatedAt: r.updated_at, updatedBy: r.updated_by };
@@ -35,8 +36,7 @@ export function layoutsRepository(db: Kysely<DB>): LayoutRepository {
     },
     async update(l, expectedVersion) {
       const { key: _k, created_at: _c, built_in: _b, ...row } = toRow(l);
-      const res = await db.updateTable('layouts').set(row).where('key', '=', l.key).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('layouts').set(row).where('key', '=', l.key), expectedVersion);
     },
     async delete(key) {
       await db.deleteFrom('layouts').where('key', '=', key).execute();

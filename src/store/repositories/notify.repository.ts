@@ -5,6 +5,7 @@ import type { Rule } from '../../core/notify/rules.js';
 import type { DB } from '../schema.js';
 import type { NotifyEventsTable, NotifyRulesTable } from '../schema/notify.js';
 import { bool, json, renamed, rowMapping, same } from './row-mapping.js';
+import { updatedAtVersion } from './versioned.js';
 
 const rule = rowMapping<Rule, NotifyRulesTable>()({
   id: same,
@@ -37,8 +38,7 @@ export function rulesRepository(db: Kysely<DB>): RuleRepository {
       await db.insertInto('notify_rules').values(rule.toRow(r)).execute();
     },
     async update(r, expectedVersion) {
-      const res = await db.updateTable('notify_rules').set(rule.toRow(r)).where('id', '=', r.id).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('notify_rules').set(rule.toRow(r)).where('id', '=', r.id), expectedVersion);
     },
     async delete(id) {
       await db.deleteFrom('notify_rules').where('id', '=', id).execute();

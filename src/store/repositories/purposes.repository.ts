@@ -4,6 +4,7 @@ import type { Purpose } from '../../core/routing/purposes.js';
 import type { DB } from '../schema.js';
 import type { PurposesTable } from '../schema/routing.js';
 import { bool, json, rowMapping, same } from './row-mapping.js';
+import { updatedAtVersion } from './versioned.js';
 
 const purpose = rowMapping<Purpose, PurposesTable>()({
   key: same,
@@ -43,8 +44,7 @@ export function purposesRepository(db: Kysely<DB>): PurposeRepository {
     },
     async update(next, expectedVersion) {
       const { key: _k, created_at: _c, builtin: _b, ...row } = purpose.toRow(next);
-      const res = await db.updateTable('purposes').set(row).where('key', '=', next.key).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('purposes').set(row).where('key', '=', next.key), expectedVersion);
     },
     async delete(key) {
       await db.deleteFrom('purposes').where('key', '=', key).execute();

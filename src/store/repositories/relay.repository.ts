@@ -5,6 +5,7 @@ import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
 import type { RelayRejectionsTable, SmtpCredentialsTable } from '../schema/relay.js';
 import { bool, json, oneOf, rowMapping, same } from './row-mapping.js';
+import { updatedAtVersion } from './versioned.js';
 
 const credential = rowMapping<StoredSmtpCredential, SmtpCredentialsTable>()({
   id: same,
@@ -46,8 +47,7 @@ export function smtpCredentialsRepository(db: Kysely<DB>): SmtpCredentialReposit
     },
     async update(next, expectedVersion) {
       const { id: _id, created_at: _c, created_by: _b, ...row } = credential.toRow(next);
-      const res = await db.updateTable('smtp_credentials').set(row).where('id', '=', next.id).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('smtp_credentials').set(row).where('id', '=', next.id), expectedVersion);
     },
     async delete(id) {
       await db.deleteFrom('smtp_credentials').where('id', '=', id).execute();

@@ -6,6 +6,7 @@ import type { ProviderKind } from '../../core/credentials/references.js';
 import type { DB } from '../schema.js';
 import type { NamedSecretsTable, SecretProvidersTable } from '../schema/secrets.js';
 import { json, oneOf, rowMapping, same } from './row-mapping.js';
+import { updatedAtVersion } from './versioned.js';
 
 const provider = rowMapping<StoredSecretProvider, SecretProvidersTable>()({
   id: same,
@@ -33,8 +34,7 @@ export function secretProvidersRepository(db: Kysely<DB>): SecretProviderReposit
     },
     async update(next, expectedVersion) {
       const { id: _id, created_at: _c, kind: _k, ...row } = provider.toRow(next);
-      const res = await db.updateTable('secret_providers').set(row).where('id', '=', next.id).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('secret_providers').set(row).where('id', '=', next.id), expectedVersion);
     },
     async delete(id) {
       await db.deleteFrom('secret_providers').where('id', '=', id).execute();
@@ -66,8 +66,7 @@ export function namedSecretsRepository(db: Kysely<DB>): NamedSecretRepository {
     },
     async update(next, expectedVersion) {
       const { name: _n, created_at: _c, ...row } = namedSecret.toRow(next);
-      const res = await db.updateTable('named_secrets').set(row).where('name', '=', next.name).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('named_secrets').set(row).where('name', '=', next.name), expectedVersion);
     },
     async delete(name) {
       await db.deleteFrom('named_secrets').where('name', '=', name).execute();

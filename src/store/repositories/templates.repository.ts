@@ -4,6 +4,7 @@ import type { Template, TemplateDraft, TemplateVersion } from '../../core/templa
 import { flag, fromJson, toJson } from '../json.js';
 import type { DB } from '../schema.js';
 import type { TemplatesTable, TemplateVersionsTable } from '../schema/templates.js';
+import { updatedAtVersion } from './versioned.js';
 
 /** The columns a template and its versions share: name, purpose, layout, sources, sample data. */
 const draft = (r: Selectable<TemplatesTable> | Selectable<TemplateVersionsTable>): TemplateDraft => ({
@@ -95,8 +96,7 @@ export function templatesRepository(db: Kysely<DB>): TemplateRepository {
     },
     async update(t, expectedVersion) {
       const { key: _k, created_at: _c, built_in: _b, ...row } = toRow(t);
-      const res = await db.updateTable('templates').set(row).where('key', '=', t.key).where('version', '=', expectedVersion).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return false;
+      if (!(await updatedAtVersion(db.updateTable('templates').set(row).where('key', '=', t.key), expectedVersion))) return false;
       await db.insertInto('template_versions').values(versionRow(t)).execute();
       return true;
     },

@@ -4,6 +4,7 @@ import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import type { WebhookEndpointsTable } from '../schema/webhooks.js';
 import { bool, json, rowMapping, same } from './row-mapping.js';
+import { updatedAtVersion } from './versioned.js';
 
 /** While successes stream in, last_success_at is rewritten at most this often (one row every delivery would share). */
 const SUCCESS_TIME_RESOLUTION_MS = 10_000;
@@ -47,8 +48,7 @@ export function webhookEndpointsRepository(db: Kysely<DB>): WebhookEndpointRepos
       await db.insertInto('webhook_endpoints').values(endpoint.toRow(e)).execute();
     },
     async update(e, expectedVersion) {
-      const res = await db.updateTable('webhook_endpoints').set(endpoint.toRow(e)).where('id', '=', e.id).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('webhook_endpoints').set(endpoint.toRow(e)).where('id', '=', e.id), expectedVersion);
     },
     async get(id) {
       const r = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
