@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { timestampsAndVersion } from './columns.js';
 
 // Migrations take Kysely<any>: they describe the schema as it was at that version, not the
 // current typed schema. Column types are chosen to mean the same on SQLite and PostgreSQL.
@@ -13,9 +14,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('role', 'varchar(20)', (c) => c.notNull())
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .$call(timestampsAndVersion)
     .execute();
 
   await db.schema
@@ -58,9 +57,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('config', 'text', (c) => c.notNull())
     .addColumn('source', 'varchar(20)', (c) => c.notNull().defaultTo('database'))
     .addColumn('overridden', 'text', (c) => c.notNull().defaultTo('[]'))
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .$call(timestampsAndVersion)
     .execute();
 
   await db.schema
@@ -79,9 +76,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('source', 'varchar(20)', (c) => c.notNull().defaultTo('database'))
     .addColumn('overridden', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('rate_limit', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .$call(timestampsAndVersion)
     .execute();
   await db.schema.createIndex('accounts_server_idx').on('accounts').column('server_id').execute();
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { timestampsAndVersion } from './columns.js';
 
 // Routing: purposes (one per application feature) and the per-account/per-server send
 // counters behind rate limits. Kysely<any>: the schema as it was at this version.
@@ -15,9 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(50))
     .addColumn('expire_after_sec', 'integer')
     .addColumn('global_copies', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .$call(timestampsAndVersion)
     .execute();
 
   // One row per (scope, window, window start): "acc_…"/"srv_…", minute|hour|day. Rows are

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { timestampsAndVersion } from './columns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -12,9 +13,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('public_key', 'text', (c) => c.notNull())
     .addColumn('key_bits', 'integer', (c) => c.notNull())
     .addColumn('source', 'varchar(20)', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .$call(timestampsAndVersion)
     .execute();
 }
 

@@ -11,6 +11,15 @@ const templateColumns = (t: CreateTableBuilder<any, any>) =>
     .addColumn('locales', 'text', (c) => c.notNull())
     .addColumn('sample_data', 'text', (c) => c.notNull());
 
+/** What a layout and a template's current version have beside their content: shipped or not, version, times, last editor. */
+const editable = <TB extends string, C extends string>(t: CreateTableBuilder<TB, C>) =>
+  t
+    .addColumn('built_in', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_by', 'varchar(400)');
+
 /**
  * Templates and layouts. A template's current version is one row of `templates`; every version
  * (the current one too) is a row of `template_versions`, which a delete leaves in place so the
@@ -24,18 +33,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'varchar(200)', (c) => c.notNull())
     .addColumn('html', 'text', (c) => c.notNull())
     .addColumn('text', 'text')
-    .addColumn('built_in', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_by', 'varchar(400)')
+    .$call(editable)
     .execute();
   await templateColumns(db.schema.createTable('templates').addColumn('key', 'varchar(64)', (c) => c.primaryKey()))
-    .addColumn('built_in', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_by', 'varchar(400)')
+    .$call(editable)
     .execute();
   await db.schema.createIndex('templates_layout_idx').on('templates').column('layout').execute();
   await templateColumns(db.schema.createTable('template_versions').addColumn('key', 'varchar(64)', (c) => c.notNull()).addColumn('version', 'integer', (c) => c.notNull()))

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { creatorTimestampsAndVersion } from './columns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -40,10 +41,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_failure_at', 'bigint')
     .addColumn('disabled_reason', 'text')
     .addColumn('disabled_at', 'bigint')
-    .addColumn('created_by', 'varchar(320)')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
+    .$call(creatorTimestampsAndVersion)
     .execute();
 
   await db.schema

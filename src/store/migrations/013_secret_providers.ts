@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { timestampsAndVersion } from './columns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -15,9 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('config', 'text', (c) => c.notNull())
     .addColumn('credentials_secret_id', 'varchar(40)')
     .addColumn('credentials_set', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .$call(timestampsAndVersion)
     .execute();
 
   await db.schema

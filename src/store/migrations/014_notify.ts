@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { creatorTimestampsAndVersion } from './columns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -22,10 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('account_id', 'varchar(40)')
     .addColumn('purpose', 'varchar(64)')
     .addColumn('continue_matching', 'integer', (c) => c.notNull())
-    .addColumn('created_by', 'varchar(320)')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
+    .$call(creatorTimestampsAndVersion)
     .execute();
 
   await db.schema

@@ -6,6 +6,7 @@ import type { AccountAuth } from '../../core/senders/account-auth.js';
 import type { DB } from '../schema.js';
 import type { AccountsTable } from '../schema/senders.js';
 import { flag, fromJson, toJson } from '../json.js';
+import { updatedAtVersion } from './versioned.js';
 
 function toAccount(r: Selectable<AccountsTable>): StoredAccount {
   return {
@@ -76,8 +77,7 @@ export function accountsRepository(db: Kysely<DB>): AccountRepository {
     },
     async update(next, expectedVersion) {
       const { id: _id, created_at: _c, ...row } = toRow(next);
-      const res = await db.updateTable('accounts').set(row).where('id', '=', next.id).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('accounts').set(row).where('id', '=', next.id), expectedVersion);
     },
     async delete(id) {
       await db.deleteFrom('accounts').where('id', '=', id).execute();

@@ -1,27 +1,31 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Scope } from '../../core/access/auth.js';
-import type { ApiKeyRepository, StoredApiKey } from '../../core/access/ports.js';
+import type { ApiKeyRecord, ApiKeyRepository, StoredApiKey } from '../../core/access/ports.js';
 import type { Role } from '../../core/access/users.js';
 import type { DB } from '../schema.js';
 import type { ApiKeysTable } from '../schema/access.js';
-import { flag, fromJson, toJson } from '../json.js';
+import { bool, json, rowMapping, same } from './row-mapping.js';
 
 type Row = Selectable<ApiKeysTable> & { creator_email: string | null; creator_role: string | null; creator_disabled: number | null };
 
+const apiKey = rowMapping<ApiKeyRecord, ApiKeysTable>()({
+  id: same,
+  name: same,
+  prefix: same,
+  keyHash: same,
+  scopes: json<Scope[]>([]),
+  allowOverride: bool,
+  createdBy: same,
+  createdByLabel: same,
+  createdAt: same,
+  lastUsedAt: same,
+  revokedAt: same,
+  expiresAt: same,
+});
+
 function toKey(r: Row): StoredApiKey {
   return {
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    keyHash: r.key_hash,
-    scopes: fromJson<Scope[]>(r.scopes, []),
-    allowOverride: r.allow_override === 1,
-    createdBy: r.created_by,
-    createdByLabel: r.created_by_label,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-    expiresAt: r.expires_at,
+    ...apiKey.toDomain(r),
     // The joined user row: absent when the key has no creator or the creator was deleted.
     creatorUser: r.creator_email === null ? undefined : { email: r.creator_email, role: r.creator_role as Role, disabled: r.creator_disabled === 1 },
   };
@@ -50,23 +54,7 @@ export function apiKeysRepository(db: Kysely<DB>): ApiKeyRepository {
       return r && toKey(r);
     },
     async insert(k) {
-      await db
-        .insertInto('api_keys')
-        .values({
-          id: k.id,
-          name: k.name,
-          key_hash: k.keyHash,
-          prefix: k.prefix,
-          scopes: toJson(k.scopes),
-          allow_override: flag(k.allowOverride),
-          created_by: k.createdBy,
-          created_by_label: k.createdByLabel,
-          created_at: k.createdAt,
-          last_used_at: k.lastUsedAt,
-          revoked_at: k.revokedAt,
-          expires_at: k.expiresAt,
-        })
-        .execute();
+      await db.insertInto('api_keys').values(apiKey.toRow(k)).execute();
     },
     async revoke(id, at) {
       await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).execute();

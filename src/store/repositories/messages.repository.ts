@@ -9,6 +9,7 @@ import { claimDue } from './claim-queries.js';
 import { catchUpSubjectIndex, searchBySubject, subjectContains } from './subject-search.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 import type { StoreTraits } from '../sql-dialect.js';
+import { oneOf, rowMapping, same } from './row-mapping.js';
 
 export function toRecord(r: Selectable<MessagesTable>): MessageRecord {
   return {
@@ -116,33 +117,35 @@ export function toRow(m: MessageRecord): MessagesTable {
   };
 }
 
-function toRecipient(r: Selectable<MessageRecipientsTable>): RecipientRecord {
-  return {
-    messageId: r.message_id,
-    address: r.address,
-    kind: r.kind as RecipientRecord['kind'],
-    status: r.status as RecipientRecord['status'],
-    code: r.code,
-    enhancedCode: r.enhanced_code,
-    response: r.response,
-    updatedAt: r.updated_at,
-  };
-}
+const recipient = rowMapping<RecipientRecord, MessageRecipientsTable>()({
+  messageId: same,
+  address: same,
+  kind: oneOf<RecipientRecord['kind']>(),
+  status: oneOf<RecipientRecord['status']>(),
+  code: same,
+  enhancedCode: same,
+  response: same,
+  updatedAt: same,
+});
+
+const attemptWithoutRoutes = rowMapping<Omit<AttemptRecord, 'routes'>, Omit<AttemptsTable, 'routes'>>()({
+  id: same,
+  messageId: same,
+  at: same,
+  durationMs: same,
+  accountId: same,
+  serverId: same,
+  outcome: oneOf<AttemptRecord['outcome']>(),
+  code: same,
+  enhancedCode: same,
+  response: same,
+  possibleDuplicate: same,
+  hint: same,
+});
 
 function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
   return {
-    id: r.id,
-    messageId: r.message_id,
-    at: r.at,
-    durationMs: r.duration_ms,
-    accountId: r.account_id,
-    serverId: r.server_id,
-    outcome: r.outcome as AttemptRecord['outcome'],
-    code: r.code,
-    enhancedCode: r.enhanced_code,
-    response: r.response,
-    possibleDuplicate: r.possible_duplicate,
-    hint: r.hint,
+    ...attemptWithoutRoutes.toDomain(r),
     // Only direct delivery records routes; a relay's attempt has none.
     ...(r.routes ? { routes: fromJson<AttemptRoute[] | null>(r.routes, null) } : {}),
   };
@@ -298,7 +301,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
     },
     async recipients(id) {
       const rows = await db.selectFrom('message_recipients').selectAll().where('message_id', '=', id).execute();
-      return rows.map(toRecipient);
+      return rows.map(recipient.toDomain);
     },
     async attempts(id) {
       const rows = await db.selectFrom('attempts').selectAll().where('message_id', '=', id).orderBy('at').orderBy('id').execute();
@@ -341,7 +344,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
         if (p.status === 'accepted') accepted.set(p.message_id, (accepted.get(p.message_id) ?? 0) + 1);
         if (p.status !== 'pending' && p.status !== 'deferred') continue;
         const list = byMessage.get(p.message_id) ?? [];
-        list.push(toRecipient(p));
+        list.push(recipient.toDomain(p));
         byMessage.set(p.message_id, list);
       }
       return rows

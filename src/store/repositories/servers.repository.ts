@@ -4,6 +4,7 @@ import type { MailServer, ServerConfig } from '../../core/senders/servers.js';
 import type { DB } from '../schema.js';
 import type { ServersTable } from '../schema/senders.js';
 import { fromJson, toJson } from '../json.js';
+import { updatedAtVersion } from './versioned.js';
 
 function toServer(r: Selectable<ServersTable>): MailServer {
   const c = fromJson<Omit<ServerConfig, 'name'>>(r.config, {} as ServerConfig);
@@ -54,8 +55,7 @@ export function serversRepository(db: Kysely<DB>): ServerRepository {
     },
     async update(next, expectedVersion) {
       const { id: _id, created_at: _c, ...row } = toRow(next);
-      const res = await db.updateTable('servers').set(row).where('id', '=', next.id).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('servers').set(row).where('id', '=', next.id), expectedVersion);
     },
     async delete(id) {
       await db.deleteFrom('servers').where('id', '=', id).execute();

@@ -5,30 +5,17 @@ import type { Suppression } from '../../core/inbound/suppressions.js';
 import type { DB } from '../schema.js';
 import { jsonListSql } from '../json-list.js';
 import type { SuppressionsTable } from '../schema/inbound.js';
+import { oneOf, rowMapping, same } from './row-mapping.js';
 
-function toSuppression(r: Selectable<SuppressionsTable>): Suppression {
-  return {
-    address: r.address,
-    reason: r.reason as Suppression['reason'],
-    detail: r.detail,
-    sourceMessageId: r.source_message_id,
-    createdBy: r.created_by,
-    createdAt: Number(r.created_at),
-    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-  };
-}
-
-function toRow(s: Suppression): SuppressionsTable {
-  return {
-    address: s.address,
-    reason: s.reason,
-    detail: s.detail,
-    source_message_id: s.sourceMessageId,
-    created_by: s.createdBy,
-    created_at: s.createdAt,
-    expires_at: s.expiresAt,
-  };
-}
+const suppression = rowMapping<Suppression, SuppressionsTable>()({
+  address: same,
+  reason: oneOf<Suppression['reason']>(),
+  detail: same,
+  sourceMessageId: same,
+  createdBy: same,
+  createdAt: same,
+  expiresAt: same,
+});
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -41,18 +28,18 @@ export function suppressionsRepository(db: Kysely<DB>, dialect: SqlDialect): Sup
       if (q) query = query.where(sql<boolean>`address like ${'%' + likeEscape(q) + '%'} escape '\\'`);
       const rows = await query.execute();
       const page = rows.slice(0, limit);
-      return { items: page.map(toSuppression), nextCursor: rows.length > limit ? page[page.length - 1].address : null };
+      return { items: page.map(suppression.toDomain), nextCursor: rows.length > limit ? page[page.length - 1].address : null };
     },
     async get(address) {
       const r = await db.selectFrom('suppressions').selectAll().where('address', '=', address).executeTakeFirst();
-      return r && toSuppression(r);
+      return r && suppression.toDomain(r);
     },
     async add(s) {
-      const res = await db.insertInto('suppressions').values(toRow(s)).onConflict((oc) => oc.column('address').doNothing()).executeTakeFirst();
+      const res = await db.insertInto('suppressions').values(suppression.toRow(s)).onConflict((oc) => oc.column('address').doNothing()).executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     async replace(s) {
-      const { address, ...rest } = toRow(s);
+      const { address, ...rest } = suppression.toRow(s);
       await db.updateTable('suppressions').set(rest).where('address', '=', address).execute();
     },
     async remove(address) {
@@ -65,7 +52,7 @@ export function suppressionsRepository(db: Kysely<DB>, dialect: SqlDialect): Sup
       // concurrent look-ups): one statement text whatever the count, the list as one JSON value.
       const text = dialect === 'postgres' ? ACTIVE_PG : ACTIVE_SQLITE;
       const rows = (await db.executeQuery<Selectable<SuppressionsTable>>(CompiledQuery.raw(text, [JSON.stringify(addresses), now]))).rows;
-      return rows.map(toSuppression);
+      return rows.map(suppression.toDomain);
     },
   };
 }

@@ -1,52 +1,35 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { UserRecord, UserRepository } from '../../core/access/ports.js';
 import type { Role } from '../../core/access/users.js';
 import type { DB } from '../schema.js';
 import type { UsersTable } from '../schema/access.js';
-import { flag } from '../json.js';
+import { bool, oneOf, rowMapping, same } from './row-mapping.js';
 
-function toUser(r: Selectable<UsersTable>): UserRecord {
-  return {
-    id: r.id,
-    email: r.email,
-    name: r.name,
-    role: r.role as Role,
-    disabled: r.disabled === 1,
-    passwordHash: r.password_hash,
-    passwordChangeRequired: r.password_change_required === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    version: r.version,
-  };
-}
-
-function toRow(u: UserRecord): Selectable<UsersTable> {
-  return {
-    id: u.id,
-    email: u.email,
-    name: u.name,
-    role: u.role,
-    disabled: flag(u.disabled),
-    password_hash: u.passwordHash,
-    password_change_required: flag(u.passwordChangeRequired),
-    created_at: u.createdAt,
-    updated_at: u.updatedAt,
-    version: u.version,
-  };
-}
+const user = rowMapping<UserRecord, UsersTable>()({
+  id: same,
+  email: same,
+  name: same,
+  role: oneOf<Role>(),
+  disabled: bool,
+  passwordHash: same,
+  passwordChangeRequired: bool,
+  createdAt: same,
+  updatedAt: same,
+  version: same,
+});
 
 export function usersRepository(db: Kysely<DB>): UserRepository {
   return {
     async list() {
-      return (await db.selectFrom('users').selectAll().orderBy('email').execute()).map(toUser);
+      return (await db.selectFrom('users').selectAll().orderBy('email').execute()).map(user.toDomain);
     },
     async get(id) {
       const r = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && toUser(r);
+      return r && user.toDomain(r);
     },
     async findByEmail(email) {
       const r = await db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
-      return r && toUser(r);
+      return r && user.toDomain(r);
     },
     async count() {
       const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -62,10 +45,10 @@ export function usersRepository(db: Kysely<DB>): UserRepository {
       return Number(r.n);
     },
     async insert(u) {
-      await db.insertInto('users').values(toRow(u)).execute();
+      await db.insertInto('users').values(user.toRow(u)).execute();
     },
     async update(u) {
-      const { id: _id, created_at: _c, ...row } = toRow(u);
+      const { id: _id, created_at: _c, ...row } = user.toRow(u);
       await db.updateTable('users').set(row).where('id', '=', u.id).execute();
     },
     async delete(id) {

@@ -1,64 +1,40 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StoreCapabilities } from '../../core/ports.js';
 import type { ClaimedDelivery, DeliveryRecord, WebhookAttemptRecord, WebhookDeliveryRepository } from '../../core/webhooks/ports.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from '../schema/webhooks.js';
+import { oneOf, rowMapping, same } from './row-mapping.js';
 
-function toDelivery(r: Selectable<WebhookDeliveriesTable>): DeliveryRecord {
-  return {
-    id: r.id,
-    endpointId: r.endpoint_id,
-    eventId: r.event_id,
-    eventType: r.event_type,
-    status: r.status as DeliveryRecord['status'],
-    attemptCount: r.attempt_count,
-    nextAttemptAt: r.next_attempt_at,
-    leaseOwner: r.lease_owner,
-    leaseUntil: r.lease_until,
-    lastStatusCode: r.last_status_code,
-    lastError: r.last_error,
-    replayOf: r.replay_of,
-    replayedBy: r.replayed_by,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    completedAt: r.completed_at,
-  };
-}
+const delivery = rowMapping<DeliveryRecord, WebhookDeliveriesTable>()({
+  id: same,
+  endpointId: same,
+  eventId: same,
+  eventType: same,
+  status: oneOf<DeliveryRecord['status']>(),
+  attemptCount: same,
+  nextAttemptAt: same,
+  leaseOwner: same,
+  leaseUntil: same,
+  lastStatusCode: same,
+  lastError: same,
+  replayOf: same,
+  replayedBy: same,
+  createdAt: same,
+  updatedAt: same,
+  completedAt: same,
+});
 
-function toRow(d: DeliveryRecord): WebhookDeliveriesTable {
-  return {
-    id: d.id,
-    endpoint_id: d.endpointId,
-    event_id: d.eventId,
-    event_type: d.eventType,
-    status: d.status,
-    attempt_count: d.attemptCount,
-    next_attempt_at: d.nextAttemptAt,
-    lease_owner: d.leaseOwner,
-    lease_until: d.leaseUntil,
-    last_status_code: d.lastStatusCode,
-    last_error: d.lastError,
-    replay_of: d.replayOf,
-    replayed_by: d.replayedBy,
-    created_at: d.createdAt,
-    updated_at: d.updatedAt,
-    completed_at: d.completedAt,
-  };
-}
-
-function toAttempt(r: Selectable<WebhookAttemptsTable>): WebhookAttemptRecord {
-  return {
-    id: r.id,
-    deliveryId: r.delivery_id,
-    at: r.at,
-    durationMs: r.duration_ms,
-    outcome: r.outcome as WebhookAttemptRecord['outcome'],
-    statusCode: r.status_code,
-    error: r.error,
-    responseExcerpt: r.response_excerpt,
-  };
-}
+const attempt = rowMapping<WebhookAttemptRecord, WebhookAttemptsTable>()({
+  id: same,
+  deliveryId: same,
+  at: same,
+  durationMs: same,
+  outcome: oneOf<WebhookAttemptRecord['outcome']>(),
+  statusCode: same,
+  error: same,
+  responseExcerpt: same,
+});
 
 /** Rows per INSERT when the fan-out queues many deliveries (far below both dialects' parameter limits). */
 const INSERT_CHUNK = 200;
@@ -92,7 +68,7 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
   const release = (now: number) => db.updateTable('webhook_deliveries').set({ status: 'pending', lease_owner: null, lease_until: null, updated_at: now }).where('status', '=', 'sending');
   return {
     async insert(rows) {
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto('webhook_deliveries').values(rows.slice(i, i + INSERT_CHUNK).map(toRow)).execute();
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto('webhook_deliveries').values(rows.slice(i, i + INSERT_CHUNK).map(delivery.toRow)).execute();
     },
     async dueEndpoints(now) {
       const rows = await db
@@ -116,7 +92,7 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       if (!rows.length) return [];
       const events = await db.selectFrom('event_journal').select(['id', 'type', 'message_id', 'at', 'data']).where('id', 'in', [...new Set(rows.map((r) => r.event_id))]).execute();
       const byId = new Map(events.map((e) => [e.id, { id: e.id, type: e.type, messageId: e.message_id, at: Number(e.at), data: e.data }]));
-      return rows.map((r): ClaimedDelivery => ({ ...toDelivery(r), event: byId.get(r.event_id)! })).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+      return rows.map((r): ClaimedDelivery => ({ ...delivery.toDomain(r), event: byId.get(r.event_id)! })).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
     },
     async complete(w) {
       const res = await completeDelivery(db, {
@@ -157,14 +133,14 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       if (query.cursor) q = q.where('id', '<', query.cursor);
       const rows = await q.execute();
       const page = rows.slice(0, query.limit);
-      return { items: page.map(toDelivery), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+      return { items: page.map(delivery.toDomain), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
     },
     async get(id) {
       const r = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && toDelivery(r);
+      return r && delivery.toDomain(r);
     },
     async attempts(deliveryId) {
-      return (await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('at').orderBy('id').execute()).map(toAttempt);
+      return (await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('at').orderBy('id').execute()).map(attempt.toDomain);
     },
     async failedIds(endpointId, since, until, limit) {
       const rows = await db

@@ -1,9 +1,10 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DeliveryCounts, StoredEndpoint, WebhookEndpointRepository } from '../../core/webhooks/ports.js';
-import { flag, fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import type { WebhookEndpointsTable } from '../schema/webhooks.js';
+import { bool, json, rowMapping, same } from './row-mapping.js';
+import { updatedAtVersion } from './versioned.js';
 
 /** While successes stream in, last_success_at is rewritten at most this often (one row every delivery would share). */
 const SUCCESS_TIME_RESOLUTION_MS = 10_000;
@@ -20,67 +21,41 @@ const noteSuccess = queryTemplate<'now' | 'id' | 'before'>((db, slot) =>
     .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', slot('before'))])),
 );
 
-function toEndpoint(r: Selectable<WebhookEndpointsTable>): StoredEndpoint {
-  return {
-    id: r.id,
-    url: r.url,
-    description: r.description,
-    events: fromJson<StoredEndpoint['events']>(r.events, []),
-    enabled: r.enabled === 1,
-    secretId: r.secret_id,
-    previousSecretId: r.previous_secret_id,
-    rotationEndsAt: r.rotation_ends_at,
-    lastSuccessAt: r.last_success_at,
-    consecutiveFailures: r.consecutive_failures,
-    firstFailureAt: r.first_failure_at,
-    lastFailureAt: r.last_failure_at,
-    disabledReason: r.disabled_reason,
-    disabledAt: r.disabled_at,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    version: r.version,
-  };
-}
-
-function toRow(e: StoredEndpoint): WebhookEndpointsTable {
-  return {
-    id: e.id,
-    url: e.url,
-    description: e.description,
-    events: toJson(e.events),
-    enabled: flag(e.enabled),
-    secret_id: e.secretId,
-    previous_secret_id: e.previousSecretId,
-    rotation_ends_at: e.rotationEndsAt,
-    last_success_at: e.lastSuccessAt,
-    consecutive_failures: e.consecutiveFailures,
-    first_failure_at: e.firstFailureAt,
-    last_failure_at: e.lastFailureAt,
-    disabled_reason: e.disabledReason,
-    disabled_at: e.disabledAt,
-    created_by: e.createdBy,
-    created_at: e.createdAt,
-    updated_at: e.updatedAt,
-    version: e.version,
-  };
-}
+const endpoint = rowMapping<StoredEndpoint, WebhookEndpointsTable>()({
+  id: same,
+  url: same,
+  description: same,
+  events: json<StoredEndpoint['events']>([]),
+  enabled: bool,
+  secretId: same,
+  previousSecretId: same,
+  rotationEndsAt: same,
+  lastSuccessAt: same,
+  consecutiveFailures: same,
+  firstFailureAt: same,
+  lastFailureAt: same,
+  disabledReason: same,
+  disabledAt: same,
+  createdBy: same,
+  createdAt: same,
+  updatedAt: same,
+  version: same,
+});
 
 export function webhookEndpointsRepository(db: Kysely<DB>): WebhookEndpointRepository {
   return {
     async insert(e) {
-      await db.insertInto('webhook_endpoints').values(toRow(e)).execute();
+      await db.insertInto('webhook_endpoints').values(endpoint.toRow(e)).execute();
     },
     async update(e, expectedVersion) {
-      const res = await db.updateTable('webhook_endpoints').set(toRow(e)).where('id', '=', e.id).where('version', '=', expectedVersion).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+      return updatedAtVersion(db.updateTable('webhook_endpoints').set(endpoint.toRow(e)).where('id', '=', e.id), expectedVersion);
     },
     async get(id) {
       const r = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && toEndpoint(r);
+      return r && endpoint.toDomain(r);
     },
     async list() {
-      return (await db.selectFrom('webhook_endpoints').selectAll().orderBy('id').execute()).map(toEndpoint);
+      return (await db.selectFrom('webhook_endpoints').selectAll().orderBy('id').execute()).map(endpoint.toDomain);
     },
     async delete(id) {
       await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
@@ -114,7 +89,7 @@ export function webhookEndpointsRepository(db: Kysely<DB>): WebhookEndpointRepos
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst();
-      return r && toEndpoint(r);
+      return r && endpoint.toDomain(r);
     },
     async recordSuccess(id, now) {
       if (Number((await endStreak(db, { now, id })).numAffectedRows ?? 0) > 0) return true;

@@ -1,0 +1,93 @@
+import { flag, fromJson, toJson } from '../json.js';
+
+/**
+ * One mapping per table between a domain object and its row, instead of a `toX(row)` and a
+ * `toRow(x)` written field by field and kept in step by hand. A field is stored in the column
+ * named like it in snake_case (`keyHash` → `key_hash`) unless it says otherwise, and converted
+ * both ways by its codec. The types check what the two hand-written functions checked: every
+ * field and every column is mapped, and each codec fits the field's and the column's types.
+ */
+
+/** How a value is stored: `read` turns the column's value into the field's, `write` back. */
+export interface Codec<Value, Stored> {
+  read: (stored: Stored) => Value;
+  write: (value: Value) => Stored;
+}
+
+/** A codec for a column not named like its field. */
+export interface Renamed<Column extends string, Value, Stored> extends Codec<Value, Stored> {
+  column: Column;
+}
+
+/** Stored as it is (text, numbers, nullable or not; timestamps are epoch milliseconds in both dialects). */
+export const same = { read: <T>(stored: T): T => stored, write: <T>(value: T): T => value };
+
+/** A boolean stored as a 0/1 flag. */
+export const bool: Codec<boolean, number> = { read: (stored) => stored === 1, write: flag };
+
+/** A JSON document stored as text; an empty or null column reads as `fallback`. */
+export const json = <T>(fallback: T): { read: (stored: string | null) => T; write: (value: T) => string } => ({
+  read: (stored) => fromJson(stored, fallback),
+  write: toJson,
+});
+
+/** Text that holds one of a closed set of words (a role, a status): taken as written, as the store only writes those. */
+export const oneOf = <T extends string>(): Codec<T, string> => ({ read: (stored) => stored as T, write: (value) => value });
+
+/** A field whose column has another name, stored as `codec` says (as it is by default). */
+export function renamed<Column extends string, Value, Stored>(column: Column, codec: Codec<Value, Stored>): Renamed<Column, Value, Stored>;
+export function renamed<Column extends string>(column: Column): { column: Column } & typeof same;
+export function renamed(column: string, codec: Codec<unknown, unknown> = same) {
+  return { ...codec, column };
+}
+
+/** `keyHash` → `key_hash`, in types as at run time. */
+type Snake<S extends string> = S extends `${infer Head}${infer Tail}` ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${Snake<Tail>}` : S;
+const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** What a field may say: a codec for its snake_case column, or a renamed one for any column. */
+type FieldSpec<Field extends string, Value, Row> =
+  | (Snake<Field> extends keyof Row ? Codec<Value, Row[Snake<Field>]> & { column?: undefined } : never)
+  | { [C in keyof Row & string]: Renamed<C, Value, Row[C]> }[keyof Row & string];
+
+type Spec<Domain, Row> = { [F in keyof Domain & string]-?: FieldSpec<F, Domain[F], Row> };
+
+type ColumnsOf<S> = { [F in keyof S & string]: S[F] extends { column: infer C extends string } ? C : Snake<F> }[keyof S & string];
+
+/** The spec itself where it maps every column of the row; otherwise a type naming the columns it leaves out. */
+type EveryColumn<Row, S> = [Exclude<keyof Row, ColumnsOf<S>>] extends [never] ? S : S & { unmappedColumns: Exclude<keyof Row, ColumnsOf<S>> };
+
+export interface RowMapping<Domain, Row> {
+  toDomain(row: Row): Domain;
+  toRow(value: Domain): Row;
+}
+
+/**
+ * `rowMapping<Domain, Row>()({ field: codec, … })`: the spec lists the fields in the domain
+ * object's order (the objects it reads are built in that order). Two calls, as TypeScript
+ * cannot take Domain and Row as given and infer the spec's renames.
+ */
+export function rowMapping<Domain, Row>() {
+  return <const S extends Spec<Domain, Row>>(spec: EveryColumn<Row, S>): RowMapping<Domain, Row> => {
+    const fields = Object.entries(spec as Record<string, Codec<unknown, unknown> & { column?: string }>).map(([field, codec]) => ({
+      field,
+      column: codec.column ?? snake(field),
+      read: codec.read,
+      write: codec.write,
+    }));
+    return {
+      toDomain(row) {
+        const stored = row as Record<string, unknown>;
+        const value: Record<string, unknown> = {};
+        for (const f of fields) value[f.field] = f.read(stored[f.column]);
+        return value as Domain;
+      },
+      toRow(value) {
+        const domain = value as Record<string, unknown>;
+        const row: Record<string, unknown> = {};
+        for (const f of fields) row[f.column] = f.write(domain[f.field]);
+        return row as Row;
+      },
+    };
+  };
+}
