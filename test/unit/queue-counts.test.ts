@@ -25,6 +25,19 @@ function fakeStore(tookMs: number) {
   };
 }
 
+/** Counts that take 1 s each on a hand-moved clock, the second one failing as a store away would. */
+function secondCountFails() {
+  let t = 0;
+  let calls = 0;
+  const q = new QueueCounts(async () => {
+    calls++;
+    t += 1_000;
+    if (calls === 2) throw new Error('store unavailable');
+    return { queued: calls, deferred: 0, sending: 0, oldestDueAt: null };
+  }, { now: () => t });
+  return { q, advance: (ms: number) => void (t += ms), calls: () => calls };
+}
+
 describe('the outbox counts (status strip and metrics)', () => {
   it('counts afresh for every reader while counting is fast (a small queue: every change shows at once)', async () => {
     const s = fakeStore(2);
@@ -80,37 +93,23 @@ describe('the outbox counts (status strip and metrics)', () => {
   });
 
   it('a failed count is not kept: a reader waiting for it is told, the next reader counts again', async () => {
-    let t = 0;
-    let calls = 0;
-    const q = new QueueCounts(async () => {
-      calls++;
-      t += 1_000;
-      if (calls === 2) throw new Error('store unavailable');
-      return { queued: calls, deferred: 0, sending: 0, oldestDueAt: null };
-    }, { now: () => t });
+    const { q, advance } = secondCountFails();
     await q.get();
-    t += 45_000;
+    advance(45_000);
     await expect(q.get()).rejects.toThrow('store unavailable');
     expect((await q.get()).stats.queued).toBe(3);
   });
 
   it('a failed count in the background leaves the last one answering, and the next reader past it counts again', async () => {
-    let t = 0;
-    let calls = 0;
-    const q = new QueueCounts(async () => {
-      calls++;
-      t += 1_000;
-      if (calls === 2) throw new Error('store unavailable');
-      return { queued: calls, deferred: 0, sending: 0, oldestDueAt: null };
-    }, { now: () => t });
+    const { q, advance, calls } = secondCountFails();
     const first = await q.get();
-    t += 25_000;
+    advance(25_000);
     expect(await q.get()).toBe(first);
     await new Promise((r) => setImmediate(r));
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
     expect(await q.get()).toBe(first);
     await new Promise((r) => setImmediate(r));
-    expect(calls).toBe(3);
+    expect(calls()).toBe(3);
     expect((await q.get()).stats.queued).toBe(3);
   });
 });
