@@ -31,6 +31,8 @@ export abstract class ClaimLoop {
   private wakeUp: (() => void) | null = null;
   /** A wake-up that arrived during a round: the next wait must not sleep through it. */
   private wakeRequested = false;
+  /** The round running now (the loop's or drain()'s): rounds never overlap. */
+  private roundRunning: Promise<unknown> = Promise.resolve();
 
   constructor(
     protected readonly clock: Clock,
@@ -73,10 +75,21 @@ export abstract class ClaimLoop {
     this.wakeUp?.();
   }
 
+  /**
+   * Runs one round once the one running now has finished. A drain() beside a running loop would
+   * otherwise see nothing due and nothing in flight while the loop's claim of the same message
+   * is still committing, and return before that message's outcome.
+   */
+  private exclusiveRound(): Promise<number> {
+    const mine = this.roundRunning.then(() => this.round());
+    this.roundRunning = mine.catch(() => undefined);
+    return mine;
+  }
+
   /** Runs rounds until nothing is due and nothing is in flight (tests with a manual clock). */
   async drain(): Promise<void> {
     for (;;) {
-      const started = await this.round();
+      const started = await this.exclusiveRound();
       await Promise.allSettled([...this.inFlight]);
       if (started === 0 && this.inFlight.size === 0) return;
     }
@@ -123,7 +136,7 @@ export abstract class ClaimLoop {
       // Whatever is committed from here on is seen by this round or wakes the wait below.
       this.wakeRequested = false;
       try {
-        started = await this.round();
+        started = await this.exclusiveRound();
       } catch (err) {
         // The store logs its outages once; here only wait for it instead of polling a dead database.
         if (isStoreUnavailable(err)) {
