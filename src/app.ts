@@ -47,7 +47,7 @@ import { migrateToLatest, migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
 import { createErrorTranslator } from './store/driver-errors.js';
 import { createStore } from './store/store.js';
-import { notifyThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
+import { listenersThrough, notifyThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
 import { JOURNALED_EVENT_TYPES } from './core/kernel/event-journal.js';
 import { BUILTIN_TEMPLATES } from './templates/builtin/index.js';
 import { liquidTemplateEngine } from './templates/engine.js';
@@ -152,7 +152,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     // PostgreSQL: the processes sharing the database wake each other (LISTEN/NOTIFY). SQLite has
     // one process, which its events port wakes. Closed before the database, after the workers.
     const signals = database.capabilities.multiWriter
-      ? pgWorkSignals({ listenUrl: config.listenUrl, notify: notifyThrough(database.db), logger: logger.child({ component: 'wake' }) })
+      ? pgWorkSignals({ listenUrl: config.listenUrl, notify: notifyThrough(database.db), listeners: listenersThrough(database.db), logger: logger.child({ component: 'wake' }) })
       : undefined;
     if (signals) closers.push(() => signals.close());
     // Templates render in threads of their own (started on the first render) under hard limits.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import type { WorkSignals } from '../../src/ports.js';
 import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
-import { LISTENER_APPLICATION_NAME, WAKE_CHANNELS, notifyThrough, pgWorkSignals } from '../../src/store/postgres/pg-wake.js';
+import { LISTENER_APPLICATION_NAME, WAKE_CHANNELS, listenersThrough, notifyThrough, pgWorkSignals } from '../../src/store/postgres/pg-wake.js';
 import { createPostgresDatabase, postgresAvailable } from '../helpers/dialects.js';
 
 /**
@@ -75,8 +75,18 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
   /** Payloads seen on the outbox channel by a plain client of the test. */
   const seen: string[] = [];
   const open: WorkSignals[] = [];
+  /** NOTIFYs sent and listener lookups made, by every process of the test. */
+  const sent: string[] = [];
+  let lookups = 0;
   const signals = (listenUrl: string | null, logger = capturingLogger().logger) => {
-    const s = pgWorkSignals({ listenUrl, notify: notifyThrough(database.db), logger });
+    const notify = notifyThrough(database.db);
+    const listeners = listenersThrough(database.db);
+    const s = pgWorkSignals({
+      listenUrl,
+      logger,
+      notify: (channel, payload) => (sent.push(channel), notify(channel, payload)),
+      listeners: () => (lookups++, listeners()),
+    });
     open.push(s);
     return s;
   };
@@ -197,12 +207,58 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
   });
 
   it('sends what was announced when it closes right after (a one-shot `mailroom send`)', async () => {
+    const log = capturingLogger();
+    const server = signals(pgdb.url, log.logger);
+    let woke = 0;
+    await server.subscribe('outbox', () => woke++);
+    await listening(log);
+    woke = 0;
     seen.length = 0;
-    const a = signals(null);
+    try {
+      const a = signals(null);
+      a.announce('outbox');
+      await a.close();
+      // On the other channel: on the outbox channel the marker would wake the server too.
+      await observer.query(`NOTIFY ${WAKE_CHANNELS.webhooks}, 'end'`);
+      await expect.poll(() => seen.includes('end'), { timeout: 10_000 }).toBe(true);
+      expect(seen.filter((p) => p !== 'end')).toHaveLength(1);
+      await expect.poll(() => woke, { timeout: 10_000 }).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends no NOTIFY while no other process listens, and announces again once one does', async () => {
+    const logA = capturingLogger();
+    const logB = capturingLogger();
+    const a = signals(pgdb.url, logA.logger);
+    let markedA = 0;
+    // A listens itself: its own listener is not someone to tell.
+    await a.subscribe('outbox', () => undefined);
+    await a.subscribe('webhooks', () => markedA++);
+    await listening(logA);
+    sent.length = 0;
+    const before = lookups;
+    for (let i = 0; i < 10; i++) a.announce('outbox');
+    await expect.poll(() => lookups, { timeout: 10_000 }).toBe(before + 1);
+    // The turn that looked up the listeners has ended: it sent nothing.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent).toEqual([]);
+
+    // Another process starts listening: A's next announcement reaches it.
+    const b = signals(pgdb.url, logB.logger);
+    let wokeB = 0;
+    await b.subscribe('outbox', () => wokeB++);
+    await listening(logB);
+    wokeB = markedA = 0;
+    // B said on the presence channel that it listens; notices reach A in commit order, so once
+    // A has this marker it has B's notice too (else A's belief would end within a second anyway).
+    await observer.query(`NOTIFY ${WAKE_CHANNELS.webhooks}, 'end'`);
+    await expect.poll(() => markedA, { timeout: 10_000 }).toBe(1);
     a.announce('outbox');
+    await expect.poll(() => wokeB, { timeout: 10_000 }).toBe(1);
+    expect(sent).toEqual([WAKE_CHANNELS.outbox]);
+    await b.close();
     await a.close();
-    await observer.query(`NOTIFY ${WAKE_CHANNELS.outbox}, 'end'`);
-    await expect.poll(() => seen.includes('end'), { timeout: 10_000 }).toBe(true);
-    expect(seen.filter((p) => p !== 'end')).toHaveLength(1);
   });
 });

@@ -9,6 +9,14 @@ import type { DB } from '../schema.js';
 export const WAKE_CHANNELS: Readonly<Record<WorkKind, string>> = { outbox: 'mailroom_outbox', webhooks: 'mailroom_webhooks' };
 /** How the listening connection shows in pg_stat_activity (operators and tests find it by this). */
 export const LISTENER_APPLICATION_NAME = 'mailroom-listener';
+/** A listener says on this channel that it has just started listening (see othersListen below). */
+export const PRESENCE_CHANNEL = 'mailroom_listeners';
+/**
+ * How long "no other process listens" is believed before it is looked up again. A process
+ * whose listener starts says so on PRESENCE_CHANNEL, which ends the belief at once in every
+ * listening process; this bound covers a presence notice that was lost with a connection.
+ */
+export const LISTENERS_RECHECK_MS = 1_000;
 
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
@@ -28,6 +36,12 @@ export interface PgWakeOptions {
   listenUrl: string | null;
   /** Sends one NOTIFY; the store's pool, so a process that only announces (a CLI command) opens no extra connection. */
   notify(channel: string, payload: string): Promise<void>;
+  /**
+   * The backend pids of every Mailroom listener on this database (their LISTEN connections, by
+   * application_name). Given, a process announces only while another process listens: one
+   * process alone on its database sends no NOTIFY at all. Absent: every announcement is sent.
+   */
+  listeners?(): Promise<number[]>;
   logger: Logger;
 }
 
@@ -56,6 +70,7 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
     while (pending.size) {
       const kinds = [...pending];
       pending.clear();
+      if (!(await othersListen())) continue;
       for (const kind of kinds) {
         try {
           await o.notify(WAKE_CHANNELS[kind], self);
@@ -76,8 +91,28 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
     });
   };
 
+  // --- who else listens ---
+  // A NOTIFY is a statement per batch of work (about 5 % of a busy process's statements): a
+  // process alone on its database, the usual case, has nobody to send it to.
+  let othersKnown: { at: number; others: Promise<boolean> } | null = null;
+  const othersListen = (): Promise<boolean> => {
+    if (!o.listeners) return Promise.resolve(true);
+    const now = Date.now();
+    if (othersKnown && now - othersKnown.at < LISTENERS_RECHECK_MS && now >= othersKnown.at) return othersKnown.others;
+    const own = client ? ownPid : null;
+    const others = o.listeners().then(
+      (pids) => pids.some((pid) => pid !== own),
+      // Not known: announce, as without the lookup (behind PgBouncer the pids may not match either).
+      () => true,
+    );
+    othersKnown = { at: now, others };
+    return others;
+  };
+
   // --- listening ---
   let client: pg.Client | null = null;
+  /** The backend pid of this process's listener (not another process's, in the listeners lookup). */
+  let ownPid: number | null = null;
   let firstListen: Promise<void> | null = null;
   let reconnectTimer: NodeJS.Timeout | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -129,12 +164,17 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
     c.on('error', onLost);
     c.on('end', () => onLost(new Error('the LISTEN connection ended')));
     c.on('notification', (n) => {
+      // Another process started listening: from now on it wants this process's announcements.
+      if (n.channel === PRESENCE_CHANNEL) othersKnown = null;
       const kind = kindOf.get(n.channel);
       if (kind && n.payload !== self) wake([kind]);
     });
     try {
       await c.connect();
-      await c.query(Object.values(WAKE_CHANNELS).map((channel) => `LISTEN ${channel}`).join('; '));
+      await c.query([...Object.values(WAKE_CHANNELS), PRESENCE_CHANNEL].map((channel) => `LISTEN ${channel}`).join('; '));
+      ownPid = Number((await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid);
+      // Processes that believed nobody listens learn otherwise now, not LISTENERS_RECHECK_MS later.
+      await c.query(`NOTIFY ${PRESENCE_CHANNEL}`);
     } catch (err) {
       onLost(err);
       return;
@@ -205,6 +245,12 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       await c?.end().catch(() => undefined);
     },
   };
+}
+
+/** The Mailroom listeners on the store's database, through the store's pool (see PgWakeOptions.listeners). */
+export function listenersThrough(db: Kysely<DB>): NonNullable<PgWakeOptions['listeners']> {
+  return async () =>
+    (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${LISTENER_APPLICATION_NAME} and datname = current_database()`.execute(db)).rows.map((r) => Number(r.pid));
 }
 
 /** NOTIFY through the store's pool (pg_notify binds the channel and payload as values). */
