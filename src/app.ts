@@ -198,7 +198,12 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       testEmailLimiter: new RateWindow(TEST_EMAILS_PER_MINUTE, 60_000, now, 'test messages'),
       previewPages: new PreviewPages(),
       keyFileTooOpen: () => (keyring.origin.kind === 'file' && keyFileTooOpen(keyring.origin.path) ? keyring.origin.path : undefined),
-      webhooks: { guard: webhookTargetGuard(networkPolicy), testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events') },
+      webhooks: {
+        guard: webhookTargetGuard(networkPolicy),
+        testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events'),
+        // The worker is made below (and maybe later, by startWebhooks): looked up when called.
+        endpointsChanged: () => webhooks?.runner.endpointsChanged(),
+      },
       secrets,
       oauth2: oauth2Port(secrets),
       relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },

@@ -59,8 +59,12 @@ export interface Ports {
   previewPages: PreviewPages;
   /** The key file's path when its permissions let others read it (the setup banner says so). */
   keyFileTooOpen(): string | undefined;
-  /** Where webhook URLs may lead (the network policy), and test events per principal and minute. */
-  webhooks: { guard: WebhookTargetGuard; testLimiter: RateWindow };
+  /**
+   * Where webhook URLs may lead (the network policy), test events per principal and minute, and
+   * what to tell this process's webhook worker when an endpoint was created or switched on (it
+   * looks at the journal less often while none is enabled).
+   */
+  webhooks: { guard: WebhookTargetGuard; testLimiter: RateWindow; endpointsChanged(): void };
   /** Reads secret providers for their test button and the account form's picker (the same cache sending uses). */
   secrets: SecretProviderClient;
   oauth2: OAuth2Port;

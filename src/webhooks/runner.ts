@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { CoreContext } from '../core/context.js';
 import { ClaimLoop } from '../core/kernel/claim-loop.js';
 import type { StoreCapabilities } from '../core/ports.js';
@@ -34,6 +35,13 @@ const REAP_EVERY_MS = 10_000;
 const GATHER_MS = 10;
 /** Deliveries claimed ahead, all endpoints together, per request slot of the process. */
 const MAX_HELD_PER_SLOT = 4;
+/**
+ * With no enabled endpoint (most installs), every journaled event would still cost a round (a
+ * transaction and ~4 statements) only to drop entries nobody wants: then the journal is read at
+ * most once per this interval after the last fan-out, whatever the poll interval. An endpoint
+ * created in another process waits at most this long; one created here wakes the runner at once.
+ */
+export const NO_ENDPOINT_RECHECK_MS = 1_000;
 
 /** Signing keys of one endpoint version (decrypting them once, not per request). */
 interface EndpointKeys {
@@ -65,6 +73,12 @@ export class WebhookRunner extends ClaimLoop {
   /** How long each endpoint has been taking to answer (moving average, ms): how far ahead it is safe to claim. */
   private answerMs = new Map<string, number>();
   private stopping = false;
+  /** The last fan-out that read entries found no enabled endpoint: wake-ups from events wait for the recheck. */
+  private noEndpoint = false;
+  /** When that fan-out ran (performance.now(): the runner's clock may be a test's manual one). */
+  private noEndpointSince = 0;
+  /** The one pending recheck of a journal marked unread while no endpoint existed. */
+  private recheck: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: WebhookRunnerOptions) {
     const o = { maxInFlight: opts.maxInFlight ?? 64, perEndpoint: opts.perEndpoint ?? 16, leaseMs: opts.leaseMs ?? 45_000, pollMs: opts.pollMs ?? 1_000 };
@@ -81,15 +95,39 @@ export class WebhookRunner extends ClaimLoop {
     if (!this.opts.capabilities.multiWriter) await this.ctx.store.repos.webhookDeliveries.releaseExpiredLeases(Number.MAX_SAFE_INTEGER);
   }
 
-  /** This process journaled an event: fan it out soon (other processes' events are found by the poll). */
+  /**
+   * This process journaled an event (or, on PostgreSQL, another one announced it): fan it out
+   * soon. While the last fan-out found no enabled endpoint, at most NO_ENDPOINT_RECHECK_MS after
+   * it rather than at once (one timer, whatever the poll interval). Stopping wakes at once.
+   */
   override wake(): void {
     this.journalUnread = true;
-    super.wake();
+    if (!this.noEndpoint || this.stopping || !this.running) return super.wake();
+    if (this.recheck) return;
+    const wait = Math.max(0, this.noEndpointSince + NO_ENDPOINT_RECHECK_MS - performance.now());
+    this.recheck = setTimeout(() => {
+      this.recheck = null;
+      super.wake();
+    }, wait);
+    this.recheck.unref();
+  }
+
+  /** An endpoint was created or switched on here: look at the journal (and the endpoints) at once. */
+  endpointsChanged(): void {
+    this.noEndpoint = false;
+    this.clearRecheck();
+    this.wake();
+  }
+
+  private clearRecheck(): void {
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = null;
   }
 
   /** Stops, then gives back what was claimed ahead and never started (another worker may send it at once). */
   override async stop(): Promise<void> {
     this.stopping = true;
+    this.clearRecheck();
     await super.stop();
     const held = [...this.waiting.values()].reduce((n, q) => n + q.length, 0);
     this.waiting.clear();
@@ -125,9 +163,23 @@ export class WebhookRunner extends ClaimLoop {
     if (this.journalUnread) {
       // Cleared first: an event journaled during the fan-out sets it again for the next round.
       this.journalUnread = false;
+      // This fan-out reads what was committed before it: a pending recheck could only find less
+      // (an event committed from here on schedules its own, counted from this fan-out).
+      this.clearRecheck();
+      const startedAt = performance.now();
+      if (this.noEndpoint) this.noEndpointSince = startedAt;
       for (let read = FAN_OUT_BATCH; read === FAN_OUT_BATCH; ) {
-        read = await fanOut(this.ctx);
+        const done = await fanOut(this.ctx);
+        read = done.read;
         work += read;
+        if (done.endpoints === null) continue;
+        this.noEndpoint = !done.endpoints;
+        this.noEndpointSince = startedAt;
+      }
+      // An event journaled during the fan-out waits for no recheck once an endpoint exists.
+      if (!this.noEndpoint && this.recheck) {
+        this.clearRecheck();
+        super.wake();
       }
       // What the fan-out just queued is due from its own clock reading, later than the round's
       // start: claimed with the earlier time it would wait for the next poll (up to a minute

@@ -34,16 +34,24 @@ export function newDelivery(endpointId: string, event: { id: string; type: strin
   };
 }
 
+/** What one fan-out did. */
+export interface FanOutResult {
+  /** Journal entries read (FAN_OUT_BATCH: there may be more). */
+  read: number;
+  /** Whether any enabled endpoint existed; null when the journal was empty and none were looked up. */
+  endpoints: boolean | null;
+}
+
 /**
  * Reads up to FAN_OUT_BATCH unread journal entries and queues a delivery for every enabled
  * endpoint subscribed to each, in one transaction with marking them read: an entry is queued
- * once, or (after a crash) not yet. Entries no endpoint wants are dropped. Returns how many
- * entries were read (FAN_OUT_BATCH: there may be more).
+ * once, or (after a crash) not yet. Entries no endpoint wants are dropped. Says how many
+ * entries were read and whether any endpoint was enabled (the worker looks less often without one).
  */
-export async function fanOut(ctx: CoreContext): Promise<number> {
-  return ctx.store.grouped(async (repos) => {
+export async function fanOut(ctx: CoreContext): Promise<FanOutResult> {
+  return ctx.store.grouped(async (repos): Promise<FanOutResult> => {
     const entries = await repos.eventJournal.unread(FAN_OUT_BATCH);
-    if (!entries.length) return 0;
+    if (!entries.length) return { read: 0, endpoints: null };
     const endpoints = (await repos.webhookEndpoints.list()).filter((e) => e.enabled);
     const now = ctx.clock.now();
     const deliveries: DeliveryRecord[] = [];
@@ -56,7 +64,7 @@ export async function fanOut(ctx: CoreContext): Promise<number> {
     }
     await repos.webhookDeliveries.insert(deliveries);
     await repos.eventJournal.markRead(keep, drop);
-    return entries.length;
+    return { read: entries.length, endpoints: endpoints.length > 0 };
   });
 }
 

@@ -36,11 +36,14 @@ export function webhooksRoutes({ ctx, webhooks }: Pick<Ports, 'ctx' | 'webhooks'
     app.get<IdParams>('/webhooks/:id', { config: { permission: 'read' }, schema: { tags, params: idParams } }, async (req) => getEndpoint(ctx, req.params.id));
     app.post('/webhooks', { config: { permission: 'admin' }, schema: { tags, body: createBody } }, async (req, reply) => {
       const { endpoint, secret } = await createEndpoint(ctx, actorOf(req), webhooks.guard, req.body);
+      if (endpoint.enabled) webhooks.endpointsChanged();
       return reply.status(201).send({ ...endpoint, secret });
     });
-    app.patch<IdParams>('/webhooks/:id', { config: { permission: 'admin' }, schema: { tags, params: idParams, body: updateBody } }, async (req) =>
-      updateEndpoint(ctx, actorOf(req), webhooks.guard, req.params.id, req.body),
-    );
+    app.patch<IdParams>('/webhooks/:id', { config: { permission: 'admin' }, schema: { tags, params: idParams, body: updateBody } }, async (req) => {
+      const endpoint = await updateEndpoint(ctx, actorOf(req), webhooks.guard, req.params.id, req.body);
+      if (endpoint.enabled) webhooks.endpointsChanged();
+      return endpoint;
+    });
     app.delete<IdParams>('/webhooks/:id', { config: { permission: 'admin' }, schema: { tags, params: idParams } }, async (req, reply) => {
       await deleteEndpoint(ctx, actorOf(req), req.params.id);
       return reply.status(204).send();
