@@ -98,8 +98,14 @@ export class Dispatcher extends ClaimLoop {
    */
   override wake(urgent = true): void {
     if (urgent) this.urgentMayWait = true;
+    this.woken = true;
     super.wake();
   }
+
+  /** Woken for new work since the last round began (a message accepted or retried here, another process's signal). */
+  private woken = true;
+  /** The last claim found nothing. */
+  private queueLookedEmpty = false;
 
   protected next(claimed: number) {
     const full = this.inFlight.size >= this.o.maxInFlight;
@@ -142,6 +148,12 @@ export class Dispatcher extends ClaimLoop {
       this.urgentMayWait = false;
       this.lastUrgentLook = now;
     }
+    const polled = !this.woken;
+    this.woken = false;
+    // An idle poll (the last claim found nothing, nobody woke the loop) first asks whether
+    // anything is due, outside any transaction: an empty claim is a group commit on SQLite and a
+    // transaction's round trips on PostgreSQL, ten times a second per idle process.
+    if (room > 0 && polled && this.queueLookedEmpty && !(await repos.messages.anyDue({ now }))) return 0;
     const want = room > 0 ? { limit: room } : { limit: urgentRoom, minPriority: URGENT_PRIORITY };
     const claim = (r: Repositories) => r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, ...want });
     // Through the group commit: the claim shares its commit with concurrent accepts and outcomes.
@@ -149,6 +161,7 @@ export class Dispatcher extends ClaimLoop {
     // outcomes (on PostgreSQL up to four in flight, tens of ms each under load), and a two-factor
     // code waiting for a place among them is what made its p99; it commits on its own.
     const claimed = await (room > 0 ? this.ctx.store.grouped(claim) : this.ctx.store.transaction(claim));
+    if (room > 0) this.queueLookedEmpty = claimed.length === 0;
     if (claimed.length) this.ctx.events.publish(...claimed.map((m) => ({ type: 'message.claimed' as const, messageId: m.id, at: now, owner: this.owner })));
     for (const m of claimed) {
       this.track(m.id, () => this.deliver(m), (err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue'));

@@ -190,6 +190,8 @@ export interface MessageRepository {
    * Concurrent workers never claim the same row (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
   claim(opts: { owner: string; now: number; leaseUntil: number; limit: number; /** Only messages of at least this priority (the dispatcher's urgent reserve). */ minPriority?: number }): Promise<ClaimedMessage[]>;
+  /** Whether a message is due now, read without a transaction or lock (an idle poll asks before claiming). */
+  anyDue(opts: { now: number; minPriority?: number }): Promise<boolean>;
   /** Returns claims whose lease ended (a crashed worker's) to the queue; the count returned. */
   releaseExpiredLeases(now: number): Promise<number>;
   /**

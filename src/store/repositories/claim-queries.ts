@@ -24,6 +24,24 @@ import type { SqlDialect } from '../sql-dialect.js';
  */
 export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number; minPriority?: number }): Promise<Selectable<MessagesTable>[]> {
   const q = dialect === 'sqlite' ? SQLITE : POSTGRES;
+  const ids = await dueIds(db, q, q.due, o);
+  if (!ids.length) return [];
+  return (await db.executeQuery<Selectable<MessagesTable>>(CompiledQuery.raw(q.claim, ['sending', o.owner, o.leaseUntil, o.now, JSON.stringify(ids)]))).rows;
+}
+
+/**
+ * Whether any message is due, read without a transaction or a lock: what an idle worker's poll
+ * asks before it opens a claim's transaction (which on SQLite is a group commit, on PostgreSQL
+ * two more round trips). A message it sees may be claimed by another worker first; one it
+ * misses because it was committed a moment later wakes the worker or waits for the next poll.
+ */
+export async function peekDue(db: Kysely<DB>, dialect: SqlDialect, o: { now: number; minPriority?: number }): Promise<boolean> {
+  const q = dialect === 'sqlite' ? SQLITE : POSTGRES;
+  return (await dueIds(db, q, q.peek, { ...o, limit: 1 })).length > 0;
+}
+
+/** The due messages' ids, most urgent level first, at most `limit`, by `dueSql` per level. */
+async function dueIds(db: Kysely<DB>, q: Statements, dueSql: string, o: { now: number; limit: number; minPriority?: number }): Promise<string[]> {
   const levels = (await db.executeQuery<{ p: number }>(CompiledQuery.raw(q.levels, []))).rows.map((r) => Number(r.p));
   const ids: string[] = [];
   for (const level of levels) {
@@ -31,28 +49,31 @@ export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: 
     if (o.minPriority !== undefined && level < o.minPriority) break;
     const left = o.limit - ids.length;
     if (left <= 0) break;
-    const due = await db.executeQuery<{ id: string }>(CompiledQuery.raw(q.due, [level, o.now, left]));
+    const due = await db.executeQuery<{ id: string }>(CompiledQuery.raw(dueSql, [level, o.now, left]));
     for (const r of due.rows) ids.push(r.id);
   }
-  if (!ids.length) return [];
-  return (await db.executeQuery<Selectable<MessagesTable>>(CompiledQuery.raw(q.claim, ['sending', o.owner, o.leaseUntil, o.now, JSON.stringify(ids)]))).rows;
+  return ids;
 }
 
 const CLAIMABLE_SQL = `(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`;
 
 function statements(postgres: boolean, hint: string, p: (n: number) => string) {
   const claimable = `"status" in ${CLAIMABLE_SQL}`;
+  const due = `select "id" from "messages"${hint} where ${claimable} and "priority" = ${p(1)} and "next_attempt_at" <= ${p(2)} order by "next_attempt_at" limit ${p(3)}`;
   return {
     levels: `with recursive levels(p) as (
       select (select max("priority") from "messages"${hint} where ${claimable})
       union all
       select (select max("priority") from "messages"${hint} where ${claimable} and "priority" < levels.p) from levels where levels.p is not null
     ) select p from levels where p is not null`,
-    due: `select "id" from "messages"${hint} where ${claimable} and "priority" = ${p(1)} and "next_attempt_at" <= ${p(2)} order by "next_attempt_at" limit ${p(3)}${postgres ? ' for update skip locked' : ''}`,
+    due: `${due}${postgres ? ' for update skip locked' : ''}`,
+    peek: due,
     claim: `update "messages" set "status" = ${p(1)}, "lease_owner" = ${p(2)}, "lease_until" = ${p(3)}, "updated_at" = ${p(4)}
       where "id" in (${jsonListSql(postgres, p(5))}) and ${claimable} returning *`,
   };
 }
+
+type Statements = ReturnType<typeof statements>;
 
 const SQLITE = statements(false, ' indexed by "messages_claim_idx"', () => '?');
 const POSTGRES = statements(true, '', (n) => `$${n}`);

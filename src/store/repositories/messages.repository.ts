@@ -5,7 +5,7 @@ import { fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
-import { claimDue } from './claim-queries.js';
+import { claimDue, peekDue } from './claim-queries.js';
 import { catchUpSubjectIndex, searchBySubject, subjectContains } from './subject-search.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 import type { StoreTraits } from '../sql-dialect.js';
@@ -334,6 +334,9 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
     async ids(filter, limit) {
       const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
       return rows.map((r) => r.id);
+    },
+    anyDue(o) {
+      return peekDue(db, caps.dialect, o);
     },
     async claim({ owner, now, leaseUntil, limit, minPriority }) {
       const rows = await claimDue(db, caps.dialect, { owner, now, leaseUntil, limit, minPriority });
