@@ -102,7 +102,7 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
     const own = client ? ownPid : null;
     const others = o.listeners().then(
       (pids) => pids.some((pid) => pid !== own),
-      // Not known: announce, as without the lookup (behind PgBouncer the pids may not match either).
+      // Not known: announce, as without the lookup.
       () => true,
     );
     othersKnown = { at: now, others };
