@@ -82,7 +82,8 @@ describe.skipIf(!pgOk || !sinkOk)('SIGKILL of one of two PostgreSQL workers in t
         expect(res.status, res.body).toBe(202);
       }
     };
-    // The kill: once a fifth has been delivered and the worker holds claims of its own.
+    // The kill: once a fifth has been delivered and the worker holds claims of its own (frozen
+    // with SIGSTOP while that is checked, then SIGKILL: a crash at the moment it was frozen).
     let held: string[] = [];
     let deliveredBeforeKill = 0;
     /** Messages seen claimed by the worker before the kill (sampled: it shares the work). */
@@ -92,7 +93,13 @@ describe.skipIf(!pgOk || !sinkOk)('SIGKILL of one of two PostgreSQL workers in t
       for (;;) {
         const now = await heldByVictim();
         for (const s of now) seenWithVictim.add(s);
-        if (sink.count() >= N / 5 && now.length > 0) break;
+        if (sink.count() >= N / 5 && now.length > 0) {
+          // Frozen, it can record nothing more: if it still holds claims now, the kill comes at
+          // this instant (a SIGKILL right after a look could find it had just finished them all).
+          victim.child.kill('SIGSTOP');
+          if ((await heldByVictim()).length > 0) break;
+          victim.child.kill('SIGCONT');
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
       victim.child.kill('SIGKILL');
