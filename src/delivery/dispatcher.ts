@@ -62,6 +62,10 @@ export class Dispatcher extends ClaimLoop {
   private lastReap = 0;
   /** An urgent message may be waiting while every slot is taken: look into the reserve (see wake). */
   private urgentMayWait = true;
+  /** Woken for new work since the last round began (a message accepted or retried here, another process's signal). */
+  private woken = true;
+  /** The last claim found nothing: a poll asks whether anything is due before it claims. */
+  private queueLookedEmpty = false;
   private lastUrgentLook = 0;
   private lastRenewal = 0;
   private readonly o: Required<Omit<DispatcherOptions, 'ctx' | 'capabilities' | 'logger' | 'deliverer'>>;
@@ -102,10 +106,6 @@ export class Dispatcher extends ClaimLoop {
     super.wake();
   }
 
-  /** Woken for new work since the last round began (a message accepted or retried here, another process's signal). */
-  private woken = true;
-  /** The last claim found nothing. */
-  private queueLookedEmpty = false;
 
   protected next(claimed: number) {
     const full = this.inFlight.size >= this.o.maxInFlight;

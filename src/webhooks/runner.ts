@@ -159,22 +159,20 @@ export class WebhookRunner extends ClaimLoop {
       this.claimsInDoubt = false;
     }
     let work = 0;
-    // Only when something may be unread: an empty look is still a transaction (and an fsync).
+    // Only when something may be unread: an empty look is still a transaction.
     if (this.journalUnread) {
       // Cleared first: an event journaled during the fan-out sets it again for the next round.
       this.journalUnread = false;
       // This fan-out reads what was committed before it: a pending recheck could only find less
       // (an event committed from here on schedules its own, counted from this fan-out).
       this.clearRecheck();
-      const startedAt = performance.now();
-      if (this.noEndpoint) this.noEndpointSince = startedAt;
+      // The recheck is timed from this look (the time only counts while no endpoint exists).
+      this.noEndpointSince = performance.now();
       for (let read = FAN_OUT_BATCH; read === FAN_OUT_BATCH; ) {
         const done = await fanOut(this.ctx);
         read = done.read;
         work += read;
-        if (done.endpoints === null) continue;
-        this.noEndpoint = !done.endpoints;
-        this.noEndpointSince = startedAt;
+        if (done.endpoints !== null) this.noEndpoint = !done.endpoints;
       }
       // An event journaled during the fan-out waits for no recheck once an endpoint exists.
       if (!this.noEndpoint && this.recheck) {
