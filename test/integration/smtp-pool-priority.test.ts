@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it, describe } from 'vitest';
-import type { MailroomMailOptions } from '../../src/delivery/smtp/mail-options.js';
 import { GuardedPool } from '../../src/delivery/smtp/pool.js';
 
 /**
@@ -37,9 +35,8 @@ describe('SMTP pool: urgent mail first', () => {
 
   it('sends a higher-priority message before the lower ones already waiting for a connection', async () => {
     const pool = new GuardedPool({ connection: { host: '127.0.0.1', port, secure: false, ignoreTLS: true }, maxConnections: 1, connectTimeoutMs: 5_000, sendTimeoutMs: 5_000 });
-    const transport = nodemailer.createTransport(pool);
     const send = (subject: string, priority: number) =>
-      transport.sendMail({ mailroomPriority: priority, raw: `From: a@example.com\r\nTo: b@example.net\r\nSubject: ${subject}\r\n\r\nx\r\n`, envelope: { from: 'a@example.com', to: ['b@example.net'] } } as MailroomMailOptions);
+      pool.send({ priority, document: `From: a@example.com\r\nTo: b@example.net\r\nSubject: ${subject}\r\n\r\nx\r\n`, envelope: { from: 'a@example.com', to: ['b@example.net'] } });
     const sends = [...['bulk 1', 'bulk 2', 'bulk 3', 'bulk 4'].map((s) => send(s, 10)), send('two-factor code', 100), send('reset link', 90), send('bulk 5', 10)];
     await Promise.all(sends);
     pool.close();

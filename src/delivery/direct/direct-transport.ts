@@ -1,4 +1,3 @@
-import nodemailer, { type Transporter } from 'nodemailer';
 import { rootCertificates } from 'node:tls';
 import { groupByDomain } from '../../core/direct/destinations.js';
 import { DomainPacing } from '../../core/direct/domain-pacing.js';
@@ -9,7 +8,7 @@ import { checkExchanger, type NetworkPolicy } from '../../core/probes/network-po
 import { DEFAULT_DIRECT_POLICY, type SmtpSettings } from '../../core/senders/servers.js';
 import type { DkimSigner } from '../dkim-signer.js';
 import type { OutgoingMessage } from '../outgoing.js';
-import { buildMailOptions } from '../smtp/mail-options.js';
+import { composeMail } from '../smtp/composed-mail.js';
 import { GuardedPool } from '../smtp/pool.js';
 import { reportFromError, reportFromInfo } from '../smtp/smtp-errors.js';
 import type { SendTarget } from '../smtp/transport.js';
@@ -63,7 +62,7 @@ function exchangerUnusable(report: AttemptReport): boolean {
  * connection, a timeout or a failed TLS handshake passes to the next.
  */
 export class DirectTransports {
-  private pools = new Map<string, Transporter>();
+  private pools = new Map<string, GuardedPool>();
   private readonly pacing: DomainPacing;
   private readonly slots: Slots;
   private maxTotal = 20;
@@ -83,7 +82,7 @@ export class DirectTransports {
     return mergeDomainResults(results, (r) => byRoute.get(r) ?? []);
   }
 
-  private async sendDomain(smtp: SmtpSettings, out: OutgoingMessage, domain: string, recipients: string[], dkim: Parameters<typeof buildMailOptions>[1]): Promise<DomainResult> {
+  private async sendDomain(smtp: SmtpSettings, out: OutgoingMessage, domain: string, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<DomainResult> {
     const direct = smtp.direct ?? DEFAULT_DIRECT_POLICY;
     const route: AttemptRoute = { domain, recipients, exchanger: null, address: null, port: smtp.port, tls: null, tlsPolicy: 'opportunistic', response: null, skipped: [] };
     const done = (report: AttemptReport, response: string | null): DomainResult => {
@@ -165,11 +164,11 @@ export class DirectTransports {
     return done(decided(recipients, false, why), why);
   }
 
-  private async transact(x: Exchanger, smtp: SmtpSettings, out: OutgoingMessage, recipients: string[], dkim: Parameters<typeof buildMailOptions>[1]): Promise<{ report: AttemptReport; tls: NegotiatedTls | null }> {
+  private async transact(x: Exchanger, smtp: SmtpSettings, out: OutgoingMessage, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<{ report: AttemptReport; tls: NegotiatedTls | null }> {
     const pool = this.pool(x, smtp);
     try {
-      const info = (await pool.sendMail(buildMailOptions({ message: out.message, recipients }, dkim))) as { tls?: NegotiatedTls | null };
-      return { report: reportFromInfo(info as never), tls: info.tls ?? null };
+      const info = await pool.send(composeMail({ message: out.message, recipients }, dkim));
+      return { report: reportFromInfo(info), tls: info.tls };
     } catch (err) {
       const hint = x.tlsPolicy === 'opportunistic' ? undefined : `TLS is required for this domain (${x.tlsPolicy === 'mta-sts' ? 'its MTA-STS policy enforces it' : 'the server\'s policy'}) and ${x.host} did not provide it with a valid certificate`;
       return { report: reportFromError(err, hint, { host: x.host, port: x.port, security: 'starttls' }), tls: null };
@@ -177,7 +176,7 @@ export class DirectTransports {
   }
 
   /** One pool per exchanger address, port and TLS rule (connections are reused across messages). */
-  private pool(x: Exchanger, smtp: SmtpSettings): Transporter {
+  private pool(x: Exchanger, smtp: SmtpSettings): GuardedPool {
     const verify = x.tlsPolicy !== 'opportunistic';
     const { maxConnectionsPerDomain: perDomain, ehloName } = { ...DEFAULT_DIRECT_POLICY, ...smtp.direct };
     const key = `${x.address}|${x.port}|${x.host}|${verify}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}|${perDomain}|${ehloName ?? ''}`;
@@ -185,7 +184,7 @@ export class DirectTransports {
     if (pool) return pool;
     const connectMs = smtp.connectTimeoutSec * 1000;
     const sendMs = smtp.sendTimeoutSec * 1000;
-    const guarded = new GuardedPool({
+    pool = new GuardedPool({
       connection: {
         host: x.address,
         port: x.port,
@@ -213,7 +212,6 @@ export class DirectTransports {
       connectTimeoutMs: connectMs,
       sendTimeoutMs: sendMs,
     });
-    pool = nodemailer.createTransport(guarded, { disableFileAccess: true, disableUrlAccess: true });
     if (this.pools.size >= 5_000) void this.closeAll();
     this.pools.set(key, pool);
     return pool;

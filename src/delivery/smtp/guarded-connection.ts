@@ -123,7 +123,7 @@ export class GuardedConnection {
   }
 
   /** One transaction (MAIL, RCPT, DATA, the message, the final dot), within `ms`. */
-  transact(envelope: SMTPEnvelope, message: Readable, ms: number): Promise<SMTPConnectionSendInfo> {
+  transact(envelope: SMTPEnvelope, message: string | Buffer | Readable, ms: number): Promise<SMTPConnectionSendInfo> {
     return this.run<SMTPConnectionSendInfo>(ms, `the transaction took longer than the send timeout (${ms / 1000} s)`, (done) => this.conn.send(envelope, message, done));
   }
 

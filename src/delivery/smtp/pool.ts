@@ -1,7 +1,9 @@
-import type { MailMessage, NodemailerError, SentMessageInfo, SMTPConnectionOptions, Transport } from 'nodemailer';
+import type { SMTPConnectionOptions } from 'nodemailer';
+import type { SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
+import { wireMessage, type ComposedMail } from './composed-mail.js';
 import { GuardedConnection, type SmtpFailure } from './guarded-connection.js';
+import type { NegotiatedTls } from '../../core/outbox/attempt-route.js';
 import type { SmtpLogin } from './guarded-connection.js';
-import type { MailroomMailOptions } from './mail-options.js';
 
 export interface GuardedPoolOptions {
   /** nodemailer's connection options: host, port, TLS mode and options, its own timeouts. */
@@ -16,27 +18,31 @@ export interface GuardedPoolOptions {
   idleTimeoutMs?: number;
 }
 
-type Callback = (err: NodemailerError | null, info?: SentMessageInfo) => void;
+/** What the server said to a transaction, with the envelope it was for and the session's TLS. */
+export interface PoolSendInfo extends SMTPConnectionSendInfo {
+  envelope: { from: string; to: string[] };
+  tls: NegotiatedTls | null;
+}
 
 interface Job {
-  mail: MailMessage;
-  callback: Callback;
-  priority: number;
+  mail: ComposedMail;
+  resolve: (info: PoolSendInfo) => void;
+  reject: (err: SmtpFailure) => void;
 }
+
+const failure = (message: string): SmtpFailure => Object.assign(new Error(message), { code: 'ECONNECTION' });
 
 const IDLE_MS = 60_000;
 
 /**
- * A pool of guarded SMTP connections for one account, as a nodemailer transport (so nodemailer
- * still composes, DKIM-signs and streams the message). It replaces nodemailer's SMTPPool, which
+ * A pool of guarded SMTP connections for one account (or one direct exchanger), sending
+ * composed messages (ComposedMail). It replaces nodemailer's SMTPPool, which
  * re-queues a message by itself when a connection closes under it (a 421 on a reused
  * connection, a close before the greeting: up to five silent tries ~200 ms apart) and so hides
- * attempts from the outbox and skips its schedule. Here each sendMail is exactly one attempt:
+ * attempts from the outbox and skips its schedule. Here each send is exactly one attempt:
  * it opens or reuses one connection and reports whatever happened, and only the outbox retries.
  */
-export class GuardedPool implements Transport {
-  readonly name = 'SMTP (guarded pool)';
-  readonly version = '1.0.0';
+export class GuardedPool {
   private queue: Job[] = [];
   private idle: { conn: GuardedConnection; timer: NodeJS.Timeout }[] = [];
   /** Connections open or opening. */
@@ -45,24 +51,23 @@ export class GuardedPool implements Transport {
 
   constructor(private readonly o: GuardedPoolOptions) {}
 
-  send(mail: MailMessage, callback: Callback): void {
-    if (this.closed) {
-      setImmediate(() => callback(Object.assign(new Error('the SMTP pool is closed'), { code: 'ECONNECTION' })));
-      return;
-    }
-    // Urgent mail first: a two-factor code overtakes the bulk messages already waiting for a
-    // connection (the outbox claims by priority too; this is the last queue it passes).
-    const priority = (mail.data as MailroomMailOptions).mailroomPriority ?? 0;
-    let at = this.queue.length;
-    while (at > 0 && this.queue[at - 1].priority < priority) at--;
-    this.queue.splice(at, 0, { mail, callback, priority });
-    this.pump();
+  /** One attempt: resolves with the server's answer, rejects with nodemailer's error (what, where, the reply). */
+  send(mail: ComposedMail): Promise<PoolSendInfo> {
+    if (this.closed) return Promise.reject(failure('the SMTP pool is closed'));
+    return new Promise((resolve, reject) => {
+      // Urgent mail first: a two-factor code overtakes the bulk messages already waiting for a
+      // connection (the outbox claims by priority too; this is the last queue it passes).
+      let at = this.queue.length;
+      while (at > 0 && this.queue[at - 1].mail.priority < mail.priority) at--;
+      this.queue.splice(at, 0, { mail, resolve, reject });
+      this.pump();
+    });
   }
 
   /** Closes idle connections now and busy ones after their message; queued messages fail. */
   close(): void {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.callback(Object.assign(new Error('the SMTP pool was closed before this message was sent'), { code: 'ECONNECTION' }));
+    for (const job of this.queue.splice(0)) job.reject(failure('the SMTP pool was closed before this message was sent'));
     for (const { conn, timer } of this.idle.splice(0)) {
       clearTimeout(timer);
       conn.quit();
@@ -96,29 +101,27 @@ export class GuardedPool implements Transport {
     return conn;
   }
 
-  /** One attempt: a connection (new or idle), one transaction, one callback, whatever happens. */
+  /** One attempt: a connection (new or idle), one transaction, one outcome, whatever happens. */
   private async deliver(reuse: GuardedConnection | undefined, job: Job): Promise<void> {
     let conn = reuse;
-    let info: SentMessageInfo;
+    let info: PoolSendInfo;
     try {
       if (!conn) {
         conn = this.connection();
         await conn.open(this.o.auth, this.o.connectTimeoutMs);
       }
-      const message = job.mail.message;
       // The DSN parameters (ENVID) ride on the envelope; nodemailer sends them only to a server that offers DSN.
-      const dsn = job.mail.data.dsn;
-      const envelope = { ...message.getEnvelope(), ...(dsn ? { dsn } : {}) };
-      const sent = await conn.transact(envelope, message.createReadStream(), this.o.sendTimeoutMs);
+      const { from, to } = job.mail.envelope;
+      const sent = await conn.transact(job.mail.envelope, wireMessage(job.mail), this.o.sendTimeoutMs);
       // The TLS in use travels with the result: direct delivery records it per attempt.
-      info = { ...sent, envelope: { from: envelope.from, to: envelope.to }, messageId: message.messageId(), tls: conn.negotiatedTls() };
+      info = { ...sent, envelope: { from, to }, tls: conn.negotiatedTls() };
     } catch (raw) {
-      const err = raw as SmtpFailure & NodemailerError;
-      job.callback(err);
+      const err = raw as SmtpFailure;
+      job.reject(err);
       if (conn) this.afterFailure(conn, err);
       return;
     }
-    job.callback(null, info);
+    job.resolve(info);
     this.release(conn);
   }
 

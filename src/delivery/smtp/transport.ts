@@ -1,4 +1,3 @@
-import nodemailer, { type Transporter } from 'nodemailer';
 import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
 import { rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
@@ -6,7 +5,7 @@ import { effectiveLogin } from '../../core/senders/accounts.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../../core/senders/servers.js';
-import { buildMailOptions } from './mail-options.js';
+import { composeMail } from './composed-mail.js';
 import { GuardedPool, type GuardedPoolOptions } from './pool.js';
 import type { DkimSigner } from '../dkim-signer.js';
 import type { OutgoingMessage } from '../outgoing.js';
@@ -97,7 +96,7 @@ export function poolOptions(target: SendTarget, password: string | undefined): G
 
 interface Entry {
   key: string;
-  transport: Promise<Transporter>;
+  transport: Promise<GuardedPool>;
   /** The password the pool logs in with and when its reference should be read again. */
   lease: Promise<SecretLease | undefined>;
   inFlight: number;
@@ -106,7 +105,7 @@ interface Entry {
 }
 
 /**
- * One pooled nodemailer transport per account, reused across messages, rebuilt when the
+ * One guarded SMTP pool per account, reused across messages, rebuilt when the
  * account or its server changes (their versions are the cache key). A replaced pool is
  * closed once its in-flight messages are done.
  */
@@ -133,8 +132,7 @@ export class SmtpTransports {
           this.deps.logger.warn({ serverId: target.server.id, host: smtp.host }, `server "${target.server.name}" trusts ANY TLS certificate: its identity is not verified`);
         }
         const password = (await lease)?.value;
-        // For a transport object, `defaults` is where nodemailer takes the file/URL sandbox from.
-        return nodemailer.createTransport(new GuardedPool(poolOptions(target, password)), { disableFileAccess: true, disableUrlAccess: true });
+        return new GuardedPool(poolOptions(target, password));
       })(),
     };
     // A failed build (unresolvable secret) is retried at the next attempt, not cached.
@@ -194,10 +192,9 @@ export class SmtpTransports {
     try {
       entry = await pick();
       entry.inFlight++;
-      const transport = await entry.transport;
+      const pool = await entry.transport;
       const dkim = await this.deps.dkim?.(out.message.from.address.split('@').pop() ?? '');
-      const info = await transport.sendMail(buildMailOptions(out, dkim));
-      return reportFromInfo(info as never);
+      return reportFromInfo(await pool.send(composeMail(out, dkim)));
     } catch (err) {
       const e = err as { code?: string; message?: string };
       if (typeof e?.code === 'string' && e.code.startsWith('MAILROOM_E_')) {
