@@ -4,6 +4,7 @@ import type { AttemptWrite, MessageRecord, RecipientRecord } from '../../core/ou
 import type { Repositories } from '../../core/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import { coalesce } from '../coalescer.js';
+import { inJsonField } from '../json-list.js';
 import { ATTEMPT_COLUMNS, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, attemptRow, completedRecipientRow, recipientRow, toRow } from '../repositories/messages.repository.js';
 import type { DB } from '../schema.js';
 
@@ -15,7 +16,9 @@ import type { DB } from '../schema.js';
  *
  * The rows travel as one JSON array and `jsonb_populate_recordset(null::table, …)` turns them
  * into rows of the table's own type: one statement text whatever the row count, every value
- * converted by its column's own input function (numbers, text, `\x…` hex for bytea).
+ * converted by its column's own input function (numbers, text, `\x…` hex for bytea). The
+ * updates also name their rows' keys as an index condition (inJsonField, json-list.ts): joined
+ * to the record set alone, the planner scanned the whole table for every batch.
  *
  * The group commit runs a batch's jobs concurrently on its one connection (GroupCommit's
  * `concurrent`), so their calls meet in the coalescer (coalescer.ts).
@@ -110,10 +113,13 @@ const COMPLETE_MESSAGES = `update "messages" as m set "status" = v."status", "ne
   "lease_owner" = null, "lease_until" = null, "updated_at" = v."updated_at",
   "possible_duplicate" = case when v."possible_duplicate" = 1 then 1 else m."possible_duplicate" end
   from jsonb_populate_recordset(null::"messages", $1::jsonb) as v
-  where m."id" = v."id" and m."lease_owner" = v."lease_owner" and m."status" = 'sending'
+  where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')} and m."lease_owner" = v."lease_owner" and m."status" = 'sending'
   returning m."id"`;
 const COMPLETE_RECIPIENTS = `update "message_recipients" as r set "status" = v."status", "code" = v."code", "enhanced_code" = v."enhanced_code", "response" = v."response", "updated_at" = v."updated_at"
   from jsonb_populate_recordset(null::"message_recipients", $1::jsonb) as v
-  where r."message_id" = v."message_id" and r."address" = v."address"`;
+  where r."message_id" = v."message_id" and r."address" = v."address" and ${inJsonField('r."message_id"', '$1', 'message_id')}`;
 const COUNT_REJECTED = `update "messages" as m set "rejected_count" = (select count(*) from "message_recipients" r where r."message_id" = m."id" and r."status" = 'rejected')
-  from jsonb_populate_recordset(null::"messages", $1::jsonb) as v where m."id" = v."id"`;
+  from jsonb_populate_recordset(null::"messages", $1::jsonb) as v where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')}`;
+
+/** The batched outcome's updates, for the tests that check their plans. */
+export const OUTCOME_UPDATES = { messages: COMPLETE_MESSAGES, recipients: COMPLETE_RECIPIENTS, rejectedCount: COUNT_REJECTED } as const;

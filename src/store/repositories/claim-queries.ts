@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { DB } from '../schema.js';
-import { jsonListSql } from '../json-list.js';
+import { inJsonList } from '../json-list.js';
 import type { MessagesTable } from '../schema/outbox.js';
 import type { SqlDialect } from '../sql-dialect.js';
 
@@ -69,7 +69,7 @@ function statements(postgres: boolean, hint: string, p: (n: number) => string) {
     due: `${due}${postgres ? ' for update skip locked' : ''}`,
     peek: due,
     claim: `update "messages" set "status" = ${p(1)}, "lease_owner" = ${p(2)}, "lease_until" = ${p(3)}, "updated_at" = ${p(4)}
-      where "id" in (${jsonListSql(postgres, p(5))}) and ${claimable} returning *`,
+      where ${inJsonList(postgres, '"id"', p(5))} and ${claimable} returning *`,
   };
 }
 
@@ -77,3 +77,6 @@ type Statements = ReturnType<typeof statements>;
 
 const SQLITE = statements(false, ' indexed by "messages_claim_idx"', () => '?');
 const POSTGRES = statements(true, '', (n) => `$${n}`);
+
+/** The claim's UPDATE of a dialect (its ids as a JSON array, parameter 5), for the tests that check its plan. */
+export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? SQLITE : POSTGRES).claim;

@@ -3,7 +3,7 @@ import type { SqlDialect } from '../sql-dialect.js';
 import type { SuppressionRepository } from '../../core/inbound/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import type { DB } from '../schema.js';
-import { jsonListSql } from '../json-list.js';
+import { inJsonList } from '../json-list.js';
 import type { SuppressionsTable } from '../schema/inbound.js';
 import { oneOf, rowMapping, same } from './row-mapping.js';
 
@@ -57,5 +57,5 @@ export function suppressionsRepository(db: Kysely<DB>, dialect: SqlDialect): Sup
   };
 }
 
-const ACTIVE_PG = `select * from "suppressions" where "address" in (${jsonListSql(true, '$1')}) and ("expires_at" is null or "expires_at" > $2)`;
-const ACTIVE_SQLITE = `select * from "suppressions" where "address" in (${jsonListSql(false, '?')}) and ("expires_at" is null or "expires_at" > ?)`;
+const ACTIVE_PG = `select * from "suppressions" where ${inJsonList(true, '"address"', '$1')} and ("expires_at" is null or "expires_at" > $2)`;
+const ACTIVE_SQLITE = `select * from "suppressions" where ${inJsonList(false, '"address"', '?')} and ("expires_at" is null or "expires_at" > ?)`;
