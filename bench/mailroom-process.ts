@@ -32,8 +32,10 @@ export interface MailroomProcess {
   countSent(): Promise<number>;
   /** Starts one more process on the same database (PostgreSQL): `mailroom worker`, delivery only. */
   startWorker(): Promise<ChildProcess>;
-  /** The worker processes started so far. */
+  /** The worker processes started so far (and not stopped). */
   workers: ChildProcess[];
+  /** SIGTERM to every worker, each waited for: `mailroom start` goes on alone. */
+  stopWorkers(): Promise<void>;
   /**
    * SIGTERM, `between()` with the process gone (e.g. rows written straight into its database),
    * then `mailroom start` again on the same data: what an operator's restart does.
@@ -142,6 +144,9 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
       });
       workers.push(worker);
       return worker;
+    },
+    async stopWorkers() {
+      for (const w of workers.splice(0)) await terminate(w);
     },
     port,
     key,

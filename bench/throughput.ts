@@ -35,6 +35,11 @@
  * --workers N (PostgreSQL) starts N `mailroom worker` processes beside `mailroom start` on the
  * same database: all of them claim and deliver (each with its own SMTP pool of the account's
  * maxConnections), the API process alone accepts. CPU per message sums every process.
+ * --scale (with --workers N) measures one process and 1 + N processes in the same run, on the
+ * same database: N messages by `mailroom start` alone, N with the workers beside it (started
+ * and warmed up before that phase), N alone again (workers stopped); it prints the end-to-end
+ * rate and the CPU per message (Mailroom's processes + this database's PostgreSQL backends)
+ * of 1 + N processes against the mean of the two one-process phases.
  *
  * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
@@ -59,6 +64,8 @@ const EVENTS = process.argv.includes('--events');
 const POOL = 20;
 /** --workers N: N `mailroom worker` processes beside `mailroom start` on the same PostgreSQL. */
 const WORKERS = Number(arg('workers', '0'));
+const SCALE = process.argv.includes('--scale');
+if (SCALE && (!WORKERS || !PG_URL)) throw new Error('--scale compares one process with 1 + N: it needs --postgres URL and --workers N');
 
 /** The templated message of --template: a password reset, English and German alternately. */
 const templated = (i: number) => ({
@@ -125,6 +132,21 @@ function eventsRatio(phases: [string, PhaseResult][]): string {
   );
 }
 
+/** --scale: 1 + N processes against one process (the mean of the two one-process phases), rate and CPU per message. */
+function scaleRatio(phases: [string, PhaseResult][], pgPerPhase: number[], scaled: string): string {
+  const at = (name: string) => phases.map(([n, r], i) => ({ n, r, pg: pgPerPhase[i] })).filter((p) => p.n === name);
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const one = at('1 process');
+  const many = at(scaled)[0];
+  const e2eOne = mean(one.map((p) => p.r.e2eRate));
+  const cpuOne = mean(one.map((p) => (p.r.cpuPerMsg ?? NaN) + p.pg));
+  const cpuMany = (many.r.cpuPerMsg ?? NaN) + many.pg;
+  return (
+    `${scaled} / 1 process end-to-end: ${(many.r.e2eRate / e2eOne).toFixed(2)}  (${many.r.e2eRate.toFixed(0)} vs ${e2eOne.toFixed(0)} msgs/s, the mean of ${one.map((p) => p.r.e2eRate.toFixed(0)).join(' and ')}; target ≥ 1.00)\n` +
+    `  CPU per message, Mailroom + this database's PostgreSQL backends: ${cpuMany.toFixed(2)} vs ${cpuOne.toFixed(2)} ms (${(cpuMany / cpuOne).toFixed(2)}×; target ≤ 1.00); PostgreSQL alone ${many.pg.toFixed(2)} vs ${mean(one.map((p) => p.pg)).toFixed(2)} ms`
+  );
+}
+
 /** Templated against untemplated end-to-end (the mean of the two untemplated phases), and CPU. */
 function templateRatio(phases: [string, PhaseResult][]): string {
   const plain = phases.filter(([n]) => n === 'untemplated').map(([, r]) => r);
@@ -153,8 +175,8 @@ async function main() {
       env: WEBHOOKS ? { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } : {},
     });
     const { child, databaseUrl } = mr;
-    for (let i = 0; i < WORKERS; i++) await mr.startWorker();
-    const workerPids = mr.workers.map((w) => w.pid as number);
+    if (!SCALE) for (let i = 0; i < WORKERS; i++) await mr.startWorker();
+    const workerPids = () => mr?.workers.map((w) => w.pid as number) ?? [];
     const pgDb = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : undefined;
     const api = mr.api;
     const post: Post = (url, payload, method = 'POST') => api(method, url, payload);
@@ -192,13 +214,29 @@ async function main() {
     const hooks0 = receiver?.received.length ?? 0;
     const t0Wall = Date.now();
     const phases: [string, PhaseResult][] = [];
+    const scaled = `${1 + WORKERS} processes`;
     const plan: [string, (i: number) => object][] = TEMPLATE
       ? [['untemplated', untemplated], ['templated', templated], ['untemplated', untemplated]]
       : EVENTS
         ? [['messages', viaMessages], ['events', viaEvents], ['messages', viaMessages]]
-        : [['plain', plain]];
+        : SCALE
+          ? [['1 process', plain], [scaled, plain], ['1 process', plain]]
+          : [['plain', plain]];
+    /** --scale: this database's PostgreSQL CPU per message of each phase (backends of stopped workers are gone, so measured per phase). */
+    const pgPerPhase: number[] = [];
     for (const [name, payload] of plan) {
-      phases.push([name, await runPhase({ post, pid: child.pid as number, otherPids: workerPids, n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
+      if (SCALE && name === scaled) {
+        for (let i = 0; i < WORKERS; i++) await mr.startWorker();
+        // The workers' first messages (JIT, pool connections) are not timed, like the API process's were not.
+        const before = await count();
+        for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', plain(i + j))));
+        while ((await count()) < before + WARMUP) await new Promise((r) => setTimeout(r, 20));
+      }
+      if (SCALE && name === '1 process' && mr.workers.length) await mr.stopWorkers();
+      const pg0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
+      phases.push([name, await runPhase({ post, pid: child.pid as number, otherPids: workerPids(), n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
+      const pg1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
+      pgPerPhase.push(pg0 === undefined || pg1 === undefined ? NaN : (pg1 - pg0) / N);
     }
     const M = N * phases.length;
     const e2eEndWall = Date.now();
@@ -232,7 +270,7 @@ async function main() {
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
     const postfix = POSTFIX ? await measurePostfixRelay({ sinkPort: sink.port, sinkPid: sink.child.pid as number, messages: N, pool: POOL }) : undefined;
 
-    const tag = TEMPLATE || EVENTS;
+    const tag = TEMPLATE || EVENTS || SCALE;
     const phaseLines = (name: string, r: PhaseResult) => [
       `${tag ? `[${name}] ` : ''}accept:        ${r.acceptRate.toFixed(0)} msgs/s  (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}${r.firstFailure ? `, first: ${r.firstFailure}` : ''})`,
       `${tag ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s)`,
@@ -241,10 +279,11 @@ async function main() {
     ];
     const e2e = phases.reduce((sum, [, r]) => sum + r.e2eRate, 0) / phases.length;
     const lines = [
-      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? `PostgreSQL, ${1 + WORKERS} process${WORKERS ? 'es (mailroom start + ' + WORKERS + ' mailroom worker)' : ''}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
+      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? `PostgreSQL, ${SCALE ? `1 process, then ${scaled} (mailroom start + ${WORKERS} mailroom worker), then 1 again` : `${1 + WORKERS} process${WORKERS ? 'es (mailroom start + ' + WORKERS + ' mailroom worker)' : ''}`}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
       ...phases.flatMap(([name, r]) => phaseLines(name, r)),
       TEMPLATE ? templateRatio(phases) : '',
       EVENTS ? eventsRatio(phases) : '',
+      SCALE ? scaleRatio(phases, pgPerPhase, scaled) : '',
       hooksLine,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
       `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
