@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessageFilter, MessageRecord } from '../../src/core/outbox/ports.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { SCAN_WINDOW } from '../../src/store/repositories/subject-search.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -117,18 +118,24 @@ await describeEachDialect('subject search: the index gives what a scan gives', (
       expect(text).toMatch(/VIRTUAL TABLE INDEX \d+:L/);
       expect(text).not.toMatch(/SCAN messages/);
     } else {
-      const index = await sql<{ indexdef: string }>`select indexdef from pg_indexes where indexname = 'messages_subject_trgm_idx'`.execute(db);
+      // The index is on the copy of the subjects a trigger writes with each message (migration
+      // 021), not on messages, whose every status change rewrote it.
+      const index = await sql<{ indexdef: string }>`select indexdef from pg_indexes where indexname = 'message_subjects_trgm_idx'`.execute(db);
       expect(index.rows[0]?.indexdef).toMatch(/gin \(lower\(subject\) gin_trgm_ops\)/);
-      // Usable for the search's own predicate (the planner's choice against walking the ids is one
+      expect((await sql`select 1 from pg_indexes where indexname = 'messages_subject_trgm_idx'`.execute(db)).rows).toHaveLength(0);
+      const copies = await sql<{ n: number }>`select count(*)::int as n from messages m join message_subjects s on s.message_id = m.id and s.subject = m.subject`.execute(db);
+      const all = await sql<{ n: number }>`select count(*)::int as n from messages`.execute(db);
+      expect(copies.rows[0].n).toBe(all.rows[0].n);
+      // Usable for the search's own subquery (the planner's choice against walking the ids is one
       // of scale: `npm run bench:queued` measures it with a million rows).
       const plan = await db.connection().execute(async (c) => {
-        await sql`analyze messages`.execute(c);
+        await sql`analyze message_subjects`.execute(c);
         await sql`set enable_seqscan = off`.execute(c);
-        const p = await sql<{ 'QUERY PLAN': string }>`explain select id from messages where lower(subject) like '%report 4242%' escape '\\'`.execute(c);
+        const p = await sql<{ 'QUERY PLAN': string }>`explain select message_id from message_subjects where lower(subject) like '%report 4242%' escape '\\'`.execute(c);
         await sql`reset enable_seqscan`.execute(c);
         return p;
       });
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Bitmap Index Scan on messages_subject_trgm_idx/);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Bitmap Index Scan on message_subjects_trgm_idx/);
     }
   });
 
@@ -139,5 +146,24 @@ await describeEachDialect('subject search: the index gives what a scan gives', (
     expect(await viaApi()).toEqual([res.json().id]);
     await store().transaction((r) => r.messages.catchUpSearchIndex(1_000));
     expect(await viaApi()).toEqual([res.json().id]);
+  });
+  it('migration 021: down to 020 puts the PostgreSQL index back on messages; up moves it to the copy of the subjects, copying what is stored', async () => {
+    const migrator = new Migrator({ db: t.app.infra.db, provider: migrationProvider, migrationTableName: 'mailroom_migrations', migrationLockTableName: 'mailroom_migrations_lock' });
+    const db = t.app.infra.db;
+    const indexes = async () => (await sql<{ name: string }>`select indexname as name from pg_indexes where indexname like '%subject%'`.execute(db)).rows.map((r) => r.name).sort();
+    expect((await migrator.migrateTo('020_subject_search')).error).toBeUndefined();
+    if (dialect === 'sqlite') {
+      // SQLite keeps its FTS5 table (020): 021 changes nothing there.
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      return expectSameAsScan();
+    }
+    expect(await indexes()).toEqual(['messages_subject_trgm_idx']);
+    expect((await sql`select to_regclass('message_subjects') as t`.execute(db)).rows[0]).toEqual({ t: null });
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await indexes()).toEqual(['message_subjects_pkey', 'message_subjects_trgm_idx']);
+    // Every message stored before the migration has its copy; the trigger adds the new ones.
+    const missing = await sql<{ n: number }>`select count(*)::int as n from messages m left join message_subjects s on s.message_id = m.id where s.message_id is null or s.subject <> m.subject`.execute(db);
+    expect(missing.rows[0].n).toBe(0);
+    await expectSameAsScan();
   });
 });

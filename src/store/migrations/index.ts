@@ -19,6 +19,7 @@ import * as m017 from './017_test_confirmation.js';
 import * as m018 from './018_queue_count_index.js';
 import * as m019 from './019_message_lifetime.js';
 import * as m020 from './020_subject_search.js';
+import * as m021 from './021_subject_search_table.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '018_queue_count_index': m018,
   '019_message_lifetime': m019,
   '020_subject_search': m020,
+  '021_subject_search_table': m021,
 };
 
 export const migrationProvider: MigrationProvider = {

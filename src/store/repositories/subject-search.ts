@@ -12,10 +12,12 @@ import type { SqlDialect } from '../sql-dialect.js';
  * every one of a million matches to sort. Rare text ("report 4242") is in a handful of rows,
  * which the walk only finds by reading every subject, and an index finds at once. So a page is
  * looked for first among the newest SCAN_WINDOW rows that pass the other filters (cheap, and
- * enough for any text in more than ~1 row in 40), and only past them through the trigram index
- * (migration 020): pg_trgm's GIN index on PostgreSQL, chosen by its planner, and an FTS5
- * trigram table on SQLite, which is filled by a worker, so the rows it has not reached yet
- * (above search_progress.upto) are read directly.
+ * enough for any text in more than ~1 row in 40), and only past them through the trigram index:
+ * on PostgreSQL pg_trgm's GIN index on message_subjects, a copy of every message's id and
+ * subject that a trigger writes with the message (migration 021; on messages itself the index
+ * was rewritten at every status change), and an FTS5 trigram table on SQLite (migration 020),
+ * which is filled by a worker, so the rows it has not reached yet (above search_progress.upto)
+ * are read directly.
  */
 export const SCAN_WINDOW = 2_000;
 
@@ -46,6 +48,9 @@ export async function searchBySubject<R extends { id: string }>(
   if (!edge) return inWindow;
   let beyond = below(filtered(), edge.id).where(subjectContains(page.q));
   if (dialect === 'sqlite' && indexable(page.q)) beyond = beyond.where(sql<boolean>`rowid in (${indexedOrNewer(db, page.q)})`);
+  // PostgreSQL: the same predicate on the indexed copy of the subjects (migration 021) names the
+  // rows; the LIKE on messages above stays, so the answer is the definition's whatever the path.
+  if (dialect === 'postgres' && indexable(page.q)) beyond = beyond.where(sql<boolean>`id in (select message_id from message_subjects where ${subjectContains(page.q)})`);
   const rest = await select(beyond).orderBy('id', 'desc').limit(page.want - inWindow.length).execute();
   return [...inWindow, ...rest];
 }
