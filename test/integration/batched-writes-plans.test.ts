@@ -68,4 +68,18 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
     expect(plans.rejectedCount).toMatch(byKey.messages);
     for (const plan of Object.values(plans)) expect(plan).not.toMatch(/Seq Scan on (messages|message_recipients)\b/);
   });
+  it('a recipient\'s outcome is updated in place: its page keeps room (PostgreSQL, migration 022)', async () => {
+    if (dialect === 'sqlite') return; // SQLite rewrites a row where it is; there is no fillfactor.
+    const options = await sql<{ reloptions: string[] | null }>`select reloptions from pg_class where relname = 'message_recipients'`.execute(db);
+    expect(options.rows[0].reloptions).toContain('fillfactor=70');
+    // A copy in the middle of the ROWS written above, on a page written after the migration.
+    const id = `${ids[0]}_${ROWS / 2}`;
+    const pageOf = async () => (await sql<{ page: string }>`select (ctid::text::point)[0]::text as page from message_recipients where message_id = ${id}`.execute(db)).rows[0].page;
+    const before = await pageOf();
+    const outcome = JSON.stringify([{ message_id: id, address: 'ops0@example.net', status: 'sent', code: 250, enhanced_code: '2.0.0', response: '250 2.0.0 Ok: queued as 4Xyz0123456789ABCDEF', updated_at: 2 }]);
+    const updated = await db.executeQuery(CompiledQuery.raw(OUTCOME_UPDATES.recipients, [outcome]));
+    expect(updated.numAffectedRows).toBe(1n);
+    // A HOT update keeps the row on its page (full pages sent every new version elsewhere, with new index entries).
+    expect(await pageOf()).toBe(before);
+  });
 });

@@ -20,6 +20,7 @@ import * as m018 from './018_queue_count_index.js';
 import * as m019 from './019_message_lifetime.js';
 import * as m020 from './020_subject_search.js';
 import * as m021 from './021_subject_search_table.js';
+import * as m022 from './022_recipient_fillfactor.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '019_message_lifetime': m019,
   '020_subject_search': m020,
   '021_subject_search_table': m021,
+  '022_recipient_fillfactor': m022,
 };
 
 export const migrationProvider: MigrationProvider = {
