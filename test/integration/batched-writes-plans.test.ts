@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BODY_COLUMNS } from '../../src/store/migrations/023_lz4_message_bodies.js';
 import { OUTCOME_UPDATES } from '../../src/store/postgres/pg-batched-writes.js';
 import { claimUpdateSql } from '../../src/store/repositories/claim-queries.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -81,5 +82,17 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
     expect(updated.numAffectedRows).toBe(1n);
     // A HOT update keeps the row on its page (full pages sent every new version elsewhere, with new index entries).
     expect(await pageOf()).toBe(before);
+  });
+  it('stores message bodies with LZ4 (PostgreSQL, migration 023)', async () => {
+    if (dialect === 'sqlite') return; // SQLite does not compress.
+    const methods = await sql<{ attname: string; attcompression: string }>`select attname, attcompression from pg_attribute where attrelid = 'messages'::regclass and attname = any(${[...BODY_COLUMNS]})`.execute(db);
+    expect(methods.rows).toHaveLength(BODY_COLUMNS.length);
+    for (const c of methods.rows) expect(c.attcompression, c.attname).toBe('l');
+    // A body over the TOAST threshold written now is LZ4-compressed, and reads back whole.
+    const body = 'Your weekly report is ready. '.repeat(120);
+    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ops@example.net'], subject: 'lz4', text: body } });
+    expect(res.statusCode).toBe(202);
+    const row = await sql<{ method: string | null; text_body: string }>`select pg_column_compression(text_body) as method, text_body from messages where id = ${res.json().id}`.execute(db);
+    expect(row.rows[0]).toEqual({ method: 'lz4', text_body: body });
   });
 });

@@ -21,6 +21,7 @@ import * as m019 from './019_message_lifetime.js';
 import * as m020 from './020_subject_search.js';
 import * as m021 from './021_subject_search_table.js';
 import * as m022 from './022_recipient_fillfactor.js';
+import * as m023 from './023_lz4_message_bodies.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '020_subject_search': m020,
   '021_subject_search_table': m021,
   '022_recipient_fillfactor': m022,
+  '023_lz4_message_bodies': m023,
 };
 
 export const migrationProvider: MigrationProvider = {
