@@ -271,6 +271,8 @@ async function main() {
     const postfix = POSTFIX ? await measurePostfixRelay({ sinkPort: sink.port, sinkPid: sink.child.pid as number, messages: N, pool: POOL }) : undefined;
 
     const tag = TEMPLATE || EVENTS || SCALE;
+    // Issue 17's targets: 0.8 over 10,000 messages on SQLite, 0.9 over 20,000; 0.7 on PostgreSQL.
+    const target = databaseUrl ? 0.7 : N >= 20_000 ? 0.9 : 0.8;
     const phaseLines = (name: string, r: PhaseResult) => [
       `${tag ? `[${name}] ` : ''}accept:        ${r.acceptRate.toFixed(0)} msgs/s  (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}${r.firstFailure ? `, first: ${r.firstFailure}` : ''})`,
       `${tag ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s)`,
@@ -293,7 +295,7 @@ async function main() {
       !bareBefore || !bareAfter
         ? 'bare nodemailer pool: skipped'
         : `bare nodemailer pool (${POOL} connections, nothing stored): ${bareBefore.rate.toFixed(0)} msgs/s before, ${bareAfter.rate.toFixed(0)} after (mean ${bare.toFixed(0)}); CPU ${((bareBefore.cpuPerMsg + bareAfter.cpuPerMsg) / 2).toFixed(2)} ms per message, smtp-sink ${((bareBefore.sinkCpuPerMsg + bareAfter.sinkCpuPerMsg) / 2).toFixed(2)} ms`,
-      SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ 0.80${TEMPLATE ? '; mean of the phases, whose messages are larger than the bare pool’s 2 KB' : ''})`,
+      SKIP_BASELINE ? '' : `ratio end-to-end / bare: ${(e2e / bare).toFixed(2)}  (target ≥ ${target.toFixed(2)}${TEMPLATE ? '; mean of the phases, whose messages are larger than the bare pool’s 2 KB' : ''})`,
       postfix
         ? `Postfix relay: ${postfix.rate.toFixed(0)} msgs/s (CPU ${postfix.cpuPerMsg.toFixed(2)} ms per message, all Postfix processes); Mailroom end-to-end / Postfix relay: ${(e2e / postfix.rate).toFixed(2)}×\n` +
           `  beside it: all ${N} accepted by its smtpd in ${postfix.acceptSecs.toFixed(2)} s, delivered in ${postfix.secs.toFixed(2)} s; the submitting pool ${postfix.clientCpuPerMsg.toFixed(2)} ms, smtp-sink ${postfix.sinkCpuPerMsg.toFixed(2)} ms per message; ${(postfix.reusedShare * 100).toFixed(0)}% of its deliveries reused a cached connection`
