@@ -8,7 +8,7 @@ import { GuardedPool } from '../../src/delivery/smtp/pool.js';
  * a two-factor code queued after a run of bulk messages must go out before them (the outbox
  * claims by priority; this keeps that order up to the wire). Same priority: first in, first out.
  */
-describe('SMTP pool: urgent mail first', () => {
+describe('SMTP pool: urgent mail first; what closing does to waiting messages', () => {
   let server: SMTPServer;
   let port = 0;
   const arrived: string[] = [];
@@ -42,5 +42,17 @@ describe('SMTP pool: urgent mail first', () => {
     pool.close();
     // bulk 1 had the one connection already; the rest waited and left by priority, then in order.
     expect(arrived).toEqual(['bulk 1', 'two-factor code', 'reset link', 'bulk 2', 'bulk 3', 'bulk 4', 'bulk 5']);
+  });
+  it('a closed pool refuses new sends; messages still waiting fail, the one on the wire finishes', async () => {
+    arrived.length = 0;
+    const pool = new GuardedPool({ connection: { host: '127.0.0.1', port, secure: false, ignoreTLS: true }, maxConnections: 1, connectTimeoutMs: 5_000, sendTimeoutMs: 5_000 });
+    const send = (subject: string) => pool.send({ priority: 0, document: `Subject: ${subject}\r\n\r\nx\r\n`, envelope: { from: 'a@example.com', to: ['b@example.net'] } });
+    const outcomes = Promise.allSettled([send('on the wire'), send('waiting 1'), send('waiting 2')]);
+    pool.close();
+    const [wire, w1, w2] = await outcomes;
+    expect(wire.status).toBe('fulfilled');
+    for (const w of [w1, w2]) expect(w).toMatchObject({ status: 'rejected', reason: { code: 'ECONNECTION', message: 'the SMTP pool was closed before this message was sent' } });
+    await expect(send('after')).rejects.toMatchObject({ code: 'ECONNECTION', message: 'the SMTP pool is closed' });
+    expect(arrived).toEqual(['on the wire']);
   });
 });
