@@ -1,6 +1,7 @@
 import { closeSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { summary } from './latency.js';
 
 /**
  * The disk's own fsync latency while a benchmark runs: a worker thread writes 4 KB to a file
@@ -51,9 +52,8 @@ export function startDiskProbe(dir: string): { stop(): Promise<DiskProbeResult> 
         worker.once('message', (samples: [number, number][]) => {
           void worker.terminate();
           rmSync(file, { force: true });
-          const ms = samples.map((s) => s[1]).sort((a, b) => a - b);
-          const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? NaN;
-          resolve({ count: ms.length, p50: at(0.5), p99: at(0.99), max: ms[ms.length - 1] ?? NaN, stalls: samples.filter((s) => s[1] > 50).map(([atSec, t]) => ({ atSec, ms: t })) });
+          const { n, p50, p99, max } = summary(samples.map((s) => s[1]));
+          resolve({ count: n, p50, p99, max, stalls: samples.filter((s) => s[1] > 50).map(([atSec, ms]) => ({ atSec, ms })) });
         });
         worker.postMessage('stop');
       }),

@@ -106,7 +106,6 @@ export class Dispatcher extends ClaimLoop {
     super.wake();
   }
 
-
   protected next(claimed: number) {
     const full = this.inFlight.size >= this.o.maxInFlight;
     // A full batch means more is waiting: claim again at once. A partial one means the queue is
