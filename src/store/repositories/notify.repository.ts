@@ -5,7 +5,7 @@ import type { Rule } from '../../core/notify/rules.js';
 import type { DB } from '../schema.js';
 import type { NotifyEventsTable, NotifyRulesTable } from '../schema/notify.js';
 import { bool, json, renamed, rowMapping, same } from './row-mapping.js';
-import { updatedAtVersion } from './versioned.js';
+import { keyedTable } from './keyed-table.js';
 
 const rule = rowMapping<Rule, NotifyRulesTable>()({
   id: same,
@@ -26,24 +26,7 @@ const rule = rowMapping<Rule, NotifyRulesTable>()({
 });
 
 export function rulesRepository(db: Kysely<DB>): RuleRepository {
-  return {
-    async list() {
-      return (await db.selectFrom('notify_rules').selectAll().orderBy('priority').orderBy('created_at').orderBy('id').execute()).map(rule.toDomain);
-    },
-    async get(id) {
-      const r = await db.selectFrom('notify_rules').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && rule.toDomain(r);
-    },
-    async insert(r) {
-      await db.insertInto('notify_rules').values(rule.toRow(r)).execute();
-    },
-    async update(r, expectedVersion) {
-      return updatedAtVersion(db.updateTable('notify_rules').set(rule.toRow(r)).where('id', '=', r.id), expectedVersion);
-    },
-    async delete(id) {
-      await db.deleteFrom('notify_rules').where('id', '=', id).execute();
-    },
-  };
+  return keyedTable(db, { table: 'notify_rules', key: 'id', mapping: rule, order: ['priority', 'created_at', 'id'], fixed: ['created_at'] });
 }
 
 const event = rowMapping<StoredEvent, NotifyEventsTable>()({

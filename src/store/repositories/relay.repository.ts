@@ -5,7 +5,7 @@ import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
 import type { RelayRejectionsTable, SmtpCredentialsTable } from '../schema/relay.js';
 import { bool, json, oneOf, rowMapping, same } from './row-mapping.js';
-import { updatedAtVersion } from './versioned.js';
+import { keyedTable } from './keyed-table.js';
 
 const credential = rowMapping<StoredSmtpCredential, SmtpCredentialsTable>()({
   id: same,
@@ -31,26 +31,10 @@ const credential = rowMapping<StoredSmtpCredential, SmtpCredentialsTable>()({
 
 export function smtpCredentialsRepository(db: Kysely<DB>): SmtpCredentialRepository {
   return {
-    async list() {
-      return (await db.selectFrom('smtp_credentials').selectAll().orderBy('name').execute()).map(credential.toDomain);
-    },
-    async get(id) {
-      const r = await db.selectFrom('smtp_credentials').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && credential.toDomain(r);
-    },
+    ...keyedTable(db, { table: 'smtp_credentials', key: 'id', mapping: credential, order: ['name'], fixed: ['created_at', 'created_by'] }),
     async findByUsername(username) {
       const r = await db.selectFrom('smtp_credentials').selectAll().where('username', '=', username).executeTakeFirst();
       return r && credential.toDomain(r);
-    },
-    async insert(c) {
-      await db.insertInto('smtp_credentials').values(credential.toRow(c)).execute();
-    },
-    async update(next, expectedVersion) {
-      const { id: _id, created_at: _c, created_by: _b, ...row } = credential.toRow(next);
-      return updatedAtVersion(db.updateTable('smtp_credentials').set(row).where('id', '=', next.id), expectedVersion);
-    },
-    async delete(id) {
-      await db.deleteFrom('smtp_credentials').where('id', '=', id).execute();
     },
     async touch(id, at) {
       await db.updateTable('smtp_credentials').set({ last_used_at: at }).where('id', '=', id).execute();

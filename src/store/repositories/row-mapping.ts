@@ -31,6 +31,12 @@ export const json = <T>(fallback: T): { read: (stored: string | null) => T; writ
   write: toJson,
 });
 
+/** A JSON object that may be absent: a null column reads as null, and an absent object is stored as null. */
+export const optionalJson = <T extends object>(): Codec<T | null, string | null> => ({
+  read: (stored) => fromJson<T | null>(stored, null),
+  write: (value) => (value ? toJson(value) : null),
+});
+
 /** Text that holds one of a closed set of words (a role, a status): taken as written, as the store only writes those. */
 export const oneOf = <T extends string>(): Codec<T, string> => ({ read: (stored) => stored as T, write: (value) => value });
 

@@ -6,7 +6,7 @@ import type { ProviderKind } from '../../core/credentials/references.js';
 import type { DB } from '../schema.js';
 import type { NamedSecretsTable, SecretProvidersTable } from '../schema/secrets.js';
 import { json, oneOf, rowMapping, same } from './row-mapping.js';
-import { updatedAtVersion } from './versioned.js';
+import { keyedTable } from './keyed-table.js';
 
 const provider = rowMapping<StoredSecretProvider, SecretProvidersTable>()({
   id: same,
@@ -21,25 +21,7 @@ const provider = rowMapping<StoredSecretProvider, SecretProvidersTable>()({
 });
 
 export function secretProvidersRepository(db: Kysely<DB>): SecretProviderRepository {
-  return {
-    async list() {
-      return (await db.selectFrom('secret_providers').selectAll().orderBy('name').execute()).map(provider.toDomain);
-    },
-    async get(id) {
-      const r = await db.selectFrom('secret_providers').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && provider.toDomain(r);
-    },
-    async insert(p) {
-      await db.insertInto('secret_providers').values(provider.toRow(p)).execute();
-    },
-    async update(next, expectedVersion) {
-      const { id: _id, created_at: _c, kind: _k, ...row } = provider.toRow(next);
-      return updatedAtVersion(db.updateTable('secret_providers').set(row).where('id', '=', next.id), expectedVersion);
-    },
-    async delete(id) {
-      await db.deleteFrom('secret_providers').where('id', '=', id).execute();
-    },
-  };
+  return keyedTable(db, { table: 'secret_providers', key: 'id', mapping: provider, order: ['name'], fixed: ['created_at', 'kind'] });
 }
 
 const namedSecret = rowMapping<StoredNamedSecret, NamedSecretsTable>()({
@@ -53,23 +35,5 @@ const namedSecret = rowMapping<StoredNamedSecret, NamedSecretsTable>()({
 });
 
 export function namedSecretsRepository(db: Kysely<DB>): NamedSecretRepository {
-  return {
-    async list() {
-      return (await db.selectFrom('named_secrets').selectAll().orderBy('name').execute()).map(namedSecret.toDomain);
-    },
-    async get(name) {
-      const r = await db.selectFrom('named_secrets').selectAll().where('name', '=', name).executeTakeFirst();
-      return r && namedSecret.toDomain(r);
-    },
-    async insert(s) {
-      await db.insertInto('named_secrets').values(namedSecret.toRow(s)).execute();
-    },
-    async update(next, expectedVersion) {
-      const { name: _n, created_at: _c, ...row } = namedSecret.toRow(next);
-      return updatedAtVersion(db.updateTable('named_secrets').set(row).where('name', '=', next.name), expectedVersion);
-    },
-    async delete(name) {
-      await db.deleteFrom('named_secrets').where('name', '=', name).execute();
-    },
-  };
+  return keyedTable(db, { table: 'named_secrets', key: 'name', mapping: namedSecret, order: ['name'], fixed: ['created_at'] });
 }

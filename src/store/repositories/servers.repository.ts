@@ -4,7 +4,7 @@ import type { MailServer, ServerConfig } from '../../core/senders/servers.js';
 import type { DB } from '../schema.js';
 import type { ServersTable } from '../schema/senders.js';
 import { fromJson, toJson } from '../json.js';
-import { updatedAtVersion } from './versioned.js';
+import { keyedTable } from './keyed-table.js';
 
 function toServer(r: Selectable<ServersTable>): MailServer {
   const c = fromJson<Omit<ServerConfig, 'name'>>(r.config, {} as ServerConfig);
@@ -39,26 +39,10 @@ function toRow(s: MailServer): Selectable<ServersTable> {
 
 export function serversRepository(db: Kysely<DB>): ServerRepository {
   return {
-    async list() {
-      return (await db.selectFrom('servers').selectAll().orderBy('name').execute()).map(toServer);
-    },
-    async get(id) {
-      const r = await db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && toServer(r);
-    },
+    ...keyedTable(db, { table: 'servers', key: 'id', mapping: { toDomain: toServer, toRow }, order: ['name'], fixed: ['created_at'] }),
     async findByName(name) {
       const r = await db.selectFrom('servers').selectAll().where('name', '=', name).executeTakeFirst();
       return r && toServer(r);
-    },
-    async insert(s) {
-      await db.insertInto('servers').values(toRow(s)).execute();
-    },
-    async update(next, expectedVersion) {
-      const { id: _id, created_at: _c, ...row } = toRow(next);
-      return updatedAtVersion(db.updateTable('servers').set(row).where('id', '=', next.id), expectedVersion);
-    },
-    async delete(id) {
-      await db.deleteFrom('servers').where('id', '=', id).execute();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Template, TemplateDraft, TemplateVersion } from '../../core/templa
 import type { DB } from '../schema.js';
 import type { TemplatesTable, TemplateVersionsTable } from '../schema/templates.js';
 import { bool, json, rowMapping, same } from './row-mapping.js';
-import { updatedAtVersion } from './versioned.js';
+import { keyedTable } from './keyed-table.js';
 
 /** The fields a template and its versions share: name, purpose, layout, sources, sample data. */
 const draft = { name: same, purpose: same, layout: same, locales: json<TemplateDraft['locales']>({}), sampleData: json<TemplateDraft['sampleData']>({}) };
@@ -31,14 +31,12 @@ const templateVersion = rowMapping<TemplateVersion, TemplateVersionsTable>()({
 const versionRow = (t: Template) => templateVersion.toRow({ ...t, createdAt: t.updatedAt, createdBy: t.updatedBy });
 
 export function templatesRepository(db: Kysely<DB>): TemplateRepository {
+  // Saving writes a history row too: insert and update add it; the rest is any keyed table's.
+  const table = keyedTable(db, { table: 'templates', key: 'key', mapping: template, order: ['key'], fixed: ['created_at', 'built_in'] });
   return {
-    async list() {
-      return (await db.selectFrom('templates').selectAll().orderBy('key').execute()).map(template.toDomain);
-    },
-    async get(key) {
-      const r = await db.selectFrom('templates').selectAll().where('key', '=', key).executeTakeFirst();
-      return r && template.toDomain(r);
-    },
+    list: table.list,
+    get: table.get,
+    delete: table.delete,
     async getVersion(key, version) {
       const r = await db.selectFrom('template_versions').selectAll().where('key', '=', key).where('version', '=', version).executeTakeFirst();
       return r && templateVersion.toDomain(r);
@@ -52,27 +50,18 @@ export function templatesRepository(db: Kysely<DB>): TemplateRepository {
       return Number(r?.v ?? 0);
     },
     async insert(t) {
-      await db.insertInto('templates').values(template.toRow(t)).execute();
+      await table.insert(t);
       await db.insertInto('template_versions').values(versionRow(t)).execute();
     },
     async insertIfMissing(t) {
-      const res = await db
-        .insertInto('templates')
-        .values(template.toRow(t))
-        .onConflict((oc) => oc.column('key').doNothing())
-        .executeTakeFirst();
-      if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+      if (!(await table.insertIfMissing(t))) return false;
       await db.insertInto('template_versions').values(versionRow(t)).onConflict((oc) => oc.columns(['key', 'version']).doNothing()).execute();
       return true;
     },
     async update(t, expectedVersion) {
-      const { key: _k, created_at: _c, built_in: _b, ...row } = template.toRow(t);
-      if (!(await updatedAtVersion(db.updateTable('templates').set(row).where('key', '=', t.key), expectedVersion))) return false;
+      if (!(await table.update(t, expectedVersion))) return false;
       await db.insertInto('template_versions').values(versionRow(t)).execute();
       return true;
-    },
-    async delete(key) {
-      await db.deleteFrom('templates').where('key', '=', key).execute();
     },
     async usingLayout(layout) {
       return (await db.selectFrom('templates').select('key').where('layout', '=', layout).orderBy('key').execute()).map((r) => r.key);

@@ -3,6 +3,7 @@ import type { UserRecord, UserRepository } from '../../core/access/ports.js';
 import type { Role } from '../../core/access/users.js';
 import type { DB } from '../schema.js';
 import type { UsersTable } from '../schema/access.js';
+import { keyedTable } from './keyed-table.js';
 import { bool, oneOf, rowMapping, same } from './row-mapping.js';
 
 const user = rowMapping<UserRecord, UsersTable>()({
@@ -19,14 +20,13 @@ const user = rowMapping<UserRecord, UsersTable>()({
 });
 
 export function usersRepository(db: Kysely<DB>): UserRepository {
+  // A user is updated inside the transaction that read it, without a version check: update is its own.
+  const { list, get, insert, delete: remove } = keyedTable(db, { table: 'users', key: 'id', mapping: user, order: ['email'], fixed: ['created_at'] });
   return {
-    async list() {
-      return (await db.selectFrom('users').selectAll().orderBy('email').execute()).map(user.toDomain);
-    },
-    async get(id) {
-      const r = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && user.toDomain(r);
-    },
+    list,
+    get,
+    insert,
+    delete: remove,
     async findByEmail(email) {
       const r = await db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
       return r && user.toDomain(r);
@@ -44,15 +44,9 @@ export function usersRepository(db: Kysely<DB>): UserRepository {
         .executeTakeFirstOrThrow();
       return Number(r.n);
     },
-    async insert(u) {
-      await db.insertInto('users').values(user.toRow(u)).execute();
-    },
     async update(u) {
       const { id: _id, created_at: _c, ...row } = user.toRow(u);
       await db.updateTable('users').set(row).where('id', '=', u.id).execute();
-    },
-    async delete(id) {
-      await db.deleteFrom('users').where('id', '=', id).execute();
     },
   };
 }

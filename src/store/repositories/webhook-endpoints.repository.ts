@@ -4,7 +4,7 @@ import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
 import type { WebhookEndpointsTable } from '../schema/webhooks.js';
 import { bool, json, rowMapping, same } from './row-mapping.js';
-import { updatedAtVersion } from './versioned.js';
+import { keyedTable } from './keyed-table.js';
 
 /** While successes stream in, last_success_at is rewritten at most this often (one row every delivery would share). */
 const SUCCESS_TIME_RESOLUTION_MS = 10_000;
@@ -44,22 +44,7 @@ const endpoint = rowMapping<StoredEndpoint, WebhookEndpointsTable>()({
 
 export function webhookEndpointsRepository(db: Kysely<DB>): WebhookEndpointRepository {
   return {
-    async insert(e) {
-      await db.insertInto('webhook_endpoints').values(endpoint.toRow(e)).execute();
-    },
-    async update(e, expectedVersion) {
-      return updatedAtVersion(db.updateTable('webhook_endpoints').set(endpoint.toRow(e)).where('id', '=', e.id), expectedVersion);
-    },
-    async get(id) {
-      const r = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && endpoint.toDomain(r);
-    },
-    async list() {
-      return (await db.selectFrom('webhook_endpoints').selectAll().orderBy('id').execute()).map(endpoint.toDomain);
-    },
-    async delete(id) {
-      await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
-    },
+    ...keyedTable(db, { table: 'webhook_endpoints', key: 'id', mapping: endpoint, order: ['id'], fixed: ['created_at'] }),
     async counts(ids, since) {
       const out = new Map<string, DeliveryCounts>(ids.map((id) => [id, { pending: 0, succeeded: 0, failed: 0 }]));
       if (!ids.length) return out;

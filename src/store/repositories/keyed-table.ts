@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../schema.js';
+import type { RowMapping } from './row-mapping.js';
+
+/** A table whose rows carry an optimistic-lock version (every admin-edited resource). */
+type VersionedTable = { [T in keyof DB]: DB[T] extends { version: number } ? T : never }[keyof DB];
+
+export interface KeyedTableSpec<T extends VersionedTable, Domain> {
+  table: T;
+  /** The column that names a row (`id`, `key`, `domain`, `name`). */
+  key: keyof DB[T] & string;
+  mapping: RowMapping<Domain, DB[T]>;
+  /** How `list` orders the rows (ascending unless said). */
+  order: readonly (keyof DB[T] & string | readonly [keyof DB[T] & string, 'asc' | 'desc'])[];
+  /** Columns an update leaves as they are besides the key (`created_at`, a built-in flag, a kind that cannot change). */
+  fixed: readonly (keyof DB[T] & string)[];
+}
+
+/** The statements every admin-edited resource has in common. */
+export interface KeyedTable<Domain> {
+  list(): Promise<Domain[]>;
+  get(key: string): Promise<Domain | undefined>;
+  insert(value: Domain): Promise<void>;
+  /** Inserts unless a row has the key already (seeding built-ins at every start); true when it did. */
+  insertIfMissing(value: Domain): Promise<boolean>;
+  /** Writes `next` only while the row is still at `expectedVersion`; false when another write came first. */
+  update(next: Domain, expectedVersion: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+/** Any table, any column: the spec's types have checked the names, the mapping the values. */
+type LooseDb = Kysely<Record<string, Record<string, unknown>>>;
+
+/**
+ * List, get, insert, versioned update and delete of one table keyed by one column, written once
+ * instead of once per repository. Repositories spread it and add what only they have (look-ups
+ * by another column, counts, history rows).
+ */
+export function keyedTable<T extends VersionedTable, Domain>(typed: Kysely<DB>, spec: KeyedTableSpec<T, Domain>): KeyedTable<Domain> {
+  const db = typed as unknown as LooseDb;
+  const { mapping } = spec;
+  const table: string = spec.table;
+  const key: string = spec.key;
+  const unchanged = new Set<string>([key, ...spec.fixed]);
+  const toDomain = (row: Record<string, unknown>) => mapping.toDomain(row as unknown as DB[T]);
+  const toRow = (value: Domain) => mapping.toRow(value) as unknown as Record<string, unknown>;
+  return {
+    async list() {
+      let q = db.selectFrom(table).selectAll();
+      for (const o of spec.order) q = typeof o === 'string' ? q.orderBy(o) : q.orderBy(o[0], o[1]);
+      return (await q.execute()).map(toDomain);
+    },
+    async get(k) {
+      const r = await db.selectFrom(table).selectAll().where(key, '=', k).executeTakeFirst();
+      return r && toDomain(r);
+    },
+    async insert(value) {
+      await db.insertInto(table).values(toRow(value)).execute();
+    },
+    async insertIfMissing(value) {
+      const res = await db
+        .insertInto(table)
+        .values(toRow(value))
+        .onConflict((oc) => oc.column(key).doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async update(next, expectedVersion) {
+      const row = toRow(next);
+      const changed = Object.fromEntries(Object.entries(row).filter(([column]) => !unchanged.has(column)));
+      const res = await db.updateTable(table).set(changed).where(key, '=', row[key]).where('version', '=', expectedVersion).executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+    async delete(k) {
+      await db.deleteFrom(table).where(key, '=', k).execute();
+    },
+  };
+}
