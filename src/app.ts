@@ -202,7 +202,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         guard: webhookTargetGuard(networkPolicy),
         testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events'),
         // The worker is made below (and maybe later, by startWebhooks): looked up when called.
-        endpointsChanged: () => webhooks?.runner.endpointsChanged(),
+        endpointsChanged: () => webhooks.current()?.runner.endpointsChanged(),
       },
       secrets,
       oauth2: oauth2Port(secrets),
@@ -225,23 +225,40 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         { ctx, capabilities: database.capabilities, logger, signals, deliverer: chooseDeliverer(config, ctx, logger, secrets, opts.smtpThread !== false, networkPolicy, opts.direct) },
         { ...definedOnly(config.outbox), ...tuning },
       );
-    let delivery: DeliveryWorker | undefined = config.runWorkers ? newDelivery() : undefined;
-    if (delivery) workers.push(delivery);
+    /**
+     * A worker this process may run: built now when it runs workers, else at its first start
+     * with the tuning given then (tests and benches); started once, stopped with the rest.
+     */
+    const onDemand = <W extends Worker, Tuning>(build: (tuning?: Tuning) => W) => {
+      let worker = config.runWorkers ? build() : undefined;
+      if (worker) workers.push(worker);
+      return {
+        current: () => worker,
+        async start(tuning?: Tuning): Promise<W> {
+          if (!worker) {
+            worker = build(tuning);
+            workers.push(worker);
+          }
+          await startWorker(worker);
+          return worker;
+        },
+      };
+    };
+    const delivery = onDemand(newDelivery);
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, signals, transport: httpTransport(networkPolicy) }, tuning);
-    let webhooks: WebhookWorker | undefined = config.runWorkers ? newWebhooks() : undefined;
-    if (webhooks) workers.push(webhooks);
+    const webhooks = onDemand(newWebhooks);
     if (signals) {
       // Once per commit batch, not per message (the adapter merges one event-loop turn's worth).
       events.subscribe(() => signals.announce('outbox'), ['message.accepted', 'message.retried']);
       // A process with a webhook worker fans out its own journal; one without (a CLI command) tells the others.
       events.subscribe(() => {
-        if (!webhooks || !started.has(webhooks)) signals.announce('webhooks');
+        const worker = webhooks.current();
+        if (!worker || !started.has(worker)) signals.announce('webhooks');
       }, JOURNALED_EVENT_TYPES);
     }
     // The IMAP readers: every account with inbound reading switched on.
     const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: async (account, o) => (await secrets.password(account, o))?.value }, tuning);
-    let inbound: InboundWorker | undefined = config.runWorkers ? newInbound() : undefined;
-    if (inbound) workers.push(inbound);
+    const inbound = onDemand(newInbound);
     // SQLite's subject search index is filled in batches (PostgreSQL's is kept by the database).
     if (config.runWorkers && database.capabilities.dialect === 'sqlite') workers.push(searchIndexWorker(store, logger.child({ component: 'search-index' })));
     // After delivery: it starts accepting once messages can leave, and stops first.
@@ -259,30 +276,9 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       async startWorkers() {
         for (const w of workers) await startWorker(w);
       },
-      async startDelivery(tuning) {
-        if (!delivery) {
-          delivery = newDelivery(tuning);
-          workers.push(delivery);
-        }
-        await startWorker(delivery);
-        return delivery.dispatcher;
-      },
-      async startWebhooks(tuning) {
-        if (!webhooks) {
-          webhooks = newWebhooks(tuning);
-          workers.push(webhooks);
-        }
-        await startWorker(webhooks);
-        return webhooks.runner;
-      },
-      async startInbound(tuning) {
-        if (!inbound) {
-          inbound = newInbound(tuning);
-          workers.push(inbound);
-        }
-        await startWorker(inbound);
-        return inbound;
-      },
+      startDelivery: async (tuning) => (await delivery.start(tuning)).dispatcher,
+      startWebhooks: async (tuning) => (await webhooks.start(tuning)).runner,
+      startInbound: (tuning) => inbound.start(tuning),
       rotateMasterKey: () => rotateMasterKey(database.db, keyring, config.dataDir, clock.now()),
       close: runClosers,
     };

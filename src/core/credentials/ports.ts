@@ -1,24 +1,12 @@
+import type { VersionedRepository } from '../kernel/versioned-repository.js';
 import type { StoredNamedSecret } from './named-secrets.js';
 import type { StoredSecretProvider } from './providers.js';
 
 /** Secret providers in storage; their credentials are a secret id (SecretRepository). */
-export interface SecretProviderRepository {
-  list(): Promise<StoredSecretProvider[]>;
-  get(id: string): Promise<StoredSecretProvider | undefined>;
-  insert(p: StoredSecretProvider): Promise<void>;
-  /** Writes `next` if the stored version is `expectedVersion`; false when it was not. */
-  update(next: StoredSecretProvider, expectedVersion: number): Promise<boolean>;
-  delete(id: string): Promise<void>;
-}
+export type SecretProviderRepository = VersionedRepository<StoredSecretProvider>;
 
 /** Internal named secrets; the value is a secret id (SecretRepository). */
-export interface NamedSecretRepository {
-  list(): Promise<StoredNamedSecret[]>;
-  get(name: string): Promise<StoredNamedSecret | undefined>;
-  insert(s: StoredNamedSecret): Promise<void>;
-  update(next: StoredNamedSecret, expectedVersion: number): Promise<boolean>;
-  delete(name: string): Promise<void>;
-}
+export type NamedSecretRepository = VersionedRepository<StoredNamedSecret>;
 
 /** What a provider answered for one secret: the value and, when the provider versions secrets, its version. */
 export interface FetchedSecret {

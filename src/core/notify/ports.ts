@@ -1,14 +1,8 @@
+import type { VersionedRepository } from '../kernel/versioned-repository.js';
 import type { NotifyEvent } from './events.js';
 import type { Rule } from './rules.js';
 
-export interface RuleRepository {
-  list(): Promise<Rule[]>;
-  get(id: string): Promise<Rule | undefined>;
-  insert(rule: Rule): Promise<void>;
-  /** Replaces the rule if it still has `expectedVersion`; false otherwise. */
-  update(rule: Rule, expectedVersion: number): Promise<boolean>;
-  delete(id: string): Promise<void>;
-}
+export type RuleRepository = VersionedRepository<Rule>;
 
 /** What one rule (or the built-in auto-reply) made of an event. */
 export interface EventMatch {

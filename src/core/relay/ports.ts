@@ -1,14 +1,9 @@
+import type { VersionedRepository } from '../kernel/versioned-repository.js';
 import type { StoredSmtpCredential } from './credentials.js';
 
 /** What the relay needs from storage: the credentials and the sessions it refused. */
-export interface SmtpCredentialRepository {
-  list(): Promise<StoredSmtpCredential[]>;
-  get(id: string): Promise<StoredSmtpCredential | undefined>;
+export interface SmtpCredentialRepository extends VersionedRepository<StoredSmtpCredential> {
   findByUsername(username: string): Promise<StoredSmtpCredential | undefined>;
-  insert(c: StoredSmtpCredential): Promise<void>;
-  /** Writes `next` if the stored version is still `expectedVersion`; false otherwise. */
-  update(next: StoredSmtpCredential, expectedVersion: number): Promise<boolean>;
-  delete(id: string): Promise<void>;
   touch(id: string, at: number): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import type { SeededRepository } from '../kernel/versioned-repository.js';
 import type { Purpose } from './purposes.js';
 
 /** What routing needs from storage: purposes, settings, rate-limit counters. */
@@ -9,15 +10,7 @@ export interface SettingsRepository {
 }
 
 /** Purposes as stored; built-ins are inserted at start, custom ones by admins. */
-export interface PurposeRepository {
-  list(): Promise<Purpose[]>;
-  get(key: string): Promise<Purpose | undefined>;
-  insert(p: Purpose): Promise<void>;
-  /** Inserts unless a purpose with that key exists (idempotent seeding); true when inserted. */
-  insertIfMissing(p: Purpose): Promise<boolean>;
-  update(next: Purpose, expectedVersion: number): Promise<boolean>;
-  delete(key: string): Promise<void>;
-}
+export type PurposeRepository = SeededRepository<Purpose>;
 
 /** Counters behind rate limits; each call is atomic on its own, across processes. */
 export interface SendCounterRepository {

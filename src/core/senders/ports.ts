@@ -1,3 +1,4 @@
+import type { VersionedRepository } from '../kernel/versioned-repository.js';
 import type { MailAccount } from './accounts.js';
 import type { StoredDkimKey } from './dkim.js';
 import type { MailServer } from './servers.js';
@@ -7,14 +8,8 @@ import type { MailServer } from './servers.js';
  * The ports the core talks to. Adapters in src/store and src/secrets implement them; the
  * core never imports Kysely, a driver or node:crypto's key handling directly.
  */
-export interface ServerRepository {
-  list(): Promise<MailServer[]>;
-  get(id: string): Promise<MailServer | undefined>;
+export interface ServerRepository extends VersionedRepository<MailServer> {
   findByName(name: string): Promise<MailServer | undefined>;
-  insert(server: MailServer): Promise<void>;
-  /** Writes `next` if the stored version is `expectedVersion`; false when it was not. */
-  update(next: MailServer, expectedVersion: number): Promise<boolean>;
-  delete(id: string): Promise<void>;
 }
 
 export interface StoredAccount extends MailAccount {
@@ -24,12 +19,8 @@ export interface StoredAccount extends MailAccount {
   refreshTokenId: string | null;
 }
 
-export interface AccountRepository {
+export interface AccountRepository extends VersionedRepository<StoredAccount> {
   list(filter?: { serverId?: string }): Promise<StoredAccount[]>;
-  get(id: string): Promise<StoredAccount | undefined>;
-  insert(account: StoredAccount): Promise<void>;
-  update(next: StoredAccount, expectedVersion: number): Promise<boolean>;
-  delete(id: string): Promise<void>;
   countByServer(serverId: string): Promise<number>;
 }
 
@@ -42,10 +33,4 @@ export interface SecretRepository {
 }
 
 /** DKIM keys per sender domain; the private key is a secret id, never the PEM. */
-export interface DkimKeyRepository {
-  list(): Promise<StoredDkimKey[]>;
-  get(domain: string): Promise<StoredDkimKey | undefined>;
-  insert(key: StoredDkimKey): Promise<void>;
-  update(next: StoredDkimKey, expectedVersion: number): Promise<boolean>;
-  delete(domain: string): Promise<void>;
-}
+export type DkimKeyRepository = VersionedRepository<StoredDkimKey>;

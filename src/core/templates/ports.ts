@@ -1,3 +1,4 @@
+import type { SeededRepository } from '../kernel/versioned-repository.js';
 import type { Layout, LayoutDraft, Template, TemplateDraft, TemplateVersion } from './templates.js';
 
 /** Templates as stored: the current version in one row, every version (the current one too) in the history. */
@@ -21,14 +22,7 @@ export interface TemplateRepository {
   usingLayout(layout: string): Promise<string[]>;
 }
 
-export interface LayoutRepository {
-  list(): Promise<Layout[]>;
-  get(key: string): Promise<Layout | undefined>;
-  insert(l: Layout): Promise<void>;
-  insertIfMissing(l: Layout): Promise<boolean>;
-  update(l: Layout, expectedVersion: number): Promise<boolean>;
-  delete(key: string): Promise<void>;
-}
+export type LayoutRepository = SeededRepository<Layout>;
 
 /** One LiquidJS source, with a key naming this exact text (a saved version) so the engine may reuse its parse. */
 export interface Source {

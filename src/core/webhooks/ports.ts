@@ -1,3 +1,4 @@
+import type { VersionedRepository } from '../kernel/versioned-repository.js';
 import type { JournalEntry } from '../kernel/event-journal.js';
 import type { WebhookEventType } from './event-types.js';
 
@@ -95,13 +96,7 @@ export interface DeliveryCounts {
   failed: number;
 }
 
-export interface WebhookEndpointRepository {
-  insert(e: StoredEndpoint): Promise<void>;
-  /** Writes `e` if the stored version is `expectedVersion`; false otherwise. */
-  update(e: StoredEndpoint, expectedVersion: number): Promise<boolean>;
-  get(id: string): Promise<StoredEndpoint | undefined>;
-  list(): Promise<StoredEndpoint[]>;
-  delete(id: string): Promise<void>;
+export interface WebhookEndpointRepository extends VersionedRepository<StoredEndpoint> {
   /** Counts per endpoint: pending now, succeeded and failed among those created since `since`. */
   counts(ids: readonly string[], since: number): Promise<Map<string, DeliveryCounts>>;
   /** One more failed attempt: the streak grows (it starts now if there was none); the new state. */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { SeededRepository } from '../../core/kernel/versioned-repository.js';
 import type { DB } from '../schema.js';
 import type { RowMapping } from './row-mapping.js';
 
@@ -16,18 +17,6 @@ export interface KeyedTableSpec<T extends VersionedTable, Domain> {
   fixed: readonly (keyof DB[T] & string)[];
 }
 
-/** The statements every admin-edited resource has in common. */
-export interface KeyedTable<Domain> {
-  list(): Promise<Domain[]>;
-  get(key: string): Promise<Domain | undefined>;
-  insert(value: Domain): Promise<void>;
-  /** Inserts unless a row has the key already (seeding built-ins at every start); true when it did. */
-  insertIfMissing(value: Domain): Promise<boolean>;
-  /** Writes `next` only while the row is still at `expectedVersion`; false when another write came first. */
-  update(next: Domain, expectedVersion: number): Promise<boolean>;
-  delete(key: string): Promise<void>;
-}
-
 /** Any table, any column: the spec's types have checked the names, the mapping the values. */
 type LooseDb = Kysely<Record<string, Record<string, unknown>>>;
 
@@ -36,7 +25,7 @@ type LooseDb = Kysely<Record<string, Record<string, unknown>>>;
  * instead of once per repository. Repositories spread it and add what only they have (look-ups
  * by another column, counts, history rows).
  */
-export function keyedTable<T extends VersionedTable, Domain>(typed: Kysely<DB>, spec: KeyedTableSpec<T, Domain>): KeyedTable<Domain> {
+export function keyedTable<T extends VersionedTable, Domain>(typed: Kysely<DB>, spec: KeyedTableSpec<T, Domain>): SeededRepository<Domain> {
   const db = typed as unknown as LooseDb;
   const { mapping } = spec;
   const table: string = spec.table;
