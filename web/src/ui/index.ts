@@ -1,5 +1,7 @@
 // The admin UI's shared primitives, one concept a file; pages import them from here.
 export { Badge } from './Badge.js';
+export { Checkbox } from './Checkbox.js';
+export { ChoiceSelect, type Choice } from './ChoiceSelect.js';
 export { CodeEditor, showLine } from './CodeEditor.js';
 export { ConfirmButton } from './ConfirmButton.js';
 export { CopyButton } from './CopyButton.js';
@@ -8,14 +10,18 @@ export { DurationInput } from './DurationInput.js';
 export { Empty } from './Empty.js';
 export { ErrorBox } from './ErrorBox.js';
 export { Field } from './Field.js';
+export { FilterForm } from './FilterForm.js';
 export { FormActions } from './FormActions.js';
 export { HtmlFrame } from './HtmlFrame.js';
 export { errorFor, FieldError } from './FieldError.js';
 export { ListState } from './ListState.js';
 export { LoadMore } from './LoadMore.js';
+export { NewItemLink } from './NewItemLink.js';
 export { Notice } from './Notice.js';
 export { PageHeader } from './PageHeader.js';
+export { Select, type SelectProps } from './Select.js';
 export { ShownOnce } from './ShownOnce.js';
 export { Spinner } from './Spinner.js';
 export { StatusChip } from './StatusChip.js';
+export { Tabs } from './Tabs.js';
 export { useSelection, type Selection } from './useSelection.js';

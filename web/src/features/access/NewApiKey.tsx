@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type NewApiKey as Created } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { CopyButton, ErrorBox, Field, useSelection } from '../../ui/index.js';
+import { CopyButton, ErrorBox, Field, FormActions, useSelection } from '../../ui/index.js';
 
 const SCOPES = [
   ['send', 'send mail and events'],
@@ -93,11 +93,7 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
           </div>
         </div>
         <ErrorBox error={create.error} title="Not created" />
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={create.busy || scopes.selected.size === 0}>
-            {create.busy ? 'Creating…' : 'Create key'}
-          </button>
-        </div>
+        <FormActions submit={{ label: 'Create key', busy: create.busy, busyLabel: 'Creating…', disabled: scopes.selected.size === 0 }} />
       </form>
     </>
   );

@@ -3,7 +3,7 @@ import { api, type Role, type User } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, Field, ListState, Notice, PageHeader } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, Field, FormActions, ListState, Notice, PageHeader } from '../../ui/index.js';
 import { ResetPassword } from './ResetPassword.js';
 import { useSession } from './session.js';
 
@@ -128,11 +128,7 @@ export function Users() {
           </Field>
         </div>
         <ErrorBox error={create.error} title="Not created" />
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={create.busy}>
-            {create.busy ? 'Adding…' : 'Add user'}
-          </button>
-        </div>
+        <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
       </form>
     </>
   );

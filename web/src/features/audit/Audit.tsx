@@ -1,8 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { AuditEntry } from '../../api.js';
 import { formatDate, pretty } from '../../format.js';
 import { usePagedList } from '../../lists.js';
-import { Empty, ListState, LoadMore, PageHeader } from '../../ui/index.js';
+import { Empty, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/index.js';
 
 /** A recorded state of the target, folded: before or after the change. */
 function Snapshot({ label, value }: { label: string; value: unknown }) {
@@ -21,8 +21,7 @@ export function Audit() {
   const [draft, setDraft] = useState(filters);
   const log = usePagedList<AuditEntry>('/audit', { ...filters, limit: 50 });
 
-  const apply = (e: FormEvent) => {
-    e.preventDefault();
+  const apply = () => {
     setFilters(draft);
     // Apply always asks again, even for the same filters.
     log.restart();
@@ -31,7 +30,7 @@ export function Audit() {
   return (
     <>
       <PageHeader title="Audit log" subtitle="Every configuration change and permanent failure: who, what, when, before and after." />
-      <form className="card filters" onSubmit={apply} role="search" aria-label="Filter the audit log">
+      <FilterForm label="Filter the audit log" submitLabel="Apply" onApply={apply}>
         <label>
           <span>Action</span>
           <input value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} placeholder="server.update" />
@@ -44,12 +43,7 @@ export function Audit() {
           <span>Target type</span>
           <input value={draft.targetType} onChange={(e) => setDraft({ ...draft, targetType: e.target.value })} placeholder="account" />
         </label>
-        <div className="filter-actions">
-          <button type="submit" className="btn btn-primary">
-            Apply
-          </button>
-        </div>
-      </form>
+      </FilterForm>
       <ListState list={log} empty={<Empty title="Nothing recorded yet" />}>
         <ul className="audit-list">
           {log.items.map((e) => (

@@ -4,7 +4,7 @@ import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { usePagedList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, PageHeader } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 
 const REASONS: Record<Suppression['reason'], string> = {
@@ -40,25 +40,12 @@ export function Suppressions() {
   return (
     <>
       <PageHeader title="Suppressions" subtitle="Addresses Mailroom no longer sends to: hard bounces, repeated soft bounces and complaints it read, and addresses added by hand." />
-      <form
-        className="card filters"
-        role="search"
-        aria-label="Search the suppression list"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setSearch(q.trim());
-        }}
-      >
+      <FilterForm label="Search the suppression list" submitLabel="Search" onApply={() => setSearch(q.trim())}>
         <label>
           <span>Address contains</span>
           <input value={q} onChange={(e) => setQ(e.target.value)} placeholder="example.net" />
         </label>
-        <div className="filter-actions">
-          <button type="submit" className="btn btn-primary">
-            Search
-          </button>
-        </div>
-      </form>
+      </FilterForm>
       <ErrorBox error={act.error} />
       <ListState list={list} empty={<Empty title="No suppressed address">Bounces and complaints Mailroom reads put addresses here.</Empty>}>
         <DataTable

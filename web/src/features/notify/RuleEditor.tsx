@@ -4,8 +4,10 @@ import { splitList } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, PageHeader, Spinner } from '../../ui/index.js';
+import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
+import { PurposeSelect } from '../routing/PurposeSelect.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
 import { ConditionRows } from './ConditionRows.js';
 import { fromDraft, toDraft, type ConditionDraft } from './conditions.js';
 import { DryRunPanel } from './DryRunPanel.js';
@@ -86,31 +88,17 @@ function RuleForm({ rule, onSaved }: { rule?: Rule; onSaved(r: Rule): void }) {
             </Field>
             <TemplatePick templates={templates.items} value={template} onChange={setTemplate} error={err('template')} />
             <Field label="Send from" id="rule-account" hint="An account, or let the purpose decide (its accounts, failover and copies).">
-              <select id="rule-account" value={accountId} onChange={(e) => setAccountId(e.target.value)}>
-                <option value="">the purpose’s account</option>
-                {accounts.items.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.address}
-                  </option>
-                ))}
-              </select>
+              <AccountSelect id="rule-account" accounts={accounts.items} none="the purpose’s account" value={accountId} onChange={setAccountId} />
             </Field>
             <Field label="Purpose" id="rule-purpose" hint="Routing, priority, expiry and global copies; empty: the template’s.">
-              <select id="rule-purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)}>
-                <option value="">the template’s purpose</option>
-                {purposes.items.map((p) => (
-                  <option key={p.key} value={p.key}>
-                    {p.key}
-                  </option>
-                ))}
-              </select>
+              <PurposeSelect id="rule-purpose" purposes={purposes.items} none="the template’s purpose" value={purpose} onChange={setPurpose} />
             </Field>
-            <label className="checkbox-inline">
-              <input type="checkbox" checked={cont} onChange={(e) => setCont(e.target.checked)} /> Continue: later matching rules mail too
-            </label>
-            <label className="checkbox-inline">
-              <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
-            </label>
+            <Checkbox checked={cont} onChange={setCont}>
+              Continue: later matching rules mail too
+            </Checkbox>
+            <Checkbox checked={enabled} onChange={setEnabled}>
+              Enabled
+            </Checkbox>
           </fieldset>
           <ErrorBox error={save.error} title="Not saved" />
           {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}

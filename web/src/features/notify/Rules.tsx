@@ -2,7 +2,7 @@ import { api, notifyChanged, type List, type Rule } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Badge, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { Badge, DataTable, Empty, ErrorBox, ListState, NewItemLink, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { describeCondition } from './conditions.js';
 
@@ -29,7 +29,7 @@ export function Rules() {
       <PageHeader
         title="Notification rules"
         subtitle="When an application raises an event, the first matching rule (top first) decides who is mailed, with which template, from which account. A rule that continues lets the next matching one mail too."
-        actions={can('admin') ? <Link className="btn btn-primary" to="/rules/new">New rule</Link> : null}
+        actions={can('admin') ? <NewItemLink to="/rules/new">New rule</NewItemLink> : null}
       />
       <ErrorBox error={move.error} title="Not moved" />
       <ListState list={rules} empty={<Empty title="No rule yet">{can('admin') ? <p>Create one: events are stored either way, and mail goes out once a rule matches.</p> : <p>An admin can create one.</p>}</Empty>}>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { MessageDetail } from '../../api.js';
+import { Tabs } from '../../ui/index.js';
 import { hasRemoteContent } from './remote-content.js';
 
 /**
@@ -58,13 +59,14 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
 
   return (
     <section className="card" aria-label="Content">
-      <div className="tabs" role="tablist" aria-label="Message content">
-        {(['html', 'text', 'headers'] as const).map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={activeTab === t} className={activeTab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)} disabled={t === 'html' && !html}>
-            {t === 'html' ? 'HTML' : t === 'text' ? 'Text' : `Headers (${headers.length})`}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        label="Message content"
+        tabs={['html', 'text', 'headers'] as const}
+        current={activeTab}
+        onSelect={setTab}
+        labelOf={(t) => (t === 'html' ? 'HTML' : t === 'text' ? 'Text' : `Headers (${headers.length})`)}
+        unavailable={(t) => t === 'html' && !html}
+      />
       <div role="tabpanel">
         {activeTab === 'html' && html ? <HtmlPart id={m.id} html={html} /> : null}
         {activeTab === 'text' && m.rawBytes !== null && m.text === null ? (

@@ -1,8 +1,10 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { withQuery, type MailAccount, type Purpose } from '../../api.js';
 import { useList } from '../../lists.js';
 import { navigate } from '../../router.js';
-import { AccountOptions } from '../senders/AccountOptions.js';
+import { ChoiceSelect, FilterForm, Select, type Choice } from '../../ui/index.js';
+import { PurposeSelect } from '../routing/PurposeSelect.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
 import { MESSAGE_STATUSES } from './statuses.js';
 
 const FILTER_KEYS = ['direction', 'read', 'status', 'purpose', 'accountId', 'q', 'since', 'until'] as const;
@@ -12,6 +14,18 @@ export type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
 export function filtersFrom(query: URLSearchParams): Filters {
   return Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? '']).filter(([, v]) => v));
 }
+
+// The empty value is no filter: every message either way.
+const DIRECTIONS: Choice[] = [
+  { value: '', label: 'sent and received' },
+  { value: 'out', label: 'sent' },
+  { value: 'in', label: 'received (inbox)' },
+];
+const READ: Choice[] = [
+  { value: '', label: 'any' },
+  { value: 'false', label: 'unread' },
+  { value: 'true', label: 'read' },
+];
 
 /** datetime-local values have no zone; the API wants an instant. */
 const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -29,57 +43,47 @@ export function MessageFilters({ filters, accounts, onRefresh }: { filters: Filt
   useEffect(() => setDraft(JSON.parse(key) as Filters), [key]);
   const set = (k: keyof Filters, v: string) => setDraft((d) => ({ ...d, [k]: v }));
 
-  const apply = (e: FormEvent) => {
-    e.preventDefault();
-    navigate(withQuery('/messages', draft));
-  };
-
   return (
-    <form className="card filters" onSubmit={apply} aria-label="Filter messages" role="search">
+    <FilterForm
+      label="Filter messages"
+      submitLabel="Apply"
+      onApply={() => navigate(withQuery('/messages', draft))}
+      actions={
+        <>
+          {Object.keys(filters).length > 0 ? (
+            <button type="button" className="btn" onClick={() => navigate('/messages')}>
+              Clear
+            </button>
+          ) : null}
+          <button type="button" className="btn" onClick={onRefresh} aria-label="Refresh">
+            ↻
+          </button>
+        </>
+      }
+    >
       <label>
         <span>Search</span>
         <input type="search" value={draft.q ?? ''} onChange={(e) => set('q', e.target.value)} placeholder="subject or recipient" />
       </label>
       <label>
         <span>Direction</span>
-        <select value={draft.direction ?? ''} onChange={(e) => set('direction', e.target.value)}>
-          <option value="">sent and received</option>
-          <option value="out">sent</option>
-          <option value="in">received (inbox)</option>
-        </select>
+        <ChoiceSelect choices={DIRECTIONS} value={draft.direction ?? ''} onChange={(direction) => set('direction', direction)} />
       </label>
       <label>
         <span>Read</span>
-        <select value={draft.read ?? ''} onChange={(e) => set('read', e.target.value)}>
-          <option value="">any</option>
-          <option value="false">unread</option>
-          <option value="true">read</option>
-        </select>
+        <ChoiceSelect choices={READ} value={draft.read ?? ''} onChange={(read) => set('read', read)} />
       </label>
       <label>
         <span>Status</span>
-        <select value={draft.status ?? ''} onChange={(e) => set('status', e.target.value)}>
-          <option value="">any</option>
-          {MESSAGE_STATUSES.map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </select>
+        <Select options={MESSAGE_STATUSES} valueOf={(s) => s} none="any" value={draft.status ?? ''} onChange={(status) => set('status', status)} />
       </label>
       <label>
         <span>Purpose</span>
-        <select value={draft.purpose ?? ''} onChange={(e) => set('purpose', e.target.value)}>
-          <option value="">any</option>
-          {purposes.items.map((p) => (
-            <option key={p.key}>{p.key}</option>
-          ))}
-        </select>
+        <PurposeSelect purposes={purposes.items} none="any" value={draft.purpose ?? ''} onChange={(purpose) => set('purpose', purpose)} />
       </label>
       <label>
         <span>Account</span>
-        <select value={draft.accountId ?? ''} onChange={(e) => set('accountId', e.target.value)}>
-          <option value="">any</option>
-          <AccountOptions accounts={accounts} />
-        </select>
+        <AccountSelect accounts={accounts} none="any" value={draft.accountId ?? ''} onChange={(accountId) => set('accountId', accountId)} />
       </label>
       <label>
         <span>From</span>
@@ -89,19 +93,6 @@ export function MessageFilters({ filters, accounts, onRefresh }: { filters: Filt
         <span>Until</span>
         <input type="datetime-local" value={draft.until ?? ''} onChange={(e) => set('until', e.target.value)} />
       </label>
-      <div className="filter-actions">
-        <button type="submit" className="btn btn-primary">
-          Apply
-        </button>
-        {Object.keys(filters).length > 0 ? (
-          <button type="button" className="btn" onClick={() => navigate('/messages')}>
-            Clear
-          </button>
-        ) : null}
-        <button type="button" className="btn" onClick={onRefresh} aria-label="Refresh">
-          ↻
-        </button>
-      </div>
-    </form>
+    </FilterForm>
   );
 }

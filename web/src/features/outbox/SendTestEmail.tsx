@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type MailAccount, type TestEmailQueued } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { ErrorBox, Field } from '../../ui/index.js';
-import { AccountOptions } from '../senders/AccountOptions.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
 import { MessageWatch } from './MessageWatch.js';
 
 /**
@@ -32,9 +32,7 @@ export function SendTestEmail({ accounts, idPrefix, confirmable = false }: { acc
       <div className="form-grid">
         {accounts.length > 1 ? (
           <Field label="From account" id={`${idPrefix}-test-from`}>
-            <select id={`${idPrefix}-test-from`} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
-              <AccountOptions accounts={accounts} />
-            </select>
+            <AccountSelect id={`${idPrefix}-test-from`} accounts={accounts} value={accountId} onChange={setAccountId} />
           </Field>
         ) : null}
         {confirmable && confirm ? null : (

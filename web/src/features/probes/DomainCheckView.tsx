@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { api, withQuery, type CheckResult, type DomainCheck, type MailAccount } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, Spinner } from '../../ui/index.js';
-import { AccountOptions } from '../senders/AccountOptions.js';
+import { ErrorBox, Field, FormActions, Spinner } from '../../ui/index.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
 import { ProbeStep, ProbeSteps } from './ProbeSteps.js';
 
 const ICON = { pass: '✓', warn: '!', fail: '✕' } as const;
@@ -61,20 +61,13 @@ export function DomainCheckView({ domain, accounts, defaultSelector }: { domain:
       <form onSubmit={submit} aria-label={`Check ${domain}`}>
         <div className="form-grid">
           <Field label="Account (for SPF)" id="check-account" hint="SPF is checked against this account's SMTP server.">
-            <select id="check-account" value={accountId} onChange={(e) => setAccountId(e.target.value)}>
-              <option value="">No account: just read the record</option>
-              <AccountOptions accounts={accounts} />
-            </select>
+            <AccountSelect id="check-account" accounts={accounts} none="No account: just read the record" value={accountId} onChange={setAccountId} />
           </Field>
           <Field label="DKIM selector" id="check-selector" hint={defaultSelector ? `Empty: Mailroom's key (“${defaultSelector}”).` : "Empty: Mailroom's key, if any. Or your provider's, e.g. “google”."}>
             <input id="check-selector" value={selector} onChange={(e) => setSelector(e.target.value)} placeholder={defaultSelector ?? ''} maxLength={63} spellCheck={false} autoCapitalize="off" />
           </Field>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={check.busy}>
-            {check.busy ? 'Checking…' : 'Run check'}
-          </button>
-        </div>
+        <FormActions submit={{ label: 'Run check', busy: check.busy, busyLabel: 'Checking…' }} />
       </form>
       <ErrorBox error={check.error} title="Check not run" />
       {check.busy ? <Spinner label="Asking DNS…" /> : null}

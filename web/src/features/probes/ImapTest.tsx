@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { api, type DiagnosticResult, type MailAccount, type MailServer } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field } from '../../ui/index.js';
-import { AccountOptions } from '../senders/AccountOptions.js';
-import { DiagnosticSteps } from './DiagnosticSteps.js';
+import { Field } from '../../ui/index.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
+import { DiagnosticRun } from './DiagnosticRun.js';
 
 /**
  * POST /diagnostics/imap against the saved IMAP section of a server: connect, TLS and, with
@@ -34,20 +34,11 @@ export function ImapTest({ server, accounts, fixedAccount }: { server: MailServe
       {!fixedAccount ? (
         <div className="form-grid narrow-form">
           <Field label="Log in as" id={`imap-acc-${server.id}`}>
-            <select id={`imap-acc-${server.id}`} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
-              <option value="">Nobody: connection and TLS only</option>
-              <AccountOptions accounts={accounts} />
-            </select>
+            <AccountSelect id={`imap-acc-${server.id}`} accounts={accounts} none="Nobody: connection and TLS only" value={accountId} onChange={setAccountId} />
           </Field>
         </div>
       ) : null}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={() => void run()} disabled={test.busy}>
-          {test.busy ? 'Testing…' : 'Test IMAP'}
-        </button>
-      </div>
-      <ErrorBox error={test.error} title="Test not run" />
-      <DiagnosticSteps result={result} running={test.busy} />
+      <DiagnosticRun label="Test IMAP" onRun={() => void run()} test={test} result={result} />
     </section>
   );
 }

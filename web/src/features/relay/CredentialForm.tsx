@@ -4,6 +4,8 @@ import { splitList } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions } from '../../ui/index.js';
+import { PurposeSelect } from '../routing/PurposeSelect.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
 
 const MIB = 1024 * 1024;
 
@@ -93,25 +95,10 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
           <FieldError id={`${id}-from-err`} message={err('allowedFrom')} />
         </Field>
         <Field label="Purpose" id={`${id}-purpose`} hint="Decides the sending account, priority, expiry and global copies of its messages.">
-          <select id={`${id}-purpose`} value={d.purpose} onChange={(e) => set({ purpose: e.target.value })}>
-            <option value="">none (the default account)</option>
-            {purposes.items.map((p) => (
-              <option key={p.key} value={p.key}>
-                {p.key}
-                {p.enabled ? '' : ' (switched off)'}
-              </option>
-            ))}
-          </select>
+          <PurposeSelect id={`${id}-purpose`} purposes={purposes.items} markSwitchedOff none="none (the default account)" value={d.purpose} onChange={(purpose) => set({ purpose })} />
         </Field>
         <Field label="Account" id={`${id}-account`} hint="Pins the sending account; otherwise the purpose or the default decides.">
-          <select id={`${id}-account`} value={d.accountId} onChange={(e) => set({ accountId: e.target.value })}>
-            <option value="">chosen by routing</option>
-            {accounts.items.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.address}
-              </option>
-            ))}
-          </select>
+          <AccountSelect id={`${id}-account`} accounts={accounts.items} none="chosen by routing" value={d.accountId} onChange={(accountId) => set({ accountId })} />
         </Field>
         <Field label="Largest message (MiB)" id={`${id}-size`} hint="At most 25 MiB; bigger ones are refused with 552.">
           <input id={`${id}-size`} type="number" min="0.001" max="25" step="any" required value={d.maxMiB} onChange={(e) => set({ maxMiB: e.target.value })} aria-describedby={`${id}-size-err`} />

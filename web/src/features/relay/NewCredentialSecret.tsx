@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { NewSmtpCredential, RelayStatus } from '../../api.js';
-import { CopyButton } from '../../ui/index.js';
+import { CopyButton, Tabs } from '../../ui/index.js';
 import { exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
 
 /**
@@ -52,13 +52,7 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
       {connection ? (
         <>
           <h3>Settings for your application</h3>
-          <div className="tabs" role="tablist" aria-label="Framework">
-            {FRAMEWORKS.map((f) => (
-              <button key={f} type="button" role="tab" aria-selected={framework === f} className={framework === f ? 'tab active' : 'tab'} onClick={() => setFramework(f)}>
-                {f}
-              </button>
-            ))}
-          </div>
+          <Tabs label="Framework" tabs={FRAMEWORKS} current={framework} onSelect={setFramework} />
           <div role="tabpanel" aria-label={`${framework} settings`}>
             <pre className="body-text" data-testid="smtp-snippet">
               {code}

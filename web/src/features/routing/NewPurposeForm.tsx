@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions } from '../../ui/index.js';
 
 /** POST /purposes: a custom purpose, routed like the built-ins once created. */
 export function NewPurposeForm({ onCreated }: { onCreated: (p: Purpose) => void }) {
@@ -33,11 +33,7 @@ export function NewPurposeForm({ onCreated }: { onCreated: (p: Purpose) => void 
         </Field>
       </div>
       <ErrorBox error={create.error} title="Not created" />
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={create.busy || !key.trim()}>
-          {create.busy ? 'Adding…' : 'Add purpose'}
-        </button>
-      </div>
+      <FormActions submit={{ label: 'Add purpose', busy: create.busy, busyLabel: 'Adding…', disabled: !key.trim() }} />
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { Badge, ConfirmButton, DurationInput, ErrorBox } from '../../ui/index.js';
-import { AccountOptions } from '../senders/AccountOptions.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
 
 /** Moves item i by delta in a copy of the list (reordering the failover chain). */
 function moved<T>(list: T[], i: number, delta: number): T[] {
@@ -85,10 +85,7 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
           </ol>
           {editable ? (
             <div className="inline">
-              <select aria-label={`Add an account to ${p.key}`} value={adding} onChange={(e) => setAdding(e.target.value)}>
-                <option value="">Add an account…</option>
-                <AccountOptions accounts={accounts.filter((a) => !p.accountIds.includes(a.id))} />
-              </select>
+              <AccountSelect aria-label={`Add an account to ${p.key}`} accounts={accounts.filter((a) => !p.accountIds.includes(a.id))} none="Add an account…" value={adding} onChange={setAdding} />
               <button
                 type="button"
                 className="btn btn-small"

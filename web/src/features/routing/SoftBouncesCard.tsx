@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { api, notifyChanged } from '../../api.js';
-import { useAction } from '../../hooks.js';
-import { Badge, ErrorBox, errorFor, Field, FieldError, Notice } from '../../ui/index.js';
+import { errorFor, Field, FieldError } from '../../ui/index.js';
+import { SettingSourceBadge } from './SettingSourceBadge.js';
 import { settingValue, type SettingView } from './settings.js';
+import { SettingsCard } from './SettingsCard.js';
+import { useSaveSettings } from './useSaveSettings.js';
 
 interface SoftBounces {
   count: number;
@@ -20,63 +21,29 @@ export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingVi
   const locked = !editable || view?.locked === true;
   const [count, setCount] = useState(String(stored.count));
   const [windowDays, setWindowDays] = useState(String(stored.windowDays));
-  const [saved, setSaved] = useState(false);
-  const save = useAction();
-
-  const submit = async () => {
-    setSaved(false);
-    const body = { softBounces: { count: Number(count), windowDays: Number(windowDays) } };
-    if (await save.run(() => api.patch('/settings', body).then(() => true))) {
-      setSaved(true);
-      notifyChanged();
-      onSaved();
-    }
-  };
-  const countError = errorFor(save.field, save.error, 'softBounces.count');
-  const windowError = errorFor(save.field, save.error, 'softBounces.windowDays');
+  const save = useSaveSettings(onSaved);
+  const submit = () => void save.submit({ softBounces: { count: Number(count), windowDays: Number(windowDays) } });
 
   return (
-    <section className="card" aria-labelledby="soft-bounces-h">
-      <h2 id="soft-bounces-h">Soft bounces</h2>
+    <SettingsCard id="soft-bounces" title="Soft bounces" save={save} onSave={submit} saveLabel="Save soft bounces" savedNote="Saved: applies from the next bounce." editable={!locked}>
       <p className="hint">
         A temporary failure (4.x.x: a full mailbox, a server refusing for now) marks the recipient; the address goes on the suppression list at this many within the window. A
-        hard bounce (5.x.x) suppresses at once. {view ? <Badge kind={view.source === 'env' ? 'info' : 'neutral'}>{view.locked ? `locked · ${view.source}` : view.source}</Badge> : null}
+        hard bounce (5.x.x) suppresses at once. <SettingSourceBadge view={view} />
       </p>
       <div className="form-grid">
-        <Field label="Suppress at soft bounce number" id="soft-bounces-count" hint="1–100; 1: the first soft bounce suppresses, like a hard one.">
-          <input
-            id="soft-bounces-count"
-            type="number"
-            inputMode="numeric"
-            value={count}
-            disabled={locked}
-            onChange={(e) => setCount(e.target.value)}
-            aria-invalid={countError ? true : undefined}
-          />
-          <FieldError id="soft-bounces-count-error" message={countError} />
-        </Field>
-        <Field label="Within (days)" id="soft-bounces-window" hint="1–365.">
-          <input
-            id="soft-bounces-window"
-            type="number"
-            inputMode="numeric"
-            value={windowDays}
-            disabled={locked}
-            onChange={(e) => setWindowDays(e.target.value)}
-            aria-invalid={windowError ? true : undefined}
-          />
-          <FieldError id="soft-bounces-window-error" message={windowError} />
-        </Field>
+        <WholeNumberField id="soft-bounces-count" label="Suppress at soft bounce number" hint="1–100; 1: the first soft bounce suppresses, like a hard one." value={count} onChange={setCount} disabled={locked} error={errorFor(save.field, save.error, 'softBounces.count')} />
+        <WholeNumberField id="soft-bounces-window" label="Within (days)" hint="1–365." value={windowDays} onChange={setWindowDays} disabled={locked} error={errorFor(save.field, save.error, 'softBounces.windowDays')} />
       </div>
-      <ErrorBox error={save.error} title="Not saved" />
-      {saved ? <Notice kind="success">Saved: applies from the next bounce.</Notice> : null}
-      {!locked ? (
-        <div className="form-actions">
-          <button type="button" className="btn btn-primary" onClick={() => void submit()} disabled={save.busy}>
-            {save.busy ? 'Saving…' : 'Save soft bounces'}
-          </button>
-        </div>
-      ) : null}
-    </section>
+    </SettingsCard>
+  );
+}
+
+/** A number typed as text and sent as typed: the API judges its range and its message stands beside the field. */
+function WholeNumberField({ id, label, hint, value, onChange, disabled, error }: { id: string; label: string; hint: string; value: string; onChange(value: string): void; disabled: boolean; error: string | null }) {
+  return (
+    <Field label={label} id={id} hint={hint}>
+      <input id={id} type="number" inputMode="numeric" value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} aria-invalid={error ? true : undefined} />
+      <FieldError id={`${id}-error`} message={error} />
+    </Field>
   );
 }

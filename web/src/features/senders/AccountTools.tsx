@@ -1,8 +1,7 @@
 import type { MailAccount, MailServer } from '../../api.js';
-import { ErrorBox } from '../../ui/index.js';
 import { SendTestEmail } from '../outbox/SendTestEmail.js';
 import { useAccountSmtpTest } from '../probes/account-test.js';
-import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
+import { DiagnosticRun } from '../probes/DiagnosticRun.js';
 import { ImapTest } from '../probes/ImapTest.js';
 
 /** On a saved account's page: test its connection with the stored password, send it a test email, test IMAP. */
@@ -14,13 +13,7 @@ export function AccountTools({ account, server }: { account: MailAccount; server
       <section className="card" aria-labelledby="acc-tools-h">
         <h2 id="acc-tools-h">Try this account</h2>
         <p className="muted small">Uses the saved settings and stored password; save your changes first.</p>
-        <div className="form-actions">
-          <button type="button" className="btn" onClick={() => void run()} disabled={test.busy}>
-            {test.busy ? 'Testing…' : 'Test connection'}
-          </button>
-        </div>
-        <ErrorBox error={test.error} title="Test not run" />
-        <DiagnosticSteps result={result} running={test.busy} />
+        <DiagnosticRun label="Test connection" onRun={() => void run()} test={test} result={result} />
         <div className="subsection">
           <h3>Send test email</h3>
           <SendTestEmail accounts={[account]} idPrefix={`acc-${account.id}`} confirmable={account.active && account.inbound?.enabled === true} />

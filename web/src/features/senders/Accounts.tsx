@@ -3,7 +3,7 @@ import { api, type DiagnosticResult, type MailAccount, type MailServer, type Tes
 import { useAction } from '../../hooks.js';
 import { useList, useRemove } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader, useSelection } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, NewItemLink, PageHeader, useSelection } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { MessageWatch } from '../outbox/MessageWatch.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
@@ -57,13 +57,7 @@ export function Accounts() {
       <PageHeader
         title="Accounts"
         subtitle="Sender identities: the From address, the login and the password Mailroom uses on a server."
-        actions={
-          isAdmin ? (
-            <Link to="/accounts/new" className="btn btn-primary">
-              Add account
-            </Link>
-          ) : null
-        }
+        actions={isAdmin ? <NewItemLink to="/accounts/new">Add account</NewItemLink> : null}
       />
       <ErrorBox error={del.error} title="Not deleted" />
       <ListState

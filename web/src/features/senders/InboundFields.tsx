@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { MailAccount, MailServer } from '../../api.js';
 import { Link } from '../../router.js';
-import { errorFor, Field, FieldError } from '../../ui/index.js';
+import { ChoiceSelect, errorFor, Field, FieldError, type Choice } from '../../ui/index.js';
 
 type Inbound = NonNullable<MailAccount['inbound']>;
 type AfterProcessing = Inbound['afterProcessing'];
@@ -42,7 +42,7 @@ export function inboundBody(d: InboundDraft, stored: Inbound | null | undefined)
   };
 }
 
-const AFTER: { value: AfterProcessing; label: string }[] = [
+const AFTER: Choice<AfterProcessing>[] = [
   { value: 'none', label: 'Leave it as it is' },
   { value: 'flag', label: 'Mark it read (\\Seen)' },
   { value: 'move', label: 'Move it to a folder' },
@@ -111,13 +111,7 @@ export function InboundFields({ id, value, onChange, server, login, field, error
           <FieldError id={`${id}-inbound-folders-error`} message={message('inbound.folders')} />
         </Field>
         <Field label="After storing a message" id={`${id}-inbound-after`}>
-          <select id={`${id}-inbound-after`} value={value.afterProcessing} onChange={(e) => set({ afterProcessing: e.target.value as AfterProcessing })}>
-            {AFTER.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect id={`${id}-inbound-after`} choices={AFTER} value={value.afterProcessing} onChange={(afterProcessing) => set({ afterProcessing })} />
         </Field>
         {value.afterProcessing === 'move' ? (
           <Field label="Move to folder" id={`${id}-inbound-moveto`} hint="Must not be one of the folders read.">

@@ -2,14 +2,14 @@ import { useState } from 'react';
 import { api, type ListedSecret, type NamedSecret, type ProviderKind, type SecretProvider } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { ErrorBox, Field } from '../../ui/index.js';
+import { ChoiceSelect, ErrorBox, Field, Select, type Choice } from '../../ui/index.js';
 import { KINDS } from '../secrets/kinds.js';
 import { TestOutcome, useProviderTest } from '../secrets/ProviderTest.js';
 
 /** Where an account's password comes from: typed in (stored encrypted), or one of the references. */
 export type InputType = 'plain' | 'internal' | ProviderKind | 'reference' | 'oauth2';
 
-const TYPES: { value: InputType; label: string }[] = [
+const TYPES: Choice<InputType>[] = [
   { value: 'plain', label: 'Plain text (stored encrypted)' },
   { value: 'internal', label: 'Internal secret' },
   { value: 'azure-keyvault', label: 'Azure Key Vault' },
@@ -44,13 +44,7 @@ export function buildRef(type: InputType, providerId: string, target: string): s
 export function InputTypeSelect({ id, value, onChange }: { id: string; value: InputType; onChange(v: InputType): void }) {
   return (
     <Field label="Password input type" id={`${id}-pwtype`}>
-      <select id={`${id}-pwtype`} value={value} onChange={(e) => onChange(e.target.value as InputType)}>
-        {TYPES.map((t) => (
-          <option key={t.value} value={t.value}>
-            {t.label}
-          </option>
-        ))}
-      </select>
+      <ChoiceSelect id={`${id}-pwtype`} choices={TYPES} value={value} onChange={onChange} />
     </Field>
   );
 }
@@ -76,15 +70,7 @@ function InternalPicker({ id, target, onChange }: { id: string; target: string; 
   const secrets = useList<NamedSecret>('/secrets');
   return (
     <Field label="Internal secret" id={`${id}-internal`} hint={secrets.items.length ? 'Rotate it under Secrets: every account using it follows.' : 'None yet: add one under Secrets.'}>
-      <select id={`${id}-internal`} value={target} onChange={(e) => onChange(e.target.value)}>
-        <option value="">Choose…</option>
-        {secrets.items.map((s) => (
-          <option key={s.name} value={s.name}>
-            {s.name}
-            {s.description ? ` — ${s.description}` : ''}
-          </option>
-        ))}
-      </select>
+      <Select id={`${id}-internal`} options={secrets.items} valueOf={(s) => s.name} labelOf={(s) => (s.description ? `${s.name} — ${s.description}` : s.name)} none="Choose…" value={target} onChange={onChange} />
     </Field>
   );
 }
@@ -103,21 +89,18 @@ function ProviderPicker({ id, kind, providerId, target, onChange }: { id: string
   return (
     <>
       <Field label={`${info.label} provider`} id={`${id}-provider`} hint={ofKind.length ? undefined : `No ${info.label} provider yet: add one under Secrets.`}>
-        <select
+        <Select
           id={`${id}-provider`}
+          options={ofKind}
+          valueOf={(p) => p.id}
+          labelOf={(p) => p.name}
+          none="Choose…"
           value={providerId}
-          onChange={(e) => {
+          onChange={(chosen) => {
             setListed(null);
-            onChange({ providerId: e.target.value });
+            onChange({ providerId: chosen });
           }}
-        >
-          <option value="">Choose…</option>
-          {ofKind.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
+        />
       </Field>
       <div className="field field-wide">
         <label htmlFor={`${id}-secret`}>Secret ({info.refHint})</label>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { ErrorBox, Field, FormActions } from '../../ui/index.js';
-import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
+import { DiagnosticRun } from '../probes/DiagnosticRun.js';
 import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
 import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
 import { DIRECT_DEFAULTS, DirectFields, domainLines, type DirectValue } from './DirectFields.js';
@@ -208,13 +208,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
               <input id={`${id}-tp`} type="password" value={testPassword} onChange={(e) => setTestPassword(e.target.value)} autoComplete="new-password" />
             </Field>
           </div>
-          <div className="form-actions">
-            <button type="button" className="btn" onClick={() => void runTest()} disabled={test.busy || !d.host}>
-              {test.busy ? 'Testing…' : 'Test connection'}
-            </button>
-          </div>
-          <ErrorBox error={test.error} title="Test not run" />
-          <DiagnosticSteps result={result} running={test.busy} />
+          <DiagnosticRun label="Test connection" onRun={() => void runTest()} test={test} result={result} disabled={!d.host} />
         </section>
       ) : null}
     </form>

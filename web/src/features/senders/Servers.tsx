@@ -1,7 +1,7 @@
 import type { MailAccount, MailServer } from '../../api.js';
 import { useList, useRemove } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, NewItemLink, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { useMailDriver } from '../routing/settings.js';
 import { LogDriverLock } from './LogDriverLock.js';
@@ -22,13 +22,7 @@ export function Servers() {
       <PageHeader
         title="Mail servers"
         subtitle="The SMTP servers Mailroom delivers through. Many accounts can share one server."
-        actions={
-          isAdmin ? (
-            <Link to="/servers/new" className="btn btn-primary">
-              Add server
-            </Link>
-          ) : null
-        }
+        actions={isAdmin ? <NewItemLink to="/servers/new">Add server</NewItemLink> : null}
       />
       {locked ? <LogDriverLock /> : null}
       <ErrorBox error={del.error} title="Not deleted" />

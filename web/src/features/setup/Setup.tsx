@@ -65,6 +65,15 @@ function Wizard() {
     setStep(n);
     setReached((r) => Math.max(r, n));
   };
+  // A server or account, saved here or picked from the saved ones, moves the wizard on alike.
+  const continueWithServer = (s: MailServer) => {
+    setServer(s);
+    go(2);
+  };
+  const continueWithAccount = (a: MailAccount) => {
+    setAccount(a);
+    go(3);
+  };
 
   const body = () => {
     switch (step) {
@@ -89,10 +98,7 @@ function Wizard() {
                 items={servers.data?.items ?? []}
                 label="Or use a saved server"
                 describe={(x) => `${x.name} (${x.smtp.host}:${x.smtp.port})`}
-                onUse={(x) => {
-                  setServer(x);
-                  go(2);
-                }}
+                onUse={continueWithServer}
               />
             ) : null}
             <ServerForm
@@ -100,10 +106,7 @@ function Wizard() {
               server={server ?? undefined}
               initial={server ? undefined : draftFrom({ name: preset && preset.id !== 'custom' ? preset.name : '', smtp: preset?.smtp })}
               submitLabel="Save and continue"
-              onSaved={(s) => {
-                setServer(s);
-                go(2);
-              }}
+              onSaved={continueWithServer}
             />
           </>
         );
@@ -117,10 +120,7 @@ function Wizard() {
                 items={(accounts.data?.items ?? []).filter((a) => !server || a.serverId === server.id)}
                 label="Or use a saved account"
                 describe={(x) => x.address}
-                onUse={(x) => {
-                  setAccount(x);
-                  go(3);
-                }}
+                onUse={continueWithAccount}
               />
             ) : null}
             <AccountForm
@@ -130,10 +130,7 @@ function Wizard() {
               serverId={server?.id}
               defaults={{ login: preset?.username && /^[^\s{}@]+$/.test(preset.username) ? preset.username : undefined }}
               submitLabel="Save and continue"
-              onSaved={(a) => {
-                setAccount(a);
-                go(3);
-              }}
+              onSaved={continueWithAccount}
             />
           </>
         );

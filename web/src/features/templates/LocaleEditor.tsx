@@ -6,6 +6,14 @@ import { IssueLine, SourceField } from './SourceField.js';
 export function LocaleEditor({ locale, content, onChange, issue, readOnly }: { locale: string; content: LocaleContent; onChange(c: LocaleContent): void; issue: TemplateIssue | null; readOnly: boolean }) {
   const id = (part: string) => `tpl-${locale}-${part}`;
   const subjectIssue = issueAt(issue, 'subject', locale);
+  // HTML and text may each be left empty, which the API stores as null (text: derived from the HTML).
+  const optionalPart = (part: 'html' | 'text') => ({
+    id: id(part),
+    value: content[part] ?? '',
+    onChange: (v: string) => onChange({ ...content, [part]: v === '' ? null : v }),
+    issue: issueAt(issue, part, locale),
+    readOnly,
+  });
   return (
     <div className="form-grid locale-editor" data-locale={locale}>
       <div className="field field-wide">
@@ -21,27 +29,8 @@ export function LocaleEditor({ locale, content, onChange, issue, readOnly }: { l
         />
         {subjectIssue ? <IssueLine id={`${id('subject')}-error`} target={id('subject')} issue={subjectIssue} /> : null}
       </div>
-      <SourceField
-        id={id('html')}
-        label={`HTML (${locale})`}
-        hint="Output is HTML-escaped unless you add | raw. The layout wraps it."
-        value={content.html ?? ''}
-        onChange={(v) => onChange({ ...content, html: v === '' ? null : v })}
-        issue={issueAt(issue, 'html', locale)}
-        rows={16}
-        readOnly={readOnly}
-      />
-      <SourceField
-        id={id('text')}
-        label={`Text (${locale})`}
-        hint="Leave empty to derive the text part from the HTML."
-        value={content.text ?? ''}
-        onChange={(v) => onChange({ ...content, text: v === '' ? null : v })}
-        issue={issueAt(issue, 'text', locale)}
-        rows={10}
-        readOnly={readOnly}
-        placeholder="(derived from the HTML)"
-      />
+      <SourceField {...optionalPart('html')} label={`HTML (${locale})`} hint="Output is HTML-escaped unless you add | raw. The layout wraps it." rows={16} />
+      <SourceField {...optionalPart('text')} label={`Text (${locale})`} hint="Leave empty to derive the text part from the HTML." rows={10} placeholder="(derived from the HTML)" />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { LocaleContent } from '../../api.js';
+import { Tabs } from '../../ui/index.js';
 
 type Locales = Record<string, LocaleContent>;
 
@@ -30,13 +31,7 @@ export function LocaleTabs({ locales, current, editable, onSelect, onChange }: {
   };
   return (
     <div className="locale-bar">
-      <div className="tabs" role="tablist" aria-label="Locales">
-        {locales.map((l) => (
-          <button key={l} type="button" role="tab" aria-selected={l === current} className={l === current ? 'tab active' : 'tab'} onClick={() => onSelect(l)}>
-            {l}
-          </button>
-        ))}
-      </div>
+      <Tabs label="Locales" tabs={locales} current={current} onSelect={onSelect} />
       {editable ? (
         <div className="locale-actions">
           <form className="inline-form" onSubmit={add} aria-label="Add a locale">

@@ -3,7 +3,8 @@ import { api, type Layout, type LocaleContent, type Purpose, type Template } fro
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { ConfirmButton, ErrorBox, Field } from '../../ui/index.js';
+import { ConfirmButton, ErrorBox, Field, Select } from '../../ui/index.js';
+import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { templateIssue, type TemplateIssue } from './issues.js';
 import { LocaleEditor } from './LocaleEditor.js';
 import { LocaleTabs } from './LocaleTabs.js';
@@ -71,24 +72,10 @@ export function TemplateForm({ template: t, editable, locale, onLocale, onSaved 
               <input id="tpl-name" value={draft.name} onChange={(e) => set({ name: e.target.value })} />
             </Field>
             <Field label="Purpose" id="tpl-purpose" hint="Messages from this template get it when the sender names none.">
-              <select id="tpl-purpose" value={draft.purpose ?? ''} onChange={(e) => set({ purpose: e.target.value || null })}>
-                <option value="">None</option>
-                {purposes.items.map((p) => (
-                  <option key={p.key} value={p.key}>
-                    {p.key}
-                  </option>
-                ))}
-              </select>
+              <PurposeSelect id="tpl-purpose" purposes={purposes.items} none="None" value={draft.purpose ?? ''} onChange={(purpose) => set({ purpose: purpose || null })} />
             </Field>
             <Field label="Layout" id="tpl-layout" hint={draft.layout ? <Link to={`/templates/layouts/${encodeURIComponent(draft.layout)}`}>Edit this layout</Link> : 'The body is the whole message.'}>
-              <select id="tpl-layout" value={draft.layout ?? ''} onChange={(e) => set({ layout: e.target.value || null })}>
-                <option value="">No layout</option>
-                {layouts.items.map((l) => (
-                  <option key={l.key} value={l.key}>
-                    {l.name} ({l.key})
-                  </option>
-                ))}
-              </select>
+              <Select id="tpl-layout" options={layouts.items} valueOf={(l) => l.key} labelOf={(l) => `${l.name} (${l.key})`} none="No layout" value={draft.layout ?? ''} onChange={(layout) => set({ layout: layout || null })} />
             </Field>
           </fieldset>
         </section>

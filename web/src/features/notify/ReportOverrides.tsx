@@ -1,0 +1,38 @@
+import type { MailAccount } from '../../api.js';
+import { Field } from '../../ui/index.js';
+import { AccountSelect } from '../senders/AccountSelect.js';
+import type { BuiltinRuleValue } from './BuiltinRuleSetting.js';
+
+type Override = BuiltinRuleValue<'reports'>['overrides'][number];
+
+/** Reports sent from an account of their own, whatever the report mail's sender is: one row per report. */
+export function ReportOverrides({ overrides, accounts, onChange }: { overrides: Override[]; accounts: readonly MailAccount[]; onChange(overrides: Override[]): void }) {
+  const setOverride = (i: number, patch: Partial<Override>) => onChange(overrides.map((o, j) => (j === i ? { ...o, ...patch } : o)));
+  return (
+    <div className="field-wide" role="group" aria-labelledby="rep-ovr-h">
+      <h3 id="rep-ovr-h">Individual reports</h3>
+      <p className="muted small">
+        A report listed here is sent from its own account, whatever is chosen above. It is found by the event’s <code>data.report.id</code> or <code>data.report.name</code> (any case). A report
+        event that names its own account still wins.
+      </p>
+      {overrides.map((o, i) => (
+        <div key={i} className="form-grid">
+          <Field label={`Report ${i + 1}`} id={`rep-ovr-${i}-report`} hint="its id or name">
+            <input id={`rep-ovr-${i}-report`} required value={o.report} onChange={(e) => setOverride(i, { report: e.target.value })} />
+          </Field>
+          <Field label={`Report ${i + 1} account`} id={`rep-ovr-${i}-account`}>
+            <AccountSelect id={`rep-ovr-${i}-account`} required accounts={accounts} none="choose an account" value={o.accountId} onChange={(accountId) => setOverride(i, { accountId, serverId: null })} />
+          </Field>
+          <div className="form-actions">
+            <button type="button" className="btn" onClick={() => onChange(overrides.filter((_, j) => j !== i))}>
+              Remove report {i + 1}
+            </button>
+          </div>
+        </div>
+      ))}
+      <button type="button" className="btn" onClick={() => onChange([...overrides, { report: '', serverId: null, accountId: '' }])}>
+        Add a report
+      </button>
+    </div>
+  );
+}
