@@ -69,6 +69,24 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
     expect(plans.rejectedCount).toMatch(byKey.messages);
     for (const plan of Object.values(plans)) expect(plan).not.toMatch(/Seq Scan on (messages|message_recipients)\b/);
   });
+  it('finds its rows by key with statistics from before a burst (PostgreSQL): never every queued or sending message', async () => {
+    if (dialect === 'sqlite') return; // SQLite is told its index (claim-queries.ts) and writes outcomes by primary key.
+    // The statistics above saw no queued or sending message; now ROWS of each arrive, unanalysed.
+    for (const [status, tag] of [['queued', 'q'], ['sending', 's']]) {
+      await sql`insert into messages select (jsonb_populate_record(m, jsonb_build_object('id', m.id || '_' || ${tag}::text || i, 'idempotency_key', null, 'status', ${status}::text, 'lease_owner', 'owner'))).* from messages m, generate_series(1, ${ROWS}) i where m.id = ${ids[0]}`.execute(db);
+    }
+    const picked = Array.from({ length: 75 }, (_, i) => `${ids[0]}_q${i + 1}`);
+    const claim = await planOf(claimUpdateSql(dialect), ['sending', 'owner', 1, 1, JSON.stringify(picked)]);
+    const sent = JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ id: `${ids[0]}_s${i + 1}`, lease_owner: 'owner', status: 'sent', next_attempt_at: 0, attempt_count: 1, updated_at: 1, possible_duplicate: 0 })));
+    const outcome = await planOf(OUTCOME_UPDATES.messages, [sent]);
+    for (const plan of [claim, outcome]) {
+      expect(plan).toMatch(/Index Cond: \(\(?\w*\.?id\)::text = ANY/);
+      expect(plan).not.toMatch(/messages_(claim|status_due)_idx/);
+    }
+    // And the claim takes exactly what it picked, still claimable.
+    const claimed = await db.executeQuery(CompiledQuery.raw(claimUpdateSql(dialect), ['sending', 'owner', 1, 1, JSON.stringify([...picked, `${ids[0]}_s1`])]));
+    expect(claimed.rows).toHaveLength(picked.length);
+  });
   it('a recipient\'s outcome is updated in place: its page keeps room (PostgreSQL, migration 022)', async () => {
     if (dialect === 'sqlite') return; // SQLite rewrites a row where it is; there is no fillfactor.
     const options = await sql<{ reloptions: string[] | null }>`select reloptions from pg_class where relname = 'message_recipients'`.execute(db);

@@ -4,7 +4,7 @@ import type { AttemptWrite, MessageRecord, RecipientRecord } from '../../core/ou
 import type { Repositories } from '../../core/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import { coalesce } from '../coalescer.js';
-import { inJsonField } from '../json-list.js';
+import { inJsonField, notAnIndexCondition } from '../json-list.js';
 import { ATTEMPT_COLUMNS, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, attemptRow, completedRecipientRow, recipientRow, toRow } from '../repositories/messages.repository.js';
 import type { DB } from '../schema.js';
 
@@ -14,7 +14,7 @@ import type { DB } from '../schema.js';
  * bind and execute on the server, and with hundreds of messages a second those, not the rows,
  * were the cost (7.5 statements per message, ~1.7 ms of server CPU each message).
  *
- * The rows travel as one JSON array and `jsonb_populate_recordset(null::table, …)` turns them
+ * The rows travel as one JSON array and `json_populate_recordset(null::table, …)` turns them
  * into rows of the table's own type: one statement text whatever the row count, every value
  * converted by its column's own input function (numbers, text, `\x…` hex for bytea). The
  * updates also name their rows' keys as an index condition (inJsonField, json-list.ts): joined
@@ -100,7 +100,7 @@ function binaryAsHex(row: ReturnType<typeof toRow>): unknown {
 const columns = (names: readonly string[]) => names.map((c) => `"${c}"`).join(', ');
 const JOURNAL_COLUMNS = ['id', 'type', 'message_id', 'at', 'data', 'pending'];
 const insertRows = (table: string, names: readonly string[]) =>
-  `insert into "${table}" (${columns(names)}) select ${columns(names)} from jsonb_populate_recordset(null::"${table}", $1::jsonb)`;
+  `insert into "${table}" (${columns(names)}) select ${columns(names)} from json_populate_recordset(null::"${table}", $1::json)`;
 
 const INSERT_MESSAGES = insertRows('messages', MESSAGE_COLUMNS);
 const INSERT_RECIPIENTS = insertRows('message_recipients', RECIPIENT_COLUMNS);
@@ -112,14 +112,14 @@ const COMPLETE_MESSAGES = `update "messages" as m set "status" = v."status", "ne
   "last_error" = v."last_error", "last_hint" = v."last_hint", "sent_at" = v."sent_at", "account_id" = v."account_id", "server_id" = v."server_id",
   "lease_owner" = null, "lease_until" = null, "updated_at" = v."updated_at",
   "possible_duplicate" = case when v."possible_duplicate" = 1 then 1 else m."possible_duplicate" end
-  from jsonb_populate_recordset(null::"messages", $1::jsonb) as v
-  where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')} and m."lease_owner" = v."lease_owner" and m."status" = 'sending'
+  from json_populate_recordset(null::"messages", $1::json) as v
+  where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')} and m."lease_owner" = v."lease_owner" and ${notAnIndexCondition(`m."status" = 'sending'`)}
   returning m."id"`;
 const COMPLETE_RECIPIENTS = `update "message_recipients" as r set "status" = v."status", "code" = v."code", "enhanced_code" = v."enhanced_code", "response" = v."response", "updated_at" = v."updated_at"
-  from jsonb_populate_recordset(null::"message_recipients", $1::jsonb) as v
+  from json_populate_recordset(null::"message_recipients", $1::json) as v
   where r."message_id" = v."message_id" and r."address" = v."address" and ${inJsonField('r."message_id"', '$1', 'message_id')}`;
 const COUNT_REJECTED = `update "messages" as m set "rejected_count" = (select count(*) from "message_recipients" r where r."message_id" = m."id" and r."status" = 'rejected')
-  from jsonb_populate_recordset(null::"messages", $1::jsonb) as v where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')}`;
+  from json_populate_recordset(null::"messages", $1::json) as v where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')}`;
 
 /** The batched outcome's updates, for the tests that check their plans. */
 export const OUTCOME_UPDATES = { messages: COMPLETE_MESSAGES, recipients: COMPLETE_RECIPIENTS, rejectedCount: COUNT_REJECTED } as const;

@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { DB } from '../schema.js';
-import { inJsonList } from '../json-list.js';
+import { inJsonList, notAnIndexCondition } from '../json-list.js';
 import type { MessagesTable } from '../schema/outbox.js';
 import type { SqlDialect } from '../sql-dialect.js';
 
@@ -69,7 +69,7 @@ function statements(postgres: boolean, hint: string, p: (n: number) => string) {
     due: `${due}${postgres ? ' for update skip locked' : ''}`,
     peek: due,
     claim: `update "messages" set "status" = ${p(1)}, "lease_owner" = ${p(2)}, "lease_until" = ${p(3)}, "updated_at" = ${p(4)}
-      where ${inJsonList(postgres, '"id"', p(5))} and ${claimable} returning *`,
+      where ${inJsonList(postgres, '"id"', p(5))} and ${postgres ? notAnIndexCondition(claimable) : claimable} returning *`,
   };
 }
 
