@@ -15,7 +15,8 @@ import type { SqlDialect } from '../sql-dialect.js';
  * enough for any text in more than ~1 row in 40), and only past them through the trigram index:
  * on PostgreSQL pg_trgm's GIN index on message_subjects, a copy of every message's id and
  * subject that a trigger writes with the message (migration 021; on messages itself the index
- * was rewritten at every status change), and an FTS5 trigram table on SQLite (migration 020),
+ * was rewritten at every status change; Mailroom deletes no message today, and whatever comes to
+ * delete them must delete their copies too), and an FTS5 trigram table on SQLite (migration 020),
  * which is filled by a worker, so the rows it has not reached yet (above search_progress.upto)
  * are read directly.
  */
