@@ -56,4 +56,14 @@ describe('rowMapping', () => {
     rowMapping<Pick<Thing, 'carryOn'>, Pick<ThingsTable, 'continue_matching'>>()({ carryOn: renamed('continue', bool) });
     expect(partial({ id: same, enabled: bool }).toDomain({ id: 'x', enabled: 1 })).toEqual({ id: 'x', enabled: true });
   });
+
+  it('adds computed properties to the object it reads, and writes only the mapped columns back', () => {
+    const withLabel = thing.withComputed({ label: (row) => `${row.kind}:${row.id}` });
+    const row: ThingsTable = { id: 't3', kind: 'a', enabled: 1, tags: '[]', key_hash: null, continue_matching: 1, created_at: 5 };
+    const value = withLabel.toDomain(row);
+    expect(value.label).toBe('a:t3');
+    expect(Object.keys(value)).toEqual(['id', 'kind', 'enabled', 'tags', 'keyHash', 'carryOn', 'createdAt', 'label']);
+    expect(withLabel.toRow(value)).toEqual(row);
+  });
+
 });

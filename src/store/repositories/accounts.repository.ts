@@ -40,10 +40,9 @@ const columns = rowMapping<Omit<StoredAccount, 'passwordSet'>, AccountsTable>()(
 });
 
 /** The columns, and whether a password is set (a stored secret or a vault reference): the UI shows that, never the password. */
-const account: RowMapping<StoredAccount, AccountsTable> = {
-  toDomain: (row) => ({ ...columns.toDomain(row), passwordSet: row.password_secret_id !== null || row.password_ref !== null }),
-  toRow: ({ passwordSet: _set, ...value }) => columns.toRow(value),
-};
+const account: RowMapping<StoredAccount, AccountsTable> = columns.withComputed({
+  passwordSet: (row) => row.password_secret_id !== null || row.password_ref !== null,
+});
 
 export function accountsRepository(db: Kysely<DB>): AccountRepository {
   const table = keyedTable(db, { table: 'accounts', key: 'id', mapping: account, order: ['address', 'id'], fixed: ['created_at'] });
