@@ -39,6 +39,7 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
     return sum;
   };
   const cpu0 = allCpu();
+  const perProcess0 = pids.map((pid) => cpuMs(pid));
   const threads0 = threadCpuMs(o.pid);
   const t0 = performance.now();
   let next = 0;
@@ -82,6 +83,11 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
     console.log(`timeline: ${timeline.join(' | ')}`);
   }
   const cpu1 = allCpu();
+  // With workers: each process's share, to see which one a second process costs CPU in.
+  const perProcess = pids.length > 1 ? pids.map((pid, i) => {
+    const [a, b] = [perProcess0[i], cpuMs(pid)];
+    return `${i === 0 ? 'API process' : `worker ${i}`} ${a === undefined || b === undefined ? 'n/a' : ((b - a) / o.n).toFixed(2)}`;
+  }) : [];
   latencies.sort((a, b) => a - b);
   return {
     messages: o.n,
@@ -92,7 +98,7 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     cpuPerMsg: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / o.n : undefined,
-    threads: threadCpuLine(threads0, threadCpuMs(o.pid), o.n),
+    threads: threadCpuLine(threads0, threadCpuMs(o.pid), o.n) + (perProcess.length ? `; by process: ${perProcess.join(', ')}` : ''),
     firstFailure,
   };
 }
