@@ -65,5 +65,4 @@ describe('rowMapping', () => {
     expect(Object.keys(value)).toEqual(['id', 'kind', 'enabled', 'tags', 'keyHash', 'carryOn', 'createdAt', 'label']);
     expect(withLabel.toRow(value)).toEqual(row);
   });
-
 });
