@@ -39,7 +39,10 @@
  * same database: N messages by `mailroom start` alone, N with the workers beside it (started
  * and warmed up before that phase), N alone again (workers stopped); it prints the end-to-end
  * rate and the CPU per message (Mailroom's processes + this database's PostgreSQL backends)
- * of 1 + N processes against the mean of the two one-process phases.
+ * of 1 + N processes against the mean of the two one-process phases. --worker-warmup M sends M
+ * untimed messages once the workers are up (default 300, as the API process had before its
+ * first phase): with M as large as a phase the workers are as warm as the API process is by
+ * then, and the comparison is of processes that have run a while.
  *
  * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
@@ -64,6 +67,8 @@ const EVENTS = process.argv.includes('--events');
 const POOL = 20;
 /** --workers N: N `mailroom worker` processes beside `mailroom start` on the same PostgreSQL. */
 const WORKERS = Number(arg('workers', '0'));
+/** --scale: untimed messages sent once the workers are up, before the timed phase with them (default 300, as the API process had). */
+const WORKER_WARMUP = Number(arg('worker-warmup', '300'));
 const SCALE = process.argv.includes('--scale');
 if (SCALE && (!WORKERS || !PG_URL)) throw new Error('--scale compares one process with 1 + N: it needs --postgres URL and --workers N');
 
@@ -229,8 +234,8 @@ async function main() {
         for (let i = 0; i < WORKERS; i++) await mr.startWorker();
         // The workers' first messages (JIT, pool connections) are not timed, like the API process's were not.
         const before = await count();
-        for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', plain(i + j))));
-        while ((await count()) < before + WARMUP) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < WORKER_WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', plain(i + j))));
+        while ((await count()) < before + WORKER_WARMUP) await new Promise((r) => setTimeout(r, 20));
       }
       if (SCALE && name === '1 process' && mr.workers.length) await mr.stopWorkers();
       const pg0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
