@@ -58,7 +58,7 @@ describe('rowMapping', () => {
   });
 
   it('adds computed properties to the object it reads, and writes only the mapped columns back', () => {
-    const withLabel = thing.withComputed({ label: (row) => `${row.kind}:${row.id}` });
+    const withLabel = thing.withComputed({ label: (row: ThingsTable) => `${row.kind}:${row.id}` });
     const row: ThingsTable = { id: 't3', kind: 'a', enabled: 1, tags: '[]', key_hash: null, continue_matching: 1, created_at: 5 };
     const value = withLabel.toDomain(row);
     expect(value.label).toBe('a:t3');

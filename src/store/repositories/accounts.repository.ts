@@ -41,7 +41,7 @@ const columns = rowMapping<Omit<StoredAccount, 'passwordSet'>, AccountsTable>()(
 
 /** The columns, and whether a password is set (a stored secret or a vault reference): the UI shows that, never the password. */
 const account: RowMapping<StoredAccount, AccountsTable> = columns.withComputed({
-  passwordSet: (row) => row.password_secret_id !== null || row.password_ref !== null,
+  passwordSet: (row: AccountsTable) => row.password_secret_id !== null || row.password_ref !== null,
 });
 
 export function accountsRepository(db: Kysely<DB>): AccountRepository {

@@ -23,13 +23,11 @@ const apiKey = rowMapping<ApiKeyRecord, ApiKeysTable>()({
   expiresAt: same,
 });
 
-function toKey(r: Row): StoredApiKey {
-  return {
-    ...apiKey.toDomain(r),
-    // The joined user row: absent when the key has no creator or the creator was deleted.
-    creatorUser: r.creator_email === null ? undefined : { email: r.creator_email, role: r.creator_role as Role, disabled: r.creator_disabled === 1 },
-  };
-}
+const storedKey = apiKey.withComputed({
+  // The joined user row: absent when the key has no creator or the creator was deleted.
+  creatorUser: (r: Row): StoredApiKey['creatorUser'] => (r.creator_email === null ? undefined : { email: r.creator_email, role: r.creator_role as Role, disabled: r.creator_disabled === 1 }),
+});
+const toKey = (r: Row): StoredApiKey => storedKey.toDomain(r);
 
 /** Every read joins the creator's user row as it is now: one query decides whether the key still works. */
 function selectKeys(db: Kysely<DB>) {

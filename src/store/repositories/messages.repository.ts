@@ -158,13 +158,11 @@ const attemptWithoutRoutes = rowMapping<Omit<AttemptRecord, 'routes'>, Omit<Atte
   hint: same,
 });
 
-function toAttempt(r: Selectable<AttemptsTable>): AttemptRecord {
-  return {
-    ...attemptWithoutRoutes.toDomain(r),
-    // Only direct delivery records routes; a relay's attempt has none.
-    ...(r.routes ? { routes: fromJson<AttemptRoute[] | null>(r.routes, null) } : {}),
-  };
-}
+const attempt = attemptWithoutRoutes.withComputed({
+  // Only direct delivery records routes; a relay's attempt has none (undefined, left out of JSON).
+  routes: (r: Selectable<AttemptsTable>) => (r.routes ? fromJson<AttemptRoute[] | null>(r.routes, null) : undefined),
+});
+const toAttempt = (r: Selectable<AttemptsTable>): AttemptRecord => attempt.toDomain(r);
 
 
 

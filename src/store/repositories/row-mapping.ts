@@ -91,13 +91,19 @@ export interface RowMapping<Domain, Row> {
   toRow(value: Domain): Row;
 }
 
+/** What the computed properties of `withComputed` are: each function's result. */
+type Computed<C> = { [K in keyof C]: C[K] extends (row: never) => infer V ? V : never };
+/** What they read: the row as the functions declare it (with a join's columns, say). */
+type ComputedFrom<C> = C[keyof C] extends (row: infer R) => unknown ? R : never;
+
 export interface TableMapping<Domain, Row> extends RowMapping<Domain, Row> {
   /**
    * The same mapping, whose objects also carry properties computed from the row (a joined
-   * column, a flag derived from two columns), built in one go: adding them to a copy afterwards
-   * would give every object a second, short-lived hidden class (see ObjectShape).
+   * column, a flag derived from two columns), built in one go: spreading the object into another
+   * with them afterwards gave every object a hidden class of its own after each garbage
+   * collection (see ObjectShape). Each function declares the row it reads.
    */
-  withComputed<C extends Record<string, (row: Row) => unknown>>(computed: C): RowMapping<Domain & { [K in keyof C]: ReturnType<C[K]> }, Row>;
+  withComputed<C extends Record<string, (row: never) => unknown>>(computed: C): { toDomain(row: Row & ComputedFrom<C>): Domain & Computed<C>; toRow(value: Domain & Computed<C>): Row };
 }
 
 /**
@@ -134,7 +140,10 @@ export function rowMapping<Domain, Row>() {
     return {
       toDomain: reader<unknown>({}),
       toRow,
-      withComputed: <C extends Record<string, (row: Row) => unknown>>(computed: C) => ({ toDomain: reader<{ [K in keyof C]: ReturnType<C[K]> }>(computed), toRow }),
+      withComputed: <C extends Record<string, (row: never) => unknown>>(computed: C) => ({
+        toDomain: reader<Computed<C>>(computed as unknown as Record<string, (row: Row) => unknown>),
+        toRow,
+      }),
     };
   };
 }

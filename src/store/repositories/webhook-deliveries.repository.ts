@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { StoreCapabilities } from '../../core/ports.js';
+import type { JournalEntry } from '../../core/kernel/event-journal.js';
 import type { ClaimedDelivery, DeliveryRecord, WebhookAttemptRecord, WebhookDeliveryRepository } from '../../core/webhooks/ports.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
@@ -24,6 +25,9 @@ const delivery = rowMapping<DeliveryRecord, WebhookDeliveriesTable>()({
   updatedAt: same,
   completedAt: same,
 });
+
+/** A claimed delivery carries the event it delivers (read from the journal beside it). */
+const claimedDelivery = delivery.withComputed({ event: (r: WebhookDeliveriesTable & { event: JournalEntry }) => r.event });
 
 const attempt = rowMapping<WebhookAttemptRecord, WebhookAttemptsTable>()({
   id: same,
@@ -92,7 +96,7 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       if (!rows.length) return [];
       const events = await db.selectFrom('event_journal').select(['id', 'type', 'message_id', 'at', 'data']).where('id', 'in', [...new Set(rows.map((r) => r.event_id))]).execute();
       const byId = new Map(events.map((e) => [e.id, { id: e.id, type: e.type, messageId: e.message_id, at: Number(e.at), data: e.data }]));
-      return rows.map((r): ClaimedDelivery => ({ ...delivery.toDomain(r), event: byId.get(r.event_id)! })).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+      return rows.map((r): ClaimedDelivery => claimedDelivery.toDomain({ ...r, event: byId.get(r.event_id)! })).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
     },
     async complete(w) {
       const res = await completeDelivery(db, {
