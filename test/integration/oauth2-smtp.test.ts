@@ -10,6 +10,7 @@ import { freePort, haveDovecot, selfSignedCert, startDovecot, tempDir } from '..
 import { describeEachDialect } from '../helpers/dialects.js';
 import { newOAuth2State, startOAuth2Server, validToken } from '../helpers/oauth2-server.js';
 import type { MockProvider } from '../helpers/secret-provider-servers.js';
+import { endSessions } from '../helpers/smtp-sessions.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -24,7 +25,7 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
   let t: TestApp;
   let dispatcher: Dispatcher;
   let idp: MockProvider & { tokenUrl: string; authorizeUrl: string; introspectionUrl: string };
-  let peer: { port: number; auths: { user: string; method: string; ok: boolean }[]; drop(): void; stop(): Promise<void> };
+  let peer: { port: number; auths: { user: string; method: string; ok: boolean }[]; drop(): Promise<void>; stop(): Promise<void> };
   let serverId: string;
   const clock = new ManualClock(Date.now());
   const responses: string[] = [];
@@ -85,8 +86,7 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     });
     server.on('error', () => undefined);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    const connections = (server as unknown as { connections: Set<{ close(): void }> }).connections;
-    peer = { port, auths, drop: () => connections.forEach((c) => c.close()), stop: () => new Promise<void>((r) => server.close(() => r())) };
+    peer = { port, auths, drop: () => endSessions(server), stop: () => new Promise<void>((r) => server.close(() => r())) };
     t = await startTestApp(dialect, { clock });
     dispatcher = await t.app.startDelivery({ loop: false });
     serverId = (await ok('POST', 'servers', { name: 'xoauth2-peer', smtp: { host: '127.0.0.1', port, security: 'starttls', tlsTrust: { mode: 'pinned', certificate: cert.cert }, connectTimeoutSec: 5, sendTimeoutSec: 5 } })).id;
@@ -130,7 +130,7 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     const accounts = (await ok('GET', 'accounts')).items as { id: string; address: string }[];
     const acc = accounts.find((a) => a.address === 'm365@example.com')!;
     state.tokens.clear();
-    peer.drop();
+    await peer.drop();
     const before = peer.auths.length;
     const m = await sendFrom(acc.id);
     expect(m.status).toBe('sent');
@@ -167,7 +167,7 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     expect(state.requests.at(-1)).toMatchObject({ grant_type: 'refresh_token', client_secret: 'generic-secret-Pp3', scope: 'mail.send' });
     state.refreshTokens.delete('rt-generic-initial-Cd8');
     state.tokens.clear();
-    peer.drop();
+    await peer.drop();
     const m = await sendFrom(acc.id);
     expect(m.status).toBe('deferred');
     expect(m.lastError).toMatch(/OAuth2 token for generic@example.com: the token endpoint answered 400: invalid_grant/);

@@ -8,6 +8,7 @@ import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { freePort, selfSignedCert, tempDir, type Cert } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { loopbackCert, startMockAzure, startMockCyberArk, startMockVault, type AzureState, type MockProvider, type VaultState } from '../helpers/secret-provider-servers.js';
+import { endSessions } from '../helpers/smtp-sessions.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -28,13 +29,13 @@ interface SmtpPeer {
   passwords: Map<string, string>;
   auths: { user: string; ok: boolean }[];
   received: string[];
-  /** Ends every open session (a pooled connection must log in again). */
-  dropSessions(): void;
+  /** Ends every open session (a pooled connection must log in again): endSessions. */
+  dropSessions(): Promise<void>;
   stop(): Promise<void>;
 }
 
 async function smtpPeer(cert: Cert): Promise<SmtpPeer> {
-  const p: SmtpPeer = { port: await freePort(), passwords: new Map(), auths: [], received: [], dropSessions: () => undefined, stop: async () => undefined };
+  const p: SmtpPeer = { port: await freePort(), passwords: new Map(), auths: [], received: [], dropSessions: async () => undefined, stop: async () => undefined };
   const server = new SMTPServer({
     disableReverseLookup: true,
     logger: false,
@@ -58,10 +59,7 @@ async function smtpPeer(cert: Cert): Promise<SmtpPeer> {
   });
   server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(p.port, '127.0.0.1', resolve));
-  const connections = (server as unknown as { connections: Set<{ close(): void }> }).connections;
-  p.dropSessions = () => {
-    for (const c of connections) c.close();
-  };
+  p.dropSessions = () => endSessions(server);
   p.stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return p;
 }
@@ -167,7 +165,7 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     // Rotated at Vault and at the mail server; the pool still holds the old password.
     vaultState.secrets.get('mail/smtp')!.push({ password: secret('vault-pw-v2-Rr9') });
     peer.passwords.set('vault@example.com', 'vault-pw-v2-Rr9');
-    peer.dropSessions();
+    await peer.dropSessions();
     const reads = vault.requests.filter((r) => r.path === '/v1/secret/data/mail/smtp').length;
     m = await sendFrom(acc);
     expect(m.status).toBe('sent');
@@ -232,7 +230,7 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     // A new version set in Key Vault and at the mail server: picked up after one 535, in the same attempt.
     azureState.secrets.get('smtp-password')!.push({ version: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b', value: secret('azure-pw-v2-Jn3') });
     peer.passwords.set('azure@example.com', 'azure-pw-v2-Jn3');
-    peer.dropSessions();
+    await peer.dropSessions();
     const rotated = await sendFrom(acc);
     expect(rotated.status).toBe('sent');
     expect(rotated.attempts).toHaveLength(1);
@@ -262,7 +260,7 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     // The password changed in the vault (CPM rotation) and at the mail server: picked up after one 535.
     cyberState.accounts.set('MailSafe/smtp-relay', secret('cyberark-pw-v2-Wd6'));
     peer.passwords.set('cyberark@example.com', 'cyberark-pw-v2-Wd6');
-    peer.dropSessions();
+    await peer.dropSessions();
     const rotated = await sendFrom(acc);
     expect(rotated.status).toBe('sent');
     expect(rotated.attempts).toHaveLength(1);
@@ -316,7 +314,7 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     const rotated = await ok('PUT', 'secrets/shared-smtp', { value: secret('internal-pw-two-Vb8'), version: 1 });
     expect(rotated.version).toBe(2);
     for (const u of ['int-a@example.com', 'int-b@example.com']) peer.passwords.set(u, 'internal-pw-two-Vb8');
-    peer.dropSessions();
+    await peer.dropSessions();
     const m = await sendFrom(a);
     expect(m.status).toBe('sent');
     expect(m.attempts).toHaveLength(1);
