@@ -49,12 +49,12 @@ export function renamed(column: string, codec: Codec<unknown, unknown> = same) {
 
 /**
  * Makes the objects a mapping reads: copies of one template, then every property overwritten,
- * so they have the same properties in the same order. Adding them one by one under computed
- * names gave accounts (22 properties) dictionary storage, slow to read, and a new V8 hidden
- * class every second or so as the configuration cache read them again; the optimised code of
- * routing and delivery that had seen the old one was thrown away and compiled again each time.
- * One copy lives as long as the shape: V8 drops a hidden class no live object has, and the next
- * copies would get a new one.
+ * so they have the same properties in the same order and share one V8 hidden class. Adding
+ * them one by one under computed names gave accounts (22 properties) dictionary storage, slow
+ * to read. And V8 drops a hidden class no live object has: objects read after a garbage
+ * collection got a new one (accounts every second or so, as the configuration cache read them
+ * again), and the optimised code of routing and delivery that had seen the old one was thrown
+ * away and compiled again each time. So one copy lives as long as the shape.
  */
 class ObjectShape {
   private readonly template: Record<string, unknown>;
