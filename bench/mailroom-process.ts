@@ -38,9 +38,10 @@ export interface MailroomProcess {
   stopWorkers(): Promise<void>;
   /**
    * SIGTERM, `between()` with the process gone (e.g. rows written straight into its database),
-   * then `mailroom start` again on the same data: what an operator's restart does.
+   * then `mailroom start` again on the same data: what an operator's restart does. `args` are
+   * added to `start` (e.g. `--no-workers`) until the next restart.
    */
-  restart(between?: () => Promise<void>): Promise<void>;
+  restart(between?: () => Promise<void>, args?: string[]): Promise<void>;
   /** SIGTERM, then the temp data directory and the PostgreSQL database go. */
   stop(): Promise<void>;
 }
@@ -89,8 +90,8 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
   if (keyRun.status !== 0) throw new Error(`apikey create failed: ${keyRun.stderr}`);
   const key = keyRun.stdout.trim();
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const launch = async () => {
-    const c = spawn(process.execPath, [...extra, ...ENTRY, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const launch = async (args: string[] = []) => {
+    const c = spawn(process.execPath, [...extra, ...ENTRY, 'start', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     if (process.env.BENCH_CHILD_STDOUT) c.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT, { flags: 'a' }));
     await new Promise<void>((resolve, reject) => {
       c.stdout.on('data', (d: Buffer) => d.toString().includes('Mailroom is running') && resolve());
@@ -154,13 +155,13 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
     sqlitePath,
     api,
     countSent,
-    async restart(between) {
+    async restart(between, args) {
       await terminate(child);
       // Keep-alive sockets to the old process are dead now.
       agent.destroy();
       agent = newAgent();
       await between?.();
-      child = await launch();
+      child = await launch(args);
     },
     async stop() {
       if (stopped) return;

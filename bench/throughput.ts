@@ -43,6 +43,10 @@
  * untimed messages once the workers are up (default 300, as the API process had before its
  * first phase): with M as large as a phase the workers are as warm as the API process is by
  * then, and the comparison is of processes that have run a while.
+ * --split (with --scale) runs the middle phase as the roles a scaled-out installation would
+ * split: `mailroom start --no-workers` (accepting only) beside N `mailroom worker` processes
+ * (delivering only). The API process is started afresh for it and for the last phase (plain
+ * `mailroom start` again), each followed by the same untimed warm-up as the first phase.
  *
  * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
@@ -71,6 +75,9 @@ const WORKERS = Number(arg('workers', '0'));
 const WORKER_WARMUP = Number(arg('worker-warmup', '300'));
 const SCALE = process.argv.includes('--scale');
 if (SCALE && (!WORKERS || !PG_URL)) throw new Error('--scale compares one process with 1 + N: it needs --postgres URL and --workers N');
+/** --split: in the scaled phase the API process accepts only (`start --no-workers`) and the workers deliver. */
+const SPLIT = process.argv.includes('--split');
+if (SPLIT && !SCALE) throw new Error('--split is a variant of --scale: add --scale');
 
 /** The templated message of --template: a password reset, English and German alternately. */
 const templated = (i: number) => ({
@@ -179,7 +186,7 @@ async function main() {
       // The webhook receiver listens on loopback: allow it (the network policy refuses loopback otherwise).
       env: WEBHOOKS ? { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } : {},
     });
-    const { child, databaseUrl } = mr;
+    const { databaseUrl } = mr;
     if (!SCALE) for (let i = 0; i < WORKERS; i++) await mr.startWorker();
     const workerPids = () => mr?.workers.map((w) => w.pid as number) ?? [];
     const pgDb = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : undefined;
@@ -219,7 +226,7 @@ async function main() {
     const hooks0 = receiver?.received.length ?? 0;
     const t0Wall = Date.now();
     const phases: [string, PhaseResult][] = [];
-    const scaled = `${1 + WORKERS} processes`;
+    const scaled = SPLIT ? `API + ${WORKERS} worker${WORKERS > 1 ? 's' : ''}` : `${1 + WORKERS} processes`;
     const plan: [string, (i: number) => object][] = TEMPLATE
       ? [['untemplated', untemplated], ['templated', templated], ['untemplated', untemplated]]
       : EVENTS
@@ -229,17 +236,31 @@ async function main() {
           : [['plain', plain]];
     /** --scale: this database's PostgreSQL CPU per message of each phase (backends of stopped workers are gone, so measured per phase). */
     const pgPerPhase: number[] = [];
+    /** --split: the API process starts afresh in another role; it gets the first phase's warm-up again. */
+    const restartAs = async (args: string[]) => {
+      const m = mr as MailroomProcess;
+      await m.restart(undefined, args);
+      const before = await count();
+      for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', plain(i + j))));
+      while ((await count()) < before + WARMUP) await new Promise((r) => setTimeout(r, 20));
+    };
     for (const [name, payload] of plan) {
       if (SCALE && name === scaled) {
-        for (let i = 0; i < WORKERS; i++) await mr.startWorker();
+        // The API process accepts only; the workers, started first, deliver what its warm-up accepts.
+        if (SPLIT) for (let i = 0; i < WORKERS; i++) await mr.startWorker();
+        if (SPLIT) await restartAs(['--no-workers']);
+        else for (let i = 0; i < WORKERS; i++) await mr.startWorker();
         // The workers' first messages (JIT, pool connections) are not timed, like the API process's were not.
         const before = await count();
         for (let i = 0; i < WORKER_WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', plain(i + j))));
         while ((await count()) < before + WORKER_WARMUP) await new Promise((r) => setTimeout(r, 20));
       }
-      if (SCALE && name === '1 process' && mr.workers.length) await mr.stopWorkers();
+      if (SCALE && name === '1 process' && mr.workers.length) {
+        await mr.stopWorkers();
+        if (SPLIT) await restartAs([]);
+      }
       const pg0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
-      phases.push([name, await runPhase({ post, pid: child.pid as number, otherPids: workerPids(), n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
+      phases.push([name, await runPhase({ post, pid: mr.child.pid as number, otherPids: workerPids(), n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
       const pg1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
       pgPerPhase.push(pg0 === undefined || pg1 === undefined ? NaN : (pg1 - pg0) / N);
     }
@@ -269,7 +290,7 @@ async function main() {
     const pgDbCpu1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / M;
-    const rss = peakRssMiB(child.pid as number);
+    const rss = peakRssMiB(mr.child.pid as number);
     await mr.stop();
     const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
@@ -286,7 +307,7 @@ async function main() {
     ];
     const e2e = phases.reduce((sum, [, r]) => sum + r.e2eRate, 0) / phases.length;
     const lines = [
-      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? `PostgreSQL, ${SCALE ? `1 process, then ${scaled} (mailroom start + ${WORKERS} mailroom worker), then 1 again` : `${1 + WORKERS} process${WORKERS ? 'es (mailroom start + ' + WORKERS + ' mailroom worker)' : ''}`}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
+      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? `PostgreSQL, ${SCALE ? `1 process, then ${scaled} (mailroom start${SPLIT ? ' --no-workers' : ''} + ${WORKERS} mailroom worker), then 1 again${SPLIT ? ' (each started afresh)' : ''}` : `${1 + WORKERS} process${WORKERS ? 'es (mailroom start + ' + WORKERS + ' mailroom worker)' : ''}`}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
       ...phases.flatMap(([name, r]) => phaseLines(name, r)),
       TEMPLATE ? templateRatio(phases) : '',
       EVENTS ? eventsRatio(phases) : '',

@@ -27,12 +27,13 @@ export interface RunningMailroom {
 
 /**
  * Starts `mailroom start` on a free port and resolves once it prints its URL; or `mailroom
- * worker`, resolved once its workers run (its `url` is empty: it serves no HTTP). Generous
- * timeout: a start compiles the TypeScript sources (tsx), which takes long on a busy machine.
+ * worker`, resolved once its workers run (its `url` is empty: it serves no HTTP). `args` follow
+ * the command (e.g. `--no-workers`). Generous timeout: a start compiles the TypeScript sources
+ * (tsx), which takes long on a busy machine.
  */
-export function startCli(env: Record<string, string>, timeoutMs = 90_000, command: 'start' | 'worker' = 'start'): Promise<RunningMailroom> {
+export function startCli(env: Record<string, string>, timeoutMs = 90_000, command: 'start' | 'worker' = 'start', args: string[] = []): Promise<RunningMailroom> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command, ...args], {
       cwd: ROOT,
       env: { ...process.env, MAILROOM_PORT: '0', MAILROOM_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

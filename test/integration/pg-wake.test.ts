@@ -75,8 +75,8 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
   /** Payloads seen on the outbox channel by a plain client of the test. */
   const seen: string[] = [];
   const open: WorkSignals[] = [];
-  /** NOTIFYs sent and listener lookups made, by every process of the test. */
-  const sent: string[] = [];
+  /** NOTIFY statements sent (the channels of each) and listener lookups made, by every process of the test. */
+  const sent: string[][] = [];
   let lookups = 0;
   const signals = (listenUrl: string | null, logger = capturingLogger().logger) => {
     const notify = notifyThrough(database.db);
@@ -84,7 +84,7 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
     const s = pgWorkSignals({
       listenUrl,
       logger,
-      notify: (channel, payload) => (sent.push(channel), notify(channel, payload)),
+      notify: (channels, payload) => (sent.push(channels), notify(channels, payload)),
       listeners: () => (lookups++, listeners()),
     });
     open.push(s);
@@ -140,6 +140,32 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
       expect(wokeB).toBe(1);
     } finally {
       // Closed even when an assertion failed: a listener left behind would be taken for the next test's.
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('announces every kind of one turn in one statement, and each reaches its subscribers', async () => {
+    const logA = capturingLogger();
+    const logB = capturingLogger();
+    // A announces only (like `mailroom start --no-workers`); B listens on both channels.
+    const a = signals(null, logA.logger);
+    const b = signals(pgdb.url, logB.logger);
+    let outbox = 0;
+    let webhooks = 0;
+    try {
+      await b.subscribe('outbox', () => outbox++);
+      await b.subscribe('webhooks', () => webhooks++);
+      await listening(logB);
+      outbox = webhooks = 0;
+      sent.length = 0;
+      for (let i = 0; i < 10; i++) {
+        a.announce('outbox');
+        a.announce('webhooks');
+      }
+      await expect.poll(() => [outbox, webhooks], { timeout: 10_000 }).toEqual([1, 1]);
+      expect(sent).toEqual([[WAKE_CHANNELS.outbox, WAKE_CHANNELS.webhooks]]);
+    } finally {
       await a.close();
       await b.close();
     }
@@ -257,7 +283,7 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
     await expect.poll(() => markedA, { timeout: 10_000 }).toBe(1);
     a.announce('outbox');
     await expect.poll(() => wokeB, { timeout: 10_000 }).toBe(1);
-    expect(sent).toEqual([WAKE_CHANNELS.outbox]);
+    expect(sent).toEqual([[WAKE_CHANNELS.outbox]]);
     await b.close();
     await a.close();
   });

@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type RunningMailroom } from '../helpers/cli.js';
-import { createPostgresDatabase, postgresAvailable } from '../helpers/dialects.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+import { postgresAvailable } from '../helpers/dialects.js';
 import { apiRequest } from '../helpers/http.js';
-import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { scaleOutFixture } from '../helpers/scaleout.js';
+import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
 /**
  * Two processes share one PostgreSQL outbox (`mailroom start` taking the API requests and
@@ -24,55 +20,22 @@ const pgOk = await postgresAvailable();
 const sinkOk = haveSmtpSink();
 
 describe.skipIf(!pgOk || !sinkOk)('SIGKILL of one of two PostgreSQL workers in the middle of a 10,000-message run', () => {
-  let sink: SmtpSink;
-  let db: { url: string; drop(): Promise<void> };
-  let admin: pg.Client;
-  let dataDir: string;
-  let api: RunningMailroom | undefined;
-  let worker: RunningMailroom | undefined;
+  const f = scaleOutFixture('scaleout', { MAILROOM_OUTBOX_LEASE_MS: String(LEASE_MS) });
+  const { env } = f;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const secretKey = randomBytes(32).toString('base64');
-
-  const env = () => ({
-    DATABASE_URL: db.url,
-    MAILROOM_DATA_DIR: dataDir,
-    MAILROOM_SECRET_KEY: secretKey,
-    MAILROOM_ADMIN_EMAIL: 'admin@example.com',
-    MAILROOM_ADMIN_PASSWORD: 'scaleout-test-password',
-    MAILROOM_SMTP_HOST: '127.0.0.1',
-    MAILROOM_SMTP_PORT: String(sink.port),
-    MAILROOM_SMTP_SECURITY: 'none',
-    MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com',
-    MAILROOM_MAIL_FROM_NAME: 'App',
-    MAILROOM_OUTBOX_LEASE_MS: String(LEASE_MS),
-  });
-
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    db = await createPostgresDatabase();
-    admin = new pg.Client({ connectionString: db.url });
-    await admin.connect();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-scaleout-'));
-  });
-  afterAll(async () => {
-    await worker?.stop('SIGKILL');
-    await api?.stop('SIGKILL');
-    agent.destroy();
-    await admin?.end();
-    await db?.drop();
-    await sink?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => agent.destroy());
 
   it('loses nothing; duplicates only among the killed worker\'s in-flight claims', async () => {
     const key = (await runCli(['--create-store', 'apikey', 'create', '--name', 'scaleout', '--scopes', 'send,read'], env())).stdout.trim();
-    api = await startCli(env());
-    worker = await startCli(env(), 90_000, 'worker');
+    const api = await startCli(env());
+    f.running.push(api);
+    const worker = await startCli(env(), 90_000, 'worker');
+    f.running.push(worker);
     const { url } = api;
     const victim = worker;
     const ownedByVictim = `%:${victim.child.pid}:%`;
     const heldByVictim = async () =>
-      (await admin.query<{ subject: string }>("select subject from messages where status = 'sending' and lease_owner like $1", [ownedByVictim])).rows.map((r) => r.subject);
+      (await f.admin.query<{ subject: string }>("select subject from messages where status = 'sending' and lease_owner like $1", [ownedByVictim])).rows.map((r) => r.subject);
 
     let next = 0;
     const submit = async () => {
@@ -93,7 +56,7 @@ describe.skipIf(!pgOk || !sinkOk)('SIGKILL of one of two PostgreSQL workers in t
       for (;;) {
         const now = await heldByVictim();
         for (const s of now) seenWithVictim.add(s);
-        if (sink.count() >= N / 5 && now.length > 0) {
+        if (f.sink.count() >= N / 5 && now.length > 0) {
           // Frozen, it can record nothing more: if it still holds claims now, the kill comes at
           // this instant (a SIGKILL right after a look could find it had just finished them all).
           victim.child.kill('SIGSTOP');
@@ -105,7 +68,7 @@ describe.skipIf(!pgOk || !sinkOk)('SIGKILL of one of two PostgreSQL workers in t
       victim.child.kill('SIGKILL');
       await victim.stop('SIGKILL');
       killedAt = Date.now();
-      deliveredBeforeKill = sink.count();
+      deliveredBeforeKill = f.sink.count();
       // What it held claimed and had not recorded: sent or not, only these may go out twice.
       held = await heldByVictim();
     };
@@ -114,18 +77,18 @@ describe.skipIf(!pgOk || !sinkOk)('SIGKILL of one of two PostgreSQL workers in t
     const submittedMs = Date.now() - started;
     expect(killedAt).toBeGreaterThan(0);
 
-    const unfinished = async () => Number((await admin.query("select count(*)::int as n from messages where status in ('queued', 'sending', 'deferred')")).rows[0].n);
+    const unfinished = async () => Number((await f.admin.query("select count(*)::int as n from messages where status in ('queued', 'sending', 'deferred')")).rows[0].n);
     await expect.poll(unfinished, { timeout: 120_000, interval: 500 }).toBe(0);
     const doneMs = Date.now() - started;
 
     const perSubject = new Map<string, number>();
-    for (const dump of sink.messages()) {
+    for (const dump of f.sink.messages()) {
       const subject = /^Subject: (.*)$/m.exec(dump)?.[1] ?? '';
       perSubject.set(subject, (perSubject.get(subject) ?? 0) + 1);
     }
     const lost = Array.from({ length: N }, (_, i) => `scale ${i}`).filter((s) => !perSubject.has(s));
     const duplicated = [...perSubject].filter(([, n]) => n > 1).map(([s]) => s);
-    const statuses = (await admin.query<{ status: string; n: number }>('select status, count(*)::int as n from messages group by status')).rows;
+    const statuses = (await f.admin.query<{ status: string; n: number }>('select status, count(*)::int as n from messages group by status')).rows;
     console.log(
       `[scaleout crash] ${N} messages; delivered before the kill ${deliveredBeforeKill} (seen claimed by the worker: ${seenWithVictim.size}); ` +
         `held by the killed worker ${held.length}; duplicates ${duplicated.length}; lost ${lost.length}; ` +

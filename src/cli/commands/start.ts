@@ -1,16 +1,29 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
+import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { buildServer } from '../../http/server.js';
 import type { RelayStatus } from '../../ports.js';
 import { reportFailure } from '../run.js';
 
-async function start(opts: { workersOnly?: boolean }): Promise<void> {
+/**
+ * What this process runs: everything (`start`), the workers only (`worker`), or the entry points
+ * only (`start --no-workers`: the API, the admin UI and the relay, while `mailroom worker`
+ * processes deliver; each process then compiles and batches only its own half of the work).
+ */
+type Role = 'all' | 'workers' | 'entry points';
+
+async function start(role: Role): Promise<void> {
   // The relay is an entry point like the API: it listens in `mailroom start`, not in `mailroom worker`.
-  const config = loadConfig(process.env, opts.workersOnly ? { relay: undefined } : {});
-  const app = await createApp(config, { skipBootstrap: opts.workersOnly });
+  const config = loadConfig(process.env, role === 'workers' ? { relay: undefined } : role === 'entry points' ? { runWorkers: false } : {});
+  // SQLite belongs to one process: without workers in it nothing would ever deliver.
+  if (role === 'entry points' && !config.databaseUrl) {
+    throw new MailroomError(ErrorCodes.CONFIG, '--no-workers needs PostgreSQL (DATABASE_URL): on SQLite the one process must also deliver; run `mailroom start`');
+  }
+  const workersOnly = role === 'workers';
+  const app = await createApp(config, { skipBootstrap: workersOnly });
   let stopping = false;
-  const server = opts.workersOnly ? undefined : await buildServer(app.ports, app.routes);
+  const server = workersOnly ? undefined : await buildServer(app.ports, app.routes);
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -30,6 +43,7 @@ async function start(opts: { workersOnly?: boolean }): Promise<void> {
   const address = await server.listen({ host: config.host, port: config.port });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [`Mailroom is running: ${url}/`, `  storage: ${app.describeStorage}`, `  API docs: ${url}/docs`, ...relayLines(app.ports.relay.status())];
+  if (role === 'entry points') lines.push('  workers: none in this process (--no-workers); `mailroom worker` processes deliver the mail it accepts');
   if (app.firstAdmin) {
     lines.push(`  first admin: ${app.firstAdmin.email}`);
     if (app.firstAdmin.generatedPassword) {
@@ -54,9 +68,10 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('start the API, the admin UI and the delivery workers')
-    .action(() => start({}).catch(reportFailure));
+    .option('--no-workers', 'PostgreSQL only: the API, the admin UI and the relay, no workers (`mailroom worker` processes deliver)')
+    .action((opts: { workers: boolean }) => start(opts.workers ? 'all' : 'entry points').catch(reportFailure));
   program
     .command('worker')
     .description('run delivery workers only (scale-out with PostgreSQL)')
-    .action(() => start({ workersOnly: true }).catch(reportFailure));
+    .action(() => start('workers').catch(reportFailure));
 }

@@ -34,8 +34,11 @@ const HEARTBEAT_TIMEOUT_MS = 30_000;
 export interface PgWakeOptions {
   /** Where to LISTEN: PostgreSQL itself or a session-pooling PgBouncer; null: no listening, workers rely on polling. */
   listenUrl: string | null;
-  /** Sends one NOTIFY; the store's pool, so a process that only announces (a CLI command) opens no extra connection. */
-  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Notifies every channel given with one statement; the store's pool, so a process that only
+   * announces (a CLI command) opens no extra connection.
+   */
+  notify(channels: string[], payload: string): Promise<void>;
   /**
    * The backend pids of every Mailroom listener on this database (their LISTEN connections, by
    * application_name). Given, a process announces only while another process listens: one
@@ -71,15 +74,18 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       const kinds = [...pending];
       pending.clear();
       if (!(await othersListen())) continue;
-      for (const kind of kinds) {
-        try {
-          await o.notify(WAKE_CHANNELS[kind], self);
-          notifyFailing = false;
-        } catch (err) {
-          // The other processes poll; a store outage is logged by the store itself.
-          if (!notifyFailing) o.logger.warn({ err }, 'could not notify the other processes of new work; they find it by polling');
-          notifyFailing = true;
-        }
+      try {
+        // One statement for all kinds: a process that accepts without delivering (start
+        // --no-workers) announces new mail and its journal in the same turn.
+        await o.notify(
+          kinds.map((kind) => WAKE_CHANNELS[kind]),
+          self,
+        );
+        notifyFailing = false;
+      } catch (err) {
+        // The other processes poll; a store outage is logged by the store itself.
+        if (!notifyFailing) o.logger.warn({ err }, 'could not notify the other processes of new work; they find it by polling');
+        notifyFailing = true;
       }
     }
   };
@@ -255,5 +261,5 @@ export function listenersThrough(db: Kysely<DB>): NonNullable<PgWakeOptions['lis
 
 /** NOTIFY through the store's pool (pg_notify binds the channel and payload as values). */
 export function notifyThrough(db: Kysely<DB>): PgWakeOptions['notify'] {
-  return async (channel, payload) => void (await sql`select pg_notify(${channel}, ${payload})`.execute(db));
+  return async (channels, payload) => void (await sql`select pg_notify(c, ${payload}) from unnest(${channels}::text[]) as c`.execute(db));
 }
