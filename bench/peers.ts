@@ -54,6 +54,31 @@ export function cpuMs(pid: number): number | undefined {
 }
 
 /**
+ * The machine's CPU time so far, in ms summed over all cores: `busy` (user, nice, system, irq,
+ * softirq), `idle` (idle and iowait) and `steal`, the time the hypervisor gave this VM's
+ * virtual CPUs to someone else; undefined off Linux. On a shared VM steal is what makes one run
+ * half as fast as the next with the same CPU per message.
+ */
+export function machineCpuMs(): { busy: number; idle: number; steal: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const ms = (ticks: number) => (ticks * 1000) / 100;
+    return { busy: ms(user + nice + system + irq + softirq), idle: ms(idle + iowait), steal: ms(steal) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Of the machine's CPU time between two readings of machineCpuMs(): the share stolen and the share idle, e.g. "steal 12%, idle 3%". */
+export function stealLine(a: ReturnType<typeof machineCpuMs>, b: ReturnType<typeof machineCpuMs>): string {
+  if (!a || !b) return 'steal n/a';
+  const [busy, idle, steal] = [b.busy - a.busy, b.idle - a.idle, b.steal - a.steal];
+  const all = busy + idle + steal || 1;
+  return `steal ${Math.round((steal / all) * 100)}%, idle ${Math.round((idle / all) * 100)}% of the machine's CPU`;
+}
+
+/**
  * CPU time (user + system) used so far by every process of a user (default: postgres), in ms;
  * undefined off Linux or when there is no such user. Each process adds its children's time
  * (cutime + cstime) too: the postmaster reaps its backends, so a backend that ended between

@@ -1,4 +1,4 @@
-import { cpuMs, percentile, threadCpuLine, threadCpuMs } from './peers.js';
+import { cpuMs, machineCpuMs, percentile, stealLine, threadCpuLine, threadCpuMs } from './peers.js';
 
 /** One HTTP request to Mailroom over the bench's keep-alive agent. */
 export type Post = (url: string, payload: unknown, method?: string) => Promise<{ status: number; body: string }>;
@@ -14,6 +14,8 @@ export interface PhaseResult {
   /** Mailroom's CPU (all threads) per message, ms. */
   cpuPerMsg: number | undefined;
   threads: string;
+  /** How much of the machine's CPU the hypervisor took away during the phase, and how much sat idle. */
+  machine: string;
   /** What the phase's first refused request answered, to say why. */
   firstFailure?: string;
 }
@@ -41,6 +43,7 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
   const cpu0 = allCpu();
   const perProcess0 = pids.map((pid) => cpuMs(pid));
   const threads0 = threadCpuMs(o.pid);
+  const machine0 = machineCpuMs();
   const t0 = performance.now();
   let next = 0;
   let failures = 0;
@@ -83,6 +86,7 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
     console.log(`timeline: ${timeline.join(' | ')}`);
   }
   const cpu1 = allCpu();
+  const machine1 = machineCpuMs();
   // With workers: each process's share, to see which one a second process costs CPU in.
   const perProcess = pids.length > 1 ? pids.map((pid, i) => {
     const [a, b] = [perProcess0[i], cpuMs(pid)];
@@ -99,6 +103,7 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
     p99: percentile(latencies, 99),
     cpuPerMsg: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / o.n : undefined,
     threads: threadCpuLine(threads0, threadCpuMs(o.pid), o.n) + (perProcess.length ? `; by process: ${perProcess.join(', ')}` : ''),
+    machine: stealLine(machine0, machine1),
     firstFailure,
   };
 }

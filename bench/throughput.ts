@@ -301,7 +301,7 @@ async function main() {
     const target = databaseUrl ? 0.7 : N >= 20_000 ? 0.9 : 0.8;
     const phaseLines = (name: string, r: PhaseResult) => [
       `${tag ? `[${name}] ` : ''}accept:        ${r.acceptRate.toFixed(0)} msgs/s  (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}${r.firstFailure ? `, first: ${r.firstFailure}` : ''})`,
-      `${tag ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s)`,
+      `${tag ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s; ${r.machine})`,
       `${tag ? `[${name}] ` : ''}Mailroom CPU:  ${r.cpuPerMsg === undefined ? 'n/a' : `${r.cpuPerMsg.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
       `  by thread (ms per message): ${r.threads || 'n/a'}`,
     ];
