@@ -86,6 +86,11 @@ export interface App {
   migrationsApplied: string[];
   /** Where the data lives, for people (never includes a password). */
   describeStorage: string;
+  /**
+   * How many Mailroom processes listen for wake-ups on this database (their LISTEN connections:
+   * `mailroom start` and `mailroom worker`); null on SQLite or when PostgreSQL does not say.
+   */
+  listeningProcesses(): Promise<number | null>;
   startWorkers(): Promise<void>;
   /** Adds and starts the delivery worker with this tuning (tests and the bench drive it). */
   startDelivery(tuning?: DeliveryTuning): Promise<DeliveryWorker['dispatcher']>;
@@ -151,8 +156,9 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const events = createMessageEvents((err, event) => logger.error({ err, event: event.type, messageId: event.messageId }, 'a message-event subscriber failed; the message is unaffected'));
     // PostgreSQL: the processes sharing the database wake each other (LISTEN/NOTIFY). SQLite has
     // one process, which its events port wakes. Closed before the database, after the workers.
-    const signals = database.capabilities.multiWriter
-      ? pgWorkSignals({ listenUrl: config.listenUrl, notify: notifyThrough(database.db), listeners: listenersThrough(database.db), logger: logger.child({ component: 'wake' }) })
+    const listeners = database.capabilities.multiWriter ? listenersThrough(database.db) : undefined;
+    const signals = listeners
+      ? pgWorkSignals({ listenUrl: config.listenUrl, notify: notifyThrough(database.db), listeners, logger: logger.child({ component: 'wake' }) })
       : undefined;
     if (signals) closers.push(() => signals.close());
     // Templates render in threads of their own (started on the first render) under hard limits.
@@ -273,6 +279,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       infra: { db: database.db, keyring, capabilities: database.capabilities },
       migrationsApplied,
       describeStorage: database.describe,
+      listeningProcesses: async () => (listeners ? listeners().then((pids) => pids.length, () => null) : null),
       async startWorkers() {
         for (const w of workers) await startWorker(w);
       },

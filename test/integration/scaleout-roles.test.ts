@@ -44,6 +44,7 @@ describe('mailroom start --no-workers', () => {
       const api = await startCli(env(), 90_000, 'start', ['--no-workers']);
       running.push(api);
       expect(api.stdout()).toContain('workers: none in this process (--no-workers)');
+      expect(api.stdout()).toContain('no `mailroom worker` listens on this database yet');
       const key = (await runCli(['apikey', 'create', '--name', 'roles', '--scopes', 'send,read'], env())).stdout.trim();
       const send = async (subject: string) => {
         const r = await apiRequest(`${api.url}/api/v1/messages`, key, 'POST', { to: ['someone@example.net'], subject, text: 'hello' });
@@ -63,6 +64,13 @@ describe('mailroom start --no-workers', () => {
       running.push(worker);
       await expect.poll(() => subjects().includes('accepted before any worker'), { timeout: 30_000 }).toBe(true);
       await expect.poll(listeners, { timeout: 10_000 }).toHaveLength(1);
+
+      // A second API process started now sees the worker and says nothing about it.
+      const second = await startCli(env(), 90_000, 'start', ['--no-workers']);
+      running.push(second);
+      expect(second.stdout()).toContain('workers: none in this process (--no-workers)');
+      expect(second.stdout()).not.toContain('listens on this database yet');
+      await second.stop();
 
       // The worker now waits POLL_MS for its next round: only the API process's NOTIFY can wake it sooner.
       const woken = await send('accepted with a worker listening');

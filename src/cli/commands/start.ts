@@ -43,7 +43,11 @@ async function start(role: Role): Promise<void> {
   const address = await server.listen({ host: config.host, port: config.port });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [`Mailroom is running: ${url}/`, `  storage: ${app.describeStorage}`, `  API docs: ${url}/docs`, ...relayLines(app.ports.relay.status())];
-  if (role === 'entry points') lines.push('  workers: none in this process (--no-workers); `mailroom worker` processes deliver the mail it accepts');
+  if (role === 'entry points') {
+    lines.push('  workers: none in this process (--no-workers); `mailroom worker` processes deliver the mail it accepts');
+    // Told at once rather than found out from a growing queue (a worker with MAILROOM_LISTEN_URL=off does not show).
+    if ((await app.listeningProcesses()) === 0) lines.push('  no `mailroom worker` listens on this database yet: accepted mail waits, queued, until one starts');
+  }
   if (app.firstAdmin) {
     lines.push(`  first admin: ${app.firstAdmin.email}`);
     if (app.firstAdmin.generatedPassword) {
