@@ -77,10 +77,7 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       try {
         // One statement for all kinds: a process that accepts without delivering (start
         // --no-workers) announces new mail and its journal in the same turn.
-        await o.notify(
-          kinds.map((kind) => WAKE_CHANNELS[kind]),
-          self,
-        );
+        await o.notify(kinds.map((kind) => WAKE_CHANNELS[kind]), self);
         notifyFailing = false;
       } catch (err) {
         // The other processes poll; a store outage is logged by the store itself.
