@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL [--workers N]] [--skip-baseline] [--postfix] [--template] [--events]
+ * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL [--workers N [--scale [--split] [--worker-warmup M]]]] [--skip-baseline] [--postfix] [--template] [--events] [--webhooks]
  *
  * Starts Mailroom (`mailroom start`, its own temp data dir) in front of Postfix's smtp-sink,
  * sends N messages of ~2 KB through the HTTP API over real HTTP, and prints accept msgs/s,
