@@ -54,6 +54,7 @@
  * last one arrived.
  */
 import nodemailer from 'nodemailer';
+import pg from 'pg';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
 import { arg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhook-receiver.js';
@@ -145,7 +146,7 @@ function eventsRatio(phases: [string, PhaseResult][]): string {
 }
 
 /** --scale: 1 + N processes against one process (the mean of the two one-process phases), rate and CPU per message. */
-function scaleRatio(phases: [string, PhaseResult][], pgPerPhase: number[], scaled: string): string {
+function scaleRatio(phases: [string, PhaseResult][], pgPerPhase: number[], scaled: string, xactsPerPhase: number[]): string {
   const at = (name: string) => phases.map(([n, r], i) => ({ n, r, pg: pgPerPhase[i] })).filter((p) => p.n === name);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const one = at('1 process');
@@ -155,7 +156,9 @@ function scaleRatio(phases: [string, PhaseResult][], pgPerPhase: number[], scale
   const cpuMany = (many.r.cpuPerMsg ?? NaN) + many.pg;
   return (
     `${scaled} / 1 process end-to-end: ${(many.r.e2eRate / e2eOne).toFixed(2)}  (${many.r.e2eRate.toFixed(0)} vs ${e2eOne.toFixed(0)} msgs/s, the mean of ${one.map((p) => p.r.e2eRate.toFixed(0)).join(' and ')}; target ≥ 1.00)\n` +
-    `  CPU per message, Mailroom + this database's PostgreSQL backends: ${cpuMany.toFixed(2)} vs ${cpuOne.toFixed(2)} ms (${(cpuMany / cpuOne).toFixed(2)}×; target ≤ 1.00); PostgreSQL alone ${many.pg.toFixed(2)} vs ${mean(one.map((p) => p.pg)).toFixed(2)} ms`
+    `  CPU per message, Mailroom + this database's PostgreSQL backends: ${cpuMany.toFixed(2)} vs ${cpuOne.toFixed(2)} ms (${(cpuMany / cpuOne).toFixed(2)}×; target ≤ 1.00); PostgreSQL alone ${many.pg.toFixed(2)} vs ${mean(one.map((p) => p.pg)).toFixed(2)} ms\n` +
+    // Each group commit is one transaction, each statement outside one another: fewer per message means bigger batches.
+    `  PostgreSQL transactions per message, by phase: ${phases.map(([n], i) => `${n} ${xactsPerPhase[i].toFixed(3)}`).join(', ')}`
   );
 }
 
@@ -236,6 +239,17 @@ async function main() {
           : [['plain', plain]];
     /** --scale: this database's PostgreSQL CPU per message of each phase (backends of stopped workers are gone, so measured per phase). */
     const pgPerPhase: number[] = [];
+    /** --scale: transactions this database committed per message of each phase (pg_stat_database, flushed by the backends within a second or so). */
+    const xactsPerPhase: number[] = [];
+    const statsClient = SCALE && databaseUrl ? new pg.Client({ connectionString: databaseUrl }) : undefined;
+    await statsClient?.connect();
+    const xacts = async () => {
+      if (!statsClient) return NaN;
+      // Backends report their counters when idle or at most once a second: wait that long first.
+      await new Promise((r) => setTimeout(r, 1_500));
+      await statsClient.query('select pg_stat_clear_snapshot()');
+      return Number((await statsClient.query('select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()')).rows[0].n);
+    };
     /** --split: the API process starts afresh in another role; it gets the first phase's warm-up again. */
     const restartAs = async (args: string[]) => {
       const m = mr as MailroomProcess;
@@ -259,10 +273,12 @@ async function main() {
         await mr.stopWorkers();
         if (SPLIT) await restartAs([]);
       }
+      const x0 = await xacts();
       const pg0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
       phases.push([name, await runPhase({ post, pid: mr.child.pid as number, otherPids: workerPids(), n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
       const pg1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
       pgPerPhase.push(pg0 === undefined || pg1 === undefined ? NaN : (pg1 - pg0) / N);
+      xactsPerPhase.push(((await xacts()) - x0) / N);
     }
     const M = N * phases.length;
     const e2eEndWall = Date.now();
@@ -291,6 +307,7 @@ async function main() {
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1000 / M;
     const rss = peakRssMiB(mr.child.pid as number);
+    await statsClient?.end();
     await mr.stop();
     const bareAfter = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     const bare = bareBefore && bareAfter ? (bareBefore.rate + bareAfter.rate) / 2 : NaN;
@@ -311,7 +328,7 @@ async function main() {
       ...phases.flatMap(([name, r]) => phaseLines(name, r)),
       TEMPLATE ? templateRatio(phases) : '',
       EVENTS ? eventsRatio(phases) : '',
-      SCALE ? scaleRatio(phases, pgPerPhase, scaled) : '',
+      SCALE ? scaleRatio(phases, pgPerPhase, scaled, xactsPerPhase) : '',
       hooksLine,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
       `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
