@@ -45,8 +45,8 @@
  * then, and the comparison is of processes that have run a while.
  * --split (with --scale) runs the middle phase as the roles a scaled-out installation would
  * split: `mailroom start --no-workers` (accepting only) beside N `mailroom worker` processes
- * (delivering only). The API process is started afresh for it and for the last phase (plain
- * `mailroom start` again), each followed by the same untimed warm-up as the first phase.
+ * (delivering only). The API process is started afresh for it (then --worker-warmup M untimed
+ * messages, default 300) and for the last phase (plain `mailroom start`, then 300 as before the first).
  *
  * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
@@ -213,14 +213,16 @@ async function main() {
 
     // Warm-up (JIT, lazily loaded modules, first pool connections, the render threads): not timed.
     const WARMUP = 300;
-    const warmups: [string, (i: number) => object][] = TEMPLATE ? [['/api/v1/messages', untemplated], ['/api/v1/messages', templated]] : EVENTS ? [['/api/v1/messages', viaMessages], ['/api/v1/events', viaEvents]] : [['/api/v1/messages', plain]];
-    for (const [url, make] of warmups) {
-      for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post(url, make(i + j))));
-    }
-    const warm = WARMUP * warmups.length;
-
     const count = mr.countSent;
-    while ((await count()) < warm) await new Promise((r) => setTimeout(r, 20));
+    /** Sends `n` untimed requests (30 at a time) and waits until their messages are sent. */
+    const warmUp = async (n: number, make: (i: number) => object = plain, url = '/api/v1/messages') => {
+      const before = await count();
+      for (let i = 0; i < n; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post(url, make(i + j))));
+      while ((await count()) < before + n) await new Promise((r) => setTimeout(r, 20));
+    };
+    const warmups: [string, (i: number) => object][] = TEMPLATE ? [['/api/v1/messages', untemplated], ['/api/v1/messages', templated]] : EVENTS ? [['/api/v1/messages', viaMessages], ['/api/v1/events', viaEvents]] : [['/api/v1/messages', plain]];
+    for (const [url, make] of warmups) await warmUp(WARMUP, make, url);
+    const warm = WARMUP * warmups.length;
 
     const sinkCpu0 = cpuMs(sink.child.pid as number) ?? 0;
     const pgCpu0 = databaseUrl ? userCpuMs('postgres') : undefined;
@@ -250,28 +252,21 @@ async function main() {
       await statsClient.query('select pg_stat_clear_snapshot()');
       return Number((await statsClient.query('select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()')).rows[0].n);
     };
-    /** --split: the API process starts afresh in another role; it gets the first phase's warm-up again. */
-    const restartAs = async (args: string[]) => {
-      const m = mr as MailroomProcess;
-      await m.restart(undefined, args);
-      const before = await count();
-      for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', plain(i + j))));
-      while ((await count()) < before + WARMUP) await new Promise((r) => setTimeout(r, 20));
-    };
     for (const [name, payload] of plan) {
       if (SCALE && name === scaled) {
-        // The API process accepts only; the workers, started first, deliver what its warm-up accepts.
-        if (SPLIT) for (let i = 0; i < WORKERS; i++) await mr.startWorker();
-        if (SPLIT) await restartAs(['--no-workers']);
-        else for (let i = 0; i < WORKERS; i++) await mr.startWorker();
-        // The workers' first messages (JIT, pool connections) are not timed, like the API process's were not.
-        const before = await count();
-        for (let i = 0; i < WORKER_WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post('/api/v1/messages', plain(i + j))));
-        while ((await count()) < before + WORKER_WARMUP) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < WORKERS; i++) await mr.startWorker();
+        // --split: the API process starts afresh, accepting only; the workers deliver.
+        if (SPLIT) await mr.restart(undefined, ['--no-workers']);
+        // The new processes' first messages (JIT, pool connections) are not timed, like the API process's were not.
+        await warmUp(WORKER_WARMUP);
       }
       if (SCALE && name === '1 process' && mr.workers.length) {
         await mr.stopWorkers();
-        if (SPLIT) await restartAs([]);
+        // --split: plain `mailroom start` afresh, warmed up as the first phase was.
+        if (SPLIT) {
+          await mr.restart();
+          await warmUp(WARMUP);
+        }
       }
       const x0 = await xacts();
       const pg0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
