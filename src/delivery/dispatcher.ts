@@ -157,7 +157,7 @@ export class Dispatcher extends ClaimLoop {
     const claim = (r: Repositories) => r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, ...want });
     // Through the group commit: the claim shares its commit with concurrent accepts and outcomes.
     // Not the urgent reserve's: behind a deep queue the group commit is busy with batches of
-    // outcomes (on PostgreSQL up to four in flight, tens of ms each under load), and a two-factor
+    // outcomes (on PostgreSQL two in flight, tens of ms each under load), and a two-factor
     // code waiting for a place among them is what made its p99; it commits on its own.
     const claimed = await (room > 0 ? this.ctx.store.grouped(claim) : this.ctx.store.transaction(claim));
     if (room > 0) this.queueLookedEmpty = claimed.length === 0;
