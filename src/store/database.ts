@@ -130,7 +130,8 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
     describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
     probe: async () => void (await pool.query('select 1')),
     isConnectionLoss,
-    batching: { group: batchedOutboxWrites, shared: batchedSuppressionLookups },
+    // A group commit's accepts read the suppression list in their own transaction: one look-up for the batch.
+    batching: { group: (trx, repos) => batchedSuppressionLookups(batchedOutboxWrites(trx, repos)), shared: batchedSuppressionLookups },
     close: () => db.destroy(),
   };
 }

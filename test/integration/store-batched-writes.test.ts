@@ -110,6 +110,42 @@ await describeEachDialect('group commit: concurrent outbox writes', (dialect) =>
     expect(await store().repos.eventJournal.get('evt_batch0000')).toBeUndefined();
   });
 
+  it('applies the suppression list to each accept of a burst, also when its batch is re-run job by job', async () => {
+    const now = Date.now();
+    for (const address of ['blocked1@example.net', 'blocked2@example.net']) {
+      await store().repos.suppressions.add({ address, reason: 'manual', detail: 'asked to stop', sourceMessageId: null, createdBy: 'test', createdAt: now, expiresAt: null });
+    }
+    const events: { type: string; messageId: string }[] = [];
+    const stop = t.app.ports.ctx.events.subscribe((e) => void events.push(e), ['message.suppressed']);
+    const post = (to: string[], extra: Record<string, unknown> = {}) => t.request({ method: 'POST', url: '/api/v1/messages', payload: { to, subject: 'suppression burst', text: 'x', ...extra } });
+    // One idempotency key twice in the burst: where both meet in one batch, the duplicate key
+    // fails it and every job runs again alone, from the same input.
+    const answers = await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) => post(i % 3 === 0 ? ['blocked1@example.net'] : i % 3 === 1 ? ['blocked2@example.net', `fine${i}@example.net`] : [`fine${i}@example.net`])),
+      post(['blocked1@example.net', 'blocked2@example.net'], { idempotencyKey: 'burst-twice' }),
+      post(['blocked1@example.net', 'blocked2@example.net'], { idempotencyKey: 'burst-twice' }),
+    ]);
+    stop();
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 202));
+    const bodies = answers.map((a) => a.json() as { id: string; status: string });
+    expect(bodies[12].id).toBe(bodies[13].id);
+    for (let i = 0; i < 13; i++) {
+      const kind = i === 12 ? 0 : i % 3;
+      const rcpts = await store().repos.messages.recipients(bodies[i].id);
+      const m = await store().repos.messages.get(bodies[i].id);
+      expect(bodies[i].status).toBe(kind === 0 ? 'suppressed' : 'queued');
+      expect(m?.status).toBe(kind === 0 ? 'suppressed' : 'queued');
+      for (const r of rcpts) {
+        expect(r.status).toBe(r.address.startsWith('blocked') ? 'suppressed' : 'pending');
+        if (r.address.startsWith('blocked')) expect(r.response).toBe(`${r.address} is suppressed (manual: asked to stop)`);
+      }
+      if (kind === 0) expect(m?.lastError).toMatch(/^every recipient is on the suppression list: blocked1@example\.net is suppressed/);
+      // Published once, after its commit, for each message that had a suppressed recipient.
+      expect(events.filter((e) => e.messageId === bodies[i].id)).toHaveLength(kind === 2 ? 0 : 1);
+    }
+    expect(events).toHaveLength(9);
+  });
+
   it('answers concurrent suppression look-ups each with its own addresses', async () => {
     const now = Date.now();
     for (const address of ['gone1@example.net', 'gone2@example.net']) {

@@ -15,6 +15,7 @@ import { applySuppressions } from '../inbound/suppressions.js';
 import { suppressedAmong } from '../inbound/suppressions.service.js';
 import { doc, oneOf, onlyKeys, optStr } from '../kernel/validate.js';
 import { renderTemplate, templateRequest } from '../templates/render.js';
+import type { Repositories } from '../ports.js';
 
 export type SubmitSource = 'api' | 'cli' | 'test' | 'smtp' | 'notify';
 
@@ -61,12 +62,18 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
     if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
   }
-  const { message, recipients, suppressed } = await composeOutbound(ctx, principal, sub, opts);
-  const id = message.id;
+  const built = await buildOutbound(ctx, principal, sub, opts);
+  const id = built.message.id;
+  let stored: Outbound;
   try {
-    await ctx.store.grouped(async (r) => {
-      await r.messages.insert(message, recipients);
-      await journal(r.eventJournal, suppressed);
+    // The suppression list is read in the commit that stores the message: one look-up for the
+    // whole batch of accepts (on PostgreSQL one more statement in its transaction, not a round
+    // trip of its own per few requests), and no suppression added meanwhile is missed.
+    stored = await ctx.store.grouped(async (r) => {
+      const out = await withSuppressionList(r, built);
+      await r.messages.insert(out.message, out.recipients);
+      await journal(r.eventJournal, out.suppressed);
+      return out;
     });
   } catch (err) {
     // Two concurrent submissions with one key: the first commit wins, the second gets it back.
@@ -76,8 +83,8 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     }
     throw err;
   }
-  ctx.events.publish(acceptedEvent(message), ...suppressed);
-  return { id, status: message.status, duplicate: false };
+  ctx.events.publish(acceptedEvent(stored.message), ...stored.suppressed);
+  return { id, status: stored.message.status, duplicate: false };
 }
 
 /** A message ready to be committed: its row and its envelope. */
@@ -104,6 +111,11 @@ interface ComposeOptions {
 }
 
 export async function composeOutbound(ctx: CoreContext, principal: Principal, sub: Submission, opts: ComposeOptions): Promise<Outbound> {
+  return withSuppressionList(ctx.store.repos, await buildOutbound(ctx, principal, sub, opts));
+}
+
+/** composeOutbound before the suppression list is applied (`suppressed` is empty). */
+async function buildOutbound(ctx: CoreContext, principal: Principal, sub: Submission, opts: ComposeOptions): Promise<Outbound> {
   const scope = principal.id;
   const route = await resolveRoute(ctx.store.repos, {
     purpose: sub.purpose ?? '',
@@ -183,16 +195,28 @@ export async function composeOutbound(ctx: CoreContext, principal: Principal, su
     { kind: 'bcc' as const, list: bcc },
   ];
   const recipients: RecipientRecord[] = envelopeRecipients(groups).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
-  // The suppression list, per recipient: a listed one is skipped with the reason; when none is left, nothing is sent.
-  const skipped = applySuppressions(recipients, await suppressedAmong(ctx.store.repos, recipients.map((r) => r.address), now));
-  if (skipped.length && skipped.length === recipients.length) {
+  return { message, recipients, suppressed: [] };
+}
+
+/**
+ * The suppression list, per recipient, as of the message's creation: a listed one is skipped
+ * with the reason; when none is left, nothing is sent. Returns new records and leaves `built`
+ * as it was, so a group-commit job that runs again (its batch failed) starts from the same input.
+ */
+async function withSuppressionList(repos: Repositories, built: Outbound): Promise<Outbound> {
+  const listed = await suppressedAmong(repos, built.recipients.map((r) => r.address), built.message.createdAt);
+  if (!listed.size) return built;
+  const recipients = built.recipients.map((r) => ({ ...r }));
+  const skipped = applySuppressions(recipients, listed);
+  if (!skipped.length) return { ...built, recipients };
+  const message = { ...built.message };
+  if (skipped.length === recipients.length) {
     message.status = 'suppressed';
     message.lastError = `every recipient is on the suppression list: ${skipped.map((r) => r.response).join('; ')}`;
   }
-  const suppressed: MessageEvent[] = skipped.length
-    ? [{ type: 'message.suppressed', messageId: id, at: now, reason: skipped.map((r) => r.response).join('; '), facts: { purpose: message.purpose, idempotencyKey: message.idempotencyKey, attemptCount: 0, recipients: skipped.map((r) => ({ address: r.address, status: r.status, code: null, enhancedCode: null })) } }]
-    : [];
-  return { message, recipients, suppressed };
+  const reason = skipped.map((r) => r.response).join('; ');
+  const facts = { purpose: message.purpose, idempotencyKey: message.idempotencyKey, attemptCount: 0, recipients: skipped.map((r) => ({ address: r.address, status: r.status, code: null, enhancedCode: null })) };
+  return { message, recipients, suppressed: [{ type: 'message.suppressed', messageId: message.id, at: message.createdAt, reason, facts }] };
 }
 
 /**

@@ -78,8 +78,9 @@ export function batchedOutboxWrites(trx: Kysely<DB>, repos: Repositories): Repos
 }
 
 /**
- * Suppression look-ups of concurrent accepts (outside any transaction) as one query: every
- * message accepted asks whether its recipients are on the list.
+ * Suppression look-ups of concurrent callers as one query: every message accepted asks whether
+ * its recipients are on the list, in its group-commit batch's transaction (one look-up per
+ * batch), and messages planned outside it (an event's rules) in the same turn share one too.
  */
 export function batchedSuppressionLookups(repos: Repositories): Repositories {
   const active = coalesce<{ addresses: readonly string[]; now: number }, Suppression[]>(async (calls) => {
