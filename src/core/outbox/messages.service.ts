@@ -68,7 +68,8 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
   try {
     // The suppression list is read in the commit that stores the message: one look-up for the
     // whole batch of accepts (on PostgreSQL one more statement in its transaction, not a round
-    // trip of its own per few requests), and no suppression added meanwhile is missed.
+    // trip of its own per few requests), and a suppression committed while the message was
+    // being composed applies to it.
     stored = await ctx.store.grouped(async (r) => {
       const out = await withSuppressionList(r, built);
       await r.messages.insert(out.message, out.recipients);
