@@ -53,7 +53,7 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
     }
   });
 
-  it('an outcome batch updates its messages and recipients by key (PostgreSQL: one statement each)', async () => {
+  it('an outcome batch updates its messages and recipients by key (PostgreSQL: one statement for both and the attempts)', async () => {
     if (dialect === 'sqlite') return; // SQLite writes outcomes row by row, by primary key (messages.repository.ts).
     const messages = JSON.stringify(ids.map((id) => ({ id, lease_owner: 'owner', status: 'sent', next_attempt_at: 0, attempt_count: 1, updated_at: 1, possible_duplicate: 0 })));
     const recipients = JSON.stringify(ids.map((id, i) => ({ message_id: id, address: `ops${i}@example.net`, status: 'sent', updated_at: 1 })));
@@ -64,10 +64,15 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
       recipients: await planOf(OUTCOME_UPDATES.recipients, [recipients]),
       rejectedCount: await planOf(OUTCOME_UPDATES.rejectedCount, [JSON.stringify(ids.map((id) => ({ id })))]),
     };
+    // The statement a batch runs: the three above in one (messages, their recipients, attempts).
+    const attempts = JSON.stringify(ids.map((id, i) => ({ id: `att_plan${i}`, message_id: id, at: 1, duration_ms: 1, outcome: 'sent' })));
+    const outcome = await planOf(OUTCOME_UPDATES.outcome, [messages, recipients, attempts]);
     expect(plans.messages).toMatch(byKey.messages);
     expect(plans.recipients).toMatch(byKey.recipients);
     expect(plans.rejectedCount).toMatch(byKey.messages);
-    for (const plan of Object.values(plans)) expect(plan).not.toMatch(/Seq Scan on (messages|message_recipients)\b/);
+    expect(outcome).toMatch(byKey.messages);
+    expect(outcome).toMatch(byKey.recipients);
+    for (const plan of [...Object.values(plans), outcome]) expect(plan).not.toMatch(/Seq Scan on (messages|message_recipients)\b/);
   });
   it('finds its rows by key with statistics from before a burst (PostgreSQL): never every queued or sending message', async () => {
     if (dialect === 'sqlite') return; // SQLite is told its index (claim-queries.ts) and writes outcomes by primary key.

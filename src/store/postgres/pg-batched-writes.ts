@@ -12,7 +12,9 @@ import type { DB } from '../schema.js';
  * The outbox's writes of one group-commit batch as a few multi-row statements on PostgreSQL,
  * instead of several statements per message: every statement is a round trip and a parse,
  * bind and execute on the server, and with hundreds of messages a second those, not the rows,
- * were the cost (7.5 statements per message, ~1.7 ms of server CPU each message).
+ * were the cost (7.5 statements per message, ~1.7 ms of server CPU each message). Tables
+ * written together share a statement through data-modifying CTEs: accepted messages with their
+ * recipients, outcomes with their recipients and attempts.
  *
  * The rows travel as one JSON array and `json_populate_recordset(null::table, …)` turns them
  * into rows of the table's own type: one statement text whatever the row count, every value
@@ -24,18 +26,23 @@ import type { DB } from '../schema.js';
  * `concurrent`), so their calls meet in the coalescer (coalescer.ts).
  */
 export function batchedOutboxWrites(trx: Kysely<DB>, repos: Repositories): Repositories {
-  const run = (text: string, rows: unknown[]) => trx.executeQuery<{ id: string }>(CompiledQuery.raw(text, [JSON.stringify(rows)]));
+  // Each list of rows is one JSON parameter ($1, $2, …).
+  const run = (text: string, ...lists: unknown[][]) => trx.executeQuery<{ id: string }>(CompiledQuery.raw(text, lists.map((rows) => JSON.stringify(rows))));
 
   const insert = coalesce<{ message: MessageRecord; recipients: RecipientRecord[] }, void>(async (items) => {
-    await run(INSERT_MESSAGES, items.map((i) => binaryAsHex(toRow(i.message))));
-    const recipients = items.flatMap((i) => i.recipients.map(recipientRow));
-    if (recipients.length) await run(INSERT_RECIPIENTS, recipients);
+    await run(
+      INSERT_OUTBOUND,
+      items.map((i) => binaryAsHex(toRow(i.message))),
+      items.flatMap((i) => i.recipients.map(recipientRow)),
+    );
     return items.map(() => undefined);
   });
 
   const complete = coalesce<AttemptWrite, boolean>(async (writes) => {
+    // One statement for the messages, their recipients and the attempts; the recipients and
+    // attempts of a message whose lease was lost (not updated) are left out by the statement.
     const updated = await run(
-      COMPLETE_MESSAGES,
+      COMPLETE_OUTCOME,
       writes.map((w) => ({
         id: w.messageId,
         lease_owner: w.leaseOwner,
@@ -50,17 +57,15 @@ export function batchedOutboxWrites(trx: Kysely<DB>, repos: Repositories): Repos
         updated_at: w.now,
         possible_duplicate: w.attempt?.possibleDuplicate ? 1 : 0,
       })),
+      writes.flatMap((w) => w.recipients.map((r) => completedRecipientRow(w, r))),
+      writes.flatMap((w) => (w.attempt ? [attemptRow(w.attempt)] : [])),
     );
-    // A write whose lease was lost changed nothing, and nothing else of it may be written.
+    // A write whose lease was lost changed nothing, and nothing else of it was written.
     const done = new Set(updated.rows.map((r) => r.id));
-    const kept = writes.filter((w) => done.has(w.messageId));
-    const recipients = kept.flatMap((w) => w.recipients.map((r) => completedRecipientRow(w, r)));
-    if (recipients.length) await run(COMPLETE_RECIPIENTS, recipients);
-    // Only when an attempt refused someone (rare): count every refusal of the message so far.
-    const refused = kept.filter((w) => w.recipients.some((r) => r.status === 'rejected'));
+    // Only when an attempt refused someone (rare): count every refusal of the message so far,
+    // in a statement of its own (the one above cannot see the recipients it updates).
+    const refused = writes.filter((w) => done.has(w.messageId) && w.recipients.some((r) => r.status === 'rejected'));
     if (refused.length) await run(COUNT_REJECTED, refused.map((w) => ({ id: w.messageId })));
-    const attempts = kept.flatMap((w) => (w.attempt ? [attemptRow(w.attempt)] : []));
-    if (attempts.length) await run(INSERT_ATTEMPTS, attempts);
     return writes.map((w) => done.has(w.messageId));
   });
 
@@ -100,27 +105,36 @@ function binaryAsHex(row: ReturnType<typeof toRow>): unknown {
 
 const columns = (names: readonly string[]) => names.map((c) => `"${c}"`).join(', ');
 const JOURNAL_COLUMNS = ['id', 'type', 'message_id', 'at', 'data', 'pending'];
-const insertRows = (table: string, names: readonly string[]) =>
-  `insert into "${table}" (${columns(names)}) select ${columns(names)} from json_populate_recordset(null::"${table}", $1::json)`;
+/** Rows of `table` from the JSON array in parameter `param`, where `where` holds (a condition on the array's fields). */
+const insertRows = (table: string, names: readonly string[], param = '$1', where = '') =>
+  `insert into "${table}" (${columns(names)}) select ${columns(names)} from json_populate_recordset(null::"${table}", ${param}::json)${where ? ` where ${where}` : ''}`;
 
-const INSERT_MESSAGES = insertRows('messages', MESSAGE_COLUMNS);
-const INSERT_RECIPIENTS = insertRows('message_recipients', RECIPIENT_COLUMNS);
-const INSERT_ATTEMPTS = insertRows('attempts', ATTEMPT_COLUMNS);
+/** Accepted messages ($1) and their recipients ($2) in one statement (the foreign key is checked at its end). */
+const INSERT_OUTBOUND = `with m as (${insertRows('messages', MESSAGE_COLUMNS)}) ${insertRows('message_recipients', RECIPIENT_COLUMNS, '$2')}`;
 const INSERT_JOURNAL = insertRows('event_journal', JOURNAL_COLUMNS);
 // Same conditions as the one-row statement in messages.repository.ts: only the lease holder
 // completes a message still being sent; possible_duplicate is sticky.
-const COMPLETE_MESSAGES = `update "messages" as m set "status" = v."status", "next_attempt_at" = v."next_attempt_at", "attempt_count" = v."attempt_count",
+const completeMessages = (p: string) => `update "messages" as m set "status" = v."status", "next_attempt_at" = v."next_attempt_at", "attempt_count" = v."attempt_count",
   "last_error" = v."last_error", "last_hint" = v."last_hint", "sent_at" = v."sent_at", "account_id" = v."account_id", "server_id" = v."server_id",
   "lease_owner" = null, "lease_until" = null, "updated_at" = v."updated_at",
   "possible_duplicate" = case when v."possible_duplicate" = 1 then 1 else m."possible_duplicate" end
-  from json_populate_recordset(null::"messages", $1::json) as v
-  where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')} and m."lease_owner" = v."lease_owner" and ${notAnIndexCondition(`m."status" = 'sending'`)}
+  from json_populate_recordset(null::"messages", ${p}::json) as v
+  where m."id" = v."id" and ${inJsonField('m."id"', p, 'id')} and m."lease_owner" = v."lease_owner" and ${notAnIndexCondition(`m."status" = 'sending'`)}
   returning m."id"`;
-const COMPLETE_RECIPIENTS = `update "message_recipients" as r set "status" = v."status", "code" = v."code", "enhanced_code" = v."enhanced_code", "response" = v."response", "updated_at" = v."updated_at"
-  from json_populate_recordset(null::"message_recipients", $1::json) as v
-  where r."message_id" = v."message_id" and r."address" = v."address" and ${inJsonField('r."message_id"', '$1', 'message_id')}`;
+const completeRecipients = (p: string) => `update "message_recipients" as r set "status" = v."status", "code" = v."code", "enhanced_code" = v."enhanced_code", "response" = v."response", "updated_at" = v."updated_at"
+  from json_populate_recordset(null::"message_recipients", ${p}::json) as v
+  where r."message_id" = v."message_id" and r."address" = v."address" and ${inJsonField('r."message_id"', p, 'message_id')}`;
+/**
+ * A batch of outcomes: the messages ($1) whose lease still holds, then their recipients ($2) and
+ * attempts ($3), as one statement (data-modifying CTEs run once each, in one snapshot; the later
+ * ones keep only the messages the first one updated). Answers the updated messages' ids.
+ */
+const COMPLETE_OUTCOME = `with m as (${completeMessages('$1')}),
+  r as (${completeRecipients('$2')} and r."message_id" in (select "id" from m)),
+  a as (${insertRows('attempts', ATTEMPT_COLUMNS, '$3', `"message_id" in (select "id" from m)`)})
+  select "id" from m`;
 const COUNT_REJECTED = `update "messages" as m set "rejected_count" = (select count(*) from "message_recipients" r where r."message_id" = m."id" and r."status" = 'rejected')
   from json_populate_recordset(null::"messages", $1::json) as v where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')}`;
 
-/** The batched outcome's updates, for the tests that check their plans. */
-export const OUTCOME_UPDATES = { messages: COMPLETE_MESSAGES, recipients: COMPLETE_RECIPIENTS, rejectedCount: COUNT_REJECTED } as const;
+/** The batched outcome's updates, for the tests that check their plans (each alone, and `outcome` with all three lists). */
+export const OUTCOME_UPDATES = { messages: completeMessages('$1'), recipients: completeRecipients('$1'), rejectedCount: COUNT_REJECTED, outcome: COMPLETE_OUTCOME } as const;
