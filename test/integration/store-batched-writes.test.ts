@@ -97,6 +97,10 @@ await describeEachDialect('group commit: concurrent outbox writes', (dialect) =>
     const lost = (await store().repos.messages.get(claimed[0].id))!;
     expect(lost.status).toBe('sending');
     expect(await store().repos.messages.attempts(claimed[0].id)).toEqual([]);
+    // Nor its recipients' outcomes (on PostgreSQL written by the same statement as the messages').
+    const untouched = await store().repos.messages.recipients(claimed[0].id);
+    expect(untouched.length).toBeGreaterThan(0);
+    expect(untouched.every((r) => r.status === 'pending' && r.response === null)).toBe(true);
     for (let i = 1; i < claimed.length; i++) {
       const m = (await store().repos.messages.get(claimed[i].id))!;
       expect(m.status).toBe(i % 3 === 0 ? 'deferred' : 'sent');
