@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { DB } from '../schema.js';
 import { inJsonList, notAnIndexCondition } from '../json-list.js';
-import type { MessagesTable } from '../schema/outbox.js';
+import type { MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 import type { SqlDialect } from '../sql-dialect.js';
 
 /**
@@ -17,17 +17,31 @@ import type { SqlDialect } from '../sql-dialect.js';
  * messages_claim_idx (one index seek per level, a few levels in practice), then each level's due
  * messages by one range seek (priority = level, next_attempt_at <= now), most urgent level first,
  * until `limit` are found; then one UPDATE by id. Each step is an index seek, whatever the depth.
+ * On PostgreSQL each level's seek, the UPDATE and the read of the claimed messages' recipients
+ * are one statement (one round trip instead of three).
  *
  * The statuses are literals (a planner matches a partial index against constants only); SQLite,
  * without ANALYZE statistics, is told the index by name. PostgreSQL locks what it picks with
  * FOR UPDATE SKIP LOCKED, so concurrent workers take different messages.
  */
-export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number; minPriority?: number }): Promise<Selectable<MessagesTable>[]> {
-  const q = dialect === 'sqlite' ? SQLITE : POSTGRES;
-  const ids = await dueIds(db, q, q.due, o);
+export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number; minPriority?: number }): Promise<ClaimedRow[]> {
+  if (dialect === 'postgres') {
+    // One statement per level picks, marks and reads the recipients (see CLAIM_LEVEL_POSTGRES).
+    const rows: ClaimedRow[] = [];
+    await eachLevel(db, POSTGRES, o, async (level, left) => {
+      const claimed = await db.executeQuery<ClaimedRow>(CompiledQuery.raw(CLAIM_LEVEL_POSTGRES, [level, o.now, left, 'sending', o.owner, o.leaseUntil, o.now]));
+      rows.push(...claimed.rows);
+      return claimed.rows.length;
+    });
+    return rows;
+  }
+  const ids = await dueIds(db, SQLITE, SQLITE.due, o);
   if (!ids.length) return [];
-  return (await db.executeQuery<Selectable<MessagesTable>>(CompiledQuery.raw(q.claim, ['sending', o.owner, o.leaseUntil, o.now, JSON.stringify(ids)]))).rows;
+  return (await db.executeQuery<Selectable<MessagesTable>>(CompiledQuery.raw(SQLITE.claim, ['sending', o.owner, o.leaseUntil, o.now, JSON.stringify(ids)]))).rows;
 }
+
+/** A claimed message's row; on PostgreSQL with its recipients, read by the same statement. */
+export type ClaimedRow = Selectable<MessagesTable> & { claimed_recipients?: Selectable<MessageRecipientsTable>[] };
 
 /**
  * Whether any message is due, read without a transaction or a lock: what an idle worker's poll
@@ -42,17 +56,25 @@ export async function peekDue(db: Kysely<DB>, dialect: SqlDialect, o: { now: num
 
 /** The due messages' ids, most urgent level first, at most `limit`, by `dueSql` per level. */
 async function dueIds(db: Kysely<DB>, q: Statements, dueSql: string, o: { now: number; limit: number; minPriority?: number }): Promise<string[]> {
-  const levels = (await db.executeQuery<{ p: number }>(CompiledQuery.raw(q.levels, []))).rows.map((r) => Number(r.p));
   const ids: string[] = [];
+  await eachLevel(db, q, o, async (level, left) => {
+    const due = await db.executeQuery<{ id: string }>(CompiledQuery.raw(dueSql, [level, o.now, left]));
+    for (const r of due.rows) ids.push(r.id);
+    return due.rows.length;
+  });
+  return ids;
+}
+
+/** Walks the priority levels present, most urgent first, while `take(level, left)` has room left. */
+async function eachLevel(db: Kysely<DB>, q: Statements, o: { limit: number; minPriority?: number }, take: (level: number, left: number) => Promise<number>): Promise<void> {
+  const levels = (await db.executeQuery<{ p: number }>(CompiledQuery.raw(q.levels, []))).rows.map((r) => Number(r.p));
+  let left = o.limit;
   for (const level of levels) {
     // Levels come most urgent first: below the floor, nothing more is wanted.
     if (o.minPriority !== undefined && level < o.minPriority) break;
-    const left = o.limit - ids.length;
     if (left <= 0) break;
-    const due = await db.executeQuery<{ id: string }>(CompiledQuery.raw(dueSql, [level, o.now, left]));
-    for (const r of due.rows) ids.push(r.id);
+    left -= await take(level, left);
   }
-  return ids;
 }
 
 const CLAIMABLE_SQL = `(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`;
@@ -68,6 +90,7 @@ function statements(postgres: boolean, hint: string, p: (n: number) => string) {
     ) select p from levels where p is not null`,
     due: `${due}${postgres ? ' for update skip locked' : ''}`,
     peek: due,
+    // Used on SQLite; PostgreSQL claims a level in one statement (CLAIM_LEVEL_POSTGRES).
     claim: `update "messages" set "status" = ${p(1)}, "lease_owner" = ${p(2)}, "lease_until" = ${p(3)}, "updated_at" = ${p(4)}
       where ${inJsonList(postgres, '"id"', p(5))} and ${postgres ? notAnIndexCondition(claimable) : claimable} returning *`,
   };
@@ -78,5 +101,20 @@ type Statements = ReturnType<typeof statements>;
 const SQLITE = statements(false, ' indexed by "messages_claim_idx"', () => '?');
 const POSTGRES = statements(true, '', (n) => `$${n}`);
 
-/** The claim's UPDATE of a dialect (its ids as a JSON array, parameter 5), for the tests that check its plan. */
-export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? SQLITE : POSTGRES).claim;
+/**
+ * PostgreSQL: one level's claim as one statement instead of three round trips (pick, mark,
+ * read the recipients): the due messages picked and locked (FOR UPDATE SKIP LOCKED), marked
+ * `sending` by their ids (an index condition: the picked ids as an array, as the JSON list does
+ * elsewhere), returned with their recipients as a JSON array. Parameters: level, now, limit,
+ * then the status, owner, lease end and time the UPDATE sets.
+ */
+const CLAIM_LEVEL_POSTGRES = `with picked as (${POSTGRES.due}),
+  claimed as (update "messages" set "status" = $4, "lease_owner" = $5, "lease_until" = $6, "updated_at" = $7
+    where "id" = any(array(select "id" from picked)) and ${notAnIndexCondition(`"status" in ${CLAIMABLE_SQL}`)} returning *)
+  select c.*, coalesce((select json_agg(r) from "message_recipients" r where r."message_id" = c."id"), '[]'::json) as "claimed_recipients" from claimed c`;
+
+/**
+ * The statement that marks claimed messages, for the tests that check its plan: SQLite's UPDATE
+ * (its ids as a JSON array, parameter 5); PostgreSQL's claim of one level (parameters as above).
+ */
+export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? SQLITE.claim : CLAIM_LEVEL_POSTGRES);

@@ -339,15 +339,18 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
     async claim({ owner, now, leaseUntil, limit, minPriority }) {
       const rows = await claimDue(db, caps.dialect, { owner, now, leaseUntil, limit, minPriority });
       if (!rows.length) return [];
-      const pending = await db
-        .selectFrom('message_recipients')
-        .selectAll()
-        .where(
-          'message_id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
+      // PostgreSQL's claim brought the recipients along; SQLite reads them now.
+      const pending = rows[0].claimed_recipients
+        ? rows.flatMap((r) => r.claimed_recipients ?? [])
+        : await db
+            .selectFrom('message_recipients')
+            .selectAll()
+            .where(
+              'message_id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .execute();
       const byMessage = new Map<string, RecipientRecord[]>();
       const accepted = new Map<string, number>();
       for (const p of pending) {
