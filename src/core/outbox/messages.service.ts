@@ -209,7 +209,7 @@ async function withSuppressionList(repos: Repositories, built: Outbound): Promis
   if (!listed.size) return built;
   const recipients = built.recipients.map((r) => ({ ...r }));
   const skipped = applySuppressions(recipients, listed);
-  if (!skipped.length) return { ...built, recipients };
+  if (!skipped.length) return built;
   const message = { ...built.message };
   if (skipped.length === recipients.length) {
     message.status = 'suppressed';

@@ -37,7 +37,7 @@ export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: 
   }
   const ids = await dueIds(db, SQLITE, SQLITE.due, o);
   if (!ids.length) return [];
-  return (await db.executeQuery<Selectable<MessagesTable>>(CompiledQuery.raw(SQLITE.claim, ['sending', o.owner, o.leaseUntil, o.now, JSON.stringify(ids)]))).rows;
+  return (await db.executeQuery<Selectable<MessagesTable>>(CompiledQuery.raw(CLAIM_SQLITE, ['sending', o.owner, o.leaseUntil, o.now, JSON.stringify(ids)]))).rows;
 }
 
 /** A claimed message's row; on PostgreSQL with its recipients, read by the same statement. */
@@ -78,21 +78,18 @@ async function eachLevel(db: Kysely<DB>, q: Statements, o: { limit: number; minP
 }
 
 const CLAIMABLE_SQL = `(${CLAIMABLE.map((s) => `'${s}'`).join(', ')})`;
+const CLAIMABLE_CONDITION = `"status" in ${CLAIMABLE_SQL}`;
 
 function statements(postgres: boolean, hint: string, p: (n: number) => string) {
-  const claimable = `"status" in ${CLAIMABLE_SQL}`;
-  const due = `select "id" from "messages"${hint} where ${claimable} and "priority" = ${p(1)} and "next_attempt_at" <= ${p(2)} order by "next_attempt_at" limit ${p(3)}`;
+  const due = `select "id" from "messages"${hint} where ${CLAIMABLE_CONDITION} and "priority" = ${p(1)} and "next_attempt_at" <= ${p(2)} order by "next_attempt_at" limit ${p(3)}`;
   return {
     levels: `with recursive levels(p) as (
-      select (select max("priority") from "messages"${hint} where ${claimable})
+      select (select max("priority") from "messages"${hint} where ${CLAIMABLE_CONDITION})
       union all
-      select (select max("priority") from "messages"${hint} where ${claimable} and "priority" < levels.p) from levels where levels.p is not null
+      select (select max("priority") from "messages"${hint} where ${CLAIMABLE_CONDITION} and "priority" < levels.p) from levels where levels.p is not null
     ) select p from levels where p is not null`,
     due: `${due}${postgres ? ' for update skip locked' : ''}`,
     peek: due,
-    // Used on SQLite; PostgreSQL claims a level in one statement (CLAIM_LEVEL_POSTGRES).
-    claim: `update "messages" set "status" = ${p(1)}, "lease_owner" = ${p(2)}, "lease_until" = ${p(3)}, "updated_at" = ${p(4)}
-      where ${inJsonList(postgres, '"id"', p(5))} and ${postgres ? notAnIndexCondition(claimable) : claimable} returning *`,
   };
 }
 
@@ -100,6 +97,10 @@ type Statements = ReturnType<typeof statements>;
 
 const SQLITE = statements(false, ' indexed by "messages_claim_idx"', () => '?');
 const POSTGRES = statements(true, '', (n) => `$${n}`);
+
+/** SQLite: the UPDATE that marks the picked messages (their ids as a JSON array, the last parameter). */
+const CLAIM_SQLITE = `update "messages" set "status" = ?, "lease_owner" = ?, "lease_until" = ?, "updated_at" = ?
+  where ${inJsonList(false, '"id"', '?')} and ${CLAIMABLE_CONDITION} returning *`;
 
 /**
  * PostgreSQL: one level's claim as one statement instead of three round trips (pick, mark,
@@ -110,11 +111,11 @@ const POSTGRES = statements(true, '', (n) => `$${n}`);
  */
 const CLAIM_LEVEL_POSTGRES = `with picked as (${POSTGRES.due}),
   claimed as (update "messages" set "status" = $4, "lease_owner" = $5, "lease_until" = $6, "updated_at" = $7
-    where "id" = any(array(select "id" from picked)) and ${notAnIndexCondition(`"status" in ${CLAIMABLE_SQL}`)} returning *)
+    where "id" = any(array(select "id" from picked)) and ${notAnIndexCondition(CLAIMABLE_CONDITION)} returning *)
   select c.*, coalesce((select json_agg(r) from "message_recipients" r where r."message_id" = c."id"), '[]'::json) as "claimed_recipients" from claimed c`;
 
 /**
  * The statement that marks claimed messages, for the tests that check its plan: SQLite's UPDATE
  * (its ids as a JSON array, parameter 5); PostgreSQL's claim of one level (parameters as above).
  */
-export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? SQLITE.claim : CLAIM_LEVEL_POSTGRES);
+export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? CLAIM_SQLITE : CLAIM_LEVEL_POSTGRES);
