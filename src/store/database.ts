@@ -8,6 +8,7 @@ import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 import { trackConnectionLoss } from './postgres/pg-connection-loss.js';
 import { batchedOutboxWrites, batchedSuppressionLookups } from './postgres/pg-batched-writes.js';
+import { pipelineBeginOnConnect } from './postgres/pg-pipelined-begin.js';
 import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
 import type { StoreBatching, TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
@@ -118,6 +119,9 @@ const PG_CONNECT_TIMEOUT_MS = 5_000;
 
 function openPostgres(url: string, poolSize: number): StoreDatabase {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true });
+  // A transaction's BEGIN travels with its first statement. Registered first, it wraps the
+  // driver's own query, and the connection-loss tracking sees its answers as every other's.
+  pipelineBeginOnConnect(pool);
   const isConnectionLoss = trackConnectionLoss(pool);
   // The outbox's hot statements are parsed and planned once per connection, not per call.
   prepareTemplatesOnConnect(pool);
