@@ -26,7 +26,7 @@ import { autoRepliesRepository, notifyEventsRepository, rulesRepository } from '
 import { inboundMessagesRepository } from './repositories/inbound-messages.repository.js';
 import { mailboxesRepository } from './repositories/mailboxes.repository.js';
 import { suppressionsRepository } from './repositories/suppressions.repository.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
 import { isStoreUnavailable } from '../core/kernel/errors.js';
@@ -78,13 +78,19 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
   };
 }
 
+/** How a group commit's batch gathers: how long its first job waits for company, and whether it waits at all when nothing is committing. */
+export type GroupGathering = Pick<GroupCommitOptions, 'maxWaitMs' | 'commitAtOnceWhenIdle'>;
+
+/** For a process callers wait on (an accepted message's 202): a lone job commits at once, company gathers 2 ms while another batch commits. */
+const PROMPT_GATHERING: GroupGathering = { maxWaitMs: 2, commitAtOnceWhenIdle: true };
+
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
 export function createStore(
   db: Kysely<DB>,
   keyring: Keyring,
   now: () => number,
   caps: StoreTraits,
-  opts: { groupTransaction?: TransactionRunner; groupLanes?: number; translate?: ErrorTranslator; batching?: StoreBatching } = {},
+  opts: { groupTransaction?: TransactionRunner; groupLanes?: number; groupGathering?: GroupGathering; translate?: ErrorTranslator; batching?: StoreBatching } = {},
 ): Store {
   const cache = new ConfigCache();
   // Failures reach the core as its typed errors (driver-errors.ts): duplicate key, store unavailable or full.
@@ -111,11 +117,10 @@ export function createStore(
   const groupRunner: TransactionRunner = opts.groupTransaction ?? ((fn) => db.transaction().execute(fn));
   const group = new GroupCommit<Repositories>(inTransaction(groupRunner, opts.batching?.group), {
     maxBatch: 500,
-    maxWaitMs: 2,
+    ...(opts.groupGathering ?? PROMPT_GATHERING),
     lanes: opts.groupLanes ?? 1,
     // Merged statements need the batch's jobs to reach them together.
     concurrent: opts.batching !== undefined,
-    commitAtOnceWhenIdle: true,
     // With the database away, re-running each job alone only multiplies the failures.
     failsEveryJob: isStoreUnavailable,
   });

@@ -40,6 +40,8 @@ export interface TestAppOptions {
   smtpThread?: boolean;
   /** PostgreSQL only: the URL Mailroom connects with, from the throw-away database's (e.g. through a proxy). */
   databaseUrl?: (url: string) => string;
+  /** false: a process that takes no mail in, as `mailroom worker` (AppOptions.acceptsMail). */
+  acceptsMail?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function startTestApp(dialect: Dialect, opts: TestAppOptions = {}):
 
   const open = async () => {
     const config = loadConfig(env, { runWorkers: false, ...(opts.config ?? {}) });
-    const app = await createApp(config, { clock: opts.clock, logger: createLogger('debug', sink), direct: opts.direct, smtpThread: opts.smtpThread });
+    const app = await createApp(config, { clock: opts.clock, logger: createLogger('debug', sink), direct: opts.direct, smtpThread: opts.smtpThread, acceptsMail: opts.acceptsMail });
     const server = await buildServer(app.ports, opts.routes === false ? { root: [], api: [] } : app.routes);
     await server.ready();
     return { app, server };

@@ -21,7 +21,7 @@ async function start(role: Role): Promise<void> {
     throw new MailroomError(ErrorCodes.CONFIG, '--no-workers needs PostgreSQL (DATABASE_URL): on SQLite the one process must also deliver; run `mailroom start`');
   }
   const workersOnly = role === 'workers';
-  const app = await createApp(config, { skipBootstrap: workersOnly });
+  const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly });
   let stopping = false;
   const server = workersOnly ? undefined : await buildServer(app.ports, app.routes);
   const stop = async (signal: string) => {
