@@ -14,8 +14,13 @@ import { connect, createServer, type Socket } from 'node:net';
 import { arg } from './peers.js';
 
 const LISTEN = Number(arg('listen', '15432'));
-const [HOST, PORT] = arg('target', '127.0.0.1:5432').split(':');
+const TARGET = /^(.+):(\d+)$/.exec(arg('target', '127.0.0.1:5432'));
 const DELAY_MS = Number(arg('delay-ms', '1'));
+if (!Number.isInteger(LISTEN) || LISTEN < 1 || LISTEN > 65535 || !TARGET || !(DELAY_MS >= 0)) {
+  console.error('usage: delay-proxy.ts --listen PORT --target HOST:PORT --delay-ms MS (MS ≥ 0; defaults 15432, 127.0.0.1:5432, 1)');
+  process.exit(2);
+}
+const [, HOST, PORT] = TARGET;
 
 /** Forwards what `from` sends to `to`, each chunk `DELAY_MS` after it arrived, in order. */
 function delayed(from: Socket, to: Socket): void {

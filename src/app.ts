@@ -76,9 +76,9 @@ const GROUP_COMMIT_LANES_PG = 2;
  * company instead (measured on one 2-core machine, `npm run bench -- --postgres … --workers 1
  * --scale`, 4 alternating pairs: two processes 0.17–0.22 database transactions per message
  * instead of 0.19–0.24, CPU per message a median 1.31× one process's instead of 1.43×; the
- * target, no more than one process's, stays out of reach). A claim waits too: a worker starts a message up to
- * 10 ms later (an urgent one as well, unless every slot is taken and it is claimed into the
- * urgent reserve, which commits on its own: dispatcher.ts).
+ * target, no more than one process's, stays out of reach). A claim waits too: a worker starts
+ * a message up to 10 ms later (an urgent one as well, unless every slot is taken and it is
+ * claimed into the urgent reserve, which commits on its own: dispatcher.ts).
  */
 const WORKER_GATHERING: GroupGathering = { maxWaitMs: 10, commitAtOnceWhenIdle: false };
 

@@ -6,6 +6,8 @@ type QueryConfig = { text: string; name?: string; values?: unknown[] };
 
 /** The name BEGIN is prepared under on each connection (its own, beside the templates' names). */
 const BEGIN_STATEMENT = 'mailroom_begin';
+/** Longer texts are statements, not BEGIN, COMMIT or ROLLBACK (with room for spaces around them). */
+const VERB_MAX = 16;
 
 /**
  * Makes every connection of the pool send a transaction's BEGIN together with the
@@ -37,20 +39,22 @@ const BEGIN_STATEMENT = 'mailroom_begin';
 export function pipelineBeginOnConnect(pool: pg.Pool): void {
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as Query;
-    const send = (config: QueryConfig) => query(config) as Promise<unknown>;
+    /** BEGIN as its own round trip: the prepared statement (parsed by the first such call). */
+    const begin = () => query({ name: BEGIN_STATEMENT, text: 'begin', values: [] }) as Promise<unknown>;
     let prepared = false;
     /** A BEGIN answered but not sent yet: it goes with the next statement. */
     let pending = false;
     const pipelined: Query = (...args) => {
       const config = promiseCall(args);
-      const verb = config && !config.values?.length ? config.text.trim().toLowerCase() : undefined;
+      // Only BEGIN, COMMIT and ROLLBACK matter here: short texts without parameters.
+      const verb = config && !config.values?.length && config.text.length <= VERB_MAX ? config.text.trim().toLowerCase() : undefined;
       if (verb === 'begin' && !pending) {
         if (prepared) {
           pending = true;
           return Promise.resolve(result('BEGIN'));
         }
         // The connection's first BEGIN prepares the statement the later ones bind.
-        return send({ name: BEGIN_STATEMENT, text: 'begin', values: [] }).then((r) => ((prepared = true), r));
+        return begin().then((r) => ((prepared = true), r));
       }
       if (!pending) return query(...args);
       pending = false;
@@ -59,7 +63,7 @@ export function pipelineBeginOnConnect(pool: pg.Pool): void {
       // A statement the extended protocol can carry goes with BEGIN; anything else (a callback,
       // options, text with a semicolon, which may be several statements) after it.
       if (config && !config.text.includes(';')) return new Promise((resolve, reject) => query(new BegunQuery(config, (err, r) => (err ? reject(err) : resolve(r)))));
-      const begun = send({ name: BEGIN_STATEMENT, text: 'begin', values: [] });
+      const begun = begin();
       const answer = query(...args);
       // Queued in this order on the one connection; a failed BEGIN fails what follows too.
       begun.catch(() => undefined);
