@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8's tiering budget must be set before the rest of Mailroom's code is evaluated.
+import './jit-tiering.js';
 import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerStart } from './commands/start.js';
