@@ -27,7 +27,11 @@ export interface JournalEntry {
 export interface EventJournalRepository {
   /** `read: true` for an entry whose deliveries the caller queues itself (a test event). */
   append(entries: readonly JournalEntry[], opts?: { read: boolean }): Promise<void>;
-  /** Up to `limit` entries the fan-out has not read, oldest first (locked for this transaction where the store can). */
+  /**
+   * Up to `limit` entries the fan-out has not read, oldest first, locked for this transaction
+   * where the store can (PostgreSQL: another fan-out skips them). For the fan-out only: any other
+   * caller's lock makes a concurrent fan-out skip those entries until the next wake-up or poll.
+   */
   unread(limit: number): Promise<JournalEntry[]>;
   /** Marks entries read; those no endpoint wanted are deleted instead (nothing refers to them). */
   markRead(keep: readonly string[], drop: readonly string[]): Promise<void>;
