@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { StoredAccount } from '../core/senders/ports.js';
 import { effectiveLogin } from '../core/senders/accounts.js';
 import type { MailServer } from '../core/senders/servers.js';
@@ -23,7 +23,7 @@ function isLoopback(host: string): boolean {
  * fetched (src/secrets/oauth2): imapflow then logs in with SASL XOAUTH2 (OAUTHBEARER where the
  * server offers it) instead of LOGIN/PLAIN.
  */
-export function imapClient(server: MailServer, account: StoredAccount, secret: string | undefined, opts: { timeoutMs: number; maxIdleMs: number }): ImapFlow {
+export async function imapClient(server: MailServer, account: StoredAccount, secret: string | undefined, opts: { timeoutMs: number; maxIdleMs: number }): Promise<ImapFlow> {
   const imap = server.imap;
   if (!imap) throw new Error(`server "${server.name}" has no IMAP section`);
   const oauth2 = account.auth.type === 'oauth2';
@@ -31,7 +31,9 @@ export function imapClient(server: MailServer, account: StoredAccount, secret: s
   if (imap.security === 'none' && !isLoopback(imap.host)) {
     throw new Error(`IMAP security is "none" on ${imap.host}: Mailroom never sends the ${oauth2 ? 'access token' : 'password'} unencrypted; use port 993 with "tls" or 143 with "starttls"`);
   }
-  return new ImapFlow({
+  // Loaded on first use (~0.3 s of CPU): a process reading no mailbox never pays for it.
+  const { ImapFlow: Client } = await import('imapflow');
+  return new Client({
     host: imap.host,
     port: imap.port,
     secure: imap.security === 'tls',

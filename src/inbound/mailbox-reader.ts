@@ -137,7 +137,7 @@ export class MailboxReader {
   private async connect(account: StoredAccount, server: NonNullable<Awaited<ReturnType<CoreContext['store']['repos']['servers']['get']>>>): Promise<{ client: ImapFlow; closed: () => boolean }> {
     const open = async (fresh: boolean) => {
       const { tuning } = this.deps;
-      const client = imapClient(server, account, await this.deps.password(account, { fresh }), { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000) });
+      const client = await imapClient(server, account, await this.deps.password(account, { fresh }), { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000) });
       this.client = client;
       let closed = false;
       client.on('error', (err: Error) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP connection error'));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import EmailReplyParser from 'email-reply-parser';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
+import { mailparser } from '../mailparser-module.js';
 import type { DsnRecipient, InboundMail } from '../core/inbound/inbound-mail.js';
 
 /**
@@ -21,7 +22,7 @@ const MARKERS = ['auto-submitted', 'precedence', 'x-autoreply', 'x-autorespond',
 const parserOptions = { keepDeliveryStatus: true, maxHeadSize: MAX_HEAD_BYTES, skipImageLinks: true, skipTextToHtml: true } as const;
 
 export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boolean): Promise<InboundMail> {
-  const p = await simpleParser(raw, parserOptions);
+  const p = await (await mailparser()).simpleParser(raw, parserOptions);
   const contentType = p.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
   const reportType = contentType?.value?.toLowerCase() === 'multipart/report' ? (contentType.params?.['report-type'] ?? '').toLowerCase() || null : null;
   const parts = p.attachments ?? [];
@@ -115,7 +116,7 @@ async function fieldBlocks(content: Buffer, max = 100): Promise<Map<string, unkn
   const out: Map<string, unknown>[] = [];
   for (const block of text.split(/\n[ \t]*\n/).slice(0, max)) {
     if (!block.trim()) continue;
-    const parsed = await simpleParser(Buffer.from(`${block.trim()}\r\n\r\n`), parserOptions);
+    const parsed = await (await mailparser()).simpleParser(Buffer.from(`${block.trim()}\r\n\r\n`), parserOptions);
     out.push(parsed.headers as Map<string, unknown>);
   }
   return out;

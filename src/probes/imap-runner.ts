@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { ImapFlow } from 'imapflow';
 import type { CertificateInfo, DiagnosticResult, ImapDiagnosticTarget, ImapStepName } from '../core/probes/diagnostics.js';
 import type { NetworkPolicy } from '../core/probes/network-policy.js';
 import { hintForCertificate, hintForConnectError, type HintContext } from '../core/probes/smtp-hints.js';
@@ -113,6 +112,8 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
     return rec.finish(ORDER);
   }
   const seen = certificate?.fingerprint256;
+  // Loaded on first use (~0.3 s of CPU): most processes never open an IMAP connection.
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: address,
     port: imap.port,

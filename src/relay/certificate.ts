@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 import type { RelayConfig } from '../config.js';
 
 /** The relay's TLS certificate as the status page shows it (never the key). */
@@ -63,6 +62,9 @@ export async function relayCertificate(relay: RelayConfig, dataDir: string, now 
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const notBeforeDate = new Date(now - 60_000);
+  // Imported here, not at the top: selfsigned and its ASN.1 stack take ~0.4 s of CPU to load, and
+  // only a first start (or an expired certificate) needs them.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: hostname() }, { name: 'organizationName', value: 'Mailroom SMTP relay (self-signed)' }], {
     keySize: 2048,
     algorithm: 'sha256',

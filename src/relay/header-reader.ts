@@ -1,4 +1,5 @@
-import { MailParser, type AddressObject, type EmailAddress } from 'mailparser';
+import type { AddressObject, EmailAddress } from 'mailparser';
+import { mailparser } from '../mailparser-module.js';
 import type { MessageHeaders, MimeHeaderReader } from '../core/relay/ports.js';
 
 type Mailbox = { name?: string; address: string };
@@ -43,7 +44,8 @@ function summary(h: Map<string, unknown>, lines: { key: string }[]): MessageHead
  * it: the body is sent on as it is and needs no reading.
  */
 export const mailparserHeaderReader: MimeHeaderReader = {
-  read(headerBlock) {
+  async read(headerBlock) {
+    const { MailParser } = await mailparser();
     return new Promise((resolve, reject) => {
       const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
       let headers = new Map<string, unknown>();
