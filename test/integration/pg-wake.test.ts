@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import type { WorkSignals } from '../../src/ports.js';
 import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
-import { LISTENER_APPLICATION_NAME, WAKE_CHANNELS, listenersThrough, notifyThrough, pgWorkSignals } from '../../src/store/postgres/pg-wake.js';
+import { LISTENER_APPLICATION_NAME, NOTIFY_MIN_GAP_MS, WAKE_CHANNELS, listenersThrough, notifyThrough, pgWorkSignals } from '../../src/store/postgres/pg-wake.js';
 import { createPostgresDatabase, postgresAvailable } from '../helpers/dialects.js';
 
 /**
@@ -77,6 +77,8 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
   const open: WorkSignals[] = [];
   /** NOTIFY statements sent (the channels of each) and listener lookups made, by every process of the test. */
   const sent: string[][] = [];
+  /** When each of them was sent (performance.now()). */
+  const sentAt: number[] = [];
   let lookups = 0;
   const signals = (listenUrl: string | null, logger = capturingLogger().logger) => {
     const notify = notifyThrough(database.db);
@@ -84,7 +86,7 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
     const s = pgWorkSignals({
       listenUrl,
       logger,
-      notify: (channels, payload) => (sent.push(channels), notify(channels, payload)),
+      notify: (channels, payload) => (sent.push(channels), sentAt.push(performance.now()), notify(channels, payload)),
       listeners: () => (lookups++, listeners()),
     });
     open.push(s);
@@ -165,6 +167,47 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
       }
       await expect.poll(() => [outbox, webhooks], { timeout: 10_000 }).toEqual([1, 1]);
       expect(sent).toEqual([[WAKE_CHANNELS.outbox, WAKE_CHANNELS.webhooks]]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it(`under sustained announcements sends at most one NOTIFY per ${NOTIFY_MIN_GAP_MS} ms, and the last announcement still goes out`, async () => {
+    const logB = capturingLogger();
+    const a = signals(null);
+    const b = signals(pgdb.url, logB.logger);
+    let woke = 0;
+    try {
+      await b.subscribe('outbox', () => woke++);
+      await listening(logB);
+      woke = 0;
+      sent.length = sentAt.length = 0;
+      // One announcement per event-loop turn (a commit batch each), for ~200 ms.
+      const start = performance.now();
+      let turns = 0;
+      let lastAnnounced = 0;
+      while (performance.now() - start < 200) {
+        a.announce('outbox');
+        lastAnnounced = performance.now();
+        turns++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await expect.poll(async () => {
+        const before = sent.length;
+        await new Promise((r) => setTimeout(r, 3 * NOTIFY_MIN_GAP_MS));
+        return before === sent.length && woke === sent.length;
+      }, { timeout: 10_000 }).toBe(true);
+      expect(turns).toBeGreaterThan(20);
+      // Merged, not one per turn (the documented 25 ms: at most ~9 in 200 ms, where ~70–100 turns
+      // announced); the first went at once, so there are at least two.
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      expect(sent.length).toBeLessThanOrEqual(Math.ceil((performance.now() - start) / 25) + 1);
+      expect(sent.length * 4).toBeLessThanOrEqual(turns);
+      // A delay elsewhere can only widen the gaps, never narrow them.
+      for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(NOTIFY_MIN_GAP_MS - 1);
+      // The last turn's announcement was not lost in a merge: a NOTIFY went out after it.
+      expect(sentAt[sentAt.length - 1]).toBeGreaterThanOrEqual(lastAnnounced);
     } finally {
       await a.close();
       await b.close();
