@@ -35,8 +35,14 @@ describe('lazily imported libraries', () => {
       const { mailparserHeaderReader } = await import(${src('relay/header-reader.ts')});
       await mailparserHeaderReader.read(Buffer.from('Subject: hi\\r\\n'));
       const { relayCertificate } = await import(${src('relay/certificate.ts')});
-      const { mkdtempSync } = await import('node:fs');
-      await relayCertificate({ host: '127.0.0.1' }, mkdtempSync('/tmp/lazy-imports-'));
+      const { mkdtempSync, rmSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(tmpdir() + '/lazy-imports-');
+      try {
+        await relayCertificate({ host: '127.0.0.1' }, dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
       const { imapClient } = await import(${src('inbound/imap-client.ts')});
       const client = await imapClient({ name: 's', imap: { host: '127.0.0.1', port: 1, security: 'none' }, smtp: { host: '127.0.0.1', port: 1, security: 'none', tlsTrust: { mode: 'system' } } }, { address: 'a@example.com', auth: { type: 'password' } }, 'secret', { timeoutMs: 1000, maxIdleMs: 60000 });
       if (typeof client.connect !== 'function') throw new Error('not an imapflow client');`);

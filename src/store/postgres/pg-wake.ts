@@ -24,7 +24,8 @@ export const LISTENERS_RECHECK_MS = 1_000;
  * for a claim: with two processes on one PostgreSQL at ~1,200 msgs/s, one per accept batch
  * made a third of the transactions (pg_stat_statements: 445 NOTIFYs for 10,300 messages);
  * merged over 25 ms, transactions per message went from 0.167–0.174 to 0.137–0.154 (bench
- * --scale, 5 alternating pairs). A worker that misses nothing waits at most this much longer.
+ * --scale, 5 alternating pairs). The price: under load, a process that learns of new work only
+ * from the signal (a worker beside `start --no-workers`) sees it up to this much later.
  */
 export const NOTIFY_MIN_GAP_MS = 25;
 const RECONNECT_FIRST_MS = 250;
