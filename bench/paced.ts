@@ -1,5 +1,5 @@
 /**
- * npm run bench:paced -- [--rate 500] [--seconds 20] [--postgres URL] [--no-closed] [--closed-concurrency 64]
+ * npm run bench:paced -- [--rate 500] [--seconds 20] [--postgres URL] [--no-closed] [--closed-concurrency 64] [--warmup 300]
  *
  * Paced load: POST /api/v1/messages at a fixed rate (open loop: request i starts at
  * t0 + i / rate whatever the earlier ones are doing, as independent clients would), for
@@ -10,6 +10,10 @@
  * Target (issue 17): p99 under 20 ms on SQLite. Beside it a probe times the disk's own fsyncs
  * (bench/disk-probe.ts): a virtual disk's occasional stalls of a few hundred milliseconds hold
  * every commit, and so every 202, and the line says when they came.
+ *
+ * --warmup N: untimed messages before the paced phase (default 300, as `npm run bench`). The
+ * first seconds of a fresh process are its slowest (V8 still compiling the hot paths, the heap
+ * still growing): with a few thousand the figure is a warm process's.
  *
  * Then, unless --no-closed, the same number of messages closed loop (`--closed-concurrency`
  * requests in flight, the next one when one answers, like `npm run bench`): its rate is what
@@ -29,7 +33,7 @@ const CLOSED = !process.argv.includes('--no-closed');
 const CLOSED_CONCURRENCY = Number(arg('closed-concurrency', '64'));
 const N = Math.round(RATE * SECONDS);
 const POOL = 20;
-const WARMUP = 300;
+const WARMUP = Number(arg('warmup', '300'));
 
 const message = (i: number) => ({ to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
 
