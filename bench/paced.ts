@@ -1,5 +1,5 @@
 /**
- * npm run bench:paced -- [--rate 500] [--seconds 20] [--postgres URL] [--no-closed] [--closed-concurrency 64] [--warmup 300]
+ * npm run bench:paced -- [--rate 500] [--seconds 20] [--postgres URL [--workers N]] [--no-closed] [--closed-concurrency 64] [--warmup 300]
  *
  * Paced load: POST /api/v1/messages at a fixed rate (open loop: request i starts at
  * t0 + i / rate whatever the earlier ones are doing, as independent clients would), for
@@ -15,11 +15,15 @@
  * first seconds of a fresh process are its slowest (V8 still compiling the hot paths, the heap
  * still growing): with a few thousand the figure is a warm process's.
  *
+ * --workers N (with --postgres): N `mailroom worker` processes beside `mailroom start`, started
+ * before the warm-up; the CPU line then adds theirs and this database's PostgreSQL backends'
+ * (what a paced load, not a saturating one, costs a scaled-out installation per message).
+ *
  * Then, unless --no-closed, the same number of messages closed loop (`--closed-concurrency`
  * requests in flight, the next one when one answers, like `npm run bench`): its rate is what
  * the API can take at most, its latency what a saturated API answers.
  */
-import { arg, body, cpuMs, peakRssMiB, startSink } from './peers.js';
+import { arg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
 import { runPhase } from './phase.js';
 import { loadLine, sleep, summaryLine } from './latency.js';
@@ -34,6 +38,8 @@ const CLOSED_CONCURRENCY = Number(arg('closed-concurrency', '64'));
 const N = Math.round(RATE * SECONDS);
 const POOL = 20;
 const WARMUP = Number(arg('warmup', '300'));
+const WORKERS = Number(arg('workers', '0'));
+if (WORKERS && !PG_URL) throw new Error('--workers N needs --postgres URL (processes share the outbox through PostgreSQL)');
 
 const message = (i: number) => ({ to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
 
@@ -90,11 +96,17 @@ async function main() {
     mr = await startMailroomProcess({ sinkPort: sink.port, pool: POOL, pgUrl: PG_URL || undefined, concurrency: 1024 });
     const m = mr;
     const pid = m.child.pid as number;
+    for (let i = 0; i < WORKERS; i++) await m.startWorker();
+    const workerPids = m.workers.map((w) => w.pid as number);
+    const workersCpu = () => workerPids.reduce((sum, p) => sum + (cpuMs(p) ?? 0), 0);
+    const pgDb = m.databaseUrl ? new URL(m.databaseUrl).pathname.slice(1) : undefined;
     for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => m.api('POST', '/api/v1/messages', message(i + j))));
     while ((await m.countSent()) < WARMUP) await sleep(20);
     const load0 = loadLine();
 
     const cpu0 = cpuMs(pid) ?? 0;
+    const workersCpu0 = workersCpu();
+    const pgCpu0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
     // SQLite's data is in a temp directory (startMailroomProcess): the probe fsyncs on its file system.
     const probe = startDiskProbe(tmpdir());
     const t0 = performance.now();
@@ -104,10 +116,16 @@ async function main() {
     while ((await m.countSent()) < WARMUP + N - p.failures) await sleep(20);
     const e2eSecs = (performance.now() - t0) / 1000;
     const cpu = ((cpuMs(pid) ?? 0) - cpu0) / N;
+    const workersPerMsg = (workersCpu() - workersCpu0) / N;
+    const pgCpu1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
+    const pgPerMsg = pgCpu0 === undefined || pgCpu1 === undefined ? undefined : (pgCpu1 - pgCpu0) / N;
+    const cpuLine = WORKERS
+      ? `Mailroom CPU ${(cpu + workersPerMsg).toFixed(2)} ms per message (mailroom start ${cpu.toFixed(2)}, ${WORKERS} worker${WORKERS > 1 ? 's' : ''} ${workersPerMsg.toFixed(2)}; all threads)`
+      : `Mailroom CPU ${cpu.toFixed(2)} ms per message (all threads, accept + delivery)`;
     const p99 = [...p.fromSchedule].sort((a, b) => a - b)[Math.min(N - 1, Math.floor(0.99 * N))];
 
     const lines = [
-      `paced load: ${N} messages (~2 KB) at ${RATE} requests/s for ${SECONDS} s, open loop; storage ${m.databaseUrl ? 'PostgreSQL' : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${WARMUP} untimed warm-up messages`,
+      `paced load: ${N} messages (~2 KB) at ${RATE} requests/s for ${SECONDS} s, open loop; storage ${m.databaseUrl ? `PostgreSQL${WORKERS ? `, mailroom start + ${WORKERS} mailroom worker` : ''}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${WARMUP} untimed warm-up messages`,
       `accept latency from the scheduled start: ${summaryLine(p.fromSchedule)}  (target p99 < 20 ms${m.databaseUrl ? ', set for SQLite' : ''}: ${p99 < 20 ? 'met' : 'MISSED'})`,
       `accept latency from the actual start:    ${summaryLine(p.fromStart)}`,
       `client start lag behind schedule:         ${summaryLine(p.lags)}; at most ${p.maxInFlight} requests in flight`,
@@ -115,10 +133,10 @@ async function main() {
       `the disk meanwhile (a 4 KB write + fsync every 20 ms beside Mailroom, bench/disk-probe.ts): p50 ${disk.p50.toFixed(2)} ms, p99 ${disk.p99.toFixed(1)} ms, max ${disk.max.toFixed(0)} ms over ${disk.count} fsyncs; ` +
         (disk.stalls.length ? `${disk.stalls.length} over 50 ms, at second ${disk.stalls.map((s) => `${s.atSec.toFixed(1)} (${s.ms.toFixed(0)} ms)`).join(', ')}: every 202 waits for its commit's fsync, so a stall of the disk is one of every request then` : 'none over 50 ms'),
       `requests started over ${p.sentSecs.toFixed(2)} s (${(N / p.sentSecs).toFixed(0)}/s), all answered after ${acceptSecs.toFixed(2)} s; non-202: ${p.failures}${p.firstFailure ? `, first: ${p.firstFailure}` : ''}`,
-      `delivered to smtp-sink: all ${N - p.failures} ${e2eSecs.toFixed(2)} s after the first request (${((N - p.failures) / e2eSecs).toFixed(0)} msgs/s); Mailroom CPU ${cpu.toFixed(2)} ms per message (all threads, accept + delivery)`,
+      `delivered to smtp-sink: all ${N - p.failures} ${e2eSecs.toFixed(2)} s after the first request (${((N - p.failures) / e2eSecs).toFixed(0)} msgs/s); ${cpuLine}${pgPerMsg === undefined ? '' : `; this database's PostgreSQL backends ${pgPerMsg.toFixed(2)} ms`}`,
     ];
     if (CLOSED) {
-      const r = await runPhase({ post: (url, payload) => m.api('POST', url, payload), pid, n: N, concurrency: CLOSED_CONCURRENCY, payload: (i) => message(WARMUP + N + i), sentCount: m.countSent, sentBefore: await m.countSent() });
+      const r = await runPhase({ post: (url, payload) => m.api('POST', url, payload), pid, otherPids: workerPids, n: N, concurrency: CLOSED_CONCURRENCY, payload: (i) => message(WARMUP + N + i), sentCount: m.countSent, sentBefore: await m.countSent() });
       lines.push(
         `closed loop, same ${N} messages, ${CLOSED_CONCURRENCY} in flight: accept ${r.acceptRate.toFixed(0)} msgs/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-202: ${r.failures}), end-to-end ${r.e2eRate.toFixed(0)} msgs/s, CPU ${r.cpuPerMsg?.toFixed(2) ?? 'n/a'} ms per message`,
       );
