@@ -46,7 +46,8 @@ import { openDatabase, ping } from './store/database.js';
 import { migrateToLatest, migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
 import { createErrorTranslator } from './store/driver-errors.js';
-import { createStore, type GroupGathering } from './store/store.js';
+import { createStore } from './store/store.js';
+import { groupCommitShape } from './store/group-commit-shape.js';
 import { listenersThrough, notifyThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
 import { JOURNALED_EVENT_TYPES } from './core/kernel/event-journal.js';
 import { BUILTIN_TEMPLATES } from './templates/builtin/index.js';
@@ -56,31 +57,6 @@ import { webhookTargetGuard } from './webhooks/target-guard.js';
 import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhooks/worker.js';
 import { QueueCounts } from './core/outbox/queue-counts.js';
 import { searchIndexWorker } from './store/search-index-worker.js';
-
-/**
- * Group-commit batches that may commit at once on PostgreSQL (its pool holds 10 connections).
- * Two, not more: since a batch's writes merge into a handful of multi-row statements
- * (pg-batched-writes.ts), a batch is a few round trips, and each further lane only splits the
- * same jobs into more, smaller transactions, each costing PostgreSQL and the driver the same
- * fixed work (measured on one 2-core machine: 4 lanes 0.85–0.92 ms of CPU per message, Mailroom
- * and PostgreSQL together; 2 lanes 0.69–0.73). One lane leaves the next batch waiting for the
- * whole commit (the machine idles between them).
- */
-const GROUP_COMMIT_LANES_PG = 2;
-
-/**
- * A `mailroom worker` commits only its claims and its attempts' outcomes, which no caller waits
- * for, and has no accepted messages to share its transactions with: committing each lone job at
- * once (as a process serving the API must) made batches of ~13 outcomes and tripled the
- * database transactions per message of two processes against one. Its first job waits 10 ms for
- * company instead (measured on one 2-core machine, `npm run bench -- --postgres … --workers 1
- * --scale`, 4 alternating pairs: two processes 0.17–0.22 database transactions per message
- * instead of 0.19–0.24, CPU per message a median 1.31× one process's instead of 1.43×; the
- * target, no more than one process's, stays out of reach). A claim waits too: a worker starts
- * a message up to 10 ms later (an urgent one as well, unless every slot is taken and it is
- * claimed into the urgent reserve, which commits on its own: dispatcher.ts).
- */
-const WORKER_GATHERING: GroupGathering = { maxWaitMs: 10, commitAtOnceWhenIdle: false };
 
 /** Diagnostics per principal: enough to iterate on a form, too few to scan a network. */
 export const DIAGNOSTICS_PER_MINUTE = 10;
@@ -135,7 +111,7 @@ export interface AppOptions {
   smtpThread?: boolean;
   /**
    * false: this process takes no mail in (`mailroom worker`): nobody waits on its commits but
-   * its own delivery slots, so its group commit gathers (see WORKER_GATHERING).
+   * its own delivery slots, so its group commit gathers (see WORKER_GROUP_COMMIT).
    */
   acceptsMail?: boolean;
   /** false: refuse to create an empty store where none exists (one-shot CLI commands). */
@@ -172,15 +148,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       onOutage: (err, kind) =>
         logger.error({ err }, kind === 'full' ? 'the disk under the database is full: requests are refused with 507 until space is freed' : 'the database is unavailable: requests are refused with 503 until it answers again'),
     });
+    // How the group commit batches: lanes and gathering by store and role (group-commit-shape.ts).
+    const groupShape = groupCommitShape({ multiWriter: database.capabilities.multiWriter, acceptsMail: opts.acceptsMail !== false, fsyncOffLoop: database.groupTransaction !== undefined });
     const store = createStore(database.db, keyring, () => clock.now(), database.capabilities, {
       translate,
       groupTransaction: database.groupTransaction,
       batching: database.batching,
-      // PostgreSQL: a few batches commit in parallel (each is mostly round trips). SQLite has one
-      // writer, but its WAL fsync runs off the event loop (wal-sync.ts): the next batch writes
-      // while the previous one's fsync is in flight.
-      groupLanes: database.capabilities.multiWriter ? GROUP_COMMIT_LANES_PG : database.groupTransaction ? 2 : 1,
-      groupGathering: opts.acceptsMail === false && database.capabilities.multiWriter ? WORKER_GATHERING : undefined,
+      groupLanes: groupShape.lanes,
+      groupGathering: groupShape.gathering,
     });
     const events = createMessageEvents((err, event) => logger.error({ err, event: event.type, messageId: event.messageId }, 'a message-event subscriber failed; the message is unaffected'));
     // PostgreSQL: the processes sharing the database wake each other (LISTEN/NOTIFY). SQLite has
