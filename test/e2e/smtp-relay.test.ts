@@ -100,6 +100,9 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     const row = page.getByRole('row', { name: /535 5\.7\.8 authentication failed/ });
     await row.waitFor();
     expect(await row.getByText('login').count()).toBe(1);
+    // The credential's name comes from the page's credential list, which may answer after the
+    // refusals (until then the cell says what was tried): wait for it, then count.
+    await row.getByText('Invoices', { exact: true }).waitFor();
     expect(await row.getByText('Invoices', { exact: true }).count()).toBe(1);
     await screenshot(page, 'smtp-relay-page');
 
