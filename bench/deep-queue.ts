@@ -100,7 +100,7 @@ async function main() {
   try {
     mr = await startMailroomProcess({ sinkPort: sink.port, pool: 20, pgUrl: PG_URL || undefined, concurrency: 4 });
     const m = mr;
-    const pgDb = m.databaseUrl ? new URL(m.databaseUrl).pathname.slice(1) : undefined;
+    const pgDb = m.pgDatabase;
     const tpl = await m.api('POST', '/api/v1/messages', { purpose: 'report', to: [TEMPLATE_ADDRESS], subject: 'Weekly report', text: body(0), sendAt: new Date(Date.now() + 86_400_000).toISOString() });
     if (tpl.status !== 202) throw new Error(`template refused: ${tpl.body}`);
     // Empty queue, same process kind: what the queue adds is the difference.

@@ -24,6 +24,8 @@ export interface MailroomProcess {
   /** An API key with send, read and admin. */
   key: string;
   databaseUrl?: string;
+  /** The bench's own PostgreSQL database (its backends' CPU is counted by this name: peers.ts userCpuMs). */
+  pgDatabase?: string;
   /** The SQLite file (when there is no databaseUrl). */
   sqlitePath: string;
   /** GET/POST/PATCH on the API with the key (keep-alive). */
@@ -152,6 +154,7 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
     port,
     key,
     databaseUrl,
+    pgDatabase: pgDb,
     sqlitePath,
     api,
     countSent,

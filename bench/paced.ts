@@ -23,7 +23,7 @@
  * requests in flight, the next one when one answers, like `npm run bench`): its rate is what
  * the API can take at most, its latency what a saturated API answers.
  */
-import { arg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
+import { arg, body, countArg, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
 import { runPhase } from './phase.js';
 import { loadLine, sleep, summaryLine } from './latency.js';
@@ -38,7 +38,7 @@ const CLOSED_CONCURRENCY = Number(arg('closed-concurrency', '64'));
 const N = Math.round(RATE * SECONDS);
 const POOL = 20;
 const WARMUP = Number(arg('warmup', '300'));
-const WORKERS = Number(arg('workers', '0'));
+const WORKERS = countArg('workers', 0);
 if (WORKERS && !PG_URL) throw new Error('--workers N needs --postgres URL (processes share the outbox through PostgreSQL)');
 
 const message = (i: number) => ({ to: [`rcpt${i % 50}@example.net`], subject: `Bench ${i}`, text: body(i) });
@@ -99,7 +99,7 @@ async function main() {
     for (let i = 0; i < WORKERS; i++) await m.startWorker();
     const workerPids = m.workers.map((w) => w.pid as number);
     const workersCpu = () => workerPids.reduce((sum, p) => sum + (cpuMs(p) ?? 0), 0);
-    const pgDb = m.databaseUrl ? new URL(m.databaseUrl).pathname.slice(1) : undefined;
+    const pgDb = m.pgDatabase;
     for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => m.api('POST', '/api/v1/messages', message(i + j))));
     while ((await m.countSent()) < WARMUP) await sleep(20);
     const load0 = loadLine();

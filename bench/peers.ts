@@ -11,6 +11,13 @@ export function arg(name: string, dflt: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
 }
 
+/** `--name N` as a whole number ≥ 0; anything else stops the bench with a message saying so. */
+export function countArg(name: string, dflt: number): number {
+  const raw = arg(name, String(dflt));
+  if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number ≥ 0, got "${raw}"`);
+  return Number(raw);
+}
+
 /** smtp-sink on `address` (a loopback address; direct delivery's exchangers share one port on several). */
 export async function startSink(at: { address?: string; port?: number } = {}): Promise<{ port: number; child: ChildProcess; stop(): void }> {
   const port = at.port ?? (await freePort());

@@ -56,7 +56,7 @@
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
-import { arg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
+import { arg, body, countArg, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhook-receiver.js';
 import { runPhase, type Post, type PhaseResult } from './phase.js';
 import { measurePostfixRelay } from './postfix-relay.js';
@@ -71,7 +71,7 @@ const WEBHOOKS = process.argv.includes('--webhooks');
 const EVENTS = process.argv.includes('--events');
 const POOL = 20;
 /** --workers N: N `mailroom worker` processes beside `mailroom start` on the same PostgreSQL. */
-const WORKERS = Number(arg('workers', '0'));
+const WORKERS = countArg('workers', 0);
 /** --scale: untimed messages sent once the workers are up, before the timed phase with them (default 300, as the API process had). */
 const WORKER_WARMUP = Number(arg('worker-warmup', '300'));
 const SCALE = process.argv.includes('--scale');
@@ -192,7 +192,7 @@ async function main() {
     const { databaseUrl } = mr;
     if (!SCALE) for (let i = 0; i < WORKERS; i++) await mr.startWorker();
     const workerPids = () => mr?.workers.map((w) => w.pid as number) ?? [];
-    const pgDb = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : undefined;
+    const pgDb = mr.pgDatabase;
     const api = mr.api;
     const post: Post = (url, payload, method = 'POST') => api(method, url, payload);
     if (WEBHOOKS) {
