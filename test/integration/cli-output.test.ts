@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { CLI_COMMAND, ROOT } from '../helpers/cli.js';
 
 const SCRIPT = '/usr/bin/script';
 function haveScript(): boolean {
@@ -22,8 +22,7 @@ describe.skipIf(!haveScript())('start output on a terminal', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('prints readable log lines and the banner in one piece, no JSON', async () => {
-    const main = path.join(ROOT, 'src/cli/main.ts');
-    const child = spawn(SCRIPT, ['-qfec', `${process.execPath} --import tsx ${main} start`, '/dev/null'], {
+    const child = spawn(SCRIPT, ['-qfec', [process.execPath, ...CLI_COMMAND, 'start'].map((a) => JSON.stringify(a)).join(' '), '/dev/null'], {
       cwd: ROOT,
       env: { ...process.env, MAILROOM_DATA_DIR: dataDir, MAILROOM_PORT: '0', MAILROOM_LOG_LEVEL: 'info', MAILROOM_LOG_FORMAT: '', NO_COLOR: '1', MAILROOM_MAIL_DRIVER: 'log' },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -45,9 +44,8 @@ describe.skipIf(!haveScript())('start output on a terminal', () => {
   }, 60_000);
 
   it('without a terminal, writes the log as JSON lines for collectors, the banner as plain lines', async () => {
-    const main = path.join(ROOT, 'src/cli/main.ts');
     const dir = mkdtempSync(path.join(tmpdir(), 'mailroom-notty-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'start'], {
+    const child = spawn(process.execPath, [...CLI_COMMAND, 'start'], {
       cwd: ROOT,
       env: { ...process.env, MAILROOM_DATA_DIR: dir, MAILROOM_PORT: '0', MAILROOM_LOG_LEVEL: 'info', MAILROOM_LOG_FORMAT: '', MAILROOM_MAIL_DRIVER: 'log' },
       stdio: ['ignore', 'pipe', 'pipe'],
