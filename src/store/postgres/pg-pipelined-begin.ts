@@ -16,8 +16,8 @@ const VERB_MAX = 16;
  * commit's transaction cost a round trip for BEGIN, one per statement and one for COMMIT, and
  * BEGIN was a fifth of all round trips. With the database on another machine each is a network
  * round trip, and an accepted message waited for four (BEGIN, the suppression look-up, the
- * insert, COMMIT), now three. With it on the same machine, neither rate nor CPU moved (README,
- * Performance).
+ * insert, COMMIT), now three. With it on the same machine, neither rate nor CPU moved
+ * (docs/performance.md).
  *
  * Kysely begins a transaction with `client.query('begin', [])`. That call is answered at once
  * and remembered; the connection's next statement goes out as BEGIN's Bind and Execute
