@@ -59,7 +59,10 @@ describe.skipIf(!pgOk || !sinkOk)('SIGKILL of one of two PostgreSQL workers in t
         if (f.sink.count() >= N / 5 && now.length > 0) {
           // Frozen, it can record nothing more: if it still holds claims now, the kill comes at
           // this instant (a SIGKILL right after a look could find it had just finished them all).
+          // What it sent just before the freeze (an outcome batch and its COMMIT, pipelined) is
+          // still run by its PostgreSQL backend: look once that has settled.
           victim.child.kill('SIGSTOP');
+          await new Promise((r) => setTimeout(r, 300));
           if ((await heldByVictim()).length > 0) break;
           victim.child.kill('SIGCONT');
         }
