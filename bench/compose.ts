@@ -9,9 +9,9 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { composeMime, type MimeInput } from '../src/delivery/mime.js';
-import { arg, body, startSink } from './peers.js';
+import { countArg, body, startSink } from './peers.js';
 
-const N = Number(arg('messages', '20000'));
+const N = countArg('messages', 20000);
 const sink = await startSink();
 
 async function run(make: (i: number) => SendMailOptions): Promise<{ rate: number; cpu: number }> {

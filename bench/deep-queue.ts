@@ -26,14 +26,14 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { statSync } from 'node:fs';
-import { arg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
+import { arg, countArg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
 import { cloneMessages } from './clone-messages.js';
 import { loadLine, rssMiB, sleep, summary, summaryLine } from './latency.js';
 
-const COUNT = Number(arg('messages', '1000000'));
+const COUNT = countArg('messages', 1000000);
 const PG_URL = arg('postgres', '');
-const CALLS = Number(arg('calls', '50'));
+const CALLS = countArg('calls', 50);
 const IDLE_SECS = Number(arg('idle-secs', '20'));
 const RUN_SECS = Number(arg('run-secs', '60'));
 const PER_ENDPOINT_MS = 20_000;

@@ -11,9 +11,9 @@
  * Run it beside the bench, not in it: its CPU is then its own process's, not the bench client's.
  */
 import { connect, createServer, type Socket } from 'node:net';
-import { arg } from './peers.js';
+import { arg, countArg } from './peers.js';
 
-const LISTEN = Number(arg('listen', '15432'));
+const LISTEN = countArg('listen', 15432);
 const TARGET = /^(.+):(\d+)$/.exec(arg('target', '127.0.0.1:5432'));
 const DELAY_MS = Number(arg('delay-ms', '1'));
 if (!Number.isInteger(LISTEN) || LISTEN < 1 || LISTEN > 65535 || !TARGET || !(DELAY_MS >= 0)) {

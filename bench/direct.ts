@@ -13,13 +13,13 @@
  */
 import { startDnsServer, type ZoneRecord } from '../test/helpers/dns-server.js';
 import { startMailroomProcess } from './mailroom-process.js';
-import { arg, body, freePort, startSink } from './peers.js';
+import { countArg, body, freePort, startSink } from './peers.js';
 import { runPhase, type Post, type PhaseResult } from './phase.js';
 
-const N = Number(arg('messages', '10000'));
-const DOMAINS = Number(arg('domains', '100'));
-const EXCHANGERS = Math.min(Number(arg('exchangers', '4')), 50);
-const CONCURRENCY = Number(arg('concurrency', '64'));
+const N = countArg('messages', 10000);
+const DOMAINS = countArg('domains', 100);
+const EXCHANGERS = Math.min(countArg('exchangers', 4), 50);
+const CONCURRENCY = countArg('concurrency', 64);
 const POOL = 20;
 
 async function main() {

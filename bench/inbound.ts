@@ -20,9 +20,9 @@ import { createServer } from '../src/core/senders/servers.service.js';
 import { createLogger } from '../src/logger.js';
 import { selfSignedCert, startDovecot } from '../test/helpers/diagnostics-peers.js';
 import { imapSession } from '../test/helpers/inbound-mail.js';
-import { arg } from './peers.js';
+import { countArg } from './peers.js';
 
-const N = Number(arg('messages', '10000'));
+const N = countArg('messages', 10000);
 const USER = 'bench@example.com';
 const PASSWORD = 'Bench-Inbound-1';
 

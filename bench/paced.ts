@@ -34,10 +34,10 @@ const RATE = Number(arg('rate', '500'));
 const SECONDS = Number(arg('seconds', '20'));
 const PG_URL = arg('postgres', '');
 const CLOSED = !process.argv.includes('--no-closed');
-const CLOSED_CONCURRENCY = Number(arg('closed-concurrency', '64'));
+const CLOSED_CONCURRENCY = countArg('closed-concurrency', 64);
 const N = Math.round(RATE * SECONDS);
 const POOL = 20;
-const WARMUP = Number(arg('warmup', '300'));
+const WARMUP = countArg('warmup', 300);
 const WORKERS = countArg('workers', 0);
 if (WORKERS && !PG_URL) throw new Error('--workers N needs --postgres URL (processes share the outbox through PostgreSQL)');
 

@@ -18,12 +18,12 @@
  */
 import { execFile } from 'node:child_process';
 import { startMailroomProcess } from './mailroom-process.js';
-import { arg, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs } from './peers.js';
+import { arg, countArg, cpuMs, freePort, peakRssMiB, percentile, startSink, threadCpuLine, threadCpuMs } from './peers.js';
 import { measurePostfixRelay, type PostfixRelayResult, type Submitter } from './postfix-relay.js';
 import { RawSmtp } from '../test/helpers/smtp-client.js';
 
-const N = Number(arg('messages', '20000'));
-const SESSIONS = Number(arg('sessions', '20'));
+const N = countArg('messages', 20000);
+const SESSIONS = countArg('sessions', 20);
 const PG_URL = arg('postgres', '');
 const SKIP_POSTFIX = process.argv.includes('--skip-postfix');
 /** smtp-source -d: each session keeps its connection for its next message (a pooled client); without, a connection per message. */

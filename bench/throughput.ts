@@ -61,8 +61,8 @@ import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webh
 import { runPhase, type Post, type PhaseResult } from './phase.js';
 import { measurePostfixRelay } from './postfix-relay.js';
 
-const N = Number(arg('messages', '20000'));
-const CONCURRENCY = Number(arg('concurrency', '64'));
+const N = countArg('messages', 20000);
+const CONCURRENCY = countArg('concurrency', 64);
 const PG_URL = arg('postgres', '');
 const SKIP_BASELINE = process.argv.includes('--skip-baseline');
 const POSTFIX = process.argv.includes('--postfix');
@@ -73,7 +73,7 @@ const POOL = 20;
 /** --workers N: N `mailroom worker` processes beside `mailroom start` on the same PostgreSQL. */
 const WORKERS = countArg('workers', 0);
 /** --scale: untimed messages sent once the workers are up, before the timed phase with them (default 300, as the API process had). */
-const WORKER_WARMUP = Number(arg('worker-warmup', '300'));
+const WORKER_WARMUP = countArg('worker-warmup', 300);
 const SCALE = process.argv.includes('--scale');
 if (SCALE && (!WORKERS || !PG_URL)) throw new Error('--scale compares one process with 1 + N: it needs --postgres URL and --workers N');
 /** --split: in the scaled phase the API process accepts only (`start --no-workers`) and the workers deliver. */

@@ -19,20 +19,20 @@
  * sink, sampled every 50 ms: messages being sent count as ahead). Target (issue 17): p99 within
  * 200 ms of the 202 on both dialects, with 100,000 bulk messages.
  */
-import { arg, body, cpuMs, peakRssMiB } from './peers.js';
+import { arg, countArg, body, cpuMs, peakRssMiB } from './peers.js';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
 import { startTimingSink, now } from './timing-sink.js';
 import { cloneMessages } from './clone-messages.js';
 import { loadLine, sleep, summary, summaryLine } from './latency.js';
 
-const BULK = Number(arg('bulk', '100000'));
+const BULK = countArg('bulk', 100000);
 const VIA = arg('bulk-via', 'api');
-const URGENT = Number(arg('urgent', '100'));
+const URGENT = countArg('urgent', 100);
 const SPACING = Number(arg('spacing', '50'));
 const PG_URL = arg('postgres', '');
 // The urgent messages start once this many bulk messages reached the sink: "while the bulk is
 // sending" (the issue's case). 0 starts them right after `mailroom start`, cold start included.
-const WARM = Number(arg('warm', '1000'));
+const WARM = countArg('warm', 1000);
 const CONCURRENCY = 64;
 const POOL = 20;
 const URGENT_PREFIX = 'urgent-';
