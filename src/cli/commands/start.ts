@@ -4,6 +4,7 @@ import { loadConfig } from '../../config.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { buildServer } from '../../http/server.js';
 import type { RelayStatus } from '../../ports.js';
+import { lowerOtherThreads } from '../../thread-priority.js';
 import { reportFailure } from '../run.js';
 
 /**
@@ -14,6 +15,8 @@ import { reportFailure } from '../run.js';
 type Role = 'all' | 'workers' | 'entry points';
 
 async function start(role: Role): Promise<void> {
+  // The main thread answers requests and runs the store; V8's compilers and libuv's pool yield to it.
+  lowerOtherThreads();
   // The relay is an entry point like the API: it listens in `mailroom start`, not in `mailroom worker`.
   const config = loadConfig(process.env, role === 'workers' ? { relay: undefined } : role === 'entry points' ? { runWorkers: false } : {});
   // SQLite belongs to one process: without workers in it nothing would ever deliver.

@@ -6,6 +6,7 @@ import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { cachedSigner } from '../dkim-signer.js';
+import { lowerThisThread } from '../../thread-priority.js';
 import type { SecretLease } from '../../secrets/resolver.js';
 import { SmtpTransports, type SendTarget } from './transport.js';
 import { fromWire, type DirectThreadConfig, type FromSmtpThread, type ToSmtpThread, type WireError } from './thread-protocol.js';
@@ -18,6 +19,8 @@ import { fromWire, type DirectThreadConfig, type FromSmtpThread, type ToSmtpThre
  */
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread');
+// Delivery is background work: when the cores are short, the main thread's 202s go first.
+lowerThisThread();
 const post = (m: FromSmtpThread) => port.postMessage(m);
 
 let nextReq = 0;
