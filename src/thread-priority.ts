@@ -1,5 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * How much lower (in nice steps) background threads run than the thread that answers requests.
@@ -13,12 +14,14 @@ export const BACKGROUND_NICE_STEPS = 5;
  * one that parses requests, runs the store's statements and answers with 202): V8's compiler
  * and garbage-collector helpers and libuv's pool. Call it from the main thread. A fresh process
  * compiles its hot paths on those helpers during its first seconds of traffic; on a machine
- * whose cores are short, they took the CPU from the main thread, and a request waited for
- * compilation it did not need (measured with `npm run bench:paced`: docs/performance.md).
+ * whose cores are short, they took the CPU from the main thread, and answers waited behind
+ * compilations (measured with `npm run bench:paced`: docs/performance.md).
  * Threads started later inherit the main thread's priority; the SMTP thread lowers itself
  * (lowerThisThread). Returns how many threads were lowered; 0 where there is no /proc (not Linux).
  */
 export function lowerOtherThreads(): number {
+  // From a worker thread "every other thread" would include the main one.
+  if (!isMainThread) return 0;
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
