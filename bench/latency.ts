@@ -34,3 +34,31 @@ export function loadLine(): string {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Cumulative bucket counts (le → count) of POST /api/v1/messages' 2xx answers in Mailroom's /metrics text. */
+export function acceptBuckets(metricsText: string): Map<string, number> {
+  const buckets = new Map<string, number>();
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith('mailroom_http_request_duration_seconds_bucket{') || !line.includes('method="POST"') || !line.includes('route="/api/v1/messages"') || !line.includes('status="2xx"')) continue;
+    const le = /le="([^"]+)"/.exec(line)![1];
+    buckets.set(le, Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return buckets;
+}
+
+/**
+ * Mailroom's own view of the accepts between two scrapes (mailroom_http_request_duration_seconds,
+ * from the request's arrival to the answer's last byte): the share answered within 20 ms and the
+ * bucket the p99 falls in. What the client measures on top is its own lag and the loopback.
+ */
+export function serverSideLine(before: Map<string, number>, after: Map<string, number>): string {
+  const les = [...after.keys()];
+  const counts = les.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  if (!total) return 'Mailroom /metrics: no accepts counted';
+  const within20 = counts[les.indexOf('0.02')] / total;
+  const p99At = les.findIndex((_, i) => counts[i] >= 0.99 * total);
+  const ms = (le: string) => (le === '+Inf' ? '∞' : `${Number(le) * 1000}`);
+  const bucket = p99At <= 0 ? `≤ ${ms(les[0])} ms` : `${ms(les[p99At - 1])}–${ms(les[p99At])} ms`;
+  return `Mailroom's own answer times (/metrics, arrival → last byte): ${(100 * within20).toFixed(2)} % of ${total} accepts within 20 ms; p99 in ${bucket}`;
+}

@@ -19,10 +19,21 @@ export interface StoreHealth {
   migrationsComplete(): Promise<boolean>;
 }
 
-/** The Prometheus text of this app: process metrics, message counters, outbox gauges. */
+/** One answered HTTP request, as the server reports it to the metrics. */
+export interface AnsweredRequest {
+  method: string;
+  /** The route's pattern (`/api/v1/messages/:id`), never the URL itself; undefined when no route matched. */
+  route: string | undefined;
+  status: number;
+  seconds: number;
+}
+
+/** The Prometheus metrics of this app: process metrics, message counters, outbox gauges, HTTP answer times. */
 export interface MetricsExposition {
   contentType: string;
   text(): Promise<string>;
+  /** Counts one answered request into the HTTP answer-time histogram. */
+  observeRequest(r: AnsweredRequest): void;
 }
 
 /** The SMTP relay as the admin UI sees it (GET /relay/status). */

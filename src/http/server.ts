@@ -37,7 +37,7 @@ const trustHops =
     hop < hops;
 
 /** Builds the HTTP server for a route table without listening, so tests can use inject(). */
-export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger' | 'apiKeyCache'>, routes: MountedRoutes, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger' | 'apiKeyCache' | 'metrics'>, routes: MountedRoutes, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: (opts.logger === false ? undefined : ports.logger.child({ component: 'http' })) as FastifyBaseLogger | undefined,
     // Request lines are not logged: bodies and headers may carry credentials.
@@ -49,6 +49,11 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   registerErrorHandling(server);
+  // Every answer's time into /metrics (mailroom_http_request_duration_seconds), by route pattern.
+  server.addHook('onResponse', (req, reply, done) => {
+    ports.metrics.observeRequest({ method: req.method, route: req.routeOptions.url, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    done();
+  });
   // A strict CSP per kind of answer; no framing by another site (clickjacking a "delete" or "send" button).
   registerSecurityHeaders(server);
   await server.register(cookie);

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } 
 import type { CoreContext } from '../core/context.js';
 import type { QueueStats } from '../core/outbox/ports.js';
 import type { Logger } from '../logger.js';
-import type { MetricsExposition } from '../ports.js';
+import type { AnsweredRequest, MetricsExposition } from '../ports.js';
 
 let defaultsCollected = false;
 
@@ -48,9 +48,11 @@ export function prometheusMetrics(deps: { ctx: CoreContext; logger: Logger; outb
     }
   });
   outboxGauges(registry, deps.ctx);
+  const observeRequest = answerTimes(registry);
   const deadlineMs = deps.outboxDeadlineMs ?? 5_000;
   return {
     contentType: register.contentType,
+    observeRequest,
     async text() {
       // Below Prometheus's default 10 s scrape timeout, so the rest of the scrape still arrives.
       const [global, own] = await Promise.all([register.metrics(), withDeadline(registry, deadlineMs, deps.logger)]);
@@ -88,6 +90,25 @@ function outboxGauges(registry: Registry, ctx: CoreContext): void {
       this.set(s.oldestDueAt === null ? 0 : Math.max(0, (ctx.clock.now() - s.oldestDueAt) / 1000));
     },
   });
+}
+
+/**
+ * How long Mailroom took to answer, by route and status class: the accept latency an application
+ * sees, less its network (for POST /api/v1/messages the 202 comes after the commit's fsync).
+ * Timed by the HTTP server from the request's arrival to the answer's last byte handed to the
+ * socket. Labelled by the route's pattern, never the URL, so ids and probes for paths that do
+ * not exist ("unmatched") cannot grow the series without bound. The 0.02 bucket is the paced
+ * load's target (docs/performance.md).
+ */
+function answerTimes(registry: Registry): (r: AnsweredRequest) => void {
+  const histogram = new Histogram({
+    name: 'mailroom_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route pattern and status class',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return (r) => histogram.observe({ method: r.method, route: r.route ?? 'unmatched', status: `${Math.floor(r.status / 100)}xx` }, r.seconds);
 }
 
 /**
