@@ -48,8 +48,9 @@ export function acceptBuckets(metricsText: string): Map<string, number> {
 
 /**
  * Mailroom's own view of the accepts between two scrapes (mailroom_http_request_duration_seconds,
- * from the request's arrival to the answer's last byte): the share answered within 20 ms and the
- * bucket the p99 falls in. What the client measures on top is its own lag and the loopback.
+ * from the moment Mailroom has read the request's headers to the answer's last byte): the share
+ * answered within 20 ms and the bucket the p99 falls in. What the client measures on top is its
+ * own lag, the loopback, and the time a request waited in the socket before Mailroom read it.
  */
 export function serverSideLine(before: Map<string, number>, after: Map<string, number>): string {
   const les = [...after.keys()];
@@ -60,5 +61,5 @@ export function serverSideLine(before: Map<string, number>, after: Map<string, n
   const p99At = les.findIndex((_, i) => counts[i] >= 0.99 * total);
   const ms = (le: string) => (le === '+Inf' ? '∞' : `${Number(le) * 1000}`);
   const bucket = p99At <= 0 ? `≤ ${ms(les[0])} ms` : `${ms(les[p99At - 1])}–${ms(les[p99At])} ms`;
-  return `Mailroom's own answer times (/metrics, arrival → last byte): ${(100 * within20).toFixed(2)} % of ${total} accepts within 20 ms; p99 in ${bucket}`;
+  return `Mailroom's own answer times (/metrics, headers read → last byte): ${(100 * within20).toFixed(2)} % of ${total} accepts within 20 ms; p99 in ${bucket}`;
 }

@@ -7,8 +7,8 @@
  * front of Postfix's smtp-sink, delivery running. Accept latency is measured from each
  * request's scheduled start, so a client that fell behind schedule (this process busy) counts
  * against the figure instead of hiding it; the lag of actual starts is printed beside it, and
- * Mailroom's own view from its /metrics histogram (arrival to the answer's last byte), so a
- * tail that is the client's or the machine's shows as such.
+ * Mailroom's own view from its /metrics histogram (from reading the request's headers to the
+ * answer's last byte; a request's wait in the socket before that is the client's figure only).
  * Target (issue 17): p99 under 20 ms on SQLite. Beside it a probe times the disk's own fsyncs
  * (bench/disk-probe.ts): a virtual disk's occasional stalls of a few hundred milliseconds hold
  * every commit, and so every 202, and the line says when they came.

@@ -95,8 +95,9 @@ function outboxGauges(registry: Registry, ctx: CoreContext): void {
 /**
  * How long Mailroom took to answer, by route and status class: the accept latency an application
  * sees, less its network (for POST /api/v1/messages the 202 comes after the commit's fsync).
- * Timed by the HTTP server from the request's arrival to the answer's last byte handed to the
- * socket. Labelled by the route's pattern, never the URL, so ids and probes for paths that do
+ * Timed by the HTTP server from the moment it has read the request's headers to the answer's
+ * last byte handed to the socket (time a request waits in the socket before the main thread
+ * reads it is not in it). Labelled by the route's pattern, never the URL, so ids and probes for paths that do
  * not exist ("unmatched") cannot grow the series without bound. The 0.02 bucket is the paced
  * load's target (docs/performance.md).
  */
