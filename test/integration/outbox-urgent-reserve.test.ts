@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSmtpServer, type SmtpPeer } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { messageStatus, routePurposesToPeer, sendForPurpose } from '../helpers/purpose-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -34,13 +35,7 @@ await describeEachDialect('outbox: urgent mail while every slot is taken', (dial
       },
     });
     t = await startTestApp(dialect);
-    const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'slow relay', smtp: { host: '127.0.0.1', port: peer.port, security: 'none', requireTls: false, maxConnections: 4 } } })).json();
-    const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'app@example.com' } })).json();
-    for (const purpose of ['report', 'two_factor']) {
-      const { version } = (await t.request({ method: 'GET', url: `/api/v1/purposes/${purpose}` })).json();
-      const res = await t.request({ method: 'PATCH', url: `/api/v1/purposes/${purpose}`, payload: { accountIds: [account.id], version } });
-      expect(res.statusCode, res.body).toBe(200);
-    }
+    await routePurposesToPeer(t, peer.port, ['report', 'two_factor'], { maxConnections: 4 });
     // Two slots and two reserved for urgent mail; four connections, so a free one is there.
     await t.app.startDelivery({ maxInFlight: 2, urgentReserve: 2, pollMs: 5_000 });
   });
@@ -49,12 +44,8 @@ await describeEachDialect('outbox: urgent mail while every slot is taken', (dial
     await peer?.stop();
   });
 
-  const send = async (purpose: string, to: string) => {
-    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { purpose, to: [to], subject: to, text: 'x' } });
-    expect(res.statusCode, res.body).toBe(202);
-    return res.json().id as string;
-  };
-  const status = async (id: string) => (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json().status as string;
+  const send = (purpose: string, to: string) => sendForPurpose(t, purpose, to);
+  const status = (id: string) => messageStatus(t, id);
 
   it('claims and sends a two-factor code while two slow bulk messages hold both slots, and keeps a third bulk message waiting', async () => {
     const started = Date.now();

@@ -33,6 +33,8 @@ export abstract class ClaimLoop {
   private wakeRequested = false;
   /** The round running now (the loop's or drain()'s): rounds never overlap. */
   private roundRunning: Promise<unknown> = Promise.resolve();
+  /** Ends the pause between two rounds now (see cutPause). */
+  private endPause: (() => void) | null = null;
 
   constructor(
     protected readonly clock: Clock,
@@ -60,6 +62,7 @@ export abstract class ClaimLoop {
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
+    this.cutPause();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
   }
@@ -73,6 +76,26 @@ export abstract class ClaimLoop {
   wake(): void {
     this.wakeRequested = true;
     this.wakeUp?.();
+  }
+
+  /**
+   * Ends a pause between rounds (`{ pauseMs }`) now: for work that must not wait for the batch
+   * gathering behind it (the dispatcher: an urgent message accepted meanwhile).
+   */
+  protected cutPause(): void {
+    this.endPause?.();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.endPause = null;
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.endPause = end;
+    });
   }
 
   /**
@@ -147,7 +170,7 @@ export abstract class ClaimLoop {
       if (!this.running) break;
       const next = this.next(started);
       if ('pauseMs' in next) {
-        if (next.pauseMs > 0) await sleep(next.pauseMs);
+        if (next.pauseMs > 0) await this.pause(next.pauseMs);
         continue;
       }
       await new Promise<void>((resolve) => {
