@@ -54,9 +54,10 @@ export interface DispatcherOptions {
  * After a partial batch, wait this long before claiming again (next()), unless an urgent
  * message arrives meanwhile. Each claim is a statement and a share of a commit on the main
  * thread: at a paced 500 accepts a second on SQLite, claiming every 10 ms made batches of ~5;
- * every 40 ms (~20) took Mailroom's CPU per message from 1.72–1.75 ms to 1.61–1.68 and the
- * accept latency's p99 down with it (docs/performance.md). Bulk mail starts up to this much
- * later under a steady load; an idle queue's first message is claimed at once as before.
+ * every 40 ms (~20) took Mailroom's CPU per message from 1.75–1.80 ms to 1.65–1.72, the accept
+ * latency's p99 lower in 3 of 4 pairs (docs/performance.md). Bulk mail starts up to this much
+ * later under a steady load; an idle queue's first message is claimed at once as before. Another
+ * process's wake-up signal ends the pause too: it does not say whether its work is urgent.
  */
 export const CLAIM_GATHER_MS = 40;
 
