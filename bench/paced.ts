@@ -126,7 +126,7 @@ async function main() {
     const answered1 = await early;
     const answered2 = acceptBuckets((await m.api('GET', '/metrics')).body);
     const serverSide = serverSideLine(answered0, answered2);
-    const clientWithin20 = (l: number[]) => `${((100 * l.filter((ms) => ms <= 20).length) / l.length).toFixed(2)} %`;
+    const clientWithin20 = (l: number[]) => (l.length ? `${((100 * l.filter((ms) => ms <= 20).length) / l.length).toFixed(2)} %` : 'n/a (no accepts)');
     const earlyLine =
       `the first ${EARLY_SECONDS} s: the client saw ${clientWithin20(p.bySecond.slice(0, EARLY_SECONDS).flat())} within 20 ms, the rest ${clientWithin20(p.bySecond.slice(EARLY_SECONDS).flat())}; ` +
       `Mailroom's own view, first ${serverSideLine(answered0, answered1).replace(/^Mailroom's own answer times \(\/metrics, headers read → last byte\): /, '')}, then ${serverSideLine(answered1, answered2).replace(/^Mailroom's own answer times \(\/metrics, headers read → last byte\): /, '')}`;
