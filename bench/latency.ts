@@ -53,13 +53,18 @@ export function acceptBuckets(metricsText: string): Map<string, number> {
  * own lag, the loopback, and the time a request waited in the socket before Mailroom read it.
  */
 export function serverSideLine(before: Map<string, number>, after: Map<string, number>): string {
+  return `Mailroom's own answer times (/metrics, headers read → last byte): ${answeredBetween(before, after)}`;
+}
+
+/** The accepts counted between two scrapes: the share within 20 ms and the bucket of the p99. */
+export function answeredBetween(before: Map<string, number>, after: Map<string, number>): string {
   const les = [...after.keys()];
   const counts = les.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
   const total = counts.at(-1) ?? 0;
-  if (!total) return 'Mailroom /metrics: no accepts counted';
+  if (!total) return 'no accepts counted';
   const within20 = counts[les.indexOf('0.02')] / total;
   const p99At = les.findIndex((_, i) => counts[i] >= 0.99 * total);
   const ms = (le: string) => (le === '+Inf' ? '∞' : `${Number(le) * 1000}`);
   const bucket = p99At <= 0 ? `≤ ${ms(les[0])} ms` : `${ms(les[p99At - 1])}–${ms(les[p99At])} ms`;
-  return `Mailroom's own answer times (/metrics, headers read → last byte): ${(100 * within20).toFixed(2)} % of ${total} accepts within 20 ms; p99 in ${bucket}`;
+  return `${(100 * within20).toFixed(2)} % of ${total} accepts within 20 ms; p99 in ${bucket}`;
 }

@@ -31,7 +31,7 @@
 import { arg, body, countArg, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
 import { runPhase } from './phase.js';
-import { acceptBuckets, loadLine, serverSideLine, sleep, summaryLine } from './latency.js';
+import { acceptBuckets, answeredBetween, loadLine, serverSideLine, sleep, summaryLine } from './latency.js';
 import { startDiskProbe } from './disk-probe.js';
 import { tmpdir } from 'node:os';
 
@@ -129,7 +129,7 @@ async function main() {
     const clientWithin20 = (l: number[]) => (l.length ? `${((100 * l.filter((ms) => ms <= 20).length) / l.length).toFixed(2)} %` : 'n/a (no accepts)');
     const earlyLine =
       `the first ${EARLY_SECONDS} s: the client saw ${clientWithin20(p.bySecond.slice(0, EARLY_SECONDS).flat())} within 20 ms, the rest ${clientWithin20(p.bySecond.slice(EARLY_SECONDS).flat())}; ` +
-      `Mailroom's own view, first ${serverSideLine(answered0, answered1).replace(/^Mailroom's own answer times \(\/metrics, headers read → last byte\): /, '')}, then ${serverSideLine(answered1, answered2).replace(/^Mailroom's own answer times \(\/metrics, headers read → last byte\): /, '')}`;
+      `Mailroom's own view, first ${answeredBetween(answered0, answered1)}, then ${answeredBetween(answered1, answered2)}`;
     const disk = await probe.stop();
     while ((await m.countSent()) < WARMUP + N - p.failures) await sleep(20);
     const e2eSecs = (performance.now() - t0) / 1000;
