@@ -11,7 +11,8 @@
  * answer's last byte; a request's wait in the socket before that is the client's figure only).
  * The first two seconds are also shown apart, the client's share within 20 ms and Mailroom's own
  * (a scrape of /metrics at second 2): a fresh process's tail is there, and the two shares say
- * whether it answered late or the requests waited to be read.
+ * whether it answered late or the requests waited to be read. Beside them, how much of that time
+ * Mailroom's main thread ran and how much it was ready but waited for a core (bench/main-thread-wait.ts).
  * Target (issue 17): p99 under 20 ms on SQLite. Beside it a probe times the disk's own fsyncs
  * (bench/disk-probe.ts): a virtual disk's occasional stalls of a few hundred milliseconds hold
  * every commit, and so every 202, and the line says when they came.
@@ -33,6 +34,7 @@ import { startMailroomProcess, type MailroomProcess } from './mailroom-process.j
 import { runPhase } from './phase.js';
 import { acceptBuckets, answeredBetween, loadLine, serverSideLine, sleep, summaryLine } from './latency.js';
 import { startDiskProbe } from './disk-probe.js';
+import { mainThreadShares, mainThreadTimes, type MainThreadTimes } from './main-thread-wait.js';
 import { tmpdir } from 'node:os';
 
 const RATE = Number(arg('rate', '500'));
@@ -120,9 +122,15 @@ async function main() {
     const t0 = performance.now();
     // A look at Mailroom's own view after the first seconds, which are a fresh process's slowest:
     // whether their tail is Mailroom answering late or requests waiting to be read.
-    const early = sleep(EARLY_SECONDS * 1000).then(async () => acceptBuckets((await m.api('GET', '/metrics')).body));
+    const sched0 = mainThreadTimes(pid);
+    let sched1: MainThreadTimes | undefined;
+    const early = sleep(EARLY_SECONDS * 1000).then(async () => {
+      sched1 = mainThreadTimes(pid);
+      return acceptBuckets((await m.api('GET', '/metrics')).body);
+    });
     const p = await paced(m, WARMUP);
     const acceptSecs = (performance.now() - t0) / 1000;
+    const sched2 = mainThreadTimes(pid);
     const answered1 = await early;
     const answered2 = acceptBuckets((await m.api('GET', '/metrics')).body);
     const serverSide = serverSideLine(answered0, answered2);
@@ -148,6 +156,7 @@ async function main() {
       `accept latency from the actual start:    ${summaryLine(p.fromStart)}`,
       serverSide,
       earlyLine,
+      `Mailroom's main thread (Linux's schedstat): the first ${EARLY_SECONDS} s ${mainThreadShares(sched0, sched1, EARLY_SECONDS * 1000)}; the rest ${mainThreadShares(sched1, sched2, acceptSecs * 1000 - EARLY_SECONDS * 1000)}`,
       `client start lag behind schedule:         ${summaryLine(p.lags)}; at most ${p.maxInFlight} requests in flight`,
       `p99 from the schedule by second of the run (ms): ${p.bySecond.map((l) => [...l].sort((a, b) => a - b)[Math.floor(0.99 * (l.length - 1))].toFixed(0)).join(' ')}`,
       `the disk meanwhile (a 4 KB write + fsync every 20 ms beside Mailroom, bench/disk-probe.ts): p50 ${disk.p50.toFixed(2)} ms, p99 ${disk.p99.toFixed(1)} ms, max ${disk.max.toFixed(0)} ms over ${disk.count} fsyncs; ` +

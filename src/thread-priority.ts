@@ -1,34 +1,88 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 
 /**
- * How much lower (in nice steps) background threads run than the thread that answers requests.
+ * How much lower (in nice steps) the SMTP thread runs than the thread that answers requests.
  * Under Linux's scheduler a thread 5 steps lower gets about a third of the CPU time of the
  * other when both want it, and all the CPU it wants when the other does not.
  */
 export const BACKGROUND_NICE_STEPS = 5;
 
+/** The size of V8's worker pool when Node's `--v8-pool-size` is not given. */
+const NODE_DEFAULT_V8_POOL_SIZE = 4;
+
 /**
- * Linux: lowers the scheduling priority of every thread of this process but the main one (the
- * one that parses requests, runs the store's statements and answers with 202): V8's compiler
- * and garbage-collector helpers and libuv's pool. Call it from the main thread. A fresh process
- * compiles its hot paths on those helpers during its first seconds of traffic; on a machine
- * whose cores are short, they took the CPU from the main thread, and answers waited behind
- * compilations (measured with `npm run bench:paced`: docs/performance.md).
- * Threads started later inherit the main thread's priority; the SMTP thread lowers itself
- * (lowerThisThread). Returns how many threads were lowered; 0 where there is no /proc (not Linux).
+ * How many worker threads Node gave V8's platform: `--v8-pool-size` on Node's command line or in
+ * NODE_OPTIONS (the last one given wins, as in Node), else 4. Undefined for 0 ("Node chooses")
+ * or a value it could not read: then nobody can say which threads they are.
  */
-export function lowerOtherThreads(): number {
-  // From a worker thread "every other thread" would include the main one.
-  if (!isMainThread) return 0;
-  let tids: string[];
+export function v8PoolSize(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): number | undefined {
+  // NODE_OPTIONS first: a flag on the command line overrides it.
+  const args = [...nodeOptions.split(/\s+/).filter(Boolean), ...execArgv];
+  let size: string | null = null;
+  args.forEach((arg, i) => {
+    const m = /^--v8[-_]pool[-_]size(?:=(.*))?$/.exec(arg);
+    if (m) size = m[1] ?? args[i + 1] ?? '';
+  });
+  if (size === null) return NODE_DEFAULT_V8_POOL_SIZE;
+  const n = size === '' ? NaN : Number(size);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Node's platform threads, by thread id: the delayed-task scheduler and V8's worker pool, which
+ * compile the hot code and help the garbage collector. Node starts them before it runs any
+ * JavaScript, first of all its threads, in that order (then the inspector's signal thread, then
+ * — on the first file read, which loading the ES modules is — libuv's pool), and Linux numbers
+ * a process's threads in the order they start: they are the oldest threads after the main one.
+ * `test/integration/thread-priority.test.ts` checks that against the threads' own stacks (gdb).
+ */
+export function platformThreads(poolSize = v8PoolSize()): number[] {
+  if (!isMainThread || poolSize === undefined) return [];
+  let tids: number[];
   try {
-    tids = readdirSync('/proc/self/task');
+    tids = readdirSync('/proc/self/task').map(Number);
   } catch {
-    return 0;
+    return [];
   }
-  return tids.filter((tid) => Number(tid) !== process.pid && lower(Number(tid))).length;
+  return tids
+    .filter((tid) => tid !== process.pid)
+    .sort((a, b) => a - b)
+    .slice(0, 1 + poolSize);
+}
+
+/**
+ * Linux: Node's platform threads (V8's compilers and GC helpers) run only on a core no other
+ * thread of the machine wants (SCHED_IDLE), and a thread that wakes takes the core from them at
+ * once. Call it from the main thread at start.
+ * Why: a fresh process compiles its hot paths during its first seconds of traffic. With the
+ * helpers 5 nice steps lower, those compilations still kept the main thread — the one that reads
+ * requests and answers 202 — waiting for a core 19–37 % of the first two seconds of
+ * `npm run bench:paced` (a niced thread keeps the core to the end of its time slice; an idle one
+ * yields it when another wakes): 10–22 % with them idle, 6–7 % afterwards either way
+ * (docs/performance.md). The price: when the machine is busy, the optimised code comes later.
+ * Every other thread keeps the main thread's priority: libuv's pool runs the WAL's fsync that
+ * each 202 waits for, and DNS look-ups and password hashing; the SMTP thread lowers itself
+ * (lowerThisThread); render threads and SQLite's checkpointer are waited for by requests.
+ * Linux's API for the policy is sched_setscheduler, which Node does not expose: `chrt`
+ * (util-linux) sets it. Where it cannot, the thread goes BACKGROUND_NICE_STEPS lower instead.
+ * Resolves with how many threads went idle and how many only lower; never rejects.
+ */
+export async function yieldPlatformThreads(): Promise<{ idle: number; lowered: number }> {
+  const results = await Promise.all(platformThreads().map((tid) => makeIdle(tid).then((idle) => (idle ? 'idle' : lower(tid) ? 'lowered' : 'unchanged'))));
+  return { idle: results.filter((r) => r === 'idle').length, lowered: results.filter((r) => r === 'lowered').length };
+}
+
+function makeIdle(tid: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      execFile('chrt', ['-i', '-p', '0', String(tid)], { timeout: 5_000 }, (err) => resolve(!err));
+    } catch {
+      resolve(false);
+    }
+  });
 }
 
 /** Linux: lowers the calling thread (a worker thread doing background work). False where it cannot. */

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { buildServer } from '../../http/server.js';
 import type { RelayStatus } from '../../ports.js';
-import { lowerOtherThreads } from '../../thread-priority.js';
+import { yieldPlatformThreads } from '../../thread-priority.js';
 import { reportFailure } from '../run.js';
 
 /**
@@ -15,8 +15,8 @@ import { reportFailure } from '../run.js';
 type Role = 'all' | 'workers' | 'entry points';
 
 async function start(role: Role): Promise<void> {
-  // The main thread answers requests and runs the store; V8's compilers and libuv's pool yield to it.
-  lowerOtherThreads();
+  // The main thread answers requests and runs the store; V8's compilers and GC helpers yield to it.
+  const yielded = yieldPlatformThreads();
   // The relay is an entry point like the API: it listens in `mailroom start`, not in `mailroom worker`.
   const config = loadConfig(process.env, role === 'workers' ? { relay: undefined } : role === 'entry points' ? { runWorkers: false } : {});
   // SQLite belongs to one process: without workers in it nothing would ever deliver.
@@ -25,6 +25,7 @@ async function start(role: Role): Promise<void> {
   }
   const workersOnly = role === 'workers';
   const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly });
+  void yielded.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
   let stopping = false;
   const server = workersOnly ? undefined : await buildServer(app.ports, app.routes);
   const stop = async (signal: string) => {
