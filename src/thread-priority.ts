@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 
@@ -47,10 +47,31 @@ export function platformThreads(poolSize = v8PoolSize()): number[] {
   } catch {
     return [];
   }
+  return oldestThreads(process.pid, tids, readPidMax(), 1 + poolSize);
+}
+
+/**
+ * The `count` threads started first after the main thread, from their ids. Ids count up to
+ * pid_max and start again from low numbers: counted from the main thread's own id, round the
+ * wrap, they stay in the order the threads started.
+ */
+export function oldestThreads(mainTid: number, tids: readonly number[], pidMax: number, count: number): number[] {
+  const age = (tid: number) => (tid - mainTid + pidMax) % pidMax;
   return tids
-    .filter((tid) => tid !== process.pid)
-    .sort((a, b) => a - b)
-    .slice(0, 1 + poolSize);
+    .filter((tid) => tid !== mainTid)
+    .sort((a, b) => age(a) - age(b))
+    .slice(0, count);
+}
+
+/** The kernel's largest process id (/proc/sys/kernel/pid_max): where thread ids wrap. */
+function readPidMax(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+    if (Number.isInteger(n) && n > 0) return n;
+  } catch {
+    // Not readable in some sandboxes: Linux's largest possible value then.
+  }
+  return 4_194_304;
 }
 
 /**
