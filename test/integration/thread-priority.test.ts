@@ -58,12 +58,11 @@ describe.skipIf(process.platform !== 'linux')('thread priorities', () => {
     const moduleUrl = pathToFileURL(path.join(ROOT, 'src/thread-priority.ts')).href;
     // A process started with `nice -n 3`; it waits on stdin between the steps so that gdb can look at its threads.
     const script = `
-      import { readFileSync } from 'node:fs';
+      import { readFile } from 'node:fs';
       import { createInterface } from 'node:readline';
       const { yieldPlatformThreads, lowerThisThread } = await import(${JSON.stringify(moduleUrl)});
-      // libuv's pool exists (loading the modules read files); one more read to be sure.
-      readFileSync('/proc/self/stat');
-      await new Promise((r) => import('node:fs').then((fs) => fs.readFile('/proc/self/stat', r)));
+      // libuv's pool exists (loading the modules read files); one asynchronous read to be sure.
+      await new Promise((r) => readFile('/proc/self/stat', r));
       const yielded = await yieldPlatformThreads();
       console.log(JSON.stringify({ pid: process.pid, yielded }));
       const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
@@ -84,11 +83,12 @@ describe.skipIf(process.platform !== 'linux')('thread priorities', () => {
       // Every other thread, libuv's pool among them, as the process was started.
       for (const [tid, s] of states) if (!idle.includes(tid)) expect(s, `thread ${tid}`).toEqual({ nice: 3, policy: SCHED_OTHER });
 
-      if (existsSync(GDB)) {
+      if (!existsSync(GDB)) console.warn(`[mailroom tests] ${GDB} not found: the threads taken for V8's are not checked against their stacks (install gdb)`);
+      else {
         const stacks = await stacksByThread(pid);
         const platform = [...stacks].filter(([, bt]) => /PlatformWorkerThread|DelayedTaskScheduler/.test(bt)).map(([tid]) => tid);
         const libuvPool = [...stacks].filter(([, bt]) => /threadpool\.c|uv__threadpool|\bworker \(arg=/.test(bt)).map(([tid]) => tid);
-        expect(platform.sort()).toEqual([...idle].sort());
+        expect(platform.sort((a, b) => a - b)).toEqual([...idle].sort((a, b) => a - b));
         expect(libuvPool.length).toBeGreaterThanOrEqual(1);
         for (const tid of libuvPool) expect(states.get(tid)?.policy, `libuv thread ${tid}`).toBe(SCHED_OTHER);
       }
