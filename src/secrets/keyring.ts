@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { decrypt, encrypt, generateMasterKey, masterKeyFrom, type MasterKey } from './cipher.js';
@@ -69,6 +69,8 @@ export function loadKeyring(opts: { envKey?: string; dataDir: string; createIfMi
       // A rotation was interrupted after its key was written but before the rename.
       renameSync(next, file);
     } else if (opts.createIfMissing) {
+      // On PostgreSQL nothing else creates the data directory: the key file may be its first file.
+      mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
       writeFileSync(file, encodeKey(generateMasterKey()) + '\n', { mode: 0o600, flag: 'wx' });
     } else {
       throw new MailroomError(ErrorCodes.SECRET_KEY_MISSING, `no master key: set MAILROOM_SECRET_KEY or restore ${file}`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -106,7 +106,9 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
 describe.runIf(await postgresAvailable())('mailroom CLI on PostgreSQL', { timeout: 240_000 }, () => {
   it('refuses to turn an empty database into a store unless asked, and names the store by host and database, never with the password of DATABASE_URL', async () => {
     const db = await createPostgresDatabase();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-pg-'));
+    const parent = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-pg-'));
+    // A data directory that does not exist yet: on PostgreSQL the master key is its first file.
+    const dataDir = path.join(parent, 'data');
     try {
       const url = new URL(db.url);
       url.username = 'postgres';
@@ -133,6 +135,8 @@ describe.runIf(await postgresAvailable())('mailroom CLI on PostgreSQL', { timeou
       const migrate = await runCli(['migrate'], env);
       expect(migrate.code, migrate.stderr).toBe(0);
       expect(await tables()).toBeGreaterThan(10);
+      expect(statSync(path.join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
       const user = await runCli(['user', 'create', '--email', 'pg@example.com', '--password', 'operator-pass-1', '--role', 'operator'], env);
       expect(user.code, user.stderr).toBe(0);
       expect(user.stdout).toContain('created operator pg@example.com');
@@ -143,7 +147,7 @@ describe.runIf(await postgresAvailable())('mailroom CLI on PostgreSQL', { timeou
       }
     } finally {
       await db.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });
