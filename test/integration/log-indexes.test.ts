@@ -1,7 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { inboundMessagesRepository } from '../../src/store/repositories/inbound-messages.repository.js';
+import { messagesRepository } from '../../src/store/repositories/messages.repository.js';
 
 await describeEachDialect('email log: searches and counts served by indexes', (dialect) => {
   let t: TestApp;
@@ -35,6 +37,45 @@ await describeEachDialect('email log: searches and counts served by indexes', (d
           await sql`reset enable_seqscan`.execute(c);
           return rows.map((r) => r['QUERY PLAN']).join('\n');
         });
+
+  /** The plan of the statement a repository call sends, its parameters bound as they are sent. */
+  const plansOfCall = async (call: (repos: { inbound: ReturnType<typeof inboundMessagesRepository>; messages: ReturnType<typeof messagesRepository> }) => Promise<unknown>) => {
+    const db = t.app.infra.db;
+    const sent: { sql: string; parameters: readonly unknown[] }[] = [];
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        sent.push(db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const spied = db.withPlugin(capture);
+    await call({ inbound: inboundMessagesRepository(spied), messages: messagesRepository(spied, { ...t.app.infra.capabilities, dialect }) });
+    expect(sent).toHaveLength(1);
+    const [{ sql: text, parameters }] = sent;
+    // Re-bind the parameters where the compiled text had them (? on SQLite, $n on PostgreSQL).
+    const pieces = text.split(/\?|\$\d+/);
+    const bound = sql.join(pieces.map((piece, i) => (i < parameters.length ? sql`${sql.raw(piece)}${parameters[i]}` : sql.raw(piece))), sql.raw(''));
+    return planOf(bound);
+  };
+
+  it('reads received mail, its unread count and the outbound mail a reply names from partial indexes, without reading every message', async () => {
+    // The partial indexes' predicates (direction) arrive as bound parameters: both planners see their values.
+    expect(await plansOfCall((r) => r.inbound.unreadCount())).toMatch(/messages_unread_idx/);
+    expect(await plansOfCall((r) => r.messages.list({ direction: 'in', read: false, limit: 50 }))).toMatch(/messages_unread_idx/);
+    expect(await plansOfCall((r) => r.inbound.findOutboundByMessageIds(['<a@example.net>', '<b@example.net>']))).toMatch(/messages_message_id_idx/);
+  });
+
+  it('finds a message by its idempotency key from a unique index that holds only messages sent with one', async () => {
+    expect(await plansOfCall((r) => r.messages.findByIdempotencyKey('key_1', 'k'))).toMatch(/messages_idempotency_uq/);
+    // Both are partial (migration 024): an outbound message without a key writes neither.
+    const definition = async (name: string) =>
+      dialect === 'sqlite'
+        ? (await sql<{ d: string }>`select sql as d from sqlite_master where name = ${name}`.execute(t.app.infra.db)).rows[0].d
+        : (await sql<{ d: string }>`select indexdef as d from pg_indexes where indexname = ${name}`.execute(t.app.infra.db)).rows[0].d;
+    expect(await definition('messages_idempotency_uq')).toMatch(/where \(?idempotency_key is not null\)?$/i);
+    expect(await definition('messages_unread_idx')).toMatch(/where \(?\(?direction\)?(::text)? = 'in'(::text)?\)?$/i);
+  });
 
   it('answers that search from the index on lower(address), not by reading every recipient', async () => {
     expect(await planOf(sql`select message_id from message_recipients where lower(address) = ${'ann@example.net'}`)).toMatch(/message_recipients_lower_address_idx/);
