@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { RelayConfig } from '../config.js';
+import { ensureDirectory } from '../ensure-directory.js';
 
 /** The relay's TLS certificate as the status page shows it (never the key). */
 export interface CertificateInfo {
@@ -60,7 +61,7 @@ export async function relayCertificate(relay: RelayConfig, dataDir: string, now 
     if (kept.expiresAt > now) return { ...kept, renewed: false, created: false };
     expired = true;
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensureDirectory(dir, "relay's certificate directory");
   const notBeforeDate = new Date(now - 60_000);
   // Imported here, not at the top: selfsigned and its ASN.1 stack take ~0.4 s of CPU to load, and
   // only a first start (or an expired certificate) needs them.

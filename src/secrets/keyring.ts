@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { decrypt, encrypt, generateMasterKey, masterKeyFrom, type MasterKey } from './cipher.js';
+import { ensureDirectory } from '../ensure-directory.js';
 
 export const KEY_FILE = 'secret.key';
 /** Written before a rotation's transaction, renamed over KEY_FILE after it commits. */
@@ -70,7 +71,7 @@ export function loadKeyring(opts: { envKey?: string; dataDir: string; createIfMi
       renameSync(next, file);
     } else if (opts.createIfMissing) {
       // On PostgreSQL nothing else creates the data directory: the key file may be its first file.
-      mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+      ensureDirectory(opts.dataDir, 'data directory');
       writeFileSync(file, encodeKey(generateMasterKey()) + '\n', { mode: 0o600, flag: 'wx' });
     } else {
       throw new MailroomError(ErrorCodes.SECRET_KEY_MISSING, `no master key: set MAILROOM_SECRET_KEY or restore ${file}`);

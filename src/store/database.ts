@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import path from 'node:path';
 import type { DB } from './schema.js';
@@ -14,6 +14,7 @@ import type { StoreBatching, TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
 import { startCheckpointer } from './sqlite/checkpointer.js';
 import type { StoreTraits } from './sql-dialect.js';
+import { ensureDirectory } from '../ensure-directory.js';
 
 export interface StoreDatabase {
   db: Kysely<DB>;
@@ -63,7 +64,7 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
         ' (or DATABASE_URL to its PostgreSQL database), or add --create-store to start a new, empty store here',
     );
   }
-  if (!inMemory) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (!inMemory) ensureDirectory(dataDir, 'data directory');
   const sqlite = new Database(location);
   // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit, which is
   // what makes "202 Accepted means on disk" true.
