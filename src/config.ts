@@ -98,6 +98,9 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): MailroomC
 
 const RELAY_VARS = ['MAILROOM_RELAY_HOST', 'MAILROOM_RELAY_TLS_PORT', 'MAILROOM_RELAY_TLS_CERT', 'MAILROOM_RELAY_TLS_KEY'] as const;
 
+/** A host name to listen on: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*$/i;
+
 function portNumber(name: string, raw: string, problems: string[]): number {
   const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) problems.push(`${name} must be a port number (1-65535; 0 picks a free port), got "${raw}"`);
@@ -129,7 +132,7 @@ function parseRelay(env: NodeJS.ProcessEnv, httpPort: number, problems: string[]
   const tlsRaw = set('MAILROOM_RELAY_TLS_PORT');
   const tlsPort = tlsRaw === undefined ? undefined : portNumber('MAILROOM_RELAY_TLS_PORT', tlsRaw, problems);
   const host = set('MAILROOM_RELAY_HOST') ?? '127.0.0.1';
-  if (!isIP(host) && !/^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*$/i.test(host)) problems.push(`MAILROOM_RELAY_HOST must be an IP address or host name to listen on, got "${host}"`);
+  if (!isIP(host) && !HOST_NAME.test(host)) problems.push(`MAILROOM_RELAY_HOST must be an IP address or host name to listen on, got "${host}"`);
   for (const [name, p] of [['MAILROOM_RELAY_PORT', port], ['MAILROOM_RELAY_TLS_PORT', tlsPort]] as const) {
     if (p && p === httpPort) problems.push(`${name}=${p} is also MAILROOM_PORT (the HTTP API): give the relay a port of its own`);
   }
@@ -178,7 +181,20 @@ function parseListenUrl(raw: string | undefined, databaseUrl: string | undefined
   if (v === '') return databaseUrl;
   if (v.toLowerCase() === 'off') return null;
   if (!/^postgres(ql)?:\/\//.test(v)) problems.push('MAILROOM_LISTEN_URL must be a postgres:// URL or "off"');
+  else unparsableUrl('MAILROOM_LISTEN_URL', v, problems);
   return v;
+}
+
+/**
+ * A postgres:// value that is no URL (a port over 65535, an unclosed [IPv6 address) would fail
+ * later as a bare TypeError. The value itself is not repeated: it may hold a password.
+ */
+function unparsableUrl(name: string, v: string, problems: string[]): void {
+  try {
+    new URL(v);
+  } catch {
+    problems.push(`${name} is not a valid URL (check the host, the port (1-65535), and that special characters in the user name or password are percent-encoded)`);
+  }
 }
 
 function configError(message: string): MailroomError {
@@ -187,8 +203,8 @@ function configError(message: string): MailroomError {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<MailroomConfig> = {}): Readonly<MailroomConfig> {
   const problems: string[] = [];
-  const port = env.MAILROOM_PORT === undefined || env.MAILROOM_PORT === '' ? 8025 : Number(env.MAILROOM_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`MAILROOM_PORT must be a port number (0-65535), got "${env.MAILROOM_PORT}"`);
+  // Digits only, as MAILROOM_RELAY_PORT: Number() would take " " as 0 (a random port) and 0x4A39 as 19001.
+  const port = env.MAILROOM_PORT === undefined || env.MAILROOM_PORT === '' ? 8025 : portNumber('MAILROOM_PORT', env.MAILROOM_PORT, problems);
   const driver = (env.MAILROOM_MAIL_DRIVER || 'smtp').toLowerCase();
   if (driver !== 'smtp' && driver !== 'log') problems.push(`MAILROOM_MAIL_DRIVER must be "smtp" or "log", got "${env.MAILROOM_MAIL_DRIVER}"`);
   const trustProxy = parseTrustProxy(env.MAILROOM_TRUST_PROXY, problems);
@@ -198,6 +214,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const logLevel = env.MAILROOM_LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
+  else if (databaseUrl) unparsableUrl('DATABASE_URL', databaseUrl, problems);
+  const host = env.MAILROOM_HOST || '127.0.0.1';
+  // As MAILROOM_RELAY_HOST: a name that cannot be one would only fail at listen, after the store opened.
+  if (!isIP(host) && !HOST_NAME.test(host)) problems.push(`MAILROOM_HOST must be an IP address or host name to listen on, got "${host}"`);
   const relay = parseRelay(env, port, problems);
   const listenUrl = parseListenUrl(env.MAILROOM_LISTEN_URL, databaseUrl, problems);
   const outboxPollMs = millis('MAILROOM_OUTBOX_POLL_MS', env.MAILROOM_OUTBOX_POLL_MS, 10, 3_600_000, problems);
@@ -211,7 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const config: MailroomConfig = {
     dataDir: path.resolve(env.MAILROOM_DATA_DIR || './data'),
     databaseUrl,
-    host: env.MAILROOM_HOST || '127.0.0.1',
+    host,
     port,
     secretKey: env.MAILROOM_SECRET_KEY || undefined,
     admin: { email: env.MAILROOM_ADMIN_EMAIL || undefined, password: env.MAILROOM_ADMIN_PASSWORD || undefined },

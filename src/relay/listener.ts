@@ -2,12 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { RelayConfig } from '../config.js';
-import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { LIMITS } from '../core/outbox/messages.js';
 import { pruneRelayRecords } from '../core/relay/rejections.js';
 import type { RelayStatus, Worker } from '../ports.js';
 import { relayCertificate, type CertificateInfo } from './certificate.js';
 import { relaySessionHandlers, type SessionDeps } from './session.js';
+import { listenFailure } from '../listen-failure.js';
 
 export interface RelayWorker extends Worker {
   status(): RelayStatus;
@@ -76,10 +76,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
 
   const listen = (server: SMTPServer, port: number, variable: string) =>
     new Promise<number>((resolve, reject) => {
-      const failed = (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? ': another program uses the port' : err.code === 'EACCES' ? ': ports below 1024 need privileges (CAP_NET_BIND_SERVICE), or use 2587' : '';
-        reject(new MailroomError(ErrorCodes.CONFIG, `${variable}=${port}: the SMTP relay cannot listen on ${config.host}:${port} (${err.code ?? err.message}${why})`));
-      };
+      const failed = (err: NodeJS.ErrnoException) => reject(listenFailure(err, { what: 'the SMTP relay', host: config.host, hostVariable: 'MAILROOM_RELAY_HOST', port, portVariable: variable, unprivilegedPort: 2587 }));
       server.server.once('error', failed);
       server.listen(port, config.host, () => {
         server.server.off('error', failed);

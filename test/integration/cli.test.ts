@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -35,6 +36,39 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     expect(second.stdout()).not.toContain('password:');
   });
 
+  it('a first start that cannot listen names the setting in one line and still shows the first admin, whose password then logs in', async () => {
+    const fresh = { ...env, MAILROOM_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mailroom-cli-busy-')) };
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const failed = await runCli(['start'], { ...fresh, MAILROOM_PORT: String(port), MAILROOM_LOG_LEVEL: 'warn' });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(`mailroom: MAILROOM_PORT=${port}: the API and admin UI cannot listen on 127.0.0.1:${port} (EADDRINUSE: another program uses the port)\n  (MAILROOM_E_CONFIG)`);
+      expect(failed.stderr).not.toMatch(/\n\s+at /);
+      // The admin was created before the listen failed, and no later start shows its password.
+      const m = /first admin: (\S+)\n\s+password:\s+(\S+)/.exec(failed.stderr);
+      expect(m, failed.stderr).not.toBeNull();
+      expect(failed.stderr).toContain('created before the start failed');
+      const next = await startCli(fresh);
+      try {
+        expect(next.stdout()).not.toContain('password:');
+        const login = await fetch(`${next.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: m![1], password: m![2] }) });
+        expect(login.status).toBe(200);
+      } finally {
+        await next.stop();
+      }
+      // A host that cannot be one is refused before anything is opened or created.
+      const badHost = await runCli(['start'], { ...env, MAILROOM_DATA_DIR: path.join(fresh.MAILROOM_DATA_DIR, 'never'), MAILROOM_HOST: 'not_a_host..x' });
+      expect(badHost.code).toBe(1);
+      expect(badHost.stderr).toContain('MAILROOM_HOST must be an IP address or host name to listen on, got "not_a_host..x"');
+      expect(existsSync(path.join(fresh.MAILROOM_DATA_DIR, 'never'))).toBe(false);
+    } finally {
+      taken.close();
+      rmSync(fresh.MAILROOM_DATA_DIR, { recursive: true, force: true });
+    }
+  });
+
   it('creates users and API keys, rotates the key, and still decrypts after a restart', async () => {
     const user = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--role', 'operator'], env);
     expect(user.code, user.stderr).toBe(0);
@@ -56,6 +90,11 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     const past = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', '2001-01-31T00:00:00Z'], env);
     expect(past.code).toBe(1);
     expect(past.stderr).toContain('MAILROOM_E_VALIDATION');
+    // An empty value (an unset variable in a script) is not "no expiry".
+    const empty = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', ''], env);
+    expect(empty.code, empty.stdout).toBe(1);
+    expect(empty.stderr).toContain('MAILROOM_E_VALIDATION');
+    expect(empty.stdout).toBe('');
 
     const run = await startCli(env);
     let accountId: string;

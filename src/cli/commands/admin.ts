@@ -54,7 +54,7 @@ export function registerAdminCommands(program: Command): void {
       withApp(async (app) => {
         const scopes = o.scopes.split(',').map((s) => s.trim()).filter(Boolean);
         // Made by the CLI, the key answers to no user: disabling or deleting users leaves it working.
-        const input = { name: o.name, scopes, allowOverride: Boolean(o.allowOverride), ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}) };
+        const input = { name: o.name, scopes, allowOverride: Boolean(o.allowOverride), ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt } : {}) };
         const { apiKey, key } = await createApiKey(app.ports.ctx, CLI_ACTOR, input, null);
         process.stdout.write(`${key}\n`);
         const expiry = apiKey.expiresAt === null ? '' : `, expires ${new Date(apiKey.expiresAt).toISOString()}`;

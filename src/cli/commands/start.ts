@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { createApp } from '../../app.js';
-import { loadConfig } from '../../config.js';
+import { createApp, type App } from '../../app.js';
+import { loadConfig, type MailroomConfig } from '../../config.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { buildServer } from '../../http/server.js';
 import type { RelayStatus } from '../../ports.js';
 import { yieldPlatformThreads } from '../../thread-priority.js';
+import { listenFailure } from '../../listen-failure.js';
 import { reportFailure } from '../run.js';
 
 /**
@@ -26,6 +27,18 @@ async function start(role: Role): Promise<void> {
   const workersOnly = role === 'workers';
   const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly });
   void yielded.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
+  try {
+    await serve(role, config, app);
+  } catch (err) {
+    // The first admin exists now and no later start shows its password: show it with the failure.
+    if (app.firstAdmin) process.stderr.write([...firstAdminLines(app.firstAdmin), '  (created before the start failed; the next start will not show it again)', ''].join('\n'));
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function serve(role: Role, config: MailroomConfig, app: App): Promise<void> {
+  const workersOnly = role === 'workers';
   let stopping = false;
   const server = workersOnly ? undefined : await buildServer(app.ports, app.routes);
   const stop = async (signal: string) => {
@@ -44,7 +57,9 @@ async function start(role: Role): Promise<void> {
     process.stdout.write(`Mailroom worker running (${app.describeStorage})\n`);
     return;
   }
-  const address = await server.listen({ host: config.host, port: config.port });
+  const address = await server.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
+    throw listenFailure(err, { what: 'the API and admin UI', host: config.host, hostVariable: 'MAILROOM_HOST', port: config.port, portVariable: 'MAILROOM_PORT', unprivilegedPort: 8025 });
+  });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [`Mailroom is running: ${url}/`, `  storage: ${app.describeStorage}`, `  API docs: ${url}/docs`, ...relayLines(app.ports.relay.status())];
   if (role === 'entry points') {
@@ -52,13 +67,12 @@ async function start(role: Role): Promise<void> {
     // Told at once rather than found out from a growing queue (a worker with MAILROOM_LISTEN_URL=off does not show).
     if ((await app.listeningProcesses()) === 0) lines.push('  no `mailroom worker` listens on this database yet: accepted mail waits, queued, until one starts');
   }
-  if (app.firstAdmin) {
-    lines.push(`  first admin: ${app.firstAdmin.email}`);
-    if (app.firstAdmin.generatedPassword) {
-      lines.push(`  password:    ${app.firstAdmin.generatedPassword}   (shown only this once; change it after logging in)`);
-    }
-  }
+  if (app.firstAdmin) lines.push(...firstAdminLines(app.firstAdmin));
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+function firstAdminLines(admin: NonNullable<App['firstAdmin']>): string[] {
+  return [`  first admin: ${admin.email}`, ...(admin.generatedPassword ? [`  password:    ${admin.generatedPassword}   (shown only this once; change it after logging in)`] : [])];
 }
 
 /** Where applications submit mail, and the certificate fingerprint to pin or compare. */
