@@ -139,7 +139,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     for (const c of closers.splice(0).reverse()) await c().catch((err) => logger.warn({ err }, 'error while closing'));
   };
   try {
-    const migrationsApplied = await migrateToLatest(database.db);
+    const migrationsApplied = await migrateToLatest(database.db, database.describe);
     if (migrationsApplied.length) logger.info({ applied: migrationsApplied }, 'database migrations applied');
     const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
     const translate = createErrorTranslator({

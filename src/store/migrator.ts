@@ -7,14 +7,36 @@ function migrator(db: Kysely<DB>): Migrator {
   return new Migrator({ db, provider: migrationProvider, migrationTableName: 'mailroom_migrations', migrationLockTableName: 'mailroom_migrations_lock' });
 }
 
-/** Applies every pending migration; returns the names applied. Safe to run from several processes. */
-export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+/**
+ * Applies every pending migration; returns the names applied. Safe to run from several processes.
+ * `where` names the store (never with a password) for a store that cannot be opened at all.
+ */
+export async function migrateToLatest(db: Kysely<DB>, where: string): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new MailroomError(ErrorCodes.STORE_UNAVAILABLE, `migration ${failed} failed: ${(error as Error).message}`);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const message = (error as Error).message;
+    // No migration ran: the store could not be reached or read at all (the most common case by
+    // far: a server down, a database not created), which is no migration's failure.
+    if (!failed) throw new MailroomError(ErrorCodes.STORE_UNAVAILABLE, `cannot open ${where}: ${message}${remedy(error)}`);
+    throw new MailroomError(ErrorCodes.STORE_UNAVAILABLE, `migration ${failed} failed: ${message}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** What to do about the usual reasons a store cannot be opened, by the driver's code. */
+function remedy(err: unknown): string {
+  switch ((err as { code?: unknown })?.code) {
+    case '3D000': // PostgreSQL invalid_catalog_name
+      return ' (create the database, e.g. `createdb`, or point DATABASE_URL at the right one)';
+    case '28P01': // invalid_password
+    case '28000': // invalid_authorization_specification
+      return ' (check the user name and password in DATABASE_URL)';
+    case 'ECONNREFUSED':
+      return ' (is the server running, and listening on that host and port?)';
+    default:
+      return '';
+  }
 }
 
 /** True when every known migration has been applied (for /readyz). */

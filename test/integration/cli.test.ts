@@ -143,6 +143,32 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
 });
 
 describe.runIf(await postgresAvailable())('mailroom CLI on PostgreSQL', { timeout: 240_000 }, () => {
+  it('says which database it cannot open and what to do, not that a migration failed', async () => {
+    const db = await createPostgresDatabase();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-pg-'));
+    try {
+      const url = new URL(db.url);
+      url.pathname = '/mailroom_never_created';
+      const env = { MAILROOM_DATA_DIR: dataDir, MAILROOM_SECRET_KEY: '', DATABASE_URL: url.toString() };
+      const missing = await runCli(['migrate'], env);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`mailroom: cannot open PostgreSQL at ${url.host}/mailroom_never_created: database "mailroom_never_created" does not exist (create the database`);
+      expect(missing.stderr).toContain('MAILROOM_E_STORE_UNAVAILABLE');
+      expect(missing.stderr).not.toContain('migration');
+      // A port nothing listens on (a server bound and closed again).
+      const closed = net.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const down = await runCli(['migrate'], { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x` });
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain(`mailroom: cannot open PostgreSQL at 127.0.0.1:${port}/x: connect ECONNREFUSED 127.0.0.1:${port} (is the server running`);
+    } finally {
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to turn an empty database into a store unless asked, and names the store by host and database, never with the password of DATABASE_URL', async () => {
     const db = await createPostgresDatabase();
     const parent = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-pg-'));

@@ -98,7 +98,7 @@ await describeEachDialect('outbox hot statements', (dialect) => {
       dropPg = created.drop;
     }
     database = openDatabase({ databaseUrl, dataDir, sqliteFile: ':memory:', poolSize: 1 });
-    await migrateToLatest(database.db);
+    await migrateToLatest(database.db, database.describe);
   });
 
   afterAll(async () => {
