@@ -46,6 +46,7 @@ import { openDatabase, ping } from './store/database.js';
 import { migrateToLatest, migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
 import { createErrorTranslator } from './store/driver-errors.js';
+import { ErrorCodes, isMailroomError, MailroomError } from './core/kernel/errors.js';
 import { createStore } from './store/store.js';
 import { groupCommitShape } from './store/group-commit-shape.js';
 import { listenersThrough, notifyThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
@@ -363,5 +364,17 @@ async function bootstrap(app: App): Promise<void> {
   const outcome = await applyDeployConfig(ctx, { mailDriver: app.config.mailDriver, deploySmtp: app.config.deploySmtp });
   if (outcome.changes.length) app.logger.info({ serverId: outcome.serverId, accountId: outcome.accountId, changes: outcome.changes }, 'deploy-time mail configuration applied');
   if (app.config.mailDriver === 'log') app.logger.warn('MAILROOM_MAIL_DRIVER=log: no mail is sent; messages are only logged, and server settings are read-only');
-  app.firstAdmin = await ensureFirstAdmin(ctx, app.config.admin);
+  app.firstAdmin = await ensureFirstAdmin(ctx, app.config.admin).catch((err: unknown) => {
+    throw firstAdminRefused(err);
+  });
+}
+
+/** The first admin's email or password refused, said as the variable that carried it. */
+const ADMIN_VARIABLES: Record<string, string> = { email: 'MAILROOM_ADMIN_EMAIL', password: 'MAILROOM_ADMIN_PASSWORD' };
+function firstAdminRefused(err: unknown): unknown {
+  const field = isMailroomError(err) ? (err.details as { field?: unknown } | undefined)?.field : undefined;
+  const variable = typeof field === 'string' ? ADMIN_VARIABLES[field] : undefined;
+  if (!variable || !isMailroomError(err)) return err;
+  // The core says "password: must be …"; the operator set a variable, not a field.
+  return new MailroomError(ErrorCodes.CONFIG, `${variable} (the first admin): ${err.message.replace(/^\w+: /, '')}`);
 }

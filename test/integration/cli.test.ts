@@ -69,6 +69,32 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     }
   });
 
+  it('names the first-admin variable it refuses, and warns when no user can administer the store', async () => {
+    const fresh = { ...env, MAILROOM_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mailroom-cli-admin-')), MAILROOM_LOG_LEVEL: 'warn', MAILROOM_PORT: '0' };
+    try {
+      const short = await runCli(['start'], { ...fresh, MAILROOM_ADMIN_PASSWORD: 'short' });
+      expect(short.code).toBe(1);
+      expect(short.stderr).toContain('mailroom: MAILROOM_ADMIN_PASSWORD (the first admin): must be at least 10 characters\n  (MAILROOM_E_CONFIG)');
+      const email = await runCli(['start'], { ...fresh, MAILROOM_ADMIN_EMAIL: 'notanemail', MAILROOM_ADMIN_PASSWORD: 'long-enough-1' });
+      expect(email.stderr).toContain('mailroom: MAILROOM_ADMIN_EMAIL (the first admin): "notanemail" is not accepted');
+      // The first user made by the CLI is a viewer unless told otherwise: nobody could administer.
+      const viewer = await runCli(['user', 'create', '--email', 'v@example.com', '--password', 'viewer-pass-1'], fresh);
+      expect(viewer.code, viewer.stderr).toBe(0);
+      expect(viewer.stderr).toContain('no user is an enabled admin');
+      const run = await startCli(fresh);
+      await run.stop();
+      expect(run.stdout()).toContain('no enabled admin user: nobody can change servers, accounts or users; create one with `mailroom user create --role admin`');
+      expect(run.stdout()).not.toContain('first admin');
+      const admin = await runCli(['user', 'create', '--email', 'a@example.com', '--password', 'admin-pass-12', '--role', 'admin'], fresh);
+      expect(admin.stderr).not.toContain('no user is an enabled admin');
+      const again = await startCli(fresh);
+      await again.stop();
+      expect(again.stdout()).not.toContain('no enabled admin');
+    } finally {
+      rmSync(fresh.MAILROOM_DATA_DIR, { recursive: true, force: true });
+    }
+  });
+
   it('creates users and API keys, rotates the key, and still decrypts after a restart', async () => {
     const user = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--role', 'operator'], env);
     expect(user.code, user.stderr).toBe(0);

@@ -3,6 +3,7 @@ import { createApiKey } from '../../core/access/api-keys.service.js';
 import { CLI_PRINCIPAL } from '../../core/access/auth.js';
 import { createUser, resetPasswordByEmail } from '../../core/access/users.service.js';
 import { reportFailure, withApp } from '../run.js';
+import { noActiveAdmin } from '../../core/access/bootstrap.js';
 
 const CLI_ACTOR = { label: CLI_PRINCIPAL.label, ip: null };
 
@@ -29,6 +30,7 @@ export function registerAdminCommands(program: Command): void {
       withApp(async (app) => {
         const u = await createUser(app.ports.ctx, CLI_ACTOR, { email: o.email, password: o.password, role: o.role, ...(o.name ? { name: o.name } : {}) });
         process.stdout.write(`created ${u.role} ${u.email} (${u.id})\n`);
+        if (await noActiveAdmin(app.ports.ctx)) process.stderr.write('mailroom: note: no user is an enabled admin, so nobody can change servers, accounts or users: create one with --role admin\n');
       }, { skipBootstrap: true }).catch(reportFailure),
     );
   user

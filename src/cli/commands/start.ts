@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createApp, type App } from '../../app.js';
+import { noActiveAdmin } from '../../core/access/bootstrap.js';
 import { loadConfig, type MailroomConfig } from '../../config.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { buildServer } from '../../http/server.js';
@@ -68,6 +69,7 @@ async function serve(role: Role, config: MailroomConfig, app: App): Promise<void
     if ((await app.listeningProcesses()) === 0) lines.push('  no `mailroom worker` listens on this database yet: accepted mail waits, queued, until one starts');
   }
   if (app.firstAdmin) lines.push(...firstAdminLines(app.firstAdmin));
+  else if (await noActiveAdmin(app.ports.ctx)) lines.push('  no enabled admin user: nobody can change servers, accounts or users; create one with `mailroom user create --role admin`');
   process.stdout.write(lines.join('\n') + '\n');
 }
 

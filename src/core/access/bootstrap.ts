@@ -20,3 +20,12 @@ export async function ensureFirstAdmin(
   await createUser(ctx, SYSTEM_ACTOR, { email, password, role: 'admin', name: 'Administrator' }, { passwordChangeRequired: !admin.password });
   return { email, ...(admin.password ? {} : { generatedPassword: password }) };
 }
+
+/**
+ * Users exist, yet none is an enabled admin: nobody can change servers, accounts or users
+ * (the first user created with `mailroom user create` defaults to viewer). Said at start.
+ */
+export async function noActiveAdmin(ctx: CoreContext): Promise<boolean> {
+  const users = await ctx.store.repos.users.list();
+  return users.length > 0 && !users.some((u) => u.role === 'admin' && !u.disabled);
+}
