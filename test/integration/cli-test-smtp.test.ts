@@ -45,8 +45,23 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
     const closed = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(await closedPort()), '--timeout', '2'], {});
     expect(closed.code).toBe(1);
     expect(closed.stdout).toMatch(/^FAIL {2}tcp/m);
-    const bad = await runCli(['test-smtp', '--host', '127.0.0.1', '--security', 'ssl'], {});
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('MAILROOM_E_VALIDATION');
+  });
+
+  it('refuses bad arguments with exit 2, naming the option rather than the API field it fills', async () => {
+    const cases: [string[], string][] = [
+      [['--security', 'ssl'], 'mailroom: --security: must be one of "starttls", "tls", "none"'],
+      [['--timeout', 'abc'], 'mailroom: --timeout: must be a whole number'],
+      [['--trust', 'foo'], 'mailroom: --trust: must be one of "system", "any" (pin a certificate with --fingerprint)'],
+      [['--port', '99999'], 'mailroom: --port: must be between 1 and 65535'],
+      [['--password-env', 'MAILROOM_TEST_UNSET_VARIABLE'], 'mailroom: --password-env: MAILROOM_TEST_UNSET_VARIABLE is not set'],
+      [['--send-to', 'ops@example.net'], 'mailroom: --send-to needs --from'],
+    ];
+    for (const [args, said] of cases) {
+      const r = await runCli(['test-smtp', '--host', '127.0.0.1', ...args], {});
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(said);
+      expect(r.stderr).toContain('(MAILROOM_E_VALIDATION)');
+      expect(r.stdout).toBe('');
+    }
   });
 });

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { standaloneDiagnostics } from '../../app.js';
 import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
-import { isMailroomError } from '../../core/kernel/errors.js';
+import { ErrorCodes, isMailroomError } from '../../core/kernel/errors.js';
 import { normalizeDiagnosticRequest } from '../../core/probes/diagnostics.js';
 import { normalizeServerConfig } from '../../core/senders/servers.js';
 import { formatDiagnostic, useColor } from '../format-diagnostic.js';
-import { reportFailure } from '../run.js';
 
 interface TestSmtpOptions {
   host: string;
@@ -19,6 +18,30 @@ interface TestSmtpOptions {
   trust?: string;
   fingerprint?: string;
   timeout?: string;
+}
+
+/** The API fields the options fill, longest first so that a field is not taken for its prefix. */
+const OPTION_OF_FIELD: [string, string][] = [
+  ['smtp.tlsTrust.fingerprint', '--fingerprint'],
+  ['smtp.tlsTrust.mode', '--trust'],
+  ['smtp.connectTimeoutSec', '--timeout'],
+  ['smtp.sendTimeoutSec', '--timeout'],
+  ['smtp.security', '--security'],
+  ['smtp.port', '--port'],
+  ['smtp.host', '--host'],
+  ['auth.password', '--password'],
+  ['auth.user', '--user'],
+  ['send.from', '--from'],
+  ['send.to', '--send-to'],
+];
+
+/** "smtp.connectTimeoutSec: must be …" as "--timeout: must be …". */
+function asOption(message: string): string {
+  const hit = OPTION_OF_FIELD.find(([field]) => message.startsWith(`${field}:`) || message.startsWith(`${field} `));
+  if (!hit) return message;
+  const said = hit[1] + message.slice(hit[0].length);
+  // "pinned" is what --fingerprint sets, not a value of --trust.
+  return hit[1] === '--trust' ? said.replace('"system", "pinned", "any"', '"system", "any" (pin a certificate with --fingerprint)') : said;
 }
 
 const int = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
@@ -65,8 +88,9 @@ export function registerTestSmtp(program: Command): void {
         process.stdout.write(formatDiagnostic(result, { color: useColor(process.stdout) }));
         process.exitCode = result.ok ? 0 : 1;
       } catch (err) {
-        if (isMailroomError(err)) reportFailure(err);
-        process.stderr.write(`mailroom: ${(err as Error).message}\n`);
+        // Bad arguments exit 2 (a failing step exits 1), said in the option's name, not the API field's.
+        const code = isMailroomError(err) ? err.code : ErrorCodes.VALIDATION;
+        process.stderr.write(`mailroom: ${asOption((err as Error).message)}\n  (${code})\n`);
         process.exit(2);
       }
     });
