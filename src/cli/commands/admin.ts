@@ -22,6 +22,7 @@ export function registerAdminCommands(program: Command): void {
   const user = program.command('user').description('manage users');
   user
     .command('create')
+    .description('create a user who logs in to the admin UI (a viewer unless --role says otherwise)')
     .requiredOption('--email <email>', 'login email')
     .requiredOption('--password <password>', 'at least 10 characters')
     .option('--role <role>', 'admin | operator | viewer', 'viewer')
@@ -35,6 +36,7 @@ export function registerAdminCommands(program: Command): void {
     );
   user
     .command('reset-password')
+    .description("set a user's password and end their sessions")
     .requiredOption('--email <email>', 'login email')
     .requiredOption('--password <password>', 'the new password, at least 10 characters')
     .action((o: { email: string; password: string }) =>
@@ -48,6 +50,7 @@ export function registerAdminCommands(program: Command): void {
     .command('apikey')
     .description('manage API keys')
     .command('create')
+    .description('create an API key; the key is printed on stdout once')
     .requiredOption('--name <name>', 'what the key is for')
     .requiredOption('--scopes <scopes>', 'comma-separated: send,read,admin')
     .option('--allow-override', 'the key may choose the sending account per message')
