@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKGROUND_NICE_STEPS } from '../../src/thread-priority.js';
 import { ROOT, runCli, startCli, type RunningMailroom } from '../helpers/cli.js';
 import { startScriptedPeer, type ScriptedPeer } from '../helpers/scripted-smtp-peer.js';
+import { createPostgresDatabase, postgresAvailable } from '../helpers/dialects.js';
+
+const pgReachable = await postgresAvailable();
 
 /** Linux's scheduling policies as /proc shows them (sched.h). */
 const SCHED_OTHER = 0;
@@ -147,5 +150,30 @@ describe.skipIf(process.platform !== 'linux')('thread priorities', () => {
       expect(bornLowered.length).toBeGreaterThanOrEqual(1);
       expect(afterSend.get(pid)).toEqual({ nice: base, policy: SCHED_OTHER });
     }, 60_000);
+  });
+
+  // A worker answers no requests: its compilers keep the process's priority (src/cli/commands/start.ts).
+  describe.skipIf(!pgReachable && process.env.CI !== 'true')('mailroom worker', () => {
+    it("leaves V8's helpers at the process's priority", async () => {
+      const db = await createPostgresDatabase();
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-threads-worker-'));
+      let worker: RunningMailroom | undefined;
+      try {
+        const env = { MAILROOM_DATA_DIR: dataDir, DATABASE_URL: db.url };
+        expect((await runCli(['migrate'], env)).code).toBe(0);
+        worker = await startCli(env, 90_000, 'worker');
+        const pid = worker.child.pid!;
+        const base = threadStates('self').get(process.pid)!.nice;
+        // `mailroom start` has set its helpers idle well before it prints that it runs (test above).
+        await new Promise((r) => setTimeout(r, 1_000));
+        const states = [...threadStates(pid)];
+        expect(states.length).toBeGreaterThanOrEqual(6);
+        for (const [tid, s] of states) expect(s, `thread ${tid}`).toEqual({ nice: base, policy: SCHED_OTHER });
+      } finally {
+        await worker?.stop();
+        await db.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }, 120_000);
   });
 });
