@@ -1,6 +1,14 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, MailroomError, isMailroomError, isStoreUnavailable, type ErrorCode } from '../core/kernel/errors.js';
+import { DATA_POLICY } from './content-security.js';
 import { statusFor } from './error-status.js';
+
+/**
+ * The longest path parameter the router takes, in characters after percent-decoding: an email
+ * address is at most 320 (and 3 × 320 percent-encoded); anything longer is refused by the router
+ * as 400 MAILROOM_E_VALIDATION (field `path`) before any route runs.
+ */
+export const MAX_PARAM_LENGTH = 1024;
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
@@ -10,11 +18,26 @@ function body(code: ErrorCode, message: string, details?: unknown): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
+/** A query parameter given more than once arrives as a list where the route takes one value. */
+function repeatedQuery(request: FastifyRequest, field: string): MailroomError | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.[field];
+  if (!Array.isArray(value)) return undefined;
+  return new MailroomError(ErrorCodes.VALIDATION, `${field}: must be given once (it was given ${value.length} times)`, { field });
+}
+
 /** Turns Fastify's own failures (bad JSON, schema violations, limits) into catalogue errors. */
-function fromFastify(err: FastifyError): MailroomError | undefined {
+function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError | undefined {
   if (err.validation) {
     const first = err.validation[0];
     const path = (first?.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
+    if (err.validationContext === 'querystring' && first?.keyword === 'type' && path && !path.includes('.')) {
+      const repeated = repeatedQuery(request, path);
+      if (repeated) return repeated;
+    }
+    // No body at all (none sent, or an empty one) where the route takes one.
+    if (err.validationContext === 'body' && !path && first?.keyword === 'type' && request.body === undefined) {
+      return new MailroomError(ErrorCodes.VALIDATION, 'the request body is missing: send a JSON object with content-type: application/json', { field: 'body' });
+    }
     // A missing property is named by the property, not by the object that lacks it ("subject", not "body").
     const missing = first?.keyword === 'required' ? (first.params as { missingProperty?: string }).missingProperty : undefined;
     if (missing) return new MailroomError(ErrorCodes.VALIDATION, `${path ? `${path}.` : ''}${missing}: is required`, { field: path ? `${path}.${missing}` : missing });
@@ -23,38 +46,69 @@ function fromFastify(err: FastifyError): MailroomError | undefined {
       const extra = (first.params as { additionalProperty?: string }).additionalProperty;
       return new MailroomError(ErrorCodes.UNKNOWN_FIELD, `${where}: unknown field "${extra}"`, { field: where, unknown: [extra] });
     }
+    // A field of several forms (anyOf: an instant is text or a number) fails every branch; the
+    // first branch's "must be string" alone would hide that a number is fine too.
+    const branches = err.validation.filter((e) => e.instancePath === first?.instancePath && e.keyword === 'type').map((e) => String((e.params as { type?: string }).type));
+    if (branches.length > 1 && err.validation.some((e) => e.keyword === 'anyOf' && e.instancePath === first?.instancePath)) {
+      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${[...new Set(branches)].join(' or ')}`, { field: where });
+    }
     return new MailroomError(ErrorCodes.VALIDATION, `${where}: ${first?.message ?? 'is invalid'}`, { field: where });
   }
   switch (err.code) {
+    // src/http/bodies.ts parses JSON itself (and says why it fails); these remain for safety.
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new MailroomError(ErrorCodes.MALFORMED_JSON, `the request body is not valid JSON: ${err.message}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new MailroomError(ErrorCodes.PAYLOAD_TOO_LARGE, 'the request body is larger than this endpoint accepts');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new MailroomError(ErrorCodes.VALIDATION, 'send the body as application/json');
+      // The content-type header does not parse (a body of an unknown type is refused in src/http/bodies.ts).
+      return new MailroomError(ErrorCodes.VALIDATION, 'the content-type header does not parse; send the body as application/json', { field: 'content-type', accepted: ['application/json'] });
+    // Before routing (the frameworkErrors option): no route and no hooks have run.
+    case 'FST_ERR_BAD_URL':
+      return new MailroomError(ErrorCodes.VALIDATION, 'the path is not valid: a "%" must start a percent-encoded UTF-8 byte, such as %40 for "@"', { field: 'path' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new MailroomError(ErrorCodes.VALIDATION, `a path parameter is longer than ${MAX_PARAM_LENGTH} characters, the most any route takes`, { field: 'path', maxLength: MAX_PARAM_LENGTH });
   }
   if (err instanceof SyntaxError) return new MailroomError(ErrorCodes.MALFORMED_JSON, `the request body is not valid JSON: ${err.message}`);
   return undefined;
 }
 
+/** Every error answer: the catalogue code, its status, the documented body. */
+function answer(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const known = isMailroomError(err) ? err : fromFastify(err, request);
+  if (known) {
+    const status = statusFor(known.code);
+    // The store's outages are logged once by the store (not once per refused request).
+    if (status >= 500 && !isStoreUnavailable(known)) request.log.error({ err: known }, known.message);
+    const retryAfter = (known.details as { retryAfterSec?: number } | undefined)?.retryAfterSec;
+    if (retryAfter) reply.header('retry-after', String(retryAfter));
+    return reply.status(status).send(body(known.code, known.message, known.details));
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode < 500) {
+    return reply.status(err.statusCode).send(body(ErrorCodes.VALIDATION, err.message));
+  }
+  request.log.error({ err }, 'unhandled error');
+  return reply.status(500).send(body(ErrorCodes.INTERNAL, 'an internal error occurred; the server log has the details'));
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = isMailroomError(err) ? err : fromFastify(err);
-    if (known) {
-      const status = statusFor(known.code);
-      // The store's outages are logged once by the store (not once per refused request).
-      if (status >= 500 && !isStoreUnavailable(known)) request.log.error({ err: known }, known.message);
-      const retryAfter = (known.details as { retryAfterSec?: number } | undefined)?.retryAfterSec;
-      if (retryAfter) reply.header('retry-after', String(retryAfter));
-      return reply.status(status).send(body(known.code, known.message, known.details));
-    }
-    if (typeof err.statusCode === 'number' && err.statusCode < 500) {
-      return reply.status(err.statusCode).send(body(ErrorCodes.VALIDATION, err.message));
-    }
-    request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send(body(ErrorCodes.INTERNAL, 'an internal error occurred; the server log has the details'));
-  });
+  app.setErrorHandler((err: FastifyError, request, reply) => answer(err, request, reply));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: what the router refuses before any route or hook runs (a
+ * path that is not valid percent-encoding, a parameter over {@link MAX_PARAM_LENGTH}), answered
+ * like every other error. No onSend hook runs here, so the headers every answer carries
+ * (src/http/content-security.ts) are set as well.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply
+    .header('content-security-policy', DATA_POLICY)
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer');
+  void answer(err, request, reply);
 }
 
 /** The body of a 404 for a path no route serves (the not-found handler is outside the error handler). */

@@ -114,5 +114,9 @@ export const idParams = {
   required: ['id'],
 } as const;
 
-/** A point in time as the API takes it (the core checks the range and the calendar). */
-export const instantSchema = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'integer' }], description: 'ISO 8601 date-time (or epoch milliseconds)' } as const;
+/**
+ * A point in time as the API takes it. Any number passes here: the core (readInstant) checks it
+ * is whole and in range and says what an instant may be, where the schema could only say
+ * "must be string" (the first branch of the anyOf) for 1.5.
+ */
+export const instantSchema = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'number' }], description: 'ISO 8601 date-time (or epoch milliseconds)' } as const;

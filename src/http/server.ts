@@ -10,7 +10,8 @@ import type { Ports } from '../ports.js';
 import { registerAuth } from './auth.js';
 import { registerSecurityHeaders } from './content-security.js';
 import { isoTimestamps } from './timestamps.js';
-import { notFoundBody, registerErrorHandling } from './errors.js';
+import { registerBodyParsing } from './bodies.js';
+import { MAX_PARAM_LENGTH, frameworkErrors, notFoundBody, registerErrorHandling } from './errors.js';
 import { contractOf, responseSchemas } from './route-contracts.js';
 import type { MountedRoutes } from './routes/index.js';
 
@@ -47,8 +48,13 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     // A hop count becomes proxy-addr's "trust the first n hops" (Fastify's types only take the function form).
     trustProxy: typeof ports.config.trustProxy === 'number' ? trustHops(ports.config.trustProxy) : ports.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // Fastify's default (100) refuses a long address in DELETE /suppressions/:address; longer
+    // parameters, and paths that are not valid percent-encoding, are answered by frameworkErrors.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
   });
   registerErrorHandling(server);
+  registerBodyParsing(server);
   // Every answer's time into /metrics (mailroom_http_request_duration_seconds), by route pattern.
   server.addHook('onResponse', (req, reply, done) => {
     ports.metrics.observeRequest({ method: req.method, route: req.routeOptions.url, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });

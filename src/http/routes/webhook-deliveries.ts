@@ -4,14 +4,13 @@ import { DELIVERY_STATUSES } from '../../core/webhooks/ports.js';
 import { int } from '../../core/kernel/validate.js';
 import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
-import { idParams } from '../schemas.js';
+import { idParams, instantSchema as instant } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
 type DeliveryParams = { Params: { id: string; deliveryId: string } };
 type ListQuery = IdParams & { Querystring: Record<string, string | undefined> };
 
 const deliveryParams = { type: 'object', required: ['id', 'deliveryId'], properties: { id: { type: 'string', maxLength: 100 }, deliveryId: { type: 'string', maxLength: 100 } } } as const;
-const instant = { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'integer' }], description: 'ISO 8601 date-time (or epoch milliseconds)' };
 const replayBody = { type: 'object', additionalProperties: false, required: ['since'], properties: { since: instant, until: instant } } as const;
 
 /** The delivery log of an endpoint, replays and the test event. */

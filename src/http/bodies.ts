@@ -1,0 +1,118 @@
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
+
+/** How deep a JSON body may nest (objects and arrays); every legitimate body stays far below it. */
+export const MAX_BODY_DEPTH = 64;
+
+/** The media types a request body may have (docs/api.md, conventions). */
+export const ACCEPTED_BODY_TYPES = ['application/json'] as const;
+
+type Done = (err: Error | null, value?: unknown) => void;
+
+/** Whether a body carries nothing: no bytes, or only whitespace (`curl -d ''`, a client's empty string). */
+function isEmpty(body: string | Buffer): boolean {
+  if (typeof body === 'string') return !/\S/.test(body);
+  for (const b of body) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return false;
+  return true;
+}
+
+/**
+ * Whether JSON text nests deeper than `max` levels, by counting brackets outside strings: one
+ * pass, no recursion, before anything is parsed. (A deep value would parse, but every recursive
+ * walk over it later, JSON.stringify included, overflows the stack at a few thousand levels.)
+ * Strings are skipped with indexOf, so a large attachment costs little.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // To the closing quote: the next one not escaped by an odd run of backslashes.
+      let from = i + 1;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote === -1) return false; // unterminated: JSON.parse says so
+        let backslashes = 0;
+        while (text.charCodeAt(quote - 1 - backslashes) === 0x5c /* \ */) backslashes++;
+        if (backslashes % 2 === 0) {
+          i = quote + 1;
+          break;
+        }
+        from = quote + 1;
+      }
+      continue;
+    }
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+    i++;
+  }
+  return false;
+}
+
+function malformed(text: string): MailroomError {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return new MailroomError(ErrorCodes.MALFORMED_JSON, `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+  // It parses: Fastify's parser refused it for a key that could rewrite an object's prototype.
+  return new MailroomError(ErrorCodes.MALFORMED_JSON, 'the request body is not accepted as JSON: a "__proto__" key, or a "constructor" holding a "prototype", is refused');
+}
+
+/** The content type a refused body was sent as, for the message (its media type only, bounded). */
+function mediaTypeOf(req: FastifyRequest): string {
+  const header = req.headers['content-type'];
+  const type = typeof header === 'string' ? header.split(';')[0]!.trim().slice(0, 100) : '';
+  return type || 'none';
+}
+
+/**
+ * How request bodies are read, on every route:
+ * - application/json, parsed as before (prototype keys refused), except that an empty body is
+ *   no body (curl and many clients send `content-type: application/json` on a DELETE): a route
+ *   that takes none runs, one that needs one says the body is missing (src/http/errors.ts);
+ *   and JSON nesting deeper than {@link MAX_BODY_DEPTH} levels is refused before it is parsed;
+ * - any other content type (text/plain included, which Fastify would otherwise hand to the
+ *   route as a string): an empty body is no body, anything else is told to be JSON;
+ * - a route whose body is an object of optional fields only (`POST /accounts/:id/test`) takes
+ *   no body as `{}`: `curl -X POST …/test` runs the test with its defaults.
+ */
+export function registerBodyParsing(server: FastifyInstance): void {
+  // Fastify's own parser (secure-json-parse, prototype poisoning refused), behind the checks below.
+  const parseJson = server.getDefaultJsonParser('error', 'error') as (req: FastifyRequest, body: string, done: Done) => void;
+  server.removeContentTypeParser(['application/json', 'text/plain']);
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body: string, done: Done) => {
+    if (isEmpty(body)) return done(null, undefined);
+    if (nestsDeeperThan(body, MAX_BODY_DEPTH)) {
+      return done(
+        new MailroomError(ErrorCodes.VALIDATION, `body: nests deeper than ${MAX_BODY_DEPTH} levels of objects and arrays; at most ${MAX_BODY_DEPTH} are accepted`, {
+          field: 'body',
+          maxDepth: MAX_BODY_DEPTH,
+        }),
+      );
+    }
+    parseJson(req, body, (err, value) => (err ? done(malformed(body)) : done(null, value)));
+  });
+  server.addHook('onRoute', (route) => {
+    const schema = route.schema?.body as { type?: string; required?: readonly string[] } | undefined;
+    if (schema?.type !== 'object' || schema.required?.length) return;
+    const hooks = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [noBodyIsEmptyObject, ...hooks];
+  });
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: Buffer, done: Done) => {
+    if (isEmpty(body)) return done(null, undefined);
+    done(
+      new MailroomError(ErrorCodes.VALIDATION, `send the body as application/json (it came as ${mediaTypeOf(req)})`, {
+        field: 'content-type',
+        accepted: [...ACCEPTED_BODY_TYPES],
+      }),
+    );
+  });
+}
+
+const noBodyIsEmptyObject: preValidationHookHandler = (req, _reply, done) => {
+  if (req.body === undefined) req.body = {};
+  done();
+};
