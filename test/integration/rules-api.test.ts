@@ -79,4 +79,54 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     expect((await req('POST', 'rules', rule(), key)).statusCode).toBe(403);
     expect((await req('POST', 'rules/test', { event: { type: 'a.b' } }, key)).statusCode).toBe(403);
   });
+
+  // A fixed address whose display name needs quoting ("Doe, John") is stored so it parses back:
+  // the events it matches are sent and the dry run shows them, instead of a 400.
+  it('stores the quoted name, sends to it from POST /events, and shows it in POST /rules/test', async () => {
+    const created = await req('POST', 'rules', { name: 'Quoted', events: ['quoted.*'], recipients: { addresses: ['"Doe, John" <jd@example.com>', '"Ann \\"Boss\\" Smith" <ann@example.com>'] }, template: 'alert', accountId });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().recipients.addresses).toEqual(['"Doe, John" <jd@example.com>', '"Ann \\"Boss\\" Smith" <ann@example.com>']);
+    expect((await req('GET', `rules/${created.json().id}`)).json().recipients.addresses).toEqual(created.json().recipients.addresses);
+
+    const dry = await req('POST', 'rules/test', { event: { type: 'quoted.fired', data: alertData } });
+    expect(dry.statusCode, dry.body).toBe(200);
+    expect(dry.json().skipped).toEqual([]);
+    expect(dry.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['jd@example.com'], ['ann@example.com']]);
+
+    const raised = await req('POST', 'events', { type: 'quoted.fired', id: 'quoted-1', data: alertData });
+    expect(raised.statusCode, raised.body).toBe(202);
+    const [match] = raised.json().matches;
+    expect(match).toMatchObject({ ruleId: created.json().id, messageIds: [expect.any(String), expect.any(String)] });
+    expect(match.skipped).toBeUndefined();
+    const shown = await Promise.all(match.messageIds.map(async (id: string) => (await req('GET', `messages/${id}`)).json().to));
+    // The log shows each mailbox the way it parses back.
+    expect(shown).toEqual([['"Doe, John" <jd@example.com>'], ['"Ann \\"Boss\\" Smith" <ann@example.com>']]);
+  });
+
+  it('reads an address an earlier version stored unquoted', async () => {
+    const now = Date.now();
+    await t.app.ports.ctx.store.repos.rules.insert({
+      id: 'rul_legacy_quoting',
+      name: 'Legacy',
+      enabled: true,
+      priority: 100,
+      events: ['legacy.*'],
+      conditions: [],
+      recipients: { roles: [], addresses: ['Doe, John <jd@example.com>'] },
+      template: 'alert',
+      accountId,
+      purpose: null,
+      continue: false,
+      createdBy: 'test',
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    });
+    const dry = await req('POST', 'rules/test', { event: { type: 'legacy.fired', data: alertData } });
+    expect(dry.statusCode, dry.body).toBe(200);
+    expect(dry.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['jd@example.com']]);
+    const raised = await req('POST', 'events', { type: 'legacy.fired', id: 'legacy-1', data: alertData });
+    expect(raised.statusCode, raised.body).toBe(202);
+    expect(raised.json().matches[0].messageIds).toHaveLength(1);
+  });
 });

@@ -3,6 +3,9 @@ import { domainToASCII } from 'node:url';
 import { ErrorCodes, MailroomError } from './errors.js';
 import { hasHeaderUnsafeChars } from './header-safety.js';
 
+// The text form lives apart (no Node imports) so the admin UI formats mailboxes with the same code.
+export { formatMailbox } from './mailbox-text.js';
+
 /** One mailbox, parsed once. The envelope, the headers and every allow-list use this result. */
 export interface Mailbox {
   /** Display name, if one was given. */
@@ -66,8 +69,20 @@ function parseUncached(field: string, input: string): Mailbox {
   }
   const domain = domainToASCII(mailbox.domain.toLowerCase());
   if (!domain || !domain.includes('.')) throw refuse(field, input, 'the domain is not a valid host name');
-  const name = mailbox.name?.trim() || undefined;
+  const name = displayName(mailbox);
   return { name, local: mailbox.local, domain, address: `${mailbox.local}@${domain}` };
+}
+
+/**
+ * The display name's meaning: its words (atoms and quoted strings, unescaped) joined by one
+ * space. The library runs a quoted word into the next one (`Ann "Boss" Smith` → "Ann BossSmith"),
+ * so a name with quoted strings is read from its text here.
+ */
+function displayName(mailbox: emailAddresses.ParsedMailbox): string | undefined {
+  const text = mailbox.parts.name?.tokens;
+  if (!text?.includes('"')) return mailbox.name?.trim() || undefined;
+  const words = [...text.matchAll(/"((?:[^"\\]|\\[\s\S])*)"|[^\s"]+/g)].map((w) => (w[1] === undefined ? w[0] : w[1].replace(/\\([\s\S])/g, '$1')));
+  return words.join(' ').replace(/\s+/g, ' ').trim() || undefined;
 }
 
 export function sameAddress(a: string, b: string): boolean {

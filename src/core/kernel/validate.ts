@@ -1,4 +1,7 @@
 import { invalid, ErrorCodes, MailroomError } from './errors.js';
+import { readInstant } from './instants.js';
+
+export { LAST_INSTANT } from './instants.js';
 
 /**
  * Small checks the core uses on every input, whatever the entry point (HTTP, CLI, env).
@@ -26,8 +29,21 @@ export function onlyKeys(field: string, v: Doc, allowed: readonly string[]): voi
   }
 }
 
+/** String.prototype.isWellFormed (Node 20; TypeScript types it from lib ES2024, this project compiles for ES2022). */
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * A lone UTF-16 surrogate ("\ud800" in JSON) is not a character: UTF-8 — the database, the
+ * answer, the mail — cannot carry it and would write U+FFFD instead. Refused where it comes in.
+ */
+export function wellFormed(field: string, v: string): string {
+  if (!isWellFormed(v)) throw invalid(field, 'contains a lone UTF-16 surrogate (such as \\ud800 without its pair): no mail or database can carry it');
+  return v;
+}
+
 export function str(field: string, v: unknown, opts: { min?: number; max?: number } = {}): string {
   if (typeof v !== 'string') throw invalid(field, 'must be a string');
+  wellFormed(field, v);
   const min = opts.min ?? 1;
   if (v.length < min) throw invalid(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
   if (opts.max !== undefined && v.length > opts.max) throw invalid(field, `must be at most ${opts.max} characters`);
@@ -73,20 +89,12 @@ export function hostname(field: string, v: unknown): string {
   return h.replace(/^\[|\]$/g, '');
 }
 
-/** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
-export const LAST_INSTANT = 253_402_300_799_999;
-
-const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
-
-/** ISO 8601 text or epoch milliseconds, between 1970 and the year 9999. */
+/**
+ * A point in time in a body (sendAt, expireAt, an API key's expiresAt, an event's occurredAt):
+ * an ISO 8601 date-time or epoch milliseconds, between 1970 and the year 9999 (readInstant).
+ * Undefined when absent.
+ */
 export function instant(field: string, v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
-  const date = typeof v === 'string' ? /^(\d{4})-(\d{2})-(\d{2})T/.exec(v) : null;
-  // Date.parse rolls "2026-02-30" over into March: a day the month does not have is refused instead.
-  const realDay = date !== null && Number(date[2]) >= 1 && Number(date[2]) <= 12 && Number(date[3]) >= 1 && Number(date[3]) <= daysIn(Number(date[1]), Number(date[2]));
-  const t = typeof v === 'number' ? v : realDay ? Date.parse(v as string) : NaN;
-  if (!Number.isFinite(t)) throw invalid(field, 'must be an ISO 8601 date-time such as 2026-01-31T09:00:00Z (or epoch milliseconds)');
-  // Out of range, the value would break every later answer that shows it (or overflow the column).
-  if (!Number.isInteger(t) || t < 0 || t > LAST_INSTANT) throw invalid(field, 'must be a date between 1970 and 9999 (epoch milliseconds are whole numbers)');
-  return t;
+  return readInstant(field, v);
 }

@@ -46,7 +46,13 @@ function skippedBy(err: unknown): { code: string; message: string } {
 
 async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEvent, rule: Rule, id = rule.id): Promise<PlannedMatch> {
   const base = { ruleId: id, ruleName: rule.name };
-  const people = ruleRecipients(rule, event);
+  let people: Recipient[];
+  try {
+    people = ruleRecipients(rule, event);
+  } catch (err) {
+    // A stored address that no longer parses is this rule's mistake: the others still send.
+    return { ...base, out: [], skipped: skippedBy(err) };
+  }
   if (!people.length) return { ...base, out: [], skipped: { code: 'no_recipients', message: `the event names nobody for the roles ${rule.recipients.roles.join(', ')}` } };
   if (people.length > LIMITS.recipients) {
     return { ...base, out: [], skipped: { code: ErrorCodes.TOO_MANY_RECIPIENTS, message: `the rule would mail ${people.length} people; at most ${LIMITS.recipients} per rule and event` } };

@@ -1,4 +1,5 @@
 import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import { isMailroomError } from '../kernel/errors.js';
 import type { NotifyEvent } from './events.js';
 import type { Rule } from './rules.js';
 
@@ -25,6 +26,24 @@ export function ruleRecipients(rule: Pick<Rule, 'recipients'>, event: Pick<Notif
     byAddress.set(key, { mailbox, roles: role ? [role] : [] });
   };
   for (const role of rule.recipients.roles) for (const m of Object.hasOwn(event.recipients, role) ? event.recipients[role] : []) add(m, role);
-  for (const [i, a] of rule.recipients.addresses.entries()) add(parseMailbox(`recipients.addresses[${i}]`, a), null);
+  for (const [i, a] of rule.recipients.addresses.entries()) add(storedMailbox(`recipients.addresses[${i}]`, a), null);
   return [...byAddress.values()];
+}
+
+/** `Name <local@domain>` as versions before formatMailbox stored it: the name unquoted, whatever it held. */
+const UNQUOTED = /^([^"<>]+?)\s*<([^<>]+)>$/;
+
+/**
+ * A rule's fixed address as stored. Earlier versions wrote a display name unquoted, so
+ * `Doe, John <jd@example.com>` does not parse as one mailbox: the address in the angle brackets
+ * is parsed as strictly as ever, and the text before it is taken as the name it was.
+ */
+function storedMailbox(field: string, text: string): Mailbox {
+  try {
+    return parseMailbox(field, text);
+  } catch (err) {
+    const legacy = isMailroomError(err) ? UNQUOTED.exec(text) : null;
+    if (!legacy) throw err;
+    return { ...parseMailbox(field, legacy[2]), name: legacy[1].trim() };
+  }
 }

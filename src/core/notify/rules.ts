@@ -1,4 +1,4 @@
-import { parseMailbox } from '../kernel/addresses.js';
+import { formatMailbox, parseMailbox } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
 import { hasControlChars } from '../kernel/header-safety.js';
 import { arr, bool, doc, int, onlyKeys, optStr, str } from '../kernel/validate.js';
@@ -49,7 +49,8 @@ function recipients(v: unknown): Rule['recipients'] {
     const m = parseMailbox(`recipients.addresses[${i}]`, str(`recipients.addresses[${i}]`, a, { max: 320 }));
     if (seen.has(m.address.toLowerCase())) return;
     seen.add(m.address.toLowerCase());
-    addresses.push(m.name ? `${m.name} <${m.address}>` : m.address);
+    // Stored as text that parses back to this mailbox (a name like "Doe, John" is quoted).
+    addresses.push(formatMailbox(m));
   });
   if (!roles.length && !addresses.length) throw invalid('recipients', 'name at least one role or one address');
   return { roles, addresses };

@@ -5,7 +5,7 @@ import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
 import { journal } from '../kernel/event-journal.js';
-import { parseInstant } from '../kernel/instants.js';
+import { LAST_INSTANT, parseInstant } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
@@ -128,7 +128,8 @@ async function buildOutbound(ctx: CoreContext, principal: Principal, sub: Submis
   const now = ctx.clock.now();
   const sendAt = Math.max(sub.sendAt ?? now, now);
   if (sub.expireAt !== undefined && sub.expireAt <= now) throw invalid('expireAt', 'is in the past');
-  const expireAt = sub.expireAt ?? sendAt + (route.expireAfterSec ?? route.server.retry.expireAfterSec) * 1000;
+  // A message due near the end of 9999 expires at the last instant an answer can show, not in year 10000.
+  const expireAt = sub.expireAt ?? Math.min(sendAt + (route.expireAfterSec ?? route.server.retry.expireAfterSec) * 1000, LAST_INSTANT);
   const from: Mailbox = sub.from ?? { address: route.account.address, local: '', domain: route.account.address.split('@')[1], ...(route.account.fromName ? { name: route.account.fromName } : {}) };
   const copies = {
     cc: route.globalCc.map((a, i) => parseMailbox(`settings.globalCc[${i}]`, a)),
@@ -373,7 +374,7 @@ async function retryOne(ctx: CoreContext, id: string): Promise<boolean> {
   // an earlier retry moved expireAt, and each retry would stretch the lifetime further).
   const lifetime = Math.max(m.lifetimeMs ?? m.expireAt - m.sendAt, 60_000);
   const ok = await ctx.store.transaction((r) =>
-    r.messages.transition(id, RETRYABLE, { status: 'queued', nextAttemptAt: now, expireAt: Math.max(m.expireAt, now + lifetime), lastError: null, now, resetRecipients: true }),
+    r.messages.transition(id, RETRYABLE, { status: 'queued', nextAttemptAt: now, expireAt: Math.max(m.expireAt, Math.min(now + lifetime, LAST_INSTANT)), lastError: null, now, resetRecipients: true }),
   );
   if (ok) ctx.events.publish({ type: 'message.retried', messageId: id, at: now });
   return ok;

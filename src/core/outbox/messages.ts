@@ -1,4 +1,4 @@
-import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import { formatMailbox, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { arr, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
@@ -236,9 +236,9 @@ export function rfc5322Date(at: number): string {
   return new Date(at).toUTCString().replace(/GMT$/, '+0000');
 }
 
-/** "Name <a@b>" or "a@b": how the log shows a mailbox. */
+/** "Name <a@b>", "\"Doe, John\" <a@b>" or "a@b": how the log shows a mailbox (as it parses back). */
 export function displayMailbox(m: { name?: string; address: string }): string {
-  return m.name ? `${m.name} <${m.address}>` : m.address;
+  return formatMailbox(m);
 }
 
 /**

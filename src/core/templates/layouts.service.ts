@@ -1,13 +1,13 @@
 import { requirePermission, type Principal } from '../access/auth.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
 import { versionOf } from '../kernel/versioning.js';
 import { doc, onlyKeys } from '../kernel/validate.js';
 import { FALLBACK_LOCALE, localeTag } from './locales.js';
 import type { RenderedParts } from './ports.js';
 import { renderUnsaved } from './render.js';
-import { normalizeLayout, templateKey, type Layout, type LayoutDraft } from './templates.js';
+import { normalizeLayout, PLACE_CONTENT, templateKey, type Layout, type LayoutDraft } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
 
 export interface LayoutView extends Layout {
@@ -62,7 +62,10 @@ export async function saveLayout(ctx: CoreContext, actor: Actor, key: string, in
   const prev = mode === 'patch' ? await ctx.store.repos.layouts.get(key) : undefined;
   if (mode === 'patch' && !prev) throw notFound('layout', key);
   const draft = normalizeLayout(input, prev);
-  await renderUnsaved(ctx, { content: SAMPLE_BODY, locale: FALLBACK_LOCALE, layout: draft, data: {} });
+  const out = await renderUnsaved(ctx, { content: SAMPLE_BODY, locale: FALLBACK_LOCALE, layout: draft, data: {} });
+  // As the engine ran it: a {{ content }} under a false {% if %}, or escaped by a filter, loses the body too.
+  if (!out.html?.includes(SAMPLE_BODY.html)) throw invalid('html', `${PLACE_CONTENT}; rendered around a sample body, this layout does not output it as it is`);
+  if (draft.text !== null && !out.text?.includes(SAMPLE_BODY.text)) throw invalid('text', `${PLACE_CONTENT}; rendered around a sample body, this layout does not output it as it is`);
   return store(ctx, actor, key, draft, expected, 'layout.update');
 }
 

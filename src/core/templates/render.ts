@@ -60,11 +60,18 @@ async function layoutOf(ctx: CoreContext, key: string | null): Promise<Layout | 
   return layout ?? null;
 }
 
+/**
+ * A filter that works by UTF-16 unit (`split: ""`) can cut an emoji in two: the half is
+ * written as U+FFFD, as UTF-8 would write it anyway. (Input with a lone surrogate is refused; output
+ * the template made is the template's, and not the sender's to fix.)
+ */
+const whole = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
 function checkSubject(parts: RenderedParts, where: string, locale: string): RenderedParts {
   if (hasHeaderUnsafeChars(parts.subject)) {
     throw new MailroomError(ErrorCodes.HEADER_INJECTION, `the subject rendered from ${where} (${locale}) contains a line break or NUL character: check the data given for it`, { field: 'subject', locale });
   }
-  return { ...parts, subject: parts.subject.trim() };
+  return { subject: whole(parts.subject.trim()), html: parts.html === null ? null : whole(parts.html), text: parts.text === null ? null : whole(parts.text) };
 }
 
 /**

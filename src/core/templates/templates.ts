@@ -1,6 +1,6 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
-import { doc, isDoc, onlyKeys, str } from '../kernel/validate.js';
+import { doc, isDoc, onlyKeys, str, wellFormed } from '../kernel/validate.js';
 import { localeTag } from './locales.js';
 
 /** One locale of a template: LiquidJS sources. At least one of html and text. */
@@ -129,7 +129,21 @@ export function templateData(field: string, v: unknown): Record<string, unknown>
   }
   if (json.length > TEMPLATE_LIMITS.dataChars) throw invalid(field, `is ${json.length} characters as JSON; the limit is ${TEMPLATE_LIMITS.dataChars}`);
   if (depth(v) > TEMPLATE_LIMITS.dataDepth) throw invalid(field, `nests deeper than ${TEMPLATE_LIMITS.dataDepth} levels`);
+  // JSON.stringify writes a lone surrogate as an escape (a pair as itself): only then is the walk needed.
+  if (/\\u[dD][89a-fA-F]/.test(json)) wellFormedData(field, v);
   return v;
+}
+
+/** Every key and string in the data, checked as str() checks a field (the first bad one is named: data.user.name). */
+function wellFormedData(field: string, v: unknown): void {
+  if (typeof v === 'string') wellFormed(field, v);
+  else if (Array.isArray(v)) v.forEach((x, i) => wellFormedData(`${field}[${i}]`, x));
+  else if (typeof v === 'object' && v !== null) {
+    for (const [k, x] of Object.entries(v)) {
+      wellFormed(field, k);
+      wellFormedData(`${field}.${k}`, x);
+    }
+  }
 }
 
 function depth(v: unknown): number {
@@ -166,7 +180,54 @@ export function normalizeLayout(input: unknown, prev?: LayoutDraft): LayoutDraft
   const name = d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim();
   const html = d.html === undefined && prev ? prev.html : (source('html', d.html, false) as string);
   const text = d.text === undefined && prev ? prev.text : source('text', d.text, true);
-  if (!html.includes('content')) throw invalid('html', 'must place the body with {{ content }}');
-  if (text !== null && !text.includes('content')) throw invalid('text', 'must place the body with {{ content }}');
+  if (!placesContent(html)) throw invalid('html', PLACE_CONTENT);
+  if (text !== null && !placesContent(text)) throw invalid('text', PLACE_CONTENT);
   return { name, html, text };
+}
+
+export const PLACE_CONTENT = 'must place the body with {{ content }} (outside {% raw %} and comments): without it, every message in this layout would be sent without its body';
+
+/** `{{ content }}` as one output (whitespace control and filters allowed); not `content.x`, `contents` … */
+const OUTPUT = /^\{\{-?\s*content\s*(?:\||-?\}\}$)/;
+/** `echo content` as a tag of its own or as a line of a {% liquid %} tag. */
+const ECHO = /^echo\s+content(?![\w.[-])/;
+const LIQUID_ECHO = /(?:^|\n)\s*echo\s+content(?![\w.[-])/;
+/** Where an inert block ends: what LiquidJS outputs as text ({% raw %}) or skips ({% comment %}). */
+const END_OF = { raw: /\{%-?\s*endraw\s*-?%\}/g, comment: /\{%-?\s*endcomment\s*-?%\}/g } as const;
+
+/**
+ * Whether a layout source outputs `content` where LiquidJS substitutes it. The word alone is not
+ * enough (`<meta content="…">`), nor is an output inside {% raw %} or a comment. One pass from
+ * tag to tag (a source is up to 512 KiB: nothing here may look back or rescan). saveLayout also
+ * renders the layout around a sample body and checks the body comes out (an `{% if %}` that is
+ * false, a filter that escapes it).
+ */
+export function placesContent(source: string): boolean {
+  let i = 0;
+  for (;;) {
+    const open = source.indexOf('{', i);
+    if (open < 0 || open + 1 >= source.length) return false;
+    const kind = source[open + 1];
+    if (kind !== '{' && kind !== '%') {
+      i = open + 1;
+      continue;
+    }
+    const close = source.indexOf(kind === '{' ? '}}' : '%}', open + 2);
+    if (close < 0) return false;
+    i = close + 2;
+    if (kind === '{') {
+      if (OUTPUT.test(source.slice(open, i))) return true;
+      continue;
+    }
+    const tag = source.slice(open + 2, close).replace(/^-/, '').replace(/-$/, '').trim();
+    const name = /^\w+/.exec(tag)?.[0];
+    if (name === 'echo' && ECHO.test(tag)) return true;
+    if (name === 'liquid' && LIQUID_ECHO.test(tag.slice('liquid'.length))) return true;
+    if (name === 'raw' || name === 'comment') {
+      const end = END_OF[name];
+      end.lastIndex = i;
+      if (!end.exec(source)) return false; // unclosed: the rest is inert
+      i = end.lastIndex;
+    }
+  }
 }
