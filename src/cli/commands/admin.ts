@@ -29,7 +29,8 @@ export function registerAdminCommands(program: Command): void {
     .option('--name <name>', 'display name')
     .action((o: { email: string; password: string; role: string; name?: string }) =>
       withApp(async (app) => {
-        const u = await createUser(app.ports.ctx, CLI_ACTOR, { email: o.email, password: o.password, role: o.role, ...(o.name ? { name: o.name } : {}) });
+        // Typed by the operator at the console (as `reset-password`): not a password to replace at first sign-in.
+        const u = await createUser(app.ports.ctx, CLI_ACTOR, { email: o.email, password: o.password, role: o.role, ...(o.name ? { name: o.name } : {}) }, { passwordChangeRequired: false });
         process.stdout.write(`created ${u.role} ${u.email} (${u.id})\n`);
         if (await noActiveAdmin(app.ports.ctx)) process.stderr.write('mailroom: note: no user is an enabled admin, so nobody can change servers, accounts or users: create one with --role admin\n');
       }, { skipBootstrap: true }).catch(reportFailure),

@@ -1,11 +1,10 @@
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
-import { parseMailbox } from '../kernel/addresses.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { MIN_PASSWORD_LENGTH, publicUser } from './users.service.js';
+import { assertEmailFree, loginEmail, MIN_PASSWORD_LENGTH, publicUser } from './users.service.js';
 import type { User } from './users.js';
 
 /** The signed-in user changing their own account: who they are and which session asks. */
@@ -24,7 +23,7 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   const d = doc('profile', input);
   onlyKeys('profile', d, ['email', 'name', 'currentPassword', 'newPassword']);
   const current = str('currentPassword', d.currentPassword, { max: 1000 });
-  const email = d.email === undefined ? undefined : parseMailbox('email', str('email', d.email, { max: 320 })).address.toLowerCase();
+  const email = d.email === undefined ? undefined : loginEmail('email', d.email);
   const name = d.name === undefined ? undefined : (optStr('name', d.name, { max: 200 }) ?? null);
   const newPassword = d.newPassword === undefined ? undefined : str('newPassword', d.newPassword, { max: 1000 });
   if (newPassword !== undefined && newPassword.length < MIN_PASSWORD_LENGTH) {
@@ -46,10 +45,7 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   return ctx.store.transaction(async (repos) => {
     const prev = await repos.users.get(self.userId);
     if (!prev) throw notFound('user', self.userId);
-    if (email !== undefined && email !== prev.email) {
-      const other = await repos.users.findByEmail(email);
-      if (other && other.id !== prev.id) throw new MailroomError(ErrorCodes.DUPLICATE, `a user with email ${email} already exists`, { field: 'email' });
-    }
+    if (email !== undefined && email !== prev.email) await assertEmailFree(repos.users, email, prev.id);
     const next = {
       ...prev,
       email: email ?? prev.email,

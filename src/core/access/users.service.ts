@@ -1,15 +1,32 @@
 import type { Actor } from '../kernel/audit.js';
 import type { ApiKeyCache } from './api-key-cache.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { hashPassword } from './passwords.js';
-import type { UserRecord } from './ports.js';
+import type { UserRecord, UserRepository } from './ports.js';
 import { parseMailbox } from '../kernel/addresses.js';
 import { ROLES, type User } from './users.js';
 import { bool, doc, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
+
+/**
+ * A user's email is their login: one bare address, stored lower-cased with its domain in ASCII
+ * (punycode), so "Ann@Bücher.example" signs in as ann@xn--bcher-kva.example. A display name
+ * ("Ann <ann@example.com>") is refused rather than dropped: the name belongs in `name`.
+ */
+export function loginEmail(field: string, v: unknown): string {
+  const m = parseMailbox(field, str(field, v, { max: 320 }));
+  if (m.name) throw invalid(field, `give the address alone ("${m.address}"), without a display name: it is the login; put the name in "name"`);
+  return m.address.toLowerCase();
+}
+
+/** Throws DUPLICATE (field email) when another user than `self` has the email. */
+export async function assertEmailFree(users: UserRepository, email: string, self?: string): Promise<void> {
+  const other = await users.findByEmail(email);
+  if (other && other.id !== self) throw new MailroomError(ErrorCodes.DUPLICATE, `a user with email ${email} already exists`, { field: 'email' });
+}
 
 export function publicUser(u: UserRecord): User {
   const { passwordHash: _hidden, ...rest } = u;
@@ -26,17 +43,25 @@ export async function listUsers(ctx: CoreContext): Promise<User[]> {
   return (await ctx.store.repos.users.list()).map(publicUser);
 }
 
+/**
+ * A new user. Their password is one someone else chose (an admin, in the UI or the API), so by
+ * default they are asked to choose their own at the first sign-in (`passwordChangeRequired`).
+ * The CLI's `user create` (typed by the operator) and the first admin from
+ * MAILROOM_ADMIN_PASSWORD pass false; the first admin's generated password passes true.
+ * `disabled: true` makes an account that cannot sign in until an admin enables it.
+ */
 export async function createUser(ctx: CoreContext, actor: Actor, input: unknown, opts: { passwordChangeRequired?: boolean } = {}): Promise<User> {
   const d = doc('user', input);
-  onlyKeys('user', d, ['email', 'name', 'role', 'password']);
-  const email = parseMailbox('email', str('email', d.email, { max: 320 })).address.toLowerCase();
+  onlyKeys('user', d, ['email', 'name', 'role', 'password', 'disabled']);
+  const email = loginEmail('email', d.email);
   const role = oneOf('role', d.role ?? 'viewer', ROLES);
   const name = optStr('name', d.name, { max: 200 }) ?? null;
+  const disabled = d.disabled === undefined ? false : bool('disabled', d.disabled);
   const passwordHash = await hashPassword(password(d.password));
   return ctx.store.transaction(async (repos) => {
-    if (await repos.users.findByEmail(email)) throw new MailroomError(ErrorCodes.DUPLICATE, `a user with email ${email} already exists`, { field: 'email' });
+    await assertEmailFree(repos.users, email);
     const now = ctx.clock.now();
-    const user: UserRecord = { id: newId('usr'), email, name, role, disabled: false, passwordHash, passwordChangeRequired: opts.passwordChangeRequired ?? false, createdAt: now, updatedAt: now, version: 1 };
+    const user: UserRecord = { id: newId('usr'), email, name, role, disabled, passwordHash, passwordChangeRequired: opts.passwordChangeRequired ?? true, createdAt: now, updatedAt: now, version: 1 };
     await repos.users.insert(user);
     await audit(repos, ctx, actor, 'user.create', { type: 'user', id: user.id }, undefined, publicUser(user));
     return publicUser(user);
@@ -46,18 +71,24 @@ export async function createUser(ctx: CoreContext, actor: Actor, input: unknown,
 /**
  * An admin's change to a user. A password set here is one the user did not choose, so the UI
  * asks them to change it (unless `passwordChosenByUser`: the CLI's reset, typed by the operator).
+ * A new email (their login, checked like a new user's) leaves their sessions open: sessions
+ * belong to the user, not to the address, and show the new one at once; only a new password or
+ * disabling ends them.
  * `keys`: this process's API key cache. A user's keys answer to them (api-keys.ts): once their
  * role, status or existence changes, no key of theirs may be honoured from the cache.
  */
 export async function updateUser(ctx: CoreContext, keys: ApiKeyCache, actor: Actor, id: string, input: unknown, opts: { passwordChosenByUser?: boolean } = {}): Promise<User> {
   const d = doc('user', input);
-  onlyKeys('user', d, ['name', 'role', 'password', 'disabled']);
+  onlyKeys('user', d, ['email', 'name', 'role', 'password', 'disabled']);
+  const email = d.email === undefined ? undefined : loginEmail('email', d.email);
   const newHash = d.password === undefined ? undefined : await hashPassword(password(d.password));
   const updated = await ctx.store.transaction(async (repos) => {
     const prev = await repos.users.get(id);
     if (!prev) throw notFound('user', id);
+    if (email !== undefined && email !== prev.email) await assertEmailFree(repos.users, email, prev.id);
     const next: UserRecord = {
       ...prev,
+      email: email ?? prev.email,
       name: d.name === undefined ? prev.name : (optStr('name', d.name, { max: 200 }) ?? null),
       role: d.role === undefined ? prev.role : oneOf('role', d.role, ROLES),
       disabled: d.disabled === undefined ? prev.disabled : bool('disabled', d.disabled),

@@ -7,7 +7,7 @@ export interface User {
   name: string | null;
   role: Role;
   disabled: boolean;
-  /** The password is one someone else chose (generated at the first start, or reset by an admin): the UI asks to change it. */
+  /** The password is one someone else chose (generated at the first start, or set by an admin creating or resetting it): the UI asks to change it. */
   passwordChangeRequired: boolean;
   createdAt: number;
   updatedAt: number;

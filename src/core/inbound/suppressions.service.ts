@@ -2,9 +2,10 @@ import { audit, type CoreContext } from '../context.js';
 import { SYSTEM_ACTOR, type Actor } from '../kernel/audit.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import type { Repositories } from '../ports.js';
-import { isActive, normalizeSuppressionInput, suppressionKey, type Suppression } from './suppressions.js';
+import { assertSuppressionCursor, isActive, normalizeSuppressionInput, suppressionKey, type Suppression } from './suppressions.js';
 
 export async function listSuppressions(ctx: CoreContext, query: { limit: number; cursor?: string; q?: string }) {
+  assertSuppressionCursor(query.cursor);
   return ctx.store.repos.suppressions.list({ ...query, ...(query.q ? { q: query.q.trim().toLowerCase() } : {}) });
 }
 

@@ -32,6 +32,18 @@ export function suppressionKey(address: string): string {
   return address.trim().toLowerCase();
 }
 
+/**
+ * The list's cursor is the last address of the previous page (the list is in address order), so
+ * it is one address as the list keys it: lower-case, no spaces, a local part and a domain. Anything
+ * else is refused with the words every other list uses for a cursor it did not return
+ * (assertCursor in kernel/ids.ts), rather than answered with a page that means nothing.
+ */
+export function assertSuppressionCursor(cursor: string | undefined): void {
+  if (cursor === undefined) return;
+  if (cursor === suppressionKey(cursor) && /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u.test(cursor)) return;
+  throw invalid('cursor', 'is not a cursor this list returned (use the nextCursor of the previous page, or leave it out for the first page)');
+}
+
 /** Whether a suppression still applies at `now`. */
 export function isActive(s: Pick<Suppression, 'expiresAt'>, now: number): boolean {
   return s.expiresAt === null || s.expiresAt > now;

@@ -3,8 +3,8 @@ import type { Principal } from '../access/auth.js';
 import type { LoginThrottle } from '../access/login-throttle.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
-import { inCidr, parseCidr, parseIp } from '../probes/network-policy.js';
-import type { StoredSmtpCredential } from './credentials.js';
+import { inCidr } from '../probes/network-policy.js';
+import { relayCidr, relayClientIp, type StoredSmtpCredential } from './credentials.js';
 import { hashRelayPassword } from './credentials.service.js';
 
 /** Failed AUTHs per client address or username in THROTTLE_WINDOW_MS before AUTH is refused outright. */
@@ -15,11 +15,21 @@ export const RELAY_THROTTLE_SCOPE = 'relay:';
 /** lastUsedAt is written at most this often per credential (it is shown in minutes). */
 const TOUCH_EVERY_MS = 60_000;
 
-/** Whether a client address may use the credential: any when its list is empty. */
+/**
+ * Whether a client address may use the credential: any when its list is empty. IPv4 is IPv4
+ * however it is written: a mapped client (::ffff:10.1.2.3) matches 10.0.0.0/8, and a mapped
+ * entry stored before entries were rewritten (::ffff:10.0.0.0/104) matches 10.1.2.3.
+ */
 export function clientAllowed(c: Pick<StoredSmtpCredential, 'allowedIps'>, clientIp: string): boolean {
   if (!c.allowedIps.length) return true;
-  const ip = parseIp(clientIp);
-  return ip !== undefined && c.allowedIps.some((entry) => inCidr(ip, parseCidr(entry)!));
+  const ip = relayClientIp(clientIp);
+  return (
+    ip !== undefined &&
+    c.allowedIps.some((entry) => {
+      const range = relayCidr(entry);
+      return range !== undefined && inCidr(ip, range);
+    })
+  );
 }
 
 /** Who a relay session acts as once logged in: the credential, with the send permission only. */

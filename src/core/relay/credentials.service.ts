@@ -6,7 +6,7 @@ import { newId } from '../kernel/ids.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 import { loadPurpose } from '../routing/routing.js';
-import { assertNoOverlap, normalizeCredential, publicCredential, type CredentialConfig, type SmtpCredential, type StoredSmtpCredential } from './credentials.js';
+import { assertNoOverlap, freeUsername, normalizeCredential, publicCredential, type CredentialConfig, type SmtpCredential, type StoredSmtpCredential } from './credentials.js';
 
 /**
  * Relay passwords are generated (~190 random bits), never chosen, so a fast hash is enough:
@@ -46,37 +46,63 @@ async function checkRouting(repos: Repositories, config: CredentialConfig): Prom
   }
 }
 
-function duplicate(config: CredentialConfig): MailroomError {
-  return new MailroomError(ErrorCodes.DUPLICATE, `an SMTP credential named "${config.name}" or with username "${config.username}" exists already; choose another name or username`, { field: 'name' });
+/**
+ * The name and username must be free: a taken one is a 409 naming the field and the credential
+ * that has it. A username made from the name (none given) moves on to the next free one instead.
+ */
+function claimNameAndUsername(config: CredentialConfig, derived: boolean, others: readonly SmtpCredential[]): CredentialConfig {
+  const sameName = others.find((c) => c.name === config.name);
+  if (sameName) throw new MailroomError(ErrorCodes.DUPLICATE, `an SMTP credential named "${config.name}" exists already; choose another name`, { field: 'name', credentialId: sameName.id });
+  if (derived) return { ...config, username: freeUsername(config.username, new Set(others.map((c) => c.username))) };
+  const sameUsername = others.find((c) => c.username === config.username);
+  if (sameUsername) {
+    throw new MailroomError(ErrorCodes.DUPLICATE, `username "${config.username}" is taken by SMTP credential "${sameUsername.name}"; give another username`, { field: 'username', credentialId: sameUsername.id });
+  }
+  return config;
 }
+
+/** A write that lost a race for a name or username to a concurrent one is tried again this often. */
+const CREATE_ATTEMPTS = 5;
 
 /** Creates a credential; the returned password (password credentials only) is shown this once. */
 export async function createCredential(ctx: CoreContext, actor: Actor, input: unknown): Promise<{ credential: SmtpCredential; password?: string }> {
-  const config = normalizeCredential(input);
-  const password = config.authentication === 'password' ? generateRelayPassword() : undefined;
-  const now = ctx.clock.now();
-  const record: StoredSmtpCredential = {
-    id: newId('smc', now),
-    ...config,
-    passwordHash: password ? hashRelayPassword(password) : null,
-    createdBy: actor.label,
-    createdAt: now,
-    updatedAt: now,
-    lastUsedAt: null,
-    passwordRotatedAt: null,
-    version: 1,
-  };
-  try {
-    await ctx.store.transaction(async (repos) => {
-      await checkRouting(repos, config);
-      assertNoOverlap(config, await repos.smtpCredentials.list());
-      await repos.smtpCredentials.insert(record);
-      await audit(repos, ctx, actor, 'smtp_credential.create', { type: 'smtp_credential', id: record.id }, undefined, publicCredential(record));
-    });
-  } catch (err) {
-    throw isDuplicateKey(err) ? duplicate(config) : err;
+  const normalized = normalizeCredential(input);
+  const derived = (input as { username?: unknown }).username === undefined;
+  const password = normalized.authentication === 'password' ? generateRelayPassword() : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const now = ctx.clock.now();
+    try {
+      const record = await ctx.store.transaction(async (repos) => {
+        await checkRouting(repos, normalized);
+        const others = await repos.smtpCredentials.list();
+        const config = claimNameAndUsername(normalized, derived, others);
+        assertNoOverlap(config, others);
+        const record: StoredSmtpCredential = {
+          id: newId('smc', now),
+          ...config,
+          passwordHash: password ? hashRelayPassword(password) : null,
+          createdBy: actor.label,
+          createdAt: now,
+          updatedAt: now,
+          lastUsedAt: null,
+          passwordRotatedAt: null,
+          version: 1,
+        };
+        await repos.smtpCredentials.insert(record);
+        await audit(repos, ctx, actor, 'smtp_credential.create', { type: 'smtp_credential', id: record.id }, undefined, publicCredential(record));
+        return record;
+      });
+      return { credential: publicCredential(record), ...(password ? { password } : {}) };
+    } catch (err) {
+      // A concurrent create took the name or username between the check and the insert: the
+      // next attempt sees it (and says which field, or moves a name-made username on).
+      if (!isDuplicateKey(err) || attempt >= CREATE_ATTEMPTS) {
+        throw isDuplicateKey(err)
+          ? new MailroomError(ErrorCodes.DUPLICATE, `an SMTP credential named "${normalized.name}" or with username "${normalized.username}" was just created; choose another name or username`, { field: derived ? 'name' : 'username' })
+          : err;
+      }
+    }
   }
-  return { credential: publicCredential(record), ...(password ? { password } : {}) };
 }
 
 export async function updateCredential(ctx: CoreContext, actor: Actor, id: string, input: unknown): Promise<SmtpCredential> {

@@ -3,7 +3,7 @@ import { parseMailbox } from '../kernel/addresses.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { arr, bool, doc, int, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
-import { inCidr, parseCidr, type Cidr } from '../probes/network-policy.js';
+import { inCidr, parseCidr, parseIp, type Cidr, type ParsedIp } from '../probes/network-policy.js';
 
 /**
  * An SMTP credential: how one application logs in to the relay and what it may send. Either a
@@ -70,6 +70,20 @@ export function usernameFromName(name: string): string {
   return slug.length >= 3 ? slug : `smtp-${slug || 'app'}`;
 }
 
+/**
+ * `base` if no credential has it, else the first free of base-2, base-3, … (cut to 64
+ * characters): names that make the same username ("Приложение" and "应用" are both smtp-app,
+ * "My App" and "my-app" both my-app) still get one each.
+ */
+export function freeUsername(base: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    const candidate = base.slice(0, 64 - suffix.length).replace(/[-.]+$/, '') + suffix;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
 export function publicCredential(c: StoredSmtpCredential): SmtpCredential {
   const { passwordHash: _hidden, ...rest } = c;
   return rest;
@@ -88,17 +102,49 @@ function allowedFromEntry(field: string, v: unknown): string {
   return m.address.toLowerCase();
 }
 
+/** ::ffff:0:0/96: the IPv4-mapped IPv6 addresses, IPv4 clients as a dual-stack socket names them. */
+const IPV4_MAPPED = parseCidr('::ffff:0:0/96')!;
+
+/**
+ * An IPv4-mapped address or range ("::ffff:10.0.0.0/104") as the IPv4 one it means
+ * (10.0.0.0/8); anything else unchanged. The relay sees every IPv4 client as IPv4 (smtp-server
+ * drops the "::ffff:" of a dual-stack socket), so a mapped entry compared as IPv6 would never
+ * match anybody.
+ */
+function unmapped(c: Cidr): Cidr {
+  if (c.ip.version !== 6 || c.prefix < 96 || !inCidr(c.ip, IPV4_MAPPED)) return c;
+  return { ip: { version: 4, bytes: c.ip.bytes.slice(12) }, prefix: c.prefix - 96 };
+}
+
+/** An allowedIps entry as the relay matches it (a mapped one stored as typed, before they were rewritten, as IPv4). */
+export function relayCidr(entry: string): Cidr | undefined {
+  const c = parseCidr(entry);
+  return c && unmapped(c);
+}
+
+/** A client address as the relay matches it: an IPv4-mapped one as IPv4. */
+export function relayClientIp(address: string): ParsedIp | undefined {
+  const ip = parseIp(address);
+  return ip && unmapped({ ip, prefix: 128 }).ip;
+}
+
 /**
  * "10.1.2.3", "10.1.2.0/24", "2001:db8::/64". A /0 is refused: it would let any address in,
  * which for a client-ip credential is an open relay and for a password credential says
- * nothing an empty list does not.
+ * nothing an empty list does not. An IPv4-mapped entry ("::ffff:10.1.2.0/120") is stored as
+ * the IPv4 one it means ("10.1.2.0/24"); one holding every IPv4 address is refused as a /0.
  */
 export function allowedIpEntry(field: string, v: unknown): { text: string; cidr: Cidr } {
   const s = str(field, v, { max: 64 }).trim().toLowerCase();
-  const cidr = parseCidr(s);
-  if (!cidr) throw invalid(field, `"${s}" is not an IP address or CIDR range such as 10.0.0.5 or 10.0.0.0/24`);
+  const typed = parseCidr(s);
+  if (!typed) throw invalid(field, `"${s}" is not an IP address or CIDR range such as 10.0.0.5 or 10.0.0.0/24`);
+  const cidr = unmapped(typed);
+  if (cidr !== typed && cidr.prefix === 0) {
+    throw invalid(field, `"${s}" holds every IPv4 address (it is 0.0.0.0/0 written as IPv4-mapped IPv6): list the addresses or networks the application connects from`);
+  }
   if (cidr.prefix === 0) throw invalid(field, `"${s}" would allow every address: list the addresses or networks the application connects from`);
-  return { text: s, cidr };
+  if (cidr === typed) return { text: s, cidr };
+  return { text: `${cidr.ip.bytes.join('.')}${cidr.prefix === 32 ? '' : `/${cidr.prefix}`}`, cidr };
 }
 
 export type CredentialConfig = Pick<SmtpCredential, 'name' | 'username' | 'authentication' | 'allowedFrom' | 'purpose' | 'accountId' | 'maxMessageBytes' | 'maxRecipients' | 'perMinute' | 'allowedIps' | 'enabled'>;
@@ -153,11 +199,12 @@ export function rangesOverlap(a: Cidr, b: Cidr): boolean {
  */
 export function assertNoOverlap(config: CredentialConfig, others: readonly SmtpCredential[]): void {
   if (config.authentication !== 'client-ip') return;
-  const mine = config.allowedIps.map((t) => parseCidr(t)!);
+  const mine = config.allowedIps.map((t) => relayCidr(t)!);
   for (const other of others) {
     if (other.authentication !== 'client-ip' || !other.enabled) continue;
     for (const theirs of other.allowedIps) {
-      const hit = mine.findIndex((m) => rangesOverlap(m, parseCidr(theirs)!));
+      const range = relayCidr(theirs);
+      const hit = range ? mine.findIndex((m) => rangesOverlap(m, range)) : -1;
       if (hit >= 0) {
         throw new MailroomError(
           ErrorCodes.DUPLICATE,

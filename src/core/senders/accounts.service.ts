@@ -65,6 +65,18 @@ async function checkServer(repos: Repositories, config: AccountConfig, hasCreden
   }
 }
 
+/**
+ * `ownerId` names the user who owns the account: a new one must be a user now (as `serverId`
+ * must be a server). One kept unchanged is not looked up again: an owner deleted since does
+ * not block changing the account's other fields.
+ */
+async function checkOwner(repos: Repositories, ownerId: string | null, prevOwnerId?: string | null): Promise<void> {
+  if (ownerId === null || ownerId === prevOwnerId) return;
+  if (!(await repos.users.get(ownerId))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `ownerId: user ${ownerId} does not exist; give the id of a user (GET /api/v1/users) or null`, { field: 'ownerId' });
+  }
+}
+
 /** Removes an account's stored password and reference, inside the caller's transaction. */
 export async function clearAccountPassword(repos: Repositories, ctx: CoreContext, actor: Actor, account: StoredAccount, why: string): Promise<StoredAccount> {
   if (!account.passwordSecretId && !account.passwordRef && !account.clientSecretId && !account.refreshTokenId) return account;
@@ -79,6 +91,7 @@ export async function clearAccountPassword(repos: Repositories, ctx: CoreContext
 export async function createAccount(ctx: CoreContext, actor: Actor, input: unknown, source: MailAccount['source'] = 'database'): Promise<MailAccount> {
   const { config, password, oauth2 } = normalizeAccountInput(input);
   return ctx.store.transaction(async (repos) => {
+    await checkOwner(repos, config.ownerId);
     await checkServer(repos, config, Boolean(password || config.passwordRef || config.auth.type === 'oauth2'));
     const now = ctx.clock.now();
     const passwordSecretId = password ? await repos.secrets.put(password) : null;
@@ -110,6 +123,7 @@ export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, 
     if (!prev) throw notFound('account', id);
     if (prev.version !== version) throw versionConflict('account', id, prev.version, version);
     const { config, password, oauth2 } = normalizeAccountInput(input, prev);
+    await checkOwner(repos, config.ownerId, prev.ownerId);
     const refGiven = (input as { passwordRef?: unknown }).passwordRef !== undefined;
     // Re-pointed without a fresh credential: drop the old one (and an old reference too).
     const mustClear = accountChangeClearsPassword(prev, config) && password === undefined && !refGiven;

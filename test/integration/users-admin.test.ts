@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { ADMIN_EMAIL, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+function cookieOf(res: { headers: Record<string, unknown> }): string {
+  const set = res.headers['set-cookie'];
+  return (Array.isArray(set) ? set[0] : String(set)).split(';')[0];
+}
+
+/**
+ * Users as an admin manages them (docs/api.md, "Session, users, API keys"): every documented
+ * field is accepted (`disabled` when creating, `email` when changing), a password an admin chose
+ * must be changed at the first sign-in, and an email is a login: a bare address, normalised,
+ * unique. Refused input leaves the stored user as it was.
+ */
+await describeEachDialect('users: what an admin may set', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+  });
+  afterAll(async () => t?.close());
+
+  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const login = async (email: string, password: string) => {
+    const res = await t.server.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password } });
+    return { res, cookie: res.statusCode === 200 ? cookieOf(res) : '' };
+  };
+  const session = (cookie: string) => t.server.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } });
+  const users = async () => (await api('GET', '/users')).json().items as { id: string; email: string; name: string | null; disabled: boolean; version: number }[];
+
+  it('creates a user disabled when asked: they cannot sign in until enabled', async () => {
+    const res = await api('POST', '/users', { email: 'later@example.com', password: 'later-password-1', role: 'operator', disabled: true });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ email: 'later@example.com', role: 'operator', disabled: true });
+    const refused = await login('later@example.com', 'later-password-1');
+    expect(refused.res.statusCode).toBe(401);
+    expect(refused.res.json().error.code).toBe('MAILROOM_E_INVALID_CREDENTIALS');
+    expect((await api('PATCH', `/users/${res.json().id}`, { disabled: false })).json().disabled).toBe(false);
+    expect((await login('later@example.com', 'later-password-1')).res.statusCode).toBe(200);
+    expect((await api('POST', '/users', { email: 'bad-flag@example.com', password: 'bad-flag-password', disabled: 'yes' })).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'disabled' } });
+  });
+
+  it('asks a user an admin created to choose their own password at the first sign-in', async () => {
+    const created = await api('POST', '/users', { email: 'new-hire@example.com', password: 'chosen-by-admin-1', role: 'viewer' });
+    expect(created.json().passwordChangeRequired).toBe(true);
+    const s = await login('new-hire@example.com', 'chosen-by-admin-1');
+    expect(s.res.json().user.passwordChangeRequired).toBe(true);
+    expect((await session(s.cookie)).json().user.passwordChangeRequired).toBe(true);
+    // The first admin's password came from MAILROOM_ADMIN_PASSWORD, chosen by the operator: not asked.
+    expect((await users()).find((u) => u.email === ADMIN_EMAIL)).toMatchObject({ passwordChangeRequired: false });
+  });
+
+  it('changes a user’s email: normalised like a new one, unique, and their session goes on under the new login', async () => {
+    const u = (await api('POST', '/users', { email: 'mover@example.com', password: 'mover-password-1', role: 'viewer' })).json();
+    const s = await login('mover@example.com', 'mover-password-1');
+    expect(s.res.statusCode).toBe(200);
+    const changed = await api('PATCH', `/users/${u.id}`, { email: '  Mover.New@BÜCHER.example ' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ email: 'mover.new@xn--bcher-kva.example', version: u.version + 1 });
+    // The session belongs to the user, not to the email: it stays valid and shows the new one.
+    const me = await session(s.cookie);
+    expect(me.statusCode).toBe(200);
+    expect(me.json().user.email).toBe('mover.new@xn--bcher-kva.example');
+    expect(me.json().principal.label).toBe('user:mover.new@xn--bcher-kva.example');
+    expect((await login('mover@example.com', 'mover-password-1')).res.statusCode).toBe(401);
+    expect((await login('Mover.New@xn--bcher-kva.example', 'mover-password-1')).res.statusCode).toBe(200);
+    const audit = (await api('GET', `/audit?targetId=${u.id}&action=user.update`)).json().items;
+    expect(audit[0]).toMatchObject({ before: { email: 'mover@example.com' }, after: { email: 'mover.new@xn--bcher-kva.example' } });
+
+    // Someone else's email: 409 naming the field; the same email again is no change worth refusing.
+    const taken = await api('PATCH', `/users/${u.id}`, { email: ADMIN_EMAIL.toUpperCase() });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().error).toMatchObject({ code: 'MAILROOM_E_DUPLICATE', details: { field: 'email' } });
+    expect((await api('PATCH', `/users/${u.id}`, { email: 'MOVER.NEW@xn--bcher-kva.example' })).statusCode).toBe(200);
+  });
+
+  it('refuses a display name in a user’s email (it is a login), on create, change and profile, and keeps what was stored', async () => {
+    const before = await users();
+    const create = await api('POST', '/users', { email: 'Nora <n@x.example>', password: 'nora-password-1' });
+    expect(create.statusCode).toBe(400);
+    expect(create.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'email' } });
+    expect(create.json().error.message).toMatch(/email: .*without a display name/);
+    expect((await users()).map((u) => u.email)).toEqual(before.map((u) => u.email));
+
+    const nora = (await api('POST', '/users', { email: 'n@x.example', name: 'Nora', password: 'nora-password-1' })).json();
+    const patch = await api('PATCH', `/users/${nora.id}`, { email: 'Nora N <nora@x.example>', name: 'Changed' });
+    expect(patch.statusCode).toBe(400);
+    expect(patch.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'email' } });
+    expect((await users()).find((u) => u.id === nora.id)).toMatchObject({ email: 'n@x.example', name: 'Nora', version: nora.version });
+    const notAnAddress = await api('PATCH', `/users/${nora.id}`, { email: 'nora at x' });
+    expect(notAnAddress.json().error).toMatchObject({ code: 'MAILROOM_E_INVALID_ADDRESS', details: { field: 'email' } });
+
+    // The same rule when the user changes it themself.
+    const s = await login('n@x.example', 'nora-password-1');
+    const csrf = s.res.json().csrfToken as string;
+    const own = await t.server.inject({ method: 'PATCH', url: '/api/v1/profile', headers: { cookie: s.cookie, 'x-csrf-token': csrf }, payload: { currentPassword: 'nora-password-1', email: 'Nora <nora@x.example>' } });
+    expect(own.statusCode).toBe(400);
+    expect(own.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'email' } });
+    expect((await session(s.cookie)).json().user.email).toBe('n@x.example');
+  });
+});
