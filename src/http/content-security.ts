@@ -80,7 +80,10 @@ export function messageContentPolicy(remote: boolean): string {
  */
 export function registerSecurityHeaders(server: FastifyInstance): void {
   server.addHook('onSend', async (request, reply) => {
-    if (!reply.hasHeader('content-security-policy')) {
+    // A 304's headers replace the cached answer's (RFC 9111 4.3.4), and it has no content type to
+    // choose by: the data policy on it would block the cached UI page's own script. It keeps the
+    // policy the full answer carried.
+    if (!reply.hasHeader('content-security-policy') && reply.statusCode !== 304) {
       const html = /^text\/html/i.test(String(reply.getHeader('content-type') ?? ''));
       const docs = request.url === '/docs' || request.url.startsWith('/docs/');
       reply.header('content-security-policy', !html ? DATA_POLICY : docs ? DOCS_POLICY : UI_POLICY);

@@ -104,7 +104,8 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   if (webRoot) await server.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
   server.setNotFoundHandler((request, reply) => {
     // The UI is a single-page app: unknown non-API GETs get index.html and route client-side.
-    if (webRoot && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/docs')) {
+    // A missing file under /assets (a page from an older build) is a 404, not the app page.
+    if (webRoot && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/docs') && !request.url.startsWith('/assets/')) {
       return reply.sendFile('index.html');
     }
     return reply.status(404).send(notFoundBody(`no route for ${request.method} ${request.url.split('?')[0]}`));

@@ -65,6 +65,25 @@ await describeEachDialect('content security policy', (dialect) => {
     }
   });
 
+  it("answers a browser's revalidation (304) without a policy, so the page's own stays (a reload never blanks the UI)", async () => {
+    for (const url of ['/', '/messages']) {
+      const first = await ui.inject({ method: 'GET', url });
+      const etag = first.headers.etag;
+      expect(etag, url).toBeTruthy();
+      const again = await ui.inject({ method: 'GET', url, headers: { 'if-none-match': String(etag) } });
+      expect(again.statusCode, url).toBe(304);
+      // A 304's headers replace the cached answer's (RFC 9111 4.3.4): the data policy here blocked the UI's script.
+      expect(again.headers['content-security-policy'], url).toBeUndefined();
+    }
+  });
+
+  it('answers 404 for a missing file under /assets instead of the app page (a stale page then fails loudly, not blank)', async () => {
+    const res = await ui.inject({ method: 'GET', url: '/assets/index-gone.js' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('MAILROOM_E_NOT_FOUND');
+    expect((await ui.inject({ method: 'GET', url: '/events/order.1.js' })).statusCode).toBe(200);
+  });
+
   it('gives /docs (Swagger UI) its own policy and everything else nothing to run', async () => {
     const docs = await ui.inject({ method: 'GET', url: '/docs/' });
     expect(docs.statusCode).toBe(200);
