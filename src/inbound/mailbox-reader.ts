@@ -8,7 +8,7 @@ import { imapClient } from './imap-client.js';
 import { fallbackMessageId, parseMail } from './parse-mail.js';
 
 export interface ReaderTuning {
-  /** How long a reader's lease on a folder lasts; renewed at every wake-up (at least every pollMs). */
+  /** How long a reader's lease on a folder lasts; renewed at every wake-up (at least every pollMs) and during a long sync. */
   leaseMs: number;
   /** A sync at least this often, IDLE or not (the polling fallback, and a check that the connection lives). */
   pollMs: number;
@@ -31,6 +31,9 @@ export const DEFAULT_READER_TUNING: ReaderTuning = {
   backoffMaxMs: 15 * 60_000,
   timeoutMs: 30_000,
 };
+
+/** How much of a report larger than the body limit is read: its report parts come first. */
+const REPORT_PREFIX_BYTES = 1024 * 1024;
 
 /** The bytes of a quarantined message kept for "view source". */
 const QUARANTINE_KEEP_BYTES = 1024 * 1024;
@@ -61,6 +64,10 @@ export class MailboxReader {
   private wakeUp: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
+  /** The move target was seen to exist on the current connection. */
+  private moveTargetChecked = false;
+  /** When this reader last took or renewed its lease. */
+  private leaseRenewedAt = 0;
 
   constructor(
     private readonly deps: ReaderDeps,
@@ -97,12 +104,27 @@ export class MailboxReader {
   private async loop(): Promise<void> {
     const { tuning } = this.deps;
     while (!this.stopped) {
-      const account = await this.repos.accounts.get(this.accountId).catch(() => undefined);
-      const server = account ? await this.repos.servers.get(account.serverId).catch(() => undefined) : undefined;
+      let account: StoredAccount | undefined;
+      let server: Awaited<ReturnType<CoreContext['store']['repos']['servers']['get']>>;
+      try {
+        account = await this.repos.accounts.get(this.accountId);
+        server = account ? await this.repos.servers.get(account.serverId) : undefined;
+      } catch (err) {
+        // The database did not answer: that says nothing about the account. A reader that ended
+        // here would never be started again (the worker only restarts readers whose account
+        // changed), so it waits and asks again.
+        this.failures += 1;
+        const delay = Math.min(tuning.backoffBaseMs * 2 ** (this.failures - 1), tuning.backoffMaxMs);
+        this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, failures: this.failures, retryInMs: delay, error: errorText(err) }, 'the IMAP reader could not read its account from the database; trying again after a pause');
+        await this.report({ state: 'failing', lastError: `the database did not answer: ${errorText(err)}`, failures: this.failures, nextAttemptAt: this.now() + delay });
+        await this.sleep(delay);
+        continue;
+      }
       if (!account || !server?.imap || !account.inbound?.enabled || !account.inbound.folders.includes(this.folder)) break;
       let held = false;
       try {
         held = await this.repos.mailboxes.acquire(this.accountId, this.folder, this.deps.owner, this.now(), this.now() + tuning.leaseMs);
+        if (held) this.leaseRenewedAt = this.now();
       } catch (err) {
         this.deps.logger.warn({ err, accountId: this.accountId }, 'the IMAP reader could not take its lease; trying again');
       }
@@ -155,6 +177,9 @@ export class MailboxReader {
     try {
       return await open(false);
     } catch (err) {
+      if (account.auth.type !== 'oauth2' && isLoginRefused(err)) {
+        throw new Error(`the IMAP server refused the login as ${account.login ?? account.address}: ${errorText(err)} (check the account's login and password: Mailroom uses the same ones for SMTP and IMAP)`, { cause: err });
+      }
       if (account.auth.type !== 'oauth2' || !isLoginRefused(err) || this.stopped) throw err;
       this.deps.logger.info({ accountId: this.accountId, folder: this.folder, error: errorText(err) }, 'the IMAP server refused the OAuth2 access token; fetching a new one and logging in again');
       this.drop();
@@ -172,7 +197,10 @@ export class MailboxReader {
   private async session(account: StoredAccount, server: NonNullable<Awaited<ReturnType<CoreContext['store']['repos']['servers']['get']>>>): Promise<void> {
     const { tuning } = this.deps;
     const { client, closed: isClosed } = await this.connect(account, server);
-    const lock = await client.getMailboxLock(this.folder);
+    this.moveTargetChecked = false;
+    const lock = await client.getMailboxLock(this.folder).catch(async (err: unknown) => {
+      throw new Error(`the folder "${this.folder}" could not be opened: ${errorText(err)}${(await folderMissing(client, this.folder)) ? ' (it does not exist on the IMAP server: create it, or remove it from the folders to read)' : ''}`, { cause: err });
+    });
     try {
       while (!this.stopped) {
         await this.sync(client, account);
@@ -187,6 +215,7 @@ export class MailboxReader {
         if (this.stopped) break;
         if (isClosed() || !client.usable) throw new Error('the IMAP connection was closed by the server');
         if (!(await this.repos.mailboxes.acquire(this.accountId, this.folder, this.deps.owner, this.now(), this.now() + tuning.leaseMs))) throw new LeaseLostError('another process holds this mailbox now');
+        this.leaseRenewedAt = this.now();
       }
     } finally {
       lock.release();
@@ -209,6 +238,16 @@ export class MailboxReader {
       this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, before: state.uidValidity, now: uidValidity }, 'UIDVALIDITY changed: reading the folder again (messages stored before are not stored twice)');
     }
     if (!mailbox.exists) return;
+    if (account.inbound?.afterProcessing === 'move' && account.inbound.moveTo) {
+      if (!this.moveTargetChecked) await this.ensureMoveTarget(client, account.inbound.moveTo);
+      this.moveTargetChecked = true;
+      // Stored before but still here (the move failed, or the process died between the commit
+      // and the move): moved now. With "move", the folder only holds mail not yet stored.
+      if (state && state.uidValidity === uidValidity && state.lastUid > 0) {
+        const left = await client.search({ uid: `1:${state.lastUid}` }, { uid: true });
+        if (left && left.length) await this.afterProcessing(client, account, left);
+      }
+    }
     const sizes = new Map<number, number>();
     for await (const m of client.fetch(`${from}:*`, { uid: true, size: true }, { uid: true })) if (m.uid >= from) sizes.set(m.uid, m.size ?? 0);
     const uids = [...sizes.keys()].sort((a, b) => a - b);
@@ -220,6 +259,7 @@ export class MailboxReader {
         if (this.stopped) return;
         const got = fetched.get(uid);
         if (!got) continue; // expunged meanwhile: nothing to store
+        await this.renewLease();
         const outcome = await this.store(this.position(uidValidity, uid), got, sizes.get(uid) ?? got.bytes.length);
         if (outcome.leaseLost) throw new LeaseLostError('another process took this mailbox over');
       }
@@ -235,6 +275,11 @@ export class MailboxReader {
     if (whole.length) for await (const m of client.fetch(whole.join(','), { uid: true, source: true }, { uid: true })) if (m.source) out.set(m.uid, { bytes: m.source, headersOnly: false });
     // Headers first: a message above the body limit is stored with its headers only.
     if (large.length) for await (const m of client.fetch(large.join(','), { uid: true, headers: true }, { uid: true })) if (m.headers) out.set(m.uid, { bytes: Buffer.concat([m.headers, Buffer.from('\r\n')]), headersOnly: true });
+    // Except a report (a DSN returning a large message whole, an abuse report): its beginning
+    // holds what it says (the delivery-status part and the returned message's headers), and a
+    // bounce read from the headers alone would be missed.
+    const reports = large.filter((u) => isReport(out.get(u)?.bytes));
+    if (reports.length) for await (const m of client.fetch(reports.join(','), { uid: true, source: { start: 0, maxLength: REPORT_PREFIX_BYTES } }, { uid: true })) if (m.source) out.set(m.uid, { bytes: m.source, headersOnly: true });
     return out;
   }
 
@@ -247,7 +292,11 @@ export class MailboxReader {
     try {
       return await receiveMessage(this.deps.ctx, at, received);
     } catch (err) {
-      if (isStoreUnavailable(err) || !('mail' in received)) throw err;
+      // A store that is away, or a transaction that lost a race it may win next time (a
+      // deadlock with the delivery worker updating the same recipients, a serialization
+      // failure), is no fault of the message: the session fails and the message is read again
+      // after the pause, never quarantined for it.
+      if (isStoreUnavailable(err) || isTransientStoreError(err) || !('mail' in received)) throw err;
       this.deps.logger.error({ err, accountId: this.accountId, folder: this.folder, uid: at.uid }, 'a message could not be stored: quarantined, reading goes on');
       return receiveMessage(this.deps.ctx, at, { unparseable: `could not be stored: ${errorText(err)}`, raw: got.bytes.subarray(0, QUARANTINE_KEEP_BYTES), sizeBytes: size, fallbackId: received.fallbackId });
     }
@@ -269,8 +318,32 @@ export class MailboxReader {
     const inbound = account.inbound;
     if (!uids.length || !inbound || inbound.afterProcessing === 'none') return;
     const range = uids.join(',');
-    if (inbound.afterProcessing === 'flag') await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
-    else if (inbound.afterProcessing === 'move' && inbound.moveTo) await client.messageMove(range, inbound.moveTo, { uid: true });
+    // imapflow answers a refused STORE or MOVE with false, not an error: the reader must say so.
+    if (inbound.afterProcessing === 'flag') {
+      if ((await client.messageFlagsAdd(range, ['\\Seen'], { uid: true })) === false) throw new Error(`the IMAP server refused to mark stored messages \\Seen in "${this.folder}"`);
+    } else if (inbound.afterProcessing === 'move' && inbound.moveTo) {
+      if ((await client.messageMove(range, inbound.moveTo, { uid: true })) === false) {
+        const missing = await folderMissing(client, inbound.moveTo);
+        throw new Error(`the IMAP server refused to move stored messages to "${inbound.moveTo}"${missing ? ': that folder does not exist (create it, or change what happens after storing a message)' : ''}; they are moved at the next sync`);
+      }
+    }
+  }
+
+  /**
+   * Renews the folder's lease during a long sync (a first sync of thousands of messages takes
+   * minutes): without it the lease ran out mid-sync, another process took the folder over and
+   * this one failed on its next commit. Renewed once a third of the lease has passed.
+   */
+  private async renewLease(): Promise<void> {
+    const { leaseMs } = this.deps.tuning;
+    if (this.now() - this.leaseRenewedAt < leaseMs / 3) return;
+    if (!(await this.repos.mailboxes.acquire(this.accountId, this.folder, this.deps.owner, this.now(), this.now() + leaseMs))) throw new LeaseLostError('another process took this mailbox over');
+    this.leaseRenewedAt = this.now();
+  }
+
+  /** A move target that does not exist fails the sync before anything is stored, with the folder named. */
+  private async ensureMoveTarget(client: ImapFlow, moveTo: string): Promise<void> {
+    if (await folderMissing(client, moveTo)) throw new Error(`the folder "${moveTo}" to move stored messages to does not exist on the IMAP server: create it, or change what happens after storing a message (afterProcessing, moveTo); nothing is read until then`);
   }
 
   private position(uidValidity: string, uid: number): MailboxPosition {
@@ -310,6 +383,35 @@ function batches(uids: number[], sizes: Map<number, number>, maxBytes: number): 
   }
   if (cur.length) out.push(cur);
   return out;
+}
+
+/**
+ * PostgreSQL's deadlock and serialization failure, SQLite's busy variants: races a retry wins.
+ * (A timeout is not among them: a message that always takes too long must not block the folder.)
+ */
+const TRANSIENT_STORE_CODES = new Set(['40P01', '40001']);
+
+function isTransientStoreError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (TRANSIENT_STORE_CODES.has(code) || code.startsWith('SQLITE_BUSY'));
+}
+
+/** Whether a header block says multipart/report (a DSN, an abuse report, a read receipt). */
+function isReport(head: Buffer | undefined): boolean {
+  if (!head) return false;
+  const unfolded = head.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  return /^content-type:\s*multipart\/report\b/im.test(unfolded);
+}
+
+/** Whether the server says `path` does not exist (imapflow's STATUS checks with LIST); false when it cannot tell. */
+async function folderMissing(client: ImapFlow, path: string): Promise<boolean> {
+  if (!client.usable) return false;
+  try {
+    await client.status(path, { messages: true });
+    return false;
+  } catch (err) {
+    return (err as { code?: string } | undefined)?.code === 'NotFound';
+  }
 }
 
 /** The server refused the credentials (a tagged NO to LOGIN/AUTHENTICATE), not a network failure. */

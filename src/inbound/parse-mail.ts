@@ -33,7 +33,7 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
   const returned = part('message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers');
   const feedbackPart = reportType === 'feedback-report' ? part('message/feedback-report') : undefined;
   const text = p.text ? p.text.slice(0, MAX_BODY_CHARS) : null;
-  return {
+  return withoutNul({
     messageId: p.messageId ? bracketed(p.messageId) : null,
     inReplyTo: ids(p.inReplyTo),
     references: ids(p.references),
@@ -56,7 +56,19 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     attachments: parts.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, sizeBytes: a.size })),
     sizeBytes,
     headersOnly,
-  };
+  });
+}
+
+/**
+ * Every string with its NUL characters replaced (U+FFFD): mail carries them now and then (a
+ * broken client, a =00 in an encoded word), and PostgreSQL cannot store one in text, so such a
+ * message was quarantined on PostgreSQL (a bounce in it missed) while SQLite stored it.
+ */
+function withoutNul<T>(v: T): T {
+  if (typeof v === 'string') return (v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v) as T;
+  if (Array.isArray(v)) return v.map(withoutNul) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [withoutNul(k), withoutNul(x)])) as T;
+  return v;
 }
 
 /** What identifies a message without a Message-ID across a resync: a hash of its bytes. */

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { haveDovecot, type DovecotInstance } from '../helpers/diagnostics-peers.js';
 import { append, composeReply } from '../helpers/inbound-mail.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import type { TestApp } from '../helpers/test-app.js';
+import { twoInboundProcesses, type TwoInboundProcesses } from '../helpers/two-inbound-processes.js';
 
 /**
  * Two processes on one PostgreSQL database, both with inbound reading on (as two `mailroom
@@ -19,8 +18,7 @@ if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (
 const pgOk = await postgresAvailable();
 
 describe.skipIf(missing || !pgOk)('one reader per mailbox across processes [postgres]', () => {
-  let dir: string;
-  let cert: Cert;
+  let peers: TwoInboundProcesses;
   let dovecot: DovecotInstance;
   let a: TestApp;
   let b: TestApp;
@@ -28,31 +26,12 @@ describe.skipIf(missing || !pgOk)('one reader per mailbox across processes [post
   const tuning = { pollMs: 200, refreshMs: 200, backoffBaseMs: 200, leaseMs: 3_000 };
 
   beforeAll(async () => {
-    dir = tempDir('mailroom-two-readers-');
-    cert = selfSignedCert(dir, 'imap.test.invalid');
-    dovecot = await startDovecot(cert, { [USER]: PASSWORD });
-    // One master key for both, as processes sharing a database must have.
-    const env = { MAILROOM_SECRET_KEY: randomBytes(32).toString('base64'), MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' };
-    a = await startTestApp('postgres', { env });
-    b = await startTestApp('postgres', { env, databaseUrl: () => a.databaseUrl! });
-    const server = await a.request({
-      method: 'POST',
-      url: '/api/v1/servers',
-      payload: { name: 'relay', smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } }, imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' } },
-    });
-    expect(server.statusCode).toBe(201);
-    const account = await a.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: USER, password: PASSWORD, inbound: { folders: ['INBOX'] } } });
-    expect(account.statusCode).toBe(201);
-    accountId = account.json().id;
+    peers = await twoInboundProcesses(USER, PASSWORD);
+    ({ dovecot, a, b, accountId } = peers);
     // a first, so that it holds the lease when b starts wanting the folder too.
     await a.app.startInbound(tuning);
   }, 60_000);
-  afterAll(async () => {
-    await b?.close();
-    await a?.close(); // drops the shared database
-    await dovecot?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => peers?.close());
 
   const mail = (i: number) => composeReply({ from: `sender${i}@example.net`, to: USER, subject: `note ${i}`, text: `note ${i}`, inReplyTo: `<none-${i}@example.net>` });
   const stored = async (t: TestApp) => (await t.request({ method: 'GET', url: '/api/v1/messages?direction=in&limit=500' })).json().items.map((m: { subject: string }) => m.subject).sort();

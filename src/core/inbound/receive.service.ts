@@ -36,6 +36,9 @@ export interface ReceiveOutcome {
 
 class LeaseLost extends Error {}
 
+/** ARF Feedback-Types (RFC 5965 §7.3, and the older opt-out) that are the recipient complaining. */
+const COMPLAINT_TYPES = new Set(['abuse', 'fraud', 'opt-out', 'optout']);
+
 /**
  * Stores one received message and moves the folder's cursor past it, in ONE transaction: a
  * crash before the commit leaves both as they were (the message is read again), after it both
@@ -142,12 +145,13 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
     text: mail.text,
     html: mail.html,
     headers,
-    attachments: [],
+    // Listed by name, type and size; the content is not kept (the log is not an archive).
+    attachments: mail.attachments.slice(0, 100).map((a) => ({ filename: a.filename.slice(0, 255), contentType: a.contentType.slice(0, 255), contentBase64: '', sizeBytes: a.sizeBytes })),
     sizeBytes: mail.sizeBytes,
     messageIdHeader: mail.messageId ?? fallbackId,
     sentAt: mail.date,
     replyText: kind === 'reply' ? mail.newText : null,
-    lastError: mail.headersOnly ? `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit` : null,
+    lastError: !mail.headersOnly ? null : mail.reportType ? `only the first MiB was read (a report: its status parts come first): the message (${mail.sizeBytes} bytes) is larger than the body limit` : `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit`,
   };
   return record;
 }
@@ -198,6 +202,18 @@ async function softBouncedTooOften(repos: Repositories, address: string, now: nu
   return (await repos.inbound.softBouncesSince(address, now - softBounceWindowMs(policy))) >= policy.count;
 }
 
+/**
+ * The first of `candidates` that `original` was sent to (its envelope recipients, as the log
+ * spells them; a recipient skipped as suppressed was never sent to); null when none.
+ */
+function sentTo(recipients: readonly { address: string; status: string }[], candidates: readonly (string | null)[]): string | null {
+  for (const c of candidates) {
+    const hit = c ? recipients.find((x) => x.status !== 'suppressed' && x.address.toLowerCase() === c.trim().toLowerCase()) : undefined;
+    if (hit) return hit.address;
+  }
+  return null;
+}
+
 function facts(r: MessageRecord): InboundFacts {
   return { id: r.id, kind: r.kind ?? 'mail', accountId: r.accountId, from: r.from.address, inReplyTo: r.inReplyTo };
 }
@@ -223,24 +239,35 @@ async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, ma
   if (r.kind === 'reply' && original) events.push({ type: 'message.replied', messageId: original.id, at: now, inbound, facts: originalFacts([]) });
   if (r.kind === 'bounce') {
     const bounced: { address: string; status: string; code: number | null; enhancedCode: string | null }[] = [];
+    const recipients = original ? await repos.messages.recipients(original.id) : [];
     const reasons: string[] = [];
     for (const rcpt of failedRecipients(mail.deliveryStatus)) {
+      // Only a bounce Mailroom can tie to a message it sent, about an address that message was
+      // sent to, may mark or suppress anything: a forged DSN of a message its author received
+      // cannot silence a stranger. After an alias forwarded the message, Final-Recipient names
+      // the forwarding target and Original-Recipient the address Mailroom sent to.
+      const address = sentTo(recipients, [rcpt.finalRecipient, rcpt.originalRecipient]);
+      if (!original || !address) continue;
       const response = [rcpt.status, rcpt.diagnostic].filter(Boolean).join(' ') || 'bounced (no status given)';
       const cls = bounceClass(rcpt.status);
       const code = /^\s*(\d{3})\b/.exec(rcpt.diagnostic ?? '')?.[1];
-      if (original && (await repos.inbound.markBounced(original.id, rcpt.finalRecipient, { enhancedCode: rcpt.status, code: code ? Number(code) : null, response }, now))) {
-        bounced.push({ address: rcpt.finalRecipient, status: 'bounced', code: code ? Number(code) : null, enhancedCode: rcpt.status });
-        reasons.push(`${rcpt.finalRecipient}: ${response}`);
+      if (await repos.inbound.markBounced(original.id, address, { enhancedCode: rcpt.status, code: code ? Number(code) : null, response }, now)) {
+        bounced.push({ address, status: 'bounced', code: code ? Number(code) : null, enhancedCode: rcpt.status });
+        reasons.push(`${address}: ${response}`);
       }
-      const suppress = cls === 'hard' ? 'hard_bounce' : cls === 'soft' && original && (await softBouncedTooOften(repos, rcpt.finalRecipient, now)) ? 'soft_bounce' : null;
-      // Only a bounce Mailroom can tie to a message it sent may suppress: a forged DSN for a
-      // stranger's address cannot silence it.
-      if (suppress && original) await suppressFromMail(repos, ctx, { address: rcpt.finalRecipient, reason: suppress, detail: response.slice(0, 500), sourceMessageId: r.id });
+      const suppress = cls === 'hard' ? 'hard_bounce' : cls === 'soft' && (await softBouncedTooOften(repos, address, now)) ? 'soft_bounce' : null;
+      if (suppress) await suppressFromMail(repos, ctx, { address, reason: suppress, detail: response.slice(0, 500), sourceMessageId: r.id });
     }
     if (bounced.length && original) events.push({ type: 'message.bounced', messageId: original.id, at: now, reason: reasons.join('; '), inbound, facts: originalFacts(bounced) });
   }
-  if (r.kind === 'complaint' && original && mail.feedback) {
-    const who = mail.feedback.recipient ?? (original.to.length === 1 ? original.to[0].address : null);
+  // Only a report of the recipient's own word against the mail suppresses it: a "not-spam" report
+  // says the opposite, "auth-failure" (RFC 6591) is about authentication, "virus" about content.
+  if (r.kind === 'complaint' && original && mail.feedback && COMPLAINT_TYPES.has(mail.feedback.type)) {
+    // The complaining address must be one the message was sent to (a forged report cannot
+    // name a stranger); a report that names none (redacted, as many feedback loops do) is
+    // about the only recipient, when there is one.
+    const recipients = (await repos.messages.recipients(original.id)).filter((x) => x.status !== 'suppressed');
+    const who = sentTo(recipients, [mail.feedback.recipient]) ?? (recipients.length === 1 ? recipients[0].address : null);
     if (who) await suppressFromMail(repos, ctx, { address: who, reason: 'complaint', detail: `abuse report (${mail.feedback.type})`, sourceMessageId: r.id });
   }
   return events;

@@ -42,6 +42,8 @@ export interface Attachment {
   filename: string;
   contentType: string;
   contentBase64: string;
+  /** Received mail keeps an attachment's name, type and size, not its content (contentBase64 ''). */
+  sizeBytes?: number;
 }
 
 /** A validated submission: addresses parsed once, every header-bound value checked. */

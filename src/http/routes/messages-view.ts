@@ -60,7 +60,7 @@ export function messageDetail(m: MessageDetail, now: number) {
     rawBytes: m.raw ? m.raw.byteLength : null,
     // Attachment content can be megabytes: the detail names them; the content stays in the store.
     template: m.template,
-    attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, sizeBytes: Math.floor((a.contentBase64.length * 3) / 4) })),
+    attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, sizeBytes: a.sizeBytes ?? Math.floor((a.contentBase64.length * 3) / 4) })),
     routing: { accountId: m.routing.accountId, serverId: m.routing.serverId, reason: m.routing.reason, reasonCode: m.routing.reasonCode ?? null, failoverAccountIds: m.routing.failoverAccountIds },
     recipients: m.recipients.map((r) => ({ address: r.address, kind: r.kind, status: r.status, code: r.code, enhancedCode: r.enhancedCode, response: r.response, updatedAt: r.updatedAt })),
     event: m.event,
