@@ -18,21 +18,30 @@ const HOUSEKEEPING_MS = 3_600_000;
 /** An enhanced status code at the start of a reply's text (RFC 3463). */
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
-type Connection = { send(code: number, data?: unknown, context?: unknown): void; connectionReady?: () => void; _closing?: boolean };
+type Connection = { send(code: number, data?: unknown, context?: unknown): void; connectionReady?: () => void; _closing?: boolean; secure?: boolean };
+
+/** The AUTH line of an EHLO answer ("AUTH PLAIN LOGIN"). */
+const AUTH_FEATURE = /^AUTH /i;
 
 /**
  * smtp-server picks the enhanced status code of a reply from its number alone (a 550 is always
  * "5.1.1 mailbox unavailable", a successful DATA "2.6.0"). The relay's replies carry their own
  * ("550 5.7.1 sender not allowed", "250 2.0.0 queued as …"): a reply whose text starts with one
- * is sent as written, every other reply keeps smtp-server's. Each connection is adapted as the
- * server adds it to its set (smtp-server is pinned: this relies on send(code, data, context)).
+ * is sent as written, every other reply keeps smtp-server's. And AUTH is offered inside TLS
+ * only (Postfix's smtpd_tls_auth_only): an EHLO answer on a plain connection leaves it out, so
+ * a client that does not insist on STARTTLS never sends a password in clear text (AUTH tried
+ * anyway is still 538). Each connection is adapted as the server adds it to its set
+ * (smtp-server is pinned: this relies on send(code, data, context) and `secure`).
  */
 class OwnEnhancedCodes extends Set<Connection> {
   /** The connection added last: the one SMTPServer.connect() has just set up. */
   newest: Connection | undefined;
   override add(conn: Connection): this {
     const send = conn.send.bind(conn);
-    conn.send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    conn.send = (code, data, context) => {
+      if (code === 250 && Array.isArray(data) && !conn.secure) data = data.filter((line) => !(typeof line === 'string' && AUTH_FEATURE.test(line)));
+      send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    };
     this.newest = conn;
     return super.add(conn);
   }

@@ -93,8 +93,15 @@ function allowedFromEntry(field: string, v: unknown): string {
   const s = str(field, v, { max: 320 }).trim();
   assertHeaderSafe(field, s);
   if (s.startsWith('@')) {
-    // A domain: checked by parsing a mailbox at it, so the rules are the address parser's own.
-    const domain = parseMailbox(field, `x${s}`).domain;
+    // A domain: checked by parsing a mailbox at it, so the rules are the address parser's own
+    // (a refusal names the entry as written, not the probe address).
+    let domain: string;
+    try {
+      domain = parseMailbox(field, `x${s}`).domain;
+    } catch (err) {
+      if (!(err instanceof MailroomError)) throw err;
+      throw new MailroomError(err.code, `${field}: "${s}" is not a domain such as "@example.com" (a whole domain is "@" and its name; an address is written alone)`, { field, input: s });
+    }
     return `@${domain}`;
   }
   const m = parseMailbox(field, s);

@@ -47,17 +47,84 @@ export function headerBlockEnd(raw: Uint8Array): number {
 }
 
 /**
- * The message without its Bcc fields. An application may write who it blind-copied into its
- * own headers; sent on, every recipient would read the list (Postfix's cleanup removes them
- * for the same reason). A field is its first line and every folded line after it.
+ * The message without its Bcc and Resent-Bcc fields. An application may write who it
+ * blind-copied into its own headers; sent on, every recipient would read the list (Postfix's
+ * cleanup removes both for the same reason). A field is its first line and every folded line
+ * after it.
  */
 export function withoutBcc(raw: Uint8Array, headerEnd: number): Uint8Array {
   const text = Buffer.from(raw.buffer, raw.byteOffset, headerEnd).toString('latin1');
   const fields = text.split(/\r\n(?![ \t])/);
-  const kept = fields.filter((f) => f !== '' && !/^bcc[ \t]*:/i.test(f));
+  const kept = fields.filter((f) => f !== '' && !/^(resent-)?bcc[ \t]*:/i.test(f));
   if (kept.length === fields.filter((f) => f !== '').length) return raw;
   const head = Buffer.from(kept.length ? `${kept.join('\r\n')}\r\n` : '', 'latin1');
   return Buffer.concat([head, Buffer.from(raw.buffer, raw.byteOffset + headerEnd, raw.byteLength - headerEnd)]);
+}
+
+/**
+ * Whether one mailbox list (a From or Sender value, unfolded) reads the same to every parser:
+ * each mailbox is a bare address or a phrase without "@", "<" and ">" followed by one
+ * <address>; quoted strings and (nested) comments may appear anywhere. mailparser is lenient:
+ * it reads `evil@evil.com <billing@example.com>` and `<billing@example.com> evil@evil.com` as
+ * billing@example.com, where stricter readers (Python's email package, filters, some mail
+ * programs) take evil@evil.com for the author, so the allowedFrom check would judge another
+ * address than the recipient sees.
+ */
+function unambiguousMailboxList(value: string): boolean {
+  let skeleton = '';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '"') {
+      for (i++; i < value.length && value[i] !== '"'; i++) if (value[i] === '\\') i++;
+      if (i >= value.length) return false;
+      skeleton += 'q';
+    } else if (ch === '(') {
+      let depth = 1;
+      for (i++; i < value.length && depth > 0; i++) {
+        if (value[i] === '\\') i++;
+        else if (value[i] === '(') depth++;
+        else if (value[i] === ')') depth--;
+      }
+      if (depth > 0) return false;
+      i--;
+      skeleton += ' ';
+    } else if (ch === ')') return false;
+    else skeleton += ch;
+  }
+  const parts: string[] = [];
+  let part = '';
+  let inAngle = false;
+  for (const ch of skeleton) {
+    if (ch === '<') inAngle = true;
+    else if (ch === '>') inAngle = false;
+    if (ch === ',' && !inAngle) {
+      parts.push(part);
+      part = '';
+    } else part += ch;
+  }
+  parts.push(part);
+  return parts.every((p) => {
+    const t = p.trim();
+    if (!t) return true;
+    if (t.includes('<') || t.includes('>')) return /^[^<>@]*<[ \t]*[^<>\s]+[ \t]*>$/.test(t);
+    return !/\s/.test(t);
+  });
+}
+
+/**
+ * The first From or Sender field whose mailboxes another parser could read differently from
+ * Mailroom's (see unambiguousMailboxList), or null. Only called on a header block whose lines
+ * all end in CRLF.
+ */
+export function ambiguousAuthor(headerBlock: Uint8Array): { field: 'From' | 'Sender'; value: string } | null {
+  const text = Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength).toString('latin1');
+  for (const f of text.split(/\r\n(?![ \t])/)) {
+    const m = /^(from|sender)[ \t]*:(.*)$/is.exec(f);
+    if (!m) continue;
+    const value = m[2].replace(/\r\n(?=[ \t])/g, '').trim();
+    if (!unambiguousMailboxList(value)) return { field: m[1].toLowerCase() === 'from' ? 'From' : 'Sender', value: Buffer.from(value, 'latin1').toString('utf8') };
+  }
+  return null;
 }
 
 /** Printable ASCII only, for values Mailroom writes into a trace header (HELO names are the client's). */

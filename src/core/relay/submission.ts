@@ -7,7 +7,7 @@ import { matchesIdentity } from '../routing/sender-identity.js';
 import { relayPrincipal } from './authentication.js';
 import type { StoredSmtpCredential } from './credentials.js';
 import type { MessageHeaders, MimeHeaderReader } from './ports.js';
-import { findBadLineEnding, headerBlockEnd, receivedHeader, withoutBcc } from './raw-message.js';
+import { ambiguousAuthor, findBadLineEnding, headerBlockEnd, receivedHeader, withoutBcc } from './raw-message.js';
 
 /**
  * The rules of one relay transaction, in the order the SMTP commands arrive: MAIL FROM (who
@@ -115,9 +115,17 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     );
   }
   const headerEnd = headerBlockEnd(raw);
+  const ambiguous = ambiguousAuthor(raw.subarray(0, headerEnd));
+  if (ambiguous) {
+    throw invalid(
+      ambiguous.field,
+      `"${ambiguous.value.replace(/[\r\n\0]/g, ' ').slice(0, 200)}" can be read as more than one address: write each mailbox as an address or as "Name <address>" (quote a name that contains @, < or >)`,
+    );
+  }
   const h = await reader.read(raw.subarray(0, headerEnd));
   const from = checkAuthors(c, h);
-  const bytes = h.hasBcc ? withoutBcc(raw, headerEnd) : raw;
+  // Bcc and Resent-Bcc (withoutBcc returns the message itself when it has neither).
+  const bytes = withoutBcc(raw, headerEnd);
   const now = ctx.clock.now();
   const headers: Record<string, string> = { Received: receivedHeader({ helo: t.helo, clientIp: t.clientIp, serverName: t.serverName, protocol: t.protocol, at: now }) };
   if (!h.hasDate) headers.Date = rfc5322Date(now);

@@ -1,0 +1,53 @@
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { queuedId, relaySuite } from '../helpers/relay.js';
+import { expectCode, RawSmtp } from '../helpers/smtp-client.js';
+import { haveSmtpSink } from '../helpers/smtp-sink.js';
+
+/**
+ * The authors the relay checks are the authors recipients read: a From or Sender field that a
+ * strict parser reads as another address than Mailroom's lenient one (a display name holding
+ * an address, text after the <address>) is refused, never sent on under a credential that may
+ * only send as billing@…; and Resent-Bcc, like Bcc, never reaches the recipients.
+ */
+const sinkOk = haveSmtpSink();
+
+await describeEachDialect('SMTP relay: author fields and blind copies', (dialect) => {
+  if (!sinkOk) return;
+  const suite = relaySuite(dialect);
+
+  async function send(headers: string, subject: string): Promise<string> {
+    const c = await RawSmtp.connect(suite.r.port);
+    await c.login(suite.r.credential.username, suite.r.credential.password!);
+    expectCode(await c.command('MAIL FROM:<billing@example.com>'), 250);
+    expectCode(await c.command('RCPT TO:<customer@example.net>'), 250);
+    expectCode(await c.command('DATA'), 354);
+    c.write(`${headers}\r\nTo: customer@example.net\r\nSubject: ${subject}\r\n\r\nhello\r\n.\r\n`);
+    const reply = (await c.reply()) ?? '';
+    c.close();
+    return reply;
+  }
+
+  it('refuses a From or Sender that another parser reads as a different address, and queues nothing', async () => {
+    const before = (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
+    expect(await send('From: evil@attacker.example <billing@example.com>', 'spoof 1')).toMatch(/^550 5\.6\.0 From: "evil@attacker\.example <billing@example\.com>" can be read as more than one address/);
+    expect(await send('From: <billing@example.com> evil@attacker.example', 'spoof 2')).toMatch(/^550 5\.6\.0 From: /);
+    expect(await send('From: billing@example.com (x) evil@attacker.example', 'spoof 3')).toMatch(/^550 5\.6\.0 From: /);
+    expect(await send('From: billing@example.com\r\nSender: evil@attacker.example <billing@example.com>', 'spoof 4')).toMatch(/^550 5\.6\.0 Sender: /);
+    expect((await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
+
+    // What mail programs write passes: quoted names (even with an @), comments, encoded words.
+    queuedId(expectCode(await send('From: "evil@attacker.example" <billing@example.com>', 'quoted name'), 250));
+    queuedId(expectCode(await send('From: billing@example.com (Billing (the app))', 'comment'), 250));
+    queuedId(expectCode(await send('From: =?utf-8?q?Gr=C3=BC=C3=9Fe?= <billing@example.com>', 'encoded'), 250));
+  });
+
+  it('removes Resent-Bcc fields as it removes Bcc', async () => {
+    const id = queuedId(expectCode(await send('From: billing@example.com\r\nResent-From: billing@example.com\r\nResent-Bcc: hidden@example.net', 'resent bcc'), 250));
+    await expect.poll(async () => (await suite.r.message(id)).status, { timeout: 20_000 }).toBe('sent');
+    const [dump] = suite.sink.messages().filter((d) => d.includes('Subject: resent bcc'));
+    expect(dump).toContain('Resent-From: billing@example.com');
+    expect(dump).not.toMatch(/^Resent-Bcc:/im);
+    expect(dump).not.toContain('hidden@example.net');
+  });
+});
