@@ -65,6 +65,8 @@ export function planAutoReply(settings: ContactAutoReplySettings, event: NotifyE
   if (!settings.enabled || event.type !== CONTACT_EVENT) return { kind: 'none' };
   const raw = event.data.email;
   let sender: Mailbox | undefined;
+  // A list, an object or a number is no address; only an empty or missing one means "no sender".
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') return { kind: 'skip', code: 'invalid_sender', message: `data.email is not an address but ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}: give one address as text; nothing was answered` };
   if (typeof raw === 'string' && raw.trim()) {
     try {
       sender = parseMailbox('data.email', raw.trim());

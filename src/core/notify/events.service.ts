@@ -126,6 +126,22 @@ export interface EventAnswer {
 
 const answer = (e: StoredEvent, duplicate: boolean): EventAnswer => ({ id: e.id, type: e.type, matches: e.matches, duplicate });
 
+/**
+ * An id seen before: the first answer when the same key (or user) raised it, a retry. Another
+ * sender's event with that id is no retry of this one: telling this sender 202 would drop its
+ * event unseen and show it the other's matches and messages.
+ */
+function repeated(e: StoredEvent, principal: Principal): EventAnswer {
+  if (e.createdBy !== principal.label) {
+    throw new MailroomError(
+      ErrorCodes.DUPLICATE,
+      `event id "${e.id}" was used by another API key or user; nothing was stored or sent. Ids are the raising application's own: make them unique to it (e.g. prefix them with its name), or leave id out`,
+      { field: 'id' },
+    );
+  }
+  return answer(e, true);
+}
+
 /** The commit: the event, its links and its messages in one transaction (an auto-reply only if none went to that address today). */
 async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
   const matches: EventMatch[] = [];
@@ -158,7 +174,7 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
   const repos = ctx.store.repos;
   const event = parseEvent(input, ctx.clock.now());
   const earlier = await repos.notifyEvents.get(event.id);
-  if (earlier) return answer(earlier, true);
+  if (earlier) return repeated(earlier, principal);
   const { planned } = await plan(ctx, principal, event, await repos.rules.list());
   const now = ctx.clock.now();
   let done: { stored: StoredEvent; sent: Outbound[] };
@@ -168,7 +184,7 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
     // The same id raised twice at once: the first commit wins, the second gets its answer.
     if (isDuplicateKey(err)) {
       const first = await repos.notifyEvents.get(event.id);
-      if (first) return answer(first, true);
+      if (first) return repeated(first, principal);
     }
     throw err;
   }

@@ -68,6 +68,10 @@ export async function getDelivery(ctx: CoreContext, endpointId: string, id: stri
   return { ...view(d), webhookId: d.eventId, payload: event ? JSON.parse(webhookBody(event)) : null, attempts };
 }
 
+function replayedAlready(id: string, by: string | null): MailroomError {
+  return new MailroomError(ErrorCodes.INVALID_STATE, `delivery ${id} was replayed already as ${by}; to send the event again, replay ${by}`, { replayedBy: by });
+}
+
 /**
  * Sends the same event (same webhook-id and body) to the endpoint again, as a new delivery
  * with its own attempts; the original keeps its log and points to the replay.
@@ -79,10 +83,14 @@ export async function replayDelivery(ctx: CoreContext, actor: Actor, endpointId:
     if (!d || d.endpointId !== endpointId) throw notFound('delivery', id);
     requireEnabled(e, 'replay a delivery');
     if (d.status === 'pending' || d.status === 'sending') throw new MailroomError(ErrorCodes.INVALID_STATE, `delivery ${id} is ${d.status}: it is still being delivered; replay it once it has succeeded or failed`, { status: d.status });
+    // A delivery names one replay: a second one (a double click, a repeated request) would queue
+    // another copy nothing points to. Replaying the replay sends the event again.
+    if (d.replayedBy) throw replayedAlready(id, d.replayedBy);
     const now = ctx.clock.now();
     const replay = newDelivery(endpointId, { id: d.eventId, type: d.eventType }, now, d.id);
+    // Only once: a replay racing with this one keeps its own.
+    if (!(await repos.webhookDeliveries.markReplayed(d.id, replay.id, now))) throw replayedAlready(id, (await repos.webhookDeliveries.get(id))?.replayedBy ?? null);
     await repos.webhookDeliveries.insert([replay]);
-    await repos.webhookDeliveries.markReplayed(d.id, replay.id, now);
     await audit(repos, ctx, actor, 'webhook.replay', { type: 'webhook', id: endpointId }, undefined, { deliveryId: d.id, replayId: replay.id, eventType: d.eventType });
     return view(replay);
   });
