@@ -9,21 +9,21 @@ export class Events {
   /**
    * Raises an event; resolves once it and every message its rules made are on disk (202). The
    * event's `id` makes it idempotent: without one it is made here, so a call repeated after a
-   * 429/503 or a lost answer returns the first answer (`duplicate: true`) and sends nothing twice.
+   * 429/503 or a lost answer (by the SDK) returns the first answer (`duplicate: true`) and sends nothing twice.
    */
   async emit(event: EmitEvent): Promise<EventAccepted> {
     const body = { ...event, id: event.id ?? `sdk-${crypto.randomUUID()}` };
-    return this.http.data(this.http.api.POST('/api/v1/events', { body, fetch: this.http.retrying }));
+    return this.http.data(this.http.facade.POST('/api/v1/events', { body, fetch: this.http.retrying }));
   }
 
   /** The event with the rules that matched and the messages they made. */
   async get(id: string): Promise<StoredEvent> {
-    return this.http.data(this.http.api.GET('/api/v1/events/{id}', { params: { path: { id } }, fetch: this.http.retrying }));
+    return this.http.data(this.http.facade.GET('/api/v1/events/{id}', { params: { path: { id } }, fetch: this.http.retrying }));
   }
 
   /** One page, newest first; pass its `nextCursor` back as `cursor` for the next. */
   async page(filter: EventFilter & { cursor?: string } = {}): Promise<EventPage> {
-    return this.http.data(this.http.api.GET('/api/v1/events', { params: { query: filter }, fetch: this.http.retrying }));
+    return this.http.data(this.http.facade.GET('/api/v1/events', { params: { query: filter }, fetch: this.http.retrying }));
   }
 
   /** Every event that matches, fetching pages as the loop goes. */

@@ -1,22 +1,46 @@
-import createClient, { type Client } from 'openapi-fetch';
-import { MailroomError } from './errors.js';
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import { MailroomError, UNEXPECTED_RESPONSE } from './errors.js';
 import type { paths } from './generated/openapi.js';
 import { retryingFetch, type RetryOptions } from './retry.js';
+
+/**
+ * The facade reads JSON answers only: a success that is something else (the admin UI's page
+ * behind a wrong URL prefix, a proxy's login page) is thrown as a MailroomError with the code
+ * MAILROOM_SDK_UNEXPECTED_RESPONSE and its status, instead of a SyntaxError from JSON.parse.
+ */
+const jsonAnswersOnly: Middleware = {
+  onResponse({ response }) {
+    if (!response.ok || response.status === 204 || response.headers.get('content-length') === '0') return undefined;
+    const type = response.headers.get('content-type');
+    if (type && /[/+]json\b/i.test(type)) return undefined;
+    throw new MailroomError({
+      code: UNEXPECTED_RESPONSE,
+      message: `unexpected answer ${response.status} ${response.statusText} (${type ?? 'no content type'}, not JSON) from ${response.url}: is url the address Mailroom listens at, without /api/v1?`,
+      status: response.status,
+    });
+  },
+};
 
 /** The typed client and the two ways of fetching the facade chooses between. */
 export class Http {
   /** Every route of the API, typed from the OpenAPI document (no retries). */
   readonly api: Client<paths>;
+  /** The same routes for the facade: a success that is not JSON is a MailroomError. */
+  readonly facade: Client<paths>;
   /** For safe calls: repeats 429/503 answers as Retry-After says. */
   readonly retrying: (request: Request) => Promise<Response>;
 
   constructor(options: { url: string; apiKey: string; fetch?: (request: Request) => Promise<Response>; retry?: RetryOptions | false; userAgent?: string }) {
     const base = options.fetch ?? ((request: Request) => globalThis.fetch(request));
-    this.api = createClient<paths>({
-      baseUrl: options.url.replace(/\/+$/, ''),
-      fetch: base,
-      headers: { authorization: `Bearer ${options.apiKey}`, 'user-agent': options.userAgent ?? 'mailroom-sdk/0.1' },
-    });
+    const client = () =>
+      createClient<paths>({
+        baseUrl: options.url.replace(/\/+$/, ''),
+        fetch: base,
+        headers: { authorization: `Bearer ${options.apiKey}`, 'user-agent': options.userAgent ?? 'mailroom-sdk/0.1' },
+      });
+    this.api = client();
+    this.facade = client();
+    this.facade.use(jsonAnswersOnly);
     this.retrying = options.retry === false ? base : retryingFetch(base, options.retry);
   }
 

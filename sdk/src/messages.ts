@@ -18,20 +18,21 @@ export class Messages {
 
   /**
    * Queues a message; resolves once it is on disk (202). Without an `idempotencyKey` one is
-   * made here, so a send repeated after a 429/503 or a lost answer cannot send it twice.
+   * made here, so the SDK's repeat after a 429/503 or a lost answer cannot send it twice (a repeat
+   * of the call by the application makes a new key: pass your own to repeat safely).
    */
   async send(message: SendMessage): Promise<MessageAccepted> {
     const body = { ...message, idempotencyKey: message.idempotencyKey ?? `sdk-${crypto.randomUUID()}` };
-    return this.http.data(this.http.api.POST('/api/v1/messages', { body, fetch: this.http.retrying }));
+    return this.http.data(this.http.facade.POST('/api/v1/messages', { body, fetch: this.http.retrying }));
   }
 
   async get(id: string): Promise<Message> {
-    return this.http.data(this.http.api.GET('/api/v1/messages/{id}', { params: { path: { id } }, fetch: this.http.retrying }));
+    return this.http.data(this.http.facade.GET('/api/v1/messages/{id}', { params: { path: { id } }, fetch: this.http.retrying }));
   }
 
   /** One page, newest first; pass its `nextCursor` back as `cursor` for the next. */
   async page(filter: MessageFilter & { cursor?: string } = {}): Promise<MessagePage> {
-    return this.http.data(this.http.api.GET('/api/v1/messages', { params: { query: filter }, fetch: this.http.retrying }));
+    return this.http.data(this.http.facade.GET('/api/v1/messages', { params: { query: filter }, fetch: this.http.retrying }));
   }
 
   /** Every message that matches, newest first, fetching pages as the loop goes: `for await (const m of mailroom.messages.list({ status: 'failed' }))`. */
@@ -41,12 +42,12 @@ export class Messages {
 
   /** Delivers a deferred, failed, expired or cancelled message again (not retried on 429/503: it is not idempotent). */
   async retry(id: string): Promise<RetriedMessage> {
-    return this.http.data(this.http.api.POST('/api/v1/messages/{id}/retry', { params: { path: { id } } }));
+    return this.http.data(this.http.facade.POST('/api/v1/messages/{id}/retry', { params: { path: { id } } }));
   }
 
   /** Cancels a queued or deferred message. */
   async cancel(id: string): Promise<CancelledMessage> {
-    return this.http.data(this.http.api.POST('/api/v1/messages/{id}/cancel', { params: { path: { id } } }));
+    return this.http.data(this.http.facade.POST('/api/v1/messages/{id}/cancel', { params: { path: { id } } }));
   }
 
   /** Reads the message until its status is one of `until`; rejects after `timeoutMs` (default 60 s) with the last status. */

@@ -22,8 +22,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * A fetch that repeats a request answered 429 or 503, waiting as Retry-After says (else a
- * doubling delay). Only for safe calls: reads, and sends that carry an idempotency key (the
- * server answers a repeated key with the first message, so nothing is sent twice).
+ * doubling delay), and one whose answer was lost (a network error), after the doubling delay.
+ * Only for safe calls: reads, and sends that carry an idempotency key (the server answers a
+ * repeated key with the first message, so nothing is sent twice).
  */
 export function retryingFetch(base: (request: Request) => Promise<Response>, options: RetryOptions = {}, wait: (ms: number) => Promise<void> = sleep): (request: Request) => Promise<Response> {
   const attempts = Math.max(1, options.attempts ?? 3);
@@ -32,7 +33,17 @@ export function retryingFetch(base: (request: Request) => Promise<Response>, opt
   return async (request) => {
     for (let attempt = 1; ; attempt++) {
       // A Request's body can be read once: each try sends a copy.
-      const response = await base(attempt < attempts ? request.clone() : request);
+      let response: Response;
+      try {
+        response = await base(attempt < attempts ? request.clone() : request);
+      } catch (err) {
+        // The answer was lost (connection refused, reset or closed: fetch's TypeError): the
+        // server may have done it, and the same request (the same key) gets the first answer.
+        // An aborted request is the caller's wish, and the last try's error is thrown as it is.
+        if (!(err instanceof TypeError) || request.signal.aborted || attempt >= attempts) throw err;
+        await wait(baseDelay * 2 ** (attempt - 1));
+        continue;
+      }
       if (!RETRYABLE.has(response.status) || attempt >= attempts) return response;
       const delay = retryAfterMs(response.headers.get('retry-after')) ?? baseDelay * 2 ** (attempt - 1);
       if (delay > maxDelay) return response;

@@ -8,7 +8,7 @@ export class Suppressions {
 
   /** One page in address order; pass its `nextCursor` back as `cursor` for the next. */
   async page(filter: SuppressionFilter & { cursor?: string } = {}): Promise<SuppressionPage> {
-    return this.http.data(this.http.api.GET('/api/v1/suppressions', { params: { query: filter }, fetch: this.http.retrying }));
+    return this.http.data(this.http.facade.GET('/api/v1/suppressions', { params: { query: filter }, fetch: this.http.retrying }));
   }
 
   /** Every entry that matches (`q`: part of the address), fetching pages as the loop goes. */
@@ -18,11 +18,11 @@ export class Suppressions {
 
   /** Adds an address by hand (admin scope); an address listed already is a MailroomError MAILROOM_E_DUPLICATE. */
   async add(entry: NewSuppression): Promise<Suppression> {
-    return this.http.data(this.http.api.POST('/api/v1/suppressions', { body: entry }));
+    return this.http.data(this.http.facade.POST('/api/v1/suppressions', { body: entry }));
   }
 
   /** Removes an address (admin scope): later sends reach it again. */
   async remove(address: string): Promise<void> {
-    await this.http.data(this.http.api.DELETE('/api/v1/suppressions/{address}', { params: { path: { address } } }));
+    await this.http.data(this.http.facade.DELETE('/api/v1/suppressions/{address}', { params: { path: { address } } }));
   }
 }

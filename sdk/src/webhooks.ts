@@ -7,16 +7,32 @@ export interface WebhookEvent<D = Record<string, unknown>> {
   data: D;
 }
 
-/** `data` of the message.* events. */
+/** `data` of the message.* events (docs/webhooks.md, "Events and payloads"). */
 export interface MessageEventData {
   messageId: string;
   status: string;
-  purpose: string;
+  /** The message's purpose ("" when none was given); null for message.received (a received message has none). */
+  purpose: string | null;
   idempotencyKey: string | null;
   attemptCount: number;
   reason: string | null;
+  /** message.deferred only. */
   nextAttemptAt?: string;
   recipients: { address: string; status: string; code: number | null; enhancedCode: string | null }[];
+  /** message.received, message.replied, message.bounced only: the received message. */
+  inbound?: InboundMessageFacts;
+}
+
+/** The received message a message.received, message.replied or message.bounced event is about. */
+export interface InboundMessageFacts {
+  id: string;
+  /** mail, reply, bounce, auto_reply, complaint. */
+  kind: string;
+  accountId: string | null;
+  /** The sender's address. */
+  from: string;
+  /** The outbound message it answers or bounces, when one matched. */
+  inReplyTo: string | null;
 }
 
 type HeaderBag = Headers | Record<string, string | string[] | undefined>;
