@@ -33,6 +33,14 @@ const NAV: NavItem[] = [
   { to: '/secrets', label: 'Secrets', needs: 'admin' },
 ];
 
+/**
+ * After a menu entry is chosen, keyboard and screen-reader users continue in the page they
+ * opened, not on the menu link (which, on a phone, the closing menu hides).
+ */
+function focusMainAfterNavigation(): void {
+  window.setTimeout(() => document.getElementById('main')?.focus({ preventScroll: true }), 0);
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const session = useSession();
@@ -61,7 +69,15 @@ export function Layout({ children }: { children: ReactNode }) {
               const active = path === n.to || path.startsWith(`${n.to}/`);
               return (
                 <li key={n.to}>
-                  <Link to={n.to} aria-current={active ? 'page' : undefined} className={active ? 'active' : undefined} onClick={() => setMenuOpen(false)}>
+                  <Link
+                    to={n.to}
+                    aria-current={active ? 'page' : undefined}
+                    className={active ? 'active' : undefined}
+                    onClick={() => {
+                      setMenuOpen(false);
+                      focusMainAfterNavigation();
+                    }}
+                  >
                     {n.label}
                   </Link>
                 </li>

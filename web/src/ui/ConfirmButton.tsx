@@ -1,17 +1,42 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
-/** A destructive button that asks first; the question is a real dialog the keyboard can answer. */
-export function ConfirmButton({ label, question, onConfirm, busy, className = 'btn btn-danger' }: { label: string; question: string; onConfirm: () => void; busy?: boolean; className?: string }) {
+/**
+ * A destructive button that asks first; the question is a real dialog the keyboard can answer.
+ * `srLabel` names what it acts on for screen readers when a list repeats the same label
+ * ("Remove" → "Remove ann@example.com").
+ */
+export function ConfirmButton({ label, question, onConfirm, busy, className = 'btn btn-danger', srLabel }: { label: string; question: string; onConfirm: () => void; busy?: boolean; className?: string; srLabel?: string }) {
   const [open, setOpen] = useState(false);
+  // Cancelling (the button or Escape) gives focus back to the button that asked, instead of dropping it on the page.
+  const [cancelled, setCancelled] = useState(false);
+  const trigger = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!open && cancelled) {
+      trigger.current?.focus();
+      setCancelled(false);
+    }
+  }, [open, cancelled]);
+  const cancel = () => {
+    setOpen(false);
+    setCancelled(true);
+  };
   if (!open) {
     return (
-      <button type="button" className={className} onClick={() => setOpen(true)} disabled={busy}>
+      <button ref={trigger} type="button" className={className} onClick={() => setOpen(true)} disabled={busy}>
         {label}
+        {srLabel ? <span className="sr-only"> {srLabel}</span> : null}
       </button>
     );
   }
   return (
-    <span className="confirm" role="group" aria-label={question}>
+    <span
+      className="confirm"
+      role="group"
+      aria-label={question}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') cancel();
+      }}
+    >
       <span className="confirm-q">{question}</span>
       <button
         type="button"
@@ -24,7 +49,7 @@ export function ConfirmButton({ label, question, onConfirm, busy, className = 'b
       >
         Yes, {label.toLowerCase()}
       </button>
-      <button type="button" className="btn" onClick={() => setOpen(false)}>
+      <button type="button" className="btn" onClick={cancel}>
         Cancel
       </button>
     </span>

@@ -1,5 +1,5 @@
 // The admin UI's shared primitives, one concept a file; pages import them from here.
-export { Badge } from './Badge.js';
+export { Badge, type BadgeKind } from './Badge.js';
 export { Checkbox } from './Checkbox.js';
 export { ChoiceSelect, type Choice } from './ChoiceSelect.js';
 export { CodeEditor, showLine } from './CodeEditor.js';

@@ -3,7 +3,7 @@ import { formatDate, formatRelative } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { navigate, useLocation } from '../../router.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { Badge, type BadgeKind, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
 import { NewApiKey } from './NewApiKey.js';
 
 /** The filter of `GET /api-keys?unused=`, kept in the address bar so a filtered view can be bookmarked. */
@@ -14,7 +14,7 @@ const SHOW = [
 ] as const;
 type Show = (typeof SHOW)[number][0];
 
-const STATE: Record<ApiKeyState, { label: string; kind: string; why: string }> = {
+const STATE: Record<ApiKeyState, { label: string; kind: BadgeKind; why: string }> = {
   active: { label: 'active', kind: 'ok', why: 'The key works.' },
   revoked: { label: 'revoked', kind: 'bad', why: 'Revoked for good.' },
   expired: { label: 'expired', kind: 'bad', why: 'Past its expiry date: refused.' },

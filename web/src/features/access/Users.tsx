@@ -3,7 +3,7 @@ import { api, type Role, type User } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, Field, FormActions, ListState, Notice, PageHeader } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader } from '../../ui/index.js';
 import { ResetPassword } from './ResetPassword.js';
 import { useSession } from './session.js';
 
@@ -22,12 +22,15 @@ export function Users() {
   const [done, setDone] = useState<string | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
   const isSelf = (u: User) => u.id === info.user?.id;
+  const createErr = (field: string) => errorFor(create.field, create.error, field);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    setDone(null);
     const u = await create.run(() => api.post<User>('/users', { email: form.email.trim(), name: form.name.trim() || null, role: form.role, password: form.password }));
     if (u) {
       setForm({ email: '', name: '', role: 'viewer', password: '' });
+      setDone(`${u.email} was added as ${u.role}. Give them the initial password: at their first sign-in they are asked to choose their own.`);
       users.reload();
     }
   };
@@ -58,6 +61,11 @@ export function Users() {
               cell: (u) => (
                 <>
                   {u.email} {isSelf(u) ? <Badge kind="info">you</Badge> : null}
+                  {u.passwordChangeRequired ? (
+                    <Badge kind="warn" title="Signed in with a password someone else chose, or not yet: asked to choose their own at the next sign-in.">
+                      own password not chosen yet
+                    </Badge>
+                  ) : null}
                   {u.name ? <div className="muted small">{u.name}</div> : null}
                 </>
               ),
@@ -85,7 +93,7 @@ export function Users() {
                   {u.disabled ? 'Enable' : 'Disable'}
                   <span className="sr-only"> {u.email}</span>
                 </button>
-                <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${u.email}? The API keys they made stop working for good.`} onConfirm={() => void remove(u)} />
+                <ConfirmButton label="Delete" srLabel={u.email} className="btn btn-small btn-danger" question={`Delete ${u.email}? The API keys they made stop working for good.`} onConfirm={() => void remove(u)} />
               </>
             ) : null
           }
@@ -110,8 +118,18 @@ export function Users() {
       <form className="card form" onSubmit={submit} aria-labelledby="new-user-h">
         <h2 id="new-user-h">Add a user</h2>
         <div className="form-grid">
-          <Field label="Email" id="user-email">
-            <input id="user-email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} autoComplete="off" />
+          <Field label="Email" id="user-email" hint="Their login: the address alone, without a display name.">
+            <input
+              id="user-email"
+              type="email"
+              required
+              value={form.email}
+              onChange={(e) => setForm({ ...form, email: e.target.value })}
+              autoComplete="off"
+              aria-invalid={createErr('email') ? true : undefined}
+              aria-describedby={createErr('email') ? 'user-email-error' : 'user-email-hint'}
+            />
+            <FieldError id="user-email-error" message={createErr('email')} />
           </Field>
           <Field label="Name" id="user-name">
             <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
@@ -123,11 +141,22 @@ export function Users() {
               <option value="admin">admin</option>
             </select>
           </Field>
-          <Field label="Initial password" id="user-password">
-            <input id="user-password" type="password" required value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} autoComplete="new-password" />
+          <Field label="Initial password" id="user-password" hint="At least 10 characters. They are asked to choose their own at their first sign-in.">
+            <input
+              id="user-password"
+              type="password"
+              required
+              minLength={10}
+              value={form.password}
+              onChange={(e) => setForm({ ...form, password: e.target.value })}
+              autoComplete="new-password"
+              aria-invalid={createErr('password') ? true : undefined}
+              aria-describedby={createErr('password') ? 'user-password-error' : 'user-password-hint'}
+            />
+            <FieldError id="user-password-error" message={createErr('password')} />
           </Field>
         </div>
-        <ErrorBox error={create.error} title="Not created" />
+        <ErrorBox error={create.field === 'email' || create.field === 'password' ? null : create.error} title="Not created" />
         <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
       </form>
     </>

@@ -44,7 +44,18 @@ export function Audit() {
           <input value={draft.targetType} onChange={(e) => setDraft({ ...draft, targetType: e.target.value })} placeholder="account" />
         </label>
       </FilterForm>
-      <ListState list={log} empty={<Empty title="Nothing recorded yet" />}>
+      <ListState
+        list={log}
+        empty={
+          filters.action || filters.actor || filters.targetType ? (
+            <Empty title="No entry matches these filters">
+              <p>Each filter matches exactly: an action such as <code>user.create</code>, an actor such as <code>user:admin@example.com</code>, a target type such as <code>user</code>.</p>
+            </Empty>
+          ) : (
+            <Empty title="Nothing recorded yet" />
+          )
+        }
+      >
         <ul className="audit-list">
           {log.items.map((e) => (
             <li key={e.id} className="card audit-entry">

@@ -23,11 +23,13 @@ export function Suppressions() {
   const list = usePagedList<Suppression>('/suppressions', { q: search || undefined, limit: 100 });
   const [address, setAddress] = useState('');
   const [detail, setDetail] = useState('');
+  // Adding and removing answer in different places: a refused address beside the form, a refused removal above the list.
+  const adding = useAction();
   const act = useAction();
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    if (await act.run(() => api.post('/suppressions', { address, ...(detail ? { detail } : {}) }))) {
+    if (await adding.run(() => api.post('/suppressions', { address: address.trim(), ...(detail.trim() ? { detail: detail.trim() } : {}) }))) {
       setAddress('');
       setDetail('');
       list.restart();
@@ -40,14 +42,25 @@ export function Suppressions() {
   return (
     <>
       <PageHeader title="Suppressions" subtitle="Addresses Mailroom no longer sends to: hard bounces, repeated soft bounces and complaints it read, and addresses added by hand." />
-      <FilterForm label="Search the suppression list" submitLabel="Search" onApply={() => setSearch(q.trim())}>
+      <FilterForm
+        label="Search the suppression list"
+        submitLabel="Search"
+        onApply={() => {
+          setSearch(q.trim());
+          // Search again even when the text is the same: the list may have changed.
+          list.restart();
+        }}
+      >
         <label>
           <span>Address contains</span>
           <input value={q} onChange={(e) => setQ(e.target.value)} placeholder="example.net" />
         </label>
       </FilterForm>
-      <ErrorBox error={act.error} />
-      <ListState list={list} empty={<Empty title="No suppressed address">Bounces and complaints Mailroom reads put addresses here.</Empty>}>
+      <ErrorBox error={act.error} title="Not removed" />
+      <ListState
+        list={list}
+        empty={search ? <Empty title={`No suppressed address contains “${search}”`} /> : <Empty title="No suppressed address">Bounces and complaints Mailroom reads put addresses here.</Empty>}
+      >
         <DataTable
           rows={list.items}
           rowKey={(s) => s.address}
@@ -68,7 +81,7 @@ export function Suppressions() {
             },
             { header: 'Since', cell: (s) => formatDate(s.createdAt) },
             { header: 'Until', cell: (s) => (s.expiresAt ? formatDate(s.expiresAt) : 'until removed') },
-            ...(isAdmin ? [{ header: '', cell: (s: Suppression) => <ConfirmButton label="Remove" question={`Send to ${s.address} again?`} onConfirm={() => void remove(s)} busy={act.busy} /> }] : []),
+            ...(isAdmin ? [{ header: '', cell: (s: Suppression) => <ConfirmButton label="Remove" srLabel={s.address} question={`Send to ${s.address} again?`} onConfirm={() => void remove(s)} busy={act.busy} /> }] : []),
           ]}
         />
       </ListState>
@@ -78,14 +91,21 @@ export function Suppressions() {
           <h2>Suppress an address</h2>
           <label>
             <span>Address</span>
-            <input value={address} onChange={(e) => setAddress(e.target.value)} placeholder="former@example.net" required />
+            <input
+              value={address}
+              onChange={(e) => setAddress(e.target.value)}
+              placeholder="former@example.net"
+              required
+              aria-invalid={adding.field === 'address' ? true : undefined}
+            />
           </label>
           <label>
             <span>Note (optional)</span>
             <input value={detail} onChange={(e) => setDetail(e.target.value)} placeholder="left the company" maxLength={500} />
           </label>
-          <button type="submit" className="btn btn-primary" disabled={act.busy}>
-            Suppress
+          <ErrorBox error={adding.error} title="Not suppressed" />
+          <button type="submit" className="btn btn-primary" disabled={adding.busy}>
+            {adding.busy ? 'Suppressing…' : 'Suppress'}
           </button>
         </form>
       ) : null}

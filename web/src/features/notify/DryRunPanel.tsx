@@ -23,6 +23,8 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
   const [parseError, setParseError] = useState<string | null>(null);
 
   const go = async () => {
+    // A result belongs to the rule and event it ran with: a refused run must not leave the previous one on screen.
+    setResult(null);
     let event: unknown;
     try {
       event = JSON.parse(text);
@@ -69,7 +71,7 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
           <ul className="plain-list">
             {result.rules.map((r) => (
               <li key={r.ruleId}>
-                <Badge kind={r.matched ? 'success' : 'muted'}>{r.matched ? 'matches' : 'no match'}</Badge> <strong>{r.ruleName}</strong>
+                <Badge kind={r.matched ? 'ok' : 'neutral'}>{r.matched ? 'matches' : 'no match'}</Badge> <strong>{r.ruleName}</strong>
                 {r.reason ? <span className="muted small"> — {r.reason}</span> : null}
               </li>
             ))}

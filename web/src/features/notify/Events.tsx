@@ -17,7 +17,16 @@ export function Events() {
           <input id="events-type" value={type} onChange={(e) => setType(e.target.value)} placeholder="all types" />
         </Field>
       </div>
-      <ListState list={events} empty={<Empty title="No event yet">Applications raise them with POST /api/v1/events; see the integrator’s guide (docs/events.md).</Empty>}>
+      <ListState
+        list={events}
+        empty={
+          type.trim() ? (
+            <Empty title={`No event of type “${type.trim()}”`}>The type must match exactly: no prefix or pattern.</Empty>
+          ) : (
+            <Empty title="No event yet">Applications raise them with POST /api/v1/events; see the integrator’s guide (docs/events.md).</Empty>
+          )
+        }
+      >
         <DataTable
           rows={events.items}
           rowKey={(e) => e.id}
@@ -28,7 +37,7 @@ export function Events() {
             {
               header: 'Rules',
               cell: (e) =>
-                e.matches.length ? e.matches.map((m) => <Badge key={m.ruleId} kind={m.skipped ? 'warning' : 'neutral'} title={m.skipped?.message}>{m.ruleName}</Badge>) : <span className="muted">none matched</span>,
+                e.matches.length ? e.matches.map((m) => <Badge key={m.ruleId} kind={m.skipped ? 'warn' : 'neutral'} title={m.skipped?.message}>{m.ruleName}</Badge>) : <span className="muted">none matched</span>,
             },
             { header: 'Messages', cell: (e) => e.messageCount },
           ]}

@@ -61,7 +61,7 @@ function ReportsForm({ stored }: { stored: BuiltinRuleValue<'reports'> }) {
           <ReportOverrides overrides={v.overrides ?? []} accounts={accounts.items} onChange={(overrides) => reports.set({ overrides })} />
           <BuiltinTextFields id="rep" subject={v.subject} body={v.body} placeholders={['name', 'period', 'url']} onSubject={(subject) => reports.set({ subject })} onBody={(body) => reports.set({ body })} />
         </fieldset>
-        <ErrorBox error={reports.error ?? test.error} title={test.error ? 'Test not sent' : 'Not saved'} />
+        <ErrorBox error={reports.error ?? test.error} title={reports.error ? 'Not saved' : 'Test not sent'} />
         {can('admin') ? (
           <div className="form-actions">
             <FormActions submit={{ label: 'Save', busy: reports.busy }} />

@@ -38,7 +38,7 @@ export function Rules() {
           rowKey={(r) => r.id}
           columns={[
             { header: 'Order', cell: (r) => <span className="nowrap">{rules.items.indexOf(r) + 1} <span className="muted small">({r.priority})</span></span> },
-            { header: 'Rule', cell: (r) => <><Link to={`/rules/${r.id}`}>{r.name}</Link>{r.enabled ? null : <> <Badge kind="muted">off</Badge></>}{r.continue ? <> <Badge>continues</Badge></> : null}</> },
+            { header: 'Rule', cell: (r) => <><Link to={`/rules/${r.id}`}>{r.name}</Link>{r.enabled ? null : <> <Badge kind="warn">off</Badge></>}{r.continue ? <> <Badge>continues</Badge></> : null}</> },
             { header: 'Events', cell: (r) => r.events.map((e) => <Badge key={e}>{e}</Badge>) },
             { header: 'Conditions', cell: (r) => (r.conditions.length ? r.conditions.map((c, i) => <div key={i} className="small"><code>{describeCondition(c)}</code></div>) : <span className="muted">every event</span>) },
             { header: 'Recipients', cell: (r) => [...r.recipients.roles.map((x) => `role ${x}`), ...r.recipients.addresses].join(', ') },

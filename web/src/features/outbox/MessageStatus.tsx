@@ -35,12 +35,13 @@ export function DeliveryNote({ message: m }: { message: Pick<MessageSummary, 'st
 /** An address that may wrap after its @ (then anywhere, see .address-cell) rather than overflow a narrow column. */
 export function BreakableAddress({ text }: { text: string }) {
   const at = text.indexOf('@');
-  if (at < 0) return <>{text}</>;
+  // One element, not loose text nodes: on a phone the table cell is a grid, and each loose node would become a grid item of its own.
+  if (at < 0) return <span>{text}</span>;
   return (
-    <>
+    <span>
       {text.slice(0, at + 1)}
       <wbr />
       {text.slice(at + 1)}
-    </>
+    </span>
   );
 }
