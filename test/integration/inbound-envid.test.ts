@@ -1,9 +1,9 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { haveDovecot, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { withMailPeers } from '../helpers/mail-peers.js';
 import { append, reportOnlyDsn, until } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, messageIdOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { haveSmtpSink, messageIdOf, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -18,22 +18,10 @@ const missing = !haveDovecot();
 if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
 const sinkOk = haveSmtpSink();
 
-let dir: string;
 let cert: Cert;
 let dovecot: DovecotInstance;
 let sink: SmtpSink;
-beforeAll(async () => {
-  if (missing || !sinkOk) return;
-  dir = tempDir('mailroom-envid-');
-  cert = selfSignedCert(dir, 'imap.test.invalid');
-  dovecot = await startDovecot(cert, { 'envid-sqlite@example.com': PASSWORD, 'envid-postgres@example.com': PASSWORD });
-  sink = await startSmtpSink();
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-  await sink?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+withMailPeers('mailroom-envid-', () => ({ 'envid-sqlite@example.com': PASSWORD, 'envid-postgres@example.com': PASSWORD }), !missing && sinkOk, (p) => ({ cert, dovecot, sink } = p));
 
 type Summary = { id: string; kind: string; inReplyTo: string | null; subject: string };
 

@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { haveDovecot, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { withMailPeers } from '../helpers/mail-peers.js';
 import { append, arfComplaint, composeReply, folderState, imapSession, postfixDsn } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { haveSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -22,25 +22,16 @@ const missing = !haveDovecot();
 if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
 const sinkOk = haveSmtpSink();
 
-let dir: string;
 let cert: Cert;
 let dovecot: DovecotInstance;
 let sink: SmtpSink;
 const users = (d: string) => ({ main: `app-${d}@example.com`, mover: `mover-${d}@example.com`, locked: `locked-${d}@example.com`, nofolder: `nofolder-${d}@example.com`, outage: `outage-${d}@example.com` });
-beforeAll(async () => {
-  if (missing || !sinkOk) return;
-  dir = tempDir('mailroom-hostile-');
-  cert = selfSignedCert(dir, 'imap.test.invalid');
+const everyUser = () => {
   const all: Record<string, string> = {};
   for (const d of ['sqlite', 'postgres']) for (const u of Object.values(users(d))) all[u] = PASSWORD;
-  dovecot = await startDovecot(cert, all);
-  sink = await startSmtpSink();
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-  await sink?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+  return all;
+};
+withMailPeers('mailroom-hostile-', everyUser, !missing && sinkOk, (p) => ({ cert, dovecot, sink } = p));
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
 

@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { haveDovecot, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { withMailPeers } from '../helpers/mail-peers.js';
 import { append, arfComplaint, composeReply, exchangeDsn, folderState, imapSession, outOfOffice, postfixDsn, unparseable } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, messageIdOf, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { haveSmtpSink, messageIdOf, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -23,22 +23,10 @@ if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (
 if (missing) console.warn('[mailroom tests] Dovecot is not available (or not root): the inbound IMAP tests are SKIPPED');
 const sinkOk = haveSmtpSink();
 
-let dir: string;
 let cert: Cert;
 let dovecot: DovecotInstance;
 let sink: SmtpSink;
-beforeAll(async () => {
-  if (missing || !sinkOk) return;
-  dir = tempDir('mailroom-inbound-');
-  cert = selfSignedCert(dir, 'imap.test.invalid');
-  dovecot = await startDovecot(cert, { 'app-sqlite@example.com': PASSWORD, 'app-postgres@example.com': PASSWORD });
-  sink = await startSmtpSink();
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-  await sink?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+withMailPeers('mailroom-inbound-', () => ({ 'app-sqlite@example.com': PASSWORD, 'app-postgres@example.com': PASSWORD }), !missing && sinkOk, (p) => ({ cert, dovecot, sink } = p));
 
 let diagnose: (() => Promise<string>) | undefined;
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {

@@ -5,12 +5,16 @@ import { retryAfterMs, retryingFetch } from '../../sdk/src/retry.js';
 
 /**
  * The SDK's retry of safe calls, over real HTTP against a local server that answers 429 and
- * 503 the way Mailroom does (Retry-After in seconds) and as proxies may (an HTTP date).
+ * 503 the way Mailroom does (Retry-After in seconds) and as proxies may (an HTTP date), or
+ * loses its answer (docs/sdk.md: the connection broke after the request went out, so the server
+ * may hold the message; the same body, idempotency key included, again answers the first one.
+ * Without this, the SDK threw "fetch failed" and an application repeating the call got a new
+ * key and a second message).
  */
 let server: http.Server;
 let base: string;
 const seen: { method: string; body: string }[] = [];
-let script: { status: number; headers?: Record<string, string> }[] = [];
+let script: ({ status: number; headers?: Record<string, string> } | 'drop')[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -19,8 +23,10 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ method: req.method ?? '', body });
       const next = script.shift() ?? { status: 200 };
+      // The request arrived whole; the answer is lost.
+      if (next === 'drop') return void req.socket.destroy();
       res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
-      res.end(JSON.stringify(next.status === 200 ? { ok: true } : { error: { code: next.status === 429 ? 'MAILROOM_E_RATE_LIMITED' : 'MAILROOM_E_STORE_UNAVAILABLE', message: 'not now' } }));
+      res.end(JSON.stringify(next.status < 300 ? { ok: true } : { error: { code: next.status === 429 ? 'MAILROOM_E_RATE_LIMITED' : 'MAILROOM_E_STORE_UNAVAILABLE', message: 'not now' } }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -77,4 +83,32 @@ it('reads Retry-After as seconds or an HTTP date', () => {
   expect(retryAfterMs(new Date(now - 7000).toUTCString(), now)).toBe(0);
   expect(retryAfterMs('soon', now)).toBeUndefined();
   expect(retryAfterMs(null, now)).toBeUndefined();
+});
+
+const send = () => new Request(`${base}/api/v1/messages`, { method: 'POST', body: '{"to":"a@example.net","idempotencyKey":"sdk-k"}' });
+
+it('repeats a request whose answer was lost, with the same body (and key)', async () => {
+  seen.length = 0;
+  waits.length = 0;
+  script = ['drop', { status: 202 }];
+  const res = await retryingFetch(plain, { attempts: 3, baseDelayMs: 100 }, recordWait)(send());
+  expect(res.status).toBe(202);
+  expect(seen.map((r) => r.body)).toEqual(Array(2).fill('{"to":"a@example.net","idempotencyKey":"sdk-k"}'));
+  expect(waits).toEqual([100]);
+});
+
+it('throws the network error after the tries allowed', async () => {
+  seen.length = 0;
+  script = ['drop', 'drop'];
+  await expect(retryingFetch(plain, { attempts: 2, baseDelayMs: 1 }, recordWait)(send())).rejects.toThrow(/fetch failed/);
+  expect(seen).toHaveLength(2);
+});
+
+it('does not repeat an aborted request', async () => {
+  seen.length = 0;
+  script = [];
+  const abort = new AbortController();
+  abort.abort();
+  await expect(retryingFetch(plain, { attempts: 3, baseDelayMs: 1 }, recordWait)(new Request(`${base}/x`, { signal: abort.signal }))).rejects.toThrow();
+  expect(seen).toHaveLength(0);
 });

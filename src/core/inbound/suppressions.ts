@@ -1,5 +1,6 @@
 import { parseMailbox } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
+import { foreignCursor } from '../kernel/ids.js';
 import { parseInstant } from '../kernel/instants.js';
 import { doc, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
 
@@ -41,7 +42,7 @@ export function suppressionKey(address: string): string {
 export function assertSuppressionCursor(cursor: string | undefined): void {
   if (cursor === undefined) return;
   if (cursor === suppressionKey(cursor) && /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u.test(cursor)) return;
-  throw invalid('cursor', 'is not a cursor this list returned (use the nextCursor of the previous page, or leave it out for the first page)');
+  throw foreignCursor();
 }
 
 /** Whether a suppression still applies at `now`. */

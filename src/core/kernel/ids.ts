@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { invalid } from './errors.js';
+import { invalid, type MailroomError } from './errors.js';
 
 /**
  * Identifiers are ULIDs with a short type prefix: time-ordered (so cursor pagination and
@@ -66,5 +66,10 @@ export function isId(prefix: string, value: string): boolean {
  * rather than silently starting again at page one (or comparing garbage against ids).
  */
 export function assertCursor(prefix: string, cursor: string | undefined): void {
-  if (cursor !== undefined && !isId(prefix, cursor)) throw invalid('cursor', 'is not a cursor this list returned (use the nextCursor of the previous page, or leave it out for the first page)');
+  if (cursor !== undefined && !isId(prefix, cursor)) throw foreignCursor();
+}
+
+/** The refusal of a cursor a list did not return, in the words every list uses. */
+export function foreignCursor(): MailroomError {
+  return invalid('cursor', 'is not a cursor this list returned (use the nextCursor of the previous page, or leave it out for the first page)');
 }
