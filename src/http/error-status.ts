@@ -8,6 +8,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.HEADER_INJECTION]: 400,
   [ErrorCodes.INVALID_ADDRESS]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCodes.HEADERS_TOO_LARGE]: 431,
+  [ErrorCodes.REQUEST_TIMEOUT]: 408,
   [ErrorCodes.NOT_FOUND]: 404,
   [ErrorCodes.DUPLICATE]: 409,
   [ErrorCodes.VERSION_CONFLICT]: 409,

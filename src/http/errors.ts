@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { ErrorCodes, MailroomError, isMailroomError, isStoreUnavailable, type ErrorCode } from '../core/kernel/errors.js';
 import { DATA_POLICY } from './content-security.js';
 import { statusFor } from './error-status.js';
@@ -114,4 +116,56 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
 /** The body of a 404 for a path no route serves (the not-found handler is outside the error handler). */
 export function notFoundBody(message: string): ErrorBody {
   return body(ErrorCodes.NOT_FOUND, message);
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (the server's `clientError`
+ * event, Fastify's `clientErrorHandler` option), as a catalogue error: a header section over
+ * Node's limit, headers or a body that do not arrive in time, anything else that is not HTTP/1.1
+ * (a broken request line, header line, chunk or framing, characters a request target may not
+ * hold, TLS spoken to the plain port).
+ */
+export function clientErrorOf(err: NodeJS.ErrnoException): MailroomError {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new MailroomError(ErrorCodes.HEADERS_TOO_LARGE, `the request's header section is larger than ${maxHeaderSize % 1024 ? `${maxHeaderSize} bytes` : `${maxHeaderSize / 1024} KiB`}, the most this server reads; send fewer or shorter headers`, { maxBytes: maxHeaderSize });
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new MailroomError(ErrorCodes.REQUEST_TIMEOUT, 'the request did not arrive in time (its headers, or its body); send it again');
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return new MailroomError(ErrorCodes.PAYLOAD_TOO_LARGE, 'a chunk extension of the request body is larger than this server reads');
+    default:
+      return new MailroomError(ErrorCodes.VALIDATION, 'the request is not a valid HTTP/1.1 request (its request line, a header line, the target path or the body framing); the connection is closed', { field: 'request' });
+  }
+}
+
+/** The answer to a refused connection: the documented error body, the headers every answer carries, `connection: close`. */
+export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const known = clientErrorOf(err);
+  const status = statusFor(known.code);
+  const payload = JSON.stringify(body(known.code, known.message, known.details));
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    'content-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(payload)}\r\n` +
+    `content-security-policy: ${DATA_POLICY}\r\n` +
+    'x-frame-options: DENY\r\nx-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\n' +
+    'connection: close\r\n\r\n' +
+    payload
+  );
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's HTTP server could not read a request from the
+ * connection (no request or reply object exists), so the answer is written to the socket
+ * itself, and the connection is closed: what follows on it cannot be framed. Nothing is
+ * written once an answer on the connection has started (a timeout while a reply is being sent),
+ * as Node's own handler does. Logged at debug without the bytes received (they may carry credentials).
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection is gone already; there is no one to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  this.log.debug({ code: err.code, reason: (err as { reason?: string }).reason }, 'refused an HTTP connection: the request could not be read');
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) socket.write(clientErrorResponse(err));
+  socket.destroy();
 }

@@ -11,7 +11,7 @@ import { registerAuth } from './auth.js';
 import { registerSecurityHeaders } from './content-security.js';
 import { isoTimestamps } from './timestamps.js';
 import { registerBodyParsing } from './bodies.js';
-import { MAX_PARAM_LENGTH, frameworkErrors, notFoundBody, registerErrorHandling } from './errors.js';
+import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors, notFoundBody, registerErrorHandling } from './errors.js';
 import { contractOf, responseSchemas } from './route-contracts.js';
 import type { MountedRoutes } from './routes/index.js';
 
@@ -19,6 +19,11 @@ export interface BuildServerOptions {
   /** Where the built admin UI is; defaults to web/dist next to the package. */
   webRoot?: string;
   logger?: boolean;
+  /**
+   * Node's HTTP deadlines, in milliseconds (tests shorten them). Left out: Node's, headers within
+   * 60 s (checked every 30 s), and no deadline for a body (Fastify's requestTimeout 0).
+   */
+  timeouts?: { headersTimeout?: number; requestTimeout?: number; connectionsCheckingInterval?: number };
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,6 +57,15 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     // parameters, and paths that are not valid percent-encoding, are answered by frameworkErrors.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
+    // What Node's parser refuses before Fastify sees a request (a broken request line, a header
+    // section over 16 KiB, a request that does not arrive in time): the documented error shape too.
+    clientErrorHandler,
+    ...(opts.timeouts
+      ? {
+          requestTimeout: opts.timeouts.requestTimeout ?? 0,
+          http: { headersTimeout: opts.timeouts.headersTimeout, connectionsCheckingInterval: opts.timeouts.connectionsCheckingInterval },
+        }
+      : {}),
   });
   registerErrorHandling(server);
   registerBodyParsing(server);

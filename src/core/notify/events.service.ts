@@ -1,6 +1,7 @@
 import { requirePermission, type Principal } from '../access/auth.js';
 import type { CoreContext } from '../context.js';
-import { ErrorCodes, invalid, isDuplicateKey, isStoreUnavailable, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound } from '../kernel/errors.js';
+import { foreignCursor } from '../kernel/ids.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
 import { journal } from '../kernel/event-journal.js';
@@ -234,21 +235,56 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
 
 export const EVENTS_PAGE_MAX = 200;
 
+/** A position in the list: the last event of the previous page, newest first by (receivedAt, id). */
+interface EventPosition {
+  receivedAt: number;
+  id: string;
+}
+
+const POSITION = /^(\d{1,16})~(.+)$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The events list's `nextCursor`: the position `receivedAt~id` in base64url, opaque and safe in a
+ * URL as it is. Event ids are the applications' own and may hold "+", "/", "=": written into a
+ * query string unencoded (curl with `?cursor=$NEXT`), a "+" of the plain form arrived as a space.
+ */
+export function eventsCursor(p: EventPosition): string {
+  return Buffer.from(`${p.receivedAt}~${p.id}`, 'utf8').toString('base64url');
+}
+
+/**
+ * Reads a cursor of the events list: the base64url form handed out now, or the plain
+ * `receivedAt~id` handed out before (it keeps working; a "+" in it that a query string turned
+ * into a space is read back as "+": event ids have no spaces). Anything else is the list's
+ * cursor refusal, never a silent restart.
+ */
+export function readEventsCursor(cursor: string): EventPosition {
+  let plain: string;
+  if (!cursor.includes('~')) {
+    // Only the canonical encoding: Buffer's decoder skips what it does not know, and bytes that are not UTF-8 do not survive the round trip.
+    if (!BASE64URL.test(cursor)) throw foreignCursor();
+    plain = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (Buffer.from(plain, 'utf8').toString('base64url') !== cursor) throw foreignCursor();
+  } else {
+    plain = cursor.replace(/ /g, '+');
+  }
+  const m = POSITION.exec(plain);
+  // Event ids are printable without spaces (eventId()): nothing else names a position.
+  if (!m || !/^[\x21-\x7e\u00a0-\uffff]+$/.test(m[2])) throw foreignCursor();
+  return { receivedAt: Number(m[1]), id: m[2] };
+}
+
 /** `GET /events?type=&cursor=&limit=`: newest first; the cursor is the nextCursor of the previous page. */
 export async function listEvents(ctx: CoreContext, query: { type?: string; cursor?: string; limit?: string }): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
   const type = optStr('type', query.type, { max: 100 });
   if (type) eventType('type', type);
   const limit = query.limit === undefined ? 50 : int('limit', Number(query.limit), 1, EVENTS_PAGE_MAX);
-  let before: { receivedAt: number; id: string } | undefined;
-  if (query.cursor !== undefined) {
-    const m = /^(\d{1,16})~(.+)$/.exec(query.cursor);
-    if (!m) throw invalid('cursor', 'is not a cursor this list returned (use the nextCursor of the previous page, or leave it out for the first page)');
-    before = { receivedAt: Number(m[1]), id: m[2] };
-  }
+  const before = query.cursor === undefined ? undefined : readEventsCursor(query.cursor);
   const items = await ctx.store.repos.notifyEvents.list({ type, before, limit: limit + 1 });
   const page = items.slice(0, limit);
   const last = page[page.length - 1];
-  return { items: page, nextCursor: items.length > limit && last ? `${last.receivedAt}~${last.id}` : null };
+  return { items: page, nextCursor: items.length > limit && last ? eventsCursor(last) : null };
 }
 
 export interface EventDetail extends StoredEvent {

@@ -89,9 +89,33 @@ export function publicCredential(c: StoredSmtpCredential): SmtpCredential {
   return rest;
 }
 
+/** Characters that read as "any" in a pattern: a "*" anywhere, or a local part of only "%" or "?". */
+const WILDCARD_LOCAL = /^[*%?]+$/;
+
+/**
+ * An entry written as a pattern ("*@example.com", "@*.example.com", "%@example.com"). A "*", "%"
+ * and "?" are legal in a local part, so the address parser takes such an entry, and it would be
+ * stored as a literal address that no sender ever has: refused, saying what to write instead.
+ */
+function wildcardEntry(field: string, s: string): MailroomError | undefined {
+  const at = s.lastIndexOf('@');
+  const local = at >= 0 ? s.slice(0, at) : s;
+  const domain = at >= 0 ? s.slice(at + 1) : '';
+  if (!s.includes('*') && !(local && WILDCARD_LOCAL.test(local))) return undefined;
+  // The whole-domain form of the entry's own domain, when it names one ("*@Example.com" → "@example.com").
+  const plain = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\.[a-z0-9-]+$/i.test(domain) ? `@${domain.toLowerCase()}` : '@example.com';
+  return new MailroomError(
+    ErrorCodes.VALIDATION,
+    `${field}: "${s}" is a wildcard, which allowedFrom does not take: write "${plain}" for a whole domain, or an exact address ("app${plain}"); subdomains are listed one by one`,
+    { field, input: s },
+  );
+}
+
 function allowedFromEntry(field: string, v: unknown): string {
   const s = str(field, v, { max: 320 }).trim();
   assertHeaderSafe(field, s);
+  const wildcard = wildcardEntry(field, s);
+  if (wildcard) throw wildcard;
   if (s.startsWith('@')) {
     // A domain: checked by parsing a mailbox at it, so the rules are the address parser's own
     // (a refusal names the entry as written, not the probe address).

@@ -46,7 +46,8 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
   const save = useAction();
   const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
   const id = editing ? `cred-${editing.id}` : 'cred-new';
-  const err = (field: string) => errorFor(save.field, save.error, field);
+  // An entry of a list is named by its index ("allowedFrom[1]: …"): shown beside the list's field.
+  const err = (field: string) => errorFor(save.field?.replace(/\[\d+\]$/, '') ?? null, save.error, field);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -90,7 +91,7 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
             </label>
           </fieldset>
         )}
-        <Field label="May send as" id={`${id}-from`} hint={'Addresses or whole domains, comma-separated: "billing@example.com, @example.com". Envelope sender and From must match one.'} wide>
+        <Field label="May send as" id={`${id}-from`} hint={'Addresses or whole domains, comma-separated: "billing@example.com, @example.com" (no wildcards: "@example.com" is the whole domain). Envelope sender and From must match one.'} wide>
           <input id={`${id}-from`} required value={d.allowedFrom} onChange={(e) => set({ allowedFrom: e.target.value })} aria-describedby={`${id}-from-err`} />
           <FieldError id={`${id}-from-err`} message={err('allowedFrom')} />
         </Field>
