@@ -7,6 +7,8 @@ interface Props {
   rows?: number;
   /** 1-based line to mark in the gutter (a template error), if any. */
   errorLine?: number | null;
+  /** The field has a problem (with or without a line): aria-invalid. */
+  invalid?: boolean;
   describedBy?: string;
   readOnly?: boolean;
   placeholder?: string;
@@ -16,7 +18,7 @@ interface Props {
  * A source editor for templates: a monospace textarea that does not wrap lines, with line
  * numbers beside it so "line 12, column 5" in an error can be found (and the line is marked).
  */
-export function CodeEditor({ id, value, onChange, rows = 12, errorLine, describedBy, readOnly, placeholder }: Props) {
+export function CodeEditor({ id, value, onChange, rows = 12, errorLine, invalid, describedBy, readOnly, placeholder }: Props) {
   const gutter = useRef<HTMLPreElement>(null);
   const count = Math.max(value.split('\n').length, rows);
   return (
@@ -40,7 +42,7 @@ export function CodeEditor({ id, value, onChange, rows = 12, errorLine, describe
         value={value}
         readOnly={readOnly}
         placeholder={placeholder}
-        aria-invalid={errorLine ? true : undefined}
+        aria-invalid={invalid || errorLine ? true : undefined}
         aria-describedby={describedBy}
         onChange={(e: ChangeEvent<HTMLTextAreaElement>) => onChange(e.target.value)}
         onScroll={(e) => {

@@ -52,6 +52,16 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
   const [expires, setExpires] = useState('');
   const [created, setCreated] = useState<Created | null>(null);
   const create = useAction();
+  const dirty = name !== '' || expires !== '' || allowOverride || scopes.selected.size !== 1 || !scopes.selected.has('send');
+
+  /** Back to a blank form (one scope, send): the next key starts from nothing the last one chose. */
+  const reset = () => {
+    setName('');
+    scopes.setAll(['send']);
+    setAllowOverride(false);
+    setExpires('');
+    create.setError(null);
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -59,8 +69,7 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
     const r = await create.run(() => api.post<Created>('/api-keys', body));
     if (r) {
       setCreated(r);
-      setName('');
-      setExpires('');
+      reset();
       onCreated();
     }
   };
@@ -93,7 +102,7 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
           </div>
         </div>
         <ErrorBox error={create.error} title="Not created" />
-        <FormActions submit={{ label: 'Create key', busy: create.busy, busyLabel: 'Creating…', disabled: scopes.selected.size === 0 }} />
+        <FormActions submit={{ label: 'Create key', busy: create.busy, busyLabel: 'Creating…', disabled: scopes.selected.size === 0 }} onCancel={dirty || create.error ? reset : undefined} />
       </form>
     </>
   );

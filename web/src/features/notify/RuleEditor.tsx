@@ -4,7 +4,7 @@ import { splitList } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, PageHeader, Spinner } from '../../ui/index.js';
+import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
@@ -17,12 +17,26 @@ import { TemplatePick } from './TemplatePick.js';
 export function RuleEditor({ id }: { id: string }) {
   const isNew = id === 'new';
   const rule = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Rule>(`/rules/${encodeURIComponent(id)}`)), [id]);
+  // The form starts afresh from each saved version, so what it says after a save lives here.
+  const [saved, setSaved] = useState<{ id: string; version: number } | null>(null);
   if (rule.loading && !rule.data) return <Spinner />;
   if (rule.error) return <ErrorBox error={rule.error} title="Cannot load the rule" />;
-  return <RuleForm key={rule.data?.version ?? 'new'} rule={rule.data} onSaved={(r) => (isNew ? navigate(`/rules/${r.id}`, { replace: true }) : rule.reload())} />;
+  const justSaved = !!rule.data && saved?.id === rule.data.id && saved.version === rule.data.version;
+  return (
+    <RuleForm
+      key={rule.data?.version ?? 'new'}
+      rule={rule.data}
+      saved={justSaved}
+      onSaved={(r) => {
+        setSaved({ id: r.id, version: r.version });
+        if (isNew) navigate(`/rules/${r.id}`, { replace: true });
+        else rule.reload();
+      }}
+    />
+  );
 }
 
-function RuleForm({ rule, onSaved }: { rule?: Rule; onSaved(r: Rule): void }) {
+function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSaved(r: Rule): void }) {
   const { can } = useSession();
   const templates = useList<Template>('/templates');
   const accounts = useList<MailAccount>('/accounts');
@@ -51,15 +65,21 @@ function RuleForm({ rule, onSaved }: { rule?: Rule; onSaved(r: Rule): void }) {
     purpose: purpose || null,
     continue: cont,
   };
+  // A refusal is about the rule as it was sent: once the form changes, it no longer says anything about it.
+  // "Saved." likewise holds only while the form shows what was saved.
+  const [sent, setSent] = useState('');
+  const [pristine] = useState(() => JSON.stringify(body));
+  const refusal = save.error && sent === JSON.stringify(body) ? save.error : null;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    setSent(JSON.stringify(body));
     const r = await save.run(() => (rule ? api.patch<Rule>(`/rules/${rule.id}`, { ...body, version: rule.version }) : api.post<Rule>('/rules', body)));
     if (r) {
       notifyChanged();
       onSaved(r);
     }
   };
-  const err = (f: string) => errorFor(save.field, save.error, f);
+  const err = (f: string) => errorFor(save.field, refusal, f);
   const firstType = (body.events[0] ?? 'access.request.created').replace(/\*/g, 'example');
   const sample = { type: firstType, id: 'dry-run-1', data: {}, recipients: Object.fromEntries(body.recipients.roles.map((r) => [r, [`${r}@example.com`]])) };
   const readOnly = !can('admin');
@@ -83,7 +103,7 @@ function RuleForm({ rule, onSaved }: { rule?: Rule; onSaved(r: Rule): void }) {
               <input id="rule-roles" value={roles} onChange={(e) => setRoles(e.target.value)} placeholder="owner, approver" />
             </Field>
             <Field label="Fixed addresses" id="rule-addresses" hint="Comma-separated; everyone once, each in a message of their own.">
-              <input id="rule-addresses" value={addresses} onChange={(e) => setAddresses(e.target.value)} placeholder="audit@example.com" />
+              <input id="rule-addresses" value={addresses} onChange={(e) => setAddresses(e.target.value)} placeholder="audit@example.com" aria-invalid={err('recipients') ? true : undefined} />
               <FieldError id="rule-addresses-err" message={err('recipients') ?? err('recipients.addresses[0]')} />
             </Field>
             <TemplatePick templates={templates.items} value={template} onChange={setTemplate} error={err('template')} />
@@ -100,7 +120,8 @@ function RuleForm({ rule, onSaved }: { rule?: Rule; onSaved(r: Rule): void }) {
               Enabled
             </Checkbox>
           </fieldset>
-          <ErrorBox error={save.error} title="Not saved" />
+          <ErrorBox error={refusal} title="Not saved" />
+          {saved && !refusal && JSON.stringify(body) === pristine ? <Notice kind="success">Saved.</Notice> : null}
           {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}
           {rule && !readOnly ? (
             <div className="form-actions">

@@ -39,18 +39,21 @@ function LayoutForm({ layout: l, editable, onSaved }: { layout: Layout; editable
   const [html, setHtml] = useState(l.html);
   const [text, setText] = useState(l.text ?? '');
   const [locale, setLocale] = useState('en');
-  const [saveIssue, setSaveIssue] = useState<TemplateIssue | null>(null);
+  // A refused save is about the draft that was sent: an edit after it makes it stale (the live preview judges the new draft).
+  const [refused, setRefused] = useState<{ issue: TemplateIssue; draft: string } | null>(null);
+  const draft = JSON.stringify([name, html, text]);
+  const saveIssue = refused?.draft === draft ? refused.issue : null;
   const action = useAction();
   const path = `/layouts/${encodeURIComponent(l.key)}`;
   const dirty = name !== l.name || html !== l.html || text !== (l.text ?? '');
   const live = useLivePreview(`${path}/preview`, editable ? { html, text: text || null, locale } : { locale });
   const issue = saveIssue ?? live.issue;
   const save = async () => {
-    setSaveIssue(null);
+    setRefused(null);
     try {
       onSaved(await api.put<Layout>(path, { name, html, text: text || null, version: l.version }), `Saved as version ${l.version + 1}.`);
     } catch (err) {
-      setSaveIssue(templateIssue(err));
+      setRefused({ issue: templateIssue(err), draft });
     }
   };
   const reset = () => action.run(async () => onSaved(await api.post<Layout>(`${path}/reset`), 'Reset to the layout Mailroom ships.'));

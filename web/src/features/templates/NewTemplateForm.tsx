@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Template } from '../../api.js';
+import { api, ApiError, type Template } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { navigate } from '../../router.js';
-import { ErrorBox, Field } from '../../ui/index.js';
+import { ErrorBox, Field, FieldError } from '../../ui/index.js';
 
 /** A first version to edit: one English locale in the branded layout. */
 const STARTER = {
@@ -18,15 +18,27 @@ export function NewTemplateForm() {
   const create = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const t = await create.run(() => api.put<Template>(`/templates/${encodeURIComponent(key.trim())}`, { ...STARTER, name: name.trim() || key.trim() }));
+    const k = key.trim();
+    const t = await create.run(() =>
+      api.put<Template>(`/templates/${encodeURIComponent(k)}`, { ...STARTER, name: name.trim() || k }).catch((err: unknown) => {
+        // Without a version, PUT creates; the API's refusal of an existing key asks for the version to
+        // replace it, which is not what someone creating a template means to do.
+        if (err instanceof ApiError && (err.details as { field?: string; currentVersion?: number } | undefined)?.currentVersion !== undefined) {
+          throw new ApiError(err.status, err.code, `a template with the key ${k} exists already: open it in the list above to change it, or choose another key`, { field: 'key' });
+        }
+        throw err;
+      }),
+    );
     if (t) navigate(`/templates/${encodeURIComponent(t.key)}`);
   };
+  const keyError = create.field === 'key' ? create.error : null;
   return (
     <form className="card" onSubmit={submit} aria-labelledby="new-tpl-h">
       <h2 id="new-tpl-h">New template</h2>
       <div className="form-grid">
         <Field label="Key" id="new-tpl-key" hint='What applications name: lower-case letters, digits, "_", "." and "-" (e.g. weekly_digest).'>
-          <input id="new-tpl-key" value={key} onChange={(e) => setKey(e.target.value)} required pattern="[a-z][a-z0-9_.\-]{1,63}" />
+          <input id="new-tpl-key" value={key} onChange={(e) => setKey(e.target.value)} required pattern="[a-z][a-z0-9_.\-]{1,63}" aria-invalid={keyError ? true : undefined} aria-describedby={keyError ? 'new-tpl-key-error' : 'new-tpl-key-hint'} />
+          <FieldError id="new-tpl-key-error" message={keyError} />
         </Field>
         <Field label="Name" id="new-tpl-name">
           <input id="new-tpl-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Weekly digest" />

@@ -15,7 +15,7 @@ export function SourceField({ id, label, hint, value, onChange, issue, rows, rea
 }) {
   return (
     <Field label={label} id={id} hint={hint} wide>
-      <CodeEditor id={id} value={value} onChange={onChange} rows={rows} errorLine={issue?.line} describedBy={issue ? `${id}-error` : hint ? `${id}-hint` : undefined} readOnly={readOnly} placeholder={placeholder} />
+      <CodeEditor id={id} value={value} onChange={onChange} rows={rows} errorLine={issue?.line} invalid={issue !== null} describedBy={issue ? `${id}-error` : hint ? `${id}-hint` : undefined} readOnly={readOnly} placeholder={placeholder} />
       {issue ? <IssueLine id={`${id}-error`} target={id} issue={issue} /> : null}
     </Field>
   );
@@ -23,8 +23,9 @@ export function SourceField({ id, label, hint, value, onChange, issue, rows, rea
 
 /** "Line 3, column 7: undefined variable: user" beside the field, with a button that goes there. */
 export function IssueLine({ id, target, issue }: { id: string; target: string; issue: TemplateIssue }) {
-  // The message repeats where ("locales.de.html, line 3, column 7: …"); beside the field, what is enough.
-  const what = issue.message.replace(/^[^:]*line \d+, column \d+: /, '');
+  // The message repeats where ("locales.de.html, line 3, column 7: …", or the field alone: "html: …");
+  // beside the field, under its label, what is enough.
+  const what = besideField(issue.message);
   return (
     <span className="field-error" id={id} data-testid="field-error">
       {issue.line ? (
@@ -38,4 +39,9 @@ export function IssueLine({ id, target, issue }: { id: string; target: string; i
       {what}
     </span>
   );
+}
+
+/** An API message without the "where" it starts with: the part and line ("layout html, line 3, column 7: ") or the field ("html: "). */
+export function besideField(message: string): string {
+  return message.replace(/^(?:[^:]*line \d+, column \d+|[\w.[\]]+): /, '');
 }

@@ -21,7 +21,6 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
 
   if (loaded.loading && !t) return <Spinner />;
   if (!t) return <ErrorBox error={loaded.error ?? 'Template not found'} />;
-  const current = locale && t.locales[locale] ? locale : (Object.keys(t.locales)[0] ?? 'en');
   return (
     <>
       <PageHeader
@@ -39,7 +38,7 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
         key={`${t.key}@${t.version}`}
         template={t}
         editable={can('admin')}
-        locale={current}
+        locale={locale}
         onLocale={setLocale}
         onSaved={(next, what) => {
           setSaved(next);

@@ -24,9 +24,11 @@ interface Draft {
 
 const draftOf = (t: Template): Draft => ({ name: t.name, purpose: t.purpose, layout: t.layout, locales: t.locales, sample: JSON.stringify(t.sampleData, null, 2) });
 
-export function TemplateForm({ template: t, editable, locale, onLocale, onSaved }: { template: Template; editable: boolean; locale: string; onLocale(l: string): void; onSaved(t: Template, what: string): void }) {
+export function TemplateForm({ template: t, editable, locale: chosen, onLocale, onSaved }: { template: Template; editable: boolean; locale: string | null; onLocale(l: string): void; onSaved(t: Template, what: string): void }) {
   const original = useMemo(() => draftOf(t), [t]);
   const [draft, setDraft] = useState<Draft>(original);
+  // The tab shown: one of the draft's locales (a locale just added is not saved yet), else the first.
+  const locale = chosen && draft.locales[chosen] ? chosen : (Object.keys(draft.locales)[0] ?? 'en');
   const [saveIssue, setSaveIssue] = useState<TemplateIssue | null>(null);
   const purposes = useList<Purpose>('/purposes');
   const layouts = useList<Layout>('/layouts');

@@ -3,7 +3,7 @@ import { api, type BulkOutcome, type WebhookDelivery, type WebhookEndpoint } fro
 import { formatDate } from '../../format.js';
 import { useAction, useInterval } from '../../hooks.js';
 import { usePagedList } from '../../lists.js';
-import { DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, StatusChip } from '../../ui/index.js';
+import { Badge, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, StatusChip } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { DeliveryDetail } from './DeliveryDetail.js';
 
@@ -47,6 +47,11 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
   const replayRange = async (e: FormEvent) => {
     e.preventDefault();
     setReplayed(null);
+    // Said in the form's words: the API's ("until: must be after since") names fields this form calls From and Until.
+    if (until && new Date(until).getTime() <= new Date(since).getTime()) {
+      replay.setError('“Until” must be after “From”.');
+      return;
+    }
     const body = { since: new Date(since).toISOString(), ...(until ? { until: new Date(until).toISOString() } : {}) };
     const r = await replay.run(() => api.post<BulkOutcome>(`/webhooks/${endpoint.id}/deliveries/replay`, body));
     if (r) {
@@ -84,7 +89,14 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
           rowKey={(d) => d.id}
           columns={[
             { header: 'Created', cell: (d) => <span className="nowrap">{formatDate(d.createdAt)}</span> },
-            { header: 'Event', cell: (d) => <code>{d.eventType}</code> },
+            {
+              header: 'Event',
+              cell: (d) => (
+                <>
+                  <code>{d.eventType}</code> {d.replayOf ? <Badge kind="info" title="A replay of an earlier delivery: the same webhook-id">replay</Badge> : null}
+                </>
+              ),
+            },
             { header: 'Status', cell: (d) => <StatusChip status={d.status} /> },
             { header: 'Attempts', cell: (d) => d.attemptCount },
             { header: 'Last answer', label: 'Answer', cell: (d) => <span className="small">{lastAnswer(d)}</span> },
@@ -95,7 +107,13 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
               <button type="button" className="btn btn-small" aria-expanded={open === d.id} onClick={() => setOpen(open === d.id ? null : d.id)}>
                 {open === d.id ? 'Hide' : 'Attempts'}
               </button>
-              {can('operate') && !waiting(d) ? (
+              {/* A delivery is replayed once (the API refuses a second replay): its replay is the one to replay again. */}
+              {can('operate') && !waiting(d) && d.replayedBy ? (
+                <span className="muted small" title="Replayed already: to send the event again, replay the newer delivery marked “replay”">
+                  replayed
+                </span>
+              ) : null}
+              {can('operate') && !waiting(d) && !d.replayedBy ? (
                 <button type="button" className="btn btn-small" disabled={replay.busy || !endpoint.enabled} onClick={() => void replayOne(d)}>
                   Replay
                 </button>

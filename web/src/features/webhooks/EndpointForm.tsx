@@ -1,20 +1,26 @@
 import { useState, type FormEvent } from 'react';
 import { api, type NewWebhookSecret, type WebhookEndpoint, type WebhookEventType } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, errorFor, Field, FieldError, FormActions, useSelection } from '../../ui/index.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, useSelection } from '../../ui/index.js';
 import { EVENT_NAMES, WEBHOOK_EVENTS } from './events.js';
+
+/** What a new endpoint is ticked for. */
+const NEW_ENDPOINT_EVENTS: WebhookEventType[] = ['message.sent', 'message.failed'];
 
 /**
  * The endpoint's URL, description and events: a new endpoint (POST, whose answer carries the
  * secret) or changes to one (PATCH with the version read). The API's message appears at the
  * field it names (an address the network policy refuses shows at the URL).
  */
-export function EndpointForm({ endpoint, onSaved, onCancel }: { endpoint?: WebhookEndpoint; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void }) {
+export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?: WebhookEndpoint; saved?: boolean; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void }) {
   const [url, setUrl] = useState(endpoint?.url ?? '');
   const [description, setDescription] = useState(endpoint?.description ?? '');
-  const events = useSelection(endpoint?.events ?? ['message.sent', 'message.failed']);
+  const events = useSelection(endpoint?.events ?? NEW_ENDPOINT_EVENTS);
   const save = useAction();
   const id = endpoint ? `wh-${endpoint.id}` : 'wh-new';
+  const draft = JSON.stringify([url, description, [...events.selected].sort()]);
+  // "Saved." holds only while the form shows what was saved.
+  const [pristine] = useState(draft);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -25,8 +31,10 @@ export function EndpointForm({ endpoint, onSaved, onCancel }: { endpoint?: Webho
     if (!r) return;
     const { secret, ...saved } = r as NewWebhookSecret;
     if (!endpoint) {
+      // The next endpoint starts afresh: none of this one's events stay ticked.
       setUrl('');
       setDescription('');
+      events.setAll(NEW_ENDPOINT_EVENTS);
     }
     onSaved(saved, secret);
   };
@@ -55,6 +63,7 @@ export function EndpointForm({ endpoint, onSaved, onCancel }: { endpoint?: Webho
         </fieldset>
       </div>
       <ErrorBox error={save.error} title={endpoint ? 'Not saved' : 'Not created'} />
+      {saved && !save.error && draft === pristine ? <Notice kind="success">Saved.</Notice> : null}
       <FormActions submit={{ label: endpoint ? 'Save' : 'Create endpoint', busy: save.busy, disabled: events.selected.size === 0 }} onCancel={onCancel} />
     </form>
   );

@@ -17,6 +17,8 @@ export function WebhookDetail({ id }: { id: string }) {
   const e = endpoint.data;
   // Every change (an action, a replay, the log's own polling) reloads the endpoint and the log.
   const [tick, setTick] = useState(0);
+  // The settings form starts afresh from each saved version, so what it says after a save lives here.
+  const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const changed = () => {
     endpoint.reload();
     setTick((t) => t + 1);
@@ -69,7 +71,15 @@ export function WebhookDetail({ id }: { id: string }) {
           {can('admin') ? (
             <>
               <EndpointActions endpoint={e} onChanged={changed} />
-              <EndpointForm key={e.version} endpoint={e} onSaved={endpoint.reload} />
+              <EndpointForm
+                key={e.version}
+                endpoint={e}
+                saved={savedVersion === e.version}
+                onSaved={(next) => {
+                  setSavedVersion(next.version);
+                  endpoint.reload();
+                }}
+              />
             </>
           ) : null}
           <DeliveryLog endpoint={e} tick={tick} onChanged={changed} />
