@@ -21,10 +21,13 @@ export interface BuildServerOptions {
   logger?: boolean;
   /**
    * Node's HTTP deadlines, in milliseconds (tests shorten them). Left out: Node's, headers within
-   * 60 s (checked every 30 s), and no deadline for a body (Fastify's requestTimeout 0).
+   * headers within 60 s (checked every 30 s), the whole request within REQUEST_TIMEOUT_MS.
    */
   timeouts?: { headersTimeout?: number; requestTimeout?: number; connectionsCheckingInterval?: number };
 }
+
+/** How long a whole request (headers and body) may take to arrive: then 408 MAILROOM_E_REQUEST_TIMEOUT. */
+export const REQUEST_TIMEOUT_MS = 300_000;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -60,12 +63,11 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     // What Node's parser refuses before Fastify sees a request (a broken request line, a header
     // section over 16 KiB, a request that does not arrive in time): the documented error shape too.
     clientErrorHandler,
-    ...(opts.timeouts
-      ? {
-          requestTimeout: opts.timeouts.requestTimeout ?? 0,
-          http: { headersTimeout: opts.timeouts.headersTimeout, connectionsCheckingInterval: opts.timeouts.connectionsCheckingInterval },
-        }
-      : {}),
+    // A whole request (headers and body) within 5 minutes, Node's own default, which Fastify turns
+    // off: a client trickling a body would otherwise hold its connection for ever. A 40 MiB body
+    // at 1 Mbit/s takes ~5.5 minutes; Mailroom's largest bodies are a tenth of that in practice.
+    requestTimeout: opts.timeouts?.requestTimeout ?? REQUEST_TIMEOUT_MS,
+    ...(opts.timeouts ? { http: { headersTimeout: opts.timeouts.headersTimeout, connectionsCheckingInterval: opts.timeouts.connectionsCheckingInterval } } : {}),
   });
   registerErrorHandling(server);
   registerBodyParsing(server);

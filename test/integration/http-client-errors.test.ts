@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/http/server.js';
+import { REQUEST_TIMEOUT_MS, buildServer } from '../../src/http/server.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -145,8 +145,8 @@ describe('connection-level HTTP errors', () => {
   });
 
   describe('request timeout', () => {
-    // The same app behind servers with short deadlines: headers only, as in production (Node's
-    // 60 s for headers, no deadline for a body), and one with a body deadline too.
+    // The same app behind servers with short deadlines: for headers only, and for the body too
+    // (in production 60 s for headers, REQUEST_TIMEOUT_MS for the whole request).
     let headersOnly: FastifyInstance;
     let withBody: FastifyInstance;
     const portOf = (s: FastifyInstance) => (s.server.address() as AddressInfo).port;
@@ -167,6 +167,16 @@ describe('connection-level HTTP errors', () => {
       const e = expectMailroomError(res, 408, 'MAILROOM_E_REQUEST_TIMEOUT');
       expect(e.message).toMatch(/in time/);
       expect(Date.now() - started).toBeLessThan(4_000);
+    });
+
+    it('gives a whole request five minutes by default (Fastify would give a trickled body for ever)', async () => {
+      const plain = await buildServer(t.app.ports, t.app.routes, { logger: false });
+      try {
+        expect(plain.server.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+        expect(REQUEST_TIMEOUT_MS).toBe(300_000);
+      } finally {
+        await plain.close();
+      }
     });
 
     it('answers a body that never finishes as 408 MAILROOM_E_REQUEST_TIMEOUT where a body has a deadline', async () => {
