@@ -11,7 +11,7 @@ export interface MailroomOptions {
   url: string;
   /** An API key (mrk_…) with the scopes the calls need: send, read or admin. */
   apiKey: string;
-  /** Retries of safe calls on 429/503 and lost answers (default 3 tries, Retry-After honoured); false: none. */
+  /** Retries of safe calls on 408/429/503 and lost answers (default 3 tries, Retry-After honoured); false: none. */
   retry?: RetryOptions | false;
   /** The secret (whsec_…) `webhooks.verify` uses when none is passed. */
   webhookSecret?: string;

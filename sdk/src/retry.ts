@@ -1,4 +1,4 @@
-/** How calls that are safe to repeat are retried when Mailroom says "not now" (429, 503). */
+/** How calls that are safe to repeat are retried when Mailroom says "not now" (429, 503) or "that did not arrive in time" (408). */
 export interface RetryOptions {
   /** Tries in all, the first included (default 3; 1 turns retrying off). */
   attempts?: number;
@@ -8,7 +8,8 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-const RETRYABLE = new Set([429, 503]);
+// 408: the request did not reach Mailroom in full in time (a stalled network): nothing was done.
+const RETRYABLE = new Set([408, 429, 503]);
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
@@ -21,7 +22,7 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * A fetch that repeats a request answered 429 or 503, waiting as Retry-After says (else a
+ * A fetch that repeats a request answered 408, 429 or 503, waiting as Retry-After says (else a
  * doubling delay), and one whose answer was lost (a network error), after the doubling delay.
  * Only for safe calls: reads, and sends that carry an idempotency key (the server answers a
  * repeated key with the first message, so nothing is sent twice).

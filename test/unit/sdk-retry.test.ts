@@ -69,6 +69,16 @@ it('gives the last answer back after the tries allowed, and never waits longer t
   expect(seen).toHaveLength(1);
 });
 
+it('repeats a 408 (the request did not arrive in time) after the doubling delay', async () => {
+  seen.length = 0;
+  waits.length = 0;
+  script = [{ status: 408 }, { status: 200 }];
+  const res = await retryingFetch(plain, { baseDelayMs: 100 }, recordWait)(new Request(`${base}/api/v1/messages`, { method: 'POST', body: '{"idempotencyKey":"k"}' }));
+  expect(res.status).toBe(200);
+  expect(seen.map((s) => s.body)).toEqual(['{"idempotencyKey":"k"}', '{"idempotencyKey":"k"}']);
+  expect(waits).toEqual([100]);
+});
+
 it('does not repeat other failures', async () => {
   seen.length = 0;
   script = [{ status: 500 }];
