@@ -275,9 +275,10 @@ export class MailboxReader {
     if (whole.length) for await (const m of client.fetch(whole.join(','), { uid: true, source: true }, { uid: true })) if (m.source) out.set(m.uid, { bytes: m.source, headersOnly: false });
     // Headers first: a message above the body limit is stored with its headers only.
     if (large.length) for await (const m of client.fetch(large.join(','), { uid: true, headers: true }, { uid: true })) if (m.headers) out.set(m.uid, { bytes: Buffer.concat([m.headers, Buffer.from('\r\n')]), headersOnly: true });
-    // Except a report (a DSN returning a large message whole, an abuse report): its beginning
-    // holds what it says (the delivery-status part and the returned message's headers), and a
-    // bounce read from the headers alone would be missed.
+    // Except a report (a DSN returning a large message whole, an abuse report) or a plain-text
+    // bounce (X-Failed-Recipients, as Exim's): its beginning holds what it says (the
+    // delivery-status part or the notice, and the returned message's headers), and a bounce
+    // read from the headers alone would be missed.
     const reports = large.filter((u) => isReport(out.get(u)?.bytes));
     if (reports.length) for await (const m of client.fetch(reports.join(','), { uid: true, source: { start: 0, maxLength: REPORT_PREFIX_BYTES } }, { uid: true })) if (m.source) out.set(m.uid, { bytes: m.source, headersOnly: true });
     return out;
@@ -396,11 +397,11 @@ function isTransientStoreError(err: unknown): boolean {
   return typeof code === 'string' && (TRANSIENT_STORE_CODES.has(code) || code.startsWith('SQLITE_BUSY'));
 }
 
-/** Whether a header block says multipart/report (a DSN, an abuse report, a read receipt). */
+/** Whether a header block says multipart/report (a DSN, an abuse report, a read receipt) or names X-Failed-Recipients (a plain-text bounce). */
 function isReport(head: Buffer | undefined): boolean {
   if (!head) return false;
   const unfolded = head.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
-  return /^content-type:\s*multipart\/report\b/im.test(unfolded);
+  return /^content-type:\s*multipart\/report\b/im.test(unfolded) || /^x-failed-recipients:/im.test(unfolded);
 }
 
 /** Whether the server says `path` does not exist (imapflow's STATUS checks with LIST); false when it cannot tell. */

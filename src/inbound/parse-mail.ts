@@ -33,6 +33,9 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
   const returned = part('message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers');
   const feedbackPart = reportType === 'feedback-report' ? part('message/feedback-report') : undefined;
   const text = p.text ? p.text.slice(0, MAX_BODY_CHARS) : null;
+  // A bounce that is no report (Exim's plain text, and others naming X-Failed-Recipients): its
+  // notice, and the returned message's headers quoted below it.
+  const plain = !reportType && p.headers.has('x-failed-recipients') && text ? quotedCopy(text) : null;
   return withoutNul({
     messageId: p.messageId ? bracketed(p.messageId) : null,
     inReplyTo: ids(p.inReplyTo),
@@ -50,7 +53,8 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     markers: Object.fromEntries(MARKERS.flatMap((k) => (p.headers.has(k) ? [[k, headerText(p.headers.get(k))]] : []))),
     reportType,
     deliveryStatus,
-    returnedMessageId: returned ? await returnedMessageId(returned.content) : null,
+    returnedMessageId: returned ? await returnedMessageId(returned.content) : plain?.copy ? await returnedMessageId(Buffer.from(plain.copy)) : null,
+    bounceNotice: plain?.notice ?? null,
     envelopeId: envelopeId(statusBlocks),
     feedback: feedbackPart ? await feedback(feedbackPart.content) : null,
     attachments: parts.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, sizeBytes: a.size })),
@@ -107,6 +111,28 @@ function envelopeId(blocks: Map<string, unknown>[]): string | null {
   if (!raw) return null;
   const decoded = raw.replace(/\+([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return decoded.slice(0, 100) || null;
+}
+
+/**
+ * The line after which a plain-text bounce quotes the message it returns: Exim's "------ This is
+ * a copy of the message, including all the headers. ------" (or "… of the message's headers",
+ * or its first line alone when the body was cut), qmail's "--- Below this line is a copy of the
+ * message.", and the "----- Original message -----" of Google's and others' notices.
+ */
+const COPY_LINE = /^[ \t]*-{2,}[ \t]*(?:this is a copy of the (?:message|headers)|below this line is a copy of the message|original message(?: follows)?|the original message (?:headers )?(?:is|are|follows?))\b.*$/im;
+/** A notice longer than this is cut: what an MTA says about the failure comes first. */
+const MAX_NOTICE_CHARS = 64 * 1024;
+
+/**
+ * A plain-text bounce split at its copy line: the notice above it, and the copy below it (the
+ * returned message's headers first) from its first header field on, past the lines of dashes
+ * Exim adds when it cut the body. No copy line: all of the text is the notice.
+ */
+function quotedCopy(text: string): { notice: string; copy: string | null } {
+  const m = COPY_LINE.exec(text);
+  if (!m) return { notice: text.slice(0, MAX_NOTICE_CHARS), copy: null };
+  const rest = text.slice(m.index + m[0].length).replace(/^(?:[ \t]*(?:-{2,}[^\n]*)?\r?\n)+/, '');
+  return { notice: text.slice(0, Math.min(m.index, MAX_NOTICE_CHARS)), copy: /^[!-9;-~]+:/.test(rest) ? rest.slice(0, MAX_HEAD_BYTES) : null };
 }
 
 async function returnedMessageId(content: Buffer): Promise<string | null> {

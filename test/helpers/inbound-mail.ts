@@ -256,13 +256,16 @@ export async function folderState(dovecot: DovecotInstance, user: string, passwo
   });
 }
 
-/** Polls `fn` every 100 ms until it gives something truthy; fails naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls `fn` every 100 ms until it gives something truthy; fails naming `what` after `timeoutMs`,
+ * with what `diagnose` says then (the reader's status, say).
+ */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, diagnose?: () => Promise<string>): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${diagnose ? `: ${await diagnose()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
-import { withMailPeers } from '../helpers/mail-peers.js';
-import { append, reportOnlyDsn, until } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, messageIdOf, type SmtpSink } from '../helpers/smtp-sink.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { mailPeers } from '../helpers/mail-peers.js';
+import { inboundApp } from '../helpers/inbound-app.js';
+import { append, reportOnlyDsn } from '../helpers/inbound-mail.js';
+import { messageIdOf } from '../helpers/smtp-sink.js';
 
 /**
  * Bounces matched by the envelope id (RFC 3461 ENVID) when the DSN returns nothing of the
@@ -14,53 +13,30 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * not one of Mailroom's, or names no message it sent, changes nothing.
  */
 const PASSWORD = 'Envid-Secret-9';
-const missing = !haveDovecot();
-if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
-const sinkOk = haveSmtpSink();
-
-let cert: Cert;
-let dovecot: DovecotInstance;
-let sink: SmtpSink;
-withMailPeers('mailroom-envid-', () => ({ 'envid-sqlite@example.com': PASSWORD, 'envid-postgres@example.com': PASSWORD }), !missing && sinkOk, (p) => ({ cert, dovecot, sink } = p));
+const peers = mailPeers('mailroom-envid-', () => ({ 'envid-sqlite@example.com': PASSWORD, 'envid-postgres@example.com': PASSWORD }));
 
 type Summary = { id: string; kind: string; inReplyTo: string | null; subject: string };
 
 await describeEachDialect('bounces matched by the envelope id (ENVID)', (dialect) => {
-  if (missing || !sinkOk) return;
+  if (!peers.ready) return;
   const user = `envid-${dialect}@example.com`;
-  let t: TestApp;
-  const api = (method: 'GET' | 'POST', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
-  const received = async (): Promise<Summary[]> => (await api('GET', '/messages?direction=in&limit=100')).json().items;
-
-  beforeAll(async () => {
-    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
-    const server = await api('POST', '/servers', {
-      name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: sink.port, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
-      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
-    });
-    expect(server.statusCode).toBe(201);
-    const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'] } });
-    expect(account.statusCode).toBe(201);
-    await t.app.startDelivery();
-    await t.app.startInbound({ pollMs: 300, refreshMs: 200, backoffBaseMs: 200, leaseMs: 10_000 });
-  }, 60_000);
-  afterAll(async () => t?.close());
+  const { api, until, send, received } = inboundApp<Summary>(dialect, {
+    peers,
+    address: user,
+    password: PASSWORD,
+    tuning: { pollMs: 300, refreshMs: 200, backoffBaseMs: 200, leaseMs: 10_000 },
+    limit: 100,
+  });
 
   it('sends ENVID, and a DSN that returns no headers bounces and suppresses the recipient it names', async () => {
-    const res = await api('POST', '/messages', { to: ['kept@example.org', 'gone@example.org'], subject: 'Your invoice', text: 'Hello' });
-    expect(res.statusCode).toBe(202);
-    const id = res.json().id as string;
-    const out = await until('the message to be sent', async () => {
-      const d = (await api('GET', `/messages/${id}`)).json();
-      return d.status === 'sent' && (d as { messageIdHeader: string });
-    });
+    const out = await send(['kept@example.org', 'gone@example.org'], 'Your invoice');
+    const id = out.id;
     // The relay offers DSN: MAIL FROM carried the message's log id.
-    const dump = sink.messages().find((d) => messageIdOf(d) === out.messageIdHeader);
+    const dump = peers.sink.messages().find((d) => messageIdOf(d) === out.messageIdHeader);
     expect(/^X-Mail-Args: (.*)$/m.exec(dump ?? '')?.[1]).toBe(`<${user}> ENVID=${id}`);
 
     await append(
-      dovecot,
+      peers.dovecot,
       user,
       PASSWORD,
       'INBOX',
@@ -78,7 +54,7 @@ await describeEachDialect('bounces matched by the envelope id (ENVID)', (dialect
 
   it('changes nothing for an envelope id that is not one of its own, or names no message it sent', async () => {
     await append(
-      dovecot,
+      peers.dovecot,
       user,
       PASSWORD,
       'INBOX',

@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { InboundWorker } from '../../src/inbound/worker.js';
+import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
-import { withMailPeers } from '../helpers/mail-peers.js';
+import { inboundApp } from '../helpers/inbound-app.js';
+import { mailPeers } from '../helpers/mail-peers.js';
 import { append, arfComplaint, composeReply, folderState, imapSession, postfixDsn } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * Received mail as an admin meets it the first day, from a private Dovecot: bounces and
@@ -18,76 +15,37 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  */
 const PASSWORD = 'Hostile-Secret-7';
 const WRONG = 'Not-The-Password-42';
-const missing = !haveDovecot();
-if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
-const sinkOk = haveSmtpSink();
-
-let cert: Cert;
-let dovecot: DovecotInstance;
-let sink: SmtpSink;
 const users = (d: string) => ({ main: `app-${d}@example.com`, mover: `mover-${d}@example.com`, locked: `locked-${d}@example.com`, nofolder: `nofolder-${d}@example.com`, outage: `outage-${d}@example.com` });
 const everyUser = () => {
   const all: Record<string, string> = {};
   for (const d of ['sqlite', 'postgres']) for (const u of Object.values(users(d))) all[u] = PASSWORD;
   return all;
 };
-withMailPeers('mailroom-hostile-', everyUser, !missing && sinkOk, (p) => ({ cert, dovecot, sink } = p));
+const peers = mailPeers('mailroom-hostile-', everyUser);
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
 
 await describeEachDialect('received mail an admin meets on the first day (Dovecot)', (dialect) => {
-  if (missing || !sinkOk) return;
+  if (!peers.ready) return;
   const { main, mover, locked, nofolder, outage } = users(dialect);
-  let t: TestApp;
-  let inbound: InboundWorker;
-  let serverId: string;
-  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
   type Summary = { id: string; kind: string; status: string; inReplyTo: string | null; subject: string; accountId: string; lastError: string | null };
-  const received = async (): Promise<Summary[]> => (await api('GET', '/messages?direction=in&limit=500')).json().items;
+  const app = inboundApp<Summary>(dialect, {
+    peers,
+    address: main,
+    password: PASSWORD,
+    tuning: { maxBodyBytes: 200_000, pollMs: 300, refreshMs: 60_000, backoffBaseMs: 200, backoffMaxMs: 400, leaseMs: 10_000 },
+    diagnose: 'status and log',
+  });
+  const { api, until, send, received } = app;
   const mailbox = async (accountId: string, folder = 'INBOX') => (await api('GET', '/inbound/status')).json().mailboxes.find((b: { accountId: string; folder: string }) => b.accountId === accountId && b.folder === folder);
-  const diagnose = async () => JSON.stringify({ status: (await api('GET', '/inbound/status')).json(), log: t.logLines.filter((l) => l.includes('inbound') || l.includes('IMAP')).slice(-5) });
-  const until = async <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${await diagnose()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const send = async (to: string[]) => {
-    const res = await api('POST', '/messages', { to, subject: 'Your invitation', text: 'Hello' });
-    expect(res.statusCode).toBe(202);
-    const id = res.json().id as string;
-    return until('the message to be sent', async () => {
-      const d = (await api('GET', `/messages/${id}`)).json();
-      return d.status === 'sent' && (d as { id: string; messageIdHeader: string });
-    });
-  };
   const suppressed = async (q: string) => (await api('GET', `/suppressions?q=${encodeURIComponent(q)}`)).json().items as { address: string; reason: string }[];
-
-  beforeAll(async () => {
-    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
-    const server = await api('POST', '/servers', {
-      name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: sink.port, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
-      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
-    });
-    expect(server.statusCode).toBe(201);
-    serverId = server.json().id;
-    const account = await api('POST', '/accounts', { serverId, address: main, password: PASSWORD, inbound: { folders: ['INBOX'] } });
-    expect(account.statusCode).toBe(201);
-    await t.app.startDelivery();
-    inbound = await t.app.startInbound({ maxBodyBytes: 200_000, pollMs: 300, refreshMs: 60_000, backoffBaseMs: 200, backoffMaxMs: 400, leaseMs: 10_000 });
-  }, 60_000);
-  afterAll(async () => t?.close());
 
   it('a DSN or abuse report naming an address the message was not sent to suppresses nobody', async () => {
     // Anyone who got one message from Mailroom knows its Message-ID and can send a "bounce" of it.
     const out = await send([`attacker-${dialect}@evil.example`]);
     const stranger = `ceo-${dialect}@victim.example`;
-    await append(dovecot, main, PASSWORD, 'INBOX', postfixDsn({ to: main, recipient: stranger, status: '5.1.1', diagnostic: '550 5.1.1 User unknown', originalMessageId: out.messageIdHeader, id: `forged-${dialect}` }));
-    await append(dovecot, main, PASSWORD, 'INBOX', arfComplaint({ to: main, recipient: stranger, originalMessageId: out.messageIdHeader, id: `forged-arf-${dialect}` }));
+    await append(peers.dovecot, main, PASSWORD, 'INBOX', postfixDsn({ to: main, recipient: stranger, status: '5.1.1', diagnostic: '550 5.1.1 User unknown', originalMessageId: out.messageIdHeader, id: `forged-${dialect}` }));
+    await append(peers.dovecot, main, PASSWORD, 'INBOX', arfComplaint({ to: main, recipient: stranger, originalMessageId: out.messageIdHeader, id: `forged-arf-${dialect}` }));
     await until('the forged reports', async () => (await received()).filter((m) => m.inReplyTo === out.id).length === 2);
     expect(await suppressed(stranger)).toEqual([]);
     const m = (await api('GET', `/messages/${out.id}`)).json();
@@ -101,7 +59,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
     const dsn = postfixDsn({ to: main, recipient: forwarded, status: '5.1.1', diagnostic: '550 5.1.1 User unknown', originalMessageId: out.messageIdHeader, id: `alias-${dialect}` })
       .toString()
       .replace(`Original-Recipient: rfc822;${forwarded}`, `Original-Recipient: rfc822;${alias}`);
-    await append(dovecot, main, PASSWORD, 'INBOX', Buffer.from(dsn));
+    await append(peers.dovecot, main, PASSWORD, 'INBOX', Buffer.from(dsn));
     await until('the message to be bounced', async () => (await api('GET', `/messages/${out.id}`)).json().status === 'bounced');
     const m = (await api('GET', `/messages/${out.id}`)).json();
     expect(m.recipients[0]).toMatchObject({ address: alias, status: 'bounced', enhancedCode: '5.1.1' });
@@ -115,7 +73,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
       const arf = arfComplaint({ to: main, recipient: `fan-${dialect}@example.net`, originalMessageId: out.messageIdHeader, id: `${type}-${dialect}` })
         .toString()
         .replace('Feedback-Type: abuse', `Feedback-Type: ${type}`);
-      await append(dovecot, main, PASSWORD, 'INBOX', Buffer.from(arf));
+      await append(peers.dovecot, main, PASSWORD, 'INBOX', Buffer.from(arf));
     }
     await until('both reports', async () => (await received()).filter((m) => m.inReplyTo === out.id).length === 2);
     expect(await suppressed(`fan-${dialect}@example.net`)).toEqual([]);
@@ -124,7 +82,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
   it('a reply with a NUL character in its text is stored as a reply on every store, not quarantined', async () => {
     const out = await send([`nul-${dialect}@example.net`]);
     const reply = (await composeReply({ from: `nul-${dialect}@example.net`, to: main, subject: 'Re: Your invitation', inReplyTo: out.messageIdHeader, text: 'Yes\u0000 please' })).toString().replace('Subject: Re: Your invitation', 'Subject: =?UTF-8?Q?Re:_Your=00_invitation?=');
-    await append(dovecot, main, PASSWORD, 'INBOX', Buffer.from(reply));
+    await append(peers.dovecot, main, PASSWORD, 'INBOX', Buffer.from(reply));
     const got = await until('the reply', async () => (await received()).find((m) => m.inReplyTo === out.id));
     expect(got).toMatchObject({ kind: 'reply', status: 'received' });
     const detail = (await api('GET', `/messages/${got.id}`)).json();
@@ -139,7 +97,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
       .toString()
       .replace('\r\nHello\r\n', `\r\n${body}`);
     expect(dsn.length).toBeGreaterThan(200_000);
-    await append(dovecot, main, PASSWORD, 'INBOX', Buffer.from(dsn));
+    await append(peers.dovecot, main, PASSWORD, 'INBOX', Buffer.from(dsn));
     const bounce = await until('the large bounce', async () => (await received()).find((m) => m.inReplyTo === out.id));
     expect(bounce.kind).toBe('bounce');
     expect((await api('GET', `/messages/${out.id}`)).json().recipients[0]).toMatchObject({ status: 'bounced', enhancedCode: '5.2.2' });
@@ -150,7 +108,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
   it('lists the attachments of a received message, and reads ISO-8859-1 and Shift_JIS text', async () => {
     const pdf = Buffer.from('%PDF-1.4\n' + 'x'.repeat(3000));
     await append(
-      dovecot,
+      peers.dovecot,
       main,
       PASSWORD,
       'INBOX',
@@ -192,7 +150,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
   });
 
   it('a reader goes on after a moment without the database', async () => {
-    const repos = t.app.ports.ctx.store.repos.accounts;
+    const repos = app.t.app.ports.ctx.store.repos.accounts;
     const get = repos.get.bind(repos);
     let failing = true;
     repos.get = (async (...args: Parameters<typeof get>) => {
@@ -201,24 +159,24 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
     }) as typeof repos.get;
     try {
       // The reader starts anew (stop, then start) while the database does not answer.
-      await inbound.stop();
-      await inbound.start();
+      await app.inbound.stop();
+      await app.inbound.start();
       await new Promise((r) => setTimeout(r, 800));
     } finally {
       failing = false;
       repos.get = get;
     }
-    await append(dovecot, main, PASSWORD, 'INBOX', crlf(['From: later@example.net', `To: ${main}`, 'Subject: After the outage', `Message-ID: <after-outage-${dialect}@example.net>`, '', 'still read', '']));
+    await append(peers.dovecot, main, PASSWORD, 'INBOX', crlf(['From: later@example.net', `To: ${main}`, 'Subject: After the outage', `Message-ID: <after-outage-${dialect}@example.net>`, '', 'still read', '']));
     await until('the message sent after the outage', async () => (await received()).find((m) => m.subject === 'After the outage'));
   });
 
   it('a move target that does not exist is named, and no message is stored without being moved', async () => {
-    await imapSession(dovecot, mover, PASSWORD, async () => undefined);
-    await append(dovecot, mover, PASSWORD, 'INBOX', crlf(['From: a@example.net', `To: ${mover}`, 'Subject: To be moved', `Message-ID: <move-${dialect}@example.net>`, '', 'x', '']));
-    const account = await api('POST', '/accounts', { serverId, address: mover, password: PASSWORD, inbound: { folders: ['INBOX'], afterProcessing: 'move', moveTo: 'Archive' } });
+    await imapSession(peers.dovecot, mover, PASSWORD, async () => undefined);
+    await append(peers.dovecot, mover, PASSWORD, 'INBOX', crlf(['From: a@example.net', `To: ${mover}`, 'Subject: To be moved', `Message-ID: <move-${dialect}@example.net>`, '', 'x', '']));
+    const account = await api('POST', '/accounts', { serverId: app.serverId, address: mover, password: PASSWORD, inbound: { folders: ['INBOX'], afterProcessing: 'move', moveTo: 'Archive' } });
     expect(account.statusCode).toBe(201);
     const id = account.json().id as string;
-    await inbound.refresh();
+    await app.inbound.refresh();
     const failing = await until('the reader to fail on the missing folder', async () => {
       const b = await mailbox(id);
       return b?.state === 'failing' && b;
@@ -226,31 +184,31 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
     expect(failing.lastError).toContain('Archive');
     expect((await received()).filter((m) => m.accountId === id)).toEqual([]);
     // The admin creates the folder: the message is stored and moved.
-    await imapSession(dovecot, mover, PASSWORD, (c) => c.mailboxCreate('Archive'));
+    await imapSession(peers.dovecot, mover, PASSWORD, (c) => c.mailboxCreate('Archive'));
     await until('the message to be stored', async () => (await received()).find((m) => m.accountId === id && m.subject === 'To be moved'), 30_000);
-    await until('the message to be moved', async () => (await folderState(dovecot, mover, PASSWORD, 'Archive')).count === 1);
-    expect((await folderState(dovecot, mover, PASSWORD, 'INBOX')).count).toBe(0);
+    await until('the message to be moved', async () => (await folderState(peers.dovecot, mover, PASSWORD, 'Archive')).count === 1);
+    expect((await folderState(peers.dovecot, mover, PASSWORD, 'INBOX')).count).toBe(0);
   }, 60_000);
 
   it('a wrong IMAP password is named clearly, and never written to the log', async () => {
-    const account = await api('POST', '/accounts', { serverId, address: locked, password: WRONG, inbound: { folders: ['INBOX'] } });
+    const account = await api('POST', '/accounts', { serverId: app.serverId, address: locked, password: WRONG, inbound: { folders: ['INBOX'] } });
     expect(account.statusCode).toBe(201);
     const id = account.json().id as string;
-    await inbound.refresh();
+    await app.inbound.refresh();
     const b = await until('the reader to fail', async () => {
       const s = await mailbox(id);
       return s?.state === 'failing' && s;
     });
     expect(b.lastError).toMatch(/authentication failed|login/i);
     expect(b.lastError).toContain(locked);
-    expect(t.logLines.join('\n')).not.toContain(WRONG);
+    expect(app.t.logLines.join('\n')).not.toContain(WRONG);
   });
 
   it('a folder that does not exist is named as such', async () => {
-    const account = await api('POST', '/accounts', { serverId, address: nofolder, password: PASSWORD, inbound: { folders: ['Bounces'] } });
+    const account = await api('POST', '/accounts', { serverId: app.serverId, address: nofolder, password: PASSWORD, inbound: { folders: ['Bounces'] } });
     expect(account.statusCode).toBe(201);
     const id = account.json().id as string;
-    await inbound.refresh();
+    await app.inbound.refresh();
     const b = await until('the reader to fail', async () => {
       const s = await mailbox(id, 'Bounces');
       return s?.state === 'failing' && s;
@@ -260,11 +218,11 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
   });
 
   it('an IMAP server that goes away mid-run is a clear failure; once back, nothing is lost or read twice', async () => {
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: dovecot.imapsPort });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: peers.dovecot.imapsPort });
     try {
       const server = await api('POST', '/servers', {
         name: `imap behind a proxy ${dialect}`,
-        smtp: { host: '127.0.0.1', port: sink.port, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
+        smtp: { host: '127.0.0.1', port: peers.sink.port, security: 'none', tlsTrust: { mode: 'pinned', certificate: peers.cert.cert } },
         imap: { host: '127.0.0.1', port: proxy.port, security: 'tls' },
       });
       expect(server.statusCode).toBe(201);
@@ -272,8 +230,8 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
       expect(account.statusCode).toBe(201);
       const id = account.json().id as string;
       const mail = (n: number) => crlf([`From: n${n}@example.net`, `To: ${outage}`, `Subject: Outage ${n}`, `Message-ID: <outage-${n}-${dialect}@example.net>`, '', `number ${n}`, '']);
-      await append(dovecot, outage, PASSWORD, 'INBOX', mail(1));
-      await inbound.refresh();
+      await append(peers.dovecot, outage, PASSWORD, 'INBOX', mail(1));
+      await app.inbound.refresh();
       await until('the first message', async () => (await received()).find((m) => m.accountId === id));
       await proxy.down();
       const down = await until('the reader to fail', async () => {
@@ -281,7 +239,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
         return b?.state === 'failing' && b;
       });
       expect(down.lastError).toMatch(/ECONNREFUSED|closed|connect/i);
-      for (let n = 2; n <= 5; n++) await append(dovecot, outage, PASSWORD, 'INBOX', mail(n));
+      for (let n = 2; n <= 5; n++) await append(peers.dovecot, outage, PASSWORD, 'INBOX', mail(n));
       await proxy.up();
       await until('every message once', async () => (await received()).filter((m) => m.accountId === id).length === 5, 30_000);
       await until('the reader to watch again', async () => (await mailbox(id))?.state === 'watching');
@@ -293,7 +251,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
   }, 60_000);
 
   it('a deadlock while storing (the delivery worker held the same rows) is tried again, not quarantined', async () => {
-    const store = t.app.ports.ctx.store;
+    const store = app.t.app.ports.ctx.store;
     const transaction = store.transaction.bind(store);
     let deadlocks = 0;
     store.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
@@ -304,7 +262,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
       return transaction(fn);
     }) as typeof store.transaction;
     try {
-      await append(dovecot, main, PASSWORD, 'INBOX', crlf(['From: d@example.net', `To: ${main}`, 'Subject: Through a deadlock', `Message-ID: <deadlock-${dialect}@example.net>`, '', 'x', '']));
+      await append(peers.dovecot, main, PASSWORD, 'INBOX', crlf(['From: d@example.net', `To: ${main}`, 'Subject: Through a deadlock', `Message-ID: <deadlock-${dialect}@example.net>`, '', 'x', '']));
       const got = await until('the message', async () => (await received()).find((m) => m.subject.includes('Through a deadlock') || m.lastError?.includes('deadlock')));
       expect(deadlocks).toBe(1);
       expect(got).toMatchObject({ status: 'received', subject: 'Through a deadlock' });

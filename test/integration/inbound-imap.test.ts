@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { InboundWorker } from '../../src/inbound/worker.js';
+import { beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
-import { withMailPeers } from '../helpers/mail-peers.js';
+import { inboundApp } from '../helpers/inbound-app.js';
+import { mailPeers } from '../helpers/mail-peers.js';
 import { append, arfComplaint, composeReply, exchangeDsn, folderState, imapSession, outOfOffice, postfixDsn, unparseable } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, messageIdOf, type SmtpSink } from '../helpers/smtp-sink.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { messageIdOf } from '../helpers/smtp-sink.js';
 
 /**
  * Reading an account's mailbox from a private Dovecot, end to end: a reply written by a real
@@ -18,78 +16,41 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * reads as timeout after ten minutes (the app's clock moved ahead).
  */
 const PASSWORD = 'Inbound-Secret-9';
-const missing = !haveDovecot();
-if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
-if (missing) console.warn('[mailroom tests] Dovecot is not available (or not root): the inbound IMAP tests are SKIPPED');
-const sinkOk = haveSmtpSink();
-
-let cert: Cert;
-let dovecot: DovecotInstance;
-let sink: SmtpSink;
-withMailPeers('mailroom-inbound-', () => ({ 'app-sqlite@example.com': PASSWORD, 'app-postgres@example.com': PASSWORD }), !missing && sinkOk, (p) => ({ cert, dovecot, sink } = p));
-
-let diagnose: (() => Promise<string>) | undefined;
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${diagnose ? `: ${await diagnose()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const peers = mailPeers('mailroom-inbound-', () => ({ 'app-sqlite@example.com': PASSWORD, 'app-postgres@example.com': PASSWORD }), 'inbound IMAP');
 
 type Summary = { id: string; kind: string; status: string; inReplyTo: string | null; subject: string; read: boolean; lastError: string | null };
 
 await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
-  if (missing || !sinkOk) return;
+  if (!peers.ready) return;
   const user = `app-${dialect}@example.com`;
-  let t: TestApp;
-  let inbound: InboundWorker;
-  let accountId: string;
   const appended = { INBOX: 0, Bounces: 0 };
-  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
-  const received = async (): Promise<Summary[]> => (await api('GET', '/messages?direction=in&limit=500')).json().items;
-  const put = async (folder: 'INBOX' | 'Bounces', ...m: Buffer[]) => {
-    await append(dovecot, user, PASSWORD, folder, ...m);
-    appended[folder] += m.length;
-  };
-  const send = async (to: string[], subject = 'Your invitation') => {
-    const res = await api('POST', '/messages', { to, subject, text: 'Hello' });
-    expect(res.statusCode).toBe(202);
-    const id = res.json().id as string;
-    const m = await until('the message to be sent', async () => {
-      const d = (await api('GET', `/messages/${id}`)).json();
-      return d.status === 'sent' && d;
-    });
-    return m as { id: string; messageIdHeader: string };
-  };
-  const journal = async (messageId: string) => (await t.app.infra.db.selectFrom('event_journal').selectAll().where('message_id', '=', messageId).orderBy('id').execute()).map((j) => ({ type: j.type, data: JSON.parse(j.data) }));
-
   // Real time, plus a jump the timeout test makes (and takes back).
   let ahead = 0;
   const clock = { now: () => Date.now() + ahead };
 
   beforeAll(async () => {
-    t = await startTestApp(dialect, { clock, env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
-    diagnose = async () => JSON.stringify({ status: (await api('GET', '/inbound/status')).json(), log: t.logLines.filter((l) => l.includes('inbound') || l.includes('IMAP')).slice(-5) });
-    await imapSession(dovecot, user, PASSWORD, (c) => c.mailboxCreate('Bounces'));
-    const server = await api('POST', '/servers', {
-      name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: sink.port, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
-      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
-    });
-    expect(server.statusCode).toBe(201);
-    // A plain internal relay without AUTH, and a password for IMAP over TLS: accepted.
-    const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX', 'Bounces'], afterProcessing: 'flag' } });
-    expect(account.statusCode).toBe(201);
-    expect(account.json().inbound).toEqual({ enabled: true, folders: ['INBOX', 'Bounces'], afterProcessing: 'flag', moveTo: null });
-    accountId = account.json().id;
-    await t.app.startDelivery();
-    inbound = await t.app.startInbound({ pollMs: 300, refreshMs: 200, backoffBaseMs: 200, leaseMs: 10_000 });
-    expect(inbound.reading().sort()).toEqual([`${accountId}/Bounces`, `${accountId}/INBOX`]);
-  }, 60_000);
-  afterAll(async () => t?.close());
+    await imapSession(peers.dovecot, user, PASSWORD, (c) => c.mailboxCreate('Bounces'));
+  });
+  // A plain internal relay without AUTH, and a password for IMAP over TLS: accepted.
+  const app = inboundApp<Summary>(dialect, {
+    peers,
+    address: user,
+    password: PASSWORD,
+    inbound: { folders: ['INBOX', 'Bounces'], afterProcessing: 'flag' },
+    tuning: { pollMs: 300, refreshMs: 200, backoffBaseMs: 200, leaseMs: 10_000 },
+    diagnose: 'status and log',
+    app: { clock },
+  });
+  const { api, until, send, received } = app;
+  beforeAll(() => {
+    expect(app.account.inbound).toEqual({ enabled: true, folders: ['INBOX', 'Bounces'], afterProcessing: 'flag', moveTo: null });
+    expect(app.inbound.reading().sort()).toEqual([`${app.accountId}/Bounces`, `${app.accountId}/INBOX`]);
+  });
+  const put = async (folder: 'INBOX' | 'Bounces', ...m: Buffer[]) => {
+    await append(peers.dovecot, user, PASSWORD, folder, ...m);
+    appended[folder] += m.length;
+  };
+  const journal = async (messageId: string) => (await app.t.app.infra.db.selectFrom('event_journal').selectAll().where('message_id', '=', messageId).orderBy('id').execute()).map((j) => ({ type: j.type, data: JSON.parse(j.data) }));
 
   it('stores a reply written by a real client, links it, and separates its own words from the quote', async () => {
     const out = await send(['bea@example.net']);
@@ -144,7 +105,7 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
 
   /** Sends a confirmed test email and waits until the relay has it: its bytes as delivered. */
   const confirmedTest = async () => {
-    const res = await api('POST', `/accounts/${accountId}/test`, { confirm: true });
+    const res = await api('POST', `/accounts/${app.accountId}/test`, { confirm: true });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ messageId: expect.any(String), confirmation: 'pending' });
     const id = res.json().messageId as string;
@@ -153,7 +114,7 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
       return d.status === 'sent' && d;
     });
     expect(m).toMatchObject({ purpose: 'test', to: [user], confirmation: 'pending' });
-    const dump = sink.messages().find((d) => messageIdOf(d) === m.messageIdHeader);
+    const dump = peers.sink.messages().find((d) => messageIdOf(d) === m.messageIdHeader);
     if (!dump) throw new Error(`the relay has no message ${m.messageIdHeader}`);
     // smtp-sink writes its X-*-Args lines first; the message follows.
     return { id, messageIdHeader: m.messageIdHeader as string, bytes: Buffer.from(dump.replace(/^(X-[A-Za-z-]+-Args:[^\n]*\n)+/, '').replace(/\r?\n/g, '\r\n')) };
@@ -190,16 +151,16 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
   });
 
   it('refuses a confirmed test email for an account that does not read its mailbox, or with another recipient', async () => {
-    const other = await api('POST', '/accounts', { serverId: (await api('GET', `/accounts/${accountId}`)).json().serverId, address: `quiet-${dialect}@example.com`, password: PASSWORD });
+    const other = await api('POST', '/accounts', { serverId: (await api('GET', `/accounts/${app.accountId}`)).json().serverId, address: `quiet-${dialect}@example.com`, password: PASSWORD });
     expect(other.statusCode).toBe(201);
     const refused = await api('POST', `/accounts/${other.json().id}/test`, { confirm: true });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error).toMatchObject({ code: 'MAILROOM_E_INBOUND_NOT_READ', details: { field: 'confirm' } });
     expect(refused.json().error.message).toContain('does not read its mailbox');
-    const elsewhere = await api('POST', `/accounts/${accountId}/test`, { confirm: true, to: 'someone@example.net' });
+    const elsewhere = await api('POST', `/accounts/${app.accountId}/test`, { confirm: true, to: 'someone@example.net' });
     expect(elsewhere.statusCode).toBe(400);
     expect(elsewhere.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'to' } });
-    expect((await api('POST', `/accounts/${accountId}/test`, { confirm: 'yes' })).statusCode).toBe(400);
+    expect((await api('POST', `/accounts/${app.accountId}/test`, { confirm: 'yes' })).statusCode).toBe(400);
   });
 
   it('links an out-of-office without bouncing anyone, and suppresses on an ARF complaint', async () => {
@@ -223,19 +184,19 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     expect(next).toMatchObject({ kind: 'mail', status: 'received', inReplyTo: null });
     const broken = (await received()).find((m) => m.status === 'quarantined');
     expect(broken?.lastError).toContain('quarantined: Max header size');
-    expect((await t.request({ method: 'GET', url: `/api/v1/messages/${broken?.id}/raw` })).body).toContain('Subject: broken');
+    expect((await app.t.request({ method: 'GET', url: `/api/v1/messages/${broken?.id}/raw` })).body).toContain('Subject: broken');
     const state = await until('the reader to be watching', async () => {
       const b = (await api('GET', '/inbound/status')).json().mailboxes.find((x: { folder: string }) => x.folder === 'INBOX');
       return b.state === 'watching' && b;
     });
-    expect(state).toMatchObject({ accountId, lastError: null, quarantinedCount: 1, storedCount: appended.INBOX - 1, lastUid: appended.INBOX });
+    expect(state).toMatchObject({ accountId: app.accountId, lastError: null, quarantinedCount: 1, storedCount: appended.INBOX - 1, lastUid: appended.INBOX });
   });
 
   it('stores nothing twice when UIDVALIDITY changes, and never deletes a message', async () => {
     const before = await received();
     const old = (await api('GET', '/inbound/status')).json().mailboxes.find((b: { folder: string }) => b.folder === 'Bounces');
     // The folder is recreated (restored from a backup, say): same messages, a new UIDVALIDITY.
-    const copies = await imapSession(dovecot, user, PASSWORD, async (c) => {
+    const copies = await imapSession(peers.dovecot, user, PASSWORD, async (c) => {
       await c.mailboxOpen('Bounces');
       const all: Buffer[] = [];
       for await (const m of c.fetch('1:*', { source: true })) if (m.source) all.push(m.source);
@@ -248,7 +209,7 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     // The reader notices the folder is gone (and may fail on it meanwhile); then it is back, whole:
     // filled under another name and renamed, as a restore would (appending into 'Bounces' itself
     // raced the reader's own look at the folder: Dovecot answered "Mailbox was deleted under us").
-    await imapSession(dovecot, user, PASSWORD, async (c) => {
+    await imapSession(peers.dovecot, user, PASSWORD, async (c) => {
       await c.mailboxCreate('Restored');
       for (const m of copies) await c.append('Restored', m);
       await c.mailboxRename('Restored', 'Bounces');
@@ -263,7 +224,7 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     expect((await received()).map((m) => m.id).sort()).toEqual(before.map((m) => m.id).sort());
     // Nothing deleted; every message flagged \Seen as configured.
     for (const folder of ['INBOX', 'Bounces'] as const) {
-      const s = await folderState(dovecot, user, PASSWORD, folder).catch((err) => {
+      const s = await folderState(peers.dovecot, user, PASSWORD, folder).catch((err) => {
         throw new Error(`could not read ${folder}: ${err.responseText ?? err.message}`);
       });
       expect([folder, s.count, s.seen]).toEqual([folder, appended[folder], appended[folder]]);

@@ -1,10 +1,12 @@
 import type { InboundKind } from '../outbox/ports.js';
 import type { DsnRecipient, InboundMail } from './inbound-mail.js';
+import { plainBounceRecipients } from './plain-bounce.js';
 
 /**
  * What a received message is, from its headers and report parts, in this order:
  * - a delivery status notification (multipart/report; report-type=delivery-status, RFC 3464)
- *   with at least one failed recipient is a `bounce`;
+ *   with at least one failed recipient is a `bounce`, and so is a plain-text bounce that is no
+ *   report: a mailer daemon's notice naming X-Failed-Recipients, as Exim sends (plain-bounce.ts);
  * - an abuse report (report-type=feedback-report, RFC 5965) is a `complaint`;
  * - anything a machine sent on its own (Auto-Submitted other than "no" (RFC 3834), the
  *   X-Autoreply family, Precedence auto_reply, a read receipt, or any other report such as a
@@ -13,7 +15,7 @@ import type { DsnRecipient, InboundMail } from './inbound-mail.js';
  * - the rest is `mail`.
  */
 export function classify(mail: InboundMail, answersOwnMessage: boolean): InboundKind {
-  if (mail.reportType === 'delivery-status' && failedRecipients(mail.deliveryStatus).length) return 'bounce';
+  if (bounceRecipients(mail).length) return 'bounce';
   if (mail.reportType === 'feedback-report') return 'complaint';
   if (mail.reportType || isAutomatic(mail.markers)) return 'auto_reply';
   return answersOwnMessage ? 'reply' : 'mail';
@@ -28,6 +30,16 @@ export function isAutomatic(markers: Readonly<Record<string, string>>): boolean 
   // Exchange's out-of-office carries this one (with value "All" or "OOF, AutoReply").
   if (/\b(oof|autoreply)\b/i.test(markers['x-auto-response-suppress'] ?? '') && markers['x-ms-exchange-inbox-rules-loop']) return true;
   return false;
+}
+
+/**
+ * The recipients a bounce says did not get the message: a DSN's blocks with Action: failed, or,
+ * for a message that is no report, the failed addresses of a plain-text bounce. A report of
+ * another kind (an abuse report, a read receipt) bounces nothing.
+ */
+export function bounceRecipients(mail: InboundMail): (DsnRecipient & { finalRecipient: string })[] {
+  if (mail.reportType === 'delivery-status') return failedRecipients(mail.deliveryStatus);
+  return mail.reportType ? [] : plainBounceRecipients(mail);
 }
 
 /** The recipients a DSN says did not get the message (Action: failed), with an address. */

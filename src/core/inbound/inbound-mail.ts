@@ -28,8 +28,18 @@ export interface InboundMail {
   reportType: string | null;
   /** The per-recipient fields of a message/delivery-status part (RFC 3464); empty when none. */
   deliveryStatus: DsnRecipient[];
-  /** The Message-ID of the message a report returns (its message/rfc822 or text/rfc822-headers part). */
+  /**
+   * The Message-ID of the message a bounce or report returns: its message/rfc822 or
+   * text/rfc822-headers part, or the headers a plain-text bounce quotes below its notice
+   * (Exim's "------ This is a copy of the message, including all the headers. ------").
+   */
   returnedMessageId: string | null;
+  /**
+   * A plain-text bounce's own words (a message with X-Failed-Recipients that is no report, as
+   * Exim sends them): its text above the copy of the returned message, which is left out (it
+   * is the sender's text, not the MTA's). Null for any other message.
+   */
+  bounceNotice: string | null;
   /**
    * A delivery status notification's Original-Envelope-Id (RFC 3461 ENVID, xtext decoded): the
    * id Mailroom gave the transaction (the message's log id), echoed by MTAs that support DSN.

@@ -4,7 +4,7 @@ import { newId } from '../kernel/ids.js';
 import type { InboundFacts, MessageEvent } from '../kernel/message-events.js';
 import type { MessageRecord } from '../outbox/ports.js';
 import type { Repositories } from '../ports.js';
-import { bounceClass, classify, failedRecipients } from './classify.js';
+import { bounceClass, bounceRecipients, classify } from './classify.js';
 import type { InboundMail } from './inbound-mail.js';
 import { candidateIds, ownEnvelopeId, ownMessageIdToken } from './reply-matching.js';
 import { suppressFromMail } from './suppressions.service.js';
@@ -151,7 +151,13 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
     messageIdHeader: mail.messageId ?? fallbackId,
     sentAt: mail.date,
     replyText: kind === 'reply' ? mail.newText : null,
-    lastError: !mail.headersOnly ? null : mail.reportType ? `only the first MiB was read (a report: its status parts come first): the message (${mail.sizeBytes} bytes) is larger than the body limit` : `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit`,
+    lastError: !mail.headersOnly
+      ? null
+      : mail.reportType
+        ? `only the first MiB was read (a report: its status parts come first): the message (${mail.sizeBytes} bytes) is larger than the body limit`
+        : mail.bounceNotice !== null
+          ? `only the first MiB was read (a bounce: its notice comes first): the message (${mail.sizeBytes} bytes) is larger than the body limit`
+          : `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit`,
   };
   return record;
 }
@@ -241,7 +247,7 @@ async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, ma
     const bounced: { address: string; status: string; code: number | null; enhancedCode: string | null }[] = [];
     const recipients = original ? await repos.messages.recipients(original.id) : [];
     const reasons: string[] = [];
-    for (const rcpt of failedRecipients(mail.deliveryStatus)) {
+    for (const rcpt of bounceRecipients(mail)) {
       // Only a bounce Mailroom can tie to a message it sent, about an address that message was
       // sent to, may mark or suppress anything: a forged DSN of a message its author received
       // cannot silence a stranger. After an alias forwarded the message, Final-Recipient names

@@ -11,7 +11,7 @@ export const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
   'message.expired': 'it could not be delivered before it expired',
   'message.cancelled': 'an operator cancelled it before it was sent',
   'message.suppressed': 'recipients on the suppression list were skipped at accept time',
-  'message.bounced': 'a bounce (delivery status notification) said recipients did not get it',
+  'message.bounced': 'a bounce (a delivery status notification or a plain-text one) said recipients did not get it',
   'message.received': 'a message arrived in a mailbox Mailroom reads',
   'message.replied': 'a reply to the message arrived',
 };
