@@ -326,13 +326,15 @@ function chooseDeliverer(
     // Relays and direct servers alike: the thread chooses by the server's mode.
     const direct = { dnsServers: [...config.dnsServers], allowPrivateHosts: [...config.allowPrivateHosts], extraCa: directOpts.extraCa, mtaStsPort: directOpts.mtaStsPort };
     const thread = new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain), direct });
-    return { logOnly: false, send: (target, out) => sendWith(target, (t) => thread.send(t, out)), close: () => thread.close() };
+    return { logOnly: false, send: (target, out) => sendWith(target, (t) => thread.send(t, out)), shed: (reason) => thread.shed(reason), close: () => thread.close() };
   }
   const smtp = new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
   const direct = directTransports({ dnsServers: config.dnsServers, policy, logger: logger.child({ component: 'direct' }), dkim: createDkimSigner(repos), ...directOpts });
   return {
     logOnly: false,
     send: (target, out) => sendWith(target, (t) => (isDirect(t.server.smtp) ? direct.send(t, out) : smtp.send(t, out))),
+    // Relay pools only: a direct message may be half-delivered across its domains.
+    shed: (reason) => smtp.shed(reason),
     close: async () => {
       await direct.close();
       await smtp.close();

@@ -5,7 +5,7 @@ import type { Worker, WorkSignals } from '../ports.js';
 import { Dispatcher, type Deliverer, type DispatcherOptions } from './dispatcher.js';
 import { URGENT_PRIORITY } from '../core/routing/purposes.js';
 
-export type DeliveryTuning = Partial<Pick<DispatcherOptions, 'maxInFlight' | 'batchSize' | 'urgentReserve' | 'leaseMs' | 'pollMs' | 'claimGatherMs'>> & {
+export type DeliveryTuning = Partial<Pick<DispatcherOptions, 'maxInFlight' | 'maxInFlightBytes' | 'batchSize' | 'urgentReserve' | 'leaseMs' | 'pollMs' | 'claimGatherMs'>> & {
   /** false: recover claims but leave claiming to drain() (tests driving a manual clock). */
   loop?: boolean;
 };

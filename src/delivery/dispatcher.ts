@@ -24,6 +24,12 @@ export interface Deliverer {
   send(target: SendTarget | null, out: OutgoingMessage): Promise<AttemptReport>;
   /** True for the log driver: messages end `logged`, and no account needs to be usable. */
   logOnly: boolean;
+  /**
+   * The process is stopping: let go of messages still waiting for a connection (their reports
+   * come back notAttempted), so that a stop waits for the messages being sent, not for a
+   * queue of a thousand behind a slow server.
+   */
+  shed?(reason: string): void;
 }
 
 export interface DispatcherOptions {
@@ -31,8 +37,17 @@ export interface DispatcherOptions {
   capabilities: StoreCapabilities;
   logger: Logger;
   deliverer: Deliverer;
-  /** Messages in flight at once in this process (across all accounts' pools). */
+  /**
+   * Messages attempting at once in this process (across all accounts' pools): waiting for a
+   * connection or being sent (see slotsHeld). Default MAX_IN_FLIGHT.
+   */
   maxInFlight?: number;
+  /**
+   * The content those messages may hold in memory together (their sizeBytes), default
+   * MAX_IN_FLIGHT_BYTES: 1,000 messages of a few KB are nothing, 1,000 invoices of 1 MB are
+   * not. A message larger than all of it is still sent, alone.
+   */
+  maxInFlightBytes?: number;
   /** Claim at most this many per query. */
   batchSize?: number;
   /**
@@ -62,6 +77,27 @@ export interface DispatcherOptions {
 export const CLAIM_GATHER_MS = 40;
 
 /**
+ * Slots for messages attempting at once. Each message spends tens of ms in flight beyond its
+ * SMTP exchange under load (handed to the SMTP thread and back through a busy event loop,
+ * waiting in the pool's queue): at 200 slots that capped a process at ~3,000 msgs/s with a fifth
+ * of the machine idle; 1,000 keep both cores busy (docs/performance.md, tenth session).
+ */
+export const MAX_IN_FLIGHT = 1_000;
+export const MAX_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Outcomes still being recorded hold no slot, up to this many times maxInFlight of them: past
+ * that the store is falling behind and claiming slows down with it. A slot is for an attempt
+ * (waiting for a connection, being sent): on PostgreSQL under load an outcome's group commit
+ * takes tens of ms, and while slots were held until it committed, 200 slots carried at most
+ * ~3,000 msgs/s with a fifth of the machine idle (docs/performance.md, tenth session).
+ */
+const RECORDING_ALLOWANCE = 1;
+
+/** The smallest size a claim expects per message (bytesRoom), a short text message's. */
+const MIN_EXPECTED_BYTES = 2_048;
+
+/**
  * The outbox worker: claims due messages in batches under a lease (PostgreSQL: FOR UPDATE
  * SKIP LOCKED, chosen by the capability flag), sends each through its account's pooled
  * transport, and records the outcome. A crashed worker's claims return to the queue when
@@ -80,10 +116,20 @@ export class Dispatcher extends ClaimLoop {
   private queueLookedEmpty = false;
   private lastUrgentLook = 0;
   private lastRenewal = 0;
+  /** Claimed messages whose attempt has not ended yet, with their size: what takes a slot (slotsHeld). */
+  private readonly attempting = new Map<string, number>();
+  private bytesAttempting = 0;
+  /**
+   * The size a claim expects per message (bytesRoom): the largest of the last batch, or half
+   * the previous expectation if that is more. Biased high, so a queue of large messages is
+   * claimed a few at a time as soon as one is seen; small ones fill the slots again a few
+   * claims later. (The first claim after a start expects small messages.)
+   */
+  private expectedBytes = MIN_EXPECTED_BYTES;
   private readonly o: Required<Omit<DispatcherOptions, 'ctx' | 'capabilities' | 'logger' | 'deliverer'>>;
 
   constructor(private readonly opts: DispatcherOptions) {
-    const o = { maxInFlight: opts.maxInFlight ?? 200, batchSize: opts.batchSize ?? 100, urgentReserve: opts.urgentReserve ?? 20, leaseMs: opts.leaseMs ?? 5 * 60_000, pollMs: opts.pollMs ?? 100, claimGatherMs: opts.claimGatherMs ?? CLAIM_GATHER_MS };
+    const o = { maxInFlight: opts.maxInFlight ?? MAX_IN_FLIGHT, maxInFlightBytes: opts.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES, batchSize: opts.batchSize ?? 100, urgentReserve: opts.urgentReserve ?? 20, leaseMs: opts.leaseMs ?? 5 * 60_000, pollMs: opts.pollMs ?? 100, claimGatherMs: opts.claimGatherMs ?? CLAIM_GATHER_MS };
     super(opts.ctx.clock, () => o.pollMs, (err) => opts.logger.error({ err }, 'outbox claim failed; retrying shortly'));
     this.o = o;
   }
@@ -122,8 +168,12 @@ export class Dispatcher extends ClaimLoop {
     this.cutPause();
   }
 
+  protected override lettingGo(): void {
+    this.opts.deliverer.shed?.('not sent: Mailroom was stopping before a connection was free');
+  }
+
   protected next(claimed: number) {
-    const full = this.inFlight.size >= this.o.maxInFlight;
+    const full = this.bulkRoom() <= 0;
     // A full batch means more is waiting: claim again at once. A partial one means the queue is
     // drained: let new messages gather for a moment, so a busy API does not turn into one claim
     // (and one commit) per accepted message. Full: wait for a finished attempt to free a slot.
@@ -154,10 +204,10 @@ export class Dispatcher extends ClaimLoop {
       this.claimsInDoubt = false;
       if (n) this.opts.logger.warn({ count: n }, 'returned messages claimed while the store was unreachable (the claim committed, its answer was lost) to the queue');
     }
-    const room = Math.min(this.o.batchSize, this.o.maxInFlight - this.inFlight.size);
+    const room = Math.min(this.o.batchSize, this.bulkRoom());
     // Every slot taken: only urgent messages, into the reserve (a wake-up by an accepted
     // message lands here too, so an urgent one is claimed as soon as it is committed).
-    const urgentRoom = Math.min(this.o.batchSize, this.o.maxInFlight + this.o.urgentReserve - this.inFlight.size);
+    const urgentRoom = Math.min(this.o.batchSize, this.o.maxInFlight + this.o.urgentReserve - this.slotsHeld());
     if (room <= 0) {
       // Into the reserve only when something urgent may wait: woken for it, or a poll's time
       // has passed (an urgent retry coming due, another process's message).
@@ -180,10 +230,41 @@ export class Dispatcher extends ClaimLoop {
     const claimed = await (room > 0 ? this.ctx.store.grouped(claim) : this.ctx.store.transaction(claim));
     if (room > 0) this.queueLookedEmpty = claimed.length === 0;
     if (claimed.length) this.ctx.events.publish(...claimed.map((m) => ({ type: 'message.claimed' as const, messageId: m.id, at: now, owner: this.owner })));
+    let largest = 0;
     for (const m of claimed) {
-      this.track(m.id, () => this.deliver(m), (err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue'));
+      largest = Math.max(largest, m.sizeBytes);
+      this.attempting.set(m.id, m.sizeBytes);
+      this.bytesAttempting += m.sizeBytes;
+      this.track(m.id, () => this.deliver(m).finally(() => this.attemptOver(m.id)), (err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue'));
     }
+    if (claimed.length) this.expectedBytes = Math.max(MIN_EXPECTED_BYTES, largest, Math.round(this.expectedBytes / 2));
     return claimed.length;
+  }
+
+  /** How many messages a claim may take now: free slots, as far as the content budget allows. */
+  private bulkRoom(): number {
+    return Math.min(this.o.maxInFlight - this.slotsHeld(), this.bytesRoom());
+  }
+
+  /** Messages attempting, and outcomes being recorded beyond their allowance (RECORDING_ALLOWANCE). */
+  private slotsHeld(): number {
+    const recording = this.inFlight.size - this.attempting.size;
+    return this.attempting.size + Math.max(0, recording - RECORDING_ALLOWANCE * this.o.maxInFlight);
+  }
+
+  /** How many more messages of the expected size the content budget has room for (one when nothing is attempting). */
+  private bytesRoom(): number {
+    if (this.attempting.size === 0) return Math.max(1, Math.floor(this.o.maxInFlightBytes / this.expectedBytes));
+    return Math.max(0, Math.floor((this.o.maxInFlightBytes - this.bytesAttempting) / this.expectedBytes));
+  }
+
+  /** The attempt is over (or never happened): its slot and its bytes go to the next message. */
+  private attemptOver(id: string): void {
+    const bytes = this.attempting.get(id);
+    if (bytes === undefined) return;
+    this.attempting.delete(id);
+    this.bytesAttempting -= bytes;
+    this.slotFreed();
   }
 
   private async deliver(m: ClaimedMessage): Promise<void> {
@@ -206,8 +287,11 @@ export class Dispatcher extends ClaimLoop {
         return this.record(m, null, { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: err.message } }, 0);
       }
     }
+    // Stopping: what has not gone to a connection yet stays in the queue (see lettingGo).
+    if (this.stopping) return this.putBack(m);
     const started = performance.now();
     const report = await this.opts.deliverer.send(target, { message: target ? this.senderOn(m, target) : m, recipients: m.pending.map((r) => r.address) });
+    if (report.notAttempted !== undefined) return this.putBack(m);
     return this.record(m, target, report, performance.now() - started);
   }
 
@@ -227,6 +311,12 @@ export class Dispatcher extends ClaimLoop {
       this.senders.set(key, s);
     }
     return s.same ? m : { ...m, from: s.from, envelopeFrom: s.envelopeFrom };
+  }
+
+  /** Nothing was attempted (the process is stopping): the message returns to the queue as it was, for any process. */
+  private async putBack(m: ClaimedMessage): Promise<void> {
+    this.attemptOver(m.id);
+    await this.untilStoreAnswers(m.leaseUntil, () => this.ctx.store.repos.messages.returnToQueue(this.owner, [m.id], this.ctx.clock.now()));
   }
 
   private async record(m: ClaimedMessage, target: SendTarget | null, report: AttemptReport, durationMs: number): Promise<void> {
@@ -270,6 +360,8 @@ export class Dispatcher extends ClaimLoop {
     m: ClaimedMessage,
     w: Partial<AttemptWrite> & Pick<AttemptWrite, 'status' | 'lastError' | 'attempt' | 'recipients'>,
   ): Promise<void> {
+    // Its slot goes to the next message while the outcome is recorded.
+    this.attemptOver(m.id);
     const now = this.ctx.clock.now();
     const write: AttemptWrite = {
       messageId: m.id,

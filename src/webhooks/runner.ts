@@ -72,7 +72,6 @@ export class WebhookRunner extends ClaimLoop {
   private waiting = new Map<string, { d: ClaimedDelivery; endpoint: StoredEndpoint | undefined }[]>();
   /** How long each endpoint has been taking to answer (moving average, ms): how far ahead it is safe to claim. */
   private answerMs = new Map<string, number>();
-  private stopping = false;
   /** The last fan-out that read entries found no enabled endpoint: wake-ups from events wait for the recheck. */
   private noEndpoint = false;
   /** When that fan-out ran (performance.now(): the runner's clock may be a test's manual one). */

@@ -16,8 +16,8 @@ export async function routePurposesToPeer(t: TestApp, peerPort: number, purposes
 }
 
 /** Submits a one-recipient message of `purpose` (its subject the address); its id. */
-export async function sendForPurpose(t: TestApp, purpose: string, to: string): Promise<string> {
-  const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { purpose, to: [to], subject: to, text: 'x' } });
+export async function sendForPurpose(t: TestApp, purpose: string, to: string, text = 'x'): Promise<string> {
+  const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { purpose, to: [to], subject: to, text } });
   expect(res.statusCode, res.body).toBe(202);
   return res.json().id as string;
 }

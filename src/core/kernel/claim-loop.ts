@@ -22,6 +22,8 @@ export type NextRound = { pauseMs: number } | { idle: true; untilSlotFrees: bool
  */
 export abstract class ClaimLoop {
   protected running = false;
+  /** stop() has begun (and no start() since): work not yet started should be let go (lettingGo). */
+  protected stopping = false;
   private loop: Promise<void> | null = null;
   protected readonly inFlight = new Set<Promise<void>>();
   /** Ids of the work in flight (their leases are this worker's to keep). */
@@ -35,6 +37,8 @@ export abstract class ClaimLoop {
   private roundRunning: Promise<unknown> = Promise.resolve();
   /** Ends the pause between two rounds now (see cutPause). */
   private endPause: (() => void) | null = null;
+  /** Set while the loop waits for a slot: ends that wait (see slotFreed). */
+  private slotWaiter: (() => void) | null = null;
 
   constructor(
     protected readonly clock: Clock,
@@ -52,6 +56,7 @@ export abstract class ClaimLoop {
   /** `loop: false` recovers claims but leaves the rounds to drain() (tests driving a manual clock). */
   async start(opts: { loop?: boolean } = {}): Promise<void> {
     if (this.running) return;
+    this.stopping = false;
     await this.recover();
     if (opts.loop === false) return;
     this.running = true;
@@ -61,11 +66,16 @@ export abstract class ClaimLoop {
   /** Stops claiming and lets the work in flight finish and record its outcome. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     this.wake();
     this.cutPause();
     await this.loop;
+    this.lettingGo();
     await Promise.allSettled([...this.inFlight]);
   }
+
+  /** While stopping, once no round will claim any more: a subclass may let go of work not yet started. */
+  protected lettingGo(): void {}
 
   /** How long an idle wait lasts at most (the poll interval, unless a subclass must look sooner). */
   protected idleWaitMs(): number {
@@ -118,6 +128,17 @@ export abstract class ClaimLoop {
     }
   }
 
+  /**
+   * A slot is free again: a loop waiting for one claims at once. Called when an item's work
+   * ends, and by subclasses whose items give their slot back before that (the dispatcher: once
+   * the attempt is over, while its outcome is still being recorded).
+   */
+  protected slotFreed(): void {
+    const waiter = this.slotWaiter;
+    this.slotWaiter = null;
+    waiter?.();
+  }
+
   /** Runs `work` for the claimed item `id` in flight; a failure is reported, and a store outage puts the claims in doubt. */
   protected track(id: string, work: () => Promise<void>, onFailure: (err: unknown) => void): void {
     this.inFlightIds.add(id);
@@ -130,6 +151,7 @@ export abstract class ClaimLoop {
       .finally(() => {
         this.inFlight.delete(p);
         this.inFlightIds.delete(id);
+        this.slotFreed();
       });
     this.inFlight.add(p);
   }
@@ -180,10 +202,12 @@ export abstract class ClaimLoop {
           clearTimeout(timer);
           resolve();
         };
-        // A finished item frees a slot: claim again right away.
-        if (next.untilSlotFrees && this.inFlight.size) void Promise.race([...this.inFlight]).then(() => this.wakeUp?.());
+        // A freed slot: claim again right away. (Not a race over the promises in flight: with
+        // hundreds in flight, each wait attached a handler to every one of them.)
+        if (next.untilSlotFrees && this.inFlight.size) this.slotWaiter = this.wakeUp;
       });
       this.wakeUp = null;
+      this.slotWaiter = null;
       if (next.gatherMs && this.running) await sleep(next.gatherMs);
     }
   }

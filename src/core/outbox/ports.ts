@@ -200,6 +200,8 @@ export interface MessageRepository {
    * know it has them.
    */
   releaseLeasesOf(owner: string, keep: readonly string[], now: number): Promise<number>;
+  /** Returns `owner`'s claims `ids` to the queue untouched (never attempted: the process is stopping); the count returned. */
+  returnToQueue(owner: string, ids: readonly string[], now: number): Promise<number>;
   /** Extends `owner`'s leases on `ids` (attempts still running) to `leaseUntil`. */
   renewLeases(owner: string, ids: readonly string[], leaseUntil: number): Promise<number>;
   /** Writes an attempt's outcome if `leaseOwner` still holds the message; false otherwise. */

@@ -47,6 +47,11 @@ export interface AttemptReport {
    * Another attempt may deliver a second copy (see stopsRetrying).
    */
   possibleDuplicate?: { reason: string };
+  /**
+   * The message never reached a connection: it was still waiting for one when the process began
+   * to stop. No attempt happened; the outbox returns it to the queue as it was (why: the text).
+   */
+  notAttempted?: string;
   /** Direct delivery: each recipient domain's transaction (exchanger, TLS, reply). */
   routes?: AttemptRoute[];
 }

@@ -32,6 +32,9 @@ interface Job {
 
 const failure = (message: string): SmtpFailure => Object.assign(new Error(message), { code: 'ECONNECTION' });
 
+/** The error code of a message let go before it reached a connection (GuardedPool.shed): nothing was sent. */
+export const NOT_SENT = 'ENOTSENT';
+
 const IDLE_MS = 60_000;
 
 /**
@@ -62,6 +65,14 @@ export class GuardedPool {
       this.queue.splice(at, 0, { mail, resolve, reject });
       this.pump();
     });
+  }
+
+  /**
+   * Lets go of the messages still waiting for a connection (they fail with NOT_SENT: nothing of
+   * them was sent); messages being sent finish. The pool stays open.
+   */
+  shed(reason: string): void {
+    for (const job of this.queue.splice(0)) job.reject(Object.assign(new Error(reason), { code: NOT_SENT }));
   }
 
   /** Closes idle connections now and busy ones after their message; queued messages fail. */

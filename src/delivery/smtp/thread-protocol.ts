@@ -28,6 +28,7 @@ export type ToSmtpThread =
   | { t: 'send'; jobs: SendJob[] }
   | { t: 'password'; req: number; value?: SecretLease; error?: WireError }
   | { t: 'dkim'; req: number; value?: DkimSigningOptions; error?: WireError }
+  | { t: 'shed'; reason: string }
   | { t: 'close' };
 
 export type FromSmtpThread =

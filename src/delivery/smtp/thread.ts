@@ -61,6 +61,11 @@ export class SmtpThread {
     return new Promise((resolve) => this.pending.set(job.id, resolve));
   }
 
+  /** See SmtpTransports.shed: messages still waiting for a relay connection come back not attempted. */
+  shed(reason: string): void {
+    this.post({ t: 'shed', reason });
+  }
+
   /** Closes the pools (in-flight messages finish first) and ends the thread. */
   close(): Promise<void> {
     if (this.closing) return this.closing;

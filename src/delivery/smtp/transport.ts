@@ -6,7 +6,7 @@ import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../../core/senders/servers.js';
 import { composeMail } from './composed-mail.js';
-import { GuardedPool, type GuardedPoolOptions } from './pool.js';
+import { GuardedPool, NOT_SENT, type GuardedPoolOptions } from './pool.js';
 import type { DkimSigner } from '../dkim-signer.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
@@ -197,6 +197,7 @@ export class SmtpTransports {
       return reportFromInfo(await pool.send(composeMail(out, dkim)));
     } catch (err) {
       const e = err as { code?: string; message?: string };
+      if (e?.code === NOT_SENT) return { accepted: [], rejected: [], notAttempted: e.message ?? 'not sent' };
       if (typeof e?.code === 'string' && e.code.startsWith('MAILROOM_E_')) {
         return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: e.message ?? String(err) } };
       }
@@ -209,6 +210,14 @@ export class SmtpTransports {
         if (done.retired && done.inFlight === 0) void done.transport.then((t) => t.close(), () => undefined);
       }
     }
+  }
+
+  /**
+   * The process is stopping: messages waiting for a connection now come back not attempted
+   * (AttemptReport.notAttempted); those being sent finish. (The dispatcher sends none after.)
+   */
+  shed(reason: string): void {
+    for (const e of this.entries.values()) void e.transport.then((t) => t.shed(reason), () => undefined);
   }
 
   /** How many pools are open (for tests: one per account, not one per message). */

@@ -90,6 +90,10 @@ port.on('message', (m: ToSmtpThread) => {
     case 'password':
     case 'dkim':
       return answer(m.req, m.value, m.error);
+    case 'shed':
+      // Relay pools only: a direct message may be half-delivered across its domains.
+      transports.shed(m.reason);
+      return;
     case 'close':
       void Promise.all([transports.close(), direct.close()]).finally(() => post({ t: 'closed' }));
       return;

@@ -378,6 +378,10 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
       if (keep.length) q = q.where('id', 'not in', keep);
       return Number((await q.executeTakeFirst()).numUpdatedRows);
     },
+    async returnToQueue(owner, ids, now) {
+      if (!ids.length) return 0;
+      return Number((await releaseLeases(db, now).where('lease_owner', '=', owner).where('id', 'in', ids).executeTakeFirst()).numUpdatedRows);
+    },
     async completeAttempt(w) {
       const res = await completeMessage(
         db,
