@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { errorField, errorMessage } from './api.js';
 
 export interface Resource<T> {
@@ -43,25 +43,45 @@ export function useInterval(fn: () => void, ms: number, active: boolean): void {
   }, [ms, active]);
 }
 
-/** Wraps an action: tracks "busy", keeps its error message for display, returns its result. */
-export function useAction() {
+/**
+ * Wraps an action: tracks "busy", keeps its error message for display, returns its result.
+ *
+ * Given the form's `draft` (anything JSON can hold), a refusal speaks of the values that were
+ * sent: `error` and `field` hold while the form still shows them and go once it is edited (edit it
+ * back and they return, since they are true again). Without a draft they stay until the next run.
+ */
+export function useAction(draft?: unknown) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setErrorState] = useState<string | null>(null);
   // The field the API blamed, so forms can show the message beside it.
   const [field, setField] = useState<string | null>(null);
+  const current = draft === undefined ? null : JSON.stringify(draft);
+  // Read when an action starts: updated as soon as a render is committed, before the next event.
+  const draftNow = useRef(current);
+  useLayoutEffect(() => {
+    draftNow.current = current;
+  });
+  // The draft as it was when the error arose.
+  const [sent, setSent] = useState<string | null>(null);
+  const setError = useCallback((message: string | null) => {
+    setSent(draftNow.current);
+    setErrorState(message);
+  }, []);
   const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
     setBusy(true);
-    setError(null);
+    setSent(draftNow.current);
+    setErrorState(null);
     setField(null);
     try {
       return await fn();
     } catch (err) {
-      setError(errorMessage(err));
+      setErrorState(errorMessage(err));
       setField(errorField(err));
       return undefined;
     } finally {
       setBusy(false);
     }
   }, []);
-  return { busy, error, field, setError, run };
+  const holds = sent === current;
+  return { busy, error: holds ? error : null, field: holds ? field : null, setError, run };
 }

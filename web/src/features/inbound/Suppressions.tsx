@@ -23,8 +23,8 @@ export function Suppressions() {
   const list = usePagedList<Suppression>('/suppressions', { q: search || undefined, limit: 100 });
   const [address, setAddress] = useState('');
   const [detail, setDetail] = useState('');
-  // Adding and removing answer in different places: a refused address beside the form, a refused removal above the list.
-  const adding = useAction();
+  // Adding and removing answer in different places: a refused address beside the form (until the form is edited), a refused removal above the list.
+  const adding = useAction([address, detail]);
   const act = useAction();
 
   const add = async (e: FormEvent) => {

@@ -78,7 +78,7 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
           </ul>
           {result.skipped.map((s) => (
             <p key={s.ruleId} className="alert alert-error">
-              <strong>{s.ruleName}</strong> would send nothing: {s.message} <code>{s.code}</code>
+              <strong>{s.ruleName}</strong> would send nothing: {s.message}
             </p>
           ))}
           <h3>{result.messages.length === 1 ? '1 message' : `${result.messages.length} messages`}</h3>

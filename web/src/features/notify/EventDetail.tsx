@@ -40,7 +40,7 @@ export function EventDetail({ id }: { id: string }) {
               {m.skipped ? (
                 <span className="alert-inline">
                   {' '}
-                  sent nothing: {m.skipped.message} <code>{m.skipped.code}</code>
+                  sent nothing: {m.skipped.message}
                 </span>
               ) : null}
             </li>

@@ -51,9 +51,6 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
   const [accountId, setAccountId] = useState(rule?.accountId ?? '');
   const [purpose, setPurpose] = useState(rule?.purpose ?? '');
   const [cont, setCont] = useState(rule?.continue ?? false);
-  const save = useAction();
-  const remove = useAction();
-
   const body = {
     name: name.trim(),
     enabled,
@@ -67,19 +64,18 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
   };
   // A refusal is about the rule as it was sent: once the form changes, it no longer says anything about it.
   // "Saved." likewise holds only while the form shows what was saved.
-  const [sent, setSent] = useState('');
+  const save = useAction(body);
+  const remove = useAction();
   const [pristine] = useState(() => JSON.stringify(body));
-  const refusal = save.error && sent === JSON.stringify(body) ? save.error : null;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setSent(JSON.stringify(body));
     const r = await save.run(() => (rule ? api.patch<Rule>(`/rules/${rule.id}`, { ...body, version: rule.version }) : api.post<Rule>('/rules', body)));
     if (r) {
       notifyChanged();
       onSaved(r);
     }
   };
-  const err = (f: string) => errorFor(save.field, refusal, f);
+  const err = (f: string) => errorFor(save.field, save.error, f);
   const firstType = (body.events[0] ?? 'access.request.created').replace(/\*/g, 'example');
   const sample = { type: firstType, id: 'dry-run-1', data: {}, recipients: Object.fromEntries(body.recipients.roles.map((r) => [r, [`${r}@example.com`]])) };
   const readOnly = !can('admin');
@@ -120,8 +116,8 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
               Enabled
             </Checkbox>
           </fieldset>
-          <ErrorBox error={refusal} title="Not saved" />
-          {saved && !refusal && JSON.stringify(body) === pristine ? <Notice kind="success">Saved.</Notice> : null}
+          <ErrorBox error={save.error} title="Not saved" />
+          {saved && !save.error && JSON.stringify(body) === pristine ? <Notice kind="success">Saved.</Notice> : null}
           {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}
           {rule && !readOnly ? (
             <div className="form-actions">

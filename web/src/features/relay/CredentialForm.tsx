@@ -43,7 +43,8 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
   const [d, setD] = useState<Draft>(() => draftOf(editing));
   const purposes = useList<Purpose>('/purposes');
   const accounts = useList<MailAccount>('/accounts');
-  const save = useAction();
+  // A refusal speaks of what was sent: it goes once the form is edited.
+  const save = useAction(d);
   const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
   const id = editing ? `cred-${editing.id}` : 'cred-new';
   // An entry of a list is named by its index ("allowedFrom[1]: …"): shown beside the list's field.
@@ -78,7 +79,8 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
       <h2 id={`${id}-h`}>{editing ? `Edit “${editing.name}”` : 'New SMTP credential'}</h2>
       <div className="form-grid">
         <Field label="Name" id={`${id}-name`} hint="Which application uses it; the username is made from it.">
-          <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} />
+          <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={err('name') ? true : undefined} aria-describedby={`${id}-name-err`} />
+          <FieldError id={`${id}-name-err`} message={err('name')} />
         </Field>
         {editing ? null : (
           <fieldset className="field">

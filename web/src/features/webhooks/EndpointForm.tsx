@@ -16,9 +16,10 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
   const [url, setUrl] = useState(endpoint?.url ?? '');
   const [description, setDescription] = useState(endpoint?.description ?? '');
   const events = useSelection(endpoint?.events ?? NEW_ENDPOINT_EVENTS);
-  const save = useAction();
   const id = endpoint ? `wh-${endpoint.id}` : 'wh-new';
   const draft = JSON.stringify([url, description, [...events.selected].sort()]);
+  // A refusal speaks of what was sent: it goes once the form is edited.
+  const save = useAction(draft);
   // "Saved." holds only while the form shows what was saved.
   const [pristine] = useState(draft);
 
