@@ -27,6 +27,9 @@ async function start(role: Role): Promise<void> {
   if (role === 'entry points' && !config.databaseUrl) {
     throw new MailroomError(ErrorCodes.CONFIG, '--no-workers needs PostgreSQL (DATABASE_URL): on SQLite the one process must also deliver; run `mailroom start`');
   }
+  if (role === 'workers' && !config.databaseUrl) {
+    throw new MailroomError(ErrorCodes.CONFIG, '`mailroom worker` needs PostgreSQL (DATABASE_URL): SQLite belongs to one process, and `mailroom start` already delivers; run only `mailroom start`');
+  }
   const workersOnly = role === 'workers';
   const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly });
   void yielded?.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));

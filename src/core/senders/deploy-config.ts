@@ -109,12 +109,10 @@ async function applyServer(repos: Repositories, ctx: CoreContext, driver: MailDr
   return next;
 }
 
-async function applyPassword(repos: Repositories, prev: StoredAccount | undefined, password: string | undefined): Promise<{ secretId: string | null; changed: boolean }> {
+/** `orphan`: the secret the account stops pointing at, deleted once the account is saved (a foreign key guards it). */
+async function applyPassword(repos: Repositories, prev: StoredAccount | undefined, password: string | undefined): Promise<{ secretId: string | null; changed: boolean; orphan?: string }> {
   const secretId = prev?.passwordSecretId ?? null;
-  if (!password) {
-    if (secretId) await repos.secrets.delete(secretId);
-    return { secretId: null, changed: secretId !== null };
-  }
+  if (!password) return { secretId: null, changed: secretId !== null, ...(secretId ? { orphan: secretId } : {}) };
   if (!secretId) return { secretId: await repos.secrets.put(password), changed: true };
   if ((await repos.secrets.reveal(secretId)) === password) return { secretId, changed: false };
   await repos.secrets.replace(secretId, password);
@@ -136,8 +134,10 @@ async function applyAccount(repos: Repositories, ctx: CoreContext, server: MailS
     changed.push(k);
   }
   // A password (or reference) the admin set through the API wins over the environment's.
+  let orphan: string | undefined;
   if (!keep('passwordRef')) {
     const pw = await applyPassword(repos, prev, v.password);
+    orphan = pw.orphan;
     if (pw.changed) changed.push('password');
     next.passwordSecretId = pw.secretId;
     next.passwordRef = null;
@@ -152,6 +152,7 @@ async function applyAccount(repos: Repositories, ctx: CoreContext, server: MailS
   if (!changed.length) return prev;
   const updated: StoredAccount = { ...next, updatedAt: now, version: prev.version + 1 };
   await repos.accounts.update(updated, prev.version);
+  if (orphan) await repos.secrets.delete(orphan);
   const after = { ...publicAccount(updated), ...(changed.includes('password') ? { password: 'changed' } : {}) };
   await audit(repos, ctx, ENV_ACTOR, 'account.update', { type: 'account', id: prev.id }, publicAccount(prev), after);
   changes.push(...changed.map((c) => `account.${c}`));
