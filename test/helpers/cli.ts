@@ -30,10 +30,12 @@ function builtIsCurrent(): boolean {
   return walk(path.join(ROOT, 'src'));
 }
 
-/** Runs one `mailroom …` command and returns its exit code and output. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs one `mailroom …` command and returns its exit code and output; `input` is piped to its stdin. */
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI_COMMAND, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_COMMAND, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+    // Without input, standard input is at its end at once (as /dev/null would be).
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -32,6 +32,9 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
     expect(r.stdout).not.toContain('\x1b[');
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
     expect(peer.messages.at(-1)!.to).toEqual(['ops@example.net']);
+    // The password from standard input instead: off the command line and out of the environment.
+    const piped = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--trust', 'any', '--user', 'app@example.com', '--password-stdin', '--timeout', '5'], {}, `${PASSWORD}\n`);
+    expect(piped.stdout, piped.stderr).toMatch(/^PASS {2}auth/m);
   });
 
   it('shows the failing step with its hint and exits 1', async () => {
@@ -54,6 +57,7 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
       [['--trust', 'foo'], 'mailroom: --trust: must be one of "system", "any" (pin a certificate with --fingerprint)'],
       [['--port', '99999'], 'mailroom: --port: must be between 1 and 65535'],
       [['--password-env', 'MAILROOM_TEST_UNSET_VARIABLE'], 'mailroom: --password-env: MAILROOM_TEST_UNSET_VARIABLE is not set'],
+      [['--password', 'x', '--password-stdin'], 'mailroom: give the password one way, not with --password and --password-stdin'],
       [['--send-to', 'ops@example.net'], 'mailroom: --send-to needs --from'],
     ];
     for (const [args, said] of cases) {

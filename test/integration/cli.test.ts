@@ -96,7 +96,17 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
   });
 
   it('creates users and API keys, rotates the key, and still decrypts after a restart', async () => {
-    const user = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--role', 'operator'], env);
+    // A password is required, given one way; refused before the store is opened.
+    const none = await runCli(['user', 'create', '--email', 'ops@example.com', '--role', 'operator'], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('a password is required: give it with --password-env NAME, --password-stdin, or --password\n  (MAILROOM_E_VALIDATION)');
+    expect(none.stderr).not.toContain('using SQLite');
+    const twice = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--password-env', 'OPS_PW'], { ...env, OPS_PW: 'operator-pass-1' });
+    expect(twice.stderr).toContain('give the password one way, not with --password and --password-env');
+    const unset = await runCli(['user', 'create', '--email', 'ops@example.com', '--password-env', 'NOT_SET_ANYWHERE'], env);
+    expect(unset.stderr).toContain('--password-env: NOT_SET_ANYWHERE is not set');
+    // Off the command line (where `ps` shows it to every user): the first line of stdin.
+    const user = await runCli(['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--role', 'operator'], env, 'operator-pass-1\r\nignored\n');
     expect(user.code, user.stderr).toBe(0);
     expect(user.stdout).toContain('created operator ops@example.com');
     // Which store a command uses is said on stderr; stdout stays the command's answer.
@@ -130,6 +140,8 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
       const account = await (await fetch(`${run.url}/api/v1/accounts`, { method: 'POST', headers: h, body: JSON.stringify({ serverId: server.id, address: 'app@example.com', password: 'p4ss-w0rd-xyz' }) })).json();
       accountId = account.id;
       expect(account.passwordSet).toBe(true);
+      const login = await fetch(`${run.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@example.com', password: 'operator-pass-1' }) });
+      expect(login.status).toBe(200);
     } finally {
       await run.stop();
     }
@@ -141,7 +153,7 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     // After the rotation a restart opens the database and can still decrypt the password.
     const again = await startCli(env);
     await again.stop();
-    const check = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password', 'operator-pass-2'], env);
+    const check = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password-env', 'OPS_PW'], { ...env, OPS_PW: 'operator-pass-2' });
     expect(check.code, check.stderr).toBe(0);
     expect(accountId!).toMatch(/^acc_/);
   });

@@ -4,8 +4,17 @@ import { CLI_PRINCIPAL } from '../../core/access/auth.js';
 import { createUser, resetPasswordByEmail } from '../../core/access/users.service.js';
 import { reportFailure, withApp } from '../run.js';
 import { noActiveAdmin } from '../../core/access/bootstrap.js';
+import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
+import { passwordFrom, withPasswordOptions, type PasswordOptions } from '../password-option.js';
 
 const CLI_ACTOR = { label: CLI_PRINCIPAL.label, ip: null };
+
+/** A user's password is not optional: said before anything is opened or written. */
+async function requiredPassword(o: PasswordOptions): Promise<string> {
+  const password = await passwordFrom(o);
+  if (password === undefined) throw new MailroomError(ErrorCodes.VALIDATION, 'a password is required: give it with --password-env NAME, --password-stdin, or --password');
+  return password;
+}
 
 export function registerAdminCommands(program: Command): void {
   program
@@ -20,31 +29,31 @@ export function registerAdminCommands(program: Command): void {
     );
 
   const user = program.command('user').description('manage users');
-  user
+  const create = user
     .command('create')
     .description('create a user who logs in to the admin UI (a viewer unless --role says otherwise)')
     .requiredOption('--email <email>', 'login email')
-    .requiredOption('--password <password>', 'at least 10 characters')
     .option('--role <role>', 'admin | operator | viewer', 'viewer')
-    .option('--name <name>', 'display name')
-    .action((o: { email: string; password: string; role: string; name?: string }) =>
-      withApp(async (app) => {
+    .option('--name <name>', 'display name');
+  withPasswordOptions(create, 'the password (at least 10 characters)')
+    .action((o: { email: string; role: string; name?: string } & PasswordOptions) =>
+      requiredPassword(o).then((password) => withApp(async (app) => {
         // Typed by the operator at the console (as `reset-password`): not a password to replace at first sign-in.
-        const u = await createUser(app.ports.ctx, CLI_ACTOR, { email: o.email, password: o.password, role: o.role, ...(o.name ? { name: o.name } : {}) }, { passwordChangeRequired: false });
+        const u = await createUser(app.ports.ctx, CLI_ACTOR, { email: o.email, password, role: o.role, ...(o.name ? { name: o.name } : {}) }, { passwordChangeRequired: false });
         process.stdout.write(`created ${u.role} ${u.email} (${u.id})\n`);
         if (await noActiveAdmin(app.ports.ctx)) process.stderr.write('mailroom: note: no user is an enabled admin, so nobody can change servers, accounts or users: create one with --role admin\n');
-      }, { skipBootstrap: true }).catch(reportFailure),
+      }, { skipBootstrap: true })).catch(reportFailure),
     );
-  user
+  const reset = user
     .command('reset-password')
     .description("set a user's password and end their sessions")
-    .requiredOption('--email <email>', 'login email')
-    .requiredOption('--password <password>', 'the new password, at least 10 characters')
-    .action((o: { email: string; password: string }) =>
-      withApp(async (app) => {
-        const u = await resetPasswordByEmail(app.ports.ctx, app.ports.apiKeyCache, CLI_ACTOR, o.email, o.password);
+    .requiredOption('--email <email>', 'login email');
+  withPasswordOptions(reset, 'the new password (at least 10 characters)')
+    .action((o: { email: string } & PasswordOptions) =>
+      requiredPassword(o).then((password) => withApp(async (app) => {
+        const u = await resetPasswordByEmail(app.ports.ctx, app.ports.apiKeyCache, CLI_ACTOR, o.email, password);
         process.stdout.write(`password reset for ${u.email}; their sessions were ended\n`);
-      }, { skipBootstrap: true }).catch(reportFailure),
+      }, { skipBootstrap: true })).catch(reportFailure),
     );
 
   program

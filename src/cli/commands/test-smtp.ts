@@ -5,14 +5,13 @@ import { ErrorCodes, isMailroomError } from '../../core/kernel/errors.js';
 import { normalizeDiagnosticRequest } from '../../core/probes/diagnostics.js';
 import { normalizeServerConfig } from '../../core/senders/servers.js';
 import { formatDiagnostic, useColor } from '../format-diagnostic.js';
+import { passwordFrom, withPasswordOptions, type PasswordOptions } from '../password-option.js';
 
-interface TestSmtpOptions {
+interface TestSmtpOptions extends PasswordOptions {
   host: string;
   port?: string;
   security?: string;
   user?: string;
-  password?: string;
-  passwordEnv?: string;
   from?: string;
   sendTo?: string;
   trust?: string;
@@ -52,15 +51,14 @@ const int = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.te
  * the HTTP API against remote callers) does not apply; nothing is stored.
  */
 export function registerTestSmtp(program: Command): void {
-  program
+  const command = program
     .command('test-smtp')
     .description('test an SMTP server step by step: DNS, TCP, TLS, EHLO, STARTTLS, AUTH, and optionally a real message')
     .requiredOption('--host <host>', 'SMTP server host name or address')
     .option('--port <port>', 'port (default 587, or 465 with --security tls)')
     .option('--security <mode>', 'starttls | tls | none')
-    .option('--user <user>', 'user name for AUTH')
-    .option('--password <password>', 'password for AUTH (prefer --password-env: arguments are visible to other users)')
-    .option('--password-env <name>', 'read the password from this environment variable')
+    .option('--user <user>', 'user name for AUTH');
+  withPasswordOptions(command, 'the password for AUTH')
     .option('--send-to <address>', 'also send a real test message to this address')
     .option('--from <address>', 'sender of the test message (default: --user when it is an address)')
     .option('--trust <mode>', 'certificate trust: system | any', 'system')
@@ -68,8 +66,7 @@ export function registerTestSmtp(program: Command): void {
     .option('--timeout <seconds>', 'connect and command timeout', '15')
     .action(async (o: TestSmtpOptions) => {
       try {
-        const password = o.passwordEnv ? process.env[o.passwordEnv] : o.password;
-        if (o.passwordEnv && password === undefined) throw new Error(`--password-env: ${o.passwordEnv} is not set`);
+        const password = await passwordFrom(o);
         const tlsTrust = o.fingerprint ? { mode: 'pinned', fingerprint: o.fingerprint } : { mode: o.trust };
         const timeout = int(o.timeout);
         const smtp = normalizeServerConfig({
