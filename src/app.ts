@@ -5,6 +5,7 @@ import { ensureFirstAdmin } from './core/access/bootstrap.js';
 import { LoginThrottle } from './core/access/login-throttle.js';
 import type { CoreContext } from './core/context.js';
 import { systemClock, type Clock } from './core/kernel/clock.js';
+import { mayBeUrgent } from './core/routing/purposes.js';
 import { createMessageEvents } from './core/kernel/message-events.js';
 import { RateWindow } from './core/kernel/rate-window.js';
 import type { StoreCapabilities } from './core/ports.js';
@@ -260,7 +261,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const webhooks = onDemand(newWebhooks);
     if (signals) {
       // Once per commit batch, not per message (the adapter merges one event-loop turn's worth).
-      events.subscribe(() => signals.announce('outbox'), ['message.accepted', 'message.retried']);
+      events.subscribe((e) => signals.announce('outbox', mayBeUrgent(e)), ['message.accepted', 'message.retried']);
       // A process with a webhook worker fans out its own journal; one without (a CLI command) tells the others.
       events.subscribe(() => {
         const worker = webhooks.current();

@@ -102,14 +102,19 @@ export type WorkKind = 'outbox' | 'webhooks';
  * a message. SQLite has none: one process owns the file, and the events port wakes it.
  */
 export interface WorkSignals {
-  /** Tells the other processes that work of this kind was committed here (coalesced: one signal per event-loop turn). */
-  announce(kind: WorkKind): void;
   /**
-   * Calls `fn` when another process announces work of this kind, and once after the listening
-   * connection comes back (signals sent while it was away are lost). Resolves once listening
-   * (or once the first attempt failed: the worker polls meanwhile); returns the unsubscriber.
+   * Tells the other processes that work of this kind was committed here (coalesced: one signal
+   * per event-loop turn); `urgent: false` says it is bulk mail that may wait for their next
+   * gathered claim (default true: may be urgent).
    */
-  subscribe(kind: WorkKind, fn: () => void): Promise<() => void>;
+  announce(kind: WorkKind, urgent?: boolean): void;
+  /**
+   * Calls `fn` when another process announces work of this kind (`urgent` false when all it
+   * announced was bulk), and once, urgent, after the listening connection comes back (signals
+   * sent while it was away are lost). Resolves once listening (or once the first attempt
+   * failed: the worker polls meanwhile); returns the unsubscriber.
+   */
+  subscribe(kind: WorkKind, fn: (urgent: boolean) => void): Promise<() => void>;
   /** Sends what is announced and not yet sent, then stops listening. */
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type { StoreCapabilities } from '../core/ports.js';
 import type { Logger } from '../logger.js';
 import type { Worker, WorkSignals } from '../ports.js';
 import { Dispatcher, type Deliverer, type DispatcherOptions } from './dispatcher.js';
-import { URGENT_PRIORITY } from '../core/routing/purposes.js';
+import { mayBeUrgent } from '../core/routing/purposes.js';
 
 export type DeliveryTuning = Partial<Pick<DispatcherOptions, 'maxInFlight' | 'maxInFlightBytes' | 'batchSize' | 'urgentReserve' | 'leaseMs' | 'pollMs' | 'claimGatherMs'>> & {
   /** false: recover claims but leave claiming to drain() (tests driving a manual clock). */
@@ -32,10 +32,10 @@ export function deliveryWorker(
     name: 'delivery',
     dispatcher,
     async start() {
-      // A bulk message accepted needs a free slot anyway; anything else may be urgent (a retried one, another process's work).
-      unsubscribe = deps.ctx.events.subscribe((e) => dispatcher.wake(!(e.type === 'message.accepted' && e.priority < URGENT_PRIORITY)), ['message.accepted', 'message.retried']);
-      // Listening before the first round: a message committed elsewhere from here on wakes it.
-      unlisten = await deps.signals?.subscribe('outbox', () => dispatcher.wake());
+      unsubscribe = deps.ctx.events.subscribe((e) => dispatcher.wake(mayBeUrgent(e)), ['message.accepted', 'message.retried']);
+      // Listening before the first round: a message committed elsewhere from here on wakes it
+      // (another process's bulk mail without cutting this one's gathering pause, as its own would).
+      unlisten = await deps.signals?.subscribe('outbox', (urgent) => dispatcher.wake(urgent));
       await dispatcher.start({ loop });
     },
     async stop() {

@@ -72,7 +72,7 @@ export interface DispatcherOptions {
  * every 40 ms (~20) took Mailroom's CPU per message from 1.75–1.80 ms to 1.65–1.72, the accept
  * latency's p99 lower in 3 of 4 pairs (docs/performance.md). Bulk mail starts up to this much
  * later under a steady load; an idle queue's first message is claimed at once as before. Another
- * process's wake-up signal ends the pause too: it does not say whether its work is urgent.
+ * process's wake-up signal ends the pause only when its work may be urgent (pg-wake's BULK_ONLY).
  */
 export const CLAIM_GATHER_MS = 40;
 
@@ -204,31 +204,41 @@ export class Dispatcher extends ClaimLoop {
       this.claimsInDoubt = false;
       if (n) this.opts.logger.warn({ count: n }, 'returned messages claimed while the store was unreachable (the claim committed, its answer was lost) to the queue');
     }
-    const room = Math.min(this.o.batchSize, this.bulkRoom());
-    // Every slot taken: only urgent messages, into the reserve (a wake-up by an accepted
-    // message lands here too, so an urgent one is claimed as soon as it is committed).
+    // Urgent mail first, in a claim of its own (up to the reserve beyond the slots) when an
+    // urgent message may wait: woken for one, or, with every slot taken, a poll's time has
+    // passed (an urgent retry coming due, another process's message). It commits on its own:
+    // behind a deep queue the group commit is busy with batches of outcomes (on PostgreSQL two in
+    // flight, tens of ms each under load), and a two-factor code waiting for a place among them
+    // is what made its p99. Since slots are held only while attempting, they are rarely all
+    // taken, so this is not for a full dispatcher only (bench:urgent, eleventh session).
     const urgentRoom = Math.min(this.o.batchSize, this.o.maxInFlight + this.o.urgentReserve - this.slotsHeld());
-    if (room <= 0) {
-      // Into the reserve only when something urgent may wait: woken for it, or a poll's time
-      // has passed (an urgent retry coming due, another process's message).
-      if (urgentRoom <= 0 || !(this.urgentMayWait || now - this.lastUrgentLook >= this.o.pollMs || now < this.lastUrgentLook)) return 0;
+    const pollTime = now - this.lastUrgentLook >= this.o.pollMs || now < this.lastUrgentLook;
+    let started = 0;
+    if (urgentRoom > 0 && (this.urgentMayWait || (this.bulkRoom() <= 0 && pollTime))) {
       this.urgentMayWait = false;
       this.lastUrgentLook = now;
+      started = this.startAttempts(await this.ctx.store.transaction((r) => this.claim(r, now, { limit: urgentRoom, minPriority: URGENT_PRIORITY })), now);
     }
+    const room = Math.min(this.o.batchSize, this.bulkRoom());
+    if (room <= 0) return started;
     const polled = !this.woken;
     this.woken = false;
     // An idle poll (the last claim found nothing, nobody woke the loop) first asks whether
     // anything is due, outside any transaction: an empty claim is a group commit on SQLite and a
     // transaction's round trips on PostgreSQL, ten times a second per idle process.
-    if (room > 0 && polled && this.queueLookedEmpty && !(await repos.messages.anyDue({ now }))) return 0;
-    const want = room > 0 ? { limit: room } : { limit: urgentRoom, minPriority: URGENT_PRIORITY };
-    const claim = (r: Repositories) => r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, ...want });
+    if (polled && this.queueLookedEmpty && !(await repos.messages.anyDue({ now }))) return started;
     // Through the group commit: the claim shares its commit with concurrent accepts and outcomes.
-    // Not the urgent reserve's: behind a deep queue the group commit is busy with batches of
-    // outcomes (on PostgreSQL two in flight, tens of ms each under load), and a two-factor
-    // code waiting for a place among them is what made its p99; it commits on its own.
-    const claimed = await (room > 0 ? this.ctx.store.grouped(claim) : this.ctx.store.transaction(claim));
-    if (room > 0) this.queueLookedEmpty = claimed.length === 0;
+    const claimed = await this.ctx.store.grouped((r) => this.claim(r, now, { limit: room }));
+    this.queueLookedEmpty = claimed.length === 0;
+    return started + this.startAttempts(claimed, now);
+  }
+
+  private claim(r: Repositories, now: number, want: { limit: number; minPriority?: number }) {
+    return r.messages.claim({ owner: this.owner, now, leaseUntil: now + this.o.leaseMs, ...want });
+  }
+
+  /** Starts the attempts of claimed messages, each in a slot; returns how many. */
+  private startAttempts(claimed: ClaimedMessage[], now: number): number {
     if (claimed.length) this.ctx.events.publish(...claimed.map((m) => ({ type: 'message.claimed' as const, messageId: m.id, at: now, owner: this.owner })));
     let largest = 0;
     for (const m of claimed) {

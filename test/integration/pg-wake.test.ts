@@ -147,6 +147,30 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
     }
   });
 
+  it('says whether what it announces may be urgent: bulk mail alone arrives as bulk, one urgent message among it makes it urgent', async () => {
+    const logB = capturingLogger();
+    const a = signals(null);
+    const b = signals(pgdb.url, logB.logger);
+    const woken: boolean[] = [];
+    try {
+      await b.subscribe('outbox', (urgent) => woken.push(urgent));
+      await listening(logB);
+      woken.length = 0;
+      for (let i = 0; i < 10; i++) a.announce('outbox', false);
+      await expect.poll(() => woken, { timeout: 10_000 }).toEqual([false]);
+      for (let i = 0; i < 10; i++) a.announce('outbox', i === 5);
+      await expect.poll(() => woken, { timeout: 10_000 }).toEqual([false, true]);
+      // What it announces without saying (a retried message, a process that predates the flag) may be urgent.
+      a.announce('outbox');
+      await expect.poll(() => woken, { timeout: 10_000 }).toEqual([false, true, true]);
+      await observer.query(`select pg_notify($1, 'an-older-process')`, [WAKE_CHANNELS.outbox]);
+      await expect.poll(() => woken, { timeout: 10_000 }).toEqual([false, true, true, true]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('announces every kind of one turn in one statement, and each reaches its subscribers', async () => {
     const logA = capturingLogger();
     const logB = capturingLogger();

@@ -48,6 +48,15 @@ export const DEFAULT_PRIORITY = 50;
  */
 export const URGENT_PRIORITY = 90;
 
+/**
+ * Whether new outbox work may be urgent: a bulk message accepted needs a free slot anyway, and
+ * waits for the next gathered claim; anything else may be urgent (a retried message, whose
+ * purpose the event does not carry).
+ */
+export function mayBeUrgent(e: { type: string; priority?: number }): boolean {
+  return !(e.type === 'message.accepted' && (e.priority ?? URGENT_PRIORITY) < URGENT_PRIORITY);
+}
+
 export function isBuiltinPurpose(key: string): boolean {
   return Object.prototype.hasOwnProperty.call(BUILTIN_PURPOSES, key);
 }

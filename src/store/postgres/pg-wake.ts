@@ -28,6 +28,14 @@ export const LISTENERS_RECHECK_MS = 1_000;
  * from the signal (a worker beside `start --no-workers`) sees it up to this much later.
  */
 export const NOTIFY_MIN_GAP_MS = 25;
+/**
+ * Appended to a NOTIFY's payload (the sender's id) when all it announces is bulk mail: the
+ * processes it wakes claim it with their next gathered claim instead of cutting their
+ * gathering pause (CLAIM_GATHER_MS), as they do for their own bulk mail. Without it, another
+ * process's signal, every NOTIFY_MIN_GAP_MS under load, made a worker claim every 25 ms
+ * instead of every 40. A payload without it (an older process) may be urgent.
+ */
+export const BULK_ONLY = ':bulk';
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
 // Generous: a busy database server can take seconds to start a backend, and a listener that
@@ -71,12 +79,14 @@ export interface PgWakeOptions {
 export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
   // The payload says who sent it: a process skips its own (its events port woke it already).
   const self = randomBytes(8).toString('hex');
-  const subscribers = new Map<WorkKind, Set<() => void>>();
+  const subscribers = new Map<WorkKind, Set<(urgent: boolean) => void>>();
   const kindOf = new Map(Object.entries(WAKE_CHANNELS).map(([kind, channel]) => [channel, kind as WorkKind]));
   let closed = false;
 
   // --- announcing ---
   const pending = new Set<WorkKind>();
+  /** Kinds announced since the last NOTIFY with work that may be urgent (see BULK_ONLY). */
+  const urgentPending = new Set<WorkKind>();
   let turnScheduled = false;
   let sending: Promise<void> | null = null;
   let notifyFailing = false;
@@ -89,13 +99,15 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       const wait = lastSentAt + NOTIFY_MIN_GAP_MS - performance.now();
       if (wait > 0 && !closed) await new Promise((r) => setTimeout(r, Math.ceil(wait)));
       const kinds = [...pending];
+      const bulkOnly = urgentPending.size === 0;
       pending.clear();
+      urgentPending.clear();
       if (!(await othersListen())) continue;
       try {
         lastSentAt = performance.now();
         // One statement for all kinds: a process that accepts without delivering (start
         // --no-workers) announces new mail and its journal in the same turn.
-        await o.notify(kinds.map((kind) => WAKE_CHANNELS[kind]), self);
+        await o.notify(kinds.map((kind) => WAKE_CHANNELS[kind]), bulkOnly ? `${self}${BULK_ONLY}` : self);
         notifyFailing = false;
       } catch (err) {
         // The other processes poll; a store outage is logged by the store itself.
@@ -141,11 +153,11 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
   let outage = false;
   let everListened = false;
 
-  const wake = (kinds: Iterable<WorkKind>) => {
+  const wake = (kinds: Iterable<WorkKind>, urgent: boolean) => {
     for (const kind of kinds) {
       for (const fn of subscribers.get(kind) ?? []) {
         try {
-          fn();
+          fn(urgent);
         } catch (err) {
           o.logger.error({ err, kind }, 'a wake-up subscriber failed');
         }
@@ -188,7 +200,9 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       // Another process started listening: from now on it wants this process's announcements.
       if (n.channel === PRESENCE_CHANNEL) othersKnown = null;
       const kind = kindOf.get(n.channel);
-      if (kind && n.payload !== self) wake([kind]);
+      const bulkOnly = n.payload?.endsWith(BULK_ONLY) ?? false;
+      const sender = bulkOnly ? n.payload!.slice(0, -BULK_ONLY.length) : n.payload;
+      if (kind && sender !== self) wake([kind], !bulkOnly);
     });
     try {
       await c.connect();
@@ -212,8 +226,8 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
     if (outage) {
       outage = false;
       o.logger.info('the LISTEN connection to PostgreSQL is back');
-      // Whatever was announced while nobody listened is unknown: look once.
-      wake(subscribers.keys());
+      // Whatever was announced while nobody listened is unknown (urgent mail, maybe): look once.
+      wake(subscribers.keys(), true);
     }
   };
 
@@ -235,9 +249,10 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
   };
 
   return {
-    announce(kind) {
+    announce(kind, urgent = true) {
       if (closed) return;
       pending.add(kind);
+      if (urgent) urgentPending.add(kind);
       if (turnScheduled) return;
       turnScheduled = true;
       setImmediate(() => {
