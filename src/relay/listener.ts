@@ -8,6 +8,7 @@ import type { RelayStatus, Worker } from '../ports.js';
 import { relayCertificate, type CertificateInfo } from './certificate.js';
 import { relaySessionHandlers, type SessionDeps } from './session.js';
 import { listenFailure } from '../listen-failure.js';
+import { LISTEN_BACKLOG } from '../listen-backlog.js';
 
 export interface RelayWorker extends Worker {
   status(): RelayStatus;
@@ -87,7 +88,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
     new Promise<number>((resolve, reject) => {
       const failed = (err: NodeJS.ErrnoException) => reject(listenFailure(err, { what: 'the SMTP relay', host: config.host, hostVariable: 'MAILROOM_RELAY_HOST', port, portVariable: variable, unprivilegedPort: 2587 }));
       server.server.once('error', failed);
-      server.listen(port, config.host, () => {
+      server.listen(port, config.host, LISTEN_BACKLOG, () => {
         server.server.off('error', failed);
         resolve((server.server.address() as AddressInfo).port);
       });

@@ -7,6 +7,7 @@ import { buildServer } from '../../http/server.js';
 import type { RelayStatus } from '../../ports.js';
 import { yieldPlatformThreads } from '../../thread-priority.js';
 import { listenFailure } from '../../listen-failure.js';
+import { LISTEN_BACKLOG } from '../../listen-backlog.js';
 import { reportFailure } from '../run.js';
 
 /**
@@ -63,7 +64,7 @@ async function serve(role: Role, config: MailroomConfig, app: App): Promise<void
     process.stdout.write(`Mailroom worker running (${app.describeStorage})\n`);
     return;
   }
-  const address = await server.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
+  const address = await server.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG }).catch((err: unknown) => {
     throw listenFailure(err, { what: 'the API and admin UI', host: config.host, hostVariable: 'MAILROOM_HOST', port: config.port, portVariable: 'MAILROOM_PORT', unprivilegedPort: 8025 });
   });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
