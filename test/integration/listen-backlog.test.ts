@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ function backlogOf(port: number): number {
 }
 
 it('listens with a backlog of 4,096 on the API and the relay port', { timeout: 120_000 }, async () => {
-  const somaxconn = Number(execFileSync('cat', ['/proc/sys/net/core/somaxconn'], { encoding: 'utf8' }));
+  const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
   const expected = Math.min(LISTEN_BACKLOG, somaxconn);
   const run = await startCli({ MAILROOM_DATA_DIR: dataDir, MAILROOM_RELAY_PORT: '0', DATABASE_URL: '', MAILROOM_SECRET_KEY: '' });
   try {

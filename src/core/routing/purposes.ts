@@ -1,5 +1,6 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { arr, bool, doc, int, onlyKeys, optStr, str } from '../kernel/validate.js';
+import type { MessageEvent } from '../kernel/message-events.js';
 
 /**
  * A purpose is one application feature that sends mail (password reset, report …). It decides
@@ -53,8 +54,8 @@ export const URGENT_PRIORITY = 90;
  * waits for the next gathered claim; anything else may be urgent (a retried message, whose
  * purpose the event does not carry).
  */
-export function mayBeUrgent(e: { type: string; priority?: number }): boolean {
-  return !(e.type === 'message.accepted' && (e.priority ?? URGENT_PRIORITY) < URGENT_PRIORITY);
+export function mayBeUrgent(e: MessageEvent): boolean {
+  return !(e.type === 'message.accepted' && e.priority < URGENT_PRIORITY);
 }
 
 export function isBuiltinPurpose(key: string): boolean {

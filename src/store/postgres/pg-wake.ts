@@ -85,8 +85,8 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
 
   // --- announcing ---
   const pending = new Set<WorkKind>();
-  /** Kinds announced since the last NOTIFY with work that may be urgent (see BULK_ONLY). */
-  const urgentPending = new Set<WorkKind>();
+  /** Something announced since the last NOTIFY may be urgent (else the NOTIFY says BULK_ONLY). */
+  let urgentPending = false;
   let turnScheduled = false;
   let sending: Promise<void> | null = null;
   let notifyFailing = false;
@@ -99,9 +99,9 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
       const wait = lastSentAt + NOTIFY_MIN_GAP_MS - performance.now();
       if (wait > 0 && !closed) await new Promise((r) => setTimeout(r, Math.ceil(wait)));
       const kinds = [...pending];
-      const bulkOnly = urgentPending.size === 0;
+      const bulkOnly = !urgentPending;
       pending.clear();
-      urgentPending.clear();
+      urgentPending = false;
       if (!(await othersListen())) continue;
       try {
         lastSentAt = performance.now();
@@ -252,7 +252,7 @@ export function pgWorkSignals(o: PgWakeOptions): WorkSignals {
     announce(kind, urgent = true) {
       if (closed) return;
       pending.add(kind);
-      if (urgent) urgentPending.add(kind);
+      if (urgent) urgentPending = true;
       if (turnScheduled) return;
       turnScheduled = true;
       setImmediate(() => {
