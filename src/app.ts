@@ -327,7 +327,7 @@ function chooseDeliverer(
     // Relays and direct servers alike: the thread chooses by the server's mode.
     const direct = { dnsServers: [...config.dnsServers], allowPrivateHosts: [...config.allowPrivateHosts], extraCa: directOpts.extraCa, mtaStsPort: directOpts.mtaStsPort };
     const thread = new SmtpThread({ password, logger: smtpLogger, dkim: (domain) => dkimSigningOptions(repos, domain), direct });
-    return { logOnly: false, send: (target, out) => sendWith(target, (t) => thread.send(t, out)), shed: (reason) => thread.shed(reason), close: () => thread.close() };
+    return { logOnly: false, send: (target, out) => sendWith(target, (t) => thread.send(t, out)), shed: (reason) => thread.shed(reason), prepare: () => thread.prepare(), close: () => thread.close() };
   }
   const smtp = new SmtpTransports({ password, logger: smtpLogger, dkim: createDkimSigner(repos) });
   const direct = directTransports({ dnsServers: config.dnsServers, policy, logger: logger.child({ component: 'direct' }), dkim: createDkimSigner(repos), ...directOpts });

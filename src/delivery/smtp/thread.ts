@@ -21,8 +21,9 @@ export interface SmtpThreadDeps {
  * on the second core while this thread does HTTP and the store. Same contract as
  * SmtpTransports.send: a report per attempt, never a rejection for an SMTP problem.
  *
- * The thread starts on the first send. If it dies, the attempts it held end as transient
- * failures (retried on the schedule) and the next send starts a new thread.
+ * The thread starts when delivery starts (prepare) or else with the first send. If it dies, the
+ * attempts it held end as transient failures (retried on the schedule) and the next send starts
+ * a new thread.
  */
 export class SmtpThread {
   private worker: Worker | null = null;
@@ -59,6 +60,12 @@ export class SmtpThread {
     }
     if (this.pending.size === 0) worker.ref();
     return new Promise((resolve) => this.pending.set(job.id, resolve));
+  }
+
+  /** Starts the thread ahead of the first send (see Deliverer.prepare); an idle thread does not keep the process alive. */
+  prepare(): void {
+    if (this.worker || this.closing) return;
+    this.spawn().unref();
   }
 
   /** See SmtpTransports.shed: messages still waiting for a relay connection come back not attempted. */
