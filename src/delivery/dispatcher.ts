@@ -50,7 +50,7 @@ export interface DispatcherOptions {
   maxInFlight?: number;
   /**
    * The content those messages may hold in memory together (their sizeBytes), default
-   * MAX_IN_FLIGHT_BYTES: 1,000 messages of a few KB are nothing, 1,000 invoices of 1 MB are
+   * MAX_IN_FLIGHT_BYTES: 400 messages of a few KB are nothing, 400 invoices of 1 MB are
    * not. A message larger than all of it is still sent, alone.
    */
   maxInFlightBytes?: number;
@@ -86,9 +86,13 @@ export const CLAIM_GATHER_MS = 40;
  * Slots for messages attempting at once. Each message spends tens of ms in flight beyond its
  * SMTP exchange under load (handed to the SMTP thread and back through a busy event loop,
  * waiting in the pool's queue): at 200 slots that capped a process at ~3,000 msgs/s with a fifth
- * of the machine idle; 1,000 keep both cores busy (docs/performance.md, tenth session).
+ * of the machine idle (tenth session). More than needed costs garbage collection: a message in
+ * flight outlives several young-generation collections, so each is copied and promoted on both
+ * threads; 400 drained 100,000 queued messages as fast as 1,000 did, with a third less of the
+ * SMTP thread's time in scavenges, half its full collections and a shorter urgent tail
+ * (docs/performance.md, twelfth session).
  */
-export const MAX_IN_FLIGHT = 1_000;
+export const MAX_IN_FLIGHT = 400;
 export const MAX_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 
 /**
