@@ -4,7 +4,7 @@ import { dkimVerify } from 'mailauth';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import DKIM from 'nodemailer/lib/dkim';
 import { describe, expect, it } from 'vitest';
-import { composeMail, endWithLineBreak, wireMessage, type Composable } from '../../src/delivery/smtp/composed-mail.js';
+import { composable, composeMail, endWithLineBreak, wireMessage, type Composable } from '../../src/delivery/smtp/composed-mail.js';
 import { orderMessage } from '../helpers/mime-message.js';
 
 /*
@@ -80,5 +80,34 @@ describe('composed mail: what the SMTP pool sends', () => {
       },
     });
     expect(result.results[0]?.status.result).toBe('pass');
+  });
+
+  it('reduces a claimed attempt to what sending reads: the same bytes and envelope after the trip to the SMTP thread, without the lease, routing or recipient records', () => {
+    // A claimed row carries more than composing reads; these stand for the rest.
+    const extra = { purpose: 'order', leaseOwner: 'host:1:abc', leaseUntil: 1, routing: { failoverAccountIds: ['acc_1', 'acc_2'] }, pending: [{ address: 'ann@example.net', status: 'queued' }], bcc: [{ address: 'audit@shop.example' }] };
+    const rich = attempt({
+      cc: [{ name: 'Bob', address: 'bob@example.net' }],
+      replyTo: 'help@shop.example',
+      html: '<p>Hello Ann</p>',
+      headers: { 'X-Order': '42' },
+      attachments: [{ filename: 'invoice.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4').toString('base64') }],
+      ...extra,
+    } as Partial<Composable['message']>, ['ann@example.net', 'bob@example.net']);
+    const relayed = attempt({ raw: Buffer.from('Subject: relayed\r\n\r\nbody\r\n'), headers: { Received: 'from app by mailroom' }, ...extra } as Partial<Composable['message']>);
+    for (const out of [rich, relayed]) {
+      // What the thread receives: a structured clone, as postMessage makes it.
+      const sent = structuredClone(composable(out));
+      for (const field of Object.keys(extra)) expect(sent.message, field).not.toHaveProperty(field);
+      const [before, after] = [composeMail(out), composeMail(sent)];
+      // Multipart boundaries are random per composition: compared by their order of appearance.
+      const same = (doc: string | Buffer) => {
+        const seen: string[] = [];
+        return String(doc).replace(/=_mr_[0-9a-f]+/g, (b) => `=_mr_${seen.includes(b) ? seen.indexOf(b) : seen.push(b) - 1}`);
+      };
+      expect(same(after.document)).toBe(same(before.document));
+      expect(after.envelope).toEqual(before.envelope);
+      expect(after.priority).toBe(before.priority);
+    }
+    expect(String(composeMail(structuredClone(composable(rich))).document)).toContain('filename=invoice.pdf');
   });
 });

@@ -7,8 +7,7 @@ import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { checkExchanger, type NetworkPolicy } from '../../core/probes/network-policy.js';
 import { DEFAULT_DIRECT_POLICY, type SmtpSettings } from '../../core/senders/servers.js';
 import type { DkimSigner } from '../dkim-signer.js';
-import type { OutgoingMessage } from '../outgoing.js';
-import { composeMail } from '../smtp/composed-mail.js';
+import { composeMail, type Composable } from '../smtp/composed-mail.js';
 import { GuardedPool } from '../smtp/pool.js';
 import { reportFromError, reportFromInfo } from '../smtp/smtp-errors.js';
 import type { SendTarget } from '../smtp/transport.js';
@@ -72,7 +71,7 @@ export class DirectTransports {
     this.slots = new Slots(() => this.maxTotal);
   }
 
-  async send(target: SendTarget, out: OutgoingMessage): Promise<AttemptReport> {
+  async send(target: SendTarget, out: Composable): Promise<AttemptReport> {
     const smtp = target.server.smtp;
     this.maxTotal = smtp.maxConnections;
     const groups = groupByDomain(out.recipients);
@@ -82,7 +81,7 @@ export class DirectTransports {
     return mergeDomainResults(results, (r) => byRoute.get(r) ?? []);
   }
 
-  private async sendDomain(smtp: SmtpSettings, out: OutgoingMessage, domain: string, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<DomainResult> {
+  private async sendDomain(smtp: SmtpSettings, out: Composable, domain: string, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<DomainResult> {
     const direct = smtp.direct ?? DEFAULT_DIRECT_POLICY;
     const route: AttemptRoute = { domain, recipients, exchanger: null, address: null, port: smtp.port, tls: null, tlsPolicy: 'opportunistic', response: null, skipped: [] };
     const done = (report: AttemptReport, response: string | null): DomainResult => {
@@ -164,7 +163,7 @@ export class DirectTransports {
     return done(decided(recipients, false, why), why);
   }
 
-  private async transact(x: Exchanger, smtp: SmtpSettings, out: OutgoingMessage, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<{ report: AttemptReport; tls: NegotiatedTls | null }> {
+  private async transact(x: Exchanger, smtp: SmtpSettings, out: Composable, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<{ report: AttemptReport; tls: NegotiatedTls | null }> {
     const pool = this.pool(x, smtp);
     try {
       const info = await pool.send(composeMail({ message: out.message, recipients }, dkim));

@@ -26,10 +26,43 @@ export interface ComposedMail {
   dkim?: DkimSigningOptions;
 }
 
-/** What composing needs of an attempt (an OutgoingMessage): the stored message and the recipients still to reach. */
+/**
+ * What sending needs of an attempt (an OutgoingMessage): the stored message's content, sender
+ * and priority, and the recipients still to reach. The transports take no more than this.
+ */
 export interface Composable {
   message: MimeInput & Pick<MessageRecord, 'raw' | 'envelopeFrom' | 'priority'>;
   recipients: string[];
+}
+
+/**
+ * An attempt reduced to what sending needs, for the trip to the SMTP thread: the claimed row
+ * carries twice as many fields (lease, routing, counters, the recipients' records), and every
+ * one of them would be copied across and kept alive while the message waits for a connection,
+ * through young-generation collections that copy whatever is still alive.
+ */
+export function composable(out: Composable): Composable {
+  const m = out.message;
+  return {
+    message: {
+      id: m.id,
+      from: m.from,
+      to: m.to,
+      cc: m.cc,
+      replyTo: m.replyTo,
+      subject: m.subject,
+      text: m.text,
+      html: m.html,
+      headers: m.headers,
+      attachments: m.attachments,
+      messageIdHeader: m.messageIdHeader,
+      createdAt: m.createdAt,
+      raw: m.raw,
+      envelopeFrom: m.envelopeFrom,
+      priority: m.priority,
+    },
+    recipients: out.recipients,
+  };
 }
 
 export function composeMail(out: Composable, dkim?: DkimSigningOptions): ComposedMail {

@@ -1,7 +1,7 @@
 import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
-import type { OutgoingMessage } from '../outgoing.js';
+import type { Composable } from './composed-mail.js';
 import type { SendTarget } from './transport.js';
 import type { SecretLease } from '../../secrets/resolver.js';
 
@@ -16,7 +16,8 @@ export interface SendJob {
   key: string;
   /** Present the first time this key is sent (the thread remembers it). */
   target?: SendTarget;
-  out: OutgoingMessage;
+  /** The attempt as sending needs it (composable()): not the whole claimed row. */
+  out: Composable;
 }
 
 export interface WireError {

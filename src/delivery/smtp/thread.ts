@@ -3,6 +3,7 @@ import type { DkimSigningOptions } from '../../core/senders/dkim.service.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import type { Logger } from '../../logger.js';
 import { startWorkerThread } from '../../worker-thread.js';
+import { composable } from './composed-mail.js';
 import type { OutgoingMessage } from '../outgoing.js';
 import type { PasswordSource, SendTarget } from './transport.js';
 import { targetKey, toWire, type DirectThreadConfig, type FromSmtpThread, type SendJob, type ToSmtpThread } from './thread-protocol.js';
@@ -41,7 +42,7 @@ export class SmtpThread {
     if (this.closing) return Promise.resolve(lost('the SMTP thread is shutting down'));
     const worker = this.worker ?? this.spawn();
     const key = targetKey(target);
-    const job: SendJob = { id: ++this.nextId, key, out };
+    const job: SendJob = { id: ++this.nextId, key, out: composable(out) };
     if (!this.known.has(key)) {
       this.known.add(key);
       job.target = target;

@@ -5,10 +5,9 @@ import { effectiveLogin } from '../../core/senders/accounts.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../../core/senders/servers.js';
-import { composeMail } from './composed-mail.js';
+import { composeMail, type Composable } from './composed-mail.js';
 import { GuardedPool, NOT_SENT, type GuardedPoolOptions } from './pool.js';
 import type { DkimSigner } from '../dkim-signer.js';
-import type { OutgoingMessage } from '../outgoing.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
 import { targetKey } from './thread-protocol.js';
 import type { SecretLease } from '../../secrets/resolver.js';
@@ -166,7 +165,7 @@ export class SmtpTransports {
     if (entry.inFlight === 0) void entry.transport.then((t) => t.close(), () => undefined);
   }
 
-  async send(target: SendTarget, out: OutgoingMessage): Promise<AttemptReport> {
+  async send(target: SendTarget, out: Composable): Promise<AttemptReport> {
     const report = await this.attempt(target, out, () => this.currentEntry(target));
     if (report.failure?.kind !== 'auth' || (!target.account.passwordRef && target.account.auth?.type !== 'oauth2')) return report;
     // The server refused the password (535): the secret may have been rotated at its source, or
@@ -187,7 +186,7 @@ export class SmtpTransports {
     return this.attempt(target, out, async () => this.entryFor(target, fresh));
   }
 
-  private async attempt(target: SendTarget, out: OutgoingMessage, pick: () => Promise<Entry>): Promise<AttemptReport> {
+  private async attempt(target: SendTarget, out: Composable, pick: () => Promise<Entry>): Promise<AttemptReport> {
     let entry: Entry | undefined;
     try {
       entry = await pick();
