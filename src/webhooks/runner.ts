@@ -171,7 +171,7 @@ export class WebhookRunner extends ClaimLoop {
         const done = await fanOut(this.ctx);
         read = done.read;
         work += read;
-        if (done.endpoints !== null) this.noEndpoint = !done.endpoints;
+        this.noEndpoint = !done.endpoints;
       }
       // An event journaled during the fan-out waits for no recheck once an endpoint exists.
       if (!this.noEndpoint && this.recheck) {

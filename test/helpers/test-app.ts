@@ -1,3 +1,4 @@
+import { JOURNALED_EVENT_TYPES } from '../../src/core/kernel/event-journal.js';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,4 +100,15 @@ export async function startTestApp(dialect: Dialect, opts: TestAppOptions = {}):
     },
   };
   return t;
+}
+
+/**
+ * An enabled webhook endpoint that nothing delivers to (the test starts no webhook worker):
+ * events are journaled only while one is enabled (EventJournalRepository.append). The app needs
+ * MAILROOM_ALLOW_PRIVATE_HOSTS=127.0.0.1 for its loopback URL.
+ */
+export async function enableWebhookEndpoint(t: TestApp, events: readonly string[] = JOURNALED_EVENT_TYPES): Promise<string> {
+  const res = await t.request({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'http://127.0.0.1:9/not-delivered', events } });
+  if (res.statusCode !== 201) throw new Error(`could not create the webhook endpoint: ${res.statusCode} ${res.body}`);
+  return res.json().id as string;
 }

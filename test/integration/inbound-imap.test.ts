@@ -4,6 +4,7 @@ import { inboundApp } from '../helpers/inbound-app.js';
 import { mailPeers } from '../helpers/mail-peers.js';
 import { append, arfComplaint, composeReply, exchangeDsn, folderState, imapSession, outOfOffice, postfixDsn, unparseable } from '../helpers/inbound-mail.js';
 import { messageIdOf } from '../helpers/smtp-sink.js';
+import { enableWebhookEndpoint } from '../helpers/test-app.js';
 
 /**
  * Reading an account's mailbox from a private Dovecot, end to end: a reply written by a real
@@ -42,7 +43,9 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     app: { clock },
   });
   const { api, until, send, received } = app;
-  beforeAll(() => {
+  beforeAll(async () => {
+    // Events are journaled (for webhooks) while an endpoint is enabled.
+    await enableWebhookEndpoint(app.t);
     expect(app.account.inbound).toEqual({ enabled: true, folders: ['INBOX', 'Bounces'], afterProcessing: 'flag', moveTo: null });
     expect(app.inbound.reading().sort()).toEqual([`${app.accountId}/Bounces`, `${app.accountId}/INBOX`]);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AttemptWrite, MessageRecord } from '../../src/core/outbox/ports.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { enableWebhookEndpoint, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * The outbox's writes of concurrent callers share a group commit. On PostgreSQL the jobs of a
@@ -13,7 +13,9 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 await describeEachDialect('group commit: concurrent outbox writes', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log' } });
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    // Journal entries are written while an endpoint is enabled.
+    await enableWebhookEndpoint(t);
   });
   afterAll(async () => {
     await t?.close();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { enableWebhookEndpoint, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * The suppression list through the API: add, list, remove, each audited; refused input with
@@ -17,7 +17,9 @@ await describeEachDialect('suppressions', (dialect) => {
   const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, key?: string) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}), ...(key ? { key } : {}) });
 
   beforeAll(async () => {
-    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com', MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    // Events are journaled (for webhooks) while an endpoint is enabled.
+    await enableWebhookEndpoint(t);
     dispatcher = await t.app.startDelivery({ loop: false });
     readKey = (await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'reader', scopes: ['read'], allowOverride: false }, null)).key;
   });

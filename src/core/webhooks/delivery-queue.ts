@@ -38,8 +38,8 @@ export function newDelivery(endpointId: string, event: { id: string; type: strin
 export interface FanOutResult {
   /** Journal entries read (FAN_OUT_BATCH: there may be more). */
   read: number;
-  /** Whether any enabled endpoint existed; null when the journal was empty and none were looked up. */
-  endpoints: boolean | null;
+  /** Whether any enabled endpoint existed. */
+  endpoints: boolean;
 }
 
 /**
@@ -51,8 +51,10 @@ export interface FanOutResult {
 export async function fanOut(ctx: CoreContext): Promise<FanOutResult> {
   return ctx.store.grouped(async (repos): Promise<FanOutResult> => {
     const entries = await repos.eventJournal.unread(FAN_OUT_BATCH);
-    if (!entries.length) return { read: 0, endpoints: null };
     const endpoints = (await repos.webhookEndpoints.list()).filter((e) => e.enabled);
+    // An empty journal may be empty because no endpoint is enabled (nothing is journaled then):
+    // the answer still says so, and the worker looks less often.
+    if (!entries.length) return { read: 0, endpoints: endpoints.length > 0 };
     const now = ctx.clock.now();
     const deliveries: DeliveryRecord[] = [];
     const keep: string[] = [];

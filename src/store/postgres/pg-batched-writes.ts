@@ -111,7 +111,8 @@ const insertRows = (table: string, names: readonly string[], param = '$1', where
 
 /** Accepted messages ($1) and their recipients ($2) in one statement (the foreign key is checked at its end). */
 const INSERT_OUTBOUND = `with m as (${insertRows('messages', MESSAGE_COLUMNS)}) ${insertRows('message_recipients', RECIPIENT_COLUMNS, '$2')}`;
-const INSERT_JOURNAL = insertRows('event_journal', JOURNAL_COLUMNS);
+/** Journal entries ($1), unread ones only while a webhook endpoint is enabled (EventJournalRepository.append), in one statement. */
+const INSERT_JOURNAL = insertRows('event_journal', JOURNAL_COLUMNS, '$1', `"pending" = 0 or exists (select 1 from "webhook_endpoints" where "enabled" = 1)`);
 // Same conditions as the one-row statement in messages.repository.ts: only the lease holder
 // completes a message still being sent; possible_duplicate is sticky.
 const completeMessages = (p: string) => `update "messages" as m set "status" = v."status", "next_attempt_at" = v."next_attempt_at", "attempt_count" = v."attempt_count",

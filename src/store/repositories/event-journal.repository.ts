@@ -9,6 +9,9 @@ const insertEntry = queryTemplate<'id' | 'type' | 'message_id' | 'at' | 'data' |
   db.insertInto('event_journal').values({ id: slot('id'), type: slot('type'), message_id: slot('message_id'), at: slot('at'), data: slot('data'), pending: slot('pending') }),
 );
 
+/** Whether a webhook endpoint is enabled, asked in the transaction that would journal (see append). */
+const anyEnabledEndpoint = queryTemplate<never>((db) => db.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 1).limit(1));
+
 /** `pending = 1` as a literal: a planner matches the partial index against constants only. */
 const UNREAD = sql<boolean>`pending = 1`;
 
@@ -17,6 +20,7 @@ export function eventJournalRepository(db: Kysely<DB>, caps: StoreCapabilities):
   return {
     async append(entries, opts) {
       const pending = opts?.read ? 0 : 1;
+      if (!entries.length || (pending && !(await anyEnabledEndpoint(db, {})).rows.length)) return;
       for (const e of entries) await insertEntry(db, { id: e.id, type: e.type, message_id: e.messageId, at: e.at, data: e.data, pending });
     },
     async unread(limit) {
