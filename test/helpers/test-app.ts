@@ -1,4 +1,3 @@
-import { JOURNALED_EVENT_TYPES } from '../../src/core/kernel/event-journal.js';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig, type MailroomConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/core/access/api-keys.service.js';
 import type { Clock } from '../../src/core/kernel/clock.js';
+import { JOURNALED_EVENT_TYPES } from '../../src/core/kernel/event-journal.js';
 import { buildServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { createPostgresDatabase, type Dialect } from './dialects.js';

@@ -19,7 +19,7 @@ describe.skipIf(process.platform !== 'linux')('the SMTP thread started ahead of 
       const logger = { warn: quiet, info: quiet, error: quiet, debug: quiet, child: () => logger };
       const thread = new SmtpThread({ password: async () => undefined, dkim: async () => undefined, logger });
       thread.prepare();
-      // The thread loads its modules and starts listening (it answers close() once it does).
+      // Linux lists a worker's thread under the process as soon as it exists.
       const started = Date.now();
       while (threads() <= before && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
       console.log(JSON.stringify({ before, after: threads() }));
