@@ -1,5 +1,5 @@
 /**
- * npm run bench:queued -- [--messages 1000000] [--postgres URL] [--calls 50] [--idle-secs 20] [--run-secs 60]
+ * npm run bench:queued -- [--messages 1000000] [--postgres URL] [--calls 50] [--idle-secs 20] [--run-secs 60] [--strip-secs 40]
  *
  * Deep queue: does `mailroom start` stay small and its API fast with a million messages queued?
  *
@@ -19,6 +19,9 @@
  *   GET /api/v1/messages: the first page, a cursor page half-way down, status=queued (first
  *   and deep), purpose=, recipient=, q= (a rare subject text and a common one), and the admin
  *   UI's status strip GET /api/v1/messages/stats and GET /metrics (the outbox gauges).
+ * - while the admin UI's status strip polls (GET /messages/stats every 10 s, as the UI does) for
+ *   `--strip-secs`: p50/p99/max of the first page, asked every 50 ms beside it. A count of a deep
+ *   queue that held the event loop would show here as every request's wait.
  * Targets (issue 17): RSS under 250 MB, pages under 100 ms. From source Mailroom runs under
  * tsx, whose compiler is in the RSS: the empty-queue RSS of the same process is printed beside
  * it, and BENCH_FROM_DIST=1 runs the build instead (`npx tsc -p tsconfig.build.json` first).
@@ -36,7 +39,10 @@ const PG_URL = arg('postgres', '');
 const CALLS = countArg('calls', 50);
 const IDLE_SECS = Number(arg('idle-secs', '20'));
 const RUN_SECS = Number(arg('run-secs', '60'));
+const STRIP_SECS = Number(arg('strip-secs', '40'));
 const PER_ENDPOINT_MS = 20_000;
+/** How often the admin UI's status strip asks for the outbox's counts (web/src/features/outbox/QueueStatus.tsx). */
+const STRIP_POLL_MS = 10_000;
 const TEMPLATE_ADDRESS = 'template@example.net';
 
 /** An id half-way down the log (a cursor a reader paging back would reach), and the storage size. */
@@ -91,6 +97,28 @@ async function timeCalls(mr: MailroomProcess, url: string): Promise<{ line: stri
   }
   const p99 = summary(ms).p99;
   return { line: `${summaryLine(ms)}${items === undefined ? '' : `, ${items} items`}${failure ? `, FAILED: ${failure}` : ''}`, p99, items };
+}
+
+/** The first page every 50 ms for `secs`, while the status strip polls beside it: what a count costs other requests. */
+async function pagesWhileStripPolls(mr: MailroomProcess, secs: number): Promise<string> {
+  const ms: number[] = [];
+  let stripCalls = 0;
+  const until = performance.now() + secs * 1000;
+  const strip = (async () => {
+    while (performance.now() < until) {
+      await mr.api('GET', '/api/v1/messages/stats');
+      stripCalls++;
+      await sleep(Math.min(STRIP_POLL_MS, Math.max(0, until - performance.now())));
+    }
+  })();
+  while (performance.now() < until) {
+    const s = performance.now();
+    await mr.api('GET', '/api/v1/messages');
+    ms.push(performance.now() - s);
+    await sleep(50);
+  }
+  await strip;
+  return `first page every 50 ms for ${secs} s while the status strip polled (${stripCalls} calls, every ${STRIP_POLL_MS / 1000} s): ${summaryLine(ms)}`;
 }
 
 async function main() {
@@ -162,6 +190,7 @@ async function main() {
       results.push(`  ${name.padEnd(32)} ${r.line}`);
       if (r.p99 >= 100) slow.push(name);
     }
+    const stripLine = STRIP_SECS > 0 ? await pagesWhileStripPolls(m, STRIP_SECS) : undefined;
     const left = RUN_SECS * 1000 - (performance.now() - started);
     if (left > 0) await sleep(left);
     const rssRun = rssMiB(pid);
@@ -177,6 +206,7 @@ async function main() {
       `GET latency over ${CALLS} sequential calls each (fewer when slow; target pages < 100 ms):`,
       ...results,
       slow.length ? `over 100 ms at p99: ${slow.join('; ')}` : 'every call under 100 ms at p99',
+      ...(stripLine ? [stripLine] : []),
       `${load0} at start; ${loadLine()} at the end`,
     ];
     process.stdout.write(lines.join('\n') + '\n');

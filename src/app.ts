@@ -156,6 +156,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       translate,
       groupTransaction: database.groupTransaction,
       batching: database.batching,
+      scans: database.scans,
       groupLanes: groupShape.lanes,
       groupGathering: groupShape.gathering,
     });

@@ -86,7 +86,7 @@ function readPidMax(): number {
  * (docs/performance.md). The price: when the machine is busy, the optimised code comes later.
  * Every other thread keeps the main thread's priority: libuv's pool runs the WAL's fsync that
  * each 202 waits for, and DNS look-ups and password hashing; the SMTP thread lowers itself
- * (lowerThisThread); render threads and SQLite's checkpointer are waited for by requests.
+ * (lowerThisThread); render threads and SQLite's background connection (checkpoints, queue counts) are waited for by requests.
  * Linux's API for the policy is sched_setscheduler, which Node does not expose: `chrt`
  * (util-linux) sets it. Where it cannot, the thread goes BACKGROUND_NICE_STEPS lower instead.
  * Resolves with how many threads went idle and how many only lower; never rejects.

@@ -12,7 +12,8 @@ import { pipelineBeginOnConnect } from './postgres/pg-pipelined-begin.js';
 import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
 import type { StoreBatching, TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
-import { startCheckpointer } from './sqlite/checkpointer.js';
+import { startBackgroundConnection } from './sqlite/background-connection.js';
+import { backgroundReads } from './sqlite/background-reads.js';
 import type { StoreTraits } from './sql-dialect.js';
 import { ensureDirectory } from '../ensure-directory.js';
 
@@ -23,6 +24,8 @@ export interface StoreDatabase {
   /** Where the data lives, for messages to people (never includes a password). */
   describe: string;
   close(): Promise<void>;
+  /** Where reads that scan run (SQLite file: a connection in a thread of its own, so the event loop serves requests meanwhile); else `db`. */
+  scans?: Kysely<DB>;
   /** A transaction runner for the group commit whose fsync leaves the event loop free (SQLite file only). */
   groupTransaction?: TransactionRunner;
   /** A cheap round trip that fails when the database is away (driver-errors.ts asks it about errors without a code). */
@@ -72,19 +75,20 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // Checkpoints run in their own thread (checkpointer.ts), not inside this connection's commits.
-  const checkpointer = inMemory ? undefined : startCheckpointer(location, { onError: (m) => process.emitWarning(`SQLite checkpoint failed: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
-  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
+  // Checkpoints and scans run on a connection in a thread of its own (background-connection.ts), not inside this connection's commits.
+  const background = inMemory ? undefined : startBackgroundConnection(location, { onError: (m) => process.emitWarning(`SQLite checkpoint failed: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
+  if (background) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite, { database: withStatementCache(sqlite) }) });
   const walSync = inMemory ? undefined : walSyncedTransaction(db, `${location}-wal`);
   return {
     db,
     capabilities: { supportsSkipLocked: false, multiWriter: false, indexHints: true, dialect: 'sqlite' },
     describe: `SQLite at ${location}`,
+    ...(background ? { scans: backgroundReads(background, db) } : {}),
     probe: async () => void sqlite.prepare('select 1').get(),
     isConnectionLoss: () => false,
     close: async () => {
-      await checkpointer?.close();
+      await background?.close();
       await walSync?.close();
       await db.destroy();
     },

@@ -45,7 +45,7 @@ export interface StoreBatching {
   shared(repos: Repositories): Repositories;
 }
 
-function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreTraits): Repositories {
+function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreTraits, scans: Kysely<DB> = db): Repositories {
   return {
     servers: serversRepository(db),
     accounts: accountsRepository(db),
@@ -60,7 +60,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     loginThrottle: loginThrottleRepository(db),
     purposes: purposesRepository(db),
     sendCounters: sendCountersRepository(db),
-    messages: messagesRepository(db, caps),
+    messages: messagesRepository(db, caps, scans),
     dkimKeys: dkimKeysRepository(db),
     templates: templatesRepository(db),
     layouts: layoutsRepository(db),
@@ -90,7 +90,7 @@ export function createStore(
   keyring: Keyring,
   now: () => number,
   caps: StoreTraits,
-  opts: { groupTransaction?: TransactionRunner; groupLanes?: number; groupGathering?: GroupGathering; translate?: ErrorTranslator; batching?: StoreBatching } = {},
+  opts: { groupTransaction?: TransactionRunner; groupLanes?: number; groupGathering?: GroupGathering; translate?: ErrorTranslator; batching?: StoreBatching; scans?: Kysely<DB> } = {},
 ): Store {
   const cache = new ConfigCache();
   // Failures reach the core as its typed errors (driver-errors.ts): duplicate key, store unavailable or full.
@@ -125,7 +125,8 @@ export function createStore(
     failsEveryJob: isStoreUnavailable,
   });
   return {
-    repos: cache.wrap(translatingRepositories(shared(repositories(db, keyring, now, caps)), translate), { cacheReads: true }),
+    // Outside transactions, reads that scan go where the database puts them (StoreDatabase.scans).
+    repos: cache.wrap(translatingRepositories(shared(repositories(db, keyring, now, caps, opts.scans)), translate), { cacheReads: true }),
     transaction,
     grouped: (fn) => group.run(fn),
   };

@@ -260,7 +260,8 @@ const releaseLeases = (db: Kysely<DB>, now: number) =>
     }))
     .where('status', '=', 'sending');
 
-export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRepository {
+/** `scans`: where reads that pass over the queue run (SQLite: a connection off the event loop); `db` unless given. */
+export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kysely<DB> = db): MessageRepository {
   const filtered = (f: MessageFilter) => {
     let q = db.selectFrom('messages');
     if (f.status?.length) q = q.where('status', 'in', f.status);
@@ -402,7 +403,8 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits): MessageRe
     },
     async queueStats(now) {
       // One pass over the partial claim index's statuses plus "sending"; the status index serves it.
-      const rows = await db
+      // A quarter of a second at a million queued on SQLite: run where it holds no request up.
+      const rows = await scans
         .selectFrom('messages')
         .select(['status', sql<number>`count(*)`.as('n'), sql<number | null>`min(case when next_attempt_at <= ${now} then next_attempt_at end)`.as('due')])
         .where('status', 'in', ['queued', 'deferred', 'sending'])
