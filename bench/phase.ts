@@ -14,6 +14,8 @@ export interface PhaseResult {
   /** Mailroom's CPU (all threads) per message, ms. */
   cpuPerMsg: number | undefined;
   threads: string;
+  /** With workers: each worker process's threads, as `threads` (ms per message of the phase). */
+  workerThreads: string[];
   /** How much of the machine's CPU the hypervisor took away during the phase, and how much sat idle. */
   machine: string;
   /** What the phase's first refused request answered, to say why. */
@@ -42,7 +44,7 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
   };
   const cpu0 = allCpu();
   const perProcess0 = pids.map((pid) => cpuMs(pid));
-  const threads0 = threadCpuMs(o.pid);
+  const threads0 = pids.map((pid) => threadCpuMs(pid));
   const machine0 = machineCpuMs();
   const t0 = performance.now();
   let next = 0;
@@ -102,7 +104,8 @@ export async function runPhase(o: { post: Post; pid: number; otherPids?: number[
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     cpuPerMsg: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / o.n : undefined,
-    threads: threadCpuLine(threads0, threadCpuMs(o.pid), o.n) + (perProcess.length ? `; by process: ${perProcess.join(', ')}` : ''),
+    threads: threadCpuLine(threads0[0], threadCpuMs(o.pid), o.n) + (perProcess.length ? `; by process: ${perProcess.join(', ')}` : ''),
+    workerThreads: pids.slice(1).map((pid, i) => threadCpuLine(threads0[i + 1], threadCpuMs(pid), o.n)),
     machine: stealLine(machine0, machine1),
     firstFailure,
   };

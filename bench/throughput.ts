@@ -316,6 +316,7 @@ async function main() {
       `${tag ? `[${name}] ` : ''}end-to-end:    ${r.e2eRate.toFixed(0)} msgs/s  (${r.messages - r.failures} delivered to smtp-sink in ${r.e2eSecs.toFixed(2)} s; ${r.machine})`,
       `${tag ? `[${name}] ` : ''}Mailroom CPU:  ${r.cpuPerMsg === undefined ? 'n/a' : `${r.cpuPerMsg.toFixed(2)} ms per message (all threads, accept + delivery)`}`,
       `  by thread (ms per message): ${r.threads || 'n/a'}`,
+      ...r.workerThreads.map((t, i) => `  worker ${i + 1} by thread: ${t || 'n/a'}`),
     ];
     const e2e = phases.reduce((sum, [, r]) => sum + r.e2eRate, 0) / phases.length;
     const lines = [
