@@ -76,7 +76,7 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // Checkpoints and scans run on a connection in a thread of its own (background-connection.ts), not inside this connection's commits.
-  const background = inMemory ? undefined : startBackgroundConnection(location, { onError: (m) => process.emitWarning(`SQLite checkpoint failed: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
+  const background = inMemory ? undefined : startBackgroundConnection(location, { onError: (m) => process.emitWarning(`SQLite background connection: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
   if (background) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite, { database: withStatementCache(sqlite) }) });
   const walSync = inMemory ? undefined : walSyncedTransaction(db, `${location}-wal`);

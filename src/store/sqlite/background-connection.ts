@@ -32,7 +32,7 @@ const checkpoint = () => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (err) {
-    parentPort.postMessage({ error: String(err && err.message || err) });
+    parentPort.postMessage({ error: 'checkpoint failed: ' + String(err && err.message || err) });
   }
 };
 const read = ({ id, sql, parameters }) => {
@@ -40,7 +40,7 @@ const read = ({ id, sql, parameters }) => {
     let stmt = statements.get(sql);
     if (!stmt) {
       stmt = db.prepare(sql);
-      if (!stmt.reader || !stmt.readonly) throw Object.assign(new Error('only statements that return rows run on the background connection'), { code: 'MAILROOM_NOT_A_READ' });
+      if (!stmt.reader || !stmt.readonly) throw Object.assign(new Error('only reads (statements that return rows and write nothing) run on the background connection'), { code: 'MAILROOM_NOT_A_READ' });
       if (statements.size >= 100) statements.clear();
       statements.set(sql, stmt);
     }
@@ -59,7 +59,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** The code of a read refused because the thread has ended (the caller may read on its own connection instead). */
+/** The code of a read refused because the thread has ended or is closing (the caller may read on its own connection instead). */
 export const BACKGROUND_CONNECTION_GONE = 'MAILROOM_BACKGROUND_CONNECTION_GONE';
 
 export interface BackgroundConnection {
@@ -101,7 +101,7 @@ export function startBackgroundConnection(file: string, opts: { intervalMs?: num
   );
   return {
     read(sql, parameters) {
-      if (gone || closing) return Promise.reject(gone ?? new Error('the SQLite background connection is closing'));
+      if (gone || closing) return Promise.reject(gone ?? Object.assign(new Error('the SQLite background connection is closing'), { code: BACKGROUND_CONNECTION_GONE }));
       const id = nextId++;
       return new Promise<unknown[]>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
