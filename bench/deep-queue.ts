@@ -19,9 +19,10 @@
  *   GET /api/v1/messages: the first page, a cursor page half-way down, status=queued (first
  *   and deep), purpose=, recipient=, q= (a rare subject text and a common one), and the admin
  *   UI's status strip GET /api/v1/messages/stats and GET /metrics (the outbox gauges).
- * - while the admin UI's status strip polls (GET /messages/stats every 10 s, as the UI does) for
- *   `--strip-secs`: p50/p99/max of the first page, asked every 50 ms beside it. A count of a deep
- *   queue that held the event loop would show here as every request's wait.
+ * - after those readings, while the admin UI's status strip polls (GET /messages/stats every 10 s,
+ *   as the UI does) for `--strip-secs`: p50/p99/max of the first page, asked every 50 ms beside
+ *   it, and the RSS after. A count of a deep queue that held the event loop would show here as
+ *   every request's wait.
  * Targets (issue 17): RSS under 250 MB, pages under 100 ms. From source Mailroom runs under
  * tsx, whose compiler is in the RSS: the empty-queue RSS of the same process is printed beside
  * it, and BENCH_FROM_DIST=1 runs the build instead (`npx tsc -p tsconfig.build.json` first).
@@ -190,13 +191,16 @@ async function main() {
       results.push(`  ${name.padEnd(32)} ${r.line}`);
       if (r.p99 >= 100) slow.push(name);
     }
-    const stripLine = STRIP_SECS > 0 ? await pagesWhileStripPolls(m, STRIP_SECS) : undefined;
     const left = RUN_SECS * 1000 - (performance.now() - started);
     if (left > 0) await sleep(left);
     const rssRun = rssMiB(pid);
     const peak = peakRssMiB(pid);
     const mib = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(0)} MiB`);
     const worst = Math.max(rssStart ?? 0, rssIdle ?? 0, rssRun ?? 0, peak ?? 0);
+    // After the RSS readings: 20 requests a second for a while fill the heap with garbage that
+    // V8 collects only when its old generation reaches ~4× what is live (docs/performance.md),
+    // as much with a thousand messages queued as with a million; its RSS is printed on its own.
+    const stripLine = STRIP_SECS > 0 ? `${await pagesWhileStripPolls(m, STRIP_SECS)}; RSS then ${mib(rssMiB(pid))}, peak ${mib(peakRssMiB(pid))}` : undefined;
 
     const lines = [
       `deep queue: ${COUNT} messages queued (report, ~2 KB, scheduled a day ahead: nothing due), storage ${m.databaseUrl ? 'PostgreSQL' : 'SQLite'} (${deep.sizeMiB.toFixed(0)} MiB), copied in ${cloneSecs.toFixed(0)} s${m.databaseUrl ? ' (then VACUUM ANALYZE, as autovacuum would)' : ''}`,
