@@ -198,7 +198,7 @@ async function main() {
     const mib = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(0)} MiB`);
     const worst = Math.max(rssStart ?? 0, rssIdle ?? 0, rssRun ?? 0, peak ?? 0);
     // After the RSS readings: 20 requests a second for a while fill the heap with garbage that
-    // V8 collects only when its old generation reaches ~4× what is live (docs/performance.md),
+    // V8 collects only when its old generation holds several times what is live (docs/performance.md),
     // as much with a thousand messages queued as with a million; its RSS is printed on its own.
     const stripLine = STRIP_SECS > 0 ? `${await pagesWhileStripPolls(m, STRIP_SECS)}; RSS then ${mib(rssMiB(pid))}, peak ${mib(peakRssMiB(pid))}` : undefined;
 
