@@ -104,22 +104,23 @@ async function timeCalls(mr: MailroomProcess, url: string): Promise<{ line: stri
 async function pagesWhileStripPolls(mr: MailroomProcess, secs: number): Promise<string> {
   const ms: number[] = [];
   let stripCalls = 0;
+  let refused = 0;
   const until = performance.now() + secs * 1000;
   const strip = (async () => {
     while (performance.now() < until) {
-      await mr.api('GET', '/api/v1/messages/stats');
+      if ((await mr.api('GET', '/api/v1/messages/stats')).status !== 200) refused++;
       stripCalls++;
       await sleep(Math.min(STRIP_POLL_MS, Math.max(0, until - performance.now())));
     }
   })();
   while (performance.now() < until) {
     const s = performance.now();
-    await mr.api('GET', '/api/v1/messages');
+    if ((await mr.api('GET', '/api/v1/messages')).status !== 200) refused++;
     ms.push(performance.now() - s);
     await sleep(50);
   }
   await strip;
-  return `first page every 50 ms for ${secs} s while the status strip polled (${stripCalls} calls, every ${STRIP_POLL_MS / 1000} s): ${summaryLine(ms)}`;
+  return `first page every 50 ms for ${secs} s while the status strip polled (${stripCalls} calls, every ${STRIP_POLL_MS / 1000} s): ${summaryLine(ms)}${refused ? `, ${refused} calls NOT 200` : ''}`;
 }
 
 async function main() {
