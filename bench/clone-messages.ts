@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { newId } from '../src/core/kernel/ids.js';
+import { body } from './peers.js';
+import type { MailroomProcess } from './mailroom-process.js';
 
 /**
  * Fills a queue fast: copies of one message the API accepted (its `messages` row and its one
@@ -15,6 +17,13 @@ import { newId } from '../src/core/kernel/ids.js';
 export interface CloneTarget {
   databaseUrl?: string;
   sqlitePath: string;
+}
+
+/** A weekly report to `address`, scheduled a day ahead and accepted by the API: what the copies are made of (its id). */
+export async function acceptScheduledReport(mr: Pick<MailroomProcess, 'api'>, address: string): Promise<string> {
+  const res = await mr.api('POST', '/api/v1/messages', { purpose: 'report', to: [address], subject: 'Weekly report', text: body(0), sendAt: new Date(Date.now() + 86_400_000).toISOString() });
+  if (res.status !== 202) throw new Error(`the report to copy was refused: ${res.body}`);
+  return (JSON.parse(res.body) as { id: string }).id;
 }
 
 export const cloneRecipient = (n: number) => `user${n % 10_000}@example.net`;

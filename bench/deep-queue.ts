@@ -30,9 +30,9 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { statSync } from 'node:fs';
-import { arg, countArg, body, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
-import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
-import { cloneMessages } from './clone-messages.js';
+import { arg, countArg, cpuMs, peakRssMiB, userCpuMs } from './peers.js';
+import { withMailroomAndSink, type MailroomProcess } from './mailroom-process.js';
+import { acceptScheduledReport, cloneMessages } from './clone-messages.js';
 import { loadLine, rssMiB, sleep, summary, summaryLine } from './latency.js';
 
 const COUNT = countArg('messages', 1000000);
@@ -124,15 +124,10 @@ async function pagesWhileStripPolls(mr: MailroomProcess, secs: number): Promise<
 }
 
 async function main() {
-  // Nothing is due, so nothing reaches it; the deploy-time server needs a host all the same.
-  const sink = await startSink();
-  let mr: MailroomProcess | undefined;
-  try {
-    mr = await startMailroomProcess({ sinkPort: sink.port, pool: 20, pgUrl: PG_URL || undefined, concurrency: 4 });
-    const m = mr;
+  // Nothing is due, so nothing reaches the sink; the deploy-time server needs a host all the same.
+  await withMailroomAndSink({ pgUrl: PG_URL || undefined, concurrency: 4 }, async (m) => {
     const pgDb = m.pgDatabase;
-    const tpl = await m.api('POST', '/api/v1/messages', { purpose: 'report', to: [TEMPLATE_ADDRESS], subject: 'Weekly report', text: body(0), sendAt: new Date(Date.now() + 86_400_000).toISOString() });
-    if (tpl.status !== 202) throw new Error(`template refused: ${tpl.body}`);
+    const templateId = await acceptScheduledReport(m, TEMPLATE_ADDRESS);
     // Empty queue, same process kind: what the queue adds is the difference.
     await m.api('GET', '/api/v1/messages');
     await sleep(3_000);
@@ -143,7 +138,7 @@ async function main() {
     let deep = { deepId: '', sizeMiB: NaN };
     await m.restart(async () => {
       await cloneMessages(m, {
-        templateId: JSON.parse(tpl.body).id,
+        templateId,
         templateAddress: TEMPLATE_ADDRESS,
         count: COUNT,
         progress: (done) => {
@@ -215,10 +210,7 @@ async function main() {
       `${load0} at start; ${loadLine()} at the end`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
-  } finally {
-    sink.stop();
-    await mr?.stop();
-  }
+  });
 }
 
 await main();

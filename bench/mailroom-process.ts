@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { apiRequest } from '../test/helpers/http.js';
-import { freePort } from './peers.js';
+import { freePort, startSink } from './peers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // BENCH_FROM_DIST=1 runs the build (`npx tsc -p tsconfig.build.json` first) as users do, without
@@ -178,4 +178,20 @@ export async function startMailroomProcess(opts: { sinkPort: number; pool: numbe
       if (pgDb) await admin(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
     },
   };
+}
+
+/**
+ * A smtp-sink and `mailroom start` in front of it (20 connections, `concurrency` keep-alive API
+ * connections) for `run`; both stopped afterwards, whatever happened.
+ */
+export async function withMailroomAndSink<T>(opts: { pgUrl?: string; concurrency: number }, run: (mr: MailroomProcess) => Promise<T>): Promise<T> {
+  const sink = await startSink();
+  let mr: MailroomProcess | undefined;
+  try {
+    mr = await startMailroomProcess({ sinkPort: sink.port, pool: 20, pgUrl: opts.pgUrl, concurrency: opts.concurrency });
+    return await run(mr);
+  } finally {
+    await mr?.stop();
+    sink.stop();
+  }
 }

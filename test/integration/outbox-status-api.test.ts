@@ -31,7 +31,7 @@ await describeEachDialect('GET /api/v1/messages/stats', (dialect) => {
     return (res.json() as { id: string }).id;
   };
   const end = async (id: string, status: 'failed' | 'expired' | 'deferred', nextAttemptAt?: number) => {
-    expect(await t.app.ports.ctx.store.repos.messages.transition(id, ['queued'], { status, now: clock.now(), nextAttemptAt, lastError: status === 'deferred' ? null : `test: ${status}` })).toBe(true);
+    expect(await t.app.ports.ctx.store.repos.messages.transition([id], ['queued'], { status, now: clock.now(), nextAttemptAt, lastError: status === 'deferred' ? null : `test: ${status}` })).toEqual([id]);
   };
 
   it('is its own route, not /messages/:id with the id "stats"', async () => {

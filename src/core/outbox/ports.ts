@@ -174,6 +174,8 @@ export interface MessageRepository {
   insert(message: MessageRecord, recipients: RecipientRecord[]): Promise<void>;
   findByIdempotencyKey(scope: string, key: string): Promise<MessageRecord | undefined>;
   get(id: string): Promise<MessageRecord | undefined>;
+  /** Messages `ids` (a bulk action's chunk: hundreds, not thousands), in no particular order; ids not found are left out. */
+  getMany(ids: readonly string[]): Promise<MessageRecord[]>;
   recipients(id: string): Promise<RecipientRecord[]>;
   attempts(id: string): Promise<AttemptRecord[]>;
   list(query: MessageQuery): Promise<{ items: MessageListRecord[]; nextCursor: string | null }>;
@@ -211,8 +213,9 @@ export interface MessageRepository {
   /** Messages now failed or expired whose row last changed at or after `since` (when they ended, for a final status). */
   endedSince(since: number): Promise<{ failed: number; expired: number }>;
   /**
-   * Moves a message to `to` when its status is one of `from` (optimistic: concurrent changes
-   * lose cleanly). `reset` puts non-accepted recipients back to pending (a manual retry).
+   * Moves messages `ids` (hundreds at most) to `patch.status`, each only while its status is one
+   * of `from` (optimistic: concurrent changes lose cleanly); returns the ids that moved.
+   * `resetRecipients` puts their non-accepted recipients back to pending (a manual retry).
    */
-  transition(id: string, from: readonly MessageStatus[], patch: { status: MessageStatus; nextAttemptAt?: number; expireAt?: number; lastError?: string | null; now: number; resetRecipients?: boolean }): Promise<boolean>;
+  transition(ids: readonly string[], from: readonly MessageStatus[], patch: { status: MessageStatus; nextAttemptAt?: number; expireAt?: number; lastError?: string | null; now: number; resetRecipients?: boolean }): Promise<string[]>;
 }

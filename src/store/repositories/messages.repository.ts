@@ -307,6 +307,11 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       const r = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toRecord(r);
     },
+    async getMany(ids) {
+      if (!ids.length) return [];
+      const rows = await db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
+      return rows.map(toRecord);
+    },
     async recipients(id) {
       const rows = await db.selectFrom('message_recipients').selectAll().where('message_id', '=', id).execute();
       return rows.map(recipient.toDomain);
@@ -433,8 +438,9 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       for (const r of rows) ended[r.status as 'failed' | 'expired'] = Number(r.n);
       return ended;
     },
-    async transition(id, from, patch) {
-      const res = await db
+    async transition(ids, from, patch) {
+      if (!ids.length) return [];
+      const moved = await db
         .updateTable('messages')
         .set({
           status: patch.status,
@@ -445,20 +451,21 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
           lease_until: null,
           updated_at: patch.now,
         })
-        .where('id', '=', id)
+        .where('id', 'in', ids)
         .where('status', 'in', from)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return false;
-      if (patch.resetRecipients) {
+        .returning('id')
+        .execute();
+      const movedIds = moved.map((r) => r.id);
+      if (patch.resetRecipients && movedIds.length) {
         await db
           .updateTable('message_recipients')
           .set({ status: 'pending', updated_at: patch.now })
-          .where('message_id', '=', id)
+          .where('message_id', 'in', movedIds)
           // Delivered ones stay delivered; suppressed ones stay skipped (a retry is no way around the list).
           .where('status', 'not in', ['accepted', 'suppressed'])
           .execute();
       }
-      return true;
+      return movedIds;
     },
   };
 }
