@@ -4,6 +4,7 @@ import type { Actor } from '../kernel/audit.js';
 import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
+import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { journal } from '../kernel/event-journal.js';
 import { LAST_INSTANT, parseInstant } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
@@ -438,15 +439,6 @@ export async function cancelMessage(ctx: CoreContext, actor: Actor, id: string):
 /** Bulk actions touch at most this many messages per call; the answer says if more matched. */
 export const BULK_LIMIT = 10_000;
 
-/**
- * A bulk action changes this many messages per transaction. One transaction per message made a
- * commit and three statements each: 10,000 took 4.7 s on SQLite, and as its driver answers
- * synchronously the event loop never turned meanwhile — an application's message waited for the
- * whole call. Now a chunk is a few statements (requeue(), cancelIn()) in a group commit, and the
- * event loop turns between chunks (`npm run bench:bulk`, docs/performance.md).
- */
-const BULK_CHUNK = 50;
-
 async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action: BulkAction): Promise<{ count: number; more: boolean }> {
   const filter = parseFilter(filterInput);
   const allowed = action === 'retry' ? RETRYABLE : CANCELLABLE;
@@ -454,9 +446,7 @@ async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action
   if (!statuses.length) throw invalid('filter.status', `only ${allowed.join(', ')} messages can be ${action === 'retry' ? 'retried' : 'cancelled'}`);
   const ids = await ctx.store.repos.messages.ids({ ...filter, status: statuses }, BULK_LIMIT + 1);
   const more = ids.length > BULK_LIMIT;
-  const todo = ids.slice(0, BULK_LIMIT);
-  let count = 0;
-  for (let i = 0; i < todo.length; i += BULK_CHUNK) count += await act(ctx, actor, todo.slice(i, i + BULK_CHUNK), action);
+  const count = await sumOverChunks(ids.slice(0, BULK_LIMIT), (chunk) => act(ctx, actor, chunk, action));
   await audit(ctx.store.repos, ctx, actor, `message.bulk_${action}`, { type: 'message', id: null }, undefined, { filter: filterInput ?? {}, count, more });
   return { count, more };
 }

@@ -2,6 +2,7 @@ import type { Principal } from '../access/auth.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
+import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { RateWindow } from '../kernel/rate-window.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
@@ -89,7 +90,7 @@ export async function replayDelivery(ctx: CoreContext, actor: Actor, endpointId:
     const now = ctx.clock.now();
     const replay = newDelivery(endpointId, { id: d.eventId, type: d.eventType }, now, d.id);
     // Only once: a replay racing with this one keeps its own.
-    if (!(await repos.webhookDeliveries.markReplayed(d.id, replay.id, now))) throw replayedAlready(id, (await repos.webhookDeliveries.get(id))?.replayedBy ?? null);
+    if (!(await repos.webhookDeliveries.markReplayed([{ id: d.id, by: replay.id }], now)).length) throw replayedAlready(id, (await repos.webhookDeliveries.get(id))?.replayedBy ?? null);
     await repos.webhookDeliveries.insert([replay]);
     await audit(repos, ctx, actor, 'webhook.replay', { type: 'webhook', id: endpointId }, undefined, { deliveryId: d.id, replayId: replay.id, eventType: d.eventType });
     return view(replay);
@@ -109,25 +110,18 @@ export async function replayFailed(ctx: CoreContext, actor: Actor, endpointId: s
   requireEnabled(await endpointOf(repos, endpointId), 'replay deliveries');
   const ids = await repos.webhookDeliveries.failedIds(endpointId, since, until, REPLAY_LIMIT + 1);
   const more = ids.length > REPLAY_LIMIT;
-  let count = 0;
-  const chosen = ids.slice(0, REPLAY_LIMIT);
-  for (let i = 0; i < chosen.length; i += 500) {
-    count += await ctx.store.transaction(async (r) => {
-      let n = 0;
-      const replays: DeliveryRecord[] = [];
-      for (const id of chosen.slice(i, i + 500)) {
-        const original = await r.webhookDeliveries.get(id);
-        if (!original || original.status !== 'failed') continue;
-        const replay = newDelivery(endpointId, { id: original.eventId, type: original.eventType }, now, id);
-        // Only once: a replay racing with this one keeps its own.
-        if (!(await r.webhookDeliveries.markReplayed(id, replay.id, now))) continue;
-        replays.push(replay);
-        n++;
-      }
-      await r.webhookDeliveries.insert(replays);
-      return n;
-    });
-  }
+  const count = await sumOverChunks(ids.slice(0, REPLAY_LIMIT), (chunk) =>
+    // Through the group commit: a chunk shares its commit with concurrent accepts (bulk-chunks.ts).
+    ctx.store.grouped(async (r) => {
+      // Looked at again inside the transaction: one replayed or changed meanwhile is skipped.
+      const originals = (await r.webhookDeliveries.getMany(chunk)).filter((d) => d.status === 'failed' && !d.replayedBy);
+      const replays = new Map(originals.map((d) => [d.id, newDelivery(endpointId, { id: d.eventId, type: d.eventType }, now, d.id)]));
+      // Only once: a replay racing with this one keeps its own.
+      const marked = await r.webhookDeliveries.markReplayed([...replays].map(([id, replay]) => ({ id, by: replay.id })), now);
+      await r.webhookDeliveries.insert(marked.map((id) => replays.get(id) as DeliveryRecord));
+      return marked.length;
+    }),
+  );
   await audit(repos, ctx, actor, 'webhook.bulk_replay', { type: 'webhook', id: endpointId }, undefined, { since: new Date(since).toISOString(), until: new Date(until).toISOString(), count, more });
   return { count, more };
 }

@@ -123,11 +123,13 @@ export interface WebhookDeliveryRepository {
   releaseLeasesOf(owner: string, keep: readonly string[], now: number): Promise<number>;
   list(query: DeliveryQuery): Promise<{ items: DeliveryRecord[]; nextCursor: string | null }>;
   get(id: string): Promise<DeliveryRecord | undefined>;
+  /** Deliveries `ids` (a bulk replay's chunk), in no particular order; ids not found are left out. */
+  getMany(ids: readonly string[]): Promise<DeliveryRecord[]>;
   attempts(deliveryId: string): Promise<WebhookAttemptRecord[]>;
   /** Failed deliveries of an endpoint created in [since, until) and not yet replayed, oldest first. */
   failedIds(endpointId: string, since: number, until: number, limit: number): Promise<string[]>;
-  /** Records that `by` replays `id`, unless it was replayed already; false then. */
-  markReplayed(id: string, by: string, now: number): Promise<boolean>;
+  /** Records that each `by` replays its `id`, unless that one was replayed already; the ids marked. */
+  markReplayed(replays: readonly { id: string; by: string }[], now: number): Promise<string[]>;
 }
 
 /** May Mailroom send to this URL? Resolves the host and applies the network policy; throws TARGET_NOT_ALLOWED. */

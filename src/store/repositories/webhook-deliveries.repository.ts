@@ -143,6 +143,10 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       const r = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
       return r && delivery.toDomain(r);
     },
+    async getMany(ids) {
+      if (!ids.length) return [];
+      return (await db.selectFrom('webhook_deliveries').selectAll().where('id', 'in', ids).execute()).map(delivery.toDomain);
+    },
     async attempts(deliveryId) {
       return (await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('at').orderBy('id').execute()).map(attempt.toDomain);
     },
@@ -160,9 +164,19 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
         .execute();
       return rows.map((r) => r.id);
     },
-    async markReplayed(id, by, now) {
-      const res = await db.updateTable('webhook_deliveries').set({ replayed_by: by, updated_at: now }).where('id', '=', id).where('replayed_by', 'is', null).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+    async markReplayed(replays, now) {
+      if (!replays.length) return [];
+      // Each row its own replay, in one statement.
+      const by = sql<string>`case id ${sql.join(replays.map((r) => sql`when ${r.id} then ${r.by}`), sql` `)} end`;
+      const ids = replays.map((r) => r.id);
+      const rows = await db
+        .updateTable('webhook_deliveries')
+        .set({ replayed_by: by, updated_at: now })
+        .where('id', 'in', ids)
+        .where('replayed_by', 'is', null)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
     },
   };
 }
