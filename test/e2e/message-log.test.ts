@@ -80,11 +80,26 @@ describe.runIf(chromiumAvailable())('email log: what each row says', { timeout: 
     expect(await page.getByRole('button', { name: 'Cancel all' }).count()).toBe(0);
     expect(await page.getByText('filter the log first').count()).toBe(0);
     await screenshot(page, '46-email-log-filtered-empty');
-    // A filter that matches: both, for what it matches.
+    // Nor where it could change nothing: sent mail is neither retried nor cancelled.
+    await page.goto('/messages?status=sent');
+    await row('Half of it').waitFor();
+    expect(await page.getByRole('button', { name: 'Retry all' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Cancel all' }).count()).toBe(0);
+    // A filter that matches: both, for what it matches, and the question names the statuses.
     await page.goto('/messages?status=deferred');
     await row('Going nowhere').waitFor();
-    await page.getByRole('button', { name: 'Retry all' }).waitFor();
     await page.getByRole('button', { name: 'Cancel all' }).waitFor();
+    await page.getByRole('button', { name: 'Retry all' }).click();
+    expect(await page.locator('.confirm-q').textContent()).toBe('Retry every deferred message that matches?');
+    await page.getByRole('group', { name: /^Retry every/ }).getByRole('button', { name: 'Cancel' }).click();
+    // Without a status filter a bulk retry takes cancelled messages too: the question says so.
+    await page.goto(`/messages?q=${encodeURIComponent('Going nowhere')}`);
+    await row('Going nowhere').waitFor();
+    await page.getByRole('button', { name: 'Retry all' }).click();
+    expect(await page.locator('.confirm-q').textContent()).toBe('Retry every failed, deferred, expired or cancelled message that matches? Filter by status to leave some out.');
+    await screenshot(page, '46-email-log-bulk-retry-question');
+    await page.getByRole('group', { name: /^Retry every/ }).getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Retry all' }).waitFor();
     await page.goto('/messages');
 
     await nowhere.getByRole('link').click();

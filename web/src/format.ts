@@ -66,3 +66,8 @@ export function formatRelative(v: string | number, now: number): string {
   if (Math.abs(sec) < 60) return 'just now';
   return sec < 0 ? `${formatAge(-sec)} ago` : `in ${formatAge(sec)}`;
 }
+
+/** "a, b or c": a short list of alternatives in a sentence. */
+export function listed(items: readonly string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}

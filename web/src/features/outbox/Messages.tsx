@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, type BulkOutcome, type MailAccount, type MessageSummary } from '../../api.js';
-import { formatDate, formatShortDate } from '../../format.js';
+import { formatDate, formatShortDate, listed } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList, usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
@@ -10,6 +10,7 @@ import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice,
 import { useSession } from '../access/session.js';
 import { apiFilter, filtersFrom, MessageFilters } from './MessageFilters.js';
 import { QueueStatus, useOutboxStatus } from './QueueStatus.js';
+import { CANCELLABLE, RETRYABLE } from './statuses.js';
 
 /** The email log: the outbox's status strip, filters, bulk retry/cancel and the messages, newest first. */
 export function Messages() {
@@ -30,6 +31,13 @@ export function Messages() {
   };
   const accountLabel = (id: string | null) => (id ? (accounts.items.find((a) => a.id === id)?.address ?? id) : '—');
 
+  // A bulk action is offered only where it can change something: not "Retry all" on sent mail.
+  const status = filters.status as MessageSummary['status'] | undefined;
+  const canRetryAll = !status || RETRYABLE.includes(status);
+  const canCancelAll = !status || CANCELLABLE.includes(status);
+  const retryQuestion = status ? `Retry every ${status} message that matches?` : `Retry every ${listed(RETRYABLE)} message that matches? Filter by status to leave some out.`;
+  const cancelQuestion = status ? `Cancel every ${status} message that matches?` : `Cancel every ${listed(CANCELLABLE)} message that matches?`;
+
   const bulkAction = async (action: 'retry' | 'cancel') => {
     setBulkResult(null);
     const filter = Object.fromEntries(Object.entries(forApi).filter(([, v]) => v));
@@ -46,11 +54,11 @@ export function Messages() {
       <QueueStatus status={outbox} />
       <MessageFilters filters={filters} accounts={accounts.items} onRefresh={refresh} />
       {/* Received mail is never sent: retry and cancel do not apply to the inbox. */}
-      {filters.direction === 'in' ? null : can('operate') && filtered && log.items.length > 0 ? (
+      {filters.direction === 'in' ? null : can('operate') && filtered && log.items.length > 0 && (canRetryAll || canCancelAll) ? (
         <div className="toolbar" role="group" aria-label="Bulk actions">
           <span className="muted small">For every message matching these filters:</span>
-          <ConfirmButton label="Retry all" className="btn btn-small" question="Retry every failed or deferred message that matches?" onConfirm={() => void bulkAction('retry')} busy={bulk.busy} />
-          <ConfirmButton label="Cancel all" className="btn btn-small btn-danger" question="Cancel every pending message that matches?" onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} />
+          {canRetryAll ? <ConfirmButton label="Retry all" className="btn btn-small" question={retryQuestion} onConfirm={() => void bulkAction('retry')} busy={bulk.busy} /> : null}
+          {canCancelAll ? <ConfirmButton label="Cancel all" className="btn btn-small btn-danger" question={cancelQuestion} onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} /> : null}
         </div>
       ) : can('operate') && !filtered && log.items.length > 0 ? (
         <p className="muted small">To retry or cancel many messages at once, filter the log first (for example by status).</p>
