@@ -367,7 +367,7 @@ function stateError(m: MessageRecord, action: string, allowed: readonly MessageS
 }
 
 /** When a retried message expires: its original lifetime again, counted from now, never earlier than before. */
-function retriedExpiry(m: MessageRecord, now: number): number {
+function retriedExpiry(m: Pick<MessageRecord, 'lifetimeMs' | 'expireAt' | 'sendAt'>, now: number): number {
   // Not expireAt − sendAt alone: an earlier retry moved expireAt, and each retry would stretch the lifetime further.
   const lifetime = Math.max(m.lifetimeMs ?? m.expireAt - m.sendAt, 60_000);
   return Math.max(m.expireAt, Math.min(now + lifetime, LAST_INSTANT));
@@ -378,7 +378,7 @@ async function requeue(r: Repositories, ids: readonly string[], now: number): Pr
   // One statement per distinct expiry: after an outage most messages share their lifetime, so a
   // chunk is one or two statements, not one per message.
   const byExpiry = new Map<number, string[]>();
-  for (const m of await r.messages.getMany(ids)) {
+  for (const m of await r.messages.summaries(ids)) {
     if (!RETRYABLE.includes(m.status)) continue;
     const expireAt = retriedExpiry(m, now);
     byExpiry.set(expireAt, [...(byExpiry.get(expireAt) ?? []), m.id]);
@@ -392,7 +392,7 @@ async function requeue(r: Repositories, ids: readonly string[], now: number): Pr
 async function cancelIn(r: Repositories, actor: Actor, ids: readonly string[], now: number): Promise<MessageEvent[]> {
   const reason = `cancelled by ${actor.label}`;
   const moved = await r.messages.transition(ids, CANCELLABLE, { status: 'cancelled', now, lastError: reason });
-  const events = (await r.messages.getMany(moved)).map(
+  const events = (await r.messages.summaries(moved)).map(
     (m): MessageEvent => ({ type: 'message.cancelled', messageId: m.id, at: now, reason, facts: { purpose: m.purpose, idempotencyKey: m.idempotencyKey, attemptCount: m.attemptCount, recipients: [] } }),
   );
   await journal(r.eventJournal, events);

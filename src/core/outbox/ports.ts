@@ -174,8 +174,8 @@ export interface MessageRepository {
   insert(message: MessageRecord, recipients: RecipientRecord[]): Promise<void>;
   findByIdempotencyKey(scope: string, key: string): Promise<MessageRecord | undefined>;
   get(id: string): Promise<MessageRecord | undefined>;
-  /** Messages `ids` (a bulk action's chunk: hundreds, not thousands), in no particular order; ids not found are left out. */
-  getMany(ids: readonly string[]): Promise<MessageRecord[]>;
+  /** Messages `ids` without their content, as a page reads them (a bulk action's chunk: hundreds, not thousands), in no particular order; ids not found are left out. */
+  summaries(ids: readonly string[]): Promise<MessageListRecord[]>;
   recipients(id: string): Promise<RecipientRecord[]>;
   attempts(id: string): Promise<AttemptRecord[]>;
   list(query: MessageQuery): Promise<{ items: MessageListRecord[]; nextCursor: string | null }>;

@@ -307,10 +307,10 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       const r = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toRecord(r);
     },
-    async getMany(ids) {
+    async summaries(ids) {
       if (!ids.length) return [];
-      const rows = await db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
-      return rows.map(toRecord);
+      const rows = await db.selectFrom('messages').select(LIST_COLUMNS).where('id', 'in', ids).execute();
+      return rows.map(toListRecord);
     },
     async recipients(id) {
       const rows = await db.selectFrom('message_recipients').selectAll().where('message_id', '=', id).execute();
