@@ -51,6 +51,23 @@ describe('SQLite: the queue is counted on the background connection, the event l
     expect(main.turns).toBe(0);
   });
 
+  it('reads the log there too: a subject search, a date filter, a bulk action\'s list', async () => {
+    const messages = t.app.ports.ctx.store.repos.messages;
+    // Text in no subject: the whole table is read (past the window, the copies are not indexed yet).
+    const search = await turnsWhile(messages.list({ q: 'no such subject', limit: 50 }));
+    expect(search.value.items).toEqual([]);
+    expect(search.turns).toBeGreaterThan(0);
+    const dated = await turnsWhile(messages.list({ until: Date.now() - 86_400_000, limit: 50 }));
+    expect(dated.value.items).toEqual([]);
+    expect(dated.turns).toBeGreaterThan(0);
+    const page = await turnsWhile(messages.list({ q: 'weekly', limit: 50 }));
+    expect(page.value.items).toHaveLength(50);
+    expect(page.value.items[0]).toMatchObject({ subject: 'Weekly report', status: 'queued' });
+    const ids = await turnsWhile(messages.ids({ q: 'weekly', status: ['queued'] }, 10));
+    expect(ids.value).toHaveLength(10);
+    expect(ids.turns).toBeGreaterThan(0);
+  });
+
   it('serves the admin UI status strip from there, with the same figures', async () => {
     const stats = (await t.request({ method: 'GET', url: '/api/v1/messages/stats' })).json();
     expect(stats).toMatchObject({ queued: COPIES + 1, deferred: 0, sending: 0, oldestDueAt: null });
