@@ -105,8 +105,22 @@ export async function updateEndpoint(ctx: CoreContext, actor: Actor, guard: Webh
   });
 }
 
+/**
+ * An endpoint's deliveries (with their attempts) deleted per transaction before the endpoint:
+ * months of them are hundreds of thousands of rows, which one cascading DELETE removed in one
+ * statement (600,000 with their attempts: 3.6 s, during which SQLite's event loop stood still).
+ */
+const DELETE_CHUNK = 1_000;
+
 /** Deletes the endpoint, its deliveries and attempts, and its secrets. */
 export async function deleteEndpoint(ctx: CoreContext, actor: Actor, id: string): Promise<void> {
+  if (!(await ctx.store.repos.webhookEndpoints.get(id))) throw notFound('webhook', id);
+  // The log first, a chunk at a time (the event loop turns between them); whatever a last
+  // fan-out adds meanwhile goes with the endpoint's row below (the foreign key cascades). Cut
+  // short, the endpoint stays with part of its log, and deleting it again finishes.
+  let deleted: number;
+  do deleted = await ctx.store.grouped((repos) => repos.webhookDeliveries.deleteSome(id, DELETE_CHUNK));
+  while (deleted > 0);
   await ctx.store.transaction(async (repos) => {
     const prev = await repos.webhookEndpoints.get(id);
     if (!prev) throw notFound('webhook', id);

@@ -117,6 +117,8 @@ export interface WebhookDeliveryRepository {
   complete(w: DeliveryOutcomeWrite): Promise<boolean>;
   /** Makes an endpoint's waiting retries due now (the receiver answers again); the count moved. */
   pullForward(endpointId: string, now: number): Promise<number>;
+  /** Deletes up to `limit` of an endpoint's deliveries with their attempts; how many deliveries went (0: none left). */
+  deleteSome(endpointId: string, limit: number): Promise<number>;
   /** Returns deliveries whose lease ended (a crashed worker's) to the queue. */
   releaseExpiredLeases(now: number): Promise<number>;
   /** Returns `owner`'s leases except `keep` to the queue (a claim whose answer was lost). */

@@ -119,6 +119,13 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       const res = await db.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('endpoint_id', '=', endpointId).where(PENDING).where('next_attempt_at', '>', now).executeTakeFirst();
       return Number(res.numUpdatedRows);
     },
+    async deleteSome(endpointId, limit) {
+      const ids = (await db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', endpointId).limit(limit).execute()).map((r) => r.id);
+      if (!ids.length) return 0;
+      await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+      await db.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+      return ids.length;
+    },
     async releaseExpiredLeases(now) {
       return Number((await release(now).where('lease_until', '<', now).executeTakeFirst()).numUpdatedRows);
     },
