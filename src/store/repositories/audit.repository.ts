@@ -4,7 +4,8 @@ import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
 import { fromJson, toJson } from '../json.js';
 
-export function auditRepository(db: Kysely<DB>): AuditRepository {
+/** `scans`: where its pages are read (SQLite: the connection off the event loop, see messagesRepository); `db` unless given. */
+export function auditRepository(db: Kysely<DB>, scans: Kysely<DB> = db): AuditRepository {
   return {
     async append(e) {
       await db
@@ -24,7 +25,7 @@ export function auditRepository(db: Kysely<DB>): AuditRepository {
     },
     async list(q) {
       // ids are time-ordered, so "older than the cursor" is "id below the cursor".
-      let sel = db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
+      let sel = scans.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
       if (q.cursor) sel = sel.where('id', '<', q.cursor);
       if (q.action) sel = sel.where('action', '=', q.action);
       if (q.targetType) sel = sel.where('target_type', '=', q.targetType);

@@ -42,7 +42,8 @@ const event = rowMapping<StoredEvent, NotifyEventsTable>()({
   messageCount: same,
 });
 
-export function notifyEventsRepository(db: Kysely<DB>): NotifyEventRepository {
+/** `scans`: where its pages are read (SQLite: the connection off the event loop, see messagesRepository); `db` unless given. */
+export function notifyEventsRepository(db: Kysely<DB>, scans: Kysely<DB> = db): NotifyEventRepository {
   return {
     async get(id) {
       const r = await db.selectFrom('notify_events').selectAll().where('id', '=', id).executeTakeFirst();
@@ -54,7 +55,7 @@ export function notifyEventsRepository(db: Kysely<DB>): NotifyEventRepository {
       if (links.length) await db.insertInto('notify_event_messages').values(links).execute();
     },
     async list(q) {
-      let query = db.selectFrom('notify_events').selectAll();
+      let query = scans.selectFrom('notify_events').selectAll();
       if (q.type) query = query.where('type', '=', q.type);
       const before = q.before;
       if (before) query = query.where((eb) => eb.or([eb('received_at', '<', before.receivedAt), eb.and([eb('received_at', '=', before.receivedAt), eb('id', '<', before.id)])]));

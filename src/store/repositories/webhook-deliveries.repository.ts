@@ -68,7 +68,8 @@ const insertAttempt = queryTemplate<(typeof ATTEMPT_COLUMNS)[number]>((db, slot)
 /** Literal statuses: a planner matches a partial index against constants only. */
 const PENDING = sql<boolean>`status = 'pending'`;
 
-export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilities): WebhookDeliveryRepository {
+/** `scans`: where its pages are read (SQLite: the connection off the event loop, see messagesRepository); `db` unless given. */
+export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilities, scans: Kysely<DB> = db): WebhookDeliveryRepository {
   const release = (now: number) => db.updateTable('webhook_deliveries').set({ status: 'pending', lease_owner: null, lease_until: null, updated_at: now }).where('status', '=', 'sending');
   return {
     async insert(rows) {
@@ -136,7 +137,7 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
     },
     async list(query) {
       // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
-      let q = db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', query.endpointId).orderBy('id', 'desc').limit(query.limit + 1);
+      let q = scans.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', query.endpointId).orderBy('id', 'desc').limit(query.limit + 1);
       if (query.status?.length) q = q.where('status', 'in', query.status);
       if (query.eventType) q = q.where('event_type', '=', query.eventType);
       if (query.since !== undefined) q = q.where('created_at', '>=', query.since);
