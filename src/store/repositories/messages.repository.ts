@@ -267,8 +267,8 @@ const releaseLeases = (db: Kysely<DB>, now: number) =>
  * SQLite connection every request and delivery of the process waited meanwhile.
  */
 export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kysely<DB> = db): MessageRepository {
-  const filtered = (f: MessageFilter, on: Kysely<DB>) => {
-    let q = on.selectFrom('messages');
+  const filtered = (f: MessageFilter) => {
+    let q = scans.selectFrom('messages');
     if (f.status?.length) q = q.where('status', 'in', f.status);
     if (f.purpose) q = q.where('purpose', '=', f.purpose);
     if (f.accountId) q = q.where('account_id', '=', f.accountId);
@@ -283,7 +283,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       // "Messages among those this address received": the subquery walks the index on
       // lower(address) (migration 005); a correlated EXISTS would probe every message instead.
       const addr = f.recipient.toLowerCase();
-      q = q.where('messages.id', 'in', on.selectFrom('message_recipients').select('message_id').where(sql<boolean>`lower(address) = ${addr}`));
+      q = q.where('messages.id', 'in', scans.selectFrom('message_recipients').select('message_id').where(sql<boolean>`lower(address) = ${addr}`));
     }
     return q;
   };
@@ -328,11 +328,11 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
     async list(query) {
       if (query.q) {
         const { q: text, cursor, limit, ...others } = query;
-        const rows = await searchBySubject(scans, caps.dialect, () => filtered(others, scans), { q: text, cursor, want: limit + 1 }, (b) => b.select(LIST_COLUMNS));
+        const rows = await searchBySubject(scans, caps.dialect, () => filtered(others), { q: text, cursor, want: limit + 1 }, (b) => b.select(LIST_COLUMNS));
         return keysetPage(rows, limit, toListRecord);
       }
       // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
-      let q = filtered(query, scans).select(LIST_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1);
+      let q = filtered(query).select(LIST_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1);
       if (query.cursor) q = q.where('id', '<', query.cursor);
       return keysetPage(await q.execute(), query.limit, toListRecord);
     },
@@ -341,7 +341,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       return caps.dialect === 'sqlite' ? catchUpSubjectIndex(db, limit) : 0;
     },
     async ids(filter, limit) {
-      const rows = await filtered(filter, scans).select('id').orderBy('id').limit(limit).execute();
+      const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
       return rows.map((r) => r.id);
     },
     anyDue(o) {
