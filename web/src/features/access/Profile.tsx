@@ -35,8 +35,9 @@ export function Profile() {
     setCurrent('');
     setNext('');
     setConfirm('');
-    setDone(next ? 'Saved. Your new password is in use; your other sessions were signed out.' : 'Saved.');
+    // The session first: when "Saved" shows, the header and the prompt already show the new email.
     await session.reload();
+    setDone(next ? 'Saved. Your new password is in use; your other sessions were signed out.' : 'Saved.');
   };
   const err = (field: string) => errorFor(save.field, save.error, field);
 
