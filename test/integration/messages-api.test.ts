@@ -45,6 +45,8 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     const { id } = (await send({ to: ['x@example.net'], subject: 's', text: 't' }, sendKey)).json();
     const cancel = await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel`, key: sendKey });
     expect(cancel.statusCode).toBe(403);
+    // Retrying and cancelling is no scope of its own: the key is told the one that gives it.
+    expect(cancel.json().error).toMatchObject({ message: expect.stringContaining('needs the "admin" scope'), details: { needs: 'operate', scope: 'admin' } });
     expect((await send({ to: ['x@example.net'], subject: 's', text: 't', accountId: 'acc_x' }, sendKey)).json().error.code).toBe('MAILROOM_E_OVERRIDE_NOT_ALLOWED');
     await dispatcher.drain();
   });
@@ -129,12 +131,20 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     const c = await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel` });
     expect(c.json()).toEqual({ id, status: 'cancelled' });
     expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel` })).json().error.code).toBe('MAILROOM_E_INVALID_STATE');
+    const before = (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json();
     const r = await t.request({ method: 'POST', url: `/api/v1/messages/${id}/retry` });
     // Its expiry was still ahead (it was scheduled for later), so a retry does not move it.
-    expect(r.json()).toEqual({ id, status: 'queued', expireAt: expect.any(String), expiryExtended: false });
+    expect(r.json()).toEqual({ id, status: 'queued', expireAt: before.expireAt, expiryExtended: false });
+    // Retrying undoes the cancel: the message waits for the hour it was scheduled for, not sent early.
     await dispatcher.drain();
-    expect((await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json().status).toBe('logged');
+    expect((await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json()).toMatchObject({ status: 'queued', sendAt: before.sendAt, attemptCount: 0 });
     expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/retry` })).statusCode).toBe(409);
+    // A message due now goes out when retried.
+    const now = (await send({ to: ['d@example.net'], subject: 'due now', text: 'x' })).json().id;
+    expect((await t.request({ method: 'POST', url: `/api/v1/messages/${now}/cancel` })).statusCode).toBe(200);
+    expect((await t.request({ method: 'POST', url: `/api/v1/messages/${now}/retry` })).statusCode).toBe(200);
+    await dispatcher.drain();
+    expect((await t.request({ method: 'GET', url: `/api/v1/messages/${now}` })).json().status).toBe('logged');
     expect((await t.request({ method: 'POST', url: '/api/v1/messages/msg_nope/retry' })).statusCode).toBe(404);
     const audit = (await t.request({ method: 'GET', url: `/api/v1/audit?targetId=${id}` })).json();
     expect(audit.items.map((e: { action: string }) => e.action).sort()).toEqual(['message.cancel', 'message.retry']);
@@ -149,7 +159,9 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     const retried = await t.request({ method: 'POST', url: '/api/v1/messages/retry', payload: { filter: { purpose: 'access_request', status: 'cancelled' } } });
     expect(retried.json()).toEqual({ count: 3, more: false });
     await dispatcher.drain();
-    expect((await list('purpose=access_request&status=logged')).items).toHaveLength(3);
+    // "Cancel all, retry to undo" puts them back on their schedule: nothing is sent early.
+    const back = (await list('purpose=access_request&status=queued')).items;
+    expect(back.map((m: { sendAt: string }) => m.sendAt)).toEqual([later, later, later]);
     const bad = await t.request({ method: 'POST', url: '/api/v1/messages/cancel', payload: { filter: { status: 'sent' } } });
     expect(bad.json().error.code).toBe('MAILROOM_E_VALIDATION');
   });

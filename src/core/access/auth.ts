@@ -72,12 +72,19 @@ export function permissionsForScopes(scopes: readonly Scope[]): Set<Permission> 
   return set;
 }
 
+/** The scope that gives an API key a permission: "operate" is no scope of its own, an admin key has it. */
+function scopeFor(permission: Permission): Scope {
+  return permission === 'operate' ? 'admin' : permission;
+}
+
 export function requirePermission(principal: Principal, permission: Permission): void {
   if (!principal.permissions.has(permission)) {
+    // A key is told the scope to create it with (one it can have), a person the permission their role lacks.
+    const needs = principal.kind === 'apikey' ? `the "${scopeFor(permission)}" scope` : `the "${permission}" permission`;
     throw new MailroomError(
       ErrorCodes.FORBIDDEN,
-      `${principal.label} may not do this: it needs the "${permission}" ${principal.kind === 'apikey' ? 'scope' : 'permission'}${principal.limitedBy ? ` (${principal.limitedBy})` : ''}`,
-      { needs: permission },
+      `${principal.label} may not do this: it needs ${needs}${principal.limitedBy ? ` (${principal.limitedBy})` : ''}`,
+      principal.kind === 'apikey' ? { needs: permission, scope: scopeFor(permission) } : { needs: permission },
     );
   }
 }

@@ -366,25 +366,35 @@ function stateError(m: MessageRecord, action: string, allowed: readonly MessageS
   return new MailroomError(ErrorCodes.INVALID_STATE, `message ${m.id} is ${m.status}; only ${allowed.join(', ')} messages can be ${action}`, { status: m.status });
 }
 
-/** When a retried message expires: its original lifetime again, counted from now, never earlier than before. */
-function retriedExpiry(m: Pick<MessageRecord, 'lifetimeMs' | 'expireAt' | 'sendAt'>, now: number): number {
+/**
+ * When a retried message is attempted and when it expires. A message scheduled for later (a
+ * scheduled report cancelled, then retried to undo that) keeps its sendAt: a retry never sends
+ * mail before the moment it was accepted for. It gets its original lifetime again, counted from
+ * that attempt, never expiring earlier than before.
+ */
+function retriedSchedule(m: Pick<MessageRecord, 'lifetimeMs' | 'expireAt' | 'sendAt'>, now: number): { nextAttemptAt: number; expireAt: number } {
+  const nextAttemptAt = Math.max(m.sendAt, now);
   // Not expireAt − sendAt alone: an earlier retry moved expireAt, and each retry would stretch the lifetime further.
   const lifetime = Math.max(m.lifetimeMs ?? m.expireAt - m.sendAt, 60_000);
-  return Math.max(m.expireAt, Math.min(now + lifetime, LAST_INSTANT));
+  return { nextAttemptAt, expireAt: Math.max(m.expireAt, Math.min(nextAttemptAt + lifetime, LAST_INSTANT)) };
 }
 
 /** Queues retryable messages among `ids` again, in the caller's transaction; the events of those that moved. */
 async function requeue(r: Repositories, ids: readonly string[], now: number): Promise<MessageEvent[]> {
-  // One statement per distinct expiry: after an outage most messages share their lifetime, so a
+  // One statement per distinct schedule: after an outage most messages share their lifetime, so a
   // chunk is one or two statements, not one per message.
-  const byExpiry = new Map<number, string[]>();
+  const bySchedule = new Map<string, { schedule: { nextAttemptAt: number; expireAt: number }; ids: string[] }>();
   for (const m of await r.messages.summaries(ids)) {
     if (!RETRYABLE.includes(m.status)) continue;
-    const expireAt = retriedExpiry(m, now);
-    byExpiry.set(expireAt, [...(byExpiry.get(expireAt) ?? []), m.id]);
+    const schedule = retriedSchedule(m, now);
+    const key = `${schedule.nextAttemptAt}:${schedule.expireAt}`;
+    const group = bySchedule.get(key) ?? bySchedule.set(key, { schedule, ids: [] }).get(key)!;
+    group.ids.push(m.id);
   }
   const moved: string[] = [];
-  for (const [expireAt, group] of byExpiry) moved.push(...(await r.messages.transition(group, RETRYABLE, { status: 'queued', nextAttemptAt: now, expireAt, lastError: null, now, resetRecipients: true })));
+  for (const { schedule, ids: group } of bySchedule.values()) {
+    moved.push(...(await r.messages.transition(group, RETRYABLE, { status: 'queued', ...schedule, lastError: null, now, resetRecipients: true })));
+  }
   return moved.map((messageId) => ({ type: 'message.retried', messageId, at: now }));
 }
 
