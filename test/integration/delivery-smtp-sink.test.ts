@@ -116,12 +116,27 @@ await describeEachDialect('delivery through smtp-sink', (dialect) => {
     expect((await get(id)).status).toBe('deferred');
     clock.advance(30_000);
     await dispatcher.drain();
+    // Third failure: the next step (5 min) would come after expireAt, so the last try is 1 s
+    // before it — the message is tried for its whole minute, not given up 25 s early.
+    const third = await get(id);
+    expect(third).toMatchObject({ status: 'deferred', nextAttemptAt: new Date(Date.parse(expireAt) - 1_000).toISOString() });
+    clock.advance(24_000);
+    await dispatcher.drain();
     const m = await get(id);
-    // Third failure: the next try (5 min) would come after expireAt.
     expect(m.status).toBe('expired');
-    expect(m.attempts).toHaveLength(3);
+    expect(m.attempts).toHaveLength(4);
     const audit = (await t.request({ method: 'GET', url: `/api/v1/audit?targetId=${id}` })).json();
     expect(audit.items.map((e: { action: string }) => e.action)).toContain('message.expired');
+    // Retried, it gets its minute again and more than one attempt in it, though its backoff is
+    // at the 15-minute step after four attempts.
+    expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/retry` })).statusCode).toBe(200);
+    await dispatcher.drain();
+    expect((await get(id)).status).toBe('deferred');
+    clock.advance(59_000);
+    await dispatcher.drain();
+    const retried = await get(id);
+    expect(retried.status).toBe('expired');
+    expect(retried.attempts).toHaveLength(6);
     await sink.restart([]);
   });
 

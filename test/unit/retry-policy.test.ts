@@ -38,10 +38,13 @@ describe('retry policy', () => {
     expect(out.outcome).toBe(outcome);
   });
 
-  it('expires instead of deferring when the next attempt would come after expireAt', () => {
+  it('makes a last attempt just before expireAt when the next step would come after it, then expires', () => {
     const policy = DEFAULT_RETRY;
     expect(statusAfterAttempt({ deferred: 1, accepted: 0 }, { policy, attemptCount: 1, now: 0, expireAt: 10_000 })).toEqual({ status: 'deferred', nextAttemptAt: 5_000 });
-    expect(statusAfterAttempt({ deferred: 1, accepted: 0 }, { policy, attemptCount: 2, now: 0, expireAt: 10_000 }).status).toBe('expired');
+    // The next step (30 s) lands after the expiry: one last attempt just before it, then expiry.
+    expect(statusAfterAttempt({ deferred: 1, accepted: 0 }, { policy, attemptCount: 2, now: 0, expireAt: 10_000 })).toEqual({ status: 'deferred', nextAttemptAt: 9_000 });
+    expect(statusAfterAttempt({ deferred: 1, accepted: 0 }, { policy, attemptCount: 3, now: 9_000, expireAt: 10_000 }).status).toBe('expired');
+    expect(statusAfterAttempt({ deferred: 1, accepted: 0 }, { policy, attemptCount: 2, now: 8_500, expireAt: 10_000 }).status).toBe('expired');
     expect(statusAfterAttempt({ deferred: 0, accepted: 1 }, { policy, attemptCount: 1, now: 0, expireAt: 10_000 }).status).toBe('sent');
     expect(statusAfterAttempt({ deferred: 0, accepted: 0 }, { policy, attemptCount: 1, now: 0, expireAt: 10_000 }).status).toBe('failed');
   });

@@ -123,10 +123,15 @@ export function nextRetryAt(policy: RetryPolicy, attemptCount: number, now: numb
   return now + delaySec * 1000;
 }
 
+/** How long before its expiry a message's last attempt is made, when the backoff would step past it. */
+export const LAST_ATTEMPT_MARGIN_MS = 1_000;
+
 /**
  * The message's status after an attempt, from all its recipients' states: anyone still
- * deferred → another attempt (or expiry, when the next one would come too late); otherwise
- * sent if anyone got it, failed if nobody did.
+ * deferred → another attempt; otherwise sent if anyone got it, failed if nobody did.
+ * When the backoff's next step lands after the expiry, the last attempt is made just before
+ * it instead (a message given 60 s with a 5 min step is tried again at 59 s, not given up
+ * at 5 s); expired only when no time is left for one.
  */
 export function statusAfterAttempt(
   states: { deferred: number; accepted: number },
@@ -134,8 +139,10 @@ export function statusAfterAttempt(
 ): { status: 'sent' | 'deferred' | 'failed' | 'expired'; nextAttemptAt: number } {
   if (states.deferred > 0) {
     const next = nextRetryAt(schedule.policy, schedule.attemptCount, schedule.now);
-    if (next >= schedule.expireAt) return { status: 'expired', nextAttemptAt: schedule.now };
-    return { status: 'deferred', nextAttemptAt: next };
+    if (next < schedule.expireAt) return { status: 'deferred', nextAttemptAt: next };
+    const last = schedule.expireAt - LAST_ATTEMPT_MARGIN_MS;
+    if (last - schedule.now >= LAST_ATTEMPT_MARGIN_MS) return { status: 'deferred', nextAttemptAt: last };
+    return { status: 'expired', nextAttemptAt: schedule.now };
   }
   return { status: states.accepted > 0 ? 'sent' : 'failed', nextAttemptAt: schedule.now };
 }
