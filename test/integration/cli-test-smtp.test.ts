@@ -45,6 +45,12 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
     const selfSigned = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--timeout', '5'], {});
     expect(selfSigned.stdout).toMatch(/^FAIL {2}tls/m);
     expect(selfSigned.stdout).toContain('self-signed');
+    // Hints speak in the command's options, not the API's fields.
+    expect(selfSigned.stdout).toMatch(/pin its certificate: run again with --fingerprint [0-9A-F:]+\./);
+    expect(selfSigned.stdout).not.toContain('tlsTrust');
+    const wrongMode = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'starttls', '--trust', 'any', '--timeout', '5'], {});
+    expect(wrongMode.code).toBe(1);
+    expect(wrongMode.stdout).toContain('a TLS handshake on it succeeded. Use --security tls.');
     const closed = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(await closedPort()), '--timeout', '2'], {});
     expect(closed.code).toBe(1);
     expect(closed.stdout).toMatch(/^FAIL {2}tcp/m);

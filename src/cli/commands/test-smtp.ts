@@ -43,6 +43,18 @@ function asOption(message: string): string {
   return hit[1] === '--trust' ? said.replace('"system", "pinned", "any"', '"system", "any" (pin a certificate with --fingerprint)') : said;
 }
 
+/**
+ * A step's hint in the command's words: the hints name the API's settings (the admin UI and the
+ * API show them), which on this command are options — "Set security to "tls"" is `--security tls`.
+ */
+function asCliHint(hint: string): string {
+  return hint
+    .replace(/set tlsTrust to \{ "mode": "pinned", "fingerprint": "([^"]+)" \}/g, 'run again with --fingerprint $1')
+    .replace(/([Ss])et security to "(\w+)"/g, (_, s: string, mode: string) => `${s === 'S' ? 'U' : 'u'}se --security ${mode}`)
+    .replace(/security "(\w+)"/g, '--security $1')
+    .replace(/Set a user name and password on the account/g, 'Give --user and a password (--password-env, --password-stdin)');
+}
+
 const int = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
 
 /**
@@ -82,7 +94,8 @@ export function registerTestSmtp(program: Command): void {
         const auth = req.auth?.password !== undefined ? { user: req.auth.user, password: req.auth.password } : undefined;
         const everywhere = compileNetworkPolicy(['0.0.0.0/0', '::/0']);
         const result = await standaloneDiagnostics.smtp({ smtp, ...(auth ? { auth } : { authUnavailable: o.user ? 'no password given' : 'no credentials given' }), ...(req.send ? { send: req.send } : {}) }, everywhere);
-        process.stdout.write(formatDiagnostic(result, { color: useColor(process.stdout) }));
+        const steps = result.steps.map((step) => (step.hint ? { ...step, hint: asCliHint(step.hint) } : step));
+        process.stdout.write(formatDiagnostic({ ...result, steps }, { color: useColor(process.stdout) }));
         process.exitCode = result.ok ? 0 : 1;
       } catch (err) {
         // Bad arguments exit 2 (a failing step exits 1), said in the option's name, not the API field's.
