@@ -160,6 +160,10 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
   });
 
   it('generic provider with the client secret in an internal secret; a revoked refresh token defers with the reason', async () => {
+    // A client secret reference to nothing is refused naming its own field.
+    const missing = await call('POST', 'accounts', { serverId, address: 'generic@example.com', auth: { type: 'oauth2', tokenUrl: idp.tokenUrl, provider: 'generic', clientId: 'generic-client', clientSecretRef: 'internal:idp-client', refreshToken: 'rt-x' } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: expect.stringContaining('auth.clientSecretRef: there is no internal secret "idp-client"'), details: { field: 'auth.clientSecretRef' } });
     expect((await call('PUT', 'secrets/idp-client', { value: 'generic-secret-Pp3' })).statusCode).toBe(201);
     const acc = await oauthAccount('generic@example.com', { provider: 'generic', clientId: 'generic-client', clientSecretRef: 'internal:idp-client', refreshToken: 'rt-generic-initial-Cd8', scope: 'mail.send' });
     expect(acc.auth).toMatchObject({ clientSecretRef: 'internal:idp-client', clientSecretSet: false, refreshTokenSet: true });

@@ -27,23 +27,23 @@ export async function getAccount(ctx: CoreContext, id: string): Promise<StoredAc
 }
 
 /** A reference must name something that exists now: never accepted, then deferred for days at send time. */
-async function checkReference(repos: Repositories, ref: string | null): Promise<void> {
+async function checkReference(repos: Repositories, field: 'passwordRef' | 'auth.clientSecretRef', ref: string | null): Promise<void> {
   if (!ref) return;
-  const parsed = parseSecretRef('passwordRef', ref);
+  const parsed = parseSecretRef(field, ref);
   if (parsed.kind === 'internal' && !(await repos.namedSecrets.get(parsed.name))) {
-    throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: there is no internal secret "${parsed.name}"; create it first (PUT /api/v1/secrets/${parsed.name})`, { field: 'passwordRef' });
+    throw new MailroomError(ErrorCodes.VALIDATION, `${field}: there is no internal secret "${parsed.name}"; create it first (PUT /api/v1/secrets/${parsed.name})`, { field });
   }
   const providerId = providerIdOf(parsed);
   if (providerId) {
     const p = await repos.secretProviders.get(providerId);
-    if (!p) throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: there is no secret provider ${providerId}; create it first (POST /api/v1/secret-providers)`, { field: 'passwordRef' });
-    if (p.kind !== parsed.kind) throw new MailroomError(ErrorCodes.VALIDATION, `passwordRef: provider ${providerId} ("${p.name}") is ${p.kind}, not ${parsed.kind}`, { field: 'passwordRef' });
+    if (!p) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: there is no secret provider ${providerId}; create it first (POST /api/v1/secret-providers)`, { field });
+    if (p.kind !== parsed.kind) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: provider ${providerId} ("${p.name}") is ${p.kind}, not ${parsed.kind}`, { field });
   }
 }
 
 async function checkServer(repos: Repositories, config: AccountConfig, hasCredentials: boolean): Promise<void> {
-  await checkReference(repos, config.passwordRef);
-  if (config.auth.type === 'oauth2') await checkReference(repos, config.auth.clientSecretRef);
+  await checkReference(repos, 'passwordRef', config.passwordRef);
+  if (config.auth.type === 'oauth2') await checkReference(repos, 'auth.clientSecretRef', config.auth.clientSecretRef);
   const server = await repos.servers.get(config.serverId);
   if (!server) {
     throw new MailroomError(ErrorCodes.VALIDATION, `serverId: server ${config.serverId} does not exist; create the server first`, { field: 'serverId' });
