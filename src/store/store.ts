@@ -72,7 +72,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     rules: rulesRepository(db),
     notifyEvents: notifyEventsRepository(db, scans),
     autoReplies: autoRepliesRepository(db),
-    suppressions: suppressionsRepository(db, caps.dialect),
+    suppressions: suppressionsRepository(db, caps.dialect, scans),
     mailboxes: mailboxesRepository(db),
     inbound: inboundMessagesRepository(db),
   };

@@ -43,6 +43,7 @@ describe('SQLite: the queue is counted on the background connection, the event l
     // no index serves read them all (a reply faster than the event loop's first turn would count none).
     const n = `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${COPIES})`;
     await sql.raw(`${n} insert into audit (id, at, actor, action, target_type, target_id) select 'aud_copy' || printf('%08d', i), i, 'tester', 'message.retry', 'message', 'msg_' || i from n`).execute(db);
+    await sql.raw(`${n} insert into suppressions (address, reason, created_by, created_at) select 'copy' || i || '@example.net', 'bounce', 'system', i from n`).execute(db);
     await sql.raw(`${n} insert into notify_events (id, type, occurred_at, received_at, data, recipients, matches, message_count) select 'nev_copy' || i, 'order.shipped', i, i, '{}', '[]', '[]', 0 from n`).execute(db);
     endpointId = (await t.request({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'http://127.0.0.1:9/hook', events: ['message.sent'] } })).json().id;
     await sql.raw(`insert into event_journal (id, type, message_id, at, data, pending) values ('evt_copy', 'message.sent', 'msg_copy1', 1, '{}', 0)`).execute(db);
@@ -77,7 +78,7 @@ describe('SQLite: the queue is counted on the background connection, the event l
     expect(ids.turns).toBeGreaterThan(0);
   });
 
-  it('reads the pages of the audit log, the events and a webhook\'s deliveries there', async () => {
+  it('reads the pages of the audit log, the events, a webhook\'s deliveries and the suppression list there', async () => {
     const repos = t.app.ports.ctx.store.repos;
     const audit = await turnsWhile(repos.audit.list({ action: 'no.such.action', limit: 50 }));
     expect(audit.value.items).toEqual([]);
@@ -88,6 +89,10 @@ describe('SQLite: the queue is counted on the background connection, the event l
     const deliveries = await turnsWhile(repos.webhookDeliveries.list({ endpointId, eventType: 'message.failed', limit: 50 }));
     expect(deliveries.value.items).toEqual([]);
     expect(deliveries.turns).toBeGreaterThan(0);
+    // The suppression list's search reads every address (no index serves a substring).
+    const suppressions = await turnsWhile(repos.suppressions.list({ q: 'nobody-has-this', limit: 50 }));
+    expect(suppressions.value.items).toEqual([]);
+    expect(suppressions.turns).toBeGreaterThan(0);
   });
 
   it('serves the admin UI status strip from there, with the same figures', async () => {
