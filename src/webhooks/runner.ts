@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { CoreContext } from '../core/context.js';
 import { ClaimLoop } from '../core/kernel/claim-loop.js';
 import type { StoreCapabilities } from '../core/ports.js';
-import { FAN_OUT_BATCH, fanOut, recordAttempt } from '../core/webhooks/delivery-queue.js';
+import { FAN_OUT_BATCH, fanOut, pullBacklogForward, recordAttempt } from '../core/webhooks/delivery-queue.js';
 import { signingSecrets } from '../core/webhooks/endpoints.service.js';
 import { webhookBody } from '../core/webhooks/payload.js';
 import type { ClaimedDelivery, StoredEndpoint } from '../core/webhooks/ports.js';
@@ -265,6 +265,12 @@ export class WebhookRunner extends ClaimLoop {
     answered();
     const recorded = await this.untilStoreAnswers(d.leaseUntil, () => recordAttempt(this.ctx, this.owner, d, answer));
     if (!recorded.recorded) this.opts.logger.warn({ deliveryId: d.id }, 'lost the lease on a webhook delivery before recording its attempt; another worker has it');
+    if (recorded.backlog) {
+      // The receiver is back after a long outage: the rest of its waiting retries become due, a chunk per commit.
+      await pullBacklogForward(this.ctx, d.endpointId, this.ctx.clock.now()).catch((err: unknown) =>
+        this.opts.logger.warn({ endpointId: d.endpointId, err: (err as Error).message }, 'could not make all waiting webhook retries due; the rest keep their schedule'),
+      );
+    }
     if (recorded.disabled) this.opts.logger.warn({ endpointId: d.endpointId, reason: recorded.disabled }, 'webhook endpoint switched off');
     else if (answer.kind !== 'response' || answer.status >= 300) {
       // The endpoint id and the origin only: a URL's path or query may carry a receiver's token.

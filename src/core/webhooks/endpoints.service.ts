@@ -6,6 +6,7 @@ import { versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 import { newWebhookSecret, parseEndpointInput, parseRotation, publicEndpoint, type WebhookEndpoint } from './endpoints.js';
 import type { StoredEndpoint, WebhookTargetGuard } from './ports.js';
+import { PULL_FORWARD_CHUNK, pullBacklogForward } from './delivery-queue.js';
 
 /** Health counts cover the deliveries created in the last 24 hours. */
 export const HEALTH_WINDOW_MS = 24 * 3600 * 1000;
@@ -80,7 +81,7 @@ export async function updateEndpoint(ctx: CoreContext, actor: Actor, guard: Webh
   const v = parseEndpointInput(input, { partial: true });
   if (v.url) await guard.check(v.url);
   const version = v.version!;
-  return ctx.store.transaction(async (repos) => {
+  const updated = await ctx.store.transaction(async (repos) => {
     const prev = await repos.webhookEndpoints.get(id);
     if (!prev) throw notFound('webhook', id);
     if (prev.version !== version) throw versionConflict('webhook', id, prev.version, version);
@@ -99,10 +100,13 @@ export async function updateEndpoint(ctx: CoreContext, actor: Actor, guard: Webh
       version: prev.version + 1,
     };
     if (!(await repos.webhookEndpoints.update(next, version))) throw versionConflict('webhook', id, prev.version + 1, version);
-    if (switchedOn) await repos.webhookDeliveries.pullForward(id, now);
+    const backlog = switchedOn && (await repos.webhookDeliveries.pullForward(id, now, PULL_FORWARD_CHUNK)) === PULL_FORWARD_CHUNK;
     await audit(repos, ctx, actor, 'webhook.update', { type: 'webhook', id }, audited(prev), audited(next));
-    return (await shown(repos, ctx, [next]))[0];
+    return { endpoint: (await shown(repos, ctx, [next]))[0], backlog, now };
   });
+  // The switch is committed: a failure here leaves the rest on their retry schedule, not lost.
+  if (updated.backlog) await pullBacklogForward(ctx, id, updated.now).catch(() => 0);
+  return updated.endpoint;
 }
 
 /**

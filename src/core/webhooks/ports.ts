@@ -115,8 +115,8 @@ export interface WebhookDeliveryRepository {
   claim(opts: { endpointId: string; owner: string; now: number; leaseUntil: number; limit: number }): Promise<ClaimedDelivery[]>;
   /** Writes an attempt's outcome if `leaseOwner` still holds the delivery; false otherwise. */
   complete(w: DeliveryOutcomeWrite): Promise<boolean>;
-  /** Makes an endpoint's waiting retries due now (the receiver answers again); the count moved. */
-  pullForward(endpointId: string, now: number): Promise<number>;
+  /** Makes up to `limit` of an endpoint's waiting retries due now (the receiver answers again); the count moved. */
+  pullForward(endpointId: string, now: number, limit: number): Promise<number>;
   /** Deletes up to `limit` of an endpoint's deliveries with their attempts; how many deliveries went (0: none left). */
   deleteSome(endpointId: string, limit: number): Promise<number>;
   /** Returns deliveries whose lease ended (a crashed worker's) to the queue. */

@@ -116,8 +116,11 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       await insertAttempt(db, { id: a.id, delivery_id: a.deliveryId, at: a.at, duration_ms: a.durationMs, outcome: a.outcome, status_code: a.statusCode, error: a.error, response_excerpt: a.responseExcerpt });
       return true;
     },
-    async pullForward(endpointId, now) {
-      const res = await db.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('endpoint_id', '=', endpointId).where(PENDING).where('next_attempt_at', '>', now).executeTakeFirst();
+    async pullForward(endpointId, now, limit) {
+      // The due index (endpoint_id, next_attempt_at where pending) finds the next `limit` at once,
+      // however many were pulled forward before.
+      const waiting = db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', endpointId).where(PENDING).where('next_attempt_at', '>', now).limit(limit);
+      const res = await db.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', 'in', waiting).where(PENDING).where('next_attempt_at', '>', now).executeTakeFirst();
       return Number(res.numUpdatedRows);
     },
     async deleteSome(endpointId, limit) {
