@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { CoreContext } from '../core/context.js';
 import { ClaimLoop } from '../core/kernel/claim-loop.js';
 import type { StoreCapabilities } from '../core/ports.js';
-import { FAN_OUT_BATCH, fanOut, pullBacklogForward, recordAttempt } from '../core/webhooks/delivery-queue.js';
+import { fanOut, pullBacklogForward, recordAttempt } from '../core/webhooks/delivery-queue.js';
 import { signingSecrets } from '../core/webhooks/endpoints.service.js';
 import { webhookBody } from '../core/webhooks/payload.js';
 import type { ClaimedDelivery, StoredEndpoint } from '../core/webhooks/ports.js';
@@ -167,10 +167,10 @@ export class WebhookRunner extends ClaimLoop {
       this.clearRecheck();
       // The recheck is timed from this look (the time only counts while no endpoint exists).
       this.noEndpointSince = performance.now();
-      for (let read = FAN_OUT_BATCH; read === FAN_OUT_BATCH; ) {
+      for (let more = true; more; ) {
         const done = await fanOut(this.ctx);
-        read = done.read;
-        work += read;
+        more = done.more;
+        work += done.read;
         this.noEndpoint = !done.endpoints;
       }
       // An event journaled during the fan-out waits for no recheck once an endpoint exists.
