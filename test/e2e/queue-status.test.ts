@@ -86,8 +86,9 @@ describe.runIf(run)('email log status strip on a real queue', { timeout: 90_000 
     await send(good, 'reject-2@example.net', 'Refused 2');
     await send(good, 'ops@example.net', 'Delivered');
     for (let i = 1; i <= 3; i++) await send(down, 'ops@example.net', `Waiting ${i}`);
-    // Its next try (in an hour) would come after it expires: the first refusal expires it.
-    await send(down, 'ops@example.net', 'Too late', { expireAt: new Date(Date.now() + 120_000).toISOString() });
+    // It expires too soon for a retry (the last one is made 1 s before the expiry, and no sooner
+    // than 1 s after an attempt): the first refusal, or the claim, expires it.
+    await send(down, 'ops@example.net', 'Too late', { expireAt: new Date(Date.now() + 1_500).toISOString() });
     await send(hung, 'ops@example.net', 'Stuck on the wire');
     for (let i = 1; i <= 4; i++) await send(good, 'ops@example.net', `Later ${i}`, { sendAt: inAnHour });
 

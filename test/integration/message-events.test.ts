@@ -58,9 +58,13 @@ await describeEachDialect('message events: every source counts and wakes the dis
   });
 
   it('publishes each step of a message after its commit, and a retry wakes the worker too', async () => {
-    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['d@example.net'], subject: 'steps', text: 'x', sendAt: new Date(Date.now() + 3_600_000).toISOString() } });
+    // Scheduled a moment ahead so that it can be cancelled before it goes; retried once that
+    // moment has passed (a retry keeps a sendAt still ahead), it is due at once.
+    const sendAt = Date.now() + 1_000;
+    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['d@example.net'], subject: 'steps', text: 'x', sendAt: new Date(sendAt).toISOString() } });
     const id = res.json().id;
     expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel` })).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, sendAt + 50 - Date.now()));
     expect((await t.request({ method: 'POST', url: `/api/v1/messages/${id}/retry` })).statusCode).toBe(200);
     await deliveredSoon(id);
     // Published just after the commit that the status poll can already read.
