@@ -201,6 +201,16 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await screenshot(page, '11b-message-failed');
   });
 
+  it('retries a cancelled scheduled message back onto its schedule', async () => {
+    const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+    const { id } = (await live.t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['later@example.net'], subject: 'Tomorrow', text: 'x', sendAt } })).json();
+    expect((await live.t.request({ method: 'POST', url: `/api/v1/messages/${id}/cancel` })).statusCode).toBe(200);
+    await page.goto(`/messages/${id}`);
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByText(/^Queued for another attempt\. It goes out as scheduled, /).waitFor();
+    expect((await live.t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json()).toMatchObject({ status: 'queued', sendAt });
+  });
+
   it('retries every failed message of a filter in bulk', async () => {
     await page.goto('/messages?status=failed');
     await page.locator('tbody tr').filter({ hasText: 'reject-me@example.net' }).first().waitFor({ timeout: 30_000 });

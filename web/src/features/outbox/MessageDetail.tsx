@@ -31,12 +31,14 @@ export function MessageDetail({ id }: { id: string }) {
     setDone(null);
     const r = await action.run(() => api.post<{ expireAt?: string; expiryExtended?: boolean }>(`/messages/${encodeURIComponent(id)}/${what}`, {}));
     if (r) {
+      // A message scheduled for later (cancelled, then retried) goes back on its schedule, not out now.
+      const scheduled = m && Date.parse(m.sendAt) > Date.now() ? ` It goes out as scheduled, ${formatDate(m.sendAt)}.` : '';
       setDone(
         what === 'cancel'
           ? 'Cancelled.'
           : r.expiryExtended
-            ? `Queued for another attempt. It now expires ${formatDate(r.expireAt)}: a retry gives the message its original lifetime again, counted from now.`
-            : 'Queued for another attempt.',
+            ? `Queued for another attempt.${scheduled} It now expires ${formatDate(r.expireAt)}: a retry gives the message its original lifetime again, counted from that attempt.`
+            : `Queued for another attempt.${scheduled}`,
       );
       msg.reload();
     }
