@@ -3,6 +3,7 @@ import * as base64 from 'nodemailer/lib/base64';
 import { buildHeaderValue, encodeWord, foldLines, hasLongerLines, isPlainText } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
+import { parseMediaType } from '../core/outbox/media-type.js';
 import { rfc5322Date, type Attachment } from '../core/outbox/messages.js';
 import type { MessageRecord } from '../core/outbox/ports.js';
 
@@ -121,6 +122,18 @@ function preferQuotedPrintable(value: string): boolean {
   return other < latin;
 }
 
+/**
+ * An attachment's Content-Type: its media type with the caller's parameters (validated at
+ * accept time: tokens or quoted printable ASCII, never a line break), then `name` from the
+ * filename. Each value goes through nodemailer's encoder again, quoted or RFC 2231-encoded as it
+ * needs; a stored type that does not parse (none should) goes out as the type alone did before.
+ */
+function contentTypeOf(a: Attachment): string {
+  const media = parseMediaType(a.contentType);
+  if (typeof media === 'string') return buildHeaderValue({ value: a.contentType, params: { name: a.filename } });
+  return buildHeaderValue({ value: media.type, params: { ...Object.fromEntries(media.params), name: a.filename } });
+}
+
 function attachmentPart(a: Attachment): Part {
   // Validated base64 may carry line breaks or other widths: decode and re-wrap at 76.
   // Every type goes as base64, message/rfc822 too: RFC 2046 5.2.1 wants 7bit/8bit there, but
@@ -129,7 +142,7 @@ function attachmentPart(a: Attachment): Part {
   const content = base64.wrap(Buffer.from(a.contentBase64, 'base64').toString('base64'), LINE);
   return {
     headers: [
-      foldLines(`Content-Type: ${buildHeaderValue({ value: a.contentType, params: { name: a.filename } })}`, LINE),
+      foldLines(`Content-Type: ${contentTypeOf(a)}`, LINE),
       'Content-Transfer-Encoding: base64',
       foldLines(`Content-Disposition: ${buildHeaderValue({ value: 'attachment', params: { filename: a.filename } })}`, LINE),
     ],

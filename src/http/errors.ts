@@ -27,12 +27,87 @@ function repeatedQuery(request: FastifyRequest, field: string): MailroomError | 
   return new MailroomError(ErrorCodes.VALIDATION, `${field}: must be given once (it was given ${value.length} times)`, { field });
 }
 
+/** The data a validation error's instancePath points into. */
+function validatedData(request: FastifyRequest, context: string | undefined): unknown {
+  switch (context) {
+    case 'body':
+      return request.body;
+    case 'querystring':
+      return request.query;
+    case 'params':
+      return request.params;
+    case 'headers':
+      return request.headers;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * An Ajv instancePath (a JSON pointer, `/scopes/0`, `/filter/status`) as the API names fields
+ * everywhere else (docs/api.md): dots between object keys, `[n]` for an index into a list
+ * (`scopes[0]`, `attachments[1].contentType`). A segment is an index only where the data there
+ * is a list, so an object key that happens to be a number stays a key.
+ */
+export function fieldPath(instancePath: string, data?: unknown): string {
+  if (!instancePath) return '';
+  let node: unknown = data;
+  let out = '';
+  for (const raw of instancePath.replace(/^\//, '').split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const isIndex = /^(0|[1-9][0-9]*)$/.test(segment) && (Array.isArray(node) || node === undefined);
+    out += isIndex ? `[${segment}]` : out ? `.${segment}` : segment;
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
+  }
+  return out;
+}
+
+/** The most characters of allowed values an enum error lists before it says how many more there are. */
+const ALLOWED_LIST_CHARS = 200;
+
+/** `"send", "read", "admin"`, cut short (`… and 12 more`) past {@link ALLOWED_LIST_CHARS}. */
+export function allowedList(values: readonly unknown[]): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const v of values) {
+    const text = JSON.stringify(v) ?? String(v);
+    if (shown.length && length + text.length > ALLOWED_LIST_CHARS) return `${shown.join(', ')} … and ${values.length - shown.length} more`;
+    shown.push(text);
+    length += text.length + 2;
+  }
+  return shown.join(', ');
+}
+
+/**
+ * An error about a field of a nested object, named by its full path: core code that checks a
+ * bulk action's filter names its fields as the query string does (`status`), the body has them
+ * under `filter` (`filter.status`). Errors about something else pass through as they are.
+ */
+export function withinField(prefix: string, err: unknown): unknown {
+  if (!isMailroomError(err)) return err;
+  const details = err.details as { field?: unknown } | undefined;
+  const field = details?.field;
+  if (typeof field !== 'string' || field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`)) return err;
+  const full = `${prefix}.${field}`;
+  const message = err.message.startsWith(`${field}:`) ? `${full}${err.message.slice(field.length)}` : `${full}: ${err.message}`;
+  return new MailroomError(err.code, message, { ...details, field: full });
+}
+
 /** Turns Fastify's own failures (bad JSON, schema violations, limits) into catalogue errors. */
 function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError | undefined {
   if (err.validation) {
-    const first = err.validation[0];
-    const path = (first?.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
-    if (err.validationContext === 'querystring' && first?.keyword === 'type' && path && !path.includes('.')) {
+    const data = validatedData(request, err.validationContext);
+    let first = err.validation[0];
+    // A field of several forms (anyOf: `to` is an address or a list of them) whose value has one
+    // of those forms but fails inside it (`to: ["ann@example.net", 5]`): the error deeper in the
+    // value (`to[1]: must be string`) says what is wrong, not the form the value does not have.
+    const anyOf = err.validation.find((e) => e.keyword === 'anyOf');
+    if (anyOf) {
+      const deeper = err.validation.find((e) => e.instancePath.startsWith(`${anyOf.instancePath}/`));
+      if (deeper) first = deeper;
+    }
+    const path = fieldPath(first?.instancePath ?? '', data);
+    if (err.validationContext === 'querystring' && first?.keyword === 'type' && path && !/[.[]/.test(path)) {
       const repeated = repeatedQuery(request, path);
       if (repeated) return repeated;
     }
@@ -47,6 +122,15 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
     if (first?.keyword === 'additionalProperties') {
       const extra = (first.params as { additionalProperty?: string }).additionalProperty;
       return new MailroomError(ErrorCodes.UNKNOWN_FIELD, `${where}: unknown field "${extra}"`, { field: where, unknown: [extra] });
+    }
+    // A value outside a fixed list: the message names the list (cut short if long), details carry it whole.
+    if (first?.keyword === 'enum') {
+      const allowed = (first.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be one of ${allowedList(allowed)}`, { field: where, allowed });
+    }
+    if (first?.keyword === 'const') {
+      const allowed = (first.params as { allowedValue?: unknown }).allowedValue;
+      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${allowedList([allowed])}`, { field: where, allowed: [allowed] });
     }
     // A field of several forms (anyOf: an instant is text or a number) fails every branch; the
     // first branch's "must be string" alone would hide that a number is fine too.

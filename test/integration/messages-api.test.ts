@@ -80,7 +80,7 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     const noTo = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { subject: 's', text: 'x' } });
     expect(noTo.json().error.details.field).toBe('to');
     const nested = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['a@example.net'], subject: 's', text: 'x', attachments: [{ filename: 'a.txt' }] } });
-    expect(nested.json().error).toMatchObject({ message: 'attachments.0.contentBase64: is required', details: { field: 'attachments.0.contentBase64' } });
+    expect(nested.json().error).toMatchObject({ message: 'attachments[0].contentBase64: is required', details: { field: 'attachments[0].contentBase64' } });
   });
 
   it('accepts international domains, storing the envelope in punycode', async () => {

@@ -25,3 +25,16 @@ const CONTROL = /[\x00-\x1f\x7f]/;
 export function hasControlChars(value: string): boolean {
   return CONTROL.test(value);
 }
+
+/**
+ * A caller's text in a message or `details.field`: at most 64 characters, control and invisible
+ * formatting characters escaped (`\n`, `\u0001`, `\u202e`), so what is shown is what was sent.
+ */
+export function shown(text: string): string {
+  const cut = [...text].length > 64 ? `${[...text].slice(0, 64).join('')}…` : text;
+  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+  return cut.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]/gu, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? escapedCodePoint(c.codePointAt(0) ?? 0));
+}
+
+/** `\u0001`, or `\u{e0001}` beyond the BMP. */
+const escapedCodePoint = (code: number) => (code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`);

@@ -1,7 +1,8 @@
 import { formatMailbox, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { assertHeaderSafe } from '../kernel/header-safety.js';
+import { assertHeaderSafe, hasHeaderUnsafeChars, shown } from '../kernel/header-safety.js';
 import { arr, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { formatMediaType, parseMediaType } from './media-type.js';
 import type { RenderedTemplate } from '../templates/render.js';
 
 
@@ -34,7 +35,7 @@ export const LIMITS = {
  * Custom headers an application may set. Everything else (From, To, Content-Type, Received,
  * DKIM-Signature …) is Mailroom's to write: letting callers set them would forge or break mail.
  */
-const ALLOWED_HEADER = /^(x-[a-z0-9-]+|list-unsubscribe|list-unsubscribe-post|list-id|in-reply-to|references|auto-submitted|precedence|importance)$/i;
+const ALLOWED_HEADER = /^(x-[\x21-\x39\x3b-\x7e]+|list-unsubscribe|list-unsubscribe-post|list-id|in-reply-to|references|auto-submitted|precedence|importance)$/i;
 const FORBIDDEN_X = /^x-(mailroom-|originating-ip$)/i;
 const ASCII_ONLY_HEADER = /^(in-reply-to|references|list-unsubscribe|list-unsubscribe-post)$/i;
 
@@ -105,11 +106,14 @@ function attachments(v: unknown): Attachment[] {
     onlyKeys(f, d, ['filename', 'contentType', 'contentBase64']);
     const filename = str(`${f}.filename`, d.filename, { max: 255 });
     assertHeaderSafe(`${f}.filename`, filename);
-    const contentType = optStr(`${f}.contentType`, d.contentType, { max: 255 }) ?? 'application/octet-stream';
-    assertHeaderSafe(`${f}.contentType`, contentType);
-    if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(contentType)) throw invalid(`${f}.contentType`, 'must be a media type such as application/pdf');
+    const given = optStr(`${f}.contentType`, d.contentType, { max: 255 }) ?? 'application/octet-stream';
+    assertHeaderSafe(`${f}.contentType`, given);
+    const media = parseMediaType(given);
+    if (typeof media === 'string') throw invalid(`${f}.contentType`, media);
     // A multipart needs a boundary parameter (none can be given) and may not be base64 (RFC 2045 6.4).
-    if (/^multipart\//i.test(contentType)) throw invalid(`${f}.contentType`, 'must not be multipart/*: attach each part on its own, or send the file as application/octet-stream');
+    if (/^multipart\//i.test(media.type)) throw invalid(`${f}.contentType`, 'must not be multipart/*: attach each part on its own, or send the file as application/octet-stream');
+    if (media.params.some(([k]) => k === 'name')) throw invalid(`${f}.contentType`, 'must not have a "name" parameter: it is set from filename');
+    const contentType = formatMediaType(media);
     const contentBase64 = str(`${f}.contentBase64`, d.contentBase64, { min: 0 }).replace(/\s+/g, '');
     if (contentBase64.length % 4 !== 0 || !BASE64.test(contentBase64)) throw invalid(`${f}.contentBase64`, 'must be base64-encoded content');
     const bytes = (contentBase64.length / 4) * 3 - (contentBase64.endsWith('==') ? 2 : contentBase64.endsWith('=') ? 1 : 0);
@@ -120,6 +124,46 @@ function attachments(v: unknown): Attachment[] {
   });
 }
 
+/** The longest custom header name: "Name: " must leave room on a 78-character line. */
+const HEADER_NAME_CHARS = 76;
+
+/** One character of a header name that RFC 5322 does not allow, described for people. */
+function describeChar(c: string): string {
+  const code = c.codePointAt(0) ?? 0;
+  if (c === ' ') return 'a space';
+  if (c === ':') return '":" (it ends the name)';
+  if (code < 0x20 || code === 0x7f) return `the control character ${shown(c)}`;
+  return `"${shown(c)}" (U+${code.toString(16).toUpperCase().padStart(4, '0')}, not ASCII)`;
+}
+
+/**
+ * A custom header's name: an RFC 5322 field-name (1 to 76 printable ASCII characters, codes 33
+ * to 126, other than ":"), then one Mailroom lets callers set. Each refusal names the header
+ * (`details.field: "headers.<name>"`, cut short and with control characters escaped) and why.
+ */
+function headerName(name: string): void {
+  const field = `headers.${shown(name)}`;
+  const rule = 'a header name is 1 to 76 printable ASCII characters (codes 33 to 126) other than ":" (RFC 5322 field-name)';
+  if (name === '') throw new MailroomError(ErrorCodes.HEADER_NOT_ALLOWED, `headers: a header name is empty; ${rule}`, { field });
+  if (hasHeaderUnsafeChars(name)) {
+    throw new MailroomError(ErrorCodes.HEADER_INJECTION, `${field}: the header name contains a line break or NUL character, which is not allowed in a mail header; ${rule}`, { field });
+  }
+  const chars = [...name];
+  const bad = chars.findIndex((c) => !/^[\x21-\x39\x3b-\x7e]$/.test(c));
+  if (bad >= 0) throw new MailroomError(ErrorCodes.HEADER_NOT_ALLOWED, `${field}: the header name has ${describeChar(chars[bad]!)} at position ${bad + 1}; ${rule}`, { field });
+  if (name.length > HEADER_NAME_CHARS) throw new MailroomError(ErrorCodes.HEADER_NOT_ALLOWED, `${field}: the header name is ${name.length} characters; ${rule}`, { field });
+  if (FORBIDDEN_X.test(name)) {
+    throw new MailroomError(ErrorCodes.HEADER_NOT_ALLOWED, `${field}: X-Mailroom-* and X-Originating-IP are Mailroom's own headers and may not be set by the caller`, { field });
+  }
+  if (!ALLOWED_HEADER.test(name)) {
+    throw new MailroomError(
+      ErrorCodes.HEADER_NOT_ALLOWED,
+      `${field}: may not be set by the caller; allowed are X-… headers, List-Unsubscribe, List-Unsubscribe-Post, List-Id, In-Reply-To, References, Auto-Submitted, Precedence and Importance`,
+      { field },
+    );
+  }
+}
+
 function headers(v: unknown): Record<string, string> {
   if (v === undefined || v === null) return {};
   const d = doc('headers', v);
@@ -128,17 +172,10 @@ function headers(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   const seen = new Set<string>();
   for (const name of names) {
-    assertHeaderSafe(`headers name "${name.replace(/[\r\n\0]/g, '?')}"`, name);
+    headerName(name);
     // Header names are case-insensitive: "In-Reply-To" and "in-reply-to" would be two headers.
     if (seen.has(name.toLowerCase())) throw invalid(`headers.${name}`, 'is given more than once (header names ignore case)');
     seen.add(name.toLowerCase());
-    if (!/^[A-Za-z0-9-]{1,76}$/.test(name) || !ALLOWED_HEADER.test(name) || FORBIDDEN_X.test(name)) {
-      throw new MailroomError(
-        ErrorCodes.HEADER_NOT_ALLOWED,
-        `headers: "${name}" may not be set by the caller; allowed are X-… headers, List-Unsubscribe, List-Unsubscribe-Post, List-Id, In-Reply-To, References, Auto-Submitted, Precedence and Importance`,
-        { field: `headers.${name}` },
-      );
-    }
     const value = str(`headers.${name}`, d[name], { max: 998 });
     assertHeaderSafe(`headers.${name}`, value);
     // Message ids and URIs cannot be RFC 2047-encoded (a client would read the encoded word

@@ -4,10 +4,24 @@ import { cancelMessage, cancelMessages, getMessage, markRead, listMessages, outb
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { int } from '../../core/kernel/validate.js';
 import { actorOf, principalOf } from '../auth.js';
+import { withinField } from '../errors.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
 import { messageDetail, messageSummary } from './messages-view.js';
 import type { Ports } from '../../ports.js';
 import { INBOUND_KINDS } from '../../core/outbox/ports.js';
+
+/**
+ * A bulk action's filter, checked here first so that a field in it is named by its full path
+ * (`filter.status`): parseFilter names the fields as the query string of GET /messages has them.
+ */
+function bulkFilter(filter: Record<string, unknown>): Record<string, unknown> {
+  try {
+    parseFilter(filter);
+  } catch (err) {
+    throw withinField('filter', err);
+  }
+  return filter;
+}
 
 const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: LIMITS.recipients + 1 }] };
 
@@ -123,8 +137,8 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
 
     type Bulk = { Body: { filter: Record<string, unknown> } };
     api.post<Bulk>('/messages/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => {
-      return retryMessages(ctx, actorOf(req), req.body.filter);
+      return retryMessages(ctx, actorOf(req), bulkFilter(req.body.filter));
     });
-    api.post<Bulk>('/messages/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => cancelMessages(ctx, actorOf(req), req.body.filter));
+    api.post<Bulk>('/messages/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => cancelMessages(ctx, actorOf(req), bulkFilter(req.body.filter)));
   };
 }

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * Bad input gets a clear error: the field named by its full path in the API's own style
+ * (`scopes[0]`, `attachments[0].contentType`, `filter.status`: dots for objects, `[n]` for list
+ * indices, docs/api.md), in the message and in details.field; a value outside a fixed list told
+ * the allowed values; a custom header name told which header and why; an attachment type with
+ * parameters (`text/plain; charset=utf-8`) taken. The HTTP layer and validation only, so SQLite.
+ */
+describe('precise validation errors', () => {
+  let t: TestApp;
+  type ErrorBody = { code: string; message: string; details?: Record<string, unknown> };
+  const refused = async (method: 'GET' | 'POST', url: string, payload?: object): Promise<ErrorBody & { status: number }> => {
+    const res = await t.request({ method, url: `/api/v1${url}`, payload });
+    expect(res.statusCode, res.body).toBeGreaterThanOrEqual(400);
+    return { status: res.statusCode, ...(res.json().error as ErrorBody) };
+  };
+  const message = { to: 'ann@example.net', subject: 'Hi', text: 'Hello' };
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });
+  });
+  afterAll(async () => t?.close());
+
+  describe('field paths: dots for objects, [n] for list indices', () => {
+    it('names an item of a list by its index', async () => {
+      expect(await refused('POST', '/api-keys', { name: 'k', scopes: ['nope'] })).toMatchObject({ status: 400, code: 'MAILROOM_E_VALIDATION', message: expect.stringMatching(/^scopes\[0\]: /), details: { field: 'scopes[0]' } });
+      expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt', contentType: 5, contentBase64: 'aGk=' }] })).toMatchObject({
+        message: 'attachments[0].contentType: must be string',
+        details: { field: 'attachments[0].contentType' },
+      });
+      expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt' }] })).toMatchObject({ message: 'attachments[0].contentBase64: is required', details: { field: 'attachments[0].contentBase64' } });
+    });
+
+    it('names the item that is wrong in a field of several forms (an address or a list of them)', async () => {
+      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', 5] })).toMatchObject({ message: 'to[1]: must be string', details: { field: 'to[1]' } });
+    });
+  });
+
+  describe('values outside a fixed list', () => {
+    it('lists the allowed values', async () => {
+      expect(await refused('POST', '/api-keys', { name: 'k', scopes: ['nope'] })).toMatchObject({
+        message: 'scopes[0]: must be one of "send", "read", "admin"',
+        details: { field: 'scopes[0]', allowed: ['send', 'read', 'admin'] },
+      });
+      expect(await refused('POST', '/users', { email: 'new@example.com', role: 'boss', password: 'long-enough-password' })).toMatchObject({
+        code: 'MAILROOM_E_VALIDATION',
+        message: 'role: must be one of "admin", "operator", "viewer"',
+        details: { field: 'role', allowed: ['admin', 'operator', 'viewer'] },
+      });
+    });
+  });
+
+  describe("a bulk action's filter", () => {
+    it('names a field of the filter by its full path', async () => {
+      const unknown = await refused('POST', '/messages/retry', { filter: { status: ['nope'] } });
+      expect(unknown).toMatchObject({ status: 400, code: 'MAILROOM_E_VALIDATION', details: { field: 'filter.status' } });
+      expect(unknown.message).toMatch(/^filter\.status: "nope" is not a status; use queued, sending, deferred, sent, failed/);
+      expect(await refused('POST', '/messages/cancel', { filter: { status: 'nope' } })).toMatchObject({ details: { field: 'filter.status' } });
+      expect(await refused('POST', '/messages/retry', { filter: { status: ['sent'] } })).toMatchObject({ message: expect.stringMatching(/^filter\.status: only deferred, failed, expired, cancelled messages can be retried/), details: { field: 'filter.status' } });
+      expect(await refused('POST', '/messages/cancel', { filter: { since: 'yesterday' } })).toMatchObject({ message: expect.stringMatching(/^filter\.since: /), details: { field: 'filter.since' } });
+      expect(await refused('POST', '/messages/retry', { filter: { status: [5] } })).toMatchObject({ message: 'filter.status[0]: must be string', details: { field: 'filter.status[0]' } });
+    });
+
+    it('still names a query parameter of GET /messages by its own name', async () => {
+      expect(await refused('GET', '/messages?status=nope')).toMatchObject({ details: { field: 'status' } });
+    });
+  });
+
+  describe('custom header names', () => {
+    it('says which header and which character, and what a name may hold', async () => {
+      const rule = 'a header name is 1 to 76 printable ASCII characters (codes 33 to 126) other than ":" (RFC 5322 field-name)';
+      expect(await refused('POST', '/messages', { ...message, headers: { 'X-Bad Name': 'v' } })).toMatchObject({
+        status: 400,
+        code: 'MAILROOM_E_HEADER_NOT_ALLOWED',
+        message: `headers.X-Bad Name: the header name has a space at position 6; ${rule}`,
+        details: { field: 'headers.X-Bad Name' },
+      });
+      expect(await refused('POST', '/messages', { ...message, headers: { 'X-ü': 'v' } })).toMatchObject({
+        message: `headers.X-ü: the header name has "ü" (U+00FC, not ASCII) at position 3; ${rule}`,
+        details: { field: 'headers.X-ü' },
+      });
+      expect(await refused('POST', '/messages', { ...message, headers: { '': 'v' } })).toMatchObject({ message: `headers: a header name is empty; ${rule}`, details: { field: 'headers.' } });
+      const injected = await refused('POST', '/messages', { ...message, headers: { 'X-A\nB': 'v' } });
+      expect(injected).toMatchObject({ code: 'MAILROOM_E_HEADER_INJECTION', details: { field: 'headers.X-A\\nB' } });
+      expect(injected.message).toMatch(/^headers\.X-A\\nB: the header name contains a line break/);
+    });
+
+    it('takes an X- name of any RFC 5322 field-name characters', async () => {
+      const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { ...message, headers: { 'X-Campaign_Id.v2': '7' } } });
+      expect(res.statusCode, res.body).toBe(202);
+    });
+  });
+
+  describe('attachment media types', () => {
+    it('takes text/plain; charset=utf-8 and keeps its parameters', async () => {
+      const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { ...message, attachments: [{ filename: 'a.txt', contentType: 'text/plain;charset="utf-8"', contentBase64: 'aGk=' }] } });
+      expect(res.statusCode, res.body).toBe(202);
+      const stored = await t.request({ method: 'GET', url: `/api/v1/messages/${res.json().id}` });
+      expect(stored.json().attachments).toEqual([expect.objectContaining({ filename: 'a.txt', contentType: 'text/plain; charset=utf-8' })]);
+    });
+
+    it('says what form a type takes when it does not parse', async () => {
+      expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt', contentType: 'text/plain; charset', contentBase64: 'aGk=' }] })).toMatchObject({
+        code: 'MAILROOM_E_VALIDATION',
+        message: expect.stringMatching(/^attachments\[0\]\.contentType: the parameter "charset" is not name=value .*such as text\/plain; charset=utf-8$/),
+        details: { field: 'attachments[0].contentType' },
+      });
+    });
+  });
+});
