@@ -4,18 +4,34 @@ export type { MailroomErrorCode };
 
 /** A code for an answer that is not Mailroom's error body (a proxy's HTML page, an empty 502). */
 export const UNEXPECTED_RESPONSE = 'MAILROOM_SDK_UNEXPECTED_RESPONSE';
+/** `messages.waitFor`: the message reached a final status other than those waited for (it will not change on its own). */
+export const INVALID_STATE = 'MAILROOM_SDK_INVALID_STATE';
+/** `messages.waitFor`: the time given ran out before the message reached a status waited for. */
+export const TIMEOUT = 'MAILROOM_SDK_TIMEOUT';
+
+/**
+ * The codes the SDK gives itself (no Mailroom answer carries them): UNEXPECTED_RESPONSE has the
+ * answer's HTTP status, INVALID_STATE and TIMEOUT have `status` 0 (no request was refused).
+ */
+export type SdkErrorCode = typeof UNEXPECTED_RESPONSE | typeof INVALID_STATE | typeof TIMEOUT;
+
+/** Whether a code is one the SDK gives itself (`MAILROOM_SDK_…`) rather than one of Mailroom's catalogue. */
+export function isSdkErrorCode(code: string): code is SdkErrorCode {
+  return code === UNEXPECTED_RESPONSE || code === INVALID_STATE || code === TIMEOUT;
+}
 
 /**
  * A refusal or failure Mailroom answered: `code` is the stable code of its error catalogue
- * (branch on it), `message` is for people, `details` says what it is about (e.g. `{ field }`),
- * `status` is the HTTP status.
+ * (branch on it) or one the SDK gives itself ({@link SdkErrorCode}), `message` is for people,
+ * `details` says what it is about (e.g. `{ field }`), `status` is the HTTP status (0 when no
+ * answer was refused: `messages.waitFor`'s INVALID_STATE and TIMEOUT).
  */
 export class MailroomError extends Error {
-  readonly code: MailroomErrorCode | typeof UNEXPECTED_RESPONSE;
+  readonly code: MailroomErrorCode | SdkErrorCode;
   readonly details: unknown;
   readonly status: number;
 
-  constructor(init: { code: MailroomErrorCode | typeof UNEXPECTED_RESPONSE; message: string; details?: unknown; status: number }) {
+  constructor(init: { code: MailroomErrorCode | SdkErrorCode; message: string; details?: unknown; status: number }) {
     super(init.message);
     this.name = 'MailroomError';
     this.code = init.code;

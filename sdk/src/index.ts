@@ -41,8 +41,8 @@ export class Mailroom {
   }
 }
 
-export { MailroomError, UNEXPECTED_RESPONSE, isMailroomError, type MailroomErrorCode } from './errors.js';
+export { INVALID_STATE, MailroomError, TIMEOUT, UNEXPECTED_RESPONSE, isMailroomError, isSdkErrorCode, type MailroomErrorCode, type SdkErrorCode } from './errors.js';
 export { retryAfterMs, type RetryOptions } from './retry.js';
-export type { WaitOptions } from './messages.js';
+export { FINAL_STATUSES, type WaitErrorDetails, type WaitOptions } from './messages.js';
 export { verifyWebhook, type InboundMessageFacts, type MessageEventData, type WebhookEvent } from './webhooks.js';
 export type * from './types.js';

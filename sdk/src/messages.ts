@@ -1,15 +1,38 @@
+import { INVALID_STATE, MailroomError, TIMEOUT } from './errors.js';
 import type { Http } from './http.js';
 import { everyItem } from './pages.js';
 import type { CancelledMessage, Message, MessageAccepted, MessageFilter, MessagePage, MessageStatus, MessageSummary, RetriedMessage, SendMessage } from './types.js';
 
-/** Statuses after which a message changes no more on its own. */
-const SETTLED: readonly MessageStatus[] = ['sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed'];
+/**
+ * Statuses where delivery is over: a message leaves them only when someone retries it (failed,
+ * expired, cancelled), or, for sent, when a bounce report arrives later (it becomes bounced).
+ */
+export const FINAL_STATUSES: readonly MessageStatus[] = ['sent', 'failed', 'expired', 'cancelled', 'logged', 'bounced', 'suppressed'];
+
+/** What a final status can still become on its own: a sent message, bounced once a bounce report arrives. */
+const LATER: Partial<Record<MessageStatus, readonly MessageStatus[]>> = { sent: ['bounced'] };
 
 export interface WaitOptions {
-  /** Stop waiting at one of these (default: any settled status: sent, failed, expired, cancelled, logged …). */
+  /** Stop waiting at one of these (default: any final status, {@link FINAL_STATUSES}: sent, failed, expired, cancelled, logged, bounced, suppressed). */
   until?: readonly MessageStatus[];
+  /** How long to wait in all (default 60 000 ms); then a MailroomError MAILROOM_SDK_TIMEOUT. */
   timeoutMs?: number;
+  /** Pause between reads (default 500 ms). */
   intervalMs?: number;
+}
+
+/** `details` of `messages.waitFor`'s errors (MAILROOM_SDK_INVALID_STATE, MAILROOM_SDK_TIMEOUT). */
+export interface WaitErrorDetails {
+  /** The message's id. */
+  id: string;
+  /** The status it reached (INVALID_STATE) or had at the last read (TIMEOUT). */
+  messageStatus: MessageStatus;
+  /** The statuses waited for. */
+  until: MessageStatus[];
+  /** The message as last read. */
+  message: Message;
+  /** TIMEOUT only: the time waited. */
+  timeoutMs?: number;
 }
 
 /** The outbox and the email log: send, read, page through, retry and cancel. */
@@ -50,15 +73,30 @@ export class Messages {
     return this.http.data(this.http.facade.POST('/api/v1/messages/{id}/cancel', { params: { path: { id } } }));
   }
 
-  /** Reads the message until its status is one of `until`; rejects after `timeoutMs` (default 60 s) with the last status. */
+  /**
+   * Reads the message until its status is one of `until` and resolves with it. Rejects with a
+   * MailroomError as soon as the message reaches a final status not among `until` (code
+   * MAILROOM_SDK_INVALID_STATE: waiting for "sent", it was cancelled, failed, expired …; it will
+   * not change on its own; waiting for "bounced", a sent message is waited on, as a bounce report
+   * may still come), or when `timeoutMs` (default 60 s) runs out (MAILROOM_SDK_TIMEOUT,
+   * with the last status read); `details` are {@link WaitErrorDetails}.
+   */
   async waitFor(id: string, options: WaitOptions = {}): Promise<Message> {
-    const until = options.until ?? SETTLED;
-    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    const until = options.until ?? FINAL_STATUSES;
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const message = await this.get(id);
       if (until.includes(message.status)) return message;
-      if (Date.now() >= deadline) throw new Error(`message ${id} is still ${message.status} after ${options.timeoutMs ?? 60_000} ms (waiting for ${until.join(', ')})`);
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+      const details: WaitErrorDetails = { id, messageStatus: message.status, until: [...until], message };
+      if (FINAL_STATUSES.includes(message.status) && !(LATER[message.status] ?? []).some((s) => until.includes(s))) {
+        throw new MailroomError({ code: INVALID_STATE, status: 0, details, message: `message ${id} is ${message.status}, a final status, while waiting for ${until.join(' or ')}` });
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new MailroomError({ code: TIMEOUT, status: 0, details: { ...details, timeoutMs }, message: `message ${id} is still ${message.status} after ${timeoutMs} ms (waiting for ${until.join(' or ')})` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(options.intervalMs ?? 500, left)));
     }
   }
 }
