@@ -136,4 +136,19 @@ describe('attachment media types', () => {
     const mail = await simpleParser(Buffer.from(raw));
     expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.toString('utf8')])).toEqual([['notes ü.txt', 'text/plain', 'hi ü']]);
   });
+
+  it('says what is wrong with attachment content that is not padded standard base64', () => {
+    const refused = (contentBase64: string) => {
+      try {
+        validateSubmission({ to: 'ann@example.net', subject: 's', text: 't', attachments: [{ filename: 'a.bin', contentType: 'application/octet-stream', contentBase64 }] });
+      } catch (err) {
+        return err as { code: string; message: string; details: { field: string } };
+      }
+      throw new Error('accepted');
+    };
+    expect(refused('aGk')).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'attachments[0].contentBase64' } });
+    expect(refused('aGk').message).toMatch(/it is 3 characters long; add the "=" padding$/);
+    expect(refused('-_8A').message).toMatch(/looks like base64url/);
+    expect(refused('not base64!').message).toMatch(/it holds other characters$/);
+  });
 });

@@ -115,13 +115,21 @@ function attachments(v: unknown): Attachment[] {
     if (media.params.some(([k]) => k === 'name')) throw invalid(`${f}.contentType`, 'must not have a "name" parameter: it is set from filename');
     const contentType = formatMediaType(media);
     const contentBase64 = str(`${f}.contentBase64`, d.contentBase64, { min: 0 }).replace(/\s+/g, '');
-    if (contentBase64.length % 4 !== 0 || !BASE64.test(contentBase64)) throw invalid(`${f}.contentBase64`, 'must be base64-encoded content');
+    if (contentBase64.length % 4 !== 0 || !BASE64.test(contentBase64)) throw invalid(`${f}.contentBase64`, base64Problem(contentBase64));
     const bytes = (contentBase64.length / 4) * 3 - (contentBase64.endsWith('==') ? 2 : contentBase64.endsWith('=') ? 1 : 0);
     if (bytes > LIMITS.attachmentBytes) {
       throw new MailroomError(ErrorCodes.ATTACHMENT_TOO_LARGE, `${f} is ${bytes} bytes; the limit is ${LIMITS.attachmentBytes} bytes per attachment`, { field: f, limit: LIMITS.attachmentBytes });
     }
     return { filename, contentType, contentBase64 };
   });
+}
+
+/** Why text is not the standard, padded base64 an attachment is given in (the usual slips named). */
+function base64Problem(text: string): string {
+  const form = 'must be standard base64 (A-Z, a-z, 0-9, "+" and "/"), padded with "=" to a multiple of 4 characters';
+  if (/^[A-Za-z0-9_-]+={0,2}$/.test(text) && /[-_]/.test(text)) return `${form}: this looks like base64url ("-" and "_"); encode with standard base64`;
+  if (BASE64.test(text)) return `${form}: it is ${text.length} characters long; add the "=" padding`;
+  return `${form}; it holds other characters`;
 }
 
 /** The longest custom header name: "Name: " must leave room on a 78-character line. */
