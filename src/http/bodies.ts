@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 
@@ -61,6 +62,36 @@ function malformed(text: string): MailroomError {
   return new MailroomError(ErrorCodes.MALFORMED_JSON, 'the request body is not accepted as JSON: a "__proto__" key, or a "constructor" holding a "prototype", is refused');
 }
 
+/**
+ * Where the first byte sequence that is not UTF-8 starts (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). Only run on a body isUtf8 refused, to say where.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // The length of the sequence and the range its second byte must be in.
+    const [n, lo, hi] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf] : b === 0xe0 ? [3, 0xa0, 0xbf] : b === 0xed ? [3, 0x80, 0x9f] : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf] : b === 0xf0 ? [4, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf] : b === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
+    if (n === 0 || i + n > bytes.length || bytes[i + 1]! < lo || bytes[i + 1]! > hi) return i;
+    for (let k = 2; k < n; k++) if (bytes[i + k]! < 0x80 || bytes[i + k]! > 0xbf) return i;
+    i += n;
+  }
+  return -1;
+}
+
+/** A charset parameter other than UTF-8 on a JSON body (RFC 8259: JSON between systems is UTF-8), or null. */
+function foreignCharset(req: FastifyRequest): string | null {
+  const header = req.headers['content-type'];
+  const m = typeof header === 'string' ? /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(header) : null;
+  if (!m) return null;
+  const charset = m[1]!.toLowerCase();
+  return charset === 'utf-8' || charset === 'utf8' ? null : m[1]!.slice(0, 40);
+}
+
 /** The content type a refused body was sent as, for the message (its media type only, bounded). */
 function mediaTypeOf(req: FastifyRequest): string {
   const header = req.headers['content-type'];
@@ -83,8 +114,23 @@ export function registerBodyParsing(server: FastifyInstance): void {
   // Fastify's own parser (secure-json-parse, prototype poisoning refused), behind the checks below.
   const parseJson = server.getDefaultJsonParser('error', 'error') as (req: FastifyRequest, body: string, done: Done) => void;
   server.removeContentTypeParser(['application/json', 'text/plain']);
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body: string, done: Done) => {
-    if (isEmpty(body)) return done(null, undefined);
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, bytes: Buffer, done: Done) => {
+    if (isEmpty(bytes)) return done(null, undefined);
+    const charset = foreignCharset(req);
+    if (charset !== null) {
+      return done(
+        new MailroomError(ErrorCodes.VALIDATION, `content-type: the body must be UTF-8 JSON; charset=${charset} is not accepted (send charset=utf-8, or no charset)`, {
+          field: 'content-type',
+          accepted: [...ACCEPTED_BODY_TYPES],
+        }),
+      );
+    }
+    // Decoding would replace each invalid byte with U+FFFD and send a message nobody wrote.
+    if (!isUtf8(bytes)) {
+      const at = firstInvalidUtf8(bytes);
+      return done(new MailroomError(ErrorCodes.MALFORMED_JSON, `the request body is not valid UTF-8: the bytes at offset ${at} are not a UTF-8 character (JSON must be sent as UTF-8)`, { offset: at }));
+    }
+    const body = bytes.toString('utf8');
     if (nestsDeeperThan(body, MAX_BODY_DEPTH)) {
       return done(
         new MailroomError(ErrorCodes.VALIDATION, `body: nests deeper than ${MAX_BODY_DEPTH} levels of objects and arrays; at most ${MAX_BODY_DEPTH} are accepted`, {

@@ -140,6 +140,29 @@ describe('router-level errors', () => {
       expect(proto.message).toMatch(/__proto__/);
     });
 
+    it('refuses a body that is not UTF-8, or declares another charset, and stores nothing', async () => {
+      const before = (await api({ method: 'GET', url: '/suppressions' })).json().items.length;
+      // "é" in Latin-1 (0xE9), as a client that does not encode its text sends it.
+      const latin1 = Buffer.concat([Buffer.from('{"address":"ren'), Buffer.from([0xe9]), Buffer.from('@example.net"}')]);
+      const e = expectError(await api({ method: 'POST', url: '/suppressions', payload: latin1, headers: { 'content-type': 'application/json' } }), 400, 'MAILROOM_E_MALFORMED_JSON');
+      expect(e.message).toBe('the request body is not valid UTF-8: the bytes at offset 15 are not a UTF-8 character (JSON must be sent as UTF-8)');
+      expect(e.details).toEqual({ offset: 15 });
+      // An overlong form and a surrogate encoded in UTF-8 are not UTF-8 either.
+      for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+        const body = Buffer.concat([Buffer.from('{"address":"a'), Buffer.from(bad), Buffer.from('@example.net"}')]);
+        expect(expectError(await api({ method: 'POST', url: '/suppressions', payload: body, headers: { 'content-type': 'application/json' } }), 400, 'MAILROOM_E_MALFORMED_JSON').details).toEqual({ offset: 13 });
+      }
+      const foreign = expectError(await api({ method: 'POST', url: '/suppressions', payload: '{"address":"x@example.net"}', headers: { 'content-type': 'application/json; charset=ISO-8859-1' } }), 400, 'MAILROOM_E_VALIDATION');
+      expect(foreign.message).toBe('content-type: the body must be UTF-8 JSON; charset=ISO-8859-1 is not accepted (send charset=utf-8, or no charset)');
+      expect(foreign.details).toMatchObject({ field: 'content-type' });
+      expect((await api({ method: 'GET', url: '/suppressions' })).json().items.length).toBe(before);
+      // UTF-8, declared or not, in any case, is taken.
+      for (const type of ['application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json']) {
+        const res = await api({ method: 'POST', url: '/suppressions', payload: Buffer.from(JSON.stringify({ address: `utf8-${type.length}@example.net`, detail: 'René asked' })), headers: { 'content-type': type } });
+        expect(res.statusCode, type).toBe(201);
+      }
+    });
+
     it('refuses a body over 40 MiB as 413', async () => {
       const payload = `{"address":"${'x'.repeat(40 * 1024 * 1024)}"}`;
       expectError(await api({ method: 'POST', url: '/suppressions', payload, headers: { 'content-type': 'application/json' } }), 413, 'MAILROOM_E_PAYLOAD_TOO_LARGE');
