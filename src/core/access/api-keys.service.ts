@@ -7,7 +7,7 @@ import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, invalid, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { ApiKeyRecord } from './ports.js';
-import { arr, bool, doc, instant, oneOf, onlyKeys, str } from '../kernel/validate.js';
+import { arr, bool, doc, instant, label, oneOf, onlyKeys } from '../kernel/validate.js';
 
 const DAY_MS = 86_400_000;
 /** The longest "not used for N days" the list filter takes (ten years). */
@@ -60,7 +60,7 @@ export function keyCreatorOf(principal: Principal): string | null {
 export async function createApiKey(ctx: CoreContext, actor: Actor, input: unknown, createdBy: string | null): Promise<{ apiKey: ApiKey; key: string }> {
   const d = doc('apiKey', input);
   onlyKeys('apiKey', d, ['name', 'scopes', 'allowOverride', 'expiresAt']);
-  const name = str('name', d.name, { max: 200 }).trim();
+  const name = label('name', d.name);
   const scopes = [...new Set(arr('scopes', d.scopes, 3).map((s, i) => oneOf(`scopes[${i}]`, s, SCOPES)))] as Scope[];
   if (!scopes.length) throw new MailroomError(ErrorCodes.VALIDATION, `scopes: give at least one of ${SCOPES.join(', ')}`, { field: 'scopes' });
   const allowOverride = d.allowOverride === undefined ? false : bool('allowOverride', d.allowOverride);

@@ -1,6 +1,6 @@
 import { invalid } from '../kernel/errors.js';
 import { hasControlChars } from '../kernel/header-safety.js';
-import { doc, int, onlyKeys, oneOf, optStr, str, type Doc } from '../kernel/validate.js';
+import { doc, int, onlyKeys, oneOf, optStr, str, type Doc, label } from '../kernel/validate.js';
 import { PROVIDER_KINDS, type ProviderKind } from './references.js';
 
 /**
@@ -216,8 +216,7 @@ export function normalizeProviderInput(input: unknown, prev?: SecretProvider): P
   onlyKeys('secret provider', d, PROVIDER_FIELDS);
   if (prev && d.kind !== undefined && d.kind !== prev.kind) throw invalid('kind', 'cannot change: create a new provider of the other kind');
   const kind = prev ? prev.kind : oneOf('kind', d.kind, PROVIDER_KINDS);
-  const name = d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim();
-  if (hasControlChars(name)) throw invalid('name', 'must not contain control characters');
+  const name = d.name === undefined && prev ? prev.name : label('name', d.name);
   const config = normalizeProviderConfig(kind, d.config, prev?.config);
   const authChanged = prev && kind === 'vault' && (prev.config as VaultConfig).auth !== (config as VaultConfig).auth;
   if (!prev && d.credentials === undefined) throw invalid('credentials', `are required: ${credentialFields(kind, config).join(', ')}`);

@@ -1,4 +1,5 @@
 import { invalid, ErrorCodes, MailroomError } from './errors.js';
+import { hasControlChars } from './header-safety.js';
 import { readInstant } from './instants.js';
 
 export { LAST_INSTANT } from './instants.js';
@@ -48,6 +49,18 @@ export function str(field: string, v: unknown, opts: { min?: number; max?: numbe
   if (v.length < min) throw invalid(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
   if (opts.max !== undefined && v.length > opts.max) throw invalid(field, `must be at most ${opts.max} characters`);
   return v;
+}
+
+/**
+ * A name people give a thing (a server, a key, a credential, a template): one line of text,
+ * trimmed, not empty. A line break or other control character would be echoed into lists, audit
+ * entries and log lines (and an actor label such as `smtp:<name>`), where it forges lines.
+ */
+export function label(field: string, v: unknown, max = 200): string {
+  const s = str(field, v, { max }).trim();
+  if (!s) throw invalid(field, 'must not be empty');
+  if (hasControlChars(s)) throw invalid(field, 'must be one line of text, without control characters');
+  return s;
 }
 
 export function optStr(field: string, v: unknown, opts: { max?: number } = {}): string | undefined {

@@ -9,7 +9,7 @@ import { journal } from '../kernel/event-journal.js';
 import { LAST_INSTANT, parseInstant } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
-import { CANCELLABLE, envelopeRecipients, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
+import { CANCELLABLE, envelopeRecipients, idempotencyKeyOf, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
 import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuery, type MessageRecord, type RecipientRecord } from './ports.js';
 import { resolveRoute } from '../routing/routing.js';
 import { applySuppressions } from '../inbound/suppressions.js';
@@ -35,8 +35,8 @@ export interface SubmitResult {
 export async function submitMessage(ctx: CoreContext, principal: Principal, input: unknown, opts: { source?: SubmitSource; confirm?: boolean } = {}): Promise<SubmitResult> {
   requirePermission(principal, 'send');
   // Asked again with the same key: the first message, without rendering anything anew.
-  const key = doc('message', input).idempotencyKey;
-  if (typeof key === 'string' && key) {
+  const key = idempotencyKeyOf(doc('message', input).idempotencyKey);
+  if (key) {
     const earlier = await ctx.store.repos.messages.findByIdempotencyKey(principal.id, key);
     if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
   }
@@ -300,6 +300,8 @@ export function parseFilter(input: unknown): MessageFilter {
   onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction', 'read', 'kind']);
   const statuses = d.status === undefined ? undefined : (Array.isArray(d.status) ? d.status : String(d.status).split(',')).map((s) => String(s).trim()).filter(Boolean);
   for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
+  // `to` is another name for `recipient`: both with different values would drop one unseen.
+  if (d.recipient !== undefined && d.to !== undefined && d.recipient !== d.to) throw invalid('to', 'is another name for recipient: give one of them');
   const direction = optStr('direction', d.direction);
   if (direction && direction !== 'in' && direction !== 'out') throw invalid('direction', 'must be "in" or "out"');
   return {

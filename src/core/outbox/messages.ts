@@ -1,6 +1,6 @@
 import { formatMailbox, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { assertHeaderSafe, hasHeaderUnsafeChars, shown } from '../kernel/header-safety.js';
+import { assertHeaderSafe, hasControlChars, hasHeaderUnsafeChars, shown } from '../kernel/header-safety.js';
 import { arr, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { formatMediaType, parseMediaType } from './media-type.js';
 import type { RenderedTemplate } from '../templates/render.js';
@@ -124,6 +124,19 @@ function attachments(v: unknown): Attachment[] {
   });
 }
 
+/**
+ * A message's idempotency key: 1 to 200 characters, no control characters. Checked before it
+ * is looked up, so that both databases answer alike (PostgreSQL refuses a NUL in text, SQLite
+ * would store it), and "" is refused rather than taken as no key by a caller who meant one.
+ */
+export function idempotencyKeyOf(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === '') throw invalid('idempotencyKey', 'must not be empty: leave it out to send without one');
+  const key = str('idempotencyKey', v, { max: LIMITS.idempotencyKeyChars });
+  if (hasControlChars(key)) throw invalid('idempotencyKey', 'must not contain control characters (line breaks, tabs, NUL)');
+  return key;
+}
+
 /** Why text is not the standard, padded base64 an attachment is given in (the usual slips named). */
 function base64Problem(text: string): string {
   const form = 'must be standard base64 (A-Z, a-z, 0-9, "+" and "/"), padded with "=" to a multiple of 4 characters';
@@ -242,8 +255,7 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   if (sizeBytes > LIMITS.messageBytes) {
     throw new MailroomError(ErrorCodes.MESSAGE_TOO_LARGE, `the message is ${sizeBytes} bytes; the limit is ${LIMITS.messageBytes} bytes`, { limit: LIMITS.messageBytes });
   }
-  const idempotencyKey = optStr('idempotencyKey', d.idempotencyKey, { max: LIMITS.idempotencyKeyChars });
-  assertHeaderSafe('idempotencyKey', idempotencyKey);
+  const idempotencyKey = idempotencyKeyOf(d.idempotencyKey);
   const sendAt = instant('sendAt', d.sendAt);
   const expireAt = instant('expireAt', d.expireAt);
   if (sendAt !== undefined && expireAt !== undefined && expireAt <= sendAt) throw invalid('expireAt', 'must be after sendAt');

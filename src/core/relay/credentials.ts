@@ -1,7 +1,7 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { parseMailbox } from '../kernel/addresses.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
-import { arr, bool, doc, int, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, bool, doc, int, oneOf, onlyKeys, optStr, str, label } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
 import { inCidr, parseCidr, parseIp, type Cidr, type ParsedIp } from '../probes/network-policy.js';
 
@@ -191,7 +191,7 @@ export function normalizeCredential(input: unknown, prev?: SmtpCredential): Cred
   onlyKeys('credential', d, prev ? [...FIELDS, 'version'] : FIELDS);
   if (prev && d.username !== undefined && d.username !== prev.username) throw invalid('username', 'cannot be changed (applications log in with it); create a new credential instead');
   if (prev && d.authentication !== undefined && d.authentication !== prev.authentication) throw invalid('authentication', 'cannot be changed; create a new credential instead');
-  const name = d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim();
+  const name = d.name === undefined && prev ? prev.name : label('name', d.name);
   if (!name) throw invalid('name', 'must not be empty');
   const authentication = prev ? prev.authentication : d.authentication === undefined ? 'password' : oneOf('authentication', d.authentication, AUTHENTICATIONS);
   let username = prev?.username ?? usernameFromName(name);

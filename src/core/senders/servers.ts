@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { invalid } from '../kernel/errors.js';
 import { parseIp } from '../probes/network-policy.js';
-import { arr, bool, doc, hostname, int, oneOf, onlyKeys, optStr, str, type Doc } from '../kernel/validate.js';
+import { arr, bool, doc, hostname, int, oneOf, onlyKeys, optStr, str, type Doc, label } from '../kernel/validate.js';
 
 export const SMTP_MODES = ['relay', 'direct'] as const;
 /** relay: one configured SMTP server takes every message; direct: each recipient domain's MX. */
@@ -286,7 +286,7 @@ export function normalizeServerConfig(input: unknown, prev?: ServerConfig): Serv
   onlyKeys('server', d, [...SERVER_FIELDS, 'version']);
   if (!prev && d.smtp === undefined) throw invalid('smtp', 'is required (at least smtp.host, or smtp.mode "direct")');
   return {
-    name: d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim(),
+    name: d.name === undefined && prev ? prev.name : label('name', d.name),
     smtp: d.smtp === undefined && prev ? prev.smtp : smtpSettings(d.smtp, prev?.smtp),
     imap: d.imap === undefined && prev ? prev.imap : imapSettings(d.imap),
     retry: d.retry === undefined && prev ? prev.retry : retryPolicy(d.retry),

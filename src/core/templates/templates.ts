@@ -1,6 +1,6 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
-import { doc, isDoc, onlyKeys, str, wellFormed } from '../kernel/validate.js';
+import { doc, isDoc, onlyKeys, str, wellFormed, label } from '../kernel/validate.js';
 import { localeTag } from './locales.js';
 
 /** One locale of a template: LiquidJS sources. At least one of html and text. */
@@ -166,7 +166,7 @@ export function normalizeTemplate(input: unknown, prev?: TemplateDraft): Templat
     return dflt;
   };
   return {
-    name: pick('name', (v) => str('name', v, { max: 200 }).trim()),
+    name: pick('name', (v) => label('name', v)),
     purpose: pick('purpose', (v) => (v === null || v === '' ? null : templateKey('purpose', v)), null),
     layout: pick('layout', (v) => (v === null || v === '' ? null : templateKey('layout', v)), DEFAULT_LAYOUT),
     locales: pick('locales', locales),
@@ -177,7 +177,7 @@ export function normalizeTemplate(input: unknown, prev?: TemplateDraft): Templat
 export function normalizeLayout(input: unknown, prev?: LayoutDraft): LayoutDraft {
   const d = doc('layout', input);
   onlyKeys('layout', d, ['name', 'html', 'text', 'version', 'key']);
-  const name = d.name === undefined && prev ? prev.name : str('name', d.name, { max: 200 }).trim();
+  const name = d.name === undefined && prev ? prev.name : label('name', d.name);
   const html = d.html === undefined && prev ? prev.html : (source('html', d.html, false) as string);
   const text = d.text === undefined && prev ? prev.text : source('text', d.text, true);
   if (!placesContent(html)) throw invalid('html', PLACE_CONTENT);
