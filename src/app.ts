@@ -132,6 +132,9 @@ export interface AppOptions {
  */
 export const standaloneDiagnostics: DiagnosticsRunner = socketDiagnosticsRunner;
 
+/** The claim of a SQLite data directory by the process that serves it (`mailroom start`, `rotate-key`). */
+export { lockDataDir } from './store/sqlite/data-dir-lock.js';
+
 export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptions = {}): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { ErrorCodes, isMailroomError, MailroomError } from '../core/kernel/errors.js';
-import { createApp, type App, type AppOptions } from '../app.js';
+import { createApp, lockDataDir, type App, type AppOptions } from '../app.js';
 import { loadConfig, type MailroomConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 
@@ -22,17 +23,28 @@ export const cliFlags = { createStore: false };
  * stderr which store it uses (stdout stays the command's answer, e.g. an API key), and refuses
  * to create a new, empty store unless the command may (`migrate`) or --create-store says so.
  */
-export async function withApp<T>(fn: (app: App) => Promise<T>, opts: AppOptions & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean } = {}): Promise<T> {
-  const { mayCreateStore, config: overrides, ...appOpts } = opts;
+export async function withApp<T>(
+  fn: (app: App) => Promise<T>,
+  opts: AppOptions & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean; alone?: string } = {},
+): Promise<T> {
+  const { mayCreateStore, config: overrides, alone, ...appOpts } = opts;
   const config = loadConfig(process.env, { runWorkers: false, ...(overrides ?? {}) });
   const mayCreate = Boolean(mayCreateStore || cliFlags.createStore);
   if (config.databaseUrl && !mayCreate) await assertPostgresStore(config.databaseUrl);
-  const app = await createApp(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: mayCreate, ...appOpts });
-  process.stderr.write(`mailroom: using ${app.describeStorage}\n`);
+  // A command that must not run beside a server (`alone`: what to do instead) claims a SQLite data
+  // directory as `start` does. Not a directory that does not exist: no server serves it, and
+  // claiming it would create it before the store's own "there is no Mailroom data" refusal.
+  const release = alone && !config.databaseUrl && existsSync(config.dataDir) ? lockDataDir(config.dataDir, alone) : undefined;
   try {
-    return await fn(app);
+    const app = await createApp(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: mayCreate, ...appOpts });
+    process.stderr.write(`mailroom: using ${app.describeStorage}\n`);
+    try {
+      return await fn(app);
+    } finally {
+      await app.close();
+    }
   } finally {
-    await app.close();
+    release?.();
   }
 }
 

@@ -30,6 +30,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.SECRET_UNRESOLVED]: 422,
   [ErrorCodes.SECRET_PROVIDER_UNSUPPORTED]: 422,
   [ErrorCodes.CONFIG]: 500,
+  [ErrorCodes.DATA_DIR_IN_USE]: 409,
   [ErrorCodes.NO_SENDER]: 422,
   [ErrorCodes.PURPOSE_DISABLED]: 422,
   [ErrorCodes.FROM_NOT_ALLOWED]: 422,

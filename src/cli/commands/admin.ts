@@ -89,6 +89,6 @@ export function registerAdminCommands(program: Command): void {
         } else {
           process.stdout.write(`the key file ${app.infra.keyring.origin.kind === 'file' ? app.infra.keyring.origin.path : ''} now holds the new key\n`);
         }
-      }, { skipBootstrap: true }).catch(reportFailure),
+      }, { skipBootstrap: true, alone: 'stop it before rotating the key: it reads the secrets this command re-encrypts' }).catch(reportFailure),
     );
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApp, type App } from '../../app.js';
+import { createApp, lockDataDir, type App } from '../../app.js';
 import { noActiveAdmin } from '../../core/access/bootstrap.js';
 import { loadConfig, type MailroomConfig } from '../../config.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
@@ -32,19 +32,25 @@ async function start(role: Role): Promise<void> {
     throw new MailroomError(ErrorCodes.CONFIG, '`mailroom worker` needs PostgreSQL (DATABASE_URL): SQLite belongs to one process, and `mailroom start` already delivers; run only `mailroom start`');
   }
   const workersOnly = role === 'workers';
+  // SQLite belongs to one process: a second start on the same directory is refused before it
+  // opens the store, not run beside it (two outboxes delivering, accepts failing with SQLITE_BUSY).
+  const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'stop it first, or give this one a MAILROOM_DATA_DIR of its own');
+  // Not released if opening fails: the process ends then (reportFailure), and with it the lock.
   const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly });
   void yielded?.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
   try {
-    await serve(role, config, app);
+    await serve(role, config, app, release);
   } catch (err) {
     // The first admin exists now and no later start shows its password: show it with the failure.
     if (app.firstAdmin) process.stderr.write([...firstAdminLines(app.firstAdmin), '  (created before the start failed; the next start will not show it again)', ''].join('\n'));
     await app.close().catch(() => undefined);
+    release();
     throw err;
   }
 }
 
-async function serve(role: Role, config: MailroomConfig, app: App): Promise<void> {
+/** `release` lets go of the data directory: called only once the store is closed, so no other start opens it while this one still writes. */
+async function serve(role: Role, config: MailroomConfig, app: App, release: () => void): Promise<void> {
   const workersOnly = role === 'workers';
   let stopping = false;
   const server = workersOnly ? undefined : await buildServer(app.ports, app.routes);
@@ -55,6 +61,7 @@ async function serve(role: Role, config: MailroomConfig, app: App): Promise<void
     // The server stops taking requests before the workers and the store close.
     await server?.close();
     await app.close();
+    release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
