@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
+import { shown } from '../core/kernel/header-safety.js';
 
 /** How deep a JSON body may nest (objects and arrays); every legitimate body stays far below it. */
 export const MAX_BODY_DEPTH = 64;
@@ -83,6 +84,40 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
+/** `a.b[0].c`, as the API names fields (docs/api.md); a key shown escaped and bounded. */
+function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return parent ? `${parent}.${shown(key)}` : shown(key);
+}
+
+/**
+ * The field holding the first NUL character (U+0000) in a parsed body, or null. JSON can only
+ * carry one as the escape `\u0000` (a raw NUL byte is not JSON), so a body without that text is
+ * not walked at all, and a large attachment costs one indexOf.
+ */
+export function nulField(text: string, value: unknown): string | null {
+  if (!text.includes('\\u0000')) return null;
+  const walk = (v: unknown, path: string): string | null => {
+    if (typeof v === 'string') return v.includes('\0') ? path || 'body' : null;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const hit = walk(v[i], childPath(path, i));
+        if (hit !== null) return hit;
+      }
+      return null;
+    }
+    if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (k.includes('\0')) return childPath(path, k);
+        const hit = walk(child, childPath(path, k));
+        if (hit !== null) return hit;
+      }
+    }
+    return null;
+  };
+  return walk(value, '');
+}
+
 /** A charset parameter other than UTF-8 on a JSON body (RFC 8259: JSON between systems is UTF-8), or null. */
 function foreignCharset(req: FastifyRequest): string | null {
   const header = req.headers['content-type'];
@@ -139,7 +174,14 @@ export function registerBodyParsing(server: FastifyInstance): void {
         }),
       );
     }
-    parseJson(req, body, (err, value) => (err ? done(malformed(body)) : done(null, value)));
+    parseJson(req, body, (err, value) => {
+      if (err) return done(malformed(body));
+      // PostgreSQL cannot store a NUL in text and SQLite would: refused here, on every route
+      // and both databases alike, naming the field, before any rule or the store sees it.
+      const field = nulField(body, value);
+      if (field !== null) return done(new MailroomError(ErrorCodes.VALIDATION, `${field}: must not contain a NUL character (\\u0000); no text Mailroom keeps can hold one`, { field }));
+      done(null, value);
+    });
   });
   server.addHook('onRoute', (route) => {
     const schema = route.schema?.body as { type?: string; required?: readonly string[] } | undefined;

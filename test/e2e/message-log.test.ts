@@ -106,10 +106,10 @@ describe.runIf(chromiumAvailable())('email log: what each row says', { timeout: 
     await page.locator('.attempt-hint').first().waitFor();
     expect(await page.locator('.attempt-hint').first().textContent()).toMatch(/Nothing accepts connections/);
     await page.getByRole('button', { name: 'Retry' }).click();
-    // The retry gave the message its lifetime again, counted from now: the notice says so and when it now expires.
+    // The retry gave the message its lifetime again, counted from that attempt: the notice says so and when it now expires.
     const notice = page.getByText(/Queued for another attempt\./);
     await notice.waitFor();
-    expect(await notice.textContent()).toMatch(/It now expires .+: a retry gives the message its original lifetime again, counted from now\./);
+    expect(await notice.textContent()).toMatch(/It now expires .+: a retry gives the message its original lifetime again, counted from that attempt\./);
     expect(errors).toEqual([]);
   });
 });

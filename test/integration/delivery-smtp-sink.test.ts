@@ -171,23 +171,36 @@ await describeEachDialect('delivery through smtp-sink', (dialect) => {
     ['subject', { subject: 'Hi\r\nBcc: victim@example.org' }],
     ['to', { to: ['a@example.net\r\nRCPT TO:<victim@example.org>'] }],
     ['cc', { cc: ['a@example.net\nBcc: victim@example.org'] }],
-    ['bcc', { bcc: ['a@example.net\0'] }],
+    ['bcc', { bcc: ['a@example.net\r\nBcc: victim@example.org'] }],
     ['from', { from: 'noreply@example.com\r\nBcc: victim@example.org' }],
     ['replyTo', { replyTo: 'x@example.net\nBcc: victim@example.org' }],
     ['header value', { headers: { 'X-Tag': 'a\r\nBcc: victim@example.org' } }],
     ['header name', { headers: { 'X-Tag\r\nBcc': 'victim@example.org' } }],
     ['attachment filename', { attachments: [{ filename: 'a.txt\r\nBcc: victim@example.org', contentBase64: 'aGk=' }] }],
     ['attachment type', { attachments: [{ filename: 'a.txt', contentType: 'text/plain\r\nBcc: victim@example.org', contentBase64: 'aGk=' }] }],
-    ['idempotency key', { idempotencyKey: 'k\r\nX: y' }],
   ])('refuses header injection in %s with 400 and sends nothing', async (_field, patch) => {
+    await refusedUnsent(patch, 'MAILROOM_E_HEADER_INJECTION');
+  });
+
+  // A NUL is refused wherever it stands in a JSON body, before any rule reads the field; the
+  // idempotency key never reaches a header, but a line break in it is refused all the same.
+  it.each([
+    ['a NUL in bcc', { bcc: ['a@example.net\0victim@example.org'] }],
+    ['a NUL in a header value', { headers: { 'X-Tag': 'a\0Bcc: victim@example.org' } }],
+    ['a line break in the idempotency key', { idempotencyKey: 'k\r\nX: victim@example.org' }],
+  ])('refuses %s with 400 VALIDATION and sends nothing', async (_what, patch) => {
+    await refusedUnsent(patch, 'MAILROOM_E_VALIDATION');
+  });
+
+  async function refusedUnsent(patch: Record<string, unknown>, code: string): Promise<void> {
     const before = sink.count();
     const listed = (await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
     const res = await send({ to: ['ok@example.net'], subject: 'ok', text: 'x', ...patch });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
+    expect(res.json().error.code).toBe(code);
     await dispatcher.drain();
     expect(sink.count()).toBe(before);
     expect((await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(listed);
     expect(sink.messages().some((d) => d.includes('victim@example.org'))).toBe(false);
-  });
+  }
 });

@@ -25,7 +25,9 @@ await describeEachDialect('the same answer on both databases for text they disag
   it('an idempotency key: one line of 1 to 200 characters', async () => {
     const message = { to: ['ann@example.net'], subject: 's', text: 't' };
     const before = await messageCount();
-    for (const idempotencyKey of ['a\u0000b', 'order\n42', 'tab\there']) {
+    // A NUL is refused with every other field's NUL, by the body parser (input-encoding.test.ts).
+    expect(await refused('POST', '/messages', { ...message, idempotencyKey: 'a\u0000b' })).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'idempotencyKey' } });
+    for (const idempotencyKey of ['order\n42', 'tab\there', 'bell\u0007']) {
       expect(await refused('POST', '/messages', { ...message, idempotencyKey })).toEqual({
         code: 'MAILROOM_E_VALIDATION',
         message: 'idempotencyKey: must not contain control characters (line breaks, tabs, NUL)',

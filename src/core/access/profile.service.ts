@@ -1,7 +1,7 @@
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
-import { doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { doc, onlyKeys, optLabel, str } from '../kernel/validate.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { assertEmailFree, loginEmail, MIN_PASSWORD_LENGTH, publicUser } from './users.service.js';
@@ -24,7 +24,7 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   onlyKeys('profile', d, ['email', 'name', 'currentPassword', 'newPassword']);
   const current = str('currentPassword', d.currentPassword, { max: 1000 });
   const email = d.email === undefined ? undefined : loginEmail('email', d.email);
-  const name = d.name === undefined ? undefined : (optStr('name', d.name, { max: 200 }) ?? null);
+  const name = d.name === undefined ? undefined : optLabel('name', d.name);
   const newPassword = d.newPassword === undefined ? undefined : str('newPassword', d.newPassword, { max: 1000 });
   if (newPassword !== undefined && newPassword.length < MIN_PASSWORD_LENGTH) {
     throw new MailroomError(ErrorCodes.VALIDATION, `newPassword: must be at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'newPassword' });

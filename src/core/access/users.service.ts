@@ -7,7 +7,7 @@ import { hashPassword } from './passwords.js';
 import type { UserRecord, UserRepository } from './ports.js';
 import { parseMailbox } from '../kernel/addresses.js';
 import { ROLES, type User } from './users.js';
-import { bool, doc, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { bool, doc, oneOf, onlyKeys, optLabel, str } from '../kernel/validate.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
 
@@ -55,7 +55,7 @@ export async function createUser(ctx: CoreContext, actor: Actor, input: unknown,
   onlyKeys('user', d, ['email', 'name', 'role', 'password', 'disabled']);
   const email = loginEmail('email', d.email);
   const role = oneOf('role', d.role ?? 'viewer', ROLES);
-  const name = optStr('name', d.name, { max: 200 }) ?? null;
+  const name = optLabel('name', d.name);
   const disabled = d.disabled === undefined ? false : bool('disabled', d.disabled);
   const passwordHash = await hashPassword(password(d.password));
   return ctx.store.transaction(async (repos) => {
@@ -89,7 +89,7 @@ export async function updateUser(ctx: CoreContext, keys: ApiKeyCache, actor: Act
     const next: UserRecord = {
       ...prev,
       email: email ?? prev.email,
-      name: d.name === undefined ? prev.name : (optStr('name', d.name, { max: 200 }) ?? null),
+      name: d.name === undefined ? prev.name : optLabel('name', d.name),
       role: d.role === undefined ? prev.role : oneOf('role', d.role, ROLES),
       disabled: d.disabled === undefined ? prev.disabled : bool('disabled', d.disabled),
       passwordHash: newHash ?? prev.passwordHash,

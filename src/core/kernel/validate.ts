@@ -63,6 +63,12 @@ export function label(field: string, v: unknown, max = 200): string {
   return s;
 }
 
+/** An optional {@link label} (a person's display name): absent, null, "" or only spaces is null. */
+export function optLabel(field: string, v: unknown, max = 200): string | null {
+  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return null;
+  return label(field, v, max);
+}
+
 export function optStr(field: string, v: unknown, opts: { max?: number } = {}): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   return str(field, v, opts);

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * Names people give things and people are one line of text (the shared rule `label` in
+ * src/core/kernel/validate.ts): a line break in one would be echoed into lists, audit entries
+ * and log lines. And values that would be stored to do nothing (a locale that is not one) are
+ * refused naming the field. Nothing is stored.
+ */
+await describeEachDialect('names are one line, settings are what they say', (dialect) => {
+  let t: TestApp;
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: object) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const refused = async (method: 'POST' | 'PATCH' | 'PUT', url: string, payload: object) => {
+    const res = await api(method, url, payload);
+    expect(res.statusCode, `${url} ${res.body}`).toBe(400);
+    return res.json().error as { code: string; message: string; details: { field?: string } };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+  });
+  afterAll(async () => t?.close());
+
+  it("a user's name: one line, refused on create and on change", async () => {
+    const users = (await api('GET', '/users')).json().items.length as number;
+    for (const name of ['Ann\r\nBcc: eve@example.net', 'Ann\tDoe', 'Ann\u0007']) {
+      expect(await refused('POST', '/users', { email: 'ann@example.com', name, password: 'correct-horse-battery-2' }), JSON.stringify(name)).toEqual({
+        code: 'MAILROOM_E_VALIDATION',
+        message: 'name: must be one line of text, without control characters',
+        details: { field: 'name' },
+      });
+    }
+    expect((await api('GET', '/users')).json().items.length).toBe(users);
+    const created = await api('POST', '/users', { email: 'ann@example.com', name: '  Ann Doe  ', password: 'correct-horse-battery-2' });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().name).toBe('Ann Doe');
+    const id = created.json().id as string;
+    expect((await refused('PATCH', `/users/${id}`, { name: 'Ann\nAdmin' })).details.field).toBe('name');
+    expect((await api('GET', `/users`)).json().items.find((u: { id: string }) => u.id === id).name).toBe('Ann Doe');
+    // No name stays allowed: null, "" or spaces.
+    for (const name of [null, '', '   ']) {
+      const res = await api('PATCH', `/users/${id}`, { name });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().name).toBeNull();
+    }
+  });
+
+  it('names of servers, relay credentials, API keys: the same rule', async () => {
+    for (const [url, body] of [
+      ['/servers', { name: 'relay\r\nX-Evil: 1', smtp: { host: 'smtp.example.com' } }],
+      ['/smtp-credentials', { name: 'app\nlabel', allowedFrom: ['@example.com'] }],
+      ['/api-keys', { name: 'ci\u0000', scopes: ['send'] }],
+    ] as const) {
+      expect((await refused('POST', url, body)).details.field, url).toBe('name');
+    }
+    expect((await api('GET', '/smtp-credentials')).json().items).toEqual([]);
+  });
+
+  it('a defaultLocale that is not a locale tag is refused naming the field and not stored', async () => {
+    const before = (await api('GET', '/settings')).json().defaultLocale.value as string;
+    for (const defaultLocale of ['not a locale!!', 'en\n', '', 'e']) {
+      expect(await refused('PATCH', '/settings', { defaultLocale }), JSON.stringify(defaultLocale)).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'defaultLocale' } });
+    }
+    expect((await api('GET', '/settings')).json().defaultLocale.value).toBe(before);
+    const ok = await api('PATCH', '/settings', { defaultLocale: 'de-at' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().defaultLocale.value).toBe('de-AT');
+  });
+});
