@@ -59,6 +59,7 @@ import { webhookTargetGuard } from './webhooks/target-guard.js';
 import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhooks/worker.js';
 import { QueueCounts } from './core/outbox/queue-counts.js';
 import { searchIndexWorker } from './store/search-index-worker.js';
+import { retentionWorker } from './retention/worker.js';
 
 /** Diagnostics per principal: enough to iterate on a form, too few to scan a network. */
 export const DIAGNOSTICS_PER_MINUTE = 10;
@@ -277,6 +278,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const inbound = onDemand(newInbound);
     // SQLite's subject search index is filled in batches (PostgreSQL's is kept by the database).
     if (config.runWorkers && database.capabilities.dialect === 'sqlite') workers.push(searchIndexWorker(store, logger.child({ component: 'search-index' })));
+    // The email log's retention (settings.retention; by default nothing is deleted).
+    if (config.runWorkers) workers.push(retentionWorker(ctx, logger.child({ component: 'retention' })));
     // After delivery: it starts accepting once messages can leave, and stops first.
     if (relay) workers.push(relay);
 

@@ -79,6 +79,7 @@ await describeEachDialect('purposes and settings API', (dialect) => {
       contactAutoReply: { value: expect.objectContaining({ enabled: false, accountId: null }), source: 'default', locked: false },
       reports: { value: expect.objectContaining({ enabled: false, useDefault: true }), source: 'default', locked: false },
       softBounces: { value: { count: 3, windowDays: 7 }, source: 'default', locked: false },
+      retention: { value: { days: null }, source: 'default', locked: false },
     });
     for (const [body, code] of [
       [{ globalCc: ['not an address'] }, 'MAILROOM_E_INVALID_ADDRESS'],

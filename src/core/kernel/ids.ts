@@ -56,6 +56,11 @@ export function newId(prefix: string, now = Date.now()): string {
   return `${prefix}_${encode(lastTime, 10)}${encode(hi, 8)}${encode(lo, 8)}`;
 }
 
+/** An id every id newId(prefix) made before `time` sorts below (the time part comes first). */
+export function idsBefore(prefix: string, time: number): string {
+  return `${prefix}_${encode(Math.max(0, Math.min(MAX_TIME, Math.floor(time))), 10)}`;
+}
+
 /** True for an id newId(prefix) could have made. */
 export function isId(prefix: string, value: string): boolean {
   return value.length === prefix.length + 27 && value.startsWith(`${prefix}_`) && /^[0-9a-hjkmnp-tv-z]{26}$/.test(value.slice(prefix.length + 1));

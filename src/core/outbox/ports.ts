@@ -185,6 +185,14 @@ export interface MessageRepository {
    * it: what is not indexed yet is read directly.
    */
   catchUpSearchIndex(limit: number): Promise<number>;
+  /**
+   * Looks at the next `limit` messages made before `before`, oldest first, after the id
+   * `after` (from the start without it), and deletes those in one of `statuses` whose row last
+   * changed before `before`, with their recipients, attempts, event links and search index
+   * entries, in the caller's transaction. Returns how many it deleted, and the id to go on after
+   * (null: nothing older is left to look at). PostgreSQL skips rows another transaction holds.
+   */
+  deleteFinished(o: { statuses: readonly MessageStatus[]; before: number; after?: string; limit: number }): Promise<{ deleted: number; next: string | null }>;
   /** Ids matching a filter (bulk retry/cancel), oldest first, at most `limit`. */
   ids(filter: MessageFilter, limit: number): Promise<string[]>;
   /**

@@ -6,6 +6,7 @@ import type { Branding } from '../templates/branding.js';
 import type { ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
 import type { ReportMailSettings } from '../notify/report-mail.js';
 import type { SoftBounceSettings } from '../inbound/soft-bounces.js';
+import type { RetentionSettings } from '../outbox/retention.js';
 import { EDITABLE_SETTINGS, ENV_WRITER, normalizeSettingsPatch, readContactAutoReply, readReportMail, readSoftBounces, SETTING_DEFAULTS, type EditableSetting } from './settings.js';
 
 export type SettingSource = 'env' | 'database' | 'default';
@@ -31,6 +32,7 @@ export interface SettingsView {
   contactAutoReply: SettingView<ContactAutoReplySettings>;
   reports: SettingView<ReportMailSettings>;
   softBounces: SettingView<SoftBounceSettings>;
+  retention: SettingView<RetentionSettings>;
 }
 
 /** What the wiring knows about the environment and hands to the settings view. */
@@ -69,6 +71,7 @@ export async function getSettings(ctx: CoreContext, facts: DeployFacts): Promise
     contactAutoReply: view('contactAutoReply'),
     reports: ((v) => ({ ...v, value: { ...SETTING_DEFAULTS.reports, ...v.value } }))(view('reports')),
     softBounces: view('softBounces'),
+    retention: view('retention'),
   };
 }
 

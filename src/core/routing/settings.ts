@@ -7,6 +7,7 @@ import { FALLBACK_LOCALE, localeTag } from '../templates/locales.js';
 import { DEFAULT_CONTACT_AUTO_REPLY, parseContactAutoReply, type ContactAutoReplySettings } from '../notify/contact-auto-reply.js';
 import { DEFAULT_REPORT_MAIL, parseReportMail, type ReportMailSettings } from '../notify/report-mail.js';
 import { DEFAULT_SOFT_BOUNCES, parseSoftBounces, type SoftBounceSettings } from '../inbound/soft-bounces.js';
+import { DEFAULT_RETENTION, parseRetention, type RetentionSettings } from '../outbox/retention.js';
 
 /**
  * Settings an admin may change through the API (stored in the `settings` table). Values that
@@ -37,7 +38,12 @@ export interface InboundPolicySettings {
   softBounces: SoftBounceSettings;
 }
 
-type AllSettings = RoutingSettings & TemplateSettings & NotifySettings & InboundPolicySettings;
+/** How long the email log keeps finished messages (core/outbox/retention.ts). */
+export interface LogSettings {
+  retention: RetentionSettings;
+}
+
+type AllSettings = RoutingSettings & TemplateSettings & NotifySettings & InboundPolicySettings & LogSettings;
 
 export const SETTING_DEFAULTS: Readonly<AllSettings> = Object.freeze({
   defaultAccountId: null,
@@ -48,9 +54,10 @@ export const SETTING_DEFAULTS: Readonly<AllSettings> = Object.freeze({
   contactAutoReply: DEFAULT_CONTACT_AUTO_REPLY,
   reports: DEFAULT_REPORT_MAIL,
   softBounces: DEFAULT_SOFT_BOUNCES,
+  retention: DEFAULT_RETENTION,
 });
 
-export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale', 'contactAutoReply', 'reports', 'softBounces'] as const;
+export const EDITABLE_SETTINGS = ['defaultAccountId', 'globalCc', 'globalBcc', 'branding', 'defaultLocale', 'contactAutoReply', 'reports', 'softBounces', 'retention'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /**
@@ -99,6 +106,11 @@ export async function readSoftBounces(repos: Repositories): Promise<SoftBounceSe
   return (await repos.settings.get<SoftBounceSettings>('softBounces')) ?? SETTING_DEFAULTS.softBounces;
 }
 
+/** The email log's retention as stored, or its default (kept forever). */
+export async function readRetention(repos: Repositories): Promise<RetentionSettings> {
+  return (await repos.settings.get<RetentionSettings>('retention')) ?? SETTING_DEFAULTS.retention;
+}
+
 /**
  * Validates a PATCH of the settings; only the given keys are returned. Object settings given
  * in part (contactAutoReply, reports, softBounces) are completed from `prev`, their current values.
@@ -115,5 +127,6 @@ export function normalizeSettingsPatch(input: unknown, prev: Partial<NotifySetti
   if (d.contactAutoReply !== undefined) out.contactAutoReply = parseContactAutoReply(d.contactAutoReply, prev.contactAutoReply);
   if (d.reports !== undefined) out.reports = parseReportMail(d.reports, prev.reports);
   if (d.softBounces !== undefined) out.softBounces = parseSoftBounces(d.softBounces, prev.softBounces);
+  if (d.retention !== undefined) out.retention = parseRetention(d.retention);
   return out;
 }

@@ -61,6 +61,13 @@ const settingsBody = {
       description: 'an address is suppressed at the count-th soft bounce (4.x.x) within windowDays; fields left out keep their value',
       properties: { count: { type: 'integer', minimum: 1, maximum: 100 }, windowDays: { type: 'integer', minimum: 1, maximum: 365 } },
     },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['days'],
+      description: 'how long the email log keeps a finished message after its last change: days (7–3650), or null to keep every message (the default); never less than the soft-bounce window',
+      properties: { days: { type: ['integer', 'null'], minimum: 7, maximum: 3650 } },
+    },
     mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },
   },
 } as const;

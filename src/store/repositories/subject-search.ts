@@ -15,8 +15,7 @@ import type { SqlDialect } from '../sql-dialect.js';
  * enough for any text in more than ~1 row in 40), and only past them through the trigram index:
  * on PostgreSQL pg_trgm's GIN index on message_subjects, a copy of every message's id and
  * subject that a trigger writes with the message (migration 021; on messages itself the index
- * was rewritten at every status change; Mailroom deletes no message today, and whatever comes to
- * delete them must delete their copies too), and an FTS5 trigram table on SQLite (migration 020),
+ * was rewritten at every status change; a message deleted takes its copy along: forgetSubjects), and an FTS5 trigram table on SQLite (migration 020),
  * which is filled by a worker, so the rows it has not reached yet (above search_progress.upto)
  * are read directly.
  */
@@ -74,8 +73,9 @@ export const INDEX_BATCH = 2_000;
 
 /**
  * SQLite: indexes up to `limit` messages stored since the last call, in the caller's
- * transaction; returns how many. Rowids only grow (messages are never deleted), so "above
- * upto" is exactly what is missing.
+ * transaction; returns how many. Rowids only grow (the retention never deletes the newest
+ * row, whose rowid SQLite would otherwise hand out again), so "above upto" is exactly what is
+ * missing.
  */
 export async function catchUpSubjectIndex(db: Kysely<DB>, limit: number): Promise<number> {
   const progress = await db.selectFrom('search_progress').select('upto').where('name', '=', 'message_subject').executeTakeFirst();
@@ -89,4 +89,21 @@ export async function catchUpSubjectIndex(db: Kysely<DB>, limit: number): Promis
   await sql`insert into message_subject_search (rowid, subject) select rowid, subject from messages where rowid > ${progress.upto} and rowid <= ${span.last}`.execute(db);
   await db.updateTable('search_progress').set({ upto: span.last }).where('name', '=', 'message_subject').execute();
   return Number(span.count);
+}
+
+/**
+ * Takes messages `ids`, about to be deleted in the caller's transaction, out of the subject
+ * index: on SQLite FTS5's 'delete' command with the subject it indexed (an external-content
+ * table keeps no text of its own), for the rows it has reached; on PostgreSQL their copies in
+ * message_subjects.
+ */
+export async function forgetSubjects(db: Kysely<DB>, dialect: SqlDialect, ids: readonly string[]): Promise<void> {
+  const list = sql.join(ids.map((id) => sql`${id}`));
+  if (dialect === 'postgres') {
+    await sql`delete from message_subjects where message_id in (${list})`.execute(db);
+    return;
+  }
+  await sql`insert into message_subject_search (message_subject_search, rowid, subject)
+    select 'delete', rowid, subject from messages
+    where id in (${list}) and rowid <= (select upto from search_progress where name = 'message_subject')`.execute(db);
 }

@@ -5,6 +5,7 @@ import { Link } from '../../router.js';
 import { Badge, DataTable, Empty, ListState, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { DefaultsCard } from './DefaultsCard.js';
+import { RetentionCard } from './RetentionCard.js';
 import { SoftBouncesCard } from './SoftBouncesCard.js';
 import { useSettings } from './settings.js';
 
@@ -19,6 +20,7 @@ const LABELS: Record<string, string> = {
   reports: 'Report mail (Reports page)',
   driver: 'Mail driver',
   softBounces: 'Soft bounces before suppression',
+  retention: 'Email log retention (days)',
 };
 
 function show(v: unknown): string {
@@ -97,6 +99,7 @@ export function Settings() {
         <DefaultsCard key={JSON.stringify(settings.data)} views={settings.data} accounts={accounts.items} editable={can('admin')} onSaved={settings.reload} />
       ) : null}
       {settings.data ? <SoftBouncesCard key={`soft-${JSON.stringify(settings.data.find((s) => s.key === 'softBounces'))}`} views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
+      {settings.data ? <RetentionCard key={`retention-${JSON.stringify(settings.data.find((s) => s.key === 'retention'))}`} views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
     </>
   );
 }

@@ -39,7 +39,7 @@ export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingVi
 }
 
 /** A number typed as text and sent as typed: the API judges its range and its message stands beside the field. */
-function WholeNumberField({ id, label, hint, value, onChange, disabled, error }: { id: string; label: string; hint: string; value: string; onChange(value: string): void; disabled: boolean; error: string | null }) {
+export function WholeNumberField({ id, label, hint, value, onChange, disabled, error }: { id: string; label: string; hint: string; value: string; onChange(value: string): void; disabled: boolean; error: string | null }) {
   return (
     <Field label={label} id={id} hint={hint}>
       <input id={id} type="number" inputMode="numeric" value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} aria-invalid={error ? true : undefined} />

@@ -1,0 +1,163 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/kernel/clock.js';
+import { applyRetention } from '../../src/core/outbox/retention.service.js';
+import type { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { createLogger } from '../../src/logger.js';
+import { retentionWorker } from '../../src/retention/worker.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * The email log's retention (settings.retention): off by default; with `days` set, finished
+ * messages whose last change is older are deleted with their recipients, attempts and search
+ * index entries, in chunks, while queued ones, ones changed lately and ones inside the
+ * soft-bounce window stay; the subject search stays right on both dialects.
+ */
+const DAY = 86_400_000;
+
+await describeEachDialect('email log retention', (dialect) => {
+  let t: TestApp;
+  let dispatcher: Dispatcher;
+  // Ahead of the real time, and of the other dialect's run in this process: ids carry the time
+  // they were made at but never step back below an id already made (ids.ts), so a clock behind
+  // one that made ids before would give them that later time.
+  const clock = new ManualClock(Math.ceil(Date.now() / DAY) * DAY + (dialect === 'sqlite' ? 1 : 1000) * DAY);
+  const ids: Record<string, string> = {};
+
+  const req = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) => t.request({ method, url, payload: payload as Record<string, unknown> });
+  const send = async (name: string, extra: Record<string, unknown> = {}) => {
+    const res = await req('POST', '/api/v1/messages', { to: [`${name}@example.net`], subject: `Retention ${name} ${dialect}`, text: 'x', ...extra });
+    expect(res.statusCode).toBe(202);
+    ids[name] = res.json().id;
+  };
+  const status = async (name: string) => {
+    const res = await req('GET', `/api/v1/messages/${ids[name]}`);
+    return res.statusCode === 404 ? 'gone' : (res.json().status as string);
+  };
+  const rowsOf = async (table: 'message_recipients' | 'attempts', name: string) => (await t.app.infra.db.selectFrom(table).select('message_id').where('message_id', '=', ids[name]).execute()).length;
+  const search = async (text: string) => (await req('GET', `/api/v1/messages?q=${encodeURIComponent(text)}&limit=100`)).json().items.map((m: { id: string }) => m.id);
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { clock, env: { MAILROOM_MAIL_DRIVER: 'log' } });
+    dispatcher = await t.app.startDelivery({ loop: false });
+  });
+  afterAll(async () => t?.close());
+
+  it('keeps every message by default, and refuses a retention it cannot keep', async () => {
+    expect((await req('GET', '/api/v1/settings')).json().retention).toMatchObject({ value: { days: null }, source: 'default' });
+    for (const [body, field] of [
+      [{ days: 6 }, 'retention.days'],
+      [{ days: 3651 }, 'retention.days'],
+      [{ days: '30' }, 'retention.days'],
+      [{ days: 30.5 }, 'retention.days'],
+      [{}, 'retention'],
+      [{ days: 30, messages: true }, 'retention'],
+    ] as const) {
+      const res = await req('PATCH', '/api/v1/settings', { retention: body });
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().error.details.field ?? res.json().error.message).toContain(field);
+    }
+    expect((await req('GET', '/api/v1/settings')).json().retention.value).toEqual({ days: null });
+  });
+
+  it('deletes what it no longer keeps, in chunks, and nothing else', async () => {
+    // Day 0: two delivered (logged), one cancelled, one scheduled a year ahead, one cancelled and retried later.
+    await send('logged1');
+    await send('logged2');
+    await send('cancelled', { sendAt: new Date(clock.now() + DAY).toISOString() });
+    await send('scheduled', { sendAt: new Date(clock.now() + 400 * DAY).toISOString() });
+    await send('retried', { sendAt: new Date(clock.now() + DAY).toISOString() });
+    for (const name of ['cancelled', 'retried']) expect((await req('POST', `/api/v1/messages/${ids[name]}/cancel`)).statusCode).toBe(200);
+    await dispatcher.drain();
+    expect(await status('logged1')).toBe('logged');
+    expect(await rowsOf('message_recipients', 'logged1')).toBe(1);
+    expect(await rowsOf('attempts', 'logged1')).toBe(1);
+
+    // Kept forever by default: a pass deletes nothing, whatever the age.
+    clock.advance(40 * DAY);
+    expect(await applyRetention(t.app.ports.ctx)).toEqual({ deleted: 0, cutoff: null });
+
+    // Day 40: the retried message goes out now, a new one comes in; the SQLite index reaches them all.
+    expect((await req('POST', `/api/v1/messages/${ids.retried}/retry`)).statusCode).toBe(200);
+    clock.advance(2 * DAY);
+    await send('recent');
+    await dispatcher.drain();
+    expect(await status('retried')).toBe('logged');
+    await t.app.ports.ctx.store.transaction((r) => r.messages.catchUpSearchIndex(10_000));
+    expect(await search(`Retention logged1 ${dialect}`)).toEqual([ids.logged1]);
+
+    // 30 days, but soft bounces counted over 60: nothing inside the window goes.
+    expect((await req('PATCH', '/api/v1/settings', { retention: { days: 30 }, softBounces: { windowDays: 60 } })).statusCode).toBe(200);
+    expect((await applyRetention(t.app.ports.ctx)).deleted).toBe(0);
+    expect((await req('PATCH', '/api/v1/settings', { softBounces: { windowDays: 7 } })).statusCode).toBe(200);
+
+    // Chunks of two: the five messages made before the cut-off are looked at in two full chunks
+    // and a last one of one; the caller is asked after each full one.
+    let asked = 0;
+    const pass = await applyRetention(t.app.ports.ctx, {
+      chunk: 2,
+      between: async () => {
+        asked++;
+        return true;
+      },
+    });
+    expect(pass).toEqual({ deleted: 3, cutoff: clock.now() - 30 * DAY });
+    expect(asked).toBe(2);
+    for (const name of ['logged1', 'logged2', 'cancelled']) {
+      expect(await status(name)).toBe('gone');
+      expect(await rowsOf('message_recipients', name)).toBe(0);
+      expect(await rowsOf('attempts', name)).toBe(0);
+    }
+    // Queued however old, finished lately though made long ago, and new: kept.
+    expect(await status('scheduled')).toBe('queued');
+    expect(await status('retried')).toBe('logged');
+    expect(await status('recent')).toBe('logged');
+    expect((await applyRetention(t.app.ports.ctx)).deleted).toBe(0);
+
+    // The search finds none of the deleted, still finds the rest, and its index matches the table.
+    expect(await search(`Retention logged1 ${dialect}`)).toEqual([]);
+    expect(await search(`Retention retried ${dialect}`)).toEqual([ids.retried]);
+    expect(await search(dialect)).toEqual([ids.recent, ids.retried, ids.scheduled]);
+    if (dialect === 'sqlite') {
+      await sql`insert into message_subject_search (message_subject_search) values ('integrity-check')`.execute(t.app.infra.db);
+    } else {
+      const copies = await sql<{ message_id: string }>`select message_id from message_subjects order by message_id`.execute(t.app.infra.db);
+      expect(copies.rows.map((r) => r.message_id)).toEqual([ids.scheduled, ids.retried, ids.recent].sort());
+    }
+
+    // One audit entry for the pass, by the system.
+    const entries = (await req('GET', '/api/v1/audit?action=message.retention_delete')).json().items;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actor: 'system', after: { deleted: 3, lastChangeBefore: new Date(clock.now() - 30 * DAY).toISOString() } });
+  });
+
+  it('keeps searching new mail after the newest old message went (SQLite hands out no rowid twice)', async () => {
+    // Every message is old now: the newest of them stays, so a new one lands above the index's mark.
+    clock.advance(100 * DAY);
+    await applyRetention(t.app.ports.ctx);
+    const left = (await req('GET', '/api/v1/messages?limit=100')).json().items.map((m: { id: string }) => m.id);
+    expect(left).toEqual(dialect === 'sqlite' ? [ids.recent, ids.scheduled] : [ids.scheduled]);
+    await send('after');
+    await dispatcher.drain();
+    await t.app.ports.ctx.store.transaction((r) => r.messages.catchUpSearchIndex(10_000));
+    expect(await search(`Retention after ${dialect}`)).toEqual([ids.after]);
+  });
+
+  it('runs in the background once started, and stops cleanly', async () => {
+    clock.advance(100 * DAY);
+    // 'after' is old now; a new message keeps SQLite's newest row from being 'after'.
+    await send('newer');
+    await dispatcher.drain();
+    const worker = retentionWorker(t.app.ports.ctx, createLogger('silent'), { firstPassMs: 1, intervalMs: 50 });
+    await worker.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await status('after')) !== 'gone' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await worker.stop();
+    }
+    expect(await status('after')).toBe('gone');
+    expect(await status('newer')).toBe('logged');
+  });
+});
