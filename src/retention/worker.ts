@@ -21,13 +21,15 @@ export function retentionWorker(ctx: CoreContext, logger: Logger, o: { intervalM
   let failing = false;
   const pass = async () => {
     try {
-      const { deleted, cutoff } = await applyRetention(ctx, {
+      const { messages, webhookDeliveries, cutoff } = await applyRetention(ctx, {
         between: async () => {
           await new Promise((r) => setImmediate(r));
           return !stopped;
         },
       });
-      if (deleted > 0 && cutoff !== null) logger.info({ deleted, lastChangeBefore: new Date(cutoff).toISOString() }, 'retention: deleted finished messages the email log no longer keeps');
+      if (messages + webhookDeliveries > 0 && cutoff !== null) {
+        logger.info({ messages, webhookDeliveries, lastChangeBefore: new Date(cutoff).toISOString() }, 'retention: deleted finished messages and webhook deliveries the logs no longer keep');
+      }
       if (failing) logger.info('retention: working again');
       failing = false;
     } catch (err) {

@@ -6,6 +6,8 @@ import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { createLogger } from '../../src/logger.js';
 import { retentionWorker } from '../../src/retention/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import type { WebhookRunner } from '../../src/webhooks/runner.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -76,7 +78,7 @@ await describeEachDialect('email log retention', (dialect) => {
 
     // Kept forever by default: a pass deletes nothing, whatever the age.
     clock.advance(40 * DAY);
-    expect(await applyRetention(t.app.ports.ctx)).toEqual({ deleted: 0, cutoff: null });
+    expect(await applyRetention(t.app.ports.ctx)).toEqual({ messages: 0, webhookDeliveries: 0, cutoff: null });
 
     // Day 40: the retried message goes out now, a new one comes in; the SQLite index reaches them all.
     expect((await req('POST', `/api/v1/messages/${ids.retried}/retry`)).statusCode).toBe(200);
@@ -89,7 +91,7 @@ await describeEachDialect('email log retention', (dialect) => {
 
     // 30 days, but soft bounces counted over 60: nothing inside the window goes.
     expect((await req('PATCH', '/api/v1/settings', { retention: { days: 30 }, softBounces: { windowDays: 60 } })).statusCode).toBe(200);
-    expect((await applyRetention(t.app.ports.ctx)).deleted).toBe(0);
+    expect((await applyRetention(t.app.ports.ctx)).messages).toBe(0);
     expect((await req('PATCH', '/api/v1/settings', { softBounces: { windowDays: 7 } })).statusCode).toBe(200);
 
     // Chunks of two: the five messages made before the cut-off are looked at in two full chunks
@@ -102,7 +104,7 @@ await describeEachDialect('email log retention', (dialect) => {
         return true;
       },
     });
-    expect(pass).toEqual({ deleted: 3, cutoff: clock.now() - 30 * DAY });
+    expect(pass).toEqual({ messages: 3, webhookDeliveries: 0, cutoff: clock.now() - 30 * DAY });
     expect(asked).toBe(2);
     for (const name of ['logged1', 'logged2', 'cancelled']) {
       expect(await status(name)).toBe('gone');
@@ -113,7 +115,7 @@ await describeEachDialect('email log retention', (dialect) => {
     expect(await status('scheduled')).toBe('queued');
     expect(await status('retried')).toBe('logged');
     expect(await status('recent')).toBe('logged');
-    expect((await applyRetention(t.app.ports.ctx)).deleted).toBe(0);
+    expect((await applyRetention(t.app.ports.ctx)).messages).toBe(0);
 
     // The search finds none of the deleted, still finds the rest, and its index matches the table.
     expect(await search(`Retention logged1 ${dialect}`)).toEqual([]);
@@ -129,7 +131,7 @@ await describeEachDialect('email log retention', (dialect) => {
     // One audit entry for the pass, by the system.
     const entries = (await req('GET', '/api/v1/audit?action=message.retention_delete')).json().items;
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ actor: 'system', after: { deleted: 3, lastChangeBefore: new Date(clock.now() - 30 * DAY).toISOString() } });
+    expect(entries[0]).toMatchObject({ actor: 'system', after: { messages: 3, webhookDeliveries: 0, lastChangeBefore: new Date(clock.now() - 30 * DAY).toISOString() } });
   });
 
   it('keeps searching new mail after the newest old message went (SQLite hands out no rowid twice)', async () => {
@@ -159,5 +161,61 @@ await describeEachDialect('email log retention', (dialect) => {
     }
     expect(await status('after')).toBe('gone');
     expect(await status('newer')).toBe('logged');
+  });
+});
+
+await describeEachDialect('webhook delivery retention', (dialect) => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let runner: WebhookRunner;
+  // After every clock of the block above (ids never step back: see there).
+  const clock = new ManualClock(Math.ceil(Date.now() / DAY) * DAY + (dialect === 'sqlite' ? 2000 : 3000) * DAY);
+  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const journaled = async (eventId: string) => (await t.app.infra.db.selectFrom('event_journal').select('id').where('id', '=', eventId).execute()).length;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    t = await startTestApp(dialect, { clock, env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1', MAILROOM_MAIL_DRIVER: 'log' } });
+    runner = await t.app.startWebhooks({ loop: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.stop();
+  });
+
+  it('deletes finished deliveries with their attempts and the payloads no delivery needs; a waiting one stays', async () => {
+    const e = (await api('POST', '/webhooks', { url: receiver.url, events: ['message.sent'] })).json();
+    receiver.secrets = [e.secret];
+    // Day 0: a test delivery that succeeds, and its replay; another that fails and waits for a retry.
+    const done = (await api('POST', `/webhooks/${e.id}/test`)).json().deliveryId as string;
+    await runner.drain();
+    const replay = (await api('POST', `/webhooks/${e.id}/deliveries/${done}/replay`)).json().id as string;
+    await runner.drain();
+    receiver.reply = () => ({ status: 503 });
+    const waiting = (await api('POST', `/webhooks/${e.id}/test`)).json().deliveryId as string;
+    await runner.drain();
+    const delivery = async (id: string) => api('GET', `/webhooks/${e.id}/deliveries/${id}`);
+    const doneEvent = (await delivery(done)).json().eventId as string;
+    const waitingEvent = (await delivery(waiting)).json().eventId as string;
+    expect((await delivery(done)).json().status).toBe('succeeded');
+    expect((await delivery(replay)).json()).toMatchObject({ status: 'succeeded', eventId: doneEvent });
+    expect((await delivery(waiting)).json().status).toBe('pending');
+
+    clock.advance(40 * DAY);
+    expect((await api('PATCH', '/settings', { retention: { days: 30 } })).statusCode).toBe(200);
+    expect(await applyRetention(t.app.ports.ctx)).toEqual({ messages: 0, webhookDeliveries: 2, cutoff: clock.now() - 30 * DAY });
+    expect((await delivery(done)).statusCode).toBe(404);
+    expect((await delivery(replay)).statusCode).toBe(404);
+    expect(await t.app.infra.db.selectFrom('webhook_attempts').select('id').where('delivery_id', 'in', [done, replay]).execute()).toEqual([]);
+    expect(await journaled(doneEvent)).toBe(0);
+    // Still waiting for its retry: kept with its payload, and delivered when the receiver answers.
+    expect((await delivery(waiting)).json().status).toBe('pending');
+    expect(await journaled(waitingEvent)).toBe(1);
+    receiver.reply = () => ({ status: 204 });
+    await t.app.ports.ctx.store.transaction((r) => r.webhookDeliveries.pullForward(e.id, clock.now(), 100));
+    await runner.drain();
+    expect((await delivery(waiting)).json().status).toBe('succeeded');
+    const audit = (await api('GET', '/audit?action=message.retention_delete')).json().items;
+    expect(audit[0]).toMatchObject({ actor: 'system', after: { messages: 0, webhookDeliveries: 2 } });
   });
 });

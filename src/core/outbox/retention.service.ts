@@ -1,4 +1,5 @@
 import { audit, type CoreContext } from '../context.js';
+import type { Repositories } from '../ports.js';
 import { SYSTEM_ACTOR } from '../kernel/audit.js';
 import { readRetention, readSoftBounces } from '../routing/settings.js';
 import { FINISHED_STATUSES, retentionCutoff } from './retention.js';
@@ -12,35 +13,50 @@ export const RETENTION_CHUNK = 1_000;
 
 /** What one pass of the retention did. */
 export interface RetentionPass {
-  deleted: number;
-  /** Messages whose last change came before this were due; null: the log is kept forever. */
+  /** Messages deleted (with their recipients, attempts, event links and search entries). */
+  messages: number;
+  /** Webhook deliveries deleted (with their attempts, and event payloads no delivery needs). */
+  webhookDeliveries: number;
+  /** What last changed (finished) before this was due; null: the logs are kept forever. */
   cutoff: number | null;
 }
 
+/** One chunk of a walk: how many it deleted, and where the next one starts (null: done). */
+type Chunk = (repos: Repositories, after: string | undefined) => Promise<{ deleted: number; next: string | null }>;
+
 /**
- * Deletes the finished messages the retention setting no longer keeps, walking the messages
- * made before the cut-off oldest first, a chunk per transaction (`between` runs after each one
- * that leaves more to look at: the caller yields there, and stops the pass by
- * returning false). Records one audit entry per pass that deleted anything, actor `system`.
+ * Deletes what the retention setting no longer keeps: finished messages, then finished webhook
+ * deliveries (the two logs an admin reads, kept as long as each other). Each is walked oldest
+ * first, a chunk per transaction (`between` runs after each one that leaves more to look at:
+ * the caller yields there, and stops the pass by returning false). Records one audit entry per
+ * pass that deleted anything, actor `system`.
  */
 export async function applyRetention(ctx: CoreContext, o: { between?: () => Promise<boolean>; chunk?: number } = {}): Promise<RetentionPass> {
-  const chunk = o.chunk ?? RETENTION_CHUNK;
+  const limit = o.chunk ?? RETENTION_CHUNK;
   const between = o.between ?? (async () => true);
   const now = ctx.clock.now();
   const settings = ctx.store.repos;
   const cutoff = retentionCutoff(now, await readRetention(settings), await readSoftBounces(settings));
-  if (cutoff === null) return { deleted: 0, cutoff };
-  let deleted = 0;
-  let after: string | undefined;
-  for (;;) {
-    // Through the group commit, as the other background writes: on SQLite its fsync runs off the event loop.
-    const step = await ctx.store.grouped((repos) => repos.messages.deleteFinished({ statuses: FINISHED_STATUSES, before: cutoff, after, limit: chunk }));
-    deleted += step.deleted;
-    if (step.next === null || !(await between())) break;
-    after = step.next;
+  if (cutoff === null) return { messages: 0, webhookDeliveries: 0, cutoff };
+  let go = true;
+  const walk = async (chunk: Chunk) => {
+    let deleted = 0;
+    let after: string | undefined;
+    while (go) {
+      // Through the group commit, as the other background writes: on SQLite its fsync runs off the event loop.
+      const step = await ctx.store.grouped((repos) => chunk(repos, after));
+      deleted += step.deleted;
+      if (step.next === null) break;
+      go = await between();
+      after = step.next;
+    }
+    return deleted;
+  };
+  const messages = await walk((repos, after) => repos.messages.deleteFinished({ statuses: FINISHED_STATUSES, before: cutoff, after, limit }));
+  const webhookDeliveries = await walk((repos, after) => repos.webhookDeliveries.deleteFinished({ before: cutoff, after, limit }));
+  if (messages + webhookDeliveries > 0) {
+    const after = { messages, webhookDeliveries, lastChangeBefore: new Date(cutoff).toISOString() };
+    await ctx.store.transaction((repos) => audit(repos, ctx, SYSTEM_ACTOR, 'message.retention_delete', { type: 'message', id: null }, undefined, after));
   }
-  if (deleted > 0) {
-    await ctx.store.transaction((repos) => audit(repos, ctx, SYSTEM_ACTOR, 'message.retention_delete', { type: 'message', id: null }, undefined, { deleted, lastChangeBefore: new Date(cutoff).toISOString() }));
-  }
-  return { deleted, cutoff };
+  return { messages, webhookDeliveries, cutoff };
 }

@@ -4,11 +4,12 @@ import { softBounceWindowMs, type SoftBounceSettings } from '../inbound/soft-bou
 import { MESSAGE_STATUSES, type MessageStatus } from './messages.js';
 
 /**
- * How long the email log keeps a message once it is finished (`settings.retention`). By default
- * nothing is ever deleted: the log is also the record of what was sent, and only an admin can
- * say how long that record must be kept. With `days` set, a message whose row last changed more
- * than that many days ago, and which can change no more by itself, is deleted with its
- * recipients, attempts and event links (docs/operations.md#retention).
+ * How long the email log keeps a message once it is finished, and the webhook log a finished
+ * delivery (`settings.retention`). By default nothing is ever deleted: the logs are also the
+ * record of what was sent, and only an admin can say how long that record must be kept. With
+ * `days` set, a message whose row last changed more than that many days ago, and which can
+ * change no more by itself, is deleted with its recipients, attempts and event links; so is a
+ * delivery finished that long ago (docs/operations.md#retention).
  */
 export interface RetentionSettings {
   /** Days a finished message is kept after its last change; null: kept forever. */

@@ -119,6 +119,14 @@ export interface WebhookDeliveryRepository {
   pullForward(endpointId: string, now: number, limit: number): Promise<number>;
   /** Deletes up to `limit` of an endpoint's deliveries with their attempts; how many deliveries went (0: none left). */
   deleteSome(endpointId: string, limit: number): Promise<number>;
+  /**
+   * Looks at the next `limit` deliveries made before `before`, oldest first, after the id
+   * `after`, and deletes the finished ones (succeeded or failed for good) that finished before
+   * `before`, with their attempts, and the journal entries (event payloads) no delivery needs any
+   * more; in the caller's transaction. Returns how many deliveries it deleted, and the id to go on
+   * after (null: nothing older is left). PostgreSQL skips rows another transaction holds.
+   */
+  deleteFinished(o: { before: number; after?: string; limit: number }): Promise<{ deleted: number; next: string | null }>;
   /** Returns deliveries whose lease ended (a crashed worker's) to the queue. */
   releaseExpiredLeases(now: number): Promise<number>;
   /** Returns `owner`'s leases except `keep` to the queue (a claim whose answer was lost). */

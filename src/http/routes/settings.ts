@@ -65,7 +65,7 @@ const settingsBody = {
       type: 'object',
       additionalProperties: false,
       required: ['days'],
-      description: 'how long the email log keeps a finished message after its last change: days (7–3650), or null to keep every message (the default); never less than the soft-bounce window',
+      description: 'how long the email log keeps a finished message, and the webhook log a finished delivery, after its last change: days (7–3650), or null to keep everything (the default); never less than the soft-bounce window',
       properties: { days: { type: ['integer', 'null'], minimum: 7, maximum: 3650 } },
     },
     mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },

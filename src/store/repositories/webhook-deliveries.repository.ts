@@ -1,3 +1,4 @@
+import { idsBefore } from '../../core/kernel/ids.js';
 import { sql, type Kysely } from 'kysely';
 import type { StoreCapabilities } from '../../core/ports.js';
 import type { JournalEntry } from '../../core/kernel/event-journal.js';
@@ -129,6 +130,36 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
       await db.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
       return ids.length;
+    },
+    async deleteFinished({ before, after, limit }) {
+      // As the messages' retention: a window of the primary key from where the last one ended.
+      let scan = db.selectFrom('webhook_deliveries').select('id').where('id', '<', idsBefore('whd', before)).orderBy('id').limit(limit);
+      if (after !== undefined) scan = scan.where('id', '>', after);
+      const window = (await scan.execute()).map((r) => r.id);
+      if (!window.length) return { deleted: 0, next: null };
+      let pick = db
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'event_id'])
+        .where('id', 'in', window)
+        .where('status', 'in', ['succeeded', 'failed'])
+        .where(sql<boolean>`coalesce(completed_at, updated_at) < ${before}`);
+      if (caps.supportsSkipLocked) pick = pick.forUpdate().skipLocked();
+      const rows = await pick.execute();
+      const next = window.length < limit ? null : window[window.length - 1];
+      if (!rows.length) return { deleted: 0, next };
+      const ids = rows.map((r) => r.id);
+      await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+      await db.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+      // An event's payload goes with its last delivery (a replay is a delivery of the same event,
+      // and one still waiting keeps it); an entry the fan-out has not read yet is never touched.
+      const events = [...new Set(rows.map((r) => r.event_id))];
+      await db
+        .deleteFrom('event_journal')
+        .where('id', 'in', events)
+        .where('pending', '=', 0)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'event_journal.id'))))
+        .execute();
+      return { deleted: ids.length, next };
     },
     async releaseExpiredLeases(now) {
       return Number((await release(now).where('lease_until', '<', now).executeTakeFirst()).numUpdatedRows);
