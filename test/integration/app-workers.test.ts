@@ -23,7 +23,7 @@ describe('app workers', () => {
     });
     const app = t.app;
     const names = app.workers.map((w) => w.name);
-    expect(names).toEqual(['delivery', 'webhooks', 'inbound', 'search-index', 'smtp-relay']);
+    expect(names).toEqual(['delivery', 'webhooks', 'inbound', 'search-index', 'retention', 'smtp-relay']);
 
     // Record each call as it happens, then hand it to the worker itself.
     const calls: string[] = [];
