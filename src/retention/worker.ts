@@ -21,14 +21,14 @@ export function retentionWorker(ctx: CoreContext, logger: Logger, o: { intervalM
   let failing = false;
   const pass = async () => {
     try {
-      const { messages, webhookDeliveries, cutoff } = await applyRetention(ctx, {
+      const { messages, events, webhookDeliveries, cutoff } = await applyRetention(ctx, {
         between: async () => {
           await new Promise((r) => setImmediate(r));
           return !stopped;
         },
       });
-      if (messages + webhookDeliveries > 0 && cutoff !== null) {
-        logger.info({ messages, webhookDeliveries, lastChangeBefore: new Date(cutoff).toISOString() }, 'retention: deleted finished messages and webhook deliveries the logs no longer keep');
+      if (messages + events + webhookDeliveries > 0 && cutoff !== null) {
+        logger.info({ messages, events, webhookDeliveries, lastChangeBefore: new Date(cutoff).toISOString() }, 'retention: deleted finished messages, their events and webhook deliveries the logs no longer keep');
       }
       if (failing) logger.info('retention: working again');
       failing = false;

@@ -78,7 +78,7 @@ await describeEachDialect('email log retention', (dialect) => {
 
     // Kept forever by default: a pass deletes nothing, whatever the age.
     clock.advance(40 * DAY);
-    expect(await applyRetention(t.app.ports.ctx)).toEqual({ messages: 0, webhookDeliveries: 0, cutoff: null });
+    expect(await applyRetention(t.app.ports.ctx)).toEqual({ messages: 0, events: 0, webhookDeliveries: 0, cutoff: null });
 
     // Day 40: the retried message goes out now, a new one comes in; the SQLite index reaches them all.
     expect((await req('POST', `/api/v1/messages/${ids.retried}/retry`)).statusCode).toBe(200);
@@ -104,7 +104,7 @@ await describeEachDialect('email log retention', (dialect) => {
         return true;
       },
     });
-    expect(pass).toEqual({ messages: 3, webhookDeliveries: 0, cutoff: clock.now() - 30 * DAY });
+    expect(pass).toEqual({ messages: 3, events: 0, webhookDeliveries: 0, cutoff: clock.now() - 30 * DAY });
     expect(asked).toBe(2);
     for (const name of ['logged1', 'logged2', 'cancelled']) {
       expect(await status(name)).toBe('gone');
@@ -131,7 +131,7 @@ await describeEachDialect('email log retention', (dialect) => {
     // One audit entry for the pass, by the system.
     const entries = (await req('GET', '/api/v1/audit?action=message.retention_delete')).json().items;
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ actor: 'system', after: { messages: 3, webhookDeliveries: 0, lastChangeBefore: new Date(clock.now() - 30 * DAY).toISOString() } });
+    expect(entries[0]).toMatchObject({ actor: 'system', after: { messages: 3, events: 0, webhookDeliveries: 0, lastChangeBefore: new Date(clock.now() - 30 * DAY).toISOString() } });
   });
 
   it('keeps searching new mail after the newest old message went (SQLite hands out no rowid twice)', async () => {
@@ -203,7 +203,7 @@ await describeEachDialect('webhook delivery retention', (dialect) => {
 
     clock.advance(40 * DAY);
     expect((await api('PATCH', '/settings', { retention: { days: 30 } })).statusCode).toBe(200);
-    expect(await applyRetention(t.app.ports.ctx)).toEqual({ messages: 0, webhookDeliveries: 2, cutoff: clock.now() - 30 * DAY });
+    expect(await applyRetention(t.app.ports.ctx)).toEqual({ messages: 0, events: 0, webhookDeliveries: 2, cutoff: clock.now() - 30 * DAY });
     expect((await delivery(done)).statusCode).toBe(404);
     expect((await delivery(replay)).statusCode).toBe(404);
     expect(await t.app.infra.db.selectFrom('webhook_attempts').select('id').where('delivery_id', 'in', [done, replay]).execute()).toEqual([]);
@@ -216,6 +216,63 @@ await describeEachDialect('webhook delivery retention', (dialect) => {
     await runner.drain();
     expect((await delivery(waiting)).json().status).toBe('succeeded');
     const audit = (await api('GET', '/audit?action=message.retention_delete')).json().items;
-    expect(audit[0]).toMatchObject({ actor: 'system', after: { messages: 0, webhookDeliveries: 2 } });
+    expect(audit[0]).toMatchObject({ actor: 'system', after: { messages: 0, events: 0, webhookDeliveries: 2 } });
+  });
+});
+
+await describeEachDialect('event retention', (dialect) => {
+  let t: TestApp;
+  let dispatcher: Dispatcher;
+  // After every clock of the blocks above (ids never step back: see there).
+  const clock = new ManualClock(Math.ceil(Date.now() / DAY) * DAY + (dialect === 'sqlite' ? 4000 : 5000) * DAY);
+  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const raise = async (id: string, type: string, data: Record<string, unknown>, recipients?: Record<string, string[]>) => {
+    const res = await api('POST', '/events', { id, type, data, ...(recipients ? { recipients } : {}) });
+    expect(res.statusCode, res.body).toBe(202);
+    return res.json() as { duplicate: boolean; matches: { messageIds: string[] }[] };
+  };
+  const eventStatus = async (id: string) => (await api('GET', `/events/${id}`)).statusCode;
+  const answered = async () => (await t.app.infra.db.selectFrom('auto_replies').select('address').execute()).map((r) => r.address);
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { clock, env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });
+    dispatcher = await t.app.startDelivery({ loop: false });
+    expect((await api('POST', '/rules', { name: 'Approvers', events: ['access.request.created'], recipients: { roles: ['approver'] }, template: 'access_request' })).statusCode).toBe(201);
+    expect((await api('PATCH', '/settings', { contactAutoReply: { enabled: true, subject: 'Re: {subject}', body: 'Hello {name}.' } })).statusCode).toBe(200);
+  });
+  afterAll(async () => t?.close());
+
+  it('deletes an event once none of its messages is left, with the auto-reply memory; an event with mail still queued stays', async () => {
+    const request = { company: 'Acme', requester: { name: 'Rita', email: 'rita@acme.test' }, resource: { name: 'Wiki' }, reason: 'r', review_url: 'https://app.example.com/ar/1' };
+    // Day 0: an event whose mail goes out, one whose mail is scheduled a year ahead, one no rule
+    // matches, and a contact form answered (its address remembered for the day's limit).
+    const sent = await raise('ev-sent', 'access.request.created', request, { approver: ['abe@acme.test'] });
+    const waiting = (await raise('ev-waiting', 'access.request.created', request, { approver: ['olga@acme.test'] })).matches[0].messageIds[0];
+    // Its mail is not due before next year (as if the server had deferred it): queued, never deleted.
+    await t.app.infra.db.updateTable('messages').set({ next_attempt_at: clock.now() + 400 * DAY }).where('id', '=', waiting).execute();
+    await raise('ev-unmatched', 'nobody.listens', { n: 1 });
+    await raise('ev-contact', 'contact.submitted', { name: 'Ann', email: 'ann@example.net', subject: 'Hi' });
+    expect(await answered()).toEqual(['ann@example.net']);
+    await dispatcher.drain();
+    expect((await api('GET', `/messages/${sent.matches[0].messageIds[0]}`)).json().status).toBe('logged');
+    expect((await api('GET', `/messages/${waiting}`)).json().status).toBe('queued');
+
+    clock.advance(40 * DAY);
+    // A new message keeps SQLite's newest row from being one of the old (see above), a new event stays.
+    expect((await api('POST', '/messages', { to: ['new@example.net'], subject: 'New', text: 'x' })).statusCode).toBe(202);
+    await raise('ev-new', 'nobody.listens', { n: 0 });
+    expect((await api('PATCH', '/settings', { retention: { days: 30 } })).statusCode).toBe(200);
+    const pass = await applyRetention(t.app.ports.ctx, { chunk: 1 });
+    // Chunks of one: the walk goes on past an event it keeps.
+    expect(pass).toMatchObject({ messages: 2, events: 3 });
+    for (const id of ['ev-sent', 'ev-unmatched', 'ev-contact']) expect(await eventStatus(id), id).toBe(404);
+    expect(await eventStatus('ev-waiting')).toBe(200);
+    expect(await eventStatus('ev-new')).toBe(200);
+    expect((await api('GET', '/events/ev-waiting')).json().messages).toEqual([expect.objectContaining({ id: waiting, status: 'queued' })]);
+    expect(await answered()).toEqual([]);
+    const audit = (await api('GET', '/audit?action=message.retention_delete')).json().items;
+    expect(audit[0]).toMatchObject({ actor: 'system', after: { events: 3 } });
+    // The same id again is a new event now, as an idempotency key of a deleted message is.
+    expect((await raise('ev-unmatched', 'nobody.listens', { n: 2 })).duplicate).toBe(false);
   });
 });

@@ -36,6 +36,13 @@ export interface NotifyEventRepository {
   list(q: EventQuery): Promise<StoredEvent[]>;
   /** The event (and rule) a message was made for, if any. */
   eventOfMessage(messageId: string): Promise<{ eventId: string; ruleId: string } | undefined>;
+  /**
+   * Deletes, of the next `limit` events received before `before` (oldest first, from the
+   * opaque `after` a previous call returned), those no message links to any more (their
+   * messages were deleted, or they made none); `next`: where the next call starts, null when
+   * no older event is left to look at.
+   */
+  deleteUnlinked(o: { before: number; after?: string; limit: number }): Promise<{ deleted: number; next: string | null }>;
 }
 
 export interface AutoReplyRepository {
@@ -44,4 +51,6 @@ export interface AutoReplyRepository {
    * this call may answer. Atomic, so two submissions at once cannot both answer.
    */
   claim(address: string, now: number, since: number): Promise<boolean>;
+  /** Forgets the addresses last answered before `before`; how many. */
+  forgetBefore(before: number): Promise<number>;
 }

@@ -65,6 +65,26 @@ export function notifyEventsRepository(db: Kysely<DB>, scans: Kysely<DB> = db): 
       const r = await db.selectFrom('notify_event_messages').select(['event_id', 'rule_id']).where('message_id', '=', messageId).executeTakeFirst();
       return r && { eventId: r.event_id, ruleId: r.rule_id };
     },
+    async deleteUnlinked({ before, after, limit }) {
+      // A window of the (received_at, id) index, oldest first, from where the last one ended:
+      // ids are the applications' own, so only the index orders them by time.
+      let scan = db.selectFrom('notify_events').select(['received_at', 'id']).where('received_at', '<', before).orderBy('received_at').orderBy('id').limit(limit);
+      if (after !== undefined) {
+        const [receivedAt, id] = JSON.parse(after) as [number, string];
+        scan = scan.where((eb) => eb.or([eb('received_at', '>', receivedAt), eb.and([eb('received_at', '=', receivedAt), eb('id', '>', id)])]));
+      }
+      const window = await scan.execute();
+      if (!window.length) return { deleted: 0, next: null };
+      const last = window[window.length - 1];
+      const next = window.length < limit ? null : JSON.stringify([Number(last.received_at), last.id]);
+      // Links are only ever written with their event, so one found gone here stays gone.
+      const res = await db
+        .deleteFrom('notify_events')
+        .where('id', 'in', window.map((r) => r.id))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('notify_event_messages as l').select('l.message_id').whereRef('l.event_id', '=', 'notify_events.id'))))
+        .executeTakeFirst();
+      return { deleted: Number(res.numDeletedRows), next };
+    },
   };
 }
 
@@ -79,6 +99,9 @@ export function autoRepliesRepository(db: Kysely<DB>): AutoReplyRepository {
         .returning('address')
         .executeTakeFirst();
       return r !== undefined;
+    },
+    async forgetBefore(before) {
+      return Number((await db.deleteFrom('auto_replies').where('last_sent_at', '<', before).executeTakeFirst()).numDeletedRows);
     },
   };
 }

@@ -11,8 +11,8 @@ interface Retention {
 }
 
 /**
- * How long the email log keeps finished messages, and the webhook log finished deliveries
- * (settings.retention): forever, or a number of days after their last change. The days go as typed and the API judges them (7–3650),
+ * How long the email log keeps finished messages (and the events that made them), and the
+ * webhook log finished deliveries (settings.retention): forever, or a number of days after their last change. The days go as typed and the API judges them (7–3650),
  * so the card refuses nothing the API accepts.
  */
 export function RetentionCard({ views, editable, onSaved }: { views: SettingView[]; editable: boolean; onSaved: () => void }) {
@@ -27,7 +27,7 @@ export function RetentionCard({ views, editable, onSaved }: { views: SettingView
   return (
     <SettingsCard id="retention" title="Email log retention" save={save} onSave={submit} saveLabel="Save retention" savedNote="Saved: applies within 10 minutes." editable={!locked}>
       <p className="hint">
-        Finished messages (sent, failed, expired, cancelled, received …) and webhook deliveries can be deleted some days after their last change, with their attempts. Queued
+        Finished messages (sent, failed, expired, cancelled, received …), the events whose messages are gone and webhook deliveries can be deleted some days after their last change, with their attempts. Queued
         and deferred mail is never deleted, nor anything within the soft-bounce window. <SettingSourceBadge view={view} />
       </p>
       <div className="form-grid">
