@@ -1,5 +1,5 @@
 import { ErrorCodes, MailroomError, type ErrorCode } from '../core/kernel/errors.js';
-import type { RenderedParts, RenderJob, TemplateEngine } from '../core/templates/ports.js';
+import type { EngineOutput, RenderJob, TemplateEngine } from '../core/templates/ports.js';
 import { startWorkerThread } from '../worker-thread.js';
 import { DEFAULT_LIMITS, type RenderLimits } from './limits.js';
 import type { EngineFailure, EngineResponse } from './render-protocol.js';
@@ -44,7 +44,7 @@ export function liquidTemplateEngine(opts: LiquidEngineOptions = {}): TemplateEn
       }),
   });
   return {
-    render: async (job: RenderJob) => unwrap<RenderedParts>(await pool.run({ op: 'render', job }), job.locale),
+    render: async (job: RenderJob) => unwrap<EngineOutput>(await pool.run({ op: 'render', job }), job.locale),
     textFromHtml: async (html: string) => unwrap<string>(await pool.run({ op: 'text', html })),
     close: () => pool.close(),
   };

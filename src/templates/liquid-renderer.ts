@@ -1,5 +1,5 @@
 import { AssignTag, Liquid, type Context, type Template } from 'liquidjs';
-import type { RenderedParts, RenderJob, Source } from '../core/templates/ports.js';
+import type { EngineOutput, RenderJob, Source } from '../core/templates/ports.js';
 import type { RenderLimits } from './limits.js';
 import { PARTS, type EngineFailure, type Part } from './render-protocol.js';
 import { textFromHtml } from './text-from-html.js';
@@ -75,7 +75,7 @@ export class LiquidRenderer {
     this.plain = engine(limits, false);
   }
 
-  render(job: RenderJob): RenderedParts {
+  render(job: RenderJob): EngineOutput {
     const subject = this.part('subject', this.plain, job.subject, job.scope);
     const bodyHtml = job.html ? this.part('html', this.html, job.html, job.scope) : null;
     const bodyText = job.text ? this.part('text', this.plain, job.text, job.scope) : bodyHtml === null ? '' : this.text(bodyHtml);
@@ -87,7 +87,7 @@ export class LiquidRenderer {
       if (job.layout.text) text = this.part('layout.text', this.plain, job.layout.text, { ...scope, content: bodyText });
     }
     this.cap(subject.length + (html?.length ?? 0) + text.length, 'layout.html');
-    return { subject, html, text };
+    return job.layout ? { subject, html, text, body: { html: bodyHtml, text: bodyText } } : { subject, html, text };
   }
 
   text(html: string): string {

@@ -1,4 +1,4 @@
-import type { RenderedParts, RenderJob, TemplateErrorDetails } from '../core/templates/ports.js';
+import type { EngineOutput, RenderJob, TemplateErrorDetails } from '../core/templates/ports.js';
 
 /** What the main thread asks a render thread. */
 export type EngineRequest = { op: 'render'; job: RenderJob } | { op: 'text'; html: string };
@@ -17,7 +17,7 @@ export interface EngineFailure extends Omit<TemplateErrorDetails, 'part' | 'loca
   part?: Part;
 }
 
-export type EngineResponse = { ok: true; value: RenderedParts | string } | { ok: false; failure: EngineFailure };
+export type EngineResponse = { ok: true; value: EngineOutput | string } | { ok: false; failure: EngineFailure };
 
 export interface ToRenderThread {
   id: number;

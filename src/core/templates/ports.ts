@@ -49,6 +49,16 @@ export interface RenderedParts {
   text: string | null;
 }
 
+/** What the engine returns: the parts and, with a layout, what it was given. */
+export interface EngineOutput extends RenderedParts {
+  /**
+   * With a layout: the body as rendered before the layout got it as `content`, so the core can
+   * tell that the layout passed it on (a `{{ content }}` under a condition may not, for some data,
+   * branding or locale). Not part of what a caller is shown.
+   */
+  body?: { html: string | null; text: string };
+}
+
 /** `details` of a MAILROOM_E_TEMPLATE_* error: where in the template it happened, and what. */
 export interface TemplateErrorDetails {
   /** subject, html, text, layout.html, layout.text */
@@ -77,7 +87,7 @@ export interface TemplateErrorDetails {
  * from the body HTML. A layout gets the body as `content` and the rendered `subject`.
  */
 export interface TemplateEngine {
-  render(job: RenderJob): Promise<RenderedParts>;
+  render(job: RenderJob): Promise<EngineOutput>;
   /** Plain text from HTML (a message sent with html only gets a text part). */
   textFromHtml(html: string): Promise<string>;
 }

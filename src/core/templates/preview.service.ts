@@ -9,7 +9,7 @@ import { submitMessage } from '../outbox/messages.service.js';
 import { readTemplateSettings } from './branding.js';
 import { localeTag } from './locales.js';
 import type { RenderedParts } from './ports.js';
-import { renderSaved, renderUnsaved } from './render.js';
+import { renderSaved, renderUnsaved, requireLayout } from './render.js';
 import { DEFAULT_LAYOUT, localeContent, templateData, templateKey } from './templates.js';
 
 export interface Preview extends RenderedParts {
@@ -40,6 +40,8 @@ export async function previewTemplate(ctx: CoreContext, principal: Principal, ke
   templateKey('key', key);
   const content = localeContent('content', d.content);
   const layout = d.layout === undefined ? (saved ? saved.layout : DEFAULT_LAYOUT) : d.layout === null || d.layout === '' ? null : templateKey('layout', d.layout);
+  // As a save would refuse it: a preview without the layout asked for would show what no save can make.
+  await requireLayout(ctx, layout);
   const at = locale ?? 'en';
   const parts = await renderUnsaved(ctx, { content, locale: at, layout, data: data ?? saved?.sampleData ?? {} });
   return { ...parts, locale: at, version: null };

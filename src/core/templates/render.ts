@@ -4,7 +4,7 @@ import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
 import { isDoc } from '../kernel/validate.js';
 import { readTemplateSettings, type Branding } from './branding.js';
 import { localeTag, pickLocale } from './locales.js';
-import type { RenderedParts, RenderJob } from './ports.js';
+import type { EngineOutput, RenderedParts, RenderJob } from './ports.js';
 import { templateData, templateKey, type Layout, type LayoutDraft, type LocaleContent, type Template } from './templates.js';
 
 /** What a caller asks for: a template, a locale (optional) and the data. */
@@ -67,6 +67,30 @@ async function layoutOf(ctx: CoreContext, key: string | null): Promise<Layout | 
  */
 const whole = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
 
+/**
+ * A layout must output the body it was given, whatever the data: a `{{ content }}` under a
+ * condition that is false for this message (a branding, a locale, a variable) would send mail
+ * without its body. Saving a layout checks one rendering; this checks every one.
+ */
+function checkBodyKept(parts: EngineOutput, where: string, locale: string, layout: string): void {
+  if (!parts.body) return;
+  const lost: ('html' | 'text')[] = [];
+  if (parts.body.html !== null && parts.html !== null && !parts.html.includes(parts.body.html)) lost.push('html');
+  if (parts.text !== null && !parts.text.includes(parts.body.text)) lost.push('text');
+  if (!lost.length) return;
+  throw new MailroomError(
+    ErrorCodes.TEMPLATE_RENDER,
+    `the layout "${layout}" left out the body of ${where} (${locale}, ${lost.join(' and ')}): a layout must output {{ content }} whatever the data, branding and locale; fix the layout`,
+    { part: `layout.${lost[0]}`, locale },
+  );
+}
+
+/** The parts as a caller gets them: the subject checked, the body kept by the layout, nothing else. */
+function finished(parts: EngineOutput, where: string, locale: string, layout: string | null): RenderedParts {
+  if (layout !== null) checkBodyKept(parts, where, locale, layout);
+  return checkSubject(parts, where, locale);
+}
+
 function checkSubject(parts: RenderedParts, where: string, locale: string): RenderedParts {
   if (hasHeaderUnsafeChars(parts.subject)) {
     throw new MailroomError(ErrorCodes.HEADER_INJECTION, `the subject rendered from ${where} (${locale}) contains a line break or NUL character: check the data given for it`, { field: 'subject', locale });
@@ -90,7 +114,7 @@ export async function renderSaved(ctx: CoreContext, template: Template, req: Omi
   const locale = pickLocale(Object.keys(template.locales), req.locale, settings.defaultLocale);
   const layout = await layoutOf(ctx, template.layout);
   const parts = await ctx.templates.engine.render(job(template.locales[locale], locale, layout, settings.branding, req.data, `t:${template.key}:${template.version}:${locale}`));
-  return { ...checkSubject(parts, `template "${template.key}"`, locale), key: template.key, version: template.version, locale, purpose: template.purpose };
+  return { ...finished(parts, `template "${template.key}"`, locale, layout?.key ?? null), key: template.key, version: template.version, locale, purpose: template.purpose };
 }
 
 /**
@@ -100,7 +124,13 @@ export async function renderSaved(ctx: CoreContext, template: Template, req: Omi
 export async function renderUnsaved(ctx: CoreContext, input: { content: LocaleContent; locale: string; layout: string | LayoutDraft | null; data: Record<string, unknown> }): Promise<RenderedParts> {
   const [layout, settings] = await Promise.all([typeof input.layout === 'string' || input.layout === null ? layoutOf(ctx, input.layout) : input.layout, readTemplateSettings(ctx.store.repos)]);
   const parts = await ctx.templates.engine.render(job(input.content, input.locale, layout, settings.branding, input.data, null));
-  return checkSubject(parts, 'the template', input.locale);
+  // A layout draft (its own save check) says what it lost in its own words.
+  return layout && 'key' in layout ? finished(parts, 'the template', input.locale, layout.key) : checkSubject(parts, 'the template', input.locale);
+}
+
+/** Refuses a layout key that names no layout (null: no layout, fine). */
+export async function requireLayout(ctx: CoreContext, key: string | null): Promise<void> {
+  if (key !== null && !(await ctx.store.repos.layouts.get(key))) throw invalid('layout', `"${key}" is not a layout (GET /api/v1/layouts lists them)`);
 }
 
 /**
@@ -108,7 +138,7 @@ export async function renderUnsaved(ctx: CoreContext, input: { content: LocaleCo
  * sample data, within the limits. So a broken template is a 4xx at save time, never at send.
  */
 export async function checkTemplate(ctx: CoreContext, draft: { layout: string | null; locales: Record<string, LocaleContent>; sampleData: Record<string, unknown> }): Promise<void> {
-  if (draft.layout !== null && !(await ctx.store.repos.layouts.get(draft.layout))) throw invalid('layout', `"${draft.layout}" is not a layout (GET /api/v1/layouts lists them)`);
+  await requireLayout(ctx, draft.layout);
   // One locale after the other: the first error reported is the same on every try.
   for (const [locale, content] of Object.entries(draft.locales)) await renderUnsaved(ctx, { content, locale, layout: draft.layout, data: draft.sampleData });
 }
