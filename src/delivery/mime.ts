@@ -134,16 +134,30 @@ function contentTypeOf(a: Attachment): string {
   return buildHeaderValue({ value: media.type, params: { ...Object.fromEntries(media.params), name: a.filename } });
 }
 
+/** The longest line SMTP must carry (RFC 5321 4.5.3.1.6), without its CRLF. */
+const SMTP_LINE = 998;
+
+/**
+ * An attached mail (message/rfc822) as 7bit, as RFC 2046 5.2.1 wants (never base64 there), when
+ * it can be: plain ASCII with lines SMTP carries, its line ends made CRLF. Anything else (8-bit
+ * bytes, NUL, longer lines) stays base64, which every reader opens; 8bit would need the peer's
+ * 8BITMIME. Either way it stays an attachment: MailComposer's 8bit + inline makes readers merge
+ * the attached mail into the text.
+ */
+function attachedMail(a: Attachment): string | null {
+  if (!/^\s*message\/rfc822\s*(?:;|$)/i.test(a.contentType)) return null;
+  const crlf = Buffer.from(a.contentBase64, 'base64').toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
+  return isPlainText(crlf) && !hasLongerLines(crlf, SMTP_LINE) ? crlf : null;
+}
+
 function attachmentPart(a: Attachment): Part {
+  const mail = attachedMail(a);
   // Validated base64 may carry line breaks or other widths: decode and re-wrap at 76.
-  // Every type goes as base64, message/rfc822 too: RFC 2046 5.2.1 wants 7bit/8bit there, but
-  // the caller's bytes are unchecked (8-bit, bare LF, long lines), clients read base64 fine,
-  // and MailComposer's 8bit + inline makes readers merge the attached mail into the text.
-  const content = base64.wrap(Buffer.from(a.contentBase64, 'base64').toString('base64'), LINE);
+  const content = mail ?? base64.wrap(Buffer.from(a.contentBase64, 'base64').toString('base64'), LINE);
   return {
     headers: [
       foldLines(`Content-Type: ${contentTypeOf(a)}`, LINE),
-      'Content-Transfer-Encoding: base64',
+      `Content-Transfer-Encoding: ${mail === null ? 'base64' : '7bit'}`,
       foldLines(`Content-Disposition: ${buildHeaderValue({ value: 'attachment', params: { filename: a.filename } })}`, LINE),
     ],
     content,

@@ -205,6 +205,19 @@ describe('composeMime against nodemailer MailComposer', () => {
     const theirs = await read(await nodemailerCompose({ ...base, attachments: [file('fw.eml', inner, 'message/rfc822')] }), []);
     expect(theirs.attachments).toEqual([]);
   });
+
+  it('sends an attached mail as 7bit (RFC 2046 5.2.1) when it is ASCII with short lines, else as base64', async () => {
+    const inner = 'From: a@example.com\nSubject: inner\n\n.line with a dot\r\n';
+    const raw = composeMime({ ...base, attachments: [file('fw.eml', inner, 'message/rfc822; charset=us-ascii')] });
+    expect(raw).toContain('Content-Transfer-Encoding: 7bit\r\nContent-Disposition: attachment; filename=fw.eml\r\n\r\nFrom: a@example.com\r\nSubject: inner\r\n\r\n.line with a dot\r\n');
+    expect(wireProblems(raw)).toEqual([]);
+    expect((await read(raw, [])).attachments).toEqual([{ filename: 'fw.eml', contentType: 'message/rfc822', bytes: b64(inner.replace(/\r?\n/g, '\r\n')) }]);
+    for (const odd of ['Subject: caf\u00e9\r\n\r\nx\r\n', `Subject: long\r\n\r\n${'y'.repeat(999)}\r\n`, 'Subject: nul\r\n\r\n\u0000\r\n']) {
+      const other = composeMime({ ...base, attachments: [file('fw.eml', odd, 'message/rfc822')] });
+      expect(other).toMatch(/Content-Type: message\/rfc822; name=fw.eml\r\nContent-Transfer-Encoding: base64/);
+      expect((await read(other, [])).attachments[0].bytes).toBe(b64(odd));
+    }
+  });
 });
 
 describe('composeMime wire rules at the validation limits', () => {
