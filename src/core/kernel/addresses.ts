@@ -17,6 +17,9 @@ export interface Mailbox {
   domain: string;
 }
 
+/** One label of a domain in ASCII (punycode labels are such too). */
+const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 function refuse(field: string, input: string, why: string): MailroomError {
   return new MailroomError(ErrorCodes.INVALID_ADDRESS, `${field}: "${input}" is not accepted: ${why}`, {
     field,
@@ -69,6 +72,10 @@ function parseUncached(field: string, input: string): Mailbox {
   }
   const domain = domainToASCII(mailbox.domain.toLowerCase());
   if (!domain || !domain.includes('.')) throw refuse(field, input, 'the domain is not a valid host name');
+  // RFC 5321's Domain: no mail exchanger has a name with "_" or a label that starts or ends with "-".
+  if (!domain.split('.').every((l) => HOST_LABEL.test(l))) {
+    throw refuse(field, input, 'the domain is not a valid host name: each label is letters, digits and hyphens, not starting or ending with a hyphen');
+  }
   const name = displayName(mailbox);
   return { name, local: mailbox.local, domain, address: `${mailbox.local}@${domain}` };
 }

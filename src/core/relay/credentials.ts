@@ -1,6 +1,5 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { parseMailbox } from '../kernel/addresses.js';
-import { assertHeaderSafe } from '../kernel/header-safety.js';
+import { senderEntry } from '../kernel/sender-entry.js';
 import { arr, bool, doc, int, oneOf, onlyKeys, optStr, str, label } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
 import { inCidr, parseCidr, parseIp, type Cidr, type ParsedIp } from '../probes/network-policy.js';
@@ -89,50 +88,6 @@ export function publicCredential(c: StoredSmtpCredential): SmtpCredential {
   return rest;
 }
 
-/** Characters that read as "any" in a pattern: a "*" anywhere, or a local part of only "%" or "?". */
-const WILDCARD_LOCAL = /^[*%?]+$/;
-
-/**
- * An entry written as a pattern ("*@example.com", "@*.example.com", "%@example.com"). A "*", "%"
- * and "?" are legal in a local part, so the address parser takes such an entry, and it would be
- * stored as a literal address that no sender ever has: refused, saying what to write instead.
- */
-function wildcardEntry(field: string, s: string): MailroomError | undefined {
-  const at = s.lastIndexOf('@');
-  const local = at >= 0 ? s.slice(0, at) : s;
-  const domain = at >= 0 ? s.slice(at + 1) : '';
-  if (!s.includes('*') && !(local && WILDCARD_LOCAL.test(local))) return undefined;
-  // The whole-domain form of the entry's own domain, when it names one ("*@Example.com" → "@example.com").
-  const plain = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\.[a-z0-9-]+$/i.test(domain) ? `@${domain.toLowerCase()}` : '@example.com';
-  return new MailroomError(
-    ErrorCodes.VALIDATION,
-    `${field}: "${s}" is a wildcard, which allowedFrom does not take: write "${plain}" for a whole domain, or an exact address ("app${plain}"); subdomains are listed one by one`,
-    { field, input: s },
-  );
-}
-
-function allowedFromEntry(field: string, v: unknown): string {
-  const s = str(field, v, { max: 320 }).trim();
-  assertHeaderSafe(field, s);
-  const wildcard = wildcardEntry(field, s);
-  if (wildcard) throw wildcard;
-  if (s.startsWith('@')) {
-    // A domain: checked by parsing a mailbox at it, so the rules are the address parser's own
-    // (a refusal names the entry as written, not the probe address).
-    let domain: string;
-    try {
-      domain = parseMailbox(field, `x${s}`).domain;
-    } catch (err) {
-      if (!(err instanceof MailroomError)) throw err;
-      throw new MailroomError(err.code, `${field}: "${s}" is not a domain such as "@example.com" (a whole domain is "@" and its name; an address is written alone)`, { field, input: s });
-    }
-    return `@${domain}`;
-  }
-  const m = parseMailbox(field, s);
-  if (m.name) throw invalid(field, 'give the address alone ("app@example.com"), without a display name');
-  return m.address.toLowerCase();
-}
-
 /** ::ffff:0:0/96: the IPv4-mapped IPv6 addresses, IPv4 clients as a dual-stack socket names them. */
 const IPV4_MAPPED = parseCidr('::ffff:0:0/96')!;
 
@@ -200,7 +155,7 @@ export function normalizeCredential(input: unknown, prev?: SmtpCredential): Cred
     if (!USERNAME.test(username)) throw invalid('username', 'must be 3-64 characters: lower-case letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
   }
   const allowedFrom =
-    d.allowedFrom === undefined && prev ? prev.allowedFrom : [...new Set(arr('allowedFrom', d.allowedFrom, CREDENTIAL_LIMITS.allowedFrom).map((v, i) => allowedFromEntry(`allowedFrom[${i}]`, v)))];
+    d.allowedFrom === undefined && prev ? prev.allowedFrom : [...new Set(arr('allowedFrom', d.allowedFrom, CREDENTIAL_LIMITS.allowedFrom).map((v, i) => senderEntry(`allowedFrom[${i}]`, v, 'allowedFrom')))];
   // Never an open relay: every credential names who it may send as.
   if (!allowedFrom.length) throw invalid('allowedFrom', 'give at least one address ("app@example.com") or domain ("@example.com") the application sends as');
   const purpose = d.purpose === undefined && prev ? prev.purpose : (optStr('purpose', d.purpose, { max: 64 }) ?? null);

@@ -1,4 +1,5 @@
 import { parseMailbox } from '../kernel/addresses.js';
+import { senderEntry } from '../kernel/sender-entry.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { inboundSettings, type InboundSettings } from './inbound-settings.js';
@@ -64,15 +65,6 @@ export function validatePasswordRef(v: unknown): string | null {
   return formatSecretRef(parsed);
 }
 
-function alias(i: number, v: unknown): string {
-  const s = str(`aliases[${i}]`, v, { max: 320 }).trim().toLowerCase();
-  if (s.startsWith('@')) {
-    const domain = parseMailbox(`aliases[${i}]`, `x${s}`).domain;
-    return `@${domain}`;
-  }
-  return parseMailbox(`aliases[${i}]`, s).address;
-}
-
 /** Validates an account as created (no prev) or patched (given fields replace stored ones). */
 export function normalizeAccountInput(input: unknown, prev?: AccountConfig): AccountInput {
   const d = doc('account', input);
@@ -102,7 +94,7 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
       const s = optStr('replyTo', v, { max: 320 });
       return s ? parseMailbox('replyTo', s).address : null;
     }, null),
-    aliases: pick('aliases', (v) => [...new Set(arr('aliases', v, 100).map((a, i) => alias(i, a)))], []),
+    aliases: pick('aliases', (v) => [...new Set(arr('aliases', v, 100).map((a, i) => senderEntry(`aliases[${i}]`, a, 'aliases')))], []),
     passwordRef: pick('passwordRef', validatePasswordRef, null),
     auth: pick('auth', normalizeAccountAuth, PASSWORD_AUTH),
     active: pick('active', (v) => bool('active', v), true),
