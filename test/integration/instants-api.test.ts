@@ -13,7 +13,7 @@ const LAST = new Date(LAST_INSTANT).toISOString();
 await describeEachDialect('instants through the API', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com', MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
   });
   afterAll(async () => t?.close());
 
@@ -56,6 +56,23 @@ await describeEachDialect('instants through the API', (dialect) => {
       expect(res.statusCode, qs).toBe(400);
       expect(res.json().error, qs).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field } });
     }
+  });
+
+  it('refuses a range that ends before it starts, in the log, the bulk actions and the webhook log alike', async () => {
+    const inverted = 'since=2030-01-01&until=2020-01-01';
+    const refused = (res: { statusCode: number; json(): { error: { code: string; details: { field: string }; message: string } } }, field = 'until') => {
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field } });
+      expect(res.json().error.message).toContain('must be after since (2030-01-01T00:00:00.000Z)');
+    };
+    refused(await req('GET', `messages?${inverted}`));
+    refused(await req('GET', 'messages?since=2030-01-01&until=2030-01-01'));
+    refused(await req('POST', 'messages/cancel', { filter: { since: '2030-01-01', until: '2020-01-01' } }), 'filter.until');
+    const hook = await req('POST', 'webhooks', { url: 'http://127.0.0.1:9/in', events: ['message.sent'] });
+    expect(hook.statusCode, hook.body).toBe(201);
+    refused(await req('GET', `webhooks/${hook.json().id}/deliveries?${inverted}`));
+    refused(await req('POST', `webhooks/${hook.json().id}/deliveries/replay`, { since: '2030-01-01', until: '2020-01-01' }));
+    expect((await req('GET', 'messages?since=2020-01-01&until=2030-01-01')).statusCode).toBe(200);
   });
 
   it('says what an instant may be when a number is not one', async () => {

@@ -93,3 +93,15 @@ export function parseInstant(field: string, v: unknown): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   return readInstant(field, v, { dates: true });
 }
+
+/**
+ * `since` and `until` of a filter: each as parseInstant reads it, and `until` after `since` when
+ * both are given (an inverted range would find nothing, silently: a mistake, said as one).
+ * `until` defaults to `untilDefault` when given.
+ */
+export function parseTimeRange(since: unknown, until: unknown, untilDefault?: number): { since: number | undefined; until: number | undefined } {
+  const s = parseInstant('since', since);
+  const u = parseInstant('until', until) ?? untilDefault;
+  if (s !== undefined && u !== undefined && u <= s) throw invalid('until', `must be after since (${new Date(s).toISOString()}): the range from ${new Date(s).toISOString()} to ${new Date(u).toISOString()} holds nothing`);
+  return { since: s, until: u };
+}

@@ -6,7 +6,7 @@ import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
 import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { journal } from '../kernel/event-journal.js';
-import { LAST_INSTANT, parseInstant } from '../kernel/instants.js';
+import { LAST_INSTANT, parseTimeRange } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, idempotencyKeyOf, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
@@ -310,8 +310,7 @@ export function parseFilter(input: unknown): MessageFilter {
     accountId: optStr('accountId', d.accountId, { max: 40 }),
     q: optStr('q', d.q, { max: 200 }),
     recipient: optStr('recipient', d.recipient ?? d.to, { max: 320 }),
-    since: parseInstant('since', d.since),
-    until: parseInstant('until', d.until),
+    ...parseTimeRange(d.since, d.until),
     direction: direction as MessageFilter['direction'],
     read: flagText('read', d.read),
     kind: d.kind === undefined || d.kind === '' ? undefined : oneOf('kind', d.kind, INBOUND_KINDS),

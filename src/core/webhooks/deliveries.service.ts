@@ -6,7 +6,7 @@ import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { RateWindow } from '../kernel/rate-window.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
-import { parseInstant } from '../kernel/instants.js';
+import { parseTimeRange } from '../kernel/instants.js';
 import { newDelivery } from './delivery-queue.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from './event-types.js';
 import { webhookBody } from './payload.js';
@@ -51,7 +51,7 @@ export function parseDeliveryQuery(endpointId: string, q: Record<string, string 
     throw invalid('eventType', `"${eventType}" is not an event; use ${[...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE].join(', ')}`);
   }
   assertCursor('whd', q.cursor);
-  return { endpointId, status: statuses as DeliveryStatus[] | undefined, eventType, since: parseInstant('since', q.since), until: parseInstant('until', q.until), cursor: q.cursor, limit };
+  return { endpointId, status: statuses as DeliveryStatus[] | undefined, eventType, ...parseTimeRange(q.since, q.until), cursor: q.cursor, limit };
 }
 
 export async function listDeliveries(ctx: CoreContext, query: DeliveryQuery): Promise<{ items: WebhookDelivery[]; nextCursor: string | null }> {
@@ -102,10 +102,9 @@ export async function replayFailed(ctx: CoreContext, actor: Actor, endpointId: s
   const d = doc('replay', input ?? {});
   onlyKeys('replay', d, ['since', 'until']);
   const now = ctx.clock.now();
-  const since = parseInstant('since', d.since);
-  if (since === undefined) throw invalid('since', 'is required: replay the failed deliveries created since when?');
-  const until = parseInstant('until', d.until) ?? now + 1;
-  if (until <= since) throw invalid('until', 'must be after since');
+  if (d.since === undefined || d.since === null || d.since === '') throw invalid('since', 'is required: replay the failed deliveries created since when?');
+  const range = parseTimeRange(d.since, d.until, now + 1);
+  const [since, until] = [range.since as number, range.until as number];
   const repos = ctx.store.repos;
   requireEnabled(await endpointOf(repos, endpointId), 'replay deliveries');
   const ids = await repos.webhookDeliveries.failedIds(endpointId, since, until, REPLAY_LIMIT + 1);
