@@ -83,6 +83,20 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     expect(nested.json().error).toMatchObject({ message: 'attachments[0].contentBase64: is required', details: { field: 'attachments[0].contentBase64' } });
   });
 
+  it('counts characters as people do: an emoji is one, in the subject and the idempotency key alike', async () => {
+    const emoji = '\u{1F4E6}';
+    const full = await send({ to: ['a@example.net'], subject: emoji.repeat(998), text: 'x', idempotencyKey: emoji.repeat(200) });
+    expect(full.statusCode, full.body).toBe(202);
+    const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${full.json().id}` })).json();
+    expect(m.subject).toBe(emoji.repeat(998));
+    const long = await send({ to: ['a@example.net'], subject: emoji.repeat(999), text: 'x' });
+    expect(long.json().error).toMatchObject({ code: 'MAILROOM_E_SUBJECT_TOO_LONG', message: 'subject is 999 characters; the limit is 998' });
+    const key = await send({ to: ['a@example.net'], subject: 's', text: 'x', idempotencyKey: emoji.repeat(201) });
+    expect(key.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'idempotencyKey' } });
+    expect(key.json().error.message).toContain('200 characters');
+    await dispatcher.drain();
+  });
+
   it('accepts international domains, storing the envelope in punycode', async () => {
     const { id } = (await send({ to: ['Jörg <joerg@bücher.example>'], subject: 'IDN', text: 'x' })).json();
     const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json();

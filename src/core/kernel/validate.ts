@@ -42,12 +42,26 @@ export function wellFormed(field: string, v: string): string {
   return v;
 }
 
+/**
+ * Characters as a person (and PostgreSQL's varchar) counts them: code points, so an emoji is one,
+ * not the two UTF-16 units of `length`. For well-formed text (what `str` lets through).
+ */
+export function characters(v: string): number {
+  let pairs = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) pairs++;
+  }
+  return v.length - pairs;
+}
+
 export function str(field: string, v: unknown, opts: { min?: number; max?: number } = {}): string {
   if (typeof v !== 'string') throw invalid(field, 'must be a string');
   wellFormed(field, v);
   const min = opts.min ?? 1;
   if (v.length < min) throw invalid(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
-  if (opts.max !== undefined && v.length > opts.max) throw invalid(field, `must be at most ${opts.max} characters`);
+  // `length` counts at least the characters: only a string longer in units is counted again.
+  if (opts.max !== undefined && v.length > opts.max && characters(v) > opts.max) throw invalid(field, `must be at most ${opts.max} characters (it has ${characters(v)})`);
   return v;
 }
 

@@ -1,7 +1,7 @@
 import { formatMailbox, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe, hasControlChars, hasHeaderUnsafeChars, shown } from '../kernel/header-safety.js';
-import { arr, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, characters, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { formatMediaType, parseMediaType } from './media-type.js';
 import type { RenderedTemplate } from '../templates/render.js';
 
@@ -243,8 +243,8 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   if (c.subject === undefined) throw invalid('subject', 'is required (or name a template, which writes it)');
   const subject = str('subject', c.subject, { min: 0 });
   assertHeaderSafe('subject', subject);
-  if (subject.length > LIMITS.subjectChars) {
-    throw new MailroomError(ErrorCodes.SUBJECT_TOO_LONG, `subject is ${subject.length} characters; the limit is ${LIMITS.subjectChars}`, { field: 'subject', limit: LIMITS.subjectChars });
+  if (subject.length > LIMITS.subjectChars && characters(subject) > LIMITS.subjectChars) {
+    throw new MailroomError(ErrorCodes.SUBJECT_TOO_LONG, `subject is ${characters(subject)} characters; the limit is ${LIMITS.subjectChars}`, { field: 'subject', limit: LIMITS.subjectChars });
   }
   const text = body('text', c.text);
   const html = body('html', c.html);
