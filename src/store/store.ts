@@ -48,7 +48,7 @@ export interface StoreBatching {
 function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreTraits, scans: Kysely<DB> = db): Repositories {
   return {
     servers: serversRepository(db),
-    accounts: accountsRepository(db),
+    accounts: accountsRepository(db, caps.dialect),
     secrets: secretsRepository(db, keyring, now),
     secretProviders: secretProvidersRepository(db),
     namedSecrets: namedSecretsRepository(db),
@@ -58,11 +58,11 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     sessions: sessionsRepository(db),
     apiKeys: apiKeysRepository(db),
     loginThrottle: loginThrottleRepository(db),
-    purposes: purposesRepository(db),
+    purposes: purposesRepository(db, caps.dialect),
     sendCounters: sendCountersRepository(db),
     messages: messagesRepository(db, caps, scans),
     dkimKeys: dkimKeysRepository(db),
-    templates: templatesRepository(db),
+    templates: templatesRepository(db, caps.dialect),
     layouts: layoutsRepository(db),
     eventJournal: eventJournalRepository(db, caps),
     webhookEndpoints: webhookEndpointsRepository(db),

@@ -2,7 +2,10 @@ import type { VersionedRepository } from '../kernel/versioned-repository.js';
 import type { NotifyEvent } from './events.js';
 import type { Rule } from './rules.js';
 
-export type RuleRepository = VersionedRepository<Rule>;
+export interface RuleRepository extends VersionedRepository<Rule> {
+  /** The rules whose `field` is `value` (the account, template or purpose a delete must not pull from under them), in priority order. */
+  naming(field: 'accountId' | 'template' | 'purpose', value: string): Promise<Rule[]>;
+}
 
 /** What one rule (or the built-in auto-reply) made of an event. */
 export interface EventMatch {

@@ -4,7 +4,7 @@ import { invalid, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
-import { loadPurpose } from '../routing/routing.js';
+import { holdPurpose } from '../routing/routing.js';
 import { byPriority, DEFAULT_RULE_PRIORITY, parseRuleInput, type Rule } from './rules.js';
 
 /** What the audit log keeps of a rule: everything but its bookkeeping. */
@@ -12,11 +12,14 @@ function audited(r: Rule) {
   return { name: r.name, enabled: r.enabled, priority: r.priority, events: r.events, conditions: r.conditions, recipients: r.recipients, template: r.template, accountId: r.accountId, purpose: r.purpose, continue: r.continue };
 }
 
-/** What a rule names must exist: its template, its account, its purpose (checked in the saving transaction). */
+/**
+ * What a rule names must exist: its template, its account, its purpose (checked in the saving
+ * transaction, and held: none of them can be deleted before the rule is saved).
+ */
 async function checkReferences(repos: Repositories, r: Rule, now: number): Promise<void> {
-  if (!(await repos.templates.get(r.template))) throw invalid('template', `"${r.template}" is not a template (GET /api/v1/templates lists them)`);
-  if (r.accountId && !(await repos.accounts.get(r.accountId))) throw invalid('accountId', `account ${r.accountId} does not exist`);
-  if (r.purpose) await loadPurpose(repos, r.purpose, now);
+  if (!(await repos.templates.hold(r.template))) throw invalid('template', `"${r.template}" is not a template (GET /api/v1/templates lists them)`);
+  if (r.accountId && !(await repos.accounts.hold(r.accountId))) throw invalid('accountId', `account ${r.accountId} does not exist`);
+  if (r.purpose) await holdPurpose(repos, r.purpose, now);
 }
 
 export async function listRules(ctx: CoreContext): Promise<Rule[]> {

@@ -5,7 +5,7 @@ import { ErrorCodes, isDuplicateKey, MailroomError, notFound } from '../kernel/e
 import { newId } from '../kernel/ids.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
-import { loadPurpose } from '../routing/routing.js';
+import { holdPurpose } from '../routing/routing.js';
 import { assertNoOverlap, freeUsername, normalizeCredential, publicCredential, type CredentialConfig, type SmtpCredential, type StoredSmtpCredential } from './credentials.js';
 
 /**
@@ -38,10 +38,13 @@ export async function getCredential(ctx: CoreContext, id: string): Promise<SmtpC
   return publicCredential(c);
 }
 
-/** The routing a credential names must exist now (it may still be switched off later: the relay then says so). */
+/**
+ * The routing a credential names must exist now (it may still be switched off later: the relay
+ * then says so), held until the credential is saved: neither can be deleted meanwhile.
+ */
 async function checkRouting(repos: Repositories, config: CredentialConfig): Promise<void> {
-  if (config.purpose) await loadPurpose(repos, config.purpose);
-  if (config.accountId && !(await repos.accounts.get(config.accountId))) {
+  if (config.purpose) await holdPurpose(repos, config.purpose);
+  if (config.accountId && !(await repos.accounts.hold(config.accountId))) {
     throw new MailroomError(ErrorCodes.VALIDATION, `accountId: account ${config.accountId} does not exist`, { field: 'accountId' });
   }
 }

@@ -5,6 +5,8 @@ import type { StoredSmtpCredential } from './credentials.js';
 export interface SmtpCredentialRepository extends VersionedRepository<StoredSmtpCredential> {
   findByUsername(username: string): Promise<StoredSmtpCredential | undefined>;
   touch(id: string, at: number): Promise<void>;
+  /** The credentials whose `field` is `value` (the account or purpose a delete must not pull from under them), in name order. */
+  naming(field: 'accountId' | 'purpose', value: string): Promise<StoredSmtpCredential[]>;
 }
 
 /** Where a refusal happened in the SMTP session. */

@@ -1,4 +1,4 @@
-import type { SeededRepository } from '../kernel/versioned-repository.js';
+import type { ReferencedRows, SeededRepository } from '../kernel/versioned-repository.js';
 import type { Purpose } from './purposes.js';
 
 /** What routing needs from storage: purposes, settings, rate-limit counters. */
@@ -9,8 +9,11 @@ export interface SettingsRepository {
   delete(key: string): Promise<void>;
 }
 
-/** Purposes as stored; built-ins are inserted at start, custom ones by admins. */
-export type PurposeRepository = SeededRepository<Purpose>;
+/** Purposes as stored; built-ins are inserted at start, custom ones by admins. Templates, rules and SMTP credentials name them by key (ReferencedRows). */
+export interface PurposeRepository extends SeededRepository<Purpose>, ReferencedRows<Purpose> {
+  /** The keys of the purposes whose accounts list has the account `accountId`, in key order. */
+  listingAccount(accountId: string): Promise<string[]>;
+}
 
 /** Counters behind rate limits; each call is atomic on its own, across processes. */
 export interface SendCounterRepository {

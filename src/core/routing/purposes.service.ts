@@ -12,6 +12,7 @@ import {
   type PurposeConfig,
 } from './purposes.js';
 import { versionConflict, versionOf } from '../kernel/versioning.js';
+import { inUseError, usersByKey, usersByName } from '../kernel/in-use.js';
 
 /** Inserts the built-in purposes that are not stored yet; run at every start (idempotent). */
 export async function ensureBuiltinPurposes(ctx: CoreContext): Promise<string[]> {
@@ -48,9 +49,10 @@ export async function getPurpose(ctx: CoreContext, key: string): Promise<Purpose
   throw notFound('purpose', key);
 }
 
+/** The accounts a purpose starts to list must exist, and are held until it is saved: none can be deleted meanwhile. */
 async function checkAccounts(repos: Repositories, ids: string[]): Promise<void> {
   for (const [i, id] of ids.entries()) {
-    if (!(await repos.accounts.get(id))) {
+    if (!(await repos.accounts.hold(id))) {
       throw new MailroomError(ErrorCodes.VALIDATION, `accountIds[${i}]: account ${id} does not exist`, { field: `accountIds[${i}]` });
     }
   }
@@ -96,13 +98,27 @@ export async function updatePurpose(ctx: CoreContext, actor: Actor, key: string,
   });
 }
 
+/**
+ * Deletes a custom purpose no template, rule or SMTP credential names (409 MAILROOM_E_IN_USE
+ * naming them otherwise, nothing deleted); locked before the look, as deleteAccount.
+ */
 export async function deletePurpose(ctx: CoreContext, actor: Actor, key: string): Promise<void> {
   await ctx.store.transaction(async (repos) => {
     if (isBuiltinPurpose(key)) {
       throw new MailroomError(ErrorCodes.INVALID_STATE, `purpose "${key}" is built in and cannot be deleted; switch it off instead (PATCH {"enabled": false})`, { purpose: key });
     }
-    const prev = await repos.purposes.get(key);
+    const prev = await repos.purposes.lockForDelete(key);
     if (!prev) throw notFound('purpose', key);
+    const used = inUseError(
+      `purpose "${key}"`,
+      [
+        usersByKey('templates', ['template', 'templates'], await repos.templates.usingPurpose(key)),
+        usersByName('rules', ['rule', 'rules'], await repos.rules.naming('purpose', key)),
+        usersByName('smtpCredentials', ['SMTP credential', 'SMTP credentials'], await repos.smtpCredentials.naming('purpose', key)),
+      ],
+      'give them another purpose (or none) first',
+    );
+    if (used) throw used;
     await repos.purposes.delete(key);
     await audit(repos, ctx, actor, 'purpose.delete', { type: 'purpose', id: key }, prev, undefined);
   });

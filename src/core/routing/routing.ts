@@ -45,7 +45,18 @@ export interface Route {
 
 /** The purpose as stored, or a built-in's defaults when it was never stored; unknown keys are refused. */
 export async function loadPurpose(repos: Repositories, key: string, now = Date.now()): Promise<Purpose> {
-  const stored = await repos.purposes.get(key);
+  return storedOrBuiltin(await repos.purposes.get(key), key, now);
+}
+
+/**
+ * loadPurpose for a write about to name the purpose (a template, a rule, an SMTP credential),
+ * inside its transaction: until that ends, no other transaction can delete the purpose.
+ */
+export async function holdPurpose(repos: Repositories, key: string, now = Date.now()): Promise<Purpose> {
+  return storedOrBuiltin(await repos.purposes.hold(key), key, now);
+}
+
+function storedOrBuiltin(stored: Purpose | undefined, key: string, now: number): Purpose {
   if (stored) return stored;
   if (isBuiltinPurpose(key)) return builtinPurpose(key, now);
   throw unknownPurpose(key);

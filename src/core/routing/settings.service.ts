@@ -81,13 +81,14 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
   }
   await ctx.store.transaction(async (repos) => {
     const patch = normalizeSettingsPatch(input, { contactAutoReply: await readContactAutoReply(repos), reports: await readReportMail(repos), softBounces: await readSoftBounces(repos) });
+    // The accounts the patch names must exist, and are held until it is saved: none can be deleted meanwhile.
     for (const [field, id] of [['contactAutoReply.accountId', patch.contactAutoReply?.accountId], ['reports.accountId', patch.reports?.accountId]] as const) {
-      if (id && !(await repos.accounts.get(id))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: account ${id} does not exist`, { field });
+      if (id && !(await repos.accounts.hold(id))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: account ${id} does not exist`, { field });
     }
     // Each per-report override names an account that exists (on its server, when it names one).
     for (const [i, o] of (patch.reports?.overrides ?? []).entries()) {
       const field = `reports.overrides[${i}]`;
-      const account = await repos.accounts.get(o.accountId);
+      const account = await repos.accounts.hold(o.accountId);
       if (!account) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.accountId: account ${o.accountId} does not exist`, { field: `${field}.accountId` });
       if (o.serverId && !(await repos.servers.get(o.serverId))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.serverId: server ${o.serverId} does not exist`, { field: `${field}.serverId` });
       if (o.serverId && account.serverId !== o.serverId) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.accountId: account ${account.address} does not send through server ${o.serverId}`, { field: `${field}.accountId` });
@@ -99,7 +100,7 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
       if (account && account.serverId !== reportServer) throw new MailroomError(ErrorCodes.VALIDATION, `reports.accountId: account ${account.address} does not send through server ${reportServer}`, { field: 'reports.accountId' });
     }
     if (patch.defaultAccountId) {
-      const account = await repos.accounts.get(patch.defaultAccountId);
+      const account = await repos.accounts.hold(patch.defaultAccountId);
       if (!account) throw new MailroomError(ErrorCodes.VALIDATION, `defaultAccountId: account ${patch.defaultAccountId} does not exist`, { field: 'defaultAccountId' });
       if (!account.active) throw new MailroomError(ErrorCodes.ACCOUNT_INACTIVE, `defaultAccountId: account ${account.address} is switched off; activate it first`, { field: 'defaultAccountId' });
     }

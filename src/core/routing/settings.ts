@@ -101,6 +101,22 @@ export async function readReportMail(repos: Repositories): Promise<ReportMailSet
   return stored ? { ...SETTING_DEFAULTS.reports, ...stored } : SETTING_DEFAULTS.reports;
 }
 
+/**
+ * The settings that name the account `id`, as paths (`defaultAccountId`,
+ * `reports.overrides[2].accountId`): an account they name is not deleted. Stored values count
+ * even where they are not used now (a switched-off auto-reply, reports on the default sender):
+ * switched back, they would send from an account that is gone.
+ */
+export async function settingsNamingAccount(repos: Repositories, id: string): Promise<string[]> {
+  const out: string[] = [];
+  if ((await readRoutingSettings(repos)).defaultAccountId === id) out.push('defaultAccountId');
+  if ((await readContactAutoReply(repos)).accountId === id) out.push('contactAutoReply.accountId');
+  const reports = await readReportMail(repos);
+  if (reports.accountId === id) out.push('reports.accountId');
+  for (const [i, o] of reports.overrides.entries()) if (o.accountId === id) out.push(`reports.overrides[${i}].accountId`);
+  return out;
+}
+
 /** The soft-bounce policy as stored, or its defaults (3 within 7 days). */
 export async function readSoftBounces(repos: Repositories): Promise<SoftBounceSettings> {
   return (await repos.settings.get<SoftBounceSettings>('softBounces')) ?? SETTING_DEFAULTS.softBounces;

@@ -9,6 +9,8 @@ import type { StoredAccount } from './ports.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import { parseSecretRef, providerIdOf } from '../credentials/references.js';
 import { applyOAuth2Secrets } from './account-auth.service.js';
+import { inUseError, usersByKey, usersByName } from '../kernel/in-use.js';
+import { settingsNamingAccount } from '../routing/settings.js';
 
 /** The account as the API shows it: whether a password is set, never the password or its storage id. */
 export function publicAccount(a: StoredAccount): MailAccount {
@@ -167,10 +169,28 @@ export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, 
   });
 }
 
+/**
+ * Deletes an account that no configuration names: a purpose that routes to it, a rule, an SMTP
+ * credential or a setting that sends from it is 409 MAILROOM_E_IN_USE naming them all, and
+ * nothing is deleted. The account is locked before the look (ReferencedRows), so a change that
+ * starts to name it meanwhile is either seen or refused. The log keeps the ids of accounts that
+ * sent; a message still queued moves on along its failover list (routing.ts chooseAttemptAccount).
+ */
 export async function deleteAccount(ctx: CoreContext, actor: Actor, id: string): Promise<void> {
   await ctx.store.transaction(async (repos) => {
-    const prev = await repos.accounts.get(id);
+    const prev = await repos.accounts.lockForDelete(id);
     if (!prev) throw notFound('account', id);
+    const used = inUseError(
+      `account "${prev.address}"`,
+      [
+        usersByKey('purposes', ['purpose', 'purposes'], await repos.purposes.listingAccount(id)),
+        usersByName('rules', ['rule', 'rules'], await repos.rules.naming('accountId', id)),
+        usersByName('smtpCredentials', ['SMTP credential', 'SMTP credentials'], await repos.smtpCredentials.naming('accountId', id)),
+        usersByKey('settings', ['setting', 'settings'], await settingsNamingAccount(repos, id)),
+      ],
+      'point them at another account first',
+    );
+    if (used) throw used;
     await repos.accounts.delete(id);
     for (const s of [prev.passwordSecretId, prev.clientSecretId, prev.refreshTokenId]) if (s) await repos.secrets.delete(s);
     await audit(repos, ctx, actor, 'account.delete', { type: 'account', id }, publicAccount(prev), undefined);

@@ -1,4 +1,4 @@
-import type { VersionedRepository } from '../kernel/versioned-repository.js';
+import type { ReferencedRows, VersionedRepository } from '../kernel/versioned-repository.js';
 import type { MailAccount } from './accounts.js';
 import type { StoredDkimKey } from './dkim.js';
 import type { MailServer } from './servers.js';
@@ -19,7 +19,8 @@ export interface StoredAccount extends MailAccount {
   refreshTokenId: string | null;
 }
 
-export interface AccountRepository extends VersionedRepository<StoredAccount> {
+/** Purposes, rules, SMTP credentials and settings name accounts by id (ReferencedRows). */
+export interface AccountRepository extends VersionedRepository<StoredAccount>, ReferencedRows<StoredAccount> {
   list(filter?: { serverId?: string }): Promise<StoredAccount[]>;
   countByServer(serverId: string): Promise<number>;
 }

@@ -1,8 +1,8 @@
-import type { SeededRepository } from '../kernel/versioned-repository.js';
+import type { ReferencedRows, SeededRepository } from '../kernel/versioned-repository.js';
 import type { Layout, LayoutDraft, Template, TemplateDraft, TemplateVersion } from './templates.js';
 
-/** Templates as stored: the current version in one row, every version (the current one too) in the history. */
-export interface TemplateRepository {
+/** Templates as stored: the current version in one row, every version (the current one too) in the history. Rules name them by key (ReferencedRows). */
+export interface TemplateRepository extends ReferencedRows<Template> {
   list(): Promise<Template[]>;
   get(key: string): Promise<Template | undefined>;
   getVersion(key: string, version: number): Promise<TemplateVersion | undefined>;
@@ -20,6 +20,8 @@ export interface TemplateRepository {
   delete(key: string): Promise<void>;
   /** Template keys that use a layout (a layout in use is not deleted). */
   usingLayout(layout: string): Promise<string[]>;
+  /** Template keys whose messages get a purpose (a purpose in use is not deleted). */
+  usingPurpose(purpose: string): Promise<string[]>;
 }
 
 export type LayoutRepository = SeededRepository<Layout>;

@@ -8,6 +8,7 @@ import type { Repositories } from '../ports.js';
 import { checkTemplate } from './render.js';
 import { normalizeTemplate, templateKey, type Template, type TemplateDraft, type TemplateVersion } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
+import { inUseError, usersByName } from '../kernel/in-use.js';
 
 /** A template as the API shows it: `modified` says whether a built-in differs from what Mailroom ships. */
 export interface TemplateView extends Template {
@@ -61,8 +62,9 @@ export async function getTemplateVersion(ctx: CoreContext, key: string, version:
   return v;
 }
 
+/** The purpose a template names must be stored, and stays until the template is saved (held). */
 async function checkPurpose(repos: Repositories, purpose: string | null): Promise<void> {
-  if (purpose !== null && !(await repos.purposes.get(purpose))) throw unknownPurpose(purpose);
+  if (purpose !== null && !(await repos.purposes.hold(purpose))) throw unknownPurpose(purpose);
 }
 
 /** Stores `draft` as the next version of `key` (or its first), if `expected` still holds; audited. */
@@ -116,13 +118,17 @@ export async function resetTemplate(ctx: CoreContext, actor: Actor, key: string)
   return store(ctx, actor, key, shipped, prev.version, 'template.reset');
 }
 
+/** Deletes a custom template no rule uses (409 MAILROOM_E_IN_USE naming the rules otherwise, nothing deleted); its history stays. */
 export async function deleteTemplate(ctx: CoreContext, actor: Actor, key: string): Promise<void> {
   if (ctx.templates.builtins.templates[key]) {
     throw new MailroomError(ErrorCodes.INVALID_STATE, `template "${key}" is built in and cannot be deleted; reset it instead (POST /api/v1/templates/${key}/reset)`, { template: key });
   }
   await ctx.store.transaction(async (repos) => {
-    const prev = await repos.templates.get(key);
+    // Locked before the look (as deleteAccount): a rule saved meanwhile is seen, or finds the template gone.
+    const prev = await repos.templates.lockForDelete(key);
     if (!prev) throw notFound('template', key);
+    const used = inUseError(`template "${key}"`, [usersByName('rules', ['rule', 'rules'], await repos.rules.naming('template', key))], 'give them another template (or delete them) first');
+    if (used) throw used;
     await repos.templates.delete(key);
     await audit(repos, ctx, actor, 'template.delete', { type: 'template', id: key }, auditShape(prev), undefined);
   });

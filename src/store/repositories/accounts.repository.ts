@@ -6,7 +6,8 @@ import type { AccountAuth } from '../../core/senders/account-auth.js';
 import type { DB } from '../schema.js';
 import type { AccountsTable } from '../schema/senders.js';
 import { fromJson, toJson } from '../json.js';
-import { keyedTable } from './keyed-table.js';
+import { keyedTable, referencedRows } from './keyed-table.js';
+import type { SqlDialect } from '../sql-dialect.js';
 import { bool, json, oneOf, optionalJson, renamed, rowMapping, same, type Codec, type RowMapping } from './row-mapping.js';
 
 /** OAuth2 settings: the column is null for a password login. */
@@ -44,10 +45,11 @@ const account: RowMapping<StoredAccount, AccountsTable> = columns.withComputed({
   passwordSet: (row: AccountsTable) => row.password_secret_id !== null || row.password_ref !== null,
 });
 
-export function accountsRepository(db: Kysely<DB>): AccountRepository {
+export function accountsRepository(db: Kysely<DB>, dialect: SqlDialect): AccountRepository {
   const table = keyedTable(db, { table: 'accounts', key: 'id', mapping: account, order: ['address', 'id'], fixed: ['created_at'] });
   return {
     ...table,
+    ...referencedRows(db, { table: 'accounts', key: 'id', mapping: account }, dialect),
     async list(filter = {}) {
       if (!filter.serverId) return table.list();
       const rows = await db.selectFrom('accounts').selectAll().where('server_id', '=', filter.serverId).orderBy('address').orderBy('id').execute();

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { SeededRepository } from '../../core/kernel/versioned-repository.js';
+import type { ReferencedRows, SeededRepository } from '../../core/kernel/versioned-repository.js';
 import type { DB } from '../schema.js';
+import type { SqlDialect } from '../sql-dialect.js';
 import type { RowMapping } from './row-mapping.js';
 
 /** A table whose rows carry an optimistic-lock version (every admin-edited resource). */
@@ -63,5 +64,26 @@ export function keyedTable<T extends VersionedTable, Domain>(typed: Kysely<DB>, 
     async delete(k) {
       await db.deleteFrom(table).where(key, '=', k).execute();
     },
+  };
+}
+
+/**
+ * ReferencedRows over a keyed table. PostgreSQL reads the row FOR KEY SHARE to hold it (that
+ * blocks its DELETE and a FOR UPDATE, not ordinary updates nor other holders) and FOR UPDATE to
+ * lock it for a delete; at READ COMMITTED the delete's later statements then see every write
+ * that held the row before. SQLite runs one write transaction at a time: a plain read is enough.
+ */
+export function referencedRows<T extends VersionedTable, Domain>(typed: Kysely<DB>, spec: Pick<KeyedTableSpec<T, Domain>, 'table' | 'key' | 'mapping'>, dialect: SqlDialect): ReferencedRows<Domain> {
+  const db = typed as unknown as LooseDb;
+  const table: string = spec.table;
+  const key: string = spec.key;
+  const read = async (k: string, lock: 'share' | 'update') => {
+    const q = db.selectFrom(table).selectAll().where(key, '=', k);
+    const r = await (dialect === 'sqlite' ? q : lock === 'share' ? q.forKeyShare() : q.forUpdate()).executeTakeFirst();
+    return r && spec.mapping.toDomain(r as unknown as DB[T]);
+  };
+  return {
+    hold: (k) => read(k, 'share'),
+    lockForDelete: (k) => read(k, 'update'),
   };
 }

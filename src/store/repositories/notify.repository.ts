@@ -25,8 +25,16 @@ const rule = rowMapping<Rule, NotifyRulesTable>()({
   version: same,
 });
 
+const RULE_REFERENCES = { accountId: 'account_id', template: 'template', purpose: 'purpose' } as const;
+
 export function rulesRepository(db: Kysely<DB>): RuleRepository {
-  return keyedTable(db, { table: 'notify_rules', key: 'id', mapping: rule, order: ['priority', 'created_at', 'id'], fixed: ['created_at'] });
+  return {
+    ...keyedTable(db, { table: 'notify_rules', key: 'id', mapping: rule, order: ['priority', 'created_at', 'id'], fixed: ['created_at'] }),
+    async naming(field, value) {
+      const rows = await db.selectFrom('notify_rules').selectAll().where(RULE_REFERENCES[field], '=', value).orderBy('priority').orderBy('created_at').orderBy('id').execute();
+      return rows.map(rule.toDomain);
+    },
+  };
 }
 
 const event = rowMapping<StoredEvent, NotifyEventsTable>()({

@@ -39,6 +39,10 @@ export function smtpCredentialsRepository(db: Kysely<DB>): SmtpCredentialReposit
     async touch(id, at) {
       await db.updateTable('smtp_credentials').set({ last_used_at: at }).where('id', '=', id).execute();
     },
+    async naming(field, value) {
+      const rows = await db.selectFrom('smtp_credentials').selectAll().where(field === 'accountId' ? 'account_id' : 'purpose', '=', value).orderBy('name').orderBy('id').execute();
+      return rows.map(credential.toDomain);
+    },
   };
 }
 

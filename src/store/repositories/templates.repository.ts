@@ -4,7 +4,8 @@ import type { Template, TemplateDraft, TemplateVersion } from '../../core/templa
 import type { DB } from '../schema.js';
 import type { TemplatesTable, TemplateVersionsTable } from '../schema/templates.js';
 import { bool, json, rowMapping, same } from './row-mapping.js';
-import { keyedTable } from './keyed-table.js';
+import { keyedTable, referencedRows } from './keyed-table.js';
+import type { SqlDialect } from '../sql-dialect.js';
 
 /** The fields a template and its versions share: name, purpose, layout, sources, sample data. */
 const draft = { name: same, purpose: same, layout: same, locales: json<TemplateDraft['locales']>({}), sampleData: json<TemplateDraft['sampleData']>({}) };
@@ -30,13 +31,14 @@ const templateVersion = rowMapping<TemplateVersion, TemplateVersionsTable>()({
 /** The history row of a template's version: the same sources, stamped with who saved them when. */
 const versionRow = (t: Template) => templateVersion.toRow({ ...t, createdAt: t.updatedAt, createdBy: t.updatedBy });
 
-export function templatesRepository(db: Kysely<DB>): TemplateRepository {
+export function templatesRepository(db: Kysely<DB>, dialect: SqlDialect): TemplateRepository {
   // Saving writes a history row too: insert and update add it; the rest is any keyed table's.
   const table = keyedTable(db, { table: 'templates', key: 'key', mapping: template, order: ['key'], fixed: ['created_at', 'built_in'] });
   return {
     list: table.list,
     get: table.get,
     delete: table.delete,
+    ...referencedRows(db, { table: 'templates', key: 'key', mapping: template }, dialect),
     async getVersion(key, version) {
       const r = await db.selectFrom('template_versions').selectAll().where('key', '=', key).where('version', '=', version).executeTakeFirst();
       return r && templateVersion.toDomain(r);
@@ -65,6 +67,9 @@ export function templatesRepository(db: Kysely<DB>): TemplateRepository {
     },
     async usingLayout(layout) {
       return (await db.selectFrom('templates').select('key').where('layout', '=', layout).orderBy('key').execute()).map((r) => r.key);
+    },
+    async usingPurpose(purpose) {
+      return (await db.selectFrom('templates').select('key').where('purpose', '=', purpose).orderBy('key').execute()).map((r) => r.key);
     },
   };
 }

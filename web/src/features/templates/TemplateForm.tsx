@@ -33,6 +33,8 @@ export function TemplateForm({ template: t, editable, locale: chosen, onLocale, 
   const purposes = useList<Purpose>('/purposes');
   const layouts = useList<Layout>('/layouts');
   const action = useAction();
+  // A refused delete (a rule still uses the template) is said as such, not as a refused save.
+  const del = useAction();
   const sample = parseSample(draft.sample);
   const dirty = JSON.stringify(draft) !== JSON.stringify(original);
   const path = `/templates/${encodeURIComponent(t.key)}`;
@@ -59,7 +61,7 @@ export function TemplateForm({ template: t, editable, locale: chosen, onLocale, 
   };
   const reset = () => action.run(async () => onSaved(await api.post<Template>(`${path}/reset`), 'Reset to the text Mailroom ships (a new version).'));
   const remove = () =>
-    action.run(async () => {
+    del.run(async () => {
       await api.del(path);
       navigate('/templates');
     });
@@ -95,11 +97,12 @@ export function TemplateForm({ template: t, editable, locale: chosen, onLocale, 
             {t.builtIn ? (
               <ConfirmButton label="Reset to built-in" question="Replace this template with the text Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" />
             ) : (
-              <ConfirmButton label="Delete" question={`Delete template ${t.key}? Its history stays for the log.`} onConfirm={() => void remove()} busy={action.busy} />
+              <ConfirmButton label="Delete" question={`Delete template ${t.key}? Its history stays for the log.`} onConfirm={() => void remove()} busy={del.busy} />
             )}
           </div>
         ) : null}
         <ErrorBox error={saveIssue ? saveIssue.message : action.error} title="Not saved" />
+        <ErrorBox error={del.error} title="Not deleted" />
         {editable ? <TemplateTest templateKey={t.key} locale={locale} dirty={dirty} /> : null}
         <VersionHistory templateKey={t.key} version={t.version} />
       </div>
