@@ -167,6 +167,11 @@ await describeEachDialect('routing resolution', (dialect) => {
     expect((await chooseAttemptAccount(t.app.ports.ctx.store.repos, list, 1)).server.id).toBe(ids.srv1);
     const err = await refusal(chooseAttemptAccount(t.app.ports.ctx.store.repos, [ids.off, 'acc_deleted'], 0));
     expect(err.code).toBe('MAILROOM_E_NO_SENDER');
+    expect(err.message).toBe(`none of the accounts this message may use (${ids.off}, acc_deleted) is active any more (deleted: acc_deleted): activate one and retry the message`);
+    // Only deleted accounts: none can be activated again, and the message says so.
+    const gone = await refusal(chooseAttemptAccount(t.app.ports.ctx.store.repos, ['acc_deleted'], 0));
+    expect(gone.code).toBe('MAILROOM_E_NO_SENDER');
+    expect(gone.message).toBe('none of the accounts this message may use (acc_deleted) exists any more: they were deleted, so it cannot be sent; cancel it (or let it expire)');
   });
 
   it('defers a send over the account limit to the next window, then allows it', async () => {

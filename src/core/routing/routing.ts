@@ -187,14 +187,19 @@ export interface AttemptSender {
  */
 export async function chooseAttemptAccount(repos: Repositories, failoverAccountIds: readonly string[], failedAttempts: number): Promise<AttemptSender> {
   const usable: StoredAccount[] = [];
+  const deleted: string[] = [];
   for (const id of failoverAccountIds) {
     const a = await repos.accounts.get(id);
-    if (a?.active) usable.push(a);
+    if (!a) deleted.push(id);
+    else if (a.active) usable.push(a);
   }
   if (!usable.length) {
-    throw new MailroomError(ErrorCodes.NO_SENDER, `none of the accounts this message may use (${failoverAccountIds.join(', ')}) is active any more: activate one and retry the message`, {
-      accountIds: failoverAccountIds,
-    });
+    // A deleted account does not come back: say so rather than ask for it to be activated.
+    const message =
+      deleted.length > 0 && deleted.length === failoverAccountIds.length
+        ? `none of the accounts this message may use (${failoverAccountIds.join(', ')}) exists any more: they were deleted, so it cannot be sent; cancel it (or let it expire)`
+        : `none of the accounts this message may use (${failoverAccountIds.join(', ')}) is active any more${deleted.length ? ` (deleted: ${deleted.join(', ')})` : ''}: activate one and retry the message`;
+    throw new MailroomError(ErrorCodes.NO_SENDER, message, { accountIds: failoverAccountIds });
   }
   const account = usable[Math.max(0, Math.floor(failedAttempts)) % usable.length];
   return { account, server: await serverOf(repos, account) };
