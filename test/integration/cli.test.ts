@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -156,6 +157,25 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     const check = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password-env', 'OPS_PW'], { ...env, OPS_PW: 'operator-pass-2' });
     expect(check.code, check.stderr).toBe(0);
     expect(accountId!).toMatch(/^acc_/);
+  });
+
+  it('send reads each --to as an address list: a comma inside a quoted name does not split it, and --to repeats', async () => {
+    const sent = await runCli(['send', '--to', '"Doe, John" <jd@example.com>', '--to', 'ann@example.net, "Smith, Bob (ops)" <bob@example.net>', '--cc', '"a, b" <ab@example.org>', '--subject', 'hi', '--text', 'x'], env);
+    expect(sent.code, sent.stderr).toBe(0);
+    const id = sent.stdout.split(' ')[0];
+    expect(id).toMatch(/^msg_/);
+    const db = new Database(path.join(dataDir, 'mailroom.db'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT to_addrs, cc_addrs FROM messages WHERE id = ?').get(id) as { to_addrs: string; cc_addrs: string };
+      expect(JSON.parse(row.to_addrs)).toMatchObject([{ name: 'Doe, John', address: 'jd@example.com' }, { address: 'ann@example.net' }, { name: 'Smith, Bob (ops)', address: 'bob@example.net' }]);
+      expect(JSON.parse(row.cc_addrs)).toMatchObject([{ name: 'a, b', address: 'ab@example.org' }]);
+    } finally {
+      db.close();
+    }
+    // An unquoted comma in a name makes a value that is no address list: it is named whole.
+    const unquoted = await runCli(['send', '--to', 'Doe, John <jd@example.com>', '--subject', 'hi', '--text', 'x'], env);
+    expect(unquoted.code).toBe(1);
+    expect(unquoted.stderr).toContain('to[0]: "Doe, John <jd@example.com>" is not accepted');
   });
 
   it('a one-shot command run where there is no store says so and creates nothing, unless --create-store', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMailbox } from '../../src/core/kernel/addresses.js';
+import { parseMailbox, splitAddressList } from '../../src/core/kernel/addresses.js';
 import { senderEntry } from '../../src/core/kernel/sender-entry.js';
 
 describe('parseMailbox: one strict parse', () => {
@@ -58,5 +58,38 @@ describe('senderEntry: an address or a whole domain, for aliases and allowedFrom
       const input_ = (err as { details: { input?: string } }).details.input;
       if (input_ !== undefined) expect(input_).toBe(input);
     }
+  });
+});
+
+describe('splitAddressList: one text with several addresses, split where RFC 5322 splits', () => {
+  it.each([
+    ['a@example.com', ['a@example.com']],
+    ['a@example.com, b@example.net', ['a@example.com', 'b@example.net']],
+    ['"Doe, John" <jd@example.com>', ['"Doe, John" <jd@example.com>']],
+    ['"Doe, John" <jd@example.com>,Ann <ann@example.com> ', ['"Doe, John" <jd@example.com>', 'Ann <ann@example.com>']],
+    ['"Q \\"x, y\\"" <q@example.com>, b@example.net', ['"Q \\"x, y\\"" <q@example.com>', 'b@example.net']],
+    // A comment or group stays one item, for parseMailbox to refuse with its reason.
+    ['Ann (a, b) <ann@example.com>, b@example.net', ['Ann (a, b) <ann@example.com>', 'b@example.net']],
+    ['team: a@example.com, b@example.com;, c@example.com', ['team: a@example.com, b@example.com;', 'c@example.com']],
+    // Commas around the list (a script's trailing separator) are not addresses.
+    [', a@example.com, b@example.net,', ['a@example.com', 'b@example.net']],
+    ['', []],
+  ])('%s', (input, expected) => {
+    expect(splitAddressList(input)).toEqual(expected);
+  });
+
+  it('gives a text that is no list of addresses back whole, so the parser names all of it', () => {
+    expect(splitAddressList(' Doe, John <jd@example.com> ')).toEqual(['Doe, John <jd@example.com>']);
+    expect(() => splitAddressList('Doe, John <jd@example.com>').map((a, i) => parseMailbox(`to[${i}]`, a))).toThrowError(
+      expect.objectContaining({ code: 'MAILROOM_E_INVALID_ADDRESS', message: 'to[0]: "Doe, John <jd@example.com>" is not accepted: it is not a single valid address such as name@example.com' }),
+    );
+  });
+
+  it('every item parses back to the mailbox it was written as', () => {
+    const items = splitAddressList('"Doe, John" <jd@example.com>, "a <b>" <ab@example.com>');
+    expect(items.map((a) => parseMailbox('to', a))).toMatchObject([
+      { name: 'Doe, John', address: 'jd@example.com' },
+      { name: 'a <b>', address: 'ab@example.com' },
+    ]);
   });
 });

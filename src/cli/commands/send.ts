@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CLI_PRINCIPAL } from '../../core/access/auth.js';
 import type { CoreContext } from '../../core/context.js';
+import { splitAddressList } from '../../core/kernel/addresses.js';
 import { invalid } from '../../core/kernel/errors.js';
 import { submitMessage, type SubmitResult } from '../../core/outbox/messages.service.js';
 import { reportFailure, withApp } from '../run.js';
@@ -40,7 +41,11 @@ function parseData(json: string): unknown {
   }
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+/**
+ * `--to a@x --to 'b@y, "Doe, John" <jd@z>'`: each value is an address list, split where RFC 5322
+ * splits it (a comma in a quoted name, angle brackets or a comment does not), the values joined.
+ */
+const collect = (v: string, prev: string[] = []) => [...prev, ...splitAddressList(v)];
 
 /**
  * `mailroom send`: puts one message into the outbox (committed before the id is printed);

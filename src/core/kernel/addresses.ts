@@ -92,6 +92,23 @@ function displayName(mailbox: emailAddresses.ParsedMailbox): string | undefined 
   return words.join(' ').replace(/\s+/g, ' ').trim() || undefined;
 }
 
+/**
+ * One text holding several addresses (`a@x, "Doe, John" <jd@y>`) as the texts of its addresses,
+ * split where RFC 5322's address-list splits: a comma inside a quoted string, angle brackets or
+ * a comment belongs to its address. Each item is given to parseMailbox, which decides whether
+ * it is accepted (a group or a comment is one item here, refused there with its reason). The
+ * grammar is the library's that parseMailbox uses, so the two agree on where an address ends.
+ * Commas and blanks around the list are no addresses; a text the grammar does not read as a
+ * list comes back whole, for parseMailbox to refuse naming all of it.
+ */
+export function splitAddressList(input: string): string[] {
+  const text = input.replace(/^[\s,]+|[\s,]+$/g, '');
+  if (text === '') return [];
+  const parsed = emailAddresses({ input: text, rfc6532: true, startAt: 'address-list' });
+  const items = parsed?.addresses.map((a) => a.node?.tokens.trim() ?? '');
+  return items && items.length > 0 && items.every(Boolean) ? items : [text];
+}
+
 export function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
