@@ -21,7 +21,11 @@ export interface NotifyEvent {
   locale: string | null;
 }
 
-export const EVENT_LIMITS = { idChars: 200, roles: 20, perRole: 100 } as const;
+/**
+ * docs/events.md states these. An event's data is smaller than a message's (1 MiB, 32 levels):
+ * it is stored with the event, shown in the events list and judged by every rule's conditions.
+ */
+export const EVENT_LIMITS = { idChars: 200, roles: 20, perRole: 100, dataBytes: 64 * 1024, dataDepth: 20 } as const;
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]*$/;
 const ROLE = /^[a-z][a-z0-9_-]{0,63}$/;
 
@@ -63,7 +67,7 @@ export function parseEvent(input: unknown, now: number): NotifyEvent {
     id: d.id === undefined || d.id === null ? newId('evt', now) : eventId('id', d.id),
     type: eventType('type', d.type),
     occurredAt: instant('occurredAt', d.occurredAt) ?? now,
-    data: templateData('data', d.data),
+    data: templateData('data', d.data, { bytes: EVENT_LIMITS.dataBytes, depth: EVENT_LIMITS.dataDepth }),
     recipients: roles(d.recipients),
     locale: d.locale === undefined || d.locale === null ? null : localeTag('locale', d.locale),
   };

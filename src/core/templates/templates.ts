@@ -115,10 +115,23 @@ function locales(v: unknown): Record<string, LocaleContent> {
 }
 
 /**
- * Data for a template: a JSON object (what the API parsed), bounded in size and depth so a
- * render cannot be made expensive by the data alone.
+ * How large a data object may be: its JSON text, in characters or in UTF-8 bytes, and how many
+ * levels of objects and arrays it nests (`{ "a": 1 }` is one level).
  */
-export function templateData(field: string, v: unknown): Record<string, unknown> {
+export interface DataLimits {
+  chars?: number;
+  bytes?: number;
+  depth: number;
+}
+
+const TEMPLATE_DATA: DataLimits = { chars: TEMPLATE_LIMITS.dataChars, depth: TEMPLATE_LIMITS.dataDepth };
+
+/**
+ * Data for a template: a JSON object (what the API parsed), bounded in size and depth so a
+ * render cannot be made expensive by the data alone. The limits are a message's (and
+ * sampleData's) unless given: an event's data has smaller ones of its own (EVENT_LIMITS).
+ */
+export function templateData(field: string, v: unknown, limits: DataLimits = TEMPLATE_DATA): Record<string, unknown> {
   if (v === undefined || v === null) return {};
   if (!isDoc(v)) throw invalid(field, 'must be an object of values for the template, e.g. { "user": { "name": "Ann" } }');
   let json: string;
@@ -127,12 +140,23 @@ export function templateData(field: string, v: unknown): Record<string, unknown>
   } catch {
     throw invalid(field, 'must be plain JSON');
   }
-  if (json.length > TEMPLATE_LIMITS.dataChars) throw invalid(field, `is ${json.length} characters as JSON; the limit is ${TEMPLATE_LIMITS.dataChars}`);
-  if (depth(v) > TEMPLATE_LIMITS.dataDepth) throw invalid(field, `nests deeper than ${TEMPLATE_LIMITS.dataDepth} levels`);
+  if (limits.chars !== undefined && json.length > limits.chars) throw invalid(field, `is ${json.length} characters as JSON; the limit is ${limits.chars}`);
+  if (limits.bytes !== undefined) {
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > limits.bytes) {
+      throw new MailroomError(ErrorCodes.VALIDATION, `${field}: is ${count(bytes)} bytes as JSON; the limit is ${count(limits.bytes)}${kib(limits.bytes)}`, { field, maxBytes: limits.bytes });
+    }
+  }
+  if (depth(v) > limits.depth) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `${field}: nests deeper than ${limits.depth} levels`, { field, maxDepth: limits.depth });
+  }
   // JSON.stringify writes a lone surrogate as an escape (a pair as itself): only then is the walk needed.
   if (/\\u[dD][89a-fA-F]/.test(json)) wellFormedData(field, v);
   return v;
 }
+
+const count = (n: number) => n.toLocaleString('en-US');
+const kib = (n: number) => (n % 1024 === 0 ? ` (${n / 1024} KiB)` : '');
 
 /** Every key and string in the data, checked as str() checks a field (the first bad one is named: data.user.name). */
 function wellFormedData(field: string, v: unknown): void {

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * What POST /events takes, as docs/events.md states it: `data` of at most 64 KiB and 20 levels,
+ * refused past either with the field and the limit named.
+ */
+await describeEachDialect('events: the input as documented', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });
+  });
+  afterAll(async () => t?.close());
+
+  const raise = (payload: object) => t.request({ method: 'POST', url: '/api/v1/events', payload });
+  const refused = async (payload: object) => {
+    const res = await raise(payload);
+    expect(res.statusCode, res.body).toBe(400);
+    return res.json().error as { code: string; message: string; details: Record<string, unknown> };
+  };
+  /** `{"s":"…"}` of exactly `bytes` bytes as JSON (UTF-8), made of `unit`s (1 or 2 bytes each) and ASCII. */
+  const dataOf = (bytes: number, unit = 'x') => {
+    const body = bytes - '{"s":""}'.length;
+    const wide = Buffer.byteLength(unit);
+    return { s: unit.repeat(Math.floor(body / wide)) + 'x'.repeat(body % wide) };
+  };
+  const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
+
+  it('data: 64 KiB of JSON is taken, one byte more is refused naming data and the limit (bytes, not characters)', async () => {
+    expect(Buffer.byteLength(JSON.stringify(dataOf(65_536)))).toBe(65_536);
+    const at = await raise({ type: 'limits.size', id: 'size-at', data: dataOf(65_536) });
+    expect(at.statusCode, at.body).toBe(202);
+    const past = await refused({ type: 'limits.size', id: 'size-past', data: dataOf(65_537) });
+    expect(past).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: 'data: is 65,537 bytes as JSON; the limit is 65,536 (64 KiB)', details: { field: 'data', maxBytes: 65_536 } });
+    // 40,000 two-byte characters: under the limit in characters, over it in bytes.
+    const wide = await refused({ type: 'limits.size', id: 'size-wide', data: dataOf(80_008, 'é') });
+    expect(wide.message).toBe('data: is 80,008 bytes as JSON; the limit is 65,536 (64 KiB)');
+    const qa = await refused({ type: 'limits.size', id: 'size-qa', data: dataOf(70_012) });
+    expect(qa.message).toBe('data: is 70,012 bytes as JSON; the limit is 65,536 (64 KiB)');
+    for (const id of ['size-past', 'size-wide', 'size-qa']) expect((await t.request({ method: 'GET', url: `/api/v1/events/${id}` })).statusCode).toBe(404);
+  });
+
+  it('data: 20 levels deep are taken, 21 are refused naming data and the limit', async () => {
+    const at = await raise({ type: 'limits.depth', id: 'depth-at', data: nested(20) as object });
+    expect(at.statusCode, at.body).toBe(202);
+    const past = await refused({ type: 'limits.depth', id: 'depth-past', data: nested(21) as object });
+    expect(past).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: 'data: nests deeper than 20 levels', details: { field: 'data', maxDepth: 20 } });
+    // Arrays are levels too.
+    const arrays = await refused({ type: 'limits.depth', id: 'depth-arrays', data: { a: JSON.parse('['.repeat(20) + ']'.repeat(20)) } });
+    expect(arrays.message).toBe('data: nests deeper than 20 levels');
+    expect((await raise({ type: 'limits.depth', id: 'depth-arrays-at', data: { a: JSON.parse('['.repeat(19) + ']'.repeat(19)) } })).statusCode).toBe(202);
+  });
+});
