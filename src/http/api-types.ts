@@ -32,8 +32,8 @@ import type { LocaleContent, TemplateVersion } from '../core/templates/templates
 import type { messageDetail, messageSummary } from './routes/messages-view.js';
 import type { Authentication, SmtpCredential as CoreSmtpCredential } from '../core/relay/credentials.js';
 import type { Condition, ConditionOp } from '../core/notify/conditions.js';
-import type { DryRun as CoreDryRun, EventAnswer, EventDetail as CoreEventDetail } from '../core/notify/events.service.js';
-import type { EventMatch, StoredEvent } from '../core/notify/ports.js';
+import type { DryRun as CoreDryRun, EventAnswer, EventDetail as CoreEventDetail, EventView } from '../core/notify/events.service.js';
+import type { EventMatch } from '../core/notify/ports.js';
 import type { Rule as CoreRule } from '../core/notify/rules.js';
 import type { SecretProvider as CoreSecretProvider } from '../core/credentials/providers.js';
 import type { ProviderTestResult as ProviderTest } from '../core/credentials/providers.service.js';
@@ -188,7 +188,7 @@ export type { Condition, ConditionOp, EventAnswer, EventMatch };
 /** GET /rules/:id; GET /rules lists them in priority order. */
 export type Rule = Wire<CoreRule>;
 /** An item of GET /events. */
-export type NotifyEventItem = Wire<StoredEvent>;
+export type NotifyEventItem = Wire<EventView>;
 /** GET /events/:id: the event, what matched and the messages with their status. */
 export type EventDetail = Wire<CoreEventDetail>;
 /** POST /rules/test: verdicts and the rendered mail, nothing sent. */

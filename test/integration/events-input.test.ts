@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * What POST /events takes, as docs/events.md states it: `data` of at most 64 KiB and 20 levels,
- * refused past either with the field and the limit named.
+ * refused past either with the field and the limit named. What GET /events gives back: the
+ * event as raised, its roles as RFC 5322 text (as messages and rules show addresses).
  */
 await describeEachDialect('events: the input as documented', (dialect) => {
   let t: TestApp;
@@ -50,5 +51,33 @@ await describeEachDialect('events: the input as documented', (dialect) => {
     const arrays = await refused({ type: 'limits.depth', id: 'depth-arrays', data: { a: JSON.parse('['.repeat(20) + ']'.repeat(20)) } });
     expect(arrays.message).toBe('data: nests deeper than 20 levels');
     expect((await raise({ type: 'limits.depth', id: 'depth-arrays-at', data: { a: JSON.parse('['.repeat(19) + ']'.repeat(19)) } })).statusCode).toBe(202);
+  });
+
+  it('GET /events/:id and GET /events give each role as RFC 5322 text that raises the same event again', async () => {
+    const recipients = {
+      owner: ['Ann <ann@example.com>', '"Doe, John" <jd@example.com>'],
+      approver: ['plain@example.com', '"Ann \\"Boss\\" Smith" <boss@example.com>', 'Bob   Smith <bob@example.com>'],
+      requester: 'Rita Requester <RITA@Example.COM>',
+    };
+    const raised = await raise({ type: 'roles.text', id: 'roles-1', recipients });
+    expect(raised.statusCode, raised.body).toBe(202);
+    const expected = {
+      owner: ['Ann <ann@example.com>', '"Doe, John" <jd@example.com>'],
+      approver: ['plain@example.com', '"Ann \\"Boss\\" Smith" <boss@example.com>', 'Bob Smith <bob@example.com>'],
+      // One address is a list of one; the domain is written as it is sent (lower case, ASCII).
+      requester: ['Rita Requester <RITA@example.com>'],
+    };
+    const detail = await t.request({ method: 'GET', url: '/api/v1/events/roles-1' });
+    expect(detail.statusCode, detail.body).toBe(200);
+    expect(detail.json().recipients).toEqual(expected);
+    const list = (await t.request({ method: 'GET', url: '/api/v1/events?type=roles.text' })).json().items as { id: string; recipients: unknown }[];
+    expect(list.find((e) => e.id === 'roles-1')?.recipients).toEqual(expected);
+    // The text raises an event with the same people, names and all.
+    const again = await raise({ type: 'roles.text', id: 'roles-2', recipients: detail.json().recipients });
+    expect(again.statusCode, again.body).toBe(202);
+    expect((await t.request({ method: 'GET', url: '/api/v1/events/roles-2' })).json().recipients).toEqual(expected);
+    // An event without roles has none.
+    expect((await raise({ type: 'roles.text', id: 'roles-none' })).statusCode).toBe(202);
+    expect((await t.request({ method: 'GET', url: '/api/v1/events/roles-none' })).json().recipients).toEqual({});
   });
 });

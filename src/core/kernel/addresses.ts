@@ -3,7 +3,7 @@ import { domainToASCII } from 'node:url';
 import { ErrorCodes, MailroomError } from './errors.js';
 import { hasHeaderUnsafeChars } from './header-safety.js';
 
-// The text form lives apart (no Node imports) so the admin UI formats mailboxes with the same code.
+// The text form lives apart (no Node imports): code that runs without Node (the admin UI) can use it as it is.
 export { formatMailbox } from './mailbox-text.js';
 
 /** One mailbox, parsed once. The envelope, the headers and every allow-list use this result. */

@@ -1,5 +1,6 @@
 import { requirePermission, type Principal } from '../access/auth.js';
 import type { CoreContext } from '../context.js';
+import { formatMailbox } from '../kernel/addresses.js';
 import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound } from '../kernel/errors.js';
 import { foreignCursor } from '../kernel/ids.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
@@ -275,8 +276,21 @@ export function readEventsCursor(cursor: string): EventPosition {
   return { receivedAt: Number(m[1]), id: m[2] };
 }
 
+/**
+ * An event as the API shows it: as raised, each role's people as RFC 5322 text (`Ann <ann@x>`,
+ * `"Doe, John" <jd@x>`), as messages and rules show addresses. The text parses back to the same
+ * mailbox, so it can be raised again as it is (the dry run's "recent event" does).
+ */
+export type EventView = Omit<StoredEvent, 'recipients'> & { recipients: Record<string, string[]> };
+
+export function eventView(e: StoredEvent): EventView {
+  const recipients: Record<string, string[]> = {};
+  for (const [role, list] of Object.entries(e.recipients)) recipients[role] = list.map(formatMailbox);
+  return { ...e, recipients };
+}
+
 /** `GET /events?type=&cursor=&limit=`: newest first; the cursor is the nextCursor of the previous page. */
-export async function listEvents(ctx: CoreContext, query: { type?: string; cursor?: string; limit?: string }): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
+export async function listEvents(ctx: CoreContext, query: { type?: string; cursor?: string; limit?: string }): Promise<{ items: EventView[]; nextCursor: string | null }> {
   const type = optStr('type', query.type, { max: 100 });
   if (type) eventType('type', type);
   const limit = query.limit === undefined ? 50 : int('limit', Number(query.limit), 1, EVENTS_PAGE_MAX);
@@ -284,13 +298,13 @@ export async function listEvents(ctx: CoreContext, query: { type?: string; curso
   const items = await ctx.store.repos.notifyEvents.list({ type, before, limit: limit + 1 });
   const page = items.slice(0, limit);
   const last = page[page.length - 1];
-  return { items: page, nextCursor: items.length > limit && last ? eventsCursor(last) : null };
+  return { items: page.map(eventView), nextCursor: items.length > limit && last ? eventsCursor(last) : null };
 }
 
-export interface EventDetail extends StoredEvent {
+export type EventDetail = EventView & {
   /** The messages the event made, with their current status. */
   messages: { id: string; ruleId: string; status: string; to: string[]; subject: string; accountId: string | null }[];
-}
+};
 
 export async function getEvent(ctx: CoreContext, id: string): Promise<EventDetail> {
   const repos = ctx.store.repos;
@@ -303,5 +317,5 @@ export async function getEvent(ctx: CoreContext, id: string): Promise<EventDetai
       if (msg) messages.push({ id: msg.id, ruleId: m.ruleId, status: msg.status, to: msg.to.map((t) => t.address), subject: msg.subject, accountId: msg.accountId });
     }
   }
-  return { ...e, messages };
+  return { ...eventView(e), messages };
 }

@@ -3,12 +3,10 @@ import { api, type DryRun, type NotifyEventItem, type Page } from '../../api.js'
 import { useAction } from '../../hooks.js';
 import { useResource } from '../../hooks.js';
 import { Badge, ErrorBox, Field } from '../../ui/index.js';
-import { formatMailbox } from '../../../../src/core/kernel/mailbox-text.js';
 
-/** An event as POST /events takes it, from a stored one (roles back to mailboxes: `"Doe, John" <addr>` quoted so it parses back). */
+/** An event as POST /events takes it, from a stored one (its roles come as RFC 5322 text that parses back). */
 function asInput(e: NotifyEventItem) {
-  const recipients = Object.fromEntries(Object.entries(e.recipients).map(([role, list]) => [role, list.map((m) => formatMailbox({ address: m.address, ...(m.name ? { name: m.name } : {}) }))]));
-  return { type: e.type, data: e.data, recipients, ...(e.locale ? { locale: e.locale } : {}) };
+  return { type: e.type, data: e.data, recipients: e.recipients, ...(e.locale ? { locale: e.locale } : {}) };
 }
 
 /**

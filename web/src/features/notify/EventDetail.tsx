@@ -25,7 +25,7 @@ export function EventDetail({ id }: { id: string }) {
           <dt>Locale</dt>
           <dd>{e.locale ?? '—'}</dd>
           <dt>Roles</dt>
-          <dd>{Object.entries(e.recipients).map(([role, list]) => <div key={role}><strong>{role}</strong>: {list.map((m) => m.address).join(', ')}</div>)}</dd>
+          <dd>{Object.entries(e.recipients).map(([role, list]) => <div key={role}><strong>{role}</strong>: {list.join(', ')}</div>)}</dd>
         </dl>
         <h3>Data</h3>
         <pre className="body-text">{pretty(e.data)}</pre>
