@@ -78,21 +78,6 @@ export function allowedList(values: readonly unknown[]): string {
   return shown.join(', ');
 }
 
-/**
- * An error about a field of a nested object, named by its full path: core code that checks a
- * bulk action's filter names its fields as the query string does (`status`), the body has them
- * under `filter` (`filter.status`). Errors about something else pass through as they are.
- */
-export function withinField(prefix: string, err: unknown): unknown {
-  if (!isMailroomError(err)) return err;
-  const details = err.details as { field?: unknown } | undefined;
-  const field = details?.field;
-  if (typeof field !== 'string' || field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`)) return err;
-  const full = `${prefix}.${field}`;
-  const message = err.message.startsWith(`${field}:`) ? `${full}${err.message.slice(field.length)}` : `${full}: ${err.message}`;
-  return new MailroomError(err.code, message, { ...details, field: full });
-}
-
 /** Turns Fastify's own failures (bad JSON, schema violations, limits) into catalogue errors. */
 function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError | undefined {
   if (err.validation) {

@@ -80,4 +80,21 @@ await describeEachDialect('events: the input as documented', (dialect) => {
     expect((await raise({ type: 'roles.text', id: 'roles-none' })).statusCode).toBe(202);
     expect((await t.request({ method: 'GET', url: '/api/v1/events/roles-none' })).json().recipients).toEqual({});
   });
+
+  it('a refused role or address list is named by its path, and too many addresses are said to be too many', async () => {
+    const role = await refused({ type: 'a.b', recipients: { Owner: ['a@example.com'] } });
+    expect(role).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'recipients.Owner' } });
+    expect(role.message).toMatch(/^recipients\.Owner: "Owner" is not a role name: lower-case letters/);
+    const long = 'r'.repeat(65);
+    expect(await refused({ type: 'a.b', recipients: { [long]: ['a@example.com'] } })).toMatchObject({ details: { field: `recipients.${long}` } });
+    const addresses = (n: number) => Array.from({ length: n }, (_, i) => `p${i}@example.com`);
+    expect((await raise({ type: 'a.b', recipients: { r: addresses(100) } })).statusCode).toBe(202);
+    for (const n of [101, 150]) {
+      const many = await refused({ type: 'a.b', recipients: { r: addresses(n) } });
+      expect(many, String(n)).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: `recipients.r: at most 100 addresses per role (this one has ${n})`, details: { field: 'recipients.r' } });
+    }
+    // What is wrong inside a list is still named by its place.
+    expect(await refused({ type: 'a.b', recipients: { r: ['a@example.com', 5] } })).toMatchObject({ message: 'recipients.r[1]: must be string', details: { field: 'recipients.r[1]' } });
+    expect(await refused({ type: 'a.b', recipients: { r: 'not an address' } })).toMatchObject({ code: 'MAILROOM_E_INVALID_ADDRESS', details: { field: 'recipients.r[0]' } });
+  });
 });

@@ -73,6 +73,36 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     expect(draft.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['x@example.com']]);
   });
 
+  it('names what the dry run refuses by its path in the body (event.…, rule.…), and says which condition values are allowed', async () => {
+    const refused = async (url: string, payload: object) => {
+      const res = await req('POST', url, payload);
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().error as { code: string; message: string; details: Record<string, unknown> };
+    };
+    const type = await refused('rules/test', { event: { type: 'BAD' } });
+    expect(type).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'event.type' } });
+    expect(type.message).toMatch(/^event\.type: /);
+    expect(await refused('rules/test', { event: {} })).toMatchObject({ details: { field: 'event.type' }, message: expect.stringMatching(/^event\.type: is required/) });
+    expect(await refused('rules/test', { event: { type: 'a.b', recipients: { Owner: ['a@example.com'] } } })).toMatchObject({ details: { field: 'event.recipients.Owner' } });
+    expect(await refused('rules/test', { event: { type: 'a.b', recipients: { owner: ['not an address'] } } })).toMatchObject({
+      code: 'MAILROOM_E_INVALID_ADDRESS',
+      message: expect.stringMatching(/^event\.recipients\.owner\[0\]: "not an address" is not accepted/),
+      details: { field: 'event.recipients.owner[0]' },
+    });
+    expect(await refused('rules/test', { event: { type: 'a.b', data: { a: 'x\uD800' } } })).toMatchObject({ details: { field: 'event.data.a' } });
+    // The draft rule's fields are named under rule.
+    expect(await refused('rules/test', { event: { type: 'a.b' }, rule: { ...rule(), conditions: [{ path: 'nope', op: 'eq', value: 1 }] } })).toMatchObject({ details: { field: 'rule.conditions[0].path' } });
+
+    // eq/neq take a string, number, boolean or null; in a list of them.
+    const condition = (c: object) => ({ ...rule(), conditions: [c] });
+    for (const value of [{ a: 1 }, [1]]) {
+      const e = await refused('rules', condition({ path: 'data.x', op: 'eq', value }));
+      expect(e).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: 'conditions[0].value: must be a string, number, boolean or null for "eq"', details: { field: 'conditions[0].value' } });
+    }
+    expect(await refused('rules', condition({ path: 'data.x', op: 'in', value: ['a', { a: 1 }] }))).toMatchObject({ message: 'conditions[0].value[1]: must be a string, number, boolean or null', details: { field: 'conditions[0].value[1]' } });
+    for (const value of [1, true, null, 'x']) expect((await req('POST', 'rules/test', { event: { type: 'a.b' }, rule: condition({ path: 'data.x', op: 'eq', value }) })).statusCode, String(value)).toBe(200);
+  });
+
   it('a send-only key raises events but cannot change or test rules', async () => {
     const { key } = await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'app', scopes: ['send'] }, null);
     expect((await req('POST', 'events', { type: 'alert.triggered', data: alertData, recipients: { oncall: ['ann@example.com'] } }, key)).statusCode).toBe(202);

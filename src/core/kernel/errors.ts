@@ -86,6 +86,22 @@ export function invalid(field: string, message: string): MailroomError {
   return new MailroomError(ErrorCodes.VALIDATION, `${field}: ${message}`, { field });
 }
 
+/**
+ * An error about a field of a nested object, named by its full path: core code that checks a
+ * bulk action's filter names its fields as the query string does (`status`), the body has them
+ * under `filter` (`filter.status`); the dry run checks its `event` as POST /events checks a
+ * body (`type` → `event.type`). Errors about something else pass through as they are.
+ */
+export function withinField(prefix: string, err: unknown): unknown {
+  if (!isMailroomError(err)) return err;
+  const details = err.details as { field?: unknown } | undefined;
+  const field = details?.field;
+  if (typeof field !== 'string' || field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`)) return err;
+  const full = `${prefix}.${field}`;
+  const message = err.message.startsWith(`${field}:`) ? `${full}${err.message.slice(field.length)}` : `${full}: ${err.message}`;
+  return new MailroomError(err.code, message, { ...details, field: full });
+}
+
 export function notFound(kind: string, id: string): MailroomError {
   return new MailroomError(ErrorCodes.NOT_FOUND, `${kind} ${id} does not exist`, { kind, id });
 }

@@ -22,8 +22,10 @@ export interface Condition {
 export const CONDITION_LIMITS = { conditions: 20, pathChars: 200, inValues: 100, valueChars: 1_000 } as const;
 const PATH = /^(type|id|locale|occurredAt|data(\.[A-Za-z0-9_-]+)+|recipients\.[a-z][a-z0-9_-]*)$/;
 
-function scalar(field: string, v: unknown): Scalar {
+/** A value to compare with: a string, number, boolean or null (`op` is named for eq/neq: a list is what "in" takes). */
+function scalar(field: string, v: unknown, op?: ConditionOp): Scalar {
   if (v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v as Scalar;
+  if (typeof v !== 'string') throw invalid(field, `must be a string, number, boolean or null${op ? ` for "${op}"` : ''}`);
   return str(field, v, { min: 0, max: CONDITION_LIMITS.valueChars });
 }
 
@@ -37,7 +39,7 @@ export function parseCondition(field: string, input: unknown): Condition {
     case 'eq':
     case 'neq':
       if (d.value === undefined) throw invalid(`${field}.value`, `is required for "${op}"`);
-      return { path, op, value: scalar(`${field}.value`, d.value) };
+      return { path, op, value: scalar(`${field}.value`, d.value, op) };
     case 'in': {
       const list = arr(`${field}.value`, d.value, CONDITION_LIMITS.inValues).map((x, i) => scalar(`${field}.value[${i}]`, x));
       if (!list.length) throw invalid(`${field}.value`, 'give at least one value');

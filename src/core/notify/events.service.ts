@@ -1,7 +1,7 @@
 import { requirePermission, type Principal } from '../access/auth.js';
 import type { CoreContext } from '../context.js';
 import { formatMailbox } from '../kernel/addresses.js';
-import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound, withinField } from '../kernel/errors.js';
 import { foreignCursor } from '../kernel/ids.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
@@ -211,10 +211,18 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
   const d = doc('test', input);
   onlyKeys('test', d, ['event', 'rule']);
   const now = ctx.clock.now();
-  const event = parseEvent(d.event, now);
+  // What is refused is named where it is in this body: `event.type`, `rule.conditions[0].path`.
+  const within = <T>(prefix: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (err) {
+      throw withinField(prefix, err);
+    }
+  };
+  const event = within('event', () => parseEvent(d.event, now));
   let rules: Rule[];
   if (d.rule !== undefined) {
-    const v = parseRuleInput(d.rule, { partial: false });
+    const v = within('rule', () => parseRuleInput(d.rule, { partial: false }));
     rules = [{ id: 'draft', name: v.name!, enabled: true, priority: 0, events: v.events!, conditions: v.conditions ?? [], recipients: v.recipients!, template: v.template!, accountId: v.accountId ?? null, purpose: v.purpose ?? null, continue: false, createdBy: null, createdAt: now, updatedAt: now, version: 0 }];
   } else {
     rules = await ctx.store.repos.rules.list();

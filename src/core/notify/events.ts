@@ -50,10 +50,13 @@ function roles(v: unknown): Record<string, Mailbox[]> {
   if (names.length > EVENT_LIMITS.roles) throw invalid('recipients', `at most ${EVENT_LIMITS.roles} roles`);
   const out: Record<string, Mailbox[]> = {};
   for (const name of names) {
-    roleName(`recipients role "${name.slice(0, 64)}"`, name);
+    // The role's path in the body; a key far longer than any role name is not echoed whole.
+    const field = `recipients.${name.length > 100 ? `${name.slice(0, 100)}…` : name}`;
+    roleName(field, name);
     const raw = d[name];
-    const list = typeof raw === 'string' ? [raw] : arr(`recipients.${name}`, raw, EVENT_LIMITS.perRole);
-    out[name] = list.map((a, i) => parseMailbox(`recipients.${name}[${i}]`, str(`recipients.${name}[${i}]`, a, { max: 320 })));
+    if (Array.isArray(raw) && raw.length > EVENT_LIMITS.perRole) throw invalid(field, `at most ${EVENT_LIMITS.perRole} addresses per role (this one has ${raw.length})`);
+    const list = typeof raw === 'string' ? [raw] : arr(field, raw, EVENT_LIMITS.perRole);
+    out[name] = list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
   }
   return out;
 }

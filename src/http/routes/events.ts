@@ -16,8 +16,10 @@ export const eventBody = {
     data: { type: 'object', description: `plain JSON, at most ${EVENT_LIMITS.dataBytes / 1024} KiB and ${EVENT_LIMITS.dataDepth} levels deep: what rules test and templates show` },
     recipients: {
       type: 'object',
-      description: 'who holds each role: { "approver": ["Ann <ann@example.com>"] }',
-      additionalProperties: { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', maxItems: EVENT_LIMITS.perRole, items: { type: 'string', maxLength: 320 } }] },
+      description: `who holds each role: { "approver": ["Ann <ann@example.com>"] }; at most ${EVENT_LIMITS.roles} roles and ${EVENT_LIMITS.perRole} addresses each`,
+      // No maxItems: a longer list fails the list form, and the schema would then answer with the
+      // other form's "must be string"; parseEvent says it has too many addresses instead.
+      additionalProperties: { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 } }] },
     },
     locale: { type: 'string', maxLength: 35, description: 'the locale the templates render in (falls back like every template)' },
   },

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
 import { cancelMessage, cancelMessages, getMessage, markRead, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
-import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
+import { ErrorCodes, MailroomError, withinField } from '../../core/kernel/errors.js';
 import { int } from '../../core/kernel/validate.js';
 import { actorOf, principalOf } from '../auth.js';
-import { withinField } from '../errors.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
 import { messageDetail, messageSummary } from './messages-view.js';
 import type { Ports } from '../../ports.js';
