@@ -30,10 +30,10 @@ describe.runIf(run)('API keys page in Chromium', { timeout: 90_000 }, () => {
   };
   /** A user signed in (through the API) who can make keys. */
   const person = async (email: string, role: string) => {
-    const { id } = await api('POST', '/users', { email, password: 'long-password-1', role });
+    const { id, version } = await api('POST', '/users', { email, password: 'long-password-1', role });
     const res = await live.t.server.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password: 'long-password-1' } });
     const headers = { cookie: String(res.headers['set-cookie']).split(';')[0], 'x-csrf-token': res.json().csrfToken as string };
-    return { id: id as string, key: (name: string, extra: Record<string, unknown> = {}) => api('POST', '/api-keys', { name, scopes: ['send'], ...extra }, headers) as Promise<{ id: string; key: string }> };
+    return { id: id as string, version: version as number, key: (name: string, extra: Record<string, unknown> = {}) => api('POST', '/api-keys', { name, scopes: ['send'], ...extra }, headers) as Promise<{ id: string; key: string }> };
   };
   const use = (key: string) => live.t.request({ method: 'GET', url: '/api/v1/messages', key });
 
@@ -59,8 +59,8 @@ describe.runIf(run)('API keys page in Chromium', { timeout: 90_000 }, () => {
     await api('DELETE', `/api-keys/${webhook.id}`);
     const rolf = await person('rolf@example.com', 'admin');
     await rolf.key('rolf-admin', { scopes: ['admin'] });
-    await api('PATCH', `/users/${rolf.id}`, { role: 'viewer' });
-    await api('PATCH', `/users/${piet.id}`, { disabled: true });
+    await api('PATCH', `/users/${rolf.id}`, { role: 'viewer', version: rolf.version });
+    await api('PATCH', `/users/${piet.id}`, { disabled: true, version: piet.version });
     await api('DELETE', `/users/${quinn.id}`);
     browser = await launchBrowser();
     ({ page, errors } = await newPage(browser, live.baseUrl));

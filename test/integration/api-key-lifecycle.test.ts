@@ -53,7 +53,11 @@ await describeEachDialect('API key lifecycle', (dialect) => {
     return res.json().items as Record<string, unknown>[];
   };
   const find = async (id: string) => (await listed()).find((k) => k.id === id)!;
-  const setUser = (id: string, payload: Record<string, unknown>) => t.request({ method: 'PATCH', url: `/api/v1/users/${id}`, payload });
+  // As an admin does: the user as read now, changed with the version read.
+  const setUser = async (id: string, payload: Record<string, unknown>) => {
+    const { version } = (await t.request({ method: 'GET', url: '/api/v1/users' })).json().items.find((u: { id: string }) => u.id === id);
+    return t.request({ method: 'PATCH', url: `/api/v1/users/${id}`, payload: { ...payload, version } });
+  };
 
   it("lists each key's creator, age, last use, expiry and state", async () => {
     const alice = await person();

@@ -108,7 +108,7 @@ await describeEachDialect('auth', (dialect) => {
   it('refuses to remove the last admin', async () => {
     const users = (await t.request({ method: 'GET', url: '/api/v1/users' })).json().items;
     const admin = users.find((u: { email: string }) => u.email === ADMIN_EMAIL);
-    const res = await t.request({ method: 'PATCH', url: `/api/v1/users/${admin.id}`, payload: { role: 'viewer' } });
+    const res = await t.request({ method: 'PATCH', url: `/api/v1/users/${admin.id}`, payload: { role: 'viewer', version: admin.version } });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('MAILROOM_E_INVALID_STATE');
   });

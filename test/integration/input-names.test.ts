@@ -36,13 +36,15 @@ await describeEachDialect('names are one line, settings are what they say', (dia
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json().name).toBe('Ann Doe');
     const id = created.json().id as string;
-    expect((await refused('PATCH', `/users/${id}`, { name: 'Ann\nAdmin' })).details.field).toBe('name');
+    let version = created.json().version as number;
+    expect((await refused('PATCH', `/users/${id}`, { name: 'Ann\nAdmin', version })).details.field).toBe('name');
     expect((await api('GET', `/users`)).json().items.find((u: { id: string }) => u.id === id).name).toBe('Ann Doe');
     // No name stays allowed: null, "" or spaces.
     for (const name of [null, '', '   ']) {
-      const res = await api('PATCH', `/users/${id}`, { name });
+      const res = await api('PATCH', `/users/${id}`, { name, version });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json().name).toBeNull();
+      version = res.json().version;
     }
   });
 

@@ -78,7 +78,7 @@ await describeEachDialect('profile: one’s own email and password', (dialect) =
   it('an admin’s reset of another user’s password asks that user to choose their own', async () => {
     const user = (await t.request({ method: 'POST', url: '/api/v1/users', payload: { email: 'viewer@example.com', password: 'viewer-password-1', role: 'viewer' } })).json();
     expect(user.passwordChangeRequired).toBe(true); // an admin chose it: asked from the first sign-in on
-    const reset = await t.request({ method: 'PATCH', url: `/api/v1/users/${user.id}`, payload: { password: 'temporary-password-1' } });
+    const reset = await t.request({ method: 'PATCH', url: `/api/v1/users/${user.id}`, payload: { password: 'temporary-password-1', version: user.version } });
     expect(reset.json().passwordChangeRequired).toBe(true);
     const v = await login('viewer@example.com', 'temporary-password-1');
     expect(v.res.json().user.passwordChangeRequired).toBe(true);

@@ -35,7 +35,7 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
     const refused = await login('later@example.com', 'later-password-1');
     expect(refused.res.statusCode).toBe(401);
     expect(refused.res.json().error.code).toBe('MAILROOM_E_INVALID_CREDENTIALS');
-    expect((await api('PATCH', `/users/${res.json().id}`, { disabled: false })).json().disabled).toBe(false);
+    expect((await api('PATCH', `/users/${res.json().id}`, { disabled: false, version: res.json().version })).json().disabled).toBe(false);
     expect((await login('later@example.com', 'later-password-1')).res.statusCode).toBe(200);
     expect((await api('POST', '/users', { email: 'bad-flag@example.com', password: 'bad-flag-password', disabled: 'yes' })).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'disabled' } });
   });
@@ -54,7 +54,7 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
     const u = (await api('POST', '/users', { email: 'mover@example.com', password: 'mover-password-1', role: 'viewer' })).json();
     const s = await login('mover@example.com', 'mover-password-1');
     expect(s.res.statusCode).toBe(200);
-    const changed = await api('PATCH', `/users/${u.id}`, { email: '  Mover.New@BÜCHER.example ' });
+    const changed = await api('PATCH', `/users/${u.id}`, { email: '  Mover.New@BÜCHER.example ', version: u.version });
     expect(changed.statusCode, changed.body).toBe(200);
     expect(changed.json()).toMatchObject({ email: 'mover.new@xn--bcher-kva.example', version: u.version + 1 });
     // The session belongs to the user, not to the email: it stays valid and shows the new one.
@@ -68,10 +68,10 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
     expect(audit[0]).toMatchObject({ before: { email: 'mover@example.com' }, after: { email: 'mover.new@xn--bcher-kva.example' } });
 
     // Someone else's email: 409 naming the field; the same email again is no change worth refusing.
-    const taken = await api('PATCH', `/users/${u.id}`, { email: ADMIN_EMAIL.toUpperCase() });
+    const taken = await api('PATCH', `/users/${u.id}`, { email: ADMIN_EMAIL.toUpperCase(), version: changed.json().version });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error).toMatchObject({ code: 'MAILROOM_E_DUPLICATE', details: { field: 'email' } });
-    expect((await api('PATCH', `/users/${u.id}`, { email: 'MOVER.NEW@xn--bcher-kva.example' })).statusCode).toBe(200);
+    expect((await api('PATCH', `/users/${u.id}`, { email: 'MOVER.NEW@xn--bcher-kva.example', version: changed.json().version })).statusCode).toBe(200);
   });
 
   it('refuses a display name in a user’s email (it is a login), on create, change and profile, and keeps what was stored', async () => {
@@ -83,11 +83,11 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
     expect((await users()).map((u) => u.email)).toEqual(before.map((u) => u.email));
 
     const nora = (await api('POST', '/users', { email: 'n@x.example', name: 'Nora', password: 'nora-password-1' })).json();
-    const patch = await api('PATCH', `/users/${nora.id}`, { email: 'Nora N <nora@x.example>', name: 'Changed' });
+    const patch = await api('PATCH', `/users/${nora.id}`, { email: 'Nora N <nora@x.example>', name: 'Changed', version: nora.version });
     expect(patch.statusCode).toBe(400);
     expect(patch.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'email' } });
     expect((await users()).find((u) => u.id === nora.id)).toMatchObject({ email: 'n@x.example', name: 'Nora', version: nora.version });
-    const notAnAddress = await api('PATCH', `/users/${nora.id}`, { email: 'nora at x' });
+    const notAnAddress = await api('PATCH', `/users/${nora.id}`, { email: 'nora at x', version: nora.version });
     expect(notAnAddress.json().error).toMatchObject({ code: 'MAILROOM_E_INVALID_ADDRESS', details: { field: 'email' } });
 
     // The same rule when the user changes it themself.
@@ -97,5 +97,53 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
     expect(own.statusCode).toBe(400);
     expect(own.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'email' } });
     expect((await session(s.cookie)).json().user.email).toBe('n@x.example');
+  });
+
+  it('PATCH takes the version read: without it 400, a stale one 409 and nothing changed; a patch that changes nothing keeps the version', async () => {
+    const u = (await api('POST', '/users', { email: 'versioned@example.com', password: 'versioned-pass-1', role: 'operator' })).json();
+    expect(u.version).toBe(1);
+    const stored = async () => (await users()).find((x) => x.id === u.id) as unknown as { role: string; version: number; updatedAt: string };
+    const auditCount = async () => (await api('GET', `/audit?targetId=${u.id}`)).json().items.length as number;
+
+    for (const body of [{ role: 'viewer' }, {}]) {
+      const missing = await api('PATCH', `/users/${u.id}`, body);
+      expect(missing.statusCode, JSON.stringify(body)).toBe(400);
+      expect(missing.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'version' } });
+    }
+    expect(await stored()).toMatchObject({ role: 'operator', version: 1 });
+
+    const changed = await api('PATCH', `/users/${u.id}`, { version: 1, role: 'viewer' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ role: 'viewer', version: 2 });
+
+    const stale = await api('PATCH', `/users/${u.id}`, { version: 1, role: 'admin' });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toMatchObject({ code: 'MAILROOM_E_VERSION_CONFLICT', details: { currentVersion: 2 } });
+    expect(stale.json().error.message).toContain('was changed by someone else (version 2, you sent 1)');
+    expect(await stored()).toMatchObject({ role: 'viewer', version: 2 });
+
+    // Nothing to change (no field, or each as it is): the user, its version and the audit stay.
+    const audited = await auditCount();
+    const before = await stored();
+    for (const body of [{ version: 2 }, { version: 2, role: 'viewer', disabled: false, name: null, email: 'Versioned@example.com' }]) {
+      const same = await api('PATCH', `/users/${u.id}`, body);
+      expect(same.statusCode, same.body).toBe(200);
+      expect(same.json()).toMatchObject({ role: 'viewer', version: 2 });
+    }
+    expect(await stored()).toEqual(before);
+    expect(await auditCount()).toBe(audited);
+    // A stale version is refused even when nothing would change.
+    expect((await api('PATCH', `/users/${u.id}`, { version: 1 })).statusCode).toBe(409);
+    expect((await api('PATCH', `/users/${u.id}`, { version: 0, role: 'viewer' })).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'version' } });
+
+    // A new password is always a change.
+    const reset = await api('PATCH', `/users/${u.id}`, { version: 2, password: 'another-pass-12' });
+    expect(reset.json()).toMatchObject({ version: 3, passwordChangeRequired: true });
+
+    // Two admins with the same version at once: one change lands, the other is told.
+    const both = await Promise.all([api('PATCH', `/users/${u.id}`, { version: 3, name: 'First' }), api('PATCH', `/users/${u.id}`, { version: 3, name: 'Second' })]);
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const winner = both.find((r) => r.statusCode === 200)!.json();
+    expect(await stored()).toMatchObject({ name: winner.name, version: 4 });
   });
 });

@@ -12,7 +12,8 @@ export interface UserRepository {
   findByEmail(email: string): Promise<UserRecord | undefined>;
   count(): Promise<number>;
   insert(user: UserRecord): Promise<void>;
-  update(next: UserRecord): Promise<void>;
+  /** Writes `next` if the stored version is still `expectedVersion`; false when another write came first. */
+  update(next: UserRecord, expectedVersion: number): Promise<boolean>;
   delete(id: string): Promise<void>;
   countAdmins(): Promise<number>;
 }

@@ -8,6 +8,7 @@ import type { UserRecord, UserRepository } from './ports.js';
 import { parseMailbox } from '../kernel/addresses.js';
 import { ROLES, type User } from './users.js';
 import { bool, doc, oneOf, onlyKeys, optLabel, str } from '../kernel/validate.js';
+import { requireVersion, versionConflict } from '../kernel/versioning.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
 
@@ -69,22 +70,26 @@ export async function createUser(ctx: CoreContext, actor: Actor, input: unknown,
 }
 
 /**
- * An admin's change to a user. A password set here is one the user did not choose, so the UI
+ * An admin's change to a user, with the `version` they read (a stale one is a conflict, as for
+ * every resource admins edit). A password set here is one the user did not choose, so the UI
  * asks them to change it (unless `passwordChosenByUser`: the CLI's reset, typed by the operator).
  * A new email (their login, checked like a new user's) leaves their sessions open: sessions
  * belong to the user, not to the address, and show the new one at once; only a new password or
- * disabling ends them.
+ * disabling ends them. A patch that changes nothing (no field, or each as it is) writes nothing:
+ * the version, the sessions and the audit log stay as they are.
  * `keys`: this process's API key cache. A user's keys answer to them (api-keys.ts): once their
  * role, status or existence changes, no key of theirs may be honoured from the cache.
  */
 export async function updateUser(ctx: CoreContext, keys: ApiKeyCache, actor: Actor, id: string, input: unknown, opts: { passwordChosenByUser?: boolean } = {}): Promise<User> {
   const d = doc('user', input);
-  onlyKeys('user', d, ['email', 'name', 'role', 'password', 'disabled']);
+  onlyKeys('user', d, ['email', 'name', 'role', 'password', 'disabled', 'version']);
+  const version = requireVersion(d);
   const email = d.email === undefined ? undefined : loginEmail('email', d.email);
   const newHash = d.password === undefined ? undefined : await hashPassword(password(d.password));
-  const updated = await ctx.store.transaction(async (repos) => {
+  const { user: updated, changed } = await ctx.store.transaction(async (repos) => {
     const prev = await repos.users.get(id);
     if (!prev) throw notFound('user', id);
+    if (prev.version !== version) throw versionConflict('user', id, prev.version, version);
     if (email !== undefined && email !== prev.email) await assertEmailFree(repos.users, email, prev.id);
     const next: UserRecord = {
       ...prev,
@@ -97,18 +102,19 @@ export async function updateUser(ctx: CoreContext, keys: ApiKeyCache, actor: Act
       updatedAt: ctx.clock.now(),
       version: prev.version + 1,
     };
+    if (!newHash && next.email === prev.email && next.name === prev.name && next.role === prev.role && next.disabled === prev.disabled) return { user: publicUser(prev), changed: false };
     const losesAdmin = prev.role === 'admin' && !prev.disabled && (next.role !== 'admin' || next.disabled);
     if (losesAdmin && (await repos.users.countAdmins()) <= 1) {
       throw new MailroomError(ErrorCodes.INVALID_STATE, 'this is the last active admin; make another user admin first');
     }
-    await repos.users.update(next);
+    if (!(await repos.users.update(next, prev.version))) throw versionConflict('user', id, prev.version + 1, version);
     // A new password or a disabled account ends every open session of that user.
     if (newHash || next.disabled) await repos.sessions.deleteForUser(id);
     await audit(repos, ctx, actor, newHash ? 'user.password_reset' : 'user.update', { type: 'user', id }, publicUser(prev), publicUser(next));
-    return publicUser(next);
+    return { user: publicUser(next), changed: true };
   });
   // After the commit, as for a revocation: a lookup racing with it cannot cache the old answer.
-  keys.invalidate();
+  if (changed) keys.invalidate();
   return updated;
 }
 
@@ -128,5 +134,5 @@ export async function deleteUser(ctx: CoreContext, keys: ApiKeyCache, actor: Act
 export async function resetPasswordByEmail(ctx: CoreContext, keys: ApiKeyCache, actor: Actor, email: string, newPassword: string): Promise<User> {
   const user = await ctx.store.repos.users.findByEmail(email.toLowerCase());
   if (!user) throw notFound('user', email);
-  return updateUser(ctx, keys, actor, user.id, { password: newPassword }, { passwordChosenByUser: true });
+  return updateUser(ctx, keys, actor, user.id, { password: newPassword, version: user.version }, { passwordChosenByUser: true });
 }

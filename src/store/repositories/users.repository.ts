@@ -20,12 +20,12 @@ const user = rowMapping<UserRecord, UsersTable>()({
 });
 
 export function usersRepository(db: Kysely<DB>): UserRepository {
-  // A user is updated inside the transaction that read it, without a version check: update is its own.
-  const { list, get, insert, delete: remove } = keyedTable(db, { table: 'users', key: 'id', mapping: user, order: ['email'], fixed: ['created_at'] });
+  const { list, get, insert, update, delete: remove } = keyedTable(db, { table: 'users', key: 'id', mapping: user, order: ['email'], fixed: ['created_at'] });
   return {
     list,
     get,
     insert,
+    update,
     delete: remove,
     async findByEmail(email) {
       const r = await db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
@@ -43,10 +43,6 @@ export function usersRepository(db: Kysely<DB>): UserRepository {
         .where('disabled', '=', 0)
         .executeTakeFirstOrThrow();
       return Number(r.n);
-    },
-    async update(u) {
-      const { id: _id, created_at: _c, ...row } = user.toRow(u);
-      await db.updateTable('users').set(row).where('id', '=', u.id).execute();
     },
   };
 }

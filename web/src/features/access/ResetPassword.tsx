@@ -4,7 +4,7 @@ import { useAction } from '../../hooks.js';
 import { ErrorBox } from '../../ui/index.js';
 
 /**
- * An admin sets a new password for someone else (PATCH /users/:id { password }); the API ends
+ * An admin sets a new password for someone else (PATCH /users/:id { password, version }); the API ends
  * that user's open sessions. The password is typed, sent once and forgotten.
  */
 export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: (message: string) => void; onCancel: () => void }) {
@@ -14,7 +14,7 @@ export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: 
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (await save.run(() => api.patch<User>(`/users/${user.id}`, { password }))) {
+    if (await save.run(() => api.patch<User>(`/users/${user.id}`, { password, version: user.version }))) {
       setPassword('');
       onDone(`New password set for ${user.email}; their open sessions were ended.`);
     }

@@ -36,11 +36,10 @@ export function Users() {
   };
   const patch = async (u: User, body: Record<string, unknown>) => {
     setDone(null);
-    const saved = await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body }));
-    if (saved) {
-      if ('disabled' in body) setDone(saved.disabled ? `${u.email} is disabled and signed out; they cannot sign in, and the API keys they made do not work, until enabled.` : `${u.email} can sign in again, and their API keys work again.`);
-      users.reload();
-    }
+    const saved = await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body, version: u.version }));
+    if (saved && 'disabled' in body) setDone(saved.disabled ? `${u.email} is disabled and signed out; they cannot sign in, and the API keys they made do not work, until enabled.` : `${u.email} can sign in again, and their API keys work again.`);
+    // Saved or refused (someone else changed the user: 409), the list shows the user as stored now, with the version the next change sends.
+    users.reload();
   };
   const remove = async (u: User) => {
     if (await change.run(() => api.del(`/users/${u.id}`).then(() => true))) users.reload();
@@ -107,6 +106,8 @@ export function Users() {
                     onDone={(m) => {
                       setResetting(null);
                       setDone(m);
+                      // The reset made a new version: the next change sends it.
+                      users.reload();
                     }}
                   />
                 </td>
