@@ -36,6 +36,37 @@ export function splitList(s: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * "Ann <a@x>, \"Doe, John\" <jd@y>" → ["Ann <a@x>", "\"Doe, John\" <jd@y>"]: an address list
+ * typed into one input, split at commas, semicolons and line breaks outside a quoted name and
+ * outside angle brackets (the API shows a name with a comma quoted, so a list it gave splits
+ * back into the same addresses). The API judges each address.
+ */
+export function splitAddresses(s: string): string[] {
+  const out: string[] = [];
+  let item = '';
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted && c === '\\' && i + 1 < s.length) {
+      item += c + s[++i];
+      continue;
+    }
+    if (c === '"' && !angle) quoted = !quoted;
+    else if (!quoted && c === '<') angle = true;
+    else if (!quoted && c === '>') angle = false;
+    else if (!quoted && !angle && (c === ',' || c === ';' || c === '\n')) {
+      out.push(item);
+      item = '';
+      continue;
+    }
+    item += c;
+  }
+  out.push(item);
+  return out.map((x) => x.trim()).filter(Boolean);
+}
+
 export function pretty(v: unknown): string {
   if (v === undefined) return '';
   if (typeof v === 'string') return v;

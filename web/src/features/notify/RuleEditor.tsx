@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type MailAccount, type Purpose, type Rule, type Template } from '../../api.js';
-import { splitList } from '../../format.js';
+import { splitAddresses, splitList } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
@@ -56,7 +56,7 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
     enabled,
     events: splitList(events),
     conditions: conditions.map(fromDraft),
-    recipients: { roles: splitList(roles), addresses: splitList(addresses) },
+    recipients: { roles: splitList(roles), addresses: splitAddresses(addresses) },
     template,
     accountId: accountId || null,
     purpose: purpose || null,

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { MailAccount } from '../../api.js';
-import { splitList } from '../../format.js';
+import { splitAddresses } from '../../format.js';
 import { Field } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { SettingSourceBadge } from './SettingSourceBadge.js';
@@ -17,7 +17,7 @@ export function DefaultsCard({ views, accounts, editable, onSaved }: { views: Se
   const lock = (k: string) => views.find((v) => v.key === k);
 
   const submit = () => {
-    const body: Record<string, unknown> = { defaultAccountId: defaultAccountId || null, globalCc: splitList(cc), globalBcc: splitList(bcc) };
+    const body: Record<string, unknown> = { defaultAccountId: defaultAccountId || null, globalCc: splitAddresses(cc), globalBcc: splitAddresses(bcc) };
     for (const k of Object.keys(body)) if (lock(k)?.locked) delete body[k];
     void save.submit(body);
   };
