@@ -53,6 +53,8 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
 
   it.each([
     ['too many recipients', { to: Array.from({ length: 101 }, (_, i) => `r${i}@example.net`) }, 400, 'MAILROOM_E_TOO_MANY_RECIPIENTS'],
+    ['far too many recipients in one list', { to: Array.from({ length: 500 }, (_, i) => `r${i}@example.net`) }, 400, 'MAILROOM_E_TOO_MANY_RECIPIENTS'],
+    ['too many in cc and bcc together', { cc: Array.from({ length: 60 }, (_, i) => `c${i}@example.net`), bcc: Array.from({ length: 60 }, (_, i) => `b${i}@example.net`) }, 400, 'MAILROOM_E_TOO_MANY_RECIPIENTS'],
     ['subject too long', { subject: 'x'.repeat(999) }, 400, 'MAILROOM_E_SUBJECT_TOO_LONG'],
     ['attachment too large', { attachments: [{ filename: 'big.bin', contentBase64: Buffer.alloc(10 * 1024 * 1024 + 3).toString('base64') }] }, 413, 'MAILROOM_E_ATTACHMENT_TOO_LARGE'],
     ['attachment by path', { attachments: [{ filename: 'passwd', path: '/etc/passwd', contentBase64: '' }] }, 400, 'MAILROOM_E_UNKNOWN_FIELD'],

@@ -88,9 +88,15 @@ export interface RawPart {
 
 export const SUBMISSION_FIELDS = ['purpose', 'accountId', 'serverId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'text', 'html', 'attachments', 'headers', 'idempotencyKey', 'sendAt', 'expireAt', 'template', 'data', 'locale'] as const;
 
+function tooManyRecipients(): MailroomError {
+  return new MailroomError(ErrorCodes.TOO_MANY_RECIPIENTS, `at most ${LIMITS.recipients} recipients (to, cc and bcc together) per message`, { limit: LIMITS.recipients });
+}
+
 function mailboxes(field: string, v: unknown): Mailbox[] {
   if (v === undefined || v === null) return [];
-  const list = typeof v === 'string' ? [v] : arr(field, v, LIMITS.recipients + 1);
+  const list = typeof v === 'string' ? [v] : arr(field, v, Number.MAX_SAFE_INTEGER);
+  // Counted before any is parsed: a list of thousands is refused at once, as the total is below.
+  if (list.length > LIMITS.recipients) throw tooManyRecipients();
   return list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
 }
 
@@ -237,9 +243,7 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   const cc = mailboxes('cc', d.cc);
   const bcc = mailboxes('bcc', d.bcc);
   if (to.length + cc.length + bcc.length === 0) throw invalid('to', 'give at least one recipient');
-  if (to.length + cc.length + bcc.length > LIMITS.recipients) {
-    throw new MailroomError(ErrorCodes.TOO_MANY_RECIPIENTS, `at most ${LIMITS.recipients} recipients (to, cc and bcc together) per message`, { limit: LIMITS.recipients });
-  }
+  if (to.length + cc.length + bcc.length > LIMITS.recipients) throw tooManyRecipients();
   if (c.subject === undefined) throw invalid('subject', 'is required (or name a template, which writes it)');
   const subject = str('subject', c.subject, { min: 0 });
   assertHeaderSafe('subject', subject);

@@ -22,7 +22,9 @@ function bulkFilter(filter: Record<string, unknown>): Record<string, unknown> {
   return filter;
 }
 
-const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 }, maxItems: LIMITS.recipients + 1 }] };
+// No maxItems: past it neither branch of anyOf matches and the schema answered "must be string";
+// the core counts the recipients and says so (MAILROOM_E_TOO_MANY_RECIPIENTS). The body limit bounds the list.
+const addressList = { anyOf: [{ type: 'string', maxLength: 320 }, { type: 'array', items: { type: 'string', maxLength: 320 }, description: `at most ${LIMITS.recipients} recipients in to, cc and bcc together` }] };
 
 export const messageBody = {
   type: 'object',
