@@ -4,6 +4,9 @@ import { useAction } from '../../hooks.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader } from '../../ui/index.js';
 import { useSession } from './session.js';
 
+/** The fields this form shows, each with its own error line. */
+const PROFILE_FIELDS = ['email', 'name', 'newPassword', 'currentPassword'];
+
 /**
  * The signed-in user's own email, name and password (PATCH /profile). Every change needs the
  * current password; a new password ends the user's other sessions and keeps this one.
@@ -54,7 +57,8 @@ export function Profile() {
           <FieldError id="profile-email-error" message={err('email')} />
         </Field>
         <Field label="Name" id="profile-name">
-          <input id="profile-name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
+          <input id="profile-name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={err('name') ? true : undefined} />
+          <FieldError id="profile-name-error" message={err('name')} />
         </Field>
         <Field label="New password" id="profile-new" hint="At least 10 characters. Leave empty to keep your password.">
           <input id="profile-new" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-invalid={!!err('newPassword')} />
@@ -69,7 +73,8 @@ export function Profile() {
           <FieldError id="profile-current-error" message={err('currentPassword')} />
         </Field>
         <div className="field-wide">
-          <ErrorBox error={save.field ? null : save.error} title="Not saved" />
+          {/* A refusal of a field this form shows is told there; any other (a version conflict …) here. */}
+          <ErrorBox error={save.field && PROFILE_FIELDS.includes(save.field) ? null : save.error} title="Not saved" />
           <FormActions submit={{ label: 'Save', busy: save.busy, disabled: mismatch }} />
         </div>
       </form>

@@ -88,7 +88,8 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
           <h2 id="rule-h">Rule</h2>
           <fieldset disabled={readOnly} className="form-grid">
             <Field label="Name" id="rule-name" wide>
-              <input id="rule-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+              <input id="rule-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={err('name') ? true : undefined} />
+              <FieldError id="rule-name-err" message={err('name')} />
             </Field>
             <Field label="Event types" id="rule-events" wide hint={<>Comma-separated; <code>*</code> stands for any run of characters: <code>access.request.*</code>, <code>*</code> for every event.</>}>
               <input id="rule-events" required value={events} onChange={(e) => setEvents(e.target.value)} placeholder="access.request.created" aria-invalid={err('events') ? true : undefined} />

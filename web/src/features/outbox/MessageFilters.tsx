@@ -7,7 +7,7 @@ import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { MESSAGE_STATUSES } from './statuses.js';
 
-const FILTER_KEYS = ['direction', 'read', 'status', 'purpose', 'accountId', 'q', 'since', 'until'] as const;
+const FILTER_KEYS = ['direction', 'read', 'status', 'purpose', 'accountId', 'q', 'recipient', 'since', 'until'] as const;
 /** The email log's filters as the address bar holds them (dates as the datetime inputs give them). */
 export type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
 
@@ -63,7 +63,11 @@ export function MessageFilters({ filters, accounts, onRefresh }: { filters: Filt
     >
       <label>
         <span>Search</span>
-        <input type="search" value={draft.q ?? ''} onChange={(e) => set('q', e.target.value)} placeholder="subject or recipient" />
+        <input type="search" value={draft.q ?? ''} onChange={(e) => set('q', e.target.value)} placeholder="text in the subject" />
+      </label>
+      <label>
+        <span>Recipient</span>
+        <input type="search" value={draft.recipient ?? ''} onChange={(e) => set('recipient', e.target.value)} placeholder="name@example.com" />
       </label>
       <label>
         <span>Direction</span>

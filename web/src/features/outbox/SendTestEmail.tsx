@@ -24,7 +24,8 @@ export function SendTestEmail({ accounts, idPrefix, confirmable = false }: { acc
     setSent(null);
     const body = confirmable && confirm ? { confirm: true } : to.trim() ? { to: to.trim() } : {};
     const r = await send.run(() => api.post<TestEmailQueued>(`/accounts/${encodeURIComponent(account.id)}/test`, body));
-    if (r) setSent({ messageId: r.messageId, address: account.address });
+    // Labelled by where it went: the address typed, else the account's own mailbox (the API's default).
+    if (r) setSent({ messageId: r.messageId, address: 'to' in body && body.to ? body.to : account.address });
   };
 
   return (
