@@ -18,7 +18,8 @@ export function DefaultsCard({ views, accounts, editable, onSaved }: { views: Se
 
   const submit = () => {
     const body: Record<string, unknown> = { defaultAccountId: defaultAccountId || null, globalCc: splitAddresses(cc), globalBcc: splitAddresses(bcc) };
-    for (const k of Object.keys(body)) if (lock(k)?.locked) delete body[k];
+    // Only what changed: a field saved as it was would turn a deploy-time default (env) into a stored one.
+    for (const k of Object.keys(body)) if (lock(k)?.locked || JSON.stringify(body[k]) === JSON.stringify(settingValue(views, k, k === 'defaultAccountId' ? null : []))) delete body[k];
     void save.submit(body);
   };
 

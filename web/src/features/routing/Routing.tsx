@@ -19,7 +19,7 @@ export function Routing() {
     <>
       <PageHeader title="Routing" subtitle="Which account each application feature (purpose) sends from, in failover order." />
       <ErrorBox error={settings.error ?? accounts.error} />
-      {settings.data && accounts.data ? <DefaultsCard key={JSON.stringify(settings.data)} views={settings.data} accounts={accounts.items} editable={editable} onSaved={settings.reload} /> : <Spinner />}
+      {settings.data && accounts.data ? <DefaultsCard views={settings.data} accounts={accounts.items} editable={editable} onSaved={settings.reload} /> : <Spinner />}
       <h2 className="section-title">Purposes</h2>
       {accounts.data && accounts.items.length === 0 ? (
         <Notice kind="warning">

@@ -96,10 +96,10 @@ export function Settings() {
         />
       </ListState>
       {settings.data && accounts.data ? (
-        <DefaultsCard key={JSON.stringify(settings.data)} views={settings.data} accounts={accounts.items} editable={can('admin')} onSaved={settings.reload} />
+        <DefaultsCard views={settings.data} accounts={accounts.items} editable={can('admin')} onSaved={settings.reload} />
       ) : null}
-      {settings.data ? <SoftBouncesCard key={`soft-${JSON.stringify(settings.data.find((s) => s.key === 'softBounces'))}`} views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
-      {settings.data ? <RetentionCard key={`retention-${JSON.stringify(settings.data.find((s) => s.key === 'retention'))}`} views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
+      {settings.data ? <SoftBouncesCard views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
+      {settings.data ? <RetentionCard views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
     </>
   );
 }
