@@ -1,5 +1,6 @@
 // The admin UI's shared primitives, one concept a file; pages import them from here.
 export { Badge, type BadgeKind } from './Badge.js';
+export { unfoldInvalid } from './unfold-invalid.js';
 export { Checkbox } from './Checkbox.js';
 export { ChoiceSelect, type Choice } from './ChoiceSelect.js';
 export { CodeEditor, showLine } from './CodeEditor.js';

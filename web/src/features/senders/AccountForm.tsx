@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type MailAccount, type MailServer } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, unfoldInvalid } from '../../ui/index.js';
 import { AliasesField } from './AliasesField.js';
 import { inboundBody, inboundDraft, InboundFields } from './InboundFields.js';
 import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
@@ -87,7 +87,7 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label={account ? `Edit account ${account.address}` : 'New account'}>
+    <form onSubmit={submit} onInvalidCapture={unfoldInvalid} className="card form" aria-label={account ? `Edit account ${account.address}` : 'New account'}>
       <fieldset disabled={readOnly} className="plain">
         <div className="form-grid">
           <Field label="Mail server" id={`${id}-server`}>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, unfoldInvalid } from '../../ui/index.js';
 import { DiagnosticRun } from '../probes/DiagnosticRun.js';
 import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
 import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
@@ -150,7 +150,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label={server ? `Edit server ${server.name}` : 'New mail server'}>
+    <form onSubmit={submit} onInvalidCapture={unfoldInvalid} className="card form" aria-label={server ? `Edit server ${server.name}` : 'New mail server'}>
       <fieldset disabled={readOnly} className="plain">
         <div className="form-grid">
           <Field label="Name" id={`${id}-name`} hint="For you: e.g. “Company Microsoft 365”.">

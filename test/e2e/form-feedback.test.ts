@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
+import { ADMIN_PASSWORD } from '../helpers/test-app.js';
+
+/**
+ * What a form tells its user: a refusal at the field it names (never a save that silently does
+ * nothing), a field the browser refuses inside a folded section unfolded, a settings card that
+ * keeps what was typed in another and says it saved, a save that sends only what changed, and
+ * the email log's filters doing what their labels say.
+ */
+describe.runIf(chromiumAvailable())('form feedback in the admin UI', { timeout: 120_000 }, () => {
+  let s: AdminSession;
+  const api = async (method: string, url: string, body?: unknown) => {
+    const res = await s.page.request.fetch(`/api/v1${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-csrf-token': await csrf() },
+      data: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return res.json();
+  };
+  const csrf = async () => (await (await s.page.request.get('/api/v1/session')).json()).csrfToken as string;
+
+  beforeAll(async () => {
+    // A deploy-time server and account: the default account's value comes from the environment.
+    s = await openAdminSession('sqlite', {
+      env: { MAILROOM_SMTP_HOST: '127.0.0.1', MAILROOM_SMTP_PORT: '2525', MAILROOM_SMTP_SECURITY: 'none', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com', MAILROOM_MAIL_FROM_NAME: 'App' },
+    });
+  }, 180_000);
+  afterAll(async () => s?.close());
+
+  it('settings: a card keeps what was typed in another, says it saved, and the defaults send only what changed', async () => {
+    const { page } = s;
+    const before = (await api('GET', '/settings')).defaultAccountId.source;
+    await page.goto('/settings');
+    await page.getByLabel('Global BCC').fill('audit@example.com');
+    await page.getByLabel('Within (days)').fill('10');
+    await page.getByRole('button', { name: 'Save soft bounces' }).click();
+    await page.getByText('Saved: applies from the next bounce.').waitFor();
+    expect((await api('GET', '/settings')).softBounces.value.windowDays).toBe(10);
+    expect(await page.getByLabel('Global BCC').inputValue()).toBe('audit@example.com');
+    await page.getByRole('button', { name: 'Save defaults' }).click();
+    await page.getByRole('region', { name: 'Defaults' }).getByText('Saved.').waitFor();
+    const after = await api('GET', '/settings');
+    expect(after.globalBcc.value).toEqual(['audit@example.com']);
+    // The default account was not touched: it still comes from where it came from.
+    expect(after.defaultAccountId.source).toBe(before);
+    await screenshot(page, 'settings-saved-notes');
+  });
+
+  it('profile: a refused name is shown at the field', async () => {
+    const { page } = s;
+    await page.goto('/profile');
+    await page.getByLabel('Name', { exact: true }).fill('n'.repeat(250));
+    await page.getByLabel('Current password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#profile-name-error').getByText('200 characters').waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('server form: a value out of range in a folded section unfolds it instead of a silent refusal', async () => {
+    const { page } = s;
+    await page.goto('/servers/new');
+    await page.getByLabel('Name', { exact: true }).fill('Folded');
+    await page.getByLabel('SMTP host').fill('smtp.example.com');
+    const section = page.locator('details', { has: page.getByText('Timeouts and connections') });
+    await section.locator('summary').click();
+    await page.getByLabel('Connect timeout (s)').fill('500');
+    await section.locator('summary').click();
+    expect(await section.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    await page.getByRole('button', { name: 'Create server' }).click();
+    await expect.poll(() => section.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    expect(await page.getByLabel('Connect timeout (s)').evaluate((i) => (i as HTMLInputElement).validity.rangeOverflow)).toBe(true);
+    expect((await api('GET', '/servers')).items.map((x: { name: string }) => x.name)).not.toContain('Folded');
+  });
+
+  it('email log: the search is of subjects, and a recipient is found by the Recipient filter', async () => {
+    const { page } = s;
+    const sent = await api('POST', '/messages', { to: ['Alice <alice@example.com>'], subject: 'Hello plain', text: 'x' });
+    expect(sent.id).toMatch(/^msg_/);
+    await page.goto('/messages');
+    expect(await page.getByLabel('Search').getAttribute('placeholder')).toBe('text in the subject');
+    await page.getByLabel('Recipient').fill('alice@example.com');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('link', { name: 'Hello plain' }).first().waitFor();
+    expect(page.url()).toContain('recipient=alice%40example.com');
+    expect(s.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,13 @@
+import type { FormEvent } from 'react';
+
+/**
+ * A form's onInvalidCapture: a field the browser finds invalid (a number out of its min/max)
+ * inside a folded <details> section cannot be focused, so the browser refuses the submit without
+ * a word ("An invalid form control is not focusable"). Unfolding its section before the browser
+ * looks for it lets it show the field and its message.
+ */
+export function unfoldInvalid(e: FormEvent<HTMLFormElement>): void {
+  for (let el = (e.target as HTMLElement).closest('details'); el; el = el.parentElement?.closest('details') ?? null) {
+    if (!el.open) el.open = true;
+  }
+}
