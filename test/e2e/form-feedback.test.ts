@@ -85,4 +85,20 @@ describe.runIf(chromiumAvailable())('form feedback in the admin UI', { timeout: 
     expect(page.url()).toContain('recipient=alice%40example.com');
     expect(s.errors).toEqual([]);
   });
+
+  it('message detail: names the attachments and the Reply-To the API gives', async () => {
+    const { page } = s;
+    const sent = await api('POST', '/messages', {
+      to: ['b@example.com'],
+      replyTo: 'Desk <desk@example.com>',
+      subject: 'With a file',
+      text: 'x',
+      attachments: [{ filename: 'report.csv', contentType: 'text/csv', contentBase64: Buffer.alloc(3000, 'a').toString('base64') }],
+    });
+    await page.goto(`/messages/${sent.id}`);
+    await page.getByRole('list', { name: 'Attachments' }).getByText('report.csv').waitFor();
+    expect(await page.getByRole('list', { name: 'Attachments' }).innerText()).toContain('(text/csv, 2.9 KiB)');
+    await page.getByText('desk@example.com').first().waitFor();
+    await screenshot(page, 'message-detail-attachments');
+  });
 });

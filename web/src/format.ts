@@ -20,6 +20,13 @@ export function formatShortDate(v: string | number | null | undefined, now = new
   return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
+/** A size in bytes as people read it: 512 B, 4.2 KiB, 10 MiB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 export function formatDuration(sec: number | null | undefined): string {
   if (sec === null || sec === undefined) return '—';
   if (sec % 86_400 === 0) return `${sec / 86_400} d`;

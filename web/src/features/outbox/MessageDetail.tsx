@@ -1,7 +1,7 @@
 import { Thread } from './Thread.js';
 import { useState } from 'react';
 import { api, type MailAccount, type MessageDetail as Message } from '../../api.js';
-import { formatDate, smtpReply } from '../../format.js';
+import { formatBytes, formatDate, smtpReply } from '../../format.js';
 import { useAction, useInterval, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
@@ -98,6 +98,26 @@ export function MessageDetail({ id }: { id: string }) {
             <>
               <dt>Bcc</dt>
               <dd>{m.bcc.join(', ')}</dd>
+            </>
+          ) : null}
+          {m.replyTo ? (
+            <>
+              <dt>Reply-To</dt>
+              <dd>{m.replyTo}</dd>
+            </>
+          ) : null}
+          {m.attachments.length ? (
+            <>
+              <dt>Attachments</dt>
+              <dd>
+                <ul className="plain-list" aria-label="Attachments">
+                  {m.attachments.map((a, i) => (
+                    <li key={i}>
+                      {a.filename} <span className="muted small">({a.contentType}, {formatBytes(a.sizeBytes)})</span>
+                    </li>
+                  ))}
+                </ul>
+              </dd>
             </>
           ) : null}
           <dt>Submitted</dt>

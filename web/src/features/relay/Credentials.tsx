@@ -1,12 +1,11 @@
 import { useState } from 'react';
 import { api, type NewSmtpCredential, type SmtpCredential } from '../../api.js';
-import { formatDate } from '../../format.js';
+import { formatBytes, formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useRemove, type ListResource } from '../../lists.js';
 import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState } from '../../ui/index.js';
 import { CredentialForm } from './CredentialForm.js';
 
-const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`);
 
 /** The credentials: who may submit, as whom, with which limits; rotate, switch off, edit, delete. */
 export function Credentials({ list, onRotated }: { list: ListResource<SmtpCredential>; onRotated(c: NewSmtpCredential): void }) {
@@ -55,7 +54,7 @@ export function Credentials({ list, onRotated }: { list: ListResource<SmtpCreden
               header: 'Limits',
               cell: (c) => (
                 <span className="small">
-                  ≤ {size(c.maxMessageBytes)} · {c.maxRecipients} recipients{c.perMinute ? ` · ${c.perMinute}/min` : ''}
+                  ≤ {formatBytes(c.maxMessageBytes)} · {c.maxRecipients} recipients{c.perMinute ? ` · ${c.perMinute}/min` : ''}
                   {c.allowedIps.length ? <div className="muted">from {c.allowedIps.join(', ')}</div> : null}
                 </span>
               ),
