@@ -67,7 +67,7 @@ export function MessageFilters({ filters, accounts, onRefresh }: { filters: Filt
       </label>
       <label>
         <span>Recipient</span>
-        <input type="search" value={draft.recipient ?? ''} onChange={(e) => set('recipient', e.target.value)} placeholder="name@example.com" />
+        <input type="text" inputMode="email" autoComplete="off" value={draft.recipient ?? ''} onChange={(e) => set('recipient', e.target.value)} placeholder="name@example.com" />
       </label>
       <label>
         <span>Direction</span>
