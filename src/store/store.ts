@@ -47,7 +47,7 @@ export interface StoreBatching {
 
 function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps: StoreTraits, scans: Kysely<DB> = db): Repositories {
   return {
-    servers: serversRepository(db),
+    servers: serversRepository(db, caps.dialect),
     accounts: accountsRepository(db, caps.dialect),
     secrets: secretsRepository(db, keyring, now),
     secretProviders: secretProvidersRepository(db),
@@ -63,7 +63,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     messages: messagesRepository(db, caps, scans),
     dkimKeys: dkimKeysRepository(db),
     templates: templatesRepository(db, caps.dialect),
-    layouts: layoutsRepository(db),
+    layouts: layoutsRepository(db, caps.dialect),
     eventJournal: eventJournalRepository(db, caps),
     webhookEndpoints: webhookEndpointsRepository(db),
     webhookDeliveries: webhookDeliveriesRepository(db, caps, scans),

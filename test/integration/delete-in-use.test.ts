@@ -127,6 +127,25 @@ await describeEachDialect('deleting what is in use', (dialect) => {
     expect((await api('GET', 'templates/digest')).statusCode).toBe(404);
   });
 
+  it('a server accounts or the report settings name: 409 naming each, nothing deleted; deleted once they point elsewhere', async () => {
+    const s2 = (await ok('POST', 'servers', { name: 'second relay', smtp: { host: '127.0.0.1', port: 2526, security: 'none', requireTls: false } })).id as string;
+    const there = (await ok('POST', 'accounts', { serverId: s2, address: 'there@example.com' })).id as string;
+    await ok('PATCH', 'settings', { reports: { useDefault: true, serverId: s2, accountId: null, overrides: [{ report: 'weekly', serverId: s2, accountId: there }] } });
+
+    const error = refusal(await api('DELETE', `servers/${s2}`));
+    expect(error.code).toBe('MAILROOM_E_IN_USE');
+    expect(error.details).toEqual({ accounts: [there], settings: ['reports.serverId', 'reports.overrides[0].serverId'] });
+    expect(error.message).toBe('server "second relay" is used by the account there@example.com; the settings reports.serverId, reports.overrides[0].serverId; point them at another server (or delete them) first');
+    expect((await api('GET', `servers/${s2}`)).statusCode).toBe(200);
+
+    // The account moves; the settings still name the server, and hold it.
+    await ok('PATCH', `accounts/${there}`, { serverId, version: await version(`accounts/${there}`) });
+    expect(refusal(await api('DELETE', `servers/${s2}`)).details).toEqual({ accounts: [], settings: ['reports.serverId', 'reports.overrides[0].serverId'] });
+    await ok('PATCH', 'settings', { reports: { serverId: null, overrides: [] } });
+    expect((await api('DELETE', `servers/${s2}`)).statusCode).toBe(204);
+    expect((await api('GET', `servers/${s2}`)).statusCode).toBe(404);
+  });
+
   it('a delete racing a change that starts to use the thing: never both, never a dangling reference', async () => {
     for (let i = 0; i < 8; i++) {
       const z = await account(`race-${i}@example.com`);
@@ -142,6 +161,18 @@ await describeEachDialect('deleting what is in use', (dialect) => {
       const [gone, made] = await Promise.all([api('DELETE', `templates/race_${i}`), api('POST', 'rules', { name: `Race ${i}`, events: ['race.ready'], recipients: { addresses: ['ops@example.com'] }, template: `race_${i}` })]);
       expect([gone.statusCode, made.statusCode], `${gone.body} ${made.body}`).toSatisfy(([d, c]: number[]) => (d === 204 && c === 400) || (d === 409 && c === 201));
       if (made.statusCode === 201) expect((await api('GET', `templates/race_${i}`)).statusCode).toBe(200);
+
+      await ok('PUT', `layouts/race_${i}`, { name: `Race ${i}`, html: '<main>{{ content }}</main>' });
+      const [dropped, saved] = await Promise.all([api('DELETE', `layouts/race_${i}`), api('PUT', `templates/race_${i}_mail`, { name: 'Race', locales: { en: { subject: 'Hi', html: '<p>Hi</p>' } }, layout: `race_${i}` })]);
+      expect([dropped.statusCode, saved.statusCode], `${dropped.body} ${saved.body}`).toSatisfy(([d, c]: number[]) => (d === 204 && c === 400) || (d === 409 && c < 300));
+      if (dropped.statusCode === 204) expect((await api('GET', `templates/race_${i}_mail`)).statusCode).toBe(404);
+
+      const s = (await ok('POST', 'servers', { name: `race relay ${i}`, smtp: { host: '127.0.0.1', port: 2527, security: 'none', requireTls: false } })).id as string;
+      const [deleted, named] = await Promise.all([api('DELETE', `servers/${s}`), api('PATCH', 'settings', { reports: { useDefault: true, accountId: null, serverId: s } })]);
+      expect([deleted.statusCode, named.statusCode], `${deleted.body} ${named.body}`).toSatisfy(([d, p]: number[]) => (d === 204 && p === 400) || (d === 409 && p === 200));
+      const reportServer = (await api('GET', 'settings')).json().reports.value.serverId as string | null;
+      expect(reportServer === s).toBe((await api('GET', `servers/${s}`)).statusCode === 200);
+      await ok('PATCH', 'settings', { reports: { serverId: null } });
     }
   });
 });

@@ -90,12 +90,12 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
       const field = `reports.overrides[${i}]`;
       const account = await repos.accounts.hold(o.accountId);
       if (!account) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.accountId: account ${o.accountId} does not exist`, { field: `${field}.accountId` });
-      if (o.serverId && !(await repos.servers.get(o.serverId))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.serverId: server ${o.serverId} does not exist`, { field: `${field}.serverId` });
+      if (o.serverId && !(await repos.servers.hold(o.serverId))) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.serverId: server ${o.serverId} does not exist`, { field: `${field}.serverId` });
       if (o.serverId && account.serverId !== o.serverId) throw new MailroomError(ErrorCodes.VALIDATION, `${field}.accountId: account ${account.address} does not send through server ${o.serverId}`, { field: `${field}.accountId` });
     }
     const reportServer = patch.reports?.serverId;
     if (reportServer) {
-      if (!(await repos.servers.get(reportServer))) throw new MailroomError(ErrorCodes.VALIDATION, `reports.serverId: server ${reportServer} does not exist`, { field: 'reports.serverId' });
+      if (!(await repos.servers.hold(reportServer))) throw new MailroomError(ErrorCodes.VALIDATION, `reports.serverId: server ${reportServer} does not exist`, { field: 'reports.serverId' });
       const account = patch.reports?.accountId ? await repos.accounts.get(patch.reports.accountId) : undefined;
       if (account && account.serverId !== reportServer) throw new MailroomError(ErrorCodes.VALIDATION, `reports.accountId: account ${account.address} does not send through server ${reportServer}`, { field: 'reports.accountId' });
     }

@@ -117,6 +117,14 @@ export async function settingsNamingAccount(repos: Repositories, id: string): Pr
   return out;
 }
 
+/** The settings that name server `id` (paths such as `reports.overrides[0].serverId`), even while unused. */
+export async function settingsNamingServer(repos: Repositories, id: string): Promise<string[]> {
+  const reports = await readReportMail(repos);
+  const out = reports.serverId === id ? ['reports.serverId'] : [];
+  for (const [i, o] of reports.overrides.entries()) if (o.serverId === id) out.push(`reports.overrides[${i}].serverId`);
+  return out;
+}
+
 /** The soft-bounce policy as stored, or its defaults (3 within 7 days). */
 export async function readSoftBounces(repos: Repositories): Promise<SoftBounceSettings> {
   return (await repos.settings.get<SoftBounceSettings>('softBounces')) ?? SETTING_DEFAULTS.softBounces;

@@ -8,7 +8,8 @@ import type { MailServer } from './servers.js';
  * The ports the core talks to. Adapters in src/store and src/secrets implement them; the
  * core never imports Kysely, a driver or node:crypto's key handling directly.
  */
-export interface ServerRepository extends VersionedRepository<MailServer> {
+/** Accounts, and the report mail's settings, name servers by id (ReferencedRows). */
+export interface ServerRepository extends VersionedRepository<MailServer>, ReferencedRows<MailServer> {
   findByName(name: string): Promise<MailServer | undefined>;
 }
 

@@ -6,6 +6,8 @@ import type { Repositories } from '../ports.js';
 import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type ServerConfig } from './servers.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import { clearAccountPassword } from './accounts.service.js';
+import { inUseError, usersByKey } from '../kernel/in-use.js';
+import { settingsNamingServer } from '../routing/settings.js';
 
 export async function listServers(ctx: CoreContext): Promise<MailServer[]> {
   return ctx.store.repos.servers.list();
@@ -85,14 +87,19 @@ export async function updateServer(ctx: CoreContext, actor: Actor, id: string, i
 export async function deleteServer(ctx: CoreContext, actor: Actor, id: string): Promise<void> {
   assertWritable(ctx);
   await ctx.store.transaction(async (repos) => {
-    const prev = await repos.servers.get(id);
+    // Locked first: a settings change that names the server holds it, so none slips in unseen.
+    const prev = await repos.servers.lockForDelete(id);
     if (!prev) throw notFound('server', id);
-    const used = await repos.accounts.countByServer(id);
-    if (used > 0) {
-      throw new MailroomError(ErrorCodes.IN_USE, `server "${prev.name}" is used by ${used} account${used > 1 ? 's' : ''}; move or delete ${used > 1 ? 'them' : 'it'} first`, {
-        accounts: used,
-      });
-    }
+    const accounts = await repos.accounts.list({ serverId: id });
+    const used = inUseError(
+      `server "${prev.name}"`,
+      [
+        { kind: 'accounts', noun: ['account', 'accounts'], items: accounts.map((a) => ({ id: a.id, shown: a.address })) },
+        usersByKey('settings', ['setting', 'settings'], await settingsNamingServer(repos, id)),
+      ],
+      'point them at another server (or delete them) first',
+    );
+    if (used) throw used;
     await repos.servers.delete(id);
     await audit(repos, ctx, actor, 'server.delete', { type: 'server', id }, prev, undefined);
   });

@@ -101,7 +101,8 @@ export async function deleteLayout(ctx: CoreContext, actor: Actor, key: string):
     throw new MailroomError(ErrorCodes.INVALID_STATE, `layout "${key}" is built in and cannot be deleted; reset it instead (POST /api/v1/layouts/${key}/reset)`, { layout: key });
   }
   await ctx.store.transaction(async (repos) => {
-    const prev = await repos.layouts.get(key);
+    // Locked first: a template save holds the layout it names, so none starts to use it unseen.
+    const prev = await repos.layouts.lockForDelete(key);
     if (!prev) throw notFound('layout', key);
     const users = await repos.templates.usingLayout(key);
     if (users.length) throw new MailroomError(ErrorCodes.IN_USE, `layout "${key}" is used by the templates ${users.join(', ')}; give them another layout first`, { templates: users });

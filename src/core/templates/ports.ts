@@ -24,7 +24,8 @@ export interface TemplateRepository extends ReferencedRows<Template> {
   usingPurpose(purpose: string): Promise<string[]>;
 }
 
-export type LayoutRepository = SeededRepository<Layout>;
+/** Layouts as stored; templates name them by key (ReferencedRows). */
+export interface LayoutRepository extends SeededRepository<Layout>, ReferencedRows<Layout> {}
 
 /** One LiquidJS source, with a key naming this exact text (a saved version) so the engine may reuse its parse. */
 export interface Source {

@@ -130,8 +130,10 @@ export async function renderUnsaved(ctx: CoreContext, input: { content: LocaleCo
 
 /** Refuses a layout key that names no layout (null: no layout, fine). */
 export async function requireLayout(ctx: CoreContext, key: string | null): Promise<void> {
-  if (key !== null && !(await ctx.store.repos.layouts.get(key))) throw invalid('layout', `"${key}" is not a layout (GET /api/v1/layouts lists them)`);
+  if (key !== null && !(await ctx.store.repos.layouts.get(key))) throw unknownLayout(key);
 }
+
+export const unknownLayout = (key: string) => invalid('layout', `"${key}" is not a layout (GET /api/v1/layouts lists them)`);
 
 /**
  * A template is checked before it is saved: every locale must parse and render with its

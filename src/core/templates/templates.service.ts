@@ -5,7 +5,7 @@ import { versionOf } from '../kernel/versioning.js';
 import { int } from '../kernel/validate.js';
 import { unknownPurpose } from '../routing/purposes.js';
 import type { Repositories } from '../ports.js';
-import { checkTemplate } from './render.js';
+import { checkTemplate, unknownLayout } from './render.js';
 import { normalizeTemplate, templateKey, type Template, type TemplateDraft, type TemplateVersion } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
 import { inUseError, usersByName } from '../kernel/in-use.js';
@@ -62,9 +62,10 @@ export async function getTemplateVersion(ctx: CoreContext, key: string, version:
   return v;
 }
 
-/** The purpose a template names must be stored, and stays until the template is saved (held). */
-async function checkPurpose(repos: Repositories, purpose: string | null): Promise<void> {
-  if (purpose !== null && !(await repos.purposes.hold(purpose))) throw unknownPurpose(purpose);
+/** The purpose and the layout a template names must be stored, and stay until the template is saved (held). */
+async function checkReferences(repos: Repositories, draft: Pick<TemplateDraft, 'purpose' | 'layout'>): Promise<void> {
+  if (draft.purpose !== null && !(await repos.purposes.hold(draft.purpose))) throw unknownPurpose(draft.purpose);
+  if (draft.layout !== null && !(await repos.layouts.hold(draft.layout))) throw unknownLayout(draft.layout);
 }
 
 /** Stores `draft` as the next version of `key` (or its first), if `expected` still holds; audited. */
@@ -74,7 +75,7 @@ async function store(ctx: CoreContext, actor: Actor, key: string, draft: Templat
     actor,
     {
       kind: 'template',
-      check: (repos) => checkPurpose(repos, draft.purpose),
+      check: (repos) => checkReferences(repos, draft),
       get: (repos) => repos.templates.get(key),
       // Versions never repeat under a key, even after a delete: the log's references stay unique.
       create: async (repos, now) => ({ key, ...draft, builtIn: false, version: (await repos.templates.lastVersion(key)) + 1, createdAt: now, updatedAt: now, updatedBy: actor.label }),

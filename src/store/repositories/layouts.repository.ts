@@ -4,7 +4,8 @@ import type { Layout } from '../../core/templates/templates.js';
 import type { DB } from '../schema.js';
 import type { LayoutsTable } from '../schema/templates.js';
 import { bool, rowMapping, same } from './row-mapping.js';
-import { keyedTable } from './keyed-table.js';
+import { keyedTable, referencedRows } from './keyed-table.js';
+import type { SqlDialect } from '../sql-dialect.js';
 
 const layout = rowMapping<Layout, LayoutsTable>()({
   key: same,
@@ -18,6 +19,9 @@ const layout = rowMapping<Layout, LayoutsTable>()({
   updatedBy: same,
 });
 
-export function layoutsRepository(db: Kysely<DB>): LayoutRepository {
-  return keyedTable(db, { table: 'layouts', key: 'key', mapping: layout, order: ['key'], fixed: ['created_at', 'built_in'] });
+export function layoutsRepository(db: Kysely<DB>, dialect: SqlDialect): LayoutRepository {
+  return {
+    ...keyedTable(db, { table: 'layouts', key: 'key', mapping: layout, order: ['key'], fixed: ['created_at', 'built_in'] }),
+    ...referencedRows(db, { table: 'layouts', key: 'key', mapping: layout }, dialect),
+  };
 }

@@ -4,7 +4,8 @@ import type { MailServer, ServerConfig } from '../../core/senders/servers.js';
 import type { DB } from '../schema.js';
 import type { ServersTable } from '../schema/senders.js';
 import { fromJson, toJson } from '../json.js';
-import { keyedTable } from './keyed-table.js';
+import { keyedTable, referencedRows } from './keyed-table.js';
+import type { SqlDialect } from '../sql-dialect.js';
 
 function toServer(r: Selectable<ServersTable>): MailServer {
   const c = fromJson<Omit<ServerConfig, 'name'>>(r.config, {} as ServerConfig);
@@ -37,9 +38,11 @@ function toRow(s: MailServer): Selectable<ServersTable> {
   };
 }
 
-export function serversRepository(db: Kysely<DB>): ServerRepository {
+export function serversRepository(db: Kysely<DB>, dialect: SqlDialect): ServerRepository {
+  const mapping = { toDomain: toServer, toRow };
   return {
-    ...keyedTable(db, { table: 'servers', key: 'id', mapping: { toDomain: toServer, toRow }, order: ['name'], fixed: ['created_at'] }),
+    ...keyedTable(db, { table: 'servers', key: 'id', mapping, order: ['name'], fixed: ['created_at'] }),
+    ...referencedRows(db, { table: 'servers', key: 'id', mapping }, dialect),
     async findByName(name) {
       const r = await db.selectFrom('servers').selectAll().where('name', '=', name).executeTakeFirst();
       return r && toServer(r);
