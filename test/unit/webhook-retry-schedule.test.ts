@@ -42,7 +42,7 @@ describe('judging a receiver\'s answer', () => {
     const first = Date.UTC(2026, 0, 1);
     expect(autoDisableReason({ consecutiveFailures: 100, firstFailureAt: first }, first + AUTO_DISABLE_AFTER_MS - 1)).toBeNull();
     expect(autoDisableReason({ consecutiveFailures: 3, firstFailureAt: first }, first + AUTO_DISABLE_AFTER_MS * 2)).toBeNull();
-    expect(autoDisableReason({ consecutiveFailures: 20, firstFailureAt: first }, first + AUTO_DISABLE_AFTER_MS)).toBe('every attempt failed since 2026-01-01T00:00:00.000Z (20 in a row)');
+    expect(autoDisableReason({ consecutiveFailures: 20, firstFailureAt: first }, first + AUTO_DISABLE_AFTER_MS)).toBe('every attempt failed since 2026-01-01 00:00:00 UTC (20 in a row)');
     expect(autoDisableAt({ consecutiveFailures: 1, firstFailureAt: first, enabled: true })).toBe(first + AUTO_DISABLE_AFTER_MS);
     expect(autoDisableAt({ consecutiveFailures: 0, firstFailureAt: null, enabled: true })).toBeNull();
   });

@@ -1,3 +1,5 @@
+import { spokenInstant } from '../kernel/instants.js';
+
 /**
  * How fast Mailroom may go to one destination domain: a per-minute limit (the big mailbox
  * providers throttle senders) and a backoff when the domain defers repeatedly (a domain that
@@ -39,7 +41,7 @@ export class DomainPacing {
     const t = this.now();
     const s = this.state(domain);
     if (s.holdUntil > t) {
-      return { allowed: false, retryAt: s.holdUntil, reason: `${domain} deferred ${s.deferrals} attempts in a row: Mailroom holds back until ${new Date(s.holdUntil).toISOString()}` };
+      return { allowed: false, retryAt: s.holdUntil, reason: `${domain} deferred ${s.deferrals} attempts in a row: Mailroom holds back until ${spokenInstant(s.holdUntil)}` };
     }
     if (perMinute !== null) {
       s.sent = s.sent.filter((x) => x > t - 60_000);

@@ -1,3 +1,4 @@
+import { spokenInstant } from '../kernel/instants.js';
 import { audit, type CoreContext } from '../context.js';
 import { SYSTEM_ACTOR, type Actor } from '../kernel/audit.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
@@ -17,9 +18,10 @@ export async function addSuppression(ctx: CoreContext, actor: Actor, input: unkn
   return ctx.store.transaction(async (repos) => {
     const existing = await repos.suppressions.get(entry.address);
     if (existing && isActive(existing, now)) {
-      throw new MailroomError(ErrorCodes.DUPLICATE, `${entry.address} is on the suppression list already (${existing.reason}, since ${new Date(existing.createdAt).toISOString()}); remove it first to change it`, {
+      throw new MailroomError(ErrorCodes.DUPLICATE, `${entry.address} is on the suppression list already (${existing.reason}, since ${spokenInstant(existing.createdAt)}); remove it first to change it`, {
         field: 'address',
         reason: existing.reason,
+        since: new Date(existing.createdAt).toISOString(),
       });
     }
     if (existing) await repos.suppressions.replace(entry);

@@ -105,3 +105,11 @@ export function parseTimeRange(since: unknown, until: unknown, untilDefault?: nu
   if (s !== undefined && u !== undefined && u <= s) throw invalid('until', `must be after since (${new Date(s).toISOString()}): the range from ${new Date(s).toISOString()} to ${new Date(u).toISOString()} holds nothing`);
   return { since: s, until: u };
 }
+
+/**
+ * A moment as a person reads it in a message, in UTC: "2026-01-31 09:00:05 UTC". Messages reach
+ * the admin UI as they are; ISO 8601's "T…Z" and milliseconds belong in `details`, for programs.
+ */
+export function spokenInstant(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

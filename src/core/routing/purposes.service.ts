@@ -63,7 +63,7 @@ export async function createPurpose(ctx: CoreContext, actor: Actor, input: unkno
   const config = normalizePurposeConfig(input, undefined, ['key']);
   return ctx.store.transaction(async (repos) => {
     if (isBuiltinPurpose(key) || (await repos.purposes.get(key))) {
-      throw new MailroomError(ErrorCodes.DUPLICATE, `purpose "${key}" already exists; change it with PATCH /api/v1/purposes/${key}`, { field: 'key' });
+      throw new MailroomError(ErrorCodes.DUPLICATE, `a purpose with the key "${key}" exists already: change that one, or choose another key`, { field: 'key' });
     }
     await checkAccounts(repos, config.accountIds);
     const now = ctx.clock.now();

@@ -1,3 +1,4 @@
+import { spokenInstant } from '../kernel/instants.js';
 import { parseRetryAfter } from './retry-schedule.js';
 import type { StoredEndpoint } from './ports.js';
 
@@ -44,7 +45,7 @@ export const AUTO_DISABLE_MIN_FAILURES = 20;
 export function autoDisableReason(e: Pick<StoredEndpoint, 'consecutiveFailures' | 'firstFailureAt'>, now: number): string | null {
   if (e.firstFailureAt === null || e.consecutiveFailures < AUTO_DISABLE_MIN_FAILURES) return null;
   if (now - e.firstFailureAt < AUTO_DISABLE_AFTER_MS) return null;
-  return `every attempt failed since ${new Date(e.firstFailureAt).toISOString()} (${e.consecutiveFailures} in a row)`;
+  return `every attempt failed since ${spokenInstant(e.firstFailureAt)} (${e.consecutiveFailures} in a row)`;
 }
 
 /** When Mailroom will switch a failing endpoint off if nothing succeeds (null when it is not failing). */
