@@ -101,4 +101,71 @@ describe.runIf(chromiumAvailable())('form feedback in the admin UI', { timeout: 
     await page.getByText('desk@example.com').first().waitFor();
     await screenshot(page, 'message-detail-attachments');
   });
+
+  it('routing: a cleared priority stays cleared and Save says what it needs; nothing is saved', async () => {
+    const { page } = s;
+    const before = await api('GET', '/purposes/alert');
+    await page.goto('/routing');
+    const card = page.locator('[data-purpose="alert"]');
+    const priority = card.getByLabel('Priority (0–100)');
+    await priority.fill('');
+    // Before: the box snapped to 0 as it was cleared, and Save stored a priority nobody chose.
+    expect(await priority.inputValue()).toBe('');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByText('a whole number from 0 to 100').waitFor();
+    expect(await priority.getAttribute('aria-invalid')).toBe('true');
+    expect((await api('GET', '/purposes/alert')).priority).toBe(before.priority);
+    await priority.fill('42');
+    expect(await card.getByText('a whole number from 0 to 100').count()).toBe(0);
+    await card.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await api('GET', '/purposes/alert')).priority).toBe(42);
+  });
+
+  it('settings table: every value in words, no JSON', async () => {
+    const { page } = s;
+    await api('PATCH', '/settings', { retention: { days: null } });
+    await page.goto('/settings');
+    const value = (key: string) => page.locator(`[data-setting="${key}"] td`).nth(1).innerText();
+    await expect.poll(() => value('retention')).toBe('Kept forever');
+    expect(await value('contactAutoReply')).toBe('Off');
+    expect(await page.locator('[data-setting] td').allInnerTexts()).not.toContainEqual(expect.stringMatching(/[{}]/));
+    await screenshot(page, 'settings-in-words');
+  });
+
+  it('template editor: three locales and more sit in one row of tabs at 1280 px', async () => {
+    const { page } = s;
+    await page.setViewportSize({ width: 1280, height: 900 });
+    try {
+      await page.goto('/templates/alert');
+      for (const locale of ['fr', 'de-AT']) {
+        await page.getByLabel('New locale').fill(locale);
+        await page.getByRole('button', { name: 'Add locale' }).click();
+        await page.getByRole('tab', { name: locale }).waitFor();
+      }
+      const tops = await page.getByRole('tablist', { name: 'Locales' }).getByRole('tab').evaluateAll((tabs) => tabs.map((t) => Math.round(t.getBoundingClientRect().top)));
+      expect(tops.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(tops).size).toBe(1);
+      await screenshot(page, 'template-three-locales-1280');
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+    }
+  });
+
+  it('new template and webhook forms: a refusal at its field is shown there, once', async () => {
+    const { page } = s;
+    await page.goto('/templates');
+    const form = page.getByRole('form', { name: 'New template' });
+    await form.getByLabel('Key').fill('alert');
+    await form.getByRole('button', { name: 'Create and edit' }).click();
+    await form.locator('#new-tpl-key-error').getByText('exists already').waitFor();
+    expect(await form.getByText('exists already').count()).toBe(1);
+
+    await page.goto('/webhooks');
+    const hook = page.getByRole('form', { name: 'Add an endpoint' });
+    await hook.getByLabel('URL').fill('http://169.254.169.254/latest/meta-data/');
+    await hook.getByRole('button', { name: 'Create endpoint' }).click();
+    await hook.locator('.field-error').getByText('webhooks may not be sent there').waitFor();
+    expect(await hook.getByText('webhooks may not be sent there').count()).toBe(1);
+    expect(s.errors).toEqual([]);
+  });
 });

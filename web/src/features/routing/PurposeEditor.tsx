@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { Badge, ConfirmButton, DurationInput, ErrorBox } from '../../ui/index.js';
+import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 
 /** Moves item i by delta in a copy of the list (reordering the failover chain). */
@@ -17,9 +17,13 @@ function moved<T>(list: T[], i: number, delta: number): T[] {
 export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted }: { purpose: Purpose; accounts: MailAccount[]; editable: boolean; onSaved: (p: Purpose) => void; onDeleted?: () => void }) {
   const [p, setP] = useState(purpose);
   const [adding, setAdding] = useState('');
+  // What the priority box holds: cleared or half-typed, it stays as typed (a number input that
+  // snapped to 0 would save a priority nobody chose) and Save says what it needs.
+  const [priorityText, setPriorityText] = useState(String(purpose.priority));
+  const [priorityError, setPriorityError] = useState<string | null>(null);
   const save = useAction();
   const del = useAction();
-  const dirty = JSON.stringify(p) !== JSON.stringify(purpose);
+  const dirty = JSON.stringify(p) !== JSON.stringify(purpose) || priorityText !== String(p.priority);
   const id = `purpose-${purpose.key}`;
   const label = (aid: string) => {
     const a = accounts.find((x) => x.id === aid);
@@ -28,6 +32,10 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
   const set = (patch: Partial<Purpose>) => setP((x) => ({ ...x, ...patch }));
 
   const submit = async () => {
+    if (!/^\d{1,3}$/.test(priorityText.trim()) || Number(priorityText) > 100) {
+      setPriorityError('a whole number from 0 to 100');
+      return;
+    }
     const body = { enabled: p.enabled, accountIds: p.accountIds, priority: p.priority, expireAfterSec: p.expireAfterSec, globalCopies: p.globalCopies, version: purpose.version };
     const saved = await save.run(() => api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body));
     if (saved) {
@@ -103,7 +111,23 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
         <div className="purpose-fields">
           <label>
             <span>Priority (0–100)</span>
-            <input type="number" min={0} max={100} value={p.priority} disabled={!editable} onChange={(e) => set({ priority: Number(e.target.value) })} />
+            <input
+              type="number"
+              min={0}
+              max={100}
+              step={1}
+              value={priorityText}
+              disabled={!editable}
+              aria-invalid={priorityError ? true : undefined}
+              aria-describedby={priorityError ? `${id}-priority-error` : undefined}
+              onChange={(e) => {
+                const text = e.target.value;
+                setPriorityText(text);
+                setPriorityError(null);
+                if (/^\d{1,3}$/.test(text.trim()) && Number(text) <= 100) set({ priority: Number(text) });
+              }}
+            />
+            <FieldError id={`${id}-priority-error`} message={priorityError} />
           </label>
           <label htmlFor={`purpose-${purpose.key}-expire`}>
             <span>Expires after</span>
@@ -134,7 +158,15 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
           <button type="button" className="btn btn-primary btn-small" onClick={() => void submit()} disabled={save.busy}>
             {save.busy ? 'Saving…' : 'Save'}
           </button>
-          <button type="button" className="btn btn-small" onClick={() => setP(purpose)}>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => {
+              setP(purpose);
+              setPriorityText(String(purpose.priority));
+              setPriorityError(null);
+            }}
+          >
             Undo
           </button>
         </div>

@@ -1,5 +1,5 @@
 import type { MailAccount } from '../../api.js';
-import { formatDate, pretty } from '../../format.js';
+import { formatDate } from '../../format.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
 import { Badge, DataTable, Empty, ListState, PageHeader } from '../../ui/index.js';
@@ -7,6 +7,7 @@ import { useSession } from '../access/session.js';
 import { DefaultsCard } from './DefaultsCard.js';
 import { RetentionCard } from './RetentionCard.js';
 import { SoftBouncesCard } from './SoftBouncesCard.js';
+import { settingSummary } from './setting-summary.js';
 import { useSettings } from './settings.js';
 
 const LABELS: Record<string, string> = {
@@ -20,14 +21,8 @@ const LABELS: Record<string, string> = {
   reports: 'Report mail (Reports page)',
   driver: 'Mail driver',
   softBounces: 'Soft bounces before suppression',
-  retention: 'Email log retention (days)',
+  retention: 'Email log retention',
 };
-
-function show(v: unknown): string {
-  if (v === null || v === undefined || v === '') return '—';
-  if (Array.isArray(v)) return v.length ? v.join(', ') : '—';
-  return pretty(v);
-}
 
 /** Every setting with where its value comes from; values fixed by the environment are locked. */
 export function Settings() {
@@ -65,7 +60,7 @@ export function Settings() {
             {
               header: 'Value',
               className: 'wrap',
-              cell: (s) => (s.key === 'defaultAccountId' && typeof s.value === 'string' ? (accounts.items.find((a) => a.id === s.value)?.address ?? s.value) : show(s.value)),
+              cell: (s) => settingSummary(s.key, s.value, accounts.items),
             },
             {
               header: 'Source',

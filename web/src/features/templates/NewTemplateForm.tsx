@@ -44,7 +44,8 @@ export function NewTemplateForm() {
           <input id="new-tpl-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Weekly digest" />
         </Field>
       </div>
-      <ErrorBox error={create.error} title="Not created" />
+      {/* A refusal of the key is shown at the key, once. */}
+      <ErrorBox error={keyError ? null : create.error} title="Not created" />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={create.busy || !key.trim()}>
           Create and edit

@@ -41,6 +41,7 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
   };
   // The URL check answers with details.field "url" (the network policy's refusal too).
   const urlError = errorFor(save.field, save.error, 'url');
+  const eventsError = errorFor(save.field, save.error, 'events');
 
   return (
     <form className="card form" onSubmit={submit} aria-labelledby={`${id}-h`}>
@@ -60,10 +61,11 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
               <input type="checkbox" checked={events.selected.has(name)} onChange={() => events.toggle(name)} /> <code>{name}</code> <span className="muted small">— {WEBHOOK_EVENTS[name]}</span>
             </label>
           ))}
-          <FieldError id={`${id}-events-err`} message={errorFor(save.field, save.error, 'events')} />
+          <FieldError id={`${id}-events-err`} message={eventsError} />
         </fieldset>
       </div>
-      <ErrorBox error={save.error} title={endpoint ? 'Not saved' : 'Not created'} />
+      {/* A refusal shown at its field is shown there only, once. */}
+      <ErrorBox error={urlError || eventsError ? null : save.error} title={endpoint ? 'Not saved' : 'Not created'} />
       {saved && !save.error && draft === pristine ? <Notice kind="success">Saved.</Notice> : null}
       <FormActions submit={{ label: endpoint ? 'Save' : 'Create endpoint', busy: save.busy, disabled: events.selected.size === 0 }} onCancel={onCancel} />
     </form>
