@@ -1,4 +1,3 @@
-import { spokenInstant } from '../kernel/instants.js';
 import type { CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { ApiKeyCache } from './api-key-cache.js';
@@ -31,7 +30,7 @@ export async function apiKeyPrincipal(ctx: CoreContext, cache: ApiKeyCache, key:
   const state = apiKeyState(record, now);
   if (state === 'revoked') return undefined;
   if (state === 'expired') {
-    throw new MailroomError(ErrorCodes.API_KEY_EXPIRED, `the API key "${record.name}" expired at ${spokenInstant(record.expiresAt!)}; ask an admin for a new key`, { expiresAt: new Date(record.expiresAt!).toISOString() });
+    throw new MailroomError(ErrorCodes.API_KEY_EXPIRED, `the API key "${record.name}" expired at ${new Date(record.expiresAt!).toISOString()}; ask an admin for a new key`, { expiresAt: new Date(record.expiresAt!).toISOString() });
   }
   if (state === 'creator_disabled' || state === 'creator_deleted') {
     const why = state === 'creator_disabled' ? 'is disabled (the key works again once they are enabled)' : 'was deleted';
