@@ -8,6 +8,13 @@ export default defineConfig({
     // Integration tests start real peers on free ports; files run in parallel processes.
     pool: 'forks',
     maxWorkers: 2,
+    // Each worker process runs file after file with the modules it loaded already: re-importing
+    // the whole server (Fastify, Kysely, pg, nodemailer, LiquidJS …) for each of 220 files cost
+    // about a quarter of the suite's wall time. Every file closes what it starts (its apps, peers
+    // and browsers in afterAll) and restores the environment it changes; a test that needs a
+    // fresh process's state makes its own (test/unit/ids.test.ts). Never vi.resetModules: the
+    // modules it evaluates again register their metrics a second time in prom-client's registry.
+    isolate: false,
     reporters: ['default'],
   },
 });

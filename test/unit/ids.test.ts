@@ -1,6 +1,14 @@
 import { decodeTime } from 'ulid';
-import { describe, expect, it } from 'vitest';
-import { assertCursor, isId, newId } from '../../src/core/kernel/ids.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { assertCursor, idFactory, isId } from '../../src/core/kernel/ids.js';
+
+// A process's ids never go back in time: after another test file's clock ran ahead (a worker
+// runs files one after another), the process's newId would hand out that later time. Each test
+// gets an id maker of its own, as a fresh process would have.
+let newId: ReturnType<typeof idFactory>;
+beforeEach(() => {
+  newId = idFactory();
+});
 
 describe('newId', () => {
   it('is prefix_ + 26 lower-case Crockford base32 characters, a valid ULID carrying the time', () => {

@@ -18,11 +18,6 @@ const MAX_TIME = 2 ** 48 - 1;
 const pool = Buffer.allocUnsafe(4096);
 let poolAt = pool.length;
 
-let lastTime = -1;
-/** The 80 random bits as two 40-bit halves (each exact in a double). */
-let hi = 0;
-let lo = 0;
-
 function read40(): number {
   if (poolAt + 5 > pool.length) {
     randomFillSync(pool);
@@ -42,19 +37,32 @@ function encode(n: number, chars: number): string {
   return s;
 }
 
-export function newId(prefix: string, now = Date.now()): string {
-  if (!Number.isInteger(now) || now < 0 || now > MAX_TIME) throw new RangeError(`newId: time ${now} is not a 48-bit millisecond timestamp`);
-  if (now > lastTime) {
-    lastTime = now;
-    hi = read40();
-    lo = read40();
-  } else if (++lo === TWO40) {
-    // Same (or an earlier) millisecond: the next id in order. 2^80 overflows never happen in practice.
-    lo = 0;
-    if (++hi === TWO40) throw new RangeError('newId: random part exhausted within one millisecond');
-  }
-  return `${prefix}_${encode(lastTime, 10)}${encode(hi, 8)}${encode(lo, 8)}`;
+/**
+ * An id maker with its own clock: its ids sort in the order it made them. The process has one
+ * (`newId`); a test that must see the first id of a fresh process makes its own.
+ */
+export function idFactory(): (prefix: string, now?: number) => string {
+  let lastTime = -1;
+  /** The 80 random bits as two 40-bit halves (each exact in a double). */
+  let hi = 0;
+  let lo = 0;
+  return (prefix, now = Date.now()) => {
+    if (!Number.isInteger(now) || now < 0 || now > MAX_TIME) throw new RangeError(`newId: time ${now} is not a 48-bit millisecond timestamp`);
+    if (now > lastTime) {
+      lastTime = now;
+      hi = read40();
+      lo = read40();
+    } else if (++lo === TWO40) {
+      // Same (or an earlier) millisecond: the next id in order. 2^80 overflows never happen in practice.
+      lo = 0;
+      if (++hi === TWO40) throw new RangeError('newId: random part exhausted within one millisecond');
+    }
+    return `${prefix}_${encode(lastTime, 10)}${encode(hi, 8)}${encode(lo, 8)}`;
+  };
 }
+
+/** This process's ids. */
+export const newId = idFactory();
 
 /** An id every id newId(prefix) made before `time` sorts below (the time part comes first). */
 export function idsBefore(prefix: string, time: number): string {
