@@ -9,7 +9,8 @@ import type { MimeHeaderReader, RejectionStage } from '../core/relay/ports.js';
 import type { RejectionLog } from '../core/relay/rejections.js';
 import { acceptRelayMessage, checkDeclaredSize, checkEnvelopeSender, checkRecipient, messageTooLarge, takeTransaction } from '../core/relay/submission.js';
 import type { Logger } from '../logger.js';
-import { smtpReply, unexpected } from './replies.js';
+import { unofferedParameter } from './parameters.js';
+import { smtpReply, unexpected, type SmtpReply } from './replies.js';
 
 export interface SessionDeps {
   ctx: CoreContext;
@@ -60,11 +61,14 @@ export function relaySessionHandlers(deps: SessionDeps) {
       .catch((err) => logger.warn({ err }, 'could not record a refused SMTP command'));
   };
 
-  const refuse = (s: SMTPServerSession, stage: RejectionStage, err: unknown, done: (err: Error) => void) => {
-    const r = smtpReply(err, stage);
-    if (unexpected(err)) logger.error({ err, stage, session: s.id }, 'the SMTP relay failed on a command; the client was told to try again');
+  const answer = (s: SMTPServerSession, stage: RejectionStage, r: SmtpReply, done: (err: Error) => void) => {
     record(s, stage, r.code, `${r.code} ${r.text}`);
     done(Object.assign(new Error(r.text), { responseCode: r.code }));
+  };
+
+  const refuse = (s: SMTPServerSession, stage: RejectionStage, err: unknown, done: (err: Error) => void) => {
+    if (unexpected(err)) logger.error({ err, stage, session: s.id }, 'the SMTP relay failed on a command; the client was told to try again');
+    answer(s, stage, smtpReply(err, stage), done);
   };
 
   /** ESMTP, ESMTPS, ESMTPA or ESMTPSA (RFC 3848), for the Received field. */
@@ -103,12 +107,15 @@ export function relaySessionHandlers(deps: SessionDeps) {
         if (!c.enabled) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, `SMTP credential "${c.name}" is switched off`);
         if (!clientAllowed(c, clientIp(s) ?? '')) throw new MailroomError(ErrorCodes.FORBIDDEN, `client address ${clientIp(s)} may not use SMTP credential "${c.name}"`);
         st.credential = c;
+        const unoffered = unofferedParameter('mail', address.args);
+        if (unoffered) return unoffered;
         const size = (address.args as { SIZE?: string }).SIZE;
         checkDeclaredSize(c, size === undefined ? undefined : Number(size));
         checkEnvelopeSender(c, address.address);
         await takeTransaction(ctx, c);
+        return undefined;
       })().then(
-        () => done(),
+        (unoffered) => (unoffered ? answer(s, 'mail', unoffered, done) : done()),
         (err: unknown) => refuse(s, 'mail', err, done),
       );
     },
@@ -117,6 +124,8 @@ export function relaySessionHandlers(deps: SessionDeps) {
       const st = stateOf(s);
       try {
         if (!st.credential) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'authentication required');
+        const unoffered = unofferedParameter('rcpt', address.args);
+        if (unoffered) return answer(s, 'rcpt', unoffered, done);
         const m = checkRecipient(st.credential, address.address, st.recipients);
         if (!st.recipients.some((r) => r.address.toLowerCase() === m.address.toLowerCase())) st.recipients.push(m);
         done();

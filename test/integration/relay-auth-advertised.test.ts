@@ -38,4 +38,21 @@ await describeEachDialect('SMTP relay: AUTH is offered inside TLS only', (dialec
     expect(await c.command('EHLO client.test')).toMatch(/AUTH PLAIN LOGIN/);
     c.close();
   });
+
+  // A parameter of an extension the EHLO answer does not name would be accepted and ignored:
+  // REQUIRETLS would go out without TLS, NOTIFY=SUCCESS would never be answered, SMTPUTF8 mail
+  // would be relayed as if it were ASCII. RFC 5321 4.1.1.11: 555 for what is not implemented.
+  it('refuses MAIL and RCPT parameters of extensions it does not offer with 555, and keeps SIZE, BODY and AUTH', async () => {
+    const c = await RawSmtp.connect(suite.r.port);
+    await c.login(suite.r.credential.username, suite.r.credential.password!);
+    for (const param of ['SMTPUTF8', 'REQUIRETLS', 'RET=HDRS', 'ENVID=abc', 'MT-PRIORITY=3', 'FOO=bar']) {
+      expect(await c.command(`MAIL FROM:<app@example.com> ${param}`)).toMatch(new RegExp(`^555 5\\.5\\.4 .*${param.split('=')[0]}`));
+    }
+    expectCode(await c.command('MAIL FROM:<app@example.com> SIZE=100 BODY=8BITMIME AUTH=<>'), 250);
+    for (const param of ['NOTIFY=SUCCESS', 'ORCPT=rfc822;a@example.net', 'XYZ=1']) {
+      expect(await c.command(`RCPT TO:<a@example.net> ${param}`)).toMatch(new RegExp(`^555 5\\.5\\.4 .*${param.split('=')[0]}`));
+    }
+    expectCode(await c.command('RCPT TO:<a@example.net>'), 250);
+    c.close();
+  });
 });
