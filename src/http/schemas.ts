@@ -88,6 +88,7 @@ export const accountBody = {
     passwordRef: { type: ['string', 'null'], maxLength: 500, description: 'env:NAME, file:/path, internal:NAME, vault:<providerId>/<path>#<field>, azure-keyvault:<providerId>/<name>[/<version>], cyberark:<providerId>/<safe>/<object>' },
     auth: {
       type: ['object', 'null'],
+      additionalProperties: true,
       description: '{ type: "password" } (default) or { type: "oauth2", provider: microsoft|google|generic, tenantId?, clientId, clientSecret? (write-only) | clientSecretRef?, refreshToken? (write-only), tokenUrl?, scope?, caCertificate? }',
     },
     active: { type: 'boolean' },

@@ -63,6 +63,22 @@ describe('the OpenAPI document', () => {
     expect(Object.values(ROUTE_CONTRACTS).filter((c) => c.reads.includes('body')).length).toBeGreaterThan(30);
   });
 
+  // An object schema with neither properties nor additionalProperties is read by generators as
+  // "no field allowed" (openapi-typescript: Record<string, never>), so the SDK could not pass
+  // template data or an event's data at all. A free-form object says additionalProperties.
+  it('says what a free-form object in a request takes, so generators allow its fields', () => {
+    const closed: string[] = [];
+    const walk = (schema: unknown, at: string): void => {
+      if (!schema || typeof schema !== 'object') return;
+      const s = schema as { type?: unknown; properties?: unknown; additionalProperties?: unknown; oneOf?: unknown; anyOf?: unknown };
+      const isObject = s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object'));
+      if (isObject && s.properties === undefined && s.additionalProperties === undefined && !s.oneOf && !s.anyOf) closed.push(at);
+      for (const [k, v] of Object.entries(schema)) walk(v, `${at}.${k}`);
+    };
+    for (const { key, op } of operations()) walk((op as { requestBody?: unknown }).requestBody, key);
+    expect(closed).toEqual([]);
+  });
+
   it('lists every code under the status the API answers it with, and only codes of the catalogue', () => {
     const wrong: string[] = [];
     let listed = 0;

@@ -30,6 +30,10 @@ it('compiles a correct use of messages.send, list, waitFor and MailroomError', (
   expect(build.typecheck(fixture('send-ok.ts'))).toBe('');
 }, 120_000);
 
+it('compiles template data, event data and preview data with any fields (free-form JSON)', () => {
+  expect(build.typecheck(fixture('send-data.ts'))).toBe('');
+}, 120_000);
+
 it('fails tsc on a misspelt field in messages.send', () => {
   const problems = build.typecheck(fixture('send-misspelt.ts'));
   expect(problems).toMatch(/send-misspelt\.ts.*error TS2561: Object literal may only specify known properties, but 'subjet' does not exist.*Did you mean to write 'subject'\?/);

@@ -13,7 +13,7 @@ export const eventBody = {
     type: { type: 'string', maxLength: 100, description: 'what happened, e.g. "access.request.created"' },
     id: { type: 'string', maxLength: EVENT_LIMITS.idChars, description: 'your id for this event: the same id again returns the first answer and sends nothing' },
     occurredAt: instantSchema,
-    data: { type: 'object', description: `plain JSON, at most ${EVENT_LIMITS.dataBytes / 1024} KiB and ${EVENT_LIMITS.dataDepth} levels deep: what rules test and templates show` },
+    data: { type: 'object', additionalProperties: true, description: `plain JSON, at most ${EVENT_LIMITS.dataBytes / 1024} KiB and ${EVENT_LIMITS.dataDepth} levels deep: what rules test and templates show` },
     recipients: {
       type: 'object',
       description: `who holds each role: { "approver": ["Ann <ann@example.com>"] }; at most ${EVENT_LIMITS.roles} roles and ${EVENT_LIMITS.perRole} addresses each`,

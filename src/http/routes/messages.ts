@@ -57,7 +57,7 @@ export const messageBody = {
     sendAt: instant,
     expireAt: instant,
     template: { type: 'string', maxLength: 64, description: 'render subject, html and text from this template at accept time (then give none of them)' },
-    data: { type: 'object', description: 'plain JSON for the template' },
+    data: { type: 'object', additionalProperties: true, description: 'plain JSON for the template' },
     locale: { type: 'string', maxLength: 35, description: 'e.g. "de-AT": falls back to "de", the default locale, then "en"' },
   },
 } as const;

@@ -9,7 +9,7 @@ import { idParams } from '../schemas.js';
 const providerProps = {
   name: { type: 'string', minLength: 1, maxLength: 200 },
   kind: { type: 'string', enum: [...PROVIDER_KINDS], description: 'fixed once created' },
-  config: { type: 'object', description: 'the kind\'s settings (see docs/secrets.md); never a credential' },
+  config: { type: 'object', additionalProperties: true, description: 'the kind\'s settings (see docs/secrets.md); never a credential' },
   credentials: {
     type: 'object',
     description: 'write-only: vault { token } or { roleId, secretId }; azure-keyvault { clientSecret }; cyberark { clientKey } (PEM)',

@@ -13,7 +13,9 @@ export const localeContent = {
 } as const;
 
 export const layoutKey = { type: ['string', 'null'], maxLength: 64 } as const;
-export const templateData = { type: 'object', description: 'plain JSON' } as const;
+// additionalProperties: true says "any field" to generators (without it openapi-typescript
+// allows none, and the SDK could not pass data); the server's validation is the same either way.
+export const templateData = { type: 'object', additionalProperties: true, description: 'plain JSON' } as const;
 
 /**
  * An author's JSON (sample data) shielded from the API's timestamp rule, which turns numeric
