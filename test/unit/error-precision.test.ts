@@ -43,6 +43,24 @@ describe('allowedList', () => {
   });
 });
 
+describe('recipient field paths', () => {
+  const fieldOf = (input: Record<string, unknown>) => {
+    try {
+      validateSubmission({ subject: 's', text: 't', ...input });
+    } catch (err) {
+      return (err as { details?: { field?: string } }).details?.field;
+    }
+    return undefined;
+  };
+
+  it('names a recipient given as one string by its field, and one in a list by its index', () => {
+    // cc[0] would point into a list the caller never sent (to/cc/bcc take a string or a list).
+    expect(fieldOf({ to: 'ann@example.net', cc: 'b@example.com, c@example.com' })).toBe('cc');
+    expect(fieldOf({ to: 'not an address' })).toBe('to');
+    expect(fieldOf({ to: ['ann@example.net', 'not an address'] })).toBe('to[1]');
+  });
+});
+
 describe('custom header names', () => {
   const submit = (headers: Record<string, string>) => validateSubmission({ to: 'ann@example.net', subject: 's', text: 't', headers });
   const refusal = (headers: Record<string, string>) => {

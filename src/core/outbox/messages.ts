@@ -94,7 +94,9 @@ function tooManyRecipients(): MailroomError {
 
 function mailboxes(field: string, v: unknown): Mailbox[] {
   if (v === undefined || v === null) return [];
-  const list = typeof v === 'string' ? [v] : arr(field, v, Number.MAX_SAFE_INTEGER);
+  // One address given as a string is named by its field: "cc[0]" would point into a list the caller never sent.
+  if (typeof v === 'string') return [parseMailbox(field, str(field, v, { max: 320 }))];
+  const list = arr(field, v, Number.MAX_SAFE_INTEGER);
   // Counted before any is parsed: a list of thousands is refused at once, as the total is below.
   if (list.length > LIMITS.recipients) throw tooManyRecipients();
   return list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
