@@ -14,7 +14,7 @@ await describeEachDialect('suppressions', (dialect) => {
   let t: TestApp;
   let dispatcher: Dispatcher;
   let readKey: string;
-  const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, key?: string) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}), ...(key ? { key } : {}) });
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, key?: string) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}), ...(key ? { key } : {}) });
 
   beforeAll(async () => {
     t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com', MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
@@ -95,5 +95,32 @@ await describeEachDialect('suppressions', (dialect) => {
     expect(again.json().status).toBe('queued');
     await dispatcher.drain();
     expect((await api('GET', `/messages/${again.json().id}`)).json().status).toBe('logged');
+  });
+
+  // The settings' global copies (an archive) go with a message, never in its place: with every
+  // addressee listed the message is suppressed, not "sent" to the archive alone, which told the
+  // application (waitFor, message.sent) that mail reached a person who never got it.
+  it('suppresses a message whose every addressee is listed even when global copies would go', async () => {
+    await api('POST', '/suppressions', { address: 'left@example.net' });
+    expect((await api('PATCH', '/settings', { globalBcc: ['archive@example.com'] })).statusCode).toBe(200);
+    try {
+      const res = await api('POST', '/messages', { purpose: 'alert', to: ['left@example.net'], subject: 'Nobody but the archive', text: 'x' });
+      expect(res.json()).toEqual({ id: expect.stringMatching(/^msg_/), status: 'suppressed' });
+      await dispatcher.drain();
+      const m = (await api('GET', `/messages/${res.json().id}`)).json();
+      expect(m).toMatchObject({ status: 'suppressed', attemptCount: 0, attempts: [] });
+      const byAddress = Object.fromEntries(m.recipients.map((r: { address: string }) => [r.address, r]));
+      expect(byAddress['left@example.net'].status).toBe('suppressed');
+      expect(byAddress['archive@example.com']).toMatchObject({ status: 'suppressed', response: expect.stringContaining('global copy') });
+      // With one addressee left, the copies go as before.
+      const partly = await api('POST', '/messages', { purpose: 'alert', to: ['left@example.net', 'stays@example.net'], subject: 'Partly', text: 'x' });
+      expect(partly.json().status).toBe('queued');
+      await dispatcher.drain();
+      const p = (await api('GET', `/messages/${partly.json().id}`)).json();
+      expect(p.status).toBe('logged');
+      expect(p.recipients.find((r: { address: string }) => r.address === 'archive@example.com').status).toBe('accepted');
+    } finally {
+      await api('PATCH', '/settings', { globalBcc: [] });
+    }
   });
 });

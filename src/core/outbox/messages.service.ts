@@ -95,6 +95,8 @@ export interface Outbound {
   recipients: RecipientRecord[];
   /** message.suppressed for recipients on the suppression list: journaled in the message's commit, published after it. */
   suppressed: MessageEvent[];
+  /** Recipients (lower-cased) that are only the settings' global copies, not addressed by the sender. */
+  copiesOnly: ReadonlySet<string>;
 }
 
 /** What is published once an outbound message is committed. */
@@ -198,7 +200,9 @@ async function buildOutbound(ctx: CoreContext, principal: Principal, sub: Submis
     { kind: 'bcc' as const, list: bcc },
   ];
   const recipients: RecipientRecord[] = envelopeRecipients(groups).map((r) => ({ messageId: id, address: r.address, kind: r.kind, status: 'pending', code: null, enhancedCode: null, response: null, updatedAt: now }));
-  return { message, recipients, suppressed: [] };
+  const addressed = new Set((sub.raw ? sub.raw.envelope : [...sub.to, ...sub.cc, ...sub.bcc]).map((m) => m.address.toLowerCase()));
+  const copiesOnly = new Set([...copies.cc, ...copies.bcc].map((m) => m.address.toLowerCase()).filter((a) => !addressed.has(a)));
+  return { message, recipients, suppressed: [], copiesOnly };
 }
 
 /**
@@ -213,13 +217,21 @@ async function withSuppressionList(repos: Repositories, built: Outbound): Promis
   const skipped = applySuppressions(recipients, listed);
   if (!skipped.length) return built;
   const message = { ...built.message };
-  if (skipped.length === recipients.length) {
+  const addressed = recipients.filter((r) => !built.copiesOnly.has(r.address.toLowerCase()));
+  if (addressed.length > 0 && addressed.every((r) => r.status === 'suppressed')) {
     message.status = 'suppressed';
     message.lastError = `every recipient is on the suppression list: ${skipped.map((r) => r.response).join('; ')}`;
+    // Global copies (an archive) go with a message, never in its place: sent alone they would
+    // make it "sent" although nobody it was addressed to received it.
+    for (const r of recipients) {
+      if (r.status === 'suppressed') continue;
+      r.status = 'suppressed';
+      r.response = `${r.address} not sent: a global copy of a message whose every recipient is on the suppression list`;
+    }
   }
   const reason = skipped.map((r) => r.response).join('; ');
   const facts = { purpose: message.purpose, idempotencyKey: message.idempotencyKey, attemptCount: 0, recipients: skipped.map((r) => ({ address: r.address, status: r.status, code: null, enhancedCode: null })) };
-  return { message, recipients, suppressed: [{ type: 'message.suppressed', messageId: message.id, at: message.createdAt, reason, facts }] };
+  return { ...built, message, recipients, suppressed: [{ type: 'message.suppressed', messageId: message.id, at: message.createdAt, reason, facts }] };
 }
 
 /**
