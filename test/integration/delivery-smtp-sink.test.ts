@@ -158,9 +158,13 @@ await describeEachDialect('delivery through smtp-sink', (dialect) => {
     expect(a.statusCode).toBe(202);
     expect(b.statusCode).toBe(202);
     expect(b.json().id).toBe(a.json().id);
+    // The answer says which it was, as POST /events does: a key reused by mistake for another
+    // message is visible to the application instead of that message silently never going out.
+    expect(a.json().duplicate).toBe(false);
+    expect(b.json().duplicate).toBe(true);
     await dispatcher.drain();
     const c = await send(body);
-    expect(c.json()).toEqual({ id: a.json().id, status: 'sent' });
+    expect(c.json()).toEqual({ id: a.json().id, status: 'sent', duplicate: true });
     const m = await get(a.json().id);
     expect(sink.messages().filter((d) => messageIdOf(d) === m.messageIdHeader)).toHaveLength(1);
     const list = (await t.request({ method: 'GET', url: '/api/v1/messages?q=Once' })).json();

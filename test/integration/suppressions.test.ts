@@ -80,7 +80,7 @@ await describeEachDialect('suppressions', (dialect) => {
 
   it('suppresses a message whose every recipient is listed: never attempted, journaled for webhooks', async () => {
     const res = await api('POST', '/messages', { to: ['gone@example.net'], subject: 'Nobody', text: 'x', idempotencyKey: 'supp-1' });
-    expect(res.json()).toEqual({ id: expect.stringMatching(/^msg_/), status: 'suppressed' });
+    expect(res.json()).toEqual({ id: expect.stringMatching(/^msg_/), status: 'suppressed', duplicate: false });
     await dispatcher.drain();
     const m = (await api('GET', `/messages/${res.json().id}`)).json();
     expect(m).toMatchObject({ status: 'suppressed', attemptCount: 0, attempts: [] });
@@ -105,7 +105,7 @@ await describeEachDialect('suppressions', (dialect) => {
     expect((await api('PATCH', '/settings', { globalBcc: ['archive@example.com'] })).statusCode).toBe(200);
     try {
       const res = await api('POST', '/messages', { purpose: 'alert', to: ['left@example.net'], subject: 'Nobody but the archive', text: 'x' });
-      expect(res.json()).toEqual({ id: expect.stringMatching(/^msg_/), status: 'suppressed' });
+      expect(res.json()).toEqual({ id: expect.stringMatching(/^msg_/), status: 'suppressed', duplicate: false });
       await dispatcher.drain();
       const m = (await api('GET', `/messages/${res.json().id}`)).json();
       expect(m).toMatchObject({ status: 'suppressed', attemptCount: 0, attempts: [] });

@@ -90,8 +90,9 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (api: FastifyInstance) => {
     api.post('/messages', { config: { permission: 'send' }, schema: { tags: ['messages'], body: messageBody } }, async (req, reply) => {
       const result = await submitMessage(ctx, principalOf(req), req.body, { source: 'api' });
-      // 202 only now: the row is committed (fsync) by the group commit above.
-      return reply.status(202).send({ id: result.id, status: result.status });
+      // 202 only now: the row is committed (fsync) by the group commit above. `duplicate`, as
+      // POST /events answers it: the key was seen before and this body was not stored.
+      return reply.status(202).send({ id: result.id, status: result.status, duplicate: result.duplicate });
     });
 
     api.get<ListQuery>(
