@@ -3,7 +3,7 @@ import type { LoginThrottle } from '../core/access/login-throttle.js';
 import type { CoreContext } from '../core/context.js';
 import type { Mailbox } from '../core/kernel/addresses.js';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
-import { authenticate, cleanUsername, clientAllowed, credentialForClient } from '../core/relay/authentication.js';
+import { authenticate, checkSessionPassword, cleanUsername, clientAllowed, credentialForClient } from '../core/relay/authentication.js';
 import type { StoredSmtpCredential } from '../core/relay/credentials.js';
 import type { MimeHeaderReader, RejectionStage } from '../core/relay/ports.js';
 import type { RejectionLog } from '../core/relay/rejections.js';
@@ -25,6 +25,8 @@ export interface SessionDeps {
 /** What the relay remembers about one connection beside smtp-server's own session. */
 interface State {
   credential?: StoredSmtpCredential;
+  /** The credential's password hash when AUTH succeeded: a rotation since ends the session's sending. */
+  loginPasswordHash?: string | null;
   /** The username of the last AUTH, and the credential it named, for the rejections list. */
   username?: string;
   triedCredentialId?: string | null;
@@ -83,6 +85,7 @@ export function relaySessionHandlers(deps: SessionDeps) {
         (r) => {
           if (r.ok) {
             st.credential = r.credential;
+            st.loginPasswordHash = r.credential.passwordHash;
             return done(null, { user: r.credential.id });
           }
           st.triedCredentialId = r.credentialId;
@@ -105,6 +108,7 @@ export function relaySessionHandlers(deps: SessionDeps) {
           );
         }
         if (!c.enabled) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, `SMTP credential "${c.name}" is switched off`);
+        if (s.user) checkSessionPassword(c, st.loginPasswordHash ?? null);
         if (!clientAllowed(c, clientIp(s) ?? '')) throw new MailroomError(ErrorCodes.FORBIDDEN, `client address ${clientIp(s)} may not use SMTP credential "${c.name}"`);
         st.credential = c;
         const unoffered = unofferedParameter('mail', address.args);

@@ -96,7 +96,14 @@ await describeEachDialect('SMTP credentials API', (dialect) => {
 
   it('rotates the password: the new one works at once, the old one no more; delete ends it', async () => {
     const { credential } = suite.r;
+    // A session logged in with the old password (the one that leaked) is no way around it.
+    const open = await RawSmtp.connect(suite.r.port);
+    await open.login(credential.username, credential.password!);
+    expect(await open.command('MAIL FROM:<app@example.com>')).toMatch(/^250 /);
+    await open.command('RSET');
     const rotated = await api('POST', `/smtp-credentials/${credential.id}/rotate`);
+    expect(await open.command('MAIL FROM:<app@example.com>')).toMatch(/^530 5\.7\.0 .*password .* changed/);
+    open.close();
     expect(rotated.statusCode).toBe(200);
     const fresh = rotated.json();
     expect(fresh.password).not.toBe(credential.password);

@@ -37,6 +37,17 @@ export function relayPrincipal(c: StoredSmtpCredential): Principal {
   return { kind: 'smtp', id: c.id, label: `smtp:${c.name}`, permissions: new Set(['send']), allowOverride: c.accountId !== null };
 }
 
+/**
+ * A session logged in with a password acts only while that password is the credential's: a
+ * rotation (what an admin does when it leaked) must end sessions opened with the old one too,
+ * not just new logins, or a client holding a connection open keeps sending.
+ */
+export function checkSessionPassword(c: Pick<StoredSmtpCredential, 'name' | 'passwordHash'>, loggedInWith: string | null): void {
+  if (c.passwordHash !== loggedInWith) {
+    throw new MailroomError(ErrorCodes.UNAUTHENTICATED, `the password of SMTP credential "${c.name}" was changed after this session logged in; log in again with the new one`);
+  }
+}
+
 /** A username as it may appear in the audit log and the rejections list: short and printable. */
 export function cleanUsername(u: string): string {
   return u.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
