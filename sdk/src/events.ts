@@ -13,7 +13,9 @@ export class Events {
    */
   async emit(event: EmitEvent): Promise<EventAccepted> {
     const body = { ...event, id: event.id ?? `sdk-${crypto.randomUUID()}` };
-    return this.http.data(this.http.facade.POST('/api/v1/events', { body, fetch: this.http.retrying }));
+    const accepted: EventAccepted = await this.http.data(this.http.facade.POST('/api/v1/events', { body, fetch: this.http.retrying }));
+    // An id made here is this call's own: "duplicate" can only be the SDK's repeat after a lost answer.
+    return event.id === undefined ? { ...accepted, duplicate: false } : accepted;
   }
 
   /** The event with the rules that matched and the messages they made. */

@@ -46,7 +46,9 @@ export class Messages {
    */
   async send(message: SendMessage): Promise<MessageAccepted> {
     const body = { ...message, idempotencyKey: message.idempotencyKey ?? `sdk-${crypto.randomUUID()}` };
-    return this.http.data(this.http.facade.POST('/api/v1/messages', { body, fetch: this.http.retrying }));
+    const accepted: MessageAccepted = await this.http.data(this.http.facade.POST('/api/v1/messages', { body, fetch: this.http.retrying }));
+    // A key made here is this call's own: "duplicate" can only be the SDK's repeat after a lost answer.
+    return message.idempotencyKey === undefined ? { ...accepted, duplicate: false } : accepted;
   }
 
   async get(id: string): Promise<Message> {
