@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { formatMediaType, parseMediaType } from '../../src/core/outbox/media-type.js';
+import { parseEvent } from '../../src/core/notify/events.js';
 import { validateSubmission } from '../../src/core/outbox/messages.js';
 import { composeMime } from '../../src/delivery/mime.js';
 import { allowedList, fieldPath } from '../../src/http/errors.js';
@@ -58,6 +59,19 @@ describe('recipient field paths', () => {
     expect(fieldOf({ to: 'ann@example.net', cc: 'b@example.com, c@example.com' })).toBe('cc');
     expect(fieldOf({ to: 'not an address' })).toBe('to');
     expect(fieldOf({ to: ['ann@example.net', 'not an address'] })).toBe('to[1]');
+  });
+
+  it("names an event's role given as one string by its path, and one in a list by its index", () => {
+    const roleField = (owner: unknown) => {
+      try {
+        parseEvent({ type: 'a.b', recipients: { owner } }, 0);
+      } catch (err) {
+        return (err as { details?: { field?: string } }).details?.field;
+      }
+      return undefined;
+    };
+    expect(roleField('not an address')).toBe('recipients.owner');
+    expect(roleField(['ok@example.net', 'not an address'])).toBe('recipients.owner[1]');
   });
 });
 

@@ -55,7 +55,12 @@ function roles(v: unknown): Record<string, Mailbox[]> {
     roleName(field, name);
     const raw = d[name];
     if (Array.isArray(raw) && raw.length > EVENT_LIMITS.perRole) throw invalid(field, `at most ${EVENT_LIMITS.perRole} addresses per role (this one has ${raw.length})`);
-    const list = typeof raw === 'string' ? [raw] : arr(field, raw, EVENT_LIMITS.perRole);
+    // One address given as a string is named by the role's path, not "[0]" of a list never sent.
+    if (typeof raw === 'string') {
+      out[name] = [parseMailbox(field, str(field, raw, { max: 320 }))];
+      continue;
+    }
+    const list = arr(field, raw, EVENT_LIMITS.perRole);
     out[name] = list.map((a, i) => parseMailbox(`${field}[${i}]`, str(`${field}[${i}]`, a, { max: 320 })));
   }
   return out;
