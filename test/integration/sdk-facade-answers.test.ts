@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SDK_DIR } from '../../sdk/scripts/build-lib.js';
 import { buildSdkFrom, type SdkBuild } from '../helpers/sdk-build.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -67,4 +67,30 @@ it('still reads JSON answers and empty 204 answers', async () => {
   const mailroom = new sdk.Mailroom({ url: base, apiKey: 'mrk_test', retry: false });
   expect(await mailroom.messages.get('msg_1')).toEqual({ id: 'msg_1', status: 'sent' });
   await expect(mailroom.suppressions.remove('gone@example.net')).resolves.toBeUndefined();
+});
+
+describe('the answer of a call the SDK repeated itself', () => {
+  // The first try's answer is lost; the server had stored it, so the repeat (same key) is told "duplicate".
+  const lostThenDuplicate = (answer: Record<string, unknown>) => {
+    let calls = 0;
+    return async () => {
+      if (++calls === 1) throw new TypeError('fetch failed');
+      return new Response(JSON.stringify({ ...answer, duplicate: true }), { status: 202, headers: { 'content-type': 'application/json' } });
+    };
+  };
+  const client = (fetch: () => Promise<Response>) => new sdk.Mailroom({ url: 'http://mailroom.test', apiKey: 'mrk_test', fetch, retry: { attempts: 2, baseDelayMs: 1 } });
+
+  it('is not a duplicate for the caller when the SDK made the key: the caller made one call', async () => {
+    const sent = await client(lostThenDuplicate({ id: 'msg_1', status: 'queued' })).messages.send({ to: ['a@example.net'], subject: 's', text: 't' });
+    expect(sent).toEqual({ id: 'msg_1', status: 'queued', duplicate: false });
+    const raised = await client(lostThenDuplicate({ id: 'sdk-x', type: 'a.b', matches: [] })).events.emit({ type: 'a.b' });
+    expect(raised.duplicate).toBe(false);
+  });
+
+  it("stays a duplicate when the caller gave the key: it may be the caller's own repeat", async () => {
+    const sent = await client(lostThenDuplicate({ id: 'msg_1', status: 'queued' })).messages.send({ to: ['a@example.net'], subject: 's', text: 't', idempotencyKey: 'mine' });
+    expect(sent.duplicate).toBe(true);
+    const raised = await client(lostThenDuplicate({ id: 'mine', type: 'a.b', matches: [] })).events.emit({ type: 'a.b', id: 'mine' });
+    expect(raised.duplicate).toBe(true);
+  });
 });
