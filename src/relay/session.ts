@@ -3,7 +3,7 @@ import type { LoginThrottle } from '../core/access/login-throttle.js';
 import type { CoreContext } from '../core/context.js';
 import type { Mailbox } from '../core/kernel/addresses.js';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
-import { authenticate, checkSessionPassword, cleanUsername, clientAllowed, credentialForClient } from '../core/relay/authentication.js';
+import { authenticate, checkSessionPassword, refuseProxyLogin, cleanUsername, clientAllowed, credentialForClient } from '../core/relay/authentication.js';
 import type { StoredSmtpCredential } from '../core/relay/credentials.js';
 import type { MimeHeaderReader, RejectionStage } from '../core/relay/ports.js';
 import type { RejectionLog } from '../core/relay/rejections.js';
@@ -81,6 +81,11 @@ export function relaySessionHandlers(deps: SessionDeps) {
       const st = stateOf(s);
       st.username = cleanUsername(auth.username ?? '');
       const ip = clientIp(s) ?? '';
+      try {
+        refuseProxyLogin(auth.authzid, auth.authcid);
+      } catch (err) {
+        return refuse(s, 'auth', err, done);
+      }
       authenticate(ctx, deps.throttle, { username: auth.username ?? '', password: auth.password ?? '', clientIp: ip, mechanism: auth.method }).then(
         (r) => {
           if (r.ok) {

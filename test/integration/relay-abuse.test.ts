@@ -100,6 +100,31 @@ await describeEachDialect('SMTP relay: smuggling and abuse', (dialect) => {
     c.close();
   });
 
+  it('AUTH PLAIN asking to act as another identity (authzid) is refused: the relay has no proxy logins', async () => {
+    const c = await RawSmtp.connect(suite.r.port);
+    await c.reply();
+    await c.command('EHLO client.test');
+    c.write('STARTTLS\r\n');
+    expectCode(await c.reply(), 220);
+    await c.upgrade();
+    await c.command('EHLO client.test');
+    const { username, password } = suite.r.credential;
+    const plain = (authzid: string, authcid: string) => `AUTH PLAIN ${Buffer.from(`${authzid}\0${authcid}\0${password}`).toString('base64')}`;
+    expect(await c.command(plain('admin', username))).toMatch(/^535 5\.7\.8 .*authorization identity "admin"/);
+    // The same identity twice is no request to act as another; nor is the username in the authzid alone.
+    expectCode(await c.command(plain(username.toUpperCase(), username)), 235);
+    c.close();
+    const d = await RawSmtp.connect(suite.r.port);
+    await d.reply();
+    await d.command('EHLO client.test');
+    d.write('STARTTLS\r\n');
+    expectCode(await d.reply(), 220);
+    await d.upgrade();
+    await d.command('EHLO client.test');
+    expectCode(await d.command(plain(username, '')), 235);
+    d.close();
+  });
+
   it('an HTTP request on the port ends the session, before or after the greeting', async () => {
     const early = await RawSmtp.connect(suite.r.port);
     early.write('GET / HTTP/1.1\r\nHost: relay\r\n\r\n');

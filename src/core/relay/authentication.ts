@@ -61,6 +61,21 @@ export interface AuthAttempt {
 }
 
 /**
+ * AUTH PLAIN's authorization identity (RFC 4616): a client may ask to act as another identity
+ * than the one it logs in as. The relay has no such proxy logins, so a request for one fails
+ * rather than being ignored (a client that asked to send as "admin" must not believe it does).
+ * The same identity twice, or the username in the authzid alone (a habit of some clients), is
+ * no such request.
+ */
+export function refuseProxyLogin(authzid: string | undefined, authcid: string | undefined): void {
+  const asked = (authzid ?? '').trim().toLowerCase();
+  const own = (authcid ?? '').trim().toLowerCase();
+  if (asked && own && asked !== own) {
+    throw new MailroomError(ErrorCodes.INVALID_CREDENTIALS, `authentication failed: acting as the authorization identity "${asked.slice(0, 64)}" is not supported; leave it empty or give your own username`);
+  }
+}
+
+/**
  * AUTH PLAIN / LOGIN. A failure says only that the login failed (which of username, password,
  * address or switched-off credential is for the audit log), counts against the client address
  * and the username, and past AUTH_FAILURE_LIMIT in the window further attempts are refused
