@@ -291,7 +291,7 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     const over = await send(['p2@c.test', 'p3@b.test']);
     const by = Object.fromEntries(over.recipients.map((r: { address: string }) => [r.address, r]));
     expect(by['p2@c.test']).toMatchObject({ status: 'deferred' });
-    expect(by['p2@c.test'].response).toMatch(/c\.test reached this server's limit of 1 messages per minute/);
+    expect(by['p2@c.test'].response).toMatch(/c\.test reached this server's limit of 1 message per minute/);
     expect(by['p3@b.test']).toMatchObject({ status: 'accepted' });
   });
 

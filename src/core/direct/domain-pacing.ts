@@ -1,3 +1,4 @@
+import { counted } from '../kernel/counted.js';
 import { spokenInstant } from '../kernel/instants.js';
 
 /**
@@ -46,7 +47,7 @@ export class DomainPacing {
     if (perMinute !== null) {
       s.sent = s.sent.filter((x) => x > t - 60_000);
       if (s.sent.length >= perMinute) {
-        return { allowed: false, retryAt: s.sent[0] + 60_000, reason: `${domain} reached this server's limit of ${perMinute} messages per minute` };
+        return { allowed: false, retryAt: s.sent[0] + 60_000, reason: `${domain} reached this server's limit of ${counted(perMinute, 'message')} per minute` };
       }
       s.sent.push(t);
     }

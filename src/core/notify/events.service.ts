@@ -55,7 +55,7 @@ async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEve
     // A stored address that no longer parses is this rule's mistake: the others still send.
     return { ...base, out: [], skipped: skippedBy(err) };
   }
-  if (!people.length) return { ...base, out: [], skipped: { code: 'no_recipients', message: `the event names nobody for the roles ${rule.recipients.roles.join(', ')}` } };
+  if (!people.length) return { ...base, out: [], skipped: { code: 'no_recipients', message: `the event names nobody for the ${rule.recipients.roles.length === 1 ? 'role' : 'roles'} ${rule.recipients.roles.join(', ')}` } };
   if (people.length > LIMITS.recipients) {
     return { ...base, out: [], skipped: { code: ErrorCodes.TOO_MANY_RECIPIENTS, message: `the rule would mail ${people.length} people; at most ${LIMITS.recipients} per rule and event` } };
   }

@@ -1,3 +1,4 @@
+import { counted } from '../kernel/counted.js';
 import type { CoreContext } from '../context.js';
 import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
@@ -49,7 +50,7 @@ export async function takeTransaction(ctx: CoreContext, c: StoredSmtpCredential)
   const start = Math.floor(now / 60_000) * 60_000;
   if (await ctx.store.repos.sendCounters.bump(c.id, 'minute', start, c.perMinute)) return;
   const retryAfterSec = Math.max(1, Math.ceil((start + 60_000 - now) / 1000));
-  throw new MailroomError(ErrorCodes.RATE_LIMITED, `SMTP credential "${c.name}" may send ${c.perMinute} messages per minute; try again in ${retryAfterSec} s`, { retryAfterSec });
+  throw new MailroomError(ErrorCodes.RATE_LIMITED, `SMTP credential "${c.name}" may send ${counted(c.perMinute, 'message')} per minute; try again in ${retryAfterSec} s`, { retryAfterSec });
 }
 
 /** RCPT TO: parsed once, strictly (the envelope is built from this result), within the credential's limit. */
