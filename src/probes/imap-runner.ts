@@ -103,6 +103,10 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
     wire?.destroy();
   }
 
+  if (target.authFailed) {
+    rec.fail('login', target.authFailed.detail, { hint: target.authFailed.hint });
+    return rec.finish(ORDER);
+  }
   if (!target.auth) {
     rec.skip('login', target.authUnavailable ?? 'no credentials given');
     return rec.finish(ORDER);

@@ -182,7 +182,10 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
 
     // AUTH.
     phase = 'auth';
-    if (!target.auth) {
+    if (target.authFailed) {
+      rec.fail('auth', target.authFailed.detail, { hint: target.authFailed.hint });
+      return rec.finish(ORDER);
+    } else if (!target.auth) {
       rec.skip('auth', target.authUnavailable ?? 'no credentials given');
     } else if (!encrypted) {
       rec.fail('auth', 'not attempted: Mailroom never sends credentials over an unencrypted connection', { hint: hintNoStarttls(true) });

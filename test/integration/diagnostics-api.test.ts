@@ -66,6 +66,18 @@ await describeEachDialect('diagnostics API', (dialect) => {
     }
   });
 
+  it('fails (not skips) the auth step when the account\'s password reference cannot be read', async () => {
+    // An unset variable defers every send of the account: a test that said "ok" would mislead.
+    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId, address: 'unset@example.com', passwordRef: 'env:MAILROOM_TEST_DIAG_UNSET_VAR' } });
+    expect(account.statusCode).toBe(201);
+    const body = (await diag({ accountId: account.json().id })).json();
+    expect(body.ok).toBe(false);
+    const auth = body.steps.find((s: { name: string }) => s.name === 'auth');
+    expect(auth).toMatchObject({ status: 'fail' });
+    expect(auth.detail).toContain('MAILROOM_TEST_DIAG_UNSET_VAR is not set');
+    expect(auth.hint).toContain('password reference');
+  });
+
   it('tests unsaved form values with typed credentials and explains a wrong password', async () => {
     const res = await diag({
       smtp: { host: '127.0.0.1', port: peer.port, security: 'tls', tlsTrust: { mode: 'pinned', certificate: cert.cert }, connectTimeoutSec: 3 },

@@ -80,4 +80,17 @@ await describeEachDialect('IMAP diagnostics API', (dialect) => {
     const moved = await t.request({ method: 'POST', url: '/api/v1/diagnostics/imap', payload: { accountId: account.id, imap: { port: dovecot.imapPort, security: 'starttls' } } });
     expect(moved.json().steps.find((s: { name: string }) => s.name === 'login')).toMatchObject({ status: 'skip' });
   });
+
+  it.skipIf(missing)('fails the login step when the account\'s password reference cannot be read', async () => {
+    const server = await t.request({
+      method: 'POST',
+      url: '/api/v1/servers',
+      payload: { name: 'dove unset', smtp: { host: '127.0.0.1', port: 25, security: 'starttls', tlsTrust: pinned, connectTimeoutSec: 5 }, imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' } },
+    });
+    const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'app@example.com', passwordRef: 'env:MAILROOM_TEST_IMAP_DIAG_UNSET' } })).json();
+    const res = (await t.request({ method: 'POST', url: '/api/v1/diagnostics/imap', payload: { accountId: account.id } })).json();
+    expect(res.ok).toBe(false);
+    expect(names(res)).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:fail', 'inbox:skip']);
+    expect(res.steps[3].detail).toContain('MAILROOM_TEST_IMAP_DIAG_UNSET is not set');
+  });
 });

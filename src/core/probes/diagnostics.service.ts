@@ -4,6 +4,7 @@ import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import {
   normalizeDiagnosticRequest,
+  type AuthFailure,
   type DiagnosticRequest,
   type DiagnosticResult,
   type DiagnosticsRunner,
@@ -59,7 +60,7 @@ async function credentials(
   saved: Resolved,
   endpoint: { host: string; port: number; security: string },
   savedEndpoint: { host: string; port: number; security: string } | undefined,
-): Promise<{ auth?: { user: string; password: string; mechanism?: 'XOAUTH2' }; authUnavailable?: string }> {
+): Promise<{ auth?: { user: string; password: string; mechanism?: 'XOAUTH2' }; authUnavailable?: string; authFailed?: AuthFailure }> {
   if (req.auth?.password !== undefined) return { auth: { user: req.auth.user, password: req.auth.password } };
   const account = saved.account;
   if (!account) return req.auth ? { authUnavailable: 'a user name was given without a password' } : {};
@@ -75,7 +76,16 @@ async function credentials(
     // An OAuth2 account's "password" is its access token: the auth step logs in with XOAUTH2.
     return password ? { auth: { user, password, ...(oauth2 ? { mechanism: 'XOAUTH2' as const } : {}) } } : { authUnavailable: `account ${account.address} has no password set` };
   } catch (err) {
-    if (isMailroomError(err)) return { authUnavailable: oauth2 ? `no OAuth2 token: ${err.message}` : `the account's password cannot be read: ${err.message}` };
+    if (isMailroomError(err)) {
+      const given = (err.details as { hint?: unknown } | undefined)?.hint;
+      const hint =
+        typeof given === 'string'
+          ? given
+          : oauth2
+            ? "The account cannot get an OAuth2 access token: check its OAuth2 settings and sign in again; until then every send and IMAP login of this account fails the same way."
+            : "The account's password reference cannot be read: set the variable or file, or fix the secret or provider it names; until then every send and IMAP login of this account fails the same way.";
+      return { authFailed: { detail: oauth2 ? `no OAuth2 token: ${err.message}` : `the account's password cannot be read: ${err.message}`, hint } };
+    }
     throw err;
   }
 }

@@ -70,6 +70,8 @@ export interface SmtpDiagnosticTarget {
   auth?: { user: string; password: string; mechanism?: 'XOAUTH2' };
   /** Why there is no password although an account was named (shown on the auth step). */
   authUnavailable?: string;
+  /** The account has a password, but it cannot be read now (the auth step fails with this). */
+  authFailed?: AuthFailure;
   send?: { from: string; to: string };
 }
 
@@ -83,6 +85,17 @@ export interface ImapDiagnosticTarget {
   /** `mechanism: "XOAUTH2"`: `password` is an OAuth2 access token. */
   auth?: { user: string; password: string; mechanism?: 'XOAUTH2' };
   authUnavailable?: string;
+  authFailed?: AuthFailure;
+}
+
+/**
+ * An account's password (or OAuth2 token) that exists but cannot be read now: an unset
+ * variable, a provider that refuses. Every send and IMAP login of the account fails the same
+ * way, so the diagnostic's auth/login step fails with it rather than being skipped.
+ */
+export interface AuthFailure {
+  detail: string;
+  hint: string;
 }
 
 /**
