@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { ImapFlow } from 'imapflow';
 import type { CertificateInfo, DiagnosticResult, ImapDiagnosticTarget, ImapStepName } from '../core/probes/diagnostics.js';
 import type { NetworkPolicy } from '../core/probes/network-policy.js';
 import { hintForCertificate, hintForConnectError, type HintContext } from '../core/probes/smtp-hints.js';
@@ -146,14 +147,51 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
       return rec.finish(ORDER);
     }
     rec.pass('login', `logged in as ${target.auth.user}`);
-    try {
-      const box = await client.mailboxOpen('INBOX', { readOnly: true });
-      rec.pass('inbox', `INBOX opened read-only: ${box.exists} messages`);
-    } catch (err) {
-      rec.fail('inbox', `cannot open INBOX: ${errorMessage(err)}`, { hint: 'The login works but INBOX cannot be opened: check the mailbox exists and the user may read it.' });
-    }
+    await openFolders(rec, client, target.folders ?? ['INBOX'], target.moveTo);
     return rec.finish(ORDER);
   } finally {
     await client.logout().catch(() => client.close());
   }
+}
+
+/**
+ * The `inbox` step: opens, read-only, every folder the account reads (INBOX when it names none)
+ * and checks that the folder its stored mail is moved to exists, so a test that passes means
+ * the IMAP reader can start; a folder missing there stops the reader (inbound.md).
+ */
+async function openFolders(rec: StepRecorder<ImapStepName>, client: ImapFlow, folders: readonly string[], moveTo: string | undefined): Promise<void> {
+  const opened: string[] = [];
+  let count = 0;
+  for (const folder of folders) {
+    try {
+      const box = await client.mailboxOpen(folder, { readOnly: true });
+      count = box.exists;
+      opened.push(`${folder}: ${box.exists} messages`);
+    } catch (err) {
+      const hint =
+        folders.length === 1 && folder === 'INBOX'
+          ? 'The login works but INBOX cannot be opened: check the mailbox exists and the user may read it.'
+          : `The login works but "${folder}" cannot be opened: create it on the IMAP server, or remove it from the folders to read (the account's inbound folders).`;
+      rec.fail('inbox', `cannot open "${folder}": ${imapError(err)}`, { hint });
+      return;
+    }
+  }
+  if (moveTo) {
+    try {
+      await client.status(moveTo, { messages: true });
+    } catch (err) {
+      rec.fail('inbox', `${opened.join('; ')} opened read-only, but the folder "${moveTo}" that stored messages are moved to cannot be opened: ${imapError(err)}`, {
+        hint: `Create "${moveTo}" on the IMAP server, or change what happens after storing a message (afterProcessing, moveTo): the reader stores nothing until the move target exists.`,
+      });
+      return;
+    }
+  }
+  const single = folders.length === 1 && !moveTo;
+  rec.pass('inbox', single ? `${folders[0]} opened read-only: ${count} messages` : `opened read-only: ${opened.join('; ')}${moveTo ? `; "${moveTo}" (move target) exists` : ''}`);
+}
+
+/** The server's own words for a refused SELECT/STATUS (imapflow's message is only "Command failed"). */
+function imapError(err: unknown): string {
+  const e = err as { responseText?: string };
+  return e?.responseText || errorMessage(err);
 }

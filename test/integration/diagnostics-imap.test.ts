@@ -81,6 +81,29 @@ await describeEachDialect('IMAP diagnostics API', (dialect) => {
     expect(moved.json().steps.find((s: { name: string }) => s.name === 'login')).toMatchObject({ status: 'skip' });
   });
 
+  it.skipIf(missing)('opens every folder the account reads and its move target, naming the one that does not exist', async () => {
+    const server = await t.request({
+      method: 'POST',
+      url: '/api/v1/servers',
+      payload: { name: 'dove folders', smtp: { host: '127.0.0.1', port: 25, security: 'starttls', tlsTrust: pinned, connectTimeoutSec: 5 }, imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' } },
+    });
+    const created = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'app@example.com', password: PASSWORD, inbound: { enabled: true, folders: ['INBOX', 'Bounces'] } } });
+    expect(created.statusCode).toBe(201);
+    const account = created.json();
+    const res = (await t.request({ method: 'POST', url: '/api/v1/diagnostics/imap', payload: { accountId: account.id } })).json();
+    expect(res.ok).toBe(false);
+    expect(names(res)).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:pass', 'inbox:fail']);
+    expect(res.steps[4].detail).toContain('"Bounces"');
+    expect(res.steps[4].hint).toContain('folders to read');
+    // Reading INBOX only, moving what it stored to a folder that is not there.
+    const moved = await t.request({ method: 'PATCH', url: `/api/v1/accounts/${account.id}`, payload: { version: account.version, inbound: { folders: ['INBOX'], afterProcessing: 'move', moveTo: 'Processed' } } });
+    expect(moved.statusCode).toBe(200);
+    const again = (await t.request({ method: 'POST', url: '/api/v1/diagnostics/imap', payload: { accountId: account.id } })).json();
+    expect(names(again)).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:pass', 'inbox:fail']);
+    expect(again.steps[4].detail).toContain('"Processed"');
+    expect(again.steps[4].hint).toContain('move');
+  });
+
   it.skipIf(missing)('fails the login step when the account\'s password reference cannot be read', async () => {
     const server = await t.request({
       method: 'POST',

@@ -153,5 +153,8 @@ export async function diagnoseImap(ctx: CoreContext, deps: DiagnosticsDeps, prin
   const tlsTrust = server?.smtp.tlsTrust ?? { mode: 'system' as const };
   const timeoutSec = server?.smtp.connectTimeoutSec ?? 30;
   const own = isSavedEndpoint(imap, savedEndpoint);
-  return audited(ctx, actor, 'diagnostics.imap', saved, about, () => deps.runner.imap({ imap, saved: own, tlsTrust, timeoutSec, ...creds }, deps.policy));
+  // An account that reads its mailbox: the folders its reader opens, and where it moves mail.
+  const inbound = saved.account?.inbound;
+  const folders = inbound ? { folders: inbound.folders, ...(inbound.afterProcessing === 'move' && inbound.moveTo ? { moveTo: inbound.moveTo } : {}) } : {};
+  return audited(ctx, actor, 'diagnostics.imap', saved, about, () => deps.runner.imap({ imap, saved: own, tlsTrust, timeoutSec, ...creds, ...folders }, deps.policy));
 }

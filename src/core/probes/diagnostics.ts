@@ -86,6 +86,10 @@ export interface ImapDiagnosticTarget {
   auth?: { user: string; password: string; mechanism?: 'XOAUTH2' };
   authUnavailable?: string;
   authFailed?: AuthFailure;
+  /** The folders the account reads (INBOX when not given), opened read-only by the inbox step. */
+  folders?: readonly string[];
+  /** The folder stored messages are moved to (afterProcessing "move"): it must exist. */
+  moveTo?: string;
 }
 
 /**
