@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { CoreContext } from '../core/context.js';
 import { isStoreUnavailable } from '../core/kernel/errors.js';
 import { receiveMessage, type MailboxPosition, type Received } from '../core/inbound/receive.service.js';
+import { movesIntoItself } from '../core/senders/inbound-settings.js';
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { Logger } from '../logger.js';
 import { imapClient } from './imap-client.js';
@@ -344,6 +345,9 @@ export class MailboxReader {
 
   /** A move target that does not exist fails the sync before anything is stored, with the folder named. */
   private async ensureMoveTarget(client: ImapFlow, moveTo: string): Promise<void> {
+    // Settings saved before "inbox" was spelled INBOX: a move into the folder read gives each
+    // message a new UID there, and the next sync would fetch it and move it again, forever.
+    if (movesIntoItself(this.folder, moveTo)) throw new Error(`stored messages would be moved to "${moveTo}", which is the folder "${this.folder}" itself: change what happens after storing a message (afterProcessing, moveTo); nothing is read until then`);
     if (await folderMissing(client, moveTo)) throw new Error(`the folder "${moveTo}" to move stored messages to does not exist on the IMAP server: create it, or change what happens after storing a message (afterProcessing, moveTo); nothing is read until then`);
   }
 

@@ -19,12 +19,26 @@ export interface InboundSettings {
 
 export const MAX_FOLDERS = 10;
 
+/**
+ * A folder name as the IMAP server compares it: INBOX is the one name that is case-insensitive
+ * (RFC 3501 §5.1), so "inbox" and "Inbox" are spelled INBOX. Otherwise "inbox" beside INBOX
+ * was a second reader of the same mailbox, and moveTo "inbox" moved mail into the folder read.
+ */
+export function canonicalFolder(name: string): string {
+  return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+}
+
+/** Whether moving stored mail to `moveTo` would put it back into `folder` (the same mailbox). */
+export function movesIntoItself(folder: string, moveTo: string): boolean {
+  return canonicalFolder(folder) === canonicalFolder(moveTo);
+}
+
 function folder(field: string, v: unknown): string {
   const name = str(field, v, { max: 200 }).trim();
   if (!name) throw invalid(field, 'must name a folder');
   // A folder name travels in IMAP commands: no line breaks or NUL.
   assertHeaderSafe(field, name);
-  return name;
+  return canonicalFolder(name);
 }
 
 export function inboundSettings(v: unknown): InboundSettings | null {
