@@ -67,11 +67,30 @@ export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapab
       readers.delete(key);
       await reader.stop();
     }
+    await markUnread(want);
     for (const [key, w] of want) {
       if (readers.has(key)) continue;
       const reader = new MailboxReader({ ctx: deps.ctx, logger, owner, password: deps.password, tuning: { ...DEFAULT_READER_TUNING, ...readerTuning } }, w.accountId, w.folder);
       readers.set(key, { reader, stamp: w.stamp });
       reader.start();
+    }
+  };
+  /**
+   * A folder no process reads any more (reading switched off, the folder or the account removed
+   * or switched off) says `idle`: its last reader's "watching" or "failing", with a retry time
+   * that never comes, would otherwise stay on the status for good. The cursor is kept, so reading
+   * switched on again goes on from there. Every process computes the same `want` from the
+   * accounts, so this never idles a folder another process reads.
+   */
+  const markUnread = async (want: Map<string, Wanted>) => {
+    const repos = deps.ctx.store.repos;
+    try {
+      for (const m of await repos.mailboxes.list()) {
+        if (m.state === 'idle' || want.has(`${m.accountId}/${m.folder}`)) continue;
+        await repos.mailboxes.report(m.accountId, m.folder, { state: 'idle', lastError: null, failures: 0, nextAttemptAt: null }, deps.ctx.clock.now());
+      }
+    } catch (err) {
+      logger.warn({ err }, 'could not mark the folders no longer read as idle; trying again later');
     }
   };
   const refresh = () => (refreshing ??= doRefresh().finally(() => (refreshing = undefined)));

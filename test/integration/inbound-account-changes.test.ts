@@ -97,4 +97,19 @@ await describeEachDialect('the IMAP reader follows account changes', (dialect) =
     await until('the third message', async () => (await stored()).includes('third'));
     expect((await stored()).sort()).toEqual(['first', 'second', 'third']);
   });
+
+  it('a folder nobody reads any more says idle, not the last state of its reader; reading on again goes on from its cursor', async () => {
+    // Failing first (a wrong password), so a stale state would be one an operator alerts on.
+    await patch({ password: 'not-the-password' });
+    await until('the reader to fail', async () => (await reader())?.state === 'failing');
+    await patch({ password: PASSWORD, inbound: { enabled: false, folders: ['INBOX'], afterProcessing: 'flag' } });
+    expect(inbound.reading()).toEqual([]);
+    expect(await reader()).toMatchObject({ state: 'idle', lastError: null, nextAttemptAt: null });
+
+    await append(dovecot, user, PASSWORD, 'INBOX', await mail('fourth'));
+    await patch({ inbound: { enabled: true, folders: ['INBOX'], afterProcessing: 'flag' } });
+    await until('the fourth message', async () => (await stored()).includes('fourth'));
+    expect((await stored()).sort()).toEqual(['first', 'fourth', 'second', 'third']);
+    expect(await reader()).toMatchObject({ state: 'watching', lastError: null });
+  });
 });
