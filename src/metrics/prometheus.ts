@@ -48,6 +48,7 @@ export function prometheusMetrics(deps: { ctx: CoreContext; logger: Logger; outb
     }
   });
   outboxGauges(registry, deps.ctx);
+  inboundGauges(registry, deps.ctx);
   const observeRequest = answerTimes(registry);
   const deadlineMs = deps.outboxDeadlineMs ?? 5_000;
   return {
@@ -93,6 +94,37 @@ function outboxGauges(registry: Registry, ctx: CoreContext): void {
 }
 
 /**
+ * The IMAP readers as an operator alerts on them (bounces and replies that are not read are
+ * bounces nobody acts on): how many folders are in each state (alert on `failing`), and how long
+ * ago the least recently synced folder that is read synced (a reader syncs at least every
+ * minute; `idle` folders, which nobody reads, do not count). Read from the store at scrape time,
+ * so every process reports every reader, whichever process holds it.
+ */
+function inboundGauges(registry: Registry, ctx: CoreContext): void {
+  // A row per folder read (a handful per account): each gauge reads them itself.
+  const current = () => ctx.store.repos.mailboxes.list();
+  new Gauge({
+    name: 'mailroom_inbound_mailboxes',
+    help: 'IMAP folders by reader state (idle: not read; syncing, watching; failing: waiting to try again after an error)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const list = await current();
+      for (const state of ['idle', 'syncing', 'watching', 'failing'] as const) this.set({ state }, list.filter((m) => m.state === state).length);
+    },
+  });
+  new Gauge({
+    name: 'mailroom_inbound_oldest_sync_seconds',
+    help: 'Seconds since the least recently synced folder that is read (not idle) last synced; 0 when none has',
+    registers: [registry],
+    async collect() {
+      const synced = (await current()).filter((m) => m.state !== 'idle' && m.lastSyncAt !== null).map((m) => m.lastSyncAt as number);
+      this.set(synced.length ? Math.max(0, (ctx.clock.now() - Math.min(...synced)) / 1000) : 0);
+    },
+  });
+}
+
+/**
  * How long Mailroom took to answer, by route and status class: the accept latency an application
  * sees, less its network (for POST /api/v1/messages the 202 comes after the commit's fsync).
  * Timed by the HTTP server from the moment it has read the request's headers to the answer's
@@ -126,18 +158,21 @@ async function withDeadline(registry: Registry, deadlineMs: number, logger: Logg
   try {
     return await Promise.race([registry.metrics(), deadline]);
   } catch (err) {
-    logger.warn({ err }, 'outbox gauges left out of this scrape: reading the queue from the store failed');
+    logger.warn({ err }, 'outbox gauges and inbound gauges left out of this scrape: reading them from the store failed');
     return countersOnly(registry);
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** The gauges read from the store at scrape time: left out together when it fails. */
+const STORE_GAUGES = ['mailroom_outbox_', 'mailroom_inbound_'];
+
 async function countersOnly(registry: Registry): Promise<string> {
   const texts = await Promise.all(
     registry
       .getMetricsAsArray()
-      .filter((m) => !m.name.startsWith('mailroom_outbox_'))
+      .filter((m) => !STORE_GAUGES.some((prefix) => m.name.startsWith(prefix)))
       .map((m) => registry.getSingleMetricAsString(m.name)),
   );
   return texts.length ? texts.join('\n') + '\n' : '';

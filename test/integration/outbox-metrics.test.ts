@@ -51,6 +51,27 @@ await describeEachDialect('outbox gauges on /metrics', (dialect) => {
     expect(text).toContain('mailroom_messages_accepted_total');
     expect(text).toContain('mailroom_process_cpu_seconds_total');
   });
+
+  it('counts the IMAP readers by state and says how long ago the least recently synced one synced', async () => {
+    let text = await scrape();
+    for (const state of ['idle', 'syncing', 'watching', 'failing']) expect(sample(text, `mailroom_inbound_mailboxes{state="${state}"}`)).toBe(0);
+    expect(sample(text, 'mailroom_inbound_oldest_sync_seconds')).toBe(0);
+
+    const mailboxes = t.app.ports.ctx.store.repos.mailboxes;
+    const reader = async (accountId: string, folder: string, state: 'idle' | 'watching' | 'failing', lastSyncAt?: number) => {
+      expect(await mailboxes.acquire(accountId, folder, 'metrics-test', clock.now(), clock.now() + 60_000)).toBe(true);
+      await mailboxes.report(accountId, folder, { state, lastError: state === 'failing' ? 'refused' : null, failures: state === 'failing' ? 1 : 0, nextAttemptAt: null, ...(lastSyncAt !== undefined ? { lastSyncAt } : {}) }, clock.now());
+    };
+    await reader('acc_metrics_a', 'INBOX', 'watching', clock.now() - 20_000);
+    await reader('acc_metrics_a', 'Bounces', 'failing', clock.now() - 600_000);
+    // Not read any more: its old sync time is no reader falling behind.
+    await reader('acc_metrics_b', 'INBOX', 'idle', clock.now() - 86_400_000);
+    text = await scrape();
+    expect(sample(text, 'mailroom_inbound_mailboxes{state="watching"}')).toBe(1);
+    expect(sample(text, 'mailroom_inbound_mailboxes{state="failing"}')).toBe(1);
+    expect(sample(text, 'mailroom_inbound_mailboxes{state="idle"}')).toBe(1);
+    expect(sample(text, 'mailroom_inbound_oldest_sync_seconds')).toBe(600);
+  });
 });
 
 await describeEachDialect('/metrics while the store fails or hangs', (dialect) => {
