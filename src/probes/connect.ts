@@ -93,7 +93,12 @@ export class TlsHandshakeError extends Error {
 export function tlsHandshake(socket: net.Socket, host: string, trust: TlsTrust, timeoutMs: number): Promise<TlsOutcome> {
   return new Promise((resolve, reject) => {
     const servername = parseIp(host) ? undefined : host;
-    const secure = tls.connect({ socket, servername, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+    // A pinned PEM is a trust anchor for delivery and the IMAP reader (tlsOptions): the chain is
+    // judged against it here too, so `authorized` says what their handshake would.
+    const ca = trust.mode === 'pinned' && trust.certificate ? [...tls.rootCertificates, trust.certificate] : undefined;
+    // `authorized` is the chain alone: the host name is judged by certificateInfo (system trust
+    // only; a pin replaces it, as in delivery).
+    const secure = tls.connect({ socket, servername, rejectUnauthorized: false, minVersion: 'TLSv1.2', checkServerIdentity: () => undefined, ...(ca ? { ca } : {}) });
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new TlsHandshakeError(`no TLS handshake within ${Math.round(timeoutMs / 1000)} s`, 'TLS_TIMEOUT'));
@@ -145,15 +150,19 @@ export function certificateInfo(secure: tls.TLSSocket, host: string, trust: TlsT
     cipher: secure.getCipher()?.name,
   };
   if (trust.mode === 'any') return { ...base, trusted: true };
+  const chainError = () => {
+    const err = secure.authorizationError as unknown as Error | string | undefined;
+    return typeof err === 'string' ? err : ((err as NodeJS.ErrnoException | undefined)?.code ?? err?.message);
+  };
   if (trust.mode === 'pinned') {
-    return pinMatches(trust, fingerprint256) ? { ...base, trusted: true } : { ...base, trusted: false, trustError: 'PIN_MISMATCH' };
+    if (!pinMatches(trust, fingerprint256)) return { ...base, trusted: false, trustError: 'PIN_MISMATCH' };
+    // As delivery and the IMAP reader judge it (tlsOptions): the pin replaces the host name
+    // check, not the chain, which must verify against the system CAs and a pinned PEM. A
+    // self-signed certificate pinned by its fingerprint alone passed here and failed there.
+    return secure.authorized ? { ...base, trusted: true } : { ...base, trusted: false, trustError: chainError() };
   }
   // System trust: the chain must verify against the CA store AND name this host.
-  if (!secure.authorized) {
-    const err = secure.authorizationError as unknown as Error | string | undefined;
-    const code = typeof err === 'string' ? err : ((err as NodeJS.ErrnoException | undefined)?.code ?? err?.message);
-    return { ...base, trusted: false, trustError: code };
-  }
+  if (!secure.authorized) return { ...base, trusted: false, trustError: chainError() };
   const nameError = tls.checkServerIdentity(host, peer);
   if (nameError) return { ...base, trusted: false, trustError: (nameError as NodeJS.ErrnoException).code ?? 'HOSTNAME_MISMATCH' };
   return { ...base, trusted: true };

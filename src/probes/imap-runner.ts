@@ -83,7 +83,7 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
       if (!certificate.trusted) {
         rec.fail('tls', `the certificate is not trusted (${certificate.trustError}) under trust mode "${certificate.trustMode}"`, {
           certificate,
-          hint: hintForCertificate(certificate.trustError, hc, certificate.fingerprint256),
+          hint: hintForCertificate(certificate.trustError, hc, certificate.fingerprint256, certificate.trustMode),
         });
         return rec.finish(ORDER);
       }

@@ -81,7 +81,7 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
         if (!c.trusted) {
           rec.fail('tls', `TLS established but the certificate is not trusted (${c.trustError}) under trust mode "${c.trustMode}": ${about}`, {
             certificate: c,
-            hint: hintForCertificate(c.trustError, hc, c.fingerprint256),
+            hint: hintForCertificate(c.trustError, hc, c.fingerprint256, c.trustMode),
           });
           return false;
         }

@@ -46,8 +46,11 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
     expect(selfSigned.stdout).toMatch(/^FAIL {2}tls/m);
     expect(selfSigned.stdout).toContain('self-signed');
     // Hints speak in the command's options, not the API's fields.
-    expect(selfSigned.stdout).toMatch(/pin its certificate: run again with --fingerprint [0-9A-F:]+\./);
+    // A self-signed certificate is pinned by its PEM (a fingerprint alone still needs a CA).
+    expect(selfSigned.stdout).toContain('pin the certificate itself: run again with --certificate and a file holding its PEM');
     expect(selfSigned.stdout).not.toContain('tlsTrust');
+    const pinned = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--certificate', cert.certFile, '--timeout', '5'], {});
+    expect(pinned.stdout).toMatch(/^PASS {2}tls/m);
     const wrongMode = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'starttls', '--trust', 'any', '--timeout', '5'], {});
     expect(wrongMode.code).toBe(1);
     expect(wrongMode.stdout).toContain('a TLS handshake on it succeeded. Use --security tls.');
@@ -60,7 +63,7 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
     const cases: [string[], string][] = [
       [['--security', 'ssl'], 'mailroom: --security: must be one of "starttls", "tls", "none"'],
       [['--timeout', 'abc'], 'mailroom: --timeout: must be a whole number'],
-      [['--trust', 'foo'], 'mailroom: --trust: must be one of "system", "any" (pin a certificate with --fingerprint)'],
+      [['--trust', 'foo'], 'mailroom: --trust: must be one of "system", "any" (pin a certificate with --certificate or --fingerprint)'],
       [['--port', '99999'], 'mailroom: --port: must be between 1 and 65535'],
       [['--password-env', 'MAILROOM_TEST_UNSET_VARIABLE'], 'mailroom: --password-env: MAILROOM_TEST_UNSET_VARIABLE is not set'],
       [['--password', 'x', '--password-stdin'], 'mailroom: give the password one way, not with --password and --password-stdin'],

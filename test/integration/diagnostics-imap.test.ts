@@ -22,7 +22,8 @@ beforeAll(async () => {
   if (missing) return;
   dir = tempDir('mailroom-imap-diag-');
   cert = selfSignedCert(dir, 'imap.test.invalid');
-  pinned = { mode: 'pinned', fingerprint: new X509Certificate(cert.cert).fingerprint256 };
+  // A self-signed certificate is pinned by its PEM: a fingerprint alone needs a chain to a system CA.
+  pinned = { mode: 'pinned', certificate: cert.cert };
   dovecot = await startDovecot(cert, { 'app@example.com': PASSWORD });
 }, 30_000);
 afterAll(async () => {
@@ -46,6 +47,23 @@ describe.skipIf(missing)('IMAP diagnostics against Dovecot', () => {
     expect(names(r)).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:fail', 'inbox:skip']);
     expect(r.steps[2].reply).toContain('C: a1 STARTTLS');
     expect(r.steps[3].hint).toContain('user name or password is wrong');
+  });
+
+  it('judges a pinned fingerprint as the IMAP reader does: a self-signed certificate needs its PEM pinned', async () => {
+    const fingerprint = new X509Certificate(cert.cert).fingerprint256;
+    const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' }, tlsTrust: { mode: 'pinned', fingerprint }, timeoutSec: 5, auth: { user: 'app@example.com', password: PASSWORD } }, loopback);
+    expect(names(r).slice(0, 3)).toEqual(['dns:pass', 'tcp:pass', 'tls:fail']);
+    expect(r.steps[2].certificate).toMatchObject({ trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT', fingerprint256: fingerprint });
+    expect(r.steps[2].hint).toContain('fingerprint alone');
+    // The IMAP reader's own TLS settings refuse the same server.
+    const { tlsOptions } = await import('../../src/delivery/smtp/transport.js');
+    const { connect } = await import('node:tls');
+    const refused = await new Promise<string>((resolve) => {
+      const s = connect({ ...tlsOptions({ host: '127.0.0.1', tlsTrust: { mode: 'pinned', fingerprint } } as never), host: '127.0.0.1', port: dovecot.imapsPort });
+      s.once('secureConnect', () => (s.destroy(), resolve('connected')));
+      s.once('error', (e) => resolve(e.message));
+    });
+    expect(refused).toContain('self-signed');
   });
 
   it('refuses the self-signed certificate under system trust, and reports a closed port', async () => {

@@ -81,13 +81,13 @@ describe.skipIf(postfixMissing)('diagnostics against Postfix smtpd (STARTTLS, se
     const fp = new X509Certificate(cert.cert).fingerprint256;
     expect(tls.certificate).toMatchObject({ subject: 'CN=mail.test.invalid', issuer: 'CN=mail.test.invalid', fingerprint256: fp, trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT', trustMode: 'system' });
     expect(tls.hint).toContain('self-signed');
-    expect(tls.hint).toContain(fp);
+    // Delivery needs the self-signed certificate itself pinned (a fingerprint alone is refused there).
+    expect(tls.hint).toContain('"certificate"');
     expect(step(r, 'auth').detail).toBe('not run: the tls step failed');
   });
 
   it('passes every step with the certificate pinned, and sends a real message', async () => {
-    const fingerprint = new X509Certificate(cert.cert).fingerprint256;
-    const r = await run({ smtp: smtp(pf.port, { tlsTrust: { mode: 'pinned', fingerprint } }), send: { from: 'app@example.com', to: 'someone@example.net' } });
+    const r = await run({ smtp: smtp(pf.port, { tlsTrust: { mode: 'pinned', certificate: cert.cert } }), send: { from: 'app@example.com', to: 'someone@example.net' } });
     expect(r.steps.filter((s) => s.status === 'fail')).toEqual([]);
     expect(r.ok).toBe(true);
     expect(step(r, 'tls').certificate?.trusted).toBe(true);
@@ -98,9 +98,19 @@ describe.skipIf(postfixMissing)('diagnostics against Postfix smtpd (STARTTLS, se
     expect(send.reply).toMatch(/S: 250 2\.0\.0 Ok: queued as/);
   });
 
-  it('says when the server offers no AUTH although credentials are set', async () => {
+  it('fails a self-signed certificate pinned by its fingerprint alone, as delivery does', async () => {
     const fingerprint = new X509Certificate(cert.cert).fingerprint256;
-    const r = await run({ smtp: smtp(pf.port, { tlsTrust: { mode: 'pinned', fingerprint } }), auth: { user: 'app', password: PASSWORD } });
+    const r = await run({ smtp: smtp(pf.port, { tlsTrust: { mode: 'pinned', fingerprint } }), send: { from: 'app@example.com', to: 'someone@example.net' } });
+    expect(r.ok).toBe(false);
+    const tls = step(r, 'tls');
+    expect(tls.status).toBe('fail');
+    expect(tls.certificate).toMatchObject({ trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT', trustMode: 'pinned' });
+    expect(tls.hint).toContain('fingerprint alone');
+    expect(step(r, 'send').status).toBe('skip');
+  });
+
+  it('says when the server offers no AUTH although credentials are set', async () => {
+    const r = await run({ smtp: smtp(pf.port, { tlsTrust: { mode: 'pinned', certificate: cert.cert } }), auth: { user: 'app', password: PASSWORD } });
     expect(step(r, 'auth')).toMatchObject({ status: 'fail', detail: 'the server offers no AUTH mechanism' });
     expect(step(r, 'auth').hint).toContain('relay that authorises by IP');
   });

@@ -127,7 +127,16 @@ describe('SMTP hints', () => {
     expect(hintForConnectError('ENOTFOUND', c('x.example'))).toContain('does not resolve');
     expect(hintForCertificate('CERT_HAS_EXPIRED', c('x.example'), 'AA:BB')).toContain('expired');
     expect(hintForCertificate('ERR_TLS_CERT_ALTNAME_INVALID', c('x.example'))).toContain('not issued for x.example');
-    expect(hintForCertificate('DEPTH_ZERO_SELF_SIGNED_CERT', c('x.example'), 'AA:BB')).toContain('"fingerprint": "AA:BB"');
+    // Delivery and the IMAP reader check the chain even under a pinned fingerprint: for a
+    // self-signed certificate only a pinned certificate (PEM) works, so that is the advice.
+    expect(hintForCertificate('DEPTH_ZERO_SELF_SIGNED_CERT', c('x.example'), 'AA:BB')).toContain('"certificate"');
+    expect(hintForCertificate('DEPTH_ZERO_SELF_SIGNED_CERT', c('x.example'), 'AA:BB')).not.toContain('"fingerprint": "AA:BB"');
+    // Pinning does not make an expired certificate valid.
+    expect(hintForCertificate('CERT_HAS_EXPIRED', c('x.example'), 'AA:BB')).not.toContain('"mode": "pinned"');
+    // A certificate from a public CA for another name: its fingerprint pinned is enough.
+    expect(hintForCertificate('ERR_TLS_CERT_ALTNAME_INVALID', c('x.example'), 'AA:BB')).toContain('"fingerprint": "AA:BB"');
+    // Under a pinned fingerprint that matches, the chain is what failed: say so.
+    expect(hintForCertificate('DEPTH_ZERO_SELF_SIGNED_CERT', c('x.example'), 'AA:BB', 'pinned')).toContain('fingerprint alone');
     expect(hintForWrongTlsMode({ ...c('x.example'), port: 465 }, 'tls-works')).toContain('Set security to "tls"');
     expect(hintForWrongTlsMode({ ...c('x.example'), security: 'tls' }, 'plain-works')).toContain('Set security to "starttls"');
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { standaloneDiagnostics } from '../../app.js';
 import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
@@ -16,11 +17,13 @@ interface TestSmtpOptions extends PasswordOptions {
   sendTo?: string;
   trust?: string;
   fingerprint?: string;
+  certificate?: string;
   timeout?: string;
 }
 
 /** The API fields the options fill, longest first so that a field is not taken for its prefix. */
 const OPTION_OF_FIELD: [string, string][] = [
+  ['smtp.tlsTrust.certificate', '--certificate'],
   ['smtp.tlsTrust.fingerprint', '--fingerprint'],
   ['smtp.tlsTrust.mode', '--trust'],
   ['smtp.connectTimeoutSec', '--timeout'],
@@ -40,7 +43,7 @@ function asOption(message: string): string {
   if (!hit) return message;
   const said = hit[1] + message.slice(hit[0].length);
   // "pinned" is what --fingerprint sets, not a value of --trust.
-  return hit[1] === '--trust' ? said.replace('"system", "pinned", "any"', '"system", "any" (pin a certificate with --fingerprint)') : said;
+  return hit[1] === '--trust' ? said.replace('"system", "pinned", "any"', '"system", "any" (pin a certificate with --certificate or --fingerprint)') : said;
 }
 
 /**
@@ -50,6 +53,7 @@ function asOption(message: string): string {
 function asCliHint(hint: string): string {
   return hint
     .replace(/set tlsTrust to \{ "mode": "pinned", "fingerprint": "([^"]+)" \}/g, 'run again with --fingerprint $1')
+    .replace(/set tlsTrust to \{ "mode": "pinned", "certificate": "[^"]*" \} with its PEM/g, 'run again with --certificate and a file holding its PEM')
     .replace(/([Ss])et security to "(\w+)"/g, (_, s: string, mode: string) => `${s === 'S' ? 'U' : 'u'}se --security ${mode}`)
     .replace(/security "(\w+)"/g, '--security $1')
     .replace(/Set a user name and password on the account/g, 'Give --user and a password (--password-env, --password-stdin)');
@@ -74,12 +78,17 @@ export function registerTestSmtp(program: Command): void {
     .option('--send-to <address>', 'also send a real test message to this address')
     .option('--from <address>', 'sender of the test message (default: --user when it is an address)')
     .option('--trust <mode>', 'certificate trust: system | any', 'system')
-    .option('--fingerprint <sha256>', 'trust only the certificate with this SHA-256 fingerprint')
+    .option('--fingerprint <sha256>', 'trust only the certificate with this SHA-256 fingerprint (its chain must still verify)')
+    .option('--certificate <file>', 'trust only the certificate in this PEM file (for a self-signed one)')
     .option('--timeout <seconds>', 'connect and command timeout', '15')
     .action(async (o: TestSmtpOptions) => {
       try {
         const password = await passwordFrom(o);
-        const tlsTrust = o.fingerprint ? { mode: 'pinned', fingerprint: o.fingerprint } : { mode: o.trust };
+        // As a server's tlsTrust: a pinned PEM is also a trust anchor, a fingerprint alone is not.
+        const tlsTrust =
+          o.fingerprint || o.certificate
+            ? { mode: 'pinned', ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.certificate ? { certificate: readFileSync(o.certificate, 'utf8') } : {}) }
+            : { mode: o.trust };
         const timeout = int(o.timeout);
         const smtp = normalizeServerConfig({
           name: 'cli',

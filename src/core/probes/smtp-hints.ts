@@ -61,30 +61,37 @@ export function hintForConnectError(code: string | undefined, c: HintContext): s
   }
 }
 
-/** Hints for a certificate that Node refused, by its error code. */
-export function hintForCertificate(code: string | undefined, c: HintContext, fingerprint?: string): string | undefined {
-  const pin = fingerprint
-    ? ` If you trust this server anyway, pin its certificate: set tlsTrust to { "mode": "pinned", "fingerprint": "${fingerprint}" }.`
-    : '';
+/**
+ * Hints for a certificate that Node refused, by its error code. A pin replaces the host-name
+ * check only: delivery and the IMAP reader still verify the chain against the system CAs and a
+ * pinned PEM (tlsOptions). So a fingerprint pin is advised only where the chain is fine (a
+ * public CA's certificate for another name); a self-signed one needs its PEM pinned, a private
+ * CA's needs the CA's PEM (with the server's fingerprint), and nothing pinned revives an
+ * expired one. `mode` "pinned": the pin matched, and the chain is what failed.
+ */
+export function hintForCertificate(code: string | undefined, c: HintContext, fingerprint?: string, mode?: string): string | undefined {
+  const pinFingerprint = fingerprint ? ` If you trust this server anyway, pin its certificate: set tlsTrust to { "mode": "pinned", "fingerprint": "${fingerprint}" }.` : '';
+  const pinPem = ` If you trust this server anyway, pin the certificate itself: set tlsTrust to { "mode": "pinned", "certificate": "-----BEGIN CERTIFICATE-----…" } with its PEM (\`openssl s_client -connect ${c.host}:${c.port} -showcerts\` prints it; add -starttls smtp or -starttls imap on a STARTTLS port).`;
+  const pinned = mode === 'pinned' ? 'The pinned fingerprint matches, but a fingerprint alone is not enough for a certificate no system CA vouches for: Mailroom still checks its chain when it sends or reads mail. ' : '';
   switch (code) {
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
-      return `The server's certificate is self-signed, so no public CA vouches for it. Install a certificate from a public CA (e.g. Let's Encrypt) on the server.${pin}`;
+      return `${pinned}The server's certificate is self-signed, so no public CA vouches for it. Install a certificate from a public CA (e.g. Let's Encrypt) on the server.${pinPem}`;
     case 'CERT_HAS_EXPIRED':
-      return `The server's certificate has expired. Renew it on the server.${pin}`;
+      return `The server's certificate has expired. Renew it on the server (an expired certificate is refused whatever is pinned).`;
     case 'CERT_NOT_YET_VALID':
       return `The server's certificate is not valid yet: check the clocks of the server and of this machine.`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
     case 'HOSTNAME_MISMATCH':
-      return `The certificate is not issued for ${c.host}. Use the host name the certificate names (see subjectAltNames), not an alias or an IP address.${pin}`;
+      return `The certificate is not issued for ${c.host}. Use the host name the certificate names (see subjectAltNames), not an alias or an IP address.${pinFingerprint}`;
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_GET_ISSUER_CERT':
-      return `The certificate chain is incomplete or signed by a private CA: the server must send its intermediate certificates, or pin the certificate.${pin}`;
+      return `${pinned}The certificate chain is incomplete or signed by a private CA: the server must send its intermediate certificates, or pin the private CA's certificate (PEM, as "certificate") together with the server's fingerprint.`;
     case 'PIN_MISMATCH':
       return 'The certificate does not match the pinned certificate/fingerprint. If the server renewed its certificate, pin the new one (fingerprint shown above); if not, someone may be intercepting the connection.';
     default:
-      return code ? `The certificate was refused (${code}).${pin}` : undefined;
+      return code ? `${pinned}The certificate was refused (${code}).` : undefined;
   }
 }
 

@@ -85,12 +85,12 @@ export function SecurityFields({ value, onChange, idPrefix, imapEncrypted = fals
           {value.trustMode === 'any' ? (
             <div className="alert alert-warning" role="alert">
               <strong>Certificates are not checked.</strong> Anyone between Mailroom and this server can read the mail and the password. Use this only for a test server, and
-              prefer pinning its fingerprint.
+              prefer pinning its certificate.
             </div>
           ) : null}
           {value.trustMode === 'pinned' ? (
             <div className="form-grid">
-              <Field label="SHA-256 fingerprint" id={`${idPrefix}-fp`} hint="64 hex digits; colons optional. The connection test shows the server's fingerprint.">
+              <Field label="SHA-256 fingerprint" id={`${idPrefix}-fp`} hint="64 hex digits; colons optional. The connection test shows the server's fingerprint. The certificate must still chain to a trusted CA: for a self-signed one, paste its PEM instead.">
                 <input id={`${idPrefix}-fp`} value={value.fingerprint} onChange={(e) => set({ fingerprint: e.target.value })} spellCheck={false} />
               </Field>
               <Field label="or PEM certificate" id={`${idPrefix}-pem`}>
