@@ -207,4 +207,24 @@ await describeEachDialect('delivery through smtp-sink', (dialect) => {
     expect((await t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(listed);
     expect(sink.messages().some((d) => d.includes('victim@example.org'))).toBe(false);
   }
+
+  it('a plain relay sends without AUTH even when the account\'s IMAP-only password reference cannot be read', async () => {
+    // On a server with SMTP security "none" the password is the IMAP login only (inbound.md):
+    // an unset variable behind it must not hold back mail that never uses it.
+    delete process.env.MAILROOM_TEST_IMAP_ONLY_UNSET;
+    const server = await t.request({
+      method: 'POST',
+      url: '/api/v1/servers',
+      payload: { name: 'sink with imap', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false, connectTimeoutSec: 5, sendTimeoutSec: 5 }, imap: { host: '127.0.0.1', port: 993, security: 'tls' } },
+    });
+    expect(server.statusCode).toBe(201);
+    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'imaponly@example.com', passwordRef: 'env:MAILROOM_TEST_IMAP_ONLY_UNSET' } });
+    expect(account.statusCode).toBe(201);
+    const res = await send({ accountId: account.json().id, to: ['ann@example.net'], subject: 'IMAP-only password', text: 'x' });
+    expect(res.statusCode).toBe(202);
+    await dispatcher.drain();
+    const m = await get(res.json().id);
+    expect(m.lastError).toBeNull();
+    expect(m.status).toBe('sent');
+  });
 });

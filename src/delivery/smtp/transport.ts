@@ -119,7 +119,9 @@ export class SmtpTransports {
     if (current && current.key === key && !given) return current;
     if (current) this.retire(current);
     const smtp = target.server.smtp;
-    const lease = given ?? this.deps.password(target.account);
+    // SMTP security "none" never sends AUTH (poolOptions): a password there is the IMAP login
+    // only, and one that cannot be read (an unset variable) must not hold back the mail.
+    const lease = given ?? (smtp.security === 'none' ? Promise.resolve(undefined) : this.deps.password(target.account));
     const entry: Entry = {
       key,
       inFlight: 0,
