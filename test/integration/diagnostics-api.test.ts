@@ -78,6 +78,29 @@ await describeEachDialect('diagnostics API', (dialect) => {
     expect(auth.hint).toContain('password reference');
   });
 
+  it('tests an account of a plain relay (its password is the IMAP login only) without AUTH, as delivery sends', async () => {
+    const relay = await startSmtpServer({ secure: false, authOptional: true });
+    try {
+      const server = await t.request({
+        method: 'POST',
+        url: '/api/v1/servers',
+        payload: { name: 'plain relay', smtp: { host: '127.0.0.1', port: relay.port, security: 'none', connectTimeoutSec: 3 }, imap: { host: '127.0.0.1', port: 993, security: 'tls' } },
+      });
+      expect(server.statusCode).toBe(201);
+      for (const secret of [{ password: PASSWORD }, { passwordRef: 'env:MAILROOM_TEST_DIAG_IMAP_ONLY_UNSET' }]) {
+        const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: `relay-${Object.keys(secret)[0]}@example.com`, ...secret } });
+        expect(account.statusCode).toBe(201);
+        const body = (await diag({ accountId: account.json().id })).json();
+        const auth = body.steps.find((s: { name: string }) => s.name === 'auth');
+        expect(auth).toMatchObject({ status: 'skip' });
+        expect(auth.detail).toContain('IMAP');
+        expect(body.ok).toBe(true);
+      }
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('tests unsaved form values with typed credentials and explains a wrong password', async () => {
     const res = await diag({
       smtp: { host: '127.0.0.1', port: peer.port, security: 'tls', tlsTrust: { mode: 'pinned', certificate: cert.cert }, connectTimeoutSec: 3 },

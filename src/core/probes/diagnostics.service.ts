@@ -131,7 +131,12 @@ export async function diagnoseSmtp(ctx: CoreContext, deps: DiagnosticsDeps, prin
   if (isDirect(smtp)) {
     throw invalid('smtp.mode', 'a direct server has no host to test: each recipient domain\'s exchanger is looked up at send time. Check a sender domain with the domain check and send a test message instead');
   }
-  const creds = await credentials(ctx, deps, req, saved, smtp, saved.server?.smtp);
+  // Over a plain relay (SMTP security "none") delivery never sends AUTH: a saved account's
+  // password there is its IMAP login only, so the test sends without it too, as the mail goes.
+  const creds =
+    smtp.security === 'none' && saved.account && req.auth?.password === undefined
+      ? { authUnavailable: "SMTP security is \"none\": Mailroom sends through this relay without AUTH; the account's password is its IMAP login only" }
+      : await credentials(ctx, deps, req, saved, smtp, saved.server?.smtp);
   const about = { host: smtp.host, port: smtp.port, security: smtp.security, user: creds.auth?.user ?? null, send: req.send ?? null };
   const own = isSavedEndpoint(smtp, saved.server?.smtp);
   return audited(ctx, actor, 'diagnostics.smtp', saved, about, () => deps.runner.smtp({ smtp, saved: own, ...creds, ...(req.send ? { send: req.send } : {}) }, deps.policy));
