@@ -135,7 +135,7 @@ export async function diagnoseSmtp(ctx: CoreContext, deps: DiagnosticsDeps, prin
   // password there is its IMAP login only, so the test sends without it too, as the mail goes.
   const creds =
     smtp.security === 'none' && saved.account && req.auth?.password === undefined
-      ? { authUnavailable: "SMTP security is \"none\": Mailroom sends through this relay without AUTH; the account's password is its IMAP login only" }
+      ? { authUnavailable: "not used: encryption is off for this server, so Mailroom sends through it without logging in; the account's password is its IMAP login only" }
       : await credentials(ctx, deps, req, saved, smtp, saved.server?.smtp);
   const about = { host: smtp.host, port: smtp.port, security: smtp.security, user: creds.auth?.user ?? null, send: req.send ?? null };
   const own = isSavedEndpoint(smtp, saved.server?.smtp);
