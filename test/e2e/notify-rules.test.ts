@@ -161,4 +161,46 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     await screenshot(page, 'rules-08-reports-override');
     expect(s.errors).toEqual([]);
   });
+
+  it('reports: a refusal is shown at its field in words and goes once edited; "Saved." holds until the next change; the test waits for a save', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Reports', exact: true }).click();
+    await expect.poll(() => page.getByLabel('Report 1', { exact: true }).inputValue()).toBe('weekly-security');
+    await page.getByRole('button', { name: 'Add a report' }).click();
+    await page.getByLabel('Report 2', { exact: true }).fill('Weekly-Security');
+    await page.getByLabel('Report 2 account').selectOption({ label: 'access@acme.example' });
+    // Unsaved changes: the test would send the saved settings, so it waits for a save and says why.
+    expect(await page.getByRole('button', { name: 'Send a test email to me' }).isDisabled()).toBe(true);
+    await page.getByText('Save first: the test sends the saved settings.').waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const report2 = page.getByLabel('Report 2', { exact: true });
+    await page.locator('#rep-ovr-1-report-err').getByText('names Weekly-Security a second time').waitFor();
+    expect(await report2.getAttribute('aria-invalid')).toBe('true');
+    // Said once, at the field, without the API's field path.
+    expect(await page.getByText('reports.overrides').count()).toBe(0);
+    expect(await page.getByText('Not saved').count()).toBe(0);
+    await screenshot(page, 'rules-09-reports-refused-at-field');
+    await report2.fill('monthly-finance');
+    await expect.poll(() => page.locator('#rep-ovr-1-report-err').count()).toBe(0);
+    expect(await report2.getAttribute('aria-invalid')).toBeNull();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Send a test email to me' }).isDisabled()).toBe(false);
+    // Typing again: what the page shows is no longer what was saved.
+    await page.getByLabel('Subject').fill('Report: {name}');
+    expect(await page.getByText('Saved.', { exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Send a test email to me' }).isDisabled()).toBe(true);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('contact auto-reply: "Saved." holds until the next change', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Contact auto-reply' }).click();
+    await page.getByLabel('Subject').fill('Thanks, {name}');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.', { exact: true }).waitFor();
+    await page.getByLabel('Subject').fill('Thanks again, {name}');
+    expect(await page.getByText('Saved.', { exact: true }).count()).toBe(0);
+    expect(s.errors).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, notifyChanged, type Settings } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
-import { ErrorBox, Spinner } from '../../ui/index.js';
+import { ErrorBox, errorFor, Spinner } from '../../ui/index.js';
 
 /** The built-in rules kept as settings, each with a page of its own. */
 type BuiltinRule = 'contactAutoReply' | 'reports';
@@ -20,15 +20,34 @@ export function StoredBuiltinRule<K extends BuiltinRule>({ rule, form }: { rule:
 /**
  * A built-in rule's form: the draft, started from the stored value, and its save (PATCH /settings
  * with the whole value, then every view is told). `save` resolves whether it was saved.
+ *
+ * A refusal and "Saved." speak of what was sent: both go once the draft changes. `dirty` says the
+ * form differs from what is stored, for actions that use the stored value (a report test).
  */
 export function useBuiltinRuleDraft<K extends BuiltinRule>(rule: K, stored: BuiltinRuleValue<K>) {
   const [draft, setDraft] = useState(stored);
-  const action = useAction();
+  const [current, setCurrent] = useState(stored);
+  const [saved, setSaved] = useState(false);
+  const action = useAction(draft);
   const set = (patch: Partial<BuiltinRuleValue<K>>) => setDraft((d) => ({ ...d, ...patch }));
   const save = async (): Promise<boolean> => {
-    const saved = await action.run(() => api.patch<Settings>('/settings', { [rule]: draft }));
-    if (saved) notifyChanged();
-    return saved !== undefined;
+    setSaved(false);
+    const r = await action.run(() => api.patch<Settings>('/settings', { [rule]: draft }));
+    if (!r) return false;
+    // The form goes on from the value as stored (trimmed, normalised), so it is not dirty after a save.
+    setDraft(r[rule].value);
+    setCurrent(r[rule].value);
+    setSaved(true);
+    notifyChanged();
+    return true;
   };
-  return { draft, set, save, busy: action.busy, error: action.error };
+  const dirty = JSON.stringify(draft) !== JSON.stringify(current);
+  /** The refusal's words beside the field it names (`reports.subject`, `reports.overrides.1.report` …), without the field path. */
+  const errorAt = (f: string) => errorFor(action.field, action.error, `${rule}.${f}`);
+  // A refusal that names no field the form shows is said in the box under the form.
+  const shownAtField = FIELDS_SHOWN.some((f) => action.field?.startsWith(`${rule}.${f}`));
+  return { draft, set, save, busy: action.busy, error: shownAtField ? null : action.error, errorAt, dirty, saved: saved && !dirty };
 }
+
+/** The fields the built-in rule forms show a refusal beside (a prefix: overrides covers each row's fields). */
+const FIELDS_SHOWN = ['subject', 'body', 'accountId', 'overrides.'];

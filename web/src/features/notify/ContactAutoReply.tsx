@@ -1,7 +1,7 @@
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import type { MailAccount } from '../../api.js';
 import { useList } from '../../lists.js';
-import { Checkbox, ErrorBox, Field, FormActions, Notice, PageHeader } from '../../ui/index.js';
+import { Checkbox, ErrorBox, Field, FieldError, FormActions, Notice, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { BuiltinTextFields } from './BuiltinTextFields.js';
@@ -17,27 +17,26 @@ function ReplyForm({ stored }: { stored: BuiltinRuleValue<'contactAutoReply'> })
   const accounts = useList<MailAccount>('/accounts');
   const reply = useBuiltinRuleDraft('contactAutoReply', stored);
   const v = reply.draft;
-  const [saved, setSaved] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setSaved(false);
-    setSaved(await reply.save());
+    await reply.save();
   };
   return (
     <>
       <PageHeader title="Contact auto-reply" subtitle="Answers each contact.submitted event’s sender once: never a machine (mailer-daemon, Auto-Submitted, lists), never one address twice within 24 hours, always with Auto-Submitted: auto-replied." />
-      {saved ? <Notice kind="success">Saved.</Notice> : null}
       <form className="card form" onSubmit={submit} aria-label="Contact auto-reply">
         <fieldset disabled={!can('admin')} className="form-grid">
           <Checkbox checked={v.enabled} onChange={(enabled) => reply.set({ enabled })}>
             Answer contact form submissions
           </Checkbox>
           <Field label="Send from" id="car-account" hint="Or let the contact_autoreply purpose decide.">
-            <AccountSelect id="car-account" accounts={accounts.items} none="the contact_autoreply purpose’s account" value={v.accountId ?? ''} onChange={(accountId) => reply.set({ accountId: accountId || null })} />
+            <AccountSelect id="car-account" accounts={accounts.items} none="the contact_autoreply purpose’s account" value={v.accountId ?? ''} onChange={(accountId) => reply.set({ accountId: accountId || null })} aria-invalid={reply.errorAt('accountId') ? true : undefined} />
+            <FieldError id="car-account-err" message={reply.errorAt('accountId')} />
           </Field>
-          <BuiltinTextFields id="car" subject={v.subject} body={v.body} placeholders={['name', 'subject']} onSubject={(subject) => reply.set({ subject })} onBody={(body) => reply.set({ body })} />
+          <BuiltinTextFields id="car" subject={v.subject} body={v.body} placeholders={['name', 'subject']} onSubject={(subject) => reply.set({ subject })} onBody={(body) => reply.set({ body })} errorAt={reply.errorAt} />
         </fieldset>
         <ErrorBox error={reply.error} title="Not saved" />
+        {reply.saved ? <Notice kind="success">Saved.</Notice> : null}
         {can('admin') ? <FormActions submit={{ label: 'Save', busy: reply.busy }} /> : null}
       </form>
     </>
