@@ -47,6 +47,7 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await page.waitForURL('**/setup');
     await page.getByTestId('setup-banner').waitFor();
     expect(await page.getByTestId('setup-banner').textContent()).toMatch(/server/i);
+    expect(await page.getByTestId('setup-banner').textContent()).toContain('Mailroom cannot send mail yet.');
     await screenshot(page, '02-wizard-presets');
   });
 
@@ -79,6 +80,10 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Continue' }).click();
 
     expect(await page.getByTestId('setup-banner').count()).toBe(1);
+    // The test email went out: what is left (the default sender) does not stop mail, and the banner does not say it does.
+    const banner = (await page.getByTestId('setup-banner').textContent()) ?? '';
+    expect(banner).not.toContain('cannot send mail');
+    expect(banner).toContain('Mail goes out, but setup is not finished.');
     await page.getByRole('button', { name: /Make .* the default sender/ }).click();
     await page.getByText('is now the default sender').waitFor();
     await page.getByTestId('setup-banner').waitFor({ state: 'detached' });

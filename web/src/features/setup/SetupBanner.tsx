@@ -19,7 +19,10 @@ export function fixLink(code: string): { to: string; label: string } {
   return { to: '/setup', label: 'Open the setup wizard' };
 }
 
-/** Shown on every page while Mailroom cannot send mail yet, saying what is missing. */
+/** The gaps without which no message can leave at all. */
+const BLOCKING: readonly string[] = ['no_server', 'no_active_account'];
+
+/** Shown on every page while setup is incomplete, saying what is missing and whether mail goes out meanwhile. */
 export function SetupBanner() {
   const { path } = useLocation();
   const [status, setStatus] = useState<SetupStatus | null>(null);
@@ -43,10 +46,13 @@ export function SetupBanner() {
   if (unavailable || !status || status.complete || status.missing.length === 0) return null;
   // With the log driver, nothing here can make mail leave: the banner says what the mode means, not how to configure servers.
   const logOnly = status.missing.some((m) => m.code === 'log_driver');
+  // Only these gaps stop mail; the others (no default sender, DKIM, SPF, a readable key file) leave it going out.
+  const blocked = status.missing.some((m) => BLOCKING.includes(m.code));
+  const title = logOnly ? 'Log-only mode: Mailroom sends no mail.' : blocked ? 'Mailroom cannot send mail yet.' : 'Mail goes out, but setup is not finished.';
   return (
     <section className="banner" aria-label={logOnly ? 'Log-only mode' : 'Setup is not complete'} data-testid="setup-banner">
       <div className="banner-title">
-        <strong>{logOnly ? 'Log-only mode: Mailroom sends no mail.' : 'Mailroom cannot send mail yet.'}</strong>
+        <strong>{title}</strong>
         {path !== '/setup' && !logOnly ? (
           <Link to="/setup" className="btn btn-small">
             Open the setup wizard
