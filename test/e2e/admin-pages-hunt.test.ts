@@ -154,6 +154,9 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
     const beside = page.locator('#rule-addresses-err');
     await beside.getByText('"nope" is not accepted').waitFor();
     expect(await page.getByLabel('Fixed addresses').getAttribute('aria-invalid')).toBe('true');
+    // Said once, beside the field: not again under the form with the API's field path.
+    expect(await page.getByText('Not saved:').count()).toBe(0);
+    expect(await page.getByText('recipients.addresses').count()).toBe(0);
     await page.getByLabel('Fixed addresses').fill('audit@example.com');
     // The form no longer holds "nope": neither the field nor the summary may still say so.
     await expect.poll(() => beside.count(), { timeout: 5_000 }).toBe(0);
@@ -169,6 +172,36 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
     await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Audit trail, edited');
     expect(await page.getByText('Saved.', { exact: true }).count()).toBe(0);
+  });
+
+  it('rules: a refused condition is shown at its row, in words, and goes once the row is edited', async () => {
+    const { page } = s;
+    await page.goto('/rules/new');
+    await page.getByLabel('Name', { exact: true }).fill('Regex');
+    await page.getByLabel('Event types').fill('access.request.*');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    await page.getByLabel('Condition 1 field').fill('data.host');
+    await page.getByLabel('Condition 1 operator').selectOption('matches');
+    await page.getByLabel('Condition 1 value').fill('(db');
+    await page.getByLabel('Roles').fill('approver');
+    await page.getByLabel('Template', { exact: true }).selectOption('access_request');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.locator('#rule-cond-0-err').getByText('is not a regular expression').waitFor();
+    expect(await page.getByLabel('Condition 1 value').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText('conditions[0]').count()).toBe(0);
+    expect(await page.getByText('Not saved:').count()).toBe(0);
+    await screenshot(page, 'hunt-07-rule-condition-refused');
+    // A field that is not one of an event's: said at the row's field.
+    await page.getByLabel('Condition 1 value').fill('^db');
+    await expect.poll(() => page.locator('#rule-cond-0-err').count()).toBe(0);
+    await page.getByLabel('Condition 1 field').fill('host');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.locator('#rule-cond-0-err').getByText('"host" is not a field of an event').waitFor();
+    expect(await page.getByLabel('Condition 1 field').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Condition 1 value').getAttribute('aria-invalid')).toBeNull();
+    await page.getByLabel('Condition 1 field').fill('data.host');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.waitForURL(/\/rules\/rul_/);
   });
 
   it('webhooks: a new endpoint form starts afresh; a saved change says so; a replayed delivery offers no second replay and its replay is marked', async () => {

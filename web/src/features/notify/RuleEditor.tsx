@@ -8,7 +8,7 @@ import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormAct
 import { useSession } from '../access/session.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
-import { ConditionRows } from './ConditionRows.js';
+import { ConditionRows, type ConditionPart } from './ConditionRows.js';
 import { fromDraft, toDraft, type ConditionDraft } from './conditions.js';
 import { DryRunPanel } from './DryRunPanel.js';
 import { TemplatePick } from './TemplatePick.js';
@@ -76,6 +76,13 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
     }
   };
   const err = (f: string) => errorFor(save.field, save.error, f);
+  // A condition's refusal names its row and part: conditions.1.value (the API's conditions[1].value).
+  const conditionErr = (i: number, part: ConditionPart) => err(`conditions.${i}.${part}`);
+  const rolesErr = err('recipients.roles');
+  // "name at least one role or one address" (recipients) and a refused address are said at the addresses.
+  const addressesErr = err('recipients.addresses') ?? (save.field === 'recipients' ? err('recipients') : null);
+  // A refusal shown beside its field is said there only, once; the box under the form says the others.
+  const shownAtField = [err('name'), err('events'), err('conditions'), rolesErr, addressesErr, err('template')].some(Boolean);
   const firstType = (body.events[0] ?? 'access.request.created').replace(/\*/g, 'example');
   const sample = { type: firstType, id: 'dry-run-1', data: {}, recipients: Object.fromEntries(body.recipients.roles.map((r) => [r, [`${r}@example.com`]])) };
   const readOnly = !can('admin');
@@ -95,13 +102,14 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
               <input id="rule-events" required value={events} onChange={(e) => setEvents(e.target.value)} placeholder="access.request.created" aria-invalid={err('events') ? true : undefined} />
               <FieldError id="rule-events-err" message={err('events')} />
             </Field>
-            <ConditionRows rows={conditions} onChange={setConditions} />
+            <ConditionRows rows={conditions} onChange={setConditions} errorAt={conditionErr} />
             <Field label="Roles" id="rule-roles" hint="Comma-separated: the event says who holds each (owner, approver, requester …).">
-              <input id="rule-roles" value={roles} onChange={(e) => setRoles(e.target.value)} placeholder="owner, approver" />
+              <input id="rule-roles" value={roles} onChange={(e) => setRoles(e.target.value)} placeholder="owner, approver" aria-invalid={rolesErr ? true : undefined} />
+              <FieldError id="rule-roles-err" message={rolesErr} />
             </Field>
             <Field label="Fixed addresses" id="rule-addresses" hint="Comma-separated; everyone once, each in a message of their own.">
-              <input id="rule-addresses" value={addresses} onChange={(e) => setAddresses(e.target.value)} placeholder="audit@example.com" aria-invalid={err('recipients') ? true : undefined} />
-              <FieldError id="rule-addresses-err" message={err('recipients') ?? err('recipients.addresses[0]')} />
+              <input id="rule-addresses" value={addresses} onChange={(e) => setAddresses(e.target.value)} placeholder="audit@example.com" aria-invalid={addressesErr ? true : undefined} />
+              <FieldError id="rule-addresses-err" message={addressesErr} />
             </Field>
             <TemplatePick templates={templates.items} value={template} onChange={setTemplate} error={err('template')} />
             <Field label="Send from" id="rule-account" hint="An account, or let the purpose decide (its accounts, failover and copies).">
@@ -117,7 +125,7 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
               Enabled
             </Checkbox>
           </fieldset>
-          <ErrorBox error={save.error} title="Not saved" />
+          <ErrorBox error={shownAtField ? null : save.error} title="Not saved" />
           {saved && !save.error && JSON.stringify(body) === pristine ? <Notice kind="success">Saved.</Notice> : null}
           {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}
           {rule && !readOnly ? (
