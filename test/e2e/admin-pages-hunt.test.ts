@@ -188,6 +188,9 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.locator('#rule-cond-0-err').getByText('is not a regular expression').waitFor();
     expect(await page.getByLabel('Condition 1 value').getAttribute('aria-invalid')).toBe('true');
+    // The refusal is far above the button: the cursor goes to the field at fault (which scrolls it into view).
+    await expect.poll(() => page.getByLabel('Condition 1 value').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.getByLabel('Condition 1 value').getAttribute('aria-describedby')).toBe('rule-cond-0-err');
     expect(await page.getByText('conditions[0]').count()).toBe(0);
     expect(await page.getByText('Not saved:').count()).toBe(0);
     await screenshot(page, 'hunt-07-rule-condition-refused');

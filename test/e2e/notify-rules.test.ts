@@ -176,6 +176,7 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     const report2 = page.getByLabel('Report 2', { exact: true });
     await page.locator('#rep-ovr-1-report-err').getByText('names Weekly-Security a second time').waitFor();
     expect(await report2.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => report2.evaluate((el) => el === document.activeElement)).toBe(true);
     // Said once, at the field, without the API's field path.
     expect(await page.getByText('reports.overrides').count()).toBe(0);
     expect(await page.getByText('Not saved').count()).toBe(0);

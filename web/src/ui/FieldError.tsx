@@ -1,8 +1,30 @@
-/** The API's validation message beside the field it names (the summary box above says it too). */
+import { useEffect, useRef } from 'react';
+
+/**
+ * The API's validation message beside the field it names. The control marked invalid beside it
+ * is described by it (a screen reader reads the message with the field), and right after a save
+ * (focus on a button, or nowhere) the cursor goes to that control: a refusal far above the Save
+ * button scrolls into view, and a keyboard user is where the correction is typed.
+ */
 export function FieldError({ id, message }: { id: string; message: string | null }) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const control = message ? ref.current?.parentElement?.querySelector<HTMLElement>('[aria-invalid="true"]') : null;
+    if (!control) return;
+    const described = control.getAttribute('aria-describedby');
+    if (!described?.split(' ').includes(id)) control.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
+    const active = document.activeElement;
+    // Never take the cursor from someone typing in another field.
+    if (!active || active === document.body || active instanceof HTMLButtonElement) control.focus();
+    return () => {
+      const now = control.getAttribute('aria-describedby')?.split(' ').filter((x) => x !== id) ?? [];
+      if (now.length) control.setAttribute('aria-describedby', now.join(' '));
+      else control.removeAttribute('aria-describedby');
+    };
+  }, [id, message]);
   if (!message) return null;
   return (
-    <span className="field-error" id={id}>
+    <span className="field-error" id={id} ref={ref}>
       {message}
     </span>
   );

@@ -19,21 +19,21 @@ export function ReportOverrides({ overrides, accounts, onChange, errorAt }: { ov
         const reportError = errorAt(`overrides.${i}.report`);
         const accountError = errorAt(`overrides.${i}.accountId`);
         return (
-        <div key={i} className="form-grid">
-          <Field label={`Report ${i + 1}`} id={`rep-ovr-${i}-report`} hint="its id or name">
-            <input id={`rep-ovr-${i}-report`} required value={o.report} onChange={(e) => setOverride(i, { report: e.target.value })} aria-invalid={reportError ? true : undefined} />
-            <FieldError id={`rep-ovr-${i}-report-err`} message={reportError} />
-          </Field>
-          <Field label={`Report ${i + 1} account`} id={`rep-ovr-${i}-account`}>
-            <AccountSelect id={`rep-ovr-${i}-account`} required accounts={accounts} none="choose an account" value={o.accountId} onChange={(accountId) => setOverride(i, { accountId, serverId: null })} aria-invalid={accountError ? true : undefined} />
-            <FieldError id={`rep-ovr-${i}-account-err`} message={accountError} />
-          </Field>
-          <div className="form-actions">
-            <button type="button" className="btn" onClick={() => onChange(overrides.filter((_, j) => j !== i))}>
-              Remove report {i + 1}
-            </button>
+          <div key={i} className="form-grid">
+            <Field label={`Report ${i + 1}`} id={`rep-ovr-${i}-report`} hint="its id or name">
+              <input id={`rep-ovr-${i}-report`} required value={o.report} onChange={(e) => setOverride(i, { report: e.target.value })} aria-invalid={reportError ? true : undefined} />
+              <FieldError id={`rep-ovr-${i}-report-err`} message={reportError} />
+            </Field>
+            <Field label={`Report ${i + 1} account`} id={`rep-ovr-${i}-account`}>
+              <AccountSelect id={`rep-ovr-${i}-account`} required accounts={accounts} none="choose an account" value={o.accountId} onChange={(accountId) => setOverride(i, { accountId, serverId: null })} aria-invalid={accountError ? true : undefined} />
+              <FieldError id={`rep-ovr-${i}-account-err`} message={accountError} />
+            </Field>
+            <div className="form-actions">
+              <button type="button" className="btn" onClick={() => onChange(overrides.filter((_, j) => j !== i))}>
+                Remove report {i + 1}
+              </button>
+            </div>
           </div>
-        </div>
         );
       })}
       <button type="button" className="btn" onClick={() => onChange([...overrides, { report: '', serverId: null, accountId: '' }])}>
