@@ -52,7 +52,7 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
       transcript.push(`S: ${await wire.read(timeoutMs)}`);
     }
     if (imap.security === 'none') {
-      rec.skip('tls', 'security is "none": the connection is not encrypted', { reply: transcript.join('\n') });
+      rec.skip('tls', 'not used: encryption is off for this IMAP server (security "none"), so the connection is not encrypted', { reply: transcript.join('\n') });
     } else {
       if (imap.security === 'starttls') {
         wire!.write('a1 STARTTLS');

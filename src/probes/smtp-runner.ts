@@ -176,8 +176,8 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
     } else if (smtp.security === 'tls') {
       rec.skip('starttls', 'not needed: the connection uses implicit TLS');
     } else {
-      rec.skip('starttls', `security is "none"${caps.starttls ? ' although the server offers STARTTLS' : ''}`);
-      rec.skip('tls', 'security is "none": the connection is not encrypted');
+      rec.skip('starttls', `not used: encryption is off for this server (security "none")${caps.starttls ? ', although the server offers STARTTLS' : ''}`);
+      rec.skip('tls', 'not used: encryption is off for this server (security "none"), so the connection is not encrypted');
     }
 
     // AUTH.

@@ -69,6 +69,12 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     await page.getByText('Connection test passed.').waitFor();
     expect(await page.locator('[data-status="fail"]').count()).toBe(0);
     expect(await page.locator('.diag-step[data-step="tcp"][data-status="pass"]').count()).toBe(1);
+    // In words an admin reads: the UI's test never sends a message, so it does not list one as skipped with the API's parameters.
+    expect(await page.locator('.diag-step[data-step="send"]').count()).toBe(0);
+    const steps = await page.getByTestId('diagnostics').innerText();
+    expect(steps).not.toContain('send.from');
+    expect(steps).not.toContain('security is');
+    expect(steps).toContain('not used: encryption is off for this server');
     await screenshot(page, '04-wizard-connection-test');
     await page.getByRole('button', { name: 'Continue' }).click();
 

@@ -22,7 +22,8 @@ export function DiagnosticSteps({ result, running }: { result: DiagnosticResult 
   if (!result) return null;
   return (
     <ProbeSteps ok={result.ok} summary={result.ok ? 'Connection test passed.' : 'Connection test failed.'} testId="diagnostics">
-      {result.steps.map((step, i) => (
+      {/* The UI's connection tests never ask for a test message (Send test email does that): its skipped step would only name the API's parameters. */}
+      {result.steps.filter((step) => !(step.name === 'send' && step.status === 'skip')).map((step, i) => (
         <ProbeStep
           key={`${step.name}-${i}`}
           status={step.status}
