@@ -290,6 +290,10 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
       // Squeezed beside "message.suppressed" the explanation was about 130 px wide, four lines high.
       for (const w of widths) expect(w).toBeGreaterThan(250);
       expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      // The list's "12 delivered · 1 failed · 3 waiting" wraps inside its stacked row instead of running over its edge.
+      const counts = phone.page.locator('td[data-label="Last 24 h"]');
+      expect(await counts.count()).toBeGreaterThan(0);
+      for (const over of await counts.evaluateAll((cells) => cells.map((td) => (td.lastElementChild as HTMLElement).getBoundingClientRect().right - td.getBoundingClientRect().right))) expect(over).toBeLessThanOrEqual(0);
       await screenshot(phone.page, 'hunt-05-phone-webhook-events');
       // A plain checkbox whose label wraps keeps its words beside the box, not on a line below it.
       await phone.page.goto('/rules/new');
