@@ -44,6 +44,31 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     expect(await page.getByText('No SMTP credential yet').count()).toBe(1);
   });
 
+  it('a refused entry is said once, beside its field and marked there, with the cursor in it', async () => {
+    const { page } = s;
+    await page.goto('/smtp-relay');
+    await page.getByLabel('Name', { exact: true }).fill('Scanner');
+    await page.getByLabel('May send as').fill('scanner@example.com, not an address');
+    await page.getByRole('button', { name: 'Create credential' }).click();
+    const from = page.getByLabel('May send as');
+    await page.locator('#cred-new-from-err').getByText('"not an address" is not accepted').waitFor();
+    expect(await from.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => from.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.getByText('Not created').count()).toBe(0);
+    expect(await page.getByText('allowedFrom[1]').count()).toBe(0);
+    await from.fill('scanner@example.com');
+    await page.getByLabel('Client addresses').fill('10.0.0.0/33');
+    await page.getByRole('button', { name: 'Create credential' }).click();
+    await page.locator('#cred-new-ips-err').getByText('"10.0.0.0/33" is not an IP address').waitFor();
+    expect(await page.getByLabel('Client addresses').getAttribute('aria-invalid')).toBe('true');
+    expect(await from.getAttribute('aria-invalid')).toBeNull();
+    expect(await page.getByText('Not created').count()).toBe(0);
+    // Nothing was created: the next test starts from an empty form.
+    for (const label of ['May send as', 'Client addresses']) await page.getByLabel(label).fill('');
+    await page.getByLabel('Name', { exact: true }).fill('');
+    expect(s.errors).toEqual([]);
+  });
+
   it('creates a credential, shows its password once with copy buttons and framework settings, and it works', async () => {
     const { page } = s;
     await page.getByLabel('Name', { exact: true }).fill('Invoices');

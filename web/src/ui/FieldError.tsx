@@ -12,11 +12,14 @@ export function FieldError({ id, message }: { id: string; message: string | null
     const control = message ? ref.current?.parentElement?.querySelector<HTMLElement>('[aria-invalid="true"]') : null;
     if (!control) return;
     const described = control.getAttribute('aria-describedby');
-    if (!described?.split(' ').includes(id)) control.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
+    // A form that ties the message to its control itself keeps its attribute as it wrote it.
+    const added = !described?.split(' ').includes(id);
+    if (added) control.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
     const active = document.activeElement;
     // Never take the cursor from someone typing in another field.
     if (!active || active === document.body || active instanceof HTMLButtonElement) control.focus();
     return () => {
+      if (!added) return;
       const now = control.getAttribute('aria-describedby')?.split(' ').filter((x) => x !== id) ?? [];
       if (now.length) control.setAttribute('aria-describedby', now.join(' '));
       else control.removeAttribute('aria-describedby');

@@ -48,7 +48,10 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
   const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
   const id = editing ? `cred-${editing.id}` : 'cred-new';
   // An entry of a list is named by its index ("allowedFrom[1]: …"): shown beside the list's field.
-  const err = (field: string) => errorFor(save.field?.replace(/\[\d+\]$/, '') ?? null, save.error, field);
+  const err = (field: string) => errorFor(save.field?.replace(/\.\d+$/, '') ?? null, save.error, field);
+  const invalid = (field: string) => (err(field) ? true : undefined);
+  // A refusal shown beside its field is said there only, once; the box under the form says the others.
+  const shownAtField = ['name', 'allowedFrom', 'maxMessageBytes', 'perMinute', 'allowedIps'].some((f) => err(f));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -79,7 +82,7 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
       <h2 id={`${id}-h`}>{editing ? `Edit “${editing.name}”` : 'New SMTP credential'}</h2>
       <div className="form-grid">
         <Field label="Name" id={`${id}-name`} hint="Which application uses it; the username is made from it.">
-          <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={err('name') ? true : undefined} aria-describedby={`${id}-name-err`} />
+          <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={invalid('name')} aria-describedby={`${id}-name-err`} />
           <FieldError id={`${id}-name-err`} message={err('name')} />
         </Field>
         {editing ? null : (
@@ -94,7 +97,7 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
           </fieldset>
         )}
         <Field label="May send as" id={`${id}-from`} hint={'Addresses or whole domains, comma-separated: "billing@example.com, @example.com" (no wildcards: "@example.com" is the whole domain). Envelope sender and From must match one.'} wide>
-          <input id={`${id}-from`} required value={d.allowedFrom} onChange={(e) => set({ allowedFrom: e.target.value })} aria-describedby={`${id}-from-err`} />
+          <input id={`${id}-from`} required value={d.allowedFrom} onChange={(e) => set({ allowedFrom: e.target.value })} aria-invalid={invalid('allowedFrom')} aria-describedby={`${id}-from-err`} />
           <FieldError id={`${id}-from-err`} message={err('allowedFrom')} />
         </Field>
         <Field label="Purpose" id={`${id}-purpose`} hint="Decides the sending account, priority, expiry and global copies of its messages.">
@@ -104,14 +107,14 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
           <AccountSelect id={`${id}-account`} accounts={accounts.items} none="chosen by routing" value={d.accountId} onChange={(accountId) => set({ accountId })} />
         </Field>
         <Field label="Largest message (MiB)" id={`${id}-size`} hint="At most 25 MiB; bigger ones are refused with 552.">
-          <input id={`${id}-size`} type="number" min="0.001" max="25" step="any" required value={d.maxMiB} onChange={(e) => set({ maxMiB: e.target.value })} aria-describedby={`${id}-size-err`} />
+          <input id={`${id}-size`} type="number" min="0.001" max="25" step="any" required value={d.maxMiB} onChange={(e) => set({ maxMiB: e.target.value })} aria-invalid={invalid('maxMessageBytes')} aria-describedby={`${id}-size-err`} />
           <FieldError id={`${id}-size-err`} message={err('maxMessageBytes')} />
         </Field>
         <Field label="Recipients per message" id={`${id}-rcpt`} hint="1–100; more get 452 and go in another message.">
           <input id={`${id}-rcpt`} type="number" min="1" max="100" required value={d.maxRecipients} onChange={(e) => set({ maxRecipients: e.target.value })} />
         </Field>
         <Field label="Messages per minute" id={`${id}-rate`} hint="Empty: no limit. Over it, 451: the application tries again later.">
-          <input id={`${id}-rate`} type="number" min="1" value={d.perMinute} onChange={(e) => set({ perMinute: e.target.value })} aria-describedby={`${id}-rate-err`} />
+          <input id={`${id}-rate`} type="number" min="1" value={d.perMinute} onChange={(e) => set({ perMinute: e.target.value })} aria-invalid={invalid('perMinute')} aria-describedby={`${id}-rate-err`} />
           <FieldError id={`${id}-rate-err`} message={err('perMinute')} />
         </Field>
         <Field
@@ -120,11 +123,11 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
           hint={d.authentication === 'client-ip' ? 'Required: the addresses or networks (10.0.0.5, 10.0.0.0/24) whose sessions act as this credential.' : 'Optional: only these addresses or networks may log in with it. Empty: any.'}
           wide
         >
-          <input id={`${id}-ips`} value={d.allowedIps} required={d.authentication === 'client-ip'} onChange={(e) => set({ allowedIps: e.target.value })} aria-describedby={`${id}-ips-err`} />
+          <input id={`${id}-ips`} value={d.allowedIps} required={d.authentication === 'client-ip'} onChange={(e) => set({ allowedIps: e.target.value })} aria-invalid={invalid('allowedIps')} aria-describedby={`${id}-ips-err`} />
           <FieldError id={`${id}-ips-err`} message={err('allowedIps')} />
         </Field>
       </div>
-      <ErrorBox error={save.error} title={editing ? 'Not saved' : 'Not created'} />
+      <ErrorBox error={shownAtField ? null : save.error} title={editing ? 'Not saved' : 'Not created'} />
       <FormActions submit={{ label: editing ? 'Save' : 'Create credential', busy: save.busy }} onCancel={onCancel} />
     </form>
   );
