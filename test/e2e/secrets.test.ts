@@ -46,6 +46,35 @@ describe.runIf(chromiumAvailable())('Secrets page and the password input type', 
     await smtp?.stop();
   });
 
+  it('a provider form switched to another kind sends only that kind\'s settings; a refused setting is shown at its field', async () => {
+    const { page } = s;
+    await page.goto('/secrets');
+    const form = page.getByRole('form', { name: 'New secret provider' });
+    await form.getByLabel('Kind').selectOption('azure-keyvault');
+    await form.getByLabel('Name', { exact: true }).fill('Scratch');
+    await form.getByLabel('Vault URI').fill('https://typed-first.vault.azure.net');
+    // The admin changes their mind: the Key Vault URI typed above is hidden now and must not be sent.
+    await form.getByLabel('Kind').selectOption('vault');
+    await form.getByLabel('Address', { exact: true }).fill('vault.example.com');
+    await form.getByLabel('Token', { exact: true }).fill('s.token');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    const address = form.getByLabel('Address', { exact: true });
+    await form.locator('#spv-address-err').getByText('"vault.example.com" is not a URL').waitFor();
+    expect(await address.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => address.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.getByText('vaultUrl').count()).toBe(0);
+    expect(await page.getByText('config.address').count()).toBe(0);
+    expect(await page.getByText('Not saved').count()).toBe(0);
+    // Editing the field takes the refusal away.
+    await address.fill('https://vault.example.com');
+    await expect.poll(() => form.locator('#spv-address-err').count()).toBe(0);
+    // Back on Key Vault, what was typed there is still there.
+    await form.getByLabel('Kind').selectOption('azure-keyvault');
+    expect(await form.getByLabel('Vault URI').inputValue()).toBe('https://typed-first.vault.azure.net');
+    await page.reload();
+    expect(s.errors).toEqual([]);
+  });
+
   it('adds an Azure Key Vault provider and tests a secret: found, its length and version, never the value', async () => {
     const { page } = s;
     await page.goto('/secrets');

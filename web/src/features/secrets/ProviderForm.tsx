@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, type ProviderKind, type SecretProvider } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions } from '../../ui/index.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions } from '../../ui/index.js';
 import { KIND_ORDER, KINDS } from './kinds.js';
 
 type Draft = Record<string, string>;
@@ -38,13 +38,26 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
   const [auth, setAuth] = useState('token');
   const [config, setConfig] = useState<Draft>({});
   const [credentials, setCredentials] = useState<Draft>({});
-  const save = useAction();
+  // Only the settings of the kind shown are sent: values typed under another kind stay in the
+  // form (switching back finds them) but would be refused as unknown fields the admin cannot see.
+  const shown = new Set([...CONFIG[kind].map(([k]) => k), 'caCertificate']);
+  const cfg: Record<string, unknown> = Object.fromEntries(
+    Object.entries(config)
+      .filter(([k, v]) => shown.has(k) && v.trim() !== '')
+      .map(([k, v]) => [k, v.trim()]),
+  );
+  if (kind === 'vault') cfg.auth = auth;
+  const creds = Object.fromEntries(credentialFields(kind, auth).map(([k]) => [k, credentials[k] ?? '']));
+  const body = { name: name.trim(), kind, config: cfg, credentials: creds };
+  // A refusal speaks of what was sent: it goes once the form is edited.
+  const save = useAction(body);
+  // "config.address: …" beside Address, "credentials.token: …" beside Token, in words.
+  const err = (field: string) => errorFor(save.field, save.error, field);
+  const invalid = (field: string) => (err(field) ? true : undefined);
+  const shownAtField = ['name', ...[...shown].map((k) => `config.${k}`), ...credentialFields(kind, auth).map(([k]) => `credentials.${k}`)].some((f) => err(f));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const cfg: Record<string, unknown> = Object.fromEntries(Object.entries(config).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
-    if (kind === 'vault') cfg.auth = auth;
-    const creds = Object.fromEntries(credentialFields(kind, auth).map(([k]) => [k, credentials[k] ?? '']));
-    const created = await save.run(() => api.post<SecretProvider>('/secret-providers', { name: name.trim(), kind, config: cfg, credentials: creds }));
+    const created = await save.run(() => api.post<SecretProvider>('/secret-providers', body));
     if (created) {
       setName('');
       setConfig({});
@@ -66,7 +79,8 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
           </select>
         </Field>
         <Field label="Name" id="spv-name">
-          <input id="spv-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} placeholder="Key Vault prod" />
+          <input id="spv-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} placeholder="Key Vault prod" aria-invalid={invalid('name')} />
+          <FieldError id="spv-name-err" message={err('name')} />
         </Field>
         {kind === 'vault' ? (
           <Field label="Log in with" id="spv-auth">
@@ -79,28 +93,32 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
         {CONFIG[kind].map(([k, label, hint, multi]) => (
           <Field key={`${kind}-${k}`} label={label} id={`spv-${k}`} hint={multi ? undefined : hint} wide={multi}>
             {multi ? (
-              <textarea id={`spv-${k}`} rows={4} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} />
+              <textarea id={`spv-${k}`} rows={4} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
             ) : (
-              <input id={`spv-${k}`} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} />
+              <input id={`spv-${k}`} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
             )}
+            <FieldError id={`spv-${k}-err`} message={err(`config.${k}`)} />
           </Field>
         ))}
         <Field label="CA certificate (PEM, optional)" id="spv-ca" hint="Only for a private CA or a self-signed certificate; the system CAs are always trusted." wide>
-          <textarea id="spv-ca" rows={3} value={config.caCertificate ?? ''} onChange={(e) => setConfig({ ...config, caCertificate: e.target.value })} spellCheck={false} />
+          <textarea id="spv-ca" rows={3} value={config.caCertificate ?? ''} onChange={(e) => setConfig({ ...config, caCertificate: e.target.value })} spellCheck={false} aria-invalid={invalid('config.caCertificate')} />
+          <FieldError id="spv-ca-err" message={err('config.caCertificate')} />
         </Field>
         {credentialFields(kind, auth).map(([k, label]) =>
           k === 'clientKey' ? (
             <Field key={k} label={label} id={`spv-cred-${k}`} hint="Write-only: stored encrypted, never shown again." wide>
-              <textarea id={`spv-cred-${k}`} rows={4} value={credentials[k] ?? ''} onChange={(e) => setCredentials({ ...credentials, [k]: e.target.value })} spellCheck={false} autoComplete="off" />
+              <textarea id={`spv-cred-${k}`} rows={4} value={credentials[k] ?? ''} onChange={(e) => setCredentials({ ...credentials, [k]: e.target.value })} spellCheck={false} autoComplete="off" aria-invalid={invalid(`credentials.${k}`)} />
+              <FieldError id={`spv-cred-${k}-err`} message={err(`credentials.${k}`)} />
             </Field>
           ) : (
             <Field key={k} label={label} id={`spv-cred-${k}`} hint="Write-only: stored encrypted, never shown again.">
-              <input id={`spv-cred-${k}`} type="password" value={credentials[k] ?? ''} onChange={(e) => setCredentials({ ...credentials, [k]: e.target.value })} autoComplete="new-password" />
+              <input id={`spv-cred-${k}`} type="password" value={credentials[k] ?? ''} onChange={(e) => setCredentials({ ...credentials, [k]: e.target.value })} autoComplete="new-password" aria-invalid={invalid(`credentials.${k}`)} />
+              <FieldError id={`spv-cred-${k}-err`} message={err(`credentials.${k}`)} />
             </Field>
           ),
         )}
       </div>
-      <ErrorBox error={save.error} title="Not saved" />
+      <ErrorBox error={shownAtField ? null : save.error} title="Not saved" />
       <FormActions submit={{ label: 'Add provider', busy: save.busy }} />
     </form>
   );
