@@ -120,7 +120,7 @@ async function checkDirectSpf(dns: DnsLookup, domain: string, base: Omit<DomainC
 
 async function checkDkim(dns: DnsLookup, domain: string, selector: string | null, configured: string | null): Promise<DomainCheck['dkim']> {
   if (!selector) {
-    return { status: 'warn', records: [], selector: null, name: null, matchesConfiguredKey: null, explanation: `No DKIM selector is known for ${domain}: Mailroom has no key for it and none was given.`, hint: `Create a key with PUT /api/v1/dkim/${domain} and publish its record, or pass ?selector= to check your provider's.` };
+    return { status: 'warn', records: [], selector: null, name: null, matchesConfiguredKey: null, explanation: `No DKIM selector is known for ${domain}: Mailroom has no key for it and none was given.`, hint: `Create a key for ${domain} (Domains in the admin UI, PUT /api/v1/dkim/${domain} in the API) and publish its record; if your provider signs for you, check with its DKIM selector instead.` };
   }
   const name = `${selector}._domainkey.${domain}`;
   const records = (await dns.txt(name)).filter((t) => /(^|;)\s*p=/i.test(t));
@@ -133,7 +133,7 @@ async function checkDkim(dns: DnsLookup, domain: string, selector: string | null
     return { ...base, status: 'fail', matchesConfiguredKey: configured ? false : null, explanation: `The DKIM record at ${name} has an empty p=: the key is revoked.`, hint: 'Publish a current key, or sign with another selector.' };
   }
   if (configured !== null && tags.p !== configured) {
-    return { ...base, status: 'fail', matchesConfiguredKey: false, explanation: `The key published at ${name} is not the key Mailroom signs with, so Mailroom's signatures fail verification.`, hint: `Replace the record with the one shown by GET /api/v1/dkim/${domain}.` };
+    return { ...base, status: 'fail', matchesConfiguredKey: false, explanation: `The key published at ${name} is not the key Mailroom signs with, so Mailroom's signatures fail verification.`, hint: `Replace the record with the one Mailroom gives for ${domain} (Domains in the admin UI, GET /api/v1/dkim/${domain} in the API).` };
   }
   return { ...base, status: 'pass', matchesConfiguredKey: configured !== null ? true : null, explanation: `A DKIM key (${tags.k ?? 'rsa'}) is published at ${name}${configured ? ' and matches the key Mailroom signs with' : ''}.` };
 }
