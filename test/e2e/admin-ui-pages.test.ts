@@ -136,7 +136,11 @@ describe.runIf(run)('admin UI in Chromium: domains, IMAP, aliases, purposes, use
     await card.getByRole('radio', { name: 'Import a PEM key' }).check();
     await card.getByLabel('RSA private key (PEM)').fill('not a key');
     await card.getByRole('button', { name: 'Create key' }).click();
-    expect(await card.getByRole('alert').textContent()).toMatch(/Key not saved: .*privateKey/);
+    // Said at the PEM field, in words, once: not as "privateKey: …" under the form.
+    await card.locator('#dkim-pem-err').getByText('is not a PEM private key').waitFor();
+    expect(await card.getByLabel('RSA private key (PEM)').getAttribute('aria-invalid')).toBe('true');
+    expect(await card.getByText('privateKey').count()).toBe(0);
+    expect(await card.getByRole('alert').count()).toBe(0);
 
     const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     await card.getByLabel('RSA private key (PEM)').fill(pem);

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type DkimKey } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { Badge, ConfirmButton, ErrorBox, Field, Notice } from '../../ui/index.js';
+import { Badge, ConfirmButton, ErrorBox, errorFor, Field, FieldError, Notice } from '../../ui/index.js';
 import { DnsRecord } from './DnsRecord.js';
 
 interface Props {
@@ -22,14 +22,17 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
   const [keyBits, setKeyBits] = useState('2048');
   const [pem, setPem] = useState('');
   const [done, setDone] = useState<string | null>(null);
-  const save = useAction();
+  const body = { selector: selector.trim() || undefined, ...(mode === 'import' ? { privateKey: pem } : { keyBits: Number(keyBits) }) };
+  // A refusal speaks of what was sent: it goes once the form is edited.
+  const save = useAction(body);
   const del = useAction();
   const id = 'dkim';
+  const selectorError = errorFor(save.field, save.error, 'selector');
+  const pemError = errorFor(save.field, save.error, 'privateKey');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setDone(null);
-    const body = { selector: selector.trim() || undefined, ...(mode === 'import' ? { privateKey: pem } : { keyBits: Number(keyBits) }) };
     const saved = await save.run(() => api.put<DkimKey>(`/dkim/${encodeURIComponent(domain)}`, body));
     if (saved) {
       setPem('');
@@ -63,7 +66,8 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
           <h3>{dkimKey ? 'Rotate the key' : 'Create a key'}</h3>
           <div className="form-grid">
             <Field label="Selector" id={`${id}-selector`} hint="The DNS label of the key, e.g. “mailroom” or “s2025”. A new selector lets old and new records coexist.">
-              <input id={`${id}-selector`} value={selector} onChange={(e) => setSelector(e.target.value)} maxLength={63} spellCheck={false} autoCapitalize="off" />
+              <input id={`${id}-selector`} value={selector} onChange={(e) => setSelector(e.target.value)} maxLength={63} spellCheck={false} autoCapitalize="off" aria-invalid={selectorError ? true : undefined} />
+              <FieldError id={`${id}-selector-err`} message={selectorError} />
             </Field>
             <fieldset className="field">
               <legend>Private key</legend>
@@ -88,12 +92,14 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
               </Field>
             ) : (
               <Field label="RSA private key (PEM)" id={`${id}-pem`} wide hint="Write-only: stored encrypted, never shown again. Starts with -----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----.">
-                <textarea id={`${id}-pem`} className="mono" rows={6} required value={pem} onChange={(e) => setPem(e.target.value)} autoComplete="off" spellCheck={false} placeholder="-----BEGIN PRIVATE KEY-----" />
+                <textarea id={`${id}-pem`} className="mono" rows={6} required value={pem} onChange={(e) => setPem(e.target.value)} autoComplete="off" spellCheck={false} placeholder="-----BEGIN PRIVATE KEY-----" aria-invalid={pemError ? true : undefined} />
+                <FieldError id={`${id}-pem-err`} message={pemError} />
               </Field>
             )}
           </div>
           {dkimKey ? <p className="hint hint-warn">Rotating replaces the key at once: mail signed from now on verifies only after the new record is published.</p> : null}
-          <ErrorBox error={save.error} title="Key not saved" />
+          {/* A refusal shown at its field is said there only, once. */}
+          <ErrorBox error={selectorError || pemError ? null : save.error} title="Key not saved" />
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={save.busy}>
               {save.busy ? 'Saving…' : dkimKey ? 'Rotate key' : 'Create key'}
