@@ -112,6 +112,24 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     expect(s.errors).toEqual([]);
   });
 
+  // Before the next test adds a rule for every event (*).
+  it('an event no rule matched says so on its page, with where rules are made, instead of an empty Messages card', async () => {
+    const { page } = s;
+    const res = await s.live.t.request({ method: 'POST', url: '/api/v1/events', payload: { type: 'invoice.paid', id: 'inv-9', data: { total: 12 } } });
+    // 202: taken, nothing to send.
+    expect(res.statusCode, res.body).toBe(202);
+    await page.goto('/events/inv-9');
+    await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
+    const messages = page.getByRole('region', { name: 'Messages' });
+    await messages.getByText('No message was made from this event: no rule matched it.').waitFor();
+    expect(await messages.getByRole('table').count()).toBe(0);
+    await messages.getByRole('link', { name: 'Rules' }).click();
+    await page.waitForURL('**/rules');
+    // The next test opens Rules from the menu and must find the page loading afresh.
+    await page.goto('/messages');
+    expect(s.errors).toEqual([]);
+  });
+
   it('moves rules up and down', async () => {
     const { page } = s;
     const res = await s.live.t.request({ method: 'POST', url: '/api/v1/rules', payload: { name: 'Everything to audit', events: ['*'], recipients: { addresses: ['audit@acme.example'] }, template: 'alert' } });

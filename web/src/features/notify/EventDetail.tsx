@@ -49,15 +49,23 @@ export function EventDetail({ id }: { id: string }) {
       </section>
       <section className="card" aria-labelledby="ev-msg-h">
         <h2 id="ev-msg-h">Messages</h2>
-        <DataTable
-          rows={e.messages}
-          rowKey={(m) => m.id}
-          columns={[
-            { header: 'Status', cell: (m) => <StatusChip status={m.status} /> },
-            { header: 'To', cell: (m) => m.to.join(', ') },
-            { header: 'Subject', cell: (m) => <Link to={`/messages/${m.id}`}>{m.subject}</Link> },
-          ]}
-        />
+        {e.messages.length === 0 ? (
+          // An empty table said nothing: say why no mail came of it, and where that is decided.
+          <p className="muted">
+            No message was made from this event: {e.matches.length === 0 ? 'no rule matched it.' : 'the rules that matched sent nothing (see above).'} <Link to="/rules">Rules</Link> decide which
+            events make mail; a rule's dry run tries one against an event like this.
+          </p>
+        ) : (
+          <DataTable
+            rows={e.messages}
+            rowKey={(m) => m.id}
+            columns={[
+              { header: 'Status', cell: (m) => <StatusChip status={m.status} /> },
+              { header: 'To', cell: (m) => m.to.join(', ') },
+              { header: 'Subject', cell: (m) => <Link to={`/messages/${m.id}`}>{m.subject}</Link> },
+            ]}
+          />
+        )}
       </section>
     </>
   );
