@@ -120,6 +120,8 @@ describe.runIf(run)('API keys page in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     await page.getByLabel('The new API key').waitFor();
     expect(await page.getByTestId('new-api-key').textContent()).toContain('It is refused from');
+    // The key shown once takes the focus: a keyboard or screen-reader user lands on it, not on the page's start.
+    expect(await page.getByTestId('new-api-key').evaluate((el) => el.contains(document.activeElement))).toBe(true);
     await screenshot(page, '15c-api-keys-created-with-expiry');
     const created = (await api('GET', '/api-keys')).items.find((k: { name: string }) => k.name === 'partner-feed');
     expect(created.expiresAt).toBe(new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).toISOString());

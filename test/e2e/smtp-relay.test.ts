@@ -78,6 +78,7 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     await page.getByRole('button', { name: 'Create credential' }).click();
     const once = page.getByTestId('new-smtp-credential');
     await once.getByText('Copy the password now').waitFor();
+    expect(await once.evaluate((el) => el.contains(document.activeElement))).toBe(true);
     password = (await once.getByLabel('Password', { exact: true }).textContent()) ?? '';
     expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(await once.getByLabel('Username', { exact: true }).textContent()).toBe('invoices');

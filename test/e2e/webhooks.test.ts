@@ -41,6 +41,9 @@ describe.runIf(chromiumAvailable())('webhooks in the admin UI', { timeout: 120_0
     await secretBox.waitFor();
     const secret = ((await secretBox.textContent()) ?? '').trim();
     expect(secret).toMatch(/^whsec_/);
+    // Shown above the list, far from the button: it takes the focus, which brings it into view.
+    expect(await secretBox.evaluate((el) => el.closest('section')?.contains(document.activeElement))).toBe(true);
+    expect(await secretBox.evaluate((el) => el.getBoundingClientRect().top >= 0 && el.getBoundingClientRect().bottom <= window.innerHeight)).toBe(true);
     receiver.secrets = [secret];
     await screenshot(page, 'webhooks-03-created-secret-once');
     await page.getByRole('button', { name: 'Done' }).click();

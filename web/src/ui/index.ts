@@ -21,7 +21,7 @@ export { NewItemLink } from './NewItemLink.js';
 export { Notice } from './Notice.js';
 export { PageHeader } from './PageHeader.js';
 export { Select, type SelectProps } from './Select.js';
-export { ShownOnce } from './ShownOnce.js';
+export { ShownOnce, useFocusOnMount } from './ShownOnce.js';
 export { Spinner } from './Spinner.js';
 export { StatusChip } from './StatusChip.js';
 export { Tabs } from './Tabs.js';

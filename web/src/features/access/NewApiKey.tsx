@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type NewApiKey as Created } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { CopyButton, ErrorBox, Field, FormActions, useSelection } from '../../ui/index.js';
+import { CopyButton, ErrorBox, Field, FormActions, useFocusOnMount, useSelection } from '../../ui/index.js';
 
 const SCOPES = [
   ['send', 'send mail and events'],
@@ -22,10 +22,11 @@ function endOfDay(date: string): string {
   return new Date(y, m - 1, d + 1).toISOString();
 }
 
-/** The key shown once, right after it was made. */
+/** The key shown once, right after it was made; it takes the focus (see ui/ShownOnce). */
 function ShownOnce({ created, onDone }: { created: Created; onDone(): void }) {
+  const ref = useFocusOnMount<HTMLElement>();
   return (
-    <section className="card key-once" aria-labelledby="key-once-h" data-testid="new-api-key">
+    <section className="card key-once" aria-labelledby="key-once-h" data-testid="new-api-key" tabIndex={-1} ref={ref}>
       <h2 id="key-once-h">New key “{created.name}”</h2>
       <p>
         <strong>Copy it now: it is shown this once and never again.</strong> Mailroom stores only a hash.

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { NewSmtpCredential, RelayStatus } from '../../api.js';
-import { CopyButton, Tabs } from '../../ui/index.js';
+import { CopyButton, Tabs, useFocusOnMount } from '../../ui/index.js';
 import { exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
 
 /**
@@ -8,6 +8,8 @@ import { exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './s
  * password, shown this once, each with a copy button, and the settings for common frameworks.
  */
 export function NewCredentialSecret({ credential: c, status, onDone }: { credential: NewSmtpCredential; status: RelayStatus | undefined; onDone(): void }) {
+  // Shown once, above the credentials list: it takes the focus, which brings it into view (see ui/ShownOnce).
+  const focusHere = useFocusOnMount<HTMLElement>();
   const [framework, setFramework] = useState<Framework>('Django');
   const starttls = status?.listeners.find((l) => l.tls === 'starttls');
   const implicit = status?.listeners.find((l) => l.tls === 'implicit');
@@ -22,7 +24,7 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
   ];
   const code = connection ? snippet(framework, connection) : '';
   return (
-    <section className="card key-once" aria-labelledby="smtp-once-h" data-testid="new-smtp-credential">
+    <section className="card key-once" aria-labelledby="smtp-once-h" data-testid="new-smtp-credential" tabIndex={-1} ref={focusHere}>
       <h2 id="smtp-once-h">{c.password ? `SMTP login for “${c.name}”` : `“${c.name}” logs in by client address`}</h2>
       {c.password ? (
         <p>
