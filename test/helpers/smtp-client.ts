@@ -86,13 +86,18 @@ export class RawSmtp {
     this.attach(secure);
   }
 
-  /** EHLO, STARTTLS, EHLO again and AUTH PLAIN: a logged-in session inside TLS. */
-  async login(username: string, password: string): Promise<void> {
+  /** The greeting, EHLO, STARTTLS and EHLO again: a session inside TLS, not yet logged in. */
+  async secure(): Promise<void> {
     await this.reply();
     await this.command('EHLO client.test');
     expectCode(await this.command('STARTTLS'), 220);
     await this.upgrade();
     await this.command('EHLO client.test');
+  }
+
+  /** A session inside TLS (secure) logged in with AUTH PLAIN. */
+  async login(username: string, password: string): Promise<void> {
+    await this.secure();
     expectCode(await this.command(`AUTH PLAIN ${Buffer.from(`\0${username}\0${password}`).toString('base64')}`), 235);
   }
 

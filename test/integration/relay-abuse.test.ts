@@ -102,12 +102,7 @@ await describeEachDialect('SMTP relay: smuggling and abuse', (dialect) => {
 
   it('AUTH PLAIN asking to act as another identity (authzid) is refused: the relay has no proxy logins', async () => {
     const c = await RawSmtp.connect(suite.r.port);
-    await c.reply();
-    await c.command('EHLO client.test');
-    c.write('STARTTLS\r\n');
-    expectCode(await c.reply(), 220);
-    await c.upgrade();
-    await c.command('EHLO client.test');
+    await c.secure();
     const { username, password } = suite.r.credential;
     const plain = (authzid: string, authcid: string) => `AUTH PLAIN ${Buffer.from(`${authzid}\0${authcid}\0${password}`).toString('base64')}`;
     expect(await c.command(plain('admin', username))).toMatch(/^535 5\.7\.8 .*authorization identity "admin"/);
@@ -115,12 +110,7 @@ await describeEachDialect('SMTP relay: smuggling and abuse', (dialect) => {
     expectCode(await c.command(plain(username.toUpperCase(), username)), 235);
     c.close();
     const d = await RawSmtp.connect(suite.r.port);
-    await d.reply();
-    await d.command('EHLO client.test');
-    d.write('STARTTLS\r\n');
-    expectCode(await d.reply(), 220);
-    await d.upgrade();
-    await d.command('EHLO client.test');
+    await d.secure();
     expectCode(await d.command(plain(username, '')), 235);
     d.close();
   });
