@@ -13,6 +13,11 @@ function moved<T>(list: T[], i: number, delta: number): T[] {
   return next;
 }
 
+/** The priority typed, when it is one (a whole number 0–100); null for anything else. */
+function priorityOf(text: string): number | null {
+  return /^\d{1,3}$/.test(text.trim()) && Number(text) <= 100 ? Number(text) : null;
+}
+
 /** One purpose: on/off, its ordered accounts (first sends, the next take over), priority, expiry, copies. */
 export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted }: { purpose: Purpose; accounts: MailAccount[]; editable: boolean; onSaved: (p: Purpose) => void; onDeleted?: () => void }) {
   const [p, setP] = useState(purpose);
@@ -32,7 +37,7 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
   const set = (patch: Partial<Purpose>) => setP((x) => ({ ...x, ...patch }));
 
   const submit = async () => {
-    if (!/^\d{1,3}$/.test(priorityText.trim()) || Number(priorityText) > 100) {
+    if (priorityOf(priorityText) === null) {
       setPriorityError('a whole number from 0 to 100');
       return;
     }
@@ -124,7 +129,8 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
                 const text = e.target.value;
                 setPriorityText(text);
                 setPriorityError(null);
-                if (/^\d{1,3}$/.test(text.trim()) && Number(text) <= 100) set({ priority: Number(text) });
+                const priority = priorityOf(text);
+                if (priority !== null) set({ priority });
               }}
             />
             <FieldError id={`${id}-priority-error`} message={priorityError} />
