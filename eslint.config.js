@@ -10,7 +10,7 @@ const ADAPTER_LIBRARIES = ['kysely', 'pg', 'better-sqlite3', 'fastify', 'nodemai
 
 /** The adapter folders of src/: only src/app.ts (the composition root) and other adapters import them. */
 const ADAPTER_FOLDERS = 'store|delivery|secrets|probes|metrics|templates|inbound|relay|webhooks';
-const ONLY_APP_CHOOSES = 'src/app.ts alone chooses adapters: take what you need from it (or from the ports), never import an adapter.';
+const ONLY_APP_CHOOSES = 'The composition root (src/app.ts and its parts, src/app-*.ts) alone chooses adapters: take what you need from it (or from the ports), never import an adapter.';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'test-artifacts/**', '.tmp/**', 'sdk/dist/**', 'sdk/src/generated/**', 'sdk/.builds/**'] },
@@ -53,7 +53,7 @@ export default tseslint.config(
   },
   {
     files: ['src/*.ts'],
-    ignores: ['src/app.ts'],
+    ignores: ['src/app.ts', 'src/app-*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: `^\\./(${ADAPTER_FOLDERS})(/|\\.js$)`, message: ONLY_APP_CHOOSES }] }] },
   },
   // The examples are scripts users run with plain Node.

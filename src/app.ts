@@ -1,19 +1,16 @@
 import type { Kysely } from 'kysely';
+import { openCore, type CoreOptions, type CoreRuntime } from './app-core.js';
 import type { MailroomConfig } from './config.js';
 import { ApiKeyCache } from './core/access/api-key-cache.js';
 import { ensureFirstAdmin } from './core/access/bootstrap.js';
 import { LoginThrottle } from './core/access/login-throttle.js';
 import type { CoreContext } from './core/context.js';
-import { systemClock, type Clock } from './core/kernel/clock.js';
-import { mayBeUrgent } from './core/routing/purposes.js';
-import { createMessageEvents } from './core/kernel/message-events.js';
 import { RateWindow } from './core/kernel/rate-window.js';
 import type { StoreCapabilities } from './core/ports.js';
-import type { DiagnosticsRunner } from './core/probes/diagnostics.js';
 import { compileNetworkPolicy } from './core/probes/network-policy.js';
 import { ensureBuiltinPurposes } from './core/routing/purposes.service.js';
 import { ensureBuiltinTemplates } from './core/templates/templates.service.js';
-import { applyDeployConfig, serverWritesLockedReason } from './core/senders/deploy-config.js';
+import { applyDeployConfig } from './core/senders/deploy-config.js';
 import { dkimSigningOptions } from './core/senders/dkim.service.js';
 import type { StoredAccount } from './core/senders/ports.js';
 import { isDirect } from './core/senders/servers.js';
@@ -27,7 +24,7 @@ import type { NetworkPolicy } from './core/probes/network-policy.js';
 import { SmtpTransports, type SendTarget } from './delivery/smtp/transport.js';
 import { PreviewPages } from './http/preview-pages.js';
 import { apiRoutes, type MountedRoutes } from './http/routes/index.js';
-import { createLogger, type Logger } from './logger.js';
+import type { Logger } from './logger.js';
 import { prometheusMetrics } from './metrics/prometheus.js';
 import type { Ports, Worker } from './ports.js';
 import { createDnsLookup } from './probes/dns-resolver.js';
@@ -42,22 +39,13 @@ import { keyFileTooOpen, type Keyring } from './secrets/keyring.js';
 import { secretProviderAdapters } from './secrets/providers/index.js';
 import { SecretResolver } from './secrets/resolver.js';
 import { oauth2Port } from './secrets/oauth2/port.js';
-import { openKeyring, rotateMasterKey } from './secrets/rotation.js';
-import { openDatabase, ping } from './store/database.js';
-import { migrateToLatest, migrationsComplete } from './store/migrator.js';
+import { ping } from './store/database.js';
+import { migrationsComplete } from './store/migrator.js';
 import type { DB } from './store/schema.js';
-import { createErrorTranslator } from './store/driver-errors.js';
 import { ErrorCodes, isMailroomError, MailroomError } from './core/kernel/errors.js';
-import { createStore } from './store/store.js';
-import { groupCommitShape } from './store/group-commit-shape.js';
-import { listenersThrough, notifyThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
-import { JOURNALED_EVENT_TYPES } from './core/kernel/event-journal.js';
-import { BUILTIN_TEMPLATES } from './templates/builtin/index.js';
-import { liquidTemplateEngine } from './templates/engine.js';
 import { httpTransport } from './webhooks/http-transport.js';
 import { webhookTargetGuard } from './webhooks/target-guard.js';
 import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhooks/worker.js';
-import { QueueCounts } from './core/outbox/queue-counts.js';
 import { searchIndexWorker } from './store/search-index-worker.js';
 import { retentionWorker } from './retention/worker.js';
 
@@ -101,24 +89,16 @@ export interface App {
   /** Adds and starts the IMAP readers with this tuning (tests and the bench drive it). */
   startInbound(tuning?: InboundTuning): Promise<InboundWorker>;
   /** Re-encrypts every stored secret under a new master key (`mailroom rotate-key`). */
-  rotateMasterKey(): ReturnType<typeof rotateMasterKey>;
+  rotateMasterKey: CoreRuntime['rotateMasterKey'];
   close(): Promise<void>;
 }
 
-export interface AppOptions {
-  clock?: Clock;
-  logger?: Logger;
+/** What the core takes (src/app-core.ts), and what the rest of the app does with it. */
+export interface AppOptions extends Omit<CoreOptions, 'fansOutWebhooks'> {
   /** Skip creating the first admin and applying deploy config (CLI commands that only read or rotate). */
   skipBootstrap?: boolean;
   /** Keep the SMTP pools on the main thread instead of a worker thread (the bench compares both). */
   smtpThread?: boolean;
-  /**
-   * false: this process takes no mail in (`mailroom worker`): nobody waits on its commits but
-   * its own delivery slots, so its group commit gathers (see WORKER_GROUP_COMMIT).
-   */
-  acceptsMail?: boolean;
-  /** false: refuse to create an empty store where none exists (one-shot CLI commands). */
-  createStore?: boolean;
   /**
    * Direct delivery's TLS trust beside the system CAs (PEM) and the MTA-STS policy port (443):
    * tests serve policies and exchangers with a CA of their own on loopback.
@@ -126,64 +106,21 @@ export interface AppOptions {
   direct?: { extraCa?: string[]; mtaStsPort?: number };
 }
 
-/**
- * The connection diagnostics on their own, without a store: `mailroom test-smtp` runs them on
- * the operator's machine. The same adapter the app plugs into its ports, chosen here like
- * every other, so no CLI command imports an adapter.
- */
-export const standaloneDiagnostics: DiagnosticsRunner = socketDiagnosticsRunner;
-
-/** The claim of a SQLite data directory by the process that serves it (`mailroom start`, `rotate-key`). */
-export { lockDataDir } from './store/sqlite/data-dir-lock.js';
 
 export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptions = {}): Promise<App> {
-  const clock = opts.clock ?? systemClock;
-  const logger = opts.logger ?? createLogger(config.logLevel);
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, create: opts.createStore });
-  const closers: (() => Promise<void>)[] = [() => database.close()];
-  const runClosers = async () => {
-    for (const c of closers.splice(0).reverse()) await c().catch((err) => logger.warn({ err }, 'error while closing'));
-  };
+  // Whether this process's webhook worker runs: it is made below (or later, by startWebhooks).
+  let webhookWorkerRuns = () => false;
+  // The store, the key, the events and the templates (src/app-core.ts); the rest is built on top.
+  const core = await openCore(config, { ...opts, fansOutWebhooks: () => webhookWorkerRuns() });
+  const { clock, logger, ctx, database, keyring, signals, listeners } = core;
+  const { store } = ctx;
   try {
-    const migrationsApplied = await migrateToLatest(database.db, database.describe);
-    if (migrationsApplied.length) logger.info({ applied: migrationsApplied }, 'database migrations applied');
-    const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
-    const translate = createErrorTranslator({
-      probe: () => database.probe(),
-      isConnectionLoss: (err) => database.isConnectionLoss(err),
-      onOutage: (err, kind) =>
-        logger.error({ err }, kind === 'full' ? 'the disk under the database is full: requests are refused with 507 until space is freed' : 'the database is unavailable: requests are refused with 503 until it answers again'),
-    });
-    // How the group commit batches: lanes and gathering by store and role (group-commit-shape.ts).
-    const groupShape = groupCommitShape({ multiWriter: database.capabilities.multiWriter, acceptsMail: opts.acceptsMail !== false, fsyncOffLoop: database.groupTransaction !== undefined });
-    const store = createStore(database.db, keyring, () => clock.now(), database.capabilities, {
-      translate,
-      groupTransaction: database.groupTransaction,
-      batching: database.batching,
-      scans: database.scans,
-      groupLanes: groupShape.lanes,
-      groupGathering: groupShape.gathering,
-    });
-    const events = createMessageEvents((err, event) => logger.error({ err, event: event.type, messageId: event.messageId }, 'a message-event subscriber failed; the message is unaffected'));
-    // PostgreSQL: the processes sharing the database wake each other (LISTEN/NOTIFY). SQLite has
-    // one process, which its events port wakes. Closed before the database, after the workers.
-    const listeners = database.capabilities.multiWriter ? listenersThrough(database.db) : undefined;
-    const signals = listeners
-      ? pgWorkSignals({ listenUrl: config.listenUrl, notify: notifyThrough(database.db), listeners, logger: logger.child({ component: 'wake' }) })
-      : undefined;
-    if (signals) closers.push(() => signals.close());
-    // Templates render in threads of their own (started on the first render) under hard limits.
-    const templateEngine = liquidTemplateEngine({ onThreadError: (err) => logger.error({ err }, 'a template render thread failed; its renders were answered with an error') });
-    closers.push(() => templateEngine.close());
-    const templates = { engine: templateEngine, builtins: BUILTIN_TEMPLATES };
-    const queueCounts = new QueueCounts((now) => store.repos.messages.queueStats(now), clock);
-    const ctx: CoreContext = { store, clock, events, templates, queueCounts, serverWritesLockedReason: serverWritesLockedReason(config.mailDriver) };
     const metrics = prometheusMetrics({ ctx, logger });
-    closers.push(async () => metrics.close());
+    core.onClose(async () => metrics.close());
     const now = () => clock.now();
     // Secret references (internal, Vault, Key Vault, CyberArk) resolve through one cache for sending, diagnostics and tests.
     const secrets = new SecretResolver({ repos: store.repos, factories: secretProviderAdapters, logger: logger.child({ component: 'secrets' }) });
-    closers.push(() => secrets.close());
+    core.onClose(() => secrets.close());
     // Diagnostics and webhooks connect where admins point them: one policy says where they may.
     const networkPolicy = compileNetworkPolicy(config.allowPrivateHosts);
     // The SMTP relay (MAILROOM_RELAY_PORT): an entry point that runs as a worker.
@@ -234,7 +171,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       started.add(w);
     };
     // Workers stop before the infrastructure closes, in reverse order of starting.
-    closers.push(async () => {
+    core.onClose(async () => {
       for (const w of [...started].reverse()) await w.stop().catch((err) => logger.warn({ err, worker: w.name }, 'error while stopping a worker'));
     });
     const newDelivery = (tuning: DeliveryTuning = {}) =>
@@ -264,15 +201,10 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const delivery = onDemand(newDelivery);
     const newWebhooks = (tuning: WebhookTuning = {}) => webhookWorker({ ctx, capabilities: database.capabilities, logger, signals, transport: httpTransport(networkPolicy) }, tuning);
     const webhooks = onDemand(newWebhooks);
-    if (signals) {
-      // Once per commit batch, not per message (the adapter merges one event-loop turn's worth).
-      events.subscribe((e) => signals.announce('outbox', mayBeUrgent(e)), ['message.accepted', 'message.retried']);
-      // A process with a webhook worker fans out its own journal; one without (a CLI command) tells the others.
-      events.subscribe(() => {
-        const worker = webhooks.current();
-        if (!worker || !started.has(worker)) signals.announce('webhooks');
-      }, JOURNALED_EVENT_TYPES);
-    }
+    webhookWorkerRuns = () => {
+      const worker = webhooks.current();
+      return worker !== undefined && started.has(worker);
+    };
     // The IMAP readers: every account with inbound reading switched on.
     const newInbound = (tuning: InboundTuning = {}) => inboundWorker({ ctx, capabilities: database.capabilities, logger, password: async (account, o) => (await secrets.password(account, o))?.value }, tuning);
     const inbound = onDemand(newInbound);
@@ -290,7 +222,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       routes: apiRoutes(ports),
       workers,
       infra: { db: database.db, keyring, capabilities: database.capabilities },
-      migrationsApplied,
+      migrationsApplied: core.migrationsApplied,
       describeStorage: database.describe,
       listeningProcesses: async () => (listeners ? listeners().then((pids) => pids.length, () => null) : null),
       async startWorkers() {
@@ -299,13 +231,13 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       startDelivery: async (tuning) => (await delivery.start(tuning)).dispatcher,
       startWebhooks: async (tuning) => (await webhooks.start(tuning)).runner,
       startInbound: (tuning) => inbound.start(tuning),
-      rotateMasterKey: () => rotateMasterKey(database.db, keyring, config.dataDir, clock.now()),
-      close: runClosers,
+      rotateMasterKey: core.rotateMasterKey,
+      close: core.close,
     };
     if (!opts.skipBootstrap) await bootstrap(app);
     return app;
   } catch (err) {
-    await runClosers();
+    await core.close();
     throw err;
   }
 }

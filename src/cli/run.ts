@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import pg from 'pg';
 import { ErrorCodes, isMailroomError, MailroomError } from '../core/kernel/errors.js';
-import { createApp, lockDataDir, type App, type AppOptions } from '../app.js';
+import type { CoreOptions, CoreRuntime } from '../app-core.js';
 import { loadConfig, type MailroomConfig } from '../config.js';
-import { createLogger } from '../logger.js';
 
 /** Prints a failure the way an operator needs it: the code and what to do, no stack trace. */
 export function reportFailure(err: unknown): never {
@@ -19,29 +17,33 @@ export function reportFailure(err: unknown): never {
 export const cliFlags = { createStore: false };
 
 /**
- * Opens the app for a one-shot command and closes it afterwards, whatever happens. It says on
- * stderr which store it uses (stdout stays the command's answer, e.g. an API key), and refuses
- * to create a new, empty store unless the command may (`migrate`) or --create-store says so.
+ * Opens the store and the core for a one-shot command (src/app-core.ts: not the HTTP routes, the
+ * workers or their adapters, which such a command never uses) and closes them afterwards,
+ * whatever happens. It says on stderr which store it uses (stdout stays the command's answer,
+ * e.g. an API key), and refuses to create a new, empty store unless the command may (`migrate`)
+ * or --create-store says so.
  */
-export async function withApp<T>(
-  fn: (app: App) => Promise<T>,
-  opts: AppOptions & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean; alone?: string } = {},
+export async function withCore<T>(
+  fn: (core: CoreRuntime) => Promise<T>,
+  opts: Omit<CoreOptions, 'createStore' | 'logger'> & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean; alone?: string } = {},
 ): Promise<T> {
-  const { mayCreateStore, config: overrides, alone, ...appOpts } = opts;
+  const { mayCreateStore, config: overrides, alone, ...coreOpts } = opts;
   const config = loadConfig(process.env, { runWorkers: false, ...(overrides ?? {}) });
   const mayCreate = Boolean(mayCreateStore || cliFlags.createStore);
+  // Imported here, not at the top: `--help` and a refused option answer without loading the store.
+  const [{ openCore, lockDataDir }, { createLogger }] = await Promise.all([import('../app-core.js'), import('../logger.js')]);
   if (config.databaseUrl && !mayCreate) await assertPostgresStore(config.databaseUrl);
   // A command that must not run beside a server (`alone`: what to do instead) claims a SQLite data
   // directory as `start` does. Not a directory that does not exist: no server serves it, and
   // claiming it would create it before the store's own "there is no Mailroom data" refusal.
   const release = alone && !config.databaseUrl && existsSync(config.dataDir) ? lockDataDir(config.dataDir, alone) : undefined;
   try {
-    const app = await createApp(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: mayCreate, ...appOpts });
-    process.stderr.write(`mailroom: using ${app.describeStorage}\n`);
+    const core = await openCore(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: mayCreate, ...coreOpts });
+    process.stderr.write(`mailroom: using ${core.database.describe}\n`);
     try {
-      return await fn(app);
+      return await fn(core);
     } finally {
-      await app.close();
+      await core.close();
     }
   } finally {
     release?.();
@@ -55,6 +57,7 @@ export async function withApp<T>(
  * with the database named by host and name only (never its password).
  */
 async function assertPostgresStore(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockDataDir } from '../../src/app.js';
+import { lockDataDir } from '../../src/app-core.js';
 import { CLI_COMMAND, ROOT, runCli, startCli, type RunningMailroom } from '../helpers/cli.js';
 
 /**

@@ -1,13 +1,22 @@
 import type { Command } from 'commander';
-import { createApiKey } from '../../core/access/api-keys.service.js';
-import { CLI_PRINCIPAL } from '../../core/access/auth.js';
-import { createUser, resetPasswordByEmail } from '../../core/access/users.service.js';
-import { reportFailure, withApp } from '../run.js';
-import { noActiveAdmin } from '../../core/access/bootstrap.js';
+import { reportFailure, withCore } from '../run.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { passwordFrom, withPasswordOptions, type PasswordOptions } from '../password-option.js';
 
-const CLI_ACTOR = { label: CLI_PRINCIPAL.label, ip: null };
+/**
+ * The core's services, loaded when a command runs: `--help` and a refused option answer
+ * without them (src/cli/run.ts loads the server the same way).
+ */
+const services = async () => {
+  const [access, users, apiKeys, bootstrap, cache] = await Promise.all([
+    import('../../core/access/auth.js'),
+    import('../../core/access/users.service.js'),
+    import('../../core/access/api-keys.service.js'),
+    import('../../core/access/bootstrap.js'),
+    import('../../core/access/api-key-cache.js'),
+  ]);
+  return { ...users, ...apiKeys, noActiveAdmin: bootstrap.noActiveAdmin, ApiKeyCache: cache.ApiKeyCache, actor: { label: access.CLI_PRINCIPAL.label, ip: null } };
+};
 
 /** A user's password is not optional: said before anything is opened or written. */
 async function requiredPassword(o: PasswordOptions): Promise<string> {
@@ -21,11 +30,11 @@ export function registerAdminCommands(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations')
     .action(() =>
-      // Opening the app applies pending migrations; this reports what it applied.
-      withApp(async (app) => {
-        const applied = app.migrationsApplied;
+      // Opening the store applies pending migrations; this reports what it applied.
+      withCore(async (core) => {
+        const applied = core.migrationsApplied;
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-      }, { skipBootstrap: true, mayCreateStore: true }).catch(reportFailure),
+      }, { mayCreateStore: true }).catch(reportFailure),
     );
 
   const user = program.command('user').description('manage users');
@@ -37,12 +46,13 @@ export function registerAdminCommands(program: Command): void {
     .option('--name <name>', 'display name');
   withPasswordOptions(create, 'the password (at least 10 characters)')
     .action((o: { email: string; role: string; name?: string } & PasswordOptions) =>
-      requiredPassword(o).then((password) => withApp(async (app) => {
+      requiredPassword(o).then((password) => withCore(async (core) => {
+        const { createUser, noActiveAdmin, actor } = await services();
         // Typed by the operator at the console (as `reset-password`): not a password to replace at first sign-in.
-        const u = await createUser(app.ports.ctx, CLI_ACTOR, { email: o.email, password, role: o.role, ...(o.name ? { name: o.name } : {}) }, { passwordChangeRequired: false });
+        const u = await createUser(core.ctx, actor, { email: o.email, password, role: o.role, ...(o.name ? { name: o.name } : {}) }, { passwordChangeRequired: false });
         process.stdout.write(`created ${u.role} ${u.email} (${u.id})\n`);
-        if (await noActiveAdmin(app.ports.ctx)) process.stderr.write('mailroom: note: no user is an enabled admin, so nobody can change servers, accounts or users: create one with --role admin\n');
-      }, { skipBootstrap: true })).catch(reportFailure),
+        if (await noActiveAdmin(core.ctx)) process.stderr.write('mailroom: note: no user is an enabled admin, so nobody can change servers, accounts or users: create one with --role admin\n');
+      })).catch(reportFailure),
     );
   const reset = user
     .command('reset-password')
@@ -50,10 +60,12 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--email <email>', 'login email');
   withPasswordOptions(reset, 'the new password (at least 10 characters)')
     .action((o: { email: string } & PasswordOptions) =>
-      requiredPassword(o).then((password) => withApp(async (app) => {
-        const u = await resetPasswordByEmail(app.ports.ctx, app.ports.apiKeyCache, CLI_ACTOR, o.email, password);
+      requiredPassword(o).then((password) => withCore(async (core) => {
+        const { resetPasswordByEmail, ApiKeyCache, actor } = await services();
+        // This process's own cache of API keys: the servers' caches learn of the change from the store.
+        const u = await resetPasswordByEmail(core.ctx, new ApiKeyCache(() => core.clock.now()), actor, o.email, password);
         process.stdout.write(`password reset for ${u.email}; their sessions were ended\n`);
-      }, { skipBootstrap: true })).catch(reportFailure),
+      })).catch(reportFailure),
     );
 
   program
@@ -66,29 +78,30 @@ export function registerAdminCommands(program: Command): void {
     .option('--allow-override', 'the key may choose the sending account per message')
     .option('--expires-at <date>', 'refuse the key from this ISO 8601 date-time on (e.g. 2027-01-31T00:00:00Z)')
     .action((o: { name: string; scopes: string; allowOverride?: boolean; expiresAt?: string }) =>
-      withApp(async (app) => {
+      withCore(async (core) => {
         const scopes = o.scopes.split(',').map((s) => s.trim()).filter(Boolean);
         // Made by the CLI, the key answers to no user: disabling or deleting users leaves it working.
         const input = { name: o.name, scopes, allowOverride: Boolean(o.allowOverride), ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt } : {}) };
-        const { apiKey, key } = await createApiKey(app.ports.ctx, CLI_ACTOR, input, null);
+        const { createApiKey, actor } = await services();
+        const { apiKey, key } = await createApiKey(core.ctx, actor, input, null);
         process.stdout.write(`${key}\n`);
         const expiry = apiKey.expiresAt === null ? '' : `, expires ${new Date(apiKey.expiresAt).toISOString()}`;
         process.stderr.write(`API key ${apiKey.id} (${apiKey.scopes.join(', ')}${expiry}): shown only this once\n`);
-      }, { skipBootstrap: true }).catch(reportFailure),
+      }).catch(reportFailure),
     );
 
   program
     .command('rotate-key')
     .description('re-encrypt every stored secret under a new master key, in one transaction')
     .action(() =>
-      withApp(async (app) => {
-        const r = await app.rotateMasterKey();
+      withCore(async (core) => {
+        const r = await core.rotateMasterKey();
         process.stdout.write(`re-encrypted ${r.count} secrets: key ${r.oldKeyId} -> ${r.newKeyId}\n`);
         if (r.newKeyBase64) {
           process.stdout.write(`MAILROOM_SECRET_KEY is set, so deploy the new key before the next start:\nMAILROOM_SECRET_KEY=${r.newKeyBase64}\n`);
         } else {
-          process.stdout.write(`the key file ${app.infra.keyring.origin.kind === 'file' ? app.infra.keyring.origin.path : ''} now holds the new key\n`);
+          process.stdout.write(`the key file ${core.keyring.origin.kind === 'file' ? core.keyring.origin.path : ''} now holds the new key\n`);
         }
-      }, { skipBootstrap: true, alone: 'stop it before rotating the key: it reads the secrets this command re-encrypts' }).catch(reportFailure),
+      }, { alone: 'stop it before rotating the key: it reads the secrets this command re-encrypts' }).catch(reportFailure),
     );
 }

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { CLI_PRINCIPAL } from '../../core/access/auth.js';
 import type { CoreContext } from '../../core/context.js';
 import { splitAddressList } from '../../core/kernel/addresses.js';
 import { invalid } from '../../core/kernel/errors.js';
-import { submitMessage, type SubmitResult } from '../../core/outbox/messages.service.js';
-import { reportFailure, withApp } from '../run.js';
+import type { SubmitResult } from '../../core/outbox/messages.service.js';
+import { reportFailure, withCore } from '../run.js';
 
 export interface SendOptions {
   to: string[];
@@ -30,6 +29,8 @@ export async function queueFromCli(ctx: CoreContext, o: SendOptions): Promise<Su
     if (v !== undefined) input[k] = v;
   }
   if (o.data !== undefined) input.data = parseData(o.data);
+  // Loaded when a message is queued, not for `--help` (as src/cli/run.ts loads the server).
+  const [{ CLI_PRINCIPAL }, { submitMessage }] = await Promise.all([import('../../core/access/auth.js'), import('../../core/outbox/messages.service.js')]);
   return submitMessage(ctx, CLI_PRINCIPAL, input, { source: 'cli' });
 }
 
@@ -69,12 +70,9 @@ export function registerSend(program: Command): void {
     .option('--data <json>', 'the template\'s data as JSON, e.g. \'{"user":{"name":"Ann"}}\'')
     .option('--locale <tag>', 'e.g. de-AT: falls back to de, the default locale, then en')
     .action((o: SendOptions) =>
-      withApp(
-        async (app) => {
-          const r = await queueFromCli(app.ports.ctx, o);
-          process.stdout.write(`${r.id} ${r.status}${r.duplicate ? ' (already queued with this idempotency key)' : ''}\n`);
-        },
-        { skipBootstrap: true },
-      ).catch(reportFailure),
+      withCore(async (core) => {
+        const r = await queueFromCli(core.ctx, o);
+        process.stdout.write(`${r.id} ${r.status}${r.duplicate ? ' (already queued with this idempotency key)' : ''}\n`);
+      }).catch(reportFailure),
     );
 }

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { createApp, lockDataDir, type App } from '../../app.js';
-import { noActiveAdmin } from '../../core/access/bootstrap.js';
+import type { App } from '../../app.js';
 import { loadConfig, type MailroomConfig } from '../../config.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
-import { buildServer } from '../../http/server.js';
 import type { RelayStatus } from '../../ports.js';
 import { yieldPlatformThreads } from '../../thread-priority.js';
 import { listenFailure } from '../../listen-failure.js';
@@ -32,6 +30,8 @@ async function start(role: Role): Promise<void> {
     throw new MailroomError(ErrorCodes.CONFIG, '`mailroom worker` needs PostgreSQL (DATABASE_URL): SQLite belongs to one process, and `mailroom start` already delivers; run only `mailroom start`');
   }
   const workersOnly = role === 'workers';
+  // The server's modules load once the command line is known to start it (`--help` does not load them).
+  const [{ createApp }, { lockDataDir }] = await Promise.all([import('../../app.js'), import('../../app-core.js')]);
   // SQLite belongs to one process: a second start on the same directory is refused before it
   // opens the store, not run beside it (two outboxes delivering, accepts failing with SQLITE_BUSY).
   const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'stop it first, or give this one a MAILROOM_DATA_DIR of its own');
@@ -53,7 +53,7 @@ async function start(role: Role): Promise<void> {
 async function serve(role: Role, config: MailroomConfig, app: App, release: () => void): Promise<void> {
   const workersOnly = role === 'workers';
   let stopping = false;
-  const server = workersOnly ? undefined : await buildServer(app.ports, app.routes);
+  const server = workersOnly ? undefined : await (await import('../../http/server.js')).buildServer(app.ports, app.routes);
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -82,7 +82,7 @@ async function serve(role: Role, config: MailroomConfig, app: App, release: () =
     if ((await app.listeningProcesses()) === 0) lines.push('  no `mailroom worker` listens on this database yet: accepted mail waits, queued, until one starts');
   }
   if (app.firstAdmin) lines.push(...firstAdminLines(app.firstAdmin));
-  else if (await noActiveAdmin(app.ports.ctx)) lines.push('  no enabled admin user: nobody can change servers, accounts or users; create one with `mailroom user create --role admin`');
+  else if (await (await import('../../core/access/bootstrap.js')).noActiveAdmin(app.ports.ctx)) lines.push('  no enabled admin user: nobody can change servers, accounts or users; create one with `mailroom user create --role admin`');
   process.stdout.write(lines.join('\n') + '\n');
 }
 

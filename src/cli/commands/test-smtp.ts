@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { standaloneDiagnostics } from '../../app.js';
 import { compileNetworkPolicy } from '../../core/probes/network-policy.js';
 import { ErrorCodes, isMailroomError } from '../../core/kernel/errors.js';
 import { normalizeDiagnosticRequest } from '../../core/probes/diagnostics.js';
@@ -102,6 +101,7 @@ export function registerTestSmtp(program: Command): void {
         );
         const auth = req.auth?.password !== undefined ? { user: req.auth.user, password: req.auth.password } : undefined;
         const everywhere = compileNetworkPolicy(['0.0.0.0/0', '::/0']);
+        const { standaloneDiagnostics } = await import('../../app-diagnostics.js');
         const result = await standaloneDiagnostics.smtp({ smtp, ...(auth ? { auth } : { authUnavailable: o.user ? 'no password given' : 'no credentials given' }), ...(req.send ? { send: req.send } : {}) }, everywhere);
         const steps = result.steps.map((step) => (step.hint ? { ...step, hint: asCliHint(step.hint) } : step));
         process.stdout.write(formatDiagnostic({ ...result, steps }, { color: useColor(process.stdout) }));
