@@ -12,6 +12,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.REQUEST_TIMEOUT]: 408,
   [ErrorCodes.NOT_FOUND]: 404,
   [ErrorCodes.DUPLICATE]: 409,
+  [ErrorCodes.IDEMPOTENCY_MISMATCH]: 422,
   [ErrorCodes.VERSION_CONFLICT]: 409,
   [ErrorCodes.IN_USE]: 409,
   [ErrorCodes.LOCKED]: 423,

@@ -99,12 +99,14 @@ await describeEachDialect('events: the access-request flow', (dialect) => {
     expect(rita.text).toContain('Hello Rita Requester, your request access-request-42:created (Acme) is with the approvers.');
   });
 
-  it('the same event id again answers the first answer and sends nothing', async () => {
+  it('the same event again answers the first answer and sends nothing; its id with another body is refused', async () => {
     const first = (await t.request({ method: 'GET', url: `/api/v1/events/${encodeURIComponent(acmeEvent.id)}` })).json();
     const before = sink.count();
-    const again = await post('/events', { ...acmeEvent, data: { ...acmeEvent.data, company: 'Globex' } }, 202);
+    const again = await post('/events', acmeEvent, 202);
     expect(again.duplicate).toBe(true);
     expect(again.matches).toEqual(first.matches);
+    const changed = await post('/events', { ...acmeEvent, data: { ...acmeEvent.data, company: 'Globex' } }, 422);
+    expect(changed.error.code).toBe('MAILROOM_E_IDEMPOTENCY_MISMATCH');
     await dispatcher.drain();
     expect(sink.count()).toBe(before);
     const list = (await t.request({ method: 'GET', url: '/api/v1/events?type=access.request.created' })).json();

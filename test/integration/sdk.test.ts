@@ -63,7 +63,8 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     expect(hook.response.status).toBe(201);
     receiver.secrets.push(hook.data!.secret);
 
-    const accepted = await mailroom.messages.send({ to: ['Ann <ann@example.net>'], subject: 'Hello from the SDK', text: 'Hi Ann', purpose: 'alert' });
+    const hello = { to: ['Ann <ann@example.net>'], subject: 'Hello from the SDK', text: 'Hi Ann', purpose: 'alert' };
+    const accepted = await mailroom.messages.send(hello);
     expect(accepted.status).toBe('queued');
     const message = await mailroom.messages.waitFor(accepted.id, { until: ['sent', 'failed'], timeoutMs: 20_000, intervalMs: 200 });
     expect(message.status).toBe('sent');
@@ -71,8 +72,8 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     expect(message.idempotencyKey).toMatch(/^sdk-[0-9a-f-]{36}$/);
     expect(sink.messages().filter((d) => messageIdOf(d) === message.messageIdHeader)).toHaveLength(1);
 
-    // The same key again: the first message, nothing sent twice.
-    const again = await mailroom.messages.send({ to: 'ann@example.net', subject: 'Hello from the SDK', text: 'Hi Ann', idempotencyKey: message.idempotencyKey! });
+    // The same message with the same key again: the first message, nothing sent twice.
+    const again = await mailroom.messages.send({ ...hello, idempotencyKey: message.idempotencyKey! });
     expect(again.id).toBe(accepted.id);
 
     for (let i = 0; i < 3; i++) await mailroom.messages.send({ to: `page${i}@example.net`, subject: `Page ${i}`, text: 'x', purpose: 'report' });
@@ -137,7 +138,7 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     expect(sent.status).toBe('sent');
     expect(sent.recipients).toEqual([expect.objectContaining({ address: 'olga@example.net', status: 'accepted' })]);
     // The same id again: the first answer, no second mail.
-    const again = await mailroom.events.emit({ type: 'alert.triggered', id: raised.id, data: { alert }, recipients: { oncall: ['olga@example.net'] } });
+    const again = await mailroom.events.emit({ type: 'alert.triggered', id: raised.id, data: { alert }, recipients: { oncall: ['Olga <olga@example.net>'] } });
     expect(again).toMatchObject({ id: raised.id, duplicate: true, matches: raised.matches });
     expect((await mailroom.events.get(raised.id)).id).toBe(raised.id);
     const ids: string[] = [];

@@ -65,7 +65,7 @@ export function registerSend(program: Command): void {
     .option('--from <from>', 'an identity of the sending account')
     .option('--purpose <key>', 'purpose key (decides the account, priority and expiry)')
     .option('--account <id>', 'send from this account')
-    .option('--idempotency-key <key>', 'the same key returns the first message instead of sending twice')
+    .option('--idempotency-key <key>', 'the same key with the same message returns the first message instead of sending twice (with another message it is refused)')
     .option('--template <key>', 'render subject, HTML and text from this template (then no --subject, --text or --html)')
     .option('--data <json>', 'the template\'s data as JSON, e.g. \'{"user":{"name":"Ann"}}\'')
     .option('--locale <tag>', 'e.g. de-AT: falls back to de, the default locale, then en')

@@ -5,6 +5,7 @@ import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound
 import { foreignCursor } from '../kernel/ids.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
+import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { journal } from '../kernel/event-journal.js';
 import { acceptedEvent, composeOutbound, prepareSubmission, type Outbound } from '../outbox/messages.service.js';
 import type { Repositories } from '../ports.js';
@@ -133,7 +134,7 @@ const answer = (e: StoredEvent, duplicate: boolean): EventAnswer => ({ id: e.id,
  * sender's event with that id is no retry of this one: telling this sender 202 would drop its
  * event unseen and show it the other's matches and messages.
  */
-function repeated(e: StoredEvent, principal: Principal): EventAnswer {
+function repeated(e: StoredEvent, principal: Principal, hash: string): EventAnswer {
   if (e.createdBy !== principal.label) {
     throw new MailroomError(
       ErrorCodes.DUPLICATE,
@@ -141,11 +142,13 @@ function repeated(e: StoredEvent, principal: Principal): EventAnswer {
       { field: 'id' },
     );
   }
+  // The same id with another body is a new event under a used id, not a retry of the first.
+  assertSameRequest({ requestHash: e.requestHash, at: e.receivedAt }, hash, { field: 'id', value: e.id });
   return answer(e, true);
 }
 
 /** The commit: the event, its links and its messages in one transaction (an auto-reply only if none went to that address today). */
-async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
+async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number, hash: string): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
   const matches: EventMatch[] = [];
   const sent: Outbound[] = [];
   for (const p of planned) {
@@ -157,7 +160,7 @@ async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedM
     matches.push({ ...base, messageIds: p.out.map((o) => o.message.id), ...(p.skipped ? { skipped: p.skipped } : {}) });
     sent.push(...p.out);
   }
-  const stored: StoredEvent = { ...event, receivedAt: now, createdBy: principal.label, matches, messageCount: sent.length };
+  const stored: StoredEvent = { ...event, receivedAt: now, createdBy: principal.label, requestHash: hash, matches, messageCount: sent.length };
   await repos.notifyEvents.insert(stored);
   for (const o of sent) {
     await repos.messages.insert(o.message, o.recipients);
@@ -175,18 +178,19 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
   requirePermission(principal, 'send');
   const repos = ctx.store.repos;
   const event = parseEvent(input, ctx.clock.now());
+  const hash = requestHash(input);
   const earlier = await repos.notifyEvents.get(event.id);
-  if (earlier) return repeated(earlier, principal);
+  if (earlier) return repeated(earlier, principal, hash);
   const { planned } = await plan(ctx, principal, event, await repos.rules.list());
   const now = ctx.clock.now();
   let done: { stored: StoredEvent; sent: Outbound[] };
   try {
-    done = await ctx.store.grouped((r) => commit(r, event, planned, principal, now));
+    done = await ctx.store.grouped((r) => commit(r, event, planned, principal, now, hash));
   } catch (err) {
     // The same id raised twice at once: the first commit wins, the second gets its answer.
     if (isDuplicateKey(err)) {
       const first = await repos.notifyEvents.get(event.id);
-      if (first) return repeated(first, principal);
+      if (first) return repeated(first, principal, hash);
     }
     throw err;
   }
@@ -289,12 +293,14 @@ export function readEventsCursor(cursor: string): EventPosition {
  * `"Doe, John" <jd@x>`), as messages and rules show addresses. The text parses back to the same
  * mailbox, so it can be raised again as it is (the dry run's "recent event" does).
  */
-export type EventView = Omit<StoredEvent, 'recipients'> & { recipients: Record<string, string[]> };
+export type EventView = Omit<StoredEvent, 'recipients' | 'requestHash'> & { recipients: Record<string, string[]> };
 
 export function eventView(e: StoredEvent): EventView {
   const recipients: Record<string, string[]> = {};
   for (const [role, list] of Object.entries(e.recipients)) recipients[role] = list.map(formatMailbox);
-  return { ...e, recipients };
+  // The request hash only tells retries apart; it is no part of the event.
+  const { requestHash: _hash, ...shown } = e;
+  return { ...shown, recipients };
 }
 
 /** `GET /events?type=&cursor=&limit=`: newest first; the cursor is the nextCursor of the previous page. */

@@ -20,6 +20,8 @@ export interface EventMatch {
 export interface StoredEvent extends NotifyEvent {
   receivedAt: number;
   createdBy: string | null;
+  /** The raising request's hash (requestHash()); null for events older than this field. */
+  requestHash: string | null;
   matches: EventMatch[];
   messageCount: number;
 }

@@ -6,6 +6,7 @@ import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
 import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { journal } from '../kernel/event-journal.js';
+import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { LAST_INSTANT, parseTimeRange } from '../kernel/instants.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
@@ -35,14 +36,24 @@ export interface SubmitResult {
 export async function submitMessage(ctx: CoreContext, principal: Principal, input: unknown, opts: { source?: SubmitSource; confirm?: boolean } = {}): Promise<SubmitResult> {
   requirePermission(principal, 'send');
   // Asked again with the same key: the first message, without rendering anything anew.
-  const key = idempotencyKeyOf(doc('message', input).idempotencyKey);
+  const body = doc('message', input);
+  const key = idempotencyKeyOf(body.idempotencyKey);
+  const hash = key ? requestHash(body) : undefined;
   if (key) {
     const earlier = await ctx.store.repos.messages.findByIdempotencyKey(principal.id, key);
-    if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
+    if (earlier) return repeated(earlier, hash);
   }
   const sub = await prepareSubmission(ctx, input);
   const rawFrom = (input as { from?: unknown }).from;
-  return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined, confirm: opts.confirm });
+  return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined, confirm: opts.confirm, requestHash: hash });
+}
+
+/** A key seen before: the first message when this is the same request again (a retry); the same key with another body is refused. */
+function repeated(earlier: MessageRecord, hash: string | undefined): SubmitResult {
+  if (hash !== undefined && earlier.idempotencyKey !== null) {
+    assertSameRequest({ requestHash: earlier.requestHash ?? null, at: earlier.createdAt }, hash, { field: 'idempotencyKey', value: earlier.idempotencyKey, id: earlier.id });
+  }
+  return { id: earlier.id, status: earlier.status, duplicate: true };
 }
 
 /**
@@ -61,7 +72,7 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
   const scope = principal.id;
   if (sub.idempotencyKey) {
     const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
-    if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
+    if (earlier) return repeated(earlier, opts.requestHash);
   }
   const built = await buildOutbound(ctx, principal, sub, opts);
   const id = built.message.id;
@@ -81,7 +92,7 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     // Two concurrent submissions with one key: the first commit wins, the second gets it back.
     if (sub.idempotencyKey && isDuplicateKey(err)) {
       const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
-      if (earlier) return { id: earlier.id, status: earlier.status, duplicate: true };
+      if (earlier) return repeated(earlier, opts.requestHash);
     }
     throw err;
   }
@@ -112,6 +123,8 @@ interface ComposeOptions {
   source: SubmitSource;
   from?: string;
   confirm?: boolean;
+  /** The request's hash (requestHash()), kept with its idempotency key. */
+  requestHash?: string;
 }
 
 export async function composeOutbound(ctx: CoreContext, principal: Principal, sub: Submission, opts: ComposeOptions): Promise<Outbound> {
@@ -171,6 +184,7 @@ async function buildOutbound(ctx: CoreContext, principal: Principal, sub: Submis
     sizeBytes: sub.sizeBytes,
     idempotencyScope: sub.idempotencyKey ? scope : null,
     idempotencyKey: sub.idempotencyKey ?? null,
+    requestHash: sub.idempotencyKey ? (opts.requestHash ?? null) : null,
     sendAt,
     nextAttemptAt: sendAt,
     expireAt,

@@ -34,6 +34,8 @@ export interface MessageRecord {
   sizeBytes: number;
   idempotencyScope: string | null;
   idempotencyKey: string | null;
+  /** The request's hash (requestHash()) when it came with an idempotency key: a reuse with another body is refused. Null (or absent) without a key and for messages older than this field. */
+  requestHash?: string | null;
   sendAt: number;
   nextAttemptAt: number;
   expireAt: number;

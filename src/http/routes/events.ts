@@ -11,7 +11,7 @@ export const eventBody = {
   required: ['type'],
   properties: {
     type: { type: 'string', maxLength: 100, description: 'what happened, e.g. "access.request.created"' },
-    id: { type: 'string', maxLength: EVENT_LIMITS.idChars, description: 'your id for this event: the same id again returns the first answer and sends nothing' },
+    id: { type: 'string', maxLength: EVENT_LIMITS.idChars, description: 'your id for this event: the same id with the same body returns the first answer and sends nothing; with another body it is refused (MAILROOM_E_IDEMPOTENCY_MISMATCH)' },
     occurredAt: instantSchema,
     data: { type: 'object', additionalProperties: true, description: `plain JSON, at most ${EVENT_LIMITS.dataBytes / 1024} KiB and ${EVENT_LIMITS.dataDepth} levels deep: what rules test and templates show` },
     recipients: {

@@ -53,7 +53,7 @@ export const messageBody = {
       },
     },
     headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'X-… and a few list/threading headers only' },
-    idempotencyKey: { type: 'string', maxLength: LIMITS.idempotencyKeyChars, description: 'the same key (per API key or user) returns the first message instead of sending twice' },
+    idempotencyKey: { type: 'string', maxLength: LIMITS.idempotencyKeyChars, description: 'the same key (per API key or user) with the same body returns the first message instead of sending twice; with another body it is refused (MAILROOM_E_IDEMPOTENCY_MISMATCH)' },
     sendAt: instant,
     expireAt: instant,
     template: { type: 'string', maxLength: 64, description: 'render subject, html and text from this template at accept time (then give none of them)' },

@@ -46,6 +46,7 @@ const event = rowMapping<StoredEvent, NotifyEventsTable>()({
   recipients: json<Record<string, Mailbox[]>>({}),
   locale: same,
   createdBy: same,
+  requestHash: same,
   matches: json<EventMatch[]>([]),
   messageCount: same,
 });

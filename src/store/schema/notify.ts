@@ -34,6 +34,8 @@ export interface NotifyEventsTable {
   recipients: JsonText;
   locale: string | null;
   created_by: string | null;
+  /** SHA-256 (hex) of the request that raised it: the same id with another body is refused. Null before migration 025. */
+  request_hash: string | null;
   /** `[{ ruleId, ruleName, messageIds, skipped? }]`, JSON. */
   matches: JsonText;
   message_count: number;

@@ -36,6 +36,8 @@ export interface MessagesTable {
   /** Whose idempotency key this is (the principal's id); null when no key was given. */
   idempotency_scope: string | null;
   idempotency_key: string | null;
+  /** SHA-256 (hex) of the request that came with the idempotency key; null without a key and before migration 025. */
+  request_hash: string | null;
   send_at: Millis;
   next_attempt_at: Millis;
   expire_at: Millis;
