@@ -11,7 +11,7 @@ export interface WebhookEvent<D = Record<string, unknown>> {
 export interface MessageEventData {
   messageId: string;
   status: string;
-  /** The message's purpose ("" when none was given); null for message.received (a received message has none). */
+  /** The message's purpose; null when none was given (as GET /messages/:id says) and for message.received (a received message has none). */
   purpose: string | null;
   idempotencyKey: string | null;
   attemptCount: number;

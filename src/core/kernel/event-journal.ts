@@ -56,7 +56,8 @@ export function messageEventData(e: MessageStatusChanged): Record<string, unknow
   return {
     messageId: e.messageId,
     status: e.type.slice('message.'.length),
-    purpose: f?.purpose ?? null,
+    // The store keeps "no purpose" as ""; the API (GET /messages/:id) says null, and so do payloads.
+    purpose: f?.purpose || null,
     idempotencyKey: f?.idempotencyKey ?? null,
     attemptCount: f?.attemptCount ?? 0,
     reason: reason && reason.length > REASON_MAX_CHARS ? `${reason.slice(0, REASON_MAX_CHARS - 1)}…` : reason,
