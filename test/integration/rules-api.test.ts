@@ -58,7 +58,8 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     const dry = res.json();
     expect(dry.rules.find((r: { ruleName: string }) => r.ruleName === 'Critical alerts')).toMatchObject({ matched: true });
     expect(dry.messages.map((m: { to: string[] }) => m.to)).toEqual([['ann@example.com'], ['noc@example.com']]);
-    expect(dry.messages[0]).toMatchObject({ accountId, purpose: 'alert', from: { address: 'alerts@example.com' }, template: { key: 'alert', locale: 'en' } });
+    // A sender is a string here as in the message resource (it was an object { address }).
+    expect(dry.messages[0]).toMatchObject({ accountId, purpose: 'alert', from: 'alerts@example.com', template: { key: 'alert', locale: 'en' } });
     expect(dry.messages[0].subject).toContain('db-01');
     expect(dry.messages[0].html).toContain('Disk 96 %');
     expect((await req('GET', 'events/dry-1')).statusCode).toBe(404);
@@ -71,6 +72,18 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     const draft = await req('POST', 'rules/test', { event, rule: { ...rule(), name: 'Draft', recipients: { addresses: ['x@example.com'] } } });
     expect(draft.json().rules).toEqual([{ ruleId: 'draft', ruleName: 'Draft', matched: true }]);
     expect(draft.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['x@example.com']]);
+  });
+
+  it('dry run: a message shows its sender as GET /messages/:id does, display name included', async () => {
+    const named = (await req('POST', 'accounts', { serverId: (await req('GET', `accounts/${accountId}`)).json().serverId, address: 'named@example.com', fromName: 'Ops, Night Shift' })).json();
+    const r = (await req('POST', 'rules', { ...rule(), name: 'Named sender', accountId: named.id, conditions: [], events: ['named.*'] })).json();
+    const event = { type: 'named.alert', id: 'named-1', data: alertData, recipients: { oncall: ['ann@example.com'] } };
+    const dry = (await req('POST', 'rules/test', { event })).json();
+    const raised = (await req('POST', 'events', event)).json();
+    const sent = (await req('GET', `messages/${raised.matches[0].messageIds[0]}`)).json();
+    expect(sent.from).toBe('"Ops, Night Shift" <named@example.com>');
+    expect(dry.messages.map((m: { from: unknown }) => m.from)).toEqual([sent.from, sent.from]);
+    await req('DELETE', `rules/${r.id}`);
   });
 
   it('names what the dry run refuses by its path in the body (event.…, rule.…), and says which condition values are allowed', async () => {

@@ -83,7 +83,7 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
           {result.messages.map((m, i) => (
             <article key={i} className="dry-message">
               <p className="small">
-                To <strong>{m.to.join(', ')}</strong> from <strong>{m.from.address}</strong> · purpose {m.purpose || '—'}
+                To <strong>{m.to.join(', ')}</strong> from <strong>{m.from}</strong> · purpose {m.purpose || '—'}
                 {m.template ? ` · template ${m.template.key} v${m.template.version} (${m.template.locale})` : ''}
               </p>
               <p>
