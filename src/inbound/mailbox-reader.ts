@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { CoreContext } from '../core/context.js';
 import { isStoreUnavailable } from '../core/kernel/errors.js';
 import { receiveMessage, type MailboxPosition, type Received } from '../core/inbound/receive.service.js';
+import { resyncCutoff } from '../core/inbound/resync.js';
 import { movesIntoItself } from '../core/senders/inbound-settings.js';
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { Logger } from '../logger.js';
@@ -233,10 +234,15 @@ export class MailboxReader {
     if (!mailbox) throw new Error(`folder "${this.folder}" is not open`);
     const uidValidity = String(mailbox.uidValidity);
     const state = await this.repos.mailboxes.get(this.accountId, this.folder);
-    // A new UIDVALIDITY invalidates every UID: read the folder again; the Message-IDs already stored are skipped.
+    // A new UIDVALIDITY invalidates every UID: the folder is read again from its first message.
+    // The Message-IDs already stored are skipped; mail that arrived before the retention's
+    // cut-off is not stored at all (its row may be deleted: resyncCutoff). Until the whole
+    // folder has been read, the cursor keeps the old UIDVALIDITY, so a resync that a crash or a
+    // failure interrupts starts over with the same rule instead of going on without it.
+    const resync = state !== undefined && state.uidValidity !== null && state.uidValidity !== uidValidity;
     const from = state && state.uidValidity === uidValidity ? state.lastUid + 1 : 1;
-    if (state && state.uidValidity !== null && state.uidValidity !== uidValidity) {
-      this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, before: state.uidValidity, now: uidValidity }, 'UIDVALIDITY changed: reading the folder again (messages stored before are not stored twice)');
+    if (resync) {
+      this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, before: state.uidValidity, now: uidValidity }, 'UIDVALIDITY changed: reading the folder again (messages stored before are not stored twice, mail older than the retention is not stored)');
     }
     if (!mailbox.exists) return;
     if (account.inbound?.afterProcessing === 'move' && account.inbound.moveTo) {
@@ -249,10 +255,20 @@ export class MailboxReader {
         if (left && left.length) await this.afterProcessing(client, account, left);
       }
     }
+    const cutoff = resync ? await resyncCutoff(this.deps.ctx) : null;
     const sizes = new Map<number, number>();
-    for await (const m of client.fetch(`${from}:*`, { uid: true, size: true }, { uid: true })) if (m.uid >= from) sizes.set(m.uid, m.size ?? 0);
+    const old: number[] = [];
+    let last = 0;
+    for await (const m of client.fetch(`${from}:*`, { uid: true, size: true, internalDate: cutoff !== null }, { uid: true })) {
+      if (m.uid < from) continue;
+      last = Math.max(last, m.uid);
+      if (cutoff !== null && arrivedBefore(m.internalDate, cutoff)) old.push(m.uid);
+      else sizes.set(m.uid, m.size ?? 0);
+    }
     const uids = [...sizes.keys()].sort((a, b) => a - b);
     if (uids.length) await this.report({ state: 'syncing', lastError: null, failures: this.failures, nextAttemptAt: null });
+    // During a resync each message moves the cursor under the old UIDVALIDITY (see above).
+    const cursorValidity = resync ? state.uidValidity! : uidValidity;
     for (const batch of batches(uids, sizes, this.deps.tuning.batchBytes)) {
       if (this.stopped) return;
       const fetched = await this.fetchBatch(client, batch, sizes);
@@ -261,11 +277,18 @@ export class MailboxReader {
         const got = fetched.get(uid);
         if (!got) continue; // expunged meanwhile: nothing to store
         await this.renewLease();
-        const outcome = await this.store(this.position(uidValidity, uid), got, sizes.get(uid) ?? got.bytes.length);
+        const outcome = await this.store(this.position(cursorValidity, uid), got, sizes.get(uid) ?? got.bytes.length);
         if (outcome.leaseLost) throw new LeaseLostError('another process took this mailbox over');
       }
       await this.afterProcessing(client, account, batch.filter((u) => fetched.has(u)));
     }
+    if (!resync || this.stopped) return;
+    // The old mail was stored once already: it is done with as the rest is.
+    await this.afterProcessing(client, account, old);
+    if (!(await this.repos.mailboxes.advance(this.accountId, this.folder, this.deps.owner, { uidValidity, uid: last, stored: 0, quarantined: 0 }, this.now()))) {
+      throw new LeaseLostError('another process took this mailbox over');
+    }
+    if (old.length) this.deps.logger.info({ accountId: this.accountId, folder: this.folder, skipped: old.length, arrivedBefore: new Date(cutoff!).toISOString() }, 'the folder was read again: mail that arrived before the retention cut-off was not stored again');
   }
 
   private async fetchBatch(client: ImapFlow, batch: number[], sizes: Map<number, number>): Promise<Map<number, { bytes: Buffer; headersOnly: boolean }>> {
@@ -369,6 +392,12 @@ export class MailboxReader {
       this.wakeUp = done;
     });
   }
+}
+
+/** Whether IMAP's INTERNALDATE (when the server received the message) lies before `cutoff`; false when the server gave none. */
+function arrivedBefore(internalDate: Date | string | undefined, cutoff: number): boolean {
+  const t = internalDate === undefined ? NaN : new Date(internalDate).getTime();
+  return Number.isFinite(t) && t < cutoff;
 }
 
 /** UIDs in order, cut into rounds of at most `maxBytes` (a larger message gets a round alone). */

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { InboundTuning, InboundWorker } from '../../src/inbound/worker.js';
 import type { Dialect } from './dialects.js';
-import { until as poll } from './inbound-mail.js';
+import { imapSession, until as poll } from './inbound-mail.js';
 import type { MailPeers } from './mail-peers.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
@@ -12,7 +12,7 @@ export interface InboundAppOptions {
   /** The account whose mailbox is read, and its IMAP password. */
   address: string;
   password: string;
-  /** The account's `inbound` section; reading INBOX unless said otherwise. */
+  /** The account's `inbound` section; reading INBOX unless said otherwise. Its folders other than INBOX are created in Dovecot first. */
   inbound?: { folders: string[]; afterProcessing?: 'none' | 'flag' | 'move'; moveTo?: string };
   /** The inbound worker's tuning (poll, refresh, backoff, lease, body limit). */
   tuning: InboundTuning;
@@ -71,6 +71,8 @@ export function inboundApp<Summary>(dialect: Dialect, o: InboundAppOptions): Inb
 
   beforeAll(async () => {
     const { cert, dovecot, sink } = o.peers;
+    const extra = (o.inbound?.folders ?? []).filter((f) => f !== 'INBOX');
+    if (extra.length) await imapSession(dovecot, o.address, o.password, async (c) => void (await Promise.all(extra.map((f) => c.mailboxCreate(f)))));
     ctx.t = await startTestApp(dialect, { ...o.app, env: { ...o.app?.env, MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     const server = await api('POST', '/servers', {
       name: 'internal relay',

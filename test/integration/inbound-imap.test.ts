@@ -29,9 +29,6 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
   let ahead = 0;
   const clock = { now: () => Date.now() + ahead };
 
-  beforeAll(async () => {
-    await imapSession(peers.dovecot, user, PASSWORD, (c) => c.mailboxCreate('Bounces'));
-  });
   // A plain internal relay without AUTH, and a password for IMAP over TLS: accepted.
   const app = inboundApp<Summary>(dialect, {
     peers,
