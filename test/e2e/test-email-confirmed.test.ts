@@ -6,7 +6,8 @@ import { chromiumAvailable, openAdminSession, screenshot, watchContentSecurity, 
 
 /**
  * A confirmed test email in Chromium, on a single account's page: offered only where the
- * account reads its mailbox, followed live from "pending" to "confirmed". The message is sent
+ * account reads its mailbox, followed live from "pending" to "confirmed", or told at once that
+ * the account's IMAP reader is failing (with its error). The message is sent
  * to a real SMTP peer (smtp-sink); its arrival is stored the way the IMAP reader stores it (the
  * same parser and core function); reading it from a real Dovecot is
  * test/integration/inbound-imap.test.ts.
@@ -70,6 +71,28 @@ describe.runIf(run && haveSmtpSink())('confirmed test email in Chromium', { time
     expect(await confirmation.innerText()).toContain("received in the account's own mailbox");
     await screenshot(page, 'test-email-confirmed');
     expect(violations).toEqual([]);
+    expect(s.errors).toEqual([]);
+  });
+
+  it("says at once that the account's reader is failing, with its error, and goes back to waiting when it reads again", async () => {
+    const { page } = s;
+    const ctx = s.live.t.app.ports.ctx;
+    // The reader's state as a failing reader records it (reading from a real Dovecot that
+    // refuses the login: test/integration/inbound-confirmation-reader-failing.test.ts).
+    const report = (state: 'failing' | 'watching', lastError: string | null) => ctx.store.repos.mailboxes.report(accountId, 'INBOX', { state, lastError, failures: state === 'failing' ? 3 : 0, nextAttemptAt: null }, ctx.clock.now());
+    await report('failing', 'the IMAP server refused the login as confirm@example.com: Authentication failed.');
+    await page.goto(`/accounts/${accountId}`);
+    const form = page.getByRole('form', { name: 'Send test email' });
+    await form.getByLabel(/Confirm it arrives/).check();
+    await form.getByRole('button', { name: 'Send test email' }).click();
+    const confirmation = form.getByTestId('confirmation');
+    await expect.poll(() => confirmation.getAttribute('data-confirmation')).toBe('reader_failing');
+    expect(await confirmation.innerText()).toContain("the account's mailbox reader is failing");
+    expect(await form.getByTestId('confirmation-error').innerText()).toContain('refused the login as confirm@example.com');
+    await screenshot(page, 'test-email-reader-failing');
+    await report('watching', null);
+    await expect.poll(() => confirmation.getAttribute('data-confirmation'), { timeout: 10_000 }).toBe('pending');
+    expect(await form.getByTestId('confirmation-error').count()).toBe(0);
     expect(s.errors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
-import { confirmationAt, type Confirmation } from '../inbound/confirmation.js';
+import { confirmationAt, type ConfirmationNow } from '../inbound/confirmation.js';
+import { readerTrouble } from '../inbound/status.service.js';
 import type { Actor } from '../kernel/audit.js';
 import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
@@ -303,8 +304,8 @@ export interface MessageDetail extends MessageRecord {
   event: { eventId: string; ruleId: string } | null;
   /** Inbound messages linked to this one (replies, bounces, auto-replies, complaints), oldest first. */
   linked: MessageRecord[];
-  /** A confirmed test email as it reads now ("timeout" once pending for too long); null for other messages. */
-  confirmationNow: Confirmation | null;
+  /** A confirmed test email as it reads now ("timeout" once pending for too long, "reader_failing" with the reader's error); null for other messages. */
+  confirmationNow: ConfirmationNow;
 }
 
 export async function getMessage(ctx: CoreContext, id: string): Promise<MessageDetail> {
@@ -317,7 +318,7 @@ export async function getMessage(ctx: CoreContext, id: string): Promise<MessageD
     m.source === 'notify' ? repos.notifyEvents.eventOfMessage(id) : undefined,
     m.direction === 'out' ? repos.inbound.linked(id) : Promise.resolve([]),
   ]);
-  return { ...m, recipients, attempts, event: event ?? null, linked, confirmationNow: confirmationAt(m, ctx.clock.now()) };
+  return { ...m, recipients, attempts, event: event ?? null, linked, confirmationNow: confirmationAt(m, ctx.clock.now(), await readerTrouble(ctx, [m])) };
 }
 
 /** Parses a filter as the API and the CLI give it (strings; statuses comma-separated). */

@@ -1,13 +1,14 @@
-import { confirmationAt } from '../../core/inbound/confirmation.js';
+import { confirmationAt, NO_READER_TROUBLE, type ReaderTrouble } from '../../core/inbound/confirmation.js';
 import { displayMailbox } from '../../core/outbox/messages.js';
 import type { MessageDetail } from '../../core/outbox/messages.service.js';
 import type { MessageListRecord } from '../../core/outbox/ports.js';
 
 /**
  * A message as the log list shows it: no bodies, no lease internals. `now` decides whether a
- * pending confirmation has timed out (the store keeps only pending/confirmed/bounced).
+ * pending confirmation has timed out, `trouble` whether its account's reader fails (the store
+ * keeps only pending/confirmed/bounced).
  */
-export function messageSummary(m: MessageListRecord, now: number) {
+export function messageSummary(m: MessageListRecord, now: number, trouble: ReaderTrouble = NO_READER_TROUBLE) {
   return {
     id: m.id,
     direction: m.direction,
@@ -44,8 +45,12 @@ export function messageSummary(m: MessageListRecord, now: number) {
     read: m.direction === 'in' ? m.read : null,
     kind: m.kind,
     inReplyTo: m.inReplyTo,
-    /** A confirmed test email: pending, confirmed, bounced or timeout; null for every other message. */
-    confirmation: confirmationAt(m, now),
+    /**
+     * A confirmed test email: pending, confirmed, bounced, timeout or reader_failing; null for
+     * every other message. confirmationError: why it cannot be confirmed now (reader_failing:
+     * the account's IMAP reader's error), else null.
+     */
+    ...confirmationAt(m, now, trouble),
   };
 }
 
@@ -65,7 +70,7 @@ export function messageDetail(m: MessageDetail, now: number) {
     recipients: m.recipients.map((r) => ({ address: r.address, kind: r.kind, status: r.status, code: r.code, enhancedCode: r.enhancedCode, response: r.response, updatedAt: r.updatedAt })),
     event: m.event,
     replyText: m.replyText ?? null,
-    confirmation: m.confirmationNow,
+    ...m.confirmationNow,
     replies: m.linked.filter((l) => l.kind !== 'bounce').map((l) => messageSummary(l, now)),
     bounces: m.linked.filter((l) => l.kind === 'bounce').map((l) => messageSummary(l, now)),
     attempts: m.attempts.map((a) => ({ at: a.at, durationMs: a.durationMs, accountId: a.accountId, serverId: a.serverId, outcome: a.outcome, code: a.code, enhancedCode: a.enhancedCode, response: a.response, possibleDuplicate: a.possibleDuplicate !== null, possibleDuplicateReason: a.possibleDuplicate, hint: a.hint, routes: a.routes ?? null })),

@@ -5,6 +5,7 @@ import { ErrorCodes, MailroomError, withinField } from '../../core/kernel/errors
 import { int } from '../../core/kernel/validate.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
+import { readerTrouble } from '../../core/inbound/status.service.js';
 import { messageDetail, messageSummary } from './messages-view.js';
 import type { Ports } from '../../ports.js';
 import { INBOUND_KINDS } from '../../core/outbox/ports.js';
@@ -105,7 +106,8 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
         const { cursor, limit, ...filter } = req.query;
         const page = await listMessages(ctx, { ...parseFilter(filter), cursor, limit: limit ? int('limit', Number(limit), 1, 500) : 50 });
         const now = ctx.clock.now();
-        return { items: page.items.map((m) => messageSummary(m, now)), nextCursor: page.nextCursor };
+        const trouble = await readerTrouble(ctx, page.items);
+        return { items: page.items.map((m) => messageSummary(m, now, trouble)), nextCursor: page.nextCursor };
       },
     );
 

@@ -29,6 +29,7 @@ const CHIP_KIND: Record<string, string> = {
   // confirmed test emails
   confirmed: 'ok',
   timeout: 'warn',
+  reader_failing: 'bad',
 };
 
 /** A message's, recipient's, attempt's, probe step's or webhook's status, coloured by what it means. */

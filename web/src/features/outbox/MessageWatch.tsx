@@ -11,6 +11,7 @@ const CONFIRMATION_TEXT: Record<string, string> = {
   confirmed: 'received in the account\'s own mailbox',
   bounced: 'bounced: see the bounce in the log',
   timeout: 'not received within 10 minutes',
+  reader_failing: 'the account\'s mailbox reader is failing, so it cannot be received until it reads again:',
 };
 
 /**
@@ -21,7 +22,8 @@ const CONFIRMATION_TEXT: Record<string, string> = {
 export function MessageWatch({ messageId, label }: { messageId: string; label?: string }) {
   const [msg, setMsg] = useState<MessageDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const done = msg !== null && isFinal(msg.status) && msg.confirmation !== 'pending';
+  // A failing reader is retried: the test email may still arrive once it reads again.
+  const done = msg !== null && isFinal(msg.status) && msg.confirmation !== 'pending' && msg.confirmation !== 'reader_failing';
   useInterval(
     () => {
       api.get<MessageDetail>(`/messages/${encodeURIComponent(messageId)}`).then(
@@ -44,6 +46,14 @@ export function MessageWatch({ messageId, label }: { messageId: string; label?: 
       {msg?.confirmation ? (
         <span data-testid="confirmation" data-confirmation={msg.confirmation}>
           <StatusChip status={msg.confirmation} /> <span className="muted small">{CONFIRMATION_TEXT[msg.confirmation]}</span>
+          {msg.confirmationError ? (
+            <>
+              {' '}
+              <span className="text-error small" data-testid="confirmation-error">
+                {msg.confirmationError}
+              </span>
+            </>
+          ) : null}
         </span>
       ) : null}
       {last?.response && msg?.status !== 'sent' ? <code className="small">{last.response}</code> : null}

@@ -81,7 +81,7 @@ export function Messages() {
                   {m.possibleDuplicate ? <PossibleDuplicateBadge /> : null}
                   {/* A confirmed test email: whether the account's own mailbox received it. */}
                   {m.confirmation ? (
-                    <div className="small" data-confirmation={m.confirmation} title="Confirmed test email: whether the account's own mailbox received it">
+                    <div className="small" data-confirmation={m.confirmation} title={m.confirmationError ?? "Confirmed test email: whether the account's own mailbox received it"}>
                       <StatusChip status={m.confirmation} />
                     </div>
                   ) : null}
