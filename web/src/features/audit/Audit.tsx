@@ -1,30 +1,39 @@
-import { useState } from 'react';
-import type { AuditEntry } from '../../api.js';
-import { formatDate, pretty } from '../../format.js';
-import { usePagedList } from '../../lists.js';
+import { useEffect, useState } from 'react';
+import { withQuery, type AuditEntry, type MailAccount, type MailServer } from '../../api.js';
+import { formatDate } from '../../format.js';
+import { useList, usePagedList } from '../../lists.js';
+import { Link, navigate, useLocation } from '../../router.js';
 import { Empty, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/index.js';
+import { AuditChanges } from './AuditChanges.js';
+import { targetOf } from './target.js';
 
-/** A recorded state of the target, folded: before or after the change. */
-function Snapshot({ label, value }: { label: string; value: unknown }) {
-  if (value === undefined || value === null) return null;
-  return (
-    <details>
-      <summary>{label}</summary>
-      <pre className="json">{pretty(value)}</pre>
-    </details>
-  );
-}
+const FILTER_KEYS = ['action', 'actor', 'targetType'] as const;
+type Filters = Record<(typeof FILTER_KEYS)[number], string>;
 
-/** Who changed what and when; before/after arrive with secrets already redacted by the server. */
+const filtersFrom = (query: URLSearchParams): Filters => Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ''])) as Filters;
+
+/**
+ * Who changed what and when; before/after arrive with secrets already redacted by the server.
+ * The filters live in the address bar, so a filtered view survives a reload and Back undoes it.
+ */
 export function Audit() {
-  const [filters, setFilters] = useState({ action: '', actor: '', targetType: '' });
+  const { query } = useLocation();
+  const filters = filtersFrom(query);
+  const key = JSON.stringify(filters);
   const [draft, setDraft] = useState(filters);
+  useEffect(() => setDraft(JSON.parse(key) as Filters), [key]);
   const log = usePagedList<AuditEntry>('/audit', { ...filters, limit: 50 });
+  // Entries that recorded only an id (a test send, a sign-in) are named from what exists now.
+  const accounts = useList<MailAccount>('/accounts');
+  const servers = useList<MailServer>('/servers');
+  const known = (type: string, id: string) =>
+    type === 'account' ? accounts.items.find((a) => a.id === id)?.address : type === 'server' ? servers.items.find((s) => s.id === id)?.name : undefined;
 
   const apply = () => {
-    setFilters(draft);
-    // Apply always asks again, even for the same filters.
-    log.restart();
+    const to = withQuery('/audit', draft);
+    // Apply always asks again, even for the filters already shown.
+    if (to === withQuery('/audit', filters)) log.restart();
+    else navigate(to);
   };
 
   return (
@@ -57,23 +66,32 @@ export function Audit() {
         }
       >
         <ul className="audit-list">
-          {log.items.map((e) => (
-            <li key={e.id} className="card audit-entry">
-              <div className="audit-head">
-                <code className="audit-action">{e.action}</code>
-                <span>
-                  {e.targetType}
-                  {e.targetId ? <code className="muted small"> {e.targetId}</code> : null}
-                </span>
-                <span className="muted small">
-                  {e.actor}
-                  {e.ip ? ` · ${e.ip}` : ''} · {formatDate(e.at)}
-                </span>
-              </div>
-              <Snapshot label="Before" value={e.before} />
-              <Snapshot label="After" value={e.after} />
-            </li>
-          ))}
+          {log.items.map((e) => {
+            const target = targetOf(e, known);
+            return (
+              <li key={e.id} className="card audit-entry">
+                <div className="audit-head">
+                  <code className="audit-action">{e.action}</code>
+                  <span className="audit-target">
+                    {target.name ? (
+                      <>
+                        {target.kind} {target.to ? <Link to={target.to}>{target.name}</Link> : <strong>{target.name}</strong>}
+                      </>
+                    ) : target.to ? (
+                      <Link to={target.to}>{target.kind}</Link>
+                    ) : (
+                      target.kind
+                    )}
+                  </span>
+                  <span className="muted small">
+                    {e.actor}
+                    {e.ip ? ` · ${e.ip}` : ''} · {formatDate(e.at)}
+                  </span>
+                </div>
+                <AuditChanges action={e.action} before={e.before} after={e.after} />
+              </li>
+            );
+          })}
         </ul>
       </ListState>
       <LoadMore list={log} label="Load older entries" />

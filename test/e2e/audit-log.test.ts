@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
+
+/**
+ * The audit log in Chromium: a change is said in words (field: old → new) with its secret never
+ * shown, the target is named by its name or address and links to its page, and the filters live in
+ * the address bar (a reload keeps them, Back takes them away).
+ */
+const run = chromiumAvailable();
+
+describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
+  let s: AdminSession;
+  let accountId = '';
+  const api = async (method: string, url: string, payload?: unknown) => {
+    const res = await s.live.t.request({ method: method as 'POST', url: `/api/v1${url}`, payload: payload as Record<string, unknown> });
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+    return res.json();
+  };
+
+  beforeAll(async () => {
+    s = await openAdminSession('sqlite');
+    const server = await api('POST', '/servers', { name: 'Audit relay', smtp: { host: '127.0.0.1', port: 2525, security: 'starttls', requireTls: true } });
+    const account = await api('POST', '/accounts', { serverId: server.id, address: 'billing@example.com', fromName: 'Billing', password: 'first-S3cret-value' });
+    accountId = account.id;
+    await api('PATCH', `/accounts/${accountId}`, { version: account.version, fromName: 'Billing team', password: 'second-S3cret-value' });
+  });
+  afterAll(async () => s?.close());
+
+  it('says a change in words, names its target with a link, and never shows a secret', async () => {
+    const { page } = s;
+    await page.goto('/audit');
+    const entry = page.locator('.audit-entry', { hasText: 'account.update' }).first();
+    await entry.waitFor();
+    const text = await entry.innerText();
+    expect(text).toMatch(/from name:\s*Billing\s*→\s*Billing team/i);
+    expect(text).toMatch(/password:.*not shown/i);
+    expect(text).not.toContain('S3cret');
+    expect(text).not.toContain('[redacted]');
+    expect(text).not.toContain('{');
+    expect(await page.locator('pre.json').count()).toBe(0);
+    const target = entry.getByRole('link', { name: 'billing@example.com' });
+    expect(await target.getAttribute('href')).toBe(`/accounts/${accountId}`);
+    expect(text).not.toContain(accountId);
+    expect(await page.locator('main').innerText()).not.toContain('S3cret');
+    await screenshot(page, '14b-audit-changes');
+  });
+
+  it('keeps the filters in the address bar: a reload keeps them, Back takes them away', async () => {
+    const { page } = s;
+    await page.goto('/audit');
+    await page.locator('.audit-entry').first().waitFor();
+    await page.getByLabel('Action').fill('account.update');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.url()).toContain('action=account.update');
+    await expect.poll(() => page.locator('.audit-entry').count()).toBe(1);
+    await page.reload();
+    await page.locator('.audit-entry').first().waitFor();
+    expect(await page.getByLabel('Action').inputValue()).toBe('account.update');
+    await expect.poll(() => page.locator('.audit-entry').count()).toBe(1);
+    await page.goBack();
+    await expect.poll(() => page.url()).not.toContain('action=');
+    await expect.poll(() => page.locator('.audit-entry').count()).toBeGreaterThan(1);
+    expect(await page.getByLabel('Action').inputValue()).toBe('');
+    expect(s.errors).toEqual([]);
+  });
+});

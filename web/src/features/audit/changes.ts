@@ -1,0 +1,74 @@
+import { formatDate } from '../../format.js';
+
+/** One field of an audited target, said in words: what it was and what it became (absent: none). */
+export interface Change {
+  field: string;
+  before?: string;
+  after?: string;
+}
+
+// The server redacts every secret-looking field before storing an entry (core/kernel/audit.ts):
+// what arrives as "[redacted]" is said as set or changed, never as the word itself.
+const REDACTED = '[redacted]';
+export const NOT_SHOWN = 'set or changed (not shown)';
+
+// Bookkeeping every save changes: saying "version: 3 → 4" on each entry tells nobody anything.
+const BOOKKEEPING = new Set(['version', 'updatedAt', 'createdAt']);
+
+/** "fromName" → "from name", "smtp.requireTls" → "smtp › require tls", "conditions.0.op" → "conditions 1 › op". */
+export function fieldInWords(path: string): string {
+  return path
+    .split('.')
+    .map((part) => (/^\d+$/.test(part) ? String(Number(part) + 1) : part.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase()))
+    .join(' › ')
+    .replace(/ › (\d+)(?= › |$)/g, ' $1');
+}
+
+function valueInWords(key: string, v: unknown): string {
+  if (v === null || v === undefined) return 'none';
+  if (v === true) return 'yes';
+  if (v === false) return 'no';
+  if (typeof v === 'number' && /At$/.test(key) && v > 1e11) return formatDate(v);
+  if (Array.isArray(v)) return v.length ? v.map((x) => valueInWords(key, x)).join(', ') : 'none';
+  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldInWords(k)} ${valueInWords(k, x)}`).join(', ');
+  return String(v);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isFlatList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => !isPlainObject(x) && !Array.isArray(x));
+
+/** Every leaf of a snapshot by its dotted path; lists of plain values stay one leaf. */
+function leaves(v: unknown, prefix: string, out: Map<string, unknown>): Map<string, unknown> {
+  if (isPlainObject(v) || (Array.isArray(v) && !isFlatList(v))) {
+    for (const [k, x] of Object.entries(v)) {
+      if (!prefix && BOOKKEEPING.has(k)) continue;
+      leaves(x, prefix ? `${prefix}.${k}` : k, out);
+    }
+  } else if (prefix) out.set(prefix, v);
+  return out;
+}
+
+function shown(path: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (v === REDACTED) return NOT_SHOWN;
+  return valueInWords(path.split('.').pop() ?? path, v);
+}
+
+/**
+ * What differs between two recorded states of a target, field by field, in words. A creation
+ * (nothing before) lists what it was created with, a removal what it held.
+ */
+export function changesBetween(before: unknown, after: unknown): Change[] {
+  const was = leaves(before, '', new Map());
+  const is = leaves(after, '', new Map());
+  const paths = [...new Set([...was.keys(), ...is.keys()])];
+  const changes: Change[] = [];
+  for (const path of paths) {
+    const b = shown(path, was.get(path));
+    const a = shown(path, is.get(path));
+    // Both sides redacted tell nothing: a secret shows as changed only where one side says so.
+    if (b === a) continue;
+    changes.push({ field: fieldInWords(path), ...(b !== undefined ? { before: b } : {}), ...(a !== undefined ? { after: a } : {}) });
+  }
+  return changes;
+}
