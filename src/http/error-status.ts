@@ -5,6 +5,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.VALIDATION]: 400,
   [ErrorCodes.MALFORMED_JSON]: 400,
   [ErrorCodes.UNKNOWN_FIELD]: 400,
+  [ErrorCodes.UNKNOWN_PLACEHOLDER]: 400,
   [ErrorCodes.HEADER_INJECTION]: 400,
   [ErrorCodes.INVALID_ADDRESS]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,

@@ -1,5 +1,5 @@
 import type { Mailbox } from '../kernel/addresses.js';
-import { invalid } from '../kernel/errors.js';
+import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
 import { str, type Doc } from '../kernel/validate.js';
 
@@ -46,11 +46,35 @@ export function textOf(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
 }
 
-/** The subject (one line, ≤ 200) and plain-text body (≤ 20,000) of a built-in rule's settings; those left out keep `prev`'s. */
-export function subjectAndBody(field: string, d: Doc, prev: { subject: string; body: string }): { subject: string; body: string } {
+// What looks like a placeholder: a word in braces. "{ }" or "{a b}" is text and stays as written.
+const PLACEHOLDER_LIKE = /\{([A-Za-z_][\w.-]*)\}/g;
+
+/**
+ * Refuses a `{placeholder}` the text's mail does not fill: it would reach every recipient as
+ * written (a typo such as `{nmae}`, a `{Name}` in the wrong case).
+ */
+function checkPlaceholders(field: string, text: string, known: readonly string[]): void {
+  for (const [, name] of text.matchAll(PLACEHOLDER_LIKE)) {
+    if (known.includes(name)) continue;
+    const list = known.map((k) => `{${k}}`).join(', ');
+    throw new MailroomError(ErrorCodes.UNKNOWN_PLACEHOLDER, `${field}: {${name}} is not a placeholder this text can use; the known ones are ${list} (anything else in braces would be sent as written)`, {
+      field,
+      placeholder: name,
+      known,
+    });
+  }
+}
+
+/**
+ * The subject (one line, ≤ 200) and plain-text body (≤ 20,000) of a built-in rule's settings,
+ * using only the `placeholders` its mail fills; those left out keep `prev`'s.
+ */
+export function subjectAndBody(field: string, d: Doc, prev: { subject: string; body: string }, placeholders: readonly string[]): { subject: string; body: string } {
   const subject = d.subject === undefined ? prev.subject : str(`${field}.subject`, d.subject, { max: 200 });
   if (hasHeaderUnsafeChars(subject)) throw invalid(`${field}.subject`, 'must be one line (no line breaks or NUL characters)');
+  if (d.subject !== undefined) checkPlaceholders(`${field}.subject`, subject, placeholders);
   const body = d.body === undefined ? prev.body : str(`${field}.body`, d.body, { max: 20_000 });
   if (body.includes('\0')) throw invalid(`${field}.body`, 'must not contain NUL characters');
+  if (d.body !== undefined) checkPlaceholders(`${field}.body`, body, placeholders);
   return { subject, body };
 }

@@ -24,6 +24,9 @@ export const AUTO_REPLY_PURPOSE = 'contact_autoreply';
 /** One answer per address and this window. */
 export const AUTO_REPLY_WINDOW_MS = 24 * 3600 * 1000;
 
+/** What the auto-reply's subject and body may name: the values it fills in. */
+export const CONTACT_PLACEHOLDERS = ['name', 'subject'] as const;
+
 export const DEFAULT_CONTACT_AUTO_REPLY: Readonly<ContactAutoReplySettings> = Object.freeze({
   enabled: false,
   accountId: null,
@@ -34,7 +37,7 @@ export const DEFAULT_CONTACT_AUTO_REPLY: Readonly<ContactAutoReplySettings> = Ob
 export function parseContactAutoReply(v: unknown, prev: ContactAutoReplySettings = DEFAULT_CONTACT_AUTO_REPLY): ContactAutoReplySettings {
   const d = doc('contactAutoReply', v);
   onlyKeys('contactAutoReply', d, ['enabled', 'accountId', 'subject', 'body']);
-  const { subject, body } = subjectAndBody('contactAutoReply', d, prev);
+  const { subject, body } = subjectAndBody('contactAutoReply', d, prev, CONTACT_PLACEHOLDERS);
   return {
     enabled: d.enabled === undefined ? prev.enabled : bool('contactAutoReply.enabled', d.enabled),
     accountId: d.accountId === undefined ? prev.accountId : (optStr('contactAutoReply.accountId', d.accountId, { max: 40 }) ?? null),

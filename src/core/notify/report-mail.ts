@@ -37,6 +37,9 @@ export const REPORT_EVENT = 'report.ready';
 export const REPORT_RULE_ID = 'report-mail';
 export const REPORT_PURPOSE = 'report';
 
+/** What the report mail's subject and body may name: the values it fills in (reportValues). */
+export const REPORT_PLACEHOLDERS = ['name', 'period', 'url'] as const;
+
 export const DEFAULT_REPORT_MAIL: Readonly<ReportMailSettings> = Object.freeze({
   enabled: false,
   useDefault: true,
@@ -53,7 +56,7 @@ export const SAMPLE_REPORT = { name: 'Weekly security summary', period: '2026-W4
 export function parseReportMail(v: unknown, prev: ReportMailSettings = DEFAULT_REPORT_MAIL): ReportMailSettings {
   const d = doc('reports', v);
   onlyKeys('reports', d, ['enabled', 'useDefault', 'serverId', 'accountId', 'subject', 'body', 'overrides']);
-  const { subject, body } = subjectAndBody('reports', d, prev);
+  const { subject, body } = subjectAndBody('reports', d, prev, REPORT_PLACEHOLDERS);
   const out: ReportMailSettings = {
     enabled: d.enabled === undefined ? prev.enabled : bool('reports.enabled', d.enabled),
     useDefault: d.useDefault === undefined ? prev.useDefault : bool('reports.useDefault', d.useDefault),
