@@ -29,8 +29,9 @@ function ReplyForm({ stored }: { stored: BuiltinRuleValue<'contactAutoReply'> })
           <Checkbox checked={v.enabled} onChange={(enabled) => reply.set({ enabled })}>
             Answer contact form submissions
           </Checkbox>
-          <Field label="Send from" id="car-account" hint="Or let the contact_autoreply purpose decide.">
-            <AccountSelect id="car-account" accounts={accounts.items} none="the contact_autoreply purpose’s account" value={v.accountId ?? ''} onChange={(accountId) => reply.set({ accountId: accountId || null })} aria-invalid={reply.errorAt('accountId') ? true : undefined} />
+          {/* A row of its own: an address is longer than a grid column at 1280 px. */}
+          <Field label="Send from" id="car-account" wide hint="An account, or let the contact_autoreply purpose decide (its accounts, then the default sender).">
+            <AccountSelect id="car-account" className="select-fit" accounts={accounts.items} none="chosen by the purpose" value={v.accountId ?? ''} onChange={(accountId) => reply.set({ accountId: accountId || null })} aria-invalid={reply.errorAt('accountId') ? true : undefined} />
             <FieldError id="car-account-err" message={reply.errorAt('accountId')} />
           </Field>
           <BuiltinTextFields id="car" subject={v.subject} body={v.body} placeholders={['name', 'subject']} onSubject={(subject) => reply.set({ subject })} onBody={(body) => reply.set({ body })} errorAt={reply.errorAt} />
