@@ -30,7 +30,8 @@ await describeEachDialect('an idempotency key reused with a different body', (di
     const error = other.json().error;
     expect(error).toMatchObject({ code: 'MAILROOM_E_IDEMPOTENCY_MISMATCH', details: { field: 'idempotencyKey', id: first.json().id, firstUsedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } });
     expect(error.message).toContain('inv-1');
-    expect(error.message).toContain(error.details.firstUsedAt);
+    // Said in words in the message ("2026-01-31 09:00:05 UTC"), as ISO in details.
+    expect(error.message).toContain(`${(error.details.firstUsedAt as string).slice(0, 19).replace('T', ' ')} UTC`);
     expect(error.message).toMatch(/different request/);
     const list = (await t.request({ method: 'GET', url: '/api/v1/messages?q=Invoice' })).json();
     expect(list.items.map((m: { subject: string }) => m.subject)).toEqual(['Invoice 1']);

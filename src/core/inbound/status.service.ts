@@ -1,3 +1,4 @@
+import { spokenInstant } from '../kernel/instants.js';
 import type { CoreContext } from '../context.js';
 import type { MessageRecord } from '../outbox/ports.js';
 import { NO_READER_TROUBLE, type ReaderTrouble } from './confirmation.js';
@@ -29,7 +30,7 @@ export async function readerTrouble(ctx: CoreContext, messages: readonly Pick<Me
   const words = new Map<string, string[]>();
   for (const b of await ctx.store.repos.mailboxes.list(only)) {
     if (b.state !== 'failing' || !accounts.has(b.accountId)) continue;
-    const retry = b.nextAttemptAt === null ? '' : `; it tries again at ${new Date(b.nextAttemptAt).toISOString()}`;
+    const retry = b.nextAttemptAt === null ? '' : `; it tries again at ${spokenInstant(b.nextAttemptAt)}`;
     words.set(b.accountId, [...(words.get(b.accountId) ?? []), `the IMAP reader of "${b.folder}" is failing: ${b.lastError ?? 'no reason recorded'}${retry}`]);
   }
   return new Map([...words].map(([accountId, w]) => [accountId, w.join('; ')]));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ErrorCodes, MailroomError } from './errors.js';
+import { spokenInstant } from './instants.js';
 
 /**
  * What tells a retry from a new request under a reused idempotency key: a SHA-256 of the
@@ -35,7 +36,7 @@ export function assertSameRequest(first: FirstUse, hash: string, key: { field: s
   const firstUsedAt = new Date(first.at).toISOString();
   throw new MailroomError(
     ErrorCodes.IDEMPOTENCY_MISMATCH,
-    `${key.field} "${key.value}" was first used at ${firstUsedAt} with a different request; nothing was stored or sent. Send that request again to get its answer, or use a new ${key.field} for a new request`,
+    `${key.field} "${key.value}" was first used at ${spokenInstant(first.at)} with a different request; nothing was stored or sent. Send that request again to get its answer, or use a new ${key.field} for a new request`,
     { field: key.field, firstUsedAt, ...(key.id ? { id: key.id } : {}) },
   );
 }
