@@ -4,6 +4,7 @@ import type { CertificateInfo, DiagnosticResult, ImapDiagnosticTarget, ImapStepN
 import type { NetworkPolicy } from '../core/probes/network-policy.js';
 import { hintForCertificate, hintForConnectError, type HintContext } from '../core/probes/smtp-hints.js';
 import { dnsStep, tcpConnect, tlsHandshake } from './connect.js';
+import { CERTIFICATE_CHANGED, sameCertificateTransport } from './same-certificate.js';
 import { SmtpWire } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
 
@@ -132,8 +133,10 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
     disableAutoIdle: true,
-    // The second connection must present the certificate the TLS step judged.
-    tls: { rejectUnauthorized: false, checkServerIdentity: (_h: string, cert: { fingerprint256?: string }) => (cert.fingerprint256 === seen ? undefined : new Error('certificate changed between connections')) },
+    // The TLS step judged the certificate; the second connection must present the same one
+    // (compared by the transport before imapflow logs in), whatever the trust decided.
+    tls: { rejectUnauthorized: false },
+    ...(seen ? { transport: sameCertificateTransport(seen) } : {}),
   });
   client.on('error', () => {});
   try {
@@ -142,6 +145,10 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
       await client.connect();
     } catch (err) {
       const e = err as { authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string };
+      if (errorCode(err) === CERTIFICATE_CHANGED) {
+        rec.fail('login', `not attempted: ${errorMessage(err)}`, { hint: 'The server answered the second connection with another certificate than the TLS step was shown. If it was just renewed, run the test again; if not, someone may be intercepting the connection: the password was not sent.' });
+        return rec.finish(ORDER);
+      }
       const text = e.responseText ?? errorMessage(err);
       rec.fail('login', `login as ${target.auth.user} refused: ${text}`, { reply: text, hint: e.authenticationFailed ? loginHint(imap.host, text) : hintForConnectError(errorCode(err), hc) });
       return rec.finish(ORDER);

@@ -1,5 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapDiagnosticTarget } from '../../src/core/probes/diagnostics.js';
 import { compileNetworkPolicy } from '../../src/core/probes/network-policy.js';
@@ -64,6 +66,25 @@ describe.skipIf(missing)('IMAP diagnostics against Dovecot', () => {
       s.once('error', (e) => resolve(e.message));
     });
     expect(refused).toContain('self-signed');
+  });
+
+  it('refuses a second connection whose certificate is not the one the TLS step showed, whatever the trust, before the password is sent', async () => {
+    // The first connection (the TLS step) reaches Dovecot; every later one meets another
+    // self-signed certificate in front of the same Dovecot: someone in the middle.
+    const other = selfSignedCert(dir, 'intercept.test.invalid');
+    const sneak = await switchingProxy(dovecot, other);
+    try {
+      for (const tlsTrust of [{ mode: 'any' as const }, pinned]) {
+        sneak.reset();
+        const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: sneak.port, security: 'tls' }, tlsTrust, timeoutSec: 5, auth: { user: 'app@example.com', password: PASSWORD } }, loopback);
+        expect([tlsTrust.mode, ...names(r)]).toEqual([tlsTrust.mode, 'dns:pass', 'tcp:pass', 'tls:pass', 'login:fail', 'inbox:skip']);
+        expect(r.steps[3].detail).toContain('certificate changed between connections');
+        expect(r.steps[3].detail).toContain(new X509Certificate(other.cert).fingerprint256);
+        expect(sneak.seen()).not.toContain(PASSWORD);
+      }
+    } finally {
+      await sneak.close();
+    }
   });
 
   it('refuses the self-signed certificate under system trust, and reports a closed port', async () => {
@@ -135,3 +156,43 @@ await describeEachDialect('IMAP diagnostics API', (dialect) => {
     expect(res.steps[3].detail).toContain('MAILROOM_TEST_IMAP_DIAG_UNSET is not set');
   });
 });
+
+/**
+ * In front of Dovecot: the first connection goes through to its IMAPS port untouched; every
+ * later one is answered with TLS under `cert` (and passed on, decrypted, to Dovecot's own port),
+ * recording what the client sent there.
+ */
+async function switchingProxy(dovecot: DovecotInstance, cert: Cert): Promise<{ port: number; seen(): string; reset(): void; close(): Promise<void> }> {
+  let connections = 0;
+  let seen = '';
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => undefined);
+    const first = connections++ === 0;
+    const upstream = connect(first ? dovecot.imapsPort : dovecot.imapPort, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('error', () => undefined);
+    const inner = first ? client : new TLSSocket(client, { isServer: true, key: cert.key, cert: cert.cert });
+    inner.on('error', () => undefined);
+    if (!first) inner.on('data', (d: Buffer) => (seen += d.toString('latin1')));
+    inner.pipe(upstream);
+    upstream.pipe(inner);
+    inner.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen: () => seen,
+    reset: () => {
+      connections = 0;
+      seen = '';
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
