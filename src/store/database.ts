@@ -14,6 +14,7 @@ import type { StoreBatching, TransactionRunner } from './store.js';
 import { walSyncedTransaction } from './sqlite/wal-sync.js';
 import { startBackgroundConnection } from './sqlite/background-connection.js';
 import { backgroundReads } from './sqlite/background-reads.js';
+import { ownerOnlySqliteFiles } from './sqlite/owner-only.js';
 import type { StoreTraits } from './sql-dialect.js';
 import { ensureDirectory } from '../ensure-directory.js';
 
@@ -67,7 +68,10 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
         ' (or DATABASE_URL to its PostgreSQL database), or add --create-store to start a new, empty store here',
     );
   }
-  if (!inMemory) ensureDirectory(dataDir, 'data directory');
+  if (!inMemory) {
+    ensureDirectory(dataDir, 'data directory');
+    ownerOnlySqliteFiles(location, (m) => process.emitWarning(m));
+  }
   const sqlite = new Database(location);
   // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit, which is
   // what makes "202 Accepted means on disk" true.

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { ensureDirectory } from '../../ensure-directory.js';
+import { ownerOnlySqliteFiles } from './owner-only.js';
 
 /** The file whose lock says a Mailroom process serves this data directory (never the store itself: its locks come and go with each transaction). */
 export const LOCK_FILE = 'mailroom.lock';
@@ -41,6 +42,7 @@ export function lockDataDir(dataDir: string, doing: string): () => void {
   const file = path.join(dataDir, LOCK_FILE);
   let lock: Database.Database;
   try {
+    ownerOnlySqliteFiles(file, (m) => process.emitWarning(m));
     lock = new Database(file, { timeout: 0 });
   } catch (err) {
     throw new MailroomError(ErrorCodes.CONFIG, `cannot use ${dataDir} as the data directory: ${file} cannot be opened (${(err as Error).message})`);
