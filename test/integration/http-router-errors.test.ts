@@ -201,6 +201,20 @@ describe('router-level errors', () => {
       // Once is fine.
       expect((await api({ method: 'GET', url: '/suppressions?limit=10' })).statusCode).toBe(200);
     });
+
+    it('takes a page size as digits, documents it as an integer, and refuses anything else naming limit', async () => {
+      const doc = (await t.request({ method: 'GET', url: '/docs/json', key: null })).json();
+      for (const url of ['/suppressions', '/messages', '/audit', '/events', '/relay/rejections', '/webhooks/{id}/deliveries']) {
+        const limit = doc.paths[`/api/v1${url}`].get.parameters.find((p: { name: string; in: string }) => p.name === 'limit' && p.in === 'query');
+        expect(limit?.schema?.type, url).toBe('integer');
+        const path = url.replace('{id}', 'whk_00000000000000000000000000');
+        if (path.startsWith('/webhooks')) continue;
+        expect((await api({ method: 'GET', url: `${path}?limit=2` })).statusCode, url).toBe(200);
+        expect(expectError(await api({ method: 'GET', url: `${path}?limit=two` }), 400, 'MAILROOM_E_VALIDATION')).toEqual({ code: 'MAILROOM_E_VALIDATION', message: 'limit: must be integer', details: { field: 'limit' } });
+        expect(expectError(await api({ method: 'GET', url: `${path}?limit=0` }), 400, 'MAILROOM_E_VALIDATION').details, url).toEqual({ field: 'limit' });
+        expect(expectError(await api({ method: 'GET', url: `${path}?limit=1.5` }), 400, 'MAILROOM_E_VALIDATION').details, url).toEqual({ field: 'limit' });
+      }
+    });
   });
 
   describe('over real HTTP', () => {

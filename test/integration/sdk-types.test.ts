@@ -40,6 +40,16 @@ it('fails tsc on a misspelt field in messages.send', () => {
   expect(problems.match(/error TS/g)).toHaveLength(1);
 }, 120_000);
 
+it('takes page sizes (limit) as numbers on every list, as the document types them', () => {
+  expect(build.typecheck(fixture('list-limit-number.ts'))).toBe('');
+}, 120_000);
+
+it('fails tsc on a page size given as text', () => {
+  const problems = build.typecheck(fixture('list-limit-string.ts'));
+  expect(problems).toMatch(/list-limit-string\.ts.*error TS2322: Type 'string' is not assignable to type 'number'/);
+  expect(problems.match(/error TS/g)).toHaveLength(1);
+}, 120_000);
+
 it('fails tsc on a message status that does not exist', () => {
   const problems = build.typecheck(fixture('status-misspelt.ts'));
   expect(problems).toMatch(/status-misspelt\.ts.*error TS2322: Type '"delivered"' is not assignable/);

@@ -79,7 +79,7 @@ await describeEachDialect('the SDK against a live Mailroom', (dialect) => {
     for (let i = 0; i < 3; i++) await mailroom.messages.send({ to: `page${i}@example.net`, subject: `Page ${i}`, text: 'x', purpose: 'report' });
     const seen: string[] = [];
     // limit 2: the iterator must follow nextCursor over several pages.
-    for await (const m of mailroom.messages.list({ limit: '2' }) as AsyncIterable<{ id: string }>) seen.push(m.id);
+    for await (const m of mailroom.messages.list({ limit: 2 }) as AsyncIterable<{ id: string }>) seen.push(m.id);
     expect(seen).toContain(accepted.id);
     expect(seen.length).toBe(4);
     expect(new Set(seen).size).toBe(4);

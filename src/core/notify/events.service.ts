@@ -305,10 +305,10 @@ export function eventView(e: StoredEvent): EventView {
 }
 
 /** `GET /events?type=&cursor=&limit=`: newest first; the cursor is the nextCursor of the previous page. */
-export async function listEvents(ctx: CoreContext, query: { type?: string; cursor?: string; limit?: string }): Promise<{ items: EventView[]; nextCursor: string | null }> {
+export async function listEvents(ctx: CoreContext, query: { type?: string; cursor?: string; limit?: number }): Promise<{ items: EventView[]; nextCursor: string | null }> {
   const type = optStr('type', query.type, { max: 100 });
   if (type) eventType('type', type);
-  const limit = query.limit === undefined ? 50 : int('limit', Number(query.limit), 1, EVENTS_PAGE_MAX);
+  const limit = query.limit === undefined ? 50 : int('limit', query.limit, 1, EVENTS_PAGE_MAX);
   const before = query.cursor === undefined ? undefined : readEventsCursor(query.cursor);
   const items = await ctx.store.repos.notifyEvents.list({ type, before, limit: limit + 1 });
   const page = items.slice(0, limit);

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ports } from '../../ports.js';
 import { assertCursor } from '../../core/kernel/ids.js';
-import { int } from '../../core/kernel/validate.js';
+import { limitQuery, pageLimit } from '../query-numbers.js';
 
-type AuditQuery = { Querystring: { limit?: string; cursor?: string; action?: string; targetType?: string; targetId?: string; actor?: string } };
+type AuditQuery = { Querystring: { limit?: number; cursor?: string; action?: string; targetType?: string; targetId?: string; actor?: string } };
 
 export function auditRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (app: FastifyInstance) => {
@@ -17,7 +17,7 @@ export function auditRoutes({ ctx }: Pick<Ports, 'ctx'>) {
             type: 'object',
             additionalProperties: false,
             properties: {
-              limit: { type: 'string', pattern: '^[0-9]+$' },
+              limit: limitQuery(500, 50),
               cursor: { type: 'string' },
               action: { type: 'string' },
               targetType: { type: 'string' },
@@ -30,7 +30,7 @@ export function auditRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       async (req) => {
         const { limit, ...filters } = req.query;
         assertCursor('aud', filters.cursor);
-        const page = await ctx.store.repos.audit.list({ limit: limit ? int('limit', Number(limit), 1, 500) : 50, ...filters });
+        const page = await ctx.store.repos.audit.list({ limit: pageLimit(limit, 500, 50), ...filters });
         return page;
       },
     );

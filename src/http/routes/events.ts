@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { EVENT_LIMITS } from '../../core/notify/events.js';
-import { getEvent, listEvents, raiseEvent } from '../../core/notify/events.service.js';
+import { EVENTS_PAGE_MAX, getEvent, listEvents, raiseEvent } from '../../core/notify/events.service.js';
+import { limitQuery } from '../query-numbers.js';
 import type { Ports } from '../../ports.js';
 import { principalOf } from '../auth.js';
 import { instantSchema } from '../schemas.js';
@@ -36,9 +37,9 @@ export function eventsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       // 202 only now: the event and its messages are committed together.
       return reply.status(202).send({ id: a.id, type: a.type, matches: a.matches, duplicate: a.duplicate });
     });
-    api.get<{ Querystring: { type?: string; cursor?: string; limit?: string } }>(
+    api.get<{ Querystring: { type?: string; cursor?: string; limit?: number } }>(
       '/events',
-      { config: { permission: 'read' }, schema: { tags, querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string' }, cursor: { type: 'string' }, limit: { type: 'string' } } } } },
+      { config: { permission: 'read' }, schema: { tags, querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string' }, cursor: { type: 'string' }, limit: limitQuery(EVENTS_PAGE_MAX, 50) } } } },
       async (req) => listEvents(ctx, req.query),
     );
     api.get<{ Params: { id: string } }>('/events/:id', { config: { permission: 'read' }, schema: { tags, params: eventParams } }, async (req) => getEvent(ctx, req.params.id));

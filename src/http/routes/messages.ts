@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
 import { cancelMessage, cancelMessages, getMessage, markRead, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
 import { ErrorCodes, MailroomError, withinField } from '../../core/kernel/errors.js';
-import { int } from '../../core/kernel/validate.js';
+import { limitQuery, pageLimit } from '../query-numbers.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
 import { readerTrouble } from '../../core/inbound/status.service.js';
@@ -85,7 +85,7 @@ const bulkBody = {
 } as const;
 
 type IdParams = { Params: { id: string } };
-type ListQuery = { Querystring: Record<string, string | undefined> };
+type ListQuery = { Querystring: Record<string, string | undefined> & { limit?: number } };
 
 export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (api: FastifyInstance) => {
@@ -100,11 +100,11 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       '/messages',
       {
         config: { permission: 'read' },
-        schema: { tags: ['messages'], querystring: { type: 'object', additionalProperties: false, properties: { ...filterProps, cursor: { type: 'string' }, limit: { type: 'string', pattern: '^[0-9]+$' } } } },
+        schema: { tags: ['messages'], querystring: { type: 'object', additionalProperties: false, properties: { ...filterProps, cursor: { type: 'string' }, limit: limitQuery(500, 50) } } },
       },
       async (req) => {
         const { cursor, limit, ...filter } = req.query;
-        const page = await listMessages(ctx, { ...parseFilter(filter), cursor, limit: limit ? int('limit', Number(limit), 1, 500) : 50 });
+        const page = await listMessages(ctx, { ...parseFilter(filter), cursor, limit: pageLimit(limit, 500, 50) });
         const now = ctx.clock.now();
         const trouble = await readerTrouble(ctx, page.items);
         return { items: page.items.map((m) => messageSummary(m, now, trouble)), nextCursor: page.nextCursor };

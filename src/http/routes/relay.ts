@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
-import { int } from '../../core/kernel/validate.js';
+import { limitQuery, pageLimit } from '../query-numbers.js';
 import { listRejections } from '../../core/relay/rejections.js';
 import type { Ports } from '../../ports.js';
 
-type RejectionsQuery = { Querystring: { limit?: string; cursor?: string; credentialId?: string } };
+type RejectionsQuery = { Querystring: { limit?: number; cursor?: string; credentialId?: string } };
 
 /** The relay's state (listening, certificate) and the commands and sessions it refused. */
 export function relayRoutes({ ctx, relay }: Pick<Ports, 'ctx' | 'relay'>) {
@@ -23,12 +23,12 @@ export function relayRoutes({ ctx, relay }: Pick<Ports, 'ctx' | 'relay'>) {
         config: { permission: 'read' },
         schema: {
           tags,
-          querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[0-9]+$' }, cursor: { type: 'string' }, credentialId: { type: 'string', maxLength: 40 } } },
+          querystring: { type: 'object', additionalProperties: false, properties: { limit: limitQuery(500, 50), cursor: { type: 'string' }, credentialId: { type: 'string', maxLength: 40 } } },
         },
       },
       async (req) => {
         const { limit, cursor, credentialId } = req.query;
-        return listRejections(ctx, { limit: limit ? int('limit', Number(limit), 1, 500) : 50, cursor, credentialId });
+        return listRejections(ctx, { limit: pageLimit(limit, 500, 50), cursor, credentialId });
       },
     );
   };

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { SUPPRESSION_REASONS } from '../../core/inbound/suppressions.js';
 import { addSuppression, listSuppressions, removeSuppression } from '../../core/inbound/suppressions.service.js';
-import { int } from '../../core/kernel/validate.js';
+import { limitQuery, pageLimit } from '../query-numbers.js';
 import type { Ports } from '../../ports.js';
 import { actorOf } from '../auth.js';
 import { instantSchema } from '../schemas.js';
 
 type AddressParams = { Params: { address: string } };
-type ListQuery = { Querystring: { q?: string; cursor?: string; limit?: string } };
+type ListQuery = { Querystring: { q?: string; cursor?: string; limit?: number } };
 
 /** The suppression list: read with `read`, changed by admins only; every change is audited. */
 export function suppressionsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
@@ -22,13 +22,13 @@ export function suppressionsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
           querystring: {
             type: 'object',
             additionalProperties: false,
-            properties: { q: { type: 'string', maxLength: 320, description: 'part of the address' }, cursor: { type: 'string', maxLength: 320 }, limit: { type: 'string', pattern: '^[0-9]+$' } },
+            properties: { q: { type: 'string', maxLength: 320, description: 'part of the address' }, cursor: { type: 'string', maxLength: 320 }, limit: limitQuery(500, 100) },
           },
         },
       },
       async (req) => {
         const { q, cursor, limit } = req.query;
-        return listSuppressions(ctx, { q, cursor, limit: limit ? int('limit', Number(limit), 1, 500) : 100 });
+        return listSuppressions(ctx, { q, cursor, limit: pageLimit(limit, 500, 100) });
       },
     );
     app.post(

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { getDelivery, listDeliveries, parseDeliveryQuery, replayDelivery, replayFailed, sendTestEvent } from '../../core/webhooks/deliveries.service.js';
 import { DELIVERY_STATUSES } from '../../core/webhooks/ports.js';
-import { int } from '../../core/kernel/validate.js';
+import { limitQuery, pageLimit } from '../query-numbers.js';
 import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
 type DeliveryParams = { Params: { id: string; deliveryId: string } };
-type ListQuery = IdParams & { Querystring: Record<string, string | undefined> };
+type ListQuery = IdParams & { Querystring: Record<string, string | undefined> & { limit?: number } };
 
 const deliveryParams = { type: 'object', required: ['id', 'deliveryId'], properties: { id: { type: 'string', maxLength: 100 }, deliveryId: { type: 'string', maxLength: 100 } } } as const;
 const replayBody = { type: 'object', additionalProperties: false, required: ['since'], properties: { since: instant, until: instant } } as const;
@@ -33,14 +33,14 @@ export function webhookDeliveriesRoutes({ ctx, webhooks }: Pick<Ports, 'ctx' | '
               since: { type: 'string', description: 'created at or after (ISO 8601)' },
               until: { type: 'string', description: 'created before (ISO 8601)' },
               cursor: { type: 'string' },
-              limit: { type: 'string', pattern: '^[0-9]+$' },
+              limit: limitQuery(500, 50),
             },
           },
         },
       },
       async (req) => {
         const { limit, ...q } = req.query;
-        return listDeliveries(ctx, parseDeliveryQuery(req.params.id, q, limit ? int('limit', Number(limit), 1, 500) : 50));
+        return listDeliveries(ctx, parseDeliveryQuery(req.params.id, q, pageLimit(limit, 500, 50)));
       },
     );
     app.get<DeliveryParams>('/webhooks/:id/deliveries/:deliveryId', { config: { permission: 'read' }, schema: { tags, params: deliveryParams } }, async (req) => getDelivery(ctx, req.params.id, req.params.deliveryId));
