@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
 import { chromiumAvailable, login, newPage, openAdminSession, screenshot, type AdminSession } from './harness.js';
+import { fillNewRule } from './rule-form.js';
 
 /**
  * What a demanding admin found on the pages the first walk left out, each checked in Chromium:
@@ -145,11 +146,7 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
 
   it('rules: a refused address is shown at its field until the field is corrected; a save says so', async () => {
     const { page } = s;
-    await page.goto('/rules/new');
-    await page.getByLabel('Name', { exact: true }).fill('Audit');
-    await page.getByLabel('Event types').fill('access.request.*');
-    await page.getByLabel('Fixed addresses').fill('audit@example.com, nope');
-    await page.getByLabel('Template', { exact: true }).selectOption('access_request');
+    await fillNewRule(page, { name: 'Audit', events: 'access.request.*', addresses: 'audit@example.com, nope' });
     await page.getByRole('button', { name: 'Create rule' }).click();
     const beside = page.locator('#rule-addresses-err');
     await beside.getByText('"nope" is not accepted').waitFor();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
 import { chromiumAvailable, closedPort, login, newPage, openAdminSession, screenshot, type AdminSession } from './harness.js';
+import { fillNewRule } from './rule-form.js';
 
 /**
  * What a first-time admin ran into on the way through the UI, each checked in Chromium: a new
@@ -115,11 +116,7 @@ describe.runIf(chromiumAvailable())('a first admin walks the UI', { timeout: 120
 
   it('dry run: a refused run takes the previous result away', async () => {
     const { page } = s;
-    await page.goto('/rules/new');
-    await page.getByLabel('Name', { exact: true }).fill('Access');
-    await page.getByLabel('Event types').fill('access.request.*');
-    await page.getByLabel('Fixed addresses').fill('audit@example.com');
-    await page.getByLabel('Template', { exact: true }).selectOption('access_request');
+    await fillNewRule(page, { name: 'Access', events: 'access.request.*', addresses: 'audit@example.com' });
     await page.getByLabel('Event (JSON)').fill(JSON.stringify({ type: 'other.event', data: {}, recipients: {} }));
     await page.getByRole('button', { name: 'Run dry run' }).click();
     await page.getByTestId('dry-run-result').waitFor();

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, type DryRun, type NotifyEventItem, type Page } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { useResource } from '../../hooks.js';
-import { Badge, ErrorBox, Field } from '../../ui/index.js';
+import { Badge, ErrorBox, Field, Notice } from '../../ui/index.js';
 
 /** An event as POST /events takes it, from a stored one (its roles come as RFC 5322 text that parses back). */
 function asInput(e: NotifyEventItem) {
@@ -17,7 +17,12 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
   const [text, setText] = useState(() => JSON.stringify(sample, null, 2));
   const recent = useResource(() => api.get<Page<NotifyEventItem>>('/events', { limit: 20 }), []);
   const run = useAction();
-  const [result, setResult] = useState<DryRun | null>(null);
+  // The result with what it ran with (the rule as in the form, the event's text).
+  const [result, setResult] = useState<{ dryRun: DryRun; ranWith: string } | null>(null);
+  const current = JSON.stringify({ rule, text });
+  // An edit since the run: the result no longer speaks of what is on screen (a "matches" for a
+  // rule that would not match any more), so it says whose it is until the next run.
+  const stale = result !== null && result.ranWith !== current;
   const [parseError, setParseError] = useState<string | null>(null);
 
   const go = async () => {
@@ -31,8 +36,9 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
       setParseError(`The event is not JSON: ${(err as Error).message}`);
       return;
     }
+    const ranWith = current;
     const r = await run.run(() => api.post<DryRun>('/rules/test', rule ? { event, rule } : { event }));
-    if (r) setResult(r);
+    if (r) setResult({ dryRun: r, ranWith });
   };
 
   return (
@@ -64,23 +70,28 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
       </div>
       <ErrorBox error={parseError ?? run.error} title="Cannot run" />
       {result ? (
-        <div data-testid="dry-run-result">
+        <div data-testid="dry-run-result" data-stale={stale ? 'true' : undefined} className={stale ? 'dry-run-stale' : undefined}>
+          {stale ? (
+            <Notice kind="warning">
+              This result is for the previous version: the {rule ? 'rule or the event' : 'event'} changed since it ran. <em>Run dry run</em> again to try what the form shows now.
+            </Notice>
+          ) : null}
           <h3>Rules</h3>
           <ul className="plain-list">
-            {result.rules.map((r) => (
+            {result.dryRun.rules.map((r) => (
               <li key={r.ruleId}>
                 <Badge kind={r.matched ? 'ok' : 'neutral'}>{r.matched ? 'matches' : 'no match'}</Badge> <strong>{r.ruleName}</strong>
                 {r.reason ? <span className="muted small"> — {r.reason}</span> : null}
               </li>
             ))}
           </ul>
-          {result.skipped.map((s) => (
+          {result.dryRun.skipped.map((s) => (
             <p key={s.ruleId} className="alert alert-error">
               <strong>{s.ruleName}</strong> would send nothing: {s.message}
             </p>
           ))}
-          <h3>{result.messages.length === 1 ? '1 message' : `${result.messages.length} messages`}</h3>
-          {result.messages.map((m, i) => (
+          <h3>{result.dryRun.messages.length === 1 ? '1 message' : `${result.dryRun.messages.length} messages`}</h3>
+          {result.dryRun.messages.map((m, i) => (
             <article key={i} className="dry-message">
               <p className="small">
                 To <strong>{m.to.join(', ')}</strong> from <strong>{m.from}</strong> · purpose {m.purpose || '—'}
