@@ -112,5 +112,10 @@ export function errorField(err: unknown): string | null {
   if (!(err instanceof ApiError)) return null;
   const field = (err.details as { field?: unknown } | undefined)?.field;
   if (typeof field !== 'string' || !field) return null;
-  return field.replace(/\[(\d+)\]/g, '.$1').replace(/^(body|account)\./, '');
+  return fieldPath(field);
+}
+
+/** The API's field path as forms name fields: `reports.overrides[1].report` → `reports.overrides.1.report`, without `body.`. */
+export function fieldPath(raw: string): string {
+  return raw.replace(/\[(\d+)\]/g, '.$1').replace(/^(body|account)\./, '');
 }

@@ -109,3 +109,12 @@ export function formatRelative(v: string | number, now: number): string {
 export function listed(items: readonly string[]): string {
   return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
+
+/** "fromName" → "from name", "smtp.requireTls" → "smtp › require tls", "conditions.0.op" → "conditions 1 › op". */
+export function fieldInWords(path: string): string {
+  return path
+    .split('.')
+    .map((part) => (/^\d+$/.test(part) ? String(Number(part) + 1) : part.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase()))
+    .join(' › ')
+    .replace(/ › (\d+)(?= › |$)/g, ' $1');
+}

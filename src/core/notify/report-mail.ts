@@ -2,6 +2,7 @@ import { invalid } from '../kernel/errors.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 import { fillPlaceholders, subjectAndBody, textOf, type BuiltinPlan } from './builtin-mail.js';
 import type { NotifyEvent } from './events.js';
+import { REPORT_OVERRIDES_MAX } from './report-limits.js';
 
 /**
  * Report mail: a built-in rule for `report.ready` events with its own settings — a global
@@ -31,7 +32,7 @@ export interface ReportMailSettings {
   overrides: ReportOverride[];
 }
 
-export const REPORT_OVERRIDES_MAX = 100;
+export { REPORT_OVERRIDES_MAX };
 
 export const REPORT_EVENT = 'report.ready';
 export const REPORT_RULE_ID = 'report-mail';

@@ -1,4 +1,6 @@
 import { useEffect, useRef } from 'react';
+import { fieldPath } from '../api.js';
+import { fieldInWords } from '../format.js';
 
 /**
  * The API's validation message beside the field it names. The control marked invalid beside it
@@ -37,4 +39,17 @@ export function FieldError({ id, message }: { id: string; message: string | null
 export function errorFor(field: string | null, error: string | null, prefix: string): string | null {
   if (!field || !error || !(field === prefix || field.startsWith(`${prefix}.`))) return null;
   return error.replace(/^[\w.[\]]+:\s*/, '');
+}
+
+/**
+ * A refusal said under a form, about something it has no field for: the API's field path at its
+ * start ("reports.overrides: …") becomes what the form calls it (`labels`, "Individual reports: …"),
+ * or the path in words when the form has no name for it.
+ */
+export function refusalInWords(field: string | null, error: string | null, labels: Record<string, string>): string | null {
+  if (!error || !field) return error;
+  const path = /^([\w.[\]]+):\s*/.exec(error);
+  if (!path || fieldPath(path[1]) !== field) return error;
+  const label = labels[field] ?? fieldInWords(field);
+  return `${label.charAt(0).toUpperCase()}${label.slice(1)}: ${error.slice(path[0].length)}`;
 }

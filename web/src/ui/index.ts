@@ -14,7 +14,7 @@ export { Field } from './Field.js';
 export { FilterForm } from './FilterForm.js';
 export { FormActions } from './FormActions.js';
 export { HtmlFrame } from './HtmlFrame.js';
-export { errorFor, FieldError } from './FieldError.js';
+export { errorFor, FieldError, refusalInWords } from './FieldError.js';
 export { ListState } from './ListState.js';
 export { LoadMore } from './LoadMore.js';
 export { NewItemLink } from './NewItemLink.js';

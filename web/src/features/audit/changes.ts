@@ -1,4 +1,4 @@
-import { formatDate } from '../../format.js';
+import { fieldInWords, formatDate } from '../../format.js';
 
 /** One field of an audited target, said in words: what it was and what it became (absent: none). */
 export interface Change {
@@ -14,15 +14,6 @@ export const NOT_SHOWN = 'set or changed (not shown)';
 
 // Bookkeeping every save changes: saying "version: 3 → 4" on each entry tells nobody anything.
 const BOOKKEEPING = new Set(['version', 'updatedAt', 'createdAt']);
-
-/** "fromName" → "from name", "smtp.requireTls" → "smtp › require tls", "conditions.0.op" → "conditions 1 › op". */
-export function fieldInWords(path: string): string {
-  return path
-    .split('.')
-    .map((part) => (/^\d+$/.test(part) ? String(Number(part) + 1) : part.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase()))
-    .join(' › ')
-    .replace(/ › (\d+)(?= › |$)/g, ' $1');
-}
 
 function valueInWords(key: string, v: unknown): string {
   if (v === null || v === undefined) return 'none';

@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, notifyChanged, type Settings } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
-import { ErrorBox, errorFor, Spinner } from '../../ui/index.js';
+import { ErrorBox, errorFor, refusalInWords, Spinner } from '../../ui/index.js';
 
 /** The built-in rules kept as settings, each with a page of its own. */
 type BuiltinRule = 'contactAutoReply' | 'reports';
@@ -46,8 +46,17 @@ export function useBuiltinRuleDraft<K extends BuiltinRule>(rule: K, stored: Buil
   const errorAt = (f: string) => errorFor(action.field, action.error, `${rule}.${f}`);
   // A refusal that names no field the form shows is said in the box under the form.
   const shownAtField = FIELDS_SHOWN.some((f) => action.field?.startsWith(`${rule}.${f}`));
-  return { draft, set, save, busy: action.busy, error: shownAtField ? null : action.error, errorAt, dirty, saved: saved && !dirty };
+  return { draft, set, save, busy: action.busy, error: shownAtField ? null : refusalInWords(action.field, action.error, LABELS), errorAt, dirty, saved: saved && !dirty };
 }
+
+/** What the forms call the fields they say a refusal of under the form (the list as a whole, the switches). */
+const LABELS: Record<string, string> = {
+  'reports.overrides': 'Individual reports',
+  'reports.serverId': 'Server',
+  'reports.useDefault': 'Use the default sender',
+  'reports.enabled': 'Send report mail',
+  'contactAutoReply.enabled': 'Answer contact form submissions',
+};
 
 /** The fields the built-in rule forms show a refusal beside (a prefix: overrides covers each row's fields). */
 const FIELDS_SHOWN = ['subject', 'body', 'accountId', 'overrides.'];

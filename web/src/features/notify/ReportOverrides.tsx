@@ -2,11 +2,13 @@ import type { MailAccount } from '../../api.js';
 import { Field, FieldError } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import type { BuiltinRuleValue } from './BuiltinRuleSetting.js';
+import { REPORT_OVERRIDES_MAX } from '../../../../src/core/notify/report-limits.js';
 
 type Override = BuiltinRuleValue<'reports'>['overrides'][number];
 
 /** Reports sent from an account of their own, whatever the report mail's sender is: one row per report. */
 export function ReportOverrides({ overrides, accounts, onChange, errorAt }: { overrides: Override[]; accounts: readonly MailAccount[]; onChange(overrides: Override[]): void; errorAt(field: string): string | null }) {
+  const full = overrides.length >= REPORT_OVERRIDES_MAX;
   const setOverride = (i: number, patch: Partial<Override>) => onChange(overrides.map((o, j) => (j === i ? { ...o, ...patch } : o)));
   return (
     <div className="field-wide" role="group" aria-labelledby="rep-ovr-h">
@@ -36,9 +38,15 @@ export function ReportOverrides({ overrides, accounts, onChange, errorAt }: { ov
           </div>
         );
       })}
-      <button type="button" className="btn" onClick={() => onChange([...overrides, { report: '', serverId: null, accountId: '' }])}>
+      {/* A row beyond the limit could only be refused at Save: it is not offered. */}
+      <button type="button" className="btn" disabled={full} aria-describedby={full ? 'rep-ovr-full' : undefined} onClick={() => onChange([...overrides, { report: '', serverId: null, accountId: '' }])}>
         Add a report
       </button>
+      {full ? (
+        <p className="hint" id="rep-ovr-full">
+          At most {REPORT_OVERRIDES_MAX} individual reports: remove one to add another.
+        </p>
+      ) : null}
     </div>
   );
 }

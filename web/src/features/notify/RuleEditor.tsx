@@ -4,7 +4,7 @@ import { splitAddresses, splitList } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader, Spinner } from '../../ui/index.js';
+import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader, refusalInWords, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
@@ -81,8 +81,11 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
   const rolesErr = err('recipients.roles');
   // "name at least one role or one address" (recipients) and a refused address are said at the addresses.
   const addressesErr = err('recipients.addresses') ?? (save.field === 'recipients' ? err('recipients') : null);
-  // A refusal shown beside its field is said there only, once; the box under the form says the others.
-  const shownAtField = [err('name'), err('events'), err('conditions'), rolesErr, addressesErr, err('template')].some(Boolean);
+  // An account deleted since the page loaded: said by the address the list showed, not its id.
+  const accountErr = accounts.items.reduce((m, a) => m?.replaceAll(a.id, a.address) ?? null, err('accountId'));
+  // A refusal shown beside its field is said there only, once; the box under the form says the others, in the form's words.
+  const shownAtField = [err('name'), err('events'), err('conditions'), rolesErr, addressesErr, err('template'), accountErr].some(Boolean);
+  const boxError = shownAtField ? null : refusalInWords(save.field, save.error, { purpose: 'Purpose', continue: 'Continue', enabled: 'Enabled', recipients: 'Recipients' });
   const firstType = (body.events[0] ?? 'access.request.created').replace(/\*/g, 'example');
   const sample = { type: firstType, id: 'dry-run-1', data: {}, recipients: Object.fromEntries(body.recipients.roles.map((r) => [r, [`${r}@example.com`]])) };
   const readOnly = !can('admin');
@@ -113,7 +116,8 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
             </Field>
             <TemplatePick templates={templates.items} value={template} onChange={setTemplate} error={err('template')} />
             <Field label="Send from" id="rule-account" hint="An account, or let the purpose decide (its accounts, failover and copies).">
-              <AccountSelect id="rule-account" accounts={accounts.items} none="the purpose’s account" value={accountId} onChange={setAccountId} />
+              <AccountSelect id="rule-account" accounts={accounts.items} none="the purpose’s account" value={accountId} onChange={setAccountId} aria-invalid={accountErr ? true : undefined} />
+              <FieldError id="rule-account-err" message={accountErr} />
             </Field>
             <Field label="Purpose" id="rule-purpose" hint="Routing, priority, expiry and global copies; empty: the template’s.">
               <PurposeSelect id="rule-purpose" purposes={purposes.items} none="the template’s purpose" value={purpose} onChange={setPurpose} />
@@ -125,7 +129,7 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
               Enabled
             </Checkbox>
           </fieldset>
-          <ErrorBox error={shownAtField ? null : save.error} title="Not saved" />
+          <ErrorBox error={boxError} title="Not saved" />
           {saved && !save.error && JSON.stringify(body) === pristine ? <Notice kind="success">Saved.</Notice> : null}
           {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}
           {rule && !readOnly ? (
