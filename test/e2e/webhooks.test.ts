@@ -47,6 +47,8 @@ describe.runIf(chromiumAvailable())('webhooks in the admin UI', { timeout: 120_0
     receiver.secrets = [secret];
     await screenshot(page, 'webhooks-03-created-secret-once');
     await page.getByRole('button', { name: 'Done' }).click();
+    // Done leaves the focus on the new endpoint's row, not the page's start.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('tr')?.textContent ?? '')).toContain('Orders service');
     await page.reload();
     await page.getByRole('link', { name: 'Orders service' }).waitFor();
     expect(await page.content()).not.toContain(secret.slice(6));

@@ -61,7 +61,7 @@ export function DataTable<T>({ rows, rowKey, columns, actions, selection, rowPro
             const key = rowKey(row);
             return (
               <Fragment key={key}>
-                <tr {...rowProps?.(row)}>
+                <tr data-row-key={key} {...rowProps?.(row)}>
                   {selection ? (
                     <td>
                       <input type="checkbox" aria-label={selection.rowLabel(row)} checked={selection.selected.has(key)} onChange={() => selection.toggle(key)} />

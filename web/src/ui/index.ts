@@ -12,6 +12,7 @@ export { Empty } from './Empty.js';
 export { ErrorBox } from './ErrorBox.js';
 export { Field } from './Field.js';
 export { FilterForm } from './FilterForm.js';
+export { focusRow } from './focus-row.js';
 export { FormActions } from './FormActions.js';
 export { HtmlFrame } from './HtmlFrame.js';
 export { errorFor, FieldError, refusalInWords } from './FieldError.js';

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type NewApiKey as Created } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { CopyButton, ErrorBox, Field, FormActions, useFocusOnMount, useSelection } from '../../ui/index.js';
+import { CopyButton, ErrorBox, Field, focusRow, FormActions, useFocusOnMount, useSelection } from '../../ui/index.js';
 
 const SCOPES = [
   ['send', 'send mail and events'],
@@ -77,7 +77,16 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
 
   return (
     <>
-      {created ? <ShownOnce created={created} onDone={() => setCreated(null)} /> : null}
+      {created ? (
+        <ShownOnce
+          created={created}
+          onDone={() => {
+            setCreated(null);
+            // The reader goes on from the key's row, not the page's start.
+            focusRow(created.id);
+          }}
+        />
+      ) : null}
       <form className="card form" onSubmit={submit} aria-labelledby="new-key-h">
         <h2 id="new-key-h">Create a key</h2>
         <p className="muted small">The key answers to you: it stops working while your user is disabled, and never does more than your role allows.</p>

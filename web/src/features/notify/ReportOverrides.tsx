@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import type { MailAccount } from '../../api.js';
 import { Field, FieldError } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
@@ -9,6 +10,7 @@ type Override = BuiltinRuleValue<'reports'>['overrides'][number];
 /** Reports sent from an account of their own, whatever the report mail's sender is: one row per report. */
 export function ReportOverrides({ overrides, accounts, onChange, errorAt }: { overrides: Override[]; accounts: readonly MailAccount[]; onChange(overrides: Override[]): void; errorAt(field: string): string | null }) {
   const full = overrides.length >= REPORT_OVERRIDES_MAX;
+  const addRef = useRef<HTMLButtonElement>(null);
   const setOverride = (i: number, patch: Partial<Override>) => onChange(overrides.map((o, j) => (j === i ? { ...o, ...patch } : o)));
   return (
     <div className="field-wide" role="group" aria-labelledby="rep-ovr-h">
@@ -31,7 +33,15 @@ export function ReportOverrides({ overrides, accounts, onChange, errorAt }: { ov
               <FieldError id={`rep-ovr-${i}-account-err`} message={accountError} />
             </Field>
             <div className="form-actions">
-              <button type="button" className="btn" onClick={() => onChange(overrides.filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                className="btn"
+                onClick={() => {
+                  onChange(overrides.filter((_, j) => j !== i));
+                  // The rows below move up: the focus would stay on what is now the next report's Remove.
+                  addRef.current?.focus();
+                }}
+              >
                 Remove report {i + 1}
               </button>
             </div>
@@ -39,7 +49,7 @@ export function ReportOverrides({ overrides, accounts, onChange, errorAt }: { ov
         );
       })}
       {/* A row beyond the limit could only be refused at Save: it is not offered. */}
-      <button type="button" className="btn" disabled={full} aria-describedby={full ? 'rep-ovr-full' : undefined} onClick={() => onChange([...overrides, { report: '', serverId: null, accountId: '' }])}>
+      <button type="button" className="btn" ref={addRef} disabled={full} aria-describedby={full ? 'rep-ovr-full' : undefined} onClick={() => onChange([...overrides, { report: '', serverId: null, accountId: '' }])}>
         Add a report
       </button>
       {full ? (

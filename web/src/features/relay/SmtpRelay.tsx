@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, type NewSmtpCredential, type RelayStatus, type SmtpCredential } from '../../api.js';
 import { useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { PageHeader } from '../../ui/index.js';
+import { focusRow, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { CredentialForm } from './CredentialForm.js';
 import { Credentials } from './Credentials.js';
@@ -20,7 +20,17 @@ export function SmtpRelay() {
     <>
       <PageHeader title="SMTP relay" subtitle="Applications that only speak SMTP send through Mailroom: the same queue, routing, retries, DKIM and log as the API." />
       <RelayStatusCard status={status} />
-      {shown ? <NewCredentialSecret credential={shown} status={status.data} onDone={() => setShown(null)} /> : null}
+      {shown ? (
+        <NewCredentialSecret
+          credential={shown}
+          status={status.data}
+          onDone={() => {
+            setShown(null);
+            // The reader goes on from the credential's row, not the page's start.
+            focusRow(shown.id);
+          }}
+        />
+      ) : null}
       {isAdmin ? <AdminPart onShow={setShown} /> : <Rejections credentialName={() => null} />}
     </>
   );

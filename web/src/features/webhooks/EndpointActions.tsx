@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, type NewWebhookSecret, type WebhookEndpoint, type WebhookTestQueued } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { navigate } from '../../router.js';
@@ -21,6 +21,7 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
   const [done, setDone] = useState<string | null>(null);
   const [grace, setGrace] = useState(86_400);
   const [secret, setSecret] = useState<string | null>(null);
+  const rotateRef = useRef<HTMLButtonElement>(null);
   const run = async (fn: () => Promise<unknown>, message: string) => {
     setDone(null);
     if ((await action.run(async () => (await fn(), true))) === true) {
@@ -63,12 +64,25 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
               </option>
             ))}
           </select>
-          <button type="button" className="btn" disabled={action.busy} onClick={() => void rotate()}>
+          <button type="button" className="btn" ref={rotateRef} disabled={action.busy} onClick={() => void rotate()}>
             Rotate secret
           </button>
         </div>
       </div>
-      {secret ? <ShownOnce title="New signing secret" value={secret} label="The new webhook signing secret" note="Give it to the receiver; the old one stops at the end of the grace period." onDone={() => setSecret(null)} testId="rotated-webhook-secret" /> : null}
+      {secret ? (
+        <ShownOnce
+          title="New signing secret"
+          value={secret}
+          label="The new webhook signing secret"
+          note="Give it to the receiver; the old one stops at the end of the grace period."
+          onDone={() => {
+            setSecret(null);
+            // The reader goes on where the rotation started, not at the page's start.
+            rotateRef.current?.focus();
+          }}
+          testId="rotated-webhook-secret"
+        />
+      ) : null}
       <ErrorBox error={action.error} />
       {done ? <Notice kind="success">{done}</Notice> : null}
     </section>

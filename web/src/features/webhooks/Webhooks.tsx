@@ -3,7 +3,7 @@ import type { WebhookEndpoint } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Badge, DataTable, Empty, ListState, Notice, PageHeader, ShownOnce } from '../../ui/index.js';
+import { Badge, DataTable, Empty, focusRow, ListState, Notice, PageHeader, ShownOnce } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { EndpointForm } from './EndpointForm.js';
 import { deliveryCounts, HealthChip } from './EndpointHealth.js';
@@ -40,7 +40,11 @@ export function Webhooks() {
               Give it to the receiving application to verify each request’s <code>webhook-signature</code> (see <Link to={`/webhooks/${created.endpoint.id}`}>the endpoint</Link>). Mailroom keeps it encrypted.
             </>
           }
-          onDone={() => setCreated(null)}
+          onDone={() => {
+            setCreated(null);
+            // The reader goes on from the endpoint's row, not the page's start.
+            focusRow(created.endpoint.id);
+          }}
           testId="new-webhook-secret"
         />
       ) : null}
