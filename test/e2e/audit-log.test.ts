@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
+import { chromiumAvailable, login, newPage, openAdminSession, screenshot, type AdminSession } from './harness.js';
 
 /**
  * The audit log in Chromium: a change is said in words (field: old → new) with its secret never
@@ -43,6 +44,19 @@ describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
     expect(text).not.toContain(accountId);
     expect(await page.locator('main').innerText()).not.toContain('S3cret');
     await screenshot(page, '14b-audit-changes');
+  });
+
+  it('fits a phone: a change and its target wrap instead of widening the page', async () => {
+    const { page, context } = await newPage(s.browser, s.live.baseUrl, { width: 390, height: 844 });
+    try {
+      await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await page.goto('/audit');
+      await page.locator('.audit-entry', { hasText: 'account.update' }).first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(page, '14c-audit-phone');
+    } finally {
+      await context.close();
+    }
   });
 
   it('keeps the filters in the address bar: a reload keeps them, Back takes them away', async () => {
