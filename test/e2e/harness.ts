@@ -52,7 +52,9 @@ export async function ensureWebBuilt(): Promise<void> {
     }
   }
   try {
-    if (!webIsFresh()) execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    // NODE_ENV as `npm run build` has it: vitest sets it to "test", which made Vite bundle React's
+    // development build (925 KB against 472), and that bundle stayed in web/dist for `npm start`.
+    if (!webIsFresh()) execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
