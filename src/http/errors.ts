@@ -182,9 +182,14 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   void answer(err, request, reply);
 }
 
-/** The body of a 404 for a path no route serves (the not-found handler is outside the error handler). */
-export function notFoundBody(message: string): ErrorBody {
-  return body(ErrorCodes.NOT_FOUND, message);
+/**
+ * The body of a 404 for a path no route serves (the not-found handler is outside the error
+ * handler). Its details name what was not found, as every 404's do (`{ kind, id }` for a
+ * resource): here the route, by method and path.
+ */
+export function notFoundBody(method: string, url: string): ErrorBody {
+  const path = url.split('?')[0];
+  return body(ErrorCodes.NOT_FOUND, `no route for ${method} ${path}`, { kind: 'route', method, path });
 }
 
 /**

@@ -128,7 +128,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     if (webRoot && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/docs') && !request.url.startsWith('/assets/')) {
       return reply.sendFile('index.html');
     }
-    return reply.status(404).send(notFoundBody(`no route for ${request.method} ${request.url.split('?')[0]}`));
+    return reply.status(404).send(notFoundBody(request.method, request.url));
   });
   return server;
 }

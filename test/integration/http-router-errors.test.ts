@@ -189,6 +189,21 @@ describe('router-level errors', () => {
     });
   });
 
+  describe('not found', () => {
+    it('answers every 404 in the envelope of the others: code, message and details naming what was not found', async () => {
+      const route = expectError(await api({ method: 'GET', url: '/no-such-thing?x=1' }), 404, 'MAILROOM_E_NOT_FOUND');
+      expect(route).toEqual({ code: 'MAILROOM_E_NOT_FOUND', message: 'no route for GET /api/v1/no-such-thing', details: { kind: 'route', method: 'GET', path: '/api/v1/no-such-thing' } });
+      const post = expectError(await api({ method: 'POST', url: '/messages/x/y/z', payload: {} }), 404, 'MAILROOM_E_NOT_FOUND');
+      expect(post.details).toEqual({ kind: 'route', method: 'POST', path: '/api/v1/messages/x/y/z' });
+      // A resource that does not exist says its kind and id, as before.
+      expect(expectError(await api({ method: 'GET', url: '/messages/msg_missing' }), 404, 'MAILROOM_E_NOT_FOUND').details).toEqual({ kind: 'message', id: 'msg_missing' });
+      // The relay's certificate with the relay off, and a composed message's raw MIME: a kind too.
+      expect(expectError(await api({ method: 'GET', url: '/relay/certificate' }), 404, 'MAILROOM_E_NOT_FOUND').details).toEqual({ kind: 'relay certificate' });
+      const sent = (await api({ method: 'POST', url: '/messages', payload: { to: ['a@example.net'], subject: 's', text: 't' } })).json();
+      expect(expectError(await api({ method: 'GET', url: `/messages/${sent.id}/raw` }), 404, 'MAILROOM_E_NOT_FOUND').details).toEqual({ kind: 'message raw', id: sent.id });
+    });
+  });
+
   describe('query parameters', () => {
     it('names a list parameter given more than once', async () => {
       for (const url of ['/suppressions', '/messages', '/audit', '/events', '/relay/rejections']) {

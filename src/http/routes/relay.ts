@@ -14,7 +14,7 @@ export function relayRoutes({ ctx, relay }: Pick<Ports, 'ctx' | 'relay'>) {
     // The certificate is public (every client receives it in the handshake): downloaded to trust or pin it.
     app.get('/relay/certificate', { config: { permission: 'read' }, schema: { tags } }, async (_req, reply) => {
       const pem = relay.certificatePem();
-      if (!pem) throw new MailroomError(ErrorCodes.NOT_FOUND, 'the SMTP relay is off (MAILROOM_RELAY_PORT is not set), so it has no certificate');
+      if (!pem) throw new MailroomError(ErrorCodes.NOT_FOUND, 'the SMTP relay is off (MAILROOM_RELAY_PORT is not set), so it has no certificate', { kind: 'relay certificate' });
       return reply.type('application/x-pem-file').header('content-disposition', 'attachment; filename="mailroom-relay.pem"').send(pem);
     });
     app.get<RejectionsQuery>(
