@@ -15,6 +15,8 @@ export default defineConfig({
     // fresh process's state makes its own (test/unit/ids.test.ts). Never vi.resetModules: the
     // modules it evaluates again register their metrics a second time in prom-client's registry.
     isolate: false,
+    // …and the process's id clock restarts for each file (ids carry their maker's time).
+    setupFiles: ['test/setup/fresh-id-clock.ts'],
     reporters: ['default'],
   },
 });

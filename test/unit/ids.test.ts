@@ -1,6 +1,6 @@
 import { decodeTime } from 'ulid';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { assertCursor, idFactory, isId } from '../../src/core/kernel/ids.js';
+import { assertCursor, idFactory, idsBefore, isId, newId as processId, restartIdClock } from '../../src/core/kernel/ids.js';
 
 // A process's ids never go back in time: after another test file's clock ran ahead (a worker
 // runs files one after another), the process's newId would hand out that later time. Each test
@@ -49,5 +49,18 @@ describe('newId', () => {
     expect(() => assertCursor('msg', undefined)).not.toThrow();
     expect(() => assertCursor('msg', id)).not.toThrow();
     expect(() => assertCursor('msg', 'garbage')).toThrow(/cursor: is not a cursor this list returned/);
+  });
+});
+
+describe("the process's id clock", () => {
+  it('restarts: after a clock 40 days ahead, ids made at the real time sort by it again (what each test file starts with)', () => {
+    const now = Date.now();
+    const ahead = processId('msg', now + 40 * 86_400_000);
+    // Monotonic: an id made "now" still sorts after the one made 40 days ahead…
+    expect(processId('msg', now) > ahead).toBe(true);
+    expect(processId('msg', now) < idsBefore('msg', now + 86_400_000)).toBe(false);
+    // …until the clock restarts: then the retention finds today's ids before tomorrow.
+    restartIdClock();
+    expect(processId('msg', now) < idsBefore('msg', now + 86_400_000)).toBe(true);
   });
 });
