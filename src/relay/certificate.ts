@@ -1,10 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { RelayConfig } from '../config.js';
 import { ensureDirectory } from '../ensure-directory.js';
+import { ownerOnlyFile } from '../owner-only-file.js';
 
 /** The relay's TLS certificate as the status page shows it (never the key). */
 export interface CertificateInfo {
@@ -48,15 +49,23 @@ function altNames(listenHost: string): { type: 2 | 7; value?: string; ip?: strin
  * The certificate of MAILROOM_RELAY_TLS_CERT / _KEY (read and checked by the configuration),
  * or a self-signed one made on the first start and kept in the data directory (relay-tls/, the
  * key 0600), so its fingerprint stays the same across restarts and clients can pin it. One that
- * has expired is replaced (`renewed` says so, for the start-up log).
+ * has expired is replaced (`renewed` says so, for the start-up log). A kept key an earlier
+ * version, a copy or a restore left readable by others is made 0600; one whose mode cannot be
+ * changed is named to `warn` (the relay still starts with it).
  */
-export async function relayCertificate(relay: RelayConfig, dataDir: string, now = Date.now()): Promise<RelayCertificate & { renewed: boolean; created: boolean }> {
+export async function relayCertificate(
+  relay: RelayConfig,
+  dataDir: string,
+  now = Date.now(),
+  warn: (message: string) => void = (m) => process.emitWarning(m),
+): Promise<RelayCertificate & { renewed: boolean; created: boolean }> {
   if (relay.tls) return { ...describe(relay.tls.cert, relay.tls.key, 'configured', relay.tls.certFile), renewed: false, created: false };
   const dir = path.join(dataDir, 'relay-tls');
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   let expired = false;
   if (existsSync(certFile) && existsSync(keyFile)) {
+    ownerOnlyFile(keyFile, warn);
     const kept = describe(readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8'), 'self-signed', certFile);
     if (kept.expiresAt > now) return { ...kept, renewed: false, created: false };
     expired = true;
@@ -78,8 +87,10 @@ export async function relayCertificate(relay: RelayConfig, dataDir: string, now 
       { name: 'subjectAltName', altNames: altNames(relay.host) },
     ],
   });
-  writeFileSync(keyFile, pems.private, { mode: 0o600 });
-  chmodSync(keyFile, 0o600);
+  // A new file, so the mode applies from its first byte: writing into the expired key's file
+  // would keep that file's mode, however wide, at least until a chmod after the write.
+  rmSync(keyFile, { force: true });
+  writeFileSync(keyFile, pems.private, { mode: 0o600, flag: 'wx' });
   writeFileSync(certFile, pems.cert, { mode: 0o644 });
   return { ...describe(pems.cert, pems.private, 'self-signed', certFile), renewed: expired, created: !expired };
 }

@@ -104,7 +104,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
   return {
     name: 'smtp-relay',
     async start() {
-      const cert = await relayCertificate(config, dataDir, deps.ctx.clock.now());
+      const cert = await relayCertificate(config, dataDir, deps.ctx.clock.now(), (m) => deps.logger.warn(`SMTP relay: ${m}`));
       if (cert.created) deps.logger.info({ fingerprint256: cert.fingerprint256, file: cert.file }, 'SMTP relay: a self-signed certificate was made');
       if (cert.renewed) deps.logger.warn({ fingerprint256: cert.fingerprint256 }, 'SMTP relay: the self-signed certificate had expired and was replaced: clients that pin it need the new fingerprint');
       const { cert: pem, key, renewed: _r, created: _c, ...info } = cert;

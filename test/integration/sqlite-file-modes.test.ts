@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrator.js';
 import { lockDataDir } from '../../src/store/sqlite/data-dir-lock.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 /**
  * The SQLite files hold the email log and the encrypted secrets: only their owner may read them,
@@ -13,15 +13,7 @@ import { lockDataDir } from '../../src/store/sqlite/data-dir-lock.js';
  * be 0755). A new store is created 0600 (the database, its -wal and -shm); a store from before,
  * whose files are 0644, is put right when it is opened.
  */
-const dirs: string[] = [];
-const dataDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'mailroom-modes-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dataDir = tempDirs('mailroom-modes-');
 const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
 const FILES = ['mailroom.db', 'mailroom.db-wal', 'mailroom.db-shm'];
 

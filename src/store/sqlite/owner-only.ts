@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { ownerOnlyFile } from '../../owner-only-file.js';
 
 /**
  * Makes an SQLite database file and the files SQLite keeps beside it (`-wal`, `-shm`) readable
@@ -11,12 +12,5 @@ import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 export function ownerOnlySqliteFiles(file: string, warn: (message: string) => void): void {
   // 'a' creates a missing file and never truncates one.
   closeSync(openSync(file, 'a', 0o600));
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
-    try {
-      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') warn(`${f} stays readable by other users: its mode could not be set to 0600 (${code ?? (err as Error).message})`);
-    }
-  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) ownerOnlyFile(f, warn);
 }
