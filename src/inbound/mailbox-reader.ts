@@ -236,10 +236,14 @@ export class MailboxReader {
     const state = await this.repos.mailboxes.get(this.accountId, this.folder);
     // A new UIDVALIDITY invalidates every UID: the folder is read again from its first message.
     // The Message-IDs already stored are skipped; mail that arrived before the retention's
-    // cut-off is not stored at all (its row may be deleted: resyncCutoff). Until the whole
-    // folder has been read, the cursor keeps the old UIDVALIDITY, so a resync that a crash or a
-    // failure interrupts starts over with the same rule instead of going on without it.
+    // cut-off is not stored at all (its row may be deleted: resyncCutoff). A first read (no
+    // cursor yet) applies the same cut-off: a mailbox holding years of mail would otherwise be
+    // stored and acted on (bounces, replies, webhooks) only for the retention to delete it.
+    // Until the whole folder has been read, the cursor keeps the old UIDVALIDITY (none, on a
+    // first read), so a read that a crash or a failure interrupts starts over with the same rule
+    // instead of going on without it.
     const resync = state !== undefined && state.uidValidity !== null && state.uidValidity !== uidValidity;
+    const firstRead = state === undefined || state.uidValidity === null;
     const from = state && state.uidValidity === uidValidity ? state.lastUid + 1 : 1;
     if (resync) {
       this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, before: state.uidValidity, now: uidValidity }, 'UIDVALIDITY changed: reading the folder again (messages stored before are not stored twice, mail older than the retention is not stored)');
@@ -255,7 +259,9 @@ export class MailboxReader {
         if (left && left.length) await this.afterProcessing(client, account, left);
       }
     }
-    const cutoff = resync ? await resyncCutoff(this.deps.ctx) : null;
+    const cutoff = resync || firstRead ? await resyncCutoff(this.deps.ctx) : null;
+    // A first read with the log kept forever stores everything, moving the cursor as it goes.
+    const wholeFolder = resync || (firstRead && cutoff !== null);
     const sizes = new Map<number, number>();
     const old: number[] = [];
     let last = 0;
@@ -268,7 +274,7 @@ export class MailboxReader {
     const uids = [...sizes.keys()].sort((a, b) => a - b);
     if (uids.length) await this.report({ state: 'syncing', lastError: null, failures: this.failures, nextAttemptAt: null });
     // During a resync each message moves the cursor under the old UIDVALIDITY (see above).
-    const cursorValidity = resync ? state.uidValidity! : uidValidity;
+    const cursorValidity = wholeFolder ? (state?.uidValidity ?? null) : uidValidity;
     for (const batch of batches(uids, sizes, this.deps.tuning.batchBytes)) {
       if (this.stopped) return;
       const fetched = await this.fetchBatch(client, batch, sizes);
@@ -282,13 +288,18 @@ export class MailboxReader {
       }
       await this.afterProcessing(client, account, batch.filter((u) => fetched.has(u)));
     }
-    if (!resync || this.stopped) return;
-    // The old mail was stored once already: it is done with as the rest is.
+    if (!wholeFolder || this.stopped) return;
+    // The old mail is done with as the rest is (docs/inbound.md): on a resync it was stored once
+    // already; on a first read the cursor passes it and it is never looked at again, and with
+    // "move" the folder only holds mail not yet looked at (left there it would be moved at the
+    // next connection anyway, as mail the cursor has passed).
     await this.afterProcessing(client, account, old);
     if (!(await this.repos.mailboxes.advance(this.accountId, this.folder, this.deps.owner, { uidValidity, uid: last, stored: 0, quarantined: 0 }, this.now()))) {
       throw new LeaseLostError('another process took this mailbox over');
     }
-    if (old.length) this.deps.logger.info({ accountId: this.accountId, folder: this.folder, skipped: old.length, arrivedBefore: new Date(cutoff!).toISOString() }, 'the folder was read again: mail that arrived before the retention cut-off was not stored again');
+    if (!old.length) return;
+    const said = resync ? 'the folder was read again: mail that arrived before the retention cut-off was not stored again' : 'first read of the folder: mail that arrived before the retention cut-off was not stored';
+    this.deps.logger.info({ accountId: this.accountId, folder: this.folder, skipped: old.length, arrivedBefore: new Date(cutoff!).toISOString() }, said);
   }
 
   private async fetchBatch(client: ImapFlow, batch: number[], sizes: Map<number, number>): Promise<Map<number, { bytes: Buffer; headersOnly: boolean }>> {
@@ -374,7 +385,7 @@ export class MailboxReader {
     if (await folderMissing(client, moveTo)) throw new Error(`the folder "${moveTo}" to move stored messages to does not exist on the IMAP server: create it, or change what happens after storing a message (afterProcessing, moveTo); nothing is read until then`);
   }
 
-  private position(uidValidity: string, uid: number): MailboxPosition {
+  private position(uidValidity: string | null, uid: number): MailboxPosition {
     return { accountId: this.accountId, folder: this.folder, owner: this.deps.owner, uidValidity, uid };
   }
 

@@ -38,9 +38,8 @@ await describeEachDialect('a new UIDVALIDITY after the retention deleted what wa
 
   it('stores again neither the bounce nor the reply the retention deleted, and stores what arrived since', async () => {
     await enableWebhookEndpoint(app.t);
-    expect((await api('PATCH', '/settings', { retention: { days: 7 } })).statusCode).toBe(200);
     const out = await send(['gone@example.net']);
-    // Both arrived a month ago (IMAP's INTERNALDATE), and were read then.
+    // Both arrived a month ago (IMAP's INTERNALDATE), and were read then, with the log kept forever.
     const monthAgo = new Date(Date.now() - 30 * DAY);
     const dsn = postfixDsn({ to: user, recipient: 'gone@example.net', status: '5.1.1', diagnostic: '550 5.1.1 User unknown', originalMessageId: out.messageIdHeader, id: `gone-${dialect}` });
     const reply = await composeReply({ from: 'gone@example.net', to: user, subject: 'Re: Your invitation', inReplyTo: out.messageIdHeader, text: 'Who is this?' });
@@ -56,6 +55,9 @@ await describeEachDialect('a new UIDVALIDITY after the retention deleted what wa
     expect((await api('GET', `/messages/${out.id}`)).json().status).toBe('bounced');
     // The newest message stays on SQLite whatever its age: one sent after them.
     await send(['newest@example.net'], 'Newest');
+    // The retention is set after that first read: set before, the first read would not have
+    // stored mail a month old either (inbound-first-read-retention.test.ts).
+    expect((await api('PATCH', '/settings', { retention: { days: 7 } })).statusCode).toBe(200);
 
     // Forty days on, the retention deletes them (and the message they answered).
     clock.ahead = 40 * DAY;

@@ -42,10 +42,11 @@ export interface MailboxRepository {
   acquire(accountId: string, folder: string, owner: string, now: number, leaseUntil: number): Promise<boolean>;
   release(accountId: string, folder: string, owner: string): Promise<void>;
   /**
-   * Moves the cursor to `uid` under `uidValidity` (a new UIDVALIDITY starts over from `uid`),
-   * counting the message, if `owner` still holds the lease. False when the lease was lost.
+   * Moves the cursor to `uid` under `uidValidity` (a new UIDVALIDITY starts over from `uid`;
+   * null while a first read is not finished), counting the message, if `owner` still holds the
+   * lease. False when the lease was lost.
    */
-  advance(accountId: string, folder: string, owner: string, cursor: { uidValidity: string; uid: number; stored: number; quarantined: number }, now: number): Promise<boolean>;
+  advance(accountId: string, folder: string, owner: string, cursor: { uidValidity: string | null; uid: number; stored: number; quarantined: number }, now: number): Promise<boolean>;
   /** The reader's state for the UI: last sync, error, backoff. */
   report(accountId: string, folder: string, patch: Pick<MailboxState, 'state' | 'lastError' | 'failures' | 'nextAttemptAt'> & { lastSyncAt?: number }, now: number): Promise<void>;
   /** Forgets folders an account no longer reads (or a deleted account's). */

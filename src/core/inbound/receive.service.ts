@@ -17,7 +17,8 @@ export interface MailboxPosition {
   folder: string;
   /** The reader's lease (inbound_mailboxes.lease_owner): a reader that lost it stores nothing. */
   owner: string;
-  uidValidity: string;
+  /** Null while a first read that skips old mail is not finished (mailbox-reader.ts). */
+  uidValidity: string | null;
   uid: number;
 }
 
