@@ -10,7 +10,8 @@ const inbox = (name: string) => (name.toUpperCase() === 'INBOX' ? 'INBOX' : name
  * spelled it one way may read ["INBOX","inbox"]: two readers of one mailbox with two cursors,
  * or a move target "inbox" that moves mail back into the folder read. This rewrites what was
  * saved before as the API saves it now (INBOX spelled once, the folders' order kept) and drops
- * the cursors of the other spellings (the reader of INBOX keeps its own). The same statements
+ * the cursors of the other spellings (the reader of INBOX keeps its own). Each account rewritten
+ * gets the next version, as a save through the API would. The same statements
  * on both dialects: the setting is JSON text, read and written here.
  */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -20,7 +21,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     const folders = [...new Set((saved.folders ?? []).map(inbox))];
     const moveTo = typeof saved.moveTo === 'string' ? inbox(saved.moveTo) : saved.moveTo;
     if (JSON.stringify(folders) === JSON.stringify(saved.folders ?? []) && moveTo === saved.moveTo) continue;
-    await db.updateTable('accounts').set({ inbound: JSON.stringify({ ...saved, folders, moveTo }) }).where('id', '=', row.id).execute();
+    // A new version, as any saved change gets: a form opened before the upgrade saves with the
+    // version it read and is refused (409) instead of saving over a setting it never showed, and
+    // a process still running the readers (stamped by version) restarts them with the new folders.
+    await db
+      .updateTable('accounts')
+      .set((eb: any) => ({ inbound: JSON.stringify({ ...saved, folders, moveTo }), version: eb('version', '+', 1), updated_at: Date.now() }))
+      .where('id', '=', row.id)
+      .execute();
   }
   await db.deleteFrom('inbound_mailboxes').where((eb) => eb.and([eb(eb.fn('upper', ['folder']), '=', 'INBOX'), eb('folder', '!=', 'INBOX')])).execute();
 }
