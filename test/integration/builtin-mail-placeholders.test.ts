@@ -34,6 +34,24 @@ await describeEachDialect('built-in mail text: unknown placeholders', (dialect) 
     expect(await settings()).toEqual(before);
   });
 
+  // Templates are Liquid ({{ name }}, {% if %}): written here out of habit, "{{name}}" was sent
+  // as "{Ann}" and a tag as written. Refused, saying which spelling this text takes.
+  it.each([
+    [{ contactAutoReply: { body: 'Hello {{name}}, thanks' } }, 'contactAutoReply.body', '{{name}}', 'write {name}'],
+    [{ reports: { subject: 'Report {{ period }}' } }, 'reports.subject', '{{ period }}', 'write {period}'],
+    [{ contactAutoReply: { body: '{% if name %}Hello {name}{% endif %}' } }, 'contactAutoReply.body', '{% if name %}', 'not run'],
+  ])('refuses template syntax %j at its field, saying how this text is written', async (payload, field, written, advice) => {
+    const before = await settings();
+    const res = await patch(payload);
+    expect(res.statusCode, res.body).toBe(400);
+    const { error } = res.json();
+    expect(error.code).toBe('MAILROOM_E_UNKNOWN_PLACEHOLDER');
+    expect(error.details).toMatchObject({ field, placeholder: written });
+    expect(error.message).toContain(written);
+    expect(error.message).toContain(advice);
+    expect(await settings()).toEqual(before);
+  });
+
   it('accepts the known placeholders and braces that are no placeholder', async () => {
     const res = await patch({
       contactAutoReply: { subject: 'Re: {subject}', body: 'Hello {name}, a brace { alone } and {} stay text.' },

@@ -49,14 +49,28 @@ export function textOf(v: unknown): string {
 // What looks like a placeholder: a word in braces. "{ }" or "{a b}" is text and stays as written.
 const PLACEHOLDER_LIKE = /\{([A-Za-z_][\w.-]*)\}/g;
 
+// Template syntax (Liquid's `{{ output }}` and `{% tag %}`), which these texts do not run.
+const TEMPLATE_SYNTAX = /\{\{\s*([^{}]*?)\s*\}\}|\{%[^%]*%\}/;
+
 /**
  * Refuses a `{placeholder}` the text's mail does not fill: it would reach every recipient as
- * written (a typo such as `{nmae}`, a `{Name}` in the wrong case).
+ * written (a typo such as `{nmae}`, a `{Name}` in the wrong case). Template syntax too, written
+ * out of habit from the templates: `{{name}}` was sent as `{Ann}`, a `{% if %}` as written.
  */
 function checkPlaceholders(field: string, text: string, known: readonly string[]): void {
+  const list = known.map((k) => `{${k}}`).join(', ');
+  const syntax = TEMPLATE_SYNTAX.exec(text);
+  if (syntax) {
+    const [written, inner] = syntax;
+    const instead = inner !== undefined && known.includes(inner) ? `write {${inner}}` : `template code is not run here; the placeholders are ${list}`;
+    throw new MailroomError(ErrorCodes.UNKNOWN_PLACEHOLDER, `${field}: ${written} is template syntax, and this text is plain text with {placeholder} values: ${instead}`, {
+      field,
+      placeholder: written,
+      known,
+    });
+  }
   for (const [, name] of text.matchAll(PLACEHOLDER_LIKE)) {
     if (known.includes(name)) continue;
-    const list = known.map((k) => `{${k}}`).join(', ');
     throw new MailroomError(ErrorCodes.UNKNOWN_PLACEHOLDER, `${field}: {${name}} is not a placeholder this text can use; the known ones are ${list} (anything else in braces would be sent as written)`, {
       field,
       placeholder: name,
