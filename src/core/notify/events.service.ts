@@ -134,7 +134,7 @@ const answer = (e: StoredEvent, duplicate: boolean): EventAnswer => ({ id: e.id,
  * sender's event with that id is no retry of this one: telling this sender 202 would drop its
  * event unseen and show it the other's matches and messages.
  */
-function repeated(e: StoredEvent, principal: Principal, hash: string): EventAnswer {
+function repeated(e: StoredEvent, principal: Principal, hash: string | null): EventAnswer {
   if (e.createdBy !== principal.label) {
     throw new MailroomError(
       ErrorCodes.DUPLICATE,
@@ -143,12 +143,12 @@ function repeated(e: StoredEvent, principal: Principal, hash: string): EventAnsw
     );
   }
   // The same id with another body is a new event under a used id, not a retry of the first.
-  assertSameRequest({ requestHash: e.requestHash, at: e.receivedAt }, hash, { field: 'id', value: e.id });
+  if (hash !== null) assertSameRequest({ requestHash: e.requestHash, at: e.receivedAt }, hash, { field: 'id', value: e.id });
   return answer(e, true);
 }
 
 /** The commit: the event, its links and its messages in one transaction (an auto-reply only if none went to that address today). */
-async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number, hash: string): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
+async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number, hash: string | null): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
   const matches: EventMatch[] = [];
   const sent: Outbound[] = [];
   for (const p of planned) {
@@ -178,7 +178,9 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
   requirePermission(principal, 'send');
   const repos = ctx.store.repos;
   const event = parseEvent(input, ctx.clock.now());
-  const hash = requestHash(input);
+  // Only an id the caller chose can come again: an event without one gets a new id, and no hash
+  // (none is computed on the path of every event that could never be compared).
+  const hash = (input as { id?: unknown }).id != null ? requestHash(input) : null;
   const earlier = await repos.notifyEvents.get(event.id);
   if (earlier) return repeated(earlier, principal, hash);
   const { planned } = await plan(ctx, principal, event, await repos.rules.list());
