@@ -1,7 +1,7 @@
 import { chmodSync, statSync } from 'node:fs';
 
 /**
- * Makes a file that holds a secret (the SQLite store, the relay's private key) readable by its
+ * Makes a file that holds a secret (the SQLite store, the master key, the relay's private key) readable by its
  * owner only (0600) when an earlier start, a copy or a restore left it readable by others. A
  * missing file is nothing to do; a file whose mode cannot be changed (another owner, a read-only
  * file system) is named to `warn`, and the caller goes on with it as it is.

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { ownerOnlyFile } from '../owner-only-file.js';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { decrypt, encrypt, generateMasterKey, masterKeyFrom, type MasterKey } from './cipher.js';
@@ -77,6 +78,10 @@ export function loadKeyring(opts: { envKey?: string; dataDir: string; createIfMi
       throw new MailroomError(ErrorCodes.SECRET_KEY_MISSING, `no master key: set MAILROOM_SECRET_KEY or restore ${file}`);
     }
   }
+  // The key decrypts every stored password: a copy or a restore that left it readable by others
+  // is put right here, as the SQLite files are (a file we cannot change stays reported by the
+  // setup status, keyFileTooOpen).
+  for (const f of [file, next]) ownerOnlyFile(f, (m) => process.emitWarning(m));
   const current = parseKey(readFileSync(file, 'utf8'), file);
   const others = existsSync(next) ? [parseKey(readFileSync(next, 'utf8'), next)] : [];
   return new Keyring(current, others, { kind: 'file', path: file });

@@ -25,6 +25,13 @@ await describeEachDialect('secrets at rest', (dialect) => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('makes a key file left readable by others 0600 again at start (a copy or a restore made it 0644)', async () => {
+    const file = path.join(t.dataDir, 'secret.key');
+    chmodSync(file, 0o644);
+    await t.restart();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('rotate-key re-encrypts every secret and a restart still decrypts them', async () => {
     const before = t.app.infra.keyring.current.id;
     const r = await rotateMasterKey(t.app.infra.db, t.app.infra.keyring, t.dataDir, Date.now());
