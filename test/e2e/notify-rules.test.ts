@@ -56,7 +56,7 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     await page.getByLabel('Event (JSON)').fill(JSON.stringify(event, null, 2));
     await page.getByRole('button', { name: 'Run dry run' }).click();
     await page.getByTestId('dry-run-subject').getByText('Rita Requester requests access to Payroll share').waitFor();
-    await page.getByTestId('dry-run-result').getByText('To abe@acme.example from Acme Access <access@acme.example>').waitFor();
+    await page.getByTestId('dry-run-result').getByText('To Abe Approver <abe@acme.example> from Acme Access <access@acme.example>').waitFor();
     await screenshot(page, 'rules-01-editor-dry-run');
     // Another company: no match, with the reason.
     await page.getByLabel('Event (JSON)').fill(JSON.stringify({ ...event, data: { ...event.data, company: 'Globex' } }));
@@ -104,7 +104,7 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     const sent = sink.messages.length;
     await page.getByRole('button', { name: 'Run dry run' }).click();
     await page.getByTestId('dry-run-subject').getByText('Rita Requester requests access to Payroll share').waitFor();
-    await page.getByTestId('dry-run-result').getByText('To abe@acme.example from Acme Access <access@acme.example>').waitFor();
+    await page.getByTestId('dry-run-result').getByText('To Abe Approver <abe@acme.example> from Acme Access <access@acme.example>').waitFor();
     await screenshot(page, 'rules-04b-dry-run-recent-event');
     // A dry run sends nothing.
     await new Promise((r) => setTimeout(r, 500));

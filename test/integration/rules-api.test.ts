@@ -57,7 +57,8 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     expect(res.statusCode, res.body).toBe(200);
     const dry = res.json();
     expect(dry.rules.find((r: { ruleName: string }) => r.ruleName === 'Critical alerts')).toMatchObject({ matched: true });
-    expect(dry.messages.map((m: { to: string[] }) => m.to)).toEqual([['ann@example.com'], ['noc@example.com']]);
+    // Recipients as the message resource shows them: with their display names (they were bare addresses).
+    expect(dry.messages.map((m: { to: string[] }) => m.to)).toEqual([['Ann <ann@example.com>'], ['noc@example.com']]);
     // A sender is a string here as in the message resource (it was an object { address }).
     expect(dry.messages[0]).toMatchObject({ accountId, purpose: 'alert', from: 'alerts@example.com', template: { key: 'alert', locale: 'en' } });
     expect(dry.messages[0].subject).toContain('db-01');
@@ -83,6 +84,7 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     const sent = (await req('GET', `messages/${raised.matches[0].messageIds[0]}`)).json();
     expect(sent.from).toBe('"Ops, Night Shift" <named@example.com>');
     expect(dry.messages.map((m: { from: unknown }) => m.from)).toEqual([sent.from, sent.from]);
+    expect(dry.messages[0].to).toEqual(sent.to);
     await req('DELETE', `rules/${r.id}`);
   });
 
@@ -134,7 +136,7 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     const dry = await req('POST', 'rules/test', { event: { type: 'quoted.fired', data: alertData } });
     expect(dry.statusCode, dry.body).toBe(200);
     expect(dry.json().skipped).toEqual([]);
-    expect(dry.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['jd@example.com'], ['ann@example.com']]);
+    expect(dry.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['"Doe, John" <jd@example.com>'], ['"Ann \\"Boss\\" Smith" <ann@example.com>']]);
 
     const raised = await req('POST', 'events', { type: 'quoted.fired', id: 'quoted-1', data: alertData });
     expect(raised.statusCode, raised.body).toBe(202);
@@ -167,7 +169,7 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     });
     const dry = await req('POST', 'rules/test', { event: { type: 'legacy.fired', data: alertData } });
     expect(dry.statusCode, dry.body).toBe(200);
-    expect(dry.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['jd@example.com']]);
+    expect(dry.json().messages.map((m: { to: string[] }) => m.to)).toEqual([['"Doe, John" <jd@example.com>']]);
     const raised = await req('POST', 'events', { type: 'legacy.fired', id: 'legacy-1', data: alertData });
     expect(raised.statusCode, raised.body).toBe(202);
     expect(raised.json().matches[0].messageIds).toHaveLength(1);

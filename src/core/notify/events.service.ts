@@ -203,7 +203,7 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
 export interface DryRun {
   event: { id: string; type: string };
   rules: { ruleId: string; ruleName: string; matched: boolean; reason?: string }[];
-  /** `from`: the sender as the message resource (GET /messages/:id) shows it, `Name <addr>` text. */
+  /** `to` and `from`: as the message resource (GET /messages/:id) shows them, `Name <addr>` text. */
   messages: { ruleId: string; to: string[]; from: string; accountId: string | null; purpose: string; subject: string; text: string | null; html: string | null; template: { key: string; version: number; locale: string } | null; headers: Record<string, string> }[];
   skipped: { ruleId: string; ruleName: string; code: string; message: string }[];
 }
@@ -243,7 +243,7 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
       ...verdicts.map((v) => ({ ruleId: v.rule.id, ruleName: v.rule.name, matched: v.matched, ...(v.reason ? { reason: v.reason } : {}) })),
     ],
     messages: planned.flatMap((p) =>
-      p.out.map(({ message: m }) => ({ ruleId: p.ruleId, to: m.to.map((t) => t.address), from: displayMailbox(m.from), accountId: m.accountId, purpose: m.purpose, subject: m.subject, text: m.text, html: m.html, template: m.template, headers: m.headers })),
+      p.out.map(({ message: m }) => ({ ruleId: p.ruleId, to: m.to.map(displayMailbox), from: displayMailbox(m.from), accountId: m.accountId, purpose: m.purpose, subject: m.subject, text: m.text, html: m.html, template: m.template, headers: m.headers })),
     ),
     skipped: planned.filter((p) => p.skipped).map((p) => ({ ruleId: p.ruleId, ruleName: p.ruleName, ...p.skipped! })),
   };
