@@ -12,7 +12,7 @@ import { registerSecurityHeaders } from './content-security.js';
 import { isoTimestamps } from './timestamps.js';
 import { registerBodyParsing } from './bodies.js';
 import { registerQueryTextCheck } from './query-text.js';
-import { registerQueryNumbers } from './query-numbers.js';
+import { registerNumberParameters } from './number-parameters.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors, notFoundBody, registerErrorHandling } from './errors.js';
 import { contractOf, responseSchemas } from './route-contracts.js';
 import type { MountedRoutes } from './routes/index.js';
@@ -74,7 +74,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   registerErrorHandling(server);
   registerBodyParsing(server);
   registerQueryTextCheck(server);
-  registerQueryNumbers(server);
+  registerNumberParameters(server);
   // Every answer's time into /metrics (mailroom_http_request_duration_seconds), by route pattern.
   server.addHook('onResponse', (req, reply, done) => {
     ports.metrics.observeRequest({ method: req.method, route: req.routeOptions.url, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });

@@ -63,6 +63,11 @@ describe('the OpenAPI document', () => {
     expect(Object.values(ROUTE_CONTRACTS).filter((c) => c.reads.includes('body')).length).toBeGreaterThan(30);
   });
 
+  it('types a path parameter that is a number as an integer (a template version), so a client passes a number', () => {
+    const op = doc.paths['/api/v1/templates/{key}/versions/{version}'].get as unknown as { parameters: { in: string; name: string; schema: { type: string; minimum?: number } }[] };
+    expect(op.parameters.find((p) => p.in === 'path' && p.name === 'version')?.schema).toMatchObject({ type: 'integer', minimum: 1 });
+  });
+
   // An object schema with neither properties nor additionalProperties is read by generators as
   // "no field allowed" (openapi-typescript: Record<string, never>), so the SDK could not pass
   // template data or an event's data at all. A free-form object says additionalProperties.

@@ -176,6 +176,12 @@ await describeEachDialect('templates API', (dialect) => {
     expect((await req('DELETE', 'templates/greeting')).statusCode).toBe(204);
     expect((await req('GET', 'templates/greeting')).statusCode).toBe(404);
     expect((await req('GET', 'templates/greeting/versions/3')).statusCode).toBe(200);
+    // A version is a whole number from 1: anything else is refused naming it, never looked up.
+    for (const v of ['0', 'abc', '1.5', '-1']) {
+      const res = await req('GET', `templates/greeting/versions/${v}`);
+      expect(res.statusCode, v).toBe(400);
+      expect(res.json().error, v).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'version' } });
+    }
     // Created again, it goes on from the old versions: the log's "greeting v1" stays unambiguous.
     expect((await req('PUT', 'templates/greeting', greeting)).json().version).toBe(4);
   });

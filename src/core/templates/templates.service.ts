@@ -56,8 +56,8 @@ export async function templateVersions(ctx: CoreContext, key: string) {
   return items;
 }
 
-export async function getTemplateVersion(ctx: CoreContext, key: string, version: string): Promise<TemplateVersion> {
-  const v = await ctx.store.repos.templates.getVersion(key, int('version', Number(version), 1, Number.MAX_SAFE_INTEGER));
+export async function getTemplateVersion(ctx: CoreContext, key: string, version: number): Promise<TemplateVersion> {
+  const v = await ctx.store.repos.templates.getVersion(key, int('version', version, 1, Number.MAX_SAFE_INTEGER));
   if (!v) throw notFound('template version', `${key}@${version}`);
   return v;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ports } from '../../ports.js';
 import { assertCursor } from '../../core/kernel/ids.js';
-import { limitQuery, pageLimit } from '../query-numbers.js';
+import { limitQuery, pageLimit } from '../number-parameters.js';
 
 type AuditQuery = { Querystring: { limit?: number; cursor?: string; action?: string; targetType?: string; targetId?: string; actor?: string } };
 

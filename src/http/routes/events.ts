@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { EVENT_LIMITS } from '../../core/notify/events.js';
 import { EVENTS_PAGE_MAX, getEvent, listEvents, raiseEvent } from '../../core/notify/events.service.js';
-import { limitQuery } from '../query-numbers.js';
+import { limitQuery } from '../number-parameters.js';
 import type { Ports } from '../../ports.js';
 import { principalOf } from '../auth.js';
 import { instantSchema } from '../schemas.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { LIMITS, MESSAGE_STATUSES } from '../../core/outbox/messages.js';
 import { cancelMessage, cancelMessages, getMessage, markRead, listMessages, outboxStatus, parseFilter, retryMessage, retryMessages, submitMessage } from '../../core/outbox/messages.service.js';
 import { ErrorCodes, MailroomError, withinField } from '../../core/kernel/errors.js';
-import { limitQuery, pageLimit } from '../query-numbers.js';
+import { limitQuery, pageLimit } from '../number-parameters.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
 import { readerTrouble } from '../../core/inbound/status.service.js';

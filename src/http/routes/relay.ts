@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
-import { limitQuery, pageLimit } from '../query-numbers.js';
+import { limitQuery, pageLimit } from '../number-parameters.js';
 import { listRejections } from '../../core/relay/rejections.js';
 import type { Ports } from '../../ports.js';
 

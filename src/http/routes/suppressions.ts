@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SUPPRESSION_REASONS } from '../../core/inbound/suppressions.js';
 import { addSuppression, listSuppressions, removeSuppression } from '../../core/inbound/suppressions.service.js';
-import { limitQuery, pageLimit } from '../query-numbers.js';
+import { limitQuery, pageLimit } from '../number-parameters.js';
 import type { Ports } from '../../ports.js';
 import { actorOf } from '../auth.js';
 import { instantSchema } from '../schemas.js';

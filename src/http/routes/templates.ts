@@ -8,7 +8,7 @@ import { actorOf, principalOf } from '../auth.js';
 import { keyParams, layoutKey, localeContent, opaque, templateData } from './template-schemas.js';
 
 type KeyParams = { Params: { key: string } };
-type VersionParams = { Params: { key: string; version: string } };
+type VersionParams = { Params: { key: string; version: number } };
 
 const templateBody = {
   type: 'object',
@@ -45,7 +45,7 @@ const testBody = {
   },
 } as const;
 
-const versionParams = { type: 'object', properties: { key: { type: 'string', maxLength: 64 }, version: { type: 'string', pattern: '^[0-9]{1,15}$' } }, required: ['key', 'version'] } as const;
+const versionParams = { type: 'object', properties: { key: { type: 'string', maxLength: 64 }, version: { type: 'integer', minimum: 1, description: 'a version number, from 1' } }, required: ['key', 'version'] } as const;
 
 /** sampleData is the author's JSON: the timestamp rule of the API must not rewrite it. */
 const view = (t: TemplateView) => ({ ...t, sampleData: opaque(t.sampleData) });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getDelivery, listDeliveries, parseDeliveryQuery, replayDelivery, replayFailed, sendTestEvent } from '../../core/webhooks/deliveries.service.js';
 import { DELIVERY_STATUSES } from '../../core/webhooks/ports.js';
-import { limitQuery, pageLimit } from '../query-numbers.js';
+import { limitQuery, pageLimit } from '../number-parameters.js';
 import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
