@@ -10,7 +10,7 @@
  */
 import type { ApiKey as CoreApiKey, ApiKeyCreator as CoreApiKeyCreator, ApiKeyState, Permission, Scope } from '../core/access/auth.js';
 import type { Role, User as CoreUser } from '../core/access/users.js';
-import type { AuditEntry as CoreAuditEntry } from '../core/kernel/audit.js';
+import type { AuditName, NamedAuditEntry } from '../core/kernel/audit-names.js';
 import type { MessageStatus } from '../core/outbox/messages.js';
 import type { OutboxStatus as CoreOutboxStatus } from '../core/outbox/messages.service.js';
 import type { TestEmailResult } from '../core/outbox/test-email.service.js';
@@ -89,8 +89,12 @@ export type { ApiKeyState };
 export type ApiKeyCreator = Wire<CoreApiKeyCreator>;
 /** POST /api-keys: the only answer that ever carries the key. */
 export type NewApiKey = ApiKey & { key: string };
-/** GET /audit: one change or permanent failure; `before` and `after` with secrets redacted. */
-export type AuditEntry = Wire<CoreAuditEntry>;
+/**
+ * GET /audit: one change or permanent failure; `before` and `after` with secrets redacted;
+ * `names` names every id it shows, also once the item is deleted (`deleted: true`).
+ */
+export type AuditEntry = Wire<NamedAuditEntry>;
+export type { AuditName };
 
 /** GET /session: who is calling. `user` and `csrfToken` are null for an API key. */
 export interface SessionInfo {

@@ -55,4 +55,6 @@ export function redact(value: unknown): unknown {
 export interface AuditRepository {
   append(entry: AuditEntry): Promise<void>;
   list(query: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
+  /** The newest entry about `target` whose action is one of `actions`; undefined when there is none. */
+  latest(target: { type: string; id: string }, actions: readonly string[]): Promise<AuditEntry | undefined>;
 }

@@ -1,8 +1,20 @@
-import type { Kysely } from 'kysely';
-import type { AuditRepository } from '../../core/kernel/audit.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEntry, AuditRepository } from '../../core/kernel/audit.js';
 import type { DB } from '../schema.js';
 import { keysetPage } from '../pages.js';
 import { fromJson, toJson } from '../json.js';
+
+const entryOf = (r: Selectable<DB['audit']>): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  targetType: r.target_type,
+  targetId: r.target_id,
+  before: fromJson(r.before, undefined),
+  after: fromJson(r.after, undefined),
+  ip: r.ip,
+});
 
 /** `scans`: where its pages are read (SQLite: the connection off the event loop, see messagesRepository); `db` unless given. */
 export function auditRepository(db: Kysely<DB>, scans: Kysely<DB> = db): AuditRepository {
@@ -31,17 +43,21 @@ export function auditRepository(db: Kysely<DB>, scans: Kysely<DB> = db): AuditRe
       if (q.targetType) sel = sel.where('target_type', '=', q.targetType);
       if (q.targetId) sel = sel.where('target_id', '=', q.targetId);
       if (q.actor) sel = sel.where('actor', '=', q.actor);
-      return keysetPage(await sel.execute(), q.limit, (r) => ({
-        id: r.id,
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        targetType: r.target_type,
-        targetId: r.target_id,
-        before: fromJson(r.before, undefined),
-        after: fromJson(r.after, undefined),
-        ip: r.ip,
-      }));
+      return keysetPage(await sel.execute(), q.limit, entryOf);
+    },
+    async latest(target, actions) {
+      if (!actions.length) return undefined;
+      // audit_target_idx finds the target's entries; an item has few that record it whole.
+      const row = await scans
+        .selectFrom('audit')
+        .selectAll()
+        .where('target_type', '=', target.type)
+        .where('target_id', '=', target.id)
+        .where('action', 'in', [...actions])
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && entryOf(row);
     },
   };
 }
