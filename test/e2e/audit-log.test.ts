@@ -12,10 +12,12 @@ const run = chromiumAvailable();
 describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
   let s: AdminSession;
   let accountId = '';
+  let goneId = '';
+  let serverId = '';
   const api = async (method: string, url: string, payload?: unknown) => {
     const res = await s.live.t.request({ method: method as 'POST', url: `/api/v1${url}`, payload: payload as Record<string, unknown> });
     expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
-    return res.json();
+    return res.statusCode === 204 ? undefined : res.json();
   };
 
   beforeAll(async () => {
@@ -24,6 +26,14 @@ describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
     const account = await api('POST', '/accounts', { serverId: server.id, address: 'billing@example.com', fromName: 'Billing', password: 'first-S3cret-value' });
     accountId = account.id;
     await api('PATCH', `/accounts/${accountId}`, { version: account.version, fromName: 'Billing team', password: 'second-S3cret-value' });
+    serverId = server.id;
+    // An account a purpose pointed at, deleted since; and the server renamed since.
+    goneId = (await api('POST', '/accounts', { serverId, address: 'marketing@example.com' })).id;
+    const alert = async () => (await api('GET', '/purposes/alert')).version as number;
+    await api('PATCH', '/purposes/alert', { accountIds: [goneId], version: await alert() });
+    await api('PATCH', '/purposes/alert', { accountIds: [accountId], version: await alert() });
+    await api('DELETE', `/accounts/${goneId}`);
+    await api('PATCH', `/servers/${serverId}`, { name: 'Billing relay', version: (await api('GET', `/servers/${serverId}`)).version });
   });
   afterAll(async () => s?.close());
 
@@ -44,6 +54,29 @@ describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
     expect(text).not.toContain(accountId);
     expect(await page.locator('main').innerText()).not.toContain('S3cret');
     await screenshot(page, '14b-audit-changes');
+  });
+
+  it('names a deleted item as "(deleted)" without a link, and a renamed one as it is now', async () => {
+    const { page } = s;
+    await page.goto('/audit');
+    const repointed = page.locator('.audit-entry', { hasText: 'purpose.update' }).first();
+    await repointed.waitFor();
+    expect(await repointed.innerText()).toMatch(/accounts:\s*marketing@example\.com \(deleted\)\s*→\s*billing@example\.com/);
+    const created = page.locator('.audit-entry', { hasText: 'account.create' }).filter({ hasText: 'marketing@example.com' });
+    expect(await created.locator('.audit-target').innerText()).toBe('account marketing@example.com (deleted)');
+    expect(await created.getByRole('link').count()).toBe(0);
+    // What it was created with names its server as it is now, not by id.
+    await created.getByText('Created with').click();
+    const held = await created.locator('.audit-changes').innerText();
+    expect(held).toMatch(/server:\s*Billing relay/);
+    expect(held).not.toMatch(/^id:/m);
+    // The server was created as "Audit relay": named as it is now, with what the entry recorded.
+    const serverCreated = page.locator('.audit-entry', { hasText: 'server.create' });
+    expect(await serverCreated.locator('.audit-target').innerText()).toBe('server Billing relay (was Audit relay)');
+    expect(await serverCreated.getByRole('link', { name: 'Billing relay' }).getAttribute('href')).toBe(`/servers/${serverId}`);
+    expect(await page.locator('main').innerText()).not.toContain(goneId);
+    expect(await page.locator('main').innerText()).not.toContain(serverId);
+    await screenshot(page, '14d-audit-deleted');
   });
 
   it('fits a phone: a change and its target wrap instead of widening the page', async () => {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import { withQuery, type AuditEntry, type MailAccount, type MailServer } from '../../api.js';
+import { withQuery, type AuditEntry } from '../../api.js';
 import { formatDate } from '../../format.js';
-import { useList, usePagedList } from '../../lists.js';
+import { usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
 import { Empty, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/index.js';
 import { AuditChanges } from './AuditChanges.js';
@@ -13,7 +13,8 @@ type Filters = Record<(typeof FILTER_KEYS)[number], string>;
 const filtersFrom = (query: URLSearchParams): Filters => Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ''])) as Filters;
 
 /**
- * Who changed what and when; before/after arrive with secrets already redacted by the server.
+ * Who changed what and when; before/after arrive with secrets already redacted by the server, and
+ * every id an entry shows named by it (`names`), deleted items too: no other list is fetched.
  * The filters live in the address bar, so a filtered view survives a reload and Back undoes it.
  */
 export function Audit() {
@@ -23,11 +24,6 @@ export function Audit() {
   const [draft, setDraft] = useState(filters);
   useEffect(() => setDraft(JSON.parse(key) as Filters), [key]);
   const log = usePagedList<AuditEntry>('/audit', { ...filters, limit: 50 });
-  // Entries that recorded only an id (a test send, a sign-in) are named from what exists now.
-  const accounts = useList<MailAccount>('/accounts');
-  const servers = useList<MailServer>('/servers');
-  const known = (type: string, id: string) =>
-    type === 'account' ? accounts.items.find((a) => a.id === id)?.address : type === 'server' ? servers.items.find((s) => s.id === id)?.name : undefined;
 
   const apply = () => {
     const to = withQuery('/audit', draft);
@@ -67,7 +63,7 @@ export function Audit() {
       >
         <ul className="audit-list">
           {log.items.map((e) => {
-            const target = targetOf(e, known);
+            const target = targetOf(e);
             return (
               <li key={e.id} className="card audit-entry">
                 <div className="audit-head">
@@ -76,6 +72,8 @@ export function Audit() {
                     {target.name ? (
                       <>
                         {target.kind} {target.to ? <Link to={target.to}>{target.name}</Link> : <strong>{target.name}</strong>}
+                        {target.deleted ? ' (deleted)' : ''}
+                        {target.was ? <span className="muted"> (was {target.was})</span> : null}
                       </>
                     ) : target.to ? (
                       <Link to={target.to}>{target.kind}</Link>
@@ -88,7 +86,7 @@ export function Audit() {
                     {e.ip ? ` · ${e.ip}` : ''} · {formatDate(e.at)}
                   </span>
                 </div>
-                <AuditChanges action={e.action} before={e.before} after={e.after} />
+                <AuditChanges action={e.action} before={e.before} after={e.after} names={e.names} />
               </li>
             );
           })}

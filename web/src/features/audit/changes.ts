@@ -1,4 +1,11 @@
+import type { AuditName } from '../../api.js';
 import { fieldInWords, formatDate } from '../../format.js';
+
+/** The names the server gave an entry's ids (GET /audit `names`). */
+export type Names = Record<string, AuditName>;
+
+/** An item by its name, said deleted once it is: "Marketing (deleted)". */
+export const nameInWords = (n: AuditName): string => (n.deleted ? `${n.name} (deleted)` : n.name);
 
 /** One field of an audited target, said in words: what it was and what it became (absent: none). */
 export interface Change {
@@ -13,15 +20,17 @@ const REDACTED = '[redacted]';
 export const NOT_SHOWN = 'set or changed (not shown)';
 
 // Bookkeeping every save changes: saying "version: 3 → 4" on each entry tells nobody anything.
-const BOOKKEEPING = new Set(['version', 'updatedAt', 'createdAt']);
+// The target's own id too: the entry's heading names the target already.
+const BOOKKEEPING = new Set(['version', 'updatedAt', 'createdAt', 'id']);
 
-function valueInWords(key: string, v: unknown): string {
+function valueInWords(key: string, v: unknown, names: Names): string {
   if (v === null || v === undefined) return 'none';
+  if (typeof v === 'string' && names[v]) return nameInWords(names[v]);
   if (v === true) return 'yes';
   if (v === false) return 'no';
   if (typeof v === 'number' && /At$/.test(key) && v > 1e11) return formatDate(v);
-  if (Array.isArray(v)) return v.length ? v.map((x) => valueInWords(key, x)).join(', ') : 'none';
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldInWords(k)} ${valueInWords(k, x)}`).join(', ');
+  if (Array.isArray(v)) return v.length ? v.map((x) => valueInWords(key, x, names)).join(', ') : 'none';
+  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldInWords(k)} ${valueInWords(k, x, names)}`).join(', ');
   return String(v);
 }
 
@@ -39,27 +48,38 @@ function leaves(v: unknown, prefix: string, out: Map<string, unknown>): Map<stri
   return out;
 }
 
-function shown(path: string, v: unknown): string | undefined {
+function shown(path: string, v: unknown, names: Names): string | undefined {
   if (v === undefined) return undefined;
   if (v === REDACTED) return NOT_SHOWN;
-  return valueInWords(path.split('.').pop() ?? path, v);
+  return valueInWords(path.split('.').pop() ?? path, v, names);
+}
+
+const namedIn = (v: unknown, names: Names): boolean => (Array.isArray(v) ? v.some((x) => namedIn(x, names)) : typeof v === 'string' && !!names[v]);
+
+/** A field that holds ids shown by their names is said without "id": "accounts", not "account ids". */
+function label(path: string, named: boolean): string {
+  const words = fieldInWords(path);
+  if (!named) return words;
+  return words.replace(/ ids$/, 's').replace(/ id$/, '');
 }
 
 /**
  * What differs between two recorded states of a target, field by field, in words. A creation
- * (nothing before) lists what it was created with, a removal what it held.
+ * (nothing before) lists what it was created with, a removal what it held. Ids the server named
+ * (`names`) are said by their names.
  */
-export function changesBetween(before: unknown, after: unknown): Change[] {
+export function changesBetween(before: unknown, after: unknown, names: Names): Change[] {
   const was = leaves(before, '', new Map());
   const is = leaves(after, '', new Map());
   const paths = [...new Set([...was.keys(), ...is.keys()])];
   const changes: Change[] = [];
   for (const path of paths) {
-    const b = shown(path, was.get(path));
-    const a = shown(path, is.get(path));
+    const b = shown(path, was.get(path), names);
+    const a = shown(path, is.get(path), names);
     // Both sides redacted tell nothing: a secret shows as changed only where one side says so.
     if (b === a) continue;
-    changes.push({ field: fieldInWords(path), ...(b !== undefined ? { before: b } : {}), ...(a !== undefined ? { after: a } : {}) });
+    const named = namedIn(was.get(path), names) || namedIn(is.get(path), names);
+    changes.push({ field: label(path, named), ...(b !== undefined ? { before: b } : {}), ...(a !== undefined ? { after: a } : {}) });
   }
   return changes;
 }

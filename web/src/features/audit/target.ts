@@ -4,9 +4,13 @@ import type { AuditEntry } from '../../api.js';
 export interface Target {
   /** What the target is: "account", "SMTP credential" … */
   kind: string;
-  /** Its name, address or key; null when the entry recorded only an id nobody reads. */
+  /** Its name, address or key as it is now (as last recorded once deleted); null when nothing names it. */
   name: string | null;
-  /** Where it is shown; absent after its removal. */
+  /** What this entry recorded it as, when it has been renamed since. */
+  was?: string;
+  /** Deleted since (the server says so): said so, and not linked. */
+  deleted: boolean;
+  /** Where it is shown; absent once it is deleted and on its removal's entry. */
   to?: string;
 }
 
@@ -36,16 +40,26 @@ const field = (snapshot: unknown, name: string): string | null => {
 };
 
 /**
- * Names an entry's target from what the entry recorded (the state after, or before a removal),
- * or from `known` (names of targets that exist now, by type and id); a sign-in names its user
- * through the actor ("user:ann@example.com").
+ * Names an entry's target as the server named it (`names`: as it is now, or as last recorded once
+ * deleted), else from what the entry recorded (the state after, or before a removal); a target
+ * named by its key (a purpose, a template) is named by that key, a sign-in's user through the
+ * actor ("user:ann@example.com").
  */
-export function targetOf(e: AuditEntry, known: (type: string, id: string) => string | undefined): Target {
+export function targetOf(e: AuditEntry): Target {
   const k = KINDS[e.targetType];
-  if (!k) return { kind: e.targetType.replace(/_/g, ' '), name: e.targetId };
+  const removed = e.action.endsWith('.delete') || e.action.endsWith('.remove');
+  if (!k) return { kind: e.targetType.replace(/_/g, ' '), name: e.targetId, deleted: false };
+  const known = e.targetId ? e.names[e.targetId] : undefined;
   const recorded = k.nameField ? (field(e.after, k.nameField) ?? field(e.before, k.nameField)) : null;
   const fromActor = e.targetType === 'user' && e.action.startsWith('session.') ? e.actor.replace(/^(user|login):/, '') : null;
-  const name = recorded ?? (e.targetId ? (known(e.targetType, e.targetId) ?? (k.byId ? e.targetId : null)) : null) ?? fromActor;
-  const removed = e.action.endsWith('.delete') || e.action.endsWith('.remove');
-  return { kind: k.kind, name, ...(removed ? {} : { to: k.page(e.targetId) }) };
+  const name = known?.name ?? recorded ?? (k.byId ? e.targetId : null) ?? fromActor;
+  // Only the server knows whether it is gone now; a removal's own entry links nowhere either way.
+  const deleted = !!known?.deleted;
+  return {
+    kind: k.kind,
+    name,
+    deleted,
+    ...(known && recorded && recorded !== known.name ? { was: recorded } : {}),
+    ...(deleted || removed ? {} : { to: k.page(e.targetId) }),
+  };
 }
