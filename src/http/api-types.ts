@@ -222,8 +222,8 @@ export interface WebhookDelivery {
   eventType: string;
   status: WebhookDeliveryStatus;
   attemptCount: number;
-  /** When the next attempt is due (pending deliveries). */
-  nextAttemptAt: string;
+  /** When the next attempt is due; null unless the delivery is pending (an attempt under way, or done). */
+  nextAttemptAt: string | null;
   lastStatusCode: number | null;
   lastError: string | null;
   replayOf: string | null;

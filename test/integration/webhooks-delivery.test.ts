@@ -87,7 +87,7 @@ await describeEachDialect('webhooks: signed events from real deliveries', (diale
     await expect.poll(async () => (await api('GET', `/webhooks/${endpoint.id}/deliveries?status=succeeded`)).json().items.length, { timeout: 10_000 }).toBe(3);
     const log = (await api('GET', `/webhooks/${endpoint.id}/deliveries`)).json();
     expect(log.items.map((i: { eventType: string }) => i.eventType).sort()).toEqual(['message.deferred', 'message.failed', 'message.sent']);
-    for (const item of log.items) expect(item).toMatchObject({ status: 'succeeded', attemptCount: 1, lastStatusCode: 204 });
+    for (const item of log.items) expect(item).toMatchObject({ status: 'succeeded', attemptCount: 1, lastStatusCode: 204, nextAttemptAt: null });
     const detail = (await api('GET', `/webhooks/${endpoint.id}/deliveries/${log.items[0].id}`)).json();
     expect(detail.webhookId).toMatch(/^evt_/);
     expect(detail.payload.type).toBe(log.items[0].eventType);

@@ -13,8 +13,8 @@ import { webhookBody } from './payload.js';
 import { DELIVERY_STATUSES, type DeliveryQuery, type DeliveryRecord, type DeliveryStatus, type StoredEndpoint, type WebhookAttemptRecord } from './ports.js';
 import type { Repositories } from '../ports.js';
 
-/** A delivery as the log shows it. */
-export type WebhookDelivery = Omit<DeliveryRecord, 'leaseOwner' | 'leaseUntil'>;
+/** A delivery as the log shows it: `nextAttemptAt` only while one is to come (pending), else null. */
+export type WebhookDelivery = Omit<DeliveryRecord, 'leaseOwner' | 'leaseUntil' | 'nextAttemptAt'> & { nextAttemptAt: number | null };
 
 export interface WebhookDeliveryDetail extends WebhookDelivery {
   /** The webhook-id header: the event's id, the same on every attempt and replay (receivers deduplicate on it). */
@@ -24,7 +24,9 @@ export interface WebhookDeliveryDetail extends WebhookDelivery {
   attempts: WebhookAttemptRecord[];
 }
 
-const view = ({ leaseOwner: _o, leaseUntil: _u, ...d }: DeliveryRecord): WebhookDelivery => d;
+// The stored time stays once a delivery ends (the due index needs a value); read as "next
+// attempt at" it would promise one that never comes.
+const view = ({ leaseOwner: _o, leaseUntil: _u, ...d }: DeliveryRecord): WebhookDelivery => ({ ...d, nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null });
 
 /** Replay-all touches at most this many deliveries per call; the answer says when more matched. */
 export const REPLAY_LIMIT = 10_000;
