@@ -92,7 +92,9 @@ export class Messages {
       if (until.includes(message.status)) return message;
       const details: WaitErrorDetails = { id, messageStatus: message.status, until: [...until], message };
       if (FINAL_STATUSES.includes(message.status) && !(LATER[message.status] ?? []).some((s) => until.includes(s))) {
-        throw new MailroomError({ code: INVALID_STATE, status: 0, details, message: `message ${id} is ${message.status}, a final status, while waiting for ${until.join(' or ')}` });
+        // "logged" surprises whoever develops against the log driver and waits for "sent": say why.
+        const why = message.status === 'logged' ? ': Mailroom runs with MAILROOM_MAIL_DRIVER=log, which writes mail to its log instead of sending it (wait for "logged" too there)' : '';
+        throw new MailroomError({ code: INVALID_STATE, status: 0, details, message: `message ${id} is ${message.status}, a final status, while waiting for ${until.join(' or ')}${why}` });
       }
       const left = deadline - Date.now();
       if (left <= 0) {

@@ -67,3 +67,15 @@ it('rejects with MAILROOM_SDK_TIMEOUT and the last status when no status waited 
   expect(err.message).toBe(`message ${id} is still queued after 300 ms (waiting for sent)`);
   await mailroom.messages.cancel(id);
 });
+
+it('says what a logged message is when the log driver logged it while waiting for sent (logged is final: nothing is sent)', async () => {
+  const { id } = await mailroom.messages.send({ to: 'cy@example.net', subject: 'Now', text: 'x' });
+  const dispatcher = await t.app.startDelivery({ loop: false });
+  await dispatcher.drain();
+  const err = await mailroom.messages.waitFor(id, { until: ['sent'], timeoutMs: 5_000 }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'MAILROOM_SDK_INVALID_STATE', details: { id, messageStatus: 'logged', until: ['sent'] } });
+  expect(err.message).toBe(
+    `message ${id} is logged, a final status, while waiting for sent: Mailroom runs with MAILROOM_MAIL_DRIVER=log, which writes mail to its log instead of sending it (wait for "logged" too there)`,
+  );
+  expect((await mailroom.messages.waitFor(id, { until: ['sent', 'logged'] })).status).toBe('logged');
+});
