@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { ownerOnlyFile } from '../owner-only-file.js';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { decrypt, encrypt, generateMasterKey, masterKeyFrom, type MasterKey } from './cipher.js';
 import { ensureDirectory } from '../ensure-directory.js';
+import { ownerOnlyFile } from '../owner-only-file.js';
 
 export const KEY_FILE = 'secret.key';
 /** Written before a rotation's transaction, renamed over KEY_FILE after it commits. */
