@@ -26,10 +26,10 @@ function summary(h: Map<string, unknown>, lines: { key: string }[]): MessageHead
   const text = (key: string) => (typeof h.get(key) === 'string' ? (h.get(key) as string) : null);
   return {
     subject: text('subject'),
-    // RFC 5322 allows one From and one Sender field: a second one is reported as an author
-    // without an address, so the message is refused rather than judged on one of them.
-    from: [...mailboxes(h.get('from'), false), ...(count('from') > 1 ? [{ address: '' }] : [])],
-    sender: [...mailboxes(h.get('sender'), false), ...(count('sender') > 1 ? [{ address: '' }] : [])],
+    from: mailboxes(h.get('from'), false),
+    sender: mailboxes(h.get('sender'), false),
+    fromFields: count('from'),
+    senderFields: count('sender'),
     to: mailboxes(h.get('to'), true),
     cc: mailboxes(h.get('cc'), true),
     messageId: text('message-id'),

@@ -42,6 +42,16 @@ await describeEachDialect('SMTP relay: author fields and blind copies', (dialect
     queuedId(expectCode(await send('From: =?utf-8?q?Gr=C3=BC=C3=9Fe?= <billing@example.com>', 'encoded'), 250));
   });
 
+  it('names a second From or Sender field as such, and queues nothing', async () => {
+    const before = (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
+    // RFC 5322 allows one of each: the reply says what is wrong, not that an address is empty.
+    expect(await send('From: billing@example.com\r\nFrom: billing@example.com', 'two from')).toMatch(/^550 5\.6\.0 From: the message has 2 From fields; RFC 5322 allows one/);
+    expect(await send('From: billing@example.com\r\nSender: billing@example.com\r\nSender: billing@example.com', 'two sender')).toMatch(
+      /^550 5\.6\.0 Sender: the message has 2 Sender fields; RFC 5322 allows one/,
+    );
+    expect((await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
+  });
+
   it('removes Resent-Bcc fields as it removes Bcc', async () => {
     const id = queuedId(expectCode(await send('From: billing@example.com\r\nResent-From: billing@example.com\r\nResent-Bcc: hidden@example.net', 'resent bcc'), 250));
     await expect.poll(async () => (await suite.r.message(id)).status, { timeout: 20_000 }).toBe('sent');

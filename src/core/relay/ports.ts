@@ -39,6 +39,9 @@ export interface MessageHeaders {
   /** Every mailbox of every From field; an entry without a usable address has address ''. */
   from: { name?: string; address: string }[];
   sender: { name?: string; address: string }[];
+  /** How many From and Sender fields the header block has: RFC 5322 allows one of each. */
+  fromFields: number;
+  senderFields: number;
   to: { name?: string; address: string }[];
   cc: { name?: string; address: string }[];
   /** The Message-ID as written ("<id@host>"), or null when there is none. */

@@ -77,6 +77,11 @@ export interface RelayTransaction {
 /** Each From (and Sender) mailbox, parsed strictly, must be one the credential may send as. */
 function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders): Mailbox {
   if (!h.from.length) throw invalid('From', 'the message has no From header; every message needs one (RFC 5322)');
+  // A second From or Sender is refused rather than judged on one of them (recipients' programs
+  // differ in which one they show), and the reply says so instead of blaming an address.
+  for (const [field, n] of [['From', h.fromFields], ['Sender', h.senderFields]] as const) {
+    if (n > 1) throw invalid(field, `the message has ${n} ${field} fields; RFC 5322 allows one`);
+  }
   const authors = [...h.from.map((m) => ({ field: 'From', m })), ...h.sender.map((m) => ({ field: 'Sender', m }))].map(({ field, m }) => {
     const parsed = parseMailbox(field, m.address);
     if (!matchesIdentity(c.allowedFrom, parsed)) throw senderRefused(c, field, parsed.address);
