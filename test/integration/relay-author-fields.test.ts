@@ -49,6 +49,9 @@ await describeEachDialect('SMTP relay: author fields and blind copies', (dialect
     expect(await send('From: billing@example.com\r\nSender: billing@example.com\r\nSender: billing@example.com', 'two sender')).toMatch(
       /^550 5\.6\.0 Sender: the message has 2 Sender fields; RFC 5322 allows one/,
     );
+    // A field without an address is named as written, not called empty.
+    expect(await send('From: billing', 'no address')).toMatch(/^550 5\.6\.0 From: "billing" holds no address; write an address or "Name <address>"/);
+    expect(await send('From: undisclosed-recipients:;', 'empty group')).toMatch(/^550 5\.6\.0 From: "undisclosed-recipients" holds no address/);
     expect((await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
   });
 

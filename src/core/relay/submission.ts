@@ -83,6 +83,8 @@ function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders): Mailbox {
     if (n > 1) throw invalid(field, `the message has ${n} ${field} fields; RFC 5322 allows one`);
   }
   const authors = [...h.from.map((m) => ({ field: 'From', m })), ...h.sender.map((m) => ({ field: 'Sender', m }))].map(({ field, m }) => {
+    // mailparser leaves the address empty for "From: billing" or a group: say what was written.
+    if (!m.address) throw invalid(field, `"${(m.name ?? '').replace(/[\r\n\0]/g, ' ').slice(0, 200)}" holds no address; write an address or "Name <address>"`);
     const parsed = parseMailbox(field, m.address);
     if (!matchesIdentity(c.allowedFrom, parsed)) throw senderRefused(c, field, parsed.address);
     return { ...parsed, ...(m.name ? { name: m.name } : {}) };
