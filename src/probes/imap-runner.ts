@@ -29,7 +29,7 @@ function loginHint(host: string, text: string): string {
 export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: NetworkPolicy): Promise<DiagnosticResult<ImapStepName>> {
   const { imap } = target;
   const rec = new StepRecorder<ImapStepName>();
-  const hc: HintContext = { host: imap.host, port: imap.port, security: imap.security === 'none' ? 'none' : imap.security === 'tls' ? 'tls' : 'starttls' };
+  const hc: HintContext = { host: imap.host, port: imap.port, security: imap.security === 'none' ? 'none' : imap.security === 'tls' ? 'tls' : 'starttls', protocol: 'imap' };
   const timeoutMs = target.timeoutSec * 1000;
   if (target.auth) rec.redactAlso(target.auth.password);
 

@@ -93,6 +93,9 @@ describe.skipIf(missing)('IMAP diagnostics against Dovecot', () => {
     expect(r.steps[2].hint).toContain('self-signed');
     const closed = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: await closedPort(), security: 'tls' }, tlsTrust: pinned, timeoutSec: 2 }, loopback);
     expect(names(closed).slice(0, 2)).toEqual(['dns:pass', 'tcp:fail']);
+    // The advice names IMAP's ports, not SMTP's submission ports.
+    expect(closed.steps[1].hint).toContain('993 (implicit TLS) and 143 (STARTTLS)');
+    expect(closed.steps[1].hint).not.toContain('587');
   });
 });
 

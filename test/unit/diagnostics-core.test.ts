@@ -125,6 +125,10 @@ describe('SMTP hints', () => {
     expect(hintForConnectError('ECONNREFUSED', c('x.example'))).toContain('Nothing accepts connections');
     expect(hintForConnectError('ETIMEDOUT', { ...c('x.example'), port: 25 })).toContain('block outgoing port 25');
     expect(hintForConnectError('ENOTFOUND', c('x.example'))).toContain('does not resolve');
+    // An IMAP test gets IMAP's ports and host names, not SMTP's.
+    expect(hintForConnectError('ECONNREFUSED', { ...c('x.example'), protocol: 'imap' })).toContain('993 (implicit TLS) and 143 (STARTTLS) are the IMAP ports');
+    expect(hintForConnectError('ECONNREFUSED', { ...c('x.example'), port: 993, protocol: 'imap' })).not.toContain('587');
+    expect(hintForConnectError('ENOTFOUND', { ...c('x.example'), protocol: 'imap' })).toContain('imap.gmail.com');
     expect(hintForCertificate('CERT_HAS_EXPIRED', c('x.example'), 'AA:BB')).toContain('expired');
     expect(hintForCertificate('ERR_TLS_CERT_ALTNAME_INVALID', c('x.example'))).toContain('not issued for x.example');
     // Delivery and the IMAP reader check the chain even under a pinned fingerprint: for a

@@ -9,6 +9,8 @@ export interface HintContext {
   port: number;
   security: 'starttls' | 'tls' | 'none';
   user?: string;
+  /** Which protocol is tested (default SMTP): the port and host-name advice differ for IMAP. */
+  protocol?: 'smtp' | 'imap';
 }
 
 export interface SmtpReply {
@@ -38,13 +40,14 @@ export function hintForConnectError(code: string | undefined, c: HintContext): s
     case 'EAI_NONAME':
     case 'EAI_NODATA':
     case 'ENODATA':
-      return `The name ${c.host} does not resolve. Check the spelling of the host (e.g. smtp.gmail.com, smtp.office365.com).`;
+      return `The name ${c.host} does not resolve. Check the spelling of the host (e.g. ${c.protocol === 'imap' ? 'imap.gmail.com, outlook.office365.com' : 'smtp.gmail.com, smtp.office365.com'}).`;
     case 'EAI_AGAIN':
     case 'ETIMEOUT':
     case 'ESERVFAIL':
       return `DNS did not answer for ${c.host}. Check this machine's DNS resolver, or try again.`;
     case 'ECONNREFUSED':
-      return `Nothing accepts connections on ${c.host}:${c.port}. Check the port: 587 (STARTTLS) and 465 (implicit TLS) are the submission ports; 25 is for server-to-server relay.`;
+      return `Nothing accepts connections on ${c.host}:${c.port}. Check the port: ` +
+        (c.protocol === 'imap' ? '993 (implicit TLS) and 143 (STARTTLS) are the IMAP ports.' : '587 (STARTTLS) and 465 (implicit TLS) are the submission ports; 25 is for server-to-server relay.');
     case 'ETIMEDOUT':
     case 'CONNECT_TIMEOUT':
       return `The connection to ${c.host}:${c.port} timed out: a firewall drops the packets or the host is down. ` +
