@@ -13,7 +13,7 @@ import type { Role, User as CoreUser } from '../core/access/users.js';
 import type { AuditName, NamedAuditEntry } from '../core/kernel/audit-names.js';
 import type { MessageStatus } from '../core/outbox/messages.js';
 import type { OutboxStatus as CoreOutboxStatus } from '../core/outbox/messages.service.js';
-import type { TestEmailResult } from '../core/outbox/test-email.service.js';
+import type { TestEmailResult, TestEmailSent } from '../core/outbox/test-email.service.js';
 import type { CheckResult, CheckStatus, DomainCheck as CoreDomainCheck } from '../core/probes/domain-check.service.js';
 import type { DiagnosticResult as CoreDiagnosticResult, DiagnosticStep as CoreDiagnosticStep } from '../core/probes/diagnostics.js';
 import type { SetupGap, SetupStatus } from '../core/probes/setup-status.js';
@@ -145,12 +145,13 @@ export interface BulkOutcome {
 /** GET /messages/stats: the outbox at a glance, counted by the server at `at`. */
 export type OutboxStatus = Wire<CoreOutboxStatus>;
 
-/** POST /accounts/:id/test: the test message is in the outbox. */
-export interface TestEmailQueued {
-  messageId: string;
-  /** Only when asked to confirm: "pending" until the account's own mailbox receives it (MessageDetail.confirmation). */
-  confirmation?: 'pending';
-}
+/**
+ * POST /accounts/:id/test: the test message is in the outbox. Only when asked to confirm:
+ * `confirmation` as the message reads now (MessageDetail.confirmation): "pending" until the
+ * account's own mailbox receives it, or "reader_failing" at once while the account's IMAP reader
+ * fails, with its error in `confirmationError` (null otherwise).
+ */
+export type TestEmailQueued = Wire<TestEmailSent>;
 
 /** POST /accounts/test: one result per account, in the order asked. */
 export interface TestEmailResults {

@@ -97,7 +97,7 @@ await describeEachDialect('send test email', (dialect) => {
     const many = await t.request({ method: 'POST', url: '/api/v1/accounts/test', payload: { accountIds: [readerId, accountId], confirm: true } });
     expect(many.statusCode).toBe(202);
     const { results } = many.json();
-    expect(results[0]).toEqual({ accountId: readerId, messageId: expect.stringMatching(/^msg_/), confirmation: 'pending' });
+    expect(results[0]).toEqual({ accountId: readerId, messageId: expect.stringMatching(/^msg_/), confirmation: 'pending', confirmationError: null });
     // The account that does not read its mailbox gets its own refusal; the other was sent.
     expect(results[1]).toMatchObject({ accountId, error: { code: 'MAILROOM_E_INBOUND_NOT_READ' } });
     const withTo = await t.request({ method: 'POST', url: '/api/v1/accounts/test', payload: { accountIds: [readerId], confirm: true, to: 'ops@example.net' } });

@@ -40,6 +40,8 @@ await describeEachDialect('a confirmed test email while the account\'s reader is
     expect(sent.statusCode).toBe(202);
     const id = sent.json().messageId as string;
     const detail = (await api('GET', `/messages/${id}`)).json();
+    // The answer says so at once, as the message does: no need to read it back to learn it.
+    expect(sent.json()).toEqual({ messageId: id, confirmation: 'reader_failing', confirmationError: detail.confirmationError });
     expect(detail.confirmation).toBe('reader_failing');
     expect(detail.confirmationError).toContain('INBOX');
     expect(detail.confirmationError).toContain(`refused the login as ${address}`);

@@ -107,7 +107,7 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
   const confirmedTest = async () => {
     const res = await api('POST', `/accounts/${app.accountId}/test`, { confirm: true });
     expect(res.statusCode).toBe(202);
-    expect(res.json()).toEqual({ messageId: expect.any(String), confirmation: 'pending' });
+    expect(res.json()).toEqual({ messageId: expect.any(String), confirmation: 'pending', confirmationError: null });
     const id = res.json().messageId as string;
     const m = await until('the test email to be sent', async () => {
       const d = (await api('GET', `/messages/${id}`)).json();

@@ -6,12 +6,16 @@ import { ErrorCodes, invalid, isMailroomError, MailroomError, notFound } from '.
 import { submitMessage } from './messages.service.js';
 import type { RateWindow } from '../kernel/rate-window.js';
 import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
-import type { StoredConfirmation } from './ports.js';
+import { confirmationAt } from '../inbound/confirmation.js';
+import { readerTrouble } from '../inbound/status.service.js';
 
 function recipient(v: unknown): string | undefined {
   const to = optStr('to', v, { max: 320 });
   return to === undefined ? undefined : parseMailbox('to', to).address;
 }
+
+/** A test email accepted; with `confirm`, its confirmation as the message reads now (pending, or reader_failing with the reader's error). */
+export type TestEmailSent = { messageId: string } | { messageId: string; confirmation: 'pending' | 'reader_failing'; confirmationError: string | null };
 
 /**
  * "Send test email": a plain-text message from the account, to itself unless `to` is given,
@@ -19,7 +23,7 @@ function recipient(v: unknown): string | undefined {
  * any other message (GET /messages/:id). With `confirm`, it goes to the account's own mailbox
  * and waits there: the IMAP reader settles its `confirmation` (core/inbound/confirmation.ts).
  */
-async function sendOne(ctx: CoreContext, principal: Principal, actor: Actor, accountId: string, to: string | undefined, confirm = false): Promise<{ messageId: string; confirmation?: StoredConfirmation }> {
+async function sendOne(ctx: CoreContext, principal: Principal, actor: Actor, accountId: string, to: string | undefined, confirm = false): Promise<TestEmailSent> {
   const account = await ctx.store.repos.accounts.get(accountId);
   if (!account) throw notFound('account', accountId);
   // Nobody would ever see it arrive: refused rather than left "pending" until it times out.
@@ -47,10 +51,15 @@ async function sendOne(ctx: CoreContext, principal: Principal, actor: Actor, acc
     { source: 'test', confirm },
   );
   await audit(ctx.store.repos, ctx, actor, 'account.test', { type: 'account', id: accountId }, undefined, { messageId: id, to: rcpt, ...(confirm ? { confirm } : {}) });
-  return confirm ? { messageId: id, confirmation: 'pending' } : { messageId: id };
+  if (!confirm) return { messageId: id };
+  // As the message will read (GET /messages/:id): "reader_failing" at once while the account's
+  // reader fails, so the admin learns it from this answer rather than from a later look.
+  const now = ctx.clock.now();
+  const shown = confirmationAt({ confirmation: 'pending', createdAt: now, accountId }, now, await readerTrouble(ctx, [{ confirmation: 'pending', accountId }]));
+  return { messageId: id, confirmation: shown.confirmation as 'pending' | 'reader_failing', confirmationError: shown.confirmationError };
 }
 
-export async function sendTestEmail(ctx: CoreContext, limiter: RateWindow, principal: Principal, actor: Actor, accountId: string, body: unknown): Promise<{ messageId: string; confirmation?: StoredConfirmation }> {
+export async function sendTestEmail(ctx: CoreContext, limiter: RateWindow, principal: Principal, actor: Actor, accountId: string, body: unknown): Promise<TestEmailSent> {
   requirePermission(principal, 'admin');
   const d = doc('body', body ?? {});
   onlyKeys('body', d, ['to', 'confirm']);
@@ -61,7 +70,7 @@ export async function sendTestEmail(ctx: CoreContext, limiter: RateWindow, princ
   return sendOne(ctx, principal, actor, accountId, to, confirm);
 }
 
-export type TestEmailResult = { accountId: string; messageId: string; confirmation?: StoredConfirmation } | { accountId: string; error: { code: string; message: string } };
+export type TestEmailResult = ({ accountId: string } & TestEmailSent) | { accountId: string; error: { code: string; message: string } };
 
 /**
  * Several accounts at once; each succeeds or fails on its own. With `confirm`, each goes to its
