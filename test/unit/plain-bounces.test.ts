@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bounceClass, bounceRecipients, classify } from '../../src/core/inbound/classify.js';
+import { bounceClass, bounceRecipients, bounceResponse, classify } from '../../src/core/inbound/classify.js';
 import { parseMail } from '../../src/inbound/parse-mail.js';
 import { postfixDsn } from '../helpers/inbound-mail.js';
 import { eximBounce, eximSmtpFailure, gatewayNotice, gmailStyleBounce, qmailStyleBounce } from '../helpers/plain-bounce-mail.js';
@@ -163,5 +163,18 @@ describe('other notices with X-Failed-Recipients', () => {
     const mail = await read(Buffer.concat([Buffer.from('X-Failed-Recipients: someone-else@example.org\r\n'), raw]));
     expect(mail.reportType).toBe('delivery-status');
     expect(bounceRecipients(mail).map((r) => [r.finalRecipient, r.status])).toEqual([['nobody@example.org', '5.1.1']]);
+  });
+});
+
+describe("a bounced recipient's response", () => {
+  it('is the diagnostic alone when it already gives the status, else the status before it', () => {
+    expect(bounceResponse('5.1.1', '550 5.1.1 <ann@example.net>: Recipient address rejected')).toBe('550 5.1.1 <ann@example.net>: Recipient address rejected');
+    expect(bounceResponse('5.1.1', '550 User unknown')).toBe('5.1.1 550 User unknown');
+    expect(bounceResponse('5.1.1', null)).toBe('5.1.1');
+    expect(bounceResponse(null, '550 User unknown')).toBe('550 User unknown');
+    expect(bounceResponse(null, null)).toBe('bounced (no status given)');
+    // Written by whoever sent the bounce: read as words, never as a pattern.
+    expect(bounceResponse('5.1.(', '550 5.1.( odd')).toBe('550 5.1.( odd');
+    expect(bounceResponse('5.1.1', '550 5x1x1 odd')).toBe('5.1.1 550 5x1x1 odd');
   });
 });

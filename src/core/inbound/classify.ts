@@ -47,6 +47,17 @@ export function failedRecipients(list: readonly DsnRecipient[]): (DsnRecipient &
   return list.filter((r): r is DsnRecipient & { finalRecipient: string } => r.action?.toLowerCase() === 'failed' && Boolean(r.finalRecipient || r.originalRecipient)).map((r) => ({ ...r, finalRecipient: (r.finalRecipient || r.originalRecipient) as string }));
 }
 
+/**
+ * A bounced recipient's response in the log: the server's diagnostic, after the DSN's status
+ * unless the diagnostic already gives it ("550 5.1.1 <ann@x>: unknown" was shown as "5.1.1 550
+ * 5.1.1 …", in the message, the suppression list and every later "is suppressed" answer).
+ */
+export function bounceResponse(status: string | null, diagnostic: string | null): string {
+  // Word by word, never as a pattern: both come from the bounce, written by anyone.
+  const said = !!status && !!diagnostic && diagnostic.split(/\s+/).includes(status.trim());
+  return (said ? diagnostic : [status, diagnostic].filter(Boolean).join(' ')) || 'bounced (no status given)';
+}
+
 /** 5.x.x is permanent (a hard bounce); 4.x.x temporary (soft); anything else says nothing. */
 export function bounceClass(status: string | null): 'hard' | 'soft' | null {
   const m = /^([245])\.\d{1,3}\.\d{1,3}$/.exec(status?.trim() ?? '');

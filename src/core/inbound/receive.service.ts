@@ -4,7 +4,7 @@ import { newId } from '../kernel/ids.js';
 import type { InboundFacts, MessageEvent } from '../kernel/message-events.js';
 import type { MessageRecord } from '../outbox/ports.js';
 import type { Repositories } from '../ports.js';
-import { bounceClass, bounceRecipients, classify } from './classify.js';
+import { bounceClass, bounceRecipients, bounceResponse, classify } from './classify.js';
 import type { InboundMail } from './inbound-mail.js';
 import { candidateIds, ownEnvelopeId, ownMessageIdToken } from './reply-matching.js';
 import { suppressFromMail } from './suppressions.service.js';
@@ -255,7 +255,7 @@ async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, ma
       // the forwarding target and Original-Recipient the address Mailroom sent to.
       const address = sentTo(recipients, [rcpt.finalRecipient, rcpt.originalRecipient]);
       if (!original || !address) continue;
-      const response = [rcpt.status, rcpt.diagnostic].filter(Boolean).join(' ') || 'bounced (no status given)';
+      const response = bounceResponse(rcpt.status, rcpt.diagnostic);
       const cls = bounceClass(rcpt.status);
       const code = /^\s*(\d{3})\b/.exec(rcpt.diagnostic ?? '')?.[1];
       if (await repos.inbound.markBounced(original.id, address, { enhancedCode: rcpt.status, code: code ? Number(code) : null, response }, now)) {
