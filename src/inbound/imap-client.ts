@@ -1,17 +1,12 @@
-import { isIP } from 'node:net';
 import type { ImapFlow } from 'imapflow';
 import type { StoredAccount } from '../core/senders/ports.js';
 import { effectiveLogin } from '../core/senders/accounts.js';
 import type { MailServer } from '../core/senders/servers.js';
 import { tlsOptions } from '../delivery/smtp/transport.js';
+import { isLoopbackHost } from '../loopback-host.js';
 
 /** A reader that hears nothing for this long takes the connection for dead and starts a new one. */
 const SOCKET_TIMEOUT_MS = 5 * 60_000;
-
-/** Whether a host is this machine (a password may cross a loopback connection unencrypted). */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
 
 /**
  * A fresh imapflow client for an account's mailbox (imapflow clients are single-use: after a
@@ -28,7 +23,7 @@ export async function imapClient(server: MailServer, account: StoredAccount, sec
   if (!imap) throw new Error(`server "${server.name}" has no IMAP section`);
   const oauth2 = account.auth.type === 'oauth2';
   if (secret === undefined || secret === '') throw new Error(oauth2 ? `account ${account.address} has no OAuth2 access token: the IMAP login needs one` : `account ${account.address} has no password: the IMAP login needs one`);
-  if (imap.security === 'none' && !isLoopback(imap.host)) {
+  if (imap.security === 'none' && !isLoopbackHost(imap.host)) {
     throw new Error(`IMAP security is "none" on ${imap.host}: Mailroom never sends the ${oauth2 ? 'access token' : 'password'} unencrypted; use port 993 with "tls" or 143 with "starttls"`);
   }
   // Loaded on first use (~0.3 s of CPU): a process reading no mailbox never pays for it.

@@ -7,6 +7,7 @@ import { dnsStep, tcpConnect, tlsHandshake } from './connect.js';
 import { CERTIFICATE_CHANGED, sameCertificateTransport } from './same-certificate.js';
 import { SmtpWire } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
+import { isLoopbackHost } from '../loopback-host.js';
 
 const ORDER: readonly ImapStepName[] = ['dns', 'tcp', 'tls', 'login', 'inbox'];
 
@@ -113,8 +114,9 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
     rec.skip('login', target.authUnavailable ?? 'no credentials given');
     return rec.finish(ORDER);
   }
-  if (imap.security === 'none') {
-    rec.fail('login', 'not attempted: Mailroom never sends credentials over an unencrypted connection', { hint: 'Use port 993 with security "tls" or 143 with "starttls".' });
+  // The reader's rule (loopback-host.ts): unencrypted to this machine only.
+  if (imap.security === 'none' && !isLoopbackHost(imap.host)) {
+    rec.fail('login', 'not attempted: Mailroom never sends credentials over an unencrypted connection to another machine', { hint: 'Use port 993 with security "tls" or 143 with "starttls".' });
     return rec.finish(ORDER);
   }
   const seen = certificate?.fingerprint256;

@@ -44,6 +44,15 @@ describe.skipIf(missing)('IMAP diagnostics against Dovecot', () => {
     expect(JSON.stringify(r)).not.toContain(PASSWORD);
   });
 
+  // As the reader does (inbound/imap-client.ts): a password may cross an unencrypted connection
+  // to this machine only, so a local Dovecot without TLS is tested with a login, not failed.
+  it('logs in without TLS to a server on this machine (security "none"), as the reader will', async () => {
+    const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'none' }, tlsTrust: pinned, timeoutSec: 5, auth: { user: 'app@example.com', password: PASSWORD } }, loopback);
+    expect(names(r)).toEqual(['dns:pass', 'tcp:pass', 'tls:skip', 'login:pass', 'inbox:pass']);
+    expect(r.steps[2].detail).toContain('not encrypted');
+    expect(JSON.stringify(r)).not.toContain(PASSWORD);
+  });
+
   it('upgrades with STARTTLS and explains a wrong password', async () => {
     const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'starttls' }, tlsTrust: pinned, timeoutSec: 5, auth: { user: 'app@example.com', password: 'wrong-one' } }, loopback);
     expect(names(r)).toEqual(['dns:pass', 'tcp:pass', 'tls:pass', 'login:fail', 'inbox:skip']);
