@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL [--workers N [--scale [--split] [--worker-warmup M]]]] [--skip-baseline] [--postfix] [--template] [--events] [--webhooks]
+ * npm run bench -- [--messages 20000] [--concurrency 64] [--postgres URL [--workers N [--scale [--split] [--worker-warmup M]]] [--statements]] [--skip-baseline] [--postfix] [--template] [--events] [--webhooks]
  *
  * Starts Mailroom (`mailroom start`, its own temp data dir) in front of Postfix's smtp-sink,
  * sends N messages of ~2 KB through the HTTP API over real HTTP, and prints accept msgs/s,
@@ -48,6 +48,10 @@
  * (delivering only). The API process is started afresh for it (then --worker-warmup M untimed
  * messages, default 300) and for the last phase (plain `mailroom start`, then 300 as before the first).
  *
+ * --statements (with --postgres) prints, after each phase, what PostgreSQL ran for it by
+ * statement (calls, how many were planned, planning and execution time) from
+ * pg_stat_statements, which must be loaded and created in template1 (bench/pg-statements.ts).
+ *
  * --webhooks also subscribes a local receiver (an HTTP server in this process that checks every
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
  * events reached it per second while the outbox was sending, beside the send rate, and when the
@@ -60,6 +64,7 @@ import { arg, body, countArg, cpuMs, peakRssMiB, startSink, userCpuMs } from './
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhook-receiver.js';
 import { runPhase, type Post, type PhaseResult } from './phase.js';
 import { measurePostfixRelay } from './postfix-relay.js';
+import { statementCounters, statementsReport } from './pg-statements.js';
 
 const N = countArg('messages', 20000);
 const CONCURRENCY = countArg('concurrency', 64);
@@ -72,6 +77,8 @@ const EVENTS = process.argv.includes('--events');
 const POOL = 20;
 /** --workers N: N `mailroom worker` processes beside `mailroom start` on the same PostgreSQL. */
 const WORKERS = countArg('workers', 0);
+/** --statements: each phase's statements from pg_stat_statements (bench/pg-statements.ts). */
+const STATEMENTS = process.argv.includes('--statements');
 /** --scale: untimed messages sent once the workers are up, before the timed phase with them (default 300, as the API process had). */
 const WORKER_WARMUP = countArg('worker-warmup', 300);
 const SCALE = process.argv.includes('--scale');
@@ -79,6 +86,7 @@ if (SCALE && (!WORKERS || !PG_URL)) throw new Error('--scale compares one proces
 /** --split: in the scaled phase the API process accepts only (`start --no-workers`) and the workers deliver. */
 const SPLIT = process.argv.includes('--split');
 if (SPLIT && !SCALE) throw new Error('--split is a variant of --scale: add --scale');
+if (STATEMENTS && !PG_URL) throw new Error('--statements reads pg_stat_statements: it needs --postgres URL');
 
 /** The templated message of --template: a password reset, English and German alternately. */
 const templated = (i: number) => ({
@@ -243,8 +251,11 @@ async function main() {
     const pgPerPhase: number[] = [];
     /** --scale: transactions this database committed per message of each phase (pg_stat_database, flushed by the backends within a second or so). */
     const xactsPerPhase: number[] = [];
-    const statsClient = SCALE && databaseUrl ? new pg.Client({ connectionString: databaseUrl }) : undefined;
+    const statsClient = (SCALE || STATEMENTS) && databaseUrl ? new pg.Client({ connectionString: databaseUrl }) : undefined;
     await statsClient?.connect();
+    // A run that fails drops its database with this connection still open: that ends it, not the bench.
+    statsClient?.on('error', () => undefined);
+    const statements = STATEMENTS && statsClient ? await statementCounters(statsClient) : undefined;
     const xacts = async () => {
       if (!statsClient) return NaN;
       // Backends report their counters when idle or at most once a second: wait that long first.
@@ -269,11 +280,13 @@ async function main() {
         }
       }
       const x0 = await xacts();
+      const statements0 = await statements?.();
       const pg0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
       phases.push([name, await runPhase({ post, pid: mr.child.pid as number, otherPids: workerPids(), n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
       const pg1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
       pgPerPhase.push(pg0 === undefined || pg1 === undefined ? NaN : (pg1 - pg0) / N);
       xactsPerPhase.push(((await xacts()) - x0) / N);
+      if (statements && statements0) console.log(statementsReport(name, statements0, await statements()));
     }
     const M = N * phases.length;
     const e2eEndWall = Date.now();

@@ -1,8 +1,8 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BODY_COLUMNS } from '../../src/store/migrations/023_lz4_message_bodies.js';
-import { OUTCOME_UPDATES } from '../../src/store/postgres/pg-batched-writes.js';
-import { claimUpdateSql } from '../../src/store/repositories/claim-queries.js';
+import { BATCHED_WRITES, OUTCOME_UPDATES } from '../../src/store/postgres/pg-batched-writes.js';
+import { CLAIM_STATEMENTS_POSTGRES, claimUpdateSql } from '../../src/store/repositories/claim-queries.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -101,6 +101,36 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
       expect(r.status).toBe('sending');
       expect(Array.isArray(r.claimed_recipients)).toBe(true);
     }
+  });
+  it('the prepared statements\' generic plans find their rows by key too (PostgreSQL)', async () => {
+    if (dialect === 'sqlite') return; // SQLite has no generic plans: it is told its index (claim-queries.ts).
+    // The claim and the batched writes are named prepared statements (statement-cache.ts): after
+    // five runs PostgreSQL may plan them once for any values. Forced here, so a generic plan that
+    // scans instead of seeking fails now rather than on the sixth batch of a busy day.
+    const { priority } = (await sql<{ priority: number }>`select priority from messages where id = ${ids[0]}`.execute(db)).rows[0];
+    const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
+    const genericPlan = (text: string, params: unknown[]) =>
+      db.transaction().execute(async (trx) => {
+        await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
+        await sql.raw(`prepare generic_probe as ${text}`).execute(trx);
+        const rows = (await sql.raw<{ 'QUERY PLAN': string }>(`explain execute generic_probe${params.length ? `(${params.map(literal).join(', ')})` : ''}`).execute(trx)).rows;
+        await sql`deallocate generic_probe`.execute(trx);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+    const claim = await genericPlan(CLAIM_STATEMENTS_POSTGRES.claimLevel, claimLevel(priority, 75));
+    expect(claim).toMatch(/messages_claim_idx/);
+    expect(claim).toMatch(/Index Cond: .*\bid\)::text = ANY/);
+    const levels = await genericPlan(CLAIM_STATEMENTS_POSTGRES.levels, []);
+    const due = await genericPlan(CLAIM_STATEMENTS_POSTGRES.peek, [priority, Date.now(), 1]);
+    for (const plan of [levels, due]) expect(plan).toMatch(/messages_claim_idx/);
+    const sent = JSON.stringify(ids.map((id) => ({ id, lease_owner: 'owner', status: 'sent', next_attempt_at: 0, attempt_count: 1, updated_at: 1, possible_duplicate: 0 })));
+    const recipients = JSON.stringify(ids.map((id, i) => ({ message_id: id, address: `ops${i}@example.net`, status: 'sent', updated_at: 1 })));
+    const outcome = await genericPlan(BATCHED_WRITES.outcome, [sent, recipients, '[]']);
+    expect(outcome).toMatch(/Index Cond: \(\(?\w*\.?id\)::text = ANY/);
+    expect(outcome).toMatch(/(Index Scan|Bitmap Index Scan) (using|on) message_recipients_pk/);
+    const rejected = await genericPlan(BATCHED_WRITES.rejectedCount, [JSON.stringify(ids.map((id) => ({ id })))]);
+    expect(rejected).toMatch(/Index Cond: \(\(?\w*\.?id\)::text = ANY/);
+    for (const plan of [claim, levels, due, outcome, rejected]) expect(plan).not.toMatch(/Seq Scan on (messages|message_recipients)\b/);
   });
   it('a recipient\'s outcome is updated in place: its page keeps room (PostgreSQL, migration 022)', async () => {
     if (dialect === 'sqlite') return; // SQLite rewrites a row where it is; there is no fillfactor.

@@ -9,6 +9,11 @@ import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
 import { messagesRepository } from '../../src/store/repositories/messages.repository.js';
 import { migrateToLatest } from '../../src/store/migrator.js';
 import { prepareTemplatesOnConnect } from '../../src/store/postgres/pg-prepared.js';
+import { BATCHED_WRITES, batchedOutboxWrites } from '../../src/store/postgres/pg-batched-writes.js';
+import { CLAIM_STATEMENTS_POSTGRES } from '../../src/store/repositories/claim-queries.js';
+import { eventJournalRepository } from '../../src/store/repositories/event-journal.repository.js';
+import { suppressionsRepository } from '../../src/store/repositories/suppressions.repository.js';
+import type { Repositories } from '../../src/core/ports.js';
 import { createPostgresDatabase, describeEachDialect, postgresAvailable } from '../helpers/dialects.js';
 
 /**
@@ -231,8 +236,74 @@ await describeEachDialect('outbox hot statements', (dialect) => {
     expect(statements.some((s) => s.startsWith('update "messages" set "status" = $1, "next_attempt_at"'))).toBe(true);
     expect(statements.some((s) => s.startsWith('update "message_recipients"'))).toBe(true);
     expect(statements.some((s) => s.startsWith('insert into "attempts"'))).toBe(true);
-    // The claim (prepare: false) and the ordinary Kysely queries stay unnamed.
-    expect(statements.some((s) => s.includes('skip locked') || s.startsWith('select'))).toBe(false);
+    // The claim is prepared too: its levels, each level's pick (one statement with the update
+    // and the recipients' read) and the idle poll's look (anyDue).
+    expect(await repo.anyDue({ now: NOW })).toBe(true);
+    const named = (sqlText: string) => rows.some((r) => r.statement === sqlText) || statementsNow().then((all) => all.includes(sqlText));
+    const statementsNow = async () => (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(database.db)).rows.map((r) => r.statement);
+    for (const text of Object.values(CLAIM_STATEMENTS_POSTGRES)) expect(await named(text), text).toBe(true);
+    // The ordinary Kysely queries (the log's page above) stay unnamed.
+    expect((await statementsNow()).some((s) => s.startsWith('select') && !Object.values(CLAIM_STATEMENTS_POSTGRES).includes(s))).toBe(false);
+  });
+
+  // The group commit's multi-row statements (pg-batched-writes.ts): fixed texts whatever the
+  // row count, so prepared once per connection instead of planned on every batch.
+  if (dialect === 'postgres') it('PostgreSQL keeps the group commit\'s batched writes prepared on the connection', async () => {
+    // Only the repositories the batched writes wrap (the rest pass through untouched).
+    const repos = batchedOutboxWrites(database.db, { messages: messagesRepository(database.db, database.capabilities), eventJournal: eventJournalRepository(database.db, database.capabilities) } as unknown as Repositories);
+    const id = 'm-batched';
+    await Promise.all([repos.messages.insert(message(id, { priority: 98 }), recipients(id, 2)), repos.messages.insert(message(`${id}-2`, { priority: 98 }), recipients(`${id}-2`, 1))]);
+    const claimed = await repos.messages.claim({ owner: 'batcher', now: NOW, leaseUntil: NOW + 60_000, limit: 2 });
+    expect(claimed.map((m) => m.id).sort()).toEqual([id, `${id}-2`]);
+    const done = await Promise.all(
+      claimed.map((m) =>
+        repos.messages.completeAttempt({
+          messageId: m.id,
+          leaseOwner: 'batcher',
+          status: 'sent',
+          nextAttemptAt: NOW,
+          attemptCount: 1,
+          lastError: null,
+          sentAt: NOW,
+          accountId: null,
+          serverId: null,
+          recipients: m.pending.map((r) => ({ address: r.address, status: 'rejected' as const, code: 550, enhancedCode: '5.1.1', response: '550 no' })),
+          attempt: null,
+          now: NOW,
+        }),
+      ),
+    );
+    expect(done).toEqual([true, true]);
+    await repos.eventJournal.append([{ id: 'j-batched', type: 'message.sent', messageId: id, at: NOW, data: '{}' }], { read: true });
+    const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(database.db);
+    const statements = rows.map((r) => r.statement);
+    for (const text of Object.values(BATCHED_WRITES)) expect(statements, text).toContain(text);
+    expect(await repos.messages.get(id)).toMatchObject({ status: 'sent', rejectedCount: 2 });
+  });
+
+  // A rolling upgrade: a newer process migrates while this one runs. A prepared statement whose
+  // result columns are `*` would fail on every call from then on ("cached plan must not change
+  // result type"), so the prepared ones name their columns (statement-cache.ts's preparedSql).
+  if (dialect === 'postgres') it('PostgreSQL: the prepared statements keep working on the same connection after another process adds a column', async () => {
+    const repo = messagesRepository(database.db, database.capabilities);
+    const repos = batchedOutboxWrites(database.db, { messages: repo, eventJournal: eventJournalRepository(database.db, database.capabilities) } as unknown as Repositories);
+    const suppressions = suppressionsRepository(database.db, 'postgres');
+    const round = async (id: string) => {
+      await repos.messages.insert(message(id, { priority: 97 }), recipients(id, 1));
+      expect(await suppressions.active(['r0@example.net'], NOW)).toEqual([]);
+      expect(await repo.anyDue({ now: NOW })).toBe(true);
+      const [claimed] = await repo.claim({ owner: 'upgrader', now: NOW, leaseUntil: NOW + 60_000, limit: 1 });
+      expect(claimed?.id).toBe(id);
+      expect(await repos.messages.completeAttempt({ messageId: id, leaseOwner: 'upgrader', status: 'sent', nextAttemptAt: NOW, attemptCount: 1, lastError: null, sentAt: NOW, accountId: null, serverId: null, recipients: [], attempt: null, now: NOW })).toBe(true);
+    };
+    // Past five runs, so PostgreSQL may have settled on generic plans.
+    for (let i = 0; i < 7; i++) await round(`m-before-${i}`);
+    for (const table of ['messages', 'message_recipients', 'suppressions']) await sql.raw(`alter table ${table} add column added_by_a_newer_version integer`).execute(database.db);
+    try {
+      for (let i = 0; i < 3; i++) await round(`m-after-${i}`);
+    } finally {
+      for (const table of ['messages', 'message_recipients', 'suppressions']) await sql.raw(`alter table ${table} drop column added_by_a_newer_version`).execute(database.db);
+    }
   });
 });
 

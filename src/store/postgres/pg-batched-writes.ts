@@ -4,6 +4,7 @@ import type { AttemptWrite, MessageRecord, RecipientRecord } from '../../core/ou
 import type { Repositories } from '../../core/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import { coalesce } from '../coalescer.js';
+import { preparedSql } from '../statement-cache.js';
 import { inJsonField, notAnIndexCondition } from '../json-list.js';
 import { ATTEMPT_COLUMNS, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, attemptRow, completedRecipientRow, recipientRow, toRow } from '../repositories/messages.repository.js';
 import type { DB } from '../schema.js';
@@ -110,9 +111,9 @@ const insertRows = (table: string, names: readonly string[], param = '$1', where
   `insert into "${table}" (${columns(names)}) select ${columns(names)} from json_populate_recordset(null::"${table}", ${param}::json)${where ? ` where ${where}` : ''}`;
 
 /** Accepted messages ($1) and their recipients ($2) in one statement (the foreign key is checked at its end). */
-const INSERT_OUTBOUND = `with m as (${insertRows('messages', MESSAGE_COLUMNS)}) ${insertRows('message_recipients', RECIPIENT_COLUMNS, '$2')}`;
+const INSERT_OUTBOUND = preparedSql(`with m as (${insertRows('messages', MESSAGE_COLUMNS)}) ${insertRows('message_recipients', RECIPIENT_COLUMNS, '$2')}`);
 /** Journal entries ($1), unread ones only while a webhook endpoint is enabled (EventJournalRepository.append), in one statement. */
-const INSERT_JOURNAL = insertRows('event_journal', JOURNAL_COLUMNS, '$1', `"pending" = 0 or exists (select 1 from "webhook_endpoints" where "enabled" = 1)`);
+const INSERT_JOURNAL = preparedSql(insertRows('event_journal', JOURNAL_COLUMNS, '$1', `"pending" = 0 or exists (select 1 from "webhook_endpoints" where "enabled" = 1)`));
 // Same conditions as the one-row statement in messages.repository.ts: only the lease holder
 // completes a message still being sent; possible_duplicate is sticky.
 const completeMessages = (p: string) => `update "messages" as m set "status" = v."status", "next_attempt_at" = v."next_attempt_at", "attempt_count" = v."attempt_count",
@@ -130,12 +131,15 @@ const completeRecipients = (p: string) => `update "message_recipients" as r set 
  * attempts ($3), as one statement (data-modifying CTEs run once each, in one snapshot; the later
  * ones keep only the messages the first one updated). Answers the updated messages' ids.
  */
-const COMPLETE_OUTCOME = `with m as (${completeMessages('$1')}),
+const COMPLETE_OUTCOME = preparedSql(`with m as (${completeMessages('$1')}),
   r as (${completeRecipients('$2')} and r."message_id" in (select "id" from m)),
   a as (${insertRows('attempts', ATTEMPT_COLUMNS, '$3', `"message_id" in (select "id" from m)`)})
-  select "id" from m`;
-const COUNT_REJECTED = `update "messages" as m set "rejected_count" = (select count(*) from "message_recipients" r where r."message_id" = m."id" and r."status" = 'rejected')
-  from json_populate_recordset(null::"messages", $1::json) as v where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')}`;
+  select "id" from m`);
+const COUNT_REJECTED = preparedSql(`update "messages" as m set "rejected_count" = (select count(*) from "message_recipients" r where r."message_id" = m."id" and r."status" = 'rejected')
+  from json_populate_recordset(null::"messages", $1::json) as v where m."id" = v."id" and ${inJsonField('m."id"', '$1', 'id')}`);
 
 /** The batched outcome's updates, for the tests that check their plans (each alone, and `outcome` with all three lists). */
 export const OUTCOME_UPDATES = { messages: completeMessages('$1'), recipients: completeRecipients('$1'), rejectedCount: COUNT_REJECTED, outcome: COMPLETE_OUTCOME } as const;
+
+/** The statements a group-commit batch runs, each prepared (preparedSql): for the tests of what is prepared and of their generic plans. */
+export const BATCHED_WRITES = { insert: INSERT_OUTBOUND, journal: INSERT_JOURNAL, outcome: COMPLETE_OUTCOME, rejectedCount: COUNT_REJECTED } as const;

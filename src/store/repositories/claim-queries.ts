@@ -2,6 +2,8 @@ import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { DB } from '../schema.js';
 import { inJsonList, notAnIndexCondition } from '../json-list.js';
+import { preparedSql } from '../statement-cache.js';
+import { MESSAGE_COLUMNS } from './messages.repository.js';
 import type { MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 import type { SqlDialect } from '../sql-dialect.js';
 
@@ -29,7 +31,7 @@ export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: 
     // One statement per level picks, marks and reads the recipients (see CLAIM_LEVEL_POSTGRES).
     const rows: ClaimedRow[] = [];
     await eachLevel(db, POSTGRES, o, async (level, left) => {
-      const claimed = await db.executeQuery<ClaimedRow>(CompiledQuery.raw(CLAIM_LEVEL_POSTGRES, [level, o.now, left, 'sending', o.owner, o.leaseUntil, o.now]));
+      const claimed = await db.executeQuery<ClaimedRow>(CompiledQuery.raw(CLAIM_LEVEL_POSTGRES(), [level, o.now, left, 'sending', o.owner, o.leaseUntil, o.now]));
       rows.push(...claimed.rows);
       return claimed.rows.length;
     });
@@ -96,7 +98,9 @@ function statements(postgres: boolean, hint: string, p: (n: number) => string) {
 type Statements = ReturnType<typeof statements>;
 
 const SQLITE = statements(false, ' indexed by "messages_claim_idx"', () => '?');
-const POSTGRES = statements(true, '', (n) => `$${n}`);
+/** PostgreSQL's: those run on their own are prepared statements (preparedSql); `due` runs inside the claim's. */
+const POSTGRES_TEXT = statements(true, '', (n) => `$${n}`);
+const POSTGRES: Statements = { ...POSTGRES_TEXT, levels: preparedSql(POSTGRES_TEXT.levels), peek: preparedSql(POSTGRES_TEXT.peek) };
 
 /** SQLite: the UPDATE that marks the picked messages (their ids as a JSON array, the last parameter). */
 const CLAIM_SQLITE = `update "messages" set "status" = ?, "lease_owner" = ?, "lease_until" = ?, "updated_at" = ?
@@ -107,15 +111,29 @@ const CLAIM_SQLITE = `update "messages" set "status" = ?, "lease_owner" = ?, "le
  * read the recipients): the due messages picked and locked (FOR UPDATE SKIP LOCKED), marked
  * `sending` by their ids (an index condition: the picked ids as an array, as the JSON list does
  * elsewhere), returned with their recipients as a JSON array. Parameters: level, now, limit,
- * then the status, owner, lease end and time the UPDATE sets.
+ * then the status, owner, lease end and time the UPDATE sets. A prepared statement, so its
+ * columns are named, not `c.*` (see preparedSql); built on first use, since they come from
+ * messages.repository.ts, which imports this module.
  */
-const CLAIM_LEVEL_POSTGRES = `with picked as (${POSTGRES.due}),
+const claimLevelPostgres = (columns: readonly string[]) =>
+  preparedSql(`with picked as (${POSTGRES.due}),
   claimed as (update "messages" set "status" = $4, "lease_owner" = $5, "lease_until" = $6, "updated_at" = $7
     where "id" = any(array(select "id" from picked)) and ${notAnIndexCondition(CLAIMABLE_CONDITION)} returning *)
-  select c.*, coalesce((select json_agg(r) from "message_recipients" r where r."message_id" = c."id"), '[]'::json) as "claimed_recipients" from claimed c`;
+  select ${columns.map((c) => `c."${c}"`).join(', ')}, coalesce((select json_agg(r) from "message_recipients" r where r."message_id" = c."id"), '[]'::json) as "claimed_recipients" from claimed c`);
+let claimLevelText: string | undefined;
+const CLAIM_LEVEL_POSTGRES = (): string => (claimLevelText ??= claimLevelPostgres(MESSAGE_COLUMNS));
 
 /**
  * The statement that marks claimed messages, for the tests that check its plan: SQLite's UPDATE
  * (its ids as a JSON array, parameter 5); PostgreSQL's claim of one level (parameters as above).
  */
-export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? CLAIM_SQLITE : CLAIM_LEVEL_POSTGRES);
+export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? CLAIM_SQLITE : CLAIM_LEVEL_POSTGRES());
+
+/** The claim's statements that run on their own on PostgreSQL, each prepared: for the tests of their plans and of what is prepared. */
+export const CLAIM_STATEMENTS_POSTGRES = {
+  levels: POSTGRES.levels,
+  peek: POSTGRES.peek,
+  get claimLevel(): string {
+    return CLAIM_LEVEL_POSTGRES();
+  },
+};

@@ -4,6 +4,7 @@ import type { SuppressionRepository } from '../../core/inbound/ports.js';
 import type { Suppression } from '../../core/inbound/suppressions.js';
 import type { DB } from '../schema.js';
 import { inJsonList } from '../json-list.js';
+import { preparedSql } from '../statement-cache.js';
 import type { SuppressionsTable } from '../schema/inbound.js';
 import { oneOf, rowMapping, same } from './row-mapping.js';
 
@@ -59,5 +60,7 @@ export function suppressionsRepository(db: Kysely<DB>, dialect: SqlDialect, scan
   };
 }
 
-const ACTIVE_PG = `select * from "suppressions" where ${inJsonList(true, '"address"', '$1')} and ("expires_at" is null or "expires_at" > $2)`;
+/** Prepared on PostgreSQL (asked for every batch of accepted messages), so its columns are named (see preparedSql). */
+const SUPPRESSION_COLUMNS = ['address', 'reason', 'detail', 'source_message_id', 'created_by', 'created_at', 'expires_at'] as const satisfies readonly (keyof SuppressionsTable)[];
+const ACTIVE_PG = preparedSql(`select ${SUPPRESSION_COLUMNS.map((c) => `"${c}"`).join(', ')} from "suppressions" where ${inJsonList(true, '"address"', '$1')} and ("expires_at" is null or "expires_at" > $2)`);
 const ACTIVE_SQLITE = `select * from "suppressions" where ${inJsonList(false, '"address"', '?')} and ("expires_at" is null or "expires_at" > ?)`;
