@@ -79,6 +79,44 @@ describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
     await screenshot(page, '14d-audit-deleted');
   });
 
+  it('says a purpose deleted since as "(deleted)", a revoked API key as "(revoked)", and a password reference by its provider\'s name', async () => {
+    const { page } = s;
+    await api('POST', '/purposes', { key: 'weekly_digest' });
+    await api('DELETE', '/purposes/weekly_digest');
+    const key = await api('POST', '/api-keys', { name: 'Old CI', scopes: ['read'] });
+    await api('DELETE', `/api-keys/${key.id}`);
+    const provider = await api('POST', '/secret-providers', { name: 'Company vault', kind: 'vault', config: { address: 'https://vault.example.com' }, credentials: { token: 'hvs.audit-token-Qq1' } });
+    const vaulted = await api('POST', '/accounts', { serverId, address: 'vaulted@example.com', passwordRef: `vault:${provider.id}/mail/smtp#password` });
+    await api('DELETE', `/accounts/${vaulted.id}`);
+    // A template named as its purpose, deleted: the purpose, still there, is not said deleted.
+    await api('POST', '/purposes', { key: 'receipt' });
+    await api('PUT', '/templates/receipt', { name: 'Receipt', purpose: 'receipt', locales: { en: { subject: 'Receipt', html: '<p>Receipt</p>' } } });
+    await api('DELETE', '/templates/receipt');
+    await page.goto('/audit');
+
+    const purpose = page.locator('.audit-entry', { hasText: 'purpose.create' }).filter({ hasText: 'weekly_digest' });
+    await purpose.waitFor();
+    expect(await purpose.locator('.audit-target').innerText()).toBe('purpose weekly_digest (deleted)');
+    expect(await purpose.getByRole('link').count()).toBe(0);
+    // Revoked is not deleted: the key is still listed, so its page is linked.
+    const keyCreated = page.locator('.audit-entry', { hasText: 'apikey.create' }).filter({ hasText: 'Old CI' });
+    expect(await keyCreated.locator('.audit-target').innerText()).toBe('API key Old CI (revoked)');
+    expect(await keyCreated.getByRole('link', { name: 'Old CI' }).getAttribute('href')).toBe('/api-keys');
+    const held = page.locator('.audit-entry', { hasText: 'account.delete' }).filter({ hasText: 'vaulted@example.com' });
+    await held.getByText('What it held').click();
+    expect(await held.locator('.audit-changes').innerText()).toMatch(/password ref:\s*vault:Company vault\/mail\/smtp#password/);
+    const template = page.locator('.audit-entry', { hasText: 'template.delete' }).filter({ hasText: 'receipt' });
+    expect(await template.locator('.audit-target').innerText()).toBe('template receipt (deleted)');
+    await template.getByText('What it held').click();
+    const templateHeld = await template.locator('.audit-changes').innerText();
+    expect(templateHeld).toMatch(/purpose:\s*receipt$/m);
+    expect(templateHeld).not.toContain('(deleted)');
+    const main = await page.locator('main').innerText();
+    expect(main).not.toContain(provider.id);
+    expect(main).not.toContain('hvs.');
+    await screenshot(page, '14e-audit-revoked-and-references');
+  });
+
   it('fits a phone: a change and its target wrap instead of widening the page', async () => {
     const { page, context } = await newPage(s.browser, s.live.baseUrl, { width: 390, height: 844 });
     try {

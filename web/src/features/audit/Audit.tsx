@@ -5,10 +5,22 @@ import { usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
 import { Empty, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/index.js';
 import { AuditChanges } from './AuditChanges.js';
-import { targetOf } from './target.js';
+import { stateInWords, type Names } from './changes.js';
+import { targetOf, type Target } from './target.js';
 
 const FILTER_KEYS = ['action', 'actor', 'targetType'] as const;
 type Filters = Record<(typeof FILTER_KEYS)[number], string>;
+
+/**
+ * The names a change is said with. A key-named target's key (a template `password_reset`) names
+ * that target only: the same text inside the change may be another kind's key (its purpose
+ * `password_reset`), which may still exist, so it is left as written there.
+ */
+function namesForChanges(e: AuditEntry, target: Target): Names {
+  if (!target.keyed || !e.targetId || !(e.targetId in e.names)) return e.names;
+  const { [e.targetId]: _target, ...rest } = e.names;
+  return rest;
+}
 
 const filtersFrom = (query: URLSearchParams): Filters => Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ''])) as Filters;
 
@@ -72,7 +84,7 @@ export function Audit() {
                     {target.name ? (
                       <>
                         {target.kind} {target.to ? <Link to={target.to}>{target.name}</Link> : <strong>{target.name}</strong>}
-                        {target.deleted ? ' (deleted)' : ''}
+                        {stateInWords(target)}
                         {target.was ? <span className="muted"> (was {target.was})</span> : null}
                       </>
                     ) : target.to ? (
@@ -86,7 +98,7 @@ export function Audit() {
                     {e.ip ? ` · ${e.ip}` : ''} · {formatDate(e.at)}
                   </span>
                 </div>
-                <AuditChanges action={e.action} before={e.before} after={e.after} names={e.names} />
+                <AuditChanges action={e.action} before={e.before} after={e.after} names={namesForChanges(e, target)} />
               </li>
             );
           })}

@@ -4,8 +4,26 @@ import { fieldInWords, formatDate } from '../../format.js';
 /** The names the server gave an entry's ids (GET /audit `names`). */
 export type Names = Record<string, AuditName>;
 
-/** An item by its name, said deleted once it is: "Marketing (deleted)". */
-export const nameInWords = (n: AuditName): string => (n.deleted ? `${n.name} (deleted)` : n.name);
+/** An item by its name, said deleted or revoked once it is: "Marketing (deleted)", "CI (revoked)". */
+export const nameInWords = (n: AuditName): string => `${n.name}${stateInWords(n)}`;
+
+/** What became of a named item since, as a suffix: deleted, or kept but revoked (an API key). */
+export const stateInWords = (n: Pick<AuditName, 'deleted' | 'revoked'>): string => (n.deleted ? ' (deleted)' : n.revoked ? ' (revoked)' : '');
+
+// An id inside a longer text: a secret reference ("vault:spv_…/mail#password") names its provider by id.
+const ID_IN_TEXT = /\b[a-z]{3}_[0-9a-z]{26}\b/g;
+
+/** A text with the ids the server named said by their names; null when it holds none. */
+function textWithNames(text: string, names: Names): string | null {
+  let named = false;
+  const out = text.replace(ID_IN_TEXT, (id) => {
+    const n = names[id];
+    if (!n) return id;
+    named = true;
+    return nameInWords(n);
+  });
+  return named ? out : null;
+}
 
 /** One field of an audited target, said in words: what it was and what it became (absent: none). */
 export interface Change {
@@ -26,6 +44,7 @@ const BOOKKEEPING = new Set(['version', 'updatedAt', 'createdAt', 'id']);
 function valueInWords(key: string, v: unknown, names: Names): string {
   if (v === null || v === undefined) return 'none';
   if (typeof v === 'string' && names[v]) return nameInWords(names[v]);
+  if (typeof v === 'string') return textWithNames(v, names) ?? v;
   if (v === true) return 'yes';
   if (v === false) return 'no';
   if (typeof v === 'number' && /At$/.test(key) && v > 1e11) return formatDate(v);

@@ -10,6 +10,10 @@ export interface Target {
   was?: string;
   /** Deleted since (the server says so): said so, and not linked. */
   deleted: boolean;
+  /** Kept but revoked since (an API key): said so, still linked (its list shows it). */
+  revoked: boolean;
+  /** Named by its key (a purpose, a template): the key in `names` is this target's, no other item's. */
+  keyed: boolean;
   /** Where it is shown; absent once it is deleted and on its removal's entry. */
   to?: string;
 }
@@ -48,7 +52,7 @@ const field = (snapshot: unknown, name: string): string | null => {
 export function targetOf(e: AuditEntry): Target {
   const k = KINDS[e.targetType];
   const removed = e.action.endsWith('.delete') || e.action.endsWith('.remove');
-  if (!k) return { kind: e.targetType.replace(/_/g, ' '), name: e.targetId, deleted: false };
+  if (!k) return { kind: e.targetType.replace(/_/g, ' '), name: e.targetId, deleted: false, revoked: false, keyed: false };
   const known = e.targetId ? e.names[e.targetId] : undefined;
   const recorded = k.nameField ? (field(e.after, k.nameField) ?? field(e.before, k.nameField)) : null;
   const fromActor = e.targetType === 'user' && e.action.startsWith('session.') ? e.actor.replace(/^(user|login):/, '') : null;
@@ -59,6 +63,8 @@ export function targetOf(e: AuditEntry): Target {
     kind: k.kind,
     name,
     deleted,
+    revoked: !!known?.revoked,
+    keyed: !!k.byId,
     ...(known && recorded && recorded !== known.name ? { was: recorded } : {}),
     ...(deleted || removed ? {} : { to: k.page(e.targetId) }),
   };
