@@ -91,7 +91,8 @@ export type ApiKeyCreator = Wire<CoreApiKeyCreator>;
 export type NewApiKey = ApiKey & { key: string };
 /**
  * GET /audit: one change or permanent failure; `before` and `after` with secrets redacted;
- * `names` names every id it shows, also once the item is deleted (`deleted: true`).
+ * `names` names every id it shows (and a key-named target by its key), also once the item is
+ * deleted (`deleted: true`); a revoked API key, still listed, is `revoked: true`.
  */
 export type AuditEntry = Wire<NamedAuditEntry>;
 export type { AuditName };
