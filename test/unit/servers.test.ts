@@ -39,6 +39,10 @@ describe('audit redaction', () => {
       dkim: { privateKey: '[redacted]' },
     });
   });
+
+  it('keeps a yes/no readable whatever its name: a user\'s passwordChangeRequired is no secret', () => {
+    expect(redact({ email: 'a@example.com', passwordChangeRequired: true, tokenExpired: false, token: 'abc' })).toEqual({ email: 'a@example.com', passwordChangeRequired: true, tokenExpired: false, token: '[redacted]' });
+  });
 });
 
 describe('cipher', () => {

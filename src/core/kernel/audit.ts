@@ -40,8 +40,9 @@ export function redact(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      // passwordSet / passwordRef say whether and where, not what: they stay readable.
-      if (SECRET_KEY.test(k) && k !== 'passwordSet' && k !== 'passwordRef' && k !== 'passwordSecretId' && v !== null && v !== undefined) {
+      // passwordSet / passwordRef say whether and where, not what: they stay readable. So does
+      // any yes/no (a user's passwordChangeRequired): a boolean holds no secret.
+      if (SECRET_KEY.test(k) && k !== 'passwordSet' && k !== 'passwordRef' && k !== 'passwordSecretId' && v !== null && v !== undefined && typeof v !== 'boolean') {
         out[k] = '[redacted]';
       } else {
         out[k] = redact(v);
