@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { RelayConfig } from '../config.js';
-import { LIMITS } from '../core/outbox/messages.js';
+import { announcedMessageBytes } from '../core/relay/announced-size.js';
 import { pruneRelayRecords } from '../core/relay/rejections.js';
 import type { RelayStatus, Worker } from '../ports.js';
+import { announceSize, type SizedConnection } from './announced-size.js';
 import { relayCertificate, type CertificateInfo } from './certificate.js';
 import { relaySessionHandlers, type SessionDeps } from './session.js';
 import { listenFailure } from '../listen-failure.js';
@@ -19,7 +20,7 @@ const HOUSEKEEPING_MS = 3_600_000;
 /** An enhanced status code at the start of a reply's text (RFC 3463). */
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
-type Connection = { send(code: number, data?: unknown, context?: unknown): void; connectionReady?: () => void; _closing?: boolean; secure?: boolean };
+type Connection = SizedConnection & { connectionReady?: () => void; _closing?: boolean; secure?: boolean };
 
 /** The AUTH line of an EHLO answer ("AUTH PLAIN LOGIN"). */
 const AUTH_FEATURE = /^AUTH /i;
@@ -32,17 +33,22 @@ const AUTH_FEATURE = /^AUTH /i;
  * only (Postfix's smtpd_tls_auth_only): an EHLO answer on a plain connection leaves it out, so
  * a client that does not insist on STARTTLS never sends a password in clear text (AUTH tried
  * anyway is still 538). Each connection is adapted as the server adds it to its set
- * (smtp-server is pinned: this relies on send(code, data, context) and `secure`).
+ * (smtp-server is pinned: this relies on send(code, data, context) and `secure`), and then
+ * by `adapt` (the SIZE its EHLO answer announces, announced-size.ts).
  */
 class OwnEnhancedCodes extends Set<Connection> {
   /** The connection added last: the one SMTPServer.connect() has just set up. */
   newest: Connection | undefined;
+  constructor(private readonly adapt: (conn: Connection) => void) {
+    super();
+  }
   override add(conn: Connection): this {
     const send = conn.send.bind(conn);
     conn.send = (code, data, context) => {
       if (code === 250 && Array.isArray(data) && !conn.secure) data = data.filter((line) => !(typeof line === 'string' && AUTH_FEATURE.test(line)));
       send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
     };
+    this.adapt(conn);
     this.newest = conn;
     return super.add(conn);
   }
@@ -111,6 +117,11 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
       certificate = info;
       certificatePem = pem;
       const handlers = relaySessionHandlers({ ...deps, serverName });
+      const sizeFor = (clientIp: string, credentialId: string | null) =>
+        announcedMessageBytes(deps.ctx, clientIp, credentialId).catch((err: unknown) => {
+          deps.logger.warn({ err }, 'SMTP relay: could not read the credentials for the SIZE of an EHLO answer; announced without a number');
+          return null;
+        });
       const options: SMTPServerOptions = {
         name: serverName,
         banner: 'Mailroom submission service',
@@ -122,7 +133,8 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
         authOptional: true,
         allowInsecureAuth: false,
         disableReverseLookup: true,
-        size: LIMITS.messageBytes,
+        // No `size`: SIZE is announced per client (announced-size.ts), and MAIL FROM's SIZE= and
+        // the message itself are held to the session's credential (session.ts).
         // Not offered, because the relay would not honour them: DSN requests, REQUIRETLS, SMTPUTF8 addresses.
         hideDSN: true,
         hideREQUIRETLS: true,
@@ -134,7 +146,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
       } as SMTPServerOptions;
       const add = async (tls: 'starttls' | 'implicit', port: number) => {
         const server = new SMTPServer({ ...options, secure: tls === 'implicit' });
-        const connections = new OwnEnhancedCodes();
+        const connections = new OwnEnhancedCodes((conn) => announceSize(conn, sizeFor));
         (server as unknown as { connections: Set<Connection> }).connections = connections;
         greetAtOnce(server, connections);
         server.on('error', (err) => deps.logger.warn({ err }, 'SMTP relay: connection error'));

@@ -130,6 +130,10 @@ export async function authenticate(
  * hold the client's address (creating them refuses overlaps, so there is one at most).
  */
 export async function credentialForClient(ctx: CoreContext, clientIp: string): Promise<StoredSmtpCredential | undefined> {
-  const all = await ctx.store.repos.smtpCredentials.list();
+  return clientIpCredential(await ctx.store.repos.smtpCredentials.list(), clientIp);
+}
+
+/** credentialForClient() over a list already read. */
+export function clientIpCredential<C extends Pick<StoredSmtpCredential, 'authentication' | 'enabled' | 'allowedIps'>>(all: readonly C[], clientIp: string): C | undefined {
   return all.find((c) => c.authentication === 'client-ip' && c.enabled && clientAllowed(c, clientIp));
 }
