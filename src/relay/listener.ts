@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { RelayConfig } from '../config.js';
 import { announcedMessageBytes } from '../core/relay/announced-size.js';
 import { pruneRelayRecords } from '../core/relay/rejections.js';
@@ -33,13 +33,17 @@ const AUTH_FEATURE = /^AUTH /i;
  * only (Postfix's smtpd_tls_auth_only): an EHLO answer on a plain connection leaves it out, so
  * a client that does not insist on STARTTLS never sends a password in clear text (AUTH tried
  * anyway is still 538). Each connection is adapted as the server adds it to its set
- * (smtp-server is pinned: this relies on send(code, data, context) and `secure`), and then
- * by `adapt` (the SIZE its EHLO answer announces, announced-size.ts).
+ * (smtp-server is pinned: this relies on send(code, data, context), `secure` and `session`),
+ * and then by `adapt` (the SIZE its EHLO answer announces, announced-size.ts). Every refusal
+ * sent is reported to `refused`, which lists those smtp-server makes itself (session.ts).
  */
 class OwnEnhancedCodes extends Set<Connection> {
   /** The connection added last: the one SMTPServer.connect() has just set up. */
   newest: Connection | undefined;
-  constructor(private readonly adapt: (conn: Connection) => void) {
+  constructor(
+    private readonly adapt: (conn: Connection) => void,
+    private readonly refused: (session: SMTPServerSession) => void,
+  ) {
     super();
   }
   override add(conn: Connection): this {
@@ -47,6 +51,7 @@ class OwnEnhancedCodes extends Set<Connection> {
     conn.send = (code, data, context) => {
       if (code === 250 && Array.isArray(data) && !conn.secure) data = data.filter((line) => !(typeof line === 'string' && AUTH_FEATURE.test(line)));
       send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+      if (code >= 400) this.refused(conn.session as SMTPServerSession);
     };
     this.adapt(conn);
     this.newest = conn;
@@ -116,7 +121,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
       const { cert: pem, key, renewed: _r, created: _c, ...info } = cert;
       certificate = info;
       certificatePem = pem;
-      const handlers = relaySessionHandlers({ ...deps, serverName });
+      const { refusedBySmtpLayer, ...handlers } = relaySessionHandlers({ ...deps, serverName });
       const sizeFor = (clientIp: string, credentialId: string | null) =>
         announcedMessageBytes(deps.ctx, clientIp, credentialId).catch((err: unknown) => {
           deps.logger.warn({ err }, 'SMTP relay: could not read the credentials for the SIZE of an EHLO answer; announced without a number');
@@ -146,7 +151,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
       } as SMTPServerOptions;
       const add = async (tls: 'starttls' | 'implicit', port: number) => {
         const server = new SMTPServer({ ...options, secure: tls === 'implicit' });
-        const connections = new OwnEnhancedCodes((conn) => announceSize(conn, sizeFor));
+        const connections = new OwnEnhancedCodes((conn) => announceSize(conn, sizeFor), refusedBySmtpLayer);
         (server as unknown as { connections: Set<Connection> }).connections = connections;
         greetAtOnce(server, connections);
         server.on('error', (err) => deps.logger.warn({ err }, 'SMTP relay: connection error'));

@@ -31,8 +31,12 @@ interface State {
   username?: string;
   triedCredentialId?: string | null;
   recipients: Mailbox[];
-  /** The last refusal recorded, so onClose does not record it twice. */
+  /** The stage and reply of the refusal recorded last in this session: the same again is a follow-on. */
   recorded?: string;
+  /** True while the relay's own refusal is being sent, so refusedBySmtpLayer() leaves it alone. */
+  answering?: boolean;
+  /** Refusals not recorded because they followed the one that explains the session. */
+  followOns: number;
 }
 
 type Done = (err?: Error | null, message?: string) => void;
@@ -50,22 +54,37 @@ export function relaySessionHandlers(deps: SessionDeps) {
   const states = new WeakMap<SMTPServerSession, State>();
   const stateOf = (s: SMTPServerSession) => {
     let st = states.get(s);
-    if (!st) states.set(s, (st = { recipients: [] }));
+    if (!st) states.set(s, (st = { recipients: [], followOns: 0 }));
     return st;
   };
   const clientIp = (s: SMTPServerSession) => s.remoteAddress || null;
 
+  /**
+   * A refusal goes to the rejections list unless it repeats the one recorded last in the session
+   * (a client sending the same refused MAIL FROM again): that is counted as a follow-on.
+   */
   const record = (s: SMTPServerSession, stage: RejectionStage, code: number, reply: string) => {
     const st = stateOf(s);
-    st.recorded = reply;
+    if (st.recorded === `${stage} ${reply}`) {
+      st.followOns++;
+      return;
+    }
+    st.recorded = `${stage} ${reply}`;
     deps.rejections
       .record({ clientIp: clientIp(s), credentialId: st.credential?.id ?? st.triedCredentialId ?? null, username: st.username ?? null, stage, code, reply })
       .catch((err) => logger.warn({ err }, 'could not record a refused SMTP command'));
   };
 
   const answer = (s: SMTPServerSession, stage: RejectionStage, r: SmtpReply, done: (err: Error) => void) => {
+    const st = stateOf(s);
     record(s, stage, r.code, `${r.code} ${r.text}`);
-    done(Object.assign(new Error(r.text), { responseCode: r.code }));
+    // smtp-server writes the reply inside done(); refusedBySmtpLayer() sees it as the relay's.
+    st.answering = true;
+    try {
+      done(Object.assign(new Error(r.text), { responseCode: r.code }));
+    } finally {
+      st.answering = false;
+    }
   };
 
   const refuse = (s: SMTPServerSession, stage: RejectionStage, err: unknown, done: (err: Error) => void) => {
@@ -160,6 +179,8 @@ export function relaySessionHandlers(deps: SessionDeps) {
         acceptRelayMessage(ctx, deps.headers, c, transaction, Buffer.concat(chunks, size)).then(
           (r) => {
             logger.debug({ messageId: r.id, credential: c.name, recipients: st.recipients.length, bytes: size }, 'relay: message queued');
+            // A new transaction: a refusal after it is news again, even one like an earlier one.
+            st.recorded = undefined;
             done(null, `2.0.0 queued as ${r.id}`);
           },
           (err: unknown) => refuse(s, 'data', err, done),
@@ -168,11 +189,26 @@ export function relaySessionHandlers(deps: SessionDeps) {
     },
 
     onClose(s: SMTPServerSession): void {
-      // A refusal smtp-server made itself (AUTH before TLS, an HTTP request, a command out of
-      // order, a timeout) is the session's last error unless the relay recorded one after it.
-      const last = (s as SMTPServerSession & { error?: string }).error;
       const st = states.get(s);
-      if (last && last !== st?.recorded) record(s, 'protocol', Number(last.slice(0, 3)) || 0, last);
+      if (st?.followOns) logger.debug({ session: s.id, clientIp: clientIp(s), followOns: st.followOns, refusal: st.recorded }, 'SMTP relay: refused commands that followed a recorded refusal were not recorded');
+    },
+
+    /**
+     * Called by the listener after every reply of 400 or more (its text is then the session's
+     * `error`). The relay's own refusals are recorded where they are made; this records the
+     * ones smtp-server makes itself (AUTH before TLS, an HTTP request, a command out of order,
+     * a timeout), but only when it is the session's first: after a refusal, the 503s a client
+     * earns by sending RCPT and DATA anyway are its consequence, counted, not listed.
+     */
+    refusedBySmtpLayer(s: SMTPServerSession): void {
+      const st = stateOf(s);
+      const reply = (s as SMTPServerSession & { error?: string }).error;
+      if (st.answering || !reply) return;
+      if (st.recorded) {
+        st.followOns++;
+        return;
+      }
+      record(s, 'protocol', Number(reply.slice(0, 3)) || 0, reply);
     },
   };
 }

@@ -34,8 +34,10 @@ export class RawSmtp {
     }
   }
 
-  static async connect(port: number, opts: { implicitTls?: boolean } = {}): Promise<RawSmtp> {
-    const socket = opts.implicitTls ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }) : net.connect({ host: '127.0.0.1', port });
+  /** `localAddress`: the client's own address (any 127.x on Linux), for a test that tells sessions apart by it. */
+  static async connect(port: number, opts: { implicitTls?: boolean; localAddress?: string } = {}): Promise<RawSmtp> {
+    const at = { host: '127.0.0.1', port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) };
+    const socket = opts.implicitTls ? tls.connect({ ...at, rejectUnauthorized: false }) : net.connect(at);
     await new Promise<void>((resolve, reject) => {
       socket.once(opts.implicitTls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
