@@ -82,6 +82,16 @@ await describeEachDialect('SMTP relay: the SIZE its EHLO answer announces', (dia
     expect(await sizes()).toEqual(everywhere(10 * MiB));
     for (const c of [big, elsewhere]) expect((await api('DELETE', `/smtp-credentials/${c.id}`)).statusCode).toBe(204);
     expect(await sizes()).toEqual(everywhere(10 * MiB));
+    // No credential could take this client's mail: SIZE without a number, which promises nothing.
+    const own = (await api('GET', `/smtp-credentials/${suite.r.credential.id}`)).json();
+    res = await api('PATCH', `/smtp-credentials/${own.id}`, { version: own.version, enabled: false });
+    expect(res.statusCode, res.body).toBe(200);
+    try {
+      expect(await sizes()).toEqual({ plain: '', starttls: '', implicit: '' });
+    } finally {
+      res = await api('PATCH', `/smtp-credentials/${own.id}`, { version: own.version + 1, enabled: true });
+      expect(res.statusCode, res.body).toBe(200);
+    }
   });
 
   it("after AUTH, an EHLO again announces the session's own credential's limit", async () => {
