@@ -30,7 +30,14 @@ export function snippet(framework: Framework, c: Connection): string {
         'EMAIL_USE_TLS = True  # STARTTLS',
         ...(auth ? [`EMAIL_HOST_USER = ${quote(c.username!)}`, `EMAIL_HOST_PASSWORD = ${quote(c.password ?? '')}`] : []),
         `DEFAULT_FROM_EMAIL = ${quote(c.from)}`,
-        ...(c.selfSigned ? ['# Self-signed relay certificate: export SSL_CERT_FILE=/path/to/mailroom-relay.pem before starting Django.'] : []),
+        // SSL_CERT_FILE replaces the process's CA file (its HTTPS calls too): a bundle, never the relay's file alone.
+        ...(c.selfSigned
+          ? [
+              "# Self-signed relay certificate (Django 4.2+ checks it): add it to the system CA store (update-ca-certificates),",
+              '# or start Django with SSL_CERT_FILE naming the system CAs and it together:',
+              '# cat /etc/ssl/certs/ca-certificates.crt mailroom-relay.pem > ca-bundle.pem',
+            ]
+          : []),
       ].join('\n');
     case 'Laravel':
       return [
@@ -39,7 +46,8 @@ export function snippet(framework: Framework, c: Connection): string {
         `MAIL_HOST=${c.host}`,
         `MAIL_PORT=${c.port}`,
         ...(auth ? [`MAIL_USERNAME=${c.username}`, `MAIL_PASSWORD=${c.password ?? ''}`] : []),
-        'MAIL_ENCRYPTION=tls',
+        // Symfony Mailer uses STARTTLS whenever the server offers it; MAIL_ENCRYPTION=tls would pick implicit TLS on port 465 only.
+        '# STARTTLS is used because the relay offers it; for the TLS port: MAIL_SCHEME=smtps',
         `MAIL_FROM_ADDRESS=${c.from}`,
         ...(c.selfSigned ? ['# Self-signed relay certificate: add mailroom-relay.pem to the system CA store (update-ca-certificates).'] : []),
       ].join('\n');
@@ -51,7 +59,9 @@ export function snippet(framework: Framework, c: Connection): string {
         ...(auth ? [`spring.mail.username=${c.username}`, `spring.mail.password=${c.password ?? ''}`, 'spring.mail.properties.mail.smtp.auth=true'] : []),
         'spring.mail.properties.mail.smtp.starttls.enable=true',
         'spring.mail.properties.mail.smtp.starttls.required=true',
-        ...(c.selfSigned ? ['# Self-signed relay certificate: keytool -importcert -alias mailroom-relay -file mailroom-relay.pem -keystore <your truststore>'] : []),
+        // JavaMail 1.6 and Jakarta Mail 2.0 (before Angus Mail, Spring Boot 3.1) do not check the name by default.
+        'spring.mail.properties.mail.smtp.ssl.checkserveridentity=true',
+        ...(c.selfSigned ? ['# Self-signed relay certificate, into the JVM trust store (or a copy of it): keytool -importcert -cacerts -alias mailroom-relay -file mailroom-relay.pem'] : []),
       ].join('\n');
     case 'Node (nodemailer)':
       return [
