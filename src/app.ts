@@ -145,7 +145,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         runner: socketDiagnosticsRunner,
         policy: networkPolicy,
         limiter: new RateWindow(DIAGNOSTICS_PER_MINUTE, 60_000, now, 'diagnostics'),
-        resolvePassword: async (_repos, account) => (await secrets.password(account))?.value,
+        // A test reads the credential anew: a rotated password or a revoked token shows now.
+        resolvePassword: async (_repos, account) => (await secrets.password(account, { check: true }))?.value,
       },
       dns: createDnsLookup(config.dnsServers),
       dkimKeyTool,

@@ -5,7 +5,7 @@ import { parseSecretRef, unresolved, type ProviderKind } from '../core/credentia
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { AdapterFactory, ProviderAdapter } from './providers/adapter.js';
 import { readEnvRef, readFileRef } from './references.js';
-import { AccountTokens, type OAuth2Account } from './oauth2/account-tokens.js';
+import { AccountTokens, type CredentialRead, type OAuth2Account } from './oauth2/account-tokens.js';
 
 /** env:, file: and internal: values are read again after this long (a rotation there is seen without an edit). */
 export const LOCAL_RECHECK_MS = 60_000;
@@ -57,13 +57,16 @@ export class SecretResolver implements SecretProviderClient {
 
   /**
    * The account's password (its stored secret, or its reference resolved) or, for an OAuth2
-   * account, its access token; `fresh` bypasses the caches (the server refused the last one).
+   * account, its access token; `fresh` bypasses the caches (the server refused the last one),
+   * and so does `check` (an admin's connection test reads what the provider holds now), which
+   * keeps a cached token or value for the senders when the read fails.
    */
-  readonly password = async (account: Pick<StoredAccount, 'passwordSecretId' | 'passwordRef'> & Partial<OAuth2Account>, opts: { fresh?: boolean } = {}): Promise<SecretLease | undefined> => {
+  readonly password = async (account: Pick<StoredAccount, 'passwordSecretId' | 'passwordRef'> & Partial<OAuth2Account>, opts: CredentialRead = {}): Promise<SecretLease | undefined> => {
     if (account.auth?.type === 'oauth2') return this.tokens.token(account as OAuth2Account, opts);
     if (account.passwordSecretId) return { value: await this.deps.repos.secrets.reveal(account.passwordSecretId), checkAfter: null };
     if (!account.passwordRef) return undefined;
-    return this.resolve(account.passwordRef, opts);
+    // A provider read that bypasses the cache never drops it on failure: stale-if-error stays.
+    return this.resolve(account.passwordRef, { fresh: opts.fresh === true || opts.check === true });
   };
 
   /** A secret stored in Mailroom (an OAuth2 client secret). */

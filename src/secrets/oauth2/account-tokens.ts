@@ -11,6 +11,12 @@ const TOKEN_TIMEOUT_SEC = 15;
 /** A token is replaced this long before it expires (the token source renews at the same point). */
 export const TOKEN_EARLY_MS = 60_000;
 
+/** How a credential is read: `fresh` after the server refused it, `check` for an admin's test. */
+export interface CredentialRead {
+  fresh?: boolean;
+  check?: boolean;
+}
+
 export type OAuth2Account = Pick<StoredAccount, 'id' | 'version' | 'address' | 'login' | 'auth' | 'clientSecretId' | 'refreshTokenId'>;
 
 
@@ -79,8 +85,12 @@ export class AccountTokens {
     return entry;
   }
 
-  /** A valid access token and when to ask again; `fresh` drops the cached one first (the server refused it). */
-  async token(account: OAuth2Account, opts: { fresh?: boolean } = {}): Promise<{ value: string; checkAfter: number }> {
+  /**
+   * A valid access token and when to ask again. `fresh` drops the cached one first (the server
+   * refused it); `check` fetches a new one and keeps the cached one if that fails (an admin's
+   * Check token or Test connection: it shows what the provider says now, and costs no mail).
+   */
+  async token(account: OAuth2Account, opts: CredentialRead = {}): Promise<{ value: string; checkAfter: number }> {
     const auth = account.auth;
     const subject = `${OAUTH2_SUBJECT}${account.login ?? account.address}`;
     if (auth.type !== 'oauth2') throw unresolved(subject, 'the account does not use OAuth2');
@@ -90,7 +100,7 @@ export class AccountTokens {
     const entry = this.entryFor(account);
     if (opts.fresh) entry.source.forget();
     try {
-      const value = await entry.source.get(subject);
+      const value = await entry.source.get(subject, { anew: opts.check === true });
       const expiresAt = entry.source.expiresAt() ?? this.now();
       entry.health = { ...entry.health, status: 'ok', expiresAt, checkedAt: this.now(), error: null };
       return { value, checkAfter: expiresAt - TOKEN_EARLY_MS };

@@ -18,7 +18,8 @@ export function oauth2Port(secrets: SecretResolver): OAuth2Port {
     health: (account) => secrets.tokens.health(account),
     async check(account) {
       try {
-        const lease = await secrets.tokens.token(account);
+        // Check token asks the provider now (a cached token says nothing of a revoked secret).
+        const lease = await secrets.tokens.token(account, { check: true });
         return { ok: true, expiresAt: lease.checkAfter + TOKEN_EARLY_MS };
       } catch (err) {
         if (!isMailroomError(err)) throw err;

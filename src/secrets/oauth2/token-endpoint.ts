@@ -16,8 +16,12 @@ export function tokenHint(error: string, description: string): string {
 }
 
 export interface TokenSource {
-  /** A valid access token, fetched or renewed when needed (one request at a time). */
-  get(ref: string): Promise<string>;
+  /**
+   * A valid access token, fetched or renewed when needed (one request at a time). `anew`
+   * fetches one even while the cached token is valid (an admin's check); if that fails the
+   * cached token stays for the senders until it expires.
+   */
+  get(ref: string, opts?: { anew?: boolean }): Promise<string>;
   /** Drops the cached token (it was refused before its expiry). */
   forget(): void;
   /** When the cached token expires, or null when none is cached. */
@@ -43,8 +47,8 @@ export function tokenEndpointSource(opts: {
   let cached: { value: string; expiresAt: number } | null = null;
   let pending: Promise<string> | null = null;
   return {
-    get(ref) {
-      if (cached && cached.expiresAt - EARLY_MS > now()) return Promise.resolve(cached.value);
+    get(ref, { anew = false } = {}) {
+      if (!anew && cached && cached.expiresAt - EARLY_MS > now()) return Promise.resolve(cached.value);
       pending ??= (async () => {
         try {
           const res = await call(opts.agent, ref, {
