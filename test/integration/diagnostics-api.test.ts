@@ -75,7 +75,7 @@ await describeEachDialect('diagnostics API', (dialect) => {
     const auth = body.steps.find((s: { name: string }) => s.name === 'auth');
     expect(auth).toMatchObject({ status: 'fail' });
     expect(auth.detail).toContain('MAILROOM_TEST_DIAG_UNSET_VAR is not set');
-    expect(auth.hint).toContain('password reference');
+    expect(auth.hint).toContain("Set MAILROOM_TEST_DIAG_UNSET_VAR in Mailroom's environment");
   });
 
   it('tests an account of a plain relay (its password is the IMAP login only) without AUTH, as delivery sends', async () => {
