@@ -7,7 +7,7 @@ import type { Repositories } from '../ports.js';
 import { accountsUsing } from './usage.js';
 import type { ListedSecret, SecretProviderClient } from './ports.js';
 import { LISTABLE_KINDS, normalizeProviderInput, publicProvider, type SecretProvider, type StoredSecretProvider } from './providers.js';
-import { formatSecretRef, parseProviderTarget, parseSecretRef, type SecretRef } from './references.js';
+import { formatSecretRef, parseProviderTarget, parseSecretRef, REF_KINDS, type ProviderKind, type SecretRef } from './references.js';
 
 export async function listProviders(ctx: CoreContext): Promise<SecretProvider[]> {
   return (await ctx.store.repos.secretProviders.list()).map(publicProvider);
@@ -86,6 +86,13 @@ export async function deleteProvider(ctx: CoreContext, client: SecretProviderCli
   client.forget(id);
 }
 
+/** What a reference of each provider kind looks like after its id, for messages. */
+const OWN_FORM: Record<ProviderKind, { form: string; example: string }> = {
+  vault: { form: '<path>#<field>', example: 'mail/smtp#password' },
+  'azure-keyvault': { form: '<name>[/<version>]', example: 'smtp-password' },
+  cyberark: { form: '<safe>/<object>', example: 'MailSafe/smtp-relay' },
+};
+
 /**
  * The reference a test or a listing names: a full reference of this provider
  * ("vault:spv_…/smtp#password") or only the part after the provider id ("smtp#password").
@@ -93,6 +100,12 @@ export async function deleteProvider(ctx: CoreContext, client: SecretProviderCli
 function referenceFor(p: StoredSecretProvider, reference: unknown): SecretRef {
   if (typeof reference !== 'string' || reference === '') {
     throw new MailroomError(ErrorCodes.VALIDATION, 'reference: name the secret to read, e.g. "smtp#password" (Vault), "smtp-password" (Key Vault) or "Safe/Object" (CyberArk)', { field: 'reference' });
+  }
+  const other = REF_KINDS.find((k) => k !== p.kind && reference.startsWith(`${k}:`));
+  if (other) {
+    // Copied from another provider or an account: the whole text is no path of this one.
+    const { form, example } = OWN_FORM[p.kind];
+    throw new MailroomError(ErrorCodes.VALIDATION, `reference: is a ${other}: reference, and this provider is a ${p.kind} one: give "${p.kind}:${p.id}/${form}" or the part after the id (e.g. "${example}")`, { field: 'reference' });
   }
   if (reference.startsWith(`${p.kind}:`)) {
     const ref = parseSecretRef('reference', reference);
