@@ -45,7 +45,7 @@ export class SecretResolver implements SecretProviderClient {
       env?: NodeJS.ProcessEnv;
     },
   ) {
-    this.tokens = new AccountTokens({ repos: deps.repos, resolveRef: async (ref) => (await this.resolve(ref)).value, now: () => this.now() });
+    this.tokens = new AccountTokens({ repos: deps.repos, resolveRef: async (ref, o) => (await this.resolve(ref, o)).value, now: () => this.now() });
   }
 
   private now(): number {

@@ -25,6 +25,13 @@ interface Entry {
   agent: Agent;
   source: TokenSource;
   health: TokenHealth;
+  /** While true, the next request reads `clientSecretRef` bypassing the secret cache. */
+  freshSecret: { on: boolean };
+}
+
+/** The token endpoint refused the client's secret (wrong, expired, or rotated since it was read). */
+function clientRefused(err: unknown): boolean {
+  return (err as { details?: { oauthError?: unknown } }).details?.oauthError === 'invalid_client';
 }
 
 /**
@@ -39,8 +46,8 @@ export class AccountTokens {
   constructor(
     private readonly deps: {
       repos: Repositories;
-      /** Resolves `clientSecretRef` (internal:, vault: …) through the secret resolver. */
-      resolveRef: (ref: string) => Promise<string>;
+      /** Resolves `clientSecretRef` (internal:, vault: …) through the secret resolver; `fresh` bypasses its cache. */
+      resolveRef: (ref: string, opts: { fresh: boolean }) => Promise<string>;
       now?: () => number;
     },
   ) {}
@@ -58,6 +65,7 @@ export class AccountTokens {
     const grant = grantOf(account.refreshTokenId !== null);
     const agent = providerAgent({ caCertificate: auth.caCertificate, timeoutSec: TOKEN_TIMEOUT_SEC });
     const { repos } = this.deps;
+    const freshSecret = { on: false };
     const source = tokenEndpointSource({
       agent,
       tokenUrl: tokenUrlOf(auth),
@@ -65,7 +73,7 @@ export class AccountTokens {
       what: auth.provider === 'microsoft' ? 'Microsoft identity platform' : auth.provider === 'google' ? "Google's token endpoint" : 'the token endpoint',
       now: () => this.now(),
       form: async () => {
-        const secret = account.clientSecretId ? await repos.secrets.reveal(account.clientSecretId) : auth.clientSecretRef ? await this.deps.resolveRef(auth.clientSecretRef) : null;
+        const secret = account.clientSecretId ? await repos.secrets.reveal(account.clientSecretId) : auth.clientSecretRef ? await this.deps.resolveRef(auth.clientSecretRef, { fresh: freshSecret.on }) : null;
         const scope = scopeOf(auth, grant);
         return {
           grant_type: grant,
@@ -80,7 +88,7 @@ export class AccountTokens {
         if (account.refreshTokenId) await repos.secrets.replace(account.refreshTokenId, token);
       },
     });
-    const entry: Entry = { key, agent, source, health: { status: 'unknown', grant, expiresAt: null, checkedAt: null, error: null } };
+    const entry: Entry = { key, agent, source, freshSecret, health: { status: 'unknown', grant, expiresAt: null, checkedAt: null, error: null } };
     this.entries.set(account.id, entry);
     return entry;
   }
@@ -100,7 +108,7 @@ export class AccountTokens {
     const entry = this.entryFor(account);
     if (opts.fresh) entry.source.forget();
     try {
-      const value = await entry.source.get(subject, { anew: opts.check === true });
+      const value = await this.fetch(entry, subject, opts.check === true, auth.clientSecretRef !== null);
       const expiresAt = entry.source.expiresAt() ?? this.now();
       entry.health = { ...entry.health, status: 'ok', expiresAt, checkedAt: this.now(), error: null };
       return { value, checkAfter: expiresAt - TOKEN_EARLY_MS };
@@ -108,6 +116,25 @@ export class AccountTokens {
       const e = err as Error & { details?: { hint?: string } };
       entry.health = { ...entry.health, status: 'error', checkedAt: this.now(), error: { message: e.message, ...(e.details?.hint ? { hint: e.details.hint } : {}) } };
       throw err;
+    }
+  }
+
+  /**
+   * The token; when the endpoint refuses a client secret read from a secret store, the
+   * reference is read anew and the endpoint asked once more (the secret may have been rotated
+   * there within the cache's lifetime: "rotation just works", as for passwords).
+   */
+  private async fetch(entry: Entry, subject: string, anew: boolean, secretFromRef: boolean): Promise<string> {
+    try {
+      return await entry.source.get(subject, { anew });
+    } catch (err) {
+      if (!secretFromRef || !clientRefused(err)) throw err;
+      entry.freshSecret.on = true;
+      try {
+        return await entry.source.get(subject, { anew: true });
+      } finally {
+        entry.freshSecret.on = false;
+      }
     }
   }
 
