@@ -1,5 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { unresolved } from '../core/credentials/references.js';
+import { isMailroomError } from '../core/kernel/errors.js';
 
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
@@ -21,12 +23,30 @@ function fileHint(code: string | undefined): string {
   return 'Check the path and that the file can be read by the user Mailroom runs as.';
 }
 
-/** file:/path — a small regular file (Docker and Kubernetes secrets), read now. */
-export async function readFileRef(ref: string, file: string): Promise<string> {
+/** True when `file` (its real path: a symlink counts where it points) is inside one of `dirs`. */
+async function inside(file: string, dirs: readonly string[]): Promise<boolean> {
+  const real = await realpath(file);
+  for (const dir of dirs) {
+    const root = await realpath(dir).catch(() => path.resolve(dir));
+    if (real === root || real.startsWith(root + path.sep)) return true;
+  }
+  return false;
+}
+
+/**
+ * file:/path — a small regular file (Docker and Kubernetes secrets), read now. Never one in
+ * `ownDirs` (Mailroom's data directory: its key file and database), whose value would leave
+ * for the account's mail server or a token URL.
+ */
+export async function readFileRef(ref: string, file: string, ownDirs: readonly string[] = []): Promise<string> {
   let info;
   try {
     info = await stat(file);
+    if (await inside(file, ownDirs)) {
+      throw unresolved(ref, "the file is in Mailroom's data directory (its key file and database): it is never read as a secret", { hint: 'Keep SMTP passwords and client secrets outside Mailroom\'s data directory, e.g. in /run/secrets.' });
+    }
   } catch (err) {
+    if (isMailroomError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw unresolved(ref, `cannot read the file (${code ?? 'error'})`, { hint: fileHint(code) });
   }

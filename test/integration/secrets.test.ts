@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rotateMasterKey } from '../../src/secrets/rotation.js';
 import type { StoredAccount } from '../../src/core/senders/ports.js';
+import { tempDir } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -52,7 +53,8 @@ await describeEachDialect('secrets at rest', (dialect) => {
   });
 
   it('resolves env: and file: references at send time', async () => {
-    const file = path.join(t.dataDir, 'smtp-pass');
+    // Outside the data dir: files in it are Mailroom's own and never read as secrets.
+    const file = path.join(tempDir('mailroom-secret-file-'), 'smtp-pass');
     writeFileSync(file, 'from-file\n');
     chmodSync(file, 0o600);
     process.env.MAILROOM_TEST_SMTP_PW = 'from-env';

@@ -31,6 +31,15 @@ const VAULT_PATH = /^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/;
 const VAULT_FIELD = /^[A-Za-z0-9_.@-]{1,200}$/;
 const PROVIDER_ID = /^[A-Za-z0-9_]{1,40}$/;
 
+/**
+ * Mailroom's own secrets in its environment. A reference's value leaves the machine (to the
+ * account's mail server, or an OAuth2 token URL), so naming one of these would let an admin
+ * send the master key or the database password anywhere.
+ */
+export const MAILROOM_OWN_ENV = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD'];
+/** The kernel's files: /proc/self/environ holds the whole environment, the rest is no secret. */
+const SYSTEM_FILES = /^\/+(proc|sys)(\/|$)/;
+
 const EXAMPLES = '"env:SMTP_PASSWORD", "file:/run/secrets/smtp", "internal:smtp-relay", "azure-keyvault:<providerId>/<name>[/<version>]", "cyberark:<providerId>/<safe>/<object>" or "vault:<providerId>/<path>#<field>"';
 
 function bad(field: string, message: string): MailroomError {
@@ -86,9 +95,11 @@ export function parseSecretRef(field: string, ref: string): SecretRef {
   switch (kind as SecretRefKind) {
     case 'env':
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(target)) throw bad(field, 'env: must be followed by a variable name');
+      if (MAILROOM_OWN_ENV.includes(target.toUpperCase())) throw bad(field, `${target} is Mailroom's own secret, not a password to send anywhere: it cannot be referenced`);
       return { kind: 'env', name: target };
     case 'file':
       if (!target.startsWith('/')) throw bad(field, 'file: must be followed by an absolute path');
+      if (SYSTEM_FILES.test(target)) throw bad(field, 'file: files under /proc and /sys are the system\'s, not secrets (/proc/self/environ is Mailroom\'s whole environment): they cannot be referenced');
       return { kind: 'file', path: target };
     case 'internal':
       if (!SECRET_NAME.test(target)) throw bad(field, 'internal: must be followed by a secret name (letters, digits, "_", "-", "."; see secrets)');

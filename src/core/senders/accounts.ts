@@ -49,8 +49,6 @@ export interface AccountInput {
 
 export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'replyTo', 'aliases', 'password', 'passwordRef', 'auth', 'active', 'ownerId', 'rateLimit', 'inbound'] as const;
 
-const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD'];
-
 /**
  * Checks a reference's syntax (src/core/credentials/references.ts); whether the provider or the
  * internal secret it names exists is checked by the service, inside the save's transaction.
@@ -58,11 +56,8 @@ const MAILROOM_OWN_SECRETS = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_L
 export function validatePasswordRef(v: unknown): string | null {
   const ref = optStr('passwordRef', v, { max: 500 });
   if (!ref) return null;
-  const parsed = parseSecretRef('passwordRef', ref);
-  // The password goes to whatever server the account names: a reference to Mailroom's own
-  // secrets would let an admin send the master key or the database password there.
-  if (parsed.kind === 'env' && MAILROOM_OWN_SECRETS.includes(parsed.name.toUpperCase())) throw invalid('passwordRef', `${parsed.name} is Mailroom's own secret, not an SMTP password`);
-  return formatSecretRef(parsed);
+  // Mailroom's own secrets are refused by the parser: the password goes to whatever server the account names.
+  return formatSecretRef(parseSecretRef('passwordRef', ref));
 }
 
 /** Validates an account as created (no prev) or patched (given fields replace stored ones). */

@@ -1,0 +1,61 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { selfSignedCert, startSmtpServer, tempDir, type SmtpPeer } from '../helpers/diagnostics-peers.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * docs/secrets.md: Mailroom's own secrets cannot be referenced. A reader found that rule on
+ * `passwordRef` only: an OAuth2 account's `clientSecretRef: "env:MAILROOM_SECRET_KEY"` was
+ * accepted (and would have sent the master key to the token URL), and `file:` took the key
+ * file in the data dir or /proc/self/environ (the whole environment) as an SMTP password.
+ */
+await describeEachDialect("Mailroom's own secrets cannot be referenced", (dialect) => {
+  let t: TestApp;
+  let serverId: string;
+  let peer: SmtpPeer | undefined;
+  const post = (payload: object) => t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId, ...payload } });
+  const oauth2 = (clientSecretRef: string) => ({ address: 'app@example.com', auth: { type: 'oauth2', provider: 'microsoft', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555', clientSecretRef } });
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    serverId = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'm365', smtp: { host: 'smtp.office365.example', port: 587 } } })).json().id;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await peer?.stop();
+  });
+
+  it.each(['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD'])('clientSecretRef env:%s is refused as passwordRef is', async (name) => {
+    const res = await post(oauth2(`env:${name}`));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'auth.clientSecretRef' } });
+    expect(res.json().error.message).toContain(`${name} is Mailroom's own secret`);
+  });
+
+  it('file: under /proc or /sys is refused, on passwordRef and clientSecretRef', async () => {
+    for (const file of ['/proc/self/environ', '/proc/1/environ', '/sys/kernel/random/uuid']) {
+      const pw = await post({ address: 'a@example.com', passwordRef: `file:${file}` });
+      expect(pw.statusCode, file).toBe(400);
+      expect(pw.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
+      expect((await post(oauth2(`file:${file}`))).json().error).toMatchObject({ details: { field: 'auth.clientSecretRef' } });
+    }
+  });
+
+  it('a file: reference into the data dir (the key file, the database) is never read: the attempt says why', async () => {
+    const cert = selfSignedCert(tempDir('mailroom-own-secrets-'), 'smtp.own.test');
+    peer = await startSmtpServer({ key: cert.key, cert: cert.cert, users: { 'b@example.com': 'pw' } });
+    const local = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'local', smtp: { host: '127.0.0.1', port: peer.port, security: 'starttls', tlsTrust: { mode: 'pinned', certificate: cert.cert } } } })).json();
+    const dispatcher = await t.app.startDelivery({ loop: false });
+    writeFileSync(path.join(t.dataDir, 'smtp-password'), 'pw');
+    for (const file of [path.join(t.dataDir, 'secret.key'), path.join(t.dataDir, 'smtp-password'), `${t.dataDir}/../${path.basename(t.dataDir)}/secret.key`]) {
+      const acc = (await post({ serverId: local.id, address: 'b@example.com', passwordRef: `file:${file}` })).json();
+      const sent = (await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: acc.id, to: ['r@example.net'], subject: 'x', text: 'x' } })).json();
+      await dispatcher.drain();
+      const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${sent.id}` })).json();
+      expect(m.status, file).toBe('deferred');
+      expect(m.lastError, file).toContain("is in Mailroom's data directory");
+    }
+  });
+});
