@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { invalid } from '../kernel/errors.js';
 import { hasControlChars } from '../kernel/header-safety.js';
 import { doc, int, onlyKeys, oneOf, optStr, str, type Doc, label } from '../kernel/validate.js';
@@ -179,6 +180,30 @@ export function credentialFields(kind: ProviderKind, config: ProviderConfig): st
   return kind === 'azure-keyvault' ? ['clientSecret'] : ['clientKey'];
 }
 
+/**
+ * CyberArk's client key: a PEM private key Node can load without a passphrase (Mailroom has
+ * none to give), belonging to the configured client certificate. Either fault would otherwise
+ * show only at the first read, as a TLS failure reaching the provider.
+ */
+function clientKey(v: unknown, certificate: string): string {
+  const key = pem('credentials.clientKey', v, PEM_KEY, 'private key (-----BEGIN PRIVATE KEY-----), unencrypted');
+  let loaded;
+  try {
+    loaded = createPrivateKey(key);
+  } catch {
+    const encrypted = /ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(key);
+    throw invalid('credentials.clientKey', encrypted ? 'is encrypted: Mailroom has no passphrase to open it; give it unencrypted (openssl pkey -in key.pem -out key-plain.pem)' : 'is not a private key Mailroom can read');
+  }
+  let matches = false;
+  try {
+    matches = new X509Certificate(certificate).checkPrivateKey(loaded);
+  } catch {
+    // A certificate Node cannot parse: the key cannot be its key.
+  }
+  if (!matches) throw invalid('credentials.clientKey', 'is not the key of config.clientCertificate: give the private key the certificate was made for');
+  return key;
+}
+
 /** Validates the write-only credentials: all fields of the kind, each non-empty and single-line (a PEM key excepted). */
 export function normalizeCredentials(kind: ProviderKind, config: ProviderConfig, input: unknown): ProviderCredentials {
   const d = doc('credentials', input);
@@ -187,7 +212,7 @@ export function normalizeCredentials(kind: ProviderKind, config: ProviderConfig,
   const out: Record<string, string> = {};
   for (const f of fields) {
     if (d[f] === undefined) throw invalid(`credentials.${f}`, `is required for ${kind}${kind === 'vault' ? ` with auth "${(config as VaultConfig).auth}"` : ''}`);
-    if (f === 'clientKey') out[f] = pem('credentials.clientKey', d[f], PEM_KEY, 'private key (-----BEGIN PRIVATE KEY-----), unencrypted');
+    if (f === 'clientKey') out[f] = clientKey(d[f], (config as CyberArkConfig).clientCertificate);
     else {
       const v = str(`credentials.${f}`, d[f], { max: 4000 });
       if (hasControlChars(v)) throw invalid(`credentials.${f}`, 'must be one line without control characters');
