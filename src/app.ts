@@ -119,7 +119,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     core.onClose(async () => metrics.close());
     const now = () => clock.now();
     // Secret references (internal, Vault, Key Vault, CyberArk) resolve through one cache for sending, diagnostics and tests.
-    const secrets = new SecretResolver({ repos: store.repos, factories: secretProviderAdapters, logger: logger.child({ component: 'secrets' }), ownDirs: [config.dataDir] });
+    const secrets = new SecretResolver({ repos: store.repos, factories: secretProviderAdapters, logger: logger.child({ component: 'secrets' }), ownPaths: [config.dataDir, ...(config.relay?.tls ? [config.relay.tls.keyFile] : [])] });
     core.onClose(() => secrets.close());
     // Diagnostics and webhooks connect where admins point them: one policy says where they may.
     const networkPolicy = compileNetworkPolicy(config.allowPrivateHosts);

@@ -23,10 +23,10 @@ function fileHint(code: string | undefined): string {
   return 'Check the path and that the file can be read by the user Mailroom runs as.';
 }
 
-/** True when `file` (its real path: a symlink counts where it points) is inside one of `dirs`. */
-async function inside(file: string, dirs: readonly string[]): Promise<boolean> {
+/** True when `file` (its real path: a symlink counts where it points) is one of `paths` or inside one. */
+async function inside(file: string, paths: readonly string[]): Promise<boolean> {
   const real = await realpath(file);
-  for (const dir of dirs) {
+  for (const dir of paths) {
     const root = await realpath(dir).catch(() => path.resolve(dir));
     if (real === root || real.startsWith(root + path.sep)) return true;
   }
@@ -34,16 +34,16 @@ async function inside(file: string, dirs: readonly string[]): Promise<boolean> {
 }
 
 /**
- * file:/path — a small regular file (Docker and Kubernetes secrets), read now. Never one in
- * `ownDirs` (Mailroom's data directory: its key file and database), whose value would leave
- * for the account's mail server or a token URL.
+ * file:/path — a small regular file (Docker and Kubernetes secrets), read now. Never one of
+ * `ownPaths` or inside one (the data directory with the key file and database, the relay's TLS
+ * key), whose value would leave for the account's mail server or a token URL.
  */
-export async function readFileRef(ref: string, file: string, ownDirs: readonly string[] = []): Promise<string> {
+export async function readFileRef(ref: string, file: string, ownPaths: readonly string[] = []): Promise<string> {
   let info;
   try {
     info = await stat(file);
-    if (await inside(file, ownDirs)) {
-      throw unresolved(ref, "the file is in Mailroom's data directory (its key file and database): it is never read as a secret", { hint: 'Keep SMTP passwords and client secrets outside Mailroom\'s data directory, e.g. in /run/secrets.' });
+    if (await inside(file, ownPaths)) {
+      throw unresolved(ref, "the file is one of Mailroom's own files (in its data directory, with the key file and the database, or the relay's TLS key): it is never read as a secret", { hint: 'Keep SMTP passwords and client secrets outside Mailroom\'s data directory, e.g. in /run/secrets.' });
     }
   } catch (err) {
     if (isMailroomError(err)) throw err;

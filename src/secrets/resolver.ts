@@ -43,8 +43,8 @@ export class SecretResolver implements SecretProviderClient {
       logger: Logger;
       now?: () => number;
       env?: NodeJS.ProcessEnv;
-      /** Directories whose files are Mailroom's own (the data dir): never read through file:. */
-      ownDirs?: readonly string[];
+      /** Mailroom's own files and directories (the data dir, the relay's TLS key): never read through file:. */
+      ownPaths?: readonly string[];
     },
   ) {
     this.tokens = new AccountTokens({ repos: deps.repos, resolveRef: async (ref, o) => (await this.resolve(ref, o)).value, now: () => this.now() });
@@ -83,7 +83,7 @@ export class SecretResolver implements SecretProviderClient {
       case 'env':
         return { value: readEnvRef(text, ref.name, this.deps.env ?? process.env), checkAfter: now + LOCAL_RECHECK_MS };
       case 'file':
-        return { value: await readFileRef(text, ref.path, this.deps.ownDirs), checkAfter: now + LOCAL_RECHECK_MS };
+        return { value: await readFileRef(text, ref.path, this.deps.ownPaths), checkAfter: now + LOCAL_RECHECK_MS };
       case 'internal': {
         const s = await this.deps.repos.namedSecrets.get(ref.name);
         if (!s) throw unresolved(text, `there is no internal secret "${ref.name}"`, { hint: 'Create it under Secrets, or point the account at another one.' });

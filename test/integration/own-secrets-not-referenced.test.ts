@@ -55,7 +55,7 @@ await describeEachDialect("Mailroom's own secrets cannot be referenced", (dialec
       await dispatcher.drain();
       const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${sent.id}` })).json();
       expect(m.status, file).toBe('deferred');
-      expect(m.lastError, file).toContain("is in Mailroom's data directory");
+      expect(m.lastError, file).toContain("is one of Mailroom's own files");
     }
   });
 });
