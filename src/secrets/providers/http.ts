@@ -47,7 +47,7 @@ function networkHint(err: unknown): { message: string; hint: string } {
   if (/ECONNREFUSED/.test(code)) return { message: 'connection refused', hint: 'Nothing listens at that address and port: check the URL and that the service is running.' };
   if (/ENOTFOUND|EAI_AGAIN/.test(code)) return { message: 'host name not found', hint: 'The host name in the URL does not resolve from this machine.' };
   if (/TIMEOUT|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT/.test(code)) return { message: 'timed out', hint: 'The provider did not answer in time: a firewall may drop the traffic, or raise config.timeoutSec.' };
-  if (/ECONNRESET|EPIPE|UND_ERR_SOCKET/.test(code)) return { message: 'the connection was closed', hint: 'The provider closed the connection: it may require a client certificate, or a proxy is in the way.' };
+  if (/ECONNRESET|EPIPE|UND_ERR_SOCKET/.test(code)) return { message: 'the connection was closed', hint: 'The provider closed the connection without answering: it may be down or restarting behind its load balancer, require a client certificate (CyberArk: the one registered for the AppID), or a proxy is in the way.' };
   return { message: e.cause?.message ?? e.message ?? String(err), hint: 'The provider could not be reached.' };
 }
 
