@@ -175,6 +175,11 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     const m = await sendFrom(acc.id);
     expect(m.status).toBe('deferred');
     expect(m.lastError).toMatch(/OAuth2 token for generic@example.com: the token endpoint answered 400: invalid_grant/);
+    // Test connection says the same once, in its own words.
+    const test = await ok('POST', 'diagnostics/smtp', { accountId: acc.id });
+    const auth = test.steps.find((st: { name: string }) => st.name === 'auth');
+    expect(auth).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^could not get an OAuth2 token for generic@example.com: the token endpoint answered 400: invalid_grant/) });
+    expect(auth.detail).not.toMatch(/OAuth2 token.*OAuth2 token/);
   });
 
   it('Connect with Microsoft: authorization code with PKCE stores the refresh token; the account then sends as the signed-in mailbox', async () => {

@@ -14,6 +14,7 @@ import {
 import { invalid, isMailroomError, notFound } from '../kernel/errors.js';
 import type { NetworkPolicy } from './network-policy.js';
 import { isDirect } from '../senders/servers.js';
+import { OAUTH2_SUBJECT } from '../credentials/references.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from '../senders/ports.js';
 import type { RateWindow } from '../kernel/rate-window.js';
@@ -84,7 +85,9 @@ async function credentials(
           : oauth2
             ? "The account cannot get an OAuth2 access token: check its OAuth2 settings and sign in again; until then every send and IMAP login of this account fails the same way."
             : "The account's password reference cannot be read: set the variable or file, or fix the secret or provider it names; until then every send and IMAP login of this account fails the same way.";
-      return { authFailed: { detail: oauth2 ? `no OAuth2 token: ${err.message}` : `the account's password cannot be read: ${err.message}`, hint } };
+      // The token's errors name their subject ("OAuth2 token for a@…: …"): said once, not twice.
+      const detail = oauth2 ? (err.message.startsWith(OAUTH2_SUBJECT) ? `could not get an ${err.message}` : `could not get an OAuth2 token: ${err.message}`) : `the account's password cannot be read: ${err.message}`;
+      return { authFailed: { detail, hint } };
     }
     throw err;
   }
