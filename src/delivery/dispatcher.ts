@@ -18,6 +18,7 @@ import { maySendNow, senderForAttempt } from './sender-choice.js';
 import { senderOnAccount } from '../core/routing/sender-identity.js';
 import { URGENT_PRIORITY } from '../core/routing/purposes.js';
 import type { SendTarget } from './smtp/transport.js';
+import { configFailure } from './config-failure.js';
 
 /** Sends one attempt; the smtp transports, or the log driver (which needs no target). */
 export interface Deliverer {
@@ -305,7 +306,7 @@ export class Dispatcher extends ClaimLoop {
       } catch (err) {
         // Nothing was sent; the lease returns the message to the queue once the store is back.
         if (!isMailroomError(err) || isStoreUnavailable(err)) throw err;
-        return this.record(m, null, { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: err.message } }, 0);
+        return this.record(m, null, { accepted: [], rejected: [], failure: configFailure(err.message, err) }, 0);
       }
     }
     // Stopping: what has not gone to a connection yet stays in the queue (see lettingGo).

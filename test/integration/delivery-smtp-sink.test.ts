@@ -227,4 +227,20 @@ await describeEachDialect('delivery through smtp-sink', (dialect) => {
     expect(m.lastError).toBeNull();
     expect(m.status).toBe('sent');
   });
+
+  it('a password reference that cannot be read defers the message with the reference\'s own advice as the attempt\'s hint', async () => {
+    delete process.env.MAILROOM_TEST_SEND_UNSET;
+    const server = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'sink with login', smtp: { host: '127.0.0.1', port: sink.port, security: 'starttls', connectTimeoutSec: 5, sendTimeoutSec: 5 } } });
+    expect(server.statusCode).toBe(201);
+    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'unset@example.com', passwordRef: 'env:MAILROOM_TEST_SEND_UNSET' } });
+    expect(account.statusCode).toBe(201);
+    const res = await send({ accountId: account.json().id, to: ['ann@example.net'], subject: 'Unreadable password', text: 'x' });
+    expect(res.statusCode).toBe(202);
+    await dispatcher.drain();
+    const m = await get(res.json().id);
+    expect(m.status).toBe('deferred');
+    expect(m.lastError).toContain('MAILROOM_TEST_SEND_UNSET is not set');
+    // What the diagnostics say for the same reference: where to set it, and that a restart is needed.
+    expect(m.attempts[0]).toMatchObject({ outcome: 'deferred', hint: expect.stringContaining("Set MAILROOM_TEST_SEND_UNSET in Mailroom's environment") });
+  });
 });

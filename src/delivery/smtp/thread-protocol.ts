@@ -23,6 +23,8 @@ export interface SendJob {
 export interface WireError {
   message: string;
   code?: string;
+  /** A Mailroom error's advice (details.hint): a password that cannot be read says where to set it. */
+  hint?: string;
 }
 
 export type ToSmtpThread =
@@ -51,10 +53,11 @@ export interface DirectThreadConfig {
 export const targetKey = (target: SendTarget) => `${target.account.id}@${target.account.version}/${target.server.id}@${target.server.version}`;
 
 export function toWire(err: unknown): WireError {
-  const e = err as { message?: unknown; code?: unknown };
-  return { message: typeof e?.message === 'string' ? e.message : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
+  const e = err as { message?: unknown; code?: unknown; details?: { hint?: unknown } };
+  const hint = e?.details?.hint;
+  return { message: typeof e?.message === 'string' ? e.message : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}), ...(typeof hint === 'string' ? { hint } : {}) };
 }
 
 export function fromWire(w: WireError): Error {
-  return Object.assign(new Error(w.message), w.code ? { code: w.code } : {});
+  return Object.assign(new Error(w.message), w.code ? { code: w.code } : {}, w.hint ? { details: { hint: w.hint } } : {});
 }

@@ -11,6 +11,7 @@ import type { DkimSigner } from '../dkim-signer.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
 import { targetKey } from './thread-protocol.js';
 import type { SecretLease } from '../../secrets/resolver.js';
+import { configFailure } from '../config-failure.js';
 
 export interface SendTarget {
   account: StoredAccount;
@@ -181,7 +182,7 @@ export class SmtpTransports {
       // The source itself now refuses (a revoked refresh token, a deleted secret): that is the cause to fix, and
       // it is transient (deferred), since the admin fixing it should let the message go.
       const why = (err as Error).message;
-      return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: `${why} (after the server refused the login: ${report.failure.message})` } };
+      return { accepted: [], rejected: [], failure: configFailure(`${why} (after the server refused the login: ${report.failure.message})`, err) };
     }
     const previous = await stale?.lease.catch(() => undefined);
     if (!renewed || renewed.value === previous?.value) return report;
@@ -200,7 +201,7 @@ export class SmtpTransports {
       const e = err as { code?: string; message?: string };
       if (e?.code === NOT_SENT) return { accepted: [], rejected: [], notAttempted: e.message ?? 'not sent' };
       if (typeof e?.code === 'string' && e.code.startsWith('MAILROOM_E_')) {
-        return { accepted: [], rejected: [], failure: { kind: 'config', code: null, enhancedCode: null, message: e.message ?? String(err) } };
+        return { accepted: [], rejected: [], failure: configFailure(e.message ?? String(err), err) };
       }
       const smtp = target.server.smtp;
       return reportFromError(err, entry?.hint, { host: smtp.host, port: smtp.port, security: smtp.security, user: effectiveLogin(target.account) });
