@@ -84,7 +84,8 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     otherCert = selfSignedCert(dir, 'other.test');
     port = await freePort();
     peers.a2 = await peer('127.0.0.2', port);
-    peers.b = await peer('127.0.0.3', port, { hideSTARTTLS: true });
+    // b.test's exchanger has no STARTTLS at all: not offered, and refused when asked for.
+    peers.b = await peer('127.0.0.3', port, { disabledCommands: ['STARTTLS'] });
     peers.c = await peer('127.0.0.4', port, { key: otherCert.key, cert: otherCert.cert });
     peers.sts = await peer('127.0.0.6', port, { key: otherCert.key, cert: otherCert.cert });
     peers.good = await peer('127.0.0.7', port, { key: goodMxCert.key, cert: goodMxCert.cert });
@@ -259,6 +260,10 @@ await describeEachDialect('direct delivery to each domain\'s exchanger', (dialec
     expect(m.status).toBe('deferred');
     expect(m.attempts[0].routes[0].tlsPolicy).toBe('required');
     expect(peers.b.received).toHaveLength(before);
+    // The words are about the domain's exchanger, not the relay advice (another port, security "none") a direct server refuses.
+    const said = [m.lastError, m.recipients[0].response, m.attempts[0].hint, m.attempts[0].routes[0].response].join('\n');
+    expect(said).toMatch(/TLS is required for this domain \(smtp\.requireTls, or smtp\.direct\.requireTlsDomains lists it\) and b\.test does not offer STARTTLS/);
+    expect(said).not.toMatch(/security|port with STARTTLS|implicit TLS/);
   });
 
   it('reuses the pooled connection to a domain\'s exchanger for the next message', async () => {

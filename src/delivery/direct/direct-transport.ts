@@ -8,6 +8,7 @@ import { checkExchanger, type NetworkPolicy } from '../../core/probes/network-po
 import { DEFAULT_DIRECT_POLICY, type SmtpSettings } from '../../core/senders/servers.js';
 import type { DkimSigner } from '../dkim-signer.js';
 import { composeMail, type Composable } from '../smtp/composed-mail.js';
+import type { SmtpFailure } from '../smtp/guarded-connection.js';
 import { GuardedPool } from '../smtp/pool.js';
 import { reportFromError, reportFromInfo } from '../smtp/smtp-errors.js';
 import type { SendTarget } from '../smtp/transport.js';
@@ -169,8 +170,14 @@ export class DirectTransports {
       const info = await pool.send(composeMail({ message: out.message, recipients }, dkim));
       return { report: reportFromInfo(info), tls: info.tls };
     } catch (err) {
-      const hint = x.tlsPolicy === 'opportunistic' ? undefined : `TLS is required for this domain (${x.tlsPolicy === 'mta-sts' ? 'its MTA-STS policy enforces it' : 'the server\'s policy'}) and ${x.host} did not provide it with a valid certificate`;
-      return { report: reportFromError(err, hint, { host: x.host, port: x.port, security: 'starttls' }), tls: null };
+      const where = { host: x.host, port: x.port, security: 'starttls' as const };
+      if (x.tlsPolicy === 'opportunistic') return { report: reportFromError(err, undefined, where), tls: null };
+      const required = `TLS is required for this domain (${x.tlsPolicy === 'mta-sts' ? 'its MTA-STS policy enforces it' : 'smtp.requireTls, or smtp.direct.requireTlsDomains lists it'})`;
+      // The relay's words for a server without STARTTLS (another port, security "none") are settings a
+      // direct server refuses: say what holds the recipients back instead.
+      const failure = err as SmtpFailure;
+      if (failure.explanation) failure.explanation = `${required} and ${x.host} does not offer STARTTLS: the recipients wait rather than travel in clear`;
+      return { report: reportFromError(err, `${required} and ${x.host} did not provide it with a valid certificate`, where), tls: null };
     }
   }
 
