@@ -1,6 +1,7 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import { MailroomError, UNEXPECTED_RESPONSE } from './errors.js';
 import type { paths } from './generated/openapi.js';
+import { apiKeyOf, baseUrlOf } from './options.js';
 import { retryingFetch, type RetryOptions } from './retry.js';
 
 /**
@@ -31,12 +32,14 @@ export class Http {
   readonly retrying: (request: Request) => Promise<Response>;
 
   constructor(options: { url: string; apiKey: string; fetch?: (request: Request) => Promise<Response>; retry?: RetryOptions | false; userAgent?: string }) {
+    const baseUrl = baseUrlOf(options.url);
+    const apiKey = apiKeyOf(options.apiKey);
     const base = options.fetch ?? ((request: Request) => globalThis.fetch(request));
     const client = () =>
       createClient<paths>({
-        baseUrl: options.url.replace(/\/+$/, ''),
+        baseUrl,
         fetch: base,
-        headers: { authorization: `Bearer ${options.apiKey}`, 'user-agent': options.userAgent ?? 'mailroom-sdk/0.1' },
+        headers: { authorization: `Bearer ${apiKey}`, 'user-agent': options.userAgent ?? 'mailroom-sdk/0.1' },
       });
     this.api = client();
     this.facade = client();
