@@ -159,6 +159,10 @@ describe('deploy variables for direct delivery', () => {
     expect(() => parseDeployVars('smtp', { ...relay, MAILROOM_SMTP_EHLO_NAME: 'mail.b.test', MAILROOM_SMTP_PUBLIC_ADDRESSES: '203.0.113.7' })).toThrow(
       /MAILROOM_SMTP_EHLO_NAME, MAILROOM_SMTP_PUBLIC_ADDRESSES apply only with MAILROOM_SMTP_MODE=direct/,
     );
+    // One variable is spoken of in the singular ("… apply only", "unset them" read wrong).
+    expect(() => parseDeployVars('smtp', { ...relay, MAILROOM_SMTP_EHLO_NAME: 'mail.b.test' })).toThrow(
+      /MAILROOM_SMTP_EHLO_NAME applies only with MAILROOM_SMTP_MODE=direct \(a relay is greeted and seen from its own host\): unset it or set MAILROOM_SMTP_MODE=direct/,
+    );
   });
 });
 

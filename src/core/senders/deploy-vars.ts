@@ -60,7 +60,7 @@ export function parseDeployVars(driver: MailDriver, vars: Readonly<Record<string
     if (security !== undefined && security !== 'starttls') problems.push(`MAILROOM_SMTP_MODE=direct always uses STARTTLS when the exchanger offers it: unset MAILROOM_SMTP_SECURITY or set it to starttls, got "${security}"`);
   } else {
     const stray = DIRECT_ONLY.filter((k) => set.includes(k));
-    if (stray.length) problems.push(`${stray.join(', ')} apply only with MAILROOM_SMTP_MODE=direct (a relay is greeted and seen from its own host): unset them or set MAILROOM_SMTP_MODE=direct`);
+    if (stray.length) problems.push(`${stray.join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with MAILROOM_SMTP_MODE=direct (a relay is greeted and seen from its own host): unset ${stray.length === 1 ? 'it' : 'them'} or set MAILROOM_SMTP_MODE=direct`);
   }
   const required = mode === 'direct' ? REQUIRED_DIRECT_VARS : REQUIRED_SMTP_VARS;
   if (driver === 'smtp') {
