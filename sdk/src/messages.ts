@@ -21,6 +21,21 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
+/**
+ * The options as waitFor uses them, refused at once when they cannot work: a NaN timeout never
+ * ran out, a pause of 0 (or none) read the message as fast as the server answered, and an empty
+ * `until` waited for nothing.
+ */
+function waitSettings(options: WaitOptions): { until: readonly MessageStatus[]; timeoutMs: number; intervalMs: number } {
+  const until = options.until ?? FINAL_STATUSES;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const intervalMs = options.intervalMs ?? 500;
+  if (!Array.isArray(until) || until.length === 0) throw new TypeError('waitFor: until must name at least one status (leave it out to wait for any final status)');
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new TypeError(`waitFor: timeoutMs must be a number of milliseconds, 0 or more (got ${String(timeoutMs)})`);
+  if (typeof intervalMs !== 'number' || !(intervalMs > 0) || !Number.isFinite(intervalMs)) throw new TypeError(`waitFor: intervalMs must be a number of milliseconds, more than 0 (got ${String(intervalMs)})`);
+  return { until, timeoutMs, intervalMs };
+}
+
 /** `details` of `messages.waitFor`'s errors (MAILROOM_SDK_INVALID_STATE, MAILROOM_SDK_TIMEOUT). */
 export interface WaitErrorDetails {
   /** The message's id. */
@@ -84,8 +99,7 @@ export class Messages {
    * with the last status read); `details` are {@link WaitErrorDetails}.
    */
   async waitFor(id: string, options: WaitOptions = {}): Promise<Message> {
-    const until = options.until ?? FINAL_STATUSES;
-    const timeoutMs = options.timeoutMs ?? 60_000;
+    const { until, timeoutMs, intervalMs } = waitSettings(options);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const message = await this.get(id);
@@ -100,7 +114,7 @@ export class Messages {
       if (left <= 0) {
         throw new MailroomError({ code: TIMEOUT, status: 0, details: { ...details, timeoutMs }, message: `message ${id} is still ${message.status} after ${timeoutMs} ms (waiting for ${until.join(' or ')})` });
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(options.intervalMs ?? 500, left)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)));
     }
   }
 }
