@@ -19,6 +19,22 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/**
+ * The options as the retries use them, refused when they cannot work: with `attempts: NaN` (an
+ * unset variable through Number()) no try was ever the last, so a call to a server that was
+ * down was repeated forever.
+ */
+function retrySettings(options: RetryOptions): { attempts: number; baseDelay: number; maxDelay: number } {
+  const attempts = options.attempts ?? 3;
+  const baseDelay = options.baseDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 30_000;
+  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1) throw new TypeError(`Mailroom: retry.attempts must be a whole number, 1 or more (got ${String(attempts)}): 1 turns retrying off, as retry: false does`);
+  for (const [name, ms] of [['baseDelayMs', baseDelay], ['maxDelayMs', maxDelay]] as const) {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`Mailroom: retry.${name} must be a number of milliseconds, 0 or more (got ${String(ms)})`);
+  }
+  return { attempts, baseDelay, maxDelay };
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -28,9 +44,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * repeated key with the first message, so nothing is sent twice).
  */
 export function retryingFetch(base: (request: Request) => Promise<Response>, options: RetryOptions = {}, wait: (ms: number) => Promise<void> = sleep): (request: Request) => Promise<Response> {
-  const attempts = Math.max(1, options.attempts ?? 3);
-  const baseDelay = options.baseDelayMs ?? 500;
-  const maxDelay = options.maxDelayMs ?? 30_000;
+  const { attempts, baseDelay, maxDelay } = retrySettings(options);
   return async (request) => {
     for (let attempt = 1; ; attempt++) {
       // A Request's body can be read once: each try sends a copy.

@@ -32,3 +32,24 @@ it.each([undefined, '', '   '])('refuses the apiKey %j at once', (apiKey) => {
 it.each(['http://127.0.0.1:8025', 'https://mail.example.com/', 'https://example.com/mailroom', 'http://[::1]:8025'])('takes %s', (url) => {
   expect(make(url)()).toBeInstanceOf(Mailroom);
 });
+
+/**
+ * `retry` too: `attempts: NaN` (an unset variable through Number()) made every comparison false,
+ * so a call to a server that was down was tried again and again, forever.
+ */
+it.each([
+  [{ attempts: Number.NaN }, /retry\.attempts must be a whole number, 1 or more \(got NaN\)/],
+  [{ attempts: 0 }, /retry\.attempts must be a whole number, 1 or more \(got 0\)/],
+  [{ attempts: 2.5 }, /retry\.attempts must be a whole number, 1 or more \(got 2\.5\)/],
+  [{ baseDelayMs: -5 }, /retry\.baseDelayMs must be a number of milliseconds, 0 or more \(got -5\)/],
+  [{ maxDelayMs: Number.NaN }, /retry\.maxDelayMs must be a number of milliseconds, 0 or more \(got NaN\)/],
+])('refuses retry %j at once', (retry, words) => {
+  const make = () => new Mailroom({ url: 'http://127.0.0.1:8025', apiKey: 'mrk_test', retry });
+  expect(make).toThrow(TypeError);
+  expect(make).toThrow(words);
+});
+
+it('takes the retry options it documents', () => {
+  expect(new Mailroom({ url: 'http://127.0.0.1:8025', apiKey: 'mrk_test', retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } })).toBeInstanceOf(Mailroom);
+  expect(new Mailroom({ url: 'http://127.0.0.1:8025', apiKey: 'mrk_test', retry: false })).toBeInstanceOf(Mailroom);
+});
