@@ -1,4 +1,4 @@
-import { AssignTag, Liquid, type Context, type Template } from 'liquidjs';
+import { AssignTag, CaptureTag, Liquid, type Context, type Template } from 'liquidjs';
 import type { EngineOutput, RenderJob, Source } from '../core/templates/ports.js';
 import type { RenderLimits } from './limits.js';
 import { PARTS, type EngineFailure, type Part } from './render-protocol.js';
@@ -43,6 +43,7 @@ function engine(limits: RenderLimits, escapeHtml: boolean): Liquid {
   escape = liquid.filters.escape as typeof escape;
   for (const tag of ['include', 'render', 'layout']) delete liquid.tags[tag];
   liquid.registerTag('assign', StrictAssign);
+  liquid.registerTag('capture', CountedCapture);
   registerFilters(liquid);
   return liquid;
 }
@@ -57,6 +58,21 @@ class StrictAssign extends AssignTag {
     // key and value are private in LiquidJS's typings; the tag is theirs, only the leniency changes.
     const self = this as unknown as { key: string; value: { value(ctx: Context, lenient: boolean): unknown } };
     ctx.bottom()[self.key] = yield self.value.value(ctx, false);
+  }
+}
+
+/**
+ * `capture` as LiquidJS has it, with what it captured counted towards the memory limit, as
+ * `append` counts what it joins. Uncounted, a capture that doubled itself outside the HTML part
+ * (where escaping does not count the output) grew past the limit unseen: into V8's longest string,
+ * or into a 134 M-character string that a filter counting nothing (`url_encode`) then copied.
+ */
+class CountedCapture extends CaptureTag {
+  override *render(ctx: Context): Generator<unknown, void, string> {
+    yield* super.render(ctx);
+    // variable is private in LiquidJS's typings; the tag is theirs, only the count is added.
+    const captured: unknown = ctx.bottom()[(this as unknown as { variable: string }).variable];
+    if (typeof captured === 'string') ctx.memoryLimit.use(captured.length);
   }
 }
 
@@ -146,12 +162,14 @@ const POSITION = /, line:(\d+), col:(\d+)$/;
 /** A LiquidJS error as Mailroom reports it: the kind, the part, the line and column, and the name it is about. */
 export function describe(err: unknown, part: Part): EngineFailure {
   const e = err as { name?: string; message?: string; token?: { getPosition?: () => [number, number] }; originalError?: { message?: string } };
+  // V8's own limits ("Invalid string length", "Invalid array length") arrive wrapped in LiquidJS's RenderError.
+  const outOfRoom = err instanceof RangeError || e.originalError instanceof RangeError;
   const position = e.token?.getPosition?.();
   const raw = String(e.message ?? err).replace(POSITION, '');
   const where = position ? { line: position[0], column: position[1] } : {};
   const cause = `${raw} ${e.originalError?.message ?? ''}`;
-  if (/limit exceeded/.test(cause) || err instanceof RangeError) {
-    const limit = /memory/.test(cause) || err instanceof RangeError ? 'memory' : /parse/.test(cause) ? 'parse' : 'time';
+  if (/limit exceeded/.test(cause) || outOfRoom) {
+    const limit = /memory/.test(cause) || outOfRoom ? 'memory' : /parse/.test(cause) ? 'parse' : 'time';
     return { kind: 'limit', limit, part, ...where, message: `${raw}: the template needs more ${limit === 'time' ? 'time' : limit === 'parse' ? 'text' : 'memory'} than one message may use` };
   }
   if (e.name === 'TokenizationError' || e.name === 'ParseError') {

@@ -85,6 +85,32 @@ describe('hostile templates', () => {
     });
   }
 
+  /**
+   * The text part and the subject are not HTML-escaped, and escaping was what counted a
+   * capture's output towards the memory limit: there a doubling capture ran into V8's longest
+   * string ("Invalid string length", answered as a render error), and a 10 M string made so was
+   * read by a filter that counts nothing (134 M characters rendered; only the thread's heap
+   * stopped 268 M).
+   */
+  const IN_TEXT: { name: string; text: string }[] = [
+    { name: 'a doubling capture past the longest string', text: '{% capture c %}0123456789{% endcapture %}{% for i in (1..40) %}{% capture c %}{{ c }}{{ c }}{% endcapture %}{% endfor %}{{ c | size }}' },
+    { name: 'a capture over the memory limit, read by url_encode', text: '{% capture c %}0123456789{% endcapture %}{% for i in (1..20) %}{% capture c %}{{ c }}{{ c }}{% endcapture %}{% endfor %}{{ c | url_encode | size }}' },
+    { name: 'a capture over the memory limit in the subject', text: '{% capture c %}0123456789{% endcapture %}{% for i in (1..20) %}{% capture c %}{{ c }}{{ c }}{% endcapture %}{% endfor %}{{ c | url_encode | size }}' },
+  ];
+  for (const h of IN_TEXT) {
+    it(`${h.name}: 422 MAILROOM_E_TEMPLATE_LIMIT (memory) at save and at preview`, async () => {
+      const part = h.name.endsWith('subject') ? 'subject' : 'text';
+      const content = part === 'subject' ? { subject: h.text, text: 'x' } : { subject: 'Hello', text: h.text };
+      const key = `hostile_text_${IN_TEXT.indexOf(h)}`;
+      const saved = await t.request({ method: 'PUT', url: `/api/v1/templates/${key}`, payload: { name: h.name, locales: { en: content }, sampleData: {} } });
+      expect(saved.statusCode, saved.body).toBe(422);
+      expect(saved.json().error).toMatchObject({ code: 'MAILROOM_E_TEMPLATE_LIMIT', details: { part, locale: 'en', limit: 'memory' } });
+      const preview = await t.request({ method: 'POST', url: `/api/v1/templates/${key}/preview`, payload: { locale: 'en', content } });
+      expect(preview.statusCode, preview.body).toBe(422);
+      expect(preview.json().error).toMatchObject({ code: 'MAILROOM_E_TEMPLATE_LIMIT', details: { part, limit: 'memory' } });
+    });
+  }
+
   it('a template that is fine with its sample data but explodes with the data of a send: 422, nothing queued', async () => {
     const html = '{% for a in items %}{% for b in items %}{% for c in items %}{{ a }}{{ b }}{{ c }}{% endfor %}{% endfor %}{% endfor %}';
     const saved = await t.request({ method: 'PUT', url: '/api/v1/templates/cube', payload: { name: 'Cube', locales: locales(html), sampleData: { items: [1, 2] } } });
