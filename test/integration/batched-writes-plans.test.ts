@@ -2,7 +2,8 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BODY_COLUMNS } from '../../src/store/migrations/023_lz4_message_bodies.js';
 import { BATCHED_WRITES, OUTCOME_UPDATES } from '../../src/store/postgres/pg-batched-writes.js';
-import { CLAIM_STATEMENTS_POSTGRES, claimUpdateSql } from '../../src/store/repositories/claim-queries.js';
+import { CLAIM_STATEMENTS_POSTGRES, claimLevelPostgres, claimUpdateSql } from '../../src/store/repositories/claim-queries.js';
+import { MESSAGE_COLUMNS } from '../../src/store/repositories/messages.repository.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -46,7 +47,7 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
   const claimLevel = (priority: number, limit: number) => [priority, Date.now() + 60_000, limit, 'sending', 'owner', 1, 1];
 
   it('the claim marks the messages it picked by their ids, through an index', async () => {
-    const plan = await planOf(claimUpdateSql(dialect), dialect === 'postgres' ? claimLevel(0, 100) : ['sending', 'owner', 1, 1, JSON.stringify(ids)]);
+    const plan = await planOf(claimUpdateSql(dialect, MESSAGE_COLUMNS), dialect === 'postgres' ? claimLevel(0, 100) : ['sending', 'owner', 1, 1, JSON.stringify(ids)]);
     if (dialect === 'postgres') {
       // The pick by the claim index, the update by primary key, the recipients by theirs.
       expect(plan).toMatch(/Index Cond: .*\bid\)::text = ANY/);
@@ -87,7 +88,7 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
       await sql`insert into messages select (jsonb_populate_record(m, jsonb_build_object('id', m.id || '_' || ${tag}::text || i, 'idempotency_key', null, 'status', ${status}::text, 'lease_owner', 'owner'))).* from messages m, generate_series(1, ${ROWS}) i where m.id = ${ids[0]}`.execute(db);
     }
     const { priority } = (await sql<{ priority: number }>`select priority from messages where id = ${ids[0]}`.execute(db)).rows[0];
-    const claim = await planOf(claimUpdateSql(dialect), claimLevel(priority, 75));
+    const claim = await planOf(claimUpdateSql(dialect, MESSAGE_COLUMNS), claimLevel(priority, 75));
     const sent = JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ id: `${ids[0]}_s${i + 1}`, lease_owner: 'owner', status: 'sent', next_attempt_at: 0, attempt_count: 1, updated_at: 1, possible_duplicate: 0 })));
     const outcome = await planOf(OUTCOME_UPDATES.messages, [sent]);
     for (const plan of [claim, outcome]) expect(plan).toMatch(/Index Cond: \(\(?\w*\.?id\)::text = ANY/);
@@ -95,7 +96,7 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
     expect(outcome).not.toMatch(/messages_(claim|status_due)_idx/);
     expect(claim).not.toMatch(/messages_status_due_idx|Seq Scan on messages\b/);
     // And the claim takes exactly what it picked, still claimable, with each one's recipients.
-    const claimed = await db.executeQuery<{ id: string; status: string; claimed_recipients: unknown[] }>(CompiledQuery.raw(claimUpdateSql(dialect), claimLevel(priority, 75)));
+    const claimed = await db.executeQuery<{ id: string; status: string; claimed_recipients: unknown[] }>(CompiledQuery.raw(claimUpdateSql(dialect, MESSAGE_COLUMNS), claimLevel(priority, 75)));
     expect(claimed.rows).toHaveLength(75);
     for (const r of claimed.rows) {
       expect(r.status).toBe('sending');
@@ -117,7 +118,7 @@ await describeEachDialect('batched outbox writes find their rows by key', (diale
         await sql`deallocate generic_probe`.execute(trx);
         return rows.map((r) => r['QUERY PLAN']).join('\n');
       });
-    const claim = await genericPlan(CLAIM_STATEMENTS_POSTGRES.claimLevel, claimLevel(priority, 75));
+    const claim = await genericPlan(claimLevelPostgres(MESSAGE_COLUMNS), claimLevel(priority, 75));
     expect(claim).toMatch(/messages_claim_idx/);
     expect(claim).toMatch(/Index Cond: .*\bid\)::text = ANY/);
     const levels = await genericPlan(CLAIM_STATEMENTS_POSTGRES.levels, []);

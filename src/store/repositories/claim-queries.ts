@@ -3,7 +3,6 @@ import { CLAIMABLE } from '../../core/outbox/messages.js';
 import type { DB } from '../schema.js';
 import { inJsonList, notAnIndexCondition } from '../json-list.js';
 import { preparedSql } from '../statement-cache.js';
-import { MESSAGE_COLUMNS } from './messages.repository.js';
 import type { MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 import type { SqlDialect } from '../sql-dialect.js';
 
@@ -26,12 +25,12 @@ import type { SqlDialect } from '../sql-dialect.js';
  * without ANALYZE statistics, is told the index by name. PostgreSQL locks what it picks with
  * FOR UPDATE SKIP LOCKED, so concurrent workers take different messages.
  */
-export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number; minPriority?: number }): Promise<ClaimedRow[]> {
+export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number; minPriority?: number; columns: readonly string[] }): Promise<ClaimedRow[]> {
   if (dialect === 'postgres') {
     // One statement per level picks, marks and reads the recipients (see CLAIM_LEVEL_POSTGRES).
     const rows: ClaimedRow[] = [];
     await eachLevel(db, POSTGRES, o, async (level, left) => {
-      const claimed = await db.executeQuery<ClaimedRow>(CompiledQuery.raw(CLAIM_LEVEL_POSTGRES(), [level, o.now, left, 'sending', o.owner, o.leaseUntil, o.now]));
+      const claimed = await db.executeQuery<ClaimedRow>(CompiledQuery.raw(claimLevelPostgres(o.columns), [level, o.now, left, 'sending', o.owner, o.leaseUntil, o.now]));
       rows.push(...claimed.rows);
       return claimed.rows.length;
     });
@@ -111,29 +110,28 @@ const CLAIM_SQLITE = `update "messages" set "status" = ?, "lease_owner" = ?, "le
  * read the recipients): the due messages picked and locked (FOR UPDATE SKIP LOCKED), marked
  * `sending` by their ids (an index condition: the picked ids as an array, as the JSON list does
  * elsewhere), returned with their recipients as a JSON array. Parameters: level, now, limit,
- * then the status, owner, lease end and time the UPDATE sets. A prepared statement, so its
- * columns are named, not `c.*` (see preparedSql); built on first use, since they come from
- * messages.repository.ts, which imports this module.
+ * then the status, owner, lease end and time the UPDATE sets. A prepared statement, so it names
+ * the columns it returns, not `c.*` (see preparedSql): the messages table's, which the
+ * repository gives (messages.repository.ts's MESSAGE_COLUMNS). One text per column list.
  */
-const claimLevelPostgres = (columns: readonly string[]) =>
+const claimLevelTexts = new Map<string, string>();
+export const claimLevelPostgres = (columns: readonly string[]): string => {
+  const key = columns.join(',');
+  let text = claimLevelTexts.get(key);
+  if (text === undefined) claimLevelTexts.set(key, (text = claimLevelText(columns)));
+  return text;
+};
+const claimLevelText = (columns: readonly string[]) =>
   preparedSql(`with picked as (${POSTGRES.due}),
   claimed as (update "messages" set "status" = $4, "lease_owner" = $5, "lease_until" = $6, "updated_at" = $7
     where "id" = any(array(select "id" from picked)) and ${notAnIndexCondition(CLAIMABLE_CONDITION)} returning *)
   select ${columns.map((c) => `c."${c}"`).join(', ')}, coalesce((select json_agg(r) from "message_recipients" r where r."message_id" = c."id"), '[]'::json) as "claimed_recipients" from claimed c`);
-let claimLevelText: string | undefined;
-const CLAIM_LEVEL_POSTGRES = (): string => (claimLevelText ??= claimLevelPostgres(MESSAGE_COLUMNS));
 
 /**
  * The statement that marks claimed messages, for the tests that check its plan: SQLite's UPDATE
  * (its ids as a JSON array, parameter 5); PostgreSQL's claim of one level (parameters as above).
  */
-export const claimUpdateSql = (dialect: SqlDialect): string => (dialect === 'sqlite' ? CLAIM_SQLITE : CLAIM_LEVEL_POSTGRES());
+export const claimUpdateSql = (dialect: SqlDialect, columns: readonly string[]): string => (dialect === 'sqlite' ? CLAIM_SQLITE : claimLevelPostgres(columns));
 
-/** The claim's statements that run on their own on PostgreSQL, each prepared: for the tests of their plans and of what is prepared. */
-export const CLAIM_STATEMENTS_POSTGRES = {
-  levels: POSTGRES.levels,
-  peek: POSTGRES.peek,
-  get claimLevel(): string {
-    return CLAIM_LEVEL_POSTGRES();
-  },
-};
+/** The claim's other statements that run on their own on PostgreSQL, each prepared: for the tests of their plans and of what is prepared. */
+export const CLAIM_STATEMENTS_POSTGRES = { levels: POSTGRES.levels, peek: POSTGRES.peek };

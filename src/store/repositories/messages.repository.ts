@@ -377,7 +377,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       return peekDue(db, caps.dialect, o);
     },
     async claim({ owner, now, leaseUntil, limit, minPriority }) {
-      const rows = await claimDue(db, caps.dialect, { owner, now, leaseUntil, limit, minPriority });
+      const rows = await claimDue(db, caps.dialect, { owner, now, leaseUntil, limit, minPriority, columns: MESSAGE_COLUMNS });
       if (!rows.length) return [];
       // PostgreSQL's claim brought the recipients along; SQLite reads them now.
       const pending = rows[0].claimed_recipients
