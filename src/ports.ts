@@ -43,7 +43,7 @@ export interface RelayStatus {
   /** The address it listens on. */
   host: string | null;
   listeners: { port: number; tls: 'starttls' | 'implicit'; listening: boolean }[];
-  certificate: { source: 'configured' | 'self-signed'; file: string; fingerprint256: string; subject: string; validFromAt: number; expiresAt: number } | null;
+  certificate: { source: 'configured' | 'self-signed'; file: string; fingerprint256: string; subject: string; names: string[]; validFromAt: number; expiresAt: number } | null;
   startedAt: number | null;
 }
 

@@ -280,7 +280,8 @@ export interface RelayStatus {
   enabled: boolean;
   host: string | null;
   listeners: { port: number; tls: 'starttls' | 'implicit'; listening: boolean }[];
-  certificate: { source: 'configured' | 'self-signed'; file: string; fingerprint256: string; subject: string; validFromAt: string; expiresAt: string } | null;
+  /** `names`: the DNS names and IP addresses the certificate holds, the hosts a client that checks the name accepts. */
+  certificate: { source: 'configured' | 'self-signed'; file: string; fingerprint256: string; subject: string; names: string[]; validFromAt: string; expiresAt: string } | null;
   startedAt: string | null;
 }
 

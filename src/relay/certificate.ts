@@ -15,6 +15,11 @@ export interface CertificateInfo {
   /** SHA-256 of the DER certificate, "AB:CD:…": what a client pins. */
   fingerprint256: string;
   subject: string;
+  /**
+   * The names a client may connect by, its subjectAltName DNS names and IP addresses in their
+   * order: a client that checks the name (as it should) refuses a host not among them.
+   */
+  names: string[];
   validFromAt: number;
   expiresAt: number;
 }
@@ -29,7 +34,20 @@ const SELF_SIGNED_DAYS = 5 * 365;
 
 function describe(cert: string, key: string, source: CertificateInfo['source'], file: string): RelayCertificate {
   const x = new X509Certificate(cert);
-  return { cert, key, source, file, fingerprint256: x.fingerprint256, subject: x.subject.replace(/\n/g, ', '), validFromAt: Date.parse(x.validFrom), expiresAt: Date.parse(x.validTo) };
+  return { cert, key, source, file, fingerprint256: x.fingerprint256, subject: x.subject.replace(/\n/g, ', '), names: namesOf(x.subjectAltName), validFromAt: Date.parse(x.validFrom), expiresAt: Date.parse(x.validTo) };
+}
+
+/** "DNS:mail-1, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1" as ["mail-1", "127.0.0.1", "::1"]: DNS names and addresses, IPv6 written short. */
+function namesOf(subjectAltName: string | undefined): string[] {
+  const names: string[] = [];
+  for (const entry of (subjectAltName ?? '').split(', ')) {
+    const colon = entry.indexOf(':');
+    const kind = entry.slice(0, colon);
+    const value = entry.slice(colon + 1);
+    if (kind === 'DNS' && value) names.push(value);
+    else if (kind === 'IP Address' && isIP(value)) names.push(isIP(value) === 6 ? new URL(`http://[${value}]`).hostname.slice(1, -1) : value);
+  }
+  return names;
 }
 
 /** Names a client may reach the relay by: this machine's name, localhost, loopback and the listen address. */

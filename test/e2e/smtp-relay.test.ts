@@ -85,6 +85,8 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     expect(await once.getByLabel('Port (STARTTLS)', { exact: true }).textContent()).toBe(String(relayPort));
     const snippet = page.getByTestId('smtp-snippet');
     expect(await snippet.textContent()).toContain(`EMAIL_HOST_PASSWORD = "${password}"`);
+    // The host shown is one the relay's certificate holds, and the card lists them.
+    expect(await page.getByTestId('relay-certificate-names').textContent()).toMatch(/^Applications must connect by a name the relay's certificate holds \(.*\b127\.0\.0\.1\b.*\)/);
     await once.getByRole('button', { name: 'Copy the password' }).click();
     await once.getByText('Copied').first().waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(password);

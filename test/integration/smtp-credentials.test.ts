@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -129,6 +130,8 @@ await describeEachDialect('SMTP credentials API', (dialect) => {
     expect(s).toMatchObject({ enabled: true, host: '127.0.0.1', listeners: [{ port: suite.r.port, tls: 'starttls', listening: true }, { port: suite.r.tlsPort, tls: 'implicit', listening: true }] });
     const x509 = new X509Certificate(readFileSync(s.certificate.file));
     expect(s.certificate).toMatchObject({ source: 'self-signed', fingerprint256: x509.fingerprint256 });
+    // The names a client may connect by (a client that checks the name refuses any other): the admin UI picks its example host among them.
+    expect(s.certificate.names).toEqual([hostname(), 'localhost', '127.0.0.1', '::1']);
     expect(Date.parse(s.certificate.expiresAt)).toBe(Date.parse(x509.validTo));
     expect(Date.parse(s.startedAt)).toBeGreaterThan(0);
     const pem = await api('GET', '/relay/certificate');

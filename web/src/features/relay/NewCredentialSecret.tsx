@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { NewSmtpCredential, RelayStatus } from '../../api.js';
 import { CopyButton, Tabs, useFocusOnMount } from '../../ui/index.js';
-import { exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
+import { certificateHolds, exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
 
 /**
  * A credential just made (or its password just rotated): where to connect, the username and the
@@ -13,7 +13,8 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
   const [framework, setFramework] = useState<Framework>('Django');
   const starttls = status?.listeners.find((l) => l.tls === 'starttls');
   const implicit = status?.listeners.find((l) => l.tls === 'implicit');
-  const host = relayHost(status?.host ?? null, window.location.hostname);
+  const names = status?.certificate?.names ?? [];
+  const host = relayHost(status?.host ?? null, window.location.hostname, names);
   const connection = starttls
     ? { host, port: starttls.port, from: exampleFrom(c.allowedFrom), selfSigned: status?.certificate?.source === 'self-signed', ...(c.password ? { username: c.username, password: c.password } : {}) }
     : null;
@@ -51,6 +52,13 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
           ))}
         </tbody>
       </table>
+      {starttls && names.length ? (
+        <p className="muted" data-testid="relay-certificate-names">
+          {certificateHolds(names, host)
+            ? `Applications must connect by a name the relay's certificate holds (${names.join(', ')}): one that checks the name refuses any other.`
+            : `The relay's certificate holds ${names.join(', ')}, not ${host}: an application that checks the name refuses the connection. Connect by one of those names, or give the relay a certificate for ${host} (MAILROOM_RELAY_TLS_CERT).`}
+        </p>
+      ) : null}
       {connection ? (
         <>
           <h3>Settings for your application</h3>

@@ -87,8 +87,27 @@ export function exampleFrom(allowedFrom: readonly string[]): string {
   return first.startsWith('@') ? `app${first}` : first;
 }
 
-/** Where applications should connect: the listen address, unless it is every interface (then the host the admin UI is on). */
-export function relayHost(listen: string | null, uiHost: string): string {
-  if (!listen || listen === '0.0.0.0' || listen === '::') return uiHost;
-  return listen;
+/**
+ * Where applications should connect: the listen address; when that is every interface, the host
+ * the admin UI is on if the relay's certificate holds it, else a name the certificate holds (a
+ * client that checks the name, as every example here does, refuses any other): the first one
+ * that is neither a wildcard nor a loopback name, this machine's name for the self-signed one.
+ */
+export function relayHost(listen: string | null, uiHost: string, names: readonly string[] = []): string {
+  if (listen && listen !== '0.0.0.0' && listen !== '::') return listen;
+  if (!names.length || certificateHolds(names, uiHost)) return uiHost;
+  return names.find((n) => !n.startsWith('*.') && !LOOPBACK.has(n.toLowerCase())) ?? uiHost;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+
+/** Whether a client checking the name accepts `host` with a certificate for `names` (RFC 6125: a wildcard stands for one whole left-most label). */
+export function certificateHolds(names: readonly string[], host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return names.some((name) => {
+    const n = name.toLowerCase();
+    if (!n.startsWith('*.')) return n === h;
+    const dot = h.indexOf('.');
+    return dot > 0 && h.slice(dot + 1) === n.slice(2);
+  });
 }
