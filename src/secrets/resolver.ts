@@ -1,7 +1,8 @@
 import type { Repositories } from '../core/ports.js';
 import type { FetchedSecret, ListedSecret, SecretProviderClient } from '../core/credentials/ports.js';
 import type { ProviderCredentials, StoredSecretProvider } from '../core/credentials/providers.js';
-import { parseSecretRef, unresolved, type ProviderKind } from '../core/credentials/references.js';
+import { parseSecretRef, unresolved, type ProviderKind, type SecretRef } from '../core/credentials/references.js';
+import { ErrorCodes, isMailroomError } from '../core/kernel/errors.js';
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { AdapterFactory, ProviderAdapter } from './providers/adapter.js';
 import { readEnvRef, readFileRef } from './references.js';
@@ -47,7 +48,7 @@ export class SecretResolver implements SecretProviderClient {
       ownPaths?: readonly string[];
     },
   ) {
-    this.tokens = new AccountTokens({ repos: deps.repos, resolveRef: async (ref, o) => (await this.resolve(ref, o)).value, now: () => this.now() });
+    this.tokens = new AccountTokens({ repos: deps.repos, resolveRef: async (ref, o) => (await this.resolve(ref, { ...o, field: CLIENT_SECRET_REF })).value, now: () => this.now() });
   }
 
   private now(): number {
@@ -76,8 +77,9 @@ export class SecretResolver implements SecretProviderClient {
     return this.deps.repos.secrets.reveal(secretId);
   }
 
-  async resolve(text: string, opts: { fresh?: boolean } = {}): Promise<SecretLease> {
-    const ref = parseSecretRef('passwordRef', text);
+  /** Reads a reference; `field` is the account field it was saved in (passwordRef unless said), for messages. */
+  async resolve(text: string, opts: { fresh?: boolean; field?: string } = {}): Promise<SecretLease> {
+    const ref = storedRef(text, opts.field ?? 'passwordRef');
     const now = this.now();
     switch (ref.kind) {
       case 'env':
@@ -157,5 +159,23 @@ export class SecretResolver implements SecretProviderClient {
     this.adapters.clear();
     this.cache.clear();
     await Promise.all(all.map((a) => a.adapter.close().catch(() => undefined)));
+  }
+}
+
+/** The account field an OAuth2 client secret's reference is saved in. */
+export const CLIENT_SECRET_REF = 'auth.clientSecretRef';
+
+/**
+ * A saved reference, parsed by today's rules. One an earlier version accepted and these refuse
+ * (a reference to Mailroom's own secrets, a file under /proc) is never read: the account cannot
+ * get its secret until it is changed, which the error says (a secret error: the message is
+ * deferred, the connection test fails), rather than a validation error of a request nobody made.
+ */
+function storedRef(text: string, field: string): SecretRef {
+  try {
+    return parseSecretRef(field, text);
+  } catch (err) {
+    if (!isMailroomError(err) || err.code !== ErrorCodes.VALIDATION) throw err;
+    throw unresolved(text, err.message, { hint: `This reference was saved by an earlier version and is refused now: change the account's ${field}.` });
   }
 }

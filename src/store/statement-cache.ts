@@ -45,12 +45,13 @@ export function preparedStatementName(sql: string): string | undefined {
  * Registers a hot statement written as SQL text (not built by queryTemplate) to run as a named
  * prepared statement on PostgreSQL, and returns the text. Unnamed, PostgreSQL plans a statement
  * on every call: the outbox's claim, its batched writes and the suppression look-up were planned
- * every time, about a tenth of the database's CPU per message (docs/performance.md, nineteenth
+ * every time, about a tenth of the database's time per message (docs/performance.md, nineteenth
  * session), the claim's walk of the priority levels 0.3 ms a call for a 0.05 ms execution.
  *
- * Only for statements whose result columns are named: a prepared `select *` (or `returning *`)
- * fails with "cached plan must not change result type" on every later call once a newer
- * process's migration adds a column, which in a rolling upgrade would stop the older processes.
+ * Only for statements that name the columns they answer: one answering `*` (a `select *`, an
+ * outer `returning *`) fails with "cached plan must not change result type" on every later call
+ * once a newer process's migration adds a column, which in a rolling upgrade would stop the
+ * older processes. (A `returning *` inside a CTE whose rows are selected by name is fine.)
  */
 export function preparedSql(sql: string): string {
   if (!preparedNames.has(sql)) preparedNames.set(sql, `mailroom_${preparedNames.size + 1}`);

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { selfSignedCert, startSmtpServer, tempDir, type SmtpPeer } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -57,5 +58,22 @@ await describeEachDialect("Mailroom's own secrets cannot be referenced", (dialec
       expect(m.status, file).toBe('deferred');
       expect(m.lastError, file).toContain("is one of Mailroom's own files");
     }
+  });
+
+  it('a reference an older version saved and this one refuses is never read: the attempt says to change it', async () => {
+    const dispatcher = await t.app.startDelivery({ loop: false });
+    const local = (await t.request({ method: 'GET', url: '/api/v1/servers' })).json().items.find((s: { name: string }) => s.name === 'local');
+    const acc = (await post({ serverId: local.id, address: 'old@example.com', passwordRef: 'env:MAILROOM_TEST_OLD_REF' })).json();
+    // As an older version, whose rules allowed it, stored it.
+    const db = t.app.infra.db as unknown as Kysely<unknown>;
+    await sql`update accounts set password_ref = 'env:MAILROOM_SECRET_KEY', version = version + 1 where id = ${acc.id}`.execute(db);
+    // The accounts are read through the store's configuration cache, which keeps them a second.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const sent = (await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: acc.id, to: ['r@example.net'], subject: 'x', text: 'x' } })).json();
+    await dispatcher.drain();
+    const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${sent.id}` })).json();
+    expect(m.status).toBe('deferred');
+    expect(m.lastError).toContain("MAILROOM_SECRET_KEY is Mailroom's own secret");
+    expect(m.attempts[0].hint).toMatch(/saved by an earlier version.*change the account's passwordRef/);
   });
 });

@@ -1,6 +1,6 @@
 import { isMailroomError } from '../../core/kernel/errors.js';
 import type { OAuth2Port } from '../../ports.js';
-import type { SecretResolver } from '../resolver.js';
+import { CLIENT_SECRET_REF, type SecretResolver } from '../resolver.js';
 import { OAuth2Connect } from './connect.js';
 import { TOKEN_EARLY_MS } from './account-tokens.js';
 
@@ -11,7 +11,7 @@ export function oauth2Port(secrets: SecretResolver): OAuth2Port {
       const auth = account.auth;
       if (auth.type !== 'oauth2') return null;
       if (account.clientSecretId) return secrets.revealStored(account.clientSecretId);
-      return auth.clientSecretRef ? (await secrets.resolve(auth.clientSecretRef)).value : null;
+      return auth.clientSecretRef ? (await secrets.resolve(auth.clientSecretRef, { field: CLIENT_SECRET_REF })).value : null;
     },
   });
   return {

@@ -27,7 +27,7 @@ import type { SqlDialect } from '../sql-dialect.js';
  */
 export async function claimDue(db: Kysely<DB>, dialect: SqlDialect, o: { owner: string; now: number; leaseUntil: number; limit: number; minPriority?: number; columns: readonly string[] }): Promise<ClaimedRow[]> {
   if (dialect === 'postgres') {
-    // One statement per level picks, marks and reads the recipients (see CLAIM_LEVEL_POSTGRES).
+    // One statement per level picks, marks and reads the recipients (see claimLevelPostgres).
     const rows: ClaimedRow[] = [];
     await eachLevel(db, POSTGRES, o, async (level, left) => {
       const claimed = await db.executeQuery<ClaimedRow>(CompiledQuery.raw(claimLevelPostgres(o.columns), [level, o.now, left, 'sending', o.owner, o.leaseUntil, o.now]));
