@@ -208,36 +208,34 @@ await describeEachDialect('delivery through smtp-sink', (dialect) => {
     expect(sink.messages().some((d) => d.includes('victim@example.org'))).toBe(false);
   }
 
+  /** Sends one message from a new account on a new server to the sink, whose password is an unset variable; the message as it stands after one round. */
+  async function sentWithUnsetPassword(server: { name: string; smtp: object; imap?: object }, address: string, variable: string, subject: string) {
+    delete process.env[variable];
+    const created = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { ...server, smtp: { host: '127.0.0.1', port: sink.port, connectTimeoutSec: 5, sendTimeoutSec: 5, ...server.smtp } } });
+    expect(created.statusCode).toBe(201);
+    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: created.json().id, address, passwordRef: `env:${variable}` } });
+    expect(account.statusCode).toBe(201);
+    const res = await send({ accountId: account.json().id, to: ['ann@example.net'], subject, text: 'x' });
+    expect(res.statusCode).toBe(202);
+    await dispatcher.drain();
+    return get(res.json().id);
+  }
+
   it('a plain relay sends without AUTH even when the account\'s IMAP-only password reference cannot be read', async () => {
     // On a server with SMTP security "none" the password is the IMAP login only (inbound.md):
     // an unset variable behind it must not hold back mail that never uses it.
-    delete process.env.MAILROOM_TEST_IMAP_ONLY_UNSET;
-    const server = await t.request({
-      method: 'POST',
-      url: '/api/v1/servers',
-      payload: { name: 'sink with imap', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false, connectTimeoutSec: 5, sendTimeoutSec: 5 }, imap: { host: '127.0.0.1', port: 993, security: 'tls' } },
-    });
-    expect(server.statusCode).toBe(201);
-    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'imaponly@example.com', passwordRef: 'env:MAILROOM_TEST_IMAP_ONLY_UNSET' } });
-    expect(account.statusCode).toBe(201);
-    const res = await send({ accountId: account.json().id, to: ['ann@example.net'], subject: 'IMAP-only password', text: 'x' });
-    expect(res.statusCode).toBe(202);
-    await dispatcher.drain();
-    const m = await get(res.json().id);
+    const m = await sentWithUnsetPassword(
+      { name: 'sink with imap', smtp: { security: 'none', requireTls: false }, imap: { host: '127.0.0.1', port: 993, security: 'tls' } },
+      'imaponly@example.com',
+      'MAILROOM_TEST_IMAP_ONLY_UNSET',
+      'IMAP-only password',
+    );
     expect(m.lastError).toBeNull();
     expect(m.status).toBe('sent');
   });
 
   it('a password reference that cannot be read defers the message with the reference\'s own advice as the attempt\'s hint', async () => {
-    delete process.env.MAILROOM_TEST_SEND_UNSET;
-    const server = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'sink with login', smtp: { host: '127.0.0.1', port: sink.port, security: 'starttls', connectTimeoutSec: 5, sendTimeoutSec: 5 } } });
-    expect(server.statusCode).toBe(201);
-    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'unset@example.com', passwordRef: 'env:MAILROOM_TEST_SEND_UNSET' } });
-    expect(account.statusCode).toBe(201);
-    const res = await send({ accountId: account.json().id, to: ['ann@example.net'], subject: 'Unreadable password', text: 'x' });
-    expect(res.statusCode).toBe(202);
-    await dispatcher.drain();
-    const m = await get(res.json().id);
+    const m = await sentWithUnsetPassword({ name: 'sink with login', smtp: { security: 'starttls' } }, 'unset@example.com', 'MAILROOM_TEST_SEND_UNSET', 'Unreadable password');
     expect(m.status).toBe('deferred');
     expect(m.lastError).toContain('MAILROOM_TEST_SEND_UNSET is not set');
     // What the diagnostics say for the same reference: where to set it, and that a restart is needed.

@@ -112,13 +112,12 @@ const CLAIM_SQLITE = `update "messages" set "status" = ?, "lease_owner" = ?, "le
  * elsewhere), returned with their recipients as a JSON array. Parameters: level, now, limit,
  * then the status, owner, lease end and time the UPDATE sets. A prepared statement, so it names
  * the columns it returns, not `c.*` (see preparedSql): the messages table's, which the
- * repository gives (messages.repository.ts's MESSAGE_COLUMNS). One text per column list.
+ * repository gives (messages.repository.ts's MESSAGE_COLUMNS), built once per list.
  */
-const claimLevelTexts = new Map<string, string>();
+const claimLevelTexts = new WeakMap<readonly string[], string>();
 export const claimLevelPostgres = (columns: readonly string[]): string => {
-  const key = columns.join(',');
-  let text = claimLevelTexts.get(key);
-  if (text === undefined) claimLevelTexts.set(key, (text = claimLevelText(columns)));
+  let text = claimLevelTexts.get(columns);
+  if (text === undefined) claimLevelTexts.set(columns, (text = claimLevelText(columns)));
   return text;
 };
 const claimLevelText = (columns: readonly string[]) =>
