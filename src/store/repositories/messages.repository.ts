@@ -10,6 +10,7 @@ import { catchUpSubjectIndex, forgetSubjects, searchBySubject, subjectContains }
 import { idsBefore } from '../../core/kernel/ids.js';
 import type { AttemptsTable, MessageRecipientsTable, MessagesTable } from '../schema/outbox.js';
 import type { StoreTraits } from '../sql-dialect.js';
+import { releaseExpiredLeases, releaseLeases } from './message-leases.js';
 import { oneOf, rowMapping, same } from './row-mapping.js';
 
 /** A row as a page of the log reads it. */
@@ -251,18 +252,6 @@ export function completedRecipientRow(w: AttemptWrite, r: AttemptWrite['recipien
   return row({ message_id: w.messageId, address: r.address, status: r.status, code: r.code, enhanced_code: r.enhancedCode, response: r.response, updated_at: w.now });
 }
 
-/** Messages being sent go back to the queue (deferred when an attempt was already made). */
-const releaseLeases = (db: Kysely<DB>, now: number) =>
-  db
-    .updateTable('messages')
-    .set((eb) => ({
-      status: eb.case().when('attempt_count', '=', 0).then('queued').else('deferred').end(),
-      lease_owner: null,
-      lease_until: null,
-      updated_at: now,
-    }))
-    .where('status', '=', 'sending');
-
 /**
  * `scans`: where reads that pass over many rows run (SQLite: a connection off the event loop);
  * `db` unless given. The log's pages, its subject search and a bulk action's list are such
@@ -404,9 +393,8 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
         .map((r): ClaimedMessage => ({ ...toRecord(r), pending: byMessage.get(r.id) ?? [], acceptedBefore: accepted.get(r.id) ?? 0 }))
         .sort((a, b) => b.priority - a.priority || a.nextAttemptAt - b.nextAttemptAt);
     },
-    async releaseExpiredLeases(now) {
-      const res = await releaseLeases(db, now).where('lease_until', '<', now).executeTakeFirst();
-      return Number(res.numUpdatedRows);
+    releaseExpiredLeases(now) {
+      return releaseExpiredLeases(db, caps.dialect, now);
     },
     async renewLeases(owner, ids, leaseUntil) {
       if (!ids.length) return 0;
