@@ -48,6 +48,7 @@ import { webhookTargetGuard } from './webhooks/target-guard.js';
 import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhooks/worker.js';
 import { searchIndexWorker } from './store/search-index-worker.js';
 import { retentionWorker } from './retention/worker.js';
+import { autovacuumAdvice } from './store/postgres/pg-autovacuum.js';
 
 /** Diagnostics per principal: enough to iterate on a form, too few to scan a network. */
 export const DIAGNOSTICS_PER_MINUTE = 10;
@@ -307,6 +308,9 @@ async function bootstrap(app: App): Promise<void> {
   const outcome = await applyDeployConfig(ctx, { mailDriver: app.config.mailDriver, deploySmtp: app.config.deploySmtp });
   if (outcome.changes.length) app.logger.info({ serverId: outcome.serverId, accountId: outcome.accountId, changes: outcome.changes }, 'deploy-time mail configuration applied');
   if (app.config.mailDriver === 'log') app.logger.warn('MAILROOM_MAIL_DRIVER=log: no mail is sent; messages are only logged, and server settings are read-only');
+  // PostgreSQL (the multi-writer store) without autovacuum: said once, at start.
+  const maintenance = app.infra.capabilities.multiWriter ? await autovacuumAdvice(app.infra.db) : null;
+  if (maintenance) app.logger.warn(maintenance);
   app.firstAdmin = await ensureFirstAdmin(ctx, app.config.admin).catch((err: unknown) => {
     throw firstAdminRefused(err);
   });
