@@ -29,6 +29,7 @@
  * requests in flight, the next one when one answers, like `npm run bench`): its rate is what
  * the API can take at most, its latency what a saturated API answers.
  */
+import { analyzeWithoutAutovacuum } from './pg-maintenance.js';
 import { arg, body, countArg, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startMailroomProcess, type MailroomProcess } from './mailroom-process.js';
 import { runPhase } from './phase.js';
@@ -111,6 +112,7 @@ async function main() {
     const pgDb = m.pgDatabase;
     for (let i = 0; i < WARMUP; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => m.api('POST', '/api/v1/messages', message(i + j))));
     while ((await m.countSent()) < WARMUP) await sleep(20);
+    const analyzed = m.databaseUrl ? await analyzeWithoutAutovacuum(m.databaseUrl) : false;
     const load0 = loadLine();
 
     const cpu0 = cpuMs(pid) ?? 0;
@@ -151,7 +153,7 @@ async function main() {
     const p99 = [...p.fromSchedule].sort((a, b) => a - b)[Math.min(N - 1, Math.floor(0.99 * N))];
 
     const lines = [
-      `paced load: ${N} messages (~2 KB) at ${RATE} requests/s for ${SECONDS} s, open loop; storage ${m.databaseUrl ? `PostgreSQL${WORKERS ? `, mailroom start + ${WORKERS} mailroom worker` : ''}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${WARMUP} untimed warm-up messages`,
+      `paced load: ${N} messages (~2 KB) at ${RATE} requests/s for ${SECONDS} s, open loop; storage ${m.databaseUrl ? `PostgreSQL${WORKERS ? `, mailroom start + ${WORKERS} mailroom worker` : ''}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${WARMUP} untimed warm-up messages${analyzed ? " and an ANALYZE (this server's autovacuum is off; bench/pg-maintenance.ts)" : ''}`,
       `accept latency from the scheduled start: ${summaryLine(p.fromSchedule)}  (target p99 < 20 ms${m.databaseUrl ? ', set for SQLite' : ''}: ${p99 < 20 ? 'met' : 'MISSED'})`,
       `accept latency from the actual start:    ${summaryLine(p.fromStart)}`,
       serverSide,

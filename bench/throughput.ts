@@ -48,6 +48,11 @@
  * (delivering only). The API process is started afresh for it (then --worker-warmup M untimed
  * messages, default 300) and for the last phase (plain `mailroom start`, then 300 as before the first).
  *
+ * On a PostgreSQL whose autovacuum is off (this machine's: a test setting), the bench runs
+ * ANALYZE once after the warm-up, as autovacuum's first visit would within a minute on a server
+ * with the default settings (bench/pg-maintenance.ts: without it the plans kept for the prepared
+ * statements are the ones made for tables of a few hundred rows), and says so in its output.
+ *
  * --statements (with --postgres) prints, after each phase, what PostgreSQL ran for it by
  * statement (calls, how many were planned, planning and execution time) from
  * pg_stat_statements, which must be loaded and created in template1 (bench/pg-statements.ts).
@@ -65,6 +70,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webh
 import { runPhase, type Post, type PhaseResult } from './phase.js';
 import { measurePostfixRelay } from './postfix-relay.js';
 import { statementCounters, statementsReport } from './pg-statements.js';
+import { analyzeWithoutAutovacuum } from './pg-maintenance.js';
 
 const N = countArg('messages', 20000);
 const CONCURRENCY = countArg('concurrency', 64);
@@ -231,6 +237,7 @@ async function main() {
     const warmups: [string, (i: number) => object][] = TEMPLATE ? [['/api/v1/messages', untemplated], ['/api/v1/messages', templated]] : EVENTS ? [['/api/v1/messages', viaMessages], ['/api/v1/events', viaEvents]] : [['/api/v1/messages', plain]];
     for (const [url, make] of warmups) await warmUp(WARMUP, make, url);
     const warm = WARMUP * warmups.length;
+    const analyzed = databaseUrl ? await analyzeWithoutAutovacuum(databaseUrl) : false;
 
     const sinkCpu0 = cpuMs(sink.child.pid as number) ?? 0;
     const pgCpu0 = databaseUrl ? userCpuMs('postgres') : undefined;
@@ -333,7 +340,7 @@ async function main() {
     ];
     const e2e = phases.reduce((sum, [, r]) => sum + r.e2eRate, 0) / phases.length;
     const lines = [
-      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? `PostgreSQL, ${SCALE ? `1 process, then ${scaled} (mailroom start${SPLIT ? ' --no-workers' : ''} + ${WORKERS} mailroom worker), then 1 again${SPLIT ? ' (each started afresh)' : ''}` : `${1 + WORKERS} process${WORKERS ? 'es (mailroom start + ' + WORKERS + ' mailroom worker)' : ''}`}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages`,
+      `messages: ${N} per phase (${TEMPLATE ? `~${Math.round(JSON.stringify(untemplated(0)).length / 1024)} KB of HTML and text` : '~2 KB'}), HTTP concurrency ${CONCURRENCY}, storage ${databaseUrl ? `PostgreSQL, ${SCALE ? `1 process, then ${scaled} (mailroom start${SPLIT ? ' --no-workers' : ''} + ${WORKERS} mailroom worker), then 1 again${SPLIT ? ' (each started afresh)' : ''}` : `${1 + WORKERS} process${WORKERS ? 'es (mailroom start + ' + WORKERS + ' mailroom worker)' : ''}`}` : 'SQLite (WAL, fsync before every 202)'}, SMTP pool ${POOL}, after ${warm} untimed warm-up messages${analyzed ? " and an ANALYZE (this server's autovacuum is off; bench/pg-maintenance.ts)" : ''}`,
       ...phases.flatMap(([name, r]) => phaseLines(name, r)),
       TEMPLATE ? templateRatio(phases) : '',
       EVENTS ? eventsRatio(phases) : '',
