@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import type { WorkSignals } from '../../src/ports.js';
 import { openDatabase, type StoreDatabase } from '../../src/store/database.js';
-import { LISTENER_APPLICATION_NAME, NOTIFY_MIN_GAP_MS, WAKE_CHANNELS, listenersThrough, notifyThrough, pgWorkSignals } from '../../src/store/postgres/pg-wake.js';
+import { BULK_NOTIFY_MIN_GAP_MS, LISTENER_APPLICATION_NAME, NOTIFY_MIN_GAP_MS, WAKE_CHANNELS, listenersThrough, notifyThrough, pgWorkSignals } from '../../src/store/postgres/pg-wake.js';
 import { createPostgresDatabase, postgresAvailable } from '../helpers/dialects.js';
 
 /**
@@ -191,6 +191,41 @@ describe.skipIf(!pgOk)('PostgreSQL wake-ups between processes (LISTEN/NOTIFY)', 
       }
       await expect.poll(() => [outbox, webhooks], { timeout: 10_000 }).toEqual([1, 1]);
       expect(sent).toEqual([[WAKE_CHANNELS.outbox, WAKE_CHANNELS.webhooks]]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it(`bulk mail alone is announced at most once per ${BULK_NOTIFY_MIN_GAP_MS} ms; urgent mail still goes within ${NOTIFY_MIN_GAP_MS} ms`, async () => {
+    const logB = capturingLogger();
+    const a = signals(null);
+    const b = signals(pgdb.url, logB.logger);
+    try {
+      await b.subscribe('outbox', () => undefined);
+      await listening(logB);
+      sent.length = sentAt.length = 0;
+      // Bulk mail accepted every event-loop turn for ~450 ms (a busy API, nothing urgent).
+      const start = performance.now();
+      while (performance.now() - start < 450) {
+        a.announce('outbox', false);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await new Promise((r) => setTimeout(r, BULK_NOTIFY_MIN_GAP_MS + 50));
+      const bulk = sentAt.length;
+      expect(bulk).toBeGreaterThanOrEqual(2);
+      expect(bulk).toBeLessThanOrEqual(Math.ceil(450 / BULK_NOTIFY_MIN_GAP_MS) + 1);
+      for (let i = 1; i < bulk; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(BULK_NOTIFY_MIN_GAP_MS - 1);
+      // Bulk mail right after a NOTIFY, then a sign-in code: the code does not wait out the bulk gap.
+      a.announce('outbox', false);
+      await expect.poll(() => sentAt.length, { timeout: 2_000 }).toBe(bulk + 1);
+      await new Promise((r) => setTimeout(r, 5));
+      a.announce('outbox', true);
+      a.announce('outbox', false);
+      await expect.poll(() => sentAt.length, { timeout: 2_000 }).toBe(bulk + 2);
+      const gap = sentAt[bulk + 1]! - sentAt[bulk]!;
+      expect(gap).toBeGreaterThanOrEqual(NOTIFY_MIN_GAP_MS - 1);
+      expect(gap).toBeLessThan(BULK_NOTIFY_MIN_GAP_MS - 20);
     } finally {
       await a.close();
       await b.close();
