@@ -29,6 +29,9 @@ interface PlannedMatch {
   claim?: string;
 }
 
+/** The skip code of a rule whose `matches` pattern could not decide: the rule did not match, and the record says why. */
+export const PATTERN_UNDECIDED = 'pattern_undecided';
+
 const AUTO_REPLY_NAME = 'Contact auto-reply (built in)';
 const REPORT_NAME = 'Report mail (built in)';
 
@@ -115,7 +118,11 @@ async function planBuiltins(ctx: CoreContext, principal: Principal, event: Notif
 async function plan(ctx: CoreContext, principal: Principal, event: NotifyEvent, rules: Rule[]): Promise<{ verdicts: RuleVerdict[]; planned: PlannedMatch[] }> {
   const verdicts = judge(rules, event.type, conditionView(event));
   const planned = await planBuiltins(ctx, principal, event);
-  for (const v of verdicts) if (v.matched) planned.push(await planRule(ctx, principal, event, v.rule));
+  for (const v of verdicts) {
+    if (v.matched) planned.push(await planRule(ctx, principal, event, v.rule));
+    // A pattern stopped (or not tried) did not hold, but the admin must be able to see why no mail came.
+    else if (v.undecided) planned.push({ ruleId: v.rule.id, ruleName: v.rule.name, out: [], skipped: { code: PATTERN_UNDECIDED, message: v.reason! } });
+  }
   return { verdicts, planned };
 }
 

@@ -95,6 +95,8 @@ export interface RuleVerdict {
   matched: boolean;
   /** Why it did not match (the type, the first unmet condition, a pattern stopped), or why it was not tried. */
   reason?: string;
+  /** A `matches` pattern could not decide (stopped at its deadline, text too long): the event's record says so. */
+  undecided?: boolean;
 }
 
 /**
@@ -119,14 +121,16 @@ export function judge(rules: readonly Rule[], type: string, view: Record<string,
       continue;
     }
     let reason: string | undefined;
+    let undecided = false;
     for (const c of rule.conditions) {
       const r = meets(c, view);
       if (!r.ok) {
         reason = `condition not met: ${describeCondition(c)}${r.note ? ` (${r.note})` : ''}`;
+        undecided = r.note !== undefined;
         break;
       }
     }
-    out.push(reason ? { rule, matched: false, reason } : { rule, matched: true });
+    out.push(reason ? { rule, matched: false, reason, ...(undecided ? { undecided } : {}) } : { rule, matched: true });
     if (!reason && !rule.continue) stopped = rule;
   }
   return out;
