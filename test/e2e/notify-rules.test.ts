@@ -222,4 +222,19 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     expect(await page.getByText('Saved.', { exact: true }).count()).toBe(0);
     expect(s.errors).toEqual([]);
   });
+
+  it('an event whose rule pattern could not decide: the event page says the rule did not match and why, not that it sent nothing', async () => {
+    const { page } = s;
+    const post = async (url: string, payload: object, status: number) => {
+      const res = await s.live.t.request({ method: 'POST', url: `/api/v1${url}`, payload });
+      expect(res.statusCode, res.body).toBe(status);
+    };
+    await post('/rules', { name: 'Hosts by pattern', events: ['host.checked'], conditions: [{ path: 'data.host', op: 'matches', value: '^(a+)+$' }], recipients: { addresses: ['noc@example.com'] }, template: 'test' }, 201);
+    await post('/events', { type: 'host.checked', id: 'slow-host-1', data: { host: `${'a'.repeat(5_000)}!` } }, 202);
+    await page.goto('/events/slow-host-1');
+    await page.getByText(/did not match: the pattern could not decide: condition not met: data\.host matches/).waitFor();
+    expect(await page.getByText(/sent nothing/).count()).toBe(0);
+    await page.getByText('No message was made from this event: no rule matched it.').waitFor();
+    expect(s.errors).toEqual([]);
+  });
 });

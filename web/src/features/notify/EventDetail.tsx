@@ -4,12 +4,17 @@ import { useResource } from '../../hooks.js';
 import { Link } from '../../router.js';
 import { DataTable, ErrorBox, PageHeader, Spinner, StatusChip } from '../../ui/index.js';
 
+/** The skip code of a rule whose `matches` pattern could not decide (docs/events.md). */
+const PATTERN_UNDECIDED = 'pattern_undecided';
+
 /** One event: as raised, which rules matched (or why one sent nothing), and its messages with their status. */
 export function EventDetail({ id }: { id: string }) {
   const ev = useResource(() => api.get<Detail>(`/events/${encodeURIComponent(id)}`), [id]);
   if (ev.loading && !ev.data) return <Spinner />;
   if (!ev.data) return <ErrorBox error={ev.error} title="Cannot load the event" />;
   const e = ev.data;
+  // A rule whose pattern could not decide is on the record (so the admin sees why no mail came), but it did not match.
+  const matched = e.matches.filter((m) => m.skipped?.code !== PATTERN_UNDECIDED);
   return (
     <>
       <PageHeader title={e.type} subtitle={<><Link to="/events">All events</Link> · {e.id}</>} />
@@ -32,7 +37,7 @@ export function EventDetail({ id }: { id: string }) {
       </section>
       <section className="card" aria-labelledby="ev-rules-h">
         <h2 id="ev-rules-h">Rules that matched</h2>
-        {e.matches.length === 0 ? <p className="muted">No rule matched this event.</p> : null}
+        {matched.length === 0 ? <p className="muted">No rule matched this event.</p> : null}
         <ul className="plain-list">
           {e.matches.map((m) => (
             <li key={m.ruleId}>
@@ -40,7 +45,7 @@ export function EventDetail({ id }: { id: string }) {
               {m.skipped ? (
                 <span className="alert-inline">
                   {' '}
-                  sent nothing: {m.skipped.message}
+                  {m.skipped.code === PATTERN_UNDECIDED ? 'did not match: the pattern could not decide' : 'sent nothing'}: {m.skipped.message}
                 </span>
               ) : null}
             </li>
@@ -52,7 +57,7 @@ export function EventDetail({ id }: { id: string }) {
         {e.messages.length === 0 ? (
           // An empty table said nothing: say why no mail came of it, and where that is decided.
           <p className="muted">
-            No message was made from this event: {e.matches.length === 0 ? 'no rule matched it.' : 'the rules that matched sent nothing (see above).'} <Link to="/rules">Rules</Link> decide which
+            No message was made from this event: {matched.length === 0 ? 'no rule matched it.' : 'the rules that matched sent nothing (see above).'} <Link to="/rules">Rules</Link> decide which
             events make mail; a rule's dry run tries one against an event like this.
           </p>
         ) : (
