@@ -35,6 +35,14 @@ function guideExamples(accountId: string, serverId: string): Example[] {
   );
 }
 
+const READ = /curl -s -H "Authorization: Bearer \$(KEY|ADMIN)" "\$API(\/[^"]+)"/g;
+
+/** The page's reading examples (no body): which key and which path. */
+function guideReads(): { key: Example['key']; path: string }[] {
+  const page = readFileSync(new URL('../../docs/events.md', import.meta.url), 'utf8');
+  return [...page.matchAll(READ)].map((m) => ({ key: m[1] as Example['key'], path: m[2] }));
+}
+
 const sinkOk = haveSmtpSink();
 
 await describeEachDialect('docs/events.md: every example as written', (dialect) => {
@@ -135,6 +143,18 @@ await describeEachDialect('docs/events.md: every example as written', (dialect) 
     const res = await run({ ...status, path: '/templates/access_request_status_2', body });
     expect(res.statusCode, res.body).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_TEMPLATE_RENDER', message: expect.stringContaining('undefined variable: recipient') });
+  });
+
+  it("the page's reading examples answer with the key they show (and the send key may not read)", async () => {
+    const reads = guideReads();
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    for (const r of reads) {
+      const res = await t.request({ method: 'GET', url: `/api/v1${r.path}`, key: keys[r.key] });
+      expect(res.statusCode, `${r.path}: ${res.body}`).toBe(200);
+      expect((await t.request({ method: 'GET', url: `/api/v1${r.path}`, key: keys.KEY })).statusCode).toBe(403);
+    }
+    const one = reads.find((r) => r.path.startsWith('/events/'))!;
+    expect((await t.request({ method: 'GET', url: `/api/v1${one.path}`, key: keys.ADMIN })).json().messageCount).toBe(3);
   });
 
   it("a contact form subject with a line break: the page's sales template folds it (squish), so sales still hears of it, on one subject line", async () => {
