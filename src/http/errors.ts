@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ErrorCodes, MailroomError, isMailroomError, isStoreUnavailable, type ErrorCode } from '../core/kernel/errors.js';
+import { BODY_LIMIT_BYTES } from './body-limit.js';
 import { DATA_POLICY } from './content-security.js';
 import { statusFor } from './error-status.js';
 
@@ -131,7 +132,7 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new MailroomError(ErrorCodes.MALFORMED_JSON, `the request body is not valid JSON: ${err.message}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new MailroomError(ErrorCodes.PAYLOAD_TOO_LARGE, 'the request body is larger than this endpoint accepts');
+      return new MailroomError(ErrorCodes.PAYLOAD_TOO_LARGE, `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB (${BODY_LIMIT_BYTES.toLocaleString('en-US')} bytes), the most one request may carry`, { maxBytes: BODY_LIMIT_BYTES });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       // The content-type header does not parse (a body of an unknown type is refused in src/http/bodies.ts).
       return new MailroomError(ErrorCodes.VALIDATION, 'the content-type header does not parse; send the body as application/json', { field: 'content-type', accepted: ['application/json'] });

@@ -16,6 +16,7 @@ import { registerNumberParameters } from './number-parameters.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors, notFoundBody, registerErrorHandling } from './errors.js';
 import { contractOf, responseSchemas } from './route-contracts.js';
 import type { MountedRoutes } from './routes/index.js';
+import { BODY_LIMIT_BYTES } from './body-limit.js';
 
 export interface BuildServerOptions {
   /** Where the built admin UI is; defaults to web/dist next to the package. */
@@ -53,7 +54,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     loggerInstance: (opts.logger === false ? undefined : ports.logger.child({ component: 'http' })) as FastifyBaseLogger | undefined,
     // Request lines are not logged: bodies and headers may carry credentials.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 40 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // Only the configured proxies may set the client IP and scheme (MAILROOM_TRUST_PROXY).
     // A hop count becomes proxy-addr's "trust the first n hops" (Fastify's types only take the function form).
     trustProxy: typeof ports.config.trustProxy === 'number' ? trustHops(ports.config.trustProxy) : ports.config.trustProxy,

@@ -163,9 +163,13 @@ describe('router-level errors', () => {
       }
     });
 
-    it('refuses a body over 40 MiB as 413', async () => {
+    it('refuses a body over 40 MiB as 413, naming the limit (an event with a huge data said only "larger than this endpoint accepts")', async () => {
       const payload = `{"address":"${'x'.repeat(40 * 1024 * 1024)}"}`;
-      expectError(await api({ method: 'POST', url: '/suppressions', payload, headers: { 'content-type': 'application/json' } }), 413, 'MAILROOM_E_PAYLOAD_TOO_LARGE');
+      const e = expectError(await api({ method: 'POST', url: '/suppressions', payload, headers: { 'content-type': 'application/json' } }), 413, 'MAILROOM_E_PAYLOAD_TOO_LARGE');
+      expect(e.message).toBe('the request body is larger than 40 MiB (41,943,040 bytes), the most one request may carry');
+      expect(e.details).toEqual({ maxBytes: 41_943_040 });
+      const event = `{"type":"x.y","data":{"s":"${'x'.repeat(40 * 1024 * 1024)}"}}`;
+      expect(expectError(await api({ method: 'POST', url: '/events', payload: event, headers: { 'content-type': 'application/json' } }), 413, 'MAILROOM_E_PAYLOAD_TOO_LARGE').details).toEqual({ maxBytes: 41_943_040 });
     });
 
     it('refuses JSON nested deeper than 64 levels quickly, whatever the depth', async () => {
