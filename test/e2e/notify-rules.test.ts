@@ -223,6 +223,26 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     expect(s.errors).toEqual([]);
   });
 
+  it('the rules page: a table wider than the window scrolls in its own box, the page itself does not scroll sideways', async () => {
+    const { page } = s;
+    const res = await s.live.t.request({ method: 'POST', url: '/api/v1/rules', payload: {
+        name: 'Status changes to the requester',
+        events: ['access.request.status_changed', 'access.request.admin_status_changed'],
+        conditions: [{ path: 'data.alert.host.name', op: 'matches', value: '^(db|web)-[0-9]+$' }],
+        recipients: { roles: ['requester'], addresses: ['audit-and-compliance@acme.example'] },
+        template: 'access_request',
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('/rules');
+    await page.getByRole('link', { name: 'Status changes to the requester' }).waitFor();
+    const [tableWidth, boxWidth] = await page.locator('.table-wrap').first().evaluate((e) => [e.scrollWidth, e.clientWidth]);
+    expect(tableWidth).toBeGreaterThan(boxWidth);
+    // The visually hidden "Actions" header was positioned against the page, past the scrolling table's edge.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+  });
+
   it('an event whose rule pattern could not decide: the event page says the rule did not match and why, not that it sent nothing', async () => {
     const { page } = s;
     const post = async (url: string, payload: object, status: number) => {
