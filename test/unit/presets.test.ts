@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/senders/presets.js';
+import { checkTarget, compileNetworkPolicy } from '../../src/core/probes/network-policy.js';
 
 /**
  * The presets' connection facts, written out as the API serves them: the named submission port
@@ -45,5 +46,24 @@ describe('provider presets', () => {
   it('serialise with the same keys in the same order (what GET /presets answers)', () => {
     for (const p of PRESETS) expect(Object.keys(p.smtp)).toEqual(['host', 'port', 'security']);
     for (const a of PRESETS.flatMap((p) => p.alternatives ?? [])) expect(Object.keys(a)).toEqual(['port', 'security', 'note']);
+  });
+});
+
+describe('what the presets tell an admin about the network policy', () => {
+  it('asks for MAILROOM_ALLOW_PRIVATE_HOSTS only where connection tests could not reach the preset without it', () => {
+    // A preset's host on loopback (the local relay) is reached on a mail port with no allow-list.
+    const none = compileNetworkPolicy([]);
+    for (const p of PRESETS) {
+      const text = [p.catch, p.password, p.usernamePattern].join(' ');
+      if (!text.includes('MAILROOM_ALLOW_PRIVATE_HOSTS')) continue;
+      const reachable = checkTarget(none, { host: p.smtp.host, port: p.smtp.port, protocol: 'smtp', saved: false }, '127.0.0.1').allowed;
+      expect(reachable, `${p.id}: "${p.catch}"`).toBe(false);
+    }
+  });
+
+  it('tells the local relay that connection tests reach it on its mail port without configuration', () => {
+    const local = PRESETS.find((p) => p.id === 'localhost')!;
+    expect(checkTarget(compileNetworkPolicy([]), { host: local.smtp.host, port: local.smtp.port, protocol: 'smtp', saved: false }, '127.0.0.1').allowed).toBe(true);
+    expect(local.catch).toMatch(/Connection tests reach it on port 25 without any setting/);
   });
 });

@@ -107,6 +107,6 @@ export const PRESETS: readonly ProviderPreset[] = [
     usernamePattern: 'none (no login)',
     password: 'none',
     catch:
-      'A relay on the same machine (Postfix, a sidecar) that accepts mail without a login and delivers it onward. Plain port 25 is only safe on the loopback or an internal network; the relay itself must handle TLS, SPF and DKIM towards the internet. Diagnostics must be allowed to reach it with MAILROOM_ALLOW_PRIVATE_HOSTS=localhost.',
+      'A relay on the same machine (Postfix, a sidecar) that accepts mail without a login and delivers it onward. Plain port 25 is only safe on the loopback or an internal network; the relay itself must handle TLS, SPF and DKIM towards the internet. Connection tests reach it on port 25 without any setting (on another port once the server is saved).',
   },
 ];
