@@ -101,6 +101,24 @@ await describeEachDialect('diagnostics API', (dialect) => {
     }
   });
 
+  it('says a plain relay\'s account without a password is tested without a login, naming no password it does not have', async () => {
+    const relay = await startSmtpServer({ secure: false, authOptional: true });
+    try {
+      const server = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'sidecar', smtp: { host: '127.0.0.1', port: relay.port, security: 'none', connectTimeoutSec: 3 } } });
+      expect(server.statusCode).toBe(201);
+      const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'nopass@example.com' } });
+      expect(account.json().passwordSet).toBe(false);
+      // A principal of its own: the file's other tests spend the session's 10 diagnostics a minute.
+      const { key } = await createApiKey(t.app.ports.ctx, { label: 'test', ip: null }, { name: 'relay check', scopes: ['admin'], allowOverride: false }, null);
+      const body = (await diag({ accountId: account.json().id }, key)).json();
+      expect(body.ok).toBe(true);
+      const auth = body.steps.find((s: { name: string }) => s.name === 'auth');
+      expect(auth).toMatchObject({ status: 'skip', detail: 'not used: encryption is off for this server, so Mailroom sends through it without logging in' });
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('tests unsaved form values with typed credentials and explains a wrong password', async () => {
     const res = await diag({
       smtp: { host: '127.0.0.1', port: peer.port, security: 'tls', tlsTrust: { mode: 'pinned', certificate: cert.cert }, connectTimeoutSec: 3 },

@@ -136,9 +136,11 @@ export async function diagnoseSmtp(ctx: CoreContext, deps: DiagnosticsDeps, prin
   }
   // Over a plain relay (SMTP security "none") delivery never sends AUTH: a saved account's
   // password there is its IMAP login only, so the test sends without it too, as the mail goes.
+  // An account without a password is told only the first half: it has no password to explain.
+  const plainRelay = 'not used: encryption is off for this server, so Mailroom sends through it without logging in';
   const creds =
     smtp.security === 'none' && saved.account && req.auth?.password === undefined
-      ? { authUnavailable: "not used: encryption is off for this server, so Mailroom sends through it without logging in; the account's password is its IMAP login only" }
+      ? { authUnavailable: saved.account.passwordSet ? `${plainRelay}; the account's password is its IMAP login only` : plainRelay }
       : await credentials(ctx, deps, req, saved, smtp, saved.server?.smtp);
   const about = { host: smtp.host, port: smtp.port, security: smtp.security, user: creds.auth?.user ?? null, send: req.send ?? null };
   const own = isSavedEndpoint(smtp, saved.server?.smtp);
