@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { api, type MailAccount, type MailServer, type Page } from '../../api.js';
 import { useResource } from '../../hooks.js';
 import { Link, navigate } from '../../router.js';
@@ -7,7 +8,9 @@ import { SendTestEmail } from '../outbox/SendTestEmail.js';
 import { ImapTest } from '../probes/ImapTest.js';
 import { useMailDriver } from '../routing/settings.js';
 import { LogDriverLock } from './LogDriverLock.js';
-import { ServerForm } from './ServerForm.js';
+import type { Preset } from './presets.js';
+import { draftFrom, ServerForm } from './ServerForm.js';
+import { ServerPresetPicker } from './ServerPresetPicker.js';
 
 /** One server ("new": a form to add one), and for admins its IMAP test and a test email from one of its accounts. */
 export function ServerEdit({ id }: { id: string }) {
@@ -18,15 +21,26 @@ export function ServerEdit({ id }: { id: string }) {
   const server = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
   const accounts = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Page<MailAccount>>('/accounts', { serverId: id })), [id, isNew]);
   const own = accounts.data?.items ?? [];
+  const [preset, setPreset] = useState<Preset | null>(null);
+  const editable = can('admin') && !locked;
   return (
     <>
       <PageHeader title={isNew ? 'Add mail server' : (server.data?.name ?? 'Mail server')} subtitle={<Link to="/servers">← All servers</Link>} />
       {locked ? <LogDriverLock /> : null}
       <ErrorBox error={server.error} />
       {server.loading && !isNew ? <Spinner /> : null}
+      {/* Only a new server: on a saved one a preset would overwrite what delivery uses now. */}
+      {isNew && driver !== undefined && editable ? <ServerPresetPicker chosen={preset} onChoose={setPreset} /> : null}
       {/* The form waits for the driver, so it never shows editable fields that are about to lock. */}
       {driver !== undefined && (isNew || server.data) ? (
-        <ServerForm key={server.data?.version ?? 'new'} server={server.data} readOnly={!can('admin') || locked} onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())} onCancel={() => navigate('/servers')} />
+        <ServerForm
+          key={server.data?.version ?? `new-${preset?.id ?? ''}`}
+          server={server.data}
+          initial={isNew && preset ? draftFrom({ name: preset.name, smtp: preset.smtp }) : undefined}
+          readOnly={!editable}
+          onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())}
+          onCancel={() => navigate('/servers')}
+        />
       ) : null}
       {can('admin') && server.data && accounts.data ? (
         <>

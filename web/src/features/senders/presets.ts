@@ -1,6 +1,6 @@
-import type { ProviderPreset, SmtpSettings } from '../../api.js';
+import { api, type List, type ProviderPreset, type SmtpSettings } from '../../api.js';
 
-/** A provider as the wizard shows it: the SMTP fields it fills in, its login, and what to watch out for. */
+/** A provider as the wizard and the Add mail server page show it: the SMTP fields it fills in, its login, and what to watch out for. */
 export interface Preset {
   id: string;
   name: string;
@@ -22,4 +22,9 @@ function notes(p: ProviderPreset): string[] {
 /** GET /presets → what the wizard shows for each provider. */
 export function presetView(p: ProviderPreset): Preset {
   return { id: p.id, name: p.name, smtp: { ...p.smtp }, username: p.usernamePattern, notes: notes(p) };
+}
+
+/** The presets as the pages show them (one request; both the wizard and the server page use it). */
+export function loadPresets(): Promise<Preset[]> {
+  return api.get<List<ProviderPreset>>('/presets').then((r) => r.items.map(presetView));
 }

@@ -6,7 +6,8 @@ import { PageHeader, Spinner } from '../../ui/index.js';
 import { AccountForm } from '../senders/AccountForm.js';
 import type { Preset } from '../senders/presets.js';
 import { draftFrom, ServerForm } from '../senders/ServerForm.js';
-import { DefaultStep, PresetNotes, PresetStep, SendStep, TestStep, UseExisting } from './WizardSteps.js';
+import { PresetNotes } from '../senders/PresetNotes.js';
+import { DefaultStep, PresetStep, SendStep, TestStep, UseExisting } from './WizardSteps.js';
 
 const STEPS = ['Provider', 'Server', 'Account', 'Connection test', 'Test email', 'Default sender'] as const;
 

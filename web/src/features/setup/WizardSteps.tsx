@@ -1,22 +1,23 @@
 import { useState } from 'react';
-import { api, errorMessage, notifyChanged, type List, type MailAccount, type ProviderPreset, type TestEmailQueued } from '../../api.js';
+import { api, errorMessage, notifyChanged, type MailAccount, type TestEmailQueued } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
 import { ErrorBox, Field, Notice, Spinner } from '../../ui/index.js';
 import { MessageWatch } from '../outbox/MessageWatch.js';
 import { useAccountSmtpTest } from '../probes/account-test.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
-import { presetView, type Preset } from '../senders/presets.js';
+import { PresetsUnavailable } from '../senders/PresetNotes.js';
+import { loadPresets, type Preset } from '../senders/presets.js';
 
 export const CUSTOM: Preset = { id: 'custom', name: 'Other SMTP server', smtp: {}, notes: ['Enter the host, port and encryption your provider documents.'] };
 
 export function PresetStep({ chosen, onChoose }: { chosen: Preset | null; onChoose: (p: Preset) => void }) {
-  const presets = useResource(() => api.get<List<ProviderPreset>>('/presets').then((r) => r.items.map(presetView)), []);
+  const presets = useResource(loadPresets, []);
   const list = [...(presets.data ?? []), CUSTOM];
   return (
     <div>
       <p className="muted">Pick your mail provider: Mailroom fills in the host, port and encryption and tells you its catch.</p>
       {presets.loading ? <Spinner /> : null}
-      {presets.error ? <Notice kind="info">Presets are not available ({presets.error}); enter your server by hand.</Notice> : null}
+      {presets.error ? <PresetsUnavailable error={presets.error} /> : null}
       <div className="preset-grid" role="radiogroup" aria-label="Provider">
         {list.map((p) => (
           <button key={p.id} type="button" role="radio" aria-checked={chosen?.id === p.id} className={chosen?.id === p.id ? 'preset selected' : 'preset'} onClick={() => onChoose(p)}>
@@ -30,20 +31,6 @@ export function PresetStep({ chosen, onChoose }: { chosen: Preset | null; onChoo
         ))}
       </div>
     </div>
-  );
-}
-
-export function PresetNotes({ preset }: { preset: Preset | null }) {
-  if (!preset || preset.notes.length === 0) return null;
-  return (
-    <Notice kind="info">
-      <strong>{preset.name}:</strong>
-      <ul className="tight">
-        {preset.notes.map((n) => (
-          <li key={n}>{n}</li>
-        ))}
-      </ul>
-    </Notice>
   );
 }
 
