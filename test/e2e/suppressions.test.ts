@@ -57,6 +57,10 @@ describe.runIf(run)('Suppressions page in Chromium', { timeout: 90_000 }, () => 
     await s.page.goto(`/messages/${id}`);
     await expect.poll(() => s.page.locator('main').innerText()).toContain('suppressed');
     expect(await s.page.locator('main').innerText()).toContain('gone@example.net is suppressed (manual');
+    // Nothing will ever be tried: the Attempts card says why instead of "No attempt yet".
+    const attempts = s.page.getByRole('region', { name: 'Attempts' });
+    expect(await attempts.innerText()).toContain('No attempt: every recipient is on the suppression list, so nothing is sent.');
+    expect(await attempts.innerText()).not.toContain('yet');
     await screenshot(s.page, 'suppressed-message');
     expect(violations).toEqual([]);
     expect(s.errors).toEqual([]);

@@ -11,7 +11,7 @@ import { AttemptRoutes } from './AttemptRoutes.js';
 import { PossibleDuplicateBadge, PossibleDuplicateNotice } from './PossibleDuplicate.js';
 import { useSession } from '../access/session.js';
 import { MessageContent } from './MessageContent.js';
-import { CANCELLABLE, isFinal, RETRYABLE } from './statuses.js';
+import { CANCELLABLE, isFinal, noAttemptWords, RETRYABLE } from './statuses.js';
 
 /** One message: status, routing, every recipient's outcome, every attempt, and its content. */
 /** Where a message came from, in words (the `source` field). */
@@ -222,7 +222,7 @@ export function MessageDetail({ id }: { id: string }) {
             ))}
           </ol>
         ) : (
-          <Empty title="No attempt yet">{m.status === 'logged' ? <p>The log driver is active: this message was stored, not sent.</p> : null}</Empty>
+          <Empty title={noAttemptWords(m.status)} />
         )}
       </section>
 
