@@ -145,7 +145,10 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
   const runTest = async () => {
     setResult(null);
     const auth = testUser ? { auth: { user: testUser, password: testPassword } } : {};
-    const r = await test.run(() => api.post<DiagnosticResult>('/diagnostics/smtp', { smtp: smtpBody(d), ...auth }));
+    // A saved server's page names it: the network policy lets a test reach the saved server's own
+    // host and port (a relay on a port that is not a mail port), and the audit names the server.
+    const saved = server ? { serverId: server.id } : {};
+    const r = await test.run(() => api.post<DiagnosticResult>('/diagnostics/smtp', { ...saved, smtp: smtpBody(d), ...auth }));
     if (r) setResult(r);
   };
 
