@@ -142,11 +142,16 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
               seconds={p.expireAfterSec}
               minSeconds={60}
               allowEmpty
-              placeholder="server default"
+              placeholder="default"
               disabled={!editable}
+              describedBy={`${id}-expire-hint`}
               onChange={(expireAfterSec) => set({ expireAfterSec })}
             />
           </label>
+          {/* The field is narrow in a card: the placeholder stays short, the hint says what empty means. */}
+          <small className="hint purpose-fields-row" id={`${id}-expire-hint`}>
+            Expires after, empty: the server's retry policy decides (3 days unless changed there).
+          </small>
           <label className="checkbox-inline">
             <input type="checkbox" checked={p.globalCopies} disabled={!editable} onChange={(e) => set({ globalCopies: e.target.checked })} /> Global CC/BCC
           </label>
