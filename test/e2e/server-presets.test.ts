@@ -3,8 +3,8 @@ import { postgresAvailable, type Dialect } from '../helpers/dialects.js';
 import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
 
 /**
- * The admin guide's checklist says "Add a server (Servers → Use a preset)" and the setup banner
- * "Add a server under Servers (a provider preset fills in the details)": the Add mail server page
+ * The admin guide's checklist said "Add a server (Servers → Use a preset)" and the setup banner
+ * sent admins to Servers for "a provider preset" that page did not have: the Add mail server page
  * offers the same presets as the wizard. Choosing one fills host, port and encryption, names the
  * server and shows the provider's catch; choosing another replaces all of that; what is saved is
  * what the form then shows.

@@ -185,6 +185,8 @@ await describeEachDialect('setup status and presets', (dialect) => {
     expect(status.complete).toBe(false);
     expect(status.missing.map((m: { code: string }) => m.code)).toEqual(['no_server', 'no_active_account', 'no_default_sender']);
     for (const m of status.missing) expect(m.fix).toBeTruthy();
+    // Named as the menu and the page name them, where the preset is.
+    expect(status.missing[0].fix).toContain('Add a server under Mail servers → Add server (Use a preset fills in the details)');
   });
 
   it('flags a purpose whose accounts are all switched off', async () => {

@@ -49,7 +49,7 @@ export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promi
     missing.push({
       code: 'no_server',
       message: 'No mail server is configured, so Mailroom has nowhere to send mail through.',
-      fix: 'Add a server under Servers (a provider preset fills in the details), or set MAILROOM_SMTP_HOST, MAILROOM_SMTP_PORT, MAILROOM_MAIL_FROM_ADDRESS and MAILROOM_MAIL_FROM_NAME and restart.',
+      fix: 'Add a server under Mail servers → Add server (Use a preset fills in the details), or set MAILROOM_SMTP_HOST, MAILROOM_SMTP_PORT, MAILROOM_MAIL_FROM_ADDRESS and MAILROOM_MAIL_FROM_NAME and restart.',
     });
   }
   if (!active.length) {
