@@ -52,7 +52,7 @@ await describeEachDialect('deleting what is in use', (dialect) => {
     expect(error.code).toBe('MAILROOM_E_IN_USE');
     expect(error.message).toBe(
       `account "x@example.com" is used by the purposes alert, report; the rule "Digest from X"; the SMTP credential "Billing app"; ` +
-        'the settings defaultAccountId, contactAutoReply.accountId, reports.accountId, reports.overrides[1].accountId; point them at another account first',
+        `the settings system default account (defaultAccountId), contact auto-reply's account (contactAutoReply.accountId), report mail's account (reports.accountId), report mail's account for individual report 2 (reports.overrides[1].accountId); point them at another account first`,
     );
     expect(error.details).toEqual({
       purposes: ['alert', 'report'],
@@ -72,7 +72,7 @@ await describeEachDialect('deleting what is in use', (dialect) => {
     await ok('PATCH', `rules/${r.id}`, { accountId: null, version: r.version });
     await ok('PATCH', `smtp-credentials/${cred.id}`, { accountId: other, version: cred.version });
     const left = refusal(await api('DELETE', `accounts/${x}`));
-    expect(left.message).toBe('account "x@example.com" is used by the settings defaultAccountId, contactAutoReply.accountId, reports.accountId, reports.overrides[1].accountId; point them at another account first');
+    expect(left.message).toBe(`account "x@example.com" is used by the settings system default account (defaultAccountId), contact auto-reply's account (contactAutoReply.accountId), report mail's account (reports.accountId), report mail's account for individual report 2 (reports.overrides[1].accountId); point them at another account first`);
     expect(left.details).toEqual({ purposes: [], rules: [], smtpCredentials: [], settings: ['defaultAccountId', 'contactAutoReply.accountId', 'reports.accountId', 'reports.overrides[1].accountId'] });
 
     await ok('PATCH', 'settings', { defaultAccountId: other, contactAutoReply: { accountId: null }, reports: { useDefault: true, accountId: null, overrides: [{ report: 'Weekly', accountId: other }] } });
@@ -135,7 +135,7 @@ await describeEachDialect('deleting what is in use', (dialect) => {
     const error = refusal(await api('DELETE', `servers/${s2}`));
     expect(error.code).toBe('MAILROOM_E_IN_USE');
     expect(error.details).toEqual({ accounts: [there], settings: ['reports.serverId', 'reports.overrides[0].serverId'] });
-    expect(error.message).toBe('server "second relay" is used by the account there@example.com; the settings reports.serverId, reports.overrides[0].serverId; point them at another server (or delete them) first');
+    expect(error.message).toBe(`server "second relay" is used by the account there@example.com; the settings report mail's server (reports.serverId), report mail's server for individual report 1 (reports.overrides[0].serverId); point them at another server (or delete them) first`);
     expect((await api('GET', `servers/${s2}`)).statusCode).toBe(200);
 
     // The account moves; the settings still name the server, and hold it.

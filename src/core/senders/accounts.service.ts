@@ -10,6 +10,7 @@ import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import { parseSecretRef, providerIdOf } from '../credentials/references.js';
 import { applyOAuth2Secrets } from './account-auth.service.js';
 import { inUseError, usersByKey, usersByName } from '../kernel/in-use.js';
+import { settingsAsUsers } from '../routing/settings-as-users.js';
 import { settingsNamingAccount } from '../routing/settings.js';
 
 /** The account as the API shows it: whether a password is set, never the password or its storage id. */
@@ -186,7 +187,7 @@ export async function deleteAccount(ctx: CoreContext, actor: Actor, id: string):
         usersByKey('purposes', ['purpose', 'purposes'], await repos.purposes.listingAccount(id)),
         usersByName('rules', ['rule', 'rules'], await repos.rules.naming('accountId', id)),
         usersByName('smtpCredentials', ['SMTP credential', 'SMTP credentials'], await repos.smtpCredentials.naming('accountId', id)),
-        usersByKey('settings', ['setting', 'settings'], await settingsNamingAccount(repos, id)),
+        settingsAsUsers(await settingsNamingAccount(repos, id)),
       ],
       'point them at another account first',
     );

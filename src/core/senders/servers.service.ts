@@ -6,7 +6,8 @@ import type { Repositories } from '../ports.js';
 import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type ServerConfig } from './servers.js';
 import { requireVersion, versionConflict } from '../kernel/versioning.js';
 import { clearAccountPassword } from './accounts.service.js';
-import { inUseError, usersByKey } from '../kernel/in-use.js';
+import { inUseError } from '../kernel/in-use.js';
+import { settingsAsUsers } from '../routing/settings-as-users.js';
 import { settingsNamingServer } from '../routing/settings.js';
 
 export async function listServers(ctx: CoreContext): Promise<MailServer[]> {
@@ -95,7 +96,7 @@ export async function deleteServer(ctx: CoreContext, actor: Actor, id: string): 
       `server "${prev.name}"`,
       [
         { kind: 'accounts', noun: ['account', 'accounts'], items: accounts.map((a) => ({ id: a.id, shown: a.address })) },
-        usersByKey('settings', ['setting', 'settings'], await settingsNamingServer(repos, id)),
+        settingsAsUsers(await settingsNamingServer(repos, id)),
       ],
       'point them at another server (or delete them) first',
     );
