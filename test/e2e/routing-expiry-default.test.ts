@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailable, type Dialect } from '../helpers/dialects.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
 
 /**
@@ -8,10 +8,8 @@ import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } fr
  * default is. The placeholder fits at laptop and phone widths, and the field is described by a
  * hint saying what an empty field means.
  */
-const dialects: Dialect[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
-
-for (const dialect of dialects) {
-  describe.runIf(chromiumAvailable())(`Routing: an empty expiry says what it means (${dialect})`, { timeout: 90_000 }, () => {
+await describeEachDialect('Routing: an empty expiry says what it means', (dialect) => {
+  describe.runIf(chromiumAvailable())('in Chromium', { timeout: 90_000 }, () => {
     let s: AdminSession;
 
     beforeAll(async () => {
@@ -52,4 +50,4 @@ for (const dialect of dialects) {
       expect(s.errors).toEqual([]);
     });
   });
-}
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailable, type Dialect } from '../helpers/dialects.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { chromiumAvailable, closedPort, openAdminSession, screenshot, startSink, type AdminSession, type Sink } from './harness.js';
 
 /**
@@ -9,10 +9,8 @@ import { chromiumAvailable, closedPort, openAdminSession, screenshot, startSink,
  * test sink) is reached while the form still shows its own host and port, with or without a typed
  * login; once the port is changed to another internal one, the network policy refuses it.
  */
-const dialects: Dialect[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
-
-for (const dialect of dialects) {
-  describe.runIf(chromiumAvailable())(`Servers: Test connection of a saved relay on its own port (${dialect})`, { timeout: 90_000 }, () => {
+await describeEachDialect('Servers: Test connection of a saved relay on its own port', (dialect) => {
+  describe.runIf(chromiumAvailable())('in Chromium', { timeout: 90_000 }, () => {
     let s: AdminSession;
     let sink: Sink;
     let serverId: string;
@@ -54,4 +52,4 @@ for (const dialect of dialects) {
       expect(s.errors).toEqual([]);
     });
   });
-}
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailable, type Dialect } from '../helpers/dialects.js';
+import { describeEachDialect } from '../helpers/dialects.js';
 import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
 
 /**
@@ -9,10 +9,8 @@ import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } fr
  * server and shows the provider's catch; choosing another replaces all of that; what is saved is
  * what the form then shows.
  */
-const dialects: Dialect[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
-
-for (const dialect of dialects) {
-  describe.runIf(chromiumAvailable())(`Servers: Use a preset (${dialect})`, { timeout: 90_000 }, () => {
+await describeEachDialect('Servers: Use a preset', (dialect) => {
+  describe.runIf(chromiumAvailable())('in Chromium', { timeout: 90_000 }, () => {
     let s: AdminSession;
 
     beforeAll(async () => {
@@ -54,4 +52,4 @@ for (const dialect of dialects) {
       expect(s.errors).toEqual([]);
     });
   });
-}
+});
