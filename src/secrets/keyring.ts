@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { decrypt, encrypt, generateMasterKey, masterKeyFrom, type MasterKey } from './cipher.js';
@@ -73,7 +73,7 @@ export function loadKeyring(opts: { envKey?: string; dataDir: string; createIfMi
     } else if (opts.createIfMissing) {
       // On PostgreSQL nothing else creates the data directory: the key file may be its first file.
       ensureDirectory(opts.dataDir, 'data directory');
-      writeFileSync(file, encodeKey(generateMasterKey()) + '\n', { mode: 0o600, flag: 'wx' });
+      createKeyFile(file);
     } else {
       throw new MailroomError(ErrorCodes.SECRET_KEY_MISSING, `no master key: set MAILROOM_SECRET_KEY or restore ${file}`);
     }
@@ -85,6 +85,23 @@ export function loadKeyring(opts: { envKey?: string; dataDir: string; createIfMi
   const current = parseKey(readFileSync(file, 'utf8'), file);
   const others = existsSync(next) ? [parseKey(readFileSync(next, 'utf8'), next)] : [];
   return new Keyring(current, others, { kind: 'file', path: file });
+}
+
+/**
+ * Writes a new key file whole and links it into place, which fails when the file exists: two
+ * processes starting together on a fresh store (`mailroom start` and `mailroom migrate`, or
+ * replicas sharing a key file) both use the first one's key, and neither ever reads half a file.
+ */
+function createKeyFile(file: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, encodeKey(generateMasterKey()) + '\n', { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
 }
 
 /** True when group or others can read the key file (reported by setup status). */

@@ -20,8 +20,15 @@ export async function openKeyring(db: Kysely<DB>, opts: { envKey?: string; dataD
   let keyring = loadKeyring({ ...opts, createIfMissing: !check });
   if (!check) {
     const { keyId, ciphertext } = keyring.encrypt(KEY_CHECK_TEXT);
-    await db.insertInto('secrets').values({ id: KEY_CHECK_ID, key_id: keyId, ciphertext, created_at: now, updated_at: now }).execute();
-    return keyring;
+    const inserted = await db
+      .insertInto('secrets')
+      .values({ id: KEY_CHECK_ID, key_id: keyId, ciphertext, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return keyring;
+    // Another process starting on the same fresh store wrote its check first (replicas started
+    // together): this key must be the one it wrote with, checked as at any later start.
+    return openKeyring(db, opts, now);
   }
   if (!keyring.knows(check.key_id)) {
     throw new MailroomError(

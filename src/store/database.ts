@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { existsSync } from 'node:fs';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
@@ -119,7 +119,63 @@ class RollbackSafeSqliteDialect extends SqliteDialect {
     driver.rollbackTransaction = async (connection) => {
       if (this.sqlite.inTransaction) await rollback(connection);
     };
+    const begin = driver.beginTransaction.bind(driver);
+    driver.beginTransaction = async (connection, settings) => {
+      if (!this.migrating) return begin(connection, settings);
+      await beginImmediate(this.sqlite);
+    };
     return driver;
+  }
+
+  /**
+   * Migrations from two processes on one file (`mailroom migrate` beside the `mailroom start`
+   * of an upgrade, or of a new data directory) ran side by side: Kysely's SQLite adapter has no
+   * lock ("table users already exists"), and no transaction either, so a failed migration stayed
+   * half applied. Here they run in one transaction that takes the write lock at its BEGIN: the
+   * second process waits, then finds them applied. Kysely holds the one connection for the whole
+   * run, so no other transaction of this process begins meanwhile.
+   */
+  override createAdapter() {
+    return new MigrationLockAdapter((on) => {
+      this.migrating = on;
+    });
+  }
+
+  private migrating = false;
+}
+
+/** Migrations in one transaction, begun by the driver as BEGIN IMMEDIATE while `migrating` says so. */
+class MigrationLockAdapter extends SqliteAdapter {
+  constructor(private readonly migrating: (on: boolean) => void) {
+    super();
+  }
+
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+
+  override async acquireMigrationLock(): Promise<void> {
+    this.migrating(true);
+  }
+
+  override async releaseMigrationLock(): Promise<void> {
+    this.migrating(false);
+  }
+}
+
+/** How long a migration waits for another process's migrations on the same file (each try waits busy_timeout). */
+const MIGRATION_WAIT_MS = 10 * 60_000;
+
+async function beginImmediate(sqlite: Database.Database): Promise<void> {
+  const deadline = Date.now() + MIGRATION_WAIT_MS;
+  for (;;) {
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
 

@@ -17,7 +17,14 @@ export async function ensureFirstAdmin(
   const email = admin.email ?? DEFAULT_ADMIN_EMAIL;
   const password = admin.password ?? generatePassword();
   // A generated password was printed once on a terminal: its user is asked to choose their own.
-  await createUser(ctx, SYSTEM_ACTOR, { email, password, role: 'admin', name: 'Administrator' }, { passwordChangeRequired: !admin.password });
+  try {
+    await createUser(ctx, SYSTEM_ACTOR, { email, password, role: 'admin', name: 'Administrator' }, { passwordChangeRequired: !admin.password });
+  } catch (err) {
+    // Another process starting on the same fresh store made the first user meanwhile: it is
+    // the one that prints the password, and this start goes on as any later one.
+    if ((await ctx.store.repos.users.count()) > 0) return undefined;
+    throw err;
+  }
   return { email, ...(admin.password ? {} : { generatedPassword: password }) };
 }
 
