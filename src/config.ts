@@ -2,7 +2,9 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { ErrorCodes, MailroomError } from './core/kernel/errors.js';
+import { ErrorCodes, isMailroomError, MailroomError } from './core/kernel/errors.js';
+import { compileNetworkPolicy } from './core/probes/network-policy.js';
+import { createDnsLookup } from './probes/dns-resolver.js';
 
 export type MailDriver = 'smtp' | 'log';
 
@@ -197,6 +199,19 @@ function unparsableUrl(name: string, v: string, problems: string[]): void {
   }
 }
 
+/** A comma-separated list, its entries trimmed, empty ones dropped. */
+const list = (raw: string | undefined): string[] => (raw || '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Runs a check that throws MAILROOM_E_CONFIG naming its variable, and adds its message to the others. */
+function checked(check: () => unknown, problems: string[]): void {
+  try {
+    check();
+  } catch (err) {
+    if (!isMailroomError(err)) throw err;
+    problems.push(err.message);
+  }
+}
+
 function configError(message: string): MailroomError {
   return new MailroomError(ErrorCodes.CONFIG, message);
 }
@@ -220,6 +235,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!isIP(host) && !HOST_NAME.test(host)) problems.push(`MAILROOM_HOST must be an IP address or host name to listen on, got "${host}"`);
   const relay = parseRelay(env, port, problems);
   const listenUrl = parseListenUrl(env.MAILROOM_LISTEN_URL, databaseUrl, problems);
+  const allowPrivateHosts = list(env.MAILROOM_ALLOW_PRIVATE_HOSTS);
+  const dnsServers = list(env.MAILROOM_DNS_SERVERS);
+  // Checked here, with the rest, by the code that uses them later: not after the store is opened.
+  checked(() => compileNetworkPolicy(allowPrivateHosts), problems);
+  checked(() => createDnsLookup(dnsServers), problems);
   const outboxPollMs = millis('MAILROOM_OUTBOX_POLL_MS', env.MAILROOM_OUTBOX_POLL_MS, 10, 3_600_000, problems);
   const outboxLeaseMs = millis('MAILROOM_OUTBOX_LEASE_MS', env.MAILROOM_OUTBOX_LEASE_MS, 3_000, 86_400_000, problems);
   if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -238,8 +258,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mailDriver: driver as MailDriver,
     mailDriverFromEnv: Boolean(env.MAILROOM_MAIL_DRIVER),
     deploySmtp,
-    allowPrivateHosts: (env.MAILROOM_ALLOW_PRIVATE_HOSTS || '').split(',').map((s) => s.trim()).filter(Boolean),
-    dnsServers: (env.MAILROOM_DNS_SERVERS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowPrivateHosts,
+    dnsServers,
     logLevel,
     trustProxy,
     listenUrl,

@@ -28,11 +28,19 @@ await describeEachDialect("Mailroom's own secrets cannot be referenced", (dialec
     await peer?.stop();
   });
 
-  it.each(['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD'])('clientSecretRef env:%s is refused as passwordRef is', async (name) => {
+  // MAILROOM_SMTP_PASSWORD too: the deploy-time account's password, which an admin cannot read or
+  // re-point (a new host clears it), went to any server an account with env:MAILROOM_SMTP_PASSWORD named.
+  it.each(['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD', 'MAILROOM_SMTP_PASSWORD'])('clientSecretRef env:%s is refused as passwordRef is', async (name) => {
     const res = await post(oauth2(`env:${name}`));
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'auth.clientSecretRef' } });
     expect(res.json().error.message).toContain(`${name} is Mailroom's own secret`);
+  });
+
+  it('passwordRef env:MAILROOM_SMTP_PASSWORD (the deploy-time account\'s password) is refused', async () => {
+    const res = await post({ address: 'a@example.com', passwordRef: 'env:MAILROOM_SMTP_PASSWORD' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
   });
 
   it('file: under /proc or /sys is refused, on passwordRef and clientSecretRef', async () => {
