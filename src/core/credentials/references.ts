@@ -34,9 +34,10 @@ const PROVIDER_ID = /^[A-Za-z0-9_]{1,40}$/;
 /**
  * Mailroom's own secrets in its environment. A reference's value leaves the machine (to the
  * account's mail server, or an OAuth2 token URL), so naming one of these would let an admin
- * send the master key or the database password anywhere.
+ * send the master key or the database password anywhere; or the deploy-time account's password,
+ * which Mailroom sends only to the server it was deployed with (a new host clears it).
  */
-export const MAILROOM_OWN_ENV = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD'];
+export const MAILROOM_OWN_ENV = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD', 'MAILROOM_SMTP_PASSWORD'];
 /** The kernel's files: /proc/self/environ holds the whole environment, the rest is no secret. */
 const SYSTEM_FILES = /^\/+(proc|sys)(\/|$)/;
 
