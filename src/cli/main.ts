@@ -2,6 +2,7 @@
 // First: V8's tiering budget must be set before the rest of Mailroom's code is evaluated.
 import './jit-tiering.js';
 import { Command } from 'commander';
+import { ErrorCodes } from '../core/kernel/errors.js';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerStart } from './commands/start.js';
 import { registerSend } from './commands/send.js';
@@ -14,6 +15,9 @@ program
   .description('Mailroom: the mail subsystem for business applications')
   .option('--create-store', 'let a one-shot command (user, apikey, send, rotate-key) create a new, empty store where none exists')
   .showHelpAfterError()
+  // Wrong arguments said as every other refusal: "mailroom: …" and a stable code (commander
+  // wrote a bare "error: …"); commands inherit it. The usage follows.
+  .configureOutput({ outputError: (message, write) => write(`mailroom: ${message.replace(/^error: /, '').trimEnd()}\n  (${ErrorCodes.VALIDATION})\n`) })
   .hook('preAction', (_program, action) => {
     cliFlags.createStore = Boolean(action.optsWithGlobals().createStore);
   });

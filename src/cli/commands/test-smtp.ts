@@ -69,6 +69,8 @@ export function registerTestSmtp(program: Command): void {
   const command = program
     .command('test-smtp')
     .description('test an SMTP server step by step: DNS, TCP, TLS, EHLO, STARTTLS, AUTH, and optionally a real message')
+    // Bad arguments exit 2, those commander refuses (an unknown or missing option) as the rest.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .requiredOption('--host <host>', 'SMTP server host name or address')
     .option('--port <port>', 'port (default 587, or 465 with --security tls)')
     .option('--security <mode>', 'starttls | tls | none')
