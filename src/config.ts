@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { ErrorCodes, isMailroomError, MailroomError } from './core/kernel/errors.js';
 import { compileNetworkPolicy } from './core/probes/network-policy.js';
-import { createDnsLookup } from './probes/dns-resolver.js';
+import { dnsServersProblem } from './dns-servers.js';
 
 export type MailDriver = 'smtp' | 'log';
 
@@ -239,7 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dnsServers = list(env.MAILROOM_DNS_SERVERS);
   // Checked here, with the rest, by the code that uses them later: not after the store is opened.
   checked(() => compileNetworkPolicy(allowPrivateHosts), problems);
-  checked(() => createDnsLookup(dnsServers), problems);
+  const dnsProblem = dnsServersProblem(dnsServers);
+  if (dnsProblem) problems.push(dnsProblem);
   const outboxPollMs = millis('MAILROOM_OUTBOX_POLL_MS', env.MAILROOM_OUTBOX_POLL_MS, 10, 3_600_000, problems);
   const outboxLeaseMs = millis('MAILROOM_OUTBOX_LEASE_MS', env.MAILROOM_OUTBOX_LEASE_MS, 3_000, 86_400_000, problems);
   if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

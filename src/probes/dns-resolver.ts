@@ -1,6 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import type { DnsLookup } from '../core/probes/spf.js';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
+import { dnsServersProblem } from '../dns-servers.js';
 
 const ABSENT = new Set(['ENODATA', 'ENOTFOUND', 'NXDOMAIN']);
 
@@ -19,13 +20,8 @@ async function orEmpty<T>(p: Promise<T[]>): Promise<T[]> {
  */
 export function createDnsLookup(servers: readonly string[] = [], timeoutMs = 3000): DnsLookup {
   const resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
-  if (servers.length) {
-    try {
-      resolver.setServers([...servers]);
-    } catch (err) {
-      throw new MailroomError(ErrorCodes.CONFIG, `MAILROOM_DNS_SERVERS: ${(err as Error).message} (give addresses like "10.0.0.2" or "127.0.0.1:5353", comma-separated)`);
-    }
-  }
+  const problem = dnsServersProblem(servers, resolver);
+  if (problem) throw new MailroomError(ErrorCodes.CONFIG, problem);
   return {
     // A TXT record may be split into several strings; they form one value (RFC 7208 §3.3).
     txt: async (name) => (await orEmpty(resolver.resolveTxt(name))).map((chunks) => chunks.join('')),
