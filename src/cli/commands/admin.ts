@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CoreRuntime } from '../../app-core.js';
 import { reportFailure, withCore } from '../run.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { passwordFrom, withPasswordOptions, type PasswordOptions } from '../password-option.js';
@@ -95,6 +96,7 @@ export function registerAdminCommands(program: Command): void {
     .description('re-encrypt every stored secret under a new master key, in one transaction')
     .action(() =>
       withCore(async (core) => {
+        await refuseBesideWorkers(core);
         const r = await core.rotateMasterKey();
         process.stdout.write(`re-encrypted ${r.count} secrets: key ${r.oldKeyId} -> ${r.newKeyId}\n`);
         if (r.newKeyBase64) {
@@ -104,4 +106,21 @@ export function registerAdminCommands(program: Command): void {
         }
       }, { alone: 'stop it before rotating the key: it reads the secrets this command re-encrypts' }).catch(reportFailure),
     );
+}
+
+/**
+ * PostgreSQL's side of `alone` (a SQLite data directory's lock): a process that runs workers
+ * holds the old key only and reads, and writes, the secrets this command re-encrypts. Seen by
+ * its LISTEN connection; a `--no-workers` process or MAILROOM_LISTEN_URL=off is not, hence the
+ * message's "every".
+ */
+async function refuseBesideWorkers(core: CoreRuntime): Promise<void> {
+  const pids = (await core.listeners?.()) ?? [];
+  if (!pids.length) return;
+  throw new MailroomError(
+    ErrorCodes.DATA_DIR_IN_USE,
+    `${core.database.describe} is in use by ${pids.length} Mailroom ${pids.length === 1 ? 'process that runs' : 'processes that run'} workers ` +
+      `(server PIDs of their LISTEN connections: ${pids.join(', ')}); stop every mailroom start and mailroom worker on it before rotating the key: they read the secrets this command re-encrypts`,
+    { listeners: pids },
+  );
 }
