@@ -8,7 +8,7 @@ import { mayBeUrgent } from './core/routing/purposes.js';
 import { serverWritesLockedReason } from './core/senders/deploy-config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { WorkSignals } from './ports.js';
-import type { Keyring } from './secrets/keyring.js';
+import { loadKeyring, type Keyring } from './secrets/keyring.js';
 import { openKeyring, rotateMasterKey } from './secrets/rotation.js';
 import { openDatabase, type StoreDatabase } from './store/database.js';
 import { createErrorTranslator } from './store/driver-errors.js';
@@ -70,6 +70,9 @@ export interface CoreOptions {
 export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptions = {}): Promise<CoreRuntime> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // A MAILROOM_SECRET_KEY that is no key is refused before the store is opened (it created and
+  // migrated a store first); loadKeyring only parses it, the key check is openKeyring's below.
+  if (config.secretKey) loadKeyring({ envKey: config.secretKey, dataDir: config.dataDir, createIfMissing: false });
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, create: opts.createStore });
   const closers: (() => Promise<void>)[] = [() => database.close()];
   const close = async () => {
