@@ -12,6 +12,7 @@ import { registerSecurityHeaders } from './content-security.js';
 import { isoTimestamps } from './timestamps.js';
 import { registerBodyParsing } from './bodies.js';
 import { registerQueryTextCheck } from './query-text.js';
+import { closeQuery, registerEmptyQueryCheck } from './query-parameters.js';
 import { registerNumberParameters } from './number-parameters.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors, notFoundBody, registerErrorHandling } from './errors.js';
 import { contractOf, responseSchemas } from './route-contracts.js';
@@ -75,6 +76,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   registerErrorHandling(server);
   registerBodyParsing(server);
   registerQueryTextCheck(server);
+  registerEmptyQueryCheck(server);
   registerNumberParameters(server);
   // Every answer's time into /metrics (mailroom_http_request_duration_seconds), by route pattern.
   server.addHook('onResponse', (req, reply, done) => {
@@ -91,6 +93,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   // Before swagger's own onRoute hook: each route's answers and error codes, read from its handler
   // by `npm run contracts` (src/http/route-contracts.generated.ts).
   server.addHook('onRoute', (route) => {
+    closeQuery(route);
     const schema = (route.schema ?? {}) as { hide?: boolean; response?: unknown };
     if (route.method === 'HEAD' || schema.hide || schema.response || typeof route.method !== 'string') return;
     const contract = contractOf(route.method, route.url, route.prefix);

@@ -83,6 +83,16 @@ export function optLabel(field: string, v: unknown, max = 200): string | null {
   return label(field, v, max);
 }
 
+/**
+ * A filter's comma-separated list (`?status=sent,failed`), each entry trimmed. An empty entry
+ * (`sent,`, `sent,,failed`) is refused: dropped, `?status=,` would list everything.
+ */
+export function commaList(field: string, text: string): string[] {
+  const entries = text.split(',').map((s) => s.trim());
+  if (entries.includes('')) throw invalid(field, 'has an empty entry: list them separated by single commas');
+  return entries;
+}
+
 export function optStr(field: string, v: unknown, opts: { max?: number } = {}): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   return str(field, v, opts);

@@ -16,7 +16,7 @@ import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuer
 import { resolveRoute } from '../routing/routing.js';
 import { applySuppressions } from '../inbound/suppressions.js';
 import { suppressedAmong } from '../inbound/suppressions.service.js';
-import { doc, oneOf, onlyKeys, optStr } from '../kernel/validate.js';
+import { commaList, doc, oneOf, onlyKeys, optStr } from '../kernel/validate.js';
 import { renderTemplate, templateRequest } from '../templates/render.js';
 import type { Repositories } from '../ports.js';
 
@@ -325,7 +325,9 @@ export async function getMessage(ctx: CoreContext, id: string): Promise<MessageD
 export function parseFilter(input: unknown): MessageFilter {
   const d = doc('filter', input ?? {});
   onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction', 'read', 'kind']);
-  const statuses = d.status === undefined ? undefined : (Array.isArray(d.status) ? d.status : String(d.status).split(',')).map((s) => String(s).trim()).filter(Boolean);
+  // An empty value asks for nothing; taken as absent, a bulk action's filter matched every message.
+  for (const [field, v] of Object.entries(d)) if (v === '' || (Array.isArray(v) && v.length === 0)) throw invalid(field, 'must not be empty: leave the field out instead');
+  const statuses = d.status === undefined ? undefined : Array.isArray(d.status) ? commaList('status', d.status.map(String).join(',')) : commaList('status', String(d.status));
   for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
   // `to` is another name for `recipient`: both with different values would drop one unseen.
   if (d.recipient !== undefined && d.to !== undefined && d.recipient !== d.to) throw invalid('to', 'is another name for recipient: give one of them');
@@ -340,13 +342,13 @@ export function parseFilter(input: unknown): MessageFilter {
     ...parseTimeRange(d.since, d.until),
     direction: direction as MessageFilter['direction'],
     read: flagText('read', d.read),
-    kind: d.kind === undefined || d.kind === '' ? undefined : oneOf('kind', d.kind, INBOUND_KINDS),
+    kind: d.kind === undefined ? undefined : oneOf('kind', d.kind, INBOUND_KINDS),
   };
 }
 
 /** A yes/no filter as a query string gives it ("true" / "false"); undefined when absent. */
 function flagText(field: string, v: unknown): boolean | undefined {
-  if (v === undefined || v === '') return undefined;
+  if (v === undefined) return undefined;
   if (v === true || v === 'true') return true;
   if (v === false || v === 'false') return false;
   throw invalid(field, 'must be "true" or "false"');

@@ -5,7 +5,7 @@ import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.j
 import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { RateWindow } from '../kernel/rate-window.js';
-import { doc, onlyKeys, optStr } from '../kernel/validate.js';
+import { commaList, doc, onlyKeys, optStr } from '../kernel/validate.js';
 import { parseTimeRange } from '../kernel/instants.js';
 import { newDelivery } from './delivery-queue.js';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from './event-types.js';
@@ -46,7 +46,7 @@ function requireEnabled(e: StoredEndpoint, action: string): void {
 
 /** The log's query as the API gives it (strings; statuses comma-separated). */
 export function parseDeliveryQuery(endpointId: string, q: Record<string, string | undefined>, limit: number): DeliveryQuery {
-  const statuses = q.status ? q.status.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const statuses = q.status === undefined ? undefined : commaList('status', q.status);
   for (const s of statuses ?? []) if (!(DELIVERY_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a delivery status; use ${DELIVERY_STATUSES.join(', ')}`);
   const eventType = optStr('eventType', q.eventType, { max: 64 });
   if (eventType && eventType !== TEST_EVENT_TYPE && !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(eventType)) {

@@ -43,7 +43,9 @@ export function accountOAuth2Routes({ ctx, oauth2 }: Pick<Ports, 'ctx' | 'oauth2
         config: { permission: 'admin' },
         schema: {
           tags,
-          querystring: { type: 'object', properties: { state: { type: 'string', maxLength: 200 }, code: { type: 'string', maxLength: 4000 }, error: { type: 'string', maxLength: 200 }, error_description: { type: 'string', maxLength: 2000 } } },
+          // Open: providers add parameters of their own (session_state, scope, iss), and an empty
+          // error_description is theirs to send (src/http/query-parameters.ts closes the others).
+          querystring: { type: 'object', additionalProperties: true, properties: { state: { type: 'string', maxLength: 200 }, code: { type: 'string', maxLength: 4000 }, error: { type: 'string', maxLength: 200 }, error_description: { type: 'string', maxLength: 2000 } } },
         },
       },
       async (req, reply) => {

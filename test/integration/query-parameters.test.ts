@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * A query parameter either does what docs/api.md says or is refused with a stable code: one a
+ * route does not take (`GET /servers?limit=10`, `GET /accounts?server=…`), an empty filter
+ * (`?status=`, `?purpose=`) and an empty entry in a list (`?status=sent,`) would otherwise
+ * answer as if nothing had been asked, and an integrator reads that answer as the filtered one.
+ */
+await describeEachDialect('query parameters a route does not act on are refused', (dialect) => {
+  let t: TestApp;
+  const api = (method: 'GET' | 'POST', url: string, payload?: object) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const refused = async (method: 'GET' | 'POST', url: string, payload?: object) => {
+    const res = await api(method, url, payload);
+    expect(res.statusCode, `${url} ${res.body}`).toBe(400);
+    return res.json().error as { code: string; message: string; details: Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com', MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('a parameter the route does not take, on routes that take none or only others', async () => {
+    for (const [url, name] of [
+      ['/servers?limit=10', 'limit'],
+      ['/accounts?server=srv_x', 'server'],
+      ['/users?role=admin', 'role'],
+      ['/purposes?enabled=true', 'enabled'],
+      ['/templates?purpose=alert', 'purpose'],
+      ['/webhooks?enabled=false', 'enabled'],
+      ['/smtp-credentials?q=billing', 'q'],
+      ['/messages/stats?purpose=alert', 'purpose'],
+      ['/settings?key=retention', 'key'],
+      ['/secret-providers?kind=vault', 'kind'],
+    ] as const) {
+      expect(await refused('GET', url), url).toEqual({ code: 'MAILROOM_E_UNKNOWN_FIELD', message: `querystring: unknown field "${name}"`, details: { field: 'querystring', unknown: [name] } });
+    }
+    // The parameters a route documents still work.
+    expect((await api('GET', '/accounts?serverId=srv_x')).json()).toEqual({ items: [] });
+  });
+
+  it('the OpenAPI document lists MAILROOM_E_UNKNOWN_FIELD for them', async () => {
+    const doc = (await t.request({ method: 'GET', url: '/docs/json' })).json();
+    const codes = (path: string) => doc.paths[path].get.responses['400'].content['application/json'].schema.properties.error.properties.code.enum as string[];
+    expect(codes('/api/v1/servers')).toContain('MAILROOM_E_UNKNOWN_FIELD');
+    expect(codes('/api/v1/accounts')).toContain('MAILROOM_E_UNKNOWN_FIELD');
+  });
+
+  it('an empty filter value, on every list', async () => {
+    for (const [url, name] of [
+      ['/messages?status=', 'status'],
+      ['/messages?purpose=', 'purpose'],
+      ['/messages?accountId=', 'accountId'],
+      ['/messages?q=', 'q'],
+      ['/messages?recipient=', 'recipient'],
+      ['/messages?to=', 'to'],
+      ['/messages?since=', 'since'],
+      ['/messages?until=', 'until'],
+      ['/audit?action=', 'action'],
+      ['/audit?actor=', 'actor'],
+      ['/accounts?serverId=', 'serverId'],
+      ['/suppressions?q=', 'q'],
+      ['/events?type=', 'type'],
+    ] as const) {
+      expect(await refused('GET', url), url).toEqual({ code: 'MAILROOM_E_VALIDATION', message: `${name}: must not be empty: leave the parameter out instead`, details: { field: name } });
+    }
+  });
+
+  it('an empty entry in a list of statuses, on the email log and a webhook\'s deliveries', async () => {
+    const hook = await api('POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['message.sent'] });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const deliveries = `/webhooks/${hook.json().id}/deliveries`;
+    for (const url of ['/messages?status=sent,', '/messages?status=,', '/messages?status=sent,,failed', `${deliveries}?status=failed,`]) {
+      expect(await refused('GET', url), url).toEqual({ code: 'MAILROOM_E_VALIDATION', message: 'status: has an empty entry: list them separated by single commas', details: { field: 'status' } });
+    }
+    expect((await api('GET', '/messages?status=sent,%20logged')).statusCode).toBe(200);
+    expect((await api('GET', `${deliveries}?status=failed,succeeded`)).statusCode).toBe(200);
+    expect((await refused('POST', '/messages/retry', { filter: { status: ['failed', ''] } })).details).toEqual({ field: 'filter.status' });
+  });
+
+  it("a bulk action's filter with an empty value changes nothing (it would have matched every message)", async () => {
+    const sent = await api('POST', '/messages', { to: ['later@example.net'], subject: 'later', text: 't', sendAt: '2030-01-01T00:00:00Z' });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const { id } = sent.json();
+    expect(await refused('POST', '/messages/cancel', { filter: { purpose: '' } })).toEqual({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'filter.purpose: must not be empty: leave the field out instead',
+      details: { field: 'filter.purpose' },
+    });
+    expect((await refused('POST', '/messages/cancel', { filter: { status: [] } })).details).toEqual({ field: 'filter.status' });
+    expect((await refused('POST', '/messages/cancel', { filter: { status: '' } })).details).toEqual({ field: 'filter.status' });
+    expect((await api('GET', `/messages/${id}`)).json().status).toBe('queued');
+  });
+});
