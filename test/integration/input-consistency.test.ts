@@ -41,6 +41,16 @@ await describeEachDialect('the same answer on both databases for text they disag
     expect((await api('POST', '/messages', { ...message, idempotencyKey: 'k'.repeat(200) })).json().id).toBe(first.id);
   });
 
+  it('an empty purpose, accountId or serverId on a message: refused, not taken as left out', async () => {
+    const message = { to: ['ann@example.net'], subject: 's', text: 't' };
+    const before = await messageCount();
+    // accountId "" slipped past allowOverride (the admin key has none) and sent from the default account.
+    for (const field of ['purpose', 'accountId', 'serverId']) {
+      expect(await refused('POST', '/messages', { ...message, [field]: '' }), field).toEqual({ code: 'MAILROOM_E_VALIDATION', message: `${field}: must not be empty: leave it out instead`, details: { field } });
+    }
+    expect(await messageCount()).toBe(before);
+  });
+
   it('a control character in any query parameter, on every list', async () => {
     for (const [url, field] of [
       ['/messages?q=%00', 'q'],

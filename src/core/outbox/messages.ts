@@ -230,6 +230,16 @@ function content(d: Record<string, unknown>, rendered: RenderedTemplate | undefi
 }
 
 /**
+ * What names the purpose, account or server a message goes by. `""` is refused, not taken as
+ * left out: an `accountId` of `""` went past allowOverride and sent from the default account.
+ */
+function optKey(field: string, v: unknown, max: number): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === '') throw invalid(field, 'must not be empty: leave it out instead');
+  return str(field, v, { max });
+}
+
+/**
  * Validates a submission from any entry point (HTTP, CLI, relay, diagnostics). Addresses are
  * parsed here, once; the envelope and the headers are built from this result only. A
  * templated submission comes with what its template rendered, checked like written content.
@@ -239,7 +249,7 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   onlyKeys('message', d, SUBMISSION_FIELDS);
   const c = content(d, rendered);
   // A templated message without a purpose takes its template's.
-  const purpose = optStr('purpose', d.purpose, { max: 64 }) ?? rendered?.purpose ?? undefined;
+  const purpose = optKey('purpose', d.purpose, 64) ?? rendered?.purpose ?? undefined;
   if (purpose !== undefined && !/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid('purpose', 'must be a purpose key such as "password_reset"');
   const to = mailboxes('to', d.to);
   const cc = mailboxes('cc', d.cc);
@@ -269,8 +279,8 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   const replyTo = d.replyTo === undefined || d.replyTo === null ? undefined : parseMailbox('replyTo', str('replyTo', d.replyTo, { max: 320 }));
   return {
     purpose,
-    accountId: optStr('accountId', d.accountId, { max: 40 }),
-    serverId: optStr('serverId', d.serverId, { max: 40 }),
+    accountId: optKey('accountId', d.accountId, 40),
+    serverId: optKey('serverId', d.serverId, 40),
     from,
     to,
     cc,
