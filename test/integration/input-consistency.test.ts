@@ -41,13 +41,20 @@ await describeEachDialect('the same answer on both databases for text they disag
     expect((await api('POST', '/messages', { ...message, idempotencyKey: 'k'.repeat(200) })).json().id).toBe(first.id);
   });
 
-  it('an empty purpose, accountId or serverId on a message: refused, not taken as left out', async () => {
+  it('an empty purpose, accountId, serverId or attachment type on a message: refused, not taken as left out', async () => {
     const message = { to: ['ann@example.net'], subject: 's', text: 't' };
     const before = await messageCount();
     // accountId "" slipped past allowOverride (the admin key has none) and sent from the default account.
     for (const field of ['purpose', 'accountId', 'serverId']) {
       expect(await refused('POST', '/messages', { ...message, [field]: '' }), field).toEqual({ code: 'MAILROOM_E_VALIDATION', message: `${field}: must not be empty: leave it out instead`, details: { field } });
     }
+    // An attachment's type "" went out as application/octet-stream, the type of one without it.
+    const attachment = { filename: 'a.txt', contentType: '', contentBase64: 'YQ==' };
+    expect(await refused('POST', '/messages', { ...message, attachments: [attachment] })).toEqual({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'attachments[0].contentType: must not be empty: leave it out for application/octet-stream',
+      details: { field: 'attachments[0].contentType' },
+    });
     expect(await messageCount()).toBe(before);
   });
 

@@ -114,6 +114,8 @@ function attachments(v: unknown): Attachment[] {
     onlyKeys(f, d, ['filename', 'contentType', 'contentBase64']);
     const filename = str(`${f}.filename`, d.filename, { max: 255 });
     assertHeaderSafe(`${f}.filename`, filename);
+    // Left out: application/octet-stream. Given as "", it is refused: it names no type.
+    if (d.contentType === '') throw invalid(`${f}.contentType`, 'must not be empty: leave it out for application/octet-stream');
     const given = optStr(`${f}.contentType`, d.contentType, { max: 255 }) ?? 'application/octet-stream';
     assertHeaderSafe(`${f}.contentType`, given);
     const media = parseMediaType(given);
