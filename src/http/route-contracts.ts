@@ -57,7 +57,8 @@ export function routeErrorCodes(route: Pick<RouteOptions, 'method' | 'url' | 'sc
   if (!SAFE_METHODS.has(method)) {
     // Any write may carry a body (bad JSON, too large, wrong media type) and meet a full disk or a concurrent duplicate.
     for (const c of [ErrorCodes.MALFORMED_JSON, ErrorCodes.PAYLOAD_TOO_LARGE, ErrorCodes.VALIDATION, ErrorCodes.STORE_FULL]) codes.add(c);
-    if (route.url.startsWith('/api/')) codes.add(ErrorCodes.DUPLICATE);
+    // A body with fields on a route that takes none is refused by name (src/http/bodiless-routes.ts).
+    if (route.url.startsWith('/api/')) for (const c of [ErrorCodes.DUPLICATE, ErrorCodes.UNKNOWN_FIELD]) codes.add(c);
   }
   if (schema.body || schema.querystring || schema.params) codes.add(ErrorCodes.VALIDATION);
   if (refusesUnknown(schema.body) || refusesUnknown(schema.querystring)) codes.add(ErrorCodes.UNKNOWN_FIELD);

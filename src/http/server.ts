@@ -11,6 +11,7 @@ import { registerAuth } from './auth.js';
 import { registerSecurityHeaders } from './content-security.js';
 import { isoTimestamps } from './timestamps.js';
 import { registerBodyParsing } from './bodies.js';
+import { registerBodilessRoutes } from './bodiless-routes.js';
 import { registerQueryTextCheck } from './query-text.js';
 import { closeQuery, registerEmptyQueryCheck } from './query-parameters.js';
 import { registerNumberParameters } from './number-parameters.js';
@@ -75,6 +76,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   });
   registerErrorHandling(server);
   registerBodyParsing(server);
+  registerBodilessRoutes(server);
   registerQueryTextCheck(server);
   registerEmptyQueryCheck(server);
   registerNumberParameters(server);
