@@ -80,6 +80,24 @@ await describeEachDialect('query parameters a route does not act on are refused'
     expect((await refused('POST', '/messages/retry', { filter: { status: ['failed', ''] } })).details).toEqual({ field: 'filter.status' });
   });
 
+  it('the recipient filter: the address as it was sent finds the message; what is no address is refused', async () => {
+    const sent = await api('POST', '/messages', { to: ['Ann <Ann@bücher.example>'], subject: 'idn', text: 't' });
+    expect(sent.statusCode, sent.body).toBe(202);
+    // Stored with the domain in ASCII: the address as sent (and with spaces around it) found nothing.
+    for (const given of ['ann@b%C3%BCcher.example', 'ANN@xn--bcher-kva.example', '%20ann@b%C3%BCcher.example%20']) {
+      const page = (await api('GET', `/messages?recipient=${given}`)).json();
+      expect(page.items.map((m: { id: string }) => m.id), given).toEqual([sent.json().id]);
+    }
+    expect((await api('GET', '/messages?to=ann@b%C3%BCcher.example')).json().items).toHaveLength(1);
+    expect(await refused('GET', '/messages?recipient=ann')).toMatchObject({ code: 'MAILROOM_E_INVALID_ADDRESS', details: { field: 'recipient' } });
+    expect(await refused('GET', '/messages?to=ann')).toMatchObject({ code: 'MAILROOM_E_INVALID_ADDRESS', details: { field: 'to' } });
+    expect(await refused('GET', '/messages?recipient=Ann%20%3Cann@example.net%3E')).toEqual({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'recipient: give the address alone (ann@example.com), without a display name: the filter matches whole addresses',
+      details: { field: 'recipient' },
+    });
+  });
+
   it("a bulk action's filter with an empty value changes nothing (it would have matched every message)", async () => {
     const sent = await api('POST', '/messages', { to: ['later@example.net'], subject: 'later', text: 't', sendAt: '2030-01-01T00:00:00Z' });
     expect(sent.statusCode, sent.body).toBe(202);

@@ -338,12 +338,26 @@ export function parseFilter(input: unknown): MessageFilter {
     purpose: optStr('purpose', d.purpose, { max: 64 }),
     accountId: optStr('accountId', d.accountId, { max: 40 }),
     q: optStr('q', d.q, { max: 200 }),
-    recipient: optStr('recipient', d.recipient ?? d.to, { max: 320 }),
+    recipient: recipientFilter(d.recipient !== undefined ? 'recipient' : 'to', d.recipient ?? d.to),
     ...parseTimeRange(d.since, d.until),
     direction: direction as MessageFilter['direction'],
     read: flagText('read', d.read),
     kind: d.kind === undefined ? undefined : oneOf('kind', d.kind, INBOUND_KINDS),
   };
+}
+
+/**
+ * The log's recipient filter matches whole addresses as Mailroom stores them (lower-cased
+ * compare, the domain in ASCII), so the address is parsed as a recipient is: `ann@bücher.example`
+ * finds the message sent to it, and what no recipient can be (`ann`, `Ann <ann@…>`) is refused
+ * instead of matching nothing.
+ */
+function recipientFilter(field: string, v: unknown): string | undefined {
+  const text = optStr(field, v, { max: 320 });
+  if (text === undefined) return undefined;
+  const m = parseMailbox(field, text.trim());
+  if (m.name) throw invalid(field, 'give the address alone (ann@example.com), without a display name: the filter matches whole addresses');
+  return m.address;
 }
 
 /** A yes/no filter as a query string gives it ("true" / "false"); undefined when absent. */
