@@ -15,6 +15,7 @@ await describeEachDialect('servers and accounts', (dialect) => {
   afterAll(async () => t?.close());
 
   const createServer = async (body: Record<string, unknown>) => t.request({ method: 'POST', url: '/api/v1/servers', payload: body });
+  const api = (method: 'GET' | 'POST', url: string, payload?: object) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
 
   it('creates a server with defaults and reads it back', async () => {
     const res = await createServer({ name: 'primary', smtp: { host: 'smtp.example.com' } });
@@ -142,5 +143,21 @@ await describeEachDialect('servers and accounts', (dialect) => {
     expect(pw.json().error.message).toContain('plain text');
     const inj = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: plain.id, address: 'a@example.org', fromName: 'A\r\nBcc: victim@example.com' } });
     expect(inj.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
+  });
+
+  it('an account password of "": refused, not taken as "no password" (a script with an unset variable removed the stored one)', async () => {
+    const server = await createServer({ name: 'relay for empty passwords', smtp: { host: 'smtp.example.com', port: 587 } });
+    expect(server.statusCode, server.body).toBe(201);
+    const created = await api('POST', '/accounts', { serverId: server.json().id, address: 'pw@example.com', password: 'secret-1' });
+    expect(created.statusCode, created.body).toBe(201);
+    const account = created.json();
+    const expected = { code: 'MAILROOM_E_VALIDATION', message: 'password: must not be empty: give null to remove the password, or leave it out to keep it', details: { field: 'password' } };
+    const fresh = await api('POST', '/accounts', { serverId: server.json().id, address: 'pw2@example.com', password: '' });
+    expect(fresh.statusCode, fresh.body).toBe(400);
+    expect(fresh.json().error).toEqual(expected);
+    const res = await t.request({ method: 'PATCH', url: `/api/v1/accounts/${account.id}`, payload: { version: account.version, password: '' } });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toEqual(expected);
+    expect((await api('GET', `/accounts/${account.id}`)).json()).toMatchObject({ passwordSet: true, version: account.version });
   });
 });

@@ -99,7 +99,9 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
   };
   let password: string | null | undefined;
   if (d.password === undefined) password = undefined;
-  else if (d.password === null || d.password === '') password = null;
+  else if (d.password === null) password = null;
+  // "" removed the stored password: what a script sends with its variable unset.
+  else if (d.password === '') throw invalid('password', 'must not be empty: give null to remove the password, or leave it out to keep it');
   else password = str('password', d.password, { max: 1000 });
   if (password && config.passwordRef) {
     throw new MailroomError(ErrorCodes.VALIDATION, 'password and passwordRef are mutually exclusive: give one', { field: 'password' });
