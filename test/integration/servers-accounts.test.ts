@@ -145,7 +145,7 @@ await describeEachDialect('servers and accounts', (dialect) => {
     expect(inj.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
   });
 
-  it('an account password of "": refused, not taken as "no password" (a script with an unset variable removed the stored one)', async () => {
+  it('an account password or passwordRef of "": refused, not taken as "none" (a script with an unset variable removed the stored one)', async () => {
     const server = await createServer({ name: 'relay for empty passwords', smtp: { host: 'smtp.example.com', port: 587 } });
     expect(server.statusCode, server.body).toBe(201);
     const created = await api('POST', '/accounts', { serverId: server.json().id, address: 'pw@example.com', password: 'secret-1' });
@@ -159,5 +159,11 @@ await describeEachDialect('servers and accounts', (dialect) => {
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().error).toEqual(expected);
     expect((await api('GET', `/accounts/${account.id}`)).json()).toMatchObject({ passwordSet: true, version: account.version });
+    // A reference likewise: "" removed it.
+    const byRef = (await api('POST', '/accounts', { serverId: server.json().id, address: 'ref@example.com', passwordRef: 'env:SMTP_PASSWORD' })).json();
+    const cleared = await t.request({ method: 'PATCH', url: `/api/v1/accounts/${byRef.id}`, payload: { version: byRef.version, passwordRef: '' } });
+    expect(cleared.statusCode, cleared.body).toBe(400);
+    expect(cleared.json().error).toEqual({ code: 'MAILROOM_E_VALIDATION', message: 'passwordRef: must not be empty: give null to remove the reference, or leave it out to keep it', details: { field: 'passwordRef' } });
+    expect((await api('GET', `/accounts/${byRef.id}`)).json()).toMatchObject({ passwordRef: 'env:SMTP_PASSWORD', version: byRef.version });
   });
 });

@@ -54,6 +54,8 @@ export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'repl
  * internal secret it names exists is checked by the service, inside the save's transaction.
  */
 export function validatePasswordRef(v: unknown): string | null {
+  // "" removed the reference, as "" did the password: refused, null removes it.
+  if (v === '') throw invalid('passwordRef', 'must not be empty: give null to remove the reference, or leave it out to keep it');
   const ref = optStr('passwordRef', v, { max: 500 });
   if (!ref) return null;
   // Mailroom's own secrets are refused by the parser: the password goes to whatever server the account names.
