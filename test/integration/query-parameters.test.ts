@@ -110,5 +110,12 @@ await describeEachDialect('query parameters a route does not act on are refused'
     expect((await refused('POST', '/messages/cancel', { filter: { status: [] } })).details).toEqual({ field: 'filter.status' });
     expect((await refused('POST', '/messages/cancel', { filter: { status: '' } })).details).toEqual({ field: 'filter.status' });
     expect((await api('GET', `/messages/${id}`)).json().status).toBe('queued');
+    // A webhook's bulk replay likewise: until "" replayed up to now.
+    const hook = (await api('POST', '/webhooks', { url: 'http://127.0.0.1:9/bulk', events: ['message.sent'] })).json();
+    expect(await refused('POST', `/webhooks/${hook.id}/deliveries/replay`, { since: '2026-01-01', until: '' })).toEqual({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'until: must not be empty: leave it out instead',
+      details: { field: 'until' },
+    });
   });
 });

@@ -100,6 +100,8 @@ export function parseInstant(field: string, v: unknown): number | undefined {
  * `until` defaults to `untilDefault` when given.
  */
 export function parseTimeRange(since: unknown, until: unknown, untilDefault?: number): { since: number | undefined; until: number | undefined } {
+  // "" bounds nothing: taken as left out, a bulk replay's `until: ""` went up to now.
+  for (const [field, v] of [['since', since], ['until', until]] as const) if (v === '') throw invalid(field, 'must not be empty: leave it out instead');
   const s = parseInstant('since', since);
   const u = parseInstant('until', until) ?? untilDefault;
   if (s !== undefined && u !== undefined && u <= s) throw invalid('until', `must be after since (${new Date(s).toISOString()}): the range from ${new Date(s).toISOString()} to ${new Date(u).toISOString()} holds nothing`);
