@@ -94,4 +94,18 @@ await describeEachDialect('the same answer on both databases for text they disag
     expect(ok.statusCode, ok.body).toBe(201);
     expect(ok.json()).toMatchObject({ name: 'legacy app' });
   });
+
+  it('a relay credential\'s purpose or accountId of "": refused, not taken as none (PATCH cleared it)', async () => {
+    const expected = (field: string) => ({ code: 'MAILROOM_E_VALIDATION', message: `${field}: must not be empty: give null for none, or leave it out to keep it`, details: { field } });
+    expect(await refused('POST', '/smtp-credentials', { name: 'empty purpose', allowedFrom: ['@example.com'], purpose: '' })).toEqual(expected('purpose'));
+    const made = await api('POST', '/smtp-credentials', { name: 'alerts app', allowedFrom: ['@example.com'], purpose: 'alert' });
+    expect(made.statusCode, made.body).toBe(201);
+    const c = made.json();
+    for (const field of ['purpose', 'accountId']) {
+      const res = await t.request({ method: 'PATCH', url: `/api/v1/smtp-credentials/${c.id}`, payload: { version: c.version, [field]: '' } });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error).toEqual(expected(field));
+    }
+    expect((await api('GET', `/smtp-credentials/${c.id}`)).json()).toMatchObject({ purpose: 'alert', version: c.version });
+  });
 });

@@ -158,6 +158,8 @@ export function normalizeCredential(input: unknown, prev?: SmtpCredential): Cred
     d.allowedFrom === undefined && prev ? prev.allowedFrom : [...new Set(arr('allowedFrom', d.allowedFrom, CREDENTIAL_LIMITS.allowedFrom).map((v, i) => senderEntry(`allowedFrom[${i}]`, v, 'allowedFrom')))];
   // Never an open relay: every credential names who it may send as.
   if (!allowedFrom.length) throw invalid('allowedFrom', 'give at least one address ("app@example.com") or domain ("@example.com") the application sends as');
+  // "" is refused, not taken as none: a PATCH with it cleared the credential's routing unseen.
+  for (const field of ['purpose', 'accountId'] as const) if (d[field] === '') throw invalid(field, 'must not be empty: give null for none, or leave it out to keep it');
   const purpose = d.purpose === undefined && prev ? prev.purpose : (optStr('purpose', d.purpose, { max: 64 }) ?? null);
   if (purpose !== null && !/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid('purpose', 'must be a purpose key such as "report"');
   const accountId = d.accountId === undefined && prev ? prev.accountId : (optStr('accountId', d.accountId, { max: 40 }) ?? null);
