@@ -1,5 +1,5 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { invalid } from '../core/kernel/errors.js';
+import { refuseEmpty } from '../core/kernel/validate.js';
 
 interface QuerySchema {
   type?: string;
@@ -34,7 +34,7 @@ export function registerEmptyQueryCheck(server: FastifyInstance): void {
     const schema = req.routeOptions.schema?.querystring as QuerySchema | undefined;
     if (!req.routeOptions.url?.startsWith('/api/') || !schema || schema.additionalProperties !== false) return;
     for (const [name, value] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
-      if (value === '' && schema.properties && name in schema.properties) throw invalid(name, 'must not be empty: leave the parameter out instead');
+      if (schema.properties && name in schema.properties) refuseEmpty(name, value, 'leave the parameter out instead');
     }
   });
 }

@@ -1,4 +1,5 @@
 import { invalid } from './errors.js';
+import { refuseEmpty } from './refuse-empty.js';
 
 /** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 answer (and a bigint column) can carry. */
 export const LAST_INSTANT = 253_402_300_799_999;
@@ -101,7 +102,7 @@ export function parseInstant(field: string, v: unknown): number | undefined {
  */
 export function parseTimeRange(since: unknown, until: unknown, untilDefault?: number): { since: number | undefined; until: number | undefined } {
   // "" bounds nothing: taken as left out, a bulk replay's `until: ""` went up to now.
-  for (const [field, v] of [['since', since], ['until', until]] as const) if (v === '') throw invalid(field, 'must not be empty: leave it out instead');
+  for (const [field, v] of [['since', since], ['until', until]] as const) refuseEmpty(field, v);
   const s = parseInstant('since', since);
   const u = parseInstant('until', until) ?? untilDefault;
   if (s !== undefined && u !== undefined && u <= s) throw invalid('until', `must be after since (${new Date(s).toISOString()}): the range from ${new Date(s).toISOString()} to ${new Date(u).toISOString()} holds nothing`);

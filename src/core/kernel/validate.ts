@@ -1,6 +1,7 @@
 import { invalid, ErrorCodes, MailroomError } from './errors.js';
 import { hasControlChars } from './header-safety.js';
 import { readInstant } from './instants.js';
+export { refuseEmpty } from './refuse-empty.js';
 
 export { LAST_INSTANT } from './instants.js';
 

@@ -16,7 +16,7 @@ import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuer
 import { resolveRoute } from '../routing/routing.js';
 import { applySuppressions } from '../inbound/suppressions.js';
 import { suppressedAmong } from '../inbound/suppressions.service.js';
-import { commaList, doc, oneOf, onlyKeys, optStr } from '../kernel/validate.js';
+import { commaList, doc, oneOf, onlyKeys, optStr, refuseEmpty } from '../kernel/validate.js';
 import { renderTemplate, templateRequest } from '../templates/render.js';
 import type { Repositories } from '../ports.js';
 
@@ -326,7 +326,7 @@ export function parseFilter(input: unknown): MessageFilter {
   const d = doc('filter', input ?? {});
   onlyKeys('filter', d, ['status', 'purpose', 'accountId', 'q', 'recipient', 'to', 'since', 'until', 'direction', 'read', 'kind']);
   // An empty value asks for nothing; taken as absent, a bulk action's filter matched every message.
-  for (const [field, v] of Object.entries(d)) if (v === '' || (Array.isArray(v) && v.length === 0)) throw invalid(field, 'must not be empty: leave the field out instead');
+  for (const [field, v] of Object.entries(d)) refuseEmpty(field, Array.isArray(v) && v.length === 0 ? '' : v, 'leave the field out instead');
   const statuses = d.status === undefined ? undefined : Array.isArray(d.status) ? commaList('status', d.status.map(String).join(',')) : commaList('status', String(d.status));
   for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
   // `to` is another name for `recipient`: both with different values would drop one unseen.

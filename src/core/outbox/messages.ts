@@ -1,7 +1,7 @@
 import { formatMailbox, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe, hasControlChars, hasHeaderUnsafeChars, shown } from '../kernel/header-safety.js';
-import { arr, characters, doc, instant, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, characters, doc, instant, onlyKeys, optStr, refuseEmpty, str } from '../kernel/validate.js';
 import { formatMediaType, parseMediaType } from './media-type.js';
 import type { RenderedTemplate } from '../templates/render.js';
 
@@ -115,7 +115,7 @@ function attachments(v: unknown): Attachment[] {
     const filename = str(`${f}.filename`, d.filename, { max: 255 });
     assertHeaderSafe(`${f}.filename`, filename);
     // Left out: application/octet-stream. Given as "", it is refused: it names no type.
-    if (d.contentType === '') throw invalid(`${f}.contentType`, 'must not be empty: leave it out for application/octet-stream');
+    refuseEmpty(`${f}.contentType`, d.contentType, 'leave it out for application/octet-stream');
     const given = optStr(`${f}.contentType`, d.contentType, { max: 255 }) ?? 'application/octet-stream';
     assertHeaderSafe(`${f}.contentType`, given);
     const media = parseMediaType(given);
@@ -141,7 +141,7 @@ function attachments(v: unknown): Attachment[] {
  */
 export function idempotencyKeyOf(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (v === '') throw invalid('idempotencyKey', 'must not be empty: leave it out to send without one');
+  refuseEmpty('idempotencyKey', v, 'leave it out to send without one');
   const key = str('idempotencyKey', v, { max: LIMITS.idempotencyKeyChars });
   if (hasControlChars(key)) throw invalid('idempotencyKey', 'must not contain control characters (line breaks, tabs, NUL)');
   return key;
@@ -237,7 +237,7 @@ function content(d: Record<string, unknown>, rendered: RenderedTemplate | undefi
  */
 function optKey(field: string, v: unknown, max: number): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (v === '') throw invalid(field, 'must not be empty: leave it out instead');
+  refuseEmpty(field, v);
   return str(field, v, { max });
 }
 

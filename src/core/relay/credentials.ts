@@ -1,6 +1,6 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { senderEntry } from '../kernel/sender-entry.js';
-import { arr, bool, doc, int, oneOf, onlyKeys, optStr, str, label } from '../kernel/validate.js';
+import { arr, bool, doc, int, oneOf, onlyKeys, optStr, refuseEmpty, str, label } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
 import { inCidr, parseCidr, parseIp, type Cidr, type ParsedIp } from '../probes/network-policy.js';
 
@@ -159,7 +159,7 @@ export function normalizeCredential(input: unknown, prev?: SmtpCredential): Cred
   // Never an open relay: every credential names who it may send as.
   if (!allowedFrom.length) throw invalid('allowedFrom', 'give at least one address ("app@example.com") or domain ("@example.com") the application sends as');
   // "" is refused, not taken as none: a PATCH with it cleared the credential's routing unseen.
-  for (const field of ['purpose', 'accountId'] as const) if (d[field] === '') throw invalid(field, 'must not be empty: give null for none, or leave it out to keep it');
+  for (const field of ['purpose', 'accountId'] as const) refuseEmpty(field, d[field], 'give null for none, or leave it out to keep it');
   const purpose = d.purpose === undefined && prev ? prev.purpose : (optStr('purpose', d.purpose, { max: 64 }) ?? null);
   if (purpose !== null && !/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid('purpose', 'must be a purpose key such as "report"');
   const accountId = d.accountId === undefined && prev ? prev.accountId : (optStr('accountId', d.accountId, { max: 40 }) ?? null);

@@ -4,7 +4,7 @@ import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
 import { inboundSettings, type InboundSettings } from './inbound-settings.js';
 import { rateLimit, type RateLimit } from './servers.js';
-import { arr, bool, doc, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, bool, doc, onlyKeys, optStr, refuseEmpty, str } from '../kernel/validate.js';
 import { formatSecretRef, parseSecretRef } from '../credentials/references.js';
 import { normalizeAccountAuth, oauth2SecretsOf, PASSWORD_AUTH, type AccountAuth, type OAuth2SecretsInput } from './account-auth.js';
 
@@ -55,7 +55,7 @@ export const ACCOUNT_FIELDS = ['serverId', 'address', 'login', 'fromName', 'repl
  */
 export function validatePasswordRef(v: unknown): string | null {
   // "" removed the reference, as "" did the password: refused, null removes it.
-  if (v === '') throw invalid('passwordRef', 'must not be empty: give null to remove the reference, or leave it out to keep it');
+  refuseEmpty('passwordRef', v, 'give null to remove the reference, or leave it out to keep it');
   const ref = optStr('passwordRef', v, { max: 500 });
   if (!ref) return null;
   // Mailroom's own secrets are refused by the parser: the password goes to whatever server the account names.
@@ -103,8 +103,10 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
   if (d.password === undefined) password = undefined;
   else if (d.password === null) password = null;
   // "" removed the stored password: what a script sends with its variable unset.
-  else if (d.password === '') throw invalid('password', 'must not be empty: give null to remove the password, or leave it out to keep it');
-  else password = str('password', d.password, { max: 1000 });
+  else {
+    refuseEmpty('password', d.password, 'give null to remove the password, or leave it out to keep it');
+    password = str('password', d.password, { max: 1000 });
+  }
   if (password && config.passwordRef) {
     throw new MailroomError(ErrorCodes.VALIDATION, 'password and passwordRef are mutually exclusive: give one', { field: 'password' });
   }
