@@ -46,7 +46,10 @@ await describeEachDialect('bulk cancel and retry in chunks', (dialect) => {
     const { r, at } = await bulk;
     expect(code.statusCode).toBe(202);
     expect(r.json()).toEqual({ count: COUNT, more: false });
-    expect(codeAt).toBeLessThan(at);
+    // SQLite commits on the event loop: a call that held it to the end answered the code after
+    // itself. PostgreSQL holds nothing there; the code's commit and the last chunk's race on two
+    // connections, so their order there says nothing (a loaded machine saw the code 18 ms later).
+    if (dialect === 'sqlite') expect(codeAt).toBeLessThan(at);
     for (const id of ids) expect((await get(id)).status).toBe('cancelled');
     const cancelled = events.filter((e) => e.type === 'message.cancelled');
     expect(new Set(cancelled.map((e) => e.messageId))).toEqual(new Set(ids));
