@@ -14,7 +14,7 @@ import { openDatabase, type StoreDatabase } from './store/database.js';
 import { createErrorTranslator } from './store/driver-errors.js';
 import { groupCommitShape } from './store/group-commit-shape.js';
 import { migrateToLatest } from './store/migrator.js';
-import { listenersThrough, notifyThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
+import { listenersThrough, pgWorkSignals } from './store/postgres/pg-wake.js';
 import { createStore } from './store/store.js';
 import { BUILTIN_TEMPLATES } from './templates/builtin/index.js';
 import { liquidTemplateEngine } from './templates/engine.js';
@@ -103,7 +103,8 @@ export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptio
     // one process, which its events port wakes. Closed before the database, after the workers.
     const listeners = database.capabilities.multiWriter ? listenersThrough(database.db) : undefined;
     const signals = listeners
-      ? pgWorkSignals({ listenUrl: config.listenUrl, notify: notifyThrough(database.db), listeners, logger: logger.child({ component: 'wake' }) })
+      ? // Each NOTIFY rides the process's next group commit: no transaction (and WAL flush) of its own.
+        pgWorkSignals({ listenUrl: config.listenUrl, notify: store.notifyWithNextCommit, listeners, logger: logger.child({ component: 'wake' }) })
       : undefined;
     if (signals) {
       closers.push(() => signals.close());

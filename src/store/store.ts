@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import type { Keyring } from '../secrets/keyring.js';
 import { secretsRepository } from './repositories/secrets.repository.js';
@@ -84,6 +84,20 @@ export type GroupGathering = Pick<GroupCommitOptions, 'maxWaitMs' | 'commitAtOnc
 /** For a process callers wait on (an accepted message's 202): a lone job commits at once, company gathers 2 ms while another batch commits. */
 const PROMPT_GATHERING: GroupGathering = { maxWaitMs: 2, commitAtOnceWhenIdle: true };
 
+/**
+ * What the store offers the adapters beside the core's port: a NOTIFY (PostgreSQL) carried by
+ * the next group-commit transaction instead of one of its own (see notifyWithNextCommit below).
+ */
+export interface StoreWithCommitNotices extends Store {
+  /**
+   * pg_notify on each channel with the payload, inside the next group-commit batch: delivered
+   * when that batch commits, as a NOTIFY sent after it would be. A NOTIFY takes a transaction
+   * id, so on its own it is a commit record and a WAL flush; a busy process commits a batch
+   * every few milliseconds anyway. With nothing else committing it is a batch of its own, as before.
+   */
+  notifyWithNextCommit(channels: string[], payload: string): Promise<void>;
+}
+
 /** The core's Store port over Kysely: the same repositories, bound to a transaction when asked. */
 export function createStore(
   db: Kysely<DB>,
@@ -91,8 +105,10 @@ export function createStore(
   now: () => number,
   caps: StoreTraits,
   opts: { groupTransaction?: TransactionRunner; groupLanes?: number; groupGathering?: GroupGathering; translate?: ErrorTranslator; batching?: StoreBatching; scans?: Kysely<DB> } = {},
-): Store {
+): StoreWithCommitNotices {
   const cache = new ConfigCache();
+  /** The transaction behind each batch's repositories, for the NOTIFY that rides a batch (notifyWithNextCommit). */
+  const transactionOf = new WeakMap<Repositories, Kysely<DB>>();
   // Failures reach the core as its typed errors (driver-errors.ts): duplicate key, store unavailable or full.
   const translate = opts.translate ?? createErrorTranslator();
   const inTransaction =
@@ -102,7 +118,9 @@ export function createStore(
       try {
         return await runner((trx) => {
           const repos = repositories(trx, keyring, now, caps);
-          return fn(cache.wrap(batched ? batched(trx, repos) : repos, { cacheReads: false, onWrite: () => (wrote = true) }));
+          const wrapped = cache.wrap(batched ? batched(trx, repos) : repos, { cacheReads: false, onWrite: () => (wrote = true) });
+          transactionOf.set(wrapped, trx);
+          return fn(wrapped);
         });
       } catch (err) {
         throw await translate(err);
@@ -129,5 +147,11 @@ export function createStore(
     repos: cache.wrap(translatingRepositories(shared(repositories(db, keyring, now, caps, opts.scans)), translate), { cacheReads: true }),
     transaction,
     grouped: (fn) => group.run(fn),
+    notifyWithNextCommit: (channels, payload) =>
+      group.run(async (repos) => {
+        const trx = transactionOf.get(repos);
+        if (!trx) throw new Error('a group-commit batch without its transaction');
+        await sql`select pg_notify(c, ${payload}) from unnest(${channels}::text[]) as c`.execute(trx);
+      }),
   };
 }
