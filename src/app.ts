@@ -98,7 +98,10 @@ export interface App {
 export interface AppOptions extends Omit<CoreOptions, 'fansOutWebhooks'> {
   /** Skip creating the first admin and applying deploy config (CLI commands that only read or rotate). */
   skipBootstrap?: boolean;
-  /** Keep the SMTP pools on the main thread instead of a worker thread (the bench compares both). */
+  /**
+   * false: the SMTP pools on the main thread instead of a thread of their own (`mailroom
+   * worker`, which answers no requests; see src/cli/commands/start.ts).
+   */
   smtpThread?: boolean;
   /**
    * Direct delivery's TLS trust beside the system CAs (PEM) and the MTA-STS policy port (443):

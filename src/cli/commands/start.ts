@@ -36,7 +36,14 @@ async function start(role: Role): Promise<void> {
   // opens the store, not run beside it (two outboxes delivering, accepts failing with SQLITE_BUSY).
   const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'stop it first, or give this one a MAILROOM_DATA_DIR of its own');
   // Not released if opening fails: the process ends then (reportFailure), and with it the lock.
-  const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly });
+  // A process that takes requests sends from a thread of its own, so that building, signing and
+  // sending mail never keeps a request waiting. `mailroom worker` answers none: it sends on its
+  // main thread, without handing every message to a thread and its report back, and warms up
+  // one V8 isolate instead of two. Beside `mailroom start` on one PostgreSQL (`npm run bench --
+  // --messages 10000 --postgres … --workers 1 --scale`, 6 alternated pairs): two processes
+  // 0.85–1.11× one process's rate (median 1.04) at 0.95–1.20× its CPU per message (median 0.99),
+  // against 0.94–0.99× (0.97) at 0.88–1.12× (1.08) with the thread (docs/performance.md).
+  const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly });
   void yielded?.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
   try {
     await serve(role, config, app, release);
