@@ -40,9 +40,10 @@ async function start(role: Role): Promise<void> {
   // sending mail never keeps a request waiting. `mailroom worker` answers none: it sends on its
   // main thread, without handing every message to a thread and its report back, and warms up
   // one V8 isolate instead of two. Beside `mailroom start` on one PostgreSQL (`npm run bench --
-  // --messages 10000 --postgres … --workers 1 --scale`, 6 alternated pairs): two processes
-  // 0.85–1.11× one process's rate (median 1.04) at 0.95–1.20× its CPU per message (median 0.99),
-  // against 0.94–0.99× (0.97) at 0.88–1.12× (1.08) with the thread (docs/performance.md).
+  // --messages 10000 --postgres … --workers 1 --scale`): the worker's own CPU per message of the
+  // phase a median 0.29 ms against 0.32 with the thread (6 alternated pairs); two processes
+  // against one, 10 runs, a median 0.97× the rate at 1.03× the CPU per message, against 0.97×
+  // at 1.08× with the thread (6 runs): within single runs' noise (docs/performance.md).
   const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly });
   void yielded?.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
   try {
