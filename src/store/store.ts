@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import type { Keyring } from '../secrets/keyring.js';
 import { secretsRepository } from './repositories/secrets.repository.js';
@@ -31,6 +31,7 @@ import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
 import { isStoreUnavailable } from '../core/kernel/errors.js';
 import type { StoreTraits } from './sql-dialect.js';
+import { notifyThrough } from './postgres/pg-wake.js';
 
 /** Runs `fn` in one transaction and settles after its COMMIT is durable. */
 export type TransactionRunner = <T>(fn: (trx: Kysely<DB>) => Promise<T>) => Promise<T>;
@@ -151,7 +152,7 @@ export function createStore(
       group.run(async (repos) => {
         const trx = transactionOf.get(repos);
         if (!trx) throw new Error('a group-commit batch without its transaction');
-        await sql`select pg_notify(c, ${payload}) from unnest(${channels}::text[]) as c`.execute(trx);
+        await notifyThrough(trx)(channels, payload);
       }),
   };
 }

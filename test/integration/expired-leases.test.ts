@@ -77,8 +77,9 @@ await describeEachDialect('expired leases: found without walking the messages al
     };
     // The first look may visit the dead versions once (and mark them dead in the index); later
     // looks skip them, unless another transaction's snapshot still kept them alive then (a
-    // loaded machine running other tests saw 32 pages once). The status index's way read 353. Whatever the statistics: none yet (a new database, or autovacuum off), or
-    // fresh ones that count few messages being sent (the planner then liked the status index).
+    // loaded machine running other tests saw 32 pages once; the status index's way read 353).
+    // Whatever the statistics: none yet (a new database, or autovacuum off), or fresh ones that
+    // count few messages being sent (the planner then liked the status index).
     for (const statistics of ['none', 'analysed']) {
       if (statistics === 'analysed') await sql`analyze messages`.execute(db);
       await buffers();

@@ -67,7 +67,7 @@ export interface PgWakeOptions {
    * Notifies every channel given with one statement, through the store's pool, so a process
    * that only announces (a CLI command) opens no extra connection: in Mailroom, inside the
    * process's next group-commit transaction (store.ts, notifyWithNextCommit), so that a NOTIFY
-   * is not a transaction of its own; notifyThrough below sends one on its own.
+   * is not a transaction of its own; notifyThrough(pool) below sends one on its own.
    */
   notify(channels: string[], payload: string): Promise<void>;
   /**
@@ -316,7 +316,7 @@ export function listenersThrough(db: Kysely<DB>): NonNullable<PgWakeOptions['lis
     (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${LISTENER_APPLICATION_NAME} and datname = current_database()`.execute(db)).rows.map((r) => Number(r.pid));
 }
 
-/** NOTIFY through the store's pool, a statement (and a transaction) of its own (pg_notify binds the channel and payload as values). */
+/** NOTIFY on `db`: the store's pool (a statement and a transaction of its own), or a group commit's transaction (store.ts). pg_notify binds the channel and payload as values. */
 export function notifyThrough(db: Kysely<DB>): PgWakeOptions['notify'] {
   return async (channels, payload) => void (await sql`select pg_notify(c, ${payload}) from unnest(${channels}::text[]) as c`.execute(db));
 }
