@@ -1,3 +1,4 @@
+import type { AuditAction, AuditTargetType } from './kernel/audit-actions.js';
 import type { Actor } from './kernel/audit.js';
 import { redact } from './kernel/audit.js';
 import type { Clock } from './kernel/clock.js';
@@ -30,8 +31,8 @@ export async function audit(
   repos: Repositories,
   ctx: CoreContext,
   actor: Actor,
-  action: string,
-  target: { type: string; id: string | null },
+  action: AuditAction,
+  target: { type: AuditTargetType; id: string | null },
   before?: unknown,
   after?: unknown,
 ): Promise<void> {

@@ -396,7 +396,7 @@ export class Dispatcher extends ClaimLoop {
       now,
       ...w,
     };
-    const final = write.status === 'failed' || write.status === 'expired';
+    const final = write.status === 'failed' || write.status === 'expired' ? write.status : undefined;
     const events = outcomeEvents(m, write);
     // The attempt happened: keep its outcome until the store takes it (else a retry sends it again).
     const ok = await this.untilStoreAnswers(m.leaseUntil, () => this.ctx.store.grouped(async (repos) => {
@@ -406,7 +406,7 @@ export class Dispatcher extends ClaimLoop {
       await journal(repos.eventJournal, events);
       // Permanent failures and expiries are audited: someone may need to act on them.
       if (final) {
-        await audit(repos, this.ctx, SYSTEM_ACTOR, `message.${write.status}`, { type: 'message', id: m.id }, undefined, { status: write.status, lastError: write.lastError, attempts: write.attemptCount });
+        await audit(repos, this.ctx, SYSTEM_ACTOR, `message.${final}`, { type: 'message', id: m.id }, undefined, { status: write.status, lastError: write.lastError, attempts: write.attemptCount });
       }
       return true;
     }));

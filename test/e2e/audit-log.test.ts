@@ -134,7 +134,10 @@ describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
     const { page } = s;
     await page.goto('/audit');
     await page.locator('.audit-entry').first().waitFor();
-    await page.getByLabel('Action').fill('account.update');
+    // The filters offer what the log records (a mistyped action once gave an empty page).
+    expect(await page.getByLabel('Action').locator('optgroup[label="webhook"] option').allInnerTexts()).toContain('webhook.rotate_secret');
+    expect(await page.getByLabel('Target type').locator('option').allInnerTexts()).toEqual(expect.arrayContaining(['Any target', 'account', 'smtp_credential']));
+    await page.getByLabel('Action').selectOption('account.update');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.url()).toContain('action=account.update');
     await expect.poll(() => page.locator('.audit-entry').count()).toBe(1);
@@ -147,5 +150,12 @@ describe.runIf(run)('Audit log in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => page.locator('.audit-entry').count()).toBeGreaterThan(1);
     expect(await page.getByLabel('Action').inputValue()).toBe('');
     expect(s.errors).toEqual([]);
+  });
+
+  it('says why when the address bar holds an action the log never records', async () => {
+    const { page } = s;
+    await page.goto('/audit?action=account.updated');
+    await expect.poll(() => page.locator('main').innerText()).toContain("account's actions are account.create, account.update");
+    await screenshot(page, '14f-audit-unknown-action');
   });
 });

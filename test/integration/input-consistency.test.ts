@@ -74,6 +74,22 @@ await describeEachDialect('the same answer on both databases for text they disag
     expect((await api('GET', '/messages?q=zz%25_')).statusCode).toBe(200);
   });
 
+  it("an audit action or target type the log never records: refused with the known ones, not an empty page", async () => {
+    // A change for the log to hold, so an empty answer below would be the filter's doing.
+    expect((await api('POST', '/purposes', { key: 'audit_filter_probe' })).statusCode).toBe(201);
+    const mistyped = await refused('GET', '/audit?action=purpose.created');
+    expect(mistyped).toMatchObject({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'action: "purpose.created" is not an action the audit log records; purpose\'s actions are purpose.create, purpose.update, purpose.delete',
+      details: { field: 'action', known: expect.arrayContaining(['purpose.create', 'message.retry']) },
+    });
+    expect(await refused('GET', '/audit?targetType=purposes')).toMatchObject({ details: { field: 'targetType', known: expect.arrayContaining(['purpose', 'account']) } });
+    const found = (await api('GET', '/audit?action=purpose.create&targetType=purpose')).json().items;
+    expect(found.map((e: { targetId: string }) => e.targetId)).toEqual(['audit_filter_probe']);
+    // A known action nothing has done yet is an empty page, as before.
+    expect((await api('GET', '/audit?action=webhook.auto_disable')).json()).toEqual({ items: [], nextCursor: null });
+  });
+
   it('`to` beside `recipient` on the log: one of them, not one silently dropped', async () => {
     expect(await refused('GET', '/messages?recipient=a@example.net&to=b@example.net')).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: 'to: is another name for recipient: give one of them', details: { field: 'to' } });
     expect((await api('GET', '/messages?recipient=a@example.net&to=a@example.net')).statusCode).toBe(200);

@@ -1,5 +1,6 @@
 import { effectiveLogin } from '../senders/accounts.js';
 import { requirePermission, type Principal } from '../access/auth.js';
+import type { AuditAction, AuditTargetType } from '../kernel/audit-actions.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import {
@@ -106,12 +107,12 @@ function failedStep(r: DiagnosticResult): string | null {
 async function audited<T extends DiagnosticResult>(
   ctx: CoreContext,
   actor: Actor,
-  action: string,
+  action: AuditAction,
   saved: Resolved,
   about: Record<string, unknown>,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const target = saved.account ? { type: 'account', id: saved.account.id } : saved.server ? { type: 'server', id: saved.server.id } : { type: 'diagnostic', id: null };
+  const target: { type: AuditTargetType; id: string | null } = saved.account ? { type: 'account', id: saved.account.id } : saved.server ? { type: 'server', id: saved.server.id } : { type: 'diagnostic', id: null };
   try {
     const result = await fn();
     await audit(ctx.store.repos, ctx, actor, action, target, undefined, { ...about, ok: result.ok, failedStep: failedStep(result) });

@@ -9,6 +9,7 @@ import type { RenderedParts } from './ports.js';
 import { renderUnsaved } from './render.js';
 import { normalizeLayout, PLACE_CONTENT, templateKey, type Layout, type LayoutDraft } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
+import type { AuditAction } from '../kernel/audit-actions.js';
 
 export interface LayoutView extends Layout {
   /** A built-in layout that differs from what Mailroom ships. */
@@ -35,7 +36,7 @@ export async function getLayout(ctx: CoreContext, key: string): Promise<LayoutVi
   return layoutView(ctx, l);
 }
 
-async function store(ctx: CoreContext, actor: Actor, key: string, draft: LayoutDraft, expected: number | undefined, action: string): Promise<LayoutView> {
+async function store(ctx: CoreContext, actor: Actor, key: string, draft: LayoutDraft, expected: number | undefined, action: AuditAction): Promise<LayoutView> {
   const saved = await saveVersioned<Layout>(
     ctx,
     actor,

@@ -8,6 +8,7 @@ import type { Repositories } from '../ports.js';
 import { checkTemplate, unknownLayout } from './render.js';
 import { normalizeTemplate, templateKey, type Template, type TemplateDraft, type TemplateVersion } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
+import type { AuditAction } from '../kernel/audit-actions.js';
 import { inUseError, usersByName } from '../kernel/in-use.js';
 
 /** A template as the API shows it: `modified` says whether a built-in differs from what Mailroom ships. */
@@ -69,7 +70,7 @@ async function checkReferences(repos: Repositories, draft: Pick<TemplateDraft, '
 }
 
 /** Stores `draft` as the next version of `key` (or its first), if `expected` still holds; audited. */
-async function store(ctx: CoreContext, actor: Actor, key: string, draft: TemplateDraft, expected: number | undefined, action: string): Promise<TemplateView> {
+async function store(ctx: CoreContext, actor: Actor, key: string, draft: TemplateDraft, expected: number | undefined, action: AuditAction): Promise<TemplateView> {
   const saved = await saveVersioned<Template>(
     ctx,
     actor,

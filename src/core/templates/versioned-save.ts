@@ -1,3 +1,4 @@
+import type { AuditAction } from '../kernel/audit-actions.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
@@ -12,7 +13,7 @@ interface Versioned {
 /** How one kind of versioned resource (templates, layouts) is stored. */
 export interface VersionedKind<T extends Versioned> {
   /** "template", "layout": in messages, audit actions and targets. */
-  kind: string;
+  kind: 'template' | 'layout';
   /** Checks against other stored things (a template's purpose exists), inside the transaction. */
   check?(repos: Repositories): Promise<void>;
   get(repos: Repositories, key: string): Promise<T | undefined>;
@@ -30,7 +31,7 @@ export interface VersionedKind<T extends Versioned> {
  * PUT and PATCH of a versioned resource in one transaction: creates it (no version given),
  * or replaces it if `expected` is still its version (else 409), and audits either.
  */
-export function saveVersioned<T extends Versioned>(ctx: CoreContext, actor: Actor, k: VersionedKind<T>, key: string, expected: number | undefined, action: string): Promise<T> {
+export function saveVersioned<T extends Versioned>(ctx: CoreContext, actor: Actor, k: VersionedKind<T>, key: string, expected: number | undefined, action: AuditAction): Promise<T> {
   return ctx.store.transaction(async (repos) => {
     await k.check?.(repos);
     const prev = await k.get(repos, key);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ports } from '../../ports.js';
+import { checkAuditFilters } from '../../core/kernel/audit-actions.js';
 import { withNames } from '../../core/kernel/audit-names.js';
 import { assertCursor } from '../../core/kernel/ids.js';
 import { limitQuery, pageLimit } from '../number-parameters.js';
@@ -31,6 +32,7 @@ export function auditRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       async (req) => {
         const { limit, ...filters } = req.query;
         assertCursor('aud', filters.cursor);
+        checkAuditFilters(filters);
         const page = await ctx.store.repos.audit.list({ limit: pageLimit(limit, 500, 50), ...filters });
         return { items: await withNames(ctx.store.repos, page.items), nextCursor: page.nextCursor };
       },

@@ -7,6 +7,16 @@ import { Empty, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/ind
 import { AuditChanges } from './AuditChanges.js';
 import { stateInWords, type Names } from './changes.js';
 import { targetOf, type Target } from './target.js';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../../../../src/core/kernel/audit-actions.js';
+
+/** The actions by kind (`server.create` under "server"), as the filter's menu groups them. */
+const ACTIONS_BY_KIND = Object.entries(
+  AUDIT_ACTIONS.reduce<Record<string, string[]>>((kinds, a) => {
+    const kind = a.slice(0, a.indexOf('.'));
+    (kinds[kind] ??= []).push(a);
+    return kinds;
+  }, {}),
+);
 
 const FILTER_KEYS = ['action', 'actor', 'targetType'] as const;
 type Filters = Record<(typeof FILTER_KEYS)[number], string>;
@@ -21,6 +31,14 @@ function namesForChanges(e: AuditEntry, target: Target): Names {
   const { [e.targetId]: _target, ...rest } = e.names;
   return rest;
 }
+
+/** A menu's choices, each shown as the value it filters on. */
+const options = (values: readonly string[]) =>
+  values.map((v) => (
+    <option key={v} value={v}>
+      {v}
+    </option>
+  ));
 
 const filtersFrom = (query: URLSearchParams): Filters => Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ''])) as Filters;
 
@@ -50,7 +68,14 @@ export function Audit() {
       <FilterForm label="Filter the audit log" submitLabel="Apply" onApply={apply}>
         <label>
           <span>Action</span>
-          <input value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} placeholder="server.update" />
+          <select value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
+            <option value="">Any action</option>
+            {ACTIONS_BY_KIND.map(([kind, actions]) => (
+              <optgroup key={kind} label={kind}>
+                {options(actions)}
+              </optgroup>
+            ))}
+          </select>
         </label>
         <label>
           <span>Actor</span>
@@ -58,7 +83,10 @@ export function Audit() {
         </label>
         <label>
           <span>Target type</span>
-          <input value={draft.targetType} onChange={(e) => setDraft({ ...draft, targetType: e.target.value })} placeholder="account" />
+          <select value={draft.targetType} onChange={(e) => setDraft({ ...draft, targetType: e.target.value })}>
+            <option value="">Any target</option>
+            {options(AUDIT_TARGET_TYPES)}
+          </select>
         </label>
       </FilterForm>
       <ListState
@@ -66,7 +94,9 @@ export function Audit() {
         empty={
           filters.action || filters.actor || filters.targetType ? (
             <Empty title="No entry matches these filters">
-              <p>Each filter matches exactly: an action such as <code>user.create</code>, an actor such as <code>user:admin@example.com</code>, a target type such as <code>user</code>.</p>
+              {filters.actor ? (
+                <p>The actor matches exactly, as the log shows it: <code>user:admin@example.com</code>, <code>apikey:ci (key_…)</code>, <code>cli</code> or <code>system</code>.</p>
+              ) : null}
             </Empty>
           ) : (
             <Empty title="Nothing recorded yet" />
