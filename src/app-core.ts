@@ -132,7 +132,7 @@ export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptio
       listeners,
       migrationsApplied,
       onClose: (c) => closers.push(c),
-      rotateMasterKey: () => rotateMasterKey(database.db, keyring, config.dataDir, clock.now()),
+      rotateMasterKey: () => rotateMasterKey(database.db, keyring, config.dataDir, clock.now(), database.capabilities.dialect),
       close,
     };
   } catch (err) {

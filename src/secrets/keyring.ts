@@ -32,7 +32,8 @@ export class Keyring {
       throw new MailroomError(
         ErrorCodes.SECRET_KEY_MISMATCH,
         `a stored secret was encrypted with key ${keyId}, but the master key in use is ${this.current.id}: ` +
-          'start Mailroom with the key it was written with (MAILROOM_SECRET_KEY or the key file in the data directory)',
+          'start Mailroom with the key it was written with (MAILROOM_SECRET_KEY or the key file in the data directory); ' +
+          'if `mailroom rotate-key` re-encrypted the secrets while this process was running, restart it with the new key',
       );
     }
     return decrypt(key, ciphertext);

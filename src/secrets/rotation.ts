@@ -3,6 +3,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import type { DB } from '../store/schema.js';
+import type { SqlDialect } from '../store/sql-dialect.js';
 import { encrypt, generateMasterKey, type MasterKey } from './cipher.js';
 import { Keyring, NEXT_KEY_FILE, loadKeyring, promoteNextKeyFile, writeNextKeyFile, encodeKey } from './keyring.js';
 
@@ -65,11 +66,15 @@ export async function rotateMasterKey(
   keyring: Keyring,
   dataDir: string,
   now: number,
+  dialect: SqlDialect,
   newKey: MasterKey = generateMasterKey(),
 ): Promise<{ oldKeyId: string; newKeyId: string; count: number; newKeyBase64?: string }> {
   if (newKey.id === keyring.current.id) throw new MailroomError(ErrorCodes.VALIDATION, 'the new key is the key already in use');
   if (keyring.origin.kind === 'file') writeNextKeyFile(dataDir, newKey);
   const count = await db.transaction().execute(async (trx) => {
+    // PostgreSQL: a secret written meanwhile by a process that holds the old key either commits
+    // before the rows are read, or waits for this commit and is refused (secrets.repository.ts).
+    if (dialect === 'postgres') await trx.selectFrom('secrets').select('id').where('id', '=', KEY_CHECK_ID).forUpdate().execute();
     const rows = await trx.selectFrom('secrets').select(['id', 'key_id', 'ciphertext']).execute();
     for (const r of rows) {
       const plaintext = keyring.decrypt(r.key_id, r.ciphertext);

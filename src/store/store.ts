@@ -50,7 +50,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
   return {
     servers: serversRepository(db, caps.dialect),
     accounts: accountsRepository(db, caps.dialect),
-    secrets: secretsRepository(db, keyring, now),
+    secrets: secretsRepository(db, keyring, now, caps.dialect),
     secretProviders: secretProvidersRepository(db),
     namedSecrets: namedSecretsRepository(db),
     audit: auditRepository(db, scans),

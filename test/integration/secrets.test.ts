@@ -35,7 +35,7 @@ await describeEachDialect('secrets at rest', (dialect) => {
 
   it('rotate-key re-encrypts every secret and a restart still decrypts them', async () => {
     const before = t.app.infra.keyring.current.id;
-    const r = await rotateMasterKey(t.app.infra.db, t.app.infra.keyring, t.dataDir, Date.now());
+    const r = await rotateMasterKey(t.app.infra.db, t.app.infra.keyring, t.dataDir, Date.now(), dialect);
     expect(r.count).toBeGreaterThanOrEqual(2); // the key check and the account password
     expect(r.newKeyId).not.toBe(before);
     expect(existsSync(path.join(t.dataDir, 'secret.key.next'))).toBe(false);
