@@ -63,6 +63,33 @@ export function fieldPath(instancePath: string, data?: unknown): string {
   return out;
 }
 
+/** The value an Ajv instancePath (`/filter/status/0`) points at in `data`. */
+function valueAt(data: unknown, instancePath: string): unknown {
+  let node = data;
+  for (const raw of instancePath.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+/**
+ * Whether the property a type error's schemaPath (`#/properties/filter/properties/status/anyOf/0/type`)
+ * names is in its object's `required`, looked up in the route's own schema for that part of the
+ * request. Unknown (a schema reached through a $ref) counts as not required.
+ */
+function isRequired(request: FastifyRequest, context: string | undefined, schemaPath: string): boolean {
+  const schemas = request.routeOptions.schema as Record<string, unknown> | undefined;
+  const root = context === 'querystring' ? schemas?.querystring : context === 'body' ? schemas?.body : undefined;
+  const segments = schemaPath.replace(/^#\/?/, '').split('/');
+  const at = segments.lastIndexOf('properties');
+  if (at < 0 || at + 1 >= segments.length) return false;
+  let parent: unknown = root;
+  for (const segment of segments.slice(0, at)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[segment] : undefined;
+  const required = parent !== null && typeof parent === 'object' ? (parent as { required?: unknown }).required : undefined;
+  return Array.isArray(required) && required.includes(segments[at + 1]);
+}
+
 /** The most characters of allowed values an enum error lists before it says how many more there are. */
 const ALLOWED_LIST_CHARS = 200;
 
@@ -121,9 +148,15 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
     // A field of several forms (anyOf: an instant is text or a number) fails every branch; the
     // first branch's "must be string" alone would hide that a number is fine too.
     const branches = err.validation.filter((e) => e.instancePath === first?.instancePath && e.keyword === 'type').map((e) => String((e.params as { type?: string }).type));
-    if (branches.length > 1 && err.validation.some((e) => e.keyword === 'anyOf' && e.instancePath === first?.instancePath)) {
-      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${[...new Set(branches)].join(' or ')}`, { field: where });
+    const forms = branches.length > 1 && err.validation.some((e) => e.keyword === 'anyOf' && e.instancePath === first?.instancePath) ? [...new Set(branches)].join(' or ') : undefined;
+    // null where the field takes none: clients that write every field (null for "none") are told
+    // to leave it out, or that it is required, rather than only which type it must be.
+    if (first?.keyword === 'type' && path && valueAt(data, first.instancePath) === null) {
+      const type = forms ?? String((first.params as { type?: string }).type);
+      const hint = isRequired(request, err.validationContext, first.schemaPath) ? 'the field is required' : 'null is not accepted here: leave the field out instead';
+      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${type}, not null (${hint})`, { field: where });
     }
+    if (forms) return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${forms}`, { field: where });
     return new MailroomError(ErrorCodes.VALIDATION, `${where}: ${first?.message ?? 'is invalid'}`, { field: where });
   }
   switch (err.code) {

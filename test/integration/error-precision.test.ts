@@ -38,6 +38,28 @@ describe('precise validation errors', () => {
     });
   });
 
+  describe('null where a field takes none', () => {
+    it('tells a client that writes null for "none" to leave the field out, or that it is required', async () => {
+      const before = (await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length;
+      expect(await refused('POST', '/messages', { ...message, cc: null })).toMatchObject({
+        status: 400,
+        code: 'MAILROOM_E_VALIDATION',
+        message: 'cc: must be string or array, not null (null is not accepted here: leave the field out instead)',
+        details: { field: 'cc' },
+      });
+      expect(await refused('POST', '/messages', { ...message, sendAt: null })).toMatchObject({ message: 'sendAt: must be string or number, not null (null is not accepted here: leave the field out instead)' });
+      expect(await refused('POST', '/messages', { ...message, to: null })).toMatchObject({ message: 'to: must be string or array, not null (the field is required)', details: { field: 'to' } });
+      // Inside a list's item, by the item's own schema.
+      expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: null, contentBase64: 'aGk=' }] })).toMatchObject({
+        message: 'attachments[0].filename: must be string, not null (the field is required)',
+        details: { field: 'attachments[0].filename' },
+      });
+      expect(await refused('POST', '/events', { type: 'order.shipped', data: null })).toMatchObject({ message: 'data: must be object, not null (null is not accepted here: leave the field out instead)', details: { field: 'data' } });
+      expect(await refused('POST', '/events', { type: null })).toMatchObject({ message: 'type: must be string, not null (the field is required)' });
+      expect((await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length).toBe(before);
+    });
+  });
+
   describe('values outside a fixed list', () => {
     it('lists the allowed values', async () => {
       expect(await refused('POST', '/api-keys', { name: 'k', scopes: ['nope'] })).toMatchObject({
