@@ -85,6 +85,22 @@ describe('precise validation errors', () => {
       expect(await refused('POST', '/messages/retry', { filter: { status: [5] } })).toMatchObject({ message: 'filter.status[0]: must be string', details: { field: 'filter.status[0]' } });
     });
 
+    it('takes in a JSON body what a query string cannot say: instants as numbers, read as a boolean', async () => {
+      // Epoch milliseconds are a JSON number everywhere else in a body (webhook replay's since/until).
+      const later = Date.now() + 86_400_000;
+      for (const filter of [{ status: 'queued', since: later }, { status: 'queued', since: String(later) }, { direction: 'in', read: true }, { direction: 'in', read: 'false' }]) {
+        const res = await t.request({ method: 'POST', url: '/api/v1/messages/cancel', payload: { filter } });
+        expect(res.statusCode, `${JSON.stringify(filter)}: ${res.body}`).toBe(200);
+      }
+      expect(await refused('POST', '/messages/cancel', { filter: { status: 'queued', until: true } })).toMatchObject({ message: 'filter.until: must be string or number', details: { field: 'filter.until' } });
+      expect(await refused('POST', '/messages/cancel', { filter: { read: 1 } })).toMatchObject({ details: { field: 'filter.read' } });
+    });
+
+    it('lists the statuses in details.allowed, as every fixed list does', async () => {
+      expect(await refused('GET', '/messages?status=sentt')).toMatchObject({ details: { field: 'status', allowed: expect.arrayContaining(['queued', 'sent', 'failed']) } });
+      expect(await refused('POST', '/messages/cancel', { filter: { status: ['sentt'] } })).toMatchObject({ details: { field: 'filter.status', allowed: expect.arrayContaining(['queued']) } });
+    });
+
     it('still names a query parameter of GET /messages by its own name', async () => {
       expect(await refused('GET', '/messages?status=nope')).toMatchObject({ details: { field: 'status' } });
     });

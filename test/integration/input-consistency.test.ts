@@ -81,9 +81,9 @@ await describeEachDialect('the same answer on both databases for text they disag
     expect(mistyped).toMatchObject({
       code: 'MAILROOM_E_VALIDATION',
       message: 'action: "purpose.created" is not an action the audit log records; purpose\'s actions are purpose.create, purpose.update, purpose.delete',
-      details: { field: 'action', known: expect.arrayContaining(['purpose.create', 'message.retry']) },
+      details: { field: 'action', allowed: expect.arrayContaining(['purpose.create', 'message.retry']) },
     });
-    expect(await refused('GET', '/audit?targetType=purposes')).toMatchObject({ details: { field: 'targetType', known: expect.arrayContaining(['purpose', 'account']) } });
+    expect(await refused('GET', '/audit?targetType=purposes')).toMatchObject({ details: { field: 'targetType', allowed: expect.arrayContaining(['purpose', 'account']) } });
     const found = (await api('GET', '/audit?action=purpose.create&targetType=purpose')).json().items;
     expect(found.map((e: { targetId: string }) => e.targetId)).toEqual(['audit_filter_probe']);
     // A known action nothing has done yet is an empty page, as before.

@@ -62,6 +62,23 @@ await describeEachDialect('suppressions', (dialect) => {
     }
     expect((await api('POST', '/suppressions', { address: 'y@example.net' }, readKey)).statusCode).toBe(403);
     expect((await api('GET', '/suppressions')).json().items.map((s: { address: string }) => s.address)).toEqual(['gone@example.net']);
+    // The one reason an admin gives is the one listed as allowed: not the four the list knows.
+    for (const reason of ['hard_bounce', 'nope']) {
+      expect((await api('POST', '/suppressions', { address: 'x@example.net', reason })).json().error).toMatchObject({ details: { field: 'reason', allowed: ['manual'] } });
+    }
+    expect((await api('POST', '/suppressions', { address: 'x@example.net', reason: 'nope' })).json().error.message).toBe('reason: must be "manual" (or left out): the only reason an admin gives');
+  });
+
+  it('finds and removes an address as it was typed: a domain in Unicode, the entry kept in ASCII', async () => {
+    const add = await api('POST', '/suppressions', { address: 'ann@bücher.example' });
+    expect(add.json().address).toBe('ann@xn--bcher-kva.example');
+    expect((await api('GET', `/suppressions?q=${encodeURIComponent('bücher')}`)).json().items.map((s: { address: string }) => s.address)).toEqual(['ann@xn--bcher-kva.example']);
+    expect((await api('GET', `/suppressions?q=${encodeURIComponent('ANN@Bücher.example')}`)).json().items).toHaveLength(1);
+    // A display name is refused as adding refuses it, not answered "does not exist".
+    const named = await api('DELETE', `/suppressions/${encodeURIComponent('Ann <ann@bücher.example>')}`);
+    expect([named.statusCode, named.json().error.details]).toEqual([400, { field: 'address' }]);
+    expect((await api('DELETE', `/suppressions/${encodeURIComponent('Ann@Bücher.example')}`)).statusCode).toBe(204);
+    expect((await api('GET', '/suppressions?q=xn--bcher-kva')).json().items).toEqual([]);
   });
 
   it('skips a suppressed recipient at accept time and delivers to the others', async () => {

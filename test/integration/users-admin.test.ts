@@ -64,6 +64,10 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
     expect(me.json().principal.label).toBe('user:mover.new@xn--bcher-kva.example');
     expect((await login('mover@example.com', 'mover-password-1')).res.statusCode).toBe(401);
     expect((await login('Mover.New@xn--bcher-kva.example', 'mover-password-1')).res.statusCode).toBe(200);
+    // Signing in as it was typed, the domain in Unicode: the same login (it was 401).
+    expect((await login(' Mover.New@Bücher.example ', 'mover-password-1')).res.statusCode).toBe(200);
+    // Text that is no address finds nobody, said as any wrong login.
+    expect((await login('Mover <mover.new@bücher.example>', 'mover-password-1')).res.json().error.code).toBe('MAILROOM_E_INVALID_CREDENTIALS');
     const audit = (await api('GET', `/audit?targetId=${u.id}&action=user.update`)).json().items;
     expect(audit[0]).toMatchObject({ before: { email: 'mover@example.com' }, after: { email: 'mover.new@xn--bcher-kva.example' } });
 

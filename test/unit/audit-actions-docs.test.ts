@@ -39,8 +39,8 @@ describe('audit filters', () => {
   it("names the kind's own actions for a mistyped verb, and the kinds for an unknown kind", () => {
     const verb = refusal({ action: 'server.updated' });
     expect(verb?.message).toBe('action: "server.updated" is not an action the audit log records; server\'s actions are server.create, server.update, server.delete');
-    expect(verb?.details).toEqual({ field: 'action', known: AUDIT_ACTIONS });
+    expect(verb?.details).toEqual({ field: 'action', allowed: AUDIT_ACTIONS });
     expect(refusal({ action: 'servers' })?.message).toMatch(/^action: "servers" is not an action the audit log records; actions are named <kind>\.<verb>, of the kinds server, account, user, /);
-    expect(refusal({ targetType: 'accounts' })).toEqual({ message: expect.stringMatching(/^targetType: "accounts" is not a target type of the audit log; use one of account, apikey, /), details: { field: 'targetType', known: AUDIT_TARGET_TYPES } });
+    expect(refusal({ targetType: 'accounts' })).toEqual({ message: expect.stringMatching(/^targetType: "accounts" is not a target type of the audit log; use one of account, apikey, /), details: { field: 'targetType', allowed: AUDIT_TARGET_TYPES } });
   });
 });

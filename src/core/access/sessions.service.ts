@@ -5,7 +5,7 @@ import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import type { UserRecord } from './ports.js';
-import { publicUser } from './users.service.js';
+import { publicUser, typedLogin } from './users.service.js';
 import type { User } from './users.js';
 import { doc, onlyKeys, str } from '../kernel/validate.js';
 
@@ -28,7 +28,7 @@ export async function login(
 ): Promise<{ token: string; csrfToken: string; user: User; expiresAt: number }> {
   const d = doc('session', input);
   onlyKeys('session', d, ['email', 'password']);
-  const email = str('email', d.email, { max: 320 }).trim().toLowerCase();
+  const email = typedLogin(str('email', d.email, { max: 320 }));
   const password = str('password', d.password, { max: 1000 });
   // Counted as a failure before the password is checked; a right password takes it back.
   const attempt = await throttle.begin(ip, email);

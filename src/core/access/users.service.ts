@@ -1,7 +1,7 @@
 import type { Actor } from '../kernel/audit.js';
 import type { ApiKeyCache } from './api-key-cache.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, isMailroomError, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { hashPassword } from './passwords.js';
 import type { UserRecord, UserRepository } from './ports.js';
@@ -21,6 +21,21 @@ export function loginEmail(field: string, v: unknown): string {
   const m = parseMailbox(field, str(field, v, { max: 320 }));
   if (m.name) throw invalid(field, `give the address alone ("${m.address}"), without a display name: it is the login; put the name in "name"`);
   return m.address.toLowerCase();
+}
+
+/**
+ * The login an address someone typed to sign in (or that a command names) stands for, spelled
+ * as creating the user stored it (loginEmail): `Ann@Bücher.example` finds ann@xn--bcher-kva.example.
+ * Text that is no bare address is only trimmed and lower-cased: it finds nobody, and signing in
+ * with it is "email or password is wrong", never a hint about which logins exist.
+ */
+export function typedLogin(typed: string): string {
+  try {
+    return loginEmail('email', typed);
+  } catch (err) {
+    if (isMailroomError(err)) return typed.trim().toLowerCase();
+    throw err;
+  }
 }
 
 /** Throws DUPLICATE (field email) when another user than `self` has the email. */
@@ -132,7 +147,7 @@ export async function deleteUser(ctx: CoreContext, keys: ApiKeyCache, actor: Act
 }
 
 export async function resetPasswordByEmail(ctx: CoreContext, keys: ApiKeyCache, actor: Actor, email: string, newPassword: string): Promise<User> {
-  const user = await ctx.store.repos.users.findByEmail(email.toLowerCase());
+  const user = await ctx.store.repos.users.findByEmail(typedLogin(email));
   if (!user) throw notFound('user', email);
   return updateUser(ctx, keys, actor, user.id, { password: newPassword, version: user.version }, { passwordChosenByUser: true });
 }

@@ -3,11 +3,11 @@ import { audit, type CoreContext } from '../context.js';
 import { SYSTEM_ACTOR, type Actor } from '../kernel/audit.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import type { Repositories } from '../ports.js';
-import { assertSuppressionCursor, isActive, normalizeSuppressionInput, suppressionKey, type Suppression } from './suppressions.js';
+import { assertSuppressionCursor, isActive, namedSuppressionKey, normalizeSuppressionInput, suppressionKey, suppressionSearch, type Suppression } from './suppressions.js';
 
 export async function listSuppressions(ctx: CoreContext, query: { limit: number; cursor?: string; q?: string }) {
   assertSuppressionCursor(query.cursor);
-  return ctx.store.repos.suppressions.list({ ...query, ...(query.q ? { q: query.q.trim().toLowerCase() } : {}) });
+  return ctx.store.repos.suppressions.list({ ...query, ...(query.q ? { q: suppressionSearch(query.q) } : {}) });
 }
 
 /** An admin's suppression (reason `manual`), audited. A listed address is a 409 naming why it is listed. */
@@ -33,7 +33,7 @@ export async function addSuppression(ctx: CoreContext, actor: Actor, input: unkn
 
 /** Takes an address off the list (later sends reach it again), audited. */
 export async function removeSuppression(ctx: CoreContext, actor: Actor, address: string): Promise<void> {
-  const key = suppressionKey(address);
+  const key = namedSuppressionKey(address);
   await ctx.store.transaction(async (repos) => {
     const existing = await repos.suppressions.get(key);
     if (!existing || !(await repos.suppressions.remove(key))) throw notFound('suppression', key);

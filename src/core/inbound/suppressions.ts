@@ -1,8 +1,10 @@
+import { domainToASCII } from 'node:url';
 import { parseMailbox } from '../kernel/addresses.js';
-import { invalid } from '../kernel/errors.js';
+import { isMailroomError } from '../kernel/errors.js';
+import { invalid, notAllowed } from '../kernel/errors.js';
 import { foreignCursor } from '../kernel/ids.js';
 import { parseInstant } from '../kernel/instants.js';
-import { doc, oneOf, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { doc, onlyKeys, optStr, str } from '../kernel/validate.js';
 
 /**
  * Why an address is on the suppression list. `hard_bounce`: a 5.x.x delivery status
@@ -34,6 +36,34 @@ export function suppressionKey(address: string): string {
 }
 
 /**
+ * The key of an address someone names to remove: as adding it stored it (parsed, its domain in
+ * ASCII), so `ann@bücher.example` finds the entry kept as `ann@xn--bcher-kva.example`. A display
+ * name is refused as adding refuses it; text that does not parse as an address is keyed as
+ * written (an entry from an older version may hold one).
+ */
+export function namedSuppressionKey(address: string): string {
+  let m;
+  try {
+    m = parseMailbox('address', address);
+  } catch (err) {
+    if (isMailroomError(err)) return suppressionKey(address);
+    throw err;
+  }
+  if (m.name) throw invalid('address', 'must be a bare address without a display name');
+  return suppressionKey(m.address);
+}
+
+/**
+ * A search of the list as the list spells addresses: lower-case, and a label written in Unicode
+ * in ASCII (`bücher` → `xn--bcher-kva`), so the domain as people type it finds its entries.
+ */
+export function suppressionSearch(q: string): string {
+  const [local, domain] = q.trim().toLowerCase().split(/@(?=[^@]*$)/);
+  const ascii = (text: string) => text.split('.').map((label) => (/^[ -~]*$/.test(label) ? label : domainToASCII(label) || label)).join('.');
+  return domain === undefined ? ascii(local) : `${local}@${ascii(domain)}`;
+}
+
+/**
  * The list's cursor is the last address of the previous page (the list is in address order), so
  * it is one address as the list keys it: lower-case, no spaces, a local part and a domain. Anything
  * else is refused with the words every other list uses for a cursor it did not return
@@ -60,8 +90,10 @@ export function normalizeSuppressionInput(input: unknown, now: number): Pick<Sup
   onlyKeys('suppression', d, ['address', 'reason', 'detail', 'expiresAt']);
   const m = parseMailbox('address', str('address', d.address, { max: 320 }));
   if (m.name) throw invalid('address', 'must be a bare address without a display name');
-  if (d.reason !== undefined && oneOf('reason', d.reason, SUPPRESSION_REASONS) !== 'manual') {
-    throw invalid('reason', 'only "manual" suppressions can be added; bounces and complaints are added when Mailroom reads them');
+  // The one reason that can be given is listed as allowed: the others are real reasons, but not the admin's to claim.
+  if (d.reason !== undefined && d.reason !== 'manual') {
+    const known = (SUPPRESSION_REASONS as readonly unknown[]).includes(d.reason);
+    throw notAllowed('reason', known ? 'only "manual" suppressions can be added; bounces and complaints are added when Mailroom reads them' : 'must be "manual" (or left out): the only reason an admin gives', ['manual']);
   }
   const detail = optStr('detail', d.detail, { max: DETAIL_MAX_CHARS })?.trim() || null;
   const expiresAt = parseInstant('expiresAt', d.expiresAt) ?? null;

@@ -1,4 +1,4 @@
-import { ErrorCodes, MailroomError } from './errors.js';
+import { notAllowed } from './errors.js';
 
 /**
  * Every action the audit log records, and every kind of target. `audit()` accepts only these, so
@@ -39,7 +39,7 @@ export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 /**
  * Refuses an `action` or `targetType` filter the audit log never records. The message names the
  * actions of the same kind (`server.updated` → server.create, server.update, server.delete), or
- * the kinds; `details.known` lists every accepted value.
+ * the kinds; `details.allowed` lists every accepted value.
  */
 export function checkAuditFilters(filters: { action?: string; targetType?: string }): void {
   const { action, targetType } = filters;
@@ -47,11 +47,9 @@ export function checkAuditFilters(filters: { action?: string; targetType?: strin
     const kind = action.split('.')[0];
     const sameKind = AUDIT_ACTIONS.filter((a) => a.startsWith(`${kind}.`));
     const hint = sameKind.length ? `${kind}'s actions are ${sameKind.join(', ')}` : `actions are named <kind>.<verb>, of the kinds ${[...new Set(AUDIT_ACTIONS.map((a) => a.split('.')[0]))].join(', ')}`;
-    throw refused('action', `"${action}" is not an action the audit log records; ${hint}`, AUDIT_ACTIONS);
+    throw notAllowed('action', `"${action}" is not an action the audit log records; ${hint}`, AUDIT_ACTIONS);
   }
   if (targetType !== undefined && !(AUDIT_TARGET_TYPES as readonly string[]).includes(targetType)) {
-    throw refused('targetType', `"${targetType}" is not a target type of the audit log; use one of ${AUDIT_TARGET_TYPES.join(', ')}`, AUDIT_TARGET_TYPES);
+    throw notAllowed('targetType', `"${targetType}" is not a target type of the audit log; use one of ${AUDIT_TARGET_TYPES.join(', ')}`, AUDIT_TARGET_TYPES);
   }
 }
-
-const refused = (field: string, message: string, known: readonly string[]) => new MailroomError(ErrorCodes.VALIDATION, `${field}: ${message}`, { field, known });

@@ -89,6 +89,14 @@ export function invalid(field: string, message: string): MailroomError {
 }
 
 /**
+ * A value outside a fixed list: the message says what to use, `details.allowed` carries the
+ * whole list (docs/api.md, Conventions), as the HTTP layer's own enum errors do.
+ */
+export function notAllowed(field: string, message: string, allowed: readonly unknown[]): MailroomError {
+  return new MailroomError(ErrorCodes.VALIDATION, `${field}: ${message}`, { field, allowed });
+}
+
+/**
  * An error about a field of a nested object, named by its full path: core code that checks a
  * bulk action's filter names its fields as the query string does (`status`), the body has them
  * under `filter` (`filter.status`); the dry run checks its `event` as POST /events checks a

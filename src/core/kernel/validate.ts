@@ -1,4 +1,4 @@
-import { invalid, ErrorCodes, MailroomError } from './errors.js';
+import { invalid, notAllowed, ErrorCodes, MailroomError } from './errors.js';
 import { hasControlChars } from './header-safety.js';
 import { readInstant } from './instants.js';
 export { refuseEmpty } from './refuse-empty.js';
@@ -112,7 +112,7 @@ export function bool(field: string, v: unknown): boolean {
 
 export function oneOf<T extends string>(field: string, v: unknown, options: readonly T[]): T {
   if (typeof v !== 'string' || !options.includes(v as T)) {
-    throw invalid(field, `must be one of ${options.map((o) => `"${o}"`).join(', ')}`);
+    throw notAllowed(field, `must be one of ${options.map((o) => `"${o}"`).join(', ')}`, options);
   }
   return v as T;
 }

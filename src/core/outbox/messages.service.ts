@@ -4,7 +4,7 @@ import { readerTrouble } from '../inbound/status.service.js';
 import type { Actor } from '../kernel/audit.js';
 import { requirePermission, type Principal } from '../access/auth.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notAllowed, notFound } from '../kernel/errors.js';
 import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { journal } from '../kernel/event-journal.js';
 import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
@@ -328,7 +328,7 @@ export function parseFilter(input: unknown): MessageFilter {
   // An empty value asks for nothing; taken as absent, a bulk action's filter matched every message.
   for (const [field, v] of Object.entries(d)) refuseEmpty(field, Array.isArray(v) && v.length === 0 ? '' : v, 'leave the field out instead');
   const statuses = d.status === undefined ? undefined : Array.isArray(d.status) ? commaList('status', d.status.map(String).join(',')) : commaList('status', String(d.status));
-  for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`);
+  for (const s of statuses ?? []) if (!(MESSAGE_STATUSES as readonly string[]).includes(s)) throw notAllowed('status', `"${s}" is not a status; use ${MESSAGE_STATUSES.join(', ')}`, MESSAGE_STATUSES);
   // `to` is another name for `recipient`: both with different values would drop one unseen.
   if (d.recipient !== undefined && d.to !== undefined && d.recipient !== d.to) throw invalid('to', 'is another name for recipient: give one of them');
   const direction = optStr('direction', d.direction);

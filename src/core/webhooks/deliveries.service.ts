@@ -1,7 +1,7 @@
 import type { Principal } from '../access/auth.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, MailroomError, notAllowed, notFound } from '../kernel/errors.js';
 import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { assertCursor, newId } from '../kernel/ids.js';
 import type { RateWindow } from '../kernel/rate-window.js';
@@ -47,10 +47,10 @@ function requireEnabled(e: StoredEndpoint, action: string): void {
 /** The log's query as the API gives it (strings; statuses comma-separated). */
 export function parseDeliveryQuery(endpointId: string, q: Record<string, string | undefined>, limit: number): DeliveryQuery {
   const statuses = q.status === undefined ? undefined : commaList('status', q.status);
-  for (const s of statuses ?? []) if (!(DELIVERY_STATUSES as readonly string[]).includes(s)) throw invalid('status', `"${s}" is not a delivery status; use ${DELIVERY_STATUSES.join(', ')}`);
+  for (const s of statuses ?? []) if (!(DELIVERY_STATUSES as readonly string[]).includes(s)) throw notAllowed('status', `"${s}" is not a delivery status; use ${DELIVERY_STATUSES.join(', ')}`, DELIVERY_STATUSES);
   const eventType = optStr('eventType', q.eventType, { max: 64 });
   if (eventType && eventType !== TEST_EVENT_TYPE && !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(eventType)) {
-    throw invalid('eventType', `"${eventType}" is not an event; use ${[...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE].join(', ')}`);
+    throw notAllowed('eventType', `"${eventType}" is not an event; use ${[...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE].join(', ')}`, [...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE]);
   }
   assertCursor('whd', q.cursor);
   return { endpointId, status: statuses as DeliveryStatus[] | undefined, eventType, ...parseTimeRange(q.since, q.until), cursor: q.cursor, limit };

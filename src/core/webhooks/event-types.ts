@@ -1,4 +1,4 @@
-import { invalid } from '../kernel/errors.js';
+import { invalid, notAllowed } from '../kernel/errors.js';
 import { JOURNALED_EVENT_TYPES, type JournaledEventType } from '../kernel/event-journal.js';
 import { arr } from '../kernel/validate.js';
 
@@ -17,7 +17,7 @@ export function parseEventFilter(field: string, v: unknown): WebhookEventType[] 
   list.forEach((raw, i) => {
     const name = typeof raw === 'string' ? raw.trim() : raw;
     if (typeof name !== 'string' || !name) throw invalid(`${field}[${i}]`, 'must be an event name');
-    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(name)) throw invalid(`${field}[${i}]`, `"${name}" is not an event; choose from ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(name)) throw notAllowed(`${field}[${i}]`, `"${name}" is not an event; choose from ${WEBHOOK_EVENT_TYPES.join(', ')}`, WEBHOOK_EVENT_TYPES);
     if (!out.includes(name as WebhookEventType)) out.push(name as WebhookEventType);
   });
   return out;

@@ -81,7 +81,21 @@ const bulkBody = {
   type: 'object',
   additionalProperties: false,
   required: ['filter'],
-  properties: { filter: { type: 'object', additionalProperties: false, properties: { ...filterProps, status: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } } },
+  // A JSON body also takes what a query string cannot: a list of statuses, instants as numbers
+  // (epoch milliseconds, as everywhere else in a body), `read` as a boolean.
+  properties: {
+    filter: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ...filterProps,
+        status: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+        since: { ...instant, description: filterProps.since.description },
+        until: { ...instant, description: filterProps.until.description },
+        read: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }], description: filterProps.read.description },
+      },
+    },
+  },
 } as const;
 
 type IdParams = { Params: { id: string } };

@@ -43,7 +43,8 @@ export function suppressionsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
             required: ['address'],
             properties: {
               address: { type: 'string', maxLength: 320 },
-              reason: { type: 'string', enum: [...SUPPRESSION_REASONS], description: 'only "manual" can be added by hand' },
+              // Not an enum of every reason: the core says why a bounce or complaint cannot be added by hand.
+              reason: { type: 'string', description: `only "manual" can be added by hand (${SUPPRESSION_REASONS.filter((r) => r !== 'manual').join(', ')} come from mail Mailroom reads)` },
               detail: { type: ['string', 'null'], maxLength: 500, description: 'why, for the next admin' },
               expiresAt: { ...instantSchema, description: 'send to the address again after this instant (default: until removed)' },
             },
