@@ -31,14 +31,14 @@ export async function withCore<T>(
   const config = loadConfig(process.env, { runWorkers: false, ...(overrides ?? {}) });
   const mayCreate = Boolean(mayCreateStore || cliFlags.createStore);
   // Imported here, not at the top: `--help` and a refused option answer without loading the store.
-  const [{ openCore, lockDataDir }, { createLogger }] = await Promise.all([import('../app-core.js'), import('../logger.js')]);
+  const [{ openCore, lockDataDir }, { createLogger, logDestination }] = await Promise.all([import('../app-core.js'), import('../logger.js')]);
   if (config.databaseUrl && !mayCreate) await assertPostgresStore(config.databaseUrl);
   // A command that must not run beside a server (`alone`: what to do instead) claims a SQLite data
   // directory as `start` does. Not a directory that does not exist: no server serves it, and
   // claiming it would create it before the store's own "there is no Mailroom data" refusal.
   const release = alone && !config.databaseUrl && existsSync(config.dataDir) ? lockDataDir(config.dataDir, alone) : undefined;
   try {
-    const core = await openCore(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn'), createStore: mayCreate, ...coreOpts });
+    const core = await openCore(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn', logDestination('stderr')), createStore: mayCreate, ...coreOpts });
     process.stderr.write(`mailroom: using ${core.database.describe}\n`);
     try {
       return await fn(core);
@@ -56,7 +56,10 @@ export async function withCore<T>(
  * database would otherwise get a fresh schema and a new secret key. Said like the SQLite case,
  * with the database named by host and name only (never its password).
  */
-async function assertPostgresStore(url: string): Promise<void> {
+export async function assertPostgresStore(
+  url: string,
+  todo = 'set DATABASE_URL to the database `mailroom start` uses, run `mailroom migrate` to create the store there, or add --create-store',
+): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   try {
@@ -75,7 +78,6 @@ async function assertPostgresStore(url: string): Promise<void> {
   const where = new URL(url);
   throw new MailroomError(
     ErrorCodes.CONFIG,
-    `there is no Mailroom data in PostgreSQL at ${where.host}${where.pathname} (no Mailroom tables): set DATABASE_URL to the database \`mailroom start\` uses,` +
-      ' run `mailroom migrate` to create the store there, or add --create-store',
+    `there is no Mailroom data in PostgreSQL at ${where.host}${where.pathname} (no Mailroom tables): ${todo}`,
   );
 }

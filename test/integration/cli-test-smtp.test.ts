@@ -35,6 +35,8 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
     // The password from standard input instead: off the command line and out of the environment.
     const piped = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--trust', 'any', '--user', 'app@example.com', '--password-stdin', '--timeout', '5'], {}, `${PASSWORD}\n`);
     expect(piped.stdout, piped.stderr).toMatch(/^PASS {2}auth/m);
+    // A step skipped for want of an option names the option, not the API's field.
+    expect(piped.stdout).toMatch(/^SKIP {2}send\s+no test message requested \(give --send-to, and --from unless --user is an address\)/m);
   });
 
   it('shows the failing step with its hint and exits 1', async () => {
@@ -68,6 +70,11 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
       [['--password-env', 'MAILROOM_TEST_UNSET_VARIABLE'], 'mailroom: --password-env: MAILROOM_TEST_UNSET_VARIABLE is not set'],
       [['--password', 'x', '--password-stdin'], 'mailroom: give the password one way, not with --password and --password-stdin'],
       [['--send-to', 'ops@example.net'], 'mailroom: --send-to needs --from'],
+      // Options that would be dropped unseen: "all steps passed" would then say nothing about them.
+      [['--password', 'Unused-Secret-1'], 'mailroom: a password needs --user: AUTH logs in with both'],
+      [['--from', 'app@example.com'], 'mailroom: --from is the sender of the test message, which only --send-to sends'],
+      [['--trust', 'any', '--fingerprint', 'AB'.repeat(32)], 'mailroom: --trust any cannot be combined with --fingerprint or --certificate'],
+      [['--certificate', '/nonexistent/relay.pem'], 'mailroom: --certificate: cannot read /nonexistent/relay.pem (ENOENT)'],
     ];
     for (const [args, said] of cases) {
       const r = await runCli(['test-smtp', '--host', '127.0.0.1', ...args], {});
@@ -75,6 +82,7 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
       expect(r.stderr).toContain(said);
       expect(r.stderr).toContain('(MAILROOM_E_VALIDATION)');
       expect(r.stdout).toBe('');
+      expect(r.stderr).not.toContain('Unused-Secret-1');
     }
   });
 });

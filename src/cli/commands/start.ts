@@ -6,7 +6,7 @@ import type { RelayStatus } from '../../ports.js';
 import { yieldPlatformThreads } from '../../thread-priority.js';
 import { listenFailure } from '../../listen-failure.js';
 import { LISTEN_BACKLOG } from '../../listen-backlog.js';
-import { reportFailure } from '../run.js';
+import { assertPostgresStore, reportFailure } from '../run.js';
 
 /**
  * What this process runs: everything (`start`), the workers only (`worker`), or the entry points
@@ -30,6 +30,13 @@ async function start(role: Role): Promise<void> {
     throw new MailroomError(ErrorCodes.CONFIG, '`mailroom worker` needs PostgreSQL (DATABASE_URL): SQLite belongs to one process, and `mailroom start` already delivers; run only `mailroom start`');
   }
   const workersOnly = role === 'workers';
+  // A worker joins a store; it does not make one. Workers that came up first on an empty
+  // database each made their own master key, and the \`mailroom start\` that followed on another
+  // host was refused for a key its operator never had (docs/operations.md: only \`start\` and
+  // \`migrate\` create a store).
+  if (workersOnly) {
+    await assertPostgresStore(config.databaseUrl as string, 'start `mailroom start` (or run `mailroom migrate`) on it first: `mailroom worker` joins a store and does not create one; or set DATABASE_URL to the database `mailroom start` uses');
+  }
   // The server's modules load once the command line is known to start it (`--help` does not load them).
   const [{ createApp }, { lockDataDir }] = await Promise.all([import('../../app.js'), import('../../app-core.js')]);
   // SQLite belongs to one process: a second start on the same directory is refused before it

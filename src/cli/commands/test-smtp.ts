@@ -46,7 +46,7 @@ function asOption(message: string): string {
 }
 
 /**
- * A step's hint in the command's words: the hints name the API's settings (the admin UI and the
+ * A step's hint (or detail) in the command's words: the hints name the API's settings (the admin UI and the
  * API show them), which on this command are options — "Set security to "tls"" is `--security tls`.
  */
 function asCliHint(hint: string): string {
@@ -55,10 +55,20 @@ function asCliHint(hint: string): string {
     .replace(/set tlsTrust to \{ "mode": "pinned", "certificate": "[^"]*" \} with its PEM/g, 'run again with --certificate and a file holding its PEM')
     .replace(/([Ss])et security to "(\w+)"/g, (_, s: string, mode: string) => `${s === 'S' ? 'U' : 'u'}se --security ${mode}`)
     .replace(/security "(\w+)"/g, '--security $1')
-    .replace(/Set a user name and password on the account/g, 'Give --user and a password (--password-env, --password-stdin)');
+    .replace(/Set a user name and password on the account/g, 'Give --user and a password (--password-env, --password-stdin)')
+    .replace(/give send\.from and send\.to/g, 'give --send-to, and --from unless --user is an address');
 }
 
 const int = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
+
+/** The PEM of --certificate; a file that cannot be read is said as the option's, not as a bare ENOENT. */
+function certificateFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`--certificate: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+}
 
 /**
  * `mailroom test-smtp`: the connection diagnostic in a terminal. It runs on the operator's
@@ -72,7 +82,7 @@ export function registerTestSmtp(program: Command): void {
     // Bad arguments exit 2, those commander refuses (an unknown or missing option) as the rest.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .requiredOption('--host <host>', 'SMTP server host name or address')
-    .option('--port <port>', 'port (default 587, or 465 with --security tls)')
+    .option('--port <port>', 'port (default 587; 465 with --security tls, 25 with --security none)')
     .option('--security <mode>', 'starttls | tls | none')
     .option('--user <user>', 'user name for AUTH');
   withPasswordOptions(command, 'the password for AUTH')
@@ -85,10 +95,15 @@ export function registerTestSmtp(program: Command): void {
     .action(async (o: TestSmtpOptions) => {
       try {
         const password = await passwordFrom(o);
+        // Options that would be dropped unseen are refused: with them ignored, "all steps passed"
+        // said nothing about the login or the sender the operator meant to check.
+        if (password !== undefined && !o.user) throw new Error('a password needs --user: AUTH logs in with both (without them the AUTH step is skipped)');
+        if (o.from && !o.sendTo) throw new Error('--from is the sender of the test message, which only --send-to sends: add --send-to, or leave --from out');
+        if ((o.fingerprint || o.certificate) && o.trust !== 'system') throw new Error(`--trust ${o.trust} cannot be combined with --fingerprint or --certificate: they pin a certificate; give one or the other`);
         // As a server's tlsTrust: a pinned PEM is also a trust anchor, a fingerprint alone is not.
         const tlsTrust =
           o.fingerprint || o.certificate
-            ? { mode: 'pinned', ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.certificate ? { certificate: readFileSync(o.certificate, 'utf8') } : {}) }
+            ? { mode: 'pinned', ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.certificate ? { certificate: certificateFile(o.certificate) } : {}) }
             : { mode: o.trust };
         const timeout = int(o.timeout);
         const smtp = normalizeServerConfig({
@@ -105,7 +120,7 @@ export function registerTestSmtp(program: Command): void {
         const everywhere = compileNetworkPolicy(['0.0.0.0/0', '::/0']);
         const { standaloneDiagnostics } = await import('../../app-diagnostics.js');
         const result = await standaloneDiagnostics.smtp({ smtp, ...(auth ? { auth } : { authUnavailable: o.user ? 'no password given' : 'no credentials given' }), ...(req.send ? { send: req.send } : {}) }, everywhere);
-        const steps = result.steps.map((step) => (step.hint ? { ...step, hint: asCliHint(step.hint) } : step));
+        const steps = result.steps.map((step) => ({ ...step, detail: asCliHint(step.detail), ...(step.hint ? { hint: asCliHint(step.hint) } : {}) }));
         process.stdout.write(formatDiagnostic({ ...result, steps }, { color: useColor(process.stdout) }));
         process.exitCode = result.ok ? 0 : 1;
       } catch (err) {
