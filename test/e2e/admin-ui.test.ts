@@ -269,7 +269,8 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     expect(await page.locator('[data-setting="defaultAccountId"]').textContent()).toMatch(/database/);
     await screenshot(page, '13-settings');
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.getByText('settings.update').first().waitFor();
+    // An entry, not the Action menu's option of the same name.
+    await page.locator('.audit-entry', { hasText: 'settings.update' }).first().waitFor();
     await screenshot(page, '14-audit');
   });
 

@@ -108,10 +108,19 @@ describe.runIf(chromiumAvailable())('a first admin walks the UI', { timeout: 120
     const { page } = s;
     await page.goto('/audit');
     await page.locator('.audit-entry').first().waitFor();
-    await page.getByLabel('Action').fill('no.such.action');
+    // Action and target type are menus of what the log records; the actor is typed, and can match nothing.
+    await page.getByLabel('Actor').fill('user:nobody@example.com');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('No entry matches these filters').waitFor();
+    await page.getByText('The actor matches exactly, as the log shows it').waitFor();
     expect(await page.getByText('Nothing recorded yet').count()).toBe(0);
+    // A known action nothing has done yet: no entry, and no hint about the actor.
+    await page.getByLabel('Actor').fill('');
+    await page.getByLabel('Action').selectOption('webhook.auto_disable');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.url()).toContain('action=webhook.auto_disable');
+    await page.getByText('No entry matches these filters').waitFor();
+    expect(await page.getByText('The actor matches exactly').count()).toBe(0);
   });
 
   it('dry run: a refused run takes the previous result away', async () => {
