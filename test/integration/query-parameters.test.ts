@@ -37,8 +37,16 @@ await describeEachDialect('query parameters a route does not act on are refused'
     ] as const) {
       expect(await refused('GET', url), url).toEqual({ code: 'MAILROOM_E_UNKNOWN_FIELD', message: `querystring: unknown field "${name}"`, details: { field: 'querystring', unknown: [name] } });
     }
-    // The parameters a route documents still work.
-    expect((await api('GET', '/accounts?serverId=srv_x')).json()).toEqual({ items: [] });
+    // The parameters a route documents still work: an id of no server (deleted, say) finds none.
+    expect((await api('GET', '/accounts?serverId=srv_01jz0000000000000000000000')).json()).toEqual({ items: [] });
+    // Text no id can be (a name, a typo) is refused rather than answered with an empty list.
+    for (const [url, field, kind] of [
+      ['/accounts?serverId=srv_x', 'serverId', 'a server'],
+      ['/messages?accountId=billing%40example.com', 'accountId', 'an account'],
+      ['/relay/rejections?credentialId=legacy', 'credentialId', 'an SMTP credential'],
+    ] as const) {
+      expect(await refused('GET', url), url).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: expect.stringContaining(`is not ${kind} id: give the id`), details: { field } });
+    }
   });
 
   it('the OpenAPI document lists MAILROOM_E_UNKNOWN_FIELD for them', async () => {

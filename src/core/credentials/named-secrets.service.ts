@@ -1,7 +1,7 @@
 import { audit, type CoreContext } from '../context.js';
 import type { Actor } from '../kernel/audit.js';
 import { ErrorCodes, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
-import { versionConflict } from '../kernel/versioning.js';
+import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import { int } from '../kernel/validate.js';
 import { normalizeNamedSecretInput, publicNamedSecret, secretName, type NamedSecret, type StoredNamedSecret } from './named-secrets.js';
 import { accountsUsing } from './usage.js';
@@ -51,6 +51,8 @@ export async function putNamedSecret(ctx: CoreContext, actor: Actor, rawName: st
         rotatedAt: value !== undefined ? now : prev.rotatedAt,
         version: prev.version + 1,
       };
+      // A new value is a rotation (rotatedAt moves), never nothing.
+      if (changesNothing(prev, next)) return { secret: publicNamedSecret(prev), created: false };
       if (!(await repos.namedSecrets.update(next, prev.version))) throw versionConflict('secret', name, prev.version + 1, prev.version);
       await audit(repos, ctx, actor, value !== undefined ? 'secret.rotate' : 'secret.update', { type: 'secret', id: name }, publicNamedSecret(prev), { ...publicNamedSecret(next), ...(value !== undefined ? { value: 'changed' } : {}) });
       return { secret: publicNamedSecret(next), created: false };

@@ -2,7 +2,7 @@ import { audit, type CoreContext } from '../context.js';
 import type { Actor } from '../kernel/audit.js';
 import { ErrorCodes, isDuplicateKey, isMailroomError, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 import { accountsUsing } from './usage.js';
 import type { ListedSecret, SecretProviderClient } from './ports.js';
@@ -60,6 +60,8 @@ export async function updateProvider(ctx: CoreContext, client: SecretProviderCli
         updatedAt: ctx.clock.now(),
         version: prev.version + 1,
       };
+      // New credentials are a change even when the same keys come back: they were written above.
+      if (!credentials && changesNothing(prev, next)) return publicProvider(prev);
       if (!(await repos.secretProviders.update(next, version))) throw versionConflict('secret provider', id, prev.version + 1, version);
       await audit(repos, ctx, actor, 'secret_provider.update', { type: 'secret_provider', id }, publicProvider(prev), { ...publicProvider(next), ...(credentials ? { credentialsChanged: true } : {}) });
       return publicProvider(next);

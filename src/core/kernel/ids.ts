@@ -89,6 +89,15 @@ export function isId(prefix: string, value: string): boolean {
 }
 
 /**
+ * A list's filter on an id (`accountId=…`) given text no id of that kind can be: refused, where
+ * an empty page would read as "nothing there" (a name or an address given for an id, a typo).
+ * A well-formed id of something deleted since still filters: its messages may remain.
+ */
+export function assertIdFilter(field: string, prefix: string, kind: string, value: string | undefined): void {
+  if (value !== undefined && !isId(prefix, value)) throw invalid(field, `"${value}" is not ${kind} id: give the id (${prefix}_ and 26 characters, as the API shows it)`);
+}
+
+/**
  * A list cursor is the id of the last item of the previous page. Anything else is refused,
  * rather than silently starting again at page one (or comparing garbage against ids).
  */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ErrorCodes, MailroomError } from './errors.js';
 import { int } from './validate.js';
 
@@ -26,4 +27,15 @@ export function versionOf(input: unknown, mode: 'put' | 'patch'): number | undef
   if (mode === 'patch') return requireVersion(input);
   const sent = (input as { version?: unknown } | null)?.version;
   return sent === undefined ? undefined : int('version', sent, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Whether an update changes nothing but its bookkeeping (version, when, by whom): then it is not
+ * written, audited or versioned, and the resource keeps its version. A form saved again as it
+ * was loaded (a PATCH of the same values) made the next editor's save a version conflict and,
+ * for a template, a copy in its history; users were the one resource that already kept still.
+ */
+export function changesNothing(prev: object, next: object): boolean {
+  const state = ({ version: _version, updatedAt: _at, updatedBy: _by, ...rest }: Record<string, unknown>) => rest;
+  return isDeepStrictEqual(state(prev as Record<string, unknown>), state(next as Record<string, unknown>));
 }

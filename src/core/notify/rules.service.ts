@@ -2,7 +2,7 @@ import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { invalid, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import { versionConflict } from '../kernel/versioning.js';
+import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 import { holdPurpose } from '../routing/routing.js';
 import { byPriority, DEFAULT_RULE_PRIORITY, parseRuleInput, type Rule } from './rules.js';
@@ -68,6 +68,7 @@ export async function updateRule(ctx: CoreContext, actor: Actor, id: string, inp
     if (prev.version !== version) throw versionConflict('rule', id, prev.version, version!);
     const now = ctx.clock.now();
     const next: Rule = { ...prev, ...v, updatedAt: now, version: prev.version + 1 };
+    if (changesNothing(prev, next)) return prev;
     await checkReferences(repos, next, now);
     if (!(await repos.rules.update(next, prev.version))) throw versionConflict('rule', id, prev.version + 1, prev.version);
     await audit(repos, ctx, actor, 'rule.update', { type: 'rule', id }, audited(prev), audited(next));

@@ -9,7 +9,7 @@ import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { journal } from '../kernel/event-journal.js';
 import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { LAST_INSTANT, parseTimeRange } from '../kernel/instants.js';
-import { assertCursor, newId } from '../kernel/ids.js';
+import { assertCursor, assertIdFilter, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, idempotencyKeyOf, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
 import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuery, type MessageRecord, type RecipientRecord } from './ports.js';
@@ -336,7 +336,7 @@ export function parseFilter(input: unknown): MessageFilter {
   return {
     status: statuses as MessageStatus[] | undefined,
     purpose: optStr('purpose', d.purpose, { max: 64 }),
-    accountId: optStr('accountId', d.accountId, { max: 40 }),
+    accountId: accountIdFilter(d.accountId),
     q: optStr('q', d.q, { max: 200 }),
     recipient: recipientFilter(d.recipient !== undefined ? 'recipient' : 'to', d.recipient ?? d.to),
     ...parseTimeRange(d.since, d.until),
@@ -358,6 +358,12 @@ function recipientFilter(field: string, v: unknown): string | undefined {
   const m = parseMailbox(field, text.trim());
   if (m.name) throw invalid(field, 'give the address alone (ann@example.com), without a display name: the filter matches whole addresses');
   return m.address;
+}
+
+function accountIdFilter(v: unknown): string | undefined {
+  const id = optStr('accountId', v, { max: 40 });
+  assertIdFilter('accountId', 'acc', 'an account', id);
+  return id;
 }
 
 /** A yes/no filter as a query string gives it ("true" / "false"); undefined when absent. */

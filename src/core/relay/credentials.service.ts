@@ -3,7 +3,7 @@ import { audit, type CoreContext } from '../context.js';
 import type { Actor } from '../kernel/audit.js';
 import { ErrorCodes, isDuplicateKey, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 import { holdPurpose } from '../routing/routing.js';
 import { assertNoOverlap, freeUsername, normalizeCredential, publicCredential, type CredentialConfig, type SmtpCredential, type StoredSmtpCredential } from './credentials.js';
@@ -119,6 +119,7 @@ export async function updateCredential(ctx: CoreContext, actor: Actor, id: strin
       await checkRouting(repos, config);
       assertNoOverlap(config, (await repos.smtpCredentials.list()).filter((c) => c.id !== id));
       const next: StoredSmtpCredential = { ...prev, ...config, updatedAt: ctx.clock.now(), version: prev.version + 1 };
+      if (changesNothing(prev, next)) return publicCredential(prev);
       if (!(await repos.smtpCredentials.update(next, prev.version))) throw versionConflict('SMTP credential', id, prev.version + 1, prev.version);
       await audit(repos, ctx, actor, 'smtp_credential.update', { type: 'smtp_credential', id }, publicCredential(prev), publicCredential(next));
       return publicCredential(next);

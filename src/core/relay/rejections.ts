@@ -1,5 +1,5 @@
 import type { CoreContext } from '../context.js';
-import { assertCursor, newId } from '../kernel/ids.js';
+import { assertCursor, assertIdFilter, newId } from '../kernel/ids.js';
 import type { RelayRejection } from './ports.js';
 
 /** Refusals written per minute and process at most: a client hammering the port must not fill the disk. */
@@ -44,6 +44,7 @@ export class RejectionLog {
 
 export async function listRejections(ctx: CoreContext, query: { limit: number; cursor?: string; credentialId?: string }) {
   assertCursor('rej', query.cursor);
+  assertIdFilter('credentialId', 'smc', 'an SMTP credential', query.credentialId);
   return ctx.store.repos.relayRejections.list(query);
 }
 

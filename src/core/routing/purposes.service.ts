@@ -11,7 +11,7 @@ import {
   type Purpose,
   type PurposeConfig,
 } from './purposes.js';
-import { versionConflict, versionOf } from '../kernel/versioning.js';
+import { changesNothing, versionConflict, versionOf } from '../kernel/versioning.js';
 import { inUseError, usersByKey, usersByName } from '../kernel/in-use.js';
 
 /** Inserts the built-in purposes that are not stored yet; run at every start (idempotent). */
@@ -92,6 +92,7 @@ export async function updatePurpose(ctx: CoreContext, actor: Actor, key: string,
     const config = normalizePurposeConfig(input, mode === 'patch' ? prev : baseline(prev));
     await checkAccounts(repos, config.accountIds.filter((id) => !prev.accountIds.includes(id)));
     const next: Purpose = { ...prev, ...config, updatedAt: ctx.clock.now(), version: prev.version + 1 };
+    if (changesNothing(prev, next)) return prev;
     if (!(await repos.purposes.update(next, prev.version))) throw versionConflict('purpose', key, prev.version + 1, prev.version);
     await audit(repos, ctx, actor, 'purpose.update', { type: 'purpose', id: key }, prev, next);
     return next;

@@ -3,10 +3,10 @@ import { accountChangeClearsPassword, normalizeAccountInput, type AccountConfig,
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
-import { newId } from '../kernel/ids.js';
+import { assertIdFilter, newId } from '../kernel/ids.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from './ports.js';
-import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 import { parseSecretRef, providerIdOf } from '../credentials/references.js';
 import { applyOAuth2Secrets } from './account-auth.service.js';
 import { inUseError, usersByKey, usersByName } from '../kernel/in-use.js';
@@ -20,6 +20,7 @@ export function publicAccount(a: StoredAccount): MailAccount {
 }
 
 export async function listAccounts(ctx: CoreContext, filter?: { serverId?: string }): Promise<MailAccount[]> {
+  assertIdFilter('serverId', 'srv', 'a server', filter?.serverId);
   return (await ctx.store.repos.accounts.list(filter)).map(publicAccount);
 }
 
@@ -159,6 +160,8 @@ export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, 
       updatedAt: ctx.clock.now(),
       version: prev.version + 1,
     };
+    // A password or OAuth2 secret given was written above: that is a change even when the record looks the same.
+    if (password === undefined && !tokens.changed.length && !orphanedSecret && changesNothing(prev, next)) return publicAccount(prev);
     if (!(await repos.accounts.update(next, version))) throw versionConflict('account', id, prev.version + 1, version);
     if (orphanedSecret) await repos.secrets.delete(orphanedSecret);
     const after = { ...publicAccount(next), ...(password ? { password: 'changed' } : password === null ? { password: 'removed' } : {}), ...(tokens.changed.length ? { oauth2Changed: tokens.changed } : {}) };

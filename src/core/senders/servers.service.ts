@@ -4,7 +4,7 @@ import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Repositories } from '../ports.js';
 import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type ServerConfig } from './servers.js';
-import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 import { clearAccountPassword } from './accounts.service.js';
 import { inUseError } from '../kernel/in-use.js';
 import { settingsAsUsers } from '../routing/settings-as-users.js';
@@ -74,6 +74,7 @@ export async function updateServer(ctx: CoreContext, actor: Actor, id: string, i
       updatedAt: ctx.clock.now(),
       version: prev.version + 1,
     };
+    if (changesNothing(prev, next)) return prev;
     if (!(await repos.servers.update(next, version))) throw versionConflict('server', id, prev.version + 1, version);
     if (serverChangeClearsPasswords(prev.smtp, next.smtp)) {
       for (const account of await repos.accounts.list({ serverId: id })) {

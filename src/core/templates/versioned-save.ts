@@ -2,7 +2,7 @@ import type { AuditAction } from '../kernel/audit-actions.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
-import { versionConflict } from '../kernel/versioning.js';
+import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 
 interface Versioned {
@@ -49,6 +49,7 @@ export function saveVersioned<T extends Versioned>(ctx: CoreContext, actor: Acto
     }
     if (prev.version !== expected) throw versionConflict(k.kind, key, prev.version, expected);
     const next = k.next(prev, now);
+    if (changesNothing(prev, next)) return prev;
     if (!(await k.update(repos, next, prev.version))) throw versionConflict(k.kind, key, prev.version + 1, prev.version);
     await audit(repos, ctx, actor, action, target, k.auditShape(prev), k.auditShape(next));
     return next;

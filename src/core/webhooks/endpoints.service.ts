@@ -2,7 +2,7 @@ import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
-import { versionConflict } from '../kernel/versioning.js';
+import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 import { newWebhookSecret, parseEndpointInput, parseRotation, publicEndpoint, type WebhookEndpoint } from './endpoints.js';
 import type { StoredEndpoint, WebhookTargetGuard } from './ports.js';
@@ -99,6 +99,7 @@ export async function updateEndpoint(ctx: CoreContext, actor: Actor, guard: Webh
       updatedAt: now,
       version: prev.version + 1,
     };
+    if (changesNothing(prev, next)) return { endpoint: (await shown(repos, ctx, [prev]))[0], backlog: false, now };
     if (!(await repos.webhookEndpoints.update(next, version))) throw versionConflict('webhook', id, prev.version + 1, version);
     const backlog = switchedOn && (await repos.webhookDeliveries.pullForward(id, now, PULL_FORWARD_CHUNK)) === PULL_FORWARD_CHUNK;
     await audit(repos, ctx, actor, 'webhook.update', { type: 'webhook', id }, audited(prev), audited(next));
