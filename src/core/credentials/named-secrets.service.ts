@@ -51,8 +51,8 @@ export async function putNamedSecret(ctx: CoreContext, actor: Actor, rawName: st
         rotatedAt: value !== undefined ? now : prev.rotatedAt,
         version: prev.version + 1,
       };
-      // A new value is a rotation (rotatedAt moves), never nothing.
-      if (changesNothing(prev, next)) return { secret: publicNamedSecret(prev), created: false };
+      // A value given is a rotation (written above), never nothing, even within the same millisecond.
+      if (value === undefined && changesNothing(prev, next)) return { secret: publicNamedSecret(prev), created: false };
       if (!(await repos.namedSecrets.update(next, prev.version))) throw versionConflict('secret', name, prev.version + 1, prev.version);
       await audit(repos, ctx, actor, value !== undefined ? 'secret.rotate' : 'secret.update', { type: 'secret', id: name }, publicNamedSecret(prev), { ...publicNamedSecret(next), ...(value !== undefined ? { value: 'changed' } : {}) });
       return { secret: publicNamedSecret(next), created: false };
