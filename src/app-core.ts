@@ -60,6 +60,11 @@ export interface CoreOptions {
   /** false: refuse to create an empty store where none exists (one-shot CLI commands). */
   createStore?: boolean;
   /**
+   * This process joins a store and never records its first master key (`mailroom worker`): what
+   * to do instead, said when the database has none yet.
+   */
+  joinOnly?: string;
+  /**
    * Whether this process fans out its own event journal to webhooks right now (its webhook
    * worker runs); when not, a journaled event tells the other processes instead. None: never
    * (a one-shot command).
@@ -81,7 +86,11 @@ export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptio
   try {
     const migrationsApplied = await migrateToLatest(database.db, database.describe);
     if (migrationsApplied.length) logger.info({ applied: migrationsApplied }, 'database migrations applied');
-    const keyring = await openKeyring(database.db, { envKey: config.secretKey, dataDir: config.dataDir }, clock.now());
+    const keyring = await openKeyring(
+      database.db,
+      { envKey: config.secretKey, dataDir: config.dataDir, ...(opts.joinOnly ? { joinOnly: { where: database.describe, todo: opts.joinOnly } } : {}) },
+      clock.now(),
+    );
     const translate = createErrorTranslator({
       probe: () => database.probe(),
       isConnectionLoss: (err) => database.isConnectionLoss(err),

@@ -74,20 +74,25 @@ function valueAt(data: unknown, instancePath: string): unknown {
 }
 
 /**
- * Whether the property a type error's schemaPath (`#/properties/filter/properties/status/anyOf/0/type`)
- * names is in its object's `required`, looked up in the route's own schema for that part of the
- * request. Unknown (a schema reached through a $ref) counts as not required.
+ * What to tell a client that sent null where a type error (`first`) found it: that the field is
+ * required, or to leave it out; nothing more for an item of a list or an entry of a map (`to[1]`,
+ * `locales.en`), whose field is there. Read from the route's own schema for that part of the
+ * request, at the property the error's schemaPath (`#/properties/filter/properties/status/anyOf/0/type`)
+ * last names; a property it cannot look up (a schema through a $ref) gets the neutral words.
  */
-function isRequired(request: FastifyRequest, context: string | undefined, schemaPath: string): boolean {
-  const schemas = request.routeOptions.schema as Record<string, unknown> | undefined;
-  const root = context === 'querystring' ? schemas?.querystring : context === 'body' ? schemas?.body : undefined;
-  const segments = schemaPath.replace(/^#\/?/, '').split('/');
+function nullHint(request: FastifyRequest, context: string | undefined, schemaPath: string, instancePath: string): string | undefined {
+  const segments = schemaPath.replace(/^#\/?/, '').split('/').map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
   const at = segments.lastIndexOf('properties');
-  if (at < 0 || at + 1 >= segments.length) return false;
-  let parent: unknown = root;
+  const name = at >= 0 ? segments[at + 1] : undefined;
+  const last = instancePath.split('/').at(-1)?.replace(/~1/g, '/').replace(/~0/g, '~');
+  if (name === undefined || name !== last || segments.slice(at + 2).some((s) => ['items', 'prefixItems', 'additionalProperties', 'patternProperties'].includes(s))) return undefined;
+  const schemas = request.routeOptions.schema as Record<string, unknown> | undefined;
+  let parent: unknown = context === 'querystring' ? schemas?.querystring : context === 'body' ? schemas?.body : undefined;
   for (const segment of segments.slice(0, at)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[segment] : undefined;
-  const required = parent !== null && typeof parent === 'object' ? (parent as { required?: unknown }).required : undefined;
-  return Array.isArray(required) && required.includes(segments[at + 1]);
+  const properties = parent !== null && typeof parent === 'object' ? (parent as { properties?: Record<string, unknown> }).properties : undefined;
+  if (!properties || !(name in properties)) return 'null is not accepted here';
+  const required = (parent as { required?: unknown }).required;
+  return Array.isArray(required) && required.includes(name) ? 'the field is required' : 'null is not accepted here: leave the field out instead';
 }
 
 /** The most characters of allowed values an enum error lists before it says how many more there are. */
@@ -153,8 +158,8 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
     // to leave it out, or that it is required, rather than only which type it must be.
     if (first?.keyword === 'type' && path && valueAt(data, first.instancePath) === null) {
       const type = forms ?? String((first.params as { type?: string }).type);
-      const hint = isRequired(request, err.validationContext, first.schemaPath) ? 'the field is required' : 'null is not accepted here: leave the field out instead';
-      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${type}, not null (${hint})`, { field: where });
+      const hint = nullHint(request, err.validationContext, first.schemaPath, first.instancePath);
+      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${type}, not null${hint ? ` (${hint})` : ''}`, { field: where });
     }
     if (forms) return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${forms}`, { field: where });
     return new MailroomError(ErrorCodes.VALIDATION, `${where}: ${first?.message ?? 'is invalid'}`, { field: where });

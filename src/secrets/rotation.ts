@@ -16,8 +16,14 @@ const KEY_CHECK_TEXT = 'mailroom-key-check';
  * explicit error now rather than undecryptable passwords later), finishes an interrupted
  * rotation, and records the key check on first start.
  */
-export async function openKeyring(db: Kysely<DB>, opts: { envKey?: string; dataDir: string }, now: number): Promise<Keyring> {
+export async function openKeyring(db: Kysely<DB>, opts: { envKey?: string; dataDir: string; joinOnly?: { where: string; todo: string } }, now: number): Promise<Keyring> {
   const check = await db.selectFrom('secrets').select(['key_id', 'ciphertext']).where('id', '=', KEY_CHECK_ID).executeTakeFirst();
+  // A process that joins a store (`mailroom worker`, a one-shot command) never records the
+  // first key: started beside the first `mailroom start` of a new database (the schema there,
+  // the key check not yet), it would make a key of its own and race that start to record it.
+  if (!check && opts.joinOnly) {
+    throw new MailroomError(ErrorCodes.CONFIG, `there is no Mailroom data in ${opts.joinOnly.where} yet (no master key recorded): ${opts.joinOnly.todo}`);
+  }
   let keyring = loadKeyring({ ...opts, createIfMissing: !check });
   if (!check) {
     const { keyId, ciphertext } = keyring.encrypt(KEY_CHECK_TEXT);

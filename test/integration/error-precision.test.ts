@@ -56,6 +56,10 @@ describe('precise validation errors', () => {
       });
       expect(await refused('POST', '/events', { type: 'order.shipped', data: null })).toMatchObject({ message: 'data: must be object, not null (null is not accepted here: leave the field out instead)', details: { field: 'data' } });
       expect(await refused('POST', '/events', { type: null })).toMatchObject({ message: 'type: must be string, not null (the field is required)' });
+      // An item of a list or an entry of a map is not a field to leave out: its list is there.
+      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', null] })).toMatchObject({ message: 'to[1]: must be string, not null', details: { field: 'to[1]' } });
+      expect(await refused('POST', '/api-keys', { name: 'k', scopes: [null] })).toMatchObject({ message: 'scopes[0]: must be string, not null', details: { field: 'scopes[0]' } });
+      expect(await refused('POST', '/messages', { ...message, headers: { 'X-Ref': null } })).toMatchObject({ message: 'headers.X-Ref: must be string, not null' });
       expect((await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length).toBe(before);
     });
   });
@@ -93,7 +97,9 @@ describe('precise validation errors', () => {
         expect(res.statusCode, `${JSON.stringify(filter)}: ${res.body}`).toBe(200);
       }
       expect(await refused('POST', '/messages/cancel', { filter: { status: 'queued', until: true } })).toMatchObject({ message: 'filter.until: must be string or number', details: { field: 'filter.until' } });
-      expect(await refused('POST', '/messages/cancel', { filter: { read: 1 } })).toMatchObject({ details: { field: 'filter.read' } });
+      for (const read of [1, 'yes']) {
+        expect(await refused('POST', '/messages/cancel', { filter: { read } })).toMatchObject({ message: 'filter.read: must be one of true, false, "true", "false"', details: { field: 'filter.read', allowed: [true, false, 'true', 'false'] } });
+      }
     });
 
     it('lists the statuses in details.allowed, as every fixed list does', async () => {

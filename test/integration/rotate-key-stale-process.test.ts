@@ -86,4 +86,32 @@ describe.skipIf(!pgOk)('a process that missed a key rotation [postgres]', () => 
     const check = await t.app.infra.db.selectFrom('secrets').select('key_id').where('id', '=', KEY_CHECK_ID).executeTakeFirstOrThrow();
     expect(check.key_id).toBe(newKeyId);
   });
+
+  it('lets a write that deletes one secret and then stores another finish beside a rotation, without a deadlock', async () => {
+    // The rotation above left this process with the old key: restarted, it reads the new one.
+    await t.restart();
+    // As a webhook's secret rotation does: the old secret deleted, then the new one put.
+    const old = await t.app.ports.ctx.store.repos.secrets.put('old-webhook-secret');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let deleted!: () => void;
+    const deleteDone = new Promise<void>((r) => (deleted = r));
+    let newId = '';
+    const writing = t.app.ports.ctx.store.transaction(async (repos) => {
+      await repos.secrets.delete(old);
+      deleted();
+      await held;
+      newId = await repos.secrets.put('new-webhook-secret');
+    });
+    await deleteDone;
+    const rotation = rotateMasterKey(t.app.infra.db, t.app.infra.keyring, t.dataDir, Date.now(), dialect);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    // Before, PostgreSQL broke the cycle by aborting one side (40P01).
+    await writing;
+    const { newKeyId } = await rotation;
+    const rows = await t.app.infra.db.selectFrom('secrets').select(['id', 'key_id']).execute();
+    expect(rows.find((r) => r.id === old)).toBeUndefined();
+    expect(rows.find((r) => r.id === newId)?.key_id).toBe(newKeyId);
+  });
 });

@@ -15,6 +15,9 @@ import { assertPostgresStore, reportFailure } from '../run.js';
  */
 type Role = 'all' | 'workers' | 'entry points';
 
+/** What a worker on a database without a store is told to do. */
+const WORKER_JOINS = 'start `mailroom start` (or run `mailroom migrate`) on it first: `mailroom worker` joins a store and does not create one; or set DATABASE_URL to the database `mailroom start` uses';
+
 async function start(role: Role): Promise<void> {
   // The main thread answers requests and runs the store; V8's compilers and GC helpers yield to
   // it. Not in a worker: it answers no requests, and compilers that only get idle cores kept its
@@ -34,9 +37,7 @@ async function start(role: Role): Promise<void> {
   // database each made their own master key, and the \`mailroom start\` that followed on another
   // host was refused for a key its operator never had (docs/operations.md: only \`start\` and
   // \`migrate\` create a store).
-  if (workersOnly) {
-    await assertPostgresStore(config.databaseUrl as string, 'start `mailroom start` (or run `mailroom migrate`) on it first: `mailroom worker` joins a store and does not create one; or set DATABASE_URL to the database `mailroom start` uses');
-  }
+  if (workersOnly) await assertPostgresStore(config.databaseUrl as string, WORKER_JOINS);
   // The server's modules load once the command line is known to start it (`--help` does not load them).
   const [{ createApp }, { lockDataDir }] = await Promise.all([import('../../app.js'), import('../../app-core.js')]);
   // SQLite belongs to one process: a second start on the same directory is refused before it
@@ -51,7 +52,9 @@ async function start(role: Role): Promise<void> {
   // phase a median 0.29 ms against 0.32 with the thread (6 alternated pairs); two processes
   // against one, 10 runs, a median 0.97× the rate at 1.03× the CPU per message, against 0.97×
   // at 1.08× with the thread (6 runs): within single runs' noise (docs/performance.md).
-  const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly });
+  // The check above sees the schema; the first key is recorded after it, by the first start: a
+  // worker that came up in between must not record one of its own (openKeyring's joinOnly).
+  const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly, ...(workersOnly ? { joinOnly: WORKER_JOINS } : {}) });
   void yielded?.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
   try {
     await serve(role, config, app, release);

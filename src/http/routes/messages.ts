@@ -92,7 +92,8 @@ const bulkBody = {
         status: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
         since: { ...instant, description: filterProps.since.description },
         until: { ...instant, description: filterProps.until.description },
-        read: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }], description: filterProps.read.description },
+        // One enum, so a wrong value is told the four it may be (details.allowed), not only a type.
+        read: { enum: [true, false, 'true', 'false'], description: filterProps.read.description },
       },
     },
   },

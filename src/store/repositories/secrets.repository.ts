@@ -17,18 +17,22 @@ export function secretsRepository(db: Kysely<DB>, keyring: Keyring, now: () => n
    * key, and every later start would refuse the database for it. The key check is read FOR
    * SHARE in the writing transaction and rotate-key takes it FOR UPDATE before it reads the
    * secrets, so a write either commits before the rotation reads (and is re-encrypted with the
-   * rest) or waits for it and is refused. SQLite has one process, and rotate-key is refused
-   * beside it (the data directory's lock).
+   * rest) or waits for it and is refused. A delete takes the same lock without the refusal:
+   * a transaction that deletes one secret and then writes another (a webhook's secret rotated,
+   * an OAuth2 client secret given up) would otherwise hold the deleted row the rotation waits
+   * for while waiting on the key check the rotation holds, a deadlock. SQLite has one process,
+   * and rotate-key is refused beside it (the data directory's lock).
    */
-  const writeUnderCurrentKey = async (fn: (trx: Kysely<DB>) => Promise<void>) => {
+  const underKeyCheck = async (fn: (trx: Kysely<DB>) => Promise<void>, refuseStale: boolean) => {
     if (dialect !== 'postgres') return fn(db);
     const guarded = async (trx: Kysely<DB>) => {
       const check = await trx.selectFrom('secrets').select('key_id').where('id', '=', KEY_CHECK_ID).forShare().executeTakeFirst();
-      if (check && check.key_id !== keyring.current.id) throw rotatedMeanwhile(check.key_id, keyring.current.id);
+      if (refuseStale && check && check.key_id !== keyring.current.id) throw rotatedMeanwhile(check.key_id, keyring.current.id);
       await fn(trx);
     };
     return db.isTransaction ? guarded(db) : db.transaction().execute(guarded);
   };
+  const writeUnderCurrentKey = (fn: (trx: Kysely<DB>) => Promise<void>) => underKeyCheck(fn, true);
   return {
     async put(plaintext) {
       const id = newId('sec');
@@ -47,7 +51,7 @@ export function secretsRepository(db: Kysely<DB>, keyring: Keyring, now: () => n
       return keyring.decrypt(r.key_id, r.ciphertext);
     },
     async delete(id) {
-      await db.deleteFrom('secrets').where('id', '=', id).execute();
+      await underKeyCheck((trx) => trx.deleteFrom('secrets').where('id', '=', id).execute().then(() => undefined), false);
     },
   };
 }
