@@ -14,6 +14,13 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * beside any process by the data directory's lock, data-dir-lock.test.ts.)
  */
 const pgOk = await postgresAvailable();
+
+/** A promise (`opened`) that settles when `open()` is called: holds a transaction open between steps. */
+function latch(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
 const dialect = 'postgres';
 
 describe.skipIf(!pgOk)('a process that missed a key rotation [postgres]', () => {
@@ -61,24 +68,21 @@ describe.skipIf(!pgOk)('a process that missed a key rotation [postgres]', () => 
   });
 
   it('re-encrypts a secret whose write was under way when the rotation began', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let written!: () => void;
-    const putDone = new Promise<void>((r) => (written = r));
+    const [held, written] = [latch(), latch()];
     let secretId = '';
     const writing = t.app.ports.ctx.store.transaction(async (repos) => {
       secretId = await repos.secrets.put('pw-racing');
-      written();
+      written.open();
       // The transaction stays open, holding the key check FOR SHARE, until released.
-      await held;
+      await held.opened;
     });
-    await putDone;
+    await written.opened;
     let settled = false;
     const rotation = rotateMasterKey(t.app.infra.db, t.app.infra.keyring, t.dataDir, Date.now(), dialect).finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 500));
     // The rotation waits for the key check, so it has not read the secrets yet.
     expect(settled).toBe(false);
-    release();
+    held.open();
     await writing;
     const { newKeyId } = await rotation;
     const row = await t.app.infra.db.selectFrom('secrets').select('key_id').where('id', '=', secretId).executeTakeFirstOrThrow();
@@ -92,21 +96,18 @@ describe.skipIf(!pgOk)('a process that missed a key rotation [postgres]', () => 
     await t.restart();
     // As a webhook's secret rotation does: the old secret deleted, then the new one put.
     const old = await t.app.ports.ctx.store.repos.secrets.put('old-webhook-secret');
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let deleted!: () => void;
-    const deleteDone = new Promise<void>((r) => (deleted = r));
+    const [held, deleted] = [latch(), latch()];
     let newId = '';
     const writing = t.app.ports.ctx.store.transaction(async (repos) => {
       await repos.secrets.delete(old);
-      deleted();
-      await held;
+      deleted.open();
+      await held.opened;
       newId = await repos.secrets.put('new-webhook-secret');
     });
-    await deleteDone;
+    await deleted.opened;
     const rotation = rotateMasterKey(t.app.infra.db, t.app.infra.keyring, t.dataDir, Date.now(), dialect);
     await new Promise((r) => setTimeout(r, 300));
-    release();
+    held.open();
     // Before, PostgreSQL broke the cycle by aborting one side (40P01).
     await writing;
     const { newKeyId } = await rotation;
