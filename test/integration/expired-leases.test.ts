@@ -80,10 +80,19 @@ await describeEachDialect('expired leases: found without walking the messages al
     // loaded machine running other tests saw 32 pages once; the status index's way read 353).
     // Whatever the statistics: none yet (a new database, or autovacuum off), or fresh ones that
     // count few messages being sent (the planner then liked the status index).
+    // Marking them is best effort (PostgreSQL skips it when the page changed meanwhile, or a
+    // snapshot still sees them): under a full suite one look read 331 pages. So the look is
+    // repeated, a little apart, and the fewest pages count: the status index's way never gets
+    // below one page per message sent, however often it looks.
     for (const statistics of ['none', 'analysed']) {
       if (statistics === 'analysed') await sql`analyze messages`.execute(db);
-      await buffers();
-      const { plan, pages } = await buffers();
+      let best = await buffers();
+      for (let look = 0; look < 6 && best.pages >= 100; look++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const next = await buffers();
+        if (next.pages < best.pages) best = next;
+      }
+      const { plan, pages } = best;
       expect(plan, statistics).toMatch(/Index Scan using messages_lease_idx/);
       expect(plan, statistics).not.toMatch(/messages_status_due_idx/);
       expect(pages, `${statistics}\n${plan}`).toBeLessThan(100);
