@@ -18,7 +18,7 @@ const KEY_CHECK_TEXT = 'mailroom-key-check';
  */
 export async function openKeyring(db: Kysely<DB>, opts: { envKey?: string; dataDir: string; joinOnly?: { where: string; todo: string } }, now: number): Promise<Keyring> {
   const check = await db.selectFrom('secrets').select(['key_id', 'ciphertext']).where('id', '=', KEY_CHECK_ID).executeTakeFirst();
-  // A process that joins a store (`mailroom worker`, a one-shot command) never records the
+  // A process that joins a store (`mailroom worker`: CoreOptions.joinOnly) never records the
   // first key: started beside the first `mailroom start` of a new database (the schema there,
   // the key check not yet), it would make a key of its own and race that start to record it.
   if (!check && opts.joinOnly) {

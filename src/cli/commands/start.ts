@@ -34,9 +34,9 @@ async function start(role: Role): Promise<void> {
   }
   const workersOnly = role === 'workers';
   // A worker joins a store; it does not make one. Workers that came up first on an empty
-  // database each made their own master key, and the \`mailroom start\` that followed on another
-  // host was refused for a key its operator never had (docs/operations.md: only \`start\` and
-  // \`migrate\` create a store).
+  // database each made their own master key, and the `mailroom start` that followed on another
+  // host was refused for a key its operator never had (docs/operations.md: only `start` and
+  // `migrate` create a store).
   if (workersOnly) await assertPostgresStore(config.databaseUrl as string, WORKER_JOINS);
   // The server's modules load once the command line is known to start it (`--help` does not load them).
   const [{ createApp }, { lockDataDir }] = await Promise.all([import('../../app.js'), import('../../app-core.js')]);
