@@ -8,7 +8,7 @@ import type { UserRecord, UserRepository } from './ports.js';
 import { parseMailbox } from '../kernel/addresses.js';
 import { ROLES, type User } from './users.js';
 import { bool, doc, oneOf, onlyKeys, optLabel, str } from '../kernel/validate.js';
-import { requireVersion, versionConflict } from '../kernel/versioning.js';
+import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
 
@@ -117,7 +117,8 @@ export async function updateUser(ctx: CoreContext, keys: ApiKeyCache, actor: Act
       updatedAt: ctx.clock.now(),
       version: prev.version + 1,
     };
-    if (!newHash && next.email === prev.email && next.name === prev.name && next.role === prev.role && next.disabled === prev.disabled) return { user: publicUser(prev), changed: false };
+    // A new password is a new hash (salted), so it is always a change.
+    if (changesNothing(prev, next)) return { user: publicUser(prev), changed: false };
     const losesAdmin = prev.role === 'admin' && !prev.disabled && (next.role !== 'admin' || next.disabled);
     if (losesAdmin && (await repos.users.countAdmins()) <= 1) {
       throw new MailroomError(ErrorCodes.INVALID_STATE, 'this is the last active admin; make another user admin first');
