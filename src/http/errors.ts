@@ -5,6 +5,7 @@ import { ErrorCodes, MailroomError, isMailroomError, isStoreUnavailable, type Er
 import { BODY_LIMIT_BYTES } from './body-limit.js';
 import { DATA_POLICY } from './content-security.js';
 import { statusFor } from './error-status.js';
+import { boundMessage } from './schema-bounds.js';
 
 /**
  * The longest path parameter the router takes, in characters after percent-decoding: an email
@@ -162,6 +163,8 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
       return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${type}, not null${hint ? ` (${hint})` : ''}`, { field: where });
     }
     if (forms) return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${forms}`, { field: where });
+    const bound = boundMessage(first, valueAt(data, first?.instancePath ?? ''));
+    if (bound) return new MailroomError(ErrorCodes.VALIDATION, `${where}: ${bound}`, { field: where });
     return new MailroomError(ErrorCodes.VALIDATION, `${where}: ${first?.message ?? 'is invalid'}`, { field: where });
   }
   switch (err.code) {

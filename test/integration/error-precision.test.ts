@@ -11,7 +11,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 describe('precise validation errors', () => {
   let t: TestApp;
   type ErrorBody = { code: string; message: string; details?: Record<string, unknown> };
-  const refused = async (method: 'GET' | 'POST', url: string, payload?: object): Promise<ErrorBody & { status: number }> => {
+  const refused = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object): Promise<ErrorBody & { status: number }> => {
     const res = await t.request({ method, url: `/api/v1${url}`, payload });
     expect(res.statusCode, res.body).toBeGreaterThanOrEqual(400);
     return { status: res.statusCode, ...(res.json().error as ErrorBody) };
@@ -33,8 +33,23 @@ describe('precise validation errors', () => {
       expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt' }] })).toMatchObject({ message: 'attachments[0].contentBase64: is required', details: { field: 'attachments[0].contentBase64' } });
     });
 
+    it('names the field that names a purpose no one created', async () => {
+      expect(await refused('POST', '/messages', { ...message, purpose: 'weekly_digest' })).toMatchObject({ status: 422, code: 'MAILROOM_E_UNKNOWN_PURPOSE', details: { field: 'purpose', purpose: 'weekly_digest' } });
+    });
+
     it('names the item that is wrong in a field of several forms (an address or a list of them)', async () => {
       expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', 5] })).toMatchObject({ message: 'to[1]: must be string', details: { field: 'to[1]' } });
+    });
+  });
+
+  describe('bounds in plain words, with what the request had', () => {
+    it('says how many items a list must and did hold, how long text may be and how large a number', async () => {
+      expect(await refused('POST', '/accounts/test', { accountIds: [] })).toMatchObject({ status: 400, code: 'MAILROOM_E_VALIDATION', message: 'accountIds: must list at least one item (it is empty)', details: { field: 'accountIds' } });
+      expect(await refused('POST', '/api-keys', { name: 'k', scopes: ['send', 'read', 'admin', 'send'] })).toMatchObject({ message: 'scopes: must list at most 3 items (it has 4)', details: { field: 'scopes' } });
+      // Code points, as the schema counts them: 65 of "é" are 65 characters, not 130 bytes.
+      expect(await refused('POST', '/messages', { ...message, purpose: 'é'.repeat(65) })).toMatchObject({ message: 'purpose: must be at most 64 characters long (it is 65)', details: { field: 'purpose' } });
+      expect(await refused('PUT', '/templates/welcome', { name: '', locales: { en: { subject: 'Hi' } } })).toMatchObject({ message: 'name: must not be empty', details: { field: 'name' } });
+      expect(await refused('GET', '/templates/welcome/versions/0')).toMatchObject({ message: 'version: must be at least 1 (it is 0)', details: { field: 'version' } });
     });
   });
 

@@ -1,0 +1,45 @@
+/**
+ * A route schema's bounds (how many items, how long, how large) in plain words, with what the
+ * request had: Ajv's own words ("must NOT have fewer than 1 items") read as a validator's and say
+ * nothing of the value. Ajv counts a string's length in code points, and so do these messages.
+ */
+
+interface BoundError {
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** What the value had, for the parenthesis after the rule: "it has 0", "it is 1,204 characters". */
+function had(value: unknown): { items?: number; chars?: number; entries?: number } {
+  if (Array.isArray(value)) return { items: value.length };
+  if (typeof value === 'string') return { chars: [...value].length };
+  if (value !== null && typeof value === 'object') return { entries: Object.keys(value).length };
+  return {};
+}
+
+/** The rule a bound keyword the routes use states, or undefined for any other keyword (its message stays Ajv's). */
+export function boundMessage(error: BoundError | undefined, value: unknown): string | undefined {
+  if (!error) return undefined;
+  const limit = Number(error.params.limit);
+  const { items, chars, entries } = had(value);
+  switch (error.keyword) {
+    case 'minItems':
+      return limit === 1 ? 'must list at least one item (it is empty)' : `must list at least ${plural(limit, 'item', 'items')} (it has ${items})`;
+    case 'maxItems':
+      return `must list at most ${plural(limit, 'item', 'items')} (it has ${items})`;
+    case 'minLength':
+      return limit === 1 ? 'must not be empty' : `must be at least ${plural(limit, 'character', 'characters')} long (it is ${chars})`;
+    case 'maxLength':
+      return `must be at most ${plural(limit, 'character', 'characters')} long (it is ${chars})`;
+    case 'maxProperties':
+      return `must have at most ${plural(limit, 'entry', 'entries')} (it has ${entries})`;
+    case 'minimum':
+      return `must be at least ${limit} (it is ${String(value)})`;
+    case 'maximum':
+      return `must be at most ${limit} (it is ${String(value)})`;
+    default:
+      return undefined;
+  }
+}
