@@ -66,7 +66,7 @@ await describeEachDialect('templates API', (dialect) => {
       expect(res.json().error.details).toMatchObject(details);
     }
     expect((await req('PUT', 'templates/broken', { ...greeting, layout: 'nope' })).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'layout' } });
-    expect((await req('PUT', 'templates/broken', { ...greeting, purpose: 'nope' })).json().error.code).toBe('MAILROOM_E_UNKNOWN_PURPOSE');
+    expect((await req('PUT', 'templates/broken', { ...greeting, purpose: 'nope' })).json().error).toMatchObject({ code: 'MAILROOM_E_UNKNOWN_PURPOSE', details: { field: 'purpose', purpose: 'nope' } });
     expect((await req('GET', 'templates/broken')).statusCode).toBe(404);
   });
 

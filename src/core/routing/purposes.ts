@@ -112,7 +112,8 @@ export function unknownPurpose(key: string): MailroomError {
   return new MailroomError(
     ErrorCodes.UNKNOWN_PURPOSE,
     `purpose "${key}" does not exist: use a built-in purpose (${Object.keys(BUILTIN_PURPOSES).join(', ')}) or ask an admin to create it (POST /api/v1/purposes)`,
-    { purpose: key },
+    // Every write that names a purpose names it in a field called `purpose` (a message, a template, a rule, an SMTP credential).
+    { field: 'purpose', purpose: key },
   );
 }
 
