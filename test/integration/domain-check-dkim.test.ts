@@ -138,6 +138,28 @@ await describeEachDialect('sender-domain check and DKIM', (dialect) => {
     expect(result.dmarc && typeof result.dmarc === 'object' ? result.dmarc.status.result : null).toBe('pass');
   });
 
+  it('takes a domain typed in Unicode as the ASCII form its addresses are stored in, and signs their mail with that key', async () => {
+    const unicode = encodeURIComponent('Bücher.example');
+    const res = await t.request({ method: 'PUT', url: `/api/v1/dkim/${unicode}`, payload: { keyBits: 1024 } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ domain: 'xn--bcher-kva.example', dnsRecord: { name: 'mailroom._domainkey.xn--bcher-kva.example' } });
+    expect((await t.request({ method: 'GET', url: `/api/v1/dkim/${unicode}` })).json().domain).toBe('xn--bcher-kva.example');
+    expect((await t.request({ method: 'GET', url: '/api/v1/dkim/xn--bcher-kva.example' })).statusCode).toBe(200);
+    const check = await t.request({ method: 'GET', url: `/api/v1/domains/${unicode}/check` });
+    expect(check.statusCode, check.body).toBe(200);
+    expect(check.json()).toMatchObject({ domain: 'xn--bcher-kva.example', dkim: { selector: 'mailroom', name: 'mailroom._domainkey.xn--bcher-kva.example' } });
+
+    const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'peer for bücher', smtp: { host: '127.0.0.1', port: peer.port, security: 'none', requireTls: false } } })).json();
+    const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'news@bücher.example' } })).json();
+    expect(account.address).toBe('news@xn--bcher-kva.example');
+    expect((await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: account.id, to: ['reader@example.net'], subject: 'Signed', text: 'Hello.' } })).statusCode).toBe(202);
+    await dispatcher.drain();
+    const signature = peer.messages.at(-1)!.raw.toString().match(/^DKIM-Signature: .*(\r\n[ \t].*)*/m)?.[0];
+    expect(signature).toMatch(/\bd=xn--bcher-kva\.example;/);
+    // Text that is no domain in either form is still refused, naming what was typed.
+    expect((await t.request({ method: 'PUT', url: `/api/v1/dkim/${encodeURIComponent('bü cher.example')}`, payload: {} })).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'domain' } });
+  });
+
   it('deletes a key and its secret', async () => {
     const stored = await t.app.ports.ctx.store.repos.dkimKeys.get('broken.example');
     const res = await t.request({ method: 'DELETE', url: '/api/v1/dkim/broken.example' });

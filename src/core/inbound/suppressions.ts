@@ -1,5 +1,4 @@
-import { domainToASCII } from 'node:url';
-import { parseMailbox } from '../kernel/addresses.js';
+import { asciiDomain, parseMailbox } from '../kernel/addresses.js';
 import { isMailroomError } from '../kernel/errors.js';
 import { invalid, notAllowed } from '../kernel/errors.js';
 import { foreignCursor } from '../kernel/ids.js';
@@ -59,8 +58,7 @@ export function namedSuppressionKey(address: string): string {
  */
 export function suppressionSearch(q: string): string {
   const [local, domain] = q.trim().toLowerCase().split(/@(?=[^@]*$)/);
-  const ascii = (text: string) => text.split('.').map((label) => (/^[ -~]*$/.test(label) ? label : domainToASCII(label) || label)).join('.');
-  return domain === undefined ? ascii(local) : `${local}@${ascii(domain)}`;
+  return domain === undefined ? asciiDomain(local) : `${local}@${asciiDomain(domain)}`;
 }
 
 /**

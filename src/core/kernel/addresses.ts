@@ -28,6 +28,18 @@ function refuse(field: string, input: string, why: string): MailroomError {
 }
 
 /**
+ * A domain as DNS and Mailroom's store spell it: each label written in Unicode in its ASCII form
+ * (`bücher.example` → `xn--bcher-kva.example`), every other label as given; a label that has no
+ * ASCII form stays as it was, for the caller's own check to name.
+ */
+export function asciiDomain(text: string): string {
+  return text
+    .split('.')
+    .map((label) => (/^[ -~]*$/.test(label) ? label : domainToASCII(label) || label))
+    .join('.');
+}
+
+/**
  * Parses one address strictly: `local@domain` or `Name <local@domain>`. Groups, comments,
  * quoted local parts, domain literals and non-ASCII local parts are refused, because every
  * one of them is a way for two parsers to disagree about where mail goes.

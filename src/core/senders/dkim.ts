@@ -1,3 +1,4 @@
+import { asciiDomain } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
 import { doc, hostname, int, onlyKeys, optStr } from '../kernel/validate.js';
 
@@ -38,7 +39,8 @@ export const KEY_BITS = [1024, 2048, 3072, 4096] as const;
 const SELECTOR = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 export function normalizeDkimDomain(v: unknown): string {
-  const d = hostname('domain', v).replace(/\.$/, '');
+  // A domain typed in Unicode is the ASCII form its addresses are stored in, and DNS publishes.
+  const d = hostname('domain', typeof v === 'string' ? asciiDomain(v.trim().toLowerCase()) : v).replace(/\.$/, '');
   if (!d.includes('.') || /^[0-9.]+$/.test(d) || d.includes(':')) throw invalid('domain', `"${d}" is not a mail domain`);
   return d;
 }
