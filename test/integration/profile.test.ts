@@ -71,6 +71,14 @@ await describeEachDialect('profile: one’s own email and password', (dialect) =
     expect(taken.json().error.details.field).toBe('email');
     const renamed = await patch(s, { currentPassword: 'my-own-password-1', name: 'Operations' });
     expect(renamed.json()).toMatchObject({ name: 'Operations', email: 'ops@example.com' });
+    // The same form sent again (or only the current password) changes nothing: the version and the audit log stay.
+    const audits = (await t.request({ method: 'GET', url: '/api/v1/audit?action=user.profile_update' })).json().items.length;
+    for (const again of [{ name: 'Operations', email: 'OPS@example.com' }, {}]) {
+      const res = await patch(s, { currentPassword: 'my-own-password-1', ...again });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ name: 'Operations', email: 'ops@example.com', version: renamed.json().version });
+    }
+    expect((await t.request({ method: 'GET', url: '/api/v1/audit?action=user.profile_update' })).json().items.length).toBe(audits);
     const byKey = await t.request({ method: 'PATCH', url: '/api/v1/profile', payload: { currentPassword: 'x' } });
     expect(byKey.statusCode).toBe(403);
   });

@@ -2,7 +2,7 @@ import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { doc, onlyKeys, optLabel, str } from '../kernel/validate.js';
-import { versionConflict } from '../kernel/versioning.js';
+import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { assertEmailFree, loginEmail, MIN_PASSWORD_LENGTH, publicUser } from './users.service.js';
@@ -56,6 +56,9 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
       updatedAt: ctx.clock.now(),
       version: prev.version + 1,
     };
+    // Only the current password given, or the name and email one has: nothing to store or audit,
+    // as every other save that changes nothing (a new password is always a change).
+    if (!newHash && changesNothing(prev, next)) return publicUser(prev);
     // Read in this transaction: another write between the read and this one (an admin's change) is a conflict, not lost.
     if (!(await repos.users.update(next, prev.version))) throw versionConflict('user', prev.id, prev.version + 1, prev.version);
     // Signed in elsewhere with the old password? Those sessions end; this one stays.
