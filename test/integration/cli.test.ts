@@ -116,7 +116,7 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('MAILROOM_E_DUPLICATE');
     const short = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password', 'short'], env);
-    expect(short.stderr).toContain('at least 10 characters');
+    expect(short.stderr).toContain('mailroom: the new password: must be at least 10 characters');
     const key = await runCli(['apikey', 'create', '--name', 'ci', '--scopes', 'admin'], env);
     expect(key.code, key.stderr).toBe(0);
     const apiKey = key.stdout.trim();
@@ -132,6 +132,10 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     expect(empty.code, empty.stdout).toBe(1);
     expect(empty.stderr).toContain('MAILROOM_E_VALIDATION');
     expect(empty.stdout).toBe('');
+    // Refusals name the option that was typed, not the API's field (expiresAt, scopes[1]).
+    expect(empty.stderr).toMatch(/^mailroom: --expires-at: /m);
+    const typo = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,sned'], env);
+    expect(typo.stderr).toContain('mailroom: --scopes (entry 2): must be one of "send", "read", "admin"');
 
     const run = await startCli(env);
     let accountId: string;
@@ -175,7 +179,19 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     // An unquoted comma in a name makes a value that is no address list: it is named whole.
     const unquoted = await runCli(['send', '--to', 'Doe, John <jd@example.com>', '--subject', 'hi', '--text', 'x'], env);
     expect(unquoted.code).toBe(1);
-    expect(unquoted.stderr).toContain('to[0]: "Doe, John <jd@example.com>" is not accepted');
+    expect(unquoted.stderr).toContain('mailroom: --to (entry 1): "Doe, John <jd@example.com>" is not accepted');
+    const account = await runCli(['send', '--to', 'ops@example.net', '--subject', 'hi', '--text', 'x', '--account', 'billing'], env);
+    expect(account.stderr).toContain('mailroom: --account: account billing does not exist');
+  });
+
+  it('send with an idempotency key given again prints the first message, in the status it has now, and queues nothing', async () => {
+    const args = ['send', '--to', 'ops@example.net', '--subject', 'once', '--text', 'x', '--idempotency-key', 'invoice-42'];
+    const first = await runCli(args, env);
+    expect(first.code, first.stderr).toBe(0);
+    const [id, status] = first.stdout.trim().split(' ');
+    const again = await runCli(args, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`${id} ${status} (accepted before with this idempotency key: nothing new was queued)\n`);
   });
 
   it('a one-shot command run where there is no store says so and creates nothing, unless --create-store', async () => {

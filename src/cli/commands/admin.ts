@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CoreRuntime } from '../../app-core.js';
 import { reportFailure, withCore } from '../run.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
+import { inOptionTerms } from '../option-errors.js';
 import { passwordFrom, withPasswordOptions, type PasswordOptions } from '../password-option.js';
 
 /**
@@ -53,7 +54,7 @@ export function registerAdminCommands(program: Command): void {
         const u = await createUser(core.ctx, actor, { email: o.email, password, role: o.role, ...(o.name ? { name: o.name } : {}) }, { passwordChangeRequired: false });
         process.stdout.write(`created ${u.role} ${u.email} (${u.id})\n`);
         if (await noActiveAdmin(core.ctx)) process.stderr.write('mailroom: note: no user is an enabled admin, so nobody can change servers, accounts or users: create one with --role admin\n');
-      })).catch(reportFailure),
+      })).catch((err: unknown) => reportFailure(inOptionTerms(err, { email: '--email', role: '--role', name: '--name', password: 'the password' }))),
     );
   const reset = user
     .command('reset-password')
@@ -66,7 +67,7 @@ export function registerAdminCommands(program: Command): void {
         // This process's own cache of API keys: the servers' caches learn of the change from the store.
         const u = await resetPasswordByEmail(core.ctx, new ApiKeyCache(() => core.clock.now()), actor, o.email, password);
         process.stdout.write(`password reset for ${u.email}; their sessions were ended\n`);
-      })).catch(reportFailure),
+      })).catch((err: unknown) => reportFailure(inOptionTerms(err, { email: '--email', password: 'the new password' }))),
     );
 
   program
@@ -88,7 +89,7 @@ export function registerAdminCommands(program: Command): void {
         process.stdout.write(`${key}\n`);
         const expiry = apiKey.expiresAt === null ? '' : `, expires ${new Date(apiKey.expiresAt).toISOString()}`;
         process.stderr.write(`API key ${apiKey.id} (${apiKey.scopes.join(', ')}${expiry}): shown only this once\n`);
-      }).catch(reportFailure),
+      }).catch((err: unknown) => reportFailure(inOptionTerms(err, { name: '--name', scopes: '--scopes', expiresAt: '--expires-at' }))),
     );
 
   program

@@ -3,6 +3,7 @@ import type { CoreContext } from '../../core/context.js';
 import { splitAddressList } from '../../core/kernel/addresses.js';
 import { invalid } from '../../core/kernel/errors.js';
 import type { SubmitResult } from '../../core/outbox/messages.service.js';
+import { inOptionTerms } from '../option-errors.js';
 import { reportFailure, withCore } from '../run.js';
 
 export interface SendOptions {
@@ -21,6 +22,23 @@ export interface SendOptions {
   data?: string;
   locale?: string;
 }
+
+/** The submission's fields as `mailroom send` takes them: what a refusal names. */
+const SEND_OPTIONS = {
+  to: '--to',
+  cc: '--cc',
+  bcc: '--bcc',
+  subject: '--subject',
+  text: '--text',
+  html: '--html',
+  from: '--from',
+  purpose: '--purpose',
+  accountId: '--account',
+  idempotencyKey: '--idempotency-key',
+  template: '--template',
+  data: '--data',
+  locale: '--locale',
+};
 
 /** What `mailroom send` does once storage is open: one submission with source "cli". */
 export async function queueFromCli(ctx: CoreContext, o: SendOptions): Promise<SubmitResult> {
@@ -72,7 +90,9 @@ export function registerSend(program: Command): void {
     .action((o: SendOptions) =>
       withCore(async (core) => {
         const r = await queueFromCli(core.ctx, o);
-        process.stdout.write(`${r.id} ${r.status}${r.duplicate ? ' (already queued with this idempotency key)' : ''}\n`);
-      }).catch(reportFailure),
+        // A repeat is the message accepted the first time, in whatever status it has reached since.
+        process.stdout.write(`${r.id} ${r.status}${r.duplicate ? ' (accepted before with this idempotency key: nothing new was queued)' : ''}\n`);
+      })
+        .catch((err: unknown) => reportFailure(inOptionTerms(err, SEND_OPTIONS))),
     );
 }
