@@ -11,7 +11,7 @@ interface BoundError {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** What the value had, for the parenthesis after the rule: "it has 0", "it is 1,204 characters". */
+/** What the value had, for the parenthesis after the rule ("it has 4"). */
 function had(value: unknown): { items?: number; chars?: number; entries?: number } {
   if (Array.isArray(value)) return { items: value.length };
   if (typeof value === 'string') return { chars: [...value].length };
@@ -30,9 +30,10 @@ export function boundMessage(error: BoundError | undefined, value: unknown): str
     case 'maxItems':
       return `must list at most ${plural(limit, 'item', 'items')} (it has ${items})`;
     case 'minLength':
-      return limit === 1 ? 'must not be empty' : `must be at least ${plural(limit, 'character', 'characters')} long (it is ${chars})`;
+      return limit === 1 ? 'must not be empty' : `must be at least ${plural(limit, 'character', 'characters')} (it has ${chars})`;
     case 'maxLength':
-      return `must be at most ${plural(limit, 'character', 'characters')} long (it is ${chars})`;
+      // The words of the core's own length check (kernel/validate.ts), so both read alike.
+      return `must be at most ${plural(limit, 'character', 'characters')} (it has ${chars})`;
     case 'maxProperties':
       return `must have at most ${plural(limit, 'entry', 'entries')} (it has ${entries})`;
     case 'minimum':

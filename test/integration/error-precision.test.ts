@@ -47,7 +47,7 @@ describe('precise validation errors', () => {
       expect(await refused('POST', '/accounts/test', { accountIds: [] })).toMatchObject({ status: 400, code: 'MAILROOM_E_VALIDATION', message: 'accountIds: must list at least one item (it is empty)', details: { field: 'accountIds' } });
       expect(await refused('POST', '/api-keys', { name: 'k', scopes: ['send', 'read', 'admin', 'send'] })).toMatchObject({ message: 'scopes: must list at most 3 items (it has 4)', details: { field: 'scopes' } });
       // Code points, as the schema counts them: 65 of "é" are 65 characters, not 130 bytes.
-      expect(await refused('POST', '/messages', { ...message, purpose: 'é'.repeat(65) })).toMatchObject({ message: 'purpose: must be at most 64 characters long (it is 65)', details: { field: 'purpose' } });
+      expect(await refused('POST', '/messages', { ...message, purpose: 'é'.repeat(65) })).toMatchObject({ message: 'purpose: must be at most 64 characters (it has 65)', details: { field: 'purpose' } });
       expect(await refused('PUT', '/templates/welcome', { name: '', locales: { en: { subject: 'Hi' } } })).toMatchObject({ message: 'name: must not be empty', details: { field: 'name' } });
       expect(await refused('GET', '/templates/welcome/versions/0')).toMatchObject({ message: 'version: must be at least 1 (it is 0)', details: { field: 'version' } });
     });
