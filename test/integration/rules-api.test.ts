@@ -107,6 +107,12 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     expect(await refused('rules/test', { event: { type: 'a.b', data: { a: 'x\uD800' } } })).toMatchObject({ details: { field: 'event.data.a' } });
     // The draft rule's fields are named under rule.
     expect(await refused('rules/test', { event: { type: 'a.b' }, rule: { ...rule(), conditions: [{ path: 'nope', op: 'eq', value: 1 }] } })).toMatchObject({ details: { field: 'rule.conditions[0].path' } });
+    // What the draft names must exist, as for its save: refused, not a rule that "matched" and sends nothing.
+    expect(await refused('rules/test', { event: { type: 'a.b' }, rule: { ...rule(), template: 'nope' } })).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: expect.stringMatching(/^rule\.template: "nope" is not a template/), details: { field: 'rule.template' } });
+    expect(await refused('rules/test', { event: { type: 'a.b' }, rule: { ...rule(), accountId: 'acc_missing' } })).toMatchObject({ message: 'rule.accountId: account acc_missing does not exist', details: { field: 'rule.accountId' } });
+    const purpose = await req('POST', 'rules/test', { event: { type: 'a.b' }, rule: { ...rule(), purpose: 'no_such_purpose' } });
+    expect(purpose.statusCode).toBe(422);
+    expect(purpose.json().error).toMatchObject({ code: 'MAILROOM_E_UNKNOWN_PURPOSE', message: expect.stringMatching(/^rule\.purpose: purpose "no_such_purpose" does not exist/), details: { field: 'rule.purpose', purpose: 'no_such_purpose' } });
 
     // eq/neq take a string, number, boolean or null; in a list of them.
     const condition = (c: object) => ({ ...rule(), conditions: [c] });

@@ -18,6 +18,7 @@ import { conditionView, parseEvent, type NotifyEvent } from './events.js';
 import type { EventMatch, StoredEvent } from './ports.js';
 import { ruleRecipients, type Recipient } from './recipients.js';
 import { judge, parseRuleInput, type Rule, type RuleVerdict } from './rules.js';
+import { checkDraftReferences } from './rules.service.js';
 
 /** What one matching rule (or the auto-reply) will send, before anything is stored. */
 interface PlannedMatch {
@@ -238,6 +239,11 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
   if (d.rule !== undefined) {
     const v = within('rule', () => parseRuleInput(d.rule, { partial: false }));
     rules = [{ id: 'draft', name: v.name!, enabled: true, priority: 0, events: v.events!, conditions: v.conditions ?? [], recipients: v.recipients!, template: v.template!, accountId: v.accountId ?? null, purpose: v.purpose ?? null, continue: false, createdBy: null, createdAt: now, updatedAt: now, version: 0 }];
+    // A template, account or purpose that does not exist is refused here as the save refuses it
+    // (by its path in this body), not shown as a rule that matched and would send nothing.
+    await checkDraftReferences(ctx.store.repos, rules[0], now).catch((err: unknown) => {
+      throw withinField('rule', err);
+    });
   } else {
     rules = await ctx.store.repos.rules.list();
   }

@@ -4,7 +4,7 @@ import { invalid, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
-import { holdPurpose } from '../routing/routing.js';
+import { holdPurpose, loadPurpose } from '../routing/routing.js';
 import { byPriority, DEFAULT_RULE_PRIORITY, parseRuleInput, type Rule } from './rules.js';
 
 /** What the audit log keeps of a rule: everything but its bookkeeping. */
@@ -14,12 +14,19 @@ function audited(r: Rule) {
 
 /**
  * What a rule names must exist: its template, its account, its purpose (checked in the saving
- * transaction, and held: none of them can be deleted before the rule is saved).
+ * transaction, and held: none of them can be deleted before the rule is saved). A draft being
+ * tried (`look`) is only read: a dry run locks nothing.
  */
-async function checkReferences(repos: Repositories, r: Rule, now: number): Promise<void> {
-  if (!(await repos.templates.hold(r.template))) throw invalid('template', `"${r.template}" is not a template (GET /api/v1/templates lists them)`);
-  if (r.accountId && !(await repos.accounts.hold(r.accountId))) throw invalid('accountId', `account ${r.accountId} does not exist`);
-  if (r.purpose) await holdPurpose(repos, r.purpose, now);
+async function checkReferences(repos: Repositories, r: Pick<Rule, 'template' | 'accountId' | 'purpose'>, now: number, mode: 'hold' | 'look' = 'hold'): Promise<void> {
+  const hold = mode === 'hold';
+  if (!(await (hold ? repos.templates.hold(r.template) : repos.templates.get(r.template)))) throw invalid('template', `"${r.template}" is not a template (GET /api/v1/templates lists them)`);
+  if (r.accountId && !(await (hold ? repos.accounts.hold(r.accountId) : repos.accounts.get(r.accountId)))) throw invalid('accountId', `account ${r.accountId} does not exist`);
+  if (r.purpose) await (hold ? holdPurpose : loadPurpose)(repos, r.purpose, now);
+}
+
+/** A draft rule (`POST /rules/test { rule }`) refused as its save would be, for what it names. */
+export function checkDraftReferences(repos: Repositories, r: Pick<Rule, 'template' | 'accountId' | 'purpose'>, now: number): Promise<void> {
+  return checkReferences(repos, r, now, 'look');
 }
 
 export async function listRules(ctx: CoreContext): Promise<Rule[]> {
