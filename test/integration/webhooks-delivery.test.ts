@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/kernel/clock.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { startSmtpServer, type SmtpPeer } from '../helpers/diagnostics-peers.js';
 import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -21,9 +22,11 @@ await describeEachDialect('webhooks: signed events from real deliveries', (diale
   let accepting: SmtpSink;
   let hard: SmtpSink;
   let soft: SmtpSink;
+  /** Accepts every recipient but refused@example.net (550 5.1.1): a message partly delivered. */
+  let partial: SmtpPeer;
   let receiver: WebhookReceiver;
   let endpoint: { id: string; secret: string };
-  const accounts: Record<'ok' | 'hard' | 'soft', string> = { ok: '', hard: '', soft: '' };
+  const accounts: Record<'ok' | 'hard' | 'soft' | 'partial', string> = { ok: '', hard: '', soft: '', partial: '' };
 
   const api = async (method: string, url: string, payload?: object) => t.request({ method: method as 'GET', url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
   const send = async (via: keyof typeof accounts, subject: string) => {
@@ -39,7 +42,14 @@ await describeEachDialect('webhooks: signed events from real deliveries', (diale
     soft = await startSmtpSink(['-r', 'RCPT']);
     receiver = await startWebhookReceiver();
     t = await startTestApp(dialect, { clock, env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
-    for (const [name, sink] of [['ok', accepting], ['hard', hard], ['soft', soft]] as const) {
+    partial = await startSmtpServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      onRcptTo(address, _session, cb) {
+        if (address.address !== 'refused@example.net') return cb();
+        cb(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }));
+      },
+    });
+    for (const [name, sink] of [['ok', accepting], ['hard', hard], ['soft', soft], ['partial', partial]] as const) {
       const server = (await api('POST', '/servers', { name, smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false } })).json();
       accounts[name] = (await api('POST', '/accounts', { serverId: server.id, address: `${name}@example.com` })).json().id;
     }
@@ -55,7 +65,7 @@ await describeEachDialect('webhooks: signed events from real deliveries', (diale
   afterAll(async () => {
     await t?.close();
     await receiver?.stop();
-    for (const s of [accepting, hard, soft]) await s?.stop();
+    for (const s of [accepting, hard, soft, partial]) await s?.stop();
   });
 
   it('sent, failed and deferred events arrive, each signed so that standardwebhooks verifies it', async () => {
@@ -93,6 +103,25 @@ await describeEachDialect('webhooks: signed events from real deliveries', (diale
     expect(detail.payload.type).toBe(log.items[0].eventType);
     expect(detail.attempts).toEqual([expect.objectContaining({ outcome: 'succeeded', statusCode: 204 })]);
     expect(typeof detail.attempts[0].durationMs).toBe('number');
+  });
+
+  it('a message partly delivered is message.sent, naming the recipient refused for good (docs/webhooks.md)', async () => {
+    const res = await api('POST', '/messages', { accountId: accounts.partial, to: ['kept@example.net', 'refused@example.net'], subject: 'partly', text: 'x' });
+    expect(res.statusCode).toBe(202);
+    const id = res.json().id as string;
+    await expect.poll(() => eventsFor(id).length, { timeout: 20_000, interval: 100 }).toBe(1);
+    const [e] = eventsFor(id);
+    expect(e.type).toBe('message.sent');
+    expect(e.data).toMatchObject({
+      status: 'sent',
+      recipients: [
+        { address: 'kept@example.net', status: 'accepted', code: 250 },
+        { address: 'refused@example.net', status: 'rejected', code: 550, enhancedCode: '5.1.1' },
+      ],
+    });
+    expect(e.data.reason).toMatch(/^refused@example\.net: 550 5\.1\.1 No such user/);
+    expect((await api('GET', `/messages/${id}`)).json()).toMatchObject({ status: 'sent', rejectedCount: 1 });
+    expect(partial.messages.at(-1)?.to).toEqual(['kept@example.net']);
   });
 
   it('a receiver that is down for a while gets every event once it is back, each delivered once', async () => {
