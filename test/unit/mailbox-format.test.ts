@@ -16,10 +16,12 @@ describe('formatMailbox', () => {
     expect(formatMailbox({ name: 'Jöhn Dœ', address })).toBe('Jöhn Dœ <jd@example.com>');
     expect(formatMailbox({ address })).toBe('jd@example.com');
     expect(formatMailbox({ name: '', address })).toBe('jd@example.com');
+    // An encoded word's look-alike stays text: quoted, a decoder of RFC 2047 words leaves it as it is.
+    expect(formatMailbox({ name: '=?utf-8?q?x?=', address })).toBe('"=?utf-8?q?x?=" <jd@example.com>');
   });
 
   it('round-trips every name through parseMailbox', () => {
-    const names = ['Ann 😀', 'Doe, John', 'Ann "Boss" Smith', 'back\\slash', 'John Q. Public', 'Jöhn Dœ', "O'Neil", 'Ann (x)', 'x <y>', 'a@b', 'a;b:c', '[ops]', 'end\\', '"', 'Support Team'];
+    const names = ['Ann 😀', 'Doe, John', 'Ann "Boss" Smith', 'back\\slash', 'John Q. Public', 'Jöhn Dœ', "O'Neil", 'Ann (x)', 'x <y>', 'a@b', 'a;b:c', '[ops]', 'end\\', '"', 'Support Team', '=?utf-8?b?c3VwcG9ydEBiYW5rLmNvbQ==?='];
     for (const name of names) {
       const text = formatMailbox({ name, address });
       const back = parseMailbox('to', text);

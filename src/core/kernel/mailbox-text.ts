@@ -13,6 +13,8 @@ const PLAIN_NAME = /^[\p{L}\p{M}\p{N}!#$%&'*+\-/=?^_`{|}~]+(?: [\p{L}\p{M}\p{N}!
  */
 export function formatMailbox(m: { name?: string; address: string }): string {
   if (!m.name) return m.address;
-  const name = PLAIN_NAME.test(m.name) ? m.name : `"${m.name.replace(/["\\]/g, '\\$&')}"`;
+  // Text that reads as an RFC 2047 encoded word (`=?utf-8?q?x?=`) is quoted too: a reader that
+  // decodes encoded words leaves a quoted string alone, so the name stays the text it is.
+  const name = PLAIN_NAME.test(m.name) && !m.name.includes('=?') ? m.name : `"${m.name.replace(/["\\]/g, '\\$&')}"`;
   return `${name} <${m.address}>`;
 }
