@@ -214,6 +214,10 @@ await describeEachDialect('templates API', (dialect) => {
     ] as const) {
       expect((await req('PATCH', 'settings', body)).json().error, JSON.stringify(body)).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field } });
     }
+    // A colour name of any length is told what a colour is, not only that it is too long.
+    for (const color of ['red', 'notacolor', 'cornflowerblue']) {
+      expect((await req('PATCH', 'settings', { branding: { color } })).json().error.message, color).toBe('branding.color: must be a colour such as #2563eb');
+    }
     const ok = await req('PATCH', 'settings', { branding: { name: 'Acme', logoUrl: 'https://cdn.example.com/logo.png' }, defaultLocale: 'de-at' });
     expect(ok.json().branding.value).toEqual({ name: 'Acme', logoUrl: 'https://cdn.example.com/logo.png', color: '#2563eb', footer: '' });
     expect(ok.json().defaultLocale.value).toBe('de-AT');

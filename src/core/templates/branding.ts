@@ -25,7 +25,7 @@ export function normalizeBranding(v: unknown): Branding {
   const logoUrl = optStr('branding.logoUrl', d.logoUrl, { max: 2000 }) ?? null;
   // A URL a mail client fetches as an image: http(s) only, nothing that could close the attribute.
   if (logoUrl !== null && !/^https?:\/\/[^\s"'<>]+$/i.test(logoUrl)) throw invalid('branding.logoUrl', 'must be an https:// (or http://) URL without spaces or quotes');
-  const color = d.color === undefined ? DEFAULT_BRANDING.color : str('branding.color', d.color, { max: 7 }).toLowerCase();
+  const color = d.color === undefined ? DEFAULT_BRANDING.color : str('branding.color', d.color, { max: 100 }).toLowerCase();
   if (!/^#[0-9a-f]{6}$/.test(color)) throw invalid('branding.color', 'must be a colour such as #2563eb');
   const footer = d.footer === undefined || d.footer === null ? '' : str('branding.footer', d.footer, { min: 0, max: 2000 });
   if (footer.includes('\0')) throw invalid('branding.footer', 'must not contain NUL characters');

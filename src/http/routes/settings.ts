@@ -17,7 +17,7 @@ const settingsBody = {
       type: 'object',
       additionalProperties: false,
       description: 'what layouts show as brand.*',
-      properties: { name: { type: 'string', maxLength: 100 }, logoUrl: { type: ['string', 'null'], maxLength: 2000 }, color: { type: 'string', maxLength: 7 }, footer: { type: ['string', 'null'], maxLength: 2000 } },
+      properties: { name: { type: 'string', maxLength: 100 }, logoUrl: { type: ['string', 'null'], maxLength: 2000 }, color: { type: 'string', maxLength: 100, description: 'a colour as #rrggbb, e.g. #2563eb' }, footer: { type: ['string', 'null'], maxLength: 2000 } },
     },
     defaultLocale: { type: 'string', maxLength: 35, description: 'tried before "en" when a template lacks the locale asked for' },
     contactAutoReply: {
