@@ -6,6 +6,7 @@ import { BODY_LIMIT_BYTES } from './body-limit.js';
 import { DATA_POLICY } from './content-security.js';
 import { statusFor } from './error-status.js';
 import { boundMessage } from './schema-bounds.js';
+import { typeWords, valueKind } from './schema-types.js';
 
 /**
  * The longest path parameter the router takes, in characters after percent-decoding: an email
@@ -154,13 +155,19 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
     // A field of several forms (anyOf: an instant is text or a number) fails every branch; the
     // first branch's "must be string" alone would hide that a number is fine too.
     const branches = err.validation.filter((e) => e.instancePath === first?.instancePath && e.keyword === 'type').map((e) => String((e.params as { type?: string }).type));
-    const forms = branches.length > 1 && err.validation.some((e) => e.keyword === 'anyOf' && e.instancePath === first?.instancePath) ? [...new Set(branches)].join(' or ') : undefined;
-    // null where the field takes none: clients that write every field (null for "none") are told
-    // to leave it out, or that it is required, rather than only which type it must be.
-    if (first?.keyword === 'type' && path && valueAt(data, first.instancePath) === null) {
-      const type = forms ?? String((first.params as { type?: string }).type);
-      const hint = nullHint(request, err.validationContext, first.schemaPath, first.instancePath);
-      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${type}, not null${hint ? ` (${hint})` : ''}`, { field: where });
+    const forms = branches.length > 1 && err.validation.some((e) => e.keyword === 'anyOf' && e.instancePath === first?.instancePath) ? typeWords(branches) : undefined;
+    if (first?.keyword === 'type') {
+      const type = forms ?? typeWords([String((first.params as { type?: string }).type)]);
+      const value = valueAt(data, first.instancePath);
+      // null where the field takes none: clients that write every field (null for "none") are told
+      // to leave it out, or that it is required, rather than only which type it must be.
+      if (path && value === null) {
+        const hint = nullHint(request, err.validationContext, first.schemaPath, first.instancePath);
+        return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${type}, not null${hint ? ` (${hint})` : ''}`, { field: where });
+      }
+      // A query or path parameter is text by nature: only the form it must take is news.
+      const was = err.validationContext === 'body' ? `, not ${valueKind(value)}` : '';
+      return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${type}${was}`, { field: where });
     }
     if (forms) return new MailroomError(ErrorCodes.VALIDATION, `${where}: must be ${forms}`, { field: where });
     const bound = boundMessage(first, valueAt(data, first?.instancePath ?? ''));

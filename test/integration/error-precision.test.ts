@@ -27,7 +27,7 @@ describe('precise validation errors', () => {
     it('names an item of a list by its index', async () => {
       expect(await refused('POST', '/api-keys', { name: 'k', scopes: ['nope'] })).toMatchObject({ status: 400, code: 'MAILROOM_E_VALIDATION', message: expect.stringMatching(/^scopes\[0\]: /), details: { field: 'scopes[0]' } });
       expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt', contentType: 5, contentBase64: 'aGk=' }] })).toMatchObject({
-        message: 'attachments[0].contentType: must be string',
+        message: 'attachments[0].contentType: must be text, not 5',
         details: { field: 'attachments[0].contentType' },
       });
       expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt' }] })).toMatchObject({ message: 'attachments[0].contentBase64: is required', details: { field: 'attachments[0].contentBase64' } });
@@ -38,7 +38,7 @@ describe('precise validation errors', () => {
     });
 
     it('names the item that is wrong in a field of several forms (an address or a list of them)', async () => {
-      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', 5] })).toMatchObject({ message: 'to[1]: must be string', details: { field: 'to[1]' } });
+      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', 5] })).toMatchObject({ message: 'to[1]: must be text, not 5', details: { field: 'to[1]' } });
     });
   });
 
@@ -59,22 +59,22 @@ describe('precise validation errors', () => {
       expect(await refused('POST', '/messages', { ...message, cc: null })).toMatchObject({
         status: 400,
         code: 'MAILROOM_E_VALIDATION',
-        message: 'cc: must be string or array, not null (null is not accepted here: leave the field out instead)',
+        message: 'cc: must be text or a list, not null (null is not accepted here: leave the field out instead)',
         details: { field: 'cc' },
       });
-      expect(await refused('POST', '/messages', { ...message, sendAt: null })).toMatchObject({ message: 'sendAt: must be string or number, not null (null is not accepted here: leave the field out instead)' });
-      expect(await refused('POST', '/messages', { ...message, to: null })).toMatchObject({ message: 'to: must be string or array, not null (the field is required)', details: { field: 'to' } });
+      expect(await refused('POST', '/messages', { ...message, sendAt: null })).toMatchObject({ message: 'sendAt: must be text or a number, not null (null is not accepted here: leave the field out instead)' });
+      expect(await refused('POST', '/messages', { ...message, to: null })).toMatchObject({ message: 'to: must be text or a list, not null (the field is required)', details: { field: 'to' } });
       // Inside a list's item, by the item's own schema.
       expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: null, contentBase64: 'aGk=' }] })).toMatchObject({
-        message: 'attachments[0].filename: must be string, not null (the field is required)',
+        message: 'attachments[0].filename: must be text, not null (the field is required)',
         details: { field: 'attachments[0].filename' },
       });
-      expect(await refused('POST', '/events', { type: 'order.shipped', data: null })).toMatchObject({ message: 'data: must be object, not null (null is not accepted here: leave the field out instead)', details: { field: 'data' } });
-      expect(await refused('POST', '/events', { type: null })).toMatchObject({ message: 'type: must be string, not null (the field is required)' });
+      expect(await refused('POST', '/events', { type: 'order.shipped', data: null })).toMatchObject({ message: 'data: must be an object, not null (null is not accepted here: leave the field out instead)', details: { field: 'data' } });
+      expect(await refused('POST', '/events', { type: null })).toMatchObject({ message: 'type: must be text, not null (the field is required)' });
       // An item of a list or an entry of a map is not a field to leave out: its list is there.
-      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', null] })).toMatchObject({ message: 'to[1]: must be string, not null', details: { field: 'to[1]' } });
-      expect(await refused('POST', '/api-keys', { name: 'k', scopes: [null] })).toMatchObject({ message: 'scopes[0]: must be string, not null', details: { field: 'scopes[0]' } });
-      expect(await refused('POST', '/messages', { ...message, headers: { 'X-Ref': null } })).toMatchObject({ message: 'headers.X-Ref: must be string, not null' });
+      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', null] })).toMatchObject({ message: 'to[1]: must be text, not null', details: { field: 'to[1]' } });
+      expect(await refused('POST', '/api-keys', { name: 'k', scopes: [null] })).toMatchObject({ message: 'scopes[0]: must be text, not null', details: { field: 'scopes[0]' } });
+      expect(await refused('POST', '/messages', { ...message, headers: { 'X-Ref': null } })).toMatchObject({ message: 'headers.X-Ref: must be text, not null' });
       expect((await t.request({ method: 'GET', url: '/api/v1/messages' })).json().items.length).toBe(before);
     });
   });
@@ -101,7 +101,7 @@ describe('precise validation errors', () => {
       expect(await refused('POST', '/messages/cancel', { filter: { status: 'nope' } })).toMatchObject({ details: { field: 'filter.status' } });
       expect(await refused('POST', '/messages/retry', { filter: { status: ['sent'] } })).toMatchObject({ message: expect.stringMatching(/^filter\.status: only deferred, failed, expired, cancelled messages can be retried/), details: { field: 'filter.status' } });
       expect(await refused('POST', '/messages/cancel', { filter: { since: 'yesterday' } })).toMatchObject({ message: expect.stringMatching(/^filter\.since: /), details: { field: 'filter.since' } });
-      expect(await refused('POST', '/messages/retry', { filter: { status: [5] } })).toMatchObject({ message: 'filter.status[0]: must be string', details: { field: 'filter.status[0]' } });
+      expect(await refused('POST', '/messages/retry', { filter: { status: [5] } })).toMatchObject({ message: 'filter.status[0]: must be text, not 5', details: { field: 'filter.status[0]' } });
     });
 
     it('takes in a JSON body what a query string cannot say: instants as numbers, read as a boolean', async () => {
@@ -111,7 +111,7 @@ describe('precise validation errors', () => {
         const res = await t.request({ method: 'POST', url: '/api/v1/messages/cancel', payload: { filter } });
         expect(res.statusCode, `${JSON.stringify(filter)}: ${res.body}`).toBe(200);
       }
-      expect(await refused('POST', '/messages/cancel', { filter: { status: 'queued', until: true } })).toMatchObject({ message: 'filter.until: must be string or number', details: { field: 'filter.until' } });
+      expect(await refused('POST', '/messages/cancel', { filter: { status: 'queued', until: true } })).toMatchObject({ message: 'filter.until: must be text or a number, not true', details: { field: 'filter.until' } });
       for (const read of [1, 'yes']) {
         expect(await refused('POST', '/messages/cancel', { filter: { read } })).toMatchObject({ message: 'filter.read: must be one of true, false, "true", "false"', details: { field: 'filter.read', allowed: [true, false, 'true', 'false'] } });
       }

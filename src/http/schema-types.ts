@@ -1,0 +1,31 @@
+/**
+ * A route schema's JSON types in words (`text`, `a whole number`, `a list`), and what a value of
+ * the wrong type was: the reader of "must be string" has to know JSON Schema; "must be text, not
+ * 5" says it to anyone. Text a client sent is never repeated (it may be anything, a secret
+ * included): only numbers and booleans are shown as they were.
+ */
+
+const WORDS: Readonly<Record<string, string>> = {
+  string: 'text',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+/** `["string", "array"]` (or Ajv's `"string,null"`) as "text or a list". */
+export function typeWords(types: readonly string[]): string {
+  const words = [...new Set(types.flatMap((t) => t.split(',')).map((t) => WORDS[t.trim()] ?? t.trim()))];
+  return words.join(' or ');
+}
+
+/** What a JSON value is, for "not …": `5`, `true`, `text`, `a list`, `an object`, `null`. */
+export function valueKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return 'text';
+  return 'an object';
+}
