@@ -42,10 +42,16 @@ await describeEachDialect('a first read of a mailbox holding mail older than the
     const monthAgo = new Date(Date.now() - 30 * DAY);
     const dsn = postfixDsn({ to: user, recipient: 'gone@example.net', status: '5.1.1', diagnostic: '550 5.1.1 User unknown', originalMessageId: out.messageIdHeader, id: `first-${dialect}` });
     const reply = await composeReply({ from: 'gone@example.net', to: user, subject: 'Re: Your invitation', inReplyTo: out.messageIdHeader, text: 'Who is this?' });
+    // Appended elsewhere and moved into INBOX in one command, so the three arrive together as
+    // the mailbox an account brings: appended one by one, the reader (IDLE) could read the first
+    // alone, and the two after it would be new mail arriving after the first read.
     await imapSession(peers.dovecot, user, PASSWORD, async (c) => {
-      await c.append('INBOX', dsn, [], monthAgo);
-      await c.append('INBOX', reply, [], monthAgo);
-      await c.append('INBOX', await composeReply({ from: 'fresh@example.net', to: user, subject: 'Today', inReplyTo: '<unrelated@example.net>', text: 'new mail' }));
+      await c.mailboxCreate('Brought');
+      await c.append('Brought', dsn, [], monthAgo);
+      await c.append('Brought', reply, [], monthAgo);
+      await c.append('Brought', await composeReply({ from: 'fresh@example.net', to: user, subject: 'Today', inReplyTo: '<unrelated@example.net>', text: 'new mail' }));
+      await c.mailboxOpen('Brought');
+      await c.messageMove('1:*', 'INBOX');
     });
     await until('the reader to read the whole INBOX', async () => {
       const b = await status();
