@@ -30,7 +30,8 @@ import type { Preview } from '../core/templates/preview.service.js';
 import type { TemplateView } from '../core/templates/templates.service.js';
 import type { LocaleContent, TemplateVersion } from '../core/templates/templates.js';
 import type { messageDetail, messageSummary } from './routes/messages-view.js';
-import type { Authentication, SmtpCredential as CoreSmtpCredential } from '../core/relay/credentials.js';
+import type { CredentialView } from '../core/relay/credential-sending.js';
+import type { Authentication } from '../core/relay/credentials.js';
 import type { Condition, ConditionOp } from '../core/notify/conditions.js';
 import type { DryRun as CoreDryRun, EventAnswer, EventDetail as CoreEventDetail, EventView } from '../core/notify/events.service.js';
 import type { EventMatch } from '../core/notify/ports.js';
@@ -265,8 +266,8 @@ export interface WebhookTestQueued {
 /** How an application logs in to the relay: AUTH with a password (inside TLS), or its client address. */
 export type RelayAuthentication = Authentication;
 
-/** GET /smtp-credentials: an application's login to the SMTP relay. Never the password. */
-export type SmtpCredential = Wire<CoreSmtpCredential>;
+/** GET /smtp-credentials: an application's login to the SMTP relay, and whom its mail leaves from now. Never the password. */
+export type SmtpCredential = Wire<CredentialView>;
 
 /** POST /smtp-credentials and POST /smtp-credentials/:id/rotate: the only answers with the password. */
 export interface NewSmtpCredential extends SmtpCredential {

@@ -156,4 +156,32 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     expect(s.errors).toEqual([]);
     expect(phone.errors).toEqual([]);
   });
+
+  it('warns where the account its mail leaves from may not send as a From the credential allows, until an alias covers it', async () => {
+    const { page } = s;
+    await page.goto('/smtp-relay');
+    await page.getByLabel('Name', { exact: true }).fill('Other brand');
+    await page.getByLabel('May send as').fill('news@other.example, @example.com');
+    await page.getByRole('button', { name: 'Create credential' }).click();
+    const once = page.getByTestId('new-smtp-credential');
+    await once.getByText('Copy the password now').waitFor();
+    const warning = 'billing@example.com may not send as news@other.example: the relay refuses mail from it.';
+    expect(await once.getByRole('note').textContent()).toContain(warning);
+    // The framework settings show a From the relay takes, not the refused one.
+    expect(await page.getByTestId('smtp-snippet').textContent()).toContain('app@example.com');
+    expect(await page.getByTestId('smtp-snippet').textContent()).not.toContain('news@other.example');
+    await screenshot(page, 'smtp-relay-refused-from');
+    await once.getByRole('button', { name: 'Done' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Other brand' });
+    expect(await row.getByText('sends from billing@example.com').count()).toBe(1);
+    expect(await row.getByRole('note').textContent()).toContain(warning);
+
+    // The admin adds the alias: the page says so no more.
+    const account = (await s.live.t.request({ method: 'GET', url: '/api/v1/accounts' })).json().items[0];
+    await s.live.t.request({ method: 'PATCH', url: `/api/v1/accounts/${account.id}`, payload: { aliases: [...account.aliases, 'news@other.example'], version: account.version } });
+    await page.reload();
+    await row.getByText('sends from billing@example.com').waitFor();
+    expect(await row.getByRole('note').count()).toBe(0);
+    expect(s.errors).toEqual([]);
+  });
 });

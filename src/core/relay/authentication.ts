@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Principal } from '../access/auth.js';
 import type { LoginThrottle } from '../access/login-throttle.js';
 import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
@@ -30,11 +29,6 @@ export function clientAllowed(c: Pick<StoredSmtpCredential, 'allowedIps'>, clien
       return range !== undefined && inCidr(ip, range);
     })
   );
-}
-
-/** Who a relay session acts as once logged in: the credential, with the send permission only. */
-export function relayPrincipal(c: StoredSmtpCredential): Principal {
-  return { kind: 'smtp', id: c.id, label: `smtp:${c.name}`, permissions: new Set(['send']), allowOverride: c.accountId !== null };
 }
 
 /**

@@ -6,6 +6,7 @@ import { newId } from '../kernel/ids.js';
 import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
 import { holdPurpose } from '../routing/routing.js';
+import { withSending, type CredentialView } from './credential-sending.js';
 import { assertNoOverlap, freeUsername, normalizeCredential, publicCredential, type CredentialConfig, type SmtpCredential, type StoredSmtpCredential } from './credentials.js';
 
 /**
@@ -28,14 +29,15 @@ export function generateRelayPassword(): string {
   }
 }
 
-export async function listCredentials(ctx: CoreContext): Promise<SmtpCredential[]> {
-  return (await ctx.store.repos.smtpCredentials.list()).map(publicCredential);
+export async function listCredentials(ctx: CoreContext): Promise<CredentialView[]> {
+  const repos = ctx.store.repos;
+  return Promise.all((await repos.smtpCredentials.list()).map((c) => withSending(repos, publicCredential(c))));
 }
 
-export async function getCredential(ctx: CoreContext, id: string): Promise<SmtpCredential> {
+export async function getCredential(ctx: CoreContext, id: string): Promise<CredentialView> {
   const c = await ctx.store.repos.smtpCredentials.get(id);
   if (!c) throw notFound('SMTP credential', id);
-  return publicCredential(c);
+  return withSending(ctx.store.repos, publicCredential(c));
 }
 
 /**
@@ -68,7 +70,7 @@ function claimNameAndUsername(config: CredentialConfig, derived: boolean, others
 const CREATE_ATTEMPTS = 5;
 
 /** Creates a credential; the returned password (password credentials only) is shown this once. */
-export async function createCredential(ctx: CoreContext, actor: Actor, input: unknown): Promise<{ credential: SmtpCredential; password?: string }> {
+export async function createCredential(ctx: CoreContext, actor: Actor, input: unknown): Promise<{ credential: CredentialView; password?: string }> {
   const normalized = normalizeCredential(input);
   const derived = (input as { username?: unknown }).username === undefined;
   const password = normalized.authentication === 'password' ? generateRelayPassword() : undefined;
@@ -95,7 +97,7 @@ export async function createCredential(ctx: CoreContext, actor: Actor, input: un
         await audit(repos, ctx, actor, 'smtp_credential.create', { type: 'smtp_credential', id: record.id }, undefined, publicCredential(record));
         return record;
       });
-      return { credential: publicCredential(record), ...(password ? { password } : {}) };
+      return { credential: await withSending(ctx.store.repos, publicCredential(record)), ...(password ? { password } : {}) };
     } catch (err) {
       // A concurrent create took the name or username between the check and the insert: the
       // next attempt sees it (and says which field, or moves a name-made username on).
@@ -108,10 +110,10 @@ export async function createCredential(ctx: CoreContext, actor: Actor, input: un
   }
 }
 
-export async function updateCredential(ctx: CoreContext, actor: Actor, id: string, input: unknown): Promise<SmtpCredential> {
+export async function updateCredential(ctx: CoreContext, actor: Actor, id: string, input: unknown): Promise<CredentialView> {
   const version = requireVersion(input);
   try {
-    return await ctx.store.transaction(async (repos) => {
+    const saved = await ctx.store.transaction(async (repos) => {
       const prev = await repos.smtpCredentials.get(id);
       if (!prev) throw notFound('SMTP credential', id);
       if (prev.version !== version) throw versionConflict('SMTP credential', id, prev.version, version);
@@ -124,6 +126,7 @@ export async function updateCredential(ctx: CoreContext, actor: Actor, id: strin
       await audit(repos, ctx, actor, 'smtp_credential.update', { type: 'smtp_credential', id }, publicCredential(prev), publicCredential(next));
       return publicCredential(next);
     });
+    return await withSending(ctx.store.repos, saved);
   } catch (err) {
     throw isDuplicateKey(err) ? new MailroomError(ErrorCodes.DUPLICATE, 'another SMTP credential has that name; choose another', { field: 'name' }) : err;
   }
@@ -133,7 +136,7 @@ export async function updateCredential(ctx: CoreContext, actor: Actor, id: strin
  * A new password, shown this once; the old one stops working at once (sessions already logged
  * in finish their current connection). Client-ip credentials have no password to rotate.
  */
-export async function rotateCredentialPassword(ctx: CoreContext, actor: Actor, id: string): Promise<{ credential: SmtpCredential; password: string }> {
+export async function rotateCredentialPassword(ctx: CoreContext, actor: Actor, id: string): Promise<{ credential: CredentialView; password: string }> {
   const password = generateRelayPassword();
   const credential = await ctx.store.transaction(async (repos) => {
     const prev = await repos.smtpCredentials.get(id);
@@ -147,7 +150,7 @@ export async function rotateCredentialPassword(ctx: CoreContext, actor: Actor, i
     await audit(repos, ctx, actor, 'smtp_credential.rotate', { type: 'smtp_credential', id }, { rotatedAt: prev.passwordRotatedAt }, { rotatedAt: now });
     return publicCredential(next);
   });
-  return { credential, password };
+  return { credential: await withSending(ctx.store.repos, credential), password };
 }
 
 export async function deleteCredential(ctx: CoreContext, actor: Actor, id: string): Promise<void> {

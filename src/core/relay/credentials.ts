@@ -1,3 +1,4 @@
+import type { Principal } from '../access/auth.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { senderEntry } from '../kernel/sender-entry.js';
 import { arr, bool, doc, int, oneOf, onlyKeys, optStr, refuseEmpty, str, label } from '../kernel/validate.js';
@@ -81,6 +82,11 @@ export function freeUsername(base: string, taken: ReadonlySet<string>): string {
     const candidate = base.slice(0, 64 - suffix.length).replace(/[-.]+$/, '') + suffix;
     if (!taken.has(candidate)) return candidate;
   }
+}
+
+/** Who a relay session acts as once logged in: the credential, with the send permission only. */
+export function relayPrincipal(c: Pick<SmtpCredential, 'id' | 'name' | 'accountId'>): Principal {
+  return { kind: 'smtp', id: c.id, label: `smtp:${c.name}`, permissions: new Set(['send']), allowOverride: c.accountId !== null };
 }
 
 export function publicCredential(c: StoredSmtpCredential): SmtpCredential {

@@ -5,8 +5,7 @@ import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { rfc5322Date, type RawPart, type Submission } from '../outbox/messages.js';
 import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.js';
 import { matchesIdentity } from '../routing/sender-identity.js';
-import { relayPrincipal } from './authentication.js';
-import type { StoredSmtpCredential } from './credentials.js';
+import { relayPrincipal, type StoredSmtpCredential } from './credentials.js';
 import type { MessageHeaders, MimeHeaderReader } from './ports.js';
 import { ambiguousAuthor, findBadLineEnding, headerBlockEnd, receivedHeader, withoutBcc } from './raw-message.js';
 

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { NewSmtpCredential, RelayStatus } from '../../api.js';
 import { CopyButton, Tabs, useFocusOnMount } from '../../ui/index.js';
+import { SendingNote, sendableFrom } from './SendingNote.js';
 import { certificateHolds, exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
 
 /**
@@ -16,7 +17,7 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
   const names = status?.certificate?.names ?? [];
   const host = relayHost(status?.host ?? null, window.location.hostname, names);
   const connection = starttls
-    ? { host, port: starttls.port, from: exampleFrom(c.allowedFrom), selfSigned: status?.certificate?.source === 'self-signed', ...(c.password ? { username: c.username, password: c.password } : {}) }
+    ? { host, port: starttls.port, from: exampleFrom(sendableFrom(c)), selfSigned: status?.certificate?.source === 'self-signed', ...(c.password ? { username: c.username, password: c.password } : {}) }
     : null;
   const rows: [string, string][] = [
     ...(starttls ? ([['Host', host], ['Port (STARTTLS)', String(starttls.port)]] as [string, string][]) : []),
@@ -37,6 +38,7 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
         </p>
       )}
       {!starttls ? <p className="muted">The relay is off, so there is no host and port to show yet (set MAILROOM_RELAY_PORT).</p> : null}
+      {c.sending.problem || c.sending.refusedFrom.length ? <SendingNote credential={c} /> : null}
       <table className="headers-table">
         <tbody>
           {rows.map(([k, v]) => (
