@@ -11,9 +11,15 @@ export interface Resource<T> {
 /**
  * Loads something when the component mounts and whenever `deps` change; `reload` fetches
  * again. Answers that arrive after a newer request started are dropped.
+ *
+ * While new `deps` load, the previous data stays (no spinner flashing at every filter change).
+ * If they are refused, that data goes: it answered other `deps` (a list under the filter before,
+ * beside the refusal of this one, read as this filter's result). A failed `reload` of the same
+ * `deps` keeps what they last gave, beside the error.
  */
 export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resource<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: string | null; loading: boolean }>({ data: undefined, error: null, loading: true });
+  // `of`: the loader (so the deps) whose answer `data` is.
+  const [state, setState] = useState<{ data: T | undefined; of: unknown; error: string | null; loading: boolean }>({ data: undefined, of: undefined, error: null, loading: true });
   const [tick, setTick] = useState(0);
   const seq = useRef(0);
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -22,12 +28,13 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resourc
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));
     loader().then(
-      (data) => mine === seq.current && setState({ data, error: null, loading: false }),
-      (err: unknown) => mine === seq.current && setState((s) => ({ data: s.data, error: errorMessage(err), loading: false })),
+      (data) => mine === seq.current && setState({ data, of: loader, error: null, loading: false }),
+      (err: unknown) =>
+        mine === seq.current && setState((s) => (s.of === loader ? { ...s, error: errorMessage(err), loading: false } : { data: undefined, of: undefined, error: errorMessage(err), loading: false })),
     );
   }, [loader, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { ...state, reload };
+  return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
 /** Runs `fn` every `ms` while `active`; stops when the component unmounts. */

@@ -38,19 +38,21 @@ export function usePagedList<T>(path: string, query: Query): PagedList<T> {
   const first = useResource(() => api.get<Page<T>>(path, query), [key]);
   const [more, setMore] = useState<{ key: string; items: T[]; nextCursor: string | null }>({ key, items: [], nextCursor: null });
   const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<string | null>(null);
+  // Like the older pages, a failure to load one belongs to the query it was asked for.
+  const [moreFailure, setMoreFailure] = useState<{ key: string; message: string } | null>(null);
+  const moreError = moreFailure?.key === key ? moreFailure.message : null;
   const older = more.key === key ? more.items : NONE;
   const cursor = older.length ? more.nextCursor : (first.data?.nextCursor ?? null);
 
   const loadMore = async () => {
     if (!cursor) return;
     setLoadingMore(true);
-    setMoreError(null);
+    setMoreFailure(null);
     try {
       const next = await api.get<Page<T>>(path, { ...query, cursor });
       setMore((m) => ({ key, items: [...(m.key === key ? m.items : []), ...next.items], nextCursor: next.nextCursor ?? null }));
     } catch (err) {
-      setMoreError(errorMessage(err));
+      setMoreFailure({ key, message: errorMessage(err) });
     } finally {
       setLoadingMore(false);
     }
@@ -58,6 +60,7 @@ export function usePagedList<T>(path: string, query: Query): PagedList<T> {
 
   const restart = () => {
     setMore({ key, items: [], nextCursor: null });
+    setMoreFailure(null);
     first.reload();
   };
 

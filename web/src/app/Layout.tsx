@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Permission } from '../api.js';
 import { useSession } from '../features/access/session.js';
 import { PasswordChangePrompt } from '../features/access/PasswordChangePrompt.js';
@@ -45,6 +45,23 @@ export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const session = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
+  const sidebar = useRef<HTMLElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  // Escape closes the open menu (on a phone it covers the page), like any disclosure, and gives
+  // focus back to the Menu button. Only from the menu itself or the bare page: an Escape meant
+  // for the page (a question being asked there) is left to it.
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const from = e.target instanceof Node ? e.target : null;
+      if (from && from !== document.body && !sidebar.current?.contains(from)) return;
+      setMenuOpen(false);
+      toggle.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
   const who = session.info.user?.email ?? session.info.principal.label;
   const role = session.info.user?.role ?? session.info.principal.role;
 
@@ -53,13 +70,13 @@ export function Layout({ children }: { children: ReactNode }) {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <aside className={menuOpen ? 'sidebar open' : 'sidebar'}>
+      <aside ref={sidebar} className={menuOpen ? 'sidebar open' : 'sidebar'}>
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
             ✉
           </span>
           <span>Mailroom</span>
-          <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>
+          <button ref={toggle} type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>
             Menu
           </button>
         </div>

@@ -13,6 +13,8 @@ export interface ListLike {
 /**
  * Everything a list page says before its list: why it could not load, that it is loading,
  * or `empty` when it loaded with nothing in it. `children` (the table) once there are items.
+ * A refused query leaves no items (useResource drops the answer to the query before), so its
+ * refusal stands alone; a failed refresh of the same query keeps the rows it last gave.
  */
 export function ListState({ list, empty, children }: { list: ListLike; empty: ReactNode; children: ReactNode }) {
   return (

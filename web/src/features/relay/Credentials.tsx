@@ -5,6 +5,7 @@ import { useAction } from '../../hooks.js';
 import { useRemove, type ListResource } from '../../lists.js';
 import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState } from '../../ui/index.js';
 import { CredentialForm } from './CredentialForm.js';
+import { SendingNote } from './SendingNote.js';
 
 
 /** The credentials: who may submit, as whom, with which limits; rotate, switch off, edit, delete. */
@@ -49,7 +50,15 @@ export function Credentials({ list, onRotated }: { list: ListResource<SmtpCreden
               ),
             },
             { header: 'May send as', cell: (c) => c.allowedFrom.join(', ') },
-            { header: 'Routing', cell: (c) => [c.purpose ? `purpose ${c.purpose}` : null, c.accountId ? 'pinned account' : null].filter(Boolean).join(', ') || 'default' },
+            {
+              header: 'Routing',
+              cell: (c) => (
+                <>
+                  {[c.purpose ? `purpose ${c.purpose}` : null, c.accountId ? 'pinned account' : null].filter(Boolean).join(', ') || 'default'}
+                  <SendingNote credential={c} />
+                </>
+              ),
+            },
             {
               header: 'Limits',
               cell: (c) => (
@@ -63,7 +72,8 @@ export function Credentials({ list, onRotated }: { list: ListResource<SmtpCreden
             { header: 'Last used', cell: (c) => (c.lastUsedAt ? formatDate(c.lastUsedAt) : 'never') },
           ]}
           actions={(c) => (
-            <>
+            // Four buttons on one line made the table wider than its box at 1280 px: they wrap.
+            <div className="row-actions-wrap">
               <button type="button" className="btn btn-small" onClick={() => setEditing(editing === c.id ? null : c.id)} aria-expanded={editing === c.id}>
                 Edit
               </button>
@@ -74,7 +84,7 @@ export function Credentials({ list, onRotated }: { list: ListResource<SmtpCreden
                 <ConfirmButton label="Rotate password" className="btn btn-small" question={`New password for “${c.name}”? The current one stops working at once.`} onConfirm={() => void rotate(c)} />
               ) : null}
               <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete “${c.name}”? The application can no longer send.`} onConfirm={() => void del.remove(c)} />
-            </>
+            </div>
           )}
           below={(c) =>
             editing === c.id ? (

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { api, errorMessage, notifyChanged, type MailAccount, type TestEmailQueued } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
 import { ErrorBox, Field, Notice, Spinner } from '../../ui/index.js';
@@ -9,6 +9,29 @@ import { PresetsUnavailable } from '../senders/PresetNotes.js';
 import { loadPresets, type Preset } from '../senders/presets.js';
 
 export const CUSTOM: Preset = { id: 'custom', name: 'Other SMTP server', smtp: {}, notes: ['Enter the host, port and encryption your provider documents.'] };
+
+/**
+ * A provider's host and port in a narrow tile: a line breaks after a dot of the host, and the port
+ * stays whole with its colon (the tile's break-anywhere rule made `smtp.sendgrid.net:58` / `7`).
+ */
+function HostPort({ host, port }: { host: string; port: number | undefined }) {
+  const labels = host.split('.');
+  return (
+    <span className="muted small">
+      {labels.map((label, i) => (
+        <Fragment key={i}>
+          {label}
+          {i < labels.length - 1 ? (
+            <>
+              .<wbr />
+            </>
+          ) : null}
+        </Fragment>
+      ))}
+      {port === undefined ? null : <span className="nowrap">:{port}</span>}
+    </span>
+  );
+}
 
 export function PresetStep({ chosen, onChoose }: { chosen: Preset | null; onChoose: (p: Preset) => void }) {
   const presets = useResource(loadPresets, []);
@@ -22,11 +45,7 @@ export function PresetStep({ chosen, onChoose }: { chosen: Preset | null; onChoo
         {list.map((p) => (
           <button key={p.id} type="button" role="radio" aria-checked={chosen?.id === p.id} className={chosen?.id === p.id ? 'preset selected' : 'preset'} onClick={() => onChoose(p)}>
             <span className="preset-name">{p.name}</span>
-            {p.smtp.host ? (
-              <span className="muted small">
-                {p.smtp.host}:{p.smtp.port}
-              </span>
-            ) : null}
+            {p.smtp.host ? <HostPort host={p.smtp.host} port={p.smtp.port} /> : null}
           </button>
         ))}
       </div>
