@@ -76,7 +76,8 @@ export function Routes() {
   if ((p = match('/templates/layouts/:key', path))) return <LayoutEditor key={p.key} layoutKey={p.key} />;
   if ((p = match('/templates/:key', path))) return <TemplateEditor key={p.key} templateKey={p.key} />;
   if (match('/rules', path)) return <Rules />;
-  if ((p = match('/rules/:id', path))) return <RuleEditor key={p.id} id={p.id} />;
+  // One key for every rule: creating one moves /rules/new to /rules/:id, and a remount there lost its "Saved." (RuleEditor follows the id).
+  if ((p = match('/rules/:id', path))) return <RuleEditor key="rule" id={p.id} />;
   if (match('/events', path)) return <Events />;
   if ((p = match('/events/:id', path))) return <EventDetail key={p.id} id={p.id} />;
   if (match('/contact-auto-reply', path)) return <ContactAutoReply />;

@@ -7,18 +7,20 @@ import { useEffect, useRef, useState } from 'react';
  */
 export function ConfirmButton({ label, question, onConfirm, busy, className = 'btn btn-danger', srLabel }: { label: string; question: string; onConfirm: () => void; busy?: boolean; className?: string; srLabel?: string }) {
   const [open, setOpen] = useState(false);
-  // Cancelling (the button or Escape) gives focus back to the button that asked, instead of dropping it on the page.
-  const [cancelled, setCancelled] = useState(false);
+  // Answering the question (Yes, Cancel or Escape) removes the button that had the focus: it goes back
+  // to the button that asked instead of dropping to the page. After Yes it waits while `busy` (a
+  // disabled button takes no focus), and never takes the focus from where something else put it.
+  const refocus = useRef(false);
   const trigger = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    if (!open && cancelled) {
-      trigger.current?.focus();
-      setCancelled(false);
-    }
-  }, [open, cancelled]);
+    if (open || !refocus.current || busy) return;
+    refocus.current = false;
+    const active = document.activeElement;
+    if (!active || active === document.body) trigger.current?.focus();
+  }, [open, busy]);
   const cancel = () => {
+    refocus.current = true;
     setOpen(false);
-    setCancelled(true);
   };
   if (!open) {
     return (
@@ -43,6 +45,7 @@ export function ConfirmButton({ label, question, onConfirm, busy, className = 'b
         className="btn btn-danger"
         autoFocus
         onClick={() => {
+          refocus.current = true;
           setOpen(false);
           onConfirm();
         }}

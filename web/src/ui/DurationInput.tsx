@@ -13,9 +13,24 @@ function unitFor(seconds: number | null): number {
   return [...UNITS].reverse().find((u) => seconds % u.sec === 0)?.sec ?? 1;
 }
 
+/** Whether `seconds` reads well in `unit`: a whole number, or one with a few decimals someone typed (1.5 hours). */
+function tidy(seconds: number | null, unit: number): boolean {
+  if (seconds === null) return true;
+  const thousandths = (seconds / unit) * 1000;
+  return Math.abs(thousandths - Math.round(thousandths)) < 1e-6;
+}
+
 /**
  * A length of time typed as a number and a unit; the API keeps seconds. Empty means "none"
  * when `allowEmpty` (e.g. "use the server's default").
+ *
+ * Choosing another unit keeps the number and changes the duration: "10" then "hours" is 10 hours,
+ * as the box and the unit read together say. The same holds for a value loaded from the server:
+ * it is shown whole in its largest unit (3 days), so someone who wants that duration has nothing
+ * to change, while someone who picks another unit is changing it; converting instead would replace
+ * the number they see with one nobody typed (0.1666… hours for 10 minutes). A value set from
+ * outside (a form put back to what was loaded) that the chosen unit cannot show tidily is shown in
+ * its own unit instead.
  */
 export function DurationInput({
   id,
@@ -36,7 +51,8 @@ export function DurationInput({
   disabled?: boolean;
   describedBy?: string;
 }) {
-  const [unit, setUnit] = useState(() => unitFor(seconds));
+  const [chosen, setUnit] = useState(() => unitFor(seconds));
+  const unit = tidy(seconds, chosen) ? chosen : unitFor(seconds);
   const shown = seconds === null ? '' : String(seconds / unit);
   return (
     <span className="duration-input">
@@ -52,7 +68,17 @@ export function DurationInput({
         required={!allowEmpty}
         onChange={(e) => onChange(e.target.value === '' ? (allowEmpty ? null : 0) : Math.round(Number(e.target.value) * unit))}
       />
-      <select aria-label="unit" value={unit} disabled={disabled} onChange={(e) => setUnit(Number(e.target.value))}>
+      <select
+        aria-label="unit"
+        value={unit}
+        disabled={disabled}
+        onChange={(e) => {
+          const next = Number(e.target.value);
+          setUnit(next);
+          // The number shown stays; the duration becomes that many of the new unit.
+          if (seconds !== null) onChange(Math.round((seconds / unit) * next));
+        }}
+      >
         {UNITS.map((u) => (
           <option key={u.sec} value={u.sec}>
             {u.label}

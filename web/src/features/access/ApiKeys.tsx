@@ -5,6 +5,7 @@ import { useList } from '../../lists.js';
 import { navigate, useLocation } from '../../router.js';
 import { Badge, type BadgeKind, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
 import { NewApiKey } from './NewApiKey.js';
+import { useSession } from './session.js';
 
 /** The filter of `GET /api-keys?unused=`, kept in the address bar so a filtered view can be bookmarked. */
 const SHOW = [
@@ -57,6 +58,7 @@ function Scopes({ k }: { k: ApiKey }) {
 const ago = (v: string | null, now: number, none: string) => (v ? <span title={formatDate(v)}>{formatRelative(v, now)}</span> : <span className="muted">{none}</span>);
 
 export function ApiKeys() {
+  const { can } = useSession();
   const { query } = useLocation();
   const show = (SHOW.find(([v]) => v === query.get('unused'))?.[0] ?? '') as Show;
   const keys = useList<ApiKey>('/api-keys', show ? { unused: show } : undefined);
@@ -123,7 +125,8 @@ export function ApiKeys() {
           }
         />
       </ListState>
-      <NewApiKey onCreated={keys.reload} />
+      {/* Keys are an admin's to make (the list above says so to anyone else): no form they cannot use. */}
+      {can('admin') ? <NewApiKey onCreated={keys.reload} /> : null}
     </>
   );
 }

@@ -10,10 +10,13 @@ const SCOPES = [
   ['admin', 'everything'],
 ] as const;
 
-/** YYYY-MM-DD of the day after `d`, in the reader's time zone (the earliest expiry a date input offers). */
-function tomorrow(d = new Date()): string {
-  const t = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1);
-  return `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`;
+/**
+ * YYYY-MM-DD of `d`, in the reader's time zone: the earliest expiry the date input offers. A key
+ * that expires today is usable through today (refused from the next midnight, see endOfDay),
+ * which the API takes since that instant lies in the future.
+ */
+function today(d = new Date()): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 /** "Expires on 2027-01-31" means usable all that day: refused from the next midnight (the reader's time zone). */
@@ -95,7 +98,7 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
             <input id="key-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
           </Field>
           <Field label="Expires on" id="key-expires" hint="Optional. Usable through that day (your time zone); refused from then on.">
-            <input id="key-expires" type="date" min={tomorrow()} value={expires} onChange={(e) => setExpires(e.target.value)} aria-describedby="key-expires-hint" />
+            <input id="key-expires" type="date" min={today()} value={expires} onChange={(e) => setExpires(e.target.value)} aria-describedby="key-expires-hint" />
           </Field>
           <fieldset className="field">
             <legend>Scopes</legend>

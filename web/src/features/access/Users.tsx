@@ -14,7 +14,7 @@ const ROLE_HELP: Record<Role, string> = {
 };
 
 export function Users() {
-  const { info } = useSession();
+  const { info, can } = useSession();
   const users = useList<User>('/users');
   const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
   const create = useAction();
@@ -116,50 +116,53 @@ export function Users() {
           }
         />
       </ListState>
-      <form className="card form" onSubmit={submit} aria-labelledby="new-user-h">
-        <h2 id="new-user-h">Add a user</h2>
-        <div className="form-grid">
-          <Field label="Email" id="user-email" hint="Their login: the address alone, without a display name.">
-            <input
-              id="user-email"
-              type="email"
-              required
-              value={form.email}
-              onChange={(e) => setForm({ ...form, email: e.target.value })}
-              autoComplete="off"
-              aria-invalid={createErr('email') ? true : undefined}
-              aria-describedby={createErr('email') ? 'user-email-error' : 'user-email-hint'}
-            />
-            <FieldError id="user-email-error" message={createErr('email')} />
-          </Field>
-          <Field label="Name" id="user-name">
-            <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-          </Field>
-          <Field label="Role" id="user-role" hint={ROLE_HELP[form.role]}>
-            <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
-              <option value="viewer">viewer</option>
-              <option value="operator">operator</option>
-              <option value="admin">admin</option>
-            </select>
-          </Field>
-          <Field label="Initial password" id="user-password" hint="At least 10 characters. They are asked to choose their own at their first sign-in.">
-            <input
-              id="user-password"
-              type="password"
-              required
-              minLength={10}
-              value={form.password}
-              onChange={(e) => setForm({ ...form, password: e.target.value })}
-              autoComplete="new-password"
-              aria-invalid={createErr('password') ? true : undefined}
-              aria-describedby={createErr('password') ? 'user-password-error' : 'user-password-hint'}
-            />
-            <FieldError id="user-password-error" message={createErr('password')} />
-          </Field>
-        </div>
-        <ErrorBox error={create.field === 'email' || create.field === 'password' ? null : create.error} title="Not created" />
-        <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
-      </form>
+      {/* Only an admin may add users (the list above says so to anyone else): no form they cannot use. */}
+      {can('admin') ? (
+        <form className="card form" onSubmit={submit} aria-labelledby="new-user-h">
+          <h2 id="new-user-h">Add a user</h2>
+          <div className="form-grid">
+            <Field label="Email" id="user-email" hint="Their login: the address alone, without a display name.">
+              <input
+                id="user-email"
+                type="email"
+                required
+                value={form.email}
+                onChange={(e) => setForm({ ...form, email: e.target.value })}
+                autoComplete="off"
+                aria-invalid={createErr('email') ? true : undefined}
+                aria-describedby={createErr('email') ? 'user-email-error' : 'user-email-hint'}
+              />
+              <FieldError id="user-email-error" message={createErr('email')} />
+            </Field>
+            <Field label="Name" id="user-name">
+              <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+            </Field>
+            <Field label="Role" id="user-role" hint={ROLE_HELP[form.role]}>
+              <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+                <option value="viewer">viewer</option>
+                <option value="operator">operator</option>
+                <option value="admin">admin</option>
+              </select>
+            </Field>
+            <Field label="Initial password" id="user-password" hint="At least 10 characters. They are asked to choose their own at their first sign-in.">
+              <input
+                id="user-password"
+                type="password"
+                required
+                minLength={10}
+                value={form.password}
+                onChange={(e) => setForm({ ...form, password: e.target.value })}
+                autoComplete="new-password"
+                aria-invalid={createErr('password') ? true : undefined}
+                aria-describedby={createErr('password') ? 'user-password-error' : 'user-password-hint'}
+              />
+              <FieldError id="user-password-error" message={createErr('password')} />
+            </Field>
+          </div>
+          <ErrorBox error={create.field === 'email' || create.field === 'password' ? null : create.error} title="Not created" />
+          <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
+        </form>
+      ) : null}
     </>
   );
 }

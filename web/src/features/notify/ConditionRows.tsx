@@ -6,6 +6,16 @@ import { OPS, type ConditionDraft } from './conditions.js';
 export type ConditionPart = 'path' | 'op' | 'value';
 
 /**
+ * The value a row keeps when its operator changes: "is present" takes present/absent, which mean
+ * nothing to the others (from "is present" back to "equals" the box starts empty, not "present");
+ * between the others the typed text stays.
+ */
+function valueAfterOp(row: ConditionDraft, op: ConditionOp): string {
+  if (op === 'exists') return row.op === 'exists' ? row.value : 'present';
+  return row.op === 'exists' ? '' : row.value;
+}
+
+/**
  * The condition builder: one row per condition (field, operator, value); every one must hold.
  * `errorAt` gives the API's refusal of one part of a row, shown under that row.
  */
@@ -25,7 +35,7 @@ export function ConditionRows({ rows, onChange, errorAt }: { rows: ConditionDraf
           <div key={i}>
             <div className="inline condition-row">
               <input aria-label={`Condition ${i + 1} field`} aria-invalid={invalid('path')} value={r.path} placeholder="data.company" maxLength={200} onChange={(e) => set(i, { path: e.target.value })} />
-              <select aria-label={`Condition ${i + 1} operator`} aria-invalid={invalid('op')} value={r.op} onChange={(e) => set(i, { op: e.target.value as ConditionOp, value: e.target.value === 'exists' ? 'present' : r.value })}>
+              <select aria-label={`Condition ${i + 1} operator`} aria-invalid={invalid('op')} value={r.op} onChange={(e) => set(i, { op: e.target.value as ConditionOp, value: valueAfterOp(r, e.target.value as ConditionOp) })}>
                 {OPS.map((o) => (
                   <option key={o.op} value={o.op}>
                     {o.label}

@@ -69,18 +69,21 @@ function ReportsForm({ stored }: { stored: BuiltinRuleValue<'reports'> }) {
             {note} <Link to="/messages?purpose=report">Email log</Link>
           </Notice>
         ) : null}
+        {/* The hint speaks of the test button: without the button (a viewer) it has nothing to explain. */}
         {can('admin') ? (
-          <div className="form-actions">
-            <FormActions submit={{ label: 'Save', busy: reports.busy }} />
-            {/* The test sends what is stored: with unsaved changes it would not send what the form shows. */}
-            <button type="button" className="btn" onClick={sendTest} disabled={test.busy || reports.dirty} aria-describedby="rep-test-hint">
-              {test.busy ? 'Sending…' : 'Send a test email to me'}
-            </button>
-          </div>
+          <>
+            <div className="form-actions">
+              <FormActions submit={{ label: 'Save', busy: reports.busy }} />
+              {/* The test sends what is stored: with unsaved changes it would not send what the form shows. */}
+              <button type="button" className="btn" onClick={sendTest} disabled={test.busy || reports.dirty} aria-describedby="rep-test-hint">
+                {test.busy ? 'Sending…' : 'Send a test email to me'}
+              </button>
+            </div>
+            <p className="muted small" id="rep-test-hint">
+              {reports.dirty ? 'Save first: the test sends the saved settings.' : 'The test uses the saved settings with sample values, even while report mail is off.'}
+            </p>
+          </>
         ) : null}
-        <p className="muted small" id="rep-test-hint">
-          {reports.dirty ? 'Save first: the test sends the saved settings.' : 'The test uses the saved settings with sample values, even while report mail is off.'}
-        </p>
       </form>
     </>
   );

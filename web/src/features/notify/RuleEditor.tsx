@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, notifyChanged, type MailAccount, type Purpose, type Rule, type Template } from '../../api.js';
 import { splitAddresses, splitList } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
@@ -13,19 +13,25 @@ import { fromDraft, toDraft, type ConditionDraft } from './conditions.js';
 import { DryRunPanel } from './DryRunPanel.js';
 import { TemplatePick } from './TemplatePick.js';
 
-/** A rule's page: its form (new or saved) and the dry run beside it. */
+/**
+ * A rule's page: its form (new or saved) and the dry run beside it. One editor serves every
+ * /rules/:id (see app/Routes.tsx): creating a rule moves the page from /rules/new to
+ * /rules/:id, and "Saved." must outlive that move, so the editor follows the id itself.
+ */
 export function RuleEditor({ id }: { id: string }) {
   const isNew = id === 'new';
   const rule = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Rule>(`/rules/${encodeURIComponent(id)}`)), [id]);
+  // While another id loads, the resource still holds the previous rule: never show it as this one.
+  const data = isNew || rule.data?.id !== id ? undefined : rule.data;
   // The form starts afresh from each saved version, so what it says after a save lives here.
   const [saved, setSaved] = useState<{ id: string; version: number } | null>(null);
-  if (rule.loading && !rule.data) return <Spinner />;
-  if (rule.error) return <ErrorBox error={rule.error} title="Cannot load the rule" />;
-  const justSaved = !!rule.data && saved?.id === rule.data.id && saved.version === rule.data.version;
+  if (!isNew && !data && !rule.error) return <Spinner />;
+  if (rule.error && !isNew) return <ErrorBox error={rule.error} title="Cannot load the rule" />;
+  const justSaved = !!data && saved?.id === data.id && saved.version === data.version;
   return (
     <RuleForm
-      key={rule.data?.version ?? 'new'}
-      rule={rule.data}
+      key={data ? `${data.id}:${data.version}` : 'new'}
+      rule={data}
       saved={justSaved}
       onSaved={(r) => {
         setSaved({ id: r.id, version: r.version });
@@ -89,12 +95,19 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
   const firstType = (body.events[0] ?? 'access.request.created').replace(/\*/g, 'example');
   const sample = { type: firstType, id: 'dry-run-1', data: {}, recipients: Object.fromEntries(body.recipients.roles.map((r) => [r, [`${r}@example.com`]])) };
   const readOnly = !can('admin');
+  // A save starts a new form (from the saved version, maybe at a new address), and the button that
+  // was pressed went with the old one: its successor takes the focus, beside "Saved.", instead of the page.
+  const formRef = useRef<HTMLFormElement>(null);
+  const [arrivedSaved] = useState(saved);
+  useEffect(() => {
+    if (arrivedSaved && (!document.activeElement || document.activeElement === document.body)) formRef.current?.querySelector<HTMLButtonElement>('button[type="submit"]')?.focus();
+  }, [arrivedSaved]);
 
   return (
     <>
       <PageHeader title={rule ? rule.name : 'New rule'} subtitle={<Link to="/rules">All rules</Link>} />
       <div className="editor-grid">
-        <form className="card form" onSubmit={submit} aria-labelledby="rule-h">
+        <form className="card form" onSubmit={submit} aria-labelledby="rule-h" ref={formRef}>
           <h2 id="rule-h">Rule</h2>
           <fieldset disabled={readOnly} className="form-grid">
             <Field label="Name" id="rule-name" wide>

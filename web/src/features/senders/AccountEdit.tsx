@@ -19,10 +19,11 @@ export function AccountEdit({ id }: { id: string }) {
     <>
       <PageHeader title={isNew ? 'Add account' : (account.data?.address ?? 'Account')} subtitle={<Link to="/accounts">← All accounts</Link>} />
       <ErrorBox error={account.error ?? servers.error} />
-      {(account.loading && !isNew) || servers.loading ? <Spinner /> : null}
+      {(account.loading && !isNew && !account.data) || (servers.loading && !servers.data) ? <Spinner /> : null}
       {servers.data && (isNew || account.data) ? (
         <AccountForm
-          key={account.data?.version ?? 'new'}
+          // Not the version: a save keeps the form (focus, unfolded sections, "Saved."); it restarts from what was saved itself.
+          key={account.data?.id ?? 'new'}
           account={account.data}
           servers={servers.items}
           readOnly={!can('admin')}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type MailAccount, type MailServer } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions, unfoldInvalid } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, Notice, unfoldInvalid } from '../../ui/index.js';
 import { AliasesField } from './AliasesField.js';
 import { inboundBody, inboundDraft, InboundFields } from './InboundFields.js';
 import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
@@ -23,15 +23,20 @@ interface Props {
  * Create or edit a sender account. The password is write-only: the form never shows it, only
  * whether one is set, and sends a password only when the admin typed a new one.
  */
-export function AccountForm({ account, servers, serverId, defaults, readOnly, submitLabel, onSaved, onCancel }: Props) {
-  const [f, setF] = useState({
-    serverId: account?.serverId ?? serverId ?? servers[0]?.id ?? '',
-    address: account?.address ?? '',
-    fromName: account?.fromName ?? '',
-    login: account?.login ?? defaults?.login ?? '',
-    replyTo: account?.replyTo ?? '',
-    active: account?.active ?? true,
+export function AccountForm({ account: loaded, servers, serverId, defaults, readOnly, submitLabel, onSaved, onCancel }: Props) {
+  // The account as last loaded or saved here. A save does not remount the form (the focus, the
+  // sections the user unfolded and what they were doing stay): it starts again from the saved
+  // account, whose version the next save sends and against which "changed" is measured.
+  const [account, setAccount] = useState(loaded);
+  const fieldsOf = (a: MailAccount | undefined) => ({
+    serverId: a?.serverId ?? serverId ?? servers[0]?.id ?? '',
+    address: a?.address ?? '',
+    fromName: a?.fromName ?? '',
+    login: a?.login ?? defaults?.login ?? '',
+    replyTo: a?.replyTo ?? '',
+    active: a?.active ?? true,
   });
+  const [f, setF] = useState(() => fieldsOf(account));
   const [aliases, setAliases] = useState<string[]>(account?.aliases ?? []);
   const [rate, setRate] = useState(() => rateDraft(account?.rateLimit));
   const [inbound, setInbound] = useState(() => inboundDraft(account?.inbound));
@@ -43,6 +48,9 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
   const ref = buildRef(source.type, source.providerId, source.target);
   const oauth2 = account?.auth.type === 'oauth2';
   const [oauth2Draft, setOAuth2Draft] = useState<OAuth2Draft>({ provider: 'microsoft', tenantId: '', clientId: '', clientSecret: '', tokenUrl: '' });
+  // "Saved." holds while the form shows what was saved: it goes with the next edit.
+  const shown = JSON.stringify([f, aliases, rate, inbound, source, password, removePassword, changingPassword]);
+  const [savedDraft, setSavedDraft] = useState<string | null>(null);
   const save = useAction();
   const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
   const id = account ? `acc-${account.id}` : 'acc-new';
@@ -82,6 +90,19 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
     if (saved) {
       setPassword('');
       notifyChanged();
+      if (account) {
+        // What the API stored, as a freshly loaded form would show it (the password write-only again).
+        const next = { f: fieldsOf(saved), aliases: saved.aliases, rate: rateDraft(saved.rateLimit), inbound: inboundDraft(saved.inbound), source: parseRef(saved.passwordRef) };
+        setAccount(saved);
+        setF(next.f);
+        setAliases(next.aliases);
+        setRate(next.rate);
+        setInbound(next.inbound);
+        setSource(next.source);
+        setChangingPassword(!saved.passwordSet);
+        setRemovePassword(false);
+        setSavedDraft(JSON.stringify([next.f, next.aliases, next.rate, next.inbound, next.source, '', false, !saved.passwordSet]));
+      }
       onSaved(saved);
     }
   };
@@ -90,8 +111,10 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
     <form onSubmit={submit} onInvalidCapture={unfoldInvalid} className="card form" aria-label={account ? `Edit account ${account.address}` : 'New account'}>
       <fieldset disabled={readOnly} className="plain">
         <div className="form-grid">
-          <Field label="Mail server" id={`${id}-server`}>
-            <select id={`${id}-server`} required value={f.serverId} onChange={(e) => set({ serverId: e.target.value })}>
+          {/* A row of its own: a server's name with its host and port ("Local sink renamed
+              (127.0.0.1:18174)") did not fit a third of the form and was cut off. */}
+          <Field label="Mail server" id={`${id}-server`} wide>
+            <select id={`${id}-server`} className="select-fit" required value={f.serverId} onChange={(e) => set({ serverId: e.target.value })}>
               {servers.length === 0 ? <option value="">Add a server first</option> : null}
               {servers.map((s) => (
                 <option key={s.id} value={s.id}>
@@ -185,6 +208,7 @@ export function AccountForm({ account, servers, serverId, defaults, readOnly, su
         ) : null}
       </fieldset>
       <ErrorBox error={save.error} title="Not saved" />
+      {savedDraft === shown && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {!readOnly ? (
         <FormActions submit={{ label: submitLabel ?? (account ? 'Save changes' : 'Create account'), busy: save.busy, disabled: servers.length === 0 }} onCancel={onCancel} />
       ) : null}

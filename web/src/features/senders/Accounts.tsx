@@ -1,9 +1,9 @@
-import { useState } from 'react';
-import { api, type DiagnosticResult, type MailAccount, type MailServer, type TestEmailResults } from '../../api.js';
+import { useEffect, useState } from 'react';
+import { api, notifyChanged, type DiagnosticResult, type MailAccount, type MailServer, type TestEmailResults } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { useList, useRemove } from '../../lists.js';
+import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, NewItemLink, PageHeader, useSelection } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, focusRow, ListState, NewItemLink, PageHeader, useSelection } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { MessageWatch } from '../outbox/MessageWatch.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
@@ -21,13 +21,42 @@ export function Accounts() {
   const [confirm, setConfirm] = useState(false);
   const [sent, setSent] = useState<TestSent[]>([]);
   const [diag, setDiag] = useState<{ account: MailAccount; result: DiagnosticResult | null } | null>(null);
-  const del = useRemove(accounts, (a: MailAccount) => `/accounts/${a.id}`);
+  const del = useAction();
+  // The account a delete was last asked for: its refusal is said under its own row, where the
+  // focus is (back on its Delete button), not at the page's top.
+  const [deleting, setDeleting] = useState<string | null>(null);
+  // A deleted account's row goes once the list reloads: the focus then moves to its neighbour's row.
+  const [focusAfter, setFocusAfter] = useState<{ gone: string; next: string | null } | null>(null);
   const test = useAction();
   const sending = useAction();
   const serverName = (id: string) => servers.items.find((s) => s.id === id)?.name ?? id;
   const items = accounts.items;
   // Offered once any account reads its mailbox; one that does not gets its own refusal in the results.
   const confirmable = items.some((a) => a.active && a.inbound?.enabled === true);
+
+  const remove = async (a: MailAccount) => {
+    setDeleting(a.id);
+    const at = items.findIndex((x) => x.id === a.id);
+    const next = items[at + 1] ?? items[at - 1] ?? null;
+    if (await del.run(() => api.del(`/accounts/${a.id}`).then(() => true))) {
+      setFocusAfter({ gone: a.id, next: next?.id ?? null });
+      notifyChanged();
+      accounts.reload();
+    }
+  };
+  useEffect(() => {
+    if (!focusAfter || items.some((x) => x.id === focusAfter.gone)) return;
+    setFocusAfter(null);
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
+    if (focusAfter.next && focusRow(focusAfter.next)) return;
+    // The last account went: the page's heading, from where "Add account" is the next stop.
+    const heading = document.querySelector<HTMLElement>('main h1');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }, [focusAfter, items]);
 
   const testConnection = async (a: MailAccount) => {
     setDiag({ account: a, result: null });
@@ -59,7 +88,6 @@ export function Accounts() {
         subtitle="Sender identities: the From address, the login and the password Mailroom uses on a server."
         actions={isAdmin ? <NewItemLink to="/accounts/new">Add account</NewItemLink> : null}
       />
-      <ErrorBox error={del.error} title="Not deleted" />
       <ListState
         list={accounts}
         empty={<Empty title="No account yet">{isAdmin ? <p>Add a server first, then an account that sends through it.</p> : <p>An admin has to add one.</p>}</Empty>}
@@ -121,9 +149,18 @@ export function Accounts() {
               <Link to={`/accounts/${a.id}`} className="btn btn-small">
                 {isAdmin ? 'Edit' : 'View'}
               </Link>
-              {isAdmin ? <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete ${a.address}?`} onConfirm={() => void del.remove(a)} /> : null}
+              {isAdmin ? <ConfirmButton label="Delete" srLabel={a.address} className="btn btn-small btn-danger" question={`Delete ${a.address}?`} onConfirm={() => void remove(a)} busy={del.busy && deleting === a.id} /> : null}
             </>
           )}
+          below={(a) =>
+            del.error && deleting === a.id ? (
+              <tr className="subrow">
+                <td colSpan={isAdmin ? 6 : 5}>
+                  <ErrorBox error={del.error} title="Not deleted" />
+                </td>
+              </tr>
+            ) : null
+          }
         />
       </ListState>
       <ErrorBox error={sending.error} />

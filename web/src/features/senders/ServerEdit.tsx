@@ -28,13 +28,14 @@ export function ServerEdit({ id }: { id: string }) {
       <PageHeader title={isNew ? 'Add mail server' : (server.data?.name ?? 'Mail server')} subtitle={<Link to="/servers">← All servers</Link>} />
       {locked ? <LogDriverLock /> : null}
       <ErrorBox error={server.error} />
-      {server.loading && !isNew ? <Spinner /> : null}
+      {server.loading && !isNew && !server.data ? <Spinner /> : null}
       {/* Only a new server: on a saved one a preset would overwrite what delivery uses now. */}
       {isNew && driver !== undefined && editable ? <ServerPresetPicker chosen={preset} onChoose={setPreset} /> : null}
       {/* The form waits for the driver, so it never shows editable fields that are about to lock. */}
       {driver !== undefined && (isNew || server.data) ? (
         <ServerForm
-          key={server.data?.version ?? `new-${preset?.id ?? ''}`}
+          // Not the version: a save keeps the form (focus, unfolded sections, "Saved.", a test's result); it restarts from what was saved itself.
+          key={server.data?.id ?? `new-${preset?.id ?? ''}`}
           server={server.data}
           initial={isNew && preset ? draftFrom({ name: preset.name, smtp: preset.smtp }) : undefined}
           readOnly={!editable}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions, unfoldInvalid } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, Notice, unfoldInvalid } from '../../ui/index.js';
 import { DiagnosticRun } from '../probes/DiagnosticRun.js';
 import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
 import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
@@ -105,8 +105,16 @@ interface Props {
   onCancel?: () => void;
 }
 
-/** Create or edit a mail server, and test the values before (or after) saving them. */
-export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, onCancel }: Props) {
+/**
+ * Create or edit a mail server, and test the values before (or after) saving them.
+ *
+ * A save does not remount the form: it takes the saved server as its new starting point (the
+ * version the next save sends, what "changed" is measured against) and shows its values as the
+ * API stored them, so the focus, the folded sections the user opened and a test's result stay.
+ */
+export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel }: Props) {
+  // The server as last loaded or saved here: the page's reload after a save would come later.
+  const [server, setServer] = useState(loaded);
   const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
   const [imapRetry, setImapRetry] = useState(() => imapRetryDraft(server));
   const [rate, setRate] = useState(() => rateDraft(server?.rateLimit));
@@ -121,6 +129,9 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
     if (Object.keys(patch).some((k) => k !== 'name')) setResult(null);
   };
   const id = server ? `srv-${server.id}` : 'srv-new';
+  // "Saved." holds while the form shows what was saved: it goes with the next edit.
+  const shown = JSON.stringify([d, imapRetry, rate]);
+  const [savedDraft, setSavedDraft] = useState<string | null>(null);
   const imapEncrypted = imapRetry.imapOn && imapRetry.imapSecurity !== 'none';
 
   const submit = async (e: FormEvent) => {
@@ -138,6 +149,14 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
     );
     if (saved) {
       notifyChanged();
+      if (server) {
+        const next = { d: draftFrom(saved), imapRetry: imapRetryDraft(saved), rate: rateDraft(saved.rateLimit) };
+        setServer(saved);
+        setD(next.d);
+        setImapRetry(next.imapRetry);
+        setRate(next.rate);
+        setSavedDraft(JSON.stringify([next.d, next.imapRetry, next.rate]));
+      }
       onSaved(saved);
     }
   };
@@ -198,6 +217,7 @@ export function ServerForm({ server, initial, submitLabel, readOnly, onSaved, on
         </div>
       </fieldset>
       <ErrorBox error={save.error} title="Not saved" />
+      {savedDraft === shown && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       <FormActions submit={readOnly ? undefined : { label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />
       {!readOnly && d.mode === 'relay' ? (
         <section className="subsection" aria-label="Test these settings">

@@ -47,7 +47,7 @@ function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settin
           <input id="brand-name" value={brand.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={err('branding.name') ? true : undefined} />
           <FieldError id="brand-name-error" message={err('branding.name')} />
         </Field>
-        <Field label="Logo URL" id="brand-logo" hint="An https:// image, about 40 px high. Empty: the name is shown instead.">
+        <Field label="Logo URL" id="brand-logo" hint="An https:// (or http://) image, about 40 px high. Empty: the name is shown instead.">
           <input id="brand-logo" type="url" value={brand.logoUrl ?? ''} onChange={(e) => set({ logoUrl: e.target.value })} aria-invalid={err('branding.logoUrl') ? true : undefined} />
           <FieldError id="brand-logo-error" message={err('branding.logoUrl')} />
         </Field>
@@ -62,10 +62,13 @@ function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settin
           <FieldError id="default-locale-error" message={err('defaultLocale')} />
         </Field>
         <Field label="Footer" id="brand-footer" hint="Under every message: your address, a legal line." wide>
-          <textarea id="brand-footer" rows={3} value={brand.footer} onChange={(e) => set({ footer: e.target.value })} />
+          {/* The API's limit (branding.footer: at most 2000 characters), kept by the box itself; a refusal is still said here. */}
+          <textarea id="brand-footer" rows={3} maxLength={2000} value={brand.footer} onChange={(e) => set({ footer: e.target.value })} aria-invalid={err('branding.footer') ? true : undefined} />
+          <FieldError id="brand-footer-error" message={err('branding.footer')} />
         </Field>
       </fieldset>
-      <ErrorBox error={save.error} title="Not saved" />
+      {/* A refusal shown at its field is shown there only, once. */}
+      <ErrorBox error={['branding.name', 'branding.logoUrl', 'branding.footer', 'defaultLocale'].some((f) => err(f)) ? null : save.error} title="Not saved" />
       {saved ? <Notice kind="success">Saved. Messages accepted from now on use it.</Notice> : null}
       {editable ? (
         <div className="form-actions">

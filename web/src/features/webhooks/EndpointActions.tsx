@@ -19,11 +19,14 @@ const GRACE = [
 export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookEndpoint; onChanged(): void }) {
   const action = useAction();
   const [done, setDone] = useState<string | null>(null);
+  // Which part the last action was in: its message (done or refused) is said by its own button.
+  const [where, setWhere] = useState<'toolbar' | 'rotate'>('toolbar');
   const [grace, setGrace] = useState(86_400);
   const [secret, setSecret] = useState<string | null>(null);
-  const rotateRef = useRef<HTMLButtonElement>(null);
+  const rotateRef = useRef<HTMLSpanElement>(null);
   const run = async (fn: () => Promise<unknown>, message: string) => {
     setDone(null);
+    setWhere('toolbar');
     if ((await action.run(async () => (await fn(), true))) === true) {
       setDone(message);
       onChanged();
@@ -31,12 +34,21 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
   };
   const rotate = async () => {
     setDone(null);
+    setWhere('rotate');
     const r = await action.run(() => api.post<NewWebhookSecret>(`/webhooks/${e.id}/rotate-secret`, { graceSec: grace }));
     if (r) {
       setSecret(r.secret);
       onChanged();
     }
   };
+
+  const graceLabel = GRACE.find(([sec]) => sec === grace)?.[1] ?? '';
+  const feedback = (
+    <>
+      <ErrorBox error={action.error} />
+      {done ? <Notice kind="success">{done}</Notice> : null}
+    </>
+  );
 
   return (
     <section className="card" aria-labelledby="wh-actions-h">
@@ -48,8 +60,18 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
         <button type="button" className="btn" disabled={action.busy} onClick={() => void run(() => api.patch(`/webhooks/${e.id}`, { enabled: !e.enabled, version: e.version }), e.enabled ? 'Switched off.' : 'Switched on: waiting deliveries are sent.')}>
           {e.enabled ? 'Switch off' : 'Switch on'}
         </button>
-        <ConfirmButton label="Delete" question="Delete this endpoint and its delivery log? Waiting deliveries are dropped." onConfirm={() => void action.run(() => api.del(`/webhooks/${e.id}`).then(() => navigate('/webhooks')))} busy={action.busy} />
+        <ConfirmButton
+          label="Delete"
+          question="Delete this endpoint and its delivery log? Waiting deliveries are dropped."
+          onConfirm={() => {
+            setDone(null);
+            setWhere('toolbar');
+            void action.run(() => api.del(`/webhooks/${e.id}`).then(() => navigate('/webhooks')));
+          }}
+          busy={action.busy}
+        />
       </div>
+      {where === 'toolbar' ? feedback : null}
       <div className="subsection">
         <h3>Rotate the signing secret</h3>
         <p className="muted small">A new secret is shown once. During the grace period each request carries two signatures, so the receiver can switch secrets without losing a request.</p>
@@ -64,10 +86,18 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
               </option>
             ))}
           </select>
-          <button type="button" className="btn" ref={rotateRef} disabled={action.busy} onClick={() => void rotate()}>
-            Rotate secret
-          </button>
+          {/* Asked first, as other destructive actions are: the receiver must switch to the new secret before the grace period ends. */}
+          <span ref={rotateRef}>
+            <ConfirmButton
+              label="Rotate secret"
+              className="btn"
+              question={grace ? `Rotate the secret? The old one keeps signing for ${graceLabel}.` : 'Rotate the secret? The old one stops now: the receiver refuses requests until it has the new one.'}
+              onConfirm={() => void rotate()}
+              busy={action.busy}
+            />
+          </span>
         </div>
+        {where === 'rotate' ? feedback : null}
       </div>
       {secret ? (
         <ShownOnce
@@ -78,13 +108,11 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
           onDone={() => {
             setSecret(null);
             // The reader goes on where the rotation started, not at the page's start.
-            rotateRef.current?.focus();
+            rotateRef.current?.querySelector('button')?.focus();
           }}
           testId="rotated-webhook-secret"
         />
       ) : null}
-      <ErrorBox error={action.error} />
-      {done ? <Notice kind="success">{done}</Notice> : null}
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { api, type NewWebhookSecret, type WebhookEndpoint, type WebhookEventType } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, useSelection } from '../../ui/index.js';
@@ -23,8 +23,17 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
   // "Saved." holds only while the form shows what was saved.
   const [pristine] = useState(draft);
 
+  // Submitting with no event ticked is refused here, at the events, saying why (a disabled button said nothing).
+  const [noEvents, setNoEvents] = useState(false);
+  const eventsRef = useRef<HTMLFieldSetElement>(null);
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (events.selected.size === 0) {
+      setNoEvents(true);
+      eventsRef.current?.querySelector<HTMLInputElement>('input[type="checkbox"]')?.focus();
+      return;
+    }
     const body = { url: url.trim(), description: description.trim() || null, events: EVENT_NAMES.filter((n) => events.selected.has(n)) };
     const r = await save.run(() =>
       endpoint ? api.patch<WebhookEndpoint>(`/webhooks/${endpoint.id}`, { ...body, version: endpoint.version }) : api.post<NewWebhookSecret>('/webhooks', body),
@@ -41,7 +50,7 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
   };
   // The URL check answers with details.field "url" (the network policy's refusal too).
   const urlError = errorFor(save.field, save.error, 'url');
-  const eventsError = errorFor(save.field, save.error, 'events');
+  const eventsError = noEvents ? 'Tick at least one event: an endpoint without events is never called.' : errorFor(save.field, save.error, 'events');
 
   return (
     <form className="card form" onSubmit={submit} aria-labelledby={`${id}-h`}>
@@ -54,11 +63,20 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
         <Field label="Description" id={`${id}-desc`} wide hint="Optional: which application receives it.">
           <input id={`${id}-desc`} maxLength={200} value={description} onChange={(e) => setDescription(e.target.value)} />
         </Field>
-        <fieldset className="field field-wide">
+        <fieldset className="field field-wide" ref={eventsRef}>
           <legend>Events</legend>
           {EVENT_NAMES.map((name: WebhookEventType) => (
             <label key={name} className="checkbox-inline">
-              <input type="checkbox" checked={events.selected.has(name)} onChange={() => events.toggle(name)} /> <code>{name}</code> <span className="muted small">— {WEBHOOK_EVENTS[name]}</span>
+              <input
+                type="checkbox"
+                checked={events.selected.has(name)}
+                onChange={() => {
+                  events.toggle(name);
+                  setNoEvents(false);
+                }}
+                aria-describedby={eventsError ? `${id}-events-err` : undefined}
+              />{' '}
+              <code>{name}</code> <span className="muted small">— {WEBHOOK_EVENTS[name]}</span>
             </label>
           ))}
           <FieldError id={`${id}-events-err`} message={eventsError} />
@@ -67,7 +85,7 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
       {/* A refusal shown at its field is shown there only, once. */}
       <ErrorBox error={urlError || eventsError ? null : save.error} title={endpoint ? 'Not saved' : 'Not created'} />
       {saved && !save.error && draft === pristine ? <Notice kind="success">Saved.</Notice> : null}
-      <FormActions submit={{ label: endpoint ? 'Save' : 'Create endpoint', busy: save.busy, disabled: events.selected.size === 0 }} onCancel={onCancel} />
+      <FormActions submit={{ label: endpoint ? 'Save' : 'Create endpoint', busy: save.busy }} onCancel={onCancel} />
     </form>
   );
 }

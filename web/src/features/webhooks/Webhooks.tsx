@@ -7,6 +7,7 @@ import { Badge, DataTable, Empty, focusRow, ListState, Notice, PageHeader, Shown
 import { useSession } from '../access/session.js';
 import { EndpointForm } from './EndpointForm.js';
 import { deliveryCounts, HealthChip } from './EndpointHealth.js';
+import { EVENTS_IN_WORDS } from './events.js';
 
 /** Webhook endpoints with their health; admins add one here (its secret is shown once). */
 export function Webhooks() {
@@ -17,7 +18,7 @@ export function Webhooks() {
 
   return (
     <>
-      <PageHeader title="Webhooks" subtitle="Signed HTTP notifications to your applications when a message is sent, deferred, failed, expired or cancelled." />
+      <PageHeader title="Webhooks" subtitle={`Signed HTTP notifications to your applications when a message is ${EVENTS_IN_WORDS}: each endpoint chooses its events.`} />
       {troubled.length ? (
         <Notice kind="warning">
           <strong>Warning:</strong> {troubled.length === 1 ? 'an endpoint needs' : `${troubled.length} endpoints need`} attention:{' '}

@@ -17,3 +17,21 @@ export const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
 };
 
 export const EVENT_NAMES = Object.keys(WEBHOOK_EVENTS) as WebhookEventType[];
+
+/** What happened to the message, as the page's subtitle lists them ("… when a message is sent, …"): keyed like WEBHOOK_EVENTS, so it names every event there is. */
+const EVENT_WORDS: Record<WebhookEventType, string> = {
+  'message.sent': 'sent',
+  'message.deferred': 'deferred',
+  'message.failed': 'failed',
+  'message.expired': 'expired',
+  'message.cancelled': 'cancelled',
+  'message.suppressed': 'suppressed',
+  'message.bounced': 'bounced',
+  'message.received': 'received',
+  'message.replied': 'replied to',
+};
+
+/** "sent, deferred, … or replied to". */
+export const EVENTS_IN_WORDS = `${EVENT_NAMES.slice(0, -1)
+  .map((n) => EVENT_WORDS[n])
+  .join(', ')} or ${EVENT_WORDS[EVENT_NAMES[EVENT_NAMES.length - 1]]}`;
