@@ -112,4 +112,22 @@ describe.runIf(chromiumAvailable())('email log: what each row says', { timeout: 
     expect(await notice.textContent()).toMatch(/It now expires .+: a retry gives the message its original lifetime again, counted from that attempt\./);
     expect(errors).toEqual([]);
   });
+
+  it('asks before cancelling one message, and shows a recipient still waiting as never sent', async () => {
+    const id = ((await api('GET', '/messages')).items as { id: string; subject: string }[]).find((m) => m.subject === 'Going nowhere')!.id;
+    await expect.poll(async () => (await api('GET', `/messages/${id}`)).recipients).toMatchObject([{ status: 'deferred' }]);
+    await page.goto(`/messages/${id}`);
+    await page.getByRole('button', { name: 'Cancel sending' }).click();
+    await page.getByText('Cancel this message? It is not sent unless someone retries it.').waitFor();
+    // Not answered yes: nothing happened.
+    await page.getByRole('group', { name: /^Cancel this message/ }).getByRole('button', { name: 'Cancel', exact: true }).click();
+    expect((await api('GET', `/messages/${id}`)).status).toBe('deferred');
+    await page.getByRole('button', { name: 'Cancel sending' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel sending' }).click();
+    await page.getByText('Cancelled.').waitFor();
+    const recipient = page.getByRole('region', { name: 'Recipients' }).getByRole('row', { name: /ops@example\.net/ });
+    await expect.poll(async () => recipient.textContent()).toMatch(/cancelled\s*\(was deferred\)/);
+    await screenshot(page, '46-email-log-cancelled-recipient');
+    expect(errors).toEqual([]);
+  });
 });

@@ -11,7 +11,7 @@ import { AttemptRoutes } from './AttemptRoutes.js';
 import { PossibleDuplicateBadge, PossibleDuplicateNotice } from './PossibleDuplicate.js';
 import { useSession } from '../access/session.js';
 import { MessageContent } from './MessageContent.js';
-import { CANCELLABLE, isFinal, noAttemptWords, RETRYABLE } from './statuses.js';
+import { CANCELLABLE, isFinal, NEVER_SENT, noAttemptWords, RETRYABLE } from './statuses.js';
 
 /** One message: status, routing, every recipient's outcome, every attempt, and its content. */
 /** Where a message came from, in words (the `source` field). */
@@ -66,9 +66,8 @@ export function MessageDetail({ id }: { id: string }) {
                 )
               ) : null}
               {CANCELLABLE.includes(m.status) ? (
-                <button type="button" className="btn btn-danger" onClick={() => void act('cancel')} disabled={action.busy}>
-                  Cancel
-                </button>
+                // Asked first, as Cancel all is: a message cancelled by a slip is not sent unless someone retries it.
+                <ConfirmButton label="Cancel sending" question="Cancel this message? It is not sent unless someone retries it." onConfirm={() => void act('cancel')} busy={action.busy} />
               ) : null}
             </>
           ) : null
@@ -191,7 +190,19 @@ export function MessageDetail({ id }: { id: string }) {
                   </>
                 ),
               },
-              { header: 'Status', cell: (r) => <StatusChip status={r.status} /> },
+              {
+                header: 'Status',
+                // A recipient still waiting when the message was cancelled or expired never got it:
+                // it ends as its message did, with the last state it was in beside it.
+                cell: (r) =>
+                  NEVER_SENT.includes(m.status) && (r.status === 'pending' || r.status === 'deferred') ? (
+                    <>
+                      <StatusChip status={m.status} /> <span className="muted small">(was {r.status})</span>
+                    </>
+                  ) : (
+                    <StatusChip status={r.status} />
+                  ),
+              },
               { header: 'Server reply', label: 'Reply', cell: (r) => <code className="small">{smtpReply(r.code, r.enhancedCode, r.response) || '—'}</code> },
             ]}
           />

@@ -25,6 +25,8 @@ export const isFinal = (status: MessageStatus): boolean => FINAL[status];
 /** When a message's page offers Retry, and when Cancel (the API decides in the end). */
 export const RETRYABLE: readonly MessageStatus[] = ['failed', 'deferred', 'expired', 'cancelled'];
 export const CANCELLABLE: readonly MessageStatus[] = ['queued', 'deferred'];
+/** Ends in which recipients still waiting never got the message. */
+export const NEVER_SENT: readonly MessageStatus[] = ['cancelled', 'expired'];
 
 /**
  * What a message's Attempts card says while it has none. "Yet" only while an attempt is still to
