@@ -12,22 +12,6 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(sorted(body))).digest('hex');
 }
 
-/**
- * The hashes a request answers to: first its own, with the fields that take one value or a list
- * (`to: "a@x"` or `to: ["a@x"]`) written as the list by `asLists`, so a client whose serialiser
- * writes one form and then the other still sends the same request; then the body's as it came,
- * which is what was stored before lists were written one way, so a retry across that upgrade
- * is still a retry. The first is the one to store.
- */
-export function requestHashes(body: Record<string, unknown>, asLists: (body: Record<string, unknown>) => Record<string, unknown>): [string, ...string[]] {
-  const own = requestHash(asLists(body));
-  const asSent = requestHash(body);
-  return own === asSent ? [own] : [own, asSent];
-}
-
-/** A value a field takes alone or in a list, as the list. */
-export const asList = (v: unknown): unknown => (typeof v === 'string' ? [v] : v);
-
 function sorted(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sorted);
   if (v === null || typeof v !== 'object') return v;
@@ -47,8 +31,8 @@ export interface FirstUse {
  * request's result would drop the new request unseen. A first use stored without a hash
  * (before migration 025) cannot be compared and stays a retry.
  */
-export function assertSameRequest(first: FirstUse, hashes: readonly string[], key: { field: string; value: string; id?: string }): void {
-  if (first.requestHash === null || hashes.includes(first.requestHash)) return;
+export function assertSameRequest(first: FirstUse, hash: string, key: { field: string; value: string; id?: string }): void {
+  if (first.requestHash === null || first.requestHash === hash) return;
   const firstUsedAt = new Date(first.at).toISOString();
   throw new MailroomError(
     ErrorCodes.IDEMPOTENCY_MISMATCH,

@@ -5,7 +5,7 @@ import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound
 import { foreignCursor } from '../kernel/ids.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
 import { displayMailbox, LIMITS } from '../outbox/messages.js';
-import { asList, assertSameRequest, requestHashes } from '../kernel/request-hash.js';
+import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { journal } from '../kernel/event-journal.js';
 import { acceptedEvent, composeOutbound, prepareSubmission, type Outbound } from '../outbox/messages.service.js';
 import type { Repositories } from '../ports.js';
@@ -142,7 +142,7 @@ const answer = (e: StoredEvent, duplicate: boolean): EventAnswer => ({ id: e.id,
  * sender's event with that id is no retry of this one: telling this sender 202 would drop its
  * event unseen and show it the other's matches and messages.
  */
-function repeated(e: StoredEvent, principal: Principal, hashes: readonly string[] | null): EventAnswer {
+function repeated(e: StoredEvent, principal: Principal, hash: string | null): EventAnswer {
   if (e.createdBy !== principal.label) {
     throw new MailroomError(
       ErrorCodes.DUPLICATE,
@@ -151,7 +151,7 @@ function repeated(e: StoredEvent, principal: Principal, hashes: readonly string[
     );
   }
   // The same id with another body is a new event under a used id, not a retry of the first.
-  if (hashes !== null) assertSameRequest({ requestHash: e.requestHash, at: e.receivedAt }, hashes, { field: 'id', value: e.id });
+  if (hash !== null) assertSameRequest({ requestHash: e.requestHash, at: e.receivedAt }, hash, { field: 'id', value: e.id });
   return answer(e, true);
 }
 
@@ -177,13 +177,6 @@ async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedM
   return { stored, sent };
 }
 
-/** An event's recipients per role, each a list whether one person was given as text or in a list. */
-function eventAsLists(body: Record<string, unknown>): Record<string, unknown> {
-  const roles = body.recipients;
-  if (roles === null || typeof roles !== 'object' || Array.isArray(roles)) return body;
-  return { ...body, recipients: Object.fromEntries(Object.entries(roles).map(([role, people]) => [role, asList(people)])) };
-}
-
 /**
  * `POST /events`: the event and every message its rules made are committed together (so 202
  * means both are on disk), then the messages are announced to the dispatcher. The same event
@@ -195,10 +188,9 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
   const event = parseEvent(input, ctx.clock.now());
   // Only an id the caller chose can come again: an event without one gets a new id, and no hash
   // (none is computed on the path of every event that could never be compared).
-  const hashes = (input as { id?: unknown }).id != null ? requestHashes(input as Record<string, unknown>, eventAsLists) : null;
-  const hash = hashes?.[0] ?? null;
+  const hash = (input as { id?: unknown }).id != null ? requestHash(input) : null;
   const earlier = await repos.notifyEvents.get(event.id);
-  if (earlier) return repeated(earlier, principal, hashes);
+  if (earlier) return repeated(earlier, principal, hash);
   const { planned } = await plan(ctx, principal, event, await repos.rules.list());
   const now = ctx.clock.now();
   let done: { stored: StoredEvent; sent: Outbound[] };
@@ -208,7 +200,7 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
     // The same id raised twice at once: the first commit wins, the second gets its answer.
     if (isDuplicateKey(err)) {
       const first = await repos.notifyEvents.get(event.id);
-      if (first) return repeated(first, principal, hashes);
+      if (first) return repeated(first, principal, hash);
     }
     throw err;
   }

@@ -7,7 +7,7 @@ import { audit, type CoreContext } from '../context.js';
 import { ErrorCodes, invalid, isDuplicateKey, MailroomError, notAllowed, notFound } from '../kernel/errors.js';
 import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { journal } from '../kernel/event-journal.js';
-import { asList, assertSameRequest, requestHashes } from '../kernel/request-hash.js';
+import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { LAST_INSTANT, parseTimeRange } from '../kernel/instants.js';
 import { assertCursor, assertIdFilter, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
@@ -39,20 +39,20 @@ export async function submitMessage(ctx: CoreContext, principal: Principal, inpu
   // Asked again with the same key: the first message, without rendering anything anew.
   const body = doc('message', input);
   const key = idempotencyKeyOf(body.idempotencyKey);
-  const hashes = key ? requestHashes(body, (b) => ({ ...b, to: asList(b.to), cc: asList(b.cc), bcc: asList(b.bcc) })) : undefined;
+  const hash = key ? requestHash(body) : undefined;
   if (key) {
     const earlier = await ctx.store.repos.messages.findByIdempotencyKey(principal.id, key);
-    if (earlier) return repeated(earlier, hashes);
+    if (earlier) return repeated(earlier, hash);
   }
   const sub = await prepareSubmission(ctx, input);
   const rawFrom = (input as { from?: unknown }).from;
-  return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined, confirm: opts.confirm, requestHashes: hashes });
+  return enqueue(ctx, principal, sub, { source: opts.source ?? 'api', from: typeof rawFrom === 'string' ? rawFrom : undefined, confirm: opts.confirm, requestHash: hash });
 }
 
 /** A key seen before: the first message when this is the same request again (a retry); the same key with another body is refused. */
-function repeated(earlier: MessageRecord, hashes: readonly string[] | undefined): SubmitResult {
-  if (hashes !== undefined && earlier.idempotencyKey !== null) {
-    assertSameRequest({ requestHash: earlier.requestHash ?? null, at: earlier.createdAt }, hashes, { field: 'idempotencyKey', value: earlier.idempotencyKey, id: earlier.id });
+function repeated(earlier: MessageRecord, hash: string | undefined): SubmitResult {
+  if (hash !== undefined && earlier.idempotencyKey !== null) {
+    assertSameRequest({ requestHash: earlier.requestHash ?? null, at: earlier.createdAt }, hash, { field: 'idempotencyKey', value: earlier.idempotencyKey, id: earlier.id });
   }
   return { id: earlier.id, status: earlier.status, duplicate: true };
 }
@@ -73,7 +73,7 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
   const scope = principal.id;
   if (sub.idempotencyKey) {
     const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
-    if (earlier) return repeated(earlier, opts.requestHashes);
+    if (earlier) return repeated(earlier, opts.requestHash);
   }
   const built = await buildOutbound(ctx, principal, sub, opts);
   const id = built.message.id;
@@ -93,7 +93,7 @@ async function enqueue(ctx: CoreContext, principal: Principal, sub: Submission, 
     // Two concurrent submissions with one key: the first commit wins, the second gets it back.
     if (sub.idempotencyKey && isDuplicateKey(err)) {
       const earlier = await repos.messages.findByIdempotencyKey(scope, sub.idempotencyKey);
-      if (earlier) return repeated(earlier, opts.requestHashes);
+      if (earlier) return repeated(earlier, opts.requestHash);
     }
     throw err;
   }
@@ -124,8 +124,8 @@ interface ComposeOptions {
   source: SubmitSource;
   from?: string;
   confirm?: boolean;
-  /** The request's hashes (requestHashes()): the first is kept with its idempotency key, a repeat may match any. */
-  requestHashes?: readonly string[];
+  /** The request's hash (requestHash()), kept with its idempotency key. */
+  requestHash?: string;
 }
 
 export async function composeOutbound(ctx: CoreContext, principal: Principal, sub: Submission, opts: ComposeOptions): Promise<Outbound> {
@@ -185,7 +185,7 @@ async function buildOutbound(ctx: CoreContext, principal: Principal, sub: Submis
     sizeBytes: sub.sizeBytes,
     idempotencyScope: sub.idempotencyKey ? scope : null,
     idempotencyKey: sub.idempotencyKey ?? null,
-    requestHash: sub.idempotencyKey ? (opts.requestHashes?.[0] ?? null) : null,
+    requestHash: sub.idempotencyKey ? (opts.requestHash ?? null) : null,
     sendAt,
     nextAttemptAt: sendAt,
     expireAt,
