@@ -165,7 +165,7 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     await page.getByRole('button', { name: 'Create credential' }).click();
     const once = page.getByTestId('new-smtp-credential');
     await once.getByText('Copy the password now').waitFor();
-    const warning = 'billing@example.com may not send as news@other.example: the relay refuses mail from it.';
+    const warning = 'billing@example.com may not send as news@other.example: the relay refuses such mail.';
     expect(await once.getByRole('note').textContent()).toContain(warning);
     // The framework settings show a From the relay takes, not the refused one.
     expect(await page.getByTestId('smtp-snippet').textContent()).toContain('app@example.com');
@@ -182,6 +182,19 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     await page.reload();
     await row.getByText('sends from billing@example.com').waitFor();
     expect(await row.getByRole('note').count()).toBe(0);
+
+    // A whole domain the pinned account has no "@domain" alias for: listed, and the settings
+    // shown use the account's own address there, the one From of that domain the relay takes.
+    const server = (await s.live.t.request({ method: 'GET', url: '/api/v1/servers' })).json().items[0];
+    const brand = (await s.live.t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'noreply@brand.example' } })).json();
+    await page.reload();
+    await page.getByLabel('Name', { exact: true }).fill('Brand app');
+    await page.getByLabel('May send as').fill('@brand.example');
+    await page.getByLabel('Account').selectOption(brand.id);
+    await page.getByRole('button', { name: 'Create credential' }).click();
+    await once.getByText('Copy the password now').waitFor();
+    expect(await once.getByRole('note').textContent()).toContain('noreply@brand.example may not send as every address @brand.example: the relay refuses such mail.');
+    expect(await page.getByTestId('smtp-snippet').textContent()).toContain('DEFAULT_FROM_EMAIL = "noreply@brand.example"');
     expect(s.errors).toEqual([]);
   });
 });

@@ -48,13 +48,25 @@ await describeEachDialect('SMTP credentials: whom their mail leaves from', (dial
     expect(await finalReply(created, 'anyone@example.com')).toMatch(/^250 2\.0\.0 queued as msg_/);
 
     // An alias added to the account: the entry is sendable from the next read on, and the relay
-    // agrees. "@other.example" is no longer listed either: the account may send as an address
-    // there now (only that one: the relay still refuses the others).
+    // agrees. "@other.example" stays listed: the relay still refuses every other address there.
     const account = await api('GET', `/accounts/${suite.r.accountId}`);
     await api('PATCH', `/accounts/${suite.r.accountId}`, { aliases: [...account.aliases, 'billing@other.example'], version: account.version });
-    expect((await api('GET', `/smtp-credentials/${created.id}`)).sending.refusedFrom).toEqual([]);
+    expect((await api('GET', `/smtp-credentials/${created.id}`)).sending.refusedFrom).toEqual(['@other.example']);
     expect(await finalReply(created, 'billing@other.example')).toMatch(/^250 2\.0\.0 queued as msg_/);
     expect(await finalReply(created, 'news@other.example')).toMatch(/^550 5\.7\.1 /);
+  });
+
+  it('lists a whole domain the account has no "@domain" alias for, though its own address there is taken', async () => {
+    const server = await api('POST', '/servers', { name: 'brand relay', smtp: { host: '127.0.0.1', port: suite.sink.port, security: 'none', requireTls: false } });
+    const brand = await api('POST', '/accounts', { serverId: server.id, address: 'noreply@brand.example' });
+    const created = await api('POST', '/smtp-credentials', { name: 'Brand app', allowedFrom: ['@brand.example'], accountId: brand.id });
+    expect(created.sending).toEqual({ accountId: brand.id, address: 'noreply@brand.example', refusedFrom: ['@brand.example'], problem: null });
+    expect(await finalReply(created, 'app@brand.example')).toMatch(/^550 5\.7\.1 .*may not send as app@brand\.example/);
+    expect(await finalReply(created, 'noreply@brand.example')).toMatch(/^250 2\.0\.0 queued as msg_/);
+    // With the "@brand.example" alias the whole domain is the account's: nothing is listed, and the relay takes any address there.
+    await api('PATCH', `/accounts/${brand.id}`, { aliases: ['@brand.example'], version: brand.version });
+    expect((await api('GET', `/smtp-credentials/${created.id}`)).sending.refusedFrom).toEqual([]);
+    expect(await finalReply(created, 'app@brand.example')).toMatch(/^250 2\.0\.0 queued as msg_/);
   });
 
   it('says why no account sends its mail, in the routing\'s own words', async () => {

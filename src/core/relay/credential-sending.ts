@@ -1,4 +1,4 @@
-import { isMailroomError } from '../kernel/errors.js';
+import { ErrorCodes, isMailroomError, isStoreUnavailable } from '../kernel/errors.js';
 import type { Repositories } from '../ports.js';
 import { resolveRoute } from '../routing/routing.js';
 import { fromAllowed } from '../routing/sender-identity.js';
@@ -17,24 +17,27 @@ export interface CredentialSending {
   /** The account its mail leaves from; null when no account can send it (see `problem`). */
   accountId: string | null;
   address: string | null;
-  /** `allowedFrom` entries that account may not send as (neither its address nor an alias); an "@domain" entry counts when it may send as some address there. */
+  /** `allowedFrom` entries that account may not send as (neither its address nor an alias); an "@domain" entry unless the account has that "@domain" alias. */
   refusedFrom: string[];
   /** Why no account sends its mail (a purpose switched off, no account), in words; null when one does. */
   problem: string | null;
 }
 
 /** A credential as the API shows it: its settings and whom its mail leaves from now. */
-export type CredentialView = SmtpCredential & { sending: CredentialSending };
+export type CredentialView = SmtpCredential & {
+  /** Null only in the answer to a save when the database stopped answering right after it (read it again). */
+  sending: CredentialSending | null;
+};
 
-/** Whether `account` may send as some address `entry` stands for (an address, or "@domain": any address there). */
+/**
+ * Whether `account` may send as every address `entry` allows: the address itself, or for
+ * "@domain" every address there, which only the account's own "@domain" alias covers (an account
+ * that may send as noreply@example.com alone still has app@example.com refused).
+ */
 function maySendAs(account: Pick<MailAccount, 'address' | 'aliases'>, entry: string): boolean {
-  if (!entry.startsWith('@')) {
-    const [local = '', domain = ''] = entry.split(/@(?=[^@]*$)/);
-    return fromAllowed(account, { local, domain: domain.toLowerCase(), address: entry });
-  }
-  const domain = entry.slice(1).toLowerCase();
-  const atDomain = (identity: string) => (identity.startsWith('@') ? identity.slice(1).toLowerCase() : identity.split('@').at(-1)?.toLowerCase()) === domain;
-  return atDomain(account.address) || account.aliases.some(atDomain);
+  if (entry.startsWith('@')) return account.aliases.some((a) => a.toLowerCase() === entry.toLowerCase());
+  const [local = '', domain = ''] = entry.split(/@(?=[^@]*$)/);
+  return fromAllowed(account, { local, domain: domain.toLowerCase(), address: entry });
 }
 
 export async function credentialSending(repos: Repositories, c: SmtpCredential): Promise<CredentialSending> {
@@ -42,11 +45,22 @@ export async function credentialSending(repos: Repositories, c: SmtpCredential):
     const route = await resolveRoute(repos, { purpose: c.purpose ?? '', ...(c.accountId ? { accountId: c.accountId } : {}), principal: relayPrincipal(c) });
     return { accountId: route.account.id, address: route.account.address, refusedFrom: c.allowedFrom.filter((e) => !maySendAs(route.account, e)), problem: null };
   } catch (err) {
-    if (!isMailroomError(err)) throw err;
+    // Routing's refusals are the answer; a database that does not answer (or a fault) is not.
+    if (!isMailroomError(err) || isStoreUnavailable(err) || err.code === ErrorCodes.INTERNAL) throw err;
     return { accountId: null, address: null, refusedFrom: [], problem: err.message };
   }
 }
 
-export async function withSending(repos: Repositories, c: SmtpCredential): Promise<CredentialView> {
-  return { ...c, sending: await credentialSending(repos, c) };
+/**
+ * The credential with `sending`. After a save (`saved`: create, change, rotation) the answer must
+ * not fail for it: it may carry a password shown this once. A database that stops answering
+ * between the commit and this read gives `sending: null` there instead.
+ */
+export async function withSending(repos: Repositories, c: SmtpCredential, saved = false): Promise<CredentialView> {
+  try {
+    return { ...c, sending: await credentialSending(repos, c) };
+  } catch (err) {
+    if (saved && isStoreUnavailable(err)) return { ...c, sending: null };
+    throw err;
+  }
 }

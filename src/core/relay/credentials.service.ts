@@ -97,7 +97,7 @@ export async function createCredential(ctx: CoreContext, actor: Actor, input: un
         await audit(repos, ctx, actor, 'smtp_credential.create', { type: 'smtp_credential', id: record.id }, undefined, publicCredential(record));
         return record;
       });
-      return { credential: await withSending(ctx.store.repos, publicCredential(record)), ...(password ? { password } : {}) };
+      return { credential: await withSending(ctx.store.repos, publicCredential(record), true), ...(password ? { password } : {}) };
     } catch (err) {
       // A concurrent create took the name or username between the check and the insert: the
       // next attempt sees it (and says which field, or moves a name-made username on).
@@ -126,7 +126,7 @@ export async function updateCredential(ctx: CoreContext, actor: Actor, id: strin
       await audit(repos, ctx, actor, 'smtp_credential.update', { type: 'smtp_credential', id }, publicCredential(prev), publicCredential(next));
       return publicCredential(next);
     });
-    return await withSending(ctx.store.repos, saved);
+    return await withSending(ctx.store.repos, saved, true);
   } catch (err) {
     throw isDuplicateKey(err) ? new MailroomError(ErrorCodes.DUPLICATE, 'another SMTP credential has that name; choose another', { field: 'name' }) : err;
   }
@@ -150,7 +150,7 @@ export async function rotateCredentialPassword(ctx: CoreContext, actor: Actor, i
     await audit(repos, ctx, actor, 'smtp_credential.rotate', { type: 'smtp_credential', id }, { rotatedAt: prev.passwordRotatedAt }, { rotatedAt: now });
     return publicCredential(next);
   });
-  return { credential: await withSending(ctx.store.repos, credential), password };
+  return { credential: await withSending(ctx.store.repos, credential, true), password };
 }
 
 export async function deleteCredential(ctx: CoreContext, actor: Actor, id: string): Promise<void> {

@@ -38,7 +38,7 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
         </p>
       )}
       {!starttls ? <p className="muted">The relay is off, so there is no host and port to show yet (set MAILROOM_RELAY_PORT).</p> : null}
-      {c.sending.problem || c.sending.refusedFrom.length ? <SendingNote credential={c} /> : null}
+      {c.sending?.problem || c.sending?.refusedFrom.length ? <SendingNote credential={c} /> : null}
       <table className="headers-table">
         <tbody>
           {rows.map(([k, v]) => (

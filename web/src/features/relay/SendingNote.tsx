@@ -7,6 +7,8 @@ import type { SmtpCredential } from '../../api.js';
  * every read (routing can change), so this says what is true now.
  */
 export function SendingNote({ credential: c }: { credential: SmtpCredential }) {
+  // Null only in a save's answer when the database stopped answering after it: the list, read again, says.
+  if (!c.sending) return null;
   const { address, refusedFrom, problem } = c.sending;
   if (problem) {
     return (
@@ -20,16 +22,25 @@ export function SendingNote({ credential: c }: { credential: SmtpCredential }) {
       <div className="muted small">sends from {address}</div>
       {refusedFrom.length ? (
         <div className="hint hint-warn" role="note">
-          ⚠ {address} may not send as {refusedFrom.join(', ')}: the relay refuses mail from {refusedFrom.length === 1 ? 'it' : 'them'}. Add {refusedFrom.length === 1 ? 'it' : 'them'} to the
-          account’s aliases, or route this credential to an account that may.
+          ⚠ {address} may not send as {refusedFrom.map((e) => (e.startsWith('@') ? `every address ${e}` : e)).join(', ')}: the relay refuses such mail. Add{' '}
+          {refusedFrom.length === 1 ? 'it' : 'them'} to the account’s aliases, or route this credential to an account that may.
         </div>
       ) : null}
     </>
   );
 }
 
-/** The From an example should use: an allowed one the sending account may use, when there is one. */
+/**
+ * The From an example should use: an allowed entry the sending account may use whole; else the
+ * account's own address where an entry allows it (a domain the account has no "@domain" alias
+ * for: of its addresses the relay takes only the account's own); else what is allowed.
+ */
 export function sendableFrom(c: SmtpCredential): readonly string[] {
-  const ok = c.allowedFrom.filter((e) => !c.sending.refusedFrom.includes(e));
-  return ok.length ? ok : c.allowedFrom;
+  if (!c.sending) return c.allowedFrom;
+  const refused = c.sending.refusedFrom;
+  const ok = c.allowedFrom.filter((e) => !refused.includes(e));
+  if (ok.length) return ok;
+  const own = c.sending.address?.toLowerCase();
+  const allowsOwn = own !== undefined && c.allowedFrom.some((e) => (e.startsWith('@') ? own.endsWith(e.toLowerCase()) : e.toLowerCase() === own));
+  return allowsOwn && own ? [own] : c.allowedFrom;
 }
