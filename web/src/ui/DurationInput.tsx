@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 
 const UNITS = [
   { label: 'seconds', sec: 1 },
@@ -52,7 +52,17 @@ export function DurationInput({
   describedBy?: string;
 }) {
   const [chosen, setUnit] = useState(() => unitFor(seconds));
-  const unit = tidy(seconds, chosen) ? chosen : unitFor(seconds);
+  // What this input last gave its form: any other value was set from outside (an Undo, a reset).
+  const emitted = useRef<number | null | undefined>(undefined);
+  const emit = (value: number | null) => {
+    emitted.current = value;
+    onChange(value);
+  };
+  // A value set from outside that the chosen unit cannot show tidily is shown in its own unit,
+  // and that unit becomes the chosen one, so what is typed next is read in the unit on screen.
+  // A value typed here keeps the unit it was typed in, tidy or not.
+  const unit = seconds === emitted.current || tidy(seconds, chosen) ? chosen : unitFor(seconds);
+  if (unit !== chosen) setUnit(unit);
   const shown = seconds === null ? '' : String(seconds / unit);
   return (
     <span className="duration-input">
@@ -66,7 +76,7 @@ export function DurationInput({
         disabled={disabled}
         aria-describedby={describedBy}
         required={!allowEmpty}
-        onChange={(e) => onChange(e.target.value === '' ? (allowEmpty ? null : 0) : Math.round(Number(e.target.value) * unit))}
+        onChange={(e) => emit(e.target.value === '' ? (allowEmpty ? null : 0) : Math.round(Number(e.target.value) * unit))}
       />
       <select
         aria-label="unit"
@@ -76,7 +86,7 @@ export function DurationInput({
           const next = Number(e.target.value);
           setUnit(next);
           // The number shown stays; the duration becomes that many of the new unit.
-          if (seconds !== null) onChange(Math.round((seconds / unit) * next));
+          if (seconds !== null) emit(Math.round((seconds / unit) * next));
         }}
       >
         {UNITS.map((u) => (
