@@ -4,7 +4,7 @@ import { int } from '../core/kernel/validate.js';
 /**
  * Whole-number query and path parameters (a list's `limit`, a template's `version`). The schema
  * says `integer`, so the OpenAPI document, and the SDK built from it, take a number; the URL
- * carries text, so a value of decimal digits is turned into its number before validation.
+ * carries text, so a value of decimal digits (a minus sign first or not) is turned into its number before validation.
  * Anything else stays text and the schema refuses it ("limit: must be integer"). Ajv's own
  * coerceTypes stays off: it would coerce JSON bodies too (a `to` of 5 would pass as "5").
  */
@@ -23,7 +23,9 @@ function toNumbers(schema: unknown, values: unknown): void {
   for (const [name, property] of Object.entries(properties)) {
     const v = given[name];
     // A query parameter given twice stays a list: the error handler names it ("must be given once").
-    if (property.type === 'integer' && typeof v === 'string' && /^[0-9]{1,15}$/.test(v)) given[name] = Number(v);
+    // Any whole number, negative or past the range too: the range check then names the range
+    // ("must be between 1 and 500, got -1") rather than calling -1 no whole number.
+    if (property.type === 'integer' && typeof v === 'string' && /^-?[0-9]{1,20}$/.test(v)) given[name] = Number(v);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * A route schema's JSON types in words (`text`, `a whole number`, `a list`), and what a value of
  * the wrong type was: the reader of "must be string" has to know JSON Schema; "must be text, not
- * 5" says it to anyone. Text a client sent is never repeated (it may be anything, a secret
- * included): only numbers and booleans are shown as they were.
+ * a number" says it to anyone. What a client sent is never repeated (a password field given
+ * 123456 would be echoed): only its kind is said, and true or false as they are.
  */
 
 const WORDS: Readonly<Record<string, string>> = {
@@ -21,11 +21,12 @@ export function typeWords(types: readonly string[]): string {
   return words.join(' or ');
 }
 
-/** What a JSON value is, for "not …": `5`, `true`, `text`, `a list`, `an object`, `null`. */
+/** What a JSON value is, for "not …": `a number`, `true`, `text`, `a list`, `an object`, `null`. */
 export function valueKind(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return 'text';
   return 'an object';
 }

@@ -182,6 +182,8 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     expect(unquoted.stderr).toContain('mailroom: --to (entry 1): "Doe, John <jd@example.com>" is not accepted');
     const account = await runCli(['send', '--to', 'ops@example.net', '--subject', 'hi', '--text', 'x', '--account', 'billing'], env);
     expect(account.stderr).toContain('mailroom: --account: account billing does not exist');
+    const data = await runCli(['send', '--to', 'ops@example.net', '--template', 'password_reset', '--data', '{x'], env);
+    expect(data.stderr).toMatch(/^mailroom: --data: is not valid JSON: /m);
   });
 
   it('send with an idempotency key given again prints the first message, in the status it has now, and queues nothing', async () => {

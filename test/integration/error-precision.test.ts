@@ -27,7 +27,7 @@ describe('precise validation errors', () => {
     it('names an item of a list by its index', async () => {
       expect(await refused('POST', '/api-keys', { name: 'k', scopes: ['nope'] })).toMatchObject({ status: 400, code: 'MAILROOM_E_VALIDATION', message: expect.stringMatching(/^scopes\[0\]: /), details: { field: 'scopes[0]' } });
       expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt', contentType: 5, contentBase64: 'aGk=' }] })).toMatchObject({
-        message: 'attachments[0].contentType: must be text, not 5',
+        message: 'attachments[0].contentType: must be text, not a number',
         details: { field: 'attachments[0].contentType' },
       });
       expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a.txt' }] })).toMatchObject({ message: 'attachments[0].contentBase64: is required', details: { field: 'attachments[0].contentBase64' } });
@@ -38,7 +38,7 @@ describe('precise validation errors', () => {
     });
 
     it('names the item that is wrong in a field of several forms (an address or a list of them)', async () => {
-      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', 5] })).toMatchObject({ message: 'to[1]: must be text, not 5', details: { field: 'to[1]' } });
+      expect(await refused('POST', '/messages', { ...message, to: ['ann@example.net', 5] })).toMatchObject({ message: 'to[1]: must be text, not a number', details: { field: 'to[1]' } });
     });
   });
 
@@ -101,7 +101,7 @@ describe('precise validation errors', () => {
       expect(await refused('POST', '/messages/cancel', { filter: { status: 'nope' } })).toMatchObject({ details: { field: 'filter.status' } });
       expect(await refused('POST', '/messages/retry', { filter: { status: ['sent'] } })).toMatchObject({ message: expect.stringMatching(/^filter\.status: only deferred, failed, expired, cancelled messages can be retried/), details: { field: 'filter.status' } });
       expect(await refused('POST', '/messages/cancel', { filter: { since: 'yesterday' } })).toMatchObject({ message: expect.stringMatching(/^filter\.since: /), details: { field: 'filter.since' } });
-      expect(await refused('POST', '/messages/retry', { filter: { status: [5] } })).toMatchObject({ message: 'filter.status[0]: must be text, not 5', details: { field: 'filter.status[0]' } });
+      expect(await refused('POST', '/messages/retry', { filter: { status: [5] } })).toMatchObject({ message: 'filter.status[0]: must be text, not a number', details: { field: 'filter.status[0]' } });
     });
 
     it('takes in a JSON body what a query string cannot say: instants as numbers, read as a boolean', async () => {

@@ -94,7 +94,7 @@ await describeEachDialect('events: the input as documented', (dialect) => {
       expect(many, String(n)).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: `recipients.r: at most 100 addresses per role (this one has ${n})`, details: { field: 'recipients.r' } });
     }
     // What is wrong inside a list is still named by its place.
-    expect(await refused({ type: 'a.b', recipients: { r: ['a@example.com', 5] } })).toMatchObject({ message: 'recipients.r[1]: must be text, not 5', details: { field: 'recipients.r[1]' } });
+    expect(await refused({ type: 'a.b', recipients: { r: ['a@example.com', 5] } })).toMatchObject({ message: 'recipients.r[1]: must be text, not a number', details: { field: 'recipients.r[1]' } });
     // One address given as a string is no list: its path has no index.
     expect(await refused({ type: 'a.b', recipients: { r: 'not an address' } })).toMatchObject({ code: 'MAILROOM_E_INVALID_ADDRESS', details: { field: 'recipients.r' } });
   });

@@ -232,6 +232,8 @@ describe('router-level errors', () => {
         expect(expectError(await api({ method: 'GET', url: `${path}?limit=two` }), 400, 'MAILROOM_E_VALIDATION')).toEqual({ code: 'MAILROOM_E_VALIDATION', message: 'limit: must be a whole number', details: { field: 'limit' } });
         expect(expectError(await api({ method: 'GET', url: `${path}?limit=0` }), 400, 'MAILROOM_E_VALIDATION').details, url).toEqual({ field: 'limit' });
         expect(expectError(await api({ method: 'GET', url: `${path}?limit=1.5` }), 400, 'MAILROOM_E_VALIDATION').details, url).toEqual({ field: 'limit' });
+        // A whole number out of range is told the range, negative or huge, not that it is no whole number.
+        for (const n of ['-1', '99999999999999999']) expect(expectError(await api({ method: 'GET', url: `${path}?limit=${n}` }), 400, 'MAILROOM_E_VALIDATION').message, `${url} ${n}`).toMatch(/^limit: must be between 1 and \d+, got -?\d+$/);
       }
     });
   });

@@ -56,7 +56,7 @@ function parseData(json: string): unknown {
   try {
     return JSON.parse(json);
   } catch (err) {
-    throw invalid('data', `--data is not valid JSON: ${(err as Error).message}`);
+    throw invalid('data', `is not valid JSON: ${(err as Error).message}`);
   }
 }
 
