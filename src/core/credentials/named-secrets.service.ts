@@ -4,7 +4,7 @@ import { ErrorCodes, isDuplicateKey, MailroomError, notFound } from '../kernel/e
 import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import { int } from '../kernel/validate.js';
 import { normalizeNamedSecretInput, publicNamedSecret, secretName, type NamedSecret, type StoredNamedSecret } from './named-secrets.js';
-import { accountsUsing } from './usage.js';
+import { accountsUsing, refuseWhileRead } from './usage.js';
 
 export type NamedSecretView = NamedSecret & { usedBy: string[] };
 
@@ -67,8 +67,7 @@ export async function deleteNamedSecret(ctx: CoreContext, actor: Actor, name: st
   await ctx.store.transaction(async (repos) => {
     const prev = await repos.namedSecrets.get(name);
     if (!prev) throw notFound('secret', name);
-    const users = await accountsUsing(repos, (r) => r.kind === 'internal' && r.name === name);
-    if (users.length) throw new MailroomError(ErrorCodes.IN_USE, `secret "${name}" is used by ${users.length} account(s): point them elsewhere first`, { accountIds: users });
+    await refuseWhileRead(repos, `secret "${name}"`, (r) => r.kind === 'internal' && r.name === name);
     await repos.namedSecrets.delete(name);
     await repos.secrets.delete(prev.secretId);
     await audit(repos, ctx, actor, 'secret.delete', { type: 'secret', id: name }, publicNamedSecret(prev), undefined);

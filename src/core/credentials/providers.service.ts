@@ -4,7 +4,7 @@ import { ErrorCodes, isDuplicateKey, isMailroomError, MailroomError, notFound } 
 import { newId } from '../kernel/ids.js';
 import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 import type { Repositories } from '../ports.js';
-import { accountsUsing } from './usage.js';
+import { refuseWhileRead } from './usage.js';
 import type { ListedSecret, SecretProviderClient } from './ports.js';
 import { LISTABLE_KINDS, normalizeProviderInput, publicProvider, type SecretProvider, type StoredSecretProvider } from './providers.js';
 import { formatSecretRef, parseProviderTarget, parseSecretRef, REF_KINDS, type ProviderKind, type SecretRef } from './references.js';
@@ -77,10 +77,7 @@ export async function updateProvider(ctx: CoreContext, client: SecretProviderCli
 export async function deleteProvider(ctx: CoreContext, client: SecretProviderClient, actor: Actor, id: string): Promise<void> {
   await ctx.store.transaction(async (repos) => {
     const prev = await loadProvider(repos, id);
-    const users = await accountsUsing(repos, (ref) => 'providerId' in ref && ref.providerId === id);
-    if (users.length) {
-      throw new MailroomError(ErrorCodes.IN_USE, `secret provider "${prev.name}" is used by ${users.length} account(s): point them elsewhere first`, { accountIds: users });
-    }
+    await refuseWhileRead(repos, `secret provider "${prev.name}"`, (ref) => 'providerId' in ref && ref.providerId === id);
     await repos.secretProviders.delete(id);
     if (prev.credentialsSecretId) await repos.secrets.delete(prev.credentialsSecretId);
     await audit(repos, ctx, actor, 'secret_provider.delete', { type: 'secret_provider', id }, publicProvider(prev), undefined);
