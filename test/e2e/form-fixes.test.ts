@@ -182,6 +182,11 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
       await page.goto('/api-keys');
       await page.getByText('may not do this').waitFor();
       expect(await page.getByRole('button', { name: 'Create key' }).count()).toBe(0);
+      // Secrets are an admin's to read too: the page says so, without refusals above forms.
+      await page.goto('/secrets');
+      await page.getByText('Only an admin can see and manage secret providers and internal secrets.').waitFor();
+      expect(await page.getByRole('button', { name: 'Add provider' }).count()).toBe(0);
+      expect(await page.getByText('may not do this').count()).toBe(0);
       await page.goto('/reports');
       await page.getByRole('form', { name: 'Report mail' }).getByLabel('Subject').waitFor();
       expect(await page.getByText('The test uses the saved settings').count()).toBe(0);
@@ -275,6 +280,40 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     expect(await footer.getAttribute('aria-invalid')).toBe('true');
     expect(await card.getByText('Not saved').count()).toBe(0);
     await screenshot(page, 'form-fixes-branding-footer');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('domains: a spelling the server stores otherwise opens its key; text that is no domain is refused at the field', async () => {
+    const { page } = s;
+    const key = await s.live.t.request({ method: 'PUT', url: '/api/v1/dkim/example.test', payload: { selector: 'k1', keyBits: 1024 } });
+    expect(key.statusCode).toBe(200);
+    // A trailing dot (as DNS writes names) and capitals: the key of example.test, not "No key yet".
+    await page.goto(`/domains?domain=${encodeURIComponent('Example.TEST.')}`);
+    await page.getByText('k1._domainkey.example.test').first().waitFor();
+    expect(await page.getByText('No key yet').count()).toBe(0);
+    const input = page.getByLabel('Domain name');
+    await input.fill('not a domain!');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.locator('#domain-input-error').getByText('is not a domain name').waitFor();
+    expect(await input.getAttribute('aria-invalid')).toBe('true');
+    // A Unicode domain opens as the ASCII form the server keeps.
+    await input.fill('Bücher.example');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('domain')).toBe('xn--bcher-kva.example');
+    expect(await page.locator('#domain-input-error').count()).toBe(0);
+    await screenshot(page, 'form-fixes-domains-unicode');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('accounts: an OAuth2 account is not shown as one without a password', async () => {
+    const { page } = s;
+    // OAuth2 sends a token: only over TLS (a server of its own, never contacted here).
+    const tls = await api('POST', '/servers', { name: 'Tenant relay', smtp: { host: 'smtp.example.com', security: 'starttls' } });
+    await api('POST', '/accounts', { serverId: tls.id, address: 'oauth@example.com', auth: { type: 'oauth2', provider: 'microsoft', tenantId: 'contoso', clientId: 'abc', clientSecret: 'shh' } });
+    await page.goto('/accounts');
+    const row = page.getByRole('row', { name: /oauth@example\.com/ });
+    await row.getByText('OAuth2 (microsoft)').waitFor();
+    expect(await row.getByText('not set').count()).toBe(0);
     expect(s.errors).toEqual([]);
   });
 });

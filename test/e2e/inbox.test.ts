@@ -69,6 +69,9 @@ describe.runIf(run)('inbox and thread in Chromium', { timeout: 90_000 }, () => {
     await thread.getByRole('link', { name: 'Re: Your invitation' }).click();
     await page.getByRole('heading', { name: 'Received reply' }).waitFor();
     expect(await page.locator('main').innerText()).toContain('Count me in!');
+    // Received mail neither expires nor has deliveries to its recipients to report.
+    expect(await page.locator('dt', { hasText: /^Expires$/ }).count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Recipients' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Mark read' }).click();
     await page.getByRole('button', { name: 'Mark unread' }).waitFor();
     await screenshot(page, 'reply');

@@ -162,7 +162,8 @@ export function MessageDetail({ id }: { id: string }) {
               <dd>{formatDate(m.nextAttemptAt)}</dd>
             </>
           ) : null}
-          {m.expireAt ? (
+          {/* Received mail does not expire: the moment it was stored is no deadline. */}
+          {m.expireAt && m.direction !== 'in' ? (
             <>
               <dt>Expires</dt>
               <dd>{formatDate(m.expireAt)}</dd>
@@ -175,41 +176,44 @@ export function MessageDetail({ id }: { id: string }) {
         </dl>
       </section>
 
-      <section className="card" aria-labelledby="rcpt-h">
-        <h2 id="rcpt-h">Recipients</h2>
-        {m.recipients.length ? (
-          <DataTable
-            rows={m.recipients}
-            rowKey={(r) => `${r.address}-${r.kind}`}
-            columns={[
-              {
-                header: 'Address',
-                cell: (r) => (
-                  <>
-                    {r.address} {r.kind !== 'to' ? <span className="muted small">({r.kind})</span> : null}
-                  </>
-                ),
-              },
-              {
-                header: 'Status',
-                // A recipient still waiting when the message was cancelled or expired never got it:
-                // it ends as its message did, with the last state it was in beside it.
-                cell: (r) =>
-                  NEVER_SENT.includes(m.status) && (r.status === 'pending' || r.status === 'deferred') ? (
+      {/* Received mail has no delivery to its recipients to report (its To and Cc are above). */}
+      {m.direction !== 'in' ? (
+        <section className="card" aria-labelledby="rcpt-h">
+          <h2 id="rcpt-h">Recipients</h2>
+          {m.recipients.length ? (
+            <DataTable
+              rows={m.recipients}
+              rowKey={(r) => `${r.address}-${r.kind}`}
+              columns={[
+                {
+                  header: 'Address',
+                  cell: (r) => (
                     <>
-                      <StatusChip status={m.status} /> <span className="muted small">(was {r.status})</span>
+                      {r.address} {r.kind !== 'to' ? <span className="muted small">({r.kind})</span> : null}
                     </>
-                  ) : (
-                    <StatusChip status={r.status} />
                   ),
-              },
-              { header: 'Server reply', label: 'Reply', cell: (r) => <code className="small">{smtpReply(r.code, r.enhancedCode, r.response) || '—'}</code> },
-            ]}
-          />
-        ) : (
-          <p className="muted">No per-recipient outcome yet.</p>
-        )}
-      </section>
+                },
+                {
+                  header: 'Status',
+                  // A recipient still waiting when the message was cancelled or expired never got it:
+                  // it ends as its message did, with the last state it was in beside it.
+                  cell: (r) =>
+                    NEVER_SENT.includes(m.status) && (r.status === 'pending' || r.status === 'deferred') ? (
+                      <>
+                        <StatusChip status={m.status} /> <span className="muted small">(was {r.status})</span>
+                      </>
+                    ) : (
+                      <StatusChip status={r.status} />
+                    ),
+                },
+                { header: 'Server reply', label: 'Reply', cell: (r) => <code className="small">{smtpReply(r.code, r.enhancedCode, r.response) || '—'}</code> },
+              ]}
+            />
+          ) : (
+            <p className="muted">No per-recipient outcome yet.</p>
+          )}
+        </section>
+      ) : null}
 
       <Thread m={m} onChanged={msg.reload} />
 

@@ -2,6 +2,7 @@ import type { SecretProvider } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useList, useRemove } from '../../lists.js';
 import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
 import { NamedSecrets } from './NamedSecrets.js';
 import { ProviderForm } from './ProviderForm.js';
 import { ProviderTest } from './ProviderTest.js';
@@ -13,13 +14,33 @@ function endpointOf(p: SecretProvider): string {
   return String(c.vaultUrl ?? c.address ?? c.baseUrl ?? '');
 }
 
-/** Secret providers (Azure Key Vault, CyberArk, Vault) and Mailroom's own named secrets: admins only. */
+const TITLE = 'Secrets';
+const SUBTITLE = 'Where account passwords come from when they are not typed in: a vault your company already runs, or one named secret shared by several accounts.';
+
+/**
+ * Secret providers (Azure Key Vault, CyberArk, Vault) and Mailroom's own named secrets: admins
+ * only, reading them too. Anyone else who opens the page by its address is told so, rather than
+ * shown two refusals above forms they cannot use.
+ */
 export function SecretProviders() {
+  const { can } = useSession();
+  if (!can('admin')) {
+    return (
+      <>
+        <PageHeader title={TITLE} subtitle={SUBTITLE} />
+        <p className="muted">Only an admin can see and manage secret providers and internal secrets.</p>
+      </>
+    );
+  }
+  return <SecretsForAdmins />;
+}
+
+function SecretsForAdmins() {
   const list = useList<SecretProvider>('/secret-providers');
   const del = useRemove(list, (p: SecretProvider) => `/secret-providers/${p.id}`);
   return (
     <>
-      <PageHeader title="Secrets" subtitle="Where account passwords come from when they are not typed in: a vault your company already runs, or one named secret shared by several accounts." />
+      <PageHeader title={TITLE} subtitle={SUBTITLE} />
       <h2 className="section-title">Secret providers</h2>
       <ErrorBox error={del.error} />
       <ListState list={list} empty={<Empty title="No secret provider yet">Add Azure Key Vault, CyberArk or HashiCorp Vault below; accounts then pick their password from it.</Empty>}>

@@ -90,7 +90,11 @@ export function Accounts() {
       />
       <ListState
         list={accounts}
-        empty={<Empty title="No account yet">{isAdmin ? <p>Add a server first, then an account that sends through it.</p> : <p>An admin has to add one.</p>}</Empty>}
+        empty={
+          <Empty title="No account yet">
+            {!isAdmin ? <p>An admin has to add one.</p> : servers.items.length ? <p>Add an account that sends through one of your servers.</p> : <p>Add a server first, then an account that sends through it.</p>}
+          </Empty>
+        }
       >
         {isAdmin ? (
           <div className="toolbar" role="group" aria-label="Send test email">
@@ -128,7 +132,17 @@ export function Accounts() {
             { header: 'Server', cell: (a) => serverName(a.serverId) },
             {
               header: 'Password',
-              cell: (a) => (a.passwordSet ? <Badge kind="ok">set</Badge> : a.passwordRef ? <Badge kind="info">{a.passwordRef.split(':')[0]} reference</Badge> : <Badge>not set</Badge>),
+              // An OAuth2 account logs in with tokens, not a password; a reference is read when sending, whatever passwordSet says.
+              cell: (a) =>
+                a.auth.type === 'oauth2' ? (
+                  <Badge kind="info">OAuth2 ({a.auth.provider})</Badge>
+                ) : a.passwordRef ? (
+                  <Badge kind="info">{a.passwordRef.split(':')[0]} reference</Badge>
+                ) : a.passwordSet ? (
+                  <Badge kind="ok">set</Badge>
+                ) : (
+                  <Badge>not set</Badge>
+                ),
             },
             {
               header: 'State',

@@ -3,10 +3,11 @@ import type { DkimKey, MailAccount } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useList } from '../../lists.js';
 import { navigate, useLocation } from '../../router.js';
-import { Badge, DataTable, Empty, ErrorBox, Field, ListState, PageHeader, Spinner } from '../../ui/index.js';
+import { Badge, DataTable, Empty, ErrorBox, Field, FieldError, ListState, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { DomainCheckView } from '../probes/DomainCheckView.js';
 import { DkimKeyCard } from './DkimKeyCard.js';
+import { mailDomain } from './mail-domain.js';
 
 /** The domains the configured accounts send from (their addresses and @domain aliases), for quick picks. */
 function accountDomains(accounts: MailAccount[]): string[] {
@@ -20,26 +21,37 @@ function accountDomains(accounts: MailAccount[]): string[] {
   return [...out].sort();
 }
 
-const open = (d: string) => navigate(`/domains?domain=${encodeURIComponent(d.trim().toLowerCase())}`);
+const open = (d: string) => navigate(`/domains?domain=${encodeURIComponent(d)}`);
+
+const notADomain = (text: string) => `“${text.trim()}” is not a domain name: write it as example.com (or mail.example.com)`;
 
 /** Sender domains: DKIM keys (with the record to publish) and the DNS check of MX, SPF, DKIM, DMARC. */
 export function Domains() {
   const { can } = useSession();
   const isAdmin = can('admin');
-  const domain = useLocation().query.get('domain') ?? '';
+  const asked = useLocation().query.get('domain') ?? '';
+  // The address bar may hold any spelling (a link, a bookmark): the cards open for the one the server keeps.
+  const domain = mailDomain(asked) ?? '';
   const keys = useList<DkimKey>('/dkim');
   const accounts = useList<MailAccount>('/accounts');
-  const [typed, setTyped] = useState(domain);
+  const [typed, setTyped] = useState(asked);
+  const [refused, setRefused] = useState<string | null>(asked && !domain ? notADomain(asked) : null);
   const picks = accountDomains(accounts.items);
   const current = keys.items.find((k) => k.domain === domain);
   const choose = (d: string) => {
     setTyped(d);
+    setRefused(null);
     open(d);
   };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (typed.trim()) open(typed);
+    const d = mailDomain(typed);
+    setRefused(d ? null : notADomain(typed));
+    if (d) {
+      setTyped(d);
+      open(d);
+    }
   };
 
   return (
@@ -49,7 +61,17 @@ export function Domains() {
         <h2 id="pick-h">Domain</h2>
         <form className="inline domain-pick" onSubmit={submit} aria-label="Choose a domain">
           <Field label="Domain name" id="domain-input">
-            <input id="domain-input" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="example.com" maxLength={253} spellCheck={false} autoCapitalize="off" />
+            <input
+              id="domain-input"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              placeholder="example.com"
+              maxLength={253}
+              spellCheck={false}
+              autoCapitalize="off"
+              aria-invalid={refused ? 'true' : undefined}
+            />
+            <FieldError id="domain-input-error" message={refused} />
           </Field>
           <button type="submit" className="btn btn-primary" disabled={!typed.trim()}>
             Open
