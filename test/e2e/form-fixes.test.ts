@@ -24,7 +24,7 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
   let serverId: string;
   let accountId: string;
   let spareId: string;
-  const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) => {
+  const api = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: object) => {
     const res = await s.live.t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
     expect(res.statusCode, res.body).toBeLessThan(300);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -302,6 +302,21 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     await expect.poll(() => new URL(page.url()).searchParams.get('domain')).toBe('xn--bcher-kva.example');
     expect(await page.locator('#domain-input-error').count()).toBe(0);
     await screenshot(page, 'form-fixes-domains-unicode');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('secrets: a new internal secret under a name that exists is refused at Name, pointing at Rotate', async () => {
+    const { page } = s;
+    await api('PUT', '/secrets/relay-password', { value: 'first-value-1' });
+    await page.goto('/secrets');
+    const form = page.getByRole('form', { name: 'New internal secret' });
+    await form.getByLabel('Name').fill('relay-password');
+    await form.getByLabel('Value').fill('second-value-2');
+    await form.getByRole('button', { name: 'Add secret' }).click();
+    await form.locator('#sec-name-error').getByText('a secret named “relay-password” exists: use its Rotate button').waitFor();
+    expect(await form.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByText('version:').count()).toBe(0);
+    expect((await api('GET', '/secrets/relay-password')).version).toBe(1);
     expect(s.errors).toEqual([]);
   });
 

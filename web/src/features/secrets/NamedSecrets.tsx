@@ -3,7 +3,7 @@ import { api, type NamedSecret } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList, useRemove } from '../../lists.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FormActions, ListState } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState } from '../../ui/index.js';
 
 /** Mailroom's own named secrets (`internal:<name>`): one value for several accounts, rotated here. */
 export function NamedSecrets() {
@@ -44,18 +44,26 @@ export function NamedSecrets() {
           ]}
         />
       </ListState>
-      <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} onDone={() => (setRotating(null), list.reload())} />
+      <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} taken={list.items.map((x) => x.name)} onDone={() => (setRotating(null), list.reload())} />
     </>
   );
 }
 
-function SecretForm({ rotating, onDone }: { rotating: NamedSecret | null; onDone(): void }) {
+function SecretForm({ rotating, taken, onDone }: { rotating: NamedSecret | null; taken: readonly string[]; onDone(): void }) {
   const [name, setName] = useState(rotating?.name ?? '');
   const [value, setValue] = useState('');
   const [description, setDescription] = useState(rotating?.description ?? '');
+  // A new secret under a name in the list would replace that one: the API asks for its version,
+  // words of the protocol; here the field says what to do instead.
+  const [nameTaken, setNameTaken] = useState<string | null>(null);
   const save = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (!rotating && taken.includes(name.trim())) {
+      setNameTaken(`a secret named “${name.trim()}” exists: use its Rotate button to give it a new value, or choose another name`);
+      return;
+    }
+    setNameTaken(null);
     const body = rotating ? { value, description: description.trim() || null, version: rotating.version } : { value, description: description.trim() || null };
     if (await save.run(() => api.put<NamedSecret>(`/secrets/${encodeURIComponent(name.trim())}`, body))) {
       setName('');
@@ -69,7 +77,17 @@ function SecretForm({ rotating, onDone }: { rotating: NamedSecret | null; onDone
       <h3>{rotating ? `Rotate ${rotating.name}` : 'Add an internal secret'}</h3>
       <div className="form-grid">
         <Field label="Name" id="sec-name" hint="Accounts refer to it as internal:<name>.">
-          <input id="sec-name" required readOnly={Boolean(rotating)} value={name} onChange={(e) => setName(e.target.value)} pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}" spellCheck={false} />
+          <input
+            id="sec-name"
+            required
+            readOnly={Boolean(rotating)}
+            value={name}
+            onChange={(e) => (setName(e.target.value), setNameTaken(null))}
+            pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}"
+            spellCheck={false}
+            aria-invalid={nameTaken ? 'true' : undefined}
+          />
+          <FieldError id="sec-name-error" message={nameTaken} />
         </Field>
         <Field label={rotating ? 'New value' : 'Value'} id="sec-value" hint="Write-only: stored encrypted, never shown again.">
           <input id="sec-value" type="password" required value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" />
