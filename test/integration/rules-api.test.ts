@@ -83,6 +83,8 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     const raised = (await req('POST', 'events', event)).json();
     const sent = (await req('GET', `messages/${raised.matches[0].messageIds[0]}`)).json();
     expect(sent.from).toBe('"Ops, Night Shift" <named@example.com>');
+    // The log says who chose the account: the rule, not the event's sender.
+    expect(sent.routing).toMatchObject({ accountId: named.id, reason: 'account named@example.com chosen by rule "Named sender"' });
     expect(dry.messages.map((m: { from: unknown }) => m.from)).toEqual([sent.from, sent.from]);
     expect(dry.messages[0].to).toEqual(sent.to);
     await req('DELETE', `rules/${r.id}`);

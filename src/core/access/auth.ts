@@ -57,6 +57,11 @@ export interface Principal {
   creatorId?: string | null;
   /** Why the permissions are narrower than the key's scopes, for the 403 message. */
   limitedBy?: string;
+  /**
+   * Who chose the sending account when the request did not (a rule, a setting, an SMTP
+   * credential that pins one), as the message's routing reason names it: `rule "Alerts"`.
+   */
+  accountChosenBy?: string;
 }
 
 export const ROLE_PERMISSIONS: Record<Role, Permission[]> = {

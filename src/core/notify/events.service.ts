@@ -65,7 +65,7 @@ async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEve
     return { ...base, out: [], skipped: { code: ErrorCodes.TOO_MANY_RECIPIENTS, message: `the rule would mail ${people.length} people; at most ${LIMITS.recipients} per rule and event` } };
   }
   // The account a rule names was chosen by an admin: the event's sender need not be allowed to choose one.
-  const routing = rule.accountId ? { ...principal, allowOverride: true } : principal;
+  const routing = rule.accountId ? { ...principal, allowOverride: true, accountChosenBy: `rule "${rule.name}"` } : principal;
   try {
     const out: Outbound[] = [];
     // One message per person: recipients never see each other's addresses, and templates can greet each by name.
@@ -91,7 +91,7 @@ async function planBuiltin(ctx: CoreContext, principal: Principal, base: { ruleI
   if (plan.kind === 'none') return undefined;
   if (plan.kind === 'skip') return { ...base, out: [], skipped: { code: plan.code, message: plan.message } };
   const m = plan.mail;
-  const routing = m.adminChoseAccount && (m.accountId || m.serverId) ? { ...principal, allowOverride: true } : principal;
+  const routing = m.adminChoseAccount && (m.accountId || m.serverId) ? { ...principal, allowOverride: true, accountChosenBy: base.ruleId === AUTO_REPLY_RULE_ID ? 'the contact auto-reply settings' : 'the report mail settings' } : principal;
   try {
     const out: Outbound[] = [];
     for (const to of m.to) {

@@ -86,7 +86,7 @@ export function freeUsername(base: string, taken: ReadonlySet<string>): string {
 
 /** Who a relay session acts as once logged in: the credential, with the send permission only. */
 export function relayPrincipal(c: Pick<SmtpCredential, 'id' | 'name' | 'accountId'>): Principal {
-  return { kind: 'smtp', id: c.id, label: `smtp:${c.name}`, permissions: new Set(['send']), allowOverride: c.accountId !== null };
+  return { kind: 'smtp', id: c.id, label: `smtp:${c.name}`, permissions: new Set(['send']), allowOverride: c.accountId !== null, accountChosenBy: `SMTP credential "${c.name}"` };
 }
 
 export function publicCredential(c: StoredSmtpCredential): SmtpCredential {

@@ -92,7 +92,7 @@ async function overrideRoute(repos: Repositories, req: RouteRequest, purpose: Pu
     if (!account.active) {
       throw new MailroomError(ErrorCodes.ACCOUNT_INACTIVE, `account ${account.address} is switched off; activate it or send without accountId`, { accountId: account.id });
     }
-    return { account, reason: `account ${account.address} chosen by the message (accountId override)` };
+    return { account, reason: req.principal.accountChosenBy ? `account ${account.address} chosen by ${req.principal.accountChosenBy}` : `account ${account.address} chosen by the message (accountId override)` };
   }
   const server = await repos.servers.get(req.serverId as string);
   if (!server) throw invalid('serverId', `server ${req.serverId} does not exist`);
@@ -104,7 +104,7 @@ async function overrideRoute(repos: Repositories, req: RouteRequest, purpose: Pu
       serverId: server.id,
     });
   }
-  return { account, reason: `server "${server.name}" chosen by the message (serverId override); its account ${account.address}` };
+  return { account, reason: `server "${server.name}" chosen by ${req.principal.accountChosenBy ?? 'the message (serverId override)'}; its account ${account.address}` };
 }
 
 function noSender(purposeKey: string, all: StoredAccount[], purpose: Purpose | undefined, hasServer: boolean): MailroomError {
