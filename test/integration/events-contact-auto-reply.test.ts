@@ -60,6 +60,9 @@ await describeEachDialect('events: contact auto-reply', (dialect) => {
     expect(m.mail.subject).toBe('Re: Pricing (Ann Smith)');
     expect(m.mail.text?.trim()).toBe('Hello Ann Smith,\n\nwe received "Pricing" and answer within a day.');
     expect(m.mail.headers.get('auto-submitted')).toBe('auto-replied');
+    // The log says who chose its account: the settings, not the event's sender.
+    const logged = (await t.request({ method: 'GET', url: `/api/v1/messages/${a.matches[0].messageIds[0]}` })).json();
+    expect(logged.routing.reason).toBe('account hello@example.com chosen by the contact auto-reply settings');
   });
 
   it('a second submission from the same address the same day gets no answer (any case of the address)', async () => {

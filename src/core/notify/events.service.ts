@@ -87,11 +87,12 @@ async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEve
 }
 
 /** A built-in rule's plan turned into messages (one per person), or the reason it sends none. */
-async function planBuiltin(ctx: CoreContext, principal: Principal, base: { ruleId: string; ruleName: string }, plan: BuiltinPlan): Promise<PlannedMatch | undefined> {
+async function planBuiltin(ctx: CoreContext, principal: Principal, builtin: { ruleId: string; ruleName: string; settings: string }, plan: BuiltinPlan): Promise<PlannedMatch | undefined> {
+  const base = { ruleId: builtin.ruleId, ruleName: builtin.ruleName };
   if (plan.kind === 'none') return undefined;
   if (plan.kind === 'skip') return { ...base, out: [], skipped: { code: plan.code, message: plan.message } };
   const m = plan.mail;
-  const routing = m.adminChoseAccount && (m.accountId || m.serverId) ? { ...principal, allowOverride: true, accountChosenBy: base.ruleId === AUTO_REPLY_RULE_ID ? 'the contact auto-reply settings' : 'the report mail settings' } : principal;
+  const routing = m.adminChoseAccount && (m.accountId || m.serverId) ? { ...principal, allowOverride: true, accountChosenBy: builtin.settings } : principal;
   try {
     const out: Outbound[] = [];
     for (const to of m.to) {
@@ -109,8 +110,8 @@ async function planBuiltins(ctx: CoreContext, principal: Principal, event: Notif
   const repos = ctx.store.repos;
   const [contact, reports] = await Promise.all([readContactAutoReply(repos), readReportMail(repos)]);
   const planned = [
-    await planBuiltin(ctx, principal, { ruleId: AUTO_REPLY_RULE_ID, ruleName: AUTO_REPLY_NAME }, planAutoReply(contact, event)),
-    await planBuiltin(ctx, principal, { ruleId: REPORT_RULE_ID, ruleName: REPORT_NAME }, planReportMail(reports, event)),
+    await planBuiltin(ctx, principal, { ruleId: AUTO_REPLY_RULE_ID, ruleName: AUTO_REPLY_NAME, settings: 'the contact auto-reply settings' }, planAutoReply(contact, event)),
+    await planBuiltin(ctx, principal, { ruleId: REPORT_RULE_ID, ruleName: REPORT_NAME, settings: 'the report mail settings' }, planReportMail(reports, event)),
   ];
   return planned.filter((p): p is PlannedMatch => p !== undefined);
 }

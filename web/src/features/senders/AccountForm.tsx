@@ -49,7 +49,9 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
   const oauth2 = account?.auth.type === 'oauth2';
   const [oauth2Draft, setOAuth2Draft] = useState<OAuth2Draft>({ provider: 'microsoft', tenantId: '', clientId: '', clientSecret: '', tokenUrl: '' });
   // "Saved." holds while the form shows what was saved: it goes with the next edit.
-  const shown = JSON.stringify([f, aliases, rate, inbound, source, password, removePassword, changingPassword]);
+  type Shown = { f: typeof f; aliases: string[]; rate: typeof rate; inbound: typeof inbound; source: typeof source; password: string; removePassword: boolean; changingPassword: boolean };
+  const snapshot = (x: Shown) => JSON.stringify([x.f, x.aliases, x.rate, x.inbound, x.source, x.password, x.removePassword, x.changingPassword]);
+  const shown = snapshot({ f, aliases, rate, inbound, source, password, removePassword, changingPassword });
   const [savedDraft, setSavedDraft] = useState<string | null>(null);
   const save = useAction();
   const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
@@ -101,7 +103,7 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
         setSource(next.source);
         setChangingPassword(!saved.passwordSet);
         setRemovePassword(false);
-        setSavedDraft(JSON.stringify([next.f, next.aliases, next.rate, next.inbound, next.source, '', false, !saved.passwordSet]));
+        setSavedDraft(snapshot({ ...next, password: '', removePassword: false, changingPassword: !saved.passwordSet }));
       }
       onSaved(saved);
     }

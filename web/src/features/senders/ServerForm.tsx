@@ -130,7 +130,8 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
   };
   const id = server ? `srv-${server.id}` : 'srv-new';
   // "Saved." holds while the form shows what was saved: it goes with the next edit.
-  const shown = JSON.stringify([d, imapRetry, rate]);
+  const snapshot = (x: { d: ServerDraft; imapRetry: typeof imapRetry; rate: typeof rate }) => JSON.stringify([x.d, x.imapRetry, x.rate]);
+  const shown = snapshot({ d, imapRetry, rate });
   const [savedDraft, setSavedDraft] = useState<string | null>(null);
   const imapEncrypted = imapRetry.imapOn && imapRetry.imapSecurity !== 'none';
 
@@ -155,7 +156,7 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
         setD(next.d);
         setImapRetry(next.imapRetry);
         setRate(next.rate);
-        setSavedDraft(JSON.stringify([next.d, next.imapRetry, next.rate]));
+        setSavedDraft(snapshot(next));
       }
       onSaved(saved);
     }

@@ -18,20 +18,8 @@ export const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
 
 export const EVENT_NAMES = Object.keys(WEBHOOK_EVENTS) as WebhookEventType[];
 
-/** What happened to the message, as the page's subtitle lists them ("… when a message is sent, …"): keyed like WEBHOOK_EVENTS, so it names every event there is. */
-const EVENT_WORDS: Record<WebhookEventType, string> = {
-  'message.sent': 'sent',
-  'message.deferred': 'deferred',
-  'message.failed': 'failed',
-  'message.expired': 'expired',
-  'message.cancelled': 'cancelled',
-  'message.suppressed': 'suppressed',
-  'message.bounced': 'bounced',
-  'message.received': 'received',
-  'message.replied': 'replied to',
-};
+/** What happened to the message, as the page's subtitle says it: the event's name, a reply as "replied to". */
+const inWords = (n: WebhookEventType): string => (n === 'message.replied' ? 'replied to' : n.slice('message.'.length));
 
-/** "sent, deferred, … or replied to". */
-export const EVENTS_IN_WORDS = `${EVENT_NAMES.slice(0, -1)
-  .map((n) => EVENT_WORDS[n])
-  .join(', ')} or ${EVENT_WORDS[EVENT_NAMES[EVENT_NAMES.length - 1]]}`;
+/** "sent, deferred, … or replied to": every event there is, as EVENT_NAMES lists them. */
+export const EVENTS_IN_WORDS = `${EVENT_NAMES.slice(0, -1).map(inWords).join(', ')} or ${inWords(EVENT_NAMES[EVENT_NAMES.length - 1])}`;
