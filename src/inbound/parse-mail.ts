@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import EmailReplyParser from 'email-reply-parser';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { mailparser } from '../mailparser-module.js';
+import { headerFields } from './header-fields.js';
 import type { DsnRecipient, InboundMail } from '../core/inbound/inbound-mail.js';
 
 /**
@@ -50,6 +51,7 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     text,
     html: typeof p.html === 'string' ? p.html.slice(0, MAX_BODY_CHARS) : null,
     newText: text === null ? null : visibleText(text),
+    headers: headerFields(p.headerLines ?? []),
     markers: Object.fromEntries(MARKERS.flatMap((k) => (p.headers.has(k) ? [[k, headerText(p.headers.get(k))]] : []))),
     reportType,
     deliveryStatus,

@@ -69,6 +69,13 @@ describe.runIf(run)('inbox and thread in Chromium', { timeout: 90_000 }, () => {
     await thread.getByRole('link', { name: 'Re: Your invitation' }).click();
     await page.getByRole('heading', { name: 'Received reply' }).waitFor();
     expect(await page.locator('main').innerText()).toContain('Count me in!');
+    // Its own header, a row per field as in its source; its Message-ID once.
+    await page.getByRole('tab', { name: /^Headers/ }).click();
+    const header = page.locator('.headers-table');
+    await expect.poll(() => header.locator('th', { hasText: /^In-Reply-To$/ }).count()).toBe(1);
+    expect(await header.locator('th', { hasText: /^Message-ID$/ }).count()).toBe(1);
+    expect(await header.innerText()).toContain('bea@example.net');
+    await screenshot(page, 'reply-headers');
     // Received mail neither expires nor has deliveries to its recipients to report.
     expect(await page.locator('dt', { hasText: /^Expires$/ }).count()).toBe(0);
     expect(await page.getByRole('heading', { name: 'Recipients' }).count()).toBe(0);

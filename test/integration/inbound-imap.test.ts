@@ -61,6 +61,9 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     expect(detail.replyText).toBe("Thanks, I'll be there.");
     expect(detail.text).toContain('> Hello');
     expect(detail.from).toBe('Bea <bea@example.net>');
+    // Its own header, as Dovecot stored it: what the reply answers, and who wrote it.
+    expect(detail.headers).toMatchObject({ 'In-Reply-To': out.messageIdHeader, Subject: 'Re: Your invitation' });
+    expect(detail.headers.From).toContain('bea@example.net');
     const original = (await api('GET', `/messages/${out.id}`)).json();
     expect(original.replies.map((r: Summary) => r.id)).toEqual([reply.id]);
     expect(original.bounces).toEqual([]);

@@ -22,6 +22,11 @@ export interface InboundMail {
   html: string | null;
   /** The reply's own words, quoted text and signature removed (email-reply-parser); null when no text part. */
   newText: string | null;
+  /**
+   * The message's own header fields for the log, by name as written, unfolded; a repeated
+   * field's values one per line; bounded (src/inbound/header-fields.ts).
+   */
+  headers: Record<string, string>;
   /** Header fields that say what the message is (lower-case names): auto-submitted, precedence, x-autoreply … */
   markers: Record<string, string>;
   /** multipart/report's report-type (delivery-status, feedback-report, disposition-notification), lower-case. */

@@ -130,8 +130,6 @@ function quarantined(at: MailboxPosition, r: Extract<Received, { unparseable: st
 async function understand(repos: Repositories, at: MailboxPosition, mail: InboundMail, fallbackId: string, now: number): Promise<MessageRecord> {
   const original = (await byEnvelopeId(repos, mail)) ?? (await findOutbound(repos, candidateIds(mail.inReplyTo, mail.references, mail.returnedMessageId)));
   const kind = classify(mail, original !== null);
-  const headers: Record<string, string> = { ...mail.markers };
-  if (mail.returnPath !== null) headers['return-path'] = mail.returnPath;
   const record: MessageRecord = {
     ...baseRecord(at, now),
     status: 'received',
@@ -145,7 +143,7 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
     subject: mail.subject,
     text: mail.text,
     html: mail.html,
-    headers,
+    headers: mail.headers,
     // Listed by name, type and size; the content is not kept (the log is not an archive).
     attachments: mail.attachments.slice(0, 100).map((a) => ({ filename: a.filename.slice(0, 255), contentType: a.contentType.slice(0, 255), contentBase64: '', sizeBytes: a.sizeBytes })),
     sizeBytes: mail.sizeBytes,

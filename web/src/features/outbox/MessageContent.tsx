@@ -48,12 +48,18 @@ function HtmlPart({ id, html }: { id: string; html: string }) {
 /** A message's content in tabs: the HTML part (sandboxed), the text part and the headers. */
 export function MessageContent({ message: m }: { message: MessageDetail }) {
   const [tab, setTab] = useState<'html' | 'text' | 'headers'>('html');
-  // The log keeps the caller's own headers; Message-ID and the envelope sender are stored beside them.
-  const headers: [string, string][] = [
-    ...(m.messageIdHeader ? [['Message-ID', m.messageIdHeader] as [string, string]] : []),
-    ...(m.envelopeFrom ? [['Envelope-From (MAIL FROM)', m.envelopeFrom] as [string, string]] : []),
-    ...Object.entries(m.headers),
-  ];
+  // A received message's header is kept whole, a field it repeats one value per line: a row each,
+  // as in its source. For outbound mail the log keeps the caller's own fields, with the
+  // Message-ID and the envelope sender stored beside them.
+  const own = Object.entries(m.headers).flatMap(([k, v]) => v.split('\n').map((line) => [k, line] as [string, string]));
+  const headers: [string, string][] =
+    m.direction === 'in'
+      ? own
+      : [
+          ...(m.messageIdHeader ? [['Message-ID', m.messageIdHeader] as [string, string]] : []),
+          ...(m.envelopeFrom ? [['Envelope-From (MAIL FROM)', m.envelopeFrom] as [string, string]] : []),
+          ...own,
+        ];
   const html = m.html;
   const activeTab = tab === 'html' && !html ? 'text' : tab;
 
