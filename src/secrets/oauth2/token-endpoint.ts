@@ -57,6 +57,7 @@ export function tokenEndpointSource(opts: {
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams(await opts.form()).toString(),
             timeoutSec: opts.timeoutSec,
+            what: opts.what,
           });
           const body = res.json as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown; refresh_token?: unknown } | undefined;
           if (res.status !== 200 || typeof body?.access_token !== 'string') {

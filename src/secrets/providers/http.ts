@@ -72,7 +72,7 @@ async function readBody(body: Dispatcher.ResponseData['body']): Promise<string> 
 export async function call(
   agent: Agent,
   ref: string,
-  opts: { method: 'GET' | 'POST' | 'LIST'; url: string; headers?: Record<string, string>; body?: string; timeoutSec: number },
+  opts: { method: 'GET' | 'POST' | 'LIST'; url: string; headers?: Record<string, string>; body?: string; timeoutSec: number; what?: string },
 ): Promise<HttpAnswer> {
   try {
     const res = await request(opts.url, {
@@ -92,7 +92,17 @@ export async function call(
     return { status: res.statusCode, json, headers: res.headers };
   } catch (err) {
     const { message, hint } = networkHint(err);
-    throw unresolved(ref, `the provider could not be reached (${message})`, { hint });
+    // The host, never the path or query: a provider with two hosts (Azure's sign-in authority and
+    // its vault) must say which one failed, and a URL's query may carry a credential.
+    throw unresolved(ref, `${opts.what ?? 'the provider'} at ${hostOf(opts.url)} could not be reached (${message})`, { hint });
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the configured URL';
   }
 }
 
