@@ -136,6 +136,10 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     expect(empty.stderr).toMatch(/^mailroom: --expires-at: /m);
     const typo = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,sned'], env);
     expect(typo.stderr).toContain('mailroom: --scopes (entry 2): must be one of "send", "read", "admin"');
+    // Entries are numbered as typed: an empty one is refused where it is, not dropped.
+    const doubled = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,,sned'], env);
+    expect(doubled.code).toBe(1);
+    expect(doubled.stderr).toContain('mailroom: --scopes (entry 2): is empty');
 
     const run = await startCli(env);
     let accountId: string;

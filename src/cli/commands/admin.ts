@@ -81,7 +81,11 @@ export function registerAdminCommands(program: Command): void {
     .option('--expires-at <date>', 'refuse the key from this ISO 8601 date-time on (e.g. 2027-01-31T00:00:00Z)')
     .action((o: { name: string; scopes: string; allowOverride?: boolean; expiresAt?: string }) =>
       withCore(async (core) => {
-        const scopes = o.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+        const scopes = o.scopes.split(',').map((s) => s.trim());
+        // An empty entry is refused, not dropped: dropping it would number the entries after it
+        // differently from what was typed ("send,,sned" would call "sned" entry 2).
+        const empty = scopes.indexOf('');
+        if (empty >= 0) throw new MailroomError(ErrorCodes.VALIDATION, `--scopes (entry ${empty + 1}): is empty: separate the scopes by single commas, e.g. send,read`);
         // Made by the CLI, the key answers to no user: disabling or deleting users leaves it working.
         const input = { name: o.name, scopes, allowOverride: Boolean(o.allowOverride), ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt } : {}) };
         const { createApiKey, actor } = await services();
