@@ -55,6 +55,21 @@ await describeEachDialect('SMTP relay: author fields and blind copies', (dialect
     expect((await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
   });
 
+  it('refuses a header line that readers part ways on: an mbox "From " first line, a line that is no field; queues nothing', async () => {
+    const before = (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
+    // mailparser skipped this first line as an mbox separator: a From no check saw, shown by others.
+    expect(await send('FROM : evil@attacker.example\r\nFrom: billing@example.com', 'mbox line')).toMatch(/^550 5\.6\.0 header: line 1 of the header \("FROM : evil@attacker\.example"\) begins with "From "/);
+    expect(await send('from evil@attacker.example\r\nFrom: billing@example.com', 'mbox line 2')).toMatch(/^550 5\.6\.0 header: line 1 /);
+    // Anywhere else, a spaced name is still a From field, and a second one.
+    expect(await send('From: billing@example.com\r\nFROM : evil@attacker.example', 'spaced')).toMatch(/^550 5\.6\.0 From: the message has 2 From fields/);
+    // A line without a colon ends the header for some readers only: the From after it is body text to them.
+    expect(await send('From: billing@example.com\r\nnot a field\r\nFrom: evil@attacker.example', 'no colon')).toMatch(/^550 5\.6\.0 header: line 2 of the header \("not a field"\) is no header field/);
+    expect(await send(' X-Folded: nothing before it\r\nFrom: billing@example.com', 'leading fold')).toMatch(/^550 5\.6\.0 header: line 1 /);
+    expect((await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before);
+    // Folded fields and the obsolete space before the colon elsewhere still pass.
+    queuedId(expectCode(await send('From: billing@example.com\r\nX-Note: one\r\n two\r\nKeywords : a, b', 'folded'), 250));
+  });
+
   it('removes Resent-Bcc fields as it removes Bcc', async () => {
     const id = queuedId(expectCode(await send('From: billing@example.com\r\nResent-From: billing@example.com\r\nResent-Bcc: hidden@example.net', 'resent bcc'), 250));
     await expect.poll(async () => (await suite.r.message(id)).status, { timeout: 20_000 }).toBe('sent');

@@ -117,12 +117,48 @@ function unambiguousMailboxList(value: string): boolean {
  * all end in CRLF.
  */
 export function ambiguousAuthor(headerBlock: Uint8Array): { field: 'From' | 'Sender'; value: string } | null {
+  for (const f of authorFields(headerBlock)) {
+    if (!unambiguousMailboxList(f.value)) return { field: f.field, value: Buffer.from(f.value, 'latin1').toString('utf8') };
+  }
+  return null;
+}
+
+/**
+ * Every From and Sender field of the header block as written (values unfolded, latin1), read
+ * here rather than by the MIME parser: counted by the parser, a field it skips (mailparser takes
+ * a first line beginning "From " for an mbox separator, "FROM : x" too) would be a From that no
+ * check saw and recipients' programs show.
+ */
+export function authorFields(headerBlock: Uint8Array): { field: 'From' | 'Sender'; value: string }[] {
   const text = Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength).toString('latin1');
-  for (const f of text.split(/\r\n(?![ \t])/)) {
+  return text.split(/\r\n(?![ \t])/).flatMap((f) => {
     const m = /^(from|sender)[ \t]*:(.*)$/is.exec(f);
-    if (!m) continue;
-    const value = m[2].replace(/\r\n(?=[ \t])/g, '').trim();
-    if (!unambiguousMailboxList(value)) return { field: m[1].toLowerCase() === 'from' ? 'From' : 'Sender', value: Buffer.from(value, 'latin1').toString('utf8') };
+    return m ? [{ field: m[1].toLowerCase() === 'from' ? ('From' as const) : ('Sender' as const), value: m[2].replace(/\r\n(?=[ \t])/g, '').trim() }] : [];
+  });
+}
+
+/**
+ * The first line of the header block that is no header field, or null. Every line must be a
+ * field (`name:`, the name printable ASCII without a colon, then optional whitespace, RFC 5322
+ * §3.6.8 and its obsolete syntax) or a folded continuation of one. Readers part ways on anything
+ * else: mailparser drops a first line beginning "From " as an mbox separator (so a "FROM : …"
+ * there was a From field no check saw), Python's email ends the header at a line without a colon
+ * (so a From after it is body text to it and a header to others). Only called on a header block
+ * whose lines all end in CRLF.
+ */
+export function malformedHeaderLine(headerBlock: Uint8Array): { line: number; text: string; why: string } | null {
+  const lines = Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength).toString('latin1').split('\r\n');
+  // The block ends in CRLF: the last element is the empty rest after it.
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const shown = (l: string) => Buffer.from(l, 'latin1').toString('utf8');
+  // An mbox separator ("From " at the very start, in any case) is skipped by mbox-aware readers
+  // and read as a field by others, whatever follows it.
+  if (lines.length && /^from /i.test(lines[0])) return { line: 1, text: shown(lines[0]), why: 'begins with "From ", which mail readers take for an mbox separator and skip: write "From:" with no space before the colon' };
+  for (const [i, l] of lines.entries()) {
+    const continuation = i > 0 && (l.startsWith(' ') || l.startsWith('\t'));
+    if (!continuation && !/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(l)) {
+      return { line: i + 1, text: shown(l), why: 'is no header field: every header line must be "Name: value" or a folded continuation, and an empty line must separate the header from the body' };
+    }
   }
   return null;
 }

@@ -7,7 +7,7 @@ import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.
 import { matchesIdentity } from '../routing/sender-identity.js';
 import { relayPrincipal, type StoredSmtpCredential } from './credentials.js';
 import type { MessageHeaders, MimeHeaderReader } from './ports.js';
-import { ambiguousAuthor, findBadLineEnding, headerBlockEnd, receivedHeader, withoutBcc } from './raw-message.js';
+import { ambiguousAuthor, authorFields, findBadLineEnding, headerBlockEnd, malformedHeaderLine, receivedHeader, withoutBcc } from './raw-message.js';
 
 /**
  * The rules of one relay transaction, in the order the SMTP commands arrive: MAIL FROM (who
@@ -73,14 +73,19 @@ export interface RelayTransaction {
   recipients: Mailbox[];
 }
 
-/** Each From (and Sender) mailbox, parsed strictly, must be one the credential may send as. */
-function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders): Mailbox {
-  if (!h.from.length) throw invalid('From', 'the message has no From header; every message needs one (RFC 5322)');
+/**
+ * Each From (and Sender) mailbox, parsed strictly, must be one the credential may send as.
+ * `written`: the author fields as the header block has them (authorFields), counted beside the
+ * parser's count so that a field the parser skipped still counts.
+ */
+function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders, written: { field: 'From' | 'Sender' }[]): Mailbox {
   // A second From or Sender is refused rather than judged on one of them (recipients' programs
   // differ in which one they show), and the reply says so instead of blaming an address.
-  for (const [field, n] of [['From', h.fromFields], ['Sender', h.senderFields]] as const) {
+  for (const [field, parsed] of [['From', h.fromFields], ['Sender', h.senderFields]] as const) {
+    const n = Math.max(parsed, written.filter((w) => w.field === field).length);
     if (n > 1) throw invalid(field, `the message has ${n} ${field} fields; RFC 5322 allows one`);
   }
+  if (!h.from.length) throw invalid('From', 'the message has no From header; every message needs one (RFC 5322)');
   const authors = [...h.from.map((m) => ({ field: 'From', m })), ...h.sender.map((m) => ({ field: 'Sender', m }))].map(({ field, m }) => {
     // mailparser leaves the address empty for "From: billing" or a group: say what was written.
     if (!m.address) throw invalid(field, `"${(m.name ?? '').replace(/[\r\n\0]/g, ' ').slice(0, 200)}" holds no address; write an address or "Name <address>"`);
@@ -122,6 +127,13 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     );
   }
   const headerEnd = headerBlockEnd(raw);
+  const malformed = malformedHeaderLine(raw.subarray(0, headerEnd));
+  if (malformed) {
+    throw invalid(
+      'header',
+      `line ${malformed.line} of the header ("${malformed.text.replace(/[\r\n\0]/g, ' ').slice(0, 80)}") ${malformed.why}; nothing was queued`,
+    );
+  }
   const ambiguous = ambiguousAuthor(raw.subarray(0, headerEnd));
   if (ambiguous) {
     throw invalid(
@@ -130,7 +142,7 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     );
   }
   const h = await reader.read(raw.subarray(0, headerEnd));
-  const from = checkAuthors(c, h);
+  const from = checkAuthors(c, h, authorFields(raw.subarray(0, headerEnd)));
   // Bcc and Resent-Bcc (withoutBcc returns the message itself when it has neither).
   const bytes = withoutBcc(raw, headerEnd);
   const now = ctx.clock.now();
