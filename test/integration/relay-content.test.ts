@@ -48,6 +48,8 @@ await describeEachDialect('SMTP relay: the message as sent', (dialect) => {
     const sent = dump.slice(dump.search(/^DKIM-Signature:/m));
     // The application's part arrives as written (smtp-sink stores lines with LF; the dot is unstuffed).
     expect(sent).toContain('Grüße, Ünïcödé — 8-bit as written.\n.a line that starts with a dot');
+    // 8-bit bytes are announced to the server, which offers 8BITMIME (RFC 6152).
+    expect(dump).toMatch(/^X-Mail-Args: .*\bBODY=8BITMIME\b/m);
     expect(sent).toMatch(/^Message-ID: <[0-9a-z]+@example\.com>$/m);
     expect(sent).toContain(`Message-ID: ${m.messageIdHeader}`);
     expect(sent).toMatch(/^Date: \w{3}, \d{2} \w{3} \d{4} [\d:]{8} \+0000$/m);

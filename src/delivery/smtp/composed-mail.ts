@@ -20,7 +20,8 @@ import { composeMime, composeRaw, type MimeInput } from '../mime.js';
 export interface ComposedMail {
   /** The RFC 5322 document, ending with a line break. */
   document: string | Buffer;
-  envelope: { from: string; to: string[]; dsn?: { id: string } };
+  /** use8BitMime: the message has 8-bit bytes (a relayed message may): nodemailer then sends BODY=8BITMIME where the server offers it (RFC 6152). */
+  envelope: { from: string; to: string[]; dsn?: { id: string }; use8BitMime?: boolean };
   /** The message's priority (from its purpose): higher is sent first from the pool's queue. */
   priority: number;
   dkim?: DkimSigningOptions;
@@ -72,7 +73,9 @@ export function composeMail(out: Composable, dkim?: DkimSigningOptions): Compose
     // A recipient listed twice gets the message once (nodemailer's envelope did the same).
     // RFC 3461 ENVID: where the server offers DSN, its bounces name the message by its log id
     // (Original-Envelope-Id), so a bounce that returns no headers still finds its message.
-    envelope: { from: m.envelopeFrom, to: [...new Set(out.recipients)], dsn: { id: m.id } },
+    // A message Mailroom composes is 7-bit (quoted-printable and base64); one relayed as the
+    // application wrote it may be 8-bit, which RFC 6152 says to announce with BODY=8BITMIME.
+    envelope: { from: m.envelopeFrom, to: [...new Set(out.recipients)], dsn: { id: m.id }, ...(m.raw && hasEightBitBytes(m.raw) ? { use8BitMime: true } : {}) },
     priority: m.priority,
     ...(dkim ? { dkim } : {}),
   };
@@ -92,4 +95,9 @@ export function endWithLineBreak<T extends string | Buffer>(doc: T): T {
   if (last === 0x0a) return doc;
   const tail = last === 0x0d ? '\n' : '\r\n';
   return (typeof doc === 'string' ? doc + tail : Buffer.concat([doc, Buffer.from(tail)])) as T;
+}
+
+function hasEightBitBytes(raw: Uint8Array): boolean {
+  for (const byte of raw) if (byte > 0x7f) return true;
+  return false;
 }
