@@ -22,6 +22,13 @@ describe('MAILROOM_DNS_SERVERS and MAILROOM_ALLOW_PRIVATE_HOSTS are checked with
     expect(message).toContain('MAILROOM_ALLOW_PRIVATE_HOSTS: "foo..bar" is neither an address, a CIDR range nor a host name');
   });
 
+  it('refuses a port outside 1–65535 (port 0 aborted the process in c-ares; 99999 asked port 34463)', () => {
+    for (const [value, port] of [['127.0.0.1:0', '0'], ['8.8.8.8:99999', '99999'], ['[::1]:70000', '70000'], ['10.0.0.2:abc', 'abc']]) {
+      expect(() => loadConfig({ MAILROOM_DNS_SERVERS: value })).toThrow(`MAILROOM_DNS_SERVERS: "${value}" has port ${port}; a port is a whole number from 1 to 65535`);
+    }
+    expect(loadConfig({ MAILROOM_DNS_SERVERS: '127.0.0.1:65535,::1' }).dnsServers).toEqual(['127.0.0.1:65535', '::1']);
+  });
+
   it('takes good values as before', () => {
     const config = loadConfig({ MAILROOM_DNS_SERVERS: '10.0.0.2, 127.0.0.1:5353,[::1]:53', MAILROOM_ALLOW_PRIVATE_HOSTS: '10.0.0.0/8, smtp.internal, ::1' });
     expect(config.dnsServers).toEqual(['10.0.0.2', '127.0.0.1:5353', '[::1]:53']);
