@@ -15,6 +15,7 @@ import { walSyncedTransaction } from './sqlite/wal-sync.js';
 import { startBackgroundConnection } from './sqlite/background-connection.js';
 import { backgroundReads } from './sqlite/background-reads.js';
 import { ownerOnlySqliteFiles } from './sqlite/owner-only.js';
+import { sqliteOpenFailure } from './sqlite/open-failure.js';
 import type { StoreTraits } from './sql-dialect.js';
 import { ensureDirectory } from '../ensure-directory.js';
 
@@ -68,17 +69,8 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
         ' (or DATABASE_URL to its PostgreSQL database), or add --create-store to start a new, empty store here',
     );
   }
-  if (!inMemory) {
-    ensureDirectory(dataDir, 'data directory');
-    ownerOnlySqliteFiles(location, (m) => process.emitWarning(m));
-  }
-  const sqlite = new Database(location);
-  // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit, which is
-  // what makes "202 Accepted means on disk" true.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  if (!inMemory) ensureDirectory(dataDir, 'data directory');
+  const sqlite = openSqliteFile(location, inMemory);
   // Checkpoints and scans run on a connection in a thread of its own (background-connection.ts), not inside this connection's commits.
   const background = inMemory ? undefined : startBackgroundConnection(location, { onError: (m) => process.emitWarning(`SQLite background connection: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
   if (background) sqlite.pragma('wal_autocheckpoint = 0');
@@ -98,6 +90,26 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
     },
     ...(walSync ? { groupTransaction: walSync.run } : {}),
   };
+}
+
+/** The database file opened with the settings every connection of Mailroom's uses, or MAILROOM_E_CONFIG saying why not. */
+function openSqliteFile(location: string, inMemory: boolean): Database.Database {
+  let sqlite: Database.Database | undefined;
+  try {
+    if (!inMemory) ownerOnlySqliteFiles(location, (m) => process.emitWarning(m));
+    sqlite = new Database(location);
+    // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit, which is
+    // what makes "202 Accepted means on disk" true. The first pragma reads the file: a damaged
+    // one, or another file under the name, fails here.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    return sqlite;
+  } catch (err) {
+    sqlite?.close();
+    throw sqliteOpenFailure(err, location);
+  }
 }
 
 /**
