@@ -322,6 +322,11 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     const inUse = await call('DELETE', 'secrets/shared-smtp');
     expect(inUse.statusCode).toBe(409);
     expect(inUse.json().error).toMatchObject({ code: 'MAILROOM_E_IN_USE', details: { accountIds: expect.arrayContaining([a, b]) } });
+    // A replace (with a version) of a secret that does not exist creates nothing.
+    const gone = await call('PUT', 'secrets/never-made', { value: 'x', version: 1 });
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json().error).toMatchObject({ code: 'MAILROOM_E_NOT_FOUND', message: expect.stringContaining('to create it, send it without a version') });
+    expect((await call('GET', 'secrets/never-made')).statusCode).toBe(404);
     const crlf = await call('PUT', 'secrets/bad', { value: 'a\r\nb' });
     expect(crlf.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'value' } });
     const audit = await ok('GET', 'audit?targetType=secret');

@@ -32,6 +32,11 @@ export async function putNamedSecret(ctx: CoreContext, actor: Actor, rawName: st
   try {
     return await ctx.store.transaction(async (repos) => {
       const prev = await repos.namedSecrets.get(name);
+      // A version means "replace the one I read": if it is gone (deleted meanwhile), creating it
+      // would bring back what another admin removed.
+      if (!prev && input && typeof input === 'object' && (input as { version?: unknown }).version !== undefined) {
+        throw new MailroomError(ErrorCodes.NOT_FOUND, `secret "${name}" does not exist (deleted meanwhile?); nothing was changed: to create it, send it without a version`, { kind: 'secret', id: name });
+      }
       const { value, description } = normalizeNamedSecretInput(input, Boolean(prev));
       const now = ctx.clock.now();
       if (!prev) {
