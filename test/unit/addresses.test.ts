@@ -85,6 +85,12 @@ describe('splitAddressList: one text with several addresses, split where RFC 532
     );
   });
 
+  it('splits a list with a bad address at its commas when each bad part looks like an address, so that one is named', () => {
+    expect(splitAddressList('ann@example.net, ann@')).toEqual(['ann@example.net', 'ann@']);
+    expect(() => splitAddressList('ann@example.net, ann@').map((a, i) => parseMailbox(`to[${i}]`, a))).toThrowError(expect.objectContaining({ message: expect.stringMatching(/^to\[1\]: "ann@" is not accepted/) }));
+    expect(splitAddressList('"Doe, J" <jd@example.com>, bob@@example.net')).toEqual(['"Doe, J" <jd@example.com>', 'bob@@example.net']);
+  });
+
   it('every item parses back to the mailbox it was written as', () => {
     const items = splitAddressList('"Doe, John" <jd@example.com>, "a <b>" <ab@example.com>');
     expect(items.map((a) => parseMailbox('to', a))).toMatchObject([

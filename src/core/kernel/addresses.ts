@@ -110,15 +110,45 @@ function displayName(mailbox: emailAddresses.ParsedMailbox): string | undefined 
  * a comment belongs to its address. Each item is given to parseMailbox, which decides whether
  * it is accepted (a group or a comment is one item here, refused there with its reason). The
  * grammar is the library's that parseMailbox uses, so the two agree on where an address ends.
- * Commas and blanks around the list are no addresses; a text the grammar does not read as a
- * list comes back whole, for parseMailbox to refuse naming all of it.
+ * Commas and blanks around the list are no addresses. A text the grammar does not read as a
+ * list is split at its commas outside quotes, brackets and comments when every part that is no
+ * address still looks like one (has an @): `a@x, ann@` is the good a@x and the bad "ann@",
+ * named as such. Otherwise it comes back whole, for parseMailbox to refuse naming all of it:
+ * `Doe, John <jd@x>` split would blame "Doe", when the comma is the mistake.
  */
 export function splitAddressList(input: string): string[] {
   const text = input.replace(/^[\s,]+|[\s,]+$/g, '');
   if (text === '') return [];
   const parsed = emailAddresses({ input: text, rfc6532: true, startAt: 'address-list' });
   const items = parsed?.addresses.map((a) => a.node?.tokens.trim() ?? '');
-  return items && items.length > 0 && items.every(Boolean) ? items : [text];
+  if (items && items.length > 0 && items.every(Boolean)) return items;
+  const parts = topLevelCommaParts(text);
+  const badLookLikeAddresses = parts.every((p) => p.includes('@') || emailAddresses({ input: p, rfc6532: true, startAt: 'address-list' }) !== null);
+  return parts.length > 1 && badLookLikeAddresses ? parts : [text];
+}
+
+/** The text cut at each comma outside a quoted string, angle brackets or a comment; empty parts dropped. */
+function topLevelCommaParts(text: string): string[] {
+  const parts: string[] = [];
+  const depth = { quote: false, angle: 0, comment: 0 };
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (depth.quote) {
+      if (c === '\\') i++;
+      else if (c === '"') depth.quote = false;
+    } else if (c === '"') depth.quote = true;
+    else if (c === '<') depth.angle++;
+    else if (c === '>') depth.angle = Math.max(0, depth.angle - 1);
+    else if (c === '(') depth.comment++;
+    else if (c === ')') depth.comment = Math.max(0, depth.comment - 1);
+    else if (c === ',' && depth.angle === 0 && depth.comment === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((p) => p.trim()).filter(Boolean);
 }
 
 export function sameAddress(a: string, b: string): boolean {
