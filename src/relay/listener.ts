@@ -154,8 +154,10 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
         const connections = new OwnEnhancedCodes((conn) => announceSize(conn, sizeFor), refusedBySmtpLayer);
         (server as unknown as { connections: Set<Connection> }).connections = connections;
         greetAtOnce(server, connections);
-        server.on('error', (err) => deps.logger.warn({ err }, 'SMTP relay: connection error'));
         const entry = { server, tls, port, listening: false };
+        // smtp-server re-emits its listening socket's errors here too: a port in use is the
+        // start's own refusal (listen, above), not a connection error with a stack to log.
+        server.on('error', (err) => entry.listening && deps.logger.warn({ err }, 'SMTP relay: connection error'));
         servers.push(entry);
         entry.port = await listen(server, port, tls === 'starttls' ? 'MAILROOM_RELAY_PORT' : 'MAILROOM_RELAY_TLS_PORT');
         entry.listening = true;

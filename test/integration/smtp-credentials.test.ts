@@ -199,6 +199,8 @@ await describeEachDialect('relay off', (dialect) => {
     const other = await startTestApp(dialect, { env: { MAILROOM_RELAY_PORT: String(port) } });
     try {
       await expect(other.app.startWorkers()).rejects.toMatchObject({ code: 'MAILROOM_E_CONFIG', message: `MAILROOM_RELAY_PORT=${port}: the SMTP relay cannot listen on 127.0.0.1:${port} (EADDRINUSE: another program uses the port)` });
+      // The refusal alone: not also a "connection error" with a stack trace in the log.
+      expect(other.logLines.join('')).not.toContain('SMTP relay: connection error');
     } finally {
       await other.close();
       blocker.close();
