@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { misspelledSettings, SETTING_NAMES } from './config-names.js';
 import { ErrorCodes, isMailroomError, MailroomError } from './core/kernel/errors.js';
 import { compileNetworkPolicy } from './core/probes/network-policy.js';
 import { dnsServersProblem } from './dns-servers.js';
@@ -42,6 +43,8 @@ export interface MailroomConfig {
   runWorkers: boolean;
   /** The SMTP submission relay (MAILROOM_RELAY_*); undefined when MAILROOM_RELAY_PORT is unset. */
   relay?: RelayConfig;
+  /** Set MAILROOM_* variables that are no setting but look like one misspelled (config-names.ts): the start warns of each. */
+  misspelled?: { name: string; meant: string }[];
 }
 
 export interface RelayConfig {
@@ -267,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     outbox: { pollMs: outboxPollMs, leaseMs: outboxLeaseMs },
     runWorkers: true,
     relay,
+    misspelled: misspelledSettings(env, [...SETTING_NAMES, ...DEPLOY_SMTP_VARS]),
     ...overrides,
   };
   return Object.freeze(config);

@@ -43,8 +43,12 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
     try {
-      const failed = await runCli(['start'], { ...fresh, MAILROOM_PORT: String(port), MAILROOM_LOG_LEVEL: 'warn' });
+      // A misspelled setting beside it is named, with the one it resembles, and its value never.
+      const failed = await runCli(['start'], { ...fresh, MAILROOM_PORT: String(port), MAILROOM_LOG_LEVEL: 'warn', MAILROOM_REALY_PORT: '2587', MAILROOM_SECRETKEY: 'c2VjcmV0LXZhbHVl' });
       expect(failed.code).toBe(1);
+      expect(failed.stdout + failed.stderr).toContain('MAILROOM_REALY_PORT is not a Mailroom setting and is ignored: did you mean MAILROOM_RELAY_PORT?');
+      expect(failed.stdout + failed.stderr).toContain('MAILROOM_SECRETKEY is not a Mailroom setting and is ignored: did you mean MAILROOM_SECRET_KEY?');
+      expect(failed.stdout + failed.stderr).not.toContain('c2VjcmV0LXZhbHVl');
       expect(failed.stderr).toContain(`mailroom: MAILROOM_PORT=${port}: the API and admin UI cannot listen on 127.0.0.1:${port} (EADDRINUSE: another program uses the port)\n  (MAILROOM_E_CONFIG)`);
       expect(failed.stderr).not.toMatch(/\n\s+at /);
       // The admin was created before the listen failed, and no later start shows its password.

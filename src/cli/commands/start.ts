@@ -55,6 +55,8 @@ async function start(role: Role): Promise<void> {
   // The check above sees the schema; the first key is recorded after it, by the first start: a
   // worker that came up in between must not record one of its own (openKeyring's joinOnly).
   const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly, ...(workersOnly ? { joinOnly: WORKER_JOINS } : {}) });
+  // Names only, never values: a misspelled MAILROOM_SECRETKEY holds a key.
+  for (const m of config.misspelled ?? []) app.logger.warn({ variable: m.name, meant: m.meant }, `${m.name} is not a Mailroom setting and is ignored: did you mean ${m.meant}?`);
   void yielded?.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
   try {
     await serve(role, config, app, release);
