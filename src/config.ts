@@ -6,6 +6,7 @@ import { misspelledSettings, SETTING_NAMES } from './config-names.js';
 import { ErrorCodes, isMailroomError, MailroomError } from './core/kernel/errors.js';
 import { compileNetworkPolicy } from './core/probes/network-policy.js';
 import { dnsServersProblem } from './dns-servers.js';
+import { postgresTlsProblems } from './postgres-url-tls.js';
 
 export type MailDriver = 'smtp' | 'log';
 
@@ -186,20 +187,24 @@ function parseListenUrl(raw: string | undefined, databaseUrl: string | undefined
   if (v === '') return databaseUrl;
   if (v.toLowerCase() === 'off') return null;
   if (!/^postgres(ql)?:\/\//.test(v)) problems.push('MAILROOM_LISTEN_URL must be a postgres:// URL or "off"');
-  else unparsableUrl('MAILROOM_LISTEN_URL', v, problems);
+  else postgresUrlProblems('MAILROOM_LISTEN_URL', v, problems);
   return v;
 }
 
 /**
  * A postgres:// value that is no URL (a port over 65535, an unclosed [IPv6 address) would fail
- * later as a bare TypeError. The value itself is not repeated: it may hold a password.
+ * later as a bare TypeError. The value itself is not repeated: it may hold a password. Then its
+ * TLS parameters (postgres-url-tls.ts).
  */
-function unparsableUrl(name: string, v: string, problems: string[]): void {
+function postgresUrlProblems(name: string, v: string, problems: string[]): void {
+  let url: URL;
   try {
-    new URL(v);
+    url = new URL(v);
   } catch {
     problems.push(`${name} is not a valid URL (check the host, the port (1-65535), and that special characters in the user name or password are percent-encoded)`);
+    return;
   }
+  problems.push(...postgresTlsProblems(name, url));
 }
 
 /** A comma-separated list, its entries trimmed, empty ones dropped. */
@@ -232,7 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const logLevel = env.MAILROOM_LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
-  else if (databaseUrl) unparsableUrl('DATABASE_URL', databaseUrl, problems);
+  else if (databaseUrl) postgresUrlProblems('DATABASE_URL', databaseUrl, problems);
   const host = env.MAILROOM_HOST || '127.0.0.1';
   // As MAILROOM_RELAY_HOST: a name that cannot be one would only fail at listen, after the store opened.
   if (!isIP(host) && !HOST_NAME.test(host)) problems.push(`MAILROOM_HOST must be an IP address or host name to listen on, got "${host}"`);

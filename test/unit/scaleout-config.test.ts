@@ -19,3 +19,16 @@ describe('settings for several processes on PostgreSQL', () => {
     expect(() => loadConfig({ MAILROOM_OUTBOX_POLL_MS: '1s', MAILROOM_OUTBOX_LEASE_MS: '500' })).toThrow(/MAILROOM_OUTBOX_POLL_MS must be a whole number of milliseconds from 10[\s\S]*MAILROOM_OUTBOX_LEASE_MS must be a whole number of milliseconds from 3000/);
   });
 });
+
+describe("a PostgreSQL URL's TLS parameters, checked at start", () => {
+  it('refuses an sslmode node-postgres does not know, and a certificate file it cannot read, naming the variable and parameter', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://mailroom@db:5432/mailroom?sslmode=bogus' })).toThrow(
+      'DATABASE_URL: sslmode=bogus is not one of disable, prefer, require, verify-ca, verify-full, no-verify (node-postgres would ignore it)',
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://mailroom@db:5432/mailroom?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem' })).toThrow(
+      'DATABASE_URL: sslrootcert=/nonexistent/ca.pem cannot be read (ENOENT); give the path of a PEM file this user may read',
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://mailroom@db:5432/mailroom', MAILROOM_LISTEN_URL: 'postgres://mailroom@db-direct:5432/mailroom?sslkey=/nonexistent/key.pem' })).toThrow(/MAILROOM_LISTEN_URL: sslkey=\/nonexistent\/key\.pem cannot be read/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://mailroom@db:5432/mailroom?sslmode=verify-full' }).databaseUrl).toContain('sslmode=verify-full');
+  });
+});
