@@ -140,6 +140,11 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     expect(empty.stderr).toMatch(/^mailroom: --expires-at: /m);
     const typo = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,sned'], env);
     expect(typo.stderr).toContain('mailroom: --scopes (entry 2): must be one of "send", "read", "admin"');
+    // A group typed alone says what it needs, as every refusal does; an unknown command by name.
+    const bare = await runCli(['user'], env);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('mailroom: user needs a command: create or reset-password\n  (MAILROOM_E_VALIDATION)');
+    expect((await runCli(['apikey', 'crate'], env)).stderr).toContain("mailroom: unknown command 'crate' (apikey has create)");
     // Entries are numbered as typed: an empty one is refused where it is, not dropped.
     const doubled = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,,sned'], env);
     expect(doubled.code).toBe(1);

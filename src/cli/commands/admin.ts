@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CoreRuntime } from '../../app-core.js';
 import { reportFailure, withCore } from '../run.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
+import { commandGroup } from '../command-group.js';
 import { inOptionTerms } from '../option-errors.js';
 import { passwordFrom, withPasswordOptions, type PasswordOptions } from '../password-option.js';
 
@@ -39,7 +40,7 @@ export function registerAdminCommands(program: Command): void {
       }, { mayCreateStore: true }).catch(reportFailure),
     );
 
-  const user = program.command('user').description('manage users');
+  const user = commandGroup(program, 'user', 'manage users');
   const create = user
     .command('create')
     .description('create a user who logs in to the admin UI (a viewer unless --role says otherwise)')
@@ -70,9 +71,7 @@ export function registerAdminCommands(program: Command): void {
       })).catch((err: unknown) => reportFailure(inOptionTerms(err, { email: '--email', password: 'the new password' }))),
     );
 
-  program
-    .command('apikey')
-    .description('manage API keys')
+  commandGroup(program, 'apikey', 'manage API keys')
     .command('create')
     .description('create an API key; the key is printed on stdout once')
     .requiredOption('--name <name>', 'what the key is for')

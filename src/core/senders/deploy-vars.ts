@@ -97,7 +97,7 @@ export function parseDeployVars(driver: MailDriver, vars: Readonly<Record<string
   const timeout = v('MAILROOM_SMTP_TIMEOUT');
   if (timeout !== undefined) {
     if (/^\d{1,3}$/.test(timeout) && Number(timeout) >= 1 && Number(timeout) <= 300) out.timeoutSec = Number(timeout);
-    else problems.push(`MAILROOM_SMTP_TIMEOUT must be a number of seconds 1-300, got "${timeout}"`);
+    else problems.push(`MAILROOM_SMTP_TIMEOUT must be a whole number of seconds 1-300, got "${timeout}"`);
   }
   const username = vars.MAILROOM_SMTP_USERNAME || undefined;
   if (username !== undefined) {
