@@ -2,6 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { invalid } from '../core/kernel/errors.js';
 import { hasControlChars, shown } from '../core/kernel/header-safety.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The query string is written by someone else (an OAuth2 provider's redirect, whose
+     * error_description has line breaks): the route reads it as untrusted text itself, and a
+     * refusal here would show the browser a JSON error instead of the route's answer.
+     */
+    foreignQuery?: boolean;
+  }
+}
+
 /**
  * Query parameters are searches, filters and cursors, and path parameters are ids, keys,
  * names and addresses: a control character in one (`?q=%00`, `/servers/a%00b`) is never meant,
@@ -11,7 +22,7 @@ import { hasControlChars, shown } from '../core/kernel/header-safety.js';
  */
 export function registerQueryTextCheck(server: FastifyInstance): void {
   server.addHook('preValidation', async (req) => {
-    for (const part of [req.params, req.query]) {
+    for (const part of req.routeOptions.config?.foreignQuery ? [req.params] : [req.params, req.query]) {
       if (!part || typeof part !== 'object') continue;
       for (const [name, value] of Object.entries(part as Record<string, unknown>)) {
         // The static files' wildcard: a file name, found or not by @fastify/static, never stored.

@@ -35,6 +35,13 @@ export interface OAuth2State {
   introspections: { token: string; active: boolean }[];
   /** Authorization codes issued, with their PKCE challenge and redirect URI. */
   codes: Map<string, { clientId: string; challenge: string; redirectUri: string; scope: string }>;
+  /**
+   * How the authorize endpoint answers: `redirect` signs the user in at once (302 back with a
+   * code); `page` shows a sign-in page whose button the user presses, so the way back is a
+   * navigation the provider's page starts, as with a real sign-in; `refuse` sends the browser
+   * back with `error` and `error_description` (the user declined, say).
+   */
+  signIn: { mode: 'redirect' } | { mode: 'page' } | { mode: 'refuse'; error: string; description?: string };
 }
 
 export function newOAuth2State(partial: Partial<OAuth2State> & Pick<OAuth2State, 'clients'>): OAuth2State {
@@ -49,6 +56,7 @@ export function newOAuth2State(partial: Partial<OAuth2State> & Pick<OAuth2State,
     requests: [],
     introspections: [],
     codes: new Map(),
+    signIn: { mode: 'redirect' },
     ...partial,
   };
 }
@@ -82,11 +90,22 @@ export async function startOAuth2Server(state: OAuth2State): Promise<MockProvide
       const q = u.searchParams;
       if (q.get('response_type') !== 'code' || q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge')) return json(res, 400, { error: 'invalid_request' });
       if (!state.clients.has(q.get('client_id') ?? '')) return json(res, 400, { error: 'unauthorized_client' });
-      const code = `code-${randomBytes(8).toString('hex')}`;
-      state.codes.set(code, { clientId: q.get('client_id')!, challenge: q.get('code_challenge')!, redirectUri: q.get('redirect_uri')!, scope: q.get('scope') ?? '' });
       const back = new URL(q.get('redirect_uri')!);
-      back.searchParams.set('code', code);
+      if (state.signIn.mode === 'refuse') {
+        back.searchParams.set('error', state.signIn.error);
+        if (state.signIn.description !== undefined) back.searchParams.set('error_description', state.signIn.description);
+      } else {
+        const code = `code-${randomBytes(8).toString('hex')}`;
+        state.codes.set(code, { clientId: q.get('client_id')!, challenge: q.get('code_challenge')!, redirectUri: q.get('redirect_uri')!, scope: q.get('scope') ?? '' });
+        back.searchParams.set('code', code);
+      }
       back.searchParams.set('state', q.get('state') ?? '');
+      if (state.signIn.mode === 'page') {
+        // The provider's own page: the way back starts from it (a cross-site navigation to Mailroom).
+        const href = back.toString().replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        return void res.end(`<!doctype html><title>Sign in</title><h1>Sign in to the test provider</h1><p>As ${state.signedInUser}</p><a id="sign-in" href="${href}">Sign in</a>`);
+      }
       res.writeHead(302, { location: back.toString() });
       return void res.end();
     }

@@ -199,14 +199,14 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     });
     const back = new URL(location);
     const forged = await t.request({ method: 'GET', url: `/api/v1/oauth2/callback?state=forged&code=${back.searchParams.get('code')}` });
-    expect(forged.headers.location).toBe('/accounts?oauth2=failed&reason=expired');
+    expect(forged.headers.location).toBe('/accounts?oauth2=failed&reason=unknown');
     const done = await t.request({ method: 'GET', url: `${back.pathname}${back.search}` });
     expect(done.statusCode).toBe(302);
     expect(done.headers.location).toBe(`/accounts/${acc.id}?oauth2=connected`);
     expect(state.requests.at(-1)).toMatchObject({ grant_type: 'authorization_code', code_verifier: expect.stringMatching(/^[A-Za-z0-9_-]{43,128}$/), redirect_uri: started.redirectUri });
     SECRET_VALUES.push(...state.refreshTokens.keys());
     const replay = await t.request({ method: 'GET', url: `${back.pathname}${back.search}` });
-    expect(replay.headers.location).toBe('/accounts?oauth2=failed&reason=expired');
+    expect(replay.headers.location).toBe(`/accounts/${acc.id}?oauth2=failed&reason=used`);
     const shown = await ok('GET', `accounts/${acc.id}`);
     expect(shown.auth).toMatchObject({ refreshTokenSet: true });
     expect((await sendFrom(acc.id)).status).toBe('sent');

@@ -14,6 +14,7 @@ import { messageContentRoutes } from './message-content.js';
 import { layoutsRoutes } from './layouts.js';
 import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
+import { oauth2CallbackRoutes } from './oauth2-callback.js';
 import { presetsRoutes } from './presets.js';
 import { previewPagesRoutes } from './preview-pages.js';
 import { profileRoutes } from './profile.js';
@@ -57,6 +58,7 @@ const API_V1: RouteGroup[] = [
   serversRoutes,
   accountsRoutes,
   accountOAuth2Routes,
+  oauth2CallbackRoutes,
   dkimRoutes,
   presetsRoutes,
   secretProvidersRoutes,

@@ -2,10 +2,11 @@ import { isMailroomError } from '../../core/kernel/errors.js';
 import type { OAuth2Port } from '../../ports.js';
 import { CLIENT_SECRET_REF, type SecretResolver } from '../resolver.js';
 import { OAuth2Connect } from './connect.js';
+import { LastConnects } from './last-connects.js';
 import { TOKEN_EARLY_MS } from './account-tokens.js';
 
 /** The OAuth2 port over the resolver's account tokens and the Connect flows. */
-export function oauth2Port(secrets: SecretResolver): OAuth2Port {
+export function oauth2Port(secrets: SecretResolver, now: () => number = Date.now): OAuth2Port {
   const connect = new OAuth2Connect({
     revealClientSecret: async (account) => {
       const auth = account.auth;
@@ -13,7 +14,9 @@ export function oauth2Port(secrets: SecretResolver): OAuth2Port {
       if (account.clientSecretId) return secrets.revealStored(account.clientSecretId);
       return auth.clientSecretRef ? (await secrets.resolve(auth.clientSecretRef, { field: CLIENT_SECRET_REF })).value : null;
     },
+    now,
   });
+  const lastConnects = new LastConnects();
   return {
     health: (account) => secrets.tokens.health(account),
     async check(account) {
@@ -27,8 +30,11 @@ export function oauth2Port(secrets: SecretResolver): OAuth2Port {
         return { ok: false, error: { code: err.code, message: err.message, ...(hint ? { hint } : {}) } };
       }
     },
-    start: (account, redirectUri) => connect.start(account, redirectUri),
-    pending: (state) => connect.pending(state),
+    start: (account, redirectUri, startedBy) => connect.start(account, redirectUri, startedBy),
+    lookup: (state, browserKey) => connect.lookup(state, browserKey),
+    spend: (state) => connect.spend(state),
     finish: (account, state, code) => connect.finish(account, state, code),
+    recordConnect: (accountId, outcome) => lastConnects.record(accountId, outcome, now()),
+    lastConnect: (accountId) => lastConnects.of(accountId),
   };
 }

@@ -7,6 +7,7 @@ import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { AccountForm } from './AccountForm.js';
 import { AccountTools } from './AccountTools.js';
+import { ConnectOutcome } from './ConnectOutcome.js';
 import { OAuth2Card } from './OAuth2Card.js';
 
 /** One account ("new": a form to add one), and for admins the tools that try it. */
@@ -18,6 +19,8 @@ export function AccountEdit({ id }: { id: string }) {
   return (
     <>
       <PageHeader title={isNew ? 'Add account' : (account.data?.address ?? 'Account')} subtitle={<Link to="/accounts">← All accounts</Link>} />
+      {/* Back from "Connect with …": the outcome first, in view. */}
+      {account.data ? <ConnectOutcome accountId={account.data.id} provider={account.data.auth.type === 'oauth2' ? account.data.auth.provider : undefined} /> : null}
       <ErrorBox error={account.error ?? servers.error} />
       {(account.loading && !isNew && !account.data) || (servers.loading && !servers.data) ? <Spinner /> : null}
       {servers.data && (isNew || account.data) ? (

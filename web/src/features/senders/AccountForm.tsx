@@ -5,7 +5,9 @@ import { ErrorBox, Field, FormActions, Notice, unfoldInvalid } from '../../ui/in
 import { AliasesField } from './AliasesField.js';
 import { inboundBody, inboundDraft, InboundFields } from './InboundFields.js';
 import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
-import { buildRef, InputTypeSelect, OAuth2Fields, oauth2Body, parseRef, ReferencePicker, type InputType, type OAuth2Draft } from './PasswordSource.js';
+import { isOAuth2Field, needsSecretAgain, oauth2Change, oauth2Draft, type StoredOAuth2 } from './oauth2-draft.js';
+import { OAuth2Fields } from './OAuth2Fields.js';
+import { buildRef, InputTypeSelect, parseRef, ReferencePicker, type InputType } from './PasswordSource.js';
 
 interface Props {
   account?: MailAccount;
@@ -19,9 +21,16 @@ interface Props {
   onCancel?: () => void;
 }
 
+/** The account's OAuth2 settings, or undefined for one that logs in with a password. */
+const oauth2Of = (a: MailAccount | undefined): StoredOAuth2 | undefined => (a?.auth.type === 'oauth2' ? a.auth : undefined);
+
+/** How the account logs in, as the input-type select shows it: OAuth2, or where the password comes from. */
+const sourceOf = (a: MailAccount | undefined) => (oauth2Of(a) ? { type: 'oauth2' as InputType, providerId: '', target: '' } : parseRef(a?.passwordRef));
+
 /**
- * Create or edit a sender account. The password is write-only: the form never shows it, only
- * whether one is set, and sends a password only when the admin typed a new one.
+ * Create or edit a sender account. The password, the OAuth2 client secret and refresh token are
+ * write-only: the form never shows them, only whether one is set, and sends one only when the
+ * admin typed a new one.
  */
 export function AccountForm({ account: loaded, servers, serverId, defaults, readOnly, submitLabel, onSaved, onCancel }: Props) {
   // The account as last loaded or saved here. A save does not remount the form (the focus, the
@@ -43,21 +52,24 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
   const [changingPassword, setChangingPassword] = useState(!account?.passwordSet);
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
-  // Where the password comes from: typed in, or a reference (internal secret, a vault, env/file).
-  const [source, setSource] = useState(() => parseRef(account?.passwordRef));
+  // How it logs in: OAuth2, or where the password comes from (typed in, an internal secret, a vault, env/file).
+  const [source, setSource] = useState(() => sourceOf(account));
   const ref = buildRef(source.type, source.providerId, source.target);
-  const oauth2 = account?.auth.type === 'oauth2';
-  const [oauth2Draft, setOAuth2Draft] = useState<OAuth2Draft>({ provider: 'microsoft', tenantId: '', clientId: '', clientSecret: '', tokenUrl: '' });
+  const storedOAuth2 = oauth2Of(account);
+  const [oauth2, setOAuth2] = useState(() => oauth2Draft(storedOAuth2));
   // "Saved." holds while the form shows what was saved: it goes with the next edit.
-  type Shown = { f: typeof f; aliases: string[]; rate: typeof rate; inbound: typeof inbound; source: typeof source; password: string; removePassword: boolean; changingPassword: boolean };
-  const snapshot = (x: Shown) => JSON.stringify([x.f, x.aliases, x.rate, x.inbound, x.source, x.password, x.removePassword, x.changingPassword]);
-  const shown = snapshot({ f, aliases, rate, inbound, source, password, removePassword, changingPassword });
+  type Shown = { f: typeof f; aliases: string[]; rate: typeof rate; inbound: typeof inbound; source: typeof source; oauth2: typeof oauth2; password: string; removePassword: boolean; changingPassword: boolean };
+  const snapshot = (x: Shown) => JSON.stringify([x.f, x.aliases, x.rate, x.inbound, x.source, x.oauth2, x.password, x.removePassword, x.changingPassword]);
+  const shown = snapshot({ f, aliases, rate, inbound, source, oauth2, password, removePassword, changingPassword });
   const [savedDraft, setSavedDraft] = useState<string | null>(null);
   const save = useAction();
   const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
   const id = account ? `acc-${account.id}` : 'acc-new';
   const server = servers.find((s) => s.id === f.serverId);
-  const movesAway = account && (account.serverId !== f.serverId || (account.login ?? account.address) !== (f.login.trim() || f.address.trim()));
+  const movesAway = Boolean(account && (account.serverId !== f.serverId || (account.login ?? account.address) !== (f.login.trim() || f.address.trim())));
+  const secretAgain = source.type === 'oauth2' && needsSecretAgain(oauth2, storedOAuth2, movesAway);
+  // An OAuth2 setting the API refused is said at its field; the banner says the rest.
+  const atOAuth2Field = source.type === 'oauth2' && isOAuth2Field(save.field);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -75,16 +87,20 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
     if (JSON.stringify(limit) !== JSON.stringify(account?.rateLimit ?? null)) body.rateLimit = limit;
     const reading = inboundBody(inbound, account?.inbound);
     if (reading) body.inbound = reading;
-    if (oauth2) {
-      // The OAuth2 settings are kept as they are (API or docs/oauth2.md); the form edits the rest.
-    } else if (source.type === 'oauth2') {
-      body.auth = oauth2Body(oauth2Draft);
-    } else if (source.type !== 'plain') {
-      body.passwordRef = ref;
+    if (source.type === 'oauth2') {
+      // Sent when changed (or new): the API replaces `auth` whole, keeping secrets left out.
+      const auth = oauth2Change(oauth2, storedOAuth2);
+      if (auth) body.auth = auth;
     } else {
-      if (account?.passwordRef) body.passwordRef = null;
-      if (removePassword) body.password = null;
-      else if (changingPassword && password) body.password = password;
+      // Back to a password (or a reference to one): the OAuth2 settings and their secrets go.
+      if (storedOAuth2) body.auth = { type: 'password' };
+      if (source.type !== 'plain') {
+        body.passwordRef = ref;
+      } else {
+        if (account?.passwordRef) body.passwordRef = null;
+        if (removePassword) body.password = null;
+        else if (changingPassword && password) body.password = password;
+      }
     }
     const saved = await save.run(() =>
       account ? api.patch<MailAccount>(`/accounts/${account.id}`, { ...body, version: account.version }) : api.post<MailAccount>('/accounts', body),
@@ -94,13 +110,14 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
       notifyChanged();
       if (account) {
         // What the API stored, as a freshly loaded form would show it (the password write-only again).
-        const next = { f: fieldsOf(saved), aliases: saved.aliases, rate: rateDraft(saved.rateLimit), inbound: inboundDraft(saved.inbound), source: parseRef(saved.passwordRef) };
+        const next = { f: fieldsOf(saved), aliases: saved.aliases, rate: rateDraft(saved.rateLimit), inbound: inboundDraft(saved.inbound), source: sourceOf(saved), oauth2: oauth2Draft(oauth2Of(saved)) };
         setAccount(saved);
         setF(next.f);
         setAliases(next.aliases);
         setRate(next.rate);
         setInbound(next.inbound);
         setSource(next.source);
+        setOAuth2(next.oauth2);
         setChangingPassword(!saved.passwordSet);
         setRemovePassword(false);
         setSavedDraft(snapshot({ ...next, password: '', removePassword: false, changingPassword: !saved.passwordSet }));
@@ -137,22 +154,12 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
           <Field label="Reply-To" id={`${id}-replyto`}>
             <input id={`${id}-replyto`} type="email" value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} />
           </Field>
-          {oauth2 ? (
-            <div className="field">
-              <span className="label">Login</span>
-              <span>
-                <span className="badge badge-ok">OAuth2 ({account?.auth.type === 'oauth2' ? account.auth.provider : ''})</span>{' '}
-                <small className="hint">XOAUTH2 with a token Mailroom fetches and renews: token health, Check token and Connect are in the OAuth2 section below.</small>
-              </span>
-            </div>
-          ) : (
-            <InputTypeSelect id={id} value={source.type} onChange={(type: InputType) => setSource({ type, providerId: '', target: '' })} />
-          )}
-          {!oauth2 && source.type === 'oauth2' ? <OAuth2Fields id={id} value={oauth2Draft} onChange={setOAuth2Draft} /> : null}
-          {!oauth2 && source.type !== 'plain' && source.type !== 'oauth2' ? (
+          <InputTypeSelect id={id} value={source.type} onChange={(type: InputType) => setSource({ type, providerId: '', target: '' })} />
+          {source.type === 'oauth2' ? <OAuth2Fields id={id} value={oauth2} onChange={setOAuth2} stored={storedOAuth2} field={save.field} error={save.error} /> : null}
+          {source.type !== 'plain' && source.type !== 'oauth2' ? (
             <ReferencePicker id={id} type={source.type} providerId={source.providerId} target={source.target} onChange={(p) => setSource((s) => ({ ...s, ...p }))} />
           ) : null}
-          {!oauth2 && source.type === 'plain' ? (
+          {source.type === 'plain' ? (
           <div className="field">
             <span className="label" id={`${id}-pw-label`}>
               Password
@@ -208,8 +215,14 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
         {movesAway && account?.passwordSet && !password ? (
           <div className="alert alert-info">Changing the server or login clears the stored password, so it is never sent somewhere it was not meant for. Type it again.</div>
         ) : null}
+        {secretAgain ? (
+          <div className="alert alert-info">
+            Changing the provider, tenant, client id, token URL, server or login needs the client secret again: the stored one is never sent somewhere new.
+            {storedOAuth2?.refreshTokenSet ? ' It also drops the refresh token: press Connect again after saving.' : ''}
+          </div>
+        ) : null}
       </fieldset>
-      <ErrorBox error={save.error} title="Not saved" />
+      <ErrorBox error={atOAuth2Field ? null : save.error} title="Not saved" />
       {savedDraft === shown && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {!readOnly ? (
         <FormActions submit={{ label: submitLabel ?? (account ? 'Save changes' : 'Create account'), busy: save.busy, disabled: servers.length === 0 }} onCancel={onCancel} />

@@ -7,6 +7,7 @@ import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, focusRow, ListState, 
 import { useSession } from '../access/session.js';
 import { MessageWatch } from '../outbox/MessageWatch.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
+import { ConnectOutcome } from './ConnectOutcome.js';
 
 type TestSent = { accountId: string; address: string; messageId?: string; error?: string };
 
@@ -88,6 +89,8 @@ export function Accounts() {
         subtitle="Sender identities: the From address, the login and the password Mailroom uses on a server."
         actions={isAdmin ? <NewItemLink to="/accounts/new">Add account</NewItemLink> : null}
       />
+      {/* Back from a "Connect" that named no account Mailroom knows (?oauth2=failed&reason=unknown). */}
+      <ConnectOutcome />
       <ListState
         list={accounts}
         empty={

@@ -1,25 +1,19 @@
 import { api, type MailAccount } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
-import { useLocation } from '../../router.js';
-import { Badge, CopyButton, ErrorBox, Notice } from '../../ui/index.js';
+import { Badge, CopyButton, ErrorBox } from '../../ui/index.js';
+import { PROVIDER_LABEL, type OAuth2Status } from './oauth2-status.js';
 
-interface Health {
-  health: { status: 'ok' | 'error' | 'unknown'; grant: 'refresh_token' | 'client_credentials'; expiresAt: string | null; checkedAt: string | null; error: { message: string; hint?: string } | null };
-  redirectUri: string;
-}
 type Check = { ok: true; expiresAt: string } | { ok: false; error: { code: string; message: string; hint?: string } };
-
-const PROVIDER_LABEL: Record<string, string> = { microsoft: 'Microsoft', google: 'Google', generic: 'the provider' };
 
 /**
  * An OAuth2 account's token: its health, a check now, and "Connect with Microsoft / Google"
- * (the browser signs in at the provider and comes back here with the outcome).
+ * (the browser signs in at the provider and comes back to this page, whose top says the
+ * outcome: ConnectOutcome).
  */
 export function OAuth2Card({ account }: { account: MailAccount }) {
   const auth = account.auth;
-  const { query } = useLocation();
-  const health = useResource(() => api.get<Health>(`/accounts/${account.id}/oauth2`), [account.id, account.version]);
+  const health = useResource(() => api.get<OAuth2Status>(`/accounts/${account.id}/oauth2`), [account.id, account.version]);
   const check = useAction();
   const connect = useAction();
   if (auth.type !== 'oauth2') return null;
@@ -32,12 +26,9 @@ export function OAuth2Card({ account }: { account: MailAccount }) {
     if (r) window.location.assign(r.authorizeUrl);
   };
   const h = health.data?.health;
-  const outcome = query.get('oauth2');
   return (
     <section className="card" aria-labelledby="oauth2-h">
       <h2 id="oauth2-h">OAuth2 ({PROVIDER_LABEL[auth.provider]})</h2>
-      {outcome === 'connected' ? <Notice kind="success">Connected: the refresh token is stored (never shown).</Notice> : null}
-      {outcome === 'failed' ? <Notice kind="warning">Connecting failed ({query.get('reason') ?? 'unknown reason'}). Check the app registration and try again.</Notice> : null}
       <p className="small">
         {h?.grant === 'client_credentials' ? 'App access (client credentials): Mailroom fetches the token itself.' : 'A signed-in mailbox (refresh token): Mailroom renews the token itself.'}{' '}
         Client secret {auth.clientSecretSet ? 'set' : auth.clientSecretRef ? `from ${auth.clientSecretRef}` : 'not set'}; refresh token {auth.refreshTokenSet ? 'set' : 'not set'}.

@@ -1,0 +1,24 @@
+/**
+ * What a failed "Connect" says when the account's lastConnect has no word on it: on the
+ * Accounts list (the sign-in named no account Mailroom knows), for a browser that did not start
+ * it, or when another Mailroom process took the browser back. The reason comes from the
+ * address, which anyone can write: only a short word of letters, digits and "_" is shown.
+ */
+export function connectWords(reason: string | null, provider: string): { message: string; hint: string | null } {
+  const again = `press Connect with ${provider} again`;
+  switch (reason) {
+    case 'unknown':
+      return {
+        message: 'Mailroom does not know this sign-in: it was started before Mailroom restarted, by another Mailroom process, or not from this Mailroom. Nothing was stored.',
+        hint: 'Open the account and press Connect again; finish the sign-in within 10 minutes.',
+      };
+    case 'other_browser':
+      return { message: `This sign-in was started in another browser (or its cookie was cleared), so nothing was stored: ${again} here and finish the sign-in in this browser.`, hint: null };
+    case 'MAILROOM_E_NOT_FOUND':
+      return { message: 'The account was deleted while you signed in: nothing was stored.', hint: null };
+    default: {
+      const word = reason && /^[A-Za-z0-9_]{1,64}$/.test(reason) ? ` (${reason})` : '';
+      return { message: `Connecting failed${word}: ${again}.`, hint: 'If it fails again, this page says why, and Check token shows the provider’s answer.' };
+    }
+  }
+}
