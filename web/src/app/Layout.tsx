@@ -3,6 +3,7 @@ import type { Permission } from '../api.js';
 import { useSession } from '../features/access/session.js';
 import { PasswordChangePrompt } from '../features/access/PasswordChangePrompt.js';
 import { SetupBanner } from '../features/setup/SetupBanner.js';
+import { mayLeave } from '../leave-guard.js';
 import { Link, useLocation } from '../router.js';
 
 interface NavItem {
@@ -113,7 +114,8 @@ export function Layout({ children }: { children: ReactNode }) {
             </span>
           )}
           {role ? <span className="badge badge-neutral">{role}</span> : null}
-          <button type="button" className="btn btn-small" onClick={() => void session.logout()}>
+          {/* Logging out leaves the page too: unsaved work there is asked about first. */}
+          <button type="button" className="btn btn-small" onClick={() => void mayLeave().then((leave) => (leave ? session.logout() : undefined))}>
             Log out
           </button>
         </div>

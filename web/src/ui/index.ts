@@ -26,4 +26,5 @@ export { ShownOnce, useFocusOnMount } from './ShownOnce.js';
 export { Spinner } from './Spinner.js';
 export { StatusChip } from './StatusChip.js';
 export { Tabs } from './Tabs.js';
+export { UnsavedChangesGuard } from './UnsavedChangesGuard.js';
 export { useSelection, type Selection } from './useSelection.js';

@@ -22,7 +22,8 @@ export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: 
   return (
     <form className="inline-form" onSubmit={submit} aria-label={`Reset the password of ${user.email}`}>
       <label htmlFor={id}>New password for {user.email}</label>
-      <input id={id} type="password" required autoFocus autoComplete="new-password" placeholder="New password (10+ characters)" value={password} onChange={(e) => setPassword(e.target.value)} />
+      {/* The label says what it is, the placeholder what it needs: "New password (10+ characters)" was cut off on a phone. */}
+      <input id={id} type="password" required autoFocus autoComplete="new-password" placeholder="10+ characters" value={password} onChange={(e) => setPassword(e.target.value)} />
       <button type="submit" className="btn btn-small btn-primary" disabled={save.busy}>
         {save.busy ? 'Saving…' : 'Set password'}
       </button>

@@ -6,23 +6,36 @@ import { KIND_ORDER, KINDS } from './kinds.js';
 
 type Draft = Record<string, string>;
 
-/** The settings each kind asks for: [field, label, hint, multiline]. Credentials are separate and write-only. */
-const CONFIG: Record<ProviderKind, [string, string, string, boolean?][]> = {
+/**
+ * A setting a kind asks for. `hint` is shown below a one-line field, and inside it as the
+ * placeholder unless `placeholder` says otherwise: a hint too wide for a phone's field gets a
+ * shorter one inside, the whole hint still below. A multi-line field shows `hint` inside only.
+ */
+interface Setting {
+  key: string;
+  label: string;
+  hint: string;
+  placeholder?: string;
+  multiline?: boolean;
+}
+
+/** The settings each kind asks for. Credentials are separate and write-only. */
+const CONFIG: Record<ProviderKind, Setting[]> = {
   vault: [
-    ['address', 'Address', 'https://vault.example.com:8200'],
-    ['mount', 'KV v2 mount', 'secret (default)'],
-    ['namespace', 'Namespace', 'Vault Enterprise only'],
+    { key: 'address', label: 'Address', hint: 'https://vault.example.com:8200' },
+    { key: 'mount', label: 'KV v2 mount', hint: 'secret (default)' },
+    { key: 'namespace', label: 'Namespace', hint: 'Vault Enterprise only' },
   ],
   'azure-keyvault': [
-    ['vaultUrl', 'Vault URI', 'https://my-vault.vault.azure.net'],
-    ['tenantId', 'Directory (tenant) ID', 'GUID of the app registration’s tenant'],
-    ['clientId', 'Application (client) ID', 'GUID'],
-    ['authorityHost', 'Authority host', 'https://login.microsoftonline.com (default)'],
+    { key: 'vaultUrl', label: 'Vault URI', hint: 'https://my-vault.vault.azure.net' },
+    { key: 'tenantId', label: 'Directory (tenant) ID', hint: 'GUID of the app registration’s tenant' },
+    { key: 'clientId', label: 'Application (client) ID', hint: 'GUID' },
+    { key: 'authorityHost', label: 'Authority host', hint: 'https://login.microsoftonline.com (default)', placeholder: 'https://login.microsoftonline.com' },
   ],
   cyberark: [
-    ['baseUrl', 'CCP URL', 'https://ccp.example.com'],
-    ['appId', 'AppID', 'the application defined in CyberArk'],
-    ['clientCertificate', 'Client certificate (PEM)', '-----BEGIN CERTIFICATE-----', true],
+    { key: 'baseUrl', label: 'CCP URL', hint: 'https://ccp.example.com' },
+    { key: 'appId', label: 'AppID', hint: 'the application defined in CyberArk' },
+    { key: 'clientCertificate', label: 'Client certificate (PEM)', hint: '-----BEGIN CERTIFICATE-----', multiline: true },
   ],
 };
 
@@ -40,7 +53,7 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
   const [credentials, setCredentials] = useState<Draft>({});
   // Only the settings of the kind shown are sent: values typed under another kind stay in the
   // form (switching back finds them) but would be refused as unknown fields the admin cannot see.
-  const shown = new Set([...CONFIG[kind].map(([k]) => k), 'caCertificate']);
+  const shown = new Set([...CONFIG[kind].map((s) => s.key), 'caCertificate']);
   const cfg: Record<string, unknown> = Object.fromEntries(
     Object.entries(config)
       .filter(([k, v]) => shown.has(k) && v.trim() !== '')
@@ -90,12 +103,12 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
             </select>
           </Field>
         ) : null}
-        {CONFIG[kind].map(([k, label, hint, multi]) => (
-          <Field key={`${kind}-${k}`} label={label} id={`spv-${k}`} hint={multi ? undefined : hint} wide={multi}>
-            {multi ? (
-              <textarea id={`spv-${k}`} rows={4} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
+        {CONFIG[kind].map(({ key: k, label, hint, placeholder = hint, multiline }) => (
+          <Field key={`${kind}-${k}`} label={label} id={`spv-${k}`} hint={multiline ? undefined : hint} wide={multiline}>
+            {multiline ? (
+              <textarea id={`spv-${k}`} rows={4} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={placeholder} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
             ) : (
-              <input id={`spv-${k}`} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={hint} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
+              <input id={`spv-${k}`} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={placeholder} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
             )}
             <FieldError id={`spv-${k}-err`} message={err(`config.${k}`)} />
           </Field>

@@ -42,7 +42,8 @@ export function AliasesField({ id, value, onChange, field, error }: { id: string
           value={adding}
           onChange={(e) => setAdding(e.target.value)}
           onKeyDown={onKey}
-          placeholder="billing@example.com or @example.com"
+          // The "@domain" form is explained in the hint below: both in the placeholder were cut off on a phone.
+          placeholder="billing@example.com"
           spellCheck={false}
           autoCapitalize="off"
           aria-invalid={message ? true : undefined}

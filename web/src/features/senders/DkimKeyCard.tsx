@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, type DkimKey } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
@@ -27,6 +27,15 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
   const save = useAction(body);
   const del = useAction();
   const id = 'dkim';
+  // A deleted key takes its Delete button with it (the focus fell to the page): the focus goes to
+  // the button beside it, now Create key, once the card shows the domain without a key.
+  const submitButton = useRef<HTMLButtonElement>(null);
+  const focusCreate = useRef(false);
+  useEffect(() => {
+    if (dkimKey || !focusCreate.current) return;
+    focusCreate.current = false;
+    submitButton.current?.focus();
+  }, [dkimKey]);
   const selectorError = errorFor(save.field, save.error, 'selector');
   const pemError = errorFor(save.field, save.error, 'privateKey');
 
@@ -43,7 +52,12 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
 
   const remove = async () => {
     setDone(null);
-    if (await del.run(() => api.del(`/dkim/${encodeURIComponent(domain)}`).then(() => true))) onChanged();
+    if (await del.run(() => api.del(`/dkim/${encodeURIComponent(domain)}`).then(() => true))) {
+      // Read out as a status while the focus moves to Create key; the card says what it means for the domain's mail.
+      setDone('Key deleted.');
+      focusCreate.current = true;
+      onChanged();
+    }
   };
 
   return (
@@ -101,7 +115,7 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
           {/* A refusal shown at its field is said there only, once. */}
           <ErrorBox error={selectorError || pemError ? null : save.error} title="Key not saved" />
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={save.busy}>
+            <button ref={submitButton} type="submit" className="btn btn-primary" disabled={save.busy}>
               {save.busy ? 'Saving…' : dkimKey ? 'Rotate key' : 'Create key'}
             </button>
             {dkimKey ? <ConfirmButton label="Delete key" question={`Delete the DKIM key of ${domain}? Its mail goes out unsigned.`} onConfirm={() => void remove()} busy={del.busy} /> : null}

@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { api, type Layout } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
 import { Link } from '../../router.js';
-import { Badge, ConfirmButton, ErrorBox, Field, Notice, PageHeader, Spinner } from '../../ui/index.js';
+import { Badge, ConfirmButton, ErrorBox, Field, Notice, PageHeader, Spinner, UnsavedChangesGuard } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { issueAt, templateIssue, type TemplateIssue } from './issues.js';
 import { PreviewPane } from './PreviewPane.js';
+import { SaveDraftButton } from './SaveDraftButton.js';
 import { SourceField } from './SourceField.js';
 import { useLivePreview } from './useLivePreview.js';
 
@@ -29,12 +30,13 @@ export function LayoutEditor({ layoutKey }: { layoutKey: string }) {
         }
       />
       {saved ? <Notice kind="success">{saved.what}</Notice> : null}
-      <LayoutForm key={`${l.key}@${l.version}`} layout={l} editable={can('admin')} onSaved={(layout, what) => setSaved({ layout, what })} />
+      {/* A new version remounts the form: after a save, its Save button takes the focus back. */}
+      <LayoutForm key={`${l.key}@${l.version}`} layout={l} editable={can('admin')} afterSave={saved !== null} onSaved={(layout, what) => setSaved({ layout, what })} />
     </>
   );
 }
 
-function LayoutForm({ layout: l, editable, onSaved }: { layout: Layout; editable: boolean; onSaved(l: Layout, what: string): void }) {
+function LayoutForm({ layout: l, editable, afterSave, onSaved }: { layout: Layout; editable: boolean; afterSave: boolean; onSaved(l: Layout, what: string): void }) {
   const [name, setName] = useState(l.name);
   const [html, setHtml] = useState(l.html);
   const [text, setText] = useState(l.text ?? '');
@@ -79,15 +81,14 @@ function LayoutForm({ layout: l, editable, onSaved }: { layout: Layout; editable
         </section>
         {editable ? (
           <div className="form-actions">
-            <button type="button" className="btn btn-primary" onClick={() => void save()} disabled={!dirty}>
-              Save layout
-            </button>
+            <SaveDraftButton label="Save layout" canSave={dirty} onSave={() => void save()} afterSave={afterSave} />
             {l.builtIn ? <ConfirmButton label="Reset to built-in" question="Replace this layout with the one Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" /> : null}
           </div>
         ) : null}
         <ErrorBox error={saveIssue?.message ?? action.error} title="Not saved" />
       </div>
       <PreviewPane preview={live.preview} issue={live.issue} loading={live.loading} />
+      <UnsavedChangesGuard dirty={editable && dirty} what="this layout" />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LocaleContent } from '../../api.js';
 import { Tabs } from '../../ui/index.js';
 
@@ -19,6 +19,16 @@ function tag(input: string): string | null {
 export function LocaleTabs({ locales, current, editable, onSelect, onChange }: { locales: string[]; current: string; editable: boolean; onSelect(l: string): void; onChange(f: (old: Locales) => Locales): void }) {
   const [adding, setAdding] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // After Remove, the focus goes to the tab now shown: the button that had it is gone with the
+  // second-last locale (the focus fell to the page), or reads "Remove <another>", where a second
+  // Enter would remove that one too.
+  const bar = useRef<HTMLDivElement>(null);
+  const focusShownTab = useRef(false);
+  useEffect(() => {
+    if (!focusShownTab.current) return;
+    focusShownTab.current = false;
+    bar.current?.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus();
+  });
   const add = (e: FormEvent) => {
     e.preventDefault();
     const t = tag(adding);
@@ -30,7 +40,7 @@ export function LocaleTabs({ locales, current, editable, onSelect, onChange }: {
     setError(null);
   };
   return (
-    <div className="locale-bar">
+    <div className="locale-bar" ref={bar}>
       <Tabs label="Locales" tabs={locales} current={current} onSelect={onSelect} />
       {editable ? (
         <div className="locale-actions">
@@ -50,6 +60,7 @@ export function LocaleTabs({ locales, current, editable, onSelect, onChange }: {
               onClick={() => {
                 onChange((old) => Object.fromEntries(Object.entries(old).filter(([k]) => k !== current)));
                 onSelect(locales.find((l) => l !== current) as string);
+                focusShownTab.current = true;
               }}
             >
               Remove {current}

@@ -1,4 +1,5 @@
 import { CodeEditor } from '../../ui/index.js';
+import type { TemplateIssue } from './issues.js';
 
 /** The sample data as typed: its value when it is a JSON object, else what is wrong (with the line, when the browser says). */
 export function parseSample(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
@@ -9,6 +10,11 @@ export function parseSample(text: string): { ok: true; value: Record<string, unk
   } catch (err) {
     return { ok: false, error: `Sample data is not valid JSON: ${(err as Error).message}` };
   }
+}
+
+/** Why the preview cannot follow the draft while the sample data does not parse: no part, no line of a template. */
+export function sampleIssue(error: string): TemplateIssue {
+  return { message: error, part: null, locale: null, line: null, column: null };
 }
 
 /** The data previews and the check at save time render with; also what a test send uses. */

@@ -34,8 +34,9 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
       />
       {notice ? <Notice kind="success">{notice}</Notice> : null}
       <TemplateForm
-        // A saved version starts the form afresh from what the server stored.
+        // A saved version starts the form afresh from what the server stored; its Save button then takes the focus back.
         key={`${t.key}@${t.version}`}
+        afterSave={notice !== null}
         template={t}
         editable={can('admin')}
         locale={locale}

@@ -3,13 +3,14 @@ import { api, type Layout, type LocaleContent, type Purpose, type Template } fro
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { ConfirmButton, ErrorBox, Field, Select } from '../../ui/index.js';
+import { ConfirmButton, ErrorBox, Field, Select, UnsavedChangesGuard } from '../../ui/index.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { templateIssue, type TemplateIssue } from './issues.js';
 import { LocaleEditor } from './LocaleEditor.js';
 import { LocaleTabs } from './LocaleTabs.js';
 import { PreviewPane } from './PreviewPane.js';
-import { SampleData, parseSample } from './SampleData.js';
+import { SaveDraftButton } from './SaveDraftButton.js';
+import { SampleData, parseSample, sampleIssue } from './SampleData.js';
 import { TemplateTest } from './TemplateTest.js';
 import { useLivePreview } from './useLivePreview.js';
 import { VersionHistory } from './VersionHistory.js';
@@ -24,7 +25,14 @@ interface Draft {
 
 const draftOf = (t: Template): Draft => ({ name: t.name, purpose: t.purpose, layout: t.layout, locales: t.locales, sample: JSON.stringify(t.sampleData, null, 2) });
 
-export function TemplateForm({ template: t, editable, locale: chosen, onLocale, onSaved }: { template: Template; editable: boolean; locale: string | null; onLocale(l: string): void; onSaved(t: Template, what: string): void }) {
+export function TemplateForm({ template: t, editable, afterSave, locale: chosen, onLocale, onSaved }: {
+  template: Template;
+  editable: boolean;
+  afterSave: boolean;
+  locale: string | null;
+  onLocale(l: string): void;
+  onSaved(t: Template, what: string): void;
+}) {
   const original = useMemo(() => draftOf(t), [t]);
   const [draft, setDraft] = useState<Draft>(original);
   // The tab shown: one of the draft's locales (a locale just added is not saved yet), else the first.
@@ -42,6 +50,8 @@ export function TemplateForm({ template: t, editable, locale: chosen, onLocale, 
   // Admins preview the draft as typed; others see the saved version with the sample data.
   const live = useLivePreview(`${path}/preview`, sample.ok ? (editable ? { locale, content, layout: draft.layout, data: sample.value } : { locale, data: sample.value }) : null);
   const issue = saveIssue ?? (live.issue && (live.issue.locale === null || live.issue.locale === locale) ? live.issue : null);
+  // Sample data that does not parse cannot be rendered either: the preview says so, like a render error.
+  const previewIssue = sample.ok ? live.issue : sampleIssue(sample.error);
   const set = (patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...patch }));
     setSaveIssue(null);
@@ -63,7 +73,8 @@ export function TemplateForm({ template: t, editable, locale: chosen, onLocale, 
   const remove = () =>
     del.run(async () => {
       await api.del(path);
-      navigate('/templates');
+      // Deleting was confirmed: whatever was unsaved went with the template.
+      navigate('/templates', { discardUnsaved: true });
     });
 
   return (
@@ -90,9 +101,7 @@ export function TemplateForm({ template: t, editable, locale: chosen, onLocale, 
         <SampleData value={draft.sample} error={sample.ok ? null : sample.error} readOnly={!editable} onChange={(v) => set({ sample: v })} />
         {editable ? (
           <div className="form-actions">
-            <button type="button" className="btn btn-primary" onClick={() => void save()} disabled={!dirty || !sample.ok}>
-              Save
-            </button>
+            <SaveDraftButton label="Save" canSave={dirty && sample.ok} onSave={() => void save()} afterSave={afterSave} />
             {dirty ? <span className="muted small">Unsaved changes</span> : null}
             {t.builtIn ? (
               <ConfirmButton label="Reset to built-in" question="Replace this template with the text Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" />
@@ -106,7 +115,8 @@ export function TemplateForm({ template: t, editable, locale: chosen, onLocale, 
         {editable ? <TemplateTest templateKey={t.key} locale={locale} dirty={dirty} /> : null}
         <VersionHistory templateKey={t.key} version={t.version} />
       </div>
-      <PreviewPane preview={live.preview} issue={live.issue} loading={live.loading} title={`Preview (${locale})`} />
+      <PreviewPane preview={live.preview} issue={previewIssue} loading={live.loading} title={`Preview (${locale})`} />
+      <UnsavedChangesGuard dirty={editable && dirty} what="this template" />
     </div>
   );
 }
