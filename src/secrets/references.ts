@@ -23,9 +23,11 @@ function fileHint(code: string | undefined): string {
   return 'Check the path and that the file can be read by the user Mailroom runs as.';
 }
 
-/** True when `file` (its real path: a symlink counts where it points) is one of `paths` or inside one. */
-async function inside(file: string, paths: readonly string[]): Promise<boolean> {
-  const real = await realpath(file);
+/** The kernel's files, by real path: /proc/<pid>/environ is Mailroom's whole environment. */
+const SYSTEM_FILES = /^\/(proc|sys)(\/|$)/;
+
+/** True when `real` (a real path: a symlink counts where it points) is one of `paths` or inside one. */
+async function inside(real: string, paths: readonly string[]): Promise<boolean> {
   for (const dir of paths) {
     const root = await realpath(dir).catch(() => path.resolve(dir));
     if (real === root || real.startsWith(root + path.sep)) return true;
@@ -42,7 +44,13 @@ export async function readFileRef(ref: string, file: string, ownPaths: readonly 
   let info;
   try {
     info = await stat(file);
-    if (await inside(file, ownPaths)) {
+    // Judged by where the path leads, not how it is written: "/./proc/self/environ" or
+    // "/dev/fd/../environ" passed a check of the text and sent the environment to a mail server.
+    const real = await realpath(file);
+    if (SYSTEM_FILES.test(real)) {
+      throw unresolved(ref, "the file is the system's (under /proc or /sys), not a secret: it is never read", { hint: 'Point the reference at the secret file itself, e.g. in /run/secrets.' });
+    }
+    if (await inside(real, ownPaths)) {
       throw unresolved(ref, "the file is one of Mailroom's own files (in its data directory, with the key file and the database, or the relay's TLS key): it is never read as a secret", { hint: 'Keep SMTP passwords and client secrets outside Mailroom\'s data directory, e.g. in /run/secrets.' });
     }
   } catch (err) {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -44,7 +44,8 @@ await describeEachDialect("Mailroom's own secrets cannot be referenced", (dialec
   });
 
   it('file: under /proc or /sys is refused, on passwordRef and clientSecretRef', async () => {
-    for (const file of ['/proc/self/environ', '/proc/1/environ', '/sys/kernel/random/uuid']) {
+    // However the path is spelled: "." and ".." steps and doubled slashes lead there too.
+    for (const file of ['/proc/self/environ', '/proc/1/environ', '/sys/kernel/random/uuid', '/./proc/self/environ', '/tmp/../proc/self/environ', '//proc//self/environ']) {
       const pw = await post({ address: 'a@example.com', passwordRef: `file:${file}` });
       expect(pw.statusCode, file).toBe(400);
       expect(pw.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'passwordRef' } });
@@ -66,6 +67,25 @@ await describeEachDialect("Mailroom's own secrets cannot be referenced", (dialec
       expect(m.status, file).toBe('deferred');
       expect(m.lastError, file).toContain("is one of Mailroom's own files");
     }
+  });
+
+  it('a file: path that leads under /proc by a link is never read: the attempt says why', async () => {
+    const dispatcher = await t.app.startDelivery({ loop: false });
+    const local = (await t.request({ method: 'GET', url: '/api/v1/servers' })).json().items.find((s: { name: string }) => s.name === 'local');
+    const link = path.join(tempDir('mailroom-proc-link-'), 'smtp-password');
+    symlinkSync('/proc/self/environ', link);
+    // /dev/fd is a link to /proc/self/fd: its ".." is /proc/self.
+    for (const file of [link, '/dev/fd/../environ']) {
+      const created = await post({ serverId: local.id, address: 'b@example.com', passwordRef: `file:${file}` });
+      expect(created.statusCode, file).toBe(201);
+      const sent = (await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: created.json().id, to: ['r@example.net'], subject: 'x', text: 'x' } })).json();
+      await dispatcher.drain();
+      const m = (await t.request({ method: 'GET', url: `/api/v1/messages/${sent.id}` })).json();
+      expect(m.status, file).toBe('deferred');
+      expect(m.lastError, file).toContain("the file is the system's (under /proc or /sys), not a secret");
+    }
+    // Nothing reached the server: the password was never read, so no login was tried with it.
+    expect(peer?.messages ?? []).toEqual([]);
   });
 
   it('a reference an older version saved and this one refuses is never read: the attempt says to change it', async () => {

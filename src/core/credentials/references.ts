@@ -41,6 +41,21 @@ export const MAILROOM_OWN_ENV = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROO
 /** The kernel's files: /proc/self/environ holds the whole environment, the rest is no secret. */
 const SYSTEM_FILES = /^\/+(proc|sys)(\/|$)/;
 
+/**
+ * An absolute path with its "." and ".." steps taken, as the system walks it (without following
+ * links: the file reader checks where a path really leads when it reads it). "/./proc/self/environ"
+ * and "/tmp/../proc/self/environ" are /proc/self/environ.
+ */
+function normalizedPath(p: string): string {
+  const out: string[] = [];
+  for (const step of p.split('/')) {
+    if (step === '' || step === '.') continue;
+    if (step === '..') out.pop();
+    else out.push(step);
+  }
+  return `/${out.join('/')}`;
+}
+
 const EXAMPLES = '"env:SMTP_PASSWORD", "file:/run/secrets/smtp", "internal:smtp-relay", "azure-keyvault:<providerId>/<name>[/<version>]", "cyberark:<providerId>/<safe>/<object>" or "vault:<providerId>/<path>#<field>"';
 
 function bad(field: string, message: string): MailroomError {
@@ -100,7 +115,7 @@ export function parseSecretRef(field: string, ref: string): SecretRef {
       return { kind: 'env', name: target };
     case 'file':
       if (!target.startsWith('/')) throw bad(field, 'file: must be followed by an absolute path');
-      if (SYSTEM_FILES.test(target)) throw bad(field, 'file: files under /proc and /sys are the system\'s, not secrets (/proc/self/environ is Mailroom\'s whole environment): they cannot be referenced');
+      if (SYSTEM_FILES.test(normalizedPath(target))) throw bad(field, 'file: files under /proc and /sys are the system\'s, not secrets (/proc/self/environ is Mailroom\'s whole environment): they cannot be referenced');
       return { kind: 'file', path: target };
     case 'internal':
       if (!SECRET_NAME.test(target)) throw bad(field, 'internal: must be followed by a secret name (letters, digits, "_", "-", "."; see secrets)');
