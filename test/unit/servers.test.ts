@@ -23,9 +23,20 @@ describe('server validation', () => {
     const before = normalizeServerConfig({ name: 'a', smtp: { host: 'h.example.com', connectTimeoutSec: 10 } });
     const after = normalizeServerConfig({ smtp: { sendTimeoutSec: 60 } }, before);
     expect(after.smtp).toMatchObject({ host: 'h.example.com', connectTimeoutSec: 10, sendTimeoutSec: 60 });
-    expect(serverChangeClearsPasswords(before.smtp, after.smtp)).toBe(false);
+    expect(serverChangeClearsPasswords(before, after)).toBe(false);
     const moved = normalizeServerConfig({ smtp: { port: 2525 } }, before);
-    expect(serverChangeClearsPasswords(before.smtp, moved.smtp)).toBe(true);
+    expect(serverChangeClearsPasswords(before, moved)).toBe(true);
+  });
+
+  it("clears the passwords when the IMAP endpoint they would go to moves, or is added on another host", () => {
+    const before = normalizeServerConfig({ name: 'a', smtp: { host: 'mail.example.com' } });
+    const sameHost = normalizeServerConfig({ imap: { host: 'MAIL.example.com' } }, before);
+    expect(serverChangeClearsPasswords(before, sameHost)).toBe(false);
+    expect(serverChangeClearsPasswords(before, normalizeServerConfig({ imap: { host: 'imap.other.example' } }, before))).toBe(true);
+    expect(serverChangeClearsPasswords(sameHost, normalizeServerConfig({ imap: { host: 'imap.other.example' } }, sameHost))).toBe(true);
+    expect(serverChangeClearsPasswords(sameHost, normalizeServerConfig({ imap: { host: 'mail.example.com', security: 'none' } }, sameHost))).toBe(true);
+    expect(serverChangeClearsPasswords(sameHost, normalizeServerConfig({ imap: { host: 'mail.example.com', port: 9993 } }, sameHost))).toBe(true);
+    expect(serverChangeClearsPasswords(sameHost, normalizeServerConfig({ imap: null }, sameHost))).toBe(false);
   });
 });
 

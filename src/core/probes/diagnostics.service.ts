@@ -19,7 +19,7 @@ import { OAUTH2_SUBJECT } from '../credentials/references.js';
 import type { Repositories } from '../ports.js';
 import type { StoredAccount } from '../senders/ports.js';
 import type { RateWindow } from '../kernel/rate-window.js';
-import { normalizeServerConfig, serverChangeClearsPasswords, type MailServer, type SmtpSettings } from '../senders/servers.js';
+import { endpointMoved, normalizeServerConfig, type MailServer, type SmtpSettings } from '../senders/servers.js';
 
 export interface DiagnosticsDeps {
   runner: DiagnosticsRunner;
@@ -45,10 +45,6 @@ async function loadSaved(ctx: CoreContext, req: DiagnosticRequest): Promise<Reso
   return { server, account };
 }
 
-/** The same rule that clears a stored password when a server is re-pointed. */
-function endpointChanged(a: { host: string; port: number; security: string }, b: { host: string; port: number; security: string }): boolean {
-  return serverChangeClearsPasswords(a as SmtpSettings, b as SmtpSettings);
-}
 
 /**
  * Which credentials a diagnostic may use. Typed ones always; the saved password only when
@@ -69,7 +65,7 @@ async function credentials(
   const user = req.auth?.user ?? effectiveLogin(account);
   const oauth2 = account.auth.type === 'oauth2';
   if (!account.passwordSet && !oauth2) return { authUnavailable: `account ${account.address} has no password set` };
-  const sameServer = saved.server?.id === account.serverId && savedEndpoint !== undefined && !endpointChanged(savedEndpoint, endpoint);
+  const sameServer = saved.server?.id === account.serverId && savedEndpoint !== undefined && !endpointMoved(savedEndpoint, endpoint);
   if (!sameServer || user !== effectiveLogin(account)) {
     return { authUnavailable: 'the saved password is only sent to the server and login it was saved for; type the password to test other values' };
   }

@@ -98,7 +98,7 @@ async function applyServer(repos: Repositories, ctx: CoreContext, driver: MailDr
   if (!changed.length) return prev;
   const next: MailServer = { ...prev, ...config, updatedAt: now, version: prev.version + 1 };
   await repos.servers.update(next, prev.version);
-  if (serverChangeClearsPasswords(prev.smtp, next.smtp)) {
+  if (serverChangeClearsPasswords(prev, next)) {
     // Admin-made accounts on this server must not carry their password to the new host.
     for (const a of await repos.accounts.list({ serverId: prev.id })) {
       if (a.source !== 'env') await clearAccountPassword(repos, ctx, ENV_ACTOR, a, 'the deploy-time server host, port or security changed');

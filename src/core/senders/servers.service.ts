@@ -76,9 +76,9 @@ export async function updateServer(ctx: CoreContext, actor: Actor, id: string, i
     };
     if (changesNothing(prev, next)) return prev;
     if (!(await repos.servers.update(next, version))) throw versionConflict('server', id, prev.version + 1, version);
-    if (serverChangeClearsPasswords(prev.smtp, next.smtp)) {
+    if (serverChangeClearsPasswords(prev, next)) {
       for (const account of await repos.accounts.list({ serverId: id })) {
-        await clearAccountPassword(repos, ctx, actor, account, 'server host, port or security changed');
+        await clearAccountPassword(repos, ctx, actor, account, "the server's SMTP or IMAP host, port or security changed");
       }
     }
     await audit(repos, ctx, actor, 'server.update', { type: 'server', id }, prev, next);

@@ -294,11 +294,25 @@ export function normalizeServerConfig(input: unknown, prev?: ServerConfig): Serv
   };
 }
 
+/** An endpoint a password is sent to: SMTP's (with its mode) or the IMAP section's. */
+type PasswordEndpoint = { host?: string; port: number; security: string; mode?: string };
+
+/** Whether `after` is another endpoint than `before`: a password saved for one is not for the other. */
+export function endpointMoved(before: PasswordEndpoint, after: PasswordEndpoint): boolean {
+  return (before.mode ?? 'relay') !== (after.mode ?? 'relay') || before.host !== after.host || before.port !== after.port || before.security !== after.security;
+}
+
 /**
  * Re-pointing a server somewhere else must not carry the stored password along (credential
- * harvesting): a change of host, port or security clears the passwords of its accounts.
+ * harvesting): the accounts' passwords go to the SMTP endpoint and to the IMAP section's, so a
+ * change of either one's host, port or security (SMTP's mode too) clears them, and so does an
+ * IMAP section added on another host than SMTP's (the passwords were saved for SMTP's). An IMAP
+ * section added on the SMTP host, or removed, keeps them.
  */
-export function serverChangeClearsPasswords(before: SmtpSettings, after: SmtpSettings): boolean {
-  return (before.mode ?? 'relay') !== (after.mode ?? 'relay') || before.host !== after.host || before.port !== after.port || before.security !== after.security;
+export function serverChangeClearsPasswords(before: Pick<ServerConfig, 'smtp' | 'imap'>, after: Pick<ServerConfig, 'smtp' | 'imap'>): boolean {
+  if (endpointMoved(before.smtp, after.smtp)) return true;
+  if (!after.imap) return false;
+  if (!before.imap) return after.imap.host.toLowerCase() !== (after.smtp.host ?? '').toLowerCase();
+  return endpointMoved(before.imap, after.imap);
 }
 
