@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedTest, compilePattern, INPUT_MAX_CHARS, MATCH_DEADLINE_MS } from '../../src/core/notify/bounded-regex.js';
+import { boundedTest, compilePattern, EVENT_PATTERN_BUDGET_MS, INPUT_MAX_CHARS, MATCH_DEADLINE_MS } from '../../src/core/notify/bounded-regex.js';
 import { meets, parseConditions, valueAt } from '../../src/core/notify/conditions.js';
 import { fillPlaceholders } from '../../src/core/notify/builtin-mail.js';
 import { automatedSender } from '../../src/core/notify/contact-auto-reply.js';
@@ -112,6 +112,18 @@ describe('recipients and judging', () => {
     updatedAt: 0,
     version: 1,
     ...over,
+  });
+  it("one event's pattern tests share one budget: a long list of backtracking items stops after it, the rest not tried", () => {
+    const slow = parseConditions('c', [{ path: 'data.tags', op: 'matches', value: '^(\\w+\\s?)*$' }]);
+    const rules = [rule({ id: 'a', name: 'A', priority: 1, continue: true, conditions: slow }), rule({ id: 'b', name: 'B', priority: 2, continue: true, conditions: slow })];
+    const event = parseEvent({ type: 'order.created', data: { tags: Array.from({ length: 30 }, () => `${'a'.repeat(33)}!`) } }, 0);
+    const started = Date.now();
+    const verdicts = judge(rules, event.type, conditionView(event));
+    // Without the budget: 30 items × 2 tries × 50 ms per rule, 6 s for these two rules.
+    expect(Date.now() - started).toBeLessThan(EVENT_PATTERN_BUDGET_MS + 1500);
+    expect(verdicts.map((v) => v.matched)).toEqual([false, false]);
+    expect(verdicts[1].reason).toContain(`the event's ${EVENT_PATTERN_BUDGET_MS} ms for pattern tests were spent`);
+    expect(verdicts[1].undecided).toBe(true);
   });
   it('roles, then fixed addresses, each address once with all its roles', () => {
     const event = parseEvent({ type: 'a.b', recipients: { owner: ['Olga <olga@example.com>'], approver: ['OLGA@example.com', 'abe@example.com'] } }, 0);

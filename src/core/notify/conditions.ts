@@ -1,6 +1,6 @@
 import { invalid } from '../kernel/errors.js';
 import { arr, bool, doc, oneOf, onlyKeys, str } from '../kernel/validate.js';
-import { boundedTest, compilePattern } from './bounded-regex.js';
+import { boundedTest, compilePattern, patternBudget, type PatternBudget } from './bounded-regex.js';
 
 /**
  * Conditions on an event's fields: `path` names a field (`data.company`, `type`, `locale`,
@@ -84,7 +84,7 @@ function pattern(source: string): RegExp {
 }
 
 /** Whether the event meets the condition; `note` says why a pattern could not decide (too long, too slow). */
-export function meets(c: Condition, event: Record<string, unknown>): { ok: boolean; note?: string } {
+export function meets(c: Condition, event: Record<string, unknown>, budget: PatternBudget = patternBudget()): { ok: boolean; note?: string } {
   const v = valueAt(event, c.path);
   switch (c.op) {
     case 'exists': {
@@ -102,9 +102,11 @@ export function meets(c: Condition, event: Record<string, unknown>): { ok: boole
       let note: string | undefined;
       for (const x of items(v)) {
         if (typeof x !== 'string' && typeof x !== 'number') continue;
-        const r = boundedTest(re, String(x));
+        const r = boundedTest(re, String(x), budget);
         if (r.matched) return { ok: true };
         note ??= r.note;
+        // Nothing left for the other items: their tests would each be "not tried".
+        if (budget.remainingMs() < 1) break;
       }
       return note ? { ok: false, note } : { ok: false };
     }

@@ -5,6 +5,7 @@ import { arr, bool, doc, int, onlyKeys, optStr, str } from '../kernel/validate.j
 import { requireVersion } from '../kernel/versioning.js';
 import { templateKey } from '../templates/templates.js';
 import { describeCondition } from './condition-text.js';
+import { patternBudget } from './bounded-regex.js';
 import { meets, parseConditions, type Condition } from './conditions.js';
 import { eventPattern, typeMatches } from './event-types.js';
 import { roleName } from './events.js';
@@ -107,6 +108,8 @@ export interface RuleVerdict {
 export function judge(rules: readonly Rule[], type: string, view: Record<string, unknown>): RuleVerdict[] {
   const out: RuleVerdict[] = [];
   let stopped: Rule | undefined;
+  // One budget for every pattern this event meets, whatever the number of rules and items.
+  const budget = patternBudget();
   for (const rule of [...rules].sort(byPriority)) {
     if (!rule.enabled) {
       out.push({ rule, matched: false, reason: 'switched off' });
@@ -123,7 +126,7 @@ export function judge(rules: readonly Rule[], type: string, view: Record<string,
     let reason: string | undefined;
     let undecided = false;
     for (const c of rule.conditions) {
-      const r = meets(c, view);
+      const r = meets(c, view, budget);
       if (!r.ok) {
         reason = `condition not met: ${describeCondition(c)}${r.note ? ` (${r.note})` : ''}`;
         undecided = r.note !== undefined;
