@@ -128,16 +128,26 @@ const RANGES: [string, AddressClass][] = [
   ['fec0::/10', 'private'], // deprecated site-local
   ['ff00::/8', 'multicast'],
   ['2001:db8::/32', 'reserved'],
+  ['3fff::/20', 'reserved'], // documentation (RFC 9637)
   ['100::/64', 'reserved'],
+  // A local-use NAT64 prefix (RFC 8215): where the IPv4 address sits depends on the prefix length
+  // its network chose, so it cannot be read back; the translator leads into that network.
+  ['64:ff9b:1::/48', 'private'],
+  ['2001::/32', 'reserved'], // Teredo: a tunnel, not a mail server's address
+  ['2001:10::/28', 'reserved'], // ORCHID
+  ['2001:20::/28', 'reserved'], // ORCHIDv2
+  ['5f00::/16', 'reserved'], // SRv6 segment identifiers
 ];
 const PARSED_RANGES = RANGES.map(([c, cls]) => [parseCidr(c)!, cls] as const);
 
-/** IPv6 forms that carry an IPv4 address a packet may end up at: mapped, compatible, NAT64, 6to4. */
+/** IPv6 forms that carry an IPv4 address a packet may end up at: mapped, translated (SIIT), compatible, NAT64, 6to4. */
 function embeddedIpv4(ip: ParsedIp): ParsedIp | undefined {
   if (ip.version !== 6) return undefined;
   const b = ip.bytes;
   const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
   if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return { version: 4, bytes: b.slice(12) };
+  // IPv4-translated (SIIT, RFC 2765): ::ffff:0:a.b.c.d.
+  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) return { version: 4, bytes: b.slice(12) };
   if (zero(0, 12) && !zero(12, 16) && !(zero(12, 15) && b[15] === 1)) return { version: 4, bytes: b.slice(12) };
   if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return { version: 4, bytes: b.slice(12) };
   if (b[0] === 0x20 && b[1] === 0x02) return { version: 4, bytes: b.slice(2, 6) };
