@@ -38,6 +38,14 @@ await describeEachDialect('auth', (dialect) => {
     expect(bad.statusCode).toBe(401);
   });
 
+  it("records a failed login by the user's email, and one naming no user without what was typed (it may be a password)", async () => {
+    expect((await login(ADMIN_EMAIL, 'not-the-password', '10.0.0.9')).statusCode).toBe(401);
+    expect((await login('Secr3tPassw0rd!', 'x', '10.0.0.9')).statusCode).toBe(401);
+    const failures = (await t.request({ method: 'GET', url: '/api/v1/audit?action=session.login_failed&limit=50' })).json().items as { actor: string }[];
+    expect(failures.map((e) => e.actor)).toEqual(expect.arrayContaining([`login:${ADMIN_EMAIL}`, 'login:(no such user)']));
+    expect(JSON.stringify(failures).toLowerCase()).not.toContain('secr3tpassw0rd');
+  });
+
   it('logs in with the first admin, uses the cookie with CSRF, and logs out', async () => {
     const res = await login(ADMIN_EMAIL, ADMIN_PASSWORD);
     expect(res.statusCode).toBe(200);

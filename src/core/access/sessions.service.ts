@@ -35,7 +35,9 @@ export async function login(
   const user = await ctx.store.repos.users.findByEmail(email);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok || user.disabled) {
-    await audit(ctx.store.repos, ctx, { label: `login:${email}`, ip }, 'session.login_failed', { type: 'user', id: user?.id ?? null });
+    // A login nobody has is not written down: what was typed may be a password in the wrong
+    // field, and every user with read access reads the audit log.
+    await audit(ctx.store.repos, ctx, { label: user ? `login:${user.email}` : 'login:(no such user)', ip }, 'session.login_failed', { type: 'user', id: user?.id ?? null });
     throw new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'email or password is wrong');
   }
   await throttle.succeeded(attempt);
