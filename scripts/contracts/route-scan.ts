@@ -61,6 +61,8 @@ export function answersOf(checker: ts.TypeChecker, handler: ts.FunctionLikeDecla
 function answerOf(checker: ts.TypeChecker, expr0: ts.Expression, headerType: string | undefined): Answer {
   let expr = expr0;
   while (ts.isAwaitExpression(expr) || ts.isParenthesizedExpression(expr)) expr = expr.expression;
+  // `reply.redirect(url)`: a 302 with no body of the handler's (the OAuth2 callback lands the browser on a page).
+  if (ts.isCallExpression(expr) && ts.isPropertyAccessExpression(expr.expression) && expr.expression.name.text === 'redirect') return { status: 302, contentType: 'text/plain', type: undefined };
   const chain = replyChain(expr);
   if (chain) {
     const sent = chain.send.arguments[0];

@@ -24,6 +24,7 @@ const STATUS_TEXT: Record<string, string> = {
   '201': 'Created',
   '202': 'Accepted: stored durably, to be done by the workers',
   '204': 'No Content',
+  '302': 'Found: the browser is sent on to the page in Location',
   '503': 'Not ready',
 };
 
