@@ -1,6 +1,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { rootCertificates } from 'node:tls';
 import { unresolved } from '../../core/credentials/references.js';
+import { providerText } from '../../core/senders/oauth2-connect-outcome.js';
 
 /** Answers larger than this are not a secret: reading stops there. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -106,8 +107,11 @@ function hostOf(url: string): string {
   }
 }
 
-/** A short, single-line excerpt of a provider's error text (providers echo names, never our credentials). */
+/**
+ * A short, single-line excerpt of a provider's error text (providers echo names, never our
+ * credentials), cleaned as the Connect page cleans a provider's words: no control characters,
+ * and none of the invisible ones that reorder or hide text (bidi overrides, zero-width).
+ */
 export function excerpt(s: unknown): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  return String(s ?? '').replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 300);
+  return providerText(String(s ?? ''), 300);
 }
