@@ -9,11 +9,16 @@ import { leavingIsGuarded, mayLeave } from './leave-guard.js';
  * Back and Forward cannot be cancelled (the address bar has changed when `popstate` arrives), so
  * a guarded one is undone by as many steps as it took, then asked about, then made again if the
  * user agrees. For that every entry this app makes carries its position in the tab's history.
+ *
+ * Only a new path leaves a page: Routes picks the page by its path, so a move that changes the
+ * query alone (a list's filter, /api-keys?unused=90) keeps the page and whatever it holds, and
+ * asks nothing. A page that starts afresh with its query asks itself (Domains).
  */
 const EVENT = 'mailroom:navigate';
 const INDEX = 'mailroomIndex';
 
 const addressBar = () => window.location.pathname + window.location.search;
+const pathOf = (location: string) => location.split('?')[0];
 
 function indexIn(state: unknown): number | null {
   const value = state && typeof state === 'object' ? (state as Record<string, unknown>)[INDEX] : undefined;
@@ -54,10 +59,10 @@ window.addEventListener('popstate', (e) => {
     });
     return;
   }
-  // The same page (a #fragment), a step the user agreed to, or nothing to guard: let it through.
+  // The same page (a #fragment, another query), a step the user agreed to, or nothing to guard: let it through.
   // An entry without a position was not made by this app (a #fragment link): it follows the shown one.
   const steps = to === null ? 0 : to - position;
-  if (agreed || addressBar() === shown || steps === 0 || !leavingIsGuarded()) {
+  if (agreed || pathOf(addressBar()) === pathOf(shown) || steps === 0 || !leavingIsGuarded()) {
     agreed = false;
     if (to === null) stamp(++position);
     else position = to;
@@ -78,12 +83,12 @@ function go(to: string, replace: boolean): void {
 /**
  * Shows `to`. While a page has unsaved work it asks first (and goes only if the user agrees);
  * `discardUnsaved` goes at once, for a navigation that follows from a choice already confirmed
- * (the template just deleted).
+ * (the template just deleted) or from a save (a new rule's own page: nothing is lost).
  */
 export function navigate(to: string, opts: { replace?: boolean; discardUnsaved?: boolean } = {}): void {
   if (to === shown) return;
   const replace = opts.replace ?? false;
-  if (opts.discardUnsaved || !leavingIsGuarded()) return go(to, replace);
+  if (opts.discardUnsaved || pathOf(to) === pathOf(shown) || !leavingIsGuarded()) return go(to, replace);
   void mayLeave().then((leave) => leave && go(to, replace));
 }
 

@@ -39,7 +39,8 @@ export function App() {
     } finally {
       setCsrfToken(null);
       setPhase({ kind: 'anonymous' });
-      navigate('/', { replace: true });
+      // Log out asked about unsaved work already (Layout): the guards still mounted must not ask again.
+      navigate('/', { replace: true, discardUnsaved: true });
     }
   }, []);
 

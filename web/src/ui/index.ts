@@ -27,4 +27,5 @@ export { Spinner } from './Spinner.js';
 export { StatusChip } from './StatusChip.js';
 export { Tabs } from './Tabs.js';
 export { UnsavedChangesGuard } from './UnsavedChangesGuard.js';
+export { useUnsavedChanges } from './useUnsavedChanges.js';
 export { useSelection, type Selection } from './useSelection.js';

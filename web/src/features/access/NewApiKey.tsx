@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type NewApiKey as Created } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { CopyButton, ErrorBox, Field, focusRow, FormActions, useFocusOnMount, useSelection } from '../../ui/index.js';
+import { CopyButton, ErrorBox, Field, focusRow, FormActions, UnsavedChangesGuard, useFocusOnMount, useSelection, useUnsavedChanges } from '../../ui/index.js';
 
 const SCOPES = [
   ['send', 'send mail and events'],
@@ -56,7 +56,8 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
   const [expires, setExpires] = useState('');
   const [created, setCreated] = useState<Created | null>(null);
   const create = useAction();
-  const dirty = name !== '' || expires !== '' || allowOverride || scopes.selected.size !== 1 || !scopes.selected.has('send');
+  // Against the blank form (send only): Cancel is offered, and leaving asks, while it holds anything else.
+  const { dirty } = useUnsavedChanges(JSON.stringify([name, expires, allowOverride, [...scopes.selected].sort()]));
 
   /** Back to a blank form (one scope, send): the next key starts from nothing the last one chose. */
   const reset = () => {
@@ -116,6 +117,7 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
         </div>
         <ErrorBox error={create.error} title="Not created" />
         <FormActions submit={{ label: 'Create key', busy: create.busy, busyLabel: 'Creating…', disabled: scopes.selected.size === 0 }} onCancel={dirty || create.error ? reset : undefined} />
+        <UnsavedChangesGuard dirty={dirty} what="the new key" />
       </form>
     </>
   );

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, type User } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader } from '../../ui/index.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { useSession } from './session.js';
 
 /** The fields this form shows, each with its own error line. */
@@ -21,6 +21,9 @@ export function Profile() {
   const [confirm, setConfirm] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const save = useAction();
+  // The email, name and new password as typed; the current password alone changes nothing.
+  const shown = JSON.stringify([email, name, next, confirm]);
+  const changes = useUnsavedChanges(shown);
 
   if (!user) return <Notice>An API key has no profile: sign in as a user to change an email or password.</Notice>;
 
@@ -35,6 +38,8 @@ export function Profile() {
     if (next) body.newPassword = next;
     const updated = await save.run(() => api.patch<User>('/profile', body));
     if (!updated) return;
+    // Stored: the email and name as they stand, the new password fields emptied below.
+    changes.markSaved(JSON.stringify([email, name, '', '']));
     setCurrent('');
     setNext('');
     setConfirm('');
@@ -77,6 +82,7 @@ export function Profile() {
           <ErrorBox error={save.field && PROFILE_FIELDS.includes(save.field) ? null : save.error} title="Not saved" />
           <FormActions submit={{ label: 'Save', busy: save.busy, disabled: mismatch }} />
         </div>
+        <UnsavedChangesGuard dirty={changes.dirty} what="your profile" />
       </form>
     </>
   );

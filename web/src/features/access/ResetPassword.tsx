@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, type User } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox } from '../../ui/index.js';
+import { ErrorBox, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 
 /**
  * An admin sets a new password for someone else (PATCH /users/:id { password, version }); the API ends
@@ -10,6 +10,8 @@ import { ErrorBox } from '../../ui/index.js';
 export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: (message: string) => void; onCancel: () => void }) {
   const [password, setPassword] = useState('');
   const save = useAction();
+  // Nothing was loaded: a password typed is the change (emptied once it is set).
+  const { dirty } = useUnsavedChanges(password);
   const id = `reset-${user.id}`;
 
   const submit = async (e: FormEvent) => {
@@ -38,6 +40,7 @@ export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: 
       <div className="field-wide">
         <ErrorBox error={save.error} title="Password not changed" />
       </div>
+      <UnsavedChangesGuard dirty={dirty} what={`the new password of ${user.email}`} />
     </form>
   );
 }

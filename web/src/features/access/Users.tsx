@@ -3,7 +3,7 @@ import { api, type Role, type User } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { ResetPassword } from './ResetPassword.js';
 import { useSession } from './session.js';
 
@@ -18,6 +18,8 @@ export function Users() {
   const users = useList<User>('/users');
   const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
   const create = useAction();
+  // The new user as typed is work until added (the form empties itself then).
+  const { dirty } = useUnsavedChanges(JSON.stringify(form));
   const change = useAction();
   const [done, setDone] = useState<string | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
@@ -161,6 +163,7 @@ export function Users() {
           </div>
           <ErrorBox error={create.field === 'email' || create.field === 'password' ? null : create.error} title="Not created" />
           <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
+          <UnsavedChangesGuard dirty={dirty} what="the new user" />
         </form>
       ) : null}
     </>

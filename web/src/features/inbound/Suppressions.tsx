@@ -4,7 +4,7 @@ import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { usePagedList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, FilterForm, ListState, LoadMore, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 
 const REASONS: Record<Suppression['reason'], string> = {
@@ -26,6 +26,8 @@ export function Suppressions() {
   // Adding and removing answer in different places: a refused address beside the form (until the form is edited), a refused removal above the list.
   const adding = useAction([address, detail]);
   const act = useAction();
+  // An address typed to suppress is work until it is added (the form empties itself then); the search box is not.
+  const { dirty } = useUnsavedChanges(JSON.stringify([address, detail]));
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
@@ -107,6 +109,7 @@ export function Suppressions() {
           <button type="submit" className="btn btn-primary" disabled={adding.busy}>
             {adding.busy ? 'Suppressing…' : 'Suppress'}
           </button>
+          <UnsavedChangesGuard dirty={dirty} what="the address to suppress" />
         </form>
       ) : null}
     </>

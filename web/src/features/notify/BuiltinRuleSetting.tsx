@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, notifyChanged, type Settings } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
-import { ErrorBox, errorFor, refusalInWords, Spinner } from '../../ui/index.js';
+import { ErrorBox, errorFor, refusalInWords, Spinner, useUnsavedChanges } from '../../ui/index.js';
 
 /** The built-in rules kept as settings, each with a page of its own. */
 type BuiltinRule = 'contactAutoReply' | 'reports';
@@ -22,11 +22,12 @@ export function StoredBuiltinRule<K extends BuiltinRule>({ rule, form }: { rule:
  * with the whole value, then every view is told). `save` resolves whether it was saved.
  *
  * A refusal and "Saved." speak of what was sent: both go once the draft changes. `dirty` says the
- * form differs from what is stored, for actions that use the stored value (a report test).
+ * form differs from what is stored: for actions that use the stored value (a report test), and
+ * for the question before leaving (the form's UnsavedChangesGuard).
  */
 export function useBuiltinRuleDraft<K extends BuiltinRule>(rule: K, stored: BuiltinRuleValue<K>) {
   const [draft, setDraft] = useState(stored);
-  const [current, setCurrent] = useState(stored);
+  const changes = useUnsavedChanges(JSON.stringify(draft));
   const [saved, setSaved] = useState(false);
   const action = useAction(draft);
   const set = (patch: Partial<BuiltinRuleValue<K>>) => setDraft((d) => ({ ...d, ...patch }));
@@ -36,12 +37,12 @@ export function useBuiltinRuleDraft<K extends BuiltinRule>(rule: K, stored: Buil
     if (!r) return false;
     // The form goes on from the value as stored (trimmed, normalised), so it is not dirty after a save.
     setDraft(r[rule].value);
-    setCurrent(r[rule].value);
+    changes.markSaved(JSON.stringify(r[rule].value));
     setSaved(true);
     notifyChanged();
     return true;
   };
-  const dirty = JSON.stringify(draft) !== JSON.stringify(current);
+  const { dirty } = changes;
   /** The refusal's words beside the field it names (`reports.subject`, `reports.overrides.1.report` …), without the field path. */
   const errorAt = (f: string) => errorFor(action.field, action.error, `${rule}.${f}`);
   // A refusal that names no field the form shows is said in the box under the form.

@@ -1,7 +1,7 @@
 import type { FormEvent } from 'react';
 import type { MailAccount } from '../../api.js';
 import { useList } from '../../lists.js';
-import { Checkbox, ErrorBox, Field, FieldError, FormActions, Notice, PageHeader } from '../../ui/index.js';
+import { Checkbox, ErrorBox, Field, FieldError, FormActions, Notice, PageHeader, UnsavedChangesGuard } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { BuiltinTextFields } from './BuiltinTextFields.js';
@@ -40,6 +40,7 @@ function ReplyForm({ stored }: { stored: BuiltinRuleValue<'contactAutoReply'> })
         {reply.saved ? <Notice kind="success">Saved.</Notice> : null}
         {can('admin') ? <FormActions submit={{ label: 'Save', busy: reply.busy }} /> : null}
       </form>
+      <UnsavedChangesGuard dirty={can('admin') && reply.dirty} what="the contact auto-reply" />
     </>
   );
 }

@@ -3,7 +3,7 @@ import { api, type MailAccount, type MailServer } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Checkbox, ErrorBox, Field, FieldError, FormActions, Notice, PageHeader, Select } from '../../ui/index.js';
+import { Checkbox, ErrorBox, Field, FieldError, FormActions, Notice, PageHeader, Select, UnsavedChangesGuard } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { BuiltinTextFields } from './BuiltinTextFields.js';
@@ -85,6 +85,7 @@ function ReportsForm({ stored }: { stored: BuiltinRuleValue<'reports'> }) {
           </>
         ) : null}
       </form>
+      <UnsavedChangesGuard dirty={can('admin') && reports.dirty} what="the report mail settings" />
     </>
   );
 }

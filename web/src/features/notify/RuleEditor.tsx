@@ -4,7 +4,7 @@ import { splitAddresses, splitList } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader, refusalInWords, Spinner } from '../../ui/index.js';
+import { Checkbox, ConfirmButton, ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader, refusalInWords, Spinner, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
@@ -35,7 +35,8 @@ export function RuleEditor({ id }: { id: string }) {
       saved={justSaved}
       onSaved={(r) => {
         setSaved({ id: r.id, version: r.version });
-        if (isNew) navigate(`/rules/${r.id}`, { replace: true });
+        // Created: the form's work is saved, and the rule's own address shows it (nothing to ask about).
+        if (isNew) navigate(`/rules/${r.id}`, { replace: true, discardUnsaved: true });
         else rule.reload();
       }}
     />
@@ -69,14 +70,17 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
     continue: cont,
   };
   // A refusal is about the rule as it was sent: once the form changes, it no longer says anything about it.
-  // "Saved." likewise holds only while the form shows what was saved.
+  // "Saved." likewise holds only while the form shows what was saved, and leaving asks while it shows anything else.
   const save = useAction(body);
   const remove = useAction();
-  const [pristine] = useState(() => JSON.stringify(body));
+  const shown = JSON.stringify(body);
+  const changes = useUnsavedChanges(shown);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const r = await save.run(() => (rule ? api.patch<Rule>(`/rules/${rule.id}`, { ...body, version: rule.version }) : api.post<Rule>('/rules', body)));
     if (r) {
+      // Saved as sent: no question before the saved version remounts the form.
+      changes.markSaved(shown);
       notifyChanged();
       onSaved(r);
     }
@@ -143,7 +147,7 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
             </Checkbox>
           </fieldset>
           <ErrorBox error={boxError} title="Not saved" />
-          {saved && !save.error && JSON.stringify(body) === pristine ? <Notice kind="success">Saved.</Notice> : null}
+          {saved && !save.error && !changes.dirty ? <Notice kind="success">Saved.</Notice> : null}
           {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}
           {rule && !readOnly ? (
             <div className="form-actions">
@@ -152,7 +156,8 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
                 question={`Delete “${rule.name}”? Events already raised keep their record.`}
                 busy={remove.busy}
                 onConfirm={async () => {
-                  if (await remove.run(() => api.del(`/rules/${rule.id}`).then(() => true))) navigate('/rules');
+                  // Deleting was confirmed: whatever was unsaved went with the rule.
+                  if (await remove.run(() => api.del(`/rules/${rule.id}`).then(() => true))) navigate('/rules', { discardUnsaved: true });
                 }}
               />
               <ErrorBox error={remove.error} title="Not deleted" />
@@ -161,6 +166,7 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
         </form>
         {readOnly ? null : <DryRunPanel rule={body} sample={sample} />}
       </div>
+      <UnsavedChangesGuard dirty={!readOnly && changes.dirty} what={rule ? 'this rule' : 'the new rule'} />
     </>
   );
 }

@@ -3,7 +3,7 @@ import { api, notifyChanged, type MailAccount, type NewSmtpCredential, type Purp
 import { splitList } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
-import { ErrorBox, errorFor, Field, FieldError, FormActions } from '../../ui/index.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 
@@ -45,6 +45,8 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
   const accounts = useList<MailAccount>('/accounts');
   // A refusal speaks of what was sent: it goes once the form is edited.
   const save = useAction(d);
+  // Against the credential as opened (a new one: the defaults); a new one empties itself once created.
+  const { dirty } = useUnsavedChanges(JSON.stringify(d));
   const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
   const id = editing ? `cred-${editing.id}` : 'cred-new';
   // An entry of a list is named by its index ("allowedFrom[1]: …"): shown beside the list's field.
@@ -129,6 +131,7 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
       </div>
       <ErrorBox error={shownAtField ? null : save.error} title={editing ? 'Not saved' : 'Not created'} />
       <FormActions submit={{ label: editing ? 'Save' : 'Create credential', busy: save.busy }} onCancel={onCancel} />
+      <UnsavedChangesGuard dirty={dirty} what={editing ? `the credential ${editing.name}` : 'the new SMTP credential'} />
     </form>
   );
 }

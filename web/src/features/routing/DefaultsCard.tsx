@@ -13,7 +13,7 @@ export function DefaultsCard({ views, accounts, editable, onSaved }: { views: Se
   const [defaultAccountId, setDefault] = useState(settingValue<string | null>(views, 'defaultAccountId', null) ?? '');
   const [cc, setCc] = useState(settingValue<string[]>(views, 'globalCc', []).join(', '));
   const [bcc, setBcc] = useState(settingValue<string[]>(views, 'globalBcc', []).join(', '));
-  const save = useSaveSettings(onSaved);
+  const save = useSaveSettings(onSaved, JSON.stringify([defaultAccountId, cc, bcc]));
   const lock = (k: string) => views.find((v) => v.key === k);
 
   const submit = () => {

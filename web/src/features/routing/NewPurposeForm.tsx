@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 
 /** POST /purposes: a custom purpose, routed like the built-ins once created. */
 export function NewPurposeForm({ onCreated }: { onCreated: (p: Purpose) => void }) {
   const [key, setKey] = useState('');
   const [description, setDescription] = useState('');
   const create = useAction();
+  // Typed work until it is created (the form empties itself then).
+  const { dirty } = useUnsavedChanges(JSON.stringify([key, description]));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,6 +36,7 @@ export function NewPurposeForm({ onCreated }: { onCreated: (p: Purpose) => void 
       </div>
       <ErrorBox error={create.error} title="Not created" />
       <FormActions submit={{ label: 'Add purpose', busy: create.busy, busyLabel: 'Adding…', disabled: !key.trim() }} />
+      <UnsavedChangesGuard dirty={dirty} what="the new purpose" />
     </form>
   );
 }

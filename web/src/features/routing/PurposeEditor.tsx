@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError } from '../../ui/index.js';
+import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 
 /** Moves item i by delta in a copy of the list (reordering the failover chain). */
@@ -28,7 +28,9 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
   const [priorityError, setPriorityError] = useState<string | null>(null);
   const save = useAction();
   const del = useAction();
-  const dirty = JSON.stringify(p) !== JSON.stringify(purpose) || priorityText !== String(p.priority);
+  // The card as typed, priority box included (a cleared one is a change though the purpose keeps its number).
+  const shown = JSON.stringify([p, priorityText]);
+  const { dirty, markSaved } = useUnsavedChanges(shown);
   const id = `purpose-${purpose.key}`;
   const label = (aid: string) => {
     const a = accounts.find((x) => x.id === aid);
@@ -44,6 +46,8 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
     const body = { enabled: p.enabled, accountIds: p.accountIds, priority: p.priority, expireAfterSec: p.expireAfterSec, globalCopies: p.globalCopies, version: purpose.version };
     const saved = await save.run(() => api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body));
     if (saved) {
+      // Saved as sent: no question before the reload remounts the card with the new version.
+      markSaved(shown);
       notifyChanged();
       onSaved(saved);
     }
@@ -182,6 +186,7 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
           </button>
         </div>
       ) : null}
+      <UnsavedChangesGuard dirty={editable && dirty} what={`the purpose ${purpose.key}`} />
     </article>
   );
 }

@@ -21,7 +21,8 @@ export function RetentionCard({ views, editable, onSaved }: { views: SettingView
   const locked = !editable || view?.locked === true;
   const [forever, setForever] = useState(stored.days === null);
   const [days, setDays] = useState(String(stored.days ?? 365));
-  const save = useSaveSettings(onSaved);
+  // The days count only when kept for a number of days: typed, then "Forever" chosen, they would not be saved.
+  const save = useSaveSettings(onSaved, JSON.stringify(forever ? [true] : [false, days]));
   const submit = () => void save.submit({ retention: { days: forever ? null : Number(days) } });
 
   return (

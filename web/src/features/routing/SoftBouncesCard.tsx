@@ -21,7 +21,7 @@ export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingVi
   const locked = !editable || view?.locked === true;
   const [count, setCount] = useState(String(stored.count));
   const [windowDays, setWindowDays] = useState(String(stored.windowDays));
-  const save = useSaveSettings(onSaved);
+  const save = useSaveSettings(onSaved, JSON.stringify([count, windowDays]));
   const submit = () => void save.submit({ softBounces: { count: Number(count), windowDays: Number(windowDays) } });
 
   return (

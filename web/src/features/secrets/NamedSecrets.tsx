@@ -3,7 +3,7 @@ import { api, type NamedSecret } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList, useRemove } from '../../lists.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 
 /** Mailroom's own named secrets (`internal:<name>`): one value for several accounts, rotated here. */
 export function NamedSecrets() {
@@ -57,6 +57,8 @@ function SecretForm({ rotating, taken, onDone }: { rotating: NamedSecret | null;
   // words of the protocol; here the field says what to do instead.
   const [nameTaken, setNameTaken] = useState<string | null>(null);
   const save = useAction();
+  // Against the secret as it was opened (a new one: nothing); emptied once saved.
+  const { dirty } = useUnsavedChanges(JSON.stringify([name, value, description]));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!rotating && taken.includes(name.trim())) {
@@ -98,6 +100,7 @@ function SecretForm({ rotating, taken, onDone }: { rotating: NamedSecret | null;
       </div>
       <ErrorBox error={save.error} title="Not saved" />
       <FormActions submit={{ label: rotating ? 'Rotate' : 'Add secret', busy: save.busy }} onCancel={rotating ? onDone : undefined} />
+      <UnsavedChangesGuard dirty={dirty} what={rotating ? `the new value of ${rotating.name}` : 'the new secret'} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, type ProviderKind, type SecretProvider } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, errorFor, Field, FieldError, FormActions } from '../../ui/index.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { KIND_ORDER, KINDS } from './kinds.js';
 
 type Draft = Record<string, string>;
@@ -64,6 +64,9 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
   const body = { name: name.trim(), kind, config: cfg, credentials: creds };
   // A refusal speaks of what was sent: it goes once the form is edited.
   const save = useAction(body);
+  // What was typed, under any kind (switching back finds it, see above); choosing a kind alone is no work to lose.
+  const typed = (draft: Draft) => Object.entries(draft).filter(([, v]) => v !== '').sort(([a], [b]) => a.localeCompare(b));
+  const { dirty } = useUnsavedChanges(JSON.stringify([name, typed(config), typed(credentials)]));
   // "config.address: …" beside Address, "credentials.token: …" beside Token, in words.
   const err = (field: string) => errorFor(save.field, save.error, field);
   const invalid = (field: string) => (err(field) ? true : undefined);
@@ -133,6 +136,7 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
       </div>
       <ErrorBox error={shownAtField ? null : save.error} title="Not saved" />
       <FormActions submit={{ label: 'Add provider', busy: save.busy }} />
+      <UnsavedChangesGuard dirty={dirty} what="the new provider" />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type MailAccount, type MailServer } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions, Notice, unfoldInvalid } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, Notice, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
 import { AliasesField } from './AliasesField.js';
 import { inboundBody, inboundDraft, InboundFields } from './InboundFields.js';
 import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
@@ -57,11 +57,12 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
   const ref = buildRef(source.type, source.providerId, source.target);
   const storedOAuth2 = oauth2Of(account);
   const [oauth2, setOAuth2] = useState(() => oauth2Draft(storedOAuth2));
-  // "Saved." holds while the form shows what was saved: it goes with the next edit.
-  type Shown = { f: typeof f; aliases: string[]; rate: typeof rate; inbound: typeof inbound; source: typeof source; oauth2: typeof oauth2; password: string; removePassword: boolean; changingPassword: boolean };
-  const snapshot = (x: Shown) => JSON.stringify([x.f, x.aliases, x.rate, x.inbound, x.source, x.oauth2, x.password, x.removePassword, x.changingPassword]);
-  const shown = snapshot({ f, aliases, rate, inbound, source, oauth2, password, removePassword, changingPassword });
-  const [savedDraft, setSavedDraft] = useState<string | null>(null);
+  // What a save would store, as the form shows it: against it the form is dirty (asked about
+  // before leaving) and "Saved." holds while the form shows what was saved (it goes with the next edit).
+  // Not whether "Change" was pressed: with nothing typed after it, there is no change to lose.
+  type Shown = { f: typeof f; aliases: string[]; rate: typeof rate; inbound: typeof inbound; source: typeof source; oauth2: typeof oauth2; password: string; removePassword: boolean };
+  const snapshot = (x: Shown) => JSON.stringify([x.f, x.aliases, x.rate, x.inbound, x.source, x.oauth2, x.password, x.removePassword]);
+  const changes = useUnsavedChanges(snapshot({ f, aliases, rate, inbound, source, oauth2, password, removePassword }));
   const save = useAction();
   const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
   const id = account ? `acc-${account.id}` : 'acc-new';
@@ -120,7 +121,7 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
         setOAuth2(next.oauth2);
         setChangingPassword(!saved.passwordSet);
         setRemovePassword(false);
-        setSavedDraft(snapshot({ ...next, password: '', removePassword: false, changingPassword: !saved.passwordSet }));
+        changes.markSaved(snapshot({ ...next, password: '', removePassword: false }));
       }
       onSaved(saved);
     }
@@ -223,10 +224,11 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
         ) : null}
       </fieldset>
       <ErrorBox error={atOAuth2Field ? null : save.error} title="Not saved" />
-      {savedDraft === shown && !save.error ? <Notice kind="success">Saved.</Notice> : null}
+      {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {!readOnly ? (
         <FormActions submit={{ label: submitLabel ?? (account ? 'Save changes' : 'Create account'), busy: save.busy, disabled: servers.length === 0 }} onCancel={onCancel} />
       ) : null}
+      <UnsavedChangesGuard dirty={!readOnly && changes.dirty} what={account ? 'this account' : 'the new account'} />
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, type DkimKey } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { Badge, ConfirmButton, ErrorBox, errorFor, Field, FieldError, Notice } from '../../ui/index.js';
+import { Badge, ConfirmButton, ErrorBox, errorFor, Field, FieldError, Notice, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { DnsRecord } from './DnsRecord.js';
 
 interface Props {
@@ -26,6 +26,8 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
   // A refusal speaks of what was sent: it goes once the form is edited.
   const save = useAction(body);
   const del = useAction();
+  // What was typed: the selector and a pasted key (choosing generate or import, or a size, is no work to lose).
+  const changes = useUnsavedChanges(JSON.stringify([selector, pem]));
   const id = 'dkim';
   // A deleted key takes its Delete button with it (the focus fell to the page): the focus goes to
   // the button beside it, now Create key, once the card shows the domain without a key.
@@ -44,6 +46,8 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
     setDone(null);
     const saved = await save.run(() => api.put<DkimKey>(`/dkim/${encodeURIComponent(domain)}`, body));
     if (saved) {
+      // The key's selector is the one typed now; the pasted key is sent and forgotten.
+      changes.markSaved(JSON.stringify([selector, '']));
       setPem('');
       setDone(dkimKey ? 'Key rotated. Publish the new record below; until then receivers cannot verify new signatures.' : 'Key created. Publish the record below.');
       onChanged();
@@ -121,6 +125,7 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
             {dkimKey ? <ConfirmButton label="Delete key" question={`Delete the DKIM key of ${domain}? Its mail goes out unsigned.`} onConfirm={() => void remove()} busy={del.busy} /> : null}
           </div>
           <ErrorBox error={del.error} title="Not deleted" />
+          <UnsavedChangesGuard dirty={changes.dirty} what={`the DKIM key of ${domain}`} />
         </form>
       ) : null}
     </section>

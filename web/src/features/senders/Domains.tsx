@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { DkimKey, MailAccount } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useList } from '../../lists.js';
+import { mayLeave } from '../../leave-guard.js';
 import { navigate, useLocation } from '../../router.js';
 import { Badge, DataTable, Empty, ErrorBox, Field, FieldError, ListState, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
@@ -21,8 +22,6 @@ function accountDomains(accounts: MailAccount[]): string[] {
   return [...out].sort();
 }
 
-const open = (d: string) => navigate(`/domains?domain=${encodeURIComponent(d)}`);
-
 const notADomain = (text: string) => `“${text.trim()}” is not a domain name: write it as example.com (or mail.example.com)`;
 
 /** Sender domains: DKIM keys (with the record to publish) and the DNS check of MX, SPF, DKIM, DMARC. */
@@ -38,20 +37,27 @@ export function Domains() {
   const [refused, setRefused] = useState<string | null>(asked && !domain ? notADomain(asked) : null);
   const picks = accountDomains(accounts.items);
   const current = keys.items.find((k) => k.domain === domain);
-  const choose = (d: string) => {
-    setTyped(d);
-    setRefused(null);
-    open(d);
+  /**
+   * Another domain starts the DKIM card afresh, on the same path: the router lets a new query
+   * through, so work typed in the card is asked about here. Resolves whether it went.
+   */
+  const open = async (d: string): Promise<boolean> => {
+    if (d !== domain && !(await mayLeave())) return false;
+    navigate(`/domains?domain=${encodeURIComponent(d)}`);
+    return true;
   };
+  const choose = (d: string) =>
+    void open(d).then((went) => {
+      if (!went) return;
+      setTyped(d);
+      setRefused(null);
+    });
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const d = mailDomain(typed);
     setRefused(d ? null : notADomain(typed));
-    if (d) {
-      setTyped(d);
-      open(d);
-    }
+    if (d) void open(d).then((went) => went && setTyped(d));
   };
 
   return (

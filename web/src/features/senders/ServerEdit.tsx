@@ -39,7 +39,8 @@ export function ServerEdit({ id }: { id: string }) {
           server={server.data}
           initial={isNew && preset ? draftFrom({ name: preset.name, smtp: preset.smtp }) : undefined}
           readOnly={!editable}
-          onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true }) : server.reload())}
+          // Created: the form's work is saved, and its own page shows it (nothing to ask about).
+          onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true, discardUnsaved: true }) : server.reload())}
           onCancel={() => navigate('/servers')}
         />
       ) : null}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions, Notice, unfoldInvalid } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, Notice, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
 import { DiagnosticRun } from '../probes/DiagnosticRun.js';
 import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
 import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
@@ -129,10 +129,10 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
     if (Object.keys(patch).some((k) => k !== 'name')) setResult(null);
   };
   const id = server ? `srv-${server.id}` : 'srv-new';
-  // "Saved." holds while the form shows what was saved: it goes with the next edit.
+  // What a save would store, as the form shows it: against it the form is dirty (asked about
+  // before leaving) and "Saved." holds while the form shows what was saved (it goes with the next edit).
   const snapshot = (x: { d: ServerDraft; imapRetry: typeof imapRetry; rate: typeof rate }) => JSON.stringify([x.d, x.imapRetry, x.rate]);
-  const shown = snapshot({ d, imapRetry, rate });
-  const [savedDraft, setSavedDraft] = useState<string | null>(null);
+  const changes = useUnsavedChanges(snapshot({ d, imapRetry, rate }));
   const imapEncrypted = imapRetry.imapOn && imapRetry.imapSecurity !== 'none';
 
   const submit = async (e: FormEvent) => {
@@ -156,7 +156,7 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
         setD(next.d);
         setImapRetry(next.imapRetry);
         setRate(next.rate);
-        setSavedDraft(snapshot(next));
+        changes.markSaved(snapshot(next));
       }
       onSaved(saved);
     }
@@ -218,8 +218,10 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
         </div>
       </fieldset>
       <ErrorBox error={save.error} title="Not saved" />
-      {savedDraft === shown && !save.error ? <Notice kind="success">Saved.</Notice> : null}
+      {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       <FormActions submit={readOnly ? undefined : { label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />
+      {/* A new server, once created, is saved work: its page (or the wizard's next step) takes over. */}
+      <UnsavedChangesGuard dirty={!readOnly && changes.dirty} what={server ? 'this server' : 'the new server'} />
       {!readOnly && d.mode === 'relay' ? (
         <section className="subsection" aria-label="Test these settings">
           <h3>Test these settings</h3>

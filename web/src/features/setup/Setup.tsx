@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, type List, type MailAccount, type MailServer, type Settings } from '../../api.js';
 import { useResource } from '../../hooks.js';
+import { mayLeave } from '../../leave-guard.js';
 import { Link } from '../../router.js';
 import { PageHeader, Spinner } from '../../ui/index.js';
 import { AccountForm } from '../senders/AccountForm.js';
@@ -154,7 +155,8 @@ function Wizard() {
           const state = i === step ? 'current' : i < reached || (i === reached && i < step) ? 'done' : i <= reached ? 'open' : 'todo';
           return (
             <li key={label} className={`step step-${state}`}>
-              <button type="button" onClick={() => setStep(i)} disabled={i > reached} aria-current={i === step ? 'step' : undefined}>
+              {/* Another step replaces this one's form: typed values not saved are asked about first, as on leaving the page. */}
+              <button type="button" onClick={() => i !== step && void mayLeave().then((leave) => leave && setStep(i))} disabled={i > reached} aria-current={i === step ? 'step' : undefined}>
                 <span className="step-n">{i + 1}</span>
                 <span className="step-label">{label}</span>
               </button>

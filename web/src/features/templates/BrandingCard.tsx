@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, type Branding, type Settings } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
-import { errorFor, ErrorBox, Field, FieldError, Notice, Spinner } from '../../ui/index.js';
+import { errorFor, ErrorBox, Field, FieldError, Notice, Spinner, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 
 /** settings.branding (what every layout shows as brand.*) and settings.defaultLocale. */
 export function BrandingCard({ editable }: { editable: boolean }) {
@@ -25,12 +25,17 @@ function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settin
   const [brand, setBrand] = useState<Branding>(settings.branding.value);
   const [locale, setLocale] = useState(settings.defaultLocale.value);
   const save = useAction();
+  // No logo is null as loaded and '' once a typed one is cleared: the same, not a change.
+  const shown = JSON.stringify([brand.name, brand.logoUrl ?? '', brand.color, brand.footer, locale]);
+  const changes = useUnsavedChanges(shown);
   const set = (patch: Partial<Branding>) => setBrand((b) => ({ ...b, ...patch }));
   const err = (field: string) => errorFor(save.field, save.error, field);
   const submit = async () => {
     setSaved(false);
     const ok = await save.run(() => api.patch('/settings', { branding: { ...brand, logoUrl: brand.logoUrl?.trim() || null }, defaultLocale: locale.trim() }).then(() => true));
     if (ok) {
+      // Not dirty from here on: the reload that remounts the form with the stored values comes later.
+      changes.markSaved(shown);
       setSaved(true);
       onSaved();
     }
@@ -77,6 +82,7 @@ function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settin
           </button>
         </div>
       ) : null}
+      <UnsavedChangesGuard dirty={editable && changes.dirty} what="the branding" />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, type Layout } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
 import { Link } from '../../router.js';
-import { Badge, ConfirmButton, ErrorBox, Field, Notice, PageHeader, Spinner, UnsavedChangesGuard } from '../../ui/index.js';
+import { Badge, ConfirmButton, ErrorBox, Field, Notice, PageHeader, Spinner, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { issueAt, templateIssue, type TemplateIssue } from './issues.js';
 import { PreviewPane } from './PreviewPane.js';
@@ -47,7 +47,8 @@ function LayoutForm({ layout: l, editable, afterSave, onSaved }: { layout: Layou
   const saveIssue = refused?.draft === draft ? refused.issue : null;
   const action = useAction();
   const path = `/layouts/${encodeURIComponent(l.key)}`;
-  const dirty = name !== l.name || html !== l.html || text !== (l.text ?? '');
+  // Measured against the version the form started from: a save remounts it with the next one.
+  const { dirty } = useUnsavedChanges(draft);
   const live = useLivePreview(`${path}/preview`, editable ? { html, text: text || null, locale } : { locale });
   const issue = saveIssue ?? live.issue;
   const save = async () => {
@@ -81,7 +82,7 @@ function LayoutForm({ layout: l, editable, afterSave, onSaved }: { layout: Layou
         </section>
         {editable ? (
           <div className="form-actions">
-            <SaveDraftButton label="Save layout" canSave={dirty} onSave={() => void save()} afterSave={afterSave} />
+            <SaveDraftButton label="Save layout" canSave={dirty} onSave={save} afterSave={afterSave} />
             {l.builtIn ? <ConfirmButton label="Reset to built-in" question="Replace this layout with the one Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" /> : null}
           </div>
         ) : null}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, type Template } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { navigate } from '../../router.js';
-import { ErrorBox, Field, FieldError } from '../../ui/index.js';
+import { ErrorBox, Field, FieldError, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 
 /** A first version to edit: one English locale in the branded layout. */
 const STARTER = {
@@ -16,6 +16,7 @@ export function NewTemplateForm() {
   const [key, setKey] = useState('');
   const [name, setName] = useState('');
   const create = useAction();
+  const { dirty } = useUnsavedChanges(JSON.stringify([key, name]));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const k = key.trim();
@@ -29,7 +30,8 @@ export function NewTemplateForm() {
         throw err;
       }),
     );
-    if (t) navigate(`/templates/${encodeURIComponent(t.key)}`);
+    // Created: the key and name are saved, and the editor opens with them (nothing to ask about).
+    if (t) navigate(`/templates/${encodeURIComponent(t.key)}`, { discardUnsaved: true });
   };
   const keyError = create.field === 'key' ? create.error : null;
   return (
@@ -51,6 +53,7 @@ export function NewTemplateForm() {
           Create and edit
         </button>
       </div>
+      <UnsavedChangesGuard dirty={dirty} what="the new template" />
     </form>
   );
 }

@@ -1,9 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { api, type Layout, type LocaleContent, type Purpose, type Template } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { ConfirmButton, ErrorBox, Field, Select, UnsavedChangesGuard } from '../../ui/index.js';
+import { ConfirmButton, ErrorBox, Field, Select, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { templateIssue, type TemplateIssue } from './issues.js';
 import { LocaleEditor } from './LocaleEditor.js';
@@ -33,8 +33,7 @@ export function TemplateForm({ template: t, editable, afterSave, locale: chosen,
   onLocale(l: string): void;
   onSaved(t: Template, what: string): void;
 }) {
-  const original = useMemo(() => draftOf(t), [t]);
-  const [draft, setDraft] = useState<Draft>(original);
+  const [draft, setDraft] = useState<Draft>(() => draftOf(t));
   // The tab shown: one of the draft's locales (a locale just added is not saved yet), else the first.
   const locale = chosen && draft.locales[chosen] ? chosen : (Object.keys(draft.locales)[0] ?? 'en');
   const [saveIssue, setSaveIssue] = useState<TemplateIssue | null>(null);
@@ -44,7 +43,8 @@ export function TemplateForm({ template: t, editable, afterSave, locale: chosen,
   // A refused delete (a rule still uses the template) is said as such, not as a refused save.
   const del = useAction();
   const sample = parseSample(draft.sample);
-  const dirty = JSON.stringify(draft) !== JSON.stringify(original);
+  // Measured against the version the form started from: a save remounts it with the next one.
+  const { dirty } = useUnsavedChanges(JSON.stringify(draft));
   const path = `/templates/${encodeURIComponent(t.key)}`;
   const content = draft.locales[locale] ?? Object.values(draft.locales)[0];
   // Admins preview the draft as typed; others see the saved version with the sample data.
@@ -101,7 +101,7 @@ export function TemplateForm({ template: t, editable, afterSave, locale: chosen,
         <SampleData value={draft.sample} error={sample.ok ? null : sample.error} readOnly={!editable} onChange={(v) => set({ sample: v })} />
         {editable ? (
           <div className="form-actions">
-            <SaveDraftButton label="Save" canSave={dirty && sample.ok} onSave={() => void save()} afterSave={afterSave} />
+            <SaveDraftButton label="Save" canSave={dirty && sample.ok} onSave={save} afterSave={afterSave} />
             {dirty ? <span className="muted small">Unsaved changes</span> : null}
             {t.builtIn ? (
               <ConfirmButton label="Reset to built-in" question="Replace this template with the text Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" />

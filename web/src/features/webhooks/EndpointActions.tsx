@@ -66,7 +66,8 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
           onConfirm={() => {
             setDone(null);
             setWhere('toolbar');
-            void action.run(() => api.del(`/webhooks/${e.id}`).then(() => navigate('/webhooks')));
+            // Deleting was confirmed: unsaved settings of the endpoint went with it.
+            void action.run(() => api.del(`/webhooks/${e.id}`).then(() => navigate('/webhooks', { discardUnsaved: true })));
           }}
           busy={action.busy}
         />

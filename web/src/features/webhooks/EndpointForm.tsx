@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { api, type NewWebhookSecret, type WebhookEndpoint, type WebhookEventType } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, useSelection } from '../../ui/index.js';
+import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, UnsavedChangesGuard, useSelection, useUnsavedChanges } from '../../ui/index.js';
 import { EVENT_NAMES, WEBHOOK_EVENTS } from './events.js';
 
 /** What a new endpoint is ticked for. */
@@ -20,8 +20,8 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
   const draft = JSON.stringify([url, description, [...events.selected].sort()]);
   // A refusal speaks of what was sent: it goes once the form is edited.
   const save = useAction(draft);
-  // "Saved." holds only while the form shows what was saved.
-  const [pristine] = useState(draft);
+  // "Saved." holds only while the form shows what was saved; leaving asks while it shows anything else.
+  const changes = useUnsavedChanges(draft);
 
   // Submitting with no event ticked is refused here, at the events, saying why (a disabled button said nothing).
   const [noEvents, setNoEvents] = useState(false);
@@ -40,6 +40,8 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
     );
     if (!r) return;
     const { secret, ...saved } = r as NewWebhookSecret;
+    // Saved as sent: no question before the reload remounts the form with the new version.
+    if (endpoint) changes.markSaved(draft);
     if (!endpoint) {
       // The next endpoint starts afresh: none of this one's events stay ticked.
       setUrl('');
@@ -84,8 +86,9 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
       </div>
       {/* A refusal shown at its field is shown there only, once. */}
       <ErrorBox error={urlError || eventsError ? null : save.error} title={endpoint ? 'Not saved' : 'Not created'} />
-      {saved && !save.error && draft === pristine ? <Notice kind="success">Saved.</Notice> : null}
+      {saved && !save.error && !changes.dirty ? <Notice kind="success">Saved.</Notice> : null}
       <FormActions submit={{ label: endpoint ? 'Save' : 'Create endpoint', busy: save.busy }} onCancel={onCancel} />
+      <UnsavedChangesGuard dirty={changes.dirty} what={endpoint ? 'this endpoint' : 'the new endpoint'} />
     </form>
   );
 }
