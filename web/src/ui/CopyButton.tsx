@@ -16,8 +16,11 @@ function copyBySelection(text: string): boolean {
   }
 }
 
-/** Copies `text` and says so next to the button (announced to screen readers). */
-export function CopyButton({ text, label }: { text: string; label: string }) {
+/**
+ * Copies `text` and says so next to the button (announced to screen readers). `onCopied` hears
+ * of a copy that worked: a value shown only once stops asking before it is lost (ShownOnceGuard).
+ */
+export function CopyButton({ text, label, onCopied }: { text: string; label: string; onCopied?(): void }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const copy = async () => {
     let ok: boolean;
@@ -28,6 +31,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
       ok = copyBySelection(text);
     }
     setState(ok ? 'copied' : 'failed');
+    if (ok) onCopied?.();
     window.setTimeout(() => setState('idle'), 2500);
   };
   return (

@@ -35,9 +35,14 @@ export function FieldError({ id, message }: { id: string; message: string | null
   );
 }
 
+/** Whether the API's `field` is `prefix` or lies in it ("aliases.1" in "aliases"): where errorFor says it. */
+export function fieldIsAt(field: string | null, prefix: string): boolean {
+  return Boolean(field && (field === prefix || field.startsWith(`${prefix}.`)));
+}
+
 /** "aliases.1: …" → the part after the field name, which is what reads well beside the field. */
 export function errorFor(field: string | null, error: string | null, prefix: string): string | null {
-  if (!field || !error || !(field === prefix || field.startsWith(`${prefix}.`))) return null;
+  if (!error || !fieldIsAt(field, prefix)) return null;
   return error.replace(/^[\w.[\]]+:\s*/, '');
 }
 

@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { api, type NewApiKey as Created } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { CopyButton, ErrorBox, Field, focusRow, FormActions, UnsavedChangesGuard, useFocusOnMount, useSelection, useUnsavedChanges } from '../../ui/index.js';
+import { mayReplace } from '../../leave-guard.js';
+import { CopyButton, ErrorBox, Field, focusRow, FormActions, ShownOnceGuard, UnsavedChangesGuard, useCopied, useFocusOnMount, useSelection, useUnsavedChanges, WorkScope } from '../../ui/index.js';
 
 const SCOPES = [
   ['send', 'send mail and events'],
@@ -25,9 +26,13 @@ function endOfDay(date: string): string {
   return new Date(y, m - 1, d + 1).toISOString();
 }
 
-/** The key shown once, right after it was made; it takes the focus (see ui/ShownOnce). */
+/** The part of the page the key shown once is in: a new key replaces it, so creating one asks first while it is not copied. */
+const SHOWN_KEY = 'new-api-key';
+
+/** The key shown once, right after it was made; it takes the focus, and asks before it is lost uncopied (see ui/ShownOnce). */
 function ShownOnce({ created, onDone }: { created: Created; onDone(): void }) {
   const ref = useFocusOnMount<HTMLElement>();
+  const { copied, markCopied } = useCopied(created.key);
   return (
     <section className="card key-once" aria-labelledby="key-once-h" data-testid="new-api-key" tabIndex={-1} ref={ref}>
       <h2 id="key-once-h">New key “{created.name}”</h2>
@@ -36,14 +41,15 @@ function ShownOnce({ created, onDone }: { created: Created; onDone(): void }) {
         {created.expiresAt ? ` It is refused from ${formatDate(created.expiresAt)} on.` : ''}
       </p>
       <div className="inline">
-        <code className="secret" aria-label="The new API key">
+        <code className="secret" aria-label="The new API key" onCopy={markCopied}>
           {created.key}
         </code>
-        <CopyButton text={created.key} label="Copy it" />
+        <CopyButton text={created.key} label="Copy it" onCopied={markCopied} />
         <button type="button" className="btn btn-small" onClick={onDone}>
           Done
         </button>
       </div>
+      <ShownOnceGuard copied={copied} what={`the key “${created.name}”`} />
     </section>
   );
 }
@@ -70,6 +76,8 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    // The new key takes the place of the one shown: asked first while that one is not copied.
+    if (!(await mayReplace(SHOWN_KEY))) return;
     const body = { name: name.trim(), scopes: [...scopes.selected], allowOverride, ...(expires ? { expiresAt: endOfDay(expires) } : {}) };
     const r = await create.run(() => api.post<Created>('/api-keys', body));
     if (r) {
@@ -82,14 +90,16 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
   return (
     <>
       {created ? (
-        <ShownOnce
-          created={created}
-          onDone={() => {
-            setCreated(null);
-            // The reader goes on from the key's row, not the page's start.
-            focusRow(created.id);
-          }}
-        />
+        <WorkScope name={SHOWN_KEY}>
+          <ShownOnce
+            created={created}
+            onDone={() => {
+              setCreated(null);
+              // The reader goes on from the key's row, not the page's start.
+              focusRow(created.id);
+            }}
+          />
+        </WorkScope>
       ) : null}
       <form className="card form" onSubmit={submit} aria-labelledby="new-key-h">
         <h2 id="new-key-h">Create a key</h2>

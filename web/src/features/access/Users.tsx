@@ -2,10 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { api, type Role, type User } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
+import { mayReplace } from '../../leave-guard.js';
 import { useList } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
 import { ResetPassword } from './ResetPassword.js';
 import { useSession } from './session.js';
+
+/** The part of the page the open password reset is in: Reset password on another user (or this one again) replaces it. */
+const RESET_FORM = 'password-reset';
 
 const ROLE_HELP: Record<Role, string> = {
   admin: 'everything',
@@ -23,6 +27,15 @@ export function Users() {
   const change = useAction();
   const [done, setDone] = useState<string | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
+  /**
+   * One password reset open at a time, under its user's row: another user's Reset password (or
+   * closing this one) asks first while a password is typed. Asked rather than kept: a password
+   * typed for one user is not meant for the next, and a second open form would invite setting
+   * the wrong one.
+   */
+  const openReset = async (id: string | null) => {
+    if (await mayReplace(RESET_FORM)) setResetting(id);
+  };
   const isSelf = (u: User) => u.id === info.user?.id;
   const createErr = (field: string) => errorFor(create.field, create.error, field);
 
@@ -87,7 +100,7 @@ export function Users() {
           actions={(u) =>
             !isSelf(u) ? (
               <>
-                <button type="button" className="btn btn-small" aria-expanded={resetting === u.id} onClick={() => setResetting(resetting === u.id ? null : u.id)}>
+                <button type="button" className="btn btn-small" aria-expanded={resetting === u.id} onClick={() => void openReset(resetting === u.id ? null : u.id)}>
                   Reset password<span className="sr-only"> of {u.email}</span>
                 </button>
                 <button type="button" className="btn btn-small" onClick={() => void patch(u, { disabled: !u.disabled })} disabled={change.busy}>
@@ -102,16 +115,18 @@ export function Users() {
             resetting === u.id ? (
               <tr className="subrow">
                 <td colSpan={5}>
-                  <ResetPassword
-                    user={u}
-                    onCancel={() => setResetting(null)}
-                    onDone={(m) => {
-                      setResetting(null);
-                      setDone(m);
-                      // The reset made a new version: the next change sends it.
-                      users.reload();
-                    }}
-                  />
+                  <WorkScope name={RESET_FORM}>
+                    <ResetPassword
+                      user={u}
+                      onCancel={() => setResetting(null)}
+                      onDone={(m) => {
+                        setResetting(null);
+                        setDone(m);
+                        // The reset made a new version: the next change sends it.
+                        users.reload();
+                      }}
+                    />
+                  </WorkScope>
                 </td>
               </tr>
             ) : null

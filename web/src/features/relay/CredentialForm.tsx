@@ -38,8 +38,10 @@ function draftOf(c?: SmtpCredential): Draft {
 /**
  * Creates a credential (then `onCreated` shows its password once) or edits one (`editing`).
  * Values go to the API as typed; its message says what to fix, beside the field it names.
+ * `askFirst`, before a credential is created, may stop it (its password would replace one shown
+ * and not copied yet).
  */
-export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { editing?: SmtpCredential; onCreated?(c: NewSmtpCredential): void; onSaved?(): void; onCancel?(): void }) {
+export function CredentialForm({ editing, askFirst, onCreated, onSaved, onCancel }: { editing?: SmtpCredential; askFirst?(): Promise<boolean>; onCreated?(c: NewSmtpCredential): void; onSaved?(): void; onCancel?(): void }) {
   const [d, setD] = useState<Draft>(() => draftOf(editing));
   const purposes = useList<Purpose>('/purposes');
   const accounts = useList<MailAccount>('/accounts');
@@ -57,6 +59,7 @@ export function CredentialForm({ editing, onCreated, onSaved, onCancel }: { edit
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (!editing && askFirst && !(await askFirst())) return;
     const body = {
       name: d.name.trim(),
       allowedFrom: splitList(d.allowedFrom),

@@ -2,18 +2,33 @@ import { useState } from 'react';
 import { api, type NewSmtpCredential, type SmtpCredential } from '../../api.js';
 import { formatBytes, formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
+import { mayReplace } from '../../leave-guard.js';
 import { useRemove, type ListResource } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, WorkScope } from '../../ui/index.js';
 import { CredentialForm } from './CredentialForm.js';
 import { SendingNote } from './SendingNote.js';
 
+/** The part of the page the open edit form is in: Edit on another row (or this one again) replaces it. */
+const EDIT_FORM = 'smtp-credential-edit';
 
-/** The credentials: who may submit, as whom, with which limits; rotate, switch off, edit, delete. */
-export function Credentials({ list, onRotated }: { list: ListResource<SmtpCredential>; onRotated(c: NewSmtpCredential): void }) {
+/**
+ * The credentials: who may submit, as whom, with which limits; rotate, switch off, edit, delete.
+ * `askFirst`, before a rotation, may stop it (its password would replace one shown, not copied).
+ */
+export function Credentials({ list, askFirst, onRotated }: { list: ListResource<SmtpCredential>; askFirst(): Promise<boolean>; onRotated(c: NewSmtpCredential): void }) {
   const [editing, setEditing] = useState<string | null>(null);
+  /**
+   * One edit form at a time, under its row: Edit on another row (or closing this one) asks
+   * first while the open form holds typed changes. Asked rather than kept open beside the next:
+   * two forms under two rows, each with its own Save, read as one edit and hide which is which.
+   */
+  const openEdit = async (id: string | null) => {
+    if (await mayReplace(EDIT_FORM)) setEditing(id);
+  };
   const del = useRemove(list, (c: SmtpCredential) => `/smtp-credentials/${c.id}`);
   const act = useAction();
   const rotate = async (c: SmtpCredential) => {
+    if (!(await askFirst())) return;
     const r = await act.run(() => api.post<NewSmtpCredential>(`/smtp-credentials/${c.id}/rotate`));
     if (r) {
       list.reload();
@@ -74,7 +89,7 @@ export function Credentials({ list, onRotated }: { list: ListResource<SmtpCreden
           actions={(c) => (
             // Four buttons on one line made the table wider than its box at 1280 px: they wrap.
             <div className="row-actions-wrap">
-              <button type="button" className="btn btn-small" onClick={() => setEditing(editing === c.id ? null : c.id)} aria-expanded={editing === c.id}>
+              <button type="button" className="btn btn-small" onClick={() => void openEdit(editing === c.id ? null : c.id)} aria-expanded={editing === c.id}>
                 Edit
               </button>
               <button type="button" className="btn btn-small" onClick={() => void toggle(c)} disabled={act.busy}>
@@ -90,14 +105,16 @@ export function Credentials({ list, onRotated }: { list: ListResource<SmtpCreden
             editing === c.id ? (
               <tr>
                 <td colSpan={7}>
-                  <CredentialForm
-                    editing={c}
-                    onCancel={() => setEditing(null)}
-                    onSaved={() => {
-                      setEditing(null);
-                      list.reload();
-                    }}
-                  />
+                  <WorkScope name={EDIT_FORM}>
+                    <CredentialForm
+                      editing={c}
+                      onCancel={() => setEditing(null)}
+                      onSaved={() => {
+                        setEditing(null);
+                        list.reload();
+                      }}
+                    />
+                  </WorkScope>
                 </td>
               </tr>
             ) : null

@@ -1,16 +1,19 @@
 import { useState } from 'react';
 import type { NewSmtpCredential, RelayStatus } from '../../api.js';
-import { CopyButton, Tabs, useFocusOnMount } from '../../ui/index.js';
+import { CopyButton, ShownOnceGuard, Tabs, useCopied, useFocusOnMount } from '../../ui/index.js';
 import { SendingNote, sendableFrom } from './SendingNote.js';
 import { certificateHolds, exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
 
 /**
  * A credential just made (or its password just rotated): where to connect, the username and the
  * password, shown this once, each with a copy button, and the settings for common frameworks.
+ * Until the password is copied (alone, or in a framework's settings, which hold it), leaving the
+ * page or a password in its place asks first. One that logs in by address has none to lose.
  */
 export function NewCredentialSecret({ credential: c, status, onDone }: { credential: NewSmtpCredential; status: RelayStatus | undefined; onDone(): void }) {
   // Shown once, above the credentials list: it takes the focus, which brings it into view (see ui/ShownOnce).
   const focusHere = useFocusOnMount<HTMLElement>();
+  const { copied, markCopied } = useCopied(c.password ?? '');
   const [framework, setFramework] = useState<Framework>('Django');
   const starttls = status?.listeners.find((l) => l.tls === 'starttls');
   const implicit = status?.listeners.find((l) => l.tls === 'implicit');
@@ -45,10 +48,10 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
             <tr key={k}>
               <th scope="row">{k}</th>
               <td>
-                <code className={k === 'Password' ? 'secret' : undefined} aria-label={k}>
+                <code className={k === 'Password' ? 'secret' : undefined} aria-label={k} onCopy={k === 'Password' ? markCopied : undefined}>
                   {v}
                 </code>{' '}
-                <CopyButton text={v} label={`Copy the ${k.toLowerCase()}`} />
+                <CopyButton text={v} label={`Copy the ${k.toLowerCase()}`} onCopied={k === 'Password' ? markCopied : undefined} />
               </td>
             </tr>
           ))}
@@ -66,10 +69,10 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
           <h3>Settings for your application</h3>
           <Tabs label="Framework" tabs={FRAMEWORKS} current={framework} onSelect={setFramework} />
           <div role="tabpanel" aria-label={`${framework} settings`}>
-            <pre className="body-text" data-testid="smtp-snippet">
+            <pre className="body-text" data-testid="smtp-snippet" onCopy={c.password ? markCopied : undefined}>
               {code}
             </pre>
-            <CopyButton text={code} label={`Copy the ${framework} settings`} />
+            <CopyButton text={code} label={`Copy the ${framework} settings`} onCopied={c.password ? markCopied : undefined} />
           </div>
         </>
       ) : null}
@@ -78,6 +81,7 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
           Done
         </button>
       </div>
+      {c.password ? <ShownOnceGuard copied={copied} what={`the password of “${c.name}”`} /> : null}
     </section>
   );
 }

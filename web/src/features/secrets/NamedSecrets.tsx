@@ -2,14 +2,26 @@ import { useState, type FormEvent } from 'react';
 import { api, type NamedSecret } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
+import { mayReplace } from '../../leave-guard.js';
 import { useList, useRemove } from '../../lists.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
+
+/** The part of the page the secret form is in: Rotate on a secret puts a form for it in its place. */
+const SECRET_FORM = 'secret-form';
 
 /** Mailroom's own named secrets (`internal:<name>`): one value for several accounts, rotated here. */
 export function NamedSecrets() {
   const list = useList<NamedSecret>('/secrets');
   const del = useRemove(list, (s: NamedSecret) => `/secrets/${encodeURIComponent(s.name)}`);
   const [rotating, setRotating] = useState<NamedSecret | null>(null);
+  /**
+   * One form below the list, for a new secret or the rotation of one: Rotate on another secret
+   * replaces it (a new value for one secret must not go to another), so it asks first while the
+   * form holds a typed value or description. Rotate on the secret already open keeps the form.
+   */
+  const rotate = async (s: NamedSecret) => {
+    if (s.name !== rotating?.name && (await mayReplace(SECRET_FORM))) setRotating(s);
+  };
   return (
     <>
       <h2 className="section-title">Internal secrets</h2>
@@ -34,7 +46,7 @@ export function NamedSecrets() {
               header: '',
               cell: (s) => (
                 <span className="inline">
-                  <button type="button" className="btn btn-small" onClick={() => setRotating(s)}>
+                  <button type="button" className="btn btn-small" onClick={() => void rotate(s)}>
                     Rotate
                   </button>
                   <ConfirmButton label="Delete" question={`Delete secret ${s.name}?`} onConfirm={() => void del.remove(s)} busy={del.busy} />
@@ -44,7 +56,9 @@ export function NamedSecrets() {
           ]}
         />
       </ListState>
-      <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} taken={list.items.map((x) => x.name)} onDone={() => (setRotating(null), list.reload())} />
+      <WorkScope name={SECRET_FORM}>
+        <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} taken={list.items.map((x) => x.name)} onDone={() => (setRotating(null), list.reload())} />
+      </WorkScope>
     </>
   );
 }

@@ -2,9 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type MailAccount, type MailServer } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { ErrorBox, Field, FormActions, Notice, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
-import { AliasesField } from './AliasesField.js';
-import { inboundBody, inboundDraft, InboundFields } from './InboundFields.js';
-import { rateBody, rateDraft, RateLimitFields } from './RateLimitFields.js';
+import { AliasesField, refusedAtAliases } from './AliasesField.js';
+import { inboundBody, inboundDraft, InboundFields, refusedInInbound } from './InboundFields.js';
+import { rateBody, rateDraft, RateLimitFields, refusedAtRateLimits } from './RateLimitFields.js';
 import { isOAuth2Field, needsSecretAgain, oauth2Change, oauth2Draft, type StoredOAuth2 } from './oauth2-draft.js';
 import { OAuth2Fields } from './OAuth2Fields.js';
 import { buildRef, InputTypeSelect, parseRef, ReferencePicker, type InputType } from './PasswordSource.js';
@@ -69,8 +69,9 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
   const server = servers.find((s) => s.id === f.serverId);
   const movesAway = Boolean(account && (account.serverId !== f.serverId || (account.login ?? account.address) !== (f.login.trim() || f.address.trim())));
   const secretAgain = source.type === 'oauth2' && needsSecretAgain(oauth2, storedOAuth2, movesAway);
-  // An OAuth2 setting the API refused is said at its field; the banner says the rest.
-  const atOAuth2Field = source.type === 'oauth2' && isOAuth2Field(save.field);
+  // A refusal is said once: at its field where the form has one (an OAuth2 setting, an alias, a
+  // limit, the mailbox reading), else in the "Not saved" banner, which says only what has none.
+  const atField = (source.type === 'oauth2' && isOAuth2Field(save.field)) || refusedAtAliases(save.field) || refusedAtRateLimits(save.field) || refusedInInbound(save.field, inbound);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -223,7 +224,7 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
           </div>
         ) : null}
       </fieldset>
-      <ErrorBox error={atOAuth2Field ? null : save.error} title="Not saved" />
+      <ErrorBox error={atField ? null : save.error} title="Not saved" />
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {!readOnly ? (
         <FormActions submit={{ label: submitLabel ?? (account ? 'Save changes' : 'Create account'), busy: save.busy, disabled: servers.length === 0 }} onCancel={onCancel} />

@@ -1,5 +1,8 @@
 import { useState, type KeyboardEvent } from 'react';
-import { errorFor, FieldError } from '../../ui/index.js';
+import { errorFor, FieldError, fieldIsAt } from '../../ui/index.js';
+
+/** Whether the API's refusal of `field` is said at the aliases (the list, or one alias by its index). */
+export const refusedAtAliases = (field: string | null) => fieldIsAt(field, 'aliases');
 
 /**
  * Extra From identities: full addresses or "@domain" (any address at that domain). Added one by

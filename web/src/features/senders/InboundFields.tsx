@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { MailAccount, MailServer } from '../../api.js';
 import { Link } from '../../router.js';
-import { ChoiceSelect, errorFor, Field, FieldError, type Choice } from '../../ui/index.js';
+import { ChoiceSelect, errorFor, Field, FieldError, fieldIsAt, type Choice } from '../../ui/index.js';
 
 type Inbound = NonNullable<MailAccount['inbound']>;
 type AfterProcessing = Inbound['afterProcessing'];
@@ -61,16 +61,33 @@ interface Props {
   error: string | null;
 }
 
+/**
+ * Whether the API's refusal of `field` is said in this section, given what it shows: the section
+ * itself (only the exact field "inbound": no IMAP on the server, say), the folders, and the
+ * folder to move to while "Move it to a folder" shows that field. Anything else of `inbound` has
+ * no field here, so the form says it under itself.
+ */
+export function refusedInInbound(field: string | null, value: InboundDraft): boolean {
+  if (field === 'inbound') return true;
+  return fieldIsAt(field, 'inbound.folders') || (value.afterProcessing === 'move' && fieldIsAt(field, 'inbound.moveTo'));
+}
+
 export function InboundFields({ id, value, onChange, server, login, field, error }: Props) {
   const set = (patch: Partial<InboundDraft>) => onChange({ ...value, ...patch });
   const imap = server?.imap;
   const message = (k: string) => errorFor(field, error, k);
-  // Only the exact field "inbound" (no IMAP on the server, say); its sub-fields have their own place.
   const sectionError = field === 'inbound' ? errorFor(field, error, 'inbound') : null;
   // Open at first when reading is on; afterwards the admin folds it (React must not fight the toggle).
   const [openAtFirst] = useState(value.enabled);
+  // A refusal said in here is said nowhere else: a folded section opens to show it. Before the
+  // message's own effect (a layout effect runs first), which moves the cursor to the field.
+  const details = useRef<HTMLDetailsElement>(null);
+  const refused = Boolean(error) && refusedInInbound(field, value);
+  useLayoutEffect(() => {
+    if (refused && details.current) details.current.open = true;
+  }, [refused]);
   return (
-    <details className="field-wide" open={openAtFirst || undefined} data-testid="inbound">
+    <details className="field-wide" open={openAtFirst || undefined} data-testid="inbound" ref={details}>
       <summary>Reading the mailbox (IMAP){value.enabled ? ' · on' : ''}</summary>
       <p className="hint">
         Mailroom reads the folders below for replies, bounces and confirmed test emails, and keeps each message in the email log. It never deletes mail.

@@ -41,10 +41,15 @@ export function buildRef(type: InputType, providerId: string, target: string): s
   return providerId && t ? `${type}:${providerId}/${t}` : null;
 }
 
+/**
+ * A row of its own, the select as wide as its longest choice: in a column of the form grid
+ * (200 px of text at 1366 px, where the grid has four) "OAuth2 (Microsoft 365, Google)" was cut
+ * off. What the choice brings (the password, a reference, the OAuth2 settings) follows below it.
+ */
 export function InputTypeSelect({ id, value, onChange }: { id: string; value: InputType; onChange(v: InputType): void }) {
   return (
-    <Field label="Password input type" id={`${id}-pwtype`}>
-      <ChoiceSelect id={`${id}-pwtype`} choices={TYPES} value={value} onChange={onChange} />
+    <Field label="Password input type" id={`${id}-pwtype`} wide>
+      <ChoiceSelect id={`${id}-pwtype`} className="select-own-width" choices={TYPES} value={value} onChange={onChange} />
     </Field>
   );
 }

@@ -1,5 +1,5 @@
 import type { RateLimit } from '../../api.js';
-import { errorFor, Field, FieldError } from '../../ui/index.js';
+import { errorFor, Field, FieldError, fieldIsAt } from '../../ui/index.js';
 
 /**
  * Sending limits per minute, hour and day, as the account form and the server form both edit
@@ -61,6 +61,12 @@ interface Props {
   legendHidden?: boolean;
 }
 
+/** The refusal said at the limit `k`: its own, or one of the whole `rateLimit` (said at each box). */
+const refusalAt = (field: string | null, error: string | null, k: (typeof KEYS)[number]) => errorFor(field, error, `rateLimit.${k}`) ?? (field === 'rateLimit' ? errorFor(field, error, 'rateLimit') : null);
+
+/** Whether the API's refusal of `field` is said at one of the limits. */
+export const refusedAtRateLimits = (field: string | null) => field === 'rateLimit' || KEYS.some((k) => fieldIsAt(field, `rateLimit.${k}`));
+
 export function RateLimitFields({ id, scope = 'account', value, onChange, field, error, legendHidden }: Props) {
   const text = TEXT[scope];
   return (
@@ -69,7 +75,7 @@ export function RateLimitFields({ id, scope = 'account', value, onChange, field,
       <p className="hint">{text.hint}</p>
       <div className="form-grid">
         {KEYS.map((k) => {
-          const message = errorFor(field, error, `rateLimit.${k}`) ?? (field === 'rateLimit' ? errorFor(field, error, 'rateLimit') : null);
+          const message = refusalAt(field, error, k);
           return (
             <Field key={k} label={RATE_LABELS[k]} id={`${id}-rate-${k}`}>
               <input

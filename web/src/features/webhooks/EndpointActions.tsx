@@ -1,8 +1,12 @@
 import { useRef, useState } from 'react';
 import { api, type NewWebhookSecret, type WebhookEndpoint, type WebhookTestQueued } from '../../api.js';
 import { useAction } from '../../hooks.js';
+import { mayReplace } from '../../leave-guard.js';
 import { navigate } from '../../router.js';
-import { ConfirmButton, ErrorBox, Notice, ShownOnce } from '../../ui/index.js';
+import { ConfirmButton, ErrorBox, Notice, ShownOnce, WorkScope } from '../../ui/index.js';
+
+/** The part of the page the rotated secret is in: the next rotation's secret replaces it. */
+const SHOWN_SECRET = 'rotated-webhook-secret';
 
 const GRACE = [
   [0, 'none: the old secret stops now'],
@@ -33,6 +37,8 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
     }
   };
   const rotate = async () => {
+    // Rotating again replaces the new secret shown (and makes it the old one): asked first while it is not copied.
+    if (!(await mayReplace(SHOWN_SECRET))) return;
     setDone(null);
     setWhere('rotate');
     const r = await action.run(() => api.post<NewWebhookSecret>(`/webhooks/${e.id}/rotate-secret`, { graceSec: grace }));
@@ -101,18 +107,21 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
         {where === 'rotate' ? feedback : null}
       </div>
       {secret ? (
-        <ShownOnce
-          title="New signing secret"
-          value={secret}
-          label="The new webhook signing secret"
-          note="Give it to the receiver; the old one stops at the end of the grace period."
-          onDone={() => {
-            setSecret(null);
-            // The reader goes on where the rotation started, not at the page's start.
-            rotateRef.current?.querySelector('button')?.focus();
-          }}
-          testId="rotated-webhook-secret"
-        />
+        <WorkScope name={SHOWN_SECRET}>
+          <ShownOnce
+            title="New signing secret"
+            what="the new signing secret"
+            value={secret}
+            label="The new webhook signing secret"
+            note="Give it to the receiver; the old one stops at the end of the grace period."
+            onDone={() => {
+              setSecret(null);
+              // The reader goes on where the rotation started, not at the page's start.
+              rotateRef.current?.querySelector('button')?.focus();
+            }}
+            testId="rotated-webhook-secret"
+          />
+        </WorkScope>
       ) : null}
     </section>
   );

@@ -10,9 +10,10 @@ const NEW_ENDPOINT_EVENTS: WebhookEventType[] = ['message.sent', 'message.failed
 /**
  * The endpoint's URL, description and events: a new endpoint (POST, whose answer carries the
  * secret) or changes to one (PATCH with the version read). The API's message appears at the
- * field it names (an address the network policy refuses shows at the URL).
+ * field it names (an address the network policy refuses shows at the URL). `askFirst`, before the
+ * request, may stop it (a new endpoint's secret would replace one shown and not copied yet).
  */
-export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?: WebhookEndpoint; saved?: boolean; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void }) {
+export function EndpointForm({ endpoint, saved, askFirst, onSaved, onCancel }: { endpoint?: WebhookEndpoint; saved?: boolean; askFirst?(): Promise<boolean>; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void }) {
   const [url, setUrl] = useState(endpoint?.url ?? '');
   const [description, setDescription] = useState(endpoint?.description ?? '');
   const events = useSelection(endpoint?.events ?? NEW_ENDPOINT_EVENTS);
@@ -34,6 +35,7 @@ export function EndpointForm({ endpoint, saved, onSaved, onCancel }: { endpoint?
       eventsRef.current?.querySelector<HTMLInputElement>('input[type="checkbox"]')?.focus();
       return;
     }
+    if (askFirst && !(await askFirst())) return;
     const body = { url: url.trim(), description: description.trim() || null, events: EVENT_NAMES.filter((n) => events.selected.has(n)) };
     const r = await save.run(() =>
       endpoint ? api.patch<WebhookEndpoint>(`/webhooks/${endpoint.id}`, { ...body, version: endpoint.version }) : api.post<NewWebhookSecret>('/webhooks', body),

@@ -10,6 +10,9 @@ import { EndpointActions } from './EndpointActions.js';
 import { EndpointForm } from './EndpointForm.js';
 import { deliveryCounts, HealthChip, HealthWarning } from './EndpointHealth.js';
 
+/** What the settings form shows of the endpoint: it starts afresh only when this changes. */
+const settingsKey = (e: WebhookEndpoint) => JSON.stringify([e.url, e.description, [...e.events].sort()]);
+
 /** One endpoint: its health, an admin's actions and settings, and its delivery log. */
 export function WebhookDetail({ id }: { id: string }) {
   const { can } = useSession();
@@ -72,7 +75,12 @@ export function WebhookDetail({ id }: { id: string }) {
             <>
               <EndpointActions endpoint={e} onChanged={changed} />
               <EndpointForm
-                key={e.version}
+                // Started afresh when the stored settings change (a save here, or someone else's),
+                // not with every version: Switch off/on and Rotate make a new version without
+                // touching the URL, description or events, so typed settings stay as typed (the
+                // form sends the version it is given, the latest). Asking there would be a
+                // question about nothing: the action and the typed settings do not collide.
+                key={settingsKey(e)}
                 endpoint={e}
                 saved={savedVersion === e.version}
                 onSaved={(next) => {

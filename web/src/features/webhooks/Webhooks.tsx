@@ -3,11 +3,15 @@ import type { WebhookEndpoint } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Badge, DataTable, Empty, focusRow, ListState, Notice, PageHeader, ShownOnce } from '../../ui/index.js';
+import { mayReplace } from '../../leave-guard.js';
+import { Badge, DataTable, Empty, focusRow, ListState, Notice, PageHeader, ShownOnce, WorkScope } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { EndpointForm } from './EndpointForm.js';
 import { deliveryCounts, HealthChip } from './EndpointHealth.js';
 import { EVENTS_IN_WORDS } from './events.js';
+
+/** The part of the page the new endpoint's secret is in: the next endpoint's secret replaces it. */
+const SHOWN_SECRET = 'new-webhook-secret';
 
 /** Webhook endpoints with their health; admins add one here (its secret is shown once). */
 export function Webhooks() {
@@ -32,22 +36,25 @@ export function Webhooks() {
         </Notice>
       ) : null}
       {created ? (
-        <ShownOnce
-          title="Signing secret of the new endpoint"
-          value={created.secret}
-          label="The webhook signing secret"
-          note={
-            <>
-              Give it to the receiving application to verify each request’s <code>webhook-signature</code> (see <Link to={`/webhooks/${created.endpoint.id}`}>the endpoint</Link>). Mailroom keeps it encrypted.
-            </>
-          }
-          onDone={() => {
-            setCreated(null);
-            // The reader goes on from the endpoint's row, not the page's start.
-            focusRow(created.endpoint.id);
-          }}
-          testId="new-webhook-secret"
-        />
+        <WorkScope name={SHOWN_SECRET}>
+          <ShownOnce
+            title="Signing secret of the new endpoint"
+            what={`the signing secret of ${created.endpoint.description ? `“${created.endpoint.description}”` : 'the new endpoint'}`}
+            value={created.secret}
+            label="The webhook signing secret"
+            note={
+              <>
+                Give it to the receiving application to verify each request’s <code>webhook-signature</code> (see <Link to={`/webhooks/${created.endpoint.id}`}>the endpoint</Link>). Mailroom keeps it encrypted.
+              </>
+            }
+            onDone={() => {
+              setCreated(null);
+              // The reader goes on from the endpoint's row, not the page's start.
+              focusRow(created.endpoint.id);
+            }}
+            testId="new-webhook-secret"
+          />
+        </WorkScope>
       ) : null}
       <ListState list={endpoints} empty={<Empty title="No webhook endpoint yet">{can('admin') ? <p>Add one below: Mailroom then POSTs each event you choose to it, signed.</p> : <p>An admin can add one.</p>}</Empty>}>
         <DataTable
@@ -72,6 +79,8 @@ export function Webhooks() {
       </ListState>
       {can('admin') ? (
         <EndpointForm
+          // Another endpoint's secret takes the place of the one shown: asked first while that one is not copied.
+          askFirst={() => mayReplace(SHOWN_SECRET)}
           onSaved={(endpoint, secret) => {
             if (secret) setCreated({ endpoint, secret });
             endpoints.reload();
