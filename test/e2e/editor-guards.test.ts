@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
-import { chromiumAvailable, login, newPage, openAdminSession, screenshot, SCREENSHOTS, startSink, type AdminSession, type Sink } from './harness.js';
+import { chromiumAvailable, login, newPage, openAdminSession, screenshot, SCREENSHOTS, setUpApi, startSink, type AdminSession, type Sink } from './harness.js';
 
 /**
  * What the template and layout editors guard, in Chromium against a real Mailroom: unsaved edits
@@ -45,11 +45,7 @@ describe.runIf(run)('Editor guards in Chromium', { timeout: 120_000 }, () => {
   let s: AdminSession;
   let sink: Sink;
   let accountId: string;
-  const api = async (method: 'POST' | 'PUT', url: string, payload: object) => {
-    const res = await s.live.t.request({ method, url: `/api/v1${url}`, payload });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json() as { id: string };
-  };
+  const api = setUpApi(() => s);
 
   beforeAll(async () => {
     sink = await startSink();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } from './harness.js';
+import { chromiumAvailable, openAdminSession, screenshot, setUpApi, type AdminSession } from './harness.js';
 
 /**
  * A refusal speaks of the values that were sent: it is shown beside the field it names and goes
@@ -10,11 +10,7 @@ import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } fr
  */
 describe.runIf(chromiumAvailable())('form errors follow edits', { timeout: 120_000 }, () => {
   let s: AdminSession;
-  const api = async (method: 'POST' | 'PUT', url: string, payload: object) => {
-    const res = await s.live.t.request({ method, url: `/api/v1${url}`, payload });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json() as Record<string, unknown>;
-  };
+  const api = setUpApi(() => s);
 
   beforeAll(async () => {
     s = await openAdminSession('sqlite', { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });

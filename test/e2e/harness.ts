@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import type { Dialect } from '../helpers/dialects.js';
@@ -187,6 +188,18 @@ export async function openAdminSession(dialect: Dialect, opts: TestAppOptions = 
       await browser.close();
       await live.close();
     },
+  };
+}
+
+/**
+ * The API as the session's server answers it, for a test's set-up: a refusal fails the test
+ * with the answer's body. `session` is read at each call (the session opens in beforeAll).
+ */
+export function setUpApi(session: () => AdminSession) {
+  return async (method: 'POST' | 'PUT', url: string, payload: object) => {
+    const res = await session().live.t.request({ method, url: `/api/v1${url}`, payload });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    return res.json() as { id: string } & Record<string, unknown>;
   };
 }
 

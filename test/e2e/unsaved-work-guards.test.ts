@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, openAdminSession, screenshot, SCREENSHOTS, startSink, type AdminSession, type Sink } from './harness.js';
+import { chromiumAvailable, openAdminSession, screenshot, SCREENSHOTS, setUpApi, startSink, type AdminSession, type Sink } from './harness.js';
 import { fillNewRule } from './rule-form.js';
 
 /**
@@ -59,11 +59,7 @@ describe.runIf(run)('Unsaved work in every editor, in Chromium', { timeout: 120_
   let serverId: string;
   let accountId: string;
   let endpointId: string;
-  const api = async (method: 'POST' | 'PUT', url: string, payload: object) => {
-    const res = await s.live.t.request({ method, url: `/api/v1${url}`, payload });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json() as { id: string };
-  };
+  const api = setUpApi(() => s);
 
   beforeAll(async () => {
     sink = await startSink();

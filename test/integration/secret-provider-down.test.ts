@@ -1,21 +1,12 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tokenVaultState } from '../helpers/credential-bed.js';
+import { closedPort } from '../helpers/diagnostics-peers.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startMockAzure, startMockVault, type MockProvider } from '../helpers/secret-provider-servers.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '0f3c9b2e-6a41-4d7e-9c1a-8b2d4e6f0a13';
-
-/** A loopback port nothing listens on (taken, then given back). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A provider that resets connections (down behind its load balancer, restarting, sealed
