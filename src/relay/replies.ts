@@ -35,6 +35,15 @@ const BY_CODE: Partial<Record<ErrorCode, (stage: RejectionStage) => [number, str
   [ErrorCodes.OVERRIDE_NOT_ALLOWED]: () => [451, '4.3.5'],
 };
 
+/**
+ * A reply's text is printable ASCII (RFC 5321 4.2; the relay offers no SMTPUTF8): a refusal that
+ * quotes what the client wrote (a header line, a From) must not send its tabs, escape sequences
+ * or 8-bit bytes back, so each of them is a "?".
+ */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
 /** SMTP reply lines stay well under RFC 5321's 512 octets. */
 const MAX_TEXT = 400;
 
@@ -44,7 +53,7 @@ export function smtpReply(err: unknown, stage: RejectionStage): SmtpReply {
     if (map) {
       const [code, enhanced] = map(stage);
       const extra = err.code === ErrorCodes.STORE_UNAVAILABLE || err.code === ErrorCodes.STORE_FULL ? ' (nothing was queued; try again)' : '';
-      return { code, text: `${enhanced} ${err.message}${extra}`.slice(0, MAX_TEXT) };
+      return { code, text: printable(`${enhanced} ${err.message}${extra}`).slice(0, MAX_TEXT) };
     }
   }
   // Anything unexpected is temporary: the application keeps the message and tries again, and
