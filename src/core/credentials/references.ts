@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { hasControlChars } from '../kernel/header-safety.js';
 
@@ -40,21 +41,6 @@ const PROVIDER_ID = /^[A-Za-z0-9_]{1,40}$/;
 export const MAILROOM_OWN_ENV = ['MAILROOM_SECRET_KEY', 'DATABASE_URL', 'MAILROOM_LISTEN_URL', 'MAILROOM_ADMIN_PASSWORD', 'MAILROOM_SMTP_PASSWORD'];
 /** The kernel's files: /proc/self/environ holds the whole environment, the rest is no secret. */
 const SYSTEM_FILES = /^\/+(proc|sys)(\/|$)/;
-
-/**
- * An absolute path with its "." and ".." steps taken, as the system walks it (without following
- * links: the file reader checks where a path really leads when it reads it). "/./proc/self/environ"
- * and "/tmp/../proc/self/environ" are /proc/self/environ.
- */
-function normalizedPath(p: string): string {
-  const out: string[] = [];
-  for (const step of p.split('/')) {
-    if (step === '' || step === '.') continue;
-    if (step === '..') out.pop();
-    else out.push(step);
-  }
-  return `/${out.join('/')}`;
-}
 
 const EXAMPLES = '"env:SMTP_PASSWORD", "file:/run/secrets/smtp", "internal:smtp-relay", "azure-keyvault:<providerId>/<name>[/<version>]", "cyberark:<providerId>/<safe>/<object>" or "vault:<providerId>/<path>#<field>"';
 
@@ -115,7 +101,8 @@ export function parseSecretRef(field: string, ref: string): SecretRef {
       return { kind: 'env', name: target };
     case 'file':
       if (!target.startsWith('/')) throw bad(field, 'file: must be followed by an absolute path');
-      if (SYSTEM_FILES.test(normalizedPath(target))) throw bad(field, 'file: files under /proc and /sys are the system\'s, not secrets (/proc/self/environ is Mailroom\'s whole environment): they cannot be referenced');
+      // However it is spelled ("/./proc", "/tmp/../proc"): links are the file reader's to follow.
+      if (SYSTEM_FILES.test(posix.normalize(target))) throw bad(field, 'file: files under /proc and /sys are the system\'s, not secrets (/proc/self/environ is Mailroom\'s whole environment): they cannot be referenced');
       return { kind: 'file', path: target };
     case 'internal':
       if (!SECRET_NAME.test(target)) throw bad(field, 'internal: must be followed by a secret name (letters, digits, "_", "-", "."; see secrets)');
