@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectFailed, providerText } from '../../src/core/senders/oauth2-connect-outcome.js';
+import { providerText } from '../../src/core/kernel/provider-text.js';
+import { connectFailed } from '../../src/core/senders/oauth2-connect-outcome.js';
 
 /**
  * A provider's words on the way back from "Connect" are untrusted text: one line, at most so

@@ -1,7 +1,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { rootCertificates } from 'node:tls';
 import { unresolved } from '../../core/credentials/references.js';
-import { providerText } from '../../core/senders/oauth2-connect-outcome.js';
+import { providerText } from '../../core/kernel/provider-text.js';
 
 /** Answers larger than this are not a secret: reading stops there. */
 const MAX_BODY_BYTES = 1024 * 1024;
