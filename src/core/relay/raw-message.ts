@@ -112,24 +112,27 @@ function unambiguousMailboxList(value: string): boolean {
 }
 
 /**
- * The first From or Sender field whose mailboxes another parser could read differently from
- * Mailroom's (see unambiguousMailboxList), or null. Only called on a header block whose lines
- * all end in CRLF.
+ * The first of the From and Sender fields (authorFields) whose mailboxes another parser could
+ * read differently from Mailroom's (see unambiguousMailboxList), or null; its value in UTF-8.
  */
-export function ambiguousAuthor(headerBlock: Uint8Array): { field: 'From' | 'Sender'; value: string } | null {
-  for (const f of authorFields(headerBlock)) {
+export function ambiguousAuthor(fields: readonly AuthorField[]): AuthorField | null {
+  for (const f of fields) {
     if (!unambiguousMailboxList(f.value)) return { field: f.field, value: Buffer.from(f.value, 'latin1').toString('utf8') };
   }
   return null;
 }
 
+/** A From or Sender field as written: its value unfolded, in latin1 (the header's bytes). */
+export type AuthorField = { field: 'From' | 'Sender'; value: string };
+
 /**
  * Every From and Sender field of the header block as written (values unfolded, latin1), read
  * here rather than by the MIME parser: counted by the parser, a field it skips (mailparser takes
  * a first line beginning "From " for an mbox separator, "FROM : x" too) would be a From that no
- * check saw and recipients' programs show.
+ * check saw and recipients' programs show. Only called on a header block whose lines all end in
+ * CRLF.
  */
-export function authorFields(headerBlock: Uint8Array): { field: 'From' | 'Sender'; value: string }[] {
+export function authorFields(headerBlock: Uint8Array): AuthorField[] {
   const text = Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength).toString('latin1');
   return text.split(/\r\n(?![ \t])/).flatMap((f) => {
     const m = /^(from|sender)[ \t]*:(.*)$/is.exec(f);

@@ -134,7 +134,8 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
       `line ${malformed.line} of the header ("${malformed.text.replace(/[\r\n\0]/g, ' ').slice(0, 80)}") ${malformed.why}; nothing was queued`,
     );
   }
-  const ambiguous = ambiguousAuthor(raw.subarray(0, headerEnd));
+  const authors = authorFields(raw.subarray(0, headerEnd));
+  const ambiguous = ambiguousAuthor(authors);
   if (ambiguous) {
     throw invalid(
       ambiguous.field,
@@ -142,7 +143,7 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     );
   }
   const h = await reader.read(raw.subarray(0, headerEnd));
-  const from = checkAuthors(c, h, authorFields(raw.subarray(0, headerEnd)));
+  const from = checkAuthors(c, h, authors);
   // Bcc and Resent-Bcc (withoutBcc returns the message itself when it has neither).
   const bytes = withoutBcc(raw, headerEnd);
   const now = ctx.clock.now();
