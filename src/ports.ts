@@ -12,8 +12,7 @@ import type { Logger } from './logger.js';
 import type { SecretProviderClient } from './core/credentials/ports.js';
 import type { TokenHealth } from './core/senders/account-auth.js';
 import type { StoredAccount } from './core/senders/ports.js';
-import type { Actor } from './core/kernel/audit.js';
-import type { FlowState } from './core/senders/oauth2-connect-flow.js';
+import type { ConnectStarter, FlowState } from './core/senders/oauth2-connect-flow.js';
 import type { ConnectOutcome, LastConnect } from './core/senders/oauth2-connect-outcome.js';
 
 /** Whether the store answers and its schema is current (/readyz). */
@@ -92,7 +91,7 @@ export interface OAuth2Port {
   /** Fetches (or reuses) a token now; never returns it. */
   check(account: StoredAccount): Promise<{ ok: true; expiresAt: number } | { ok: false; error: { code: string; message: string; hint?: string } }>;
   /** A sign-in for the admin's browser: the URL to open, and a key that browser keeps (a cookie) to come back with. */
-  start(account: StoredAccount, redirectUri: string, startedBy: Actor): { authorizeUrl: string; state: string; expiresAt: number; browserKey: string };
+  start(account: StoredAccount, redirectUri: string, startedBy: ConnectStarter): { authorizeUrl: string; state: string; expiresAt: number; browserKey: string };
   lookup(state: string, browserKey: string | undefined): FlowState;
   /** Ends an open sign-in the provider refused. */
   spend(state: string): void;

@@ -34,9 +34,9 @@ describe('OAuth2 Connect: where the browser comes back, and what it is told', ()
   const account = async (address: string, auth: Record<string, unknown> = {}) =>
     ok('POST', 'accounts', { serverId, address, auth: { type: 'oauth2', provider: 'microsoft', tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, tokenUrl: idp.tokenUrl, authorizeUrl: idp.authorizeUrl, caCertificate: idp.cert.cert, ...auth } });
 
-  /** Connect pressed (by the API key here): the flow's state, and the cookie that binds it to this "browser". */
-  const connect = async (accountId: string) => {
-    const res = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/oauth2/connect` });
+  /** Connect pressed (by the test's API key, or as `as` says): the flow's state, and the cookie that binds it to this "browser". */
+  const connect = async (accountId: string, as: { key?: string; headers?: Record<string, string> } = {}) => {
+    const res = await t.request({ method: 'POST', url: `/api/v1/accounts/${accountId}/oauth2/connect`, ...(as.headers ? { key: null, headers: as.headers } : as.key ? { key: as.key } : {}) });
     expect(res.statusCode, res.body).toBe(200);
     const cookie = res.cookies.find((c) => c.name.startsWith('mailroom_oauth2_'));
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/api/v1/oauth2/callback', maxAge: 600 });
@@ -158,5 +158,39 @@ describe('OAuth2 Connect: where the browser comes back, and what it is told', ()
     await ok('PATCH', `accounts/${acc.id}`, { version: current.version, fromName: 'Changed meanwhile' });
     expect((await comeBack(back, changed.cookies)).headers.location).toBe(`/accounts/${acc.id}?oauth2=failed&reason=MAILROOM_E_VERSION_CONFLICT`);
     expect((await lastConnect(acc.id)).message).toBe('The account was changed while you signed in, so the sign-in may be for other settings: nothing was stored. Press Connect with Microsoft again.');
+  });
+
+  it('stores nothing when whoever pressed Connect lost the admin permission before the browser came back', async () => {
+    // A key: revoked between Connect and the way back.
+    const acc = await account('revoked@example.com');
+    const made = await ok('POST', 'api-keys', { name: 'connect-key', scopes: ['admin'] });
+    const byKey = await connect(acc.id, { key: made.key });
+    const keyBack = (await signIn(byKey.authorizeUrl)).search.slice(1);
+    expect((await t.request({ method: 'DELETE', url: `/api/v1/api-keys/${made.id}` })).statusCode).toBe(204);
+    expect((await comeBack(keyBack, byKey.cookies)).headers.location).toBe(`/accounts/${acc.id}?oauth2=failed&reason=not_permitted`);
+    expect((await lastConnect(acc.id)).message).toBe(
+      `Nothing was stored: apikey:connect-key (${made.id}), who pressed Connect, may no longer change accounts (their role changed, they were disabled or deleted, or the key was revoked) since the sign-in began.`,
+    );
+    expect((await ok('GET', `accounts/${acc.id}`)).auth.refreshTokenSet).toBe(false);
+    // The sign-in is spent: coming back again says so.
+    expect((await comeBack(keyBack, byKey.cookies)).headers.location).toBe(`/accounts/${acc.id}?oauth2=failed&reason=used`);
+
+    // A person: an admin in the UI, made a viewer meanwhile; made an admin again, a new Connect works.
+    const user = await ok('POST', 'users', { email: 'second-admin@example.com', role: 'admin', password: 'a long enough password 1' });
+    const session = await t.request({ method: 'POST', url: '/api/v1/session', key: null, payload: { email: 'second-admin@example.com', password: 'a long enough password 1' } });
+    expect(session.statusCode, session.body).toBe(200);
+    const cookie = String(([] as string[]).concat(session.headers['set-cookie'] as string[])[0]).split(';')[0];
+    const headers = { cookie, 'x-csrf-token': (session.json() as { csrfToken: string }).csrfToken };
+    const byUser = await connect(acc.id, { headers });
+    const userBack = (await signIn(byUser.authorizeUrl)).search.slice(1);
+    const demoted = await ok('PATCH', `users/${user.id}`, { version: user.version, role: 'viewer' });
+    expect((await comeBack(userBack, byUser.cookies)).headers.location).toBe(`/accounts/${acc.id}?oauth2=failed&reason=not_permitted`);
+    expect((await lastConnect(acc.id)).message).toMatch(/^Nothing was stored: user:second-admin@example\.com, who pressed Connect, may no longer change accounts/);
+    expect((await ok('GET', `accounts/${acc.id}`)).auth.refreshTokenSet).toBe(false);
+
+    await ok('PATCH', `users/${user.id}`, { version: demoted.version, role: 'admin' });
+    const again = await connect(acc.id, { headers });
+    expect((await comeBack((await signIn(again.authorizeUrl)).search.slice(1), again.cookies)).headers.location).toBe(`/accounts/${acc.id}?oauth2=connected`);
+    expect((await ok('GET', `accounts/${acc.id}`)).auth.refreshTokenSet).toBe(true);
   });
 });

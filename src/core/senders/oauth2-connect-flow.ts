@@ -1,4 +1,5 @@
 import type { Actor } from '../kernel/audit.js';
+import type { PrincipalRef } from '../access/still-permitted.js';
 
 /** How long the admin has to sign in at the provider after pressing Connect. */
 export const CONNECT_FLOW_MINUTES = 10;
@@ -8,4 +9,12 @@ export const CONNECT_FLOW_MINUTES = 10;
  * or open, expired or spent (a code exchanged, a refusal), with the account it is for and who
  * pressed Connect; `sameBrowser` when the returning browser holds the key of the one that did.
  */
-export type FlowState = { status: 'unknown' } | { status: 'open' | 'expired' | 'spent'; accountId: string; startedBy: Actor; sameBrowser: boolean };
+export type FlowState = { status: 'unknown' } | { status: 'open' | 'expired' | 'spent'; accountId: string; startedBy: ConnectStarter; sameBrowser: boolean };
+
+/**
+ * Who pressed Connect: named in the audit (the way back may come without their session), and
+ * asked again when the browser comes back whether they may still change accounts.
+ */
+export interface ConnectStarter extends Actor {
+  principal: PrincipalRef;
+}

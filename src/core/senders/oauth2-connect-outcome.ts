@@ -29,6 +29,8 @@ export const CONNECT_REASONS = {
   expired: 'expired',
   used: 'used',
   noCode: 'no_code',
+  /** Whoever pressed Connect may no longer change accounts (role, disabled, deleted, key revoked). */
+  notPermitted: 'not_permitted',
   /** The provider's error name is not one of OAuth2's registered ones. */
   providerError: 'provider_error',
 } as const;
@@ -94,6 +96,8 @@ export type ConnectFailure =
   /** The provider sent the browser back with `error` (and maybe `error_description`), as given. */
   | { kind: 'refused'; error: unknown; description: unknown }
   | { kind: 'no_code' }
+  /** Who pressed Connect lost the admin permission before the browser came back. */
+  | { kind: 'not_permitted'; startedBy: string }
   /** Exchanging the code, or storing the refresh token, failed: a MailroomError's code and words. */
   | { kind: 'exchange'; code: string; message: string; hint?: string };
 
@@ -111,6 +115,12 @@ export function connectFailed(provider: OAuth2Provider, f: ConnectFailure): Conn
       return failed(CONNECT_REASONS.used, `This sign-in link was already used (each works once): if the account still needs connecting, ${again}.`);
     case 'no_code':
       return failed(CONNECT_REASONS.noCode, `${capitalised(name)} sent the browser back without a sign-in code or an error: ${again}.`);
+    case 'not_permitted':
+      return failed(
+        CONNECT_REASONS.notPermitted,
+        `Nothing was stored: ${f.startedBy}, who pressed Connect, may no longer change accounts (their role changed, they were disabled or deleted, or the key was revoked) since the sign-in began.`,
+        `An admin can ${again}.`,
+      );
     case 'refused': {
       const error = providerText(f.error, MAX_ERROR);
       const description = providerText(f.description, MAX_DESCRIPTION);

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { oauth2Account } from '../../core/senders/account-oauth2.service.js';
 import type { Ports } from '../../ports.js';
-import { actorOf } from '../auth.js';
+import { principalRef } from '../../core/access/still-permitted.js';
+import { actorOf, principalOf } from '../auth.js';
 import { flowCookieName, flowCookieOptions, OAUTH2_CALLBACK_PATH } from '../oauth2-flow-cookie.js';
 import { idParams } from '../schemas.js';
 
@@ -24,7 +25,7 @@ export function accountOAuth2Routes({ ctx, oauth2 }: Pick<Ports, 'ctx' | 'oauth2
     app.post<IdParams>('/accounts/:id/oauth2/connect', { config: { permission: 'admin' }, schema: { tags, params: idParams } }, async (req, reply) => {
       const account = await oauth2Account(ctx, req.params.id);
       const redirectUri = callbackUrl(req);
-      const { authorizeUrl, expiresAt, state, browserKey } = oauth2.start(account, redirectUri, actorOf(req));
+      const { authorizeUrl, expiresAt, state, browserKey } = oauth2.start(account, redirectUri, { ...actorOf(req), principal: principalRef(principalOf(req)) });
       // The browser that pressed Connect keeps the sign-in's key: the way back is its own.
       reply.setCookie(flowCookieName(state), browserKey, flowCookieOptions(req, Math.ceil((expiresAt - ctx.clock.now()) / 1000)));
       return { authorizeUrl, redirectUri, expiresAt };

@@ -8,6 +8,7 @@ import type { Ports } from '../../ports.js';
 import { CONNECT_FLOW_MINUTES, type FlowState } from '../../core/senders/oauth2-connect-flow.js';
 import { CONNECT_REASONS, CONNECTED, connectFailed, type ConnectOutcome } from '../../core/senders/oauth2-connect-outcome.js';
 import { flowCookieName, spentFlowCookieOptions } from '../oauth2-flow-cookie.js';
+import { stillPermitted } from '../../core/access/still-permitted.js';
 
 /**
  * Where the admin's browser lands: the account's page (or the Accounts list when no account is
@@ -61,6 +62,12 @@ export function oauth2CallbackRoutes({ ctx, oauth2 }: Pick<Ports, 'ctx' | 'oauth
     if (!code) {
       oauth2.spend(state);
       return connectFailed(provider, { kind: 'no_code' });
+    }
+    // Up to ten minutes have passed since Connect: an admin demoted, disabled or deleted since,
+    // or a key revoked, stores no token in their name.
+    if (!(await stillPermitted(ctx, flow.startedBy.principal, 'admin'))) {
+      oauth2.spend(state);
+      return connectFailed(provider, { kind: 'not_permitted', startedBy: flow.startedBy.label });
     }
     return exchange(req, account, state, code, flow.startedBy);
   };

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Actor } from '../../core/kernel/audit.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { authorizeUrlOf, scopeOf, tokenUrlOf, type OAuth2Settings } from '../../core/senders/account-auth.js';
-import { CONNECT_FLOW_MINUTES, type FlowState } from '../../core/senders/oauth2-connect-flow.js';
+import { CONNECT_FLOW_MINUTES, type ConnectStarter, type FlowState } from '../../core/senders/oauth2-connect-flow.js';
 import { OAUTH2_SUBJECT, unresolved } from '../../core/credentials/references.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import { call, excerpt, providerAgent } from '../providers/http.js';
@@ -24,7 +23,7 @@ interface Flow {
   redirectUri: string;
   expiresAt: number;
   /** Who pressed Connect: the audit names them, since the way back may come without their session. */
-  startedBy: Actor;
+  startedBy: ConnectStarter;
   /** SHA-256 of the key the browser that pressed Connect holds (a cookie): the way back is its own. */
   browserKeyHash: string;
   /** When the way back spent it (a code exchanged, a refusal); null while it is open. */
@@ -67,7 +66,7 @@ export class OAuth2Connect {
     }
   }
 
-  start(account: StoredAccount, redirectUri: string, startedBy: Actor): { authorizeUrl: string; state: string; expiresAt: number; browserKey: string } {
+  start(account: StoredAccount, redirectUri: string, startedBy: ConnectStarter): { authorizeUrl: string; state: string; expiresAt: number; browserKey: string } {
     const auth = account.auth as OAuth2Settings;
     const now = this.now();
     this.prune(now);

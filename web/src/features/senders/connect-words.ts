@@ -14,6 +14,8 @@ export function connectWords(reason: string | null, provider: string): { message
       };
     case 'other_browser':
       return { message: `This sign-in was started in another browser (or its cookie was cleared), so nothing was stored: ${again} here and finish the sign-in in this browser.`, hint: null };
+    case 'not_permitted':
+      return { message: 'Whoever pressed Connect may no longer change accounts (their role changed, they were disabled or deleted, or the key was revoked): nothing was stored.', hint: `An admin can ${again}.` };
     case 'MAILROOM_E_NOT_FOUND':
       return { message: 'The account was deleted while you signed in: nothing was stored.', hint: null };
     default: {
