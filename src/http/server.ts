@@ -1,3 +1,4 @@
+import { lazyRequestLogger } from './lazy-request-logger.js';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -56,6 +57,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     loggerInstance: (opts.logger === false ? undefined : ports.logger.child({ component: 'http' })) as FastifyBaseLogger | undefined,
     // Request lines are not logged: bodies and headers may carry credentials.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     // Only the configured proxies may set the client IP and scheme (MAILROOM_TRUST_PROXY).
     // A hop count becomes proxy-addr's "trust the first n hops" (Fastify's types only take the function form).
