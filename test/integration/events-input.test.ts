@@ -53,6 +53,18 @@ await describeEachDialect('events: the input as documented', (dialect) => {
     expect((await raise({ type: 'limits.depth', id: 'depth-arrays-at', data: { a: JSON.parse('['.repeat(19) + ']'.repeat(19)) } })).statusCode).toBe(202);
   });
 
+  it("GET /events/:id and GET /events give data back as raised: numeric …At and at fields stay numbers (the API's own timestamps are ISO text)", async () => {
+    const data = { expiresAt: 1_700_000_000_000, at: 5, nested: { updatedAt: 1_800_000_000_000 }, list: [{ sentAt: 1 }], when: '2030-01-01' };
+    expect((await raise({ type: 'data.raised', id: 'as-raised', data })).statusCode).toBe(202);
+    const one = (await t.request({ method: 'GET', url: '/api/v1/events/as-raised' })).json();
+    expect(one.data).toEqual(data);
+    // The event's own times are still the API's ISO text.
+    expect(one.receivedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const listed = (await t.request({ method: 'GET', url: '/api/v1/events?type=data.raised' })).json();
+    expect(listed.items.map((e: { data: unknown }) => e.data)).toEqual([data]);
+    expect(listed.items[0].receivedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
   it('GET /events/:id and GET /events give each role as RFC 5322 text that raises the same event again', async () => {
     const recipients = {
       owner: ['Ann <ann@example.com>', '"Doe, John" <jd@example.com>'],

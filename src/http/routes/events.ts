@@ -1,3 +1,4 @@
+import { opaque } from '../timestamps.js';
 import type { FastifyInstance } from 'fastify';
 import { EVENT_LIMITS } from '../../core/notify/events.js';
 import { EVENTS_PAGE_MAX, getEvent, listEvents, raiseEvent } from '../../core/notify/events.service.js';
@@ -28,6 +29,11 @@ export const eventBody = {
 
 const eventParams = { type: 'object', properties: { id: { type: 'string', maxLength: EVENT_LIMITS.idChars } }, required: ['id'] } as const;
 
+/** An event as the application raised it: its `data` is the application's JSON, which the API's timestamp rule leaves alone. */
+function asRaised<E extends { data: Record<string, unknown> }>(e: E): E {
+  return { ...e, data: opaque(e.data) };
+}
+
 /** Events in (send permission), and what they produced (read). */
 export function eventsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (api: FastifyInstance) => {
@@ -40,8 +46,11 @@ export function eventsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
     api.get<{ Querystring: { type?: string; cursor?: string; limit?: number } }>(
       '/events',
       { config: { permission: 'read' }, schema: { tags, querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string' }, cursor: { type: 'string' }, limit: limitQuery(EVENTS_PAGE_MAX, 50) } } } },
-      async (req) => listEvents(ctx, req.query),
+      async (req) => {
+        const page = await listEvents(ctx, req.query);
+        return { ...page, items: page.items.map(asRaised) };
+      },
     );
-    api.get<{ Params: { id: string } }>('/events/:id', { config: { permission: 'read' }, schema: { tags, params: eventParams } }, async (req) => getEvent(ctx, req.params.id));
+    api.get<{ Params: { id: string } }>('/events/:id', { config: { permission: 'read' }, schema: { tags, params: eventParams } }, async (req) => asRaised(await getEvent(ctx, req.params.id)));
   };
 }

@@ -16,11 +16,3 @@ export const layoutKey = { type: ['string', 'null'], maxLength: 64 } as const;
 // additionalProperties: true says "any field" to generators (without it openapi-typescript
 // allows none, and the SDK could not pass data); the server's validation is the same either way.
 export const templateData = { type: 'object', additionalProperties: true, description: 'plain JSON' } as const;
-
-/**
- * An author's JSON (sample data) shielded from the API's timestamp rule, which turns numeric
- * `…At` fields of plain objects into ISO text: a prototype-less copy is left as it is.
- */
-export function opaque(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.assign(Object.create(null) as Record<string, unknown>, data);
-}

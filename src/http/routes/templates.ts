@@ -5,7 +5,8 @@ import { withPreviewPage } from '../preview-pages.js';
 import type { TemplateVersion } from '../../core/templates/templates.js';
 import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
-import { keyParams, layoutKey, localeContent, opaque, templateData } from './template-schemas.js';
+import { keyParams, layoutKey, localeContent, templateData } from './template-schemas.js';
+import { opaque } from '../timestamps.js';
 
 type KeyParams = { Params: { key: string } };
 type VersionParams = { Params: { key: string; version: number } };
