@@ -176,5 +176,13 @@ describe('contact auto-reply text', () => {
     expect(automatedSender({ headers: { precedence: 'junk' } }, mb('a@example.com'))).toBeDefined();
     expect(automatedSender({ headers: { 'Auto-Submitted': 'no' } }, mb('a@example.com'))).toBeUndefined();
     expect(automatedSender({}, mb('ann@example.com'))).toBeUndefined();
+    // The tagged forms of the same machines: a sub-address, a VERP suffix, another separator.
+    for (const address of ['noreply+abc@example.net', 'bounce+abc@example.net', 'bounces-42@example.net', 'no_reply.billing@example.net', 'do-not-reply-7@example.net', 'NoReply+x@example.net', 'list-bounces+x=y@example.net']) {
+      expect(automatedSender({}, mb(address)), address).toBeDefined();
+    }
+    // People whose names only start alike are answered.
+    for (const address of ['bounceback@example.net', 'noreplyann@example.net', 'ann+noreply@example.net', 'bouncer.team@example.net']) {
+      expect(automatedSender({}, mb(address)), address).toBeUndefined();
+    }
   });
 });

@@ -46,13 +46,22 @@ export function parseContactAutoReply(v: unknown, prev: ContactAutoReplySettings
   };
 }
 
-/** Local parts that are machines, never people (RFC 3834 section 2 and common practice). */
-const AUTOMATED_LOCAL = /^(mailer-daemon|listserv|majordomo|no-?reply|do-?not-?reply|bounces?|owner-.+|.+-request|.+-bounces?)$/i;
+/**
+ * Local parts that are machines, never people (RFC 3834 section 2 and common practice), with
+ * their usual tagged forms: `noreply-alerts`, `no_reply.billing`, `bounces-42` (VERP).
+ */
+const AUTOMATED_LOCAL = /^(mailer-daemon|listserv|majordomo|owner-.+|.+-request|.+-bounces?|(no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([-_.].*)?)$/i;
+
+/** The local part without its sub-address (`noreply+4711` is `noreply`): tags name a message or a list, not another mailbox. */
+function untagged(local: string): string {
+  const plus = local.indexOf('+');
+  return plus > 0 ? local.slice(0, plus) : local;
+}
 
 /** Why the sender must not get an answer (an automated sender), or undefined when it may. */
 export function automatedSender(data: Record<string, unknown>, sender: Mailbox | undefined): string | undefined {
   if (!sender) return 'the submission has no sender address (data.email)';
-  if (AUTOMATED_LOCAL.test(sender.local || sender.address.split('@')[0])) return `${sender.address} is an automated sender`;
+  if (AUTOMATED_LOCAL.test(untagged(sender.local || sender.address.split('@')[0]))) return `${sender.address} is an automated sender`;
   const headers = data.headers;
   if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
     const h = Object.fromEntries(Object.entries(headers as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v.trim().toLowerCase() : '']));
