@@ -39,6 +39,10 @@ await describeEachDialect('webhook endpoints', (dialect) => {
       [{ url: 'http://user:pw@127.0.0.1/x', events: EVENTS }, 400, 'MAILROOM_E_VALIDATION', 'user name or password'],
       [{ url: 'http://127.0.0.1/x#part', events: EVENTS }, 400, 'MAILROOM_E_VALIDATION', 'fragment'],
       [{ url: 'http://127.0.0.1/x\r\nX-Evil: 1', events: EVENTS }, 400, 'MAILROOM_E_HEADER_INJECTION', 'line break'],
+      // At the end as inside: a value read with its line break is refused, not trimmed.
+      [{ url: `${receiver.url}\r\n`, events: EVENTS }, 400, 'MAILROOM_E_HEADER_INJECTION', 'line break'],
+      [{ url: `${receiver.url}\n`, events: EVENTS }, 400, 'MAILROOM_E_HEADER_INJECTION', 'line break'],
+      [{ url: `\t${receiver.url}\t`, events: EVENTS }, 400, 'MAILROOM_E_VALIDATION', 'control characters'],
       [{ url: 'not a url', events: EVENTS }, 400, 'MAILROOM_E_VALIDATION', 'spaces'],
       [{ url: '/relative', events: EVENTS }, 400, 'MAILROOM_E_VALIDATION', 'absolute URL'],
       [{ url: receiver.url, events: EVENTS, secret: 'whsec_x' }, 400, 'MAILROOM_E_UNKNOWN_FIELD', 'secret'],
@@ -52,6 +56,11 @@ await describeEachDialect('webhook endpoints', (dialect) => {
       expect(res.json().error.message, JSON.stringify(body)).toContain(text);
     }
     expect((await api('GET', '/webhooks')).json().items).toEqual([]);
+    // Spaces around a pasted URL are dropped.
+    const pasted = await create({ url: `  ${receiver.url} `, events: EVENTS });
+    expect(pasted.statusCode, pasted.body).toBe(201);
+    expect(pasted.json().url).toBe(receiver.url);
+    await api('DELETE', `/webhooks/${pasted.json().id}`);
   });
 
   it('creates an endpoint, shows its secret once, audits it without the secret, and keeps the secret out of the log', async () => {

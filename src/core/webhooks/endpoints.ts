@@ -86,11 +86,14 @@ export function publicEndpoint(e: StoredEndpoint, counts: DeliveryCounts, now: n
  * The receiver's URL: http or https, a host, no credentials (they would be shown to every
  * reader and written to the audit log; the signature is what authenticates Mailroom) and no
  * fragment (it is never sent). CR, LF and NUL are refused before parsing: the URL parser
- * would silently drop them, and the host reaches the request's Host header.
+ * would silently drop them, and the host reaches the request's Host header. Spaces around the
+ * URL (a paste) are dropped; a line break or a tab at its end is refused like one inside it, so
+ * a client that builds the value wrongly (a line read with its newline) is told.
  */
 export function webhookUrl(field: string, v: unknown): URL {
-  const s = str(field, v, { max: URL_MAX_CHARS }).trim();
-  if (hasHeaderUnsafeChars(s)) throw new MailroomError(ErrorCodes.HEADER_INJECTION, `${field} contains a line break or NUL character, which cannot be part of a URL`, { field });
+  const given = str(field, v, { max: URL_MAX_CHARS });
+  const s = given.replace(/^ +| +$/g, '');
+  if (hasHeaderUnsafeChars(given)) throw new MailroomError(ErrorCodes.HEADER_INJECTION, `${field} contains a line break or NUL character, which cannot be part of a URL`, { field });
   if (/\s/.test(s) || hasControlChars(s)) throw invalid(field, 'must not contain spaces or control characters (percent-encode them)');
   let url: URL;
   try {
