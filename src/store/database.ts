@@ -16,6 +16,7 @@ import { startBackgroundConnection } from './sqlite/background-connection.js';
 import { backgroundReads } from './sqlite/background-reads.js';
 import { ownerOnlySqliteFiles } from './sqlite/owner-only.js';
 import { sqliteOpenFailure } from './sqlite/open-failure.js';
+import { registerFoldFunction } from './sqlite/subject-fold.js';
 import type { StoreTraits } from './sql-dialect.js';
 import { ensureDirectory } from '../ensure-directory.js';
 
@@ -105,6 +106,8 @@ function openSqliteFile(location: string, inMemory: boolean): Database.Database 
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // The subject search's case folding beyond ASCII (subject-fold.ts).
+    registerFoldFunction(sqlite);
     return sqlite;
   } catch (err) {
     sqlite?.close();

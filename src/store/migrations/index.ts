@@ -26,6 +26,7 @@ import * as m024 from './024_outbound_skips_inbound_indexes.js';
 import * as m025 from './025_request_hash.js';
 import * as m026 from './026_inbox_spelled_once.js';
 import * as m027 from './027_lease_index.js';
+import * as m028 from './028_subject_search_folded.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '025_request_hash': m025,
   '026_inbox_spelled_once': m026,
   '027_lease_index': m027,
+  '028_subject_search_folded': m028,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -269,8 +269,8 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
     if (f.kind) q = q.where('kind', '=', f.kind);
     if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
     if (f.until !== undefined) q = q.where('created_at', '<', f.until);
-    // LIKE is case-insensitive on SQLite but not on PostgreSQL: compare lower-cased on both.
-    if (f.q) q = q.where(subjectContains(f.q));
+    // Case folded alike on both sides, beyond ASCII on both dialects (subject-search.ts).
+    if (f.q) q = q.where(subjectContains(f.q, caps.dialect));
     if (f.recipient) {
       // "Messages among those this address received": the subquery walks the index on
       // lower(address) (migration 005); a correlated EXISTS would probe every message instead.

@@ -117,7 +117,8 @@ export interface AttemptsTable {
 
 /**
  * SQLite only (migration 020): how far the subject search index has come. `upto` is the last
- * messages rowid indexed into message_subject_search (FTS5; reached through raw SQL).
+ * messages rowid indexed into message_subject_search (FTS5 over the folded subjects, migration
+ * 028; reached through raw SQL).
  */
 export interface SearchProgressTable {
   name: string;

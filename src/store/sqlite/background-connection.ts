@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { registerFoldFunctionSource } from './subject-fold.js';
 
 /**
  * A second SQLite connection in a thread of its own, for the work that would hold the event
@@ -19,7 +20,8 @@ import { Worker } from 'node:worker_threads';
  * (the main connection does all writing); under WAL a read sees the last commit before it started.
  * Statements and checkpoints take turns on the one thread, which only delays a checkpoint.
  *
- * The thread needs no TypeScript: its code is a few lines of plain JavaScript.
+ * The thread needs no TypeScript: its code is a few lines of plain JavaScript. It knows the SQL
+ * function the subject search folds case with (subject-fold.ts), as the main connection does.
  */
 const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -27,6 +29,7 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = FULL');
+${registerFoldFunctionSource}
 const statements = new Map();
 const checkpoint = () => {
   try {
