@@ -3,6 +3,7 @@ import * as base64 from 'nodemailer/lib/base64';
 import { buildHeaderValue, encodeWord, foldLines, hasLongerLines, isPlainText } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
+import { parseMailbox } from '../core/kernel/addresses.js';
 import { parseMediaType } from '../core/outbox/media-type.js';
 import { rfc5322Date, type Attachment } from '../core/outbox/messages.js';
 import type { MessageRecord } from '../core/outbox/ports.js';
@@ -47,6 +48,21 @@ function addressHeader(key: string, list: { name?: string; address: string }[]):
 }
 
 /**
+ * The stored Reply-To (`addr`, or `Name <addr>` in formatMailbox's text form, which parses back
+ * to the same name and address) as the encoder takes it. A text that does not parse (none is
+ * stored so; a row written by hand) goes out as an address, as every Reply-To once did, with
+ * no line break.
+ */
+function replyToMailbox(text: string): { name?: string; address: string } {
+  try {
+    const m = parseMailbox('replyTo', text);
+    return m.name ? { name: m.name, address: m.address } : { address: m.address };
+  } catch {
+    return { address: text.replace(/[\r\n\0]/g, ' ') };
+  }
+}
+
+/**
  * Composes the message in one synchronous pass: headers, then a single part, a
  * multipart/alternative (text + HTML) and/or a multipart/mixed with the attachments.
  * The output is what nodemailer's mail composer would stream (same header encoders, the
@@ -58,7 +74,7 @@ function addressHeader(key: string, list: { name?: string; address: string }[]):
 export function composeMime(m: MimeInput): string {
   const lines = [addressHeader('From', [m.from]), addressHeader('To', m.to)];
   if (m.cc.length) lines.push(addressHeader('Cc', m.cc));
-  if (m.replyTo) lines.push(addressHeader('Reply-To', [{ address: m.replyTo }]));
+  if (m.replyTo) lines.push(addressHeader('Reply-To', [replyToMailbox(m.replyTo)]));
   lines.push(header('Subject', m.subject));
   for (const [key, value] of Object.entries(m.headers)) lines.push(header(key, value));
   lines.push(

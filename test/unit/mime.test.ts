@@ -45,6 +45,24 @@ describe('composeMime', () => {
     expect(lf(mail.text ?? '')).toBe('Hello Ann,\nyour order has shipped.\n');
   });
 
+  it('writes a stored Reply-To with its display name as the From name is written: quoted, RFC 2047-encoded', async () => {
+    for (const [stored, name, line] of [
+      ['Help Desk <help@shop.example>', 'Help Desk', /^Reply-To: Help Desk <help@shop\.example>$/m],
+      ['"Support, Team" <help@shop.example>', 'Support, Team', /^Reply-To: "Support, Team" <help@shop\.example>$/m],
+      ['"Müller, Kundendienst" <help@shop.example>', 'Müller, Kundendienst', /^Reply-To: =\?UTF-8\?Q\?[!-~]+\?= <help@shop\.example>$/m],
+      ['"=?utf-8?q?x?=" <help@shop.example>', '=?utf-8?q?x?=', /^Reply-To: =\?UTF-8\?Q\?[!-~]+\?= <help@shop\.example>$/m],
+      ['help@shop.example', '', /^Reply-To: help@shop\.example$/m],
+    ] as const) {
+      const raw = compose({ replyTo: stored });
+      assertWireSafe(raw);
+      expect(raw, stored).toMatch(line);
+      expect(addresses((await parse(raw)).replyTo), stored).toEqual([{ name, address: 'help@shop.example' }]);
+    }
+    // A row that does not parse (none is stored so) goes out as an address, without a line break.
+    const raw = compose({ replyTo: 'x@shop.example\r\nBcc: victim@example.org' });
+    expect(raw).not.toMatch(/^Bcc:/im);
+  });
+
   it('encodes non-ASCII subjects, display names and header values and reads them back exactly', async () => {
     const subject = 'Bestellung „Größe M“ versandt — 注文 🚚 '.repeat(3).trim();
     const raw = compose({

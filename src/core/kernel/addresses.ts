@@ -4,7 +4,8 @@ import { ErrorCodes, MailroomError } from './errors.js';
 import { hasHeaderUnsafeChars } from './header-safety.js';
 
 // The text form lives apart (no Node imports): code that runs without Node (the admin UI) can use it as it is.
-export { formatMailbox } from './mailbox-text.js';
+import { formatMailbox } from './mailbox-text.js';
+export { formatMailbox };
 
 /** One mailbox, parsed once. The envelope, the headers and every allow-list use this result. */
 export interface Mailbox {
@@ -53,6 +54,20 @@ export function parseMailbox(field: string, input: string): Mailbox {
   if (memo.size >= PARSED_MAX) memo.delete(memo.keys().next().value as string);
   memo.set(input, mailbox);
   return { ...mailbox };
+}
+
+/** How long a mailbox's text may be where one is stored as text (a Reply-To: varchar(320) columns). */
+export const MAILBOX_TEXT_MAX = 320;
+
+/**
+ * A mailbox as it is stored where one text holds it (a message's or an account's Reply-To): its
+ * one text form (formatMailbox: the name kept, quoted when it needs it, the domain in ASCII),
+ * refused when that is longer than MAILBOX_TEXT_MAX, as the input would have been.
+ */
+export function mailboxText(field: string, m: { name?: string; address: string }): string {
+  const text = formatMailbox(m);
+  if (text.length > MAILBOX_TEXT_MAX) throw refuse(field, text.slice(0, 40) + '…', `written out (${text.length} characters: the name quoted where it needs it, the domain in ASCII) it is longer than ${MAILBOX_TEXT_MAX} characters`);
+  return text;
 }
 
 /**

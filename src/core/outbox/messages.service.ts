@@ -1,4 +1,4 @@
-import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import { mailboxText, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { confirmationAt, type ConfirmationNow } from '../inbound/confirmation.js';
 import { readerTrouble } from '../inbound/status.service.js';
 import type { Actor } from '../kernel/audit.js';
@@ -158,8 +158,10 @@ async function buildOutbound(ctx: CoreContext, principal: Principal, sub: Submis
   const bcc = sub.raw ? [...sub.bcc, ...copies.cc, ...copies.bcc] : [...sub.bcc, ...copies.bcc];
   const id = newId('msg', now);
   const ownMessageId = `<${id.slice(4)}@${from.domain}>`;
-  const replyTo = sub.replyTo?.address ?? (sub.raw ? null : route.account.replyTo);
   const mb = (m: Mailbox) => (m.name ? { name: m.name, address: m.address } : { address: m.address });
+  // The message's own Reply-To, its display name kept as `from` and `to` keep theirs (the text
+  // form the log shows, which composeMime reads back), else its account's (stored the same way).
+  const replyTo = sub.replyTo ? mailboxText('replyTo', mb(sub.replyTo)) : sub.raw ? null : route.account.replyTo;
   const message: MessageRecord = {
     id,
     direction: 'out',

@@ -1,4 +1,4 @@
-import { formatMailbox, parseMailbox, type Mailbox } from '../kernel/addresses.js';
+import { formatMailbox, mailboxText, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe, hasControlChars, hasHeaderUnsafeChars, shown } from '../kernel/header-safety.js';
 import { arr, characters, doc, instant, onlyKeys, optStr, refuseEmpty, str } from '../kernel/validate.js';
@@ -279,6 +279,8 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   if (sendAt !== undefined && expireAt !== undefined && expireAt <= sendAt) throw invalid('expireAt', 'must be after sendAt');
   const from = d.from === undefined || d.from === null ? undefined : parseMailbox('from', str('from', d.from, { max: 320 }));
   const replyTo = d.replyTo === undefined || d.replyTo === null ? undefined : parseMailbox('replyTo', str('replyTo', d.replyTo, { max: 320 }));
+  // Kept with its display name, stored as one text (messages.service): refused here if that is too long.
+  if (replyTo) mailboxText('replyTo', replyTo);
   return {
     purpose,
     accountId: optKey('accountId', d.accountId, 40),

@@ -1,4 +1,4 @@
-import { parseMailbox } from '../kernel/addresses.js';
+import { mailboxText, parseMailbox } from '../kernel/addresses.js';
 import { senderEntry } from '../kernel/sender-entry.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { assertHeaderSafe } from '../kernel/header-safety.js';
@@ -89,7 +89,10 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
     }, null),
     replyTo: pick('replyTo', (v) => {
       const s = optStr('replyTo', v, { max: 320 });
-      return s ? parseMailbox('replyTo', s).address : null;
+      // The display name is kept (`Help Desk <help@example.com>`), in the text form a message's own Reply-To is stored in.
+      if (!s) return null;
+      const m = parseMailbox('replyTo', s);
+      return mailboxText('replyTo', m.name ? { name: m.name, address: m.address } : { address: m.address });
     }, null),
     aliases: pick('aliases', (v) => [...new Set(arr('aliases', v, 100).map((a, i) => senderEntry(`aliases[${i}]`, a, 'aliases')))], []),
     passwordRef: pick('passwordRef', validatePasswordRef, null),

@@ -153,8 +153,9 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
           <Field label="Login" id={`${id}-login`} hint="Leave empty to log in with the sender address.">
             <input id={`${id}-login`} value={f.login} onChange={(e) => set({ login: e.target.value })} autoComplete="off" spellCheck={false} />
           </Field>
-          <Field label="Reply-To" id={`${id}-replyto`}>
-            <input id={`${id}-replyto`} type="email" value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} />
+          <Field label="Reply-To" id={`${id}-replyto`} hint="An address, or a name and address: Help Desk <help@example.com>.">
+            {/* Not type="email": the browser would refuse a display name, which the API keeps. */}
+            <input id={`${id}-replyto`} inputMode="email" maxLength={320} value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} autoComplete="off" spellCheck={false} />
           </Field>
           <InputTypeSelect id={id} value={source.type} onChange={(type: InputType) => setSource({ type, providerId: '', target: '' })} />
           {source.type === 'oauth2' ? <OAuth2Fields id={id} value={oauth2} onChange={setOAuth2} stored={storedOAuth2} field={save.field} error={save.error} /> : null}
