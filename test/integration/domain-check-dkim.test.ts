@@ -114,6 +114,45 @@ await describeEachDialect('sender-domain check and DKIM', (dialect) => {
     expect(bad.statusCode).toBe(400);
   });
 
+  // An SPF hint is copied into DNS as it stands: "a:" takes a domain name, so a relay given by its address needs "ip4:"/"ip6:".
+  it('suggests SPF mechanisms that are valid for a relay given by address, by name, or at a known provider', async () => {
+    const account = async (name: string, host: string, address: string) => {
+      const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name, smtp: { host, security: 'none', requireTls: false } } })).json();
+      const res = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const byAddress = await account('relay by address', '192.0.2.20', 'app@noaddr.example');
+    const byV6 = await account('relay by IPv6', '2001:db8::25', 'app@nov6.example');
+    const byName = await account('relay by name', 'smtp.good.example', 'app@noname.example');
+    const atProvider = await account('relay at SendGrid', 'smtp.sendgrid.net', 'app@noprov.example');
+    const hint = async (domain: string, accountId: string) => (await t.request({ method: 'GET', url: `/api/v1/domains/${domain}/check?accountId=${accountId}` })).json().spf.hint as string;
+
+    // No SPF record at all: the record to publish.
+    expect(await hint('noaddr.example', byAddress)).toContain('"v=spf1 ip4:192.0.2.20 ~all"');
+    expect(await hint('nov6.example', byV6)).toContain('"v=spf1 ip6:2001:db8::25 ~all"');
+    expect(await hint('noname.example', byName)).toContain('"v=spf1 a:smtp.good.example ~all"');
+    expect(await hint('noprov.example', atProvider)).toContain('"v=spf1 include:sendgrid.net ~all"');
+    for (const [domain, id] of [['noaddr.example', byAddress], ['nov6.example', byV6]] as const) expect(await hint(domain, id)).not.toMatch(/a:[0-9]/);
+
+    // A record that leaves the relay out: the mechanism to add.
+    dns.zone.set('noaddr.example', [{ type: 'TXT', data: 'v=spf1 ip4:198.51.100.1 -all' }]);
+    const added = await hint('noaddr.example', byAddress);
+    expect(added).toBe('Add "ip4:192.0.2.20" before the "all" of the record.');
+    dns.zone.set('noname.example', [{ type: 'TXT', data: 'v=spf1 ip4:198.51.100.1 -all' }]);
+    expect(await hint('noname.example', byName)).toBe('Add "a:smtp.good.example" or "ip4:192.0.2.10" before the "all" of the record.');
+  });
+
+  // The admin UI shows the record to publish with Copy buttons: the hint sends admins there, not to an API call first.
+  it('points the DKIM hint to the Domains page, where the record is shown', async () => {
+    const res = await t.request({ method: 'PUT', url: '/api/v1/dkim/unpublished.example', payload: { keyBits: 1024 } });
+    expect(res.statusCode, res.body).toBe(200);
+    const dkim = (await t.request({ method: 'GET', url: '/api/v1/domains/unpublished.example/check' })).json().dkim;
+    expect(dkim.status).toBe('fail');
+    expect(dkim.hint).toMatch(/^Publish the TXT record of Mailroom's key at mailroom\._domainkey\.unpublished\.example: Domains in the admin UI shows its name and value with Copy buttons/);
+    expect(dkim.hint.indexOf('Domains in the admin UI')).toBeLessThan(dkim.hint.indexOf('/api/v1/'));
+  });
+
   it('signs outgoing mail for the domain; the receiver verifies the signature with mailauth', async () => {
     const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'peer', smtp: { host: '127.0.0.1', port: peer.port, security: 'none', requireTls: false } } })).json();
     const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'news@good.example' } })).json();

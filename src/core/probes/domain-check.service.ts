@@ -55,6 +55,18 @@ async function checkMx(dns: DnsLookup, domain: string): Promise<CheckResult> {
   return { status: 'pass', records, explanation: `Mail for ${domain} goes to ${mx.map((m) => m.exchange).join(', ')} (lowest priority number first).` };
 }
 
+/**
+ * The SPF mechanism that authorises a relay: a known provider's include, an address as ip4:/ip6:
+ * (a: takes a domain name, so "a:127.0.0.1" would authorise nothing), a name as a:.
+ */
+function relayMechanism(serverHost: string): string {
+  const provider = PROVIDER_SPF.find((p) => p.host.test(serverHost));
+  if (provider) return `include:${provider.include}`;
+  const ip = parseIp(serverHost);
+  if (ip) return spfMechanisms([serverHost.replace(/^\[|\]$/g, '')]);
+  return `a:${serverHost}`;
+}
+
 /** Whom SPF must cover: a relay (by host name), or a direct server (by the public addresses the admin gave). */
 type SpfTarget = { relayHost: string } | { direct: string[] } | null;
 
@@ -63,7 +75,7 @@ async function checkSpf(dns: DnsLookup, domain: string, target: SpfTarget): Prom
   const serverHost = target && 'relayHost' in target ? target.relayHost : null;
   const base = { records, serverHost, serverAddresses: [] as string[], results: {} as Record<string, SpfResult>, covers: null as boolean | null };
   if (!records.length) {
-    return { ...base, status: 'fail', explanation: `${domain} publishes no SPF record: receivers cannot tell which servers may send for it, and mail is more likely to land in spam.`, hint: `Publish a TXT record at ${domain}: "v=spf1 ${serverHost ? `a:${serverHost} ` : 'mx '}~all" (add your provider's include:…).` };
+    return { ...base, status: 'fail', explanation: `${domain} publishes no SPF record: receivers cannot tell which servers may send for it, and mail is more likely to land in spam.`, hint: `Publish a TXT record at ${domain}: "v=spf1 ${serverHost ? relayMechanism(serverHost) : 'mx'} ~all"${serverHost && PROVIDER_SPF.some((p) => p.host.test(serverHost)) ? '' : " (add your provider's include:…)"}.` };
   }
   if (records.length > 1) {
     return { ...base, status: 'fail', explanation: `${domain} publishes ${records.length} SPF records; RFC 7208 makes that an error (permerror), so SPF fails for every message.`, hint: 'Merge them into one "v=spf1 …" record.' };
@@ -93,7 +105,11 @@ async function checkSpf(dns: DnsLookup, domain: string, target: SpfTarget): Prom
     explanation: unknown
       ? `The record uses mechanisms this check cannot evaluate (macros, ptr or exists); whether it covers ${serverHost} is unknown.`
       : `The SPF record does not authorise ${serverHost} (${addresses.join(', ') || 'no address'}): the result is ${Object.values(results).join('/') || 'none'}, so receivers may reject or spam-folder the mail.`,
-    hint: provider ? `Add "include:${provider.include}" to the record.` : `Add "a:${serverHost}" or "ip4:${addresses.find((a) => !a.includes(':')) ?? '…'}" before the "all" of the record.`,
+    hint: provider
+      ? `Add "include:${provider.include}" to the record.`
+      : parseIp(serverHost)
+        ? `Add "${relayMechanism(serverHost)}" before the "all" of the record.`
+        : `Add "a:${serverHost}"${addresses.length ? ` or "${spfMechanisms(addresses)}"` : ''} before the "all" of the record.`,
   };
 }
 
@@ -126,14 +142,14 @@ async function checkDkim(dns: DnsLookup, domain: string, selector: string | null
   const records = (await dns.txt(name)).filter((t) => /(^|;)\s*p=/i.test(t));
   const base = { records, selector, name };
   if (!records.length) {
-    return { ...base, status: 'fail', matchesConfiguredKey: configured ? false : null, explanation: `There is no DKIM record at ${name}, so signatures with selector "${selector}" cannot be verified.`, hint: configured ? `Publish the TXT record shown by GET /api/v1/dkim/${domain} at ${name}.` : `Publish your provider's DKIM record at ${name}.` };
+    return { ...base, status: 'fail', matchesConfiguredKey: configured ? false : null, explanation: `There is no DKIM record at ${name}, so signatures with selector "${selector}" cannot be verified.`, hint: configured ? `Publish the TXT record of Mailroom's key at ${name}: Domains in the admin UI shows its name and value with Copy buttons (GET /api/v1/dkim/${domain} in the API).` : `Publish your provider's DKIM record at ${name}.` };
   }
   const tags = Object.fromEntries(records[0].split(';').map((kv) => kv.trim().split('=')).filter((kv) => kv.length >= 2).map(([k, ...v]) => [k.trim().toLowerCase(), v.join('=').replace(/\s+/g, '')]));
   if (!tags.p) {
     return { ...base, status: 'fail', matchesConfiguredKey: configured ? false : null, explanation: `The DKIM record at ${name} has an empty p=: the key is revoked.`, hint: 'Publish a current key, or sign with another selector.' };
   }
   if (configured !== null && tags.p !== configured) {
-    return { ...base, status: 'fail', matchesConfiguredKey: false, explanation: `The key published at ${name} is not the key Mailroom signs with, so Mailroom's signatures fail verification.`, hint: `Replace the record with the one Mailroom gives for ${domain} (Domains in the admin UI, GET /api/v1/dkim/${domain} in the API).` };
+    return { ...base, status: 'fail', matchesConfiguredKey: false, explanation: `The key published at ${name} is not the key Mailroom signs with, so Mailroom's signatures fail verification.`, hint: `Replace the record at ${name} with the one Mailroom gives for ${domain}: Domains in the admin UI shows it with Copy buttons (GET /api/v1/dkim/${domain} in the API).` };
   }
   return { ...base, status: 'pass', matchesConfiguredKey: configured !== null ? true : null, explanation: `A DKIM key (${tags.k ?? 'rsa'}) is published at ${name}${configured ? ' and matches the key Mailroom signs with' : ''}.` };
 }
