@@ -96,8 +96,10 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
     const text = await page.locator('main').innerText();
     expect(text).not.toMatch(/html:\s*html:/i);
     // The summary and the preview each say it once, with the field it is about.
-    expect((await notSaved.innerText()).match(/html:/g)).toHaveLength(1);
-    expect((await page.getByTestId('preview-error').innerText()).match(/html:/g)).toHaveLength(1);
+    // …as the editor labels it (HTML), not as the API's field name (html).
+    expect((await notSaved.innerText()).match(/html:/gi)).toHaveLength(1);
+    expect((await page.getByTestId('preview-error').innerText()).match(/html:/gi)).toHaveLength(1);
+    expect(await notSaved.innerText()).toContain('HTML:');
     await screenshot(page, 'hunt-02-layout-refused');
 
     // Edited back into a layout that places the body: the refusal no longer describes the form.
@@ -256,7 +258,8 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
     await page.getByLabel('From').fill('2026-03-05T10:00');
     await page.getByLabel('Until (empty: now)').fill('2026-03-01T10:00');
     await page.getByRole('button', { name: 'Replay failed deliveries' }).click();
-    await page.getByRole('alert').getByText('“Until” must be after “From”.').waitFor();
+    // In the Replay card, at Until (not above the delivery log, out of view).
+    await page.getByRole('form', { name: 'Replay failed deliveries' }).locator('#wh-until-error').getByText('“Until” must be after “From”.').waitFor();
     expect(await page.getByText('must be after since').count()).toBe(0);
   });
 

@@ -190,7 +190,8 @@ describe.runIf(run)('admin UI in Chromium', { timeout: 60_000 }, () => {
     // Had the script run, it would have replaced the body (and the top page's title).
     expect(await frame.locator('#hello').count()).toBe(1);
     expect(await frame.locator('body').innerText()).not.toContain('scripted');
-    expect(await page.title()).toBe('Mailroom');
+    // The page's own title (its subject), not "pwned".
+    expect(await page.title()).toBe('HTML sample · Mailroom');
     await page.getByRole('tab', { name: 'Text' }).click();
     await page.getByText('Hello from text').waitFor();
   });

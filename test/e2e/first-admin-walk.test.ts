@@ -83,7 +83,8 @@ describe.runIf(chromiumAvailable())('a first admin walks the UI', { timeout: 120
     await form.getByLabel('Address', { exact: true }).fill('gone@example.net');
     await form.getByLabel('Note (optional)').fill('second try');
     await form.getByRole('button', { name: 'Suppress' }).click();
-    await form.getByRole('alert').getByText('is on the suppression list already').waitFor();
+    // Said at the Address field, which it is about.
+    await form.locator('#supp-address-error').getByText('is on the suppression list already').waitFor();
     // Kept, to correct.
     expect(await form.getByLabel('Note (optional)').inputValue()).toBe('second try');
     expect(await form.getByLabel('Address', { exact: true }).getAttribute('aria-invalid')).toBe('true');
@@ -151,6 +152,7 @@ describe.runIf(chromiumAvailable())('a first admin walks the UI', { timeout: 120
     expect(await badge.getAttribute('title')).toBeTruthy();
 
     await page.getByLabel('Event type').fill('access.request');
+    await page.getByLabel('Event type').press('Enter');
     await page.getByText('No event of type “access.request”').waitFor();
     expect(await page.getByText('No event yet').count()).toBe(0);
   });

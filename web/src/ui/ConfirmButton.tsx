@@ -4,8 +4,18 @@ import { useEffect, useRef, useState } from 'react';
  * A destructive button that asks first; the question is a real dialog the keyboard can answer.
  * `srLabel` names what it acts on for screen readers when a list repeats the same label
  * ("Remove" → "Remove ann@example.com").
+ * `keepLabel` names the way out where "Cancel" would be read as the action itself: after
+ * "Cancel all?", a "Cancel" button that cancels nothing misleads ("Keep them").
  */
-export function ConfirmButton({ label, question, onConfirm, busy, className = 'btn btn-danger', srLabel }: { label: string; question: string; onConfirm: () => void; busy?: boolean; className?: string; srLabel?: string }) {
+export function ConfirmButton({ label, question, onConfirm, busy, className = 'btn btn-danger', srLabel, keepLabel = 'Cancel' }: {
+  label: string;
+  question: string;
+  onConfirm: () => void;
+  busy?: boolean;
+  className?: string;
+  srLabel?: string;
+  keepLabel?: string;
+}) {
   const [open, setOpen] = useState(false);
   // Answering the question (Yes, Cancel or Escape) removes the button that had the focus: it goes back
   // to the button that asked instead of dropping to the page. After Yes it waits while `busy` (a
@@ -53,7 +63,7 @@ export function ConfirmButton({ label, question, onConfirm, busy, className = 'b
         Yes, {label.toLowerCase()}
       </button>
       <button type="button" className="btn" onClick={cancel}>
-        Cancel
+        {keepLabel}
       </button>
     </span>
   );

@@ -113,9 +113,14 @@ export function NewApiKey({ onCreated }: { onCreated(): void }) {
           </Field>
           <fieldset className="field">
             <legend>Scopes</legend>
+            {/* The name and its explanation are one run of text beside the box: short ones stay on its
+                line ("admin — everything" no longer breaks under it), a long one wraps under the name. */}
             {SCOPES.map(([s, help]) => (
               <label key={s} className="checkbox-inline">
-                <input type="checkbox" checked={scopes.selected.has(s)} onChange={() => scopes.toggle(s)} /> {s} <span className="muted small">— {help}</span>
+                <input type="checkbox" checked={scopes.selected.has(s)} onChange={() => scopes.toggle(s)} />
+                <span>
+                  {s} <span className="muted small">— {help}</span>
+                </span>
               </label>
             ))}
           </fieldset>

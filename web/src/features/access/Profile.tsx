@@ -20,9 +20,10 @@ export function Profile() {
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [done, setDone] = useState<string | null>(null);
-  const save = useAction();
   // The email, name and new password as typed; the current password alone changes nothing.
   const shown = JSON.stringify([email, name, next, confirm]);
+  // A refusal speaks of what was sent (the current password too): it goes once the form is edited.
+  const save = useAction([email, name, next, confirm, current]);
   const changes = useUnsavedChanges(shown);
 
   if (!user) return <Notice>An API key has no profile: sign in as a user to change an email or password.</Notice>;

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from 'react';
-import { api, type Suppression } from '../../api.js';
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, withQuery, type Suppression } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { usePagedList } from '../../lists.js';
-import { Link } from '../../router.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, FilterForm, ListState, LoadMore, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { Link, navigate, useLocation } from '../../router.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FilterForm, ListState, LoadMore, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 
 const REASONS: Record<Suppression['reason'], string> = {
@@ -14,12 +14,30 @@ const REASONS: Record<Suppression['reason'], string> = {
   manual: 'added by hand',
 };
 
-/** Addresses later sends skip: why, since when, from which bounce; admins add and remove. */
+/**
+ * The API refuses an address listed already naming its reason and time as the API has them
+ * ("manual", "since 2026-12-06 22:03:57 UTC"); the list beside the form says "added by hand" and
+ * the reader's local time, so the refusal is said in those words.
+ */
+function listedAlready(err: unknown, address: string): never {
+  const details = err instanceof ApiError ? (err.details as { reason?: Suppression['reason']; since?: string } | undefined) : undefined;
+  if (err instanceof ApiError && details?.reason && details.since) {
+    throw new ApiError(err.status, err.code, `${address} is on the suppression list already (${REASONS[details.reason] ?? details.reason}, since ${formatDate(details.since)}); remove it first to change it.`, err.details);
+  }
+  throw err;
+}
+
+/**
+ * Addresses later sends skip: why, since when, from which bounce; admins add and remove.
+ * The search lives in the address bar (`?q=`), as the other lists' filters do.
+ */
 export function Suppressions() {
   const { can } = useSession();
   const isAdmin = can('admin');
-  const [q, setQ] = useState('');
-  const [search, setSearch] = useState('');
+  const { query } = useLocation();
+  const search = (query.get('q') ?? '').trim();
+  const [q, setQ] = useState(search);
+  useEffect(() => setQ(search), [search]);
   const list = usePagedList<Suppression>('/suppressions', { q: search || undefined, limit: 100 });
   const [address, setAddress] = useState('');
   const [detail, setDetail] = useState('');
@@ -31,7 +49,8 @@ export function Suppressions() {
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    if (await adding.run(() => api.post('/suppressions', { address: address.trim(), ...(detail.trim() ? { detail: detail.trim() } : {}) }))) {
+    const typed = address.trim();
+    if (await adding.run(() => api.post('/suppressions', { address: typed, ...(detail.trim() ? { detail: detail.trim() } : {}) }).catch((err: unknown) => listedAlready(err, typed)))) {
       setAddress('');
       setDetail('');
       list.restart();
@@ -48,9 +67,10 @@ export function Suppressions() {
         label="Search the suppression list"
         submitLabel="Search"
         onApply={() => {
-          setSearch(q.trim());
+          const to = withQuery('/suppressions', { q: q.trim() });
           // Search again even when the text is the same: the list may have changed.
-          list.restart();
+          if (to === withQuery('/suppressions', { q: search })) list.restart();
+          else navigate(to);
         }}
       >
         <label>
@@ -82,7 +102,8 @@ export function Suppressions() {
               cell: (s) => (s.sourceMessageId ? <Link to={`/messages/${s.sourceMessageId}`}>the received message</Link> : <span className="muted">{s.createdBy}</span>),
             },
             { header: 'Since', cell: (s) => formatDate(s.createdAt) },
-            { header: 'Until', cell: (s) => (s.expiresAt ? formatDate(s.expiresAt) : 'until removed') },
+            // No end: the address stays listed until someone removes it.
+            { header: 'Until', className: 'nowrap', cell: (s) => (s.expiresAt ? formatDate(s.expiresAt) : <span className="muted">no end</span>) },
             ...(isAdmin ? [{ header: '', cell: (s: Suppression) => <ConfirmButton label="Remove" srLabel={s.address} question={`Send to ${s.address} again?`} onConfirm={() => void remove(s)} busy={act.busy} /> }] : []),
           ]}
         />
@@ -91,24 +112,30 @@ export function Suppressions() {
       {isAdmin ? (
         <form className="card" onSubmit={add} aria-label="Suppress an address">
           <h2>Suppress an address</h2>
-          <label>
-            <span>Address</span>
-            <input
-              value={address}
-              onChange={(e) => setAddress(e.target.value)}
-              placeholder="former@example.net"
-              required
-              aria-invalid={adding.field === 'address' ? true : undefined}
-            />
-          </label>
-          <label>
-            <span>Note (optional)</span>
-            <input value={detail} onChange={(e) => setDetail(e.target.value)} placeholder="left the company" maxLength={500} />
-          </label>
-          <ErrorBox error={adding.error} title="Not suppressed" />
-          <button type="submit" className="btn btn-primary" disabled={adding.busy}>
-            {adding.busy ? 'Suppressing…' : 'Suppress'}
-          </button>
+          <div className="form-grid">
+            <Field label="Address" id="supp-address">
+              <input
+                id="supp-address"
+                value={address}
+                onChange={(e) => setAddress(e.target.value)}
+                placeholder="former@example.net"
+                required
+                aria-invalid={adding.field === 'address' ? true : undefined}
+              />
+              <FieldError id="supp-address-error" message={errorFor(adding.field, adding.error, 'address')} />
+            </Field>
+            <Field label="Note (optional)" id="supp-detail">
+              <input id="supp-detail" value={detail} onChange={(e) => setDetail(e.target.value)} placeholder="left the company" maxLength={500} />
+              <FieldError id="supp-detail-error" message={errorFor(adding.field, adding.error, 'detail')} />
+            </Field>
+          </div>
+          {/* A refusal the fields above do not hold (they say theirs beside them). */}
+          <ErrorBox error={adding.field === 'address' || adding.field === 'detail' ? null : adding.error} title="Not suppressed" />
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={adding.busy}>
+              {adding.busy ? 'Suppressing…' : 'Suppress'}
+            </button>
+          </div>
           <UnsavedChangesGuard dirty={dirty} what="the address to suppress" />
         </form>
       ) : null}

@@ -3,6 +3,13 @@ import { api, type DryRun, type NotifyEventItem, type Page } from '../../api.js'
 import { useAction } from '../../hooks.js';
 import { useResource } from '../../hooks.js';
 import { Badge, ErrorBox, Field, Notice } from '../../ui/index.js';
+import { whereInWords } from '../templates/issues.js';
+
+/** Why a rule sends nothing, with a template's field named as its editor labels it: "the template's Subject (en), line 1, …". */
+function skippedInWords(message: string): string {
+  const words = whereInWords(message);
+  return words === message ? message : `the template’s ${words}`;
+}
 
 /** An event as POST /events takes it, from a stored one (its roles come as RFC 5322 text that parses back). */
 function asInput(e: NotifyEventItem) {
@@ -87,7 +94,7 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
           </ul>
           {result.dryRun.skipped.map((s) => (
             <p key={s.ruleId} className="alert alert-error">
-              <strong>{s.ruleName}</strong> would send nothing: {s.message}
+              <strong>{s.ruleName}</strong> would send nothing: {skippedInWords(s.message)}
             </p>
           ))}
           <h3>{result.dryRun.messages.length === 1 ? '1 message' : `${result.dryRun.messages.length} messages`}</h3>

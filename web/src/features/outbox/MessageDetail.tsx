@@ -46,7 +46,15 @@ export function MessageDetail({ id }: { id: string }) {
   const accountLabel = (aid: string | null) => (aid ? (accounts.items.find((a) => a.id === aid)?.address ?? aid) : '—');
 
   if (msg.loading && !m) return <Spinner />;
-  if (!m) return <ErrorBox error={msg.error ?? 'Message not found'} />;
+  if (!m) {
+    // A stale bookmark or a mistyped address: the page still says what it is and how to get back.
+    return (
+      <>
+        <PageHeader title="Message" subtitle={<Link to="/messages">← Email log</Link>} />
+        <ErrorBox error={msg.error ?? 'Message not found'} />
+      </>
+    );
+  }
 
   return (
     <>
@@ -67,7 +75,7 @@ export function MessageDetail({ id }: { id: string }) {
               ) : null}
               {CANCELLABLE.includes(m.status) ? (
                 // Asked first, as Cancel all is: a message cancelled by a slip is not sent unless someone retries it.
-                <ConfirmButton label="Cancel sending" question="Cancel this message? It is not sent unless someone retries it." onConfirm={() => void act('cancel')} busy={action.busy} />
+                <ConfirmButton label="Cancel sending" question="Cancel this message? It is not sent unless someone retries it." keepLabel="Keep it" onConfirm={() => void act('cancel')} busy={action.busy} />
               ) : null}
             </>
           ) : null

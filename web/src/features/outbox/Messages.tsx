@@ -8,9 +8,23 @@ import { BreakableAddress, DeliveryNote, MessageStatus } from './MessageStatus.j
 import { PossibleDuplicateBadge } from './PossibleDuplicate.js';
 import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader, StatusChip } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
-import { apiFilter, filtersFrom, MessageFilters } from './MessageFilters.js';
+import { apiFilter, filterRefusal, filtersFrom, MessageFilters } from './MessageFilters.js';
 import { QueueStatus, useOutboxStatus } from './QueueStatus.js';
 import { CANCELLABLE, RETRYABLE } from './statuses.js';
+
+/**
+ * "Cancel the 3 queued messages that match?": what a bulk action takes and how many, counted in the
+ * rows loaded (with older pages still to load, "3 or more"). `one`: the way out says "it", not "them".
+ */
+function bulkQuestion(verb: 'Retry' | 'Cancel', statuses: readonly MessageSummary['status'][], items: readonly MessageSummary[], more: boolean, after = ''): { text: string; one: boolean } {
+  const n = items.filter((m) => statuses.includes(m.status)).length;
+  const kinds = listed(statuses);
+  // Only older pages hold such messages: how many is not known here.
+  if (n === 0) return { text: `${verb} every ${kinds} message that matches?${after}`, one: false };
+  const one = n === 1 && !more;
+  const text = one ? `${verb} the one ${kinds} message that matches?` : `${verb} the ${n}${more ? ' or more' : ''} ${kinds} messages that match?`;
+  return { text: `${text}${after}`, one };
+}
 
 /** The email log: the outbox's status strip, filters, bulk retry/cancel and the messages, newest first. */
 export function Messages() {
@@ -35,8 +49,11 @@ export function Messages() {
   const status = filters.status as MessageSummary['status'] | undefined;
   const canRetryAll = !status || RETRYABLE.includes(status);
   const canCancelAll = !status || CANCELLABLE.includes(status);
-  const retryQuestion = status ? `Retry every ${status} message that matches?` : `Retry every ${listed(RETRYABLE)} message that matches? Filter by status to leave some out.`;
-  const cancelQuestion = status ? `Cancel every ${status} message that matches?` : `Cancel every ${listed(CANCELLABLE)} message that matches?`;
+  const more = log.cursor !== null;
+  const retryQuestion = bulkQuestion('Retry', status ? [status] : RETRYABLE, log.items, more, status ? '' : ' Filter by status to leave some out.');
+  const cancelQuestion = bulkQuestion('Cancel', status ? [status] : CANCELLABLE, log.items, more);
+  // A refused filter is said at its field in the form, once: not again above the list.
+  const refusal = filterRefusal(log.error, filters);
 
   const bulkAction = async (action: 'retry' | 'cancel') => {
     setBulkResult(null);
@@ -52,20 +69,20 @@ export function Messages() {
     <>
       <PageHeader title="Email log" subtitle="Every message Mailroom accepted, with its status and each delivery attempt." />
       <QueueStatus status={outbox} />
-      <MessageFilters filters={filters} accounts={accounts.items} onRefresh={refresh} />
+      <MessageFilters filters={filters} accounts={accounts.items} onRefresh={refresh} refusal={refusal} />
       {/* Received mail is never sent: retry and cancel do not apply to the inbox. */}
       {filters.direction === 'in' ? null : can('operate') && filtered && log.items.length > 0 && (canRetryAll || canCancelAll) ? (
         <div className="toolbar" role="group" aria-label="Bulk actions">
           <span className="muted small">For every message matching these filters:</span>
-          {canRetryAll ? <ConfirmButton label="Retry all" className="btn btn-small" question={retryQuestion} onConfirm={() => void bulkAction('retry')} busy={bulk.busy} /> : null}
-          {canCancelAll ? <ConfirmButton label="Cancel all" className="btn btn-small btn-danger" question={cancelQuestion} onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} /> : null}
+          {canRetryAll ? <ConfirmButton label="Retry all" className="btn btn-small" question={retryQuestion.text} keepLabel={retryQuestion.one ? 'Leave it' : 'Leave them'} onConfirm={() => void bulkAction('retry')} busy={bulk.busy} /> : null}
+          {canCancelAll ? <ConfirmButton label="Cancel all" className="btn btn-small btn-danger" question={cancelQuestion.text} keepLabel={cancelQuestion.one ? 'Keep it' : 'Keep them'} onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} /> : null}
         </div>
       ) : can('operate') && !filtered && log.items.length > 0 ? (
         <p className="muted small">To retry or cancel many messages at once, filter the log first (for example by status).</p>
       ) : null}
       <ErrorBox error={bulk.error} />
       {bulkResult ? <Notice kind="success">{bulkResult}</Notice> : null}
-      <ListState list={log} empty={<Empty title={filtered ? 'No message matches these filters' : 'No messages yet'}>{filtered ? null : <p>Send a test email from the Accounts page to see one here.</p>}</Empty>}>
+      <ListState list={refusal ? { ...log, error: null } : log} empty={<Empty title={filtered ? 'No message matches these filters' : 'No messages yet'}>{filtered ? null : <p>Send a test email from the Accounts page to see one here.</p>}</Empty>}>
         <DataTable
           className="log-table"
           rows={log.items}

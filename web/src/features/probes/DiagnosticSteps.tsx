@@ -1,6 +1,7 @@
 import type { DiagnosticResult } from '../../api.js';
 import { Spinner } from '../../ui/index.js';
 import { ProbeStep, ProbeSteps } from './ProbeSteps.js';
+import { encryptionInWords } from '../senders/encryption-words.js';
 
 const STEP_LABELS: Record<string, string> = {
   dns: 'DNS lookup',
@@ -35,10 +36,10 @@ export function DiagnosticSteps({ result, running }: { result: DiagnosticResult 
               {typeof step.durationMs === 'number' ? <span className="muted small">{step.durationMs} ms</span> : null}
             </>
           }
-          detail={step.detail}
+          detail={encryptionInWords(step.detail)}
           reply={step.reply}
           replyLabel="Server reply"
-          hint={step.hint}
+          hint={encryptionInWords(step.hint)}
           attrs={{ 'data-step': step.name }}
         />
       ))}

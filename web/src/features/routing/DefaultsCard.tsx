@@ -1,12 +1,15 @@
 import { useState } from 'react';
 import type { MailAccount } from '../../api.js';
 import { splitAddresses } from '../../format.js';
-import { Field } from '../../ui/index.js';
+import { errorFor, Field, FieldError } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { SettingSourceBadge } from './SettingSourceBadge.js';
 import { settingValue, type SettingView } from './settings.js';
 import { SettingsCard } from './SettingsCard.js';
 import { useSaveSettings } from './useSaveSettings.js';
+
+/** The settings this card has a field for: their refusals are said there. */
+const FIELDS = ['defaultAccountId', 'globalCc', 'globalBcc'];
 
 /** The system default sender and the global CC/BCC: on Routing and on Settings. */
 export function DefaultsCard({ views, accounts, editable, onSaved }: { views: SettingView[]; accounts: MailAccount[]; editable: boolean; onSaved: () => void }) {
@@ -15,6 +18,8 @@ export function DefaultsCard({ views, accounts, editable, onSaved }: { views: Se
   const [bcc, setBcc] = useState(settingValue<string[]>(views, 'globalBcc', []).join(', '));
   const save = useSaveSettings(onSaved, JSON.stringify([defaultAccountId, cc, bcc]));
   const lock = (k: string) => views.find((v) => v.key === k);
+  // "globalCc[0]: … is not accepted" beside Global CC, in words; the card's banner stays for the rest.
+  const err = (k: string) => errorFor(save.field, save.error, k);
 
   const submit = () => {
     const body: Record<string, unknown> = { defaultAccountId: defaultAccountId || null, globalCc: splitAddresses(cc), globalBcc: splitAddresses(bcc) };
@@ -24,16 +29,19 @@ export function DefaultsCard({ views, accounts, editable, onSaved }: { views: Se
   };
 
   return (
-    <SettingsCard id="defaults" title="Defaults" save={save} onSave={submit} saveLabel="Save defaults" savedNote="Saved." editable={editable}>
+    <SettingsCard id="defaults" title="Defaults" save={save} onSave={submit} saveLabel="Save defaults" savedNote="Saved." editable={editable} atFields={FIELDS}>
       <div className="form-grid">
         <Field label="System default account" id="default-account" hint={<>Sends when a purpose names no account. <SettingSourceBadge view={lock('defaultAccountId')} /></>}>
-          <AccountSelect id="default-account" accounts={accounts} markInactive none="None (the first active account)" value={defaultAccountId} disabled={!editable || lock('defaultAccountId')?.locked} onChange={setDefault} />
+          <AccountSelect id="default-account" accounts={accounts} markInactive none="None (the first active account)" value={defaultAccountId} disabled={!editable || lock('defaultAccountId')?.locked} onChange={setDefault} aria-invalid={err('defaultAccountId') ? true : undefined} />
+          <FieldError id="default-account-error" message={err('defaultAccountId')} />
         </Field>
         <Field label="Global CC" id="global-cc" hint={<>Comma-separated; added to purposes with “Global CC/BCC” on. <SettingSourceBadge view={lock('globalCc')} /></>}>
-          <input id="global-cc" value={cc} disabled={!editable || lock('globalCc')?.locked} onChange={(e) => setCc(e.target.value)} />
+          <input id="global-cc" value={cc} disabled={!editable || lock('globalCc')?.locked} onChange={(e) => setCc(e.target.value)} aria-invalid={err('globalCc') ? true : undefined} />
+          <FieldError id="global-cc-error" message={err('globalCc')} />
         </Field>
         <Field label="Global BCC" id="global-bcc" hint={<>Comma-separated. <SettingSourceBadge view={lock('globalBcc')} /></>}>
-          <input id="global-bcc" value={bcc} disabled={!editable || lock('globalBcc')?.locked} onChange={(e) => setBcc(e.target.value)} />
+          <input id="global-bcc" value={bcc} disabled={!editable || lock('globalBcc')?.locked} onChange={(e) => setBcc(e.target.value)} aria-invalid={err('globalBcc') ? true : undefined} />
+          <FieldError id="global-bcc-error" message={err('globalBcc')} />
         </Field>
       </div>
     </SettingsCard>

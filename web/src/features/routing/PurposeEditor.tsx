@@ -1,8 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError, Notice, refusalInWords, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
+
+/** The card's names for what the API may refuse. */
+const REFUSED: Record<string, string> = { expireAfterSec: 'Expires after', priority: 'Priority', accountIds: 'Accounts', enabled: 'On/off', globalCopies: 'Global CC/BCC' };
 
 /** Moves item i by delta in a copy of the list (reordering the failover chain). */
 function moved<T>(list: T[], i: number, delta: number): T[] {
@@ -18,20 +21,54 @@ function priorityOf(text: string): number | null {
   return /^\d{1,3}$/.test(text.trim()) && Number(text) <= 100 ? Number(text) : null;
 }
 
-/** One purpose: on/off, its ordered accounts (first sends, the next take over), priority, expiry, copies. */
-export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted }: { purpose: Purpose; accounts: MailAccount[]; editable: boolean; onSaved: (p: Purpose) => void; onDeleted?: () => void }) {
+/**
+ * One purpose: on/off, its ordered accounts (first sends, the next take over), priority, expiry, copies.
+ *
+ * The card starts afresh from each saved version (its key holds the version); `saved` says this
+ * version is the one it just saved, so the new card says "Saved." (until the next change) and keeps
+ * the focus: Save and Undo exist only while the card holds changes, and the focus on them would
+ * otherwise fall to the page's start.
+ */
+export function PurposeEditor({
+  purpose,
+  accounts,
+  editable,
+  saved = false,
+  onSaved,
+  onDeleted,
+}: {
+  purpose: Purpose;
+  accounts: MailAccount[];
+  editable: boolean;
+  saved?: boolean;
+  onSaved: (p: Purpose) => void;
+  onDeleted?: () => void;
+}) {
   const [p, setP] = useState(purpose);
   const [adding, setAdding] = useState('');
   // What the priority box holds: cleared or half-typed, it stays as typed (a number input that
   // snapped to 0 would save a priority nobody chose) and Save says what it needs.
   const [priorityText, setPriorityText] = useState(String(purpose.priority));
   const [priorityError, setPriorityError] = useState<string | null>(null);
-  const save = useAction();
-  const del = useAction();
   // The card as typed, priority box included (a cleared one is a change though the purpose keeps its number).
   const shown = JSON.stringify([p, priorityText]);
+  // A refusal speaks of what was sent: it goes once the card is edited.
+  const save = useAction(shown);
+  const del = useAction();
+  const heading = useRef<HTMLHeadingElement>(null);
   const { dirty, markSaved } = useUnsavedChanges(shown);
   const id = `purpose-${purpose.key}`;
+  /** Where the focus goes when Save or Undo, which had it, goes away: this card's heading, not the page's start. */
+  const keepFocus = () => {
+    const active = document.activeElement;
+    if (!active || active === document.body || heading.current?.closest('article')?.contains(active)) heading.current?.focus();
+  };
+  // Mounted with the version just saved: the Save pressed went with the card before, so the focus is nowhere.
+  useEffect(() => {
+    if (saved && (!document.activeElement || document.activeElement === document.body)) heading.current?.focus();
+    // Only on mount: a later render is the same card, where the focus is the user's.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const label = (aid: string) => {
     const a = accounts.find((x) => x.id === aid);
     return a ? `${a.address}${a.active ? '' : ' (inactive)'}` : `${aid} (deleted)`;
@@ -44,12 +81,13 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
       return;
     }
     const body = { enabled: p.enabled, accountIds: p.accountIds, priority: p.priority, expireAfterSec: p.expireAfterSec, globalCopies: p.globalCopies, version: purpose.version };
-    const saved = await save.run(() => api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body));
-    if (saved) {
+    const stored = await save.run(() => api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body));
+    if (stored) {
       // Saved as sent: no question before the reload remounts the card with the new version.
       markSaved(shown);
+      keepFocus();
       notifyChanged();
-      onSaved(saved);
+      onSaved(stored);
     }
   };
 
@@ -65,7 +103,7 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
     <article className={p.enabled ? 'card purpose' : 'card purpose purpose-off'} aria-labelledby={`${id}-title`} data-purpose={purpose.key}>
       <header className="purpose-head">
         <div>
-          <h3 id={`${id}-title`}>
+          <h3 id={`${id}-title`} ref={heading} tabIndex={-1}>
             <code>{p.key}</code> {purpose.builtin ? null : <Badge kind="info">custom</Badge>}
           </h3>
           {p.description ? <p className="muted small">{p.description}</p> : null}
@@ -161,7 +199,9 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
           </label>
         </div>
       </div>
-      <ErrorBox error={save.error} title="Not saved" />
+      {/* Named as the card names it ("Expires after: …"), never by the API's path. */}
+      <ErrorBox error={refusalInWords(save.field, save.error, REFUSED)} title="Not saved" />
+      {saved && !dirty ? <Notice kind="success">Saved.</Notice> : null}
       <ErrorBox error={del.error} title="Not deleted" />
       {editable && !purpose.builtin && !dirty ? (
         <div className="form-actions">
@@ -180,6 +220,7 @@ export function PurposeEditor({ purpose, accounts, editable, onSaved, onDeleted 
               setP(purpose);
               setPriorityText(String(purpose.priority));
               setPriorityError(null);
+              keepFocus();
             }}
           >
             Undo

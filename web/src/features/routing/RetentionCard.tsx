@@ -26,7 +26,7 @@ export function RetentionCard({ views, editable, onSaved }: { views: SettingView
   const submit = () => void save.submit({ retention: { days: forever ? null : Number(days) } });
 
   return (
-    <SettingsCard id="retention" title="Email log retention" save={save} onSave={submit} saveLabel="Save retention" savedNote="Saved: applies within 10 minutes." editable={!locked}>
+    <SettingsCard id="retention" title="Email log retention" save={save} onSave={submit} saveLabel="Save retention" savedNote="Saved: applies within 10 minutes." editable={!locked} atFields={forever ? [] : ['retention.days']} labels={{ retention: 'Retention' }}>
       <p className="hint">
         Finished messages (sent, failed, expired, cancelled, received …), the events whose messages are gone and webhook deliveries can be deleted some days after their last change, with their attempts. Queued
         and deferred mail is never deleted, nor anything within the soft-bounce window. <SettingSourceBadge view={view} />

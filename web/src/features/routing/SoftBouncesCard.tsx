@@ -25,7 +25,7 @@ export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingVi
   const submit = () => void save.submit({ softBounces: { count: Number(count), windowDays: Number(windowDays) } });
 
   return (
-    <SettingsCard id="soft-bounces" title="Soft bounces" save={save} onSave={submit} saveLabel="Save soft bounces" savedNote="Saved: applies from the next bounce." editable={!locked}>
+    <SettingsCard id="soft-bounces" title="Soft bounces" save={save} onSave={submit} saveLabel="Save soft bounces" savedNote="Saved: applies from the next bounce." editable={!locked} atFields={['softBounces.count', 'softBounces.windowDays']} labels={{ softBounces: 'Soft bounces' }}>
       <p className="hint">
         A temporary failure (4.x.x: a full mailbox, a server refusing for now) marks the recipient; the address goes on the suppression list at this many within the window. A
         hard bounce (5.x.x) suppresses at once. <SettingSourceBadge view={view} />

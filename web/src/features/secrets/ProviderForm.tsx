@@ -7,35 +7,35 @@ import { KIND_ORDER, KINDS } from './kinds.js';
 type Draft = Record<string, string>;
 
 /**
- * A setting a kind asks for. `hint` is shown below a one-line field, and inside it as the
- * placeholder unless `placeholder` says otherwise: a hint too wide for a phone's field gets a
- * shorter one inside, the whole hint still below. A multi-line field shows `hint` inside only.
+ * A setting a kind asks for: `placeholder` is an example of the value, short enough for a phone's
+ * field; `hint`, below the field, says what the example cannot (where to find the value, what
+ * empty means), never the example again.
  */
 interface Setting {
   key: string;
   label: string;
-  hint: string;
-  placeholder?: string;
+  placeholder: string;
+  hint?: string;
   multiline?: boolean;
 }
 
 /** The settings each kind asks for. Credentials are separate and write-only. */
 const CONFIG: Record<ProviderKind, Setting[]> = {
   vault: [
-    { key: 'address', label: 'Address', hint: 'https://vault.example.com:8200' },
-    { key: 'mount', label: 'KV v2 mount', hint: 'secret (default)' },
-    { key: 'namespace', label: 'Namespace', hint: 'Vault Enterprise only' },
+    { key: 'address', label: 'Address', placeholder: 'https://vault.example.com:8200', hint: 'Where Vault answers, with its port.' },
+    { key: 'mount', label: 'KV v2 mount', placeholder: 'secret', hint: 'The KV version 2 secrets engine; empty: secret.' },
+    { key: 'namespace', label: 'Namespace', placeholder: 'mail-team', hint: 'Vault Enterprise only; empty: the root namespace.' },
   ],
   'azure-keyvault': [
-    { key: 'vaultUrl', label: 'Vault URI', hint: 'https://my-vault.vault.azure.net' },
-    { key: 'tenantId', label: 'Directory (tenant) ID', hint: 'GUID of the app registration’s tenant' },
-    { key: 'clientId', label: 'Application (client) ID', hint: 'GUID' },
-    { key: 'authorityHost', label: 'Authority host', hint: 'https://login.microsoftonline.com (default)', placeholder: 'https://login.microsoftonline.com' },
+    { key: 'vaultUrl', label: 'Vault URI', placeholder: 'https://my-vault.vault.azure.net', hint: 'On the key vault’s Overview page in the Azure portal.' },
+    { key: 'tenantId', label: 'Directory (tenant) ID', placeholder: 'contoso.onmicrosoft.com', hint: 'The app registration’s tenant: its GUID or its domain name.' },
+    { key: 'clientId', label: 'Application (client) ID', placeholder: 'a GUID', hint: 'The app registration Mailroom signs in as; the vault must let it read secrets.' },
+    { key: 'authorityHost', label: 'Authority host', placeholder: 'https://login.microsoftonline.com', hint: 'Empty: the public Azure cloud; a national cloud has its own.' },
   ],
   cyberark: [
-    { key: 'baseUrl', label: 'CCP URL', hint: 'https://ccp.example.com' },
-    { key: 'appId', label: 'AppID', hint: 'the application defined in CyberArk' },
-    { key: 'clientCertificate', label: 'Client certificate (PEM)', hint: '-----BEGIN CERTIFICATE-----', multiline: true },
+    { key: 'baseUrl', label: 'CCP URL', placeholder: 'https://ccp.example.com', hint: 'The Central Credential Provider’s address.' },
+    { key: 'appId', label: 'AppID', placeholder: 'Mailroom', hint: 'The application defined in CyberArk for Mailroom.' },
+    { key: 'clientCertificate', label: 'Client certificate (PEM)', placeholder: '-----BEGIN CERTIFICATE-----', hint: 'CCP knows Mailroom by this certificate; its private key goes in “Client private key” below.', multiline: true },
   ],
 };
 
@@ -106,12 +106,12 @@ export function ProviderForm({ onCreated }: { onCreated(p: SecretProvider): void
             </select>
           </Field>
         ) : null}
-        {CONFIG[kind].map(({ key: k, label, hint, placeholder = hint, multiline }) => (
-          <Field key={`${kind}-${k}`} label={label} id={`spv-${k}`} hint={multiline ? undefined : hint} wide={multiline}>
+        {CONFIG[kind].map(({ key: k, label, hint, placeholder, multiline }) => (
+          <Field key={`${kind}-${k}`} label={label} id={`spv-${k}`} hint={hint} wide={multiline}>
             {multiline ? (
-              <textarea id={`spv-${k}`} rows={4} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={placeholder} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
+              <textarea id={`spv-${k}`} rows={4} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={placeholder} spellCheck={false} aria-invalid={invalid(`config.${k}`)} aria-describedby={hint ? `spv-${k}-hint` : undefined} />
             ) : (
-              <input id={`spv-${k}`} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={placeholder} spellCheck={false} aria-invalid={invalid(`config.${k}`)} />
+              <input id={`spv-${k}`} value={config[k] ?? ''} onChange={(e) => setConfig({ ...config, [k]: e.target.value })} placeholder={placeholder} spellCheck={false} aria-invalid={invalid(`config.${k}`)} aria-describedby={hint ? `spv-${k}-hint` : undefined} />
             )}
             <FieldError id={`spv-${k}-err`} message={err(`config.${k}`)} />
           </Field>

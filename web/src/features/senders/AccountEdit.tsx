@@ -30,6 +30,7 @@ export function AccountEdit({ id }: { id: string }) {
           account={account.data}
           servers={servers.items}
           readOnly={!can('admin')}
+          oauth2Below={!isNew && can('admin')}
           // Created: the form's work is saved, and its own page shows it (nothing to ask about).
           onSaved={(a) => (isNew ? navigate(`/accounts/${a.id}`, { replace: true, discardUnsaved: true }) : account.reload())}
           onCancel={() => navigate('/accounts')}

@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { api, notifyChanged, type MailAccount, type MailServer } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions, Notice, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
+import { errorFor, ErrorBox, Field, FieldError, FormActions, Notice, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
 import { AliasesField, refusedAtAliases } from './AliasesField.js';
+import { encryptionInWords } from './encryption-words.js';
 import { inboundBody, inboundDraft, InboundFields, refusedInInbound } from './InboundFields.js';
 import { rateBody, rateDraft, RateLimitFields, refusedAtRateLimits } from './RateLimitFields.js';
 import { isOAuth2Field, needsSecretAgain, oauth2Change, oauth2Draft, type StoredOAuth2 } from './oauth2-draft.js';
 import { OAuth2Fields } from './OAuth2Fields.js';
 import { buildRef, InputTypeSelect, parseRef, ReferencePicker, type InputType } from './PasswordSource.js';
+import { serverChoiceLabel } from './server-label.js';
 
 interface Props {
   account?: MailAccount;
@@ -16,6 +18,8 @@ interface Props {
   serverId?: string;
   defaults?: { login?: string };
   readOnly?: boolean;
+  /** The page shows the account's OAuth2 section (Connect) under the form: the account's own page, for an admin. */
+  oauth2Below?: boolean;
   submitLabel?: string;
   onSaved(account: MailAccount): void;
   onCancel?: () => void;
@@ -32,7 +36,7 @@ const sourceOf = (a: MailAccount | undefined) => (oauth2Of(a) ? { type: 'oauth2'
  * write-only: the form never shows them, only whether one is set, and sends one only when the
  * admin typed a new one.
  */
-export function AccountForm({ account: loaded, servers, serverId, defaults, readOnly, submitLabel, onSaved, onCancel }: Props) {
+export function AccountForm({ account: loaded, servers, serverId, defaults, readOnly, oauth2Below, submitLabel, onSaved, onCancel }: Props) {
   // The account as last loaded or saved here. A save does not remount the form (the focus, the
   // sections the user unfolded and what they were doing stay): it starts again from the saved
   // account, whose version the next save sends and against which "changed" is measured.
@@ -62,16 +66,25 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
   // Not whether "Change" was pressed: with nothing typed after it, there is no change to lose.
   type Shown = { f: typeof f; aliases: string[]; rate: typeof rate; inbound: typeof inbound; source: typeof source; oauth2: typeof oauth2; password: string; removePassword: boolean };
   const snapshot = (x: Shown) => JSON.stringify([x.f, x.aliases, x.rate, x.inbound, x.source, x.oauth2, x.password, x.removePassword]);
-  const changes = useUnsavedChanges(snapshot({ f, aliases, rate, inbound, source, oauth2, password, removePassword }));
-  const save = useAction();
+  const shown = snapshot({ f, aliases, rate, inbound, source, oauth2, password, removePassword });
+  const changes = useUnsavedChanges(shown);
+  // A refusal speaks of the values sent: it goes once the form is edited (and comes back if edited back).
+  const save = useAction(shown);
   const set = (patch: Partial<typeof f>) => setF((x) => ({ ...x, ...patch }));
   const id = account ? `acc-${account.id}` : 'acc-new';
   const server = servers.find((s) => s.id === f.serverId);
+  // Direct delivery logs in nowhere (it hands each message to the recipients' MX): the form
+  // offers no login, password or OAuth2 for it, which the API would refuse anyway.
+  const direct = server?.smtp.mode === 'direct';
   const movesAway = Boolean(account && (account.serverId !== f.serverId || (account.login ?? account.address) !== (f.login.trim() || f.address.trim())));
   const secretAgain = source.type === 'oauth2' && needsSecretAgain(oauth2, storedOAuth2, movesAway);
   // A refusal is said once: at its field where the form has one (an OAuth2 setting, an alias, a
   // limit, the mailbox reading), else in the "Not saved" banner, which says only what has none.
-  const atField = (source.type === 'oauth2' && isOAuth2Field(save.field)) || refusedAtAliases(save.field) || refusedAtRateLimits(save.field) || refusedInInbound(save.field, inbound);
+  // The password's refusal (an unencrypted or a direct server takes none) is said at the Password
+  // field while the form shows one, in the server form's words for its encryption.
+  const passwordError = source.type === 'plain' ? encryptionInWords(errorFor(save.field, save.error, 'password')) : null;
+  const atField =
+    (source.type === 'oauth2' && isOAuth2Field(save.field)) || refusedAtAliases(save.field) || refusedAtRateLimits(save.field) || refusedInInbound(save.field, inbound) || passwordError !== null;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -79,7 +92,7 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
       serverId: f.serverId,
       address: f.address.trim(),
       fromName: f.fromName.trim() || null,
-      login: f.login.trim() || null,
+      login: direct ? null : f.login.trim() || null,
       replyTo: f.replyTo.trim() || null,
       active: f.active,
     };
@@ -89,7 +102,12 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
     if (JSON.stringify(limit) !== JSON.stringify(account?.rateLimit ?? null)) body.rateLimit = limit;
     const reading = inboundBody(inbound, account?.inbound);
     if (reading) body.inbound = reading;
-    if (source.type === 'oauth2') {
+    if (direct) {
+      // Moved onto a direct server: whatever credentials the account had go (the API clears a
+      // stored password when the server changes; OAuth2 settings and a reference are said so).
+      if (storedOAuth2) body.auth = { type: 'password' };
+      if (account?.passwordRef) body.passwordRef = null;
+    } else if (source.type === 'oauth2') {
       // Sent when changed (or new): the API replaces `auth` whole, keeping secrets left out.
       const auth = oauth2Change(oauth2, storedOAuth2);
       if (auth) body.auth = auth;
@@ -139,7 +157,7 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
               {servers.length === 0 ? <option value="">Add a server first</option> : null}
               {servers.map((s) => (
                 <option key={s.id} value={s.id}>
-                  {s.name} ({s.smtp.host}:{s.smtp.port})
+                  {serverChoiceLabel(s)}
                 </option>
               ))}
             </select>
@@ -150,19 +168,27 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
           <Field label="Display name" id={`${id}-name`}>
             <input id={`${id}-name`} maxLength={200} value={f.fromName} onChange={(e) => set({ fromName: e.target.value })} placeholder="Example App" />
           </Field>
+          {direct ? null : (
           <Field label="Login" id={`${id}-login`} hint="Leave empty to log in with the sender address.">
             <input id={`${id}-login`} value={f.login} onChange={(e) => set({ login: e.target.value })} autoComplete="off" spellCheck={false} />
           </Field>
+          )}
           <Field label="Reply-To" id={`${id}-replyto`} hint="An address, or a name and address: Help Desk <help@example.com>.">
             {/* Not type="email": the browser would refuse a display name, which the API keeps. */}
             <input id={`${id}-replyto`} inputMode="email" maxLength={320} value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} autoComplete="off" spellCheck={false} />
           </Field>
+          {direct ? (
+            <p className="hint" data-testid="direct-no-login">
+              {server?.name} delivers directly to each recipient’s mail server: it logs in nowhere, so this account has no login or password.
+            </p>
+          ) : (
           <InputTypeSelect id={id} value={source.type} onChange={(type: InputType) => setSource({ type, providerId: '', target: '' })} />
-          {source.type === 'oauth2' ? <OAuth2Fields id={id} value={oauth2} onChange={setOAuth2} stored={storedOAuth2} field={save.field} error={save.error} /> : null}
-          {source.type !== 'plain' && source.type !== 'oauth2' ? (
+          )}
+          {direct ? null : source.type === 'oauth2' ? <OAuth2Fields id={id} value={oauth2} onChange={setOAuth2} stored={storedOAuth2} connectBelow={Boolean(oauth2Below)} field={save.field} error={save.error} /> : null}
+          {!direct && source.type !== 'plain' && source.type !== 'oauth2' ? (
             <ReferencePicker id={id} type={source.type} providerId={source.providerId} target={source.target} onChange={(p) => setSource((s) => ({ ...s, ...p }))} />
           ) : null}
-          {source.type === 'plain' ? (
+          {!direct && source.type === 'plain' ? (
           <div className="field">
             <span className="label" id={`${id}-pw-label`}>
               Password
@@ -193,8 +219,10 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
                 onChange={(e) => setPassword(e.target.value)}
                 autoComplete="new-password"
                 placeholder={account?.passwordSet ? 'New password' : 'Not set'}
+                aria-invalid={passwordError ? true : undefined}
               />
             )}
+            <FieldError id={`${id}-password-error`} message={passwordError} />
             <small className="hint">Write-only: stored encrypted, never shown again.</small>
           </div>
           ) : null}
@@ -225,7 +253,7 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
           </div>
         ) : null}
       </fieldset>
-      <ErrorBox error={atField ? null : save.error} title="Not saved" />
+      <ErrorBox error={atField ? null : encryptionInWords(save.error)} title="Not saved" />
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {!readOnly ? (
         <FormActions submit={{ label: submitLabel ?? (account ? 'Save changes' : 'Create account'), busy: save.busy, disabled: servers.length === 0 }} onCancel={onCancel} />

@@ -59,15 +59,21 @@ export function Accounts() {
     }
   }, [focusAfter, items]);
 
+  // A delete's refusal speaks of that attempt: another action on the list is a new moment, and an
+  // old "Not deleted" under a row would read as something that action caused.
+  const forgetDelete = () => setDeleting(null);
+
   const testConnection = async (a: MailAccount) => {
+    forgetDelete();
     setDiag({ account: a, result: null });
     const r = await test.run(() => api.post<DiagnosticResult>('/diagnostics/smtp', { accountId: a.id }));
     setDiag(r ? { account: a, result: r } : null);
   };
 
   // One call for all selected accounts; each result then arrives (and is followed) on its own.
-  const sendTests = () =>
-    sending.run(async () => {
+  const sendTests = () => {
+    forgetDelete();
+    return sending.run(async () => {
       const chosen = items.filter((a) => selected.has(a.id));
       const r = await api.post<TestEmailResults>('/accounts/test', {
         accountIds: chosen.map((a) => a.id),
@@ -81,6 +87,7 @@ export function Accounts() {
         })),
       );
     });
+  };
 
   return (
     <>

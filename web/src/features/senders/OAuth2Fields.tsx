@@ -26,6 +26,8 @@ interface Props {
   onChange(d: OAuth2Draft): void;
   /** The settings as saved (an existing account): what empty write-only fields keep. */
   stored: StoredOAuth2 | undefined;
+  /** This page shows the account's OAuth2 section (token health, Connect) under the form once it is saved with OAuth2: its own page. */
+  connectBelow: boolean;
   /** The field the API blamed and its message (useAction's `field` and `error`). */
   field: string | null;
   error: string | null;
@@ -37,7 +39,23 @@ interface Props {
  * The API's refusal is said at the field it names, in words ("must be an https:// URL"), never
  * as its path. Token health, Check token and Connect are in the OAuth2 section below the form.
  */
-export function OAuth2Fields({ id, value, onChange, stored, field, error }: Props) {
+/**
+ * Where Connect is, seen from where the form is. On the account's own page: in the OAuth2 section
+ * below, or, for an account switched to OAuth2 here, there once saved (not "on the account's
+ * page": this is it). Elsewhere (Add account, the wizard): on the account's page once saved.
+ */
+function connectWhere(stored: StoredOAuth2 | undefined, connectBelow: boolean) {
+  if (connectBelow && stored) return { intro: ' Token health, Check token and Connect are in the OAuth2 section below.', refresh: 'Not set: Connect in the OAuth2 section below gets one, or paste one you have. Write-only.' };
+  if (connectBelow)
+    return {
+      intro: ' Once these settings are saved, an OAuth2 section below has Check token and Connect (a signed-in mailbox).',
+      refresh: 'Not set: Connect (below, once saved) gets one, or paste one you have. Write-only.',
+    };
+  return { intro: ' Connect (a signed-in mailbox) is on the account’s own page under Accounts once it is saved.', refresh: 'Not set: Connect on the account’s own page gets one, or paste one you have. Write-only.' };
+}
+
+export function OAuth2Fields({ id, value, onChange, stored, connectBelow, field, error }: Props) {
+  const where = connectWhere(stored, connectBelow);
   const set = (p: Partial<OAuth2Draft>) => onChange({ ...value, ...p });
   // A reference's refusal, or the API's "a client secret is required", is said at the reference when that is what the form shows.
   const secretPaths = value.secretSource === 'reference' ? ['auth.clientSecretRef', 'auth.clientSecret'] : ['auth.clientSecret', 'auth.clientSecretRef'];
@@ -55,7 +73,7 @@ export function OAuth2Fields({ id, value, onChange, stored, field, error }: Prop
     <fieldset className="field-wide" data-testid="oauth2-settings">
       <legend>OAuth2 settings</legend>
       <p className="hint">
-        Mailroom logs in with XOAUTH2 and a token it fetches and renews itself.{stored ? ' Token health, Check token and Connect are in the OAuth2 section below.' : ' Connect (a signed-in mailbox) is on the account’s page once it is saved.'}
+        Mailroom logs in with XOAUTH2 and a token it fetches and renews itself.{where.intro}
       </p>
       <div className="form-grid">
         <Field label="OAuth2 provider" id={`${id}-oa-provider`}>
@@ -89,7 +107,7 @@ export function OAuth2Fields({ id, value, onChange, stored, field, error }: Prop
         {text('tokenUrl', 'Token URL', value.provider === 'generic' ? 'Required: the provider’s OAuth2 token endpoint (https://).' : 'Empty: the provider’s own.')}
         {text('authorizeUrl', 'Authorization URL', value.provider === 'generic' ? 'Where Connect signs in (https://); empty: no Connect, client credentials only.' : 'Empty: the provider’s own.')}
         {text('scope', 'Scope', `Space-separated. Empty: ${DEFAULT_SCOPE[value.provider]}.`)}
-        <Field label="Refresh token" id={`${id}-oa-refresh`} hint={stored?.refreshTokenSet ? 'Set (by Connect, or pasted). Leave empty to keep the current refresh token. Write-only.' : 'Not set: Connect on the account’s page gets one, or paste one you have. Write-only.'}>
+        <Field label="Refresh token" id={`${id}-oa-refresh`} hint={stored?.refreshTokenSet ? 'Set (by Connect, or pasted). Leave empty to keep the current refresh token. Write-only.' : where.refresh}>
           <input
             id={`${id}-oa-refresh`}
             type="password"

@@ -10,7 +10,8 @@ export interface SecurityValue {
   certificate: string;
 }
 
-const OPTIONS: { value: SmtpSecurity; label: string; port: number; help: string }[] = [
+/** The choices under *Encryption*: their labels are how the UI names the API's `security` values everywhere (encryption-words.ts). */
+export const ENCRYPTION_OPTIONS: { value: SmtpSecurity; label: string; port: number; help: string }[] = [
   { value: 'starttls', label: 'STARTTLS', port: 587, help: 'Connects in plain text and upgrades to TLS before logging in. The usual choice (port 587).' },
   { value: 'tls', label: 'Implicit TLS (SSL)', port: 465, help: 'TLS from the first byte (port 465). The session is always encrypted.' },
   { value: 'none', label: 'No encryption', port: 25, help: 'Only for a relay on your own network (port 25). Passwords would travel in clear text.' },
@@ -27,7 +28,7 @@ const DEFAULT_PORTS = new Set(['', '25', '465', '587']);
 export function SecurityFields({ value, onChange, idPrefix, imapEncrypted = false }: { value: SecurityValue; onChange: (v: SecurityValue) => void; idPrefix: string; imapEncrypted?: boolean }) {
   const set = (patch: Partial<SecurityValue>) => onChange({ ...value, ...patch });
   const pick = (security: SmtpSecurity) => {
-    const opt = OPTIONS.find((o) => o.value === security)!;
+    const opt = ENCRYPTION_OPTIONS.find((o) => o.value === security)!;
     set({
       security,
       port: DEFAULT_PORTS.has(value.port) ? String(opt.port) : value.port,
@@ -44,7 +45,7 @@ export function SecurityFields({ value, onChange, idPrefix, imapEncrypted = fals
       <fieldset className="field field-wide">
         <legend>Encryption</legend>
         <div className="radio-cards">
-          {OPTIONS.map((o) => (
+          {ENCRYPTION_OPTIONS.map((o) => (
             <label key={o.value} className={value.security === o.value ? 'radio-card selected' : 'radio-card'}>
               <input type="radio" name={`${idPrefix}-security`} value={o.value} checked={value.security === o.value} onChange={() => pick(o.value)} />
               <span className="radio-card-title">{o.label}</span>

@@ -19,7 +19,11 @@ export function ServerEdit({ id }: { id: string }) {
   const driver = useMailDriver();
   const locked = driver === 'log';
   const server = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
-  const accounts = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<Page<MailAccount>>('/accounts', { serverId: id })), [id, isNew]);
+  // Its accounts serve the admin's IMAP test and test email below: asked for only once the server
+  // is there, so a server that does not exist gets its own "does not exist" and no second refusal
+  // of the accounts request (a stale bookmark, a deleted server).
+  const found = !isNew && can('admin') ? server.data?.id : undefined;
+  const accounts = useResource(() => (found ? api.get<Page<MailAccount>>('/accounts', { serverId: found }) : Promise.resolve(undefined)), [found]);
   const own = accounts.data?.items ?? [];
   const [preset, setPreset] = useState<Preset | null>(null);
   const editable = can('admin') && !locked;
@@ -41,7 +45,7 @@ export function ServerEdit({ id }: { id: string }) {
           readOnly={!editable}
           // Created: the form's work is saved, and its own page shows it (nothing to ask about).
           onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true, discardUnsaved: true }) : server.reload())}
-          onCancel={() => navigate('/servers')}
+          onCancel={editable ? () => navigate('/servers') : undefined}
         />
       ) : null}
       {can('admin') && server.data && accounts.data ? (
@@ -59,7 +63,7 @@ export function ServerEdit({ id }: { id: string }) {
           </section>
         </>
       ) : null}
-      <ErrorBox error={accounts.error} />
+      {found ? <ErrorBox error={accounts.error} /> : null}
     </>
   );
 }

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions, Notice, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
+import { ErrorBox, Field, FormActions, Notice, refusalInWords, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
 import { DiagnosticRun } from '../probes/DiagnosticRun.js';
 import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
-import { rateBody, rateChanged, rateDraft } from './RateLimitFields.js';
+import { rateBody, rateChanged, rateDraft, refusedAtRateLimits } from './RateLimitFields.js';
 import { DIRECT_DEFAULTS, DirectFields, domainLines, type DirectValue } from './DirectFields.js';
 import { SecurityFields, type SecurityValue } from './SecurityFields.js';
 import { ServerRateLimits } from './ServerRateLimits.js';
@@ -96,6 +96,18 @@ export function smtpBody(d: ServerDraft, imapEncrypted = false): Partial<SmtpSet
   };
 }
 
+/** What the form calls the settings a refusal under it may name (the API says `smtp.host: …`). */
+const LABELS: Record<string, string> = {
+  name: 'Name',
+  'smtp.host': 'SMTP host',
+  'smtp.port': 'Port',
+  'smtp.security': 'Encryption',
+  'smtp.tlsTrust': 'Certificate check',
+  'smtp.connectTimeoutSec': 'Connect timeout',
+  'smtp.sendTimeoutSec': 'Send timeout',
+  'smtp.maxConnections': 'Connections',
+};
+
 interface Props {
   server?: MailServer;
   initial?: ServerDraft;
@@ -121,7 +133,8 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
   const [testUser, setTestUser] = useState('');
   const [testPassword, setTestPassword] = useState('');
   const [result, setResult] = useState<DiagnosticResult | null>(null);
-  const save = useAction();
+  // A refusal speaks of the values sent: it goes once the form is edited (and comes back if edited back).
+  const save = useAction({ d, imapRetry, rate });
   const test = useAction();
   const set = (patch: Partial<ServerDraft>) => {
     setD((x) => ({ ...x, ...patch }));
@@ -160,6 +173,17 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
       }
       onSaved(saved);
     }
+  };
+
+  /**
+   * Enter in the test's Login or Password does what the button beside them says: it tests. Left
+   * alone, the browser would submit the server's form around them and save edits the admin only
+   * meant to try.
+   */
+  const testOnEnter = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (d.host && !test.busy) void runTest();
   };
 
   const runTest = async () => {
@@ -217,9 +241,11 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
           <ImapRetryFields idPrefix={id} value={imapRetry} onChange={setImapRetry} />
         </div>
       </fieldset>
-      <ErrorBox error={save.error} title="Not saved" />
+      {/* Said once: a refused limit is said at its field (its section unfolds), anything else here, in the form's words. */}
+      <ErrorBox error={refusedAtRateLimits(save.field) ? null : refusalInWords(save.field, save.error, LABELS)} title="Not saved" />
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
-      <FormActions submit={readOnly ? undefined : { label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />
+      {/* Read-only: the fields are locked, so there is nothing to save or cancel. */}
+      {readOnly ? null : <FormActions submit={{ label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />}
       {/* A new server, once created, is saved work: its page (or the wizard's next step) takes over. */}
       <UnsavedChangesGuard dirty={!readOnly && changes.dirty} what={server ? 'this server' : 'the new server'} />
       {!readOnly && d.mode === 'relay' ? (
@@ -228,10 +254,10 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
           <p className="muted small">Runs DNS, TCP, TLS, EHLO and, with a login, AUTH against the values above — saved or not.</p>
           <div className="form-grid">
             <Field label="Login (optional)" id={`${id}-tu`}>
-              <input id={`${id}-tu`} value={testUser} onChange={(e) => setTestUser(e.target.value)} autoComplete="off" spellCheck={false} />
+              <input id={`${id}-tu`} value={testUser} onChange={(e) => setTestUser(e.target.value)} onKeyDown={testOnEnter} autoComplete="off" spellCheck={false} />
             </Field>
             <Field label="Password (optional)" id={`${id}-tp`}>
-              <input id={`${id}-tp`} type="password" value={testPassword} onChange={(e) => setTestPassword(e.target.value)} autoComplete="new-password" />
+              <input id={`${id}-tp`} type="password" value={testPassword} onChange={(e) => setTestPassword(e.target.value)} onKeyDown={testOnEnter} autoComplete="new-password" />
             </Field>
           </div>
           <DiagnosticRun label="Test connection" onRun={() => void runTest()} test={test} result={result} disabled={!d.host} />

@@ -15,7 +15,10 @@ export function ServerRateLimits({ idPrefix, value, onChange, field, error }: { 
     setSeen(field);
     setOpen(true);
   } else if (!blamed && seen !== null) setSeen(null);
-  const summary = rateSummary(rateBody(value));
+  // A value the API would refuse (not a whole number from 1) is no limit of the server's: the
+  // title does not present it as one, and says there is something to correct.
+  const unfit = Object.values(value).some((v) => v.trim() !== '' && !/^[1-9]\d*$/.test(v.trim()));
+  const summary = unfit ? 'a value to correct' : rateSummary(rateBody(value));
   return (
     <details className="field-wide" open={open} onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="server-rate-limits">
       <summary>

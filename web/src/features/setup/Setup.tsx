@@ -4,11 +4,16 @@ import { useResource } from '../../hooks.js';
 import { mayLeave } from '../../leave-guard.js';
 import { Link } from '../../router.js';
 import { PageHeader, Spinner } from '../../ui/index.js';
+import { useSession } from '../access/session.js';
 import { AccountForm } from '../senders/AccountForm.js';
 import type { Preset } from '../senders/presets.js';
 import { draftFrom, ServerForm } from '../senders/ServerForm.js';
 import { PresetNotes } from '../senders/PresetNotes.js';
+import { serverChoiceLabel } from '../senders/server-label.js';
 import { DefaultStep, PresetStep, SendStep, TestStep, UseExisting } from './WizardSteps.js';
+
+const TITLE = 'Set up mail';
+const SUBTITLE = 'Six short steps from nothing to a working sender. Everything here can be changed later on the normal pages.';
 
 const STEPS = ['Provider', 'Server', 'Account', 'Connection test', 'Test email', 'Default sender'] as const;
 
@@ -18,6 +23,28 @@ const STEPS = ['Provider', 'Server', 'Account', 'Connection test', 'Test email',
  * redone later from Servers, Accounts or Routing.
  */
 export function Setup() {
+  const { can } = useSession();
+  // Every step saves servers, accounts or settings: an admin's work. Anyone else who opens the
+  // page by its address is told so (as on Secrets), not shown forms whose every save is refused.
+  if (!can('admin')) return <AdminsOnly />;
+  return <SetupForAdmins />;
+}
+
+function AdminsOnly() {
+  return (
+    <>
+      <PageHeader title={TITLE} subtitle={SUBTITLE} />
+      <section className="card">
+        <p>Only an admin can run the setup wizard: it adds mail servers and accounts and chooses the default sender.</p>
+        <p className="muted">
+          You can see what is set up under <Link to="/servers">Mail servers</Link> and <Link to="/accounts">Accounts</Link>. While something is missing, the banner at the top of each page says what.
+        </p>
+      </section>
+    </>
+  );
+}
+
+function SetupForAdmins() {
   const settings = useResource(() => api.get<Settings>('/settings'), []);
   if (settings.data?.mailDriver.value === 'log') return <LogOnlySetup />;
   return <Wizard />;
@@ -99,7 +126,7 @@ function Wizard() {
               <UseExisting
                 items={servers.data?.items ?? []}
                 label="Or use a saved server"
-                describe={(x) => `${x.name} (${x.smtp.host}:${x.smtp.port})`}
+                describe={serverChoiceLabel}
                 onUse={continueWithServer}
               />
             ) : null}
@@ -149,7 +176,7 @@ function Wizard() {
 
   return (
     <>
-      <PageHeader title="Set up mail" subtitle="Six short steps from nothing to a working sender. Everything here can be changed later on the normal pages." />
+      <PageHeader title={TITLE} subtitle={SUBTITLE} />
       <ol className="stepper" aria-label="Setup steps">
         {STEPS.map((label, i) => {
           const state = i === step ? 'current' : i < reached || (i === reached && i < step) ? 'done' : i <= reached ? 'open' : 'todo';

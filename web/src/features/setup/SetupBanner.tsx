@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, isNotFound, type SetupStatus } from '../../api.js';
 import { Link, useLocation } from '../../router.js';
+import { useSession } from '../access/session.js';
 
 /**
  * Where each missing piece is fixed. Codes come from GET /setup/status; an unknown code
@@ -25,6 +26,10 @@ const BLOCKING: readonly string[] = ['no_server', 'no_active_account'];
 /** Shown on every page while setup is incomplete, saying what is missing and whether mail goes out meanwhile. */
 export function SetupBanner() {
   const { path } = useLocation();
+  const { can } = useSession();
+  // Fixing a gap is an admin's work (the wizard, a server, the default sender): anyone else is
+  // told who can, and offered only what they can do themselves (read the logged mail).
+  const isAdmin = can('admin');
   const [status, setStatus] = useState<SetupStatus | null>(null);
   const [unavailable, setUnavailable] = useState(false);
 
@@ -53,7 +58,7 @@ export function SetupBanner() {
     <section className="banner" aria-label={logOnly ? 'Log-only mode' : 'Setup is not complete'} data-testid="setup-banner">
       <div className="banner-title">
         <strong>{title}</strong>
-        {path !== '/setup' && !logOnly ? (
+        {path !== '/setup' && !logOnly && isAdmin ? (
           <Link to="/setup" className="btn btn-small">
             Open the setup wizard
           </Link>
@@ -65,13 +70,16 @@ export function SetupBanner() {
           return (
             <li key={m.code + m.message}>
               {m.message} {m.fix ? <span className="banner-fix">{m.fix}</span> : null}{' '}
-              <Link to={fix.to} className="banner-link">
-                {fix.label} →
-              </Link>
+              {isAdmin || fix.to === '/messages' ? (
+                <Link to={fix.to} className="banner-link">
+                  {fix.label} →
+                </Link>
+              ) : null}
             </li>
           );
         })}
       </ul>
+      {isAdmin || logOnly ? null : <p className="banner-fix">Only an admin can finish the setup.</p>}
     </section>
   );
 }

@@ -1,7 +1,7 @@
-import { Fragment, useState } from 'react';
-import { api, errorMessage, notifyChanged, type MailAccount, type TestEmailQueued } from '../../api.js';
+import { Fragment, useState, type FormEvent } from 'react';
+import { api, notifyChanged, type MailAccount, type TestEmailQueued } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
-import { ErrorBox, Field, Notice, Spinner } from '../../ui/index.js';
+import { errorFor, ErrorBox, Field, FieldError, Notice, Spinner } from '../../ui/index.js';
 import { MessageWatch } from '../outbox/MessageWatch.js';
 import { useAccountSmtpTest } from '../probes/account-test.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
@@ -81,43 +81,49 @@ export function TestStep({ account, onPassed }: { account: MailAccount; onPassed
   );
 }
 
+/**
+ * Step 5: a real message through the outbox. A form, so Enter in *Send to* sends as the button
+ * says; the API's refusal of the address is said at the field (without its `to:`), and goes once
+ * the address is edited.
+ */
 export function SendStep({ account, onSent }: { account: MailAccount; onSent: () => void }) {
   const [to, setTo] = useState('');
   const [messageId, setMessageId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async () => {
-    setBusy(true);
-    setError(null);
+  const send = useAction(to);
+  const toError = errorFor(send.field, send.error, 'to');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
     setMessageId(null);
-    try {
-      const r = await api.post<TestEmailQueued>(`/accounts/${account.id}/test`, to.trim() ? { to: to.trim() } : {});
-      setMessageId(r.messageId);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    const r = await send.run(() => api.post<TestEmailQueued>(`/accounts/${account.id}/test`, to.trim() ? { to: to.trim() } : {}));
+    if (r) setMessageId(r.messageId);
   };
   return (
-    <div>
+    <form onSubmit={submit} aria-label="Send a test email">
       <p className="muted">Sends a real message through the outbox, so it also appears in the email log.</p>
       <div className="form-grid">
         <Field label="Send to" id="wizard-test-to" hint={`Leave empty to send to ${account.address} itself.`}>
-          <input id="wizard-test-to" type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder={account.address} />
+          <input
+            id="wizard-test-to"
+            type="email"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            placeholder={account.address}
+            aria-invalid={toError ? true : undefined}
+          />
+          <FieldError id="wizard-test-to-error" message={toError} />
         </Field>
       </div>
       <div className="form-actions">
-        <button type="button" className="btn btn-primary" onClick={() => void send()} disabled={busy}>
-          {busy ? 'Sending…' : messageId ? 'Send another' : 'Send test email'}
+        <button type="submit" className="btn btn-primary" disabled={send.busy}>
+          {send.busy ? 'Sending…' : messageId ? 'Send another' : 'Send test email'}
         </button>
         <button type="button" className={messageId ? 'btn' : 'btn btn-link'} onClick={onSent}>
           {messageId ? 'Continue' : 'Skip the test email'}
         </button>
       </div>
-      <ErrorBox error={error} title="Not sent" />
+      <ErrorBox error={toError ? null : send.error} title="Not sent" />
       {messageId ? <MessageWatch key={messageId} messageId={messageId} label="Test email" /> : null}
-    </div>
+    </form>
   );
 }
 

@@ -17,7 +17,15 @@ export function LayoutEditor({ layoutKey }: { layoutKey: string }) {
   const [saved, setSaved] = useState<{ layout: Layout; what: string } | null>(null);
   const l = saved?.layout ?? loaded.data;
   if (loaded.loading && !l) return <Spinner />;
-  if (!l) return <ErrorBox error={loaded.error ?? 'Layout not found'} />;
+  if (!l) {
+    // A stale bookmark or a mistyped key: the page still says what it is and how to get back.
+    return (
+      <>
+        <PageHeader title="Layout" subtitle={<Link to="/templates">← Templates</Link>} />
+        <ErrorBox error={loaded.error ?? 'Layout not found'} />
+      </>
+    );
+  }
   return (
     <>
       <PageHeader
@@ -83,7 +91,8 @@ function LayoutForm({ layout: l, editable, afterSave, onSaved }: { layout: Layou
         {editable ? (
           <div className="form-actions">
             <SaveDraftButton label="Save layout" canSave={dirty} onSave={save} afterSave={afterSave} />
-            {l.builtIn ? <ConfirmButton label="Reset to built-in" question="Replace this layout with the one Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" /> : null}
+            {/* Only a changed built-in has something to go back to. */}
+            {l.builtIn && l.modified ? <ConfirmButton label="Reset to built-in" question="Replace this layout with the one Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" /> : null}
           </div>
         ) : null}
         <ErrorBox error={saveIssue?.message ?? action.error} title="Not saved" />

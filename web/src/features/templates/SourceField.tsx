@@ -41,7 +41,10 @@ export function IssueLine({ id, target, issue }: { id: string; target: string; i
   );
 }
 
-/** An API message without the "where" it starts with: the part and line ("layout html, line 3, column 7: ") or the field ("html: "). */
+/**
+ * A message without the "where" it starts with: the part and line ("Layout HTML, line 3, column 7: "),
+ * the field as the editor names it ("Subject (en): ", "HTML: ") or the API's path ("html: ").
+ */
 export function besideField(message: string): string {
-  return message.replace(/^(?:[^:]*line \d+, column \d+|[\w.[\]]+): /, '');
+  return message.replace(/^(?:[^:]*line \d+, column \d+|[\w.[\]]+|(?:Layout )?(?:Subject|HTML|Text)(?: \([\w-]+\))?): /, '');
 }

@@ -20,7 +20,15 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
   const t = saved ?? loaded.data;
 
   if (loaded.loading && !t) return <Spinner />;
-  if (!t) return <ErrorBox error={loaded.error ?? 'Template not found'} />;
+  if (!t) {
+    // A stale bookmark or a deleted template: the page still says what it is and how to get back.
+    return (
+      <>
+        <PageHeader title="Template" subtitle={<Link to="/templates">← Templates</Link>} />
+        <ErrorBox error={loaded.error ?? 'Template not found'} />
+      </>
+    );
+  }
   return (
     <>
       <PageHeader

@@ -103,8 +103,11 @@ export function TemplateForm({ template: t, editable, afterSave, locale: chosen,
           <div className="form-actions">
             <SaveDraftButton label="Save" canSave={dirty && sample.ok} onSave={save} afterSave={afterSave} />
             {dirty ? <span className="muted small">Unsaved changes</span> : null}
+            {/* A built-in is never deleted, and only a changed one has something to reset to. */}
             {t.builtIn ? (
-              <ConfirmButton label="Reset to built-in" question="Replace this template with the text Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" />
+              t.modified ? (
+                <ConfirmButton label="Reset to built-in" question="Replace this template with the text Mailroom ships?" onConfirm={() => void reset()} busy={action.busy} className="btn" />
+              ) : null
             ) : (
               <ConfirmButton label="Delete" question={`Delete template ${t.key}? Its history stays for the log.`} onConfirm={() => void remove()} busy={del.busy} />
             )}

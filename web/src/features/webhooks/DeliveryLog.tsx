@@ -3,7 +3,7 @@ import { api, type BulkOutcome, type WebhookDelivery, type WebhookEndpoint } fro
 import { formatDate } from '../../format.js';
 import { useAction, useInterval } from '../../hooks.js';
 import { usePagedList } from '../../lists.js';
-import { Badge, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, StatusChip } from '../../ui/index.js';
+import { Badge, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, fieldIsAt, FormActions, ListState, LoadMore, Notice, StatusChip } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { DeliveryDetail } from './DeliveryDetail.js';
 
@@ -27,10 +27,22 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
   const [status, setStatus] = useState('');
   const [open, setOpen] = useState<string | null>(null);
   const log = usePagedList<WebhookDelivery>(`/webhooks/${endpoint.id}/deliveries`, { status });
+  // One delivery's replay (its result above the log, by its row) and a range's (in its own card, by its fields).
   const replay = useAction();
   const [replayed, setReplayed] = useState<string | null>(null);
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
+  // A refusal of the range speaks of the dates sent: it goes once either is edited.
+  const replayAll = useAction([since, until]);
+  const [replayedAll, setReplayedAll] = useState<string | null>(null);
+  // The form's own refusal (a range that ends before it starts), for the dates it was about.
+  const [ownRefusal, setOwnRefusal] = useState<{ range: string; message: string } | null>(null);
+  const range = JSON.stringify([since, until]);
+  const setRangeRefusal = (message: string | null) => setOwnRefusal(message ? { range, message } : null);
+  const untilRefused = ownRefusal?.range === range ? ownRefusal.message : null;
+  const sinceError = errorFor(replayAll.field, replayAll.error, 'since');
+  const untilError = untilRefused ?? errorFor(replayAll.field, replayAll.error, 'until');
+  const atField = fieldIsAt(replayAll.field, 'since') || fieldIsAt(replayAll.field, 'until');
   const { restart } = log;
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => restart(), [tick]);
@@ -46,16 +58,17 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
   };
   const replayRange = async (e: FormEvent) => {
     e.preventDefault();
-    setReplayed(null);
-    // Said in the form's words: the API's ("until: must be after since") names fields this form calls From and Until.
+    setReplayedAll(null);
+    // Said in the form's words, at Until: the API's ("until: must be after since") names fields this form calls From and Until.
     if (until && new Date(until).getTime() <= new Date(since).getTime()) {
-      replay.setError('“Until” must be after “From”.');
+      setRangeRefusal('“Until” must be after “From”.');
       return;
     }
+    setRangeRefusal(null);
     const body = { since: new Date(since).toISOString(), ...(until ? { until: new Date(until).toISOString() } : {}) };
-    const r = await replay.run(() => api.post<BulkOutcome>(`/webhooks/${endpoint.id}/deliveries/replay`, body));
+    const r = await replayAll.run(() => api.post<BulkOutcome>(`/webhooks/${endpoint.id}/deliveries/replay`, body));
     if (r) {
-      setReplayed(`${r.count} failed deliver${r.count === 1 ? 'y' : 'ies'} queued again.${r.more ? ' More match: run it again for the rest.' : ''}`);
+      setReplayedAll(`${r.count} failed deliver${r.count === 1 ? 'y' : 'ies'} queued again.${r.more ? ' More match: run it again for the rest.' : ''}`);
       onChanged();
     }
   };
@@ -137,20 +150,19 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
           <h3 id="wh-replay-h">Replay failed deliveries</h3>
           <p className="muted small">Queues again every delivery that failed for good and was created in this range (each once; the receiver sees the same webhook-id).</p>
           <div className="form-grid">
-            <label className="field" htmlFor="wh-since">
-              From
-              <input id="wh-since" type="datetime-local" required value={since} onChange={(e) => setSince(e.target.value)} />
-            </label>
-            <label className="field" htmlFor="wh-until">
-              Until (empty: now)
-              <input id="wh-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
-            </label>
+            {/* The refusal beside its field, outside the label: the field's name stays "From", "Until". */}
+            <Field label="From" id="wh-since">
+              <input id="wh-since" type="datetime-local" required value={since} onChange={(e) => setSince(e.target.value)} aria-invalid={sinceError ? true : undefined} />
+              <FieldError id="wh-since-error" message={sinceError} />
+            </Field>
+            <Field label="Until (empty: now)" id="wh-until">
+              <input id="wh-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} aria-invalid={untilError ? true : undefined} />
+              <FieldError id="wh-until-error" message={untilError} />
+            </Field>
           </div>
-          <div className="form-actions">
-            <button type="submit" className="btn" disabled={replay.busy || !endpoint.enabled}>
-              Replay failed deliveries
-            </button>
-          </div>
+          <ErrorBox error={atField ? null : replayAll.error} title="Not replayed" />
+          {replayedAll ? <Notice kind="success">{replayedAll}</Notice> : null}
+          <FormActions submit={{ label: 'Replay failed deliveries', busy: replayAll.busy, busyLabel: 'Replaying…', disabled: !endpoint.enabled }} />
         </form>
       ) : null}
     </section>

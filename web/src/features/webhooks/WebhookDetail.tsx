@@ -6,6 +6,7 @@ import { Link } from '../../router.js';
 import { Badge, ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { DeliveryLog } from './DeliveryLog.js';
+import { endpointName } from './endpoint-name.js';
 import { EndpointActions } from './EndpointActions.js';
 import { EndpointForm } from './EndpointForm.js';
 import { deliveryCounts, HealthChip, HealthWarning } from './EndpointHealth.js';
@@ -28,7 +29,8 @@ export function WebhookDetail({ id }: { id: string }) {
   };
   return (
     <>
-      <PageHeader title={e?.description ?? 'Webhook endpoint'} subtitle={<Link to="/webhooks">← All webhooks</Link>} />
+      {/* Named like a server or an account: which endpoint this is, not only that it is one. */}
+      <PageHeader title={e ? endpointName(e) : 'Webhook endpoint'} subtitle={<Link to="/webhooks">← All webhooks</Link>} />
       <ErrorBox error={endpoint.error} />
       {endpoint.loading && !e ? <Spinner /> : null}
       {e ? (
