@@ -196,11 +196,18 @@ export async function openAdminSession(dialect: Dialect, opts: TestAppOptions = 
  * with the answer's body. `session` is read at each call (the session opens in beforeAll).
  */
 export function setUpApi(session: () => AdminSession) {
-  return async (method: 'POST' | 'PUT', url: string, payload: object) => {
+  return async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
     const res = await session().live.t.request({ method, url: `/api/v1${url}`, payload });
     expect(res.statusCode, res.body).toBeLessThan(300);
     return res.json() as { id: string } & Record<string, unknown>;
   };
+}
+
+/** Another page of the session's signed-in admin, at `viewport` (a phone's width, say). */
+export async function signedInPageAt(session: AdminSession, viewport: { width: number; height: number }): Promise<Awaited<ReturnType<typeof newPage>>> {
+  const p = await newPage(session.browser, session.live.baseUrl, viewport);
+  await p.context.addCookies(await session.page.context().cookies());
+  return p;
 }
 
 export async function login(page: Page, email: string, password: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
-import { chromiumAvailable, newPage, openAdminSession, screenshot, startSink, type AdminSession, type Sink } from './harness.js';
+import { chromiumAvailable, openAdminSession, screenshot, startSink, type AdminSession, type Sink, setUpApi, signedInPageAt } from './harness.js';
 
 /**
  * What a reviewer found using the admin UI, each checked where it was seen:
@@ -63,17 +63,8 @@ async function overhang(buttons: Locator, box: Locator): Promise<Record<string, 
 describe.runIf(chromiumAvailable())('list and layout fixes', { timeout: 120_000 }, () => {
   let s: AdminSession;
   let sink: Sink;
-  const api = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await s.live.t.request({ method, url: `/api/v1${url}`, payload });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json() as { id: string } & Record<string, unknown>;
-  };
-  /** Another page of the same signed-in admin, at `viewport`. */
-  const pageAt = async (viewport: { width: number; height: number }) => {
-    const p = await newPage(s.browser, s.live.baseUrl, viewport);
-    await p.context.addCookies(await s.page.context().cookies());
-    return p;
-  };
+  const api = setUpApi(() => s);
+  const pageAt = (viewport: { width: number; height: number }) => signedInPageAt(s, viewport);
 
   beforeAll(async () => {
     sink = await startSink();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, newPage, openAdminSession, screenshot, startSink, type AdminSession, type Sink } from './harness.js';
+import { chromiumAvailable, openAdminSession, screenshot, startSink, type AdminSession, type Sink, setUpApi, signedInPageAt } from './harness.js';
 
 /**
  * Lists, their filters and their questions, as a reviewer found them:
@@ -16,16 +16,8 @@ const LAPTOP = { width: 1280, height: 800 };
 describe.runIf(chromiumAvailable())('list filters and questions', { timeout: 120_000 }, () => {
   let s: AdminSession;
   let sink: Sink;
-  const api = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await s.live.t.request({ method, url: `/api/v1${url}`, payload });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json() as { id: string } & Record<string, unknown>;
-  };
-  const pageAt = async (viewport: { width: number; height: number }) => {
-    const p = await newPage(s.browser, s.live.baseUrl, viewport);
-    await p.context.addCookies(await s.page.context().cookies());
-    return p;
-  };
+  const api = setUpApi(() => s);
+  const pageAt = (viewport: { width: number; height: number }) => signedInPageAt(s, viewport);
 
   beforeAll(async () => {
     sink = await startSink();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import path from 'node:path';
-import { chromiumAvailable, newPage, openAdminSession, screenshot, SCREENSHOTS, startSink, type AdminSession, type Sink } from './harness.js';
+import { chromiumAvailable, openAdminSession, screenshot, SCREENSHOTS, startSink, type AdminSession, type Sink, setUpApi, signedInPageAt } from './harness.js';
 
 /**
  * What each page is called and how it speaks, as a reviewer found it:
@@ -20,16 +20,8 @@ describe.runIf(chromiumAvailable())('page titles and words', { timeout: 120_000 
   let sink: Sink;
   let dns: DnsServer;
   let accountId = '';
-  const api = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-    const res = await s.live.t.request({ method, url: `/api/v1${url}`, payload });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json() as { id: string } & Record<string, unknown>;
-  };
-  const pageAt = async (viewport: { width: number; height: number }) => {
-    const p = await newPage(s.browser, s.live.baseUrl, viewport);
-    await p.context.addCookies(await s.page.context().cookies());
-    return p;
-  };
+  const api = setUpApi(() => s);
+  const pageAt = (viewport: { width: number; height: number }) => signedInPageAt(s, viewport);
 
   beforeAll(async () => {
     sink = await startSink();

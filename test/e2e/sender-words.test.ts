@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, closedPort, openAdminSession, screenshot, type AdminSession } from './harness.js';
+import { chromiumAvailable, closedPort, openAdminSession, screenshot, type AdminSession, setUpApi } from './harness.js';
 
 /**
  * The sender pages speak the UI's words and say a refusal once, at its field:
@@ -19,11 +19,7 @@ describe.runIf(chromiumAvailable())('sender pages in the UI’s words', { timeou
   let directId: string;
   let appId: string;
   let spareId: string;
-  const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) => {
-    const res = await s.live.t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json() as { id: string } & Record<string, unknown>;
-  };
+  const api = setUpApi(() => s);
 
   beforeAll(async () => {
     s = await openAdminSession('sqlite', { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
