@@ -51,7 +51,7 @@ describe.runIf(run)('Shown-once secrets and same-page switches, in Chromium', { 
   let s: AdminSession;
   let sink: Sink;
   let serverId: string;
-  const api = async <T = { id: string }>(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object): Promise<T> => {
+  const api = async <T = { id: string }>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: object): Promise<T> => {
     const res = await s.live.t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
     expect(res.statusCode, res.body).toBeLessThan(300);
     return res.json() as T;
@@ -316,10 +316,22 @@ describe.runIf(run)('Shown-once secrets and same-page switches, in Chromium', { 
     expect(await banner.count()).toBe(0);
     await page.getByLabel('After storing a message').selectOption('none');
 
-    // A password for a server without encryption has no field to be said at: the banner says it.
+    // A password for a server without encryption: said at the Password field, in the form's words.
     await form.getByPlaceholder('Not set').fill('secret-password');
     await save.click();
+    const passwordError = form.locator(`#acc-${accountId}-password-error`);
+    await passwordError.waitFor();
+    expect(await passwordError.innerText()).toContain('No encryption');
+    expect(await banner.count()).toBe(0);
+    await form.getByPlaceholder('Not set').fill('');
+
+    // Changed meanwhile by someone else: no field to say it at, so the banner says it.
+    const stored = await api<{ version: number }>('GET', `/accounts/${accountId}`);
+    await api('PATCH', `/accounts/${accountId}`, { version: stored.version, fromName: 'Changed meanwhile' });
+    await form.getByLabel('Display name').fill('Mine');
+    await save.click();
     await banner.waitFor();
+    expect(await banner.innerText()).toMatch(/changed|version/i);
     expect(await form.locator('.field-error').count()).toBe(0);
     await shot(page, 'once-11-account-banner-without-field');
     expect(s.errors).toEqual([]);
