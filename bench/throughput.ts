@@ -61,6 +61,10 @@
  * signature with the standardwebhooks library) to message.sent, and prints how many webhook
  * events reached it per second while the outbox was sending, beside the send rate, and when the
  * last one arrived.
+ *
+ * --client node sends the timed requests with node:http's keep-alive agent, as the bench did
+ * before bench/lean-client.ts (whose CPU per message is much lower): to compare with earlier
+ * figures, or to see what a heavier client on the same two cores takes from Mailroom.
  */
 import nodemailer from 'nodemailer';
 import pg from 'pg';
@@ -68,6 +72,7 @@ import { startMailroomProcess, type MailroomProcess } from './mailroom-process.j
 import { arg, body, countArg, cpuMs, peakRssMiB, startSink, userCpuMs } from './peers.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhook-receiver.js';
 import { runPhase, type Post, type PhaseResult } from './phase.js';
+import { leanClient, type LeanClient } from './lean-client.js';
 import { measurePostfixRelay } from './postfix-relay.js';
 import { statementCounters, statementsReport } from './pg-statements.js';
 import { analyzeWithoutAutovacuum } from './pg-maintenance.js';
@@ -93,6 +98,9 @@ if (SCALE && (!WORKERS || !PG_URL)) throw new Error('--scale compares one proces
 const SPLIT = process.argv.includes('--split');
 if (SPLIT && !SCALE) throw new Error('--split is a variant of --scale: add --scale');
 if (STATEMENTS && !PG_URL) throw new Error('--statements reads pg_stat_statements: it needs --postgres URL');
+/** --client node|lean: the load generator of the warm-up and the timed phases (bench/lean-client.ts). */
+const CLIENT = arg('client', 'lean');
+if (CLIENT !== 'lean' && CLIENT !== 'node') throw new Error(`--client is lean or node, not ${JSON.stringify(CLIENT)}`);
 
 /** The templated message of --template: a password reset, English and German alternately. */
 const templated = (i: number) => ({
@@ -193,6 +201,7 @@ async function main() {
   const sink = await startSink();
   let mr: MailroomProcess | undefined;
   let receiver: WebhookReceiver | undefined;
+  let lean: LeanClient | undefined;
   try {
     const bareBefore = SKIP_BASELINE ? undefined : await baseline(sink.port, sink.child.pid as number);
     mr = await startMailroomProcess({
@@ -209,6 +218,9 @@ async function main() {
     const pgDb = mr.pgDatabase;
     const api = mr.api;
     const post: Post = (url, payload, method = 'POST') => api(method, url, payload);
+    // What the warm-up and the timed phases send with; set-up requests use node:http.
+    lean = CLIENT === 'lean' ? leanClient('127.0.0.1', mr.port, mr.key) : undefined;
+    const load: Post = lean?.post ?? post;
     if (WEBHOOKS) {
       receiver = await startWebhookReceiver();
       const endpoint = await post('/api/v1/webhooks', { url: receiver.url, events: ['message.sent'] });
@@ -231,7 +243,7 @@ async function main() {
     /** Sends `n` untimed requests (30 at a time) and waits until their messages are sent. */
     const warmUp = async (n: number, make: (i: number) => object = plain, url = '/api/v1/messages') => {
       const before = await count();
-      for (let i = 0; i < n; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => post(url, make(i + j))));
+      for (let i = 0; i < n; i += 30) await Promise.all(Array.from({ length: 30 }, (_, j) => load(url, make(i + j))));
       while ((await count()) < before + n) await new Promise((r) => setTimeout(r, 20));
     };
     const warmups: [string, (i: number) => object][] = TEMPLATE ? [['/api/v1/messages', untemplated], ['/api/v1/messages', templated]] : EVENTS ? [['/api/v1/messages', viaMessages], ['/api/v1/events', viaEvents]] : [['/api/v1/messages', plain]];
@@ -289,7 +301,7 @@ async function main() {
       const x0 = await xacts();
       const statements0 = await statements?.();
       const pg0 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
-      phases.push([name, await runPhase({ post, pid: mr.child.pid as number, otherPids: workerPids(), n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
+      phases.push([name, await runPhase({ post: load, pid: mr.child.pid as number, otherPids: workerPids(), n: N, concurrency: CONCURRENCY, payload, sentCount: count, sentBefore: await count(), url: name === 'events' ? '/api/v1/events' : undefined })]);
       const pg1 = pgDb ? userCpuMs('postgres', pgDb) : undefined;
       pgPerPhase.push(pg0 === undefined || pg1 === undefined ? NaN : (pg1 - pg0) / N);
       xactsPerPhase.push(((await xacts()) - x0) / N);
@@ -347,7 +359,7 @@ async function main() {
       SCALE ? scaleRatio(phases, pgPerPhase, scaled, xactsPerPhase) : '',
       hooksLine,
       `peak RSS:      ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MiB`}`,
-      `  beside it: this HTTP client ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
+      `  beside it: this HTTP client (${CLIENT}) ${clientCpu.toFixed(2)} ms, smtp-sink ${sinkCpu.toFixed(2)} ms per message`,
       pgCpu0 === undefined || pgCpu1 === undefined
         ? ''
         : `PostgreSQL CPU: ${((pgCpu1 - pgCpu0) / M).toFixed(2)} ms per message (all processes of user postgres, so anything else the server runs meanwhile too; this database's backends alone ${pgDbCpu0 === undefined || pgDbCpu1 === undefined ? 'n/a' : ((pgDbCpu1 - pgDbCpu0) / M).toFixed(2)} ms)`,
@@ -362,6 +374,7 @@ async function main() {
     ];
     process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
   } finally {
+    lean?.close();
     await receiver?.stop();
     sink.stop();
     await mr?.stop();
