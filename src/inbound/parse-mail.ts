@@ -3,6 +3,7 @@ import EmailReplyParser from 'email-reply-parser';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { mailparser } from '../mailparser-module.js';
 import { headerFields } from './header-fields.js';
+import { formatMailbox, MAILBOX_TEXT_MAX } from '../core/kernel/addresses.js';
 import type { DsnRecipient, InboundMail } from '../core/inbound/inbound-mail.js';
 
 /**
@@ -44,7 +45,7 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     from: first(p.from),
     to: all(p.to),
     cc: all(p.cc),
-    replyTo: first(p.replyTo)?.address ?? null,
+    replyTo: replyToText(first(p.replyTo)),
     returnPath: returnPath(p),
     subject: (p.subject ?? '').slice(0, 998),
     date: p.date && Number.isFinite(p.date.getTime()) ? p.date.getTime() : null,
@@ -203,6 +204,18 @@ function all(v: AddressObject | AddressObject[] | undefined): { name?: string; a
 
 function first(v: AddressObject | AddressObject[] | undefined): { name?: string; address: string } | null {
   return all(v)[0] ?? null;
+}
+
+/**
+ * The Reply-To as the log stores one (the same text form as a sent message's, so the name
+ * shows): `Name <addr>`. A column holds MAILBOX_TEXT_MAX characters: a longer text keeps the
+ * address alone, and an address longer than that (no real one is) is not kept.
+ */
+function replyToText(m: { name?: string; address: string } | null): string | null {
+  if (!m) return null;
+  const text = formatMailbox(m);
+  if (text.length <= MAILBOX_TEXT_MAX) return text;
+  return m.address.length <= MAILBOX_TEXT_MAX ? m.address : null;
 }
 
 function returnPath(p: ParsedMail): string | null {

@@ -12,6 +12,7 @@ export interface InboundMail {
   from: { name?: string; address: string } | null;
   to: { name?: string; address: string }[];
   cc: { name?: string; address: string }[];
+  /** The Reply-To's mailbox in its stored text form (`Name <addr>`, formatMailbox); null when absent. */
   replyTo: string | null;
   /** The Return-Path (envelope sender) the server recorded; "" for the null sender `<>`. */
   returnPath: string | null;
