@@ -29,6 +29,24 @@ describe('event type patterns', () => {
     // A dot is a dot, not "any character".
     expect(typeMatches('a.b', 'aXb')).toBe(false);
   });
+  it('matches as the pattern read as a regular expression would, piece by piece', () => {
+    // Every pattern of up to 5 characters over {a, b, *} against every type of up to 6 over {a, b}.
+    const words = (alphabet: string[], max: number) => {
+      const out = [''];
+      for (let n = 1; n <= max; n++) for (const w of out.filter((x) => x.length === n - 1)) for (const c of alphabet) out.push(w + c);
+      return out;
+    };
+    const types = words(['a', 'b'], 6).filter(Boolean);
+    for (const pattern of words(['a', 'b', '*'], 5).filter(Boolean)) {
+      const re = new RegExp(`^${pattern.replace(/\*+/g, '.*')}$`);
+      for (const type of types) expect(typeMatches(pattern, type), `${pattern} ~ ${type}`).toBe(re.test(type));
+    }
+  });
+  it('answers at once for a pattern a regular expression would backtrack on for hours', () => {
+    // Not a timing test: as a regular expression this call does not return within the test's timeout.
+    expect(typeMatches('*a*a*a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(100))).toBe(false);
+    expect(typeMatches('*a*a*a*a*a*a*a*a*a*a*a*a*b', `${'a'.repeat(99)}b`)).toBe(true);
+  });
   it('refuses patterns that are not event names', () => {
     for (const bad of ['Access.*', 'a..b', 'a b', '(a|b)', '']) expect(codeOf(() => eventPattern('events[0]', bad))).toBe('MAILROOM_E_VALIDATION');
   });
@@ -55,6 +73,17 @@ describe('conditions', () => {
     expect(ok({ path: 'data.nested.ok', op: 'eq', value: true })).toBe(true);
     expect(ok({ path: 'recipients.owner', op: 'eq', value: 'o@example.com' })).toBe(true);
     expect(ok({ path: 'type', op: 'eq', value: 'access.request.created' })).toBe(true);
+  });
+  it("compares recipients' addresses as mail does: the address as the application wrote it, in any case", () => {
+    const olga = conditionView(parseEvent({ type: 'a.b', id: 'e2', recipients: { owner: ['Olga <Olga@ACME.example>'] } }, Date.UTC(2026, 0, 1)));
+    const on = (c: unknown) => meets(parseConditions('c', [c])[0], olga).ok;
+    for (const value of ['Olga@ACME.example', 'olga@acme.example', 'Olga <Olga@acme.example>', ' OLGA@acme.EXAMPLE ']) {
+      expect(on({ path: 'recipients.owner', op: 'eq', value }), value).toBe(true);
+      expect(on({ path: 'recipients.owner', op: 'neq', value }), value).toBe(false);
+    }
+    expect(on({ path: 'recipients.owner', op: 'in', value: ['x@example.net', 'OLGA@acme.example'] })).toBe(true);
+    expect(on({ path: 'recipients.owner', op: 'eq', value: 'olga@acme.example.org' })).toBe(false);
+    expect(on({ path: 'recipients.owner', op: 'eq', value: 'not an address' })).toBe(false);
   });
   it('exists: present and not null (or absent with value false)', () => {
     expect(ok({ path: 'data.company', op: 'exists' })).toBe(true);

@@ -1,3 +1,4 @@
+import { parseMailbox } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
 import { arr, bool, doc, oneOf, onlyKeys, str } from '../kernel/validate.js';
 import { boundedTest, compilePattern, patternBudget, type PatternBudget } from './bounded-regex.js';
@@ -70,6 +71,26 @@ export function valueAt(event: Record<string, unknown>, path: string): unknown {
 
 const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 const same = (a: unknown, b: Scalar): boolean => a === b || (isScalar(a) && a !== null && b !== null && String(a) === String(b));
+
+/**
+ * How a recipient's address compares (`recipients.<role>` with eq, neq, in): as mail compares
+ * them, not as text. The value may be written as the application sent it (`Olga <Olga@ACME.example>`,
+ * `Olga@ACME.example`) and matches the address in any case; a value that is no address compares
+ * by its text, in any case.
+ */
+function addressKey(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  try {
+    const m = parseMailbox('value', v);
+    return m.address.toLowerCase();
+  } catch {
+    return v.trim().toLowerCase();
+  }
+}
+const sameAddress = (a: unknown, b: Scalar): boolean => {
+  const x = addressKey(a);
+  return x !== null && x === addressKey(b);
+};
 const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 
 const patterns = new Map<string, RegExp>();
@@ -86,17 +107,18 @@ function pattern(source: string): RegExp {
 /** Whether the event meets the condition; `note` says why a pattern could not decide (too long, too slow). */
 export function meets(c: Condition, event: Record<string, unknown>, budget: PatternBudget = patternBudget()): { ok: boolean; note?: string } {
   const v = valueAt(event, c.path);
+  const equal = c.path.startsWith('recipients.') ? sameAddress : same;
   switch (c.op) {
     case 'exists': {
       const present = v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
       return { ok: present === c.value };
     }
     case 'eq':
-      return { ok: v !== undefined && items(v).some((x) => same(x, c.value as Scalar)) };
+      return { ok: v !== undefined && items(v).some((x) => equal(x, c.value as Scalar)) };
     case 'neq':
-      return { ok: v === undefined || !items(v).some((x) => same(x, c.value as Scalar)) };
+      return { ok: v === undefined || !items(v).some((x) => equal(x, c.value as Scalar)) };
     case 'in':
-      return { ok: v !== undefined && items(v).some((x) => (c.value as Scalar[]).some((y) => same(x, y))) };
+      return { ok: v !== undefined && items(v).some((x) => (c.value as Scalar[]).some((y) => equal(x, y))) };
     case 'matches': {
       const re = pattern(c.value as string);
       let note: string | undefined;
