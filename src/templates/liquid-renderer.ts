@@ -32,15 +32,29 @@ function engine(limits: RenderLimits, escapeHtml: boolean): Liquid {
     memoryLimit: limits.engineMemory,
     ...(escapeHtml
       ? {
-          // Markup (a layout's `content`, a `button`) is HTML Mailroom built; anything else is escaped.
-          outputEscape(this: unknown, v: unknown): string {
-            return v instanceof Markup ? v.html : escape.call(this, v);
+          // Markup (a layout's `content`, a `button`) is HTML Mailroom built, and a string this
+          // render made as HTML (safeHtml) is output as it is; anything else is escaped.
+          outputEscape(this: { context: Context }, v: unknown): string {
+            if (v instanceof Markup) return v.html;
+            if (typeof v === 'string' && safeHtmlOf(this.context)?.has(v)) return v;
+            return escape.call(this, v);
           },
         }
       : {}),
   });
   // LiquidJS's own escape filter (it counts towards the memory limit, like every filter).
   escape = liquid.filters.escape as typeof escape;
+  if (escapeHtml) {
+    // `{{ x | escape }}` is escaped by the filter: output as it is, not a second time (`&amp;amp;`).
+    for (const name of ['escape', 'escape_once', 'xml_escape']) {
+      const filter = liquid.filters[name] as (this: { context: Context }, ...args: unknown[]) => unknown;
+      liquid.registerFilter(name, function (this: { context: Context }, ...args: unknown[]) {
+        const out = filter.apply(this, args);
+        if (typeof out === 'string') markSafeHtml(this.context, out);
+        return out;
+      });
+    }
+  }
   for (const tag of ['include', 'render', 'layout']) delete liquid.tags[tag];
   liquid.registerTag('assign', StrictAssign);
   liquid.registerTag('capture', CountedCapture);
@@ -72,15 +86,37 @@ class CountedCapture extends CaptureTag {
     yield* super.render(ctx);
     // variable is private in LiquidJS's typings; the tag is theirs, only the count is added.
     const captured: unknown = ctx.bottom()[(this as unknown as { variable: string }).variable];
-    if (typeof captured === 'string') ctx.memoryLimit.use(captured.length);
+    if (typeof captured !== 'string') return;
+    ctx.memoryLimit.use(captured.length);
+    // In HTML, what a capture holds was rendered as HTML already (its `{{ }}` escaped): output
+    // again, it is not escaped a second time (`Tom &amp;amp; Jerry`, tags shown as text).
+    if (this.liquid.options.outputEscape) markSafeHtml(ctx, captured);
   }
+}
+
+/**
+ * Strings a render produced as HTML itself (a capture's text, an `escape` filter's result),
+ * per render (a register of its context): output, they are written as they are. By value, so a
+ * string of the data that is the very same text is written as is too; that text is HTML this
+ * template made safe, wherever it appears. A filter applied to one makes a new string, escaped as
+ * any other (escaped twice, never not at all).
+ */
+const SAFE_HTML = 'mailroom.safeHtml';
+
+function safeHtmlOf(ctx: Context): Set<string> | undefined {
+  return (ctx as unknown as { registers: Record<string, Set<string> | undefined> }).registers[SAFE_HTML];
+}
+
+function markSafeHtml(ctx: Context, html: string): void {
+  const safe = safeHtmlOf(ctx) ?? (ctx.setRegister(SAFE_HTML, new Set<string>()) as Set<string>);
+  safe.add(html);
 }
 
 export class LiquidRenderer {
   private readonly html: Liquid;
   private readonly plain: Liquid;
-  /** Parsed sources by cache key, least recently used first. */
-  private readonly parsed = new Map<string, Template[]>();
+  /** Parsed sources by cache key, least recently used first, with the text each was parsed from (see parse). */
+  private readonly parsed = new Map<string, { source: string; tpl: Template[] }>();
 
   /** `progress[0]` says which part is rendering, so a thread stopped at its deadline can be blamed precisely. */
   constructor(
@@ -102,7 +138,11 @@ export class LiquidRenderer {
       if (bodyHtml !== null) html = this.part('layout.html', this.html, job.layout.html, { ...scope, content: new Markup(bodyHtml) });
       if (job.layout.text) text = this.part('layout.text', this.plain, job.layout.text, { ...scope, content: bodyText });
     }
-    this.cap(subject.length + (html?.length ?? 0) + text.length, 'layout.html');
+    // The whole message is held to the cap too; over it, the part that made the most is blamed.
+    const htmlPart: Part = job.layout && bodyHtml !== null ? 'layout.html' : 'html';
+    const textPart: Part = job.layout?.text ? 'layout.text' : job.text ? 'text' : 'text from html';
+    const largest: Part = (html?.length ?? 0) >= text.length ? (html?.length ?? 0) >= subject.length ? htmlPart : 'subject' : text.length >= subject.length ? textPart : 'subject';
+    this.cap(subject.length + (html?.length ?? 0) + text.length, largest);
     return job.layout ? { subject, html, text, body: { html: bodyHtml, text: bodyText } } : { subject, html, text };
   }
 
@@ -131,16 +171,19 @@ export class LiquidRenderer {
 
   private parse(liquid: Liquid, src: Source): Template[] {
     if (!src.cacheKey) return liquid.parse(src.source);
-    // The length guards against a key reused for other text (it never should be).
-    const key = `${src.cacheKey}#${src.source.length}`;
-    const hit = this.parsed.get(key);
-    if (hit) {
-      this.parsed.delete(key);
-      this.parsed.set(key, hit);
-      return hit;
+    // A key can come back for other text: a layout deleted and created again starts at version 1
+    // once more, and another process may have saved a version this one has parsed under the
+    // same name. A hit counts only for the very text (a comparison of a few KB: microseconds,
+    // against the parse it saves).
+    const hit = this.parsed.get(src.cacheKey);
+    if (hit && hit.source === src.source) {
+      this.parsed.delete(src.cacheKey);
+      this.parsed.set(src.cacheKey, hit);
+      return hit.tpl;
     }
     const tpl = liquid.parse(src.source);
-    this.parsed.set(key, tpl);
+    this.parsed.delete(src.cacheKey);
+    this.parsed.set(src.cacheKey, { source: src.source, tpl });
     if (this.parsed.size > this.limits.cacheEntries) this.parsed.delete(this.parsed.keys().next().value as string);
     return tpl;
   }

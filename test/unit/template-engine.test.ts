@@ -30,6 +30,14 @@ describe('template engine limits outside LiquidJS', () => {
     expect((await engine.render(saved)).html).toBe('<p>&lt;Ann&gt;</p>');
   });
 
+  it('does not reuse a parse for other text under the same key (a layout deleted and created again is version 1 again)', async () => {
+    const withText = (source: string) => ({ ...job('x'), html: { source, cacheKey: 'l:brand:1:html' } });
+    expect((await engine.render(withText('<div>AAAA {{ 1 }}</div>'))).html).toBe('<div>AAAA 1</div>');
+    // The same length, as in the report that found it.
+    expect((await engine.render(withText('<div>BBBB {{ 2 }}</div>'))).html).toBe('<div>BBBB 2</div>');
+    expect((await engine.render(withText('<div>AAAA {{ 1 }}</div>'))).html).toBe('<div>AAAA 1</div>');
+  });
+
   it('a loop LiquidJS does not stop ends at the deadline; the renders queued behind it are answered by a new thread', async () => {
     const order: string[] = [];
     const stuck = failure(engine.render(job('{% for i in (1..3000) %}{% for j in (1..3000) %}{% for k in (1..3000) %}{% endfor %}{% endfor %}{% endfor %}'))).then((e) => {
@@ -78,6 +86,11 @@ describe('template engine limits outside LiquidJS', () => {
       const err = await failure(small.render(job('{{ s }}', { s: 'x'.repeat(5000) })));
       expect(err.code).toBe('MAILROOM_E_TEMPLATE_LIMIT');
       expect(err.details).toMatchObject({ limit: 'output', part: 'html' });
+      // Parts each under the cap, together over it: the largest is blamed (not a layout there is none of).
+      const together = { ...job('{{ h }}', { h: 'h'.repeat(400), t: 't'.repeat(600) }), text: { source: '{{ t }}' } };
+      expect((await failure(small.render(together))).details).toMatchObject({ limit: 'output', part: 'text' });
+      const inLayout = { ...job('{{ h }}', { h: 'h'.repeat(600) }), layout: { html: { source: '<div>{{ content }}</div>' }, text: null } };
+      expect((await failure(small.render(inLayout))).details).toMatchObject({ limit: 'output', part: 'layout.html' });
     } finally {
       await small.close();
     }
