@@ -1,7 +1,8 @@
 import type { CoreContext } from '../context.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
-import { isDoc } from '../kernel/validate.js';
+import { characters, isDoc } from '../kernel/validate.js';
+import { LIMITS } from '../outbox/messages.js';
 import { readTemplateSettings, type Branding } from './branding.js';
 import { localeTag, pickLocale } from './locales.js';
 import type { EngineOutput, RenderedParts, RenderJob } from './ports.js';
@@ -95,7 +96,13 @@ function checkSubject(parts: RenderedParts, where: string, locale: string): Rend
   if (hasHeaderUnsafeChars(parts.subject)) {
     throw new MailroomError(ErrorCodes.HEADER_INJECTION, `the subject rendered from ${where} (${locale}) contains a line break or NUL character: check the data given for it`, { field: 'subject', locale });
   }
-  return { subject: whole(parts.subject.trim()), html: parts.html === null ? null : whole(parts.html), text: parts.text === null ? null : whole(parts.text) };
+  const subject = whole(parts.subject.trim());
+  // Checked here, not only when the message is built: a save renders with the sample data and a
+  // preview shows what a send would do, so a subject too long for a header is refused by both.
+  if (subject.length > LIMITS.subjectChars && characters(subject) > LIMITS.subjectChars) {
+    throw new MailroomError(ErrorCodes.SUBJECT_TOO_LONG, `the subject rendered from ${where} (${locale}) is ${characters(subject)} characters; the limit is ${LIMITS.subjectChars}`, { field: 'subject', locale, limit: LIMITS.subjectChars });
+  }
+  return { subject, html: parts.html === null ? null : whole(parts.html), text: parts.text === null ? null : whole(parts.text) };
 }
 
 /**
