@@ -99,6 +99,12 @@ export interface TemplateEngine {
 export interface BuiltinTemplates {
   templates: Readonly<Record<string, TemplateDraft>>;
   layouts: Readonly<Record<string, LayoutDraft>>;
+  /**
+   * By key, the fingerprints (draftFingerprint) of texts earlier versions of Mailroom shipped for
+   * a built-in template: one still stored as it was shipped was never changed by an admin, and is
+   * brought up to what ships now at the next start.
+   */
+  superseded: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The template ports every core service reaches through its context. */

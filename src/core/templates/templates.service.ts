@@ -1,6 +1,7 @@
-import type { Actor } from '../kernel/audit.js';
+import { createHash } from 'node:crypto';
+import { SYSTEM_ACTOR, type Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, isMailroomError, MailroomError, notFound } from '../kernel/errors.js';
 import { versionOf } from '../kernel/versioning.js';
 import { int } from '../kernel/validate.js';
 import { unknownPurpose } from '../routing/purposes.js';
@@ -16,8 +17,11 @@ export interface TemplateView extends Template {
   modified: boolean;
 }
 
-const sameDraft = (a: TemplateDraft, b: TemplateDraft) =>
-  JSON.stringify([a.name, a.purpose, a.layout, a.locales, a.sampleData]) === JSON.stringify([b.name, b.purpose, b.layout, b.locales, b.sampleData]);
+const draftText = (d: TemplateDraft) => JSON.stringify([d.name, d.purpose, d.layout, d.locales, d.sampleData]);
+const sameDraft = (a: TemplateDraft, b: TemplateDraft) => draftText(a) === draftText(b);
+
+/** What BuiltinTemplates.superseded lists of a text once shipped: its SHA-256, in hex. */
+export const draftFingerprint = (d: TemplateDraft): string => createHash('sha256').update(draftText(d)).digest('hex');
 
 export function templateView(ctx: CoreContext, t: Template): TemplateView {
   const shipped = t.builtIn ? ctx.templates.builtins.templates[t.key] : undefined;
@@ -37,8 +41,28 @@ export async function ensureBuiltinTemplates(ctx: CoreContext): Promise<string[]
   }
   for (const [key, draft] of Object.entries(templates)) {
     if (await ctx.store.repos.templates.insertIfMissing({ key, ...draft, builtIn: true, version: 1, createdAt: now, updatedAt: now, updatedBy: null })) added.push(key);
+    else if (await followShipped(ctx, key, draft)) added.push(`${key} (updated to the text this version ships)`);
   }
   return added;
+}
+
+/**
+ * A built-in still holding a text an earlier version shipped (BuiltinTemplates.superseded) gets
+ * the text this version ships, as a new version reset by the system (audited as such); one an
+ * admin changed is theirs and stays. Another process starting beside this one may do it first.
+ */
+async function followShipped(ctx: CoreContext, key: string, shipped: TemplateDraft): Promise<boolean> {
+  const earlier = ctx.templates.builtins.superseded[key];
+  if (!earlier?.length) return false;
+  const stored = await ctx.store.repos.templates.get(key);
+  if (!stored?.builtIn || !earlier.includes(draftFingerprint(stored))) return false;
+  try {
+    await store(ctx, SYSTEM_ACTOR, key, shipped, stored.version, 'template.reset');
+    return true;
+  } catch (err) {
+    if (isMailroomError(err) && err.code === ErrorCodes.VERSION_CONFLICT) return false;
+    throw err;
+  }
 }
 
 export async function listTemplates(ctx: CoreContext): Promise<TemplateView[]> {

@@ -25,4 +25,8 @@ export const BUILTIN_TEMPLATES: BuiltinTemplates = {
     test: testMessage,
   },
   layouts: { [DEFAULT_LAYOUT]: DEFAULT_LAYOUT_DRAFT },
+  superseded: {
+    // Until the subject was squished (a visitor's line break made the reply a refusal).
+    contact_autoreply: ['0ce96ad551fe4b3e85f51e967144bad991c8d8a86ea52049ce3de483f2be4369'],
+  },
 };
