@@ -7,6 +7,7 @@ import { ErrorCodes, isMailroomError, MailroomError } from './core/kernel/errors
 import { compileNetworkPolicy } from './core/probes/network-policy.js';
 import { dnsServersProblem } from './dns-servers.js';
 import { postgresTlsProblems } from './postgres-url-tls.js';
+import { withoutTrailingLineEnding } from './core/kernel/line-ending.js';
 
 export type MailDriver = 'smtp' | 'log';
 
@@ -234,8 +235,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const databaseUrl = env.DATABASE_URL || undefined;
   const logFormat = env.MAILROOM_LOG_FORMAT || undefined;
   if (logFormat && logFormat !== 'json' && logFormat !== 'pretty') problems.push(`MAILROOM_LOG_FORMAT must be "json" or "pretty" (unset: readable lines on a terminal, JSON otherwise), got "${logFormat}"`);
-  const logLevel = env.MAILROOM_LOG_LEVEL || 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  // Words in any case, as MAILROOM_MAIL_DRIVER takes them (DEBUG is debug).
+  const logLevel = (env.MAILROOM_LOG_LEVEL || 'info').trim().toLowerCase();
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${env.MAILROOM_LOG_LEVEL}"`);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
   else if (databaseUrl) postgresUrlProblems('DATABASE_URL', databaseUrl, problems);
   const host = env.MAILROOM_HOST || '127.0.0.1';
@@ -263,7 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host,
     port,
     secretKey: env.MAILROOM_SECRET_KEY || undefined,
-    admin: { email: env.MAILROOM_ADMIN_EMAIL || undefined, password: env.MAILROOM_ADMIN_PASSWORD || undefined },
+    // A line ending from a secret file is not part of the password (withoutTrailingLineEnding).
+    admin: { email: env.MAILROOM_ADMIN_EMAIL?.trim() || undefined, password: withoutTrailingLineEnding(env.MAILROOM_ADMIN_PASSWORD ?? '') || undefined },
     mailDriver: driver as MailDriver,
     mailDriverFromEnv: Boolean(env.MAILROOM_MAIL_DRIVER),
     deploySmtp,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
+import { withoutTrailingLineEnding } from '../core/kernel/line-ending.js';
 
 /** The three ways a command takes a password; arguments show in `ps` to every user of the machine. */
 export interface PasswordOptions {
@@ -19,7 +20,8 @@ export function withPasswordOptions(command: Command, what: string): Command {
 /**
  * The password a command was given, from exactly one of its three options; undefined when none
  * was given. The first line of standard input, without its line ending, is the password (so
- * `printf '%s\n' "$PW" | mailroom …` and a secret file redirected in both work).
+ * `printf '%s\n' "$PW" | mailroom …` and a secret file redirected in both work), and so is an
+ * environment variable's value without a trailing line ending.
  */
 export async function passwordFrom(o: PasswordOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<string | undefined> {
   const given = [o.password !== undefined && '--password', o.passwordEnv !== undefined && '--password-env', o.passwordStdin && '--password-stdin'].filter(Boolean);
@@ -27,7 +29,10 @@ export async function passwordFrom(o: PasswordOptions, stdin: NodeJS.ReadableStr
   if (o.passwordEnv !== undefined) {
     const value = process.env[o.passwordEnv];
     if (value === undefined) throw invalid(`--password-env: ${o.passwordEnv} is not set`);
-    return value;
+    // As from standard input: a line ending the variable picked up from a file is not the password's.
+    const password = withoutTrailingLineEnding(value);
+    if (password === '') throw invalid(`--password-env: ${o.passwordEnv} is empty`);
+    return password;
   }
   if (o.passwordStdin) return firstLine(stdin);
   return o.password;

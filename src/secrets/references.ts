@@ -2,18 +2,21 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { unresolved } from '../core/credentials/references.js';
 import { isMailroomError } from '../core/kernel/errors.js';
+import { withoutTrailingLineEnding } from '../core/kernel/line-ending.js';
 
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 /** env:NAME — read at the moment it is needed, so a changed variable (after a restart) takes effect. */
 export function readEnvRef(ref: string, name: string, env: NodeJS.ProcessEnv): string {
   const v = env[name];
-  if (v === undefined || v === '') {
+  // A line ending the variable took from a secret file is not the password's (as for file:).
+  const value = withoutTrailingLineEnding(v ?? '');
+  if (value === '') {
     throw unresolved(ref, `environment variable ${name} is not set`, {
       hint: `Set ${name} in Mailroom's environment (the service unit, the container's env or secret) and restart Mailroom: a variable exported in another shell does not reach the running process.`,
     });
   }
-  return v;
+  return value;
 }
 
 /** What to change when the file cannot be read, by the system's error code. */
@@ -64,7 +67,7 @@ export async function readFileRef(ref: string, file: string, ownPaths: readonly 
   }
   try {
     // Secret files usually end with a newline that is not part of the password.
-    return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+    return withoutTrailingLineEnding(await readFile(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw unresolved(ref, `cannot read the file (${code ?? 'error'})`, { hint: fileHint(code) });

@@ -3,6 +3,7 @@ import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
 import { ehloName, publicAddresses, SMTP_MODES, SMTP_SECURITY, type SmtpMode, type SmtpSecurity } from './servers.js';
 import { hostname } from '../kernel/validate.js';
+import { withoutTrailingLineEnding } from '../kernel/line-ending.js';
 
 /**
  * The deploy-time mail configuration (MAILROOM_SMTP_*, MAILROOM_MAIL_FROM_*), checked as a
@@ -104,8 +105,9 @@ export function parseDeployVars(driver: MailDriver, vars: Readonly<Record<string
     if (hasHeaderUnsafeChars(username) || username.length > 320) problems.push('MAILROOM_SMTP_USERNAME must be one line of at most 320 characters');
     else out.username = username;
   }
-  // The password is taken byte for byte: spaces may be part of it. It is never echoed.
-  if (vars.MAILROOM_SMTP_PASSWORD) out.password = vars.MAILROOM_SMTP_PASSWORD;
+  // The password is taken byte for byte (spaces may be part of it) but for one trailing line
+  // ending, which a secret file gave it and nobody typed. It is never echoed.
+  if (vars.MAILROOM_SMTP_PASSWORD) out.password = withoutTrailingLineEnding(vars.MAILROOM_SMTP_PASSWORD);
   const from = v('MAILROOM_MAIL_FROM_ADDRESS');
   if (from !== undefined) {
     try {
