@@ -34,15 +34,27 @@ export function misspelledSettings(env: NodeJS.ProcessEnv, known: readonly strin
   for (const name of Object.keys(env)) {
     if (!name.startsWith('MAILROOM_') || known.includes(name)) continue;
     const squeezed = name.replace(/_/g, '');
-    const meant = known.find((k) => k.replace(/_/g, '') === squeezed) ?? known.find((k) => withinTwoEdits(name, k));
+    // The nearest setting, not the first within reach: MAILROOM_RELAY_TLS_CRT is one edit from
+    // …_TLS_CERT and two from …_TLS_PORT, and a hint to the port would set a port to a file path.
+    const meant = known.find((k) => k.replace(/_/g, '') === squeezed) ?? nearest(name, known);
     if (meant) out.push({ name, meant });
   }
   return out;
 }
 
-/** Optimal string alignment distance ≤ 2: insertions, deletions, substitutions, and swaps of neighbours (REALY ↔ RELAY). */
-function withinTwoEdits(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 2) return false;
+/** The setting fewest edits (at most two) from `name`; of two as near, the first listed. */
+function nearest(name: string, known: readonly string[]): string | undefined {
+  let best: { name: string; edits: number } | undefined;
+  for (const k of known) {
+    const edits = editsUpToTwo(name, k);
+    if (edits <= 2 && (!best || edits < best.edits)) best = { name: k, edits };
+  }
+  return best?.name;
+}
+
+/** Optimal string alignment distance (insertions, deletions, substitutions, swaps of neighbours: REALY ↔ RELAY); 3 for anything beyond two. */
+function editsUpToTwo(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
@@ -51,5 +63,5 @@ function withinTwoEdits(a: string, b: string): boolean {
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return d[a.length][b.length] <= 2;
+  return Math.min(d[a.length][b.length], 3);
 }

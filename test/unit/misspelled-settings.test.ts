@@ -18,6 +18,11 @@ describe('misspelled settings', () => {
     ]);
   });
 
+  it('names the nearest setting, not the first within two edits', () => {
+    // One edit from …_TLS_CERT, two from …_TLS_PORT (listed before it).
+    expect(loadConfig({ MAILROOM_RELAY_TLS_CRT: 'x' }).misspelled).toEqual([{ name: 'MAILROOM_RELAY_TLS_CRT', meant: 'MAILROOM_RELAY_TLS_CERT' }]);
+  });
+
   it("leaves settings and an installation's own variables alone", () => {
     const config = loadConfig({ MAILROOM_RELAY_PORT: '2587', MAILROOM_URL: 'http://127.0.0.1:8025', MAILROOM_API_KEY: 'k', MAILROOM_SMTP_PW_BILLING: 'p', MAILROOM_BILLING_PASSWORD: 'p' });
     expect(config.misspelled).toEqual([]);

@@ -11,7 +11,7 @@ describe('MAILROOM_DNS_SERVERS and MAILROOM_ALLOW_PRIVATE_HOSTS are checked with
   it('names a bad DNS server and a bad allow-list entry in the one message, with the others', () => {
     let error: unknown;
     try {
-      loadConfig({ MAILROOM_DNS_SERVERS: '10.0.0.2, notanip', MAILROOM_ALLOW_PRIVATE_HOSTS: '10.0.0.0/8,foo..bar', MAILROOM_LOG_LEVEL: 'INFO' });
+      loadConfig({ MAILROOM_DNS_SERVERS: '10.0.0.2, notanip', MAILROOM_ALLOW_PRIVATE_HOSTS: '10.0.0.0/8,foo..bar', MAILROOM_LOG_LEVEL: 'verbose' });
     } catch (err) {
       error = err;
     }
@@ -33,5 +33,7 @@ describe('MAILROOM_DNS_SERVERS and MAILROOM_ALLOW_PRIVATE_HOSTS are checked with
     const config = loadConfig({ MAILROOM_DNS_SERVERS: '10.0.0.2, 127.0.0.1:5353,[::1]:53', MAILROOM_ALLOW_PRIVATE_HOSTS: '10.0.0.0/8, smtp.internal, ::1' });
     expect(config.dnsServers).toEqual(['10.0.0.2', '127.0.0.1:5353', '[::1]:53']);
     expect(config.allowPrivateHosts).toEqual(['10.0.0.0/8', 'smtp.internal', '::1']);
+    // Words in any case, as MAILROOM_MAIL_DRIVER=LOG is taken.
+    expect(loadConfig({ MAILROOM_LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
   });
 });
