@@ -21,11 +21,12 @@ export function typeWords(types: readonly string[]): string {
   return words.join(' or ');
 }
 
-/** What a JSON value is, for "not …": `a number`, `true`, `text`, `a list`, `an object`, `null`. */
+/** What a JSON value is, for "not …": `a number`, `a fraction`, `true`, `text`, `a list`, `an object`, `null`. */
 export function valueKind(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'number') return 'a number';
+  // 7.5 where a whole number goes: "not a number" would read as NaN.
+  if (typeof v === 'number') return Number.isInteger(v) ? 'a number' : 'a fraction';
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return 'text';
   return 'an object';

@@ -104,6 +104,10 @@ describe('precise validation errors', () => {
       expect(await refused('POST', '/messages/retry', { filter: { status: [5] } })).toMatchObject({ message: 'filter.status[0]: must be text, not a number', details: { field: 'filter.status[0]' } });
     });
 
+    it('says a fraction where a whole number goes is a fraction ("not a number" read as NaN)', async () => {
+      expect(await refused('PATCH', '/settings', { retention: { days: 7.5 } })).toMatchObject({ message: 'retention.days: must be a whole number or null, not a fraction', details: { field: 'retention.days' } });
+    });
+
     it('takes in a JSON body what a query string cannot say: instants as numbers, read as a boolean', async () => {
       // Epoch milliseconds are a JSON number everywhere else in a body (webhook replay's since/until).
       const later = Date.now() + 86_400_000;
