@@ -11,7 +11,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 describe('precise validation errors', () => {
   let t: TestApp;
   type ErrorBody = { code: string; message: string; details?: Record<string, unknown> };
-  const refused = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object): Promise<ErrorBody & { status: number }> => {
+  const refused = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: object): Promise<ErrorBody & { status: number }> => {
     const res = await t.request({ method, url: `/api/v1${url}`, payload });
     expect(res.statusCode, res.body).toBeGreaterThanOrEqual(400);
     return { status: res.statusCode, ...(res.json().error as ErrorBody) };
