@@ -50,7 +50,8 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
     }
     const transcript: string[] = [];
     if (imap.security !== 'tls') {
-      wire = new SmtpWire(socket);
+      // IMAP lines: framed only, SMTP's reply rules do not apply.
+      wire = new SmtpWire(socket, null);
       transcript.push(`S: ${await wire.read(timeoutMs)}`);
     }
     if (imap.security === 'none') {
@@ -89,7 +90,7 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
         });
         return rec.finish(ORDER);
       }
-      wire = new SmtpWire(socket);
+      wire = new SmtpWire(socket, null);
       if (imap.security === 'tls') transcript.push(`S: ${await wire.read(timeoutMs)}`);
       rec.pass('tls', `${certificate.protocol} ${certificate.cipher}; certificate ${certificate.subject} issued by ${certificate.issuer}`, {
         certificate,

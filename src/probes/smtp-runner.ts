@@ -4,18 +4,23 @@ import type { NetworkPolicy } from '../core/probes/network-policy.js';
 import {
   hintForCertificate,
   hintForConnectError,
+  hintForProtocolViolation,
   hintForReply,
   hintForSize,
   hintForWrongTlsMode,
   hintNoAuthOffered,
   hintNoStarttls,
+  hintPlainTextLogin,
+  parseReply,
+  type ConversationStage,
   type HintContext,
 } from '../core/probes/smtp-hints.js';
 import { dnsStep, probeTls, tcpConnect, tlsHandshake, TlsHandshakeError } from './connect.js';
 import { authenticate, command, describeCapabilities, dotStuff, ehloName, parseCapabilities, serverLines, testMessage } from './smtp-session.js';
-import { SmtpWire, WireClosed, WireTimeout } from './smtp-wire.js';
+import { ProtocolViolation, SmtpWire, WireClosed, WireTimeout } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
 import { xoauth2Response } from '../delivery/smtp/guarded-connection.js';
+import { ReplyGuard } from '../delivery/smtp/reply-guard.js';
 import { hintForXoauth2 } from '../core/probes/smtp-hints.js';
 
 const ORDER: readonly SmtpStepName[] = ['dns', 'tcp', 'tls', 'ehlo', 'starttls', 'auth', 'send'];
@@ -25,7 +30,7 @@ async function probePlainGreeting(address: string, port: number, timeoutMs: numb
   let socket: Socket | undefined;
   try {
     socket = await tcpConnect(address, port, timeoutMs);
-    const wire = new SmtpWire(socket);
+    const wire = new SmtpWire(socket, new ReplyGuard());
     const greeting = await wire.read(timeoutMs);
     wire.destroy();
     return /^220[ -]/.test(greeting);
@@ -60,6 +65,10 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
   let wire: SmtpWire | undefined;
   // The step in progress, which an unexpected timeout or disconnect fails.
   let phase: SmtpStepName = 'tcp';
+  // How far the conversation got: a dropped connection after EHLO is not a wrong TLS mode.
+  let stage: ConversationStage = 'connecting';
+  // The send step's exchanges so far, shown when a failure interrupts it.
+  const sendTranscript: string[] = [];
   try {
     try {
       socket = await tcpConnect(address, smtp.port, connectMs);
@@ -87,7 +96,7 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
         }
         encrypted = true;
         if (wire) wire.attach(socket);
-        else wire = new SmtpWire(socket);
+        else wire = new SmtpWire(socket, new ReplyGuard());
         rec.pass('tls', `${about}${c.trustMode === 'any' ? ' (NOT verified: trust mode "any")' : ''}`, { certificate: c });
         return true;
       } catch (err) {
@@ -102,17 +111,20 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
     };
 
     if (smtp.security === 'tls' && !(await upgrade())) return rec.finish(ORDER);
-    wire ??= new SmtpWire(socket);
+    wire ??= new SmtpWire(socket, new ReplyGuard());
 
     // Greeting and EHLO.
     phase = 'ehlo';
     const name = ehloName(socket.localAddress);
     let caps: SmtpCapabilities;
+    // The server refused EHLO and answered HELO: it announces no extensions (no STARTTLS, no AUTH, no SIZE).
+    let heloOnly = false;
     {
       let greeting: string;
       try {
         greeting = await wire.read(connectMs);
       } catch (err) {
+        if (err instanceof ProtocolViolation) throw err;
         if (err instanceof WireTimeout && smtp.security !== 'tls') {
           const tlsWorks = await probeTls(address, smtp.port, probeMs);
           rec.fail('ehlo', `connected, but the server sent no greeting within ${smtp.connectTimeoutSec} s`, {
@@ -134,12 +146,39 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
         return rec.finish(ORDER);
       }
       const ex = await command(wire, `EHLO ${name}`, commandMs);
-      if (ex.reply.code !== 250) {
-        rec.fail('ehlo', `EHLO refused with ${ex.reply.code}`, { reply: `${serverLines(greeting)}\n${ex.transcript}`, hint: hintForReply('ehlo', ex.reply, hc) });
+      const said = `${serverLines(greeting)}\n${ex.transcript}`;
+      const refusal = `EHLO refused with ${ex.reply.code}${ex.reply.enhanced ? ` ${ex.reply.enhanced}` : ''}`;
+      // RFC 5321 §3.2: a server that does not know EHLO refuses it, and the client says HELO instead.
+      // Delivery (nodemailer) does so after any refusal but 421 (the server is closing), unless STARTTLS
+      // is required: HELO announces no extensions, so STARTTLS could not follow.
+      const startTlsRequired = smtp.security === 'starttls' && (Boolean(target.auth) || smtp.requireTls);
+      if (ex.reply.code !== 250 && ex.reply.code !== 421 && startTlsRequired) {
+        rec.fail('ehlo', `${refusal}: the server does not speak ESMTP, and HELO (the fallback) offers no STARTTLS, which security "starttls" requires here (${target.auth ? 'credentials are given' : 'requireTls is on'})`, {
+          reply: said,
+          hint: hintForReply('ehlo', ex.reply, hc) ?? hintNoStarttls(Boolean(target.auth), true),
+        });
         return rec.finish(ORDER);
       }
-      caps = parseCapabilities(ex.reply.text);
-      rec.pass('ehlo', `capabilities: ${describeCapabilities(caps)}`, { reply: `${serverLines(greeting)}\n${ex.transcript}`, capabilities: caps });
+      if (ex.reply.code !== 250 && ex.reply.code !== 421) {
+        const helo = await command(wire, `HELO ${name}`, commandMs);
+        if (helo.reply.code !== 250) {
+          rec.fail('ehlo', `${refusal}, and HELO refused with ${helo.reply.code}${helo.reply.enhanced ? ` ${helo.reply.enhanced}` : ''}`, { reply: `${said}\n${helo.transcript}`, hint: hintForReply('ehlo', helo.reply, hc) });
+          return rec.finish(ORDER);
+        }
+        heloOnly = true;
+        caps = parseCapabilities(''); // none: HELO's reply lists no extensions
+        rec.pass('ehlo', `${refusal}; HELO accepted instead, as delivery does: the server announces no extensions (no STARTTLS, no AUTH, no SIZE)`, {
+          reply: `${said}\n${helo.transcript}`,
+          capabilities: caps,
+        });
+      } else if (ex.reply.code !== 250) {
+        rec.fail('ehlo', `EHLO refused with ${ex.reply.code}`, { reply: said, hint: hintForReply('ehlo', ex.reply, hc) });
+        return rec.finish(ORDER);
+      } else {
+        caps = parseCapabilities(ex.reply.text);
+        rec.pass('ehlo', `capabilities: ${describeCapabilities(caps)}`, { reply: said, capabilities: caps });
+      }
+      stage = 'session';
     }
 
     // STARTTLS, then TLS, then EHLO again over the encrypted channel.
@@ -150,7 +189,7 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
           rec.fail('starttls', 'the server does not offer STARTTLS', { hint: hintNoStarttls(hasCredentials) });
           return rec.finish(ORDER);
         }
-        rec.skip('starttls', 'the server does not offer STARTTLS; requireTls is off, so mail would travel unencrypted', { hint: hintNoStarttls(false) });
+        rec.skip('starttls', `the server does not offer STARTTLS${heloOnly ? ' (it answered HELO only)' : ''}; requireTls is off, so mail would travel unencrypted`, { hint: hintNoStarttls(false, heloOnly) });
         rec.skip('tls', 'no TLS: STARTTLS is not offered');
       } else {
         phase = 'starttls';
@@ -188,10 +227,10 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
     } else if (!target.auth) {
       rec.skip('auth', target.authUnavailable ?? 'no credentials given');
     } else if (!encrypted) {
-      rec.fail('auth', 'not attempted: Mailroom never sends credentials over an unencrypted connection', { hint: hintNoStarttls(true) });
+      rec.fail('auth', 'not attempted: Mailroom never sends credentials over an unencrypted connection', { hint: hintPlainTextLogin(caps.starttls, heloOnly) });
       return rec.finish(ORDER);
     } else if (!caps.auth.length) {
-      rec.fail('auth', 'the server offers no AUTH mechanism', { hint: hintNoAuthOffered(hc, encrypted) });
+      rec.fail('auth', `the server offers no AUTH mechanism${heloOnly ? ' (it answered HELO only, which announces none)' : ''}`, { hint: hintNoAuthOffered(hc, encrypted) });
       return rec.finish(ORDER);
     } else {
       const xoauth2 = target.auth.mechanism === 'XOAUTH2';
@@ -228,11 +267,11 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
         rec.fail('send', 'the message is larger than the server accepts', { hint: tooBig });
         return rec.finish(ORDER);
       }
-      const lines: string[] = [];
-      const step = async (line: string, expect: number): Promise<boolean> => {
+      const lines = sendTranscript;
+      const step = async (line: string, expect: readonly number[]): Promise<boolean> => {
         const ex = await command(wire!, line, commandMs);
         lines.push(ex.transcript);
-        if (ex.reply.code === expect) return true;
+        if (expect.includes(ex.reply.code)) return true;
         rec.fail('send', `${line.split(':')[0]} refused with ${ex.reply.code}${ex.reply.enhanced ? ` ${ex.reply.enhanced}` : ''}`, {
           reply: lines.join('\n'),
           hint: hintForReply('send', ex.reply, hc),
@@ -240,12 +279,15 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
         return false;
       };
       const size = caps.size !== null ? ` SIZE=${message.length}` : '';
-      if (!(await step(`MAIL FROM:<${from}>${size}`, 250)) || !(await step(`RCPT TO:<${to}>`, 250)) || !(await step('DATA', 354))) return rec.finish(ORDER);
-      wire.writeRaw(dotStuff(message));
+      // 251: the server takes the recipient and forwards it (RFC 5321 §3.4), as good as 250.
+      if (!(await step(`MAIL FROM:<${from}>${size}`, [250])) || !(await step(`RCPT TO:<${to}>`, [250, 251])) || !(await step('DATA', [354]))) return rec.finish(ORDER);
+      stage = 'message';
+      wire.writeMessage(dotStuff(message));
+      lines.push(`C: [message, ${message.length} bytes]`);
       const done = await wire.read(commandMs);
-      lines.push(`C: [message, ${message.length} bytes]\n${serverLines(done)}`);
-      if (!done.startsWith('250')) {
-        const reply = { code: Number(done.slice(0, 3)), enhanced: /^\d{3}[ -](\d\.\d{1,3}\.\d{1,3})/.exec(done)?.[1] ?? null, text: done };
+      lines.push(serverLines(done));
+      const reply = parseReply(done);
+      if (reply.code !== 250) {
         rec.fail('send', `the message was refused with ${reply.code}`, { reply: lines.join('\n'), hint: hintForReply('send', reply, hc) });
         return rec.finish(ORDER);
       }
@@ -254,9 +296,18 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
     await wire.quit();
     return rec.finish(ORDER);
   } catch (err) {
+    const transcript = phase === 'send' ? sendTranscript : [];
+    if (err instanceof ProtocolViolation) {
+      // Delivery ends the session here too (ReplyGuard): name the rule broken and the server's words.
+      const { reason, reply } = err.violation;
+      const detail = reason.includes(reply) ? err.message : `${err.message}; the server said: ${reply.split('\n').join(' | ')}`;
+      rec.fail(phase, detail, { reply: [...transcript, serverLines(reply)].join('\n'), hint: hintForProtocolViolation() });
+      return rec.finish(ORDER);
+    }
     // A reply that never came, or a connection dropped mid-conversation, fails the step in progress.
     const partial = err instanceof WireTimeout || err instanceof WireClosed ? err.partial : '';
-    rec.fail(phase, errorMessage(err), { reply: partial || undefined, hint: hintForConnectError(errorCode(err), hc) });
+    const reply = [...transcript, ...(partial ? [serverLines(partial)] : [])].join('\n');
+    rec.fail(phase, errorMessage(err), { reply: reply || undefined, hint: hintForConnectError(errorCode(err), hc, stage) });
     return rec.finish(ORDER);
   } finally {
     // The TLS socket first: destroying the plain socket under a live TLS wrap is unsafe.

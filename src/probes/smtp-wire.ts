@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
+import { LABEL, type ReplyGuard, type Violation } from '../delivery/smtp/reply-guard.js';
 
 /**
  * The SMTP conversation of a diagnostic, one reply at a time. nodemailer hides each
  * step's exact reply, which is what a diagnostic exists to show, so this talks to the socket
- * itself. It only frames replies (RFC 5321 §4.2: "250-" continues, "250 " ends); meaning is
- * left to smtp-hints.
+ * itself. It frames replies (RFC 5321 §4.2: "250-" continues, "250 " ends) and, for SMTP, holds
+ * the peer to the protocol with delivery's own ReplyGuard, so that the test calls a protocol
+ * violation exactly where sending would; meaning is left to smtp-hints.
  */
 export class WireTimeout extends Error {
   constructor(readonly waitedMs: number, readonly partial: string) {
@@ -14,9 +16,19 @@ export class WireTimeout extends Error {
 }
 
 export class WireClosed extends Error {
+  /** nodemailer's code for the same event ("Connection closed unexpectedly"): the hints treat both alike. */
+  readonly code = 'ECONNECTION';
   constructor(readonly partial: string) {
     super('the server closed the connection');
     this.name = 'WireClosed';
+  }
+}
+
+/** The peer broke the protocol (see ReplyGuard): every read after the sound replies fails with this. */
+export class ProtocolViolation extends Error {
+  constructor(readonly violation: Violation) {
+    super(`protocol violation${violation.step ? ` in the reply to ${LABEL[violation.step]}` : ''}: ${violation.reason}`);
+    this.name = 'ProtocolViolation';
   }
 }
 
@@ -28,8 +40,14 @@ export class SmtpWire {
   private closed = false;
   private error: Error | undefined;
   private waiter: (() => void) | undefined;
+  private violation: ProtocolViolation | undefined;
   private readonly onData = (chunk: Buffer) => {
-    this.buffer += chunk.toString('latin1');
+    // After a violation nothing the peer sends can be matched to a command any more.
+    if (this.violation) return;
+    const verdict = this.guard?.received(chunk);
+    if (verdict?.violation) this.violation = new ProtocolViolation(verdict.violation);
+    // The replies before the offending one are sound: they are read as usual, then the violation.
+    this.buffer += (verdict ? chunk.subarray(0, verdict.okBytes) : chunk).toString('latin1');
     if (this.buffer.length > MAX_REPLY) {
       this.error = new Error('the server sent more than 64 KiB without a complete reply');
       this.socket.destroy();
@@ -50,7 +68,14 @@ export class SmtpWire {
     this.waiter?.();
   };
 
-  constructor(private socket: Socket) {
+  /**
+   * `guard`: delivery's ReplyGuard for an SMTP conversation; null for framing lines only (the
+   * IMAP probe reads its greeting and STARTTLS answer with this too).
+   */
+  constructor(
+    private socket: Socket,
+    private readonly guard: ReplyGuard | null,
+  ) {
     this.listen();
   }
 
@@ -81,6 +106,8 @@ export class SmtpWire {
   }
 
   private takeReply(): string | undefined {
+    // A blank line between replies is no reply (nodemailer and the guard skip it too).
+    while (this.guard && this.lines[0] === '') this.lines.shift();
     const end = this.lines.findIndex((l) => !/^\d{3}-/.test(l));
     if (end < 0) return undefined;
     return this.lines.splice(0, end + 1).join('\n');
@@ -98,6 +125,7 @@ export class SmtpWire {
       const check = () => {
         const reply = this.takeReply();
         if (reply !== undefined) return finish(() => resolve(reply));
+        if (this.violation) return finish(() => reject(this.violation));
         if (this.error) return finish(() => reject(this.error));
         if (this.closed) return finish(() => reject(new WireClosed(this.pending())));
       };
@@ -111,16 +139,21 @@ export class SmtpWire {
   }
 
   write(line: string): void {
+    // Only what really goes out waits for a reply.
+    if (!this.socket.destroyed) this.guard?.sent(line);
     this.socket.write(`${line}\r\n`);
   }
 
-  writeRaw(data: string): void {
-    this.socket.write(data);
+  /** A message, dot-stuffed and ending with its final dot (see dotStuff). */
+  writeMessage(dotStuffed: string): void {
+    if (!this.socket.destroyed) this.guard?.sentDot();
+    this.socket.write(dotStuffed);
   }
 
   /** Polite QUIT, then close, never waiting long on a server that does not answer. */
   async quit(timeoutMs = 2000): Promise<void> {
-    if (!this.closed && !this.socket.destroyed) {
+    // After a protocol violation no reply can be trusted, QUIT's neither: the session just ends.
+    if (!this.closed && !this.socket.destroyed && !this.violation) {
       try {
         this.write('QUIT');
         await this.read(timeoutMs);

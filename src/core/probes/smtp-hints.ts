@@ -34,7 +34,33 @@ const isGmail = (c: HintContext) => /(^|\.)(gmail|googlemail|google)\.com$/.test
 const isMicrosoft = (c: HintContext) => /(^|\.)(office365\.com|outlook\.com|office\.com|hotmail\.com|live\.com)$/.test(c.host);
 const isSendGrid = (c: HintContext) => /(^|\.)sendgrid\.net$/.test(c.host);
 
-export function hintForConnectError(code: string | undefined, c: HintContext): string | undefined {
+/**
+ * How far an SMTP conversation had got when the connection failed: the same reset means a wrong
+ * TLS mode before the server has answered EHLO, and something else entirely once it has.
+ * - connecting: TCP, TLS, the greeting, EHLO;
+ * - session: after EHLO (STARTTLS, AUTH, MAIL FROM, RCPT TO, DATA before its 354);
+ * - message: after the 354 to DATA (the message, the final dot, its reply).
+ */
+export type ConversationStage = 'connecting' | 'session' | 'message';
+
+/** A connection the server dropped (reset, broken pipe, or closed without a word) once EHLO had succeeded. */
+function hintForDroppedConnection(stage: 'session' | 'message'): string {
+  return stage === 'message'
+    ? 'The server dropped the connection during the transaction, after DATA, while or after it received the message. ' +
+        'The port and security settings are right (the server greeted Mailroom and accepted EHLO, MAIL FROM and RCPT TO); ' +
+        'the server gave up on this message: a content filter, a size or rate limit, or a crash. Check the server\'s log for this time. ' +
+        'Delivery retries automatically; the server may already have accepted the message, so a retry may deliver a second copy.'
+    : 'The server dropped the connection in the middle of the session, after EHLO. The port and security settings are right (the server greeted Mailroom and answered EHLO); ' +
+        'the server ended this session by itself: a rate or connection limit, a policy that refuses this sender or this machine, or a crash. Check the server\'s log for this time.';
+}
+
+/**
+ * `stage`: how far the conversation had got (see ConversationStage); the advice for a dropped
+ * connection differs, the rest does not.
+ */
+export function hintForConnectError(code: string | undefined, c: HintContext, stage: ConversationStage = 'connecting'): string | undefined {
+  // ECONNECTION: nodemailer's "Connection closed unexpectedly" (and the probe's own close) carries no system code.
+  if (stage !== 'connecting' && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNECTION')) return hintForDroppedConnection(stage);
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_NONAME':
@@ -115,11 +141,40 @@ export function hintForWrongTlsMode(c: HintContext, probe: 'tls-works' | 'plain-
         'this is not an SMTP server, or a firewall/proxy holds the connection open.';
 }
 
-export function hintNoStarttls(hasCredentials: boolean): string {
+/**
+ * `heloOnly`: the server refused EHLO and answered HELO, which announces no extensions at all,
+ * so it cannot offer STARTTLS however it is configured for others.
+ */
+export function hintNoStarttls(hasCredentials: boolean, heloOnly = false): string {
+  if (heloOnly) {
+    return hasCredentials
+      ? 'The server does not understand EHLO (it answered HELO only), so it offers no extensions: no STARTTLS and no AUTH, and Mailroom never sends a password in plain text. ' +
+          'Use the provider\'s submission port (587 with STARTTLS or 465 with security "tls").'
+      : 'The server does not understand EHLO (it answered HELO only), so it cannot offer STARTTLS: messages would travel unencrypted. ' +
+          'Use a port with STARTTLS or implicit TLS, or set security to "none" for an internal relay you trust.';
+  }
   return hasCredentials
     ? 'The server does not offer STARTTLS, and Mailroom never sends a password in plain text. ' +
         'Use the provider\'s submission port (587 with STARTTLS or 465 with security "tls"); if the server offers STARTTLS to others, a middlebox may be stripping it.'
     : 'The server does not offer STARTTLS. Messages would travel unencrypted: use a port with STARTTLS or implicit TLS, or set security to "none" for an internal relay you trust.';
+}
+
+/**
+ * Credentials were given for a connection that stays unencrypted (security "none"). When the
+ * server offers STARTTLS the fix is the setting, not the server.
+ */
+export function hintPlainTextLogin(starttlsOffered: boolean, heloOnly = false): string {
+  return starttlsOffered
+    ? 'The server offers STARTTLS, but with security "none" the connection is never encrypted, and Mailroom never sends a password in plain text. ' +
+        'Set security to "starttls" so that the password goes over TLS (or remove the credentials for a relay that lets this machine send without logging in).'
+    : hintNoStarttls(true, heloOnly);
+}
+
+/** The server broke RFC 5321's reply rules (ReplyGuard, the same check delivery makes). */
+export function hintForProtocolViolation(): string {
+  return 'The server broke the SMTP protocol: a reply that answers no command, does not fit the command it answers, or changes its code between lines (RFC 5321 §4.2). ' +
+    'Delivery ends such a session at once, so that no reply is read as the answer to another command: mail through this server is delayed, or fails when the whole message had gone out. ' +
+    'Ask the server\'s admin; a proxy, firewall or filter between Mailroom and the server that rewrites SMTP replies is a common cause.';
 }
 
 export function hintNoAuthOffered(c: HintContext, encrypted: boolean): string {
@@ -177,11 +232,12 @@ export function hintForReply(step: string, r: SmtpReply, c: HintContext): string
       ? 'The server does not allow this account to send as this sender address. Use the address you log in with, or an alias the provider has verified for it.'
       : 'The server refused by policy (5.7.x): the sender address is not allowed for this login, or this machine\'s address is blocked. Use the login\'s own address as sender, or ask the provider.';
   }
-  if (r.code === 421 || (r.code >= 450 && r.code < 460)) {
-    return 'The server refused temporarily (4xx): rate limit, greylisting or overload. Delivery retries automatically; if it persists, check the provider\'s limits.';
-  }
+  // Before the general 4xx words: a refused STARTTLS is the server's TLS setup, not a rate limit.
   if (r.code === 454 && step === 'starttls') {
     return 'The server offers STARTTLS but cannot start TLS right now (its certificate or TLS setup is broken). Ask the server\'s admin.';
+  }
+  if (r.code === 421 || (r.code >= 450 && r.code < 460)) {
+    return 'The server refused temporarily (4xx): rate limit, greylisting or overload. Delivery retries automatically; if it persists, check the provider\'s limits.';
   }
   return undefined;
 }
