@@ -1,6 +1,7 @@
 import type { AddressObject, EmailAddress } from 'mailparser';
 import { mailparser } from '../mailparser-module.js';
-import type { MessageHeaders, MimeHeaderReader } from '../core/relay/ports.js';
+import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from '../core/relay/ports.js';
+import { headerTooLarge } from '../core/relay/submission.js';
 
 type Mailbox = { name?: string; address: string };
 
@@ -38,6 +39,9 @@ function summary(h: Map<string, unknown>, lines: { key: string }[]): MessageHead
   };
 }
 
+/** The empty line the reader adds after the block to end it: mailparser counts it as header. */
+const END_OF_HEADER = Buffer.from('\r\n');
+
 /**
  * The relay's header reader: mailparser decodes the header block (RFC 2047 words, folding,
  * address lists) and the relay never parses MIME by hand. Only the header block is given to
@@ -47,16 +51,19 @@ export const mailparserHeaderReader: MimeHeaderReader = {
   async read(headerBlock) {
     const { MailParser } = await mailparser();
     return new Promise((resolve, reject) => {
-      const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+      // The limit is the core's (MAX_HEADER_BYTES, mailparser's default), stated here so that a
+      // block the core let through is never refused by the parser over the empty line added below.
+      const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHeadSize: MAX_HEADER_BYTES + END_OF_HEADER.length });
       let headers = new Map<string, unknown>();
       // mailparser emits the decoded headers, then the raw lines (which count repeated fields).
       parser.on('headers', (h: Map<string, unknown>) => (headers = h));
       parser.on('headerLines', (lines: { key: string }[]) => resolve(summary(headers, lines)));
-      parser.on('error', reject);
+      // The parser's size limit is the client's problem (552), not a local error the client would retry.
+      parser.on('error', (err: Error & { code?: string }) => reject(err.code === 'EMAXLEN' ? headerTooLarge(headerBlock.byteLength) : err));
       // Nothing but the header node comes out; reading keeps the stream flowing to its end.
       parser.on('data', (d: { release?: () => void }) => d.release?.());
       parser.on('end', () => resolve(summary(headers, [])));
-      parser.end(Buffer.concat([Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength), Buffer.from('\r\n')]));
+      parser.end(Buffer.concat([Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength), END_OF_HEADER]));
     });
   },
 };

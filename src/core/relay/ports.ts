@@ -50,7 +50,18 @@ export interface MessageHeaders {
   hasBcc: boolean;
 }
 
-/** Reads a message's header block (the adapter uses mailparser: no hand-written MIME parser). */
+/**
+ * The largest header block the relay takes, in bytes (its lines and their CRLFs, without the
+ * empty line before the body): mailparser's own limit for the header of a MIME part (1 MiB).
+ * A larger header can never be read, so it is refused for good (552), never a 4xx the client
+ * would retry forever.
+ */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+
+/**
+ * Reads a message's header block (the adapter uses mailparser: no hand-written MIME parser).
+ * It reads any block of up to MAX_HEADER_BYTES; the core refuses larger ones before calling it.
+ */
 export interface MimeHeaderReader {
   read(headerBlock: Uint8Array): Promise<MessageHeaders>;
 }

@@ -6,7 +6,7 @@ import { rfc5322Date, type RawPart, type Submission } from '../outbox/messages.j
 import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.js';
 import { matchesIdentity } from '../routing/sender-identity.js';
 import { relayPrincipal, type StoredSmtpCredential } from './credentials.js';
-import type { MessageHeaders, MimeHeaderReader } from './ports.js';
+import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from './ports.js';
 import { ambiguousAuthor, authorFields, findBadLineEnding, headerBlockEnd, malformedHeaderLine, receivedHeader, withoutBcc } from './raw-message.js';
 
 /**
@@ -37,6 +37,15 @@ export function checkDeclaredSize(c: StoredSmtpCredential, declared: number | un
 
 export function messageTooLarge(c: StoredSmtpCredential, bytes: number): MailroomError {
   return new MailroomError(ErrorCodes.MESSAGE_TOO_LARGE, `the message is ${bytes} bytes; SMTP credential "${c.name}" allows ${c.maxMessageBytes}`, { limit: c.maxMessageBytes });
+}
+
+/** The header is larger than the relay reads (MAX_HEADER_BYTES): permanent, the same message is refused again. */
+export function headerTooLarge(bytes: number): MailroomError {
+  return new MailroomError(
+    ErrorCodes.MESSAGE_TOO_LARGE,
+    `the message header is larger than 1 MiB (${bytes} bytes; the relay reads at most ${MAX_HEADER_BYTES}): move long values into the body or an attachment; nothing was queued`,
+    { field: 'header', limit: MAX_HEADER_BYTES },
+  );
 }
 
 /**
@@ -127,6 +136,7 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     );
   }
   const headerEnd = headerBlockEnd(raw);
+  if (headerEnd > MAX_HEADER_BYTES) throw headerTooLarge(headerEnd);
   const malformed = malformedHeaderLine(raw.subarray(0, headerEnd));
   if (malformed) {
     throw invalid(
