@@ -73,6 +73,31 @@ export function enhancedCodeOf(response: string | null | undefined): string | nu
 }
 
 /**
+ * A server's reply as the log stores it: one line, whatever the server sent. A multi-line reply
+ * ("550-5.1.1 line one", …, "550 5.1.1 final line") keeps its code and enhanced code once, in
+ * front, then each line's own text, so it reads like a one-line reply ("550 5.1.1 line one …
+ * final line"). A line that does not continue the first one's code (a broken reply) is kept
+ * whole, code and all.
+ */
+export function replyOnOneLine(reply: string): string {
+  const lines = reply
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (lines.length < 2) return lines[0] ?? '';
+  const first = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3})(?= |$))?/.exec(lines[0]);
+  if (!first) return lines.join(' ');
+  const [, code, enhanced] = first;
+  const continued = (l: string) => (l.startsWith(code) && (l[3] === '-' || l[3] === ' ' || l.length === 3) ? l.slice(4).trim() : null);
+  const texts = lines.map((l) => {
+    const text = continued(l);
+    if (text === null) return l;
+    return enhanced && (text === enhanced || text.startsWith(`${enhanced} `)) ? text.slice(enhanced.length).trim() : text;
+  });
+  return [code, enhanced, ...texts].filter(Boolean).join(' ');
+}
+
+/**
  * A failure with a 5xx reply is permanent; everything else (4xx, network, timeout, TLS, config,
  * a protocol violation — whose code is whatever the peer sent out of turn) is worth another try.
  */
@@ -106,7 +131,12 @@ export function classifyAttempt(pending: readonly string[], report: AttemptRepor
     }
     const f = report.failure;
     if (!f) return { address, code: null, enhancedCode: null, response: 'the server neither accepted nor refused this recipient', status: 'deferred' };
-    return { address, code: f.code, enhancedCode: f.enhancedCode, response: f.message, status: isPermanentFailure(f) || stopsRetrying(report) ? 'rejected' : 'deferred' };
+    const status = isPermanentFailure(f) || stopsRetrying(report) ? 'rejected' : 'deferred';
+    // A protocol violation's code is that of the reply that broke the protocol (a 250 sent out of
+    // turn, a reply that changed its code): it answered nothing for this recipient, and a success
+    // code next to "rejected" would contradict it. The message says what came, in the server's words.
+    if (f.kind === 'protocol') return { address, code: null, enhancedCode: null, response: f.message, status };
+    return { address, code: f.code, enhancedCode: f.enhancedCode, response: f.message, status };
   });
   const n = (s: RecipientStatus) => recipients.filter((r) => r.status === s).length;
   const outcome: AttemptOutcome =

@@ -38,7 +38,9 @@ export function mergeDomainResults(results: readonly DomainResult[], recipientsO
     const listed = new Set([...report.accepted, ...report.rejected].map((r) => r.address.toLowerCase()));
     const permanent = isPermanentFailure(f) || stopsRetrying(report);
     for (const address of recipientsOf(result)) {
-      if (!listed.has(address.toLowerCase())) rejected.push({ address, code: f.code, enhancedCode: f.enhancedCode, response: `${result.route.domain}: ${f.message}`, permanent });
+      // A protocol violation's code is the out-of-turn reply's (a 250 on a failure): not the recipient's.
+      const protocol = f.kind === 'protocol';
+      if (!listed.has(address.toLowerCase())) rejected.push({ address, code: protocol ? null : f.code, enhancedCode: protocol ? null : f.enhancedCode, response: `${result.route.domain}: ${f.message}`, permanent });
     }
   }
   return {

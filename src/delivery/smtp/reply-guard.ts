@@ -1,3 +1,5 @@
+import { replyOnOneLine } from '../../core/outbox/retry-policy.js';
+
 /**
  * Holds an SMTP peer to answering exactly what was asked. nodemailer matches each complete
  * reply with the oldest command still waiting, whatever the reply says: one line too many (say
@@ -66,7 +68,11 @@ export interface Verdict {
   violation?: Violation;
 }
 
-const show = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s);
+/** What the peer sent, for a violation's words and the log: one line (as every stored reply), shortened. */
+const show = (s: string) => {
+  const line = replyOnOneLine(s);
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+};
 
 export class ReplyGuard {
   /** Replies due, oldest first; the greeting is due before the client says anything. */
@@ -123,7 +129,8 @@ export class ReplyGuard {
       if (typeof result === 'object') return { okBytes, violation: result };
       if (result === 'complete') okBytes = start;
       if (result === 'complete' && this.tlsNext && start < text.length) {
-        return { okBytes, violation: { reason: 'the server sent more data right after its STARTTLS reply, before TLS started (it would be read as if it came over TLS)', reply: show(text.slice(start)), step: null } };
+        const extra = show(text.slice(start));
+        return { okBytes, violation: { reason: `the server sent more data right after its STARTTLS reply, before TLS started (it would be read as if it came over TLS): "${extra}"`, reply: extra, step: null } };
       }
     }
     this.partial += text.slice(start);
@@ -137,7 +144,7 @@ export class ReplyGuard {
     const code = m ? Number(m[1]) : 0;
     const text = [...this.lines, line].join('\n');
     if (!m) return { reason: `"${show(line)}" is not an SMTP reply`, reply: show(text), step: this.waitingFor };
-    if (this.lines.length && code !== this.code) return { reason: `a multi-line reply changed its code from ${this.code} to ${code}`, reply: show(text), step: this.waitingFor };
+    if (this.lines.length && code !== this.code) return { reason: `a multi-line reply changed its code from ${this.code} to ${code} ("${show(text)}")`, reply: show(text), step: this.waitingFor };
     if (m[2] === '-') {
       this.code = code;
       if (this.lines.length < 1_000) this.lines.push(line);

@@ -1,4 +1,4 @@
-import { enhancedCodeOf, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
+import { enhancedCodeOf, replyOnOneLine, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
 import { hintForCertificate, hintForConnectError, hintForReply, parseReply, type HintContext } from '../../core/probes/smtp-hints.js';
 import type { SmtpFailure } from './guarded-connection.js';
 
@@ -21,14 +21,23 @@ function kindOf(err: SmtpError): FailureKind {
   return err.responseCode ? 'smtp' : 'protocol';
 }
 
+/**
+ * The server answered STARTTLS with a refusal (454 …): TLS never started and no certificate was
+ * presented, so it is the server's refusal, not a failed certificate check. (A handshake that
+ * fails after its 220 carries no reply.)
+ */
+function refusedStarttls(err: SmtpError): boolean {
+  return err.command === 'STARTTLS' && typeof err.responseCode === 'number' && !err.protocolViolation;
+}
+
 function reply(address: string, e: { responseCode?: number; response?: string; message?: string }): RecipientReply {
-  const response = e.response ?? e.message ?? null;
+  const response = e.response !== undefined ? replyOnOneLine(e.response) : (e.message ?? null);
   return { address, code: e.responseCode ?? null, enhancedCode: enhancedCodeOf(e.response), response };
 }
 
 /** Turns nodemailer's success info into the core's report. */
 export function reportFromInfo(info: { accepted?: unknown[]; rejected?: unknown[]; rejectedErrors?: SmtpError[]; response?: string }): AttemptReport {
-  const response = info.response ?? '';
+  const response = replyOnOneLine(info.response ?? '');
   const code = Number(/^\d{3}/.exec(response)?.[0]) || undefined;
   const rejected = (info.rejectedErrors ?? []).map((e) => reply(String(e.recipient ?? ''), e));
   return {
@@ -47,13 +56,15 @@ function adviceFor(err: SmtpError, kind: FailureKind, where: HintContext): strin
   if (err.explanation) return err.explanation;
   switch (kind) {
     case 'network':
-      return hintForConnectError(err.originalCode ?? err.code, where);
+      // Dropped after the whole message went out (the possible duplicate): not the TLS mode's fault.
+      return hintForConnectError(err.originalCode ?? err.code, where, err.possibleDuplicate ? 'message' : 'connecting');
     case 'timeout':
       // Still connecting (TCP, greeting, EHLO, STARTTLS, AUTH) or already in the transaction?
       return err.command === 'CONN' || err.command === 'EHLO' || err.command === 'STARTTLS' || err.command?.startsWith('AUTH')
         ? hintForConnectError('ETIMEDOUT', where)
         : `The server stopped answering in the middle of the transaction (it may be overloaded, or something on the way stalls large messages). Delivery retries automatically; if it lasts, raise the server's send timeout or check the relay.`;
     case 'tls':
+      if (refusedStarttls(err)) return hintForReply('starttls', parseReply(err.response ?? ''), where);
       // Node's reason (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …) is kept as originalCode under nodemailer's ETLS.
       return hintForCertificate(err.originalCode, where);
     case 'auth':
@@ -75,10 +86,11 @@ export function reportFromError(raw: unknown, hint?: string, where?: HintContext
     return { accepted: [], rejected: err.rejectedErrors.map((e) => reply(String(e.recipient ?? ''), e)) };
   }
   const kind = kindOf(err);
-  let message = err.response && !err.protocolViolation ? `${err.command ? `${err.command}: ` : ''}${err.response}` : err.message;
-  // An explanation in plain words (e.g. "the server does not offer STARTTLS") replaces the trust hint.
+  let message = err.response && !err.protocolViolation ? `${err.command ? `${err.command}: ` : ''}${replyOnOneLine(err.response)}` : err.message;
+  // An explanation in plain words (e.g. "the server does not offer STARTTLS") replaces the trust
+  // hint; a refused STARTTLS is told in the server's words alone (the trust was never tested).
   if (err.explanation) message = `${err.explanation} (the server said: ${message})`;
-  else if (kind === 'tls' && hint) message = `${hint}: ${message}`;
+  else if (kind === 'tls' && hint && !refusedStarttls(err)) message = `${hint}: ${message}`;
   if (kind === 'timeout') message = `timed out: ${err.message}`;
   const advice = where ? adviceFor(err, kind, where) : undefined;
   const report: AttemptReport = { accepted: [], rejected: [], failure: { kind, code: err.responseCode ?? null, enhancedCode: enhancedCodeOf(err.response), message, ...(advice ? { hint: advice } : {}) } };
