@@ -1,10 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiagnosticResult, SmtpDiagnosticTarget } from '../../src/core/probes/diagnostics.js';
 import { compileNetworkPolicy } from '../../src/core/probes/network-policy.js';
-import type { SmtpSettings } from '../../src/core/senders/servers.js';
 import { runSmtpDiagnostic } from '../../src/probes/smtp-runner.js';
+import { loopbackSmtp, runOnLoopback, stepNamed } from '../helpers/diagnostic-runs.js';
 import {
   closedPort,
   havePostfix,
@@ -19,29 +18,10 @@ import {
 } from '../helpers/diagnostics-peers.js';
 
 const PASSWORD = 'Very-Secret-Password-42';
-const loopback = compileNetworkPolicy(['127.0.0.1']);
 
-function smtp(port: number, over: Partial<SmtpSettings> = {}): SmtpSettings {
-  return {
-    host: '127.0.0.1',
-    port,
-    security: 'starttls',
-    requireTls: true,
-    tlsTrust: { mode: 'system' },
-    connectTimeoutSec: 2,
-    sendTimeoutSec: 5,
-    maxConnections: 1,
-    ...over,
-  };
-}
-
-function step(r: DiagnosticResult, name: string) {
-  const s = r.steps.find((x) => x.name === name);
-  if (!s) throw new Error(`no ${name} step in ${JSON.stringify(r.steps)}`);
-  return s;
-}
-
-const run = (t: SmtpDiagnosticTarget) => runSmtpDiagnostic(t, loopback);
+const smtp = loopbackSmtp;
+const step = stepNamed;
+const run = runOnLoopback;
 
 let dir: string;
 let cert: Cert;

@@ -1,9 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DiagnosticResult, SmtpDiagnosticTarget } from '../../src/core/probes/diagnostics.js';
-import { compileNetworkPolicy } from '../../src/core/probes/network-policy.js';
 import type { SmtpSettings } from '../../src/core/senders/servers.js';
-import { runSmtpDiagnostic } from '../../src/probes/smtp-runner.js';
+import { loopbackSmtp, runOnLoopback, stepNamed } from '../helpers/diagnostic-runs.js';
 import { freePort } from '../helpers/ports.js';
 import { startScriptedPeer, type Script, type ScriptedPeer } from '../helpers/scripted-smtp-peer.js';
 
@@ -14,30 +12,12 @@ import { startScriptedPeer, type Script, type ScriptedPeer } from '../helpers/sc
  */
 
 const PASSWORD = 'Probe-Secret-Password-7';
-const loopback = compileNetworkPolicy(['127.0.0.1']);
 
-function smtp(port: number, over: Partial<SmtpSettings> = {}): SmtpSettings {
-  return {
-    host: '127.0.0.1',
-    port,
-    security: 'none',
-    requireTls: false,
-    tlsTrust: { mode: 'system' },
-    connectTimeoutSec: 2,
-    sendTimeoutSec: 3,
-    maxConnections: 1,
-    ...over,
-  };
-}
-
-function step(r: DiagnosticResult, name: string) {
-  const s = r.steps.find((x) => x.name === name);
-  if (!s) throw new Error(`no ${name} step in ${JSON.stringify(r.steps)}`);
-  return s;
-}
+const smtp = (port: number, over: Partial<SmtpSettings> = {}) => loopbackSmtp(port, { security: 'none', requireTls: false, sendTimeoutSec: 3, ...over });
+const step = stepNamed;
 
 const send = { from: 'app@example.com', to: 'ops@example.net' };
-const run = (t: SmtpDiagnosticTarget) => runSmtpDiagnostic(t, loopback);
+const run = runOnLoopback;
 
 let peer: ScriptedPeer | undefined;
 afterEach(async () => {
