@@ -146,7 +146,7 @@ export async function startDovecot(cert: Cert, users: Record<string, string>, oa
   const dovecotGid = Number(execFileSync('id', ['-g', 'dovecot']).toString().trim());
   chownSync(path.join(dir, 'mail'), dovecotUid, dovecotGid);
   writeFileSync(path.join(dir, 'passwd'), Object.entries(users).map(([u, p]) => `${u}:{PLAIN}${p}::::::`).join('\n') + '\n');
-  const [imapPort, imapsPort] = [await freePort(), await freePort()];
+  let [imapPort, imapsPort] = [await freePort(), await freePort()];
   // OAuth2: Dovecot asks the authorization server about each bearer token (RFC 7662 introspection).
   if (oauth2) {
     writeFileSync(path.join(dir, 'oauth2-ca.pem'), oauth2.caCertificate, { mode: 0o644 });
@@ -158,7 +158,7 @@ export async function startDovecot(cert: Cert, users: Record<string, string>, oa
   }
   const tokenMechanisms = (oauth2?.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ');
   const oauth2Passdb = oauth2 ? `passdb {\n  driver = oauth2\n  mechanisms = ${tokenMechanisms}\n  args = ${dir}/dovecot-oauth2.conf.ext\n}\n` : '';
-  const conf = `base_dir = ${dir}/run
+  const confFor = (imapPort: number, imapsPort: number) => `base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
 protocols = imap
@@ -197,10 +197,16 @@ service imap-login {
 }
 `;
   const confFile = path.join(dir, 'dovecot.conf');
-  writeFileSync(confFile, conf);
-  // Dovecot's daemon keeps inherited pipes open, so spawnSync would wait forever: no pipes.
-  const r = spawnSync('/usr/sbin/dovecot', ['-c', confFile], { stdio: 'ignore' });
-  if (r.status !== 0) throw new Error(`dovecot did not start (exit ${r.status}): ${existsSync(path.join(dir, 'dovecot.log')) ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : ''}`);
+  // A free port is taken and released before Dovecot binds it: another test may bind it first
+  // (Dovecot then exits 89 at start, in a whole-suite run). Fresh ports, a few times.
+  for (let attempt = 1; ; attempt++) {
+    writeFileSync(confFile, confFor(imapPort, imapsPort));
+    // Dovecot's daemon keeps inherited pipes open, so spawnSync would wait forever: no pipes.
+    const r = spawnSync('/usr/sbin/dovecot', ['-c', confFile], { stdio: 'ignore' });
+    if (r.status === 0) break;
+    if (attempt === 3) throw new Error(`dovecot did not start (exit ${r.status}): ${existsSync(path.join(dir, 'dovecot.log')) ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : ''}`);
+    [imapPort, imapsPort] = [await freePort(), await freePort()];
+  }
   await waitForPort(imapsPort);
   return {
     imapPort,
