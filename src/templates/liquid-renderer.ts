@@ -139,10 +139,13 @@ export class LiquidRenderer {
       if (job.layout.text) text = this.part('layout.text', this.plain, job.layout.text, { ...scope, content: bodyText });
     }
     // The whole message is held to the cap too; over it, the part that made the most is blamed.
-    const htmlPart: Part = job.layout && bodyHtml !== null ? 'layout.html' : 'html';
-    const textPart: Part = job.layout?.text ? 'layout.text' : job.text ? 'text' : 'text from html';
-    const largest: Part = (html?.length ?? 0) >= text.length ? (html?.length ?? 0) >= subject.length ? htmlPart : 'subject' : text.length >= subject.length ? textPart : 'subject';
-    this.cap(subject.length + (html?.length ?? 0) + text.length, largest);
+    const sizes: [Part, number][] = [
+      [job.layout && bodyHtml !== null ? 'layout.html' : 'html', html?.length ?? 0],
+      [job.layout?.text ? 'layout.text' : job.text ? 'text' : 'text from html', text.length],
+      ['subject', subject.length],
+    ];
+    const [largest] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+    this.cap(sizes.reduce((n, [, chars]) => n + chars, 0), largest);
     return job.layout ? { subject, html, text, body: { html: bodyHtml, text: bodyText } } : { subject, html, text };
   }
 
