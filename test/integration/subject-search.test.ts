@@ -2,7 +2,7 @@ import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MessageFilter, MessageRecord } from '../../src/core/outbox/ports.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
-import { SCAN_WINDOW, trigramQuery } from '../../src/store/repositories/subject-search.js';
+import { indexKey, SCAN_WINDOW, trigramQuery } from '../../src/store/repositories/subject-search.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -82,6 +82,11 @@ await describeEachDialect('subject search: the index gives what a scan gives', (
     ['with another filter', { q: 'report 42', purpose: 'report' }, 9],
     ['with a status that has none', { q: 'weekly', status: ['sent'] }, 50],
     ['no match at all', { q: 'zzz-not-there' }, 50],
+    ['several words, the last one rare', { q: 'weekly report 4242' }, 50],
+    ['several words, each common, together rare', { q: 'weekly report 424' }, 50],
+    ['several words, in no subject together', { q: '4242 report' }, 50],
+    ['several words, non-ASCII', { q: 'über die Rechnung' }, 50],
+    ['several words and punctuation', { q: 'ΟΔΟΣ İstanbul, STRAẞE' }, 50],
   ];
 
   const expectSameAsScan = async () => {
@@ -161,6 +166,19 @@ await describeEachDialect('subject search: the index gives what a scan gives', (
       });
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Bitmap Index Scan on message_subjects_trgm_idx/);
     }
+  });
+
+  it('asks the index for the word of q the fewest of the newest subjects hold', async () => {
+    const newest = () => t.app.infra.db.selectFrom('messages');
+    // "weekly" and "report" are in nearly every subject: their trigrams would make the index
+    // intersect lists as long as the table.
+    expect(await indexKey('Weekly report 4242', dialect, newest)).toBe('4242');
+    expect(await indexKey('4242 REPORT', dialect, newest)).toBe('4242');
+    // Equally rare (in none): the longest, whose trigrams are the most.
+    expect(await indexKey('zzzq zzzqqq', dialect, newest)).toBe('zzzqqq');
+    // One word, or none of three letters: q as it is.
+    expect(await indexKey('report 42', dialect, newest)).toBe('report 42');
+    expect(await indexKey('a.b.c', dialect, newest)).toBe('a.b.c');
   });
 
   it('leaves new messages searchable before and after the worker reached them', async () => {
