@@ -113,6 +113,27 @@ export function allowedList(values: readonly unknown[]): string {
   return shown.join(', ');
 }
 
+/**
+ * Every field of the object an additionalProperties error (`first`) found that its schema does
+ * not know, in the order sent: Ajv stops at the first (allErrors is off, as it should be for
+ * untrusted input), and a client with three misspelt fields would learn of them one request at a
+ * time. Read from the route's own schema at the error's schemaPath; where it cannot be looked up
+ * (a schema through a $ref), the one Ajv named.
+ */
+function unknownFields(request: FastifyRequest, context: string | undefined, first: { schemaPath: string; instancePath: string }, data: unknown, named: string): string[] {
+  const segments = first.schemaPath.replace(/^#\/?/, '').split('/').map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (segments.at(-1) !== 'additionalProperties') return [named];
+  const schemas = request.routeOptions.schema as Record<string, unknown> | undefined;
+  let schema: unknown = context === 'querystring' ? schemas?.querystring : context === 'body' ? schemas?.body : context === 'params' ? schemas?.params : undefined;
+  for (const segment of segments.slice(0, -1)) schema = schema !== null && typeof schema === 'object' ? (schema as Record<string, unknown>)[segment] : undefined;
+  const value = valueAt(data, first.instancePath);
+  if (schema === null || typeof schema !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value)) return [named];
+  const { properties = {}, patternProperties = {} } = schema as { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown> };
+  const patterns = Object.keys(patternProperties).map((p) => new RegExp(p, 'u'));
+  const unknown = Object.keys(value).filter((k) => !Object.hasOwn(properties, k) && !patterns.some((p) => p.test(k)));
+  return unknown.includes(named) ? unknown : [named];
+}
+
 /** Turns Fastify's own failures (bad JSON, schema violations, limits) into catalogue errors. */
 function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError | undefined {
   if (err.validation) {
@@ -140,8 +161,10 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
     if (missing) return new MailroomError(ErrorCodes.VALIDATION, `${path ? `${path}.` : ''}${missing}: is required`, { field: path ? `${path}.${missing}` : missing });
     const where = path || err.validationContext || 'body';
     if (first?.keyword === 'additionalProperties') {
-      const extra = (first.params as { additionalProperty?: string }).additionalProperty;
-      return new MailroomError(ErrorCodes.UNKNOWN_FIELD, `${where}: unknown field "${extra}"`, { field: where, unknown: [extra] });
+      const extra = String((first.params as { additionalProperty?: string }).additionalProperty);
+      const unknown = unknownFields(request, err.validationContext, first, data, extra);
+      const named = unknown.map((k) => JSON.stringify(k)).join(', ');
+      return new MailroomError(ErrorCodes.UNKNOWN_FIELD, `${where}: unknown field${unknown.length > 1 ? 's' : ''} ${named}`, { field: where, unknown });
     }
     // A value outside a fixed list: the message names the list (cut short if long), details carry it whole.
     if (first?.keyword === 'enum') {

@@ -22,6 +22,19 @@ await describeEachDialect('query parameters a route does not act on are refused'
   });
   afterAll(async () => t?.close());
 
+  it('names every unknown field at once, in the order sent, in a body, a nested object and the query', async () => {
+    const message = { to: 'a@example.net', subject: 's', text: 't' };
+    expect(await refused('POST', '/messages', { ...message, foo: 1, bar: 2 })).toEqual({ code: 'MAILROOM_E_UNKNOWN_FIELD', message: 'body: unknown fields "foo", "bar"', details: { field: 'body', unknown: ['foo', 'bar'] } });
+    expect(await refused('POST', '/messages', { ...message, attachments: [{ filename: 'a', contentBase64: 'YQ==', x: 1, y: 2 }] })).toEqual({
+      code: 'MAILROOM_E_UNKNOWN_FIELD',
+      message: 'attachments[0]: unknown fields "x", "y"',
+      details: { field: 'attachments[0]', unknown: ['x', 'y'] },
+    });
+    expect(await refused('GET', '/messages?foo=1&status=sent&bar=2')).toEqual({ code: 'MAILROOM_E_UNKNOWN_FIELD', message: 'querystring: unknown fields "foo", "bar"', details: { field: 'querystring', unknown: ['foo', 'bar'] } });
+    // One alone is named as before.
+    expect((await refused('POST', '/messages', { ...message, colour: 'red' })).message).toBe('body: unknown field "colour"');
+  });
+
   it('a parameter the route does not take, on routes that take none or only others', async () => {
     for (const [url, name] of [
       ['/servers?limit=10', 'limit'],
