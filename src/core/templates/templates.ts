@@ -64,8 +64,8 @@ export const TEMPLATE_LIMITS = {
   /** Characters of one source (subject excepted); templates are short, their data is not. */
   sourceChars: 512 * 1024,
   locales: 20,
-  /** JSON characters of sampleData and of a message's data. */
-  dataChars: 1024 * 1024,
+  /** UTF-8 bytes of the JSON of sampleData and of a message's data (1 MiB). */
+  dataBytes: 1024 * 1024,
   dataDepth: 32,
 } as const;
 
@@ -115,16 +115,16 @@ function locales(v: unknown): Record<string, LocaleContent> {
 }
 
 /**
- * How large a data object may be: its JSON text, in characters or in UTF-8 bytes, and how many
- * levels of objects and arrays it nests (`{ "a": 1 }` is one level).
+ * How large a data object may be: its JSON text in UTF-8 bytes (a limit in characters let
+ * three bytes of "€" count as one), and how many levels of objects and arrays it nests
+ * (`{ "a": 1 }` is one level).
  */
 export interface DataLimits {
-  chars?: number;
-  bytes?: number;
+  bytes: number;
   depth: number;
 }
 
-const TEMPLATE_DATA: DataLimits = { chars: TEMPLATE_LIMITS.dataChars, depth: TEMPLATE_LIMITS.dataDepth };
+const TEMPLATE_DATA: DataLimits = { bytes: TEMPLATE_LIMITS.dataBytes, depth: TEMPLATE_LIMITS.dataDepth };
 
 /**
  * Data for a template: a JSON object (what the API parsed), bounded in size and depth so a
@@ -140,12 +140,9 @@ export function templateData(field: string, v: unknown, limits: DataLimits = TEM
   } catch {
     throw invalid(field, 'must be plain JSON');
   }
-  if (limits.chars !== undefined && json.length > limits.chars) throw invalid(field, `is ${json.length} characters as JSON; the limit is ${limits.chars}`);
-  if (limits.bytes !== undefined) {
-    const bytes = Buffer.byteLength(json, 'utf8');
-    if (bytes > limits.bytes) {
-      throw new MailroomError(ErrorCodes.VALIDATION, `${field}: is ${count(bytes)} bytes as JSON; the limit is ${count(limits.bytes)}${kib(limits.bytes)}`, { field, maxBytes: limits.bytes });
-    }
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > limits.bytes) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `${field}: is ${count(bytes)} bytes as JSON; the limit is ${count(limits.bytes)}${size(limits.bytes)}`, { field, maxBytes: limits.bytes });
   }
   if (depth(v) > limits.depth) {
     throw new MailroomError(ErrorCodes.VALIDATION, `${field}: nests deeper than ${limits.depth} levels`, { field, maxDepth: limits.depth });
@@ -156,7 +153,7 @@ export function templateData(field: string, v: unknown, limits: DataLimits = TEM
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
-const kib = (n: number) => (n % 1024 === 0 ? ` (${n / 1024} KiB)` : '');
+const size = (n: number) => (n % 1048576 === 0 ? ` (${n / 1048576} MiB)` : n % 1024 === 0 ? ` (${n / 1024} KiB)` : '');
 
 /** Every key and string in the data, checked as str() checks a field (the first bad one is named: data.user.name). */
 function wellFormedData(field: string, v: unknown): void {
