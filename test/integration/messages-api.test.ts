@@ -106,6 +106,16 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     await dispatcher.drain();
   });
 
+  it('takes base64 wrapped in lines, as MIME encoders write it, and stores it without the whitespace', async () => {
+    const wrapped = `${Buffer.from('x'.repeat(100)).toString('base64').replace(/.{76}/g, '$&\r\n')}\n`;
+    const res = await send({ to: ['a@example.net'], subject: 'wrapped', text: 'x', attachments: [{ filename: 'x.txt', contentBase64: wrapped }] });
+    expect(res.statusCode).toBe(202);
+    const stored = await t.app.ports.ctx.store.repos.messages.get(res.json().id);
+    expect(Buffer.from(stored!.attachments[0].contentBase64, 'base64').toString()).toBe('x'.repeat(100));
+    expect(stored!.attachments[0].contentBase64).not.toMatch(/\s/);
+    await dispatcher.drain();
+  });
+
   it('filters by status, purpose, subject text, recipient and date, and pages with a cursor', async () => {
     for (let i = 0; i < 5; i++) await send({ purpose: 'report', to: [`page${i}@example.net`], subject: `Weekly report ${i}`, text: 'x' });
     const alert = (await send({ purpose: 'alert', to: ['oncall@example.net'], subject: 'Disk FULL on db1', text: 'x', sendAt: new Date(Date.now() + 3_600_000).toISOString() })).json();

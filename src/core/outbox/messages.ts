@@ -124,6 +124,7 @@ function attachments(v: unknown): Attachment[] {
     if (/^multipart\//i.test(media.type)) throw invalid(`${f}.contentType`, 'must not be multipart/*: attach each part on its own, or send the file as application/octet-stream');
     if (media.params.some(([k]) => k === 'name')) throw invalid(`${f}.contentType`, 'must not have a "name" parameter: it is set from filename');
     const contentType = formatMediaType(media);
+    // Whitespace is skipped: MIME encoders (Python's encodebytes, Java's MIME encoder) wrap at 76.
     const contentBase64 = str(`${f}.contentBase64`, d.contentBase64, { min: 0 }).replace(/\s+/g, '');
     if (contentBase64.length % 4 !== 0 || !BASE64.test(contentBase64)) throw invalid(`${f}.contentBase64`, base64Problem(contentBase64));
     const bytes = (contentBase64.length / 4) * 3 - (contentBase64.endsWith('==') ? 2 : contentBase64.endsWith('=') ? 1 : 0);
