@@ -19,7 +19,12 @@ export function baseUrlOf(url: unknown): string {
     throw new TypeError(`Mailroom: url ${JSON.stringify(url)} is not an http:// or https:// address: ${WHERE}`);
   }
   if (/\/api\/v1\/*$/i.test(parsed.pathname)) throw new TypeError(`Mailroom: url ${JSON.stringify(url)} ends in /api/v1, which the SDK adds itself: ${WHERE}`);
-  return url.replace(/\/+$/, '');
+  // The paths are appended to the text: "…/?x=1" would become "…/?x=1/api/v1/…", and "#…" drop them.
+  if (parsed.search || parsed.hash || /[?#]/.test(url)) throw new TypeError(`Mailroom: url ${JSON.stringify(url)} holds a query or fragment (? or #), which the SDK's paths cannot follow: ${WHERE}`);
+  // fetch refuses a URL with credentials at every call; the API key is how the SDK signs in.
+  if (parsed.username || parsed.password) throw new TypeError(`Mailroom: url ${JSON.stringify(url)} holds a user name or password: give the API key as apiKey, and ${WHERE}`);
+  // The parsed form: no spaces around it, and the path as URL writes it.
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
 }
 
 export function apiKeyOf(apiKey: unknown): string {

@@ -43,6 +43,10 @@ it.each([
   ['127.0.0.1:8025', /url "127\.0\.0\.1:8025" is not an http:\/\/ or https:\/\/ address/],
   ['localhost:8025', /url "localhost:8025" is not an http:\/\/ or https:\/\/ address/],
   ['ftp://mail.example.com', /is not an http:\/\/ or https:\/\/ address/],
+  ['http://127.0.0.1:8025/?x=1', /url "http:\/\/127\.0\.0\.1:8025\/\?x=1" holds a query or fragment/],
+  ['http://127.0.0.1:8025#frag', /holds a query or fragment \(\? or #\)/],
+  ['http://127.0.0.1:8025/?', /holds a query or fragment/],
+  ['http://user:secret@127.0.0.1:8025', /holds a user name or password: give the API key as apiKey/],
   ['', /url is required/],
   [undefined, /url is required/],
 ])('refuses the url %j at once, saying what it needs', (url, words) => {
@@ -55,7 +59,7 @@ it.each([undefined, '', '   '])('refuses the apiKey %j at once', (apiKey) => {
   expect(make('http://127.0.0.1:8025', apiKey)).toThrow(/apiKey is required: an API key \(mrk_…\)/);
 });
 
-it.each(['http://127.0.0.1:8025', 'https://mail.example.com/', 'https://example.com/mailroom', 'http://[::1]:8025'])('takes %s', (url) => {
+it.each(['http://127.0.0.1:8025', 'https://mail.example.com/', 'https://example.com/mailroom', 'http://[::1]:8025', ' http://127.0.0.1:8025 '])('takes %s', (url) => {
   expect(make(url)()).toBeInstanceOf(sdk.Mailroom);
 });
 
