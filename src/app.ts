@@ -164,7 +164,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         endpointsChanged: () => webhooks.current()?.runner.endpointsChanged(),
       },
       secrets,
-      oauth2: oauth2Port(secrets, now),
+      oauth2: oauth2Port(secrets, store, now),
       relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },
     };
 

@@ -12,7 +12,7 @@ import type { Logger } from './logger.js';
 import type { SecretProviderClient } from './core/credentials/ports.js';
 import type { TokenHealth } from './core/senders/account-auth.js';
 import type { StoredAccount } from './core/senders/ports.js';
-import type { ConnectStarter, FlowState } from './core/senders/oauth2-connect-flow.js';
+import type { ConnectFinish, ConnectStarter, FlowState } from './core/senders/oauth2-connect-flow.js';
 import type { ConnectOutcome, LastConnect } from './core/senders/oauth2-connect-outcome.js';
 
 /** Whether the store answers and its schema is current (/readyz). */
@@ -90,15 +90,19 @@ export interface OAuth2Port {
   health(account: StoredAccount): TokenHealth | null;
   /** Fetches (or reuses) a token now; never returns it. */
   check(account: StoredAccount): Promise<{ ok: true; expiresAt: number } | { ok: false; error: { code: string; message: string; hint?: string } }>;
-  /** A sign-in for the admin's browser: the URL to open, and a key that browser keeps (a cookie) to come back with. */
-  start(account: StoredAccount, redirectUri: string, startedBy: ConnectStarter): { authorizeUrl: string; state: string; expiresAt: number; browserKey: string };
-  lookup(state: string, browserKey: string | undefined): FlowState;
-  /** Ends an open sign-in the provider refused. */
-  spend(state: string): void;
-  finish(account: StoredAccount, state: string, code: string): Promise<{ accountId: string; version: number; refreshToken: string }>;
-  /** What the account's last Connect came to, for its page (this process's memory). */
-  recordConnect(accountId: string, outcome: ConnectOutcome): void;
-  lastConnect(accountId: string): LastConnect | null;
+  /**
+   * A sign-in for the admin's browser: the URL to open, and a key that browser keeps (a cookie)
+   * to come back with. Sign-ins are kept in the store: the browser may come back to any process.
+   */
+  start(account: StoredAccount, redirectUri: string, startedBy: ConnectStarter): Promise<{ authorizeUrl: string; state: string; expiresAt: number; browserKey: string }>;
+  lookup(state: string, browserKey: string | undefined): Promise<FlowState>;
+  /** Ends an open sign-in without a code (refused, nothing usable, no longer permitted): false when another way back spent it first. */
+  spend(state: string): Promise<boolean>;
+  /** Spends the sign-in (exactly one of concurrent ways back does) and exchanges the code. */
+  finish(account: StoredAccount, state: string, code: string): Promise<ConnectFinish>;
+  /** What the account's last Connect came to, for its page (kept in the store). */
+  recordConnect(accountId: string, outcome: ConnectOutcome): Promise<void>;
+  lastConnect(accountId: string): Promise<LastConnect | null>;
 }
 
 /** The queues whose new work other processes sharing the database are told about. */

@@ -19,6 +19,8 @@ export const PORT_ERRORS: Record<string, string[]> = {
   'DiagnosticsRunner.imap': ['TARGET_NOT_ALLOWED'],
   // src/webhooks/target-guard.ts
   'WebhookTargetGuard.check': ['TARGET_NOT_ALLOWED'],
+  // src/secrets/oauth2/connect.ts: at most 100 Connect sign-ins open at once.
+  'OAuth2Port.start': ['RATE_LIMITED'],
 };
 
 /**

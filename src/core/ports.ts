@@ -7,6 +7,8 @@ import type { MessageRepository } from './outbox/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
 import type { RelayRejectionRepository, SmtpCredentialRepository } from './relay/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
+import type { OAuth2SignInRepository } from './senders/oauth2-sign-ins.js';
+import type { LastConnectRepository } from './senders/oauth2-connect-outcome.js';
 import type { NamedSecretRepository, SecretProviderRepository } from './credentials/ports.js';
 import type { LayoutRepository, TemplateRepository } from './templates/ports.js';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from './webhooks/ports.js';
@@ -20,6 +22,8 @@ export interface Repositories {
   servers: ServerRepository;
   accounts: AccountRepository;
   secrets: SecretRepository;
+  oauth2SignIns: OAuth2SignInRepository;
+  oauth2LastConnects: LastConnectRepository;
   secretProviders: SecretProviderRepository;
   namedSecrets: NamedSecretRepository;
   audit: AuditRepository;

@@ -4,6 +4,8 @@ import type { Keyring } from '../secrets/keyring.js';
 import { secretsRepository } from './repositories/secrets.repository.js';
 import { namedSecretsRepository, secretProvidersRepository } from './repositories/secret-providers.repository.js';
 import { accountsRepository } from './repositories/accounts.repository.js';
+import { oauth2SignInsRepository } from './repositories/oauth2-sign-ins.repository.js';
+import { oauth2LastConnectsRepository } from './repositories/oauth2-last-connects.repository.js';
 import { apiKeysRepository } from './repositories/api-keys.repository.js';
 import { loginThrottleRepository } from './repositories/login-throttle.repository.js';
 import { auditRepository } from './repositories/audit.repository.js';
@@ -51,6 +53,8 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     servers: serversRepository(db, caps.dialect),
     accounts: accountsRepository(db, caps.dialect),
     secrets: secretsRepository(db, keyring, now, caps.dialect),
+    oauth2SignIns: oauth2SignInsRepository(db, caps.dialect),
+    oauth2LastConnects: oauth2LastConnectsRepository(db),
     secretProviders: secretProvidersRepository(db),
     namedSecrets: namedSecretsRepository(db),
     audit: auditRepository(db, scans),

@@ -4,9 +4,20 @@ import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
 import { versionConflict } from '../kernel/versioning.js';
 import type { StoredAccount } from './ports.js';
 
-/** The OAuth2 account "Connect" is for, or a clear refusal. */
-export async function oauth2Account(ctx: CoreContext, id: string): Promise<StoredAccount> {
-  const a = await ctx.store.repos.accounts.get(id);
+/**
+ * The account as the store holds it now. Outside a transaction, reads come from this process's
+ * configuration cache, which may be a second behind a change another process made; a Connect
+ * sign-in may start in one process and come back to another, so both ends read the account
+ * afresh: the version the sign-in starts from, and the settings its code is exchanged with,
+ * are the stored ones.
+ */
+export function currentAccount(ctx: CoreContext, id: string): Promise<StoredAccount | undefined> {
+  return ctx.store.transaction((repos) => repos.accounts.get(id));
+}
+
+/** The OAuth2 account "Connect" is for, or a clear refusal; `current`: read afresh (currentAccount), for a sign-in. */
+export async function oauth2Account(ctx: CoreContext, id: string, opts: { current?: boolean } = {}): Promise<StoredAccount> {
+  const a = opts.current ? await currentAccount(ctx, id) : await ctx.store.repos.accounts.get(id);
   if (!a) throw notFound('account', id);
   if (a.auth.type !== 'oauth2') throw new MailroomError(ErrorCodes.INVALID_STATE, `account ${a.address} logs in with a password; set auth.type "oauth2" first`, { field: 'auth' });
   return a;

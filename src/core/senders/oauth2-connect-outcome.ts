@@ -20,9 +20,16 @@ export interface ConnectOutcome {
 /** An account's last Connect outcome, and when it came (GET /accounts/:id/oauth2 `lastConnect`). */
 export type LastConnect = ConnectOutcome & { at: number };
 
+/** Each account's last Connect outcome, kept in the store: any process may take the browser back, any may show the page. */
+export interface LastConnectRepository {
+  /** Replaces the account's last outcome; nothing when the account is gone. */
+  record(accountId: string, last: LastConnect): Promise<void>;
+  get(accountId: string): Promise<LastConnect | null>;
+}
+
 /** Reasons of Mailroom's own, beside OAuth2's error names and MAILROOM_E_ codes. */
 export const CONNECT_REASONS = {
-  /** No sign-in of this process has that state: forged, from before a restart, or another process's. */
+  /** No sign-in in the store has that state: forged, or ended more than a day ago. */
   unknown: 'unknown',
   /** The way back came to a browser that did not press Connect (its cookie is missing). */
   otherBrowser: 'other_browser',

@@ -19,13 +19,13 @@ export function accountOAuth2Routes({ ctx, oauth2 }: Pick<Ports, 'ctx' | 'oauth2
     const tags = ['accounts'];
     app.get<IdParams>('/accounts/:id/oauth2', { config: { permission: 'read' }, schema: { tags, params: idParams } }, async (req) => {
       const account = await oauth2Account(ctx, req.params.id);
-      return { health: oauth2.health(account), redirectUri: callbackUrl(req), lastConnect: oauth2.lastConnect(account.id) };
+      return { health: oauth2.health(account), redirectUri: callbackUrl(req), lastConnect: await oauth2.lastConnect(account.id) };
     });
     app.post<IdParams>('/accounts/:id/oauth2/check', { config: { permission: 'admin' }, schema: { tags, params: idParams } }, async (req) => oauth2.check(await oauth2Account(ctx, req.params.id)));
     app.post<IdParams>('/accounts/:id/oauth2/connect', { config: { permission: 'admin' }, schema: { tags, params: idParams } }, async (req, reply) => {
-      const account = await oauth2Account(ctx, req.params.id);
+      const account = await oauth2Account(ctx, req.params.id, { current: true });
       const redirectUri = callbackUrl(req);
-      const { authorizeUrl, expiresAt, state, browserKey } = oauth2.start(account, redirectUri, { ...actorOf(req), principal: principalRef(principalOf(req)) });
+      const { authorizeUrl, expiresAt, state, browserKey } = await oauth2.start(account, redirectUri, { ...actorOf(req), principal: principalRef(principalOf(req)) });
       // The browser that pressed Connect keeps the sign-in's key: the way back is its own.
       reply.setCookie(flowCookieName(state), browserKey, flowCookieOptions(req, Math.ceil((expiresAt - ctx.clock.now()) / 1000)));
       return { authorizeUrl, redirectUri, expiresAt };

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../core/kernel/audit.js';
 import { ErrorCodes, isMailroomError } from '../../core/kernel/errors.js';
 import type { OAuth2Settings } from '../../core/senders/account-auth.js';
-import { storeConnectedRefreshToken } from '../../core/senders/account-oauth2.service.js';
+import { currentAccount, storeConnectedRefreshToken } from '../../core/senders/account-oauth2.service.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { Ports } from '../../ports.js';
 import { CONNECT_FLOW_MINUTES, type FlowState } from '../../core/senders/oauth2-connect-flow.js';
@@ -35,6 +35,8 @@ export function oauth2CallbackRoutes({ ctx, oauth2 }: Pick<Ports, 'ctx' | 'oauth
     const provider = (account.auth as OAuth2Settings).provider;
     try {
       const result = await oauth2.finish(account, state, code);
+      // Another way back (in this process or another) spent it first, or it expired meanwhile.
+      if (result.status !== 'exchanged') return connectFailed(provider, result.status === 'spent' ? { kind: 'used' } : { kind: 'expired', minutes: CONNECT_FLOW_MINUTES });
       await storeConnectedRefreshToken(ctx, { label: startedBy.label, ip: req.ip }, result.accountId, result.version, result.refreshToken, null);
       return CONNECTED;
     } catch (err) {
@@ -53,21 +55,16 @@ export function oauth2CallbackRoutes({ ctx, oauth2 }: Pick<Ports, 'ctx' | 'oauth
     const provider = account.auth.provider;
     if (flow.status === 'expired') return connectFailed(provider, { kind: 'expired', minutes: CONNECT_FLOW_MINUTES });
     if (flow.status === 'spent') return connectFailed(provider, { kind: 'used' });
-    // A refusal (consent declined, say), or nothing usable: the sign-in is over either way.
-    if (q.error !== undefined) {
-      oauth2.spend(state);
-      return connectFailed(provider, { kind: 'refused', error: q.error, description: q.error_description });
-    }
+    // A refusal (consent declined, say), or nothing usable: the sign-in is over either way. Each
+    // is said only by the way back that spent it; one that lost the race was a second way back.
+    const used = connectFailed(provider, { kind: 'used' });
+    if (q.error !== undefined) return (await oauth2.spend(state)) ? connectFailed(provider, { kind: 'refused', error: q.error, description: q.error_description }) : used;
     const code = one(q.code);
-    if (!code) {
-      oauth2.spend(state);
-      return connectFailed(provider, { kind: 'no_code' });
-    }
+    if (!code) return (await oauth2.spend(state)) ? connectFailed(provider, { kind: 'no_code' }) : used;
     // Up to ten minutes have passed since Connect: an admin demoted, disabled or deleted since,
     // or a key revoked, stores no token in their name.
     if (!(await stillPermitted(ctx, flow.startedBy.principal, 'admin'))) {
-      oauth2.spend(state);
-      return connectFailed(provider, { kind: 'not_permitted', startedBy: flow.startedBy.label });
+      return (await oauth2.spend(state)) ? connectFailed(provider, { kind: 'not_permitted', startedBy: flow.startedBy.label }) : used;
     }
     return exchange(req, account, state, code, flow.startedBy);
   };
@@ -99,16 +96,17 @@ export function oauth2CallbackRoutes({ ctx, oauth2 }: Pick<Ports, 'ctx' | 'oauth
       async (req: FastifyRequest, reply: FastifyReply) => {
         const q = (req.query ?? {}) as Query;
         const state = one(q.state);
-        const flow = state ? oauth2.lookup(state, req.cookies?.[flowCookieName(state)]) : ({ status: 'unknown' } as const);
+        const flow = state ? await oauth2.lookup(state, req.cookies?.[flowCookieName(state)]) : ({ status: 'unknown' } as const);
         if (flow.status === 'unknown') return reply.redirect(landing(null, 'failed', CONNECT_REASONS.unknown));
         // Whoever else holds the state (a link passed on) neither spends the sign-in nor writes
         // what the account's page says.
         if (!flow.sameBrowser && !req.principal?.permissions.has('admin')) return reply.redirect(landing(flow.accountId, 'failed', CONNECT_REASONS.otherBrowser));
         reply.clearCookie(flowCookieName(state!), spentFlowCookieOptions(req));
-        const account = await ctx.store.repos.accounts.get(flow.accountId);
+        const account = await currentAccount(ctx, flow.accountId);
         if (!account) return reply.redirect(landing(null, 'failed', ErrorCodes.NOT_FOUND));
         const outcome = await outcomeOf(req, account, flow, q, state!);
-        oauth2.recordConnect(account.id, outcome);
+        // The address says the outcome anyway: a failure to record it for the page lands the browser all the same.
+        await oauth2.recordConnect(account.id, outcome).catch((err: unknown) => req.log.warn({ err, accountId: account.id }, 'OAuth2 connect outcome not recorded'));
         return reply.redirect(landing(account.id, outcome.outcome, outcome.reason));
       },
     );

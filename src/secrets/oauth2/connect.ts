@@ -1,83 +1,68 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { authorizeUrlOf, scopeOf, tokenUrlOf, type OAuth2Settings } from '../../core/senders/account-auth.js';
-import { CONNECT_FLOW_MINUTES, type ConnectStarter, type FlowState } from '../../core/senders/oauth2-connect-flow.js';
+import { CONNECT_FLOW_MINUTES, type ConnectFinish, type ConnectStarter, type FlowState } from '../../core/senders/oauth2-connect-flow.js';
+import type { Store } from '../../core/ports.js';
 import { OAUTH2_SUBJECT, unresolved } from '../../core/credentials/references.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import { call, excerpt, providerAgent } from '../providers/http.js';
 import { tokenHint } from './token-endpoint.js';
 
 const FLOW_TTL_MS = CONNECT_FLOW_MINUTES * 60_000;
+/** Open sign-ins at once, across every process on the database. */
 const MAX_OPEN = 100;
 /**
- * A sign-in that expired or was used is remembered this long (at most MAX_REMEMBERED of them),
- * so a late or second way back is told which it was, on its account's page, rather than "unknown".
+ * A sign-in that expired or was used is remembered this long, so a late or second way back is
+ * told which it was, on its account's page, rather than "unknown". Pruned when Connect is pressed.
  */
 const REMEMBER_MS = 24 * 60 * 60_000;
-const MAX_REMEMBERED = 1000;
-
-interface Flow {
-  accountId: string;
-  version: number;
-  verifier: string;
-  redirectUri: string;
-  expiresAt: number;
-  /** Who pressed Connect: the audit names them, since the way back may come without their session. */
-  startedBy: ConnectStarter;
-  /** SHA-256 of the key the browser that pressed Connect holds (a cookie): the way back is its own. */
-  browserKeyHash: string;
-  /** When the way back spent it (a code exchanged, a refusal); null while it is open. */
-  spentAt: number | null;
-}
-
-/** What the provider's token endpoint gave for a code: the refresh token to store and who signed in, never shown. */
-export interface ConnectResult {
-  accountId: string;
-  version: number;
-  refreshToken: string;
-}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** What the exchange needs of a sign-in it spent. */
+interface Claimed {
+  verifier: string;
+  version: number;
+  redirectUri: string;
+}
 
 /**
  * "Connect with Microsoft / Google": the authorization-code grant with PKCE (RFC 7636, S256).
  * start() makes the URL the admin's browser opens, and a key for that browser to keep; the way
  * back (lookup, then finish or spend) checks the state, and finish() exchanges code and verifier
- * for a refresh token. Sign-ins live in this process for ten minutes (the callback comes back
- * within one sign-in), and are remembered for a day after, to say why a late one failed.
+ * for a refresh token. Sign-ins live in the store (OAuth2SignInRepository), so the browser may
+ * come back to any process on the database, or to this one restarted: ten minutes to sign in,
+ * remembered for a day after, to say why a late one failed. The store holds only hashes of the
+ * state and of the browser's key; the verifier is a stored secret (encrypted), deleted once spent.
  */
 export class OAuth2Connect {
-  private flows = new Map<string, Flow>();
-
   constructor(
-    private readonly deps: { revealClientSecret: (account: StoredAccount) => Promise<string | null>; now?: () => number },
+    private readonly deps: { store: Store; revealClientSecret: (account: StoredAccount) => Promise<string | null>; now?: () => number },
   ) {}
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
 
-  /** Forgets sign-ins ended more than REMEMBER_MS ago, and the oldest beyond MAX_REMEMBERED. */
-  private prune(now: number): void {
-    for (const [k, f] of this.flows) if ((f.spentAt ?? f.expiresAt) + REMEMBER_MS <= now) this.flows.delete(k);
-    for (const [k, f] of this.flows) {
-      if (this.flows.size <= MAX_REMEMBERED) break;
-      if (f.spentAt !== null || f.expiresAt <= now) this.flows.delete(k);
-    }
-  }
-
-  start(account: StoredAccount, redirectUri: string, startedBy: ConnectStarter): { authorizeUrl: string; state: string; expiresAt: number; browserKey: string } {
+  async start(account: StoredAccount, redirectUri: string, startedBy: ConnectStarter): Promise<{ authorizeUrl: string; state: string; expiresAt: number; browserKey: string }> {
     const auth = account.auth as OAuth2Settings;
     const now = this.now();
-    this.prune(now);
-    const open = [...this.flows.values()].filter((f) => f.spentAt === null && f.expiresAt > now).length;
-    if (open >= MAX_OPEN) throw new MailroomError(ErrorCodes.RATE_LIMITED, `too many sign-ins are in progress; finish or wait ${CONNECT_FLOW_MINUTES} minutes`);
     const state = randomBytes(24).toString('base64url');
     const verifier = randomBytes(48).toString('base64url');
     const browserKey = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const expiresAt = now + FLOW_TTL_MS;
-    this.flows.set(state, { accountId: account.id, version: account.version, verifier, redirectUri, expiresAt, startedBy, browserKeyHash: sha256(browserKey), spentAt: null });
+    const full = await this.deps.store.transaction(async (repos) => {
+      // Counted and added under one lock: the limit holds however many processes start at once.
+      await repos.oauth2SignIns.lockStarts();
+      for (const id of await repos.oauth2SignIns.prune(now, now - REMEMBER_MS)) await repos.secrets.delete(id);
+      if ((await repos.oauth2SignIns.countOpen(now)) >= MAX_OPEN) return true;
+      const verifierSecretId = await repos.secrets.put(verifier);
+      await repos.oauth2SignIns.insert({ stateHash: sha256(state), accountId: account.id, accountVersion: account.version, verifierSecretId, redirectUri, startedBy, browserKeyHash: sha256(browserKey), createdAt: now, expiresAt, spentAt: null });
+      return false;
+    });
+    // Refused after the commit, so what the prune dropped stays dropped.
+    if (full) throw new MailroomError(ErrorCodes.RATE_LIMITED, `too many sign-ins are in progress; finish or wait ${CONNECT_FLOW_MINUTES} minutes`);
     const url = new URL(authorizeUrlOf(auth));
     const q = url.searchParams;
     q.set('client_id', auth.clientId);
@@ -97,29 +82,55 @@ export class OAuth2Connect {
   }
 
   /** The sign-in a state names, as the way back finds it; `browserKey` is what the returning browser's cookie holds. */
-  lookup(state: string, browserKey: string | undefined): FlowState {
-    const f = this.flows.get(state);
+  async lookup(state: string, browserKey: string | undefined): Promise<FlowState> {
+    const f = await this.deps.store.repos.oauth2SignIns.get(sha256(state));
     if (!f) return { status: 'unknown' };
     const status = f.spentAt !== null ? 'spent' : f.expiresAt <= this.now() ? 'expired' : 'open';
     // Hashes are compared: how long a comparison takes tells nothing about the key itself.
     return { status, accountId: f.accountId, startedBy: f.startedBy, sameBrowser: browserKey !== undefined && sha256(browserKey) === f.browserKeyHash };
   }
 
-  /** Ends an open sign-in without a code (the provider refused): a second way back finds it used. */
-  spend(state: string): void {
-    const f = this.flows.get(state);
-    if (f && f.spentAt === null) Object.assign(f, { spentAt: this.now(), verifier: '' });
+  /**
+   * Ends an open sign-in without a code (the provider refused, nothing usable came back, or
+   * whoever pressed Connect may no longer): false when another way back spent it first.
+   */
+  async spend(state: string): Promise<boolean> {
+    const stateHash = sha256(state);
+    const now = this.now();
+    return this.deps.store.transaction(async (repos) => {
+      const f = await repos.oauth2SignIns.get(stateHash);
+      if (!f || !(await repos.oauth2SignIns.spend(stateHash, now))) return false;
+      if (f.verifierSecretId) await repos.secrets.delete(f.verifierSecretId);
+      return true;
+    });
   }
 
-  async finish(account: StoredAccount, state: string, code: string): Promise<ConnectResult> {
-    const found = this.flows.get(state);
+  /**
+   * Spends the sign-in and takes its verifier, in one transaction whose conditional UPDATE only
+   * one way back can win (the others: `spent`); the verifier's secret goes with it.
+   */
+  private async claim(account: StoredAccount, state: string): Promise<Claimed | 'spent' | 'expired'> {
+    const stateHash = sha256(state);
+    const now = this.now();
+    return this.deps.store.transaction(async (repos) => {
+      const f = await repos.oauth2SignIns.get(stateHash);
+      if (!f || f.accountId !== account.id) {
+        throw new MailroomError(ErrorCodes.INVALID_STATE, 'this sign-in is unknown or for another account: start Connect again', { field: 'state' });
+      }
+      if (f.spentAt !== null) return 'spent';
+      if (f.expiresAt <= now || f.verifierSecretId === null) return 'expired';
+      if (!(await repos.oauth2SignIns.spend(stateHash, now, f.verifierSecretId))) return 'spent';
+      const verifier = await repos.secrets.reveal(f.verifierSecretId);
+      await repos.secrets.delete(f.verifierSecretId);
+      return { verifier, version: f.accountVersion, redirectUri: f.redirectUri };
+    });
+  }
+
+  async finish(account: StoredAccount, state: string, code: string): Promise<ConnectFinish> {
     const subject = `${OAUTH2_SUBJECT}${account.login ?? account.address}`;
-    if (!found || found.spentAt !== null || found.expiresAt <= this.now() || found.accountId !== account.id) {
-      throw new MailroomError(ErrorCodes.INVALID_STATE, `this sign-in is unknown, used or expired (${CONNECT_FLOW_MINUTES} minutes): start Connect again`, { field: 'state' });
-    }
     // Spent before the exchange is awaited: a second way back at the same moment finds it used.
-    const flow = { ...found };
-    this.spend(state);
+    const flow = await this.claim(account, state);
+    if (typeof flow === 'string') return { status: flow };
     const auth = account.auth as OAuth2Settings;
     const agent = providerAgent({ caCertificate: auth.caCertificate, timeoutSec: 15 });
     try {
@@ -140,7 +151,7 @@ export class OAuth2Connect {
           hint: res.status === 200 ? 'The provider gave no refresh token: Microsoft needs the offline_access scope; Google needs access_type=offline and consent (Mailroom asks for both).' : tokenHint(error, description),
         });
       }
-      return { accountId: account.id, version: flow.version, refreshToken: body.refresh_token };
+      return { status: 'exchanged', accountId: account.id, version: flow.version, refreshToken: body.refresh_token };
     } finally {
       void agent.close().catch(() => undefined);
     }

@@ -1,13 +1,17 @@
 import { isMailroomError } from '../../core/kernel/errors.js';
 import type { OAuth2Port } from '../../ports.js';
 import { CLIENT_SECRET_REF, type SecretResolver } from '../resolver.js';
+import type { Store } from '../../core/ports.js';
 import { OAuth2Connect } from './connect.js';
-import { LastConnects } from './last-connects.js';
 import { TOKEN_EARLY_MS } from './account-tokens.js';
 
-/** The OAuth2 port over the resolver's account tokens and the Connect flows. */
-export function oauth2Port(secrets: SecretResolver, now: () => number = Date.now): OAuth2Port {
+/**
+ * The OAuth2 port over the resolver's account tokens and the Connect flows; the sign-ins and
+ * each account's last outcome are kept in the store, shared by every process on the database.
+ */
+export function oauth2Port(secrets: SecretResolver, store: Store, now: () => number = Date.now): OAuth2Port {
   const connect = new OAuth2Connect({
+    store,
     revealClientSecret: async (account) => {
       const auth = account.auth;
       if (auth.type !== 'oauth2') return null;
@@ -16,7 +20,6 @@ export function oauth2Port(secrets: SecretResolver, now: () => number = Date.now
     },
     now,
   });
-  const lastConnects = new LastConnects();
   return {
     health: (account) => secrets.tokens.health(account),
     async check(account) {
@@ -34,7 +37,7 @@ export function oauth2Port(secrets: SecretResolver, now: () => number = Date.now
     lookup: (state, browserKey) => connect.lookup(state, browserKey),
     spend: (state) => connect.spend(state),
     finish: (account, state, code) => connect.finish(account, state, code),
-    recordConnect: (accountId, outcome) => lastConnects.record(accountId, outcome, now()),
-    lastConnect: (accountId) => lastConnects.of(accountId),
+    recordConnect: (accountId, outcome) => store.repos.oauth2LastConnects.record(accountId, { ...outcome, at: now() }),
+    lastConnect: (accountId) => store.repos.oauth2LastConnects.get(accountId),
   };
 }

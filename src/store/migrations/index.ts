@@ -27,6 +27,7 @@ import * as m025 from './025_request_hash.js';
 import * as m026 from './026_inbox_spelled_once.js';
 import * as m027 from './027_lease_index.js';
 import * as m028 from './028_subject_search_folded.js';
+import * as m029 from './029_oauth2_sign_ins.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '026_inbox_spelled_once': m026,
   '027_lease_index': m027,
   '028_subject_search_folded': m028,
+  '029_oauth2_sign_ins': m029,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,15 +1,15 @@
 /**
  * What a failed "Connect" says when the account's lastConnect has no word on it: on the
- * Accounts list (the sign-in named no account Mailroom knows), for a browser that did not start
- * it, or when another Mailroom process took the browser back. The reason comes from the
- * address, which anyone can write: only a short word of letters, digits and "_" is shown.
+ * Accounts list (the sign-in named no account Mailroom knows), or for a browser that did not
+ * start it (nothing is recorded for that one). The reason comes from the address, which anyone
+ * can write: only a short word of letters, digits and "_" is shown.
  */
 export function connectWords(reason: string | null, provider: string): { message: string; hint: string | null } {
   const again = `press Connect with ${provider} again`;
   switch (reason) {
     case 'unknown':
       return {
-        message: 'Mailroom does not know this sign-in: it was started before Mailroom restarted, by another Mailroom process, or not from this Mailroom. Nothing was stored.',
+        message: 'Mailroom does not know this sign-in: it was not started from this Mailroom, or it ended more than a day ago. Nothing was stored.',
         hint: 'Open the account and press Connect again; finish the sign-in within 10 minutes.',
       };
     case 'other_browser':
