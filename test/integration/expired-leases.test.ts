@@ -55,6 +55,16 @@ await describeEachDialect('expired leases: found without walking the messages al
     expect(await t.app.ports.ctx.store.repos.messages.releaseExpiredLeases(now)).toBe(0);
   });
 
+  it('marks a message whose lease ran out a possible duplicate (its worker may have had it on the wire), not one its worker let go', async () => {
+    const flagOf = async (id: string) => (await db.selectFrom('messages').select('possible_duplicate').where('id', '=', id).executeTakeFirstOrThrow()).possible_duplicate;
+    for (const id of ids.slice(1, 4)) expect(await flagOf(id)).toBe(1);
+    const viaApi = await t.request({ method: 'GET', url: `/api/v1/messages/${ids[1]}` });
+    expect(viaApi.json().possibleDuplicate).toBe(true);
+    // The live worker stops and lets its messages go: nothing was in flight, nothing marked.
+    expect(await t.app.ports.ctx.store.repos.messages.releaseLeasesOf('alive', [], now)).toBe(3);
+    for (const id of ids.slice(4, 7)) expect(await flagOf(id)).toBe(0);
+  });
+
   it('the look seeks an index: on PostgreSQL it reads a few pages, not one per message sent before', async () => {
     if (dialect === 'sqlite') {
       // No dead row versions: the status index holds only what is being sent, and the look seeks it.

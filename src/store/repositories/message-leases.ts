@@ -3,17 +3,24 @@ import { notAnIndexCondition } from '../json-list.js';
 import type { DB } from '../schema.js';
 import type { SqlDialect } from '../sql-dialect.js';
 
-/** Leased messages back to the queue (deferred when an attempt was already made), for the caller's WHERE. */
-const backToQueue = (db: Kysely<DB>, now: number) =>
+/**
+ * Leased messages back to the queue (deferred when an attempt was already made), for the caller's
+ * WHERE. A lease that ran out was held by a worker that crashed or lost the store, maybe with the
+ * message on the wire: no attempt record says how far it got, so the message is marked a possible
+ * duplicate (the next copy may be the second). A worker that lets go itself (a stop) has nothing
+ * in flight.
+ */
+const backToQueue = (db: Kysely<DB>, now: number, leaseRanOut: boolean) =>
   db.updateTable('messages').set((eb) => ({
     status: eb.case().when('attempt_count', '=', 0).then('queued').else('deferred').end(),
     lease_owner: null,
     lease_until: null,
     updated_at: now,
+    ...(leaseRanOut ? { possible_duplicate: 1 } : {}),
   }));
 
 /** Messages being sent go back to the queue, of those the caller's WHERE names. */
-export const releaseLeases = (db: Kysely<DB>, now: number) => backToQueue(db, now).where('status', '=', 'sending');
+export const releaseLeases = (db: Kysely<DB>, now: number, leaseRanOut = false) => backToQueue(db, now, leaseRanOut).where('status', '=', 'sending');
 
 /** At most this many expired leases per statement on PostgreSQL (releaseExpiredLeases runs them until fewer come back). */
 export const EXPIRED_LEASES_BATCH = 100;
@@ -42,8 +49,8 @@ export const EXPIRED_LEASES_BATCH = 100;
  * has one writer: the plain condition.
  */
 export function expiredLeases(db: Kysely<DB>, dialect: SqlDialect, now: number) {
-  if (dialect === 'sqlite') return releaseLeases(db, now).where('lease_until', '<', now);
-  return backToQueue(db, now)
+  if (dialect === 'sqlite') return releaseLeases(db, now, true).where('lease_until', '<', now);
+  return backToQueue(db, now, true)
     .where(sql<boolean>`"id" = any(array(select "id" from "messages" where "lease_until" < ${now} order by "lease_until" limit ${sql.lit(EXPIRED_LEASES_BATCH)} for update skip locked))`)
     .where(sql.raw<boolean>(notAnIndexCondition(`"status" = 'sending'`)));
 }
