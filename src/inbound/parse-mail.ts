@@ -4,13 +4,14 @@ import type { AddressObject, ParsedMail } from 'mailparser';
 import { mailparser } from '../mailparser-module.js';
 import { headerFields } from './header-fields.js';
 import { formatMailbox, MAILBOX_TEXT_MAX } from '../core/kernel/addresses.js';
+import { isDeliveryReport } from '../core/inbound/classify.js';
 import type { DsnRecipient, InboundMail } from '../core/inbound/inbound-mail.js';
 
 /**
  * Reads a received message with mailparser (never a MIME parser of our own) into the facts
- * the core decides on. Report parts (RFC 3464 delivery-status, RFC 5965 feedback-report, the
- * returned message or its headers) are field blocks: each is read by mailparser too, as a
- * message consisting of headers only.
+ * the core decides on. Report parts (RFC 3464 delivery-status, RFC 6533 global-delivery-status,
+ * RFC 5965 feedback-report, the returned message or its headers) are field blocks: each is read
+ * by mailparser too, as a message consisting of headers only.
  */
 
 /** A header block larger than this is refused by the parser: the message is quarantined. */
@@ -29,12 +30,13 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
   const reportType = contentType?.value?.toLowerCase() === 'multipart/report' ? (contentType.params?.['report-type'] ?? '').toLowerCase() || null : null;
   const parts = p.attachments ?? [];
   const part = (...types: string[]) => parts.find((a) => types.includes(a.contentType.toLowerCase()));
-  const statusPart = reportType === 'delivery-status' ? part('message/delivery-status', 'message/global-delivery-status')?.content : undefined;
+  const statusPart = isDeliveryReport(reportType) ? part('message/delivery-status', 'message/global-delivery-status')?.content : undefined;
   const statusBlocks = statusPart ? await fieldBlocks(statusPart) : [];
   const deliveryStatus = dsnRecipients(statusBlocks);
   const returned = part('message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers');
   const feedbackPart = reportType === 'feedback-report' ? part('message/feedback-report') : undefined;
-  const text = p.text ? p.text.slice(0, MAX_BODY_CHARS) : null;
+  const unreadableBody = noPartRead(p, raw, contentType);
+  const text = p.text ? p.text.slice(0, MAX_BODY_CHARS) : unreadableBody ? bodyAsSent(raw) : null;
   // A bounce that is no report (Exim's plain text, and others naming X-Failed-Recipients): its
   // notice, and the returned message's headers quoted below it.
   const plain = !reportType && p.headers.has('x-failed-recipients') && text ? quotedCopy(text) : null;
@@ -63,7 +65,31 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     attachments: parts.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, sizeBytes: a.size })),
     sizeBytes,
     headersOnly,
+    unreadableBody,
   });
+}
+
+/**
+ * Why mailparser read no part of a body that is there (no text, no HTML, no attachment), or
+ * null. A multipart without a boundary (or whose boundary never appears) leaves mailparser
+ * nothing to split, and the body was dropped without a word: the caller keeps it as sent.
+ */
+function noPartRead(p: ParsedMail, raw: Buffer, contentType: { value?: string; params?: Record<string, string> } | undefined): string | null {
+  if (p.text || typeof p.html === 'string' || p.attachments?.length) return null;
+  if (!/\S/.test(bodyAsSent(raw))) return null;
+  const type = contentType?.value?.toLowerCase() ?? '';
+  if (type.startsWith('multipart/') && !contentType?.params?.boundary) return `${type} without a boundary`;
+  return type.startsWith('multipart/') ? `${type} whose parts could not be found` : `no part of the ${type || 'body'} could be read`;
+}
+
+/** The body after the header block as sent (UTF-8, anything else replaced), cut as a text part is. */
+function bodyAsSent(raw: Buffer): string {
+  const ends = [raw.indexOf('\r\n\r\n'), raw.indexOf('\n\n')].filter((i) => i >= 0);
+  if (!ends.length) return '';
+  const start = Math.min(...ends);
+  const gap = raw[start] === 0x0d ? 4 : 2;
+  // A character is at most 4 bytes: no more is decoded than can be kept.
+  return new TextDecoder('utf-8').decode(raw.subarray(start + gap, start + gap + MAX_BODY_CHARS * 4)).slice(0, MAX_BODY_CHARS);
 }
 
 /**
@@ -174,13 +200,27 @@ function headerText(v: unknown): string {
   return String(v ?? '');
 }
 
-/** "rfc822; a@b" → "a@b" (the address type is always there in a DSN); "smtp; 550 …" → "550 …". */
+/**
+ * "rfc822; a@b" → "a@b" (the address type is always there in a DSN); "smtp; 550 …" → "550 …".
+ * RFC 6533's "utf-8; …" address may write a character as \x{HEX} (in a message/delivery-status
+ * part, which must stay ASCII): decoded, so the address compares as the one Mailroom sent to.
+ */
 function typed(v: string | null, isAddress = true): string | null {
   if (!v) return null;
   const i = v.indexOf(';');
+  const type = i >= 0 ? v.slice(0, i).trim().toLowerCase() : '';
   const rest = (i >= 0 ? v.slice(i + 1) : v).replace(/\s+/g, ' ').trim();
   if (!isAddress) return rest.slice(0, 1000) || null;
-  return rest.replace(/^<|>$/g, '').slice(0, 320) || null;
+  const address = type === 'utf-8' ? embeddedUnicode(rest) : rest;
+  return address.replace(/^<|>$/g, '').slice(0, 320) || null;
+}
+
+/** RFC 6533's EmbeddedUnicodeChar: `\x{` 1–6 hex digits `}` is that code point (a surrogate or beyond U+10FFFF stays as written). */
+function embeddedUnicode(text: string): string {
+  return text.replace(/\\x\{([0-9A-Fa-f]{1,6})\}/g, (written, hex: string) => {
+    const cp = parseInt(hex, 16);
+    return cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? written : String.fromCodePoint(cp);
+  });
 }
 
 function bracketed(id: string): string {

@@ -4,8 +4,8 @@ import { plainBounceRecipients } from './plain-bounce.js';
 
 /**
  * What a received message is, from its headers and report parts, in this order:
- * - a delivery status notification (multipart/report; report-type=delivery-status, RFC 3464)
- *   with at least one failed recipient is a `bounce`, and so is a plain-text bounce that is no
+ * - a delivery status notification (multipart/report; report-type=delivery-status, RFC 3464,
+ *   or global-delivery-status, RFC 6533) with at least one failed recipient is a `bounce`, and so is a plain-text bounce that is no
  *   report: a mailer daemon's notice naming X-Failed-Recipients, as Exim sends (plain-bounce.ts);
  * - an abuse report (report-type=feedback-report, RFC 5965) is a `complaint`;
  * - anything a machine sent on its own (Auto-Submitted other than "no" (RFC 3834), the
@@ -19,6 +19,17 @@ export function classify(mail: InboundMail, answersOwnMessage: boolean): Inbound
   if (mail.reportType === 'feedback-report') return 'complaint';
   if (mail.reportType || isAutomatic(mail.markers)) return 'auto_reply';
   return answersOwnMessage ? 'reply' : 'mail';
+}
+
+/**
+ * The report types of a delivery status notification: RFC 3464's, and RFC 6533's for
+ * internationalized mail (the same fields, which may hold UTF-8). Both are DSNs everywhere a DSN
+ * is looked at: its status part, its recipients, its envelope id.
+ */
+const DSN_REPORT_TYPES: ReadonlySet<string> = new Set(['delivery-status', 'global-delivery-status']);
+
+export function isDeliveryReport(reportType: string | null): boolean {
+  return reportType !== null && DSN_REPORT_TYPES.has(reportType);
 }
 
 /** RFC 3834 and the headers vacation responders actually send. */
@@ -38,7 +49,7 @@ export function isAutomatic(markers: Readonly<Record<string, string>>): boolean 
  * another kind (an abuse report, a read receipt) bounces nothing.
  */
 export function bounceRecipients(mail: InboundMail): (DsnRecipient & { finalRecipient: string })[] {
-  if (mail.reportType === 'delivery-status') return failedRecipients(mail.deliveryStatus);
+  if (isDeliveryReport(mail.reportType)) return failedRecipients(mail.deliveryStatus);
   return mail.reportType ? [] : plainBounceRecipients(mail);
 }
 

@@ -30,9 +30,9 @@ export interface InboundMail {
   headers: Record<string, string>;
   /** Header fields that say what the message is (lower-case names): auto-submitted, precedence, x-autoreply … */
   markers: Record<string, string>;
-  /** multipart/report's report-type (delivery-status, feedback-report, disposition-notification), lower-case. */
+  /** multipart/report's report-type (delivery-status, global-delivery-status, feedback-report, disposition-notification), lower-case. */
   reportType: string | null;
-  /** The per-recipient fields of a message/delivery-status part (RFC 3464); empty when none. */
+  /** The per-recipient fields of a message/delivery-status (RFC 3464) or message/global-delivery-status (RFC 6533) part; empty when none. */
   deliveryStatus: DsnRecipient[];
   /**
    * The Message-ID of the message a bounce or report returns: its message/rfc822 or
@@ -58,11 +58,20 @@ export interface InboundMail {
   sizeBytes: number;
   /** True when only the headers were read (the message is larger than the body cap). */
   headersOnly: boolean;
+  /**
+   * Why the body could not be read as MIME (a multipart without a boundary, parts the parser
+   * found none of), when it could not: `text` holds the body as sent then, so nothing is lost
+   * unseen. Null for every readable message.
+   */
+  unreadableBody: string | null;
 }
 
 /** One recipient block of a delivery status notification. */
 export interface DsnRecipient {
-  /** Final-Recipient without its address type ("rfc822;"). */
+  /**
+   * Final-Recipient without its address type ("rfc822;", or RFC 6533's "utf-8;" with its
+   * \x{HEX} escapes decoded).
+   */
   finalRecipient: string | null;
   originalRecipient: string | null;
   /** failed | delayed | delivered | relayed | expanded */

@@ -22,6 +22,12 @@ export interface MailboxState {
   lastUid: number;
   storedCount: number;
   quarantinedCount: number;
+  /**
+   * Messages read and not stored because the account has them already: the same Message-ID
+   * (or, without one, the same bytes) and the same From, Date and Subject. A re-read after a
+   * UIDVALIDITY change, or a copy in a second folder (receive.service.ts).
+   */
+  duplicateCount: number;
   state: 'idle' | 'syncing' | 'watching' | 'failing';
   lastSyncAt: number | null;
   lastError: string | null;
@@ -43,20 +49,28 @@ export interface MailboxRepository {
   release(accountId: string, folder: string, owner: string): Promise<void>;
   /**
    * Moves the cursor to `uid` under `uidValidity` (a new UIDVALIDITY starts over from `uid`;
-   * null while a first read is not finished), counting the message, if `owner` still holds the
-   * lease. False when the lease was lost.
+   * null while a first read is not finished), counting the message (stored, quarantined, or a
+   * duplicate not stored again), if `owner` still holds the lease. False when the lease was lost.
    */
-  advance(accountId: string, folder: string, owner: string, cursor: { uidValidity: string | null; uid: number; stored: number; quarantined: number }, now: number): Promise<boolean>;
+  advance(accountId: string, folder: string, owner: string, cursor: { uidValidity: string | null; uid: number; stored: number; quarantined: number; duplicates?: number }, now: number): Promise<boolean>;
   /** The reader's state for the UI: last sync, error, backoff. */
   report(accountId: string, folder: string, patch: Pick<MailboxState, 'state' | 'lastError' | 'failures' | 'nextAttemptAt'> & { lastSyncAt?: number }, now: number): Promise<void>;
   /** Forgets folders an account no longer reads (or a deleted account's). */
   prune(accountId: string, keepFolders: readonly string[]): Promise<void>;
 }
 
+/** What tells a received message from another with the same Message-ID (receive.service.ts). */
+export type StoredInbound = Pick<MessageRecord, 'id' | 'from' | 'subject' | 'sentAt'>;
+
 /** What the inbound side needs from the email log beyond the outbox's own port. */
 export interface InboundMessageRepository {
-  /** Stores a received message unless one with its Message-ID is stored for the account (false then). */
+  /**
+   * Stores a received message, with the addresses the log's recipient filter finds it by
+   * (addressees()), unless one with its Message-ID is stored for the account (false then).
+   */
   insertInbound(message: MessageRecord): Promise<boolean>;
+  /** The received message stored for the account under a Message-ID (messageIdHeader as stored). */
+  inboundByMessageId(accountId: string, messageIdHeader: string): Promise<StoredInbound | undefined>;
   /** Outbound messages by their Message-ID header (with the angle brackets). */
   findOutboundByMessageIds(messageIds: readonly string[]): Promise<MessageRecord[]>;
   /** Inbound messages linked to an outbound one, oldest first. */

@@ -4,9 +4,11 @@ import { newId } from '../kernel/ids.js';
 import type { InboundFacts, MessageEvent } from '../kernel/message-events.js';
 import type { MessageRecord } from '../outbox/ports.js';
 import type { Repositories } from '../ports.js';
-import { bounceClass, bounceRecipients, bounceResponse, classify } from './classify.js';
+import { bounceClass, bounceRecipients, bounceResponse, classify, isDeliveryReport } from './classify.js';
 import type { InboundMail } from './inbound-mail.js';
 import { candidateIds, ownEnvelopeId, ownMessageIdToken } from './reply-matching.js';
+import { addressKey } from './addressees.js';
+import { derivedMessageId, sameMessage } from './message-id-reuse.js';
 import { suppressFromMail } from './suppressions.service.js';
 import { softBounceWindowMs } from './soft-bounces.js';
 import { readSoftBounces } from '../routing/settings.js';
@@ -28,11 +30,38 @@ export type Received =
   | { unparseable: string; raw: Uint8Array; sizeBytes: number; fallbackId: string };
 
 export interface ReceiveOutcome {
-  /** The message's id in the log; null when it was stored before (same Message-ID) or the lease was lost. */
+  /** The message's id in the log; null when it was stored before (a duplicate) or the lease was lost. */
   id: string | null;
   stored: boolean;
   kind: MessageRecord['kind'];
   leaseLost: boolean;
+  /** The account had a message with this one's Message-ID already (for the reader's log); null otherwise. */
+  messageIdTaken: MessageIdTaken | null;
+}
+
+/**
+ * A message whose Message-ID the account has already. `storedAs` null: it is that message again
+ * (the same From, Date and Subject; without a Message-ID, the same bytes), not stored twice and
+ * counted in the folder's duplicateCount. Otherwise another message reusing the id, stored under
+ * the derived id `storedAs`. Ids and the sender only: never the content.
+ */
+export interface MessageIdTaken {
+  messageId: string;
+  /** The message stored before under that id; null when it could not be read back. */
+  existingId: string | null;
+  from: string;
+  storedAs: string | null;
+}
+
+/**
+ * The reader's log line for a message whose Message-ID was taken: a different message stored
+ * under a derived id is a warning (someone reused an id); the same message read again is worth
+ * an info line, as the folder's duplicateCount counts it.
+ */
+export function messageIdTakenLine(t: MessageIdTaken): { level: 'info' | 'warn'; text: string } {
+  return t.storedAs
+    ? { level: 'warn', text: 'a different message reuses a Message-ID already stored for the account: stored under a derived id' }
+    : { level: 'info', text: 'a message already stored for the account was read again (same Message-ID, From, Date and Subject): not stored twice' };
 }
 
 class LeaseLost extends Error {}
@@ -52,22 +81,41 @@ export async function receiveMessage(ctx: CoreContext, at: MailboxPosition, rece
   const now = ctx.clock.now();
   try {
     const result = await ctx.store.transaction(async (repos) => {
-      const record = 'mail' in received ? await understand(repos, at, received.mail, received.fallbackId, now) : quarantined(at, received, now);
-      const stored = await repos.inbound.insertInbound(record);
-      if (!(await repos.mailboxes.advance(at.accountId, at.folder, at.owner, { uidValidity: at.uidValidity, uid: at.uid, stored: stored && record.status === 'received' ? 1 : 0, quarantined: stored && record.status === 'quarantined' ? 1 : 0 }, now))) {
+      const understood = 'mail' in received ? await understand(repos, at, received.mail, received.fallbackId, now) : quarantined(at, received, now);
+      const { record, stored, taken } = await storeOnce(repos, understood, received.fallbackId);
+      const counts = { stored: stored && record.status === 'received' ? 1 : 0, quarantined: stored && record.status === 'quarantined' ? 1 : 0, duplicates: stored ? 0 : 1 };
+      if (!(await repos.mailboxes.advance(at.accountId, at.folder, at.owner, { uidValidity: at.uidValidity, uid: at.uid, ...counts }, now))) {
         throw new LeaseLost();
       }
-      if (!stored) return { record, stored, events: [] as MessageEvent[] };
+      if (!stored) return { record, stored, taken, events: [] as MessageEvent[] };
       const all = [...(await actOn(repos, ctx, record, 'mail' in received ? received.mail : null, now))];
       await journal(repos.eventJournal, all);
-      return { record, stored, events: all };
+      return { record, stored, taken, events: all };
     });
     ctx.events.publish(...result.events);
-    return { id: result.stored ? result.record.id : null, stored: result.stored, kind: result.record.kind, leaseLost: false };
+    return { id: result.stored ? result.record.id : null, stored: result.stored, kind: result.record.kind, leaseLost: false, messageIdTaken: result.taken };
   } catch (err) {
-    if (err instanceof LeaseLost) return { id: null, stored: false, kind: null, leaseLost: true };
+    if (err instanceof LeaseLost) return { id: null, stored: false, kind: null, leaseLost: true, messageIdTaken: null };
     throw err;
   }
+}
+
+/**
+ * Stores the message unless the account has it already. A different message reusing a stored
+ * Message-ID is stored under a derived one (message-id-reuse.ts) instead of being dropped; the
+ * same message read again is not stored twice. Either way the outcome says so.
+ */
+async function storeOnce(repos: Repositories, record: MessageRecord, fallbackId: string): Promise<{ record: MessageRecord; stored: boolean; taken: MessageIdTaken | null }> {
+  if (await repos.inbound.insertInbound(record)) return { record, stored: true, taken: null };
+  const messageId = record.messageIdHeader as string;
+  const existing = await repos.inbound.inboundByMessageId(record.accountId as string, messageId);
+  const taken = { messageId, existingId: existing?.id ?? null, from: record.from.address, storedAs: null };
+  // Without a Message-ID the id is a hash of the bytes: the same id is the same message.
+  if (!existing || messageId === fallbackId || sameMessage(existing, record)) return { record, stored: false, taken };
+  const derived = { ...record, messageIdHeader: derivedMessageId(messageId, record) };
+  // Taken too: this very message, stored under that id when it was read before.
+  if (!(await repos.inbound.insertInbound(derived))) return { record: derived, stored: false, taken };
+  return { record: derived, stored: true, taken: { ...taken, storedAs: derived.messageIdHeader } };
 }
 
 function baseRecord(at: MailboxPosition, now: number): Omit<MessageRecord, 'from' | 'envelopeFrom' | 'to' | 'cc' | 'replyTo' | 'subject' | 'text' | 'html' | 'sizeBytes' | 'messageIdHeader' | 'sentAt' | 'status' | 'kind' | 'inReplyTo' | 'lastError' | 'headers' | 'attachments'> {
@@ -150,15 +198,17 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
     messageIdHeader: mail.messageId ?? fallbackId,
     sentAt: mail.date,
     replyText: kind === 'reply' ? mail.newText : null,
-    lastError: !mail.headersOnly
-      ? null
-      : mail.reportType
-        ? `only the first MiB was read (a report: its status parts come first): the message (${mail.sizeBytes} bytes) is larger than the body limit`
-        : mail.bounceNotice !== null
-          ? `only the first MiB was read (a bounce: its notice comes first): the message (${mail.sizeBytes} bytes) is larger than the body limit`
-          : `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit`,
+    lastError: [partlyRead(mail), mail.unreadableBody && `the body could not be read as MIME (${mail.unreadableBody}): it is kept as sent, as plain text`].filter(Boolean).join('; ') || null,
   };
   return record;
+}
+
+/** Why only part of a message was read (it is larger than the body limit); null when all of it was. */
+function partlyRead(mail: InboundMail): string | null {
+  if (!mail.headersOnly) return null;
+  if (mail.reportType) return `only the first MiB was read (a report: its status parts come first): the message (${mail.sizeBytes} bytes) is larger than the body limit`;
+  if (mail.bounceNotice !== null) return `only the first MiB was read (a bounce: its notice comes first): the message (${mail.sizeBytes} bytes) is larger than the body limit`;
+  return `only the headers were read: the message (${mail.sizeBytes} bytes) is larger than the body limit`;
 }
 
 /**
@@ -167,7 +217,7 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
  * the report returns no headers. Only a DSN carries it.
  */
 async function byEnvelopeId(repos: Repositories, mail: InboundMail): Promise<MessageRecord | null> {
-  const id = mail.reportType === 'delivery-status' ? ownEnvelopeId(mail.envelopeId) : null;
+  const id = isDeliveryReport(mail.reportType) ? ownEnvelopeId(mail.envelopeId) : null;
   const m = id ? await repos.messages.get(id) : undefined;
   return m && m.direction === 'out' ? m : null;
 }
@@ -213,7 +263,10 @@ async function softBouncedTooOften(repos: Repositories, address: string, now: nu
  */
 function sentTo(recipients: readonly { address: string; status: string }[], candidates: readonly (string | null)[]): string | null {
   for (const c of candidates) {
-    const hit = c ? recipients.find((x) => x.status !== 'suppressed' && x.address.toLowerCase() === c.trim().toLowerCase()) : undefined;
+    // Compared as the log spells addresses: a report (RFC 6533's utf-8 address type above all)
+    // may write the domain in Unicode where Mailroom sent to its ASCII form.
+    const key = c ? addressKey(c) : null;
+    const hit = key ? recipients.find((x) => x.status !== 'suppressed' && addressKey(x.address) === key) : undefined;
     if (hit) return hit.address;
   }
   return null;

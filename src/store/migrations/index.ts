@@ -28,6 +28,7 @@ import * as m026 from './026_inbox_spelled_once.js';
 import * as m027 from './027_lease_index.js';
 import * as m028 from './028_subject_search_folded.js';
 import * as m029 from './029_oauth2_sign_ins.js';
+import * as m030 from './030_received_addressees.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '027_lease_index': m027,
   '028_subject_search_folded': m028,
   '029_oauth2_sign_ins': m029,
+  '030_received_addressees': m030,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
+import { addressees } from '../../core/inbound/addressees.js';
 import type { InboundMessageRepository } from '../../core/inbound/ports.js';
+import { fromJson } from '../json.js';
 import type { DB } from '../schema.js';
 import { toRecord, toRow } from './messages.repository.js';
 
@@ -15,7 +17,21 @@ export function inboundMessagesRepository(db: Kysely<DB>): InboundMessageReposit
         // The partial unique index (migration 015); its predicate as a literal so PostgreSQL can match it.
         .onConflict((oc) => oc.columns(['account_id', 'message_id_header']).where(sql<boolean>`direction = 'in'`).doNothing())
         .executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+      if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      // At most 400 (To and Cc are cut at 200 each by the parser): one statement.
+      const keys = addressees(m);
+      if (keys.length) await db.insertInto('received_addressees').values(keys.map((address) => ({ message_id: m.id, address }))).execute();
+      return true;
+    },
+    async inboundByMessageId(accountId, messageIdHeader) {
+      const r = await db
+        .selectFrom('messages')
+        .select(['id', 'from_addr', 'subject', 'sent_at'])
+        .where('direction', '=', 'in')
+        .where('account_id', '=', accountId)
+        .where('message_id_header', '=', messageIdHeader)
+        .executeTakeFirst();
+      return r && { id: r.id, from: fromJson(r.from_addr, { address: '' }), subject: r.subject, sentAt: r.sent_at };
     },
     async findOutboundByMessageIds(ids) {
       if (!ids.length) return [];

@@ -12,6 +12,7 @@ function toState(r: Selectable<InboundMailboxesTable>): MailboxState {
     lastUid: Number(r.last_uid),
     storedCount: r.stored_count,
     quarantinedCount: r.quarantined_count,
+    duplicateCount: r.duplicate_count,
     state: r.state as MailboxState['state'],
     lastSyncAt: n(r.last_sync_at),
     lastError: r.last_error,
@@ -58,6 +59,7 @@ export function mailboxesRepository(db: Kysely<DB>): MailboxRepository {
           last_uid: cursor.uid,
           stored_count: eb('stored_count', '+', cursor.stored),
           quarantined_count: eb('quarantined_count', '+', cursor.quarantined),
+          duplicate_count: eb('duplicate_count', '+', cursor.duplicates ?? 0),
           updated_at: now,
         }))
         .where('lease_owner', '=', owner)

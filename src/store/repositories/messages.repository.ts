@@ -253,6 +253,21 @@ export function completedRecipientRow(w: AttemptWrite, r: AttemptWrite['recipien
 }
 
 /**
+ * The ids of the messages sent or received to `address` (lower-cased, its domain in ASCII), as
+ * the recipient filter asks: outbound mail by its envelope recipients (the index on
+ * lower(address), migration 005), received mail by the addresses its To and Cc name
+ * (received_addressees, migration 030), only the side `direction` asks for. A subquery walks
+ * each index; a correlated EXISTS would probe every message instead.
+ */
+function addressedTo(db: Kysely<DB>, address: string, direction: MessageFilter['direction']) {
+  const sent = db.selectFrom('message_recipients').select('message_id').where(sql<boolean>`lower(address) = ${address}`);
+  const received = db.selectFrom('received_addressees').select('message_id').where('address', '=', address);
+  if (direction === 'out') return sent;
+  if (direction === 'in') return received;
+  return sent.unionAll(received);
+}
+
+/**
  * `scans`: where reads that pass over many rows run (SQLite: a connection off the event loop);
  * `db` unless given. The log's pages, its subject search and a bulk action's list are such
  * reads: at a million messages a search or a date filter reads for seconds, and on the main
@@ -271,12 +286,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
     if (f.until !== undefined) q = q.where('created_at', '<', f.until);
     // Case folded alike on both sides, beyond ASCII on both dialects (subject-search.ts).
     if (f.q) q = q.where(subjectContains(f.q, caps.dialect));
-    if (f.recipient) {
-      // "Messages among those this address received": the subquery walks the index on
-      // lower(address) (migration 005); a correlated EXISTS would probe every message instead.
-      const addr = f.recipient.toLowerCase();
-      q = q.where('messages.id', 'in', scans.selectFrom('message_recipients').select('message_id').where(sql<boolean>`lower(address) = ${addr}`));
-    }
+    if (f.recipient) q = q.where('messages.id', 'in', addressedTo(scans, f.recipient.toLowerCase(), f.direction));
     return q;
   };
 
@@ -352,6 +362,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       const next = window.length < limit ? null : window[window.length - 1];
       if (!ids.length) return { deleted: 0, next };
       await db.deleteFrom('message_recipients').where('message_id', 'in', ids).execute();
+      await db.deleteFrom('received_addressees').where('message_id', 'in', ids).execute();
       await db.deleteFrom('attempts').where('message_id', 'in', ids).execute();
       await db.deleteFrom('notify_event_messages').where('message_id', 'in', ids).execute();
       await forgetSubjects(db, caps.dialect, ids);

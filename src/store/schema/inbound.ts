@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Millis } from './columns.js';
 
 /** The durable cursor and the reader's state per account and folder (one reader holds the lease). */
@@ -10,6 +11,8 @@ export interface InboundMailboxesTable {
   last_uid: number;
   stored_count: number;
   quarantined_count: number;
+  /** Messages read again and not stored a second time: their Message-ID (or bytes) was stored already (migration 030). */
+  duplicate_count: Generated<number>;
   /** 'idle' | 'syncing' | 'watching' | 'failing' */
   state: string;
   last_sync_at: Millis | null;
@@ -37,7 +40,19 @@ export interface SuppressionsTable {
   expires_at: Millis | null;
 }
 
+/**
+ * The addresses a received message names in To and Cc (migration 030), lower-cased with the
+ * domain in ASCII (core/inbound/addressees.ts): what the log's recipient filter finds received
+ * mail by. Not message_recipients, which holds the outbox's envelope recipients and is read by
+ * delivery, bounces, retries and statistics.
+ */
+export interface ReceivedAddresseesTable {
+  message_id: string;
+  address: string;
+}
+
 export interface InboundTables {
   inbound_mailboxes: InboundMailboxesTable;
   suppressions: SuppressionsTable;
+  received_addressees: ReceivedAddresseesTable;
 }
