@@ -90,6 +90,8 @@ describe.runIf(run)('inbox and thread in Chromium', { timeout: 90_000 }, () => {
     const sent = await api('GET', `/messages/${sentId}`);
     const ctx = s.live.t.app.ports.ctx;
     await ctx.store.repos.mailboxes.report(sent.accountId, 'INBOX', { state: 'failing', lastError: 'Authentication failed.', failures: 3, nextAttemptAt: ctx.clock.now() + 40_000 }, ctx.clock.now());
+    // What the reader read and did not store shows beside what it stored.
+    await s.live.t.app.infra.db.updateTable('inbound_mailboxes').set({ quarantined_count: 1, duplicate_count: 2 }).where('account_id', '=', sent.accountId).where('folder', '=', 'INBOX').execute();
     await page.goto(`/accounts/${sent.accountId}`);
     const card = page.locator('section', { has: page.getByRole('heading', { name: 'Reading the mailbox' }) });
     await expect.poll(() => card.innerText()).toContain('Authentication failed.');
@@ -97,6 +99,7 @@ describe.runIf(run)('inbox and thread in Chromium', { timeout: 90_000 }, () => {
     expect(text).toContain('INBOX');
     expect(text).toContain('failing');
     expect(text).toContain('next try');
+    expect(text).toMatch(/\d+ \(\+1 quarantined, 2 already stored\)/);
     await screenshot(page, 'reader-state');
     expect(violations).toEqual([]);
     expect(s.errors).toEqual([]);

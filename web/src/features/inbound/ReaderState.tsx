@@ -3,6 +3,17 @@ import { formatDate } from '../../format.js';
 import { useInterval, useResource } from '../../hooks.js';
 import { DataTable, StatusChip } from '../../ui/index.js';
 
+type Reader = InboundStatus['mailboxes'][number];
+
+/**
+ * "412 (+3 quarantined, 2 already stored)": what the reader kept, and what it read and did not
+ * store (a message the account has already: the same Message-ID, From, Date and Subject).
+ */
+function storedCell(b: Reader): string {
+  const aside = [b.quarantinedCount ? `+${b.quarantinedCount} quarantined` : '', b.duplicateCount ? `${b.duplicateCount} already stored` : ''].filter(Boolean);
+  return `${b.storedCount}${aside.length ? ` (${aside.join(', ')})` : ''}`;
+}
+
 /** The IMAP readers of one account: per folder, the state, last sync, last error and next try. */
 export function ReaderState({ accountId }: { accountId: string }) {
   const status = useResource(() => api.get<InboundStatus>('/inbound/status'), [accountId]);
@@ -19,7 +30,7 @@ export function ReaderState({ accountId }: { accountId: string }) {
           { header: 'Folder', cell: (b) => <code>{b.folder}</code> },
           { header: 'State', cell: (b) => <StatusChip status={b.state} /> },
           { header: 'Last sync', cell: (b) => (b.lastSyncAt ? formatDate(b.lastSyncAt) : 'not yet') },
-          { header: 'Stored', cell: (b) => `${b.storedCount}${b.quarantinedCount ? ` (+${b.quarantinedCount} quarantined)` : ''}` },
+          { header: 'Stored', cell: storedCell },
           {
             header: 'Problem',
             cell: (b) =>
