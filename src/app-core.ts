@@ -1,6 +1,7 @@
 import type { MailroomConfig } from './config.js';
 import type { CoreContext } from './core/context.js';
 import { systemClock, type Clock } from './core/kernel/clock.js';
+import type { StoreTrouble } from './core/kernel/errors.js';
 import { JOURNALED_EVENT_TYPES } from './core/kernel/event-journal.js';
 import { createMessageEvents } from './core/kernel/message-events.js';
 import { QueueCounts } from './core/outbox/queue-counts.js';
@@ -72,6 +73,15 @@ export interface CoreOptions {
   fansOutWebhooks?: () => boolean;
 }
 
+/** The one line an outage is logged with (once per cause and minute: driver-errors.ts). */
+function outageLine(kind: StoreTrouble, problem: string | undefined): string {
+  if (kind === 'full') return 'the disk under the database is full: requests are refused with 507 until space is freed';
+  if (kind === 'outcome-unknown') {
+    return 'the connection to the database was lost while a transaction was committing: it may have committed; its requests were answered 503 MAILROOM_E_STORE_OUTCOME_UNKNOWN (a retry with the same idempotency key is safe)';
+  }
+  return `the database is unavailable${problem ? ` (${problem})` : ''}: requests are refused with 503 until it answers again`;
+}
+
 export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptions = {}): Promise<CoreRuntime> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
@@ -84,6 +94,8 @@ export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptio
     for (const c of closers.splice(0).reverse()) await c().catch((err) => logger.warn({ err }, 'error while closing'));
   };
   try {
+    // Before the migrations, whose named statements a pooler that loses them would fail at random.
+    await database.checkPath?.();
     const migrationsApplied = await migrateToLatest(database.db, database.describe);
     if (migrationsApplied.length) logger.info({ applied: migrationsApplied }, 'database migrations applied');
     const keyring = await openKeyring(
@@ -94,8 +106,9 @@ export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptio
     const translate = createErrorTranslator({
       probe: () => database.probe(),
       isConnectionLoss: (err) => database.isConnectionLoss(err),
-      onOutage: (err, kind) =>
-        logger.error({ err }, kind === 'full' ? 'the disk under the database is full: requests are refused with 507 until space is freed' : 'the database is unavailable: requests are refused with 503 until it answers again'),
+      isCommitInDoubt: (err) => database.isCommitInDoubt(err),
+      isConnectFailure: (err) => database.isConnectFailure(err),
+      onOutage: (err, kind, problem) => logger.error({ err }, outageLine(kind, problem)),
     });
     // How the group commit batches: lanes and gathering by store and role (group-commit-shape.ts).
     const groupShape = groupCommitShape({ multiWriter: database.capabilities.multiWriter, acceptsMail: opts.acceptsMail !== false, fsyncOffLoop: database.groupTransaction !== undefined });

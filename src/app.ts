@@ -141,7 +141,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       config,
       logger,
       ctx,
-      health: { ping: () => ping(database.db), migrationsComplete: () => migrationsComplete(database.db) },
+      health: { ping: () => ping(database.db), migrationsComplete: () => migrationsComplete(database.db), writeRefusal: () => database.writeRefusal() },
       metrics,
       loginThrottle: new LoginThrottle(store, now),
       apiKeyCache: new ApiKeyCache(now),

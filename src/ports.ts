@@ -19,6 +19,8 @@ import type { ConnectOutcome, LastConnect } from './core/senders/oauth2-connect-
 export interface StoreHealth {
   ping(): Promise<void>;
   migrationsComplete(): Promise<boolean>;
+  /** Why the database takes no writes (a standby, read-only), or null when it does. */
+  writeRefusal(): Promise<string | null>;
 }
 
 /** One answered HTTP request, as the server reports it to the metrics. */

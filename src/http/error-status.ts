@@ -49,6 +49,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.TEMPLATE_LIMIT]: 422,
   [ErrorCodes.TARGET_NOT_ALLOWED]: 403,
   [ErrorCodes.STORE_UNAVAILABLE]: 503,
+  [ErrorCodes.STORE_OUTCOME_UNKNOWN]: 503,
   [ErrorCodes.STORE_FULL]: 507,
   [ErrorCodes.INTERNAL]: 500,
 };

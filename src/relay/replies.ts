@@ -27,6 +27,7 @@ const BY_CODE: Partial<Record<ErrorCode, (stage: RejectionStage) => [number, str
   // A login throttle closes the session (421); a transaction rate asks to come back (451).
   [ErrorCodes.RATE_LIMITED]: (stage) => (stage === 'auth' ? [421, '4.7.0'] : [451, '4.7.1']),
   [ErrorCodes.STORE_UNAVAILABLE]: () => [451, '4.3.0'],
+  [ErrorCodes.STORE_OUTCOME_UNKNOWN]: () => [451, '4.3.0'],
   [ErrorCodes.STORE_FULL]: () => [452, '4.3.1'],
   // The routing the credential names cannot send right now: an admin can fix it, the application retries.
   [ErrorCodes.NO_SENDER]: () => [451, '4.3.5'],
@@ -44,6 +45,9 @@ function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
+/** A COMMIT whose answer was lost (StoreUnavailableError, outcome-unknown). */
+const OUTCOME_UNKNOWN_TEXT = 'the connection to the database was lost while the message was being queued: it may have been queued; sending it again may deliver it twice';
+
 /** SMTP reply lines stay well under RFC 5321's 512 octets. */
 const MAX_TEXT = 400;
 
@@ -52,6 +56,8 @@ export function smtpReply(err: unknown, stage: RejectionStage): SmtpReply {
     const map = BY_CODE[err.code];
     if (map) {
       const [code, enhanced] = map(stage);
+      // SMTP has no idempotency key to offer: say what the client's retry may cause instead.
+      if (err.code === ErrorCodes.STORE_OUTCOME_UNKNOWN) return { code, text: `${enhanced} ${OUTCOME_UNKNOWN_TEXT}` };
       const extra = err.code === ErrorCodes.STORE_UNAVAILABLE || err.code === ErrorCodes.STORE_FULL ? ' (nothing was queued; try again)' : '';
       return { code, text: printable(`${enhanced} ${err.message}${extra}`).slice(0, MAX_TEXT) };
     }

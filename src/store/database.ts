@@ -7,6 +7,10 @@ import path from 'node:path';
 import type { DB } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 import { trackConnectionLoss } from './postgres/pg-connection-loss.js';
+import { trackCommitsInDoubt } from './postgres/pg-commit-outcome.js';
+import { trackConnectFailures } from './postgres/pg-connect-failures.js';
+import { refuseStatementLosingPooler } from './postgres/pg-pooling-check.js';
+import { pgWriteRefusal } from './postgres/pg-writable.js';
 import { batchedOutboxWrites, batchedSuppressionLookups } from './postgres/pg-batched-writes.js';
 import { pipelineBeginOnConnect } from './postgres/pg-pipelined-begin.js';
 import { prepareTemplatesOnConnect } from './postgres/pg-prepared.js';
@@ -35,6 +39,14 @@ export interface StoreDatabase {
   probe(): Promise<void>;
   /** Whether an error is the end of a connection the driver reported (it carries no code). */
   isConnectionLoss(err: unknown): boolean;
+  /** Whether an error ended a transaction whose COMMIT was sent and never answered (it may have committed). */
+  isCommitInDoubt(err: unknown): boolean;
+  /** Whether an error came from opening a connection (nothing was sent). */
+  isConnectFailure(err: unknown): boolean;
+  /** Why the database takes no writes right now (a standby, read-only), or null: for /readyz. */
+  writeRefusal(): Promise<string | null>;
+  /** Start-up checks of the way to the database (PostgreSQL: a pooler that loses prepared statements is MAILROOM_E_CONFIG). */
+  checkPath?(): Promise<void>;
   /** Merges concurrent callers' statements into multi-row ones where round trips cost (PostgreSQL). */
   batching?: StoreBatching;
 }
@@ -84,6 +96,10 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
     ...(background ? { scans: backgroundReads(background, db) } : {}),
     probe: async () => void sqlite.prepare('select 1').get(),
     isConnectionLoss: () => false,
+    // One local file: a commit either happened or failed, and opening sends nothing anywhere.
+    isCommitInDoubt: () => false,
+    isConnectFailure: () => false,
+    writeRefusal: async () => null,
     close: async () => {
       await background?.close();
       await walSync?.close();
@@ -203,8 +219,11 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
   // driver's own query, and the connection-loss tracking sees its answers as every other's.
   pipelineBeginOnConnect(pool);
   const isConnectionLoss = trackConnectionLoss(pool);
+  // A COMMIT sent and never answered may have committed: the caller is told so, not "nothing was stored".
+  const isCommitInDoubt = trackCommitsInDoubt(pool);
   // The outbox's hot statements are parsed and planned once per connection, not per call.
   prepareTemplatesOnConnect(pool);
+  const isConnectFailure = trackConnectFailures(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';
@@ -214,6 +233,11 @@ function openPostgres(url: string, poolSize: number): StoreDatabase {
     describe: `PostgreSQL at ${safe.host}${safe.pathname}`,
     probe: async () => void (await pool.query('select 1')),
     isConnectionLoss,
+    isCommitInDoubt,
+    isConnectFailure,
+    writeRefusal: () => pgWriteRefusal(db),
+    // Those named statements need a way to PostgreSQL that keeps them (PgBouncer: docs/operations.md).
+    checkPath: () => refuseStatementLosingPooler(url, PG_CONNECT_TIMEOUT_MS),
     // A group commit's accepts read the suppression list in their own transaction: one look-up for the batch.
     batching: { group: (trx, repos) => batchedSuppressionLookups(batchedOutboxWrites(trx, repos)), shared: batchedSuppressionLookups },
     close: () => db.destroy(),

@@ -1,4 +1,4 @@
-import { DuplicateKeyError, ErrorCodes, MailroomError, StoreUnavailableError } from '../core/kernel/errors.js';
+import { DuplicateKeyError, ErrorCodes, MailroomError, StoreUnavailableError, type StoreTrouble } from '../core/kernel/errors.js';
 import type { Repositories } from '../core/ports.js';
 
 /**
@@ -26,13 +26,17 @@ const UNAVAILABLE_CODES = new Set([
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
-  // PostgreSQL: shutting down, starting up, too many connections, out of resources
-  '57P01',
-  '57P02',
-  '57P03',
+  // PostgreSQL: too many connections, out of resources (shutting down, starting up and the rest
+  // of class 57P, and class 08, are in isUnavailableCode)
   '53000',
   '53200',
   '53300',
+  // PostgreSQL: read-only (a standby, default_transaction_read_only): every write fails alike
+  '25006',
+  // PostgreSQL: a named prepared statement missing, or there already: PgBouncer's transaction
+  // pooling without prepared-statement support (Mailroom's own statements are the only named ones)
+  '26000',
+  '42P05',
   // SQLite: locked beyond busy_timeout, I/O failing, file gone
   'SQLITE_BUSY',
   'SQLITE_IOERR',
@@ -40,13 +44,40 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_READONLY_DBMOVED',
 ]);
 
+const PGBOUNCER_PROBLEM =
+  "Mailroom's prepared statements were lost between PostgreSQL connections: PgBouncer in transaction mode needs version 1.21 or later with max_prepared_statements set, or use pool_mode = session (docs/operations.md, Storage)";
+
+/** What to tell the operator about a code (else "not reachable"), by the code, never the text. */
+const PROBLEMS: Record<string, string> = {
+  '25006': 'the database is read-only: is DATABASE_URL pointing at a standby, or is default_transaction_read_only on?',
+  '26000': PGBOUNCER_PROBLEM,
+  '42P05': PGBOUNCER_PROBLEM,
+  '53300': 'the database has no connection left for Mailroom (max_connections)',
+  '57P03': 'the database is starting up or shutting down',
+  '57P04': 'the database was dropped',
+};
+
+/**
+ * Refusals that only mean "the database is not there for us" when a connection is being opened
+ * (55000 is a broad class at other times); each leaves nothing sent, so nothing stored.
+ */
+const CONNECT_PROBLEMS: Record<string, string> = {
+  '55000': 'the database does not allow connections (ALTER DATABASE … ALLOW_CONNECTIONS)',
+  '3D000': 'the database does not exist: was it dropped, or does DATABASE_URL name another?',
+  '28P01': "the database refused Mailroom's login: check the user name and password in DATABASE_URL",
+  '28000': "the database refused Mailroom's login: check the user name and password in DATABASE_URL",
+};
+
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 
-/** SQLSTATE class 08: connection exception. SQLITE_IOERR_* extended codes are I/O failures. */
-const isUnavailableCode = (code: string) => UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('SQLITE_IOERR');
+/**
+ * SQLSTATE class 08: connection exception; 57P: operator intervention (shutting down, starting
+ * up, database dropped). SQLITE_IOERR_* extended codes are I/O failures.
+ */
+const isUnavailableCode = (code: string) => UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('57P') || code.startsWith('SQLITE_IOERR');
 
 export interface ErrorTranslatorOptions {
   /**
@@ -56,27 +87,35 @@ export interface ErrorTranslatorOptions {
   probe?: () => Promise<void>;
   /** Whether the driver reported this error as the end of a connection. */
   isConnectionLoss?: (err: unknown) => boolean;
-  /** Told once per outage (not per request) why the store is unavailable. */
-  onOutage?: (err: unknown, kind: 'unavailable' | 'full') => void;
+  /** Whether this error ended a transaction whose COMMIT was sent and never answered (pg-commit-outcome.ts). */
+  isCommitInDoubt?: (err: unknown) => boolean;
+  /** Whether this error came from opening a connection: no statement was sent. */
+  isConnectFailure?: (err: unknown) => boolean;
+  /** Told once per cause and minute (not per request) why the store is in trouble; `problem` says what is wrong when known. */
+  onOutage?: (err: unknown, kind: StoreTrouble, problem: string | undefined) => void;
 }
 
 export type ErrorTranslator = (err: unknown) => Promise<unknown>;
 
+/** A database away for an hour is one line per cause a minute, not one per request or worker round. */
+const OUTAGE_REPORT_EVERY_MS = 60_000;
+
 export function createErrorTranslator(opts: ErrorTranslatorOptions = {}): ErrorTranslator {
-  let reported: string | undefined;
-  let reportedAt = 0;
-  const outage = (err: unknown, kind: 'unavailable' | 'full', cause: string) => {
-    // Once per cause and minute: a database away for an hour is one line a minute, not one per request.
+  // By cause, not only the last one: causes that alternate (a cut, then refused connections) are each said once a minute.
+  const reportedAt = new Map<string, number>();
+  const outage = (err: unknown, kind: StoreTrouble, cause: string, problem?: string) => {
     const now = Date.now();
-    if (reported !== cause || now - reportedAt > 60_000) {
-      reported = cause;
-      reportedAt = now;
-      opts.onOutage?.(err, kind);
+    const key = `${kind} ${cause}`;
+    if (now - (reportedAt.get(key) ?? -Infinity) > OUTAGE_REPORT_EVERY_MS) {
+      reportedAt.set(key, now);
+      opts.onOutage?.(err, kind, problem);
     }
-    return new StoreUnavailableError(kind, cause);
+    return new StoreUnavailableError(kind, cause, problem);
   };
   return async (err) => {
     if (err instanceof DuplicateKeyError || err instanceof StoreUnavailableError) return err;
+    // Before anything the code says: whatever ended it, the COMMIT may have gone through.
+    if (opts.isCommitInDoubt?.(err)) return outage(err, 'outcome-unknown', codeOf(err) ?? 'connection lost');
     const code = codeOf(err);
     if (code !== undefined) {
       if (UNIQUE_CODES.has(code)) return new DuplicateKeyError();
@@ -86,7 +125,9 @@ export function createErrorTranslator(opts: ErrorTranslatorOptions = {}): ErrorT
       }
       if (code === '22003') return new MailroomError(ErrorCodes.VALIDATION, 'a number is out of the range that can be stored');
       if (FULL_CODES.has(code)) return outage(err, 'full', code);
-      if (isUnavailableCode(code)) return outage(err, 'unavailable', code);
+      if (isUnavailableCode(code)) return outage(err, 'unavailable', code, PROBLEMS[code]);
+      // A connection that could not be opened sent nothing, whatever refused it (a login, TLS, a database gone).
+      if (opts.isConnectFailure?.(err)) return outage(err, 'unavailable', code, CONNECT_PROBLEMS[code] ?? 'cannot connect to the database');
       return err;
     }
     if (opts.isConnectionLoss?.(err)) return outage(err, 'unavailable', 'connection lost');

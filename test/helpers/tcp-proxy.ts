@@ -16,6 +16,14 @@ export interface TcpProxy {
   /** Cuts and stops listening: new connections are refused until up(). */
   down(): Promise<void>;
   up(): Promise<void>;
+  /**
+   * Arms a cut of the next connection whose client sends `needle` (bytes of the protocol, e.g.
+   * PostgreSQL's simple-query COMMIT): the client's side is reset at once, so it never hears an
+   * answer. With `forward`, the bytes that held the needle still reach the server, and the
+   * server's side is only closed after them (so the server runs what it got: a COMMIT commits);
+   * without, they are dropped and the server's side is reset too. Resolves once it has cut.
+   */
+  cutAt(needle: Buffer, opts: { forward: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,13 +34,34 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
   };
+  let armed: { needle: Buffer; forward: boolean; done: () => void } | null = null;
   const onConnection = (client: Socket) => {
     const upstream = connect(target.port, target.host);
     track(client);
     track(upstream);
-    client.pipe(upstream);
+    /** Cut by cutAt with forward: the server's side ends on its own, after what it was sent. */
+    let letServerFinish = false;
+    client.on('data', (chunk: Buffer) => {
+      const cut = armed && chunk.includes(armed.needle) ? armed : null;
+      if (!cut) {
+        if (!upstream.write(chunk)) {
+          client.pause();
+          upstream.once('drain', () => client.resume());
+        }
+        return;
+      }
+      armed = null;
+      upstream.unpipe(client);
+      if (cut.forward) {
+        letServerFinish = true;
+        upstream.end(chunk);
+        upstream.resume();
+      } else upstream.resetAndDestroy();
+      client.resetAndDestroy();
+      cut.done();
+    });
     upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => letServerFinish || upstream.destroy());
     upstream.on('close', () => client.destroy());
   };
   let server: Server = createServer(onConnection);
@@ -60,6 +89,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     async up() {
       server = createServer(onConnection);
       await listen(port);
+    },
+    cutAt(needle, opts) {
+      return new Promise<void>((done) => (armed = { needle, forward: opts.forward, done }));
     },
     async close() {
       cut();

@@ -61,6 +61,7 @@ export const ErrorCodes = {
   TARGET_NOT_ALLOWED: 'MAILROOM_E_TARGET_NOT_ALLOWED',
   // Infrastructure
   STORE_UNAVAILABLE: 'MAILROOM_E_STORE_UNAVAILABLE',
+  STORE_OUTCOME_UNKNOWN: 'MAILROOM_E_STORE_OUTCOME_UNKNOWN',
   STORE_FULL: 'MAILROOM_E_STORE_FULL',
   INTERNAL: 'MAILROOM_E_INTERNAL',
 } as const;
@@ -137,27 +138,57 @@ export function isDuplicateKey(err: unknown): err is DuplicateKeyError {
 export const STORE_RETRY_AFTER_SEC = 5;
 
 /**
+ * What the store's trouble is: `unavailable` (away, refusing, read-only, misconfigured: nothing
+ * was changed), `full` (the disk: nothing was changed), or `outcome-unknown` (the connection
+ * was lost after a COMMIT was sent and before its answer: the change may be stored or not).
+ */
+export type StoreTrouble = 'unavailable' | 'full' | 'outcome-unknown';
+
+/** A function, not a table: the route contracts' reading (scripts/contracts) follows calls, and so finds these codes. */
+function storeTroubleCode(kind: StoreTrouble): ErrorCode {
+  if (kind === 'full') return ErrorCodes.STORE_FULL;
+  return kind === 'outcome-unknown' ? ErrorCodes.STORE_OUTCOME_UNKNOWN : ErrorCodes.STORE_UNAVAILABLE;
+}
+
+/**
+ * What the caller is told. "Nothing was stored" only where it is true: a COMMIT whose answer
+ * was lost may have committed, and a client told otherwise would send the message twice.
+ */
+function storeTroubleMessage(kind: StoreTrouble, cause: string, problem: string | undefined): string {
+  if (kind === 'full') return 'the database cannot grow: the disk is full; nothing was stored; try again once space is freed';
+  if (kind === 'outcome-unknown') {
+    return (
+      `the connection to the database was lost while the change was being committed (${cause}): it may or may not have been stored; ` +
+      'try again with the same idempotency key, which answers with the first one if it was stored (without a key, look before sending again)'
+    );
+  }
+  return `${problem ?? 'the database is not reachable right now'} (${cause}); nothing was stored; try again shortly`;
+}
+
+/**
  * The store cannot take the request right now (the database is unreachable, a connection was
- * cut, the disk is full). Nothing was changed; the same request may succeed later. Callers
- * (HTTP clients, the relay, the workers) retry; nobody is told "done" for work not on disk.
+ * cut, it is read-only, the disk is full), or cannot say whether it took it (`outcome-unknown`).
+ * For `unavailable` and `full` nothing was changed; the same request may succeed later.
+ * Callers (HTTP clients, the relay, the workers) retry; nobody is told "done" for work not on
+ * disk, nor "nothing was stored" for a commit whose answer was lost. `problem` says what is
+ * wrong when the database said so (read-only, refusing connections), instead of "not reachable".
  */
 export class StoreUnavailableError extends MailroomError {
   constructor(
-    readonly kind: 'unavailable' | 'full',
+    readonly kind: StoreTrouble,
     cause: string,
+    problem?: string,
   ) {
-    super(
-      kind === 'full' ? ErrorCodes.STORE_FULL : ErrorCodes.STORE_UNAVAILABLE,
-      kind === 'full'
-        ? 'the database cannot grow: the disk is full; nothing was stored; try again once space is freed'
-        : `the database is not reachable right now (${cause}); nothing was stored; try again shortly`,
-      { retryAfterSec: STORE_RETRY_AFTER_SEC },
-    );
+    super(storeTroubleCode(kind), storeTroubleMessage(kind, cause, problem), { retryAfterSec: STORE_RETRY_AFTER_SEC });
     this.name = 'StoreUnavailableError';
   }
 }
 
-/** Whether a failure is the store being away or full (transient: retry later, nothing changed). */
+/**
+ * Whether a failure is the store's trouble (transient: retry later). Also true for
+ * `outcome-unknown`: workers wait for the store alike, and a group commit must not run the
+ * jobs of a batch whose COMMIT may have gone through again one by one.
+ */
 export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
   return err instanceof StoreUnavailableError;
 }
