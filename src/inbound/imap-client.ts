@@ -1,4 +1,4 @@
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, Logger } from 'imapflow';
 import type { StoredAccount } from '../core/senders/ports.js';
 import { effectiveLogin } from '../core/senders/accounts.js';
 import type { MailServer } from '../core/senders/servers.js';
@@ -18,7 +18,7 @@ const SOCKET_TIMEOUT_MS = 5 * 60_000;
  * fetched (src/secrets/oauth2): imapflow then logs in with SASL XOAUTH2 (OAUTHBEARER where the
  * server offers it) instead of LOGIN/PLAIN.
  */
-export async function imapClient(server: MailServer, account: StoredAccount, secret: string | undefined, opts: { timeoutMs: number; maxIdleMs: number }): Promise<ImapFlow> {
+export async function imapClient(server: MailServer, account: StoredAccount, secret: string | undefined, opts: { timeoutMs: number; maxIdleMs: number; onCommandError?: (serverText: string) => void }): Promise<ImapFlow> {
   const imap = server.imap;
   if (!imap) throw new Error(`server "${server.name}" has no IMAP section`);
   const oauth2 = account.auth.type === 'oauth2';
@@ -35,7 +35,9 @@ export async function imapClient(server: MailServer, account: StoredAccount, sec
     doSTARTTLS: imap.security === 'starttls' ? true : imap.security === 'none' ? false : undefined,
     auth: oauth2 ? { user: effectiveLogin(account), accessToken: secret } : { user: effectiveLogin(account), pass: secret },
     tls: tlsOptions({ ...server.smtp, host: imap.host }),
-    logger: false,
+    // imapflow answers a refused STORE or MOVE with false and keeps the server's words for its
+    // log: a caller that reports why a command failed hears them here.
+    logger: opts.onCommandError ? commandErrorsTo(opts.onCommandError) : false,
     connectionTimeout: opts.timeoutMs,
     greetingTimeout: opts.timeoutMs,
     socketTimeout: SOCKET_TIMEOUT_MS,
@@ -43,4 +45,19 @@ export async function imapClient(server: MailServer, account: StoredAccount, sec
     maxIdleTime: opts.maxIdleMs,
     missingIdleCommand: 'NOOP',
   });
+}
+
+/**
+ * An imapflow logger that only passes on the server's text of a failed command (imapflow logs
+ * a failed command's error at warn, with the tagged NO or BAD's text); every other entry is
+ * dropped before imapflow builds it (isLevelEnabled).
+ */
+function commandErrorsTo(hear: (serverText: string) => void): Logger & { isLevelEnabled(level: string): boolean } {
+  const take = (entry: unknown) => {
+    const err = (entry as { err?: { responseText?: unknown; response?: unknown } } | undefined)?.err;
+    const text = err?.responseText ?? err?.response;
+    if (typeof text === 'string' && text.trim()) hear(text.trim());
+  };
+  const ignore = () => undefined;
+  return { debug: ignore, info: ignore, warn: take, error: ignore, isLevelEnabled: (level) => level === 'warn' };
 }

@@ -1,7 +1,8 @@
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, SearchObject } from 'imapflow';
 import type { CoreContext } from '../core/context.js';
 import { isStoreUnavailable } from '../core/kernel/errors.js';
-import { receiveMessage, type MailboxPosition, type Received } from '../core/inbound/receive.service.js';
+import type { MailboxState } from '../core/inbound/ports.js';
+import { messageIdTakenLine, receiveMessage, type MailboxPosition, type Received } from '../core/inbound/receive.service.js';
 import { resyncCutoff } from '../core/inbound/resync.js';
 import { movesIntoItself } from '../core/senders/inbound-settings.js';
 import type { StoredAccount } from '../core/senders/ports.js';
@@ -40,6 +41,16 @@ const REPORT_PREFIX_BYTES = 1024 * 1024;
 /** The bytes of a quarantined message kept for "view source". */
 const QUARANTINE_KEEP_BYTES = 1024 * 1024;
 
+/**
+ * How long a stop waits for the reader to finish the message in hand and mark or move what it
+ * stored, before it cuts the connection (the next start does what is left, see settleStored).
+ * A container runtime's stop timeout (docker: 10 s) must not be reached.
+ */
+const STOP_GRACE_MS = 2_000;
+
+/** UIDs per STORE or MOVE: a catch-up may find thousands, and a server limits its command line. */
+const UIDS_PER_COMMAND = 500;
+
 export interface ReaderDeps {
   ctx: CoreContext;
   logger: Logger;
@@ -61,13 +72,24 @@ class LeaseLostError extends Error {}
  * Nothing is ever deleted; `flag` and `move` are the only changes made to the mailbox.
  */
 export class MailboxReader {
-  private stopped = false;
+  /** Aborted by stop(): ends the current wait and every later one at once (sleep). */
+  private readonly stopping = new AbortController();
   private client: ImapFlow | undefined;
   private wakeUp: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
   /** The move target was seen to exist on the current connection. */
   private moveTargetChecked = false;
+  /**
+   * Stored messages may not be marked \Seen yet ("flag"): this reader stored some and did not
+   * finish marking them (a failure, a stop), or the folder's last recorded state says a sync was
+   * interrupted or failing (another process, or this one before a crash). The next sync looks
+   * for them (settleStored). Only then: mail stored under "none", or marked unread again by
+   * someone, is otherwise left as it is.
+   */
+  private settleOwed = false;
+  /** What the server said when it last refused a command (imapflow answers a refused STORE or MOVE with false). */
+  private lastRefusal: string | undefined;
   /** When this reader last took or renewed its lease. */
   private leaseRenewedAt = 0;
 
@@ -81,11 +103,19 @@ export class MailboxReader {
     this.running ??= this.loop().catch((err) => this.deps.logger.error({ err, accountId: this.accountId, folder: this.folder }, 'the IMAP reader stopped unexpectedly'));
   }
 
+  /**
+   * Ends the reader within STOP_GRACE_MS: any wait (the poll, IDLE, a backoff) ends at once; a
+   * sync finishes the message in hand and marks or moves what it stored, unless that takes
+   * longer, when the connection is cut (the next sync does it then).
+   */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.();
-    this.client?.close();
+    this.stopping.abort();
+    if (this.running && !(await settlesWithin(this.running, STOP_GRACE_MS))) this.client?.close();
     await this.running;
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   /** Ends the current client; its late events (close, exists) no longer wake the reader. */
@@ -161,7 +191,7 @@ export class MailboxReader {
   private async connect(account: StoredAccount, server: NonNullable<Awaited<ReturnType<CoreContext['store']['repos']['servers']['get']>>>): Promise<{ client: ImapFlow; closed: () => boolean }> {
     const open = async (fresh: boolean) => {
       const { tuning } = this.deps;
-      const client = await imapClient(server, account, await this.deps.password(account, { fresh }), { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000) });
+      const client = await imapClient(server, account, await this.deps.password(account, { fresh }), { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000), onCommandError: (text) => (this.lastRefusal = text) });
       this.client = client;
       let closed = false;
       client.on('error', (err: Error) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP connection error'));
@@ -200,12 +230,15 @@ export class MailboxReader {
     const { tuning } = this.deps;
     const { client, closed: isClosed } = await this.connect(account, server);
     this.moveTargetChecked = false;
+    this.settleOwed ||= await this.lastSyncInterrupted();
     const lock = await client.getMailboxLock(this.folder).catch(async (err: unknown) => {
       throw new Error(`the folder "${this.folder}" could not be opened: ${errorText(err)}${(await folderMissing(client, this.folder)) ? ' (it does not exist on the IMAP server: create it, or remove it from the folders to read)' : ''}`, { cause: err });
     });
     try {
       while (!this.stopped) {
         await this.sync(client, account);
+        // A stop ends the sync early: that is no "watching", and no IDLE nobody would end.
+        if (this.stopped) break;
         this.failures = 0;
         await this.report({ state: 'watching', lastError: null, failures: 0, nextAttemptAt: null, lastSyncAt: this.now() });
         // IDLE while waiting. The session holds the folder's lock throughout, and imapflow's
@@ -241,24 +274,17 @@ export class MailboxReader {
     // stored and acted on (bounces, replies, webhooks) only for the retention to delete it.
     // Until the whole folder has been read, the cursor keeps the old UIDVALIDITY (none, on a
     // first read), so a read that a crash or a failure interrupts starts over with the same rule
-    // instead of going on without it.
+    // instead of going on without it. A folder that was empty at its first read has its
+    // UIDVALIDITY but nothing read under it (lastUid 0, recordEmptyFolder): the mail it gets
+    // first is read as a first read still, as it would have been had it been there at the start.
     const resync = state !== undefined && state.uidValidity !== null && state.uidValidity !== uidValidity;
-    const firstRead = state === undefined || state.uidValidity === null;
+    const firstRead = state === undefined || state.uidValidity === null || (state.uidValidity === uidValidity && state.lastUid === 0);
     const from = state && state.uidValidity === uidValidity ? state.lastUid + 1 : 1;
     if (resync) {
       this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, before: state.uidValidity, now: uidValidity }, 'UIDVALIDITY changed: reading the folder again (messages stored before are not stored twice, mail older than the retention is not stored)');
     }
-    if (!mailbox.exists) return;
-    if (account.inbound?.afterProcessing === 'move' && account.inbound.moveTo) {
-      if (!this.moveTargetChecked) await this.ensureMoveTarget(client, account.inbound.moveTo);
-      this.moveTargetChecked = true;
-      // Stored before but still here (the move failed, or the process died between the commit
-      // and the move): moved now. With "move", the folder only holds mail not yet stored.
-      if (state && state.uidValidity === uidValidity && state.lastUid > 0) {
-        const left = await client.search({ uid: `1:${state.lastUid}` }, { uid: true });
-        if (left && left.length) await this.afterProcessing(client, account, left);
-      }
-    }
+    if (!mailbox.exists) return this.recordEmptyFolder(state, uidValidity);
+    await this.settleStored(client, account, state && state.uidValidity === uidValidity ? state.lastUid : 0);
     const cutoff = resync || firstRead ? await resyncCutoff(this.deps.ctx) : null;
     // A first read with the log kept forever stores everything, moving the cursor as it goes.
     const wholeFolder = resync || (firstRead && cutoff !== null);
@@ -273,20 +299,16 @@ export class MailboxReader {
     }
     const uids = [...sizes.keys()].sort((a, b) => a - b);
     if (uids.length) await this.report({ state: 'syncing', lastError: null, failures: this.failures, nextAttemptAt: null });
-    // During a resync each message moves the cursor under the old UIDVALIDITY (see above).
-    const cursorValidity = wholeFolder ? (state?.uidValidity ?? null) : uidValidity;
+    // During a resync each message moves the cursor under the old UIDVALIDITY, during a first
+    // read under none (see above).
+    const cursorValidity = wholeFolder ? (firstRead ? null : (state?.uidValidity ?? null)) : uidValidity;
     for (const batch of batches(uids, sizes, this.deps.tuning.batchBytes)) {
       if (this.stopped) return;
       const fetched = await this.fetchBatch(client, batch, sizes);
-      for (const uid of batch) {
-        if (this.stopped) return;
-        const got = fetched.get(uid);
-        if (!got) continue; // expunged meanwhile: nothing to store
-        await this.renewLease();
-        const outcome = await this.store(this.position(cursorValidity, uid), got, sizes.get(uid) ?? got.bytes.length);
-        if (outcome.leaseLost) throw new LeaseLostError('another process took this mailbox over');
-      }
-      await this.afterProcessing(client, account, batch.filter((u) => fetched.has(u)));
+      // Marked or moved even after a stop cut the round short: what was stored is done with
+      // now, while the connection is still there, rather than at the next start.
+      await this.afterProcessing(client, account, await this.storeBatch(batch, fetched, sizes, cursorValidity));
+      this.settleOwed = false;
     }
     if (!wholeFolder || this.stopped) return;
     // The old mail is done with as the rest is (docs/inbound.md): on a resync it was stored once
@@ -300,6 +322,85 @@ export class MailboxReader {
     if (!old.length) return;
     const said = resync ? 'the folder was read again: mail that arrived before the retention cut-off was not stored again' : 'first read of the folder: mail that arrived before the retention cut-off was not stored';
     this.deps.logger.info({ accountId: this.accountId, folder: this.folder, skipped: old.length, arrivedBefore: new Date(cutoff!).toISOString() }, said);
+  }
+
+  /**
+   * Stores a fetched round in UID order, one commit each; a stop ends it after the message in
+   * hand. The UIDs read (stored now, quarantined, or stored before), to be marked or moved.
+   */
+  private async storeBatch(batch: number[], fetched: Map<number, { bytes: Buffer; headersOnly: boolean }>, sizes: Map<number, number>, cursorValidity: string | null): Promise<number[]> {
+    const read: number[] = [];
+    for (const uid of batch) {
+      if (this.stopped) break;
+      const got = fetched.get(uid);
+      if (!got) continue; // expunged meanwhile: nothing to store
+      await this.renewLease();
+      // From the first commit until the round is marked: a failure in between leaves it owed.
+      this.settleOwed = true;
+      const outcome = await this.store(this.position(cursorValidity, uid), got, sizes.get(uid) ?? got.bytes.length);
+      if (outcome.leaseLost) throw new LeaseLostError('another process took this mailbox over');
+      if (outcome.messageIdTaken) {
+        const line = messageIdTakenLine(outcome.messageIdTaken);
+        this.deps.logger[line.level]({ accountId: this.accountId, folder: this.folder, uid, ...outcome.messageIdTaken }, line.text);
+      }
+      read.push(uid);
+    }
+    return read;
+  }
+
+  /**
+   * Mail the cursor passed but that is not done with yet (the process stopped or died between
+   * the commit and the STORE or MOVE, or the server refused it): done now, at the start of a sync.
+   * With "move" the folder only holds mail not yet stored, so whatever is left at or below the
+   * cursor is moved, at every sync. With "flag" only when a mark may be owed (settleOwed): the
+   * stored mail still unread is marked \Seen.
+   */
+  private async settleStored(client: ImapFlow, account: StoredAccount, lastStoredUid: number): Promise<void> {
+    const inbound = account.inbound;
+    if (inbound?.afterProcessing === 'move' && inbound.moveTo) {
+      if (!this.moveTargetChecked) await this.ensureMoveTarget(client, inbound.moveTo);
+      this.moveTargetChecked = true;
+      if (lastStoredUid > 0) await this.afterProcessing(client, account, await this.searchUids(client, { uid: `1:${lastStoredUid}` }, 'left after storing'));
+    } else if (inbound?.afterProcessing === 'flag' && this.settleOwed && lastStoredUid > 0) {
+      const unread = await this.searchUids(client, { uid: `1:${lastStoredUid}`, seen: false }, 'stored but not marked \\Seen');
+      if (unread.length) this.deps.logger.info({ accountId: this.accountId, folder: this.folder, count: unread.length }, 'marking stored messages \\Seen that an interrupted sync left unread');
+      await this.afterProcessing(client, account, unread);
+    }
+    // On a first read or a new UIDVALIDITY nothing is below the cursor: the read itself marks
+    // every message it passes, stored before or not.
+    this.settleOwed = false;
+  }
+
+  /** UIDs the server finds; a search it refuses fails the sync (a catch-up that silently did nothing would never be retried). */
+  private async searchUids(client: ImapFlow, query: SearchObject, what: string): Promise<number[]> {
+    this.lastRefusal = undefined;
+    const found = await client.search(query, { uid: true });
+    if (!found) throw new Error(`the IMAP server refused to search "${this.folder}" for messages ${what}${this.refusalText()}`);
+    return found.sort((a, b) => a - b);
+  }
+
+  /**
+   * Whether the folder's last recorded state says a sync did not finish (`syncing`: a stop or a
+   * crash mid-sync; `failing`: a failure, maybe of the STORE itself): stored mail may be unmarked.
+   * Read at each connection, before this reader reports anything on it.
+   */
+  private async lastSyncInterrupted(): Promise<boolean> {
+    const state = await this.repos.mailboxes.get(this.accountId, this.folder);
+    return state?.state === 'syncing' || state?.state === 'failing';
+  }
+
+  /**
+   * An empty folder is read whole at once: a first read (or a new UIDVALIDITY) of one records
+   * the UIDVALIDITY with nothing read under it (lastUid 0), as a read of a full folder records it
+   * once it is done, so the status does not show `uidValidity: null` for good. (The mail the
+   * folder gets first is still read as a first read: see sync.)
+   */
+  private async recordEmptyFolder(state: MailboxState | undefined, uidValidity: string): Promise<void> {
+    this.settleOwed = false; // nothing left to mark
+    if (state?.uidValidity === uidValidity) return;
+    if (!(await this.repos.mailboxes.advance(this.accountId, this.folder, this.deps.owner, { uidValidity, uid: 0, stored: 0, quarantined: 0 }, this.now()))) {
+      throw new LeaseLostError('another process took this mailbox over');
+    }
   }
 
   private async fetchBatch(client: ImapFlow, batch: number[], sizes: Map<number, number>): Promise<Map<number, { bytes: Buffer; headersOnly: boolean }>> {
@@ -353,16 +454,25 @@ export class MailboxReader {
   private async afterProcessing(client: ImapFlow, account: StoredAccount, uids: number[]): Promise<void> {
     const inbound = account.inbound;
     if (!uids.length || !inbound || inbound.afterProcessing === 'none') return;
-    const range = uids.join(',');
-    // imapflow answers a refused STORE or MOVE with false, not an error: the reader must say so.
-    if (inbound.afterProcessing === 'flag') {
-      if ((await client.messageFlagsAdd(range, ['\\Seen'], { uid: true })) === false) throw new Error(`the IMAP server refused to mark stored messages \\Seen in "${this.folder}"`);
-    } else if (inbound.afterProcessing === 'move' && inbound.moveTo) {
-      if ((await client.messageMove(range, inbound.moveTo, { uid: true })) === false) {
-        const missing = await folderMissing(client, inbound.moveTo);
-        throw new Error(`the IMAP server refused to move stored messages to "${inbound.moveTo}"${missing ? ': that folder does not exist (create it, or change what happens after storing a message)' : ''}; they are moved at the next sync`);
+    for (let i = 0; i < uids.length; i += UIDS_PER_COMMAND) {
+      const range = uidSet(uids.slice(i, i + UIDS_PER_COMMAND));
+      // imapflow answers a refused STORE or MOVE with false, not an error: the reader must say so.
+      this.lastRefusal = undefined;
+      if (inbound.afterProcessing === 'flag') {
+        if ((await client.messageFlagsAdd(range, ['\\Seen'], { uid: true })) === false) throw new Error(`the IMAP server refused to mark stored messages \\Seen in "${this.folder}"${this.refusalText()}; they are marked at the next sync`);
+      } else if (inbound.afterProcessing === 'move' && inbound.moveTo) {
+        if ((await client.messageMove(range, inbound.moveTo, { uid: true })) === false) {
+          const said = this.refusalText();
+          const missing = await folderMissing(client, inbound.moveTo);
+          throw new Error(`the IMAP server refused to move stored messages to "${inbound.moveTo}"${said}${missing ? ': that folder does not exist (create it, or change what happens after storing a message)' : ''}; they are moved at the next sync`);
+        }
       }
     }
+  }
+
+  /** The server's words for the command it just refused, as a suffix; empty when it gave none (or the connection ended). */
+  private refusalText(): string {
+    return this.lastRefusal ? ` (the server said: ${this.lastRefusal.slice(0, 300)})` : '';
   }
 
   /**
@@ -393,16 +503,48 @@ export class MailboxReader {
     await this.repos.mailboxes.report(this.accountId, this.folder, patch, this.now()).catch((err) => this.deps.logger.warn({ err }, 'the IMAP reader could not record its state'));
   }
 
+  /**
+   * Waits `ms`, or until woken (new mail, a closed connection) or stopped. A stop ends this wait
+   * and every later one at once: stop() may come while the reader is between two waits (a sync
+   * cut short), and a wait begun after it must not last the whole poll.
+   */
   private sleep(ms: number): Promise<void> {
+    const { signal } = this.stopping;
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
       this.wakeUp = done;
     });
   }
+}
+
+/** Whether `work` settles (either way) within `ms`. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An IMAP UID set for ascending UIDs, runs packed (`1:400,405`): stored mail is mostly consecutive, and a server limits its command line. */
+function uidSet(uids: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < uids.length; ) {
+    let j = i;
+    while (j + 1 < uids.length && uids[j + 1] === uids[j]! + 1) j++;
+    parts.push(i === j ? String(uids[i]) : `${uids[i]}:${uids[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
 }
 
 /** Whether IMAP's INTERNALDATE (when the server received the message) lies before `cutoff`; false when the server gave none. */

@@ -57,6 +57,7 @@ export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapab
       logger.warn({ err }, 'could not list the accounts to read; trying again later');
       return;
     }
+    const stopping: Promise<void>[] = [];
     for (const [key, { reader, stamp }] of readers) {
       const w = want.get(key);
       if (w && w.stamp === stamp) continue;
@@ -65,8 +66,11 @@ export function inboundWorker(deps: { ctx: CoreContext; capabilities: StoreCapab
       // trust, afterProcessing) would otherwise apply only after a drop. Restart it now instead.
       if (w) logger.info({ accountId: w.accountId, folder: w.folder }, 'the account or its server changed; restarting its IMAP reader');
       readers.delete(key);
-      await reader.stop();
+      stopping.push(reader.stop());
     }
+    // Together: each stop may take a reader's grace period (a sync marking what it stored), and
+    // an account's ten folders must not take ten of them.
+    await Promise.all(stopping);
     await markUnread(want);
     for (const [key, w] of want) {
       if (readers.has(key)) continue;
