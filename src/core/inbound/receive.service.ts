@@ -55,13 +55,13 @@ export interface MessageIdTaken {
 
 /**
  * The reader's log line for a message whose Message-ID was taken: a different message stored
- * under a derived id is a warning (someone reused an id); the same message read again is worth
- * an info line, as the folder's duplicateCount counts it.
+ * under a derived id is a warning (someone reused an id); the same message read again only a
+ * debug line (a resync reads a whole folder again), as the folder's duplicateCount counts it.
  */
-export function messageIdTakenLine(t: MessageIdTaken): { level: 'info' | 'warn'; text: string } {
+export function messageIdTakenLine(t: MessageIdTaken): { level: 'debug' | 'warn'; text: string } {
   return t.storedAs
     ? { level: 'warn', text: 'a different message reuses a Message-ID already stored for the account: stored under a derived id' }
-    : { level: 'info', text: 'a message already stored for the account was read again (same Message-ID, From, Date and Subject): not stored twice' };
+    : { level: 'debug', text: 'a message already stored for the account was read again (same Message-ID, From, Date and Subject): not stored twice' };
 }
 
 class LeaseLost extends Error {}
