@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { dovecotForFile } from '../helpers/dovecot-per-file.js';
 import { append, composeReply, folderState, until } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -14,27 +13,12 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * directly (it also runs every 30 s).
  */
 const PASSWORD = 'Changes-Secret-9';
-const missing = !haveDovecot();
-if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
-
-let dir: string;
-let cert: Cert;
-let dovecot: DovecotInstance;
-beforeAll(async () => {
-  if (missing) return;
-  dir = tempDir('mailroom-changes-');
-  cert = selfSignedCert(dir, 'imap.test.invalid');
-  dovecot = await startDovecot(cert, { 'changes-sqlite@example.com': PASSWORD, 'changes-postgres@example.com': PASSWORD });
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const peer = dovecotForFile('mailroom-changes-', { 'changes-sqlite@example.com': PASSWORD, 'changes-postgres@example.com': PASSWORD });
 
 type Mailbox = { accountId: string; folder: string; state: string; lastError: string | null };
 
 await describeEachDialect('the IMAP reader follows account changes', (dialect) => {
-  if (missing) return;
+  if (peer.missing) return;
   const user = `changes-${dialect}@example.com`;
   let t: TestApp;
   let inbound: InboundWorker;
@@ -55,8 +39,8 @@ await describeEachDialect('the IMAP reader follows account changes', (dialect) =
     t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     const server = await api('POST', '/servers', {
       name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
-      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: peer.cert.cert } },
+      imap: { host: '127.0.0.1', port: peer.dovecot.imapsPort, security: 'tls' },
     });
     expect(server.statusCode).toBe(201);
     const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'], afterProcessing: 'none' } });
@@ -70,16 +54,16 @@ await describeEachDialect('the IMAP reader follows account changes', (dialect) =
   afterAll(async () => t?.close());
 
   it('applies a new "after processing" to the next message without waiting for a reconnect', async () => {
-    await append(dovecot, user, PASSWORD, 'INBOX', await mail('first'));
+    await append(peer.dovecot, user, PASSWORD, 'INBOX', await mail('first'));
     await until('the first message', async () => (await stored()).includes('first'));
-    expect((await folderState(dovecot, user, PASSWORD, 'INBOX')).seen).toBe(0);
+    expect((await folderState(peer.dovecot, user, PASSWORD, 'INBOX')).seen).toBe(0);
 
     await patch({ inbound: { folders: ['INBOX'], afterProcessing: 'flag' } });
     await until('the restarted reader to watch', async () => (await reader())?.state === 'watching');
-    await append(dovecot, user, PASSWORD, 'INBOX', await mail('second'));
+    await append(peer.dovecot, user, PASSWORD, 'INBOX', await mail('second'));
     await until('the second message', async () => (await stored()).includes('second'));
     // Only the message stored after the change is marked: the first was processed under "none".
-    await until('the second message to be marked \\Seen', async () => (await folderState(dovecot, user, PASSWORD, 'INBOX')).seen === 1);
+    await until('the second message to be marked \\Seen', async () => (await folderState(peer.dovecot, user, PASSWORD, 'INBOX')).seen === 1);
     expect((await stored()).sort()).toEqual(['first', 'second']);
   });
 
@@ -93,7 +77,7 @@ await describeEachDialect('the IMAP reader follows account changes', (dialect) =
 
     await patch({ password: PASSWORD });
     await until('the reader to watch again', async () => (await reader())?.state === 'watching');
-    await append(dovecot, user, PASSWORD, 'INBOX', await mail('third'));
+    await append(peer.dovecot, user, PASSWORD, 'INBOX', await mail('third'));
     await until('the third message', async () => (await stored()).includes('third'));
     expect((await stored()).sort()).toEqual(['first', 'second', 'third']);
   });
@@ -106,7 +90,7 @@ await describeEachDialect('the IMAP reader follows account changes', (dialect) =
     expect(inbound.reading()).toEqual([]);
     expect(await reader()).toMatchObject({ state: 'idle', lastError: null, nextAttemptAt: null });
 
-    await append(dovecot, user, PASSWORD, 'INBOX', await mail('fourth'));
+    await append(peer.dovecot, user, PASSWORD, 'INBOX', await mail('fourth'));
     await patch({ inbound: { enabled: true, folders: ['INBOX'], afterProcessing: 'flag' } });
     await until('the fourth message', async () => (await stored()).includes('fourth'));
     expect((await stored()).sort()).toEqual(['first', 'fourth', 'second', 'third']);

@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { dovecotForFile } from '../helpers/dovecot-per-file.js';
 import { append, composeReply, until as poll } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -12,28 +11,13 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * it that early.
  */
 const PASSWORD = 'Idle-Secret-9';
-const missing = !haveDovecot();
-if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
-
-let dir: string;
-let cert: Cert;
-let dovecot: DovecotInstance;
-beforeAll(async () => {
-  if (missing) return;
-  dir = tempDir('mailroom-idle-');
-  cert = selfSignedCert(dir, 'imap.test.invalid');
-  dovecot = await startDovecot(cert, { 'idle-sqlite@example.com': PASSWORD, 'idle-postgres@example.com': PASSWORD });
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const peer = dovecotForFile('mailroom-idle-', { 'idle-sqlite@example.com': PASSWORD, 'idle-postgres@example.com': PASSWORD });
 
 /** inbound-mail's until, with 30 s to wait rather than 20. */
 const until = <T>(what: string, fn: () => Promise<T | undefined | false>) => poll(what, fn, 30_000);
 
 await describeEachDialect('the IMAP reader waits in IDLE', (dialect) => {
-  if (missing) return;
+  if (peer.missing) return;
   const user = `idle-${dialect}@example.com`;
   let t: TestApp;
   const api = (method: 'GET' | 'POST', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
@@ -44,8 +28,8 @@ await describeEachDialect('the IMAP reader waits in IDLE', (dialect) => {
     t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     const server = await api('POST', '/servers', {
       name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
-      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: peer.cert.cert } },
+      imap: { host: '127.0.0.1', port: peer.dovecot.imapsPort, security: 'tls' },
     });
     expect(server.statusCode).toBe(201);
     const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'] } });
@@ -56,9 +40,9 @@ await describeEachDialect('the IMAP reader waits in IDLE', (dialect) => {
   afterAll(async () => t?.close());
 
   it('stores each message appended while it waits, long before the next poll', async () => {
-    await append(dovecot, user, PASSWORD, 'INBOX', await mail('first'));
+    await append(peer.dovecot, user, PASSWORD, 'INBOX', await mail('first'));
     await until('the first message', async () => (await stored()).includes('first'));
-    await append(dovecot, user, PASSWORD, 'INBOX', await mail('second'));
+    await append(peer.dovecot, user, PASSWORD, 'INBOX', await mail('second'));
     await until('the second message', async () => (await stored()).includes('second'));
     expect((await stored()).sort()).toEqual(['first', 'second']);
   });

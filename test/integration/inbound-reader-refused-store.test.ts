@@ -1,8 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { dovecotForFile } from '../helpers/dovecot-per-file.js';
 import { append, composeReply, folderState, imapSession, until } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -15,30 +14,20 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  */
 const PASSWORD = 'Refused-Store-7';
 const REFUSAL = 'Permission denied: no rights to change flags here';
-const missing = !haveDovecot();
-if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
-
-let dir: string;
-let cert: Cert;
-let dovecot: DovecotInstance;
+const peer = dovecotForFile('mailroom-refused-store-', { 'refused-sqlite@example.com': PASSWORD, 'refused-postgres@example.com': PASSWORD });
 let proxy: StoreRefusingProxy;
 beforeAll(async () => {
-  if (missing) return;
-  dir = tempDir('mailroom-refused-store-');
-  cert = selfSignedCert(dir, 'imap.test.invalid');
-  dovecot = await startDovecot(cert, { 'refused-sqlite@example.com': PASSWORD, 'refused-postgres@example.com': PASSWORD });
-  proxy = await storeRefusingProxy(dovecot.imapPort);
+  if (peer.missing) return;
+  proxy = await storeRefusingProxy(peer.dovecot.imapPort);
 }, 30_000);
 afterAll(async () => {
   await proxy?.close();
-  await dovecot?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 type Mailbox = { accountId: string; folder: string; state: string; lastError: string | null; uidValidity: string | null; storedCount: number; lastUid: number };
 
 await describeEachDialect('the IMAP reader with "mark it read" when the server refuses STORE', (dialect) => {
-  if (missing) return;
+  if (peer.missing) return;
   const user = `refused-${dialect}@example.com`;
   let t: TestApp;
   const api = (method: 'GET' | 'POST', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
@@ -47,13 +36,13 @@ await describeEachDialect('the IMAP reader with "mark it read" when the server r
   const mail = (subject: string) => composeReply({ from: 'pat@example.net', to: user, subject, text: 'Hello', inReplyTo: '<none@example.net>' });
 
   beforeAll(async () => {
-    await imapSession(dovecot, user, PASSWORD, async (c) => void (await c.mailboxCreate('Archive')));
+    await imapSession(peer.dovecot, user, PASSWORD, async (c) => void (await c.mailboxCreate('Archive')));
     t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     // IMAP without TLS to the proxy on this machine (allowed for loopback only), which passes
     // everything but a refused STORE on to Dovecot's plain port. (Nothing is sent over SMTP.)
     const server = await api('POST', '/servers', {
       name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: 2525, security: 'starttls', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
+      smtp: { host: '127.0.0.1', port: 2525, security: 'starttls', tlsTrust: { mode: 'pinned', certificate: peer.cert.cert } },
       imap: { host: '127.0.0.1', port: proxy.port, security: 'none' },
     });
     expect(server.statusCode, server.body).toBe(201);
@@ -72,16 +61,16 @@ await describeEachDialect('the IMAP reader with "mark it read" when the server r
       const b = await box('Archive');
       return b?.state === 'watching' && b;
     });
-    expect(archive.uidValidity).toBe((await folderState(dovecot, user, PASSWORD, 'Archive')).uidValidity);
+    expect(archive.uidValidity).toBe((await folderState(peer.dovecot, user, PASSWORD, 'Archive')).uidValidity);
     expect(archive.lastUid).toBe(0);
     // INBOX is empty at its first read too.
     await until('INBOX to be watched', async () => (await box('INBOX'))?.state === 'watching');
-    expect((await box('INBOX'))?.uidValidity).toBe((await folderState(dovecot, user, PASSWORD, 'INBOX')).uidValidity);
+    expect((await box('INBOX'))?.uidValidity).toBe((await folderState(peer.dovecot, user, PASSWORD, 'INBOX')).uidValidity);
   });
 
   it('reports a refused STORE with the server\'s words, and marks the stored messages once the server accepts again', async () => {
     proxy.refuseStore = true;
-    await append(dovecot, user, PASSWORD, 'INBOX', await mail('one'), await mail('two'), await mail('three'));
+    await append(peer.dovecot, user, PASSWORD, 'INBOX', await mail('one'), await mail('two'), await mail('three'));
     const failing = await until('the refused STORE to be reported', async () => {
       const b = await box('INBOX');
       return b?.state === 'failing' && b.lastError?.includes('refused to mark') && b;
@@ -90,14 +79,14 @@ await describeEachDialect('the IMAP reader with "mark it read" when the server r
     expect(failing.lastError).toContain(REFUSAL);
     expect(failing.storedCount).toBe(3);
     expect((await stored()).sort()).toEqual(['one', 'three', 'two']);
-    expect((await folderState(dovecot, user, PASSWORD, 'INBOX')).seen).toBe(0);
+    expect((await folderState(peer.dovecot, user, PASSWORD, 'INBOX')).seen).toBe(0);
     // Still refused at every retry: the reader keeps failing, it does not give up silently.
     const refusedBefore = proxy.refused;
     await until('a retry to be refused too', async () => proxy.refused > refusedBefore);
     expect((await box('INBOX'))?.state).toBe('failing');
 
     proxy.refuseStore = false;
-    await until('the stored messages to be marked \\Seen', async () => (await folderState(dovecot, user, PASSWORD, 'INBOX')).seen === 3);
+    await until('the stored messages to be marked \\Seen', async () => (await folderState(peer.dovecot, user, PASSWORD, 'INBOX')).seen === 3);
     await until('the reader to watch again', async () => {
       const b = await box('INBOX');
       return b?.state === 'watching' && b.lastError === null;

@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
+import { dovecotForFile } from '../helpers/dovecot-per-file.js';
 import { imapSession, until } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -17,27 +16,12 @@ const PASSWORD = 'Stop-Secret-3';
 const COUNT = 300;
 /** Far longer than any stop may take: a stop that waited for the poll would take all of it. */
 const POLL_MS = 60_000;
-const missing = !haveDovecot();
-if (missing && process.env.CI === 'true') throw new Error('CI=true but Dovecot (run as root) is not available');
-
-let dir: string;
-let cert: Cert;
-let dovecot: DovecotInstance;
-beforeAll(async () => {
-  if (missing) return;
-  dir = tempDir('mailroom-reader-stop-');
-  cert = selfSignedCert(dir, 'imap.test.invalid');
-  dovecot = await startDovecot(cert, { 'stop-sqlite@example.com': PASSWORD, 'stop-postgres@example.com': PASSWORD });
-}, 30_000);
-afterAll(async () => {
-  await dovecot?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const peer = dovecotForFile('mailroom-reader-stop-', { 'stop-sqlite@example.com': PASSWORD, 'stop-postgres@example.com': PASSWORD });
 
 type Mailbox = { accountId: string; folder: string; state: string; lastError: string | null; storedCount: number; lastUid: number };
 
 await describeEachDialect('stopping the IMAP reader mid-sync', (dialect) => {
-  if (missing) return;
+  if (peer.missing) return;
   const user = `stop-${dialect}@example.com`;
   let t: TestApp;
   let inbound: InboundWorker;
@@ -57,12 +41,12 @@ await describeEachDialect('stopping the IMAP reader mid-sync', (dialect) => {
     } while (cursor);
     return all;
   };
-  const seenUids = () => imapSession(dovecot, user, PASSWORD, async (c) => (await c.mailboxOpen('INBOX', { readOnly: true }), ((await c.search({ seen: true }, { uid: true })) || []).sort((a, b) => a - b)));
+  const seenUids = () => imapSession(peer.dovecot, user, PASSWORD, async (c) => (await c.mailboxOpen('INBOX', { readOnly: true }), ((await c.search({ seen: true }, { uid: true })) || []).sort((a, b) => a - b)));
   const appendMany = (first: number, count: number) =>
     // Three sessions at once: APPEND is the slow part of filling a mailbox.
     Promise.all(
       [0, 1, 2].map((lane) =>
-        imapSession(dovecot, user, PASSWORD, async (c) => {
+        imapSession(peer.dovecot, user, PASSWORD, async (c) => {
           for (let i = first + lane; i < first + count; i += 3) await c.append('INBOX', Buffer.from(`From: s${i}@example.net\r\nTo: ${user}\r\nSubject: stop ${i}\r\nMessage-ID: <stop-${dialect}-${i}@example.net>\r\n\r\nbody ${i}\r\n`));
         }),
       ),
@@ -77,8 +61,8 @@ await describeEachDialect('stopping the IMAP reader mid-sync', (dialect) => {
     t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     const server = await api('POST', '/servers', {
       name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: cert.cert } },
-      imap: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' },
+      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: peer.cert.cert } },
+      imap: { host: '127.0.0.1', port: peer.dovecot.imapsPort, security: 'tls' },
     });
     expect(server.statusCode).toBe(201);
     const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'], afterProcessing: 'flag' } });
