@@ -49,6 +49,15 @@ import { webhookWorker, type WebhookTuning, type WebhookWorker } from './webhook
 import { searchIndexWorker } from './store/search-index-worker.js';
 import { retentionWorker } from './retention/worker.js';
 import { autovacuumAdvice } from './store/postgres/pg-autovacuum.js';
+import { hostname } from 'node:os';
+import { newId } from './core/kernel/ids.js';
+import type { ProcessPart } from './core/processes/ports.js';
+import { ProcessHeartbeat } from './processes/heartbeat.js';
+import { MAILROOM_VERSION } from './processes/mailroom-version.js';
+import { processesRepository } from './store/repositories/processes.repository.js';
+
+/** What a worker is called in the list of processes, where its name is not the word. */
+const PROCESS_PARTS: Record<string, ProcessPart> = { 'smtp-relay': 'relay' };
 
 /** Diagnostics per principal: enough to iterate on a form, too few to scan a network. */
 export const DIAGNOSTICS_PER_MINUTE = 10;
@@ -121,6 +130,16 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
   try {
     const metrics = prometheusMetrics({ ctx, logger });
     core.onClose(async () => metrics.close());
+    // This process in the store's list of processes (GET /processes): started once the workers
+    // are known, below; stopped after they are (closers run last added, first).
+    const heartbeat = new ProcessHeartbeat({
+      repo: processesRepository(database.db),
+      clock,
+      logger: logger.child({ component: 'processes' }),
+      identity: { id: newId('proc'), role: opts.acceptsMail === false ? 'worker' : 'start', hostname: hostname(), pid: process.pid, version: MAILROOM_VERSION, startedAt: clock.now() },
+      runs: () => [...(opts.acceptsMail === false ? [] : (['api'] as ProcessPart[])), ...[...started].map((w) => PROCESS_PARTS[w.name] ?? (w.name as ProcessPart))],
+    });
+    core.onClose(() => heartbeat.stop());
     const now = () => clock.now();
     // Secret references (internal, Vault, Key Vault, CyberArk) resolve through one cache for sending, diagnostics and tests.
     const secrets = new SecretResolver({ repos: store.repos, factories: secretProviderAdapters, logger: logger.child({ component: 'secrets' }), ownPaths: [config.dataDir, ...(config.relay?.tls ? [config.relay.tls.keyFile] : [])] });
@@ -166,6 +185,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       secrets,
       oauth2: oauth2Port(secrets, store, now),
       relay: relay ?? { status: () => ({ enabled: false, host: null, listeners: [], certificate: null, startedAt: null }), certificatePem: () => null },
+      processId: heartbeat.id,
     };
 
     const workers: Worker[] = [];
@@ -174,6 +194,8 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       if (started.has(w)) return;
       await w.start();
       started.add(w);
+      // The list of processes says what this one runs now, not at its next beat.
+      void heartbeat.beat();
     };
     // Workers stop before the infrastructure closes, in reverse order of starting.
     core.onClose(async () => {
@@ -220,6 +242,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     // After delivery: it starts accepting once messages can leave, and stops first.
     if (relay) workers.push(relay);
 
+    await heartbeat.start();
     const app: App = {
       config,
       logger,

@@ -85,6 +85,8 @@ export interface Ports {
   oauth2: OAuth2Port;
   /** The SMTP submission relay's state, and its certificate (PEM) for clients to trust or pin. */
   relay: { status(): RelayStatus; certificatePem(): string | null };
+  /** This process's id in the store's list of processes (GET /processes marks it `self`). */
+  processId: string;
 }
 
 /** OAuth2 accounts: their token's health, a check now, and "Connect" (authorization code with PKCE). */

@@ -4,6 +4,7 @@ import type { AuditRepository } from './kernel/audit.js';
 import type { EventJournalRepository } from './kernel/event-journal.js';
 import type { AutoReplyRepository, NotifyEventRepository, RuleRepository } from './notify/ports.js';
 import type { MessageRepository } from './outbox/ports.js';
+import type { ProcessRepository } from './processes/ports.js';
 import type { PurposeRepository, SendCounterRepository, SettingsRepository } from './routing/ports.js';
 import type { RelayRejectionRepository, SmtpCredentialRepository } from './relay/ports.js';
 import type { AccountRepository, DkimKeyRepository, SecretRepository, ServerRepository } from './senders/ports.js';
@@ -49,6 +50,7 @@ export interface Repositories {
   suppressions: SuppressionRepository;
   mailboxes: MailboxRepository;
   inbound: InboundMessageRepository;
+  processes: ProcessRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

@@ -312,6 +312,11 @@ export type ProviderTestResult = ProviderTest;
 /** GET /secret-providers/:id/secrets: what the account form's picker offers. */
 export type { ListedSecret };
 
+// ---- Processes ---------------------------------------------------------------------------
+
+/** The processes sharing the store, alive or gone (GET /processes). */
+export type ProcessList = Wire<import('../core/processes/processes.service.js').ProcessList>;
+
 // ---- Inbound -----------------------------------------------------------------------------
 
 /** An address later sends skip (docs/api.md#suppressions). */

@@ -28,6 +28,7 @@ import { autoRepliesRepository, notifyEventsRepository, rulesRepository } from '
 import { inboundMessagesRepository } from './repositories/inbound-messages.repository.js';
 import { mailboxesRepository } from './repositories/mailboxes.repository.js';
 import { suppressionsRepository } from './repositories/suppressions.repository.js';
+import { processesRepository } from './repositories/processes.repository.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -80,6 +81,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     suppressions: suppressionsRepository(db, caps.dialect, scans),
     mailboxes: mailboxesRepository(db),
     inbound: inboundMessagesRepository(db),
+    processes: processesRepository(db),
   };
 }
 

@@ -202,6 +202,7 @@ await describeEachDialect('real answers match the OpenAPI document', (dialect) =
       '/api/v1/dkim',
       '/api/v1/relay/status',
       '/api/v1/relay/rejections',
+      '/api/v1/processes',
     ]) {
       const res = await call('GET', url);
       expect(res.statusCode, url).toBe(200);

@@ -16,6 +16,7 @@ import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
 import { oauth2CallbackRoutes } from './oauth2-callback.js';
 import { presetsRoutes } from './presets.js';
+import { processesRoutes } from './processes.js';
 import { previewPagesRoutes } from './preview-pages.js';
 import { profileRoutes } from './profile.js';
 import { purposesRoutes } from './purposes.js';
@@ -90,6 +91,8 @@ const API_V1: RouteGroup[] = [
   // relay
   smtpCredentialsRoutes,
   relayRoutes,
+  // processes
+  processesRoutes,
 ];
 
 export interface MountedRoutes {

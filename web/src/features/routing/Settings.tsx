@@ -4,6 +4,7 @@ import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
 import { Badge, DataTable, Empty, ListState, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
+import { ProcessesCard } from '../processes/ProcessesCard.js';
 import { DefaultsCard } from './DefaultsCard.js';
 import { RetentionCard } from './RetentionCard.js';
 import { SoftBouncesCard } from './SoftBouncesCard.js';
@@ -95,6 +96,7 @@ export function Settings() {
       ) : null}
       {settings.data ? <SoftBouncesCard views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
       {settings.data ? <RetentionCard views={settings.data} editable={can('admin')} onSaved={settings.reload} /> : null}
+      <ProcessesCard />
     </>
   );
 }
