@@ -131,6 +131,11 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   const webRoot = opts.webRoot ?? defaultWebRoot();
   if (webRoot) await server.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
   server.setNotFoundHandler((request, reply) => {
+    // The static routes are the files there were at the start (wildcard off). A build made since
+    // (`npm run build` while Mailroom runs) names its assets anew, and index.html, read at each
+    // request, asks for them: served from disk when they are there, or the UI stayed blank.
+    const asset = webRoot && request.method === 'GET' ? /^\/assets\/([A-Za-z0-9_-][A-Za-z0-9_.-]*)$/.exec(request.url) : null;
+    if (webRoot && asset && existsSync(path.join(webRoot, 'assets', asset[1]))) return reply.sendFile(`assets/${asset[1]}`);
     // The UI is a single-page app: unknown non-API GETs get index.html and route client-side.
     // A missing file under /assets (a page from an older build) is a 404, not the app page.
     if (webRoot && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/docs') && !request.url.startsWith('/assets/')) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -82,6 +82,17 @@ await describeEachDialect('content security policy', (dialect) => {
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('MAILROOM_E_NOT_FOUND');
     expect((await ui.inject({ method: 'GET', url: '/events/order.1.js' })).statusCode).toBe(200);
+  });
+
+  it('serves the assets of a build made while it runs (index.html names them anew), with the same policy', async () => {
+    mkdirSync(path.join(webRoot, 'assets'), { recursive: true });
+    writeFileSync(path.join(webRoot, 'assets', 'index-new1.js'), 'console.log(1)');
+    const res = await ui.inject({ method: 'GET', url: '/assets/index-new1.js' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('console.log(1)');
+    expect(res.headers['content-type']).toMatch(/javascript/);
+    // Nothing outside assets/ through it, nor a name that is not a plain file name.
+    for (const url of ['/assets/..%2findex.html', '/assets/.hidden', '/assets/sub/x.js', '/assets/index-gone.js']) expect((await ui.inject({ method: 'GET', url })).statusCode, url).toBe(404);
   });
 
   it('gives /docs (Swagger UI) its own policy and everything else nothing to run', async () => {
