@@ -94,6 +94,9 @@ await describeEachDialect('received mail in the email log', (dialect) => {
     // Paged like any listing; the sender is no recipient.
     expect(await ids(`recipient=app%40example.com&direction=in&limit=1&cursor=${newestFirst[0]}`)).toEqual([newestFirst[1]]);
     expect(await ids('recipient=guest0%40example.net')).toEqual([]);
+    // Read or unread is a state of received mail only: the sent invitation is neither.
+    expect(await ids('recipient=app%40example.com&read=false')).toEqual(newestFirst);
+    expect(await ids('recipient=app%40example.com&read=true')).toEqual([]);
   });
 
   it('answers the filter from the indexes on both sides, never by reading every message', async () => {

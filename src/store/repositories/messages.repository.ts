@@ -280,7 +280,8 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
     if (f.purpose) q = q.where('purpose', '=', f.purpose);
     if (f.accountId) q = q.where('account_id', '=', f.accountId);
     if (f.direction) q = q.where('direction', '=', f.direction);
-    if (f.read !== undefined) q = q.where('is_read', '=', f.read ? 1 : 0);
+    // Read or unread is a received message's state; outbound mail has none (read: null).
+    if (f.read !== undefined) q = q.where('direction', '=', 'in').where('is_read', '=', f.read ? 1 : 0);
     if (f.kind) q = q.where('kind', '=', f.kind);
     if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
     if (f.until !== undefined) q = q.where('created_at', '<', f.until);
