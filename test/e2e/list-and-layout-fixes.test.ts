@@ -262,6 +262,28 @@ describe.runIf(chromiumAvailable())('list and layout fixes', { timeout: 120_000 
     }
   });
 
+  it('wraps values typed without spaces (a 998-character subject, a long key name, a 64-character template key) inside the page', async () => {
+    const word = (n: number) => Array.from({ length: n }, (_, i) => 'abcdefghij'[i % 10]).join('');
+    const accountId = ((await api('GET', '/accounts')).items as { id: string }[])[0].id;
+    await api('POST', '/messages', { accountId, to: ['ann@example.com'], subject: word(998), text: 'x' });
+    await api('POST', '/api-keys', { name: `CI ${word(150)}`, scopes: ['read'] });
+    await api('PUT', `/templates/weekly_${word(57)}`, { name: 'Weekly', locales: { en: { subject: 'Hi', text: 'x' } } });
+    for (const [name, viewport, path, ready] of [
+      ['log-1280', LAPTOP, '/messages', 'Purpose'],
+      ['api-keys-1280', LAPTOP, '/api-keys', 'Revoke'],
+      ['audit-390', PHONE, '/audit', 'weekly_abcdefghij'],
+    ] as const) {
+      const { page, context, errors } = await pageAt(viewport);
+      await page.goto(path);
+      await page.getByText(ready).first().waitFor();
+      await screenshot(page, `fixes-long-values-${name}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), name).toBeLessThanOrEqual(0);
+      for (const wrap of await page.locator('.table-wrap').all()) expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth), name).toBeLessThanOrEqual(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+  });
+
   it('on a phone the open menu shows Log out without scrolling the page', async () => {
     const { page, context, errors } = await pageAt(PHONE);
     await page.goto('/messages');

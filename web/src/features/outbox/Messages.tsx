@@ -107,9 +107,10 @@ export function Messages() {
             },
             {
               header: 'Subject',
+              className: 'subject-cell',
               cell: (m) => (
                 <>
-                  <Link to={`/messages/${m.id}`} onClick={(e) => e.stopPropagation()}>
+                  <Link to={`/messages/${m.id}`} title={m.subject.length > 120 ? m.subject : undefined} onClick={(e) => e.stopPropagation()}>
                     {m.read === false ? <strong>{m.subject || '(no subject)'}</strong> : m.subject || '(no subject)'}
                   </Link>
                   {m.direction === 'in' ? <span className="muted small"> · {m.kind?.replace('_', ' ')} from {m.from}</span> : null}
