@@ -2,6 +2,19 @@ import type { DiagnosticResult, DiagnosticStep } from '../core/probes/diagnostic
 
 type StepBody<N extends string> = Omit<DiagnosticStep<N>, 'name' | 'durationMs'>;
 
+/** What a step is called where people read it (the admin UI shows the same titles): "not run: TCP connect failed". */
+const STEP_LABELS: Record<string, string> = {
+  dns: 'DNS lookup',
+  tcp: 'TCP connect',
+  tls: 'TLS handshake',
+  ehlo: 'EHLO (capabilities)',
+  starttls: 'STARTTLS',
+  auth: 'Login (AUTH)',
+  send: 'Test message',
+  login: 'Login',
+  inbox: 'Open INBOX',
+};
+
 /**
  * Collects a diagnostic's steps with their durations. After the first failure every later
  * step is reported as skipped ("not run: … failed") so the client always sees the full list.
@@ -62,7 +75,7 @@ export class StepRecorder<N extends string> {
   finish(order: readonly N[]): DiagnosticResult<N> {
     const failed = this.steps.find((s) => s.status === 'fail');
     for (const name of order) {
-      if (!this.steps.some((s) => s.name === name)) this.skip(name, failed ? `not run: the ${failed.name} step failed` : 'not run');
+      if (!this.steps.some((s) => s.name === name)) this.skip(name, failed ? `not run: ${STEP_LABELS[failed.name] ?? `the ${failed.name} step`} failed` : 'not run');
     }
     return { ok: !failed, steps: this.steps };
   }

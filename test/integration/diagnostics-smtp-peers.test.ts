@@ -63,7 +63,7 @@ describe.skipIf(postfixMissing)('diagnostics against Postfix smtpd (STARTTLS, se
     expect(tls.hint).toContain('self-signed');
     // Delivery needs the self-signed certificate itself pinned (a fingerprint alone is refused there).
     expect(tls.hint).toContain('"certificate"');
-    expect(step(r, 'auth').detail).toBe('not run: the tls step failed');
+    expect(step(r, 'auth').detail).toBe('not run: TLS handshake failed');
   });
 
   it('passes every step with the certificate pinned, and sends a real message', async () => {
@@ -160,6 +160,8 @@ describe('diagnostics against broken endpoints', () => {
     expect(step(r, 'tcp')).toMatchObject({ status: 'fail' });
     expect(step(r, 'tcp').hint).toContain('Nothing accepts connections');
     expect(r.steps.map((s) => s.status)).toEqual(['pass', 'fail', 'skip', 'skip', 'skip', 'skip', 'skip']);
+    // The steps not run name the failed one as people read it, not by its API name.
+    expect(step(r, 'ehlo').detail).toBe('not run: TCP connect failed');
   });
 
   it('reports a port that accepts and never greets', async () => {
@@ -182,6 +184,20 @@ describe('diagnostics against broken endpoints', () => {
       expect(step(r, 'starttls')).toMatchObject({ status: 'fail', detail: 'the server does not offer STARTTLS' });
       expect(step(r, 'starttls').hint).toContain('never sends a password in plain text');
       expect(step(r, 'auth').status).toBe('skip');
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  it('with security "none" and credentials: says encryption is off by the setting and to choose STARTTLS or TLS, not that STARTTLS is stripped', async () => {
+    const peer = await startSmtpServer({ hideSTARTTLS: true, users: { app: PASSWORD } });
+    try {
+      const r = await run({ smtp: smtp(peer.port, { security: 'none', requireTls: false }), auth: { user: 'app', password: PASSWORD } });
+      expect(step(r, 'auth').status).toBe('fail');
+      const hint = step(r, 'auth').hint ?? '';
+      expect(hint).toContain('Encryption is off (security "none")');
+      expect(hint).toContain('set security to "starttls" or "tls"');
+      expect(hint).not.toContain('middlebox');
     } finally {
       await peer.stop();
     }

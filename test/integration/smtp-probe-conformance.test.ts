@@ -187,6 +187,9 @@ describe('the SMTP connection test judges replies as delivery does', () => {
     const auth = step(r, 'auth');
     expect(auth.status).toBe('fail');
     expect(auth.hint).toContain('does not offer STARTTLS');
+    // Encryption is off by the setting: nothing stripped it, and the way to log in is STARTTLS or TLS.
+    expect(auth.hint).not.toContain('middlebox');
+    expect(auth.hint).toContain('set security to "starttls" or "tls"');
     expect(p.commands.some((c) => c.startsWith('AUTH'))).toBe(false);
   });
 });

@@ -35,8 +35,11 @@ describe('credentials over a connection that stays unencrypted', () => {
     expect(hint).not.toContain('does not offer STARTTLS');
   });
 
-  it('says that STARTTLS is not offered when it is not', () => {
-    expect(hintPlainTextLogin(false)).toContain('does not offer STARTTLS');
+  it('says encryption is off by the setting, not stripped, and to choose STARTTLS or TLS to log in', () => {
+    const hint = hintPlainTextLogin(false);
+    expect(hint).toContain('Encryption is off (security "none")');
+    expect(hint).toContain('set security to "starttls" or "tls"');
+    expect(hint).not.toContain('middlebox');
   });
 });
 

@@ -160,14 +160,18 @@ export function hintNoStarttls(hasCredentials: boolean, heloOnly = false): strin
 }
 
 /**
- * Credentials were given for a connection that stays unencrypted (security "none"). When the
- * server offers STARTTLS the fix is the setting, not the server.
+ * Credentials were given for a connection that stays unencrypted (security "none"). Encryption
+ * is off because the admin chose it, not because the server or the network took it away: the
+ * fix is the setting (and, when the server offers no STARTTLS here, the port that goes with it).
  */
 export function hintPlainTextLogin(starttlsOffered: boolean, heloOnly = false): string {
+  if (heloOnly) return hintNoStarttls(true, true);
   return starttlsOffered
     ? 'The server offers STARTTLS, but with security "none" the connection is never encrypted, and Mailroom never sends a password in plain text. ' +
         'Set security to "starttls" so that the password goes over TLS (or remove the credentials for a relay that lets this machine send without logging in).'
-    : hintNoStarttls(true, heloOnly);
+    : 'Encryption is off (security "none"), and Mailroom never sends a password in plain text. ' +
+        'To log in, set security to "starttls" or "tls" with the port that goes with it (587 with STARTTLS or 465 with TLS: the server does not offer STARTTLS on this port), ' +
+        'or remove the credentials for a relay that lets this machine send without logging in.';
 }
 
 /** The server broke RFC 5321's reply rules (ReplyGuard, the same check delivery makes). */
