@@ -73,6 +73,48 @@ describe.runIf(chromiumAvailable())('form feedback in the admin UI', { timeout: 
     expect((await api('GET', '/servers')).items.map((x: { name: string }) => x.name)).not.toContain('Folded');
   });
 
+  it('server form: a refused host, name or IMAP host is said at its field (marked, focused, its section unfolded), not in the banner', async () => {
+    const { page } = s;
+    const taken = (await api('GET', '/servers')).items[0].name as string;
+    await page.goto('/servers/new');
+    const form = page.getByRole('form', { name: 'New mail server' });
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+    await form.getByLabel('Name', { exact: true }).fill('Refused host');
+    await form.getByLabel('SMTP host').fill('bad host name!');
+    await form.getByRole('button', { name: 'Create server' }).click();
+    await form.locator('#srv-new-host-error').getByText('is not a valid host name or IP address').waitFor();
+    expect(await form.getByLabel('SMTP host').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(focused).toBe('srv-new-host');
+    expect(await form.getByText('is not a valid host name').count()).toBe(1);
+    expect(await form.getByText('Not saved').count()).toBe(0);
+
+    await form.getByLabel('SMTP host').fill('smtp.example.com');
+    await form.getByLabel('Name', { exact: true }).fill(taken);
+    await form.getByRole('button', { name: 'Create server' }).click();
+    await form.locator('#srv-new-name-error').getByText('already exists').waitFor();
+    expect(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('SMTP host').getAttribute('aria-invalid')).toBeNull();
+    await expect.poll(focused).toBe('srv-new-name');
+    expect(await form.getByText('already exists').count()).toBe(1);
+    expect(await form.getByText('Not saved').count()).toBe(0);
+
+    await form.getByLabel('Name', { exact: true }).fill('Refused IMAP');
+    const imap = form.locator('details', { has: page.getByText('IMAP', { exact: true }) });
+    await imap.locator('summary').click();
+    await form.getByLabel(/This server also offers IMAP/).check();
+    await form.getByLabel('IMAP host').fill('bad imap!');
+    await imap.locator('summary').click();
+    expect(await imap.evaluate((x) => (x as HTMLDetailsElement).open)).toBe(false);
+    await form.getByRole('button', { name: 'Create server' }).click();
+    await form.locator('#srv-new-imap-host-error').getByText('is not a valid host name').waitFor();
+    expect(await imap.evaluate((x) => (x as HTMLDetailsElement).open)).toBe(true);
+    expect(await form.getByLabel('IMAP host').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(focused).toBe('srv-new-imap-host');
+    expect(await form.getByText('Not saved').count()).toBe(0);
+    expect((await api('GET', '/servers')).items.map((x: { name: string }) => x.name)).not.toContain('Refused IMAP');
+    expect(s.errors).toEqual([]);
+  });
+
   it('email log: the search is of subjects, and a recipient is found by the Recipient filter', async () => {
     const { page } = s;
     const sent = await api('POST', '/messages', { to: ['Alice <alice@example.com>'], subject: 'Hello plain', text: 'x' });

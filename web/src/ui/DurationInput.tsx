@@ -41,6 +41,7 @@ export function DurationInput({
   placeholder,
   disabled,
   describedBy,
+  invalid,
 }: {
   id: string;
   seconds: number | null;
@@ -50,6 +51,8 @@ export function DurationInput({
   placeholder?: string;
   disabled?: boolean;
   describedBy?: string;
+  /** The API refused the value: the number is marked invalid (a FieldError beside it is read with it and takes the focus). */
+  invalid?: boolean;
 }) {
   const [chosen, setUnit] = useState(() => unitFor(seconds));
   // What this input last gave its form: any other value was set from outside (an Undo, a reset).
@@ -75,6 +78,7 @@ export function DurationInput({
         placeholder={placeholder}
         disabled={disabled}
         aria-describedby={describedBy}
+        aria-invalid={invalid ? true : undefined}
         required={!allowEmpty}
         onChange={(e) => emit(e.target.value === '' ? (allowEmpty ? null : 0) : Math.round(Number(e.target.value) * unit))}
       />

@@ -1,12 +1,14 @@
 import { useEffect, useRef } from 'react';
 import { fieldPath } from '../api.js';
 import { fieldInWords } from '../format.js';
+import { unfoldAround } from './unfold-invalid.js';
 
 /**
  * The API's validation message beside the field it names. The control marked invalid beside it
- * is described by it (a screen reader reads the message with the field), and right after a save
- * (focus on a button, or nowhere) the cursor goes to that control: a refusal far above the Save
- * button scrolls into view, and a keyboard user is where the correction is typed.
+ * is described by it (a screen reader reads the message with the field), a folded section around
+ * it opens, and right after a save (focus on a button, or nowhere) the cursor goes to that
+ * control: a refusal far above the Save button scrolls into view, and a keyboard user is where
+ * the correction is typed.
  */
 export function FieldError({ id, message }: { id: string; message: string | null }) {
   const ref = useRef<HTMLSpanElement>(null);
@@ -17,6 +19,8 @@ export function FieldError({ id, message }: { id: string; message: string | null
     // A form that ties the message to its control itself keeps its attribute as it wrote it.
     const added = !described?.split(' ').includes(id);
     if (added) control.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
+    // A refused field in a folded section (a server's IMAP, its timeouts): the section opens so the message is seen.
+    unfoldAround(control);
     const active = document.activeElement;
     // Never take the cursor from someone typing in another field.
     if (!active || active === document.body || active instanceof HTMLButtonElement) control.focus();

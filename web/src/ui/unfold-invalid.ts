@@ -7,7 +7,12 @@ import type { FormEvent } from 'react';
  * looks for it lets it show the field and its message.
  */
 export function unfoldInvalid(e: FormEvent<HTMLFormElement>): void {
-  for (let el = (e.target as HTMLElement).closest('details'); el; el = el.parentElement?.closest('details') ?? null) {
+  unfoldAround(e.target as HTMLElement);
+}
+
+/** Opens every folded <details> around `control`, so it can be seen and focused. */
+export function unfoldAround(control: Element): void {
+  for (let el = control.closest('details'); el; el = el.parentElement?.closest('details') ?? null) {
     if (!el.open) el.open = true;
   }
 }

@@ -1,5 +1,6 @@
 import type { MailServer } from '../../api.js';
-import { DurationInput, Field } from '../../ui/index.js';
+import { DurationInput, Field, FieldError, fieldIsAt } from '../../ui/index.js';
+import type { ErrorAt } from './SecurityFields.js';
 
 /** IMAP (for replies and bounces) and the retry schedule: the parts of a server most admins leave alone. */
 export interface ImapRetryDraft {
@@ -38,8 +39,24 @@ export function imapRetryBody(x: ImapRetryDraft): Pick<MailServer, 'imap' | 'ret
   };
 }
 
-export function ImapRetryFields({ value, onChange, idPrefix }: { value: ImapRetryDraft; onChange: (x: ImapRetryDraft) => void; idPrefix: string }) {
+/** Whether the API's refusal of `field` is said at one of these fields, as they show `value`. */
+export function refusedInImapRetry(field: string | null, value: ImapRetryDraft): boolean {
+  const at = (p: string) => fieldIsAt(field, p);
+  return (value.imapOn && (at('imap.host') || at('imap.port') || at('imap.security'))) || at('retry.backoffSec') || at('retry.intervalSec') || at('retry.expireAfterSec');
+}
+
+const invalid = (message: string | null) => (message ? true : undefined);
+
+export function ImapRetryFields({ value, onChange, idPrefix, errorAt = () => null }: { value: ImapRetryDraft; onChange: (x: ImapRetryDraft) => void; idPrefix: string; errorAt?: ErrorAt }) {
   const set = (patch: Partial<ImapRetryDraft>) => onChange({ ...value, ...patch });
+  const err = {
+    host: errorAt('imap.host'),
+    sec: errorAt('imap.security'),
+    port: errorAt('imap.port'),
+    backoff: errorAt('retry.backoffSec'),
+    interval: errorAt('retry.intervalSec'),
+    expire: errorAt('retry.expireAfterSec'),
+  };
   const id = idPrefix;
   return (
     <>
@@ -53,12 +70,14 @@ export function ImapRetryFields({ value, onChange, idPrefix }: { value: ImapRetr
         {value.imapOn ? (
           <div className="form-grid">
             <Field label="IMAP host" id={`${id}-imap-host`}>
-              <input id={`${id}-imap-host`} required value={value.imapHost} onChange={(e) => set({ imapHost: e.target.value })} spellCheck={false} autoCapitalize="off" />
+              <input id={`${id}-imap-host`} required value={value.imapHost} onChange={(e) => set({ imapHost: e.target.value })} spellCheck={false} autoCapitalize="off" aria-invalid={invalid(err.host)} />
+              <FieldError id={`${id}-imap-host-error`} message={err.host} />
             </Field>
             <Field label="IMAP encryption" id={`${id}-imap-sec`}>
               <select
                 id={`${id}-imap-sec`}
                 value={value.imapSecurity}
+                aria-invalid={invalid(err.sec)}
                 onChange={(e) => {
                   const security = e.target.value as ImapRetryDraft['imapSecurity'];
                   // Keep the port in step with the mode when it is still a standard one.
@@ -70,9 +89,11 @@ export function ImapRetryFields({ value, onChange, idPrefix }: { value: ImapRetr
                 <option value="starttls">STARTTLS (143)</option>
                 <option value="none">No encryption (internal only)</option>
               </select>
+              <FieldError id={`${id}-imap-sec-error`} message={err.sec} />
             </Field>
             <Field label="IMAP port" id={`${id}-imap-port`}>
-              <input id={`${id}-imap-port`} type="number" min={1} max={65535} value={value.imapPort} onChange={(e) => set({ imapPort: e.target.value })} />
+              <input id={`${id}-imap-port`} type="number" min={1} max={65535} value={value.imapPort} onChange={(e) => set({ imapPort: e.target.value })} aria-invalid={invalid(err.port)} />
+              <FieldError id={`${id}-imap-port-error`} message={err.port} />
             </Field>
           </div>
         ) : null}
@@ -81,13 +102,16 @@ export function ImapRetryFields({ value, onChange, idPrefix }: { value: ImapRetr
         <summary>Retries and expiry</summary>
         <div className="form-grid">
           <Field label="First retries after (s)" id={`${id}-backoff`} hint="Comma-separated, e.g. 5, 30, 300.">
-            <input id={`${id}-backoff`} value={value.backoff} onChange={(e) => set({ backoff: e.target.value })} />
+            <input id={`${id}-backoff`} value={value.backoff} onChange={(e) => set({ backoff: e.target.value })} aria-invalid={invalid(err.backoff)} />
+            <FieldError id={`${id}-backoff-error`} message={err.backoff} />
           </Field>
           <Field label="Then every" id={`${id}-interval`}>
-            <DurationInput id={`${id}-interval`} seconds={value.intervalSec === '' ? null : Number(value.intervalSec)} onChange={(s) => set({ intervalSec: s === null ? '' : String(s) })} />
+            <DurationInput id={`${id}-interval`} seconds={value.intervalSec === '' ? null : Number(value.intervalSec)} onChange={(s) => set({ intervalSec: s === null ? '' : String(s) })} invalid={Boolean(err.interval)} />
+            <FieldError id={`${id}-interval-error`} message={err.interval} />
           </Field>
           <Field label="Give up after" id={`${id}-expire`} hint="The message expires this long after it was accepted (default 3 days).">
-            <DurationInput id={`${id}-expire`} seconds={value.expireAfterSec === '' ? null : Number(value.expireAfterSec)} minSeconds={60} onChange={(s) => set({ expireAfterSec: s === null ? '' : String(s) })} />
+            <DurationInput id={`${id}-expire`} seconds={value.expireAfterSec === '' ? null : Number(value.expireAfterSec)} minSeconds={60} onChange={(s) => set({ expireAfterSec: s === null ? '' : String(s) })} invalid={Boolean(err.expire)} />
+            <FieldError id={`${id}-expire-error`} message={err.expire} />
           </Field>
         </div>
       </details>

@@ -1,12 +1,12 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
 import { useAction } from '../../hooks.js';
-import { ErrorBox, Field, FormActions, Notice, refusalInWords, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
+import { errorFor, ErrorBox, Field, FieldError, fieldIsAt, FormActions, Notice, refusalInWords, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
 import { DiagnosticRun } from '../probes/DiagnosticRun.js';
-import { imapRetryBody, imapRetryDraft, ImapRetryFields } from './ImapRetryFields.js';
+import { imapRetryBody, imapRetryDraft, ImapRetryFields, refusedInImapRetry } from './ImapRetryFields.js';
 import { rateBody, rateChanged, rateDraft, refusedAtRateLimits } from './RateLimitFields.js';
-import { DIRECT_DEFAULTS, DirectFields, domainLines, type DirectValue } from './DirectFields.js';
-import { SecurityFields, type SecurityValue } from './SecurityFields.js';
+import { DIRECT_DEFAULTS, DirectFields, domainLines, refusedInDirect, type DirectValue } from './DirectFields.js';
+import { refusedInSecurity, SecurityFields, type ErrorAt, type SecurityValue } from './SecurityFields.js';
 import { ServerRateLimits } from './ServerRateLimits.js';
 
 export interface ServerDraft {
@@ -147,6 +147,20 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
   const snapshot = (x: { d: ServerDraft; imapRetry: typeof imapRetry; rate: typeof rate }) => JSON.stringify([x.d, x.imapRetry, x.rate]);
   const changes = useUnsavedChanges(snapshot({ d, imapRetry, rate }));
   const imapEncrypted = imapRetry.imapOn && imapRetry.imapSecurity !== 'none';
+  // A refusal is said once: at the field the API names (`details.field`: "name", "smtp.host",
+  // "imap.port", …), marked invalid and focused; only one the form has no field for goes in the banner.
+  const errorAt: ErrorAt = (path) => errorFor(save.field, save.error, path);
+  const own = (p: string) => fieldIsAt(save.field, p);
+  const atField =
+    own('name') ||
+    own('smtp.mode') ||
+    own('smtp.connectTimeoutSec') ||
+    own('smtp.sendTimeoutSec') ||
+    own('smtp.maxConnections') ||
+    (d.mode === 'direct' ? refusedInDirect(save.field, d.direct) : own('smtp.host') || refusedInSecurity(save.field, d.sec, imapEncrypted)) ||
+    refusedInImapRetry(save.field, imapRetry) ||
+    refusedAtRateLimits(save.field);
+  const invalid = (p: string) => (errorAt(p) ? true : undefined);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -201,48 +215,55 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
       <fieldset disabled={readOnly} className="plain">
         <div className="form-grid">
           <Field label="Name" id={`${id}-name`} hint="For you: e.g. “Company Microsoft 365”.">
-            <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} />
+            <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={invalid('name')} />
+            <FieldError id={`${id}-name-error`} message={errorAt('name')} />
           </Field>
           <Field label="Delivery" id={`${id}-mode`} hint={d.mode === 'direct' ? 'No relay: Mailroom looks up each recipient domain\'s mail exchanger (MX) and delivers to it.' : 'Every message goes to one SMTP server (your provider or your own relay).'}>
             <select
               id={`${id}-mode`}
               value={d.mode}
+              aria-invalid={invalid('smtp.mode')}
               onChange={(e) => set({ mode: e.target.value as ServerDraft['mode'], ...(e.target.value === 'direct' && d.maxConnections === '5' ? { maxConnections: '20' } : {}) })}
             >
               <option value="relay">Through an SMTP relay</option>
               <option value="direct">Direct to each domain's MX</option>
             </select>
+            <FieldError id={`${id}-mode-error`} message={errorAt('smtp.mode')} />
           </Field>
           {d.mode === 'direct' ? (
-            <DirectFields idPrefix={id} value={d.direct} onChange={(direct) => set({ direct })} />
+            <DirectFields idPrefix={id} value={d.direct} onChange={(direct) => set({ direct })} errorAt={errorAt} />
           ) : (
             <>
               <Field label="SMTP host" id={`${id}-host`}>
-                <input id={`${id}-host`} required maxLength={253} value={d.host} onChange={(e) => set({ host: e.target.value })} placeholder="smtp.example.com" spellCheck={false} autoCapitalize="off" />
+                <input id={`${id}-host`} required maxLength={253} value={d.host} onChange={(e) => set({ host: e.target.value })} placeholder="smtp.example.com" spellCheck={false} autoCapitalize="off" aria-invalid={invalid('smtp.host')} />
+                <FieldError id={`${id}-host-error`} message={errorAt('smtp.host')} />
               </Field>
-              <SecurityFields idPrefix={id} value={d.sec} onChange={(sec) => set({ sec })} imapEncrypted={imapEncrypted} />
+              <SecurityFields idPrefix={id} value={d.sec} onChange={(sec) => set({ sec })} imapEncrypted={imapEncrypted} errorAt={errorAt} />
             </>
           )}
           <details className="field-wide">
             <summary>Timeouts and connections</summary>
             <div className="form-grid">
               <Field label="Connect timeout (s)" id={`${id}-ct`} hint="1–300 seconds">
-                <input id={`${id}-ct`} type="number" min={1} max={300} value={d.connectTimeoutSec} onChange={(e) => set({ connectTimeoutSec: e.target.value })} />
+                <input id={`${id}-ct`} type="number" min={1} max={300} value={d.connectTimeoutSec} onChange={(e) => set({ connectTimeoutSec: e.target.value })} aria-invalid={invalid('smtp.connectTimeoutSec')} />
+                <FieldError id={`${id}-ct-error`} message={errorAt('smtp.connectTimeoutSec')} />
               </Field>
               <Field label="Send timeout (s)" id={`${id}-st`} hint="1–300 seconds">
-                <input id={`${id}-st`} type="number" min={1} max={300} value={d.sendTimeoutSec} onChange={(e) => set({ sendTimeoutSec: e.target.value })} />
+                <input id={`${id}-st`} type="number" min={1} max={300} value={d.sendTimeoutSec} onChange={(e) => set({ sendTimeoutSec: e.target.value })} aria-invalid={invalid('smtp.sendTimeoutSec')} />
+                <FieldError id={`${id}-st-error`} message={errorAt('smtp.sendTimeoutSec')} />
               </Field>
               <Field label={d.mode === 'direct' ? 'Connections in all' : 'Pooled connections'} id={`${id}-mc`}>
-                <input id={`${id}-mc`} type="number" min={1} max={100} value={d.maxConnections} onChange={(e) => set({ maxConnections: e.target.value })} />
+                <input id={`${id}-mc`} type="number" min={1} max={100} value={d.maxConnections} onChange={(e) => set({ maxConnections: e.target.value })} aria-invalid={invalid('smtp.maxConnections')} />
+                <FieldError id={`${id}-mc-error`} message={errorAt('smtp.maxConnections')} />
               </Field>
             </div>
           </details>
           <ServerRateLimits idPrefix={id} value={rate} onChange={setRate} field={save.field} error={save.error} />
-          <ImapRetryFields idPrefix={id} value={imapRetry} onChange={setImapRetry} />
+          <ImapRetryFields idPrefix={id} value={imapRetry} onChange={setImapRetry} errorAt={errorAt} />
         </div>
       </fieldset>
-      {/* Said once: a refused limit is said at its field (its section unfolds), anything else here, in the form's words. */}
-      <ErrorBox error={refusedAtRateLimits(save.field) ? null : refusalInWords(save.field, save.error, LABELS)} title="Not saved" />
+      {/* Said once: a refusal is said at its field (its section unfolds), one the form has no field for here, in the form's words. */}
+      <ErrorBox error={atField ? null : refusalInWords(save.field, save.error, LABELS)} title="Not saved" />
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {/* Read-only: the fields are locked, so there is nothing to save or cancel. */}
       {readOnly ? null : <FormActions submit={{ label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />}
