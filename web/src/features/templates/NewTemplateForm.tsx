@@ -38,8 +38,8 @@ export function NewTemplateForm() {
     <form className="card" onSubmit={submit} aria-labelledby="new-tpl-h">
       <h2 id="new-tpl-h">New template</h2>
       <div className="form-grid">
-        <Field label="Key" id="new-tpl-key" hint='What applications name: lower-case letters, digits, "_", "." and "-" (e.g. weekly_digest).'>
-          <input id="new-tpl-key" value={key} onChange={(e) => setKey(e.target.value)} required pattern="[a-z][a-z0-9_.\-]{1,63}" aria-invalid={keyError ? true : undefined} aria-describedby={keyError ? 'new-tpl-key-error' : 'new-tpl-key-hint'} />
+        <Field label="Key" id="new-tpl-key" hint='What applications name: 2 to 64 lower-case letters, digits, "_", "." and "-", starting with a letter (e.g. weekly_digest).'>
+          <input id="new-tpl-key" value={key} onChange={(e) => setKey(e.target.value)} required maxLength={64} pattern="[a-z][a-z0-9_.\-]{1,63}" title="2 to 64 lower-case letters, digits, _ . and -, starting with a letter" aria-invalid={keyError ? true : undefined} aria-describedby={keyError ? 'new-tpl-key-error' : 'new-tpl-key-hint'} />
           <FieldError id="new-tpl-key-error" message={keyError} />
         </Field>
         <Field label="Name" id="new-tpl-name">
