@@ -1,19 +1,7 @@
 import type { DiagnosticResult, DiagnosticStep } from '../core/probes/diagnostics.js';
+import { STEP_LABELS } from '../core/probes/step-labels.js';
 
 type StepBody<N extends string> = Omit<DiagnosticStep<N>, 'name' | 'durationMs'>;
-
-/** What a step is called where people read it (the admin UI shows the same titles): "not run: TCP connect failed". */
-const STEP_LABELS: Record<string, string> = {
-  dns: 'DNS lookup',
-  tcp: 'TCP connect',
-  tls: 'TLS handshake',
-  ehlo: 'EHLO (capabilities)',
-  starttls: 'STARTTLS',
-  auth: 'Login (AUTH)',
-  send: 'Test message',
-  login: 'Login',
-  inbox: 'Open INBOX',
-};
 
 /**
  * Collects a diagnostic's steps with their durations. After the first failure every later

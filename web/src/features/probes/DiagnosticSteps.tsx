@@ -2,18 +2,7 @@ import type { DiagnosticResult } from '../../api.js';
 import { Spinner } from '../../ui/index.js';
 import { ProbeStep, ProbeSteps } from './ProbeSteps.js';
 import { encryptionInWords } from '../senders/encryption-words.js';
-
-const STEP_LABELS: Record<string, string> = {
-  dns: 'DNS lookup',
-  tcp: 'TCP connect',
-  tls: 'TLS handshake',
-  ehlo: 'EHLO (capabilities)',
-  starttls: 'STARTTLS',
-  auth: 'Login (AUTH)',
-  send: 'Test message',
-  login: 'Login',
-  inbox: 'Open INBOX',
-};
+import { STEP_LABELS } from '../../../../src/core/probes/step-labels.js';
 
 const ICON: Record<string, string> = { pass: '✓', fail: '✕', skip: '–' };
 
