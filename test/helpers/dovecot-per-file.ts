@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from './diagnostics-peers.js';
+import type { TestApp } from './test-app.js';
 
 /** One private Dovecot for a test file: its certificate, the running server, and whether there is none to run. */
 export interface DovecotForFile {
@@ -44,4 +45,21 @@ export function dovecotForFile(dirPrefix: string, users: Record<string, string>)
       return started(dovecot);
     },
   };
+}
+
+/**
+ * A server on `peer` (IMAP over TLS, pinned to its certificate; SMTP unused) and an account that
+ * reads `user`'s mailbox with `inbound`, made through the API of `t`: its id and version.
+ */
+export async function readingAccount(t: TestApp, peer: DovecotForFile, user: string, password: string, inbound: Record<string, unknown>): Promise<{ id: string; version: number }> {
+  const api = (url: string, payload: object) => t.request({ method: 'POST', url: `/api/v1${url}`, payload });
+  const server = await api('/servers', {
+    name: 'internal relay',
+    smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: peer.cert.cert } },
+    imap: { host: '127.0.0.1', port: peer.dovecot.imapsPort, security: 'tls' },
+  });
+  expect(server.statusCode, server.body).toBe(201);
+  const account = await api('/accounts', { serverId: server.json().id, address: user, password, inbound });
+  expect(account.statusCode, account.body).toBe(201);
+  return { id: account.json().id, version: account.json().version };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { dovecotForFile } from '../helpers/dovecot-per-file.js';
+import { dovecotForFile, readingAccount } from '../helpers/dovecot-per-file.js';
 import { append, composeReply, until as poll } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -26,14 +26,7 @@ await describeEachDialect('the IMAP reader waits in IDLE', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
-    const server = await api('POST', '/servers', {
-      name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: peer.cert.cert } },
-      imap: { host: '127.0.0.1', port: peer.dovecot.imapsPort, security: 'tls' },
-    });
-    expect(server.statusCode).toBe(201);
-    const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'] } });
-    expect(account.statusCode).toBe(201);
+    await readingAccount(t, peer, user, PASSWORD, { folders: ['INBOX'] });
     await t.app.startInbound({ pollMs: 600_000, refreshMs: 600_000, backoffBaseMs: 200, leaseMs: 1_200_000 });
     await until('the reader to watch', async () => (await api('GET', '/inbound/status')).json().mailboxes[0]?.state === 'watching');
   }, 60_000);

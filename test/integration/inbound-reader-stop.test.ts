@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InboundWorker } from '../../src/inbound/worker.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { dovecotForFile } from '../helpers/dovecot-per-file.js';
+import { dovecotForFile, readingAccount } from '../helpers/dovecot-per-file.js';
 import { imapSession, until } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -59,16 +59,7 @@ await describeEachDialect('stopping the IMAP reader mid-sync', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
-    const server = await api('POST', '/servers', {
-      name: 'internal relay',
-      smtp: { host: '127.0.0.1', port: 25, security: 'none', tlsTrust: { mode: 'pinned', certificate: peer.cert.cert } },
-      imap: { host: '127.0.0.1', port: peer.dovecot.imapsPort, security: 'tls' },
-    });
-    expect(server.statusCode).toBe(201);
-    const account = await api('POST', '/accounts', { serverId: server.json().id, address: user, password: PASSWORD, inbound: { folders: ['INBOX'], afterProcessing: 'flag' } });
-    expect(account.statusCode).toBe(201);
-    accountId = account.json().id;
-    version = account.json().version;
+    ({ id: accountId, version } = await readingAccount(t, peer, user, PASSWORD, { folders: ['INBOX'], afterProcessing: 'flag' }));
     await appendMany(0, COUNT);
   }, 120_000);
   afterAll(async () => t?.close());
