@@ -81,13 +81,12 @@ export class MailboxReader {
   /** The move target was seen to exist on the current connection. */
   private moveTargetChecked = false;
   /**
-   * Stored messages may not be marked \Seen yet ("flag"): this reader stored some and did not
-   * finish marking them (a failure, a stop), or the folder's last recorded state says a sync was
-   * interrupted or failing (another process, or this one before a crash). The next sync looks
-   * for them (settleStored). Only then: mail stored under "none", or marked unread again by
-   * someone, is otherwise left as it is.
+   * The server announced mail (an untagged EXISTS) since the running sync listed the folder: in
+   * the answer to one of its commands (a FETCH, the STORE of its marks) or while it stored. IDLE
+   * does not announce it again, so the reader syncs again at once instead of leaving it for the
+   * next poll.
    */
-  private settleOwed = false;
+  private mailNoticed = false;
   /** What the server said when it last refused a command (imapflow answers a refused STORE or MOVE with false). */
   private lastRefusal: string | undefined;
   /** When this reader last took or renewed its lease. */
@@ -201,7 +200,9 @@ export class MailboxReader {
         if (this.client === client) this.wakeUp?.();
       });
       client.on('exists', () => {
-        if (this.client === client) this.wakeUp?.();
+        if (this.client !== client) return;
+        this.mailNoticed = true;
+        this.wakeUp?.();
       });
       await client.connect();
       return { client, closed: () => closed };
@@ -230,7 +231,6 @@ export class MailboxReader {
     const { tuning } = this.deps;
     const { client, closed: isClosed } = await this.connect(account, server);
     this.moveTargetChecked = false;
-    this.settleOwed ||= await this.lastSyncInterrupted();
     const lock = await client.getMailboxLock(this.folder).catch(async (err: unknown) => {
       throw new Error(`the folder "${this.folder}" could not be opened: ${errorText(err)}${(await folderMissing(client, this.folder)) ? ' (it does not exist on the IMAP server: create it, or remove it from the folders to read)' : ''}`, { cause: err });
     });
@@ -241,12 +241,16 @@ export class MailboxReader {
         if (this.stopped) break;
         this.failures = 0;
         await this.report({ state: 'watching', lastError: null, failures: 0, nextAttemptAt: null, lastSyncAt: this.now() });
-        // IDLE while waiting. The session holds the folder's lock throughout, and imapflow's
-        // auto-IDLE never starts while a lock is held: without this call new mail waited for
-        // the poll. The server's EXISTS wakes the reader; the next command (sync's NOOP) ends
-        // IDLE; a server without IDLE gets imapflow's NOOP polling instead.
-        client.idle().catch((err: unknown) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP IDLE ended with an error'));
-        await this.sleep(tuning.pollMs);
+        // Mail announced during the sync arrived after it listed the folder: sync again now (the
+        // check and the wait below run without a pause, so no later EXISTS slips between them).
+        if (!this.mailNoticed) {
+          // IDLE while waiting. The session holds the folder's lock throughout, and imapflow's
+          // auto-IDLE never starts while a lock is held: without this call new mail waited for
+          // the poll. The server's EXISTS wakes the reader; the next command (sync's NOOP) ends
+          // IDLE; a server without IDLE gets imapflow's NOOP polling instead.
+          client.idle().catch((err: unknown) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP IDLE ended with an error'));
+          await this.sleep(tuning.pollMs);
+        }
         if (this.stopped) break;
         if (isClosed() || !client.usable) throw new Error('the IMAP connection was closed by the server');
         if (!(await this.repos.mailboxes.acquire(this.accountId, this.folder, this.deps.owner, this.now(), this.now() + tuning.leaseMs))) throw new LeaseLostError('another process holds this mailbox now');
@@ -263,6 +267,8 @@ export class MailboxReader {
     // NOOP: the server reports what arrived (EXISTS) even where IDLE died silently, and a dead
     // connection fails here instead of waiting forever.
     await client.noop();
+    // Mail announced up to here is in what this sync lists; an EXISTS from now on asks for another.
+    this.mailNoticed = false;
     const mailbox = client.mailbox;
     if (!mailbox) throw new Error(`folder "${this.folder}" is not open`);
     const uidValidity = String(mailbox.uidValidity);
@@ -302,13 +308,17 @@ export class MailboxReader {
     // During a resync each message moves the cursor under the old UIDVALIDITY, during a first
     // read under none (see above).
     const cursorValidity = wholeFolder ? (firstRead ? null : (state?.uidValidity ?? null)) : uidValidity;
+    const flag = account.inbound?.afterProcessing === 'flag';
     for (const batch of batches(uids, sizes, this.deps.tuning.batchBytes)) {
       if (this.stopped) return;
       const fetched = await this.fetchBatch(client, batch, sizes);
+      // With "flag" the round owes its \Seen from before its first commit until the STORE
+      // succeeded: a failure or a crash in between leaves the mark for the catch-up (settleStored).
+      if (flag && !(await this.repos.mailboxes.oweSeen(this.accountId, this.folder, this.deps.owner, batch[0]!))) throw new LeaseLostError('another process took this mailbox over');
       // Marked or moved even after a stop cut the round short: what was stored is done with
       // now, while the connection is still there, rather than at the next start.
       await this.afterProcessing(client, account, await this.storeBatch(batch, fetched, sizes, cursorValidity));
-      this.settleOwed = false;
+      if (flag) await this.settleSeen();
     }
     if (!wholeFolder || this.stopped) return;
     // The old mail is done with as the rest is (docs/inbound.md): on a resync it was stored once
@@ -335,8 +345,6 @@ export class MailboxReader {
       const got = fetched.get(uid);
       if (!got) continue; // expunged meanwhile: nothing to store
       await this.renewLease();
-      // From the first commit until the round is marked: a failure in between leaves it owed.
-      this.settleOwed = true;
       const outcome = await this.store(this.position(cursorValidity, uid), got, sizes.get(uid) ?? got.bytes.length);
       if (outcome.leaseLost) throw new LeaseLostError('another process took this mailbox over');
       if (outcome.messageIdTaken) {
@@ -352,8 +360,10 @@ export class MailboxReader {
    * Mail the cursor passed but that is not done with yet (the process stopped or died between
    * the commit and the STORE or MOVE, or the server refused it): done now, at the start of a sync.
    * With "move" the folder only holds mail not yet stored, so whatever is left at or below the
-   * cursor is moved, at every sync. With "flag" only when a mark may be owed (settleOwed): the
-   * stored mail still unread is marked \Seen.
+   * cursor is moved, at every sync. With "flag" only the \Seen the reader owes (oweSeen, recorded
+   * in the database): the stored messages from the first one it never confirmed marking on that
+   * are still unread. Mail it marked before is left as it is, also when a person marked it unread
+   * again in their mail client since; so is mail stored under "none".
    */
   private async settleStored(client: ImapFlow, account: StoredAccount, lastStoredUid: number): Promise<void> {
     const inbound = account.inbound;
@@ -361,14 +371,24 @@ export class MailboxReader {
       if (!this.moveTargetChecked) await this.ensureMoveTarget(client, inbound.moveTo);
       this.moveTargetChecked = true;
       if (lastStoredUid > 0) await this.afterProcessing(client, account, await this.searchUids(client, { uid: `1:${lastStoredUid}` }, 'left after storing'));
-    } else if (inbound?.afterProcessing === 'flag' && this.settleOwed && lastStoredUid > 0) {
-      const unread = await this.searchUids(client, { uid: `1:${lastStoredUid}`, seen: false }, 'stored but not marked \\Seen');
+    }
+    const owedFrom = await this.repos.mailboxes.seenOwedFrom(this.accountId, this.folder);
+    if (owedFrom === undefined) return;
+    // On a first read or a new UIDVALIDITY (lastStoredUid 0) the owed UIDs are not this folder's
+    // any more, or the read marks them again itself: it marks every message it passes.
+    if (inbound?.afterProcessing === 'flag' && lastStoredUid >= owedFrom) {
+      const unread = await this.searchUids(client, { uid: `${owedFrom}:${lastStoredUid}`, seen: false }, 'stored but not marked \\Seen');
       if (unread.length) this.deps.logger.info({ accountId: this.accountId, folder: this.folder, count: unread.length }, 'marking stored messages \\Seen that an interrupted sync left unread');
       await this.afterProcessing(client, account, unread);
     }
-    // On a first read or a new UIDVALIDITY nothing is below the cursor: the read itself marks
-    // every message it passes, stored before or not.
-    this.settleOwed = false;
+    // Marked now; or reading no longer marks (the account's afterProcessing changed since): a
+    // later switch back to "flag" must not mark what was stored meanwhile.
+    await this.settleSeen();
+  }
+
+  /** The \Seen owed is done with (see oweSeen). */
+  private async settleSeen(): Promise<void> {
+    if (!(await this.repos.mailboxes.seenSettled(this.accountId, this.folder, this.deps.owner))) throw new LeaseLostError('another process took this mailbox over');
   }
 
   /** UIDs the server finds; a search it refuses fails the sync (a catch-up that silently did nothing would never be retried). */
@@ -380,23 +400,12 @@ export class MailboxReader {
   }
 
   /**
-   * Whether the folder's last recorded state says a sync did not finish (`syncing`: a stop or a
-   * crash mid-sync; `failing`: a failure, maybe of the STORE itself): stored mail may be unmarked.
-   * Read at each connection, before this reader reports anything on it.
-   */
-  private async lastSyncInterrupted(): Promise<boolean> {
-    const state = await this.repos.mailboxes.get(this.accountId, this.folder);
-    return state?.state === 'syncing' || state?.state === 'failing';
-  }
-
-  /**
    * An empty folder is read whole at once: a first read (or a new UIDVALIDITY) of one records
    * the UIDVALIDITY with nothing read under it (lastUid 0), as a read of a full folder records it
    * once it is done, so the status does not show `uidValidity: null` for good. (The mail the
    * folder gets first is still read as a first read: see sync.)
    */
   private async recordEmptyFolder(state: MailboxState | undefined, uidValidity: string): Promise<void> {
-    this.settleOwed = false; // nothing left to mark
     if (state?.uidValidity === uidValidity) return;
     if (!(await this.repos.mailboxes.advance(this.accountId, this.folder, this.deps.owner, { uidValidity, uid: 0, stored: 0, quarantined: 0 }, this.now()))) {
       throw new LeaseLostError('another process took this mailbox over');

@@ -57,6 +57,19 @@ export interface MailboxRepository {
   report(accountId: string, folder: string, patch: Pick<MailboxState, 'state' | 'lastError' | 'failures' | 'nextAttemptAt'> & { lastSyncAt?: number }, now: number): Promise<void>;
   /** Forgets folders an account no longer reads (or a deleted account's). */
   prune(accountId: string, keepFolders: readonly string[]): Promise<void>;
+  // The \Seen a reader owes (inbound_mailboxes.seen_owed_from, migration 032).
+  /**
+   * With "mark it read": the lowest UID the reader stored and has not confirmed marking \Seen
+   * (the round in hand, or one a failure or a crash left unmarked); undefined when none is owed.
+   */
+  seenOwedFrom(accountId: string, folder: string): Promise<number | undefined>;
+  /**
+   * Records, before a round's first commit, that the messages it stores from `uid` on owe their
+   * \Seen (an earlier UID owed already stays), if `owner` holds the lease. False when it was lost.
+   */
+  oweSeen(accountId: string, folder: string, owner: string, uid: number): Promise<boolean>;
+  /** Nothing is owed any more (the STORE succeeded, or no mark is wanted), if `owner` holds the lease. False when it was lost. */
+  seenSettled(accountId: string, folder: string, owner: string): Promise<boolean>;
 }
 
 /** What tells a received message from another with the same Message-ID (receive.service.ts). */

@@ -30,6 +30,7 @@ import * as m028 from './028_subject_search_folded.js';
 import * as m029 from './029_oauth2_sign_ins.js';
 import * as m030 from './030_received_addressees.js';
 import * as m031 from './031_processes.js';
+import * as m032 from './032_seen_owed.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -67,6 +68,7 @@ const migrations: Record<string, Migration> = {
   '029_oauth2_sign_ins': m029,
   '030_received_addressees': m030,
   '031_processes': m031,
+  '032_seen_owed': m032,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -66,6 +66,21 @@ export function mailboxesRepository(db: Kysely<DB>): MailboxRepository {
         .executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
+    async seenOwedFrom(accountId, folder) {
+      const r = await db.selectFrom('inbound_mailboxes').select('seen_owed_from').where('account_id', '=', accountId).where('folder', '=', folder).executeTakeFirst();
+      return r?.seen_owed_from == null ? undefined : Number(r.seen_owed_from);
+    },
+    async oweSeen(accountId, folder, owner, uid) {
+      const res = await mailbox(accountId, folder)
+        .set((eb) => ({ seen_owed_from: eb.fn.coalesce('seen_owed_from', eb.val(uid)) }))
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+    async seenSettled(accountId, folder, owner) {
+      const res = await mailbox(accountId, folder).set({ seen_owed_from: null }).where('lease_owner', '=', owner).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
     async report(accountId, folder, patch, now) {
       await mailbox(accountId, folder)
         .set({

@@ -13,6 +13,12 @@ export interface InboundMailboxesTable {
   quarantined_count: number;
   /** Messages read again and not stored a second time: their Message-ID (or bytes) was stored already (migration 030). */
   duplicate_count: Generated<number>;
+  /**
+   * With "mark it read": the lowest UID stored whose \Seen the reader has not confirmed yet (set
+   * before a round's first commit, cleared once its STORE succeeded); null when none is owed
+   * (migration 032). The catch-up after a failed sync marks from here, never mail stored before.
+   */
+  seen_owed_from: number | null;
   /** 'idle' | 'syncing' | 'watching' | 'failing' */
   state: string;
   last_sync_at: Millis | null;
