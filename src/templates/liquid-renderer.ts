@@ -1,4 +1,4 @@
-import { AssignTag, CaptureTag, Liquid, type Context, type Template } from 'liquidjs';
+import { AssignTag, CaptureTag, Context, Drop, Liquid, type Template } from 'liquidjs';
 import type { EngineOutput, RenderJob, Source } from '../core/templates/ports.js';
 import type { RenderLimits } from './limits.js';
 import { PARTS, type EngineFailure, type Part } from './render-protocol.js';
@@ -112,6 +112,30 @@ function markSafeHtml(ctx: Context, html: string): void {
   safe.add(html);
 }
 
+/**
+ * The names every object inherits (`constructor`, `__proto__`, `toString`, `hasOwnProperty` …).
+ * LiquidJS's `ownPropertyOnly` exempts its own objects (`forloop`, `tablerowloop`, `empty`,
+ * `blank`): their counters are methods it must find on their prototypes. These names are
+ * hidden on them too, so `{{ forloop.toString }}` is the usual undefined variable, as on the data.
+ */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * A render's context with LiquidJS's drops held to own-property lookups for the inherited
+ * names. Every variable read passes here: one set lookup for a name, `instanceof` only for those.
+ */
+class OwnPropertyContext extends Context {
+  override readProperty(obj: Parameters<Context['readProperty']>[0], key: Parameters<Context['readProperty']>[1]): unknown {
+    if (typeof key === 'string' && INHERITED.has(key) && obj instanceof Drop) return undefined;
+    return super.readProperty(obj, key);
+  }
+
+  // No tag Mailroom keeps spawns a context (include and render are removed), but one that did stays held to the rule.
+  override spawn(scope: object = {}): Context {
+    return new OwnPropertyContext(scope, this.opts, { sync: this.sync, globals: this.globals, strictVariables: this.strictVariables, ownPropertyOnly: this.ownPropertyOnly }, { renderLimit: this.renderLimit, memoryLimit: this.memoryLimit, liquid: this.liquid });
+  }
+}
+
 export class LiquidRenderer {
   private readonly html: Liquid;
   private readonly plain: Liquid;
@@ -162,7 +186,8 @@ export class LiquidRenderer {
   private part(part: Part, liquid: Liquid, src: Source, scope: Record<string, unknown>): string {
     this.at(part);
     try {
-      const out = liquid.renderSync(this.parse(liquid, src), scope) as string;
+      // A context of our own (renderSync takes one in place of the scope): see OwnPropertyContext.
+      const out = liquid.renderSync(this.parse(liquid, src), new OwnPropertyContext(scope, liquid.options, { sync: true }, { liquid })) as string;
       return this.cap(out.length, part, out);
     } catch (err) {
       if (err instanceof PartFailure) throw err;

@@ -5,9 +5,11 @@ import { boundedTest, compilePattern, patternBudget, type PatternBudget } from '
 
 /**
  * Conditions on an event's fields: `path` names a field (`data.company`, `type`, `locale`,
- * `recipients.owner`), `op` compares it. Numbers and text compare by their text ("42" equals
- * 42), so a value typed into the admin UI matches a number in the event. A field holding a
- * list matches when one of its items does.
+ * `recipients.owner`), `op` compares it. Numbers, booleans and text compare by their text
+ * ("42" equals 42, "true" equals true), so a value typed into the admin UI matches a number or a
+ * boolean in the event; null equals only null. A field holding a list: eq, in and matches hold
+ * when one of its items does; neq is exactly "not eq", so it holds only when no item equals
+ * (`[42, 1]` ≠ 42 does not hold: the list holds 42).
  */
 export const CONDITION_OPS = ['eq', 'neq', 'in', 'exists', 'matches'] as const;
 export type ConditionOp = (typeof CONDITION_OPS)[number];
@@ -116,6 +118,7 @@ export function meets(c: Condition, event: Record<string, unknown>, budget: Patt
     case 'eq':
       return { ok: v !== undefined && items(v).some((x) => equal(x, c.value as Scalar)) };
     case 'neq':
+      // The negation of eq, item for item: "company ≠ Acme" must not hold for an event that names Acme.
       return { ok: v === undefined || !items(v).some((x) => equal(x, c.value as Scalar)) };
     case 'in':
       return { ok: v !== undefined && items(v).some((x) => (c.value as Scalar[]).some((y) => equal(x, y))) };

@@ -2,6 +2,7 @@ import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { bool, doc, onlyKeys, optStr } from '../kernel/validate.js';
 import { fillPlaceholders, subjectAndBody, textOf, type BuiltinPlan } from './builtin-mail.js';
 import type { NotifyEvent } from './events.js';
+import { automatedBy, submissionHeaders, type SubmissionHeaders } from './submission-headers.js';
 
 /**
  * The contact form's auto-reply: a built-in rule with its own simple settings. On
@@ -58,18 +59,22 @@ function untagged(local: string): string {
   return plus > 0 ? local.slice(0, plus) : local;
 }
 
-/** Why the sender must not get an answer (an automated sender), or undefined when it may. */
-export function automatedSender(data: Record<string, unknown>, sender: Mailbox | undefined): string | undefined {
+/**
+ * Why the sender must not get an answer (an automated sender), or undefined when it may.
+ * `headers`: `data.headers` read (submissionHeaders); headers it could not read are never taken for "none".
+ */
+export function automatedSender(data: Record<string, unknown>, sender: Mailbox | undefined, headers: SubmissionHeaders | undefined = submissionHeaders(data.headers)): string | undefined {
   if (!sender) return 'the submission has no sender address (data.email)';
   if (AUTOMATED_LOCAL.test(untagged(sender.local || sender.address.split('@')[0]))) return `${sender.address} is an automated sender`;
-  const headers = data.headers;
-  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
-    const h = Object.fromEntries(Object.entries(headers as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v.trim().toLowerCase() : '']));
-    if (h['auto-submitted'] && h['auto-submitted'] !== 'no') return `the submission says Auto-Submitted: ${h['auto-submitted']}`;
-    if (['bulk', 'list', 'junk'].includes(h.precedence ?? '')) return `the submission says Precedence: ${h.precedence}`;
-    if (h['list-id'] || h['list-unsubscribe']) return 'the submission came from a mailing list';
-  }
-  return undefined;
+  if (!headers) return 'data.headers could not be read';
+  return automatedBy(headers);
+}
+
+/** What a value is, in a message about it (never its content: it is the sender's). */
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return 'text';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 /** What the auto-reply makes of an event: nothing (not a contact event, switched off), a reason not to answer, or the answer. */
@@ -86,8 +91,13 @@ export function planAutoReply(settings: ContactAutoReplySettings, event: NotifyE
       return { kind: 'skip', code: 'invalid_sender', message: 'data.email is not an address; nothing was answered' };
     }
   }
-  const automated = automatedSender(event.data, sender);
+  const headers = submissionHeaders(event.data.headers);
+  const automated = automatedSender(event.data, sender, headers ?? new Map());
   if (automated) return { kind: 'skip', code: 'automated_sender', message: `${automated}; auto-replies never answer machines` };
+  // Headers it cannot read may say "auto-replied": taken for "none", an auto-responder would be answered (a mail loop).
+  if (!headers) {
+    return { kind: 'skip', code: 'invalid_headers', message: `data.headers (${describeValue(event.data.headers)}) is in no shape Mailroom reads: give a map of names to text or lists of text, a list of [name, value] pairs, or the header block as text; nothing was answered` };
+  }
   const values = { name: textOf(event.data.name), subject: textOf(event.data.subject) };
   return {
     kind: 'send',

@@ -156,6 +156,11 @@ function repeated(e: StoredEvent, principal: Principal, hash: string | null): Ev
   return answer(e, true);
 }
 
+/** The auto-reply's match when its address was answered within the window: no message. */
+function answeredToday(p: PlannedMatch): { ruleId: string; ruleName: string; messageIds: []; skipped: { code: string; message: string } } {
+  return { ruleId: p.ruleId, ruleName: p.ruleName, messageIds: [], skipped: { code: 'answered_today', message: `${p.claim} got an auto-reply within the last 24 hours` } };
+}
+
 /** The commit: the event, its links and its messages in one transaction (an auto-reply only if none went to that address today). */
 async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number, hash: string | null): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
   const matches: EventMatch[] = [];
@@ -163,7 +168,7 @@ async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedM
   for (const p of planned) {
     const base = { ruleId: p.ruleId, ruleName: p.ruleName };
     if (p.claim !== undefined && p.out.length && !(await repos.autoReplies.claim(p.claim, now, now - AUTO_REPLY_WINDOW_MS))) {
-      matches.push({ ...base, messageIds: [], skipped: { code: 'answered_today', message: `${p.claim} got an auto-reply within the last 24 hours` } });
+      matches.push(answeredToday(p));
       continue;
     }
     matches.push({ ...base, messageIds: p.out.map((o) => o.message.id), ...(p.skipped ? { skipped: p.skipped } : {}) });
@@ -248,7 +253,13 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
   } else {
     rules = await ctx.store.repos.rules.list();
   }
-  const { verdicts, planned } = await plan(ctx, principal, event, rules);
+  const { verdicts, planned: all } = await plan(ctx, principal, event, rules);
+  // What the commit's claim would refuse, looked up without claiming: the dry run stores nothing.
+  const planned: PlannedMatch[] = [];
+  for (const p of all) {
+    const answered = p.claim !== undefined && p.out.length > 0 && (await ctx.store.repos.autoReplies.answeredSince(p.claim, now - AUTO_REPLY_WINDOW_MS));
+    planned.push(answered ? { ...p, out: [], skipped: answeredToday(p).skipped } : p);
+  }
   const builtins = planned.filter((p) => p.ruleId === AUTO_REPLY_RULE_ID || p.ruleId === REPORT_RULE_ID);
   return {
     event: { id: event.id, type: event.type },
@@ -333,7 +344,7 @@ export async function listEvents(ctx: CoreContext, query: { type?: string; curso
 }
 
 export type EventDetail = EventView & {
-  /** The messages the event made, with their current status. */
+  /** The messages the event made, with their current status; `to` as the message shows it (`Name <addr>`). */
   messages: { id: string; ruleId: string; status: string; to: string[]; subject: string; accountId: string | null }[];
 };
 
@@ -345,7 +356,7 @@ export async function getEvent(ctx: CoreContext, id: string): Promise<EventDetai
   for (const m of e.matches) {
     for (const messageId of m.messageIds) {
       const msg = await repos.messages.get(messageId);
-      if (msg) messages.push({ id: msg.id, ruleId: m.ruleId, status: msg.status, to: msg.to.map((t) => t.address), subject: msg.subject, accountId: msg.accountId });
+      if (msg) messages.push({ id: msg.id, ruleId: m.ruleId, status: msg.status, to: msg.to.map(displayMailbox), subject: msg.subject, accountId: msg.accountId });
     }
   }
   return { ...eventView(e), messages };

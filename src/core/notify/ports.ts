@@ -56,6 +56,8 @@ export interface AutoReplyRepository {
    * this call may answer. Atomic, so two submissions at once cannot both answer.
    */
   claim(address: string, now: number, since: number): Promise<boolean>;
+  /** Whether an auto-reply to `address` was recorded after `since` (claim would refuse it now); reads only, for the dry run. */
+  answeredSince(address: string, since: number): Promise<boolean>;
   /** Forgets the addresses last answered before `before`; how many. */
   forgetBefore(before: number): Promise<number>;
 }

@@ -1,7 +1,7 @@
 import { requirePermission, type Principal } from '../access/auth.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
-import { parseMailbox } from '../kernel/addresses.js';
+import { formatMailbox, parseMailbox } from '../kernel/addresses.js';
 import { invalid, notFound } from '../kernel/errors.js';
 import type { RateWindow } from '../kernel/rate-window.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
@@ -59,7 +59,8 @@ export async function sendTemplateTest(ctx: CoreContext, limiter: RateWindow, pr
   const template = await ctx.store.repos.templates.get(key);
   if (!template) throw notFound('template', key);
   const given = optStr('to', d.to, { max: 320 });
-  const to = given === undefined ? await callerAddress(ctx, principal) : parseMailbox('to', given).address;
+  // `Name <addr>` keeps its name, in the To header as in the log: the test shows what a message to that person looks like.
+  const to = given === undefined ? await callerAddress(ctx, principal) : formatMailbox(parseMailbox('to', given));
   limiter.take(principal.id);
   const message: Record<string, unknown> = { purpose: 'test', to: [to], template: key, data: d.data === undefined ? template.sampleData : d.data };
   if (d.locale !== undefined) message.locale = d.locale;

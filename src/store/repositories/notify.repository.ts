@@ -109,6 +109,11 @@ export function autoRepliesRepository(db: Kysely<DB>): AutoReplyRepository {
         .executeTakeFirst();
       return r !== undefined;
     },
+    async answeredSince(address, since) {
+      // The claim's own test, read only: answered after `since` is what makes claim refuse.
+      const r = await db.selectFrom('auto_replies').select('address').where('address', '=', address).where('last_sent_at', '>', since).executeTakeFirst();
+      return r !== undefined;
+    },
     async forgetBefore(before) {
       return Number((await db.deleteFrom('auto_replies').where('last_sent_at', '<', before).executeTakeFirst()).numDeletedRows);
     },
