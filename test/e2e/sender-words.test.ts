@@ -43,6 +43,8 @@ describe.runIf(chromiumAvailable())('sender pages in the UI’s words', { timeou
     expect(texts.some((t) => /^Local relay \(127\.0\.0\.1:\d+\)$/.test(t))).toBe(true);
 
     await page.goto('/setup');
+
+    await page.getByRole('list', { name: 'Setup steps' }).getByRole('button', { name: '1 Provider' }).click();
     await page.getByRole('radio', { name: /Other SMTP server/ }).click();
     const saved = page.getByLabel('Or use a saved server');
     await saved.waitFor();
@@ -117,6 +119,7 @@ describe.runIf(chromiumAvailable())('sender pages in the UI’s words', { timeou
     const { page } = s;
     await page.setViewportSize({ width: 375, height: 800 });
     await page.goto('/setup');
+    await page.getByRole('list', { name: 'Setup steps' }).getByRole('button', { name: '1 Provider' }).click();
     await page.getByRole('radio', { name: /Other SMTP server/ }).click();
     await page.getByLabel('Or use a saved server').selectOption(relayId);
     await page.getByRole('button', { name: 'Use it' }).click();

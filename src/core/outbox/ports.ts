@@ -197,6 +197,8 @@ export interface MessageRepository {
   deleteFinished(o: { statuses: readonly MessageStatus[]; before: number; after?: string; limit: number }): Promise<{ deleted: number; next: string | null }>;
   /** Ids matching a filter (bulk retry/cancel), oldest first, at most `limit`. */
   ids(filter: MessageFilter, limit: number): Promise<string[]>;
+  /** How many of each status among the first `limit` messages matching a filter (oldest first). */
+  countByStatus(filter: MessageFilter, limit: number): Promise<Partial<Record<MessageStatus, number>>>;
   /**
    * Claims up to `limit` due messages for `owner` until `leaseUntil`, most urgent first.
    * Concurrent workers never claim the same row (PostgreSQL: FOR UPDATE SKIP LOCKED).

@@ -7,6 +7,7 @@ import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema as instant } from '../schemas.js';
 import { readerTrouble } from '../../core/inbound/status.service.js';
 import { messageDetail, messageSummary } from './messages-view.js';
+import { countMessages } from '../../core/outbox/message-count.js';
 import type { Ports } from '../../ports.js';
 import { INBOUND_KINDS } from '../../core/outbox/ports.js';
 
@@ -128,6 +129,13 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
 
     // A static segment: Fastify's router prefers it to /messages/:id whatever the order here.
     api.get('/messages/stats', { config: { permission: 'read' }, schema: { tags: ['messages'] } }, async () => outboxStatus(ctx));
+
+    // What a bulk retry or cancel with this filter would take, asked before doing it.
+    api.get<ListQuery>(
+      '/messages/count',
+      { config: { permission: 'read' }, schema: { tags: ['messages'], querystring: { type: 'object', additionalProperties: false, properties: filterProps } } },
+      async (req) => countMessages(ctx, req.query),
+    );
 
     api.get<IdParams>('/messages/:id', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req) => messageDetail(await getMessage(ctx, req.params.id), ctx.clock.now()));
 

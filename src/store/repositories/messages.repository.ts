@@ -374,6 +374,12 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
       return rows.map((r) => r.id);
     },
+    async countByStatus(filter, limit) {
+      // The same rows a bulk call's ids() would list, counted where they are read.
+      const matching = filtered(filter).select('status').orderBy('id').limit(limit).as('m');
+      const rows = await scans.selectFrom(matching).select(['m.status', (eb) => eb.fn.countAll<number | string>().as('n')]).groupBy('m.status').execute();
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
     anyDue(o) {
       return peekDue(db, caps.dialect, o);
     },

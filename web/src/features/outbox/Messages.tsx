@@ -1,30 +1,19 @@
 import { useState } from 'react';
 import { api, type BulkOutcome, type MailAccount, type MessageSummary } from '../../api.js';
-import { formatDate, formatShortDate, listed } from '../../format.js';
+import { formatDate, formatShortDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList, usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
 import { BreakableAddress, DeliveryNote, MessageStatus } from './MessageStatus.js';
 import { PossibleDuplicateBadge } from './PossibleDuplicate.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader, StatusChip } from '../../ui/index.js';
+import { DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader, StatusChip } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { apiFilter, filterRefusal, filtersFrom, MessageFilters } from './MessageFilters.js';
 import { QueueStatus, useOutboxStatus } from './QueueStatus.js';
 import { CANCELLABLE, RETRYABLE } from './statuses.js';
-
-/**
- * "Cancel the 3 queued messages that match?": what a bulk action takes and how many, counted in the
- * rows loaded (with older pages still to load, "3 or more"). `one`: the way out says "it", not "them".
- */
-function bulkQuestion(verb: 'Retry' | 'Cancel', statuses: readonly MessageSummary['status'][], items: readonly MessageSummary[], more: boolean, after = ''): { text: string; one: boolean } {
-  const n = items.filter((m) => statuses.includes(m.status)).length;
-  const kinds = listed(statuses);
-  // Only older pages hold such messages: how many is not known here.
-  if (n === 0) return { text: `${verb} every ${kinds} message that matches?${after}`, one: false };
-  const one = n === 1 && !more;
-  const text = one ? `${verb} the one ${kinds} message that matches?` : `${verb} the ${n}${more ? ' or more' : ''} ${kinds} messages that match?`;
-  return { text: `${text}${after}`, one };
-}
+import { useBulkCounts } from './bulk-counts.js';
+import { bulkQuestion, countRows } from './bulk-question.js';
+import { BulkButton } from './BulkButton.js';
 
 /** The email log: the outbox's status strip, filters, bulk retry/cancel and the messages, newest first. */
 export function Messages() {
@@ -50,8 +39,13 @@ export function Messages() {
   const canRetryAll = !status || RETRYABLE.includes(status);
   const canCancelAll = !status || CANCELLABLE.includes(status);
   const more = log.cursor !== null;
-  const retryQuestion = bulkQuestion('Retry', status ? [status] : RETRYABLE, log.items, more, status ? '' : ' Filter by status to leave some out.');
-  const cancelQuestion = bulkQuestion('Cancel', status ? [status] : CANCELLABLE, log.items, more);
+  const retrying = status ? [status] : RETRYABLE;
+  const cancelling = status ? [status] : CANCELLABLE;
+  // How many match and how many each action takes; while that is counted, the rows shown say what they can.
+  const offered = filters.direction !== 'in' && can('operate') && filtered && log.items.length > 0 && (canRetryAll || canCancelAll);
+  const counts = useBulkCounts(forApi, { items: log.items, more, loaded: log.data }, offered, retrying, cancelling);
+  const retryQuestion = bulkQuestion('Retry', retrying, counts.retry ?? countRows(log.items, more, retrying), status ? '' : ' Filter by status to leave some out.');
+  const cancelQuestion = bulkQuestion('Cancel', cancelling, counts.cancel ?? countRows(log.items, more, cancelling));
   // A refused filter is said at its field in the form, once: not again above the list.
   const refusal = filterRefusal(log.error, filters);
 
@@ -71,11 +65,11 @@ export function Messages() {
       <QueueStatus status={outbox} />
       <MessageFilters filters={filters} accounts={accounts.items} onRefresh={refresh} refusal={refusal} />
       {/* Received mail is never sent: retry and cancel do not apply to the inbox. */}
-      {filters.direction === 'in' ? null : can('operate') && filtered && log.items.length > 0 && (canRetryAll || canCancelAll) ? (
+      {filters.direction === 'in' ? null : offered ? (
         <div className="toolbar" role="group" aria-label="Bulk actions">
           <span className="muted small">For every message matching these filters:</span>
-          {canRetryAll ? <ConfirmButton label="Retry all" className="btn btn-small" question={retryQuestion.text} keepLabel={retryQuestion.one ? 'Leave it' : 'Leave them'} onConfirm={() => void bulkAction('retry')} busy={bulk.busy} /> : null}
-          {canCancelAll ? <ConfirmButton label="Cancel all" className="btn btn-small btn-danger" question={cancelQuestion.text} keepLabel={cancelQuestion.one ? 'Keep it' : 'Keep them'} onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} /> : null}
+          {canRetryAll ? <BulkButton label="Retry all" className="btn btn-small" question={retryQuestion} keepLabel={retryQuestion.one ? 'Leave it' : 'Leave them'} onConfirm={() => void bulkAction('retry')} busy={bulk.busy} /> : null}
+          {canCancelAll ? <BulkButton label="Cancel all" className="btn btn-small btn-danger" question={cancelQuestion} keepLabel={cancelQuestion.one ? 'Keep it' : 'Keep them'} onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} /> : null}
         </div>
       ) : can('operate') && !filtered && log.items.length > 0 ? (
         <p className="muted small">To retry or cancel many messages at once, filter the log first (for example by status).</p>

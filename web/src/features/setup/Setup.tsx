@@ -3,14 +3,15 @@ import { api, type List, type MailAccount, type MailServer, type Settings } from
 import { useResource } from '../../hooks.js';
 import { mayLeave } from '../../leave-guard.js';
 import { Link } from '../../router.js';
-import { PageHeader, Spinner } from '../../ui/index.js';
+import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { AccountForm } from '../senders/AccountForm.js';
 import type { Preset } from '../senders/presets.js';
 import { draftFrom, ServerForm } from '../senders/ServerForm.js';
 import { PresetNotes } from '../senders/PresetNotes.js';
 import { serverChoiceLabel } from '../senders/server-label.js';
-import { DefaultStep, PresetStep, SendStep, TestStep, UseExisting } from './WizardSteps.js';
+import { loadSaved, resumePoint, type ResumePoint } from './resume.js';
+import { DefaultStep, PresetStep, SavedNote, SendStep, TestStep, UseExisting } from './WizardSteps.js';
 
 const TITLE = 'Set up mail';
 const SUBTITLE = 'Six short steps from nothing to a working sender. Everything here can be changed later on the normal pages.';
@@ -80,15 +81,38 @@ function LogOnlySetup() {
   );
 }
 
+/**
+ * Opens the wizard where the saved state says setup stands (servers, accounts, the default sender,
+ * a test email sent), not at step 1: a reload, another browser or tomorrow come back to the first
+ * step not done, with what was saved shown as saved and the steps before it open to go back to.
+ */
 function Wizard() {
-  const [step, setStep] = useState(0);
-  const [reached, setReached] = useState(0);
+  const saved = useResource(loadSaved, []);
+  if (saved.loading && !saved.data) {
+    return (
+      <>
+        <PageHeader title={TITLE} subtitle={SUBTITLE} />
+        <Spinner />
+      </>
+    );
+  }
+  // Unreadable, the wizard starts afresh rather than not at all: saving still works step by step.
+  const start = resumePoint(saved.data ?? { servers: [], accounts: [], defaultAccountId: null, testEmail: null });
+  return <WizardAt start={start} unreadable={saved.data ? null : saved.error} />;
+}
+
+function WizardAt({ start, unreadable }: { start: ResumePoint; unreadable: string | null }) {
+  const [step, setStep] = useState(start.step);
+  const [reached, setReached] = useState(start.reached);
   const [preset, setPreset] = useState<Preset | null>(null);
-  const [server, setServer] = useState<MailServer | null>(null);
-  const [account, setAccount] = useState<MailAccount | null>(null);
-  const [finished, setFinished] = useState(false);
+  const [server, setServer] = useState<MailServer | null>(start.server);
+  const [account, setAccount] = useState<MailAccount | null>(start.account);
+  const [finished, setFinished] = useState(start.isDefault);
   const servers = useResource(() => api.get<List<MailServer>>('/servers'), [server?.version]);
   const accounts = useResource(() => api.get<List<MailAccount>>('/accounts'), [account?.version]);
+  // What the saved state says of the account resumed with, and of no other one picked since.
+  const resumed = account !== null && account.id === start.account?.id;
+  const savedDone = resumed ? start.done : [];
 
   const go = (n: number) => {
     setStep(n);
@@ -97,6 +121,8 @@ function Wizard() {
   // A server or account, saved here or picked from the saved ones, moves the wizard on alike.
   const continueWithServer = (s: MailServer) => {
     setServer(s);
+    // An account on another server is not this server's: step 3 starts afresh.
+    if (account && account.serverId !== s.id) setAccount(null);
     go(2);
   };
   const continueWithAccount = (a: MailAccount) => {
@@ -122,16 +148,10 @@ function Wizard() {
         return (
           <>
             <PresetNotes preset={preset} />
-            {!server ? (
-              <UseExisting
-                items={servers.data?.items ?? []}
-                label="Or use a saved server"
-                describe={serverChoiceLabel}
-                onUse={continueWithServer}
-              />
-            ) : null}
+            {server ? <SavedNote what="server" name={serverChoiceLabel(server)} onContinue={() => go(2)} /> : null}
+            <UseExisting items={servers.data?.items ?? []} label="Or use a saved server" describe={serverChoiceLabel} onUse={continueWithServer} />
             <ServerForm
-              key={`${preset?.id ?? 'none'}-${server?.version ?? 0}`}
+              key={`${preset?.id ?? 'none'}-${server?.id ?? 'new'}-${server?.version ?? 0}`}
               server={server ?? undefined}
               initial={server ? undefined : draftFrom({ name: preset && preset.id !== 'custom' ? preset.name : '', smtp: preset?.smtp })}
               submitLabel="Save and continue"
@@ -144,16 +164,15 @@ function Wizard() {
         return (
           <>
             <PresetNotes preset={preset} />
-            {!account ? (
-              <UseExisting
-                items={(accounts.data?.items ?? []).filter((a) => !server || a.serverId === server.id)}
-                label="Or use a saved account"
-                describe={(x) => x.address}
-                onUse={continueWithAccount}
-              />
-            ) : null}
+            {account ? <SavedNote what="account" name={account.address} onContinue={() => go(3)} /> : null}
+            <UseExisting
+              items={(accounts.data?.items ?? []).filter((a) => !server || a.serverId === server.id)}
+              label="Or use a saved account"
+              describe={(x) => x.address}
+              onUse={continueWithAccount}
+            />
             <AccountForm
-              key={account?.version ?? 'new'}
+              key={`${account?.id ?? 'new'}-${account?.version ?? 0}`}
               account={account ?? undefined}
               servers={servers.data.items}
               serverId={server?.id}
@@ -166,9 +185,9 @@ function Wizard() {
       case 3:
         return account ? <TestStep account={account} onPassed={() => go(4)} /> : null;
       case 4:
-        return account ? <SendStep account={account} onSent={() => go(5)} /> : null;
+        return account ? <SendStep key={account.id} account={account} last={resumed ? start.testEmail : null} onSent={() => go(5)} /> : null;
       case 5:
-        return account ? <DefaultStep account={account} onDone={() => setFinished(true)} /> : null;
+        return account ? <DefaultStep key={account.id} account={account} isDefault={resumed && start.isDefault} onDone={() => setFinished(true)} /> : null;
       default:
         return null;
     }
@@ -177,9 +196,10 @@ function Wizard() {
   return (
     <>
       <PageHeader title={TITLE} subtitle={SUBTITLE} />
+      <ErrorBox error={unreadable} title="What is set up already could not be read: the wizard starts at step 1" />
       <ol className="stepper" aria-label="Setup steps">
         {STEPS.map((label, i) => {
-          const state = i === step ? 'current' : i < reached || (i === reached && i < step) ? 'done' : i <= reached ? 'open' : 'todo';
+          const state = i === step ? 'current' : i < reached || savedDone.includes(i) ? 'done' : i <= reached ? 'open' : 'todo';
           return (
             <li key={label} className={`step step-${state}`}>
               {/* Another step replaces this one's form: typed values not saved are asked about first, as on leaving the page. */}

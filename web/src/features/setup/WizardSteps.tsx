@@ -1,5 +1,6 @@
 import { Fragment, useState, type FormEvent } from 'react';
-import { api, notifyChanged, type MailAccount, type TestEmailQueued } from '../../api.js';
+import { api, notifyChanged, type MailAccount, type MessageSummary, type TestEmailQueued } from '../../api.js';
+import { formatDate } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
 import { errorFor, ErrorBox, Field, FieldError, Notice, Spinner } from '../../ui/index.js';
 import { MessageWatch } from '../outbox/MessageWatch.js';
@@ -86,9 +87,10 @@ export function TestStep({ account, onPassed }: { account: MailAccount; onPassed
  * says; the API's refusal of the address is said at the field (without its `to:`), and goes once
  * the address is edited.
  */
-export function SendStep({ account, onSent }: { account: MailAccount; onSent: () => void }) {
+export function SendStep({ account, last, onSent }: { account: MailAccount; last: MessageSummary | null; onSent: () => void }) {
   const [to, setTo] = useState('');
-  const [messageId, setMessageId] = useState<string | null>(null);
+  // The test email sent before this visit (the wizard resumed after it) is followed like a new one.
+  const [messageId, setMessageId] = useState<string | null>(last?.id ?? null);
   const send = useAction(to);
   const toError = errorFor(send.field, send.error, 'to');
   const submit = async (e: FormEvent) => {
@@ -122,14 +124,20 @@ export function SendStep({ account, onSent }: { account: MailAccount; onSent: ()
         </button>
       </div>
       <ErrorBox error={toError ? null : send.error} title="Not sent" />
+      {last && messageId === last.id ? (
+        <p className="muted small" data-testid="earlier-test-email">
+          A test email was sent from this account on {formatDate(last.createdAt)} to {last.to.join(', ')}.
+        </p>
+      ) : null}
       {messageId ? <MessageWatch key={messageId} messageId={messageId} label="Test email" /> : null}
     </form>
   );
 }
 
-export function DefaultStep({ account, onDone }: { account: MailAccount; onDone: () => void }) {
+export function DefaultStep({ account, isDefault, onDone }: { account: MailAccount; isDefault: boolean; onDone: () => void }) {
   const save = useAction();
-  const [done, setDone] = useState(false);
+  // Chosen before (the wizard resumed after it): said as saved, not offered again.
+  const [done, setDone] = useState(isDefault);
   const makeDefault = async () => {
     const ok = await save.run(() => api.patch('/settings', { defaultAccountId: account.id }).then(() => true));
     if (ok) {
@@ -154,6 +162,23 @@ export function DefaultStep({ account, onDone }: { account: MailAccount; onDone:
       )}
       <ErrorBox error={save.error} title="Not saved" />
     </div>
+  );
+}
+
+/**
+ * A server or account saved before, on its step: named as saved, with a way on that saves
+ * nothing; the form below it changes it.
+ */
+export function SavedNote({ what, name, onContinue }: { what: 'server' | 'account'; name: string; onContinue: () => void }) {
+  return (
+    <Notice kind="success">
+      <span data-testid={`saved-${what}`}>
+        Saved {what}: <strong>{name}</strong>. Change it below and save, or go on with it.
+      </span>{' '}
+      <button type="button" className="btn btn-small btn-primary" onClick={onContinue}>
+        Continue with this {what}
+      </button>
+    </Notice>
   );
 }
 
