@@ -1,4 +1,6 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
+import { secretRedactor, type SecretValue } from '../core/kernel/redact-secrets.js';
+import { effectiveLogin } from '../core/senders/accounts.js';
 import type { CoreContext } from '../core/context.js';
 import { isStoreUnavailable } from '../core/kernel/errors.js';
 import type { MailboxState } from '../core/inbound/ports.js';
@@ -89,6 +91,11 @@ export class MailboxReader {
   private mailNoticed = false;
   /** What the server said when it last refused a command (imapflow answers a refused STORE or MOVE with false). */
   private lastRefusal: string | undefined;
+  /**
+   * Hides the credential this reader last logged in with (in clear and as SASL sent it) from the
+   * server's words before they are stored, shown or logged: a server may quote the exchange.
+   */
+  private redactCredential: (text: string) => string = (text) => text;
   /** When this reader last took or renewed its lease. */
   private leaseRenewedAt = 0;
 
@@ -170,7 +177,7 @@ export class MailboxReader {
         if (this.stopped) break;
         this.failures += 1;
         const delay = Math.min(tuning.backoffBaseMs * 2 ** (this.failures - 1), tuning.backoffMaxMs);
-        const message = errorText(err);
+        const message = this.redactCredential(errorText(err));
         this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, failures: this.failures, retryInMs: delay, error: message }, 'IMAP reading failed; trying again after a pause');
         await this.report({ state: 'failing', lastError: message, failures: this.failures, nextAttemptAt: this.now() + delay });
         if (err instanceof LeaseLostError) continue;
@@ -188,12 +195,17 @@ export class MailboxReader {
    * on a new connection before the session counts as failed, as SMTP does after a 535.
    */
   private async connect(account: StoredAccount, server: NonNullable<Awaited<ReturnType<CoreContext['store']['repos']['servers']['get']>>>): Promise<{ client: ImapFlow; closed: () => boolean }> {
+    // Both tokens of an OAuth2 retry: the refused one may be quoted in the second refusal.
+    const sent: SecretValue[] = [];
     const open = async (fresh: boolean) => {
       const { tuning } = this.deps;
-      const client = await imapClient(server, account, await this.deps.password(account, { fresh }), { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000), onCommandError: (text) => (this.lastRefusal = text) });
+      const secret = await this.deps.password(account, { fresh });
+      sent.push({ value: secret ?? '', user: effectiveLogin(account) });
+      this.redactCredential = secretRedactor(sent);
+      const client = await imapClient(server, account, secret, { timeoutMs: tuning.timeoutMs, maxIdleMs: Math.max(tuning.pollMs, 60_000), onCommandError: (text) => (this.lastRefusal = this.redactCredential(text)) });
       this.client = client;
       let closed = false;
-      client.on('error', (err: Error) => this.deps.logger.debug({ err: errorText(err), accountId: this.accountId }, 'IMAP connection error'));
+      client.on('error', (err: Error) => this.deps.logger.debug({ err: this.redactCredential(errorText(err)), accountId: this.accountId }, 'IMAP connection error'));
       // Only the current client may wake the reader: a dead one's close must not cut a backoff short.
       client.on('close', () => {
         closed = true;
@@ -211,17 +223,17 @@ export class MailboxReader {
       return await open(false);
     } catch (err) {
       if (account.auth.type !== 'oauth2' && isLoginRefused(err)) {
-        throw new Error(`the IMAP server refused the login as ${account.login ?? account.address}: ${errorText(err)} (check the account's login and password: Mailroom uses the same ones for SMTP and IMAP)`, { cause: err });
+        throw new Error(`the IMAP server refused the login as ${account.login ?? account.address}: ${this.redactCredential(errorText(err))} (check the account's login and password: Mailroom uses the same ones for SMTP and IMAP)`, { cause: err });
       }
       if (account.auth.type !== 'oauth2' || !isLoginRefused(err) || this.stopped) throw err;
-      this.deps.logger.info({ accountId: this.accountId, folder: this.folder, error: errorText(err) }, 'the IMAP server refused the OAuth2 access token; fetching a new one and logging in again');
+      this.deps.logger.info({ accountId: this.accountId, folder: this.folder, error: this.redactCredential(errorText(err)) }, 'the IMAP server refused the OAuth2 access token; fetching a new one and logging in again');
       this.drop();
       try {
         return await open(true);
       } catch (again) {
         if (!isLoginRefused(again)) throw again;
         const hint = 'the mailbox must allow IMAP, and the app needs IMAP permission on it (Microsoft: IMAP.AccessAsUser.All delegated, or IMAP.AccessAsApp with Add-MailboxPermission; Google: the https://mail.google.com/ scope)';
-        throw new Error(`the IMAP server refused the OAuth2 login as ${account.login ?? account.address} with a fresh token: ${errorText(again)} (${hint})`, { cause: again });
+        throw new Error(`the IMAP server refused the OAuth2 login as ${account.login ?? account.address} with a fresh token: ${this.redactCredential(errorText(again))} (${hint})`, { cause: again });
       }
     }
   }

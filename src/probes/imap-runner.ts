@@ -32,7 +32,8 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
   const rec = new StepRecorder<ImapStepName>();
   const hc: HintContext = { host: imap.host, port: imap.port, security: imap.security === 'none' ? 'none' : imap.security === 'tls' ? 'tls' : 'starttls', protocol: 'imap' };
   const timeoutMs = target.timeoutSec * 1000;
-  if (target.auth) rec.redactAlso(target.auth.password);
+  // The password (or access token) and its AUTHENTICATE PLAIN and XOAUTH2 encodings: a server may echo them.
+  if (target.auth) rec.redactAlso({ value: target.auth.password, user: target.auth.user });
 
   const address = await dnsStep(rec, { host: imap.host, port: imap.port, protocol: 'imap', saved: target.saved ?? false }, policy, hc);
   if (address === undefined) return rec.finish(ORDER);

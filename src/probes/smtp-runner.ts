@@ -19,7 +19,6 @@ import { dnsStep, probeTls, tcpConnect, tlsHandshake, TlsHandshakeError } from '
 import { authenticate, command, describeCapabilities, dotStuff, ehloName, parseCapabilities, serverLines, testMessage } from './smtp-session.js';
 import { ProtocolViolation, SmtpWire, WireClosed, WireTimeout } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
-import { xoauth2Response } from '../delivery/smtp/guarded-connection.js';
 import { ReplyGuard } from '../delivery/smtp/reply-guard.js';
 import { hintForXoauth2 } from '../core/probes/smtp-hints.js';
 
@@ -51,11 +50,8 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
   const connectMs = smtp.connectTimeoutSec * 1000;
   const commandMs = smtp.sendTimeoutSec * 1000;
   const probeMs = Math.min(connectMs, 5000);
-  if (target.auth) {
-    const { user, password } = target.auth;
-    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-    rec.redactAlso(password, b64(password), b64(`\0${user}\0${password}`), xoauth2Response(user, password));
-  }
+  // The password (or access token) and its AUTH PLAIN, LOGIN and XOAUTH2 encodings: a server may echo them.
+  if (target.auth) rec.redactAlso({ value: target.auth.password, user: target.auth.user });
 
   // DNS: once. The policy check happens here, before any connection.
   const address = await dnsStep(rec, { host: smtp.host, port: smtp.port, protocol: 'smtp', saved: target.saved ?? false }, policy, hc);

@@ -1,5 +1,6 @@
 import type { DiagnosticResult, DiagnosticStep } from '../core/probes/diagnostics.js';
 import { STEP_LABELS } from '../core/probes/step-labels.js';
+import { secretRedactor, type SecretInput } from '../core/kernel/redact-secrets.js';
 
 type StepBody<N extends string> = Omit<DiagnosticStep<N>, 'name' | 'durationMs'>;
 
@@ -10,17 +11,20 @@ type StepBody<N extends string> = Omit<DiagnosticStep<N>, 'name' | 'durationMs'>
 export class StepRecorder<N extends string> {
   readonly steps: DiagnosticStep<N>[] = [];
   private started = performance.now();
-  private secrets: string[] = [];
+  private secrets: SecretInput[] = [];
+  private hide: (text: string) => string = (text) => text;
 
-  /** Values that must never appear in a reply or detail (passwords and their encodings). */
-  redactAlso(...values: string[]): void {
-    this.secrets.push(...values.filter((v) => v.length >= 3));
+  /**
+   * Secrets that must never appear in a reply, detail or hint: a login ({ value, user }) is
+   * hidden with the encodings it travels in (AUTH PLAIN, LOGIN, XOAUTH2), as delivery hides it.
+   */
+  redactAlso(...values: SecretInput[]): void {
+    this.secrets.push(...values);
+    this.hide = secretRedactor(this.secrets);
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('[redacted]');
-    return out;
+    return this.hide(text);
   }
 
   /** Starts timing the next step. */

@@ -42,6 +42,8 @@ export interface OAuth2State {
    * back with `error` and `error_description` (the user declined, say).
    */
   signIn: { mode: 'redirect' } | { mode: 'page' } | { mode: 'refuse'; error: string; description?: string };
+  /** The token endpoint's error_description quotes the request's client_secret, refresh_token and code. */
+  echoCredentials?: boolean;
 }
 
 export function newOAuth2State(partial: Partial<OAuth2State> & Pick<OAuth2State, 'clients'>): OAuth2State {
@@ -120,30 +122,32 @@ export async function startOAuth2Server(state: OAuth2State): Promise<MockProvide
     if (req.method !== 'POST' || u.pathname !== `/${state.tenant}/oauth2/v2.0/token`) return json(res, 404, { error: 'not_found' });
     const form = Object.fromEntries(new URLSearchParams(req.body));
     state.requests.push(form);
+    const quoted = state.echoCredentials ? ` Request: client_secret=${form.client_secret ?? ''} refresh_token=${form.refresh_token ?? ''} code=${form.code ?? ''}` : '';
+    const refuse = (r: ServerResponse, status: number, body: Record<string, unknown>) => json(r, status, quoted ? { ...body, error_description: `${String(body.error_description ?? '')}${quoted}` } : body);
     const clientId = form.client_id ?? '';
-    if (!state.clients.has(clientId)) return json(res, 400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${state.tenant}'.` });
+    if (!state.clients.has(clientId)) return refuse(res, 400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${state.tenant}'.` });
     const secret = state.clients.get(clientId);
-    if (secret !== null && form.client_secret !== secret) return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+    if (secret !== null && form.client_secret !== secret) return refuse(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
     switch (form.grant_type) {
       case 'client_credentials':
-        if (!form.scope?.endsWith('/.default')) return json(res, 400, { error: 'invalid_scope', error_description: 'AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed.' });
+        if (!form.scope?.endsWith('/.default')) return refuse(res, 400, { error: 'invalid_scope', error_description: 'AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed.' });
         return issue(res, state.appUser, clientId, form.scope, false);
       case 'refresh_token': {
         const r = state.refreshTokens.get(form.refresh_token ?? '');
-        if (!r || r.clientId !== clientId) return json(res, 400, { error: 'invalid_grant', error_description: 'AADSTS70000: The provided grant has expired or been revoked.' });
+        if (!r || r.clientId !== clientId) return refuse(res, 400, { error: 'invalid_grant', error_description: 'AADSTS70000: The provided grant has expired or been revoked.' });
         if (state.rotateRefreshTokens) state.refreshTokens.delete(form.refresh_token!);
         return issue(res, r.user, clientId, form.scope ?? '', state.rotateRefreshTokens);
       }
       case 'authorization_code': {
         const c = state.codes.get(form.code ?? '');
         state.codes.delete(form.code ?? '');
-        if (!c || c.clientId !== clientId || c.redirectUri !== form.redirect_uri) return json(res, 400, { error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired.' });
+        if (!c || c.clientId !== clientId || c.redirectUri !== form.redirect_uri) return refuse(res, 400, { error: 'invalid_grant', error_description: 'AADSTS70008: The provided authorization code or refresh token has expired.' });
         const verifier = createHash('sha256').update(form.code_verifier ?? '').digest('base64url');
-        if (verifier !== c.challenge) return json(res, 400, { error: 'invalid_grant', error_description: 'AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.' });
+        if (verifier !== c.challenge) return refuse(res, 400, { error: 'invalid_grant', error_description: 'AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.' });
         return issue(res, state.signedInUser, clientId, c.scope, true);
       }
       default:
-        return json(res, 400, { error: 'unsupported_grant_type' });
+        return refuse(res, 400, { error: 'unsupported_grant_type' });
     }
   });
   // The same object (its `down` flag is what the server reads), with the endpoints' URLs.

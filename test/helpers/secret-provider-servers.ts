@@ -89,6 +89,12 @@ export interface VaultState {
   approle: { roleId: string; secretId: string; ttl: number };
   logins: number;
   renewals: number;
+  /**
+   * Answer as a Vault whose error text quotes what it was sent: a read or listing is refused
+   * with 403 "permission denied: token <X-Vault-Token> has no policy", a refused AppRole login
+   * quotes the role and secret ids (for tests that such words never reach the admin).
+   */
+  echoCredentials?: boolean;
 }
 
 /** HashiCorp Vault: KV v2 at mount "secret", AppRole at "approle", token lookup-self and renew-self. */
@@ -99,7 +105,9 @@ export async function startMockVault(state: VaultState): Promise<MockProvider> {
     const url = new URL(req.path, 'https://vault');
     if (req.method === 'POST' && url.pathname === '/v1/auth/approle/login') {
       const body = JSON.parse(req.body || '{}') as { role_id?: string; secret_id?: string };
-      if (body.role_id !== state.approle.roleId || body.secret_id !== state.approle.secretId) return json(res, 400, { errors: ['invalid role or secret ID'] });
+      if (body.role_id !== state.approle.roleId || body.secret_id !== state.approle.secretId) {
+        return json(res, 400, { errors: [state.echoCredentials ? `invalid role ID ${body.role_id} or secret ID ${body.secret_id}` : 'invalid role or secret ID'] });
+      }
       state.logins++;
       const client = `hvs.approle-${++issued}`;
       state.tokens.set(client, { ttl: state.approle.ttl, renewable: true });
@@ -112,6 +120,7 @@ export async function startMockVault(state: VaultState): Promise<MockProvider> {
       state.renewals++;
       return json(res, 200, { auth: { client_token: token, lease_duration: known.ttl, renewable: known.renewable } });
     }
+    if (state.echoCredentials && /^\/v1\/secret\/(data|metadata)\//.test(url.pathname)) return json(res, 403, { errors: [`1 error occurred:\n\t* permission denied: token ${token} has no policy for ${url.pathname}\n\n`] });
     const data = /^\/v1\/secret\/data\/(.+)$/.exec(url.pathname);
     if (req.method === 'GET' && data) {
       const versions = state.secrets.get(decodeURIComponent(data[1]!));
@@ -142,6 +151,11 @@ export interface AzureState {
   secrets: Map<string, { version: string; value: string }[]>;
   tokensIssued: number;
   tokenLifetimeSec: number;
+  /**
+   * Answer with error text that quotes what was sent: a refused client secret is named in
+   * error_description, and Key Vault refuses every secret read with 403 quoting the bearer token.
+   */
+  echoCredentials?: boolean;
 }
 
 /** The Microsoft identity platform's v2.0 token endpoint and Key Vault's secrets API (7.x), on one host. */
@@ -153,7 +167,9 @@ export async function startMockAzure(state: AzureState): Promise<MockProvider> {
       const form = new URLSearchParams(req.body);
       if (form.get('grant_type') !== 'client_credentials') return json(res, 400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
       if (form.get('client_id') !== state.clientId) return json(res, 400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.` });
-      if (form.get('client_secret') !== state.clientSecret) return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+      if (form.get('client_secret') !== state.clientSecret) {
+        return json(res, 401, { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided${state.echoCredentials ? ` (client_secret=${form.get('client_secret')})` : ''}.` });
+      }
       if (form.get('scope') !== 'https://vault.azure.net/.default') return json(res, 400, { error: 'invalid_scope', error_description: 'AADSTS70011' });
       const token = `eyJ0eXAi.kv-${++state.tokensIssued}`;
       valid.add(token);
@@ -162,6 +178,7 @@ export async function startMockAzure(state: AzureState): Promise<MockProvider> {
     if (url.searchParams.get('api-version') !== '7.4') return json(res, 400, { error: { code: 'BadParameter', message: 'The api-version is missing or unsupported' } });
     const auth = String(req.headers.authorization ?? '');
     if (!auth.startsWith('Bearer ') || !valid.has(auth.slice(7))) return json(res, 401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } });
+    if (state.echoCredentials) return json(res, 403, { error: { code: 'Forbidden', message: `Caller is not authorized to perform action on resource. Token: ${auth.slice(7)}`, innererror: { code: 'ForbiddenByPolicy' } } });
     if (req.method === 'GET' && url.pathname === '/secrets') {
       return json(res, 200, { value: [...state.secrets.keys()].map((n) => ({ id: `${m.url}/secrets/${n}`, attributes: { enabled: true } })), nextLink: null });
     }
@@ -181,6 +198,8 @@ export interface CyberArkState {
   appId: string;
   /** "<safe>/<object>" → password. */
   accounts: Map<string, string>;
+  /** Refuse every authenticated request with this 403 ErrorMsg (e.g. one quoting a credential). */
+  refusal?: string;
 }
 
 /** CyberArk CCP: GET /AIMWebService/api/Accounts?AppID&Safe&Object, only with the registered client certificate. */
@@ -192,6 +211,7 @@ export async function startMockCyberArk(state: CyberArkState, client: Pem): Prom
       if (!peer || !peer.fingerprint256 || peer.fingerprint256 !== registered.fingerprint256) {
         return json(res, 403, { ErrorCode: 'APPAP282E', ErrorMsg: 'Provider failed to authenticate the application: the client certificate is missing or not registered.' });
       }
+      if (state.refusal !== undefined) return json(res, 403, { ErrorCode: 'APPAP282E', ErrorMsg: state.refusal });
       const url = new URL(req.path, 'https://ccp');
       if (req.method !== 'GET' || url.pathname !== '/AIMWebService/api/Accounts') return json(res, 404, { ErrorCode: 'APPAP001E', ErrorMsg: 'not found' });
       if (url.searchParams.get('AppID') !== state.appId) return json(res, 403, { ErrorCode: 'APPAP227E', ErrorMsg: `Too many failed authentications for AppID [${url.searchParams.get('AppID')}]` });

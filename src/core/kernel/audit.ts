@@ -30,6 +30,31 @@ export interface Actor {
 export const SYSTEM_ACTOR: Actor = { label: 'system', ip: null };
 
 const SECRET_KEY = /pass(word)?|secret|token|private.?key|api.?key|credential/i;
+/**
+ * Where a secret is fetched or sent, not the secret: an OAuth2 `tokenUrl` names "token" but is an
+ * address the admin must be able to read back.
+ */
+const ADDRESS_KEY = /(url|uri)$/i;
+
+/**
+ * An address under a key like `tokenUrl`, shown with what could still be a secret hidden: a
+ * password in it, a query parameter named like a secret (…?access_token=…). A value that is not
+ * an address at all is judged by its key as any other.
+ */
+function shownAddress(k: string, v: unknown): unknown {
+  if (typeof v !== 'string') return SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean' ? '[redacted]' : redact(v);
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return SECRET_KEY.test(k) ? '[redacted]' : v;
+  }
+  const hidden = [...u.searchParams.keys()].filter((name) => SECRET_KEY.test(name));
+  if (!u.password && !hidden.length) return v;
+  if (u.password) u.password = 'redacted';
+  for (const name of hidden) u.searchParams.set(name, '[redacted]');
+  return u.toString();
+}
 
 /**
  * Returns a copy with every secret-looking field replaced by "[redacted]". Applied to every
@@ -42,7 +67,9 @@ export function redact(value: unknown): unknown {
     for (const [k, v] of Object.entries(value)) {
       // passwordSet / passwordRef say whether and where, not what: they stay readable. So does
       // any yes/no (a user's passwordChangeRequired): a boolean holds no secret.
-      if (SECRET_KEY.test(k) && k !== 'passwordSet' && k !== 'passwordRef' && k !== 'passwordSecretId' && v !== null && v !== undefined && typeof v !== 'boolean') {
+      if (ADDRESS_KEY.test(k)) {
+        out[k] = shownAddress(k, v);
+      } else if (SECRET_KEY.test(k) && k !== 'passwordSet' && k !== 'passwordRef' && k !== 'passwordSecretId' && v !== null && v !== undefined && typeof v !== 'boolean') {
         out[k] = '[redacted]';
       } else {
         out[k] = redact(v);

@@ -1,6 +1,7 @@
 import { enhancedCodeOf, replyOnOneLine, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
 import { hintForCertificate, hintForConnectError, hintForReply, parseReply, type HintContext } from '../../core/probes/smtp-hints.js';
 import type { SmtpFailure } from './guarded-connection.js';
+import { secretRedactor, type SecretInput } from '../../core/kernel/redact-secrets.js';
 
 /** nodemailer's error as far as classification needs it, with what the guarded pool adds. */
 interface SmtpError extends SmtpFailure {
@@ -30,16 +31,30 @@ function refusedStarttls(err: SmtpError): boolean {
   return err.command === 'STARTTLS' && typeof err.responseCode === 'number' && !err.protocolViolation;
 }
 
+/**
+ * The error with the login hidden in every text it carries (nodemailer's message repeats the
+ * server's reply; a protocol violation quotes it): a server may echo the AUTH exchange, the
+ * password in clear or its base64, and what is built from here is shown, stored and logged.
+ */
+function scrubbed(err: SmtpError, hide: (text: string) => string): SmtpError {
+  const out = Object.assign(new Error(hide(err.message)), err) as SmtpError;
+  out.message = hide(err.message);
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'string') (out as unknown as Record<string, unknown>)[k] = hide(v);
+  if (err.rejectedErrors) out.rejectedErrors = err.rejectedErrors.map((e) => scrubbed(e, hide));
+  return out;
+}
+
 function reply(address: string, e: { responseCode?: number; response?: string; message?: string }): RecipientReply {
   const response = e.response !== undefined ? replyOnOneLine(e.response) : (e.message ?? null);
   return { address, code: e.responseCode ?? null, enhancedCode: enhancedCodeOf(e.response), response };
 }
 
-/** Turns nodemailer's success info into the core's report. */
-export function reportFromInfo(info: { accepted?: unknown[]; rejected?: unknown[]; rejectedErrors?: SmtpError[]; response?: string }): AttemptReport {
-  const response = replyOnOneLine(info.response ?? '');
+/** Turns nodemailer's success info into the core's report; `secrets` (the login) never reach it. */
+export function reportFromInfo(info: { accepted?: unknown[]; rejected?: unknown[]; rejectedErrors?: SmtpError[]; response?: string }, secrets: readonly SecretInput[] = []): AttemptReport {
+  const hide = secretRedactor(secrets);
+  const response = replyOnOneLine(hide(info.response ?? ''));
   const code = Number(/^\d{3}/.exec(response)?.[0]) || undefined;
-  const rejected = (info.rejectedErrors ?? []).map((e) => reply(String(e.recipient ?? ''), e));
+  const rejected = (info.rejectedErrors ?? []).map((e) => scrubbed(e, hide)).map((e) => reply(String(e.recipient ?? ''), e));
   return {
     accepted: (info.accepted ?? []).map((a) => ({ address: String(a), code: code ?? null, enhancedCode: enhancedCodeOf(response), response })),
     rejected,
@@ -78,9 +93,10 @@ function adviceFor(err: SmtpError, kind: FailureKind, where: HintContext): strin
 /**
  * Turns a failed send into the core's report. `hint` explains TLS failures in the admin's
  * terms (e.g. which certificate was pinned), so the log says why, not just "handshake failed".
+ * `secrets` (the login the session used) are hidden from every word of the server's kept.
  */
-export function reportFromError(raw: unknown, hint?: string, where?: HintContext): AttemptReport {
-  const err = (raw instanceof Error ? raw : new Error(String(raw))) as SmtpError;
+export function reportFromError(raw: unknown, hint?: string, where?: HintContext, secrets: readonly SecretInput[] = []): AttemptReport {
+  const err = scrubbed((raw instanceof Error ? raw : new Error(String(raw))) as SmtpError, secretRedactor(secrets));
   // "All recipients were rejected": each has its own reply, and that decides each one's fate.
   if (err.code === 'EENVELOPE' && err.rejectedErrors?.length && err.command === 'RCPT TO') {
     return { accepted: [], rejected: err.rejectedErrors.map((e) => reply(String(e.recipient ?? ''), e)) };

@@ -12,6 +12,7 @@ import { reportFromError, reportFromInfo } from './smtp-errors.js';
 import { targetKey } from './thread-protocol.js';
 import type { SecretLease } from '../../secrets/resolver.js';
 import { configFailure } from '../config-failure.js';
+import type { SecretInput } from '../../core/kernel/redact-secrets.js';
 
 export interface SendTarget {
   account: StoredAccount;
@@ -191,12 +192,17 @@ export class SmtpTransports {
 
   private async attempt(target: SendTarget, out: Composable, pick: () => Promise<Entry>): Promise<AttemptReport> {
     let entry: Entry | undefined;
+    // The login this attempt used (password or OAuth2 access token): the server's words never carry it out.
+    let secrets: SecretInput[] = [];
     try {
       entry = await pick();
       entry.inFlight++;
       const pool = await entry.transport;
+      // Settled: the pool was built from it.
+      const login = (await entry.lease.catch(() => undefined))?.value;
+      secrets = [{ value: login ?? '', user: effectiveLogin(target.account) }];
       const dkim = await this.deps.dkim?.(out.message.from.address.split('@').pop() ?? '');
-      return reportFromInfo(await pool.send(composeMail(out, dkim)));
+      return reportFromInfo(await pool.send(composeMail(out, dkim)), secrets);
     } catch (err) {
       const e = err as { code?: string; message?: string };
       if (e?.code === NOT_SENT) return { accepted: [], rejected: [], notAttempted: e.message ?? 'not sent' };
@@ -204,7 +210,7 @@ export class SmtpTransports {
         return { accepted: [], rejected: [], failure: configFailure(e.message ?? String(err), err) };
       }
       const smtp = target.server.smtp;
-      return reportFromError(err, entry?.hint, { host: smtp.host, port: smtp.port, security: smtp.security, user: effectiveLogin(target.account) });
+      return reportFromError(err, entry?.hint, { host: smtp.host, port: smtp.port, security: smtp.security, user: effectiveLogin(target.account) }, secrets);
     } finally {
       if (entry) {
         entry.inFlight--;

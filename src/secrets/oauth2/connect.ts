@@ -6,7 +6,7 @@ import type { Store } from '../../core/ports.js';
 import { OAUTH2_SUBJECT, unresolved } from '../../core/credentials/references.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import { call, excerpt, providerAgent } from '../providers/http.js';
-import { tokenHint } from './token-endpoint.js';
+import { formSecrets, tokenHint } from './token-endpoint.js';
 
 const FLOW_TTL_MS = CONNECT_FLOW_MINUTES * 60_000;
 /** Open sign-ins at once, across every process on the database. */
@@ -135,17 +135,20 @@ export class OAuth2Connect {
     const agent = providerAgent({ caCertificate: auth.caCertificate, timeoutSec: 15 });
     try {
       const secret = await this.deps.revealClientSecret(account);
+      const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: flow.redirectUri, client_id: auth.clientId, code_verifier: flow.verifier, ...(secret ? { client_secret: secret } : {}) };
       const res = await call(agent, subject, {
         method: 'POST',
         url: tokenUrlOf(auth),
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: flow.redirectUri, client_id: auth.clientId, code_verifier: flow.verifier, ...(secret ? { client_secret: secret } : {}) }).toString(),
+        body: new URLSearchParams(form).toString(),
         timeoutSec: 15,
       });
       const body = res.json as { refresh_token?: unknown; error?: unknown; error_description?: unknown } | undefined;
       if (res.status !== 200 || typeof body?.refresh_token !== 'string') {
-        const error = typeof body?.error === 'string' ? body.error : res.status === 200 ? 'no refresh_token in the answer' : '';
-        const description = excerpt(body?.error_description);
+        // The endpoint may quote the request it refuses: the client secret, code and verifier stay out.
+        const secrets = formSecrets(form);
+        const error = typeof body?.error === 'string' ? excerpt(body.error, secrets) : res.status === 200 ? 'no refresh_token in the answer' : '';
+        const description = excerpt(body?.error_description, secrets);
         throw unresolved(subject, `the token endpoint answered ${res.status}${error ? `: ${error}` : ''}${description ? ` ${description}` : ''}`, {
           status: res.status,
           hint: res.status === 200 ? 'The provider gave no refresh token: Microsoft needs the offline_access scope; Google needs access_type=offline and consent (Mailroom asks for both).' : tokenHint(error, description),

@@ -15,6 +15,14 @@ export function tokenHint(error: string, description: string): string {
   return 'The token endpoint refused the request.';
 }
 
+/** The form fields that hold a credential (RFC 6749 §2.3.1, §4.1.3, §6; RFC 7636; RFC 7523). */
+const SECRET_FIELDS = ['client_secret', 'refresh_token', 'code', 'code_verifier', 'client_assertion', 'assertion', 'password'] as const;
+
+/** The credentials a token request carries: what the endpoint's error text must not show. */
+export function formSecrets(form: Record<string, string>): string[] {
+  return SECRET_FIELDS.map((f) => form[f]).filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
 export interface TokenSource {
   /**
    * A valid access token, fetched or renewed when needed (one request at a time). `anew`
@@ -51,18 +59,21 @@ export function tokenEndpointSource(opts: {
       if (!anew && cached && cached.expiresAt - EARLY_MS > now()) return Promise.resolve(cached.value);
       pending ??= (async () => {
         try {
+          const form = await opts.form();
           const res = await call(opts.agent, ref, {
             method: 'POST',
             url: opts.tokenUrl,
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams(await opts.form()).toString(),
+            body: new URLSearchParams(form).toString(),
             timeoutSec: opts.timeoutSec,
             what: opts.what,
           });
           const body = res.json as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown; refresh_token?: unknown } | undefined;
           if (res.status !== 200 || typeof body?.access_token !== 'string') {
-            const error = typeof body?.error === 'string' ? body.error : '';
-            const description = excerpt(body?.error_description);
+            // An endpoint may quote the request it refuses: none of its secrets, nor the token in use, go further.
+            const secrets = [...formSecrets(form), cached?.value];
+            const error = typeof body?.error === 'string' ? excerpt(body.error, secrets) : '';
+            const description = excerpt(body?.error_description, secrets);
             throw unresolved(ref, `${opts.what} answered ${res.status}${error ? `: ${error}` : ''}${description ? ` ${description}` : ''}`, { status: res.status, hint: tokenHint(error, description), oauthError: error || undefined });
           }
           const seconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600;

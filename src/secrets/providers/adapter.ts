@@ -15,7 +15,11 @@ export interface ProviderAdapter {
 
 export type AdapterFactory = (provider: StoredSecretProvider, credentials: ProviderCredentials) => ProviderAdapter;
 
-/** The provider answered, but not with the secret: its status and words, and what usually causes it. */
+/**
+ * The provider answered, but not with the secret: its status and words, and what usually causes
+ * it. `detail` is the provider's words as excerpt() gives them with the adapter's own credentials
+ * (token, client secret, client key, the access token in use) hidden: a provider may quote them.
+ */
 export function refused(ref: string, what: string, status: number, detail: string, hint: string): Error {
   return unresolved(ref, `${what} answered ${status}${detail ? `: ${detail}` : ''}`, { status, hint });
 }

@@ -5,6 +5,7 @@ import type { ProviderAdapter } from './adapter.js';
 import { refused, stringAt } from './adapter.js';
 import { call, excerpt, providerAgent } from './http.js';
 import { clientCredentialsToken } from '../oauth2/token-endpoint.js';
+import type { SecretInput } from '../../core/kernel/redact-secrets.js';
 
 /** The Key Vault REST API version Mailroom speaks. */
 export const KEY_VAULT_API_VERSION = '7.4';
@@ -13,10 +14,11 @@ const KEY_VAULT_SCOPE = 'https://vault.azure.net/.default';
 /** Pages of the secret list the picker reads at most (25 names each). */
 const MAX_LIST_PAGES = 20;
 
-function kvError(json: unknown): { code: string; message: string } {
+/** Key Vault's error, without `secrets` (it may quote the bearer token it refused). */
+function kvError(json: unknown, secrets: readonly SecretInput[]): { code: string; message: string } {
   const e = (json as { error?: { code?: unknown; message?: unknown; innererror?: { code?: unknown } } } | undefined)?.error;
   const inner = typeof e?.innererror?.code === 'string' ? `/${e.innererror.code}` : '';
-  return { code: `${typeof e?.code === 'string' ? e.code : ''}${inner}`, message: excerpt(e?.message) };
+  return { code: excerpt(`${typeof e?.code === 'string' ? e.code : ''}${inner}`, secrets), message: excerpt(e?.message, secrets) };
 }
 
 function hintFor(status: number, code: string): string {
@@ -45,12 +47,22 @@ export function azureKeyVaultAdapter(provider: StoredSecretProvider, credentials
     what: 'Microsoft identity platform',
   });
 
+  // The bearer tokens sent: with the client secret, what Key Vault's words must not carry out.
+  const sent = new Set<string>();
+  const own = (): SecretInput[] => [(credentials as { clientSecret: string }).clientSecret, ...sent];
+  const bearer = async (ref: string) => {
+    const t = await token.get(ref);
+    sent.add(t);
+    if (sent.size > 4) sent.delete(sent.values().next().value as string);
+    return `Bearer ${t}`;
+  };
+
   async function get(ref: string, url: string) {
-    let res = await call(agent, ref, { method: 'GET', url, headers: { authorization: `Bearer ${await token.get(ref)}` }, timeoutSec: config.timeoutSec });
+    let res = await call(agent, ref, { method: 'GET', url, headers: { authorization: await bearer(ref) }, timeoutSec: config.timeoutSec });
     if (res.status === 401) {
       // A token revoked before its expiry: fetch a new one once.
       token.forget();
-      res = await call(agent, ref, { method: 'GET', url, headers: { authorization: `Bearer ${await token.get(ref)}` }, timeoutSec: config.timeoutSec });
+      res = await call(agent, ref, { method: 'GET', url, headers: { authorization: await bearer(ref) }, timeoutSec: config.timeoutSec });
     }
     return res;
   }
@@ -61,7 +73,7 @@ export function azureKeyVaultAdapter(provider: StoredSecretProvider, credentials
       const url = `${config.vaultUrl}/secrets/${encodeURIComponent(ref.name)}${ref.version ? `/${encodeURIComponent(ref.version)}` : ''}?api-version=${KEY_VAULT_API_VERSION}`;
       const res = await get(text, url);
       if (res.status !== 200) {
-        const e = kvError(res.json);
+        const e = kvError(res.json, own());
         throw refused(text, 'Key Vault', res.status, [e.code, e.message].filter(Boolean).join(' '), hintFor(res.status, e.code));
       }
       const body = res.json as { value?: unknown; id?: unknown; attributes?: { enabled?: unknown } } | undefined;
@@ -79,7 +91,7 @@ export function azureKeyVaultAdapter(provider: StoredSecretProvider, credentials
       for (let page = 0; url && page < MAX_LIST_PAGES; page++) {
         const res = await get(ref, url);
         if (res.status !== 200) {
-          const e = kvError(res.json);
+          const e = kvError(res.json, own());
           throw refused(ref, 'Key Vault (list)', res.status, [e.code, e.message].filter(Boolean).join(' '), res.status === 403 ? 'Listing needs the "List" secret permission (the "Key Vault Secrets User" role has it); reading works without it.' : hintFor(res.status, e.code));
         }
         const body = res.json as { value?: { id?: unknown; attributes?: { enabled?: unknown } }[]; nextLink?: unknown } | undefined;

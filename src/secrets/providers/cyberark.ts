@@ -4,10 +4,12 @@ import { unresolved } from '../../core/credentials/references.js';
 import type { ProviderAdapter } from './adapter.js';
 import { refused, stringAt } from './adapter.js';
 import { call, excerpt, providerAgent } from './http.js';
+import type { SecretInput } from '../../core/kernel/redact-secrets.js';
 
-function ccpError(json: unknown): { code: string; message: string } {
+/** CCP's error, without `secrets` (the client key: nothing else of ours authenticates to CCP). */
+function ccpError(json: unknown, secrets: readonly SecretInput[]): { code: string; message: string } {
   const e = json as { ErrorCode?: unknown; ErrorMsg?: unknown } | undefined;
-  return { code: typeof e?.ErrorCode === 'string' ? e.ErrorCode : '', message: excerpt(e?.ErrorMsg) };
+  return { code: typeof e?.ErrorCode === 'string' ? excerpt(e.ErrorCode, secrets) : '', message: excerpt(e?.ErrorMsg, secrets) };
 }
 
 /** CCP's error codes, in the words of what to change. */
@@ -36,7 +38,7 @@ export function cyberArkAdapter(provider: StoredSecretProvider, credentials: Pro
       const q = new URLSearchParams({ AppID: config.appId, Safe: ref.safe, Object: ref.object });
       const res = await call(agent, text, { method: 'GET', url: `${config.baseUrl}/AIMWebService/api/Accounts?${q.toString()}`, timeoutSec: config.timeoutSec });
       if (res.status !== 200) {
-        const e = ccpError(res.json);
+        const e = ccpError(res.json, [(credentials as { clientKey: string }).clientKey]);
         throw refused(text, 'CyberArk CCP', res.status, [e.code, e.message].filter(Boolean).join(' '), hintFor(res.status, e.code));
       }
       const body = res.json as { Content?: unknown; PasswordChangeInProcess?: unknown; CPMStatus?: unknown } | undefined;

@@ -2,6 +2,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { rootCertificates } from 'node:tls';
 import { unresolved } from '../../core/credentials/references.js';
 import { providerText } from '../../core/kernel/provider-text.js';
+import { redactSecrets, type SecretInput } from '../../core/kernel/redact-secrets.js';
 
 /** Answers larger than this are not a secret: reading stops there. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -108,10 +109,12 @@ function hostOf(url: string): string {
 }
 
 /**
- * A short, single-line excerpt of a provider's error text (providers echo names, never our
- * credentials), cleaned as the Connect page cleans a provider's words: no control characters,
- * and none of the invisible ones that reorder or hide text (bidi overrides, zero-width).
+ * A short, single-line excerpt of a provider's error text, cleaned as the Connect page cleans a
+ * provider's words: no control characters, and none of the invisible ones that reorder or hide
+ * text (bidi overrides, zero-width). A provider may echo what it was sent (Vault's "permission
+ * denied: token hvs.… has no policy"), so `secrets`, the credentials the request carried, are
+ * hidden first: before the cut, which could otherwise leave a secret's beginning.
  */
-export function excerpt(s: unknown): string {
-  return providerText(String(s ?? ''), 300);
+export function excerpt(s: unknown, secrets: readonly SecretInput[] = []): string {
+  return providerText(redactSecrets(String(s ?? ''), secrets), 300);
 }

@@ -4,6 +4,7 @@ import { unresolved } from '../../core/credentials/references.js';
 import type { ProviderAdapter } from './adapter.js';
 import { refused, stringAt } from './adapter.js';
 import { call, excerpt, providerAgent } from './http.js';
+import type { SecretInput } from '../../core/kernel/redact-secrets.js';
 
 /** Renew (or log in again) when less than this share of the token's lease is left. */
 const RENEW_AT = 0.5;
@@ -16,9 +17,10 @@ interface Token {
   renewable: boolean;
 }
 
-function vaultErrors(json: unknown): string {
+/** Vault's `errors`, without `secrets` (Vault may quote the token it refused). */
+function vaultErrors(json: unknown, secrets: readonly SecretInput[]): string {
   const errs = (json as { errors?: unknown[] } | undefined)?.errors;
-  return Array.isArray(errs) ? excerpt(errs.join('; ')) : '';
+  return Array.isArray(errs) ? excerpt(errs.join('; '), secrets) : '';
 }
 
 const HINTS: Record<number, string> = {
@@ -40,6 +42,8 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
   const ns: Record<string, string> = config.namespace ? { 'x-vault-namespace': config.namespace } : {};
   let token: Token | null = null;
   let pending: Promise<Token> | null = null;
+  // Everything that authenticates us to Vault: the configured token or AppRole pair, and the token in use.
+  const own = (): SecretInput[] => [...Object.values(credentials as Record<string, string>), token?.value];
 
   const fromAuth = (ref: string, json: unknown): Token => {
     const auth = (json as { auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown } } | undefined)?.auth;
@@ -53,7 +57,7 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
       const given = (credentials as { token: string }).token;
       // lookup-self tells whether the token expires and may be renewed; a token without that permission is used as it is.
       const res = await call(agent, ref, { method: 'GET', url: `${base}/auth/token/lookup-self`, headers: { 'x-vault-token': given, ...ns }, timeoutSec: config.timeoutSec });
-      if (res.status === 403) throw refused(ref, 'Vault (token lookup)', 403, vaultErrors(res.json), 'The token is invalid or expired: create a new one and save it in the provider.');
+      if (res.status === 403) throw refused(ref, 'Vault (token lookup)', 403, vaultErrors(res.json, own()), 'The token is invalid or expired: create a new one and save it in the provider.');
       const data = (res.json as { data?: { ttl?: unknown; renewable?: unknown } } | undefined)?.data;
       const ttl = res.status === 200 && typeof data?.ttl === 'number' ? data.ttl : 0;
       return { value: given, leaseMs: ttl * 1000, expiresAt: ttl > 0 ? now() + ttl * 1000 : null, renewable: data?.renewable === true };
@@ -66,7 +70,7 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
       body: JSON.stringify({ role_id: roleId, secret_id: secretId }),
       timeoutSec: config.timeoutSec,
     });
-    if (res.status !== 200) throw refused(ref, 'Vault (AppRole login)', res.status, vaultErrors(res.json), HINTS[res.status] ?? 'The AppRole login failed: check the auth mount, the role id and the secret id.');
+    if (res.status !== 200) throw refused(ref, 'Vault (AppRole login)', res.status, vaultErrors(res.json, own()), HINTS[res.status] ?? 'The AppRole login failed: check the auth mount, the role id and the secret id.');
     return fromAuth(ref, res.json);
   }
 
@@ -109,7 +113,7 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
     async fetch(ref: SecretRef, text: string) {
       if (ref.kind !== 'vault') throw unresolved(text, 'not a vault: reference');
       const res = await read(text, `${base}/${config.mount}/data/${ref.path.split('/').map(encodeURIComponent).join('/')}`);
-      if (res.status !== 200) throw refused(text, 'Vault', res.status, vaultErrors(res.json), HINTS[res.status] ?? 'Vault refused the read.');
+      if (res.status !== 200) throw refused(text, 'Vault', res.status, vaultErrors(res.json, own()), HINTS[res.status] ?? 'Vault refused the read.');
       const data = (res.json as { data?: { data?: Record<string, unknown>; metadata?: { version?: unknown } } } | undefined)?.data;
       if (!data?.data || typeof data.data !== 'object') throw unresolved(text, 'the answer is not a KV version 2 secret', { hint: 'Is the mount a KV version 2 engine? (vault secrets list -detailed shows its version)' });
       if (!(ref.field in data.data)) {
@@ -125,7 +129,7 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
       const res = await read(ref, url);
       // Vault answers 404 for an empty folder.
       if (res.status === 404) return [];
-      if (res.status !== 200) throw refused(ref, 'Vault (list)', res.status, vaultErrors(res.json), res.status === 403 ? 'The policy needs "list" on <mount>/metadata/<path> for the picker (reading works without it).' : 'Vault refused the listing.');
+      if (res.status !== 200) throw refused(ref, 'Vault (list)', res.status, vaultErrors(res.json, own()), res.status === 403 ? 'The policy needs "list" on <mount>/metadata/<path> for the picker (reading works without it).' : 'Vault refused the listing.');
       const keys = (res.json as { data?: { keys?: unknown } } | undefined)?.data?.keys;
       return (Array.isArray(keys) ? keys : [])
         .filter((k): k is string => typeof k === 'string')
