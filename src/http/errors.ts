@@ -202,8 +202,12 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new MailroomError(ErrorCodes.MALFORMED_JSON, `the request body is not valid JSON: ${err.message}`);
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new MailroomError(ErrorCodes.PAYLOAD_TOO_LARGE, `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB (${BODY_LIMIT_BYTES.toLocaleString('en-US')} bytes), the most one request may carry`, { maxBytes: BODY_LIMIT_BYTES });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      // A route may hold its body to less than the server's limit (POST /session: public-body-limit.ts).
+      const limit = request.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES;
+      const size = limit % (1024 * 1024) === 0 ? `${limit / 1024 / 1024} MiB` : `${Math.round(limit / 1024)} KiB`;
+      return new MailroomError(ErrorCodes.PAYLOAD_TOO_LARGE, `the request body is larger than ${size} (${limit.toLocaleString('en-US')} bytes), the most ${limit === BODY_LIMIT_BYTES ? 'one request may carry' : 'this endpoint accepts'}`, { maxBytes: limit });
+    }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       // The content-type header does not parse (a body of an unknown type is refused in src/http/bodies.ts).
       return new MailroomError(ErrorCodes.VALIDATION, 'the content-type header does not parse; send the body as application/json', { field: 'content-type', accepted: ['application/json'] });

@@ -90,6 +90,20 @@ describe('connection-level HTTP errors', () => {
   });
   afterAll(async () => t?.close());
 
+  // Announced 30 MB, none of it sent: an answer that waited for the body would never come.
+  const announced = (target: string) => `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 31457280\r\n\r\n{"a":`;
+  const statusOf = (res: RawAnswer) => ({ status: res.status, code: (JSON.parse(res.body || '{}') as { error?: { code?: string } }).error?.code });
+
+  it('answers a write to a path no route has before reading its body', async () => {
+    for (const target of ['/api/v1/nowhere', '/nowhere']) expect(statusOf(await rawExchange(port, [announced(target)], 3_000)), target).toEqual({ status: 404, code: 'MAILROOM_E_NOT_FOUND' });
+  });
+
+  it('refuses a login body over its 64 KiB by the announced length, naming that limit', async () => {
+    const res = await rawExchange(port, [announced('/api/v1/session')], 3_000);
+    expect(statusOf(res)).toEqual({ status: 413, code: 'MAILROOM_E_PAYLOAD_TOO_LARGE' });
+    expect(JSON.parse(res.body).error).toMatchObject({ message: expect.stringContaining('64 KiB (65,536 bytes), the most this endpoint accepts'), details: { maxBytes: 65536 } });
+  });
+
   it('answers a malformed request line as 400 MAILROOM_E_VALIDATION and closes', async () => {
     for (const line of ['GARBAGE\r\n\r\n', 'GET /api/v1/events HTTP/9.9 extra\r\n\r\n', 'GET\r\n\r\n', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03']) {
       const e = expectMailroomError(await rawExchange(port, [Buffer.from(line, 'latin1')]), 400, 'MAILROOM_E_VALIDATION');

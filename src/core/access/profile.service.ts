@@ -32,15 +32,17 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   }
   const me = await ctx.store.repos.users.get(self.userId);
   if (!me) throw notFound('user', self.userId);
-  if (newPassword !== undefined && (await verifyPassword(newPassword, me.passwordHash))) {
-    throw new MailroomError(ErrorCodes.VALIDATION, 'newPassword: is the password you have now; choose a new one', { field: 'newPassword' });
-  }
   // Counted like a login (before the check, so parallel guesses share the limit); a right password takes its count back.
   const attempt = await throttle.begin(self.ip, me.email);
   if (!(await verifyPassword(current, me.passwordHash))) {
     throw new MailroomError(ErrorCodes.VALIDATION, 'currentPassword: is not your current password', { field: 'currentPassword' });
   }
   await throttle.succeeded(attempt);
+  // Only once the current password is proven: compared before, "it is the password you have
+  // now" told anyone at an open session whether a guess was right, without limit.
+  if (newPassword !== undefined && (await verifyPassword(newPassword, me.passwordHash))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, 'newPassword: is the password you have now; choose a new one', { field: 'newPassword' });
+  }
   const newHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
   const actor: Actor = { label: `user:${me.email}`, ip: self.ip };
   return ctx.store.transaction(async (repos) => {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Ports } from '../../ports.js';
 import { login, logout } from '../../core/access/sessions.service.js';
 import { SESSION_COOKIE, principalOf } from '../auth.js';
+import { PUBLIC_BODY_LIMIT_BYTES } from '../public-body-limit.js';
 
 export function sessionRoutes({ ctx, loginThrottle: throttle }: Pick<Ports, 'ctx' | 'loginThrottle'>) {
   return async (app: FastifyInstance) => {
@@ -9,6 +10,8 @@ export function sessionRoutes({ ctx, loginThrottle: throttle }: Pick<Ports, 'ctx
       '/session',
       {
         config: { permission: 'public' },
+        // Anyone may post here: a login's few KB, not the API's 40 MiB.
+        bodyLimit: PUBLIC_BODY_LIMIT_BYTES,
         schema: {
           tags: ['session'],
           body: {
