@@ -22,7 +22,10 @@ function mailboxes(v: unknown, flattenGroups: boolean): Mailbox[] {
   return out;
 }
 
-function summary(h: Map<string, unknown>, lines: { key: string }[]): MessageHeaders {
+/** A field with nothing after its colon but spaces and folding: counted as absent. */
+const blank = (l: { line?: string }) => typeof l.line === 'string' && l.line.slice(l.line.indexOf(':') + 1).trim() === '';
+
+function summary(h: Map<string, unknown>, lines: { key: string; line?: string }[]): MessageHeaders {
   const count = (key: string) => lines.filter((l) => l.key === key).length;
   const text = (key: string) => (typeof h.get(key) === 'string' ? (h.get(key) as string) : null);
   return {
@@ -33,8 +36,9 @@ function summary(h: Map<string, unknown>, lines: { key: string }[]): MessageHead
     senderFields: count('sender'),
     to: mailboxes(h.get('to'), true),
     cc: mailboxes(h.get('cc'), true),
-    messageId: text('message-id'),
-    hasDate: count('date') > 0 || h.has('date'),
+    messageId: text('message-id')?.trim() || null,
+    // mailparser gives a blank Date the current time: only a Date field with a value counts.
+    hasDate: lines.length ? lines.some((l) => l.key === 'date' && !blank(l)) : h.has('date'),
     hasBcc: count('bcc') > 0 || h.has('bcc'),
   };
 }
@@ -57,7 +61,7 @@ export const mailparserHeaderReader: MimeHeaderReader = {
       let headers = new Map<string, unknown>();
       // mailparser emits the decoded headers, then the raw lines (which count repeated fields).
       parser.on('headers', (h: Map<string, unknown>) => (headers = h));
-      parser.on('headerLines', (lines: { key: string }[]) => resolve(summary(headers, lines)));
+      parser.on('headerLines', (lines: { key: string; line: string }[]) => resolve(summary(headers, lines)));
       // The parser's size limit is the client's problem (552), not a local error the client would retry.
       parser.on('error', (err: Error & { code?: string }) => reject(err.code === 'EMAXLEN' ? headerTooLarge(headerBlock.byteLength) : err));
       // Nothing but the header node comes out; reading keeps the stream flowing to its end.

@@ -39,10 +39,29 @@ const BY_CODE: Partial<Record<ErrorCode, (stage: RejectionStage) => [number, str
 /**
  * A reply's text is printable ASCII (RFC 5321 4.2; the relay offers no SMTPUTF8): a refusal that
  * quotes what the client wrote (a header line, a From) must not send its tabs, escape sequences
- * or 8-bit bytes back, so each of them is a "?".
+ * or 8-bit bytes back, so each of them is a "?"; an address refused at MAIL FROM or RCPT TO is
+ * escaped instead (printableAddressText), since the client must read which one was refused.
  */
 function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** A character as an escape a person can read: \x1B (an ASCII control), \u00F6, \u202E, \uFFFD, \u{1F600}. */
+function escaped(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp < 0x80) return `\\x${cp.toString(16).toUpperCase().padStart(2, '0')}`;
+  return cp > 0xffff ? `\\u{${cp.toString(16).toUpperCase()}}` : `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * For a refusal of MAIL FROM or RCPT TO, which quotes the address as the client wrote it: each
+ * character beyond printable ASCII as an escape ("j\u00F6rg@example.net", not "j?rg", which says
+ * nothing), so the reply stays ASCII as RFC 5321 asks of a server that offers no SMTPUTF8, and a
+ * right-to-left override or an escape sequence cannot act on the reader's screen. Bytes that
+ * were no UTF-8 arrive as U+FFFD (smtp-server reads them so): \uFFFD.
+ */
+function printableAddressText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, escaped);
 }
 
 /** A COMMIT whose answer was lost (StoreUnavailableError, outcome-unknown). */
@@ -59,7 +78,8 @@ export function smtpReply(err: unknown, stage: RejectionStage): SmtpReply {
       // SMTP has no idempotency key to offer: say what the client's retry may cause instead.
       if (err.code === ErrorCodes.STORE_OUTCOME_UNKNOWN) return { code, text: `${enhanced} ${OUTCOME_UNKNOWN_TEXT}` };
       const extra = err.code === ErrorCodes.STORE_UNAVAILABLE || err.code === ErrorCodes.STORE_FULL ? ' (nothing was queued; try again)' : '';
-      return { code, text: printable(`${enhanced} ${err.message}${extra}`).slice(0, MAX_TEXT) };
+      const text = `${enhanced} ${err.message}${extra}`;
+      return { code, text: (stage === 'mail' || stage === 'rcpt' ? printableAddressText(text) : printable(text)).slice(0, MAX_TEXT) };
     }
   }
   // Anything unexpected is temporary: the application keeps the message and tries again, and

@@ -3,7 +3,7 @@ import type { LoginThrottle } from '../core/access/login-throttle.js';
 import type { CoreContext } from '../core/context.js';
 import type { Mailbox } from '../core/kernel/addresses.js';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
-import { authenticate, checkSessionPassword, refuseProxyLogin, cleanUsername, clientAllowed, credentialForClient } from '../core/relay/authentication.js';
+import { authenticate, checkSessionPassword, refuseProxyLogin, cleanUsername, clientAllowed, credentialForClient, NO_SUCH_USERNAME, recordedUsernameOf } from '../core/relay/authentication.js';
 import type { StoredSmtpCredential } from '../core/relay/credentials.js';
 import type { MimeHeaderReader, RejectionStage } from '../core/relay/ports.js';
 import type { RejectionLog } from '../core/relay/rejections.js';
@@ -92,31 +92,65 @@ export function relaySessionHandlers(deps: SessionDeps) {
     answer(s, stage, smtpReply(err, stage), done);
   };
 
+  /**
+   * The session's credential as the store has it now, or the refusal that ends its sending:
+   * deleted, switched off, its password changed since AUTH (530), the client's address no longer
+   * listed (550). Asked at MAIL FROM and again at the end of DATA, so a change made while a
+   * transaction is open stops that message too, with the same words.
+   */
+  const currentCredential = async (s: SMTPServerSession, st: State): Promise<StoredSmtpCredential> => {
+    const c = s.user ? await ctx.store.repos.smtpCredentials.get(s.user) : await credentialForClient(ctx, clientIp(s) ?? '');
+    if (!c) {
+      throw new MailroomError(
+        ErrorCodes.UNAUTHENTICATED,
+        s.user ? 'this SMTP credential was deleted; log in again with a valid one' : 'authentication required: log in with AUTH PLAIN or LOGIN after STARTTLS (or on the implicit-TLS port)',
+      );
+    }
+    if (!c.enabled) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, `SMTP credential "${c.name}" is switched off`);
+    if (s.user) checkSessionPassword(c, st.loginPasswordHash ?? null);
+    if (!clientAllowed(c, clientIp(s) ?? '')) throw new MailroomError(ErrorCodes.FORBIDDEN, `client address ${clientIp(s)} may not use SMTP credential "${c.name}"`);
+    return c;
+  };
+
   /** ESMTP, ESMTPS, ESMTPA or ESMTPSA (RFC 3848), for the Received field. */
   const protocol = (s: SMTPServerSession) => `${s.openingCommand === 'HELO' ? 'SMTP' : 'ESMTP'}${s.secure ? 'S' : ''}${s.user ? 'A' : ''}`;
 
   return {
     onAuth(auth: SMTPServerAuthentication, s: SMTPServerSession, done: (err: Error | null | undefined, response?: { user?: string }) => void): void {
       const st = stateOf(s);
-      st.username = cleanUsername(auth.username ?? '');
+      const typed = auth.username ?? '';
+      // Recorded only once it is known to name a credential: an unknown one may be a password
+      // typed into the wrong field, and is listed as "(no such username)" (core/relay/authentication.ts).
+      st.username = undefined;
       const ip = clientIp(s) ?? '';
+      /** A refusal before the core looked the username up (a proxy login, the throttle, an outage). */
+      const refuseUnchecked = (err: unknown) => {
+        void recordedUsernameOf(ctx, typed)
+          .catch(() => NO_SUCH_USERNAME)
+          .then((recorded) => {
+            st.username = recorded;
+            refuse(s, 'auth', err, done);
+          });
+      };
       try {
         refuseProxyLogin(auth.authzid, auth.authcid);
       } catch (err) {
-        return refuse(s, 'auth', err, done);
+        return refuseUnchecked(err);
       }
-      authenticate(ctx, deps.throttle, { username: auth.username ?? '', password: auth.password ?? '', clientIp: ip, mechanism: auth.method }).then(
+      authenticate(ctx, deps.throttle, { username: typed, password: auth.password ?? '', clientIp: ip, mechanism: auth.method }).then(
         (r) => {
           if (r.ok) {
+            st.username = cleanUsername(r.credential.username);
             st.credential = r.credential;
             st.loginPasswordHash = r.credential.passwordHash;
             return done(null, { user: r.credential.id });
           }
+          st.username = r.username;
           st.triedCredentialId = r.credentialId;
           // Slowed, so guessing a password costs time even from many connections.
           setTimeout(() => refuse(s, 'auth', r.error, done), authFailureDelayMs(r.failures)).unref();
         },
-        (err: unknown) => refuse(s, 'auth', err, done),
+        refuseUnchecked,
       );
     },
 
@@ -124,16 +158,7 @@ export function relaySessionHandlers(deps: SessionDeps) {
       const st = stateOf(s);
       st.recipients = [];
       (async () => {
-        const c = s.user ? await ctx.store.repos.smtpCredentials.get(s.user) : await credentialForClient(ctx, clientIp(s) ?? '');
-        if (!c) {
-          throw new MailroomError(
-            ErrorCodes.UNAUTHENTICATED,
-            s.user ? 'this SMTP credential was deleted; log in again with a valid one' : 'authentication required: log in with AUTH PLAIN or LOGIN after STARTTLS (or on the implicit-TLS port)',
-          );
-        }
-        if (!c.enabled) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, `SMTP credential "${c.name}" is switched off`);
-        if (s.user) checkSessionPassword(c, st.loginPasswordHash ?? null);
-        if (!clientAllowed(c, clientIp(s) ?? '')) throw new MailroomError(ErrorCodes.FORBIDDEN, `client address ${clientIp(s)} may not use SMTP credential "${c.name}"`);
+        const c = await currentCredential(s, st);
         st.credential = c;
         const unoffered = unofferedParameter('mail', address.args);
         if (unoffered) return unoffered;
@@ -176,15 +201,18 @@ export function relaySessionHandlers(deps: SessionDeps) {
         if (!c) return refuse(s, 'data', new MailroomError(ErrorCodes.UNAUTHENTICATED, 'authentication required'), done);
         if (size > c.maxMessageBytes) return refuse(s, 'data', messageTooLarge(c, size), done);
         const transaction = { clientIp: clientIp(s) ?? '', helo: s.hostNameAppearsAs ?? '', protocol: protocol(s), serverName: deps.serverName, recipients: st.recipients };
-        acceptRelayMessage(ctx, deps.headers, c, transaction, Buffer.concat(chunks, size)).then(
-          (r) => {
-            logger.debug({ messageId: r.id, credential: c.name, recipients: st.recipients.length, bytes: size }, 'relay: message queued');
-            // A new transaction: a refusal after it is news again, even one like an earlier one.
-            st.recorded = undefined;
-            done(null, `2.0.0 queued as ${r.id}`);
-          },
-          (err: unknown) => refuse(s, 'data', err, done),
-        );
+        // Switched off, deleted or given a new password since MAIL FROM: this message is refused too, not queued.
+        currentCredential(s, st)
+          .then((now) => acceptRelayMessage(ctx, deps.headers, now, transaction, Buffer.concat(chunks, size)))
+          .then(
+            (r) => {
+              logger.debug({ messageId: r.id, credential: c.name, recipients: st.recipients.length, bytes: size }, 'relay: message queued');
+              // A new transaction: a refusal after it is news again, even one like an earlier one.
+              st.recorded = undefined;
+              done(null, `2.0.0 queued as ${r.id}`);
+            },
+            (err: unknown) => refuse(s, 'data', err, done),
+          );
       });
     },
 

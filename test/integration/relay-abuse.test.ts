@@ -153,7 +153,7 @@ await describeEachDialect('SMTP relay: smuggling and abuse', (dialect) => {
     await c.command('RSET');
     expectCode(await c.command('MAIL FROM:<app@example.com>'), 250);
     await c.command('RSET');
-    expect(await c.command('MAIL FROM:<app@example.com>')).toMatch(/^451 4\.7\.1 SMTP credential "Limited" may send 2 messages per minute; try again in \d+ s/);
+    expect(await c.command('MAIL FROM:<app@example.com>')).toMatch(/^451 4\.7\.1 SMTP credential "Limited" may begin 2 transactions \(MAIL FROM\) per minute; try again in \d+ s/);
     c.close();
   });
 

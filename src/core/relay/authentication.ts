@@ -47,6 +47,24 @@ export function cleanUsername(u: string): string {
   return u.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
 }
 
+/** How a username no credential has is recorded: it may be a password typed into the wrong field. */
+export const NO_SUCH_USERNAME = '(no such username)';
+
+/**
+ * The username an AUTH is recorded under (audit log, rejections list): the credential's when the
+ * typed one names a credential, else "(no such username)", never the text typed, as admin logins
+ * record "login:(no such user)" (docs/security.md).
+ */
+export function recordedUsername(c: Pick<StoredSmtpCredential, 'username'> | undefined): string {
+  return c ? cleanUsername(c.username) : NO_SUCH_USERNAME;
+}
+
+/** recordedUsername() for an AUTH refused before its username was looked up (a proxy login, the throttle). */
+export async function recordedUsernameOf(ctx: CoreContext, typed: string): Promise<string> {
+  const username = typed.trim().toLowerCase();
+  return recordedUsername(username ? await ctx.store.repos.smtpCredentials.findByUsername(username) : undefined);
+}
+
 export interface AuthAttempt {
   username: string;
   password: string;
@@ -75,14 +93,14 @@ export function refuseProxyLogin(authzid: string | undefined, authcid: string | 
  * and the username, and past AUTH_FAILURE_LIMIT in the window further attempts are refused
  * without being checked (RATE_LIMITED with retryAfterSec). Every checked failure is audited
  * (`relay.auth_failed`); so is the moment the throttle engages (`relay.auth_throttled`).
- * A failure returns the failures so far (for the caller's growing delay) and the credential the
- * username named, if any (for the list of refusals).
+ * A failure returns the failures so far (for the caller's growing delay), the credential the
+ * username named, if any, and the username to record (recordedUsername) for the list of refusals.
  */
 export async function authenticate(
   ctx: CoreContext,
   throttle: LoginThrottle,
   a: AuthAttempt,
-): Promise<{ ok: true; credential: StoredSmtpCredential } | { ok: false; failures: number; credentialId: string | null; error: MailroomError }> {
+): Promise<{ ok: true; credential: StoredSmtpCredential } | { ok: false; failures: number; credentialId: string | null; username: string; error: MailroomError }> {
   const username = a.username.trim().toLowerCase();
   // Counted before it is checked, in the store shared by every process: however many
   // connections try at once, no more than AUTH_FAILURE_LIMIT attempts get past this line in a
@@ -111,12 +129,13 @@ export async function authenticate(
     if (now - (c.lastUsedAt ?? 0) >= TOUCH_EVERY_MS) await ctx.store.repos.smtpCredentials.touch(c.id, now);
     return { ok: true, credential: c };
   }
-  const actor = { label: `smtp:${cleanUsername(username)}`, ip: a.clientIp };
-  await audit(ctx.store.repos, ctx, actor, 'relay.auth_failed', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: cleanUsername(username), mechanism: a.mechanism, reason, failures });
+  const recorded = recordedUsername(c);
+  const actor = { label: `smtp:${recorded}`, ip: a.clientIp };
+  await audit(ctx.store.repos, ctx, actor, 'relay.auth_failed', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: recorded, mechanism: a.mechanism, reason, failures });
   if (failures === AUTH_FAILURE_LIMIT) {
-    await audit(ctx.store.repos, ctx, actor, 'relay.auth_throttled', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: cleanUsername(username), failures, windowSec: THROTTLE_WINDOW_MS / 1000 });
+    await audit(ctx.store.repos, ctx, actor, 'relay.auth_throttled', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: recorded, failures, windowSec: THROTTLE_WINDOW_MS / 1000 });
   }
-  return { ok: false, failures, credentialId: c?.id ?? null, error: new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'authentication failed') };
+  return { ok: false, failures, credentialId: c?.id ?? null, username: recorded, error: new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'authentication failed') };
 }
 
 /**

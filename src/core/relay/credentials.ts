@@ -27,7 +27,7 @@ export interface SmtpCredential {
   accountId: string | null;
   maxMessageBytes: number;
   maxRecipients: number;
-  /** Messages (MAIL FROM commands) per minute, across every process; null: no limit. */
+  /** Transactions (MAIL FROM commands, whether or not a message follows) per minute, across every process; null: no limit. */
   perMinute: number | null;
   /** Client addresses or CIDRs it may connect from; empty: any (password credentials only). */
   allowedIps: string[];

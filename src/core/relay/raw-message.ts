@@ -34,6 +34,35 @@ export function findBadLineEnding(raw: Uint8Array): LineEndingProblem | null {
   return found.length ? found.reduce((a, b) => (b.offset < a.offset ? b : a)) : null;
 }
 
+/** RFC 5322 §2.1.1 and RFC 5321 §4.5.3.1.6: a line is at most 998 characters before its CRLF. */
+export const MAX_LINE_OCTETS = 998;
+
+export interface LongLine {
+  /** 1 for the message's first line (the header's lines count). */
+  line: number;
+  /** Its length in octets, CRLF not counted. */
+  length: number;
+  /** The line is in the header block (not the body). */
+  inHeader: boolean;
+}
+
+/**
+ * The first line longer than MAX_LINE_OCTETS, or null. Sent on as it is, such a line is wrapped
+ * or cut by some server on the way, which breaks the DKIM signature and may garble the text;
+ * Postfix refuses it the same way. Only called on messages whose lines all end in CRLF.
+ */
+export function findLongLine(raw: Uint8Array, headerEnd: number): LongLine | null {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  let line = 1;
+  for (let start = 0; start < buf.length; line++) {
+    const crlf = buf.indexOf('\r\n', start);
+    const stop = crlf < 0 ? buf.length : crlf;
+    if (stop - start > MAX_LINE_OCTETS) return { line, length: stop - start, inHeader: start < headerEnd };
+    start = stop + 2;
+  }
+  return null;
+}
+
 /**
  * Where the header block ends: the offset just past the CRLF of its last field (the empty line
  * that separates the body follows). A message of headers only has no empty line: all of it.
@@ -46,16 +75,34 @@ export function headerBlockEnd(raw: Uint8Array): number {
   return gap < 0 ? buf.length : gap + 2;
 }
 
+/** Bcc and Resent-Bcc: an application may write who it blind-copied into its own headers. */
+const BCC = /^(resent-)?bcc[ \t]*:/i;
+/** A Message-ID or Date with nothing in it (spaces and folding only): as good as none. */
+const BLANK_ID_OR_DATE = /^(message-id|date)[ \t]*:(?:[ \t]|\r\n[ \t])*$/i;
+
 /**
- * The message without its Bcc and Resent-Bcc fields. An application may write who it
- * blind-copied into its own headers; sent on, every recipient would read the list (Postfix's
- * cleanup removes both for the same reason). A field is its first line and every folded line
- * after it.
+ * Whether a header field (its first line and folded lines, as written) stays out of what the
+ * relay queues: Bcc and Resent-Bcc (sent on, every recipient would read the list; Postfix's
+ * cleanup removes both for the same reason), and a blank Message-ID or Date (Mailroom writes its
+ * own in front instead; left in, the message would carry two, the blank one DKIM-signed).
  */
+export function droppedByRelay(field: string): boolean {
+  return BCC.test(field) || BLANK_ID_OR_DATE.test(field);
+}
+
+/** The message without its Bcc and Resent-Bcc fields. */
 export function withoutBcc(raw: Uint8Array, headerEnd: number): Uint8Array {
+  return withoutFields(raw, headerEnd, (f) => BCC.test(f));
+}
+
+/**
+ * The message without the header fields `drop` picks. A field is its first line and every
+ * folded line after it. Returns the message itself when none is dropped.
+ */
+export function withoutFields(raw: Uint8Array, headerEnd: number, drop: (field: string) => boolean): Uint8Array {
   const text = Buffer.from(raw.buffer, raw.byteOffset, headerEnd).toString('latin1');
   const fields = text.split(/\r\n(?![ \t])/);
-  const kept = fields.filter((f) => f !== '' && !/^(resent-)?bcc[ \t]*:/i.test(f));
+  const kept = fields.filter((f) => f !== '' && !drop(f));
   if (kept.length === fields.filter((f) => f !== '').length) return raw;
   const head = Buffer.from(kept.length ? `${kept.join('\r\n')}\r\n` : '', 'latin1');
   return Buffer.concat([head, Buffer.from(raw.buffer, raw.byteOffset + headerEnd, raw.byteLength - headerEnd)]);

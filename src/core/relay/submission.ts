@@ -7,7 +7,7 @@ import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.
 import { matchesIdentity } from '../routing/sender-identity.js';
 import { relayPrincipal, type StoredSmtpCredential } from './credentials.js';
 import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from './ports.js';
-import { ambiguousAuthor, authorFields, findBadLineEnding, headerBlockEnd, malformedHeaderLine, receivedHeader, withoutBcc } from './raw-message.js';
+import { ambiguousAuthor, authorFields, droppedByRelay, findBadLineEnding, findLongLine, headerBlockEnd, malformedHeaderLine, MAX_LINE_OCTETS, receivedHeader, withoutFields } from './raw-message.js';
 
 /**
  * The rules of one relay transaction, in the order the SMTP commands arrive: MAIL FROM (who
@@ -49,8 +49,9 @@ export function headerTooLarge(bytes: number): MailroomError {
 }
 
 /**
- * One more transaction of this credential this minute, counted in the store so every process
- * shares it; RATE_LIMITED with the seconds until the window turns when it is used up.
+ * One more transaction (MAIL FROM) of this credential this minute, counted in the store so every
+ * process shares it; RATE_LIMITED with the seconds until the window turns when it is used up. A
+ * transaction counts when it begins, whether or not a message follows, and the reply says so.
  */
 export async function takeTransaction(ctx: CoreContext, c: StoredSmtpCredential): Promise<void> {
   if (c.perMinute === null) return;
@@ -58,7 +59,7 @@ export async function takeTransaction(ctx: CoreContext, c: StoredSmtpCredential)
   const start = Math.floor(now / 60_000) * 60_000;
   if (await ctx.store.repos.sendCounters.bump(c.id, 'minute', start, c.perMinute)) return;
   const retryAfterSec = Math.max(1, Math.ceil((start + 60_000 - now) / 1000));
-  throw new MailroomError(ErrorCodes.RATE_LIMITED, `SMTP credential "${c.name}" may send ${counted(c.perMinute, 'message')} per minute; try again in ${retryAfterSec} s`, { retryAfterSec });
+  throw new MailroomError(ErrorCodes.RATE_LIMITED, `SMTP credential "${c.name}" may begin ${counted(c.perMinute, 'transaction')} (MAIL FROM) per minute; try again in ${retryAfterSec} s`, { retryAfterSec });
 }
 
 /** RCPT TO: parsed once, strictly (the envelope is built from this result), within the credential's limit. */
@@ -121,8 +122,9 @@ function forTheLog(list: MessageHeaders['to']): Mailbox[] {
 
 /**
  * The message has arrived: it is checked (size, line endings, authors), its Bcc fields are
- * removed, and it enters the outbox through the same path as every other message, with the
- * Received field (and a Date when it has none) Mailroom writes in front of it at send time.
+ * removed (and a blank Message-ID or Date), and it enters the outbox through the same path as
+ * every other message, with the Received field (and a Date and a Message-ID when it has none)
+ * Mailroom writes in front of it at send time.
  * Resolves after the commit: only then may the listener answer 250.
  */
 export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderReader, c: StoredSmtpCredential, t: RelayTransaction, raw: Uint8Array): Promise<SubmitResult> {
@@ -137,6 +139,14 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
   }
   const headerEnd = headerBlockEnd(raw);
   if (headerEnd > MAX_HEADER_BYTES) throw headerTooLarge(headerEnd);
+  const long = findLongLine(raw, headerEnd);
+  if (long) {
+    throw new MailroomError(
+      ErrorCodes.VALIDATION,
+      `line ${long.line}${long.inHeader ? ' (in the header)' : ''} is ${long.length} characters long; a line may have at most ${MAX_LINE_OCTETS} characters before its CRLF (RFC 5322 2.1.1, RFC 5321 4.5.3.1.6): fold the header field, or send the body quoted-printable or base64 encoded; nothing was queued`,
+      { field: 'DATA', line: long.line, length: long.length },
+    );
+  }
   const malformed = malformedHeaderLine(raw.subarray(0, headerEnd));
   if (malformed) {
     throw invalid(
@@ -154,10 +164,11 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
   }
   const h = await reader.read(raw.subarray(0, headerEnd));
   const from = checkAuthors(c, h, authors);
-  // Bcc and Resent-Bcc (withoutBcc returns the message itself when it has neither).
-  const bytes = withoutBcc(raw, headerEnd);
+  // Bcc, Resent-Bcc and a blank Message-ID or Date (the message itself when it has none of them).
+  const bytes = withoutFields(raw, headerEnd, droppedByRelay);
   const now = ctx.clock.now();
   const headers: Record<string, string> = { Received: receivedHeader({ helo: t.helo, clientIp: t.clientIp, serverName: t.serverName, protocol: t.protocol, at: now }) };
+  // A blank Date counts as none (hasDate; the field itself is dropped above), as a blank Message-ID does.
   if (!h.hasDate) headers.Date = rfc5322Date(now);
   const to = forTheLog(h.to);
   const cc = forTheLog(h.cc);
@@ -175,8 +186,9 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     headers,
     template: null,
     sizeBytes: bytes.byteLength,
-    // The log keeps the application's own Message-ID (the column holds 400 characters).
-    raw: { bytes, envelope: t.recipients, messageId: h.messageId ? h.messageId.replace(/[\r\n\0]/g, '').slice(0, 400) : null },
+    // The log keeps the application's own Message-ID (the column holds 400 characters); a blank
+    // one is none, and the outbox writes Mailroom's in front.
+    raw: { bytes, envelope: t.recipients, messageId: h.messageId?.trim() ? h.messageId.replace(/[\r\n\0]/g, '').trim().slice(0, 400) : null },
   };
   return submitRawMessage(ctx, relayPrincipal(c), sub, { source: 'smtp' });
 }

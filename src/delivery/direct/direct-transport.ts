@@ -16,6 +16,7 @@ import { decided, mergeDomainResults, type DomainResult } from './domain-report.
 import type { ExchangerLookup } from './exchanger-lookup.js';
 import type { MtaStsSource } from './mta-sts-source.js';
 import { Slots } from './slots.js';
+import { failedAfterStarttls, handshakeFailure } from './tls-handshake-failure.js';
 
 export interface DirectLogger {
   info(obj: object, msg: string): void;
@@ -42,15 +43,32 @@ interface Exchanger {
   address: string;
   port: number;
   tlsPolicy: TlsPolicy;
+  /** A session without STARTTLS: the opportunistic retry after a failed handshake. */
+  plain?: boolean;
+}
+
+/** One transaction's outcome at one exchanger address, with what decides whether to try elsewhere. */
+interface Outcome {
+  report: AttemptReport;
+  tls: NegotiatedTls | null;
+  /** The exchanger greeted with something other than 220 (421, 554 …): it will not serve now. */
+  refusedGreeting?: string;
+  /** STARTTLS was answered 220 and the handshake then failed: why, in words. */
+  handshake?: string;
 }
 
 const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/;
 
-/** A failure that says nothing about the message, only about this exchanger: try the next one. */
-function exchangerUnusable(report: AttemptReport): boolean {
+/**
+ * A failure that says nothing about the message, only about this exchanger: try the next one.
+ * Any greeting but 220 counts (RFC 5321 §3.1: a 554 greeting says this server will not serve;
+ * the client should try another), as Postfix's smtp_skip_5xx_greeting does by default.
+ */
+function exchangerUnusable(o: Outcome): boolean {
+  const { report } = o;
   const f = report.failure;
   if (!f || report.accepted.length || report.rejected.length || report.possibleDuplicate) return false;
-  return f.kind === 'network' || f.kind === 'timeout' || f.kind === 'tls' || f.code === 421;
+  return o.refusedGreeting !== undefined || f.kind === 'network' || f.kind === 'timeout' || f.kind === 'tls' || f.code === 421;
 }
 
 /**
@@ -59,7 +77,9 @@ function exchangerUnusable(report: AttemptReport): boolean {
  * guarded pooled connections (and MIME, DKIM, reply guard) as a relay. Each exchanger address has
  * its own pool, so a busy destination reuses its connections; slots bound the connections per
  * domain and in all. Exchangers are tried in preference order until one answers; a refused
- * connection, a timeout or a failed TLS handshake passes to the next.
+ * connection, a timeout, a greeting other than 220 or a failed TLS handshake passes to the next.
+ * Under opportunistic TLS a handshake that fails after STARTTLS's 220 is retried at once at the
+ * same address without STARTTLS (RFC 7435: encryption when possible, never a reason to hold mail).
  */
 export class DirectTransports {
   private pools = new Map<string, GuardedPool>();
@@ -109,7 +129,7 @@ export class DirectTransports {
 
     let refused = 0;
     let tried = 0;
-    let last: AttemptReport | undefined;
+    let last: Outcome | undefined;
     for (const host of dest.value.hosts) {
       // The name is the domain's to choose: one that is not a plain host name goes nowhere (not into TLS, not into the log as is).
       if (!HOST_NAME.test(host)) {
@@ -122,6 +142,13 @@ export class DirectTransports {
       }
       const addresses = await this.deps.lookup.addresses(host);
       if (!addresses.ok) {
+        // No MX and no address either (NODATA, or the name gone): nothing will change that soon (RFC 5321 §5.1).
+        if (dest.value.implicit && addresses.permanent) {
+          const why = /NXDOMAIN/.test(addresses.reason)
+            ? `${domain} does not exist (NXDOMAIN): there is no such mail domain`
+            : `${domain} has no MX record and no A or AAAA record: it cannot receive mail (RFC 5321 §5.1)`;
+          return done(decided(recipients, true, why), why);
+        }
         route.skipped.push(`${host}: ${addresses.reason}`);
         continue;
       }
@@ -135,23 +162,29 @@ export class DirectTransports {
         }
         tried++;
         const release = await this.slots.take(domain, direct.maxConnectionsPerDomain);
-        let result: { report: AttemptReport; tls: NegotiatedTls | null };
+        let result: Outcome;
+        let withoutTls: string | undefined;
         try {
           result = await this.transact({ host, address, port: smtp.port, tlsPolicy }, smtp, out, recipients, dkim);
+          if (result.handshake && tlsPolicy === 'opportunistic') {
+            // Opportunistic TLS: the handshake failing is no reason to hold the message (RFC 7435), as Postfix's "may" level retries in clear.
+            withoutTls = result.handshake;
+            route.skipped.push(`${host} (${address}) with STARTTLS: the TLS handshake failed after "220": ${result.handshake}; retried at once on a new connection without TLS (opportunistic TLS)`);
+            this.deps.logger.warn({ domain, exchanger: host, address, reason: result.handshake }, 'direct delivery: STARTTLS handshake failed; retrying without TLS');
+            result = await this.transact({ host, address, port: smtp.port, tlsPolicy, plain: true }, smtp, out, recipients, dkim);
+          }
         } finally {
           release();
         }
         const { report, tls } = result;
-        if (exchangerUnusable(report)) {
-          route.skipped.push(`${host} (${address}): ${report.failure?.message ?? 'unusable'}`);
-          last = report;
+        if (exchangerUnusable(result)) {
+          route.skipped.push(`${host} (${address})${withoutTls ? ' without TLS' : ''}: ${result.refusedGreeting ?? report.failure?.message ?? 'unusable'}`);
+          last = result;
           continue;
         }
         Object.assign(route, { exchanger: host, address, tls });
-        this.deps.logger.info(
-          { domain, exchanger: host, address, port: smtp.port, tls: tls ? `${tls.protocol} ${tls.cipher}${tls.verified ? ' verified' : ' unverified'}` : 'none', tlsPolicy, messageId: out.message.id },
-          'direct delivery transaction',
-        );
+        const tlsText = tls ? `${tls.protocol} ${tls.cipher}${tls.verified ? ' verified' : ' unverified'}` : withoutTls ? `none (STARTTLS handshake failed: ${withoutTls}; sent without TLS)` : 'none';
+        this.deps.logger.info({ domain, exchanger: host, address, port: smtp.port, tls: tlsText, tlsPolicy, messageId: out.message.id }, 'direct delivery transaction');
         return done(report, report.failure?.message ?? report.response ?? report.rejected[0]?.response ?? null);
       }
     }
@@ -159,25 +192,50 @@ export class DirectTransports {
       const why = `every exchanger of ${domain} resolves to an address direct delivery may not reach (${route.skipped.join('; ')})`;
       return done(decided(recipients, true, why), why);
     }
-    if (last) return done(last, route.skipped.join('; '));
+    if (last) {
+      // Every exchanger was passed over. A refused greeting (even 5xx) speaks for that server now, not for the message: wait and retry.
+      if (last.refusedGreeting !== undefined) {
+        const why = `no exchanger of ${domain} would take mail now: ${route.skipped.join('; ')}; retrying later`;
+        return done(decided(recipients, false, why), why);
+      }
+      return done(last.report, route.skipped.join('; '));
+    }
     const why = `no exchanger of ${domain} could be reached: ${route.skipped.join('; ') || 'none listed'}`;
     return done(decided(recipients, false, why), why);
   }
 
-  private async transact(x: Exchanger, smtp: SmtpSettings, out: Composable, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<{ report: AttemptReport; tls: NegotiatedTls | null }> {
+  private async transact(x: Exchanger, smtp: SmtpSettings, out: Composable, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<Outcome> {
     const pool = this.pool(x, smtp);
     try {
       const info = await pool.send(composeMail({ message: out.message, recipients }, dkim));
       return { report: reportFromInfo(info), tls: info.tls };
     } catch (err) {
       const where = { host: x.host, port: x.port, security: 'starttls' as const };
-      if (x.tlsPolicy === 'opportunistic') return { report: reportFromError(err, undefined, where), tls: null };
+      const failure = (err instanceof Error ? err : new Error(String(err))) as SmtpFailure;
+      // nodemailer's "Invalid greeting" carries the reply and the pseudo-command CONN.
+      const greeting = failure.command === 'CONN' && typeof failure.responseCode === 'number' && !failure.protocolViolation && !failure.possibleDuplicate && failure.response ? failure.response.replace(/\s+/g, ' ').trim() : undefined;
+      const refusedGreeting = greeting ? `greeted with "${greeting.slice(0, 300)}" instead of 220: it does not serve now (RFC 5321 §3.1)` : undefined;
+      const readable = handshakeFailure(failure);
+      // OpenSSL's own text ("C0A6…:error:0A000410:SSL routines:…") gives way to its reason in words.
+      if (readable) failure.message = `the TLS handshake after STARTTLS failed: ${readable}`;
+      const handshake = !x.plain && failedAfterStarttls(failure, readable) ? (readable ?? failure.message) : undefined;
+      const outcome = (report: AttemptReport): Outcome => ({ report, tls: null, ...(refusedGreeting ? { refusedGreeting } : {}), ...(handshake ? { handshake } : {}) });
+      if (x.tlsPolicy === 'opportunistic') return outcome(reportFromError(failure, undefined, where));
       const required = `TLS is required for this domain (${x.tlsPolicy === 'mta-sts' ? 'its MTA-STS policy enforces it' : 'smtp.requireTls, or smtp.direct.requireTlsDomains lists it'})`;
       // The relay's words for a server without STARTTLS (another port, security "none") are settings a
       // direct server refuses: say what holds the recipients back instead.
-      const failure = err as SmtpFailure;
       if (failure.explanation) failure.explanation = `${required} and ${x.host} does not offer STARTTLS: the recipients wait rather than travel in clear`;
-      return { report: reportFromError(err, `${required} and ${x.host} did not provide it with a valid certificate`, where), tls: null };
+      if (readable) failure.message = readable;
+      const lacked = readable ? `the TLS handshake with ${x.host} failed` : `${x.host} did not provide it with a valid certificate`;
+      const report = reportFromError(failure, `${required} and ${lacked}`, where);
+      // The generic advice reads an OpenSSL alert as a refused certificate: say what it is and what can be done.
+      if (readable && report.failure) {
+        report.failure.hint =
+          x.tlsPolicy === 'mta-sts'
+            ? `${x.host} could not complete a TLS handshake (${readable}). The domain's MTA-STS policy requires TLS, so the recipients wait; only the domain's admin can fix the exchanger.`
+            : `${x.host} could not complete a TLS handshake (${readable}). TLS is required for this domain, so the recipients wait; to let its mail go in clear, take the domain out of smtp.direct.requireTlsDomains (or turn smtp.requireTls off).`;
+      }
+      return outcome(report);
     }
   }
 
@@ -185,7 +243,7 @@ export class DirectTransports {
   private pool(x: Exchanger, smtp: SmtpSettings): GuardedPool {
     const verify = x.tlsPolicy !== 'opportunistic';
     const { maxConnectionsPerDomain: perDomain, ehloName } = { ...DEFAULT_DIRECT_POLICY, ...smtp.direct };
-    const key = `${x.address}|${x.port}|${x.host}|${verify}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}|${perDomain}|${ehloName ?? ''}`;
+    const key = `${x.address}|${x.port}|${x.host}|${verify}|${x.plain ? 'plain' : 'starttls'}|${smtp.connectTimeoutSec}|${smtp.sendTimeoutSec}|${perDomain}|${ehloName ?? ''}`;
     let pool = this.pools.get(key);
     if (pool) return pool;
     const connectMs = smtp.connectTimeoutSec * 1000;
@@ -195,10 +253,13 @@ export class DirectTransports {
         host: x.address,
         port: x.port,
         secure: false,
-        // Opportunistic: STARTTLS whenever offered, any certificate (RFC 7435); a failed upgrade goes on in plain text.
+        // Opportunistic: STARTTLS whenever offered, any certificate (RFC 7435); a refused STARTTLS goes on in plain text on
+        // the same connection, a failed handshake on a new one without STARTTLS (sendDomain).
         // Required (admin policy or MTA-STS enforce): STARTTLS with a certificate valid for the exchanger's name, or no session.
         requireTLS: verify,
-        opportunisticTLS: !verify,
+        opportunisticTLS: !verify && !x.plain,
+        // The retry after a failed handshake: no STARTTLS at all (opportunistic only).
+        ...(x.plain && !verify ? { ignoreTLS: true } : {}),
         servername: x.host,
         // Absent: nodemailer greets with os.hostname() (or an address literal when that is not qualified).
         ...(ehloName ? { name: ehloName } : {}),

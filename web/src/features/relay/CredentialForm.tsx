@@ -118,7 +118,7 @@ export function CredentialForm({ editing, askFirst, onCreated, onSaved, onCancel
         <Field label="Recipients per message" id={`${id}-rcpt`} hint="1–100; more get 452 and go in another message.">
           <input id={`${id}-rcpt`} type="number" min="1" max="100" required value={d.maxRecipients} onChange={(e) => set({ maxRecipients: e.target.value })} />
         </Field>
-        <Field label="Messages per minute" id={`${id}-rate`} hint="Empty: no limit. Over it, 451: the application tries again later.">
+        <Field label="Messages per minute" id={`${id}-rate`} hint="Each MAIL FROM counts, a transaction abandoned before its message too. Empty: no limit. Over it, 451: the application tries again later.">
           <input id={`${id}-rate`} type="number" min="1" value={d.perMinute} onChange={(e) => set({ perMinute: e.target.value })} aria-invalid={invalid('perMinute')} aria-describedby={`${id}-rate-err`} />
           <FieldError id={`${id}-rate-err`} message={err('perMinute')} />
         </Field>

@@ -1,0 +1,94 @@
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { relaySuite } from '../helpers/relay.js';
+import { RawSmtp } from '../helpers/smtp-client.js';
+import { haveSmtpSink } from '../helpers/smtp-sink.js';
+
+/**
+ * A username no credential has may be a password typed into the wrong field: the relay records
+ * it as "(no such username)" in the audit log and the rejections list, never as typed (admin
+ * logins record "login:(no such user)" for the same reason). A username that names a credential
+ * stays named when its password, address or state fails.
+ */
+const sinkOk = haveSmtpSink();
+const NO_SUCH = '(no such username)';
+
+interface AuditEntry {
+  action: string;
+  actor: string;
+  ip: string | null;
+  after: Record<string, unknown>;
+}
+interface Rejection {
+  clientIp: string;
+  username: string | null;
+  stage: string;
+  code: number;
+}
+
+await describeEachDialect('SMTP relay: an unknown username is not recorded as typed', (dialect) => {
+  if (!sinkOk) return;
+  const suite = relaySuite(dialect);
+  const audit = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/audit?limit=200' })).json().items as AuditEntry[];
+  const rejections = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/relay/rejections?limit=500' })).json().items as Rejection[];
+  const plain = (authzid: string, username: string, password: string) => `AUTH PLAIN ${Buffer.from(`${authzid}\0${username}\0${password}`).toString('base64')}`;
+  /** Everything an admin can read about the relay's refusals, and the server log. */
+  const everything = async () => JSON.stringify(await audit()) + JSON.stringify(await rejections()) + suite.r.t.logLines.join('');
+
+  it('a mistyped username (perhaps a password) is audited and listed as "(no such username)"', async () => {
+    const typed = 'Correct-Horse-Battery-7';
+    const c = await RawSmtp.connect(suite.r.port, { localAddress: '127.0.0.21' });
+    await c.secure();
+    expect(await c.command(plain('', typed, 'anything-at-all'))).toMatch(/^535 5\.7\.8 authentication failed/);
+    // The session goes on: what it is refused next is listed under the same name.
+    expect(await c.command('MAIL FROM:<app@example.com>')).toMatch(/^530 /);
+    c.close();
+    const failed = (await audit()).filter((a) => a.action === 'relay.auth_failed' && a.ip === '127.0.0.21');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ actor: `smtp:${NO_SUCH}`, after: { username: NO_SUCH, mechanism: 'PLAIN', reason: 'unknown username' } });
+    await expect.poll(async () => (await rejections()).filter((r) => r.clientIp === '127.0.0.21').map((r) => [r.stage, r.code, r.username]), { timeout: 10_000 }).toEqual([
+      ['mail', 530, NO_SUCH],
+      ['auth', 535, NO_SUCH],
+    ]);
+    expect((await everything()).toLowerCase()).not.toContain(typed.toLowerCase());
+  });
+
+  it('a known username with a wrong password stays named', async () => {
+    const { username } = suite.r.credential;
+    const c = await RawSmtp.connect(suite.r.port, { localAddress: '127.0.0.22' });
+    await c.secure();
+    expect(await c.command(plain('', username, 'not-the-password-1'))).toMatch(/^535 /);
+    c.close();
+    const failed = (await audit()).filter((a) => a.action === 'relay.auth_failed' && a.ip === '127.0.0.22');
+    expect(failed[0]).toMatchObject({ actor: `smtp:${username}`, after: { username, reason: 'wrong password' } });
+    await expect.poll(async () => (await rejections()).filter((r) => r.clientIp === '127.0.0.22').map((r) => r.username), { timeout: 10_000 }).toEqual([username]);
+  });
+
+  it('refusals before the password is checked (a proxy login, the throttle) do not name an unknown username either', async () => {
+    const typed = 'Hunter2-Secret-Typed';
+    const c = await RawSmtp.connect(suite.r.port, { localAddress: '127.0.0.23' });
+    await c.secure();
+    expect(await c.command(plain('someone-else', typed, 'x'))).toMatch(/^535 5\.7\.8 authentication failed: acting as the authorization identity/);
+    c.close();
+    await expect.poll(async () => (await rejections()).filter((r) => r.clientIp === '127.0.0.23').map((r) => r.username), { timeout: 10_000 }).toEqual([NO_SUCH]);
+    // Ten failures from one address, then the throttle refuses without checking.
+    const attempts = await Promise.all(
+      Array.from({ length: 11 }, async () => {
+        const s = await RawSmtp.connect(suite.r.port, { localAddress: '127.0.0.24' });
+        try {
+          await s.secure();
+          return (await s.command(plain('', typed, 'x'))) ?? '';
+        } finally {
+          s.close();
+        }
+      }),
+    );
+    expect(attempts.filter((a) => a.startsWith('421 4.7.0 too many failed logins'))).toHaveLength(1);
+    await expect.poll(async () => (await rejections()).filter((r) => r.clientIp === '127.0.0.24').length, { timeout: 20_000 }).toBe(11);
+    expect(new Set((await rejections()).filter((r) => r.clientIp === '127.0.0.24').map((r) => r.username))).toEqual(new Set([NO_SUCH]));
+    const throttled = (await audit()).filter((a) => a.action === 'relay.auth_throttled' && a.ip === '127.0.0.24');
+    expect(throttled).toHaveLength(1);
+    expect(throttled[0]).toMatchObject({ actor: `smtp:${NO_SUCH}`, after: { username: NO_SUCH } });
+    expect((await everything()).toLowerCase()).not.toContain(typed.toLowerCase());
+  });
+});
