@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 
 /**
- * How much lower (in nice steps) the SMTP thread runs than the thread that answers requests.
+ * How much lower (in nice steps) the SMTP thread and V8's helper threads run than the thread that
+ * answers requests.
  * Under Linux's scheduler a thread 5 steps lower gets about a third of the CPU time of the
  * other when both want it, and all the CPU it wants when the other does not.
  */
@@ -75,35 +75,30 @@ function readPidMax(): number {
 }
 
 /**
- * Linux: Node's platform threads (V8's compilers and GC helpers) run only on a core no other
- * thread of the machine wants (SCHED_IDLE), and a thread that wakes takes the core from them at
- * once. Call it from the main thread at start.
- * Why: a fresh process compiles its hot paths during its first seconds of traffic. With the
- * helpers 5 nice steps lower, those compilations still kept the main thread — the one that reads
- * requests and answers 202 — waiting for a core 19–37 % of the first two seconds of
- * `npm run bench:paced` (a niced thread keeps the core to the end of its time slice; an idle one
- * yields it when another wakes): 10–22 % with them idle, 6–7 % afterwards either way
- * (docs/performance.md). The price: when the machine is busy, the optimised code comes later.
+ * Linux: Node's platform threads (V8's compilers and GC helpers) run BACKGROUND_NICE_STEPS below
+ * the main thread. Call it from the main thread at start.
+ * Why lower: a fresh process compiles its hot paths during its first seconds of traffic, and
+ * those compilations kept the main thread — the one that reads requests and answers 202 —
+ * waiting for a core (docs/performance.md).
+ * Why never SCHED_IDLE, which kept that wait shorter still (10–22 % of the first two seconds of
+ * `npm run bench:paced` against 19–37 % niced): the main thread waits for these threads too. A
+ * scavenge hands its array-buffer sweep to them and signals a condition variable, whose lock an
+ * idle helper can hold; glibc's condvars and V8's mutexes pass no priority on, so on a machine
+ * whose other processes keep the cores busy an idle helper got no CPU while the main thread
+ * waited for it (gdb: the main thread in pthread_cond_signal under ArrayBufferSweeper::RequestSweep,
+ * the helper runnable with 0 CPU time). At a load average of 22–28 on 2 cores a start took
+ * 22–64 s, /healthz up to 3.48 s and a stop 20–52 s; niced, in the same load: 14–18 s, at most
+ * 39 ms and 0.6–0.7 s. A niced thread always gets its share, however busy the machine.
  * Every other thread keeps the main thread's priority: libuv's pool runs the WAL's fsync that
  * each 202 waits for, and DNS look-ups and password hashing; the SMTP thread lowers itself
- * (lowerThisThread); render threads and SQLite's background connection (checkpoints, queue counts) are waited for by requests.
- * Linux's API for the policy is sched_setscheduler, which Node does not expose: `chrt`
- * (util-linux) sets it. Where it cannot, the thread goes BACKGROUND_NICE_STEPS lower instead.
- * Resolves with how many threads went idle and how many only lower; never rejects.
+ * (lowerThisThread); render threads and SQLite's background connection (checkpoints, queue
+ * counts) are waited for by requests.
+ * Returns how many threads went lower and how many stayed as they were (already at nice 19, or
+ * a sandbox that refuses); never throws.
  */
-export async function yieldPlatformThreads(): Promise<{ idle: number; lowered: number }> {
-  const results = await Promise.all(platformThreads().map((tid) => makeIdle(tid).then((idle) => (idle ? 'idle' : lower(tid) ? 'lowered' : 'unchanged'))));
-  return { idle: results.filter((r) => r === 'idle').length, lowered: results.filter((r) => r === 'lowered').length };
-}
-
-function makeIdle(tid: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    try {
-      execFile('chrt', ['-i', '-p', '0', String(tid)], { timeout: 5_000 }, (err) => resolve(!err));
-    } catch {
-      resolve(false);
-    }
-  });
+export function lowerPlatformThreads(): { lowered: number; unchanged: number } {
+  const results = platformThreads().map((tid) => lower(tid));
+  return { lowered: results.filter(Boolean).length, unchanged: results.filter((r) => !r).length };
 }
 
 /** Linux: lowers the calling thread (a worker thread doing background work). False where it cannot. */

@@ -8,6 +8,7 @@ import { registerStart } from './commands/start.js';
 import { registerSend } from './commands/send.js';
 import { registerTestSmtp } from './commands/test-smtp.js';
 import { cliFlags } from './run.js';
+import { unknownOptionsFirst } from './unknown-options-first.js';
 
 const program = new Command();
 program
@@ -23,4 +24,6 @@ program
   });
 // Every command of the CLI, registered here and nowhere else.
 for (const register of [registerStart, registerAdminCommands, registerSend, registerTestSmtp]) register(program);
+// `--bogus` is named before a required option left out (commander checks those first).
+unknownOptionsFirst(program);
 await program.parseAsync(process.argv);

@@ -3,10 +3,12 @@ import type { App } from '../../app.js';
 import { loadConfig, type MailroomConfig } from '../../config.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import type { RelayStatus } from '../../ports.js';
-import { yieldPlatformThreads } from '../../thread-priority.js';
+import { BACKGROUND_NICE_STEPS, lowerPlatformThreads } from '../../thread-priority.js';
 import { listenFailure } from '../../listen-failure.js';
 import { LISTEN_BACKLOG } from '../../listen-backlog.js';
 import { assertPostgresStore, reportFailure } from '../run.js';
+import { sqliteStoreBesidePostgres } from '../sqlite-beside-postgres.js';
+import { StopSignals } from '../stop-signals.js';
 
 /**
  * What this process runs: everything (`start`), the workers only (`worker`), or the entry points
@@ -19,10 +21,13 @@ type Role = 'all' | 'workers' | 'entry points';
 const WORKER_JOINS = 'start `mailroom start` (or run `mailroom migrate`) on it first: `mailroom worker` joins a store and does not create one; or set DATABASE_URL to the database `mailroom start` uses';
 
 async function start(role: Role): Promise<void> {
-  // The main thread answers requests and runs the store; V8's compilers and GC helpers yield to
-  // it. Not in a worker: it answers no requests, and compilers that only get idle cores kept its
-  // hot paths slow for longer (its CPU per message 10–30 % higher in 3 of 3 scaled runs).
-  const yielded = role === 'workers' ? undefined : yieldPlatformThreads();
+  // First of all: a signal from here on stops the process cleanly (src/cli/stop-signals.ts).
+  const signals = new StopSignals();
+  // The main thread answers requests and runs the store; V8's compilers and GC helpers run lower
+  // (never SCHED_IDLE: src/thread-priority.ts). Not in a worker: it answers no requests, and
+  // compilers that got less CPU kept its hot paths slow for longer (its CPU per message 10–30 %
+  // higher in 3 of 3 scaled runs, with them idle).
+  const lowered = role === 'workers' ? undefined : lowerPlatformThreads();
   // The relay is an entry point like the API: it listens in `mailroom start`, not in `mailroom worker`.
   const config = loadConfig(process.env, role === 'workers' ? { relay: undefined } : role === 'entry points' ? { runWorkers: false } : {});
   // SQLite belongs to one process: without workers in it nothing would ever deliver.
@@ -33,6 +38,11 @@ async function start(role: Role): Promise<void> {
     throw new MailroomError(ErrorCodes.CONFIG, '`mailroom worker` needs PostgreSQL (DATABASE_URL): SQLite belongs to one process, and `mailroom start` already delivers; run only `mailroom start`');
   }
   const workersOnly = role === 'workers';
+  const { createLogger } = await import('../../logger.js');
+  const logger = createLogger(config.logLevel);
+  signals.useLogger(logger);
+  const besideSqlite = sqliteStoreBesidePostgres(config.dataDir, config.databaseUrl);
+  if (besideSqlite) logger.warn(besideSqlite);
   // A worker joins a store; it does not make one. Workers that came up first on an empty
   // database each made their own master key, and the `mailroom start` that followed on another
   // host was refused for a key its operator never had (docs/operations.md: only `start` and
@@ -54,12 +64,19 @@ async function start(role: Role): Promise<void> {
   // at 1.08× with the thread (6 runs): within single runs' noise (docs/performance.md).
   // The check above sees the schema; the first key is recorded after it, by the first start: a
   // worker that came up in between must not record one of its own (openKeyring's joinOnly).
-  const app = await createApp(config, { skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly, ...(workersOnly ? { joinOnly: WORKER_JOINS } : {}) });
+  // A signal during it (migrations, the master key, the first admin) is acted on after it.
+  const app = await signals.during('opening the store', () =>
+    createApp(config, { logger, skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly, ...(workersOnly ? { joinOnly: WORKER_JOINS } : {}) }),
+  );
   // Names only, never values: a misspelled MAILROOM_SECRETKEY holds a key.
   for (const m of config.misspelled ?? []) app.logger.warn({ variable: m.name, meant: m.meant }, `${m.name} is not a Mailroom setting and is ignored: did you mean ${m.meant}?`);
-  void yielded?.then((threads) => app.logger.debug(threads, "V8's helper threads: SCHED_IDLE (idle), else a lower nice (lowered)"));
+  if (lowered) app.logger.debug(lowered, `V8's helper threads: ${BACKGROUND_NICE} (lowered), else as they were (unchanged)`);
+  // Stopped while the store opened: nothing served yet, but a first admin made meanwhile is told.
+  const early = signals.requested;
+  if (early) return stopBeforeServing(app, release, early, 'the store was opened');
+  let running: Running;
   try {
-    await serve(role, config, app, release);
+    running = await signals.during('starting the workers and the listener', () => serve(role, config, app));
   } catch (err) {
     // The first admin exists now and no later start shows its password: show it with the failure.
     if (app.firstAdmin) process.stderr.write([...firstAdminLines(app.firstAdmin), '  (created before the start failed; the next start will not show it again)', ''].join('\n'));
@@ -67,29 +84,49 @@ async function start(role: Role): Promise<void> {
     release();
     throw err;
   }
-}
-
-/** `release` lets go of the data directory: called only once the store is closed, so no other start opens it while this one still writes. */
-async function serve(role: Role, config: MailroomConfig, app: App, release: () => void): Promise<void> {
-  const workersOnly = role === 'workers';
+  // From now on a signal stops the server, the workers and the store; one that came while they
+  // started (the banner, with a first admin's password, is out by now) does so at once.
   let stopping = false;
-  const server = workersOnly ? undefined : await (await import('../../http/server.js')).buildServer(app.ports, app.routes);
-  const stop = async (signal: string) => {
+  signals.whenSignalled(async (signal) => {
     if (stopping) return;
     stopping = true;
     app.logger.info({ signal }, 'stopping');
     // The server stops taking requests before the workers and the store close.
-    await server?.close();
+    await running.server?.close();
     await app.close();
     release();
     process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+}
+
+const BACKGROUND_NICE = `${BACKGROUND_NICE_STEPS} nice steps lower`;
+
+/**
+ * A stop asked for while the store opened: the first admin's generated password, if this start
+ * made that admin, is printed before anything closes (no later start shows it), then the store
+ * closes and the process ends with 0.
+ */
+async function stopBeforeServing(app: App, release: () => void, signal: string, after: string): Promise<never> {
+  if (app.firstAdmin) process.stdout.write([...firstAdminLines(app.firstAdmin), '  (created before the stop; the next start will not show it again)', ''].join('\n'));
+  app.logger.info({ signal }, `stopped before serving: the stop was asked for while starting, and acted on once ${after}`);
+  await app.close().catch((err: unknown) => app.logger.warn({ err }, 'error while closing'));
+  release();
+  process.exit(0);
+}
+
+/** What serve() started: the HTTP server, in a process that listens. */
+interface Running {
+  server?: { close(): Promise<unknown> };
+}
+
+/** Starts the workers and the listener and prints the banner (the first admin's password among it). */
+async function serve(role: Role, config: MailroomConfig, app: App): Promise<Running> {
+  const workersOnly = role === 'workers';
+  const server = workersOnly ? undefined : await (await import('../../http/server.js')).buildServer(app.ports, app.routes);
   await app.startWorkers();
   if (!server) {
     process.stdout.write(`Mailroom worker running (${app.describeStorage})\n`);
-    return;
+    return {};
   }
   const address = await server.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG }).catch((err: unknown) => {
     throw listenFailure(err, { what: 'the API and admin UI', host: config.host, hostVariable: 'MAILROOM_HOST', port: config.port, portVariable: 'MAILROOM_PORT', unprivilegedPort: 8025 });
@@ -104,6 +141,7 @@ async function serve(role: Role, config: MailroomConfig, app: App, release: () =
   if (app.firstAdmin) lines.push(...firstAdminLines(app.firstAdmin));
   else if (await (await import('../../core/access/bootstrap.js')).noActiveAdmin(app.ports.ctx)) lines.push('  no enabled admin user: nobody can change servers, accounts or users; create one with `mailroom user create --role admin`');
   process.stdout.write(lines.join('\n') + '\n');
+  return { server };
 }
 
 function firstAdminLines(admin: NonNullable<App['firstAdmin']>): string[] {
@@ -121,14 +159,20 @@ function relayLines(relay: RelayStatus): string[] {
   ];
 }
 
+/** The workers a process runs (`start`, `worker`; not `start --no-workers`), as --help says them. */
+const WORKERS = "delivery (the outbox), webhooks, IMAP reading (accounts with inbound reading on) and retention (deletes the email log's old entries when a retention period is set)";
+
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('start the API, the admin UI and the delivery workers')
-    .option('--no-workers', 'PostgreSQL only: the API, the admin UI and the relay, no workers (`mailroom worker` processes deliver)')
+    .summary('start the API, the admin UI, the relay (if set) and all workers')
+    // What each role runs is what GET /api/v1/processes lists as its `runs` (src/app.ts).
+    .description(`start the API, the admin UI, the SMTP relay (when MAILROOM_RELAY_PORT is set) and the workers: ${WORKERS}; on SQLite also the subject search index`)
+    .option('--no-workers', 'PostgreSQL only: the API, the admin UI and the relay, none of the workers (`mailroom worker` processes run them)')
     .action((opts: { workers: boolean }) => start(opts.workers ? 'all' : 'entry points').catch(reportFailure));
   program
     .command('worker')
-    .description('run delivery workers only (scale-out with PostgreSQL)')
+    .summary('PostgreSQL only: the workers (delivery, webhooks, IMAP reading, retention), no API')
+    .description(`PostgreSQL only: run the workers, without the API, the admin UI or the relay (scale-out): ${WORKERS}`)
     .action(() => start('workers').catch(reportFailure));
 }
