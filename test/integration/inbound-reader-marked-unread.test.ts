@@ -1,6 +1,6 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { imapCommandProxy, uidStoreTag } from '../helpers/imap-command-proxy.js';
 import { dovecotForFile } from '../helpers/dovecot-per-file.js';
 import { append, composeReply, imapSession, until } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -98,68 +98,21 @@ interface StoreRefusingProxy {
   close(): Promise<void>;
 }
 
-/**
- * A line-level IMAP proxy on 127.0.0.1 (a port in 46000–46999) to Dovecot's plain port. The
- * reader sends no literals, so its commands are whole lines; the server's side passes untouched.
- */
+/** A proxy to Dovecot's plain port that answers every UID STORE with a tagged NO while told to. */
 async function storeRefusingProxy(dovecotPort: number): Promise<StoreRefusingProxy> {
-  const sockets = new Set<Socket>();
   const state = { refuseStore: false };
-  const server: Server = createServer((client) => {
-    const upstream = connect(dovecotPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    let pending = '';
-    client.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      let end: number;
-      while ((end = pending.indexOf('\r\n')) >= 0) {
-        const line = pending.slice(0, end + 2);
-        pending = pending.slice(end + 2);
-        const store = /^(\S+) UID STORE /i.exec(line);
-        if (store && state.refuseStore) client.write(`${store[1]} NO [NOPERM] ${REFUSAL}\r\n`);
-        else upstream.write(Buffer.from(line, 'latin1'));
-      }
-    });
+  const proxy = await imapCommandProxy(dovecotPort, (line) => {
+    const tag = uidStoreTag(line);
+    return tag !== undefined && state.refuseStore ? `${tag} NO [NOPERM] ${REFUSAL}\r\n` : undefined;
   });
-  const port = await listenInRange(server, 46_000, 46_999);
   return {
-    port,
+    port: proxy.port,
     get refuseStore() {
       return state.refuseStore;
     },
     set refuseStore(on: boolean) {
       state.refuseStore = on;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: proxy.close,
   };
-}
-
-/** Listens on the first free port of [from, to] from a random start. */
-async function listenInRange(server: Server, from: number, to: number): Promise<number> {
-  const span = to - from + 1;
-  const start = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const port = from + ((start + i) % span);
-    const ok = await new Promise<boolean>((resolve) => {
-      const onError = () => resolve(false);
-      server.once('error', onError);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', onError);
-        resolve(true);
-      });
-    });
-    if (ok) return port;
-  }
-  throw new Error(`no free port in ${from}–${to}`);
 }

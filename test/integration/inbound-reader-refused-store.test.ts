@@ -1,6 +1,6 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { imapCommandProxy, uidStoreTag } from '../helpers/imap-command-proxy.js';
 import { dovecotForFile } from '../helpers/dovecot-per-file.js';
 import { append, composeReply, folderState, imapSession, until } from '../helpers/inbound-mail.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -105,42 +105,17 @@ interface StoreRefusingProxy {
   close(): Promise<void>;
 }
 
-/**
- * A line-level IMAP proxy on 127.0.0.1 (a port in 45000–45999) to Dovecot's plain port. The
- * reader sends no literals, so its commands are whole lines; the server's side passes untouched.
- */
+/** A proxy to Dovecot's plain port that answers every UID STORE with a tagged NO while told to. */
 async function storeRefusingProxy(dovecotPort: number): Promise<StoreRefusingProxy> {
-  const sockets = new Set<Socket>();
-  let refused = 0;
-  const state = { refuseStore: false };
-  const server: Server = createServer((client) => {
-    const upstream = connect(dovecotPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    let pending = '';
-    client.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      let end: number;
-      while ((end = pending.indexOf('\r\n')) >= 0) {
-        const line = pending.slice(0, end + 2);
-        pending = pending.slice(end + 2);
-        const store = /^(\S+) UID STORE /i.exec(line);
-        if (store && state.refuseStore) {
-          refused++;
-          client.write(`${store[1]} NO [NOPERM] ${REFUSAL}\r\n`);
-        } else upstream.write(Buffer.from(line, 'latin1'));
-      }
-    });
+  const state = { refuseStore: false, refused: 0 };
+  const proxy = await imapCommandProxy(dovecotPort, (line) => {
+    const tag = uidStoreTag(line);
+    if (tag === undefined || !state.refuseStore) return undefined;
+    state.refused++;
+    return `${tag} NO [NOPERM] ${REFUSAL}\r\n`;
   });
-  const port = await listenInRange(server, 45_000, 45_999);
   return {
-    port,
+    port: proxy.port,
     get refuseStore() {
       return state.refuseStore;
     },
@@ -148,31 +123,8 @@ async function storeRefusingProxy(dovecotPort: number): Promise<StoreRefusingPro
       state.refuseStore = on;
     },
     get refused() {
-      return refused;
+      return state.refused;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: proxy.close,
   };
-}
-
-/** Listens on the first free port of [from, to] from a random start. */
-async function listenInRange(server: Server, from: number, to: number): Promise<number> {
-  const span = to - from + 1;
-  const start = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const port = from + ((start + i) % span);
-    const ok = await new Promise<boolean>((resolve) => {
-      const onError = () => resolve(false);
-      server.once('error', onError);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', onError);
-        resolve(true);
-      });
-    });
-    if (ok) return port;
-  }
-  throw new Error(`no free port in ${from}–${to}`);
 }
