@@ -58,6 +58,25 @@ function normalized(s: SecretInput): SecretValue | undefined {
  * Base64 forms match with or without their "=" padding, in standard or URL-safe letters.
  */
 export function secretRedactor(secrets: readonly SecretInput[]): (text: string) => string {
+  // Delivery asks for one per attempt, with the same login each time: the forms, their sort and
+  // the pattern are built once per login, not once per message.
+  const key = secrets.map((s) => {
+    const v = normalized(s);
+    return v ? `${v.user ?? ''}\0${v.value}` : '';
+  }).join('\x01');
+  const known = built.get(key);
+  if (known) return known;
+  if (built.size >= MAX_BUILT) built.clear();
+  const made = buildRedactor(secrets);
+  built.set(key, made);
+  return made;
+}
+
+/** Redactors built, by the logins they hide (a handful of accounts and providers in practice). */
+const built = new Map<string, (text: string) => string>();
+const MAX_BUILT = 256;
+
+function buildRedactor(secrets: readonly SecretInput[]): (text: string) => string {
   const clear = new Set<string>();
   const encoded = new Set<string>();
   for (const s of secrets) {
