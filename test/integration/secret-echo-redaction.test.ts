@@ -267,14 +267,18 @@ await describeEachDialect('secrets echoed by peers stay out of answers, rows, th
     const created = entries.find((e) => e.action === 'account.create');
     expect(created?.after.auth).toMatchObject({ tokenUrl: idp.tokenUrl, authorizeUrl: `${idp.url}/${TENANT}/oauth2/v2.0/authorize` });
     expect(leaks(JSON.stringify(entries))).toEqual([]);
-    // The rule itself: addresses show (a password or secret-named parameter in one does not), token values do not.
+    // The rule itself: addresses show (a user name, password or secret-named parameter in one does not), token values do not.
+    expect(redact({ tokenUrl: 'https://TOKEN-3@login.example/t', authorizeUrl: 'https://login.example/a#access_token=at-4&state=x' })).toEqual({
+      tokenUrl: 'https://redacted@login.example/t',
+      authorizeUrl: 'https://login.example/a#access_token=%5Bredacted%5D&state=x',
+    });
     expect(redact({ tokenUrl: 'https://login.example/token', accessToken: 'at-1', refreshToken: 'rt-1', token: 'hvs.x', clientSecret: 's', auth: { tokenUrl: 'https://u:pw@idp.example/t?access_token=at-2&tenant=x' } })).toEqual({
       tokenUrl: 'https://login.example/token',
       accessToken: '[redacted]',
       refreshToken: '[redacted]',
       token: '[redacted]',
       clientSecret: '[redacted]',
-      auth: { tokenUrl: 'https://u:redacted@idp.example/t?access_token=%5Bredacted%5D&tenant=x' },
+      auth: { tokenUrl: 'https://redacted:redacted@idp.example/t?access_token=%5Bredacted%5D&tenant=x' },
     });
   });
 });

@@ -38,7 +38,8 @@ const ADDRESS_KEY = /(url|uri)$/i;
 
 /**
  * An address under a key like `tokenUrl`, shown with what could still be a secret hidden: a
- * password in it, a query parameter named like a secret (…?access_token=…). A value that is not
+ * user name or password in it, a query or fragment parameter named like a secret
+ * (…?access_token=…, …#access_token=…). A value that is not
  * an address at all is judged by its key as any other.
  */
 function shownAddress(k: string, v: unknown): unknown {
@@ -50,9 +51,16 @@ function shownAddress(k: string, v: unknown): unknown {
     return SECRET_KEY.test(k) ? '[redacted]' : v;
   }
   const hidden = [...u.searchParams.keys()].filter((name) => SECRET_KEY.test(name));
-  if (!u.password && !hidden.length) return v;
+  // A fragment may carry parameters too (#access_token=…, OAuth2's implicit flow).
+  const fragment = new URLSearchParams(u.hash.slice(1));
+  const hiddenInFragment = [...fragment.keys()].filter((name) => SECRET_KEY.test(name));
+  if (!u.username && !u.password && !hidden.length && !hiddenInFragment.length) return v;
+  // A user name alone is as often a token (https://TOKEN@host) as a name: hidden too.
+  if (u.username) u.username = 'redacted';
   if (u.password) u.password = 'redacted';
   for (const name of hidden) u.searchParams.set(name, '[redacted]');
+  for (const name of hiddenInFragment) fragment.set(name, '[redacted]');
+  if (hiddenInFragment.length) u.hash = fragment.toString();
   return u.toString();
 }
 

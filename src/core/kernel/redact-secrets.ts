@@ -19,6 +19,8 @@ export type SecretInput = string | SecretValue | null | undefined;
 
 /** Shorter values are not hidden in clear: a two-letter password would blank ordinary words. */
 const MIN_CLEAR = 3;
+/** Shorter base64 forms are not hidden: "YQ" (of "a") is in queue ids and words alike; "YWJj" (of "abc") and longer are. */
+const MIN_ENCODED = 4;
 /** A line of a multi-line secret (a PEM key's body) hidden on its own: one-line text joins them with spaces. */
 const MIN_LINE = 16;
 
@@ -84,6 +86,8 @@ function buildRedactor(secrets: readonly SecretInput[]): (text: string) => strin
     if (!v) continue;
     for (const f of clearForms(v.value)) if (f.length >= MIN_CLEAR) clear.add(f);
     for (const f of encodedForms(v)) {
+      // A one- or two-letter password's base64 is as short, and would blank ordinary text too.
+      if (unpadded(f).length < MIN_ENCODED) continue;
       encoded.add(unpadded(f));
       encoded.add(unpadded(f).replace(/\+/g, '-').replace(/\//g, '_'));
     }

@@ -32,6 +32,14 @@ function refusedStarttls(err: SmtpError): boolean {
 }
 
 /**
+ * What nodemailer and Mailroom wrote themselves, not the server: the recipient an error is about
+ * (an address that holds the password's text must still match its recipient, or a refused one
+ * was retried for days), the error's code and the command it came at (what the failure's kind
+ * is judged by).
+ */
+const OWN_FIELDS = new Set(['recipient', 'code', 'originalCode', 'command', 'name']);
+
+/**
  * The error with the login hidden in every text it carries (nodemailer's message repeats the
  * server's reply; a protocol violation quotes it): a server may echo the AUTH exchange, the
  * password in clear or its base64, and what is built from here is shown, stored and logged.
@@ -39,7 +47,7 @@ function refusedStarttls(err: SmtpError): boolean {
 function scrubbed(err: SmtpError, hide: (text: string) => string): SmtpError {
   const out = Object.assign(new Error(hide(err.message)), err) as SmtpError;
   out.message = hide(err.message);
-  for (const [k, v] of Object.entries(out)) if (typeof v === 'string') (out as unknown as Record<string, unknown>)[k] = hide(v);
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'string' && !OWN_FIELDS.has(k)) (out as unknown as Record<string, unknown>)[k] = hide(v);
   if (err.rejectedErrors) out.rejectedErrors = err.rejectedErrors.map((e) => scrubbed(e, hide));
   return out;
 }
