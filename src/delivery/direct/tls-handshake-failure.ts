@@ -79,6 +79,9 @@ export function handshakeFailure(err: SmtpFailure): string | null {
  */
 export function failedAfterStarttls(err: SmtpFailure, readable: string | null): boolean {
   if (err.responseCode || err.possibleDuplicate || err.protocolViolation) return false;
+  // A TLS error in a transaction (a pooled session's bad record MAC at RCPT) is no failed
+  // handshake: sending that message again in clear would be a downgrade for nothing.
+  if (!err.opening || err.opening.secured) return false;
   // nodemailer: "Error initiating TLS - …" (ETLS, STARTTLS); the TLS socket's own error (ESOCKET with the
   // OpenSSL text); the connection closed while upgrading (ETLS, CONN).
   return readable !== null || (err.code === 'ETLS' && (err.command === 'STARTTLS' || /upgrad|initiating TLS|closed unexpectedly/i.test(err.message)));

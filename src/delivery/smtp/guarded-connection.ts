@@ -35,6 +35,12 @@ export interface SmtpFailure extends Error {
   possibleDuplicate?: string;
   /** Plain words that go before nodemailer's own message (e.g. "the server does not offer STARTTLS"). */
   explanation?: string;
+  /**
+   * The session failed while it was being opened (connect, greeting, EHLO, STARTTLS, AUTH), not
+   * in a transaction; `secured`: its TLS was set up by then. Only such a failure can be a
+   * STARTTLS handshake that failed (direct delivery then tries again without STARTTLS).
+   */
+  opening?: { secured: boolean };
 }
 
 /**
@@ -118,6 +124,7 @@ export class GuardedConnection {
       });
     }).catch((err: SmtpFailure) => {
       if (err.code === 'ETLS' && err.command === 'STARTTLS' && this.guard.offersStarttls === false) err.explanation = hintNoStarttls(Boolean(auth));
+      err.opening = { secured: (this.conn as unknown as { secure: boolean }).secure === true };
       throw err;
     });
   }
