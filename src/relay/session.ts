@@ -203,7 +203,12 @@ export function relaySessionHandlers(deps: SessionDeps) {
         const transaction = { clientIp: clientIp(s) ?? '', helo: s.hostNameAppearsAs ?? '', protocol: protocol(s), serverName: deps.serverName, recipients: st.recipients };
         // Switched off, deleted or given a new password since MAIL FROM: this message is refused too, not queued.
         currentCredential(s, st)
-          .then((now) => acceptRelayMessage(ctx, deps.headers, now, transaction, Buffer.concat(chunks, size)))
+          .then((now) => {
+            // A client-ip credential whose addresses moved to another since MAIL FROM: the
+            // envelope was checked against the first one's rules, the message must not be by the other's.
+            if (now.id !== c.id) throw new MailroomError(ErrorCodes.FORBIDDEN, `client address ${clientIp(s)} is no longer one of SMTP credential "${c.name}"'s: start the transaction again (MAIL FROM)`);
+            return acceptRelayMessage(ctx, deps.headers, now, transaction, Buffer.concat(chunks, size));
+          })
           .then(
             (r) => {
               logger.debug({ messageId: r.id, credential: c.name, recipients: st.recipients.length, bytes: size }, 'relay: message queued');

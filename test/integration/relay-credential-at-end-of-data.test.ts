@@ -60,6 +60,24 @@ await describeEachDialect('SMTP relay: the credential checked again at the end o
     expect(await queued('rotated in flight')).toBe(0);
   });
 
+  it("a client address moved to another client-ip credential between RCPT and DATA: refused at the end of DATA, not sent under the other's rules", async () => {
+    const first = await api('POST', '/smtp-credentials', { name: 'Old printer', authentication: 'client-ip', allowedFrom: ['@example.com'], allowedIps: ['127.0.0.31'] });
+    const c = await RawSmtp.connect(suite.r.port, { localAddress: '127.0.0.31' });
+    await c.reply();
+    expectCode(await c.command('EHLO printer.test'), 250);
+    expectCode(await c.command('MAIL FROM:<app@example.com>'), 250);
+    expectCode(await c.command('RCPT TO:<first@example.net>'), 250);
+    await api('PATCH', `/smtp-credentials/${first.id}`, { version: first.version, allowedIps: ['10.31.0.0/16'] });
+    await api('POST', '/smtp-credentials', { name: 'New printer', authentication: 'client-ip', allowedFrom: ['@example.com'], allowedIps: ['127.0.0.31'] });
+    expectCode(await c.command('DATA'), 354);
+    c.write(body('moved in flight'));
+    expect(await c.reply()).toMatch(/^550 5\.7\.1 client address 127\.0\.0\.31 is no longer one of SMTP credential "Old printer"'s/);
+    // The next transaction is the new credential's.
+    expectCode(await c.command('MAIL FROM:<app@example.com>'), 250);
+    c.close();
+    expect(await queued('moved in flight')).toBe(0);
+  });
+
   it('a credential left as it was still sends', async () => {
     const c = await afterRcpt(suite.r.credential.username, suite.r.credential.password!);
     expectCode(await c.command('DATA'), 354);

@@ -47,9 +47,12 @@ export interface LongLine {
 }
 
 /**
- * The first line longer than MAX_LINE_OCTETS, or null. Sent on as it is, such a line is wrapped
- * or cut by some server on the way, which breaks the DKIM signature and may garble the text;
- * Postfix refuses it the same way. Only called on messages whose lines all end in CRLF.
+ * The first line longer than MAX_LINE_OCTETS, or null. RFC 5322 2.1.1 allows 998 characters;
+ * sent on as it is, a longer line is wrapped by servers on the way (Postfix folds at
+ * smtp_line_length_limit, 998), which breaks the DKIM signature Mailroom puts on it and may
+ * garble the text. Refused at the end of DATA, as RFC 5321 4.5.3.1.6 lets a server do, so that the
+ * sender learns it (its library's quoted-printable or base64 keeps lines short) rather than a
+ * reader. Only called on messages whose lines all end in CRLF.
  */
 export function findLongLine(raw: Uint8Array, headerEnd: number): LongLine | null {
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
