@@ -134,7 +134,7 @@ await describeEachDialect('docs/events.md: every example as written', (dialect) 
       matches: [{ ruleId: expect.stringMatching(/^rul_/), ruleName: 'Acme: owners and approvers', messageIds: [expect.stringMatching(/^msg_/), expect.stringMatching(/^msg_/), expect.stringMatching(/^msg_/)] }],
     });
     const detail = (await t.request({ method: 'GET', url: `/api/v1/events/${encodeURIComponent('access-request-43:created')}`, key: keys.ADMIN })).json();
-    expect(detail.messages.map((m: { to: string[] }) => m.to[0]).sort()).toEqual(['Abe Approver <abe@acme.example>', 'Olga Owner <olga@acme.example>', 'audit@acme.example']);
+    expect(detail.messages.map((m: { to: string[] }) => m.to[0]).sort()).toEqual(['abe@acme.example', 'audit@acme.example', 'olga@acme.example']);
   });
 
   it('a template of your own using recipient.* (without a default) and no recipient in sampleData is refused at save, naming the variable', async () => {

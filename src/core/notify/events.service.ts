@@ -353,10 +353,12 @@ export async function getEvent(ctx: CoreContext, id: string): Promise<EventDetai
   const e = await repos.notifyEvents.get(id);
   if (!e) throw notFound('event', id);
   const messages: EventDetail['messages'] = [];
+  // `to` has always been the recipients' addresses here, which clients compare with addresses:
+  // the message itself (GET /messages/:id) shows them with their names.
   for (const m of e.matches) {
     for (const messageId of m.messageIds) {
       const msg = await repos.messages.get(messageId);
-      if (msg) messages.push({ id: msg.id, ruleId: m.ruleId, status: msg.status, to: msg.to.map(displayMailbox), subject: msg.subject, accountId: msg.accountId });
+      if (msg) messages.push({ id: msg.id, ruleId: m.ruleId, status: msg.status, to: msg.to.map((t) => t.address), subject: msg.subject, accountId: msg.accountId });
     }
   }
   return { ...eventView(e), messages };
