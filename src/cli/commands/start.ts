@@ -91,11 +91,18 @@ async function start(role: Role): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.logger.info({ signal }, 'stopping');
-    // The server stops taking requests before the workers and the store close.
-    await running.server?.close();
-    await app.close();
+    // The server stops taking requests before the workers and the store close. A close that
+    // fails still ends the process, with the lock released and the reason logged.
+    let code = 0;
+    try {
+      await running.server?.close();
+      await app.close();
+    } catch (err) {
+      app.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'the stop did not finish cleanly');
+      code = 1;
+    }
     release();
-    process.exit(0);
+    process.exit(code);
   });
 }
 
