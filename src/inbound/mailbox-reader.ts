@@ -282,7 +282,9 @@ export class MailboxReader {
     // Mail announced up to here is in what this sync lists; an EXISTS from now on asks for another.
     this.mailNoticed = false;
     const mailbox = client.mailbox;
-    if (!mailbox) throw new Error(`folder "${this.folder}" is not open`);
+    // A connection that closed meanwhile has no folder open either: say what happened to it
+    // (imapflow's NOOP on a closed connection resolves without a word).
+    if (!mailbox) throw new Error(client.usable ? `folder "${this.folder}" is not open` : 'the IMAP connection was closed by the server');
     const uidValidity = String(mailbox.uidValidity);
     const state = await this.repos.mailboxes.get(this.accountId, this.folder);
     // A new UIDVALIDITY invalidates every UID: the folder is read again from its first message.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dialog } from 'playwright-core';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../helpers/test-app.js';
 import { chromiumAvailable, login, newPage, openAdminSession, screenshot, type AdminSession } from './harness.js';
@@ -177,7 +178,11 @@ describe.runIf(chromiumAvailable())('pages beyond the first walk', { timeout: 12
 
   it('rules: a refused condition is shown at its row, in words, and goes once the row is edited', async () => {
     const { page } = s;
+    // The test before leaves its rule edited and unsaved: leaving it asks first (the leave guard).
+    const leave = (d: Dialog) => void d.accept();
+    page.on('dialog', leave);
     await page.goto('/rules/new');
+    page.off('dialog', leave);
     await page.getByLabel('Name', { exact: true }).fill('Regex');
     await page.getByLabel('Event types').fill('access.request.*');
     await page.getByRole('button', { name: 'Add condition' }).click();
