@@ -5,7 +5,7 @@ import { formatBytes, formatDate, smtpReply } from '../../format.js';
 import { useAction, useInterval, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, Notice, PageHeader, Spinner, StatusChip } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, PageHeader, Spinner, StatusChip, useFocusOnMount } from '../../ui/index.js';
 import { MessageStatus } from './MessageStatus.js';
 import { AttemptRoutes } from './AttemptRoutes.js';
 import { PossibleDuplicateBadge, PossibleDuplicateNotice } from './PossibleDuplicate.js';
@@ -82,7 +82,7 @@ export function MessageDetail({ id }: { id: string }) {
         }
       />
       <ErrorBox error={action.error} />
-      {done ? <Notice kind="success">{done}</Notice> : null}
+      {done ? <ActionResult key={done} text={done} /> : null}
       <ErrorBox error={msg.error} />
       {m.possibleDuplicate ? <PossibleDuplicateNotice message={m} /> : null}
       <section className="card">
@@ -251,5 +251,18 @@ export function MessageDetail({ id }: { id: string }) {
 
       <MessageContent message={m} />
     </>
+  );
+}
+
+/**
+ * What Retry or Cancel did, with the focus: the button that was pressed is gone, and a keyboard
+ * user would otherwise be thrown back to the top of the page.
+ */
+function ActionResult({ text }: { text: string }) {
+  const ref = useFocusOnMount<HTMLDivElement>();
+  return (
+    <div className="alert alert-success" role="status" tabIndex={-1} ref={ref}>
+      {text}
+    </div>
   );
 }

@@ -6,7 +6,7 @@ import { useList, usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
 import { BreakableAddress, DeliveryNote, MessageStatus } from './MessageStatus.js';
 import { PossibleDuplicateBadge } from './PossibleDuplicate.js';
-import { DataTable, Empty, ErrorBox, ListState, LoadMore, Notice, PageHeader, StatusChip } from '../../ui/index.js';
+import { DataTable, Empty, ErrorBox, ListState, LoadMore, PageHeader, StatusChip, useFocusOnMount } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { apiFilter, filterRefusal, filtersFrom, MessageFilters } from './MessageFilters.js';
 import { QueueStatus, useOutboxStatus } from './QueueStatus.js';
@@ -14,6 +14,19 @@ import { CANCELLABLE, RETRYABLE } from './statuses.js';
 import { useBulkCounts } from './bulk-counts.js';
 import { bulkQuestion, countRows } from './bulk-question.js';
 import { BulkButton } from './BulkButton.js';
+
+/**
+ * What a bulk retry or cancel did. It takes the focus as it appears: the question that had it is
+ * gone, and the focus would fall to the page's start.
+ */
+function BulkResult({ text }: { text: string }) {
+  const ref = useFocusOnMount<HTMLDivElement>();
+  return (
+    <div className="alert alert-success" role="status" tabIndex={-1} ref={ref} data-testid="bulk-result">
+      {text}
+    </div>
+  );
+}
 
 /** The email log: the outbox's status strip, filters, bulk retry/cancel and the messages, newest first. */
 export function Messages() {
@@ -26,7 +39,8 @@ export function Messages() {
   const accounts = useList<MailAccount>('/accounts');
   // The strip counts the whole outbox (not the filter), but is fetched again whenever the list is.
   const outbox = useOutboxStatus([JSON.stringify(filters)]);
-  const [bulkResult, setBulkResult] = useState<string | null>(null);
+  // `n` counts the results: each new one is a new notice, which takes the focus.
+  const [bulkResult, setBulkResult] = useState<{ text: string; n: number } | null>(null);
   const bulk = useAction();
   const refresh = () => {
     log.reload();
@@ -49,14 +63,16 @@ export function Messages() {
   // A refused filter is said at its field in the form, once: not again above the list.
   const refusal = filterRefusal(log.error, filters);
 
-  const bulkAction = async (action: 'retry' | 'cancel') => {
+  /** Resolves whether it was done (the result notice then takes the focus), for the question to close. */
+  const bulkAction = async (action: 'retry' | 'cancel'): Promise<boolean> => {
     setBulkResult(null);
     const filter = Object.fromEntries(Object.entries(forApi).filter(([, v]) => v));
     const r = await bulk.run(() => api.post<BulkOutcome>(`/messages/${action}`, { filter }));
-    if (r) {
-      setBulkResult(`${action === 'retry' ? 'Retry' : 'Cancel'} requested for ${r.count} message${r.count === 1 ? '' : 's'}.${r.more ? ' More match: run it again for the rest.' : ''}`);
-      refresh();
-    }
+    if (!r) return false;
+    const text = `${action === 'retry' ? 'Retry' : 'Cancel'} requested for ${r.count} message${r.count === 1 ? '' : 's'}.${r.more ? ' More match: run it again for the rest.' : ''}`;
+    setBulkResult((x) => ({ text, n: (x?.n ?? 0) + 1 }));
+    refresh();
+    return true;
   };
 
   return (
@@ -68,14 +84,14 @@ export function Messages() {
       {filters.direction === 'in' ? null : offered ? (
         <div className="toolbar" role="group" aria-label="Bulk actions">
           <span className="muted small">For every message matching these filters:</span>
-          {canRetryAll ? <BulkButton label="Retry all" className="btn btn-small" question={retryQuestion} keepLabel={retryQuestion.one ? 'Leave it' : 'Leave them'} onConfirm={() => void bulkAction('retry')} busy={bulk.busy} /> : null}
-          {canCancelAll ? <BulkButton label="Cancel all" className="btn btn-small btn-danger" question={cancelQuestion} keepLabel={cancelQuestion.one ? 'Keep it' : 'Keep them'} onConfirm={() => void bulkAction('cancel')} busy={bulk.busy} /> : null}
+          {canRetryAll ? <BulkButton label="Retry all" className="btn btn-small" question={retryQuestion} keepLabel={retryQuestion.one ? 'Leave it' : 'Leave them'} onConfirm={() => bulkAction('retry')} busy={bulk.busy} /> : null}
+          {canCancelAll ? <BulkButton label="Cancel all" className="btn btn-small btn-danger" question={cancelQuestion} keepLabel={cancelQuestion.one ? 'Keep it' : 'Keep them'} onConfirm={() => bulkAction('cancel')} busy={bulk.busy} /> : null}
         </div>
       ) : can('operate') && !filtered && log.items.length > 0 ? (
         <p className="muted small">To retry or cancel many messages at once, filter the log first (for example by status).</p>
       ) : null}
       <ErrorBox error={bulk.error} />
-      {bulkResult ? <Notice kind="success">{bulkResult}</Notice> : null}
+      {bulkResult ? <BulkResult key={bulkResult.n} text={bulkResult.text} /> : null}
       <ListState list={refusal ? { ...log, error: null } : log} empty={<Empty title={filtered ? 'No message matches these filters' : 'No messages yet'}>{filtered ? null : <p>Send a test email from the Accounts page to see one here.</p>}</Empty>}>
         <DataTable
           className="log-table"

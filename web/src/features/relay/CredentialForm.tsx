@@ -6,8 +6,19 @@ import { useList } from '../../lists.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 const MIB = 1024 * 1024;
+
+/**
+ * The username is made from the name when the credential is created, and stays as created
+ * (docs/relay.md): an edit of the name renames the application, not its login.
+ */
+function nameHint(editing: SmtpCredential | undefined): string {
+  if (!editing) return 'Which application uses it; the username is made from it.';
+  if (editing.authentication === 'password' && editing.username) return `Which application uses it. The username (${editing.username}) stays as created.`;
+  return 'Which application uses it.';
+}
 
 interface Draft {
   name: string;
@@ -41,7 +52,24 @@ function draftOf(c?: SmtpCredential): Draft {
  * `askFirst`, before a credential is created, may stop it (its password would replace one shown
  * and not copied yet).
  */
-export function CredentialForm({ editing, askFirst, onCreated, onSaved, onCancel }: { editing?: SmtpCredential; askFirst?(): Promise<boolean>; onCreated?(c: NewSmtpCredential): void; onSaved?(): void; onCancel?(): void }) {
+type Props = { editing?: SmtpCredential; askFirst?(): Promise<boolean>; onCreated?(c: NewSmtpCredential): void; onSaved?(): void; onCancel?(): void };
+
+export function CredentialForm(props: Props) {
+  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ credential: SmtpCredential; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <CredentialFormOf
+      key={fresh?.n ?? 0}
+      {...props}
+      editing={fresh?.credential ?? props.editing}
+      conflict={conflict}
+      onFresh={(credential) => setFresh((f) => ({ credential, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function CredentialFormOf({ editing, askFirst, onCreated, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(c: SmtpCredential): void }) {
   const [d, setD] = useState<Draft>(() => draftOf(editing));
   const purposes = useList<Purpose>('/purposes');
   const accounts = useList<MailAccount>('/accounts');
@@ -71,7 +99,9 @@ export function CredentialForm({ editing, askFirst, onCreated, onSaved, onCancel
       allowedIps: splitList(d.allowedIps),
     };
     const r = await save.run(() =>
-      editing ? api.patch<SmtpCredential>(`/smtp-credentials/${editing.id}`, { ...body, version: editing.version }) : api.post<NewSmtpCredential>('/smtp-credentials', { ...body, authentication: d.authentication }),
+      conflict.watch(
+        editing ? api.patch<SmtpCredential>(`/smtp-credentials/${editing.id}`, { ...body, version: editing.version }) : api.post<NewSmtpCredential>('/smtp-credentials', { ...body, authentication: d.authentication }),
+      ),
     );
     if (!r) return;
     notifyChanged();
@@ -86,7 +116,7 @@ export function CredentialForm({ editing, askFirst, onCreated, onSaved, onCancel
     <form className="card form" onSubmit={submit} aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`}>{editing ? `Edit “${editing.name}”` : 'New SMTP credential'}</h2>
       <div className="form-grid">
-        <Field label="Name" id={`${id}-name`} hint="Which application uses it; the username is made from it.">
+        <Field label="Name" id={`${id}-name`} hint={nameHint(editing)}>
           <input id={`${id}-name`} required maxLength={200} value={d.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={invalid('name')} aria-describedby={`${id}-name-err`} />
           <FieldError id={`${id}-name-err`} message={err('name')} />
         </Field>
@@ -132,7 +162,15 @@ export function CredentialForm({ editing, askFirst, onCreated, onSaved, onCancel
           <FieldError id={`${id}-ips-err`} message={err('allowedIps')} />
         </Field>
       </div>
-      <ErrorBox error={shownAtField ? null : save.error} title={editing ? 'Not saved' : 'Not created'} />
+      <ErrorBox error={shownAtField || conflict.conflict ? null : save.error} title={editing ? 'Not saved' : 'Not created'} />
+      {editing ? (
+        <VersionConflict
+          state={conflict}
+          what={`the credential “${editing.name}”`}
+          dirty={dirty}
+          load={async () => onFresh(await api.get<SmtpCredential>(`/smtp-credentials/${editing.id}`))}
+        />
+      ) : null}
       <FormActions submit={{ label: editing ? 'Save' : 'Create credential', busy: save.busy }} onCancel={onCancel} />
       <UnsavedChangesGuard dirty={dirty} what={editing ? `the credential ${editing.name}` : 'the new SMTP credential'} />
     </form>

@@ -4,7 +4,7 @@ import { formatBytes, formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { mayReplace } from '../../leave-guard.js';
 import { useRemove, type ListResource } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, WorkScope } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, focusRow, ListState, WorkScope } from '../../ui/index.js';
 import { CredentialForm } from './CredentialForm.js';
 import { SendingNote } from './SendingNote.js';
 
@@ -108,10 +108,15 @@ export function Credentials({ list, askFirst, onRotated }: { list: ListResource<
                   <WorkScope name={EDIT_FORM}>
                     <CredentialForm
                       editing={c}
-                      onCancel={() => setEditing(null)}
+                      // The form goes with the button that had the focus: the reader goes on from the credential's row, not the page's start.
+                      onCancel={() => {
+                        setEditing(null);
+                        focusRow(c.id);
+                      }}
                       onSaved={() => {
                         setEditing(null);
                         list.reload();
+                        focusRow(c.id);
                       }}
                     />
                   </WorkScope>

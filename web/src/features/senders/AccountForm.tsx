@@ -10,6 +10,7 @@ import { isOAuth2Field, needsSecretAgain, oauth2Change, oauth2Draft, type Stored
 import { OAuth2Fields } from './OAuth2Fields.js';
 import { buildRef, InputTypeSelect, parseRef, ReferencePicker, type InputType } from './PasswordSource.js';
 import { serverChoiceLabel } from './server-label.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 interface Props {
   account?: MailAccount;
@@ -36,7 +37,22 @@ const sourceOf = (a: MailAccount | undefined) => (oauth2Of(a) ? { type: 'oauth2'
  * write-only: the form never shows them, only whether one is set, and sends one only when the
  * admin typed a new one.
  */
-export function AccountForm({ account: loaded, servers, serverId, defaults, readOnly, oauth2Below, submitLabel, onSaved, onCancel }: Props) {
+export function AccountForm(props: Props) {
+  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ account: MailAccount; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <AccountFormOf
+      key={fresh?.n ?? 0}
+      {...props}
+      account={fresh?.account ?? props.account}
+      conflict={conflict}
+      onFresh={(account) => setFresh((f) => ({ account, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly, oauth2Below, submitLabel, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(account: MailAccount): void }) {
   // The account as last loaded or saved here. A save does not remount the form (the focus, the
   // sections the user unfolded and what they were doing stay): it starts again from the saved
   // account, whose version the next save sends and against which "changed" is measured.
@@ -123,7 +139,7 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
       }
     }
     const saved = await save.run(() =>
-      account ? api.patch<MailAccount>(`/accounts/${account.id}`, { ...body, version: account.version }) : api.post<MailAccount>('/accounts', body),
+      conflict.watch(account ? api.patch<MailAccount>(`/accounts/${account.id}`, { ...body, version: account.version }) : api.post<MailAccount>('/accounts', body)),
     );
     if (saved) {
       setPassword('');
@@ -253,7 +269,15 @@ export function AccountForm({ account: loaded, servers, serverId, defaults, read
           </div>
         ) : null}
       </fieldset>
-      <ErrorBox error={atField ? null : encryptionInWords(save.error)} title="Not saved" />
+      <ErrorBox error={atField || conflict.conflict ? null : encryptionInWords(save.error)} title="Not saved" />
+      {account ? (
+        <VersionConflict
+          state={conflict}
+          what={`the account ${account.address}`}
+          dirty={changes.dirty}
+          load={async () => onFresh(await api.get<MailAccount>(`/accounts/${account.id}`))}
+        />
+      ) : null}
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {!readOnly ? (
         <FormActions submit={{ label: submitLabel ?? (account ? 'Save changes' : 'Create account'), busy: save.busy, disabled: servers.length === 0 }} onCancel={onCancel} />

@@ -8,6 +8,7 @@ import { rateBody, rateChanged, rateDraft, refusedAtRateLimits } from './RateLim
 import { DIRECT_DEFAULTS, DirectFields, domainLines, refusedInDirect, type DirectValue } from './DirectFields.js';
 import { refusedInSecurity, SecurityFields, type ErrorAt, type SecurityValue } from './SecurityFields.js';
 import { ServerRateLimits } from './ServerRateLimits.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 export interface ServerDraft {
   name: string;
@@ -124,7 +125,22 @@ interface Props {
  * version the next save sends, what "changed" is measured against) and shows its values as the
  * API stored them, so the focus, the folded sections the user opened and a test's result stay.
  */
-export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel }: Props) {
+export function ServerForm(props: Props) {
+  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ server: MailServer; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <ServerFormOf
+      key={fresh?.n ?? 0}
+      {...props}
+      server={fresh?.server ?? props.server}
+      conflict={conflict}
+      onFresh={(server) => setFresh((f) => ({ server, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {
   // The server as last loaded or saved here: the page's reload after a save would come later.
   const [server, setServer] = useState(loaded);
   const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
@@ -173,7 +189,7 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
       ...(rateChanged(rate, server?.rateLimit) ? { rateLimit: rateBody(rate) } : {}),
     };
     const saved = await save.run(() =>
-      server ? api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version }) : api.post<MailServer>('/servers', body),
+      conflict.watch(server ? api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version }) : api.post<MailServer>('/servers', body)),
     );
     if (saved) {
       notifyChanged();
@@ -263,7 +279,15 @@ export function ServerForm({ server: loaded, initial, submitLabel, readOnly, onS
         </div>
       </fieldset>
       {/* Said once: a refusal is said at its field (its section unfolds), one the form has no field for here, in the form's words. */}
-      <ErrorBox error={atField ? null : refusalInWords(save.field, save.error, LABELS)} title="Not saved" />
+      <ErrorBox error={atField || conflict.conflict ? null : refusalInWords(save.field, save.error, LABELS)} title="Not saved" />
+      {server ? (
+        <VersionConflict
+          state={conflict}
+          what={`the server “${server.name}”`}
+          dirty={changes.dirty}
+          load={async () => onFresh(await api.get<MailServer>(`/servers/${server.id}`))}
+        />
+      ) : null}
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
       {/* Read-only: the fields are locked, so there is nothing to save or cancel. */}
       {readOnly ? null : <FormActions submit={{ label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, type List, type MailAccount, type MailServer, type Settings } from '../../api.js';
-import { useResource } from '../../hooks.js';
+import { useAction, useResource } from '../../hooks.js';
 import { mayLeave } from '../../leave-guard.js';
 import { Link } from '../../router.js';
 import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
@@ -10,7 +10,7 @@ import type { Preset } from '../senders/presets.js';
 import { draftFrom, ServerForm } from '../senders/ServerForm.js';
 import { PresetNotes } from '../senders/PresetNotes.js';
 import { serverChoiceLabel } from '../senders/server-label.js';
-import { loadSaved, resumePoint, type ResumePoint } from './resume.js';
+import { loadAccountState, loadSaved, pointFor, resumePoint, STEP, wentOut, type AccountState, type ResumePoint } from './resume.js';
 import { DefaultStep, PresetStep, SavedNote, SendStep, TestStep, UseExisting } from './WizardSteps.js';
 
 const TITLE = 'Set up mail';
@@ -101,36 +101,65 @@ function Wizard() {
   return <WizardAt start={start} unreadable={saved.data ? null : saved.error} />;
 }
 
+const NOTHING_SAVED: AccountState = { testEmail: null, isDefault: false };
+
 function WizardAt({ start, unreadable }: { start: ResumePoint; unreadable: string | null }) {
   const [step, setStep] = useState(start.step);
   const [reached, setReached] = useState(start.reached);
+  // Done by what is saved, or in this visit by a step's own way on (a skip leaves its step not done).
+  const [done, setDone] = useState<readonly number[]>(start.done);
   const [preset, setPreset] = useState<Preset | null>(null);
   const [server, setServer] = useState<MailServer | null>(start.server);
   const [account, setAccount] = useState<MailAccount | null>(start.account);
-  const [finished, setFinished] = useState(start.isDefault);
+  // What is saved of the account gone on with: its newest test email, whether it is the default sender.
+  const [saved, setSaved] = useState<AccountState>({ testEmail: start.testEmail, isDefault: start.isDefault });
+  const switching = useAction();
   const servers = useResource(() => api.get<List<MailServer>>('/servers'), [server?.version]);
   const accounts = useResource(() => api.get<List<MailAccount>>('/accounts'), [account?.version]);
-  // What the saved state says of the account resumed with, and of no other one picked since.
-  const resumed = account !== null && account.id === start.account?.id;
-  const savedDone = resumed ? start.done : [];
 
-  const go = (n: number) => {
+  /** On to step `n`; `passed`: the step left, done. */
+  const go = (n: number, passed?: number) => {
     setStep(n);
     setReached((r) => Math.max(r, n));
+    if (passed !== undefined) setDone((d) => (d.includes(passed) ? d : [...d, passed]));
+  };
+  /**
+   * Another server or account: what was done and reached was that of the one before. The steps
+   * after it are done and open as the resume rules say for the new one (a never-tested account's
+   * test email step is not done, its default sender not chosen), then step `n` opens.
+   */
+  const switchTo = (p: ResumePoint, n: number) => {
+    setServer(p.server);
+    setAccount(p.account);
+    setSaved({ testEmail: p.testEmail, isDefault: p.isDefault });
+    setDone(p.done);
+    setReached(Math.max(p.reached, n));
+    setStep(n);
   };
   // A server or account, saved here or picked from the saved ones, moves the wizard on alike.
   const continueWithServer = (s: MailServer) => {
-    setServer(s);
-    // An account on another server is not this server's: step 3 starts afresh.
-    if (account && account.serverId !== s.id) setAccount(null);
-    go(2);
+    // The same server, saved again: its account and what was done with it stay.
+    if (server?.id === s.id) {
+      setServer(s);
+      return go(STEP.account, STEP.server);
+    }
+    // Another server: an account on it is not this server's, so step 3 starts afresh.
+    switchTo(pointFor(s, null, NOTHING_SAVED), STEP.account);
   };
-  const continueWithAccount = (a: MailAccount) => {
-    setAccount(a);
-    go(3);
+  const continueWithAccount = async (a: MailAccount) => {
+    const itsServer = servers.data?.items.find((s) => s.id === a.serverId) ?? server;
+    // Unreadable, nothing past the account counts as done: the steps still work one by one.
+    const state = await switching.run(() => loadAccountState(a));
+    switchTo(pointFor(itsServer, a, state ?? NOTHING_SAVED), STEP.connection);
   };
+  /** What a step needs before it can show anything: a server for the account, an account for the rest. */
+  const missing = (i: number): 'server' | 'account' | null => (i >= STEP.account && !server ? 'server' : i >= STEP.connection && !account ? 'account' : null);
+  const finished = account !== null && saved.isDefault;
 
   const body = () => {
+    const needs = missing(step);
+    // Never an empty card: a step without what it needs says what to do first.
+    if (needs) return <FirstNeeds what={needs} onGo={() => setStep(needs === 'server' ? STEP.server : STEP.account)} />;
     switch (step) {
       case 0:
         return (
@@ -169,8 +198,10 @@ function WizardAt({ start, unreadable }: { start: ResumePoint; unreadable: strin
               items={(accounts.data?.items ?? []).filter((a) => !server || a.serverId === server.id)}
               label="Or use a saved account"
               describe={(x) => x.address}
-              onUse={continueWithAccount}
+              onUse={(a) => void continueWithAccount(a)}
+              busy={switching.busy}
             />
+            <ErrorBox error={switching.error} title="What is saved of this account could not be read" />
             <AccountForm
               key={`${account?.id ?? 'new'}-${account?.version ?? 0}`}
               account={account ?? undefined}
@@ -178,16 +209,39 @@ function WizardAt({ start, unreadable }: { start: ResumePoint; unreadable: strin
               serverId={server?.id}
               defaults={{ login: preset?.username && /^[^\s{}@]+$/.test(preset.username) ? preset.username : undefined }}
               submitLabel="Save and continue"
-              onSaved={continueWithAccount}
+              onSaved={(a) => void continueWithAccount(a)}
             />
           </>
         );
       case 3:
-        return account ? <TestStep account={account} onPassed={() => go(4)} /> : null;
+        return account ? <TestStep account={account} onPassed={(ok) => go(STEP.testEmail, ok ? STEP.connection : undefined)} /> : null;
       case 4:
-        return account ? <SendStep key={account.id} account={account} last={resumed ? start.testEmail : null} onSent={() => go(5)} /> : null;
+        return account ? (
+          <SendStep
+            key={account.id}
+            account={account}
+            last={saved.testEmail}
+            onSent={(m) => {
+              const sent = wentOut(m);
+              go(STEP.defaultSender, sent ? STEP.testEmail : undefined);
+              // A test email that went out also shows the connection works; coming back to step 5 follows it.
+              if (sent) setDone((d) => (d.includes(STEP.connection) ? d : [...d, STEP.connection]));
+              if (m) setSaved((x) => ({ ...x, testEmail: m }));
+            }}
+          />
+        ) : null;
       case 5:
-        return account ? <DefaultStep key={account.id} account={account} isDefault={resumed && start.isDefault} onDone={() => setFinished(true)} /> : null;
+        return account ? (
+          <DefaultStep
+            key={account.id}
+            account={account}
+            isDefault={saved.isDefault}
+            onDone={() => {
+              setSaved((x) => ({ ...x, isDefault: true }));
+              setDone((d) => (d.includes(STEP.defaultSender) ? d : [...d, STEP.defaultSender]));
+            }}
+          />
+        ) : null;
       default:
         return null;
     }
@@ -199,11 +253,13 @@ function WizardAt({ start, unreadable }: { start: ResumePoint; unreadable: strin
       <ErrorBox error={unreadable} title="What is set up already could not be read: the wizard starts at step 1" />
       <ol className="stepper" aria-label="Setup steps">
         {STEPS.map((label, i) => {
-          const state = i === step ? 'current' : i < reached || savedDone.includes(i) ? 'done' : i <= reached ? 'open' : 'todo';
+          // A step that needs a server or account not chosen yet is not open, whatever was reached before.
+          const openable = i <= reached && missing(i) === null;
+          const state = i === step ? 'current' : !openable ? 'todo' : done.includes(i) ? 'done' : 'open';
           return (
             <li key={label} className={`step step-${state}`}>
               {/* Another step replaces this one's form: typed values not saved are asked about first, as on leaving the page. */}
-              <button type="button" onClick={() => i !== step && void mayLeave().then((leave) => leave && setStep(i))} disabled={i > reached} aria-current={i === step ? 'step' : undefined}>
+              <button type="button" onClick={() => i !== step && void mayLeave().then((leave) => leave && setStep(i))} disabled={!openable} aria-current={i === step ? 'step' : undefined}>
                 <span className="step-n">{i + 1}</span>
                 <span className="step-label">{label}</span>
               </button>
@@ -228,5 +284,19 @@ function WizardAt({ start, unreadable }: { start: ResumePoint; unreadable: strin
         </div>
       ) : null}
     </>
+  );
+}
+
+/** A step opened without the server or account it works on (none chosen yet): where to choose one. */
+function FirstNeeds({ what, onGo }: { what: 'server' | 'account'; onGo: () => void }) {
+  return (
+    <div data-testid="step-needs">
+      <p>
+        {what === 'server' ? 'Choose or add a mail server first: this step works on it.' : 'Choose or add an account first: this step works on it.'}
+      </p>
+      <button type="button" className="btn btn-primary" onClick={onGo}>
+        {what === 'server' ? 'Go to step 2: Server' : 'Go to step 3: Account'}
+      </button>
+    </div>
   );
 }

@@ -7,6 +7,7 @@ import { MessageWatch } from '../outbox/MessageWatch.js';
 import { useAccountSmtpTest } from '../probes/account-test.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
 import { PresetsUnavailable } from '../senders/PresetNotes.js';
+import { wentOut } from './resume.js';
 import { loadPresets, type Preset } from '../senders/presets.js';
 
 export const CUSTOM: Preset = { id: 'custom', name: 'Other SMTP server', smtp: {}, notes: ['Enter the host, port and encryption your provider documents.'] };
@@ -54,7 +55,8 @@ export function PresetStep({ chosen, onChoose }: { chosen: Preset | null; onChoo
   );
 }
 
-export function TestStep({ account, onPassed }: { account: MailAccount; onPassed: () => void }) {
+/** Step 4. `onPassed(ok)`: on to step 5; `ok` only after a test that passed (a skip or *Continue anyway* leaves the step not done). */
+export function TestStep({ account, onPassed }: { account: MailAccount; onPassed: (ok: boolean) => void }) {
   const { result, test, run } = useAccountSmtpTest(account.id);
   return (
     <div>
@@ -66,11 +68,11 @@ export function TestStep({ account, onPassed }: { account: MailAccount; onPassed
           {test.busy ? 'Testing…' : result ? 'Test again' : 'Test connection'}
         </button>
         {result || test.error ? (
-          <button type="button" className={result?.ok ? 'btn btn-primary' : 'btn'} onClick={onPassed}>
+          <button type="button" className={result?.ok ? 'btn btn-primary' : 'btn'} onClick={() => onPassed(result?.ok === true)}>
             {result?.ok ? 'Continue' : 'Continue anyway'}
           </button>
         ) : (
-          <button type="button" className="btn btn-link" onClick={onPassed}>
+          <button type="button" className="btn btn-link" onClick={() => onPassed(false)}>
             Skip the test
           </button>
         )}
@@ -85,23 +87,35 @@ export function TestStep({ account, onPassed }: { account: MailAccount; onPassed
 /**
  * Step 5: a real message through the outbox. A form, so Enter in *Send to* sends as the button
  * says; the API's refusal of the address is said at the field (without its `to:`), and goes once
- * the address is edited.
+ * the address is edited. `last`: the account's newest test email before this visit, followed like
+ * a new one; one that failed, expired or was cancelled says so and why, and the step offers to send
+ * again. `onSent(message)`: on to step 6, with the test email followed as it is now (null: none).
  */
-export function SendStep({ account, last, onSent }: { account: MailAccount; last: MessageSummary | null; onSent: () => void }) {
+export function SendStep({ account, last, onSent }: { account: MailAccount; last: MessageSummary | null; onSent: (message: MessageSummary | null) => void }) {
   const [to, setTo] = useState('');
-  // The test email sent before this visit (the wizard resumed after it) is followed like a new one.
   const [messageId, setMessageId] = useState<string | null>(last?.id ?? null);
   const send = useAction(to);
+  const leaving = useAction();
   const toError = errorFor(send.field, send.error, 'to');
+  const earlier = last && messageId === last.id ? last : null;
+  // The earlier one never went out (or has not yet): sending is the way on, not Continue.
+  const notSent = earlier !== null && NEVER_WENT_OUT.includes(earlier.status);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMessageId(null);
     const r = await send.run(() => api.post<TestEmailQueued>(`/accounts/${account.id}/test`, to.trim() ? { to: to.trim() } : {}));
     if (r) setMessageId(r.messageId);
   };
+  // Whether the message followed went out is asked as the step is left: it may have been sent since.
+  const goOn = async () => {
+    if (!messageId) return onSent(null);
+    const m = await leaving.run(() => api.get<MessageSummary>(`/messages/${encodeURIComponent(messageId)}`));
+    onSent(m ?? null);
+  };
   return (
     <form onSubmit={submit} aria-label="Send a test email">
       <p className="muted">Sends a real message through the outbox, so it also appears in the email log.</p>
+      {earlier ? <EarlierTestEmail last={earlier} /> : null}
       <div className="form-grid">
         <Field label="Send to" id="wizard-test-to" hint={`Leave empty to send to ${account.address} itself.`}>
           <input
@@ -117,22 +131,52 @@ export function SendStep({ account, last, onSent }: { account: MailAccount; last
       </div>
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={send.busy}>
-          {send.busy ? 'Sending…' : messageId ? 'Send another' : 'Send test email'}
+          {send.busy ? 'Sending…' : notSent ? 'Send again' : messageId ? 'Send another' : 'Send test email'}
         </button>
-        <button type="button" className={messageId ? 'btn' : 'btn btn-link'} onClick={onSent}>
-          {messageId ? 'Continue' : 'Skip the test email'}
+        <button type="button" className={messageId ? 'btn' : 'btn btn-link'} onClick={() => void goOn()} disabled={leaving.busy}>
+          {notSent ? 'Continue anyway' : messageId ? 'Continue' : 'Skip the test email'}
         </button>
       </div>
       <ErrorBox error={toError ? null : send.error} title="Not sent" />
-      {last && messageId === last.id ? (
-        <p className="muted small" data-testid="earlier-test-email">
-          A test email was sent from this account on {formatDate(last.createdAt)} to {last.to.join(', ')}.
-        </p>
-      ) : null}
       {messageId ? <MessageWatch key={messageId} messageId={messageId} label="Test email" /> : null}
     </form>
   );
 }
+
+/** Ends in which the test email never went out: the step is not done, and says why. */
+const NEVER_WENT_OUT: readonly MessageSummary['status'][] = ['failed', 'expired', 'cancelled', 'bounced', 'suppressed'];
+
+/** The account's newest test email from before this visit: sent, on its way, or why it was not. */
+function EarlierTestEmail({ last }: { last: MessageSummary }) {
+  const when = `on ${formatDate(last.createdAt)} to ${last.to.join(', ')}`;
+  if (wentOut(last)) {
+    return (
+      <p className="muted small" data-testid="earlier-test-email">
+        A test email was sent from this account {when}.
+      </p>
+    );
+  }
+  if (!NEVER_WENT_OUT.includes(last.status)) {
+    return (
+      <p className="muted small" data-testid="earlier-test-email">
+        A test email from this account ({when}) is on its way: its status below changes once it is sent or fails. The step is done once it is sent.
+      </p>
+    );
+  }
+  return (
+    <div className="alert alert-warning" data-testid="earlier-test-email" data-status={last.status}>
+      The last test email from this account ({when}) {last.status === 'bounced' ? 'did not arrive' : 'was not sent'}: it {FATE[last.status] ?? last.status}
+      {last.lastError ? (
+        <>
+          : <code className="small">{last.lastError}</code>
+        </>
+      ) : null}
+      . Check the address (or the server and account, steps 2 and 3), then send it again.
+    </div>
+  );
+}
+
+const FATE: Partial<Record<MessageSummary['status'], string>> = { failed: 'failed', expired: 'expired', cancelled: 'was cancelled', bounced: 'bounced', suppressed: 'was suppressed' };
 
 export function DefaultStep({ account, isDefault, onDone }: { account: MailAccount; isDefault: boolean; onDone: () => void }) {
   const save = useAction();
@@ -183,7 +227,7 @@ export function SavedNote({ what, name, onContinue }: { what: 'server' | 'accoun
 }
 
 /** "Or use one that is already saved": lets the wizard continue with a server or account made earlier (or from the environment). */
-export function UseExisting<T extends { id: string }>({ items, label, describe, onUse }: { items: T[]; label: string; describe: (x: T) => string; onUse: (x: T) => void }) {
+export function UseExisting<T extends { id: string }>({ items, label, describe, onUse, busy }: { items: T[]; label: string; describe: (x: T) => string; onUse: (x: T) => void; busy?: boolean }) {
   const [id, setId] = useState('');
   if (items.length === 0) return null;
   const chosen = items.find((x) => x.id === id);
@@ -197,7 +241,7 @@ export function UseExisting<T extends { id: string }>({ items, label, describe, 
           </option>
         ))}
       </select>
-      <button type="button" className="btn btn-small" disabled={!chosen} onClick={() => chosen && onUse(chosen)}>
+      <button type="button" className="btn btn-small" disabled={!chosen || busy} onClick={() => chosen && onUse(chosen)}>
         Use it
       </button>
     </div>
