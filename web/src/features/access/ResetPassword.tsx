@@ -2,12 +2,37 @@ import { useState, type FormEvent } from 'react';
 import { api, type User } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { ErrorBox, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 /**
  * An admin sets a new password for someone else (PATCH /users/:id { password, version }); the API ends
  * that user's open sessions. The password is typed, sent once and forgotten.
  */
-export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: (message: string) => void; onCancel: () => void }) {
+type Props = { user: User; onDone: (message: string) => void; onCancel: () => void; onStale?: () => void };
+
+/**
+ * `onStale`: someone else changed the user meanwhile and their saved version was loaded here; the
+ * list reloads so its row shows their change too.
+ */
+export function ResetPassword(props: Props) {
+  // *Load the saved version* after a conflict: the form starts afresh from it (no password typed).
+  const [fresh, setFresh] = useState<{ user: User; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <ResetPasswordOf
+      key={fresh?.n ?? 0}
+      {...props}
+      user={fresh?.user ?? props.user}
+      conflict={conflict}
+      onFresh={(user) => {
+        setFresh((f) => ({ user, n: (f?.n ?? 0) + 1 }));
+        props.onStale?.();
+      }}
+    />
+  );
+}
+
+function ResetPasswordOf({ user, onDone, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(u: User): void }) {
   const [password, setPassword] = useState('');
   const save = useAction();
   // Nothing was loaded: a password typed is the change (emptied once it is set).
@@ -16,7 +41,7 @@ export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: 
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (await save.run(() => api.patch<User>(`/users/${user.id}`, { password, version: user.version }))) {
+    if (await save.run(() => conflict.watch(api.patch<User>(`/users/${user.id}`, { password, version: user.version })))) {
       setPassword('');
       onDone(`New password set for ${user.email}; their open sessions were ended.`);
     }
@@ -38,9 +63,17 @@ export function ResetPassword({ user, onDone, onCancel }: { user: User; onDone: 
       </button>
       <span className="muted small">Their open sessions end.</span>
       <div className="field-wide">
-        <ErrorBox error={save.error} title="Password not changed" />
+        <ErrorBox error={conflict.conflict ? null : save.error} title="Password not changed" />
+        <VersionConflict state={conflict} what={`the user ${user.email}`} dirty={dirty} load={async () => onFresh(await savedUser(user.id))} />
       </div>
       <UnsavedChangesGuard dirty={dirty} what={`the new password of ${user.email}`} />
     </form>
   );
+}
+
+/** The user as stored now (the API lists users; it has no page for one). */
+async function savedUser(id: string): Promise<User> {
+  const found = (await api.get<{ items: User[] }>('/users')).items.find((u) => u.id === id);
+  if (!found) throw new Error('This user was deleted meanwhile.');
+  return found;
 }

@@ -6,6 +6,7 @@ import { mayReplace } from '../../leave-guard.js';
 import { useList } from '../../lists.js';
 import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
 import { ResetPassword } from './ResetPassword.js';
+import { isVersionConflict } from '../../ui/VersionConflict.js';
 import { useSession } from './session.js';
 
 /** The part of the page the open password reset is in: Reset password on another user (or this one again) replaces it. */
@@ -25,6 +26,9 @@ export function Users() {
   // The new user as typed is work until added (the form empties itself then).
   const { dirty } = useUnsavedChanges(JSON.stringify(form));
   const change = useAction();
+  // The user a role change or Disable/Enable was refused for because someone else changed them
+  // after the list loaded: said in words (the API's speaks of versions), and the list shows them as stored.
+  const [changedMeanwhile, setChangedMeanwhile] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
   /**
@@ -51,19 +55,29 @@ export function Users() {
   };
   const patch = async (u: User, body: Record<string, unknown>) => {
     setDone(null);
-    const saved = await change.run(() => api.patch<User>(`/users/${u.id}`, { ...body, version: u.version }));
+    setChangedMeanwhile(null);
+    const saved = await change.run(() =>
+      api.patch<User>(`/users/${u.id}`, { ...body, version: u.version }).catch((err: unknown) => {
+        if (isVersionConflict(err)) setChangedMeanwhile(u.email);
+        throw err;
+      }),
+    );
     if (saved && 'disabled' in body) setDone(saved.disabled ? `${u.email} is disabled and signed out; they cannot sign in, and the API keys they made do not work, until enabled.` : `${u.email} can sign in again, and their API keys work again.`);
     // Saved or refused (someone else changed the user: 409), the list shows the user as stored now, with the version the next change sends.
     users.reload();
   };
   const remove = async (u: User) => {
+    setChangedMeanwhile(null);
     if (await change.run(() => api.del(`/users/${u.id}`).then(() => true))) users.reload();
   };
 
   return (
     <>
       <PageHeader title="Users" subtitle="People who sign in to this admin UI." />
-      <ErrorBox error={change.error} title="Not changed" />
+      <ErrorBox
+        error={change.error && changedMeanwhile ? `someone else changed the user ${changedMeanwhile} after the list was loaded. The list now shows them as saved: make your change again.` : change.error}
+        title="Not changed"
+      />
       {done ? <Notice kind="success">{done}</Notice> : null}
       <ListState list={users} empty={<Empty title="No users" />}>
         <DataTable
@@ -119,6 +133,7 @@ export function Users() {
                     <ResetPassword
                       user={u}
                       onCancel={() => setResetting(null)}
+                      onStale={users.reload}
                       onDone={(m) => {
                         setResetting(null);
                         setDone(m);

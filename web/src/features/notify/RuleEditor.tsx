@@ -12,6 +12,7 @@ import { ConditionRows, type ConditionPart } from './ConditionRows.js';
 import { fromDraft, toDraft, type ConditionDraft } from './conditions.js';
 import { DryRunPanel } from './DryRunPanel.js';
 import { TemplatePick } from './TemplatePick.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 /**
  * A rule's page: its form (new or saved) and the dry run beside it. One editor serves every
@@ -43,7 +44,24 @@ export function RuleEditor({ id }: { id: string }) {
   );
 }
 
-function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSaved(r: Rule): void }) {
+type FormProps = { rule?: Rule; saved: boolean; onSaved(r: Rule): void };
+
+function RuleForm(props: FormProps) {
+  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ rule: Rule; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <RuleFormOf
+      key={fresh?.n ?? 0}
+      {...props}
+      rule={fresh?.rule ?? props.rule}
+      conflict={conflict}
+      onFresh={(rule) => setFresh((f) => ({ rule, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function RuleFormOf({ rule, saved, onSaved, conflict, onFresh }: FormProps & { conflict: VersionConflictState; onFresh(r: Rule): void }) {
   const { can } = useSession();
   const templates = useList<Template>('/templates');
   const accounts = useList<MailAccount>('/accounts');
@@ -77,7 +95,7 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
   const changes = useUnsavedChanges(shown);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await save.run(() => (rule ? api.patch<Rule>(`/rules/${rule.id}`, { ...body, version: rule.version }) : api.post<Rule>('/rules', body)));
+    const r = await save.run(() => conflict.watch(rule ? api.patch<Rule>(`/rules/${rule.id}`, { ...body, version: rule.version }) : api.post<Rule>('/rules', body)));
     if (r) {
       // Saved as sent: no question before the saved version remounts the form.
       changes.markSaved(shown);
@@ -95,7 +113,7 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
   const accountErr = accounts.items.reduce((m, a) => m?.replaceAll(a.id, a.address) ?? null, err('accountId'));
   // A refusal shown beside its field is said there only, once; the box under the form says the others, in the form's words.
   const shownAtField = [err('name'), err('events'), err('conditions'), rolesErr, addressesErr, err('template'), accountErr].some(Boolean);
-  const boxError = shownAtField ? null : refusalInWords(save.field, save.error, { purpose: 'Purpose', continue: 'Continue', enabled: 'Enabled', recipients: 'Recipients' });
+  const boxError = shownAtField || conflict.conflict ? null : refusalInWords(save.field, save.error, { purpose: 'Purpose', continue: 'Continue', enabled: 'Enabled', recipients: 'Recipients' });
   const firstType = (body.events[0] ?? 'access.request.created').replace(/\*/g, 'example');
   const sample = { type: firstType, id: 'dry-run-1', data: {}, recipients: Object.fromEntries(body.recipients.roles.map((r) => [r, [`${r}@example.com`]])) };
   const readOnly = !can('admin');
@@ -147,6 +165,9 @@ function RuleForm({ rule, saved, onSaved }: { rule?: Rule; saved: boolean; onSav
             </Checkbox>
           </fieldset>
           <ErrorBox error={boxError} title="Not saved" />
+          {rule ? (
+            <VersionConflict state={conflict} what={`the rule “${rule.name}”`} dirty={changes.dirty} load={async () => onFresh(await api.get<Rule>(`/rules/${rule.id}`))} />
+          ) : null}
           {saved && !save.error && !changes.dirty ? <Notice kind="success">Saved.</Notice> : null}
           {readOnly ? null : <FormActions submit={{ label: rule ? 'Save rule' : 'Create rule', busy: save.busy }} />}
           {rule && !readOnly ? (

@@ -3,6 +3,7 @@ import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js
 import { useAction } from '../../hooks.js';
 import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError, Notice, refusalInWords, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 /** The card's names for what the API may refuse. */
 const REFUSED: Record<string, string> = { expireAfterSec: 'Expires after', priority: 'Priority', accountIds: 'Accounts', enabled: 'On/off', globalCopies: 'Global CC/BCC' };
@@ -29,21 +30,31 @@ function priorityOf(text: string): number | null {
  * the focus: Save and Undo exist only while the card holds changes, and the focus on them would
  * otherwise fall to the page's start.
  */
-export function PurposeEditor({
-  purpose,
-  accounts,
-  editable,
-  saved = false,
-  onSaved,
-  onDeleted,
-}: {
+type Props = {
   purpose: Purpose;
   accounts: MailAccount[];
   editable: boolean;
   saved?: boolean;
   onSaved: (p: Purpose) => void;
   onDeleted?: () => void;
-}) {
+};
+
+export function PurposeEditor(props: Props) {
+  // *Load the saved version* after a conflict: the card starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ purpose: Purpose; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <PurposeEditorOf
+      key={fresh?.n ?? 0}
+      {...props}
+      purpose={fresh?.purpose ?? props.purpose}
+      conflict={conflict}
+      onFresh={(purpose) => setFresh((f) => ({ purpose, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, onDeleted, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(p: Purpose): void }) {
   const [p, setP] = useState(purpose);
   const [adding, setAdding] = useState('');
   // What the priority box holds: cleared or half-typed, it stays as typed (a number input that
@@ -81,7 +92,7 @@ export function PurposeEditor({
       return;
     }
     const body = { enabled: p.enabled, accountIds: p.accountIds, priority: p.priority, expireAfterSec: p.expireAfterSec, globalCopies: p.globalCopies, version: purpose.version };
-    const stored = await save.run(() => api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body));
+    const stored = await save.run(() => conflict.watch(api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body)));
     if (stored) {
       // Saved as sent: no question before the reload remounts the card with the new version.
       markSaved(shown);
@@ -200,7 +211,13 @@ export function PurposeEditor({
         </div>
       </div>
       {/* Named as the card names it ("Expires after: …"), never by the API's path. */}
-      <ErrorBox error={refusalInWords(save.field, save.error, REFUSED)} title="Not saved" />
+      <ErrorBox error={conflict.conflict ? null : refusalInWords(save.field, save.error, REFUSED)} title="Not saved" />
+      <VersionConflict
+        state={conflict}
+        what={`the purpose “${purpose.key}”`}
+        dirty={dirty}
+        load={async () => onFresh(await api.get<Purpose>(`/purposes/${encodeURIComponent(purpose.key)}`))}
+      />
       {saved && !dirty ? <Notice kind="success">Saved.</Notice> : null}
       <ErrorBox error={del.error} title="Not deleted" />
       {editable && !purpose.builtin && !dirty ? (

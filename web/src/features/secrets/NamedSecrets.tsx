@@ -5,6 +5,7 @@ import { useAction } from '../../hooks.js';
 import { mayReplace } from '../../leave-guard.js';
 import { useList, useRemove } from '../../lists.js';
 import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 /** The part of the page the secret form is in: Rotate on a secret puts a form for it in its place. */
 const SECRET_FORM = 'secret-form';
@@ -63,7 +64,24 @@ export function NamedSecrets() {
   );
 }
 
-function SecretForm({ rotating, taken, onDone }: { rotating: NamedSecret | null; taken: readonly string[]; onDone(): void }) {
+type FormProps = { rotating: NamedSecret | null; taken: readonly string[]; onDone(): void };
+
+function SecretForm(props: FormProps) {
+  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ secret: NamedSecret; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <SecretFormOf
+      key={fresh?.n ?? 0}
+      {...props}
+      rotating={fresh?.secret ?? props.rotating}
+      conflict={conflict}
+      onFresh={(secret) => setFresh((f) => ({ secret, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function SecretFormOf({ rotating, taken, onDone, conflict, onFresh }: FormProps & { conflict: VersionConflictState; onFresh(s: NamedSecret): void }) {
   const [name, setName] = useState(rotating?.name ?? '');
   const [value, setValue] = useState('');
   const [description, setDescription] = useState(rotating?.description ?? '');
@@ -81,7 +99,7 @@ function SecretForm({ rotating, taken, onDone }: { rotating: NamedSecret | null;
     }
     setNameTaken(null);
     const body = rotating ? { value, description: description.trim() || null, version: rotating.version } : { value, description: description.trim() || null };
-    if (await save.run(() => api.put<NamedSecret>(`/secrets/${encodeURIComponent(name.trim())}`, body))) {
+    if (await save.run(() => conflict.watch(api.put<NamedSecret>(`/secrets/${encodeURIComponent(name.trim())}`, body)))) {
       setName('');
       setValue('');
       setDescription('');
@@ -112,7 +130,15 @@ function SecretForm({ rotating, taken, onDone }: { rotating: NamedSecret | null;
           <input id="sec-desc" maxLength={500} value={description} onChange={(e) => setDescription(e.target.value)} />
         </Field>
       </div>
-      <ErrorBox error={save.error} title="Not saved" />
+      <ErrorBox error={conflict.conflict ? null : save.error} title="Not saved" />
+      {rotating ? (
+        <VersionConflict
+          state={conflict}
+          what={`the secret “${rotating.name}”`}
+          dirty={dirty}
+          load={async () => onFresh(await api.get<NamedSecret>(`/secrets/${encodeURIComponent(rotating.name)}`))}
+        />
+      ) : null}
       <FormActions submit={{ label: rotating ? 'Rotate' : 'Add secret', busy: save.busy }} onCancel={rotating ? onDone : undefined} />
       <UnsavedChangesGuard dirty={dirty} what={rotating ? `the new value of ${rotating.name}` : 'the new secret'} />
     </form>

@@ -9,12 +9,16 @@ import { PreviewPane } from './PreviewPane.js';
 import { SaveDraftButton } from './SaveDraftButton.js';
 import { SourceField } from './SourceField.js';
 import { useLivePreview } from './useLivePreview.js';
+import { isVersionConflict, useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 /** /templates/layouts/:key — a layout's HTML and text around `{{ content }}`, previewed with the built-in test message. */
 export function LayoutEditor({ layoutKey }: { layoutKey: string }) {
   const { can } = useSession();
   const loaded = useResource(() => api.get<Layout>(`/layouts/${encodeURIComponent(layoutKey)}`), [layoutKey]);
-  const [saved, setSaved] = useState<{ layout: Layout; what: string } | null>(null);
+  // The layout as saved here, or as loaded after a conflict (`what` null: nothing to announce).
+  const [saved, setSaved] = useState<{ layout: Layout; what: string | null } | null>(null);
+  // Here, not in the form: *Load the saved version* remounts the form with the version loaded.
+  const conflict = useVersionConflict();
   const l = saved?.layout ?? loaded.data;
   if (loaded.loading && !l) return <Spinner />;
   if (!l) {
@@ -37,14 +41,29 @@ export function LayoutEditor({ layoutKey }: { layoutKey: string }) {
           </>
         }
       />
-      {saved ? <Notice kind="success">{saved.what}</Notice> : null}
+      {saved?.what ? <Notice kind="success">{saved.what}</Notice> : null}
       {/* A new version remounts the form: after a save, its Save button takes the focus back. */}
-      <LayoutForm key={`${l.key}@${l.version}`} layout={l} editable={can('admin')} afterSave={saved !== null} onSaved={(layout, what) => setSaved({ layout, what })} />
+      <LayoutForm
+        key={`${l.key}@${l.version}`}
+        layout={l}
+        editable={can('admin')}
+        afterSave={!!saved?.what}
+        onSaved={(layout, what) => setSaved({ layout, what })}
+        conflict={conflict}
+        onFresh={(layout) => setSaved({ layout, what: null })}
+      />
     </>
   );
 }
 
-function LayoutForm({ layout: l, editable, afterSave, onSaved }: { layout: Layout; editable: boolean; afterSave: boolean; onSaved(l: Layout, what: string): void }) {
+function LayoutForm({ layout: l, editable, afterSave, onSaved, conflict, onFresh }: {
+  layout: Layout;
+  editable: boolean;
+  afterSave: boolean;
+  onSaved(l: Layout, what: string): void;
+  conflict: VersionConflictState;
+  onFresh(l: Layout): void;
+}) {
   const [name, setName] = useState(l.name);
   const [html, setHtml] = useState(l.html);
   const [text, setText] = useState(l.text ?? '');
@@ -62,8 +81,10 @@ function LayoutForm({ layout: l, editable, afterSave, onSaved }: { layout: Layou
   const save = async () => {
     setRefused(null);
     try {
-      onSaved(await api.put<Layout>(path, { name, html, text: text || null, version: l.version }), `Saved as version ${l.version + 1}.`);
+      onSaved(await conflict.watch(api.put<Layout>(path, { name, html, text: text || null, version: l.version })), `Saved as version ${l.version + 1}.`);
     } catch (err) {
+      // Someone else saved meanwhile: VersionConflict says so, in the form's words.
+      if (isVersionConflict(err)) return;
       setRefused({ issue: templateIssue(err), draft });
     }
   };
@@ -96,6 +117,7 @@ function LayoutForm({ layout: l, editable, afterSave, onSaved }: { layout: Layou
           </div>
         ) : null}
         <ErrorBox error={saveIssue?.message ?? action.error} title="Not saved" />
+        <VersionConflict state={conflict} what={`the layout “${l.name}”`} dirty={dirty} load={async () => onFresh(await api.get<Layout>(path))} />
       </div>
       <PreviewPane preview={live.preview} issue={live.issue} loading={live.loading} />
       <UnsavedChangesGuard dirty={editable && dirty} what="this layout" />

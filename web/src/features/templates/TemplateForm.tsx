@@ -14,6 +14,7 @@ import { SampleData, parseSample, sampleIssue } from './SampleData.js';
 import { TemplateTest } from './TemplateTest.js';
 import { useLivePreview } from './useLivePreview.js';
 import { VersionHistory } from './VersionHistory.js';
+import { isVersionConflict, useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 interface Draft {
   name: string;
@@ -25,14 +26,31 @@ interface Draft {
 
 const draftOf = (t: Template): Draft => ({ name: t.name, purpose: t.purpose, layout: t.layout, locales: t.locales, sample: JSON.stringify(t.sampleData, null, 2) });
 
-export function TemplateForm({ template: t, editable, afterSave, locale: chosen, onLocale, onSaved }: {
+type Props = {
   template: Template;
   editable: boolean;
   afterSave: boolean;
   locale: string | null;
   onLocale(l: string): void;
   onSaved(t: Template, what: string): void;
-}) {
+};
+
+export function TemplateForm(props: Props) {
+  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ template: Template; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <TemplateFormOf
+      key={fresh?.n ?? 0}
+      {...props}
+      template={fresh?.template ?? props.template}
+      conflict={conflict}
+      onFresh={(template) => setFresh((f) => ({ template, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLocale, onSaved, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(t: Template): void }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(t));
   // The tab shown: one of the draft's locales (a locale just added is not saved yet), else the first.
   const locale = chosen && draft.locales[chosen] ? chosen : (Object.keys(draft.locales)[0] ?? 'en');
@@ -62,8 +80,10 @@ export function TemplateForm({ template: t, editable, afterSave, locale: chosen,
     setSaveIssue(null);
     const body = { name: draft.name, purpose: draft.purpose, layout: draft.layout, locales: draft.locales, sampleData: sample.value, version: t.version };
     try {
-      onSaved(await api.put<Template>(path, body), `Saved as version ${t.version + 1}.`);
+      onSaved(await conflict.watch(api.put<Template>(path, body)), `Saved as version ${t.version + 1}.`);
     } catch (err) {
+      // Someone else saved meanwhile: VersionConflict says so, in the form's words.
+      if (isVersionConflict(err)) return;
       const found = templateIssue(err);
       setSaveIssue(found);
       if (found.locale && draft.locales[found.locale]) onLocale(found.locale);
@@ -114,6 +134,7 @@ export function TemplateForm({ template: t, editable, afterSave, locale: chosen,
           </div>
         ) : null}
         <ErrorBox error={saveIssue ? saveIssue.message : action.error} title="Not saved" />
+        <VersionConflict state={conflict} what={`the template “${t.name}”`} dirty={dirty} load={async () => onFresh(await api.get<Template>(path))} />
         <ErrorBox error={del.error} title="Not deleted" />
         {editable ? <TemplateTest templateKey={t.key} locale={locale} dirty={dirty} /> : null}
         <VersionHistory templateKey={t.key} version={t.version} />

@@ -3,6 +3,8 @@ import { api, type NewWebhookSecret, type WebhookEndpoint, type WebhookEventType
 import { useAction } from '../../hooks.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, UnsavedChangesGuard, useSelection, useUnsavedChanges } from '../../ui/index.js';
 import { EVENT_NAMES, WEBHOOK_EVENTS } from './events.js';
+import { endpointName } from './endpoint-name.js';
+import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
 /** What a new endpoint is ticked for. */
 const NEW_ENDPOINT_EVENTS: WebhookEventType[] = ['message.sent', 'message.failed'];
@@ -13,7 +15,24 @@ const NEW_ENDPOINT_EVENTS: WebhookEventType[] = ['message.sent', 'message.failed
  * field it names (an address the network policy refuses shows at the URL). `askFirst`, before the
  * request, may stop it (a new endpoint's secret would replace one shown and not copied yet).
  */
-export function EndpointForm({ endpoint, saved, askFirst, onSaved, onCancel }: { endpoint?: WebhookEndpoint; saved?: boolean; askFirst?(): Promise<boolean>; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void }) {
+type Props = { endpoint?: WebhookEndpoint; saved?: boolean; askFirst?(): Promise<boolean>; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void };
+
+export function EndpointForm(props: Props) {
+  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
+  const [fresh, setFresh] = useState<{ endpoint: WebhookEndpoint; n: number } | null>(null);
+  const conflict = useVersionConflict();
+  return (
+    <EndpointFormOf
+      key={fresh?.n ?? 0}
+      {...props}
+      endpoint={fresh?.endpoint ?? props.endpoint}
+      conflict={conflict}
+      onFresh={(endpoint) => setFresh((f) => ({ endpoint, n: (f?.n ?? 0) + 1 }))}
+    />
+  );
+}
+
+function EndpointFormOf({ endpoint, saved, askFirst, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(e: WebhookEndpoint): void }) {
   const [url, setUrl] = useState(endpoint?.url ?? '');
   const [description, setDescription] = useState(endpoint?.description ?? '');
   const events = useSelection(endpoint?.events ?? NEW_ENDPOINT_EVENTS);
@@ -38,7 +57,7 @@ export function EndpointForm({ endpoint, saved, askFirst, onSaved, onCancel }: {
     if (askFirst && !(await askFirst())) return;
     const body = { url: url.trim(), description: description.trim() || null, events: EVENT_NAMES.filter((n) => events.selected.has(n)) };
     const r = await save.run(() =>
-      endpoint ? api.patch<WebhookEndpoint>(`/webhooks/${endpoint.id}`, { ...body, version: endpoint.version }) : api.post<NewWebhookSecret>('/webhooks', body),
+      conflict.watch(endpoint ? api.patch<WebhookEndpoint>(`/webhooks/${endpoint.id}`, { ...body, version: endpoint.version }) : api.post<NewWebhookSecret>('/webhooks', body)),
     );
     if (!r) return;
     const { secret, ...saved } = r as NewWebhookSecret;
@@ -87,7 +106,15 @@ export function EndpointForm({ endpoint, saved, askFirst, onSaved, onCancel }: {
         </fieldset>
       </div>
       {/* A refusal shown at its field is shown there only, once. */}
-      <ErrorBox error={urlError || eventsError ? null : save.error} title={endpoint ? 'Not saved' : 'Not created'} />
+      <ErrorBox error={urlError || eventsError || conflict.conflict ? null : save.error} title={endpoint ? 'Not saved' : 'Not created'} />
+      {endpoint ? (
+        <VersionConflict
+          state={conflict}
+          what={`the endpoint “${endpointName(endpoint)}”`}
+          dirty={changes.dirty}
+          load={async () => onFresh(await api.get<WebhookEndpoint>(`/webhooks/${endpoint.id}`))}
+        />
+      ) : null}
       {saved && !save.error && !changes.dirty ? <Notice kind="success">Saved.</Notice> : null}
       <FormActions submit={{ label: endpoint ? 'Save' : 'Create endpoint', busy: save.busy }} onCancel={onCancel} />
       <UnsavedChangesGuard dirty={changes.dirty} what={endpoint ? 'this endpoint' : 'the new endpoint'} />
