@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorCodes, MailroomError } from '../kernel/errors.js';
 import type { Store } from '../ports.js';
 import { parseIp } from '../probes/network-policy.js';
@@ -32,6 +33,16 @@ export function loginClientKey(ip: string): string {
 }
 
 /**
+ * The row that counts the failures of one login name (an email, a relay username). Only a
+ * digest of what was typed is stored: a person who typed their password into the name field
+ * must not find it in the database for the next quarter of an hour. The same name, in any
+ * case, gives the same row.
+ */
+export function loginNameKey(name: string): string {
+  return `name:${createHash('sha256').update(name.toLowerCase()).digest('hex')}`;
+}
+
+/**
  * Counts failed logins per client and per email in a sliding window; past the limit further
  * attempts are refused (429) before the password is looked at, so guessing is slow.
  *
@@ -61,7 +72,7 @@ export class LoginThrottle {
   async begin(ip: string, email: string): Promise<LoginAttempt> {
     const at = this.now();
     await this.prune(at);
-    const attempt: LoginAttempt = { clientKey: this.scope + loginClientKey(ip), emailKey: `${this.scope}email:${email.toLowerCase()}`, at, failures: 1 };
+    const attempt: LoginAttempt = { clientKey: this.scope + loginClientKey(ip), emailKey: this.scope + loginNameKey(email), at, failures: 1 };
     // Always the same order (email:… before ip:…), so two attempts never wait on each other crosswise.
     const keys = [attempt.clientKey, attempt.emailKey].sort();
     return this.store.transaction(async (repos) => {
