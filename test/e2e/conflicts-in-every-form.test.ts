@@ -8,6 +8,8 @@ import { chromiumAvailable, openAdminSession, screenshot, setUpApi, type AdminSe
  * someone else (version 2, you sent 1)"), and *Load the saved version* shows what is stored:
  * rules, templates, layouts, purposes, webhook endpoints, internal secrets and a user's password
  * reset. Each test opens the form, changes the thing through the API, types and saves in the page.
+ * What the page shows around the form (the template's header, the endpoint's facts, the secret's
+ * row) shows the loaded version too, not the one the form was opened on.
  * A user's role or Disable on the Users list (no form) is said in words too, the list showing the
  * user as stored.
  */
@@ -68,6 +70,16 @@ describe.runIf(chromiumAvailable())('version conflicts in every edit form', { ti
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await conflictSaid(page, page.locator('body'), 'the template “Conflict template”', 'conflicts-template');
     expect(await page.locator('#tpl-name').inputValue()).toBe('Template renamed elsewhere');
+    // The header says the version loaded, and the form stays as loaded (its note with it).
+    const stored = await api('GET', '/templates/conflict_tpl');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Template renamed elsewhere');
+    expect(await page.locator('.page-header').textContent()).toContain(`version ${stored.version}`);
+    expect(await page.getByTestId('version-loaded').isVisible()).toBe(true);
+    // The change made again on the saved version is saved.
+    await page.locator('#tpl-name').fill('My template');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('My template');
+    expect((await api('GET', '/templates/conflict_tpl')).name).toBe('My template');
     expect(s.errors).toEqual([]);
   });
 
@@ -108,11 +120,24 @@ describe.runIf(chromiumAvailable())('version conflicts in every edit form', { ti
     const form = page.getByRole('form', { name: 'Settings' });
     const description = form.getByLabel('Description');
     await description.waitFor();
-    await api('PATCH', `/webhooks/${e.id}`, { description: 'Hook renamed elsewhere', version: e.version });
+    await api('PATCH', `/webhooks/${e.id}`, { url: 'http://127.0.0.1:9/elsewhere', description: 'Hook renamed elsewhere', version: e.version });
     await description.fill('My hook');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await conflictSaid(page, form, 'the endpoint “Conflict hook”', 'conflicts-webhook');
     expect(await form.getByLabel('Description').inputValue()).toBe('Hook renamed elsewhere');
+    // The header and the facts card say what is stored; the form stays as loaded (its note with it).
+    const facts = page.locator('section[aria-labelledby="wh-h"]');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Hook renamed elsewhere');
+    await expect.poll(() => facts.locator('code').first().textContent()).toBe('http://127.0.0.1:9/elsewhere');
+    expect(await form.getByTestId('version-loaded').isVisible()).toBe(true);
+    // Switch off makes a new version beside the loaded form: the change made again sends that one.
+    await page.getByRole('button', { name: 'Switch off' }).click();
+    await page.getByText('Switched off.').waitFor();
+    await form.getByLabel('Description').fill('My hook');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await form.getByText('Saved.', { exact: true }).waitFor();
+    expect(await form.getByTestId('version-conflict').count()).toBe(0);
+    expect((await api('GET', `/webhooks/${e.id}`)).description).toBe('My hook');
     expect(s.errors).toEqual([]);
   });
 
@@ -129,6 +154,9 @@ describe.runIf(chromiumAvailable())('version conflicts in every edit form', { ti
     await conflictSaid(page, form, 'the secret “conflict-key”', 'conflicts-secret');
     expect(await form.getByLabel('Description').inputValue()).toBe('Set elsewhere');
     expect(await form.getByLabel('New value').inputValue()).toBe('');
+    // The list's row says what is stored too; the form stays as loaded (its note with it).
+    await expect.poll(() => page.locator('tr', { hasText: 'conflict-key' }).textContent()).toContain('Set elsewhere');
+    expect(await form.getByTestId('version-loaded').isVisible()).toBe(true);
     expect(s.errors).toEqual([]);
   });
 

@@ -142,6 +142,8 @@ describe.runIf(chromiumAvailable())('focus after bulk actions and saves; version
     await page.getByRole('button', { name: 'Yes, load the saved version' }).click();
     await page.getByTestId('version-loaded').waitFor();
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Renamed elsewhere');
+    // The page around the form shows the loaded version too.
+    await expect.poll(() => page.locator('h1').textContent()).toContain('Renamed elsewhere');
     await expect.poll(() => focused(page)).toMatchObject({ tag: 'DIV', text: expect.stringContaining('The saved version of the server “Renamed elsewhere” is loaded') });
     await screenshot(page, 'conflict-02-server-loaded');
     // The change made again on the saved version is saved.
@@ -168,6 +170,7 @@ describe.runIf(chromiumAvailable())('focus after bulk actions and saves; version
     await page.getByRole('button', { name: 'Yes, load the saved version' }).click();
     await page.getByTestId('version-loaded').waitFor();
     expect(await page.getByLabel('Display name').inputValue()).toBe('Set elsewhere');
+    expect(await page.getByTestId('version-loaded').isVisible()).toBe(true);
     await screenshot(page, 'conflict-03-account-loaded');
 
     const cred = await api('POST', '/smtp-credentials', { name: 'conflict-app', allowedFrom: ['@example.com'] });
@@ -183,6 +186,9 @@ describe.runIf(chromiumAvailable())('focus after bulk actions and saves; version
     await page.getByRole('button', { name: 'Yes, load the saved version' }).click();
     await page.getByTestId('version-loaded').waitFor();
     expect(await form.getByLabel('Recipients per message').inputValue()).toBe('7');
+    // The row above the form shows the stored limit too, and the form stays as loaded.
+    await expect.poll(() => page.locator(`tr[data-row-key="${cred.id}"]`).textContent()).toContain('7 recipients');
+    expect(await page.getByTestId('version-loaded').isVisible()).toBe(true);
     await screenshot(page, 'conflict-04-credential-loaded');
     expect(s.errors).toEqual([]);
   });

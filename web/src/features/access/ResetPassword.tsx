@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { api, type User } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { ErrorBox, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 /**
  * An admin sets a new password for someone else (PATCH /users/:id { password, version }); the API ends
@@ -15,21 +16,8 @@ type Props = { user: User; onDone: (message: string) => void; onCancel: () => vo
  * list reloads so its row shows their change too.
  */
 export function ResetPassword(props: Props) {
-  // *Load the saved version* after a conflict: the form starts afresh from it (no password typed).
-  const [fresh, setFresh] = useState<{ user: User; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <ResetPasswordOf
-      key={fresh?.n ?? 0}
-      {...props}
-      user={fresh?.user ?? props.user}
-      conflict={conflict}
-      onFresh={(user) => {
-        setFresh((f) => ({ user, n: (f?.n ?? 0) + 1 }));
-        props.onStale?.();
-      }}
-    />
-  );
+  const fresh = useFreshStart(props.user, props.onStale);
+  return <ResetPasswordOf key={fresh.key} {...props} user={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function ResetPasswordOf({ user, onDone, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(u: User): void }) {

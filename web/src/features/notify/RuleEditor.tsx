@@ -12,7 +12,8 @@ import { ConditionRows, type ConditionPart } from './ConditionRows.js';
 import { fromDraft, toDraft, type ConditionDraft } from './conditions.js';
 import { DryRunPanel } from './DryRunPanel.js';
 import { TemplatePick } from './TemplatePick.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 /**
  * A rule's page: its form (new or saved) and the dry run beside it. One editor serves every
@@ -47,18 +48,8 @@ export function RuleEditor({ id }: { id: string }) {
 type FormProps = { rule?: Rule; saved: boolean; onSaved(r: Rule): void };
 
 function RuleForm(props: FormProps) {
-  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ rule: Rule; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <RuleFormOf
-      key={fresh?.n ?? 0}
-      {...props}
-      rule={fresh?.rule ?? props.rule}
-      conflict={conflict}
-      onFresh={(rule) => setFresh((f) => ({ rule, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.rule);
+  return <RuleFormOf key={fresh.key} {...props} rule={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function RuleFormOf({ rule, saved, onSaved, conflict, onFresh }: FormProps & { conflict: VersionConflictState; onFresh(r: Rule): void }) {

@@ -6,7 +6,8 @@ import { useList } from '../../lists.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 const MIB = 1024 * 1024;
 
@@ -50,23 +51,13 @@ function draftOf(c?: SmtpCredential): Draft {
  * Creates a credential (then `onCreated` shows its password once) or edits one (`editing`).
  * Values go to the API as typed; its message says what to fix, beside the field it names.
  * `askFirst`, before a credential is created, may stop it (its password would replace one shown
- * and not copied yet).
+ * and not copied yet). `onLoaded`: the saved version, loaded after a conflict (the list's row shows it too).
  */
-type Props = { editing?: SmtpCredential; askFirst?(): Promise<boolean>; onCreated?(c: NewSmtpCredential): void; onSaved?(): void; onCancel?(): void };
+type Props = { editing?: SmtpCredential; askFirst?(): Promise<boolean>; onCreated?(c: NewSmtpCredential): void; onSaved?(): void; onCancel?(): void; onLoaded?(c: SmtpCredential): void };
 
 export function CredentialForm(props: Props) {
-  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ credential: SmtpCredential; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <CredentialFormOf
-      key={fresh?.n ?? 0}
-      {...props}
-      editing={fresh?.credential ?? props.editing}
-      conflict={conflict}
-      onFresh={(credential) => setFresh((f) => ({ credential, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.editing, props.onLoaded);
+  return <CredentialFormOf key={fresh.key} {...props} editing={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function CredentialFormOf({ editing, askFirst, onCreated, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(c: SmtpCredential): void }) {

@@ -118,6 +118,8 @@ export function Credentials({ list, askFirst, onRotated }: { list: ListResource<
                         list.reload();
                         focusRow(c.id);
                       }}
+                      // Loaded after a conflict: the row above shows what is stored too.
+                      onLoaded={list.reload}
                     />
                   </WorkScope>
                 </td>

@@ -3,7 +3,8 @@ import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js
 import { useAction } from '../../hooks.js';
 import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError, Notice, refusalInWords, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 /** The card's names for what the API may refuse. */
 const REFUSED: Record<string, string> = { expireAfterSec: 'Expires after', priority: 'Priority', accountIds: 'Accounts', enabled: 'On/off', globalCopies: 'Global CC/BCC' };
@@ -40,18 +41,8 @@ type Props = {
 };
 
 export function PurposeEditor(props: Props) {
-  // *Load the saved version* after a conflict: the card starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ purpose: Purpose; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <PurposeEditorOf
-      key={fresh?.n ?? 0}
-      {...props}
-      purpose={fresh?.purpose ?? props.purpose}
-      conflict={conflict}
-      onFresh={(purpose) => setFresh((f) => ({ purpose, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.purpose);
+  return <PurposeEditorOf key={fresh.key} {...props} purpose={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, onDeleted, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(p: Purpose): void }) {

@@ -5,7 +5,8 @@ import { useAction } from '../../hooks.js';
 import { mayReplace } from '../../leave-guard.js';
 import { useList, useRemove } from '../../lists.js';
 import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 /** The part of the page the secret form is in: Rotate on a secret puts a form for it in its place. */
 const SECRET_FORM = 'secret-form';
@@ -58,27 +59,19 @@ export function NamedSecrets() {
         />
       </ListState>
       <WorkScope name={SECRET_FORM}>
-        <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} taken={list.items.map((x) => x.name)} onDone={() => (setRotating(null), list.reload())} />
+        {/* A version loaded after a conflict reloads the list too: the secret's row says what is stored. */}
+        <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} taken={list.items.map((x) => x.name)} onDone={() => (setRotating(null), list.reload())} onLoaded={list.reload} />
       </WorkScope>
     </>
   );
 }
 
-type FormProps = { rotating: NamedSecret | null; taken: readonly string[]; onDone(): void };
+/** `onLoaded`: the saved version, loaded after a conflict (the list's row shows it too). */
+type FormProps = { rotating: NamedSecret | null; taken: readonly string[]; onDone(): void; onLoaded?(s: NamedSecret): void };
 
 function SecretForm(props: FormProps) {
-  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ secret: NamedSecret; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <SecretFormOf
-      key={fresh?.n ?? 0}
-      {...props}
-      rotating={fresh?.secret ?? props.rotating}
-      conflict={conflict}
-      onFresh={(secret) => setFresh((f) => ({ secret, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.rotating, props.onLoaded);
+  return <SecretFormOf key={fresh.key} {...props} rotating={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function SecretFormOf({ rotating, taken, onDone, conflict, onFresh }: FormProps & { conflict: VersionConflictState; onFresh(s: NamedSecret): void }) {

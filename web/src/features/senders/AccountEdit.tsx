@@ -28,6 +28,8 @@ export function AccountEdit({ id }: { id: string }) {
           // Not the version: a save keeps the form (focus, unfolded sections, "Saved."); it restarts from what was saved itself.
           key={account.data?.id ?? 'new'}
           account={account.data}
+          // Loaded after a conflict: the header and the cards below show what is stored too.
+          onLoaded={account.reload}
           servers={servers.items}
           readOnly={!can('admin')}
           oauth2Below={!isNew && can('admin')}

@@ -10,7 +10,8 @@ import { isOAuth2Field, needsSecretAgain, oauth2Change, oauth2Draft, type Stored
 import { OAuth2Fields } from './OAuth2Fields.js';
 import { buildRef, InputTypeSelect, parseRef, ReferencePicker, type InputType } from './PasswordSource.js';
 import { serverChoiceLabel } from './server-label.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 interface Props {
   account?: MailAccount;
@@ -24,6 +25,8 @@ interface Props {
   submitLabel?: string;
   onSaved(account: MailAccount): void;
   onCancel?: () => void;
+  /** The saved version, loaded after a conflict: for what the page shows around the form (its header, the tools). */
+  onLoaded?(account: MailAccount): void;
 }
 
 /** The account's OAuth2 settings, or undefined for one that logs in with a password. */
@@ -38,18 +41,8 @@ const sourceOf = (a: MailAccount | undefined) => (oauth2Of(a) ? { type: 'oauth2'
  * admin typed a new one.
  */
 export function AccountForm(props: Props) {
-  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ account: MailAccount; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <AccountFormOf
-      key={fresh?.n ?? 0}
-      {...props}
-      account={fresh?.account ?? props.account}
-      conflict={conflict}
-      onFresh={(account) => setFresh((f) => ({ account, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.account, props.onLoaded);
+  return <AccountFormOf key={fresh.key} {...props} account={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly, oauth2Below, submitLabel, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(account: MailAccount): void }) {

@@ -41,6 +41,8 @@ export function ServerEdit({ id }: { id: string }) {
           // Not the version: a save keeps the form (focus, unfolded sections, "Saved.", a test's result); it restarts from what was saved itself.
           key={server.data?.id ?? `new-${preset?.id ?? ''}`}
           server={server.data}
+          // Loaded after a conflict: the header and the cards below show what is stored too.
+          onLoaded={server.reload}
           initial={isNew && preset ? draftFrom({ name: preset.name, smtp: preset.smtp }) : undefined}
           readOnly={!editable}
           // Created: the form's work is saved, and its own page shows it (nothing to ask about).

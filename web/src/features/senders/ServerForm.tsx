@@ -8,7 +8,8 @@ import { rateBody, rateChanged, rateDraft, refusedAtRateLimits } from './RateLim
 import { DIRECT_DEFAULTS, DirectFields, domainLines, refusedInDirect, type DirectValue } from './DirectFields.js';
 import { refusedInSecurity, SecurityFields, type ErrorAt, type SecurityValue } from './SecurityFields.js';
 import { ServerRateLimits } from './ServerRateLimits.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 export interface ServerDraft {
   name: string;
@@ -116,6 +117,8 @@ interface Props {
   readOnly?: boolean;
   onSaved(server: MailServer): void;
   onCancel?: () => void;
+  /** The saved version, loaded after a conflict: for what the page shows around the form (its header, the IMAP test). */
+  onLoaded?(server: MailServer): void;
 }
 
 /**
@@ -126,18 +129,8 @@ interface Props {
  * API stored them, so the focus, the folded sections the user opened and a test's result stay.
  */
 export function ServerForm(props: Props) {
-  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ server: MailServer; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <ServerFormOf
-      key={fresh?.n ?? 0}
-      {...props}
-      server={fresh?.server ?? props.server}
-      conflict={conflict}
-      onFresh={(server) => setFresh((f) => ({ server, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.server, props.onLoaded);
+  return <ServerFormOf key={fresh.key} {...props} server={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {

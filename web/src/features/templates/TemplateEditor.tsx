@@ -14,7 +14,11 @@ import { TemplateForm } from './TemplateForm.js';
 export function TemplateEditor({ templateKey }: { templateKey: string }) {
   const { can } = useSession();
   const loaded = useResource(() => api.get<Template>(`/templates/${encodeURIComponent(templateKey)}`), [templateKey]);
+  // The template as saved here, or as loaded after a conflict: the header shows it.
   const [saved, setSaved] = useState<Template | null>(null);
+  // How often it was saved here: each save starts the form afresh. A load does not (the form
+  // started itself afresh from it, and keeps saying so until the next save).
+  const [saves, setSaves] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [locale, setLocale] = useState<string | null>(null);
   const t = saved ?? loaded.data;
@@ -43,7 +47,7 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
       {notice ? <Notice kind="success">{notice}</Notice> : null}
       <TemplateForm
         // A saved version starts the form afresh from what the server stored; its Save button then takes the focus back.
-        key={`${t.key}@${t.version}`}
+        key={`${t.key}#${saves}`}
         afterSave={notice !== null}
         template={t}
         editable={can('admin')}
@@ -51,7 +55,13 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
         onLocale={setLocale}
         onSaved={(next, what) => {
           setSaved(next);
+          setSaves((n) => n + 1);
           setNotice(what);
+        }}
+        onLoaded={(stored) => {
+          setSaved(stored);
+          // A "Saved as version …" from before speaks of a version that is no longer the latest.
+          setNotice(null);
         }}
       />
     </>

@@ -14,7 +14,8 @@ import { SampleData, parseSample, sampleIssue } from './SampleData.js';
 import { TemplateTest } from './TemplateTest.js';
 import { useLivePreview } from './useLivePreview.js';
 import { VersionHistory } from './VersionHistory.js';
-import { isVersionConflict, useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { isVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 interface Draft {
   name: string;
@@ -33,21 +34,13 @@ type Props = {
   locale: string | null;
   onLocale(l: string): void;
   onSaved(t: Template, what: string): void;
+  /** The saved version, loaded after a conflict: the page's header shows it too. */
+  onLoaded?(t: Template): void;
 };
 
 export function TemplateForm(props: Props) {
-  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ template: Template; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <TemplateFormOf
-      key={fresh?.n ?? 0}
-      {...props}
-      template={fresh?.template ?? props.template}
-      conflict={conflict}
-      onFresh={(template) => setFresh((f) => ({ template, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.template, props.onLoaded);
+  return <TemplateFormOf key={fresh.key} {...props} template={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLocale, onSaved, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(t: Template): void }) {

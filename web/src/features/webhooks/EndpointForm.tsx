@@ -4,7 +4,8 @@ import { useAction } from '../../hooks.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, UnsavedChangesGuard, useSelection, useUnsavedChanges } from '../../ui/index.js';
 import { EVENT_NAMES, WEBHOOK_EVENTS } from './events.js';
 import { endpointName } from './endpoint-name.js';
-import { useVersionConflict, VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
 
 /** What a new endpoint is ticked for. */
 const NEW_ENDPOINT_EVENTS: WebhookEventType[] = ['message.sent', 'message.failed'];
@@ -14,22 +15,13 @@ const NEW_ENDPOINT_EVENTS: WebhookEventType[] = ['message.sent', 'message.failed
  * secret) or changes to one (PATCH with the version read). The API's message appears at the
  * field it names (an address the network policy refuses shows at the URL). `askFirst`, before the
  * request, may stop it (a new endpoint's secret would replace one shown and not copied yet).
+ * `onLoaded`: the saved version, loaded after a conflict (the page's facts show it too).
  */
-type Props = { endpoint?: WebhookEndpoint; saved?: boolean; askFirst?(): Promise<boolean>; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void };
+type Props = { endpoint?: WebhookEndpoint; saved?: boolean; askFirst?(): Promise<boolean>; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void; onLoaded?(e: WebhookEndpoint): void };
 
 export function EndpointForm(props: Props) {
-  // *Load the saved version* after a conflict: the form starts afresh from it, as when it was opened.
-  const [fresh, setFresh] = useState<{ endpoint: WebhookEndpoint; n: number } | null>(null);
-  const conflict = useVersionConflict();
-  return (
-    <EndpointFormOf
-      key={fresh?.n ?? 0}
-      {...props}
-      endpoint={fresh?.endpoint ?? props.endpoint}
-      conflict={conflict}
-      onFresh={(endpoint) => setFresh((f) => ({ endpoint, n: (f?.n ?? 0) + 1 }))}
-    />
-  );
+  const fresh = useFreshStart(props.endpoint, props.onLoaded);
+  return <EndpointFormOf key={fresh.key} {...props} endpoint={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
 function EndpointFormOf({ endpoint, saved, askFirst, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(e: WebhookEndpoint): void }) {

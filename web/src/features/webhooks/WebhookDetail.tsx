@@ -14,6 +14,20 @@ import { deliveryCounts, HealthChip, HealthWarning } from './EndpointHealth.js';
 /** What the settings form shows of the endpoint: it starts afresh only when this changes. */
 const settingsKey = (e: WebhookEndpoint) => JSON.stringify([e.url, e.description, [...e.events].sort()]);
 
+/**
+ * The settings form's key: a new one when the stored settings change (a save here, or someone
+ * else's seen on a reload) to something other than what the form shows. Not when the form
+ * loaded them itself (*Load the saved version* after a conflict): it started afresh from them
+ * already, and a remount would drop its "loaded" note, and the focus on it, with the page's reload.
+ */
+function useSettingsFormKey(e: WebhookEndpoint | undefined) {
+  const [k, setK] = useState<{ seen: string | null; shows: string | null; n: number }>({ seen: null, shows: null, n: 0 });
+  const settings = e ? settingsKey(e) : null;
+  // Adjusted while rendering (React's way to follow a value from the previous render): the stale form is never shown.
+  if (settings !== k.seen) setK({ seen: settings, shows: settings, n: settings === k.shows ? k.n : k.n + 1 });
+  return { key: k.n, loaded: (x: WebhookEndpoint) => setK((c) => ({ ...c, shows: settingsKey(x) })) };
+}
+
 /** One endpoint: its health, an admin's actions and settings, and its delivery log. */
 export function WebhookDetail({ id }: { id: string }) {
   const { can } = useSession();
@@ -23,6 +37,7 @@ export function WebhookDetail({ id }: { id: string }) {
   const [tick, setTick] = useState(0);
   // The settings form starts afresh from each saved version, so what it says after a save lives here.
   const [savedVersion, setSavedVersion] = useState<number | null>(null);
+  const form = useSettingsFormKey(e);
   const changed = () => {
     endpoint.reload();
     setTick((t) => t + 1);
@@ -82,11 +97,16 @@ export function WebhookDetail({ id }: { id: string }) {
                 // touching the URL, description or events, so typed settings stay as typed (the
                 // form sends the version it is given, the latest). Asking there would be a
                 // question about nothing: the action and the typed settings do not collide.
-                key={settingsKey(e)}
+                key={form.key}
                 endpoint={e}
                 saved={savedVersion === e.version}
                 onSaved={(next) => {
                   setSavedVersion(next.version);
+                  endpoint.reload();
+                }}
+                // The header and the facts above show the version loaded after a conflict too.
+                onLoaded={(stored) => {
+                  form.loaded(stored);
                   endpoint.reload();
                 }}
               />
