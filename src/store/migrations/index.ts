@@ -31,6 +31,7 @@ import * as m029 from './029_oauth2_sign_ins.js';
 import * as m030 from './030_received_addressees.js';
 import * as m031 from './031_processes.js';
 import * as m032 from './032_seen_owed.js';
+import * as m033 from './033_wider_actor_columns.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -69,6 +70,7 @@ const migrations: Record<string, Migration> = {
   '030_received_addressees': m030,
   '031_processes': m031,
   '032_seen_owed': m032,
+  '033_wider_actor_columns': m033,
 };
 
 export const migrationProvider: MigrationProvider = {
