@@ -8,17 +8,32 @@ import { retryingFetch, type RetryOptions } from './retry.js';
  * The facade reads JSON answers only: a success that is something else (the admin UI's page
  * behind a wrong URL prefix, a proxy's login page) is thrown as a MailroomError with the code
  * MAILROOM_SDK_UNEXPECTED_RESPONSE and its status, instead of a SyntaxError from JSON.parse.
+ * Only a 204 has no body: every other success of the facade's routes is a JSON object, so an
+ * empty body (which openapi-fetch turns into `data: undefined`, resolved as if it were the
+ * message), one cut short or a bare `null` is refused the same way.
  */
 const jsonAnswersOnly: Middleware = {
-  onResponse({ response }) {
-    if (!response.ok || response.status === 204 || response.headers.get('content-length') === '0') return undefined;
+  async onResponse({ response }) {
+    if (!response.ok || response.status === 204) return undefined;
     const type = response.headers.get('content-type');
-    if (type && /[/+]json\b/i.test(type)) return undefined;
-    throw new MailroomError({
-      code: UNEXPECTED_RESPONSE,
-      message: `unexpected answer ${response.status} ${response.statusText} (${type ?? 'no content type'}, not JSON) from ${response.url}: is url the address Mailroom listens at, without /api/v1?`,
-      status: response.status,
-    });
+    const unexpected = (what: string) =>
+      new MailroomError({
+        code: UNEXPECTED_RESPONSE,
+        message: `unexpected answer ${response.status} ${response.statusText} (${what}) from ${response.url}: is url the address Mailroom listens at, without /api/v1?`,
+        status: response.status,
+      });
+    if (!type || !/[/+]json\b/i.test(type)) throw unexpected(`${type ?? 'no content type'}, not JSON`);
+    // Read from a copy: openapi-fetch still reads the answer itself.
+    const text = await response.clone().text();
+    if (text.trim() === '') throw unexpected(`${type} with an empty body`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw unexpected(`${type} with a body that is not JSON`);
+    }
+    if (typeof body !== 'object' || body === null) throw unexpected(`${type} with a body that is JSON but not an object`);
+    return undefined;
   },
 };
 

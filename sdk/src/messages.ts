@@ -1,3 +1,4 @@
+import { LONGEST_TIMER_MS } from './retry.js';
 import { INVALID_STATE, MailroomError, TIMEOUT } from './errors.js';
 import type { Http } from './http.js';
 import { everyItem } from './pages.js';
@@ -32,7 +33,9 @@ function waitSettings(options: WaitOptions): { until: readonly MessageStatus[]; 
   const intervalMs = options.intervalMs ?? 500;
   if (!Array.isArray(until) || until.length === 0) throw new TypeError('waitFor: until must name at least one status (leave it out to wait for any final status)');
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new TypeError(`waitFor: timeoutMs must be a number of milliseconds, 0 or more (got ${String(timeoutMs)})`);
-  if (typeof intervalMs !== 'number' || !(intervalMs > 0) || !Number.isFinite(intervalMs)) throw new TypeError(`waitFor: intervalMs must be a number of milliseconds, more than 0 (got ${String(intervalMs)})`);
+  if (typeof intervalMs !== 'number' || !(intervalMs > 0) || !(intervalMs <= LONGEST_TIMER_MS)) {
+    throw new TypeError(`waitFor: intervalMs must be a number of milliseconds, more than 0 and at most ${LONGEST_TIMER_MS} (Node's longest timer, about 24.8 days) (got ${String(intervalMs)})`);
+  }
   return { until, timeoutMs, intervalMs };
 }
 

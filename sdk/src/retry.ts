@@ -22,15 +22,21 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 /**
  * The options as the retries use them, refused when they cannot work: with `attempts: NaN` (an
  * unset variable through Number()) no try was ever the last, so a call to a server that was
- * down was repeated forever.
+ * down was repeated forever; a delay of Infinity became setTimeout(Infinity), which Node runs
+ * after 1 ms, so such a call was repeated as fast as it failed.
  */
+/** Node's longest timer (about 24.8 days): a longer one fires after 1 ms instead. */
+export const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 function retrySettings(options: RetryOptions): { attempts: number; baseDelay: number; maxDelay: number } {
   const attempts = options.attempts ?? 3;
   const baseDelay = options.baseDelayMs ?? 500;
   const maxDelay = options.maxDelayMs ?? 30_000;
   if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1) throw new TypeError(`Mailroom: retry.attempts must be a whole number, 1 or more (got ${String(attempts)}): 1 turns retrying off, as retry: false does`);
   for (const [name, ms] of [['baseDelayMs', baseDelay], ['maxDelayMs', maxDelay]] as const) {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`Mailroom: retry.${name} must be a number of milliseconds, 0 or more (got ${String(ms)})`);
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > LONGEST_TIMER_MS) {
+      throw new TypeError(`Mailroom: retry.${name} must be a finite number of milliseconds, from 0 to ${LONGEST_TIMER_MS} (Node's longest timer, about 24.8 days) (got ${String(ms)})`);
+    }
   }
   return { attempts, baseDelay, maxDelay };
 }
@@ -56,7 +62,8 @@ export function retryingFetch(base: (request: Request) => Promise<Response>, opt
         // server may have done it, and the same request (the same key) gets the first answer.
         // An aborted request is the caller's wish, and the last try's error is thrown as it is.
         if (!(err instanceof TypeError) || request.signal.aborted || attempt >= attempts) throw err;
-        await wait(baseDelay * 2 ** (attempt - 1));
+        // Capped as a Retry-After is: many tries would otherwise double past Node's longest timer.
+        await wait(Math.min(baseDelay * 2 ** (attempt - 1), maxDelay));
         continue;
       }
       if (!RETRYABLE.has(response.status) || attempt >= attempts) return response;

@@ -32,6 +32,22 @@ beforeAll(async () => {
     if (req.url?.startsWith('/ui/')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><html><body>Mailroom</body></html>');
+    } else if (req.url?.startsWith('/empty/')) {
+      // A JSON content type and no body, with Content-Length: 0 …
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '0' });
+      res.end();
+    } else if (req.url?.startsWith('/chunked-empty/')) {
+      // … or chunked, without a length …
+      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      res.end();
+    } else if (req.url?.startsWith('/cut/')) {
+      // … or a body that is not JSON (an answer cut short) …
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id":"msg_1","sta');
+    } else if (req.url?.startsWith('/null/')) {
+      // … or JSON that is not the object every such route answers.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('null');
     } else if (req.method === 'DELETE') {
       res.writeHead(204);
       res.end();
@@ -61,6 +77,33 @@ it('throws MAILROOM_SDK_UNEXPECTED_RESPONSE for a 200 answer that is not JSON', 
   expect(err).toMatchObject({ code: sdk.UNEXPECTED_RESPONSE, status: 200 });
   expect((err as Error).message).toMatch(/text\/html/);
   await expect(mailroom.events.page()).rejects.toMatchObject({ code: sdk.UNEXPECTED_RESPONSE });
+});
+
+/**
+ * A success whose body is empty or not JSON, under a JSON content type (a proxy or a server cut
+ * short): before, messages.get resolved with undefined (an empty body, chunked or with
+ * Content-Length: 0) or null, or threw a bare SyntaxError, where the caller was promised a message.
+ */
+it.each(['empty', 'chunked-empty', 'cut', 'null'])('throws MAILROOM_SDK_UNEXPECTED_RESPONSE for a 200 JSON answer with a body that is %s', async (shape) => {
+  const mailroom = new sdk.Mailroom({ url: `${base}/${shape}`, apiKey: 'mrk_test', retry: false });
+  const calls: [string, () => Promise<unknown>][] = [
+    ['messages.get', () => mailroom.messages.get('msg_1')],
+    ['messages.send', () => mailroom.messages.send({ to: ['a@example.net'], subject: 's', text: 't' })],
+    ['messages.page', () => mailroom.messages.page()],
+    ['messages.cancel', () => mailroom.messages.cancel('msg_1')],
+    ['events.get', () => mailroom.events.get('evt_1')],
+    ['suppressions.add', () => mailroom.suppressions.add({ address: 'a@example.net' })],
+    ['templates.preview', () => mailroom.templates.preview('welcome')],
+  ];
+  for (const [name, call] of calls) {
+    const err = await call().then(
+      (value) => ({ resolved: value }),
+      (e: unknown) => e,
+    );
+    expect(err, name).toBeInstanceOf(sdk.MailroomError);
+    expect(err, name).toMatchObject({ code: sdk.UNEXPECTED_RESPONSE, status: 200 });
+    expect((err as Error).message, name).toMatch(/application\/json/);
+  }
 });
 
 it('still reads JSON answers and empty 204 answers', async () => {

@@ -71,8 +71,14 @@ it.each([
   [{ attempts: Number.NaN }, /retry\.attempts must be a whole number, 1 or more \(got NaN\)/],
   [{ attempts: 0 }, /retry\.attempts must be a whole number, 1 or more \(got 0\)/],
   [{ attempts: 2.5 }, /retry\.attempts must be a whole number, 1 or more \(got 2\.5\)/],
-  [{ baseDelayMs: -5 }, /retry\.baseDelayMs must be a number of milliseconds, 0 or more \(got -5\)/],
-  [{ maxDelayMs: Number.NaN }, /retry\.maxDelayMs must be a number of milliseconds, 0 or more \(got NaN\)/],
+  [{ baseDelayMs: -5 }, /retry\.baseDelayMs must be a finite number of milliseconds, from 0 to 2147483647 \(Node's longest timer, about 24\.8 days\) \(got -5\)/],
+  [{ maxDelayMs: Number.NaN }, /retry\.maxDelayMs must be a finite number of milliseconds, from 0 to 2147483647 \(Node's longest timer, about 24\.8 days\) \(got NaN\)/],
+  // Infinity: after a lost answer the SDK waited setTimeout(Infinity), which Node runs after 1 ms,
+  // so a call to a server that was down was repeated at once, as fast as it failed.
+  [{ baseDelayMs: Number.POSITIVE_INFINITY }, /retry\.baseDelayMs must be a finite number of milliseconds, from 0 to 2147483647 \(Node's longest timer, about 24\.8 days\) \(got Infinity\)/],
+  [{ maxDelayMs: Number.POSITIVE_INFINITY }, /retry\.maxDelayMs must be a finite number of milliseconds, from 0 to 2147483647 \(Node's longest timer, about 24\.8 days\) \(got Infinity\)/],
+  // Longer than Node's longest timer: such a wait also fired after 1 ms.
+  [{ maxDelayMs: 3e9 }, /retry\.maxDelayMs must be a finite number of milliseconds, from 0 to 2147483647 .*\(got 3000000000\)/],
 ])('refuses retry %j at once', (retry, words) => {
   const make = () => new sdk.Mailroom({ url: 'http://127.0.0.1:8025', apiKey: 'mrk_test', retry });
   expect(make).toThrow(TypeError);
@@ -109,8 +115,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 it.each([
   [{ timeoutMs: Number.NaN }, /timeoutMs must be a number of milliseconds, 0 or more \(got NaN\)/],
   [{ timeoutMs: -1 }, /timeoutMs must be a number of milliseconds, 0 or more \(got -1\)/],
-  [{ intervalMs: 0 }, /intervalMs must be a number of milliseconds, more than 0 \(got 0\)/],
-  [{ intervalMs: Number.POSITIVE_INFINITY }, /intervalMs must be a number of milliseconds, more than 0 \(got Infinity\)/],
+  [{ intervalMs: 0 }, /intervalMs must be a number of milliseconds, more than 0 and at most 2147483647 .*\(got 0\)/],
+  [{ intervalMs: Number.POSITIVE_INFINITY }, /intervalMs must be a number of milliseconds, more than 0 and at most 2147483647 .*\(got Infinity\)/],
+  [{ intervalMs: 3e9 }, /intervalMs must be a number of milliseconds, more than 0 and at most 2147483647 .*\(got 3000000000\)/],
   [{ until: [] }, /until must name at least one status/],
 ])('refuses %j before reading the message', async (options, words) => {
   const before = reads;

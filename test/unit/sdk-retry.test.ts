@@ -107,6 +107,16 @@ it('repeats a request whose answer was lost, with the same body (and key)', asyn
   expect(waits).toEqual([100]);
 });
 
+it('stops doubling the wait after lost answers at maxDelayMs', async () => {
+  seen.length = 0;
+  waits.length = 0;
+  script = ['drop', 'drop', 'drop', 'drop', { status: 202 }];
+  // Uncapped, the 24th try of many would have waited past Node's longest timer, which fires after 1 ms.
+  const res = await retryingFetch(plain, { attempts: 5, baseDelayMs: 100, maxDelayMs: 300 }, recordWait)(send());
+  expect(res.status).toBe(202);
+  expect(waits).toEqual([100, 200, 300, 300]);
+});
+
 it('throws the network error after the tries allowed', async () => {
   seen.length = 0;
   script = ['drop', 'drop'];
