@@ -199,17 +199,19 @@ export class Dispatcher extends ClaimLoop {
     this.urgentArrived = false;
     const repos = this.ctx.store.repos;
     const now = this.ctx.clock.now();
+    // An attempt may outlast a lease (connect + send timeouts up to 600 s, plus waiting for a pooled
+    // connection): keep the leases of what is still in flight, so no worker takes a message over
+    // while this one is still sending it. Before the look for expired leases: after a store outage
+    // longer than a lease, this worker's own messages (their outcomes still to be recorded) are
+    // renewed, not returned to the queue by this very worker.
+    if (this.inFlightIds.size && now - this.lastRenewal >= this.o.leaseMs / 3) {
+      this.lastRenewal = now;
+      await this.ctx.store.grouped((r) => r.messages.renewLeases(this.owner, [...this.inFlightIds], now + this.o.leaseMs));
+    }
     if (now - this.lastReap > 5_000 || now < this.lastReap) {
       this.lastReap = now;
       const n = await repos.messages.releaseExpiredLeases(now);
       if (n) this.opts.logger.warn({ count: n }, 'returned messages whose worker lease ended to the queue');
-    }
-    // An attempt may outlast a lease (connect + send timeouts up to 600 s, plus waiting for a pooled
-    // connection): keep the leases of what is still in flight, so no worker takes a message over
-    // while this one is still sending it.
-    if (this.inFlightIds.size && now - this.lastRenewal >= this.o.leaseMs / 3) {
-      this.lastRenewal = now;
-      await this.ctx.store.grouped((r) => r.messages.renewLeases(this.owner, [...this.inFlightIds], now + this.o.leaseMs));
     }
     if (this.claimsInDoubt) {
       const n = await repos.messages.releaseLeasesOf(this.owner, [...this.inFlightIds], now);
@@ -257,10 +259,21 @@ export class Dispatcher extends ClaimLoop {
       largest = Math.max(largest, m.sizeBytes);
       this.attempting.set(m.id, m.sizeBytes);
       this.bytesAttempting += m.sizeBytes;
-      this.track(m.id, () => this.deliver(m).finally(() => this.attemptOver(m.id)), (err) => this.opts.logger.error({ err, messageId: m.id }, 'delivery bookkeeping failed; the message goes back to the queue'));
+      this.track(m.id, () => this.deliver(m).finally(() => this.attemptOver(m.id)), (err) => this.bookkeepingFailed(m.id, err));
     }
     if (claimed.length) this.expectedBytes = Math.max(MIN_EXPECTED_BYTES, largest, Math.round(this.expectedBytes / 2));
     return claimed.length;
+  }
+
+  /**
+   * A message's work failed before its attempt, or its outcome could not be recorded before this
+   * worker stopped: it goes back to the queue (claimsInDoubt, or its lease). The store logs its own
+   * outages, once per cause and minute: one line per message here flooded the log (387 lines in a
+   * second of a 16 s outage), so a store outage is logged at debug level only.
+   */
+  private bookkeepingFailed(messageId: string, err: unknown): void {
+    if (isStoreUnavailable(err)) this.opts.logger.debug({ err, messageId }, 'the store is unavailable: the message goes back to the queue once it answers');
+    else this.opts.logger.error({ err, messageId }, 'delivery bookkeeping failed; the message goes back to the queue');
   }
 
   /** How many messages a claim may take now: free slots, as far as the content budget allows. */
@@ -398,8 +411,11 @@ export class Dispatcher extends ClaimLoop {
     };
     const final = write.status === 'failed' || write.status === 'expired' ? write.status : undefined;
     const events = outcomeEvents(m, write);
-    // The attempt happened: keep its outcome until the store takes it (else a retry sends it again).
-    const ok = await this.untilStoreAnswers(m.leaseUntil, () => this.ctx.store.grouped(async (repos) => {
+    // The attempt happened: keep its outcome until the store takes it (else a retry sends it
+    // again). completeAttempt writes only while this worker holds the lease, which the rounds
+    // renew meanwhile: past a lease that really ran out it answers false (another worker may have
+    // the message, flagged a possible duplicate as the lease ran out), never a second outcome.
+    const ok = await this.untilStoreTakes(() => this.ctx.store.grouped(async (repos) => {
       const done = await repos.messages.completeAttempt(write);
       if (!done) return false;
       // In the same commit as the outcome: webhooks can never miss it, even after a crash.

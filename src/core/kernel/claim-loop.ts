@@ -161,14 +161,28 @@ export abstract class ClaimLoop {
    * this worker runs and the item's lease lasts (past it another worker may take it over, so
    * the lease decides, not this loop).
    */
-  protected async untilStoreAnswers<T>(leaseUntil: number | null, fn: () => Promise<T>): Promise<T> {
+  protected untilStoreAnswers<T>(leaseUntil: number | null, fn: () => Promise<T>): Promise<T> {
+    return this.againWhileStoreAway(fn, (pause) => this.running && (leaseUntil ?? 0) - this.clock.now() > pause);
+  }
+
+  /**
+   * Runs a write that checks the item's lease itself (it changes nothing unless this worker
+   * still holds the lease) again while the store is unavailable, until this worker stops:
+   * the outcome of work that happened is kept until the store takes it. Giving up at the lease
+   * known at claim time threw away outcomes of messages whose lease had been renewed since, and
+   * they went back to the queue unflagged and were sent again.
+   */
+  protected untilStoreTakes<T>(fn: () => Promise<T>): Promise<T> {
+    return this.againWhileStoreAway(fn, () => !this.stopping);
+  }
+
+  private async againWhileStoreAway<T>(fn: () => Promise<T>, mayWait: (pause: number) => boolean): Promise<T> {
     let pause = 250;
     for (;;) {
       try {
         return await fn();
       } catch (err) {
-        const leaseLeft = (leaseUntil ?? 0) - this.clock.now();
-        if (!isStoreUnavailable(err) || !this.running || leaseLeft <= pause) throw err;
+        if (!isStoreUnavailable(err) || !mayWait(pause)) throw err;
         await sleep(pause);
         pause = Math.min(pause * 2, STORE_AWAY_PAUSE_MS * 5);
       }
