@@ -5,7 +5,25 @@
  * message repeats (Received, Authentication-Results …) keeps every value, one per line, in the
  * message's order (Received: the last relay first). Values stay as written, encoded words too:
  * this is the message's source, and its decoded subject and addresses are shown beside it.
+ *
+ * mailparser gives each raw line one character per byte (latin1): a field written in raw UTF-8
+ * (RFC 6532) is read as UTF-8, one in no valid UTF-8 as Latin-1, except its C1 bytes
+ * (0x80–0x9F), which are no Latin-1 text and become U+FFFD: Dovecot hands a NUL out as 0x80, and
+ * a NUL is shown as U+FFFD (parse-mail.ts), whichever server the message came through.
  */
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A raw header line (one character per byte) as text. */
+function asText(line: string): string {
+  // Plain ASCII (nearly every line), or already decoded: nothing to do.
+  if (!/[\u0080-\u00ff]/.test(line) || /[\u0100-\uffff]/.test(line)) return line;
+  try {
+    return utf8.decode(Buffer.from(line, 'latin1'));
+  } catch {
+    return line.replace(/[\u0080-\u009f]/g, '\uFFFD');
+  }
+}
 
 /** What the log keeps of one message's header: enough for every real one, bounded for a hostile one. */
 export const MAX_HEADER_CHARS = 64 * 1024;
@@ -13,7 +31,8 @@ export const MAX_HEADER_CHARS = 64 * 1024;
 export function headerFields(lines: readonly { key: string; line: string }[]): Record<string, string> {
   const byKey = new Map<string, { name: string; values: string[] }>();
   let budget = MAX_HEADER_CHARS;
-  for (const { key, line } of lines) {
+  for (const { key, line: raw } of lines) {
+    const line = asText(raw);
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     // Unfolding, and any stray CR or LF (a broken message) as a space: a value is one line.

@@ -30,16 +30,19 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
   const reportType = contentType?.value?.toLowerCase() === 'multipart/report' ? (contentType.params?.['report-type'] ?? '').toLowerCase() || null : null;
   const parts = p.attachments ?? [];
   const part = (...types: string[]) => parts.find((a) => types.includes(a.contentType.toLowerCase()));
-  const statusPart = isDeliveryReport(reportType) ? part('message/delivery-status', 'message/global-delivery-status')?.content : undefined;
-  const statusBlocks = statusPart ? await fieldBlocks(statusPart) : [];
+  const statusPart = isDeliveryReport(reportType) ? part('message/delivery-status', 'message/global-delivery-status') : undefined;
+  const statusBlocks = statusPart ? await fieldBlocks(statusPart.content, declaredCharset(statusPart)) : [];
   const deliveryStatus = dsnRecipients(statusBlocks);
-  const returned = part('message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers');
   const feedbackPart = reportType === 'feedback-report' ? part('message/feedback-report') : undefined;
   const unreadableBody = noPartRead(p, raw, contentType);
   const text = p.text ? p.text.slice(0, MAX_BODY_CHARS) : unreadableBody ? bodyAsSent(raw) : null;
   // A bounce that is no report (Exim's plain text, and others naming X-Failed-Recipients): its
   // notice, and the returned message's headers quoted below it.
   const plain = !reportType && p.headers.has('x-failed-recipients') && text ? quotedCopy(text) : null;
+  // Only a report (a DSN, an ARF report, a read receipt) or a plain-text bounce returns a message:
+  // any other message with one attached (a forward as message/rfc822) merely carries it, and its
+  // Message-ID must not make the carrier a reply to, or a bounce of, the message inside.
+  const returned = reportType || plain ? part('message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers') : undefined;
   return withoutNul({
     messageId: p.messageId ? bracketed(p.messageId) : null,
     inReplyTo: ids(p.inReplyTo),
@@ -58,10 +61,10 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     markers: Object.fromEntries(MARKERS.flatMap((k) => (p.headers.has(k) ? [[k, headerText(p.headers.get(k))]] : []))),
     reportType,
     deliveryStatus,
-    returnedMessageId: returned ? await returnedMessageId(returned.content) : plain?.copy ? await returnedMessageId(Buffer.from(plain.copy)) : null,
+    returnedMessageId: returned ? await returnedMessageId(returned.content, declaredCharset(returned)) : plain?.copy ? await returnedMessageId(Buffer.from(plain.copy)) : null,
     bounceNotice: plain?.notice ?? null,
     envelopeId: envelopeId(statusBlocks),
-    feedback: feedbackPart ? await feedback(feedbackPart.content) : null,
+    feedback: feedbackPart ? await feedback(feedbackPart.content, declaredCharset(feedbackPart)) : null,
     attachments: parts.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, sizeBytes: a.size })),
     sizeBytes,
     headersOnly,
@@ -164,22 +167,42 @@ function quotedCopy(text: string): { notice: string; copy: string | null } {
   return { notice: text.slice(0, Math.min(m.index, MAX_NOTICE_CHARS)), copy: /^[!-9;-~]+:/.test(rest) ? rest.slice(0, MAX_HEAD_BYTES) : null };
 }
 
-async function returnedMessageId(content: Buffer): Promise<string | null> {
-  const [h] = await fieldBlocks(content, 1);
+async function returnedMessageId(content: Buffer, charset = 'utf-8'): Promise<string | null> {
+  const [h] = await fieldBlocks(content, charset, 1);
   const id = h ? field(h, 'message-id') : null;
   return id ? bracketed(id) : null;
 }
 
-async function feedback(content: Buffer): Promise<InboundMail['feedback']> {
-  const [h] = await fieldBlocks(content, 1);
+async function feedback(content: Buffer, charset: string): Promise<InboundMail['feedback']> {
+  const [h] = await fieldBlocks(content, charset, 1);
   if (!h) return null;
   const recipient = typed(field(h, 'original-rcpt-to') ?? field(h, 'removal-recipient'));
   return { type: field(h, 'feedback-type')?.toLowerCase() ?? 'abuse', recipient: recipient?.toLowerCase() ?? null };
 }
 
-/** Blank-line separated blocks of header fields, each read by mailparser (folding, encodings). */
-async function fieldBlocks(content: Buffer, max = 100): Promise<Map<string, unknown>[]> {
-  const text = content.toString('utf8').replace(/\r\n/g, '\n');
+/**
+ * The charset a report part declares (`Content-Type: message/delivery-status; charset=iso-8859-1`),
+ * as a label TextDecoder knows; UTF-8 when it declares none or one Node cannot decode (RFC 3464's
+ * fields are ASCII, RFC 6533's UTF-8: both read right as UTF-8).
+ */
+function declaredCharset(part: { headers: Map<string, unknown> }): string {
+  const ct = part.headers.get('content-type') as { params?: Record<string, string> } | undefined;
+  const label = ct?.params?.charset?.trim();
+  if (!label) return 'utf-8';
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    return 'utf-8';
+  }
+}
+
+/**
+ * Blank-line separated blocks of header fields, each read by mailparser (folding, encodings).
+ * The part's bytes are decoded with its declared charset first: an MTA that writes a Latin-1
+ * diagnostic ("Empfänger unbekannt") and says so is read as written, not as U+FFFD.
+ */
+async function fieldBlocks(content: Buffer, charset = 'utf-8', max = 100): Promise<Map<string, unknown>[]> {
+  const text = new TextDecoder(charset).decode(content).replace(/\r\n/g, '\n');
   const out: Map<string, unknown>[] = [];
   for (const block of text.split(/\n[ \t]*\n/).slice(0, max)) {
     if (!block.trim()) continue;

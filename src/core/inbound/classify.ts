@@ -1,6 +1,6 @@
 import type { InboundKind } from '../outbox/ports.js';
 import type { DsnRecipient, InboundMail } from './inbound-mail.js';
-import { plainBounceRecipients } from './plain-bounce.js';
+import { fromMailerDaemon, plainBounceRecipients } from './plain-bounce.js';
 
 /**
  * What a received message is, from its headers and report parts, in this order:
@@ -10,14 +10,16 @@ import { plainBounceRecipients } from './plain-bounce.js';
  * - an abuse report (report-type=feedback-report, RFC 5965) is a `complaint`;
  * - anything a machine sent on its own (Auto-Submitted other than "no" (RFC 3834), the
  *   X-Autoreply family, Precedence auto_reply, a read receipt, or any other report such as a
- *   "delayed" DSN) is an `auto_reply`: an out-of-office is never a bounce;
+ *   "delayed" DSN), and anything else from a mailer daemon (the null sender, MAILER-DAEMON or
+ *   postmaster: a plain-text delay warning that names the message in References) is an
+ *   `auto_reply`: an out-of-office is never a bounce, and no machine's notice is a reply;
  * - a message that names one of Mailroom's messages in In-Reply-To or References is a `reply`;
  * - the rest is `mail`.
  */
 export function classify(mail: InboundMail, answersOwnMessage: boolean): InboundKind {
   if (bounceRecipients(mail).length) return 'bounce';
   if (mail.reportType === 'feedback-report') return 'complaint';
-  if (mail.reportType || isAutomatic(mail.markers)) return 'auto_reply';
+  if (mail.reportType || isAutomatic(mail.markers) || fromMailerDaemon(mail)) return 'auto_reply';
   return answersOwnMessage ? 'reply' : 'mail';
 }
 
@@ -38,8 +40,9 @@ export function isAutomatic(markers: Readonly<Record<string, string>>): boolean 
   if (auto && auto !== 'no') return true;
   if (markers['x-autoreply'] || markers['x-autorespond'] || markers['x-autoresponder']) return true;
   if (/^(auto_reply|auto-reply)$/i.test(markers['precedence']?.trim() ?? '')) return true;
-  // Exchange's out-of-office carries this one (with value "All" or "OOF, AutoReply").
-  if (/\b(oof|autoreply)\b/i.test(markers['x-auto-response-suppress'] ?? '') && markers['x-ms-exchange-inbox-rules-loop']) return true;
+  // Exchange's out-of-office carries this one (with value "All" or "OOF, AutoReply"); "All"
+  // includes OOF and AutoReply (MS-OXCMAIL), so Exchange may write that alone.
+  if (/\b(oof|autoreply|all)\b/i.test(markers['x-auto-response-suppress'] ?? '') && markers['x-ms-exchange-inbox-rules-loop']) return true;
   return false;
 }
 

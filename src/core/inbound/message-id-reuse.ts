@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageRecord } from '../outbox/ports.js';
 import type { StoredInbound } from './ports.js';
+import { MESSAGE_ID_MAX } from './stored-message-id.js';
 
 /**
  * Received mail is stored once per account and Message-ID (the unique index of migration 015),
@@ -17,9 +18,6 @@ export type Sameness = Pick<MessageRecord, 'from' | 'sentAt' | 'subject'>;
 export function sameMessage(stored: StoredInbound, r: Sameness): boolean {
   return stored.from.address.toLowerCase() === r.from.address.toLowerCase() && stored.sentAt === r.sentAt && stored.subject === r.subject;
 }
-
-/** The Message-ID column's width (varchar(400)). */
-const MESSAGE_ID_MAX = 400;
 
 /**
  * The id another message reusing a stored Message-ID is stored under: the Message-ID, `#` and

@@ -9,6 +9,7 @@ import type { InboundMail } from './inbound-mail.js';
 import { candidateIds, ownEnvelopeId, ownMessageIdToken } from './reply-matching.js';
 import { addressKey } from './addressees.js';
 import { derivedMessageId, sameMessage } from './message-id-reuse.js';
+import { storedEnvelopeFrom, storedMessageId } from './stored-message-id.js';
 import { suppressFromMail } from './suppressions.service.js';
 import { softBounceWindowMs } from './soft-bounces.js';
 import { readSoftBounces } from '../routing/settings.js';
@@ -184,7 +185,7 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
     kind,
     inReplyTo: original?.id ?? null,
     from: mail.from ?? { address: '' },
-    envelopeFrom: mail.returnPath ?? '',
+    envelopeFrom: storedEnvelopeFrom(mail.returnPath),
     to: mail.to,
     cc: mail.cc,
     replyTo: mail.replyTo,
@@ -195,7 +196,7 @@ async function understand(repos: Repositories, at: MailboxPosition, mail: Inboun
     // Listed by name, type and size; the content is not kept (the log is not an archive).
     attachments: mail.attachments.slice(0, 100).map((a) => ({ filename: a.filename.slice(0, 255), contentType: a.contentType.slice(0, 255), contentBase64: '', sizeBytes: a.sizeBytes })),
     sizeBytes: mail.sizeBytes,
-    messageIdHeader: mail.messageId ?? fallbackId,
+    messageIdHeader: mail.messageId ? storedMessageId(mail.messageId) : fallbackId,
     sentAt: mail.date,
     replyText: kind === 'reply' ? mail.newText : null,
     lastError: [partlyRead(mail), mail.unreadableBody && `the body could not be read as MIME (${mail.unreadableBody}): it is kept as sent, as plain text`].filter(Boolean).join('; ') || null,
