@@ -7,6 +7,7 @@ import {
   hintForProtocolViolation,
   hintForReply,
   hintForSize,
+  hintForTlsHandshake,
   hintForWrongTlsMode,
   hintNoAuthOffered,
   hintNoStarttls,
@@ -100,7 +101,8 @@ export async function runSmtpDiagnostic(target: SmtpDiagnosticTarget, policy: Ne
           const plain = await probePlainGreeting(address, smtp.port, probeMs);
           rec.fail('tls', `TLS handshake failed: ${errorMessage(err)}`, { hint: hintForWrongTlsMode(hc, plain ? 'plain-works' : 'nothing') });
         } else {
-          rec.fail('tls', `TLS handshake failed: ${errorMessage(err)}`, { hint: hintForCertificate(errorCode(err), hc) ?? hintForConnectError(errorCode(err), hc) });
+          // Mostly after STARTTLS (a failed implicit-TLS handshake goes above): a reset here is the server hanging up mid-handshake, not a wrong TLS mode or a refused certificate.
+          rec.fail('tls', `TLS handshake failed: ${errorMessage(err)}`, { hint: hintForCertificate(errorCode(err), hc) ?? hintForTlsHandshake(errorCode(err), hc, smtp.security === 'tls' ? 'implicit' : 'starttls') });
         }
         return false;
       }

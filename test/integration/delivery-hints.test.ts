@@ -131,12 +131,15 @@ await describeEachDialect('deferred and partly delivered mail explain themselves
     expect(peer.messages).toHaveLength(0);
   });
 
-  it('explains a server that never answers', async () => {
+  it('explains a server that accepts the connection and never greets: not a firewall, the server keeps quiet', async () => {
     const silent = await startSilentServer();
     stops.push(silent.stop);
     const id = await send(await account('silent', { port: silent.port, security: 'none', requireTls: false, connectTimeoutSec: 1 }));
     await dispatcher.drain();
-    await expectDeferredWith(id, `The connection to 127.0.0.1:${silent.port} timed out`);
+    const m = await expectDeferredWith(id, `Mailroom connected to 127.0.0.1:${silent.port}, but the server never sent its greeting`);
+    expect(m.hint).not.toMatch(/firewall drops|host is down/);
+    expect(m.hint).toMatch(/overloaded/);
+    expect(m.hint).toMatch(/implicit TLS/);
   });
 
   it('says in its answer whether a manual retry moved the expiry, and when the message now expires', async () => {

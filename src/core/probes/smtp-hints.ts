@@ -120,8 +120,53 @@ export function hintForCertificate(code: string | undefined, c: HintContext, fin
     case 'PIN_MISMATCH':
       return 'The certificate does not match the pinned certificate/fingerprint. If the server renewed its certificate, pin the new one (fingerprint shown above); if not, someone may be intercepting the connection.';
     default:
-      return code ? `${pinned}The certificate was refused (${code}).` : undefined;
+      // Only a certificate error is a refused certificate: a reset, a timeout or an alert during
+      // the handshake came before any certificate was judged (hintForTlsHandshake says those).
+      return code && CERTIFICATE_CODE.test(code) ? `${pinned}The certificate was refused (${code}).` : undefined;
   }
+}
+
+/** OpenSSL's and Node's codes for a certificate that failed a check (X509_V_ERR_… names, ERR_TLS_CERT_…). */
+const CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_|ALTNAME|HOSTNAME|ISSUER|CHAIN|SIGNATURE|PATH_LENGTH|INVALID_PURPOSE|CRL|PIN_/;
+
+/**
+ * A TLS handshake that failed for another reason than a certificate (hintForCertificate has
+ * those): the server hung up, went quiet, or found nothing in common with Mailroom. `how`:
+ * after the server accepted STARTTLS, or right after connecting (implicit TLS).
+ */
+export function hintForTlsHandshake(code: string | undefined, c: HintContext, how: 'starttls' | 'implicit'): string | undefined {
+  const accepted = how === 'starttls' ? ' (it had accepted STARTTLS)' : '';
+  const openssl = `\`openssl s_client -connect ${c.host}:${c.port}${how === 'starttls' ? ` -starttls ${c.protocol === 'imap' ? 'imap' : 'smtp'}` : ''}\` shows the handshake from this machine.`;
+  if (!code) return undefined;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNECTION') {
+    return `The server closed the connection during the TLS handshake${accepted}, before it sent a certificate Mailroom could check: this is not a refused certificate. ` +
+      'Usually the server\'s TLS setup is broken (no certificate or key configured, or one it cannot read), it accepts none of the TLS versions and ciphers Mailroom offers (TLS 1.2 or newer), ' +
+      (how === 'implicit' ? 'the port does not expect implicit TLS, ' : '') +
+      `or a firewall or proxy on the way interferes with TLS. The server's log says which; ${openssl}`;
+  }
+  if (code === 'TLS_TIMEOUT') {
+    return `The TLS handshake did not finish in time${accepted}: the server stopped answering in the middle of it (a broken TLS setup, or a firewall or proxy holding the connection). ${openssl}`;
+  }
+  if (/ALERT_HANDSHAKE_FAILURE|ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS|NO_SHARED_CIPHER|VERSION_TOO_LOW|NO_CIPHERS/.test(code)) {
+    return `The server and Mailroom have no TLS version or cipher in common (${code}): Mailroom uses TLS 1.2 or newer with current ciphers. Update the server's TLS settings. ${openssl}`;
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' && how === 'starttls') {
+    return 'The server accepted STARTTLS but then did not speak TLS (it went on in plain text): its STARTTLS support is broken, or a middlebox on the way intercepts it. Ask the server\'s admin.';
+  }
+  return `The TLS handshake failed (${code}) before any certificate was checked. The server's log says why; ${openssl}`;
+}
+
+/**
+ * A connection that was made (TCP, and TLS on an implicit-TLS port) but on which the server
+ * never sent its greeting within the connect timeout. Not a firewall dropping packets (those stop
+ * the connection itself): the server is there and keeps quiet.
+ */
+export function hintForNoGreeting(c: HintContext): string {
+  return `Mailroom connected to ${c.host}:${c.port}, but the server never sent its greeting within the connect timeout. The connection was made, so no firewall dropped it: ` +
+    (c.security === 'tls'
+      ? 'the server is overloaded or delays its greeting on purpose (tarpitting, often for addresses it distrusts), or this port is not an SMTP server (an HTTPS port, say, also completes TLS and then waits). '
+      : `the server is overloaded or delays its greeting on purpose (tarpitting, often for addresses it distrusts), or the port expects implicit TLS and waits for a TLS handshake that a plain connection never starts${c.port === 465 ? ' (port 465 does: set security to "tls")' : ' (then set security to "tls")'}, or it is not an SMTP server. `) +
+    'Run Test connection on this server to see which; delivery retries automatically.';
 }
 
 /**
@@ -221,14 +266,32 @@ export function hintForReply(step: string, r: SmtpReply, c: HintContext): string
     }
   }
   if (r.code === 530 || enh === '5.7.0') {
-    return text.includes('starttls')
-      ? 'The server requires STARTTLS before this command. Set security to "starttls" (or "tls" on port 465).'
-      : 'The server requires authentication before sending. Set a user name and password on the account.';
+    if (text.includes('starttls')) return 'The server requires STARTTLS before this command. Set security to "starttls" (or "tls" on port 465).';
+    const said = `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''}`;
+    // 5.7.0 is any security or policy refusal (RFC 3463): what it means depends on how far the
+    // session got, and "set a user name" only helps where a login was due and none is set.
+    if (step === 'ehlo') {
+      return `The server refused this client at the start of the session (${said} to the greeting or EHLO), before any login could be tried${c.user ? ': the credentials are not the cause' : ''}. ` +
+        'Such a refusal is by policy: usually this machine\'s address is blocked or not allowed (a blocklist, IP reputation, a network or country restriction), or the server refuses the name Mailroom gives in EHLO. ' +
+        'Ask the server\'s admin to allow this machine\'s address, quoting the server\'s words.';
+    }
+    if (step === 'starttls') {
+      return `The server refused STARTTLS by policy (${said}), before any login: this machine's address may not be allowed to use it. Ask the server's admin, quoting the server's words.`;
+    }
+    if (step === 'auth') {
+      return `The server refused the login by policy (${said}), not as a wrong password: the account may be locked or not allowed to use SMTP, or this machine's address may not log in. Check the account's SMTP access with the provider, quoting the server's words.`;
+    }
+    const asksForLogin = r.code === 530 || /auth/.test(text);
+    if (asksForLogin && !c.user) return 'The server requires authentication before sending. Set a user name and password on the account.';
+    if (asksForLogin) {
+      return `A login (${c.user}) is set, yet the server requires authentication when sending (${said}): it offered no AUTH on this port, so Mailroom sent without logging in (authentication is then on another port, usually 587 or 465), or this login is not allowed to send through this server. Test connection shows whether AUTH is offered.`;
+    }
+    // Any other 5.7.0 while sending is the policy refusal below (sender, relay, address).
   }
   if (enh === '5.3.4' || r.code === 552) {
     return 'The message exceeds the server\'s size limit. Reduce attachments, or ask the provider for a higher limit.';
   }
-  if ((r.code === 550 || r.code === 553 || r.code === 554) && enh.startsWith('5.7.')) {
+  if ((r.code === 550 || r.code === 553 || r.code === 554 || enh === '5.7.0') && enh.startsWith('5.7.')) {
     if (text.includes('relay')) {
       return 'The server refuses to relay to this recipient: authenticate (set credentials), or ask the relay\'s admin to allow this machine\'s address.';
     }

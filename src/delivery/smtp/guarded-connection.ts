@@ -39,8 +39,11 @@ export interface SmtpFailure extends Error {
    * The session failed while it was being opened (connect, greeting, EHLO, STARTTLS, AUTH), not
    * in a transaction; `secured`: its TLS was set up by then. Only such a failure can be a
    * STARTTLS handshake that failed (direct delivery then tries again without STARTTLS).
+   * `connected`: the connection itself was made (TCP, and TLS on an implicit-TLS port);
+   * `greeted`: the server's greeting had come. Connected but not greeted is a server that keeps
+   * quiet, not a firewall that drops the packets: the hints differ.
    */
-  opening?: { secured: boolean };
+  opening?: { secured: boolean; connected?: boolean; greeted?: boolean };
 }
 
 /**
@@ -124,7 +127,7 @@ export class GuardedConnection {
       });
     }).catch((err: SmtpFailure) => {
       if (err.code === 'ETLS' && err.command === 'STARTTLS' && this.guard.offersStarttls === false) err.explanation = hintNoStarttls(Boolean(auth));
-      err.opening = { secured: (this.conn as unknown as { secure: boolean }).secure === true };
+      err.opening = { secured: (this.conn as unknown as { secure: boolean }).secure === true, connected: this.conn.stage === 'connected', greeted: this.guard.waitingFor !== 'greeting' };
       throw err;
     });
   }

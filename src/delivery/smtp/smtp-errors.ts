@@ -1,5 +1,5 @@
 import { enhancedCodeOf, replyOnOneLine, type AttemptReport, type FailureKind, type RecipientReply } from '../../core/outbox/retry-policy.js';
-import { hintForCertificate, hintForConnectError, hintForReply, parseReply, type HintContext } from '../../core/probes/smtp-hints.js';
+import { hintForCertificate, hintForConnectError, hintForNoGreeting, hintForReply, hintForTlsHandshake, parseReply, type HintContext } from '../../core/probes/smtp-hints.js';
 import type { SmtpFailure } from './guarded-connection.js';
 import { secretRedactor, type SecretInput } from '../../core/kernel/redact-secrets.js';
 
@@ -71,6 +71,14 @@ export function reportFromInfo(info: { accepted?: unknown[]; rejected?: unknown[
   };
 }
 
+/** The connection test's step a refused command belongs to: the same reply means another thing at EHLO than at MAIL FROM. */
+function stepOf(command: string | undefined): 'ehlo' | 'starttls' | 'auth' | 'send' {
+  if (command === 'CONN' || command === 'EHLO' || command === 'HELO' || command === 'LHLO') return 'ehlo';
+  if (command === 'STARTTLS') return 'starttls';
+  if (command?.startsWith('AUTH')) return 'auth';
+  return 'send';
+}
+
 /**
  * The diagnostics' plain-language advice for what stopped an attempt (the same words the
  * "Test connection" steps show), so a deferred message explains itself in the log.
@@ -82,17 +90,20 @@ function adviceFor(err: SmtpError, kind: FailureKind, where: HintContext): strin
       // Dropped after the whole message went out (the possible duplicate): not the TLS mode's fault.
       return hintForConnectError(err.originalCode ?? err.code, where, err.possibleDuplicate ? 'message' : 'connecting');
     case 'timeout':
+      // Connected, but the greeting never came: the server is there and keeps quiet (no firewall).
+      if (err.opening?.connected && err.opening.greeted === false) return hintForNoGreeting(where);
       // Still connecting (TCP, greeting, EHLO, STARTTLS, AUTH) or already in the transaction?
       return err.command === 'CONN' || err.command === 'EHLO' || err.command === 'STARTTLS' || err.command?.startsWith('AUTH')
         ? hintForConnectError('ETIMEDOUT', where)
         : `The server stopped answering in the middle of the transaction (it may be overloaded, or something on the way stalls large messages). Delivery retries automatically; if it lasts, raise the server's send timeout or check the relay.`;
     case 'tls':
       if (refusedStarttls(err)) return hintForReply('starttls', parseReply(err.response ?? ''), where);
-      // Node's reason (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …) is kept as originalCode under nodemailer's ETLS.
-      return hintForCertificate(err.originalCode, where);
+      // Node's reason (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …) is kept as originalCode under nodemailer's ETLS;
+      // a reset or an alert during the handshake came before any certificate was judged.
+      return hintForCertificate(err.originalCode, where) ?? hintForTlsHandshake(err.originalCode, where, where.security === 'tls' ? 'implicit' : 'starttls');
     case 'auth':
     case 'smtp':
-      return err.response ? hintForReply(kind === 'auth' ? 'auth' : 'send', parseReply(err.response), where) : undefined;
+      return err.response ? hintForReply(kind === 'auth' ? 'auth' : stepOf(err.command), parseReply(err.response), where) : undefined;
     default:
       return undefined;
   }

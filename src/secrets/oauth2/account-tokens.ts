@@ -70,6 +70,8 @@ export class AccountTokens {
       agent,
       tokenUrl: tokenUrlOf(auth),
       timeoutSec: TOKEN_TIMEOUT_SEC,
+      // Fixed for OAuth2 accounts: a timeout's hint names no setting to raise.
+      timeoutSetting: null,
       what: auth.provider === 'microsoft' ? 'Microsoft identity platform' : auth.provider === 'google' ? "Google's token endpoint" : 'the token endpoint',
       now: () => this.now(),
       form: async () => {

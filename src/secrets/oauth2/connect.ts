@@ -5,8 +5,8 @@ import { CONNECT_FLOW_MINUTES, type ConnectFinish, type ConnectStarter, type Flo
 import type { Store } from '../../core/ports.js';
 import { OAUTH2_SUBJECT, unresolved } from '../../core/credentials/references.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
-import { call, excerpt, providerAgent } from '../providers/http.js';
-import { formSecrets, tokenHint } from './token-endpoint.js';
+import { call, providerAgent } from '../providers/http.js';
+import { formSecrets, tokenRefusal } from './token-endpoint.js';
 
 const FLOW_TTL_MS = CONNECT_FLOW_MINUTES * 60_000;
 /** Open sign-ins at once, across every process on the database. */
@@ -142,17 +142,22 @@ export class OAuth2Connect {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(form).toString(),
         timeoutSec: 15,
+        // Fixed: a sign-in's exchange has no setting to raise.
+        timeoutSetting: null,
       });
-      const body = res.json as { refresh_token?: unknown; error?: unknown; error_description?: unknown } | undefined;
+      const body = res.json as { refresh_token?: unknown; access_token?: unknown; error?: unknown } | undefined;
       if (res.status !== 200 || typeof body?.refresh_token !== 'string') {
         // The endpoint may quote the request it refuses: the client secret, code and verifier stay out.
         const secrets = formSecrets(form);
-        const error = typeof body?.error === 'string' ? excerpt(body.error, secrets) : res.status === 200 ? 'no refresh_token in the answer' : '';
-        const description = excerpt(body?.error_description, secrets);
-        throw unresolved(subject, `the token endpoint answered ${res.status}${error ? `: ${error}` : ''}${description ? ` ${description}` : ''}`, {
-          status: res.status,
-          hint: res.status === 200 ? 'The provider gave no refresh token: Microsoft needs the offline_access scope; Google needs access_type=offline and consent (Mailroom asks for both).' : tokenHint(error, description),
-        });
+        if (res.status === 200 && typeof body?.access_token === 'string' && body.error === undefined) {
+          // A token, but none to keep: the provider was not asked for (or would not give) offline access.
+          throw unresolved(subject, 'the token endpoint answered 200: no refresh_token in the answer', {
+            status: res.status,
+            hint: 'The provider gave no refresh token: Microsoft needs the offline_access scope; Google needs access_type=offline and consent (Mailroom asks for both).',
+          });
+        }
+        const { message, hint } = tokenRefusal(res, { what: 'the token endpoint', grant: 'authorization_code', secrets, wanted: 'refresh_token' });
+        throw unresolved(subject, message, { status: res.status, hint });
       }
       return { status: 'exchanged', accountId: account.id, version: flow.version, refreshToken: body.refresh_token };
     } finally {
