@@ -230,6 +230,22 @@ await describeEachDialect('OAuth2 (XOAUTH2) on SMTP accounts', (dialect) => {
     if (password) expect((await call('POST', `accounts/${password.id}/oauth2/connect`)).json().error.code).toBe('MAILROOM_E_INVALID_STATE');
   });
 
+  it('an account with neither a refresh token nor a client secret asks nothing of the token endpoint and says what it needs', async () => {
+    // Client credentials only for a confidential client: without its secret, a lenient endpoint said "ok".
+    const server = await ok('POST', 'servers', { name: 'to-be-moved', smtp: { host: 'smtp.before.example', port: 587 } });
+    const created = await ok('POST', 'accounts', { serverId: server.id, address: 'bare@example.com', auth: { type: 'oauth2', provider: 'microsoft', tenantId: TENANT, clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'ms-client-secret~Zx1', tokenUrl: idp.tokenUrl, caCertificate: idp.cert.cert } });
+    // The server re-pointed: the account's client secret is cleared with it (it must be typed again).
+    await ok('PATCH', `servers/${server.id}`, { version: server.version, smtp: { host: 'smtp.after.example' } });
+    const acc = await ok('GET', `accounts/${created.id}`);
+    expect(acc.auth.clientSecretSet).toBe(false);
+    const before = state.requests.length;
+    const checked = await ok('POST', `accounts/${acc.id}/oauth2/check`);
+    expect(checked).toMatchObject({ ok: false, error: { code: 'MAILROOM_E_SECRET_UNRESOLVED' } });
+    expect(checked.error.message).toMatch(/neither a refresh token nor a client secret is stored/);
+    expect(checked.error.hint).toMatch(/Connect the account/);
+    expect(state.requests.length).toBe(before);
+  });
+
   it('diagnostics: the AUTH step logs in with XOAUTH2, and a refused token shows the server\'s answer and the usual causes', async () => {
     const accounts = (await ok('GET', 'accounts')).items as { id: string; address: string }[];
     const m365 = accounts.find((a) => a.address === 'm365@example.com')!;

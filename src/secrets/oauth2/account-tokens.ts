@@ -107,6 +107,14 @@ export class AccountTokens {
     if (auth.provider === 'google' && !account.refreshTokenId) {
       throw unresolved(subject, 'no refresh token is stored', { hint: 'Google has no client-credentials grant for Gmail: connect the account (Connect with Google) or paste a refresh token.' });
     }
+    // Without a refresh token the grant is client credentials, which only a confidential client
+    // may use (RFC 6749 §4.4): without its secret a lenient endpoint may still hand out a token
+    // for the app, and a check said "ok" for an account that had lost what it was set up with.
+    if (!account.refreshTokenId && !account.clientSecretId && !auth.clientSecretRef) {
+      throw unresolved(subject, 'neither a refresh token nor a client secret is stored', {
+        hint: 'Connect the account (Connect) to store a refresh token, or give the client secret for the client-credentials grant. Changing the server or its IMAP settings clears both: give them again.',
+      });
+    }
     const entry = this.entryFor(account);
     if (opts.fresh) entry.source.forget();
     try {
