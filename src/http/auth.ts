@@ -40,6 +40,8 @@ export function actorOf(request: FastifyRequest): Actor {
   return { label: principalOf(request).label, ip: request.ip };
 }
 
+const NOT_BEARER = 'the Authorization header must be "Bearer <api key>": only API keys are accepted there (or log in with POST /api/v1/session and send its cookie)';
+
 /**
  * Every /api/v1 route is authenticated unless it says `permission: "public"`: a bearer API
  * key, or the session cookie plus the x-csrf-token header on state-changing requests.
@@ -54,7 +56,10 @@ export function registerAuth(app: FastifyInstance, { ctx, apiKeyCache }: Pick<Po
     const authz = request.headers.authorization;
     if (authz) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
-      const principal = m ? await apiKeyPrincipal(ctx, apiKeyCache, m[1]) : undefined;
+      // Basic (an email and password) or another scheme is no API key: "revoked" would send the
+      // caller looking for a key problem they do not have.
+      if (!m) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, NOT_BEARER);
+      const principal = await apiKeyPrincipal(ctx, apiKeyCache, m[1]);
       if (!principal) throw new MailroomError(ErrorCodes.UNAUTHENTICATED, 'the API key is not valid or has been revoked');
       request.principal = principal;
     } else {

@@ -14,6 +14,7 @@ import { isoTimestamps } from './timestamps.js';
 import { registerBodyParsing } from './bodies.js';
 import { registerBodilessRoutes } from './bodiless-routes.js';
 import { registerQueryTextCheck } from './query-text.js';
+import { registerEmptyPathParameterCheck } from './empty-path-parameter.js';
 import { closeQuery, registerEmptyQueryCheck } from './query-parameters.js';
 import { registerNumberParameters } from './number-parameters.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors, notFoundBody, registerErrorHandling } from './errors.js';
@@ -122,6 +123,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
   server.addHook('onRequest', async (request, reply) => {
     if (request.is404 && request.method !== 'GET' && request.method !== 'HEAD') return reply.status(404).send(notFoundBody(request.method, request.url));
   });
+  registerEmptyPathParameterCheck(server);
   registerAuth(server, ports);
   server.addHook('preSerialization', async (_req, _reply, payload) => isoTimestamps(payload));
 

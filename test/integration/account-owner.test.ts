@@ -46,7 +46,7 @@ await describeEachDialect('accounts: ownerId names a user', (dialect) => {
   });
 
   it('an owner deleted later does not block other changes', async () => {
-    const user = (await api('POST', '/users', { email: 'owner@example.com', password: 'owner-password-1' })).json();
+    const user = (await api('POST', '/users', { email: 'owner@example.com', password: 'owner-password-1', role: 'viewer' })).json();
     const made = (await api('POST', '/accounts', { serverId, address: 'team@example.com', ownerId: user.id })).json();
     expect((await api('DELETE', `/users/${user.id}`)).statusCode).toBe(204);
     const renamed = await api('PATCH', `/accounts/${made.id}`, { fromName: 'Team', version: made.version });

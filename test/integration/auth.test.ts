@@ -38,6 +38,20 @@ await describeEachDialect('auth', (dialect) => {
     expect(bad.statusCode).toBe(401);
   });
 
+  it('an Authorization header that is not Bearer is told that only Bearer API keys (or a session) are accepted, not that a key was revoked', async () => {
+    const basic = `Basic ${Buffer.from(`${ADMIN_EMAIL}:${ADMIN_PASSWORD}`).toString('base64')}`;
+    for (const authorization of [basic, 'Token mrk_abc', 'mrk_abc', 'Bearer']) {
+      const res = await t.request({ method: 'GET', url: '/api/v1/servers', key: null, headers: { authorization } });
+      expect(res.statusCode, authorization).toBe(401);
+      expect(res.json().error, authorization).toEqual({
+        code: 'MAILROOM_E_UNAUTHENTICATED',
+        message: 'the Authorization header must be "Bearer <api key>": only API keys are accepted there (or log in with POST /api/v1/session and send its cookie)',
+      });
+    }
+    // A Bearer key that is not one is still told so.
+    expect((await t.request({ method: 'GET', url: '/api/v1/servers', key: 'mrk_not-a-real-key' })).json().error.message).toBe('the API key is not valid or has been revoked');
+  });
+
   it("records a failed login by the user's email, and one naming no user without what was typed (it may be a password)", async () => {
     expect((await login(ADMIN_EMAIL, 'not-the-password', '10.0.0.9')).statusCode).toBe(401);
     expect((await login('Secr3tPassw0rd!', 'x', '10.0.0.9')).statusCode).toBe(401);

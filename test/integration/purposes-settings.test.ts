@@ -31,10 +31,29 @@ await describeEachDialect('purposes and settings API', (dialect) => {
     expect(res.json()).toMatchObject({ priority: 20, accountIds: [accountId], version: p.version + 1, globalCopies: true });
     const stale = await req('PATCH', 'purposes/report', { priority: 30, version: p.version });
     expect(stale.json().error.code).toBe('MAILROOM_E_VERSION_CONFLICT');
-    const put = await req('PUT', 'purposes/report', { enabled: false });
+    const put = await req('PUT', 'purposes/report', { enabled: false, version: p.version + 1 });
     expect(put.json()).toMatchObject({ enabled: false, priority: 10, accountIds: [], globalCopies: true });
     const audit = (await req('GET', 'audit?targetType=purpose')).json().items;
     expect(audit.filter((e: { action: string }) => e.action === 'purpose.update')).toHaveLength(2);
+  });
+
+  it('PUT replaces a purpose only with the version read, as PATCH: without it a later change would be lost', async () => {
+    const p = (await req('GET', 'purposes/alert')).json();
+    const noVersion = await req('PUT', 'purposes/alert', { priority: 70 });
+    expect(noVersion.statusCode, noVersion.body).toBe(400);
+    expect(noVersion.json().error).toEqual({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'version: is required on update (send the version you read, to avoid overwriting a newer change)',
+      details: { field: 'version' },
+    });
+    const changed = (await req('PATCH', 'purposes/alert', { priority: 75, version: p.version })).json();
+    const stale = await req('PUT', 'purposes/alert', { priority: 70, version: p.version });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.code).toBe('MAILROOM_E_VERSION_CONFLICT');
+    expect((await req('GET', 'purposes/alert')).json()).toEqual(changed);
+    const put = await req('PUT', 'purposes/alert', { priority: 70, version: changed.version });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ priority: 70, version: changed.version + 1 });
   });
 
   it.each([

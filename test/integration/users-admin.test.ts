@@ -37,7 +37,26 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
     expect(refused.res.json().error.code).toBe('MAILROOM_E_INVALID_CREDENTIALS');
     expect((await api('PATCH', `/users/${res.json().id}`, { disabled: false, version: res.json().version })).json().disabled).toBe(false);
     expect((await login('later@example.com', 'later-password-1')).res.statusCode).toBe(200);
-    expect((await api('POST', '/users', { email: 'bad-flag@example.com', password: 'bad-flag-password', disabled: 'yes' })).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'disabled' } });
+    expect((await api('POST', '/users', { email: 'bad-flag@example.com', password: 'bad-flag-password', role: 'viewer', disabled: 'yes' })).json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'disabled' } });
+  });
+
+  it('a new user needs email, password and role: each left out is "is required", naming it', async () => {
+    const before = await users();
+    const full = { email: 'needs-all@example.com', password: 'needs-all-password-1', role: 'operator' };
+    for (const field of ['email', 'password', 'role'] as const) {
+      const { [field]: _left, ...rest } = full;
+      const res = await api('POST', '/users', rest);
+      expect(res.statusCode, `${field} ${res.body}`).toBe(400);
+      expect(res.json().error, field).toEqual({ code: 'MAILROOM_E_VALIDATION', message: `${field}: is required`, details: { field } });
+    }
+    // null for one of them: the words every route uses for a required field given null.
+    expect((await api('POST', '/users', { ...full, role: null })).json().error).toEqual({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'role: must be text, not null (the field is required)',
+      details: { field: 'role' },
+    });
+    expect((await users()).length).toBe(before.length);
+    expect((await api('POST', '/users', full)).statusCode).toBe(201);
   });
 
   it('asks a user an admin created to choose their own password at the first sign-in', async () => {
@@ -80,13 +99,13 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
 
   it('refuses a display name in a user’s email (it is a login), on create, change and profile, and keeps what was stored', async () => {
     const before = await users();
-    const create = await api('POST', '/users', { email: 'Nora <n@x.example>', password: 'nora-password-1' });
+    const create = await api('POST', '/users', { email: 'Nora <n@x.example>', password: 'nora-password-1', role: 'viewer' });
     expect(create.statusCode).toBe(400);
     expect(create.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'email' } });
     expect(create.json().error.message).toMatch(/email: .*without a display name/);
     expect((await users()).map((u) => u.email)).toEqual(before.map((u) => u.email));
 
-    const nora = (await api('POST', '/users', { email: 'n@x.example', name: 'Nora', password: 'nora-password-1' })).json();
+    const nora = (await api('POST', '/users', { email: 'n@x.example', name: 'Nora', password: 'nora-password-1', role: 'viewer' })).json();
     const patch = await api('PATCH', `/users/${nora.id}`, { email: 'Nora N <nora@x.example>', name: 'Changed', version: nora.version });
     expect(patch.statusCode).toBe(400);
     expect(patch.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'email' } });

@@ -69,8 +69,10 @@ export async function listUsers(ctx: CoreContext): Promise<User[]> {
 export async function createUser(ctx: CoreContext, actor: Actor, input: unknown, opts: { passwordChangeRequired?: boolean } = {}): Promise<User> {
   const d = doc('user', input);
   onlyKeys('user', d, ['email', 'name', 'role', 'password', 'disabled']);
+  // Whatever the entry point (the API's schema says the same): no role is assumed for a new user.
+  for (const f of ['email', 'password', 'role'] as const) if (d[f] === undefined) throw invalid(f, 'is required');
   const email = loginEmail('email', d.email);
-  const role = oneOf('role', d.role ?? 'viewer', ROLES);
+  const role = oneOf('role', d.role, ROLES);
   const name = optLabel('name', d.name);
   const disabled = d.disabled === undefined ? false : bool('disabled', d.disabled);
   const passwordHash = await hashPassword(password(d.password));

@@ -19,7 +19,10 @@ export interface Mailbox {
 }
 
 /** One label of a domain in ASCII (punycode labels are such too). */
-const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** RFC 5321 §4.5.3.1.1: the longest local part, in octets. */
+export const LOCAL_PART_MAX_OCTETS = 64;
 
 function refuse(field: string, input: string, why: string): MailroomError {
   return new MailroomError(ErrorCodes.INVALID_ADDRESS, `${field}: "${input}" is not accepted: ${why}`, {
@@ -97,6 +100,10 @@ function parseUncached(field: string, input: string): Mailbox {
   if (!/^[\x21-\x7e]+$/.test(mailbox.local)) {
     throw refuse(field, input, 'the part before @ must be ASCII (internationalised local parts are not supported)');
   }
+  // RFC 5321 §4.5.3.1.1: a local part is at most 64 octets (UTF-8 bytes, should SMTPUTF8 local
+  // parts be taken one day). A longer one failed only at a server that enforces it, or never.
+  const octets = Buffer.byteLength(mailbox.local, 'utf8');
+  if (octets > LOCAL_PART_MAX_OCTETS) throw refuse(field, input, `the part before @ is ${octets} octets; RFC 5321 allows at most ${LOCAL_PART_MAX_OCTETS}`);
   const domain = domainToASCII(mailbox.domain.toLowerCase());
   if (!domain || !domain.includes('.')) throw refuse(field, input, 'the domain is not a valid host name');
   // RFC 5321's Domain: no mail exchanger has a name with "_" or a label that starts or ends with "-".

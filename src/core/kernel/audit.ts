@@ -1,3 +1,10 @@
+/**
+ * What an entry recorded of its target on one side, as JSON, or null where it records nothing (a
+ * create has no `before`, a delete no `after`). Never undefined: the field is on every entry a
+ * client reads (a missing one was dropped from the JSON, and the OpenAPI document made it optional).
+ */
+export type AuditState = object | string | number | boolean | null;
+
 /** One configuration change or notable event, with secrets already redacted. */
 export interface AuditEntry {
   id: string;
@@ -6,10 +13,13 @@ export interface AuditEntry {
   action: string;
   targetType: string;
   targetId: string | null;
-  before: unknown;
-  after: unknown;
+  before: AuditState;
+  after: AuditState;
   ip: string | null;
 }
+
+/** An entry as it is written: a side left out (or undefined) records nothing, read back as null. */
+export type NewAuditEntry = Omit<AuditEntry, 'before' | 'after'> & { before?: unknown; after?: unknown };
 
 export interface AuditQuery {
   limit: number;
@@ -89,7 +99,7 @@ export function redact(value: unknown): unknown {
 }
 
 export interface AuditRepository {
-  append(entry: AuditEntry): Promise<void>;
+  append(entry: NewAuditEntry): Promise<void>;
   list(query: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
   /** The newest entry about `target` whose action is one of `actions`; undefined when there is none. */
   latest(target: { type: string; id: string }, actions: readonly string[]): Promise<AuditEntry | undefined>;

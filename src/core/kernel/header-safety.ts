@@ -18,10 +18,16 @@ export function hasHeaderUnsafeChars(value: string): boolean {
   return FORBIDDEN.test(value);
 }
 
+/**
+ * C0 controls, DEL, the C1 controls (U+0080–U+009F: U+0085 is NEL, a line break to many viewers
+ * and log readers) and the Unicode line and paragraph separators (U+2028, U+2029), which JSON
+ * carries unescaped and editors, browsers and log tools break lines at: each would let a name or
+ * description forge a line where it is echoed. Typed text never holds one; a pasted one is a slip.
+ */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\x00-\x1f\x7f]/;
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 
-/** Any C0 control character or DEL: nothing a one-line value (a URL, a description) may hold. */
+/** Any control character (C0, DEL, C1) or line/paragraph separator: nothing a one-line value (a URL, a name, a description) may hold. */
 export function hasControlChars(value: string): boolean {
   return CONTROL.test(value);
 }

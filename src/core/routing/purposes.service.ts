@@ -11,7 +11,7 @@ import {
   type Purpose,
   type PurposeConfig,
 } from './purposes.js';
-import { changesNothing, versionConflict, versionOf } from '../kernel/versioning.js';
+import { changesNothing, requireVersion, versionConflict } from '../kernel/versioning.js';
 import { inUseError, usersByKey, usersByName } from '../kernel/in-use.js';
 
 /** Inserts the built-in purposes that are not stored yet; run at every start (idempotent). */
@@ -82,13 +82,15 @@ function baseline(p: Purpose): PurposeConfig | undefined {
 
 /**
  * PUT replaces the whole purpose (fields left out return to their defaults); PATCH changes
- * the given fields. PATCH needs the version read; PUT checks it when given.
+ * the given fields. Both need the version read: a PUT never creates (POST does), it always
+ * replaces a purpose someone may have changed since it was read, and without the version it
+ * overwrote that change unseen.
  */
 export async function updatePurpose(ctx: CoreContext, actor: Actor, key: string, input: unknown, mode: 'put' | 'patch'): Promise<Purpose> {
-  const version = versionOf(input, mode);
+  const version = requireVersion(input);
   return ctx.store.transaction(async (repos) => {
     const prev = await stored(repos, ctx, key);
-    if (version !== undefined && prev.version !== version) throw versionConflict('purpose', key, prev.version, version);
+    if (prev.version !== version) throw versionConflict('purpose', key, prev.version, version);
     const config = normalizePurposeConfig(input, mode === 'patch' ? prev : baseline(prev));
     await checkAccounts(repos, config.accountIds.filter((id) => !prev.accountIds.includes(id)));
     const next: Purpose = { ...prev, ...config, updatedAt: ctx.clock.now(), version: prev.version + 1 };

@@ -1,5 +1,5 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { arr, bool, doc, int, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, bool, doc, int, onlyKeys, optLabel, str } from '../kernel/validate.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 
 /**
@@ -91,7 +91,8 @@ export function normalizePurposeConfig(input: unknown, prev?: PurposeConfig, ext
   const pick = <K extends keyof PurposeConfig>(k: K, fn: (v: unknown) => PurposeConfig[K], dflt: PurposeConfig[K]): PurposeConfig[K] =>
     d[k] === undefined ? (prev ? prev[k] : dflt) : fn(d[k]);
   return {
-    description: pick('description', (v) => optStr('description', v, { max: 500 })?.trim() ?? null, null),
+    // One line, as a webhook's and a secret's description: it is shown in lists and audit entries.
+    description: pick('description', (v) => optLabel('description', v, 500), null),
     enabled: pick('enabled', (v) => bool('enabled', v), true),
     accountIds: pick(
       'accountIds',

@@ -1,7 +1,7 @@
 import { mailboxText, parseMailbox } from '../kernel/addresses.js';
 import { senderEntry } from '../kernel/sender-entry.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { assertHeaderSafe } from '../kernel/header-safety.js';
+import { assertHeaderSafe, hasControlChars } from '../kernel/header-safety.js';
 import { inboundSettings, type InboundSettings } from './inbound-settings.js';
 import { rateLimit, type RateLimit } from './servers.js';
 import { arr, bool, doc, onlyKeys, optStr, refuseEmpty, str } from '../kernel/validate.js';
@@ -85,6 +85,8 @@ export function normalizeAccountInput(input: unknown, prev?: AccountConfig): Acc
     fromName: pick('fromName', (v) => {
       const s = optStr('fromName', v, { max: 200 })?.trim() ?? null;
       assertHeaderSafe('fromName', s);
+      // A person's name, one line, as every other name: NEL (U+0085) or U+2028 broke it too.
+      if (s && hasControlChars(s)) throw invalid('fromName', 'must be one line of text, without control characters');
       return s;
     }, null),
     replyTo: pick('replyTo', (v) => {

@@ -131,6 +131,11 @@ export interface WebhookDeliveryRepository {
   releaseExpiredLeases(now: number): Promise<number>;
   /** Returns `owner`'s leases except `keep` to the queue (a claim whose answer was lost). */
   releaseLeasesOf(owner: string, keep: readonly string[], now: number): Promise<number>;
+  /**
+   * Returns the deliveries `ids` that `owner` holds to the queue as they were (attempts, due
+   * time): attempts given up before any answer (the endpoint was switched off, the worker stops).
+   */
+  releaseClaims(owner: string, ids: readonly string[], now: number): Promise<number>;
   list(query: DeliveryQuery): Promise<{ items: DeliveryRecord[]; nextCursor: string | null }>;
   get(id: string): Promise<DeliveryRecord | undefined>;
   /** Deliveries `ids` (a bulk replay's chunk), in no particular order; ids not found are left out. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { assertIdFilter } from '../../core/kernel/ids.js';
 import { checkDomain } from '../../core/probes/domain-check.service.js';
 import type { Ports } from '../../ports.js';
 import { principalOf } from '../auth.js';
@@ -25,7 +26,12 @@ export function domainsRoutes({ ctx, dns }: Pick<Ports, 'ctx' | 'dns'>) {
           },
         },
       },
-      async (req) => checkDomain(ctx, dns, principalOf(req), req.params.domain, req.query),
+      async (req) => {
+        // Text no account id can be is 400 naming the parameter, as every id parameter is; a
+        // well-formed id no account has is checkDomain's 404, as GET /accounts/:id answers it.
+        assertIdFilter('accountId', 'acc', 'an account', req.query.accountId);
+        return checkDomain(ctx, dns, principalOf(req), req.params.domain, req.query);
+      },
     );
   };
 }

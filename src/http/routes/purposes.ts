@@ -14,7 +14,7 @@ const purposeFields = {
   priority: { type: 'integer', minimum: 0, maximum: 100, description: 'higher is delivered sooner' },
   expireAfterSec: { type: ['integer', 'null'], minimum: 60, description: 'default expiry of its messages; null: the server retry policy' },
   globalCopies: { type: 'boolean', description: 'add the global CC/BCC (settings) to its messages' },
-  version: { type: 'integer', minimum: 1, description: 'the version you read (required on PATCH)' },
+  version: { type: 'integer', minimum: 1, description: 'the version you read (required on PATCH and PUT; a stale one is 409 MAILROOM_E_VERSION_CONFLICT)' },
 } as const;
 
 const purposeBody = { type: 'object', additionalProperties: false, properties: purposeFields } as const;

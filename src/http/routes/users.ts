@@ -18,12 +18,16 @@ const userBody = {
   },
 } as const;
 
+// What a new user cannot do without: the login, its password and what they may do (no role is
+// assumed: an admin says which). Left out, each is "<field>: is required" (errors.ts).
+const newUserBody = { ...userBody, required: ['email', 'password', 'role'] } as const;
+
 const userPatchBody = { ...userBody, required: ['version'], properties: { ...userBody.properties, version: { type: 'integer', minimum: 1, description: 'the version you read: a stale one is 409 MAILROOM_E_VERSION_CONFLICT' } } } as const;
 
 export function usersRoutes({ ctx, apiKeyCache }: Pick<Ports, 'ctx' | 'apiKeyCache'>) {
   return async (app: FastifyInstance) => {
     app.get('/users', { config: { permission: 'admin' }, schema: { tags: ['users'] } }, async () => ({ items: await listUsers(ctx) }));
-    app.post('/users', { config: { permission: 'admin' }, schema: { tags: ['users'], body: userBody } }, async (req, reply) =>
+    app.post('/users', { config: { permission: 'admin' }, schema: { tags: ['users'], body: newUserBody } }, async (req, reply) =>
       reply.status(201).send(await createUser(ctx, actorOf(req), req.body)),
     );
     app.patch<IdParams>('/users/:id', { config: { permission: 'admin' }, schema: { tags: ['users'], params: idParams, body: userPatchBody } }, async (req) =>

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AuditEntry, AuditRepository } from '../../core/kernel/audit.js';
+import type { AuditEntry, AuditRepository, AuditState } from '../../core/kernel/audit.js';
 import type { DB } from '../schema.js';
-import { keysetPage } from '../pages.js';
+import { assertCursorRow, keysetPage } from '../pages.js';
 import { fromJson, toJson } from '../json.js';
 
 const entryOf = (r: Selectable<DB['audit']>): AuditEntry => ({
@@ -11,8 +11,9 @@ const entryOf = (r: Selectable<DB['audit']>): AuditEntry => ({
   action: r.action,
   targetType: r.target_type,
   targetId: r.target_id,
-  before: fromJson(r.before, undefined),
-  after: fromJson(r.after, undefined),
+  // null, not undefined, where nothing was recorded: both fields are on every entry read.
+  before: fromJson<AuditState>(r.before, null),
+  after: fromJson<AuditState>(r.after, null),
   ip: r.ip,
 });
 
@@ -36,6 +37,7 @@ export function auditRepository(db: Kysely<DB>, scans: Kysely<DB> = db): AuditRe
         .execute();
     },
     async list(q) {
+      if (q.cursor) await assertCursorRow(scans.selectFrom('audit').select('id').where('id', '=', q.cursor));
       // ids are time-ordered, so "older than the cursor" is "id below the cursor".
       let sel = scans.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
       if (q.cursor) sel = sel.where('id', '<', q.cursor);

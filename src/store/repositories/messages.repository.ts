@@ -4,7 +4,7 @@ import type { AttemptRecord, AttemptWrite, ClaimedMessage, MessageFilter, Messag
 import { fromJson, toJson } from '../json.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
-import { keysetPage } from '../pages.js';
+import { assertCursorRow, keysetPage } from '../pages.js';
 import { claimDue, peekDue } from './claim-queries.js';
 import { catchUpSubjectIndex, forgetSubjects, searchBySubject, subjectContains } from './subject-search.js';
 import { idsBefore } from '../../core/kernel/ids.js';
@@ -329,6 +329,7 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       return rows.map(toAttempt);
     },
     async list(query) {
+      if (query.cursor) await assertCursorRow(scans.selectFrom('messages').select('id').where('id', '=', query.cursor));
       if (query.q) {
         const { q: text, cursor, limit, ...others } = query;
         const rows = await searchBySubject(scans, caps.dialect, () => filtered(others), { q: text, cursor, want: limit + 1 }, (b) => b.select(LIST_COLUMNS));

@@ -3,6 +3,7 @@ import type { Mailbox } from '../../core/kernel/addresses.js';
 import type { AutoReplyRepository, EventMatch, NotifyEventRepository, RuleRepository, StoredEvent } from '../../core/notify/ports.js';
 import type { Rule } from '../../core/notify/rules.js';
 import type { DB } from '../schema.js';
+import { assertCursorRow } from '../pages.js';
 import type { NotifyEventsTable, NotifyRulesTable } from '../schema/notify.js';
 import { bool, json, renamed, rowMapping, same } from './row-mapping.js';
 import { keyedTable } from './keyed-table.js';
@@ -64,9 +65,11 @@ export function notifyEventsRepository(db: Kysely<DB>, scans: Kysely<DB> = db): 
       if (links.length) await db.insertInto('notify_event_messages').values(links).execute();
     },
     async list(q) {
+      const before = q.before;
+      // The position is the last event of a page handed out: that event, received then.
+      if (before) await assertCursorRow(scans.selectFrom('notify_events').select('id').where('id', '=', before.id).where('received_at', '=', before.receivedAt));
       let query = scans.selectFrom('notify_events').selectAll();
       if (q.type) query = query.where('type', '=', q.type);
-      const before = q.before;
       if (before) query = query.where((eb) => eb.or([eb('received_at', '<', before.receivedAt), eb.and([eb('received_at', '=', before.receivedAt), eb('id', '<', before.id)])]));
       return (await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute()).map(event.toDomain);
     },

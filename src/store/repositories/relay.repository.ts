@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Authentication, StoredSmtpCredential } from '../../core/relay/credentials.js';
 import type { RelayRejection, RelayRejectionRepository, RejectionStage, SmtpCredentialRepository } from '../../core/relay/ports.js';
 import type { DB } from '../schema.js';
-import { keysetPage } from '../pages.js';
+import { assertCursorRow, keysetPage } from '../pages.js';
 import type { RelayRejectionsTable, SmtpCredentialsTable } from '../schema/relay.js';
 import { bool, json, oneOf, rowMapping, same } from './row-mapping.js';
 import { keyedTable } from './keyed-table.js';
@@ -63,6 +63,7 @@ export function relayRejectionsRepository(db: Kysely<DB>): RelayRejectionReposit
       await db.insertInto('relay_rejections').values(rejection.toRow(r)).execute();
     },
     async list({ limit, cursor, credentialId }) {
+      if (cursor) await assertCursorRow(db.selectFrom('relay_rejections').select('id').where('id', '=', cursor));
       let q = db.selectFrom('relay_rejections').selectAll().orderBy('id', 'desc').limit(limit + 1);
       if (cursor) q = q.where('id', '<', cursor);
       if (credentialId) q = q.where('credential_id', '=', credentialId);

@@ -5,6 +5,7 @@ import type { JournalEntry } from '../../core/kernel/event-journal.js';
 import type { ClaimedDelivery, DeliveryRecord, WebhookAttemptRecord, WebhookDeliveryRepository } from '../../core/webhooks/ports.js';
 import { queryTemplate } from '../statement-cache.js';
 import type { DB } from '../schema.js';
+import { assertCursorRow } from '../pages.js';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from '../schema/webhooks.js';
 import { oneOf, rowMapping, same } from './row-mapping.js';
 
@@ -169,7 +170,13 @@ export function webhookDeliveriesRepository(db: Kysely<DB>, caps: StoreCapabilit
       if (keep.length) q = q.where('id', 'not in', keep);
       return Number((await q.executeTakeFirst()).numUpdatedRows);
     },
+    async releaseClaims(owner, ids, now) {
+      if (!ids.length) return 0;
+      return Number((await release(now).where('lease_owner', '=', owner).where('id', 'in', ids).executeTakeFirst()).numUpdatedRows);
+    },
     async list(query) {
+      // Another endpoint's delivery is no cursor this endpoint's list handed out either.
+      if (query.cursor) await assertCursorRow(scans.selectFrom('webhook_deliveries').select('id').where('id', '=', query.cursor).where('endpoint_id', '=', query.endpointId));
       // ids are time-ordered: newest first is "id descending", the cursor is the last id seen.
       let q = scans.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', query.endpointId).orderBy('id', 'desc').limit(query.limit + 1);
       if (query.status?.length) q = q.where('status', 'in', query.status);
