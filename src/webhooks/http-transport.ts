@@ -7,8 +7,14 @@ import { checkLiteral, guardedLookup, TargetRefusedError } from './target-guard.
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** The receiver's status line and headers must arrive within this after the request is sent. */
 export const HEADERS_TIMEOUT_MS = 15_000;
-/** The whole attempt, whatever it waits for. */
+/** The whole attempt up to the receiver's status and headers, whatever it waits for. */
 export const ATTEMPT_DEADLINE_MS = 20_000;
+/**
+ * Once the status and headers are in, the attempt is judged by the status; the body is read for
+ * the log for at most this long more. A receiver that answers 2xx and then dribbles out its body
+ * has still answered: its body is cut off (and noted so in the excerpt), not failed and re-sent.
+ */
+export const EXCERPT_WAIT_MS = 2_000;
 /** Connections kept open per receiver (host and port): at most this many requests to it at once. */
 export const CONNECTIONS_PER_RECEIVER = 16;
 /** Characters of the answer kept in the attempt log. */
@@ -17,7 +23,8 @@ export const EXCERPT_CHARS = 1_000;
 const READ_MAX_BYTES = 64 * 1024;
 
 export interface WebhookTransport {
-  send(url: string, headers: Record<string, string>, body: string): Promise<ReceiverAnswer>;
+  /** `signal`: the runner gives the request up (the endpoint went, or the process stops); the answer then does not matter. */
+  send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<ReceiverAnswer>;
   close(): Promise<void>;
 }
 
@@ -25,20 +32,52 @@ export interface WebhookTransport {
 // eslint-disable-next-line no-control-regex -- replacing control characters is the point
 const printable = (s: string) => s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '\ufffd');
 
-async function excerpt(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | null> {
+type Body = AsyncIterable<Buffer> & { destroy(): void };
+
+/**
+ * The first bytes of the answer's body as text for the attempt log, read for at most
+ * EXCERPT_WAIT_MS (or until `signal`). A body not read to its end is destroyed, which closes
+ * its connection (it could not serve another request with the rest still coming).
+ */
+async function excerpt(body: Body, signal?: AbortSignal): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= READ_MAX_BYTES) {
-      body.destroy();
-      break;
+  let ended = false;
+  /** Why the body was not read to its end within the wait, if it was not. */
+  let cut: string | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), EXCERPT_WAIT_MS);
+    signal?.addEventListener('abort', () => resolve('late'), { once: true });
+  });
+  const chunksOf = body[Symbol.asyncIterator]();
+  try {
+    while (size < READ_MAX_BYTES) {
+      const next = await Promise.race([chunksOf.next(), giveUp]);
+      if (next === 'late') {
+        cut = `the rest of the answer did not arrive within ${EXCERPT_WAIT_MS / 1000} s`;
+        break;
+      }
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      chunks.push(next.value);
+      size += next.value.length;
     }
+  } catch {
+    // The connection broke while the body came: the status stands, the excerpt is what arrived.
+    cut = 'the connection closed before the rest of the answer arrived';
+  } finally {
+    clearTimeout(timer);
+    if (!ended) body.destroy();
   }
-  if (!size) return null;
+  const note = cut ? ` (cut off: ${cut})` : '';
+  if (!size) return cut ? note.trim() : null;
   const text = printable(Buffer.concat(chunks).toString('utf8'));
-  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS - 1)}…` : text;
+  const room = EXCERPT_CHARS - note.length;
+  if (text.length > room) return `${text.slice(0, room - 1)}…${note}`;
+  return cut ? `${text}…${note}` : text;
 }
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -75,14 +114,22 @@ export function httpTransport(policy: NetworkPolicy): WebhookTransport {
     bodyTimeout: HEADERS_TIMEOUT_MS,
   });
   return {
-    async send(url, headers, body) {
+    async send(url, headers, body, signal) {
       const started = performance.now();
       const took = () => Math.round(performance.now() - started);
       const u = new URL(url);
       try {
         checkLiteral(policy, u.hostname);
-        const res = await request(u, { method: 'POST', headers, body, dispatcher: agent, signal: AbortSignal.timeout(ATTEMPT_DEADLINE_MS) });
-        const text = await excerpt(res.body as unknown as AsyncIterable<Buffer> & { destroy(): void });
+        // The deadline covers the wait for the status and headers only (see EXCERPT_WAIT_MS).
+        const deadline = new AbortController();
+        const timer = setTimeout(() => deadline.abort(new DOMException('attempt deadline', 'TimeoutError')), ATTEMPT_DEADLINE_MS);
+        let res: Awaited<ReturnType<typeof request>>;
+        try {
+          res = await request(u, { method: 'POST', headers, body, dispatcher: agent, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
+        } finally {
+          clearTimeout(timer);
+        }
+        const text = await excerpt(res.body as unknown as Body, signal);
         const location = header(res.headers.location);
         return {
           kind: 'response',

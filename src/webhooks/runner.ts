@@ -7,6 +7,7 @@ import type { StoreCapabilities } from '../core/ports.js';
 import { fanOut, pullBacklogForward, recordAttempt } from '../core/webhooks/delivery-queue.js';
 import { signingSecrets } from '../core/webhooks/endpoints.service.js';
 import { webhookBody } from '../core/webhooks/payload.js';
+import type { ReceiverAnswer } from '../core/webhooks/attempt-outcome.js';
 import type { ClaimedDelivery, StoredEndpoint } from '../core/webhooks/ports.js';
 import type { Logger } from '../logger.js';
 import type { WebhookTransport } from './http-transport.js';
@@ -35,6 +36,31 @@ const REAP_EVERY_MS = 10_000;
 const GATHER_MS = 10;
 /** Deliveries claimed ahead, all endpoints together, per request slot of the process. */
 const MAX_HELD_PER_SLOT = 4;
+/**
+ * Requests at once to an endpoint that has not answered yet (in this process), or whose last
+ * attempt got no answer; each answer allows one more, up to the per-endpoint limit. Receivers
+ * that hang from their first request hold this many of the process's slots each, not 16.
+ */
+const FIRST_WINDOW = 1;
+/**
+ * The last quarter of the process's request slots is kept for endpoints holding only a few of
+ * them (RESERVE_SHARE_FRACTION): receivers that hang after answering well (holding all their
+ * slots) cannot take every slot, and the others' events keep flowing meanwhile.
+ */
+const RESERVE_FRACTION = 1 / 4;
+/** "A few": fewer than a quarter of the reserve, at least one. */
+const RESERVE_SHARE_FRACTION = 1 / 4;
+/**
+ * An endpoint with requests in flight is read again at most this often (by the rounds, which
+ * run at least once per poll interval): deleted or switched off meanwhile (here or by another
+ * process), its requests are given up.
+ */
+const WATCH_MS = 1_000;
+/** At stop, attempts in flight get this long to be answered; the rest are given up and go back to the queue unattempted. */
+export const STOP_GRACE_MS = 2_000;
+
+/** Why the runner gave an attempt up before its answer (the abort reason of its request). */
+type GiveUp = 'deleted' | 'switched-off' | 'stopping';
 /**
  * With no enabled endpoint (most installs), every journaled event would still cost a round (a
  * transaction and ~4 statements) only to drop entries nobody wants: then the journal is read at
@@ -68,8 +94,25 @@ export class WebhookRunner extends ClaimLoop {
   private journalUnread = true;
   /** The last round filled an endpoint's room: more is due behind it. */
   private backlog = false;
-  /** Deliveries claimed ahead per endpoint, started as its slots free (no database round trip between two requests). */
-  private waiting = new Map<string, { d: ClaimedDelivery; endpoint: StoredEndpoint | undefined }[]>();
+  /**
+   * Deliveries claimed ahead per endpoint, started as its slots free (no claim between two
+   * requests). The map's order is the turn: an endpoint that starts a request goes to the back.
+   */
+  private waiting = new Map<string, ClaimedDelivery[]>();
+  /** Requests at once each endpoint may have now (see FIRST_WINDOW). */
+  private windows = new Map<string, number>();
+  /** Endpoints whose last attempt got no answer (timeout, connection trouble): nothing is claimed ahead for them. */
+  private silent = new Set<string>();
+  /** The requests in flight per endpoint, to give up when it is deleted or switched off. */
+  private requests = new Map<string, Set<AbortController>>();
+  /** The read of an endpoint under way, shared by the deliveries that start meanwhile. */
+  private reading = new Map<string, Promise<StoredEndpoint | undefined>>();
+  /** When each endpoint with requests in flight was last read (performance.now()). */
+  private readAt = new Map<string, number>();
+  /** What was last logged about an endpoint going (deleted or switched off), once per change. */
+  private announced = new Map<string, string>();
+  /** At stop: gives up the attempts still in flight after STOP_GRACE_MS. */
+  private stopTimer: NodeJS.Timeout | null = null;
   /** How long each endpoint has been taking to answer (moving average, ms): how far ahead it is safe to claim. */
   private answerMs = new Map<string, number>();
   /** The last fan-out that read entries found no enabled endpoint: wake-ups from events wait for the recheck. */
@@ -123,15 +166,33 @@ export class WebhookRunner extends ClaimLoop {
     this.recheck = null;
   }
 
-  /** Stops, then gives back what was claimed ahead and never started (another worker may send it at once). */
+  /**
+   * Stops, then gives back what was claimed ahead and never started (another worker may send it
+   * at once). Attempts in flight get STOP_GRACE_MS to be answered and recorded; the rest are given
+   * up and go back to the queue as not attempted (a receiver hanging for its 20 s does not hold
+   * the process up; one that took the request without answering gets it again: at least once).
+   */
   override async stop(): Promise<void> {
     this.stopping = true;
     this.clearRecheck();
-    await super.stop();
+    try {
+      await super.stop();
+    } finally {
+      if (this.stopTimer) clearTimeout(this.stopTimer);
+      this.stopTimer = null;
+    }
     const held = [...this.waiting.values()].reduce((n, q) => n + q.length, 0);
     this.waiting.clear();
     if (!held) return;
     await this.ctx.store.repos.webhookDeliveries.releaseLeasesOf(this.owner, [], this.ctx.clock.now()).catch((err) => this.opts.logger.warn({ err }, 'could not return claimed webhook deliveries at stop; their lease returns them'));
+  }
+
+  /** No round claims any more: what is still in flight after the grace is given up. */
+  protected override lettingGo(): void {
+    if (!this.requests.size) return;
+    this.stopTimer = setTimeout(() => {
+      for (const set of this.requests.values()) for (const c of set) c.abort('stopping' satisfies GiveUp);
+    }, STOP_GRACE_MS);
   }
 
   protected next() {
@@ -183,13 +244,13 @@ export class WebhookRunner extends ClaimLoop {
       // when LISTEN/NOTIFY wakes the workers and the poll interval is long).
       now = this.ctx.clock.now();
     }
+    await this.watchInFlight();
     this.backlog = false;
-    for (const endpointId of [...this.waiting.keys()]) work += this.pump(endpointId);
+    work += this.pumpAll();
     const heldAll = () => [...this.waiting.values()].reduce((n, q) => n + q.length, 0);
     for (const endpointId of await repos.webhookDeliveries.dueEndpoints(now)) {
-      const active = this.perEndpoint.get(endpointId) ?? 0;
       const held = this.waiting.get(endpointId)?.length ?? 0;
-      const want = Math.min(this.o.perEndpoint + this.claimAhead(endpointId) - active - held, MAX_HELD_PER_SLOT * this.o.maxInFlight - heldAll(), this.o.maxInFlight - this.inFlight.size + this.claimAhead(endpointId));
+      const want = Math.min(this.room(endpointId) + this.claimAhead(endpointId) - held, MAX_HELD_PER_SLOT * this.o.maxInFlight - heldAll());
       if (want <= 0) {
         this.backlog = true;
         continue;
@@ -197,13 +258,67 @@ export class WebhookRunner extends ClaimLoop {
       const claimed = await this.ctx.store.grouped((r) => r.webhookDeliveries.claim({ endpointId, owner: this.owner, now, leaseUntil: now + this.o.leaseMs, limit: want }));
       if (claimed.length === want) this.backlog = true;
       if (!claimed.length) continue;
-      const endpoint = await repos.webhookEndpoints.get(endpointId);
       const queue = this.waiting.get(endpointId) ?? [];
-      for (const d of claimed) queue.push({ d, endpoint });
+      queue.push(...claimed);
       this.waiting.set(endpointId, queue);
-      work += claimed.length + this.pump(endpointId);
+      work += claimed.length + this.pumpAll();
     }
     return work;
+  }
+
+  /**
+   * Reads again the endpoints with requests in flight that were not read for WATCH_MS: one
+   * deleted or switched off meanwhile (by this process or another) has them given up.
+   */
+  private async watchInFlight(): Promise<void> {
+    const due = [...this.requests.keys()].filter((id) => performance.now() - (this.readAt.get(id) ?? 0) >= WATCH_MS);
+    for (const id of due) {
+      const endpoint = await this.read(id);
+      if (!endpoint || !endpoint.enabled) await this.letGo(id, endpoint);
+    }
+  }
+
+  /** The endpoint as stored now; deliveries starting while a read is under way share it. */
+  private read(endpointId: string): Promise<StoredEndpoint | undefined> {
+    const under = this.reading.get(endpointId);
+    if (under) return under;
+    const p = this.ctx.store.repos.webhookEndpoints.get(endpointId).finally(() => {
+      this.reading.delete(endpointId);
+      if (this.requests.has(endpointId)) this.readAt.set(endpointId, performance.now());
+    });
+    this.reading.set(endpointId, p);
+    return p;
+  }
+
+  /**
+   * The endpoint was deleted (`endpoint` undefined) or switched off: its requests in flight are
+   * given up, and what is claimed for it and not started is dropped (deleted: the rows went with
+   * it) or returned to the queue unattempted (switched off: it waits to be switched on).
+   */
+  private async letGo(endpointId: string, endpoint: StoredEndpoint | undefined, also: ClaimedDelivery[] = []): Promise<void> {
+    const reason: GiveUp = endpoint ? 'switched-off' : 'deleted';
+    const held = [...also, ...(this.waiting.get(endpointId) ?? [])];
+    this.waiting.delete(endpointId);
+    const inFlight = this.requests.get(endpointId);
+    for (const c of inFlight ?? []) c.abort(reason);
+    const mark = endpoint ? `off:${endpoint.version}` : 'deleted';
+    if (this.announced.get(endpointId) !== mark) {
+      if (this.announced.size > 1_000) this.announced.clear();
+      this.announced.set(endpointId, mark);
+      this.opts.logger.info(
+        { endpointId, givenUp: inFlight?.size ?? 0, held: held.length },
+        endpoint ? 'webhook endpoint switched off: its requests in flight are given up, its deliveries wait until it is switched on' : 'webhook endpoint deleted: its requests in flight are given up, its deliveries went with it',
+      );
+    }
+    if (endpoint) await this.giveBack(held.map((d) => d.id));
+  }
+
+  /** Returns claimed deliveries to the queue with no attempt recorded. */
+  private async giveBack(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.ctx.store.repos.webhookDeliveries
+      .releaseClaims(this.owner, ids, this.ctx.clock.now())
+      .catch((err: unknown) => this.opts.logger.warn({ err, count: ids.length }, 'could not return webhook deliveries to the queue; their lease returns them'));
   }
 
   /**
@@ -213,25 +328,65 @@ export class WebhookRunner extends ClaimLoop {
    */
   private claimAhead(endpointId: string): number {
     const ms = this.answerMs.get(endpointId);
-    if (ms === undefined) return 0;
-    return Math.min(3 * this.o.perEndpoint, Math.floor(((this.o.leaseMs / 3) * this.o.perEndpoint) / Math.max(ms, 1)));
+    // Nothing ahead for a receiver that did not answer its last attempt: held here, its
+    // deliveries would only wait out its timeouts (and other processes could have sent them).
+    if (ms === undefined || this.silent.has(endpointId)) return 0;
+    const slots = this.limitOf(endpointId);
+    return Math.min(3 * slots, Math.floor(((this.o.leaseMs / 3) * slots) / Math.max(ms, 1)));
   }
 
-  /** Starts the endpoint's claimed deliveries while it has free slots; returns how many. */
-  private pump(endpointId: string): number {
-    const queue = this.waiting.get(endpointId);
+  /** Requests at once the endpoint may have now: its window, within the per-endpoint limit. */
+  private limitOf(endpointId: string): number {
+    return Math.min(this.o.perEndpoint, this.windows.get(endpointId) ?? FIRST_WINDOW);
+  }
+
+  /** Whether one more request to an endpoint with `active` in flight fits when the process has `total` in flight. */
+  private fits(endpointId: string, active: number, total: number): boolean {
+    if (total >= this.o.maxInFlight || active >= this.limitOf(endpointId)) return false;
+    const reserve = Math.max(1, Math.floor(this.o.maxInFlight * RESERVE_FRACTION));
+    const share = Math.max(1, Math.floor(reserve * RESERVE_SHARE_FRACTION));
+    return total < this.o.maxInFlight - reserve || active < share;
+  }
+
+  /** How many more requests to the endpoint could start now. */
+  private room(endpointId: string): number {
+    let active = this.perEndpoint.get(endpointId) ?? 0;
+    let total = this.inFlight.size;
+    let n = 0;
+    while (this.fits(endpointId, active++, total++)) n++;
+    return n;
+  }
+
+  /**
+   * Starts claimed deliveries while slots are free, one endpoint after the other in turn (a
+   * freed slot goes to the endpoint that waited longest, not back to the one that freed it);
+   * returns how many.
+   */
+  private pumpAll(): number {
     let started = 0;
-    while (!this.stopping && queue?.length && (this.perEndpoint.get(endpointId) ?? 0) < this.o.perEndpoint && this.inFlight.size < this.o.maxInFlight) {
-      const { d, endpoint } = queue.shift()!;
-      this.startDelivery(d, endpoint);
-      started++;
+    for (let more = true; more && !this.stopping; ) {
+      more = false;
+      for (const endpointId of [...this.waiting.keys()]) {
+        if (!this.fits(endpointId, this.perEndpoint.get(endpointId) ?? 0, this.inFlight.size)) continue;
+        const queue = this.waiting.get(endpointId)!;
+        const d = queue.shift()!;
+        // To the back of the turn.
+        this.waiting.delete(endpointId);
+        if (queue.length) this.waiting.set(endpointId, queue);
+        this.startDelivery(d);
+        started++;
+        more = true;
+      }
     }
-    if (queue && !queue.length) this.waiting.delete(endpointId);
     return started;
   }
 
-  private startDelivery(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined): void {
+  private startDelivery(d: ClaimedDelivery): void {
     this.perEndpoint.set(d.endpointId, (this.perEndpoint.get(d.endpointId) ?? 0) + 1);
+    const request = new AbortController();
+    const requests = this.requests.get(d.endpointId) ?? new Set<AbortController>();
+    requests.add(request);
+    this.requests.set(d.endpointId, requests);
     let released = false;
     // The receiver's slot frees as soon as it has answered; recording the answer (a group
     // commit) goes on beside the next requests, within the process-wide limit.
@@ -241,30 +396,45 @@ export class WebhookRunner extends ClaimLoop {
       const left = (this.perEndpoint.get(d.endpointId) ?? 1) - 1;
       if (left > 0) this.perEndpoint.set(d.endpointId, left);
       else this.perEndpoint.delete(d.endpointId);
-      this.pump(d.endpointId);
+      requests.delete(request);
+      if (!requests.size && this.requests.get(d.endpointId) === requests) {
+        this.requests.delete(d.endpointId);
+        this.readAt.delete(d.endpointId);
+      }
+      this.pumpAll();
       // Claim more before what was claimed ahead runs out.
       if (this.backlog && (this.waiting.get(d.endpointId)?.length ?? 0) < this.o.perEndpoint) super.wake();
     };
     this.track(
       d.id,
-      () => this.deliver(d, endpoint, release).finally(release),
+      () => this.deliver(d, request.signal, release).finally(release),
       (err) => this.opts.logger.error({ err, deliveryId: d.id, endpointId: d.endpointId }, 'webhook delivery bookkeeping failed; the delivery goes back to the queue'),
     );
   }
 
-  private async deliver(d: ClaimedDelivery, endpoint: StoredEndpoint | undefined, answered: () => void): Promise<void> {
-    // Deleted since the claim: its deliveries went with it.
-    if (!endpoint) return;
+  private async deliver(d: ClaimedDelivery, signal: AbortSignal, answered: () => void): Promise<void> {
+    // As stored now, not when it was claimed: deleted or switched off since, nothing is sent;
+    // a new URL or a rotated secret applies (the version says which keys sign).
+    const endpoint = await this.read(d.endpointId);
+    if (!endpoint || !endpoint.enabled) return this.letGo(d.endpointId, endpoint, [d]);
+    if (signal.aborted) return this.givenUp(d, signal.reason as GiveUp);
     const keys = await this.keysOf(endpoint);
     const now = this.ctx.clock.now();
     const signing = keys.previous && keys.rotationEndsAt !== null && keys.rotationEndsAt > now ? [keys.current, keys.previous] : [keys.current];
     const body = webhookBody(d.event);
-    const answer = await this.opts.transport.send(keys.url, webhookHeaders(signing, d.eventId, now, body), body);
+    const answer = await this.opts.transport.send(keys.url, webhookHeaders(signing, d.eventId, now, body), body, signal);
+    // Given up meanwhile: whatever came back is not this attempt's outcome.
+    if (signal.aborted) return this.givenUp(d, signal.reason as GiveUp);
     const pace = this.answerMs.get(d.endpointId);
     this.answerMs.set(d.endpointId, pace === undefined ? answer.durationMs : pace * 0.8 + answer.durationMs * 0.2);
+    this.learn(d.endpointId, answer.kind);
     answered();
     const recorded = await this.untilStoreAnswers(d.leaseUntil, () => recordAttempt(this.ctx, this.owner, d, answer));
-    if (!recorded.recorded) this.opts.logger.warn({ deliveryId: d.id }, 'lost the lease on a webhook delivery before recording its attempt; another worker has it');
+    if (!recorded.recorded) {
+      // Deleted with its endpoint during the attempt (the deliveries go first), or the lease really went to another worker.
+      if (!(await this.ctx.store.repos.webhookDeliveries.get(d.id))) this.opts.logger.info({ deliveryId: d.id, endpointId: d.endpointId }, 'webhook endpoint deleted during an attempt; its delivery went with it');
+      else this.opts.logger.warn({ deliveryId: d.id }, 'lost the lease on a webhook delivery before recording its attempt; another worker has it');
+    }
     if (recorded.backlog) {
       // The receiver is back after a long outage: the rest of its waiting retries become due, a chunk per commit.
       await pullBacklogForward(this.ctx, d.endpointId, this.ctx.clock.now()).catch((err: unknown) =>
@@ -277,6 +447,26 @@ export class WebhookRunner extends ClaimLoop {
       const origin = new URL(keys.url).origin;
       this.opts.logger.info({ endpointId: d.endpointId, origin, deliveryId: d.id, status: answer.kind === 'response' ? answer.status : answer.kind, next: recorded.status }, 'webhook attempt failed');
     }
+  }
+
+  /** An answer allows one more request at once; no answer takes the endpoint back to one, and nothing is claimed ahead for it. */
+  private learn(endpointId: string, kind: ReceiverAnswer['kind']): void {
+    if (kind === 'response') {
+      this.silent.delete(endpointId);
+      this.windows.set(endpointId, Math.min(this.o.perEndpoint, (this.windows.get(endpointId) ?? FIRST_WINDOW) + 1));
+    } else if (kind === 'error') {
+      this.silent.add(endpointId);
+      this.windows.set(endpointId, FIRST_WINDOW);
+    }
+  }
+
+  /**
+   * An attempt given up before its answer: not recorded. Deleted: nothing is left to record;
+   * switched off or stopping: the delivery goes back to the queue as it was (attempts, due time).
+   */
+  private async givenUp(d: ClaimedDelivery, reason: GiveUp): Promise<void> {
+    if (reason === 'deleted') return;
+    await this.giveBack([d.id]);
   }
 
   /** The endpoint's signing keys, decrypted once per endpoint version (a rotation bumps it). */
