@@ -146,6 +146,10 @@ export async function listProviderSecrets(ctx: CoreContext, client: SecretProvid
     throw new MailroomError(ErrorCodes.SECRET_PROVIDER_UNSUPPORTED, `${p.kind} cannot list what it holds (its API reads one named object at a time): type the reference`, { provider: p.kind });
   }
   const s = typeof prefix === 'string' ? prefix.replace(/^\/+|\/+$/g, '') : '';
-  if (s && !/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/.test(s)) throw new MailroomError(ErrorCodes.VALIDATION, 'path: segments of letters, digits, "_", "-", "." or "@"', { field: 'path' });
+  // "." and ".." are no folder of the mount: they resolve outside it (?path=../../sys/policy sent
+  // the provider's token to /v1/sys/policy), so they are refused as in a reference (parseProviderTarget).
+  if (s && (!/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/.test(s) || s.split('/').some((seg) => seg === '.' || seg === '..'))) {
+    throw new MailroomError(ErrorCodes.VALIDATION, 'path: segments of letters, digits, "_", "-", "." or "@" separated by single "/", none of them "." or ".."', { field: 'path' });
+  }
   return client.list(p, s);
 }

@@ -83,8 +83,7 @@ function mergeServer(prev: MailServer, want: ServerConfig): { next: ServerConfig
   return { next, changed };
 }
 
-async function applyServer(repos: Repositories, ctx: CoreContext, driver: MailDriver, v: DeployVars, changes: string[]): Promise<MailServer> {
-  const want = desiredServer(driver, v);
+async function applyServer(repos: Repositories, ctx: CoreContext, want: ServerConfig, changes: string[]): Promise<MailServer> {
   const now = ctx.clock.now();
   const prev = (await repos.servers.list()).find((s) => s.source === 'env');
   if (!prev) {
@@ -119,24 +118,37 @@ async function applyPassword(repos: Repositories, prev: StoredAccount | undefine
   return { secretId, changed: true };
 }
 
-async function applyAccount(repos: Repositories, ctx: CoreContext, server: MailServer, v: DeployVars, changes: string[]): Promise<StoredAccount> {
+/**
+ * Whether `account` would log in somewhere other than where the variables point: another
+ * server, another login, or the env server re-pointed by an admin (SMTP mode, host, port or
+ * security overridden away from the variables' values, or an IMAP section on another host).
+ * MAILROOM_SMTP_PASSWORD goes only to the endpoint it was deployed with: re-applied at a start
+ * after an admin moved the server (which cleared it), it went to the port the admin had chosen.
+ */
+function awayFromDeployEndpoint(account: Pick<StoredAccount, 'serverId' | 'login'>, server: MailServer, want: ServerConfig, v: DeployVars): boolean {
+  return account.serverId !== server.id || (account.login ?? null) !== (v.username ?? null) || serverChangeClearsPasswords(want, server);
+}
+
+async function applyAccount(repos: Repositories, ctx: CoreContext, server: MailServer, want: ServerConfig, v: DeployVars, changes: string[]): Promise<StoredAccount> {
   const now = ctx.clock.now();
   const prev = (await repos.accounts.list()).find((a) => a.source === 'env');
-  const want = { serverId: server.id, address: v.fromAddress, fromName: v.fromName ?? null, login: v.username ?? null };
+  const wantAccount = { serverId: server.id, address: v.fromAddress, fromName: v.fromName ?? null, login: v.username ?? null };
   const keep = (k: string) => prev !== undefined && prev.overridden.includes(k);
   const next: StoredAccount = prev
     ? { ...prev }
-    : { id: newId('acc'), ...want, replyTo: null, aliases: [], passwordRef: null, passwordSecretId: null, auth: { type: 'password' }, clientSecretId: null, refreshTokenId: null, passwordSet: false, active: true, ownerId: null, rateLimit: null, inbound: null, source: 'env', overridden: [], createdAt: now, updatedAt: now, version: 1 };
+    : { id: newId('acc'), ...wantAccount, replyTo: null, aliases: [], passwordRef: null, passwordSecretId: null, auth: { type: 'password' }, clientSecretId: null, refreshTokenId: null, passwordSet: false, active: true, ownerId: null, rateLimit: null, inbound: null, source: 'env', overridden: [], createdAt: now, updatedAt: now, version: 1 };
   const changed: string[] = [];
   for (const k of ['serverId', 'address', 'fromName', 'login'] as const) {
-    if (keep(k) || next[k] === want[k]) continue;
-    (next as unknown as Record<string, unknown>)[k] = want[k];
+    if (keep(k) || next[k] === wantAccount[k]) continue;
+    (next as unknown as Record<string, unknown>)[k] = wantAccount[k];
     changed.push(k);
   }
-  // A password (or reference) the admin set through the API wins over the environment's.
+  // A password (or reference) the admin set through the API wins over the environment's. The
+  // environment's goes only to the endpoint it was deployed with: while the account logs in
+  // elsewhere it is not applied, and one applied before is removed (as a removed variable is).
   let orphan: string | undefined;
   if (!keep('passwordRef')) {
-    const pw = await applyPassword(repos, prev, v.password);
+    const pw = await applyPassword(repos, prev, awayFromDeployEndpoint(next, server, want, v) ? undefined : v.password);
     orphan = pw.orphan;
     if (pw.changed) changed.push('password');
     next.passwordSecretId = pw.secretId;
@@ -145,7 +157,7 @@ async function applyAccount(repos: Repositories, ctx: CoreContext, server: MailS
   }
   if (!prev) {
     await repos.accounts.insert(next);
-    await audit(repos, ctx, ENV_ACTOR, 'account.create', { type: 'account', id: next.id }, undefined, { ...publicAccount(next), ...(v.password ? { password: 'set' } : {}) });
+    await audit(repos, ctx, ENV_ACTOR, 'account.create', { type: 'account', id: next.id }, undefined, { ...publicAccount(next), ...(next.passwordSecretId ? { password: 'set' } : {}) });
     changes.push('account.create');
     return next;
   }
@@ -179,8 +191,9 @@ export async function applyDeployConfig(ctx: CoreContext, input: DeployConfigInp
   const run = () =>
     ctx.store.transaction(async (repos) => {
       const changes: string[] = [];
-      const server = await applyServer(repos, ctx, input.mailDriver, vars, changes);
-      const account = await applyAccount(repos, ctx, server, vars, changes);
+      const want = desiredServer(input.mailDriver, vars);
+      const server = await applyServer(repos, ctx, want, changes);
+      const account = await applyAccount(repos, ctx, server, want, vars, changes);
       await applyDefault(repos, ctx, account.id, changes);
       return { serverId: server.id, accountId: account.id, changes };
     });

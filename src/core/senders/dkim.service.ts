@@ -1,6 +1,6 @@
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
-import { normalizeDkimDomain, normalizeDkimInput, publicDkimKey, type DkimKey, type DkimKeyTool, type StoredDkimKey } from './dkim.js';
+import { newDkimKeyDomain, normalizeDkimDomain, normalizeDkimInput, publicDkimKey, type DkimKey, type DkimKeyTool, type StoredDkimKey } from './dkim.js';
 import { notFound } from '../kernel/errors.js';
 import type { Repositories } from '../ports.js';
 
@@ -23,9 +23,9 @@ export async function getDkimKey(ctx: CoreContext, domain: string): Promise<Publ
  * the public key and the record to publish.
  */
 export async function putDkimKey(ctx: CoreContext, actor: Actor, tool: DkimKeyTool, domain: string, input: unknown): Promise<PublicDkimKey> {
-  const d = normalizeDkimDomain(domain);
+  const d = newDkimKeyDomain(domain);
   const { selector, privateKey, keyBits } = normalizeDkimInput(input);
-  const material = privateKey ? tool.inspect(privateKey) : tool.generate(keyBits);
+  const material = privateKey ? tool.inspect(privateKey) : await tool.generate(keyBits);
   return ctx.store.transaction(async (repos) => {
     const prev = await repos.dkimKeys.get(d);
     const now = ctx.clock.now();

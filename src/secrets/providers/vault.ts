@@ -97,6 +97,22 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
     return pending;
   }
 
+  /**
+   * The URL of `path` under the KV mount's `data/` or `metadata/`. Never one outside it, whatever
+   * the caller checked: "." and ".." (which encodeURIComponent leaves as they are) and empty
+   * segments are refused before anything is sent, and so is a URL that resolves elsewhere.
+   */
+  function kvUrl(ref: string, section: 'data' | 'metadata', path: string, folder = false): string {
+    const segments = path === '' ? [] : path.split('/');
+    if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+      throw unresolved(ref, 'the path has an empty, "." or ".." segment: it would lead outside the KV mount', { hint: 'Name the secret by its path inside the mount, e.g. mail/smtp.' });
+    }
+    const root = `${base}/${config.mount}/${section}/`;
+    const url = root + segments.map(encodeURIComponent).join('/') + (folder && segments.length ? '/' : '');
+    if (!new URL(url).pathname.startsWith(new URL(root).pathname)) throw unresolved(ref, 'the path leads outside the KV mount', { hint: 'Name the secret by its path inside the mount, e.g. mail/smtp.' });
+    return url;
+  }
+
   async function read(ref: string, url: string): Promise<{ status: number; json: unknown }> {
     let t = await currentToken(ref);
     let res = await call(agent, ref, { method: 'GET', url, headers: { 'x-vault-token': t.value, ...ns }, timeoutSec: config.timeoutSec });
@@ -112,7 +128,7 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
   return {
     async fetch(ref: SecretRef, text: string) {
       if (ref.kind !== 'vault') throw unresolved(text, 'not a vault: reference');
-      const res = await read(text, `${base}/${config.mount}/data/${ref.path.split('/').map(encodeURIComponent).join('/')}`);
+      const res = await read(text, kvUrl(text, 'data', ref.path));
       if (res.status !== 200) throw refused(text, 'Vault', res.status, vaultErrors(res.json, own()), HINTS[res.status] ?? 'Vault refused the read.');
       const data = (res.json as { data?: { data?: Record<string, unknown>; metadata?: { version?: unknown } } } | undefined)?.data;
       if (!data?.data || typeof data.data !== 'object') throw unresolved(text, 'the answer is not a KV version 2 secret', { hint: 'Is the mount a KV version 2 engine? (vault secrets list -detailed shows its version)' });
@@ -124,8 +140,8 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
       return { value, version: typeof v === 'number' || typeof v === 'string' ? String(v) : null };
     },
     async list(prefix: string) {
-      const url = `${base}/${config.mount}/metadata/${prefix ? prefix.split('/').map(encodeURIComponent).join('/') + '/' : ''}?list=true`;
       const ref = `vault:${provider.id}/${prefix}`;
+      const url = `${kvUrl(ref, 'metadata', prefix, true)}?list=true`;
       const res = await read(ref, url);
       // Vault answers 404 for an empty folder.
       if (res.status === 404) return [];
