@@ -171,6 +171,14 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     expect((await t.request({ method: 'POST', url: `/api/v1/messages/${now}/retry` })).statusCode).toBe(200);
     await dispatcher.drain();
     expect((await t.request({ method: 'GET', url: `/api/v1/messages/${now}` })).json().status).toBe('logged');
+    // A lifetime of seconds: the retry grants a minute at least, time for an attempt (docs/api.md).
+    const brief = (await send({ to: ['e@example.net'], subject: 'brief', text: 'x', expireAt: new Date(Date.now() + 15_000).toISOString() })).json().id;
+    expect((await t.request({ method: 'POST', url: `/api/v1/messages/${brief}/cancel` })).statusCode).toBe(200);
+    const retriedAt = Date.now();
+    const briefRetry = (await t.request({ method: 'POST', url: `/api/v1/messages/${brief}/retry` })).json();
+    expect(briefRetry.expiryExtended).toBe(true);
+    expect(Date.parse(briefRetry.expireAt) - retriedAt).toBeGreaterThanOrEqual(59_000);
+    expect(Date.parse(briefRetry.expireAt) - retriedAt).toBeLessThanOrEqual(61_000);
     expect((await t.request({ method: 'POST', url: '/api/v1/messages/msg_nope/retry' })).statusCode).toBe(404);
     const audit = (await t.request({ method: 'GET', url: `/api/v1/audit?targetId=${id}` })).json();
     expect(audit.items.map((e: { action: string }) => e.action).sort()).toEqual(['message.cancel', 'message.retry']);
