@@ -205,8 +205,10 @@ export class Dispatcher extends ClaimLoop {
     // longer than a lease, this worker's own messages (their outcomes still to be recorded) are
     // renewed, not returned to the queue by this very worker.
     if (this.inFlightIds.size && now - this.lastRenewal >= this.o.leaseMs / 3) {
-      this.lastRenewal = now;
       await this.ctx.store.grouped((r) => r.messages.renewLeases(this.owner, [...this.inFlightIds], now + this.o.leaseMs));
+      // Only once it is stored: a renewal that failed in an outage must be tried again first thing
+      // when the store is back, before the look below could return this worker's own messages.
+      this.lastRenewal = now;
     }
     if (now - this.lastReap > 5_000 || now < this.lastReap) {
       this.lastReap = now;
@@ -307,9 +309,14 @@ export class Dispatcher extends ClaimLoop {
     const now = this.ctx.clock.now();
     if (now >= m.expireAt) return this.finish(m, { status: 'expired', lastError: 'expired before it could be delivered', attempt: null, recipients: [] });
     let target: SendTarget | null = null;
+    let message = m;
     if (!this.opts.deliverer.logOnly) {
       try {
         target = await this.untilStoreAnswers(m.leaseUntil, () => senderForAttempt(repos, m));
+        // Here, not at the send: a stored sender the account cannot send as (an address stored
+        // before a stricter rule, say) is the attempt's configuration failure, recorded once,
+        // not an exception that left the message leased until its lease ran out, again and again.
+        message = this.senderOn(m, target);
         const account = target.account;
         const slot = await this.untilStoreAnswers(m.leaseUntil, () => maySendNow(repos, account.id, now));
         if (!slot.allowed) {
@@ -325,7 +332,7 @@ export class Dispatcher extends ClaimLoop {
     // Stopping: what has not gone to a connection yet stays in the queue (see lettingGo).
     if (this.stopping) return this.putBack(m);
     const started = performance.now();
-    const report = await this.opts.deliverer.send(target, { message: target ? this.senderOn(m, target) : m, recipients: m.pending.map((r) => r.address) });
+    const report = await this.opts.deliverer.send(target, { message, recipients: m.pending.map((r) => r.address) });
     if (report.notAttempted !== undefined) return this.putBack(m);
     return this.record(m, target, report, performance.now() - started);
   }

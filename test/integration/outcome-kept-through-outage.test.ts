@@ -66,4 +66,38 @@ describe.skipIf(!(await postgresAvailable()))('an outcome kept through a store o
     expect(t.logLines.filter((l) => l.includes('delivery bookkeeping failed'))).toEqual([]);
     await dispatcher.stop();
   });
+
+  it('after an outage longer than the lease, the first round back renews this worker\'s own message instead of returning it to the queue', async () => {
+    // A renewal that failed in the outage counted as done, so the look for expired leases that
+    // followed returned the message being sent to the queue, and it was sent twice.
+    let sends = 0;
+    let finishAttempt: () => void = () => undefined;
+    const dispatcher = new Dispatcher({
+      ctx: t.app.ports.ctx,
+      capabilities: t.app.infra.capabilities,
+      logger: t.app.logger,
+      leaseMs: 60_000,
+      deliverer: { logOnly: true, send: () => (++sends === 1 ? new Promise<AttemptReport>((r) => (finishAttempt = () => r(ACCEPTED))) : Promise.resolve(ACCEPTED)) },
+    });
+    await dispatcher.start({ loop: false });
+    const id = (await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['rcpt@example.net'], subject: 'a long outage', text: 'x' } })).json().id as string;
+    const draining = dispatcher.drain();
+    await expect.poll(async () => (await detail(id)).status).toBe('sending');
+    await proxy.down();
+    clock.advance(55_000);
+    // A round in the outage: its renewal fails.
+    await expect(dispatcher['round']()).rejects.toMatchObject({ code: 'MAILROOM_E_STORE_UNAVAILABLE' });
+    clock.advance(10_000); // past the lease
+    await proxy.up();
+    await expect.poll(async () => dispatcher['round']().then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+    clock.advance(5_500);
+    await dispatcher['round']();
+    expect((await detail(id)).status).toBe('sending');
+    finishAttempt();
+    await draining;
+    const m = await detail(id);
+    expect([m.status, m.attempts.length, m.possibleDuplicate, sends]).toEqual(['logged', 1, false, 1]);
+    expect(t.logLines.filter((l) => l.includes('lease ended') || l.includes('lost the lease'))).toEqual([]);
+    await dispatcher.stop();
+  });
 });

@@ -26,4 +26,9 @@ describe('sender identity', () => {
     const own = { from: { address: 'noreply@shop.example' }, envelopeFrom: 'noreply@shop.example' };
     expect(senderOnAccount(own, account)).toBe(own);
   });
+
+  it('sends as the account when the stored From no longer parses (stored before a stricter rule), instead of throwing at each attempt', () => {
+    const old = { from: { name: 'Old', address: `${'x'.repeat(65)}@shop.example` }, envelopeFrom: `${'x'.repeat(65)}@shop.example` };
+    expect(senderOnAccount(old, account)).toEqual({ from: { name: 'Shop', address: 'noreply@shop.example' }, envelopeFrom: 'noreply@shop.example' });
+  });
 });

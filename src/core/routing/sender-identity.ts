@@ -38,13 +38,28 @@ interface SenderFields {
 }
 
 /**
+ * Whether `account` may send as a stored From. One that no longer parses (stored before a
+ * stricter rule: a local part over 64 octets) is not allowed: the attempt goes out as the account,
+ * instead of throwing at every attempt and leaving the message leased until its lease ran out.
+ */
+function storedFromAllowed(account: Pick<MailAccount, 'address' | 'aliases'>, address: string): boolean {
+  let mailbox;
+  try {
+    mailbox = parseMailbox('from', address);
+  } catch {
+    return false;
+  }
+  return fromAllowed(account, mailbox);
+}
+
+/**
  * The sender of one attempt through `account` (after a failover it is not the account the
  * message was routed to): the envelope sender is always the sending account's address (its
  * bounces come back to its mailbox), and the stored From stays only if that account may use
  * it — otherwise the attempt goes out as the account itself, never as someone it may not be.
  */
 export function senderOnAccount<M extends SenderFields>(message: M, account: Pick<MailAccount, 'address' | 'aliases' | 'fromName'>): M {
-  const keepFrom = fromAllowed(account, parseMailbox('from', message.from.address));
+  const keepFrom = storedFromAllowed(account, message.from.address);
   if (keepFrom && message.envelopeFrom === account.address) return message;
   const name = account.fromName ?? message.from.name;
   return { ...message, envelopeFrom: account.address, from: keepFrom ? message.from : { ...(name ? { name } : {}), address: account.address } };
