@@ -204,7 +204,7 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
  */
 export function bodyExcerpt(text: string, secrets: readonly SecretInput[] = [], max = 160): string {
   let readable = redactSecrets(text, secrets);
-  if (/<[a-z!/][^>]*>/i.test(readable)) {
+  if (/<[a-z!/][^<>]*>/i.test(readable)) {
     readable = withoutMarkup(readable).replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
       if (e[0] !== '#') return ENTITIES[e.toLowerCase()] ?? m;
       const n = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1));
