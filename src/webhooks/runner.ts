@@ -56,6 +56,13 @@ const RESERVE_SHARE_FRACTION = 1 / 4;
  * process), its requests are given up.
  */
 const WATCH_MS = 1_000;
+/**
+ * How long a read endpoint serves the deliveries that start after it: a read per delivery was a
+ * database round trip per webhook request (1,000 a second at 1,000 webhooks a second). A change
+ * made through this process's API forgets it at once (endpointsChanged); one made by another
+ * process on the same database applies within this time.
+ */
+const FRESH_MS = 250;
 /** At stop, attempts in flight get this long to be answered; the rest are given up and go back to the queue unattempted. */
 export const STOP_GRACE_MS = 2_000;
 
@@ -107,6 +114,10 @@ export class WebhookRunner extends ClaimLoop {
   private requests = new Map<string, Set<AbortController>>();
   /** The read of an endpoint under way, shared by the deliveries that start meanwhile. */
   private reading = new Map<string, Promise<StoredEndpoint | undefined>>();
+  /** The last read of each endpoint (performance.now()), serving deliveries for FRESH_MS. */
+  private fresh = new Map<string, { at: number; endpoint: StoredEndpoint | undefined }>();
+  /** Counts endpointsChanged(): a read that began before a change is not kept as fresh. */
+  private changes = 0;
   /** When each endpoint with requests in flight was last read (performance.now()). */
   private readAt = new Map<string, number>();
   /** What was last logged about an endpoint going (deleted or switched off), once per change. */
@@ -154,8 +165,13 @@ export class WebhookRunner extends ClaimLoop {
     this.recheck.unref();
   }
 
-  /** An endpoint was created or switched on here: look at the journal (and the endpoints) at once. */
+  /**
+   * An endpoint was created, changed or deleted here: what was read of the endpoints is
+   * forgotten (the next request reads it as stored now), and the journal is looked at at once.
+   */
   endpointsChanged(): void {
+    this.fresh.clear();
+    this.changes++;
     this.noEndpoint = false;
     this.clearRecheck();
     this.wake();
@@ -273,16 +289,28 @@ export class WebhookRunner extends ClaimLoop {
   private async watchInFlight(): Promise<void> {
     const due = [...this.requests.keys()].filter((id) => performance.now() - (this.readAt.get(id) ?? 0) >= WATCH_MS);
     for (const id of due) {
-      const endpoint = await this.read(id);
+      const endpoint = await this.read(id, 0);
       if (!endpoint || !endpoint.enabled) await this.letGo(id, endpoint);
     }
   }
 
-  /** The endpoint as stored now; deliveries starting while a read is under way share it. */
-  private read(endpointId: string): Promise<StoredEndpoint | undefined> {
+  /**
+   * The endpoint as stored now: read at most `maxAgeMs` ago (FRESH_MS), else read again;
+   * deliveries starting while a read is under way share it.
+   */
+  private read(endpointId: string, maxAgeMs = FRESH_MS): Promise<StoredEndpoint | undefined> {
+    const known = this.fresh.get(endpointId);
+    if (known && performance.now() - known.at < maxAgeMs) return Promise.resolve(known.endpoint);
     const under = this.reading.get(endpointId);
     if (under) return under;
-    const p = this.ctx.store.repos.webhookEndpoints.get(endpointId).finally(() => {
+    const started = performance.now();
+    const before = this.changes;
+    const p = this.ctx.store.repos.webhookEndpoints.get(endpointId).then((endpoint) => {
+      // A handful of endpoints in practice; bounded anyway (deleted ones are never read again).
+      if (this.fresh.size >= 1_000) this.fresh.clear();
+      if (before === this.changes) this.fresh.set(endpointId, { at: started, endpoint });
+      return endpoint;
+    }).finally(() => {
       this.reading.delete(endpointId);
       if (this.requests.has(endpointId)) this.readAt.set(endpointId, performance.now());
     });

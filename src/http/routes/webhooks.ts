@@ -41,15 +41,18 @@ export function webhooksRoutes({ ctx, webhooks }: Pick<Ports, 'ctx' | 'webhooks'
     });
     app.patch<IdParams>('/webhooks/:id', { config: { permission: 'admin' }, schema: { tags, params: idParams, body: updateBody } }, async (req) => {
       const endpoint = await updateEndpoint(ctx, actorOf(req), webhooks.guard, req.params.id, req.body);
-      if (endpoint.enabled) webhooks.endpointsChanged();
+      // Switched on: sent at once; switched off or changed: no request starts from what was read before.
+      webhooks.endpointsChanged();
       return endpoint;
     });
     app.delete<IdParams>('/webhooks/:id', { config: { permission: 'admin' }, schema: { tags, params: idParams } }, async (req, reply) => {
       await deleteEndpoint(ctx, actorOf(req), req.params.id);
+      webhooks.endpointsChanged();
       return reply.status(204).send();
     });
     app.post<IdParams>('/webhooks/:id/rotate-secret', { config: { permission: 'admin' }, schema: { tags, params: idParams, body: rotateBody } }, async (req) => {
       const { endpoint, secret } = await rotateSecret(ctx, actorOf(req), req.params.id, req.body);
+      webhooks.endpointsChanged();
       return { ...endpoint, secret };
     });
   };
