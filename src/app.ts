@@ -52,9 +52,13 @@ import { autovacuumAdvice } from './store/postgres/pg-autovacuum.js';
 import { hostname } from 'node:os';
 import { newId } from './core/kernel/ids.js';
 import type { ProcessPart } from './core/processes/ports.js';
+import { assertOneMailDriver } from './core/processes/processes.service.js';
 import { ProcessHeartbeat } from './processes/heartbeat.js';
 import { MAILROOM_VERSION } from './processes/mailroom-version.js';
 import { processesRepository } from './store/repositories/processes.repository.js';
+
+/** Said at the start of a process whose delivery only logs (the bootstrap adds what else it means). */
+const LOG_DRIVER_WARNING = 'MAILROOM_MAIL_DRIVER=log: no mail is sent; messages are only logged';
 
 /** What a worker is called in the list of processes, where its name is not the word. */
 const PROCESS_PARTS: Record<string, ProcessPart> = { 'smtp-relay': 'relay' };
@@ -136,7 +140,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       repo: processesRepository(database.db),
       clock,
       logger: logger.child({ component: 'processes' }),
-      identity: { id: newId('proc'), role: opts.acceptsMail === false ? 'worker' : 'start', hostname: hostname(), pid: process.pid, version: MAILROOM_VERSION, startedAt: clock.now() },
+      identity: { id: newId('proc'), role: opts.acceptsMail === false ? 'worker' : 'start', hostname: hostname(), pid: process.pid, version: MAILROOM_VERSION, mailDriver: config.mailDriver, startedAt: clock.now() },
       runs: () => [...(opts.acceptsMail === false ? [] : (['api'] as ProcessPart[])), ...[...started].map((w) => PROCESS_PARTS[w.name] ?? (w.name as ProcessPart))],
     });
     core.onClose(() => heartbeat.stop());
@@ -190,8 +194,21 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
 
     const workers: Worker[] = [];
     const started = new Set<Worker>();
+    /**
+     * Before this process delivers. On a store several processes share (PostgreSQL), one
+     * delivering beside a live process with another MAILROOM_MAIL_DRIVER is refused: a log-driver
+     * worker beside an SMTP `start` marked its share of real mail `logged`. (SQLite has one
+     * process: a row left by a killed one must not hold up its restart with another driver.)
+     * The log driver is said in every process that delivers with it: `mailroom worker` skips the
+     * bootstrap, whose warning was the only one.
+     */
+    const beforeDelivery = async () => {
+      if (database.capabilities.multiWriter) await assertOneMailDriver(ctx, heartbeat.id, config.mailDriver);
+      if (config.mailDriver === 'log' && opts.skipBootstrap) logger.warn(LOG_DRIVER_WARNING);
+    };
     const startWorker = async (w: Worker) => {
       if (started.has(w)) return;
+      if (w.name === 'delivery') await beforeDelivery();
       await w.start();
       started.add(w);
       // The list of processes says what this one runs now, not at its next beat.
@@ -333,7 +350,7 @@ async function bootstrap(app: App): Promise<void> {
   if (templates.length) app.logger.info({ templates }, 'built-in templates stored');
   const outcome = await applyDeployConfig(ctx, { mailDriver: app.config.mailDriver, deploySmtp: app.config.deploySmtp });
   if (outcome.changes.length) app.logger.info({ serverId: outcome.serverId, accountId: outcome.accountId, changes: outcome.changes }, 'deploy-time mail configuration applied');
-  if (app.config.mailDriver === 'log') app.logger.warn('MAILROOM_MAIL_DRIVER=log: no mail is sent; messages are only logged, and server settings are read-only');
+  if (app.config.mailDriver === 'log') app.logger.warn(`${LOG_DRIVER_WARNING}, and server settings are read-only`);
   // PostgreSQL (the multi-writer store) without autovacuum: said once, at start.
   const maintenance = app.infra.capabilities.multiWriter ? await autovacuumAdvice(app.infra.db) : null;
   if (maintenance) app.logger.warn(maintenance);

@@ -21,6 +21,8 @@ import { backgroundReads } from './sqlite/background-reads.js';
 import { ownerOnlySqliteFiles } from './sqlite/owner-only.js';
 import { sqliteOpenFailure } from './sqlite/open-failure.js';
 import { registerFoldFunction } from './sqlite/subject-fold.js';
+import { throttledWarnings } from './sqlite/throttled-warnings.js';
+import { SqliteWriteFailures } from './sqlite/write-failures.js';
 import type { StoreTraits } from './sql-dialect.js';
 import { ensureDirectory } from '../ensure-directory.js';
 
@@ -43,7 +45,7 @@ export interface StoreDatabase {
   isCommitInDoubt(err: unknown): boolean;
   /** Whether an error came from opening a connection (nothing was sent). */
   isConnectFailure(err: unknown): boolean;
-  /** Why the database takes no writes right now (a standby, read-only), or null: for /readyz. */
+  /** Why the database takes no writes right now (a standby, read-only; SQLite: its last write failed for want of disk), or null: for /readyz. */
   writeRefusal(): Promise<string | null>;
   /** Start-up checks of the way to the database (PostgreSQL: a pooler that loses prepared statements is MAILROOM_E_CONFIG). */
   checkPath?(): Promise<void>;
@@ -85,10 +87,22 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
   if (!inMemory) ensureDirectory(dataDir, 'data directory');
   const sqlite = openSqliteFile(location, inMemory);
   // Checkpoints and scans run on a connection in a thread of its own (background-connection.ts), not inside this connection's commits.
-  const background = inMemory ? undefined : startBackgroundConnection(location, { onError: (m) => process.emitWarning(`SQLite background connection: ${m}`), onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
+  // A checkpoint that fails fails again every 50 ms: said once per cause and minute.
+  const warn = throttledWarnings((m) => process.emitWarning(`SQLite background connection: ${m}`));
+  const background = inMemory ? undefined : startBackgroundConnection(location, { onError: warn, onExit: () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000') });
   if (background) sqlite.pragma('wal_autocheckpoint = 0');
-  const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite, { database: withStatementCache(sqlite) }) });
+  // Whether the file takes writes (for /readyz): SQLite says so only when a write fails.
+  const writeFailures = new SqliteWriteFailures(sqlite);
+  const db = new Kysely<DB>({ dialect: new RollbackSafeSqliteDialect(sqlite, { database: writeFailures.watch(withStatementCache(sqlite)) }) });
   const walSync = inMemory ? undefined : walSyncedTransaction(db, `${location}-wal`);
+  // The group commit's fsync of the WAL fails outside any statement.
+  const groupTransaction: TransactionRunner | undefined = walSync
+    ? (fn) =>
+        walSync.run(fn).catch((err: unknown) => {
+          writeFailures.noteFailure(err);
+          throw err;
+        })
+    : undefined;
   return {
     db,
     capabilities: { supportsSkipLocked: false, multiWriter: false, indexHints: true, dialect: 'sqlite' },
@@ -99,13 +113,13 @@ function openSqlite(dataDir: string, file: string, create: boolean): StoreDataba
     // One local file: a commit either happened or failed, and opening sends nothing anywhere.
     isCommitInDoubt: () => false,
     isConnectFailure: () => false,
-    writeRefusal: async () => null,
+    writeRefusal: async () => writeFailures.refusal(),
     close: async () => {
       await background?.close();
       await walSync?.close();
       await db.destroy();
     },
-    ...(walSync ? { groupTransaction: walSync.run } : {}),
+    ...(groupTransaction ? { groupTransaction } : {}),
   };
 }
 

@@ -11,11 +11,13 @@ import { chromiumAvailable, openAdminSession, screenshot, type AdminSession } fr
 describe.runIf(chromiumAvailable())('the Processes card on the Settings page', { timeout: 60_000 }, () => {
   let s: AdminSession;
   const killed = newId('proc');
+  const logging = newId('proc');
 
   beforeAll(async () => {
     s = await openAdminSession('sqlite');
     const now = Date.now();
-    await processesRepository(s.live.t.app.infra.db).beat({ id: killed, role: 'worker', hostname: 'worker-2.example.net', pid: 31337, version: '0.1.0', runs: ['delivery', 'webhooks', 'inbound', 'retention'], startedAt: now - 3_600_000, lastSeenAt: now - 120_000 });
+    await processesRepository(s.live.t.app.infra.db).beat({ id: killed, role: 'worker', hostname: 'worker-2.example.net', pid: 31337, version: '0.1.0', mailDriver: 'smtp', runs: ['delivery', 'webhooks', 'inbound', 'retention'], startedAt: now - 3_600_000, lastSeenAt: now - 120_000 });
+    await processesRepository(s.live.t.app.infra.db).beat({ id: logging, role: 'worker', hostname: 'dev.example.net', pid: 4242, version: '0.1.0', mailDriver: 'log', runs: ['delivery'], startedAt: now - 7_200_000, lastSeenAt: now - 600_000 });
   }, 120_000);
   afterAll(async () => {
     await s?.close();
@@ -35,6 +37,9 @@ describe.runIf(chromiumAvailable())('the Processes card on the Settings page', {
     expect(await gone.textContent()).toMatch(/worker-2\.example\.net · pid 31337/);
     expect(await gone.textContent()).toMatch(/mailroom worker/);
     expect(await gone.textContent()).toMatch(/gone.*last seen/);
+    expect(await gone.textContent()).not.toMatch(/log driver/);
+    // A process on the log driver says that what it delivers is only logged.
+    expect(await card.locator(`[data-process="${logging}"]`).textContent()).toMatch(/delivery · log driver: no mail is sent/);
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'settings-processes');
     expect(errors).toEqual([]);

@@ -22,7 +22,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * heartbeat stopped shows as gone. SQLite lists its one process. A heartbeat while the database
  * is away neither throws nor logs at error level.
  */
-type Listed = { id: string; role: string; hostname: string; pid: number; version: string; startedAt: string; lastSeenAt: string; alive: boolean; self: boolean; runs: string[] };
+type Listed = { id: string; role: string; hostname: string; pid: number; version: string; mailDriver: string | null; startedAt: string; lastSeenAt: string; alive: boolean; self: boolean; runs: string[] };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -47,7 +47,7 @@ function capturingLogger() {
 /** A heartbeat of a process of the test's own over `repo`, beating only when told (its timer is a minute). */
 function testHeartbeat(repo: ReturnType<typeof processesRepository>, name: string) {
   const { logger, lines } = capturingLogger();
-  const heartbeat = new ProcessHeartbeat({ repo, clock: systemClock, logger, identity: { id: newId('proc'), role: 'worker', hostname: name, pid: 2, version: VERSION, startedAt: Date.now() }, runs: () => [], intervalMs: 60_000 });
+  const heartbeat = new ProcessHeartbeat({ repo, clock: systemClock, logger, identity: { id: newId('proc'), role: 'worker', hostname: name, pid: 2, version: VERSION, mailDriver: 'smtp', startedAt: Date.now() }, runs: () => [], intervalMs: 60_000 });
   return { heartbeat, lines };
 }
 
@@ -75,7 +75,7 @@ await describeEachDialect('GET /processes', (dialect) => {
   it('lists this process, alive and self, with its host, pid, version and what it runs; a read key may look', async () => {
     const [me, ...rest] = await processes(a);
     expect(rest).toEqual([]);
-    expect(me).toMatchObject({ role: 'start', hostname: hostname(), pid: process.pid, version: VERSION, alive: true, self: true, runs: ['api'] });
+    expect(me).toMatchObject({ role: 'start', hostname: hostname(), pid: process.pid, version: VERSION, mailDriver: 'smtp', alive: true, self: true, runs: ['api'] });
     expect(me.id).toMatch(/^proc_[0-9a-z]{26}$/);
     expect(me.id).toBe(a.app.ports.processId);
     expect(Date.parse(me.lastSeenAt)).toBeGreaterThanOrEqual(Date.parse(me.startedAt));
@@ -115,10 +115,40 @@ await describeEachDialect('GET /processes', (dialect) => {
     expect((await processes(b)).find((p) => p.self)).toMatchObject({ id: b.app.ports.processId, alive: true });
   });
 
+  it.runIf(dialect === 'postgres')('a process about to deliver beside a live one delivering with another mail driver is refused; rows without a driver, gone or not delivering are not judged', async () => {
+    const repo = processesRepository(a.app.infra.db);
+    const now = Date.now();
+    const row = { role: 'worker' as const, pid: 4243, version: VERSION, runs: ['delivery' as const], startedAt: now - 60_000, lastSeenAt: now };
+    const smtp = { ...row, id: newId('proc'), hostname: 'smtp-host', mailDriver: 'smtp' as const };
+    // A process of a version before migration 034, one killed a while ago, and an API-only process.
+    const old = { ...row, id: newId('proc'), hostname: 'old-version', mailDriver: null };
+    const gone = { ...row, id: newId('proc'), hostname: 'gone', mailDriver: 'smtp' as const, lastSeenAt: now - ALIVE_WITHIN_MS - 5_000 };
+    const apiOnly = { ...row, id: newId('proc'), hostname: 'api-only', mailDriver: 'smtp' as const, runs: ['api' as const] };
+    for (const r of [smtp, old, gone, apiOnly]) await repo.beat(r);
+    try {
+      const b = await startTestApp('postgres', { env: { ...env, MAILROOM_MAIL_DRIVER: 'log' }, databaseUrl: () => a.databaseUrl!, acceptsMail: false });
+      others.push(b);
+      const refusal = await b.app.startDelivery().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refusal).toMatchObject({ code: 'MAILROOM_E_CONFIG', details: { process: { id: smtp.id, hostname: 'smtp-host', pid: 4243, mailDriver: 'smtp' }, mailDriver: 'log' } });
+      expect((refusal as Error).message).toContain('the worker on smtp-host (pid 4243) delivers from the same database with MAILROOM_MAIL_DRIVER=smtp');
+      expect((await processes(b)).find((p) => p.self)).toMatchObject({ mailDriver: 'log', runs: [] });
+      // The row written by an older version reads as no driver.
+      expect((await processes(b)).find((p) => p.id === old.id)).toMatchObject({ mailDriver: null, alive: true });
+      await repo.remove(smtp.id);
+      await b.app.startDelivery();
+      await expect.poll(async () => (await processes(b)).find((p) => p.self)?.runs).toEqual(['delivery']);
+    } finally {
+      for (const r of [smtp, old, gone, apiOnly]) await repo.remove(r.id);
+    }
+  });
+
   it('a killed process stays listed as gone until a day without a heartbeat, when any process drops it', async () => {
     const repo = processesRepository(a.app.infra.db);
     const now = Date.now();
-    const killed = { id: newId('proc'), role: 'worker' as const, hostname: 'other-host', pid: 4242, version: VERSION, runs: ['delivery' as const], startedAt: now - PRUNE_AFTER_MS * 2 };
+    const killed = { id: newId('proc'), role: 'worker' as const, hostname: 'other-host', pid: 4242, version: VERSION, mailDriver: 'smtp' as const, runs: ['delivery' as const], startedAt: now - PRUNE_AFTER_MS * 2 };
     await repo.beat({ ...killed, lastSeenAt: now - 60_000 });
     const longGone = { ...killed, id: newId('proc'), hostname: 'long-gone' };
     await repo.beat({ ...longGone, lastSeenAt: now - PRUNE_AFTER_MS - 60_000 });

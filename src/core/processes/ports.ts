@@ -1,3 +1,5 @@
+import type { MailDriver } from '../senders/deploy-vars.js';
+
 /**
  * What a long-running process does, as the composition root knows it: `api` (the HTTP API and
  * the admin UI), the queue workers, the SMTP relay's listener, the IMAP readers and the
@@ -18,6 +20,11 @@ export interface ProcessRecord {
   /** Mailroom's version (package.json) the process runs. */
   version: string;
   runs: ProcessPart[];
+  /**
+   * MAILROOM_MAIL_DRIVER of the process (whether its delivery sends or only logs); null for a
+   * row written by a version before migration 034, which did not record it.
+   */
+  mailDriver: MailDriver | null;
   startedAt: number;
   /** Its last heartbeat. */
   lastSeenAt: number;

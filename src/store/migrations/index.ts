@@ -32,6 +32,7 @@ import * as m030 from './030_received_addressees.js';
 import * as m031 from './031_processes.js';
 import * as m032 from './032_seen_owed.js';
 import * as m033 from './033_wider_actor_columns.js';
+import * as m034 from './034_process_mail_driver.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -71,6 +72,7 @@ const migrations: Record<string, Migration> = {
   '031_processes': m031,
   '032_seen_owed': m032,
   '033_wider_actor_columns': m033,
+  '034_process_mail_driver': m034,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ProcessPart, ProcessRecord, ProcessRepository, ProcessRole } from '../../core/processes/ports.js';
+import type { MailDriver } from '../../core/senders/deploy-vars.js';
 import type { DB } from '../schema.js';
 import type { ProcessesTable } from '../schema/processes.js';
 import { json, oneOf, rowMapping, same } from './row-mapping.js';
@@ -11,6 +12,7 @@ const processRow = rowMapping<ProcessRecord, ProcessesTable>()({
   pid: same,
   version: same,
   runs: json<ProcessPart[]>([]),
+  mailDriver: { read: (stored: string | null) => stored as MailDriver | null, write: (value: MailDriver | null) => value },
   startedAt: same,
   lastSeenAt: same,
 });

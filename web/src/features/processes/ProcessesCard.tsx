@@ -22,7 +22,11 @@ function roleCell(p: Process) {
   return (
     <>
       <code>{command}</code>
-      <div className="muted small">{p.runs.length ? p.runs.map((r) => PARTS[r] ?? r).join(', ') : 'no workers'}</div>
+      <div className="muted small">
+        {p.runs.length ? p.runs.map((r) => PARTS[r] ?? r).join(', ') : 'no workers'}
+        {/* MAILROOM_MAIL_DRIVER=log: what it delivers is only logged, which an operator must see here. */}
+        {p.mailDriver === 'log' ? ' · log driver: no mail is sent' : null}
+      </div>
     </>
   );
 }
