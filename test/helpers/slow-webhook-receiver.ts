@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Webhook } from 'standardwebhooks';
+import { verifiedWith } from './webhook-receiver.js';
 
 /** How the receiver treats one request. */
 export type SlowBehaviour =
@@ -72,14 +72,7 @@ export async function startSlowWebhookReceiver(): Promise<SlowWebhookReceiver> {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const headers = req.headers as Record<string, string>;
-      const verifiedWith = r.secrets.flatMap((secret, i) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return [i];
-        } catch {
-          return [];
-        }
-      });
+      const verified = verifiedWith(r.secrets, body, headers);
       let type = '';
       try {
         type = (JSON.parse(body) as { type?: string }).type ?? '';
@@ -88,7 +81,7 @@ export async function startSlowWebhookReceiver(): Promise<SlowWebhookReceiver> {
       }
       const id = headers['webhook-id'];
       const behaviour = r.behave({ id, type });
-      const seen: SlowRequest = { id, type, verifiedWith, receivedAt: Date.now(), abandonedAt: null, answeredAt: null, behaviour };
+      const seen: SlowRequest = { id, type, verifiedWith: verified, receivedAt: Date.now(), abandonedAt: null, answeredAt: null, behaviour };
       r.received.push(seen);
       res.on('close', () => {
         if (seen.answeredAt === null) seen.abandonedAt = Date.now();

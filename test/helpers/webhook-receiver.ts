@@ -47,6 +47,18 @@ export interface WebhookReceiver {
  * library (the receiver side of the Standard Webhooks specification, the way an application
  * would), and answers as the test says.
  */
+/** Which of `secrets` verify a request (their indexes), by the standardwebhooks library itself. */
+export function verifiedWith(secrets: readonly string[], body: string, headers: Record<string, string>): number[] {
+  return secrets.flatMap((secret, i) => {
+    try {
+      new Webhook(secret).verify(body, headers);
+      return [i];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export async function startWebhookReceiver(port0 = 0): Promise<WebhookReceiver> {
   let server: http.Server | undefined;
   const sockets = new Set<import('node:net').Socket>();
@@ -71,21 +83,14 @@ export async function startWebhookReceiver(port0 = 0): Promise<WebhookReceiver> 
         req.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
           const headers = req.headers as Record<string, string>;
-          const verifiedWith = r.secrets.flatMap((secret, i) => {
-            try {
-              new Webhook(secret).verify(body, headers);
-              return [i];
-            } catch {
-              return [];
-            }
-          });
+          const verified = verifiedWith(r.secrets, body, headers);
           let parsed: { type?: string; data?: unknown } = {};
           try {
             parsed = JSON.parse(body);
           } catch {
             // recorded as is
           }
-          const w: ReceivedWebhook = { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body, type: parsed.type ?? '', data: parsed.data, verifiedWith, status: 0, receivedAt: Date.now() };
+          const w: ReceivedWebhook = { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body, type: parsed.type ?? '', data: parsed.data, verifiedWith: verified, status: 0, receivedAt: Date.now() };
           const answer = r.reply(w);
           w.status = answer.status;
           r.received.push(w);
