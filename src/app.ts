@@ -205,6 +205,7 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
     const beforeDelivery = async () => {
       if (database.capabilities.multiWriter) await assertOneMailDriver(ctx, heartbeat.id, config.mailDriver);
       if (config.mailDriver === 'log' && opts.skipBootstrap) logger.warn(LOG_DRIVER_WARNING);
+      if (config.mailDriver === 'log') await warnOfWaitingMail(ctx, logger);
     };
     const startWorker = async (w: Worker) => {
       if (started.has(w)) return;
@@ -325,6 +326,21 @@ function chooseDeliverer(
       await smtp.close();
     },
   };
+}
+
+/**
+ * The log driver marks every due message `logged`, also mail accepted under the smtp driver before
+ * a restart switched drivers: said with the count before any is taken, so an operator who
+ * switched by mistake can stop and restart with the smtp driver before it is gone.
+ */
+async function warnOfWaitingMail(ctx: CoreContext, logger: Logger): Promise<void> {
+  const stats = await ctx.store.repos.messages.queueStats(ctx.clock.now());
+  const waiting = stats.queued + stats.deferred + stats.sending;
+  if (!waiting) return;
+  logger.warn(
+    { queued: stats.queued, deferred: stats.deferred, sending: stats.sending },
+    `MAILROOM_MAIL_DRIVER=log: ${waiting} message${waiting === 1 ? '' : 's'} waiting in the queue (accepted before this start, perhaps under the smtp driver) will be marked logged as they come due, never sent; to send ${waiting === 1 ? 'it' : 'them'}, stop now and start with MAILROOM_MAIL_DRIVER=smtp`,
+  );
 }
 
 /** The settings that are set (an unset one leaves the worker's default in place). */

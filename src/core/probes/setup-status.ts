@@ -1,3 +1,4 @@
+import { LOG_DRIVER_DEFAULTS } from '../senders/deploy-vars.js';
 import type { CoreContext } from '../context.js';
 import type { MailDriver } from '../senders/deploy-vars.js';
 import { listPurposes } from '../routing/purposes.service.js';
@@ -8,7 +9,7 @@ import type { DnsLookup } from './spf.js';
 
 /** One thing that keeps mail from working, worded for an admin, with where to fix it. */
 export interface SetupGap {
-  code: 'no_server' | 'no_active_account' | 'no_default_sender' | 'purpose_without_sender' | 'log_driver' | 'key_file_readable' | 'direct_without_dkim' | 'direct_spf_not_covering';
+  code: 'no_server' | 'no_active_account' | 'no_default_sender' | 'purpose_without_sender' | 'log_driver' | 'log_driver_stand_in' | 'key_file_readable' | 'direct_without_dkim' | 'direct_spf_not_covering';
   message: string;
   fix?: string;
   /** Purpose keys, for purpose_without_sender. */
@@ -43,6 +44,17 @@ export async function getSetupStatus(ctx: CoreContext, facts: SetupFacts): Promi
       code: 'log_driver',
       message: 'Log-only mode (the environment variable MAILROOM_MAIL_DRIVER=log): no mail leaves Mailroom. Every message is stored with the status "logged" and can be read, with its content, in the email log.',
       fix: 'To send real mail, restart Mailroom with MAILROOM_MAIL_DRIVER=smtp (and the MAILROOM_SMTP_* variables, or add a server here after the restart). Until then server settings are read-only.',
+    });
+  }
+  // The log driver's stand-in (mailroom@mailroom.invalid on localhost:25) is left when a start
+  // switches to the smtp driver: still active (often the default), it would send real mail through
+  // whatever listens on port 25 of this machine, from an address no one can answer.
+  const standIn = facts.mailDriver !== 'log' ? active.find((a) => a.address === LOG_DRIVER_DEFAULTS.fromAddress) : undefined;
+  if (standIn) {
+    missing.push({
+      code: 'log_driver_stand_in',
+      message: `The account ${standIn.address}, which the log driver made as a stand-in, is active${settings.defaultAccountId === standIn.id ? ' and the default sender' : ''}: with MAILROOM_MAIL_DRIVER=smtp its mail goes to port 25 of this machine, from an address no one can answer.`,
+      fix: 'Add a real server and account (the setup wizard), choose it as the default sender under Settings, then switch the stand-in account off or delete it.',
     });
   }
   if (!servers.length) {

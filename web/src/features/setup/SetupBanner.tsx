@@ -11,6 +11,7 @@ export function fixLink(code: string): { to: string; label: string } {
   const c = code.toLowerCase();
   if (c.includes('dkim')) return { to: '/domains', label: 'Set up DKIM' };
   if (c.includes('spf')) return { to: '/domains', label: 'Check SPF' };
+  if (c.includes('stand_in')) return { to: '/accounts', label: 'Replace the stand-in account' };
   if (c.includes('driver')) return { to: '/messages', label: 'Read the logged mail' };
   if (c.includes('key_file') || c.includes('keyfile') || c.includes('secret')) return { to: '/settings', label: 'See settings' };
   if (c.includes('default')) return { to: '/settings', label: 'Choose a default sender' };
