@@ -6,7 +6,13 @@ interface Job {
   id: number;
   req: EngineRequest;
   resolve: (res: EngineResponse) => void;
-  /** Threads that died while this job waited behind another's render: it is sent again, a few times at most. */
+  /**
+   * Threads that failed to start while this job waited for them: it is sent again, a few times
+   * at most. A thread ended under another job's render (its deadline, its heap) is that job's
+   * failure, not this one's, and is not counted: under a burst of renders that each hit the
+   * deadline, a job queued behind them waits its turn instead of failing for deaths it did not
+   * cause (each such death answers the job that caused it, so the waiting ends).
+   */
   resent: number;
 }
 
@@ -25,7 +31,7 @@ interface Slot {
 
 /** A thread busy this long with one render is passed over while another can take the work. */
 const SLOW_MS = 50;
-/** A job is sent again after at most this many threads died under other jobs. */
+/** A job waiting for a thread that fails to start is sent to a new one at most this many times (a broken installation fails it, not loops). */
 const MAX_RESENDS = 3;
 /** A thread that has not loaded by then is given up (a broken installation, not a template). */
 const STARTUP_MS = 60_000;
@@ -136,7 +142,9 @@ export class RenderPool {
 
   /**
    * The thread is gone or being ended: the render it was doing fails with `failure`, the jobs
-   * queued behind it (never started, or started and lost) go to another thread.
+   * queued behind it (never started, or started and lost) go to another thread. Only a thread
+   * that never loaded counts against its queued jobs (see Job.resent); one that died rendering
+   * died of its head job.
    */
   private lose(slot: Slot, failure: EngineFailure): void {
     const at = this.slots.indexOf(slot);
@@ -149,7 +157,7 @@ export class RenderPool {
     void slot.worker.terminate();
     head?.resolve(failed(failure.kind === 'limit' && part && !failure.part ? { ...failure, part: part as Part } : failure));
     for (const job of rest) {
-      if (++job.resent > MAX_RESENDS) job.resolve(failed({ kind: 'internal', message: 'render threads kept failing; try again' }));
+      if (!slot.ready && ++job.resent > MAX_RESENDS) job.resolve(failed({ kind: 'internal', message: 'render threads kept failing to start; try again' }));
       else this.dispatch(job);
     }
   }

@@ -1,10 +1,10 @@
 import { requirePermission, type Principal } from '../access/auth.js';
 import type { CoreContext } from '../context.js';
 import { formatMailbox } from '../kernel/addresses.js';
-import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound, withinField } from '../kernel/errors.js';
+import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound, STORE_RETRY_AFTER_SEC, withinField } from '../kernel/errors.js';
 import { foreignCursor } from '../kernel/ids.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
-import { displayMailbox, LIMITS } from '../outbox/messages.js';
+import { displayMailbox, LIMITS, type Submission } from '../outbox/messages.js';
 import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { journal } from '../kernel/event-journal.js';
 import { acceptedEvent, composeOutbound, prepareSubmission, type Outbound } from '../outbox/messages.service.js';
@@ -45,10 +45,39 @@ function templateScope(event: NotifyEvent, r: Recipient): Record<string, unknown
   };
 }
 
-/** A rule's own mistakes (its template fails on this data, its purpose is off …) skip that rule; the store being away fails the event. */
+/**
+ * Failures that say nothing about the rule: the store away, full or unsure, the template engine
+ * failing (MAILROOM_E_INTERNAL). Recorded as the rule's skip, the event would be committed
+ * without that mail and a retry with its id would only get the first answer: the mail lost.
+ */
+const NOT_THE_RULES: ReadonlySet<string> = new Set([ErrorCodes.STORE_UNAVAILABLE, ErrorCodes.STORE_OUTCOME_UNKNOWN, ErrorCodes.STORE_FULL, ErrorCodes.INTERNAL]);
+
+/** A rule's own mistakes (its template fails on this data, its purpose is off …) skip that rule; anything else fails the whole event, storing nothing. */
 function skippedBy(err: unknown): { code: string; message: string } {
-  if (err instanceof MailroomError && !isStoreUnavailable(err)) return { code: err.code, message: err.message };
+  if (err instanceof MailroomError && !isStoreUnavailable(err) && !NOT_THE_RULES.has(err.code)) return { code: err.code, message: err.message };
   throw err;
+}
+
+/**
+ * A submission rendered for a rule. The engine's own failure (its render threads failing, as
+ * under a burst of renders that each hit the deadline) is not the template's: the event fails
+ * with the store's retryable 503 and Retry-After (nothing is stored or sent; the same request
+ * with the same id is then raised anew), as when the store is away. A template that fails on
+ * this data (syntax, render, limit) is still that rule's skip.
+ */
+async function renderedFor(ctx: CoreContext, input: Record<string, unknown>): Promise<Submission> {
+  try {
+    return await prepareSubmission(ctx, input);
+  } catch (err) {
+    if (err instanceof MailroomError && err.code === ErrorCodes.INTERNAL) {
+      throw new MailroomError(
+        ErrorCodes.STORE_UNAVAILABLE,
+        `the template engine could not render this event's mail right now (${err.message}); nothing was stored or sent; raise the event again shortly (with the same id)`,
+        { retryAfterSec: STORE_RETRY_AFTER_SEC },
+      );
+    }
+    throw err;
+  }
 }
 
 async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEvent, rule: Rule, id = rule.id): Promise<PlannedMatch> {
@@ -70,7 +99,7 @@ async function planRule(ctx: CoreContext, principal: Principal, event: NotifyEve
     const out: Outbound[] = [];
     // One message per person: recipients never see each other's addresses, and templates can greet each by name.
     for (const person of people) {
-      const sub = await prepareSubmission(ctx, {
+      const sub = await renderedFor(ctx, {
         to: [person.mailbox.address],
         template: rule.template,
         data: templateScope(event, person),
@@ -96,7 +125,7 @@ async function planBuiltin(ctx: CoreContext, principal: Principal, builtin: { ru
   try {
     const out: Outbound[] = [];
     for (const to of m.to) {
-      const sub = await prepareSubmission(ctx, { to: [to.address], subject: m.subject, text: m.text, purpose: m.purpose, accountId: m.accountId ?? undefined, serverId: m.serverId ?? undefined, headers: m.headers });
+      const sub = await renderedFor(ctx, { to: [to.address], subject: m.subject, text: m.text, purpose: m.purpose, accountId: m.accountId ?? undefined, serverId: m.serverId ?? undefined, headers: m.headers });
       out.push(await composeOutbound(ctx, routing, { ...sub, to: [to] }, { source: 'notify' }));
     }
     return { ...base, out, ...(m.claim ? { claim: m.claim } : {}) };
@@ -143,7 +172,7 @@ const answer = (e: StoredEvent, duplicate: boolean): EventAnswer => ({ id: e.id,
  * sender's event with that id is no retry of this one: telling this sender 202 would drop its
  * event unseen and show it the other's matches and messages.
  */
-function repeated(e: StoredEvent, principal: Principal, hash: string | null): EventAnswer {
+function repeated(e: StoredEvent, principal: Principal, hash: string): EventAnswer {
   if (e.createdBy !== principal.label) {
     throw new MailroomError(
       ErrorCodes.DUPLICATE,
@@ -152,7 +181,7 @@ function repeated(e: StoredEvent, principal: Principal, hash: string | null): Ev
     );
   }
   // The same id with another body is a new event under a used id, not a retry of the first.
-  if (hash !== null) assertSameRequest({ requestHash: e.requestHash, at: e.receivedAt }, hash, { field: 'id', value: e.id });
+  assertSameRequest({ requestHash: e.requestHash, at: e.receivedAt }, hash, { field: 'id', value: e.id });
   return answer(e, true);
 }
 
@@ -162,7 +191,7 @@ function answeredToday(p: PlannedMatch): { ruleId: string; ruleName: string; mes
 }
 
 /** The commit: the event, its links and its messages in one transaction (an auto-reply only if none went to that address today). */
-async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number, hash: string | null): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
+async function commit(repos: Repositories, event: NotifyEvent, planned: PlannedMatch[], principal: Principal, now: number, hash: string): Promise<{ stored: StoredEvent; sent: Outbound[] }> {
   const matches: EventMatch[] = [];
   const sent: Outbound[] = [];
   for (const p of planned) {
@@ -192,33 +221,83 @@ export async function raiseEvent(ctx: CoreContext, principal: Principal, input: 
   requirePermission(principal, 'send');
   const repos = ctx.store.repos;
   const event = parseEvent(input, ctx.clock.now());
-  // Only an id the caller chose can come again: an event without one gets a new id, and no hash
-  // (none is computed on the path of every event that could never be compared).
-  const hash = (input as { id?: unknown }).id != null ? requestHash(input) : null;
+  // Every new event stores its hash, also one whose id Mailroom chose: that id can come back
+  // explicitly (an application reusing an id from an answer), and a missing hash reads as a row
+  // from before hashes were kept (any body a retry). A generated id is hashed as part of the
+  // body, so the same event sent again with it is a retry and any other body is refused.
+  const given = (input as { id?: unknown }).id != null;
+  const hash = requestHash(given ? input : { ...(input as object), id: event.id });
   const earlier = await repos.notifyEvents.get(event.id);
   if (earlier) return repeated(earlier, principal, hash);
-  const { planned } = await plan(ctx, principal, event, await repos.rules.list());
-  const now = ctx.clock.now();
-  let done: { stored: StoredEvent; sent: Outbound[] };
-  try {
-    done = await ctx.store.grouped((r) => commit(r, event, planned, principal, now, hash));
-  } catch (err) {
-    // The same id raised twice at once: the first commit wins, the second gets its answer.
-    if (isDuplicateKey(err)) {
-      const first = await repos.notifyEvents.get(event.id);
-      if (first) return repeated(first, principal, hash);
+  let rules = await repos.rules.list();
+  for (let attempt = 1; ; attempt++) {
+    // Planning renders (seconds under load) outside the transaction; the commit checks that the
+    // rules are still those the plan was made from, in the transaction that stores the event.
+    const { planned } = await plan(ctx, principal, event, rules);
+    const now = ctx.clock.now();
+    let done: Committed;
+    try {
+      done = await ctx.store.grouped((r) => commitIfRulesKept(r, rules, () => commit(r, event, planned, principal, now, hash)));
+    } catch (err) {
+      // The same id raised twice at once: the first commit wins, the second gets its answer.
+      if (isDuplicateKey(err)) {
+        const first = await repos.notifyEvents.get(event.id);
+        if (first) return repeated(first, principal, hash);
+      }
+      throw err;
     }
-    throw err;
+    if ('rulesNow' in done) {
+      if (attempt >= PLAN_ATTEMPTS) throw rulesKeptChanging();
+      rules = done.rulesNow;
+      continue;
+    }
+    for (const o of done.sent) ctx.events.publish(acceptedEvent(o.message), ...o.suppressed);
+    return answer(done.stored, false);
   }
-  for (const o of done.sent) ctx.events.publish(acceptedEvent(o.message), ...o.suppressed);
-  return answer(done.stored, false);
+}
+
+/** How often an event is planned before rules that change under every planning fail it (retryably). */
+const PLAN_ATTEMPTS = 3;
+
+type Committed = { stored: StoredEvent; sent: Outbound[] } | { rulesNow: Rule[] };
+
+/**
+ * What a plan depends on: every rule's id and version. Switching a rule off, editing it,
+ * reordering, adding or deleting one each change it (every change gives the rule a new version).
+ */
+const rulesStamp = (rules: readonly Rule[]): string =>
+  rules
+    .map((r) => `${r.id}@${r.version}`)
+    .sort()
+    .join(',');
+
+/**
+ * Commits unless the rules changed since they were read for the plan: then nothing is written
+ * and the rules as they are now come back, to plan again. Read in the commit's transaction, so
+ * a change committed before the event is always seen (SQLite has one writer; on PostgreSQL a
+ * change committing after this read is ordered after the event, as serializable isolation
+ * would order it). Returned, not thrown: a throw would roll back the other events that share
+ * this group commit and re-run them one by one.
+ */
+async function commitIfRulesKept(repos: Repositories, planned: readonly Rule[], write: () => Promise<{ stored: StoredEvent; sent: Outbound[] }>): Promise<Committed> {
+  const current = await repos.rules.list();
+  if (rulesStamp(current) !== rulesStamp(planned)) return { rulesNow: current };
+  return write();
+}
+
+function rulesKeptChanging(): MailroomError {
+  return new MailroomError(
+    ErrorCodes.STORE_UNAVAILABLE,
+    `the notification rules changed while this event was being planned, ${PLAN_ATTEMPTS} times in a row; nothing was stored or sent; raise the event again shortly (with the same id)`,
+    { retryAfterSec: 1 },
+  );
 }
 
 export interface DryRun {
   event: { id: string; type: string };
   rules: { ruleId: string; ruleName: string; matched: boolean; reason?: string }[];
-  /** `to` and `from`: as the message resource (GET /messages/:id) shows them, `Name <addr>` text. */
-  messages: { ruleId: string; to: string[]; from: string; accountId: string | null; purpose: string; subject: string; text: string | null; html: string | null; template: { key: string; version: number; locale: string } | null; headers: Record<string, string> }[];
+  /** As the message resource (GET /messages/:id) shows them: `to` and `from` as `Name <addr>` text, `purpose` null for a message without one. */
+  messages: { ruleId: string; to: string[]; from: string; accountId: string | null; purpose: string | null; subject: string; text: string | null; html: string | null; template: { key: string; version: number; locale: string } | null; headers: Record<string, string> }[];
   skipped: { ruleId: string; ruleName: string; code: string; message: string }[];
 }
 
@@ -244,7 +323,8 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
   let rules: Rule[];
   if (d.rule !== undefined) {
     const v = within('rule', () => parseRuleInput(d.rule, { partial: false }));
-    rules = [{ id: 'draft', name: v.name!, enabled: true, priority: 0, events: v.events!, conditions: v.conditions ?? [], recipients: v.recipients!, template: v.template!, accountId: v.accountId ?? null, purpose: v.purpose ?? null, continue: false, createdBy: null, createdAt: now, updatedAt: now, version: 0 }];
+    // A draft switched off gets the verdict the saved rule would get (a new rule is on unless it says otherwise).
+    rules = [{ id: 'draft', name: v.name!, enabled: v.enabled ?? true, priority: 0, events: v.events!, conditions: v.conditions ?? [], recipients: v.recipients!, template: v.template!, accountId: v.accountId ?? null, purpose: v.purpose ?? null, continue: false, createdBy: null, createdAt: now, updatedAt: now, version: 0 }];
     // A template, account or purpose that does not exist is refused here as the save refuses it
     // (by its path in this body), not shown as a rule that matched and would send nothing.
     await checkDraftReferences(ctx.store.repos, rules[0], now).catch((err: unknown) => {
@@ -268,7 +348,8 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
       ...verdicts.map((v) => ({ ruleId: v.rule.id, ruleName: v.rule.name, matched: v.matched, ...(v.reason ? { reason: v.reason } : {}) })),
     ],
     messages: planned.flatMap((p) =>
-      p.out.map(({ message: m }) => ({ ruleId: p.ruleId, to: m.to.map(displayMailbox), from: displayMailbox(m.from), accountId: m.accountId, purpose: m.purpose, subject: m.subject, text: m.text, html: m.html, template: m.template, headers: m.headers })),
+      // A message without a purpose is stored with "" and shown as null (http/routes/messages-view.ts): the dry run says what the message will show.
+      p.out.map(({ message: m }) => ({ ruleId: p.ruleId, to: m.to.map(displayMailbox), from: displayMailbox(m.from), accountId: m.accountId, purpose: m.purpose || null, subject: m.subject, text: m.text, html: m.html, template: m.template, headers: m.headers })),
     ),
     skipped: planned.filter((p) => p.skipped).map((p) => ({ ruleId: p.ruleId, ruleName: p.ruleName, ...p.skipped! })),
   };

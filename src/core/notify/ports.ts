@@ -20,7 +20,7 @@ export interface EventMatch {
 export interface StoredEvent extends NotifyEvent {
   receivedAt: number;
   createdBy: string | null;
-  /** The raising request's hash (requestHash()) when the caller chose the id; null without one and for events older than this field. */
+  /** The raising request's hash (requestHash(); a generated id hashed as part of the body); null only for events stored before hashes were kept (migration 025), which any body retries. */
   requestHash: string | null;
   matches: EventMatch[];
   messageCount: number;

@@ -5,7 +5,7 @@ import { arr, bool, doc, int, onlyKeys, optStr, str } from '../kernel/validate.j
 import { requireVersion } from '../kernel/versioning.js';
 import { templateKey } from '../templates/templates.js';
 import { describeCondition } from './condition-text.js';
-import { patternBudget } from './bounded-regex.js';
+import { patternBudget, type PatternBudget } from './bounded-regex.js';
 import { meets, parseConditions, type Condition } from './conditions.js';
 import { eventPattern, typeMatches } from './event-types.js';
 import { roleName } from './events.js';
@@ -105,11 +105,10 @@ export interface RuleVerdict {
  * them all); the matches are the verdicts up to and including the first match without
  * `continue`.
  */
-export function judge(rules: readonly Rule[], type: string, view: Record<string, unknown>): RuleVerdict[] {
+export function judge(rules: readonly Rule[], type: string, view: Record<string, unknown>, budget: PatternBudget = patternBudget()): RuleVerdict[] {
   const out: RuleVerdict[] = [];
   let stopped: Rule | undefined;
-  // One budget for every pattern this event meets, whatever the number of rules and items.
-  const budget = patternBudget();
+  // `budget`: one for every pattern this event meets, whatever the number of rules and items (and drawing on the process's pattern time).
   for (const rule of [...rules].sort(byPriority)) {
     if (!rule.enabled) {
       out.push({ rule, matched: false, reason: 'switched off' });

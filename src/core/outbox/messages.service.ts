@@ -286,15 +286,17 @@ export async function prepareSubmission(ctx: CoreContext, input: unknown): Promi
 
 /**
  * HTML without a text part gets one derived from it: mail with HTML only is what spam filters
- * and text-only readers hold against a sender. If the HTML is too big to convert within the
- * engine's limits, the message goes out as it was given.
+ * and text-only readers hold against a sender. The text part is a convenience: if the engine
+ * cannot convert the HTML (too big for its limits, or its render threads failing under load),
+ * the message goes out as it was given rather than being refused.
  */
 async function withText(ctx: CoreContext, sub: Submission): Promise<Submission> {
   if (sub.html === undefined || sub.text !== undefined) return sub;
   try {
     return withDerivedText(sub, await ctx.templates.engine.textFromHtml(sub.html));
   } catch (err) {
-    if (err instanceof MailroomError && err.code === ErrorCodes.TEMPLATE_LIMIT) return sub;
+    // The engine reports every failure as a MailroomError (a limit, a failed thread): none is the sender's.
+    if (err instanceof MailroomError) return sub;
     throw err;
   }
 }

@@ -1,0 +1,78 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { ErrorCodes, MailroomError } from '../../src/core/kernel/errors.js';
+import type { TemplateEngine } from '../../src/core/templates/ports.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * The template engine itself failing (its render threads failing: MAILROOM_E_INTERNAL, as a
+ * burst of renders that each hit the deadline used to cause) is nobody's mistake in the request:
+ *  - an event's rule mail was recorded as skipped with MAILROOM_E_INTERNAL and the event
+ *    committed, so the retry with the same id answered `duplicate: true` and the mail was lost.
+ *    Now the event fails with a retryable 503 (Retry-After), stores nothing, and the retry sends;
+ *  - an HTML-only message whose text part could not be derived was refused with 500; the text
+ *    part is a convenience, so it now goes out as given (docs/templates.md).
+ * The engine's failure is injected once into the running app's engine, as the pool reports it.
+ */
+await describeEachDialect('the template engine failing', (dialect) => {
+  let t: TestApp;
+  let engine: TemplateEngine;
+  let original: TemplateEngine;
+  const threadsFailing = () => new MailroomError(ErrorCodes.INTERNAL, 'render threads kept failing; try again', {});
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { MAILROOM_MAIL_DRIVER: 'log', MAILROOM_MAIL_FROM_ADDRESS: 'app@example.com' } });
+    engine = t.app.ports.ctx.templates.engine;
+    original = { render: engine.render, textFromHtml: engine.textFromHtml };
+    const rule = await t.request({ method: 'POST', url: '/api/v1/rules', payload: { name: 'On create', events: ['t.created'], recipients: { roles: ['owner'] }, template: 'test' } });
+    expect(rule.statusCode, rule.body).toBe(201);
+  });
+  afterEach(() => {
+    engine.render = original.render;
+    engine.textFromHtml = original.textFromHtml;
+  });
+  afterAll(async () => t?.close());
+
+  /** The engine's next call of this kind fails as the pool fails it; later ones work. */
+  const failOnce = (kind: 'render' | 'textFromHtml') => {
+    let failed = 0;
+    if (kind === 'render') {
+      engine.render = (job) => (failed++ ? original.render(job) : Promise.reject(threadsFailing()));
+    } else {
+      engine.textFromHtml = (html) => (failed++ ? original.textFromHtml(html) : Promise.reject(threadsFailing()));
+    }
+    return () => failed;
+  };
+
+  const event = { type: 't.created', id: 'evt-engine-trouble-1', data: { n: 1 }, recipients: { owner: ['ann@example.com'] } };
+
+  it('an event whose rule mail the engine could not render: 503 with Retry-After, nothing stored; the retry with the same id sends', async () => {
+    const calls = failOnce('render');
+    const first = await t.request({ method: 'POST', url: '/api/v1/events', payload: event });
+    expect(calls()).toBe(1);
+    expect(first.statusCode, first.body).toBe(503);
+    expect(first.headers['retry-after']).toBe('5');
+    expect(first.json().error.message).toMatch(/template engine could not render.*nothing was stored or sent/);
+    expect((await t.request({ method: 'GET', url: `/api/v1/events/${event.id}` })).statusCode).toBe(404);
+
+    const retry = await t.request({ method: 'POST', url: '/api/v1/events', payload: event });
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(retry.json()).toMatchObject({ id: event.id, duplicate: false, matches: [{ ruleName: 'On create', messageIds: [expect.stringMatching(/^msg_/)] }] });
+    expect(retry.json().matches[0].skipped).toBeUndefined();
+  });
+
+  it('the dry run says the same (503), rather than listing the rule as skipped', async () => {
+    failOnce('render');
+    const res = await t.request({ method: 'POST', url: '/api/v1/rules/test', payload: { event } });
+    expect(res.statusCode, res.body).toBe(503);
+  });
+
+  it('an HTML-only message whose text the engine could not derive goes out as given (202), not 500', async () => {
+    const calls = failOnce('textFromHtml');
+    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['bob@example.com'], subject: 'Hi', html: '<p>Hello <b>Bob</b></p>' } });
+    expect(calls()).toBe(1);
+    expect(res.statusCode, res.body).toBe(202);
+    const stored = (await t.request({ method: 'GET', url: `/api/v1/messages/${res.json().id}` })).json();
+    expect(stored).toMatchObject({ html: '<p>Hello <b>Bob</b></p>', text: null });
+  });
+});
