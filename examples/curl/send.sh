@@ -1,6 +1,6 @@
 #!/bin/sh
 # Send a message through Mailroom's API with curl (and jq to read the answers), follow it until
-# it is delivered, list the latest messages, and show a refusal's code.
+# it is delivered (or logged), list the latest messages, and show a refusal's code.
 #
 #   MAILROOM_URL=http://127.0.0.1:8025 MAILROOM_API_KEY=mrk_… MAIL_TO=you@example.com sh send.sh
 set -eu
@@ -15,14 +15,26 @@ ACCEPTED=$(curl -sS --fail-with-body --retry 3 --retry-all-errors -H "$AUTH" -H 
 ID=$(printf '%s' "$ACCEPTED" | jq -r .id)
 echo "accepted $ID $(printf '%s' "$ACCEPTED" | jq -r .status)"
 
+# Until a final status (docs/api.md lists the statuses), at most 60 s. "logged" is the log driver's
+# (MAILROOM_MAIL_DRIVER=log): stored, nothing sent. Any other final status will not become "sent"
+# unless someone retries the message: say why and exit 1.
 STATUS=queued
 for _ in $(seq 1 120); do
-  STATUS=$(curl -sS --fail-with-body -H "$AUTH" "$API/messages/$ID" | jq -r .status)
-  case "$STATUS" in sent|failed|expired) break ;; esac
+  MESSAGE=$(curl -sS --fail-with-body -H "$AUTH" "$API/messages/$ID")
+  STATUS=$(printf '%s' "$MESSAGE" | jq -r .status)
+  case "$STATUS" in sent|logged|failed|expired|cancelled|suppressed|bounced) break ;; esac
   sleep 0.5
 done
 echo "status $STATUS"
-[ "$STATUS" = sent ] || exit 1
+case "$STATUS" in
+  sent) ;;
+  logged) echo "logged, not sent: Mailroom runs with the log driver (MAILROOM_MAIL_DRIVER=log)" ;;
+  failed|expired|cancelled|suppressed|bounced)
+    echo "last error: $(printf '%s' "$MESSAGE" | jq -r '.lastError // "none"')"
+    printf '%s' "$MESSAGE" | jq -r '.recipients[]? | "  \(.address) \(.status) \(.response // "")"'
+    exit 1 ;;
+  *) echo "not final after 60 s: the message is still $STATUS (its attempts: GET /api/v1/messages/$ID)"; exit 1 ;;
+esac
 
 # One page of the log (follow .nextCursor with ?cursor= for the next).
 PAGE=$(curl -sS --fail-with-body -H "$AUTH" "$API/messages?purpose=alert&limit=50")

@@ -1,5 +1,5 @@
-"""Send a message through Mailroom's API with requests, follow it until it is delivered,
-list the latest messages, and handle a refusal by its code.
+"""Send a message through Mailroom's API with requests, follow it until it is delivered
+(or logged), list the latest messages, and handle a refusal by its code.
 
     pip install requests
     MAILROOM_URL=http://127.0.0.1:8025 MAILROOM_API_KEY=mrk_... MAIL_TO=you@example.com python3 send.py
@@ -48,15 +48,27 @@ accepted = call("POST", "/messages", json={
 })
 print("accepted", accepted["id"], accepted["status"])
 
+# Follow it to a final status (docs/api.md lists the statuses), at most 60 s. "logged" is the log
+# driver's (MAILROOM_MAIL_DRIVER=log): stored, nothing sent. The others will not become "sent"
+# unless someone retries the message.
+SUCCESS = ("sent", "logged")
+GAVE_UP = ("failed", "expired", "cancelled", "suppressed", "bounced")
 deadline = time.time() + 60
 while True:
     message = call("GET", "/messages/" + accepted["id"])
-    if message["status"] in ("sent", "failed", "expired") or time.time() > deadline:
+    if message["status"] in SUCCESS + GAVE_UP or time.time() > deadline:
         break
     time.sleep(0.5)
 print("status", message["status"])
-if message["status"] != "sent":
-    print("last error:", message["lastError"])
+if message["status"] == "logged":
+    print("logged, not sent: Mailroom runs with the log driver (MAILROOM_MAIL_DRIVER=log)")
+elif message["status"] in GAVE_UP:
+    print("last error:", message["lastError"] or "none")
+    for r in message["recipients"]:
+        print(" ", r["address"], r["status"], r["response"] or "")
+    sys.exit(1)
+elif message["status"] != "sent":
+    print("not final after 60 s: the message is still", message["status"], "(its attempts: GET /api/v1/messages/" + accepted["id"] + ")")
     sys.exit(1)
 
 # Page through the log with the cursor the previous page returned.

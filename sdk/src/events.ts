@@ -24,7 +24,7 @@ export class Events {
   }
 
   /** One page, newest first; pass its `nextCursor` back as `cursor` for the next. */
-  async page(filter: EventFilter & { cursor?: string } = {}): Promise<EventPage> {
+  async page(filter: EventFilter & { cursor?: string | undefined } = {}): Promise<EventPage> {
     return this.http.data(this.http.facade.GET('/api/v1/events', { params: { query: filter }, fetch: this.http.retrying }));
   }
 

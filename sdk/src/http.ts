@@ -46,7 +46,7 @@ export class Http {
   /** For safe calls: repeats 429/503 answers as Retry-After says. */
   readonly retrying: (request: Request) => Promise<Response>;
 
-  constructor(options: { url: string; apiKey: string; fetch?: (request: Request) => Promise<Response>; retry?: RetryOptions | false; userAgent?: string }) {
+  constructor(options: { url: string; apiKey: string; fetch?: ((request: Request) => Promise<Response>) | undefined; retry?: RetryOptions | false | undefined; userAgent?: string | undefined }) {
     const baseUrl = baseUrlOf(options.url);
     const apiKey = apiKeyOf(options.apiKey);
     const base = options.fetch ?? ((request: Request) => globalThis.fetch(request));

@@ -6,18 +6,24 @@ import { Suppressions } from './suppressions.js';
 import { Templates } from './templates.js';
 import { Webhooks } from './webhooks.js';
 
+/**
+ * Every optional setting also takes `undefined` as "left out", so that an application compiled
+ * with exactOptionalPropertyTypes can pass an environment variable that may be unset
+ * (`webhookSecret: process.env.MAILROOM_WEBHOOK_SECRET`) as the README does.
+ */
 export interface MailroomOptions {
   /** Where Mailroom listens, e.g. "https://mail.example.com" (without /api/v1). */
   url: string;
   /** An API key (mrk_…) with the scopes the calls need: send, read or admin. */
   apiKey: string;
   /** Retries of safe calls on 408/429/503 and lost answers (default 3 tries, Retry-After honoured); false: none. */
-  retry?: RetryOptions | false;
+  retry?: RetryOptions | false | undefined;
   /** The secret (whsec_…) `webhooks.verify` uses when none is passed. */
-  webhookSecret?: string;
+  webhookSecret?: string | undefined;
   /** Another fetch (proxies, tests); it receives a Request. */
-  fetch?: (request: Request) => Promise<Response>;
-  userAgent?: string;
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
+  /** The User-Agent header (default mailroom-sdk/0.1). */
+  userAgent?: string | undefined;
 }
 
 /** The Mailroom API: `new Mailroom({ url, apiKey })`. */

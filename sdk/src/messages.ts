@@ -13,13 +13,14 @@ export const FINAL_STATUSES: readonly MessageStatus[] = ['sent', 'failed', 'expi
 /** What a final status can still become on its own: a sent message, bounced once a bounce report arrives. */
 const LATER: Partial<Record<MessageStatus, readonly MessageStatus[]>> = { sent: ['bounced'] };
 
+/** `undefined` is "left out" (the default), so that a value read from an unset variable compiles under exactOptionalPropertyTypes. */
 export interface WaitOptions {
   /** Stop waiting at one of these (default: any final status, {@link FINAL_STATUSES}: sent, failed, expired, cancelled, logged, bounced, suppressed). */
-  until?: readonly MessageStatus[];
+  until?: readonly MessageStatus[] | undefined;
   /** How long to wait in all (default 60 000 ms); then a MailroomError MAILROOM_SDK_TIMEOUT. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Pause between reads (default 500 ms). */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
 }
 
 /**
@@ -74,7 +75,7 @@ export class Messages {
   }
 
   /** One page, newest first; pass its `nextCursor` back as `cursor` for the next. */
-  async page(filter: MessageFilter & { cursor?: string } = {}): Promise<MessagePage> {
+  async page(filter: MessageFilter & { cursor?: string | undefined } = {}): Promise<MessagePage> {
     return this.http.data(this.http.facade.GET('/api/v1/messages', { params: { query: filter }, fetch: this.http.retrying }));
   }
 

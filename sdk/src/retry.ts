@@ -1,11 +1,15 @@
-/** How calls that are safe to repeat are retried when Mailroom says "not now" (429, 503) or "that did not arrive in time" (408). */
+/**
+ * How calls that are safe to repeat are retried when Mailroom says "not now" (429, 503) or "that
+ * did not arrive in time" (408). `undefined` is "left out" (the default), so that a value read
+ * from an unset variable compiles under exactOptionalPropertyTypes.
+ */
 export interface RetryOptions {
   /** Tries in all, the first included (default 3; 1 turns retrying off). */
-  attempts?: number;
+  attempts?: number | undefined;
   /** Wait before the second try when the answer has no Retry-After; doubles each time (default 500 ms). */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** A Retry-After longer than this is not waited for: the error is thrown at once (default 30 s). */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
 }
 
 // 408: the request did not reach Mailroom in full in time (a stalled network): nothing was done.

@@ -7,7 +7,7 @@ export class Suppressions {
   constructor(private readonly http: Http) {}
 
   /** One page in address order; pass its `nextCursor` back as `cursor` for the next. */
-  async page(filter: SuppressionFilter & { cursor?: string } = {}): Promise<SuppressionPage> {
+  async page(filter: SuppressionFilter & { cursor?: string | undefined } = {}): Promise<SuppressionPage> {
     return this.http.data(this.http.facade.GET('/api/v1/suppressions', { params: { query: filter }, fetch: this.http.retrying }));
   }
 

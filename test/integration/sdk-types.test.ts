@@ -1,13 +1,15 @@
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SDK_DIR } from '../../sdk/scripts/build-lib.js';
+import { compile, SDK_DIR } from '../../sdk/scripts/build-lib.js';
 import { buildSdkFrom, type SdkBuild } from '../helpers/sdk-build.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * The SDK's types come from the server's OpenAPI document: tsc accepts a correct call and
  * refuses a misspelt field of messages.send (and a status that does not exist), as the server
- * would refuse them at run time.
+ * would refuse them at run time. And the TypeScript of sdk/README.md and docs/sdk.md compiles in
+ * an application set up as docs/sdk.md says, also with the strict flags it promises.
  */
 let t: TestApp;
 let build: SdkBuild;
@@ -54,4 +56,71 @@ it('fails tsc on a message status that does not exist', () => {
   const problems = build.typecheck(fixture('status-misspelt.ts'));
   expect(problems).toMatch(/status-misspelt\.ts.*error TS2322: Type '"delivered"' is not assignable/);
   expect(problems.match(/error TS/g)).toHaveLength(1);
+}, 120_000);
+
+/** The ```ts blocks of a Markdown page (also those indented in a list item), without that indent. */
+function tsBlocks(page: string): string[] {
+  const text = readFileSync(path.join(SDK_DIR, '..', page), 'utf8');
+  return [...text.matchAll(/^( *)```ts\n([^]*?)^ *```$/gm)].map(([, indent, body]) => body!.replace(new RegExp(`^${indent}`, 'gm'), ''));
+}
+
+/**
+ * sdk/README.md's blocks as one module of an application: their imports of @mailroom/sdk merged
+ * at the top, the first block (which makes `mailroom` and sends `id`) at the top level and each
+ * later block in a scope of its own (they reuse names such as `err`), as a reader pastes them.
+ * What a web framework would give (the raw body and request of a webhook) is declared.
+ */
+function readmeAsModule(blocks: string[]): string {
+  const names = new Set<string>();
+  const bodies = blocks.map((block) =>
+    block.replace(/^import \{([^}]*)\} from '@mailroom\/sdk';\n/gm, (_, list: string) => {
+      for (const n of list.split(',')) if (n.trim()) names.add(n.trim());
+      return '';
+    }),
+  );
+  for (const body of bodies) expect(body, 'an import this test does not merge').not.toMatch(/^import /m);
+  return [
+    `import { ${[...names].join(', ')} } from '@mailroom/sdk';`,
+    "import type { IncomingMessage } from 'node:http';",
+    'declare const rawBody: string;',
+    'declare const request: IncomingMessage;',
+    bodies[0],
+    ...bodies.slice(1).map((b) => `{\n${b}}`),
+  ].join('\n');
+}
+
+/**
+ * tsc over an application that installed the built SDK as @mailroom/sdk (a link, as `npm install
+ * /path/to/mailroom/sdk` makes), set up as docs/sdk.md says ("In your application": its tsconfig,
+ * an ES module), plus the two strict flags it promises the examples compile with. @types/node
+ * comes from the repository's node_modules. Returns the diagnostics (empty: it compiled).
+ */
+function compileInApplication(name: string, files: Record<string, string>): string {
+  const settings = /TypeScript settings that compile[^]*?```json\n([^]*?)```/.exec(readFileSync(path.join(SDK_DIR, '..', 'docs/sdk.md'), 'utf8'))?.[1];
+  if (!settings) throw new Error('docs/sdk.md has no tsconfig for an application ("TypeScript settings that compile …" and a json block)');
+  const tsconfig = JSON.parse(settings) as { compilerOptions: Record<string, unknown> };
+  Object.assign(tsconfig.compilerOptions, { exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noEmit: true });
+  // The package as it is installed: its package.json (exports, types) beside the build's dist/.
+  cpSync(path.join(SDK_DIR, 'package.json'), path.join(build.dir, 'package.json'));
+  const app = path.join(build.dir, name);
+  mkdirSync(path.join(app, 'node_modules', '@mailroom'), { recursive: true });
+  symlinkSync(build.dir, path.join(app, 'node_modules', '@mailroom', 'sdk'), 'dir');
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
+  writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ ...tsconfig, include: ['*.ts'] }, null, 2));
+  for (const [file, source] of Object.entries(files)) writeFileSync(path.join(app, file), source);
+  return compile(path.join(app, 'tsconfig.json'));
+}
+
+it('compiles the TypeScript of sdk/README.md and docs/sdk.md in an application set up as docs/sdk.md says, with exactOptionalPropertyTypes and noUncheckedIndexedAccess', () => {
+  const readme = tsBlocks('sdk/README.md');
+  expect(readme.length).toBeGreaterThanOrEqual(3);
+  const guide = tsBlocks('docs/sdk.md');
+  expect(guide.length).toBeGreaterThanOrEqual(1);
+  const files: Record<string, string> = { 'readme.ts': readmeAsModule(readme) };
+  guide.forEach((block, i) => (files[`docs-sdk-${i + 1}.ts`] = block));
+  expect(compileInApplication('readme-app', files)).toBe('');
+}, 120_000);
+
+it('takes optional settings read from unset variables (undefined) as left out, with exactOptionalPropertyTypes', () => {
+  expect(compileInApplication('env-app', { 'options-from-env.ts': readFileSync(fixture('options-from-env.ts'), 'utf8') })).toBe('');
 }, 120_000);
