@@ -132,7 +132,7 @@ describe.runIf(chromiumAvailable())('version conflicts in every edit form', { ti
     expect(await form.getByTestId('version-loaded').isVisible()).toBe(true);
     // Switch off makes a new version beside the loaded form: the change made again sends that one.
     await page.getByRole('button', { name: 'Switch off' }).click();
-    await page.getByText('Switched off.').waitFor();
+    await page.getByText('Switched off.', { exact: true }).waitFor();
     await form.getByLabel('Description').fill('My hook');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await form.getByText('Saved.', { exact: true }).waitFor();

@@ -75,11 +75,15 @@ describe.skipIf(!(await postgresAvailable()) || !havePgbouncer())('behind PgBoun
     }
     const refused = answers.filter((r) => r.statusCode >= 300);
     expect(refused.length).toBeGreaterThan(0);
+    const naming = /PgBouncer in transaction mode needs version 1\.21 or later with max_prepared_statements set, or use pool_mode = session/;
     for (const res of refused) {
       expect(res.statusCode, res.body).toBe(503);
       expect(res.json().error.code).toBe('MAILROOM_E_STORE_UNAVAILABLE');
-      expect(res.json().error.message).toMatch(/PgBouncer in transaction mode needs version 1\.21 or later with max_prepared_statements set, or use pool_mode = session/);
+      // On a busy machine a pooled connection may be used before its termination (57P01) was read:
+      // that request is told the connection went, the others what PgBouncer needs.
+      expect(res.json().error.message).toMatch(new RegExp(`${naming.source}|\\(57P01\\)`));
     }
+    expect(refused.some((res) => naming.test(res.json().error.message))).toBe(true);
     const lines = app.logLines.slice(from);
     expect(lines.filter((l) => /unhandled error|MAILROOM_E_INTERNAL/.test(l))).toEqual([]);
     // One line per SQLSTATE seen (26000 missing, 42P05 there already), not one per request.
