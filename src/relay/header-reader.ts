@@ -36,6 +36,9 @@ function summary(h: Map<string, unknown>, lines: { key: string; line?: string }[
     senderFields: count('sender'),
     to: mailboxes(h.get('to'), true),
     cc: mailboxes(h.get('cc'), true),
+    // mailparser's form, in angle brackets even when the field has none (`Message-ID: abc`): the
+    // form a reply's In-Reply-To and References are read in, so the log keeps that one while the
+    // message goes out as written (docs/relay.md).
     messageId: text('message-id')?.trim() || null,
     // mailparser gives a blank Date the current time: only a Date field with a value counts.
     hasDate: lines.length ? lines.some((l) => l.key === 'date' && !blank(l)) : h.has('date'),

@@ -3,7 +3,7 @@ import type { LoginThrottle } from '../core/access/login-throttle.js';
 import type { CoreContext } from '../core/context.js';
 import type { Mailbox } from '../core/kernel/addresses.js';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
-import { authenticate, checkSessionPassword, refuseProxyLogin, cleanUsername, clientAllowed, credentialForClient, NO_SUCH_USERNAME, recordedUsernameOf } from '../core/relay/authentication.js';
+import { authenticate, checkSessionPassword, cleanUsername, clientAllowed, credentialForClient, NO_SUCH_USERNAME, recordedUsernameOf } from '../core/relay/authentication.js';
 import type { StoredSmtpCredential } from '../core/relay/credentials.js';
 import type { MimeHeaderReader, RejectionStage } from '../core/relay/ports.js';
 import type { RejectionLog } from '../core/relay/rejections.js';
@@ -123,7 +123,7 @@ export function relaySessionHandlers(deps: SessionDeps) {
       // typed into the wrong field, and is listed as "(no such username)" (core/relay/authentication.ts).
       st.username = undefined;
       const ip = clientIp(s) ?? '';
-      /** A refusal before the core looked the username up (a proxy login, the throttle, an outage). */
+      /** A refusal before the core looked the username up (the throttle, an outage). */
       const refuseUnchecked = (err: unknown) => {
         void recordedUsernameOf(ctx, typed)
           .catch(() => NO_SUCH_USERNAME)
@@ -132,12 +132,9 @@ export function relaySessionHandlers(deps: SessionDeps) {
             refuse(s, 'auth', err, done);
           });
       };
-      try {
-        refuseProxyLogin(auth.authzid, auth.authcid);
-      } catch (err) {
-        return refuseUnchecked(err);
-      }
-      authenticate(ctx, deps.throttle, { username: typed, password: auth.password ?? '', clientIp: ip, mechanism: auth.method }).then(
+      // A proxy login (an authzid naming another identity) is a failed AUTH like a wrong password:
+      // counted, slowed and audited by authenticate(), its authzid never recorded.
+      authenticate(ctx, deps.throttle, { username: typed, password: auth.password ?? '', clientIp: ip, mechanism: auth.method, authzid: auth.authzid }).then(
         (r) => {
           if (r.ok) {
             st.username = cleanUsername(r.credential.username);

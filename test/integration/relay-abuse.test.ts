@@ -101,15 +101,20 @@ await describeEachDialect('SMTP relay: smuggling and abuse', (dialect) => {
   });
 
   it('AUTH PLAIN asking to act as another identity (authzid) is refused: the relay has no proxy logins', async () => {
-    const c = await RawSmtp.connect(suite.r.port);
+    // A refused proxy login is a failed AUTH, counted against the address and the username: its
+    // own of both, so the guessing test below starts from nothing.
+    const { username, password } = await suite.r.createCredential({ name: 'Proxy asker', allowedFrom: ['app@example.com'] });
+    const c = await RawSmtp.connect(suite.r.port, { localAddress: '127.0.0.31' });
     await c.secure();
-    const { username, password } = suite.r.credential;
-    const plain = (authzid: string, authcid: string) => `AUTH PLAIN ${Buffer.from(`${authzid}\0${authcid}\0${password}`).toString('base64')}`;
-    expect(await c.command(plain('admin', username))).toMatch(/^535 5\.7\.8 .*authorization identity "admin"/);
+    const plain = (authzid: string, authcid: string) => `AUTH PLAIN ${Buffer.from(`${authzid}\0${authcid}\0${password!}`).toString('base64')}`;
+    const refused = (await c.command(plain('admin', username))) ?? '';
+    expect(refused).toMatch(/^535 5\.7\.8 authentication failed: an authorization identity other than the username is not supported/);
+    // What was asked for is typed text (perhaps a password): never quoted (relay-proxy-login.test.ts).
+    expect(refused).not.toContain('admin');
     // The same identity twice is no request to act as another; nor is the username in the authzid alone.
     expectCode(await c.command(plain(username.toUpperCase(), username)), 235);
     c.close();
-    const d = await RawSmtp.connect(suite.r.port);
+    const d = await RawSmtp.connect(suite.r.port, { localAddress: '127.0.0.31' });
     await d.secure();
     expectCode(await d.command(plain(username, '')), 235);
     d.close();

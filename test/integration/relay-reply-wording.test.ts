@@ -46,4 +46,17 @@ await describeEachDialect('SMTP relay: reply wording', (dialect) => {
     expect(latin1).toMatch(/"j\\uFFFDrg@example\.com"/);
     c.close();
   });
+
+  it('a right-to-left override is quoted escaped; a control character never reaches Mailroom (the SMTP layer answers 501)', async () => {
+    const c = await RawSmtp.connect(suite.r.port);
+    await c.login(suite.r.credential.username, suite.r.credential.password!);
+    c.write(Buffer.from('MAIL FROM:<j\u202Erg@example.com>\r\n', 'utf8'));
+    const rlo = utf8(await c.reply());
+    expect(rlo).toMatch(/^553 5\.1\.7 /);
+    expect(rlo).toContain('"j\\u202Erg@example.com"');
+    expect(/^[\x20-\x7e\r\n]*$/.test(rlo)).toBe(true);
+    // smtp-server refuses control (and zero-width) characters in an address before any handler runs.
+    expect(await c.command('MAIL FROM:<j\x1Brg@example.com>')).toMatch(/^501 Error: Bad sender address syntax/);
+    c.close();
+  });
 });

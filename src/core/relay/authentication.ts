@@ -59,7 +59,7 @@ export function recordedUsername(c: Pick<StoredSmtpCredential, 'username'> | und
   return c ? cleanUsername(c.username) : NO_SUCH_USERNAME;
 }
 
-/** recordedUsername() for an AUTH refused before its username was looked up (a proxy login, the throttle). */
+/** recordedUsername() for an AUTH refused before its username was looked up (the throttle, a store that did not answer). */
 export async function recordedUsernameOf(ctx: CoreContext, typed: string): Promise<string> {
   const username = typed.trim().toLowerCase();
   return recordedUsername(username ? await ctx.store.repos.smtpCredentials.findByUsername(username) : undefined);
@@ -70,29 +70,36 @@ export interface AuthAttempt {
   password: string;
   clientIp: string;
   mechanism: string;
+  /** AUTH PLAIN's authorization identity as sent (RFC 4616); never recorded: see asksProxyLogin. */
+  authzid?: string;
 }
+
+/** The reason a proxy login is audited under: what was asked for is not said (see asksProxyLogin). */
+export const PROXY_LOGIN_REASON = 'an authorization identity other than the username was asked for (no proxy logins)';
 
 /**
  * AUTH PLAIN's authorization identity (RFC 4616): a client may ask to act as another identity
  * than the one it logs in as. The relay has no such proxy logins, so a request for one fails
  * rather than being ignored (a client that asked to send as "admin" must not believe it does).
  * The same identity twice, or the username in the authzid alone (a habit of some clients), is
- * no such request.
+ * no such request. The identity asked for is typed text, perhaps a password put into the wrong
+ * field (`<password>\0user\0…`), so it is never quoted in the reply, the audit log or the
+ * rejections list.
  */
-export function refuseProxyLogin(authzid: string | undefined, authcid: string | undefined): void {
+export function asksProxyLogin(authzid: string | undefined, authcid: string | undefined): boolean {
   const asked = (authzid ?? '').trim().toLowerCase();
   const own = (authcid ?? '').trim().toLowerCase();
-  if (asked && own && asked !== own) {
-    throw new MailroomError(ErrorCodes.INVALID_CREDENTIALS, `authentication failed: acting as the authorization identity "${asked.slice(0, 64)}" is not supported; leave it empty or give your own username`);
-  }
+  return asked !== '' && own !== '' && asked !== own;
 }
 
 /**
  * AUTH PLAIN / LOGIN. A failure says only that the login failed (which of username, password,
- * address or switched-off credential is for the audit log), counts against the client address
- * and the username, and past AUTH_FAILURE_LIMIT in the window further attempts are refused
- * without being checked (RATE_LIMITED with retryAfterSec). Every checked failure is audited
- * (`relay.auth_failed`); so is the moment the throttle engages (`relay.auth_throttled`).
+ * address or switched-off credential is for the audit log; a proxy login, asksProxyLogin, is
+ * told that it is not supported, whatever its password, which it so does not learn), counts
+ * against the client address and the username, and past AUTH_FAILURE_LIMIT in the window
+ * further attempts are refused without being checked (RATE_LIMITED with retryAfterSec). Every
+ * checked failure is audited (`relay.auth_failed`); so is the moment the throttle engages
+ * (`relay.auth_throttled`).
  * A failure returns the failures so far (for the caller's growing delay), the credential the
  * username named, if any, and the username to record (recordedUsername) for the list of refusals.
  */
@@ -112,17 +119,20 @@ export async function authenticate(
   const given = Buffer.from(hashRelayPassword(a.password), 'hex');
   const stored = Buffer.from(c?.passwordHash ?? '0'.repeat(64), 'hex');
   const passwordOk = timingSafeEqual(given, stored) && c?.passwordHash != null;
-  const reason = !c
-    ? 'unknown username'
-    : c.authentication !== 'password'
-      ? 'the credential logs in by client address, not with a password'
-      : !passwordOk
-        ? 'wrong password'
-        : !c.enabled
-          ? 'the credential is switched off'
-          : !clientAllowed(c, a.clientIp)
-            ? `client address ${a.clientIp} is not in the credential's allowedIps`
-            : null;
+  const proxy = asksProxyLogin(a.authzid, a.username);
+  const reason = proxy
+    ? PROXY_LOGIN_REASON
+    : !c
+      ? 'unknown username'
+      : c.authentication !== 'password'
+        ? 'the credential logs in by client address, not with a password'
+        : !passwordOk
+          ? 'wrong password'
+          : !c.enabled
+            ? 'the credential is switched off'
+            : !clientAllowed(c, a.clientIp)
+              ? `client address ${a.clientIp} is not in the credential's allowedIps`
+              : null;
   const now = ctx.clock.now();
   if (reason === null && c) {
     await throttle.succeeded(attempt);
@@ -135,7 +145,8 @@ export async function authenticate(
   if (failures === AUTH_FAILURE_LIMIT) {
     await audit(ctx.store.repos, ctx, actor, 'relay.auth_throttled', { type: 'smtp_credential', id: c?.id ?? null }, undefined, { username: recorded, failures, windowSec: THROTTLE_WINDOW_MS / 1000 });
   }
-  return { ok: false, failures, credentialId: c?.id ?? null, username: recorded, error: new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'authentication failed') };
+  const message = proxy ? 'authentication failed: an authorization identity other than the username is not supported; leave it empty or give your own username' : 'authentication failed';
+  return { ok: false, failures, credentialId: c?.id ?? null, username: recorded, error: new MailroomError(ErrorCodes.INVALID_CREDENTIALS, message) };
 }
 
 /**

@@ -216,9 +216,15 @@ export function malformedHeaderLine(headerBlock: Uint8Array): { line: number; te
   return null;
 }
 
-/** Printable ASCII only, for values Mailroom writes into a trace header (HELO names are the client's). */
+/**
+ * Printable ASCII only, for values Mailroom writes into a trace header (HELO names are the
+ * client's), and none of the characters that give the field structure: a "(" opens a comment
+ * that would swallow the rest of the field, its date too (a ")" closes one never opened), a ";"
+ * is where the date begins, and a backslash or a double quote makes the composer send the whole
+ * field as encoded words, which no reader decodes in a Received field. Each becomes "?".
+ */
 export function traceText(s: string, max = 200): string {
-  return s.replace(/[^\x21-\x7e]/g, '?').slice(0, max);
+  return s.replace(/[^\x21-\x7e]|[();\\"]/g, '?').slice(0, max);
 }
 
 /**

@@ -4,7 +4,8 @@ import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { rfc5322Date, type RawPart, type Submission } from '../outbox/messages.js';
 import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.js';
-import { matchesIdentity } from '../routing/sender-identity.js';
+import { resolveRoute } from '../routing/routing.js';
+import { assertFromAllowed, matchesIdentity } from '../routing/sender-identity.js';
 import { relayPrincipal, type StoredSmtpCredential } from './credentials.js';
 import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from './ports.js';
 import { ambiguousAuthor, authorFields, droppedByRelay, findBadLineEnding, findLongLine, headerBlockEnd, malformedHeaderLine, MAX_LINE_OCTETS, receivedHeader, withoutFields } from './raw-message.js';
@@ -83,12 +84,19 @@ export interface RelayTransaction {
   recipients: Mailbox[];
 }
 
+/** An author of the message: a From mailbox or the Sender, as parsed strictly. */
+interface Author {
+  field: 'From' | 'Sender';
+  m: Mailbox;
+}
+
 /**
  * Each From (and Sender) mailbox, parsed strictly, must be one the credential may send as.
  * `written`: the author fields as the header block has them (authorFields), counted beside the
- * parser's count so that a field the parser skipped still counts.
+ * parser's count so that a field the parser skipped still counts. Returns every author, the
+ * first From mailbox first.
  */
-function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders, written: { field: 'From' | 'Sender' }[]): Mailbox {
+function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders, written: { field: 'From' | 'Sender' }[]): Author[] {
   // A second From or Sender is refused rather than judged on one of them (recipients' programs
   // differ in which one they show), and the reply says so instead of blaming an address.
   for (const [field, parsed] of [['From', h.fromFields], ['Sender', h.senderFields]] as const) {
@@ -96,14 +104,28 @@ function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders, written: { fie
     if (n > 1) throw invalid(field, `the message has ${n} ${field} fields; RFC 5322 allows one`);
   }
   if (!h.from.length) throw invalid('From', 'the message has no From header; every message needs one (RFC 5322)');
-  const authors = [...h.from.map((m) => ({ field: 'From', m })), ...h.sender.map((m) => ({ field: 'Sender', m }))].map(({ field, m }) => {
+  return [...h.from.map((m) => ({ field: 'From' as const, m })), ...h.sender.map((m) => ({ field: 'Sender' as const, m }))].map(({ field, m }) => {
     // mailparser leaves the address empty for "From: billing" or a group: say what was written.
     if (!m.address) throw invalid(field, `"${(m.name ?? '').replace(/[\r\n\0]/g, ' ').slice(0, 200)}" holds no address; write an address or "Name <address>"`);
     const parsed = parseMailbox(field, m.address);
     if (!matchesIdentity(c.allowedFrom, parsed)) throw senderRefused(c, field, parsed.address);
-    return { ...parsed, ...(m.name ? { name: m.name } : {}) };
+    return { field, m: { ...parsed, ...(m.name ? { name: m.name } : {}) } };
   });
-  return authors[0];
+}
+
+/**
+ * Every author must also be one the sending account may send as, as the first From is by
+ * routing (the outbox routes on that one alone): a second From mailbox or a Sender the account
+ * may not use would otherwise go out under it. The account is the one routing picks for the
+ * credential; asked only when there is an author besides the first From, so a message with one
+ * author is routed once. FROM_NOT_ALLOWED (550 5.7.1) names the first author that fails, as
+ * routing's own refusal of a From does ("from: account … may not send as …", "sender: …").
+ */
+async function checkAuthorsForAccount(ctx: CoreContext, c: StoredSmtpCredential, authors: readonly Author[]): Promise<void> {
+  const [first, ...others] = authors;
+  if (!first || !others.some((a) => a.m.address.toLowerCase() !== first.m.address.toLowerCase())) return;
+  const route = await resolveRoute(ctx.store.repos, { purpose: c.purpose ?? '', ...(c.accountId ? { accountId: c.accountId } : {}), from: first.m.address, principal: relayPrincipal(c) });
+  for (const a of authors) assertFromAllowed(route.account, a.m.address, a.field.toLowerCase());
 }
 
 /** Header addresses for the log: parsed when they parse, shown as written when they do not. */
@@ -163,7 +185,9 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     );
   }
   const h = await reader.read(raw.subarray(0, headerEnd));
-  const from = checkAuthors(c, h, authors);
+  const authorList = checkAuthors(c, h, authors);
+  await checkAuthorsForAccount(ctx, c, authorList);
+  const from = authorList[0].m;
   // Bcc, Resent-Bcc and a blank Message-ID or Date (the message itself when it has none of them).
   const bytes = withoutFields(raw, headerEnd, droppedByRelay);
   const now = ctx.clock.now();
