@@ -280,7 +280,14 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
       rotateMasterKey: core.rotateMasterKey,
       close: core.close,
     };
-    if (!opts.skipBootstrap) await bootstrap(app);
+    if (!opts.skipBootstrap) {
+      // Before the bootstrap: it writes the deploy-time server and account every process on the
+      // database sends through, and a log-driver start refused only later (at its workers) had
+      // already re-pointed them at the log driver's stand-in under the live smtp processes. Also
+      // for `start --no-workers`, whose bootstrap writes them just the same.
+      if (database.capabilities.multiWriter) await assertOneMailDriver(ctx, heartbeat.id, config.mailDriver);
+      await bootstrap(app);
+    }
     return app;
   } catch (err) {
     await core.close();

@@ -313,9 +313,9 @@ export class Dispatcher extends ClaimLoop {
     if (!this.opts.deliverer.logOnly) {
       try {
         target = await this.untilStoreAnswers(m.leaseUntil, () => senderForAttempt(repos, m));
-        // Here, not at the send: a stored sender the account cannot send as (an address stored
-        // before a stricter rule, say) is the attempt's configuration failure, recorded once,
-        // not an exception that left the message leased until its lease ran out, again and again.
+        // Here, not at the send: should the stored sender still be refused (senderOnAccount sends
+        // a From that no longer parses as the account), it is the attempt's configuration failure,
+        // recorded once, not an exception that left the message leased until its lease ran out.
         message = this.senderOn(m, target);
         const account = target.account;
         const slot = await this.untilStoreAnswers(m.leaseUntil, () => maySendNow(repos, account.id, now));

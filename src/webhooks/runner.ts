@@ -113,7 +113,7 @@ export class WebhookRunner extends ClaimLoop {
   /** The requests in flight per endpoint, to give up when it is deleted or switched off. */
   private requests = new Map<string, Set<AbortController>>();
   /** The read of an endpoint under way, shared by the deliveries that start meanwhile. */
-  private reading = new Map<string, Promise<StoredEndpoint | undefined>>();
+  private reading = new Map<string, { read: Promise<StoredEndpoint | undefined>; changes: number }>();
   /** The last read of each endpoint (performance.now()), serving deliveries for FRESH_MS. */
   private fresh = new Map<string, { at: number; endpoint: StoredEndpoint | undefined }>();
   /** Counts endpointsChanged(): a read that began before a change is not kept as fresh. */
@@ -301,21 +301,29 @@ export class WebhookRunner extends ClaimLoop {
   private read(endpointId: string, maxAgeMs = FRESH_MS): Promise<StoredEndpoint | undefined> {
     const known = this.fresh.get(endpointId);
     if (known && performance.now() - known.at < maxAgeMs) return Promise.resolve(known.endpoint);
+    // Shared only when no change was made here since it began: one from before a PATCH, DELETE or
+    // rotation must not serve the deliveries that start after it.
     const under = this.reading.get(endpointId);
-    if (under) return under;
+    if (under && under.changes === this.changes) return under.read;
     const started = performance.now();
     const before = this.changes;
-    const p = this.ctx.store.repos.webhookEndpoints.get(endpointId).then((endpoint) => {
-      // A handful of endpoints in practice; bounded anyway (deleted ones are never read again).
-      if (this.fresh.size >= 1_000) this.fresh.clear();
-      if (before === this.changes) this.fresh.set(endpointId, { at: started, endpoint });
-      return endpoint;
-    }).finally(() => {
-      this.reading.delete(endpointId);
-      if (this.requests.has(endpointId)) this.readAt.set(endpointId, performance.now());
-    });
-    this.reading.set(endpointId, p);
-    return p;
+    const entry = {
+      changes: before,
+      read: this.ctx.store.repos.webhookEndpoints
+        .get(endpointId)
+        .then((endpoint) => {
+          // A handful of endpoints in practice; bounded anyway (deleted ones are never read again).
+          if (this.fresh.size >= 1_000) this.fresh.clear();
+          if (before === this.changes) this.fresh.set(endpointId, { at: started, endpoint });
+          return endpoint;
+        })
+        .finally(() => {
+          if (this.reading.get(endpointId) === entry) this.reading.delete(endpointId);
+          if (this.requests.has(endpointId)) this.readAt.set(endpointId, performance.now());
+        }),
+    };
+    this.reading.set(endpointId, entry);
+    return entry.read;
   }
 
   /**
@@ -469,7 +477,12 @@ export class WebhookRunner extends ClaimLoop {
         this.opts.logger.warn({ endpointId: d.endpointId, err: (err as Error).message }, 'could not make all waiting webhook retries due; the rest keep their schedule'),
       );
     }
-    if (recorded.disabled) this.opts.logger.warn({ endpointId: d.endpointId, reason: recorded.disabled }, 'webhook endpoint switched off');
+    if (recorded.disabled) {
+      this.opts.logger.warn({ endpointId: d.endpointId, reason: recorded.disabled }, 'webhook endpoint switched off');
+      // Switched off here (410 Gone, a long failing streak): what was read of it is stale now.
+      this.fresh.delete(d.endpointId);
+      this.changes++;
+    }
     else if (answer.kind !== 'response' || answer.status >= 300) {
       // The endpoint id and the origin only: a URL's path or query may carry a receiver's token.
       const origin = new URL(keys.url).origin;

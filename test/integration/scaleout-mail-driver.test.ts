@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningMailroom } from '../helpers/cli.js';
 import { postgresAvailable } from '../helpers/dialects.js';
@@ -63,6 +66,21 @@ describe.skipIf(!pgOk || !sinkOk)('one mail driver per database [postgres]', () 
     expect(output).toContain('MAILROOM_MAIL_DRIVER=smtp');
     expect(output).toContain(`start on ${me!.hostname} (pid ${me!.pid})`);
     expect(output).toContain('every process on one database must use the same MAILROOM_MAIL_DRIVER');
+
+    // A log-driver start (its own data directory, no SMTP variables) is refused before its
+    // bootstrap: that re-pointed the deploy-time server every process sends through at the log
+    // driver's stand-in (localhost:25) before the refusal came.
+    const otherDir = mkdtempSync(path.join(tmpdir(), 'mailroom-driver-other-'));
+    try {
+      const noSmtp = { MAILROOM_SMTP_HOST: '', MAILROOM_SMTP_PORT: '', MAILROOM_SMTP_SECURITY: '', MAILROOM_MAIL_FROM_ADDRESS: '', MAILROOM_MAIL_FROM_NAME: '' };
+      const startRefused = await refused({ MAILROOM_MAIL_DRIVER: 'log', MAILROOM_DATA_DIR: otherDir, ...noSmtp }, 'start');
+      expect(startRefused).toContain('MAILROOM_E_CONFIG');
+      expect(startRefused).not.toContain('deploy-time mail configuration applied');
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+    const servers = JSON.parse((await apiRequest(`${api.url}/api/v1/servers`, key, 'GET')).body).items as { smtp: { host: string; port: number } }[];
+    expect(servers.map((s) => [s.smtp.host, s.smtp.port])).toEqual([['127.0.0.1', f.sink.port]]);
 
     await send(20, 'after');
     const status = async (id: string) => JSON.parse((await apiRequest(`${api.url}/api/v1/messages/${id}`, key, 'GET')).body).status as string;

@@ -265,7 +265,7 @@ type Committed = { stored: StoredEvent; sent: Outbound[] } | { rulesNow: Rule[] 
  * What a plan depends on: every rule's id and version. Switching a rule off, editing it,
  * reordering, adding or deleting one each change it (every change gives the rule a new version).
  */
-const rulesStamp = (rules: readonly Rule[]): string =>
+const rulesStamp = (rules: readonly Pick<Rule, 'id' | 'version'>[]): string =>
   rules
     .map((r) => `${r.id}@${r.version}`)
     .sort()
@@ -280,10 +280,18 @@ const rulesStamp = (rules: readonly Rule[]): string =>
  * this group commit and re-run them one by one.
  */
 async function commitIfRulesKept(repos: Repositories, planned: readonly Rule[], write: () => Promise<{ stored: StoredEvent; sent: Outbound[] }>): Promise<Committed> {
-  const current = await repos.rules.list();
-  if (rulesStamp(current) !== rulesStamp(planned)) return { rulesNow: current };
+  // Ids and versions only, read once per transaction: the events of one group commit share it.
+  let stamp = stampsInTransaction.get(repos);
+  if (!stamp) {
+    stamp = repos.rules.versions().then(rulesStamp);
+    stampsInTransaction.set(repos, stamp);
+  }
+  if ((await stamp) !== rulesStamp(planned)) return { rulesNow: await repos.rules.list() };
   return write();
 }
+
+/** The rules' stamp as a transaction (its repositories) read it; no rule changes inside an event's commit. */
+const stampsInTransaction = new WeakMap<Repositories, Promise<string>>();
 
 function rulesKeptChanging(): MailroomError {
   return new MailroomError(

@@ -5,6 +5,8 @@ import type { Rule } from './rules.js';
 export interface RuleRepository extends VersionedRepository<Rule> {
   /** The rules whose `field` is `value` (the account, template or purpose a delete must not pull from under them), in priority order. */
   naming(field: 'accountId' | 'template' | 'purpose', value: string): Promise<Rule[]>;
+  /** Every rule's id and version, nothing else: what an event's plan is checked against at its commit. */
+  versions(): Promise<{ id: string; version: number }[]>;
 }
 
 /** What one rule (or the built-in auto-reply) made of an event. */

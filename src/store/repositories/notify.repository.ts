@@ -35,6 +35,10 @@ export function rulesRepository(db: Kysely<DB>): RuleRepository {
       const rows = await db.selectFrom('notify_rules').selectAll().where(RULE_REFERENCES[field], '=', value).orderBy('priority').orderBy('created_at').orderBy('id').execute();
       return rows.map(rule.toDomain);
     },
+    async versions() {
+      const rows = await db.selectFrom('notify_rules').select(['id', 'version']).execute();
+      return rows.map((r) => ({ id: r.id, version: Number(r.version) }));
+    },
   };
 }
 
