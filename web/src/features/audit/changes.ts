@@ -1,5 +1,5 @@
 import type { AuditName } from '../../api.js';
-import { fieldInWords, formatDate } from '../../format.js';
+import { fieldInWords, formatDate, formatDuration } from '../../format.js';
 
 /** The names the server gave an entry's ids (GET /audit `names`). */
 export type Names = Record<string, AuditName>;
@@ -41,13 +41,20 @@ export const NOT_SHOWN = 'set or changed (not shown)';
 // The target's own id too: the entry's heading names the target already.
 const BOOKKEEPING = new Set(['version', 'updatedAt', 'createdAt', 'id']);
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const SECONDS_KEY = /[a-z]Sec$/;
+
 function valueInWords(key: string, v: unknown, names: Names): string {
   if (v === null || v === undefined) return 'none';
   if (typeof v === 'string' && names[v]) return nameInWords(names[v]);
+  // A time under an …At key is said in the reader's local time, whether stored as ISO text or milliseconds.
+  if (typeof v === 'string' && /At$/.test(key) && ISO_TIME.test(v)) return formatDate(v);
   if (typeof v === 'string') return textWithNames(v, names) ?? v;
   if (v === true) return 'yes';
   if (v === false) return 'no';
   if (typeof v === 'number' && /At$/.test(key) && v > 1e11) return formatDate(v);
+  // A count of seconds (graceSec, backoffSec) is a duration: "1 h", not "3600".
+  if (typeof v === 'number' && SECONDS_KEY.test(key)) return formatDuration(v);
   if (Array.isArray(v)) return v.length ? v.map((x) => valueInWords(key, x, names)).join(', ') : 'none';
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldInWords(k)} ${valueInWords(k, x, names)}`).join(', ');
   return String(v);
@@ -77,7 +84,8 @@ const namedIn = (v: unknown, names: Names): boolean => (Array.isArray(v) ? v.som
 
 /** A field that holds ids shown by their names is said without "id": "accounts", not "account ids". */
 function label(path: string, named: boolean): string {
-  const words = fieldInWords(path);
+  // Its value is said as a duration ("1 h"), so "grace sec" would say the unit twice.
+  const words = SECONDS_KEY.test(path) ? fieldInWords(path).replace(/ sec$/, '') : fieldInWords(path);
   if (!named) return words;
   return words.replace(/ ids$/, 's').replace(/ id$/, '');
 }

@@ -57,7 +57,12 @@ export function Suppressions() {
     }
   };
   const remove = async (s: Suppression) => {
-    if ((await act.run(() => api.del(`/suppressions/${encodeURIComponent(s.address)}`))) !== undefined) list.restart();
+    // DELETE answers 204 with no body (undefined), as a failure does: say success with `true`.
+    if (await act.run(() => api.del(`/suppressions/${encodeURIComponent(s.address)}`).then(() => true))) {
+      // A refusal to add an address listed already may no longer hold once one is removed.
+      adding.setError(null);
+      list.restart();
+    }
   };
 
   return (

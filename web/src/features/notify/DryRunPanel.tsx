@@ -3,13 +3,8 @@ import { api, type DryRun, type NotifyEventItem, type Page } from '../../api.js'
 import { useAction } from '../../hooks.js';
 import { useResource } from '../../hooks.js';
 import { Badge, ErrorBox, Field, Notice } from '../../ui/index.js';
-import { whereInWords } from '../templates/issues.js';
-
-/** Why a rule sends nothing, with a template's field named as its editor labels it: "the template's Subject (en), line 1, …". */
-function skippedInWords(message: string): string {
-  const words = whereInWords(message);
-  return words === message ? message : `the template’s ${words}`;
-}
+import { dryRunRefusalInWords, RULE_FIELD_LABELS } from './dry-run-refusal.js';
+import { skippedInWords } from './skipped.js';
 
 /** An event as POST /events takes it, from a stored one (its roles come as RFC 5322 text that parses back). */
 function asInput(e: NotifyEventItem) {
@@ -75,7 +70,8 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
           {run.busy ? 'Running…' : 'Run dry run'}
         </button>
       </div>
-      <ErrorBox error={parseError ?? run.error} title="Cannot run" />
+      {/* The draft rule's refusal names the form's field, as saving it would ("Name: …", not "rule.name: …"). */}
+      <ErrorBox error={parseError ?? dryRunRefusalInWords(run.field, run.error, RULE_FIELD_LABELS)} title="Cannot run" />
       {result ? (
         <div data-testid="dry-run-result" data-stale={stale ? 'true' : undefined} className={stale ? 'dry-run-stale' : undefined}>
           {stale ? (

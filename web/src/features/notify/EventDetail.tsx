@@ -3,6 +3,7 @@ import { formatDate, pretty } from '../../format.js';
 import { useResource } from '../../hooks.js';
 import { Link } from '../../router.js';
 import { DataTable, ErrorBox, PageHeader, Spinner, StatusChip } from '../../ui/index.js';
+import { skippedInWords } from './skipped.js';
 
 /** The skip code of a rule whose `matches` pattern could not decide (docs/events.md). */
 const PATTERN_UNDECIDED = 'pattern_undecided';
@@ -45,7 +46,7 @@ export function EventDetail({ id }: { id: string }) {
               {m.skipped ? (
                 <span className="alert-inline">
                   {' '}
-                  {m.skipped.code === PATTERN_UNDECIDED ? 'did not match: the pattern could not decide' : 'sent nothing'}: {m.skipped.message}
+                  {m.skipped.code === PATTERN_UNDECIDED ? 'did not match: the pattern could not decide' : 'sent nothing'}: {skippedInWords(m.skipped.message)}
                 </span>
               ) : null}
             </li>

@@ -4,6 +4,7 @@ import { formatDate } from '../../format.js';
 import { usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
 import { Badge, DataTable, Empty, FilterForm, ListState, LoadMore, PageHeader } from '../../ui/index.js';
+import { skippedInWords } from './skipped.js';
 
 /**
  * Recent events, newest first, with the rules that matched and how many messages they made.
@@ -57,7 +58,7 @@ export function Events() {
             {
               header: 'Rules',
               cell: (e) =>
-                e.matches.length ? e.matches.map((m) => <Badge key={m.ruleId} kind={m.skipped ? 'warn' : 'neutral'} title={m.skipped?.message}>{m.ruleName}</Badge>) : <span className="muted">none matched</span>,
+                e.matches.length ? e.matches.map((m) => <Badge key={m.ruleId} kind={m.skipped ? 'warn' : 'neutral'} title={m.skipped ? skippedInWords(m.skipped.message) : undefined}>{m.ruleName}</Badge>) : <span className="muted">none matched</span>,
             },
             { header: 'Messages', cell: (e) => e.messageCount },
           ]}

@@ -92,7 +92,15 @@ function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly,
   // The password's refusal (an unencrypted or a direct server takes none) is said at the Password
   // field while the form shows one, in the server form's words for its encryption.
   const passwordError = source.type === 'plain' ? encryptionInWords(errorFor(save.field, save.error, 'password')) : null;
+  // The account's own fields say their refusal beside them (not "replyTo: …" at the bottom).
+  const own = {
+    address: errorFor(save.field, save.error, 'address'),
+    fromName: errorFor(save.field, save.error, 'fromName'),
+    login: direct ? null : errorFor(save.field, save.error, 'login'),
+    replyTo: errorFor(save.field, save.error, 'replyTo'),
+  };
   const atField =
+    Object.values(own).some((m) => m !== null) ||
     (source.type === 'oauth2' && isOAuth2Field(save.field)) || refusedAtAliases(save.field) || refusedAtRateLimits(save.field) || refusedInInbound(save.field, inbound) || passwordError !== null;
 
   const submit = async (e: FormEvent) => {
@@ -172,19 +180,23 @@ function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly,
             </select>
           </Field>
           <Field label="Sender address" id={`${id}-address`}>
-            <input id={`${id}-address`} type="email" required value={f.address} onChange={(e) => set({ address: e.target.value })} placeholder="noreply@example.com" autoComplete="off" />
+            <input id={`${id}-address`} type="email" required value={f.address} onChange={(e) => set({ address: e.target.value })} placeholder="noreply@example.com" autoComplete="off" aria-invalid={own.address ? true : undefined} />
+            <FieldError id={`${id}-address-error`} message={own.address} />
           </Field>
           <Field label="Display name" id={`${id}-name`}>
-            <input id={`${id}-name`} maxLength={200} value={f.fromName} onChange={(e) => set({ fromName: e.target.value })} placeholder="Example App" />
+            <input id={`${id}-name`} maxLength={200} value={f.fromName} onChange={(e) => set({ fromName: e.target.value })} placeholder="Example App" aria-invalid={own.fromName ? true : undefined} />
+            <FieldError id={`${id}-name-error`} message={own.fromName} />
           </Field>
           {direct ? null : (
           <Field label="Login" id={`${id}-login`} hint="Leave empty to log in with the sender address.">
-            <input id={`${id}-login`} value={f.login} onChange={(e) => set({ login: e.target.value })} autoComplete="off" spellCheck={false} />
+            <input id={`${id}-login`} value={f.login} onChange={(e) => set({ login: e.target.value })} autoComplete="off" spellCheck={false} aria-invalid={own.login ? true : undefined} />
+            <FieldError id={`${id}-login-error`} message={own.login} />
           </Field>
           )}
           <Field label="Reply-To" id={`${id}-replyto`} hint="An address, or a name and address: Help Desk <help@example.com>.">
             {/* Not type="email": the browser would refuse a display name, which the API keeps. */}
-            <input id={`${id}-replyto`} inputMode="email" maxLength={320} value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} autoComplete="off" spellCheck={false} />
+            <input id={`${id}-replyto`} inputMode="email" maxLength={320} value={f.replyTo} onChange={(e) => set({ replyTo: e.target.value })} autoComplete="off" spellCheck={false} aria-invalid={own.replyTo ? true : undefined} />
+            <FieldError id={`${id}-replyto-error`} message={own.replyTo} />
           </Field>
           {direct ? (
             <p className="hint" data-testid="direct-no-login">

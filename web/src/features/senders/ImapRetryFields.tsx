@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { MailServer } from '../../api.js';
 import { DurationInput, Field, FieldError, fieldIsAt } from '../../ui/index.js';
 import type { ErrorAt } from './SecurityFields.js';
@@ -39,6 +40,17 @@ export function imapRetryBody(x: ImapRetryDraft): Pick<MailServer, 'imap' | 'ret
   };
 }
 
+/**
+ * What is wrong with the typed retry delays, in the field's words, or null. `Number` made "30s"
+ * null in the body and the API answered "must be a whole number, not null": the typed word is
+ * named here instead, and the form is not sent while one stands (the input holds it as its
+ * validity, which the browser checks before submitting).
+ */
+export function backoffProblem(text: string): string | null {
+  const bad = text.split(/[\s,]+/).filter(Boolean).find((part) => !/^\d+$/.test(part));
+  return bad === undefined ? null : `‘${bad}’ is not a whole number of seconds: write the delays as numbers, e.g. 5, 30, 300.`;
+}
+
 /** Whether the API's refusal of `field` is said at one of these fields, as they show `value`. */
 export function refusedInImapRetry(field: string | null, value: ImapRetryDraft): boolean {
   const at = (p: string) => fieldIsAt(field, p);
@@ -57,6 +69,11 @@ export function ImapRetryFields({ value, onChange, idPrefix, errorAt = () => nul
     interval: errorAt('retry.intervalSec'),
     expire: errorAt('retry.expireAfterSec'),
   };
+  // A delay that is not a whole number is said at the field before anything is sent.
+  const backoffTyped = backoffProblem(value.backoff);
+  const backoffError = backoffTyped ?? err.backoff;
+  const backoffRef = useRef<HTMLInputElement>(null);
+  useEffect(() => backoffRef.current?.setCustomValidity(backoffTyped ?? ''), [backoffTyped]);
   const id = idPrefix;
   return (
     <>
@@ -102,8 +119,8 @@ export function ImapRetryFields({ value, onChange, idPrefix, errorAt = () => nul
         <summary>Retries and expiry</summary>
         <div className="form-grid">
           <Field label="First retries after (s)" id={`${id}-backoff`} hint="Comma-separated, e.g. 5, 30, 300.">
-            <input id={`${id}-backoff`} value={value.backoff} onChange={(e) => set({ backoff: e.target.value })} aria-invalid={invalid(err.backoff)} />
-            <FieldError id={`${id}-backoff-error`} message={err.backoff} />
+            <input ref={backoffRef} id={`${id}-backoff`} value={value.backoff} onChange={(e) => set({ backoff: e.target.value })} aria-invalid={invalid(backoffError)} />
+            <FieldError id={`${id}-backoff-error`} message={backoffError} />
           </Field>
           <Field label="Then every" id={`${id}-interval`}>
             <DurationInput id={`${id}-interval`} seconds={value.intervalSec === '' ? null : Number(value.intervalSec)} onChange={(s) => set({ intervalSec: s === null ? '' : String(s) })} invalid={Boolean(err.interval)} />

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, type MailAccount, type MailServer, type Page } from '../../api.js';
 import { useResource } from '../../hooks.js';
 import { Link, navigate } from '../../router.js';
-import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
+import { ErrorBox, Notice, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { SendTestEmail } from '../outbox/SendTestEmail.js';
 import { ImapTest } from '../probes/ImapTest.js';
@@ -27,6 +27,8 @@ export function ServerEdit({ id }: { id: string }) {
   const own = accounts.data?.items ?? [];
   const [preset, setPreset] = useState<Preset | null>(null);
   const editable = can('admin') && !locked;
+  // The test email goes through the server as saved: edits in the form above are not used until saved.
+  const [edited, setEdited] = useState(false);
   return (
     <>
       <PageHeader title={isNew ? 'Add mail server' : (server.data?.name ?? 'Mail server')} subtitle={<Link to="/servers">← All servers</Link>} />
@@ -48,6 +50,7 @@ export function ServerEdit({ id }: { id: string }) {
           // Created: the form's work is saved, and its own page shows it (nothing to ask about).
           onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true, discardUnsaved: true }) : server.reload())}
           onCancel={editable ? () => navigate('/servers') : undefined}
+          onDirtyChange={setEdited}
         />
       ) : null}
       {can('admin') && server.data && accounts.data ? (
@@ -56,7 +59,17 @@ export function ServerEdit({ id }: { id: string }) {
           <section className="card" aria-labelledby="srv-send-h">
             <h2 id="srv-send-h">Send test email</h2>
             {own.length ? (
+              <>
+              <p className="muted small" data-testid="send-test-uses">
+                Sends with this server’s saved settings.
+              </p>
+              {edited ? (
+                <Notice kind="warning">
+                  The server form above has unsaved changes: this test email does not use them. Save the changes first to send with them.
+                </Notice>
+              ) : null}
               <SendTestEmail accounts={own} idPrefix={`srv-${server.data.id}`} />
+              </>
             ) : (
               <p className="muted">
                 No account uses this server yet. <Link to="/accounts/new">Add an account</Link> to send through it.

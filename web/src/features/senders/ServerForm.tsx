@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { errorFor, ErrorBox, Field, FieldError, fieldIsAt, FormActions, Notice, refusalInWords, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
@@ -119,6 +119,8 @@ interface Props {
   onCancel?: () => void;
   /** The saved version, loaded after a conflict: for what the page shows around the form (its header, the IMAP test). */
   onLoaded?(server: MailServer): void;
+  /** Whether the form holds unsaved changes, each time that changes: for cards beside it that use the saved server. */
+  onDirtyChange?(dirty: boolean): void;
 }
 
 /**
@@ -133,7 +135,7 @@ export function ServerForm(props: Props) {
   return <ServerFormOf key={fresh.key} {...props} server={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
-function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {
+function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, onDirtyChange, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {
   // The server as last loaded or saved here: the page's reload after a save would come later.
   const [server, setServer] = useState(loaded);
   const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
@@ -155,6 +157,7 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
   // before leaving) and "Saved." holds while the form shows what was saved (it goes with the next edit).
   const snapshot = (x: { d: ServerDraft; imapRetry: typeof imapRetry; rate: typeof rate }) => JSON.stringify([x.d, x.imapRetry, x.rate]);
   const changes = useUnsavedChanges(snapshot({ d, imapRetry, rate }));
+  useEffect(() => onDirtyChange?.(changes.dirty), [changes.dirty, onDirtyChange]);
   const imapEncrypted = imapRetry.imapOn && imapRetry.imapSecurity !== 'none';
   // A refusal is said once: at the field the API names (`details.field`: "name", "smtp.host",
   // "imap.port", …), marked invalid and focused; only one the form has no field for goes in the banner.
