@@ -126,18 +126,20 @@ await describeEachDialect('GET /processes', (dialect) => {
     const apiOnly = { ...row, id: newId('proc'), hostname: 'api-only', mailDriver: 'smtp' as const, runs: ['api' as const] };
     for (const r of [smtp, old, gone, apiOnly]) await repo.beat(r);
     try {
-      const b = await startTestApp('postgres', { env: { ...env, MAILROOM_MAIL_DRIVER: 'log' }, databaseUrl: () => a.databaseUrl!, acceptsMail: false });
-      others.push(b);
-      const refusal = await b.app.startDelivery().then(
-        () => undefined,
+      const start = () => startTestApp('postgres', { env: { ...env, MAILROOM_MAIL_DRIVER: 'log' }, databaseUrl: () => a.databaseUrl!, acceptsMail: false });
+      // Refused before its bootstrap, which would re-point the deploy-time server every process sends through.
+      const refusal = await start().then(
+        (b) => void others.push(b),
         (err: unknown) => err,
       );
       expect(refusal).toMatchObject({ code: 'MAILROOM_E_CONFIG', details: { process: { id: smtp.id, hostname: 'smtp-host', pid: 4243, mailDriver: 'smtp' }, mailDriver: 'log' } });
       expect((refusal as Error).message).toContain('the worker on smtp-host (pid 4243) delivers from the same database with MAILROOM_MAIL_DRIVER=smtp');
+      await repo.remove(smtp.id);
+      const b = await start();
+      others.push(b);
       expect((await processes(b)).find((p) => p.self)).toMatchObject({ mailDriver: 'log', runs: [] });
       // The row written by an older version reads as no driver.
       expect((await processes(b)).find((p) => p.id === old.id)).toMatchObject({ mailDriver: null, alive: true });
-      await repo.remove(smtp.id);
       await b.app.startDelivery();
       await expect.poll(async () => (await processes(b)).find((p) => p.self)?.runs).toEqual(['delivery']);
     } finally {
