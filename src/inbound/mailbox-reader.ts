@@ -65,6 +65,9 @@ export interface ReaderDeps {
 
 class LeaseLostError extends Error {}
 
+/** The folder this session holds was replaced on the server: the next session opens it anew. */
+class FolderReplacedError extends Error {}
+
 /**
  * Reads one folder of one account, for as long as it runs: takes the folder's lease in the
  * database (one reader per mailbox across processes), connects with a fresh client, stores
@@ -175,6 +178,11 @@ export class MailboxReader {
       } catch (err) {
         this.drop();
         if (this.stopped) break;
+        if (err instanceof FolderReplacedError) {
+          // Nothing failed: the folder is opened again at once, and its new UIDVALIDITY read.
+          this.deps.logger.info({ accountId: this.accountId, folder: this.folder, reason: err.message }, 'the IMAP folder was replaced on the server; opening it again');
+          continue;
+        }
         this.failures += 1;
         const delay = Math.min(tuning.backoffBaseMs * 2 ** (this.failures - 1), tuning.backoffMaxMs);
         const message = this.redactCredential(errorText(err));
@@ -285,6 +293,13 @@ export class MailboxReader {
     // A connection that closed meanwhile has no folder open either: say what happened to it
     // (imapflow's NOOP on a closed connection resolves without a word).
     if (!mailbox) throw new Error(client.usable ? `folder "${this.folder}" is not open` : 'the IMAP connection was closed by the server');
+    // A folder deleted and created again (restored from a backup, say) while this session held it:
+    // the server may go on answering for the folder it had open (Dovecot did, under load, for as
+    // long as the session lasted), so its UIDVALIDITY is asked by name too. One STATUS per sync.
+    const named = (await client.status(this.folder, { uidValidity: true }).catch(() => undefined)) || undefined;
+    if (named?.uidValidity !== undefined && String(named.uidValidity) !== String(mailbox.uidValidity)) {
+      throw new FolderReplacedError(`UIDVALIDITY ${String(mailbox.uidValidity)} of the open folder, ${String(named.uidValidity)} by its name`);
+    }
     const uidValidity = String(mailbox.uidValidity);
     const state = await this.repos.mailboxes.get(this.accountId, this.folder);
     // A new UIDVALIDITY invalidates every UID: the folder is read again from its first message.
