@@ -12,6 +12,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `n` different free loopback ports: each listener stays open until all are known. Two
+ * freePort() calls in a row may get the same port back (the first is closed before the second
+ * binds), which made a relay test's STARTTLS and implicit-TLS ports collide in a full run.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
 /** Resolves once something accepts connections on host:port (127.0.0.1 unless told). */
 export async function waitForPort(port: number, timeoutMs = 10_000, host = '127.0.0.1'): Promise<void> {
   const until = Date.now() + timeoutMs;

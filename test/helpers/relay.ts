@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Dialect } from './dialects.js';
-import { freePort } from './ports.js';
+import { freePorts } from './ports.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
@@ -49,8 +49,7 @@ export function queuedId(reply: string | null): string {
  * app@example.com that may send as anyone @example.com.
  */
 export async function startRelayApp(dialect: Dialect, sinkPort: number, opts: TestAppOptions & { delivery?: boolean } = {}): Promise<RelayApp> {
-  const port = await freePort();
-  const tlsPort = await freePort();
+  const [port, tlsPort] = await freePorts(2);
   const t = await startTestApp(dialect, {
     ...opts,
     env: { MAILROOM_RELAY_PORT: String(port), MAILROOM_RELAY_TLS_PORT: String(tlsPort), ...(opts.env ?? {}) },
