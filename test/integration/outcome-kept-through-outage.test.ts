@@ -29,9 +29,9 @@ describe.skipIf(!(await postgresAvailable()))('an outcome kept through a store o
   });
   const detail = async (id: string) => (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json();
 
-  it('an attempt past its first lease, ending while the database is away, is recorded once it is back: sent once, one attempt', async () => {
-    let sends = 0;
-    let finishAttempt: () => void = () => undefined;
+  /** A dispatcher whose first attempt ends when the test says (`finish`); any second one (the defect) at once. */
+  const heldDispatcher = () => {
+    const held = { sends: 0, finish: () => undefined as void };
     const dispatcher = new Dispatcher({
       ctx: t.app.ports.ctx,
       capabilities: t.app.infra.capabilities,
@@ -39,10 +39,14 @@ describe.skipIf(!(await postgresAvailable()))('an outcome kept through a store o
       leaseMs: 60_000,
       deliverer: {
         logOnly: true,
-        // The first attempt ends when the test says; a second one (the defect) at once.
-        send: () => (++sends === 1 ? new Promise<AttemptReport>((r) => (finishAttempt = () => r(ACCEPTED))) : Promise.resolve(ACCEPTED)),
+        send: () => (++held.sends === 1 ? new Promise<AttemptReport>((r) => (held.finish = () => r(ACCEPTED))) : Promise.resolve(ACCEPTED)),
       },
     });
+    return { dispatcher, held };
+  };
+
+  it('an attempt past its first lease, ending while the database is away, is recorded once it is back: sent once, one attempt', async () => {
+    const { dispatcher, held } = heldDispatcher();
     await dispatcher.start({ loop: false });
     const id = (await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['rcpt@example.net'], subject: 'through an outage', text: 'x' } })).json().id as string;
     const draining = dispatcher.drain();
@@ -53,7 +57,7 @@ describe.skipIf(!(await postgresAvailable()))('an outcome kept through a store o
     clock.advance(45_000);
     // The database goes away, the attempt ends, and the database comes back within the renewed lease.
     await proxy.down();
-    finishAttempt();
+    held.finish();
     await new Promise((r) => setTimeout(r, 1_000));
     await proxy.up();
     await draining;
@@ -61,7 +65,7 @@ describe.skipIf(!(await postgresAvailable()))('an outcome kept through a store o
     expect(m.status).toBe('logged');
     expect(m.attempts).toHaveLength(1);
     expect(m.possibleDuplicate).toBe(false);
-    expect(sends).toBe(1);
+    expect(held.sends).toBe(1);
     // The outage is the store's to log, not one error line per message.
     expect(t.logLines.filter((l) => l.includes('delivery bookkeeping failed'))).toEqual([]);
     await dispatcher.stop();
@@ -70,15 +74,7 @@ describe.skipIf(!(await postgresAvailable()))('an outcome kept through a store o
   it('after an outage longer than the lease, the first round back renews this worker\'s own message instead of returning it to the queue', async () => {
     // A renewal that failed in the outage counted as done, so the look for expired leases that
     // followed returned the message being sent to the queue, and it was sent twice.
-    let sends = 0;
-    let finishAttempt: () => void = () => undefined;
-    const dispatcher = new Dispatcher({
-      ctx: t.app.ports.ctx,
-      capabilities: t.app.infra.capabilities,
-      logger: t.app.logger,
-      leaseMs: 60_000,
-      deliverer: { logOnly: true, send: () => (++sends === 1 ? new Promise<AttemptReport>((r) => (finishAttempt = () => r(ACCEPTED))) : Promise.resolve(ACCEPTED)) },
-    });
+    const { dispatcher, held } = heldDispatcher();
     await dispatcher.start({ loop: false });
     const id = (await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['rcpt@example.net'], subject: 'a long outage', text: 'x' } })).json().id as string;
     const draining = dispatcher.drain();
@@ -93,10 +89,10 @@ describe.skipIf(!(await postgresAvailable()))('an outcome kept through a store o
     clock.advance(5_500);
     await dispatcher['round']();
     expect((await detail(id)).status).toBe('sending');
-    finishAttempt();
+    held.finish();
     await draining;
     const m = await detail(id);
-    expect([m.status, m.attempts.length, m.possibleDuplicate, sends]).toEqual(['logged', 1, false, 1]);
+    expect([m.status, m.attempts.length, m.possibleDuplicate, held.sends]).toEqual(['logged', 1, false, 1]);
     expect(t.logLines.filter((l) => l.includes('lease ended') || l.includes('lost the lease'))).toEqual([]);
     await dispatcher.stop();
   });
