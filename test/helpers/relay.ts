@@ -95,3 +95,37 @@ export function relaySuite(dialect: Dialect, opts: TestAppOptions & { delivery?:
   });
   return suite;
 }
+
+/** An audit entry as the relay's refusal tests read it. */
+export interface RelayAuditEntry {
+  action: string;
+  actor: string;
+  ip: string | null;
+  after: Record<string, unknown>;
+}
+
+/** A row of GET /relay/rejections as the relay's refusal tests read it. */
+export interface RelayRejection {
+  clientIp: string;
+  username: string | null;
+  stage: string;
+  code: number;
+  reply: string;
+}
+
+/** The AUTH PLAIN command for an authorization identity, a username and a password. */
+export function authPlain(authzid: string, username: string, password: string): string {
+  return `AUTH PLAIN ${Buffer.from(`${authzid}\0${username}\0${password}`).toString('base64')}`;
+}
+
+/**
+ * What an admin can read about the relay's refusals: the audit log, the rejections list, and
+ * `everything` (both, with the server log) for "never recorded as typed" checks.
+ */
+export function relayRecords(suite: { r: RelayApp }) {
+  // Read at each call: the suite starts its app in beforeAll.
+  const audit = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/audit?limit=500' })).json().items as RelayAuditEntry[];
+  const rejections = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/relay/rejections?limit=500' })).json().items as RelayRejection[];
+  const everything = async () => JSON.stringify(await audit()) + JSON.stringify(await rejections()) + suite.r.t.logLines.join('');
+  return { audit, rejections, everything };
+}

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { relaySuite } from '../helpers/relay.js';
+import { authPlain, relayRecords, relaySuite } from '../helpers/relay.js';
 import { RawSmtp } from '../helpers/smtp-client.js';
 import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
@@ -14,27 +14,12 @@ import { haveSmtpSink } from '../helpers/smtp-sink.js';
 const sinkOk = haveSmtpSink();
 const NO_SUCH = '(no such username)';
 
-interface AuditEntry {
-  action: string;
-  actor: string;
-  ip: string | null;
-  after: Record<string, unknown>;
-}
-interface Rejection {
-  clientIp: string;
-  username: string | null;
-  stage: string;
-  code: number;
-  reply: string;
-}
 
 await describeEachDialect('SMTP relay: a proxy login (AUTH PLAIN authzid) is a failed AUTH that records nothing typed', (dialect) => {
   if (!sinkOk) return;
   const suite = relaySuite(dialect);
-  const audit = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/audit?limit=500' })).json().items as AuditEntry[];
-  const rejections = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/relay/rejections?limit=500' })).json().items as Rejection[];
-  const plain = (authzid: string, username: string, password: string) => `AUTH PLAIN ${Buffer.from(`${authzid}\0${username}\0${password}`).toString('base64')}`;
-  const everything = async () => JSON.stringify(await audit()) + JSON.stringify(await rejections()) + suite.r.t.logLines.join('');
+  const { audit, rejections, everything } = relayRecords(suite);
+  const plain = authPlain;
 
   it('never quotes the authorization identity: not in the reply, the rejections list, the audit log or the server log', async () => {
     const typed = 'Zq7-Typed-Password-Secret';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { relaySuite } from '../helpers/relay.js';
+import { authPlain, relayRecords, relaySuite } from '../helpers/relay.js';
 import { RawSmtp } from '../helpers/smtp-client.js';
 import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
@@ -13,27 +13,12 @@ import { haveSmtpSink } from '../helpers/smtp-sink.js';
 const sinkOk = haveSmtpSink();
 const NO_SUCH = '(no such username)';
 
-interface AuditEntry {
-  action: string;
-  actor: string;
-  ip: string | null;
-  after: Record<string, unknown>;
-}
-interface Rejection {
-  clientIp: string;
-  username: string | null;
-  stage: string;
-  code: number;
-}
 
 await describeEachDialect('SMTP relay: an unknown username is not recorded as typed', (dialect) => {
   if (!sinkOk) return;
   const suite = relaySuite(dialect);
-  const audit = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/audit?limit=200' })).json().items as AuditEntry[];
-  const rejections = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/relay/rejections?limit=500' })).json().items as Rejection[];
-  const plain = (authzid: string, username: string, password: string) => `AUTH PLAIN ${Buffer.from(`${authzid}\0${username}\0${password}`).toString('base64')}`;
-  /** Everything an admin can read about the relay's refusals, and the server log. */
-  const everything = async () => JSON.stringify(await audit()) + JSON.stringify(await rejections()) + suite.r.t.logLines.join('');
+  const { audit, rejections, everything } = relayRecords(suite);
+  const plain = authPlain;
 
   it('a mistyped username (perhaps a password) is audited and listed as "(no such username)"', async () => {
     const typed = 'Correct-Horse-Battery-7';
