@@ -51,6 +51,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.STORE_UNAVAILABLE]: 503,
   [ErrorCodes.STORE_OUTCOME_UNKNOWN]: 503,
   [ErrorCodes.STORE_FULL]: 507,
+  [ErrorCodes.RENDER_UNAVAILABLE]: 503,
+  [ErrorCodes.BUSY]: 503,
   [ErrorCodes.INTERNAL]: 500,
 };
 

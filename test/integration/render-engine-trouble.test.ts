@@ -9,7 +9,9 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * burst of renders that each hit the deadline used to cause) is nobody's mistake in the request:
  *  - an event's rule mail was recorded as skipped with MAILROOM_E_INTERNAL and the event
  *    committed, so the retry with the same id answered `duplicate: true` and the mail was lost.
- *    Now the event fails with a retryable 503 (Retry-After), stores nothing, and the retry sends;
+ *    Now the event fails with a retryable 503 (Retry-After), stores nothing, and the retry sends.
+ *    Its code is MAILROOM_E_RENDER_UNAVAILABLE: it was MAILROOM_E_STORE_UNAVAILABLE, which told
+ *    clients and operators the database was away while it was fine;
  *  - an HTML-only message whose text part could not be derived was refused with 500; the text
  *    part is a convenience, so it now goes out as given (docs/templates.md).
  * The engine's failure is injected once into the running app's engine, as the pool reports it.
@@ -52,6 +54,7 @@ await describeEachDialect('the template engine failing', (dialect) => {
     expect(calls()).toBe(1);
     expect(first.statusCode, first.body).toBe(503);
     expect(first.headers['retry-after']).toBe('5');
+    expect(first.json().error.code).toBe('MAILROOM_E_RENDER_UNAVAILABLE');
     expect(first.json().error.message).toMatch(/template engine could not render.*nothing was stored or sent/);
     expect((await t.request({ method: 'GET', url: `/api/v1/events/${event.id}` })).statusCode).toBe(404);
 
@@ -61,11 +64,14 @@ await describeEachDialect('the template engine failing', (dialect) => {
     expect(retry.json().matches[0].skipped).toBeUndefined();
   });
 
-  it('the dry run says the same (503), rather than listing the rule as skipped', async () => {
+  it('the dry run says the same (503 MAILROOM_E_RENDER_UNAVAILABLE), rather than listing the rule as skipped', async () => {
     failOnce('render');
     const res = await t.request({ method: 'POST', url: '/api/v1/rules/test', payload: { event } });
     expect(res.statusCode, res.body).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json().error.code).toBe('MAILROOM_E_RENDER_UNAVAILABLE');
   });
+
 
   it('an HTML-only message whose text the engine could not derive goes out as given (202), not 500', async () => {
     const calls = failOnce('textFromHtml');

@@ -63,6 +63,10 @@ export const ErrorCodes = {
   STORE_UNAVAILABLE: 'MAILROOM_E_STORE_UNAVAILABLE',
   STORE_OUTCOME_UNKNOWN: 'MAILROOM_E_STORE_OUTCOME_UNKNOWN',
   STORE_FULL: 'MAILROOM_E_STORE_FULL',
+  /** The template engine itself cannot render now (its render threads failing, shutting down): no template's fault; retry. */
+  RENDER_UNAVAILABLE: 'MAILROOM_E_RENDER_UNAVAILABLE',
+  /** A time shared by the whole process is spent for now (the pattern time of all events): nothing of the request's; retry. */
+  BUSY: 'MAILROOM_E_BUSY',
   INTERNAL: 'MAILROOM_E_INTERNAL',
 } as const;
 
@@ -136,6 +140,9 @@ export function isDuplicateKey(err: unknown): err is DuplicateKeyError {
 
 /** Seconds a caller should wait before trying again while the store is away or full. */
 export const STORE_RETRY_AFTER_SEC = 5;
+
+/** Seconds a caller should wait before trying again while the template engine cannot render (a new render thread starts meanwhile). */
+export const RENDER_RETRY_AFTER_SEC = 5;
 
 /**
  * What the store's trouble is: `unavailable` (away, refusing, read-only, misconfigured: nothing

@@ -32,6 +32,11 @@ export const EVENT_PATTERN_BUDGET_MS = 200;
  */
 export const PROCESS_PATTERN_MS_PER_SEC = 200;
 export const PROCESS_PATTERN_BURST_MS = EVENT_PATTERN_BUDGET_MS;
+/**
+ * When an event whose patterns the process-wide time kept from deciding may be raised again:
+ * by then the shared time has refilled to one event's whole budget.
+ */
+export const PROCESS_PATTERN_RETRY_AFTER_SEC = Math.ceil(PROCESS_PATTERN_BURST_MS / PROCESS_PATTERN_MS_PER_SEC);
 
 /** Pattern time shared by every event of the process: a token bucket refilled with wall-clock time. */
 export class SharedPatternTime {
@@ -102,7 +107,14 @@ export function compilePattern(field: string, v: unknown): RegExp {
 const sandbox = vm.createContext(Object.create(null) as object);
 const test = new vm.Script('re.test(s)');
 
-export type BoundedResult = { matched: boolean; note?: string };
+/**
+ * A test's outcome. `note` says why it did not decide; `processBusy` that the reason was the
+ * pattern time of all events together (other events had spent it, or cut this test short):
+ * nothing about this event or pattern, so on an idle process the test might well decide. Not
+ * set when the text is too long, the pattern ran past its own deadline or the event spent its
+ * own budget: those come out the same on every try.
+ */
+export type BoundedResult = { matched: boolean; note?: string; processBusy?: true };
 
 export function boundedTest(re: RegExp, input: string, budget: PatternBudget = patternBudget()): BoundedResult {
   if (input.length > INPUT_MAX_CHARS) return { matched: false, note: `the value is longer than ${INPUT_MAX_CHARS} characters; patterns are not tried on it` };
@@ -110,18 +122,23 @@ export function boundedTest(re: RegExp, input: string, budget: PatternBudget = p
   const box = sandbox as { re?: RegExp; s?: string };
   box.re = re;
   box.s = input;
+  // Which budget cut a try short of its full deadline (undefined: none did).
+  let cut: ReturnType<PatternBudget['shortOf']> | undefined;
+  const undecided = (note: string, short: typeof cut): BoundedResult => ({ matched: false, note, ...(short === 'process' || cut === 'process' ? { processBusy: true as const } : {}) });
   try {
     for (let attempt = 1; ; attempt++) {
       const left = budget.remainingMs();
       if (left < 1) {
-        const why = SPENT[budget.shortOf()];
-        return { matched: false, note: attempt === 1 ? `${why}; this one was not tried` : `the pattern ran longer than its time and was stopped; ${why}` };
+        const short = budget.shortOf();
+        const why = SPENT[short];
+        return undecided(attempt === 1 ? `${why}; this one was not tried` : `the pattern ran longer than its time and was stopped; ${why}`, short);
       }
+      if (left < MATCH_DEADLINE_MS && cut !== 'process') cut = budget.shortOf();
       const started = performance.now();
       try {
         return { matched: test.runInContext(sandbox, { timeout: Math.max(1, Math.floor(Math.min(MATCH_DEADLINE_MS, left))) }) === true };
       } catch {
-        if (attempt === 2) return { matched: false, note: `the pattern ran longer than ${MATCH_DEADLINE_MS} ms (twice) and was stopped` };
+        if (attempt === 2) return undecided(cut ? `the pattern ran longer than its time and was stopped; ${SPENT[cut]}` : `the pattern ran longer than ${MATCH_DEADLINE_MS} ms (twice) and was stopped`, undefined);
       } finally {
         budget.spend(performance.now() - started);
       }

@@ -106,8 +106,12 @@ function pattern(source: string): RegExp {
   return re;
 }
 
-/** Whether the event meets the condition; `note` says why a pattern could not decide (too long, too slow). */
-export function meets(c: Condition, event: Record<string, unknown>, budget: PatternBudget = patternBudget()): { ok: boolean; note?: string } {
+/**
+ * Whether the event meets the condition; `note` says why a pattern could not decide (too long,
+ * too slow), `processBusy` that the pattern time of all events together kept it from deciding
+ * (see BoundedResult): another time the same event might meet it.
+ */
+export function meets(c: Condition, event: Record<string, unknown>, budget: PatternBudget = patternBudget()): { ok: boolean; note?: string; processBusy?: true } {
   const v = valueAt(event, c.path);
   const equal = c.path.startsWith('recipients.') ? sameAddress : same;
   switch (c.op) {
@@ -125,15 +129,21 @@ export function meets(c: Condition, event: Record<string, unknown>, budget: Patt
     case 'matches': {
       const re = pattern(c.value as string);
       let note: string | undefined;
+      let processBusy = false;
       for (const x of items(v)) {
         if (typeof x !== 'string' && typeof x !== 'number') continue;
+        // With the time spent, the items left would each be "not tried" for the same reason: the
+        // next one's answer (given at once, nothing run) stands for them all, so an item not tried
+        // is never a plain "does not match".
+        const spent = budget.remainingMs() < 1;
         const r = boundedTest(re, String(x), budget);
         if (r.matched) return { ok: true };
         note ??= r.note;
-        // Nothing left for the other items: their tests would each be "not tried".
-        if (budget.remainingMs() < 1) break;
+        if (r.processBusy) processBusy = true;
+        if (spent) break;
       }
-      return note ? { ok: false, note } : { ok: false };
+      if (!note) return { ok: false };
+      return processBusy ? { ok: false, note, processBusy: true } : { ok: false, note };
     }
   }
 }

@@ -1,7 +1,7 @@
 import { requirePermission, type Principal } from '../access/auth.js';
 import type { CoreContext } from '../context.js';
 import { formatMailbox } from '../kernel/addresses.js';
-import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound, STORE_RETRY_AFTER_SEC, withinField } from '../kernel/errors.js';
+import { ErrorCodes, isDuplicateKey, isStoreUnavailable, MailroomError, notFound, RENDER_RETRY_AFTER_SEC, withinField } from '../kernel/errors.js';
 import { foreignCursor } from '../kernel/ids.js';
 import { doc, int, onlyKeys, optStr } from '../kernel/validate.js';
 import { displayMailbox, LIMITS, type Submission } from '../outbox/messages.js';
@@ -11,6 +11,7 @@ import { acceptedEvent, composeOutbound, prepareSubmission, type Outbound } from
 import type { Repositories } from '../ports.js';
 import { readContactAutoReply, readReportMail } from '../routing/settings.js';
 import type { BuiltinPlan } from './builtin-mail.js';
+import { PROCESS_PATTERN_RETRY_AFTER_SEC } from './bounded-regex.js';
 import { AUTO_REPLY_RULE_ID, AUTO_REPLY_WINDOW_MS, planAutoReply } from './contact-auto-reply.js';
 import { planReportMail, REPORT_RULE_ID } from './report-mail.js';
 import { eventType } from './event-types.js';
@@ -47,10 +48,18 @@ function templateScope(event: NotifyEvent, r: Recipient): Record<string, unknown
 
 /**
  * Failures that say nothing about the rule: the store away, full or unsure, the template engine
- * failing (MAILROOM_E_INTERNAL). Recorded as the rule's skip, the event would be committed
- * without that mail and a retry with its id would only get the first answer: the mail lost.
+ * failing (MAILROOM_E_RENDER_UNAVAILABLE), the process busy, a fault (MAILROOM_E_INTERNAL).
+ * Recorded as the rule's skip, the event would be committed without that mail and a retry with
+ * its id would only get the first answer: the mail lost.
  */
-const NOT_THE_RULES: ReadonlySet<string> = new Set([ErrorCodes.STORE_UNAVAILABLE, ErrorCodes.STORE_OUTCOME_UNKNOWN, ErrorCodes.STORE_FULL, ErrorCodes.INTERNAL]);
+const NOT_THE_RULES: ReadonlySet<string> = new Set([
+  ErrorCodes.STORE_UNAVAILABLE,
+  ErrorCodes.STORE_OUTCOME_UNKNOWN,
+  ErrorCodes.STORE_FULL,
+  ErrorCodes.RENDER_UNAVAILABLE,
+  ErrorCodes.BUSY,
+  ErrorCodes.INTERNAL,
+]);
 
 /** A rule's own mistakes (its template fails on this data, its purpose is off …) skip that rule; anything else fails the whole event, storing nothing. */
 function skippedBy(err: unknown): { code: string; message: string } {
@@ -60,20 +69,22 @@ function skippedBy(err: unknown): { code: string; message: string } {
 
 /**
  * A submission rendered for a rule. The engine's own failure (its render threads failing, as
- * under a burst of renders that each hit the deadline) is not the template's: the event fails
- * with the store's retryable 503 and Retry-After (nothing is stored or sent; the same request
- * with the same id is then raised anew), as when the store is away. A template that fails on
- * this data (syntax, render, limit) is still that rule's skip.
+ * under a burst of renders that each hit the deadline, or the engine shutting down) is not the
+ * template's: the event fails with MAILROOM_E_RENDER_UNAVAILABLE, a retryable 503 with
+ * Retry-After (nothing is stored or sent; the same request with the same id is then raised
+ * anew). The engine reports it as MAILROOM_E_INTERNAL (src/templates/engine.ts): nothing else
+ * in preparing a submission does. A template that fails on this data (syntax, render, limit)
+ * is still that rule's skip.
  */
 async function renderedFor(ctx: CoreContext, input: Record<string, unknown>): Promise<Submission> {
   try {
     return await prepareSubmission(ctx, input);
   } catch (err) {
-    if (err instanceof MailroomError && err.code === ErrorCodes.INTERNAL) {
+    if (err instanceof MailroomError && (err.code === ErrorCodes.INTERNAL || err.code === ErrorCodes.RENDER_UNAVAILABLE)) {
       throw new MailroomError(
-        ErrorCodes.STORE_UNAVAILABLE,
+        ErrorCodes.RENDER_UNAVAILABLE,
         `the template engine could not render this event's mail right now (${err.message}); nothing was stored or sent; raise the event again shortly (with the same id)`,
-        { retryAfterSec: STORE_RETRY_AFTER_SEC },
+        { retryAfterSec: RENDER_RETRY_AFTER_SEC },
       );
     }
     throw err;
@@ -145,14 +156,35 @@ async function planBuiltins(ctx: CoreContext, principal: Principal, event: Notif
   return planned.filter((p): p is PlannedMatch => p !== undefined);
 }
 
-/** Judges the rules and plans every message, storing nothing. */
-async function plan(ctx: CoreContext, principal: Principal, event: NotifyEvent, rules: Rule[]): Promise<{ verdicts: RuleVerdict[]; planned: PlannedMatch[] }> {
+/**
+ * A rule the pattern time of all events together left undecided (other events had spent it).
+ * Recorded as `pattern_undecided`, its mail would be lost for good, though the same event on a
+ * quieter process would be judged: so the whole event fails, retryably, storing and sending
+ * nothing. (A rule undecided by the event's own budget or the pattern's own deadline comes out
+ * the same on every try: that is recorded.)
+ */
+function patternTimeSpent(v: RuleVerdict): MailroomError {
+  return new MailroomError(
+    ErrorCodes.BUSY,
+    `rule "${v.rule.name}" could not be judged for this event right now: ${v.reason}. That time is shared by all events and others had spent it; nothing was stored or sent; raise the event again in a moment (with the same id)`,
+    { retryAfterSec: PROCESS_PATTERN_RETRY_AFTER_SEC },
+  );
+}
+
+/**
+ * Judges the rules and plans every message, storing nothing. For a real event a rule left
+ * undecided for want of the process's pattern time fails the event (patternTimeSpent); the dry
+ * run shows the verdicts as they are, that rule's reason saying so.
+ */
+async function plan(ctx: CoreContext, principal: Principal, event: NotifyEvent, rules: Rule[], mode: 'event' | 'dry run' = 'event'): Promise<{ verdicts: RuleVerdict[]; planned: PlannedMatch[] }> {
   const verdicts = judge(rules, event.type, conditionView(event));
+  const busy = verdicts.find((v) => v.processBusy);
+  if (busy && mode === 'event') throw patternTimeSpent(busy);
   const planned = await planBuiltins(ctx, principal, event);
   for (const v of verdicts) {
     if (v.matched) planned.push(await planRule(ctx, principal, event, v.rule));
     // A pattern stopped (or not tried) did not hold, but the admin must be able to see why no mail came.
-    else if (v.undecided) planned.push({ ruleId: v.rule.id, ruleName: v.rule.name, out: [], skipped: { code: PATTERN_UNDECIDED, message: v.reason! } });
+    else if (v.undecided && !v.processBusy) planned.push({ ruleId: v.rule.id, ruleName: v.rule.name, out: [], skipped: { code: PATTERN_UNDECIDED, message: v.reason! } });
   }
   return { verdicts, planned };
 }
@@ -341,7 +373,7 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
   } else {
     rules = await ctx.store.repos.rules.list();
   }
-  const { verdicts, planned: all } = await plan(ctx, principal, event, rules);
+  const { verdicts, planned: all } = await plan(ctx, principal, event, rules, 'dry run');
   // What the commit's claim would refuse, looked up without claiming: the dry run stores nothing.
   const planned: PlannedMatch[] = [];
   for (const p of all) {
@@ -353,7 +385,7 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
     event: { id: event.id, type: event.type },
     rules: [
       ...builtins.map((b) => ({ ruleId: b.ruleId, ruleName: b.ruleName, matched: true })),
-      ...verdicts.map((v) => ({ ruleId: v.rule.id, ruleName: v.rule.name, matched: v.matched, ...(v.reason ? { reason: v.reason } : {}) })),
+      ...verdicts.map((v) => ({ ruleId: v.rule.id, ruleName: v.rule.name, matched: v.matched, ...(v.reason ? { reason: v.processBusy ? `${v.reason}; ${BUSY_IN_DRY_RUN}` : v.reason } : {}) })),
     ],
     messages: planned.flatMap((p) =>
       // A message without a purpose is stored with "" and shown as null (http/routes/messages-view.ts): the dry run says what the message will show.
@@ -362,6 +394,9 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
     skipped: planned.filter((p) => p.skipped).map((p) => ({ ruleId: p.ruleId, ruleName: p.ruleName, ...p.skipped! })),
   };
 }
+
+/** What a dry run says of a rule the process's pattern time left undecided: no skip is claimed, the event would not record one. */
+const BUSY_IN_DRY_RUN = `not judged: an event raised now would be refused (503 ${ErrorCodes.BUSY}, nothing stored or sent) and judged when raised again; run the dry run again in a moment for this rule's verdict`;
 
 export const EVENTS_PAGE_MAX = 200;
 

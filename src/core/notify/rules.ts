@@ -98,6 +98,11 @@ export interface RuleVerdict {
   reason?: string;
   /** A `matches` pattern could not decide (stopped at its deadline, text too long): the event's record says so. */
   undecided?: boolean;
+  /**
+   * Undecided for want of the process's pattern time (other events spent it), not for anything
+   * of this event's: raised again on a quieter process it may match, so no verdict is recorded.
+   */
+  processBusy?: boolean;
 }
 
 /**
@@ -124,15 +129,17 @@ export function judge(rules: readonly Rule[], type: string, view: Record<string,
     }
     let reason: string | undefined;
     let undecided = false;
+    let processBusy = false;
     for (const c of rule.conditions) {
       const r = meets(c, view, budget);
       if (!r.ok) {
-        reason = `condition not met: ${describeCondition(c)}${r.note ? ` (${r.note})` : ''}`;
+        processBusy = r.processBusy === true;
+        reason = `${processBusy ? 'condition undecided' : 'condition not met'}: ${describeCondition(c)}${r.note ? ` (${r.note})` : ''}`;
         undecided = r.note !== undefined;
         break;
       }
     }
-    out.push(reason ? { rule, matched: false, reason, ...(undecided ? { undecided } : {}) } : { rule, matched: true });
+    out.push(reason ? { rule, matched: false, reason, ...(undecided ? { undecided } : {}), ...(processBusy ? { processBusy } : {}) } : { rule, matched: true });
     if (!reason && !rule.continue) stopped = rule;
   }
   return out;
