@@ -10,7 +10,22 @@ export function inOptionTerms(err: unknown, options: Readonly<Record<string, str
   if (!isMailroomError(err)) return err;
   const field = /^([A-Za-z]+)(?:\[(\d+)\])?: /.exec(err.message);
   const option = field && Object.hasOwn(options, field[1]) ? options[field[1]] : undefined;
-  if (!field || !option) return err;
+  if (!field || !option) return sentenceAboutOption(err, options);
   const place = field[2] === undefined ? '' : ` (entry ${Number(field[2]) + 1})`;
   return new MailroomError(err.code, `${option}${place}: ${err.message.slice(field[0].length)}`, err.details);
+}
+
+/**
+ * A refusal whose sentence begins with the field its `details.field` names, without a colon
+ * (`idempotencyKey "k" was first used … use a new idempotencyKey …`, `purpose "x" does not
+ * exist`, `subject is 1200 characters`): the field said as the option. A camelCase name is
+ * the field wherever the message has it; a plain word ("subject", "to") only where it begins.
+ */
+function sentenceAboutOption(err: MailroomError, options: Readonly<Record<string, string>>): MailroomError {
+  const field = (err.details as { field?: unknown } | undefined)?.field;
+  if (typeof field !== 'string' || !Object.hasOwn(options, field) || !err.message.startsWith(`${field} `)) return err;
+  const option = options[field]!;
+  const rest = err.message.slice(field.length);
+  const said = /[A-Z]/.test(field) ? rest.replace(new RegExp(`\\b${field}\\b`, 'g'), option) : rest;
+  return new MailroomError(err.code, `${option}${said}`, err.details);
 }

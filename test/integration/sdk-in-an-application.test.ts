@@ -75,4 +75,25 @@ describe('the SDK in an application, as docs/sdk.md installs and compiles it', (
     });
     expect(JSON.parse(stdout.trim())).toEqual({ status: 'logged', code: 'MAILROOM_E_UNKNOWN_PURPOSE' });
   }, 60_000);
+
+  it('sends no field for an optional value left undefined (an unset variable): the server sees the message without it, the same request under its key', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK is built here, its types do not exist when this file is compiled
+    const sdk = await build.load<any>();
+    const sent: Record<string, unknown>[] = [];
+    const recording = async (request: Request) => {
+      if (request.method === 'POST') sent.push(JSON.parse(await request.clone().text()) as Record<string, unknown>);
+      return fetch(request);
+    };
+    const mailroom = new sdk.Mailroom({ url: live.baseUrl, apiKey: live.t.adminKey, fetch: recording });
+    const message = { to: 'ann@example.net', subject: 'Report', text: 'x', idempotencyKey: 'unset-variables-1' };
+    const first = await mailroom.messages.send({ ...message, cc: undefined, purpose: undefined, attachments: [{ filename: 'a.txt', contentBase64: 'aGk=', contentType: undefined }] });
+    expect(Object.keys(sent[0]!).sort()).toEqual(['attachments', 'idempotencyKey', 'subject', 'text', 'to']);
+    expect(sent[0]!.attachments).toEqual([{ filename: 'a.txt', contentBase64: 'aGk=' }]);
+    // Left out and undefined are the same request: its repeat under the key is a duplicate, not a mismatch.
+    const again = await mailroom.messages.send({ ...message, attachments: [{ filename: 'a.txt', contentBase64: 'aGk=' }] });
+    expect(again).toMatchObject({ id: first.id, duplicate: true });
+    const event = await mailroom.events.emit({ type: 'order.shipped', id: 'unset-variables-1', locale: undefined, data: { order: 42, note: undefined } });
+    expect(sent[2]).toEqual({ type: 'order.shipped', id: 'unset-variables-1', data: { order: 42 } });
+    expect(event).toMatchObject({ id: 'unset-variables-1', duplicate: false });
+  }, 60_000);
 });

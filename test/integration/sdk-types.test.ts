@@ -124,3 +124,7 @@ it('compiles the TypeScript of sdk/README.md and docs/sdk.md in an application s
 it('takes optional settings read from unset variables (undefined) as left out, with exactOptionalPropertyTypes', () => {
   expect(compileInApplication('env-app', { 'options-from-env.ts': readFileSync(fixture('options-from-env.ts'), 'utf8') })).toBe('');
 }, 120_000);
+
+it('takes optional fields of a message, an event and a filter read from unset variables (undefined) as left out, with exactOptionalPropertyTypes', () => {
+  expect(compileInApplication('send-env-app', { 'send-from-env.ts': readFileSync(fixture('send-from-env.ts'), 'utf8') })).toBe('');
+}, 120_000);
