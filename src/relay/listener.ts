@@ -7,6 +7,7 @@ import { pruneRelayRecords } from '../core/relay/rejections.js';
 import type { RelayStatus, Worker } from '../ports.js';
 import { announceSize, type SizedConnection } from './announced-size.js';
 import { relayCertificate, type CertificateInfo } from './certificate.js';
+import { clientHangUp } from './client-hang-up.js';
 import { relaySessionHandlers, type SessionDeps } from './session.js';
 import { listenFailure } from '../listen-failure.js';
 import { LISTEN_BACKLOG } from '../listen-backlog.js';
@@ -127,6 +128,16 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
           deps.logger.warn({ err }, 'SMTP relay: could not read the credentials for the SIZE of an EHLO answer; announced without a number');
           return null;
         });
+      // A reset can reach smtp-server twice (the TLS socket and the one beneath it): logged once.
+      const logged = new WeakSet<Error>();
+      const connectionError = (err: Error) => {
+        if (logged.has(err)) return;
+        logged.add(err);
+        const hangUp = clientHangUp(err);
+        // A client hanging up is its own business: one line, with its address, no stack.
+        if (hangUp) deps.logger.info(hangUp, `SMTP relay: client ${hangUp.clientIp ?? '(address unknown)'} hung up (${hangUp.code})`);
+        else deps.logger.warn({ err }, 'SMTP relay: connection error');
+      };
       const options: SMTPServerOptions = {
         name: serverName,
         banner: 'Mailroom submission service',
@@ -157,7 +168,7 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
         const entry = { server, tls, port, listening: false };
         // smtp-server re-emits its listening socket's errors here too: a port in use is the
         // start's own refusal (listen, above), not a connection error with a stack to log.
-        server.on('error', (err) => entry.listening && deps.logger.warn({ err }, 'SMTP relay: connection error'));
+        server.on('error', (err) => entry.listening && connectionError(err));
         servers.push(entry);
         entry.port = await listen(server, port, tls === 'starttls' ? 'MAILROOM_RELAY_PORT' : 'MAILROOM_RELAY_TLS_PORT');
         entry.listening = true;

@@ -129,3 +129,20 @@ export function relayRecords(suite: { r: RelayApp }) {
   const everything = async () => JSON.stringify(await audit()) + JSON.stringify(await rejections()) + suite.r.t.logLines.join('');
   return { audit, rejections, everything };
 }
+
+/** A line of the server log as the tests read it (pino's JSON). */
+export interface LogLine {
+  level: number;
+  msg: string;
+  err?: { stack?: string; code?: string };
+  [field: string]: unknown;
+}
+
+/** The server log's lines from index `from` of `t.logLines` on, parsed. */
+export function logLinesSince(r: RelayApp, from: number): LogLine[] {
+  return r.t.logLines
+    .slice(from)
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as LogLine);
+}

@@ -149,6 +149,40 @@ await describeEachDialect('routing resolution', (dialect) => {
     expect((await refusal(route({ from: 'x@evil.example' }))).code).toBe('MAILROOM_E_FROM_NOT_ALLOWED');
   });
 
+  it("with the message's authors, routes and fails over only through accounts that may send as every one of them", async () => {
+    // c@two.example may send as itself alone; a@one.example also as @shop.example and billing@other.example.
+    await post('purposes', { key: 'statement', accountIds: [ids.off, ids.c, ids.a] });
+    const authors = (...list: [string, string][]) => list.map(([field, address]) => ({ field, address }));
+    const r = await route({ purpose: 'statement', from: 'news@shop.example', authors: authors(['from', 'news@shop.example'], ['sender', 'billing@other.example']) });
+    expect(r.account.id).toBe(ids.a);
+    expect(r.reasonCode).toBe('purpose');
+    expect(r.reason).toBe('purpose "statement" → account a@one.example (passed over: off@one.example is inactive, c@two.example may not send as news@shop.example)');
+    expect(r.failoverAccountIds).toEqual([ids.a]);
+    // The primary may: it stays first, and the failover list keeps only the accounts that may too.
+    const own = await route({ purpose: 'statement', from: 'c@two.example', authors: authors(['from', 'c@two.example']) });
+    expect(own.account.id).toBe(ids.c);
+    expect(own.reason).toBe('purpose "statement" → account c@two.example (the 1 listed before it is inactive)');
+    expect(own.failoverAccountIds).toEqual([ids.c]);
+    // An author none of the accounts may use is named, with the accounts it was asked of.
+    const nobody = await refusal(route({ purpose: 'statement', authors: authors(['from', 'news@shop.example'], ['sender', 'x@evil.example']) }));
+    expect(nobody.code).toBe('MAILROOM_E_FROM_NOT_ALLOWED');
+    expect(nobody.message).toMatch(/^sender: none of the accounts purpose "statement" sends through \(c@two\.example, a@one\.example\) may send as x@evil\.example;/);
+    // Each author has an account, but no one account has them all: each account's gap is named.
+    const split = await refusal(route({ purpose: 'statement', authors: authors(['from', 'c@two.example'], ['from', 'news@shop.example']) }));
+    expect(split.code).toBe('MAILROOM_E_FROM_NOT_ALLOWED');
+    expect(split.message).toMatch(
+      /^from: no single account purpose "statement" sends through may send as all of c@two\.example, news@shop\.example: c@two\.example may not send as news@shop\.example; a@one\.example may not send as c@two\.example;/,
+    );
+    // A pinned account is not passed over: the author it may not use is named.
+    const pinned = await refusal(route({ purpose: 'statement', accountId: ids.a, principal: overriding, authors: authors(['from', 'a@one.example'], ['sender', 'x@evil.example']) }));
+    expect(pinned.message).toMatch(/^sender: account a@one\.example may not send as x@evil\.example;/);
+    // Without `authors` (the API's messages) nothing changes: the first active account, refused when it may not use `from`.
+    const api = await refusal(route({ purpose: 'statement', from: 'news@shop.example' }));
+    expect(api.code).toBe('MAILROOM_E_FROM_NOT_ALLOWED');
+    expect(api.message).toMatch(/^from: account c@two\.example may not send as news@shop\.example;/);
+    expect((await route({ purpose: 'statement', from: 'c@two.example' })).failoverAccountIds).toEqual([ids.c]);
+  });
+
   it('adds the global copies only to purposes that opt in', async () => {
     const res = await patch('settings', { globalCc: ['audit@one.example'], globalBcc: ['archive@one.example'] });
     expect(res.statusCode, res.body).toBe(200);

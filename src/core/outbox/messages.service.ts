@@ -13,7 +13,7 @@ import { assertCursor, assertIdFilter, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, idempotencyKeyOf, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
 import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuery, type MessageRecord, type RecipientRecord } from './ports.js';
-import { resolveRoute } from '../routing/routing.js';
+import { resolveRoute, type RouteAuthor } from '../routing/routing.js';
 import { applySuppressions } from '../inbound/suppressions.js';
 import { suppressedAmong } from '../inbound/suppressions.service.js';
 import { commaList, doc, oneOf, onlyKeys, optStr, refuseEmpty } from '../kernel/validate.js';
@@ -60,11 +60,17 @@ function repeated(earlier: MessageRecord, hash: string | undefined): SubmitResul
 /**
  * Accepts a message an application composed itself (the SMTP relay): stored and sent as it
  * is, through the same routing, copies, commit and events as every other message. The
- * caller (core/relay) has checked the sender, the line endings and the size.
+ * caller (core/relay) has checked the sender, the line endings and the size. `authors`: every
+ * From mailbox and the Sender of its header, which routing holds each account to (RouteRequest).
  */
-export async function submitRawMessage(ctx: CoreContext, principal: Principal, sub: Submission & { raw: RawPart }, opts: { source: SubmitSource }): Promise<SubmitResult> {
+export async function submitRawMessage(
+  ctx: CoreContext,
+  principal: Principal,
+  sub: Submission & { raw: RawPart },
+  opts: { source: SubmitSource; authors: readonly RouteAuthor[] },
+): Promise<SubmitResult> {
   requirePermission(principal, 'send');
-  return enqueue(ctx, principal, sub, { source: opts.source, from: sub.from?.address });
+  return enqueue(ctx, principal, sub, { source: opts.source, from: sub.from?.address, authors: opts.authors });
 }
 
 /** The one path every message takes into the outbox: route, copies, the row, the commit, the event. */
@@ -123,6 +129,8 @@ export const acceptedEvent = (m: MessageRecord): MessageEvent => ({ type: 'messa
 interface ComposeOptions {
   source: SubmitSource;
   from?: string;
+  /** Every author of the message, when the caller knows them all (the relay); see RouteRequest.authors. */
+  authors?: readonly RouteAuthor[];
   confirm?: boolean;
   /** The request's hash (requestHash()), kept with its idempotency key. */
   requestHash?: string;
@@ -140,6 +148,7 @@ async function buildOutbound(ctx: CoreContext, principal: Principal, sub: Submis
     accountId: sub.accountId,
     serverId: sub.serverId,
     from: opts.from,
+    ...(opts.authors ? { authors: opts.authors } : {}),
     principal,
   });
   const now = ctx.clock.now();

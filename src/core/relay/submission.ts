@@ -4,8 +4,7 @@ import { parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { rfc5322Date, type RawPart, type Submission } from '../outbox/messages.js';
 import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.js';
-import { resolveRoute } from '../routing/routing.js';
-import { assertFromAllowed, matchesIdentity } from '../routing/sender-identity.js';
+import { matchesIdentity } from '../routing/sender-identity.js';
 import { relayPrincipal, type StoredSmtpCredential } from './credentials.js';
 import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from './ports.js';
 import { ambiguousAuthor, authorFields, droppedByRelay, findBadLineEnding, findLongLine, headerBlockEnd, malformedHeaderLine, MAX_LINE_OCTETS, receivedHeader, withoutFields } from './raw-message.js';
@@ -113,21 +112,6 @@ function checkAuthors(c: StoredSmtpCredential, h: MessageHeaders, written: { fie
   });
 }
 
-/**
- * Every author must also be one the sending account may send as, as the first From is by
- * routing (the outbox routes on that one alone): a second From mailbox or a Sender the account
- * may not use would otherwise go out under it. The account is the one routing picks for the
- * credential; asked only when there is an author besides the first From, so a message with one
- * author is routed once. FROM_NOT_ALLOWED (550 5.7.1) names the first author that fails, as
- * routing's own refusal of a From does ("from: account … may not send as …", "sender: …").
- */
-async function checkAuthorsForAccount(ctx: CoreContext, c: StoredSmtpCredential, authors: readonly Author[]): Promise<void> {
-  const [first, ...others] = authors;
-  if (!first || !others.some((a) => a.m.address.toLowerCase() !== first.m.address.toLowerCase())) return;
-  const route = await resolveRoute(ctx.store.repos, { purpose: c.purpose ?? '', ...(c.accountId ? { accountId: c.accountId } : {}), from: first.m.address, principal: relayPrincipal(c) });
-  for (const a of authors) assertFromAllowed(route.account, a.m.address, a.field.toLowerCase());
-}
-
 /** Header addresses for the log: parsed when they parse, shown as written when they do not. */
 function forTheLog(list: MessageHeaders['to']): Mailbox[] {
   return list
@@ -186,7 +170,6 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
   }
   const h = await reader.read(raw.subarray(0, headerEnd));
   const authorList = checkAuthors(c, h, authors);
-  await checkAuthorsForAccount(ctx, c, authorList);
   const from = authorList[0].m;
   // Bcc, Resent-Bcc and a blank Message-ID or Date (the message itself when it has none of them).
   const bytes = withoutFields(raw, headerEnd, droppedByRelay);
@@ -214,5 +197,7 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     // one is none, and the outbox writes Mailroom's in front.
     raw: { bytes, envelope: t.recipients, messageId: h.messageId?.trim() ? h.messageId.replace(/[\r\n\0]/g, '').trim().slice(0, 400) : null },
   };
-  return submitRawMessage(ctx, relayPrincipal(c), sub, { source: 'smtp' });
+  // Routing holds the sending account, and each one it may fail over to, to every author: a
+  // second From mailbox or a Sender an account may not use would otherwise go out under it.
+  return submitRawMessage(ctx, relayPrincipal(c), sub, { source: 'smtp', authors: authorList.map((a) => ({ field: a.field.toLowerCase(), address: a.m.address })) });
 }

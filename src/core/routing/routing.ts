@@ -24,7 +24,21 @@ export interface RouteRequest {
   serverId?: string;
   /** The message's From, if it sets one: "a@b" or "Name <a@b>"; must be an identity of the account. */
   from?: string;
+  /**
+   * Every author of the message, when the caller knows them all (the relay: each From mailbox and
+   * the Sender of the application's own header). Given, an account is chosen or failed over to
+   * only if it may send as each of them: a purpose's accounts that may not are passed over, and a
+   * message none of them may send is refused naming the author. Without it (the API's messages,
+   * whose one author is `from`) the purpose's first active account is the one, as always.
+   */
+  authors?: readonly RouteAuthor[];
   principal: Principal;
+}
+
+/** An author of a message and the header field it is in ("from", "sender"), which a refusal names. */
+export interface RouteAuthor {
+  field: string;
+  address: string;
 }
 
 export interface Route {
@@ -73,8 +87,52 @@ function byAge(a: StoredAccount, b: StoredAccount): number {
   return a.createdAt - b.createdAt || a.id.localeCompare(b.id);
 }
 
-function fromRefused(account: StoredAccount, from: Mailbox | undefined): boolean {
-  return from !== undefined && !fromAllowed(account, from);
+interface ParsedAuthor {
+  field: string;
+  m: Mailbox;
+}
+
+/** The authors every account of the route must be allowed to send as: `authors` when given, else the From, else none. */
+function authorsOf(req: RouteRequest): ParsedAuthor[] {
+  if (req.authors) return req.authors.map((a) => ({ field: a.field, m: parseMailbox(a.field, a.address) }));
+  return req.from ? [{ field: 'from', m: parseMailbox('from', req.from) }] : [];
+}
+
+/** The first author `account` may not send as, if any. */
+function refusedAuthor(account: StoredAccount, authors: readonly ParsedAuthor[]): ParsedAuthor | undefined {
+  return authors.find((a) => !fromAllowed(account, a.m));
+}
+
+/** Why the purpose's accounts before the chosen one were passed over, for routing.reason. */
+function passedOver(before: readonly StoredAccount[], authors: readonly ParsedAuthor[]): string {
+  if (!before.length) return '';
+  const refused = before.map((a) => (a.active ? refusedAuthor(a, authors) : undefined));
+  // Only inactive ones: the words routing has always stored.
+  if (refused.every((r) => r === undefined)) return ` (the ${before.length} listed before it ${before.length > 1 ? 'are' : 'is'} inactive)`;
+  return ` (passed over: ${before.map((a, i) => `${a.address} ${refused[i] ? `may not send as ${refused[i].m.address}` : 'is inactive'}`).join(', ')})`;
+}
+
+/**
+ * None of the purpose's active accounts may send as every author. Named: the first author none of
+ * them may use, or, when each author has an account but no account has them all, what each one lacks.
+ */
+function noAccountForAuthors(purpose: Purpose, accounts: readonly StoredAccount[], authors: readonly ParsedAuthor[]): MailroomError {
+  const fix = 'an admin can add the address (or its "@domain") to the aliases of one of them, or list an account that may on the purpose';
+  const addresses = accounts.map((a) => a.address).join(', ');
+  const orphan = authors.find((au) => !accounts.some((a) => fromAllowed(a, au.m)));
+  if (orphan) {
+    return new MailroomError(ErrorCodes.FROM_NOT_ALLOWED, `${orphan.field}: none of the accounts purpose "${purpose.key}" sends through (${addresses}) may send as ${orphan.m.address}; ${fix}`, {
+      field: orphan.field,
+      from: orphan.m.address,
+      accountIds: accounts.map((a) => a.id),
+    });
+  }
+  const gaps = accounts.map((a) => `${a.address} may not send as ${refusedAuthor(a, authors)?.m.address}`).join('; ');
+  return new MailroomError(
+    ErrorCodes.FROM_NOT_ALLOWED,
+    `${authors[0].field}: no single account purpose "${purpose.key}" sends through may send as all of ${authors.map((a) => a.m.address).join(', ')}: ${gaps}; ${fix}`,
+    { field: authors[0].field, from: authors.map((a) => a.m.address), accountIds: accounts.map((a) => a.id) },
+  );
 }
 
 async function overrideRoute(repos: Repositories, req: RouteRequest, purpose: Purpose | undefined, all: StoredAccount[]): Promise<{ account: StoredAccount; reason: string }> {
@@ -124,7 +182,7 @@ function noSender(purposeKey: string, all: StoredAccount[], purpose: Purpose | u
 export async function resolveRoute(repos: Repositories, req: RouteRequest): Promise<Route> {
   const purpose = req.purpose ? await loadPurpose(repos, req.purpose) : undefined;
   if (purpose && !purpose.enabled) throw purposeDisabled(purpose.key);
-  const from = req.from ? parseMailbox('from', req.from) : undefined;
+  const authors = authorsOf(req);
   const [all, settings] = await Promise.all([repos.accounts.list(), readRoutingSettings(repos)]);
   const active = all.filter((a) => a.active);
 
@@ -138,15 +196,21 @@ export async function resolveRoute(repos: Repositories, req: RouteRequest): Prom
     failover = [account.id];
   } else {
     const listed = purpose ? purpose.accountIds.map((id) => all.find((a) => a.id === id)).filter((a): a is StoredAccount => a !== undefined) : [];
-    const firstActive = listed.findIndex((a) => a.active);
+    // With every author known, an account that may not send as one of them is passed over like an inactive one.
+    const eligible = (a: StoredAccount) => a.active && (!req.authors || !refusedAuthor(a, authors));
+    const firstActive = listed.findIndex(eligible);
     const dflt = settings.defaultAccountId ? active.find((a) => a.id === settings.defaultAccountId) : undefined;
     const why = !purpose ? 'the message names no purpose' : listed.length ? `purpose "${purpose.key}" lists no active account` : `purpose "${purpose.key}" lists no account`;
     if (purpose && firstActive >= 0) {
       account = listed[firstActive];
       reasonCode = 'purpose';
-      reason = `purpose "${purpose.key}" → account ${account.address}${firstActive > 0 ? ` (the ${firstActive} listed before it ${firstActive > 1 ? 'are' : 'is'} inactive)` : ''}`;
+      reason = `purpose "${purpose.key}" → account ${account.address}${passedOver(listed.slice(0, firstActive), authors)}`;
       // Later accounts of the list stay in, even when inactive now: they are checked again at each attempt.
-      failover = listed.slice(firstActive).filter((a) => !fromRefused(a, from)).map((a) => a.id);
+      failover = listed.slice(firstActive).filter((a) => !refusedAuthor(a, authors)).map((a) => a.id);
+    } else if (purpose && req.authors && listed.some((a) => a.active)) {
+      // The purpose has accounts, none of them for these authors: refused rather than sent through
+      // the default account, which the purpose never meant its mail to leave from.
+      throw noAccountForAuthors(purpose, listed.filter((a) => a.active), authors);
     } else if (dflt) {
       account = dflt;
       reasonCode = 'default';
@@ -158,7 +222,7 @@ export async function resolveRoute(repos: Repositories, req: RouteRequest): Prom
     }
     if (!account) throw noSender(req.purpose, all, purpose, (await repos.servers.list()).length > 0);
   }
-  if (req.from) assertFromAllowed(account, req.from);
+  for (const a of authors) assertFromAllowed(account, a.m.address, a.field);
   const server = await serverOf(repos, account);
   const copies = purpose?.globalCopies === true;
   return {
