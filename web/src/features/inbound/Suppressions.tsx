@@ -1,10 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, withQuery, type Suppression } from '../../api.js';
+import { api, ApiError, isNotFound, withQuery, type Suppression } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FilterForm, ListState, LoadMore, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FilterForm, ListState, LoadMore, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 
 const REASONS: Record<Suppression['reason'], string> = {
@@ -28,6 +28,17 @@ function listedAlready(err: unknown, address: string): never {
 }
 
 /**
+ * Why a search with Unicode in it may find nothing. The list keeps a domain in its ASCII form
+ * (`bücher` as `xn--bcher-kva`), and the search turns each Unicode label typed into that form; part
+ * of a label has no ASCII form of its own (`ücher` is not part of `xn--bcher-kva`), so only whole
+ * labels find their entries. Matching parts too would mean decoding every stored domain at each
+ * search, for a hint this short to say instead.
+ */
+function UnicodeSearchNote() {
+  return <p>A domain written in Unicode is searched by whole labels: “bücher” and “bücher.example” find ann@bücher.example (listed as ann@xn--bcher-kva.example), “ücher” does not.</p>;
+}
+
+/**
  * Addresses later sends skip: why, since when, from which bounce; admins add and remove.
  * The search lives in the address bar (`?q=`), as the other lists' filters do.
  */
@@ -44,6 +55,14 @@ export function Suppressions() {
   // Adding and removing answer in different places: a refused address beside the form (until the form is edited), a refused removal above the list.
   const adding = useAction([address, detail]);
   const act = useAction();
+  // An address someone else removed first: said here, as done, since it is what was asked for.
+  const [removedAlready, setRemovedAlready] = useState<string | null>(null);
+  // What a removal said is about the rows it was beside: it goes when the search shows others.
+  const { setError: setRemoveError } = act;
+  useEffect(() => {
+    setRemoveError(null);
+    setRemovedAlready(null);
+  }, [search, setRemoveError]);
   // An address typed to suppress is work until it is added (the form empties itself then); the search box is not.
   const { dirty } = useUnsavedChanges(JSON.stringify([address, detail]));
 
@@ -57,8 +76,20 @@ export function Suppressions() {
     }
   };
   const remove = async (s: Suppression) => {
-    // DELETE answers 204 with no body (undefined), as a failure does: say success with `true`.
-    if (await act.run(() => api.del(`/suppressions/${encodeURIComponent(s.address)}`).then(() => true))) {
+    setRemovedAlready(null);
+    // DELETE answers 204 with no body (undefined), as a failure does: say the outcome in words. A 404
+    // is someone else's removal (the list here was older): the address is off the list, as asked.
+    const outcome = await act.run(() =>
+      api.del(`/suppressions/${encodeURIComponent(s.address)}`).then(
+        () => 'removed' as const,
+        (err: unknown) => {
+          if (isNotFound(err)) return 'already' as const;
+          throw err;
+        },
+      ),
+    );
+    if (outcome) {
+      if (outcome === 'already') setRemovedAlready(s.address);
       // A refusal to add an address listed already may no longer hold once one is removed.
       adding.setError(null);
       list.restart();
@@ -74,19 +105,34 @@ export function Suppressions() {
         onApply={() => {
           const to = withQuery('/suppressions', { q: q.trim() });
           // Search again even when the text is the same: the list may have changed.
-          if (to === withQuery('/suppressions', { q: search })) list.restart();
-          else navigate(to);
+          if (to === withQuery('/suppressions', { q: search })) {
+            list.restart();
+            setRemoveError(null);
+            setRemovedAlready(null);
+          } else navigate(to);
         }}
       >
-        <label>
-          <span>Address contains</span>
-          <input value={q} onChange={(e) => setQ(e.target.value)} placeholder="example.net" />
-        </label>
+        <div className="filter-field">
+          <label>
+            <span>Address contains</span>
+            <input value={q} onChange={(e) => setQ(e.target.value)} placeholder="example.net" aria-describedby="supp-q-hint" />
+          </label>
+          <small className="muted" id="supp-q-hint">
+            A domain typed in Unicode is found by whole labels: bücher, not ücher
+          </small>
+        </div>
       </FilterForm>
       <ErrorBox error={act.error} title="Not removed" />
+      {removedAlready ? <Notice>{removedAlready} was removed already (by someone else): it is off the list.</Notice> : null}
       <ListState
         list={list}
-        empty={search ? <Empty title={`No suppressed address contains “${search}”`} /> : <Empty title="No suppressed address">Bounces and complaints Mailroom reads put addresses here.</Empty>}
+        empty={
+          search ? (
+            <Empty title={`No suppressed address contains “${search}”`}>{/[^\p{ASCII}]/u.test(search) ? <UnicodeSearchNote /> : null}</Empty>
+          ) : (
+            <Empty title="No suppressed address">Bounces and complaints Mailroom reads put addresses here.</Empty>
+          )
+        }
       >
         <DataTable
           rows={list.items}

@@ -20,9 +20,11 @@ function lastAnswer(d: WebhookDelivery): string {
 /**
  * An endpoint's deliveries, newest first, filtered by status; each opens to its attempts and
  * payload. Operators replay one delivery, or every failed one of a time range. While anything
- * waits, the log refreshes every 2 seconds.
+ * waits, the log refreshes every 2 seconds. A refused load of the log asks the page (`onRefused`)
+ * whether the endpoint is still there, and replays go through the page's `watch`: an endpoint
+ * deleted elsewhere turns the page into "This endpoint was deleted", which ends the polling.
  */
-export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEndpoint; tick: number; onChanged(): void }) {
+export function DeliveryLog({ endpoint, tick, onChanged, watch, onRefused }: { endpoint: WebhookEndpoint; tick: number; onChanged(): void; watch<R>(request: Promise<R>): Promise<R>; onRefused(): void }) {
   const { can } = useSession();
   const [status, setStatus] = useState('');
   const [open, setOpen] = useState<string | null>(null);
@@ -46,11 +48,15 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
   const { restart } = log;
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => restart(), [tick]);
+  // Polling goes on past a passing refusal (the list keeps its last items); a 404 ends it with the page's content.
   useInterval(onChanged, 2_000, log.items.some(waiting) && document.visibilityState === 'visible');
+  // A refused load of the log (the status filter's, say): the page's own reload tells whether the endpoint is gone.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => void (log.error && onRefused()), [log.error]);
 
   const replayOne = async (d: WebhookDelivery) => {
     setReplayed(null);
-    const r = await replay.run(() => api.post<WebhookDelivery>(`/webhooks/${endpoint.id}/deliveries/${d.id}/replay`));
+    const r = await replay.run(() => watch(api.post<WebhookDelivery>(`/webhooks/${endpoint.id}/deliveries/${d.id}/replay`)));
     if (r) {
       setReplayed(`Replay of ${d.eventType} queued (same webhook-id, new delivery).`);
       onChanged();
@@ -66,7 +72,7 @@ export function DeliveryLog({ endpoint, tick, onChanged }: { endpoint: WebhookEn
     }
     setRangeRefusal(null);
     const body = { since: new Date(since).toISOString(), ...(until ? { until: new Date(until).toISOString() } : {}) };
-    const r = await replayAll.run(() => api.post<BulkOutcome>(`/webhooks/${endpoint.id}/deliveries/replay`, body));
+    const r = await replayAll.run(() => watch(api.post<BulkOutcome>(`/webhooks/${endpoint.id}/deliveries/replay`, body)));
     if (r) {
       setReplayedAll(`${r.count} failed deliver${r.count === 1 ? 'y' : 'ies'} queued again.${r.more ? ' More match: run it again for the rest.' : ''}`);
       onChanged();

@@ -18,9 +18,10 @@ const GRACE = [
 /**
  * An admin's buttons for one endpoint: a test event (through the same queue, signature and log
  * as real ones), switching it off and on, rotating the secret with a grace period during which
- * both secrets sign, and deleting it.
+ * both secrets sign, and deleting it. `watch` passes each request through the page's item, so a
+ * 404 (deleted elsewhere) turns the page into "This endpoint was deleted" instead of a refusal here.
  */
-export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookEndpoint; onChanged(): void }) {
+export function EndpointActions({ endpoint: e, onChanged, watch }: { endpoint: WebhookEndpoint; onChanged(): void; watch<R>(request: Promise<R>): Promise<R> }) {
   const action = useAction();
   const [done, setDone] = useState<string | null>(null);
   // Which part the last action was in: its message (done or refused) is said by its own button.
@@ -31,7 +32,7 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
   const run = async (fn: () => Promise<unknown>, message: string) => {
     setDone(null);
     setWhere('toolbar');
-    if ((await action.run(async () => (await fn(), true))) === true) {
+    if ((await action.run(async () => (await watch(fn()), true))) === true) {
       setDone(message);
       onChanged();
     }
@@ -41,7 +42,7 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
     if (!(await mayReplace(SHOWN_SECRET))) return;
     setDone(null);
     setWhere('rotate');
-    const r = await action.run(() => api.post<NewWebhookSecret>(`/webhooks/${e.id}/rotate-secret`, { graceSec: grace }));
+    const r = await action.run(() => watch(api.post<NewWebhookSecret>(`/webhooks/${e.id}/rotate-secret`, { graceSec: grace })));
     if (r) {
       setSecret(r.secret);
       onChanged();
@@ -73,7 +74,7 @@ export function EndpointActions({ endpoint: e, onChanged }: { endpoint: WebhookE
             setDone(null);
             setWhere('toolbar');
             // Deleting was confirmed: unsaved settings of the endpoint went with it.
-            void action.run(() => api.del(`/webhooks/${e.id}`).then(() => navigate('/webhooks', { discardUnsaved: true })));
+            void action.run(() => watch(api.del(`/webhooks/${e.id}`)).then(() => navigate('/webhooks', { discardUnsaved: true })));
           }}
           busy={action.busy}
         />

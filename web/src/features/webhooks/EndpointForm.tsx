@@ -17,14 +17,25 @@ const NEW_ENDPOINT_EVENTS: WebhookEventType[] = ['message.sent', 'message.failed
  * request, may stop it (a new endpoint's secret would replace one shown and not copied yet).
  * `onLoaded`: the saved version, loaded after a conflict (the page's facts show it too).
  */
-type Props = { endpoint?: WebhookEndpoint; saved?: boolean; askFirst?(): Promise<boolean>; onSaved(e: WebhookEndpoint, secret?: string): void; onCancel?: () => void; onLoaded?(e: WebhookEndpoint): void };
+type Props = {
+  endpoint?: WebhookEndpoint;
+  saved?: boolean;
+  askFirst?(): Promise<boolean>;
+  onSaved(e: WebhookEndpoint, secret?: string): void;
+  onCancel?: () => void;
+  onLoaded?(e: WebhookEndpoint): void;
+  /** The endpoint page's item: a save answered 404 (deleted elsewhere) turns the page into "This endpoint was deleted". */
+  watch?<R>(request: Promise<R>): Promise<R>;
+};
+
+const asIs = <R,>(request: Promise<R>) => request;
 
 export function EndpointForm(props: Props) {
   const fresh = useFreshStart(props.endpoint, props.onLoaded);
   return <EndpointFormOf key={fresh.key} {...props} endpoint={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
-function EndpointFormOf({ endpoint, saved, askFirst, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(e: WebhookEndpoint): void }) {
+function EndpointFormOf({ endpoint, saved, askFirst, onSaved, onCancel, watch = asIs, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(e: WebhookEndpoint): void }) {
   const [url, setUrl] = useState(endpoint?.url ?? '');
   const [description, setDescription] = useState(endpoint?.description ?? '');
   const events = useSelection(endpoint?.events ?? NEW_ENDPOINT_EVENTS);
@@ -49,7 +60,7 @@ function EndpointFormOf({ endpoint, saved, askFirst, onSaved, onCancel, conflict
     if (askFirst && !(await askFirst())) return;
     const body = { url: url.trim(), description: description.trim() || null, events: EVENT_NAMES.filter((n) => events.selected.has(n)) };
     const r = await save.run(() =>
-      conflict.watch(endpoint ? api.patch<WebhookEndpoint>(`/webhooks/${endpoint.id}`, { ...body, version: endpoint.version }) : api.post<NewWebhookSecret>('/webhooks', body)),
+      conflict.watch(endpoint ? watch(api.patch<WebhookEndpoint>(`/webhooks/${endpoint.id}`, { ...body, version: endpoint.version })) : api.post<NewWebhookSecret>('/webhooks', body)),
     );
     if (!r) return;
     const { secret, ...saved } = r as NewWebhookSecret;
@@ -104,7 +115,7 @@ function EndpointFormOf({ endpoint, saved, askFirst, onSaved, onCancel, conflict
           state={conflict}
           what={`the endpoint “${endpointName(endpoint)}”`}
           dirty={changes.dirty}
-          load={async () => onFresh(await api.get<WebhookEndpoint>(`/webhooks/${endpoint.id}`))}
+          load={async () => onFresh(await watch(api.get<WebhookEndpoint>(`/webhooks/${endpoint.id}`)))}
         />
       ) : null}
       {saved && !save.error && !changes.dirty ? <Notice kind="success">Saved.</Notice> : null}

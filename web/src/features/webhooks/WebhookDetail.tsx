@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { api, type WebhookEndpoint } from '../../api.js';
 import { formatDate } from '../../format.js';
-import { useResource } from '../../hooks.js';
 import { Link } from '../../router.js';
 import { Badge, ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
+import { Gone } from '../../ui/Gone.js';
+import { useItem } from '../../ui/useItem.js';
 import { useSession } from '../access/session.js';
 import { DeliveryLog } from './DeliveryLog.js';
 import { endpointName } from './endpoint-name.js';
@@ -31,7 +32,8 @@ function useSettingsFormKey(e: WebhookEndpoint | undefined) {
 /** One endpoint: its health, an admin's actions and settings, and its delivery log. */
 export function WebhookDetail({ id }: { id: string }) {
   const { can } = useSession();
-  const endpoint = useResource(() => api.get<WebhookEndpoint>(`/webhooks/${id}`), [id]);
+  // Deleted elsewhere (a 404 from its reload, the log's, or an action's): the page says so, and its polling and actions go.
+  const endpoint = useItem(() => api.get<WebhookEndpoint>(`/webhooks/${id}`), [id]);
   const e = endpoint.data;
   // Every change (an action, a replay, the log's own polling) reloads the endpoint and the log.
   const [tick, setTick] = useState(0);
@@ -42,6 +44,7 @@ export function WebhookDetail({ id }: { id: string }) {
     endpoint.reload();
     setTick((t) => t + 1);
   };
+  if (endpoint.gone) return <Gone what="endpoint" seen={!!e} back="/webhooks" backLabel="All webhooks" />;
   return (
     <>
       {/* Named like a server or an account: which endpoint this is, not only that it is one. */}
@@ -90,7 +93,7 @@ export function WebhookDetail({ id }: { id: string }) {
           </section>
           {can('admin') ? (
             <>
-              <EndpointActions endpoint={e} onChanged={changed} />
+              <EndpointActions endpoint={e} onChanged={changed} watch={endpoint.watch} />
               <EndpointForm
                 // Started afresh when the stored settings change (a save here, or someone else's),
                 // not with every version: Switch off/on and Rotate make a new version without
@@ -99,6 +102,7 @@ export function WebhookDetail({ id }: { id: string }) {
                 // question about nothing: the action and the typed settings do not collide.
                 key={form.key}
                 endpoint={e}
+                watch={endpoint.watch}
                 saved={savedVersion === e.version}
                 onSaved={(next) => {
                   setSavedVersion(next.version);
@@ -112,7 +116,7 @@ export function WebhookDetail({ id }: { id: string }) {
               />
             </>
           ) : null}
-          <DeliveryLog endpoint={e} tick={tick} onChanged={changed} />
+          <DeliveryLog endpoint={e} tick={tick} onChanged={changed} watch={endpoint.watch} onRefused={endpoint.reload} />
         </>
       ) : null}
     </>
