@@ -132,6 +132,43 @@ await describeEachDialect('API key lifecycle', (dialect) => {
     expect((await t.request({ method: 'POST', url: '/api/v1/servers', key: k.key, payload: server })).statusCode).toBe(201);
   });
 
+  it('chooses the sending account only while its creator is an admin, and the list says why it does not', async () => {
+    const server = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: `override relay ${++n}`, smtp: { host: '127.0.0.1', port: 2525, security: 'none', requireTls: false } } });
+    expect(server.statusCode, server.body).toBe(201);
+    const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: `override${n}@example.com` } });
+    expect(account.statusCode, account.body).toBe(201);
+    const send = (key: string) => t.request({ method: 'POST', url: '/api/v1/messages', key, payload: { accountId: account.json().id, to: ['x@example.net'], subject: 'override', text: 't' } });
+
+    const boss = await person();
+    const k = await boss.key({ scopes: ['send'], allowOverride: true });
+    expect((await send(k.key)).statusCode).toBe(202);
+    expect(await find(k.id)).toMatchObject({ allowOverride: true, limitedBy: null });
+    // An operator may send, but not choose the account: neither may a key they made as an admin.
+    expect((await setUser(boss.id, { role: 'operator' })).statusCode).toBe(200);
+    const refused = await send(k.key);
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json().error).toMatchObject({ code: 'MAILROOM_E_OVERRIDE_NOT_ALLOWED', details: { field: 'accountId' } });
+    // The key keeps its setting (it holds again once its creator is an admin) and says why it is held back.
+    const listedKey = await find(k.id);
+    expect(listedKey).toMatchObject({ allowOverride: true, state: 'active', creator: { role: 'operator' } });
+    expect(listedKey.limitedBy).toMatch(/creator is now an operator.*sending account/);
+    expect((await setUser(boss.id, { role: 'admin' })).statusCode).toBe(200);
+    expect((await send(k.key)).statusCode).toBe(202);
+    expect((await find(k.id)).limitedBy).toBeNull();
+    // The CLI's keys answer to nobody: theirs holds whoever comes and goes (the test's own key has it).
+    expect((await listed()).find((x) => x.name === 'test-admin')).toMatchObject({ allowOverride: true, limitedBy: null });
+    expect((await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: account.json().id, to: ['x@example.net'], subject: 'cli', text: 't' } })).statusCode).toBe(202);
+  });
+
+  it('a revoked key’s audit entry shows it revoked', async () => {
+    const k = await (await person()).key();
+    expect((await t.request({ method: 'DELETE', url: `/api/v1/api-keys/${k.id}` })).statusCode).toBe(204);
+    const [entry] = (await t.request({ method: 'GET', url: `/api/v1/audit?targetId=${k.id}&action=apikey.revoke` })).json().items;
+    expect(entry.before).toMatchObject({ id: k.id, state: 'active', revokedAt: null });
+    expect(entry.after).toMatchObject({ id: k.id, name: k.name, state: 'revoked', revokedAt: new Date(clock.now()).toISOString() });
+    expect(JSON.stringify(entry)).not.toContain(k.key);
+  });
+
   it('expires at its expiry date with its own code, even while cached', async () => {
     const frank = await person();
     const expiresAt = new Date(clock.now() + 2 * DAY).toISOString();

@@ -23,7 +23,8 @@ await describeEachDialect('audit log names', (dialect) => {
   const entries = async (query = '') => ((await ok('GET', `audit?limit=500${query}`)) as { items: Entry[] }).items;
 
   beforeAll(async () => {
-    t = await startTestApp(dialect);
+    // The webhook's loopback URL: saved, never called.
+    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
   });
   afterAll(async () => t?.close());
 
@@ -98,6 +99,20 @@ await describeEachDialect('audit log names', (dialect) => {
     expect(await named('gone@example.net', 'suppression.add')).toEqual({ name: 'gone@example.net', deleted: true, revoked: false });
     expect(await named('gone.example', 'dkim.create')).toEqual({ name: 'gone.example', deleted: true, revoked: false });
     expect(await named('gone-secret', 'secret.create')).toEqual({ name: 'gone-secret', deleted: true, revoked: false });
+  });
+
+  it('names a webhook by its URL with a secret in it hidden, as before/after show it', async () => {
+    const hook = (await ok('POST', 'webhooks', { url: 'http://127.0.0.1:9/in?token=hook-token-Tt7&team=ops', events: ['message.sent'] })) as { id: string };
+    const check = async (deleted: boolean) => {
+      const [created] = await entries(`&targetId=${hook.id}&action=webhook.create`);
+      expect(created.names[hook.id]).toEqual({ name: 'http://127.0.0.1:9/in?token=%5Bredacted%5D&team=ops', deleted, revoked: false });
+      expect(created.names[hook.id].name).toBe((created.after as { url: string }).url);
+      expect(JSON.stringify(created)).not.toContain('hook-token-Tt7');
+    };
+    await check(false);
+    // Named from its own history once deleted: hidden there too.
+    await ok('DELETE', `webhooks/${hook.id}`);
+    await check(true);
   });
 
   it('names the secret provider inside a password reference, and says an internal secret it read is gone', async () => {

@@ -42,6 +42,26 @@ await describeEachDialect('profile: no password oracle', (dialect) => {
     expect((await login(USER.password, '10.7.0.2')).res.statusCode).toBe(200);
   });
 
+  it('records a wrong current password in the audit log as a failed login, with the client address', async () => {
+    const ip = '10.9.0.1';
+    const s = await login(USER.password, ip);
+    const failures = async () => (await t.request({ method: 'GET', url: '/api/v1/audit?action=session.login_failed&limit=500' })).json().items as Record<string, unknown>[];
+    const before = (await failures()).length;
+    // A failed login at the door, for the shape the profile's entry must have.
+    expect((await login('not-the-password', ip)).res.statusCode).toBe(401);
+    expect((await patch(s, { currentPassword: 'not-the-password-either', newPassword: 'a-new-password-1' }, '10.9.0.2')).statusCode).toBe(400);
+    const [fromProfile, fromLogin] = await failures();
+    expect((await failures()).length).toBe(before + 2);
+    const { id: _a, at: _b, ip: _c, ...profileShape } = fromProfile;
+    const { id: _d, at: _e, ip: _f, ...loginShape } = fromLogin;
+    expect(profileShape).toEqual(loginShape);
+    expect(fromProfile).toMatchObject({ actor: `login:${USER.email}`, targetType: 'user', ip: '10.9.0.2' });
+    expect(JSON.stringify(fromProfile)).not.toMatch(/not-the-password|a-new-password/);
+    // A right current password records no failure.
+    expect((await patch(s, { currentPassword: USER.password }, '10.9.0.2')).statusCode).toBe(200);
+    expect((await failures()).length).toBe(before + 2);
+  });
+
   it('guesses count as failed logins and, past the limit, get the login’s 429 whatever the new password is', async () => {
     const ip = '10.8.0.1';
     const s = await login(USER.password, ip);

@@ -41,13 +41,14 @@ export async function apiKeyPrincipal(ctx: CoreContext, cache: ApiKeyCache, key:
     await ctx.store.repos.apiKeys.touch(record.id, now);
     lastUsedAt = now;
   }
-  const { permissions, limitedBy } = apiKeyPermissions(record);
+  const { permissions, allowOverride, limitedBy } = apiKeyPermissions(record);
   const principal: Principal = {
     kind: 'apikey',
     id: record.id,
     label: `apikey:${record.name} (${record.id})`,
     permissions,
-    allowOverride: record.allowOverride,
+    // The key's own setting holds only while its creator may choose the account themself.
+    allowOverride,
     creatorId: record.createdBy,
     ...(limitedBy ? { limitedBy } : {}),
   };

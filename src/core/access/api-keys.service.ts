@@ -97,8 +97,10 @@ export async function revokeApiKey(ctx: CoreContext, cache: ApiKeyCache, actor: 
     const prev = await repos.apiKeys.get(id);
     if (!prev) throw notFound('API key', id);
     if (prev.revokedAt) return;
-    await repos.apiKeys.revoke(id, ctx.clock.now());
-    await audit(repos, ctx, actor, 'apikey.revoke', { type: 'apikey', id }, publicApiKey(prev, ctx.clock.now()), undefined);
+    const now = ctx.clock.now();
+    await repos.apiKeys.revoke(id, now);
+    // The key is kept, revoked, for its history: `after` shows it so, as the list does.
+    await audit(repos, ctx, actor, 'apikey.revoke', { type: 'apikey', id }, publicApiKey(prev, now), publicApiKey({ ...prev, revokedAt: now }, now));
   });
   // After the commit: a lookup racing with the revocation cannot cache the key again.
   cache.invalidate();

@@ -36,17 +36,28 @@ export function apiKeyState(k: StoredApiKey, now: number): ApiKeyState {
   return 'active';
 }
 
-/** What a key may do: its scopes, within what its creator's role allows now. */
-export function apiKeyPermissions(k: StoredApiKey): { permissions: Set<Permission>; limitedBy?: string } {
+/**
+ * What a key may do: its scopes, within what its creator's role allows now; and whether it may
+ * choose the sending account or server (`allowOverride`), which among people only an admin may,
+ * so only while its creator is one. A key of the CLI (no creator) keeps both as made.
+ * `limitedBy` says why it does less than it was made for, for the 403 and the key list.
+ */
+export function apiKeyPermissions(k: StoredApiKey): { permissions: Set<Permission>; allowOverride: boolean; limitedBy?: string } {
   const scoped = permissionsForScopes(k.scopes);
   const role = k.creatorUser?.role;
-  if (!role) return { permissions: scoped };
+  if (!role) return { permissions: scoped, allowOverride: k.allowOverride };
   const allowed = new Set(ROLE_PERMISSIONS[role]);
   const permissions = new Set([...scoped].filter((p) => allowed.has(p)));
-  return permissions.size < scoped.size ? { permissions, limitedBy: `its creator is now ${role === 'operator' ? 'an' : 'a'} ${role}, and a key never does more than the user who made it may` } : { permissions };
+  const allowOverride = k.allowOverride && role === 'admin';
+  const narrowed = permissions.size < scoped.size;
+  const overrideHeld = k.allowOverride && !allowOverride;
+  if (!narrowed && !overrideHeld) return { permissions, allowOverride };
+  const choosing = 'choose the sending account or server while they are not an admin';
+  const less = !overrideHeld ? '' : narrowed ? ` (nor does it ${choosing})` : `: it does not ${choosing}`;
+  return { permissions, allowOverride, limitedBy: `its creator is now ${role === 'operator' ? 'an' : 'a'} ${role}, and a key never does more than the user who made it may${less}` };
 }
 
 export function publicApiKey(k: StoredApiKey, now: number): ApiKey {
   const { keyHash: _hidden, createdByLabel: _label, creatorUser: _user, ...rest } = k;
-  return { ...rest, creator: apiKeyCreator(k), state: apiKeyState(k, now) };
+  return { ...rest, creator: apiKeyCreator(k), state: apiKeyState(k, now), limitedBy: apiKeyPermissions(k).limitedBy ?? null };
 }

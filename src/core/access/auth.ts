@@ -42,6 +42,12 @@ export interface ApiKey {
   revokedAt: number | null;
   expiresAt: number | null;
   state: ApiKeyState;
+  /**
+   * Why the key does less than its `scopes` and `allowOverride` say, because of its creator's
+   * role now (an admin made operator: no admin scope, no choosing the sending account); null
+   * when it does all of it.
+   */
+  limitedBy: string | null;
 }
 
 /** Who is calling, after authentication. */

@@ -15,7 +15,14 @@ export interface UserRepository {
   /** Writes `next` if the stored version is still `expectedVersion`; false when another write came first. */
   update(next: UserRecord, expectedVersion: number): Promise<boolean>;
   delete(id: string): Promise<void>;
-  countAdmins(): Promise<number>;
+  /**
+   * The active admins (role admin, not disabled), counted for a change that may take one away.
+   * Call it inside that change's transaction, before its write: until the transaction ends, no
+   * other transaction, in any process, counts them or changes them, and a count taken after
+   * another such change waited for it and sees its outcome. So two changes at the same moment,
+   * each taking away one of the last two admins, cannot both see two.
+   */
+  lockActiveAdmins(): Promise<number>;
 }
 
 export interface SessionRecord {
@@ -37,8 +44,8 @@ export interface SessionRepository {
   deleteExpired(now: number): Promise<void>;
 }
 
-/** A key as stored: the API's fields but what is worked out when it is read (creator, state). */
-export interface ApiKeyRecord extends Omit<ApiKey, 'creator' | 'state'> {
+/** A key as stored: the API's fields but what is worked out when it is read (creator, state, limitedBy). */
+export interface ApiKeyRecord extends Omit<ApiKey, 'creator' | 'state' | 'limitedBy'> {
   keyHash: string;
   /** The creator's email when the key was made (the user may be deleted later). */
   createdByLabel: string | null;

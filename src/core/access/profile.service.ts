@@ -5,6 +5,7 @@ import { doc, onlyKeys, optLabel, str } from '../kernel/validate.js';
 import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { auditFailedLogin } from './sessions.service.js';
 import { assertEmailFree, loginEmail, MIN_PASSWORD_LENGTH, publicUser } from './users.service.js';
 import type { User } from './users.js';
 
@@ -18,7 +19,8 @@ export interface Self {
 /**
  * A user changes their own email, name or password. The current password is required (a
  * session left open on someone's screen must not be enough to take the account over), wrong
- * guesses count against the login throttle, and a new password ends every other session.
+ * guesses count against the login throttle and are audited as failed logins, and a new
+ * password ends every other session.
  */
 export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, self: Self, input: unknown): Promise<User> {
   const d = doc('profile', input);
@@ -35,6 +37,8 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   // Counted like a login (before the check, so parallel guesses share the limit); a right password takes its count back.
   const attempt = await throttle.begin(self.ip, me.email);
   if (!(await verifyPassword(current, me.passwordHash))) {
+    // Audited as the failed login it counts as: a guess at an open session is seen as one at the door.
+    await auditFailedLogin(ctx, me, self.ip);
     throw new MailroomError(ErrorCodes.VALIDATION, 'currentPassword: is not your current password', { field: 'currentPassword' });
   }
   await throttle.succeeded(attempt);

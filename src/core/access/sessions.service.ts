@@ -17,6 +17,16 @@ export function userPrincipal(u: UserRecord | User): Principal {
   return { kind: 'user', id: u.id, label: `user:${u.email}`, role: u.role, permissions: new Set(ROLE_PERMISSIONS[u.role]), allowOverride: u.role === 'admin' };
 }
 
+/**
+ * A failed login in the audit log, with the client address: by the user's email when the login
+ * names one. A login nobody has is not written down: what was typed may be a password in the
+ * wrong field, and every user with read access reads the audit log. Also a wrong current
+ * password on the profile, which counts as a failed login too.
+ */
+export async function auditFailedLogin(ctx: CoreContext, user: Pick<UserRecord, 'id' | 'email'> | undefined, ip: string): Promise<void> {
+  await audit(ctx.store.repos, ctx, { label: user ? `login:${user.email}` : 'login:(no such user)', ip }, 'session.login_failed', { type: 'user', id: user?.id ?? null });
+}
+
 // A hash to compare against when the email is unknown, so both paths take the same time.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
@@ -35,9 +45,7 @@ export async function login(
   const user = await ctx.store.repos.users.findByEmail(email);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok || user.disabled) {
-    // A login nobody has is not written down: what was typed may be a password in the wrong
-    // field, and every user with read access reads the audit log.
-    await audit(ctx.store.repos, ctx, { label: user ? `login:${user.email}` : 'login:(no such user)', ip }, 'session.login_failed', { type: 'user', id: user?.id ?? null });
+    await auditFailedLogin(ctx, user, ip);
     throw new MailroomError(ErrorCodes.INVALID_CREDENTIALS, 'email or password is wrong');
   }
   await throttle.succeeded(attempt);

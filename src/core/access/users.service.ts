@@ -122,7 +122,8 @@ export async function updateUser(ctx: CoreContext, keys: ApiKeyCache, actor: Act
     // A new password is a new hash (salted), so it is always a change.
     if (changesNothing(prev, next)) return { user: publicUser(prev), changed: false };
     const losesAdmin = prev.role === 'admin' && !prev.disabled && (next.role !== 'admin' || next.disabled);
-    if (losesAdmin && (await repos.users.countAdmins()) <= 1) {
+    // Counted under the admins' lock: a count alone let two changes at once take away the last two.
+    if (losesAdmin && (await repos.users.lockActiveAdmins()) <= 1) {
       throw new MailroomError(ErrorCodes.INVALID_STATE, 'this is the last active admin; make another user admin first');
     }
     if (!(await repos.users.update(next, prev.version))) throw versionConflict('user', id, prev.version + 1, version);
@@ -140,7 +141,7 @@ export async function deleteUser(ctx: CoreContext, keys: ApiKeyCache, actor: Act
   await ctx.store.transaction(async (repos) => {
     const prev = await repos.users.get(id);
     if (!prev) throw notFound('user', id);
-    if (prev.role === 'admin' && !prev.disabled && (await repos.users.countAdmins()) <= 1) {
+    if (prev.role === 'admin' && !prev.disabled && (await repos.users.lockActiveAdmins()) <= 1) {
       throw new MailroomError(ErrorCodes.INVALID_STATE, 'this is the last active admin; make another user admin first');
     }
     await repos.users.delete(id);

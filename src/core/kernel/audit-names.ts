@@ -1,5 +1,5 @@
 import type { Repositories } from '../ports.js';
-import type { AuditEntry } from './audit.js';
+import { redactField, type AuditEntry } from './audit.js';
 import { secretRefIn } from './audit-references.js';
 
 /** An item an audit entry shows by id (or key), as a reader knows it. */
@@ -102,9 +102,16 @@ function wantedIn(e: AuditEntry): Map<string, Wanted> {
   return out;
 }
 
+/**
+ * The field that names an item, as the entries' before/after show it (redact): a webhook's URL
+ * with a secret in its query (`?token=…`) hidden, whether read from the item now or from its
+ * history. Every reader of the audit log reads `names` too.
+ */
 const fieldOf = (snapshot: unknown, field: string): string | undefined => {
   const v = snapshot && typeof snapshot === 'object' ? (snapshot as Record<string, unknown>)[field] : undefined;
-  return typeof v === 'string' && v ? v : undefined;
+  if (typeof v !== 'string' || !v) return undefined;
+  const shown = redactField(field, v);
+  return typeof shown === 'string' ? shown : undefined;
 };
 
 /**

@@ -98,6 +98,14 @@ export function redact(value: unknown): unknown {
   return value;
 }
 
+/**
+ * One value as `redact` shows it under `key`: for what is shown beside the before/after documents
+ * (the audit log's names, an address in an answer to a reader) with their secrets hidden alike.
+ */
+export function redactField(key: string, value: unknown): unknown {
+  return (redact({ [key]: value }) as Record<string, unknown>)[key];
+}
+
 export interface AuditRepository {
   append(entry: NewAuditEntry): Promise<void>;
   list(query: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;

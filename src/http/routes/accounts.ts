@@ -1,20 +1,35 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { redactField } from '../../core/kernel/audit.js';
+import type { MailAccount } from '../../core/senders/accounts.js';
 import { createAccount, deleteAccount, getAccount, listAccounts, publicAccount, updateAccount } from '../../core/senders/accounts.service.js';
 import type { Ports } from '../../ports.js';
-import { actorOf } from '../auth.js';
+import { actorOf, principalOf } from '../auth.js';
 import { accountBody, idParams } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
+
+/**
+ * The account as the caller may read it. An OAuth2 token or authorize URL may carry a secret in
+ * its query (`?client_secret=…`, as some identity providers take it): a caller without the admin
+ * permission reads it as the audit log shows it, hidden. An admin, who set it and whose edit form
+ * sends it back whole, reads it as stored; the stored value is what the token request uses.
+ */
+function shownTo(req: FastifyRequest, account: MailAccount): MailAccount {
+  const { auth } = account;
+  if (auth.type !== 'oauth2' || principalOf(req).permissions.has('admin')) return account;
+  const shown = (key: 'tokenUrl' | 'authorizeUrl') => (auth[key] === null ? null : String(redactField(key, auth[key])));
+  return { ...account, auth: { ...auth, tokenUrl: shown('tokenUrl'), authorizeUrl: shown('authorizeUrl') } };
+}
 
 export function accountsRoutes({ ctx }: Pick<Ports, 'ctx'>) {
   return async (app: FastifyInstance) => {
     app.get<{ Querystring: { serverId?: string } }>(
       '/accounts',
       { config: { permission: 'read' }, schema: { tags: ['accounts'], querystring: { type: 'object', properties: { serverId: { type: 'string' } } } } },
-      async (req) => ({ items: await listAccounts(ctx, { serverId: req.query.serverId }) }),
+      async (req) => ({ items: (await listAccounts(ctx, { serverId: req.query.serverId })).map((a) => shownTo(req, a)) }),
     );
     app.get<IdParams>('/accounts/:id', { config: { permission: 'read' }, schema: { tags: ['accounts'], params: idParams } }, async (req) =>
-      publicAccount(await getAccount(ctx, req.params.id)),
+      shownTo(req, publicAccount(await getAccount(ctx, req.params.id))),
     );
     app.post('/accounts', { config: { permission: 'admin' }, schema: { tags: ['accounts'], body: accountBody } }, async (req, reply) =>
       reply.status(201).send(await createAccount(ctx, actorOf(req), req.body)),

@@ -35,14 +35,16 @@ export function usersRepository(db: Kysely<DB>): UserRepository {
       const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(r.n);
     },
-    async countAdmins() {
-      const r = await db
-        .selectFrom('users')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('role', '=', 'admin')
-        .where('disabled', '=', 0)
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
+    async lockActiveAdmins() {
+      // A write of what is there (their role is admin already), for its locks: PostgreSQL holds
+      // each active admin's row until the transaction ends, and a row another transaction is
+      // changing is waited for and then judged as that one left it (READ COMMITTED re-reads it),
+      // so a second change counts only the admins the first one left. A plain count (or one
+      // after the write) saw the other transaction's admin as still active, and both went
+      // ahead. SQLite: the write takes its one write lock. The same SQL on both, so the
+      // repository needs no dialect (FOR UPDATE is PostgreSQL's alone).
+      const r = await db.updateTable('users').set({ role: 'admin' }).where('role', '=', 'admin').where('disabled', '=', 0).executeTakeFirst();
+      return Number(r.numUpdatedRows);
     },
   };
 }
