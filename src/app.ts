@@ -326,8 +326,12 @@ function chooseDeliverer(
   return {
     logOnly: false,
     send: (target, out) => sendWith(target, (t) => (isDirect(t.server.smtp) ? direct.send(t, out) : smtp.send(t, out))),
-    // Relay pools only: a direct message may be half-delivered across its domains.
-    shed: (reason) => smtp.shed(reason),
+    // Direct delivery lets go of the parts still waiting for a domain's connection, as the SMTP
+    // thread does (DirectTransports.shed): a half-delivered message is recorded, the rest deferred.
+    shed: (reason) => {
+      smtp.shed(reason);
+      direct.shed(reason);
+    },
     close: async () => {
       await direct.close();
       await smtp.close();

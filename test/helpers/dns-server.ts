@@ -1,4 +1,5 @@
 import dns2 from 'dns2';
+import { freePort } from './ports.js';
 
 const { Packet } = dns2;
 
@@ -22,11 +23,16 @@ export interface DnsServer {
 
 const TYPES: Record<string, number> = { A: Packet.TYPE.A, AAAA: Packet.TYPE.AAAA, MX: Packet.TYPE.MX, TXT: Packet.TYPE.TXT };
 
-/** An authoritative DNS server on 127.0.0.1 (UDP, dns2) answering from an in-memory zone. */
-export async function startDnsServer(zone = new Map<string, ZoneRecord[]>()): Promise<DnsServer> {
+/**
+ * An authoritative DNS server on 127.0.0.1 (UDP, dns2) answering from an in-memory zone.
+ * `tcp`: also over TCP on the same port, for answers too large for UDP (a resolver that gets a
+ * truncated answer asks again over TCP: a domain with dozens of MX records).
+ */
+export async function startDnsServer(zone = new Map<string, ZoneRecord[]>(), opts: { tcp?: boolean } = {}): Promise<DnsServer> {
   const asked: string[] = [];
   const server = dns2.createServer({
     udp: true,
+    tcp: opts.tcp === true,
     handle: (request, send) => {
       const response = Packet.createResponseFromRequest(request);
       const [q] = request.questions;
@@ -46,7 +52,8 @@ export async function startDnsServer(zone = new Map<string, ZoneRecord[]>()): Pr
     },
   });
   server.on('requestError', () => {});
-  const listening = await server.listen({ udp: { port: 0, address: '127.0.0.1' } });
+  const both = opts.tcp ? await freePort() : 0;
+  const listening = await server.listen({ udp: { port: both, address: '127.0.0.1' }, ...(opts.tcp ? { tcp: { port: both, address: '127.0.0.1' } } : {}) });
   const port = (listening as unknown as { udp: { port: number } }).udp.port;
   return { port, zone, asked, stop: () => server.close() as unknown as Promise<void> };
 }

@@ -97,4 +97,23 @@ describe('direct delivery\'s MX and address cache', () => {
     // No time passes: the failure was not remembered, the server is asked again.
     expect(await hosts('flaky.test')).toEqual(['mx2.ttl.test']);
   });
+
+  it('shuffles equal preferences at each use, not once for the MX records\' TTL', async () => {
+    dns.zone.set('eq.test', [{ type: 'MX', exchange: 'mx1.eq.test', priority: 10, ttl: 3600 }, { type: 'MX', exchange: 'mx2.eq.test', priority: 10, ttl: 3600 }, { type: 'MX', exchange: 'mx0.eq.test', priority: 5, ttl: 3600 }]);
+    // The tie-breakers of the three records, one use then the next: whatever order the records
+    // come in, the two of preference 10 swap places between the uses.
+    const draws = [0.1, 0.9, 0.5, 0.9, 0.1, 0.5];
+    let n = 0;
+    const shuffled = createExchangerLookup([`127.0.0.1:${dns.port}`], { now: () => now, timeoutMs: 2000, random: () => draws[n++ % draws.length] });
+    const order = async () => {
+      const d = await shuffled.destination('eq.test');
+      return d.ok && d.value.kind === 'exchangers' ? d.value.hosts : [];
+    };
+    const first = await order();
+    expect(first[0]).toBe('mx0.eq.test');
+    now += 1_000;
+    // Within the TTL: the records come from the cache, their order does not (before: the first order for an hour).
+    expect(await order()).toEqual([first[0], first[2], first[1]]);
+    expect(asked('eq.test MX')).toBe(1);
+  });
 });

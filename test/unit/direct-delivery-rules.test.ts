@@ -125,6 +125,13 @@ describe('direct server settings', () => {
     expect(() => normalizeServerConfig({ name: 'r', smtp: { host: 'x.test', direct: {} } })).toThrow(/smtp.direct.*direct/);
     expect(() => normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', direct: { requireTlsDomains: ['bad domain'] } } })).toThrow(/requireTlsDomains\[0\]/);
   });
+  it('keeps requireTlsDomains as recipients\' domains are kept: Unicode in punycode, and no address literals', () => {
+    const s = normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', direct: { requireTlsDomains: ['Bücher.Test.', 'partner.test', 'xn--bcher-kva.test'] } } });
+    expect(s.smtp.direct?.requireTlsDomains).toEqual(['xn--bcher-kva.test', 'partner.test']);
+    for (const literal of ['2001:db8::1', '[2001:db8::1]', '192.0.2.1']) {
+      expect(() => normalizeServerConfig({ name: 'd', smtp: { mode: 'direct', direct: { requireTlsDomains: [literal] } } }), literal).toThrow(/requireTlsDomains\[0\].*not a domain/);
+    }
+  });
   it('starts from the given fields when a patch changes the mode', () => {
     const relay = normalizeServerConfig({ name: 'r', smtp: { host: 'relay.test', port: 587 } });
     const direct = normalizeServerConfig({ smtp: { mode: 'direct' } }, relay);

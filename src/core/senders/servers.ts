@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import { invalid } from '../kernel/errors.js';
 import { parseIp } from '../probes/network-policy.js';
 import { arr, bool, doc, hostname, int, oneOf, onlyKeys, optStr, str, type Doc, label } from '../kernel/validate.js';
@@ -153,11 +154,24 @@ const timeouts = (merged: Doc) => ({
   sendTimeoutSec: merged.sendTimeoutSec === undefined ? DEFAULT_TIMEOUT_SEC : int('smtp.sendTimeoutSec', merged.sendTimeoutSec, 1, 300),
 });
 
+/**
+ * A recipient domain as direct delivery compares it: lower case, without the final dot, a
+ * Unicode name in punycode (as recipients' addresses are stored). An address literal is no
+ * domain: direct delivery never sees one as a recipient's domain, so listing it would do nothing.
+ */
+function recipientDomain(field: string, v: unknown): string {
+  const raw = str(field, v, { max: 253 }).trim().toLowerCase().replace(/\.$/, '');
+  if (/^\[.*\]$/.test(raw) || raw.includes(':') || /^[0-9.]+$/.test(raw)) throw invalid(field, `"${raw}" is an address, not a domain`);
+  const ascii = /^[ -~]*$/.test(raw) ? raw : domainToASCII(raw);
+  if (!ascii) throw invalid(field, `"${raw}" is not a domain name`);
+  return hostname(field, ascii).replace(/\.$/, '');
+}
+
 function directPolicy(v: unknown): DirectPolicy {
   if (v === undefined || v === null) return { ...DEFAULT_DIRECT_POLICY, requireTlsDomains: [], publicAddresses: [] };
   const d = doc('smtp.direct', v);
   onlyKeys('smtp.direct', d, ['requireTlsDomains', 'maxConnectionsPerDomain', 'perDomainPerMinute', 'ehloName', 'publicAddresses']);
-  const domains = d.requireTlsDomains === undefined ? [] : arr('smtp.direct.requireTlsDomains', d.requireTlsDomains, 500).map((x, i) => hostname(`smtp.direct.requireTlsDomains[${i}]`, x).replace(/\.$/, ''));
+  const domains = d.requireTlsDomains === undefined ? [] : arr('smtp.direct.requireTlsDomains', d.requireTlsDomains, 500).map((x, i) => recipientDomain(`smtp.direct.requireTlsDomains[${i}]`, x));
   return {
     requireTlsDomains: [...new Set(domains)],
     maxConnectionsPerDomain: d.maxConnectionsPerDomain === undefined ? DEFAULT_DIRECT_POLICY.maxConnectionsPerDomain : int('smtp.direct.maxConnectionsPerDomain', d.maxConnectionsPerDomain, 1, 50),

@@ -15,6 +15,7 @@ import type { SendTarget } from '../smtp/transport.js';
 import { decided, mergeDomainResults, type DomainResult } from './domain-report.js';
 import type { ExchangerLookup } from './exchanger-lookup.js';
 import type { MtaStsSource } from './mta-sts-source.js';
+import { PassedOver } from './passed-over.js';
 import { Slots } from './slots.js';
 import { failedAfterStarttls, handshakeFailure } from './tls-handshake-failure.js';
 
@@ -57,6 +58,29 @@ interface Outcome {
   handshake?: string;
 }
 
+/**
+ * Bounds on one domain's part of an attempt, as Postfix's smtp_mx_address_limit (5) and
+ * smtp_mx_session_limit (2): a domain listing 400 exchangers costs at most this many addresses,
+ * sessions and name lookups per attempt; the rest waits for the next attempt (MX order is
+ * reshuffled among equal preferences each time).
+ */
+export const MX_ADDRESS_LIMIT = 5;
+export const MX_SESSION_LIMIT = 2;
+/** Names looked up for addresses per attempt (a SERVFAIL for each of 400 names would otherwise be 800 questions). */
+export const MX_HOST_LOOKUP_LIMIT = 10;
+
+/** One message's send: whether the process began to stop since (shed), and whether any part of it reached a connection. */
+interface Run {
+  stopping: () => string | undefined;
+  connected: boolean;
+}
+
+/** A session the exchanger greeted with 220 and then ended (421, a failed TLS handshake), not a connection that never got that far. */
+function sessionHeld(o: Outcome): boolean {
+  const f = o.report.failure;
+  return o.refusedGreeting === undefined && f !== undefined && (f.kind === 'tls' || (f.code !== null && f.kind !== 'network' && f.kind !== 'timeout'));
+}
+
 const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/;
 
 /**
@@ -86,30 +110,58 @@ export class DirectTransports {
   private readonly pacing: DomainPacing;
   private readonly slots: Slots;
   private maxTotal = 20;
+  /** How many times the process began to stop (shed): a send begun before the last one lets go of what waits. */
+  private sheds = 0;
+  private stopReason = 'not sent: Mailroom was stopping';
 
   constructor(private readonly deps: DirectDeps) {
     this.pacing = new DomainPacing(deps.now ?? Date.now);
     this.slots = new Slots(() => this.maxTotal);
   }
 
+  /**
+   * The process is stopping: transactions waiting for a slot are let go now (their recipients
+   * were not sent to), and the attempts under way try no further exchanger. A message nothing of
+   * which reached a connection comes back notAttempted: the outbox returns it to the queue as it
+   * was. One that did reach one (another domain's part, an earlier exchanger) is recorded, the
+   * parts let go deferred. Transactions under way finish.
+   */
+  shed(reason: string): void {
+    this.sheds++;
+    this.stopReason = reason;
+    this.slots.shed(reason);
+  }
+
   async send(target: SendTarget, out: Composable): Promise<AttemptReport> {
     const smtp = target.server.smtp;
     this.maxTotal = smtp.maxConnections;
+    const epoch = this.sheds;
+    const run: Run = { stopping: () => (this.sheds !== epoch ? this.stopReason : undefined), connected: false };
     const groups = groupByDomain(out.recipients);
     const dkim = await this.deps.dkim?.(out.message.from.address.split('@').pop() ?? '');
-    const results = await Promise.all(groups.map((g) => this.sendDomain(smtp, out, g.domain, g.recipients, dkim)));
+    const results = await Promise.all(groups.map((g) => this.sendDomain(smtp, out, g.domain, g.recipients, dkim, run)));
+    const stopped = run.stopping();
+    if (stopped !== undefined && !run.connected) return { accepted: [], rejected: [], notAttempted: stopped };
     const byRoute = new Map(results.map((r, i) => [r, groups[i].recipients]));
     return mergeDomainResults(results, (r) => byRoute.get(r) ?? []);
   }
 
-  private async sendDomain(smtp: SmtpSettings, out: Composable, domain: string, recipients: string[], dkim: Parameters<typeof composeMail>[1]): Promise<DomainResult> {
+  private async sendDomain(smtp: SmtpSettings, out: Composable, domain: string, recipients: string[], dkim: Parameters<typeof composeMail>[1], run: Run): Promise<DomainResult> {
     const direct = smtp.direct ?? DEFAULT_DIRECT_POLICY;
     const route: AttemptRoute = { domain, recipients, exchanger: null, address: null, port: smtp.port, tls: null, tlsPolicy: 'opportunistic', response: null, skipped: [] };
+    const passed = new PassedOver();
     const done = (report: AttemptReport, response: string | null): DomainResult => {
       route.response = response;
+      route.skipped = passed.list();
       const deferred = report.accepted.length === 0 && (report.failure ? true : report.rejected.some((r) => r.permanent === false || (r.code !== null && r.code < 500)));
       this.pacing.record(domain, deferred);
       return { report, route };
+    };
+    /** Deferred by Mailroom itself (too many waiting for the domain, the process stopping): says nothing of the domain. */
+    const heldBack = (why: string): DomainResult => {
+      route.response = why;
+      route.skipped = passed.list();
+      return { report: decided(recipients, false, why), route };
     };
     const pace = this.pacing.take(domain, direct.perDomainPerMinute);
     if (!pace.allowed) return { report: decided(recipients, false, pace.reason ?? 'held back'), route: { ...route, response: pace.reason ?? null } };
@@ -127,19 +179,33 @@ export class DirectTransports {
     if (enforced) tlsPolicy = 'mta-sts';
     route.tlsPolicy = tlsPolicy;
 
+    // Whether every exchanger is out of reach for good: only when each one ended in a refusal by
+    // the network policy or a permanent lookup failure (a SERVFAIL elsewhere may hide a usable one).
     let refused = 0;
+    let undecided = 0;
     let tried = 0;
+    let sessions = 0;
+    let lookups = 0;
+    let addressesLeft = MX_ADDRESS_LIMIT;
     let last: Outcome | undefined;
-    for (const host of dest.value.hosts) {
+    const cutShort = (what: string) => passed.add(`${what}: the other exchangers of ${domain} were not tried in this attempt`);
+    hosts: for (const host of dest.value.hosts) {
       // The name is the domain's to choose: one that is not a plain host name goes nowhere (not into TLS, not into the log as is).
       if (!HOST_NAME.test(host)) {
-        route.skipped.push(`an exchanger whose name is not a valid host name (${JSON.stringify(host.slice(0, 100))})`);
+        undecided++;
+        passed.add(`an exchanger whose name is not a valid host name (${JSON.stringify(host.slice(0, 100))})`);
         continue;
       }
       if (enforced && !mxAllowedByPolicy(enforced, host)) {
-        route.skipped.push(`${host}: not named by ${domain}'s MTA-STS policy (mx: ${enforced.mx.join(', ')})`);
+        undecided++;
+        passed.add(`${host}: not named by ${domain}'s MTA-STS policy (mx: ${enforced.mx.join(', ').slice(0, 300)})`);
         continue;
       }
+      if (addressesLeft <= 0 || lookups >= MX_HOST_LOOKUP_LIMIT) {
+        cutShort(addressesLeft <= 0 ? `${MX_ADDRESS_LIMIT} exchanger addresses considered (the limit per attempt)` : `${MX_HOST_LOOKUP_LIMIT} exchanger names looked up (the limit per attempt)`);
+        break;
+      }
+      lookups++;
       const addresses = await this.deps.lookup.addresses(host);
       if (!addresses.ok) {
         // No MX and no address either (NODATA, or the name gone): nothing will change that soon (RFC 5321 §5.1).
@@ -149,19 +215,29 @@ export class DirectTransports {
             : `${domain} has no MX record and no A or AAAA record: it cannot receive mail (RFC 5321 §5.1)`;
           return done(decided(recipients, true, why), why);
         }
-        route.skipped.push(`${host}: ${addresses.reason}`);
+        if (!addresses.permanent) undecided++;
+        passed.add(`${host}: ${addresses.reason}`);
         continue;
       }
       for (const address of addresses.value) {
+        if (addressesLeft <= 0) {
+          cutShort(`${MX_ADDRESS_LIMIT} exchanger addresses considered (the limit per attempt)`);
+          break hosts;
+        }
+        addressesLeft--;
         const verdict = checkExchanger(this.deps.policy, address);
         if (!verdict.allowed) {
           refused++;
-          route.skipped.push(`${host} (${address}): a ${verdict.class} address; direct delivery connects to public addresses only unless MAILROOM_ALLOW_PRIVATE_HOSTS lists it`);
+          passed.add(`${host} (${address}): a ${verdict.class} address; direct delivery connects to public addresses only unless MAILROOM_ALLOW_PRIVATE_HOSTS lists it`);
           this.deps.logger.warn({ domain, exchanger: host, address, class: verdict.class }, 'direct delivery refused an exchanger address (network policy)');
           continue;
         }
+        const stopping = run.stopping();
+        if (stopping !== undefined) return heldBack(last ? `${stopping}; ${passed.summary()}` : stopping);
+        const slot = await this.slots.take(domain, direct.maxConnectionsPerDomain);
+        if ('refused' in slot) return heldBack(last ? `${slot.reason}; ${passed.summary()}` : slot.reason);
         tried++;
-        const release = await this.slots.take(domain, direct.maxConnectionsPerDomain);
+        run.connected = true;
         let result: Outcome;
         let withoutTls: string | undefined;
         try {
@@ -169,17 +245,23 @@ export class DirectTransports {
           if (result.handshake && tlsPolicy === 'opportunistic') {
             // Opportunistic TLS: the handshake failing is no reason to hold the message (RFC 7435), as Postfix's "may" level retries in clear.
             withoutTls = result.handshake;
-            route.skipped.push(`${host} (${address}) with STARTTLS: the TLS handshake failed after "220": ${result.handshake}; retried at once on a new connection without TLS (opportunistic TLS)`);
+            passed.add(`${host} (${address}) with STARTTLS: the TLS handshake failed after "220": ${result.handshake}; retried at once on a new connection without TLS (opportunistic TLS)`);
             this.deps.logger.warn({ domain, exchanger: host, address, reason: result.handshake }, 'direct delivery: STARTTLS handshake failed; retrying without TLS');
             result = await this.transact({ host, address, port: smtp.port, tlsPolicy, plain: true }, smtp, out, recipients, dkim);
           }
         } finally {
-          release();
+          slot.release();
         }
         const { report, tls } = result;
         if (exchangerUnusable(result)) {
-          route.skipped.push(`${host} (${address})${withoutTls ? ' without TLS' : ''}: ${result.refusedGreeting ?? report.failure?.message ?? 'unusable'}`);
+          passed.add(`${host} (${address})${withoutTls ? ' without TLS' : ''}: ${result.refusedGreeting ?? report.failure?.message ?? 'unusable'}`);
           last = result;
+          // Postfix's smtp_mx_session_limit: sessions that got past the greeting count, connections that never did do not.
+          if (withoutTls !== undefined || sessionHeld(result)) sessions++;
+          if (sessions >= MX_SESSION_LIMIT) {
+            cutShort(`${MX_SESSION_LIMIT} sessions passed over (the limit per attempt)`);
+            break hosts;
+          }
           continue;
         }
         Object.assign(route, { exchanger: host, address, tls });
@@ -188,19 +270,19 @@ export class DirectTransports {
         return done(report, report.failure?.message ?? report.response ?? report.rejected[0]?.response ?? null);
       }
     }
-    if (tried === 0 && refused > 0) {
-      const why = `every exchanger of ${domain} resolves to an address direct delivery may not reach (${route.skipped.join('; ')})`;
+    if (tried === 0 && refused > 0 && undecided === 0) {
+      const why = `every exchanger of ${domain} resolves to an address direct delivery may not reach (${passed.summary()})`;
       return done(decided(recipients, true, why), why);
     }
     if (last) {
       // Every exchanger was passed over. A refused greeting (even 5xx) speaks for that server now, not for the message: wait and retry.
       if (last.refusedGreeting !== undefined) {
-        const why = `no exchanger of ${domain} would take mail now: ${route.skipped.join('; ')}; retrying later`;
+        const why = `no exchanger of ${domain} would take mail now: ${passed.summary()}; retrying later`;
         return done(decided(recipients, false, why), why);
       }
-      return done(last.report, route.skipped.join('; '));
+      return done(last.report, passed.summary());
     }
-    const why = `no exchanger of ${domain} could be reached: ${route.skipped.join('; ') || 'none listed'}`;
+    const why = `no exchanger of ${domain} could be reached: ${passed.summary() || 'none listed'}`;
     return done(decided(recipients, false, why), why);
   }
 

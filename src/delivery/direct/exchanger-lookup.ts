@@ -1,5 +1,5 @@
 import { Resolver } from 'node:dns/promises';
-import { destinationOf, type Destination } from '../../core/direct/destinations.js';
+import { destinationOf, type Destination, type MxRecord } from '../../core/direct/destinations.js';
 import { ErrorCodes, MailroomError } from '../../core/kernel/errors.js';
 import { parseServer, queryMx } from './mx-query.js';
 
@@ -95,22 +95,23 @@ export function createExchangerLookup(servers: readonly string[], opts: { timeou
 
   const lookup: ExchangerLookup = {
     addresses: (host) => cached(`addr:${host}`, () => addressRecords(host)),
-    destination: (domain) =>
-      cached(`mx:${domain}`, async () => {
-        let records: { exchange: string; priority: number }[];
-        let ttlSec: number;
+    // The records are kept, not their order: equal preferences are shuffled at each use (RFC 5321
+    // §5.1 load spreading), not once per TTL, which sent an hour of mail to one of them.
+    destination: async (domain) => {
+      const answer = await cached(`mx:${domain}`, async (): Promise<{ answer: Answer<MxRecord[]>; ttlSec: number }> => {
         try {
-          ({ records, ttlSec } = await queryMx(mxServers, domain, { timeoutMs, tries: 2 }));
+          const { records, ttlSec } = await queryMx(mxServers, domain, { timeoutMs, tries: 2 });
+          // The MX records' own TTL (at most an hour); the exchangers' addresses are kept for theirs.
+          return { answer: { ok: true, value: records }, ttlSec };
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? '';
           if (!NO_RECORDS.has(code)) return { answer: failure(err, domain, 'mail exchangers (MX)'), ttlSec: NEGATIVE_TTL_SEC };
           // No MX records: the domain is its own exchanger (implicit MX), asked again after the negative TTL.
-          records = [];
-          ttlSec = NEGATIVE_TTL_SEC;
+          return { answer: { ok: true, value: [] }, ttlSec: NEGATIVE_TTL_SEC };
         }
-        // The MX records' own TTL (at most an hour); the exchangers' addresses are kept for theirs.
-        return { answer: { ok: true, value: destinationOf(domain, records, opts.random) }, ttlSec };
-      }),
+      });
+      return answer.ok ? { ok: true, value: destinationOf(domain, answer.value, opts.random) } : answer;
+    },
     txt: (name) =>
       cached(`txt:${name}`, async () => {
         try {

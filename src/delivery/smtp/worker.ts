@@ -91,8 +91,11 @@ port.on('message', (m: ToSmtpThread) => {
     case 'dkim':
       return answer(m.req, m.value, m.error);
     case 'shed':
-      // Relay pools only: a direct message may be half-delivered across its domains.
       transports.shed(m.reason);
+      // Direct delivery lets go of the domains' parts still waiting for a connection: a message
+      // none of whose parts reached one comes back not attempted, one half-delivered across its
+      // domains is recorded with the rest deferred (DirectTransports.shed).
+      direct.shed(m.reason);
       return;
     case 'close':
       void Promise.all([transports.close(), direct.close()]).finally(() => post({ t: 'closed' }));
