@@ -9,7 +9,7 @@ import ts from 'typescript';
  */
 export const PORT_ERRORS: Record<string, string[]> = {
   // src/templates/engine.ts: LiquidJS in render threads under limits.
-  'TemplateEngine.render': ['TEMPLATE_SYNTAX', 'TEMPLATE_RENDER', 'TEMPLATE_LIMIT'],
+  'TemplateEngine.render': ['TEMPLATE_SYNTAX', 'TEMPLATE_RENDER', 'TEMPLATE_LIMIT', 'RENDER_UNAVAILABLE'],
   // src/secrets/cipher.ts: a stored secret the master key cannot open.
   'SecretRepository.reveal': ['SECRET_KEY_MISMATCH', 'SECRET_KEY_INVALID'],
   // src/secrets/references.ts: env:, file: and provider references.

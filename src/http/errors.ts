@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ErrorCodes, MailroomError, isMailroomError, isStoreUnavailable, type ErrorCode } from '../core/kernel/errors.js';
+import { throttledWarnings } from '../core/kernel/throttled-warnings.js';
 import { BODY_LIMIT_BYTES } from './body-limit.js';
 import { DATA_POLICY } from './content-security.js';
 import { statusFor } from './error-status.js';
@@ -221,13 +222,42 @@ function fromFastify(err: FastifyError, request: FastifyRequest): MailroomError 
   return undefined;
 }
 
+/**
+ * 503s that are no fault and no outage of the store: the process is busy (a time all requests
+ * share was spent, the rules kept changing under an event) or its template engine cannot render
+ * for now. Each is the client's to retry; under a flood, an error line per request buried the
+ * log. They are a warning per cause (the code) at most once a minute, with the first request's
+ * error and, the next time, how many were left out.
+ */
+const RETRYABLE_TROUBLE: Partial<Record<ErrorCode, string>> = {
+  [ErrorCodes.BUSY]: 'answering 503 MAILROOM_E_BUSY: the process is busy (a time all requests share is spent, or the rules keep changing); clients are told to retry',
+  [ErrorCodes.RENDER_UNAVAILABLE]: 'answering 503 MAILROOM_E_RENDER_UNAVAILABLE: the template engine cannot render right now; clients are told to retry',
+};
+
+/** Says a retryable trouble at warn, once a minute per cause (throttledWarnings), with the error of the request that said it. */
+type TroubleWarning = (request: FastifyRequest, err: MailroomError, cause: string) => void;
+
+function troubleWarning(): TroubleWarning {
+  // throttledWarnings decides and words the line (with the count left out); the line is then
+  // logged with the request's logger and error, which a plain callback would not have.
+  let line: string | undefined;
+  const say = throttledWarnings((text) => (line = text));
+  return (request, err, cause) => {
+    line = undefined;
+    say(cause);
+    if (line !== undefined) request.log.warn({ err }, line);
+  };
+}
+
 /** Every error answer: the catalogue code, its status, the documented body. */
-function answer(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function answer(err: FastifyError, request: FastifyRequest, reply: FastifyReply, warnTrouble?: TroubleWarning): FastifyReply {
   const known = isMailroomError(err) ? err : fromFastify(err, request);
   if (known) {
     const status = statusFor(known.code);
+    const trouble = RETRYABLE_TROUBLE[known.code];
     // The store's outages are logged once by the store (not once per refused request).
-    if (status >= 500 && !isStoreUnavailable(known)) request.log.error({ err: known }, known.message);
+    if (trouble && warnTrouble) warnTrouble(request, known, trouble);
+    else if (status >= 500 && !isStoreUnavailable(known)) request.log.error({ err: known }, known.message);
     const retryAfter = (known.details as { retryAfterSec?: number } | undefined)?.retryAfterSec;
     if (retryAfter) reply.header('retry-after', String(retryAfter));
     return reply.status(status).send(body(known.code, known.message, known.details));
@@ -240,7 +270,9 @@ function answer(err: FastifyError, request: FastifyRequest, reply: FastifyReply)
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => answer(err, request, reply));
+  // One throttle per server: its warnings are counted per process, not per request.
+  const warnTrouble = troubleWarning();
+  app.setErrorHandler((err: FastifyError, request, reply) => answer(err, request, reply, warnTrouble));
 }
 
 /**

@@ -61,7 +61,7 @@ export class RenderPool {
   }
 
   run(req: EngineRequest): Promise<EngineResponse> {
-    if (this.closed) return Promise.resolve(failed({ kind: 'internal', message: 'the template engine is shutting down' }));
+    if (this.closed) return Promise.resolve(failed({ kind: 'unavailable', message: 'the template engine is shutting down' }));
     return new Promise((resolve) => this.dispatch({ id: ++this.nextId, req, resolve, resent: 0 }));
   }
 
@@ -70,13 +70,13 @@ export class RenderPool {
     const slots = this.slots.splice(0).filter((s): s is Slot => s !== null);
     for (const slot of slots) {
       if (slot.timer) clearTimeout(slot.timer);
-      for (const job of slot.inflight.splice(0)) job.resolve(failed({ kind: 'internal', message: 'the template engine is shutting down' }));
+      for (const job of slot.inflight.splice(0)) job.resolve(failed({ kind: 'unavailable', message: 'the template engine is shutting down' }));
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
   private dispatch(job: Job): void {
-    if (this.closed) return job.resolve(failed({ kind: 'internal', message: 'the template engine is shutting down' }));
+    if (this.closed) return job.resolve(failed({ kind: 'unavailable', message: 'the template engine is shutting down' }));
     const slot = this.choose();
     slot.inflight.push(job);
     slot.worker.postMessage({ id: job.id, req: job.req });
@@ -99,7 +99,7 @@ export class RenderPool {
     const progress = new SharedArrayBuffer(4);
     const worker = this.opts.spawn({ limits: this.opts.limits, progress });
     const slot: Slot = { worker, inflight: [], headSince: performance.now(), timer: null, progress: new Int32Array(progress), ready: false };
-    slot.timer = setTimeout(() => this.lose(slot, { kind: 'internal', message: `the render thread did not start within ${STARTUP_MS / 1000} s` }), STARTUP_MS);
+    slot.timer = setTimeout(() => this.lose(slot, { kind: 'unavailable', message: `the render thread did not start within ${STARTUP_MS / 1000} s` }), STARTUP_MS);
     worker.on('message', (m: FromRenderThread) => {
       if ('ready' in m) {
         slot.ready = true;
@@ -110,9 +110,9 @@ export class RenderPool {
     worker.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return this.lose(slot, { kind: 'limit', limit: 'memory', message: 'the render needed more memory than a template may use' });
       this.opts.onThreadError?.(err);
-      this.lose(slot, { kind: 'internal', message: `the render thread failed: ${err.message}` });
+      this.lose(slot, { kind: 'unavailable', message: `the render thread failed: ${err.message}` });
     });
-    worker.on('exit', () => this.lose(slot, { kind: 'internal', message: 'the render thread exited' }));
+    worker.on('exit', () => this.lose(slot, { kind: 'unavailable', message: 'the render thread exited' }));
     return slot;
   }
 
@@ -157,7 +157,7 @@ export class RenderPool {
     void slot.worker.terminate();
     head?.resolve(failed(failure.kind === 'limit' && part && !failure.part ? { ...failure, part: part as Part } : failure));
     for (const job of rest) {
-      if (!slot.ready && ++job.resent > MAX_RESENDS) job.resolve(failed({ kind: 'internal', message: 'render threads kept failing to start; try again' }));
+      if (!slot.ready && ++job.resent > MAX_RESENDS) job.resolve(failed({ kind: 'unavailable', message: 'render threads kept failing to start' }));
       else this.dispatch(job);
     }
   }

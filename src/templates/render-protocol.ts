@@ -9,10 +9,13 @@ export type Part = Exclude<(typeof PARTS)[number], ''>;
 
 /**
  * Why a render failed. `syntax`: a source does not parse; `render`: a variable, filter or
- * tag failed while rendering; `limit`: a limit stopped it; `internal`: the thread failed.
+ * tag failed while rendering; `limit`: a limit stopped it; `unavailable`: the engine could not
+ * render it at all (its thread failed, died or never started, or the engine is shutting down:
+ * nothing of the template's, the same request renders later); `internal`: the renderer met an
+ * exception it did not expect (a bug).
  */
 export interface EngineFailure extends Omit<TemplateErrorDetails, 'part' | 'locale'> {
-  kind: 'syntax' | 'render' | 'limit' | 'internal';
+  kind: 'syntax' | 'render' | 'limit' | 'unavailable' | 'internal';
   message: string;
   part?: Part;
 }

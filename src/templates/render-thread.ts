@@ -18,6 +18,7 @@ function answer(req: ToRenderThread['req']): EngineResponse {
     return { ok: true, value: req.op === 'render' ? renderer.render(req.job) : renderer.text(req.html) };
   } catch (err) {
     if (err instanceof PartFailure) return { ok: false, failure: err.failure };
+    // Not a template's failure nor a limit: a bug in the renderer (MAILROOM_E_INTERNAL, never "try again").
     return { ok: false, failure: { kind: 'internal', message: err instanceof Error ? err.message : String(err) } };
   }
 }

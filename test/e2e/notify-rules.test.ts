@@ -106,6 +106,21 @@ describe.runIf(chromiumAvailable())('notification rules in the admin UI', { time
     await page.getByTestId('dry-run-subject').getByText('Rita Requester requests access to Payroll share').waitFor();
     await page.getByTestId('dry-run-result').getByText('To Abe Approver <abe@acme.example> from Acme Access <access@acme.example>').waitFor();
     await screenshot(page, 'rules-04b-dry-run-recent-event');
+    expect(await page.getByTestId('dry-run-suppressed').count()).toBe(0);
+
+    // The approver on the suppression list: the dry run says in words that the event would send
+    // this message to nobody (it used to list it as one it would send).
+    const listed = await s.live.t.request({ method: 'POST', url: '/api/v1/suppressions', payload: { address: 'abe@acme.example', detail: 'left the company' } });
+    expect(listed.statusCode, listed.body).toBe(201);
+    await page.getByRole('button', { name: 'Run dry run' }).click();
+    await page
+      .getByTestId('dry-run-suppressed')
+      .getByText('Would not be sent: the recipient is on the suppression list (abe@acme.example is suppressed (manual: left the company)). The event would keep this message as suppressed and send it to nobody.')
+      .waitFor();
+    await page.getByTestId('dry-run-result').getByText('1 message, 1 not sent (suppression list)').waitFor();
+    await screenshot(page, 'rules-04c-dry-run-suppressed');
+    expect((await s.live.t.request({ method: 'DELETE', url: '/api/v1/suppressions/abe%40acme.example' })).statusCode).toBe(204);
+
     // A dry run sends nothing.
     await new Promise((r) => setTimeout(r, 500));
     expect(sink.messages.length).toBe(sent);

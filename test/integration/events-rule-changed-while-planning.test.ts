@@ -7,8 +7,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * An event is planned (its rules judged, their mail rendered: seconds under load) before it is
  * committed. A rule switched off or changed meanwhile used to send anyway, as it was when the
  * planning began. The commit now checks the rules against those the plan was made from and
- * plans again when they changed; rules that keep changing fail the event retryably (503,
- * nothing stored). The change is made from inside the engine's render, i.e. exactly while the
+ * plans again when they changed; rules that keep changing fail the event retryably (503
+ * MAILROOM_E_BUSY, nothing stored: contention, not the store, which it used to be called). The change is made from inside the engine's render, i.e. exactly while the
  * event is being planned.
  */
 await describeEachDialect('events: a rule changed while the event is planned', (dialect) => {
@@ -73,7 +73,7 @@ await describeEachDialect('events: a rule changed while the event is planned', (
     expect(detail.messages.map((m: { to: string[] }) => m.to)).toEqual([['changed@example.com']]);
   });
 
-  it('changed again at every planning: 503 with Retry-After, nothing stored; the retry sends', async () => {
+  it('changed again at every planning: 503 MAILROOM_E_BUSY with Retry-After, nothing stored, one warning logged; the retry sends', async () => {
     let on = true;
     whileRendering(async () => {
       on = !on;
@@ -81,7 +81,12 @@ await describeEachDialect('events: a rule changed while the event is planned', (
     }, 10);
     const res = await raise('evt-churn');
     expect(res.statusCode, res.body).toBe(503);
-    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json().error.code).toBe('MAILROOM_E_BUSY');
+    expect(res.json().error.message).toMatch(/rules changed while this event was being planned, 3 times in a row/);
+    // Contention is no fault: a warning (once a minute), not an error line per request.
+    const said = t.logLines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.msg.includes('MAILROOM_E_BUSY'));
+    expect(said.map((l) => l.level)).toEqual([40]);
     expect((await t.request({ method: 'GET', url: '/api/v1/events/evt-churn' })).statusCode).toBe(404);
     engine.render = render;
     const retry = await raise('evt-churn');

@@ -69,23 +69,19 @@ function skippedBy(err: unknown): { code: string; message: string } {
 
 /**
  * A submission rendered for a rule. The engine's own failure (its render threads failing, as
- * under a burst of renders that each hit the deadline, or the engine shutting down) is not the
- * template's: the event fails with MAILROOM_E_RENDER_UNAVAILABLE, a retryable 503 with
- * Retry-After (nothing is stored or sent; the same request with the same id is then raised
- * anew). The engine reports it as MAILROOM_E_INTERNAL (src/templates/engine.ts): nothing else
- * in preparing a submission does. A template that fails on this data (syntax, render, limit)
- * is still that rule's skip.
+ * under a burst of renders that each hit the deadline, or the engine shutting down: the engine
+ * reports MAILROOM_E_RENDER_UNAVAILABLE, src/templates/engine.ts) is not the template's: the
+ * event fails with it, a retryable 503 with Retry-After (nothing is stored or sent; the same
+ * request with the same id is then raised anew). A fault in the renderer (MAILROOM_E_INTERNAL)
+ * fails the event too, as a 500. A template that fails on this data (syntax, render, limit) is
+ * still that rule's skip.
  */
 async function renderedFor(ctx: CoreContext, input: Record<string, unknown>): Promise<Submission> {
   try {
     return await prepareSubmission(ctx, input);
   } catch (err) {
-    if (err instanceof MailroomError && (err.code === ErrorCodes.INTERNAL || err.code === ErrorCodes.RENDER_UNAVAILABLE)) {
-      throw new MailroomError(
-        ErrorCodes.RENDER_UNAVAILABLE,
-        `the template engine could not render this event's mail right now (${err.message}); nothing was stored or sent; raise the event again shortly (with the same id)`,
-        { retryAfterSec: RENDER_RETRY_AFTER_SEC },
-      );
+    if (err instanceof MailroomError && err.code === ErrorCodes.RENDER_UNAVAILABLE) {
+      throw new MailroomError(ErrorCodes.RENDER_UNAVAILABLE, `${err.message} (this event's mail: nothing was stored or sent; raise the event again with the same id)`, { retryAfterSec: RENDER_RETRY_AFTER_SEC });
     }
     throw err;
   }
@@ -325,9 +321,10 @@ async function commitIfRulesKept(repos: Repositories, planned: readonly Rule[], 
 /** The rules' stamp as a transaction (its repositories) read it; no rule changes inside an event's commit. */
 const stampsInTransaction = new WeakMap<Repositories, Promise<string>>();
 
+/** Contention with the admins editing rules (not the store's trouble): the process's 503 for "busy, retry". */
 function rulesKeptChanging(): MailroomError {
   return new MailroomError(
-    ErrorCodes.STORE_UNAVAILABLE,
+    ErrorCodes.BUSY,
     `the notification rules changed while this event was being planned, ${PLAN_ATTEMPTS} times in a row; nothing was stored or sent; raise the event again shortly (with the same id)`,
     { retryAfterSec: 1 },
   );
@@ -336,8 +333,26 @@ function rulesKeptChanging(): MailroomError {
 export interface DryRun {
   event: { id: string; type: string };
   rules: { ruleId: string; ruleName: string; matched: boolean; reason?: string }[];
-  /** As the message resource (GET /messages/:id) shows them: `to` and `from` as `Name <addr>` text, `purpose` null for a message without one. */
-  messages: { ruleId: string; to: string[]; from: string; accountId: string | null; purpose: string | null; subject: string; text: string | null; html: string | null; template: { key: string; version: number; locale: string } | null; headers: Record<string, string> }[];
+  /**
+   * As the message resource (GET /messages/:id) shows them: `to` and `from` as `Name <addr>` text,
+   * `purpose` null for a message without one. `status` and `suppressed` are what the event would
+   * store: recipients on the suppression list are `suppressed` with their recipient's `response`
+   * as the reason, and a message whose every addressee is listed is `suppressed`, never sent.
+   */
+  messages: {
+    ruleId: string;
+    to: string[];
+    from: string;
+    accountId: string | null;
+    purpose: string | null;
+    subject: string;
+    text: string | null;
+    html: string | null;
+    template: { key: string; version: number; locale: string } | null;
+    headers: Record<string, string>;
+    status: 'queued' | 'suppressed';
+    suppressed: { address: string; reason: string }[];
+  }[];
   skipped: { ruleId: string; ruleName: string; code: string; message: string }[];
 }
 
@@ -389,7 +404,21 @@ export async function testRules(ctx: CoreContext, principal: Principal, input: u
     ],
     messages: planned.flatMap((p) =>
       // A message without a purpose is stored with "" and shown as null (http/routes/messages-view.ts): the dry run says what the message will show.
-      p.out.map(({ message: m }) => ({ ruleId: p.ruleId, to: m.to.map(displayMailbox), from: displayMailbox(m.from), accountId: m.accountId, purpose: m.purpose || null, subject: m.subject, text: m.text, html: m.html, template: m.template, headers: m.headers })),
+      // The suppression list was applied as the event applies it (composeOutbound: looked up, nothing changed).
+      p.out.map(({ message: m, recipients }) => ({
+        ruleId: p.ruleId,
+        to: m.to.map(displayMailbox),
+        from: displayMailbox(m.from),
+        accountId: m.accountId,
+        purpose: m.purpose || null,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        template: m.template,
+        headers: m.headers,
+        status: m.status === 'suppressed' ? ('suppressed' as const) : ('queued' as const),
+        suppressed: recipients.filter((r) => r.status === 'suppressed').map((r) => ({ address: r.address, reason: r.response ?? '' })),
+      })),
     ),
     skipped: planned.filter((p) => p.skipped).map((p) => ({ ruleId: p.ruleId, ruleName: p.ruleName, ...p.skipped! })),
   };

@@ -75,7 +75,8 @@ export async function updateRule(ctx: CoreContext, actor: Actor, id: string, inp
     if (prev.version !== version) throw versionConflict('rule', id, prev.version, version!);
     const now = ctx.clock.now();
     const next: Rule = { ...prev, ...v, updatedAt: now, version: prev.version + 1 };
-    if (changesNothing(prev, next)) return prev;
+    // The event types are a set (a rule matches any of them): another order alone is no change.
+    if (changesNothing(prev, next, ['events'])) return prev;
     await checkReferences(repos, next, now);
     if (!(await repos.rules.update(next, prev.version))) throw versionConflict('rule', id, prev.version + 1, prev.version);
     await audit(repos, ctx, actor, 'rule.update', { type: 'rule', id }, audited(prev), audited(next));

@@ -121,7 +121,7 @@ export async function updateCredential(ctx: CoreContext, actor: Actor, id: strin
       await checkRouting(repos, config);
       assertNoOverlap(config, (await repos.smtpCredentials.list()).filter((c) => c.id !== id));
       const next: StoredSmtpCredential = { ...prev, ...config, updatedAt: ctx.clock.now(), version: prev.version + 1 };
-      if (changesNothing(prev, next)) return publicCredential(prev);
+      if (changesNothing(prev, next, ['allowedFrom', 'allowedIps'])) return publicCredential(prev);
       if (!(await repos.smtpCredentials.update(next, prev.version))) throw versionConflict('SMTP credential', id, prev.version + 1, prev.version);
       await audit(repos, ctx, actor, 'smtp_credential.update', { type: 'smtp_credential', id }, publicCredential(prev), publicCredential(next));
       return publicCredential(next);

@@ -161,7 +161,7 @@ export async function updateAccount(ctx: CoreContext, actor: Actor, id: string, 
       version: prev.version + 1,
     };
     // A password or OAuth2 secret given was written above: that is a change even when the record looks the same.
-    if (password === undefined && !tokens.changed.length && !orphanedSecret && changesNothing(prev, next)) return publicAccount(prev);
+    if (password === undefined && !tokens.changed.length && !orphanedSecret && changesNothing(prev, next, ['aliases'])) return publicAccount(prev);
     if (!(await repos.accounts.update(next, version))) throw versionConflict('account', id, prev.version + 1, version);
     if (orphanedSecret) await repos.secrets.delete(orphanedSecret);
     const after = { ...publicAccount(next), ...(password ? { password: 'changed' } : password === null ? { password: 'removed' } : {}), ...(tokens.changed.length ? { oauth2Changed: tokens.changed } : {}) };

@@ -74,7 +74,7 @@ export async function updateServer(ctx: CoreContext, actor: Actor, id: string, i
       updatedAt: ctx.clock.now(),
       version: prev.version + 1,
     };
-    if (changesNothing(prev, next)) return prev;
+    if (changesNothing(prev, next, ['smtp.direct.requireTlsDomains'])) return prev;
     if (!(await repos.servers.update(next, version))) throw versionConflict('server', id, prev.version + 1, version);
     if (serverChangeClearsPasswords(prev, next)) {
       for (const account of await repos.accounts.list({ serverId: id })) {

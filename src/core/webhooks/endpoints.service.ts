@@ -99,7 +99,8 @@ export async function updateEndpoint(ctx: CoreContext, actor: Actor, guard: Webh
       updatedAt: now,
       version: prev.version + 1,
     };
-    if (changesNothing(prev, next)) return { endpoint: (await shown(repos, ctx, [prev]))[0], backlog: false, now };
+    // The event types are a set (subscribed to or not): another order alone is no change.
+    if (changesNothing(prev, next, ['events'])) return { endpoint: (await shown(repos, ctx, [prev]))[0], backlog: false, now };
     if (!(await repos.webhookEndpoints.update(next, version))) throw versionConflict('webhook', id, prev.version + 1, version);
     const backlog = switchedOn && (await repos.webhookDeliveries.pullForward(id, now, PULL_FORWARD_CHUNK)) === PULL_FORWARD_CHUNK;
     await audit(repos, ctx, actor, 'webhook.update', { type: 'webhook', id }, audited(prev), audited(next));

@@ -12,6 +12,28 @@ function asInput(e: NotifyEventItem) {
 }
 
 /**
+ * What the suppression list does to a message, as the event would store it: a message whose
+ * every addressee is listed is kept as "suppressed" and sent to nobody; otherwise the listed
+ * recipients (a global copy, say) are left out and the others get it.
+ */
+function SuppressedInWords({ message }: { message: DryRun['messages'][number] }) {
+  if (!message.suppressed.length) return null;
+  const reasons = message.suppressed.map((r) => r.reason).join('; ');
+  if (message.status === 'suppressed') {
+    return (
+      <p className="alert alert-warning" data-testid="dry-run-suppressed">
+        Would not be sent: {message.suppressed.length === 1 ? 'the recipient is' : 'its recipients are'} on the suppression list ({reasons}). The event would keep this message as suppressed and send it to nobody.
+      </p>
+    );
+  }
+  return (
+    <p className="alert alert-warning" data-testid="dry-run-suppressed">
+      Not sent to {message.suppressed.length === 1 ? 'one recipient' : `${message.suppressed.length} recipients`} on the suppression list ({reasons}); the others would get it.
+    </p>
+  );
+}
+
+/**
  * The dry run: an event pasted (or taken from the recent ones) is judged by the rules — or by
  * the draft `rule` alone — and the mail they would send is rendered. Nothing is stored or sent.
  */
@@ -93,13 +115,16 @@ export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; 
               <strong>{s.ruleName}</strong> would send nothing: {skippedInWords(s.message)}
             </p>
           ))}
-          <h3>{result.dryRun.messages.length === 1 ? '1 message' : `${result.dryRun.messages.length} messages`}</h3>
+          <h3>{result.dryRun.messages.length === 1 ? '1 message' : `${result.dryRun.messages.length} messages`}
+            {result.dryRun.messages.some((m) => m.status === 'suppressed') ? `, ${result.dryRun.messages.filter((m) => m.status === 'suppressed').length} not sent (suppression list)` : ''}</h3>
           {result.dryRun.messages.map((m, i) => (
-            <article key={i} className="dry-message">
+            <article key={i} className="dry-message" data-status={m.status}>
               <p className="small">
+                {m.status === 'suppressed' ? <Badge kind="warn">not sent</Badge> : null}
                 To <strong>{m.to.join(', ')}</strong> from <strong>{m.from}</strong> · purpose {m.purpose || '—'}
                 {m.template ? ` · template ${m.template.key} v${m.template.version} (${m.template.locale})` : ''}
               </p>
+              <SuppressedInWords message={m} />
               <p>
                 <span className="muted small">Subject </span>
                 <strong data-testid="dry-run-subject">{m.subject}</strong>
