@@ -12,6 +12,7 @@ import type { OAuth2SignInRepository } from './senders/oauth2-sign-ins.js';
 import type { LastConnectRepository } from './senders/oauth2-connect-outcome.js';
 import type { NamedSecretRepository, SecretProviderRepository } from './credentials/ports.js';
 import type { LayoutRepository, TemplateRepository } from './templates/ports.js';
+import type { PreviewPageRepository } from './templates/preview-pages.js';
 import type { WebhookDeliveryRepository, WebhookEndpointRepository } from './webhooks/ports.js';
 
 /**
@@ -51,6 +52,7 @@ export interface Repositories {
   mailboxes: MailboxRepository;
   inbound: InboundMessageRepository;
   processes: ProcessRepository;
+  previewPages: PreviewPageRepository;
 }
 
 /** The store as the core sees it: repositories, optionally inside one transaction. */

@@ -29,6 +29,7 @@ import { inboundMessagesRepository } from './repositories/inbound-messages.repos
 import { mailboxesRepository } from './repositories/mailboxes.repository.js';
 import { suppressionsRepository } from './repositories/suppressions.repository.js';
 import { processesRepository } from './repositories/processes.repository.js';
+import { previewPagesRepository } from './repositories/preview-pages.repository.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { ConfigCache } from './config-cache.js';
 import { createErrorTranslator, translatingRepositories, type ErrorTranslator } from './driver-errors.js';
@@ -82,6 +83,7 @@ function repositories(db: Kysely<DB>, keyring: Keyring, now: () => number, caps:
     mailboxes: mailboxesRepository(db),
     inbound: inboundMessagesRepository(db),
     processes: processesRepository(db),
+    previewPages: previewPagesRepository(db, caps.dialect),
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BRANDING } from '../../src/core/templates/branding.js';
+import { textDirection } from '../../src/core/templates/locales.js';
 import type { RenderJob } from '../../src/core/templates/ports.js';
 import { BUILTIN_TEMPLATES } from '../../src/templates/builtin/index.js';
 import { liquidTemplateEngine } from '../../src/templates/engine.js';
@@ -32,7 +33,8 @@ function job(key: string, locale: string, data: Record<string, unknown>): Render
     html: c.html === null ? null : { source: c.html },
     text: c.text === null ? null : { source: c.text },
     layout: { html: { source: layout.html }, text: layout.text === null ? null : { source: layout.text } },
-    scope: { ...data, brand: DEFAULT_BRANDING, locale },
+    // As render.ts builds it: `dir` is Mailroom's, and the branded layout writes it.
+    scope: { ...data, brand: DEFAULT_BRANDING, locale, dir: textDirection(locale) },
   };
 }
 

@@ -1,11 +1,12 @@
 import { requirePermission, type Principal } from '../access/auth.js';
-import type { Actor } from '../kernel/audit.js';
+import { createHash } from 'node:crypto';
+import { SYSTEM_ACTOR, type Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
-import { ErrorCodes, invalid, MailroomError, notFound } from '../kernel/errors.js';
+import { ErrorCodes, invalid, isMailroomError, MailroomError, notFound } from '../kernel/errors.js';
 import { versionOf } from '../kernel/versioning.js';
 import { doc, onlyKeys } from '../kernel/validate.js';
 import { FALLBACK_LOCALE, localeTag } from './locales.js';
-import type { RenderedParts } from './ports.js';
+import type { RenderedParts, ShippedLayout } from './ports.js';
 import { renderUnsaved } from './render.js';
 import { normalizeLayout, PLACE_CONTENT, templateKey, type Layout, type LayoutDraft } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
@@ -23,6 +24,30 @@ export function layoutView(ctx: CoreContext, l: Layout): LayoutView {
 
 const auditShape = (l: Layout) => ({ name: l.name, version: l.version });
 
+/** What ShippedLayout.supersedes lists of a text once shipped: its SHA-256, in hex. */
+export const layoutFingerprint = (d: LayoutDraft): string => createHash('sha256').update(JSON.stringify([d.name, d.html, d.text])).digest('hex');
+
+/** A layout's text alone: what is stored of a shipped one (not what it supersedes). */
+const textOf = (d: LayoutDraft): LayoutDraft => ({ name: d.name, html: d.html, text: d.text });
+
+/**
+ * A built-in layout still holding a text an earlier version shipped (ShippedLayout.supersedes)
+ * gets the text this version ships, as a new version reset by the system (audited as such); one
+ * an admin changed is theirs and stays. Another process starting beside this one may do it first.
+ */
+export async function followShippedLayout(ctx: CoreContext, key: string, shipped: ShippedLayout): Promise<boolean> {
+  if (!shipped.supersedes?.length) return false;
+  const stored = await ctx.store.repos.layouts.get(key);
+  if (!stored?.builtIn || !shipped.supersedes.includes(layoutFingerprint(stored))) return false;
+  try {
+    await store(ctx, SYSTEM_ACTOR, key, shipped, stored.version, 'layout.reset');
+    return true;
+  } catch (err) {
+    if (isMailroomError(err) && err.code === ErrorCodes.VERSION_CONFLICT) return false;
+    throw err;
+  }
+}
+
 /** A body every layout must carry: the check renders the layout around it before a save. */
 const SAMPLE_BODY = { subject: 'Sample subject', html: '<p>Sample body.</p>', text: 'Sample body.' };
 
@@ -36,7 +61,8 @@ export async function getLayout(ctx: CoreContext, key: string): Promise<LayoutVi
   return layoutView(ctx, l);
 }
 
-async function store(ctx: CoreContext, actor: Actor, key: string, draft: LayoutDraft, expected: number | undefined, action: AuditAction): Promise<LayoutView> {
+async function store(ctx: CoreContext, actor: Actor, key: string, given: LayoutDraft, expected: number | undefined, action: AuditAction): Promise<LayoutView> {
+  const draft = textOf(given);
   const saved = await saveVersioned<Layout>(
     ctx,
     actor,

@@ -45,3 +45,23 @@ export function pickLocale(available: readonly string[], requested: string | und
   for (const tag of localeChain(requested, defaultLocale)) if (available.includes(tag)) return tag;
   return available[0];
 }
+
+/**
+ * Languages written right to left (ISO 639 codes) when the tag names no script: their usual
+ * script is (CLDR's likely script). Kurdish (ku, Kurmanji) and Hausa are usually Latin: ku-Arab
+ * and ha-Arab say otherwise, ckb (Sorani) is Arabic.
+ */
+const RTL_LANGUAGES = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'iw', 'khw', 'ks', 'lrc', 'mzn', 'nqo', 'pnb', 'ps', 'sd', 'syr', 'ug', 'ur', 'yi']);
+/** Scripts written right to left (ISO 15924): a script subtag decides over the language (az-Arab, ku-Latn). */
+const RTL_SCRIPTS = new Set(['Adlm', 'Arab', 'Hebr', 'Mand', 'Nkoo', 'Rohg', 'Samr', 'Syrc', 'Thaa', 'Yezi']);
+
+/**
+ * `dir` for a locale tag (in the render scope, as the HTML attribute wants it): by its script
+ * subtag when it has one (az-Arab is rtl, ku-Latn ltr), else by its language.
+ */
+export function textDirection(locale: string): 'rtl' | 'ltr' {
+  const [language, ...subtags] = locale.split('-');
+  const script = subtags.find((s) => s.length === 4 && /^[A-Za-z]{4}$/.test(s));
+  if (script) return RTL_SCRIPTS.has(script[0].toUpperCase() + script.slice(1).toLowerCase()) ? 'rtl' : 'ltr';
+  return RTL_LANGUAGES.has(language.toLowerCase()) ? 'rtl' : 'ltr';
+}

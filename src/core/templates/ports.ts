@@ -95,10 +95,20 @@ export interface TemplateEngine {
   textFromHtml(html: string): Promise<string>;
 }
 
+/** A layout Mailroom ships. */
+export interface ShippedLayout extends LayoutDraft {
+  /**
+   * The fingerprints (layoutFingerprint) of texts earlier versions of Mailroom shipped for it:
+   * one still stored as it was shipped was never changed by an admin, and is brought up to what
+   * ships now at the next start (as BuiltinTemplates.superseded for templates).
+   */
+  supersedes?: readonly string[];
+}
+
 /** What Mailroom ships: the built-in templates (one per built-in purpose) and layouts. */
 export interface BuiltinTemplates {
   templates: Readonly<Record<string, TemplateDraft>>;
-  layouts: Readonly<Record<string, LayoutDraft>>;
+  layouts: Readonly<Record<string, ShippedLayout>>;
   /**
    * By key, the fingerprints (draftFingerprint) of texts earlier versions of Mailroom shipped for
    * a built-in template: one still stored as it was shipped was never changed by an admin, and is

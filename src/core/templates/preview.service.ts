@@ -2,21 +2,35 @@ import { requirePermission, type Principal } from '../access/auth.js';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { formatMailbox, parseMailbox } from '../kernel/addresses.js';
-import { invalid, notFound } from '../kernel/errors.js';
+import { invalid, notFound, type MailroomError } from '../kernel/errors.js';
 import type { RateWindow } from '../kernel/rate-window.js';
 import { doc, onlyKeys, optStr } from '../kernel/validate.js';
 import { submitMessage } from '../outbox/messages.service.js';
 import { readTemplateSettings } from './branding.js';
 import { localeTag } from './locales.js';
 import type { RenderedParts } from './ports.js';
-import { renderSaved, renderUnsaved, requireLayout } from './render.js';
+import { previewSaved, previewUnsaved, requireLayout } from './render.js';
 import { DEFAULT_LAYOUT, localeContent, templateData, templateKey } from './templates.js';
 
 export interface Preview extends RenderedParts {
   locale: string;
   /** The saved version rendered; null for unsaved content. */
   version: number | null;
+  /**
+   * What a send with this data would be refused for, though the preview shows it: the body
+   * rendered empty (MAILROOM_E_TEMPLATE_RENDER, details.part and locale). Null when none.
+   */
+  warning: PreviewWarning | null;
 }
+
+/** A refusal a send would get, shown beside the preview instead. */
+export interface PreviewWarning {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+const warningOf = (err: MailroomError | null): PreviewWarning | null => (err ? { code: err.code, message: err.message, details: { ...(err.details ?? {}) } } : null);
 
 /**
  * POST /templates/:key/preview: the saved template (its sample data unless `data` is given),
@@ -32,8 +46,8 @@ export async function previewTemplate(ctx: CoreContext, principal: Principal, ke
   if (d.content === undefined) {
     if (d.layout !== undefined) throw invalid('layout', 'is only used with content (an unsaved draft)');
     if (!saved) throw notFound('template', key);
-    const r = await renderSaved(ctx, saved, { locale, data: data ?? saved.sampleData }, await readTemplateSettings(ctx.store.repos));
-    return { subject: r.subject, html: r.html, text: r.text, locale: r.locale, version: r.version };
+    const r = await previewSaved(ctx, saved, { locale, data: data ?? saved.sampleData }, await readTemplateSettings(ctx.store.repos));
+    return { subject: r.subject, html: r.html, text: r.text, locale: r.locale, version: r.version, warning: warningOf(r.warning) };
   }
   // Unsaved sources are an author's tool: rendering arbitrary text is for admins.
   requirePermission(principal, 'admin');
@@ -43,8 +57,8 @@ export async function previewTemplate(ctx: CoreContext, principal: Principal, ke
   // As a save would refuse it: a preview without the layout asked for would show what no save can make.
   await requireLayout(ctx, layout);
   const at = locale ?? 'en';
-  const parts = await renderUnsaved(ctx, { content, locale: at, layout, data: data ?? saved?.sampleData ?? {} });
-  return { ...parts, locale: at, version: null };
+  const { warning, ...parts } = await previewUnsaved(ctx, { content, locale: at, layout, data: data ?? saved?.sampleData ?? {} });
+  return { ...parts, locale: at, version: null, warning: warningOf(warning) };
 }
 
 /**

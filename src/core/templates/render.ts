@@ -4,7 +4,7 @@ import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
 import { characters, isDoc } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
 import { readTemplateSettings, type Branding } from './branding.js';
-import { localeTag, pickLocale } from './locales.js';
+import { localeTag, pickLocale, textDirection } from './locales.js';
 import type { EngineOutput, RenderedParts, RenderJob } from './ports.js';
 import { templateData, templateKey, type Layout, type LayoutDraft, type LocaleContent, type Template } from './templates.js';
 
@@ -49,8 +49,9 @@ function job(content: LocaleContent, locale: string, layout: Layout | LayoutDraf
     html: content.html === null ? null : ref(cachePrefix, 'html', content.html),
     text: content.text === null ? null : ref(cachePrefix, 'text', content.text),
     layout: layout ? { html: ref(lp, 'html', layout.html), text: layout.text === null ? null : ref(lp, 'text', layout.text) } : null,
-    // `brand` and `locale` are Mailroom's: they win over data of the same name.
-    scope: { ...data, brand: branding, locale },
+    // `brand`, `locale` and `dir` (the locale's writing direction, for the layout's <html dir>)
+    // are Mailroom's: they win over data of the same name.
+    scope: { ...data, brand: branding, locale, dir: textDirection(locale) },
   };
 }
 
@@ -86,6 +87,23 @@ function checkBodyKept(parts: EngineOutput, where: string, locale: string, layou
   );
 }
 
+/**
+ * A body that rendered to nothing but white space for this data (a condition around all of it
+ * was false): the template's failure, not the caller's, who named a template and may not give
+ * text or html. Judged on the body before a layout framed it; null when there is a body.
+ */
+function emptyBody(parts: EngineOutput, content: LocaleContent, where: string, locale: string): MailroomError | null {
+  const body = parts.body ?? { html: parts.html, text: parts.text };
+  const blank = (s: string | null) => s === null || s.trim() === '';
+  if (!blank(body.html) || !blank(body.text)) return null;
+  const part = content.html !== null ? 'html' : 'text';
+  return new MailroomError(
+    ErrorCodes.TEMPLATE_RENDER,
+    `the template rendered an empty body for this data (${where}, ${locale}, ${part}): check the conditions around its body and the data given for them`,
+    { part, locale },
+  );
+}
+
 /** The parts as a caller gets them: the subject checked, the body kept by the layout, nothing else. */
 function finished(parts: EngineOutput, where: string, locale: string, layout: string | null): RenderedParts {
   if (layout !== null) checkBodyKept(parts, where, locale, layout);
@@ -118,21 +136,57 @@ export async function renderTemplate(ctx: CoreContext, req: TemplateRequest): Pr
 }
 
 export async function renderSaved(ctx: CoreContext, template: Template, req: Omit<TemplateRequest, 'key'>, settings: { branding: Branding; defaultLocale: string }): Promise<RenderedTemplate> {
+  const { rendered, empty } = await renderSavedParts(ctx, template, req, settings);
+  if (empty) throw empty;
+  return rendered;
+}
+
+/**
+ * As renderSaved, for a preview: an empty body is shown (with the refusal a send would get as
+ * its warning) rather than refused, so the author sees what the data made of the template.
+ */
+export async function previewSaved(ctx: CoreContext, template: Template, req: Omit<TemplateRequest, 'key'>, settings: { branding: Branding; defaultLocale: string }): Promise<RenderedTemplate & { warning: MailroomError | null }> {
+  const { rendered, empty } = await renderSavedParts(ctx, template, req, settings);
+  return { ...rendered, warning: empty };
+}
+
+async function renderSavedParts(ctx: CoreContext, template: Template, req: Omit<TemplateRequest, 'key'>, settings: { branding: Branding; defaultLocale: string }): Promise<{ rendered: RenderedTemplate; empty: MailroomError | null }> {
   const locale = pickLocale(Object.keys(template.locales), req.locale, settings.defaultLocale);
   const layout = await layoutOf(ctx, template.layout);
-  const parts = await ctx.templates.engine.render(job(template.locales[locale], locale, layout, settings.branding, req.data, `t:${template.key}:${template.version}:${locale}`));
-  return { ...finished(parts, `template "${template.key}"`, locale, layout?.key ?? null), key: template.key, version: template.version, locale, purpose: template.purpose };
+  const content = template.locales[locale];
+  const where = `template "${template.key}"`;
+  const parts = await ctx.templates.engine.render(job(content, locale, layout, settings.branding, req.data, `t:${template.key}:${template.version}:${locale}`));
+  const rendered = { ...finished(parts, where, locale, layout?.key ?? null), key: template.key, version: template.version, locale, purpose: template.purpose };
+  return { rendered, empty: emptyBody(parts, content, where, locale) };
 }
 
 /**
  * Renders sources that are not saved (the editor's live preview, the checks before a save):
  * the layout by key, or a layout draft itself.
  */
-export async function renderUnsaved(ctx: CoreContext, input: { content: LocaleContent; locale: string; layout: string | LayoutDraft | null; data: Record<string, unknown> }): Promise<RenderedParts> {
+export async function renderUnsaved(ctx: CoreContext, input: UnsavedInput): Promise<RenderedParts> {
+  return (await renderUnsavedParts(ctx, input)).rendered;
+}
+
+/** As renderUnsaved, with the warning a send would get as a refusal when the body is empty (previewSaved). */
+export async function previewUnsaved(ctx: CoreContext, input: UnsavedInput): Promise<RenderedParts & { warning: MailroomError | null }> {
+  const { rendered, empty } = await renderUnsavedParts(ctx, input);
+  return { ...rendered, warning: empty };
+}
+
+interface UnsavedInput {
+  content: LocaleContent;
+  locale: string;
+  layout: string | LayoutDraft | null;
+  data: Record<string, unknown>;
+}
+
+async function renderUnsavedParts(ctx: CoreContext, input: UnsavedInput): Promise<{ rendered: RenderedParts; empty: MailroomError | null }> {
   const [layout, settings] = await Promise.all([typeof input.layout === 'string' || input.layout === null ? layoutOf(ctx, input.layout) : input.layout, readTemplateSettings(ctx.store.repos)]);
   const parts = await ctx.templates.engine.render(job(input.content, input.locale, layout, settings.branding, input.data, null));
   // A layout draft (its own save check) says what it lost in its own words.
-  return layout && 'key' in layout ? finished(parts, 'the template', input.locale, layout.key) : checkSubject(parts, 'the template', input.locale);
+  const rendered = layout && 'key' in layout ? finished(parts, 'the template', input.locale, layout.key) : checkSubject(parts, 'the template', input.locale);
+  return { rendered, empty: emptyBody(parts, input.content, 'the template', input.locale) };
 }
 
 /** Refuses a layout key that names no layout (null: no layout, fine). */

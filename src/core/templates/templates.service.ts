@@ -9,6 +9,7 @@ import type { Repositories } from '../ports.js';
 import { checkTemplate, unknownLayout } from './render.js';
 import { normalizeTemplate, templateKey, type Template, type TemplateDraft, type TemplateVersion } from './templates.js';
 import { saveVersioned } from './versioned-save.js';
+import { followShippedLayout } from './layouts.service.js';
 import type { AuditAction } from '../kernel/audit-actions.js';
 import { inUseError, usersByName } from '../kernel/in-use.js';
 
@@ -37,7 +38,9 @@ export async function ensureBuiltinTemplates(ctx: CoreContext): Promise<string[]
   const now = ctx.clock.now();
   const { templates, layouts } = ctx.templates.builtins;
   for (const [key, draft] of Object.entries(layouts)) {
-    if (await ctx.store.repos.layouts.insertIfMissing({ key, ...draft, builtIn: true, version: 1, createdAt: now, updatedAt: now, updatedBy: null })) added.push(`layout:${key}`);
+    const { name, html, text } = draft;
+    if (await ctx.store.repos.layouts.insertIfMissing({ key, name, html, text, builtIn: true, version: 1, createdAt: now, updatedAt: now, updatedBy: null })) added.push(`layout:${key}`);
+    else if (await followShippedLayout(ctx, key, draft)) added.push(`layout:${key} (updated to the text this version ships)`);
   }
   for (const [key, draft] of Object.entries(templates)) {
     if (await ctx.store.repos.templates.insertIfMissing({ key, ...draft, builtIn: true, version: 1, createdAt: now, updatedAt: now, updatedBy: null })) added.push(key);

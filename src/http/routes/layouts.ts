@@ -45,7 +45,7 @@ export function layoutsRoutes({ ctx, previewPages }: Pick<Ports, 'ctx' | 'previe
           },
         },
       },
-      async (req) => withPreviewPage(previewPages, await previewLayout(ctx, principalOf(req), req.params.key, req.body)),
+      async (req) => withPreviewPage(ctx, previewPages, principalOf(req).id, await previewLayout(ctx, principalOf(req), req.params.key, req.body)),
     );
   };
 }

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../core/kernel/errors.js';
 import type { Ports } from '../../ports.js';
 import { messageContentPolicy } from '../content-security.js';
 
@@ -8,14 +7,14 @@ import { messageContentPolicy } from '../content-security.js';
  * which answer its `htmlUrl`) as a document of its own for the editor's sandboxed frame,
  * under the same policy as a message's HTML part: no script, nothing remote.
  */
-export function previewPagesRoutes({ previewPages }: Pick<Ports, 'previewPages'>) {
+export function previewPagesRoutes({ ctx, previewPages }: Pick<Ports, 'ctx' | 'previewPages'>) {
   return async (api: FastifyInstance) => {
     api.get<{ Params: { id: string } }>(
       '/previews/:id',
       { config: { permission: 'read' }, schema: { tags: ['templates'], params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } } },
       async (req, reply) => {
-        const html = previewPages.get(req.params.id);
-        if (html === undefined) throw notFound('preview', req.params.id);
+        // From the store: the process that rendered it may be another one (behind a load balancer).
+        const html = await previewPages.get(ctx, req.params.id);
         return reply
           .header('content-type', 'text/html; charset=utf-8')
           .header('content-security-policy', messageContentPolicy(false))

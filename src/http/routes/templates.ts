@@ -66,7 +66,7 @@ export function templatesRoutes({ ctx, testEmailLimiter, previewPages }: Pick<Po
       return reply.status(204).send();
     });
     api.post<KeyParams>('/templates/:key/reset', admin, async (req) => view(await resetTemplate(ctx, actorOf(req), req.params.key)));
-    api.post<KeyParams>('/templates/:key/preview', { ...read, schema: { ...read.schema, body: previewBody } }, async (req) => withPreviewPage(previewPages, await previewTemplate(ctx, principalOf(req), req.params.key, req.body)));
+    api.post<KeyParams>('/templates/:key/preview', { ...read, schema: { ...read.schema, body: previewBody } }, async (req) => withPreviewPage(ctx, previewPages, principalOf(req).id, await previewTemplate(ctx, principalOf(req), req.params.key, req.body)));
     api.post<KeyParams>('/templates/:key/test', { ...admin, schema: { ...admin.schema, body: testBody } }, async (req, reply) =>
       reply.status(202).send(await sendTemplateTest(ctx, testEmailLimiter, principalOf(req), actorOf(req), req.params.key, req.body)),
     );

@@ -33,6 +33,7 @@ import * as m031 from './031_processes.js';
 import * as m032 from './032_seen_owed.js';
 import * as m033 from './033_wider_actor_columns.js';
 import * as m034 from './034_process_mail_driver.js';
+import * as m035 from './035_preview_pages.js';
 
 /**
  * Migrations live in code (not read from a folder at run time) so the built package and the
@@ -73,6 +74,7 @@ const migrations: Record<string, Migration> = {
   '032_seen_owed': m032,
   '033_wider_actor_columns': m033,
   '034_process_mail_driver': m034,
+  '035_preview_pages': m035,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,13 +1,14 @@
-import type { LayoutDraft } from '../../core/templates/templates.js';
+import type { ShippedLayout } from '../../core/templates/ports.js';
 
 /**
  * The branded default layout: a centred card up to 600 px wide on a light background (full
  * width on a phone), the logo or the brand name on top, a bar in the brand colour, the footer
  * below. Tables for the structure and inline styles, because Outlook and older clients ignore
- * the rest; `lang`, a title and role="presentation" for screen readers.
+ * the rest; `lang`, a title and role="presentation" for screen readers; `dir` by the locale
+ * (rtl for Arabic, Hebrew, Persian …), so a right-to-left message reads and aligns as one.
  */
 const html = `<!DOCTYPE html>
-<html lang="{{ locale }}" dir="ltr">
+<html lang="{{ locale }}" dir="{{ dir }}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -60,4 +61,12 @@ const text = `{{ content }}
 {{ brand.footer }}{% endif %}
 `;
 
-export const DEFAULT_LAYOUT_DRAFT: LayoutDraft = { name: 'Branded default', html, text };
+export const DEFAULT_LAYOUT_DRAFT: ShippedLayout = {
+  name: 'Branded default',
+  html,
+  text,
+  supersedes: [
+    // Until `dir` followed the locale (it was dir="ltr" for every locale).
+    '119d74128809eebf08db891d1afe4fd1c392b3b607d12450d92ecf0314cf0c77',
+  ],
+};
