@@ -45,8 +45,48 @@ export interface MailroomConfig {
   runWorkers: boolean;
   /** The SMTP submission relay (MAILROOM_RELAY_*); undefined when MAILROOM_RELAY_PORT is unset. */
   relay?: RelayConfig;
-  /** Set MAILROOM_* variables that are no setting but look like one misspelled (config-names.ts): the start warns of each. */
-  misspelled?: { name: string; meant: string }[];
+  /** MAILROOM_LOG_FORMAT in lowercase; unset: readable lines on a terminal, JSON otherwise (src/logger.ts). */
+  logFormat?: 'json' | 'pretty';
+  /** Set MAILROOM_* variables that are no setting but look like one misspelled (config-names.ts): every command warns of each. */
+  misspelled?: Misspelling[];
+}
+
+/** A set variable that is no setting, and the setting it resembles. */
+export interface Misspelling {
+  name: string;
+  meant: string;
+}
+
+/** The set variables that look like a misspelled setting (config-names.ts). */
+function misspelledIn(env: NodeJS.ProcessEnv): Misspelling[] {
+  return misspelledSettings(env, [...SETTING_NAMES, ...DEPLOY_SMTP_VARS]);
+}
+
+/** The warning every command logs for a misspelled variable (names only, never values: a misspelled MAILROOM_SECRETKEY holds a key). */
+export function misspellingWarning(m: Misspelling): string {
+  return `${m.name} is not a Mailroom setting and is ignored: did you mean ${m.meant}?`;
+}
+
+/**
+ * Lines that follow a refusal naming a setting whose misspelling is set: it is likely why
+ * ("missing MAILROOM_SMTP_HOST" beside a set MAILROOM_SMPT_HOST). Misspellings of settings the
+ * refusal does not name are left to the warnings every command logs first.
+ */
+function misspellingHints(message: string, misspelled: readonly Misspelling[] | undefined): string {
+  const named = (misspelled ?? []).filter((m) => new RegExp(`(?<![A-Z_])${m.meant}(?![A-Z_])`).test(message));
+  return named.map((m) => `\n  (${m.name} is set: a misspelling of ${m.meant}?)`).join('');
+}
+
+/**
+ * A MAILROOM_E_CONFIG refusal from after the configuration was read (the deploy-time server's
+ * variables, checked while the store opens: "missing MAILROOM_SMTP_HOST"), with the hints the
+ * configuration's own refusal carries (misspellingHints); anything else as it is.
+ */
+export function withMisspellingHints(err: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
+  const hints = isMailroomError(err) && err.code === ErrorCodes.CONFIG ? misspellingHints(err.message, misspelledIn(env)) : '';
+  if (!hints || (err as Error).message.includes(hints)) return err;
+  const e = err as MailroomError;
+  return new MailroomError(ErrorCodes.CONFIG, `${e.message}${hints}`, e.details);
 }
 
 export interface RelayConfig {
@@ -233,8 +273,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (driver !== 'smtp' && driver !== 'log') problems.push(`MAILROOM_MAIL_DRIVER must be "smtp" or "log", got "${env.MAILROOM_MAIL_DRIVER}"`);
   const trustProxy = parseTrustProxy(env.MAILROOM_TRUST_PROXY, problems);
   const databaseUrl = env.DATABASE_URL || undefined;
-  const logFormat = env.MAILROOM_LOG_FORMAT || undefined;
-  if (logFormat && logFormat !== 'json' && logFormat !== 'pretty') problems.push(`MAILROOM_LOG_FORMAT must be "json" or "pretty" (unset: readable lines on a terminal, JSON otherwise), got "${logFormat}"`);
+  // Words in any case, as MAILROOM_LOG_LEVEL (JSON is json; src/cli hands the logger the lowercase word).
+  const logFormat = env.MAILROOM_LOG_FORMAT?.trim().toLowerCase() || undefined;
+  if (logFormat && logFormat !== 'json' && logFormat !== 'pretty') problems.push(`MAILROOM_LOG_FORMAT must be "json" or "pretty" (unset: readable lines on a terminal, JSON otherwise), got "${env.MAILROOM_LOG_FORMAT}"`);
   // Words in any case, as MAILROOM_MAIL_DRIVER takes them (DEBUG is debug).
   const logLevel = (env.MAILROOM_LOG_LEVEL || 'info').trim().toLowerCase();
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`MAILROOM_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${env.MAILROOM_LOG_LEVEL}"`);
@@ -248,12 +289,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const allowPrivateHosts = list(env.MAILROOM_ALLOW_PRIVATE_HOSTS);
   const dnsServers = list(env.MAILROOM_DNS_SERVERS);
   // Checked here, with the rest, by the code that uses them later: not after the store is opened.
-  checked(() => compileNetworkPolicy(allowPrivateHosts), problems);
-  const dnsProblem = dnsServersProblem(dnsServers);
-  if (dnsProblem) problems.push(dnsProblem);
+  // Entry by entry, so that every bad one is named at once (each check stops at its first).
+  for (const entry of allowPrivateHosts) checked(() => compileNetworkPolicy([entry]), problems);
+  for (const entry of dnsServers) {
+    const dnsProblem = dnsServersProblem([entry]);
+    if (dnsProblem) problems.push(dnsProblem);
+  }
+  // Blank after the line ending is dropped: a password of spaces or a tab only (an empty secret
+  // file with a stray space) would be taken, or a generated one printed, as if none were set.
+  const adminPassword = withoutTrailingLineEnding(env.MAILROOM_ADMIN_PASSWORD ?? '');
+  if (adminPassword !== '' && adminPassword.trim() === '') problems.push('MAILROOM_ADMIN_PASSWORD is only blanks (spaces, tabs or line endings): give the first admin\'s password, or unset it to have one generated and printed once');
   const outboxPollMs = millis('MAILROOM_OUTBOX_POLL_MS', env.MAILROOM_OUTBOX_POLL_MS, 10, 3_600_000, problems);
   const outboxLeaseMs = millis('MAILROOM_OUTBOX_LEASE_MS', env.MAILROOM_OUTBOX_LEASE_MS, 3_000, 86_400_000, problems);
-  if (problems.length) throw configError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  const misspelled = misspelledIn(env);
+  if (problems.length) {
+    const message = `invalid configuration:\n  - ${problems.join('\n  - ')}`;
+    throw configError(`${message}${misspellingHints(message, misspelled)}`);
+  }
   const deploySmtp: Record<string, string> = {};
   for (const name of DEPLOY_SMTP_VARS) {
     const v = env[name];
@@ -266,7 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     secretKey: env.MAILROOM_SECRET_KEY || undefined,
     // A line ending from a secret file is not part of the password (withoutTrailingLineEnding).
-    admin: { email: env.MAILROOM_ADMIN_EMAIL?.trim() || undefined, password: withoutTrailingLineEnding(env.MAILROOM_ADMIN_PASSWORD ?? '') || undefined },
+    admin: { email: env.MAILROOM_ADMIN_EMAIL?.trim() || undefined, password: adminPassword || undefined },
     mailDriver: driver as MailDriver,
     mailDriverFromEnv: Boolean(env.MAILROOM_MAIL_DRIVER),
     deploySmtp,
@@ -278,7 +330,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     outbox: { pollMs: outboxPollMs, leaseMs: outboxLeaseMs },
     runWorkers: true,
     relay,
-    misspelled: misspelledSettings(env, [...SETTING_NAMES, ...DEPLOY_SMTP_VARS]),
+    logFormat: logFormat as MailroomConfig['logFormat'],
+    misspelled,
     ...overrides,
   };
   return Object.freeze(config);

@@ -1,29 +1,12 @@
 #!/usr/bin/env node
 // First: V8's tiering budget must be set before the rest of Mailroom's code is evaluated.
 import './jit-tiering.js';
-import { Command } from 'commander';
-import { ErrorCodes } from '../core/kernel/errors.js';
-import { registerAdminCommands } from './commands/admin.js';
-import { registerStart } from './commands/start.js';
-import { registerSend } from './commands/send.js';
-import { registerTestSmtp } from './commands/test-smtp.js';
-import { cliFlags } from './run.js';
-import { unknownOptionsFirst } from './unknown-options-first.js';
+// Then, before anything else is loaded: `start` and `worker` take SIGTERM and SIGINT from here
+// on (src/cli/stop-signals.ts). The rest comes by a dynamic import: static imports are all
+// loaded before this module's first line runs, and loading the CLI takes a while (a signal then
+// ended the process with 143, though nothing had been started).
+import { stopSignalsWhileLoading } from './stop-signals.js';
 
-const program = new Command();
-program
-  .name('mailroom')
-  .description('Mailroom: the mail subsystem for business applications')
-  .option('--create-store', 'let a one-shot command (user, apikey, send, rotate-key) create a new, empty store where none exists')
-  .showHelpAfterError()
-  // Wrong arguments said as every other refusal: "mailroom: …" and a stable code (commander
-  // wrote a bare "error: …"); commands inherit it. The usage follows.
-  .configureOutput({ outputError: (message, write) => write(`mailroom: ${message.replace(/^error: /, '').trimEnd()}\n  (${ErrorCodes.VALIDATION})\n`) })
-  .hook('preAction', (_program, action) => {
-    cliFlags.createStore = Boolean(action.optsWithGlobals().createStore);
-  });
-// Every command of the CLI, registered here and nowhere else.
-for (const register of [registerStart, registerAdminCommands, registerSend, registerTestSmtp]) register(program);
-// `--bogus` is named before a required option left out (commander checks those first).
-unknownOptionsFirst(program);
-await program.parseAsync(process.argv);
+stopSignalsWhileLoading(process.argv.slice(2));
+const { runProgram } = await import('./program.js');
+await runProgram(process.argv);

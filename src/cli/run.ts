@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
 import { ErrorCodes, isMailroomError, MailroomError } from '../core/kernel/errors.js';
 import type { CoreOptions, CoreRuntime } from '../app-core.js';
-import { loadConfig, type MailroomConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { loadConfig, misspellingWarning, withMisspellingHints, type MailroomConfig } from '../config.js';
 
-/** Prints a failure the way an operator needs it: the code and what to do, no stack trace. */
-export function reportFailure(err: unknown): never {
+/**
+ * Prints a failure the way an operator needs it: the code and what to do, no stack trace. A
+ * refusal of a setting whose misspelling is set names the misspelling below it.
+ */
+export function reportFailure(failure: unknown): never {
+  const err = withMisspellingHints(failure);
   if (isMailroomError(err)) {
     process.stderr.write(`mailroom: ${err.message}\n  (${err.code})\n`);
   } else {
@@ -31,14 +36,19 @@ export async function withCore<T>(
   const config = loadConfig(process.env, { runWorkers: false, ...(overrides ?? {}) });
   const mayCreate = Boolean(mayCreateStore || cliFlags.createStore);
   // Imported here, not at the top: `--help` and a refused option answer without loading the store.
-  const [{ openCore, lockDataDir }, { createLogger, logDestination }] = await Promise.all([import('../app-core.js'), import('../logger.js')]);
+  const [{ openCore, lockDataDir }, { checkDataDirFiles }] = await Promise.all([import('../app-core.js'), import('../app-data-dir-files.js')]);
+  // A one-shot command logs warnings only, unless MAILROOM_LOG_LEVEL says otherwise (the level
+  // as the configuration took it: " info" as info, not a pino stack trace).
+  const logger = await commandLogger(config, process.env.MAILROOM_LOG_LEVEL?.trim() ? config.logLevel : 'warn', 'stderr');
   if (config.databaseUrl && !mayCreate) await assertPostgresStore(config.databaseUrl);
   // A command that must not run beside a server (`alone`: what to do instead) claims a SQLite data
   // directory as `start` does. Not a directory that does not exist: no server serves it, and
   // claiming it would create it before the store's own "there is no Mailroom data" refusal.
   const release = alone && !config.databaseUrl && existsSync(config.dataDir) ? lockDataDir(config.dataDir, alone) : undefined;
   try {
-    const core = await openCore(config, { logger: createLogger(process.env.MAILROOM_LOG_LEVEL || 'warn', logDestination('stderr')), createStore: mayCreate, ...coreOpts });
+    // A key file it cannot read stops the command before the migrations, not after them.
+    await checkDataDirFiles(config, { relay: false });
+    const core = await openCore(config, { logger, createStore: mayCreate, ...coreOpts });
     process.stderr.write(`mailroom: using ${core.database.describe}\n`);
     try {
       return await fn(core);
@@ -48,6 +58,22 @@ export async function withCore<T>(
   } finally {
     release?.();
   }
+}
+
+/**
+ * A command's log (src/logger.ts), JSON lines on `json` unless MAILROOM_LOG_FORMAT or a terminal
+ * says otherwise. Its first lines name the misspelled variables: logged before anything can
+ * fail, they explain the failure they may cause (they used to follow a successful start only,
+ * and one-shot commands never logged them).
+ */
+export async function commandLogger(config: Readonly<MailroomConfig>, level: string, json: 'stdout' | 'stderr'): Promise<Logger> {
+  const { createLogger, logDestination } = await import('../logger.js');
+  // src/logger.ts reads the format from the environment as written: it is given the word as
+  // the configuration took it (JSON as json).
+  if (config.logFormat) process.env.MAILROOM_LOG_FORMAT = config.logFormat;
+  const logger = createLogger(level, logDestination(json));
+  for (const m of config.misspelled ?? []) logger.warn({ variable: m.name, meant: m.meant }, misspellingWarning(m));
+  return logger;
 }
 
 /**

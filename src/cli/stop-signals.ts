@@ -2,9 +2,33 @@ import type { Logger } from '../logger.js';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
 
+/** The commands whose start-up a signal stops cleanly: the ones StopSignals serves. */
+const STOPPABLE_COMMANDS = ['start', 'worker'];
+
+/** The handler main.ts installs while the CLI loads, until a StopSignals takes over. */
+let whileLoading: ((signal: StopSignal) => void) | undefined;
+
+/**
+ * Installed by src/cli/main.ts before it loads the rest of the CLI, for `start` and `worker`
+ * (the command: the first argument that is no option; the only global options take no value).
+ * Loading took up to a second, from the sources longer; a signal then ended the process with 143
+ * although nothing was started. Now one ends it at once with 0, as one before the store opens
+ * does. Other commands keep the signals' usual effect.
+ */
+export function stopSignalsWhileLoading(args: readonly string[]): void {
+  const command = args.find((a) => !a.startsWith('-'));
+  if (!command || !STOPPABLE_COMMANDS.includes(command)) return;
+  whileLoading = (signal) => {
+    process.stderr.write(`mailroom: stopping: nothing was started yet (${signal})\n`);
+    process.exit(0);
+  };
+  process.on('SIGINT', whileLoading);
+  process.on('SIGTERM', whileLoading);
+}
+
 /**
  * SIGINT and SIGTERM for `mailroom start` and `mailroom worker`, from the command's first line
- * on. They used to be handled only once the server was built: a signal during the migrations or
+ * on (before it, while the CLI loads: stopSignalsWhileLoading). They used to be handled only once the server was built: a signal during the migrations or
  * the bootstrap ended the process with status 143 and no "stopping" line, and one between
  * creating the first admin and printing the banner lost its generated password for good. Now a
  * signal
@@ -23,6 +47,12 @@ export class StopSignals {
   private logger: Logger | undefined;
 
   constructor() {
+    // Taken over from main.ts's handler in the same turn: no signal falls between the two.
+    if (whileLoading) {
+      process.off('SIGINT', whileLoading);
+      process.off('SIGTERM', whileLoading);
+      whileLoading = undefined;
+    }
     process.on('SIGINT', () => this.onSignal('SIGINT'));
     process.on('SIGTERM', () => this.onSignal('SIGTERM'));
   }

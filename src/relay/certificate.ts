@@ -1,11 +1,13 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { RelayConfig } from '../config.js';
 import { ensureDirectory } from '../ensure-directory.js';
+import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { ownerOnlyFile } from '../owner-only-file.js';
+import { whyUnreadable } from '../unreadable-file.js';
 
 /** The relay's TLS certificate as the status page shows it (never the key). */
 export interface CertificateInfo {
@@ -27,6 +29,63 @@ export interface CertificateInfo {
 export interface RelayCertificate extends CertificateInfo {
   cert: string;
   key: string;
+}
+
+/** Where the relay keeps the self-signed certificate it made, and its key. */
+function selfSignedFiles(dataDir: string): { dir: string; certFile: string; keyFile: string } {
+  const dir = path.join(dataDir, 'relay-tls');
+  return { dir, certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem') };
+}
+
+/**
+ * The self-signed pair kept in the data directory, read and checked before the start opens the
+ * store (src/cli: a damaged pair stopped the start with a stack trace, after the migrations and
+ * the first admin), and again when the relay starts. None kept yet: nothing to check.
+ */
+export function checkKeptCertificate(relay: RelayConfig, dataDir: string): void {
+  const { certFile, keyFile } = selfSignedFiles(dataDir);
+  if (!relay.tls && existsSync(certFile) && existsSync(keyFile)) keptPair(dataDir);
+}
+
+/**
+ * The kept pair, or MAILROOM_E_CONFIG naming the file and what to do. A pair that cannot be
+ * parsed is not replaced by a new one on its own: clients pin its fingerprint (the status page
+ * and the banner show it), and a file that is no certificate of ours may be one an operator put
+ * there meaning the relay to use it (MAILROOM_RELAY_TLS_CERT / _KEY are the way). Deleting the
+ * two files makes the next start make a new pair, as on the first start.
+ */
+function keptPair(dataDir: string): RelayCertificate {
+  const { dir, certFile, keyFile } = selfSignedFiles(dataDir);
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new MailroomError(ErrorCodes.CONFIG, `cannot read the SMTP relay's ${what} ${file}: ${whyUnreadable(err)}`);
+    }
+  };
+  const cert = read(certFile, 'self-signed certificate');
+  const key = read(keyFile, 'private key');
+  const damaged = (file: string, what: string, err: unknown) =>
+    new MailroomError(
+      ErrorCodes.CONFIG,
+      `the SMTP relay's self-signed certificate in ${dir} cannot be used: ${file} is ${what} (${(err as Error).message}); ` +
+        `delete ${certFile} and ${keyFile} and start again to have a new pair made (clients that pin the old fingerprint then need the new one), ` +
+        'or set MAILROOM_RELAY_TLS_CERT and MAILROOM_RELAY_TLS_KEY to a certificate of your own',
+    );
+  let described: RelayCertificate;
+  try {
+    described = describe(cert, key, 'self-signed', certFile);
+  } catch (err) {
+    throw damaged(certFile, 'not a PEM certificate', err);
+  }
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+  } catch (err) {
+    throw damaged(keyFile, 'not a PEM private key', err);
+  }
+  if (!matches) throw damaged(keyFile, 'not the key of that certificate', new Error('the key does not match'));
+  return described;
 }
 
 /** A self-signed certificate lives this long; the status page shows when it ends. */
@@ -78,13 +137,11 @@ export async function relayCertificate(
   warn: (message: string) => void = (m) => process.emitWarning(m),
 ): Promise<RelayCertificate & { renewed: boolean; created: boolean }> {
   if (relay.tls) return { ...describe(relay.tls.cert, relay.tls.key, 'configured', relay.tls.certFile), renewed: false, created: false };
-  const dir = path.join(dataDir, 'relay-tls');
-  const certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
+  const { dir, certFile, keyFile } = selfSignedFiles(dataDir);
   let expired = false;
   if (existsSync(certFile) && existsSync(keyFile)) {
     ownerOnlyFile(keyFile, warn);
-    const kept = describe(readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8'), 'self-signed', certFile);
+    const kept = keptPair(dataDir);
     if (kept.expiresAt > now) return { ...kept, renewed: false, created: false };
     expired = true;
   }

@@ -4,6 +4,7 @@ import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { decrypt, encrypt, generateMasterKey, masterKeyFrom, type MasterKey } from './cipher.js';
 import { ensureDirectory } from '../ensure-directory.js';
 import { ownerOnlyFile } from '../owner-only-file.js';
+import { whyUnreadable } from '../unreadable-file.js';
 
 export const KEY_FILE = 'secret.key';
 /** Written before a rotation's transaction, renamed over KEY_FILE after it commits. */
@@ -83,9 +84,33 @@ export function loadKeyring(opts: { envKey?: string; dataDir: string; createIfMi
   // is put right here, as the SQLite files are (a file we cannot change stays reported by the
   // setup status, keyFileTooOpen).
   for (const f of [file, next]) ownerOnlyFile(f, (m) => process.emitWarning(m));
-  const current = parseKey(readFileSync(file, 'utf8'), file);
-  const others = existsSync(next) ? [parseKey(readFileSync(next, 'utf8'), next)] : [];
+  const current = readKeyFile(file);
+  const others = existsSync(next) ? [readKeyFile(next)] : [];
   return new Keyring(current, others, { kind: 'file', path: file });
+}
+
+/**
+ * The key files the data directory holds, read and parsed without changing anything: a start
+ * checks them before it opens the store (src/cli), so that a key file it cannot read stops it
+ * before the migrations rather than after them. None yet, or MAILROOM_SECRET_KEY set: nothing to check.
+ */
+export function checkKeyFiles(opts: { envKey?: string; dataDir: string }): void {
+  if (opts.envKey) return;
+  for (const name of [KEY_FILE, NEXT_KEY_FILE]) {
+    const file = path.join(opts.dataDir, name);
+    if (existsSync(file)) readKeyFile(file);
+  }
+}
+
+/** A key file's key; one that cannot be read (another owner, a directory in its place) is said as such. */
+function readKeyFile(file: string): MasterKey {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MailroomError(ErrorCodes.CONFIG, `cannot read the master key file ${file}: ${whyUnreadable(err)}`);
+  }
+  return parseKey(text, file);
 }
 
 /**

@@ -85,4 +85,13 @@ describe('mailroom test-smtp', { timeout: 60_000 }, () => {
       expect(r.stderr).not.toContain('Unused-Secret-1');
     }
   });
+
+  it('--trust pinned without a certificate to pin names --fingerprint and --certificate, not the API field smtp.tlsTrust', async () => {
+    const r = await runCli(['test-smtp', '--host', '127.0.0.1', '--trust', 'pinned'], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('mailroom: --trust pinned needs --fingerprint or --certificate: the certificate to pin (either of them alone pins it)\n  (MAILROOM_E_VALIDATION)\n');
+    // With one of them it is what they set anyway.
+    const pinned = await runCli(['test-smtp', '--host', '127.0.0.1', '--port', String(peer.port), '--security', 'tls', '--trust', 'pinned', '--certificate', cert.certFile, '--timeout', '5'], {});
+    expect(pinned.stdout, pinned.stderr).toMatch(/^PASS {2}tls/m);
+  });
 });

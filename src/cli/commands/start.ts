@@ -6,7 +6,7 @@ import type { RelayStatus } from '../../ports.js';
 import { BACKGROUND_NICE_STEPS, lowerPlatformThreads } from '../../thread-priority.js';
 import { listenFailure } from '../../listen-failure.js';
 import { LISTEN_BACKLOG } from '../../listen-backlog.js';
-import { assertPostgresStore, reportFailure } from '../run.js';
+import { assertPostgresStore, commandLogger, reportFailure } from '../run.js';
 import { sqliteStoreBesidePostgres } from '../sqlite-beside-postgres.js';
 import { StopSignals } from '../stop-signals.js';
 
@@ -38,8 +38,8 @@ async function start(role: Role): Promise<void> {
     throw new MailroomError(ErrorCodes.CONFIG, '`mailroom worker` needs PostgreSQL (DATABASE_URL): SQLite belongs to one process, and `mailroom start` already delivers; run only `mailroom start`');
   }
   const workersOnly = role === 'workers';
-  const { createLogger } = await import('../../logger.js');
-  const logger = createLogger(config.logLevel);
+  // The misspelled variables are its first lines: before anything that they may make fail.
+  const logger = await commandLogger(config, config.logLevel, 'stdout');
   signals.useLogger(logger);
   const besideSqlite = sqliteStoreBesidePostgres(config.dataDir, config.databaseUrl);
   if (besideSqlite) logger.warn(besideSqlite);
@@ -49,10 +49,13 @@ async function start(role: Role): Promise<void> {
   // `migrate` create a store).
   if (workersOnly) await assertPostgresStore(config.databaseUrl as string, WORKER_JOINS);
   // The server's modules load once the command line is known to start it (`--help` does not load them).
-  const [{ createApp }, { lockDataDir }] = await Promise.all([import('../../app.js'), import('../../app-core.js')]);
+  const [{ createApp }, { lockDataDir }, { checkDataDirFiles }] = await Promise.all([import('../../app.js'), import('../../app-core.js'), import('../../app-data-dir-files.js')]);
   // SQLite belongs to one process: a second start on the same directory is refused before it
   // opens the store, not run beside it (two outboxes delivering, accepts failing with SQLITE_BUSY).
   const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'stop it first, or give this one a MAILROOM_DATA_DIR of its own');
+  // The data directory's files this start reads (the key file; the relay's kept certificate),
+  // before the migrations and the first admin: one it cannot read or parse stops it here.
+  await checkDataDirFiles(config, { relay: true });
   // Not released if opening fails: the process ends then (reportFailure), and with it the lock.
   // A process that takes requests sends from a thread of its own, so that building, signing and
   // sending mail never keeps a request waiting. `mailroom worker` answers none: it sends on its
@@ -68,8 +71,6 @@ async function start(role: Role): Promise<void> {
   const app = await signals.during('opening the store', () =>
     createApp(config, { logger, skipBootstrap: workersOnly, acceptsMail: !workersOnly, smtpThread: !workersOnly, ...(workersOnly ? { joinOnly: WORKER_JOINS } : {}) }),
   );
-  // Names only, never values: a misspelled MAILROOM_SECRETKEY holds a key.
-  for (const m of config.misspelled ?? []) app.logger.warn({ variable: m.name, meant: m.meant }, `${m.name} is not a Mailroom setting and is ignored: did you mean ${m.meant}?`);
   if (lowered) app.logger.debug(lowered, `V8's helper threads: ${BACKGROUND_NICE} (lowered), else as they were (unchanged)`);
   // Stopped while the store opened: nothing served yet, but a first admin made meanwhile is told.
   const early = signals.requested;

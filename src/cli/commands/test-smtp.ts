@@ -25,6 +25,7 @@ const OPTION_OF_FIELD: [string, string][] = [
   ['smtp.tlsTrust.certificate', '--certificate'],
   ['smtp.tlsTrust.fingerprint', '--fingerprint'],
   ['smtp.tlsTrust.mode', '--trust'],
+  ['smtp.tlsTrust', '--trust'],
   ['smtp.connectTimeoutSec', '--timeout'],
   ['smtp.sendTimeoutSec', '--timeout'],
   ['smtp.security', '--security'],
@@ -99,7 +100,9 @@ export function registerTestSmtp(program: Command): void {
         // said nothing about the login or the sender the operator meant to check.
         if (password !== undefined && !o.user) throw new Error('a password needs --user: AUTH logs in with both (without them the AUTH step is skipped)');
         if (o.from && !o.sendTo) throw new Error('--from is the sender of the test message, which only --send-to sends: add --send-to, or leave --from out');
-        if ((o.fingerprint || o.certificate) && o.trust !== 'system') throw new Error(`--trust ${o.trust} cannot be combined with --fingerprint or --certificate: they pin a certificate; give one or the other`);
+        // "pinned" is what --fingerprint and --certificate set: said alone, it named the API's field ("smtp.tlsTrust: mode "pinned" needs …").
+        if (o.trust === 'pinned' && !o.fingerprint && !o.certificate) throw new Error('--trust pinned needs --fingerprint or --certificate: the certificate to pin (either of them alone pins it)');
+        if ((o.fingerprint || o.certificate) && o.trust !== 'system' && o.trust !== 'pinned') throw new Error(`--trust ${o.trust} cannot be combined with --fingerprint or --certificate: they pin a certificate; give one or the other`);
         // As a server's tlsTrust: a pinned PEM is also a trust anchor, a fingerprint alone is not.
         const tlsTrust =
           o.fingerprint || o.certificate
