@@ -45,7 +45,7 @@ await describeEachDialect('bulk cancel and retry in chunks', (dialect) => {
     const codeAt = performance.now();
     const { r, at } = await bulk;
     expect(code.statusCode).toBe(202);
-    expect(r.json()).toEqual({ count: COUNT, more: false });
+    expect(r.json()).toEqual({ count: COUNT, more: false, next: null, sending: 0 });
     // SQLite commits on the event loop: a call that held it to the end answered the code after
     // itself. PostgreSQL holds nothing there; the code's commit and the last chunk's race on two
     // connections, so their order there says nothing (a loaded machine saw the code 18 ms later).
@@ -56,7 +56,7 @@ await describeEachDialect('bulk cancel and retry in chunks', (dialect) => {
     expect(cancelled).toHaveLength(COUNT);
     expect(cancelled[0]).toMatchObject({ reason: expect.stringContaining('cancelled by'), facts: { purpose: 'report', attemptCount: 0 } });
     // Nothing left to cancel: a second call changes nothing.
-    expect((await post('/api/v1/messages/cancel', { filter: { purpose: 'report' } })).json()).toEqual({ count: 0, more: false });
+    expect((await post('/api/v1/messages/cancel', { filter: { purpose: 'report' } })).json()).toEqual({ count: 0, more: false, next: null, sending: 0 });
   });
 
   it('retries every cancelled message with its own lifetime again, counted from the retry', async () => {
@@ -64,7 +64,7 @@ await describeEachDialect('bulk cancel and retry in chunks', (dialect) => {
     const before = new Map<string, MessageRecord>();
     for (const id of ids) before.set(id, await get(id));
     const res = await post('/api/v1/messages/retry', { filter: { purpose: 'report', status: 'cancelled' } });
-    expect(res.json()).toEqual({ count: COUNT, more: false });
+    expect(res.json()).toEqual({ count: COUNT, more: false, next: null });
     const expiries = new Set<number>();
     for (const id of ids) {
       const was = before.get(id) as MessageRecord;
@@ -94,6 +94,6 @@ await describeEachDialect('bulk cancel and retry in chunks', (dialect) => {
     expect(summary).toMatchObject({ id: first, status: 'cancelled', purpose: 'report' });
     // Without the content: a chunk of large messages is not read into memory.
     expect(summary).not.toHaveProperty('text');
-    expect((await post('/api/v1/messages/cancel', { filter: { purpose: 'report', status: 'queued' } })).json()).toEqual({ count: COUNT - 3, more: false });
+    expect((await post('/api/v1/messages/cancel', { filter: { purpose: 'report', status: 'queued' } })).json()).toEqual({ count: COUNT - 3, more: false, next: null, sending: 0 });
   });
 });

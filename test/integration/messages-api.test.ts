@@ -188,10 +188,10 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     const later = new Date(Date.now() + 3_600_000).toISOString();
     for (let i = 0; i < 3; i++) await send({ purpose: 'access_request', to: [`bulk${i}@example.net`], subject: `bulk ${i}`, text: 'x', sendAt: later });
     const cancelled = await t.request({ method: 'POST', url: '/api/v1/messages/cancel', payload: { filter: { purpose: 'access_request' } } });
-    expect(cancelled.json()).toEqual({ count: 3, more: false });
+    expect(cancelled.json()).toEqual({ count: 3, more: false, next: null, sending: 0 });
     expect((await list('purpose=access_request&status=cancelled')).items).toHaveLength(3);
     const retried = await t.request({ method: 'POST', url: '/api/v1/messages/retry', payload: { filter: { purpose: 'access_request', status: 'cancelled' } } });
-    expect(retried.json()).toEqual({ count: 3, more: false });
+    expect(retried.json()).toEqual({ count: 3, more: false, next: null });
     await dispatcher.drain();
     // "Cancel all, retry to undo" puts them back on their schedule: nothing is sent early.
     const back = (await list('purpose=access_request&status=queued')).items;

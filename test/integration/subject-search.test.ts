@@ -192,11 +192,11 @@ await describeEachDialect('subject search: the index gives what a scan gives', (
   it('a bulk cancel by q counts and cancels a subject with upper-case non-ASCII letters', async () => {
     const post = (q: string) => t.request({ method: 'POST', url: '/api/v1/messages/cancel', payload: { filter: { q } } });
     const cancelled = await post('ärger über');
-    expect(cancelled.json()).toEqual({ count: 1, more: false });
+    expect(cancelled.json()).toEqual({ count: 1, more: false, next: null, sending: 0 });
     expect((await store().repos.messages.get('msg_search000011'))?.status).toBe('cancelled');
-    expect((await post('ΟΔΟΣ İstanbul, STRAẞE Ünïcödé')).json()).toEqual({ count: 1, more: false });
+    expect((await post('ΟΔΟΣ İstanbul, STRAẞE Ünïcödé')).json()).toEqual({ count: 1, more: false, next: null, sending: 0 });
     expect((await store().repos.messages.get('msg_search000019'))?.status).toBe('cancelled');
-    expect((await post('Ärger über die Rechnung')).json()).toEqual({ count: 0, more: false });
+    expect((await post('Ärger über die Rechnung')).json()).toEqual({ count: 0, more: false, next: null, sending: 0 });
   });
 
   it('migration 021: down to 020 puts the PostgreSQL index back on messages; up moves it to the copy of the subjects, copying what is stored', async () => {

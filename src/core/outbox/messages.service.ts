@@ -9,7 +9,7 @@ import { sumOverChunks } from '../kernel/bulk-chunks.js';
 import { journal } from '../kernel/event-journal.js';
 import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { LAST_INSTANT, parseTimeRange } from '../kernel/instants.js';
-import { assertCursor, assertIdFilter, newId } from '../kernel/ids.js';
+import { assertCursor, assertIdFilter, isId, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
 import { CANCELLABLE, envelopeRecipients, idempotencyKeyOf, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
 import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuery, type MessageRecord, type RecipientRecord } from './ports.js';
@@ -512,20 +512,66 @@ export async function cancelMessage(ctx: CoreContext, actor: Actor, id: string):
 /** Bulk actions touch at most this many messages per call; the answer says if more matched. */
 export const BULK_LIMIT = 10_000;
 
-async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action: BulkAction): Promise<{ count: number; more: boolean }> {
+export interface BulkOutcome {
+  /** Messages changed. */
+  count: number;
+  /** More matched than one call takes: call again with `next` as the cursor for the rest. */
+  more: boolean;
+  /**
+   * Where the next call goes on (the id of the last message this one handled); null when
+   * nothing was left. Without it a repeated call starts from the oldest match again: a retry
+   * whose messages failed again (deferred, matching again) took the same ones every time.
+   */
+  next: string | null;
+}
+
+export interface BulkCancelOutcome extends BulkOutcome {
+  /**
+   * Matching messages a worker had claimed already (`sending`, up to BULK_LIMIT counted):
+   * not cancelled, their attempt goes ahead. One that comes back deferred can be cancelled then.
+   */
+  sending: number;
+}
+
+/** A bulk call's `cursor`: the `next` of the call before, a message id. */
+function bulkCursor(input: unknown): string | undefined {
+  const cursor = optStr('cursor', input);
+  if (cursor !== undefined && !isId('msg', cursor)) throw invalid('cursor', 'is not a cursor a bulk call returned (pass its `next` as it was, or leave it out to start from the oldest match)');
+  return cursor;
+}
+
+async function bulk(ctx: CoreContext, actor: Actor, filterInput: unknown, action: BulkAction, cursorInput?: unknown): Promise<BulkOutcome> {
   const filter = parseFilter(filterInput);
+  const cursor = bulkCursor(cursorInput);
   const allowed = action === 'retry' ? RETRYABLE : CANCELLABLE;
   const statuses = filter.status ? filter.status.filter((s) => allowed.includes(s)) : [...allowed];
   if (!statuses.length) throw invalid('filter.status', `only ${allowed.join(', ')} messages can be ${action === 'retry' ? 'retried' : 'cancelled'}`);
-  const ids = await ctx.store.repos.messages.ids({ ...filter, status: statuses }, BULK_LIMIT + 1);
+  // Oldest first from after the cursor: a message this pass already handled is not taken again,
+  // even when it matches again (retried, failed again: deferred again).
+  const ids = await ctx.store.repos.messages.ids({ ...filter, status: statuses }, BULK_LIMIT + 1, cursor);
+  const taken = ids.slice(0, BULK_LIMIT);
   const more = ids.length > BULK_LIMIT;
-  const count = await sumOverChunks(ids.slice(0, BULK_LIMIT), (chunk) => act(ctx, actor, chunk, action));
-  await audit(ctx.store.repos, ctx, actor, `message.bulk_${action}`, { type: 'message', id: null }, undefined, { filter: filterInput ?? {}, count, more });
-  return { count, more };
+  const next = more ? (taken[taken.length - 1] as string) : null;
+  const count = await sumOverChunks(taken, (chunk) => act(ctx, actor, chunk, action));
+  await audit(ctx.store.repos, ctx, actor, `message.bulk_${action}`, { type: 'message', id: null }, undefined, { filter: filterInput ?? {}, ...(cursor ? { cursor } : {}), count, more });
+  return { count, more, next };
 }
 
-export const retryMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'retry');
-export const cancelMessages = (ctx: CoreContext, actor: Actor, filter: unknown) => bulk(ctx, actor, filter, 'cancel');
+export const retryMessages = (ctx: CoreContext, actor: Actor, filter: unknown, cursor?: unknown): Promise<BulkOutcome> => bulk(ctx, actor, filter, 'retry', cursor);
+
+/**
+ * A bulk cancel, and how many matching messages it could not stop: claimed by a worker
+ * (`sending`), their attempt goes ahead. Counted after the cancel, over the whole filter (not
+ * from the cursor): what is still being sent now. An operator stopping a wrong blast learns
+ * that some of it goes out anyway instead of reading "0 cancelled" as "nothing matched".
+ */
+export async function cancelMessages(ctx: CoreContext, actor: Actor, filterInput: unknown, cursor?: unknown): Promise<BulkCancelOutcome> {
+  const outcome = await bulk(ctx, actor, filterInput, 'cancel', cursor);
+  const filter = parseFilter(filterInput);
+  const askedSending = !filter.status || filter.status.includes('sending');
+  const sending = askedSending ? ((await ctx.store.repos.messages.countByStatus({ ...filter, status: ['sending'] }, BULK_LIMIT)).sending ?? 0) : 0;
+  return { ...outcome, sending };
+}
 
 /** An admin marks a received message read or unread (the inbox's unread count follows). */
 export async function markRead(ctx: CoreContext, id: string, read: boolean): Promise<MessageRecord> {

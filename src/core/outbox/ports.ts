@@ -195,8 +195,8 @@ export interface MessageRepository {
    * (null: nothing older is left to look at). PostgreSQL skips rows another transaction holds.
    */
   deleteFinished(o: { statuses: readonly MessageStatus[]; before: number; after?: string; limit: number }): Promise<{ deleted: number; next: string | null }>;
-  /** Ids matching a filter (bulk retry/cancel), oldest first, at most `limit`. */
-  ids(filter: MessageFilter, limit: number): Promise<string[]>;
+  /** Ids matching a filter (bulk retry/cancel), oldest first, at most `limit`; only those after the id `after` when given (where the previous call stopped). */
+  ids(filter: MessageFilter, limit: number, after?: string): Promise<string[]>;
   /** How many of each status among the first `limit` messages matching a filter (oldest first). */
   countByStatus(filter: MessageFilter, limit: number): Promise<Partial<Record<MessageStatus, number>>>;
   /**

@@ -97,6 +97,8 @@ const bulkBody = {
         read: { enum: [true, false, 'true', 'false'], description: filterProps.read.description },
       },
     },
+    // No pattern here: the core refuses a foreign cursor in its own words (field `cursor`).
+    cursor: { type: 'string', maxLength: 64, description: 'the `next` of the previous call with this filter: go on after the messages it handled (left out: from the oldest match)' },
   },
 } as const;
 
@@ -162,10 +164,10 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
       return { id: m.id, status: m.status };
     });
 
-    type Bulk = { Body: { filter: Record<string, unknown> } };
+    type Bulk = { Body: { filter: Record<string, unknown>; cursor?: string } };
     api.post<Bulk>('/messages/retry', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => {
-      return retryMessages(ctx, actorOf(req), bulkFilter(req.body.filter));
+      return retryMessages(ctx, actorOf(req), bulkFilter(req.body.filter), req.body.cursor);
     });
-    api.post<Bulk>('/messages/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => cancelMessages(ctx, actorOf(req), bulkFilter(req.body.filter)));
+    api.post<Bulk>('/messages/cancel', { config: { permission: 'operate' }, schema: { tags: ['messages'], body: bulkBody } }, async (req) => cancelMessages(ctx, actorOf(req), bulkFilter(req.body.filter), req.body.cursor));
   };
 }

@@ -371,8 +371,11 @@ export function messagesRepository(db: Kysely<DB>, caps: StoreTraits, scans: Kys
       await db.deleteFrom('messages').where('id', 'in', ids).execute();
       return { deleted: ids.length, next };
     },
-    async ids(filter, limit) {
-      const rows = await filtered(filter).select('id').orderBy('id').limit(limit).execute();
+    async ids(filter, limit, after) {
+      // A bulk call's continuation: the primary key from where the last call ended.
+      let q = filtered(filter).select('id').orderBy('id').limit(limit);
+      if (after !== undefined) q = q.where('messages.id', '>', after);
+      const rows = await q.execute();
       return rows.map((r) => r.id);
     },
     async countByStatus(filter, limit) {

@@ -16,6 +16,32 @@ import { bulkQuestion, countRows } from './bulk-question.js';
 import { BulkButton } from './BulkButton.js';
 
 /**
+ * A bulk call's answer: `next` is where the following call goes on when `more` (without it,
+ * a retry whose messages failed again took the same first 10,000 each time); a cancel also says
+ * how many matching messages were already being sent (claimed by a worker: it cannot stop them).
+ */
+type BulkAnswer = BulkOutcome & { next: string | null; sending?: number };
+
+/** Where "run it again for the rest" goes on: the last answer's `next`, for the same action and filter only. */
+interface Continuation {
+  action: 'retry' | 'cancel';
+  filter: string;
+  next: string;
+}
+
+/** "Cancel requested for 3 messages. 2 more were being sent already: …": what the notice says of an answer. */
+function bulkResultText(action: 'retry' | 'cancel', r: BulkAnswer): string {
+  const sending = r.sending ?? 0;
+  return [
+    `${action === 'retry' ? 'Retry' : 'Cancel'} requested for ${r.count} message${r.count === 1 ? '' : 's'}.`,
+    sending ? `${sending} matching message${sending === 1 ? ' was' : 's were'} being sent already and cannot be stopped.` : '',
+    r.more ? 'More match: run it again for the rest.' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/**
  * What a bulk retry or cancel did. It takes the focus as it appears: the question that had it is
  * gone, and the focus would fall to the page's start.
  */
@@ -41,6 +67,7 @@ export function Messages() {
   const outbox = useOutboxStatus([JSON.stringify(filters)]);
   // `n` counts the results: each new one is a new notice, which takes the focus.
   const [bulkResult, setBulkResult] = useState<{ text: string; n: number } | null>(null);
+  const [continuation, setContinuation] = useState<Continuation | null>(null);
   const bulk = useAction();
   const refresh = () => {
     log.reload();
@@ -67,9 +94,13 @@ export function Messages() {
   const bulkAction = async (action: 'retry' | 'cancel'): Promise<boolean> => {
     setBulkResult(null);
     const filter = Object.fromEntries(Object.entries(forApi).filter(([, v]) => v));
-    const r = await bulk.run(() => api.post<BulkOutcome>(`/messages/${action}`, { filter }));
+    const key = JSON.stringify(filter);
+    // Run again for the rest: after the messages the last call handled, not from the oldest again.
+    const cursor = continuation?.action === action && continuation.filter === key ? continuation.next : undefined;
+    const r = await bulk.run(() => api.post<BulkAnswer>(`/messages/${action}`, { filter, ...(cursor ? { cursor } : {}) }));
     if (!r) return false;
-    const text = `${action === 'retry' ? 'Retry' : 'Cancel'} requested for ${r.count} message${r.count === 1 ? '' : 's'}.${r.more ? ' More match: run it again for the rest.' : ''}`;
+    setContinuation(r.more && r.next ? { action, filter: key, next: r.next } : null);
+    const text = bulkResultText(action, r);
     setBulkResult((x) => ({ text, n: (x?.n ?? 0) + 1 }));
     refresh();
     return true;
