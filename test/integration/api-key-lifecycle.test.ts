@@ -141,6 +141,7 @@ await describeEachDialect('API key lifecycle', (dialect) => {
 
     const boss = await person();
     const k = await boss.key({ scopes: ['send'], allowOverride: true });
+    const plain = await boss.key({ scopes: ['send', 'admin'] });
     expect((await send(k.key)).statusCode).toBe(202);
     expect(await find(k.id)).toMatchObject({ allowOverride: true, limitedBy: null });
     // An operator may send, but not choose the account: neither may a key they made as an admin.
@@ -148,6 +149,14 @@ await describeEachDialect('API key lifecycle', (dialect) => {
     const refused = await send(k.key);
     expect(refused.statusCode, refused.body).toBe(403);
     expect(refused.json().error).toMatchObject({ code: 'MAILROOM_E_OVERRIDE_NOT_ALLOWED', details: { field: 'accountId' } });
+    // The refusal says why: the key does allow overrides, its creator's role holds that back.
+    expect(refused.json().error.message).toMatch(/may not choose the sending account \(its creator is now an operator.*\): it may again once its creator is an admin/);
+    expect(refused.json().error.message).not.toContain('an admin must allow overrides');
+    // A key that never allowed overrides is told so, even when its creator's role narrows it too.
+    const never = await send(plain.key);
+    expect(never.statusCode, never.body).toBe(403);
+    expect(never.json().error).toMatchObject({ code: 'MAILROOM_E_OVERRIDE_NOT_ALLOWED', details: { field: 'accountId' } });
+    expect(never.json().error.message).toContain('an admin must allow overrides on this API key');
     // The key keeps its setting (it holds again once its creator is an admin) and says why it is held back.
     const listedKey = await find(k.id);
     expect(listedKey).toMatchObject({ allowOverride: true, state: 'active', creator: { role: 'operator' } });

@@ -137,11 +137,13 @@ function noAccountForAuthors(purpose: Purpose, accounts: readonly StoredAccount[
 
 async function overrideRoute(repos: Repositories, req: RouteRequest, purpose: Purpose | undefined, all: StoredAccount[]): Promise<{ account: StoredAccount; reason: string }> {
   if (!req.principal.allowOverride) {
-    throw new MailroomError(
-      ErrorCodes.OVERRIDE_NOT_ALLOWED,
-      `${req.principal.label} may not choose the sending ${req.accountId ? 'account' : 'server'}: an admin must allow overrides on this API key, or leave accountId/serverId out and let the purpose decide`,
-      { field: req.accountId ? 'accountId' : 'serverId' },
-    );
+    const what = req.accountId ? 'account' : 'server';
+    // A key made to allow overrides is held back only by its creator's role now: say that, not "allow it".
+    const heldBack = req.principal.kind === 'apikey' && req.principal.limitedBy && (await repos.apiKeys.get(req.principal.id))?.allowOverride;
+    const why = heldBack
+      ? ` (${req.principal.limitedBy}): it may again once its creator is an admin; or leave accountId/serverId out and let the purpose decide`
+      : ': an admin must allow overrides on this API key, or leave accountId/serverId out and let the purpose decide';
+    throw new MailroomError(ErrorCodes.OVERRIDE_NOT_ALLOWED, `${req.principal.label} may not choose the sending ${what}${why}`, { field: req.accountId ? 'accountId' : 'serverId' });
   }
   if (req.accountId) {
     const account = all.find((a) => a.id === req.accountId);

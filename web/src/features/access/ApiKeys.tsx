@@ -1,4 +1,4 @@
-import { api, type ApiKey, type ApiKeyState, type Role, type Scope } from '../../api.js';
+import { api, type ApiKey, type ApiKeyState } from '../../api.js';
 import { formatDate, formatRelative } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
@@ -23,9 +23,6 @@ const STATE: Record<ApiKeyState, { label: string; kind: BadgeKind; why: string }
   creator_deleted: { label: 'creator deleted', kind: 'bad', why: 'The user who made it was deleted: refused for good.' },
 };
 
-/** What each scope needs of the creator's role: a key never does more than its creator may. */
-const SCOPE_NEEDS: Record<Scope, Role[]> = { read: ['viewer', 'operator', 'admin'], send: ['operator', 'admin'], admin: ['admin'] };
-
 function Creator({ k }: { k: ApiKey }) {
   if (!k.creator) return <span className="muted" title="Made with the command line: it answers to no user">CLI</span>;
   const c = k.creator;
@@ -39,17 +36,20 @@ function Creator({ k }: { k: ApiKey }) {
 
 function Scopes({ k }: { k: ApiKey }) {
   const role = k.creator?.role;
-  const beyond = role ? k.scopes.filter((s) => !SCOPE_NEEDS[s].includes(role)) : [];
+  // The server says what the creator's role holds back (`limitedBy`), an override included:
+  // the badge stands for what the key does now, the words for what it does not.
+  const overrideHeld = k.allowOverride && !!role && role !== 'admin';
   return (
     <>
       {k.scopes.map((s) => (
         <Badge key={s}>{s}</Badge>
       ))}
-      {k.allowOverride ? <Badge kind="info">override</Badge> : null}
-      {beyond.length ? (
-        <Badge kind="warn" title={`Its creator is now ${role === 'operator' ? 'an' : 'a'} ${role}: ${beyond.join(', ')} does not apply.`}>
-          limited to {role}
-        </Badge>
+      {k.allowOverride && !overrideHeld ? <Badge kind="info">override</Badge> : null}
+      {k.limitedBy ? (
+        <>
+          <Badge kind="warn">limited to {role}</Badge>
+          <div className="hint hint-warn key-limited">{k.limitedBy.charAt(0).toUpperCase() + k.limitedBy.slice(1)}.</div>
+        </>
       ) : null}
     </>
   );
