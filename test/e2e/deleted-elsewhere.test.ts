@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { chromiumAvailable, closedPort, openAdminSession, setUpApi, type AdminSession } from './harness.js';
 
 /**
@@ -7,7 +8,21 @@ import { chromiumAvailable, closedPort, openAdminSession, setUpApi, type AdminSe
  * way back, and stops asking (no 404 every 2 seconds, no live buttons or form for something that
  * is not there). A suppression removed elsewhere is "already removed" here, and its row goes.
  * A Unicode domain fragment that is not a whole label is said to find nothing, and why.
+ * The other detail pages do the same: a message still on its way that the log no longer has
+ * ("This message was deleted", its 2-second polling ends; a link to one that never existed is
+ * "No such message"), a server or an account deleted while its form is open (Save finds it gone),
+ * a webhook delivery opened after its endpoint was deleted.
  */
+/** Nothing asked about `path` (a prefix of the API's paths) in the next 5 seconds: the page stopped polling. */
+async function asksNoMore(session: AdminSession, path: string) {
+  const asked: string[] = [];
+  const note = (r: { url(): string }) => void (r.url().includes(`/api/v1${path}`) && asked.push(r.url()));
+  session.page.on('request', note);
+  await session.page.waitForTimeout(5_000);
+  session.page.off('request', note);
+  expect(asked).toEqual([]);
+}
+
 describe.runIf(chromiumAvailable())('things deleted elsewhere, in Chromium', { timeout: 120_000 }, () => {
   let s: AdminSession;
   const api = setUpApi(() => s);
@@ -56,6 +71,9 @@ describe.runIf(chromiumAvailable())('things deleted elsewhere, in Chromium', { t
     const { page } = s;
     await page.goto(`/webhooks/${id}`);
     await page.getByRole('heading', { name: 'Acted on' }).waitFor();
+    // The delivery log loads after the heading: once it has, nothing more is asked until the action
+    // (deleted before it loaded, its own 404 would end the page first, and the click find nothing).
+    await page.getByText('No delivery yet').waitFor();
     await deleteElsewhere(`/webhooks/${id}`);
     await page.getByRole('button', { name: 'Switch off' }).click();
     await gonePage(id);
@@ -106,4 +124,112 @@ describe.runIf(chromiumAvailable())('things deleted elsewhere, in Chromium', { t
     await expect.poll(() => page.locator('table tbody tr').count()).toBe(1);
     expect(s.errors).toEqual([]);
   });
+
+  /** Nothing asked about `path` (a prefix of the API's paths) in the next 5 seconds: the page stopped polling. */
+
+  it('a message still on its way that the log no longer has: the page says so and stops polling', async () => {
+    // Scheduled a year ahead: not final, so its page reloads it every 2 seconds.
+    const { id } = await api('POST', '/messages', { to: ['later@example.net'], subject: 'Deleted while followed', text: 'x', sendAt: new Date(Date.now() + 365 * 86_400_000).toISOString() });
+    // Sent after it: SQLite's retention always keeps the newest message (see deleteFinished).
+    await api('POST', '/messages', { to: ['after@example.net'], subject: 'Newer', text: 'x' });
+    const { page } = s;
+    await page.goto(`/messages/${id}`);
+    await page.getByRole('heading', { name: 'Deleted while followed' }).waitFor();
+    const repos = s.live.t.app.ports.ctx.store.repos;
+    const stored = await repos.messages.get(id);
+    expect(stored?.status).not.toMatch(/^(sent|logged|failed|cancelled|expired)$/);
+    // No API deletes a message: the store's own deletion, as the retention runs it (here of a status it would keep).
+    expect((await repos.messages.deleteFinished({ statuses: [stored!.status], before: Date.now() + 60_000, limit: 100 })).deleted).toBeGreaterThanOrEqual(1);
+    expect(await repos.messages.get(id)).toBeFalsy();
+
+    await page.getByRole('heading', { name: 'This message was deleted' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('link', { name: /Email log/ }).first().waitFor();
+    expect(await page.locator('main').innerText()).toContain('no longer has this message');
+    for (const name of ['Retry', 'Cancel sending']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    await asksNoMore(s, `/messages/${id}`);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('a link to a message that never existed: "No such message", the way back, and no polling', async () => {
+    const { page } = s;
+    await page.goto('/messages/msg_neverwas');
+    await page.getByRole('heading', { name: 'No such message' }).waitFor();
+    expect(await page.getByRole('alert').innerText()).toContain('no message with this id');
+    expect(await page.locator('main').getByRole('link', { name: /Email log/ }).count()).toBe(1);
+    await asksNoMore(s, '/messages/msg_neverwas');
+    expect(s.errors).toEqual([]);
+  });
+
+  it("a webhook delivery opened after its endpoint was deleted: the endpoint's page says so", async () => {
+    // A receiver that takes it: the test event is delivered, nothing waits, so the log does not poll
+    // (its polling would find the endpoint gone first). Opening the delivery is what finds it.
+    const receiver = await startWebhookReceiver();
+    try {
+      const { id } = await api('POST', '/webhooks', { url: receiver.url, description: 'Opened late', events: ['message.sent'] });
+      const { page } = s;
+      await page.goto(`/webhooks/${id}`);
+      await page.getByRole('button', { name: 'Send test event' }).click();
+      const row = page.getByRole('row', { name: /webhook\.test/ });
+      await row.getByText('succeeded', { exact: true }).waitFor({ timeout: 20_000 });
+      await deleteElsewhere(`/webhooks/${id}`);
+      await row.getByRole('button', { name: 'Attempts' }).click();
+      await gonePage(id);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+/** Servers and accounts, which the log driver of the suite above keeps read-only: a Mailroom that sends. */
+describe.runIf(chromiumAvailable())('servers and accounts deleted elsewhere, in Chromium', { timeout: 120_000 }, () => {
+  let smtp: AdminSession;
+  const smtpApi = setUpApi(() => smtp);
+  const deleteElsewhere = async (session: AdminSession, url: string) => {
+    const res = await session.live.t.request({ method: 'DELETE', url: `/api/v1${url}` });
+    expect(res.statusCode, res.body).toBe(204);
+  };
+
+  beforeAll(async () => {
+    smtp = await openAdminSession('sqlite');
+  }, 120_000);
+  afterAll(async () => smtp?.close());
+
+  it('a server deleted while its form is open: Save finds it gone, and the page says so', async () => {
+    const { id } = await smtpApi('POST', '/servers', { name: 'Deleted relay', smtp: { host: 'smtp.example.com', port: 587, security: 'starttls' } });
+    const { page } = smtp;
+    await page.goto(`/servers/${id}`);
+    const name = page.getByLabel('Name', { exact: true });
+    await name.waitFor();
+    await deleteElsewhere(smtp, `/servers/${id}`);
+    await name.fill('Deleted relay, renamed');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'This server was deleted' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('link', { name: /All servers/ }).first().waitFor();
+    expect(await page.locator('main form').count()).toBe(0);
+    expect(await page.locator('main').innerText()).not.toContain('Not saved');
+    // Leaving asks nothing: there is no unsaved work about a server that is not there.
+    await page.getByRole('link', { name: /All servers/ }).first().click();
+    await page.waitForURL('**/servers');
+    expect(smtp.errors).toEqual([]);
+  });
+
+  it('an account deleted while its form is open: Save finds it gone, and the page says so', async () => {
+    const server = await smtpApi('POST', '/servers', { name: 'Account relay', smtp: { host: 'smtp.example.com', port: 587, security: 'starttls' } });
+    const { id } = await smtpApi('POST', '/accounts', { serverId: server.id, address: 'gone@example.com' });
+    const { page } = smtp;
+    await page.goto(`/accounts/${id}`);
+    await page.getByRole('heading', { name: 'gone@example.com' }).waitFor();
+    const fromName = page.getByLabel('Display name', { exact: true });
+    await fromName.waitFor();
+    await deleteElsewhere(smtp, `/accounts/${id}`);
+    await fromName.fill('Gone');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'This account was deleted' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('link', { name: /All accounts/ }).first().waitFor();
+    expect(await page.locator('main form').count()).toBe(0);
+    await asksNoMore(smtp, `/accounts/${id}`);
+    expect(smtp.errors).toEqual([]);
+  });
+
 });

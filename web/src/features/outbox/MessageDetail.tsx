@@ -2,10 +2,12 @@ import { Thread } from './Thread.js';
 import { useState } from 'react';
 import { api, type MailAccount, type MessageDetail as Message } from '../../api.js';
 import { formatBytes, formatDate, smtpReply } from '../../format.js';
-import { useAction, useInterval, useResource } from '../../hooks.js';
+import { useAction, useInterval } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
 import { ConfirmButton, DataTable, Empty, ErrorBox, PageHeader, Spinner, StatusChip, useFocusOnMount } from '../../ui/index.js';
+import { Gone } from '../../ui/Gone.js';
+import { useItem } from '../../ui/useItem.js';
 import { MessageStatus } from './MessageStatus.js';
 import { AttemptRoutes } from './AttemptRoutes.js';
 import { PossibleDuplicateBadge, PossibleDuplicateNotice } from './PossibleDuplicate.js';
@@ -19,17 +21,18 @@ const SOURCES: Record<string, string> = { api: 'through the API', cli: 'from the
 
 export function MessageDetail({ id }: { id: string }) {
   const { can } = useSession();
-  const msg = useResource(() => api.get<Message>(`/messages/${encodeURIComponent(id)}`), [id]);
+  // Deleted meanwhile (a 404 from its reload, or from Retry or Cancel): the page says so, and its polling and actions go.
+  const msg = useItem(() => api.get<Message>(`/messages/${encodeURIComponent(id)}`), [id]);
   const accounts = useList<MailAccount>('/accounts');
   const [done, setDone] = useState<string | null>(null);
   const action = useAction();
   const m = msg.data;
-  // While the message is still on its way, keep the page current.
-  useInterval(msg.reload, 2000, !!m && !isFinal(m.status));
+  // While the message is still on its way, keep the page current; a message gone is followed no more.
+  useInterval(msg.reload, 2000, !!m && !isFinal(m.status) && !msg.gone);
 
   const act = async (what: 'retry' | 'cancel') => {
     setDone(null);
-    const r = await action.run(() => api.post<{ expireAt?: string; expiryExtended?: boolean }>(`/messages/${encodeURIComponent(id)}/${what}`, {}));
+    const r = await action.run(() => msg.watch(api.post<{ expireAt?: string; expiryExtended?: boolean }>(`/messages/${encodeURIComponent(id)}/${what}`, {})));
     if (r) {
       // A message scheduled for later (cancelled, then retried) goes back on its schedule, not out now.
       const scheduled = m && Date.parse(m.sendAt) > Date.now() ? ` It goes out as scheduled, ${formatDate(m.sendAt)}.` : '';
@@ -45,9 +48,22 @@ export function MessageDetail({ id }: { id: string }) {
   };
   const accountLabel = (aid: string | null) => (aid ? (accounts.items.find((a) => a.id === aid)?.address ?? aid) : '—');
 
+  if (msg.gone) {
+    // Nobody deletes a message by hand: the email log's retention does (or the link is wrong).
+    return (
+      <Gone
+        what="message"
+        seen={!!m}
+        back="/messages"
+        backLabel="Email log"
+        deleted="The email log no longer has this message: it was deleted while the page was open, so there is nothing more to follow or to act on."
+        missing="The email log has no message with this id: it was deleted (the log’s retention deletes old messages), or the link is wrong."
+      />
+    );
+  }
   if (msg.loading && !m) return <Spinner />;
   if (!m) {
-    // A stale bookmark or a mistyped address: the page still says what it is and how to get back.
+    // Not a 404 (the API or the network failing): the page still says what it is and how to get back.
     return (
       <>
         <PageHeader title="Message" subtitle={<Link to="/messages">← Email log</Link>} />

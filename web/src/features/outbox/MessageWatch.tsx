@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, errorMessage, type MessageDetail } from '../../api.js';
+import { api, errorMessage, isNotFound, type MessageDetail } from '../../api.js';
 import { useInterval } from '../../hooks.js';
 import { Link } from '../../router.js';
 import { StatusChip } from '../../ui/index.js';
@@ -17,11 +17,13 @@ const CONFIRMATION_TEXT: Record<string, string> = {
 /**
  * Follows one message (a test email) by polling GET /messages/:id until it reaches a final
  * status (and, for a confirmed test email, until its confirmation is settled), so the result
- * "arrives live" without a page reload.
+ * "arrives live" without a page reload. A message the log no longer has (a 404: deleted meanwhile)
+ * is followed no more, and said to be gone: asking every second would only be refused again.
  */
 export function MessageWatch({ messageId, label }: { messageId: string; label?: string }) {
   const [msg, setMsg] = useState<MessageDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [gone, setGone] = useState(false);
   // A failing reader is retried: the test email may still arrive once it reads again.
   const done = msg !== null && isFinal(msg.status) && msg.confirmation !== 'pending' && msg.confirmation !== 'reader_failing';
   useInterval(
@@ -31,12 +33,22 @@ export function MessageWatch({ messageId, label }: { messageId: string; label?: 
           setMsg(m);
           setError(null);
         },
-        (err: unknown) => setError(errorMessage(err)),
+        (err: unknown) => (isNotFound(err) ? setGone(true) : setError(errorMessage(err))),
       );
     },
     1000,
-    !done,
+    !done && !gone,
   );
+  if (gone) {
+    return (
+      <div className="watch" data-testid="message-watch" data-status="deleted">
+        {label ? <span className="watch-label">{label}</span> : null}
+        <span className="text-error small" role="status">
+          This message was deleted: the email log no longer has it, so its result cannot be followed.
+        </span>
+      </div>
+    );
+  }
   const last = msg?.attempts?.[msg.attempts.length - 1];
   return (
     <div className="watch" data-testid="message-watch" data-status={msg?.status ?? 'pending'}>

@@ -1,9 +1,10 @@
 import { ReaderState } from '../inbound/ReaderState.js';
 import { api, type MailAccount, type MailServer } from '../../api.js';
-import { useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
 import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
+import { Gone } from '../../ui/Gone.js';
+import { useItem } from '../../ui/useItem.js';
 import { useSession } from '../access/session.js';
 import { AccountForm } from './AccountForm.js';
 import { AccountTools } from './AccountTools.js';
@@ -14,8 +15,10 @@ import { OAuth2Card } from './OAuth2Card.js';
 export function AccountEdit({ id }: { id: string }) {
   const { can } = useSession();
   const isNew = id === 'new';
-  const account = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailAccount>(`/accounts/${id}`)), [id, isNew]);
+  // Deleted elsewhere (a 404 from its reload: after a save, after a conflict's load): the page says so, with no form, tools or reader state left.
+  const account = useItem(() => (isNew ? Promise.resolve(undefined) : api.get<MailAccount>(`/accounts/${id}`)), [id, isNew]);
   const servers = useList<MailServer>('/servers');
+  if (account.gone) return <Gone what="account" seen={!!account.data} back="/accounts" backLabel="All accounts" />;
   return (
     <>
       <PageHeader title={isNew ? 'Add account' : (account.data?.address ?? 'Account')} subtitle={<Link to="/accounts">← All accounts</Link>} />
@@ -30,6 +33,7 @@ export function AccountEdit({ id }: { id: string }) {
           account={account.data}
           // Loaded after a conflict: the header and the cards below show what is stored too.
           onLoaded={account.reload}
+          watch={account.watch}
           servers={servers.items}
           readOnly={!can('admin')}
           oauth2Below={!isNew && can('admin')}

@@ -27,7 +27,11 @@ interface Props {
   onCancel?: () => void;
   /** The saved version, loaded after a conflict: for what the page shows around the form (its header, the tools). */
   onLoaded?(account: MailAccount): void;
+  /** The page's item (useItem): a save answered 404 (deleted elsewhere) turns the page into its Gone page. */
+  watch?<R>(request: Promise<R>): Promise<R>;
 }
+
+const asIs = <R,>(request: Promise<R>) => request;
 
 /** The account's OAuth2 settings, or undefined for one that logs in with a password. */
 const oauth2Of = (a: MailAccount | undefined): StoredOAuth2 | undefined => (a?.auth.type === 'oauth2' ? a.auth : undefined);
@@ -45,7 +49,7 @@ export function AccountForm(props: Props) {
   return <AccountFormOf key={fresh.key} {...props} account={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
-function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly, oauth2Below, submitLabel, onSaved, onCancel, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(account: MailAccount): void }) {
+function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly, oauth2Below, submitLabel, onSaved, onCancel, watch = asIs, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(account: MailAccount): void }) {
   // The account as last loaded or saved here. A save does not remount the form (the focus, the
   // sections the user unfolded and what they were doing stay): it starts again from the saved
   // account, whose version the next save sends and against which "changed" is measured.
@@ -140,7 +144,7 @@ function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly,
       }
     }
     const saved = await save.run(() =>
-      conflict.watch(account ? api.patch<MailAccount>(`/accounts/${account.id}`, { ...body, version: account.version }) : api.post<MailAccount>('/accounts', body)),
+      conflict.watch(account ? watch(api.patch<MailAccount>(`/accounts/${account.id}`, { ...body, version: account.version })) : api.post<MailAccount>('/accounts', body)),
     );
     if (saved) {
       setPassword('');
@@ -280,7 +284,7 @@ function AccountFormOf({ account: loaded, servers, serverId, defaults, readOnly,
           state={conflict}
           what={`the account ${account.address}`}
           dirty={changes.dirty}
-          load={async () => onFresh(await api.get<MailAccount>(`/accounts/${account.id}`))}
+          load={async () => onFresh(await watch(api.get<MailAccount>(`/accounts/${account.id}`)))}
         />
       ) : null}
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}

@@ -3,6 +3,8 @@ import { api, type MailAccount, type MailServer, type Page } from '../../api.js'
 import { useResource } from '../../hooks.js';
 import { Link, navigate } from '../../router.js';
 import { ErrorBox, Notice, PageHeader, Spinner } from '../../ui/index.js';
+import { Gone } from '../../ui/Gone.js';
+import { useItem } from '../../ui/useItem.js';
 import { useSession } from '../access/session.js';
 import { SendTestEmail } from '../outbox/SendTestEmail.js';
 import { ImapTest } from '../probes/ImapTest.js';
@@ -18,7 +20,8 @@ export function ServerEdit({ id }: { id: string }) {
   const isNew = id === 'new';
   const driver = useMailDriver();
   const locked = driver === 'log';
-  const server = useResource(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
+  // Deleted elsewhere (a 404 from its reload: after a save, after a conflict's load): the page says so, with no form or tests left.
+  const server = useItem(() => (isNew ? Promise.resolve(undefined) : api.get<MailServer>(`/servers/${id}`)), [id, isNew]);
   // Its accounts serve the admin's IMAP test and test email below: asked for only once the server
   // is there, so a server that does not exist gets its own "does not exist" and no second refusal
   // of the accounts request (a stale bookmark, a deleted server).
@@ -29,6 +32,7 @@ export function ServerEdit({ id }: { id: string }) {
   const editable = can('admin') && !locked;
   // The test email goes through the server as saved: edits in the form above are not used until saved.
   const [edited, setEdited] = useState(false);
+  if (server.gone) return <Gone what="server" seen={!!server.data} back="/servers" backLabel="All servers" />;
   return (
     <>
       <PageHeader title={isNew ? 'Add mail server' : (server.data?.name ?? 'Mail server')} subtitle={<Link to="/servers">← All servers</Link>} />
@@ -45,6 +49,7 @@ export function ServerEdit({ id }: { id: string }) {
           server={server.data}
           // Loaded after a conflict: the header and the cards below show what is stored too.
           onLoaded={server.reload}
+          watch={server.watch}
           initial={isNew && preset ? draftFrom({ name: preset.name, smtp: preset.smtp }) : undefined}
           readOnly={!editable}
           // Created: the form's work is saved, and its own page shows it (nothing to ask about).

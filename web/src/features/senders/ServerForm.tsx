@@ -121,7 +121,11 @@ interface Props {
   onLoaded?(server: MailServer): void;
   /** Whether the form holds unsaved changes, each time that changes: for cards beside it that use the saved server. */
   onDirtyChange?(dirty: boolean): void;
+  /** The page's item (useItem): a save answered 404 (deleted elsewhere) turns the page into its Gone page. */
+  watch?<R>(request: Promise<R>): Promise<R>;
 }
+
+const asIs = <R,>(request: Promise<R>) => request;
 
 /**
  * Create or edit a mail server, and test the values before (or after) saving them.
@@ -135,7 +139,7 @@ export function ServerForm(props: Props) {
   return <ServerFormOf key={fresh.key} {...props} server={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
-function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, onDirtyChange, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {
+function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, onDirtyChange, watch = asIs, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {
   // The server as last loaded or saved here: the page's reload after a save would come later.
   const [server, setServer] = useState(loaded);
   const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
@@ -185,7 +189,7 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
       ...(rateChanged(rate, server?.rateLimit) ? { rateLimit: rateBody(rate) } : {}),
     };
     const saved = await save.run(() =>
-      conflict.watch(server ? api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version }) : api.post<MailServer>('/servers', body)),
+      conflict.watch(server ? watch(api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version })) : api.post<MailServer>('/servers', body)),
     );
     if (saved) {
       notifyChanged();
@@ -281,7 +285,7 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
           state={conflict}
           what={`the server “${server.name}”`}
           dirty={changes.dirty}
-          load={async () => onFresh(await api.get<MailServer>(`/servers/${server.id}`))}
+          load={async () => onFresh(await watch(api.get<MailServer>(`/servers/${server.id}`)))}
         />
       ) : null}
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}

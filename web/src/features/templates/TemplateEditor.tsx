@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { api, type Template } from '../../api.js';
-import { useResource } from '../../hooks.js';
 import { Link } from '../../router.js';
 import { Badge, ErrorBox, Notice, PageHeader, Spinner } from '../../ui/index.js';
+import { Gone } from '../../ui/Gone.js';
+import { useItem } from '../../ui/useItem.js';
 import { useSession } from '../access/session.js';
 import { TemplateForm } from './TemplateForm.js';
 
@@ -13,7 +14,8 @@ import { TemplateForm } from './TemplateForm.js';
  */
 export function TemplateEditor({ templateKey }: { templateKey: string }) {
   const { can } = useSession();
-  const loaded = useResource(() => api.get<Template>(`/templates/${encodeURIComponent(templateKey)}`), [templateKey]);
+  // Deleted elsewhere (a custom template, by another admin): a 404 says so instead of the editor.
+  const loaded = useItem(() => api.get<Template>(`/templates/${encodeURIComponent(templateKey)}`), [templateKey]);
   // The template as saved here, or as loaded after a conflict: the header shows it.
   const [saved, setSaved] = useState<Template | null>(null);
   // How often it was saved here: each save starts the form afresh. A load does not (the form
@@ -23,9 +25,10 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
   const [locale, setLocale] = useState<string | null>(null);
   const t = saved ?? loaded.data;
 
+  if (loaded.gone) return <Gone what="template" seen={!!t} back="/templates" backLabel="Templates" />;
   if (loaded.loading && !t) return <Spinner />;
   if (!t) {
-    // A stale bookmark or a deleted template: the page still says what it is and how to get back.
+    // Not a 404 (the API or the network failing): the page still says what it is and how to get back.
     return (
       <>
         <PageHeader title="Template" subtitle={<Link to="/templates">← Templates</Link>} />
@@ -53,6 +56,7 @@ export function TemplateEditor({ templateKey }: { templateKey: string }) {
         editable={can('admin')}
         locale={locale}
         onLocale={setLocale}
+        watch={loaded.watch}
         onSaved={(next, what) => {
           setSaved(next);
           setSaves((n) => n + 1);

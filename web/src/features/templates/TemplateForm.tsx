@@ -36,14 +36,18 @@ type Props = {
   onSaved(t: Template, what: string): void;
   /** The saved version, loaded after a conflict: the page's header shows it too. */
   onLoaded?(t: Template): void;
+  /** The page's item (useItem): a save answered 404 (deleted elsewhere) turns the page into its Gone page. */
+  watch?<R>(request: Promise<R>): Promise<R>;
 };
+
+const asIs = <R,>(request: Promise<R>) => request;
 
 export function TemplateForm(props: Props) {
   const fresh = useFreshStart(props.template, props.onLoaded);
   return <TemplateFormOf key={fresh.key} {...props} template={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
-function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLocale, onSaved, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(t: Template): void }) {
+function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLocale, onSaved, watch = asIs, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(t: Template): void }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(t));
   // The tab shown: one of the draft's locales (a locale just added is not saved yet), else the first.
   const locale = chosen && draft.locales[chosen] ? chosen : (Object.keys(draft.locales)[0] ?? 'en');
@@ -73,7 +77,7 @@ function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLo
     setSaveIssue(null);
     const body = { name: draft.name, purpose: draft.purpose, layout: draft.layout, locales: draft.locales, sampleData: sample.value, version: t.version };
     try {
-      onSaved(await conflict.watch(api.put<Template>(path, body)), `Saved as version ${t.version + 1}.`);
+      onSaved(await conflict.watch(watch(api.put<Template>(path, body))), `Saved as version ${t.version + 1}.`);
     } catch (err) {
       // Someone else saved meanwhile: VersionConflict says so, in the form's words.
       if (isVersionConflict(err)) return;
@@ -82,10 +86,10 @@ function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLo
       if (found.locale && draft.locales[found.locale]) onLocale(found.locale);
     }
   };
-  const reset = () => action.run(async () => onSaved(await api.post<Template>(`${path}/reset`), 'Reset to the text Mailroom ships (a new version).'));
+  const reset = () => action.run(async () => onSaved(await watch(api.post<Template>(`${path}/reset`)), 'Reset to the text Mailroom ships (a new version).'));
   const remove = () =>
     del.run(async () => {
-      await api.del(path);
+      await watch(api.del(path));
       // Deleting was confirmed: whatever was unsaved went with the template.
       navigate('/templates', { discardUnsaved: true });
     });
@@ -127,7 +131,7 @@ function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLo
           </div>
         ) : null}
         <ErrorBox error={saveIssue ? saveIssue.message : action.error} title="Not saved" />
-        <VersionConflict state={conflict} what={`the template “${t.name}”`} dirty={dirty} load={async () => onFresh(await api.get<Template>(path))} />
+        <VersionConflict state={conflict} what={`the template “${t.name}”`} dirty={dirty} load={async () => onFresh(await watch(api.get<Template>(path)))} />
         <ErrorBox error={del.error} title="Not deleted" />
         {editable ? <TemplateTest templateKey={t.key} locale={locale} dirty={dirty} /> : null}
         <VersionHistory templateKey={t.key} version={t.version} />

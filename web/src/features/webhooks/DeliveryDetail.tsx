@@ -3,9 +3,16 @@ import { formatDate, pretty } from '../../format.js';
 import { useResource } from '../../hooks.js';
 import { ErrorBox, Spinner, StatusChip } from '../../ui/index.js';
 
-/** One delivery opened in the log: its webhook-id, every attempt with the receiver's answer, and the payload sent. */
-export function DeliveryDetail({ endpointId, deliveryId }: { endpointId: string; deliveryId: string }) {
-  const d = useResource(() => api.get<WebhookDeliveryDetail>(`/webhooks/${endpointId}/deliveries/${deliveryId}`), [endpointId, deliveryId]);
+const asIs = <R,>(request: Promise<R>) => request;
+
+/**
+ * One delivery opened in the log: its webhook-id, every attempt with the receiver's answer, and the payload sent.
+ * `watch`: the endpoint page's (useItem), so a 404 on opening it has the page ask for its endpoint again: gone
+ * (deleted elsewhere), the page says "This endpoint was deleted"; still there (only this delivery went, with the
+ * retention), the refusal is said here.
+ */
+export function DeliveryDetail({ endpointId, deliveryId, watch = asIs }: { endpointId: string; deliveryId: string; watch?<R>(request: Promise<R>): Promise<R> }) {
+  const d = useResource(() => watch(api.get<WebhookDeliveryDetail>(`/webhooks/${endpointId}/deliveries/${deliveryId}`)), [endpointId, deliveryId]);
   if (d.error) return <ErrorBox error={d.error} />;
   if (!d.data) return <Spinner />;
   const v = d.data;

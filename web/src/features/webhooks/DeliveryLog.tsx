@@ -143,7 +143,7 @@ export function DeliveryLog({ endpoint, tick, onChanged, watch, onRefused }: { e
             open === d.id ? (
               <tr className="expanded">
                 <td colSpan={7}>
-                  <DeliveryDetail key={`${d.id}-${d.attemptCount}-${d.status}`} endpointId={endpoint.id} deliveryId={d.id} />
+                  <DeliveryDetail key={`${d.id}-${d.attemptCount}-${d.status}`} endpointId={endpoint.id} deliveryId={d.id} watch={watch} />
                 </td>
               </tr>
             ) : null
