@@ -17,6 +17,8 @@ describe('direct delivery\'s limits per attempt [sqlite]', () => {
   let dispatcher: Dispatcher;
   let accountId: string;
   const busy: { address: string; connections: number; server: SMTPServer }[] = [];
+  let backup: SMTPServer;
+  const received: string[] = [];
 
   const post = async (url: string, payload: object) => {
     const res = await t.request({ method: 'POST', url: `/api/v1/${url}`, payload });
@@ -52,6 +54,22 @@ describe('direct delivery\'s limits per attempt [sqlite]', () => {
       await new Promise<void>((resolve) => x.server.listen(port, address, resolve));
       busy.push(x);
     }
+    // An exchanger that takes mail: the backup behind private ones.
+    backup = new SMTPServer({
+      disableReverseLookup: true,
+      logger: false,
+      authOptional: true,
+      hideSTARTTLS: true,
+      onData(stream, session, cb) {
+        stream.resume();
+        stream.on('end', () => {
+          received.push(...session.envelope.rcptTo.map((r) => r.address));
+          cb();
+        });
+      },
+    });
+    backup.on('error', () => undefined);
+    await new Promise<void>((resolve) => backup.listen(port, '127.0.0.6', resolve));
     // Over TCP too: thirty MX records do not fit a UDP answer.
     dns = await startDnsServer(undefined, { tcp: true });
     // many.test: 30 exchangers on an address where nothing listens (connection refused).
@@ -70,7 +88,15 @@ describe('direct delivery\'s limits per attempt [sqlite]', () => {
     // private.test: both exchangers on private addresses, one of them also missing (NXDOMAIN): out of reach for good.
     dns.zone.set('private.test', [{ type: 'MX', exchange: 'priv.private.test', priority: 10 }, { type: 'MX', exchange: 'gone.private.test', priority: 20 }]);
     dns.zone.set('priv.private.test', [{ type: 'A', address: '10.0.0.2' }]);
-    t = await startTestApp('sqlite', { env: { MAILROOM_DNS_SERVERS: `127.0.0.1:${dns.port}`, MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.9' } });
+    // privfirst.test: three exchangers on two private addresses each, then a backup that takes mail.
+    dns.zone.set('privfirst.test', [...['mx1', 'mx2', 'mx3', 'backup'].map((n, i) => ({ type: 'MX' as const, exchange: `${n}.privfirst.test`, priority: 10 + i }))]);
+    for (const [i, n] of ['mx1', 'mx2', 'mx3'].entries()) dns.zone.set(`${n}.privfirst.test`, [{ type: 'A', address: `10.0.${i}.1` }, { type: 'A', address: `10.0.${i}.2` }]);
+    dns.zone.set('backup.privfirst.test', [{ type: 'A', address: '127.0.0.6' }]);
+    // hoard.test: one exchanger on 60 private addresses, then the same backup.
+    dns.zone.set('hoard.test', [{ type: 'MX', exchange: 'mx.hoard.test', priority: 10 }, { type: 'MX', exchange: 'backup.hoard.test', priority: 20 }]);
+    dns.zone.set('mx.hoard.test', Array.from({ length: 60 }, (_, i) => ({ type: 'A' as const, address: `10.1.0.${i + 1}` })));
+    dns.zone.set('backup.hoard.test', [{ type: 'A', address: '127.0.0.6' }]);
+    t = await startTestApp('sqlite', { env: { MAILROOM_DNS_SERVERS: `127.0.0.1:${dns.port}`, MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.9' } });
     dispatcher = await t.app.startDelivery({ loop: false });
     const server = await post('servers', { name: 'direct', smtp: { mode: 'direct', port, connectTimeoutSec: 3, sendTimeoutSec: 5 } });
     accountId = (await post('accounts', { serverId: server.id, address: 'alerts@sender.test' })).id;
@@ -80,6 +106,7 @@ describe('direct delivery\'s limits per attempt [sqlite]', () => {
     await t?.close();
     await dns?.stop();
     for (const x of busy) await new Promise<void>((resolve) => x.server.close(() => resolve()));
+    await new Promise<void>((resolve) => (backup ? backup.close(() => resolve()) : resolve()));
   });
 
   it('tries at most 5 exchanger addresses, and keeps the list of those passed over short', async () => {
@@ -89,7 +116,7 @@ describe('direct delivery\'s limits per attempt [sqlite]', () => {
     // Before: 30 names looked up, 30 connections, 30 entries (and all of them in the response).
     expect(askedFor('.many.test', 'A')).toBe(5);
     expect(route.skipped.filter((s: string) => /127\.0\.0\.9/.test(s))).toHaveLength(5);
-    expect(route.skipped.at(-1)).toMatch(/5 exchanger addresses considered \(the limit per attempt\)/);
+    expect(route.skipped.at(-1)).toMatch(/5 exchanger addresses tried \(the limit per attempt\)/);
     expect(route.response.length).toBeLessThan(1_500);
     expect(m.recipients[0].response.length).toBeLessThan(1_500);
   });
@@ -116,6 +143,26 @@ describe('direct delivery\'s limits per attempt [sqlite]', () => {
     expect(m.status).toBe('deferred');
     expect(m.recipients[0]).toMatchObject({ status: 'deferred' });
     expect(m.attempts[0].routes[0].skipped.join('\n')).toMatch(/10\.0\.0\.1\): a private address[\s\S]*SERVFAIL/);
+  });
+
+  it('reaches a backup exchanger behind six private addresses: those refused by the network policy are not connections', async () => {
+    const m = await send(['x@privfirst.test']);
+    // Before: the 5 private addresses used up the limit, the backup was never considered and the mail failed for good.
+    expect(m.status).toBe('sent');
+    expect(received).toContain('x@privfirst.test');
+    const [route] = m.attempts[0].routes;
+    expect(route.address).toBe('127.0.0.6');
+    expect(route.skipped.filter((s: string) => /a private address/.test(s))).toHaveLength(6);
+  });
+
+  it('examines at most 50 addresses, and defers (never fails) a domain whose other exchangers were not judged', async () => {
+    const m = await send(['x@hoard.test']);
+    expect(m.status).toBe('deferred');
+    expect(m.recipients[0]).toMatchObject({ status: 'deferred' });
+    expect(received).not.toContain('x@hoard.test');
+    const [route] = m.attempts[0].routes;
+    // 50 refused and the cut: 10 kept, 41 counted.
+    expect(route.skipped.at(-1)).toBe('and 41 more');
   });
 
   it('still fails a domain whose exchangers are each refused by the network policy or do not exist', async () => {

@@ -62,10 +62,14 @@ interface Outcome {
  * Bounds on one domain's part of an attempt, as Postfix's smtp_mx_address_limit (5) and
  * smtp_mx_session_limit (2): a domain listing 400 exchangers costs at most this many addresses,
  * sessions and name lookups per attempt; the rest waits for the next attempt (MX order is
- * reshuffled among equal preferences each time).
+ * reshuffled among equal preferences each time). MX_ADDRESS_LIMIT counts the addresses connected
+ * to: one refused by the network policy costs nothing, so private exchangers listed first cannot
+ * hide a public backup (and turn a deliverable domain into a bounce).
  */
 export const MX_ADDRESS_LIMIT = 5;
 export const MX_SESSION_LIMIT = 2;
+/** Addresses examined per attempt, refused ones included: a name with hundreds of private addresses is still a bounded loop. */
+export const MX_ADDRESSES_EXAMINED_LIMIT = 50;
 /** Names looked up for addresses per attempt (a SERVFAIL for each of 400 names would otherwise be 800 questions). */
 export const MX_HOST_LOOKUP_LIMIT = 10;
 
@@ -187,8 +191,19 @@ export class DirectTransports {
     let sessions = 0;
     let lookups = 0;
     let addressesLeft = MX_ADDRESS_LIMIT;
+    let examined = 0;
     let last: Outcome | undefined;
-    const cutShort = (what: string) => passed.add(`${what}: the other exchangers of ${domain} were not tried in this attempt`);
+    // Exchangers left unjudged may be public ones: a cut-short attempt defers, never fails.
+    const cutShort = (what: string) => {
+      undecided++;
+      passed.add(`${what}: the other exchangers of ${domain} were not tried in this attempt`);
+    };
+    const addressLimit = () =>
+      addressesLeft <= 0
+        ? `${MX_ADDRESS_LIMIT} exchanger addresses tried (the limit per attempt)`
+        : examined >= MX_ADDRESSES_EXAMINED_LIMIT
+          ? `${MX_ADDRESSES_EXAMINED_LIMIT} exchanger addresses examined (the limit per attempt)`
+          : undefined;
     hosts: for (const host of dest.value.hosts) {
       // The name is the domain's to choose: one that is not a plain host name goes nowhere (not into TLS, not into the log as is).
       if (!HOST_NAME.test(host)) {
@@ -201,8 +216,9 @@ export class DirectTransports {
         passed.add(`${host}: not named by ${domain}'s MTA-STS policy (mx: ${enforced.mx.join(', ').slice(0, 300)})`);
         continue;
       }
-      if (addressesLeft <= 0 || lookups >= MX_HOST_LOOKUP_LIMIT) {
-        cutShort(addressesLeft <= 0 ? `${MX_ADDRESS_LIMIT} exchanger addresses considered (the limit per attempt)` : `${MX_HOST_LOOKUP_LIMIT} exchanger names looked up (the limit per attempt)`);
+      const limit = addressLimit() ?? (lookups >= MX_HOST_LOOKUP_LIMIT ? `${MX_HOST_LOOKUP_LIMIT} exchanger names looked up (the limit per attempt)` : undefined);
+      if (limit !== undefined) {
+        cutShort(limit);
         break;
       }
       lookups++;
@@ -220,11 +236,12 @@ export class DirectTransports {
         continue;
       }
       for (const address of addresses.value) {
-        if (addressesLeft <= 0) {
-          cutShort(`${MX_ADDRESS_LIMIT} exchanger addresses considered (the limit per attempt)`);
+        const limit = addressLimit();
+        if (limit !== undefined) {
+          cutShort(limit);
           break hosts;
         }
-        addressesLeft--;
+        examined++;
         const verdict = checkExchanger(this.deps.policy, address);
         if (!verdict.allowed) {
           refused++;
@@ -232,6 +249,8 @@ export class DirectTransports {
           this.deps.logger.warn({ domain, exchanger: host, address, class: verdict.class }, 'direct delivery refused an exchanger address (network policy)');
           continue;
         }
+        // Postfix's smtp_mx_address_limit counts connection attempts: a refused address above cost none.
+        addressesLeft--;
         const stopping = run.stopping();
         if (stopping !== undefined) return heldBack(last ? `${stopping}; ${passed.summary()}` : stopping);
         const slot = await this.slots.take(domain, direct.maxConnectionsPerDomain);
@@ -301,7 +320,8 @@ export class DirectTransports {
       // OpenSSL's own text ("C0A6…:error:0A000410:SSL routines:…") gives way to its reason in words.
       if (readable) failure.message = `the TLS handshake after STARTTLS failed: ${readable}`;
       const handshake = !x.plain && failedAfterStarttls(failure, readable) ? (readable ?? failure.message) : undefined;
-      const outcome = (report: AttemptReport): Outcome => ({ report, tls: null, ...(refusedGreeting ? { refusedGreeting } : {}), ...(handshake ? { handshake } : {}) });
+      // The TLS the session ran over when it failed (a refused transaction over STARTTLS), null when it never had any.
+      const outcome = (report: AttemptReport): Outcome => ({ report, tls: failure.tls ?? null, ...(refusedGreeting ? { refusedGreeting } : {}), ...(handshake ? { handshake } : {}) });
       if (x.tlsPolicy === 'opportunistic') return outcome(reportFromError(failure, undefined, where));
       const required = `TLS is required for this domain (${x.tlsPolicy === 'mta-sts' ? 'its MTA-STS policy enforces it' : 'smtp.requireTls, or smtp.direct.requireTlsDomains lists it'})`;
       // The relay's words for a server without STARTTLS (another port, security "none") are settings a

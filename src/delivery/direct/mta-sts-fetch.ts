@@ -7,7 +7,16 @@ import type { MtaStsSource } from './mta-sts-source.js';
 
 /** RFC 8461 §3.3: the policy body is small; anything bigger is not a policy. */
 const MAX_POLICY_BYTES = 64 * 1024;
-const FETCH_TIMEOUT_MS = 10_000;
+/** The whole fetch (connect, TLS, headers, body) ends by then, however slowly the bytes come. */
+const FETCH_DEADLINE_MS = 10_000;
+/**
+ * How long a failed fetch is remembered: meanwhile the domain has its cached policy or none (RFC
+ * 8461 §3.3, §5) at once, so a policy host that never answers costs one deadline per domain
+ * in that time instead of one for each of its messages.
+ */
+export const MTA_STS_FAILURE_CACHE_MS = 5 * 60_000;
+/** Domains whose failure is remembered at most: beyond, the oldest are forgotten (a fetch each, no more). */
+const MAX_FAILURES = 10_000;
 
 interface Cached {
   policy: MtaStsPolicy;
@@ -20,11 +29,18 @@ interface Cached {
  * that name, no redirects, 64 KiB at most, under the same network policy as the exchangers.
  * A policy is cached for its max_age and refetched when the TXT id changes. When no policy can
  * be had (no record, fetch failed) and none is cached, the domain is treated as having none,
- * as the RFC says (§5): MTA-STS protects against downgrades once a policy was seen.
+ * as the RFC says (§5): MTA-STS protects against downgrades once a policy was seen. A fetch has
+ * a total deadline; a failed one is not tried again for MTA_STS_FAILURE_CACHE_MS, and messages
+ * asking while one is under way wait for that one.
  */
-export function httpsMtaStsSource(deps: { lookup: ExchangerLookup; policy: NetworkPolicy; extraCa?: string[]; port?: number; now?: () => number }): MtaStsSource {
+export function httpsMtaStsSource(deps: { lookup: ExchangerLookup; policy: NetworkPolicy; extraCa?: string[]; port?: number; now?: () => number; timeoutMs?: number }): MtaStsSource {
   const now = deps.now ?? Date.now;
+  const deadlineMs = deps.timeoutMs ?? FETCH_DEADLINE_MS;
   const cache = new Map<string, Cached>();
+  /** Domains whose last fetch failed, with until when that is remembered (oldest first). */
+  const failed = new Map<string, number>();
+  /** Fetches under way, by domain and TXT id. */
+  const fetching = new Map<string, Promise<MtaStsPolicy | undefined>>();
 
   async function fetchPolicy(domain: string, id: string): Promise<MtaStsPolicy> {
     const host = `mta-sts.${domain}`;
@@ -44,7 +60,6 @@ export function httpsMtaStsSource(deps: { lookup: ExchangerLookup; policy: Netwo
           rejectUnauthorized: true,
           minVersion: 'TLSv1.2',
           ...(deps.extraCa?.length ? { ca: [...rootCertificates, ...deps.extraCa] } : {}),
-          timeout: FETCH_TIMEOUT_MS,
         },
         (res) => {
           if (res.statusCode !== 200) {
@@ -62,11 +77,42 @@ export function httpsMtaStsSource(deps: { lookup: ExchangerLookup; policy: Netwo
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`${host}: no policy within ${FETCH_TIMEOUT_MS / 1000} s`)));
+      // A total deadline: a per-socket idle timeout would let a server dripping a byte now and then hold the message for ever.
+      // It also ends a refusal's body still coming (an HTTP error is settled before its body is read).
+      const deadline = setTimeout(() => {
+        const late = new Error(`${host}: no complete policy within ${deadlineMs / 1000} s`);
+        reject(late);
+        req.destroy(late);
+      }, deadlineMs);
+      req.on('close', () => clearTimeout(deadline));
       req.on('error', reject);
       req.end();
     });
     return parseMtaStsPolicy(id, body);
+  }
+
+  /** The policy, or undefined when it could not be fetched (remembered for a while); one fetch per domain and id at a time. */
+  function fetchOnce(domain: string, id: string): Promise<MtaStsPolicy | undefined> {
+    const key = `${domain} ${id}`;
+    const under = fetching.get(key);
+    if (under) return under;
+    const fetched = fetchPolicy(domain, id)
+      .then(
+        (policy) => {
+          cache.set(domain, { policy, until: now() + policy.maxAgeSec * 1000 });
+          failed.delete(domain);
+          return policy;
+        },
+        () => {
+          failed.delete(domain);
+          if (failed.size >= MAX_FAILURES) failed.delete(failed.keys().next().value as string);
+          failed.set(domain, now() + MTA_STS_FAILURE_CACHE_MS);
+          return undefined;
+        },
+      )
+      .finally(() => fetching.delete(key));
+    fetching.set(key, fetched);
+    return fetched;
   }
 
   return {
@@ -75,15 +121,14 @@ export function httpsMtaStsSource(deps: { lookup: ExchangerLookup; policy: Netwo
       const valid = hit && hit.until > now() ? hit.policy : undefined;
       const txt = await deps.lookup.txt(`_mta-sts.${domain}`);
       const id = txt.ok ? mtaStsRecordId(txt.value) : undefined;
+      const kept = valid && valid.mode !== 'none' ? valid : undefined;
       // No record (or no answer): a policy seen before stays in force until its max_age ends.
-      if (!id || (valid && valid.id === id)) return { ok: true, value: valid && valid.mode !== 'none' ? valid : undefined };
-      try {
-        const policy = await fetchPolicy(domain, id);
-        cache.set(domain, { policy, until: now() + policy.maxAgeSec * 1000 });
-        return { ok: true, value: policy.mode === 'none' ? undefined : policy };
-      } catch {
-        return { ok: true, value: valid && valid.mode !== 'none' ? valid : undefined };
-      }
+      if (!id || (valid && valid.id === id)) return { ok: true, value: kept };
+      // A fetch that failed a moment ago (whatever the id): the cached policy or none, without waiting for another.
+      if ((failed.get(domain) ?? 0) > now()) return { ok: true, value: kept };
+      const policy = await fetchOnce(domain, id);
+      if (!policy) return { ok: true, value: kept };
+      return { ok: true, value: policy.mode === 'none' ? undefined : policy };
     },
   };
 }

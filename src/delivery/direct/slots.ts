@@ -5,11 +5,15 @@
  *
  * Each waiter holds one of the outbox's in-flight slots while it waits, so the wait is bounded
  * per key: a domain may have only as many waiters as it can serve within MAX_EXPECTED_WAIT_MS,
- * judged by how long its slots are held (a weighted average of its past transactions, or the age
- * of the oldest one still running, whichever is longer). A tarpit that keeps every connection for
- * its whole timeout gets a few waiters; a healthy domain answering in milliseconds, hundreds.
- * The waiters beyond that are let go (take() answers "busy") and their message is deferred, so a
- * slow destination cannot hold every in-flight slot while mail to other domains stays queued.
+ * judged by how fast its slots turn over: each slot in use is expected to be held for the
+ * domain's average (weighted toward recent transactions), or for its own age when it is older,
+ * and the domain serves the sum of its slots' rates. One long transaction (a 20 MB message, one
+ * stuck exchanger) slows only its own slot, not the estimate for the others. A tarpit that keeps
+ * every connection for its whole timeout gets a few waiters; a healthy domain answering in
+ * milliseconds, hundreds. The waiters beyond that are let go (take() answers "busy") and their
+ * message is deferred, so a slow destination cannot hold every in-flight slot while mail to other
+ * domains stays queued. A domain whose own connections are not all in use waits only for the
+ * process-wide total: that says nothing of the domain, and its waiters are never let go for it.
  */
 export const MAX_EXPECTED_WAIT_MS = 30_000;
 
@@ -103,19 +107,35 @@ export class Slots {
     };
   }
 
-  /** How long one of the key's slots is held: the average so far, or the oldest running one's age when that is longer. */
-  private holdEstimate(key: string): number {
+  /**
+   * Slots of the key freed per millisecond: each slot in use is expected to be held for the
+   * average so far, or its own age when that is longer (at least 1 ms: a domain not yet measured
+   * is given the benefit of the doubt until its slots age).
+   */
+  private turnover(key: string): number {
     const t = this.now();
-    let oldest = 0;
-    for (const h of this.held.get(key) ?? []) oldest = Math.max(oldest, t - h.since);
-    return Math.max(this.holdMs.get(key) ?? 0, oldest);
+    const avg = this.holdMs.get(key) ?? 0;
+    let rate = 0;
+    for (const h of this.held.get(key) ?? []) rate += 1 / Math.max(avg, t - h.since, 1);
+    return rate;
   }
 
-  /** Waiters the key may have: as many as its connections serve within MAX_EXPECTED_WAIT_MS, at least one per connection. */
+  /** How long one of the key's slots is held, as its turnover says (for the reason given). */
+  private holdEstimate(key: string): number {
+    const rate = this.turnover(key);
+    return rate > 0 ? (this.held.get(key)?.size ?? 0) / rate : (this.holdMs.get(key) ?? 0);
+  }
+
+  /**
+   * Waiters the key may have: as many as its slots' turnover serves within MAX_EXPECTED_WAIT_MS,
+   * at least one per connection; no bound while the key's own connections are not all in use (its
+   * waiters wait for the process-wide total, not for the domain).
+   */
   private waitingCap(key: string, limit: number): number {
-    const est = this.holdEstimate(key);
-    if (est <= 0) return Number.POSITIVE_INFINITY;
-    return Math.max(limit, Math.floor((limit * MAX_EXPECTED_WAIT_MS) / est));
+    if ((this.used.get(key) ?? 0) < limit) return Number.POSITIVE_INFINITY;
+    const rate = this.turnover(key);
+    if (rate <= 0) return Number.POSITIVE_INFINITY;
+    return Math.max(limit, Math.floor(rate * MAX_EXPECTED_WAIT_MS));
   }
 
   /** Lets go of the waiters beyond their key's cap, the last ones in line first. */

@@ -44,6 +44,11 @@ export interface SmtpFailure extends Error {
    * quiet, not a firewall that drops the packets: the hints differ.
    */
   opening?: { secured: boolean; connected?: boolean; greeted?: boolean };
+  /**
+   * The TLS the session had negotiated when the operation failed (GuardedPool sets it; null:
+   * plain text): a transaction refused over TLS (every RCPT, the message) still ran over it.
+   */
+  tls?: NegotiatedTls | null;
 }
 
 /**
@@ -78,6 +83,8 @@ export class GuardedConnection {
   private readonly guard = new ReplyGuard();
   private current: Done<unknown> | null = null;
   private goneOnce = false;
+  /** The TLS read once the session was open: a socket nodemailer has destroyed since no longer tells. */
+  private tls: NegotiatedTls | null = null;
   /** The session is over (closed by either side); the pool forgets it. */
   closed = false;
 
@@ -121,6 +128,8 @@ export class GuardedConnection {
     return this.run<void>(ms, `connecting took longer than the connect timeout (${ms / 1000} s) for TCP, TLS, greeting, EHLO, STARTTLS and AUTH together`, (done) => {
       this.conn.connect((err) => {
         if (err) return done(err);
+        // STARTTLS (if any) is over once connect() calls back: the session's TLS is settled.
+        this.tls = this.readTls();
         // As nodemailer's pool does: a server that offers no AUTH gets the message without it.
         if (!auth || !this.conn.allowsAuth) return done(null);
         this.conn.login(loginData(auth), (e) => done(e));
@@ -142,8 +151,12 @@ export class GuardedConnection {
     return this.run<void>(ms, `RSET took longer than ${ms / 1000} s`, (done) => this.conn.reset((e) => done(e)));
   }
 
-  /** The TLS this session negotiated (STARTTLS or implicit), or null in plain text. */
+  /** The TLS this session negotiated (STARTTLS or implicit), or null in plain text (or not opened). */
   negotiatedTls(): NegotiatedTls | null {
+    return this.tls;
+  }
+
+  private readTls(): NegotiatedTls | null {
     const c = this.conn as unknown as { secure: boolean; _socket: TLSSocket | false | null };
     if (!c.secure || !c._socket || typeof c._socket.getProtocol !== 'function') return null;
     return { protocol: c._socket.getProtocol() ?? 'TLS', cipher: c._socket.getCipher()?.name ?? '', verified: c._socket.authorized };

@@ -128,6 +128,8 @@ export class GuardedPool {
       info = { ...sent, envelope: { from, to }, tls: conn.negotiatedTls() };
     } catch (raw) {
       const err = raw as SmtpFailure;
+      // A refused transaction (every RCPT, the message) ran over the session's TLS all the same.
+      if (conn) err.tls = conn.negotiatedTls();
       job.reject(err);
       if (conn) this.afterFailure(conn, err);
       return;
