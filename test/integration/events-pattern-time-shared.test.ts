@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PROCESS_PATTERN_BURST_MS, processPatternTime } from '../../src/core/notify/bounded-regex.js';
+import { PROCESS_PATTERN_BURST_MS, processPatternTime, slowPatterns } from '../../src/core/notify/bounded-regex.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -8,9 +8,10 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * once with 40 backtracking values each (docs/events.md's own `^(a+)+$`) held the process for
  * 4 s: an unrelated GET /settings waited that long. All events together now get at most 200 ms
  * of pattern time per second, and other requests are answered meanwhile. An event that finds
- * that time spent is not judged: it was stored with `pattern_undecided` (its mail lost, though
- * it would have been judged on an idle process); it now fails whole, `503 MAILROOM_E_BUSY` with
- * Retry-After, nothing stored (events-pattern-time-busy.test.ts has the retry).
+ * that time spent tries its patterns under a 5 ms floor only. The first event ran this pattern
+ * past its own 50 ms twice: known slow, it is `pattern_undecided` for the events after it too
+ * (cut by the shared time, it would have run out anyway), not `503 MAILROOM_E_BUSY` — which is
+ * for a pattern never seen slow (events-pattern-time-busy.test.ts).
  */
 await describeEachDialect('events: pattern time shared by all events', (dialect) => {
   let t: TestApp;
@@ -25,8 +26,9 @@ await describeEachDialect('events: pattern time shared by all events', (dialect)
   });
   afterAll(async () => t?.close());
 
-  it('20 events at once: once the shared time is spent they are refused (503 MAILROOM_E_BUSY, nothing stored), and an unrelated request is answered while they run', async () => {
+  it('20 events at once: the pattern, known slow after the first, is pattern_undecided for all (none refused), and an unrelated request is answered while they run', async () => {
     // An idle process to start from: the first event gets all of its own 200 ms.
+    slowPatterns.clear();
     while (processPatternTime.availableMs() < PROCESS_PATTERN_BURST_MS) await new Promise((r) => setTimeout(r, 50));
     const hosts = Array.from({ length: 40 }, () => `${'a'.repeat(28)}b`);
     const order: string[] = [];
@@ -46,23 +48,13 @@ await describeEachDialect('events: pattern time shared by all events', (dialect)
     expect((await settings).statusCode).toBe(200);
     expect(order.indexOf('settings')).toBeLessThan(order.length - 1);
 
-    const busy = answers.filter((a) => a.statusCode === 503);
     for (const a of answers) {
-      if (a.statusCode === 503) {
-        expect(a.headers['retry-after']).toBe('1');
-        expect(a.json().error).toMatchObject({ code: 'MAILROOM_E_BUSY', message: expect.stringContaining('the pattern time of all events together (200 ms per second) was spent') });
-        continue;
-      }
-      // An event that had its own 200 ms: its own budget or the pattern's deadline decided, as on an idle process.
       expect(a.statusCode, a.body).toBe(202);
       const [match] = a.json().matches as { ruleName: string; messageIds: string[]; skipped: { code: string; message: string } }[];
       expect(match).toMatchObject({ ruleName: 'Hosts by pattern', messageIds: [], skipped: { code: 'pattern_undecided' } });
-      expect(match.skipped.message).not.toContain('all events together');
     }
-    // One event's 200 ms is what all of them share per second: most found it spent.
-    expect(busy.length, answers.map((a) => a.body).join('\n')).toBeGreaterThanOrEqual(10);
-    const refused = answers.findIndex((a) => a.statusCode === 503);
-    expect((await t.request({ method: 'GET', url: `/api/v1/events/hosts-${refused}` })).statusCode).toBe(404);
+    // Those after the first found the shared time spent: the note says the pattern is known slow.
+    expect(answers.filter((a) => a.body.includes('on a recent event')).length, answers.map((a) => a.body).join('\n')).toBeGreaterThanOrEqual(10);
     // Leave the shared time refilled for the files after this one (one worker runs many).
     while (processPatternTime.availableMs() < PROCESS_PATTERN_BURST_MS) await new Promise((r) => setTimeout(r, 50));
   }, 60_000);

@@ -27,11 +27,23 @@ export const EVENT_PATTERN_BUDGET_MS = 200;
  * 20 events at once, each spending its 200 ms, held every other request for 4 s. So all events
  * together get at most PROCESS_PATTERN_MS_PER_SEC of pattern time per second (a fifth of the
  * event loop), PROCESS_PATTERN_BURST_MS at most at once (one event's whole budget: an event alone
- * on an idle process gets all of its own). A test started when this is spent, or cut by it, does
- * not decide, as one stopped at its deadline.
+ * on an idle process gets all of its own). A test started when this is spent runs under
+ * PATTERN_FLOOR_MS only; one cut by it does not decide, as one stopped at its deadline. So
+ * tests on their full deadline take at most this much; beyond it, only floor tries (two per
+ * condition at most, see conditions.ts, and within each event's own budget).
  */
 export const PROCESS_PATTERN_MS_PER_SEC = 200;
 export const PROCESS_PATTERN_BURST_MS = EVENT_PATTERN_BUDGET_MS;
+/**
+ * With the process's time spent, a test still runs under this deadline instead of not at all:
+ * an ordinary pattern finishes in microseconds, so it decides even then, and only a slow test is
+ * cut (the event is then BUSY, or the pattern's rule undecided if it is known slow: SlowPatterns).
+ * Without it, a backtracking pattern spending the shared time on every event made every other
+ * rule's pattern — and so every event — undecidable. Its time is spent from the shared time too.
+ * 5 ms, not less: the deadline is wall-clock, and on a loaded machine a trivial test under a 2 ms
+ * one was cut about one try in fifteen (under 5 ms, one in hundreds; each test has two tries).
+ */
+export const PATTERN_FLOOR_MS = 5;
 /**
  * When an event whose patterns the process-wide time kept from deciding may be raised again:
  * by then the shared time has refilled to one event's whole budget.
@@ -59,12 +71,70 @@ export class SharedPatternTime {
     return this.tokens;
   }
 
-  /** May go below zero (a test overran its timeout): the debt is paid back before the next test runs. */
+  /**
+   * May go below zero (a test overran its timeout, or ran at PATTERN_FLOOR_MS with nothing
+   * left): the debt is paid back before a test runs on its full deadline again. At most one
+   * burst of it, so a flood of floor tests cannot keep the shared time spent long after it ends.
+   */
   spend(ms: number): void {
     this.availableMs();
-    this.tokens -= ms;
+    this.tokens = Math.max(-this.burstMs, this.tokens - ms);
   }
 }
+
+export const SLOW_PATTERNS_MAX = 500;
+export const SLOW_PATTERN_TTL_MS = 60_000;
+
+/**
+ * Patterns that ran past their own full deadline (twice) on a recent event: one cut short by the
+ * shared time would most likely have run out again, so that is no reason to refuse the event
+ * (BUSY) — a pattern that backtracks on every event's data would otherwise spend the shared time
+ * and have every event refused, other rules' mail with it, retries included. Such a test is its
+ * rule's `pattern_undecided`, as on an idle process. Kept by source and flags, the newest
+ * SLOW_PATTERNS_MAX, each for SLOW_PATTERN_TTL_MS after it last ran out (a pattern edited or data
+ * that changed gets judged anew).
+ */
+export class SlowPatterns {
+  private readonly at = new Map<string, number>();
+
+  constructor(
+    private readonly max = SLOW_PATTERNS_MAX,
+    private readonly ttlMs = SLOW_PATTERN_TTL_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  private static key(re: RegExp): string {
+    return `${re.flags}/${re.source}`;
+  }
+
+  remember(re: RegExp): void {
+    const key = SlowPatterns.key(re);
+    // Re-inserted, so the Map's order is oldest-first and the first key is the one to drop.
+    this.at.delete(key);
+    this.at.set(key, this.now());
+    if (this.at.size > this.max) this.at.delete(this.at.keys().next().value as string);
+  }
+
+  has(re: RegExp): boolean {
+    const key = SlowPatterns.key(re);
+    const at = this.at.get(key);
+    if (at === undefined) return false;
+    if (this.now() - at <= this.ttlMs) return true;
+    this.at.delete(key);
+    return false;
+  }
+
+  get size(): number {
+    return this.at.size;
+  }
+
+  clear(): void {
+    this.at.clear();
+  }
+}
+
+/** The process's known-slow patterns. */
+export const slowPatterns = new SlowPatterns();
 
 /** The process's pattern time: every event's budget draws on it. */
 export const processPatternTime = new SharedPatternTime();
@@ -111,12 +181,14 @@ const test = new vm.Script('re.test(s)');
  * A test's outcome. `note` says why it did not decide; `processBusy` that the reason was the
  * pattern time of all events together (other events had spent it, or cut this test short):
  * nothing about this event or pattern, so on an idle process the test might well decide. Not
- * set when the text is too long, the pattern ran past its own deadline or the event spent its
- * own budget: those come out the same on every try.
+ * set when the text is too long, the pattern ran past its own deadline, the event spent its own
+ * budget, or the pattern is known slow (SlowPatterns): those come out the same on every try.
  */
 export type BoundedResult = { matched: boolean; note?: string; processBusy?: true };
 
-export function boundedTest(re: RegExp, input: string, budget: PatternBudget = patternBudget()): BoundedResult {
+const KNOWN_SLOW = `it ran longer than ${MATCH_DEADLINE_MS} ms (twice) on a recent event`;
+
+export function boundedTest(re: RegExp, input: string, budget: PatternBudget = patternBudget(), slow: SlowPatterns = slowPatterns): BoundedResult {
   if (input.length > INPUT_MAX_CHARS) return { matched: false, note: `the value is longer than ${INPUT_MAX_CHARS} characters; patterns are not tried on it` };
   re.lastIndex = 0;
   const box = sandbox as { re?: RegExp; s?: string };
@@ -124,21 +196,34 @@ export function boundedTest(re: RegExp, input: string, budget: PatternBudget = p
   box.s = input;
   // Which budget cut a try short of its full deadline (undefined: none did).
   let cut: ReturnType<PatternBudget['shortOf']> | undefined;
-  const undecided = (note: string, short: typeof cut): BoundedResult => ({ matched: false, note, ...(short === 'process' || cut === 'process' ? { processBusy: true as const } : {}) });
+  const undecided = (note: string, short: typeof cut): BoundedResult => {
+    if (short !== 'process' && cut !== 'process') return { matched: false, note };
+    // A known-slow pattern would most likely have run out on its own deadline too: not the process's.
+    return slow.has(re) ? { matched: false, note: `${note}; ${KNOWN_SLOW}` } : { matched: false, note, processBusy: true };
+  };
   try {
     for (let attempt = 1; ; attempt++) {
       const left = budget.remainingMs();
-      if (left < 1) {
-        const short = budget.shortOf();
-        const why = SPENT[short];
+      const short = left < MATCH_DEADLINE_MS ? budget.shortOf() : undefined;
+      // The event's own budget spent: not tried. The process's: tried under the floor (PATTERN_FLOOR_MS).
+      if (left < 1 && short === 'event') {
+        const why = SPENT.event;
         return undecided(attempt === 1 ? `${why}; this one was not tried` : `the pattern ran longer than its time and was stopped; ${why}`, short);
       }
-      if (left < MATCH_DEADLINE_MS && cut !== 'process') cut = budget.shortOf();
+      if (short && cut !== 'process') cut = short;
+      const timeout = short === 'process' ? Math.max(PATTERN_FLOOR_MS, Math.floor(left)) : Math.max(1, Math.floor(Math.min(MATCH_DEADLINE_MS, left)));
       const started = performance.now();
       try {
-        return { matched: test.runInContext(sandbox, { timeout: Math.max(1, Math.floor(Math.min(MATCH_DEADLINE_MS, left))) }) === true };
+        return { matched: test.runInContext(sandbox, { timeout }) === true };
       } catch {
-        if (attempt === 2) return undecided(cut ? `the pattern ran longer than its time and was stopped; ${SPENT[cut]}` : `the pattern ran longer than ${MATCH_DEADLINE_MS} ms (twice) and was stopped`, undefined);
+        // The second try is for a test descheduled past its deadline; a known-slow pattern under the floor was expected to be cut.
+        if (attempt === 1 && short === 'process' && slow.has(re)) return undecided(`the pattern ran longer than its time and was stopped; ${SPENT.process}`, short);
+        if (attempt === 2) {
+          if (cut) return undecided(`the pattern ran longer than its time and was stopped; ${SPENT[cut]}`, undefined);
+          // Stopped twice at its own full deadline, nothing else cutting it: known slow for a while.
+          slow.remember(re);
+          return { matched: false, note: `the pattern ran longer than ${MATCH_DEADLINE_MS} ms (twice) and was stopped` };
+        }
       } finally {
         budget.spend(performance.now() - started);
       }

@@ -1,7 +1,7 @@
 import { parseMailbox } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
 import { arr, bool, doc, oneOf, onlyKeys, str } from '../kernel/validate.js';
-import { boundedTest, compilePattern, patternBudget, type PatternBudget } from './bounded-regex.js';
+import { boundedTest, compilePattern, INPUT_MAX_CHARS, patternBudget, type PatternBudget } from './bounded-regex.js';
 
 /**
  * Conditions on an event's fields: `path` names a field (`data.company`, `type`, `locale`,
@@ -132,15 +132,18 @@ export function meets(c: Condition, event: Record<string, unknown>, budget: Patt
       let processBusy = false;
       for (const x of items(v)) {
         if (typeof x !== 'string' && typeof x !== 'number') continue;
-        // With the time spent, the items left would each be "not tried" for the same reason: the
-        // next one's answer (given at once, nothing run) stands for them all, so an item not tried
-        // is never a plain "does not match".
-        const spent = budget.remainingMs() < 1;
-        const r = boundedTest(re, String(x), budget);
+        const s = String(x);
+        const r = boundedTest(re, s, budget);
         if (r.matched) return { ok: true };
         note ??= r.note;
         if (r.processBusy) processBusy = true;
-        if (spent) break;
+        // An item the time left undecided (stopped, or not tried), with the time now spent: the
+        // items left would each be cut or not tried for the same reason, so this answer stands
+        // for them all (an item not tried is never a plain "does not match"), and a list of a
+        // backtracking pattern's values costs one floor test, not one per item. With the
+        // process's time spent, an item that decided (an ordinary pattern, in microseconds) or
+        // was too long to try goes on to the next, each tried under the floor (bounded-regex.ts).
+        if (r.note !== undefined && s.length <= INPUT_MAX_CHARS && budget.remainingMs() < 1) break;
       }
       if (!note) return { ok: false };
       return processBusy ? { ok: false, note, processBusy: true } : { ok: false, note };
