@@ -19,13 +19,14 @@ export function inOptionTerms(err: unknown, options: Readonly<Record<string, str
  * A refusal whose sentence begins with the field its `details.field` names, without a colon
  * (`idempotencyKey "k" was first used … use a new idempotencyKey …`, `purpose "x" does not
  * exist`, `subject is 1200 characters`): the field said as the option. A camelCase name is
- * the field wherever the message has it; a plain word ("subject", "to") only where it begins.
+ * the field wherever the message has it outside quotes; a plain word ("subject", "to") only where it begins.
  */
 function sentenceAboutOption(err: MailroomError, options: Readonly<Record<string, string>>): MailroomError {
   const field = (err.details as { field?: unknown } | undefined)?.field;
   if (typeof field !== 'string' || !Object.hasOwn(options, field) || !err.message.startsWith(`${field} `)) return err;
   const option = options[field]!;
   const rest = err.message.slice(field.length);
-  const said = /[A-Z]/.test(field) ? rest.replace(new RegExp(`\\b${field}\\b`, 'g'), option) : rest;
+  // Quoted text is the caller's own value (a key "nightly-idempotencyKey-7"): left as it was sent.
+  const said = /[A-Z]/.test(field) ? rest.replace(new RegExp(`("(?:[^"\\\\]|\\\\.)*")|\\b${field}\\b`, 'g'), (m, quoted?: string) => quoted ?? option) : rest;
   return new MailroomError(err.code, `${option}${said}`, err.details);
 }
