@@ -1,6 +1,7 @@
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { startAcceptingExchanger } from '../helpers/accepting-exchanger.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -55,21 +56,7 @@ describe('direct delivery\'s limits per attempt [sqlite]', () => {
       busy.push(x);
     }
     // An exchanger that takes mail: the backup behind private ones.
-    backup = new SMTPServer({
-      disableReverseLookup: true,
-      logger: false,
-      authOptional: true,
-      hideSTARTTLS: true,
-      onData(stream, session, cb) {
-        stream.resume();
-        stream.on('end', () => {
-          received.push(...session.envelope.rcptTo.map((r) => r.address));
-          cb();
-        });
-      },
-    });
-    backup.on('error', () => undefined);
-    await new Promise<void>((resolve) => backup.listen(port, '127.0.0.6', resolve));
+    backup = await startAcceptingExchanger('127.0.0.6', port, received);
     // Over TCP too: thirty MX records do not fit a UDP answer.
     dns = await startDnsServer(undefined, { tcp: true });
     // many.test: 30 exchangers on an address where nothing listens (connection refused).

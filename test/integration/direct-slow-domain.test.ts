@@ -1,6 +1,7 @@
 import net from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAcceptingExchanger } from '../helpers/accepting-exchanger.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -41,21 +42,7 @@ describe('direct delivery with a tarpitting destination domain [sqlite]', () => 
       socket.on('error', () => undefined);
     });
     await new Promise<void>((resolve) => tarpit.listen(port, '127.0.0.10', resolve));
-    healthy = new SMTPServer({
-      disableReverseLookup: true,
-      logger: false,
-      authOptional: true,
-      hideSTARTTLS: true,
-      onData(stream, session, cb) {
-        stream.resume();
-        stream.on('end', () => {
-          received.push(...session.envelope.rcptTo.map((r) => r.address));
-          cb();
-        });
-      },
-    });
-    healthy.on('error', () => undefined);
-    await new Promise<void>((resolve) => healthy.listen(port, '127.0.0.2', resolve));
+    healthy = await startAcceptingExchanger('127.0.0.2', port, received);
     dns = await startDnsServer();
     dns.zone.set('slow.test', [{ type: 'MX', exchange: 'mx.slow.test', priority: 10, ttl: 600 }]);
     dns.zone.set('mx.slow.test', [{ type: 'A', address: '127.0.0.10', ttl: 600 }]);
