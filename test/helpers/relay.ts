@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Dialect } from './dialects.js';
 import { freePorts } from './ports.js';
+import { expectCode, RawSmtp } from './smtp-client.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
@@ -145,4 +146,20 @@ export function logLinesSince(r: RelayApp, from: number): LogLine[] {
     .flatMap((chunk) => chunk.split('\n'))
     .filter((line) => line.trim())
     .map((line) => JSON.parse(line) as LogLine);
+}
+
+/**
+ * Sends one message through the relay as `c`, from billing@example.com to customer@example.net,
+ * whose header starts with `headers` (the authors: From, Sender …): the reply to its end of DATA.
+ */
+export async function sendWithAuthors(r: RelayApp, c: RelayCredential, headers: string): Promise<string> {
+  const s = await RawSmtp.connect(r.port);
+  await s.login(c.username, c.password!);
+  expectCode(await s.command('MAIL FROM:<billing@example.com>'), 250);
+  expectCode(await s.command('RCPT TO:<customer@example.net>'), 250);
+  expectCode(await s.command('DATA'), 354);
+  s.write(`${headers}\r\nTo: customer@example.net\r\nSubject: authors\r\n\r\nhello\r\n.\r\n`);
+  const reply = (await s.reply()) ?? '';
+  s.close();
+  return reply;
 }

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { queuedId, relaySuite, type RelayCredential } from '../helpers/relay.js';
-import { expectCode, RawSmtp } from '../helpers/smtp-client.js';
+import { queuedId, relaySuite, sendWithAuthors, type RelayCredential } from '../helpers/relay.js';
+import { expectCode } from '../helpers/smtp-client.js';
 import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
 /**
@@ -30,15 +30,7 @@ await describeEachDialect('SMTP relay: routing by every author', (dialect) => {
   const count = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length as number;
 
   async function send(headers: string): Promise<string> {
-    const s = await RawSmtp.connect(suite.r.port);
-    await s.login(credential.username, credential.password!);
-    expectCode(await s.command('MAIL FROM:<billing@example.com>'), 250);
-    expectCode(await s.command('RCPT TO:<customer@example.net>'), 250);
-    expectCode(await s.command('DATA'), 354);
-    s.write(`${headers}\r\nTo: customer@example.net\r\nSubject: authors\r\n\r\nhello\r\n.\r\n`);
-    const reply = (await s.reply()) ?? '';
-    s.close();
-    return reply;
+    return sendWithAuthors(suite.r, credential, headers);
   }
 
   it('sets up a purpose with a primary and a failover account', async () => {

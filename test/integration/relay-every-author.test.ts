@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { queuedId, relaySuite, type RelayCredential } from '../helpers/relay.js';
-import { expectCode, RawSmtp } from '../helpers/smtp-client.js';
+import { queuedId, relaySuite, sendWithAuthors, type RelayCredential } from '../helpers/relay.js';
+import { expectCode } from '../helpers/smtp-client.js';
 import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
 /**
@@ -19,15 +19,7 @@ await describeEachDialect('SMTP relay: every From mailbox and the Sender are che
   const count = async () => (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length as number;
 
   async function send(c: RelayCredential, headers: string): Promise<string> {
-    const s = await RawSmtp.connect(suite.r.port);
-    await s.login(c.username, c.password!);
-    expectCode(await s.command('MAIL FROM:<billing@example.com>'), 250);
-    expectCode(await s.command('RCPT TO:<customer@example.net>'), 250);
-    expectCode(await s.command('DATA'), 354);
-    s.write(`${headers}\r\nTo: customer@example.net\r\nSubject: authors\r\n\r\nhello\r\n.\r\n`);
-    const reply = (await s.reply()) ?? '';
-    s.close();
-    return reply;
+    return sendWithAuthors(suite.r, c, headers);
   }
 
   it('the sending account must be able to send as every From mailbox and the Sender, in any order', async () => {
