@@ -21,7 +21,7 @@ import { backgroundReads } from './sqlite/background-reads.js';
 import { ownerOnlySqliteFiles } from './sqlite/owner-only.js';
 import { sqliteOpenFailure } from './sqlite/open-failure.js';
 import { registerFoldFunction } from './sqlite/subject-fold.js';
-import { throttledWarnings } from './sqlite/throttled-warnings.js';
+import { throttledWarnings } from '../core/kernel/throttled-warnings.js';
 import { SqliteWriteFailures } from './sqlite/write-failures.js';
 import type { StoreTraits } from './sql-dialect.js';
 import { ensureDirectory } from '../ensure-directory.js';

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteWriteFailures } from '../../src/store/sqlite/write-failures.js';
-import { throttledWarnings, WARN_AGAIN_AFTER_MS } from '../../src/store/sqlite/throttled-warnings.js';
+import { throttledWarnings, WARN_AGAIN_AFTER_MS } from '../../src/core/kernel/throttled-warnings.js';
 
 /**
  * The SQLite connection's memory of a write that failed for want of disk (for /readyz): kept
