@@ -17,6 +17,8 @@ export default defineConfig({
     isolate: false,
     // …and the process's id clock restarts for each file (ids carry their maker's time).
     setupFiles: ['test/setup/fresh-id-clock.ts'],
+    // One migrated PostgreSQL database per run, which test apps' databases copy.
+    globalSetup: ['test/setup/postgres-template.ts'],
     reporters: ['default'],
   },
 });

@@ -21,6 +21,7 @@ import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors, notFoundBody, re
 import { contractOf, responseSchemas } from './route-contracts.js';
 import type { MountedRoutes } from './routes/index.js';
 import { BODY_LIMIT_BYTES } from './body-limit.js';
+import { sharedValidators } from './shared-validators.js';
 
 export interface BuildServerOptions {
   /** Where the built admin UI is; defaults to web/dist next to the package. */
@@ -64,6 +65,7 @@ export async function buildServer(ports: Pick<Ports, 'ctx' | 'config' | 'logger'
     // A hop count becomes proxy-addr's "trust the first n hops" (Fastify's types only take the function form).
     trustProxy: typeof ports.config.trustProxy === 'number' ? trustHops(ports.config.trustProxy) : ports.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: sharedValidators } },
     // Fastify's default (100) refuses a long address in DELETE /suppressions/:address; longer
     // parameters, and paths that are not valid percent-encoding, are answered by frameworkErrors.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },

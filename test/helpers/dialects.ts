@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-const ADMIN_URL = process.env.MAILROOM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const ADMIN_URL = process.env.MAILROOM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 let pgReachable: Promise<boolean> | undefined;
 
 /** Whether PostgreSQL answers; with CI=true it must, so a missing server fails loudly instead of skipping. */
@@ -23,12 +23,19 @@ export function postgresAvailable(): Promise<boolean> {
   return pgReachable;
 }
 
+export interface NewDatabaseOptions {
+  /** Its name (default: a unique mailroom_test_… one). */
+  name?: string;
+  /** A copy of this database (CREATE DATABASE … TEMPLATE) instead of an empty one. */
+  template?: string;
+}
+
 /** Creates a throw-away database for one test file and returns its URL and a dropper. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `mailroom_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+export async function createPostgresDatabase(opts: NewDatabaseOptions = {}): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = opts.name ?? `mailroom_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name}${opts.template ? ` TEMPLATE ${opts.template}` : ''}`);
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
@@ -55,5 +62,18 @@ export async function describeEachDialect(name: string, fn: (dialect: Dialect) =
   const pgOk = await postgresAvailable();
   for (const dialect of DIALECTS) {
     describe.skipIf(dialect === 'postgres' && !pgOk)(`${name} [${dialect}]`, () => fn(dialect));
+  }
+}
+
+/**
+ * The migrated template of this run (test/setup/postgres-template.ts), for a database that
+ * Mailroom will migrate anyway; undefined outside a vitest run or without PostgreSQL.
+ */
+export async function migratedTemplate(): Promise<string | undefined> {
+  try {
+    const { inject } = await import('vitest');
+    return inject('postgresTemplate') || undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { LISTENER_APPLICATION_NAME } from '../../src/store/postgres/pg-wake.js';
 import type { RunningMailroom } from './cli.js';
-import { createPostgresDatabase } from './dialects.js';
+import { createPostgresDatabase, migratedTemplate } from './dialects.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 export interface ScaleOutFixture {
@@ -69,7 +69,8 @@ export function scaleOutFixture(name: string, extraEnv: Record<string, string> =
   };
   beforeAll(async () => {
     sink = await startSmtpSink();
-    db = await createPostgresDatabase();
+    // Migrated already: the processes under test check the migrations instead of running them.
+    db = await createPostgresDatabase({ template: await migratedTemplate() });
     admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
     dataDir = mkdtempSync(path.join(tmpdir(), `mailroom-${name}-`));
