@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './ports.js';
+import { groupMembers } from './process-group.js';
 
 /**
  * A private Postfix instance for the tests and the benchmark: its own config, queue and data
@@ -59,24 +60,6 @@ const SHARED_SERVICES = [
   'showq unix n - n - - showq',
   'flush unix n - n 1000? 0 flush',
 ];
-
-/** Process-group id (field 5 of /proc/<pid>/stat) of a process, undefined when it is gone. */
-function processGroup(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[2]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The master calls setsid(), so its pid is the process group of everything it starts. */
-function groupMembers(group: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((pid) => processGroup(pid) === group);
-}
 
 export async function startPrivatePostfix(opts: PrivatePostfixOptions = {}): Promise<PrivatePostfix> {
   const dir = mkdtempSync(path.join(tmpdir(), opts.prefix ?? 'mailroom-postfix-'));
