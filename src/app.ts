@@ -185,6 +185,12 @@ export async function createApp(config: Readonly<MailroomConfig>, opts: AppOptio
         testLimiter: new RateWindow(WEBHOOK_TESTS_PER_MINUTE, 60_000, now, 'webhook test events'),
         // The worker is made below (and maybe later, by startWebhooks): looked up when called.
         endpointsChanged: () => webhooks.current()?.runner.endpointsChanged(),
+        // This process's worker if it runs one; else (PostgreSQL) the processes that do.
+        deliveriesQueued: () => {
+          const worker = webhooks.current();
+          if (worker && started.has(worker)) worker.runner.wake();
+          else signals?.announce('webhooks');
+        },
       },
       secrets,
       oauth2: oauth2Port(secrets, store, now),

@@ -79,7 +79,13 @@ export interface Ports {
    * what to tell this process's webhook worker when an endpoint was created or switched on (it
    * looks at the journal less often while none is enabled).
    */
-  webhooks: { guard: WebhookTargetGuard; testLimiter: RateWindow; endpointsChanged(): void };
+  webhooks: {
+    guard: WebhookTargetGuard;
+    testLimiter: RateWindow;
+    endpointsChanged(): void;
+    /** Deliveries were queued without an event (a test event, a replay): the worker sends them now, not at its next poll. */
+    deliveriesQueued(): void;
+  };
   /** Reads secret providers for their test button and the account form's picker (the same cache sending uses). */
   secrets: SecretProviderClient;
   oauth2: OAuth2Port;

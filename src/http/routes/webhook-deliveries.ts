@@ -44,14 +44,19 @@ export function webhookDeliveriesRoutes({ ctx, webhooks }: Pick<Ports, 'ctx' | '
       },
     );
     app.get<DeliveryParams>('/webhooks/:id/deliveries/:deliveryId', { config: { permission: 'read' }, schema: { tags, params: deliveryParams } }, async (req) => getDelivery(ctx, req.params.id, req.params.deliveryId));
+    // Deliveries queued here carry no event that would wake the worker: it is told.
+    const queued = <T>(answer: T): T => {
+      webhooks.deliveriesQueued();
+      return answer;
+    };
     app.post<DeliveryParams>('/webhooks/:id/deliveries/:deliveryId/replay', { config: { permission: 'operate' }, schema: { tags, params: deliveryParams } }, async (req, reply) =>
-      reply.status(202).send(await replayDelivery(ctx, actorOf(req), req.params.id, req.params.deliveryId)),
+      reply.status(202).send(queued(await replayDelivery(ctx, actorOf(req), req.params.id, req.params.deliveryId))),
     );
     app.post<IdParams>('/webhooks/:id/deliveries/replay', { config: { permission: 'operate' }, schema: { tags, params: idParams, body: replayBody } }, async (req) =>
-      replayFailed(ctx, actorOf(req), req.params.id, req.body),
+      queued(await replayFailed(ctx, actorOf(req), req.params.id, req.body)),
     );
     app.post<IdParams>('/webhooks/:id/test', { config: { permission: 'admin' }, schema: { tags, params: idParams } }, async (req, reply) =>
-      reply.status(202).send(await sendTestEvent(ctx, actorOf(req), principalOf(req), webhooks.testLimiter, req.params.id)),
+      reply.status(202).send(queued(await sendTestEvent(ctx, actorOf(req), principalOf(req), webhooks.testLimiter, req.params.id))),
     );
   };
 }
