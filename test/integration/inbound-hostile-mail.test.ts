@@ -239,7 +239,7 @@ await describeEachDialect('received mail an admin meets on the first day (Doveco
         return b?.state === 'failing' && b;
       });
       expect(down.lastError).toMatch(/ECONNREFUSED|closed|connect/i);
-      for (let n = 2; n <= 5; n++) await append(peers.dovecot, outage, PASSWORD, 'INBOX', mail(n));
+      await Promise.all([2, 3, 4, 5].map((n) => append(peers.dovecot, outage, PASSWORD, 'INBOX', mail(n))));
       await proxy.up();
       await until('every message once', async () => (await received()).filter((m) => m.accountId === id).length === 5, 30_000);
       await until('the reader to watch again', async () => (await mailbox(id))?.state === 'watching');

@@ -13,7 +13,11 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * stop runs when an account saved during a sync restarts its reader: the save applies at once.
  */
 const PASSWORD = 'Stop-Secret-3';
-const COUNT = 300;
+/**
+ * Enough that the stop and the save come mid-sync with many messages still to read: they came
+ * with 23–47 of 300 stored (and 323–326 of 600), so 150 leave over a hundred unread each time.
+ */
+const COUNT = 150;
 /** Far longer than any stop may take: a stop that waited for the poll would take all of it. */
 const POLL_MS = 60_000;
 const peer = dovecotForFile('mailroom-reader-stop-', { 'stop-sqlite@example.com': PASSWORD, 'stop-postgres@example.com': PASSWORD });
