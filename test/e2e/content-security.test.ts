@@ -118,13 +118,45 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 240_000 },
       '/suppressions',
       '/no-such-page',
     ];
-    for (const path of pages) {
-      const res = await page.goto(path);
-      expect(res?.headers()['content-security-policy'], path).toContain("default-src 'self'");
-      await page.locator('main#main').waitFor();
-      await page.waitForLoadState('networkidle');
-      expect(violations, path).toEqual([]);
+    // Swagger UI under its own policy, on a page of its own, watched as the first one is: the
+    // longest look (it renders the whole document), taken while the other pages are visited.
+    const docsPage = await page.context().newPage();
+    docsPage.setDefaultTimeout(15_000);
+    docsPage.on('pageerror', (err) => errors.push(err.message));
+    const docsViolations = await watchContentSecurity(docsPage);
+    const docsChecked = (async () => {
+      const docs = await docsPage.goto('/docs/');
+      expect(docs?.headers()['content-security-policy']).toContain("script-src 'self'");
+      // Swagger UI renders the whole document (every route with its codes) before the first block: give it time on a busy machine.
+      await docsPage.locator('.swagger-ui .opblock').first().waitFor({ timeout: 90_000 });
+      await docsPage.locator('.swagger-ui .opblock-summary').first().click({ timeout: 60_000 });
+      await docsPage.waitForLoadState('networkidle');
+      expect(docsViolations).toEqual([]);
+    })();
+    // Settled here too (awaited below): a failure is reported there, not as an unhandled rejection.
+    docsChecked.catch(() => undefined);
+    // Three pages of the signed-in context visit them, each watched as the first one is: the
+    // visits stand alone (nothing is changed), and each waits for its own idle network.
+    const visitors = [{ page, violations }];
+    for (let i = 1; i < 3; i++) {
+      const extra = await page.context().newPage();
+      extra.setDefaultTimeout(15_000);
+      extra.on('pageerror', (err) => errors.push(err.message));
+      visitors.push({ page: extra, violations: await watchContentSecurity(extra) });
     }
+    const queue = [...pages];
+    await Promise.all(
+      visitors.map(async (v) => {
+        for (let path = queue.shift(); path; path = queue.shift()) {
+          const res = await v.page.goto(path);
+          expect(res?.headers()['content-security-policy'], path).toContain("default-src 'self'");
+          await v.page.locator('main#main').waitFor();
+          await v.page.waitForLoadState('networkidle');
+          expect(v.violations, path).toEqual([]);
+        }
+      }),
+    );
+    for (const v of visitors.slice(1)) await v.page.close();
     // The benign HTML part renders in full: inline styles and data: images are allowed.
     await page.goto(`/messages/${ids.benign}`);
     const frame = page.frameLocator('iframe[title="HTML part"]');
@@ -138,14 +170,8 @@ describe.runIf(run)('Content-Security-Policy in Chromium', { timeout: 240_000 },
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('link', { name: 'Accounts' }).click();
     await page.setViewportSize({ width: 1366, height: 900 });
-    // Swagger UI under its own policy.
-    const docs = await page.goto('/docs/');
-    expect(docs?.headers()['content-security-policy']).toContain("script-src 'self'");
-    // Swagger UI renders the whole document (every route with its codes) before the first block: give it time on a busy machine.
-    await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 90_000 });
-    await page.locator('.swagger-ui .opblock-summary').first().click({ timeout: 60_000 });
-    await page.waitForLoadState('networkidle');
-    await screenshot(page, 'csp-docs');
+    await docsChecked;
+    await docsPage.close();
     expect(violations).toEqual([]);
     expect(errors).toEqual([]);
   });

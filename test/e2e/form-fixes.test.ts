@@ -17,6 +17,8 @@ import { fillNewRule } from './rule-form.js';
 /** The focused element: its tag and text. */
 const focused = (page: Page) => page.evaluate(() => ({ tag: document.activeElement?.tagName ?? '', text: ((document.activeElement as HTMLElement | null)?.innerText ?? '').replace(/\s+/g, ' ').trim() }));
 
+// Screenshots are taken only where docs/ui.md names them: each full-page one renders and encodes
+// the whole page (0.1 to 0.4 s), and the others were named nowhere.
 describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120_000 }, () => {
   let s: AdminSession;
   let sink: Sink;
@@ -84,7 +86,6 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     await form.getByText('Saved.', { exact: true }).waitFor();
     expect(await focused(page)).toEqual({ tag: 'BUTTON', text: 'Save changes' });
     expect(await reading.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
-    await screenshot(page, 'form-fixes-account-saved');
     await form.getByLabel('Display name').fill('App');
     expect(await form.getByText('Saved.', { exact: true }).count()).toBe(0);
     await form.getByRole('button', { name: 'Save changes' }).click();
@@ -99,7 +100,6 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     await page.waitForURL(/\/rules\/(?!new)[^/]+$/);
     await page.getByText('Saved.', { exact: true }).waitFor();
     await expect.poll(() => focused(page)).toEqual({ tag: 'BUTTON', text: 'Save rule' });
-    await screenshot(page, 'form-fixes-rule-created');
   });
 
   it('rule conditions: "is present" and back to "equals" leaves an empty value, not "present"', async () => {
@@ -126,7 +126,6 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     await expire.fill('10');
     await unit.selectOption('hours');
     expect(await expire.inputValue()).toBe('10');
-    await screenshot(page, 'form-fixes-duration-hours');
     await card.getByRole('button', { name: 'Save' }).click();
     await expect.poll(async () => (await api('GET', '/purposes/alert')).expireAfterSec).toBe(36_000);
     // The card starts again from the saved purpose: no longer changed, so no Save.
@@ -178,7 +177,6 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
       await page.getByText('may not do this').waitFor();
       expect(await page.getByRole('button', { name: 'Add user' }).count()).toBe(0);
       expect(await page.getByLabel('Initial password').count()).toBe(0);
-      await screenshot(page, 'form-fixes-viewer-users');
       await page.goto('/api-keys');
       await page.getByText('may not do this').waitFor();
       expect(await page.getByRole('button', { name: 'Create key' }).count()).toBe(0);
@@ -190,7 +188,6 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
       await page.goto('/reports');
       await page.getByRole('form', { name: 'Report mail' }).getByLabel('Subject').waitFor();
       expect(await page.getByText('The test uses the saved settings').count()).toBe(0);
-      await screenshot(page, 'form-fixes-viewer-reports');
       expect(viewer.errors).toEqual([]);
     } finally {
       await viewer.context.close();
@@ -231,13 +228,11 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     // Said under the buttons it answers, above the Rotate section.
     const rotateHeading = page.getByRole('heading', { name: 'Rotate the signing secret' });
     expect((await queued.boundingBox())!.y).toBeLessThan((await rotateHeading.boundingBox())!.y);
-    await screenshot(page, 'form-fixes-webhook-test-queued');
 
     const before = (await api('GET', '/webhooks')).items[0].version;
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     await page.getByRole('group', { name: /Rotate the secret\? The old one keeps signing for 24 hours/ }).waitFor();
     expect((await api('GET', '/webhooks')).items[0].version).toBe(before);
-    await screenshot(page, 'form-fixes-webhook-rotate-question');
     await page.getByRole('button', { name: 'Yes, rotate secret' }).click();
     await page.getByTestId('rotated-webhook-secret').waitFor();
     expect(s.errors).toEqual([]);
@@ -279,7 +274,6 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     await card.locator('#brand-footer-error').getByText('2000 characters').waitFor();
     expect(await footer.getAttribute('aria-invalid')).toBe('true');
     expect(await card.getByText('Not saved').count()).toBe(0);
-    await screenshot(page, 'form-fixes-branding-footer');
     expect(s.errors).toEqual([]);
   });
 
@@ -301,7 +295,6 @@ describe.runIf(chromiumAvailable())('form fixes in the admin UI', { timeout: 120
     await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('domain')).toBe('xn--bcher-kva.example');
     expect(await page.locator('#domain-input-error').count()).toBe(0);
-    await screenshot(page, 'form-fixes-domains-unicode');
     expect(s.errors).toEqual([]);
   });
 

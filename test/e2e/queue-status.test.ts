@@ -136,10 +136,15 @@ describe.runIf(run)('email log status strip on a real queue', { timeout: 90_000 
   });
 
   it('refreshes by itself while visible and stops polling while the tab is hidden', async () => {
+    // The page's clock is Playwright's, at the real pace: the 10 s poll interval is run on it
+    // instead of waited for. The page's own timer still fires, and its request goes out as it would.
+    await page.clock.install();
     await page.goto('/messages');
     await strip(page).waitFor();
     await send(relayAccount, 'ops@example.net', 'Later 5', { sendAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(await count(page, 'queued')).toBe('4 queued');
     // No click: the 10 s poll brings the new count.
+    await page.clock.runFor(10_000);
     await expect.poll(() => count(page, 'queued'), { timeout: 20_000, interval: 500 }).toBe('5 queued');
 
     let polls = 0;
@@ -153,8 +158,10 @@ describe.runIf(run)('email log status strip on a real queue', { timeout: 90_000 
       }, state);
     await setVisibility('hidden');
     polls = 0;
-    // Longer than one poll interval: a running timer would have asked at least once.
-    await page.waitForTimeout(12_000);
+    // Longer than one poll interval: a running timer would have asked at least once. The real
+    // second after it lets a request that a timer started reach the browser's network.
+    await page.clock.runFor(12_000);
+    await page.waitForTimeout(1_000);
     expect(polls).toBe(0);
     // Shown again: it asks at once rather than at the next tick.
     await setVisibility('visible');
