@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/core/kernel/clock.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { fingerprintOfPem } from '../../src/delivery/smtp/transport.js';
 import { freePort, havePostfix, selfSignedCert, startPostfix, startSilentServer, tempDir, type Cert, type PostfixInstance } from '../helpers/diagnostics-peers.js';
-import { describeEachDialect } from '../helpers/dialects.js';
+import { describeEachDialect, type Dialect } from '../helpers/dialects.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -51,13 +51,59 @@ async function peer(opts: Partial<SMTPServerOptions> = {}): Promise<Peer> {
   return p;
 }
 
+/**
+ * Made once for the file, not once per describe and dialect: each RSA key costs ~1 s, each app
+ * start (and each PostgreSQL database dropped at its close) a few, Postfix ~2-5 s. The tests only
+ * pin these certificates, and each adds servers and accounts of its own names to its dialect's
+ * app, so sharing them changes nothing a test looks at. All is closed once, after every test.
+ */
+let certsMade: { a: Cert; b: Cert; postfix: Cert } | undefined;
+const certs = () => {
+  if (!certsMade) {
+    const dir = tempDir('mailroom-certs-');
+    certsMade = { a: selfSignedCert(dir, 'a.mail.test'), b: selfSignedCert(dir, 'b.mail.test'), postfix: selfSignedCert(dir, 'mail.test.invalid') };
+  }
+  return certsMade;
+};
+interface DialectApp {
+  t: TestApp;
+  dispatcher: Dispatcher;
+  clock: ManualClock;
+}
+const apps = new Map<Dialect, Promise<DialectApp>>();
+const appFor = (dialect: Dialect) => {
+  let made = apps.get(dialect);
+  if (!made) {
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+    made = startTestApp(dialect, { clock }).then(async (t) => ({ t, clock, dispatcher: await t.app.startDelivery({ loop: false }) }));
+    made.catch(() => undefined);
+    apps.set(dialect, made);
+  }
+  return made;
+};
+let postfixStarted: Promise<PostfixInstance> | undefined;
+/** One Postfix for both dialects, started (in the background) as soon as the first test file's app is. */
+const postfixFor = () => {
+  if (!postfixStarted) {
+    postfixStarted = startPostfix(certs().postfix);
+    postfixStarted.catch(() => undefined);
+  }
+  return postfixStarted;
+};
+const peers: { stop(): Promise<void> }[] = [];
+afterAll(async () => {
+  // The apps first: their pooled connections to the peers end with them.
+  for (const made of apps.values()) await (await made.catch(() => undefined))?.t.close();
+  for (const p of peers) await p.stop();
+  await (await postfixStarted?.catch(() => undefined))?.stop();
+});
+
 await describeEachDialect('delivery over TLS, AUTH and timeouts (smtp-server)', (dialect) => {
   let t: TestApp;
   let dispatcher: Dispatcher;
   let certA: Cert;
   let certB: Cert;
-  const peers: { stop(): Promise<void> }[] = [];
-  const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+  let clock: ManualClock;
 
   const post = async (url: string, payload: object) => {
     const res = await t.request({ method: 'POST', url: `/api/v1/${url}`, payload });
@@ -73,15 +119,9 @@ await describeEachDialect('delivery over TLS, AUTH and timeouts (smtp-server)', 
   const get = async (id: string) => (await t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json();
 
   beforeAll(async () => {
-    const dir = tempDir('mailroom-certs-');
-    certA = selfSignedCert(dir, 'a.mail.test');
-    certB = selfSignedCert(dir, 'b.mail.test');
-    t = await startTestApp(dialect, { clock });
-    dispatcher = await t.app.startDelivery({ loop: false });
-  });
-  afterAll(async () => {
-    await t?.close();
-    for (const p of peers) await p.stop();
+    ({ a: certA, b: certB } = certs());
+    if (havePostfix()) void postfixFor();
+    ({ t, dispatcher, clock } = await appFor(dialect));
   });
 
   it('records a mixed per-recipient outcome and retries only the deferred recipient', async () => {
@@ -216,22 +256,18 @@ await describeEachDialect('delivery with STARTTLS to a private Postfix smtpd', (
     return;
   }
   let t: TestApp;
+  let dispatcher: Dispatcher;
   let postfix: PostfixInstance;
   let cert: Cert;
   beforeAll(async () => {
-    cert = selfSignedCert(tempDir('mailroom-pf-cert-'), 'mail.test.invalid');
-    postfix = await startPostfix(cert);
-    t = await startTestApp(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await postfix?.stop();
+    cert = certs().postfix;
+    // This dialect's app of the describe above (its manual clock is not looked at here), with its dispatcher.
+    [postfix, { t, dispatcher }] = await Promise.all([postfixFor(), appFor(dialect)]);
   });
 
   it('upgrades with STARTTLS (certificate pinned) and Postfix accepts the message', async () => {
     const server = (await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'postfix', smtp: { host: '127.0.0.1', port: postfix.port, security: 'starttls', requireTls: true, tlsTrust: { mode: 'pinned', certificate: cert.cert } } } })).json();
     const account = (await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.id, address: 'app@example.com' } })).json();
-    const dispatcher = await t.app.startDelivery({ loop: false });
     const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { accountId: account.id, to: ['someone@example.net'], subject: 'via postfix', text: 'hello' } });
     expect(res.statusCode).toBe(202);
     await dispatcher.drain();
