@@ -22,7 +22,6 @@ export async function buildMigratedTemplate(): Promise<{ name: string; drop: () 
   return { name: new URL(db.url).pathname.slice(1), drop: db.drop };
 }
 
-
 /** Older than this, a test database is a leftover of a run that was killed (a whole run takes well under an hour). */
 const LEFTOVER_AGE_MS = 6 * 3600_000;
 
