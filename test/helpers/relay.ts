@@ -50,13 +50,24 @@ export function queuedId(reply: string | null): string {
  * app@example.com that may send as anyone @example.com.
  */
 export async function startRelayApp(dialect: Dialect, sinkPort: number, opts: TestAppOptions & { delivery?: boolean } = {}): Promise<RelayApp> {
-  const [port, tlsPort] = await freePorts(2);
-  const t = await startTestApp(dialect, {
-    ...opts,
-    env: { MAILROOM_RELAY_PORT: String(port), MAILROOM_RELAY_TLS_PORT: String(tlsPort), ...(opts.env ?? {}) },
-    config: { runWorkers: opts.delivery !== false, ...(opts.config ?? {}) },
-  });
-  await t.app.startWorkers();
+  // A free port is taken and released before the relay binds it: another test's connection may
+  // take it first (EADDRINUSE at start, in a whole-suite run). Fresh ports, a few times.
+  let port: number, tlsPort: number, t: TestApp;
+  for (let attempt = 1; ; attempt++) {
+    [port, tlsPort] = await freePorts(2);
+    t = await startTestApp(dialect, {
+      ...opts,
+      env: { MAILROOM_RELAY_PORT: String(port), MAILROOM_RELAY_TLS_PORT: String(tlsPort), ...(opts.env ?? {}) },
+      config: { runWorkers: opts.delivery !== false, ...(opts.config ?? {}) },
+    });
+    try {
+      await t.app.startWorkers();
+      break;
+    } catch (err) {
+      await t.close();
+      if (attempt === 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
   const server = await t.request({ method: 'POST', url: '/api/v1/servers', payload: { name: 'sink', smtp: { host: '127.0.0.1', port: sinkPort, security: 'none', requireTls: false, connectTimeoutSec: 5, sendTimeoutSec: 10 } } });
   expect(server.statusCode).toBe(201);
   const account = await t.request({ method: 'POST', url: '/api/v1/accounts', payload: { serverId: server.json().id, address: 'app@example.com', aliases: ['@example.com'] } });

@@ -44,11 +44,7 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     const port = (taken.address() as AddressInfo).port;
     try {
       // A misspelled setting beside it is named, with the one it resembles, and its value never.
-      // The bad host's start (below) touches another directory: both processes run at once.
-      const [failed, badHost] = await Promise.all([
-        runCli(['start'], { ...fresh, MAILROOM_PORT: String(port), MAILROOM_LOG_LEVEL: 'warn', MAILROOM_REALY_PORT: '2587', MAILROOM_SECRETKEY: 'c2VjcmV0LXZhbHVl' }),
-        runCli(['start'], { ...env, MAILROOM_DATA_DIR: path.join(fresh.MAILROOM_DATA_DIR, 'never'), MAILROOM_HOST: 'not_a_host..x' }),
-      ]);
+      const failed = await runCli(['start'], { ...fresh, MAILROOM_PORT: String(port), MAILROOM_LOG_LEVEL: 'warn', MAILROOM_REALY_PORT: '2587', MAILROOM_SECRETKEY: 'c2VjcmV0LXZhbHVl' });
       expect(failed.code).toBe(1);
       expect(failed.stdout + failed.stderr).toContain('MAILROOM_REALY_PORT is not a Mailroom setting and is ignored: did you mean MAILROOM_RELAY_PORT?');
       expect(failed.stdout + failed.stderr).toContain('MAILROOM_SECRETKEY is not a Mailroom setting and is ignored: did you mean MAILROOM_SECRET_KEY?');
@@ -68,6 +64,7 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
         await next.stop();
       }
       // A host that cannot be one is refused before anything is opened or created.
+      const badHost = await runCli(['start'], { ...env, MAILROOM_DATA_DIR: path.join(fresh.MAILROOM_DATA_DIR, 'never'), MAILROOM_HOST: 'not_a_host..x' });
       expect(badHost.code).toBe(1);
       expect(badHost.stderr).toContain('MAILROOM_HOST must be an IP address or host name to listen on, got "not_a_host..x"');
       expect(existsSync(path.join(fresh.MAILROOM_DATA_DIR, 'never'))).toBe(false);
@@ -104,69 +101,58 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
   });
 
   it('creates users and API keys, rotates the key, and still decrypts after a restart', async () => {
-    // Each process start costs about a second on CI: commands that do not depend on one another
-    // run at once. The refusals change nothing in the store (each is refused on its arguments,
-    // before any look at the users or keys), so they run beside the user's creation; what needs
-    // that user follows it.
-    const [user, none, twice, unset, past, empty, typo, bare, crate, doubled] = await Promise.all([
-      // Off the command line (where `ps` shows it to every user): the first line of stdin.
-      runCli(['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--role', 'operator'], env, 'operator-pass-1\r\nignored\n'),
-      runCli(['user', 'create', '--email', 'ops@example.com', '--role', 'operator'], env),
-      runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--password-env', 'OPS_PW'], { ...env, OPS_PW: 'operator-pass-1' }),
-      runCli(['user', 'create', '--email', 'ops@example.com', '--password-env', 'NOT_SET_ANYWHERE'], env),
-      runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', '2001-01-31T00:00:00Z'], env),
-      runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', ''], env),
-      runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,sned'], env),
-      runCli(['user'], env),
-      runCli(['apikey', 'crate'], env),
-      runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,,sned'], env),
-    ]);
     // A password is required, given one way; refused before the store is opened.
+    const none = await runCli(['user', 'create', '--email', 'ops@example.com', '--role', 'operator'], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('a password is required: give it with --password-env NAME, --password-stdin, or --password\n  (MAILROOM_E_VALIDATION)');
     expect(none.stderr).not.toContain('using SQLite');
+    const twice = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1', '--password-env', 'OPS_PW'], { ...env, OPS_PW: 'operator-pass-1' });
     expect(twice.stderr).toContain('give the password one way, not with --password and --password-env');
+    const unset = await runCli(['user', 'create', '--email', 'ops@example.com', '--password-env', 'NOT_SET_ANYWHERE'], env);
     expect(unset.stderr).toContain('--password-env: NOT_SET_ANYWHERE is not set');
+    // Off the command line (where `ps` shows it to every user): the first line of stdin.
+    const user = await runCli(['user', 'create', '--email', 'ops@example.com', '--password-stdin', '--role', 'operator'], env, 'operator-pass-1\r\nignored\n');
     expect(user.code, user.stderr).toBe(0);
     expect(user.stdout).toContain('created operator ops@example.com');
     // Which store a command uses is said on stderr; stdout stays the command's answer.
     expect(user.stderr).toContain(`mailroom: using SQLite at ${path.join(dataDir, 'mailroom.db')}`);
-    // Once the user exists; the server starts meanwhile (SQLite's busy timeout lets concurrent
-    // writers wait for each other).
-    const [dup, short, key, expiring, run] = await Promise.all([
-      runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1'], env),
-      runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password', 'short'], env),
-      runCli(['apikey', 'create', '--name', 'ci', '--scopes', 'admin'], env),
-      runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', '2099-01-31T00:00:00Z'], env),
-      startCli(env),
-    ]);
+    const dup = await runCli(['user', 'create', '--email', 'ops@example.com', '--password', 'operator-pass-1'], env);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('MAILROOM_E_DUPLICATE');
+    const short = await runCli(['user', 'reset-password', '--email', 'ops@example.com', '--password', 'short'], env);
+    expect(short.stderr).toContain('mailroom: the new password: must be at least 10 characters');
+    const key = await runCli(['apikey', 'create', '--name', 'ci', '--scopes', 'admin'], env);
+    expect(key.code, key.stderr).toBe(0);
+    const apiKey = key.stdout.trim();
+    expect(apiKey).toMatch(/^mrk_/);
+    const expiring = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', '2099-01-31T00:00:00Z'], env);
+    expect(expiring.code, expiring.stderr).toBe(0);
+    expect(expiring.stderr).toContain('expires 2099-01-31T00:00:00.000Z');
+    const past = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', '2001-01-31T00:00:00Z'], env);
+    expect(past.code).toBe(1);
+    expect(past.stderr).toContain('MAILROOM_E_VALIDATION');
+    // An empty value (an unset variable in a script) is not "no expiry".
+    const empty = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send', '--expires-at', ''], env);
+    expect(empty.code, empty.stdout).toBe(1);
+    expect(empty.stderr).toContain('MAILROOM_E_VALIDATION');
+    expect(empty.stdout).toBe('');
+    // Refusals name the option that was typed, not the API's field (expiresAt, scopes[1]).
+    expect(empty.stderr).toMatch(/^mailroom: --expires-at: /m);
+    const typo = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,sned'], env);
+    expect(typo.stderr).toContain('mailroom: --scopes (entry 2): must be one of "send", "read", "admin"');
+    // A group typed alone says what it needs, as every refusal does; an unknown command by name.
+    const bare = await runCli(['user'], env);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('mailroom: user needs a command: create or reset-password\n  (MAILROOM_E_VALIDATION)');
+    expect((await runCli(['apikey', 'crate'], env)).stderr).toContain("mailroom: unknown command 'crate' (apikey has create)");
+    // Entries are numbered as typed: an empty one is refused where it is, not dropped.
+    const doubled = await runCli(['apikey', 'create', '--name', 'temp', '--scopes', 'send,,sned'], env);
+    expect(doubled.code).toBe(1);
+    expect(doubled.stderr).toContain('mailroom: --scopes (entry 2): is empty');
+
+    const run = await startCli(env);
     let accountId: string;
     try {
-      expect(dup.code).toBe(1);
-      expect(dup.stderr).toContain('MAILROOM_E_DUPLICATE');
-      expect(short.stderr).toContain('mailroom: the new password: must be at least 10 characters');
-      expect(key.code, key.stderr).toBe(0);
-      const apiKey = key.stdout.trim();
-      expect(apiKey).toMatch(/^mrk_/);
-      expect(expiring.code, expiring.stderr).toBe(0);
-      expect(expiring.stderr).toContain('expires 2099-01-31T00:00:00.000Z');
-      expect(past.code).toBe(1);
-      expect(past.stderr).toContain('MAILROOM_E_VALIDATION');
-      // An empty value (an unset variable in a script) is not "no expiry".
-      expect(empty.code, empty.stdout).toBe(1);
-      expect(empty.stderr).toContain('MAILROOM_E_VALIDATION');
-      expect(empty.stdout).toBe('');
-      // Refusals name the option that was typed, not the API's field (expiresAt, scopes[1]).
-      expect(empty.stderr).toMatch(/^mailroom: --expires-at: /m);
-      expect(typo.stderr).toContain('mailroom: --scopes (entry 2): must be one of "send", "read", "admin"');
-      // A group typed alone says what it needs, as every refusal does; an unknown command by name.
-      expect(bare.code).toBe(1);
-      expect(bare.stderr).toContain('mailroom: user needs a command: create or reset-password\n  (MAILROOM_E_VALIDATION)');
-      expect(crate.stderr).toContain("mailroom: unknown command 'crate' (apikey has create)");
-      // Entries are numbered as typed: an empty one is refused where it is, not dropped.
-      expect(doubled.code).toBe(1);
-      expect(doubled.stderr).toContain('mailroom: --scopes (entry 2): is empty');
-
       const h = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
       const server = await (await fetch(`${run.url}/api/v1/servers`, { method: 'POST', headers: h, body: JSON.stringify({ name: 'main', smtp: { host: 'smtp.example.com' } }) })).json();
       const account = await (await fetch(`${run.url}/api/v1/accounts`, { method: 'POST', headers: h, body: JSON.stringify({ serverId: server.id, address: 'app@example.com', password: 'p4ss-w0rd-xyz' }) })).json();
@@ -191,13 +177,7 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
   });
 
   it('send reads each --to as an address list: a comma inside a quoted name does not split it, and --to repeats', async () => {
-    // Four independent commands (one send, three refusals) run at once.
-    const [sent, unquoted, account, data] = await Promise.all([
-      runCli(['send', '--to', '"Doe, John" <jd@example.com>', '--to', 'ann@example.net, "Smith, Bob (ops)" <bob@example.net>', '--cc', '"a, b" <ab@example.org>', '--subject', 'hi', '--text', 'x'], env),
-      runCli(['send', '--to', 'Doe, John <jd@example.com>', '--subject', 'hi', '--text', 'x'], env),
-      runCli(['send', '--to', 'ops@example.net', '--subject', 'hi', '--text', 'x', '--account', 'billing'], env),
-      runCli(['send', '--to', 'ops@example.net', '--template', 'password_reset', '--data', '{x'], env),
-    ]);
+    const sent = await runCli(['send', '--to', '"Doe, John" <jd@example.com>', '--to', 'ann@example.net, "Smith, Bob (ops)" <bob@example.net>', '--cc', '"a, b" <ab@example.org>', '--subject', 'hi', '--text', 'x'], env);
     expect(sent.code, sent.stderr).toBe(0);
     const id = sent.stdout.split(' ')[0];
     expect(id).toMatch(/^msg_/);
@@ -210,9 +190,12 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
       db.close();
     }
     // An unquoted comma in a name makes a value that is no address list: it is named whole.
+    const unquoted = await runCli(['send', '--to', 'Doe, John <jd@example.com>', '--subject', 'hi', '--text', 'x'], env);
     expect(unquoted.code).toBe(1);
     expect(unquoted.stderr).toContain('mailroom: --to (entry 1): "Doe, John <jd@example.com>" is not accepted');
+    const account = await runCli(['send', '--to', 'ops@example.net', '--subject', 'hi', '--text', 'x', '--account', 'billing'], env);
     expect(account.stderr).toContain('mailroom: --account: account billing does not exist');
+    const data = await runCli(['send', '--to', 'ops@example.net', '--template', 'password_reset', '--data', '{x'], env);
     expect(data.stderr).toMatch(/^mailroom: --data: is not valid JSON: /m);
   });
 
@@ -256,17 +239,17 @@ describe.runIf(await postgresAvailable())('mailroom CLI on PostgreSQL', { timeou
       const url = new URL(db.url);
       url.pathname = '/mailroom_never_created';
       const env = { MAILROOM_DATA_DIR: dataDir, MAILROOM_SECRET_KEY: '', DATABASE_URL: url.toString() };
+      const missing = await runCli(['migrate'], env);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`mailroom: cannot open PostgreSQL at ${url.host}/mailroom_never_created: database "mailroom_never_created" does not exist (create the database`);
+      expect(missing.stderr).toContain('MAILROOM_E_STORE_UNAVAILABLE');
+      expect(missing.stderr).not.toContain('migration');
       // A port nothing listens on (a server bound and closed again).
       const closed = net.createServer();
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const port = (closed.address() as AddressInfo).port;
       await new Promise((resolve) => closed.close(resolve));
-      // Two independent refusals: both processes run at once.
-      const [missing, down] = await Promise.all([runCli(['migrate'], env), runCli(['migrate'], { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x` })]);
-      expect(missing.code).toBe(1);
-      expect(missing.stderr).toContain(`mailroom: cannot open PostgreSQL at ${url.host}/mailroom_never_created: database "mailroom_never_created" does not exist (create the database`);
-      expect(missing.stderr).toContain('MAILROOM_E_STORE_UNAVAILABLE');
-      expect(missing.stderr).not.toContain('migration');
+      const down = await runCli(['migrate'], { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x` });
       expect(down.code).toBe(1);
       expect(down.stderr).toContain(`mailroom: cannot open PostgreSQL at 127.0.0.1:${port}/x: connect ECONNREFUSED 127.0.0.1:${port} (is the server running`);
     } finally {
