@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { existsSync } from 'node:fs';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
@@ -164,10 +164,14 @@ class RollbackSafeSqliteDialect extends SqliteDialect {
     driver.rollbackTransaction = async (connection) => {
       if (this.sqlite.inTransaction) await rollback(connection);
     };
-    const begin = driver.beginTransaction.bind(driver);
-    driver.beginTransaction = async (connection, settings) => {
-      if (!this.migrating) return begin(connection, settings);
-      await beginImmediate(this.sqlite);
+    driver.beginTransaction = async (connection) => {
+      if (this.migrating) return beginImmediate(this.sqlite);
+      // The write lock at BEGIN, waited for (busy_timeout), not at the first write: a deferred
+      // transaction that read, then wrote after another process (a CLI command beside `start`,
+      // or beside another command) had written, failed at once with SQLITE_BUSY, which SQLite
+      // does not wait out (its snapshot is stale). 3 of 12 `mailroom user create` run at once
+      // failed so. Within this process transactions run one at a time on its one connection anyway.
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
     return driver;
   }
