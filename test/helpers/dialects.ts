@@ -57,12 +57,19 @@ export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
  * Runs a suite once per dialect. The PostgreSQL run is skipped (with a printed warning) only
  * when PostgreSQL is unreachable and CI is not set; under CI=true an unreachable server fails.
  */
-export async function describeEachDialect(name: string, fn: (dialect: Dialect) => void): Promise<void> {
+export async function describeEachDialect(name: string, fn: (dialect: Dialect) => void, opts: { sideBySide?: boolean } = {}): Promise<void> {
   const { describe } = await import('vitest');
   const pgOk = await postgresAvailable();
-  for (const dialect of DIALECTS) {
-    describe.skipIf(dialect === 'postgres' && !pgOk)(`${name} [${dialect}]`, () => fn(dialect));
-  }
+  const each = () => {
+    for (const dialect of DIALECTS) {
+      describe.skipIf(dialect === 'postgres' && !pgOk)(`${name} [${dialect}]`, () => fn(dialect));
+    }
+  };
+  // sideBySide: the two suites run at once, for suites that share nothing and mostly wait (a
+  // deadline, a throttle's pause). Their tests then run concurrently: a suite whose tests must
+  // keep their order marks them it.sequential, and takes `expect` from each test's context.
+  if (opts.sideBySide) describe.concurrent('the dialects side by side', each);
+  else each();
 }
 
 /**
