@@ -23,9 +23,8 @@ const compiled = new WeakMap<Compile, Map<string, unknown>>();
 
 function buildSharedValidator(externalSchemas: unknown, options: unknown): Compile {
   const compile = pooledCompilers(externalSchemas, options);
-  let validators = compiled.get(compile);
-  if (!validators) compiled.set(compile, (validators = new Map()));
-  const byText = validators;
+  const byText = compiled.get(compile) ?? new Map<string, unknown>();
+  compiled.set(compile, byText);
   return (part) => {
     const key = `${part.httpPart}\n${JSON.stringify(part.schema)}`;
     if (!byText.has(key)) byText.set(key, compile(part));
