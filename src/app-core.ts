@@ -71,6 +71,12 @@ export interface CoreOptions {
    * (a one-shot command).
    */
   fansOutWebhooks?: () => boolean;
+  /**
+   * false: a store outage is the caller's to report (a one-shot command fails with the error's
+   * own one-line message). The line logged otherwise is a server's ("requests are refused with
+   * 503 until it answers again"), with a stack trace: wrong words before a command's answer.
+   */
+  logsOutages?: boolean;
 }
 
 /** The one line an outage is logged with (once per cause and minute: driver-errors.ts). */
@@ -108,7 +114,9 @@ export async function openCore(config: Readonly<MailroomConfig>, opts: CoreOptio
       isConnectionLoss: (err) => database.isConnectionLoss(err),
       isCommitInDoubt: (err) => database.isCommitInDoubt(err),
       isConnectFailure: (err) => database.isConnectFailure(err),
-      onOutage: (err, kind, problem) => logger.error({ err }, outageLine(kind, problem)),
+      onOutage: (err, kind, problem) => {
+        if (opts.logsOutages !== false) logger.error({ err }, outageLine(kind, problem));
+      },
     });
     // How the group commit batches: lanes and gathering by store and role (group-commit-shape.ts).
     const groupShape = groupCommitShape({ multiWriter: database.capabilities.multiWriter, acceptsMail: opts.acceptsMail !== false, fsyncOffLoop: database.groupTransaction !== undefined });

@@ -30,7 +30,7 @@ export const cliFlags = { createStore: false };
  */
 export async function withCore<T>(
   fn: (core: CoreRuntime) => Promise<T>,
-  opts: Omit<CoreOptions, 'createStore' | 'logger'> & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean; alone?: string } = {},
+  opts: Omit<CoreOptions, 'createStore' | 'logger' | 'logsOutages'> & { config?: Partial<MailroomConfig>; mayCreateStore?: boolean; alone?: string } = {},
 ): Promise<T> {
   const { mayCreateStore, config: overrides, alone, ...coreOpts } = opts;
   const config = loadConfig(process.env, { runWorkers: false, ...(overrides ?? {}) });
@@ -48,7 +48,8 @@ export async function withCore<T>(
   try {
     // A key file it cannot read stops the command before the migrations, not after them.
     await checkDataDirFiles(config, { relay: false });
-    const core = await openCore(config, { logger, createStore: mayCreate, ...coreOpts });
+    // An outage fails the command, which says so in its own words (reportFailure).
+    const core = await openCore(config, { logger, createStore: mayCreate, logsOutages: false, ...coreOpts });
     process.stderr.write(`mailroom: using ${core.database.describe}\n`);
     try {
       return await fn(core);
