@@ -105,6 +105,13 @@ export const MAX_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
  */
 const RECORDING_ALLOWANCE = 1;
 
+/**
+ * How often a worker looks for messages whose lease ended (a killed worker's): every 5 s, or a
+ * third of the lease when that is shorter, so a takeover waits at most a third longer than the
+ * lease (with MAILROOM_OUTBOX_LEASE_MS=3000 it waited up to 8 s, not 4).
+ */
+export const REAP_EVERY_MS = 5_000;
+
 /** The smallest size a claim expects per message (bytesRoom), a short text message's. */
 const MIN_EXPECTED_BYTES = 2_048;
 
@@ -210,7 +217,7 @@ export class Dispatcher extends ClaimLoop {
       // when the store is back, before the look below could return this worker's own messages.
       this.lastRenewal = now;
     }
-    if (now - this.lastReap > 5_000 || now < this.lastReap) {
+    if (now - this.lastReap > Math.min(REAP_EVERY_MS, this.o.leaseMs / 3) || now < this.lastReap) {
       this.lastReap = now;
       const n = await repos.messages.releaseExpiredLeases(now);
       if (n) this.opts.logger.warn({ count: n }, 'returned messages whose worker lease ended to the queue');
