@@ -124,4 +124,38 @@ await describeEachDialect('the same answer on both databases for text they disag
     }
     expect((await api('GET', `/smtp-credentials/${c.id}`)).json()).toMatchObject({ purpose: 'alert', version: c.version });
   });
+
+  it('a rule\'s accountId or purpose, a template\'s purpose or layout of "": refused, not taken as none (a PATCH removed the rule\'s account, a PUT the layout)', async () => {
+    const expected = (field: string) => ({ code: 'MAILROOM_E_VALIDATION', message: `${field}: must not be empty: give null for none`, details: { field } });
+    const template = { name: 'Empty check', purpose: 'alert', layout: 'default', locales: { en: { subject: 'Hi', text: 'Hello' } } };
+    expect(await refused('PUT', '/templates/empty_check', { ...template, layout: '' })).toEqual(expected('layout'));
+    expect(await refused('PUT', '/templates/empty_check', { ...template, purpose: '' })).toEqual(expected('purpose'));
+    const saved = await api('PUT', '/templates/empty_check', template);
+    expect(saved.statusCode, saved.body).toBe(200);
+    const v = saved.json().version as number;
+    for (const field of ['layout', 'purpose']) {
+      const res = await t.request({ method: 'PATCH', url: '/api/v1/templates/empty_check', payload: { version: v, [field]: '' } });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error).toEqual(expected(field));
+    }
+    expect((await api('GET', '/templates/empty_check')).json()).toMatchObject({ purpose: 'alert', layout: 'default', version: v });
+    expect(await refused('POST', '/templates/empty_check/preview', { locale: 'en', content: { subject: 's', text: 't' }, layout: '' })).toEqual(expected('layout'));
+
+    const rule = { name: 'empty check', events: ['order.*'], recipients: { addresses: ['ops@example.com'] }, template: 'empty_check' };
+    expect(await refused('POST', '/rules', { ...rule, accountId: '' })).toEqual(expected('accountId'));
+    expect(await refused('POST', '/rules', { ...rule, purpose: '' })).toEqual(expected('purpose'));
+    const made = await api('POST', '/rules', { ...rule, purpose: 'alert' });
+    expect(made.statusCode, made.body).toBe(201);
+    const r = made.json();
+    for (const field of ['purpose', 'accountId']) {
+      const res = await t.request({ method: 'PATCH', url: `/api/v1/rules/${r.id}`, payload: { version: r.version, [field]: '' } });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error).toEqual(expected(field));
+    }
+    expect((await api('GET', `/rules/${r.id}`)).json()).toMatchObject({ purpose: 'alert', version: r.version });
+    // null is none, as documented.
+    const none = await t.request({ method: 'PATCH', url: `/api/v1/rules/${r.id}`, payload: { version: r.version, purpose: null } });
+    expect(none.statusCode, none.body).toBe(200);
+    expect(none.json().purpose).toBeNull();
+  });
 });

@@ -1,9 +1,9 @@
 import { formatMailbox, parseMailbox } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
 import { hasControlChars } from '../kernel/header-safety.js';
-import { arr, bool, doc, int, onlyKeys, optStr, str } from '../kernel/validate.js';
+import { arr, bool, doc, int, onlyKeys, optStr, refuseEmpty, str } from '../kernel/validate.js';
 import { requireVersion } from '../kernel/versioning.js';
-import { templateKey } from '../templates/templates.js';
+import { keyOrNone, templateKey } from '../templates/templates.js';
 import { describeCondition } from './condition-text.js';
 import { patternBudget, type PatternBudget } from './bounded-regex.js';
 import { meets, parseConditions, type Condition } from './conditions.js';
@@ -80,8 +80,12 @@ export function parseRuleInput(input: unknown, opts: { partial: boolean }): Rule
   if (d.conditions !== undefined) out.conditions = parseConditions('conditions', d.conditions);
   if (d.recipients !== undefined) out.recipients = recipients(d.recipients);
   if (d.template !== undefined) out.template = templateKey('template', d.template);
-  if (d.accountId !== undefined) out.accountId = optStr('accountId', d.accountId, { max: 40 }) ?? null;
-  if (d.purpose !== undefined) out.purpose = d.purpose === null || d.purpose === '' ? null : templateKey('purpose', d.purpose);
+  if (d.accountId !== undefined) {
+    // `""` taken as none removed the rule's chosen account when a script's variable was unset.
+    refuseEmpty('accountId', d.accountId, 'give null for none');
+    out.accountId = optStr('accountId', d.accountId, { max: 40 }) ?? null;
+  }
+  if (d.purpose !== undefined) out.purpose = keyOrNone('purpose', d.purpose);
   if (d.continue !== undefined) out.continue = bool('continue', d.continue);
   if (opts.partial) out.version = requireVersion(d);
   return out;

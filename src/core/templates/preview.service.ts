@@ -10,7 +10,7 @@ import { readTemplateSettings } from './branding.js';
 import { localeTag } from './locales.js';
 import type { RenderedParts } from './ports.js';
 import { previewSaved, previewUnsaved, requireLayout } from './render.js';
-import { DEFAULT_LAYOUT, localeContent, templateData, templateKey } from './templates.js';
+import { DEFAULT_LAYOUT, keyOrNone, localeContent, templateData, templateKey } from './templates.js';
 
 export interface Preview extends RenderedParts {
   locale: string;
@@ -53,7 +53,7 @@ export async function previewTemplate(ctx: CoreContext, principal: Principal, ke
   requirePermission(principal, 'admin');
   templateKey('key', key);
   const content = localeContent('content', d.content);
-  const layout = d.layout === undefined ? (saved ? saved.layout : DEFAULT_LAYOUT) : d.layout === null || d.layout === '' ? null : templateKey('layout', d.layout);
+  const layout = d.layout === undefined ? (saved ? saved.layout : DEFAULT_LAYOUT) : keyOrNone('layout', d.layout);
   // As a save would refuse it: a preview without the layout asked for would show what no save can make.
   await requireLayout(ctx, layout);
   const at = locale ?? 'en';

@@ -1,6 +1,6 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
 import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
-import { doc, isDoc, onlyKeys, str, wellFormed, label } from '../kernel/validate.js';
+import { doc, isDoc, onlyKeys, refuseEmpty, str, wellFormed, label } from '../kernel/validate.js';
 import { localeTag } from './locales.js';
 
 /** One locale of a template: LiquidJS sources. At least one of html and text. */
@@ -75,6 +75,16 @@ export function templateKey(field: string, v: unknown): string {
   const key = str(field, v, { max: 64 });
   if (!KEY.test(key)) throw invalid(field, 'must be 2–64 characters: lower-case letters, digits, "_", "." and "-", starting with a letter (e.g. "weekly_digest")');
   return key;
+}
+
+/**
+ * A key that may be none (a template's purpose or layout, a rule's purpose): `null` for none.
+ * `""` is refused: taken as none, it removed a chosen purpose or layout when a script sent a
+ * variable that was unset.
+ */
+export function keyOrNone(field: string, v: unknown): string | null {
+  refuseEmpty(field, v, 'give null for none');
+  return v === null ? null : templateKey(field, v);
 }
 
 function source(field: string, v: unknown, optional: boolean): string | null {
@@ -188,8 +198,8 @@ export function normalizeTemplate(input: unknown, prev?: TemplateDraft): Templat
   };
   return {
     name: pick('name', (v) => label('name', v)),
-    purpose: pick('purpose', (v) => (v === null || v === '' ? null : templateKey('purpose', v)), null),
-    layout: pick('layout', (v) => (v === null || v === '' ? null : templateKey('layout', v)), DEFAULT_LAYOUT),
+    purpose: pick('purpose', (v) => keyOrNone('purpose', v), null),
+    layout: pick('layout', (v) => keyOrNone('layout', v), DEFAULT_LAYOUT),
     locales: pick('locales', locales),
     sampleData: pick('sampleData', (v) => templateData('sampleData', v), {}),
   };
