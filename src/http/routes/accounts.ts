@@ -1,24 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { redactField } from '../../core/kernel/audit.js';
 import type { MailAccount } from '../../core/senders/accounts.js';
 import { createAccount, deleteAccount, getAccount, listAccounts, publicAccount, updateAccount } from '../../core/senders/accounts.service.js';
 import type { Ports } from '../../ports.js';
-import { actorOf, principalOf } from '../auth.js';
+import { addressShownTo } from '../addresses-shown.js';
+import { actorOf } from '../auth.js';
 import { accountBody, idParams } from '../schemas.js';
 
 type IdParams = { Params: { id: string } };
 
-/**
- * The account as the caller may read it. An OAuth2 token or authorize URL may carry a secret in
- * its query (`?client_secret=…`, as some identity providers take it): a caller without the admin
- * permission reads it as the audit log shows it, hidden. An admin, who set it and whose edit form
- * sends it back whole, reads it as stored; the stored value is what the token request uses.
- */
+/** The account as the caller may read it: an OAuth2 token or authorize URL as addressShownTo shows it. */
 function shownTo(req: FastifyRequest, account: MailAccount): MailAccount {
   const { auth } = account;
-  if (auth.type !== 'oauth2' || principalOf(req).permissions.has('admin')) return account;
-  const shown = (key: 'tokenUrl' | 'authorizeUrl') => (auth[key] === null ? null : String(redactField(key, auth[key])));
-  return { ...account, auth: { ...auth, tokenUrl: shown('tokenUrl'), authorizeUrl: shown('authorizeUrl') } };
+  if (auth.type !== 'oauth2') return account;
+  return { ...account, auth: { ...auth, tokenUrl: addressShownTo(req, 'tokenUrl', auth.tokenUrl), authorizeUrl: addressShownTo(req, 'authorizeUrl', auth.authorizeUrl) } };
 }
 
 export function accountsRoutes({ ctx }: Pick<Ports, 'ctx'>) {

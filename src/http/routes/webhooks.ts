@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WEBHOOK_EVENT_TYPES } from '../../core/webhooks/event-types.js';
 import { MAX_ROTATION_GRACE_SEC, URL_MAX_CHARS } from '../../core/webhooks/endpoints.js';
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from '../../core/webhooks/endpoints.service.js';
 import type { Ports } from '../../ports.js';
+import { addressShownTo } from '../addresses-shown.js';
 import { actorOf } from '../auth.js';
 import { idParams } from '../schemas.js';
 
@@ -32,8 +33,10 @@ const rotateBody = {
 export function webhooksRoutes({ ctx, webhooks }: Pick<Ports, 'ctx' | 'webhooks'>) {
   return async (app: FastifyInstance) => {
     const tags = ['webhooks'];
-    app.get('/webhooks', { config: { permission: 'read' }, schema: { tags } }, async () => ({ items: await listEndpoints(ctx) }));
-    app.get<IdParams>('/webhooks/:id', { config: { permission: 'read' }, schema: { tags, params: idParams } }, async (req) => getEndpoint(ctx, req.params.id));
+    // The URL as the caller may read it: a token in its query hidden from a read key.
+    const shownTo = <E extends { url: string }>(req: FastifyRequest, endpoint: E): E => ({ ...endpoint, url: addressShownTo(req, 'url', endpoint.url) });
+    app.get('/webhooks', { config: { permission: 'read' }, schema: { tags } }, async (req) => ({ items: (await listEndpoints(ctx)).map((e) => shownTo(req, e)) }));
+    app.get<IdParams>('/webhooks/:id', { config: { permission: 'read' }, schema: { tags, params: idParams } }, async (req) => shownTo(req, await getEndpoint(ctx, req.params.id)));
     app.post('/webhooks', { config: { permission: 'admin' }, schema: { tags, body: createBody } }, async (req, reply) => {
       const { endpoint, secret } = await createEndpoint(ctx, actorOf(req), webhooks.guard, req.body);
       if (endpoint.enabled) webhooks.endpointsChanged();
