@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preParsingAsyncHookHandler, preValidationHookHandler } from 'fastify';
 import { ErrorCodes, MailroomError } from '../core/kernel/errors.js';
 import { shown } from '../core/kernel/header-safety.js';
 
@@ -134,8 +134,48 @@ function mediaTypeOf(req: FastifyRequest): string {
   return type || 'none';
 }
 
+/** The Content-Encoding a request body may have: none, which is what `identity` says too. */
+export const ACCEPTED_CONTENT_ENCODINGS = ['identity'] as const;
+
+/** Whether a request carries a body, as Fastify decides before it reads one (a length other than 0, or chunks). */
+function carriesBody(req: FastifyRequest): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The codings a request body was sent with other than identity (`gzip, identity` is gzip),
+ * in the order sent; none for no Content-Encoding header, `identity` or an empty one.
+ */
+export function contentCodings(header: string | string[] | undefined): string[] {
+  const list = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return list
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && c.toLowerCase() !== 'identity');
+}
+
+/**
+ * A body sent compressed (`content-encoding: gzip`, `br`, `deflate`, …) is refused before it is
+ * read: Mailroom never decodes one (a decompression bomb would slip past the body limit), and
+ * parsed as it came, gzip bytes were called "not valid UTF-8" and a body labelled `br` but sent
+ * plain was taken. Before the content-type parsers, so on every route and for every media type.
+ */
+const refuseContentEncoding: preParsingAsyncHookHandler = async (req, _reply, payload) => {
+  const codings = contentCodings(req.headers['content-encoding']);
+  if (codings.length === 0 || !carriesBody(req)) return payload;
+  const encoding = shown(codings.join(', '));
+  throw new MailroomError(
+    ErrorCodes.UNSUPPORTED_CONTENT_ENCODING,
+    `the request body was sent with content-encoding: ${encoding}, which Mailroom does not decode; send the body uncompressed (no content-encoding header, or content-encoding: identity); nothing was read or stored`,
+    { field: 'content-encoding', encoding, accepted: [...ACCEPTED_CONTENT_ENCODINGS] },
+  );
+};
+
 /**
  * How request bodies are read, on every route:
+ * - a body with a Content-Encoding other than identity is refused unread (415
+ *   MAILROOM_E_UNSUPPORTED_CONTENT_ENCODING), whatever its content type;
  * - application/json, parsed as before (prototype keys refused), except that an empty body is
  *   no body (curl and many clients send `content-type: application/json` on a DELETE): a route
  *   that takes none runs, one that needs one says the body is missing (src/http/errors.ts);
@@ -148,6 +188,7 @@ function mediaTypeOf(req: FastifyRequest): string {
 export function registerBodyParsing(server: FastifyInstance): void {
   // Fastify's own parser (secure-json-parse, prototype poisoning refused), behind the checks below.
   const parseJson = server.getDefaultJsonParser('error', 'error') as (req: FastifyRequest, body: string, done: Done) => void;
+  server.addHook('preParsing', refuseContentEncoding);
   server.removeContentTypeParser(['application/json', 'text/plain']);
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, bytes: Buffer, done: Done) => {
     if (isEmpty(bytes)) return done(null, undefined);

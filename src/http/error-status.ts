@@ -9,6 +9,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.HEADER_INJECTION]: 400,
   [ErrorCodes.INVALID_ADDRESS]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCodes.UNSUPPORTED_CONTENT_ENCODING]: 415,
   [ErrorCodes.HEADERS_TOO_LARGE]: 431,
   [ErrorCodes.REQUEST_TIMEOUT]: 408,
   [ErrorCodes.NOT_FOUND]: 404,

@@ -56,9 +56,9 @@ export function routeErrorCodes(route: Pick<RouteOptions, 'method' | 'url' | 'sc
     if (!SAFE_METHODS.has(method) && permission !== 'public') codes.add(ErrorCodes.CSRF);
   }
   if (!SAFE_METHODS.has(method)) {
-    // Any write may carry a body (bad JSON, too large, wrong media type) and meet a full disk, a
-    // concurrent duplicate, or a connection lost while its COMMIT was on the way.
-    for (const c of [ErrorCodes.MALFORMED_JSON, ErrorCodes.PAYLOAD_TOO_LARGE, ErrorCodes.VALIDATION, ErrorCodes.STORE_FULL, ErrorCodes.STORE_OUTCOME_UNKNOWN]) codes.add(c);
+    // Any write may carry a body (bad JSON, too large, wrong media type, compressed) and meet a
+    // full disk, a concurrent duplicate, or a connection lost while its COMMIT was on the way.
+    for (const c of [ErrorCodes.MALFORMED_JSON, ErrorCodes.PAYLOAD_TOO_LARGE, ErrorCodes.UNSUPPORTED_CONTENT_ENCODING, ErrorCodes.VALIDATION, ErrorCodes.STORE_FULL, ErrorCodes.STORE_OUTCOME_UNKNOWN]) codes.add(c);
     // A body with fields on a route that takes none is refused by name (src/http/bodiless-routes.ts).
     if (route.url.startsWith('/api/')) for (const c of [ErrorCodes.DUPLICATE, ErrorCodes.UNKNOWN_FIELD]) codes.add(c);
   }

@@ -99,6 +99,17 @@ await describeEachDialect('events: contact auto-reply', (dialect) => {
     expect(m.mail.text).not.toContain('49');
   });
 
+  it('C0, DEL, C1 and the line/paragraph separators in the subject become spaces (docs/api.md: control characters)', async () => {
+    const before = dumps();
+    await submit({ name: 'Zoe\u0085Zed', email: 'zz1@example.com', subject: 'a\u0001b\tc\u007fd\u0085e\u2028f\u2029g', message: 'Hi' });
+    const [m, ...more] = await newMail(before);
+    expect(more).toHaveLength(0);
+    expect(m.rcpts).toEqual(['zz1@example.com']);
+    expect(m.mail.subject).toBe('Re: a b c d e f g (Zoe Zed)');
+    // The body is plain text, not a header line: the sender's text stays as sent.
+    expect(m.mail.text).toContain('we received "a\u0001b\tc\u007fd\u0085e\u2028f\u2029g"');
+  });
+
   it('switched off: a submission is stored and answered by nobody', async () => {
     const off = await t.request({ method: 'PATCH', url: '/api/v1/settings', payload: { contactAutoReply: { enabled: false } } });
     expect(off.json().contactAutoReply.value).toMatchObject({ enabled: false, subject: 'Re: {subject} ({name})' });

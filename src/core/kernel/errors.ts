@@ -11,6 +11,8 @@ export const ErrorCodes = {
   HEADER_INJECTION: 'MAILROOM_E_HEADER_INJECTION',
   INVALID_ADDRESS: 'MAILROOM_E_INVALID_ADDRESS',
   PAYLOAD_TOO_LARGE: 'MAILROOM_E_PAYLOAD_TOO_LARGE',
+  /** A request body sent compressed (a Content-Encoding other than identity): bodies are read as sent, never decoded. */
+  UNSUPPORTED_CONTENT_ENCODING: 'MAILROOM_E_UNSUPPORTED_CONTENT_ENCODING',
   UNKNOWN_PLACEHOLDER: 'MAILROOM_E_UNKNOWN_PLACEHOLDER',
   // The connection (HTTP's clientError, before any request is read: src/http/errors.ts)
   HEADERS_TOO_LARGE: 'MAILROOM_E_HEADERS_TOO_LARGE',

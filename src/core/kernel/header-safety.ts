@@ -32,6 +32,13 @@ export function hasControlChars(value: string): boolean {
   return CONTROL.test(value);
 }
 
+const CONTROL_RUNS = new RegExp(`${CONTROL.source}+`, 'g');
+
+/** `value` with each run of control characters (the ones hasControlChars finds) made one space: a caller's text put into one line. */
+export function controlsToSpaces(value: string): string {
+  return value.replace(CONTROL_RUNS, ' ');
+}
+
 /**
  * A caller's text in a message or `details.field`: at most 64 characters, control and invisible
  * formatting characters escaped (`\n`, `\u0001`, `\u202e`), so what is shown is what was sent.

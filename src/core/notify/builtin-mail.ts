@@ -1,6 +1,6 @@
 import type { Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
+import { controlsToSpaces, hasHeaderUnsafeChars } from '../kernel/header-safety.js';
 import { str, type Doc } from '../kernel/validate.js';
 
 /**
@@ -30,13 +30,13 @@ const PLACEHOLDER_VALUE_MAX = 200;
 /**
  * `{name}`-style placeholders replaced by the given values, literally (nothing in a value is
  * read as a placeholder or template code; unknown placeholders stay as written). In a header
- * line, line breaks, NUL and other control characters become spaces.
+ * line, line breaks and other control characters (C0, DEL, C1, U+2028, U+2029; see
+ * hasControlChars) become spaces, and NUL is dropped.
  */
 export function fillPlaceholders(text: string, values: Record<string, string>, opts: { headerLine: boolean }): string {
   const clean = (s: string) => {
     const cut = s.slice(0, PLACEHOLDER_VALUE_MAX).replace(/\0/g, '');
-    // eslint-disable-next-line no-control-regex
-    return opts.headerLine ? cut.replace(/[\x00-\x1f\x7f]+/g, ' ').trim() : cut;
+    return opts.headerLine ? controlsToSpaces(cut).trim() : cut;
   };
   return text.replace(/\{([a-z]+)\}/g, (m, k: string) => (Object.hasOwn(values, k) ? clean(values[k]) : m));
 }
