@@ -116,6 +116,34 @@ await describeEachDialect('purposes and settings API', (dialect) => {
     expect(audit[0]).toMatchObject({ action: 'settings.update', after: { globalBcc: ['archive@example.com'], defaultAccountId: accountId } });
   });
 
+  it('a save that changes nothing writes nothing: no audit entry, the source and time stay (a default, an admin\'s value)', async () => {
+    const entries = async () => (await req('GET', 'audit?targetType=settings&limit=100')).json().items.length as number;
+    const before = await entries();
+    const was = (await req('GET', 'settings')).json();
+    // Values as they are: defaults (retention, locale, soft bounces) and the admin's own (globalBcc, defaultAccountId).
+    const same = await req('PATCH', 'settings', {
+      retention: { days: null },
+      defaultLocale: 'en',
+      softBounces: { count: 3 },
+      branding: { name: 'Mailroom', color: '#2563eb' },
+      globalBcc: ['archive@example.com'],
+      defaultAccountId: accountId,
+    });
+    expect(same.statusCode, same.body).toBe(200);
+    expect(same.json()).toEqual(was);
+    expect(same.json().retention).toEqual({ value: { days: null }, source: 'default', locked: false });
+    expect(await entries()).toBe(before);
+    // One value changed among the same ones: that one alone is written and audited.
+    const one = await req('PATCH', 'settings', { defaultLocale: 'de', softBounces: { count: 3 } });
+    expect(one.json().defaultLocale).toMatchObject({ value: 'de', source: 'database' });
+    expect(one.json().softBounces.source).toBe('default');
+    const [entry] = (await req('GET', 'audit?targetType=settings')).json().items;
+    expect(entry).toMatchObject({ action: 'settings.update', before: { defaultLocale: 'en' }, after: { defaultLocale: 'de' } });
+    expect(Object.keys(entry.after)).toEqual(['defaultLocale']);
+    expect(await entries()).toBe(before + 1);
+    await req('PATCH', 'settings', { defaultLocale: 'en' });
+  });
+
   it('lets a read-only user see purposes and settings but not change them', async () => {
     const key = await req('POST', 'api-keys', { name: 'reader', scopes: ['read'] });
     const reader = key.json().key as string;

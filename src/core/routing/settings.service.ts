@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import type { MailDriver } from '../senders/deploy-vars.js';
@@ -108,7 +109,12 @@ export async function updateSettings(ctx: CoreContext, actor: Actor, input: unkn
     const after: Record<string, unknown> = {};
     for (const k of EDITABLE_SETTINGS) {
       if (patch[k] === undefined) continue;
-      before[k] = (await repos.settings.get(k)) ?? SETTING_DEFAULTS[k];
+      const current = (await repos.settings.get(k)) ?? SETTING_DEFAULTS[k];
+      // A value given as it is (an admin's, the environment's or the default) changes nothing:
+      // not written, so its source stays, and not audited (docs/api.md, Conventions). A form sent
+      // again as it was loaded wrote an entry whose before and after were the same.
+      if (isDeepStrictEqual(current, patch[k])) continue;
+      before[k] = current;
       after[k] = patch[k];
       // An admin's value, even null, overrides the environment's from now on (source "database").
       await repos.settings.set(k, patch[k], actor.label);
