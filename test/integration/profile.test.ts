@@ -43,6 +43,8 @@ await describeEachDialect('profile: one’s own email and password', (dialect) =
     expect(wrong.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'currentPassword' } });
     const short = await patch(a, { currentPassword: generated, newPassword: 'short' });
     expect(short.json().error.details.field).toBe('newPassword');
+    const blank = await patch(a, { currentPassword: generated, newPassword: ' \t'.repeat(6) });
+    expect(blank.json().error).toEqual({ code: 'MAILROOM_E_VALIDATION', message: 'newPassword: must not be only blanks (spaces, tabs or line endings)', details: { field: 'newPassword' } });
     const same = await patch(a, { currentPassword: generated, newPassword: generated });
     expect(same.json().error.message).toMatch(/is the password you have now/);
     expect((await patch(a, { newPassword: 'my-own-password-1' })).statusCode).toBe(400);

@@ -55,8 +55,18 @@ await describeEachDialect('users: what an admin may set', (dialect) => {
       message: 'role: must be text, not null (the field is required)',
       details: { field: 'role' },
     });
+    // Ten spaces are ten characters, and were taken and signed in with: only blanks is no password.
+    for (const password of [' '.repeat(10), '\t \n'.repeat(4)]) {
+      expect((await api('POST', '/users', { ...full, password })).json().error).toEqual({
+        code: 'MAILROOM_E_VALIDATION',
+        message: 'password: must not be only blanks (spaces, tabs or line endings)',
+        details: { field: 'password' },
+      });
+    }
     expect((await users()).length).toBe(before.length);
     expect((await api('POST', '/users', full)).statusCode).toBe(201);
+    const made = (await users()).find((u) => u.email === full.email)!;
+    expect((await api('PATCH', `/users/${made.id}`, { password: ' '.repeat(12), version: made.version })).json().error.message).toBe('password: must not be only blanks (spaces, tabs or line endings)');
   });
 
   it('asks a user an admin created to choose their own password at the first sign-in', async () => {

@@ -6,7 +6,7 @@ import { changesNothing, versionConflict } from '../kernel/versioning.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { auditFailedLogin } from './sessions.service.js';
-import { assertEmailFree, loginEmail, MIN_PASSWORD_LENGTH, publicUser } from './users.service.js';
+import { assertEmailFree, loginEmail, newPassword, publicUser } from './users.service.js';
 import type { User } from './users.js';
 
 /** The signed-in user changing their own account: who they are and which session asks. */
@@ -28,10 +28,7 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   const current = str('currentPassword', d.currentPassword, { max: 1000 });
   const email = d.email === undefined ? undefined : loginEmail('email', d.email);
   const name = d.name === undefined ? undefined : optLabel('name', d.name);
-  const newPassword = d.newPassword === undefined ? undefined : str('newPassword', d.newPassword, { max: 1000 });
-  if (newPassword !== undefined && newPassword.length < MIN_PASSWORD_LENGTH) {
-    throw new MailroomError(ErrorCodes.VALIDATION, `newPassword: must be at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'newPassword' });
-  }
+  const chosen = d.newPassword === undefined ? undefined : newPassword('newPassword', d.newPassword);
   const me = await ctx.store.repos.users.get(self.userId);
   if (!me) throw notFound('user', self.userId);
   // Counted like a login (before the check, so parallel guesses share the limit); a right password takes its count back.
@@ -44,10 +41,10 @@ export async function updateProfile(ctx: CoreContext, throttle: LoginThrottle, s
   await throttle.succeeded(attempt);
   // Only once the current password is proven: compared before, "it is the password you have
   // now" told anyone at an open session whether a guess was right, without limit.
-  if (newPassword !== undefined && (await verifyPassword(newPassword, me.passwordHash))) {
+  if (chosen !== undefined && (await verifyPassword(chosen, me.passwordHash))) {
     throw new MailroomError(ErrorCodes.VALIDATION, 'newPassword: is the password you have now; choose a new one', { field: 'newPassword' });
   }
-  const newHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
+  const newHash = chosen === undefined ? undefined : await hashPassword(chosen);
   const actor: Actor = { label: `user:${me.email}`, ip: self.ip };
   return ctx.store.transaction(async (repos) => {
     const prev = await repos.users.get(self.userId);

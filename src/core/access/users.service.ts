@@ -49,11 +49,18 @@ export function publicUser(u: UserRecord): User {
   return rest;
 }
 
-function password(v: unknown): string {
-  const p = str('password', v, { max: 1000 });
-  if (p.length < MIN_PASSWORD_LENGTH) throw new MailroomError(ErrorCodes.VALIDATION, `password: must be at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' });
+/**
+ * A password a user is given or chooses (`password`, a profile's `newPassword`): at least
+ * MIN_PASSWORD_LENGTH characters, and not only blanks (ten spaces were taken, and signed in).
+ */
+export function newPassword(field: string, v: unknown): string {
+  const p = str(field, v, { max: 1000 });
+  if (p.length < MIN_PASSWORD_LENGTH) throw new MailroomError(ErrorCodes.VALIDATION, `${field}: must be at least ${MIN_PASSWORD_LENGTH} characters`, { field });
+  if (p.trim() === '') throw new MailroomError(ErrorCodes.VALIDATION, `${field}: must not be only blanks (spaces, tabs or line endings)`, { field });
   return p;
 }
+
+const password = (v: unknown) => newPassword('password', v);
 
 export async function listUsers(ctx: CoreContext): Promise<User[]> {
   return (await ctx.store.repos.users.list()).map(publicUser);
