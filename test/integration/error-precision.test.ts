@@ -129,6 +129,14 @@ describe('precise validation errors', () => {
     it('still names a query parameter of GET /messages by its own name', async () => {
       expect(await refused('GET', '/messages?status=nope')).toMatchObject({ details: { field: 'status' } });
     });
+
+    it('refuses a purpose no message can have (ALERT matched nothing, silently), in the list and in a bulk filter', async () => {
+      const said = 'must be a purpose key such as "password_reset"';
+      expect(await refused('GET', '/messages?purpose=ALERT')).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: `purpose: ${said}`, details: { field: 'purpose' } });
+      expect(await refused('POST', '/messages/cancel', { filter: { purpose: 'two factor' } })).toMatchObject({ message: `filter.purpose: ${said}`, details: { field: 'filter.purpose' } });
+      const ok = await t.request({ method: 'GET', url: '/api/v1/messages?purpose=alert' });
+      expect(ok.statusCode, ok.body).toBe(200);
+    });
   });
 
   describe('custom header names', () => {

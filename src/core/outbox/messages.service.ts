@@ -11,7 +11,7 @@ import { assertSameRequest, requestHash } from '../kernel/request-hash.js';
 import { LAST_INSTANT, parseTimeRange } from '../kernel/instants.js';
 import { assertCursor, assertIdFilter, isId, newId } from '../kernel/ids.js';
 import type { MessageEvent } from '../kernel/message-events.js';
-import { CANCELLABLE, envelopeRecipients, idempotencyKeyOf, MESSAGE_STATUSES, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
+import { CANCELLABLE, envelopeRecipients, idempotencyKeyOf, MESSAGE_STATUSES, messagePurpose, RETRYABLE, validateSubmission, withDerivedText, type MessageStatus, type RawPart, type Submission } from './messages.js';
 import { INBOUND_KINDS, type AttemptRecord, type MessageFilter, type MessageQuery, type MessageRecord, type RecipientRecord } from './ports.js';
 import { resolveRoute, type RouteAuthor } from '../routing/routing.js';
 import { applySuppressions } from '../inbound/suppressions.js';
@@ -346,9 +346,10 @@ export function parseFilter(input: unknown): MessageFilter {
   if (d.recipient !== undefined && d.to !== undefined && d.recipient !== d.to) throw invalid('to', 'is another name for recipient: give one of them');
   const direction = optStr('direction', d.direction);
   if (direction && direction !== 'in' && direction !== 'out') throw invalid('direction', 'must be "in" or "out"');
+  const purpose = optStr('purpose', d.purpose, { max: 64 });
   return {
     status: statuses as MessageStatus[] | undefined,
-    purpose: optStr('purpose', d.purpose, { max: 64 }),
+    purpose: purpose === undefined ? undefined : messagePurpose('purpose', purpose),
     accountId: accountIdFilter(d.accountId),
     q: optStr('q', d.q, { max: 200 }),
     recipient: recipientFilter(d.recipient !== undefined ? 'recipient' : 'to', d.recipient ?? d.to),

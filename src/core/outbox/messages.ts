@@ -243,6 +243,15 @@ function optKey(field: string, v: unknown, max: number): string | undefined {
 }
 
 /**
+ * A message's purpose as written: what a submission may name, and so what the log's purpose
+ * filter may ask for (`ALERT` matched nothing, silently, instead of being refused).
+ */
+export function messagePurpose(field: string, purpose: string): string {
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid(field, 'must be a purpose key such as "password_reset"');
+  return purpose;
+}
+
+/**
  * Validates a submission from any entry point (HTTP, CLI, relay, diagnostics). Addresses are
  * parsed here, once; the envelope and the headers are built from this result only. A
  * templated submission comes with what its template rendered, checked like written content.
@@ -253,7 +262,7 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   const c = content(d, rendered);
   // A templated message without a purpose takes its template's.
   const purpose = optKey('purpose', d.purpose, 64) ?? rendered?.purpose ?? undefined;
-  if (purpose !== undefined && !/^[a-z0-9][a-z0-9_.-]*$/.test(purpose)) throw invalid('purpose', 'must be a purpose key such as "password_reset"');
+  if (purpose !== undefined) messagePurpose('purpose', purpose);
   const to = mailboxes('to', d.to);
   const cc = mailboxes('cc', d.cc);
   const bcc = mailboxes('bcc', d.bcc);
