@@ -115,6 +115,18 @@ describe.runIf(chromiumAvailable())('SMTP relay page', { timeout: 120_000 }, () 
     await page.goto(`/messages/${id}`);
     await page.getByText('Invoice 2026-001').first().waitFor();
     expect(await page.getByText('smtp:Invoices').count()).toBeGreaterThan(0);
+
+    // The message came without a Message-ID: Mailroom gave it one, kept among its header fields
+    // (Received, Date, Message-ID) and as its messageIdHeader. The Headers tab shows it once, first.
+    const stored = (await s.live.t.request({ method: 'GET', url: `/api/v1/messages/${id}` })).json() as { headers: Record<string, string>; messageIdHeader: string; envelopeFrom: string };
+    expect(Object.keys(stored.headers).sort()).toEqual(['Date', 'Message-ID', 'Received']);
+    await page.getByRole('tab', { name: 'Headers (4)' }).click();
+    const rows = page.locator('.headers-table tr');
+    const names = await rows.locator('th').allTextContents();
+    expect(names).toEqual(['Message-ID', 'Envelope-From (MAIL FROM)', 'Received', 'Date']);
+    expect(await rows.first().locator('td').textContent()).toBe(stored.messageIdHeader);
+    expect(await rows.nth(1).locator('td').textContent()).toBe(stored.envelopeFrom);
+    await screenshot(page, 'smtp-relay-message-headers');
   });
 
   it('shows a failed login among the refused sessions, rotates the password, and fits a phone', async () => {

@@ -52,13 +52,17 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
   // as in its source. For outbound mail the log keeps the caller's own fields, with the
   // Message-ID and the envelope sender stored beside them.
   const own = Object.entries(m.headers).flatMap(([k, v]) => v.split('\n').map((line) => [k, line] as [string, string]));
+  const isMessageId = ([k]: [string, string]) => k.toLowerCase() === 'message-id';
+  // A message the SMTP relay took without a Message-ID has Mailroom's among its own fields too
+  // (added in front of the application's MIME): one row, first, with the value that went out.
+  const messageId = own.find(isMessageId)?.[1] ?? m.messageIdHeader;
   const headers: [string, string][] =
     m.direction === 'in'
       ? own
       : [
-          ...(m.messageIdHeader ? [['Message-ID', m.messageIdHeader] as [string, string]] : []),
+          ...(messageId ? [['Message-ID', messageId] as [string, string]] : []),
           ...(m.envelopeFrom ? [['Envelope-From (MAIL FROM)', m.envelopeFrom] as [string, string]] : []),
-          ...own,
+          ...own.filter((h) => !isMessageId(h)),
         ];
   const html = m.html;
   const activeTab = tab === 'html' && !html ? 'text' : tab;
