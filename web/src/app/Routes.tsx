@@ -23,6 +23,7 @@ import { Domains } from '../features/senders/Domains.js';
 import { ServerEdit } from '../features/senders/ServerEdit.js';
 import { Servers } from '../features/senders/Servers.js';
 import { Setup } from '../features/setup/Setup.js';
+import { BLOCKING } from '../features/setup/SetupBanner.js';
 import { LayoutEditor } from '../features/templates/LayoutEditor.js';
 import { TemplateEditor } from '../features/templates/TemplateEditor.js';
 import { Templates } from '../features/templates/Templates.js';
@@ -32,7 +33,7 @@ import { Suppressions } from '../features/inbound/Suppressions.js';
 import { Link, match, navigate, useLocation } from '../router.js';
 import { Empty, Spinner } from '../ui/index.js';
 
-/** "/" sends an admin to the wizard while setup is incomplete, everyone else to the log. */
+/** "/" sends an admin to the wizard while Mailroom cannot send mail yet, everyone else (and an admin otherwise) to the log. */
 function Home() {
   const { can } = useSession();
   useEffect(() => {
@@ -40,9 +41,14 @@ function Home() {
     const go = (to: string) => live && navigate(to, { replace: true });
     if (!can('admin')) go('/messages');
     else
-      // Only a missing server or account needs the wizard; other gaps are shown by the banner.
+      // Deliberately narrower than `complete`: only the gaps that stop mail (no server, no active
+      // account: the banner's "cannot send mail yet") need the wizard. With mail going out, the
+      // other gaps (no default sender, a purpose without a sender, DKIM, SPF, a readable key file,
+      // the log driver) are the banner's to list on every page, each with its link (the wizard's
+      // among them); most are nothing the wizard fixes, and an admin would land on it at every
+      // sign-in until they are gone (a deploy-time server and account, the log driver).
       api.get<SetupStatus>('/setup/status').then(
-        (s) => go(s.missing.some((m) => m.code === 'no_server' || m.code === 'no_active_account') ? '/setup' : '/messages'),
+        (s) => go(s.missing.some((m) => BLOCKING.includes(m.code)) ? '/setup' : '/messages'),
         () => go('/messages'),
       );
     return () => {

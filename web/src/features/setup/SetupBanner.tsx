@@ -21,8 +21,11 @@ export function fixLink(code: string): { to: string; label: string } {
   return { to: '/setup', label: 'Open the setup wizard' };
 }
 
-/** The gaps without which no message can leave at all. */
-const BLOCKING: readonly string[] = ['no_server', 'no_active_account'];
+/**
+ * The gaps without which no message can leave at all: the banner's *Mailroom cannot send mail
+ * yet.*, and the only ones that send an admin who opens "/" to the wizard (Routes.tsx).
+ */
+export const BLOCKING: readonly string[] = ['no_server', 'no_active_account'];
 
 /** Shown on every page while setup is incomplete, saying what is missing and whether mail goes out meanwhile. */
 export function SetupBanner() {
