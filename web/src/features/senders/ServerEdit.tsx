@@ -26,7 +26,8 @@ export function ServerEdit({ id }: { id: string }) {
   // is there, so a server that does not exist gets its own "does not exist" and no second refusal
   // of the accounts request (a stale bookmark, a deleted server).
   const found = !isNew && can('admin') ? server.data?.id : undefined;
-  const accounts = useResource(() => (found ? api.get<Page<MailAccount>>('/accounts', { serverId: found }) : Promise.resolve(undefined)), [found]);
+  // Again after each save: a change of host, port or encryption clears their stored passwords.
+  const accounts = useResource(() => (found ? api.get<Page<MailAccount>>('/accounts', { serverId: found }) : Promise.resolve(undefined)), [found, server.data?.version]);
   const own = accounts.data?.items ?? [];
   const [preset, setPreset] = useState<Preset | null>(null);
   const editable = can('admin') && !locked;

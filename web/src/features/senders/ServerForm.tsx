@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { api, notifyChanged, type DiagnosticResult, type MailServer, type SmtpSettings } from '../../api.js';
-import { useAction } from '../../hooks.js';
+import { api, notifyChanged, type DiagnosticResult, type List, type MailAccount, type MailServer, type SmtpSettings } from '../../api.js';
+import { useAction, useResource } from '../../hooks.js';
+import { Link } from '../../router.js';
 import { errorFor, ErrorBox, Field, FieldError, fieldIsAt, FormActions, Notice, refusalInWords, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
 import { DiagnosticRun } from '../probes/DiagnosticRun.js';
 import { imapRetryBody, imapRetryDraft, ImapRetryFields, refusedInImapRetry } from './ImapRetryFields.js';
@@ -10,6 +11,7 @@ import { refusedInSecurity, SecurityFields, type ErrorAt, type SecurityValue } f
 import { ServerRateLimits } from './ServerRateLimits.js';
 import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 import { useFreshStart } from '../../ui/fresh-start.js';
+import { listInWords, passwordClearingChanges } from './password-clearing.js';
 
 export interface ServerDraft {
   name: string;
@@ -148,6 +150,8 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
   const [testUser, setTestUser] = useState('');
   const [testPassword, setTestPassword] = useState('');
   const [result, setResult] = useState<DiagnosticResult | null>(null);
+  // The accounts whose stored passwords the last save cleared (said beside its "Saved.").
+  const [cleared, setCleared] = useState<{ accounts: MailAccount[]; why: string[] } | null>(null);
   // A refusal speaks of the values sent: it goes once the form is edited (and comes back if edited back).
   const save = useAction({ d, imapRetry, rate });
   const test = useAction();
@@ -163,6 +167,18 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
   const changes = useUnsavedChanges(snapshot({ d, imapRetry, rate }));
   useEffect(() => onDirtyChange?.(changes.dirty), [changes.dirty, onDirtyChange]);
   const imapEncrypted = imapRetry.imapOn && imapRetry.imapSecurity !== 'none';
+  // Untouched IMAP/retry and limits sections are not sent, so an env-sourced server does not look overridden.
+  const imapRetryChanged = !server || JSON.stringify(imapRetry) !== JSON.stringify(imapRetryDraft(server));
+  // A change of where the server is (its host, port, encryption; IMAP's too) clears the stored
+  // passwords of its accounts (PATCH /servers/:id): said before saving, with how many it clears.
+  const serverId = !readOnly ? server?.id : undefined;
+  const accounts = useResource(
+    () => (serverId ? api.get<List<MailAccount>>('/accounts', { serverId }) : Promise.resolve(undefined)),
+    // Again after each save: the passwords it cleared are no longer set.
+    [serverId, server?.version],
+  );
+  const withPassword = (accounts.data?.items ?? []).filter((a) => a.passwordSet);
+  const clearing = server ? passwordClearingChanges(server, smtpBody(d, imapEncrypted), imapRetryChanged ? imapRetryBody(imapRetry).imap : undefined) : [];
   // A refusal is said once: at the field the API names (`details.field`: "name", "smtp.host",
   // "imap.port", …), marked invalid and focused; only one the form has no field for goes in the banner.
   const errorAt: ErrorAt = (path) => errorFor(save.field, save.error, path);
@@ -180,18 +196,21 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    // Untouched IMAP/retry and limits sections are not sent, so an env-sourced server does not look overridden.
-    const imapRetryChanged = !server || JSON.stringify(imapRetry) !== JSON.stringify(imapRetryDraft(server));
+    setCleared(null);
     const body = {
       name: d.name.trim(),
       smtp: smtpBody(d, imapEncrypted),
       ...(imapRetryChanged ? imapRetryBody(imapRetry) : {}),
       ...(rateChanged(rate, server?.rateLimit) ? { rateLimit: rateBody(rate) } : {}),
     };
-    const saved = await save.run(() =>
-      conflict.watch(server ? watch(api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version })) : api.post<MailServer>('/servers', body)),
-    );
+    // The accounts a clearing save takes the passwords of, as they are just before it.
+    let losing: MailAccount[] = [];
+    const saved = await save.run(async () => {
+      if (server && clearing.length) losing = (await api.get<List<MailAccount>>('/accounts', { serverId: server.id })).items.filter((a) => a.passwordSet);
+      return conflict.watch(server ? watch(api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version })) : api.post<MailServer>('/servers', body));
+    });
     if (saved) {
+      if (losing.length) setCleared({ accounts: losing, why: clearing });
       notifyChanged();
       if (server) {
         const next = { d: draftFrom(saved), imapRetry: imapRetryDraft(saved), rate: rateDraft(saved.rateLimit) };
@@ -288,7 +307,30 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
           load={async () => onFresh(await watch(api.get<MailServer>(`/servers/${server.id}`)))}
         />
       ) : null}
+      {clearing.length && withPassword.length ? (
+        <Notice kind="warning">
+          <span data-testid="server-clears-passwords">
+            Saving changes {listInWords(clearing)}: that clears {passwordsOf(withPassword.length)} on this server ({listInWords(withPassword.map((a) => a.address))}), so no
+            password is sent to a server it was not saved for. {withPassword.length === 1 ? 'It' : 'Each one'} must then be entered again on the account’s page.
+          </span>
+        </Notice>
+      ) : null}
       {changes.justSaved && !save.error ? <Notice kind="success">Saved.</Notice> : null}
+      {changes.justSaved && !save.error && cleared ? (
+        <Notice kind="warning">
+          <span data-testid="server-cleared-passwords">
+            {upperFirst(listInWords(cleared.why))} changed, so {passwordsOf(cleared.accounts.length)} {cleared.accounts.length === 1 ? 'was' : 'were'} cleared. Enter{' '}
+            {cleared.accounts.length === 1 ? 'it' : 'each one'} again on the account’s page:{' '}
+            {cleared.accounts.map((a, i) => (
+              <span key={a.id}>
+                {i ? ', ' : ''}
+                <Link to={`/accounts/${a.id}`}>{a.address}</Link>
+              </span>
+            ))}
+            .
+          </span>
+        </Notice>
+      ) : null}
       {/* Read-only: the fields are locked, so there is nothing to save or cancel. */}
       {readOnly ? null : <FormActions submit={{ label: submitLabel ?? (server ? 'Save changes' : 'Create server'), busy: save.busy }} onCancel={onCancel} />}
       {/* A new server, once created, is saved work: its page (or the wizard's next step) takes over. */}
@@ -311,3 +353,10 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
     </form>
   );
 }
+
+/** "the stored password of 1 account", "the stored passwords of 3 accounts". */
+function passwordsOf(n: number): string {
+  return n === 1 ? 'the stored password of 1 account' : `the stored passwords of ${n} accounts`;
+}
+
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
