@@ -114,4 +114,26 @@ describe.runIf(chromiumAvailable())('server form: a save that clears the account
     expect(await warning.textContent()).toContain('Saving changes the IMAP host (mail.example.org → imap.example.org)');
     expect(s.errors).toEqual([]);
   });
+
+  it('an OAuth2 account among them: its client secret and sign-in go too, and the note says what to do instead', async () => {
+    const { page } = s;
+    const oauthServer = (await api('POST', '/servers', { name: 'OAuth provider', smtp: { host: 'smtp.oauth.example', port: 587, security: 'starttls', requireTls: true } })).id;
+    const account = await api('POST', '/accounts', {
+      serverId: oauthServer,
+      address: 'oauth@example.com',
+      auth: { type: 'oauth2', provider: 'generic', clientId: 'mailroom', clientSecret: 'client-secret-1', tokenUrl: 'https://idp.example.com/token', authorizeUrl: 'https://idp.example.com/authorize' },
+    });
+    expect(account.auth.clientSecretSet).toBe(true);
+    await page.goto(`/servers/${oauthServer}`);
+    const form = page.getByRole('form', { name: 'Edit server OAuth provider' });
+    await form.getByLabel('Port', { exact: true }).fill('2587');
+    const warning = page.getByTestId('server-clears-passwords');
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain('that clears the stored OAuth2 sign-in of 1 account on this server (oauth@example.com)');
+    expect(await warning.textContent()).toContain('(an OAuth2 account: its client secret if it was stored there, then Connect)');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('server-cleared-passwords').waitFor();
+    expect(await page.getByTestId('server-cleared-passwords').textContent()).toContain('so the stored OAuth2 sign-in of 1 account was cleared');
+    expect((await api('GET', `/accounts/${account.id}`)).auth.clientSecretSet).toBe(false);
+  });
 });

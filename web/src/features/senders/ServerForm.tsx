@@ -11,7 +11,7 @@ import { refusedInSecurity, SecurityFields, type ErrorAt, type SecurityValue } f
 import { ServerRateLimits } from './ServerRateLimits.js';
 import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 import { useFreshStart } from '../../ui/fresh-start.js';
-import { listInWords, passwordClearingChanges } from './password-clearing.js';
+import { holdsCredentials, listInWords, passwordClearingChanges } from './password-clearing.js';
 
 export interface ServerDraft {
   name: string;
@@ -177,7 +177,7 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
     // Again after each save: the passwords it cleared are no longer set.
     [serverId, server?.version],
   );
-  const withPassword = (accounts.data?.items ?? []).filter((a) => a.passwordSet);
+  const withPassword = (accounts.data?.items ?? []).filter(holdsCredentials);
   const clearing = server ? passwordClearingChanges(server, smtpBody(d, imapEncrypted), imapRetryChanged ? imapRetryBody(imapRetry).imap : undefined) : [];
   // A refusal is said once: at the field the API names (`details.field`: "name", "smtp.host",
   // "imap.port", …), marked invalid and focused; only one the form has no field for goes in the banner.
@@ -206,7 +206,7 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
     // The accounts a clearing save takes the passwords of, as they are just before it.
     let losing: MailAccount[] = [];
     const saved = await save.run(async () => {
-      if (server && clearing.length) losing = (await api.get<List<MailAccount>>('/accounts', { serverId: server.id })).items.filter((a) => a.passwordSet);
+      if (server && clearing.length) losing = (await api.get<List<MailAccount>>('/accounts', { serverId: server.id })).items.filter(holdsCredentials);
       return conflict.watch(server ? watch(api.patch<MailServer>(`/servers/${server.id}`, { ...body, version: server.version })) : api.post<MailServer>('/servers', body));
     });
     if (saved) {
@@ -310,8 +310,8 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
       {clearing.length && withPassword.length ? (
         <Notice kind="warning">
           <span data-testid="server-clears-passwords">
-            Saving changes {listInWords(clearing)}: that clears {passwordsOf(withPassword.length)} on this server ({listInWords(withPassword.map((a) => a.address))}), so no
-            password is sent to a server it was not saved for. {withPassword.length === 1 ? 'It' : 'Each one'} must then be entered again on the account’s page.
+            Saving changes {listInWords(clearing)}: that clears {passwordsOf(withPassword)} on this server ({listInWords(withPassword.map((a) => a.address))}), so no
+            password is sent to a server it was not saved for. {withPassword.length === 1 ? 'It' : 'Each one'} must then be entered again on the account’s page{connectAgain(withPassword)}.
           </span>
         </Notice>
       ) : null}
@@ -319,8 +319,8 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
       {changes.justSaved && !save.error && cleared ? (
         <Notice kind="warning">
           <span data-testid="server-cleared-passwords">
-            {upperFirst(listInWords(cleared.why))} changed, so {passwordsOf(cleared.accounts.length)} {cleared.accounts.length === 1 ? 'was' : 'were'} cleared. Enter{' '}
-            {cleared.accounts.length === 1 ? 'it' : 'each one'} again on the account’s page:{' '}
+            {upperFirst(listInWords(cleared.why))} changed, so {passwordsOf(cleared.accounts)} {cleared.accounts.length === 1 ? 'was' : 'were'} cleared. Enter{' '}
+            {cleared.accounts.length === 1 ? 'it' : 'each one'} again on the account’s page{connectAgain(cleared.accounts)}:{' '}
             {cleared.accounts.map((a, i) => (
               <span key={a.id}>
                 {i ? ', ' : ''}
@@ -354,9 +354,19 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
   );
 }
 
-/** "the stored password of 1 account", "the stored passwords of 3 accounts". */
-function passwordsOf(n: number): string {
-  return n === 1 ? 'the stored password of 1 account' : `the stored passwords of ${n} accounts`;
+/**
+ * "the stored password of 1 account", "the stored passwords of 3 accounts"; with an OAuth2
+ * account among them, "the stored passwords and OAuth2 sign-ins of 3 accounts".
+ */
+function passwordsOf(accounts: readonly MailAccount[]): string {
+  const n = accounts.length;
+  const oauth2 = accounts.some((a) => a.auth.type === 'oauth2');
+  const passwords = accounts.some((a) => a.auth.type !== 'oauth2');
+  const what = oauth2 && passwords ? 'passwords and OAuth2 sign-ins' : oauth2 ? (n === 1 ? 'OAuth2 sign-in' : 'OAuth2 sign-ins') : n === 1 ? 'password' : 'passwords';
+  return `the stored ${what} of ${n} ${n === 1 ? 'account' : 'accounts'}`;
 }
+
+/** What an OAuth2 account among them needs instead of a password typed again. */
+const connectAgain = (accounts: readonly MailAccount[]) => (accounts.some((a) => a.auth.type === 'oauth2') ? ' (an OAuth2 account: its client secret if it was stored there, then Connect)' : '');
 
 const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

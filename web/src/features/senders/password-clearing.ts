@@ -1,4 +1,4 @@
-import type { ImapSettings, MailServer, SmtpSettings } from '../../api.js';
+import type { ImapSettings, MailAccount, MailServer, SmtpSettings } from '../../api.js';
 import { ENCRYPTION_OPTIONS } from './SecurityFields.js';
 
 /**
@@ -60,4 +60,13 @@ export function passwordClearingChanges(server: Pick<MailServer, 'smtp' | 'imap'
 /** "a, b and c". */
 export function listInWords(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * Whether a save that clears the server's passwords takes something of this account: its
+ * password, or its OAuth2 client secret or refresh token (the API drops those too: a token must
+ * not follow a re-pointed server), which then need entering or Connect again.
+ */
+export function holdsCredentials(a: MailAccount): boolean {
+  return a.passwordSet || (a.auth.type === 'oauth2' && Boolean(a.auth.clientSecretSet || a.auth.refreshTokenSet));
 }
