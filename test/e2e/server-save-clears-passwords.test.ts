@@ -118,11 +118,12 @@ describe.runIf(chromiumAvailable())('server form: a save that clears the account
   it('an OAuth2 account among them: its client secret and sign-in go too, and the note says what to do instead', async () => {
     const { page } = s;
     const oauthServer = (await api('POST', '/servers', { name: 'OAuth provider', smtp: { host: 'smtp.oauth.example', port: 587, security: 'starttls', requireTls: true } })).id;
-    const account = await api('POST', '/accounts', {
+    type OAuth2Account = { id: string; auth: { clientSecretSet: boolean } };
+    const account = (await api('POST', '/accounts', {
       serverId: oauthServer,
       address: 'oauth@example.com',
       auth: { type: 'oauth2', provider: 'generic', clientId: 'mailroom', clientSecret: 'client-secret-1', tokenUrl: 'https://idp.example.com/token', authorizeUrl: 'https://idp.example.com/authorize' },
-    });
+    })) as unknown as OAuth2Account;
     expect(account.auth.clientSecretSet).toBe(true);
     await page.goto(`/servers/${oauthServer}`);
     const form = page.getByRole('form', { name: 'Edit server OAuth provider' });
@@ -134,6 +135,6 @@ describe.runIf(chromiumAvailable())('server form: a save that clears the account
     await form.getByRole('button', { name: 'Save changes' }).click();
     await page.getByTestId('server-cleared-passwords').waitFor();
     expect(await page.getByTestId('server-cleared-passwords').textContent()).toContain('so the stored OAuth2 sign-in of 1 account was cleared');
-    expect((await api('GET', `/accounts/${account.id}`)).auth.clientSecretSet).toBe(false);
+    expect(((await api('GET', `/accounts/${account.id}`)) as unknown as OAuth2Account).auth.clientSecretSet).toBe(false);
   });
 });
