@@ -27,15 +27,16 @@ type Connection = SizedConnection & { connectionReady?: () => void; _closing?: b
 const AUTH_FEATURE = /^AUTH /i;
 
 /**
- * smtp-server picks the enhanced status code of a reply from its number alone (a 550 is always
- * "5.1.1 mailbox unavailable", a successful DATA "2.6.0"). The relay's replies carry their own
- * ("550 5.7.1 sender not allowed", "250 2.0.0 queued as …"): a reply whose text starts with one
- * is sent as written, every other reply keeps smtp-server's. And AUTH is offered inside TLS
- * only (Postfix's smtpd_tls_auth_only): an EHLO answer on a plain connection leaves it out, so
- * a client that does not insist on STARTTLS never sends a password in clear text (AUTH tried
- * anyway is still 538). Each connection is adapted as the server adds it to its set
- * (smtp-server is pinned: this relies on send(code, data, context), `secure` and `session`),
- * and then by `adapt` (the SIZE its EHLO answer announces, announced-size.ts). Every refusal
+ * The relay announces ENHANCEDSTATUSCODES (RFC 2034), so every 2xx, 4xx and 5xx reply but the
+ * greeting and the answer to EHLO/HELO carries an enhanced status code. smtp-server picks it
+ * from the reply's number alone (a 550 is always "5.1.1 mailbox unavailable", a successful DATA
+ * "2.6.0"). The relay's replies carry their own ("550 5.7.1 sender not allowed", "250 2.0.0
+ * queued as …"): a reply whose text starts with one is sent as written, every other reply keeps
+ * smtp-server's. And AUTH is offered inside TLS only (Postfix's smtpd_tls_auth_only): an EHLO
+ * answer on a plain connection leaves it out, so a client that does not insist on STARTTLS never
+ * sends a password in clear text (AUTH tried anyway is still 538). Each connection is adapted
+ * as the server adds it to its set (smtp-server is pinned: this relies on send(code, data,
+ * context), `secure` and `session`), and then by `adapt` (the SIZE its EHLO answer announces, announced-size.ts). Every refusal
  * sent is reported to `refused`, which lists those smtp-server makes itself (session.ts).
  */
 class OwnEnhancedCodes extends Set<Connection> {
@@ -51,7 +52,12 @@ class OwnEnhancedCodes extends Set<Connection> {
     const send = conn.send.bind(conn);
     conn.send = (code, data, context) => {
       if (code === 250 && Array.isArray(data) && !conn.secure) data = data.filter((line) => !(typeof line === 'string' && AUTH_FEATURE.test(line)));
-      send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+      const own = typeof data === 'string' && ENHANCED.test(data);
+      // smtp-server sends a few refusals with no code at all (context false): "421 Too many
+      // connected clients" in place of the greeting, "501" to a malformed EHLO. Every 4xx and
+      // 5xx gets one (a code in an answer to EHLO is allowed, just not required); the greeting
+      // and the EHLO/HELO answers (2xx, context false) stay without, as RFC 2034 says.
+      send(code, data, own ? false : context === false && code >= 400 ? undefined : context);
       if (code >= 400) this.refused(conn.session as SMTPServerSession);
     };
     this.adapt(conn);
@@ -153,6 +159,10 @@ export function relayWorker(config: RelayConfig, dataDir: string, deps: Omit<Ses
         // the message itself are held to the session's credential (session.ts).
         // Not offered, because the relay would not honour them: DSN requests, REQUIRETLS, SMTPUTF8 addresses.
         hideDSN: true,
+        // smtp-server's default hides ENHANCEDSTATUSCODES and leaves its own replies without a
+        // code, while the relay's carry one: RFC 2034 asks for the keyword, and a code on every
+        // reply, once any reply has one (OwnEnhancedCodes).
+        hideENHANCEDSTATUSCODES: false,
         hideREQUIRETLS: true,
         hideSMTPUTF8: true,
         maxClients: 500,

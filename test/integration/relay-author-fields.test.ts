@@ -1,6 +1,7 @@
+import { execFile } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { queuedId, relaySuite } from '../helpers/relay.js';
+import { queuedId, relaySuite, requireProgram } from '../helpers/relay.js';
 import { expectCode, RawSmtp } from '../helpers/smtp-client.js';
 import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
@@ -11,6 +12,30 @@ import { haveSmtpSink } from '../helpers/smtp-sink.js';
  * only send as billing@…; and Resent-Bcc, like Bcc, never reaches the recipients.
  */
 const sinkOk = haveSmtpSink();
+const pythonOk = sinkOk && requireProgram('/usr/bin/python3', 'python3');
+
+/**
+ * Python's smtplib sends each message (STARTTLS, AUTH PLAIN) with the given From line, exactly as
+ * written; one JSON line per message: the reply to the final dot.
+ */
+const SEND_FROM_LINES = `
+import json, smtplib, ssl, sys
+port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+with smtplib.SMTP('127.0.0.1', port, local_hostname='python.test') as s:
+    s.starttls(context=ctx)
+    s.login(user, password)
+    for i, line in enumerate(sys.argv[4:]):
+        msg = (line + '\\r\\nTo: customer@example.net\\r\\nSubject: name spoof ' + str(i) + '\\r\\n\\r\\nhello\\r\\n').encode('ascii')
+        try:
+            s.sendmail('billing@example.com', ['customer@example.net'], msg)
+            print(json.dumps({'code': 250, 'reply': ''}))
+        except smtplib.SMTPDataError as e:
+            print(json.dumps({'code': e.smtp_code, 'reply': e.smtp_error.decode('latin1')}))
+            s.rset()
+`;
 
 await describeEachDialect('SMTP relay: author fields and blind copies', (dialect) => {
   if (!sinkOk) return;
@@ -40,6 +65,45 @@ await describeEachDialect('SMTP relay: author fields and blind copies', (dialect
     queuedId(expectCode(await send('From: "evil@attacker.example" <billing@example.com>', 'quoted name'), 250));
     queuedId(expectCode(await send('From: billing@example.com (Billing (the app))', 'comment'), 250));
     queuedId(expectCode(await send('From: =?utf-8?q?Gr=C3=BC=C3=9Fe?= <billing@example.com>', 'encoded'), 250));
+  });
+
+  // A name or comment that a person reads as the author's address (a mail program shows an
+  // encoded word decoded, and some show a comment as the name) while the allowedFrom check reads
+  // the address in the brackets: refused like a name holding an unquoted address.
+  it('refuses a From whose encoded name or comment reads as another address, through Python smtplib; the own address passes', async () => {
+    if (!pythonOk) return;
+    const before = (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length;
+    const froms = [
+      'From: =?utf-8?q?evil=40example.com?= <billing@example.com>',
+      'From: billing@example.com (evil@example.com)',
+      'Sender: =?utf-8?b?ZXZpbEBleGFtcGxlLmNvbQ==?= <billing@example.com>\r\nFrom: billing@example.com',
+      'From: =?utf-8?q?billing=40example.com?= <billing@example.com>',
+      'From: billing@example.com (billing@example.com)',
+    ];
+    const res = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile('/usr/bin/python3', ['-c', SEND_FROM_LINES, String(suite.r.port), suite.r.credential.username, suite.r.credential.password!, ...froms], { timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, out: `${stdout}${stderr}` }),
+      );
+    });
+    expect(res.code, res.out).toBe(0);
+    const replies = res.out.trim().split('\n').map((l) => JSON.parse(l) as { code: number; reply: string });
+    expect(replies).toHaveLength(froms.length);
+    expect(replies[0]).toEqual({
+      code: 550,
+      reply:
+        '5.6.0 From: the display name "=?utf-8?q?evil=40example.com?=" of <billing@example.com> reads as another address once decoded ("evil@example.com"), evil@example.com: a person may take it for the author while the check reads <billing@example.com>; leave the address out of the display name',
+    });
+    expect(replies[1]).toEqual({
+      code: 550,
+      reply: '5.6.0 From: the comment "(evil@example.com)" of <billing@example.com> reads as another address, evil@example.com: a person may take it for the author while the check reads <billing@example.com>; leave the address out of the comment',
+    });
+    expect(replies[2].code).toBe(550);
+    expect(replies[2].reply).toMatch(/^5\.6\.0 Sender: the display name "=\?utf-8\?b\?ZXZpbEBleGFtcGxlLmNvbQ==\?=" of <billing@example\.com> reads as another address once decoded \("evil@example\.com"\)/);
+    // The mailbox's own address as its name misleads no one.
+    expect(replies.slice(3).map((r) => r.code)).toEqual([250, 250]);
+    const items = (await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?q=name spoof&limit=50' })).json().items as { subject: string; from: string }[];
+    expect(items.map((m) => m.subject).sort()).toEqual(['name spoof 3', 'name spoof 4']);
+    expect((await suite.r.t.request({ method: 'GET', url: '/api/v1/messages?limit=500' })).json().items.length).toBe(before + 2);
   });
 
   it('names a second From or Sender field as such, and queues nothing', async () => {

@@ -47,6 +47,17 @@ await describeEachDialect('SMTP relay: reply wording', (dialect) => {
     c.close();
   });
 
+  it('553 for a domain label over 63 characters names its length, not the letters a label may have', async () => {
+    const c = await RawSmtp.connect(suite.r.port);
+    await c.login(suite.r.credential.username, suite.r.credential.password!);
+    expectCode(await c.command('MAIL FROM:<app@example.com>'), 250);
+    const label = 'b'.repeat(70);
+    const reply = await c.command(`RCPT TO:<a@${label}.example.net>`);
+    expect(reply).toBe(`553 5.1.3 RCPT TO: "a@${label}.example.net" is not accepted: the domain is not a valid host name: label ${label} is 70 characters; a label is at most 63`);
+    expectCode(await c.command(`RCPT TO:<a@${'b'.repeat(63)}.example.net>`), 250);
+    c.close();
+  });
+
   it('a right-to-left override is quoted escaped; a control character never reaches Mailroom (the SMTP layer answers 501)', async () => {
     const c = await RawSmtp.connect(suite.r.port);
     await c.login(suite.r.credential.username, suite.r.credential.password!);
@@ -55,8 +66,9 @@ await describeEachDialect('SMTP relay: reply wording', (dialect) => {
     expect(rlo).toMatch(/^553 5\.1\.7 /);
     expect(rlo).toContain('"j\\u202Erg@example.com"');
     expect(/^[\x20-\x7e\r\n]*$/.test(rlo)).toBe(true);
-    // smtp-server refuses control (and zero-width) characters in an address before any handler runs.
-    expect(await c.command('MAIL FROM:<j\x1Brg@example.com>')).toMatch(/^501 Error: Bad sender address syntax/);
+    // smtp-server refuses control (and zero-width) characters in an address before any handler
+    // runs; its reply carries an enhanced status code too (ENHANCEDSTATUSCODES is announced).
+    expect(await c.command('MAIL FROM:<j\x1Brg@example.com>')).toMatch(/^501 5\.1\.7 Error: Bad sender address syntax/);
     c.close();
   });
 });

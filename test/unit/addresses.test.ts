@@ -29,6 +29,28 @@ describe('parseMailbox: one strict parse', () => {
     expect(() => parseMailbox('to', input)).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_INVALID_ADDRESS', message: expect.stringContaining(why) }));
   });
 
+  it('names a label over 63 characters, or a domain over 253, as the fault (not the letters a label may have)', () => {
+    const label = 'b'.repeat(70);
+    const tooLong = () => parseMailbox('to', `a@${label}.example.net`);
+    expect(tooLong).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_INVALID_ADDRESS', message: `to: "a@${label}.example.net" is not accepted: the domain is not a valid host name: label ${label} is 70 characters; a label is at most 63` }));
+    expect(tooLong).toThrowError(expect.objectContaining({ message: expect.not.stringContaining('letters, digits and hyphens') }));
+    // 63 is the most a label may have.
+    expect(parseMailbox('to', `a@${'b'.repeat(63)}.example.net`).domain).toBe(`${'b'.repeat(63)}.example.net`);
+    // A label in Unicode is measured in its ASCII form, the one DNS has.
+    const unicode = `bücher${'a'.repeat(60)}`;
+    expect(() => parseMailbox('to', `a@${unicode}.example`)).toThrowError(expect.objectContaining({ message: expect.stringMatching(/label xn--bcher\S+ is 73 characters; a label is at most 63$/) }));
+    // A label that is both too long and badly spelt: both faults.
+    expect(() => parseMailbox('to', `a@${'b_'.repeat(35)}.example.net`)).toThrowError(
+      expect.objectContaining({ message: expect.stringMatching(/each label is letters, digits and hyphens, not starting or ending with a hyphen; label (b_)+ is 70 characters; a label is at most 63$/) }),
+    );
+    // Four labels of 63 and "net": 259 characters; 253 is the most.
+    const domain = `${Array.from({ length: 4 }, (_, i) => String(i).repeat(63)).join('.')}.net`;
+    expect(() => parseMailbox('to', `a@${domain}`)).toThrowError(expect.objectContaining({ message: expect.stringMatching(/the domain is not a valid host name: it is 259 characters; a domain is at most 253$/) }));
+    const longest = `${Array.from({ length: 3 }, (_, i) => String(i).repeat(63)).join('.')}.${'d'.repeat(61)}`;
+    expect(longest).toHaveLength(253);
+    expect(parseMailbox('to', `a@${longest}`).domain).toBe(longest);
+  });
+
   it('refuses CR, LF and NUL as header injection', () => {
     for (const input of ['a@example.com\r\nBcc: x@evil.com', 'a@example.com\n', 'a\0@example.com']) {
       expect(() => parseMailbox('to', input)).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_HEADER_INJECTION' }));

@@ -21,6 +21,31 @@ export interface Mailbox {
 /** One label of a domain in ASCII (punycode labels are such too). */
 export const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** RFC 1035 §2.3.4: the longest label of a domain, in octets. */
+export const LABEL_MAX_OCTETS = 63;
+
+/** The longest domain as text (RFC 1035's 255 octets on the wire: 253 characters without the final dot). */
+export const DOMAIN_MAX_OCTETS = 253;
+
+/**
+ * What is wrong with a domain (in ASCII, lower-cased) as a mail exchanger's name, in words, or
+ * undefined: RFC 5321's Domain, so no "_" and no label that starts or ends with "-" (no mail
+ * exchanger has such a name), and DNS's lengths, which a label with the right letters can still
+ * break. Each fault is named as it is: a label of 70 letters is too long, not badly spelt.
+ */
+export function domainFault(domain: string): string | undefined {
+  const faults: string[] = [];
+  const labels = domain.split('.');
+  if (!labels.every((l) => /^[a-z0-9-]+$/.test(l) && !l.startsWith('-') && !l.endsWith('-'))) {
+    faults.push('each label is letters, digits and hyphens, not starting or ending with a hyphen');
+  }
+  for (const l of labels) {
+    if (l.length > LABEL_MAX_OCTETS) faults.push(`label ${l} is ${l.length} characters; a label is at most ${LABEL_MAX_OCTETS}`);
+  }
+  if (domain.length > DOMAIN_MAX_OCTETS) faults.push(`it is ${domain.length} characters; a domain is at most ${DOMAIN_MAX_OCTETS}`);
+  return faults.length ? faults.join('; ') : undefined;
+}
+
 /** RFC 5321 §4.5.3.1.1: the longest local part, in octets. */
 export const LOCAL_PART_MAX_OCTETS = 64;
 
@@ -106,10 +131,8 @@ function parseUncached(field: string, input: string): Mailbox {
   if (octets > LOCAL_PART_MAX_OCTETS) throw refuse(field, input, `the part before @ is ${octets} octets; RFC 5321 allows at most ${LOCAL_PART_MAX_OCTETS}`);
   const domain = domainToASCII(mailbox.domain.toLowerCase());
   if (!domain || !domain.includes('.')) throw refuse(field, input, 'the domain is not a valid host name');
-  // RFC 5321's Domain: no mail exchanger has a name with "_" or a label that starts or ends with "-".
-  if (!domain.split('.').every((l) => HOST_LABEL.test(l))) {
-    throw refuse(field, input, 'the domain is not a valid host name: each label is letters, digits and hyphens, not starting or ending with a hyphen');
-  }
+  const fault = domainFault(domain);
+  if (fault) throw refuse(field, input, `the domain is not a valid host name: ${fault}`);
   const name = displayName(mailbox);
   return { name, local: mailbox.local, domain, address: `${mailbox.local}@${domain}` };
 }

@@ -1,3 +1,4 @@
+import { asciiDomain } from '../kernel/addresses.js';
 import { rfc5322Date } from '../outbox/messages.js';
 
 /**
@@ -168,6 +169,131 @@ function unambiguousMailboxList(value: string): boolean {
 export function ambiguousAuthor(fields: readonly AuthorField[]): AuthorField | null {
   for (const f of fields) {
     if (!unambiguousMailboxList(f.value)) return { field: f.field, value: Buffer.from(f.value, 'latin1').toString('utf8') };
+  }
+  return null;
+}
+
+/** An RFC 2047 encoded word: charset (an RFC 2231 language after "*" ignored), B or Q, the text. */
+const ENCODED_WORD = /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bq])\?([^?\s]*)\?=/gi;
+
+/**
+ * Text with its RFC 2047 encoded words decoded, as mail programs show it. As lenient as
+ * mailparser (and mail programs) are: words inside quoted strings and comments, and the blanks
+ * between two words dropped (RFC 2047 §6.2). A charset the runtime cannot decode is read as
+ * latin1, which keeps its ASCII ("@" included).
+ */
+export function decodeEncodedWords(text: string): string {
+  return text.replace(/(\?=)[ \t]+(?==\?)/g, '$1').replace(ENCODED_WORD, (_word, charset: string, encoding: string, data: string) => {
+    const bytes =
+      encoding.toLowerCase() === 'b'
+        ? Buffer.from(data, 'base64')
+        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+    try {
+      return new TextDecoder(charset).decode(bytes);
+    } catch {
+      return bytes.toString('latin1');
+    }
+  });
+}
+
+/** What looks like an address to a person reading a name: `local@domain`, without blanks or brackets. */
+const ADDRESS_LIKE = /[^\s<>()[\]\\,;:"@]+@[^\s<>()[\]\\,;:"@]+/g;
+
+/** Each address-like text in `text`, as compared: lower-cased, the domain in ASCII, trailing dots dropped. */
+function addressesIn(text: string): string[] {
+  return [...text.matchAll(ADDRESS_LIKE)].map((m) => comparable(m[0].replace(/\.+$/, ''))).filter((a) => !a.startsWith('@') && !a.endsWith('@'));
+}
+
+function comparable(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? address.toLowerCase() : `${address.slice(0, at).toLowerCase()}@${asciiDomain(address.slice(at + 1).toLowerCase())}`;
+}
+
+/** One mailbox of an author field as written: its address, its display name (quotes removed), its comments. */
+interface WrittenMailbox {
+  address: string;
+  name: string;
+  comments: string[];
+}
+
+/** The mailboxes of an author field that ambiguousAuthor let through (each an address, or a name and <address>). */
+function writtenMailboxes(value: string): WrittenMailbox[] {
+  const out: WrittenMailbox[] = [];
+  let phrase = '';
+  let angle: string | null = null;
+  let comments: string[] = [];
+  const end = () => {
+    if (angle !== null || phrase.trim()) out.push({ address: (angle ?? phrase).trim(), name: angle === null ? '' : phrase.trim(), comments });
+    phrase = '';
+    angle = null;
+    comments = [];
+  };
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '"') {
+      for (i++; i < value.length && value[i] !== '"'; i++) phrase += value[i] === '\\' ? (value[++i] ?? '') : value[i];
+    } else if (ch === '(') {
+      let depth = 1;
+      let text = '';
+      for (i++; i < value.length; i++) {
+        const c = value[i];
+        if (c === '\\') text += value[++i] ?? '';
+        else if (c === ')' && --depth === 0) break;
+        else {
+          if (c === '(') depth++;
+          text += c;
+        }
+      }
+      comments.push(text);
+    } else if (ch === '<') {
+      const close = value.indexOf('>', i);
+      angle = value.slice(i + 1, close < 0 ? undefined : close);
+      i = close < 0 ? value.length : close;
+    } else if (ch === ',') end();
+    else phrase += ch;
+  }
+  end();
+  return out;
+}
+
+/** An author mailbox whose display name or comment reads as another address (addressInAuthorName). */
+export interface AddressInName {
+  field: 'From' | 'Sender';
+  /** The mailbox's own address, as written. */
+  address: string;
+  kind: 'display name' | 'comment';
+  /** The name or comment as written (a comment with its parentheses), and decoded. */
+  written: string;
+  decoded: string;
+  /** The other address it holds. */
+  found: string;
+}
+
+/**
+ * The first From or Sender mailbox (of fields ambiguousAuthor let through) whose display name
+ * or comment, its encoded words decoded, holds an address other than the mailbox's own, or null.
+ * The allowedFrom check reads the address in the brackets; a person reads the name, and mail
+ * programs show an encoded word decoded (`=?utf-8?q?evil=40example.com?= <billing@…>` is
+ * "evil@example.com" <billing@…> on screen, and a program that decodes before it parses reads
+ * the ambiguous `evil@example.com <billing@…>`) and a comment as the name
+ * (`billing@… (evil@example.com)`). A quoted name holding an address as plain text is the
+ * accepted way to write one (docs/relay.md), and a name that is the mailbox's own address
+ * misleads no one: both pass.
+ */
+export function addressInAuthorName(fields: readonly AuthorField[]): AddressInName | null {
+  for (const f of fields) {
+    for (const m of writtenMailboxes(Buffer.from(f.value, 'latin1').toString('utf8'))) {
+      const own = comparable(m.address);
+      const candidates: { kind: AddressInName['kind']; written: string; plain: string[]; text: string }[] = [
+        ...(m.name ? [{ kind: 'display name' as const, written: m.name, plain: addressesIn(m.name), text: m.name }] : []),
+        ...m.comments.map((c) => ({ kind: 'comment' as const, written: `(${c})`, plain: [], text: c })),
+      ];
+      for (const c of candidates) {
+        const decoded = decodeEncodedWords(c.text);
+        const found = addressesIn(decoded).find((a) => a !== own && !c.plain.includes(a));
+        if (found) return { field: f.field, address: m.address, kind: c.kind, written: c.written, decoded: c.kind === 'comment' ? `(${decoded})` : decoded, found };
+      }
+    }
   }
   return null;
 }

@@ -7,7 +7,7 @@ import { submitRawMessage, type SubmitResult } from '../outbox/messages.service.
 import { matchesIdentity } from '../routing/sender-identity.js';
 import { relayPrincipal, type StoredSmtpCredential } from './credentials.js';
 import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from './ports.js';
-import { ambiguousAuthor, authorFields, droppedByRelay, findBadLineEnding, findLongLine, headerBlockEnd, malformedHeaderLine, MAX_LINE_OCTETS, receivedHeader, withoutFields } from './raw-message.js';
+import { addressInAuthorName, ambiguousAuthor, authorFields, droppedByRelay, findBadLineEnding, findLongLine, headerBlockEnd, malformedHeaderLine, MAX_LINE_OCTETS, receivedHeader, withoutFields } from './raw-message.js';
 
 /**
  * The rules of one relay transaction, in the order the SMTP commands arrive: MAIL FROM (who
@@ -166,6 +166,14 @@ export async function acceptRelayMessage(ctx: CoreContext, reader: MimeHeaderRea
     throw invalid(
       ambiguous.field,
       `"${ambiguous.value.replace(/[\r\n\0]/g, ' ').slice(0, 200)}" can be read as more than one address: write each mailbox as an address or as "Name <address>" (quote a name that contains @, < or >)`,
+    );
+  }
+  const named = addressInAuthorName(authors);
+  if (named) {
+    const shown = (t: string) => t.replace(/[\r\n\0]/g, ' ').slice(0, 120);
+    throw invalid(
+      named.field,
+      `the ${named.kind} "${shown(named.written)}" of <${shown(named.address)}> reads as another address${named.decoded === named.written ? '' : ` once decoded ("${shown(named.decoded)}")`}, ${shown(named.found)}: a person may take it for the author while the check reads <${shown(named.address)}>; leave the address out of the ${named.kind}`,
     );
   }
   const h = await reader.read(raw.subarray(0, headerEnd));
