@@ -20,6 +20,7 @@ export { ListState } from './ListState.js';
 export { LoadMore } from './LoadMore.js';
 export { NewItemLink } from './NewItemLink.js';
 export { Notice } from './Notice.js';
+export { AdminsOnly } from './AdminsOnly.js';
 export { PageHeader } from './PageHeader.js';
 export { Select, type SelectProps } from './Select.js';
 export { ShownOnce, useFocusOnMount } from './ShownOnce.js';

@@ -3,7 +3,7 @@ import { formatDate, formatRelative } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { navigate, useLocation } from '../../router.js';
-import { Badge, type BadgeKind, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { AdminsOnly, Badge, type BadgeKind, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
 import { NewApiKey } from './NewApiKey.js';
 import { useSession } from './session.js';
 
@@ -57,8 +57,24 @@ function Scopes({ k }: { k: ApiKey }) {
 
 const ago = (v: string | null, now: number, none: string) => (v ? <span title={formatDate(v)}>{formatRelative(v, now)}</span> : <span className="muted">{none}</span>);
 
+const TITLE = 'API keys';
+const SUBTITLE = 'Keys for applications: send with “send”, read logs with “read”. Each key answers to the user who made it.';
+
+/** Keys are an admin's to list and make (GET /api-keys is admin): anyone else who opens the page by its address is told so. */
 export function ApiKeys() {
   const { can } = useSession();
+  if (!can('admin')) {
+    return (
+      <AdminsOnly title={TITLE} subtitle={SUBTITLE}>
+        <p>Only an admin can see, create and revoke API keys.</p>
+        <p className="muted">An application that needs a key: ask an admin for one with the scopes it needs (send, read).</p>
+      </AdminsOnly>
+    );
+  }
+  return <ApiKeysForAdmins />;
+}
+
+function ApiKeysForAdmins() {
   const { query } = useLocation();
   const show = (SHOW.find(([v]) => v === query.get('unused'))?.[0] ?? '') as Show;
   const keys = useList<ApiKey>('/api-keys', show ? { unused: show } : undefined);
@@ -67,7 +83,7 @@ export function ApiKeys() {
 
   return (
     <>
-      <PageHeader title="API keys" subtitle="Keys for applications: send with “send”, read logs with “read”. Each key answers to the user who made it." />
+      <PageHeader title={TITLE} subtitle={SUBTITLE} />
       <div className="inline key-filter">
         <label htmlFor="key-show">Show</label>
         <select id="key-show" value={show} onChange={(e) => navigate(e.target.value ? `/api-keys?unused=${e.target.value}` : '/api-keys')}>
@@ -125,8 +141,7 @@ export function ApiKeys() {
           }
         />
       </ListState>
-      {/* Keys are an admin's to make (the list above says so to anyone else): no form they cannot use. */}
-      {can('admin') ? <NewApiKey onCreated={keys.reload} /> : null}
+      <NewApiKey onCreated={keys.reload} />
     </>
   );
 }

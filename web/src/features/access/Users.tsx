@@ -4,7 +4,7 @@ import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { mayReplace } from '../../leave-guard.js';
 import { useList } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
+import { AdminsOnly, Badge, ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FormActions, ListState, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
 import { ResetPassword } from './ResetPassword.js';
 import { isVersionConflict } from '../../ui/VersionConflict.js';
 import { useSession } from './session.js';
@@ -18,8 +18,25 @@ const ROLE_HELP: Record<Role, string> = {
   viewer: 'read only',
 };
 
+const TITLE = 'Users';
+const SUBTITLE = 'People who sign in to this admin UI.';
+
+/** Users are an admin's to list and manage (GET /users is admin): anyone else who opens the page by its address is told so. */
 export function Users() {
-  const { info, can } = useSession();
+  const { can } = useSession();
+  if (!can('admin')) {
+    return (
+      <AdminsOnly title={TITLE} subtitle={SUBTITLE}>
+        <p>Only an admin can see and manage users.</p>
+        <p className="muted">Your own sign-in (email, name, password) is yours to change under Profile.</p>
+      </AdminsOnly>
+    );
+  }
+  return <UsersForAdmins />;
+}
+
+function UsersForAdmins() {
+  const { info } = useSession();
   const users = useList<User>('/users');
   const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
   const create = useAction();
@@ -73,7 +90,7 @@ export function Users() {
 
   return (
     <>
-      <PageHeader title="Users" subtitle="People who sign in to this admin UI." />
+      <PageHeader title={TITLE} subtitle={SUBTITLE} />
       <ErrorBox
         error={change.error && changedMeanwhile ? `someone else changed the user ${changedMeanwhile} after the list was loaded. The list now shows them as saved: make your change again.` : change.error}
         title="Not changed"
@@ -148,54 +165,51 @@ export function Users() {
           }
         />
       </ListState>
-      {/* Only an admin may add users (the list above says so to anyone else): no form they cannot use. */}
-      {can('admin') ? (
-        <form className="card form" onSubmit={submit} aria-labelledby="new-user-h">
-          <h2 id="new-user-h">Add a user</h2>
-          <div className="form-grid">
-            <Field label="Email" id="user-email" hint="Their login: the address alone, without a display name.">
-              <input
-                id="user-email"
-                type="email"
-                required
-                value={form.email}
-                onChange={(e) => setForm({ ...form, email: e.target.value })}
-                autoComplete="off"
-                aria-invalid={createErr('email') ? true : undefined}
-                aria-describedby={createErr('email') ? 'user-email-error' : 'user-email-hint'}
-              />
-              <FieldError id="user-email-error" message={createErr('email')} />
-            </Field>
-            <Field label="Name" id="user-name">
-              <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-            </Field>
-            <Field label="Role" id="user-role" hint={ROLE_HELP[form.role]}>
-              <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
-                <option value="viewer">viewer</option>
-                <option value="operator">operator</option>
-                <option value="admin">admin</option>
-              </select>
-            </Field>
-            <Field label="Initial password" id="user-password" hint="At least 10 characters. They are asked to choose their own at their first sign-in.">
-              <input
-                id="user-password"
-                type="password"
-                required
-                minLength={10}
-                value={form.password}
-                onChange={(e) => setForm({ ...form, password: e.target.value })}
-                autoComplete="new-password"
-                aria-invalid={createErr('password') ? true : undefined}
-                aria-describedby={createErr('password') ? 'user-password-error' : 'user-password-hint'}
-              />
-              <FieldError id="user-password-error" message={createErr('password')} />
-            </Field>
-          </div>
-          <ErrorBox error={create.field === 'email' || create.field === 'password' ? null : create.error} title="Not created" />
-          <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
-          <UnsavedChangesGuard dirty={dirty} what="the new user" />
-        </form>
-      ) : null}
-    </>
+      <form className="card form" onSubmit={submit} aria-labelledby="new-user-h">
+        <h2 id="new-user-h">Add a user</h2>
+        <div className="form-grid">
+          <Field label="Email" id="user-email" hint="Their login: the address alone, without a display name.">
+            <input
+              id="user-email"
+              type="email"
+              required
+              value={form.email}
+              onChange={(e) => setForm({ ...form, email: e.target.value })}
+              autoComplete="off"
+              aria-invalid={createErr('email') ? true : undefined}
+              aria-describedby={createErr('email') ? 'user-email-error' : 'user-email-hint'}
+            />
+            <FieldError id="user-email-error" message={createErr('email')} />
+          </Field>
+          <Field label="Name" id="user-name">
+            <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+          </Field>
+          <Field label="Role" id="user-role" hint={ROLE_HELP[form.role]}>
+            <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+              <option value="viewer">viewer</option>
+              <option value="operator">operator</option>
+              <option value="admin">admin</option>
+            </select>
+          </Field>
+          <Field label="Initial password" id="user-password" hint="At least 10 characters. They are asked to choose their own at their first sign-in.">
+            <input
+              id="user-password"
+              type="password"
+              required
+              minLength={10}
+              value={form.password}
+              onChange={(e) => setForm({ ...form, password: e.target.value })}
+              autoComplete="new-password"
+              aria-invalid={createErr('password') ? true : undefined}
+              aria-describedby={createErr('password') ? 'user-password-error' : 'user-password-hint'}
+            />
+            <FieldError id="user-password-error" message={createErr('password')} />
+          </Field>
+        </div>
+        <ErrorBox error={create.field === 'email' || create.field === 'password' ? null : create.error} title="Not created" />
+        <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
+        <UnsavedChangesGuard dirty={dirty} what="the new user" />
+      </form>
+  </>
   );
 }

@@ -1,7 +1,7 @@
 import type { SecretProvider } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useList, useRemove } from '../../lists.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { AdminsOnly, Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { NamedSecrets } from './NamedSecrets.js';
 import { ProviderForm } from './ProviderForm.js';
@@ -26,10 +26,9 @@ export function SecretProviders() {
   const { can } = useSession();
   if (!can('admin')) {
     return (
-      <>
-        <PageHeader title={TITLE} subtitle={SUBTITLE} />
-        <p className="muted">Only an admin can see and manage secret providers and internal secrets.</p>
-      </>
+      <AdminsOnly title={TITLE} subtitle={SUBTITLE}>
+        <p>Only an admin can see and manage secret providers and internal secrets.</p>
+      </AdminsOnly>
     );
   }
   return <SecretsForAdmins />;

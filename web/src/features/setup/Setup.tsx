@@ -3,7 +3,7 @@ import { api, type List, type MailAccount, type MailServer, type Settings } from
 import { useAction, useResource } from '../../hooks.js';
 import { mayLeave } from '../../leave-guard.js';
 import { Link } from '../../router.js';
-import { ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
+import { AdminsOnly, ErrorBox, PageHeader, Spinner } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { AccountForm } from '../senders/AccountForm.js';
 import type { Preset } from '../senders/presets.js';
@@ -27,21 +27,18 @@ export function Setup() {
   const { can } = useSession();
   // Every step saves servers, accounts or settings: an admin's work. Anyone else who opens the
   // page by its address is told so (as on Secrets), not shown forms whose every save is refused.
-  if (!can('admin')) return <AdminsOnly />;
+  if (!can('admin')) return <AdminsOnlyNote />;
   return <SetupForAdmins />;
 }
 
-function AdminsOnly() {
+function AdminsOnlyNote() {
   return (
-    <>
-      <PageHeader title={TITLE} subtitle={SUBTITLE} />
-      <section className="card">
-        <p>Only an admin can run the setup wizard: it adds mail servers and accounts and chooses the default sender.</p>
-        <p className="muted">
-          You can see what is set up under <Link to="/servers">Mail servers</Link> and <Link to="/accounts">Accounts</Link>. While something is missing, the banner at the top of each page says what.
-        </p>
-      </section>
-    </>
+    <AdminsOnly title={TITLE} subtitle={SUBTITLE}>
+      <p>Only an admin can run the setup wizard: it adds mail servers and accounts and chooses the default sender.</p>
+      <p className="muted">
+        You can see what is set up under <Link to="/servers">Mail servers</Link> and <Link to="/accounts">Accounts</Link>. While something is missing, the banner at the top of each page says what.
+      </p>
+    </AdminsOnly>
   );
 }
 
