@@ -48,6 +48,11 @@ it('refuses a domain no address can have (a label with "_", or starting or endin
     expect(res.json().error, domain).toMatchObject({ code: 'MAILROOM_E_VALIDATION', details: { field: 'domain' } });
     expect(res.json().error.message, domain).toMatch(/is not a (valid host name|mail domain)/);
   }
+  // A label over 63 characters is named as such (it breaks no spelling rule).
+  const long = `${'b'.repeat(70)}.example`;
+  const tooLong = await put(long, { keyBits: 1024 });
+  expect(tooLong.statusCode, tooLong.body).toBe(400);
+  expect(tooLong.json().error.message).toMatch(/label b{70} is 70 characters; a label is at most 63$/);
   expect((await t.request({ method: 'GET', url: '/api/v1/dkim' })).json().items.map((k: { domain: string }) => k.domain)).toEqual(['shop.example']);
   expect((await put('xn--bcher-kva.example', { keyBits: 1024 })).statusCode).toBe(200);
 });

@@ -128,7 +128,9 @@ export function hostname(field: string, v: unknown): string {
   const h = str(field, v, { max: 253 }).trim().toLowerCase();
   const ipv6 = /^\[?[0-9a-f:.]+\]?$/.test(h) && h.includes(':');
   if (!ipv6 && !/^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/.test(h)) {
-    throw invalid(field, `"${h}" is not a valid host name or IP address`);
+    // The one fault no spelling shows: a label's length (RFC 1035: at most 63).
+    const long = h.split('.').find((l) => l.length > 63);
+    throw invalid(field, `"${h}" is not a valid host name or IP address${long ? `: label ${long} is ${long.length} characters; a label is at most 63` : ''}`);
   }
   return h.replace(/^\[|\]$/g, '');
 }

@@ -1,4 +1,4 @@
-import { asciiDomain, HOST_LABEL } from '../kernel/addresses.js';
+import { asciiDomain, domainFault } from '../kernel/addresses.js';
 import { invalid } from '../kernel/errors.js';
 import { doc, hostname, int, onlyKeys, str } from '../kernel/validate.js';
 
@@ -53,9 +53,8 @@ export function normalizeDkimDomain(v: unknown): string {
  */
 export function newDkimKeyDomain(v: unknown): string {
   const d = normalizeDkimDomain(v);
-  if (!d.split('.').every((l) => HOST_LABEL.test(l))) {
-    throw invalid('domain', `"${d}" is not a mail domain: each label is letters, digits and hyphens, not starting or ending with a hyphen (no "_"), as in addresses`);
-  }
+  const fault = domainFault(d);
+  if (fault) throw invalid('domain', `"${d}" is not a mail domain (no address can have it): ${fault}`);
   return d;
 }
 
