@@ -8,20 +8,26 @@ import { retryingFetch, type RetryOptions } from './retry.js';
  * The facade reads JSON answers only: a success that is something else (the admin UI's page
  * behind a wrong URL prefix, a proxy's login page) is thrown as a MailroomError with the code
  * MAILROOM_SDK_UNEXPECTED_RESPONSE and its status, instead of a SyntaxError from JSON.parse.
- * Only a 204 has no body: every other success of the facade's routes is a JSON object, so an
- * empty body (which openapi-fetch turns into `data: undefined`, resolved as if it were the
- * message), one cut short or a bare `null` is refused the same way.
+ * Only the facade's DELETE (`suppressions.remove`) is answered 204, without a body: every other
+ * success of its routes is a JSON object, so an empty body (which openapi-fetch turns into
+ * `data: undefined`, resolved as if it were the message), a 204 to any other call (resolved as
+ * `undefined`, or a send as `{ duplicate: false }` without an id), one cut short, a bare `null`
+ * or an array is refused the same way.
  */
 const jsonAnswersOnly: Middleware = {
-  async onResponse({ response }) {
-    if (!response.ok || response.status === 204) return undefined;
-    const type = response.headers.get('content-type');
+  async onResponse({ request, response }) {
+    if (!response.ok) return undefined;
     const unexpected = (what: string) =>
       new MailroomError({
         code: UNEXPECTED_RESPONSE,
         message: `unexpected answer ${response.status} ${response.statusText} (${what}) from ${response.url}: is url the address Mailroom listens at, without /api/v1?`,
         status: response.status,
       });
+    if (response.status === 204) {
+      if (request.method === 'DELETE') return undefined;
+      throw unexpected(`no content, to a ${request.method} that is answered with JSON`);
+    }
+    const type = response.headers.get('content-type');
     if (!type || !/[/+]json\b/i.test(type)) throw unexpected(`${type ?? 'no content type'}, not JSON`);
     // Read from a copy: openapi-fetch still reads the answer itself.
     const text = await response.clone().text();
@@ -32,7 +38,7 @@ const jsonAnswersOnly: Middleware = {
     } catch {
       throw unexpected(`${type} with a body that is not JSON`);
     }
-    if (typeof body !== 'object' || body === null) throw unexpected(`${type} with a body that is JSON but not an object`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unexpected(`${type} with a body that is JSON but not an object`);
     return undefined;
   },
 };

@@ -45,10 +45,15 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"id":"msg_1","sta');
     } else if (req.url?.startsWith('/null/')) {
-      // … or JSON that is not the object every such route answers.
+      // … or JSON that is not the object every such route answers …
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('null');
-    } else if (req.method === 'DELETE') {
+    } else if (req.url?.startsWith('/array/')) {
+      // … an array included.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    } else if (req.url?.startsWith('/no-content/') || req.method === 'DELETE') {
+      // No content: right for a DELETE only.
       res.writeHead(204);
       res.end();
     } else {
@@ -84,7 +89,7 @@ it('throws MAILROOM_SDK_UNEXPECTED_RESPONSE for a 200 answer that is not JSON', 
  * short): before, messages.get resolved with undefined (an empty body, chunked or with
  * Content-Length: 0) or null, or threw a bare SyntaxError, where the caller was promised a message.
  */
-it.each(['empty', 'chunked-empty', 'cut', 'null'])('throws MAILROOM_SDK_UNEXPECTED_RESPONSE for a 200 JSON answer with a body that is %s', async (shape) => {
+it.each(['empty', 'chunked-empty', 'cut', 'null', 'array'])('throws MAILROOM_SDK_UNEXPECTED_RESPONSE for a 200 JSON answer with a body that is %s', async (shape) => {
   const mailroom = new sdk.Mailroom({ url: `${base}/${shape}`, apiKey: 'mrk_test', retry: false });
   const calls: [string, () => Promise<unknown>][] = [
     ['messages.get', () => mailroom.messages.get('msg_1')],
@@ -104,6 +109,25 @@ it.each(['empty', 'chunked-empty', 'cut', 'null'])('throws MAILROOM_SDK_UNEXPECT
     expect(err, name).toMatchObject({ code: sdk.UNEXPECTED_RESPONSE, status: 200 });
     expect((err as Error).message, name).toMatch(/application\/json/);
   }
+});
+
+/** A 204 to a call answered with JSON: messages.get resolved undefined, and messages.send `{ duplicate: false }` without an id. */
+it('throws MAILROOM_SDK_UNEXPECTED_RESPONSE for a 204 to any call but a DELETE', async () => {
+  const mailroom = new sdk.Mailroom({ url: `${base}/no-content`, apiKey: 'mrk_test', retry: false });
+  for (const [name, call] of [
+    ['messages.get', () => mailroom.messages.get('msg_1')],
+    ['messages.send', () => mailroom.messages.send({ to: ['a@example.net'], subject: 's', text: 't' })],
+    ['events.emit', () => mailroom.events.emit({ type: 'a.b' })],
+  ] as [string, () => Promise<unknown>][]) {
+    const err = await call().then(
+      (value) => ({ resolved: value }),
+      (e: unknown) => e,
+    );
+    expect(err, name).toBeInstanceOf(sdk.MailroomError);
+    expect(err, name).toMatchObject({ code: sdk.UNEXPECTED_RESPONSE, status: 204 });
+    expect((err as Error).message, name).toMatch(/no content, to a (GET|POST) that is answered with JSON/);
+  }
+  await expect(mailroom.suppressions.remove('gone@example.net')).resolves.toBeUndefined();
 });
 
 it('still reads JSON answers and empty 204 answers', async () => {
