@@ -28,7 +28,7 @@ describe.runIf(chromiumAvailable())('sender pages in the UI’s words', { timeou
     appId = (await api('POST', '/accounts', { serverId: relayId, address: 'app@example.com' })).id;
     spareId = (await api('POST', '/accounts', { serverId: relayId, address: 'spare@example.com' })).id;
     // Typed work is left behind between tests: the browser's question on leaving is answered "leave".
-    s.page.on('dialog', (d) => void d.accept());
+    s.page.on('dialog', (d) => void d.accept().catch(() => undefined));
   }, 120_000);
   afterAll(async () => s?.close());
 

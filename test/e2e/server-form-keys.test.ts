@@ -23,7 +23,7 @@ describe.runIf(chromiumAvailable())('server form: Enter in the test fields tests
     s = await openAdminSession('sqlite', { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
     serverId = (await api('POST', '/servers', { name: 'Sink', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false } })).id;
     // Each test leaves typed work behind: the browser's own question on leaving is answered "leave".
-    s.page.on('dialog', (d) => void d.accept());
+    s.page.on('dialog', (d) => void d.accept().catch(() => undefined));
   }, 120_000);
   afterAll(async () => {
     await s?.close();

@@ -26,7 +26,7 @@ describe.runIf(chromiumAvailable())('server form: a save that clears the account
     ];
     without = (await api('POST', '/accounts', { serverId, address: 'nopass@example.com' })).id;
     // Each test leaves typed work behind: the browser's own question on leaving is answered "leave".
-    s.page.on('dialog', (d) => void d.accept());
+    s.page.on('dialog', (d) => void d.accept().catch(() => undefined));
   }, 120_000);
   afterAll(async () => {
     await s?.close();
