@@ -18,9 +18,6 @@ export interface Mailbox {
   domain: string;
 }
 
-/** One label of a domain in ASCII (punycode labels are such too). */
-export const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
 /** RFC 1035 §2.3.4: the longest label of a domain, in octets. */
 export const LABEL_MAX_OCTETS = 63;
 
