@@ -51,6 +51,18 @@ describe('parseMailbox: one strict parse', () => {
     expect(parseMailbox('to', `a@${longest}`).domain).toBe(longest);
   });
 
+  it('refuses a domain whose last label is a number, as it is, instead of taking it as the IP address a URL parser makes of it', () => {
+    // domainToASCII reads these as IPv4: 1.2.3 became a@1.2.0.3 and 0x7f.1 a@127.0.0.1.
+    for (const [input, last] of [['a@1.2.3.4', '4'], ['a@1.2.3', '3'], ['a@0x7f.1', '1'], ['a@example.0x1F', '0x1F'], ['a@mail.123', '123']]) {
+      expect(() => parseMailbox('to', input)).toThrowError(
+        expect.objectContaining({ code: 'MAILROOM_E_INVALID_ADDRESS', message: `to: "${input}" is not accepted: the domain is not a valid host name: its last label ${last} is a number, which makes it an IP address (not accepted as a domain); a host name ends in a name` }),
+      );
+    }
+    // Digits elsewhere are a host name's own.
+    expect(parseMailbox('to', 'a@123.example.com').domain).toBe('123.example.com');
+    expect(parseMailbox('to', 'a@mx1.b2').domain).toBe('mx1.b2');
+  });
+
   it('refuses CR, LF and NUL as header injection', () => {
     for (const input of ['a@example.com\r\nBcc: x@evil.com', 'a@example.com\n', 'a\0@example.com']) {
       expect(() => parseMailbox('to', input)).toThrowError(expect.objectContaining({ code: 'MAILROOM_E_HEADER_INJECTION' }));

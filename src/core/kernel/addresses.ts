@@ -33,6 +33,8 @@ export const DOMAIN_MAX_OCTETS = 253;
 export function domainFault(domain: string): string | undefined {
   const faults: string[] = [];
   const labels = domain.split('.');
+  const numeric = numericLastLabel(domain);
+  if (numeric !== undefined) faults.push(numeric);
   if (!labels.every((l) => /^[a-z0-9-]+$/.test(l) && !l.startsWith('-') && !l.endsWith('-'))) {
     faults.push('each label is letters, digits and hyphens, not starting or ending with a hyphen');
   }
@@ -41,6 +43,17 @@ export function domainFault(domain: string): string | undefined {
   }
   if (domain.length > DOMAIN_MAX_OCTETS) faults.push(`it is ${domain.length} characters; a domain is at most ${DOMAIN_MAX_OCTETS}`);
   return faults.length ? faults.join('; ') : undefined;
+}
+
+/**
+ * A domain whose last label is a number (`1.2.3.4`, `10.1`, `0x7f.1`) is an IP address to
+ * URL parsers: domainToASCII rewrites `1.2.3` as `1.2.0.3` and `0x7f.1` as `127.0.0.1`, so such a
+ * domain is refused in words before it is converted. No top-level domain is all digits (RFC 3696 §2).
+ */
+function numericLastLabel(domain: string): string | undefined {
+  const last = domain.replace(/\.$/, '').split('.').pop() ?? '';
+  if (!/^(?:0x[0-9a-f]*|[0-9]+)$/i.test(last)) return undefined;
+  return `its last label ${last} is a number, which makes it an IP address (not accepted as a domain); a host name ends in a name`;
 }
 
 /** RFC 5321 §4.5.3.1.1: the longest local part, in octets. */
@@ -126,6 +139,8 @@ function parseUncached(field: string, input: string): Mailbox {
   // parts be taken one day). A longer one failed only at a server that enforces it, or never.
   const octets = Buffer.byteLength(mailbox.local, 'utf8');
   if (octets > LOCAL_PART_MAX_OCTETS) throw refuse(field, input, `the part before @ is ${octets} octets; RFC 5321 allows at most ${LOCAL_PART_MAX_OCTETS}`);
+  const numeric = numericLastLabel(mailbox.domain);
+  if (numeric) throw refuse(field, input, `the domain is not a valid host name: ${numeric}`);
   const domain = domainToASCII(mailbox.domain.toLowerCase());
   if (!domain || !domain.includes('.')) throw refuse(field, input, 'the domain is not a valid host name');
   const fault = domainFault(domain);
