@@ -56,6 +56,9 @@ await describeEachDialect('messages API with the log driver', (dialect) => {
     ['far too many recipients in one list', { to: Array.from({ length: 500 }, (_, i) => `r${i}@example.net`) }, 400, 'MAILROOM_E_TOO_MANY_RECIPIENTS'],
     ['too many in cc and bcc together', { cc: Array.from({ length: 60 }, (_, i) => `c${i}@example.net`), bcc: Array.from({ length: 60 }, (_, i) => `b${i}@example.net`) }, 400, 'MAILROOM_E_TOO_MANY_RECIPIENTS'],
     ['subject too long', { subject: 'x'.repeat(999) }, 400, 'MAILROOM_E_SUBJECT_TOO_LONG'],
+    // More characters than the limit has bytes: the size is the fault, as for a text of fewer, wider characters.
+    ['text longer than the message limit', { text: 'x'.repeat(25 * 1024 * 1024 + 1) }, 413, 'MAILROOM_E_MESSAGE_TOO_LARGE'],
+    ['text of fewer but wider characters than the limit', { text: '\u00e9'.repeat(13 * 1024 * 1024) }, 413, 'MAILROOM_E_MESSAGE_TOO_LARGE'],
     ['attachment too large', { attachments: [{ filename: 'big.bin', contentBase64: Buffer.alloc(10 * 1024 * 1024 + 3).toString('base64') }] }, 413, 'MAILROOM_E_ATTACHMENT_TOO_LARGE'],
     ['attachment by path', { attachments: [{ filename: 'passwd', path: '/etc/passwd', contentBase64: '' }] }, 400, 'MAILROOM_E_UNKNOWN_FIELD'],
     ['attachment not base64', { attachments: [{ filename: 'a', contentBase64: 'not base64!' }] }, 400, 'MAILROOM_E_VALIDATION'],

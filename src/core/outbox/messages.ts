@@ -219,7 +219,10 @@ function headers(v: unknown): Record<string, string> {
 }
 
 function body(field: string, v: unknown): string | undefined {
-  const s = optStr(field, v, { max: LIMITS.messageBytes });
+  // No length of its own: a body too long is a message too large (below), whether its
+  // characters are one byte each or more; a count here answered VALIDATION for the one and
+  // MESSAGE_TOO_LARGE for the other.
+  const s = optStr(field, v);
   // NUL has no place in a mail body and breaks SMTP DATA.
   if (s !== undefined && s.includes('\0')) throw invalid(field, 'must not contain NUL characters');
   return s;
