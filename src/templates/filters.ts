@@ -1,4 +1,5 @@
 import type { Liquid } from 'liquidjs';
+import { controlsToSpaces } from '../core/kernel/header-safety.js';
 
 /** HTML that Mailroom built itself (a layout's `content`, a button): output as it is, not escaped. */
 export class Markup {
@@ -18,6 +19,13 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
  *   mailto: links: anything else (javascript:, data:) is a render error.
  */
 export function registerFilters(liquid: Liquid): void {
+  // `squish` is how typed text goes into a subject (docs/templates.md): LiquidJS's makes runs of
+  // blanks one space, but left an escape or a bell, which a subject refuses. Each run of control
+  // characters is a blank first, so a visitor's slip is a space, not a refused reply.
+  const squish = liquid.filters.squish as (this: unknown, v: unknown, ...rest: unknown[]) => unknown;
+  liquid.registerFilter('squish', function (this: unknown, v: unknown, ...rest: unknown[]) {
+    return squish.call(this, typeof v === 'string' ? controlsToSpaces(v) : v, ...rest);
+  });
   liquid.registerFilter('button', function (this: { context: { getSync(path: string[]): unknown } }, url: unknown, label: unknown) {
     const href = String(url ?? '');
     if (!/^(https?:\/\/|mailto:)[^\s]+$/i.test(href)) throw new Error(`button: the link must start with https://, http:// or mailto: (got "${href.slice(0, 60)}")`);

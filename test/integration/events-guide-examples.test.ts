@@ -166,14 +166,21 @@ await describeEachDialect('docs/events.md: every example as written', (dialect) 
     expect(sales).not.toHaveProperty('skipped');
     const message = (await t.request({ method: 'GET', url: `/api/v1/messages/${sales.messageIds[0]}`, key: keys.ADMIN })).json();
     expect(message.subject).toBe('Contact form: Pricing Bcc: everyone@example.org');
+    // An escape sequence or a bell a visitor's browser let through is folded the same way.
+    const escaped = await run({ ...contact, body: { ...contact.body, id: 'contact-form-5514', data: { ...data, subject: '\u001b[31mPricing\u0007 now' } } });
+    const salesToo = (escaped.json().matches as { ruleName: string; messageIds: string[] }[]).find((m) => m.ruleName === 'Contact form to sales')!;
+    expect(salesToo).not.toHaveProperty('skipped');
+    expect((await t.request({ method: 'GET', url: `/api/v1/messages/${salesToo.messageIds[0]}`, key: keys.ADMIN })).json().subject).toBe('Contact form: [31mPricing now');
   });
 
-  it('without the fold, the rule says why it sent nothing (skipped MAILROOM_E_HEADER_INJECTION), never a second header', async () => {
+  it('without the fold, the rule says why it sent nothing (skipped MAILROOM_E_HEADER_INJECTION for a line break, MAILROOM_E_VALIDATION for a bell), never a second header', async () => {
     const put = await t.request({ method: 'PUT', url: '/api/v1/templates/contact_unfolded', key: keys.ADMIN, payload: { name: 'Unfolded', locales: { en: { subject: 'Contact form: {{ subject }}', text: '{{ message }}' } }, sampleData: { subject: 'S', message: 'M' } } });
     expect(put.statusCode, put.body).toBe(200);
     const rule = await t.request({ method: 'POST', url: '/api/v1/rules', key: keys.ADMIN, payload: { name: 'Unfolded', events: ['contact.unfolded'], recipients: { addresses: ['sales@example.com'] }, template: 'contact_unfolded' } });
     expect(rule.statusCode, rule.body).toBe(201);
     const res = await run({ method: 'POST', key: 'KEY', path: '/events', body: { type: 'contact.unfolded', data: { subject: 'Pricing\r\nBcc: everyone@example.org', message: 'M' } } });
     expect(res.json().matches).toEqual([{ ruleId: rule.json().id, ruleName: 'Unfolded', messageIds: [], skipped: { code: 'MAILROOM_E_HEADER_INJECTION', message: expect.stringContaining('line break') } }]);
+    const bell = await run({ method: 'POST', key: 'KEY', path: '/events', body: { type: 'contact.unfolded', data: { subject: 'Pricing\u0007', message: 'M' } } });
+    expect(bell.json().matches).toEqual([{ ruleId: rule.json().id, ruleName: 'Unfolded', messageIds: [], skipped: { code: 'MAILROOM_E_VALIDATION', message: expect.stringContaining('the control character \\u0007 at position 22') } }]);
   });
 });

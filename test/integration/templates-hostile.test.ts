@@ -171,4 +171,22 @@ describe('hostile templates', () => {
     expect(multi.statusCode).toBe(400);
     expect(multi.json().error.code).toBe('MAILROOM_E_HEADER_INJECTION');
   });
+
+  it('another control character put into the subject, by the data or the template, is refused in words; nothing is queued', async () => {
+    const saved = await t.request({ method: 'PUT', url: '/api/v1/templates/ticker', payload: { name: 'Alert', locales: { en: { subject: 'Alert: {{ title }}', text: 'x' } }, sampleData: { title: 'disk' } } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const before = (await t.request({ method: 'GET', url: '/api/v1/messages?limit=100' })).json().items.length;
+    // A terminal escape sequence from an application's data, as a log line might carry one.
+    const res = await t.request({ method: 'POST', url: '/api/v1/messages', payload: { to: ['ann@example.net'], template: 'ticker', data: { title: '\u001b[31mdisk full' } } });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'MAILROOM_E_VALIDATION',
+      message: 'the subject rendered from template "ticker" (en) contains the control character \\u001b at position 8, which has no place in a mail header: check the data given for it',
+      details: { field: 'subject', locale: 'en' },
+    });
+    expect((await t.request({ method: 'GET', url: '/api/v1/messages?limit=100' })).json().items.length).toBe(before);
+    const own = await t.request({ method: 'PUT', url: '/api/v1/templates/ticker2', payload: { name: 'x', locales: { en: { subject: 'Ding\u0007 {{ title }}', text: 'x' } }, sampleData: { title: 'disk' } } });
+    expect(own.statusCode).toBe(400);
+    expect(own.json().error).toMatchObject({ code: 'MAILROOM_E_VALIDATION', message: 'locales.en.subject: contains the control character \\u0007 at position 5, which has no place in a mail header' });
+  });
 });

@@ -267,7 +267,7 @@ function stored(sub: Submission): MimeInput {
   };
 }
 
-describe('injection through input that passes validation', () => {
+describe('injection through input that reaches the composer', () => {
   const hostile = {
     from: '"Shop\\" <evil@attacker.example>, \\"x" <noreply@shop.example>',
     to: ['"=?utf-8?q?boss=40corp.example?=" <ann@example.net>', '"Bcc: victim@corp.example" <bob@example.net>', '"Ann\u2028Bcc: x@y.example" <carl@example.net>'],
@@ -286,8 +286,38 @@ describe('injection through input that passes validation', () => {
     ],
   };
 
+  /**
+   * The hostile submission as the composer gets it. Validation now refuses controls other than
+   * TAB in a subject, a header's value and a file name; rows stored before it did still reach
+   * the composer as they are, so they are put back after validating a copy without them.
+   */
+  const hostileRow = (): Submission => {
+    const blank = (v: string) => v.replace(/[\u2028\u0085]/g, ' ');
+    const sub = validateSubmission({
+      ...hostile,
+      subject: blank(hostile.subject),
+      headers: Object.fromEntries(Object.entries(hostile.headers).map(([k, v]) => [k, blank(v)])),
+      attachments: hostile.attachments.map((a) => ({ ...a, filename: blank(a.filename) })),
+    });
+    return { ...sub, subject: hostile.subject, headers: hostile.headers, attachments: sub.attachments.map((a, i) => ({ ...a, filename: hostile.attachments[i]!.filename })) };
+  };
+
+  it('validation refuses the controls in the subject, a header value and a file name, naming each', () => {
+    expect(() => validateSubmission(hostile)).toThrowError(
+      expect.objectContaining({ code: 'MAILROOM_E_VALIDATION', message: 'subject: contains the control character \\u2028 at position 3, which has no place in a mail header', details: expect.objectContaining({ field: 'subject' }) }),
+    );
+    const base = { to: 'a@example.net', subject: 's', text: 't' };
+    expect(() => validateSubmission({ ...base, subject: 'Alert \u001b[31mred' })).toThrow('subject: contains the control character \\u001b at position 7, which has no place in a mail header');
+    expect(() => validateSubmission({ ...base, headers: { 'X-Note': 'ring\u0007' } })).toThrow('headers.X-Note: contains the control character \\u0007 at position 5');
+    expect(() => validateSubmission({ ...base, attachments: [{ filename: 'a\u007f.txt', contentBase64: b64('x') }] })).toThrow('attachments[0].filename: contains the control character \\u007f at position 2');
+    // Position in characters as people count them: the emoji before it is one.
+    expect(() => validateSubmission({ ...base, subject: '\u{1F4E6}\u0085' })).toThrow('at position 2,');
+    // TAB is a header's own blank: kept.
+    expect(validateSubmission({ ...base, subject: 'a\tb', headers: { 'X-Note': 'c\td' } })).toMatchObject({ subject: 'a\tb', headers: { 'X-Note': 'c\td' } });
+  });
+
   it('adds no header, no part and no recipient', async () => {
-    const sub = validateSubmission(hostile);
+    const sub = hostileRow();
     const raw = composeMime(stored(sub));
     expect(wireProblems(raw)).toEqual([]);
     expect(headerNames(raw)).toEqual(['from', 'to', 'cc', 'subject', 'x-note', 'list-id', 'message-id', 'date', 'mime-version', 'content-type']);

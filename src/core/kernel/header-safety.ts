@@ -40,6 +40,21 @@ export function controlsToSpaces(value: string): string {
 }
 
 /**
+ * The controls a header's text may not hold besides CR, LF and NUL (which assertHeaderSafe
+ * names as injection): the rest of C0 but TAB (a header's own blank), DEL, C1 and the line and
+ * paragraph separators. Encoded, they reached the recipient's client and the log as they were:
+ * an escape sequence in a subject, a bell in a file name.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const HEADER_CONTROL = /[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]/;
+
+/** In words, the first control character of `value` that a header's text may not hold (`the control character \u001b at position 4`), or undefined. */
+export function headerControl(value: string): string | undefined {
+  const m = HEADER_CONTROL.exec(value);
+  return m ? `the control character ${shown(m[0])} at position ${[...value.slice(0, m.index)].length + 1}` : undefined;
+}
+
+/**
  * A caller's text in a message or `details.field`: at most 64 characters, control and invisible
  * formatting characters escaped (`\n`, `\u0001`, `\u202e`), so what is shown is what was sent.
  */

@@ -1,6 +1,6 @@
 import { formatMailbox, mailboxText, parseMailbox, type Mailbox } from '../kernel/addresses.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { assertHeaderSafe, hasControlChars, hasHeaderUnsafeChars, shown } from '../kernel/header-safety.js';
+import { assertHeaderSafe, hasControlChars, hasHeaderUnsafeChars, headerControl, shown } from '../kernel/header-safety.js';
 import { arr, characters, doc, instant, onlyKeys, optStr, refuseEmpty, str } from '../kernel/validate.js';
 import { formatMediaType, parseMediaType } from './media-type.js';
 import type { RenderedTemplate } from '../templates/render.js';
@@ -113,7 +113,7 @@ function attachments(v: unknown): Attachment[] {
     // Content only: a path or URL field would let a caller read files or fetch URLs through us.
     onlyKeys(f, d, ['filename', 'contentType', 'contentBase64']);
     const filename = str(`${f}.filename`, d.filename, { max: 255 });
-    assertHeaderSafe(`${f}.filename`, filename);
+    headerText(`${f}.filename`, filename);
     // Left out: application/octet-stream. Given as "", it is refused: it names no type.
     refuseEmpty(`${f}.contentType`, d.contentType, 'leave it out for application/octet-stream');
     const given = optStr(`${f}.contentType`, d.contentType, { max: 255 }) ?? 'application/octet-stream';
@@ -196,6 +196,13 @@ function headerName(name: string): void {
   }
 }
 
+/** A caller's text that goes into a header: CR, LF and NUL are injection, any other control (TAB aside) a slip refused in words. */
+function headerText(field: string, value: string): void {
+  assertHeaderSafe(field, value);
+  const control = headerControl(value);
+  if (control) throw invalid(field, `contains ${control}, which has no place in a mail header`);
+}
+
 function headers(v: unknown): Record<string, string> {
   if (v === undefined || v === null) return {};
   const d = doc('headers', v);
@@ -209,7 +216,7 @@ function headers(v: unknown): Record<string, string> {
     if (seen.has(name.toLowerCase())) throw invalid(`headers.${name}`, 'is given more than once (header names ignore case)');
     seen.add(name.toLowerCase());
     const value = str(`headers.${name}`, d[name], { max: 998 });
-    assertHeaderSafe(`headers.${name}`, value);
+    headerText(`headers.${name}`, value);
     // Message ids and URIs cannot be RFC 2047-encoded (a client would read the encoded word
     // literally), and raw 8-bit bytes are not allowed in a header: ASCII only.
     if (ASCII_ONLY_HEADER.test(name) && !/^[\x20-\x7e\t]*$/.test(value)) throw invalid(`headers.${name}`, 'must be printable ASCII (percent-encode non-ASCII in URLs)');
@@ -273,7 +280,7 @@ export function validateSubmission(input: unknown, rendered?: RenderedTemplate):
   if (to.length + cc.length + bcc.length > LIMITS.recipients) throw tooManyRecipients();
   if (c.subject === undefined) throw invalid('subject', 'is required (or name a template, which writes it)');
   const subject = str('subject', c.subject, { min: 0 });
-  assertHeaderSafe('subject', subject);
+  headerText('subject', subject);
   if (subject.length > LIMITS.subjectChars && characters(subject) > LIMITS.subjectChars) {
     throw new MailroomError(ErrorCodes.SUBJECT_TOO_LONG, `subject is ${characters(subject)} characters; the limit is ${LIMITS.subjectChars}`, { field: 'subject', limit: LIMITS.subjectChars });
   }

@@ -1,6 +1,6 @@
 import type { CoreContext } from '../context.js';
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
+import { hasHeaderUnsafeChars, headerControl } from '../kernel/header-safety.js';
 import { characters, isDoc } from '../kernel/validate.js';
 import { LIMITS } from '../outbox/messages.js';
 import { readTemplateSettings, type Branding } from './branding.js';
@@ -113,6 +113,10 @@ function finished(parts: EngineOutput, where: string, locale: string, layout: st
 function checkSubject(parts: RenderedParts, where: string, locale: string): RenderedParts {
   if (hasHeaderUnsafeChars(parts.subject)) {
     throw new MailroomError(ErrorCodes.HEADER_INJECTION, `the subject rendered from ${where} (${locale}) contains a line break or NUL character: check the data given for it`, { field: 'subject', locale });
+  }
+  const control = headerControl(parts.subject);
+  if (control) {
+    throw new MailroomError(ErrorCodes.VALIDATION, `the subject rendered from ${where} (${locale}) contains ${control}, which has no place in a mail header: check the data given for it`, { field: 'subject', locale });
   }
   const subject = whole(parts.subject.trim());
   // Checked here, not only when the message is built: a save renders with the sample data and a

@@ -1,5 +1,5 @@
 import { ErrorCodes, invalid, MailroomError } from '../kernel/errors.js';
-import { hasHeaderUnsafeChars } from '../kernel/header-safety.js';
+import { hasHeaderUnsafeChars, headerControl } from '../kernel/header-safety.js';
 import { doc, isDoc, onlyKeys, refuseEmpty, str, wellFormed, label } from '../kernel/validate.js';
 import { localeTag } from './locales.js';
 
@@ -98,6 +98,8 @@ function source(field: string, v: unknown, optional: boolean): string | null {
 function subjectSource(field: string, v: unknown): string {
   const s = str(field, v, { min: 0, max: 998 });
   if (hasHeaderUnsafeChars(s)) throw new MailroomError(ErrorCodes.HEADER_INJECTION, `${field} contains a line break or NUL character; a subject is one line`, { field });
+  const control = headerControl(s);
+  if (control) throw invalid(field, `contains ${control}, which has no place in a mail header`);
   return s;
 }
 
