@@ -197,6 +197,10 @@ describe('mailroom CLI as a new user runs it', { timeout: 240_000 }, () => {
     expect(account.stderr).toContain('mailroom: --account: account billing does not exist');
     const data = await runCli(['send', '--to', 'ops@example.net', '--template', 'password_reset', '--data', '{x'], env);
     expect(data.stderr).toMatch(/^mailroom: --data: is not valid JSON: /m);
+    // Said with the option it needs, not the API's field ("is only used with template").
+    const dataAlone = await runCli(['send', '--to', 'ops@example.net', '--subject', 'hi', '--text', 'x', '--data', '{}', '--locale', 'de'], env);
+    expect(dataAlone.code).toBe(1);
+    expect(dataAlone.stderr).toContain('mailroom: --data: is only used with --template\n');
   });
 
   it('send with an idempotency key given again prints the first message, in the status it has now, and queues nothing', async () => {

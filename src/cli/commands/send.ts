@@ -46,6 +46,11 @@ export async function queueFromCli(ctx: CoreContext, o: SendOptions): Promise<Su
   for (const [k, v] of Object.entries({ subject: o.subject, cc: o.cc, bcc: o.bcc, text: o.text, html: o.html, from: o.from, purpose: o.purpose, accountId: o.account, idempotencyKey: o.idempotencyKey, template: o.template, locale: o.locale })) {
     if (v !== undefined) input[k] = v;
   }
+  // The core says "data: is only used with template", in the API's words; here the option is named.
+  if (o.template === undefined) {
+    if (o.data !== undefined) throw invalid('data', 'is only used with --template');
+    if (o.locale !== undefined) throw invalid('locale', 'is only used with --template');
+  }
   if (o.data !== undefined) input.data = parseData(o.data);
   // Loaded when a message is queued, not for `--help` (as src/cli/run.ts loads the server).
   const [{ CLI_PRINCIPAL }, { submitMessage }] = await Promise.all([import('../../core/access/auth.js'), import('../../core/outbox/messages.service.js')]);
