@@ -44,13 +44,15 @@ export async function removeSuppression(ctx: CoreContext, actor: Actor, address:
 /**
  * Suppresses an address because of mail Mailroom read (a hard bounce, repeated soft bounces,
  * a complaint), inside the caller's transaction, audited as the system. An address listed
- * already keeps its first reason; an expired entry is renewed. True when it was added.
+ * for good already keeps its first reason; an expired entry is renewed, and so is one that
+ * will expire (an admin's pause): it would end, and mail go again to an address the mail read
+ * says is gone. True when it was added.
  */
 export async function suppressFromMail(repos: Repositories, ctx: CoreContext, entry: Omit<Suppression, 'createdBy' | 'createdAt' | 'expiresAt'>): Promise<boolean> {
   const now = ctx.clock.now();
   const full: Suppression = { ...entry, address: suppressionKey(entry.address), createdBy: SYSTEM_ACTOR.label, createdAt: now, expiresAt: null };
   const existing = await repos.suppressions.get(full.address);
-  if (existing && isActive(existing, now)) return false;
+  if (existing && isActive(existing, now) && existing.expiresAt === null) return false;
   if (existing) await repos.suppressions.replace(full);
   else if (!(await repos.suppressions.add(full))) return false;
   await audit(repos, ctx, SYSTEM_ACTOR, 'suppression.add', { type: 'suppression', id: full.address }, existing, full);
