@@ -52,9 +52,13 @@ describe('MTA-STS: a policy host that does not answer', () => {
   const stops: (() => Promise<void>)[] = [];
   let now = Date.UTC(2026, 0, 5, 9, 0, 0);
 
+  /** What each source said at level warn, in order. */
+  let warned: { obj: Record<string, unknown>; msg: string }[] = [];
   const source = (address: string, port: number): MtaStsSource => {
     const lookup = createExchangerLookup([`127.0.0.1:${dns.port}`], { now: () => now });
-    return httpsMtaStsSource({ lookup, policy: compileNetworkPolicy([address]), extraCa: [cert.cert, keptCert.cert], port, now: () => now, timeoutMs: DEADLINE_MS });
+    warned = [];
+    const logger = { warn: (obj: object, msg: string) => void warned.push({ obj: obj as Record<string, unknown>, msg }) };
+    return httpsMtaStsSource({ lookup, policy: compileNetworkPolicy([address]), extraCa: [cert.cert, keptCert.cert], port, now: () => now, timeoutMs: DEADLINE_MS, logger });
   };
   const timed = async <T>(p: Promise<T>): Promise<{ value: T; ms: number }> => {
     const start = performance.now();
@@ -86,16 +90,25 @@ describe('MTA-STS: a policy host that does not answer', () => {
     expect(first.value).toEqual({ ok: true, value: undefined });
     expect(first.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
     expect(hole.connections).toBe(1);
-    // The next message, a minute later: no policy at once, no new fetch.
+    // The failure is logged, with why and what the domain's mail goes with meanwhile.
+    expect(warned).toEqual([
+      {
+        obj: { domain: 'hole.test', policyId: 'one', reason: 'mta-sts.hole.test: no complete policy within 0.6 s', cachedMode: null, retryInSec: 300 },
+        msg: 'MTA-STS policy of hole.test could not be fetched; its mail goes as if it published none (RFC 8461 §5) until the fetch is tried again',
+      },
+    ]);
+    // The next message, a minute later: no policy at once, no new fetch, nothing said again.
     now += 60_000;
     const second = await timed(sts.policyFor('hole.test'));
     expect(second.value).toEqual({ ok: true, value: undefined });
     expect(second.ms).toBeLessThan(DEADLINE_MS / 2);
     expect(hole.connections).toBe(1);
+    expect(warned).toHaveLength(1);
     // Once the failure is forgotten, the policy is asked for again.
     now += MTA_STS_FAILURE_CACHE_MS;
     await sts.policyFor('hole.test');
     expect(hole.connections).toBe(2);
+    expect(warned).toHaveLength(2);
   });
 
   it('messages asking at once share one fetch', async () => {
@@ -159,6 +172,12 @@ describe('MTA-STS: a policy host that does not answer', () => {
     now += 301_000; // past the TXT record's 300 s
     expect(await sts.policyFor('kept.test')).toMatchObject({ ok: true, value: { id: 'one', mode: 'enforce' } });
     expect(requests).toBe(2);
+    expect(warned).toEqual([
+      {
+        obj: expect.objectContaining({ domain: 'kept.test', policyId: 'two', cachedMode: 'enforce' }),
+        msg: 'MTA-STS policy of kept.test could not be fetched; its mail goes with the policy fetched before (mode enforce) until the fetch is tried again',
+      },
+    ]);
     const next = await timed(sts.policyFor('kept.test'));
     expect(next.value).toMatchObject({ ok: true, value: { id: 'one', mode: 'enforce' } });
     expect(next.ms).toBeLessThan(DEADLINE_MS / 2);

@@ -16,7 +16,7 @@ export function directTransports(o: { dnsServers: readonly string[]; policy: Net
     policy: o.policy,
     logger: o.logger,
     dkim: o.dkim,
-    mtaSts: httpsMtaStsSource({ lookup, policy: o.policy, extraCa: o.extraCa, port: o.mtaStsPort }),
+    mtaSts: httpsMtaStsSource({ lookup, policy: o.policy, extraCa: o.extraCa, port: o.mtaStsPort, logger: o.logger }),
     extraCa: o.extraCa,
   });
 }

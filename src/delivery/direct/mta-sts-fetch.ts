@@ -33,7 +33,16 @@ interface Cached {
  * a total deadline; a failed one is not tried again for MTA_STS_FAILURE_CACHE_MS, and messages
  * asking while one is under way wait for that one.
  */
-export function httpsMtaStsSource(deps: { lookup: ExchangerLookup; policy: NetworkPolicy; extraCa?: string[]; port?: number; now?: () => number; timeoutMs?: number }): MtaStsSource {
+export function httpsMtaStsSource(deps: {
+  lookup: ExchangerLookup;
+  policy: NetworkPolicy;
+  extraCa?: string[];
+  port?: number;
+  now?: () => number;
+  timeoutMs?: number;
+  /** Told of each failed fetch (at most one per domain per MTA_STS_FAILURE_CACHE_MS). */
+  logger?: { warn(obj: object, msg: string): void };
+}): MtaStsSource {
   const now = deps.now ?? Date.now;
   const deadlineMs = deps.timeoutMs ?? FETCH_DEADLINE_MS;
   const cache = new Map<string, Cached>();
@@ -103,10 +112,21 @@ export function httpsMtaStsSource(deps: { lookup: ExchangerLookup; policy: Netwo
           failed.delete(domain);
           return policy;
         },
-        () => {
+        (err: unknown) => {
           failed.delete(domain);
           if (failed.size >= MAX_FAILURES) failed.delete(failed.keys().next().value as string);
           failed.set(domain, now() + MTA_STS_FAILURE_CACHE_MS);
+          // Said once per failure window: a domain that publishes a record and serves no policy
+          // (its own sender domain, a typo in its certificate) would otherwise go unnoticed, its
+          // mail sent as if it had no policy.
+          const hit = cache.get(domain);
+          const cached = hit && hit.until > now() ? hit.policy : undefined;
+          deps.logger?.warn(
+            { domain, policyId: id, reason: err instanceof Error ? err.message : String(err), cachedMode: cached?.mode ?? null, retryInSec: MTA_STS_FAILURE_CACHE_MS / 1000 },
+            cached
+              ? `MTA-STS policy of ${domain} could not be fetched; its mail goes with the policy fetched before (mode ${cached.mode}) until the fetch is tried again`
+              : `MTA-STS policy of ${domain} could not be fetched; its mail goes as if it published none (RFC 8461 §5) until the fetch is tried again`,
+          );
           return undefined;
         },
       )
