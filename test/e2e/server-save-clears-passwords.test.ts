@@ -36,9 +36,16 @@ describe.runIf(chromiumAvailable())('server form: a save that clears the account
 
   it('says before saving which change clears the passwords of how many accounts, and after saving which were cleared', async () => {
     const { page } = s;
+    // The page loads the server's accounts once: its tests and the form's count share them.
+    const accountLoads: string[] = [];
+    const count = (r: { url(): string }) => void (r.url().includes('/api/v1/accounts?') && accountLoads.push(r.url()));
+    page.on('request', count);
     await page.goto(`/servers/${serverId}`);
     const form = page.getByRole('form', { name: 'Edit server Provider' });
     const warning = page.getByTestId('server-clears-passwords');
+    await page.getByRole('heading', { name: 'Send test email' }).waitFor();
+    expect(accountLoads).toEqual([expect.stringContaining(`serverId=${serverId}`)]);
+    page.off('request', count);
     // A new name keeps the passwords: nothing is said.
     await form.getByLabel('Name', { exact: true }).fill('Provider renamed');
     await form.getByLabel('Port', { exact: true }).waitFor();

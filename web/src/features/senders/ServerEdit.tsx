@@ -57,6 +57,8 @@ export function ServerEdit({ id }: { id: string }) {
           onSaved={(s) => (isNew ? navigate(`/servers/${s.id}`, { replace: true, discardUnsaved: true }) : server.reload())}
           onCancel={editable ? () => navigate('/servers') : undefined}
           onDirtyChange={setEdited}
+          // Loaded here for the tests below: the form counts the passwords a save clears from the same list.
+          accounts={found ? accounts : undefined}
         />
       ) : null}
       {can('admin') && server.data && accounts.data ? (

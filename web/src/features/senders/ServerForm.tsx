@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type List, type MailAccount, type MailServer, type SmtpSettings } from '../../api.js';
-import { useAction, useResource } from '../../hooks.js';
+import { useAction, useResource, type Resource } from '../../hooks.js';
 import { Link } from '../../router.js';
 import { errorFor, ErrorBox, Field, FieldError, fieldIsAt, FormActions, Notice, refusalInWords, UnsavedChangesGuard, unfoldInvalid, useUnsavedChanges } from '../../ui/index.js';
 import { DiagnosticRun } from '../probes/DiagnosticRun.js';
@@ -125,6 +125,11 @@ interface Props {
   onDirtyChange?(dirty: boolean): void;
   /** The page's item (useItem): a save answered 404 (deleted elsewhere) turns the page into its Gone page. */
   watch?<R>(request: Promise<R>): Promise<R>;
+  /**
+   * The server's accounts, when the page loads them itself (for its tests), again after each
+   * save: the form counts the passwords a save would clear from them instead of asking twice.
+   */
+  accounts?: Resource<{ items: MailAccount[] } | undefined>;
 }
 
 const asIs = <R,>(request: Promise<R>) => request;
@@ -141,7 +146,7 @@ export function ServerForm(props: Props) {
   return <ServerFormOf key={fresh.key} {...props} server={fresh.value} conflict={fresh.conflict} onFresh={fresh.onFresh} />;
 }
 
-function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, onDirtyChange, watch = asIs, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {
+function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved, onCancel, onDirtyChange, watch = asIs, accounts: pageAccounts, conflict, onFresh }: Props & { conflict: VersionConflictState; onFresh(server: MailServer): void }) {
   // The server as last loaded or saved here: the page's reload after a save would come later.
   const [server, setServer] = useState(loaded);
   const [d, setD] = useState<ServerDraft>(() => initial ?? draftFrom(server));
@@ -171,13 +176,14 @@ function ServerFormOf({ server: loaded, initial, submitLabel, readOnly, onSaved,
   const imapRetryChanged = !server || JSON.stringify(imapRetry) !== JSON.stringify(imapRetryDraft(server));
   // A change of where the server is (its host, port, encryption; IMAP's too) clears the stored
   // passwords of its accounts (PATCH /servers/:id): said before saving, with how many it clears.
-  const serverId = !readOnly ? server?.id : undefined;
-  const accounts = useResource(
+  const serverId = !readOnly && !pageAccounts ? server?.id : undefined;
+  const ownAccounts = useResource(
     () => (serverId ? api.get<List<MailAccount>>('/accounts', { serverId }) : Promise.resolve(undefined)),
     // Again after each save: the passwords it cleared are no longer set.
     [serverId, server?.version],
   );
-  const withPassword = (accounts.data?.items ?? []).filter(holdsCredentials);
+  const accounts = pageAccounts ?? ownAccounts;
+  const withPassword = (readOnly ? [] : (accounts.data?.items ?? [])).filter(holdsCredentials);
   const clearing = server ? passwordClearingChanges(server, smtpBody(d, imapEncrypted), imapRetryChanged ? imapRetryBody(imapRetry).imap : undefined) : [];
   // A refusal is said once: at the field the API names (`details.field`: "name", "smtp.host",
   // "imap.port", …), marked invalid and focused; only one the form has no field for goes in the banner.
