@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { AddressObject, EmailAddress } from 'mailparser';
 import { mailparser } from '../mailparser-module.js';
 import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from '../core/relay/ports.js';
@@ -46,6 +47,28 @@ function summary(h: Map<string, unknown>, lines: { key: string; line?: string }[
   };
 }
 
+/**
+ * The header block as mailparser should read it: a line of raw 8-bit bytes that are not UTF-8
+ * (a legacy program writing Latin-1 without encoded words: `Subject: Grüße` in ISO-8859-1) is
+ * read as Windows-1252, as mail clients read such a line, instead of with U+FFFD for each
+ * letter; a line that is UTF-8 (RFC 6532) stays as it is. Only what the log shows: the message
+ * goes out with its bytes as written.
+ */
+function readableHeaderBlock(block: Buffer): Buffer {
+  if (isUtf8(block)) return block;
+  const legacy = new TextDecoder('windows-1252');
+  const lines: Buffer[] = [];
+  let start = 0;
+  while (start < block.length) {
+    const lf = block.indexOf(0x0a, start);
+    const end = lf < 0 ? block.length : lf + 1;
+    const line = block.subarray(start, end);
+    lines.push(isUtf8(line) ? line : Buffer.from(legacy.decode(line), 'utf8'));
+    start = end;
+  }
+  return Buffer.concat(lines);
+}
+
 /** The empty line the reader adds after the block to end it: mailparser counts it as header. */
 const END_OF_HEADER = Buffer.from('\r\n');
 
@@ -60,7 +83,9 @@ export const mailparserHeaderReader: MimeHeaderReader = {
     return new Promise((resolve, reject) => {
       // The limit is the core's (MAX_HEADER_BYTES, mailparser's default), stated here so that a
       // block the core let through is never refused by the parser over the empty line added below.
-      const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHeadSize: MAX_HEADER_BYTES + END_OF_HEADER.length });
+      // A legacy line read as Windows-1252 grows (ü: one byte, two in UTF-8): the limit grows with it.
+      const readable = readableHeaderBlock(Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength));
+      const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHeadSize: Math.max(MAX_HEADER_BYTES, readable.length) + END_OF_HEADER.length });
       let headers = new Map<string, unknown>();
       // mailparser emits the decoded headers, then the raw lines (which count repeated fields).
       parser.on('headers', (h: Map<string, unknown>) => (headers = h));
@@ -70,7 +95,7 @@ export const mailparserHeaderReader: MimeHeaderReader = {
       // Nothing but the header node comes out; reading keeps the stream flowing to its end.
       parser.on('data', (d: { release?: () => void }) => d.release?.());
       parser.on('end', () => resolve(summary(headers, [])));
-      parser.end(Buffer.concat([Buffer.from(headerBlock.buffer, headerBlock.byteOffset, headerBlock.byteLength), END_OF_HEADER]));
+      parser.end(Buffer.concat([readable, END_OF_HEADER]));
     });
   },
 };

@@ -31,10 +31,10 @@ with smtplib.SMTP('127.0.0.1', port, local_hostname='python.test') as s:
     print(code, msg.decode('utf-8', 'replace'))
 `;
 
-function python(port: number, user: string, password: string, message: string): Promise<string> {
+function python(port: number, user: string, password: string, message: string | Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile('/usr/bin/python3', ['-c', SCRIPT, String(port), user, password], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())));
-    child.stdin?.end(Buffer.from(message, 'utf8'));
+    child.stdin?.end(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
   });
 }
 
@@ -44,7 +44,7 @@ const message = (subject: string, extra: string, body = 'Hello.\r\n') =>
 await describeEachDialect('SMTP relay: blank Message-ID and Date fields, lines over 998 characters', (dialect) => {
   if (!ready) return;
   const suite = relaySuite(dialect);
-  const send = (m: string) => python(suite.r.port, suite.r.credential.username, suite.r.credential.password!, m);
+  const send = (m: string | Buffer) => python(suite.r.port, suite.r.credential.username, suite.r.credential.password!, m);
   const dumpOf = (subject: string) => suite.sink.messages().filter((d) => d.includes(`Subject: ${subject}`));
 
   it('treats an empty Message-ID and an empty Date as absent: removed, Mailroom adds its own, one of each, signed', async () => {
@@ -93,6 +93,25 @@ await describeEachDialect('SMTP relay: blank Message-ID and Date fields, lines o
     const reply = await send(message('long header', `X-Long: ${'y'.repeat(1000)}\r\n`));
     expect(reply).toMatch(/^550 5\.6\.0 line 4 \(in the header\) is 1008 characters long; .*at most 998/);
     expect(dumpOf('long header')).toHaveLength(0);
+  });
+
+  it('shows a header written in raw Latin-1 (no encoded words) as its letters, and sends its bytes as written', async () => {
+    // A legacy program's message: ISO-8859-1 bytes in Subject and a From name, a UTF-8 field beside them.
+    const latin1 = Buffer.concat([
+      Buffer.from('From: J\xf6rg M\xfcller <billing@example.com>\r\nTo: customer@example.net\r\nSubject: Gr\xfc\xdfe aus K\xf6ln\r\n', 'latin1'),
+      Buffer.from('X-Note: schön\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nHallo.\r\n', 'utf8'),
+    ]);
+    const id = queuedId(await send(latin1));
+    await expect.poll(async () => (await suite.r.message(id)).status, { timeout: 20_000 }).toBe('sent');
+    const m = await suite.r.message(id);
+    expect(m.subject).toBe('Grüße aus Köln');
+    expect(m.from).toBe('Jörg Müller <billing@example.com>');
+    // The bytes go out as they came: the raw view and the sink both have the Latin-1 subject.
+    const raw = await suite.r.t.request({ method: 'GET', url: `/api/v1/messages/${id}/raw` });
+    expect(raw.rawPayload.includes(Buffer.from('Subject: Gr\xfc\xdfe aus K\xf6ln\r\n', 'latin1'))).toBe(true);
+    const [dump] = suite.sink.messages().filter((d) => d.includes('Hallo.') && d.includes('aus K'));
+    expect(dump).toBeDefined();
+    expect(dump).not.toContain('Grüße');
   });
 
   it('takes a line of exactly 998 characters', async () => {
