@@ -108,6 +108,44 @@ function mountPath(field: string, v: unknown, dflt: string): string {
   return s;
 }
 
+/** Names Vault itself reserves: no namespace can be called one of these (Vault Enterprise, "Namespace naming restrictions"). */
+const RESERVED_NAMESPACE_NAMES = ['root', 'sys', 'audit', 'auth', 'cubbyhole', 'identity'];
+const NAMESPACE_FORM = 'a Vault namespace path is one or more namespace names separated by single "/", e.g. "team" or "team/sub"';
+
+/**
+ * The first thing that keeps `path` from being a namespace path Vault can know and an HTTP
+ * header can carry, or undefined. Vault's own rule: no name holds a space or is a reserved word.
+ * Mailroom adds what the X-Vault-Namespace header and a path need: one line of printable ASCII
+ * (Node refuses to send anything else, and every read would then look like an outage), and no
+ * empty, "." or ".." name (a path trick, never a namespace's name). Nothing stricter: Vault
+ * documents no other limit on a name's characters.
+ */
+function namespaceFault(path: string): string | undefined {
+  if (hasControlChars(path)) return 'contains a control character (a line break, a tab …)';
+  if (/\s/.test(path)) return 'contains a space: Vault namespace names cannot';
+  const foreign = /[^\x21-\x7e]/.exec(path);
+  if (foreign) return `contains "${foreign[0]}": the X-Vault-Namespace header carries ASCII only`;
+  for (const name of path.split('/')) {
+    if (name === '') return 'has an empty name (a doubled "/", or only "/")';
+    if (name === '.' || name === '..') return `has a "${name}" name: a namespace path names namespaces, it does not move between them`;
+    if (RESERVED_NAMESPACE_NAMES.includes(name)) return `has the name "${name}", reserved by Vault (${RESERVED_NAMESPACE_NAMES.join(', ')}): no namespace can have it (for the root namespace, leave namespace out)`;
+  }
+  return undefined;
+}
+
+/**
+ * A Vault Enterprise namespace, or null for none. One leading and one trailing "/" are dropped,
+ * as Vault drops them (its own answers write "team/sub/"); what remains is checked name by name.
+ */
+function vaultNamespace(field: string, v: unknown): string | null {
+  const given = optStr(field, v, { max: 200 });
+  if (given === undefined) return null;
+  const path = given.replace(/^\//, '').replace(/\/$/, '');
+  const fault = namespaceFault(path);
+  if (fault) throw invalid(field, `${fault}; ${NAMESPACE_FORM}`);
+  return path;
+}
+
 /** Azure tenant ids are GUIDs or verified domain names; client ids are GUIDs. */
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const TENANT = /^([0-9a-fA-F-]{36}|[A-Za-z0-9.-]{1,253})$/;
@@ -143,7 +181,8 @@ export function normalizeProviderConfig(kind: ProviderKind, input: unknown, prev
       return {
         address: httpsUrl('config.address', required('address', "Vault's address, e.g. https://vault.example.com:8200")),
         mount: mountPath('config.mount', get('mount'), 'secret'),
-        namespace: optStr('config.namespace', get('namespace'), { max: 200 }) ?? null,
+        // Checked as given: a namespace stored by an earlier version is kept until it is changed.
+        namespace: d.namespace === undefined ? ((p.namespace as string | null | undefined) ?? null) : vaultNamespace('config.namespace', d.namespace),
         auth: oneOf('config.auth', get('auth') ?? 'token', ['token', 'approle'] as const),
         approleMount: mountPath('config.approleMount', get('approleMount'), 'approle'),
         caCertificate: optPem('config.caCertificate', get('caCertificate')),
