@@ -9,6 +9,7 @@ import { checkTarget, parseIp, type DiagnosticTarget, type NetworkPolicy } from 
 import { hintForConnectError, type HintContext } from '../core/probes/smtp-hints.js';
 import { errorCode, errorMessage, type StepRecorder } from './steps.js';
 import { normalizeFingerprint, type TlsTrust } from '../core/senders/servers.js';
+import { pinnedAnchors } from '../delivery/smtp/tls-trust.js';
 
 /**
  * Resolves the host ONCE and checks the address against the SSRF policy; every connection
@@ -94,11 +95,10 @@ export function tlsHandshake(socket: net.Socket, host: string, trust: TlsTrust, 
   return new Promise((resolve, reject) => {
     const servername = parseIp(host) ? undefined : host;
     // A pinned PEM is a trust anchor for delivery and the IMAP reader (tlsOptions): the chain is
-    // judged against it here too, so `authorized` says what their handshake would.
-    const ca = trust.mode === 'pinned' && trust.certificate ? [...tls.rootCertificates, trust.certificate] : undefined;
+    // judged against the same anchors here, so `authorized` says what their handshake would.
     // `authorized` is the chain alone: the host name is judged by certificateInfo (system trust
     // only; a pin replaces it, as in delivery).
-    const secure = tls.connect({ socket, servername, rejectUnauthorized: false, minVersion: 'TLSv1.2', checkServerIdentity: () => undefined, ...(ca ? { ca } : {}) });
+    const secure = tls.connect({ socket, servername, rejectUnauthorized: false, minVersion: 'TLSv1.2', checkServerIdentity: () => undefined, ...pinnedAnchors(trust) });
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new TlsHandshakeError(`no TLS handshake within ${Math.round(timeoutMs / 1000)} s`, 'TLS_TIMEOUT'));

@@ -95,8 +95,8 @@ export function hintForConnectError(code: string | undefined, c: HintContext, st
  * check only: delivery and the IMAP reader still verify the chain against the system CAs and a
  * pinned PEM (tlsOptions). So a fingerprint pin is advised only where the chain is fine (a
  * public CA's certificate for another name); a self-signed one needs its PEM pinned, a private
- * CA's needs the CA's PEM (with the server's fingerprint), and nothing pinned revives an
- * expired one. `mode` "pinned": the pin matched, and the chain is what failed.
+ * CA's needs its own PEM or the CA's PEM (with the server's fingerprint), and nothing pinned
+ * revives an expired one. `mode` "pinned": the pin matched, and the chain is what failed.
  */
 export function hintForCertificate(code: string | undefined, c: HintContext, fingerprint?: string, mode?: string): string | undefined {
   const pinFingerprint = fingerprint ? ` If you trust this server anyway, pin its certificate: set tlsTrust to { "mode": "pinned", "fingerprint": "${fingerprint}" }.` : '';
@@ -116,7 +116,7 @@ export function hintForCertificate(code: string | undefined, c: HintContext, fin
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_GET_ISSUER_CERT':
-      return `${pinned}The certificate chain is incomplete or signed by a private CA: the server must send its intermediate certificates, or pin the private CA's certificate (PEM, as "certificate") together with the server's fingerprint.`;
+      return `${pinned}The certificate chain is incomplete or signed by a private CA: the server must send its intermediate certificates, or pin the server's own certificate (PEM, as "certificate"), or the private CA's certificate (PEM, as "certificate") together with the server's fingerprint.`;
     case 'PIN_MISMATCH':
       return 'The certificate does not match the pinned certificate/fingerprint. If the server renewed its certificate, pin the new one (fingerprint shown above); if not, someone may be intercepting the connection.';
     default:

@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
-import { rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { effectiveLogin } from '../../core/senders/accounts.js';
 import type { StoredAccount } from '../../core/senders/ports.js';
 import type { AttemptReport } from '../../core/outbox/retry-policy.js';
 import { normalizeFingerprint, type MailServer, type SmtpSettings } from '../../core/senders/servers.js';
 import { composeMail, type Composable } from './composed-mail.js';
+import { pinMismatch, pinnedAnchors } from './tls-trust.js';
 import { GuardedPool, NOT_SENT, type GuardedPoolOptions } from './pool.js';
 import type { DkimSigner } from '../dkim-signer.js';
 import { reportFromError, reportFromInfo } from './smtp-errors.js';
@@ -36,10 +37,11 @@ function pinnedFingerprint(smtp: SmtpSettings): string | undefined {
 
 /**
  * TLS settings from the server's trust mode. "pinned": the peer's certificate must be the
- * pinned one, checked in checkServerIdentity against its SHA-256 fingerprint; a pinned PEM
- * is also added as a trust anchor so a self-signed certificate can pass the chain check
- * (only to be compared byte for byte right after). A pinned fingerprint alone needs a
- * certificate that chains to a system CA.
+ * pinned one, checked in checkServerIdentity against its SHA-256 fingerprint (which replaces
+ * the host-name check); a pinned PEM is also a trust anchor, so that a self-signed certificate,
+ * or the server's own certificate from a private CA, passes the chain check (pinnedAnchors)
+ * and is then compared right after. A pinned fingerprint alone needs a certificate that chains
+ * to a system CA.
  */
 export function tlsOptions(smtp: SmtpSettings): ConnectionOptions {
   const base: ConnectionOptions = { minVersion: 'TLSv1.2', ...(isIP(smtp.host) ? {} : { servername: smtp.host }) };
@@ -50,9 +52,8 @@ export function tlsOptions(smtp: SmtpSettings): ConnectionOptions {
   return {
     ...base,
     rejectUnauthorized: true,
-    ...(t.certificate ? { ca: [...rootCertificates, t.certificate] } : {}),
-    checkServerIdentity: (_host: string, cert: PeerCertificate) =>
-      cert.fingerprint256 === pinned ? undefined : new Error(`the server's certificate (SHA-256 ${cert.fingerprint256}) is not the pinned one (${pinned})`),
+    ...pinnedAnchors(t),
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.fingerprint256 === pinned ? undefined : pinMismatch(t, pinned, cert)),
   };
 }
 
