@@ -131,5 +131,13 @@ await describeEachDialect('Vault provider namespace', (dialect) => {
     expect(renamed.json().config.namespace).toBe(old);
     // Given again, it is judged like any input.
     refusal(await call('PATCH', `secret-providers/${p.id}`, { version: stored.version + 2, config: { namespace: old }, credentials: { token: TOKEN } }));
+    // A read through it names the setting to change: not "could not be reached", and Vault is not asked.
+    const asked = vault.requests.length;
+    const test = await call('POST', `secret-providers/${p.id}/test`, { reference: 'mail/smtp#password' });
+    expect(test.statusCode, test.body).toBe(200);
+    expect(test.json()).toMatchObject({ ok: false, error: { message: expect.stringContaining("the provider's config.namespace contains a space: Vault namespace names cannot") } });
+    expect(JSON.stringify(test.json())).not.toContain('could not be reached');
+    expect(test.json().error.hint).toContain('Correct the namespace on the secret provider');
+    expect(vault.requests.length).toBe(asked);
   });
 });

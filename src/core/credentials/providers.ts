@@ -120,7 +120,7 @@ const NAMESPACE_FORM = 'a Vault namespace path is one or more namespace names se
  * empty, "." or ".." name (a path trick, never a namespace's name). Nothing stricter: Vault
  * documents no other limit on a name's characters.
  */
-function namespaceFault(path: string): string | undefined {
+export function namespaceFault(path: string): string | undefined {
   if (hasControlChars(path)) return 'contains a control character (a line break, a tab …)';
   if (/\s/.test(path)) return 'contains a space: Vault namespace names cannot';
   const foreign = /[^\x21-\x7e]/.exec(path);

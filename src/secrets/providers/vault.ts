@@ -1,4 +1,4 @@
-import type { ProviderCredentials, StoredSecretProvider, VaultConfig } from '../../core/credentials/providers.js';
+import { namespaceFault, type ProviderCredentials, type StoredSecretProvider, type VaultConfig } from '../../core/credentials/providers.js';
 import type { SecretRef } from '../../core/credentials/references.js';
 import { unresolved } from '../../core/credentials/references.js';
 import type { ProviderAdapter } from './adapter.js';
@@ -40,6 +40,9 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
   const agent = providerAgent({ caCertificate: config.caCertificate, timeoutSec: config.timeoutSec });
   const base = `${config.address}/v1`;
   const ns: Record<string, string> = config.namespace ? { 'x-vault-namespace': config.namespace } : {};
+  // A namespace stored before it was checked at save (a line break, a space): said as the
+  // setting to change, not as Vault being unreachable (the header could not even be sent).
+  const nsFault = config.namespace ? namespaceFault(config.namespace) : undefined;
   let token: Token | null = null;
   let pending: Promise<Token> | null = null;
   // Everything that authenticates us to Vault: the configured token or AppRole pair, and the token in use.
@@ -114,6 +117,11 @@ export function vaultAdapter(provider: StoredSecretProvider, credentials: Provid
   }
 
   async function read(ref: string, url: string): Promise<{ status: number; json: unknown }> {
+    if (nsFault) {
+      throw unresolved(ref, `the provider's config.namespace ${nsFault}; Vault was not asked`, {
+        hint: 'Correct the namespace on the secret provider (Secrets page, or PATCH /api/v1/secret-providers/:id with config.namespace), or leave it out for the root namespace.',
+      });
+    }
     let t = await currentToken(ref);
     let res = await call(agent, ref, { method: 'GET', url, headers: { 'x-vault-token': t.value, ...ns }, timeoutSec: config.timeoutSec });
     if (res.status === 403 && config.auth === 'approle') {
