@@ -94,7 +94,10 @@ export interface InboundMessageRepository {
   /**
    * Marks one recipient of an outbound message bounced with its status and diagnostic; the
    * message becomes `bounced` once no recipient is left that was delivered and not bounced.
-   * False when the message has no such recipient.
+   * A permanent failure (5.x.x) also replaces an earlier temporary one (4.x.x) of the recipient
+   * (and the message's lastError where that showed it). False when nothing changed: the message
+   * has no such recipient, or the bounce is the same news again (a second 4.x.x, anything after
+   * a 5.x.x), which raises no event.
    */
   markBounced(messageId: string, address: string, status: { enhancedCode: string | null; code: number | null; response: string }, now: number): Promise<boolean>;
   /**

@@ -281,7 +281,8 @@ function facts(r: MessageRecord): InboundFacts {
  * What a stored message changes: a reply is announced on the message it answers; a bounce marks
  * each failed recipient of the original `bounced` and suppresses it (5.x.x at once, 4.x.x at
  * the count of the `softBounces` setting within its window); a complaint suppresses the complaining recipient. Mailroom never answers
- * or bounces what it reads.
+ * or bounces what it reads. `message.bounced` names the recipients the bounce changed (marked, or
+ * a 4.x.x replaced by a 5.x.x: markBounced): the same news again raises nothing.
  */
 async function actOn(repos: Repositories, ctx: CoreContext, r: MessageRecord, mail: InboundMail | null, now: number): Promise<MessageEvent[]> {
   const inbound = facts(r);
