@@ -9,6 +9,7 @@ import { resyncCutoff } from '../core/inbound/resync.js';
 import { movesIntoItself } from '../core/senders/inbound-settings.js';
 import type { StoredAccount } from '../core/senders/ports.js';
 import type { Logger } from '../logger.js';
+import { CLOSED_BY_SERVER, connectionClosedText, ImapConnectionClosedError } from './connection-closed.js';
 import { imapClient } from './imap-client.js';
 import { fallbackMessageId, parseMail } from './parse-mail.js';
 
@@ -185,7 +186,7 @@ export class MailboxReader {
         }
         this.failures += 1;
         const delay = Math.min(tuning.backoffBaseMs * 2 ** (this.failures - 1), tuning.backoffMaxMs);
-        const message = this.redactCredential(errorText(err));
+        const message = this.redactCredential(imapErrorText(err));
         this.deps.logger.warn({ accountId: this.accountId, folder: this.folder, failures: this.failures, retryInMs: delay, error: message }, 'IMAP reading failed; trying again after a pause');
         await this.report({ state: 'failing', lastError: message, failures: this.failures, nextAttemptAt: this.now() + delay });
         if (err instanceof LeaseLostError) continue;
@@ -252,7 +253,7 @@ export class MailboxReader {
     const { client, closed: isClosed } = await this.connect(account, server);
     this.moveTargetChecked = false;
     const lock = await client.getMailboxLock(this.folder).catch(async (err: unknown) => {
-      throw new Error(`the folder "${this.folder}" could not be opened: ${errorText(err)}${(await folderMissing(client, this.folder)) ? ' (it does not exist on the IMAP server: create it, or remove it from the folders to read)' : ''}`, { cause: err });
+      throw new Error(`the folder "${this.folder}" could not be opened: ${imapErrorText(err)}${(await folderMissing(client, this.folder)) ? ' (it does not exist on the IMAP server: create it, or remove it from the folders to read)' : ''}`, { cause: err });
     });
     try {
       while (!this.stopped) {
@@ -272,7 +273,7 @@ export class MailboxReader {
           await this.sleep(tuning.pollMs);
         }
         if (this.stopped) break;
-        if (isClosed() || !client.usable) throw new Error('the IMAP connection was closed by the server');
+        if (isClosed() || !client.usable) throw new ImapConnectionClosedError(CLOSED_BY_SERVER);
         if (!(await this.repos.mailboxes.acquire(this.accountId, this.folder, this.deps.owner, this.now(), this.now() + tuning.leaseMs))) throw new LeaseLostError('another process holds this mailbox now');
         this.leaseRenewedAt = this.now();
       }
@@ -292,7 +293,7 @@ export class MailboxReader {
     const mailbox = client.mailbox;
     // A connection that closed meanwhile has no folder open either: say what happened to it
     // (imapflow's NOOP on a closed connection resolves without a word).
-    if (!mailbox) throw new Error(client.usable ? `folder "${this.folder}" is not open` : 'the IMAP connection was closed by the server');
+    if (!mailbox) throw client.usable ? new Error(`folder "${this.folder}" is not open`) : new ImapConnectionClosedError(CLOSED_BY_SERVER);
     // A folder deleted and created again (restored from a backup, say) while this session held it:
     // the server may go on answering for the folder it had open (Dovecot did, under load, for as
     // long as the session lasted), so its UIDVALIDITY is asked by name too. One STATUS per sync.
@@ -642,6 +643,11 @@ async function folderMissing(client: ImapFlow, path: string): Promise<boolean> {
 /** The server refused the credentials (a tagged NO to LOGIN/AUTHENTICATE), not a network failure. */
 function isLoginRefused(err: unknown): boolean {
   return (err as { authenticationFailed?: boolean } | undefined)?.authenticationFailed === true;
+}
+
+/** An IMAP failure for the status and the log: a connection that is gone in Mailroom's words (connection-closed.ts), anything else as said. */
+function imapErrorText(err: unknown): string {
+  return connectionClosedText(err) ?? errorText(err);
 }
 
 function errorText(err: unknown): string {
