@@ -14,6 +14,12 @@
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Latin-1 text (one character per byte) with its C1 characters, which are no Latin-1 text (and Dovecot's NUL), as U+FFFD. */
+const withoutC1 = (latin1: string) => latin1.replace(/[\u0080-\u009f]/g, '\uFFFD');
+
+/** A header line in no valid UTF-8, as text: Latin-1, its C1 bytes U+FFFD. The parser reads the message's header by this too (parse-mail.ts). */
+export const legacyHeaderLine = (line: Buffer): string => withoutC1(line.toString('latin1'));
+
 /** A raw header line (one character per byte) as text. */
 function asText(line: string): string {
   // Plain ASCII (nearly every line), or already decoded: nothing to do.
@@ -21,7 +27,7 @@ function asText(line: string): string {
   try {
     return utf8.decode(Buffer.from(line, 'latin1'));
   } catch {
-    return line.replace(/[\u0080-\u009f]/g, '\uFFFD');
+    return withoutC1(line);
   }
 }
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import EmailReplyParser from 'email-reply-parser';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { mailparser } from '../mailparser-module.js';
-import { headerFields } from './header-fields.js';
+import { utf8HeaderBlock } from '../legacy-header-bytes.js';
+import { headerFields, legacyHeaderLine } from './header-fields.js';
 import { formatMailbox, MAILBOX_TEXT_MAX } from '../core/kernel/addresses.js';
 import { isDeliveryReport } from '../core/inbound/classify.js';
 import type { DsnRecipient, InboundMail } from '../core/inbound/inbound-mail.js';
@@ -25,7 +26,7 @@ const MARKERS = ['auto-submitted', 'precedence', 'x-autoreply', 'x-autorespond',
 const parserOptions = { keepDeliveryStatus: true, maxHeadSize: MAX_HEAD_BYTES, skipImageLinks: true, skipTextToHtml: true } as const;
 
 export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boolean): Promise<InboundMail> {
-  const p = await (await mailparser()).simpleParser(raw, parserOptions);
+  const p = await (await mailparser()).simpleParser(withReadableHeader(raw), parserOptions);
   const contentType = p.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
   const reportType = contentType?.value?.toLowerCase() === 'multipart/report' ? (contentType.params?.['report-type'] ?? '').toLowerCase() || null : null;
   const parts = p.attachments ?? [];
@@ -70,6 +71,23 @@ export async function parseMail(raw: Buffer, sizeBytes: number, headersOnly: boo
     headersOnly,
     unreadableBody,
   });
+}
+
+/**
+ * The message with its header's lines that are not UTF-8 (a legacy sender's raw Latin-1
+ * `Subject: Grüße`) written in UTF-8, read as the Headers view reads them (legacyHeaderLine), so
+ * the decoded subject and names show the letters, not U+FFFD. The body is left as it is (its
+ * parts name their own charsets); a header that would outgrow the parser's limit so is read as
+ * it came.
+ */
+function withReadableHeader(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 2 : lf >= 0 ? lf + 1 : raw.length;
+  const head = raw.subarray(0, end);
+  const readable = utf8HeaderBlock(head, legacyHeaderLine);
+  if (readable === head || readable.length > MAX_HEAD_BYTES) return raw;
+  return Buffer.concat([readable, raw.subarray(end)]);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { isUtf8 } from 'node:buffer';
 import type { AddressObject, EmailAddress } from 'mailparser';
+import { utf8HeaderBlock } from '../legacy-header-bytes.js';
 import { mailparser } from '../mailparser-module.js';
 import { MAX_HEADER_BYTES, type MessageHeaders, type MimeHeaderReader } from '../core/relay/ports.js';
 import { headerTooLarge } from '../core/relay/submission.js';
@@ -48,26 +48,11 @@ function summary(h: Map<string, unknown>, lines: { key: string; line?: string }[
 }
 
 /**
- * The header block as mailparser should read it: a line of raw 8-bit bytes that are not UTF-8
- * (a legacy program writing Latin-1 without encoded words: `Subject: Grüße` in ISO-8859-1) is
- * read as Windows-1252, as mail clients read such a line, instead of with U+FFFD for each
- * letter; a line that is UTF-8 (RFC 6532) stays as it is. Only what the log shows: the message
- * goes out with its bytes as written.
+ * A header line in raw 8-bit bytes that are not UTF-8 is read as Windows-1252, as mail clients
+ * read such a line. Only what the log shows: the message goes out with its bytes as written.
  */
-function readableHeaderBlock(block: Buffer): Buffer {
-  if (isUtf8(block)) return block;
-  const legacy = new TextDecoder('windows-1252');
-  const lines: Buffer[] = [];
-  let start = 0;
-  while (start < block.length) {
-    const lf = block.indexOf(0x0a, start);
-    const end = lf < 0 ? block.length : lf + 1;
-    const line = block.subarray(start, end);
-    lines.push(isUtf8(line) ? line : Buffer.from(legacy.decode(line), 'utf8'));
-    start = end;
-  }
-  return Buffer.concat(lines);
-}
+const windows1252 = new TextDecoder('windows-1252');
+const readableHeaderBlock = (block: Buffer) => utf8HeaderBlock(block, (line) => windows1252.decode(line));
 
 /** The empty line the reader adds after the block to end it: mailparser counts it as header. */
 const END_OF_HEADER = Buffer.from('\r\n');
