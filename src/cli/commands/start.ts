@@ -148,8 +148,23 @@ async function serve(role: Role, config: MailroomConfig, app: App): Promise<Runn
   }
   if (app.firstAdmin) lines.push(...firstAdminLines(app.firstAdmin));
   else if (await (await import('../../core/access/bootstrap.js')).noActiveAdmin(app.ports.ctx)) lines.push('  no enabled admin user: nobody can change servers, accounts or users; create one with `mailroom user create --role admin`');
+  else lines.push(...unusedAdminVariables(config));
   process.stdout.write(lines.join('\n') + '\n');
   return { server };
+}
+
+/**
+ * The first admin's variables set on a later start: they were read only on the first one. An
+ * admin who lost the printed password and set MAILROOM_ADMIN_PASSWORD to get back in was still
+ * refused, with nothing saying why; the banner says it, and what does reset a password.
+ */
+function unusedAdminVariables(config: MailroomConfig): string[] {
+  const set = [config.admin.email !== undefined ? 'MAILROOM_ADMIN_EMAIL' : null, config.admin.password !== undefined ? 'MAILROOM_ADMIN_PASSWORD' : null].filter((v) => v !== null);
+  if (!set.length) return [];
+  return [
+    `  ${set.join(' and ')}: not used (users exist; ${set.length > 1 ? 'they set' : 'it sets'} the first admin on the very first start only)`,
+    '  to set a user\'s password: mailroom user reset-password --email <email> --password-env <variable holding it>',
+  ];
 }
 
 function firstAdminLines(admin: NonNullable<App['firstAdmin']>): string[] {
