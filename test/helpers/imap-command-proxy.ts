@@ -2,11 +2,21 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { freePort } from './ports.js';
 
 /**
- * What to do with one command line the client sent (with its CRLF): a reply to answer it with
- * instead of passing it on, or undefined to pass it on. May wait (a promise): the commands after
- * it wait too, so the server sees them in the order they were sent.
+ * The command passed on, then the client's connection cut before any answer reaches it:
+ * `reset` as a dropped network does, `end` as a server process that died (its side closed).
+ * `onCut` runs once it is cut (not named `then`: a returned object with one is awaited as a promise).
  */
-export type ImapCommandHook = (line: string) => string | undefined | Promise<string | undefined>;
+export interface CutAfterCommand {
+  cut: 'reset' | 'end';
+  onCut?: () => void;
+}
+
+/**
+ * What to do with one command line the client sent (with its CRLF): a reply to answer it with
+ * instead of passing it on, a cut (CutAfterCommand), or undefined to pass it on. May wait (a
+ * promise): the commands after it wait too, so the server sees them in the order they were sent.
+ */
+export type ImapCommandHook = (line: string) => string | CutAfterCommand | undefined | Promise<string | CutAfterCommand | undefined>;
 
 export interface ImapCommandProxy {
   port: number;
@@ -39,8 +49,14 @@ export async function imapCommandProxy(upstreamPort: number, hook: ImapCommandHo
         pending = pending.slice(end + 2);
         forwarding = forwarding.then(async () => {
           const reply = await hook(line);
-          if (reply === undefined) upstream.write(Buffer.from(line, 'latin1'));
-          else client.write(reply);
+          if (typeof reply === 'string') return void client.write(reply);
+          upstream.write(Buffer.from(line, 'latin1'));
+          if (!reply) return;
+          upstream.unpipe(client);
+          if (reply.cut === 'reset') client.resetAndDestroy();
+          else client.end();
+          upstream.destroy();
+          reply.onCut?.();
         });
       }
     });

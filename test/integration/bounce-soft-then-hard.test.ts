@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { MessageEvent } from '../../src/core/kernel/message-events.js';
-import { receiveMessage, type ReceiveOutcome } from '../../src/core/inbound/receive.service.js';
-import { fallbackMessageId, parseMail } from '../../src/inbound/parse-mail.js';
+import type { ReceiveOutcome } from '../../src/core/inbound/receive.service.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { postfixDsn, until } from '../helpers/inbound-mail.js';
+import { postfixDsn } from '../helpers/inbound-mail.js';
 import { gatewayNotice } from '../helpers/plain-bounce-mail.js';
-import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { enableWebhookEndpoint, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { BED_ADDRESS, receivedMailBed } from '../helpers/received-mail-bed.js';
+import { haveSmtpSink } from '../helpers/smtp-sink.js';
+import { enableWebhookEndpoint } from '../helpers/test-app.js';
 
 /**
  * Two bounces of the same message for the same recipient, stored the way the IMAP reader stores
@@ -17,7 +17,7 @@ import { enableWebhookEndpoint, startTestApp, type TestApp } from '../helpers/te
  * nothing and raises nothing. (Found against Dovecot: the address was suppressed as hard_bounce
  * while the message still showed "bounced 4.2.2", and no event said so.)
  */
-const APP = 'app@example.com';
+const APP = BED_ADDRESS;
 const sinkOk = haveSmtpSink();
 if (!sinkOk && process.env.CI === 'true') throw new Error('CI=true but smtp-sink is not available');
 
@@ -25,35 +25,20 @@ type Recipient = { address: string; status: string; code: number | null; enhance
 
 await describeEachDialect('a hard bounce after a soft bounce of the same recipient', (dialect) => {
   if (!sinkOk) return;
-  let t: TestApp;
-  let sink: SmtpSink;
-  let accountId: string;
-  let uid = 0;
-  const api = (method: 'GET' | 'POST', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
-
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    t = await startTestApp(dialect, { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+  const bed = receivedMailBed(dialect, {
+    folder: 'Bounces',
+    app: { env: { MAILROOM_ALLOW_PRIVATE_HOSTS: '127.0.0.1' } },
     // Events are journaled (for webhooks) while an endpoint is enabled.
-    await enableWebhookEndpoint(t);
-    const serverId = (await api('POST', '/servers', { name: 'sink', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false } })).json().id;
-    accountId = (await api('POST', '/accounts', { serverId, address: APP })).json().id;
-    await t.app.startDelivery();
-    const ctx = t.app.ports.ctx;
-    const now = ctx.clock.now();
-    expect(await ctx.store.repos.mailboxes.acquire(accountId, 'Bounces', 'test-reader', now, now + 600_000)).toBe(true);
+    prepare: (t) => enableWebhookEndpoint(t),
   });
-  afterAll(async () => {
-    await t?.close();
-    await sink?.stop();
-  });
+  const { api } = bed;
 
   /** Stores one message as the reader would, and the message.bounced events it raised. */
   const receive = async (raw: Buffer): Promise<{ out: ReceiveOutcome; bounced: MessageEvent[] }> => {
     const bounced: MessageEvent[] = [];
-    const stop = t.app.ports.ctx.events.subscribe((e) => void bounced.push(e), ['message.bounced']);
+    const stop = bed.t.app.ports.ctx.events.subscribe((e) => void bounced.push(e), ['message.bounced']);
     try {
-      const out = await receiveMessage(t.app.ports.ctx, { accountId, folder: 'Bounces', owner: 'test-reader', uidValidity: '1', uid: ++uid }, { mail: await parseMail(raw, raw.length, false), fallbackId: fallbackMessageId(raw) });
+      const out = await bed.receive(raw);
       expect(out).toMatchObject({ stored: true, kind: 'bounce', leaseLost: false });
       return { out, bounced };
     } finally {
@@ -63,19 +48,11 @@ await describeEachDialect('a hard bounce after a soft bounce of the same recipie
   let dsns = 0;
   const dsn = (sent: { messageIdHeader: string }, recipient: string, status: string, diagnostic: string) =>
     postfixDsn({ to: APP, recipient, status, diagnostic, originalMessageId: sent.messageIdHeader, id: `dsn-${dialect}-${++dsns}` });
-  const send = async (to: string[]) => {
-    const res = await api('POST', '/messages', { to, subject: 'Your invitation', text: 'Hello' });
-    expect(res.statusCode, res.body).toBe(202);
-    const id = res.json().id as string;
-    return until('the message to be sent', async () => {
-      const d = (await api('GET', `/messages/${id}`)).json();
-      return d.status === 'sent' && (d as { id: string; messageIdHeader: string });
-    });
-  };
+  const send = (to: string[]) => bed.send(to);
   const detail = async (id: string) => (await api('GET', `/messages/${id}`)).json() as { status: string; lastError: string | null; recipients: Recipient[] };
   const recipient = async (id: string, address: string) => (await detail(id)).recipients.find((r) => r.address === address);
   const journaled = async (id: string) =>
-    (await t.app.infra.db.selectFrom('event_journal').selectAll().where('message_id', '=', id).where('type', '=', 'message.bounced').orderBy('id').execute()).map((j) => JSON.parse(j.data));
+    (await bed.t.app.infra.db.selectFrom('event_journal').selectAll().where('message_id', '=', id).where('type', '=', 'message.bounced').orderBy('id').execute()).map((j) => JSON.parse(j.data));
 
   it('replaces a soft bounce with the hard one that follows, and announces it', async () => {
     const sent = await send(['twice@example.org', 'kept@example.net']);

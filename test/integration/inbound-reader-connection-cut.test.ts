@@ -1,9 +1,8 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { dovecotForFile } from '../helpers/dovecot-per-file.js';
 import { append, composeReply, until } from '../helpers/inbound-mail.js';
-import { freePort } from '../helpers/ports.js';
+import { imapCommandProxy } from '../helpers/imap-command-proxy.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -102,46 +101,12 @@ interface FetchCuttingProxy {
 
 /** A line-level proxy to Dovecot's plain port that cuts a connection during a body FETCH, when armed. */
 async function fetchCuttingProxy(upstreamPort: number): Promise<FetchCuttingProxy> {
-  const sockets = new Set<Socket>();
   let armed: { how: 'reset' | 'end'; done: () => void } | null = null;
-  const server: Server = createServer((client) => {
-    const upstream = connect(upstreamPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    let pending = '';
-    client.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      for (let end = pending.indexOf('\r\n'); end >= 0; end = pending.indexOf('\r\n')) {
-        const line = pending.slice(0, end + 2);
-        pending = pending.slice(end + 2);
-        const cut = armed && /^\S+ UID FETCH .*BODY\.PEEK\[\]/i.test(line) ? armed : null;
-        upstream.write(Buffer.from(line, 'latin1'));
-        if (!cut) continue;
-        armed = null;
-        upstream.unpipe(client);
-        if (cut.how === 'reset') client.resetAndDestroy();
-        else client.end();
-        upstream.destroy();
-        cut.done();
-        return;
-      }
-    });
+  const proxy = await imapCommandProxy(upstreamPort, (line) => {
+    const cut = armed && /^\S+ UID FETCH .*BODY\.PEEK\[\]/i.test(line) ? armed : null;
+    if (!cut) return undefined;
+    armed = null;
+    return { cut: cut.how, onCut: cut.done };
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port,
-    cutNextBodyFetch: (how) => new Promise<void>((done) => (armed = { how, done })),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { port: proxy.port, cutNextBodyFetch: (how) => new Promise<void>((done) => (armed = { how, done })), close: () => proxy.close() };
 }

@@ -1,15 +1,14 @@
 import { Migrator, sql, type KyselyPlugin } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { MessageEvent } from '../../src/core/kernel/message-events.js';
-import { messageIdTakenLine, receiveMessage, type ReceiveOutcome } from '../../src/core/inbound/receive.service.js';
-import { fallbackMessageId, parseMail } from '../../src/inbound/parse-mail.js';
+import { messageIdTakenLine } from '../../src/core/inbound/receive.service.js';
+import { fallbackMessageId } from '../../src/inbound/parse-mail.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { messagesRepository } from '../../src/store/repositories/messages.repository.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { until } from '../helpers/inbound-mail.js';
 import { boundarylessReply, globalDsn, plainMail } from '../helpers/received-mail.js';
-import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { BED_ADDRESS, receivedMailBed } from '../helpers/received-mail-bed.js';
+import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
 /**
  * Received mail in the email log, stored the way the IMAP reader stores it (the same parser,
@@ -22,55 +21,20 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  *   message read again is counted as a duplicate, and the outcome says which;
  * - a body no MIME part can be read from is kept as sent, with the reason in lastError.
  */
-const APP = 'app@example.com';
+const APP = BED_ADDRESS;
 const sinkOk = haveSmtpSink();
 if (!sinkOk && process.env.CI === 'true') throw new Error('CI=true but smtp-sink is not available');
 
 await describeEachDialect('received mail in the email log', (dialect) => {
   if (!sinkOk) return;
-  let t: TestApp;
-  let sink: SmtpSink;
-  let accountId: string;
-  let uid = 0;
-  const api = (method: 'GET' | 'POST', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
+  const bed = receivedMailBed(dialect);
+  const { api, send, receive } = bed;
   const ids = async (query: string) => {
     const res = await api('GET', `/messages?${query}`);
     expect(res.statusCode, res.body).toBe(200);
     return (res.json().items as { id: string }[]).map((m) => m.id);
   };
-
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    t = await startTestApp(dialect);
-    const serverId = (await api('POST', '/servers', { name: 'sink', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false } })).json().id;
-    accountId = (await api('POST', '/accounts', { serverId, address: APP })).json().id;
-    await t.app.startDelivery();
-    const ctx = t.app.ports.ctx;
-    const now = ctx.clock.now();
-    expect(await ctx.store.repos.mailboxes.acquire(accountId, 'INBOX', 'test-reader', now, now + 600_000)).toBe(true);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await sink?.stop();
-  });
-
-  /** Stores one message as the reader would: parsed, with the hash of its bytes as the fallback id. */
-  const receive = async (raw: Buffer): Promise<ReceiveOutcome> => {
-    const out = await receiveMessage(t.app.ports.ctx, { accountId, folder: 'INBOX', owner: 'test-reader', uidValidity: '1', uid: ++uid }, { mail: await parseMail(raw, raw.length, false), fallbackId: fallbackMessageId(raw) });
-    expect(out.leaseLost).toBe(false);
-    return out;
-  };
-  /** Sends a message (the SMTP sink takes it) and waits until it is `sent`. */
-  const send = async (to: string[], subject = 'Your invitation') => {
-    const res = await api('POST', '/messages', { to, subject, text: 'Hello' });
-    expect(res.statusCode, res.body).toBe(202);
-    const id = res.json().id as string;
-    return until('the message to be sent', async () => {
-      const d = (await api('GET', `/messages/${id}`)).json();
-      return d.status === 'sent' && (d as { id: string; messageIdHeader: string });
-    });
-  };
-  const mailbox = async () => (await api('GET', '/inbound/status')).json().mailboxes.find((b: { accountId: string }) => b.accountId === accountId);
+  const mailbox = async () => (await api('GET', '/inbound/status')).json().mailboxes.find((b: { accountId: string }) => b.accountId === bed.accountId);
 
   let invitation: { id: string; messageIdHeader: string };
   const received: string[] = [];
@@ -100,7 +64,7 @@ await describeEachDialect('received mail in the email log', (dialect) => {
   });
 
   it('answers the filter from the indexes on both sides, never by reading every message', async () => {
-    const db = t.app.infra.db;
+    const db = bed.t.app.infra.db;
     const plan = async (direction?: 'in') => {
       const sent: { sql: string; parameters: readonly unknown[] }[] = [];
       const capture: KyselyPlugin = {
@@ -110,7 +74,7 @@ await describeEachDialect('received mail in the email log', (dialect) => {
         },
         transformResult: async (args) => args.result,
       };
-      await messagesRepository(db.withPlugin(capture), { ...t.app.infra.capabilities, dialect }).list({ recipient: 'app@example.com', direction, limit: 50 });
+      await messagesRepository(db.withPlugin(capture), { ...bed.t.app.infra.capabilities, dialect }).list({ recipient: 'app@example.com', direction, limit: 50 });
       // Subqueries pass the plugin too, when they are built: the statement sent is the last one.
       const { sql: text, parameters } = sent[sent.length - 1];
       const pieces = text.split(/\?|\$\d+/);
@@ -132,7 +96,7 @@ await describeEachDialect('received mail in the email log', (dialect) => {
   });
 
   it('finds the mail received before the upgrade: migration 030 indexes it from its stored To and Cc', async () => {
-    const db = t.app.infra.db;
+    const db = bed.t.app.infra.db;
     const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'mailroom_migrations', migrationLockTableName: 'mailroom_migrations_lock' });
     expect((await migrator.migrateTo('029_oauth2_sign_ins')).error).toBeUndefined();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
@@ -143,7 +107,7 @@ await describeEachDialect('received mail in the email log', (dialect) => {
   it('bounces the recipient an RFC 6533 DSN names in UTF-8 (global-delivery-status), suppresses it and announces message.bounced', async () => {
     const sent = await send(['gone@bücher.example', 'kept@example.net'], 'Ihre Einladung');
     const bounced: MessageEvent[] = [];
-    const stop = t.app.ports.ctx.events.subscribe((e) => void bounced.push(e), ['message.bounced']);
+    const stop = bed.t.app.ports.ctx.events.subscribe((e) => void bounced.push(e), ['message.bounced']);
     // Only the envelope id names the message: the report returns nothing of it.
     const out = await receive(globalDsn({ to: APP, id: `g-${dialect}`, finalRecipient: 'Gone@Bücher.example', status: '5.1.1', diagnostic: '550 5.1.1 <gone@bücher.example>: Benutzer unbekannt', envelopeId: sent.id }));
     stop();
@@ -183,7 +147,7 @@ await describeEachDialect('received mail in the email log', (dialect) => {
     expect(await receive(anonymous)).toMatchObject({ stored: false, messageIdTaken: { messageId: fallbackMessageId(anonymous), storedAs: null } });
 
     const after = await mailbox();
-    expect({ stored: after.storedCount - before.storedCount, duplicates: after.duplicateCount - before.duplicateCount, lastUid: after.lastUid }).toEqual({ stored: 2, duplicates: 3, lastUid: uid });
+    expect({ stored: after.storedCount - before.storedCount, duplicates: after.duplicateCount - before.duplicateCount, lastUid: after.lastUid }).toEqual({ stored: 2, duplicates: 3, lastUid: bed.lastUid });
   });
 
   it('keeps the body of a message no MIME part can be read from, as sent, with the reason in lastError', async () => {
@@ -195,10 +159,10 @@ await describeEachDialect('received mail in the email log', (dialect) => {
   });
 
   it('forgets the addresses with the messages the retention deletes', async () => {
-    const repos = t.app.ports.ctx.store.repos;
-    const now = t.app.ports.ctx.clock.now();
+    const repos = bed.t.app.ports.ctx.store.repos;
+    const now = bed.t.app.ports.ctx.clock.now();
     await repos.messages.deleteFinished({ statuses: ['received'], before: now + 86_400_000, limit: 1000 });
-    const orphans = await sql<{ n: number | string }>`select count(*) as n from received_addressees a where not exists (select 1 from messages m where m.id = a.message_id)`.execute(t.app.infra.db);
+    const orphans = await sql<{ n: number | string }>`select count(*) as n from received_addressees a where not exists (select 1 from messages m where m.id = a.message_id)`.execute(bed.t.app.infra.db);
     expect(Number(orphans.rows[0].n)).toBe(0);
     // SQLite keeps the newest row (subject-search.ts); the rest are gone, and their addresses with them.
     expect((await ids('recipient=app%40example.com&direction=in')).length).toBeLessThanOrEqual(1);

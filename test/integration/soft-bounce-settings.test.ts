@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { receiveMessage } from '../../src/core/inbound/receive.service.js';
-import { parseMail } from '../../src/inbound/parse-mail.js';
+import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { postfixDsn } from '../helpers/inbound-mail.js';
-import { haveSmtpSink, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { BED_ADDRESS, receivedMailBed } from '../helpers/received-mail-bed.js';
+import { haveSmtpSink } from '../helpers/smtp-sink.js';
 
 /**
  * The soft-bounce policy is an admin setting (`settings.softBounces`): validated through
@@ -17,40 +15,15 @@ if (!sinkOk && process.env.CI === 'true') throw new Error('CI=true but smtp-sink
 
 await describeEachDialect('soft-bounce policy from the settings', (dialect) => {
   if (!sinkOk) return;
-  let t: TestApp;
-  let sink: SmtpSink;
-  let accountId: string;
-  let uid = 0;
-  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) => t.request({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
-
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    t = await startTestApp(dialect);
-    const serverId = (await api('POST', '/servers', { name: 'sink', smtp: { host: '127.0.0.1', port: sink.port, security: 'none', requireTls: false } })).json().id;
-    accountId = (await api('POST', '/accounts', { serverId, address: 'app@example.com' })).json().id;
-    await t.app.startDelivery();
-    const ctx = t.app.ports.ctx;
-    const now = ctx.clock.now();
-    expect(await ctx.store.repos.mailboxes.acquire(accountId, 'INBOX', 'test-reader', now, now + 600_000)).toBe(true);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await sink?.stop();
-  });
+  const { api, send, receive } = receivedMailBed(dialect);
 
   /** Sends one message to `to` and stores a soft bounce (4.2.2, Action: failed) of it. */
+  let dsns = 0;
   const softBounce = async (to: string) => {
-    const id = (await api('POST', '/messages', { to: [to], subject: 'Newsletter', text: 'Hello' })).json().id as string;
-    let sent: { status: string; messageIdHeader: string } | undefined;
-    for (let i = 0; i < 200 && sent?.status !== 'sent'; i++) {
-      if (i) await new Promise((r) => setTimeout(r, 50));
-      sent = (await api('GET', `/messages/${id}`)).json();
-    }
-    expect(sent?.status).toBe('sent');
-    const raw = postfixDsn({ to: 'app@example.com', recipient: to, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full', originalMessageId: sent!.messageIdHeader, id: `soft-${dialect}-${++uid}` });
-    const out = await receiveMessage(t.app.ports.ctx, { accountId, folder: 'INBOX', owner: 'test-reader', uidValidity: '1', uid }, { mail: await parseMail(raw, raw.length, false), fallbackId: `<soft-${uid}@x>` });
-    expect(out).toMatchObject({ stored: true, kind: 'bounce' });
-    expect((await api('GET', `/messages/${id}`)).json().recipients[0]).toMatchObject({ status: 'bounced', enhancedCode: '4.2.2' });
+    const sent = await send([to], 'Newsletter');
+    const raw = postfixDsn({ to: BED_ADDRESS, recipient: to, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full', originalMessageId: sent.messageIdHeader, id: `soft-${dialect}-${++dsns}` });
+    expect(await receive(raw)).toMatchObject({ stored: true, kind: 'bounce' });
+    expect((await api('GET', `/messages/${sent.id}`)).json().recipients[0]).toMatchObject({ status: 'bounced', enhancedCode: '4.2.2' });
   };
   const suppressed = async (q: string) => (await api('GET', `/suppressions?q=${encodeURIComponent(q)}`)).json().items as { address: string; reason: string }[];
 
