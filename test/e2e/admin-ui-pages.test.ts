@@ -185,7 +185,7 @@ describe.runIf(run)('admin UI in Chromium: domains, IMAP, aliases, purposes, use
   it('IMAP: "Test IMAP" on a server shows each step, failing on a closed port and (with Dovecot) passing', async () => {
     expect((await api('PATCH', `/servers/${serverId}`, { imap: { host: '127.0.0.1', port: await closedPort(), security: 'tls' }, version: 1 })).status).toBe(200);
     await page.getByRole('link', { name: 'Mail servers' }).click();
-    await page.getByRole('link', { name: 'Local relay' }).click();
+    await page.getByRole('link', { name: 'Local relay', exact: true }).click();
     const imap = page.getByTestId('imap-test');
     await imap.getByLabel('Log in as').selectOption({ label: SENDER });
     await imap.getByRole('button', { name: 'Test IMAP' }).click();
@@ -195,7 +195,7 @@ describe.runIf(run)('admin UI in Chromium: domains, IMAP, aliases, purposes, use
     await screenshot(page, '24-server-imap-failed');
     if (!dovecot) return;
     await page.getByRole('link', { name: 'Mail servers' }).click();
-    await page.getByRole('link', { name: 'Mail host' }).click();
+    await page.getByRole('link', { name: 'Mail host', exact: true }).click();
     await imap.getByLabel('Log in as').selectOption({ label: 'app@example.com' });
     await imap.getByRole('button', { name: 'Test IMAP' }).click();
     await imap.getByText('Connection test passed.').waitFor();
@@ -286,7 +286,7 @@ describe.runIf(run)('admin UI in Chromium: domains, IMAP, aliases, purposes, use
     await screenshot(page, '33-servers-rate-limits');
 
     // A server with limits opens with its section unfolded and the stored values in the boxes.
-    await row.getByRole('link', { name: 'Local relay' }).click();
+    await row.getByRole('link', { name: 'Local relay', exact: true }).click();
     await limits.locator('summary').getByText('(≤ 100/min · 5,000/day)').waitFor();
     expect(await limits.getAttribute('open')).toBe('');
     expect([await perMinute.inputValue(), await limits.getByLabel('Per hour').inputValue(), await limits.getByLabel('Per day').inputValue()]).toEqual(['100', '', '5000']);

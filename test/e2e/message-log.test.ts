@@ -75,7 +75,7 @@ describe.runIf(chromiumAvailable())('email log: what each row says', { timeout: 
     await screenshot(page, '46-email-log-explained');
     // Nor on a filter nothing matches.
     await page.goto('/messages?status=cancelled');
-    await page.getByText('No message matches these filters').waitFor();
+    await page.getByText('No message matches these filters').first().waitFor();
     expect(await page.getByRole('button', { name: 'Retry all' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Cancel all' }).count()).toBe(0);
     expect(await page.getByText('filter the log first').count()).toBe(0);

@@ -69,15 +69,17 @@ export function usePagedList<T>(path: string, query: Query): PagedList<T> {
 
 /**
  * Deletes one item of a list (DELETE at `pathOf(item)`), then tells every view that configuration
- * changed (the setup banner re-checks) and reloads the list. `error` says why it was refused.
+ * changed (the setup banner re-checks) and reloads the list. `error` says why it was refused;
+ * `remove` resolves whether it was deleted.
  */
 export function useRemove<T>(list: { reload(): void }, pathOf: (item: T) => string) {
   const action = useAction();
-  const remove = async (item: T) => {
-    if (await action.run(() => api.del(pathOf(item)).then(() => true))) {
-      notifyChanged();
-      list.reload();
-    }
+  // Resolves whether it was deleted: the page then says so (useListOutcome).
+  const remove = async (item: T): Promise<boolean> => {
+    if (!(await action.run(() => api.del(pathOf(item)).then(() => true)))) return false;
+    notifyChanged();
+    list.reload();
+    return true;
   };
   return { busy: action.busy, error: action.error, remove };
 }

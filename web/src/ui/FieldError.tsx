@@ -9,8 +9,12 @@ import { unfoldAround } from './unfold-invalid.js';
  * it opens, and right after a save (focus on a button, or nowhere) the cursor goes to that
  * control: a refusal far above the Save button scrolls into view, and a keyboard user is where
  * the correction is typed.
+ *
+ * `announce` makes it an alert, read out as it appears: for a check the page makes itself on
+ * Enter in the field (a locale tag), where the focus is in the field already, so moving it there
+ * would say nothing.
  */
-export function FieldError({ id, message }: { id: string; message: string | null }) {
+export function FieldError({ id, message, announce }: { id: string; message: string | null; announce?: boolean }) {
   const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
     const control = message ? ref.current?.parentElement?.querySelector<HTMLElement>('[aria-invalid="true"]') : null;
@@ -33,7 +37,7 @@ export function FieldError({ id, message }: { id: string; message: string | null
   }, [id, message]);
   if (!message) return null;
   return (
-    <span className="field-error" id={id} ref={ref}>
+    <span className="field-error" id={id} ref={ref} role={announce ? 'alert' : undefined}>
       {message}
     </span>
   );

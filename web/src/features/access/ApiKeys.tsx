@@ -3,7 +3,7 @@ import { formatDate, formatRelative } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { navigate, useLocation } from '../../router.js';
-import { AdminsOnly, Badge, type BadgeKind, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader } from '../../ui/index.js';
+import { AdminsOnly, Badge, type BadgeKind, ConfirmButton, DataTable, Empty, ErrorBox, ListState, PageHeader, useListOutcome } from '../../ui/index.js';
 import { NewApiKey } from './NewApiKey.js';
 import { useSession } from './session.js';
 
@@ -79,6 +79,15 @@ function ApiKeysForAdmins() {
   const show = (SHOW.find(([v]) => v === query.get('unused'))?.[0] ?? '') as Show;
   const keys = useList<ApiKey>('/api-keys', show ? { unused: show } : undefined);
   const revoke = useAction();
+  // Revoke goes with its row's button: the focus then goes to the key's row (still listed, as revoked) or, filtered out, to the next.
+  const revoked = useListOutcome(keys, (k: ApiKey) => k.id);
+  const revokeKey = async (k: ApiKey) => {
+    revoked.clear();
+    if (await revoke.run(() => api.del(`/api-keys/${k.id}`).then(() => true))) {
+      revoked.done(`The key “${k.name}” is revoked: applications using it can no longer call the API.`, k);
+      keys.reload();
+    }
+  };
   const now = Date.now();
 
   return (
@@ -96,6 +105,7 @@ function ApiKeysForAdmins() {
         {show ? <span className="muted small">Revoked and expired keys, and keys of deleted users, are left out: they open nothing any more.</span> : null}
       </div>
       <ErrorBox error={revoke.error} title="Not revoked" />
+      {revoked.notice}
       <ListState
         list={keys}
         empty={
@@ -136,7 +146,7 @@ function ApiKeysForAdmins() {
           ]}
           actions={(k) =>
             k.state === 'revoked' ? null : (
-              <ConfirmButton label="Revoke" className="btn btn-small btn-danger" question={`Revoke “${k.name}”? Applications using it stop working.`} onConfirm={() => void revoke.run(() => api.del(`/api-keys/${k.id}`).then(keys.reload))} />
+              <ConfirmButton label="Revoke" srLabel={k.name} className="btn btn-small btn-danger" question={`Revoke “${k.name}”? Applications using it stop working.`} onConfirm={() => void revokeKey(k)} />
             )
           }
         />

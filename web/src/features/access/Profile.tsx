@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { api, type User } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { ErrorBox, errorFor, Field, FieldError, FormActions, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
@@ -25,14 +25,25 @@ export function Profile() {
   // A refusal speaks of what was sent (the current password too): it goes once the form is edited.
   const save = useAction([email, name, next, confirm, current]);
   const changes = useUnsavedChanges(shown);
+  const confirmInput = useRef<HTMLInputElement>(null);
+  // The new passwords as they were when a save was refused for differing: "Not saved" holds until either is edited.
+  const [refusedPair, setRefusedPair] = useState<string | null>(null);
 
   if (!user) return <Notice>An API key has no profile: sign in as a user to change an email or password.</Notice>;
 
   const mismatch = next !== '' && confirm !== '' && next !== confirm;
+  const pair = JSON.stringify([next, confirm]);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setDone(null);
-    if (mismatch) return;
+    // Save stays enabled (a disabled one made Enter do nothing, and said nothing): the second
+    // password takes the focus, read out with its "differ" message (FieldError ties them), and
+    // "Not saved" is said as an alert, for Enter pressed in that field (where the focus is already).
+    if (mismatch) {
+      setRefusedPair(pair);
+      confirmInput.current?.focus();
+      return;
+    }
     const body: Record<string, unknown> = { currentPassword: current };
     if (email.trim() !== user.email) body.email = email.trim();
     if ((name.trim() || null) !== user.name) body.name = name.trim() || null;
@@ -71,7 +82,7 @@ export function Profile() {
           <FieldError id="profile-new-error" message={err('newPassword')} />
         </Field>
         <Field label="New password, again" id="profile-confirm">
-          <input id="profile-confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} aria-invalid={mismatch} required={next !== ''} />
+          <input ref={confirmInput} id="profile-confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} aria-invalid={mismatch} required={next !== ''} />
           <FieldError id="profile-confirm-error" message={mismatch ? 'The two new passwords differ.' : null} />
         </Field>
         <Field label="Current password" id="profile-current" hint="Needed for every change, so a session left open is not enough to take the account." wide>
@@ -81,7 +92,8 @@ export function Profile() {
         <div className="field-wide">
           {/* A refusal of a field this form shows is told there; any other (a version conflict …) here. */}
           <ErrorBox error={save.field && PROFILE_FIELDS.includes(save.field) ? null : save.error} title="Not saved" />
-          <FormActions submit={{ label: 'Save', busy: save.busy, disabled: mismatch }} />
+          <ErrorBox error={mismatch && refusedPair === pair ? 'the two new passwords differ (type the same one in both).' : null} title="Not saved" />
+          <FormActions submit={{ label: 'Save', busy: save.busy }} />
         </div>
         <UnsavedChangesGuard dirty={changes.dirty} what="your profile" />
       </form>

@@ -4,7 +4,7 @@ import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { usePagedList } from '../../lists.js';
 import { Link, navigate, useLocation } from '../../router.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FilterForm, ListState, LoadMore, Notice, PageHeader, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, errorFor, Field, FieldError, FilterForm, FormActions, ListState, LoadMore, Notice, PageHeader, UnsavedChangesGuard, useListOutcome, useOutcome, useUnsavedChanges } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 
 const REASONS: Record<Suppression['reason'], string> = {
@@ -38,6 +38,14 @@ function UnicodeSearchNote() {
   return <p>A domain written in Unicode is searched by whole labels: “bücher” and “bücher.example” find ann@bücher.example (listed as ann@xn--bcher-kva.example), “ücher” does not.</p>;
 }
 
+/** What a new search found, said to screen readers (ListState's `found`). */
+function foundInWords(n: number, more: boolean, search: string): string {
+  if (n === 0) return search ? `No suppressed address contains “${search}”.` : 'No suppressed address.';
+  const one = n === 1 && !more;
+  const count = `${n}${more ? ' or more' : ''} suppressed address${one ? '' : 'es'}`;
+  return search ? `${count} contain${one ? 's' : ''} “${search}”.` : `${count}.`;
+}
+
 /**
  * Addresses later sends skip: why, since when, from which bounce; admins add and remove.
  * The search lives in the address bar (`?q=`), as the other lists' filters do.
@@ -50,6 +58,9 @@ export function Suppressions() {
   const [q, setQ] = useState(search);
   useEffect(() => setQ(search), [search]);
   const list = usePagedList<Suppression>('/suppressions', { q: search || undefined, limit: 100 });
+  // What an add or a removal did, each said where it was done: a removal also puts the focus on the next row.
+  const added = useOutcome();
+  const removed = useListOutcome(list, (s: Suppression) => s.address);
   const [address, setAddress] = useState('');
   const [detail, setDetail] = useState('');
   // Adding and removing answer in different places: a refused address beside the form (until the form is edited), a refused removal above the list.
@@ -59,27 +70,32 @@ export function Suppressions() {
   const [removedAlready, setRemovedAlready] = useState<string | null>(null);
   // What a removal said is about the rows it was beside: it goes when the search shows others.
   const { setError: setRemoveError } = act;
+  const { clear: forgetRemoved } = removed;
   useEffect(() => {
     setRemoveError(null);
     setRemovedAlready(null);
-  }, [search, setRemoveError]);
+    forgetRemoved();
+  }, [search, setRemoveError, forgetRemoved]);
   // An address typed to suppress is work until it is added (the form empties itself then); the search box is not.
   const { dirty } = useUnsavedChanges(JSON.stringify([address, detail]));
 
   const add = async (e: FormEvent) => {
     e.preventDefault();
     const typed = address.trim();
+    added.clear();
     if (await adding.run(() => api.post('/suppressions', { address: typed, ...(detail.trim() ? { detail: detail.trim() } : {}) }).catch((err: unknown) => listedAlready(err, typed)))) {
       setAddress('');
       setDetail('');
+      added.say(`${typed} is suppressed: Mailroom no longer sends to it.`);
       list.restart();
     }
   };
   const remove = async (s: Suppression) => {
     setRemovedAlready(null);
+    removed.clear();
     // DELETE answers 204 with no body (undefined), as a failure does: say the outcome in words. A 404
     // is someone else's removal (the list here was older): the address is off the list, as asked.
-    const outcome = await act.run(() =>
+    const result = await act.run(() =>
       api.del(`/suppressions/${encodeURIComponent(s.address)}`).then(
         () => 'removed' as const,
         (err: unknown) => {
@@ -88,8 +104,10 @@ export function Suppressions() {
         },
       ),
     );
-    if (outcome) {
-      if (outcome === 'already') setRemovedAlready(s.address);
+    if (result) {
+      // The row goes either way, and the focus with it to the next row. Someone else's removal has its own notice.
+      if (result === 'already') setRemovedAlready(s.address);
+      removed.done(result === 'already' ? null : `${s.address} was removed: Mailroom sends to it again.`, s);
       // A refusal to add an address listed already may no longer hold once one is removed.
       adding.setError(null);
       list.restart();
@@ -123,9 +141,11 @@ export function Suppressions() {
         </div>
       </FilterForm>
       <ErrorBox error={act.error} title="Not removed" />
+      {removed.notice}
       {removedAlready ? <Notice>{removedAlready} was removed already (by someone else): it is off the list.</Notice> : null}
       <ListState
         list={list}
+        found={{ query: search, say: (n) => foundInWords(n, list.cursor !== null, search) }}
         empty={
           search ? (
             <Empty title={`No suppressed address contains “${search}”`}>{/[^\p{ASCII}]/u.test(search) ? <UnicodeSearchNote /> : null}</Empty>
@@ -150,7 +170,9 @@ export function Suppressions() {
             },
             {
               header: 'From',
-              cell: (s) => (s.sourceMessageId ? <Link to={`/messages/${s.sourceMessageId}`}>the received message</Link> : <span className="muted">{s.createdBy}</span>),
+              cell: (s) => (s.sourceMessageId ? <Link to={`/messages/${s.sourceMessageId}`}>
+                    the received message<span className="sr-only"> that suppressed {s.address}</span>
+                  </Link> : <span className="muted">{s.createdBy}</span>),
             },
             { header: 'Since', cell: (s) => formatDate(s.createdAt) },
             // No end: the address stays listed until someone removes it.
@@ -182,11 +204,9 @@ export function Suppressions() {
           </div>
           {/* A refusal the fields above do not hold (they say theirs beside them). */}
           <ErrorBox error={adding.field === 'address' || adding.field === 'detail' ? null : adding.error} title="Not suppressed" />
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={adding.busy}>
-              {adding.busy ? 'Suppressing…' : 'Suppress'}
-            </button>
-          </div>
+          {added.notice}
+          {/* FormActions gives the focus back to Suppress once done (disabled while busy, it lost it). */}
+          <FormActions submit={{ label: 'Suppress', busy: adding.busy, busyLabel: 'Suppressing…' }} />
           <UnsavedChangesGuard dirty={dirty} what="the address to suppress" />
         </form>
       ) : null}

@@ -14,7 +14,10 @@ export function ReportOverrides({ overrides, accounts, onChange, errorAt }: { ov
   const setOverride = (i: number, patch: Partial<Override>) => onChange(overrides.map((o, j) => (j === i ? { ...o, ...patch } : o)));
   return (
     <div className="field-wide" role="group" aria-labelledby="rep-ovr-h">
-      <h3 id="rep-ovr-h">Individual reports</h3>
+      {/* The page's first heading after its h1 (the form above has none): an h2, so no level is skipped. */}
+      <h2 id="rep-ovr-h" className="subsection-title">
+        Individual reports
+      </h2>
       <p className="muted small">
         A report listed here is sent from its own account, whatever is chosen above. It is found by the event’s <code>data.report.id</code> or <code>data.report.name</code> (any case). A report
         event that names its own account still wins.

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { MessageDetail } from '../../api.js';
-import { Tabs } from '../../ui/index.js';
+import { TabPanel, Tabs } from '../../ui/index.js';
 import { hasRemoteContent } from './remote-content.js';
 
 /**
@@ -70,6 +70,7 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
   return (
     <section className="card" aria-label="Content">
       <Tabs
+        id="message-content"
         label="Message content"
         tabs={['html', 'text', 'headers'] as const}
         current={activeTab}
@@ -77,7 +78,7 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
         labelOf={(t) => (t === 'html' ? 'HTML' : t === 'text' ? 'Text' : `Headers (${headers.length})`)}
         unavailable={(t) => t === 'html' && !html}
       />
-      <div role="tabpanel">
+      <TabPanel id="message-content" current={activeTab}>
         {activeTab === 'html' && html ? <HtmlPart id={m.id} html={html} /> : null}
         {activeTab === 'text' && m.rawBytes !== null && m.text === null ? (
           <p>
@@ -105,7 +106,7 @@ export function MessageContent({ message: m }: { message: MessageDetail }) {
             <p className="muted">No headers stored.</p>
           )
         ) : null}
-      </div>
+      </TabPanel>
     </section>
   );
 }

@@ -41,6 +41,14 @@ function bulkResultText(action: 'retry' | 'cancel', r: BulkAnswer): string {
     .join(' ');
 }
 
+/** What a new filter found, said to screen readers (the rows appear far below the filters): the first page's count, and whether older ones match too. */
+function foundInWords(n: number, more: boolean, filtered: boolean): string {
+  if (n === 0) return filtered ? 'No message matches these filters.' : 'No messages yet.';
+  const shown = `${n} message${n === 1 ? '' : 's'}`;
+  if (more) return `${shown} shown${filtered ? ' matching these filters' : ''}; older ones can be loaded below.`;
+  return filtered ? `${shown} match${n === 1 ? 'es' : ''} these filters.` : `${shown}.`;
+}
+
 /**
  * What a bulk retry or cancel did. It takes the focus as it appears: the question that had it is
  * gone, and the focus would fall to the page's start.
@@ -123,7 +131,10 @@ export function Messages() {
       ) : null}
       <ErrorBox error={bulk.error} />
       {bulkResult ? <BulkResult key={bulkResult.n} text={bulkResult.text} /> : null}
-      <ListState list={refusal ? { ...log, error: null } : log} empty={<Empty title={filtered ? 'No message matches these filters' : 'No messages yet'}>{filtered ? null : <p>Send a test email from the Accounts page to see one here.</p>}</Empty>}>
+      <ListState
+        list={refusal ? { ...log, error: null } : log}
+        found={{ query: JSON.stringify(filters), say: (n) => (refusal ? null : foundInWords(n, more, filtered)) }}
+        empty={<Empty title={filtered ? 'No message matches these filters' : 'No messages yet'}>{filtered ? null : <p>Send a test email from the Accounts page to see one here.</p>}</Empty>}>
         <DataTable
           className="log-table"
           rows={log.items}

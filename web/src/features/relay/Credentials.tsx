@@ -90,15 +90,16 @@ export function Credentials({ list, askFirst, onRotated }: { list: ListResource<
             // Four buttons on one line made the table wider than its box at 1280 px: they wrap.
             <div className="row-actions-wrap">
               <button type="button" className="btn btn-small" onClick={() => void openEdit(editing === c.id ? null : c.id)} aria-expanded={editing === c.id}>
-                Edit
+                Edit<span className="sr-only"> {c.name}</span>
               </button>
               <button type="button" className="btn btn-small" onClick={() => void toggle(c)} disabled={act.busy}>
                 {c.enabled ? 'Switch off' : 'Switch on'}
+                <span className="sr-only"> {c.name}</span>
               </button>
               {c.authentication === 'password' ? (
-                <ConfirmButton label="Rotate password" className="btn btn-small" question={`New password for “${c.name}”? The current one stops working at once.`} onConfirm={() => void rotate(c)} />
+                <ConfirmButton label="Rotate password" srLabel={`of ${c.name}`} className="btn btn-small" question={`New password for “${c.name}”? The current one stops working at once.`} onConfirm={() => void rotate(c)} />
               ) : null}
-              <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete “${c.name}”? The application can no longer send.`} onConfirm={() => void del.remove(c)} />
+              <ConfirmButton label="Delete" srLabel={c.name} className="btn btn-small btn-danger" question={`Delete “${c.name}”? The application can no longer send.`} onConfirm={() => void del.remove(c)} />
             </div>
           )}
           below={(c) =>

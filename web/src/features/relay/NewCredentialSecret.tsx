@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { NewSmtpCredential, RelayStatus } from '../../api.js';
-import { CopyButton, ShownOnceGuard, Tabs, useCopied, useFocusOnMount } from '../../ui/index.js';
+import { CopyButton, ShownOnceGuard, TabPanel, Tabs, useCopied, useFocusOnMount } from '../../ui/index.js';
 import { SendingNote, sendableFrom } from './SendingNote.js';
 import { certificateHolds, exampleFrom, FRAMEWORKS, relayHost, snippet, type Framework } from './snippets.js';
 
@@ -67,13 +67,13 @@ export function NewCredentialSecret({ credential: c, status, onDone }: { credent
       {connection ? (
         <>
           <h3>Settings for your application</h3>
-          <Tabs label="Framework" tabs={FRAMEWORKS} current={framework} onSelect={setFramework} />
-          <div role="tabpanel" aria-label={`${framework} settings`}>
+          <Tabs id="relay-framework" label="Framework" tabs={FRAMEWORKS} current={framework} onSelect={setFramework} />
+          <TabPanel id="relay-framework" current={framework}>
             <pre className="body-text" data-testid="smtp-snippet" onCopy={c.password ? markCopied : undefined}>
               {code}
             </pre>
             <CopyButton text={code} label={`Copy the ${framework} settings`} onCopied={c.password ? markCopied : undefined} />
-          </div>
+          </TabPanel>
         </>
       ) : null}
       <div className="form-actions">

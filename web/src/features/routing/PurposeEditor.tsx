@@ -213,7 +213,7 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
       <ErrorBox error={del.error} title="Not deleted" />
       {editable && !purpose.builtin && !dirty ? (
         <div className="form-actions">
-          <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete purpose “${purpose.key}”? Messages for it will be refused.`} onConfirm={() => void remove()} busy={del.busy} />
+          <ConfirmButton label="Delete" srLabel={purpose.key} className="btn btn-small btn-danger" question={`Delete purpose “${purpose.key}”? Messages for it will be refused.`} onConfirm={() => void remove()} busy={del.busy} />
         </div>
       ) : null}
       {editable && dirty ? (

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { api, type NamedSecret } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { mayReplace } from '../../leave-guard.js';
 import { useList, useRemove } from '../../lists.js';
-import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState, UnsavedChangesGuard, useUnsavedChanges, WorkScope } from '../../ui/index.js';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, FieldError, FormActions, ListState, UnsavedChangesGuard, useListOutcome, useUnsavedChanges, WorkScope } from '../../ui/index.js';
 import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 import { useFreshStart } from '../../ui/fresh-start.js';
 
@@ -16,6 +16,9 @@ export function NamedSecrets() {
   const list = useList<NamedSecret>('/secrets');
   const del = useRemove(list, (s: NamedSecret) => `/secrets/${encodeURIComponent(s.name)}`);
   const [rotating, setRotating] = useState<NamedSecret | null>(null);
+  // A deleted secret's row, or a rotation's form, goes with the button that had the focus: it goes to the secret's row (or the next), else the section's heading.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const outcome = useListOutcome(list, (s: NamedSecret) => s.name, () => heading.current);
   /**
    * One form below the list, for a new secret or the rotation of one: Rotate on another secret
    * replaces it (a new value for one secret must not go to another), so it asks first while the
@@ -24,9 +27,23 @@ export function NamedSecrets() {
   const rotate = async (s: NamedSecret) => {
     if (s.name !== rotating?.name && (await mayReplace(SECRET_FORM))) setRotating(s);
   };
+  const remove = async (s: NamedSecret) => {
+    outcome.clear();
+    if (await del.remove(s)) outcome.done(`internal:${s.name} was deleted.`, s);
+  };
+  /** The form saved (`saved`: the secret's name) or a rotation was cancelled (null). */
+  const finish = (saved: string | null) => {
+    const was = rotating;
+    setRotating(null);
+    list.reload();
+    if (was) outcome.done(saved ? `internal:${was.name} has its new value: the accounts using it send with it from now on.` : null, was);
+    else if (saved) outcome.say(`internal:${saved} was added: accounts can use it as their password.`);
+  };
   return (
     <>
-      <h2 className="section-title">Internal secrets</h2>
+      <h2 className="section-title" ref={heading}>
+        Internal secrets
+      </h2>
       <ErrorBox error={del.error} />
       <ListState list={list} empty={<Empty title="No internal secret yet">Store a password once below and point several accounts at it.</Empty>}>
         <DataTable
@@ -49,25 +66,26 @@ export function NamedSecrets() {
               cell: (s) => (
                 <span className="inline">
                   <button type="button" className="btn btn-small" onClick={() => void rotate(s)}>
-                    Rotate
+                    Rotate<span className="sr-only"> internal:{s.name}</span>
                   </button>
-                  <ConfirmButton label="Delete" question={`Delete secret ${s.name}?`} onConfirm={() => void del.remove(s)} busy={del.busy} />
+                  <ConfirmButton label="Delete" srLabel={`internal:${s.name}`} question={`Delete secret ${s.name}?`} onConfirm={() => void remove(s)} busy={del.busy} />
                 </span>
               ),
             },
           ]}
         />
       </ListState>
+      {outcome.notice}
       <WorkScope name={SECRET_FORM}>
         {/* A version loaded after a conflict reloads the list too: the secret's row says what is stored. */}
-        <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} taken={list.items.map((x) => x.name)} onDone={() => (setRotating(null), list.reload())} onLoaded={list.reload} />
+        <SecretForm key={rotating?.name ?? 'new'} rotating={rotating} taken={list.items.map((x) => x.name)} onDone={finish} onLoaded={list.reload} />
       </WorkScope>
     </>
   );
 }
 
-/** `onLoaded`: the saved version, loaded after a conflict (the list's row shows it too). */
-type FormProps = { rotating: NamedSecret | null; taken: readonly string[]; onDone(): void; onLoaded?(s: NamedSecret): void };
+/** `onDone`: saved (the secret's name) or cancelled (null); `onLoaded`: the saved version, loaded after a conflict (the list's row shows it too). */
+type FormProps = { rotating: NamedSecret | null; taken: readonly string[]; onDone(saved: string | null): void; onLoaded?(s: NamedSecret): void };
 
 function SecretForm(props: FormProps) {
   const fresh = useFreshStart(props.rotating, props.onLoaded);
@@ -96,7 +114,7 @@ function SecretFormOf({ rotating, taken, onDone, conflict, onFresh }: FormProps 
       setName('');
       setValue('');
       setDescription('');
-      onDone();
+      onDone(name.trim());
     }
   };
   return (
@@ -132,7 +150,7 @@ function SecretFormOf({ rotating, taken, onDone, conflict, onFresh }: FormProps 
           load={async () => onFresh(await api.get<NamedSecret>(`/secrets/${encodeURIComponent(rotating.name)}`))}
         />
       ) : null}
-      <FormActions submit={{ label: rotating ? 'Rotate' : 'Add secret', busy: save.busy }} onCancel={rotating ? onDone : undefined} />
+      <FormActions submit={{ label: rotating ? 'Rotate' : 'Add secret', busy: save.busy }} onCancel={rotating ? () => onDone(null) : undefined} />
       <UnsavedChangesGuard dirty={dirty} what={rotating ? `the new value of ${rotating.name}` : 'the new secret'} />
     </form>
   );

@@ -34,8 +34,8 @@ export function useProviderTest() {
   return { run, result, busy: act.busy, error: act.error };
 }
 
-/** A reference box and a Test button for one provider (the providers list uses it). */
-export function ProviderTest({ providerId, placeholder }: { providerId: string; placeholder: string }) {
+/** A reference box and a Test button for one provider (the providers list uses it, a row each: `providerName` tells them apart for screen readers). */
+export function ProviderTest({ providerId, providerName, placeholder }: { providerId: string; providerName: string; placeholder: string }) {
   const [reference, setReference] = useState('');
   const test = useProviderTest();
   const id = `test-${providerId}`;
@@ -43,11 +43,12 @@ export function ProviderTest({ providerId, placeholder }: { providerId: string; 
     <div className="stack">
       <div className="inline">
         <label htmlFor={id} className="visually-hidden">
-          Secret to test
+          Secret to test at {providerName}
         </label>
         <input id={id} value={reference} onChange={(e) => setReference(e.target.value)} placeholder={placeholder} spellCheck={false} />
         <button type="button" className="btn btn-small" disabled={!reference.trim() || test.busy} onClick={() => void test.run(providerId, reference.trim())}>
           {test.busy ? 'Testing…' : 'Test'}
+          <span className="sr-only"> a secret at {providerName}</span>
         </button>
       </div>
       <ErrorBox error={test.error} />

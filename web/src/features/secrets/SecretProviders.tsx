@@ -60,9 +60,9 @@ function SecretsForAdmins() {
             },
             { header: 'Credentials', cell: (p) => <Badge kind="ok">{p.credentialsSet.join(', ')} set</Badge> },
             { header: 'Cache', cell: (p) => <span className="small">{p.config.cacheTtlSec} s, stale up to {p.config.staleIfErrorSec} s</span> },
-            { header: 'Test a secret', cell: (p) => <ProviderTest providerId={p.id} placeholder={KINDS[p.kind].placeholder} /> },
+            { header: 'Test a secret', cell: (p) => <ProviderTest providerId={p.id} providerName={p.name} placeholder={KINDS[p.kind].placeholder} /> },
             { header: 'Changed', cell: (p) => <span className="small">{formatDate(p.updatedAt)}</span> },
-            { header: '', cell: (p) => <ConfirmButton label="Delete" question={`Delete provider ${p.name}?`} onConfirm={() => void del.remove(p)} busy={del.busy} /> },
+            { header: '', cell: (p) => <ConfirmButton label="Delete" srLabel={p.name} question={`Delete provider ${p.name}?`} onConfirm={() => void del.remove(p)} busy={del.busy} /> },
           ]}
         />
       </ListState>

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, notifyChanged, type DiagnosticResult, type MailAccount, type MailServer, type TestEmailResults } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link } from '../../router.js';
-import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, focusRow, ListState, NewItemLink, PageHeader, useSelection } from '../../ui/index.js';
+import { Badge, ConfirmButton, DataTable, Empty, ErrorBox, ListState, NewItemLink, PageHeader, useListOutcome, useSelection } from '../../ui/index.js';
 import { useSession } from '../access/session.js';
 import { MessageWatch } from '../outbox/MessageWatch.js';
 import { DiagnosticSteps } from '../probes/DiagnosticSteps.js';
@@ -26,8 +26,6 @@ export function Accounts() {
   // The account a delete was last asked for: its refusal is said under its own row, where the
   // focus is (back on its Delete button), not at the page's top.
   const [deleting, setDeleting] = useState<string | null>(null);
-  // A deleted account's row goes once the list reloads: the focus then moves to its neighbour's row.
-  const [focusAfter, setFocusAfter] = useState<{ gone: string; next: string | null } | null>(null);
   const test = useAction();
   const sending = useAction();
   const serverName = (id: string) => servers.items.find((s) => s.id === id)?.name ?? id;
@@ -35,29 +33,17 @@ export function Accounts() {
   // Offered once any account reads its mailbox; one that does not gets its own refusal in the results.
   const confirmable = items.some((a) => a.active && a.inbound?.enabled === true);
 
+  // A deleted account's row goes once the list reloads: the focus then moves to its neighbour's row (the page's heading after the last).
+  const deleted = useListOutcome(accounts, (a: MailAccount) => a.id);
   const remove = async (a: MailAccount) => {
     setDeleting(a.id);
-    const at = items.findIndex((x) => x.id === a.id);
-    const next = items[at + 1] ?? items[at - 1] ?? null;
+    deleted.clear();
     if (await del.run(() => api.del(`/accounts/${a.id}`).then(() => true))) {
-      setFocusAfter({ gone: a.id, next: next?.id ?? null });
+      deleted.done(`${a.address} was deleted.`, a);
       notifyChanged();
       accounts.reload();
     }
   };
-  useEffect(() => {
-    if (!focusAfter || items.some((x) => x.id === focusAfter.gone)) return;
-    setFocusAfter(null);
-    const active = document.activeElement;
-    if (active && active !== document.body) return;
-    if (focusAfter.next && focusRow(focusAfter.next)) return;
-    // The last account went: the page's heading, from where "Add account" is the next stop.
-    const heading = document.querySelector<HTMLElement>('main h1');
-    if (heading) {
-      heading.tabIndex = -1;
-      heading.focus();
-    }
-  }, [focusAfter, items]);
 
   // A delete's refusal speaks of that attempt: another action on the list is a new moment, and an
   // old "Not deleted" under a row would read as something that action caused.
@@ -98,6 +84,7 @@ export function Accounts() {
       />
       {/* Back from a "Connect" that named no account Mailroom knows (?oauth2=failed&reason=unknown). */}
       <ConnectOutcome />
+      {deleted.notice}
       <ListState
         list={accounts}
         empty={
@@ -167,11 +154,12 @@ export function Accounts() {
             <>
               {isAdmin ? (
                 <button type="button" className="btn btn-small" onClick={() => void testConnection(a)} disabled={test.busy}>
-                  Test connection
+                  Test connection<span className="sr-only"> of {a.address}</span>
                 </button>
               ) : null}
               <Link to={`/accounts/${a.id}`} className="btn btn-small">
                 {isAdmin ? 'Edit' : 'View'}
+                <span className="sr-only"> {a.address}</span>
               </Link>
               {isAdmin ? <ConfirmButton label="Delete" srLabel={a.address} className="btn btn-small btn-danger" question={`Delete ${a.address}?`} onConfirm={() => void remove(a)} busy={del.busy && deleting === a.id} /> : null}
             </>

@@ -79,8 +79,9 @@ export function Servers() {
             <>
               <Link to={`/servers/${s.id}`} className="btn btn-small">
                 {isAdmin ? 'Edit' : 'View'}
+                <span className="sr-only"> {s.name}</span>
               </Link>
-              {isAdmin ? <ConfirmButton label="Delete" className="btn btn-small btn-danger" question={`Delete server “${s.name}”?`} onConfirm={() => void del.remove(s)} busy={del.busy} /> : null}
+              {isAdmin ? <ConfirmButton label="Delete" srLabel={s.name} className="btn btn-small btn-danger" question={`Delete server “${s.name}”?`} onConfirm={() => void del.remove(s)} busy={del.busy} /> : null}
             </>
           )}
         />

@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LocaleContent } from '../../api.js';
-import { Tabs } from '../../ui/index.js';
+import { FieldError, Tabs } from '../../ui/index.js';
 
 type Locales = Record<string, LocaleContent>;
+
+/** The locale tabs' id: TemplateForm's TabPanel around the shown locale's editor uses it too. */
+export const LOCALE_TABS = 'tpl-locale';
 
 /** "de-at" → "de-AT", as the API stores it; null when it is not a locale tag. */
 function tag(input: string): string | null {
@@ -41,7 +44,7 @@ export function LocaleTabs({ locales, current, editable, onSelect, onChange }: {
   };
   return (
     <div className="locale-bar" ref={bar}>
-      <Tabs label="Locales" tabs={locales} current={current} onSelect={onSelect} />
+      <Tabs id={LOCALE_TABS} label="Locales" tabs={locales} current={current} onSelect={onSelect} />
       {editable ? (
         <div className="locale-actions">
           <form className="inline-form" onSubmit={add} aria-label="Add a locale">
@@ -52,6 +55,7 @@ export function LocaleTabs({ locales, current, editable, onSelect, onChange }: {
             <button type="submit" className="btn btn-small" disabled={!adding.trim()}>
               Add locale
             </button>
+            <FieldError id="tpl-new-locale-error" message={error} announce />
           </form>
           {locales.length > 1 ? (
             <button
@@ -66,7 +70,6 @@ export function LocaleTabs({ locales, current, editable, onSelect, onChange }: {
               Remove {current}
             </button>
           ) : null}
-          {error ? <span className="field-error">{error}</span> : null}
         </div>
       ) : null}
     </div>

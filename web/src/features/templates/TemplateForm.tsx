@@ -3,11 +3,11 @@ import { api, type Layout, type LocaleContent, type Purpose, type Template } fro
 import { useAction } from '../../hooks.js';
 import { useList } from '../../lists.js';
 import { Link, navigate } from '../../router.js';
-import { ConfirmButton, ErrorBox, Field, Select, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { ConfirmButton, ErrorBox, Field, Select, TabPanel, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { templateIssue, type TemplateIssue } from './issues.js';
 import { LocaleEditor } from './LocaleEditor.js';
-import { LocaleTabs } from './LocaleTabs.js';
+import { LOCALE_TABS, LocaleTabs } from './LocaleTabs.js';
 import { PreviewPane } from './PreviewPane.js';
 import { SaveDraftButton } from './SaveDraftButton.js';
 import { SampleData, parseSample, sampleIssue } from './SampleData.js';
@@ -113,7 +113,9 @@ function TemplateFormOf({ template: t, editable, afterSave, locale: chosen, onLo
         </section>
         <section className="card" aria-label="Content per locale">
           <LocaleTabs locales={Object.keys(draft.locales)} current={locale} editable={editable} onSelect={onLocale} onChange={(locales) => set({ locales: locales(draft.locales) })} />
-          {content ? <LocaleEditor locale={locale} content={content} issue={issue} readOnly={!editable} onChange={(c) => set({ locales: { ...draft.locales, [locale]: c } })} /> : null}
+          <TabPanel id={LOCALE_TABS} current={locale}>
+            {content ? <LocaleEditor locale={locale} content={content} issue={issue} readOnly={!editable} onChange={(c) => set({ locales: { ...draft.locales, [locale]: c } })} /> : null}
+          </TabPanel>
         </section>
         <SampleData value={draft.sample} error={sample.ok ? null : sample.error} readOnly={!editable} onChange={(v) => set({ sample: v })} />
         {editable ? (

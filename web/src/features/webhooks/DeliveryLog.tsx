@@ -125,6 +125,7 @@ export function DeliveryLog({ endpoint, tick, onChanged, watch, onRefused }: { e
             <>
               <button type="button" className="btn btn-small" aria-expanded={open === d.id} onClick={() => setOpen(open === d.id ? null : d.id)}>
                 {open === d.id ? 'Hide' : 'Attempts'}
+                <span className="sr-only"> of the {d.eventType} delivery of {formatDate(d.createdAt)}</span>
               </button>
               {/* A delivery is replayed once (the API refuses a second replay): its replay is the one to replay again. */}
               {can('operate') && !waiting(d) && d.replayedBy ? (
@@ -134,7 +135,7 @@ export function DeliveryLog({ endpoint, tick, onChanged, watch, onRefused }: { e
               ) : null}
               {can('operate') && !waiting(d) && !d.replayedBy ? (
                 <button type="button" className="btn btn-small" disabled={replay.busy || !endpoint.enabled} onClick={() => void replayOne(d)}>
-                  Replay
+                  Replay<span className="sr-only"> the {d.eventType} delivery of {formatDate(d.createdAt)}</span>
                 </button>
               ) : null}
             </>
