@@ -163,6 +163,19 @@ describe.runIf(chromiumAvailable())('list and layout fixes', { timeout: 120_000 
       // than one column at 1280 px, so they take two columns of a row of their own; M9 of the UI review).
       const tops = await Promise.all(['Apply', 'Clear', 'Refresh'].map(async (b) => Math.round((await form.getByRole('button', { name: b, exact: true }).boundingBox())!.y)));
       expect(new Set(tops).size, `${name}: tops ${tops.join(', ')}`).toBe(1);
+      // Each field's value or placeholder fits its box ("sent and received" was cut at 1366 px).
+      const cut = await form.evaluate((f) =>
+        [...f.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input[type="search"], input[type="text"]')].flatMap((e) => {
+          const cs = getComputedStyle(e);
+          const ctx = document.createElement('canvas').getContext('2d')!;
+          ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+          const text = e instanceof HTMLSelectElement ? (e.options[e.selectedIndex]?.text ?? '') : e.value || e.placeholder;
+          // A select's arrow takes about 20 px of its box.
+          const room = e.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - (e instanceof HTMLSelectElement ? 20 : 0);
+          return ctx.measureText(text).width > room ? [`${text}: ${Math.round(ctx.measureText(text).width)} > ${Math.round(room)}`] : [];
+        }),
+      );
+      expect(cut, name).toEqual([]);
       expect(errors).toEqual([]);
     }
   });

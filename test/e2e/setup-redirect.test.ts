@@ -30,6 +30,10 @@ describe.runIf(chromiumAvailable())('signing in while setup is incomplete', { ti
     const other = await newPage(s.browser, s.live.baseUrl);
     if (at) {
       await other.page.goto(at);
+      // The sign-in page says how the first password comes, and how to get back in without it.
+      expect(await other.page.getByTestId('login-password-help').textContent()).toBe(
+        "The first admin's password is printed once when Mailroom first starts (or set by MAILROOM_ADMIN_PASSWORD on that first start only). Lost it? On the server, run mailroom user reset-password --email <email> --password-env <variable>, or ask another admin.",
+      );
       await other.page.getByLabel('Email', { exact: true }).fill(email);
       await other.page.getByLabel('Password', { exact: true }).fill(password);
       await other.page.getByRole('button', { name: 'Sign in' }).click();
@@ -46,6 +50,9 @@ describe.runIf(chromiumAvailable())('signing in while setup is incomplete', { ti
     expect(await missing()).toContain('no_server');
     const { page, close } = await signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
     expect(new URL(page.url()).pathname).toBe('/setup');
+    // Elsewhere the banner's link goes where its words say, "Mail servers → Add server" (the wizard has its own button).
+    await page.goto('/messages');
+    expect(await page.getByRole('link', { name: /Add a mail server/ }).getAttribute('href')).toBe('/servers/new');
     await close();
   });
 

@@ -43,7 +43,11 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => void }) {
         <button className="btn btn-primary btn-block" type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-        <p className="muted small">The first admin's password is set by MAILROOM_ADMIN_PASSWORD or printed once when Mailroom first starts.</p>
+        {/* Said whole: MAILROOM_ADMIN_PASSWORD set later changes nothing, and an admin who lost the printed password tried it. */}
+        <p className="muted small" data-testid="login-password-help">
+          The first admin's password is printed once when Mailroom first starts (or set by MAILROOM_ADMIN_PASSWORD on that first start only). Lost it? On the server, run{' '}
+          <code>mailroom user reset-password --email &lt;email&gt; --password-env &lt;variable&gt;</code>, or ask another admin.
+        </p>
       </form>
     </div>
   );

@@ -16,7 +16,8 @@ export function fixLink(code: string): { to: string; label: string } {
   if (c.includes('key_file') || c.includes('keyfile') || c.includes('secret')) return { to: '/settings', label: 'See settings' };
   if (c.includes('default')) return { to: '/settings', label: 'Choose a default sender' };
   if (c.includes('purpose')) return { to: '/routing', label: 'Fix routing' };
-  if (c.includes('server')) return { to: '/setup', label: 'Add a mail server' };
+  // Where the banner's words send the admin ("Mail servers → Add server"); the wizard is its own button.
+  if (c.includes('server')) return { to: '/servers/new', label: 'Add a mail server' };
   if (c.includes('account')) return { to: '/accounts', label: 'Add an account' };
   return { to: '/setup', label: 'Open the setup wizard' };
 }
