@@ -16,11 +16,17 @@ export class ImapConnectionClosedError extends Error {
 }
 
 /**
+ * imapflow's codes for a connection that closed before connect() settled (its greeting, the
+ * TLS upgrade and the login are all part of it): "Unexpected close", no command named.
+ */
+const CLOSED_WHILE_CONNECTING = ['ClosedAfterConnectText', 'ClosedAfterConnectTLS'];
+
+/**
  * imapflow's codes for a connection that is gone, the command not (or no longer) completed
  * (its ImapFlowErrorCode: NoConnection, EConnectionClosed, StateLogout), and the socket's own
  * where one passes through.
  */
-const GONE_CODES: ReadonlySet<string> = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ECONNRESET', 'EPIPE']);
+const GONE_CODES: ReadonlySet<string> = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ECONNRESET', 'EPIPE', ...CLOSED_WHILE_CONNECTING]);
 
 /** What the reader was doing, by the IMAP command it waited on (imapflow names it on the error). */
 const DOING: Readonly<Record<string, string>> = {
@@ -46,19 +52,21 @@ const DOING: Readonly<Record<string, string>> = {
  * words (its BYE) where it gave them. The server or the network may have ended it: a reader
  * cannot tell a process that died from a cable that did.
  */
-export function connectionClosedText(err: unknown): string | null {
+export function connectionClosedText(err: unknown, who = 'the reader'): string | null {
   if (err instanceof ImapConnectionClosedError) return err.message;
   const e = err as { code?: unknown; command?: unknown; rejectedFrom?: unknown; reason?: unknown } | null | undefined;
   if (typeof e?.code !== 'string' || !GONE_CODES.has(e.code)) return null;
   const command = typeof e.command === 'string' ? e.command.trim().toUpperCase() : '';
   const said = typeof e.reason === 'string' && e.reason.trim() && e.reason !== 'Server closed connection' ? ` (the server said: ${e.reason.trim().slice(0, 300)})` : '';
-  return `the IMAP connection was closed ${during(command, e.rejectedFrom)}${said}`;
+  const where = CLOSED_WHILE_CONNECTING.includes(e.code) ? 'connect' : e.rejectedFrom;
+  return `the IMAP connection was closed ${during(who, command, where)}${said}`;
 }
 
-function during(command: string, rejectedFrom: unknown): string {
+/** `who`: the reader, or the connection test (src/probes/imap-runner.ts), which says the same. */
+function during(who: string, command: string, rejectedFrom: unknown): string {
   const doing = DOING[command.replace(/^UID /, '')];
-  if (doing) return `while the reader was ${doing} (${command})`;
-  if (command) return `while the reader waited for the server's answer to ${command}`;
-  if (rejectedFrom === 'connect' || rejectedFrom === 'tlsUpgrade') return 'while the reader was connecting';
-  return "while the reader waited for the server's answer";
+  if (doing) return `while ${who} was ${doing} (${command})`;
+  if (command) return `while ${who} waited for the server's answer to ${command}`;
+  if (rejectedFrom === 'connect' || rejectedFrom === 'tlsUpgrade') return `while ${who} was connecting and logging in`;
+  return `while ${who} waited for the server's answer`;
 }

@@ -8,6 +8,7 @@ import { CERTIFICATE_CHANGED, sameCertificateTransport } from './same-certificat
 import { SmtpWire } from './smtp-wire.js';
 import { errorCode, errorMessage, StepRecorder } from './steps.js';
 import { isLoopbackHost } from '../loopback-host.js';
+import { connectionClosedText } from '../inbound/connection-closed.js';
 
 const ORDER: readonly ImapStepName[] = ['dns', 'tcp', 'tls', 'login', 'inbox'];
 
@@ -153,6 +154,12 @@ export async function runImapDiagnostic(target: ImapDiagnosticTarget, policy: Ne
         rec.fail('login', `not attempted: ${errorMessage(err)}`, { hint: 'The server answered the second connection with another certificate than the TLS step was shown. If it was just renewed, run the test again; if not, someone may be intercepting the connection: the password was not sent.' });
         return rec.finish(ORDER);
       }
+      // A connection that went before the server answered refused nothing: said as such, in the reader's words.
+      const closed = e.authenticationFailed ? null : connectionClosedText(err, 'the test');
+      if (closed) {
+        rec.fail('login', `not completed: ${closed}`, { hint: hintForConnectError(errorCode(err), hc) ?? 'The server closed the connection before answering the login: it may be restarting, limit connections per user or address, or a proxy is in the way. Try again; if it repeats, look at the server\'s log.' });
+        return rec.finish(ORDER);
+      }
       const text = e.responseText ?? errorMessage(err);
       rec.fail('login', `login as ${target.auth.user} refused: ${text}`, { reply: text, hint: e.authenticationFailed ? loginHint(imap.host, text) : hintForConnectError(errorCode(err), hc) });
       return rec.finish(ORDER);
@@ -204,5 +211,5 @@ async function openFolders(rec: StepRecorder<ImapStepName>, client: ImapFlow, fo
 /** The server's own words for a refused SELECT/STATUS (imapflow's message is only "Command failed"). */
 function imapError(err: unknown): string {
   const e = err as { responseText?: string };
-  return e?.responseText || errorMessage(err);
+  return e?.responseText || connectionClosedText(err, 'the test') || errorMessage(err);
 }

@@ -7,6 +7,7 @@ import type { ImapDiagnosticTarget } from '../../src/core/probes/diagnostics.js'
 import { compileNetworkPolicy } from '../../src/core/probes/network-policy.js';
 import { runImapDiagnostic } from '../../src/probes/imap-runner.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { imapCommandProxy } from '../helpers/imap-command-proxy.js';
 import { closedPort, haveDovecot, selfSignedCert, startDovecot, tempDir, type Cert, type DovecotInstance } from '../helpers/diagnostics-peers.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -51,6 +52,20 @@ describe.skipIf(missing)('IMAP diagnostics against Dovecot', () => {
     expect(names(r)).toEqual(['dns:pass', 'tcp:pass', 'tls:skip', 'login:pass', 'inbox:pass']);
     expect(r.steps[2].detail).toContain('not encrypted');
     expect(JSON.stringify(r)).not.toContain(PASSWORD);
+  });
+
+  it('says a connection dropped at the login as dropped, not as a refused login', async () => {
+    // Dovecot behind a proxy that passes the login on (imapflow uses AUTHENTICATE PLAIN where offered) and cuts the connection before its answer.
+    const proxy = await imapCommandProxy(dovecot.imapPort, (line) => (/^\S+ (LOGIN|AUTHENTICATE) /i.test(line) ? { cut: 'end' } : undefined));
+    try {
+      const r = await runImapDiagnostic({ imap: { host: '127.0.0.1', port: proxy.port, security: 'none' }, tlsTrust: pinned, timeoutSec: 5, auth: { user: 'app@example.com', password: PASSWORD } }, loopback);
+      expect(names(r)).toEqual(['dns:pass', 'tcp:pass', 'tls:skip', 'login:fail', 'inbox:skip']);
+      expect(r.steps[3].detail).toBe('not completed: the IMAP connection was closed while the test was connecting and logging in');
+      expect(r.steps[3].detail).not.toContain('refused');
+      expect(JSON.stringify(r)).not.toContain(PASSWORD);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('upgrades with STARTTLS and explains a wrong password', async () => {

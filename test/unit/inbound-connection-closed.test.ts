@@ -10,7 +10,12 @@ describe('a reader connection that is gone, in Mailroom\'s words', () => {
     expect(connectionClosedText(gone({ command: 'UID STORE' }))).toBe('the IMAP connection was closed while the reader was marking stored messages \\Seen (UID STORE)');
     expect(connectionClosedText(Object.assign(new Error('Connection closed'), { code: 'EConnectionClosed', command: 'NOOP' }))).toBe('the IMAP connection was closed while the reader was checking the folder for new mail (NOOP)');
     expect(connectionClosedText(gone({ command: 'XLIST' }))).toBe("the IMAP connection was closed while the reader waited for the server's answer to XLIST");
-    expect(connectionClosedText(gone({ rejectedFrom: 'connect' }))).toBe('the IMAP connection was closed while the reader was connecting');
+    expect(connectionClosedText(gone({ rejectedFrom: 'connect' }))).toBe('the IMAP connection was closed while the reader was connecting and logging in');
+    // imapflow's "Unexpected close" before connect() settled (greeting, TLS, login), named by no command; the connection test says "the test".
+    expect(connectionClosedText(Object.assign(new Error('Unexpected close'), { code: 'ClosedAfterConnectText' }), 'the test')).toBe('the IMAP connection was closed while the test was connecting and logging in');
+    expect(connectionClosedText(Object.assign(new Error('Unexpected close'), { code: 'ClosedAfterConnectTLS', reason: 'Too many connections' }))).toBe(
+      'the IMAP connection was closed while the reader was connecting and logging in (the server said: Too many connections)',
+    );
     expect(connectionClosedText(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe("the IMAP connection was closed while the reader waited for the server's answer");
   });
 
