@@ -36,9 +36,13 @@ function SuppressedInWords({ message }: { message: DryRun['messages'][number] })
 /**
  * The dry run: an event pasted (or taken from the recent ones) is judged by the rules — or by
  * the draft `rule` alone — and the mail they would send is rendered. Nothing is stored or sent.
+ * `sample` is the event shown until one is typed or picked.
  */
 export function DryRunPanel({ rule, sample }: { rule?: Record<string, unknown>; sample: unknown }) {
-  const [text, setText] = useState(() => JSON.stringify(sample, null, 2));
+  // The sample follows the form (its event type, its roles) until the admin types an event or
+  // picks a recent one: from then on the event is theirs and a change to the form leaves it be.
+  const [ownText, setText] = useState<string | null>(null);
+  const text = ownText ?? JSON.stringify(sample, null, 2);
   const recent = useResource(() => api.get<Page<NotifyEventItem>>('/events', { limit: 20 }), []);
   const run = useAction();
   // The result with what it ran with (the rule as in the form, the event's text).

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, notifyChanged, type MailAccount, type Purpose, type Rule, type Template } from '../../api.js';
+import { api, ApiError, notifyChanged, type MailAccount, type Purpose, type Rule, type Template } from '../../api.js';
 import { splitAddresses, splitList } from '../../format.js';
 import { useAction, useResource } from '../../hooks.js';
 import { useList } from '../../lists.js';
@@ -9,7 +9,7 @@ import { useSession } from '../access/session.js';
 import { PurposeSelect } from '../routing/PurposeSelect.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { ConditionRows, type ConditionPart } from './ConditionRows.js';
-import { fromDraft, toDraft, type ConditionDraft } from './conditions.js';
+import { firstNumberProblem, fromDraft, toDraft, type ConditionDraft } from './conditions.js';
 import { DryRunPanel } from './DryRunPanel.js';
 import { TemplatePick } from './TemplatePick.js';
 import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
@@ -80,12 +80,20 @@ function RuleFormOf({ rule, saved, onSaved, conflict, onFresh }: FormProps & { c
   };
   // A refusal is about the rule as it was sent: once the form changes, it no longer says anything about it.
   // "Saved." likewise holds only while the form shows what was saved, and leaving asks while it shows anything else.
-  const save = useAction(body);
+  // The rows as typed too: a number box holding "6 apples" sends what a text box would, and
+  // choosing "text" for it must take its refusal away.
+  const save = useAction([body, conditions]);
   const remove = useAction();
   const shown = JSON.stringify(body);
   const changes = useUnsavedChanges(shown);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    // A number box holding no number would be stored as text: refused here, at its row, as the API refuses a value.
+    const notNumber = firstNumberProblem(conditions);
+    if (notNumber) {
+      await save.run(() => Promise.reject(new ApiError(400, 'MAILROOM_E_VALIDATION', `${notNumber.field}: ${notNumber.message}`, { field: notNumber.field })));
+      return;
+    }
     const r = await save.run(() => conflict.watch(rule ? api.patch<Rule>(`/rules/${rule.id}`, { ...body, version: rule.version }) : api.post<Rule>('/rules', body)));
     if (r) {
       // Saved as sent: no question before the saved version remounts the form.

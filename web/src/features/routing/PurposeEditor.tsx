@@ -1,10 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
+import { api, ApiError, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError, Notice, refusalInWords, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 import { useFreshStart } from '../../ui/fresh-start.js';
+
+/** The expiry the API takes (src/core/routing/purposes.ts): whole seconds, 1 minute to 30 days. */
+const EXPIRY_SECONDS = { min: 60, max: 30 * 86_400 };
 
 /** The card's names for what the API may refuse. */
 const REFUSED: Record<string, string> = { expireAfterSec: 'Expires after', priority: 'Priority', accountIds: 'Accounts', enabled: 'On/off', globalCopies: 'Global CC/BCC' };
@@ -16,6 +19,19 @@ function moved<T>(list: T[], i: number, delta: number): T[] {
   const next = [...list];
   [next[i], next[j]] = [next[j], next[i]];
   return next;
+}
+
+/**
+ * A purpose still in use, said for as many users as there are: the API's "give them another
+ * purpose" reads wrong for the one template that uses it. Anything else is rethrown as it came.
+ */
+function inUseInWords(err: unknown): never {
+  if (err instanceof ApiError && err.code === 'MAILROOM_E_IN_USE') {
+    // The details list the users by kind: { templates: [...], rules: [...], smtpCredentials: [...] }.
+    const users = Object.values((err.details ?? {}) as Record<string, unknown>).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : 0), 0);
+    if (users === 1) throw new ApiError(err.status, err.code, err.message.replace('give them another purpose', 'give it another purpose'), err.details);
+  }
+  throw err;
 }
 
 /** The priority typed, when it is one (a whole number 0–100); null for anything else. */
@@ -52,6 +68,9 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
   // snapped to 0 would save a priority nobody chose) and Save says what it needs.
   const [priorityText, setPriorityText] = useState(String(purpose.priority));
   const [priorityError, setPriorityError] = useState<string | null>(null);
+  // Why the expiry typed cannot be saved (in the unit on screen), and that said at the field once Save was pressed.
+  const [expireProblem, setExpireProblem] = useState<string | null>(null);
+  const [expireError, setExpireError] = useState<string | null>(null);
   // The card as typed, priority box included (a cleared one is a change though the purpose keeps its number).
   const shown = JSON.stringify([p, priorityText]);
   // A refusal speaks of what was sent: it goes once the card is edited.
@@ -82,6 +101,11 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
       setPriorityError('a whole number from 0 to 100');
       return;
     }
+    // The API's limits (1 minute to 30 days, whole seconds) said before sending, in the unit on screen, not as its seconds.
+    if (expireProblem) {
+      setExpireError(expireProblem);
+      return;
+    }
     const body = { enabled: p.enabled, accountIds: p.accountIds, priority: p.priority, expireAfterSec: p.expireAfterSec, globalCopies: p.globalCopies, version: purpose.version };
     const stored = await save.run(() => conflict.watch(api.patch<Purpose>(`/purposes/${encodeURIComponent(p.key)}`, body)));
     if (stored) {
@@ -95,7 +119,7 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
 
   // Only custom purposes can go; the API refuses built-ins (409) and the button is not offered.
   const remove = async () => {
-    if (await del.run(() => api.del(`/purposes/${encodeURIComponent(purpose.key)}`).then(() => true))) {
+    if (await del.run(() => api.del(`/purposes/${encodeURIComponent(purpose.key)}`).then(() => true, inUseInWords))) {
       notifyChanged();
       onDeleted?.();
     }
@@ -158,7 +182,7 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
           ) : null}
         </div>
         <div className="purpose-fields">
-          <label>
+          <label className="purpose-priority">
             <span>Priority (0–100)</span>
             <input
               type="number"
@@ -179,22 +203,29 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
             />
             <FieldError id={`${id}-priority-error`} message={priorityError} />
           </label>
-          <label htmlFor={`purpose-${purpose.key}-expire`}>
+          <label className="purpose-expiry" htmlFor={`purpose-${purpose.key}-expire`}>
             <span>Expires after</span>
             <DurationInput
               id={`purpose-${purpose.key}-expire`}
               seconds={p.expireAfterSec}
-              minSeconds={60}
+              minSeconds={EXPIRY_SECONDS.min}
+              maxSeconds={EXPIRY_SECONDS.max}
               allowEmpty
               placeholder="default"
               disabled={!editable}
-              describedBy={`${id}-expire-hint`}
-              onChange={(expireAfterSec) => set({ expireAfterSec })}
+              invalid={Boolean(expireError)}
+              describedBy={expireError ? `${id}-expire-hint ${id}-expire-error` : `${id}-expire-hint`}
+              onChange={(expireAfterSec, problem) => {
+                set({ expireAfterSec });
+                setExpireProblem(problem);
+                setExpireError(null);
+              }}
             />
+            <FieldError id={`${id}-expire-error`} message={expireError} />
           </label>
           {/* The field is narrow in a card: the placeholder stays short, the hint says what empty means. */}
           <small className="hint purpose-fields-row" id={`${id}-expire-hint`}>
-            Expires after, empty: the server's retry policy decides (3 days unless changed there).
+            Expires after: 1 minute to 30 days, in whole seconds; empty: the server's retry policy decides (3 days unless changed there).
           </small>
           <label className="checkbox-inline">
             <input type="checkbox" checked={p.globalCopies} disabled={!editable} onChange={(e) => set({ globalCopies: e.target.checked })} /> Global CC/BCC
@@ -228,6 +259,8 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
               setP(purpose);
               setPriorityText(String(purpose.priority));
               setPriorityError(null);
+              setExpireProblem(null);
+              setExpireError(null);
               keepFocus();
             }}
           >

@@ -3,7 +3,7 @@ import { errorFor } from '../../ui/index.js';
 import { SettingSourceBadge } from './SettingSourceBadge.js';
 import { settingValue, type SettingView } from './settings.js';
 import { SettingsCard } from './SettingsCard.js';
-import { WholeNumberField } from './SoftBouncesCard.js';
+import { EMPTY, emptyField, WholeNumberField } from './SoftBouncesCard.js';
 import { useSaveSettings } from './useSaveSettings.js';
 
 interface Retention {
@@ -23,7 +23,10 @@ export function RetentionCard({ views, editable, onSaved }: { views: SettingView
   const [days, setDays] = useState(String(stored.days ?? 365));
   // The days count only when kept for a number of days: typed, then "Forever" chosen, they would not be saved.
   const save = useSaveSettings(onSaved, JSON.stringify(forever ? [true] : [false, days]));
-  const submit = () => void save.submit({ retention: { days: forever ? null : Number(days) } });
+  const submit = () => {
+    if (!forever && emptyField({ 'retention.days': days })) return save.refuse('retention.days', EMPTY);
+    void save.submit({ retention: { days: forever ? null : Number(days) } });
+  };
 
   return (
     <SettingsCard id="retention" title="Email log retention" save={save} onSave={submit} saveLabel="Save retention" savedNote="Saved: applies within 10 minutes." editable={!locked} atFields={forever ? [] : ['retention.days']} labels={{ retention: 'Retention' }}>

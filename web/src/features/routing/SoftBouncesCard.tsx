@@ -22,7 +22,11 @@ export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingVi
   const [count, setCount] = useState(String(stored.count));
   const [windowDays, setWindowDays] = useState(String(stored.windowDays));
   const save = useSaveSettings(onSaved, JSON.stringify([count, windowDays]));
-  const submit = () => void save.submit({ softBounces: { count: Number(count), windowDays: Number(windowDays) } });
+  const submit = () => {
+    const empty = emptyField({ 'softBounces.count': count, 'softBounces.windowDays': windowDays });
+    if (empty) return save.refuse(empty, EMPTY);
+    void save.submit({ softBounces: { count: Number(count), windowDays: Number(windowDays) } });
+  };
 
   return (
     <SettingsCard id="soft-bounces" title="Soft bounces" save={save} onSave={submit} saveLabel="Save soft bounces" savedNote="Saved: applies from the next bounce." editable={!locked} atFields={['softBounces.count', 'softBounces.windowDays']} labels={{ softBounces: 'Soft bounces' }}>
@@ -36,6 +40,14 @@ export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingVi
       </div>
     </SettingsCard>
   );
+}
+
+/** What an empty number box is told at Save: a box left empty holds no number, so it is never "0". */
+export const EMPTY = 'is required: type a whole number';
+
+/** The first of `boxes` (the API's field path → the text typed) left empty; null when each holds something. */
+export function emptyField(boxes: Record<string, string>): string | null {
+  return Object.entries(boxes).find(([, text]) => text.trim() === '')?.[0] ?? null;
 }
 
 /** A number typed as text and sent as typed: the API judges its range and its message stands beside the field. */

@@ -1,4 +1,4 @@
-import { api, notifyChanged } from '../../api.js';
+import { api, ApiError, notifyChanged } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { useUnsavedChanges } from '../../ui/index.js';
 
@@ -22,7 +22,13 @@ export function useSaveSettings(onSaved: () => void, shown: string) {
       onSaved();
     }
   };
-  return { busy: action.busy, error: action.error, field: action.field, saved: changes.justSaved, dirty: changes.dirty, submit };
+  /**
+   * A refusal the card makes itself, before sending (an empty box): said at its field as the API's
+   * would be, and gone once the card is edited. Sending it would have the API judge the 0 that
+   * Number('') makes, and say "it is 0" of a box that shows nothing.
+   */
+  const refuse = (field: string, message: string) => void action.run(() => Promise.reject(new ApiError(400, 'MAILROOM_E_VALIDATION', `${field}: ${message}`, { field })));
+  return { busy: action.busy, error: action.error, field: action.field, saved: changes.justSaved, dirty: changes.dirty, submit, refuse };
 }
 
 export type SettingsSave = ReturnType<typeof useSaveSettings>;

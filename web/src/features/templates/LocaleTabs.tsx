@@ -7,11 +7,19 @@ type Locales = Record<string, LocaleContent>;
 /** The locale tabs' id: TemplateForm's TabPanel around the shown locale's editor uses it too. */
 export const LOCALE_TABS = 'tpl-locale';
 
-/** "de-at" → "de-AT", as the API stores it; null when it is not a locale tag. */
+/**
+ * "de-at" → "de-AT", "zh-hant" → "zh-Hant": spelt as the API stores it (localeTag in
+ * src/core/templates/locales.ts, matched exactly: language lower case, a 2-letter region upper
+ * case, a 4-letter script title case, any other subtag lower case), so the tab reads as the saved
+ * template and the preview do. Null when it is not a locale tag.
+ */
 function tag(input: string): string | null {
   const m = /^([a-z]{2,3})((?:-[a-z0-9]{2,8})*)$/i.exec(input.trim());
   if (!m) return null;
-  const rest = m[2].split('-').filter(Boolean).map((p) => (p.length === 2 ? p.toUpperCase() : p.toLowerCase()));
+  const rest = m[2]
+    .split('-')
+    .filter(Boolean)
+    .map((p) => (p.length === 2 ? p.toUpperCase() : p.length === 4 ? p[0].toUpperCase() + p.slice(1).toLowerCase() : p.toLowerCase()));
   return [m[1].toLowerCase(), ...rest].join('-');
 }
 
@@ -36,7 +44,9 @@ export function LocaleTabs({ locales, current, editable, onSelect, onChange }: {
     e.preventDefault();
     const t = tag(adding);
     if (!t) return setError(`"${adding}" is not a locale tag such as fr, de-AT or pt-BR`);
-    if (locales.includes(t)) return setError(`${t} is there already`);
+    // Tags differ by case alone in no language (the API refuses zh-Hant beside zh-hant): one spelt otherwise is the same locale.
+    const there = locales.find((l) => l.toLowerCase() === t.toLowerCase());
+    if (there) return setError(`${there} is there already: it has a tab of its own`);
     onChange((old) => ({ ...old, [t]: { ...old[current] } }));
     onSelect(t);
     setAdding('');
