@@ -100,7 +100,10 @@ await describeEachDialect('deleting what is in use', (dialect) => {
     await ok('PATCH', 'templates/nl', { purpose: null, version: await version('templates/nl') });
     await ok('DELETE', 'templates/nl_short');
     await ok('PATCH', `rules/${r.id}`, { purpose: null, version: r.version });
-    expect(refusal(await api('DELETE', 'purposes/newsletter')).details).toEqual({ templates: [], rules: [], smtpCredentials: [cred.id] });
+    const last = refusal(await api('DELETE', 'purposes/newsletter'));
+    expect(last.details).toEqual({ templates: [], rules: [], smtpCredentials: [cred.id] });
+    // One user left: "it", not "them".
+    expect(last.message).toBe('purpose "newsletter" is used by the SMTP credential "News app"; give it another purpose (or none) first');
     await ok('PATCH', `smtp-credentials/${cred.id}`, { purpose: 'report', version: cred.version });
     expect((await api('DELETE', 'purposes/newsletter')).statusCode).toBe(204);
     expect((await api('GET', 'purposes/newsletter')).statusCode).toBe(404);

@@ -52,7 +52,7 @@ await describeEachDialect('a clientSecretRef counts as a use of the secret it na
     expect(del.statusCode).toBe(409);
     expect(del.json().error).toMatchObject({ code: 'MAILROOM_E_IN_USE', details: { accountIds: [acc.id] } });
     // The accounts are named, as every refusal to delete something in use names its users.
-    expect(del.json().error.message).toBe('secret "mailroom-app" is used by the account app@example.com; point them at another secret first');
+    expect(del.json().error.message).toBe('secret "mailroom-app" is used by the account app@example.com; point it at another secret first');
     expect(await ok('POST', `accounts/${acc.id}/oauth2/check`, {})).toMatchObject({ ok: true });
   });
 
@@ -63,6 +63,6 @@ await describeEachDialect('a clientSecretRef counts as a use of the secret it na
     const del = await call('DELETE', `secret-providers/${p.id}`);
     expect(del.statusCode).toBe(409);
     expect(del.json().error).toMatchObject({ code: 'MAILROOM_E_IN_USE', details: { accountIds: [acc.id] } });
-    expect(del.json().error.message).toBe('secret provider "Vault" is used by the account app2@example.com; point them at another secret first');
+    expect(del.json().error.message).toBe('secret provider "Vault" is used by the account app2@example.com; point it at another secret first');
   });
 });

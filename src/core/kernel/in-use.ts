@@ -23,7 +23,7 @@ export function usersByName(kind: string, noun: UsersOfKind['noun'], rows: reado
 /**
  * The refusal to delete `what` (`account "x@example.com"`) while configuration still names it:
  * 409 MAILROOM_E_IN_USE whose message names every user by kind ("… is used by the purposes
- * alert, report; the rule "Digest"; point them at another account first") and whose `details`
+ * alert, report; the rule "Digest"; point them at another account first", "it" for one) and whose `details`
  * list their ids under each kind (every kind given, an empty list where none). Undefined when
  * nothing uses it.
  */
@@ -31,5 +31,10 @@ export function inUseError(what: string, users: readonly UsersOfKind[], fix: str
   const used = users.filter((u) => u.items.length > 0);
   if (!used.length) return undefined;
   const named = used.map((u) => `the ${u.items.length === 1 ? u.noun[0] : u.noun[1]} ${u.items.map((i) => i.shown).join(', ')}`);
-  return new MailroomError(ErrorCodes.IN_USE, `${what} is used by ${named.join('; ')}; ${fix}`, Object.fromEntries(users.map((u) => [u.kind, u.items.map((i) => i.id)])));
+  return new MailroomError(ErrorCodes.IN_USE, `${what} is used by ${named.join('; ')}; ${forHowMany(fix, used)}`, Object.fromEntries(users.map((u) => [u.kind, u.items.map((i) => i.id)])));
+}
+
+/** `fix` speaks of the users as "them": for one user, "it" ("give it another purpose first"). */
+function forHowMany(fix: string, used: readonly UsersOfKind[]): string {
+  return used.reduce((n, u) => n + u.items.length, 0) === 1 ? fix.replace(/\bthem\b/g, 'it') : fix;
 }

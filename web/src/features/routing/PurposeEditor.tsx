@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
+import { api, notifyChanged, type MailAccount, type Purpose } from '../../api.js';
 import { useAction } from '../../hooks.js';
 import { Badge, ConfirmButton, DurationInput, ErrorBox, FieldError, Notice, refusalInWords, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
@@ -19,19 +19,6 @@ function moved<T>(list: T[], i: number, delta: number): T[] {
   const next = [...list];
   [next[i], next[j]] = [next[j], next[i]];
   return next;
-}
-
-/**
- * A purpose still in use, said for as many users as there are: the API's "give them another
- * purpose" reads wrong for the one template that uses it. Anything else is rethrown as it came.
- */
-function inUseInWords(err: unknown): never {
-  if (err instanceof ApiError && err.code === 'MAILROOM_E_IN_USE') {
-    // The details list the users by kind: { templates: [...], rules: [...], smtpCredentials: [...] }.
-    const users = Object.values((err.details ?? {}) as Record<string, unknown>).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : 0), 0);
-    if (users === 1) throw new ApiError(err.status, err.code, err.message.replace('give them another purpose', 'give it another purpose'), err.details);
-  }
-  throw err;
 }
 
 /** The priority typed, when it is one (a whole number 0–100); null for anything else. */
@@ -119,7 +106,7 @@ function PurposeEditorOf({ purpose, accounts, editable, saved = false, onSaved, 
 
   // Only custom purposes can go; the API refuses built-ins (409) and the button is not offered.
   const remove = async () => {
-    if (await del.run(() => api.del(`/purposes/${encodeURIComponent(purpose.key)}`).then(() => true, inUseInWords))) {
+    if (await del.run(() => api.del(`/purposes/${encodeURIComponent(purpose.key)}`).then(() => true))) {
       notifyChanged();
       onDeleted?.();
     }
