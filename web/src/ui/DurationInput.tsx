@@ -41,7 +41,6 @@ function problemOf(text: string, unit: number, limits: { minSeconds: number; max
   return null;
 }
 
-
 /** The largest unit that shows `seconds` as a whole number (3 days, not 259200 seconds). */
 function unitFor(seconds: number | null): number {
   if (!seconds) return 60;
