@@ -170,9 +170,14 @@ export function Suppressions() {
             },
             {
               header: 'From',
-              cell: (s) => (s.sourceMessageId ? <Link to={`/messages/${s.sourceMessageId}`}>
+              cell: (s) =>
+                s.sourceMessageId ? (
+                  <Link to={`/messages/${s.sourceMessageId}`}>
                     the received message<span className="sr-only"> that suppressed {s.address}</span>
-                  </Link> : <span className="muted">{s.createdBy}</span>),
+                  </Link>
+                ) : (
+                  <span className="muted">{s.createdBy}</span>
+                ),
             },
             { header: 'Since', cell: (s) => formatDate(s.createdAt) },
             // No end: the address stays listed until someone removes it.
