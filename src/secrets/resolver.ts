@@ -129,16 +129,38 @@ export class SecretResolver implements SecretProviderClient {
     const have = this.adapters.get(provider.id);
     if (have && have.version === provider.version) return have.adapter;
     if (have) void have.adapter.close().catch(() => undefined);
-    if (!provider.credentialsSecretId) throw unresolved(`${provider.kind}:${provider.id}`, 'the provider has no credentials', { hint: 'Save its credentials again.' });
-    const credentials = JSON.parse(await this.deps.repos.secrets.reveal(provider.credentialsSecretId)) as ProviderCredentials;
-    const adapter = this.deps.factories[provider.kind](provider, credentials);
+    const adapter = await this.newAdapter(provider);
     this.adapters.set(provider.id, { version: provider.version, adapter });
     return adapter;
   }
 
-  async fetch(provider: StoredSecretProvider, text: string): Promise<FetchedSecret> {
+  private async newAdapter(provider: StoredSecretProvider): Promise<ProviderAdapter> {
+    if (!provider.credentialsSecretId) throw unresolved(`${provider.kind}:${provider.id}`, 'the provider has no credentials', { hint: 'Save its credentials again.' });
+    const credentials = JSON.parse(await this.deps.repos.secrets.reveal(provider.credentialsSecretId)) as ProviderCredentials;
+    return this.deps.factories[provider.kind](provider, credentials);
+  }
+
+  /** Reads through the senders' adapter: its sign-in (token, AppRole login) is reused while valid. */
+  private async fetch(provider: StoredSecretProvider, text: string): Promise<FetchedSecret> {
     const ref = parseSecretRef('reference', text);
     return (await this.adapterFor(provider)).fetch(ref, text);
+  }
+
+  /**
+   * The provider's Test: signs in anew (an Azure token, a Vault AppRole login, a Vault token
+   * looked up again) through an adapter of its own, then reads the secret. The senders' adapter
+   * kept a token that was still valid, so a client secret revoked at the identity platform or
+   * an AppRole secret id deleted in Vault passed the Test until that token expired (an hour).
+   * The senders' sign-in and cached values are left alone: mail goes on while the token lasts.
+   */
+  async check(provider: StoredSecretProvider, text: string): Promise<FetchedSecret> {
+    const ref = parseSecretRef('reference', text);
+    const adapter = await this.newAdapter(provider);
+    try {
+      return await adapter.fetch(ref, text);
+    } finally {
+      void adapter.close().catch(() => undefined);
+    }
   }
 
   async list(provider: StoredSecretProvider, prefix: string): Promise<ListedSecret[]> {

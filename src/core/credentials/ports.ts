@@ -28,8 +28,8 @@ export interface ListedSecret {
  * test and a listing; sending resolves through the same adapter's cache.
  */
 export interface SecretProviderClient {
-  /** Fetches now, bypassing the cache (the provider test). */
-  fetch(provider: StoredSecretProvider, ref: string): Promise<FetchedSecret>;
+  /** Signs in anew and fetches now, bypassing every cache (the provider test). */
+  check(provider: StoredSecretProvider, ref: string): Promise<FetchedSecret>;
   /** What the provider holds under `prefix`, where its API can list. */
   list(provider: StoredSecretProvider, prefix: string): Promise<ListedSecret[]>;
   /** Forgets cached values and tokens of a provider that changed or went away. */

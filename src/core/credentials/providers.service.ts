@@ -126,7 +126,7 @@ export async function testProvider(ctx: CoreContext, client: SecretProviderClien
   const started = ctx.clock.now();
   let result: ProviderTestResult;
   try {
-    const found = await client.fetch(p, text);
+    const found = await client.check(p, text);
     result = { ok: true, reference: text, length: found.value.length, version: found.version, durationMs: ctx.clock.now() - started };
   } catch (err) {
     if (!isMailroomError(err)) throw err;
