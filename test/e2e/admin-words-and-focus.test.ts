@@ -109,7 +109,7 @@ describe.runIf(chromiumAvailable())('admin words and focus', { timeout: 180_000 
     await screenshot(page, 'words-focus-04-account-reply-to');
   });
 
-  it('Server: a retry delay that is not a whole number is said at its field, and nothing is sent', async () => {
+  it('Server: a retry delay that is not a whole number, or a duration out of its limits, is said at its field, and nothing is sent', async () => {
     const { page } = s;
     const sent: string[] = [];
     const onRequest = (r: { method(): string; url(): string }) => {
@@ -133,6 +133,31 @@ describe.runIf(chromiumAvailable())('admin words and focus', { timeout: 180_000 
       await screenshot(page, 'words-focus-05-backoff-typed');
       await backoff.fill('5, 30, 300');
       await expect.poll(() => err.count()).toBe(0);
+
+      // The durations too: said in the unit on screen at their field, and nothing is sent (the
+      // API's refusal spoke in seconds).
+      const every = form.getByLabel('Then every');
+      await every.locator('..').locator('select').selectOption({ label: 'seconds' });
+      await every.fill('90.5');
+      const everyErr = form.locator(`#${await every.getAttribute('id')}-error`);
+      await expect.poll(() => everyErr.innerText().catch(() => '')).toBe('must be a whole number of seconds: it is 90.5 seconds');
+      expect(await every.getAttribute('aria-invalid')).toBe('true');
+      const giveUp = form.getByLabel('Give up after');
+      await giveUp.locator('..').locator('select').selectOption({ label: 'days' });
+      await giveUp.fill('31');
+      const giveUpErr = form.locator(`#${await giveUp.getAttribute('id')}-error`);
+      await expect.poll(() => giveUpErr.innerText().catch(() => '')).toBe('must be at most 30 days: it is 31 days');
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForTimeout(500);
+      expect(sent).toEqual([]);
+      await screenshot(page, 'words-focus-05b-durations-typed');
+      // Corrected, both go, and the save is sent with the whole seconds.
+      await every.fill('90');
+      await giveUp.fill('2');
+      await expect.poll(async () => (await everyErr.count()) + (await giveUpErr.count())).toBe(0);
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => sent.length).toBe(1);
+      await expect.poll(async () => (await api('GET', `/servers/${serverId}`)).retry).toMatchObject({ intervalSec: 90, expireAfterSec: 172_800 });
     } finally {
       page.off('request', onRequest);
     }

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { MailServer } from '../../api.js';
 import { DurationInput, Field, FieldError, fieldIsAt } from '../../ui/index.js';
 import type { ErrorAt } from './SecurityFields.js';
@@ -75,6 +75,22 @@ export function ImapRetryFields({ value, onChange, idPrefix, errorAt = () => nul
   const backoffRef = useRef<HTMLInputElement>(null);
   useEffect(() => backoffRef.current?.setCustomValidity(backoffTyped ?? ''), [backoffTyped]);
   const id = idPrefix;
+  // The durations' own problems (a fraction of a second, under a minute, over the limit), said
+  // in the unit on screen and holding the form back as the delays' do; the API said them in
+  // seconds. Each is kept with the value it was found in: a value put back from outside (Undo,
+  // a reload) has none.
+  const [typed, setTyped] = useState<{ interval?: { at: string; problem: string | null }; expire?: { at: string; problem: string | null } }>({});
+  const intervalTyped = typed.interval?.at === value.intervalSec ? typed.interval.problem : null;
+  const expireTyped = typed.expire?.at === value.expireAfterSec ? typed.expire.problem : null;
+  const intervalError = intervalTyped ?? err.interval;
+  const expireError = expireTyped ?? err.expire;
+  useEffect(() => (document.getElementById(`${id}-interval`) as HTMLInputElement | null)?.setCustomValidity(intervalTyped ?? ''), [id, intervalTyped]);
+  useEffect(() => (document.getElementById(`${id}-expire`) as HTMLInputElement | null)?.setCustomValidity(expireTyped ?? ''), [id, expireTyped]);
+  const duration = (key: 'interval' | 'expire', field: 'intervalSec' | 'expireAfterSec') => (s: number | null, problem: string | null) => {
+    const at = s === null ? '' : String(s);
+    setTyped((t) => ({ ...t, [key]: { at, problem } }));
+    set({ [field]: at });
+  };
   return (
     <>
       <details className="field-wide">
@@ -123,12 +139,12 @@ export function ImapRetryFields({ value, onChange, idPrefix, errorAt = () => nul
             <FieldError id={`${id}-backoff-error`} message={backoffError} />
           </Field>
           <Field label="Then every" id={`${id}-interval`}>
-            <DurationInput id={`${id}-interval`} seconds={value.intervalSec === '' ? null : Number(value.intervalSec)} onChange={(s) => set({ intervalSec: s === null ? '' : String(s) })} invalid={Boolean(err.interval)} />
-            <FieldError id={`${id}-interval-error`} message={err.interval} />
+            <DurationInput id={`${id}-interval`} seconds={value.intervalSec === '' ? null : Number(value.intervalSec)} maxSeconds={86_400} onChange={duration('interval', 'intervalSec')} invalid={Boolean(intervalError)} />
+            <FieldError id={`${id}-interval-error`} message={intervalError} />
           </Field>
           <Field label="Give up after" id={`${id}-expire`} hint="The message expires this long after it was accepted (default 3 days).">
-            <DurationInput id={`${id}-expire`} seconds={value.expireAfterSec === '' ? null : Number(value.expireAfterSec)} minSeconds={60} onChange={(s) => set({ expireAfterSec: s === null ? '' : String(s) })} invalid={Boolean(err.expire)} />
-            <FieldError id={`${id}-expire-error`} message={err.expire} />
+            <DurationInput id={`${id}-expire`} seconds={value.expireAfterSec === '' ? null : Number(value.expireAfterSec)} minSeconds={60} maxSeconds={30 * 86_400} onChange={duration('expire', 'expireAfterSec')} invalid={Boolean(expireError)} />
+            <FieldError id={`${id}-expire-error`} message={expireError} />
           </Field>
         </div>
       </details>
