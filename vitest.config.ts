@@ -19,6 +19,7 @@ export default defineConfig({
     setupFiles: ['test/setup/fresh-id-clock.ts'],
     // One migrated PostgreSQL database per run, which test apps' databases copy.
     globalSetup: ['test/setup/postgres-template.ts'],
-    reporters: ['default'],
+    // What failed is repeated after the summary, where a CI log's tail keeps it.
+    reporters: ['default', './test/setup/failures-last-reporter.ts'],
   },
 });
