@@ -307,8 +307,10 @@ export function notFoundBody(method: string, url: string): ErrorBody {
  * (a broken request line, header line, chunk or framing, characters a request target may not
  * hold, TLS spoken to the plain port).
  */
-export function clientErrorOf(err: NodeJS.ErrnoException): MailroomError {
+export function clientErrorOf(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): MailroomError {
   switch (err.code) {
+    case 'HPE_INVALID_URL':
+      return new MailroomError(ErrorCodes.VALIDATION, `the request's target (path and query) ${targetFault(err.rawPacket)}; the connection is closed`, { field: 'request' });
     case 'HPE_HEADER_OVERFLOW':
       return new MailroomError(ErrorCodes.HEADERS_TOO_LARGE, `the request's header section is larger than ${maxHeaderSize % 1024 ? `${maxHeaderSize} bytes` : `${maxHeaderSize / 1024} KiB`}, the most this server reads; send fewer or shorter headers`, { maxBytes: maxHeaderSize });
     case 'ERR_HTTP_REQUEST_TIMEOUT':
@@ -318,6 +320,16 @@ export function clientErrorOf(err: NodeJS.ErrnoException): MailroomError {
     default:
       return new MailroomError(ErrorCodes.VALIDATION, 'the request is not a valid HTTP/1.1 request (its request line, a header line, the target path or the body framing); the connection is closed', { field: 'request' });
   }
+}
+
+/**
+ * What a request target the parser refused holds: bytes that are not ASCII (a value written in
+ * UTF-8 as it is, the usual slip: `?q=ü`), or another character a URL may not hold as it is.
+ */
+function targetFault(raw: Buffer | undefined): string {
+  const line = raw ? raw.subarray(0, Math.max(0, raw.indexOf(0x0a)) || raw.length) : Buffer.alloc(0);
+  if (line.some((b) => b >= 0x80)) return 'holds characters that are not ASCII, as they are: percent-encode them (ü is %C3%BC; encodeURIComponent, or curl -G --data-urlencode)';
+  return 'holds a character a URL may not hold as it is (a control character, a space, a quote, a backslash …): percent-encode it';
 }
 
 /** The answer to a refused connection: the documented error body, the headers every answer carries, `connection: close`. */

@@ -39,7 +39,8 @@ function rawExchange(port: number, chunks: (string | Buffer)[], waitMs = 5_000):
         const i = l.indexOf(':');
         if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
       }
-      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0), headers, body: text.slice(head.length + 4), closed });
+      // The head is ASCII (latin1 keeps its bytes as they are); the body is UTF-8, as its content-type says.
+      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0), headers, body: Buffer.concat(got).subarray(head.length + 4).toString('utf8'), closed });
     };
     const timer = setTimeout(() => {
       socket.destroy();
@@ -66,7 +67,7 @@ function rawExchange(port: number, chunks: (string | Buffer)[], waitMs = 5_000):
 function expectMailroomError(res: RawAnswer, status: number, code: string): { code: string; message: string; details?: Record<string, unknown> } {
   expect(res.status, JSON.stringify(res)).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+  expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body, 'utf8'));
   expect(res.headers.connection).toBe('close');
   expect(res.headers['x-content-type-options']).toBe('nosniff');
   expect(res.headers['content-security-policy']).toContain("default-src 'none'");
@@ -128,8 +129,12 @@ describe('connection-level HTTP errors', () => {
   it('answers a target that is not a valid path (bad characters) before routing in the documented shape', async () => {
     for (const target of ['/api/v1/messages/a\x01b', '/api/v1/messages/\x7f']) {
       const e = expectMailroomError(await rawExchange(port, [Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`, 'latin1')]), 400, 'MAILROOM_E_VALIDATION');
-      expect(e.message).toMatch(/not a valid HTTP\/1\.1 request/);
+      expect(e.message).toBe("the request's target (path and query) holds a character a URL may not hold as it is (a control character, a space, a quote, a backslash …): percent-encode it; the connection is closed");
     }
+    // A search for "Ärger" typed as it is (UTF-8 bytes in the target, the usual slip): said as such.
+    const utf8 = expectMailroomError(await rawExchange(port, [Buffer.from('GET /api/v1/messages?q=Ärger HTTP/1.1\r\nHost: x\r\n\r\n', 'utf8')]), 400, 'MAILROOM_E_VALIDATION');
+    expect(utf8.message).toBe("the request's target (path and query) holds characters that are not ASCII, as they are: percent-encode them (ü is %C3%BC; encodeURIComponent, or curl -G --data-urlencode); the connection is closed");
+    expect(utf8.details).toMatchObject({ field: 'request' });
     // Broken percent-encoding parses as HTTP and is refused by the router, as before (and keeps the connection).
     const bad = await rawExchange(port, [`GET /api/v1/messages/%ff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]);
     expect(bad.status).toBe(400);

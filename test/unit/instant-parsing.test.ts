@@ -47,6 +47,14 @@ describe('parseInstant (filters: since, until)', () => {
     expect(() => parseInstant('until', '2030')).toThrowError(/12 digits/);
   });
 
+  it('says that an offset\'s "+" sent unencoded in a query string arrived as a space', () => {
+    for (const v of ['2026-12-08T02:40:00 01:00', '2026-12-08T02:40 0100', '2026-12-08T02:40:00.5 01']) {
+      expect(() => parseInstant('since', v), v).toThrowError(`since: must be an ISO 8601 date-time such as 2026-01-31T09:00:00Z or a date such as 2026-01-31 (UTC when it has no offset), or epoch milliseconds (a whole number); "${v}" is not one (a "+" in a query string is read as a space: write the offset's "+" as %2B)`);
+    }
+    // Other spaces are not taken for one.
+    expect(() => parseInstant('since', '2030-01-01 00:00:00')).toThrowError(/is not one$/);
+  });
+
   it('refuses what no answer could show: before 1970, after 9999, fractions of a millisecond', () => {
     for (const v of [-1, LAST_INSTANT + 1, 1.5, '99999999999999999999', '1969-12-31T23:59:59Z', Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => parseInstant('since', v), String(v)).toThrowError(refused('since'));

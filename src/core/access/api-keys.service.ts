@@ -10,6 +10,8 @@ import type { ApiKeyRecord } from './ports.js';
 import { arr, bool, doc, instant, label, oneOf, onlyKeys } from '../kernel/validate.js';
 
 const DAY_MS = 86_400_000;
+/** Entries a key's `scopes` list may have, repeats included (there are three scopes). */
+export const MAX_SCOPE_ENTRIES = 16;
 /** The longest "not used for N days" the list filter takes (ten years). */
 export const MAX_UNUSED_DAYS = 3650;
 
@@ -61,7 +63,8 @@ export async function createApiKey(ctx: CoreContext, actor: Actor, input: unknow
   const d = doc('apiKey', input);
   onlyKeys('apiKey', d, ['name', 'scopes', 'allowOverride', 'expiresAt']);
   const name = label('name', d.name);
-  const scopes = [...new Set(arr('scopes', d.scopes, 3).map((s, i) => oneOf(`scopes[${i}]`, s, SCOPES)))] as Scope[];
+  // A set: a scope named twice counts once, however many entries the list has (up to a bound).
+  const scopes = [...new Set(arr('scopes', d.scopes, MAX_SCOPE_ENTRIES).map((s, i) => oneOf(`scopes[${i}]`, s, SCOPES)))] as Scope[];
   if (!scopes.length) throw new MailroomError(ErrorCodes.VALIDATION, `scopes: give at least one of ${SCOPES.join(', ')}`, { field: 'scopes' });
   const allowOverride = d.allowOverride === undefined ? false : bool('allowOverride', d.allowOverride);
   const now = ctx.clock.now();

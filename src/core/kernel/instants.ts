@@ -53,7 +53,11 @@ export function readInstant(field: string, v: unknown, opts: InstantOptions = {}
 
 function fromIso(field: string, v: string, what: string, dates: boolean): number {
   const m = ISO.exec(v);
-  if (!m) throw invalid(field, `must be ${what}; "${v.slice(0, 40)}" is not one`);
+  if (!m) {
+    // "…T09:00:00 01:00": an offset's "+" sent unencoded in a query string arrives as a space.
+    const plusRead = ISO.test(v.replace(/ (\d{2}(?::?\d{2})?)$/, '+$1'));
+    throw invalid(field, `must be ${what}; "${v.slice(0, 40)}" is not one${plusRead ? ` (a "+" in a query string is read as a space: write the offset's "+" as %2B)` : ''}`);
+  }
   const [, y, mo, d, h, mi, s, frac, offset] = m;
   const year = Number(y);
   const month = Number(mo);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createApiKey, keyCreatorOf, listApiKeys, parseApiKeyQuery, revokeApiKey } from '../../core/access/api-keys.service.js';
+import { createApiKey, keyCreatorOf, listApiKeys, MAX_SCOPE_ENTRIES, parseApiKeyQuery, revokeApiKey } from '../../core/access/api-keys.service.js';
 import type { Ports } from '../../ports.js';
 import { actorOf, principalOf } from '../auth.js';
 import { idParams, instantSchema } from '../schemas.js';
@@ -33,7 +33,7 @@ export function apiKeysRoutes({ ctx, apiKeyCache }: Pick<Ports, 'ctx' | 'apiKeyC
             required: ['name', 'scopes'],
             properties: {
               name: { type: 'string', maxLength: 200 },
-              scopes: { type: 'array', items: { type: 'string', enum: ['send', 'read', 'admin'] }, maxItems: 3 },
+              scopes: { type: 'array', items: { type: 'string', enum: ['send', 'read', 'admin'] }, maxItems: MAX_SCOPE_ENTRIES },
               allowOverride: { type: 'boolean' },
               expiresAt: { ...instantSchema, description: 'ISO 8601 date-time (or epoch milliseconds) from which the key is refused; none by default' },
             },
