@@ -90,15 +90,15 @@ await describeEachDialect('purposes and settings API', (dialect) => {
     const s = (await req('GET', 'settings')).json();
     expect(s).toEqual({
       mailDriver: expect.objectContaining({ value: 'smtp', source: 'default', locked: true }),
-      defaultAccountId: { value: null, source: 'default', locked: false },
-      globalCc: { value: [], source: 'default', locked: false },
-      globalBcc: { value: [], source: 'default', locked: false },
-      branding: { value: { name: 'Mailroom', logoUrl: null, color: '#2563eb', footer: '' }, source: 'default', locked: false },
-      defaultLocale: { value: 'en', source: 'default', locked: false },
-      contactAutoReply: { value: expect.objectContaining({ enabled: false, accountId: null }), source: 'default', locked: false },
-      reports: { value: expect.objectContaining({ enabled: false, useDefault: true }), source: 'default', locked: false },
-      softBounces: { value: { count: 3, windowDays: 7 }, source: 'default', locked: false },
-      retention: { value: { days: null }, source: 'default', locked: false },
+      defaultAccountId: { value: null, source: 'default', locked: false, version: 0 },
+      globalCc: { value: [], source: 'default', locked: false, version: 0 },
+      globalBcc: { value: [], source: 'default', locked: false, version: 0 },
+      branding: { value: { name: 'Mailroom', logoUrl: null, color: '#2563eb', footer: '' }, source: 'default', locked: false, version: 0 },
+      defaultLocale: { value: 'en', source: 'default', locked: false, version: 0 },
+      contactAutoReply: { value: expect.objectContaining({ enabled: false, accountId: null }), source: 'default', locked: false, version: 0 },
+      reports: { value: expect.objectContaining({ enabled: false, useDefault: true }), source: 'default', locked: false, version: 0 },
+      softBounces: { value: { count: 3, windowDays: 7 }, source: 'default', locked: false, version: 0 },
+      retention: { value: { days: null }, source: 'default', locked: false, version: 0 },
     });
     for (const [body, code] of [
       [{ globalCc: ['not an address'] }, 'MAILROOM_E_INVALID_ADDRESS'],
@@ -131,7 +131,7 @@ await describeEachDialect('purposes and settings API', (dialect) => {
     });
     expect(same.statusCode, same.body).toBe(200);
     expect(same.json()).toEqual(was);
-    expect(same.json().retention).toEqual({ value: { days: null }, source: 'default', locked: false });
+    expect(same.json().retention).toEqual({ value: { days: null }, source: 'default', locked: false, version: 0 });
     expect(await entries()).toBe(before);
     // One value changed among the same ones: that one alone is written and audited.
     const one = await req('PATCH', 'settings', { defaultLocale: 'de', softBounces: { count: 3 } });

@@ -28,7 +28,7 @@ await describeEachDialect('soft-bounce policy from the settings', (dialect) => {
   const suppressed = async (q: string) => (await api('GET', `/suppressions?q=${encodeURIComponent(q)}`)).json().items as { address: string; reason: string }[];
 
   it('reads 3 within 7 days by default and refuses values it cannot use', async () => {
-    expect((await api('GET', '/settings')).json().softBounces).toEqual({ value: { count: 3, windowDays: 7 }, source: 'default', locked: false });
+    expect((await api('GET', '/settings')).json().softBounces).toEqual({ value: { count: 3, windowDays: 7 }, source: 'default', locked: false, version: 0 });
     for (const [softBounces, field] of [
       [{ count: 0 }, 'softBounces.count'],
       [{ count: 2.5 }, 'softBounces.count'],

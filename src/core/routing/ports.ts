@@ -5,7 +5,11 @@ import type { Purpose } from './purposes.js';
 export interface SettingsRepository {
   get<T>(key: string): Promise<T | undefined>;
   all(): Promise<Record<string, { value: unknown; updatedAt: number; updatedBy: string | null }>>;
-  set(key: string, value: unknown, by: string | null): Promise<void>;
+  /**
+   * Stores a value; `at` is its time (its version, default now). With `ifVersion`, only if the
+   * stored version is still that one (0: no row yet): false when it is not, nothing written.
+   */
+  set(key: string, value: unknown, by: string | null, opts?: { at?: number; ifVersion?: number }): Promise<boolean>;
   delete(key: string): Promise<void>;
 }
 

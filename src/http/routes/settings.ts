@@ -69,6 +69,11 @@ const settingsBody = {
       properties: { days: { type: ['integer', 'null'], minimum: 7, maximum: 3650 } },
     },
     mailDriver: { type: 'string', description: 'read-only: refused with MAILROOM_E_LOCKED' },
+    versions: {
+      type: 'object',
+      additionalProperties: { type: 'integer', minimum: 0 },
+      description: "each named setting's version as read (GET /settings, its `version`; 0 for one never saved): the whole save is refused with 409 MAILROOM_E_VERSION_CONFLICT when one was saved since",
+    },
   },
 } as const;
 
