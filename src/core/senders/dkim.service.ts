@@ -1,7 +1,8 @@
 import type { Actor } from '../kernel/audit.js';
 import { audit, type CoreContext } from '../context.js';
 import { newDkimKeyDomain, normalizeDkimDomain, normalizeDkimInput, publicDkimKey, type DkimKey, type DkimKeyTool, type StoredDkimKey } from './dkim.js';
-import { notFound } from '../kernel/errors.js';
+import { ErrorCodes, MailroomError, notFound } from '../kernel/errors.js';
+import { spokenInstant } from '../kernel/instants.js';
 import type { Repositories } from '../ports.js';
 
 export type PublicDkimKey = ReturnType<typeof publicDkimKey>;
@@ -24,10 +25,11 @@ export async function getDkimKey(ctx: CoreContext, domain: string): Promise<Publ
  */
 export async function putDkimKey(ctx: CoreContext, actor: Actor, tool: DkimKeyTool, domain: string, input: unknown): Promise<PublicDkimKey> {
   const d = newDkimKeyDomain(domain);
-  const { selector, privateKey, keyBits } = normalizeDkimInput(input);
+  const { selector, privateKey, keyBits, version } = normalizeDkimInput(input);
   const material = privateKey ? tool.inspect(privateKey) : await tool.generate(keyBits);
   return ctx.store.transaction(async (repos) => {
     const prev = await repos.dkimKeys.get(d);
+    if (version !== undefined) refuseStaleKey(d, prev, version);
     const now = ctx.clock.now();
     const secretId = prev ? prev.privateKeySecretId : await repos.secrets.put(material.privateKeyPem);
     if (prev) await repos.secrets.replace(secretId, material.privateKeyPem);
@@ -42,13 +44,29 @@ export async function putDkimKey(ctx: CoreContext, actor: Actor, tool: DkimKeyTo
       updatedAt: now,
       version: (prev?.version ?? 0) + 1,
     };
-    if (prev) await repos.dkimKeys.update(next, prev.version);
-    else await repos.dkimKeys.insert(next);
+    // Written only over the key read above: a rotation that committed meanwhile (PostgreSQL) wins, this one is refused.
+    if (!prev) await repos.dkimKeys.insert(next);
+    else if (!(await repos.dkimKeys.update(next, prev.version))) {
+      refuseStaleKey(d, await repos.dkimKeys.get(d), prev.version);
+      throw new Error(`the DKIM key of ${d} could not be written at version ${prev.version}`);
+    }
     const shown = publicDkimKey(next);
     const { dnsRecord: _r, ...about } = shown;
     await audit(repos, ctx, actor, prev ? 'dkim.rotate' : 'dkim.create', { type: 'dkim', id: d }, prev ? strip(prev) : undefined, about);
     return shown;
   });
+}
+
+/**
+ * A write that names the key it read (`version`) is refused when the key is no longer that one:
+ * a form open in another tab "rotated" a key deleted meanwhile (creating one, and saying "Key
+ * rotated"), or replaced a key someone had just rotated.
+ */
+function refuseStaleKey(domain: string, prev: StoredDkimKey | undefined, version: number): void {
+  if (prev?.version === version || (!prev && version === 0)) return;
+  const now = prev ? `it is at version ${prev.version} now, ${prev.version === 1 ? 'created' : 'rotated'} at ${spokenInstant(prev.updatedAt)}` : 'it was deleted';
+  const read = version === 0 ? 'had no DKIM key when you read it' : `had its DKIM key at version ${version} when you read it`;
+  throw new MailroomError(ErrorCodes.VERSION_CONFLICT, `${domain} ${read}; ${now}: nothing was changed; read the key again and make your change again`, { field: 'version', currentVersion: prev?.version ?? 0 });
 }
 
 function strip(k: StoredDkimKey): DkimKey {

@@ -31,6 +31,8 @@ export interface DkimInput {
   selector: string;
   privateKey?: string;
   keyBits: number;
+  /** The key's version as read: 0 creates only (there was no key), n rotates only the key at n. */
+  version?: number;
 }
 
 export const DEFAULT_SELECTOR = 'mailroom';
@@ -60,7 +62,7 @@ export function newDkimKeyDomain(v: unknown): string {
 
 export function normalizeDkimInput(input: unknown): DkimInput {
   const d = doc('body', input ?? {});
-  onlyKeys('body', d, ['selector', 'privateKey', 'keyBits']);
+  onlyKeys('body', d, ['selector', 'privateKey', 'keyBits', 'version']);
   // Left out, a field takes its default (the selector "mailroom", a generated key); given empty
   // or null it is refused, as "" in a write-only secret field is: it would otherwise replace an
   // imported key with a new one, or move the DNS record back to mailroom._domainkey.
@@ -74,7 +76,8 @@ export function normalizeDkimInput(input: unknown): DkimInput {
   if (privateKey && d.keyBits !== undefined) throw invalid('keyBits', 'applies only to a generated key; an imported key keeps its size');
   const keyBits = d.keyBits === undefined ? 2048 : int('keyBits', d.keyBits, 1024, 4096);
   if (!(KEY_BITS as readonly number[]).includes(keyBits)) throw invalid('keyBits', `must be one of ${KEY_BITS.join(', ')}`);
-  return { selector, keyBits, ...(privateKey ? { privateKey } : {}) };
+  const version = d.version === undefined ? undefined : int('version', d.version, 0, Number.MAX_SAFE_INTEGER);
+  return { selector, keyBits, ...(privateKey ? { privateKey } : {}), ...(version === undefined ? {} : { version }) };
 }
 
 /** The TXT record to publish, whole and split in 255-byte strings for DNS panels that need it. */

@@ -13,6 +13,7 @@ const dkimBody = {
     selector: { type: 'string', maxLength: 63, description: 'DNS selector; default "mailroom"' },
     privateKey: { type: 'string', maxLength: 20000, description: 'write-only: an RSA private key (PEM) to import instead of generating one' },
     keyBits: { type: 'integer', enum: [1024, 2048, 3072, 4096], description: 'size of a generated key; default 2048' },
+    version: { type: 'integer', minimum: 0, description: "the key's version as read: 0 creates only (there is no key), n rotates only the key at version n; else 409 MAILROOM_E_VERSION_CONFLICT. Left out: create or rotate whatever is there" },
   },
 } as const;
 
