@@ -39,6 +39,25 @@ await describeEachDialect('rules API and dry run', (dialect) => {
     await req('PATCH', `rules/${a.json().id}`, { enabled: true, version: 3 });
   });
 
+  it('a reorder while rules are edited is applied whole or refused whole (409), never half', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 6; i++) made.push((await req('POST', 'rules', { ...rule(), name: `Race ${i}` })).json().id);
+    const order = async () => ((await req('GET', 'rules')).json().items as { id: string; priority: number }[]).filter((r) => made.includes(r.id)).sort((a, b) => a.priority - b.priority).map((r) => r.id);
+    for (let round = 0; round < 5; round++) {
+      const before = await order();
+      const others = ((await req('GET', 'rules')).json().items as { id: string; priority: number }[]).filter((r) => !made.includes(r.id)).sort((a, b) => a.priority - b.priority).map((r) => r.id);
+      const wanted = [...before].reverse();
+      const current = await Promise.all(made.map(async (id) => (await req('GET', `rules/${id}`)).json()));
+      const [reorder] = await Promise.all([
+        req('POST', 'rules/reorder', { ids: [...others, ...wanted] }),
+        ...current.map((r) => req('PATCH', `rules/${r.id}`, { name: `${r.name}!`, version: r.version })),
+      ]);
+      expect([200, 409], reorder.body).toContain(reorder.statusCode);
+      expect(await order()).toEqual(reorder.statusCode === 200 ? wanted : before);
+    }
+    for (const id of made) await req('DELETE', `rules/${id}`);
+  });
+
   it('refuses a rule naming what does not exist, with a code', async () => {
     for (const [body, code] of [
       [{ ...rule(), template: 'nope' }, 'MAILROOM_E_VALIDATION'],

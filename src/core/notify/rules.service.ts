@@ -113,7 +113,8 @@ export async function reorderRules(ctx: CoreContext, actor: Actor, input: unknow
       const r = rules.find((x) => x.id === id)!;
       const priority = (i + 1) * 10;
       if (r.priority === priority) continue;
-      await repos.rules.update({ ...r, priority, updatedAt: now, version: r.version + 1 }, r.version);
+      // A rule edited since the list was read (PostgreSQL): the whole reorder is refused, not half applied.
+      if (!(await repos.rules.update({ ...r, priority, updatedAt: now, version: r.version + 1 }, r.version))) throw versionConflict('rule', id, r.version + 1, r.version);
     }
     await audit(repos, ctx, actor, 'rule.reorder', { type: 'rule', id: null }, { order: before }, { order: ids });
     return (await repos.rules.list()).sort(byPriority);

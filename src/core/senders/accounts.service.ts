@@ -85,7 +85,8 @@ async function checkOwner(repos: Repositories, ownerId: string | null, prevOwner
 export async function clearAccountPassword(repos: Repositories, ctx: CoreContext, actor: Actor, account: StoredAccount, why: string): Promise<StoredAccount> {
   if (!account.passwordSecretId && !account.passwordRef && !account.clientSecretId && !account.refreshTokenId) return account;
   const next: StoredAccount = { ...account, passwordSecretId: null, passwordRef: null, passwordSet: false, clientSecretId: null, refreshTokenId: null, updatedAt: ctx.clock.now(), version: account.version + 1 };
-  await repos.accounts.update(next, account.version);
+  // Changed meanwhile (PostgreSQL), the row may point at those secrets still: nothing is deleted.
+  if (!(await repos.accounts.update(next, account.version))) throw versionConflict('account', account.id, account.version + 1, account.version);
   // The row no longer points at the secrets, so they can go (OAuth2's too: a token must not follow a re-pointed server).
   for (const id of [account.passwordSecretId, account.clientSecretId, account.refreshTokenId]) if (id) await repos.secrets.delete(id);
   await audit(repos, ctx, actor, 'account.password_cleared', { type: 'account', id: account.id }, undefined, { reason: why });
