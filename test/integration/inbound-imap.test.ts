@@ -185,6 +185,10 @@ await describeEachDialect('inbound mail over IMAP (Dovecot)', (dialect) => {
     await put('INBOX', unparseable(`broken-${dialect}`), await composeReply({ from: 'carl@example.net', to: user, subject: 'After the broken one', inReplyTo: '<unrelated@example.net>', text: 'still here' }));
     const next = await until('the message after the broken one', async () => (await received()).find((m) => m.subject === 'After the broken one'));
     expect(next).toMatchObject({ kind: 'mail', status: 'received', inReplyTo: null });
+    // A message read whole keeps its fields, not its bytes: said as received, not as composed by Mailroom.
+    const noRaw = (await app.t.request({ method: 'GET', url: `/api/v1/messages/${next.id}/raw` })).json().error;
+    expect(noRaw).toMatchObject({ code: 'MAILROOM_E_NOT_FOUND' });
+    expect(noRaw.message).toContain('was received over IMAP and stored as its fields and parts');
     const broken = (await received()).find((m) => m.status === 'quarantined');
     expect(broken?.lastError).toContain('quarantined: Max header size');
     expect((await app.t.request({ method: 'GET', url: `/api/v1/messages/${broken?.id}/raw` })).body).toContain('Subject: broken');

@@ -152,6 +152,8 @@ await describeEachDialect('routing at the messages API', (dialect) => {
     const off = await postMessage({ purpose: 'report' });
     expect([off.statusCode, off.json().error.code]).toEqual([422, 'MAILROOM_E_PURPOSE_DISABLED']);
     expect(off.json().error.message).toContain('report mail is switched off');
+    // Named where the admin UI has it (Routing; there is no Purposes page), with the API's way too.
+    expect(off.json().error.message).toContain('an admin can switch the purpose on under Routing (PATCH /api/v1/purposes/report with enabled: true)');
     const unknown = await postMessage({ purpose: 'nonsense' });
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([422, 'MAILROOM_E_UNKNOWN_PURPOSE']);
     const override = await postMessage({ purpose: 'alert', accountId });

@@ -119,5 +119,5 @@ export function unknownPurpose(key: string): MailroomError {
 }
 
 export function purposeDisabled(key: string): MailroomError {
-  return new MailroomError(ErrorCodes.PURPOSE_DISABLED, `${purposeLabel(key)} mail is switched off (purpose "${key}"); an admin can enable it under Purposes`, { purpose: key });
+  return new MailroomError(ErrorCodes.PURPOSE_DISABLED, `${purposeLabel(key)} mail is switched off (purpose "${key}"); an admin can switch the purpose on under Routing (PATCH /api/v1/purposes/${key} with enabled: true)`, { purpose: key });
 }

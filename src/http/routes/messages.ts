@@ -151,7 +151,11 @@ export function messagesRoutes({ ctx }: Pick<Ports, 'ctx'>) {
     // The message an application sent over SMTP, as stored (its Bcc fields removed), for "view source".
     api.get<IdParams>('/messages/:id/raw', { config: { permission: 'read' }, schema: { tags: ['messages'], params: idParams } }, async (req, reply) => {
       const m = await getMessage(ctx, req.params.id);
-      if (!m.raw) throw new MailroomError(ErrorCodes.NOT_FOUND, `message ${m.id} was composed by Mailroom from its fields; only messages from the SMTP relay (and received messages that could not be read) keep their own MIME`, { kind: 'message raw', id: m.id });
+      if (!m.raw) {
+        // A received message keeps its fields and parts, not its bytes (unless it could not be read).
+        const why = m.direction === 'in' ? 'was received over IMAP and stored as its fields and parts' : 'was composed by Mailroom from its fields';
+        throw new MailroomError(ErrorCodes.NOT_FOUND, `message ${m.id} ${why}; only messages from the SMTP relay (and received messages that could not be read) keep their own MIME`, { kind: 'message raw', id: m.id });
+      }
       return reply.type('message/rfc822').header('content-disposition', `attachment; filename="${m.id}.eml"`).send(Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength));
     });
 
