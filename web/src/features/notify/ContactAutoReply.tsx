@@ -5,14 +5,15 @@ import { Checkbox, ErrorBox, Field, FieldError, FormActions, Notice, PageHeader,
 import { useSession } from '../access/session.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { BuiltinTextFields } from './BuiltinTextFields.js';
-import { StoredBuiltinRule, useBuiltinRuleDraft, type BuiltinRuleValue } from './BuiltinRuleSetting.js';
+import { StoredBuiltinRule, useBuiltinRuleDraft, type StoredRule } from './BuiltinRuleSetting.js';
+import { VersionConflict } from '../../ui/VersionConflict.js';
 
 /** The contact form's auto-reply: on/off, the account, subject and body with {name} and {subject}. */
 export function ContactAutoReply() {
   return <StoredBuiltinRule rule="contactAutoReply" form={(stored) => <ReplyForm stored={stored} />} />;
 }
 
-function ReplyForm({ stored }: { stored: BuiltinRuleValue<'contactAutoReply'> }) {
+function ReplyForm({ stored }: { stored: StoredRule<'contactAutoReply'> }) {
   const { can } = useSession();
   const accounts = useList<MailAccount>('/accounts');
   const reply = useBuiltinRuleDraft('contactAutoReply', stored);
@@ -37,6 +38,7 @@ function ReplyForm({ stored }: { stored: BuiltinRuleValue<'contactAutoReply'> })
           <BuiltinTextFields id="car" subject={v.subject} body={v.body} placeholders={['name', 'subject']} onSubject={(subject) => reply.set({ subject })} onBody={(body) => reply.set({ body })} errorAt={reply.errorAt} />
         </fieldset>
         <ErrorBox error={reply.error} title="Not saved" />
+        <VersionConflict state={reply.conflict} what="the contact auto-reply" dirty={reply.dirty} load={reply.load} />
         {reply.saved ? <Notice kind="success">Saved.</Notice> : null}
         {can('admin') ? <FormActions submit={{ label: 'Save', busy: reply.busy }} /> : null}
       </form>

@@ -7,15 +7,16 @@ import { Checkbox, ErrorBox, Field, FieldError, FormActions, Notice, PageHeader,
 import { useSession } from '../access/session.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { BuiltinTextFields } from './BuiltinTextFields.js';
-import { StoredBuiltinRule, useBuiltinRuleDraft, type BuiltinRuleValue } from './BuiltinRuleSetting.js';
+import { StoredBuiltinRule, useBuiltinRuleDraft, type StoredRule } from './BuiltinRuleSetting.js';
 import { ReportOverrides } from './ReportOverrides.js';
+import { VersionConflict } from '../../ui/VersionConflict.js';
 
 /** Report mail for report.ready events: the switch, the sender, the default text, and a test to oneself. */
 export function Reports() {
   return <StoredBuiltinRule rule="reports" form={(stored) => <ReportsForm stored={stored} />} />;
 }
 
-function ReportsForm({ stored }: { stored: BuiltinRuleValue<'reports'> }) {
+function ReportsForm({ stored }: { stored: StoredRule<'reports'> }) {
   const { can } = useSession();
   const servers = useList<MailServer>('/servers');
   const accounts = useList<MailAccount>('/accounts');
@@ -63,6 +64,7 @@ function ReportsForm({ stored }: { stored: BuiltinRuleValue<'reports'> }) {
           <BuiltinTextFields id="rep" subject={v.subject} body={v.body} placeholders={['name', 'period', 'url']} onSubject={(subject) => reports.set({ subject })} onBody={(body) => reports.set({ body })} errorAt={reports.errorAt} />
         </fieldset>
         <ErrorBox error={reports.error ?? test.error} title={reports.error ? 'Not saved' : 'Test not sent'} />
+        <VersionConflict state={reports.conflict} what="the report mail settings" dirty={reports.dirty} load={reports.load} />
         {reports.saved ? <Notice kind="success">Saved.</Notice> : null}
         {note && !reports.dirty ? (
           <Notice kind="success">

@@ -4,19 +4,26 @@ import { splitAddresses } from '../../format.js';
 import { errorFor, Field, FieldError } from '../../ui/index.js';
 import { AccountSelect } from '../senders/AccountSelect.js';
 import { SettingSourceBadge } from './SettingSourceBadge.js';
-import { settingValue, type SettingView } from './settings.js';
+import { settingValue, useFreshSettings, type SettingsStart, type SettingView } from './settings.js';
 import { SettingsCard } from './SettingsCard.js';
 import { useSaveSettings } from './useSaveSettings.js';
 
 /** The settings this card has a field for: their refusals are said there. */
 const FIELDS = ['defaultAccountId', 'globalCc', 'globalBcc'];
 
-/** The system default sender and the global CC/BCC: on Routing and on Settings. */
-export function DefaultsCard({ views, accounts, editable, onSaved }: { views: SettingView[]; accounts: MailAccount[]; editable: boolean; onSaved: () => void }) {
+type Props = { views: SettingView[]; accounts: MailAccount[]; editable: boolean; onSaved: () => void };
+
+/** The system default sender and the global CC/BCC: on Routing and on Settings. Started afresh from what is stored after a conflict (useFreshSettings). */
+export function DefaultsCard(props: Props) {
+  const fresh = useFreshSettings(props.views, props.onSaved);
+  return <DefaultsCardOf key={fresh.key} {...props} views={fresh.start.views} start={fresh.start} />;
+}
+
+function DefaultsCardOf({ views, accounts, editable, onSaved, start }: Props & { start: SettingsStart }) {
   const [defaultAccountId, setDefault] = useState(settingValue<string | null>(views, 'defaultAccountId', null) ?? '');
   const [cc, setCc] = useState(settingValue<string[]>(views, 'globalCc', []).join(', '));
   const [bcc, setBcc] = useState(settingValue<string[]>(views, 'globalBcc', []).join(', '));
-  const save = useSaveSettings(onSaved, JSON.stringify([defaultAccountId, cc, bcc]));
+  const save = useSaveSettings(onSaved, JSON.stringify([defaultAccountId, cc, bcc]), start);
   const lock = (k: string) => views.find((v) => v.key === k);
   // "globalCc[0]: … is not accepted" beside Global CC, in words; the card's banner stays for the rest.
   const err = (k: string) => errorFor(save.field, save.error, k);
@@ -29,7 +36,7 @@ export function DefaultsCard({ views, accounts, editable, onSaved }: { views: Se
   };
 
   return (
-    <SettingsCard id="defaults" title="Defaults" save={save} onSave={submit} saveLabel="Save defaults" savedNote="Saved." editable={editable} atFields={FIELDS}>
+    <SettingsCard id="defaults" title="Defaults" what="the default sender and copies" save={save} onSave={submit} saveLabel="Save defaults" savedNote="Saved." editable={editable} atFields={FIELDS}>
       <div className="form-grid">
         <Field label="System default account" id="default-account" hint={<>Sends when a purpose names no account. <SettingSourceBadge view={lock('defaultAccountId')} /></>}>
           <AccountSelect id="default-account" accounts={accounts} markInactive none="None (the first active account)" value={defaultAccountId} disabled={!editable || lock('defaultAccountId')?.locked} onChange={setDefault} aria-invalid={err('defaultAccountId') ? true : undefined} />

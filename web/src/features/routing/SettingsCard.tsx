@@ -1,5 +1,6 @@
 import type { FormEvent, ReactNode } from 'react';
 import { ErrorBox, fieldIsAt, FormActions, Notice, refusalInWords, UnsavedChangesGuard } from '../../ui/index.js';
+import { VersionConflict } from '../../ui/VersionConflict.js';
 import type { SettingsSave } from './useSaveSettings.js';
 
 /**
@@ -9,10 +10,15 @@ import type { SettingsSave } from './useSaveSettings.js';
  * `atFields` are the API's paths the card says at a field of its own (`retention.days`): such a
  * refusal stands there alone, once. Any other is said under the fields, named as `labels` call
  * it, never by its path. A form, so Enter in a field saves and the focus comes back to Save after it.
+ *
+ * A save refused because someone saved one of its settings meanwhile (another tab, another admin)
+ * is said with VersionConflict, naming them as the card does (`what`: "the soft-bounce settings"),
+ * and *Load the saved version* starts the card afresh from what is stored.
  */
 export function SettingsCard({
   id,
   title,
+  what,
   save,
   onSave,
   saveLabel,
@@ -24,6 +30,7 @@ export function SettingsCard({
 }: {
   id: string;
   title: string;
+  what: string;
   save: SettingsSave;
   onSave(): void;
   saveLabel: string;
@@ -43,7 +50,8 @@ export function SettingsCard({
       <h2 id={`${id}-h`}>{title}</h2>
       <form onSubmit={submit} noValidate>
         {children}
-        <ErrorBox error={shownAtField ? null : refusalInWords(save.field, save.error, labels)} title="Not saved" />
+        <ErrorBox error={shownAtField || save.conflict.conflict ? null : refusalInWords(save.field, save.error, labels)} title="Not saved" />
+        <VersionConflict state={save.conflict} what={what} dirty={save.dirty} load={save.load} />
         {save.saved ? <Notice kind="success">{savedNote}</Notice> : null}
         {editable ? <FormActions submit={{ label: saveLabel, busy: save.busy }} /> : null}
       </form>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { errorFor, Field, FieldError } from '../../ui/index.js';
 import { SettingSourceBadge } from './SettingSourceBadge.js';
-import { settingValue, type SettingView } from './settings.js';
+import { settingValue, useFreshSettings, type SettingsStart, type SettingView } from './settings.js';
 import { SettingsCard } from './SettingsCard.js';
 import { useSaveSettings } from './useSaveSettings.js';
 
@@ -13,15 +13,23 @@ interface SoftBounces {
 /**
  * When temporary (4.x.x) bounces suppress an address: at the count-th within windowDays. The
  * numbers go as typed and the API judges them (1–100 and 1–365), so the card refuses nothing the
- * API accepts; a change applies from the next bounce.
+ * API accepts; a change applies from the next bounce. Started afresh from what is stored after a
+ * conflict (useFreshSettings).
  */
-export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingView[]; editable: boolean; onSaved: () => void }) {
+export function SoftBouncesCard(props: Props) {
+  const fresh = useFreshSettings(props.views, props.onSaved);
+  return <SoftBouncesCardOf key={fresh.key} {...props} views={fresh.start.views} start={fresh.start} />;
+}
+
+type Props = { views: SettingView[]; editable: boolean; onSaved: () => void };
+
+function SoftBouncesCardOf({ views, editable, onSaved, start }: Props & { start: SettingsStart }) {
   const stored = settingValue<SoftBounces>(views, 'softBounces', { count: 3, windowDays: 7 });
   const view = views.find((v) => v.key === 'softBounces');
   const locked = !editable || view?.locked === true;
   const [count, setCount] = useState(String(stored.count));
   const [windowDays, setWindowDays] = useState(String(stored.windowDays));
-  const save = useSaveSettings(onSaved, JSON.stringify([count, windowDays]));
+  const save = useSaveSettings(onSaved, JSON.stringify([count, windowDays]), start);
   const submit = () => {
     const empty = emptyField({ 'softBounces.count': count, 'softBounces.windowDays': windowDays });
     if (empty) return save.refuse(empty, EMPTY);
@@ -29,7 +37,7 @@ export function SoftBouncesCard({ views, editable, onSaved }: { views: SettingVi
   };
 
   return (
-    <SettingsCard id="soft-bounces" title="Soft bounces" save={save} onSave={submit} saveLabel="Save soft bounces" savedNote="Saved: applies from the next bounce." editable={!locked} atFields={['softBounces.count', 'softBounces.windowDays']} labels={{ softBounces: 'Soft bounces' }}>
+    <SettingsCard id="soft-bounces" title="Soft bounces" what="the soft-bounce settings" save={save} onSave={submit} saveLabel="Save soft bounces" savedNote="Saved: applies from the next bounce." editable={!locked} atFields={['softBounces.count', 'softBounces.windowDays']} labels={{ softBounces: 'Soft bounces' }}>
       <p className="hint">
         A temporary failure (4.x.x: a full mailbox, a server refusing for now) marks the recipient; the address goes on the suppression list at this many within the window. A
         hard bounce (5.x.x) suppresses at once. <SettingSourceBadge view={view} />

@@ -2,28 +2,45 @@ import { useState } from 'react';
 import { api, type Branding, type Settings } from '../../api.js';
 import { useAction, useResource } from '../../hooks.js';
 import { errorFor, ErrorBox, Field, FieldError, Notice, Spinner, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { useFreshStart } from '../../ui/fresh-start.js';
+import { VersionConflict, type VersionConflictState } from '../../ui/VersionConflict.js';
 
-/** settings.branding (what every layout shows as brand.*) and settings.defaultLocale. */
+/** The settings the card edits, with one number that grows whenever either is saved (each version only grows). */
+const brandingOf = (settings: Settings) => ({ settings, version: (settings.branding.version ?? 0) + (settings.defaultLocale.version ?? 0) });
+
+/**
+ * settings.branding (what every layout shows as brand.*) and settings.defaultLocale. The save sends
+ * the version of each it read: one saved meanwhile (another tab, another admin) refuses it, and
+ * *Load the saved version* starts the form afresh from what is stored (useFreshStart).
+ */
 export function BrandingCard({ editable }: { editable: boolean }) {
   const settings = useResource(() => api.get<Settings>('/settings'), []);
   // Held here, not in the form: the reload after a save remounts the form (its key is the saved values), and the notice must outlive that.
   const [saved, setSaved] = useState(false);
-  if (!settings.data) return settings.error ? <ErrorBox error={settings.error} /> : <Spinner />;
+  const fresh = useFreshStart(settings.data ? brandingOf(settings.data) : undefined);
+  if (!fresh.value) return settings.error ? <ErrorBox error={settings.error} /> : <Spinner />;
+  const current = fresh.value.settings;
   return (
     <BrandingForm
-      key={JSON.stringify([settings.data.branding, settings.data.defaultLocale])}
-      settings={settings.data}
+      key={JSON.stringify([fresh.key, current.branding, current.defaultLocale])}
+      settings={current}
       editable={editable}
       saved={saved}
       setSaved={setSaved}
       onSaved={settings.reload}
+      conflict={fresh.conflict}
+      load={async () => fresh.onFresh(brandingOf(await api.get<Settings>('/settings')))}
     />
   );
 }
 
-function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settings: Settings; editable: boolean; saved: boolean; setSaved(saved: boolean): void; onSaved(): void }) {
+type FormProps = { settings: Settings; editable: boolean; saved: boolean; setSaved(saved: boolean): void; onSaved(): void; conflict: VersionConflictState; load(): Promise<void> };
+
+function BrandingForm({ settings, editable, saved, setSaved, onSaved, conflict, load }: FormProps) {
   const [brand, setBrand] = useState<Branding>(settings.branding.value);
   const [locale, setLocale] = useState(settings.defaultLocale.value);
+  // The versions a save answered: newer than `settings` until the page's reload brings them.
+  const [answered, setAnswered] = useState<Settings | null>(null);
   const save = useAction();
   // No logo is null as loaded and '' once a typed one is cleared: the same, not a change.
   const shown = JSON.stringify([brand.name, brand.logoUrl ?? '', brand.color, brand.footer, locale]);
@@ -32,8 +49,11 @@ function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settin
   const err = (field: string) => errorFor(save.field, save.error, field);
   const submit = async () => {
     setSaved(false);
-    const ok = await save.run(() => api.patch('/settings', { branding: { ...brand, logoUrl: brand.logoUrl?.trim() || null }, defaultLocale: locale.trim() }).then(() => true));
-    if (ok) {
+    const versionOf = (k: 'branding' | 'defaultLocale') => Math.max(settings[k].version ?? 0, answered?.[k].version ?? 0);
+    const body = { branding: { ...brand, logoUrl: brand.logoUrl?.trim() || null }, defaultLocale: locale.trim(), versions: { branding: versionOf('branding'), defaultLocale: versionOf('defaultLocale') } };
+    const stored = await save.run(() => conflict.watch(api.patch<Settings>('/settings', body)));
+    if (stored) {
+      setAnswered(stored);
       // Not dirty from here on: the reload that remounts the form with the stored values comes later.
       changes.markSaved(shown);
       setSaved(true);
@@ -73,7 +93,8 @@ function BrandingForm({ settings, editable, saved, setSaved, onSaved }: { settin
         </Field>
       </fieldset>
       {/* A refusal shown at its field is shown there only, once. */}
-      <ErrorBox error={['branding.name', 'branding.logoUrl', 'branding.footer', 'defaultLocale'].some((f) => err(f)) ? null : save.error} title="Not saved" />
+      <ErrorBox error={conflict.conflict || ['branding.name', 'branding.logoUrl', 'branding.footer', 'defaultLocale'].some((f) => err(f)) ? null : save.error} title="Not saved" />
+      <VersionConflict state={conflict} what="the branding and default locale" dirty={changes.dirty} load={load} />
       {saved ? <Notice kind="success">Saved. Messages accepted from now on use it.</Notice> : null}
       {editable ? (
         <div className="form-actions">
