@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Role, type User } from '../../api.js';
+import { api, isNotFound, type Role, type User } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { mayReplace } from '../../leave-guard.js';
@@ -39,13 +39,17 @@ function UsersForAdmins() {
   const { info } = useSession();
   const users = useList<User>('/users');
   const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
-  const create = useAction();
+  // A refusal speaks of the user as sent: it goes once the form is edited (edit it back and it returns).
+  const create = useAction(form);
   // The new user as typed is work until added (the form empties itself then).
   const { dirty } = useUnsavedChanges(JSON.stringify(form));
   const change = useAction();
   // The user a role change or Disable/Enable was refused for because someone else changed them
   // after the list loaded: said in words (the API's speaks of versions), and the list shows them as stored.
   const [changedMeanwhile, setChangedMeanwhile] = useState<string | null>(null);
+  // A user someone else deleted after the list loaded, found by a change made here: said by their
+  // email, in words (the API's message names their id), with what was not done; the list is reloaded.
+  const [goneMeanwhile, setGoneMeanwhile] = useState<{ email: string; title: string } | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
   /**
@@ -63,6 +67,7 @@ function UsersForAdmins() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setDone(null);
+    setGoneMeanwhile(null);
     const u = await create.run(() => api.post<User>('/users', { email: form.email.trim(), name: form.name.trim() || null, role: form.role, password: form.password }));
     if (u) {
       setForm({ email: '', name: '', role: 'viewer', password: '' });
@@ -70,12 +75,22 @@ function UsersForAdmins() {
       users.reload();
     }
   };
+  /** Someone else deleted `u`: said by email, and the list shows the users as stored (their row goes, with a password reset open under it). */
+  const deletedMeanwhile = (u: User, title: string) => {
+    setDone(null);
+    setChangedMeanwhile(null);
+    setGoneMeanwhile({ email: u.email, title });
+    setResetting((r) => (r === u.id ? null : r));
+    users.reload();
+  };
   const patch = async (u: User, body: Record<string, unknown>) => {
     setDone(null);
     setChangedMeanwhile(null);
+    setGoneMeanwhile(null);
     const saved = await change.run(() =>
       api.patch<User>(`/users/${u.id}`, { ...body, version: u.version }).catch((err: unknown) => {
         if (isVersionConflict(err)) setChangedMeanwhile(u.email);
+        if (isNotFound(err)) setGoneMeanwhile({ email: u.email, title: 'Not changed' });
         throw err;
       }),
     );
@@ -85,16 +100,21 @@ function UsersForAdmins() {
   };
   const remove = async (u: User) => {
     setChangedMeanwhile(null);
+    setGoneMeanwhile(null);
     if (await change.run(() => api.del(`/users/${u.id}`).then(() => true))) users.reload();
   };
 
   return (
     <>
       <PageHeader title={TITLE} subtitle={SUBTITLE} />
-      <ErrorBox
-        error={change.error && changedMeanwhile ? `someone else changed the user ${changedMeanwhile} after the list was loaded. The list now shows them as saved: make your change again.` : change.error}
-        title="Not changed"
-      />
+      {goneMeanwhile ? (
+        <ErrorBox error={`${goneMeanwhile.email} was deleted meanwhile, by someone else. The list now shows the users as saved.`} title={goneMeanwhile.title} />
+      ) : (
+        <ErrorBox
+          error={change.error && changedMeanwhile ? `someone else changed the user ${changedMeanwhile} after the list was loaded. The list now shows them as saved: make your change again.` : change.error}
+          title="Not changed"
+        />
+      )}
       {done ? <Notice kind="success">{done}</Notice> : null}
       <ListState list={users} empty={<Empty title="No users" />}>
         <DataTable
@@ -151,8 +171,10 @@ function UsersForAdmins() {
                       user={u}
                       onCancel={() => setResetting(null)}
                       onStale={users.reload}
+                      onGone={() => deletedMeanwhile(u, 'Password not changed')}
                       onDone={(m) => {
                         setResetting(null);
+                        setGoneMeanwhile(null);
                         setDone(m);
                         // The reset made a new version: the next change sends it.
                         users.reload();
@@ -182,7 +204,14 @@ function UsersForAdmins() {
             <FieldError id="user-email-error" message={createErr('email')} />
           </Field>
           <Field label="Name" id="user-name">
-            <input id="user-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+            <input
+              id="user-name"
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.target.value })}
+              aria-invalid={createErr('name') ? true : undefined}
+              aria-describedby={createErr('name') ? 'user-name-error' : undefined}
+            />
+            <FieldError id="user-name-error" message={createErr('name')} />
           </Field>
           <Field label="Role" id="user-role" hint={ROLE_HELP[form.role]}>
             <select id="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
@@ -206,7 +235,8 @@ function UsersForAdmins() {
             <FieldError id="user-password-error" message={createErr('password')} />
           </Field>
         </div>
-        <ErrorBox error={create.field === 'email' || create.field === 'password' ? null : create.error} title="Not created" />
+        {/* A refusal shown at its field is said there only, once. */}
+        <ErrorBox error={createErr('email') || createErr('password') || createErr('name') ? null : create.error} title="Not created" />
         <FormActions submit={{ label: 'Add user', busy: create.busy, busyLabel: 'Adding…' }} />
         <UnsavedChangesGuard dirty={dirty} what="the new user" />
       </form>

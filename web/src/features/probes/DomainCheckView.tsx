@@ -55,7 +55,7 @@ export function DomainCheckView({ domain, accounts, defaultSelector }: { domain:
   };
 
   return (
-    <section className="card" aria-labelledby="check-h" data-testid="domain-check">
+    <section className="card domain-check" aria-labelledby="check-h" data-testid="domain-check">
       <h2 id="check-h">DNS check for {domain}</h2>
       <p className="muted small">Looks up MX, SPF, DKIM and DMARC as receivers see them, and whether SPF authorises the account's server.</p>
       <form onSubmit={submit} aria-label={`Check ${domain}`}>

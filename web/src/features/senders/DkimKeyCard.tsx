@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, type DkimKey } from '../../api.js';
+import { api, isNotFound, type DkimKey } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { useAction } from '../../hooks.js';
 import { Badge, ConfirmButton, ErrorBox, errorFor, Field, FieldError, Notice, UnsavedChangesGuard, useUnsavedChanges } from '../../ui/index.js';
+import { useVersionConflict, VersionConflict } from '../../ui/VersionConflict.js';
 import { DnsRecord } from './DnsRecord.js';
 
 interface Props {
@@ -25,6 +26,10 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
   const body = { selector: selector.trim() || undefined, ...(mode === 'import' ? { privateKey: pem } : { keyBits: Number(keyBits) }) };
   // A refusal speaks of what was sent: it goes once the form is edited.
   const save = useAction(body);
+  // The key this card shows, as PUT sends it: a key deleted, created or rotated elsewhere meanwhile is a 409, and nothing changes.
+  const conflict = useVersionConflict();
+  // 0: there is none (create only); n: rotate the key at version n only.
+  const shownVersion = dkimKey?.version ?? 0;
   const del = useAction();
   // What was typed: the selector and a pasted key (choosing generate or import, or a size, is no work to lose).
   const changes = useUnsavedChanges(JSON.stringify([selector, pem]));
@@ -44,7 +49,7 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setDone(null);
-    const saved = await save.run(() => api.put<DkimKey>(`/dkim/${encodeURIComponent(domain)}`, body));
+    const saved = await save.run(() => conflict.watch(api.put<DkimKey>(`/dkim/${encodeURIComponent(domain)}`, { ...body, version: shownVersion })));
     if (saved) {
       // The key's selector is the one typed now; the pasted key is sent and forgotten.
       changes.markSaved(JSON.stringify([selector, '']));
@@ -52,6 +57,23 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
       setDone(dkimKey ? 'Key rotated. Publish the new record below; until then receivers cannot verify new signatures.' : 'Key created. Publish the record below.');
       onChanged();
     }
+  };
+
+  /**
+   * After a conflict: the card starts afresh from the key stored now (or none), dropping what was
+   * typed, and the page's list is reloaded so the card shows it.
+   */
+  const loadSaved = async () => {
+    const stored = await api.get<DkimKey>(`/dkim/${encodeURIComponent(domain)}`).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    const storedSelector = stored?.selector ?? 'mailroom';
+    setSelector(storedSelector);
+    setPem('');
+    changes.markSaved(JSON.stringify([storedSelector, '']));
+    setDone(null);
+    onChanged();
   };
 
   const remove = async () => {
@@ -65,7 +87,7 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
   };
 
   return (
-    <section className="card" aria-labelledby="dkim-h" data-testid="dkim-card">
+    <section className="card dkim-card" aria-labelledby="dkim-h" data-testid="dkim-card">
       <h2 id="dkim-h">DKIM key for {domain}</h2>
       {done ? <Notice kind="success">{done}</Notice> : null}
       {dkimKey ? (
@@ -117,7 +139,8 @@ export function DkimKeyCard({ domain, dkimKey, editable, onChanged }: Props) {
           </div>
           {dkimKey ? <p className="hint hint-warn">Rotating replaces the key at once: mail signed from now on verifies only after the new record is published.</p> : null}
           {/* A refusal shown at its field is said there only, once. */}
-          <ErrorBox error={selectorError || pemError ? null : save.error} title="Key not saved" />
+          <ErrorBox error={selectorError || pemError || conflict.conflict ? null : save.error} title="Key not saved" />
+          <VersionConflict state={conflict} what={`the DKIM key for ${domain}`} dirty={changes.dirty} load={loadSaved} />
           <div className="form-actions">
             <button ref={submitButton} type="submit" className="btn btn-primary" disabled={save.busy}>
               {save.busy ? 'Saving…' : dkimKey ? 'Rotate key' : 'Create key'}
