@@ -221,10 +221,12 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     const p = await ok('POST', 'secret-providers', { name: 'kv', kind: 'azure-keyvault', config: { vaultUrl: azure.url, authorityHost: azure.url, tenantId: TENANT, clientId: CLIENT, caCertificate: azure.cert.cert }, credentials: { clientSecret: 'azure-client-secret~Qk2' } });
     const test = await ok('POST', `secret-providers/${p.id}/test`, { reference: 'smtp-password' });
     expect(test).toMatchObject({ ok: true, length: 'azure-pw-Hm5'.length, version: '4f1e2d3c4b5a69788796a5b4c3d2e1f0' });
+    // The Test signs in on its own (a token of its own), apart from the senders.
+    expect(azureState.tokensIssued).toBe(1);
     const acc = await account('azure', `azure-keyvault:${p.id}/smtp-password`);
     peer.passwords.set('azure@example.com', 'azure-pw-Hm5');
     expect((await sendFrom(acc)).status).toBe('sent');
-    expect(azureState.tokensIssued).toBe(1);
+    expect(azureState.tokensIssued).toBe(2);
     const token = azure.requests.find((r) => r.path.endsWith('/oauth2/v2.0/token'))!;
     expect(Object.fromEntries(new URLSearchParams(token.body))).toMatchObject({ grant_type: 'client_credentials', client_id: CLIENT, scope: 'https://vault.azure.net/.default' });
     // A new version set in Key Vault and at the mail server: picked up after one 535, in the same attempt.
@@ -235,6 +237,8 @@ await describeEachDialect('secret providers: Vault, Azure Key Vault, CyberArk an
     expect(rotated.status).toBe('sent');
     expect(rotated.attempts).toHaveLength(1);
     expect(peer.auths.slice(-2)).toEqual([{ user: 'azure@example.com', ok: false }, { user: 'azure@example.com', ok: true }]);
+    // The senders' token was reused for the rotation's second read.
+    expect(azureState.tokensIssued).toBe(2);
     const notFound = await ok('POST', `secret-providers/${p.id}/test`, { reference: 'other' });
     expect(notFound).toMatchObject({ ok: false, error: { status: 404 } });
     expect(notFound.error.message).toContain('SecretNotFound');
